@@ -1,0 +1,19 @@
+//! Makapix Player: a desktop player for Makapix Club pixel art.
+//!
+//! The program is a library so that tests drive the same code the binary runs.
+//! Module rules (see README): `player` and `media` know no screen and do no
+//! network; `ui` only draws state and turns input into actions.
+
+pub mod cli;
+pub mod local_files;
+pub mod logging;
+pub mod media;
+pub mod paths;
+pub mod player;
+pub mod sample_art;
+pub mod samples;
+pub mod settings;
+pub mod ui;
+
+/// The version every part of the program reports (window, `--version`, later `firmware_version`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

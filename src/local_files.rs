@@ -1,0 +1,161 @@
+//! Turns paths a user gives (command line, File › Open, drag-and-drop, a pasted
+//! path) into the list of files of a local channel, like p3a's `sdcard` channel.
+
+use std::path::{Path, PathBuf};
+
+use crate::player::order::sort_by_name;
+
+/// Extensions looked for inside folders. A file named explicitly is always
+/// tried, whatever its name: the decoder recognises images by content.
+pub const IMAGE_EXTENSIONS: [&str; 5] = ["png", "apng", "gif", "webp", "bmp"];
+
+/// Bounds a folder walk so a huge tree or a link loop cannot stall the program.
+const MAX_DEPTH: usize = 4;
+const MAX_FILES: usize = 10_000;
+
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Sorted by name within each given path, in the order the paths were given.
+    pub files: Vec<PathBuf>,
+    /// One sentence per path that gave nothing, for the user.
+    pub problems: Vec<String>,
+}
+
+pub fn has_image_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+pub fn collect(paths: &[PathBuf]) -> Collected {
+    let mut out = Collected::default();
+    for path in paths {
+        let before = out.files.len();
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let mut found = Vec::new();
+                walk(path, 0, &mut found);
+                sort_by_name(&mut found);
+                let room = MAX_FILES.saturating_sub(out.files.len());
+                if found.len() > room {
+                    out.problems.push(format!(
+                        "Only the first {MAX_FILES} images are played; {} has more.",
+                        path.display()
+                    ));
+                }
+                out.files.extend(found.into_iter().take(room));
+                if out.files.len() == before {
+                    out.problems.push(format!(
+                        "The folder {} holds no PNG, GIF, WebP or BMP images.",
+                        path.display()
+                    ));
+                }
+            }
+            Ok(_) => out.files.push(path.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => out
+                .problems
+                .push(format!("{} does not exist.", path.display())),
+            Err(e) => out
+                .problems
+                .push(format!("{} cannot be opened: {e}.", path.display())),
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
+    if depth > MAX_DEPTH || found.len() >= MAX_FILES {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        tracing::warn!("cannot list folder {}", dir.display());
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        // file_type() does not follow links, so a link to a parent folder is not walked.
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => walk(&path, depth + 1, found),
+            Ok(_) if has_image_extension(&path) => found.push(path),
+            _ => {}
+        }
+        if found.len() >= MAX_FILES {
+            return;
+        }
+    }
+}
+
+/// A pasted text is taken as paths when every line names something that exists.
+pub fn paths_from_pasted_text(text: &str) -> Option<Vec<PathBuf>> {
+    let paths: Vec<PathBuf> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let l = l.trim_matches('"').trim_matches('\'');
+            PathBuf::from(l.strip_prefix("file://").unwrap_or(l))
+        })
+        .collect();
+    (!paths.is_empty() && paths.iter().all(|p| p.exists())).then_some(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_are_walked_sorted_by_name_and_filtered() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for name in ["b10.png", "b2.GIF", "a.webp", "notes.txt", ".hidden.png"] {
+            std::fs::write(root.join(name), b"x").unwrap();
+        }
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub").join("c.bmp"), b"x").unwrap();
+        let got = collect(&[root.to_path_buf()]);
+        let names: Vec<_> = got
+            .files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.webp", "b2.GIF", "b10.png", "c.bmp"]);
+        assert!(got.problems.is_empty());
+    }
+
+    #[test]
+    fn missing_paths_and_empty_folders_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.gif");
+        let got = collect(&[missing, dir.path().to_path_buf()]);
+        assert!(got.files.is_empty());
+        assert_eq!(got.problems.len(), 2);
+        assert!(got.problems[0].ends_with("does not exist."));
+        assert!(got.problems[1].contains("holds no"));
+    }
+
+    #[test]
+    fn a_named_file_is_kept_whatever_its_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("art.dat");
+        std::fs::write(&f, b"x").unwrap();
+        assert_eq!(collect(std::slice::from_ref(&f)).files, vec![f]);
+    }
+
+    #[test]
+    fn pasted_paths_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.png");
+        std::fs::write(&f, b"x").unwrap();
+        let text = format!("file://{}\n", f.display());
+        assert_eq!(paths_from_pasted_text(&text), Some(vec![f]));
+        assert_eq!(paths_from_pasted_text("hello world"), None);
+        assert_eq!(paths_from_pasted_text(""), None);
+    }
+}

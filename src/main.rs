@@ -1,0 +1,48 @@
+// A release build on Windows opens no console window beside the player.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use clap::Parser;
+use eframe::egui;
+
+use makapix_player::cli::Cli;
+use makapix_player::paths::AppPaths;
+use makapix_player::ui::{PlayerApp, StartOptions};
+use makapix_player::{VERSION, logging};
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let app_paths = AppPaths::from_os();
+    let log_file = logging::init(
+        app_paths.as_ref().map(AppPaths::log_dir).as_deref(),
+        cli.verbose,
+    );
+    tracing::info!(
+        "Makapix Player {VERSION} starting; log file: {}",
+        log_file.map_or_else(|| "none".into(), |p| p.display().to_string())
+    );
+
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Makapix Player")
+            .with_app_id("club.makapix.player")
+            .with_inner_size([900.0, 700.0])
+            .with_min_inner_size([320.0, 240.0])
+            .with_drag_and_drop(true),
+        renderer: eframe::Renderer::Glow,
+        // Settings are ours (per-user config folder), not eframe's app.ron.
+        persist_window: false,
+        ..Default::default()
+    };
+    let start = StartOptions {
+        paths: cli.paths,
+        fullscreen: cli.fullscreen,
+        app_paths,
+        settings: None,
+    };
+    eframe::run_native(
+        "Makapix Player",
+        options,
+        Box::new(move |_cc| Ok(Box::new(PlayerApp::new(start)))),
+    )
+    .map_err(|e| anyhow::anyhow!("The window could not be opened: {e}. On Linux, check that a display (X11 or Wayland) is available."))
+}

@@ -1,0 +1,8 @@
+//! Artworks as pixels: decoding (with limits), the animation frame clock, and
+//! the worker threads that decode and watch files off the window thread.
+//! Knows no screen and no network.
+
+pub mod animation;
+pub mod decode;
+pub mod loader;
+pub mod watch;

@@ -1,0 +1,43 @@
+//! Per-user folders (config, cache, data) in the places each OS expects.
+
+use std::path::{Path, PathBuf};
+
+use directories::ProjectDirs;
+
+/// Where the program keeps its files. Tests point these at temporary folders
+/// through the usual environment (`HOME`, `XDG_*` on Linux).
+#[derive(Clone, Debug)]
+pub struct AppPaths {
+    pub config: PathBuf,
+    pub cache: PathBuf,
+    pub data: PathBuf,
+}
+
+impl AppPaths {
+    /// `None` when the OS reports no home folder (then nothing is persisted).
+    pub fn from_os() -> Option<Self> {
+        let dirs = ProjectDirs::from("club", "Makapix", "Makapix Player")?;
+        Some(Self {
+            config: dirs.config_dir().to_path_buf(),
+            cache: dirs.cache_dir().to_path_buf(),
+            data: dirs.data_dir().to_path_buf(),
+        })
+    }
+
+    /// All three folders below one root, for tests and portable set-ups.
+    pub fn under(root: &Path) -> Self {
+        Self {
+            config: root.join("config"),
+            cache: root.join("cache"),
+            data: root.join("data"),
+        }
+    }
+
+    pub fn settings_file(&self) -> PathBuf {
+        self.config.join("settings.json")
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.data.join("logs")
+    }
+}

@@ -1,0 +1,13 @@
+//! Playback engine: which artwork is on screen, what comes next and when.
+//!
+//! Pure logic: no I/O, no clock, no threads. Time is always passed in as `now`
+//! (a `Duration` since an epoch the app chooses), so every rule is testable
+//! with a fake clock.
+
+pub mod engine;
+pub mod order;
+pub mod source;
+mod stopwatch;
+
+pub use engine::{DEFAULT_DWELL, Engine, FAILED_DWELL, LoadOutcome};
+pub use source::{ArtworkSource, QueueItem};

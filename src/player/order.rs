@@ -1,0 +1,210 @@
+//! Queue orders: by name (folders) and shuffled (deterministic, seeded).
+
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
+
+/// Sorts by file name the way a person would: case-insensitive, with digit
+/// runs compared as numbers ("img2" before "img10"). Equal names (same name in
+/// two folders, or "img01" vs "img1") fall back to the full path so the order
+/// never depends on the order the file system listed them in.
+pub fn sort_by_name(paths: &mut [PathBuf]) {
+    paths.sort_by(|a, b| natural_cmp(&file_name(a), &file_name(b)).then_with(|| a.cmp(b)));
+}
+
+/// The same items in a pseudo-random order; the same seed always gives the
+/// same order, so a shuffled queue can be rebuilt (and tested) exactly.
+pub fn shuffled<T>(mut items: Vec<T>, seed: u64) -> Vec<T> {
+    let mut rng = SplitMix64(seed);
+    // Fisher–Yates: every permutation equally likely (up to the tiny bias of
+    // `below`, irrelevant for a playlist).
+    for i in (1..items.len()).rev() {
+        let j = rng.below(i + 1);
+        items.swap(i, j);
+    }
+    items
+}
+
+fn file_name(path: &Path) -> std::borrow::Cow<'_, str> {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+}
+
+fn natural_cmp(mut a: &str, mut b: &str) -> Ordering {
+    loop {
+        let (Some(x), Some(y)) = (a.chars().next(), b.chars().next()) else {
+            // A proper prefix sorts first.
+            return b.is_empty().cmp(&a.is_empty());
+        };
+        if x.is_ascii_digit() && y.is_ascii_digit() {
+            let (digits_a, rest_a) = split_digits(a);
+            let (digits_b, rest_b) = split_digits(b);
+            let ord = cmp_numbers(digits_a, digits_b);
+            if ord != Ordering::Equal {
+                return ord;
+            }
+            (a, b) = (rest_a, rest_b);
+        } else {
+            let ord = x.to_lowercase().cmp(y.to_lowercase());
+            if ord != Ordering::Equal {
+                return ord;
+            }
+            (a, b) = (&a[x.len_utf8()..], &b[y.len_utf8()..]);
+        }
+    }
+}
+
+fn split_digits(s: &str) -> (&str, &str) {
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    s.split_at(end)
+}
+
+/// Compares digit runs by value without parsing, so runs longer than any
+/// integer type (timestamps, hashes) still compare correctly.
+fn cmp_numbers(a: &str, b: &str) -> Ordering {
+    let a = a.trim_start_matches('0');
+    let b = b.trim_start_matches('0');
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, good enough to shuffle,
+/// and avoids a dependency.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A value in `0..n` (n > 0) by multiply-shift, which avoids the modulo
+    /// bias towards small values.
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted(names: &[&str]) -> Vec<String> {
+        let mut paths: Vec<PathBuf> = names.iter().map(PathBuf::from).collect();
+        sort_by_name(&mut paths);
+        paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn digit_runs_sort_as_numbers() {
+        assert_eq!(
+            sorted(&["img10.png", "img2.png", "img1.png", "img100.png"]),
+            ["img1.png", "img2.png", "img10.png", "img100.png"]
+        );
+    }
+
+    #[test]
+    fn names_sort_case_insensitively() {
+        assert_eq!(
+            sorted(&["b.png", "C.png", "a.png", "B2.png"]),
+            ["a.png", "b.png", "B2.png", "C.png"]
+        );
+    }
+
+    #[test]
+    fn only_the_file_name_counts_not_the_folder() {
+        assert_eq!(
+            sorted(&["/z/a.png", "/a/b.png", "/m/A1.png"]),
+            ["/z/a.png", "/m/A1.png", "/a/b.png"]
+        );
+    }
+
+    #[test]
+    fn equal_names_are_ordered_by_full_path() {
+        assert_eq!(
+            sorted(&["/b/x.png", "/a/x.png", "/c/X.png"]),
+            ["/a/x.png", "/b/x.png", "/c/X.png"]
+        );
+        // Same numeric value, different spelling: still a total order.
+        assert_eq!(
+            sorted(&["img1.png", "img01.png"]),
+            ["img01.png", "img1.png"]
+        );
+    }
+
+    #[test]
+    fn order_does_not_depend_on_input_order() {
+        let a = sorted(&["x10", "X9", "x9", "/d/x9", "x09", "a", "A"]);
+        let b = sorted(&["A", "x09", "/d/x9", "x9", "X9", "a", "x10"]);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn prefix_sorts_first_and_huge_numbers_do_not_overflow() {
+        assert_eq!(
+            sorted(&["frame-a", "frame", "f99999999999999999999999", "f1"]),
+            ["f1", "f99999999999999999999999", "frame", "frame-a"]
+        );
+    }
+
+    #[test]
+    fn non_ascii_names_do_not_panic() {
+        assert_eq!(
+            sorted(&["Éclair2", "éclair10", "日本1", "a"]),
+            ["a", "Éclair2", "éclair10", "日本1"]
+        );
+    }
+
+    #[test]
+    fn same_seed_same_order() {
+        let items: Vec<u32> = (0..50).collect();
+        assert_eq!(shuffled(items.clone(), 42), shuffled(items, 42));
+    }
+
+    #[test]
+    fn different_seeds_give_different_orders() {
+        let items: Vec<u32> = (0..50).collect();
+        assert_ne!(shuffled(items.clone(), 1), shuffled(items, 2));
+    }
+
+    #[test]
+    fn shuffle_is_a_permutation_that_moves_things() {
+        let items: Vec<u32> = (0..100).collect();
+        let out = shuffled(items.clone(), 7);
+        assert_ne!(out, items);
+        let mut back = out;
+        back.sort_unstable();
+        assert_eq!(back, items);
+    }
+
+    #[test]
+    fn shuffle_of_tiny_lists() {
+        assert!(shuffled(Vec::<u8>::new(), 3).is_empty());
+        assert_eq!(shuffled(vec!['x'], 3), ['x']);
+    }
+
+    #[test]
+    fn shuffle_reaches_every_position() {
+        // A broken Fisher–Yates (off-by-one in the range) never leaves the
+        // last element in place or never moves the first one.
+        let mut seen_first = [false; 4];
+        for seed in 0..200 {
+            let out = shuffled(vec![0, 1, 2, 3], seed);
+            seen_first[out[0]] = true;
+        }
+        assert_eq!(seen_first, [true; 4]);
+    }
+
+    #[test]
+    fn splitmix_matches_reference_output() {
+        // First outputs for seed 1234567 from the reference implementation.
+        let mut rng = SplitMix64(1_234_567);
+        assert_eq!(rng.next_u64(), 6_457_827_717_110_365_317);
+        assert_eq!(rng.next_u64(), 3_203_168_211_198_807_973);
+    }
+}

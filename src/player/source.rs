@@ -1,0 +1,75 @@
+//! What can be played: where an artwork comes from, and a queue entry.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where an artwork comes from. The engine only compares and hashes sources,
+/// it never matches on the variant, so adding variants (Makapix posts) only
+/// touches `display_name` and the loaders.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ArtworkSource {
+    /// A sample shipped in the binary, by file name.
+    Embedded(&'static str),
+    File(PathBuf),
+}
+
+impl ArtworkSource {
+    pub fn display_name(&self) -> String {
+        match self {
+            Self::Embedded(name) => (*name).to_owned(),
+            // A path without a file name ("/", "..") still needs a visible label.
+            Self::File(path) => path
+                .file_name()
+                .unwrap_or(path.as_os_str())
+                .to_string_lossy()
+                .into_owned(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueItem {
+    pub source: ArtworkSource,
+    /// Per-item override of the engine dwell (playlists set it).
+    pub dwell: Option<Duration>,
+}
+
+impl QueueItem {
+    pub fn new(source: ArtworkSource) -> Self {
+        Self {
+            source,
+            dwell: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_name_of_file_is_its_file_name() {
+        let source = ArtworkSource::File(PathBuf::from("/art/sub/cat walk.gif"));
+        assert_eq!(source.display_name(), "cat walk.gif");
+    }
+
+    #[test]
+    fn display_name_of_embedded_is_its_name() {
+        assert_eq!(
+            ArtworkSource::Embedded("sample.png").display_name(),
+            "sample.png"
+        );
+    }
+
+    #[test]
+    fn display_name_of_path_without_file_name_is_the_path() {
+        assert_eq!(ArtworkSource::File(PathBuf::from("/")).display_name(), "/");
+    }
+
+    #[test]
+    fn new_item_has_no_dwell_override() {
+        let item = QueueItem::new(ArtworkSource::Embedded("a.png"));
+        assert_eq!(item.dwell, None);
+        assert_eq!(item.source, ArtworkSource::Embedded("a.png"));
+    }
+}

@@ -1,0 +1,361 @@
+//! The user's settings, persisted as JSON in the per-user config folder.
+//!
+//! Writes happen on a background thread (never on the window thread) and are
+//! atomic: a crash mid-write leaves the previous file intact. A damaged file is
+//! kept aside as `settings.json.bad` so nothing the user set is silently lost.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleMode {
+    /// Largest whole-number factor that fits: every art pixel is the same size.
+    #[default]
+    Integer,
+    /// As large as fits, fractional factors allowed.
+    Fit,
+    /// Covers the whole canvas, cropping what overflows.
+    Fill,
+}
+
+impl ScaleMode {
+    pub const ALL: [ScaleMode; 3] = [ScaleMode::Integer, ScaleMode::Fit, ScaleMode::Fill];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ScaleMode::Integer => "Integer (crisp)",
+            ScaleMode::Fit => "Fit",
+            ScaleMode::Fill => "Fill",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rotation {
+    #[default]
+    #[serde(rename = "0")]
+    R0,
+    #[serde(rename = "90")]
+    R90,
+    #[serde(rename = "180")]
+    R180,
+    #[serde(rename = "270")]
+    R270,
+}
+
+impl Rotation {
+    pub const ALL: [Rotation; 4] = [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270];
+
+    pub fn degrees(self) -> u16 {
+        match self {
+            Rotation::R0 => 0,
+            Rotation::R90 => 90,
+            Rotation::R180 => 180,
+            Rotation::R270 => 270,
+        }
+    }
+
+    pub fn from_degrees(degrees: u16) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.degrees() == degrees)
+    }
+
+    /// Quarter turns clockwise.
+    pub fn quarter_turns(self) -> usize {
+        usize::from(self.degrees() / 90)
+    }
+
+    pub fn clockwise(self) -> Self {
+        Self::ALL[(self.quarter_turns() + 1) % 4]
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mirror {
+    #[default]
+    None,
+    Horizontal,
+    Vertical,
+}
+
+impl Mirror {
+    pub const ALL: [Mirror; 3] = [Mirror::None, Mirror::Horizontal, Mirror::Vertical];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Mirror::None => "None",
+            Mirror::Horizontal => "Horizontal",
+            Mirror::Vertical => "Vertical",
+        }
+    }
+}
+
+pub const MIN_DWELL_SECS: u32 = 1;
+pub const MAX_DWELL_SECS: u32 = 24 * 60 * 60;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub scale_mode: ScaleMode,
+    /// Colour around the artwork and behind its transparent pixels.
+    pub background: [u8; 3],
+    /// Draw a checkerboard behind transparent pixels instead of the plain colour.
+    pub checkerboard: bool,
+    pub rotation: Rotation,
+    pub mirror: Mirror,
+    /// 0 (black) to 100 (as authored).
+    pub brightness: u8,
+    /// Seconds each artwork stays (animations at least one full loop).
+    pub dwell_secs: u32,
+    pub shuffle: bool,
+    pub show_info: bool,
+    pub show_settings: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            scale_mode: ScaleMode::Integer,
+            background: [0, 0, 0],
+            checkerboard: false,
+            rotation: Rotation::R0,
+            mirror: Mirror::None,
+            brightness: 100,
+            dwell_secs: 30,
+            shuffle: false,
+            show_info: false,
+            show_settings: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Brings values from a hand-edited or older file back into range.
+    pub fn sanitized(mut self) -> Self {
+        self.brightness = self.brightness.min(100);
+        self.dwell_secs = self.dwell_secs.clamp(MIN_DWELL_SECS, MAX_DWELL_SECS);
+        self
+    }
+
+    pub fn dwell(&self) -> Duration {
+        Duration::from_secs(u64::from(self.dwell_secs))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("Could not read the settings file {path}: {source}. Default settings are used.")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "The settings file {path} is damaged ({reason}). It was kept as {kept} and default settings are used."
+    )]
+    Damaged {
+        path: PathBuf,
+        reason: String,
+        kept: PathBuf,
+    },
+    #[error("Could not save the settings to {path}: {source}. Check that the folder is writable.")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Reads the settings; a missing file gives the defaults without error.
+pub fn load(path: &Path) -> (Settings, Option<SettingsError>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Settings::default(), None),
+        Err(source) => {
+            let err = SettingsError::Read {
+                path: path.to_path_buf(),
+                source,
+            };
+            return (Settings::default(), Some(err));
+        }
+    };
+    match serde_json::from_str::<Settings>(&text) {
+        Ok(settings) => (settings.sanitized(), None),
+        Err(e) => {
+            let kept = path.with_extension("json.bad");
+            // Keep the user's file for inspection rather than overwriting it on the next save.
+            let _ = std::fs::rename(path, &kept);
+            let err = SettingsError::Damaged {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+                kept,
+            };
+            (Settings::default(), Some(err))
+        }
+    }
+}
+
+/// Writes `contents` to `path` so that readers see either the old or the new file, never half of one.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
+    let json = serde_json::to_vec_pretty(settings).map_err(|e| SettingsError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    write_atomically(path, &json).map_err(|source| SettingsError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Saves settings off the window thread, only when they changed.
+pub struct SettingsSaver {
+    last: Settings,
+    tx: Option<mpsc::Sender<Settings>>,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl SettingsSaver {
+    /// `path` None: nothing is persisted (no home folder).
+    pub fn new(path: Option<PathBuf>, initial: Settings) -> Self {
+        let Some(path) = path else {
+            return Self {
+                last: initial,
+                tx: None,
+                worker: None,
+            };
+        };
+        let (tx, rx) = mpsc::channel::<Settings>();
+        let worker = std::thread::Builder::new()
+            .name("settings-saver".into())
+            .spawn(move || {
+                while let Ok(mut settings) = rx.recv() {
+                    // Only the newest matters when several changes queued up (a slider drag).
+                    while let Ok(newer) = rx.try_recv() {
+                        settings = newer;
+                    }
+                    if let Err(e) = save(&path, &settings) {
+                        tracing::warn!("{e}");
+                    }
+                }
+            })
+            .ok();
+        Self {
+            last: initial,
+            tx: Some(tx),
+            worker,
+        }
+    }
+
+    /// Cheap when nothing changed: one comparison per frame.
+    pub fn save_if_changed(&mut self, settings: &Settings) {
+        if *settings == self.last {
+            return;
+        }
+        self.last = settings.clone();
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(settings.clone());
+        }
+    }
+
+    /// Waits for pending writes; called when the window closes so the last change is not lost.
+    pub fn flush(&mut self) {
+        self.tx = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Drop for SettingsSaver {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults_without_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (settings, err) = load(&dir.path().join("settings.json"));
+        assert_eq!(settings, Settings::default());
+        assert!(err.is_none());
+    }
+
+    #[test]
+    fn saved_settings_come_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("settings.json");
+        let settings = Settings {
+            rotation: Rotation::R270,
+            mirror: Mirror::Vertical,
+            brightness: 42,
+            background: [1, 2, 3],
+            scale_mode: ScaleMode::Fill,
+            ..Settings::default()
+        };
+        let mut saver = SettingsSaver::new(Some(path.clone()), Settings::default());
+        saver.save_if_changed(&settings);
+        saver.flush();
+        let (loaded, err) = load(&path);
+        assert!(err.is_none());
+        assert_eq!(loaded, settings);
+    }
+
+    #[test]
+    fn damaged_file_is_kept_aside_and_defaults_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, b"{ not json").unwrap();
+        let (settings, err) = load(&path);
+        assert_eq!(settings, Settings::default());
+        let err = err.expect("a damaged file must be reported");
+        assert!(err.to_string().contains("damaged"), "{err}");
+        assert_eq!(
+            std::fs::read(dir.path().join("settings.json.bad")).unwrap(),
+            b"{ not json"
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_are_clamped_and_unknown_fields_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(
+            &path,
+            br#"{"brightness": 250, "dwell_secs": 0, "rotation": "90", "future_field": true}"#,
+        )
+        .unwrap();
+        let (settings, err) = load(&path);
+        assert!(err.is_none());
+        assert_eq!(settings.brightness, 100);
+        assert_eq!(settings.dwell_secs, MIN_DWELL_SECS);
+        assert_eq!(settings.rotation, Rotation::R90);
+    }
+
+    #[test]
+    fn rotation_turns_clockwise_and_wraps() {
+        assert_eq!(Rotation::R270.clockwise(), Rotation::R0);
+        assert_eq!(Rotation::from_degrees(180), Some(Rotation::R180));
+        assert_eq!(Rotation::from_degrees(45), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! What a user can ask for, whatever the input (key, menu, button, drop).
+//! Widgets only produce these; `app` carries them out.
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Next,
+    Previous,
+    TogglePause,
+    TogglePin,
+    ToggleFullscreen,
+    LeaveFullscreen,
+    ToggleInfo,
+    ToggleSettings,
+    OpenFilesDialog,
+    OpenFolderDialog,
+    OpenPaths(Vec<PathBuf>),
+    PlaySamples,
+    SetShuffle(bool),
+    ShowShortcuts,
+    ShowAbout,
+    Quit,
+}
+
+/// (keys as shown to the user, what they do) — the single list behind the
+/// shortcut handler, the Help window and the README.
+pub const SHORTCUTS: [(&str, &str); 12] = [
+    ("→", "Next artwork"),
+    ("←", "Previous artwork"),
+    ("Space", "Pause / resume"),
+    ("P", "Pin the current artwork (stays until unpinned)"),
+    ("F or F11", "Fullscreen"),
+    ("Esc", "Leave fullscreen"),
+    ("I", "Info overlay"),
+    ("S", "Settings panel"),
+    ("Ctrl+O", "Open files"),
+    ("Ctrl+Shift+O", "Open a folder"),
+    (
+        "Ctrl+V",
+        "Play the file or folder whose path is on the clipboard",
+    ),
+    ("Ctrl+Q", "Quit"),
+];
+
+const OPEN_FOLDER: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::O);
+const OPEN_FILES: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+const QUIT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
+
+/// Reads this frame's key presses. Single-key shortcuts are skipped while a
+/// text field has the keyboard, so typing a path does not flip the artwork.
+pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
+    let typing = ctx.egui_wants_keyboard_input();
+    ctx.input_mut(|input| {
+        let mut actions = Vec::new();
+        // Longest combination first: Ctrl+Shift+O must not also count as Ctrl+O.
+        if input.consume_shortcut(&OPEN_FOLDER) {
+            actions.push(Action::OpenFolderDialog);
+        }
+        if input.consume_shortcut(&OPEN_FILES) {
+            actions.push(Action::OpenFilesDialog);
+        }
+        if input.consume_shortcut(&QUIT) {
+            actions.push(Action::Quit);
+        }
+        if typing {
+            return actions;
+        }
+        let plain = [
+            (Key::ArrowRight, Action::Next),
+            (Key::ArrowLeft, Action::Previous),
+            (Key::Space, Action::TogglePause),
+            (Key::P, Action::TogglePin),
+            (Key::F, Action::ToggleFullscreen),
+            (Key::F11, Action::ToggleFullscreen),
+            (Key::Escape, Action::LeaveFullscreen),
+            (Key::I, Action::ToggleInfo),
+            (Key::S, Action::ToggleSettings),
+        ];
+        for (key, action) in plain {
+            if input.consume_key(Modifiers::NONE, key) {
+                actions.push(action);
+            }
+        }
+        actions
+    })
+}

@@ -1,0 +1,597 @@
+//! The window's controller: owns the playback engine, the decoded artworks and
+//! the settings; each frame it takes in events and input, lets the engine move
+//! on, draws, and sleeps until the next frame is due.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, ViewportCommand};
+
+use crate::local_files::{self, IMAGE_EXTENSIONS};
+use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
+use crate::media::loader::Loader;
+use crate::media::watch::FileWatcher;
+use crate::paths::AppPaths;
+use crate::player::{ArtworkSource, Engine, LoadOutcome, QueueItem, order};
+use crate::samples;
+use crate::settings::{self, Settings, SettingsSaver};
+
+use super::actions::{self, Action};
+use super::library::{Entry, Library, LoadedArt};
+use super::{canvas, menu, overlays, settings_panel, status_bar};
+
+/// How the program was started.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// Files or folders to play; empty plays the samples.
+    pub paths: Vec<PathBuf>,
+    pub fullscreen: bool,
+    /// Per-user folders; `None` persists nothing (tests, or no home folder).
+    pub app_paths: Option<AppPaths>,
+    /// Settings to start from instead of the saved ones (tests).
+    pub settings: Option<Settings>,
+}
+
+/// What the worker threads tell the window.
+enum AppEvent {
+    Decoded {
+        source: ArtworkSource,
+        generation: u64,
+        result: Result<Artwork, DecodeError>,
+    },
+    FileChanged(PathBuf),
+    /// `quick`: the dialog came back at once, so it probably never showed.
+    Chosen {
+        paths: Vec<PathBuf>,
+        quick: bool,
+    },
+}
+
+/// What is being played.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Channel {
+    Samples,
+    /// A local channel (p3a's `sdcard`): files sorted by name.
+    Local {
+        files: Vec<PathBuf>,
+        label: String,
+    },
+}
+
+impl Channel {
+    pub fn label(&self) -> String {
+        match self {
+            Channel::Samples => "Sample art".to_owned(),
+            Channel::Local { label, .. } => label.clone(),
+        }
+    }
+
+    fn items(&self) -> Vec<QueueItem> {
+        match self {
+            Channel::Samples => samples::SAMPLES
+                .iter()
+                .map(|s| QueueItem::new(ArtworkSource::Embedded(s.name)))
+                .collect(),
+            Channel::Local { files, .. } => files
+                .iter()
+                .map(|f| QueueItem::new(ArtworkSource::File(f.clone())))
+                .collect(),
+        }
+    }
+}
+
+/// A message for the user in the status bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+pub struct PlayerApp {
+    pub(crate) settings: Settings,
+    saver: SettingsSaver,
+    pub(crate) engine: Engine,
+    pub(crate) library: Library,
+    loader: Loader<ArtworkSource>,
+    watcher: FileWatcher,
+    events: Receiver<AppEvent>,
+    events_tx: Sender<AppEvent>,
+    /// The window's context, known from the first frame on; the workers use it to wake the window.
+    ctx_slot: Arc<OnceLock<egui::Context>>,
+    pub(crate) channel: Channel,
+    shuffle_seed: u64,
+    pub(crate) fullscreen: bool,
+    pub(crate) notice: Option<Notice>,
+    pub(crate) path_input: String,
+    pub(crate) show_shortcuts: bool,
+    pub(crate) show_about: bool,
+    checker: Option<egui::TextureHandle>,
+    started: bool,
+    start_fullscreen: bool,
+    pending_paths: Vec<PathBuf>,
+}
+
+impl PlayerApp {
+    pub fn new(options: StartOptions) -> Self {
+        let settings_path = options.app_paths.as_ref().map(AppPaths::settings_file);
+        let mut notice = None;
+        let settings = match (options.settings, &settings_path) {
+            (Some(s), _) => s,
+            (None, Some(path)) => {
+                let (s, err) = settings::load(path);
+                if let Some(err) = err {
+                    tracing::warn!("{err}");
+                    notice = Some(Notice {
+                        text: err.to_string(),
+                        is_error: true,
+                    });
+                }
+                s
+            }
+            (None, None) => Settings::default(),
+        };
+        let ctx_slot: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
+        let (events_tx, events) = mpsc::channel();
+
+        let tx = events_tx.clone();
+        let slot = Arc::clone(&ctx_slot);
+        let loader = Loader::new(Arc::new(move |source, generation, result| {
+            let _ = tx.send(AppEvent::Decoded {
+                source,
+                generation,
+                result,
+            });
+            wake(&slot);
+        }));
+        let tx = events_tx.clone();
+        let slot = Arc::clone(&ctx_slot);
+        let watcher = FileWatcher::new(Arc::new(move |path| {
+            let _ = tx.send(AppEvent::FileChanged(path));
+            wake(&slot);
+        }));
+        let shuffle_seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x5eed, |d| d.as_nanos() as u64);
+        Self {
+            engine: Engine::new(settings.dwell()),
+            saver: SettingsSaver::new(settings_path, settings.clone()),
+            settings,
+            library: Library::default(),
+            loader,
+            watcher,
+            events,
+            events_tx,
+            ctx_slot,
+            channel: Channel::Samples,
+            shuffle_seed,
+            fullscreen: false,
+            notice,
+            path_input: String::new(),
+            show_shortcuts: false,
+            show_about: false,
+            checker: None,
+            started: false,
+            start_fullscreen: options.fullscreen,
+            pending_paths: options.paths,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn channel(&self) -> &Channel {
+        &self.channel
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    pub fn is_fullscreen(&self) -> bool {
+        self.fullscreen
+    }
+
+    /// The artwork on screen and whether it is a placeholder for a failed load.
+    pub fn on_screen(&self) -> Option<(&ArtworkSource, bool)> {
+        let source = self.engine.current()?;
+        let failed = matches!(self.library.get(source), Some(Entry::Failed(_)));
+        Some((source, failed))
+    }
+
+    /// The reason shown on the placeholder, when the artwork on screen failed.
+    pub fn placeholder_reason(&self) -> Option<&str> {
+        match self.library.get(self.engine.current()?) {
+            Some(Entry::Failed(reason)) => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// Saves pending settings; the window is closing.
+    pub fn shutdown(&mut self) {
+        self.saver.flush();
+    }
+
+    /// One frame: the whole window.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let _ = self.ctx_slot.set(ctx.clone());
+        let now = now(&ctx);
+        if !self.started {
+            self.started = true;
+            self.start(&ctx, now);
+        }
+
+        self.drain_events(&ctx, now);
+        let mut pending = actions::from_keyboard(&ctx);
+        pending.extend(self.dropped_or_pasted(&ctx));
+        for action in pending {
+            self.apply(action, &ctx, now);
+        }
+        self.engine.set_dwell(self.settings.dwell());
+        self.engine.tick(now);
+        self.sync_loads(now);
+
+        let mut clicked = Vec::new();
+        if !self.fullscreen {
+            menu::show(ui, self, &mut clicked);
+            status_bar::show(ui, self);
+            if self.settings.show_settings {
+                let paused = self.engine.is_paused();
+                let pinned = self.engine.is_pinned();
+                settings_panel::show(
+                    ui,
+                    &mut self.settings,
+                    &mut self.path_input,
+                    paused,
+                    pinned,
+                    &mut clicked,
+                );
+            }
+        }
+        let checker = self.checker_texture(&ctx);
+        let canvas_rect = canvas::show(ui, self, now, &checker);
+        overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
+
+        if !clicked.is_empty() {
+            for action in clicked {
+                self.apply(action, &ctx, now);
+            }
+            self.sync_loads(now);
+            ctx.request_repaint();
+        }
+        self.saver.save_if_changed(&self.settings);
+        self.schedule_repaint(&ctx, now);
+    }
+
+    fn start(&mut self, ctx: &egui::Context, now: Duration) {
+        if self.start_fullscreen {
+            self.apply(Action::ToggleFullscreen, ctx, now);
+        }
+        let paths = std::mem::take(&mut self.pending_paths);
+        if paths.is_empty() || !self.open_paths(&paths, now) {
+            self.play(Channel::Samples, now);
+        }
+    }
+
+    fn play(&mut self, channel: Channel, now: Duration) {
+        let mut items = channel.items();
+        if self.settings.shuffle {
+            items = order::shuffled(items, self.shuffle_seed);
+        }
+        self.channel = channel;
+        self.engine.set_items(items, 0, now);
+    }
+
+    /// Plays the given files and folders as a local channel; false when they held nothing to play.
+    fn open_paths(&mut self, paths: &[PathBuf], now: Duration) -> bool {
+        let collected = local_files::collect(paths);
+        for problem in &collected.problems {
+            tracing::warn!("{problem}");
+        }
+        if let Some(first) = collected.problems.first() {
+            let more = collected.problems.len() - 1;
+            let text = if more > 0 {
+                format!("{first} ({more} more problems in the log.)")
+            } else {
+                first.clone()
+            };
+            self.notice = Some(Notice {
+                text,
+                is_error: true,
+            });
+        }
+        if collected.files.is_empty() {
+            return false;
+        }
+        let label = match paths {
+            [one] => one.file_name().map_or_else(
+                || one.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            _ => format!("{} files", collected.files.len()),
+        };
+        if collected.problems.is_empty() {
+            self.notice = None;
+        }
+        self.play(
+            Channel::Local {
+                files: collected.files,
+                label,
+            },
+            now,
+        );
+        true
+    }
+
+    fn apply(&mut self, action: Action, ctx: &egui::Context, now: Duration) {
+        match action {
+            Action::Next => self.engine.next(now),
+            Action::Previous => self.engine.previous(now),
+            Action::TogglePause => {
+                let paused = !self.engine.is_paused();
+                self.engine.set_paused(paused, now);
+            }
+            Action::TogglePin => {
+                let pinned = !self.engine.is_pinned();
+                self.engine.set_pinned(pinned);
+            }
+            Action::ToggleFullscreen => self.set_fullscreen(ctx, !self.fullscreen),
+            Action::LeaveFullscreen => self.set_fullscreen(ctx, false),
+            Action::ToggleInfo => self.settings.show_info = !self.settings.show_info,
+            Action::ToggleSettings => self.settings.show_settings = !self.settings.show_settings,
+            Action::OpenFilesDialog => self.open_dialog(ctx, false),
+            Action::OpenFolderDialog => self.open_dialog(ctx, true),
+            Action::OpenPaths(paths) => {
+                self.open_paths(&paths, now);
+            }
+            Action::PlaySamples => self.play(Channel::Samples, now),
+            Action::SetShuffle(on) => {
+                self.settings.shuffle = on;
+                let items = self.channel.items();
+                let items = if on {
+                    order::shuffled(items, self.shuffle_seed)
+                } else {
+                    items
+                };
+                self.engine.reorder(items);
+            }
+            Action::ShowShortcuts => self.show_shortcuts = true,
+            Action::ShowAbout => self.show_about = true,
+            Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
+        }
+    }
+
+    fn set_fullscreen(&mut self, ctx: &egui::Context, on: bool) {
+        if self.fullscreen != on {
+            self.fullscreen = on;
+            ctx.send_viewport_cmd(ViewportCommand::Fullscreen(on));
+        }
+    }
+
+    /// The dialog runs off the window thread: a modal call inside a frame would freeze the window.
+    fn open_dialog(&mut self, ctx: &egui::Context, folder: bool) {
+        let dialog = rfd::AsyncFileDialog::new().set_title("Play artworks");
+        let tx = self.events_tx.clone();
+        let ctx = ctx.clone();
+        let started = Instant::now();
+        let picked: std::pin::Pin<Box<dyn std::future::Future<Output = Vec<PathBuf>> + Send>> =
+            if folder {
+                let fut = dialog.pick_folder();
+                Box::pin(async move {
+                    fut.await
+                        .map(|h| vec![h.path().to_path_buf()])
+                        .unwrap_or_default()
+                })
+            } else {
+                let fut = dialog
+                    .add_filter("Pixel art", &IMAGE_EXTENSIONS)
+                    .pick_files();
+                Box::pin(async move {
+                    fut.await
+                        .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
+                        .unwrap_or_default()
+                })
+            };
+        let spawned = std::thread::Builder::new()
+            .name("file-dialog".into())
+            .spawn(move || {
+                let paths = pollster::block_on(picked);
+                let quick = started.elapsed() < Duration::from_millis(700);
+                let _ = tx.send(AppEvent::Chosen { paths, quick });
+                ctx.request_repaint();
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot open the file dialog: {e}");
+        }
+    }
+
+    fn dropped_or_pasted(&self, ctx: &egui::Context) -> Vec<Action> {
+        let typing = ctx.egui_wants_keyboard_input();
+        ctx.input(|i| {
+            let mut out = Vec::new();
+            let dropped: Vec<PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect();
+            if !dropped.is_empty() {
+                out.push(Action::OpenPaths(dropped));
+            }
+            if !typing {
+                for event in &i.events {
+                    if let egui::Event::Paste(text) = event
+                        && let Some(paths) = local_files::paths_from_pasted_text(text)
+                    {
+                        out.push(Action::OpenPaths(paths));
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    fn drain_events(&mut self, ctx: &egui::Context, now: Duration) {
+        while let Ok(event) = self.events.try_recv() {
+            match event {
+                AppEvent::Decoded {
+                    source,
+                    generation,
+                    result,
+                } => self.on_decoded(ctx, source, generation, result, now),
+                AppEvent::FileChanged(path) => {
+                    tracing::info!("{} changed on disk; reloading", path.display());
+                    let source = ArtworkSource::File(path);
+                    self.request_load(&source);
+                }
+                AppEvent::Chosen { paths, quick } => {
+                    if !paths.is_empty() {
+                        self.open_paths(&paths, now);
+                    } else if quick {
+                        self.notice = Some(Notice {
+                            text: "No file dialog is available on this desktop. Drop files onto the window, or copy a file's path and press Ctrl+V.".into(),
+                            is_error: true,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_decoded(
+        &mut self,
+        ctx: &egui::Context,
+        source: ArtworkSource,
+        generation: u64,
+        result: Result<Artwork, DecodeError>,
+        now: Duration,
+    ) {
+        if !self.library.finish_load(&source, generation) {
+            return;
+        }
+        let (entry, outcome) = match result {
+            Ok(art) => {
+                let loaded = LoadedArt::upload(ctx, &source.display_name(), art);
+                let loop_duration = loaded.loop_duration();
+                (Entry::Ready(loaded), LoadOutcome::Ready { loop_duration })
+            }
+            Err(err) => {
+                tracing::warn!("cannot show {}: {err}", source.display_name());
+                (Entry::Failed(err.to_string()), LoadOutcome::Failed)
+            }
+        };
+        self.library.insert(source.clone(), entry);
+        self.engine.on_loaded(&source, outcome, now);
+    }
+
+    fn request_load(&mut self, source: &ArtworkSource) {
+        let generation = self.library.start_load(source);
+        let job_source = source.clone();
+        self.loader.request(
+            source.clone(),
+            generation,
+            Box::new(move || read_and_decode(&job_source)),
+        );
+    }
+
+    /// Keeps exactly what the engine wants decoded, and watches the file on screen.
+    fn sync_loads(&mut self, now: Duration) {
+        let wanted = self.engine.wanted();
+        self.library.retain(|s| wanted.contains(s));
+        self.loader.retain(|s| wanted.contains(s));
+        for source in &wanted {
+            // The engine forgets decodes it stopped wanting; one that came back within the
+            // same frame is still held here and must be reported again, or playback stalls.
+            match self.library.get(source) {
+                Some(Entry::Ready(art)) => {
+                    let loop_duration = art.loop_duration();
+                    self.engine
+                        .on_loaded(source, LoadOutcome::Ready { loop_duration }, now);
+                }
+                Some(Entry::Failed(_)) => self.engine.on_loaded(source, LoadOutcome::Failed, now),
+                None if self.library.needs_load(source) => self.request_load(source),
+                None => {}
+            }
+        }
+        let watched = match self.engine.current() {
+            Some(ArtworkSource::File(path)) => Some(path.as_path()),
+            _ => None,
+        };
+        self.watcher.watch(watched);
+    }
+
+    /// Sleeps until the next animation frame or the end of the dwell; a still artwork costs nothing.
+    fn schedule_repaint(&self, ctx: &egui::Context, now: Duration) {
+        let mut wait = self
+            .engine
+            .next_deadline()
+            .map(|deadline| deadline.saturating_sub(now));
+        if let Some(frame_wait) = self.frame_wait(now) {
+            wait = Some(wait.map_or(frame_wait, |w| w.min(frame_wait)));
+        }
+        if let Some(wait) = wait {
+            ctx.request_repaint_after(wait);
+        }
+    }
+
+    fn frame_wait(&self, now: Duration) -> Option<Duration> {
+        if self.engine.is_paused() {
+            return None;
+        }
+        let Some(Entry::Ready(art)) = self.library.get(self.engine.current()?) else {
+            return None;
+        };
+        art.clock
+            .frame_at(self.engine.visible_elapsed(now))
+            .until_next
+    }
+
+    fn checker_texture(&mut self, ctx: &egui::Context) -> egui::TextureHandle {
+        self.checker
+            .get_or_insert_with(|| canvas::checker_texture(ctx))
+            .clone()
+    }
+}
+
+fn wake(slot: &OnceLock<egui::Context>) {
+    if let Some(ctx) = slot.get() {
+        ctx.request_repaint();
+    }
+}
+
+fn now(ctx: &egui::Context) -> Duration {
+    Duration::from_secs_f64(ctx.input(|i| i.time).max(0.0))
+}
+
+fn read_and_decode(source: &ArtworkSource) -> Result<Artwork, DecodeError> {
+    let limits = DecodeLimits::default();
+    match source {
+        ArtworkSource::Embedded(name) => match samples::bytes(name) {
+            Some(bytes) => decode::decode(bytes, &limits),
+            None => Err(DecodeError::NotAnImage),
+        },
+        ArtworkSource::File(path) => decode::decode_file(path, &limits),
+    }
+}
+
+impl eframe::App for PlayerApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.shutdown();
+    }
+
+    fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
+        let [r, g, b] = self.settings.background;
+        egui::Color32::from_rgb(r, g, b).to_normalized_gamma_f32()
+    }
+}

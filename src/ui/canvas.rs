@@ -1,0 +1,179 @@
+//! The artwork canvas: the background colour, the artwork at its placement
+//! (rotated, mirrored, dimmed), or a placeholder that says why it is missing.
+
+use std::time::Duration;
+
+use eframe::egui::{
+    self, Align2, Color32, ColorImage, FontId, Mesh, Rect, Sense, Shape, TextureHandle,
+    TextureOptions, TextureWrapMode, Ui, epaint::Vertex,
+};
+
+use super::app::PlayerApp;
+use super::geometry::{self, Placement};
+use super::library::{Entry, LoadedArt};
+use crate::settings::Settings;
+
+const CHECKER_SQUARE_POINTS: f32 = 8.0;
+
+/// Draws the canvas in the space the panels left; returns its rectangle.
+pub fn show(ui: &mut Ui, app: &PlayerApp, now: Duration, checker: &TextureHandle) -> Rect {
+    let settings = app.settings();
+    let response = egui::CentralPanel::no_frame().show(ui, |ui| {
+        let rect = ui.max_rect();
+        let response = ui.allocate_rect(rect, Sense::hover());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 0.0, dimmed(background(settings), settings.brightness));
+        let name = app
+            .engine()
+            .current()
+            .map(|s| s.display_name())
+            .unwrap_or_default();
+        // Screen readers (and the UI tests) hear what the canvas shows.
+        let label = match app.engine().current().and_then(|s| app.library.get(s)) {
+            Some(Entry::Ready(art)) => {
+                let elapsed = app.engine().visible_elapsed(now);
+                draw_art(ui, rect, art, elapsed, settings, checker);
+                format!("Artwork: {name}")
+            }
+            Some(Entry::Failed(reason)) => {
+                draw_placeholder(&painter, rect, &name, reason);
+                format!("Cannot show {name}: {reason}")
+            }
+            None => {
+                painter.text(
+                    rect.center(),
+                    Align2::CENTER_CENTER,
+                    "Loading…",
+                    FontId::proportional(18.0),
+                    Color32::GRAY,
+                );
+                "Loading".to_owned()
+            }
+        };
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+        rect
+    });
+    response.inner
+}
+
+fn background(settings: &Settings) -> Color32 {
+    let [r, g, b] = settings.background;
+    Color32::from_rgb(r, g, b)
+}
+
+/// Brightness acts like a display's backlight: it dims everything on the canvas.
+fn brightness_tint(brightness: u8) -> Color32 {
+    let level = (f32::from(brightness.min(100)) * 2.55).round() as u8;
+    Color32::from_rgb(level, level, level)
+}
+
+fn dimmed(color: Color32, brightness: u8) -> Color32 {
+    color * brightness_tint(brightness)
+}
+
+pub fn placement(
+    art: &LoadedArt,
+    settings: &Settings,
+    canvas: Rect,
+    ppp: f32,
+) -> Option<Placement> {
+    geometry::place(
+        [art.width, art.height],
+        settings.rotation,
+        settings.scale_mode,
+        canvas,
+        ppp,
+    )
+}
+
+fn draw_art(
+    ui: &Ui,
+    canvas: Rect,
+    art: &LoadedArt,
+    elapsed: Duration,
+    settings: &Settings,
+    checker: &TextureHandle,
+) {
+    let Some(place) = placement(art, settings, canvas, ui.ctx().pixels_per_point()) else {
+        return;
+    };
+    let position = art.clock.frame_at(elapsed);
+    let Some(texture) = art
+        .frames
+        .get(position.index)
+        .or_else(|| art.frames.first())
+    else {
+        return;
+    };
+    let painter = ui.painter_at(canvas);
+    let tint = brightness_tint(settings.brightness);
+    if settings.checkerboard {
+        let uv = geometry::checker_uv(place.rect, CHECKER_SQUARE_POINTS);
+        painter.image(checker.id(), place.rect, uv, tint);
+    }
+    let uvs = geometry::uv_corners(settings.rotation, settings.mirror);
+    let corners = [
+        place.rect.left_top(),
+        place.rect.right_top(),
+        place.rect.right_bottom(),
+        place.rect.left_bottom(),
+    ];
+    let mut mesh = Mesh::with_texture(texture.id());
+    for (pos, uv) in corners.into_iter().zip(uvs) {
+        mesh.vertices.push(Vertex {
+            pos,
+            uv,
+            color: tint,
+        });
+    }
+    mesh.indices.extend_from_slice(&[0, 1, 2, 0, 2, 3]);
+    painter.add(Shape::mesh(mesh));
+}
+
+fn draw_placeholder(painter: &egui::Painter, canvas: Rect, name: &str, reason: &str) {
+    let card = Rect::from_center_size(
+        canvas.center(),
+        egui::vec2(canvas.width().min(520.0) - 32.0, 150.0),
+    );
+    painter.rect_filled(card, 8.0, Color32::from_rgb(48, 40, 40));
+    painter.rect_stroke(
+        card,
+        8.0,
+        egui::Stroke::new(1.5, Color32::from_rgb(220, 120, 80)),
+        egui::StrokeKind::Inside,
+    );
+    painter.text(
+        card.center_top() + egui::vec2(0.0, 24.0),
+        Align2::CENTER_CENTER,
+        format!("⚠ Cannot show {name}"),
+        FontId::proportional(18.0),
+        Color32::from_rgb(255, 190, 140),
+    );
+    let galley = painter.layout(
+        reason.to_owned(),
+        FontId::proportional(14.0),
+        Color32::from_gray(230),
+        card.width() - 32.0,
+    );
+    let pos = card.center_top() + egui::vec2(-galley.size().x / 2.0, 48.0);
+    painter.galley(pos, galley, Color32::from_gray(230));
+    painter.text(
+        card.center_bottom() - egui::vec2(0.0, 18.0),
+        Align2::CENTER_CENTER,
+        "Playback moves on in a moment.",
+        FontId::proportional(12.0),
+        Color32::GRAY,
+    );
+}
+
+/// A 2×2 texture repeated across the artwork: four quads however large the window.
+pub fn checker_texture(ctx: &egui::Context) -> TextureHandle {
+    let light = Color32::from_gray(204);
+    let dark = Color32::from_gray(153);
+    let image = ColorImage::new([2, 2], vec![light, dark, dark, light]);
+    let options = TextureOptions {
+        wrap_mode: TextureWrapMode::Repeat,
+        ..TextureOptions::NEAREST
+    };
+    ctx.load_texture("checkerboard", image, options)
+}

@@ -1,0 +1,79 @@
+//! The menu bar: every action is also reachable here, with its shortcut shown.
+
+use eframe::egui::{self, Ui};
+
+use super::actions::Action;
+use super::app::PlayerApp;
+
+pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
+    egui::Panel::top("menu_bar").show(ui, |ui| {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                item(
+                    ui,
+                    "Open files…",
+                    "Ctrl+O",
+                    Action::OpenFilesDialog,
+                    actions,
+                );
+                item(
+                    ui,
+                    "Open folder…",
+                    "Ctrl+Shift+O",
+                    Action::OpenFolderDialog,
+                    actions,
+                );
+                item(ui, "Play sample art", "", Action::PlaySamples, actions);
+                ui.separator();
+                item(ui, "Quit", "Ctrl+Q", Action::Quit, actions);
+            });
+            ui.menu_button("Playback", |ui| {
+                item(ui, "Next", "→", Action::Next, actions);
+                item(ui, "Previous", "←", Action::Previous, actions);
+                let pause = if app.engine().is_paused() {
+                    "Resume"
+                } else {
+                    "Pause"
+                };
+                item(ui, pause, "Space", Action::TogglePause, actions);
+                let pin = if app.engine().is_pinned() {
+                    "Unpin"
+                } else {
+                    "Pin"
+                };
+                item(ui, pin, "P", Action::TogglePin, actions);
+                let mut shuffle = app.settings().shuffle;
+                if ui.checkbox(&mut shuffle, "Shuffle").changed() {
+                    actions.push(Action::SetShuffle(shuffle));
+                }
+            });
+            ui.menu_button("View", |ui| {
+                item(ui, "Fullscreen", "F", Action::ToggleFullscreen, actions);
+                item(ui, "Info overlay", "I", Action::ToggleInfo, actions);
+                item(ui, "Settings", "S", Action::ToggleSettings, actions);
+            });
+            ui.menu_button("Help", |ui| {
+                item(ui, "Keyboard shortcuts", "", Action::ShowShortcuts, actions);
+                item(ui, "About Makapix Player", "", Action::ShowAbout, actions);
+            });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let label = if app.settings().show_settings {
+                    "Hide settings"
+                } else {
+                    "⚙ Settings"
+                };
+                if ui.button(label).clicked() {
+                    actions.push(Action::ToggleSettings);
+                }
+            });
+        });
+    });
+}
+
+fn item(ui: &mut Ui, label: &str, shortcut: &str, action: Action, actions: &mut Vec<Action>) {
+    let button = egui::Button::new(label).shortcut_text(shortcut);
+    if ui.add(button).clicked() {
+        actions.push(action);
+        ui.close();
+    }
+}

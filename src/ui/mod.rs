@@ -1,0 +1,15 @@
+//! The window: draws state, turns input into `Action`s. Never does I/O itself;
+//! decoding and file watching run on `media` worker threads.
+
+pub mod actions;
+pub mod app;
+pub mod canvas;
+pub mod geometry;
+pub mod library;
+mod menu;
+mod overlays;
+mod settings_panel;
+mod status_bar;
+
+pub use actions::Action;
+pub use app::{Channel, Notice, PlayerApp, StartOptions};

@@ -1,0 +1,150 @@
+//! The settings side panel. Display and playback settings are edited in place
+//! (they persist on their own); anything with consequences becomes an `Action`.
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, Ui};
+
+use super::actions::Action;
+use crate::settings::{MAX_DWELL_SECS, MIN_DWELL_SECS, Mirror, Rotation, ScaleMode, Settings};
+
+pub fn show(
+    ui: &mut Ui,
+    settings: &mut Settings,
+    path_input: &mut String,
+    paused: bool,
+    pinned: bool,
+    actions: &mut Vec<Action>,
+) {
+    egui::Panel::right("settings_panel")
+        .resizable(false)
+        .default_size(270.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.heading("Settings");
+                ui.add_space(4.0);
+                display(ui, settings);
+                ui.separator();
+                playback(ui, settings, paused, pinned, actions);
+                ui.separator();
+                local_files(ui, path_input, actions);
+            });
+        });
+}
+
+fn display(ui: &mut Ui, settings: &mut Settings) {
+    ui.strong("Display");
+    egui::Grid::new("display_grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            ui.label("Scaling");
+            egui::ComboBox::from_id_salt("scale_mode")
+                .selected_text(settings.scale_mode.label())
+                .show_ui(ui, |ui| {
+                    for mode in ScaleMode::ALL {
+                        ui.selectable_value(&mut settings.scale_mode, mode, mode.label());
+                    }
+                });
+            ui.end_row();
+
+            ui.label("Rotation");
+            egui::ComboBox::from_id_salt("rotation")
+                .selected_text(format!("{}°", settings.rotation.degrees()))
+                .show_ui(ui, |ui| {
+                    for rotation in Rotation::ALL {
+                        let label = format!("{}°", rotation.degrees());
+                        ui.selectable_value(&mut settings.rotation, rotation, label);
+                    }
+                });
+            ui.end_row();
+
+            ui.label("Mirror");
+            egui::ComboBox::from_id_salt("mirror")
+                .selected_text(settings.mirror.label())
+                .show_ui(ui, |ui| {
+                    for mirror in Mirror::ALL {
+                        ui.selectable_value(&mut settings.mirror, mirror, mirror.label());
+                    }
+                });
+            ui.end_row();
+
+            ui.label("Brightness");
+            ui.add(egui::Slider::new(&mut settings.brightness, 0..=100).suffix("%"));
+            ui.end_row();
+
+            ui.label("Background");
+            ui.color_edit_button_srgb(&mut settings.background);
+            ui.end_row();
+        });
+    ui.checkbox(
+        &mut settings.checkerboard,
+        "Checkerboard behind transparency",
+    );
+    ui.checkbox(&mut settings.show_info, "Info overlay");
+}
+
+fn playback(
+    ui: &mut Ui,
+    settings: &mut Settings,
+    paused: bool,
+    pinned: bool,
+    actions: &mut Vec<Action>,
+) {
+    ui.strong("Playback");
+    ui.horizontal(|ui| {
+        ui.label("Show each artwork for");
+        ui.add(
+            egui::DragValue::new(&mut settings.dwell_secs)
+                .range(MIN_DWELL_SECS..=MAX_DWELL_SECS)
+                .suffix(" s"),
+        );
+    });
+    ui.label(egui::RichText::new("Animations always play at least one full loop.").small());
+    let mut shuffle = settings.shuffle;
+    if ui.checkbox(&mut shuffle, "Shuffle").changed() {
+        actions.push(Action::SetShuffle(shuffle));
+    }
+    ui.horizontal(|ui| {
+        if ui.button("⏮ Previous").clicked() {
+            actions.push(Action::Previous);
+        }
+        if ui
+            .button(if paused { "▶ Resume" } else { "⏸ Pause" })
+            .clicked()
+        {
+            actions.push(Action::TogglePause);
+        }
+        if ui.button("Next ⏭").clicked() {
+            actions.push(Action::Next);
+        }
+    });
+    if ui.selectable_label(pinned, "📌 Pin this artwork").clicked() {
+        actions.push(Action::TogglePin);
+    }
+}
+
+fn local_files(ui: &mut Ui, path_input: &mut String, actions: &mut Vec<Action>) {
+    ui.strong("Local files");
+    ui.horizontal(|ui| {
+        if ui.button("Open files…").clicked() {
+            actions.push(Action::OpenFilesDialog);
+        }
+        if ui.button("Open folder…").clicked() {
+            actions.push(Action::OpenFolderDialog);
+        }
+    });
+    ui.label("Or type a file or folder path:");
+    let response = ui.add(
+        egui::TextEdit::singleline(path_input)
+            .hint_text("/home/me/pixel-art")
+            .desired_width(f32::INFINITY),
+    );
+    let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    if (ui.button("Play this path").clicked() || entered) && !path_input.trim().is_empty() {
+        actions.push(Action::OpenPaths(vec![PathBuf::from(path_input.trim())]));
+    }
+    ui.label(egui::RichText::new("You can also drop files or folders onto the window.").small());
+    if ui.button("Play sample art").clicked() {
+        actions.push(Action::PlaySamples);
+    }
+}

@@ -1,0 +1,79 @@
+//! The real binary in a real X server, with empty per-user folders, as a new
+//! user would first start it: after a few seconds the window shows sample art.
+
+#[path = "support/xvfb.rs"]
+mod xvfb;
+
+use std::collections::HashSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use makapix_player::media::decode::{DecodeLimits, decode};
+use makapix_player::samples::SAMPLES;
+
+#[test]
+fn the_binary_shows_the_sample_art_in_a_real_window() {
+    let x = xvfb::Xvfb::start(1024, 768);
+    let home = tempfile::tempdir().unwrap();
+    let mut app = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start makapix-player");
+
+    // The first sample's own colours must be on screen: exact under Mesa's software GL.
+    let first = decode(SAMPLES[0].bytes, &DecodeLimits::default()).unwrap();
+    let palette: HashSet<[u8; 3]> = first.frames[0]
+        .rgba
+        .chunks_exact(4)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (shot, seen) = loop {
+        std::thread::sleep(Duration::from_millis(500));
+        if let Ok(Some(status)) = app.try_wait() {
+            let mut err = String::new();
+            use std::io::Read;
+            let _ = app.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("the player exited early ({status}): {err}");
+        }
+        let shot = x.screenshot();
+        let seen: HashSet<[u8; 3]> = shot
+            .pixels()
+            .map(|p| [p[0], p[1], p[2]])
+            .filter(|c| palette.contains(c))
+            .collect();
+        if seen.len() * 2 >= palette.len().min(16) || Instant::now() > deadline {
+            break (shot, seen);
+        }
+    };
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("smoke-screenshot.png");
+    shot.save(&out).unwrap();
+    let _ = app.kill();
+    let _ = app.wait();
+    assert!(
+        seen.len() * 2 >= palette.len().min(16),
+        "only {} of the sample's {} colours are on screen; see {}",
+        seen.len(),
+        palette.len(),
+        out.display()
+    );
+    // Not a blank window: the art covers a real area, drawn at an integer scale.
+    let art_pixels = shot
+        .pixels()
+        .filter(|p| palette.contains(&[p[0], p[1], p[2]]))
+        .count();
+    assert!(
+        art_pixels > 256 * 256 / 2,
+        "art covers only {art_pixels} pixels; see {}",
+        out.display()
+    );
+}

@@ -1,0 +1,80 @@
+//! A private X server for tests that run the real binary.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Xvfb {
+    pub display: String,
+    child: Child,
+}
+
+impl Xvfb {
+    /// Starts Xvfb on a display number no other server uses.
+    pub fn start(width: u32, height: u32) -> Xvfb {
+        let base = 40 + (std::process::id() % 400);
+        for n in base..base + 50 {
+            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let spawned = Command::new("Xvfb")
+                .arg(format!(":{n}"))
+                .args([
+                    "-screen",
+                    "0",
+                    &format!("{width}x{height}x24"),
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn();
+            let child = match spawned {
+                Ok(child) => child,
+                Err(e) => panic!(
+                    "Xvfb could not be started ({e}); install it with `apt-get install xvfb` or run scripts/test-all.sh"
+                ),
+            };
+            let mut server = Xvfb {
+                display: format!(":{n}"),
+                child,
+            };
+            let socket = format!("/tmp/.X11-unix/X{n}");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if Path::new(&socket).exists() {
+                    return server;
+                }
+                if let Ok(Some(_)) = server.child.try_wait() {
+                    break; // lost a race for this display; try the next one
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = server.child.kill();
+        }
+        panic!("no free X display for Xvfb");
+    }
+
+    /// The whole screen as an RGBA image (ImageMagick's `import`).
+    pub fn screenshot(&self) -> image::RgbaImage {
+        let out = Command::new("import")
+            .args(["-display", &self.display, "-window", "root", "png:-"])
+            .output()
+            .expect("ImageMagick `import` is needed for screenshots (apt-get install imagemagick)");
+        assert!(
+            out.status.success(),
+            "import failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        image::load_from_memory(&out.stdout)
+            .expect("screenshot is a PNG")
+            .to_rgba8()
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,239 @@
+//! The window driven headlessly with egui_kittest: real engine, real decoder
+//! threads, real sample files; only the screen is simulated.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use makapix_player::player::ArtworkSource;
+use makapix_player::samples::SAMPLES;
+use makapix_player::settings::Settings;
+use makapix_player::ui::{PlayerApp, StartOptions};
+
+fn harness(options: StartOptions) -> Harness<'static, PlayerApp> {
+    let app = PlayerApp::new(StartOptions {
+        settings: Some(options.settings.clone().unwrap_or_default()),
+        ..options
+    });
+    Harness::builder()
+        .with_size([900.0, 640.0])
+        .with_step_dt(0.05)
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app)
+}
+
+/// Steps frames (0.05 s of app time each) until `done` holds; decoding runs on real threads.
+fn step_until(harness: &mut Harness<'_, PlayerApp>, what: &str, done: impl Fn(&PlayerApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        harness.step();
+        if done(harness.state()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn showing(app: &PlayerApp, name: &str) -> bool {
+    matches!(app.on_screen(), Some((ArtworkSource::Embedded(n), false)) if *n == name)
+}
+
+fn showing_file(app: &PlayerApp, file: &str) -> Option<bool> {
+    match app.on_screen() {
+        Some((ArtworkSource::File(p), failed)) if p.file_name().is_some_and(|n| n == file) => {
+            Some(failed)
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn starts_with_the_sample_art_and_says_not_registered() {
+    let mut h = harness(StartOptions::default());
+    step_until(&mut h, "first sample on screen", |a| {
+        showing(a, SAMPLES[0].name)
+    });
+    h.get_by_label("Not registered");
+    h.get_by_label_contains(&format!("1 / {}", SAMPLES.len()));
+}
+
+#[test]
+fn arrow_keys_move_through_the_queue_and_back() {
+    let mut h = harness(StartOptions::default());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "second sample after →", |a| {
+        showing(a, SAMPLES[1].name)
+    });
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "third sample after →", |a| {
+        showing(a, SAMPLES[2].name)
+    });
+    h.key_press(egui::Key::ArrowLeft);
+    step_until(&mut h, "back to the second after ←", |a| {
+        showing(a, SAMPLES[1].name)
+    });
+}
+
+#[test]
+fn the_settings_panel_opens_from_its_button_and_from_the_keyboard() {
+    let mut h = harness(StartOptions::default());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    assert!(h.query_by_label("Brightness").is_none());
+    h.get_by_label("⚙ Settings").click();
+    h.step();
+    h.step();
+    assert!(h.state().settings().show_settings);
+    h.get_by_label("Brightness");
+    h.get_by_label("Hide settings").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Brightness").is_none());
+    h.key_press(egui::Key::S);
+    h.step();
+    h.step();
+    h.get_by_label("Brightness");
+}
+
+#[test]
+fn space_pauses_and_the_status_bar_says_so() {
+    let mut h = harness(StartOptions::default());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.get_by_label("▶ Playing");
+    h.key_press(egui::Key::Space);
+    h.step();
+    h.step();
+    assert!(h.state().engine().is_paused());
+    h.get_by_label("⏸ Paused");
+}
+
+#[test]
+fn pin_and_info_and_fullscreen_keys() {
+    let mut h = harness(StartOptions::default());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.key_press(egui::Key::P);
+    h.step();
+    h.step();
+    assert!(h.state().engine().is_pinned());
+    h.get_by_label("📌 Pinned");
+
+    h.key_press(egui::Key::I);
+    h.step();
+    h.step();
+    assert!(h.state().settings().show_info);
+    h.get_by_label_contains("256×256 px · PNG");
+
+    h.key_press(egui::Key::F);
+    h.step();
+    h.step();
+    assert!(h.state().is_fullscreen());
+    assert!(
+        h.query_by_label("Not registered").is_none(),
+        "fullscreen shows only the canvas"
+    );
+    h.key_press(egui::Key::Escape);
+    h.step();
+    h.step();
+    assert!(!h.state().is_fullscreen());
+    h.get_by_label("Not registered");
+}
+
+#[test]
+fn a_broken_file_shows_a_placeholder_with_the_reason_then_playback_moves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a-broken.png"),
+        b"\x89PNG\r\n\x1a\n this is not really a png",
+    )
+    .unwrap();
+    support::write_sample_png(&dir.path().join("b-good.png"));
+    let mut h = harness(StartOptions {
+        paths: vec![dir.path().to_path_buf()],
+        ..StartOptions::default()
+    });
+    step_until(&mut h, "placeholder for the broken file", |a| {
+        showing_file(a, "a-broken.png") == Some(true)
+    });
+    let reason = h.state().placeholder_reason().unwrap().to_owned();
+    assert!(reason.ends_with('.'), "a sentence: {reason}");
+    h.get_by_label_contains("Cannot show a-broken.png");
+    step_until(&mut h, "the next file after the placeholder", |a| {
+        showing_file(a, "b-good.png") == Some(false)
+    });
+}
+
+#[test]
+fn a_folder_given_at_start_plays_sorted_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    support::write_sample_png(&dir.path().join("img10.png"));
+    support::write_sample_png(&dir.path().join("img2.png"));
+    let mut h = harness(StartOptions {
+        paths: vec![dir.path().to_path_buf()],
+        ..StartOptions::default()
+    });
+    step_until(&mut h, "img2 first", |a| {
+        showing_file(a, "img2.png") == Some(false)
+    });
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "img10 second", |a| {
+        showing_file(a, "img10.png") == Some(false)
+    });
+}
+
+#[test]
+fn a_still_artwork_changes_after_its_dwell() {
+    let settings = Settings {
+        dwell_secs: 2,
+        ..Settings::default()
+    };
+    let mut h = harness(StartOptions {
+        settings: Some(settings),
+        ..StartOptions::default()
+    });
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    // 2 s of app time is 40 steps; the second sample is preloaded so it appears on time.
+    for _ in 0..30 {
+        h.step();
+    }
+    assert!(
+        showing(h.state(), SAMPLES[0].name),
+        "still within the dwell"
+    );
+    step_until(&mut h, "second sample after the dwell", |a| {
+        showing(a, SAMPLES[1].name)
+    });
+}
+
+#[test]
+fn a_file_edited_on_disk_is_reloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wip.png");
+    support::write_png(&file, 8, 8, [255, 0, 0, 255]);
+    let mut h = harness(StartOptions {
+        paths: vec![file.clone()],
+        ..StartOptions::default()
+    });
+    step_until(&mut h, "the file on screen", |a| {
+        showing_file(a, "wip.png") == Some(false)
+    });
+    h.key_press(egui::Key::I);
+    h.step();
+    h.step();
+    h.get_by_label_contains("8×8 px");
+    support::write_png(&file, 16, 16, [0, 0, 255, 255]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        h.step();
+        if h.query_by_label_contains("16×16 px").is_some() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edited file was not reloaded"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
