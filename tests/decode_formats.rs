@@ -183,7 +183,10 @@ fn format_comes_from_content_not_the_file_name() {
     let webp = encode::webp_animated(
         3,
         2,
-        &[(pattern(3, 2, 1, false), ms(80)), (pattern(3, 2, 2, false), ms(80))],
+        &[
+            (pattern(3, 2, 1, false), ms(80)),
+            (pattern(3, 2, 2, false), ms(80)),
+        ],
     )
     .unwrap();
     for (name, bytes, format) in [
@@ -219,7 +222,11 @@ fn committed_samples_decode_as_described() {
     for (name, side, format, animated, transparent) in expected {
         assert!(SAMPLE_NAMES.contains(&name), "{name}");
         let art = decode_file(&samples_dir().join(name), &limits()).unwrap();
-        assert_eq!((art.width, art.height, art.format), (side, side, format), "{name}");
+        assert_eq!(
+            (art.width, art.height, art.format),
+            (side, side, format),
+            "{name}"
+        );
         assert_eq!(art.is_animated(), animated, "{name}");
         if animated {
             assert!((8..=12).contains(&art.frames.len()), "{name}");

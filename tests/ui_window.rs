@@ -237,3 +237,99 @@ fn a_file_edited_on_disk_is_reloaded() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn every_kind_of_bad_file_gets_a_placeholder_and_playback_reaches_the_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = support::write_bad_files(dir.path());
+    support::write_sample_png(&dir.path().join("good.png"));
+    let mut h = harness(StartOptions {
+        paths: vec![dir.path().to_path_buf()],
+        ..StartOptions::default()
+    });
+    for name in bad {
+        step_until(&mut h, &format!("placeholder for {name}"), |a| {
+            showing_file(a, name) == Some(true)
+        });
+        let reason = h.state().placeholder_reason().unwrap().to_owned();
+        assert!(
+            reason.ends_with('.') && reason.chars().next().is_some_and(char::is_uppercase),
+            "{name}: the reason is a sentence: {reason}"
+        );
+        h.get_by_label_contains(&format!("Cannot show {name}"));
+    }
+    step_until(&mut h, "the good file after all the bad ones", |a| {
+        showing_file(a, "good.png") == Some(false)
+    });
+}
+
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn files_dropped_on_the_window_play_as_a_local_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dropped.png");
+    support::write_sample_png(&file);
+    let mut h = harness(StartOptions::default());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(file.clone())));
+    step_until(&mut h, "the dropped file", |a| {
+        showing_file(a, "dropped.png") == Some(false)
+    });
+    h.get_by_label_contains("Local files");
+}
+
+#[test]
+fn a_pasted_path_plays_and_pasted_prose_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    support::write_sample_png(&dir.path().join("pasted.png"));
+    let mut h = harness(StartOptions::default());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.event(egui::Event::Paste("hello, not a path".into()));
+    for _ in 0..5 {
+        h.step();
+    }
+    assert!(showing(h.state(), SAMPLES[0].name));
+    h.event(egui::Event::Paste(dir.path().display().to_string()));
+    step_until(&mut h, "the pasted folder", |a| {
+        showing_file(a, "pasted.png") == Some(false)
+    });
+}
+
+#[test]
+fn settings_changed_in_the_window_survive_a_restart() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = makapix_player::paths::AppPaths::under(root.path());
+    let start = || StartOptions {
+        app_paths: Some(paths.clone()),
+        ..StartOptions::default()
+    };
+    let mut h = Harness::builder().with_size([900.0, 640.0]).build_ui_state(
+        |ui, app: &mut PlayerApp| app.show(ui),
+        PlayerApp::new(start()),
+    );
+    h.key_press(egui::Key::I);
+    h.step();
+    h.step();
+    assert!(h.state().settings().show_info);
+    h.state_mut().shutdown();
+    drop(h);
+    let reopened = PlayerApp::new(start());
+    assert!(
+        reopened.settings().show_info,
+        "the info overlay setting was not kept"
+    );
+    assert!(paths.settings_file().exists());
+}

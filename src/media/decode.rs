@@ -16,7 +16,7 @@ use image::codecs::bmp::BmpDecoder;
 use image::codecs::gif::GifDecoder;
 use image::codecs::png::PngDecoder;
 use image::codecs::webp::WebPDecoder;
-use image::error::LimitErrorKind;
+use image::error::{LimitErrorKind, UnsupportedErrorKind};
 use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder, ImageError};
 
 const MIB: u64 = 1024 * 1024;
@@ -232,12 +232,8 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Artwork, DecodeErro
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let size = bytes.len() as u64;
-    if size > limits.max_file_bytes {
-        return Err(DecodeError::FileTooBig {
-            size_bytes: size,
-            max_bytes: limits.max_file_bytes,
-        });
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(file_too_big(bytes.len() as u64, limits));
     }
     let format = ArtFormat::sniff(bytes).ok_or(DecodeError::NotAnImage)?;
     // Some decoders index out of bounds or overflow on crafted input.
@@ -260,17 +256,10 @@ pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<Artwork, Decode
     };
     let meta = std::fs::metadata(path).map_err(read_error)?;
     if meta.is_dir() {
-        return Err(DecodeError::Read {
-            file: file.clone(),
-            kind: std::io::ErrorKind::IsADirectory,
-            reason: "it is a folder, not a file".to_owned(),
-        });
+        return Err(read_error(std::io::ErrorKind::IsADirectory.into()));
     }
     if meta.len() > limits.max_file_bytes {
-        return Err(DecodeError::FileTooBig {
-            size_bytes: meta.len(),
-            max_bytes: limits.max_file_bytes,
-        });
+        return Err(file_too_big(meta.len(), limits));
     }
     let handle = std::fs::File::open(path).map_err(read_error)?;
     // The file may grow after the metadata was read, or be a device with no
@@ -303,8 +292,23 @@ fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
+fn file_too_big(size_bytes: u64, limits: &DecodeLimits) -> DecodeError {
+    let max_bytes = limits.max_file_bytes;
+    DecodeError::FileTooBig {
+        size_bytes,
+        max_bytes,
+    }
+}
+
 fn canvas_bytes(width: u32, height: u32) -> u64 {
     u64::from(width) * u64::from(height) * 4
+}
+
+fn damaged(format: ArtFormat, reason: impl Into<String>) -> DecodeError {
+    DecodeError::Damaged {
+        format,
+        reason: reason.into(),
+    }
 }
 
 fn decode_as(
@@ -317,12 +321,62 @@ fn decode_as(
     if let Some((width, height)) = peek_dimensions(format, bytes) {
         check_canvas(format, width, height, limits)?;
     }
+    let input = Cursor::new(bytes);
     match format {
-        ArtFormat::Png | ArtFormat::Apng => decode_png(bytes, limits),
-        ArtFormat::Gif => decode_gif(bytes, limits),
-        ArtFormat::WebP => decode_webp(bytes, limits),
-        ArtFormat::Bmp => decode_bmp(bytes, limits),
+        ArtFormat::Png | ArtFormat::Apng => {
+            let png = PngDecoder::with_limits(input, limits.image_limits());
+            let decoder = ready(ArtFormat::Png, png, limits)?;
+            if decoder
+                .is_apng()
+                .map_err(|e| image_error(format, e, limits))?
+            {
+                let apng = decoder.apng().map_err(|e| image_error(format, e, limits))?;
+                collect_frames(ArtFormat::Apng, apng.into_frames(), limits)
+            } else {
+                decode_still(ArtFormat::Png, decoder, limits)
+            }
+        }
+        ArtFormat::Gif => {
+            let decoder = ready(format, GifDecoder::new(input), limits)?;
+            collect_frames(format, decoder.into_frames(), limits)
+        }
+        ArtFormat::WebP => {
+            // The WebP decoder stops quietly at the end of the data, so a file
+            // cut between two frames would pass as a shorter animation: compare
+            // the length the RIFF header promises with what is there.
+            let promised = bytes.get(4..8).and_then(|b| b.try_into().ok());
+            if promised.is_some_and(|b| u64::from(u32::from_le_bytes(b)) + 8 > bytes.len() as u64) {
+                return Err(damaged(format, "the data ends too early"));
+            }
+            let decoder = ready(format, WebPDecoder::new(input), limits)?;
+            if decoder.has_animation() {
+                collect_frames(format, decoder.into_frames(), limits)
+            } else {
+                decode_still(format, decoder, limits)
+            }
+        }
+        ArtFormat::Bmp => decode_still(
+            format,
+            ready(format, BmpDecoder::new(input), limits)?,
+            limits,
+        ),
     }
+}
+
+/// Checks a freshly opened decoder's canvas against our limits, then hands
+/// it the `image` limits for the pixel work ahead.
+fn ready<D: ImageDecoder>(
+    format: ArtFormat,
+    opened: Result<D, ImageError>,
+    limits: &DecodeLimits,
+) -> Result<D, DecodeError> {
+    let mut decoder = opened.map_err(|e| image_error(format, e, limits))?;
+    let (width, height) = decoder.dimensions();
+    check_canvas(format, width, height, limits)?;
+    decoder
+        .set_limits(limits.image_limits())
+        .map_err(|e| image_error(format, e, limits))?;
+    Ok(decoder)
 }
 
 fn check_canvas(
@@ -331,20 +385,26 @@ fn check_canvas(
     height: u32,
     limits: &DecodeLimits,
 ) -> Result<(), DecodeError> {
+    // A 0-pixel canvas would only reach the screen as a division by zero.
+    if width == 0 || height == 0 {
+        return Err(damaged(format, format!("it is {width}×{height} pixels")));
+    }
     if width > limits.max_dimension || height > limits.max_dimension {
+        let max = limits.max_dimension;
         return Err(DecodeError::TooLarge {
             format,
             width,
             height,
-            max: limits.max_dimension,
+            max,
         });
     }
-    let needed = canvas_bytes(width, height);
-    if needed > limits.max_decoded_bytes {
+    let needed_bytes = canvas_bytes(width, height);
+    if needed_bytes > limits.max_decoded_bytes {
+        let budget_bytes = limits.max_decoded_bytes;
         return Err(DecodeError::OverMemoryBudget {
             format,
-            needed_bytes: needed,
-            budget_bytes: limits.max_decoded_bytes,
+            needed_bytes,
+            budget_bytes,
         });
     }
     Ok(())
@@ -352,11 +412,12 @@ fn check_canvas(
 
 /// Reads the canvas size straight from the header bytes.
 fn peek_dimensions(format: ArtFormat, bytes: &[u8]) -> Option<(u32, u32)> {
-    let u16_le = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
-    let u24_le = |at: usize| {
-        let b = bytes.get(at..at + 3)?;
-        Some(u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16)
+    let u16_le = |at: usize| {
+        Some(u32::from(u16::from_le_bytes(
+            bytes.get(at..at + 2)?.try_into().ok()?,
+        )))
     };
+    let u24_le = |at: usize| Some(u16_le(at)? | u32::from(*bytes.get(at + 2)?) << 16);
     let u32_le = |at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
     let u32_be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
     match format {
@@ -364,100 +425,24 @@ fn peek_dimensions(format: ArtFormat, bytes: &[u8]) -> Option<(u32, u32)> {
             (bytes.get(12..16)? == b"IHDR").then_some(())?;
             Some((u32_be(16)?, u32_be(20)?))
         }
-        ArtFormat::Gif => Some((u32::from(u16_le(6)?), u32::from(u16_le(8)?))),
+        ArtFormat::Gif => Some((u16_le(6)?, u16_le(8)?)),
         ArtFormat::WebP => match bytes.get(12..16)? {
             b"VP8X" => Some((u24_le(24)? + 1, u24_le(27)? + 1)),
             b"VP8L" => {
                 let bits = u32_le(21)?;
                 Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
             }
-            b"VP8 " => Some((
-                u32::from(u16_le(26)? & 0x3fff),
-                u32::from(u16_le(28)? & 0x3fff),
-            )),
+            b"VP8 " => Some((u16_le(26)? & 0x3fff, u16_le(28)? & 0x3fff)),
             _ => None,
         },
-        ArtFormat::Bmp => {
-            if u32_le(14)? == 12 {
-                Some((u32::from(u16_le(18)?), u32::from(u16_le(20)?)))
-            } else {
-                // Negative height means top-down rows, not a negative size.
-                let width = i32::from_le_bytes(bytes.get(18..22)?.try_into().ok()?);
-                let height = i32::from_le_bytes(bytes.get(22..26)?.try_into().ok()?);
-                Some((width.unsigned_abs(), height.unsigned_abs()))
-            }
-        }
+        // An OS/2 header (12 bytes) has 16-bit sizes; later ones 32-bit, where
+        // a negative height means top-down rows, not a negative size.
+        ArtFormat::Bmp if u32_le(14)? == 12 => Some((u16_le(18)?, u16_le(20)?)),
+        ArtFormat::Bmp => Some((
+            (u32_le(18)? as i32).unsigned_abs(),
+            (u32_le(22)? as i32).unsigned_abs(),
+        )),
     }
-}
-
-fn decode_png(bytes: &[u8], limits: &DecodeLimits) -> Result<Artwork, DecodeError> {
-    let fail = |format, err| image_error(format, err, limits);
-    let decoder = PngDecoder::with_limits(Cursor::new(bytes), limits.image_limits())
-        .map_err(|e| fail(ArtFormat::Png, e))?;
-    let (width, height) = decoder.dimensions();
-    check_canvas(ArtFormat::Png, width, height, limits)?;
-    if decoder.is_apng().map_err(|e| fail(ArtFormat::Png, e))? {
-        let frames = decoder
-            .apng()
-            .map_err(|e| fail(ArtFormat::Apng, e))?
-            .into_frames();
-        collect_frames(ArtFormat::Apng, width, height, frames, limits)
-    } else {
-        decode_still(ArtFormat::Png, decoder, limits)
-    }
-}
-
-fn decode_gif(bytes: &[u8], limits: &DecodeLimits) -> Result<Artwork, DecodeError> {
-    let format = ArtFormat::Gif;
-    let mut decoder =
-        GifDecoder::new(Cursor::new(bytes)).map_err(|e| image_error(format, e, limits))?;
-    let (width, height) = decoder.dimensions();
-    check_canvas(format, width, height, limits)?;
-    decoder
-        .set_limits(limits.image_limits())
-        .map_err(|e| image_error(format, e, limits))?;
-    collect_frames(format, width, height, decoder.into_frames(), limits)
-}
-
-fn decode_webp(bytes: &[u8], limits: &DecodeLimits) -> Result<Artwork, DecodeError> {
-    let format = ArtFormat::WebP;
-    // The WebP decoder stops quietly at the end of the data, so a file cut
-    // between two frames would pass as a shorter animation: compare the
-    // length the RIFF header promises with what is there.
-    let promised = bytes
-        .get(4..8)
-        .and_then(|b| b.try_into().ok())
-        .map(|b| u64::from(u32::from_le_bytes(b)) + 8);
-    if promised.is_some_and(|len| len > bytes.len() as u64) {
-        return Err(DecodeError::Damaged {
-            format,
-            reason: "the data ends too early".to_owned(),
-        });
-    }
-    let mut decoder =
-        WebPDecoder::new(Cursor::new(bytes)).map_err(|e| image_error(format, e, limits))?;
-    let (width, height) = decoder.dimensions();
-    check_canvas(format, width, height, limits)?;
-    decoder
-        .set_limits(limits.image_limits())
-        .map_err(|e| image_error(format, e, limits))?;
-    if decoder.has_animation() {
-        collect_frames(format, width, height, decoder.into_frames(), limits)
-    } else {
-        decode_still(format, decoder, limits)
-    }
-}
-
-fn decode_bmp(bytes: &[u8], limits: &DecodeLimits) -> Result<Artwork, DecodeError> {
-    let format = ArtFormat::Bmp;
-    let mut decoder =
-        BmpDecoder::new(Cursor::new(bytes)).map_err(|e| image_error(format, e, limits))?;
-    let (width, height) = decoder.dimensions();
-    check_canvas(format, width, height, limits)?;
-    decoder
-        .set_limits(limits.image_limits())
-        .map_err(|e| image_error(format, e, limits))?;
-    decode_still(format, decoder, limits)
 }
 
 fn decode_still(
@@ -469,14 +454,15 @@ fn decode_still(
         .map_err(|e| image_error(format, e, limits))?
         .into_rgba8();
     let (width, height) = image.dimensions();
+    let frames = vec![Frame {
+        rgba: image.into_raw(),
+        delay: Duration::ZERO,
+    }];
     Ok(Artwork {
         width,
         height,
         format,
-        frames: vec![Frame {
-            rgba: image.into_raw(),
-            delay: Duration::ZERO,
-        }],
+        frames,
     })
 }
 
@@ -486,13 +472,11 @@ fn decode_still(
 /// frames, fails the whole artwork: half an animation is not shown.
 fn collect_frames(
     format: ArtFormat,
-    width: u32,
-    height: u32,
     frames: Frames<'_>,
     limits: &DecodeLimits,
 ) -> Result<Artwork, DecodeError> {
-    let frame_bytes = canvas_bytes(width, height);
     let mut kept: Vec<Frame> = Vec::new();
+    let mut canvas = None;
     for item in frames {
         let frame = item.map_err(|e| image_error(format, e, limits))?;
         if kept.len() >= limits.max_frames {
@@ -501,140 +485,148 @@ fn collect_frames(
                 max: limits.max_frames,
             });
         }
-        let needed = frame_bytes.saturating_mul(kept.len() as u64 + 1);
-        if needed > limits.max_decoded_bytes {
+        let (width, height) = frame.buffer().dimensions();
+        let needed_bytes = canvas_bytes(width, height).saturating_mul(kept.len() as u64 + 1);
+        if needed_bytes > limits.max_decoded_bytes {
+            let budget_bytes = limits.max_decoded_bytes;
             return Err(DecodeError::OverMemoryBudget {
                 format,
-                needed_bytes: needed,
-                budget_bytes: limits.max_decoded_bytes,
+                needed_bytes,
+                budget_bytes,
             });
+        }
+        // The decoders composite onto the full canvas; anything else would
+        // be drawn wrongly, so it is treated as damage.
+        let placed = (frame.left(), frame.top()) == (0, 0);
+        if !placed || *canvas.get_or_insert((width, height)) != (width, height) {
+            return Err(damaged(format, "a frame does not match the canvas size"));
         }
         let delay = normalize_delay(frame.delay().into());
-        let full_canvas = frame.left() == 0 && frame.top() == 0;
-        let buffer = frame.into_buffer();
-        if !full_canvas || buffer.dimensions() != (width, height) {
-            return Err(DecodeError::Damaged {
-                format,
-                reason: "a frame does not match the canvas size".to_owned(),
-            });
-        }
         kept.push(Frame {
-            rgba: buffer.into_raw(),
+            rgba: frame.into_buffer().into_raw(),
             delay,
         });
     }
-    match kept.as_mut_slice() {
-        [] => Err(DecodeError::Damaged {
-            format,
-            reason: "it contains no frames".to_owned(),
-        }),
-        // A one-frame animation is a still image and must not tick.
-        [only] => {
-            only.delay = Duration::ZERO;
-            Ok(Artwork {
-                width,
-                height,
-                format,
-                frames: kept,
-            })
-        }
-        _ => Ok(Artwork {
-            width,
-            height,
-            format,
-            frames: kept,
-        }),
+    let Some((width, height)) = canvas else {
+        return Err(damaged(format, "it contains no frames"));
+    };
+    // A one-frame animation is a still image and must not tick.
+    if let [only] = kept.as_mut_slice() {
+        only.delay = Duration::ZERO;
     }
+    Ok(Artwork {
+        width,
+        height,
+        format,
+        frames: kept,
+    })
 }
 
 fn image_error(format: ArtFormat, err: ImageError, limits: &DecodeLimits) -> DecodeError {
-    match err {
+    let reason = match err {
         ImageError::Limits(limit) => match limit.kind() {
-            LimitErrorKind::DimensionError => DecodeError::Damaged {
-                format,
-                reason: format!(
+            // Our own header check normally answers first, with exact sizes.
+            LimitErrorKind::DimensionError => {
+                format!(
                     "it claims to be larger than {0}×{0} pixels",
                     limits.max_dimension
-                ),
-            },
-            LimitErrorKind::InsufficientMemory => DecodeError::OverMemoryBudget {
-                format,
-                needed_bytes: limits.image_limits().max_alloc.unwrap_or(u64::MAX),
-                budget_bytes: limits.max_decoded_bytes,
-            },
-            _ => DecodeError::Damaged {
-                format,
-                reason: short_reason(&limit.to_string()),
-            },
-        },
-        ImageError::Unsupported(unsupported) => DecodeError::Unsupported {
-            format,
-            detail: short_reason(&unsupported.to_string()),
-        },
-        ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            DecodeError::Damaged {
-                format,
-                reason: "the data ends too early".to_owned(),
+                )
             }
-        }
-        ImageError::Decoding(decoding) => {
-            // The decoder's own error is the useful part; the wrapper only
-            // repeats the format name.
-            let reason = match decoding.source() {
-                Some(inner) => inner.to_string(),
-                None => "the data is not valid".to_owned(),
+            LimitErrorKind::InsufficientMemory => {
+                return DecodeError::OverMemoryBudget {
+                    format,
+                    needed_bytes: limits.image_limits().max_alloc.unwrap_or(u64::MAX),
+                    budget_bytes: limits.max_decoded_bytes,
+                };
+            }
+            _ => limit.to_string(),
+        },
+        ImageError::Unsupported(unsupported) => {
+            let detail = match unsupported.kind() {
+                UnsupportedErrorKind::Color(color) => format!("{color:?} pixels"),
+                UnsupportedErrorKind::GenericFeature(feature) => feature,
+                _ => unsupported.to_string(),
             };
-            DecodeError::Damaged {
-                format,
-                reason: short_reason(&reason),
-            }
+            let detail = short_reason(&detail);
+            return DecodeError::Unsupported { format, detail };
         }
-        other => DecodeError::Damaged {
-            format,
-            reason: short_reason(&other.to_string()),
+        ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "unexpected end of file".to_owned()
+        }
+        // The decoder's own error is the useful part; the wrapper only
+        // repeats the format name.
+        ImageError::Decoding(decoding) => match decoding.source() {
+            Some(inner) => inner.to_string(),
+            None => "the data is not valid".to_owned(),
         },
+        other => other.to_string(),
+    };
+    // Decoders word a cut-off file differently; say it one way.
+    let lower = reason.to_lowercase();
+    let eof_word = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "eof");
+    if lower.contains("end of file") || eof_word {
+        return damaged(format, "the data ends too early");
     }
+    damaged(format, short_reason(&reason))
 }
 
 /// Keeps decoder messages short enough for a canvas placeholder and lets
 /// them sit inside parentheses mid-sentence.
 fn short_reason(text: &str) -> String {
-    const MAX_CHARS: usize = 120;
+    const MAX_CHARS: usize = 100;
+    let text = without_debug_structs(text);
     let text = text.trim().trim_end_matches('.');
-    let mut short: String = text.chars().take(MAX_CHARS).collect();
+    // Hostile files can put control characters into chunk names.
+    let mut short: String = text
+        .chars()
+        .take(MAX_CHARS)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     if text.chars().count() > MAX_CHARS {
         short.push('…');
     }
+    // Lower-case the first word to fit mid-sentence, unless it is an
+    // acronym such as "CRC" or "LZW".
     let mut chars = short.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => "no details given".to_owned(),
+    match (chars.next(), chars.next()) {
+        (None, _) => "no details given".to_owned(),
+        (Some(_), Some(second)) if second.is_uppercase() => short,
+        (Some(first), _) => first.to_lowercase().chain(short.chars().skip(1)).collect(),
     }
+}
+
+/// Some decoders put Rust debug output in their messages, such as
+/// `ChunkType { type: IDAT, critical: true, … }`; people need only the name.
+fn without_debug_structs(text: &str) -> String {
+    let mut out = text.to_owned();
+    while let (Some(open), Some(close)) = (out.find(" { "), out.find(" }")) {
+        if close < open {
+            break;
+        }
+        let name = out[open + 3..close]
+            .split(',')
+            .find_map(|field| field.trim().strip_prefix("type:"))
+            .map(|name| name.trim().to_owned())
+            .unwrap_or_default();
+        let start = out[..open].rfind(' ').map_or(0, |space| space + 1);
+        out.replace_range(start..close + 2, &name);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn is_sentence(text: &str) -> bool {
-        text.starts_with(char::is_uppercase) && text.ends_with('.')
-    }
-
     #[test]
     fn tiny_delays_play_at_browser_speed() {
-        assert_eq!(normalize_delay(Duration::ZERO), Duration::from_millis(100));
-        assert_eq!(
-            normalize_delay(Duration::from_millis(10)),
-            Duration::from_millis(100)
-        );
-        assert_eq!(
-            normalize_delay(Duration::from_millis(11)),
-            Duration::from_millis(11)
-        );
-        assert_eq!(
-            normalize_delay(Duration::from_millis(20)),
-            Duration::from_millis(20)
-        );
+        let ms = Duration::from_millis;
+        assert_eq!(normalize_delay(Duration::ZERO), ms(100));
+        assert_eq!(normalize_delay(ms(10)), ms(100));
+        assert_eq!(normalize_delay(ms(11)), ms(11));
+        assert_eq!(normalize_delay(ms(20)), ms(20));
         assert_eq!(
             normalize_delay(Duration::from_secs(3)),
             Duration::from_secs(3)
@@ -642,108 +634,84 @@ mod tests {
     }
 
     #[test]
-    fn every_error_reads_as_a_sentence() {
+    fn every_error_is_a_sentence_with_what_to_act_on() {
+        use std::io::ErrorKind;
         let format = ArtFormat::Gif;
-        let errors = [
-            DecodeError::Empty,
-            DecodeError::NotAnImage,
-            DecodeError::Damaged {
-                format,
-                reason: "unexpected end of file".into(),
-            },
-            DecodeError::Unsupported {
-                format,
-                detail: "16-bit animation".into(),
-            },
-            DecodeError::TooLarge {
-                format,
-                width: 9000,
-                height: 20,
-                max: 4096,
-            },
-            DecodeError::TooManyFrames { format, max: 5000 },
-            DecodeError::OverMemoryBudget {
-                format,
-                needed_bytes: 300 * MIB,
-                budget_bytes: 256 * MIB,
-            },
-            DecodeError::FileTooBig {
-                size_bytes: 70 * MIB + MIB / 2,
-                max_bytes: 64 * MIB,
-            },
-            DecodeError::Read {
-                file: "cat.gif".into(),
-                kind: std::io::ErrorKind::PermissionDenied,
-                reason: "permission was denied".into(),
-            },
-            DecodeError::DecoderCrashed { format },
+        let cases: [(DecodeError, &[&str]); 10] = [
+            (DecodeError::Empty, &["empty", "0 bytes"]),
+            (DecodeError::NotAnImage, &["PNG, APNG, GIF, WebP and BMP"]),
+            (
+                damaged(format, "unexpected code"),
+                &["GIF", "(unexpected code)", "again"],
+            ),
+            (
+                DecodeError::Unsupported {
+                    format,
+                    detail: "16-bit".into(),
+                },
+                &["GIF", "16-bit"],
+            ),
+            (
+                DecodeError::TooLarge {
+                    format,
+                    width: 100_000,
+                    height: 9,
+                    max: 4096,
+                },
+                &["100000×9", "4096"],
+            ),
+            (
+                DecodeError::TooManyFrames { format, max: 5000 },
+                &["5000 frames"],
+            ),
+            (
+                DecodeError::OverMemoryBudget {
+                    format,
+                    needed_bytes: 300 * MIB,
+                    budget_bytes: 256 * MIB,
+                },
+                &["300 MB", "256 MB"],
+            ),
+            (
+                file_too_big(70 * MIB + MIB / 2, &DecodeLimits::default()),
+                &["70.5 MB", "64 MB"],
+            ),
+            (
+                DecodeError::Read {
+                    file: "cat.gif".into(),
+                    kind: ErrorKind::NotFound,
+                    reason: io_reason(&ErrorKind::NotFound.into()),
+                },
+                &["“cat.gif”", "does not exist"],
+            ),
+            (DecodeError::DecoderCrashed { format }, &["GIF", "damaged"]),
         ];
-        for err in errors {
+        for (err, needles) in cases {
             let text = err.to_string();
-            assert!(is_sentence(&text), "not a sentence: {text}");
+            assert!(text.starts_with(char::is_uppercase), "{text}");
+            assert!(text.ends_with('.') && !text.ends_with(".."), "{text}");
+            for needle in needles {
+                assert!(text.contains(needle), "{text:?} lacks {needle:?}");
+            }
         }
     }
 
     #[test]
-    fn messages_carry_the_numbers_people_act_on() {
-        let too_large = DecodeError::TooLarge {
-            format: ArtFormat::Png,
-            width: 100_000,
-            height: 100_000,
-            max: 4096,
-        };
-        assert!(too_large.to_string().contains("100000×100000"));
-        assert!(too_large.to_string().contains("4096"));
-
-        let too_big = DecodeError::FileTooBig {
-            size_bytes: 70 * MIB + MIB / 2,
-            max_bytes: 64 * MIB,
-        }
-        .to_string();
-        assert!(
-            too_big.contains("70.5 MB") && too_big.contains("64 MB"),
-            "{too_big}"
-        );
-
-        let budget = DecodeError::OverMemoryBudget {
-            format: ArtFormat::WebP,
-            needed_bytes: 300 * MIB,
-            budget_bytes: 256 * MIB,
-        }
-        .to_string();
-        assert!(
-            budget.contains("300 MB") && budget.contains("256 MB"),
-            "{budget}"
-        );
-
-        let not_image = DecodeError::NotAnImage.to_string();
-        for name in ["PNG", "APNG", "GIF", "WebP", "BMP"] {
-            assert!(not_image.contains(name), "{not_image}");
-        }
-
-        let read = DecodeError::Read {
-            file: "cat.gif".into(),
-            kind: std::io::ErrorKind::NotFound,
-            reason: "the file does not exist".into(),
-        }
-        .to_string();
-        assert!(
-            read.contains("cat.gif") && read.contains("does not exist"),
-            "{read}"
-        );
-    }
-
-    #[test]
-    fn sizes_use_readable_units() {
+    fn sizes_and_reasons_read_well() {
         assert_eq!(size_text(512), "512 bytes");
         assert_eq!(size_text(1536), "1.5 KB");
         assert_eq!(size_text(64 * MIB), "64 MB");
-    }
-
-    #[test]
-    fn short_reason_trims_and_bounds() {
-        assert_eq!(short_reason("Unexpected EOF."), "unexpected EOF");
-        assert!(short_reason(&"x".repeat(500)).chars().count() <= 121);
+        assert_eq!(short_reason("Bad CRC."), "bad CRC");
+        assert_eq!(short_reason("CRC error"), "CRC error");
+        assert_eq!(
+            short_reason("chunk length wrong: ChunkType { type: IHDR, critical: true }"),
+            "chunk length wrong: IHDR"
+        );
+        assert_eq!(
+            short_reason("ChunkType { type: IHXR, private: false } chunk appeared before IHDR"),
+            "IHXR chunk appeared before IHDR"
+        );
+        assert!(short_reason(&"x".repeat(500)).chars().count() <= 101);
         assert_eq!(short_reason(""), "no details given");
     }
 

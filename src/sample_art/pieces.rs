@@ -236,9 +236,9 @@ fn sun() -> Result<Vec<u8>, EncodeError> {
             }
         }
         // A sleepy, content face.
-        for (ex, dir) in [(25, 1), (36, 1)] {
+        for ex in [25, 36] {
             c.set(ex, 30, P.get(6));
-            c.rect(ex + dir, 29, 2, 1, P.get(6));
+            c.rect(ex + 1, 29, 2, 1, P.get(6));
             c.set(ex + 3, 30, P.get(6));
         }
         c.rect(22, 33, 3, 2, P.get(7));
@@ -266,11 +266,8 @@ fn night() -> Result<Vec<u8>, EncodeError> {
     for y in 0..128 {
         // Four sky bands, dithered into each other.
         let t = (y * 3 * 16) / 100;
-        let band = (t / 16 + i32::from(t % 16 > bayer4(0, y) + bayer4(y, 0) / 2)).min(3);
         for x in 0..128 {
-            let band = (t / 16 + i32::from(t % 16 > bayer4(x, y)))
-                .min(3)
-                .max(band - 1);
+            let band = (t / 16 + i32::from(t % 16 > bayer4(x, y))).min(3);
             scene.set(x, y, P.get(band as usize));
         }
     }
@@ -322,7 +319,10 @@ fn night() -> Result<Vec<u8>, EncodeError> {
     scene.rect(42, 103, 3, 3, P.get(12));
 
     let mut stars = Vec::new();
-    while stars.len() < 46 {
+    for _ in 0..2000 {
+        if stars.len() == 46 {
+            break;
+        }
         let (x, y) = (rng.range(1, 127), rng.range(1, 88));
         let near_moon = (x - moon_x).pow(2) + (y - moon_y).pow(2) < 20 * 20;
         let crowded = stars

@@ -311,11 +311,14 @@ impl PlayerApp {
             return false;
         }
         let label = match paths {
-            [one] => one.file_name().map_or_else(
-                || one.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
+            [one] if one.is_dir() => format!(
+                "Folder {}",
+                one.file_name().map_or_else(
+                    || one.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
             ),
-            _ => format!("{} files", collected.files.len()),
+            _ => "Local files".to_owned(),
         };
         if collected.problems.is_empty() {
             self.notice = None;

@@ -36,7 +36,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, now: Duration, checker: &TextureHandle
                 format!("Artwork: {name}")
             }
             Some(Entry::Failed(reason)) => {
-                draw_placeholder(&painter, rect, &name, reason);
+                draw_placeholder(&painter, rect, &name, reason, app.engine().is_pinned());
                 format!("Cannot show {name}: {reason}")
             }
             None => {
@@ -130,7 +130,7 @@ fn draw_art(
     painter.add(Shape::mesh(mesh));
 }
 
-fn draw_placeholder(painter: &egui::Painter, canvas: Rect, name: &str, reason: &str) {
+fn draw_placeholder(painter: &egui::Painter, canvas: Rect, name: &str, reason: &str, pinned: bool) {
     let card = Rect::from_center_size(
         canvas.center(),
         egui::vec2(canvas.width().min(520.0) - 32.0, 150.0),
@@ -160,7 +160,11 @@ fn draw_placeholder(painter: &egui::Painter, canvas: Rect, name: &str, reason: &
     painter.text(
         card.center_bottom() - egui::vec2(0.0, 18.0),
         Align2::CENTER_CENTER,
-        "Playback moves on in a moment.",
+        if pinned {
+            "Pinned: press P to let playback move on."
+        } else {
+            "Playback moves on in a moment."
+        },
         FontId::proportional(12.0),
         Color32::GRAY,
     );

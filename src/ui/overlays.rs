@@ -124,6 +124,8 @@ fn info(ctx: &egui::Context, app: &PlayerApp, now: Duration, canvas: Rect) {
                 .corner_radius(6.0)
                 .inner_margin(8.0)
                 .show(ui, |ui| {
+                    // One line per fact: a wrapped line would make the box jump as the frame number changes.
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                     for line in lines {
                         ui.label(line.color(Color32::WHITE));
                     }

@@ -19,3 +19,72 @@ pub fn write_png(path: &Path, width: u32, height: u32, rgba: [u8; 4]) {
 pub fn write_sample_png(path: &Path) {
     write_png(path, 16, 16, [30, 160, 90, 255]);
 }
+
+/// The standard CRC-32 of PNG chunks (polynomial 0xEDB88320), for hand-made headers.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A well-formed PNG signature and header that claims `width`×`height`, and nothing after it.
+pub fn png_header_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend_from_slice(&width.to_be_bytes());
+    chunk.extend_from_slice(&height.to_be_bytes());
+    chunk.extend_from_slice(&[8, 6, 0, 0, 0]);
+    out.extend_from_slice(&13u32.to_be_bytes());
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    out
+}
+
+/// Every kind of bad file a user might drop in a folder, by file name (sorted in this order).
+pub fn write_bad_files(dir: &Path) -> Vec<&'static str> {
+    let good = {
+        let pixels: Vec<u8> = [200u8, 40, 40, 255]
+            .iter()
+            .copied()
+            .cycle()
+            .take(32 * 32 * 4)
+            .collect();
+        makapix_player::sample_art::encode::png(32, 32, &pixels).expect("encode png")
+    };
+    let files: Vec<(&'static str, Vec<u8>)> = vec![
+        ("bad-1-empty.png", Vec::new()),
+        (
+            "bad-2-text.gif",
+            b"just some notes, not an image\n".to_vec(),
+        ),
+        ("bad-3-truncated.png", good[..good.len() / 2].to_vec()),
+        ("bad-4-corrupt.png", {
+            let mut b = good.clone();
+            let mid = b.len() / 2;
+            for x in &mut b[mid - 8..mid + 8] {
+                *x ^= 0x5A;
+            }
+            b
+        }),
+        ("bad-5-huge.png", png_header_claiming(100_000, 100_000)),
+        (
+            "bad-6-garbage.webp",
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+        ),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(dir.join(name), bytes).expect("write bad file");
+    }
+    files.into_iter().map(|(n, _)| n).collect()
+}
