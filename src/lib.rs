@@ -4,10 +4,12 @@
 //! Module rules (see README): `player` and `media` know no screen and do no
 //! network; `ui` only draws state and turns input into actions.
 
+pub mod bridge;
 pub mod cli;
 pub mod local_files;
 pub mod logging;
 pub mod media;
+pub mod net;
 pub mod paths;
 pub mod player;
 pub mod sample_art;

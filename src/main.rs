@@ -7,7 +7,8 @@ use eframe::egui;
 use makapix_player::cli::Cli;
 use makapix_player::paths::AppPaths;
 use makapix_player::ui::{PlayerApp, StartOptions};
-use makapix_player::{VERSION, logging};
+use makapix_player::{VERSION, bridge, logging, net};
+use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -42,7 +43,18 @@ fn main() -> anyhow::Result<()> {
     eframe::run_native(
         "Makapix Player",
         options,
-        Box::new(move |_cc| Ok(Box::new(PlayerApp::new(start)))),
+        Box::new(move |cc| {
+            let ctx = cc.egui_ctx.clone();
+            let (mut window_end, runtime_end) =
+                bridge::channel::pair(Arc::new(move || ctx.request_repaint()));
+            match net::runtime::start(runtime_end) {
+                Ok(thread) => window_end.attach(thread),
+                Err(e) => tracing::error!("the background runtime could not start: {e}"),
+            }
+            let mut app = PlayerApp::new(start);
+            app.attach_runtime(window_end);
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("The window could not be opened: {e}. On Linux, check that a display (X11 or Wayland) is available."))
 }

@@ -333,3 +333,35 @@ fn settings_changed_in_the_window_survive_a_restart() {
     );
     assert!(paths.settings_file().exists());
 }
+
+#[test]
+fn the_connection_indicator_follows_the_runtime() {
+    use makapix_player::bridge::RuntimeEvent;
+    use makapix_player::bridge::channel::pair;
+    use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
+
+    let (window_end, runtime_end) = pair(std::sync::Arc::new(|| {}));
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings::default()),
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = Harness::builder()
+        .with_size([900.0, 640.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.step();
+    h.get_by_label("Not registered");
+    for (state, word) in [
+        (ConnectionState::Connecting, "Connecting…"),
+        (ConnectionState::Connected, "Connected"),
+        (ConnectionState::Reconnecting, "Reconnecting…"),
+        (ConnectionState::Disconnected, "Disconnected"),
+    ] {
+        runtime_end
+            .sink
+            .send(RuntimeEvent::Connection(ConnectionEvent::State(state)));
+        h.step();
+        assert_eq!(h.state().connection(), state);
+        h.get_by_label(word);
+    }
+}

@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use eframe::egui::{self, ViewportCommand};
 
+use crate::bridge::channel::WindowEnd;
+use crate::bridge::connection::{ConnectionEvent, ConnectionState};
+use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
+use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
 use crate::local_files::{self, IMAGE_EXTENSIONS};
 use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
 use crate::media::loader::Loader;
@@ -108,6 +112,9 @@ pub struct PlayerApp {
     pub(crate) show_shortcuts: bool,
     pub(crate) show_about: bool,
     checker: Option<egui::TextureHandle>,
+    /// The background runtime; `None` in tests that only exercise the window.
+    runtime: Option<WindowEnd>,
+    pub(crate) connection: ConnectionState,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
@@ -172,10 +179,21 @@ impl PlayerApp {
             show_shortcuts: false,
             show_about: false,
             checker: None,
+            runtime: None,
+            connection: ConnectionState::NotRegistered,
             started: false,
             start_fullscreen: options.fullscreen,
             pending_paths: options.paths,
         }
+    }
+
+    /// Connects the window to the background runtime (network, keyring).
+    pub fn attach_runtime(&mut self, runtime: WindowEnd) {
+        self.runtime = Some(runtime);
+    }
+
+    pub fn connection(&self) -> ConnectionState {
+        self.connection
     }
 
     pub fn settings(&self) -> &Settings {
@@ -216,6 +234,9 @@ impl PlayerApp {
     /// Saves pending settings; the window is closing.
     pub fn shutdown(&mut self) {
         self.saver.flush();
+        if let Some(runtime) = &mut self.runtime {
+            runtime.shutdown();
+        }
     }
 
     /// One frame: the whole window.
@@ -271,6 +292,7 @@ impl PlayerApp {
     }
 
     fn start(&mut self, ctx: &egui::Context, now: Duration) {
+        self.send(RuntimeAction::Credentials(CredentialsAction::Load));
         if self.start_fullscreen {
             self.apply(Action::ToggleFullscreen, ctx, now);
         }
@@ -441,7 +463,32 @@ impl PlayerApp {
         })
     }
 
+    fn send(&mut self, action: RuntimeAction) {
+        let Some(runtime) = &self.runtime else {
+            return;
+        };
+        if let Err(e) = runtime.send(action) {
+            tracing::warn!("{e}");
+            self.notice = Some(Notice {
+                text: e.to_string(),
+                is_error: true,
+            });
+        }
+    }
+
+    fn drain_runtime(&mut self) {
+        while let Some(event) = self.runtime.as_ref().and_then(WindowEnd::try_recv) {
+            match event {
+                RuntimeEvent::Connection(ConnectionEvent::State(state)) => self.connection = state,
+                RuntimeEvent::Credentials(CredentialsEvent::NotRegistered) => {
+                    self.connection = ConnectionState::NotRegistered;
+                }
+            }
+        }
+    }
+
     fn drain_events(&mut self, ctx: &egui::Context, now: Duration) {
+        self.drain_runtime();
         while let Ok(event) = self.events.try_recv() {
             match event {
                 AppEvent::Decoded {

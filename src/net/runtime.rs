@@ -1,0 +1,86 @@
+//! The runtime thread: a tokio runtime that takes `Action`s from the window
+//! and answers with `RuntimeEvent`s, waking the window after each one.
+
+use std::thread::JoinHandle;
+
+use crate::bridge::channel::{EventSink, RuntimeEnd};
+use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
+use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
+use crate::bridge::{Action, RuntimeEvent};
+
+/// Starts the runtime thread on its end of the bridge.
+pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    std::thread::Builder::new()
+        .name("runtime".into())
+        .spawn(move || runtime.block_on(run(end)))
+}
+
+async fn run(end: RuntimeEnd) {
+    let RuntimeEnd { mut actions, sink } = end;
+    while let Some(action) = actions.recv().await {
+        match action {
+            Action::Credentials(action) => handle_credentials(action, &sink),
+            Action::Connection(action) => handle_connection(action, &sink),
+            Action::Shutdown => break,
+        }
+    }
+}
+
+fn handle_credentials(action: CredentialsAction, sink: &EventSink) {
+    match action {
+        CredentialsAction::Load => {
+            sink.send(RuntimeEvent::Credentials(CredentialsEvent::NotRegistered));
+        }
+    }
+}
+
+fn handle_connection(action: ConnectionAction, sink: &EventSink) {
+    match action {
+        ConnectionAction::ReconnectNow => sink.send(RuntimeEvent::Connection(
+            ConnectionEvent::State(ConnectionState::NotRegistered),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::channel::{SendError, pair};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn actions_are_answered_and_each_event_wakes_the_window() {
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&wakes);
+        let (mut handle, runtime_end) = pair(Arc::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }));
+        handle.attach(start(runtime_end).unwrap());
+        handle
+            .send(Action::Credentials(CredentialsAction::Load))
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let event = loop {
+            if let Some(event) = handle.try_recv() {
+                break event;
+            }
+            assert!(Instant::now() < deadline, "no answer from the runtime");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert!(matches!(
+            event,
+            RuntimeEvent::Credentials(CredentialsEvent::NotRegistered)
+        ));
+        assert_eq!(wakes.load(Ordering::SeqCst), 1);
+        handle.shutdown();
+        assert!(matches!(
+            handle.send(Action::Credentials(CredentialsAction::Load)),
+            Err(SendError::Stopped)
+        ));
+    }
+}
