@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 use makapix_player::media::decode::{ArtFormat, DecodeError, DecodeLimits, decode, decode_file};
 use makapix_player::sample_art::encode;
 
+mod support;
+use support::png_chunk;
+
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
@@ -144,32 +147,6 @@ fn corrupted_png_data_is_damaged() {
     let err = expect_err(&file, &DecodeLimits::default());
     assert!(is_damaged(&err, ArtFormat::Png), "{err:?}");
     assert!(err.to_string().contains("exporting it again"));
-}
-
-/// A minimal CRC-32 (IEEE), so the crafted PNG below is valid apart from
-/// its size and the decoder cannot reject it for a bad checksum instead.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let start = out.len();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let crc = crc32(&out[start..]);
-    out.extend_from_slice(&crc.to_be_bytes());
 }
 
 #[test]
