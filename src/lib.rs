@@ -6,6 +6,8 @@
 
 pub mod bridge;
 pub mod cli;
+pub mod desktop;
+pub mod icon;
 pub mod local_files;
 pub mod logging;
 pub mod media;

@@ -10,6 +10,34 @@ use tracing_subscriber::fmt::writer::MakeWriterExt;
 
 pub const LOG_FILE_NAME: &str = "makapix-player.log";
 
+/// A log that grows past this is rotated at start-up.
+pub const ROTATE_AT_BYTES: u64 = 5 * 1024 * 1024;
+/// Rotated logs kept beside the current one (`.1` newest).
+pub const KEEP_ROTATED: usize = 3;
+
+/// Moves a large log aside (`name.log` → `name.log.1` → `name.log.2` …), dropping the
+/// oldest, so logs never fill a disk while the last runs stay available for support.
+pub fn rotate(path: &Path, limit: u64, keep: usize) -> std::io::Result<bool> {
+    let big = std::fs::metadata(path).is_ok_and(|m| m.len() > limit);
+    if !big || keep == 0 {
+        return Ok(false);
+    }
+    let numbered = |n: usize| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".{n}"));
+        PathBuf::from(name)
+    };
+    let _ = std::fs::remove_file(numbered(keep));
+    for n in (1..keep).rev() {
+        let from = numbered(n);
+        if from.exists() {
+            std::fs::rename(&from, numbered(n + 1))?;
+        }
+    }
+    std::fs::rename(path, numbered(1))?;
+    Ok(true)
+}
+
 /// Starts logging. Returns the log file in use, or `None` when it could not be
 /// opened (logging then goes to stderr only; the program still runs).
 pub fn init(log_dir: Option<&Path>, verbose: bool) -> Option<PathBuf> {
@@ -17,6 +45,9 @@ pub fn init(log_dir: Option<&Path>, verbose: bool) -> Option<PathBuf> {
     let file = log_dir.and_then(|dir| {
         std::fs::create_dir_all(dir).ok()?;
         let path = dir.join(LOG_FILE_NAME);
+        if let Err(e) = rotate(&path, ROTATE_AT_BYTES, KEEP_ROTATED) {
+            eprintln!("the log {} could not be rotated: {e}", path.display());
+        }
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -38,5 +69,34 @@ pub fn init(log_dir: Option<&Path>, verbose: bool) -> Option<PathBuf> {
             let _ = builder.with_writer(std::io::stderr).try_init();
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_log_is_rotated_and_the_oldest_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join(LOG_FILE_NAME);
+        let name = |n: usize| dir.path().join(format!("{LOG_FILE_NAME}.{n}"));
+        std::fs::write(&log, b"current, too big").unwrap();
+        std::fs::write(name(1), b"one").unwrap();
+        std::fs::write(name(2), b"two").unwrap();
+        assert!(rotate(&log, 4, 2).unwrap());
+        assert!(!log.exists());
+        assert_eq!(std::fs::read(name(1)).unwrap(), b"current, too big");
+        assert_eq!(std::fs::read(name(2)).unwrap(), b"one");
+        assert!(!name(3).exists(), "only two rotated logs are kept");
+    }
+
+    #[test]
+    fn a_small_log_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join(LOG_FILE_NAME);
+        std::fs::write(&log, b"small").unwrap();
+        assert!(!rotate(&log, 1024, 3).unwrap());
+        assert!(log.exists());
     }
 }

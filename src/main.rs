@@ -25,10 +25,11 @@ fn main() -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Makapix Player")
-            .with_app_id("club.makapix.player")
+            .with_app_id("club.makapix.Player")
             .with_inner_size([900.0, 700.0])
             .with_min_inner_size([320.0, 240.0])
-            .with_drag_and_drop(true),
+            .with_drag_and_drop(true)
+            .with_icon(window_icon()),
         renderer: eframe::Renderer::Glow,
         // Settings are ours (per-user config folder), not eframe's app.ron.
         persist_window: false,
@@ -57,4 +58,22 @@ fn main() -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("The window could not be opened: {e}. On Linux, check that a display (X11 or Wayland) is available."))
+}
+
+/// The window and task-bar icon, from the same pixel-art source as the installers' icons.
+fn window_icon() -> egui::IconData {
+    match makapix_player::icon::parse(makapix_player::icon::SOURCE) {
+        Ok(icon) => {
+            let big = makapix_player::icon::resize(&icon, 128);
+            egui::IconData {
+                rgba: big.rgba,
+                width: big.size,
+                height: big.size,
+            }
+        }
+        Err(e) => {
+            tracing::warn!("{e}");
+            egui::IconData::default()
+        }
+    }
 }

@@ -22,6 +22,7 @@ pub enum Action {
     SetShuffle(bool),
     ShowShortcuts,
     ShowAbout,
+    OpenLogFolder,
     Quit,
 }
 

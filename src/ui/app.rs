@@ -118,6 +118,7 @@ pub struct PlayerApp {
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
+    log_dir: Option<PathBuf>,
 }
 
 impl PlayerApp {
@@ -184,6 +185,7 @@ impl PlayerApp {
             started: false,
             start_fullscreen: options.fullscreen,
             pending_paths: options.paths,
+            log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
         }
     }
 
@@ -389,7 +391,24 @@ impl PlayerApp {
             }
             Action::ShowShortcuts => self.show_shortcuts = true,
             Action::ShowAbout => self.show_about = true,
+            Action::OpenLogFolder => self.open_log_folder(),
             Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
+        }
+    }
+
+    fn open_log_folder(&mut self) {
+        let Some(dir) = self.log_dir.clone() else {
+            self.notice = Some(Notice {
+                text: "This session keeps no log file (no per-user folder was found).".into(),
+                is_error: true,
+            });
+            return;
+        };
+        if let Err(e) = crate::desktop::open_folder(&dir) {
+            self.notice = Some(Notice {
+                text: format!("The log folder {} could not be opened: {e}.", dir.display()),
+                is_error: true,
+            });
         }
     }
 

@@ -54,6 +54,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
             });
             ui.menu_button("Help", |ui| {
                 item(ui, "Keyboard shortcuts", "", Action::ShowShortcuts, actions);
+                item(ui, "Open log folder", "", Action::OpenLogFolder, actions);
                 item(ui, "About Makapix Player", "", Action::ShowAbout, actions);
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {

@@ -1,0 +1,219 @@
+//! The installers' files: well-formed, valid for their tools, on the same version
+//! as Cargo.toml, and holding what a user installs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+const DESKTOP: &str = "assets/linux/club.makapix.Player.desktop";
+const METAINFO: &str = "assets/linux/club.makapix.Player.metainfo.xml";
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(repo(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn xml(text: &str) -> roxmltree::Document<'_> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(text, options).expect("well-formed XML")
+}
+
+#[test]
+fn the_windows_installer_is_well_formed_on_the_crate_version() {
+    let text = read("wix/main.wxs");
+    let doc = xml(&text);
+    let product = doc
+        .descendants()
+        .find(|n| n.has_tag_name("Product"))
+        .expect("a Product element");
+    assert_eq!(product.attribute("Version"), Some(VERSION));
+    assert_eq!(product.attribute("Name"), Some("Makapix Player"));
+    assert!(
+        doc.descendants().any(|n| n.has_tag_name("MajorUpgrade")),
+        "upgrades replace the old version"
+    );
+    assert!(
+        doc.descendants().any(|n| n.has_tag_name("Shortcut")),
+        "a Start-menu shortcut"
+    );
+    // Every file the installer takes from the repository exists.
+    for node in doc.descendants() {
+        for attr in ["SourceFile", "Source", "Value"] {
+            if let Some(value) = node.attribute(attr)
+                && !value.contains("$(")
+                && (value.starts_with("wix\\")
+                    || value.starts_with("assets\\")
+                    || value == "README.md")
+            {
+                let path = repo(&value.replace('\\', "/"));
+                assert!(path.exists(), "main.wxs names a missing file: {value}");
+            }
+        }
+    }
+}
+
+fn plist_string(doc: &roxmltree::Document<'_>, key: &str) -> Option<String> {
+    let key_node = doc
+        .descendants()
+        .find(|n| n.has_tag_name("key") && n.text() == Some(key))?;
+    key_node
+        .next_siblings()
+        .skip(1)
+        .find(|n| n.is_element())
+        .and_then(|n| n.text())
+        .map(str::to_owned)
+}
+
+#[test]
+fn the_macos_bundle_plist_is_well_formed_on_the_crate_version() {
+    let text = read("macos/Info.plist");
+    let doc = xml(&text);
+    assert_eq!(
+        plist_string(&doc, "CFBundleShortVersionString").as_deref(),
+        Some(VERSION)
+    );
+    assert_eq!(
+        plist_string(&doc, "CFBundleVersion").as_deref(),
+        Some(VERSION)
+    );
+    assert_eq!(
+        plist_string(&doc, "CFBundleExecutable").as_deref(),
+        Some("makapix-player")
+    );
+    let icon = plist_string(&doc, "CFBundleIconFile").expect("an icon");
+    assert!(
+        repo(&format!("assets/icon/{icon}")).exists(),
+        "the icon {icon} exists"
+    );
+    assert!(plist_string(&doc, "LSMinimumSystemVersion").is_some());
+    let status = Command::new("bash")
+        .args(["-n", "macos/make-app.sh"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("bash");
+    assert!(status.success(), "make-app.sh has a syntax error");
+}
+
+fn run_validator(program: &str, args: &[&str], package: &str) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{program} is needed ({e}): apt-get install {package}, or run scripts/test-all.sh"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{program} rejected the file:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_desktop_entry_passes_desktop_file_validate() {
+    run_validator("desktop-file-validate", &[DESKTOP], "desktop-file-utils");
+    let entry = read(DESKTOP);
+    assert!(
+        entry.contains("Exec=makapix-player %F"),
+        "opens the files it is given"
+    );
+    for mime in ["image/png", "image/gif", "image/webp", "image/bmp"] {
+        assert!(entry.contains(mime), "{mime} is associated");
+    }
+}
+
+#[test]
+fn the_metainfo_passes_appstreamcli_and_names_this_version() {
+    run_validator(
+        "appstreamcli",
+        &["validate", "--no-net", METAINFO],
+        "appstream",
+    );
+    let text = read(METAINFO);
+    let doc = xml(&text);
+    let newest = doc
+        .descendants()
+        .find(|n| n.has_tag_name("release"))
+        .and_then(|n| n.attribute("version"));
+    assert_eq!(newest, Some(VERSION), "the newest release in the metainfo");
+}
+
+#[test]
+fn the_binary_reports_its_version() {
+    let out = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+        .arg("--version")
+        .output()
+        .expect("run makapix-player --version");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("makapix-player {VERSION}")
+    );
+}
+
+#[test]
+fn the_committed_icons_match_their_source() {
+    for (name, bytes) in makapix_player::icon::generate_all().expect("icon source renders") {
+        let committed = std::fs::read(repo(&format!("assets/icon/{name}"))).unwrap_or_else(|e| {
+            panic!("assets/icon/{name}: {e}; run `cargo run --example make_icons`")
+        });
+        assert!(
+            committed == bytes,
+            "assets/icon/{name} is out of date: run `cargo run --example make_icons`"
+        );
+    }
+}
+
+/// Needs the package: `scripts/test-all.sh` builds it with `cargo deb` and runs this test.
+#[test]
+#[ignore = "needs a .deb built by cargo deb: run scripts/test-all.sh"]
+fn the_debian_package_holds_the_binary_desktop_entry_icons_and_metainfo() {
+    let deb = std::env::var_os("MAKAPIX_DEB")
+        .map(PathBuf::from)
+        .expect("MAKAPIX_DEB names the .deb to check");
+    let out = Command::new("dpkg-deb")
+        .arg("--contents")
+        .arg(&deb)
+        .output()
+        .expect("dpkg-deb");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let mut expected = vec![
+        "./usr/bin/makapix-player".to_owned(),
+        "./usr/share/applications/club.makapix.Player.desktop".to_owned(),
+        "./usr/share/metainfo/club.makapix.Player.metainfo.xml".to_owned(),
+    ];
+    for size in [16, 24, 32, 48, 64, 128, 256, 512] {
+        expected.push(format!(
+            "./usr/share/icons/hicolor/{size}x{size}/apps/club.makapix.Player.png"
+        ));
+    }
+    for path in expected {
+        assert!(
+            listing.lines().any(|l| l.ends_with(&path)),
+            "{path} is missing from the package:\n{listing}"
+        );
+    }
+    let info = Command::new("dpkg-deb")
+        .args(["--field"])
+        .arg(&deb)
+        .args(["Version", "Package"])
+        .output()
+        .expect("dpkg-deb --field");
+    let fields = String::from_utf8_lossy(&info.stdout);
+    assert!(fields.contains(&format!("Version: {VERSION}")), "{fields}");
+    assert!(fields.contains("Package: makapix-player"), "{fields}");
+}
