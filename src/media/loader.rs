@@ -1,31 +1,30 @@
 //! Decodes artworks on a worker thread so the window never waits on a decoder.
 //!
-//! Generic over the key the caller uses to name an artwork, so this module
-//! needs to know nothing about where artworks come from.
+//! Generic over the key the caller uses to name an artwork and over what a job
+//! makes, so this module needs to know nothing about where artworks come from
+//! or what the window does with them (it prepares its textures' data here too).
 
 use std::collections::VecDeque;
 use std::hash::Hash;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use super::decode::{Artwork, DecodeError};
-
-pub type DecodeJob = Box<dyn FnOnce() -> Result<Artwork, DecodeError> + Send>;
+pub type Job<T> = Box<dyn FnOnce() -> T + Send>;
 /// Receives each result on the worker thread; the caller forwards it to the window and wakes it.
-pub type Deliver<K> = Arc<dyn Fn(K, u64, Result<Artwork, DecodeError>) + Send + Sync>;
+pub type Deliver<K, T> = Arc<dyn Fn(K, u64, T) + Send + Sync>;
 
-struct Queue<K> {
-    jobs: VecDeque<(K, u64, DecodeJob)>,
+struct Queue<K, T> {
+    jobs: VecDeque<(K, u64, Job<T>)>,
     closed: bool,
 }
 
-pub struct Loader<K> {
-    shared: Arc<(Mutex<Queue<K>>, Condvar)>,
+pub struct Loader<K, T> {
+    shared: Arc<(Mutex<Queue<K, T>>, Condvar)>,
     worker: Option<JoinHandle<()>>,
 }
 
-impl<K: Clone + Eq + Hash + Send + 'static> Loader<K> {
-    pub fn new(deliver: Deliver<K>) -> Self {
+impl<K: Clone + Eq + Hash + Send + 'static, T: Send + 'static> Loader<K, T> {
+    pub fn new(deliver: Deliver<K, T>) -> Self {
         let shared = Arc::new((
             Mutex::new(Queue {
                 jobs: VecDeque::new(),
@@ -43,7 +42,7 @@ impl<K: Clone + Eq + Hash + Send + 'static> Loader<K> {
     }
 
     /// Queues a decode; `generation` lets the caller ignore results made stale by a reload.
-    pub fn request(&self, key: K, generation: u64, job: DecodeJob) {
+    pub fn request(&self, key: K, generation: u64, job: Job<T>) {
         let (lock, wake) = &*self.shared;
         let mut queue = lock.lock().unwrap_or_else(PoisonError::into_inner);
         queue.jobs.push_back((key, generation, job));
@@ -66,7 +65,7 @@ impl<K: Clone + Eq + Hash + Send + 'static> Loader<K> {
     }
 }
 
-fn run<K>(shared: &(Mutex<Queue<K>>, Condvar), deliver: &Deliver<K>) {
+fn run<K, T>(shared: &(Mutex<Queue<K, T>>, Condvar), deliver: &Deliver<K, T>) {
     let (lock, wake) = shared;
     loop {
         let next = {
@@ -86,7 +85,7 @@ fn run<K>(shared: &(Mutex<Queue<K>>, Condvar), deliver: &Deliver<K>) {
     }
 }
 
-impl<K> Drop for Loader<K> {
+impl<K, T> Drop for Loader<K, T> {
     fn drop(&mut self) {
         let (lock, wake) = &*self.shared;
         lock.lock().unwrap_or_else(PoisonError::into_inner).closed = true;
@@ -100,7 +99,7 @@ impl<K> Drop for Loader<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::media::decode::ArtFormat;
+    use crate::media::decode::{ArtFormat, Artwork, DecodeError};
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -120,9 +119,10 @@ mod tests {
     fn results_arrive_with_key_and_generation_in_order() {
         let (tx, rx) = mpsc::channel();
         let tx = Mutex::new(tx);
-        let loader: Loader<&'static str> = Loader::new(Arc::new(move |k, g, r| {
-            let _ = tx.lock().unwrap().send((k, g, r.is_ok()));
-        }));
+        let loader: Loader<&'static str, Result<Artwork, DecodeError>> =
+            Loader::new(Arc::new(move |k, g, r| {
+                let _ = tx.lock().unwrap().send((k, g, r.is_ok()));
+            }));
         loader.request("a", 1, Box::new(tiny));
         loader.request("b", 7, Box::new(|| Err(DecodeError::Empty)));
         let got: Vec<_> = (0..2)
@@ -137,9 +137,10 @@ mod tests {
         let tx = Mutex::new(tx);
         let (gate_tx, gate_rx) = mpsc::channel::<()>();
         let gate_rx = Mutex::new(gate_rx);
-        let loader: Loader<u32> = Loader::new(Arc::new(move |k, _, _| {
-            let _ = tx.lock().unwrap().send(k);
-        }));
+        let loader: Loader<u32, Result<Artwork, DecodeError>> =
+            Loader::new(Arc::new(move |k, _, _| {
+                let _ = tx.lock().unwrap().send(k);
+            }));
         // The first job holds the worker until the queue has been trimmed.
         loader.request(
             0,

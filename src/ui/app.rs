@@ -23,7 +23,7 @@ use crate::samples;
 use crate::settings::{self, Settings, SettingsSaver};
 
 use super::actions::{self, Action};
-use super::library::{Entry, Library, LoadedArt};
+use super::library::{Entry, Library, LoadedArt, PreparedArt};
 use super::{canvas, menu, overlays, settings_panel, status_bar};
 
 /// How the program was started.
@@ -43,7 +43,7 @@ enum AppEvent {
     Decoded {
         source: ArtworkSource,
         generation: u64,
-        result: Result<Artwork, DecodeError>,
+        result: Result<PreparedArt, DecodeError>,
     },
     FileChanged(PathBuf),
     /// `quick`: the dialog came back at once, so it probably never showed.
@@ -98,7 +98,7 @@ pub struct PlayerApp {
     saver: SettingsSaver,
     pub(crate) engine: Engine,
     pub(crate) library: Library,
-    loader: Loader<ArtworkSource>,
+    loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
     watcher: FileWatcher,
     events: Receiver<AppEvent>,
     events_tx: Sender<AppEvent>,
@@ -539,7 +539,7 @@ impl PlayerApp {
         ctx: &egui::Context,
         source: ArtworkSource,
         generation: u64,
-        result: Result<Artwork, DecodeError>,
+        result: Result<PreparedArt, DecodeError>,
         now: Duration,
     ) {
         if !self.library.finish_load(&source, generation) {
@@ -566,7 +566,7 @@ impl PlayerApp {
         self.loader.request(
             source.clone(),
             generation,
-            Box::new(move || read_and_decode(&job_source)),
+            Box::new(move || read_and_decode(&job_source).map(PreparedArt::from_artwork)),
         );
     }
 

@@ -10,6 +10,35 @@ use crate::media::animation::FrameClock;
 use crate::media::decode::{ArtFormat, Artwork};
 use crate::player::ArtworkSource;
 
+/// An artwork's frames converted for the GPU, made on the decoder thread so the
+/// window only hands them over (no per-pixel work in a frame).
+pub struct PreparedArt {
+    pub width: u32,
+    pub height: u32,
+    pub format: ArtFormat,
+    pub frames: Vec<ColorImage>,
+    pub delays: Vec<Duration>,
+}
+
+impl PreparedArt {
+    pub fn from_artwork(art: Artwork) -> Self {
+        let size = [art.width as usize, art.height as usize];
+        let delays = art.delays();
+        let frames = art
+            .frames
+            .into_iter()
+            .map(|frame| ColorImage::from_rgba_unmultiplied(size, &frame.rgba))
+            .collect();
+        Self {
+            width: art.width,
+            height: art.height,
+            format: art.format,
+            frames,
+            delays,
+        }
+    }
+}
+
 pub struct LoadedArt {
     pub width: u32,
     pub height: u32,
@@ -20,15 +49,12 @@ pub struct LoadedArt {
 
 impl LoadedArt {
     /// Uploads every frame once; scaling happens on the GPU with nearest-neighbour sampling.
-    pub fn upload(ctx: &egui::Context, name: &str, art: Artwork) -> Self {
-        let size = [art.width as usize, art.height as usize];
-        let clock = FrameClock::new(art.delays());
+    pub fn upload(ctx: &egui::Context, name: &str, art: PreparedArt) -> Self {
         let frames = art
             .frames
             .into_iter()
             .enumerate()
-            .map(|(i, frame)| {
-                let image = ColorImage::from_rgba_unmultiplied(size, &frame.rgba);
+            .map(|(i, image)| {
                 ctx.load_texture(format!("{name}#{i}"), image, TextureOptions::NEAREST)
             })
             .collect();
@@ -37,7 +63,7 @@ impl LoadedArt {
             height: art.height,
             format: art.format,
             frames,
-            clock,
+            clock: FrameClock::new(art.delays),
         }
     }
 
