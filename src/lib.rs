@@ -5,6 +5,7 @@
 //! network; `ui` only draws state and turns input into actions.
 
 pub mod bridge;
+pub mod cache;
 pub mod cli;
 pub mod desktop;
 pub mod icon;

@@ -6,8 +6,10 @@
 
 pub mod engine;
 pub mod order;
+pub mod playset;
 pub mod source;
 mod stopwatch;
+pub mod views;
 
 pub use engine::{DEFAULT_DWELL, Engine, FAILED_DWELL, LoadOutcome};
 pub use source::{ArtworkSource, QueueItem};

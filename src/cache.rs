@@ -1,0 +1,330 @@
+//! Artwork files kept on disk, so the player keeps playing offline and does not
+//! download the same file twice.
+//!
+//! - File names are made by encoding the server's strings into one safe path
+//!   component: no server string (`storage_shard` is opaque and may hold `..`)
+//!   can steer a write out of the cache folder.
+//! - Writes go to a temporary file that is renamed into place, so a crash never
+//!   leaves half a file under a real name.
+//! - A size cap (1 GiB unless set) is kept by evicting the least recently used files.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+pub const DEFAULT_CAP_BYTES: u64 = 1024 * 1024 * 1024;
+const TEMP_PREFIX: &str = ".partial-";
+/// Longer names are shortened with a hash: some file systems stop at 255 bytes.
+const MAX_NAME: usize = 180;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("The artwork cache folder {dir} cannot be used: {source}. Check that it is writable.")]
+    Folder {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("An artwork could not be saved in the cache: {0}. Check the free disk space.")]
+    Write(std::io::Error),
+    #[error("The artwork is larger ({size} bytes) than the whole cache ({cap} bytes).")]
+    TooLarge { size: u64, cap: u64 },
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    size: u64,
+    /// Larger is more recent; starts from the files' modification times.
+    used: u128,
+}
+
+pub struct ArtCache {
+    dir: PathBuf,
+    cap: u64,
+    entries: HashMap<String, Entry>,
+    total: u64,
+    clock: u128,
+}
+
+/// The cache file name for an artwork: every byte outside `[A-Za-z0-9_-]` is
+/// written as `%XX`, so the result has no separator, no dot and cannot be `..`.
+/// The extension comes from the caller's own format name, never the server's text.
+pub fn file_name(storage_shard: &str, storage_key: &str, extension: &str) -> String {
+    let mut name = String::new();
+    for byte in storage_shard
+        .bytes()
+        .chain([b'~'])
+        .chain(storage_key.bytes())
+    {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' => name.push(char::from(byte)),
+            b'~' => name.push('~'),
+            other => name.push_str(&format!("%{other:02X}")),
+        }
+    }
+    if name.len() > MAX_NAME {
+        let hash = fnv1a(name.as_bytes());
+        name.truncate(MAX_NAME - 17);
+        name.push_str(&format!("_{hash:016x}"));
+    }
+    let ext: String = extension
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(8)
+        .collect();
+    format!("{name}.{ext}")
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn is_safe(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '~' | '%' | '.'))
+}
+
+impl ArtCache {
+    /// Opens (creating) the cache folder, forgets half-written files from an
+    /// earlier crash, and trims it to `cap`.
+    pub fn open(dir: &Path, cap: u64) -> Result<Self, CacheError> {
+        let folder_error = |source| CacheError::Folder {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(dir).map_err(folder_error)?;
+        let mut entries = HashMap::new();
+        let mut total = 0;
+        for entry in fs::read_dir(dir).map_err(folder_error)?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(meta) = entry.metadata() else { continue };
+            if name.starts_with(TEMP_PREFIX) {
+                let _ = fs::remove_file(entry.path());
+                continue;
+            }
+            if !meta.is_file() || !is_safe(&name) {
+                continue;
+            }
+            let used = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            total += meta.len();
+            entries.insert(
+                name,
+                Entry {
+                    size: meta.len(),
+                    used,
+                },
+            );
+        }
+        let clock = entries.values().map(|e| e.used).max().unwrap_or(0);
+        let mut cache = Self {
+            dir: dir.to_path_buf(),
+            cap,
+            entries,
+            total,
+            clock,
+        };
+        cache.evict(None);
+        Ok(cache)
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.total
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The file for `name` if cached; counts as a use.
+    pub fn get(&mut self, name: &str) -> Option<PathBuf> {
+        self.clock += 1;
+        let clock = self.clock;
+        let entry = self.entries.get_mut(name)?;
+        entry.used = clock;
+        let path = self.dir.join(name);
+        // The modification time carries recency across restarts.
+        if let Ok(file) = fs::File::options().write(true).open(&path) {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        Some(path)
+    }
+
+    /// Stores `bytes` under `name` (from [`file_name`]) and returns its path.
+    pub fn put(&mut self, name: &str, bytes: &[u8]) -> Result<PathBuf, CacheError> {
+        if !is_safe(name) {
+            return Err(CacheError::Write(std::io::Error::other(format!(
+                "'{name}' is not a cache file name"
+            ))));
+        }
+        let size = bytes.len() as u64;
+        if size > self.cap {
+            return Err(CacheError::TooLarge {
+                size,
+                cap: self.cap,
+            });
+        }
+        let path = self.dir.join(name);
+        let temp = self
+            .dir
+            .join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
+        let written = (|| {
+            let mut file = fs::File::create(&temp)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            fs::rename(&temp, &path)
+        })();
+        if let Err(e) = written {
+            let _ = fs::remove_file(&temp);
+            return Err(CacheError::Write(e));
+        }
+        self.clock += 1;
+        if let Some(old) = self.entries.insert(
+            name.to_owned(),
+            Entry {
+                size,
+                used: self.clock,
+            },
+        ) {
+            self.total -= old.size;
+        }
+        self.total += size;
+        self.evict(Some(name));
+        Ok(path)
+    }
+
+    /// Removes least recently used files until the cache fits its cap; `keep` is never removed.
+    fn evict(&mut self, keep: Option<&str>) {
+        while self.total > self.cap {
+            let oldest = self
+                .entries
+                .iter()
+                .filter(|(name, _)| Some(name.as_str()) != keep)
+                .min_by_key(|(_, e)| e.used)
+                .map(|(name, _)| name.clone());
+            let Some(name) = oldest else { break };
+            if let Some(entry) = self.entries.remove(&name) {
+                self.total -= entry.size;
+            }
+            if let Err(e) = fs::remove_file(self.dir.join(&name)) {
+                tracing::warn!("could not remove {name} from the artwork cache: {e}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_server_strings_stay_inside_the_cache_folder() {
+        for (shard, key) in [
+            ("../../etc", "passwd"),
+            ("a/b/c", "../../../x"),
+            ("..", ".."),
+            ("C:\\Windows", "system32"),
+            ("\u{0}", "\u{202e}gnp.exe"),
+        ] {
+            let name = file_name(shard, key, "png");
+            assert!(is_safe(&name), "{name}");
+            assert!(
+                !name.contains('/') && !name.contains('\\') && !name.starts_with('.'),
+                "{name}"
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(&name);
+            assert_eq!(path.parent(), Some(dir.path()), "{name} is one component");
+        }
+        assert_eq!(file_name("ab/cd", "k-1", "gif"), "ab%2Fcd~k-1.gif");
+        assert_eq!(
+            file_name("s", "k", "../png"),
+            "s~k.png",
+            "the extension cannot escape either"
+        );
+    }
+
+    #[test]
+    fn distinct_keys_get_distinct_names_even_when_long() {
+        let a = file_name(&"x".repeat(400), "1", "png");
+        let b = file_name(&"x".repeat(400), "2", "png");
+        assert_ne!(a, b);
+        assert!(a.len() <= MAX_NAME + 4);
+    }
+
+    #[test]
+    fn put_then_get_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = ArtCache::open(dir.path(), 1_000).unwrap();
+        let name = file_name("ab/cd", "key", "png");
+        let path = cache.put(&name, b"pixels").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"pixels");
+        assert_eq!(cache.get(&name), Some(path.clone()));
+        drop(cache);
+        let mut again = ArtCache::open(dir.path(), 1_000).unwrap();
+        assert_eq!(again.get(&name), Some(path));
+        assert_eq!(again.total_bytes(), 6);
+    }
+
+    #[test]
+    fn the_least_recently_used_files_go_first_when_over_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = ArtCache::open(dir.path(), 25).unwrap();
+        cache.put("a.png", &[0; 10]).unwrap();
+        cache.put("b.png", &[0; 10]).unwrap();
+        assert!(cache.get("a.png").is_some()); // a is now more recent than b
+        cache.put("c.png", &[0; 10]).unwrap();
+        assert!(cache.get("b.png").is_none(), "b was least recently used");
+        assert!(!dir.path().join("b.png").exists());
+        assert!(cache.get("a.png").is_some() && cache.get("c.png").is_some());
+        assert_eq!(cache.total_bytes(), 20);
+    }
+
+    #[test]
+    fn half_written_files_from_a_crash_are_cleared_and_never_served() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(format!("{TEMP_PREFIX}123-x.png")), b"half").unwrap();
+        let mut cache = ArtCache::open(dir.path(), 100).unwrap();
+        assert!(cache.is_empty());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        assert!(cache.get(&format!("{TEMP_PREFIX}123-x.png")).is_none());
+    }
+
+    #[test]
+    fn a_file_larger_than_the_cache_is_refused_with_a_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = ArtCache::open(dir.path(), 4).unwrap();
+        let err = cache.put("big.png", b"12345").unwrap_err();
+        assert!(
+            err.to_string().starts_with("The artwork is larger"),
+            "{err}"
+        );
+        assert!(cache.put("../evil.png", b"1").is_err());
+    }
+
+    #[test]
+    fn opening_trims_a_cache_that_is_over_a_smaller_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = ArtCache::open(dir.path(), 100).unwrap();
+        for n in 0..5 {
+            cache.put(&format!("f{n}.png"), &[0; 10]).unwrap();
+        }
+        drop(cache);
+        let cache = ArtCache::open(dir.path(), 25).unwrap();
+        assert!(cache.total_bytes() <= 25);
+        assert_eq!(cache.len(), 2);
+    }
+}
