@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod order;
+pub mod playlist;
 pub mod playset;
 pub mod source;
 mod stopwatch;
