@@ -8,6 +8,7 @@ pub mod bridge;
 pub mod cache;
 pub mod cli;
 pub mod desktop;
+pub mod disk_queue;
 pub mod icon;
 pub mod local_files;
 pub mod logging;
