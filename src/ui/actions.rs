@@ -22,6 +22,9 @@ pub enum Action {
     SetShuffle(bool),
     ShowShortcuts,
     ShowAbout,
+    ShowDiagnostics,
+    ReconnectNow,
+    TestConnection,
     Quit,
 }
 
