@@ -27,7 +27,7 @@ use crate::protocol::topics::{Incoming, Topics};
 use super::backoff::{Backoff, random_jitter};
 use super::diagnostics::{Diagnostics, summarize};
 use super::requests::{Delivery, Outbound, Pending, RequestClient, RequestError};
-use super::{failure, mqtt, tls};
+use super::{cert_name, failure, mqtt, tls};
 
 /// How many recent command ids are remembered to drop QoS 1 duplicates.
 const SEEN_COMMANDS: usize = 64;
@@ -110,6 +110,9 @@ enum Ended {
         failure: Failure,
         was_connected: bool,
     },
+    /// The credentials themselves are unusable: trying again cannot help, so
+    /// the task waits for new ones (or "Reconnect now").
+    Unusable(Failure),
     Stop(Stop),
 }
 
@@ -191,7 +194,18 @@ impl Task {
                     } else {
                         ConnectionState::Disconnected
                     });
-                    if self.wait(wait, &mut inbox).await {
+                    if self.wait(Some(wait), &mut inbox).await {
+                        return;
+                    }
+                }
+                Ended::Unusable(failure) => {
+                    tracing::warn!("MQTT: {}", failure.message);
+                    self.diag.note(failure.message.clone());
+                    self.info.last_error = Some(failure);
+                    self.info.retry_in = None;
+                    self.info.connected_since = None;
+                    self.set_state(ConnectionState::Disconnected);
+                    if self.wait(None, &mut inbox).await {
                         return;
                     }
                 }
@@ -199,13 +213,14 @@ impl Task {
         }
     }
 
-    /// The back-off wait; actions still work. True when the task must end.
-    async fn wait(&mut self, wait: Duration, inbox: &mut Inbox) -> bool {
-        let sleep = tokio::time::sleep(wait);
+    /// The back-off wait (`None`: until an action ends it); actions still
+    /// work. True when the task must end.
+    async fn wait(&mut self, wait: Option<Duration>, inbox: &mut Inbox) -> bool {
+        let sleep = tokio::time::sleep(wait.unwrap_or_default());
         tokio::pin!(sleep);
         loop {
             tokio::select! {
-                () = &mut sleep => return false,
+                () = &mut sleep, if wait.is_some() => return false,
                 ctl = inbox.controls.recv() => {
                     let Some(ctl) = ctl else { return true };
                     if let Some(stop) = self.on_control(ctl, None).await {
@@ -364,15 +379,23 @@ impl Task {
             match tls::client_config(&config.ca_pem, &config.cert_pem, config.key_pem.expose()) {
                 Ok(tls) => tls,
                 Err(e) => {
-                    return Ended::Failed {
-                        failure: Failure {
-                            kind: FailureKind::BadCertificate,
-                            message: e.to_string(),
-                        },
-                        was_connected: false,
-                    };
+                    return Ended::Unusable(Failure {
+                        kind: FailureKind::BadCertificate,
+                        message: e.to_string(),
+                    });
                 }
             };
+        if let Some(cn) = cert_name::common_name(&config.cert_pem)
+            && cn != config.player_key
+        {
+            return Ended::Unusable(Failure {
+                kind: FailureKind::WrongPlayer,
+                message: format!(
+                    "The certificate was issued for another player ({cn}) than this one ({}); the broker would give it none of this player's topics. Re-import the credentials that belong to this player.",
+                    config.player_key
+                ),
+            });
+        }
         let topics = Topics::new(&config.player_key);
         let (client, mut eventloop) = AsyncClient::new(mqtt::options(config, tls, &topics), 64);
         // The event loop runs in its own task and stops at its first error, so it

@@ -4,8 +4,9 @@
 use std::error::Error as StdError;
 use std::io;
 
-use rumqttc::v5::ConnectionError;
+use rumqttc::v5::mqttbytes::Error as MqttError;
 use rumqttc::v5::mqttbytes::v5::ConnectReturnCode;
+use rumqttc::v5::{ConnectionError, StateError};
 use rustls::{AlertDescription, CertificateError};
 
 use crate::bridge::connection::{Failure, FailureKind};
@@ -98,7 +99,14 @@ fn refused(code: ConnectReturnCode, broker: &str) -> Failure {
 }
 
 fn from_causes(err: &ConnectionError, broker: &str) -> Failure {
-    let (tls, io_err) = causes(err);
+    // A TLS alert read while waiting for CONNACK arrives wrapped in a
+    // deserialization error that does not link to its cause: unwrap it by hand.
+    let root: &(dyn StdError + 'static) = match err {
+        ConnectionError::MqttState(StateError::Deserialization(MqttError::Io(e))) => e,
+        ConnectionError::MqttState(StateError::Io(e)) => e,
+        other => other,
+    };
+    let (tls, io_err) = causes(root);
     if let Some(tls) = tls {
         return from_tls(tls, broker);
     }
@@ -223,6 +231,16 @@ mod tests {
         );
         let f = classify(&ConnectionError::Io(alert), "b:1", 5);
         assert_eq!(f.kind, FailureKind::NotAuthorized);
+        // As rumqttc reports an alert that came while waiting for CONNACK.
+        let expired = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(AlertDescription::CertificateExpired),
+        );
+        let wrapped =
+            ConnectionError::MqttState(StateError::Deserialization(MqttError::Io(expired)));
+        let f = classify(&wrapped, "b:1", 5);
+        assert_eq!(f.kind, FailureKind::NotAuthorized);
+        assert!(f.message.contains("expired"), "{}", f.message);
         let unknown = io::Error::new(
             io::ErrorKind::InvalidData,
             rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),

@@ -2,6 +2,7 @@
 //! own thread so the window never waits on I/O.
 
 pub mod backoff;
+pub mod cert_name;
 pub mod connection_task;
 pub mod diagnostics;
 pub mod failure;

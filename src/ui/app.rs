@@ -204,6 +204,12 @@ impl PlayerApp {
         self.connection
     }
 
+    /// Passes an action to the runtime: for wiring done outside the window
+    /// (stored credentials, command-line broker) and for tests.
+    pub fn send_to_runtime(&mut self, action: RuntimeAction) {
+        self.send(action);
+    }
+
     pub fn connection_view(&self) -> &ConnectionView {
         &self.net
     }
