@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Runtime pieces only (an X server, software OpenGL, screenshots; mosquitto for the MQTT
 # test rig in tests/support/rig); the build needs no -dev package.
-PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 mosquitto)
+PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 mosquitto openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

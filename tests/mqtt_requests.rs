@@ -262,3 +262,23 @@ fn junk_on_the_players_topics_is_logged_and_ignored() {
     assert!(rtt.is_ok_and(|d| d < Duration::from_secs(5)));
     s.broker.stop();
 }
+
+#[test]
+fn the_rig_vault_serves_artwork_files_over_http() {
+    use std::io::{Read, Write};
+    let vault = rig::vault::Vault::start();
+    let url = vault.put("ab/cd", "key1", "png", b"\x89PNG fake".to_vec());
+    assert_eq!(url, format!("{}/ab/cd/key1.png", vault.base));
+    let get = |path: &str| {
+        let addr = vault.base.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        out
+    };
+    let ok = get("/ab/cd/key1.png");
+    assert!(ok.starts_with(b"HTTP/1.1 200"));
+    assert!(ok.ends_with(b"\x89PNG fake"));
+    assert!(get("/ab/cd/other.png").starts_with(b"HTTP/1.1 404"));
+}

@@ -280,3 +280,28 @@ fn a_cut_connection_publishes_the_last_will_and_the_player_comes_back() {
     player.shutdown();
     ca_broker.stop();
 }
+
+#[test]
+fn an_rsa_key_in_pkcs1_form_connects_and_heartbeats_carry_the_current_post() {
+    let mut broker = Broker::start();
+    let server = TestServer::start(&broker);
+    let key = player_key();
+    let me = broker.ca.rsa_player_pkcs1(&key);
+    let mut player = Player::start();
+    let mut cfg = config(&broker, &key, &me, &broker.ca.pem);
+    cfg.tuning.heartbeat = Duration::from_millis(400);
+    player.connect(cfg);
+    player.wait_state(ConnectionState::Connected, SOON);
+    player.send(ConnectionAction::SetCurrentPost(Some(4242)));
+    server.wait_published("/status", SOON, |r| r.json()["current_post_id"] == 4242);
+    player.idle(Duration::from_millis(1300));
+    let online = server
+        .published()
+        .iter()
+        .filter(|r| r.topic.ends_with("/status") && r.json()["status"] == "online")
+        .count();
+    // The announcement, the post change and at least two heartbeats.
+    assert!(online >= 4, "{online} online statuses");
+    player.shutdown();
+    broker.stop();
+}

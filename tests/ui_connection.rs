@@ -8,6 +8,7 @@ mod rig;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use makapix_player::bridge::Action as RuntimeAction;
@@ -36,7 +37,7 @@ fn step_until(h: &mut Harness<'_, PlayerApp>, what: &str, done: impl Fn(&PlayerA
 fn the_indicator_follows_the_real_session_and_reconnect_now_works() {
     net::tls::install_crypto_provider();
     let mut broker = Broker::start();
-    let _server = rig::server::TestServer::start(&broker);
+    let server = rig::server::TestServer::start(&broker);
     let key = player_key();
     let me = broker.ca.player(&key);
     let mut config = rig::player::config(&broker, &key, &me, &broker.ca.pem);
@@ -74,6 +75,21 @@ fn the_indicator_follows_the_real_session_and_reconnect_now_works() {
     );
     assert!(tip.contains("Connected for"), "{tip}");
     assert!(h.query_by_label("Reconnect now").is_none());
+
+    // The state the window announced, then a change made with the keyboard.
+    let state = server.wait_published("/state", Duration::from_secs(5), |_| true);
+    assert_eq!(
+        state.json(),
+        serde_json::json!({"is_paused": false, "brightness": 100, "rotation": 0, "mirror": "none"})
+    );
+    h.key_press(egui::Key::Space);
+    for _ in 0..3 {
+        h.step();
+    }
+    // Only the changed field goes out (wait_published panics if it never does).
+    server.wait_published("/state", Duration::from_secs(5), |r| {
+        r.json() == serde_json::json!({"is_paused": true})
+    });
 
     // Diagnostics: the log and the connection test.
     h.get_by_label("Connected").click();

@@ -210,6 +210,10 @@ impl PlayerApp {
         self.send(action);
     }
 
+    pub fn open_diagnostics(&mut self) {
+        self.net.open = true;
+    }
+
     pub fn connection_view(&self) -> &ConnectionView {
         &self.net
     }

@@ -134,6 +134,14 @@ fn human(secs: u64) -> String {
     }
 }
 
+/// `makapix/player/{key}/response/{id}` → `response/{id}`: the key is the same on every line.
+fn short_topic(topic: &str) -> &str {
+    match topic.strip_prefix("makapix/player/") {
+        Some(rest) => rest.split_once('/').map_or(rest, |(_, tail)| tail),
+        None => topic,
+    }
+}
+
 fn clock(at: SystemTime) -> String {
     let secs = at
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -153,6 +161,7 @@ pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Ac
     egui::Window::new("Diagnostics")
         .open(&mut open)
         .default_size([560.0, 360.0])
+        .default_pos([60.0, 60.0])
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
                 ui.label(RichText::new(format!("{:?}", view.state)).strong());
@@ -205,7 +214,7 @@ pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Ac
                                 Direction::Out => "out",
                                 Direction::Note => "·",
                             });
-                            ui.monospace(&entry.topic);
+                            ui.monospace(short_topic(&entry.topic));
                             ui.monospace(if entry.size > 0 {
                                 format!("{} B", entry.size)
                             } else {
@@ -246,5 +255,7 @@ mod tests {
         assert!(!view.can_reconnect());
         view.apply(ConnectionEvent::State(ConnectionState::Reconnecting));
         assert!(view.can_reconnect());
+        assert_eq!(short_topic("makapix/player/k-1/response/r1"), "response/r1");
+        assert_eq!(short_topic("other/topic"), "other/topic");
     }
 }

@@ -53,7 +53,17 @@ impl Ca {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Identity {
-        let key = KeyPair::generate().expect("key");
+        self.issue_with(KeyPair::generate().expect("key"), cn, sans, from, to)
+    }
+
+    fn issue_with(
+        &mut self,
+        key: KeyPair,
+        cn: &str,
+        sans: Vec<String>,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Identity {
         let mut params = CertificateParams::new(sans).expect("params");
         params.distinguished_name.push(DnType::CommonName, cn);
         self.next_serial += 1;
@@ -89,6 +99,38 @@ impl Ca {
             now - Duration::days(1),
             now + Duration::days(30),
         )
+    }
+
+    /// A player certificate for an RSA 2048 key (as Makapix issues them), the
+    /// key given in the older PKCS#1 form (`BEGIN RSA PRIVATE KEY`). The key is
+    /// made by the `openssl` command (ring cannot generate RSA keys).
+    pub fn rsa_player_pkcs1(&mut self, player_key: &str) -> Identity {
+        let pkcs8 = openssl(
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ],
+            "",
+        );
+        let key = KeyPair::from_pem(&pkcs8).expect("RSA key for rcgen");
+        let now = OffsetDateTime::now_utc();
+        let mut id = self.issue_with(
+            key,
+            player_key,
+            Vec::new(),
+            now - Duration::days(1),
+            now + Duration::days(30),
+        );
+        id.key_pem = openssl(&["rsa", "-traditional"], &pkcs8);
+        assert!(
+            id.key_pem.contains("BEGIN RSA PRIVATE KEY"),
+            "{}",
+            id.key_pem.lines().next().unwrap_or("")
+        );
+        id
     }
 
     /// A player certificate that expired yesterday.
@@ -137,4 +179,26 @@ impl Ca {
 /// A fresh player key (a UUID, as Makapix issues them).
 pub fn player_key() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// Runs `openssl` with `input` on stdin; returns stdout.
+fn openssl(args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl (install the openssl package)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write to openssl");
+    let out = child.wait_with_output().expect("openssl output");
+    assert!(out.status.success(), "openssl {args:?} failed");
+    String::from_utf8(out.stdout).expect("PEM text")
 }
