@@ -305,3 +305,35 @@ fn an_rsa_key_in_pkcs1_form_connects_and_heartbeats_carry_the_current_post() {
     player.shutdown();
     broker.stop();
 }
+
+#[test]
+fn the_websocket_transport_uses_the_same_client_certificate() {
+    let mut broker = Broker::start();
+    let server = TestServer::start(&broker);
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    let mut cfg = config(&broker, &key, &me, &broker.ca.pem);
+    cfg.broker = makapix_player::bridge::connection::Broker::WebSocket {
+        url: format!("wss://127.0.0.1:{}/mqtt", broker.wss_port),
+    };
+    let mut player = Player::start();
+    player.connect(cfg);
+    player.wait_state(ConnectionState::Connected, SOON);
+    let status = server.wait_published("/status", SOON, |r| r.json()["status"] == "online");
+    assert_eq!(status.json()["player_key"], key.as_str());
+    player.shutdown();
+    broker.stop();
+}
+
+#[test]
+fn over_websocket_a_broker_signed_by_another_ca_fails_the_handshake_too() {
+    let mut broker = Broker::start();
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    let other_ca = Ca::new("Not Makapix");
+    let mut cfg = config(&broker, &key, &me, &other_ca.pem);
+    cfg.broker = makapix_player::bridge::connection::Broker::WebSocket {
+        url: format!("wss://127.0.0.1:{}/mqtt", broker.wss_port),
+    };
+    refused(cfg, FailureKind::Handshake, "not signed by the Makapix CA");
+}

@@ -34,12 +34,16 @@ pub enum Broker {
     /// MQTT over TLS, e.g. `makapix.club:8883`. `host` is also the name checked
     /// against the server certificate.
     Tls { host: String, port: u16 },
+    /// MQTT over a WebSocket in TLS, e.g. `wss://makapix.club/mqtt`, with the
+    /// same client certificate: for networks that block port 8883.
+    WebSocket { url: String },
 }
 
 impl fmt::Display for Broker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Broker::Tls { host, port } => write!(f, "{host}:{port}"),
+            Broker::WebSocket { url } => f.write_str(url),
         }
     }
 }

@@ -58,6 +58,12 @@ pub fn classify(err: &ConnectionError, broker: &str, timeout_secs: u64) -> Failu
             FailureKind::Other,
             format!("“{broker}” is not a valid broker host name. Check the broker address."),
         ),
+        ConnectionError::InvalidUrl(_) | ConnectionError::WsConnect(_) => failure(
+            FailureKind::Other,
+            format!(
+                "“{broker}” is not a usable WebSocket address; it should look like wss://makapix.club/mqtt."
+            ),
+        ),
         other => from_causes(other, broker),
     }
 }

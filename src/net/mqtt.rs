@@ -29,8 +29,18 @@ pub fn options(
     tls: Arc<rustls::ClientConfig>,
     topics: &Topics,
 ) -> MqttOptions {
-    let Broker::Tls { host, port } = &config.broker;
-    let mut options = MqttOptions::new(config.player_key.clone(), host.clone(), *port);
+    let tls = TlsConfiguration::Rustls(tls);
+    let (mut options, transport) = match &config.broker {
+        Broker::Tls { host, port } => (
+            MqttOptions::new(config.player_key.clone(), host.clone(), *port),
+            Transport::tls_with_config(tls),
+        ),
+        // rumqttc reads host and port from the URL itself for WebSockets.
+        Broker::WebSocket { url } => (
+            MqttOptions::new(config.player_key.clone(), url.clone(), 443),
+            Transport::wss_with_config(tls),
+        ),
+    };
     // The broker takes the user name from the certificate's CN
     // (`use_identity_as_username`); it must equal the player key.
     options.set_credentials(config.player_key.clone(), "");
@@ -38,7 +48,7 @@ pub fn options(
     options.set_clean_start(true);
     options.set_connection_timeout(config.tuning.connect_timeout.as_secs().max(1));
     options.set_max_packet_size(Some(MAX_INCOMING_PACKET));
-    options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
+    options.set_transport(transport);
     // Published by the broker at once when the connection drops without a
     // goodbye. No will delay: a delay would also need a session expiry at least
     // as long, and clean-start sessions expire at once.

@@ -41,6 +41,8 @@ pattern write makapix/player/%u/command/ack
 pub struct Broker {
     pub dir: tempfile::TempDir,
     pub tls_port: u16,
+    /// The same mutual-TLS settings over WebSockets (`wss://127.0.0.1:PORT/mqtt`).
+    pub wss_port: u16,
     pub plain_port: u16,
     pub ca: Ca,
     child: Option<Child>,
@@ -68,6 +70,7 @@ impl Broker {
         assert!(status.success(), "mosquitto_passwd failed");
         let tls_port = free_port();
         let plain_port = free_port();
+        let wss_port = free_port();
         let conf = format!(
             "per_listener_settings false
 persistence false
@@ -94,6 +97,16 @@ require_certificate true
 use_identity_as_username true
 tls_version tlsv1.2
 crlfile {d}/crl.pem
+
+listener {wss_port} 127.0.0.1
+protocol websockets
+cafile {d}/ca.pem
+certfile {d}/server.pem
+keyfile {d}/server.key
+require_certificate true
+use_identity_as_username true
+tls_version tlsv1.2
+crlfile {d}/crl.pem
 ",
             d = d.display()
         );
@@ -101,6 +114,7 @@ crlfile {d}/crl.pem
         let mut broker = Broker {
             dir,
             tls_port,
+            wss_port,
             plain_port,
             ca,
             child: None,
@@ -133,7 +147,7 @@ crlfile {d}/crl.pem
             .spawn()
             .expect("mosquitto (install the mosquitto package)");
         self.child = Some(child);
-        for port in [self.plain_port, self.tls_port] {
+        for port in [self.plain_port, self.tls_port, self.wss_port] {
             wait_for("mosquitto to listen", Duration::from_secs(10), || {
                 if let Some(child) = &mut self.child
                     && let Ok(Some(status)) = child.try_wait()
