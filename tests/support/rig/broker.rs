@@ -68,9 +68,34 @@ impl Broker {
             .status()
             .expect("mosquitto_passwd (install the mosquitto package)");
         assert!(status.success(), "mosquitto_passwd failed");
-        let tls_port = free_port();
-        let plain_port = free_port();
-        let wss_port = free_port();
+        let mut broker = Broker {
+            dir,
+            tls_port: 0,
+            wss_port: 0,
+            plain_port: 0,
+            ca,
+            child: None,
+        };
+        // Ports are only free "a moment ago": if another test took one in
+        // between, mosquitto exits at once and new ports are tried.
+        for attempt in 1..=3 {
+            broker.configure();
+            match broker.launch() {
+                Ok(()) => return broker,
+                Err(e) if attempt < 3 => eprintln!("mosquitto did not start ({e}); new ports"),
+                Err(e) => panic!("mosquitto did not start: {e}"),
+            }
+        }
+        unreachable!("the last attempt returns or panics")
+    }
+
+    /// Picks ports and writes the configuration.
+    fn configure(&mut self) {
+        self.tls_port = free_port();
+        self.plain_port = free_port();
+        self.wss_port = free_port();
+        let (tls_port, plain_port, wss_port) = (self.tls_port, self.plain_port, self.wss_port);
+        let d = self.dir.path();
         let conf = format!(
             "per_listener_settings false
 persistence false
@@ -111,16 +136,6 @@ crlfile {d}/crl.pem
             d = d.display()
         );
         write(d, "mosquitto.conf", &conf);
-        let mut broker = Broker {
-            dir,
-            tls_port,
-            wss_port,
-            plain_port,
-            ca,
-            child: None,
-        };
-        broker.restart();
-        broker
     }
 
     fn conf(&self) -> PathBuf {
@@ -132,8 +147,14 @@ crlfile {d}/crl.pem
         write(self.dir.path(), "crl.pem", &self.ca.crl_pem());
     }
 
-    /// (Re)starts mosquitto on the same ports and waits until both listen.
+    /// (Re)starts mosquitto on the same ports and waits until all listen.
     pub fn restart(&mut self) {
+        if let Err(e) = self.launch() {
+            panic!("mosquitto did not restart: {e}");
+        }
+    }
+
+    fn launch(&mut self) -> Result<(), String> {
         self.stop();
         let child = Command::new("mosquitto")
             .arg("-c")
@@ -148,15 +169,19 @@ crlfile {d}/crl.pem
             .expect("mosquitto (install the mosquitto package)");
         self.child = Some(child);
         for port in [self.plain_port, self.tls_port, self.wss_port] {
-            wait_for("mosquitto to listen", Duration::from_secs(10), || {
+            let listening = wait_for("mosquitto to listen", Duration::from_secs(10), || {
                 if let Some(child) = &mut self.child
                     && let Ok(Some(status)) = child.try_wait()
                 {
-                    panic!("mosquitto exited ({status}): {}", self.log());
+                    return Some(Err(format!("exited ({status}): {}", self.log())));
                 }
-                std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+                std::net::TcpStream::connect(("127.0.0.1", port))
+                    .ok()
+                    .map(|_| Ok(()))
             });
+            listening?;
         }
+        Ok(())
     }
 
     /// Kills mosquitto at once (no goodbye to its clients).
