@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Runtime pieces only (an X server, software OpenGL, screenshots); the build needs no -dev package.
+# Runtime pieces only (an X server, software OpenGL, screenshots; mosquitto and openssl for
+# the MQTT test rig in tests/support/rig); the build needs no -dev package.
 # Plus the validators and dpkg tools that check the Linux package.
 PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
-          desktop-file-utils appstream dpkg-dev)
+          mosquitto openssl desktop-file-utils appstream dpkg-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

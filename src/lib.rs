@@ -16,6 +16,7 @@ pub mod media;
 pub mod net;
 pub mod paths;
 pub mod player;
+pub mod protocol;
 pub mod sample_art;
 pub mod samples;
 pub mod settings;

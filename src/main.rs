@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // ring is the only rustls provider in the build; make it the process default.
+    net::tls::install_crypto_provider();
     let app_paths = AppPaths::from_os();
     let log_file = logging::init(
         app_paths.as_ref().map(AppPaths::log_dir).as_deref(),

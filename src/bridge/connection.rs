@@ -1,10 +1,113 @@
 //! Messages about the MQTT session with the Makapix broker.
 
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use crate::protocol::capabilities::PlayerState;
+use crate::protocol::command::CommandEnvelope;
+use crate::protocol::request::RequestBody;
+use crate::protocol::response::Response;
+
 /// Window → runtime.
 #[derive(Debug)]
 pub enum ConnectionAction {
+    /// Start (or restart, with new credentials) the session; replaces any current one.
+    Connect(Box<SessionConfig>),
+    /// Say goodbye to the broker and stay offline until the next `Connect`.
+    Disconnect,
     /// Drop any back-off wait and connect now.
     ReconnectNow,
+    /// Send a request; the answer comes back as `ConnectionEvent::Answered` with the same `tag`.
+    Request { tag: u64, body: Box<RequestBody> },
+    /// Send `echo` and report the round-trip time (`ConnectionEvent::TestResult`).
+    TestConnection,
+    /// The player's full state (pause, brightness, rotation, mirror); the runtime
+    /// publishes what changed, and all of it after each connect.
+    SetState(PlayerState),
+    /// The Makapix post on screen (`None` for local files): sent in `status`.
+    SetCurrentPost(Option<i64>),
+}
+
+/// Where the broker is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Broker {
+    /// MQTT over TLS, e.g. `makapix.club:8883`. `host` is also the name checked
+    /// against the server certificate.
+    Tls { host: String, port: u16 },
+    /// MQTT over a WebSocket in TLS, e.g. `wss://makapix.club/mqtt`, with the
+    /// same client certificate: for networks that block port 8883.
+    WebSocket { url: String },
+}
+
+impl fmt::Display for Broker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Broker::Tls { host, port } => write!(f, "{host}:{port}"),
+            Broker::WebSocket { url } => f.write_str(url),
+        }
+    }
+}
+
+/// A PEM private key. Its `Debug` never shows the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyPem(String);
+
+impl KeyPem {
+    pub fn new(pem: impl Into<String>) -> Self {
+        Self(pem.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for KeyPem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyPem(<redacted>)")
+    }
+}
+
+/// Everything a session needs: identity, broker and the three PEMs.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    /// The player's UUID: client id and user name (the certificate's CN must match).
+    pub player_key: String,
+    pub broker: Broker,
+    /// The Makapix CA: the only certificate the broker's is checked against.
+    pub ca_pem: String,
+    pub cert_pem: String,
+    /// PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`), unencrypted.
+    pub key_pem: KeyPem,
+    pub tuning: Tuning,
+}
+
+/// Timings; production values by default, shorter in tests.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tuning {
+    /// First back-off wait; doubles after each failure up to `backoff_max`.
+    pub backoff_start: Duration,
+    pub backoff_max: Duration,
+    pub request_timeout: Duration,
+    pub heartbeat: Duration,
+    pub keep_alive: Duration,
+    /// TCP + TLS + CONNACK must finish within this.
+    pub connect_timeout: Duration,
+    /// How often `internal_error` answers are retried before giving up.
+    pub request_retries: u32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            backoff_start: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(300),
+            request_timeout: Duration::from_secs(30),
+            heartbeat: Duration::from_secs(60),
+            keep_alive: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(15),
+            request_retries: 3,
+        }
+    }
 }
 
 /// Runtime → window.
@@ -12,6 +115,19 @@ pub enum ConnectionAction {
 pub enum ConnectionEvent {
     /// The session's state changed.
     State(ConnectionState),
+    /// Facts for the indicator's tooltip; sent with every state change.
+    Info(SessionInfo),
+    /// One line for the diagnostics log.
+    Logged(LogEntry),
+    /// The round-trip time of "Test connection", or why it failed.
+    TestResult(Result<Duration, String>),
+    /// The answer to `ConnectionAction::Request { tag, .. }`.
+    Answered {
+        tag: u64,
+        result: Result<Response, String>,
+    },
+    /// A command from the server (already de-duplicated by `command_id`).
+    Command(CommandEnvelope),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,4 +139,82 @@ pub enum ConnectionState {
     /// Connected and subscribed.
     Connected,
     Reconnecting,
+}
+
+/// What went wrong, by what the user can do about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The certificate or key is unusable, or the broker rejected the certificate.
+    BadCertificate,
+    /// The certificate was revoked (device removed) or has expired.
+    NotAuthorized,
+    /// The broker accepted the certificate but not this player's topics.
+    WrongPlayer,
+    /// The broker's certificate is not signed by the Makapix CA, or the handshake failed.
+    Handshake,
+    /// Nothing listens at that host and port.
+    Refused,
+    /// No answer in time (often a blocked port).
+    Timeout,
+    /// The broker is there but not serving.
+    Unavailable,
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// A sentence for the user, with what to do.
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// `host:port`, `None` when no session is configured.
+    pub broker: Option<String>,
+    pub connected_since: Option<SystemTime>,
+    pub last_error: Option<Failure>,
+    /// When in back-off: how long until the next attempt.
+    pub retry_in: Option<Duration>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+    /// Connection events (connect, failure, back-off).
+    Note,
+}
+
+/// One diagnostics line. Never holds a secret: topics, sizes and a short summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: SystemTime,
+    pub direction: Direction,
+    pub topic: String,
+    pub size: usize,
+    pub summary: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_never_shows_in_debug_output() {
+        let config = SessionConfig {
+            player_key: "k".into(),
+            broker: Broker::Tls {
+                host: "h".into(),
+                port: 1,
+            },
+            ca_pem: String::new(),
+            cert_pem: String::new(),
+            key_pem: KeyPem::new("-----BEGIN PRIVATE KEY-----\nSECRETSECRET"),
+            tuning: Tuning::default(),
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("SECRETSECRET"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
 }

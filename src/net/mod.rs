@@ -1,4 +1,12 @@
 //! The background runtime: network sessions, HTTP and keyring calls, on their
 //! own thread so the window never waits on I/O.
 
+pub mod backoff;
+pub mod cert_name;
+pub mod connection_task;
+pub mod diagnostics;
+pub mod failure;
+pub mod mqtt;
+pub mod requests;
 pub mod runtime;
+pub mod tls;

@@ -4,14 +4,13 @@
 use std::thread::JoinHandle;
 
 use crate::bridge::channel::{EventSink, RuntimeEnd};
-use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
 use crate::bridge::{Action, RuntimeEvent};
 
 /// Starts the runtime thread on its end of the bridge.
 pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()?;
     std::thread::Builder::new()
         .name("runtime".into())
@@ -20,13 +19,16 @@ pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
 
 async fn run(end: RuntimeEnd) {
     let RuntimeEnd { mut actions, sink } = end;
+    let connection = super::connection_task::ConnectionHandle::start(sink.clone());
     while let Some(action) = actions.recv().await {
         match action {
             Action::Credentials(action) => handle_credentials(action, &sink),
-            Action::Connection(action) => handle_connection(action, &sink),
+            Action::Connection(action) => connection.handle(action),
             Action::Shutdown => break,
         }
     }
+    // Goodbye to the broker (offline status) before the thread ends.
+    connection.shutdown().await;
 }
 
 fn handle_credentials(action: CredentialsAction, sink: &EventSink) {
@@ -34,14 +36,6 @@ fn handle_credentials(action: CredentialsAction, sink: &EventSink) {
         CredentialsAction::Load => {
             sink.send(RuntimeEvent::Credentials(CredentialsEvent::NotRegistered));
         }
-    }
-}
-
-fn handle_connection(action: ConnectionAction, sink: &EventSink) {
-    match action {
-        ConnectionAction::ReconnectNow => sink.send(RuntimeEvent::Connection(
-            ConnectionEvent::State(ConnectionState::NotRegistered),
-        )),
     }
 }
 

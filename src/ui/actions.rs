@@ -23,6 +23,9 @@ pub enum Action {
     ShowShortcuts,
     ShowAbout,
     OpenLogFolder,
+    ShowDiagnostics,
+    ReconnectNow,
+    TestConnection,
     Quit,
 }
 

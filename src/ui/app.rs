@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, ViewportCommand};
 
 use crate::bridge::channel::WindowEnd;
-use crate::bridge::connection::{ConnectionEvent, ConnectionState};
+use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
 use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
 use crate::local_files::{self, IMAGE_EXTENSIONS};
@@ -19,10 +19,12 @@ use crate::media::loader::Loader;
 use crate::media::watch::FileWatcher;
 use crate::paths::AppPaths;
 use crate::player::{ArtworkSource, Engine, LoadOutcome, QueueItem, order};
+use crate::protocol::capabilities::PlayerState;
 use crate::samples;
 use crate::settings::{self, Settings, SettingsSaver};
 
 use super::actions::{self, Action};
+use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library, LoadedArt, PreparedArt};
 use super::{canvas, menu, overlays, settings_panel, status_bar};
 
@@ -115,6 +117,10 @@ pub struct PlayerApp {
     /// The background runtime; `None` in tests that only exercise the window.
     runtime: Option<WindowEnd>,
     pub(crate) connection: ConnectionState,
+    /// Connection details for the tooltip and the Diagnostics window.
+    pub(crate) net: ConnectionView,
+    /// The player state last told to the runtime (published to the broker).
+    sent_state: Option<PlayerState>,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
@@ -182,6 +188,8 @@ impl PlayerApp {
             checker: None,
             runtime: None,
             connection: ConnectionState::NotRegistered,
+            net: ConnectionView::default(),
+            sent_state: None,
             started: false,
             start_fullscreen: options.fullscreen,
             pending_paths: options.paths,
@@ -196,6 +204,20 @@ impl PlayerApp {
 
     pub fn connection(&self) -> ConnectionState {
         self.connection
+    }
+
+    /// Passes an action to the runtime: for wiring done outside the window
+    /// (stored credentials, command-line broker) and for tests.
+    pub fn send_to_runtime(&mut self, action: RuntimeAction) {
+        self.send(action);
+    }
+
+    pub fn open_diagnostics(&mut self) {
+        self.net.open = true;
+    }
+
+    pub fn connection_view(&self) -> &ConnectionView {
+        &self.net
     }
 
     pub fn settings(&self) -> &Settings {
@@ -264,7 +286,7 @@ impl PlayerApp {
         let mut clicked = Vec::new();
         if !self.fullscreen {
             menu::show(ui, self, &mut clicked);
-            status_bar::show(ui, self);
+            status_bar::show(ui, self, &mut clicked);
             if self.settings.show_settings {
                 let paused = self.engine.is_paused();
                 let pinned = self.engine.is_pinned();
@@ -281,6 +303,7 @@ impl PlayerApp {
         let checker = self.checker_texture(&ctx);
         let canvas_rect = canvas::show(ui, self, now, &checker);
         overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
+        diagnostics::show(&ctx, &mut self.net, &mut clicked);
 
         if !clicked.is_empty() {
             for action in clicked {
@@ -290,6 +313,7 @@ impl PlayerApp {
             ctx.request_repaint();
         }
         self.saver.save_if_changed(&self.settings);
+        self.sync_player_state();
         self.schedule_repaint(&ctx, now);
     }
 
@@ -392,6 +416,13 @@ impl PlayerApp {
             Action::ShowShortcuts => self.show_shortcuts = true,
             Action::ShowAbout => self.show_about = true,
             Action::OpenLogFolder => self.open_log_folder(),
+            Action::ShowDiagnostics => self.net.open = true,
+            Action::ReconnectNow => {
+                self.send(RuntimeAction::Connection(ConnectionAction::ReconnectNow))
+            }
+            Action::TestConnection => {
+                self.send(RuntimeAction::Connection(ConnectionAction::TestConnection));
+            }
             Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
     }
@@ -495,10 +526,25 @@ impl PlayerApp {
         }
     }
 
+    /// Tells the runtime when pause, brightness, rotation or mirror change, from
+    /// any source, so the broker's retained `state` stays true.
+    fn sync_player_state(&mut self) {
+        let state = diagnostics::player_state(&self.settings, self.engine.is_paused());
+        if self.runtime.is_some() && self.sent_state.as_ref() != Some(&state) {
+            self.sent_state = Some(state.clone());
+            self.send(RuntimeAction::Connection(ConnectionAction::SetState(state)));
+        }
+    }
+
     fn drain_runtime(&mut self) {
         while let Some(event) = self.runtime.as_ref().and_then(WindowEnd::try_recv) {
             match event {
-                RuntimeEvent::Connection(ConnectionEvent::State(state)) => self.connection = state,
+                RuntimeEvent::Connection(event) => {
+                    if let ConnectionEvent::State(state) = event {
+                        self.connection = state;
+                    }
+                    self.net.apply(event);
+                }
                 RuntimeEvent::Credentials(CredentialsEvent::NotRegistered) => {
                     self.connection = ConnectionState::NotRegistered;
                 }

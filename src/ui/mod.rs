@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod app;
 pub mod canvas;
+pub mod diagnostics;
 pub mod geometry;
 pub mod library;
 mod menu;

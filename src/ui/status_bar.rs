@@ -2,13 +2,17 @@
 
 use eframe::egui::{self, Color32, RichText, Ui};
 
+use std::time::SystemTime;
+
+use super::actions::Action;
 use super::app::PlayerApp;
+use super::diagnostics::ConnectionView;
 use crate::bridge::connection::ConnectionState;
 
-pub fn show(ui: &mut Ui, app: &PlayerApp) {
+pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
     egui::Panel::bottom("status_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
-            connection_indicator(ui, app.connection());
+            connection_indicator(ui, app.connection_view(), actions);
             ui.separator();
             let engine = app.engine();
             let state = if engine.is_paused() {
@@ -42,36 +46,26 @@ pub fn show(ui: &mut Ui, app: &PlayerApp) {
     });
 }
 
-fn connection_indicator(ui: &mut Ui, state: ConnectionState) {
-    let (color, word, hint) = match state {
-        ConnectionState::NotRegistered => (
-            Color32::GRAY,
-            "Not registered",
-            "This player is not linked to a Makapix Club account, so it plays local files and the sample art.",
-        ),
-        ConnectionState::Disconnected => (
-            Color32::from_rgb(220, 70, 60),
-            "Disconnected",
-            "Not connected to Makapix Club.",
-        ),
-        ConnectionState::Connecting => (
-            Color32::from_rgb(230, 190, 60),
-            "Connecting…",
-            "Connecting to Makapix Club.",
-        ),
-        ConnectionState::Connected => (
-            Color32::from_rgb(80, 200, 110),
-            "Connected",
-            "Connected to Makapix Club.",
-        ),
-        ConnectionState::Reconnecting => (
-            Color32::from_rgb(240, 140, 50),
-            "Reconnecting…",
-            "The connection was lost; the player is trying again.",
-        ),
+fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Action>) {
+    let (color, word) = match view.state {
+        ConnectionState::NotRegistered => (Color32::GRAY, "Not registered"),
+        ConnectionState::Disconnected => (Color32::from_rgb(220, 70, 60), "Disconnected"),
+        ConnectionState::Connecting => (Color32::from_rgb(230, 190, 60), "Connecting…"),
+        ConnectionState::Connected => (Color32::from_rgb(80, 200, 110), "Connected"),
+        ConnectionState::Reconnecting => (Color32::from_rgb(240, 140, 50), "Reconnecting…"),
     };
     // A painted dot: it does not depend on a font having the glyph.
     let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
     ui.painter().circle_filled(rect.center(), 5.0, color);
-    ui.label(word).on_hover_text(hint);
+    let tooltip = view.tooltip(SystemTime::now());
+    if ui
+        .add(egui::Label::new(word).sense(egui::Sense::click()))
+        .on_hover_text(tooltip)
+        .clicked()
+    {
+        actions.push(Action::ShowDiagnostics);
+    }
+    if view.can_reconnect() && ui.small_button("Reconnect now").clicked() {
+        actions.push(Action::ReconnectNow);
+    }
 }

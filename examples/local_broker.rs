@@ -1,0 +1,63 @@
+//! Opens the player connected to a local mosquitto set up like Makapix's broker
+//! (the test rig: run-time certificates, the Makapix ACL, a test back end that
+//! answers requests), to watch the connection indicator and the Diagnostics
+//! window live. Needs the `mosquitto` and `openssl` commands.
+//!
+//! ```text
+//! cargo run --example local_broker                 # connected
+//! cargo run --example local_broker -- --diagnostics   # with the Diagnostics window open
+//! ```
+
+#[path = "../tests/support/rig/mod.rs"]
+mod rig;
+
+use std::sync::Arc;
+
+use eframe::egui;
+use makapix_player::bridge::Action as RuntimeAction;
+use makapix_player::bridge::channel::pair;
+use makapix_player::bridge::connection::{ConnectionAction, Tuning};
+use makapix_player::ui::{PlayerApp, StartOptions};
+use makapix_player::{logging, net};
+
+fn main() -> anyhow::Result<()> {
+    logging::init(None, false);
+    net::tls::install_crypto_provider();
+    let open_diagnostics = std::env::args().any(|a| a == "--diagnostics");
+    let mut broker = rig::broker::Broker::start();
+    let _server = rig::server::TestServer::start(&broker);
+    let key = rig::certs::player_key();
+    let me = broker.ca.player(&key);
+    let mut config = rig::player::config(&broker, &key, &me, &broker.ca.pem);
+    config.tuning = Tuning::default();
+    println!("broker on 127.0.0.1:{} (player {key})", broker.tls_port);
+
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Makapix Player — local broker")
+            .with_inner_size([900.0, 700.0]),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Makapix Player (local broker)",
+        options,
+        Box::new(move |cc| {
+            let ctx = cc.egui_ctx.clone();
+            let (mut window_end, runtime_end) = pair(Arc::new(move || ctx.request_repaint()));
+            window_end.attach(net::runtime::start(runtime_end)?);
+            let mut app = PlayerApp::new(StartOptions::default());
+            app.attach_runtime(window_end);
+            app.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
+                Box::new(config),
+            )));
+            if open_diagnostics {
+                app.open_diagnostics();
+            }
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
+    broker.stop();
+    Ok(())
+}

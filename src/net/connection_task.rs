@@ -1,0 +1,597 @@
+//! The connection handler: one task that owns the session with the broker.
+//! It connects, announces the player, keeps it alive, passes requests and
+//! commands through, and after a failure waits its own back-off (rumqttc would
+//! otherwise retry at once, in a busy loop) before trying again.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::v5::{Packet, Publish, SubscribeReasonCode};
+use rumqttc::v5::{AsyncClient, ConnectionError, Event};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::bridge::RuntimeEvent;
+use crate::bridge::channel::EventSink;
+use crate::bridge::connection::{
+    ConnectionAction, ConnectionEvent, ConnectionState, Direction, Failure, FailureKind,
+    SessionConfig, SessionInfo,
+};
+use crate::protocol::capabilities::PlayerState;
+use crate::protocol::command::{AckStatus, CommandAck, CommandEnvelope, CommandError};
+use crate::protocol::response;
+use crate::protocol::status::Presence;
+use crate::protocol::topics::{Incoming, Topics};
+
+use super::backoff::{Backoff, random_jitter};
+use super::diagnostics::{Diagnostics, summarize};
+use super::requests::{Delivery, Outbound, Pending, RequestClient, RequestError};
+use super::{cert_name, failure, mqtt, tls};
+
+/// How many recent command ids are remembered to drop QoS 1 duplicates.
+const SEEN_COMMANDS: usize = 64;
+/// How long the goodbye (offline status, DISCONNECT) may take at quit.
+const GOODBYE: Duration = Duration::from_secs(2);
+
+enum Control {
+    Action(ConnectionAction),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The runtime's handle on the connection task.
+pub struct ConnectionHandle {
+    controls: mpsc::UnboundedSender<Control>,
+    diagnostics: Diagnostics,
+}
+
+impl ConnectionHandle {
+    /// Starts the task on the current tokio runtime.
+    pub fn start(sink: EventSink) -> Self {
+        let (controls, controls_rx) = mpsc::unbounded_channel();
+        let (outbound_tx, outbound_rx) = mpsc::unbounded_channel();
+        let diagnostics = Diagnostics::new(sink.clone());
+        let task = Task {
+            sink,
+            diag: diagnostics.clone(),
+            pending: Arc::new(Pending::default()),
+            outbound_tx,
+            config: None,
+            backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(300)),
+            state: PlayerState::default(),
+            current_post: None,
+            info: SessionInfo::default(),
+            conn_state: ConnectionState::NotRegistered,
+            ever_connected: false,
+            seen_commands: VecDeque::new(),
+        };
+        tokio::spawn(task.run(Inbox {
+            controls: controls_rx,
+            outbound: outbound_rx,
+        }));
+        Self {
+            controls,
+            diagnostics,
+        }
+    }
+
+    pub fn handle(&self, action: ConnectionAction) {
+        let _ = self.controls.send(Control::Action(action));
+    }
+
+    /// Says goodbye to the broker (offline status, DISCONNECT) and stops the task.
+    pub async fn shutdown(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.controls.send(Control::Shutdown(tx)).is_ok() {
+            let _ = tokio::time::timeout(GOODBYE * 2, rx).await;
+        }
+    }
+
+    pub fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
+    }
+}
+
+struct Inbox {
+    controls: mpsc::UnboundedReceiver<Control>,
+    outbound: mpsc::UnboundedReceiver<Outbound>,
+}
+
+/// Why an attempt (or a wait) ended other than by failure.
+enum Stop {
+    Shutdown(oneshot::Sender<()>),
+    Disconnect,
+    Replace(Box<SessionConfig>),
+    ReconnectNow,
+}
+
+enum Ended {
+    Failed {
+        failure: Failure,
+        was_connected: bool,
+    },
+    /// The credentials themselves are unusable: trying again cannot help, so
+    /// the task waits for new ones (or "Reconnect now").
+    Unusable(Failure),
+    Stop(Stop),
+}
+
+struct Task {
+    sink: EventSink,
+    diag: Diagnostics,
+    pending: Arc<Pending>,
+    outbound_tx: mpsc::UnboundedSender<Outbound>,
+    config: Option<SessionConfig>,
+    backoff: Backoff,
+    state: PlayerState,
+    current_post: Option<i64>,
+    info: SessionInfo,
+    conn_state: ConnectionState,
+    /// Connected at least once with the current configuration: a loss then
+    /// shows as "reconnecting" rather than "disconnected".
+    ever_connected: bool,
+    seen_commands: VecDeque<String>,
+}
+
+/// The live session an action may use.
+struct Live<'a> {
+    client: &'a AsyncClient,
+    topics: &'a Topics,
+    player_key: &'a str,
+}
+
+impl Task {
+    async fn run(mut self, mut inbox: Inbox) {
+        loop {
+            let Some(config) = self.config.clone() else {
+                tokio::select! {
+                    ctl = inbox.controls.recv() => {
+                        let Some(ctl) = ctl else { return };
+                        if let Some(stop) = self.on_control(ctl, None).await
+                            && self.apply(stop)
+                        {
+                            return;
+                        }
+                    }
+                    Some(out) = inbox.outbound.recv() => {
+                        let _ = out.sent.send(Err(RequestError::NotConnected));
+                    }
+                }
+                continue;
+            };
+            let attempt_state = if self.ever_connected {
+                ConnectionState::Reconnecting
+            } else {
+                ConnectionState::Connecting
+            };
+            self.info.retry_in = None;
+            self.set_state(attempt_state);
+            match self.attempt(&config, &mut inbox).await {
+                Ended::Stop(stop) => {
+                    if self.apply(stop) {
+                        return;
+                    }
+                }
+                Ended::Failed {
+                    failure,
+                    was_connected,
+                } => {
+                    if was_connected {
+                        self.backoff.reset();
+                    }
+                    let wait = self.backoff.next_wait(random_jitter());
+                    tracing::warn!("MQTT: {}", failure.message);
+                    self.diag.note(format!(
+                        "{} — next attempt in {:.1} s",
+                        failure.message,
+                        wait.as_secs_f64()
+                    ));
+                    self.info.last_error = Some(failure);
+                    self.info.retry_in = Some(wait);
+                    self.info.connected_since = None;
+                    self.set_state(if self.ever_connected {
+                        ConnectionState::Reconnecting
+                    } else {
+                        ConnectionState::Disconnected
+                    });
+                    if self.wait(Some(wait), &mut inbox).await {
+                        return;
+                    }
+                }
+                Ended::Unusable(failure) => {
+                    tracing::warn!("MQTT: {}", failure.message);
+                    self.diag.note(failure.message.clone());
+                    self.info.last_error = Some(failure);
+                    self.info.retry_in = None;
+                    self.info.connected_since = None;
+                    self.set_state(ConnectionState::Disconnected);
+                    if self.wait(None, &mut inbox).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The back-off wait (`None`: until an action ends it); actions still
+    /// work. True when the task must end.
+    async fn wait(&mut self, wait: Option<Duration>, inbox: &mut Inbox) -> bool {
+        let sleep = tokio::time::sleep(wait.unwrap_or_default());
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep, if wait.is_some() => return false,
+                ctl = inbox.controls.recv() => {
+                    let Some(ctl) = ctl else { return true };
+                    if let Some(stop) = self.on_control(ctl, None).await {
+                        return self.apply(stop);
+                    }
+                }
+                Some(out) = inbox.outbound.recv() => {
+                    let _ = out.sent.send(Err(RequestError::NotConnected));
+                }
+            }
+        }
+    }
+
+    /// Carries out a stop; true when the task must end.
+    fn apply(&mut self, stop: Stop) -> bool {
+        match stop {
+            Stop::Shutdown(done) => {
+                let _ = done.send(());
+                true
+            }
+            Stop::Disconnect => {
+                self.config = None;
+                self.info = SessionInfo::default();
+                self.set_state(ConnectionState::Disconnected);
+                false
+            }
+            Stop::Replace(config) => {
+                self.backoff = Backoff::new(config.tuning.backoff_start, config.tuning.backoff_max);
+                self.ever_connected = false;
+                self.info = SessionInfo {
+                    broker: Some(config.broker.to_string()),
+                    ..SessionInfo::default()
+                };
+                self.config = Some(*config);
+                false
+            }
+            Stop::ReconnectNow => {
+                self.backoff.reset();
+                false
+            }
+        }
+    }
+
+    fn set_state(&mut self, state: ConnectionState) {
+        self.conn_state = state;
+        self.sink
+            .send(RuntimeEvent::Connection(ConnectionEvent::State(state)));
+        self.sink
+            .send(RuntimeEvent::Connection(ConnectionEvent::Info(
+                self.info.clone(),
+            )));
+    }
+
+    fn requests(&self) -> Option<RequestClient> {
+        let config = self.config.as_ref()?;
+        Some(RequestClient {
+            player_key: config.player_key.clone(),
+            outbound: self.outbound_tx.clone(),
+            pending: Arc::clone(&self.pending),
+            timeout: config.tuning.request_timeout,
+            retries: config.tuning.request_retries,
+            retry_start: config.tuning.backoff_start,
+        })
+    }
+
+    /// Handles an action; returns a stop when the current attempt or wait must end.
+    async fn on_control(&mut self, ctl: Control, live: Option<&Live<'_>>) -> Option<Stop> {
+        let action = match ctl {
+            Control::Shutdown(done) => return Some(Stop::Shutdown(done)),
+            Control::Action(action) => action,
+        };
+        match action {
+            ConnectionAction::Connect(config) => Some(Stop::Replace(config)),
+            ConnectionAction::Disconnect => Some(Stop::Disconnect),
+            ConnectionAction::ReconnectNow => {
+                if live.is_none() && self.config.is_some() {
+                    Some(Stop::ReconnectNow)
+                } else {
+                    // Already connected (or connecting), or nothing to connect to.
+                    self.set_state(self.conn_state);
+                    None
+                }
+            }
+            ConnectionAction::Request { tag, body } => {
+                let sink = self.sink.clone();
+                let client = self.requests();
+                tokio::spawn(async move {
+                    let result = match client {
+                        Some(c) => c.send(*body).await,
+                        None => Err(RequestError::NotConnected),
+                    };
+                    sink.send(RuntimeEvent::Connection(ConnectionEvent::Answered {
+                        tag,
+                        result: result.map_err(|e| e.to_string()),
+                    }));
+                });
+                None
+            }
+            ConnectionAction::TestConnection => {
+                let sink = self.sink.clone();
+                let client = self.requests();
+                tokio::spawn(async move {
+                    let started = Instant::now();
+                    let result = match client {
+                        Some(c) => c.echo("makapix-player connection test").await,
+                        None => Err(RequestError::NotConnected),
+                    };
+                    let result = result.map(|_| started.elapsed()).map_err(|e| e.to_string());
+                    sink.send(RuntimeEvent::Connection(ConnectionEvent::TestResult(
+                        result,
+                    )));
+                });
+                None
+            }
+            ConnectionAction::SetState(state) => {
+                let change = state.changes_since(&self.state);
+                self.state = state;
+                if let Some(live) = live
+                    && !change.is_empty()
+                {
+                    let payload = serde_json::to_vec(&change).unwrap_or_default();
+                    self.publish(live.client, live.topics.state(), true, payload)
+                        .await;
+                }
+                None
+            }
+            ConnectionAction::SetCurrentPost(post) => {
+                let changed = post != self.current_post;
+                self.current_post = post;
+                if let Some(live) = live
+                    && changed
+                {
+                    let status = mqtt::status(live.player_key, Presence::Online, post);
+                    self.publish(live.client, live.topics.status(), false, status)
+                        .await;
+                }
+                None
+            }
+        }
+    }
+
+    async fn publish(&self, client: &AsyncClient, topic: String, retain: bool, payload: Vec<u8>) {
+        self.diag
+            .record(Direction::Out, &topic, payload.len(), summarize(&payload));
+        if let Err(e) = client
+            .publish(topic, QoS::AtLeastOnce, retain, payload)
+            .await
+        {
+            self.diag.note(format!("publish not queued: {e}"));
+        }
+    }
+
+    async fn attempt(&mut self, config: &SessionConfig, inbox: &mut Inbox) -> Ended {
+        let broker = config.broker.to_string();
+        let tls =
+            match tls::client_config(&config.ca_pem, &config.cert_pem, config.key_pem.expose()) {
+                Ok(tls) => tls,
+                Err(e) => {
+                    return Ended::Unusable(Failure {
+                        kind: FailureKind::BadCertificate,
+                        message: e.to_string(),
+                    });
+                }
+            };
+        if let Some(cn) = cert_name::common_name(&config.cert_pem)
+            && cn != config.player_key
+        {
+            return Ended::Unusable(Failure {
+                kind: FailureKind::WrongPlayer,
+                message: format!(
+                    "The certificate was issued for another player ({cn}) than this one ({}); the broker would give it none of this player's topics. Re-import the credentials that belong to this player.",
+                    config.player_key
+                ),
+            });
+        }
+        let topics = Topics::new(&config.player_key);
+        let (client, mut eventloop) = AsyncClient::new(mqtt::options(config, tls, &topics), 64);
+        // The event loop runs in its own task and stops at its first error, so it
+        // never reconnects on its own; `select!` below never cancels a poll midway.
+        let (events_tx, mut events) = mpsc::channel::<Result<Event, ConnectionError>>(64);
+        let poller = tokio::spawn(async move {
+            loop {
+                let event = eventloop.poll().await;
+                let failed = event.is_err();
+                if events_tx.send(event).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let _abort = AbortOnDrop(poller);
+        self.diag.note(format!("connecting to {broker}"));
+        let live = Live {
+            client: &client,
+            topics: &topics,
+            player_key: &config.player_key,
+        };
+        let mut connected = false;
+        let beat = config.tuning.heartbeat;
+        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
+        let timeout_secs = config.tuning.connect_timeout.as_secs().max(1);
+        loop {
+            tokio::select! {
+                event = events.recv() => {
+                    let packet = match event {
+                        Some(Ok(Event::Incoming(packet))) => packet,
+                        Some(Ok(Event::Outgoing(_))) => continue,
+                        Some(Err(e)) => {
+                            return Ended::Failed {
+                                failure: failure::classify(&e, &broker, timeout_secs),
+                                was_connected: connected,
+                            };
+                        }
+                        None => {
+                            return Ended::Failed {
+                                failure: Failure { kind: FailureKind::Other, message: "The connection stopped unexpectedly; the player will try again.".into() },
+                                was_connected: connected,
+                            };
+                        }
+                    };
+                    match packet {
+                        Packet::ConnAck(_) => {
+                            self.diag.record(Direction::In, "", 0, "CONNACK: accepted".into());
+                            if let Err(e) = mqtt::subscribe(&client, &topics).await {
+                                self.diag.note(format!("subscribe not queued: {e}"));
+                            }
+                        }
+                        Packet::SubAck(ack) => {
+                            let refused = ack.return_codes.iter().any(|c| !matches!(c, SubscribeReasonCode::Success(_)));
+                            self.diag.record(Direction::In, "", 0, format!("SUBACK: {:?}", ack.return_codes));
+                            if refused {
+                                return Ended::Failed {
+                                    failure: Failure {
+                                        kind: FailureKind::WrongPlayer,
+                                        message: format!("The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.", config.player_key),
+                                    },
+                                    was_connected: false,
+                                };
+                            }
+                            for (topic, retain, payload) in mqtt::announcements(&config.player_key, &topics, &self.state, self.current_post) {
+                                self.publish(&client, topic, retain, payload).await;
+                            }
+                            connected = true;
+                            self.ever_connected = true;
+                            self.backoff.reset();
+                            self.info.connected_since = Some(SystemTime::now());
+                            self.info.retry_in = None;
+                            self.set_state(ConnectionState::Connected);
+                            tracing::info!("MQTT: connected to {broker}");
+                        }
+                        Packet::Publish(publish) => self.on_publish(&live, publish).await,
+                        Packet::Disconnect(d) => {
+                            self.diag.record(Direction::In, "", 0, format!("DISCONNECT from broker: {:?}", d.reason_code));
+                        }
+                        _ => {}
+                    }
+                }
+                Some(out) = inbox.outbound.recv() => {
+                    if connected {
+                        let topic = topics.request(&out.request_id);
+                        self.publish(&client, topic, false, out.payload).await;
+                        let _ = out.sent.send(Ok(()));
+                    } else {
+                        let _ = out.sent.send(Err(RequestError::NotConnected));
+                    }
+                }
+                ctl = inbox.controls.recv() => {
+                    let stop = match ctl {
+                        Some(ctl) => self.on_control(ctl, connected.then_some(&live)).await,
+                        None => Some(Stop::Disconnect),
+                    };
+                    if let Some(stop) = stop {
+                        if connected {
+                            self.goodbye(&live, &mut events).await;
+                        }
+                        return Ended::Stop(stop);
+                    }
+                }
+                _ = heartbeat.tick(), if connected => {
+                    let status = mqtt::status(&config.player_key, Presence::Online, self.current_post);
+                    self.publish(&client, topics.status(), false, status).await;
+                }
+            }
+        }
+    }
+
+    /// Offline status, then DISCONNECT; waits (briefly) until both are out.
+    async fn goodbye(
+        &self,
+        live: &Live<'_>,
+        events: &mut mpsc::Receiver<Result<Event, ConnectionError>>,
+    ) {
+        let offline = mqtt::status(live.player_key, Presence::Offline, None);
+        self.publish(live.client, live.topics.status(), false, offline)
+            .await;
+        if live.client.disconnect().await.is_err() {
+            return;
+        }
+        let _ = tokio::time::timeout(GOODBYE, async {
+            while let Some(Ok(event)) = events.recv().await {
+                if matches!(event, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
+                    break;
+                }
+            }
+        })
+        .await;
+        self.diag.note("disconnected (offline status sent)".into());
+    }
+
+    async fn on_publish(&mut self, live: &Live<'_>, publish: Publish) {
+        let topic = String::from_utf8_lossy(&publish.topic).into_owned();
+        let payload = publish.payload.to_vec();
+        self.diag
+            .record(Direction::In, &topic, payload.len(), summarize(&payload));
+        match live.topics.classify(&topic) {
+            Incoming::Response(id) => match response::header(&payload) {
+                Ok(head) if head.request_id == id => {
+                    if self.pending.deliver(id, payload) == Delivery::Unknown {
+                        self.diag
+                            .note(format!("response {id} answers no waiting request; dropped"));
+                    }
+                }
+                Ok(_) => self
+                    .diag
+                    .note(format!("response {id} names another request id; dropped")),
+                Err(e) => self
+                    .diag
+                    .note(format!("malformed response {id} dropped: {e}")),
+            },
+            Incoming::Command => self.on_command(live, &payload).await,
+            Incoming::ViewAck => {}
+            Incoming::Other => self.diag.note(format!("unexpected topic {topic}; ignored")),
+        }
+    }
+
+    async fn on_command(&mut self, live: &Live<'_>, payload: &[u8]) {
+        let envelope: CommandEnvelope = match serde_json::from_slice(payload) {
+            Ok(e) => e,
+            Err(e) => {
+                self.diag.note(format!("malformed command dropped: {e}"));
+                return;
+            }
+        };
+        if self.seen_commands.contains(&envelope.command_id) {
+            self.diag
+                .note(format!("duplicate command {} ignored", envelope.command_id));
+            return;
+        }
+        if self.seen_commands.len() == SEEN_COMMANDS {
+            self.seen_commands.pop_front();
+        }
+        self.seen_commands.push_back(envelope.command_id.clone());
+        if let Err(CommandError::Unsupported(kind)) = envelope.command() {
+            let ack = CommandAck {
+                command_id: envelope.command_id.clone(),
+                status: AckStatus::Unsupported,
+                error: Some(format!("this player does not know `{kind}`")),
+            };
+            let payload = serde_json::to_vec(&ack).unwrap_or_default();
+            self.publish(live.client, live.topics.command_ack(), false, payload)
+                .await;
+            return;
+        }
+        self.sink
+            .send(RuntimeEvent::Connection(ConnectionEvent::Command(envelope)));
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

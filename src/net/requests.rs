@@ -1,0 +1,295 @@
+//! Typed requests over MQTT: each gets a UUID, is published on
+//! `request/{id}`, and is answered on `response/{id}` within the timeout.
+//! `internal_error` answers are retried with back-off; other errors come back typed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::protocol::request::{QueryPosts, RequestBody, RequestEnvelope};
+use crate::protocol::response::{
+    self, CommentsPage, Echo, ErrorCode, Playset, PostEntry, PostsPage, Rejection, Response,
+};
+
+use super::backoff::{Backoff, random_jitter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("Not connected to Makapix Club; the request was not sent. Try again once connected.")]
+    NotConnected,
+    #[error("Makapix Club did not answer within {} s. Check the connection and try again.", .0.as_secs())]
+    Timeout(Duration),
+    #[error("Makapix Club answered with an error: {message} ({code:?})")]
+    Server {
+        code: Option<ErrorCode>,
+        message: String,
+    },
+    #[error("Makapix Club's answer could not be read ({0}); this player may be out of date.")]
+    Malformed(String),
+    #[error("The answer was of another kind than the request expected.")]
+    Unexpected,
+    #[error("The background service stopped; restart the player.")]
+    Stopped,
+}
+
+impl From<Rejection> for RequestError {
+    fn from(r: Rejection) -> Self {
+        match r {
+            Rejection::Failed { code, message } => RequestError::Server { code, message },
+            Rejection::Malformed(e) => RequestError::Malformed(e.to_string()),
+        }
+    }
+}
+
+/// A request ready to publish; the session answers `sent` once it is queued
+/// (or `NotConnected`).
+pub struct Outbound {
+    pub request_id: String,
+    pub payload: Vec<u8>,
+    pub sent: oneshot::Sender<Result<(), RequestError>>,
+}
+
+/// Requests waiting for their answer, by request id.
+#[derive(Default)]
+pub struct Pending {
+    waiting: Mutex<HashMap<String, oneshot::Sender<Vec<u8>>>>,
+}
+
+/// What became of an incoming response.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered,
+    /// No request waits for this id (late, duplicate or foreign).
+    Unknown,
+}
+
+impl Pending {
+    fn insert(&self, id: &str) -> oneshot::Receiver<Vec<u8>> {
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut w) = self.waiting.lock() {
+            w.insert(id.to_owned(), tx);
+        }
+        rx
+    }
+
+    fn remove(&self, id: &str) {
+        if let Ok(mut w) = self.waiting.lock() {
+            w.remove(id);
+        }
+    }
+
+    /// Hands a response to the request waiting for it.
+    pub fn deliver(&self, id: &str, payload: Vec<u8>) -> Delivery {
+        let waiter = self.waiting.lock().ok().and_then(|mut w| w.remove(id));
+        match waiter.map(|tx| tx.send(payload)) {
+            Some(Ok(())) => Delivery::Delivered,
+            _ => Delivery::Unknown,
+        }
+    }
+}
+
+/// The typed client. Cheap to clone; usable from any task of the runtime.
+#[derive(Clone)]
+pub struct RequestClient {
+    pub(crate) player_key: String,
+    pub(crate) outbound: mpsc::UnboundedSender<Outbound>,
+    pub(crate) pending: Arc<Pending>,
+    pub(crate) timeout: Duration,
+    pub(crate) retries: u32,
+    pub(crate) retry_start: Duration,
+}
+
+impl RequestClient {
+    /// Sends `body` and waits for its answer, retrying `internal_error`.
+    pub async fn send(&self, body: RequestBody) -> Result<Response, RequestError> {
+        let mut backoff = Backoff::new(self.retry_start, Duration::from_secs(60));
+        let mut attempt = 0;
+        loop {
+            match self.once(&body).await {
+                Err(RequestError::Server {
+                    code: Some(ErrorCode::InternalError),
+                    ..
+                }) if attempt < self.retries => {
+                    attempt += 1;
+                    tokio::time::sleep(backoff.next_wait(random_jitter())).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn once(&self, body: &RequestBody) -> Result<Response, RequestError> {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let payload = serde_json::to_vec(&RequestEnvelope {
+            request_id: &request_id,
+            player_key: &self.player_key,
+            body,
+        })
+        .map_err(|e| RequestError::Malformed(e.to_string()))?;
+        let answer = self.pending.insert(&request_id);
+        let (sent_tx, sent_rx) = oneshot::channel();
+        let queued = self.outbound.send(Outbound {
+            request_id: request_id.clone(),
+            payload,
+            sent: sent_tx,
+        });
+        let sent = match queued {
+            Ok(()) => sent_rx.await.unwrap_or(Err(RequestError::Stopped)),
+            Err(_) => Err(RequestError::Stopped),
+        };
+        if let Err(e) = sent {
+            self.pending.remove(&request_id);
+            return Err(e);
+        }
+        match tokio::time::timeout(self.timeout, answer).await {
+            Ok(Ok(bytes)) => Ok(response::parse(body.kind(), &bytes)?),
+            Ok(Err(_)) => Err(RequestError::Stopped),
+            Err(_) => {
+                self.pending.remove(&request_id);
+                Err(RequestError::Timeout(self.timeout))
+            }
+        }
+    }
+
+    pub async fn query_posts(&self, query: QueryPosts) -> Result<PostsPage, RequestError> {
+        match self.send(RequestBody::QueryPosts(query)).await? {
+            Response::Posts(p) => Ok(p),
+            _ => Err(RequestError::Unexpected),
+        }
+    }
+
+    pub async fn get_post(&self, post_id: i64) -> Result<PostEntry, RequestError> {
+        let body = RequestBody::GetPost {
+            post_id,
+            include_fields: Vec::new(),
+        };
+        match self.send(body).await? {
+            Response::Post(p) => Ok(p),
+            _ => Err(RequestError::Unexpected),
+        }
+    }
+
+    pub async fn submit_reaction(&self, post_id: i64, emoji: &str) -> Result<(), RequestError> {
+        let emoji = emoji.to_owned();
+        self.send(RequestBody::SubmitReaction { post_id, emoji })
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn revoke_reaction(&self, post_id: i64, emoji: &str) -> Result<(), RequestError> {
+        let emoji = emoji.to_owned();
+        self.send(RequestBody::RevokeReaction { post_id, emoji })
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn get_comments(
+        &self,
+        post_id: i64,
+        cursor: Option<String>,
+    ) -> Result<CommentsPage, RequestError> {
+        let body = RequestBody::GetComments {
+            post_id,
+            cursor,
+            limit: None,
+        };
+        match self.send(body).await? {
+            Response::Comments(c) => Ok(c),
+            _ => Err(RequestError::Unexpected),
+        }
+    }
+
+    pub async fn get_playset(&self, playset_name: &str) -> Result<Playset, RequestError> {
+        let body = RequestBody::GetPlayset {
+            playset_name: playset_name.to_owned(),
+        };
+        match self.send(body).await? {
+            Response::Playset(p) => Ok(p),
+            _ => Err(RequestError::Unexpected),
+        }
+    }
+
+    pub async fn echo(&self, echo_data: &str) -> Result<Echo, RequestError> {
+        let body = RequestBody::Echo {
+            echo_data: echo_data.to_owned(),
+        };
+        match self.send(body).await? {
+            Response::Echo(e) => Ok(e),
+            _ => Err(RequestError::Unexpected),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A fake session: answers each request with what `answer` returns.
+    fn client_with(
+        answer: impl Fn(&serde_json::Value, u32) -> Option<serde_json::Value> + Send + 'static,
+    ) -> RequestClient {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Outbound>();
+        let pending = Arc::new(Pending::default());
+        let p = Arc::clone(&pending);
+        tokio::spawn(async move {
+            let mut n = 0;
+            while let Some(out) = rx.recv().await {
+                let _ = out.sent.send(Ok(()));
+                let req: serde_json::Value = serde_json::from_slice(&out.payload).unwrap();
+                n += 1;
+                if let Some(resp) = answer(&req, n) {
+                    p.deliver(&out.request_id, serde_json::to_vec(&resp).unwrap());
+                }
+            }
+        });
+        RequestClient {
+            player_key: "k".into(),
+            outbound: tx,
+            pending,
+            timeout: Duration::from_millis(200),
+            retries: 2,
+            retry_start: Duration::from_millis(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn internal_errors_are_retried_then_succeed() {
+        let client = client_with(|req, n| {
+            let id = req["request_id"].clone();
+            Some(if n < 3 {
+                json!({"request_id": id, "success": false, "error": "x", "error_code": "internal_error"})
+            } else {
+                json!({"request_id": id, "success": true, "echo_data": req["echo_data"]})
+            })
+        });
+        assert_eq!(client.echo("hello").await.unwrap().echo_data, "hello");
+    }
+
+    #[tokio::test]
+    async fn other_errors_are_typed_and_silence_times_out() {
+        let client = client_with(|req, _| {
+            (req["request_type"] == "get_playset").then(|| {
+                json!({"request_id": req["request_id"], "success": false, "error": "no", "error_code": "playset_not_found"})
+            })
+        });
+        assert!(matches!(
+            client.get_playset("nope").await,
+            Err(RequestError::Server {
+                code: Some(ErrorCode::PlaysetNotFound),
+                ..
+            })
+        ));
+        assert!(matches!(
+            client.echo("x").await,
+            Err(RequestError::Timeout(_))
+        ));
+        assert_eq!(
+            client.pending.waiting.lock().unwrap().len(),
+            0,
+            "timed-out ids are forgotten"
+        );
+    }
+}

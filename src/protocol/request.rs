@@ -1,0 +1,167 @@
+//! Requests a player sends on `request/{request_id}` (protocol section 7).
+
+use serde::{Deserialize, Serialize};
+
+/// The body of one request; `request_type` is the tag.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "request_type", rename_all = "snake_case")]
+pub enum RequestBody {
+    QueryPosts(QueryPosts),
+    GetPost {
+        post_id: i64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        include_fields: Vec<String>,
+    },
+    SubmitReaction {
+        post_id: i64,
+        emoji: String,
+    },
+    RevokeReaction {
+        post_id: i64,
+        emoji: String,
+    },
+    GetComments {
+        post_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cursor: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u16>,
+    },
+    GetPlayset {
+        playset_name: String,
+    },
+    Echo {
+        echo_data: String,
+    },
+}
+
+/// Which kind of answer a request expects (responses carry no type of their own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    QueryPosts,
+    GetPost,
+    SubmitReaction,
+    RevokeReaction,
+    GetComments,
+    GetPlayset,
+    Echo,
+}
+
+impl RequestBody {
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            RequestBody::QueryPosts(_) => RequestKind::QueryPosts,
+            RequestBody::GetPost { .. } => RequestKind::GetPost,
+            RequestBody::SubmitReaction { .. } => RequestKind::SubmitReaction,
+            RequestBody::RevokeReaction { .. } => RequestKind::RevokeReaction,
+            RequestBody::GetComments { .. } => RequestKind::GetComments,
+            RequestBody::GetPlayset { .. } => RequestKind::GetPlayset,
+            RequestBody::Echo { .. } => RequestKind::Echo,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueryPosts {
+    /// `all` (the server's default), `promoted`, `user`, `by_user`, `hashtag`, `reactions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_handle: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_sqid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hashtag: Option<String>,
+    /// `server_order`, `created_at`, `random` (with `random_seed`), `reacted_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_seed: Option<u64>,
+    /// Opaque: exactly the `next_cursor` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u8>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<Criterion>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include_fields: Vec<String>,
+}
+
+/// One filter of `query_posts`; all are AND-ed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Criterion {
+    pub field: String,
+    pub op: String,
+    /// Absent for `is_null` / `is_not_null`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+}
+
+/// What goes on the wire: the body plus the id and the sender.
+#[derive(Debug, Serialize)]
+pub struct RequestEnvelope<'a> {
+    pub request_id: &'a str,
+    pub player_key: &'a str,
+    #[serde(flatten)]
+    pub body: &'a RequestBody,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn envelopes_serialise_with_type_id_and_key() {
+        let body = RequestBody::QueryPosts(QueryPosts {
+            channel: Some("hashtag".into()),
+            hashtag: Some("cats".into()),
+            limit: Some(10),
+            criteria: vec![Criterion {
+                field: "width".into(),
+                op: "lte".into(),
+                value: Some(json!(64)),
+            }],
+            ..Default::default()
+        });
+        let env = RequestEnvelope {
+            request_id: "r1",
+            player_key: "k1",
+            body: &body,
+        };
+        assert_eq!(
+            serde_json::to_value(&env).unwrap(),
+            json!({"request_id": "r1", "player_key": "k1", "request_type": "query_posts",
+                   "channel": "hashtag", "hashtag": "cats", "limit": 10,
+                   "criteria": [{"field": "width", "op": "lte", "value": 64}]})
+        );
+        let echo = RequestBody::Echo {
+            echo_data: "hi".into(),
+        };
+        let env = RequestEnvelope {
+            request_id: "r2",
+            player_key: "k1",
+            body: &echo,
+        };
+        assert_eq!(
+            serde_json::to_value(&env).unwrap(),
+            json!({"request_id": "r2", "player_key": "k1", "request_type": "echo", "echo_data": "hi"})
+        );
+        assert_eq!(echo.kind(), RequestKind::Echo);
+    }
+
+    #[test]
+    fn the_test_server_can_read_every_request_back() {
+        for v in [
+            json!({"request_type": "get_post", "post_id": 7}),
+            json!({"request_type": "submit_reaction", "post_id": 7, "emoji": "❤️"}),
+            json!({"request_type": "revoke_reaction", "post_id": 7, "emoji": "❤️"}),
+            json!({"request_type": "get_comments", "post_id": 7, "limit": 5}),
+            json!({"request_type": "get_playset", "playset_name": "followed_artists"}),
+        ] {
+            let body: RequestBody = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&body).unwrap(), v);
+        }
+    }
+}

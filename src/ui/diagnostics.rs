@@ -1,0 +1,261 @@
+//! What the window knows of the connection (state, tooltip facts, the
+//! diagnostics log, the last connection test) and the Diagnostics window.
+//! Only draws and turns clicks into actions; the runtime does the work.
+
+use std::collections::VecDeque;
+use std::time::{Duration, SystemTime};
+
+use eframe::egui::{self, RichText};
+
+use super::actions::Action;
+use crate::bridge::connection::{
+    ConnectionEvent, ConnectionState, Direction, LogEntry, SessionInfo,
+};
+use crate::protocol::capabilities::PlayerState;
+use crate::settings::{Mirror, Settings};
+
+/// Entries kept for the pane (the runtime keeps as many).
+const LOG_LINES: usize = 300;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TestStatus {
+    Idle,
+    Running,
+    Done(Result<Duration, String>),
+}
+
+pub struct ConnectionView {
+    pub state: ConnectionState,
+    pub info: SessionInfo,
+    pub log: VecDeque<LogEntry>,
+    pub test: TestStatus,
+    pub open: bool,
+}
+
+impl Default for ConnectionView {
+    fn default() -> Self {
+        Self {
+            state: ConnectionState::NotRegistered,
+            info: SessionInfo::default(),
+            log: VecDeque::new(),
+            test: TestStatus::Idle,
+            open: false,
+        }
+    }
+}
+
+impl ConnectionView {
+    pub fn apply(&mut self, event: ConnectionEvent) {
+        match event {
+            ConnectionEvent::State(state) => self.state = state,
+            ConnectionEvent::Info(info) => self.info = info,
+            ConnectionEvent::Logged(entry) => {
+                if self.log.len() == LOG_LINES {
+                    self.log.pop_front();
+                }
+                self.log.push_back(entry);
+            }
+            ConnectionEvent::TestResult(result) => self.test = TestStatus::Done(result),
+            // Requests and commands are for the parts of the player that made or
+            // obey them; nothing in this window does either yet.
+            ConnectionEvent::Answered { tag, .. } => {
+                tracing::debug!("answer to request {tag} not used by the window");
+            }
+            ConnectionEvent::Command(c) => {
+                tracing::info!("command {} ({}) received", c.command_type, c.command_id);
+            }
+        }
+    }
+
+    /// The indicator's tooltip: broker, time connected, last error.
+    pub fn tooltip(&self, now: SystemTime) -> String {
+        let mut lines = vec![self.hint().to_owned()];
+        if let Some(broker) = &self.info.broker {
+            lines.push(format!("Broker: {broker}"));
+        }
+        if let Some(since) = self.info.connected_since {
+            let secs = now.duration_since(since).unwrap_or_default().as_secs();
+            lines.push(format!("Connected for {}", human(secs)));
+        }
+        if let Some(wait) = self.info.retry_in {
+            lines.push(format!(
+                "Next attempt after {:.0} s",
+                wait.as_secs_f64().ceil()
+            ));
+        }
+        if let Some(err) = &self.info.last_error {
+            lines.push(format!("Last error: {}", err.message));
+        }
+        lines.join("\n")
+    }
+
+    fn hint(&self) -> &'static str {
+        match self.state {
+            ConnectionState::NotRegistered => {
+                "This player is not linked to a Makapix Club account, so it plays local files and the sample art."
+            }
+            ConnectionState::Disconnected => "Not connected to Makapix Club.",
+            ConnectionState::Connecting => "Connecting to Makapix Club.",
+            ConnectionState::Connected => "Connected to Makapix Club.",
+            ConnectionState::Reconnecting => "The connection was lost; the player is trying again.",
+        }
+    }
+
+    /// Whether a "Reconnect now" button makes sense.
+    pub fn can_reconnect(&self) -> bool {
+        self.info.broker.is_some()
+            && matches!(
+                self.state,
+                ConnectionState::Disconnected | ConnectionState::Reconnecting
+            )
+    }
+}
+
+/// The state the broker is told about, from the settings and the engine.
+pub fn player_state(settings: &Settings, paused: bool) -> PlayerState {
+    let mirror = match settings.mirror {
+        Mirror::None => "none",
+        Mirror::Horizontal => "horizontal",
+        Mirror::Vertical => "vertical",
+    };
+    PlayerState {
+        is_paused: Some(paused),
+        brightness: Some(settings.brightness),
+        rotation: Some(settings.rotation.degrees()),
+        mirror: Some(mirror.to_owned()),
+    }
+}
+
+fn human(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
+/// `makapix/player/{key}/response/{id}` → `response/{id}`: the key is the same on every line.
+fn short_topic(topic: &str) -> &str {
+    match topic.strip_prefix("makapix/player/") {
+        Some(rest) => rest.split_once('/').map_or(rest, |(_, tail)| tail),
+        None => topic,
+    }
+}
+
+fn clock(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    format!(
+        "{:02}:{:02}:{:02}",
+        (secs / 3600) % 24,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+/// The Diagnostics window.
+pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Action>) {
+    let mut open = view.open;
+    egui::Window::new("Diagnostics")
+        .open(&mut open)
+        .default_size([560.0, 360.0])
+        .default_pos([60.0, 60.0])
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("{:?}", view.state)).strong());
+                if let Some(broker) = &view.info.broker {
+                    ui.label(format!("· {broker}"));
+                }
+            });
+            ui.horizontal(|ui| {
+                let connected = view.state == ConnectionState::Connected;
+                let running = view.test == TestStatus::Running;
+                if ui
+                    .add_enabled(connected && !running, egui::Button::new("Test connection"))
+                    .clicked()
+                {
+                    view.test = TestStatus::Running;
+                    actions.push(Action::TestConnection);
+                }
+                if ui
+                    .add_enabled(view.can_reconnect(), egui::Button::new("Reconnect now"))
+                    .clicked()
+                {
+                    actions.push(Action::ReconnectNow);
+                }
+                match &view.test {
+                    TestStatus::Idle => {}
+                    TestStatus::Running => {
+                        ui.label("Testing…");
+                    }
+                    TestStatus::Done(Ok(rtt)) => {
+                        ui.label(format!("Round trip: {} ms", rtt.as_millis()));
+                    }
+                    TestStatus::Done(Err(e)) => {
+                        ui.label(RichText::new(e).color(egui::Color32::from_rgb(255, 170, 90)));
+                    }
+                }
+            });
+            if let Some(err) = &view.info.last_error {
+                ui.label(format!("Last error: {}", err.message));
+            }
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .stick_to_bottom(true)
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    egui::Grid::new("mqtt_log").striped(true).show(ui, |ui| {
+                        for entry in &view.log {
+                            ui.monospace(clock(entry.at));
+                            ui.monospace(match entry.direction {
+                                Direction::In => "in ",
+                                Direction::Out => "out",
+                                Direction::Note => "·",
+                            });
+                            ui.monospace(short_topic(&entry.topic));
+                            ui.monospace(if entry.size > 0 {
+                                format!("{} B", entry.size)
+                            } else {
+                                String::new()
+                            });
+                            ui.label(&entry.summary);
+                            ui.end_row();
+                        }
+                    });
+                });
+        });
+    view.open = open;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::connection::{Failure, FailureKind};
+
+    #[test]
+    fn the_tooltip_names_broker_uptime_and_last_error() {
+        let mut view = ConnectionView::default();
+        let since = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        view.apply(ConnectionEvent::State(ConnectionState::Connected));
+        view.apply(ConnectionEvent::Info(SessionInfo {
+            broker: Some("makapix.club:8883".into()),
+            connected_since: Some(since),
+            last_error: Some(Failure {
+                kind: FailureKind::Timeout,
+                message: "No answer.".into(),
+            }),
+            retry_in: None,
+        }));
+        let tip = view.tooltip(since + Duration::from_secs(125));
+        assert!(tip.contains("Broker: makapix.club:8883"), "{tip}");
+        assert!(tip.contains("Connected for 2 min 5 s"), "{tip}");
+        assert!(tip.contains("Last error: No answer."), "{tip}");
+        assert!(!view.can_reconnect());
+        view.apply(ConnectionEvent::State(ConnectionState::Reconnecting));
+        assert!(view.can_reconnect());
+        assert_eq!(short_topic("makapix/player/k-1/response/r1"), "response/r1");
+        assert_eq!(short_topic("other/topic"), "other/topic");
+    }
+}

@@ -1,0 +1,193 @@
+//! The player under test: the real runtime thread on the real bridge, with
+//! short timings, read the way the window reads it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use makapix_player::bridge::channel::{WindowEnd, pair};
+use makapix_player::bridge::connection::{
+    Broker as BrokerAddr, ConnectionAction, ConnectionEvent, ConnectionState, Direction, Failure,
+    KeyPem, SessionConfig, Tuning,
+};
+use makapix_player::bridge::{Action, RuntimeEvent};
+use makapix_player::net;
+
+use super::broker::Broker;
+use super::certs::Identity;
+
+/// Timings short enough for tests, long enough not to be a busy loop.
+pub fn fast_tuning() -> Tuning {
+    Tuning {
+        backoff_start: Duration::from_millis(300),
+        backoff_max: Duration::from_secs(2),
+        request_timeout: Duration::from_millis(1500),
+        heartbeat: Duration::from_secs(60),
+        keep_alive: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(3),
+        request_retries: 2,
+    }
+}
+
+pub fn config(
+    broker: &Broker,
+    player_key: &str,
+    identity: &Identity,
+    ca_pem: &str,
+) -> SessionConfig {
+    config_at(broker.tls_port, player_key, identity, ca_pem)
+}
+
+pub fn config_at(port: u16, player_key: &str, identity: &Identity, ca_pem: &str) -> SessionConfig {
+    SessionConfig {
+        player_key: player_key.to_owned(),
+        broker: BrokerAddr::Tls {
+            host: "127.0.0.1".into(),
+            port,
+        },
+        ca_pem: ca_pem.to_owned(),
+        cert_pem: identity.cert_pem.clone(),
+        key_pem: KeyPem::new(identity.key_pem.clone()),
+        tuning: fast_tuning(),
+    }
+}
+
+pub struct Player {
+    window: WindowEnd,
+    /// Every connection event so far, with when it arrived.
+    pub events: Vec<(Instant, ConnectionEvent)>,
+    cursor: usize,
+}
+
+impl Player {
+    pub fn start() -> Player {
+        net::tls::install_crypto_provider();
+        let (mut window, runtime) = pair(Arc::new(|| {}));
+        window.attach(net::runtime::start(runtime).expect("runtime thread"));
+        Player {
+            window,
+            events: Vec::new(),
+            cursor: 0,
+        }
+    }
+
+    pub fn send(&self, action: ConnectionAction) {
+        self.window
+            .send(Action::Connection(action))
+            .expect("runtime takes actions");
+    }
+
+    pub fn connect(&self, config: SessionConfig) {
+        self.send(ConnectionAction::Connect(Box::new(config)));
+    }
+
+    fn pump(&mut self) {
+        while let Some(event) = self.window.try_recv() {
+            if let RuntimeEvent::Connection(e) = event {
+                self.events.push((Instant::now(), e));
+            }
+        }
+    }
+
+    /// Waits for an event (after the previous match) for which `f` gives `Some`.
+    pub fn wait<T>(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut f: impl FnMut(&ConnectionEvent) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.pump();
+            while self.cursor < self.events.len() {
+                let found = f(&self.events[self.cursor].1);
+                self.cursor += 1;
+                if let Some(v) = found {
+                    return v;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; events: {:#?}",
+                self.summary()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn wait_state(&mut self, state: ConnectionState, timeout: Duration) {
+        self.wait(&format!("state {state:?}"), timeout, |e| {
+            matches!(e, ConnectionEvent::State(s) if *s == state).then_some(())
+        });
+    }
+
+    /// Lets events arrive for `d` without waiting for any in particular.
+    pub fn idle(&mut self, d: Duration) {
+        let end = Instant::now() + d;
+        while Instant::now() < end {
+            self.pump();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.pump();
+    }
+
+    pub fn states(&self) -> Vec<ConnectionState> {
+        self.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                ConnectionEvent::State(s) => Some(*s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// When each connection attempt started.
+    pub fn attempts(&self) -> Vec<Instant> {
+        self.events
+            .iter()
+            .filter_map(|(at, e)| match e {
+                ConnectionEvent::Logged(l)
+                    if l.direction == Direction::Note && l.summary.starts_with("connecting to") =>
+                {
+                    Some(*at)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn last_failure(&self) -> Option<Failure> {
+        self.events.iter().rev().find_map(|(_, e)| match e {
+            ConnectionEvent::Info(i) => i.last_error.clone(),
+            _ => None,
+        })
+    }
+
+    pub fn log_lines(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                ConnectionEvent::Logged(l) => {
+                    Some(format!("{:?} {} {}", l.direction, l.topic, l.summary))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn summary(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .map(|(_, e)| match e {
+                ConnectionEvent::Logged(l) => {
+                    format!("log {:?} {} {}", l.direction, l.topic, l.summary)
+                }
+                other => format!("{other:?}").chars().take(300).collect(),
+            })
+            .collect()
+    }
+
+    /// Quits the way the window does (offline status, then the thread ends).
+    pub fn shutdown(mut self) {
+        self.window.shutdown();
+    }
+}
