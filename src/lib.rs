@@ -6,12 +6,14 @@
 
 pub mod bridge;
 pub mod cli;
+pub mod credentials;
 pub mod local_files;
 pub mod logging;
 pub mod media;
 pub mod net;
 pub mod paths;
 pub mod player;
+pub mod protocol;
 pub mod sample_art;
 pub mod samples;
 pub mod settings;
