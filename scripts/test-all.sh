@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Runtime pieces only (an X server, software OpenGL, screenshots); the build needs no -dev package.
-PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
+# Runtime pieces only (an X server, software OpenGL, screenshots; a Secret Service and D-Bus for the
+# real-keyring test; openssl to mint RSA test keys); the build needs no -dev package.
+PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
+  gnome-keyring dbus libsecret-tools openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -28,3 +30,10 @@ echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --all-targets --locked
+echo "== real OS keyring (Secret Service by gnome-keyring in a private D-Bus session)"
+# The login collection only exists once unlocked with a password, given on stdin.
+dbus-run-session -- bash -c '
+  set -euo pipefail
+  export XDG_DATA_HOME=$(mktemp -d); mkdir -p "$XDG_DATA_HOME/keyrings"
+  eval "$(printf ci-pass | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+  cargo test --locked --test keyring_real -- --ignored' 2> >(grep -v "Failed to set fd limit" >&2)

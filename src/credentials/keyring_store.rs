@@ -169,7 +169,12 @@ pub struct KeyringStore {
 impl KeyringStore {
     /// This OS's keyring: Secret Service (pure Rust D-Bus), Keychain or Credential Manager.
     pub fn native() -> Result<Self, StoreError> {
-        Ok(Self::with_store(native_store()?, SERVICE))
+        Self::native_with_service(SERVICE)
+    }
+
+    /// The OS keyring under another service name (tests keep apart from real use).
+    pub fn native_with_service(service: &str) -> Result<Self, StoreError> {
+        Ok(Self::with_store(native_store()?, service))
     }
 
     pub fn with_store(store: Arc<CredentialStore>, service: &str) -> Self {
