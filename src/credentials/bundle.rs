@@ -67,6 +67,41 @@ pub enum BundleError {
     NoCa,
     #[error("Nothing to import: no certificate bundle or PEM text was found.")]
     Empty,
+    #[error("Could not read {name}: {reason}")]
+    Unreadable { name: String, reason: String },
+}
+
+/// Reads picked files, refusing big ones before reading them whole.
+pub fn read_files(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
+    use std::io::Read;
+    let mut out = Vec::with_capacity(paths.len());
+    for path in paths {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let unreadable = |e: std::io::Error| BundleError::Unreadable {
+            name: name.clone(),
+            reason: e.to_string(),
+        };
+        let file = std::fs::File::open(path).map_err(unreadable)?;
+        let mut bytes = Vec::new();
+        // One byte over the limit is enough to refuse.
+        file.take(MAX_INPUT_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        out.push((name, bytes));
+    }
+    Ok(out)
+}
+
+/// Parses what `read_files` returned.
+pub fn parse_files(files: &[(String, Vec<u8>)]) -> Result<PemSet, BundleError> {
+    let inputs: Vec<Input<'_>> = files
+        .iter()
+        .map(|(name, bytes)| Input { name, bytes })
+        .collect();
+    parse(&inputs)
 }
 
 /// One named input: a file's name (or "pasted text") and its bytes.

@@ -80,6 +80,27 @@ impl Service {
         }
     }
 
+    /// The OS keyring and `player.json` in the per-user config folder.
+    pub fn for_user(paths: Option<&crate::paths::AppPaths>, overrides: Overrides) -> Self {
+        Self::new(
+            KeyringStore::native(),
+            paths.map(|p| p.config.join(facts::FILE_NAME)),
+            overrides,
+        )
+    }
+
+    /// Imports picked files (a bundle, or the three PEM files).
+    pub fn import_files(
+        &self,
+        paths: &[PathBuf],
+        now: i64,
+        random: u64,
+    ) -> Result<ActiveSet, CredError> {
+        let files = bundle::read_files(paths)?;
+        let set = bundle::parse_files(&files)?;
+        self.install(set, now, random)
+    }
+
     fn store(&self) -> Result<&KeyringStore, CredError> {
         self.store.as_ref().map_err(|e| CredError::Store(e.clone()))
     }

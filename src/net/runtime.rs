@@ -5,8 +5,9 @@ use std::thread::JoinHandle;
 
 use crate::bridge::channel::{EventSink, RuntimeEnd};
 use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
-use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
 use crate::bridge::{Action, RuntimeEvent};
+
+use super::credentials_task::CredentialsTask;
 
 /// Starts the runtime thread on its end of the bridge.
 pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
@@ -20,19 +21,15 @@ pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
 
 async fn run(end: RuntimeEnd) {
     let RuntimeEnd { mut actions, sink } = end;
+    let mut credentials = CredentialsTask::new(sink.clone());
     while let Some(action) = actions.recv().await {
         match action {
-            Action::Credentials(action) => handle_credentials(action, &sink),
+            Action::Credentials(action) => credentials.handle(action),
             Action::Connection(action) => handle_connection(action, &sink),
-            Action::Shutdown => break,
-        }
-    }
-}
-
-fn handle_credentials(action: CredentialsAction, sink: &EventSink) {
-    match action {
-        CredentialsAction::Load => {
-            sink.send(RuntimeEvent::Credentials(CredentialsEvent::NotRegistered));
+            Action::Shutdown => {
+                credentials.shutdown();
+                break;
+            }
         }
     }
 }
@@ -49,6 +46,7 @@ fn handle_connection(action: ConnectionAction, sink: &EventSink) {
 mod tests {
     use super::*;
     use crate::bridge::channel::{SendError, pair};
+    use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, Instant};

@@ -11,7 +11,7 @@ use eframe::egui::{self, ViewportCommand};
 
 use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionEvent, ConnectionState};
-use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
+use crate::bridge::credentials::{CredentialsAction, CredentialsEvent, Overrides};
 use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
 use crate::local_files::{self, IMAGE_EXTENSIONS};
 use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
@@ -24,6 +24,7 @@ use crate::settings::{self, Settings, SettingsSaver};
 
 use super::actions::{self, Action};
 use super::library::{Entry, Library, LoadedArt};
+use super::player_pane::PlayerPane;
 use super::{canvas, menu, overlays, settings_panel, status_bar};
 
 /// How the program was started.
@@ -36,6 +37,8 @@ pub struct StartOptions {
     pub app_paths: Option<AppPaths>,
     /// Settings to start from instead of the saved ones (tests).
     pub settings: Option<Settings>,
+    /// `--broker`, `--api`, `--vault`.
+    pub server_overrides: Overrides,
 }
 
 /// What the worker threads tell the window.
@@ -115,6 +118,9 @@ pub struct PlayerApp {
     /// The background runtime; `None` in tests that only exercise the window.
     runtime: Option<WindowEnd>,
     pub(crate) connection: ConnectionState,
+    pub(crate) player: PlayerPane,
+    /// Sent to the runtime once, before it loads the credentials.
+    credentials_setup: Option<CredentialsAction>,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
@@ -181,6 +187,14 @@ impl PlayerApp {
             checker: None,
             runtime: None,
             connection: ConnectionState::NotRegistered,
+            player: PlayerPane::default(),
+            credentials_setup: Some(CredentialsAction::Configure {
+                facts_path: options
+                    .app_paths
+                    .as_ref()
+                    .map(|p| p.config.join(crate::credentials::facts::FILE_NAME)),
+                overrides: options.server_overrides,
+            }),
             started: false,
             start_fullscreen: options.fullscreen,
             pending_paths: options.paths,
@@ -194,6 +208,11 @@ impl PlayerApp {
 
     pub fn connection(&self) -> ConnectionState {
         self.connection
+    }
+
+    /// Settings › Player: the identity as the runtime last reported it.
+    pub fn player(&self) -> &PlayerPane {
+        &self.player
     }
 
     pub fn settings(&self) -> &Settings {
@@ -272,6 +291,7 @@ impl PlayerApp {
                     &mut self.path_input,
                     paused,
                     pinned,
+                    &mut self.player,
                     &mut clicked,
                 );
             }
@@ -279,6 +299,12 @@ impl PlayerApp {
         let checker = self.checker_texture(&ctx);
         let canvas_rect = canvas::show(ui, self, now, &checker);
         overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
+        if self.player.overlay(&ctx, canvas_rect, unix_now()) {
+            ctx.request_repaint_after(Duration::from_secs(1));
+        }
+        for action in self.player.take_actions() {
+            self.send(RuntimeAction::Credentials(action));
+        }
 
         if !clicked.is_empty() {
             for action in clicked {
@@ -292,6 +318,9 @@ impl PlayerApp {
     }
 
     fn start(&mut self, ctx: &egui::Context, now: Duration) {
+        if let Some(setup) = self.credentials_setup.take() {
+            self.send(RuntimeAction::Credentials(setup));
+        }
         self.send(RuntimeAction::Credentials(CredentialsAction::Load));
         if self.start_fullscreen {
             self.apply(Action::ToggleFullscreen, ctx, now);
@@ -482,7 +511,9 @@ impl PlayerApp {
                 RuntimeEvent::Connection(ConnectionEvent::State(state)) => self.connection = state,
                 RuntimeEvent::Credentials(CredentialsEvent::NotRegistered) => {
                     self.connection = ConnectionState::NotRegistered;
+                    self.player.on_event(CredentialsEvent::NotRegistered);
                 }
+                RuntimeEvent::Credentials(event) => self.player.on_event(event),
             }
         }
     }
@@ -614,6 +645,12 @@ fn wake(slot: &OnceLock<egui::Context>) {
     if let Some(ctx) = slot.get() {
         ctx.request_repaint();
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn now(ctx: &egui::Context) -> Duration {
