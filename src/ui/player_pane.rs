@@ -168,7 +168,7 @@ impl PlayerPane {
 
     fn server_choice(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
-            ui.label("Server");
+            let label = ui.label("Server");
             let mut chosen = self.server.environment;
             egui::ComboBox::from_id_salt("server_environment")
                 .selected_text(chosen.label())
@@ -176,7 +176,9 @@ impl PlayerPane {
                     for env in Environment::ALL {
                         ui.selectable_value(&mut chosen, env, env.label());
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             if chosen != self.server.environment {
                 let server = Server::for_environment(chosen, &self.server);
                 self.outbox
