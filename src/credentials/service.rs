@@ -101,6 +101,11 @@ impl Service {
         self.install(set, now, random)
     }
 
+    /// False when no keyring service could be opened.
+    pub fn keyring_available(&self) -> bool {
+        self.store.is_ok()
+    }
+
     fn store(&self) -> Result<&KeyringStore, CredError> {
         self.store.as_ref().map_err(|e| CredError::Store(e.clone()))
     }

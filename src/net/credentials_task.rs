@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::bridge::RuntimeEvent;
@@ -28,20 +28,35 @@ const RENEWAL_CHECK: Duration = Duration::from_secs(6 * 3600);
 struct Shared {
     facts_path: Option<PathBuf>,
     overrides: Overrides,
-    service: OnceLock<Service>,
+    service: Mutex<Option<Arc<Service>>>,
     /// One change at a time: import, renewal and removal must not interleave.
     busy: Mutex<()>,
 }
 
 impl Shared {
-    fn service(&self) -> &Service {
-        self.service.get_or_init(|| {
-            Service::new(
-                KeyringStore::native(),
-                self.facts_path.clone(),
-                self.overrides.clone(),
-            )
-        })
+    fn new(facts_path: Option<PathBuf>, overrides: Overrides) -> Self {
+        Self {
+            facts_path,
+            overrides,
+            service: Mutex::new(None),
+            busy: Mutex::new(()),
+        }
+    }
+
+    /// The service; opened again while the keyring is missing, so a keyring
+    /// started after the player is found without a restart.
+    fn service(&self) -> Arc<Service> {
+        let mut slot = self.service.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(svc) = slot.as_ref().filter(|s| s.keyring_available()) {
+            return Arc::clone(svc);
+        }
+        let svc = Arc::new(Service::new(
+            KeyringStore::native(),
+            self.facts_path.clone(),
+            self.overrides.clone(),
+        ));
+        *slot = Some(Arc::clone(&svc));
+        svc
     }
 }
 
@@ -61,15 +76,19 @@ impl CredentialsTask {
     pub fn new(sink: EventSink) -> Self {
         Self {
             sink,
-            shared: Arc::new(Shared {
-                facts_path: None,
-                overrides: Overrides::default(),
-                service: OnceLock::new(),
-                busy: Mutex::new(()),
-            }),
+            shared: Arc::new(Shared::new(None, Overrides::default())),
             registration: None,
             timer_started: false,
         }
+    }
+
+    /// With a ready-made service (tests use one over the mock keyring store).
+    pub fn with_service(sink: EventSink, service: Service) -> Self {
+        let mut task = Self::new(sink);
+        let shared = Shared::new(None, Overrides::default());
+        *shared.service.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(service));
+        task.shared = Arc::new(shared);
+        task
     }
 
     /// Stops a registration in progress: the runtime is closing.
@@ -85,12 +104,7 @@ impl CredentialsTask {
                 facts_path,
                 overrides,
             } => {
-                self.shared = Arc::new(Shared {
-                    facts_path,
-                    overrides,
-                    service: OnceLock::new(),
-                    busy: Mutex::new(()),
-                });
+                self.shared = Arc::new(Shared::new(facts_path, overrides));
                 self.blocking(|svc, sink| match svc.server() {
                     Ok(server) => sink.send(credentials(CredentialsEvent::Server(server))),
                     Err(e) => sink.send(failed(&e)),
@@ -158,7 +172,7 @@ impl CredentialsTask {
         let sink = self.sink.clone();
         tokio::task::spawn_blocking(move || {
             let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
-            job(shared.service(), &sink);
+            job(&shared.service(), &sink);
         });
     }
 
@@ -181,6 +195,7 @@ impl CredentialsTask {
         // Not under `busy`: polling lasts minutes and must not hold up other actions.
         tokio::task::spawn_blocking(move || {
             let svc = shared.service();
+            let svc = svc.as_ref();
             let mut shown = (String::new(), 0);
             let result = svc.register(&registration.cancel, false, &mut |p| {
                 let status = match p {
@@ -229,7 +244,7 @@ impl CredentialsTask {
                 let sink = sink.clone();
                 let _ = tokio::task::spawn_blocking(move || {
                     let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
-                    renew_if_due(shared.service(), &sink);
+                    renew_if_due(&shared.service(), &sink);
                 })
                 .await;
             }
