@@ -170,3 +170,31 @@ fn failures_are_shown_as_sentences() {
     );
     h.get_by_label("The private key does not belong to this certificate.");
 }
+
+#[test]
+fn pasted_text_goes_to_the_runtime_redacted_and_leaves_the_box() {
+    use eframe::egui::accesskit::Role;
+    let (mut h, mut end) = setup();
+    sent(&mut end);
+    click(&mut h, "Paste certificates");
+    h.get_by_role(Role::MultilineTextInput).focus();
+    h.step();
+    h.get_by_role(Role::MultilineTextInput)
+        .type_text("{\"ca_pem\": \"pasted\"}");
+    h.step();
+    click(&mut h, "Import pasted text");
+    let actions = sent(&mut end);
+    let [CredentialsAction::ImportText(text)] = &actions[..] else {
+        panic!("expected one ImportText, got {actions:?}");
+    };
+    assert_eq!(text.expose(), "{\"ca_pem\": \"pasted\"}");
+    assert!(
+        !format!("{actions:?}").contains("pasted"),
+        "Debug shows the text"
+    );
+    let left = h
+        .get_by_role(Role::MultilineTextInput)
+        .value()
+        .unwrap_or_default();
+    assert!(left.is_empty(), "the box still holds {left:?}");
+}
