@@ -26,6 +26,8 @@ const ROTATED: &str = "tok-rotated-0002";
 
 struct Rig {
     service: Service,
+    /// The same mock keyring the service uses, to look inside it.
+    store: KeyringStore,
     root: tempfile::TempDir,
 }
 
@@ -37,12 +39,20 @@ fn make_rig(api: &str) -> Rig {
         api: Some(api.into()),
         ..Overrides::default()
     };
-    let mut service = Service::new(Ok(store), Some(paths.config.join("player.json")), overrides);
+    let mut service = Service::new(
+        Ok(store.clone()),
+        Some(paths.config.join("player.json")),
+        overrides,
+    );
     service.timing = PollTiming {
         interval: Duration::from_millis(20),
         rate_limited: Duration::from_millis(300),
     };
-    Rig { service, root }
+    Rig {
+        service,
+        store,
+        root,
+    }
 }
 
 fn now() -> i64 {
@@ -365,4 +375,38 @@ fn a_bad_import_leaves_the_current_set_in_force_and_remove_clears_it() {
         Err(CredError::NotRegistered)
     ));
     assert!(!rig.service.remove().unwrap());
+}
+
+#[test]
+fn remove_also_clears_an_older_set_left_behind() {
+    use makapix_player::credentials::keyring_store::{Slot, StoreError};
+    let server = TestServer::start(Box::new(|_| (500, "{}".into())));
+    let (rig, _, _) = registered(&server);
+    let (first, secrets) = rig.service.secrets().unwrap();
+    let json = certs::bundle_json(&certs::valid_set(), None);
+    rig.service
+        .import(
+            &[Input {
+                name: "b.json",
+                bytes: json.as_bytes(),
+            }],
+            now(),
+            1,
+        )
+        .unwrap();
+    // As if deleting the first set had failed at the time.
+    rig.store.write(&first.slot, &secrets).unwrap();
+    assert!(rig.service.remove().unwrap());
+    assert_eq!(
+        rig.store.read(&first.slot),
+        Err(StoreError::Missing("private key"))
+    );
+    let second = Slot {
+        generation: first.slot.generation + 1,
+        ..first.slot.clone()
+    };
+    assert_eq!(
+        rig.store.read(&second),
+        Err(StoreError::Missing("private key"))
+    );
 }

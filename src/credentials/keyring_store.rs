@@ -113,6 +113,16 @@ impl Secrets {
         })
     }
 
+    /// The client certificate, for the MQTT session's TLS configuration.
+    pub fn certificate(&self) -> CertificateDer<'static> {
+        CertificateDer::from(self.cert_der.clone())
+    }
+
+    /// The CA the broker's certificate must chain to.
+    pub fn ca(&self) -> CertificateDer<'static> {
+        CertificateDer::from(self.ca_der.clone())
+    }
+
     /// The private key as rustls wants it (for the MQTT session).
     pub fn private_key(&self) -> Option<PrivateKeyDer<'static>> {
         let (tag, der) = self.key.0.split_first()?;
@@ -354,6 +364,38 @@ mod tests {
         assert!(store.read(&slot(2)).is_ok());
         store.delete(&slot(2)).unwrap();
         store.delete(&slot(2)).unwrap();
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing_half_stored() {
+        let store = mock();
+        let slot = slot(1);
+        // Make the third secret (the CA) fail the way a locked keyring does.
+        let ca = store.entry(&slot, Part::Ca).unwrap();
+        let cred: &keyring_core::mock::Cred = ca.as_any().downcast_ref().unwrap();
+        cred.set_error(keyring_core::Error::NoStorageAccess(Box::new(
+            std::io::Error::other("locked"),
+        )));
+        assert_eq!(
+            store.write(&slot, &secrets(Some("t"))),
+            Err(StoreError::Locked)
+        );
+        assert_eq!(store.read(&slot), Err(StoreError::Missing("private key")));
+        let cert = store.entry(&slot, Part::Cert).unwrap();
+        assert!(matches!(
+            cert.get_secret(),
+            Err(keyring_core::Error::NoEntry)
+        ));
+    }
+
+    #[test]
+    fn no_service_is_said_plainly() {
+        let e = StoreError::from_keyring(
+            keyring_core::Error::PlatformFailure(Box::new(std::io::Error::other("no bus"))),
+            Part::Key,
+        );
+        assert_eq!(e, StoreError::NoService);
+        assert!(e.to_string().starts_with("No keyring service is running"));
     }
 
     #[test]

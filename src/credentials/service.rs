@@ -14,6 +14,9 @@ use super::renewal::{self, NextPoll, PollOutcome, PollTiming};
 use super::server::{Overrides, Server, ServerError};
 use super::validate::{self, ValidationError};
 
+/// How many earlier generations `remove` also clears.
+const ORPHAN_GENERATIONS: u32 = 4;
+
 #[derive(Debug, thiserror::Error)]
 pub enum CredError {
     #[error(transparent)]
@@ -210,7 +213,21 @@ impl Service {
         let Some(active) = f.active.take() else {
             return Ok(false);
         };
-        self.store()?.delete(&active.slot)?;
+        let store = self.store()?;
+        store.delete(&active.slot)?;
+        // Earlier generations whose clean-up failed at the time (best effort).
+        for back in 1..=ORPHAN_GENERATIONS {
+            let Some(generation) = active.slot.generation.checked_sub(back) else {
+                break;
+            };
+            let old = Slot {
+                generation,
+                ..active.slot.clone()
+            };
+            if let Err(e) = store.delete(&old) {
+                tracing::warn!("an older credential set could not be removed: {e}");
+            }
+        }
         facts::save(self.path()?, &f)?;
         tracing::info!("credentials removed for player {}", active.slot.player_key);
         Ok(true)
