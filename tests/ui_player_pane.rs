@@ -198,3 +198,50 @@ fn pasted_text_goes_to_the_runtime_redacted_and_leaves_the_box() {
         .unwrap_or_default();
     assert!(left.is_empty(), "the box still holds {left:?}");
 }
+
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl eframe::egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn certificate_files_dropped_and_pem_text_pasted_on_the_window_are_imported() {
+    let (mut h, mut end) = setup();
+    sent(&mut end);
+    let bundle = std::path::PathBuf::from("/tmp/downloads/player-certificates.json");
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(bundle.clone())));
+    h.step();
+    h.step();
+    let actions = sent(&mut end);
+    assert!(
+        matches!(&actions[..], [CredentialsAction::ImportFiles(p)] if p == &vec![bundle.clone()]),
+        "{actions:?}"
+    );
+    assert!(
+        h.state().notice().is_none(),
+        "the bundle was not played as art"
+    );
+
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    h.event(eframe::egui::Event::Paste(pem.into()));
+    h.step();
+    h.step();
+    let actions = sent(&mut end);
+    assert!(
+        matches!(&actions[..], [CredentialsAction::ImportText(t)] if t.expose() == pem),
+        "{actions:?}"
+    );
+    // A pasted path is still the art handler's.
+    h.event(eframe::egui::Event::Paste("/tmp/some/art".into()));
+    h.step();
+    assert!(sent(&mut end).is_empty());
+}

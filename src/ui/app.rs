@@ -270,6 +270,7 @@ impl PlayerApp {
 
         self.drain_events(&ctx, now);
         let mut pending = actions::from_keyboard(&ctx);
+        self.player.take_dropped_or_pasted(&ctx);
         pending.extend(self.dropped_or_pasted(&ctx));
         for action in pending {
             self.apply(action, &ctx, now);

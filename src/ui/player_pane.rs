@@ -93,6 +93,36 @@ impl PlayerPane {
         std::mem::take(&mut self.outbox)
     }
 
+    /// Certificate files dropped on the window and certificate text pasted into
+    /// it (outside a text field) are imported, not played: they are taken out
+    /// of this frame's input before the art handler sees them.
+    pub fn take_dropped_or_pasted(&mut self, ctx: &egui::Context) {
+        let typing = ctx.egui_wants_keyboard_input();
+        ctx.input_mut(|i| {
+            let dropped: Vec<PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect();
+            if !dropped.is_empty() && dropped.iter().all(|p| is_credentials_file(p)) {
+                i.raw.dropped_files.clear();
+                self.outbox.push(CredentialsAction::ImportFiles(dropped));
+            }
+            if typing {
+                return;
+            }
+            let outbox = &mut self.outbox;
+            i.events.retain(|event| match event {
+                egui::Event::Paste(text) if looks_like_credentials(text) => {
+                    outbox.push(CredentialsAction::ImportText(Secret::new(text.clone())));
+                    false
+                }
+                _ => true,
+            });
+        });
+    }
+
     /// The Player section of the settings panel.
     pub fn show(&mut self, ui: &mut Ui, now: i64) {
         ui.strong("Player");
@@ -322,6 +352,18 @@ impl PlayerPane {
             self.registration = None;
         }
     }
+}
+
+fn is_credentials_file(path: &std::path::Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["json", "pem", "crt", "cer", "key"].contains(&e.to_ascii_lowercase().as_str())
+    })
+}
+
+/// PEM blocks or the web's bundle, as opposed to a path or prose.
+fn looks_like_credentials(text: &str) -> bool {
+    text.contains("-----BEGIN ")
+        || (text.trim_start().starts_with('{') && text.contains("\"key_pem\""))
 }
 
 fn identity(ui: &mut Ui, summary: &PlayerSummary, server: &Server, now: i64) {
