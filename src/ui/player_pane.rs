@@ -150,7 +150,13 @@ impl PlayerPane {
             if ui.button("Import…").on_hover_text("The certificate bundle (.json) from makapix.club, or the three PEM files picked together").clicked() {
                 self.pick_files();
             }
-            if self.registration.is_none() && ui.button("Register this computer").clicked() {
+            // Registering again makes a new player (a new player_key) that replaces this one.
+            let register = if self.summary.is_some() {
+                "Register as a new player"
+            } else {
+                "Register this computer"
+            };
+            if self.registration.is_none() && ui.button(register).clicked() {
                 self.outbox.push(CredentialsAction::Register);
             }
             if let Some(summary) = &self.summary {
@@ -400,8 +406,12 @@ fn identity(ui: &mut Ui, summary: &PlayerSummary, server: &Server, now: i64) {
 fn banner(ctx: &egui::Context, canvas: Rect, summary: &PlayerSummary, now: i64) {
     let (text, color) = match summary.health(now) {
         Health::Valid { .. } => return,
-        Health::ExpiringSoon { days_left } => (
+        Health::ExpiringSoon { days_left } if summary.has_token => (
             format!("The player certificate expires in {days_left} days. Renew it in Settings › Player."),
+            WARN,
+        ),
+        Health::ExpiringSoon { days_left } => (
+            format!("The player certificate expires in {days_left} days. Download new certificates from makapix.club and import them, or register again."),
             WARN,
         ),
         Health::Expired => (
