@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+pub use crate::credentials::facts::FILE_NAME as FACTS_FILE_NAME;
 pub use crate::credentials::renewal::Health;
 pub use crate::credentials::server::{Environment, Overrides, Server};
 pub use crate::credentials::validate::format_date;

@@ -11,7 +11,7 @@ use eframe::egui::{self, ViewportCommand};
 
 use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionEvent, ConnectionState};
-use crate::bridge::credentials::{CredentialsAction, CredentialsEvent, Overrides};
+use crate::bridge::credentials::{CredentialsAction, CredentialsEvent, FACTS_FILE_NAME, Overrides};
 use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
 use crate::local_files::{self, IMAGE_EXTENSIONS};
 use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
@@ -192,7 +192,7 @@ impl PlayerApp {
                 facts_path: options
                     .app_paths
                     .as_ref()
-                    .map(|p| p.config.join(crate::credentials::facts::FILE_NAME)),
+                    .map(|p| p.config.join(FACTS_FILE_NAME)),
                 overrides: options.server_overrides,
             }),
             started: false,
