@@ -16,6 +16,10 @@ pub const DEVICE_MODEL: &str = "makapix-player-desktop";
 pub enum HttpError {
     #[error("Could not reach the Makapix server ({0}). Check the internet connection.")]
     Network(String),
+    #[error(
+        "The server's certificate was not accepted ({0}). Check the server address, or this computer's clock."
+    )]
+    ServerCertificate(String),
     #[error("The Makapix server is busy (too many requests from this network); try again later.")]
     RateLimited,
     #[error("The Makapix server refused the request (HTTP {0}).")]
@@ -129,7 +133,13 @@ impl Api {
 }
 
 fn network(e: ureq::Error) -> HttpError {
-    HttpError::Network(e.to_string())
+    let text = e.to_string();
+    // rustls reports a refused server certificate inside an io error; tell it apart from "offline".
+    if text.contains("certificate") {
+        HttpError::ServerCertificate(text)
+    } else {
+        HttpError::Network(text)
+    }
 }
 
 fn read_json<T: DeserializeOwned>(
