@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Runtime pieces only (an X server, software OpenGL, screenshots; mosquitto and openssl for
-# the MQTT test rig in tests/support/rig); the build needs no -dev package.
+# the MQTT test rig in tests/support/rig and RSA test keys; a Secret Service and D-Bus for the
+# real-keyring test); the build needs no -dev package.
 # Plus the validators and dpkg tools that check the Linux package.
 PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
-          mosquitto openssl desktop-file-utils appstream dpkg-dev)
+          mosquitto openssl gnome-keyring dbus libsecret-tools desktop-file-utils appstream dpkg-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -31,6 +32,13 @@ echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --all-targets --locked
+echo "== real OS keyring (Secret Service by gnome-keyring in a private D-Bus session)"
+# The login collection only exists once unlocked with a password, given on stdin.
+dbus-run-session -- bash -c '
+  set -euo pipefail
+  export XDG_DATA_HOME=$(mktemp -d); mkdir -p "$XDG_DATA_HOME/keyrings"
+  eval "$(printf ci-pass | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+  cargo test --locked --test keyring_real -- --ignored' 2> >(grep -v "Failed to set fd limit" >&2)
 
 echo "== Linux package (cargo deb)"
 command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked --version 3.8.0

@@ -1,8 +1,17 @@
-//! The command line.
+//! The command line: `makapix-player [PATH...]` opens the window; the
+//! subcommands manage the player's credentials for scripted and kiosk set-ups
+//! with the same code the window uses.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+
+use crate::credentials::renewal::{self, Health};
+use crate::credentials::server::Overrides;
+use crate::credentials::service::{self, CredError, Progress, Service};
+use crate::credentials::validate::format_date;
+use crate::paths::AppPaths;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -10,15 +19,147 @@ use clap::Parser;
     version,
     about = "Shows Makapix Club pixel art in a window: sample art, your own files and folders.",
     after_help = "With no PATH the player shows its sample art. Keys: → next, ← previous, Space pause, \
-                  P pin, F fullscreen, I info, S settings."
+                  P pin, F fullscreen, I info, S settings.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Image files or folders to play as a local channel (sorted by name).
     pub paths: Vec<PathBuf>,
     /// Start in fullscreen.
     #[arg(long)]
     pub fullscreen: bool,
     /// More detail in the log.
-    #[arg(long, short)]
+    #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Use this MQTT broker instead of the chosen server's.
+    #[arg(long, global = true, value_name = "mqtts://HOST:PORT")]
+    pub broker: Option<String>,
+    /// Use this HTTPS API base URL (e.g. https://makapix.club/api).
+    #[arg(long, global = true, value_name = "URL")]
+    pub api: Option<String>,
+    /// Use this artwork vault base URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub vault: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import credentials: the bundle (.json) from makapix.club, or the three PEM files.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Register this computer with a code entered on makapix.club.
+    Register,
+    /// Show, remove or renew the stored credentials.
+    Credentials {
+        #[command(subcommand)]
+        action: CredentialsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// What is stored (never the key or the token).
+    Show,
+    /// Delete every stored secret of this player from the keyring.
+    Remove,
+    /// Renew the certificate now.
+    Renew,
+}
+
+impl Cli {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            broker: self.broker.clone(),
+            api: self.api.clone(),
+            vault: self.vault.clone(),
+        }
+    }
+}
+
+/// Runs a subcommand; the error is the one-line reason to print.
+pub fn run(
+    command: &Command,
+    paths: Option<&AppPaths>,
+    overrides: Overrides,
+) -> Result<(), CredError> {
+    let svc = Service::for_user(paths, overrides);
+    let now = service::unix_now();
+    match command {
+        Command::Import { files } => {
+            let active = svc.import_files(files, now, service::random_u64())?;
+            println!(
+                "Imported: player {}, valid until {}.",
+                active.slot.player_key,
+                format_date(active.not_after)
+            );
+        }
+        Command::Register => {
+            let cancel = AtomicBool::new(false);
+            let active = svc.register(&cancel, true, &mut |p| match p {
+                Progress::Code { code, expires_at } => println!(
+                    "Registration code: {code}\nOn makapix.club go to Settings › Players › Add Device and enter it (valid until {}).",
+                    clock_time(expires_at)
+                ),
+                Progress::RateLimited { wait } => {
+                    println!("The server asked to slow down; waiting {} s.", wait.as_secs());
+                }
+                Progress::Storing => println!("Code accepted; storing the credentials."),
+            })?;
+            println!(
+                "Registered: player {}, valid until {}.",
+                active.slot.player_key,
+                format_date(active.not_after)
+            );
+        }
+        Command::Credentials { action } => match action {
+            CredentialsCommand::Show => show(&svc, now)?,
+            CredentialsCommand::Remove => {
+                if svc.remove()? {
+                    println!("Credentials removed from the keyring.");
+                } else {
+                    println!("No credentials were stored.");
+                }
+            }
+            CredentialsCommand::Renew => {
+                let active = svc.renew(now, service::random_u64())?;
+                println!("Renewed: valid until {}.", format_date(active.not_after));
+            }
+        },
+    }
+    Ok(())
+}
+
+fn show(svc: &Service, now: i64) -> Result<(), CredError> {
+    let server = svc.server()?;
+    let Some(active) = svc.load()? else {
+        println!("Not registered.\nServer:     {}", server.describe());
+        return Ok(());
+    };
+    let state = match renewal::health(active.not_after, now) {
+        Health::Valid { days_left } => format!("{days_left} days left"),
+        Health::ExpiringSoon { days_left } => format!("{days_left} days left — renew soon"),
+        Health::Expired => "expired".to_owned(),
+    };
+    println!("Player key: {}", active.slot.player_key);
+    println!("Expires:    {} ({state})", format_date(active.not_after));
+    println!("Issuer:     {}", active.issuer);
+    println!("Server:     {}", server.describe());
+    println!(
+        "API token:  {}",
+        if active.has_token { "stored" } else { "none" }
+    );
+    if let Some(at) = active.renew_at.filter(|_| active.has_token) {
+        println!("Renews:     automatically from {}", format_date(at));
+    }
+    Ok(())
+}
+
+fn clock_time(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| format!("{:02}:{:02} UTC", t.hour(), t.minute()))
+        .unwrap_or_default()
 }

@@ -7,6 +7,7 @@
 pub mod bridge;
 pub mod cache;
 pub mod cli;
+pub mod credentials;
 pub mod desktop;
 pub mod disk_queue;
 pub mod icon;

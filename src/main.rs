@@ -4,7 +4,8 @@
 use clap::Parser;
 use eframe::egui;
 
-use makapix_player::cli::Cli;
+use makapix_player::cli::{self, Cli};
+use makapix_player::credentials::server::Server;
 use makapix_player::paths::AppPaths;
 use makapix_player::ui::{PlayerApp, StartOptions};
 use makapix_player::{VERSION, bridge, logging, net};
@@ -15,6 +16,22 @@ fn main() -> anyhow::Result<()> {
     // ring is the only rustls provider in the build; make it the process default.
     net::tls::install_crypto_provider();
     let app_paths = AppPaths::from_os();
+    if let Err(e) = Server::default().with_overrides(&cli.overrides()) {
+        eprintln!("{e}");
+        std::process::exit(1);
+    }
+    if let Some(command) = &cli.command {
+        // Credentials commands: no window, output only what was asked (the log with --verbose),
+        // a one-line reason and a non-zero exit on failure.
+        if cli.verbose {
+            logging::init(app_paths.as_ref().map(AppPaths::log_dir).as_deref(), true);
+        }
+        if let Err(e) = cli::run(command, app_paths.as_ref(), cli.overrides()) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     let log_file = logging::init(
         app_paths.as_ref().map(AppPaths::log_dir).as_deref(),
         cli.verbose,
@@ -38,6 +55,7 @@ fn main() -> anyhow::Result<()> {
         ..Default::default()
     };
     let start = StartOptions {
+        server_overrides: cli.overrides(),
         paths: cli.paths,
         fullscreen: cli.fullscreen,
         app_paths,

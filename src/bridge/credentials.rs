@@ -1,10 +1,69 @@
 //! Messages about the player's identity (import, registration, renewal, removal).
+//! No secret ever travels back to the window: events carry the player_key,
+//! dates, issuer, server and sentences. Pasted text may hold a key on its way
+//! in, so it rides in a `Secret` whose Debug is redacted.
+
+use std::path::PathBuf;
+
+pub use crate::credentials::facts::FILE_NAME as FACTS_FILE_NAME;
+pub use crate::credentials::renewal::Health;
+pub use crate::credentials::server::{Environment, Overrides, Server};
+pub use crate::credentials::validate::format_date;
+pub use crate::protocol::http::Secret;
 
 /// Window → runtime.
 #[derive(Debug)]
 pub enum CredentialsAction {
+    /// Where the non-secret facts live and the command-line server flags; sent before `Load`.
+    Configure {
+        facts_path: Option<PathBuf>,
+        overrides: Overrides,
+    },
     /// Read what is stored (at start-up, and after a change made elsewhere).
     Load,
+    /// Files picked together: a JSON bundle, or the three PEM files.
+    ImportFiles(Vec<PathBuf>),
+    /// Pasted bundle or PEM text.
+    ImportText(Secret),
+    /// Provision and show a registration code until the owner enters it.
+    Register,
+    CancelRegistration,
+    /// Delete every stored secret of this player.
+    Remove,
+    RenewNow,
+    SetServer(Server),
+}
+
+/// What the window shows about a stored identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlayerSummary {
+    pub player_key: String,
+    /// Unix seconds.
+    pub not_after: i64,
+    pub issuer: String,
+    pub has_token: bool,
+}
+
+impl PlayerSummary {
+    /// Valid, inside the 30-day warning, or expired, at `now` (Unix seconds).
+    pub fn health(&self, now: i64) -> Health {
+        crate::credentials::renewal::health(self.not_after, now)
+    }
+}
+
+/// Registration as the window shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistrationStatus {
+    /// Asking the server for a code.
+    Starting,
+    /// Show the code until `expires_at` (Unix seconds).
+    Code { code: String, expires_at: i64 },
+    /// Too many requests; polling resumes after a pause.
+    RateLimited { code: String, expires_at: i64 },
+    /// The code was entered; storing the credentials.
+    Storing,
+    /// The code ran out before anyone entered it: offer a new one.
+    CodeExpired,
 }
 
 /// Runtime → window.
@@ -12,4 +71,17 @@ pub enum CredentialsAction {
 pub enum CredentialsEvent {
     /// No credentials are stored: the player is not registered.
     NotRegistered,
+    /// Credentials are stored (after start-up, import, registration or renewal).
+    Registered(PlayerSummary),
+    /// The server the player uses.
+    Server(Server),
+    Registration(RegistrationStatus),
+    /// Registration ended without credentials (cancelled, or failed: see `Failed`).
+    RegistrationEnded,
+    /// Something is under way ("Renewing the certificate…").
+    Working(String),
+    /// A change succeeded; a sentence for the user.
+    Done(String),
+    /// A sentence the user can act on.
+    Failed(String),
 }

@@ -4,6 +4,7 @@
 pub mod backoff;
 pub mod cert_name;
 pub mod connection_task;
+pub mod credentials_task;
 pub mod diagnostics;
 pub mod failure;
 pub mod mqtt;

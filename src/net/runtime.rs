@@ -3,9 +3,11 @@
 
 use std::thread::JoinHandle;
 
-use crate::bridge::channel::{EventSink, RuntimeEnd};
-use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
-use crate::bridge::{Action, RuntimeEvent};
+use crate::bridge::Action;
+use crate::bridge::channel::RuntimeEnd;
+
+use super::connection_task::ConnectionHandle;
+use super::credentials_task::CredentialsTask;
 
 /// Starts the runtime thread on its end of the bridge.
 pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
@@ -19,30 +21,26 @@ pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
 
 async fn run(end: RuntimeEnd) {
     let RuntimeEnd { mut actions, sink } = end;
-    let connection = super::connection_task::ConnectionHandle::start(sink.clone());
+    let connection = ConnectionHandle::start(sink.clone());
+    let mut credentials = CredentialsTask::new(sink.clone());
     while let Some(action) = actions.recv().await {
         match action {
-            Action::Credentials(action) => handle_credentials(action, &sink),
+            Action::Credentials(action) => credentials.handle(action),
             Action::Connection(action) => connection.handle(action),
             Action::Shutdown => break,
         }
     }
+    credentials.shutdown();
     // Goodbye to the broker (offline status) before the thread ends.
     connection.shutdown().await;
-}
-
-fn handle_credentials(action: CredentialsAction, sink: &EventSink) {
-    match action {
-        CredentialsAction::Load => {
-            sink.send(RuntimeEvent::Credentials(CredentialsEvent::NotRegistered));
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bridge::RuntimeEvent;
     use crate::bridge::channel::{SendError, pair};
+    use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, Instant};

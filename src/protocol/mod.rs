@@ -1,8 +1,9 @@
-//! Makapix's MQTT messages: topic names and the JSON bodies, as serde types.
+//! Makapix's messages (MQTT topics and bodies, HTTPS bodies) as serde types.
 //! Pure data: imports nothing else of this program, does no I/O.
 
 pub mod capabilities;
 pub mod command;
+pub mod http;
 pub mod request;
 pub mod response;
 pub mod status;

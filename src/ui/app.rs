@@ -11,7 +11,7 @@ use eframe::egui::{self, ViewportCommand};
 
 use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
-use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
+use crate::bridge::credentials::{CredentialsAction, CredentialsEvent, FACTS_FILE_NAME, Overrides};
 use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
 use crate::local_files::{self, IMAGE_EXTENSIONS};
 use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
@@ -26,6 +26,7 @@ use crate::settings::{self, Settings, SettingsSaver};
 use super::actions::{self, Action};
 use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library, LoadedArt, PreparedArt};
+use super::player_pane::PlayerPane;
 use super::{canvas, menu, overlays, settings_panel, status_bar};
 
 /// How the program was started.
@@ -38,6 +39,8 @@ pub struct StartOptions {
     pub app_paths: Option<AppPaths>,
     /// Settings to start from instead of the saved ones (tests).
     pub settings: Option<Settings>,
+    /// `--broker`, `--api`, `--vault`.
+    pub server_overrides: Overrides,
 }
 
 /// What the worker threads tell the window.
@@ -121,6 +124,9 @@ pub struct PlayerApp {
     pub(crate) net: ConnectionView,
     /// The player state last told to the runtime (published to the broker).
     sent_state: Option<PlayerState>,
+    pub(crate) player: PlayerPane,
+    /// Sent to the runtime once, before it loads the credentials.
+    credentials_setup: Option<CredentialsAction>,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
@@ -190,6 +196,14 @@ impl PlayerApp {
             connection: ConnectionState::NotRegistered,
             net: ConnectionView::default(),
             sent_state: None,
+            player: PlayerPane::default(),
+            credentials_setup: Some(CredentialsAction::Configure {
+                facts_path: options
+                    .app_paths
+                    .as_ref()
+                    .map(|p| p.config.join(FACTS_FILE_NAME)),
+                overrides: options.server_overrides,
+            }),
             started: false,
             start_fullscreen: options.fullscreen,
             pending_paths: options.paths,
@@ -218,6 +232,11 @@ impl PlayerApp {
 
     pub fn connection_view(&self) -> &ConnectionView {
         &self.net
+    }
+
+    /// Settings › Player: the identity as the runtime last reported it.
+    pub fn player(&self) -> &PlayerPane {
+        &self.player
     }
 
     pub fn settings(&self) -> &Settings {
@@ -275,6 +294,7 @@ impl PlayerApp {
 
         self.drain_events(&ctx, now);
         let mut pending = actions::from_keyboard(&ctx);
+        self.player.take_dropped_or_pasted(&ctx);
         pending.extend(self.dropped_or_pasted(&ctx));
         for action in pending {
             self.apply(action, &ctx, now);
@@ -296,6 +316,7 @@ impl PlayerApp {
                     &mut self.path_input,
                     paused,
                     pinned,
+                    &mut self.player,
                     &mut clicked,
                 );
             }
@@ -304,6 +325,12 @@ impl PlayerApp {
         let canvas_rect = canvas::show(ui, self, now, &checker);
         overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
         diagnostics::show(&ctx, &mut self.net, &mut clicked);
+        if self.player.overlay(&ctx, canvas_rect, unix_now()) {
+            ctx.request_repaint_after(Duration::from_secs(1));
+        }
+        for action in self.player.take_actions() {
+            self.send(RuntimeAction::Credentials(action));
+        }
 
         if !clicked.is_empty() {
             for action in clicked {
@@ -318,6 +345,9 @@ impl PlayerApp {
     }
 
     fn start(&mut self, ctx: &egui::Context, now: Duration) {
+        if let Some(setup) = self.credentials_setup.take() {
+            self.send(RuntimeAction::Credentials(setup));
+        }
         self.send(RuntimeAction::Credentials(CredentialsAction::Load));
         if self.start_fullscreen {
             self.apply(Action::ToggleFullscreen, ctx, now);
@@ -547,7 +577,9 @@ impl PlayerApp {
                 }
                 RuntimeEvent::Credentials(CredentialsEvent::NotRegistered) => {
                     self.connection = ConnectionState::NotRegistered;
+                    self.player.on_event(CredentialsEvent::NotRegistered);
                 }
+                RuntimeEvent::Credentials(event) => self.player.on_event(event),
             }
         }
     }
@@ -679,6 +711,12 @@ fn wake(slot: &OnceLock<egui::Context>) {
     if let Some(ctx) = slot.get() {
         ctx.request_repaint();
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn now(ctx: &egui::Context) -> Duration {

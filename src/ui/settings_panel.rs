@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, Ui};
 
 use super::actions::Action;
+use super::player_pane::PlayerPane;
 use crate::settings::{MAX_DWELL_SECS, MIN_DWELL_SECS, Mirror, Rotation, ScaleMode, Settings};
 
 pub fn show(
@@ -14,6 +15,7 @@ pub fn show(
     path_input: &mut String,
     paused: bool,
     pinned: bool,
+    player: &mut PlayerPane,
     actions: &mut Vec<Action>,
 ) {
     egui::Panel::right("settings_panel")
@@ -28,6 +30,8 @@ pub fn show(
                 playback(ui, settings, paused, pinned, actions);
                 ui.separator();
                 local_files(ui, path_input, actions);
+                ui.separator();
+                player.show(ui, unix_now());
             });
         });
 }
@@ -147,4 +151,10 @@ fn local_files(ui: &mut Ui, path_input: &mut String, actions: &mut Vec<Action>) 
     if ui.button("Play sample art").clicked() {
         actions.push(Action::PlaySamples);
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

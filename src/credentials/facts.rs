@@ -1,0 +1,106 @@
+//! Non-secret facts about the player, in `player.json` in the config folder:
+//! which server, which stored set is active, its player_key and dates. The
+//! secrets themselves live only in the keyring.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::keyring_store::Slot;
+use super::server::Server;
+use crate::settings::write_atomically;
+
+pub const FILE_NAME: &str = "player.json";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerFacts {
+    #[serde(default)]
+    pub server: Server,
+    #[serde(default)]
+    pub active: Option<ActiveSet>,
+}
+
+/// The stored set in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveSet {
+    pub slot: Slot,
+    /// Unix seconds.
+    pub not_before: i64,
+    pub not_after: i64,
+    pub issuer: String,
+    pub has_token: bool,
+    /// When automatic renewal is due (Unix seconds), jittered per player.
+    #[serde(default)]
+    pub renew_at: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FactsError {
+    #[error("Could not read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is damaged ({reason}); remove it and import or register again.")]
+    Damaged { path: String, reason: String },
+    #[error("Could not save {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+pub fn load(path: &Path) -> Result<PlayerFacts, FactsError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| FactsError::Damaged {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PlayerFacts::default()),
+        Err(source) => Err(FactsError::Read {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+pub fn save(path: &Path, facts: &PlayerFacts) -> Result<(), FactsError> {
+    let json = serde_json::to_vec_pretty(facts).map_err(|e| FactsError::Write {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e),
+    })?;
+    write_atomically(path, &json).map_err(|source| FactsError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_missing_file_is_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        assert_eq!(load(&path).unwrap(), PlayerFacts::default());
+        let facts = PlayerFacts {
+            server: Server::development(),
+            active: Some(ActiveSet {
+                slot: Slot {
+                    player_key: "k".into(),
+                    generation: 3,
+                },
+                not_before: 1,
+                not_after: 2,
+                issuer: "Makapix CA".into(),
+                has_token: true,
+                renew_at: Some(2),
+            }),
+        };
+        save(&path, &facts).unwrap();
+        assert_eq!(load(&path).unwrap(), facts);
+        std::fs::write(&path, b"{nope").unwrap();
+        assert!(matches!(load(&path), Err(FactsError::Damaged { .. })));
+    }
+}

@@ -1,0 +1,12 @@
+//! The player's identity: parse and validate certificate sets, keep them in
+//! the OS keyring, register and renew over HTTPS. Knows no screen and no
+//! runtime; the network parts are blocking calls the runtime runs off-thread.
+
+pub mod bundle;
+pub mod facts;
+pub mod keyring_store;
+pub mod register;
+pub mod renewal;
+pub mod server;
+pub mod service;
+pub mod validate;

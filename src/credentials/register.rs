@@ -1,0 +1,155 @@
+//! The HTTPS calls of protocol section 2: provision, poll credentials, renew,
+//! rotate the token. Blocking (ureq): the runtime calls them off its thread.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use crate::protocol::http::{
+    CredentialsResponse, ProvisionRequest, ProvisionResponse, RenewResponse, RotateResponse, Secret,
+};
+
+/// What the player calls itself when it provisions.
+pub const DEVICE_MODEL: &str = "makapix-player-desktop";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HttpError {
+    #[error("Could not reach the Makapix server ({0}). Check the internet connection.")]
+    Network(String),
+    #[error(
+        "The server's certificate was not accepted ({0}). Check the server address, or this computer's clock."
+    )]
+    ServerCertificate(String),
+    #[error("The Makapix server is busy (too many requests from this network); try again later.")]
+    RateLimited,
+    #[error("The Makapix server refused the request (HTTP {0}).")]
+    Status(u16),
+    #[error("The Makapix server's answer could not be read ({0}).")]
+    BadAnswer(String),
+}
+
+/// Answer to one credentials poll.
+#[derive(Debug)]
+pub enum Poll {
+    Pending,
+    RateLimited,
+    Ready(Box<CredentialsResponse>),
+}
+
+/// Answer to a renewal.
+#[derive(Debug)]
+pub enum Renewal {
+    Renewed(Box<RenewResponse>),
+    /// 400: not inside the 90-day window yet.
+    TooEarly,
+    /// 401: the token is no longer valid.
+    BadToken,
+}
+
+pub struct Api {
+    agent: ureq::Agent,
+    base: String,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(30)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Self {
+            agent,
+            base: base.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub fn provision(&self) -> Result<ProvisionResponse, HttpError> {
+        let body = ProvisionRequest {
+            device_model: DEVICE_MODEL.into(),
+            firmware_version: crate::VERSION.into(),
+        };
+        let response = self
+            .agent
+            .post(format!("{}/player/provision", self.base))
+            .send_json(&body)
+            .map_err(network)?;
+        match response.status().as_u16() {
+            200 | 201 => read_json(response),
+            429 => Err(HttpError::RateLimited),
+            code => Err(HttpError::Status(code)),
+        }
+    }
+
+    pub fn poll_credentials(&self, player_key: &str) -> Result<Poll, HttpError> {
+        let response = self
+            .agent
+            .get(format!("{}/player/{player_key}/credentials", self.base))
+            .call()
+            .map_err(network)?;
+        match response.status().as_u16() {
+            200 => Ok(Poll::Ready(Box::new(read_json(response)?))),
+            404 => Ok(Poll::Pending),
+            429 => Ok(Poll::RateLimited),
+            code => Err(HttpError::Status(code)),
+        }
+    }
+
+    pub fn renew(&self, token: &Secret) -> Result<Renewal, HttpError> {
+        let response = self
+            .agent
+            .post(format!("{}/player/renew-cert", self.base))
+            .header("Authorization", format!("Bearer {}", token.expose()))
+            .send_empty()
+            .map_err(network)?;
+        match response.status().as_u16() {
+            200 => Ok(Renewal::Renewed(Box::new(read_json(response)?))),
+            400 => Ok(Renewal::TooEarly),
+            401 => Ok(Renewal::BadToken),
+            429 => Err(HttpError::RateLimited),
+            code => Err(HttpError::Status(code)),
+        }
+    }
+
+    /// Replaces a lost or refused token; the old one stops working.
+    pub fn rotate_token(
+        &self,
+        player_key: &str,
+        old: Option<&Secret>,
+    ) -> Result<RotateResponse, HttpError> {
+        let mut request = self
+            .agent
+            .post(format!("{}/player/{player_key}/token/rotate", self.base));
+        if let Some(old) = old {
+            request = request.header("Authorization", format!("Bearer {}", old.expose()));
+        }
+        let response = request.send_empty().map_err(network)?;
+        match response.status().as_u16() {
+            200 | 201 => read_json(response),
+            429 => Err(HttpError::RateLimited),
+            code => Err(HttpError::Status(code)),
+        }
+    }
+}
+
+fn network(e: ureq::Error) -> HttpError {
+    let text = e.to_string();
+    // rustls reports a refused server certificate inside an io error; tell it apart from "offline".
+    if text.contains("certificate") {
+        HttpError::ServerCertificate(text)
+    } else {
+        HttpError::Network(text)
+    }
+}
+
+fn read_json<T: DeserializeOwned>(
+    mut response: ureq::http::Response<ureq::Body>,
+) -> Result<T, HttpError> {
+    response
+        .body_mut()
+        .with_config()
+        .limit(1024 * 1024)
+        .read_json()
+        // serde's message names the field at fault, never a value.
+        .map_err(|e| HttpError::BadAnswer(e.to_string()))
+}

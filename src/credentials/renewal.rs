@@ -1,0 +1,169 @@
+//! Pure timing rules: when to renew, how healthy a certificate is, and the
+//! registration polling rhythm. Time comes in as Unix seconds or durations.
+
+use std::time::Duration;
+
+pub const DAY: i64 = 86_400;
+/// The server allows renewal from 90 days before expiry.
+pub const RENEW_WINDOW: i64 = 90 * DAY;
+/// The seed's rule: warn from 30 days before expiry.
+pub const WARN_BEFORE: i64 = 30 * DAY;
+
+/// When this player renews: somewhere in the first two thirds of the window
+/// (days 90 to 30 before expiry), picked by `random` so players spread out.
+pub fn renew_at(not_before: i64, not_after: i64, random: u64) -> i64 {
+    let open = (not_after - RENEW_WINDOW).max(not_before);
+    let spread = ((not_after - open) * 2 / 3).max(1) as u64;
+    open + (random % spread) as i64
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    Valid {
+        days_left: i64,
+    },
+    /// Inside the last 30 days: show a warning banner.
+    ExpiringSoon {
+        days_left: i64,
+    },
+    Expired,
+}
+
+pub fn health(not_after: i64, now: i64) -> Health {
+    if now >= not_after {
+        return Health::Expired;
+    }
+    let days_left = (not_after - now) / DAY;
+    if not_after - now <= WARN_BEFORE {
+        Health::ExpiringSoon { days_left }
+    } else {
+        Health::Valid { days_left }
+    }
+}
+
+/// Due for an automatic renewal: a token to renew with and the jittered time reached.
+pub fn renewal_due(renew_at: Option<i64>, has_token: bool, now: i64) -> bool {
+    has_token && renew_at.is_some_and(|at| now >= at)
+}
+
+/// The registration rhythm; tests shorten it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PollTiming {
+    pub interval: Duration,
+    pub rate_limited: Duration,
+}
+
+impl Default for PollTiming {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(5),
+            rate_limited: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What one poll of the credentials endpoint said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// 404: the owner has not entered the code yet.
+    Pending,
+    /// 429: too many requests from this address.
+    RateLimited,
+    /// The network failed this once; keep trying until the code expires.
+    Unreachable,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextPoll {
+    After(Duration),
+    /// The code ran out: ask for a new one.
+    CodeExpired,
+}
+
+/// After `outcome` at `now`, when to poll again (times in seconds since any origin).
+pub fn next_poll(
+    outcome: PollOutcome,
+    now: Duration,
+    expires: Duration,
+    timing: PollTiming,
+) -> NextPoll {
+    if now >= expires {
+        return NextPoll::CodeExpired;
+    }
+    let wait = match outcome {
+        PollOutcome::RateLimited => timing.rate_limited,
+        PollOutcome::Pending | PollOutcome::Unreachable => timing.interval,
+    };
+    // One last poll right at expiry, in case the owner typed the code in the final seconds.
+    NextPoll::After(wait.min(expires - now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXPIRY: i64 = 2_000_000_000;
+
+    #[test]
+    fn renewal_falls_inside_the_window_and_spreads() {
+        let issued = EXPIRY - 1095 * DAY;
+        let earliest = renew_at(issued, EXPIRY, 0);
+        assert_eq!(earliest, EXPIRY - 90 * DAY);
+        let latest = renew_at(issued, EXPIRY, u64::MAX);
+        assert!(latest < EXPIRY - 30 * DAY && latest > EXPIRY - 90 * DAY);
+        assert_ne!(
+            renew_at(issued, EXPIRY, 12345),
+            renew_at(issued, EXPIRY, 9_876_543)
+        );
+    }
+
+    #[test]
+    fn short_certificates_renew_after_issue() {
+        let issued = EXPIRY - 10 * DAY;
+        let at = renew_at(issued, EXPIRY, 7);
+        assert!(at >= issued && at < EXPIRY);
+    }
+
+    #[test]
+    fn health_warns_from_30_days() {
+        assert_eq!(
+            health(EXPIRY, EXPIRY - 31 * DAY),
+            Health::Valid { days_left: 31 }
+        );
+        assert_eq!(
+            health(EXPIRY, EXPIRY - 30 * DAY),
+            Health::ExpiringSoon { days_left: 30 }
+        );
+        assert_eq!(health(EXPIRY, EXPIRY), Health::Expired);
+    }
+
+    #[test]
+    fn renewal_needs_a_token_and_the_time() {
+        assert!(!renewal_due(Some(10), false, 20));
+        assert!(!renewal_due(Some(10), true, 5));
+        assert!(renewal_due(Some(10), true, 10));
+        assert!(!renewal_due(None, true, 10));
+    }
+
+    #[test]
+    fn polling_rhythm() {
+        let t = PollTiming::default();
+        let s = Duration::from_secs;
+        assert_eq!(
+            next_poll(PollOutcome::Pending, s(0), s(900), t),
+            NextPoll::After(s(5))
+        );
+        assert_eq!(
+            next_poll(PollOutcome::RateLimited, s(0), s(900), t),
+            NextPoll::After(s(60))
+        );
+        assert_eq!(
+            next_poll(PollOutcome::RateLimited, s(880), s(900), t),
+            NextPoll::After(s(20))
+        );
+        assert_eq!(
+            next_poll(PollOutcome::Pending, s(900), s(900), t),
+            NextPoll::CodeExpired
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! Which Makapix server this player talks to: Production (default),
+//! Development, or Custom addresses (from the settings, a bundle's `broker`,
+//! or the `--broker`, `--api`, `--vault` flags).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Environment {
+    #[default]
+    Production,
+    Development,
+    Custom,
+}
+
+impl Environment {
+    pub const ALL: [Environment; 3] = [
+        Environment::Production,
+        Environment::Development,
+        Environment::Custom,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Environment::Production => "Production (makapix.club)",
+            Environment::Development => "Development",
+            Environment::Custom => "Custom",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Server {
+    pub environment: Environment,
+    pub mqtt_host: String,
+    pub mqtt_port: u16,
+    /// e.g. `https://makapix.club/api`, no trailing slash.
+    pub api_base: String,
+    pub vault_base: String,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self::production()
+    }
+}
+
+impl Server {
+    pub fn production() -> Self {
+        Self {
+            environment: Environment::Production,
+            mqtt_host: "makapix.club".into(),
+            mqtt_port: 8883,
+            api_base: "https://makapix.club/api".into(),
+            vault_base: "https://vault.makapix.club".into(),
+        }
+    }
+
+    pub fn development() -> Self {
+        Self {
+            environment: Environment::Development,
+            mqtt_host: "development.makapix.club".into(),
+            mqtt_port: 8884,
+            api_base: "https://development.makapix.club/api".into(),
+            vault_base: "https://vault.makapix.club".into(),
+        }
+    }
+
+    pub fn for_environment(environment: Environment, current: &Server) -> Self {
+        match environment {
+            Environment::Production => Self::production(),
+            Environment::Development => Self::development(),
+            Environment::Custom => Self {
+                environment,
+                ..current.clone()
+            },
+        }
+    }
+
+    /// One line for the user: "Production (makapix.club) · makapix.club:8883".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} · {}:{}",
+            self.environment.label(),
+            self.mqtt_host,
+            self.mqtt_port
+        )
+    }
+
+    /// A bundle's `broker` moves the player to that broker (Custom unless it is a known one).
+    pub fn with_broker(&self, host: &str, port: u16) -> Self {
+        if self.mqtt_host == host && self.mqtt_port == port {
+            return self.clone();
+        }
+        for known in [Self::production(), Self::development()] {
+            if known.mqtt_host == host && known.mqtt_port == port {
+                return known;
+            }
+        }
+        Self {
+            environment: Environment::Custom,
+            mqtt_host: host.to_owned(),
+            mqtt_port: port,
+            ..self.clone()
+        }
+    }
+
+    /// Applies the command-line flags; any flag makes the server Custom.
+    pub fn with_overrides(&self, overrides: &Overrides) -> Result<Self, ServerError> {
+        let mut server = self.clone();
+        if let Some(broker) = &overrides.broker {
+            let (host, port) = parse_broker(broker)?;
+            server.mqtt_host = host;
+            server.mqtt_port = port;
+            server.environment = Environment::Custom;
+        }
+        if let Some(api) = &overrides.api {
+            server.api_base = parse_http_url(api)?;
+            server.environment = Environment::Custom;
+        }
+        if let Some(vault) = &overrides.vault {
+            server.vault_base = parse_http_url(vault)?;
+            server.environment = Environment::Custom;
+        }
+        Ok(server)
+    }
+}
+
+/// `--broker`, `--api`, `--vault` as given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub broker: Option<String>,
+    pub api: Option<String>,
+    pub vault: Option<String>,
+}
+
+impl Overrides {
+    pub fn is_empty(&self) -> bool {
+        self.broker.is_none() && self.api.is_none() && self.vault.is_none()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ServerError {
+    #[error("\"{0}\" is not a broker address; write it as mqtts://HOST:PORT.")]
+    BadBroker(String),
+    #[error("\"{0}\" is not a web address; write it as https://HOST/PATH.")]
+    BadUrl(String),
+}
+
+/// `mqtts://HOST:PORT` → (host, port).
+pub fn parse_broker(text: &str) -> Result<(String, u16), ServerError> {
+    let bad = || ServerError::BadBroker(text.to_owned());
+    let rest = text.strip_prefix("mqtts://").ok_or_else(bad)?;
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    if host.is_empty() || port == 0 || host.contains('/') {
+        return Err(bad());
+    }
+    Ok((host.to_owned(), port))
+}
+
+fn parse_http_url(text: &str) -> Result<String, ServerError> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let host_part = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match host_part {
+        Some(rest) if !rest.is_empty() => Ok(trimmed.to_owned()),
+        _ => Err(ServerError::BadUrl(text.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_flag_parses_and_refuses_junk() {
+        assert_eq!(
+            parse_broker("mqtts://broker.example:8884"),
+            Ok(("broker.example".into(), 8884))
+        );
+        assert!(parse_broker("broker.example:8884").is_err());
+        assert!(parse_broker("mqtts://broker.example").is_err());
+        assert!(parse_broker("mqtts://:1").is_err());
+    }
+
+    #[test]
+    fn flags_make_the_server_custom() {
+        let overrides = Overrides {
+            api: Some("http://127.0.0.1:9/api/".into()),
+            ..Default::default()
+        };
+        let s = Server::production().with_overrides(&overrides).unwrap();
+        assert_eq!(s.environment, Environment::Custom);
+        assert_eq!(s.api_base, "http://127.0.0.1:9/api");
+        assert_eq!(s.mqtt_host, "makapix.club");
+    }
+
+    #[test]
+    fn a_bundle_broker_picks_the_known_environment() {
+        let s = Server::production().with_broker("development.makapix.club", 8884);
+        assert_eq!(s, Server::development());
+        let c = Server::production().with_broker("my.host", 1883);
+        assert_eq!(c.environment, Environment::Custom);
+        assert_eq!(c.api_base, Server::production().api_base);
+    }
+}

@@ -1,0 +1,371 @@
+//! What the app does with credentials, shared by the window (through the
+//! runtime) and the command line: import, register, renew, remove, show.
+//! Every method blocks (keyring, HTTPS); call it off the window thread.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::bundle::{self, BundleError, Input, PemSet};
+use super::facts::{self, ActiveSet, FactsError, PlayerFacts};
+use super::keyring_store::{KeyringStore, Secrets, Slot, StoreError};
+use super::register::{Api, HttpError, Poll, Renewal};
+use super::renewal::{self, NextPoll, PollOutcome, PollTiming};
+use super::server::{Overrides, Server, ServerError};
+use super::validate::{self, ValidationError};
+
+/// How many earlier generations `remove` also clears.
+const ORPHAN_GENERATIONS: u32 = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CredError {
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Facts(#[from] FactsError),
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    #[error("This player is not registered: import credentials or register it first.")]
+    NotRegistered,
+    #[error(
+        "This player has no API token, so it cannot renew by itself. Register it again or import a new certificate bundle."
+    )]
+    NoToken,
+    #[error("The server does not renew this certificate yet (only within 90 days of expiry).")]
+    TooEarly,
+    #[error(
+        "The server refused the renewal even with a new token; the current certificate stays in use."
+    )]
+    TokenRefused,
+    #[error("The registration code expired before it was entered.")]
+    CodeExpired,
+    #[error("Registration was cancelled.")]
+    Cancelled,
+    #[error("No per-user config folder is known, so the player cannot remember its identity.")]
+    NoConfigFolder,
+}
+
+/// Registration steps worth showing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Show this code until `expires_at` (Unix seconds).
+    Code { code: String, expires_at: i64 },
+    /// The server asked us to slow down; the next poll is in `wait`.
+    RateLimited { wait: Duration },
+    /// The code was entered; storing the credentials.
+    Storing,
+}
+
+pub struct Service {
+    store: Result<KeyringStore, StoreError>,
+    facts_path: Option<PathBuf>,
+    overrides: Overrides,
+    pub timing: PollTiming,
+}
+
+impl Service {
+    pub fn new(
+        store: Result<KeyringStore, StoreError>,
+        facts_path: Option<PathBuf>,
+        overrides: Overrides,
+    ) -> Self {
+        Self {
+            store,
+            facts_path,
+            overrides,
+            timing: PollTiming::default(),
+        }
+    }
+
+    /// The OS keyring and `player.json` in the per-user config folder.
+    pub fn for_user(paths: Option<&crate::paths::AppPaths>, overrides: Overrides) -> Self {
+        Self::new(
+            KeyringStore::native(),
+            paths.map(|p| p.config.join(facts::FILE_NAME)),
+            overrides,
+        )
+    }
+
+    /// Imports picked files (a bundle, or the three PEM files).
+    pub fn import_files(
+        &self,
+        paths: &[PathBuf],
+        now: i64,
+        random: u64,
+    ) -> Result<ActiveSet, CredError> {
+        let files = bundle::read_files(paths)?;
+        let set = bundle::parse_files(&files)?;
+        self.install(set, now, random)
+    }
+
+    /// False when no keyring service could be opened.
+    pub fn keyring_available(&self) -> bool {
+        self.store.is_ok()
+    }
+
+    fn store(&self) -> Result<&KeyringStore, CredError> {
+        self.store.as_ref().map_err(|e| CredError::Store(e.clone()))
+    }
+
+    fn path(&self) -> Result<&PathBuf, CredError> {
+        self.facts_path.as_ref().ok_or(CredError::NoConfigFolder)
+    }
+
+    pub fn facts(&self) -> Result<PlayerFacts, CredError> {
+        match &self.facts_path {
+            Some(path) => Ok(facts::load(path)?),
+            None => Ok(PlayerFacts::default()),
+        }
+    }
+
+    /// The server in use: the saved choice with the command-line flags on top.
+    pub fn server(&self) -> Result<Server, CredError> {
+        Ok(self.facts()?.server.with_overrides(&self.overrides)?)
+    }
+
+    pub fn set_server(&self, server: Server) -> Result<(), CredError> {
+        let mut f = self.facts()?;
+        f.server = server;
+        Ok(facts::save(self.path()?, &f)?)
+    }
+
+    /// The active set, after checking its secrets are really in the keyring.
+    pub fn load(&self) -> Result<Option<ActiveSet>, CredError> {
+        let Some(active) = self.facts()?.active else {
+            return Ok(None);
+        };
+        self.store()?.read(&active.slot)?;
+        Ok(Some(active))
+    }
+
+    /// The secrets of the active set (for the MQTT session and renewal).
+    pub fn secrets(&self) -> Result<(ActiveSet, Secrets), CredError> {
+        let active = self.facts()?.active.ok_or(CredError::NotRegistered)?;
+        let secrets = self.store()?.read(&active.slot)?;
+        Ok((active, secrets))
+    }
+
+    pub fn import(
+        &self,
+        inputs: &[Input<'_>],
+        now: i64,
+        random: u64,
+    ) -> Result<ActiveSet, CredError> {
+        let set = bundle::parse(inputs)?;
+        self.install(set, now, random)
+    }
+
+    /// Validates, stores under a new slot, switches the facts to it, then
+    /// deletes the old slot: until the switch the old set stays in force.
+    pub fn install(&self, set: PemSet, now: i64, random: u64) -> Result<ActiveSet, CredError> {
+        let identity = validate::validate(&set, now)?;
+        let secrets = Secrets::from_pem(&set)?;
+        let store = self.store()?;
+        let path = self.path()?;
+        let mut f = self.facts()?;
+        let old = f.active.take();
+        let slot = Slot {
+            player_key: identity.player_key.clone(),
+            generation: old
+                .as_ref()
+                .map_or(1, |a| a.slot.generation.wrapping_add(1)),
+        };
+        store.write(&slot, &secrets)?;
+        let active = ActiveSet {
+            slot: slot.clone(),
+            not_before: identity.not_before,
+            not_after: identity.not_after,
+            issuer: identity.issuer,
+            has_token: secrets.api_token.is_some(),
+            renew_at: Some(renewal::renew_at(
+                identity.not_before,
+                identity.not_after,
+                random,
+            )),
+        };
+        if let Some(broker) = &set.broker {
+            f.server = f.server.with_broker(&broker.host, broker.port);
+        }
+        f.active = Some(active.clone());
+        if let Err(e) = facts::save(path, &f) {
+            // The switch failed: the old set is still the one named on disk.
+            let _ = store.delete(&slot);
+            return Err(e.into());
+        }
+        if let Some(old) = old.filter(|o| o.slot != slot)
+            && let Err(e) = store.delete(&old.slot)
+        {
+            tracing::warn!("the previous credentials could not be removed from the keyring: {e}");
+        }
+        tracing::info!("credentials stored for player {}", active.slot.player_key);
+        Ok(active)
+    }
+
+    /// Deletes every stored secret of this player; false when none were stored.
+    pub fn remove(&self) -> Result<bool, CredError> {
+        let mut f = self.facts()?;
+        let Some(active) = f.active.take() else {
+            return Ok(false);
+        };
+        let store = self.store()?;
+        store.delete(&active.slot)?;
+        // Earlier generations whose clean-up failed at the time (best effort).
+        for back in 1..=ORPHAN_GENERATIONS {
+            let Some(generation) = active.slot.generation.checked_sub(back) else {
+                break;
+            };
+            let old = Slot {
+                generation,
+                ..active.slot.clone()
+            };
+            if let Err(e) = store.delete(&old) {
+                tracing::warn!("an older credential set could not be removed: {e}");
+            }
+        }
+        facts::save(self.path()?, &f)?;
+        tracing::info!("credentials removed for player {}", active.slot.player_key);
+        Ok(true)
+    }
+
+    /// Renews the certificate now: make-before-break, one token rotation on 401,
+    /// and on any failure the current certificate stays in use.
+    pub fn renew(&self, now: i64, random: u64) -> Result<ActiveSet, CredError> {
+        let (active, secrets) = self.secrets()?;
+        let mut token = secrets.api_token.clone().ok_or(CredError::NoToken)?;
+        let api = Api::new(&self.server()?.api_base);
+        let mut answer = api.renew(&token)?;
+        if matches!(answer, Renewal::BadToken) {
+            tracing::info!("the API token was refused; rotating it");
+            let rotated = api.rotate_token(&active.slot.player_key, Some(&token))?;
+            token = rotated.api_token;
+            // The old token is now revoked: keep the new one even if renewal fails below.
+            self.store()?.write_token(&active.slot, &token)?;
+            answer = api.renew(&token)?;
+        }
+        match answer {
+            Renewal::Renewed(r) => {
+                let set = PemSet {
+                    ca_pem: r.ca_pem,
+                    cert_pem: r.cert_pem,
+                    key_pem: r.key_pem,
+                    broker: None,
+                    api_token: Some(token),
+                };
+                self.install(set, now, random)
+            }
+            Renewal::TooEarly => Err(CredError::TooEarly),
+            Renewal::BadToken => Err(CredError::TokenRefused),
+        }
+    }
+
+    /// Provisions, reports the code, polls until the owner enters it, stores
+    /// the credentials (with the one-time token). With `new_code_on_expiry`
+    /// an expired code is replaced by a fresh one; otherwise it ends the call.
+    pub fn register(
+        &self,
+        cancel: &AtomicBool,
+        new_code_on_expiry: bool,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<ActiveSet, CredError> {
+        let server = self.server()?;
+        let api = Api::new(&server.api_base);
+        loop {
+            let provision = api.provision()?;
+            let expires_at = parse_time(&provision.registration_code_expires_at)
+                .unwrap_or_else(|| unix_now() + 15 * 60);
+            progress(Progress::Code {
+                code: provision.registration_code.clone(),
+                expires_at,
+            });
+            let expires = Duration::from_secs(expires_at.max(0) as u64);
+            loop {
+                let outcome = match api.poll_credentials(&provision.player_key) {
+                    Ok(Poll::Ready(creds)) => {
+                        progress(Progress::Storing);
+                        let mut set = PemSet::from(*creds);
+                        if set.broker.is_none() {
+                            set.broker = provision.mqtt_broker.clone();
+                        }
+                        return self.install(set, unix_now(), random_u64());
+                    }
+                    Ok(Poll::Pending) => PollOutcome::Pending,
+                    Ok(Poll::RateLimited) => PollOutcome::RateLimited,
+                    Err(HttpError::Network(e)) => {
+                        tracing::warn!("credentials poll failed: {e}");
+                        PollOutcome::Unreachable
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                match renewal::next_poll(outcome, since_epoch(), expires, self.timing) {
+                    NextPoll::After(wait) => {
+                        if outcome == PollOutcome::RateLimited {
+                            progress(Progress::RateLimited { wait });
+                        }
+                        sleep_unless_cancelled(wait, cancel)?;
+                    }
+                    NextPoll::CodeExpired if new_code_on_expiry => break,
+                    NextPoll::CodeExpired => return Err(CredError::CodeExpired),
+                }
+            }
+        }
+    }
+}
+
+fn sleep_unless_cancelled(wait: Duration, cancel: &AtomicBool) -> Result<(), CredError> {
+    let step = Duration::from_millis(50);
+    let mut left = wait;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(CredError::Cancelled);
+        }
+        if left.is_zero() {
+            return Ok(());
+        }
+        let nap = left.min(step);
+        std::thread::sleep(nap);
+        left -= nap;
+    }
+}
+
+fn since_epoch() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+pub fn unix_now() -> i64 {
+    since_epoch().as_secs() as i64
+}
+
+/// A random number for renewal jitter, from the standard library's per-process random keys.
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(since_epoch().as_nanos());
+    hasher.finish()
+}
+
+/// RFC 3339 → Unix seconds.
+pub fn parse_time(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_times_parse() {
+        assert_eq!(parse_time("1970-01-01T00:01:00Z"), Some(60));
+        assert_eq!(parse_time("1970-01-01T00:01:00.250+00:00"), Some(60));
+        assert_eq!(parse_time("soon"), None);
+    }
+}

@@ -1,0 +1,155 @@
+//! Decides whether a certificate set may be stored. Pure: no I/O, the time is
+//! passed in, so every rule is a plain unit test.
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::bundle::PemSet;
+
+/// What a valid set tells about the player; nothing secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// The certificate's Common Name: the player's UUID.
+    pub player_key: String,
+    /// Unix seconds.
+    pub not_before: i64,
+    pub not_after: i64,
+    /// Who signed the certificate (the CA's name).
+    pub issuer: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ValidationError {
+    #[error("The player certificate is not a readable PEM certificate ({0}).")]
+    BadCertificate(String),
+    #[error("The CA certificate is not a readable PEM certificate ({0}).")]
+    BadCa(String),
+    #[error("The private key is not a readable PEM key ({0}).")]
+    BadKey(String),
+    #[error("This kind of private key is not supported; Makapix uses RSA keys.")]
+    UnsupportedKey,
+    #[error(
+        "The private key does not belong to this certificate. Pick the key downloaded with it."
+    )]
+    KeyMismatch,
+    #[error(
+        "The certificate was not issued by the given CA. Use the CA that came with the certificate."
+    )]
+    WrongCa,
+    #[error(
+        "The certificate's name (\"{0}\") is not a player key. Is this a Makapix player certificate?"
+    )]
+    NotAPlayerKey(String),
+    #[error("The certificate expired on {0}. Renew it or register the player again.")]
+    Expired(String),
+    #[error("The certificate is only valid from {0}. Check this computer's clock.")]
+    NotYetValid(String),
+}
+
+/// Checks the set at time `now` (Unix seconds).
+pub fn validate(set: &PemSet, now: i64) -> Result<Identity, ValidationError> {
+    let cert_der = CertificateDer::from_pem_slice(set.cert_pem.as_bytes())
+        .map_err(|e| ValidationError::BadCertificate(e.to_string()))?;
+    let ca_der = CertificateDer::from_pem_slice(set.ca_pem.as_bytes())
+        .map_err(|e| ValidationError::BadCa(e.to_string()))?;
+    let cert = X509Certificate::from_der(&cert_der)
+        .map(|(_, c)| c)
+        .map_err(|e| ValidationError::BadCertificate(e.to_string()))?;
+    let ca = X509Certificate::from_der(&ca_der)
+        .map(|(_, c)| c)
+        .map_err(|e| ValidationError::BadCa(e.to_string()))?;
+    // The pem error names the problem ("no key found"), never the key's bytes.
+    let key = PrivateKeyDer::from_pem_slice(set.key_pem.expose().as_bytes())
+        .map_err(|e| ValidationError::BadKey(e.to_string()))?;
+
+    let signing = rustls::crypto::ring::sign::any_supported_type(&key)
+        .map_err(|_| ValidationError::UnsupportedKey)?;
+    let key_spki = signing
+        .public_key()
+        .ok_or(ValidationError::UnsupportedKey)?;
+    if key_spki.as_ref() != cert.public_key().raw {
+        return Err(ValidationError::KeyMismatch);
+    }
+
+    if cert.issuer() != ca.subject() || cert.verify_signature(Some(ca.public_key())).is_err() {
+        return Err(ValidationError::WrongCa);
+    }
+
+    let cn = common_name(&cert);
+    if !is_uuid(&cn) {
+        return Err(ValidationError::NotAPlayerKey(cn));
+    }
+
+    let validity = cert.validity();
+    let not_before = validity.not_before.timestamp();
+    let not_after = validity.not_after.timestamp();
+    if now > not_after {
+        return Err(ValidationError::Expired(format_date(not_after)));
+    }
+    if now < not_before {
+        return Err(ValidationError::NotYetValid(format_date(not_before)));
+    }
+    let issuer = {
+        let name = common_name_of(cert.issuer());
+        if name.is_empty() {
+            cert.issuer().to_string()
+        } else {
+            name
+        }
+    };
+    Ok(Identity {
+        player_key: cn.to_ascii_lowercase(),
+        not_before,
+        not_after,
+        issuer,
+    })
+}
+
+fn common_name(cert: &X509Certificate<'_>) -> String {
+    common_name_of(cert.subject())
+}
+
+fn common_name_of(name: &x509_parser::x509::X509Name<'_>) -> String {
+    name.iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// 8-4-4-4-12 hexadecimal digits, the shape of every `player_key`.
+pub fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A day in the form users read everywhere: 2026-11-25.
+pub fn format_date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()))
+        .unwrap_or_else(|_| unix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_shape() {
+        assert!(is_uuid("0f8fad5b-d9cb-469f-a165-70867728950e"));
+        assert!(!is_uuid("0f8fad5b-d9cb-469f-a165-70867728950"));
+        assert!(!is_uuid("player-one"));
+        assert!(!is_uuid("0f8fad5b-d9cb-469f-a165-70867728950g"));
+    }
+
+    #[test]
+    fn dates_are_plain() {
+        assert_eq!(format_date(0), "1970-01-01");
+        assert_eq!(format_date(1_798_675_200), "2026-12-31");
+    }
+}

@@ -1,0 +1,347 @@
+//! The runtime's side of credentials: each action runs the blocking
+//! `credentials::service` call (keyring IPC, HTTPS) inside `spawn_blocking`
+//! and reports back as events — never a secret, only facts and sentences.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::bridge::RuntimeEvent;
+use crate::bridge::channel::EventSink;
+use crate::bridge::connection::{ConnectionEvent, ConnectionState};
+use crate::bridge::credentials::{
+    CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
+};
+use crate::credentials::bundle::{self, Input};
+use crate::credentials::facts::ActiveSet;
+use crate::credentials::keyring_store::KeyringStore;
+use crate::credentials::renewal;
+use crate::credentials::server::Overrides;
+use crate::credentials::service::{self, CredError, Progress, Service};
+use crate::credentials::validate::format_date;
+
+/// How often the runtime looks whether automatic renewal is due.
+const RENEWAL_CHECK: Duration = Duration::from_secs(6 * 3600);
+
+/// The service, built on first use inside a blocking task (opening the keyring is IPC).
+struct Shared {
+    facts_path: Option<PathBuf>,
+    overrides: Overrides,
+    service: Mutex<Option<Arc<Service>>>,
+    /// One change at a time: import, renewal and removal must not interleave.
+    busy: Mutex<()>,
+}
+
+impl Shared {
+    fn new(facts_path: Option<PathBuf>, overrides: Overrides) -> Self {
+        Self {
+            facts_path,
+            overrides,
+            service: Mutex::new(None),
+            busy: Mutex::new(()),
+        }
+    }
+
+    /// The service; opened again while the keyring is missing, so a keyring
+    /// started after the player is found without a restart.
+    fn service(&self) -> Arc<Service> {
+        let mut slot = self.service.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(svc) = slot.as_ref().filter(|s| s.keyring_available()) {
+            return Arc::clone(svc);
+        }
+        let svc = Arc::new(Service::new(
+            KeyringStore::native(),
+            self.facts_path.clone(),
+            self.overrides.clone(),
+        ));
+        *slot = Some(Arc::clone(&svc));
+        svc
+    }
+}
+
+struct Registration {
+    cancel: AtomicBool,
+    done: AtomicBool,
+}
+
+pub struct CredentialsTask {
+    sink: EventSink,
+    shared: Arc<Shared>,
+    registration: Option<Arc<Registration>>,
+    timer_started: bool,
+}
+
+impl CredentialsTask {
+    pub fn new(sink: EventSink) -> Self {
+        Self {
+            sink,
+            shared: Arc::new(Shared::new(None, Overrides::default())),
+            registration: None,
+            timer_started: false,
+        }
+    }
+
+    /// With a ready-made service (tests use one over the mock keyring store).
+    pub fn with_service(sink: EventSink, service: Service) -> Self {
+        let mut task = Self::new(sink);
+        let shared = Shared::new(None, Overrides::default());
+        *shared.service.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(service));
+        task.shared = Arc::new(shared);
+        task
+    }
+
+    /// Stops a registration in progress: the runtime is closing.
+    pub fn shutdown(&mut self) {
+        if let Some(r) = &self.registration {
+            r.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub fn handle(&mut self, action: CredentialsAction) {
+        match action {
+            CredentialsAction::Configure {
+                facts_path,
+                overrides,
+            } => {
+                self.shared = Arc::new(Shared::new(facts_path, overrides));
+                self.blocking(|svc, sink| match svc.server() {
+                    Ok(server) => sink.send(credentials(CredentialsEvent::Server(server))),
+                    Err(e) => sink.send(failed(&e)),
+                });
+            }
+            CredentialsAction::Load => {
+                self.start_renewal_timer();
+                self.blocking(|svc, sink| {
+                    report_load(svc, sink);
+                    renew_if_due(svc, sink);
+                });
+            }
+            CredentialsAction::ImportFiles(paths) => self.blocking(move |svc, sink| {
+                sink.send(working("Checking the certificates…"));
+                let result = svc.import_files(&paths, service::unix_now(), service::random_u64());
+                report_change(svc, sink, result, "Credentials imported");
+            }),
+            CredentialsAction::ImportText(text) => self.blocking(move |svc, sink| {
+                sink.send(working("Checking the certificates…"));
+                let input = Input {
+                    name: "The pasted text",
+                    bytes: text.expose().as_bytes(),
+                };
+                let result = bundle::parse(&[input])
+                    .map_err(CredError::from)
+                    .and_then(|set| svc.install(set, service::unix_now(), service::random_u64()));
+                report_change(svc, sink, result, "Credentials imported");
+            }),
+            CredentialsAction::Register => self.register(),
+            CredentialsAction::CancelRegistration => {
+                if let Some(r) = &self.registration {
+                    r.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            CredentialsAction::Remove => self.blocking(|svc, sink| match svc.remove() {
+                Ok(_) => {
+                    sink.send(credentials(CredentialsEvent::NotRegistered));
+                    sink.send(connection(ConnectionState::NotRegistered));
+                    sink.send(credentials(CredentialsEvent::Done(
+                        "Credentials removed: nothing of this player is left in the keyring."
+                            .into(),
+                    )));
+                }
+                Err(e) => sink.send(failed(&e)),
+            }),
+            CredentialsAction::RenewNow => self.blocking(|svc, sink| {
+                sink.send(working("Renewing the certificate…"));
+                let result = svc.renew(service::unix_now(), service::random_u64());
+                report_change(svc, sink, result, "Certificate renewed");
+            }),
+            CredentialsAction::SetServer(server) => self.blocking(move |svc, sink| {
+                match svc.set_server(server) {
+                    Ok(()) => {}
+                    Err(e) => sink.send(failed(&e)),
+                }
+                if let Ok(server) = svc.server() {
+                    sink.send(credentials(CredentialsEvent::Server(server)));
+                }
+            }),
+        }
+    }
+
+    fn blocking(&self, job: impl FnOnce(&Service, &EventSink) + Send + 'static) {
+        let shared = Arc::clone(&self.shared);
+        let sink = self.sink.clone();
+        tokio::task::spawn_blocking(move || {
+            let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
+            job(&shared.service(), &sink);
+        });
+    }
+
+    fn register(&mut self) {
+        if self
+            .registration
+            .as_ref()
+            .is_some_and(|r| !r.done.load(Ordering::Relaxed))
+        {
+            return;
+        }
+        let registration = Arc::new(Registration {
+            cancel: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+        });
+        self.registration = Some(Arc::clone(&registration));
+        let shared = Arc::clone(&self.shared);
+        let sink = self.sink.clone();
+        sink.send(registration_event(RegistrationStatus::Starting));
+        // Not under `busy`: polling lasts minutes and must not hold up other actions.
+        tokio::task::spawn_blocking(move || {
+            let svc = shared.service();
+            let svc = svc.as_ref();
+            let mut shown = (String::new(), 0);
+            let result = svc.register(&registration.cancel, false, &mut |p| {
+                let status = match p {
+                    Progress::Code { code, expires_at } => {
+                        shown = (code.clone(), expires_at);
+                        RegistrationStatus::Code { code, expires_at }
+                    }
+                    Progress::RateLimited { .. } => RegistrationStatus::RateLimited {
+                        code: shown.0.clone(),
+                        expires_at: shown.1,
+                    },
+                    Progress::Storing => RegistrationStatus::Storing,
+                };
+                sink.send(registration_event(status));
+            });
+            registration.done.store(true, Ordering::Relaxed);
+            match result {
+                Err(CredError::CodeExpired) => {
+                    sink.send(registration_event(RegistrationStatus::CodeExpired));
+                }
+                Err(CredError::Cancelled) => {
+                    sink.send(credentials(CredentialsEvent::RegistrationEnded));
+                }
+                other => {
+                    sink.send(credentials(CredentialsEvent::RegistrationEnded));
+                    report_change(svc, &sink, other, "This computer is registered");
+                }
+            }
+        });
+    }
+
+    /// Checks now and then whether the jittered renewal time has come.
+    fn start_renewal_timer(&mut self) {
+        if self.timer_started {
+            return;
+        }
+        self.timer_started = true;
+        let shared = Arc::clone(&self.shared);
+        let sink = self.sink.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(RENEWAL_CHECK);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let shared = Arc::clone(&shared);
+                let sink = sink.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
+                    renew_if_due(&shared.service(), &sink);
+                })
+                .await;
+            }
+        });
+    }
+}
+
+fn report_load(svc: &Service, sink: &EventSink) {
+    match svc.load() {
+        Ok(Some(active)) => registered(sink, &active),
+        Ok(None) => sink.send(credentials(CredentialsEvent::NotRegistered)),
+        Err(e) => {
+            tracing::warn!("stored credentials unavailable: {e}");
+            sink.send(credentials(CredentialsEvent::NotRegistered));
+            sink.send(failed(&e));
+        }
+    }
+}
+
+fn renew_if_due(svc: &Service, sink: &EventSink) {
+    let Ok(Some(active)) = svc.facts().map(|f| f.active) else {
+        return;
+    };
+    let now = service::unix_now();
+    if !renewal::renewal_due(active.renew_at, active.has_token, now) {
+        return;
+    }
+    tracing::info!("automatic certificate renewal is due");
+    match svc.renew(now, service::random_u64()) {
+        Ok(active) => {
+            registered(sink, &active);
+            sink.send(credentials(CredentialsEvent::Done(format!(
+                "Certificate renewed automatically; valid until {}.",
+                format_date(active.not_after)
+            ))));
+        }
+        Err(e) => {
+            tracing::warn!("automatic renewal failed: {e}");
+            sink.send(credentials(CredentialsEvent::Failed(format!(
+                "Automatic renewal failed: {e} The current certificate stays in use."
+            ))));
+        }
+    }
+}
+
+fn report_change(
+    svc: &Service,
+    sink: &EventSink,
+    result: Result<ActiveSet, CredError>,
+    what: &str,
+) {
+    match result {
+        Ok(active) => {
+            if let Ok(server) = svc.server() {
+                sink.send(credentials(CredentialsEvent::Server(server)));
+            }
+            registered(sink, &active);
+            sink.send(credentials(CredentialsEvent::Done(format!(
+                "{what}: player {}, valid until {}.",
+                active.slot.player_key,
+                format_date(active.not_after)
+            ))));
+        }
+        Err(e) => {
+            tracing::warn!("{e}");
+            sink.send(failed(&e));
+        }
+    }
+}
+
+fn registered(sink: &EventSink, active: &ActiveSet) {
+    sink.send(credentials(CredentialsEvent::Registered(PlayerSummary {
+        player_key: active.slot.player_key.clone(),
+        not_after: active.not_after,
+        issuer: active.issuer.clone(),
+        has_token: active.has_token,
+    })));
+    // Credentials exist and nothing connects yet; the MQTT session takes over from here.
+    sink.send(connection(ConnectionState::Disconnected));
+}
+
+fn credentials(event: CredentialsEvent) -> RuntimeEvent {
+    RuntimeEvent::Credentials(event)
+}
+
+fn registration_event(status: RegistrationStatus) -> RuntimeEvent {
+    credentials(CredentialsEvent::Registration(status))
+}
+
+fn connection(state: ConnectionState) -> RuntimeEvent {
+    RuntimeEvent::Connection(ConnectionEvent::State(state))
+}
+
+fn working(text: &str) -> RuntimeEvent {
+    credentials(CredentialsEvent::Working(text.into()))
+}
+
+fn failed(e: &CredError) -> RuntimeEvent {
+    credentials(CredentialsEvent::Failed(e.to_string()))
+}

@@ -1,0 +1,435 @@
+//! Settings › Player: the player's identity. Draws what the runtime reported
+//! and turns clicks into `CredentialsAction`s; never holds a stored secret
+//! (pasted text is handed to the runtime at once and cleared).
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use eframe::egui::{self, Color32, Rect, RichText, Ui};
+
+use crate::bridge::credentials::{
+    CredentialsAction, CredentialsEvent, Environment, Health, PlayerSummary, RegistrationStatus,
+    Secret, Server, format_date,
+};
+
+const WARN: Color32 = Color32::from_rgb(240, 170, 60);
+const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
+
+pub struct PlayerPane {
+    pub(crate) summary: Option<PlayerSummary>,
+    pub(crate) server: Server,
+    pub(crate) registration: Option<RegistrationStatus>,
+    pub(crate) working: Option<String>,
+    /// The last outcome: (sentence, is_error).
+    pub(crate) message: Option<(String, bool)>,
+    confirm_remove: bool,
+    paste: String,
+    custom_port: String,
+    outbox: Vec<CredentialsAction>,
+    picked_tx: Sender<Vec<PathBuf>>,
+    picked_rx: Receiver<Vec<PathBuf>>,
+}
+
+impl Default for PlayerPane {
+    fn default() -> Self {
+        let (picked_tx, picked_rx) = mpsc::channel();
+        Self {
+            summary: None,
+            server: Server::default(),
+            registration: None,
+            working: None,
+            message: None,
+            confirm_remove: false,
+            paste: String::new(),
+            custom_port: Server::default().mqtt_port.to_string(),
+            outbox: Vec::new(),
+            picked_tx,
+            picked_rx,
+        }
+    }
+}
+
+impl PlayerPane {
+    pub fn summary(&self) -> Option<&PlayerSummary> {
+        self.summary.as_ref()
+    }
+
+    pub fn on_event(&mut self, event: CredentialsEvent) {
+        match event {
+            CredentialsEvent::NotRegistered => self.summary = None,
+            CredentialsEvent::Registered(summary) => {
+                self.summary = Some(summary);
+                self.registration = None;
+            }
+            CredentialsEvent::Server(server) => {
+                self.custom_port = server.mqtt_port.to_string();
+                self.server = server;
+            }
+            CredentialsEvent::Registration(status) => self.registration = Some(status),
+            CredentialsEvent::RegistrationEnded => {
+                if !matches!(self.registration, Some(RegistrationStatus::CodeExpired)) {
+                    self.registration = None;
+                }
+            }
+            CredentialsEvent::Working(text) => self.working = Some(text),
+            CredentialsEvent::Done(text) => {
+                self.working = None;
+                self.message = Some((text, false));
+            }
+            CredentialsEvent::Failed(text) => {
+                self.working = None;
+                self.message = Some((text, true));
+            }
+        }
+    }
+
+    /// What the pane asked for since the last frame, for the window to send.
+    pub fn take_actions(&mut self) -> Vec<CredentialsAction> {
+        while let Ok(paths) = self.picked_rx.try_recv() {
+            if !paths.is_empty() {
+                self.outbox.push(CredentialsAction::ImportFiles(paths));
+            }
+        }
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Certificate files dropped on the window and certificate text pasted into
+    /// it (outside a text field) are imported, not played: they are taken out
+    /// of this frame's input before the art handler sees them.
+    pub fn take_dropped_or_pasted(&mut self, ctx: &egui::Context) {
+        let typing = ctx.egui_wants_keyboard_input();
+        ctx.input_mut(|i| {
+            let dropped: Vec<PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect();
+            if !dropped.is_empty() && dropped.iter().all(|p| is_credentials_file(p)) {
+                i.raw.dropped_files.clear();
+                self.outbox.push(CredentialsAction::ImportFiles(dropped));
+            }
+            if typing {
+                return;
+            }
+            let outbox = &mut self.outbox;
+            i.events.retain(|event| match event {
+                egui::Event::Paste(text) if looks_like_credentials(text) => {
+                    outbox.push(CredentialsAction::ImportText(Secret::new(text.clone())));
+                    false
+                }
+                _ => true,
+            });
+        });
+    }
+
+    /// The Player section of the settings panel.
+    pub fn show(&mut self, ui: &mut Ui, now: i64) {
+        ui.strong("Player");
+        match &self.summary {
+            Some(summary) => identity(ui, summary, &self.server, now),
+            None => {
+                ui.label("Not registered: this computer is not linked to a Makapix Club account.");
+            }
+        }
+        if let Some(text) = &self.working {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(text);
+            });
+        }
+        if let Some((text, is_error)) = &self.message {
+            let color = if *is_error {
+                ERROR
+            } else {
+                ui.visuals().text_color()
+            };
+            ui.label(RichText::new(text).color(color));
+        }
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Import…").on_hover_text("The certificate bundle (.json) from makapix.club, or the three PEM files picked together").clicked() {
+                self.pick_files();
+            }
+            // Registering again makes a new player (a new player_key) that replaces this one.
+            let register = if self.summary.is_some() {
+                "Register as a new player"
+            } else {
+                "Register this computer"
+            };
+            if self.registration.is_none() && ui.button(register).clicked() {
+                self.outbox.push(CredentialsAction::Register);
+            }
+            if let Some(summary) = &self.summary {
+                if summary.has_token && ui.button("Renew now").clicked() {
+                    self.outbox.push(CredentialsAction::RenewNow);
+                }
+                if ui.button("Remove…").clicked() {
+                    self.confirm_remove = true;
+                }
+            }
+        });
+        if self.confirm_remove {
+            self.remove_confirmation(ui);
+        }
+        ui.collapsing("Paste certificates", |ui| {
+            ui.add(
+                egui::TextEdit::multiline(&mut self.paste)
+                    .hint_text("Paste the bundle JSON or the PEM blocks here")
+                    .desired_rows(3)
+                    .desired_width(f32::INFINITY),
+            );
+            if ui.button("Import pasted text").clicked() && !self.paste.trim().is_empty() {
+                let text = std::mem::take(&mut self.paste);
+                self.outbox
+                    .push(CredentialsAction::ImportText(Secret::new(text)));
+            }
+        });
+        self.server_choice(ui);
+    }
+
+    fn remove_confirmation(&mut self, ui: &mut Ui) {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.label("Remove this player's certificate, key and token from this computer? It stops receiving art from Makapix Club until you import or register again.");
+            ui.horizontal(|ui| {
+                if ui.button("Yes, remove").clicked() {
+                    self.outbox.push(CredentialsAction::Remove);
+                    self.confirm_remove = false;
+                }
+                if ui.button("Keep").clicked() {
+                    self.confirm_remove = false;
+                }
+            });
+        });
+    }
+
+    fn server_choice(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Server");
+            let mut chosen = self.server.environment;
+            egui::ComboBox::from_id_salt("server_environment")
+                .selected_text(chosen.label())
+                .show_ui(ui, |ui| {
+                    for env in Environment::ALL {
+                        ui.selectable_value(&mut chosen, env, env.label());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if chosen != self.server.environment {
+                let server = Server::for_environment(chosen, &self.server);
+                self.outbox
+                    .push(CredentialsAction::SetServer(server.clone()));
+                self.custom_port = server.mqtt_port.to_string();
+                self.server = server;
+            }
+        });
+        if self.server.environment != Environment::Custom {
+            return;
+        }
+        let mut edited = self.server.clone();
+        let mut changed = false;
+        egui::Grid::new("custom_server")
+            .num_columns(2)
+            .show(ui, |ui| {
+                ui.label("MQTT host");
+                changed |= ui.text_edit_singleline(&mut edited.mqtt_host).lost_focus();
+                ui.end_row();
+                ui.label("MQTT port");
+                changed |= ui.text_edit_singleline(&mut self.custom_port).lost_focus();
+                ui.end_row();
+                ui.label("API base URL");
+                changed |= ui.text_edit_singleline(&mut edited.api_base).lost_focus();
+                ui.end_row();
+                ui.label("Vault base URL");
+                changed |= ui.text_edit_singleline(&mut edited.vault_base).lost_focus();
+                ui.end_row();
+            });
+        if let Ok(port) = self.custom_port.trim().parse::<u16>() {
+            edited.mqtt_port = port;
+        }
+        if edited != self.server {
+            self.server = edited.clone();
+        }
+        if changed {
+            self.outbox.push(CredentialsAction::SetServer(edited));
+        }
+    }
+
+    /// The file dialog runs off the window thread, like the art dialog.
+    fn pick_files(&mut self) {
+        let tx = self.picked_tx.clone();
+        let dialog = rfd::AsyncFileDialog::new()
+            .set_title("Import player certificates")
+            .add_filter("Certificates", &["json", "pem", "crt", "key", "txt"])
+            .pick_files();
+        let spawned = std::thread::Builder::new()
+            .name("credentials-dialog".into())
+            .spawn(move || {
+                let picked = pollster::block_on(dialog)
+                    .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
+                    .unwrap_or_default();
+                let _ = tx.send(picked);
+            });
+        if spawned.is_err() {
+            self.message = Some((
+                "The file dialog could not be opened; paste the certificates instead.".into(),
+                true,
+            ));
+        }
+    }
+
+    /// Over the canvas: the registration code, and the expiry banner.
+    /// Returns true while something counts down (repaint each second).
+    pub fn overlay(&mut self, ctx: &egui::Context, canvas: Rect, now: i64) -> bool {
+        if let Some(summary) = &self.summary {
+            banner(ctx, canvas, summary, now);
+        }
+        let Some(status) = self.registration.clone() else {
+            return false;
+        };
+        let painter = ctx.layer_painter(egui::LayerId::new(
+            egui::Order::Middle,
+            egui::Id::unique("registration_backdrop"),
+        ));
+        painter.rect_filled(canvas, 0.0, Color32::from_black_alpha(215));
+        egui::Area::new(egui::Id::unique("registration_code"))
+            .order(egui::Order::Foreground)
+            .fixed_pos(canvas.center() - egui::vec2(190.0, 130.0))
+            .show(ctx, |ui| {
+                ui.set_width(380.0);
+                ui.vertical_centered(|ui| self.registration_card(ui, &status, now));
+            });
+        true
+    }
+
+    fn registration_card(&mut self, ui: &mut Ui, status: &RegistrationStatus, now: i64) {
+        ui.label(
+            RichText::new("Register this computer")
+                .size(20.0)
+                .color(Color32::WHITE),
+        );
+        match status {
+            RegistrationStatus::Starting => {
+                ui.spinner();
+                ui.label("Asking makapix.club for a code…");
+            }
+            RegistrationStatus::Code { code, expires_at }
+            | RegistrationStatus::RateLimited { code, expires_at } => {
+                ui.label(
+                    RichText::new(code)
+                        .monospace()
+                        .size(64.0)
+                        .strong()
+                        .color(Color32::WHITE),
+                );
+                ui.label(RichText::new("On makapix.club go to Settings › Players › Add Device and enter this code.").color(Color32::LIGHT_GRAY));
+                let left = (expires_at - now).max(0);
+                ui.label(
+                    RichText::new(format!(
+                        "The code expires in {}:{:02}",
+                        left / 60,
+                        left % 60
+                    ))
+                    .color(Color32::LIGHT_GRAY),
+                );
+                if matches!(status, RegistrationStatus::RateLimited { .. }) {
+                    ui.label(
+                        RichText::new(
+                            "The server asked us to slow down; checking again in a minute.",
+                        )
+                        .color(WARN),
+                    );
+                }
+            }
+            RegistrationStatus::Storing => {
+                ui.spinner();
+                ui.label("Code accepted: storing the certificates in the keyring…");
+            }
+            RegistrationStatus::CodeExpired => {
+                ui.label(RichText::new("The code expired before it was entered.").color(WARN));
+                if ui.button("Get a new code").clicked() {
+                    self.outbox.push(CredentialsAction::Register);
+                }
+            }
+        }
+        ui.add_space(6.0);
+        if ui.button("Cancel").clicked() {
+            self.outbox.push(CredentialsAction::CancelRegistration);
+            self.registration = None;
+        }
+    }
+}
+
+fn is_credentials_file(path: &std::path::Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["json", "pem", "crt", "cer", "key"].contains(&e.to_ascii_lowercase().as_str())
+    })
+}
+
+/// PEM blocks or the web's bundle, as opposed to a path or prose.
+fn looks_like_credentials(text: &str) -> bool {
+    text.contains("-----BEGIN ")
+        || (text.trim_start().starts_with('{') && text.contains("\"key_pem\""))
+}
+
+fn identity(ui: &mut Ui, summary: &PlayerSummary, server: &Server, now: i64) {
+    egui::Grid::new("player_identity")
+        .num_columns(2)
+        .show(ui, |ui| {
+            ui.label("Player key");
+            ui.label(RichText::new(&summary.player_key).monospace().small());
+            ui.end_row();
+            ui.label("Expires");
+            let date = format_date(summary.not_after);
+            let (text, color) = match summary.health(now) {
+                Health::Valid { days_left } => (format!("{date} ({days_left} days left)"), None),
+                Health::ExpiringSoon { days_left } => {
+                    (format!("{date} ({days_left} days left)"), Some(WARN))
+                }
+                Health::Expired => (format!("{date} (expired)"), Some(ERROR)),
+            };
+            let mut text = RichText::new(text);
+            if let Some(color) = color {
+                text = text.color(color);
+            }
+            ui.label(text);
+            ui.end_row();
+            ui.label("Issuer");
+            ui.label(&summary.issuer);
+            ui.end_row();
+            ui.label("Server");
+            ui.label(server.describe());
+            ui.end_row();
+        });
+}
+
+fn banner(ctx: &egui::Context, canvas: Rect, summary: &PlayerSummary, now: i64) {
+    let (text, color) = match summary.health(now) {
+        Health::Valid { .. } => return,
+        Health::ExpiringSoon { days_left } if summary.has_token => (
+            format!("The player certificate expires in {days_left} days. Renew it in Settings › Player."),
+            WARN,
+        ),
+        Health::ExpiringSoon { days_left } => (
+            format!("The player certificate expires in {days_left} days. Download new certificates from makapix.club and import them, or register again."),
+            WARN,
+        ),
+        Health::Expired => (
+            "The player certificate has expired: this player cannot connect. Renew it or register again in Settings › Player.".to_owned(),
+            ERROR,
+        ),
+    };
+    egui::Area::new(egui::Id::unique("expiry_banner"))
+        .order(egui::Order::Foreground)
+        .fixed_pos(canvas.left_top() + egui::vec2(8.0, 8.0))
+        .show(ctx, |ui| {
+            egui::Frame::new()
+                .fill(color)
+                .inner_margin(6.0)
+                .corner_radius(4.0)
+                .show(ui, |ui| {
+                    ui.set_max_width(canvas.width() - 32.0);
+                    ui.label(RichText::new(text).color(Color32::BLACK));
+                });
+        });
+}

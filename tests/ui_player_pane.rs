@@ -1,0 +1,247 @@
+//! Settings › Player driven headlessly (egui_kittest) with a fake runtime:
+//! the test plays the runtime's part through the real bridge channels.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use makapix_player::bridge::channel::{RuntimeEnd, pair};
+use makapix_player::bridge::credentials::{
+    CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
+};
+use makapix_player::bridge::{Action, RuntimeEvent};
+use makapix_player::settings::Settings;
+use makapix_player::ui::{PlayerApp, StartOptions};
+
+const KEY: &str = "3f2b8c1e-7d4a-4e6b-9a15-2c8d0e7f6a91";
+const DAY: i64 = 86_400;
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn setup() -> (Harness<'static, PlayerApp>, RuntimeEnd) {
+    let (window_end, runtime_end) = pair(std::sync::Arc::new(|| {}));
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings {
+            show_settings: true,
+            ..Settings::default()
+        }),
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    // The Display section's combo boxes and slider (outside this pane) carry no
+    // accessible names yet, which kittest's check refuses once the panel is open.
+    let mut h = Harness::builder()
+        .with_accessibility_check(false)
+        .with_size([1000.0, 1400.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.step();
+    (h, runtime_end)
+}
+
+/// The credentials actions the window sent since the last call.
+fn sent(end: &mut RuntimeEnd) -> Vec<CredentialsAction> {
+    let mut out = Vec::new();
+    while let Ok(action) = end.actions.try_recv() {
+        if let Action::Credentials(a) = action {
+            out.push(a);
+        }
+    }
+    out
+}
+
+fn tell(h: &mut Harness<'static, PlayerApp>, end: &RuntimeEnd, event: CredentialsEvent) {
+    end.sink.send(RuntimeEvent::Credentials(event));
+    h.step();
+    h.step();
+}
+
+/// Clicks, then lets two frames pass: the click acts in the first, the second draws the result.
+fn click(h: &mut Harness<'static, PlayerApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.step();
+    h.step();
+}
+
+fn summary(days: i64) -> PlayerSummary {
+    PlayerSummary {
+        player_key: KEY.into(),
+        // An hour more than whole days, so "days left" is exact.
+        not_after: now() + days * DAY + 3600,
+        issuer: "Makapix CA".into(),
+        has_token: true,
+    }
+}
+
+#[test]
+fn start_up_configures_then_loads_and_register_sends_the_action() {
+    let (mut h, mut end) = setup();
+    let first = sent(&mut end);
+    assert!(matches!(first[0], CredentialsAction::Configure { .. }));
+    assert!(matches!(first[1], CredentialsAction::Load));
+    h.get_by_label_contains("Not registered: this computer");
+    click(&mut h, "Register this computer");
+    assert!(matches!(sent(&mut end)[..], [CredentialsAction::Register]));
+}
+
+#[test]
+fn a_registered_player_shows_key_expiry_issuer_and_server() {
+    let (mut h, mut end) = setup();
+    sent(&mut end);
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    h.get_by_label(KEY);
+    h.get_by_label_contains("(200 days left)");
+    h.get_by_label("Makapix CA");
+    h.get_by_label_contains("makapix.club:8883");
+    assert!(
+        h.query_by_label_contains("expires in").is_none(),
+        "no banner yet"
+    );
+    click(&mut h, "Renew now");
+    assert!(matches!(sent(&mut end)[..], [CredentialsAction::RenewNow]));
+}
+
+#[test]
+fn a_banner_warns_from_30_days_and_an_expired_certificate_is_an_error() {
+    let (mut h, end) = setup();
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(12)));
+    h.get_by_label_contains("The player certificate expires in 12 days");
+    let mut expired = summary(0);
+    expired.not_after = now() - DAY;
+    tell(&mut h, &end, CredentialsEvent::Registered(expired));
+    h.get_by_label_contains("(expired)");
+    h.get_by_label_contains("has expired: this player cannot connect");
+}
+
+#[test]
+fn remove_asks_first() {
+    let (mut h, mut end) = setup();
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    sent(&mut end);
+    click(&mut h, "Remove…");
+    assert!(
+        sent(&mut end).is_empty(),
+        "nothing removed before confirming"
+    );
+    click(&mut h, "Keep");
+    assert!(h.query_by_label("Yes, remove").is_none());
+    click(&mut h, "Remove…");
+    click(&mut h, "Yes, remove");
+    assert!(matches!(sent(&mut end)[..], [CredentialsAction::Remove]));
+    tell(&mut h, &end, CredentialsEvent::NotRegistered);
+    h.get_by_label_contains("Not registered: this computer");
+    h.get_by_label("Not registered");
+}
+
+#[test]
+fn the_code_is_shown_large_with_the_steps_and_a_new_one_is_offered_when_it_expires() {
+    let (mut h, mut end) = setup();
+    sent(&mut end);
+    let code = RegistrationStatus::Code {
+        code: "K7Q2ZP".into(),
+        expires_at: now() + 14 * 60 + 30,
+    };
+    tell(&mut h, &end, CredentialsEvent::Registration(code));
+    h.get_by_label("K7Q2ZP");
+    h.get_by_label_contains("Settings › Players › Add Device");
+    h.get_by_label_contains("The code expires in 14:");
+    tell(
+        &mut h,
+        &end,
+        CredentialsEvent::Registration(RegistrationStatus::CodeExpired),
+    );
+    assert!(h.query_by_label("K7Q2ZP").is_none());
+    click(&mut h, "Get a new code");
+    assert!(matches!(sent(&mut end)[..], [CredentialsAction::Register]));
+    click(&mut h, "Cancel");
+    assert!(matches!(
+        sent(&mut end)[..],
+        [CredentialsAction::CancelRegistration]
+    ));
+    assert!(h.query_by_label("Get a new code").is_none());
+}
+
+#[test]
+fn failures_are_shown_as_sentences() {
+    let (mut h, end) = setup();
+    tell(
+        &mut h,
+        &end,
+        CredentialsEvent::Failed("The private key does not belong to this certificate.".into()),
+    );
+    h.get_by_label("The private key does not belong to this certificate.");
+}
+
+#[test]
+fn pasted_text_goes_to_the_runtime_redacted_and_leaves_the_box() {
+    use eframe::egui::accesskit::Role;
+    let (mut h, mut end) = setup();
+    sent(&mut end);
+    click(&mut h, "Paste certificates");
+    h.get_by_role(Role::MultilineTextInput).focus();
+    h.step();
+    h.get_by_role(Role::MultilineTextInput)
+        .type_text("{\"ca_pem\": \"pasted\"}");
+    h.step();
+    click(&mut h, "Import pasted text");
+    let actions = sent(&mut end);
+    let [CredentialsAction::ImportText(text)] = &actions[..] else {
+        panic!("expected one ImportText, got {actions:?}");
+    };
+    assert_eq!(text.expose(), "{\"ca_pem\": \"pasted\"}");
+    assert!(
+        !format!("{actions:?}").contains("pasted"),
+        "Debug shows the text"
+    );
+    let left = h
+        .get_by_role(Role::MultilineTextInput)
+        .value()
+        .unwrap_or_default();
+    assert!(left.is_empty(), "the box still holds {left:?}");
+}
+
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl eframe::egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn certificate_files_dropped_and_pem_text_pasted_on_the_window_are_imported() {
+    let (mut h, mut end) = setup();
+    sent(&mut end);
+    let bundle = std::path::PathBuf::from("/tmp/downloads/player-certificates.json");
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(bundle.clone())));
+    h.step();
+    h.step();
+    let actions = sent(&mut end);
+    assert!(
+        matches!(&actions[..], [CredentialsAction::ImportFiles(p)] if p == &vec![bundle.clone()]),
+        "{actions:?}"
+    );
+    assert!(
+        h.state().notice().is_none(),
+        "the bundle was not played as art"
+    );
+
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    h.event(eframe::egui::Event::Paste(pem.into()));
+    h.step();
+    h.step();
+    let actions = sent(&mut end);
+    assert!(
+        matches!(&actions[..], [CredentialsAction::ImportText(t)] if t.expose() == pem),
+        "{actions:?}"
+    );
+    // A pasted path is still the art handler's.
+    h.event(eframe::egui::Event::Paste("/tmp/some/art".into()));
+    h.step();
+    assert!(sent(&mut end).is_empty());
+}
