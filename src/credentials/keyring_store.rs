@@ -123,6 +123,23 @@ impl Secrets {
         CertificateDer::from(self.ca_der.clone())
     }
 
+    /// The set as PEM text for the MQTT session: (CA, certificate, private key).
+    /// `None` when the stored key's format tag is unknown (a damaged entry).
+    pub fn session_pems(&self) -> Option<(String, String, String)> {
+        let (tag, der) = self.key.0.split_first()?;
+        let label = match tag {
+            b'1' => "RSA PRIVATE KEY",
+            b'8' => "PRIVATE KEY",
+            b'e' => "EC PRIVATE KEY",
+            _ => return None,
+        };
+        Some((
+            super::pem::encode("CERTIFICATE", &self.ca_der),
+            super::pem::encode("CERTIFICATE", &self.cert_der),
+            super::pem::encode(label, der),
+        ))
+    }
+
     /// The private key as rustls wants it (for the MQTT session).
     pub fn private_key(&self) -> Option<PrivateKeyDer<'static>> {
         let (tag, der) = self.key.0.split_first()?;

@@ -7,9 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::ops::Deref;
+
 use crate::bridge::RuntimeEvent;
 use crate::bridge::channel::EventSink;
-use crate::bridge::connection::{ConnectionEvent, ConnectionState};
+use crate::bridge::connection::{
+    Broker, ConnectionAction, ConnectionEvent, ConnectionState, KeyPem, SessionConfig, Tuning,
+};
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
@@ -60,6 +64,33 @@ impl Shared {
     }
 }
 
+/// How the credentials task steers the MQTT session: every change of identity
+/// (loaded, imported, registered, renewed, removed) reconnects or disconnects it.
+pub type SessionLink = Arc<dyn Fn(ConnectionAction) + Send + Sync>;
+
+/// Where credential work reports: the window (through `Deref` to the sink) and the session.
+#[derive(Clone)]
+struct Reporter {
+    sink: EventSink,
+    session: Option<SessionLink>,
+}
+
+impl Deref for Reporter {
+    type Target = EventSink;
+
+    fn deref(&self) -> &EventSink {
+        &self.sink
+    }
+}
+
+impl Reporter {
+    fn session(&self, action: ConnectionAction) {
+        if let Some(link) = &self.session {
+            link(action);
+        }
+    }
+}
+
 struct Registration {
     cancel: AtomicBool,
     done: AtomicBool,
@@ -67,6 +98,7 @@ struct Registration {
 
 pub struct CredentialsTask {
     sink: EventSink,
+    session: Option<SessionLink>,
     shared: Arc<Shared>,
     registration: Option<Arc<Registration>>,
     timer_started: bool,
@@ -76,6 +108,7 @@ impl CredentialsTask {
     pub fn new(sink: EventSink) -> Self {
         Self {
             sink,
+            session: None,
             shared: Arc::new(Shared::new(None, Overrides::default())),
             registration: None,
             timer_started: false,
@@ -89,6 +122,18 @@ impl CredentialsTask {
         *shared.service.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(service));
         task.shared = Arc::new(shared);
         task
+    }
+
+    /// Lets stored credentials drive the MQTT session.
+    pub fn link_session(&mut self, link: SessionLink) {
+        self.session = Some(link);
+    }
+
+    fn reporter(&self) -> Reporter {
+        Reporter {
+            sink: self.sink.clone(),
+            session: self.session.clone(),
+        }
     }
 
     /// Stops a registration in progress: the runtime is closing.
@@ -141,6 +186,7 @@ impl CredentialsTask {
             }
             CredentialsAction::Remove => self.blocking(|svc, sink| match svc.remove() {
                 Ok(_) => {
+                    sink.session(ConnectionAction::Disconnect);
                     sink.send(credentials(CredentialsEvent::NotRegistered));
                     sink.send(connection(ConnectionState::NotRegistered));
                     sink.send(credentials(CredentialsEvent::Done(
@@ -167,9 +213,9 @@ impl CredentialsTask {
         }
     }
 
-    fn blocking(&self, job: impl FnOnce(&Service, &EventSink) + Send + 'static) {
+    fn blocking(&self, job: impl FnOnce(&Service, &Reporter) + Send + 'static) {
         let shared = Arc::clone(&self.shared);
-        let sink = self.sink.clone();
+        let sink = self.reporter();
         tokio::task::spawn_blocking(move || {
             let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
             job(&shared.service(), &sink);
@@ -190,7 +236,7 @@ impl CredentialsTask {
         });
         self.registration = Some(Arc::clone(&registration));
         let shared = Arc::clone(&self.shared);
-        let sink = self.sink.clone();
+        let sink = self.reporter();
         sink.send(registration_event(RegistrationStatus::Starting));
         // Not under `busy`: polling lasts minutes and must not hold up other actions.
         tokio::task::spawn_blocking(move || {
@@ -234,7 +280,7 @@ impl CredentialsTask {
         }
         self.timer_started = true;
         let shared = Arc::clone(&self.shared);
-        let sink = self.sink.clone();
+        let sink = self.reporter();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(RENEWAL_CHECK);
             tick.tick().await;
@@ -252,9 +298,9 @@ impl CredentialsTask {
     }
 }
 
-fn report_load(svc: &Service, sink: &EventSink) {
+fn report_load(svc: &Service, sink: &Reporter) {
     match svc.load() {
-        Ok(Some(active)) => registered(sink, &active),
+        Ok(Some(active)) => registered(svc, sink, &active),
         Ok(None) => sink.send(credentials(CredentialsEvent::NotRegistered)),
         Err(e) => {
             tracing::warn!("stored credentials unavailable: {e}");
@@ -264,7 +310,7 @@ fn report_load(svc: &Service, sink: &EventSink) {
     }
 }
 
-fn renew_if_due(svc: &Service, sink: &EventSink) {
+fn renew_if_due(svc: &Service, sink: &Reporter) {
     let Ok(Some(active)) = svc.facts().map(|f| f.active) else {
         return;
     };
@@ -275,7 +321,7 @@ fn renew_if_due(svc: &Service, sink: &EventSink) {
     tracing::info!("automatic certificate renewal is due");
     match svc.renew(now, service::random_u64()) {
         Ok(active) => {
-            registered(sink, &active);
+            registered(svc, sink, &active);
             sink.send(credentials(CredentialsEvent::Done(format!(
                 "Certificate renewed automatically; valid until {}.",
                 format_date(active.not_after)
@@ -290,18 +336,13 @@ fn renew_if_due(svc: &Service, sink: &EventSink) {
     }
 }
 
-fn report_change(
-    svc: &Service,
-    sink: &EventSink,
-    result: Result<ActiveSet, CredError>,
-    what: &str,
-) {
+fn report_change(svc: &Service, sink: &Reporter, result: Result<ActiveSet, CredError>, what: &str) {
     match result {
         Ok(active) => {
             if let Ok(server) = svc.server() {
                 sink.send(credentials(CredentialsEvent::Server(server)));
             }
-            registered(sink, &active);
+            registered(svc, sink, &active);
             sink.send(credentials(CredentialsEvent::Done(format!(
                 "{what}: player {}, valid until {}.",
                 active.slot.player_key,
@@ -315,15 +356,48 @@ fn report_change(
     }
 }
 
-fn registered(sink: &EventSink, active: &ActiveSet) {
+fn registered(svc: &Service, sink: &Reporter, active: &ActiveSet) {
     sink.send(credentials(CredentialsEvent::Registered(PlayerSummary {
         player_key: active.slot.player_key.clone(),
         not_after: active.not_after,
         issuer: active.issuer.clone(),
         has_token: active.has_token,
     })));
-    // Credentials exist and nothing connects yet; the MQTT session takes over from here.
-    sink.send(connection(ConnectionState::Disconnected));
+    if sink.session.is_none() {
+        // Nothing to connect (tests of the credentials task alone).
+        sink.send(connection(ConnectionState::Disconnected));
+        return;
+    }
+    // A new or renewed identity replaces the session at once (make-before-break:
+    // the old certificate stays valid on the server until then).
+    match session_config(svc) {
+        Ok(config) => sink.session(ConnectionAction::Connect(Box::new(config))),
+        Err(reason) => {
+            tracing::warn!("cannot start the MQTT session: {reason}");
+            sink.send(connection(ConnectionState::Disconnected));
+            sink.send(credentials(CredentialsEvent::Failed(reason)));
+        }
+    }
+}
+
+/// The stored identity and server as a session configuration.
+fn session_config(svc: &Service) -> Result<SessionConfig, String> {
+    let (active, secrets) = svc.secrets().map_err(|e| e.to_string())?;
+    let server = svc.server().map_err(|e| e.to_string())?;
+    let (ca_pem, cert_pem, key_pem) = secrets.session_pems().ok_or_else(|| {
+        "The stored private key is damaged; import the credentials again.".to_owned()
+    })?;
+    Ok(SessionConfig {
+        player_key: active.slot.player_key.clone(),
+        broker: Broker::Tls {
+            host: server.mqtt_host,
+            port: server.mqtt_port,
+        },
+        ca_pem,
+        cert_pem,
+        key_pem: KeyPem::new(key_pem),
+        tuning: Tuning::default(),
+    })
 }
 
 fn credentials(event: CredentialsEvent) -> RuntimeEvent {

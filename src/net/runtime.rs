@@ -1,6 +1,7 @@
 //! The runtime thread: a tokio runtime that takes `Action`s from the window
 //! and answers with `RuntimeEvent`s, waking the window after each one.
 
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::bridge::Action;
@@ -21,8 +22,10 @@ pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
 
 async fn run(end: RuntimeEnd) {
     let RuntimeEnd { mut actions, sink } = end;
-    let connection = ConnectionHandle::start(sink.clone());
+    let connection = Arc::new(ConnectionHandle::start(sink.clone()));
     let mut credentials = CredentialsTask::new(sink.clone());
+    let link = Arc::clone(&connection);
+    credentials.link_session(Arc::new(move |action| link.handle(action)));
     while let Some(action) = actions.recv().await {
         match action {
             Action::Credentials(action) => credentials.handle(action),

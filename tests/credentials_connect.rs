@@ -1,0 +1,113 @@
+//! Stored credentials drive the MQTT session: importing a set connects the
+//! player to a broker set up like Makapix's, removing it says goodbye. The
+//! keyring is the mock store; the broker, TLS and the test back end are real.
+
+#[path = "support/rig/mod.rs"]
+mod rig;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use makapix_player::bridge::RuntimeEvent;
+use makapix_player::bridge::channel::pair;
+use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
+use makapix_player::bridge::credentials::{CredentialsAction, CredentialsEvent, Secret};
+use makapix_player::credentials::keyring_store::KeyringStore;
+use makapix_player::credentials::server::Overrides;
+use makapix_player::credentials::service::Service;
+use makapix_player::net::connection_task::ConnectionHandle;
+use makapix_player::net::credentials_task::CredentialsTask;
+
+#[test]
+fn imported_credentials_connect_the_player_and_removing_them_disconnects() {
+    let mut broker = rig::broker::Broker::start();
+    let server = rig::server::TestServer::start(&broker);
+    let player_key = rig::certs::player_key();
+    let identity = broker.ca.player(&player_key);
+    let bundle = serde_json::json!({
+        "ca_pem": broker.ca.pem,
+        "cert_pem": identity.cert_pem,
+        "key_pem": identity.key_pem,
+        "broker": {"host": "127.0.0.1", "port": broker.tls_port},
+    })
+    .to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyringStore::with_store(keyring_core::mock::Store::new().unwrap(), "test");
+    let service = Service::new(
+        Ok(store),
+        Some(dir.path().join("player.json")),
+        Overrides::default(),
+    );
+    let (window, runtime_end) = pair(Arc::new(|| {}));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut events: Vec<RuntimeEvent> = Vec::new();
+    rt.block_on(async {
+        makapix_player::net::tls::install_crypto_provider();
+        let connection = Arc::new(ConnectionHandle::start(runtime_end.sink.clone()));
+        let mut task = CredentialsTask::with_service(runtime_end.sink.clone(), service);
+        let link = Arc::clone(&connection);
+        task.link_session(Arc::new(move |action| link.handle(action)));
+
+        task.handle(CredentialsAction::ImportText(Secret::new(bundle)));
+        let connected = |e: &RuntimeEvent| {
+            matches!(
+                e,
+                RuntimeEvent::Connection(ConnectionEvent::State(ConnectionState::Connected))
+            )
+        };
+        pump(&window, &mut events, "connected after the import", connected).await;
+
+        task.handle(CredentialsAction::Remove);
+        let removed = |e: &RuntimeEvent| {
+            matches!(
+                e,
+                RuntimeEvent::Credentials(CredentialsEvent::Done(text)) if text.starts_with("Credentials removed")
+            )
+        };
+        pump(&window, &mut events, "removal", removed).await;
+        connection.shutdown().await;
+    });
+
+    let online = server.wait_published("status", Duration::from_secs(5), |r| {
+        r.json()["status"] == "online" && r.json()["player_key"] == player_key.as_str()
+    });
+    assert!(online.topic.contains(&player_key));
+    server.wait_published("status", Duration::from_secs(5), |r| {
+        r.json()["status"] == "offline" && r.json()["player_key"] == player_key.as_str()
+    });
+    for e in &events {
+        let shown = format!("{e:?}");
+        assert!(
+            !shown.contains("PRIVATE KEY"),
+            "a secret in an event: {shown}"
+        );
+    }
+    broker.stop();
+}
+
+async fn pump(
+    window: &makapix_player::bridge::channel::WindowEnd,
+    events: &mut Vec<RuntimeEvent>,
+    what: &str,
+    done: impl Fn(&RuntimeEvent) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        while let Some(e) = window.try_recv() {
+            let finished = done(&e);
+            events.push(e);
+            if finished {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {events:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
