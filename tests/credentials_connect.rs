@@ -14,6 +14,7 @@ use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
 use makapix_player::bridge::credentials::{CredentialsAction, CredentialsEvent, Secret};
 use makapix_player::credentials::keyring_store::KeyringStore;
 use makapix_player::credentials::server::Overrides;
+use makapix_player::credentials::server::Server;
 use makapix_player::credentials::service::Service;
 use makapix_player::net::connection_task::ConnectionHandle;
 use makapix_player::net::credentials_task::CredentialsTask;
@@ -110,4 +111,67 @@ async fn pump(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[test]
+fn choosing_the_websocket_transport_moves_the_session_there() {
+    let mut broker = rig::broker::Broker::start();
+    let server = rig::server::TestServer::start(&broker);
+    let player_key = rig::certs::player_key();
+    let identity = broker.ca.player(&player_key);
+    // The bundle names a port where nothing listens: only the WebSocket can connect.
+    let closed_port = rig::free_port();
+    let bundle = serde_json::json!({
+        "ca_pem": broker.ca.pem,
+        "cert_pem": identity.cert_pem,
+        "key_pem": identity.key_pem,
+        "broker": {"host": "127.0.0.1", "port": closed_port},
+    })
+    .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let store = KeyringStore::with_store(keyring_core::mock::Store::new().unwrap(), "test");
+    let service = Service::new(
+        Ok(store),
+        Some(dir.path().join("player.json")),
+        Overrides::default(),
+    );
+    let (window, runtime_end) = pair(Arc::new(|| {}));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut events: Vec<RuntimeEvent> = Vec::new();
+    rt.block_on(async {
+        makapix_player::net::tls::install_crypto_provider();
+        let connection = Arc::new(ConnectionHandle::start(runtime_end.sink.clone()));
+        let mut task = CredentialsTask::with_service(runtime_end.sink.clone(), service);
+        let link = Arc::clone(&connection);
+        task.link_session(Arc::new(move |action| link.handle(action)));
+        task.handle(CredentialsAction::ImportText(Secret::new(bundle)));
+        let mut current: Option<Server> = None;
+        pump(&window, &mut events, "the import", |e| {
+            matches!(e, RuntimeEvent::Credentials(CredentialsEvent::Done(_)))
+        })
+        .await;
+        for e in &events {
+            if let RuntimeEvent::Credentials(CredentialsEvent::Server(s)) = e {
+                current = Some(s.clone());
+            }
+        }
+        let mut server_choice = current.expect("the import reports the server");
+        server_choice.websocket = Some(format!("wss://127.0.0.1:{}/mqtt", broker.wss_port));
+        task.handle(CredentialsAction::SetServer(server_choice));
+        pump(&window, &mut events, "connected over the WebSocket", |e| {
+            matches!(
+                e,
+                RuntimeEvent::Connection(ConnectionEvent::State(ConnectionState::Connected))
+            )
+        })
+        .await;
+        connection.shutdown().await;
+    });
+    server.wait_published("status", Duration::from_secs(5), |r| {
+        r.json()["status"] == "online" && r.json()["player_key"] == player_key.as_str()
+    });
+    broker.stop();
 }

@@ -36,6 +36,10 @@ pub struct Server {
     /// e.g. `https://makapix.club/api`, no trailing slash.
     pub api_base: String,
     pub vault_base: String,
+    /// `wss://HOST/mqtt`: MQTT over a WebSocket with the same client certificate,
+    /// for networks that block the MQTT port. `None`: MQTT over TLS to host:port.
+    #[serde(default)]
+    pub websocket: Option<String>,
 }
 
 impl Default for Server {
@@ -52,6 +56,7 @@ impl Server {
             mqtt_port: 8883,
             api_base: "https://makapix.club/api".into(),
             vault_base: "https://vault.makapix.club".into(),
+            websocket: None,
         }
     }
 
@@ -62,7 +67,13 @@ impl Server {
             mqtt_port: 8884,
             api_base: "https://development.makapix.club/api".into(),
             vault_base: "https://vault.makapix.club".into(),
+            websocket: None,
         }
+    }
+
+    /// The WebSocket address the web server offers for this broker host (its reverse proxy).
+    pub fn websocket_url(&self) -> String {
+        format!("wss://{}/mqtt", self.mqtt_host)
     }
 
     pub fn for_environment(environment: Environment, current: &Server) -> Self {
@@ -78,12 +89,15 @@ impl Server {
 
     /// One line for the user: "Production (makapix.club) · makapix.club:8883".
     pub fn describe(&self) -> String {
-        format!(
-            "{} · {}:{}",
-            self.environment.label(),
-            self.mqtt_host,
-            self.mqtt_port
-        )
+        match &self.websocket {
+            Some(url) => format!("{} · {url}", self.environment.label()),
+            None => format!(
+                "{} · {}:{}",
+                self.environment.label(),
+                self.mqtt_host,
+                self.mqtt_port
+            ),
+        }
     }
 
     /// A bundle's `broker` moves the player to that broker (Custom unless it is a known one).
@@ -108,9 +122,14 @@ impl Server {
     pub fn with_overrides(&self, overrides: &Overrides) -> Result<Self, ServerError> {
         let mut server = self.clone();
         if let Some(broker) = &overrides.broker {
-            let (host, port) = parse_broker(broker)?;
-            server.mqtt_host = host;
-            server.mqtt_port = port;
+            if broker.starts_with("wss://") {
+                server.websocket = Some(parse_websocket(broker)?);
+            } else {
+                let (host, port) = parse_broker(broker)?;
+                server.mqtt_host = host;
+                server.mqtt_port = port;
+                server.websocket = None;
+            }
             server.environment = Environment::Custom;
         }
         if let Some(api) = &overrides.api {
@@ -141,7 +160,7 @@ impl Overrides {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ServerError {
-    #[error("\"{0}\" is not a broker address; write it as mqtts://HOST:PORT.")]
+    #[error("\"{0}\" is not a broker address; write it as mqtts://HOST:PORT or wss://HOST/mqtt.")]
     BadBroker(String),
     #[error("\"{0}\" is not a web address; write it as https://HOST/PATH.")]
     BadUrl(String),
@@ -158,6 +177,17 @@ pub fn parse_broker(text: &str) -> Result<(String, u16), ServerError> {
         return Err(bad());
     }
     Ok((host.to_owned(), port))
+}
+
+/// `wss://HOST[:PORT]/PATH` as given (trimmed).
+pub fn parse_websocket(text: &str) -> Result<String, ServerError> {
+    let trimmed = text.trim();
+    match trimmed.strip_prefix("wss://") {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !rest.contains(' ') => {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(ServerError::BadBroker(text.to_owned())),
+    }
 }
 
 fn parse_http_url(text: &str) -> Result<String, ServerError> {
@@ -184,6 +214,35 @@ mod tests {
         assert!(parse_broker("broker.example:8884").is_err());
         assert!(parse_broker("mqtts://broker.example").is_err());
         assert!(parse_broker("mqtts://:1").is_err());
+    }
+
+    #[test]
+    fn a_websocket_broker_flag_selects_the_websocket_transport() {
+        let overrides = Overrides {
+            broker: Some("wss://proxy.example/mqtt".into()),
+            ..Default::default()
+        };
+        let s = Server::production().with_overrides(&overrides).unwrap();
+        assert_eq!(s.websocket.as_deref(), Some("wss://proxy.example/mqtt"));
+        assert_eq!(s.environment, Environment::Custom);
+        assert!(s.describe().ends_with("wss://proxy.example/mqtt"));
+        assert!(parse_websocket("wss:///mqtt").is_err());
+        assert!(parse_websocket("ws://plain.example/mqtt").is_err());
+        assert_eq!(
+            Server::production().websocket_url(),
+            "wss://makapix.club/mqtt"
+        );
+        assert_eq!(
+            Server::development().websocket_url(),
+            "wss://development.makapix.club/mqtt"
+        );
+    }
+
+    #[test]
+    fn facts_saved_before_the_websocket_option_still_load() {
+        let old = r#"{"environment":"Production","mqtt_host":"makapix.club","mqtt_port":8883,"api_base":"https://makapix.club/api","vault_base":"https://vault.makapix.club"}"#;
+        let s: Server = serde_json::from_str(old).unwrap();
+        assert_eq!(s, Server::production());
     }
 
     #[test]

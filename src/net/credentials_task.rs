@@ -202,12 +202,22 @@ impl CredentialsTask {
                 report_change(svc, sink, result, "Certificate renewed");
             }),
             CredentialsAction::SetServer(server) => self.blocking(move |svc, sink| {
-                match svc.set_server(server) {
-                    Ok(()) => {}
-                    Err(e) => sink.send(failed(&e)),
-                }
+                let changed = match svc.set_server(server) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        sink.send(failed(&e));
+                        false
+                    }
+                };
                 if let Ok(server) = svc.server() {
                     sink.send(credentials(CredentialsEvent::Server(server)));
+                }
+                // Another broker or transport: the session moves there at once.
+                if changed
+                    && sink.session.is_some()
+                    && let Ok(Some(active)) = svc.load()
+                {
+                    registered(svc, sink, &active);
                 }
             }),
         }
@@ -389,9 +399,12 @@ fn session_config(svc: &Service) -> Result<SessionConfig, String> {
     })?;
     Ok(SessionConfig {
         player_key: active.slot.player_key.clone(),
-        broker: Broker::Tls {
-            host: server.mqtt_host,
-            port: server.mqtt_port,
+        broker: match server.websocket {
+            Some(url) => Broker::WebSocket { url },
+            None => Broker::Tls {
+                host: server.mqtt_host,
+                port: server.mqtt_port,
+            },
         },
         ca_pem,
         cert_pem,

@@ -223,6 +223,19 @@ impl PlayerPane {
                 self.server = server;
             }
         });
+        let mut websocket = self.server.websocket.is_some();
+        let toggle = ui
+            .checkbox(&mut websocket, "Connect over WebSocket (wss://…/mqtt)")
+            .on_hover_text(
+                "For networks that block the MQTT port: the same certificate, through the web server.",
+            );
+        if toggle.changed() {
+            let mut server = self.server.clone();
+            server.websocket = websocket.then(|| server.websocket_url());
+            self.outbox
+                .push(CredentialsAction::SetServer(server.clone()));
+            self.server = server;
+        }
         if self.server.environment != Environment::Custom {
             return;
         }
