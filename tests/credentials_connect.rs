@@ -19,27 +19,49 @@ use makapix_player::credentials::service::Service;
 use makapix_player::net::connection_task::ConnectionHandle;
 use makapix_player::net::credentials_task::CredentialsTask;
 
+/// The bundle the web would give for `identity`, naming the broker at 127.0.0.1:`port`.
+fn bundle(broker: &rig::broker::Broker, identity: &rig::certs::Identity, port: u16) -> String {
+    serde_json::json!({
+        "ca_pem": broker.ca.pem,
+        "cert_pem": identity.cert_pem,
+        "key_pem": identity.key_pem,
+        "broker": {"host": "127.0.0.1", "port": port},
+    })
+    .to_string()
+}
+
+/// The credentials service over the mock keyring, its facts in `dir`.
+fn service(dir: &std::path::Path) -> Service {
+    let store = KeyringStore::with_store(keyring_core::mock::Store::new().unwrap(), "test");
+    Service::new(
+        Ok(store),
+        Some(dir.join("player.json")),
+        Overrides::default(),
+    )
+}
+
+/// The credentials task and the MQTT session on one runtime, linked as in the app.
+fn linked(
+    service: Service,
+    sink: &makapix_player::bridge::channel::EventSink,
+) -> (CredentialsTask, Arc<ConnectionHandle>) {
+    makapix_player::net::tls::install_crypto_provider();
+    let connection = Arc::new(ConnectionHandle::start(sink.clone()));
+    let mut task = CredentialsTask::with_service(sink.clone(), service);
+    let link = Arc::clone(&connection);
+    task.link_session(Arc::new(move |action| link.handle(action)));
+    (task, connection)
+}
+
 #[test]
 fn imported_credentials_connect_the_player_and_removing_them_disconnects() {
     let mut broker = rig::broker::Broker::start();
     let server = rig::server::TestServer::start(&broker);
     let player_key = rig::certs::player_key();
     let identity = broker.ca.player(&player_key);
-    let bundle = serde_json::json!({
-        "ca_pem": broker.ca.pem,
-        "cert_pem": identity.cert_pem,
-        "key_pem": identity.key_pem,
-        "broker": {"host": "127.0.0.1", "port": broker.tls_port},
-    })
-    .to_string();
-
+    let bundle = bundle(&broker, &identity, broker.tls_port);
     let dir = tempfile::tempdir().unwrap();
-    let store = KeyringStore::with_store(keyring_core::mock::Store::new().unwrap(), "test");
-    let service = Service::new(
-        Ok(store),
-        Some(dir.path().join("player.json")),
-        Overrides::default(),
-    );
+    let service = service(dir.path());
     let (window, runtime_end) = pair(Arc::new(|| {}));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -47,11 +69,7 @@ fn imported_credentials_connect_the_player_and_removing_them_disconnects() {
         .unwrap();
     let mut events: Vec<RuntimeEvent> = Vec::new();
     rt.block_on(async {
-        makapix_player::net::tls::install_crypto_provider();
-        let connection = Arc::new(ConnectionHandle::start(runtime_end.sink.clone()));
-        let mut task = CredentialsTask::with_service(runtime_end.sink.clone(), service);
-        let link = Arc::clone(&connection);
-        task.link_session(Arc::new(move |action| link.handle(action)));
+        let (mut task, connection) = linked(service, &runtime_end.sink);
 
         task.handle(CredentialsAction::ImportText(Secret::new(bundle)));
         let connected = |e: &RuntimeEvent| {
@@ -121,20 +139,9 @@ fn choosing_the_websocket_transport_moves_the_session_there() {
     let identity = broker.ca.player(&player_key);
     // The bundle names a port where nothing listens: only the WebSocket can connect.
     let closed_port = rig::free_port();
-    let bundle = serde_json::json!({
-        "ca_pem": broker.ca.pem,
-        "cert_pem": identity.cert_pem,
-        "key_pem": identity.key_pem,
-        "broker": {"host": "127.0.0.1", "port": closed_port},
-    })
-    .to_string();
+    let bundle = bundle(&broker, &identity, closed_port);
     let dir = tempfile::tempdir().unwrap();
-    let store = KeyringStore::with_store(keyring_core::mock::Store::new().unwrap(), "test");
-    let service = Service::new(
-        Ok(store),
-        Some(dir.path().join("player.json")),
-        Overrides::default(),
-    );
+    let service = service(dir.path());
     let (window, runtime_end) = pair(Arc::new(|| {}));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -142,11 +149,7 @@ fn choosing_the_websocket_transport_moves_the_session_there() {
         .unwrap();
     let mut events: Vec<RuntimeEvent> = Vec::new();
     rt.block_on(async {
-        makapix_player::net::tls::install_crypto_provider();
-        let connection = Arc::new(ConnectionHandle::start(runtime_end.sink.clone()));
-        let mut task = CredentialsTask::with_service(runtime_end.sink.clone(), service);
-        let link = Arc::clone(&connection);
-        task.link_session(Arc::new(move |action| link.handle(action)));
+        let (mut task, connection) = linked(service, &runtime_end.sink);
         task.handle(CredentialsAction::ImportText(Secret::new(bundle)));
         let mut current: Option<Server> = None;
         pump(&window, &mut events, "the import", |e| {
