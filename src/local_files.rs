@@ -4,6 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::player::order::sort_by_name;
+use crate::player::playlist::{Playlist, PlaylistSource};
+use crate::player::{ArtworkSource, QueueItem};
+
+/// Saved creators' playlists (see `player::playlist`) end with this.
+pub const PLAYLIST_EXTENSION: &str = "makapix-playlist";
+/// A playlist file larger than this is not something a person saved.
+const MAX_PLAYLIST_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Extensions looked for inside folders. A file named explicitly is always
 /// tried, whatever its name: the decoder recognises images by content.
@@ -19,6 +26,104 @@ pub struct Collected {
     pub files: Vec<PathBuf>,
     /// One sentence per path that gave nothing, for the user.
     pub problems: Vec<String>,
+}
+
+/// What a set of paths plays as: a local channel of files, or a saved playlist.
+#[derive(Debug, Default)]
+pub struct Opened {
+    pub items: Vec<QueueItem>,
+    /// For the status bar: "Folder art", "Local files" or the playlist's title.
+    pub label: String,
+    /// One sentence per thing that could not be played, for the user.
+    pub problems: Vec<String>,
+}
+
+pub fn is_playlist(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(PLAYLIST_EXTENSION))
+}
+
+/// Reads the given files, folders and playlists. Does file I/O: call it off the window thread.
+pub fn open(paths: &[PathBuf]) -> Opened {
+    if let [one] = paths
+        && is_playlist(one)
+    {
+        return open_playlist(one);
+    }
+    let collected = collect(paths);
+    let label = match paths {
+        [one] if one.is_dir() => format!(
+            "Folder {}",
+            one.file_name().map_or_else(
+                || one.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        ),
+        _ => "Local files".to_owned(),
+    };
+    Opened {
+        items: collected
+            .files
+            .into_iter()
+            .map(|f| QueueItem::new(ArtworkSource::File(f)))
+            .collect(),
+        label,
+        problems: collected.problems,
+    }
+}
+
+fn open_playlist(path: &Path) -> Opened {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let failed = |problem: String| Opened {
+        problems: vec![problem],
+        label: name.clone(),
+        ..Opened::default()
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_PLAYLIST_BYTES => {
+            return failed(format!("{name} is too large to be a playlist."));
+        }
+        Ok(_) => {}
+        Err(e) => return failed(format!("{name} cannot be opened: {e}.")),
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return failed(format!("{name} cannot be read: {e}.")),
+    };
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let playlist = match Playlist::from_json(&text, folder) {
+        Ok(playlist) => playlist,
+        Err(e) => return failed(format!("{name}: {e}")),
+    };
+    let mut opened = Opened {
+        label: if playlist.title.trim().is_empty() {
+            name.clone()
+        } else {
+            playlist.title.clone()
+        },
+        ..Opened::default()
+    };
+    for item in playlist.items {
+        match item.source {
+            PlaylistSource::File { file } => opened.items.push(QueueItem {
+                dwell: item.dwell_ms.map(std::time::Duration::from_millis),
+                source: ArtworkSource::File(file),
+            }),
+            PlaylistSource::Post { post_id } => opened.problems.push(format!(
+                "Post {post_id} in {name} is skipped: this version plays only the playlist's local files."
+            )),
+        }
+    }
+    if opened.items.is_empty() && opened.problems.is_empty() {
+        opened
+            .problems
+            .push(format!("The playlist {name} is empty."));
+    }
+    opened
 }
 
 pub fn has_image_extension(path: &Path) -> bool {
@@ -146,6 +251,70 @@ mod tests {
         let f = dir.path().join("art.dat");
         std::fs::write(&f, b"x").unwrap();
         assert_eq!(collect(std::slice::from_ref(&f)).files, vec![f]);
+    }
+
+    #[test]
+    fn a_saved_playlist_opens_with_its_order_dwell_and_title() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = Playlist {
+            title: "Frogs".into(),
+            items: vec![
+                crate::player::playlist::PlaylistItem {
+                    source: PlaylistSource::File {
+                        file: dir.path().join("b.png"),
+                    },
+                    dwell_ms: Some(4_000),
+                },
+                crate::player::playlist::PlaylistItem {
+                    source: PlaylistSource::Post { post_id: 9 },
+                    dwell_ms: None,
+                },
+                crate::player::playlist::PlaylistItem {
+                    source: PlaylistSource::File {
+                        file: dir.path().join("a.png"),
+                    },
+                    dwell_ms: None,
+                },
+            ],
+        };
+        let path = dir.path().join("frogs.makapix-playlist");
+        std::fs::write(&path, list.to_json(dir.path())).unwrap();
+        let opened = open(std::slice::from_ref(&path));
+        assert_eq!(opened.label, "Frogs");
+        let files: Vec<_> = opened
+            .items
+            .iter()
+            .map(|i| (i.source.display_name(), i.dwell))
+            .collect();
+        assert_eq!(
+            files,
+            vec![
+                ("b.png".to_owned(), Some(std::time::Duration::from_secs(4))),
+                ("a.png".to_owned(), None)
+            ],
+            "the playlist's order, not by name"
+        );
+        assert_eq!(opened.problems.len(), 1);
+        assert!(
+            opened.problems[0].contains("Post 9"),
+            "{:?}",
+            opened.problems
+        );
+    }
+
+    #[test]
+    fn a_damaged_playlist_is_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("broken.makapix-playlist");
+        std::fs::write(&path, b"{ nope").unwrap();
+        let opened = open(&[path]);
+        assert!(opened.items.is_empty());
+        assert!(
+            opened.problems[0]
+                .starts_with("broken.makapix-playlist: This file is not a Makapix Player playlist"),
+            "{:?}",
+            opened.problems
+        );
     }
 
     #[test]

@@ -126,9 +126,40 @@ fn the_desktop_entry_passes_desktop_file_validate() {
         entry.contains("Exec=makapix-player %F"),
         "opens the files it is given"
     );
-    for mime in ["image/png", "image/gif", "image/webp", "image/bmp"] {
+    for mime in [
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/bmp",
+        "application/x-makapix-playlist",
+    ] {
         assert!(entry.contains(mime), "{mime} is associated");
     }
+}
+
+#[test]
+fn saved_playlists_have_a_file_type_of_their_own() {
+    let text = read("assets/linux/club.makapix.Player.mime.xml");
+    let doc = xml(&text);
+    let mime = doc
+        .descendants()
+        .find(|n| n.has_tag_name("mime-type"))
+        .expect("a mime-type");
+    assert_eq!(
+        mime.attribute("type"),
+        Some("application/x-makapix-playlist")
+    );
+    let glob = mime
+        .descendants()
+        .find(|n| n.has_tag_name("glob"))
+        .and_then(|n| n.attribute("pattern"));
+    assert_eq!(
+        glob,
+        Some(format!("*.{}", makapix_player::local_files::PLAYLIST_EXTENSION).as_str()),
+        "the glob matches the extension the player reads"
+    );
+    assert!(read("wix/main.wxs").contains("Extension Id=\"makapix-playlist\""));
+    assert!(read("macos/Info.plist").contains("<string>makapix-playlist</string>"));
 }
 
 #[test]
@@ -195,6 +226,7 @@ fn the_debian_package_holds_the_binary_desktop_entry_icons_and_metainfo() {
         "./usr/bin/makapix-player".to_owned(),
         "./usr/share/applications/club.makapix.Player.desktop".to_owned(),
         "./usr/share/metainfo/club.makapix.Player.metainfo.xml".to_owned(),
+        "./usr/share/mime/packages/club.makapix.Player.xml".to_owned(),
     ];
     for size in [16, 24, 32, 48, 64, 128, 256, 512] {
         expected.push(format!(

@@ -365,3 +365,60 @@ fn the_connection_indicator_follows_the_runtime() {
         h.get_by_label(word);
     }
 }
+
+#[test]
+fn a_saved_playlist_plays_in_its_own_order_and_says_what_it_skipped() {
+    use makapix_player::player::playlist::{Playlist, PlaylistItem, PlaylistSource};
+    let dir = tempfile::tempdir().unwrap();
+    support::write_sample_png(&dir.path().join("a.png"));
+    support::write_sample_png(&dir.path().join("z.png"));
+    let list = Playlist {
+        title: "Launch day".into(),
+        items: vec![
+            PlaylistItem {
+                source: PlaylistSource::File {
+                    file: dir.path().join("z.png"),
+                },
+                dwell_ms: Some(2_000),
+            },
+            PlaylistItem {
+                source: PlaylistSource::Post { post_id: 77 },
+                dwell_ms: None,
+            },
+            PlaylistItem {
+                source: PlaylistSource::File {
+                    file: dir.path().join("a.png"),
+                },
+                dwell_ms: None,
+            },
+        ],
+    };
+    let path = dir.path().join("launch.makapix-playlist");
+    std::fs::write(&path, list.to_json(dir.path())).unwrap();
+    let mut h = harness(StartOptions {
+        paths: vec![path],
+        ..StartOptions::default()
+    });
+    step_until(&mut h, "z.png first, as the playlist says", |a| {
+        showing_file(a, "z.png") == Some(false)
+    });
+    h.get_by_label_contains("Launch day");
+    assert!(
+        h.state()
+            .notice()
+            .is_some_and(|n| n.text.contains("Post 77")),
+        "the skipped post is explained"
+    );
+    // Its own dwell of 2 s (40 steps of 0.05 s), not the default 30 s.
+    let mut steps = 0;
+    while showing_file(h.state(), "a.png") != Some(false) {
+        h.step();
+        steps += 1;
+        assert!(steps <= 80, "a.png did not follow z.png's 2 s dwell");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        steps >= 30,
+        "z.png stayed its 2 s, not less ({steps} steps)"
+    );
+}

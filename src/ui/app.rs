@@ -13,7 +13,17 @@ use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::{CredentialsAction, CredentialsEvent, FACTS_FILE_NAME, Overrides};
 use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
-use crate::local_files::{self, IMAGE_EXTENSIONS};
+use crate::local_files::{self, IMAGE_EXTENSIONS, PLAYLIST_EXTENSION};
+
+/// What File › Open offers by default: images and saved playlists.
+const OPENABLE: [&str; 6] = [
+    IMAGE_EXTENSIONS[0],
+    IMAGE_EXTENSIONS[1],
+    IMAGE_EXTENSIONS[2],
+    IMAGE_EXTENSIONS[3],
+    IMAGE_EXTENSIONS[4],
+    PLAYLIST_EXTENSION,
+];
 use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
 use crate::media::loader::Loader;
 use crate::media::watch::FileWatcher;
@@ -56,15 +66,17 @@ enum AppEvent {
         paths: Vec<PathBuf>,
         quick: bool,
     },
+    /// Paths read on a worker thread (folders walked, playlists parsed).
+    Opened(local_files::Opened),
 }
 
 /// What is being played.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Channel {
     Samples,
-    /// A local channel (p3a's `sdcard`): files sorted by name.
+    /// A local channel (p3a's `sdcard`): files sorted by name, or a saved playlist.
     Local {
-        files: Vec<PathBuf>,
+        items: Vec<QueueItem>,
         label: String,
     },
 }
@@ -83,10 +95,7 @@ impl Channel {
                 .iter()
                 .map(|s| QueueItem::new(ArtworkSource::Embedded(s.name)))
                 .collect(),
-            Channel::Local { files, .. } => files
-                .iter()
-                .map(|f| QueueItem::new(ArtworkSource::File(f.clone())))
-                .collect(),
+            Channel::Local { items, .. } => items.clone(),
         }
     }
 }
@@ -353,8 +362,10 @@ impl PlayerApp {
             self.apply(Action::ToggleFullscreen, ctx, now);
         }
         let paths = std::mem::take(&mut self.pending_paths);
-        if paths.is_empty() || !self.open_paths(&paths, now) {
+        if paths.is_empty() {
             self.play(Channel::Samples, now);
+        } else {
+            self.open_paths(paths);
         }
     }
 
@@ -367,48 +378,49 @@ impl PlayerApp {
         self.engine.set_items(items, 0, now);
     }
 
-    /// Plays the given files and folders as a local channel; false when they held nothing to play.
-    fn open_paths(&mut self, paths: &[PathBuf], now: Duration) -> bool {
-        let collected = local_files::collect(paths);
-        for problem in &collected.problems {
+    /// Reads the given files, folders or playlist on a worker thread (a large folder
+    /// must not stall the window); `AppEvent::Opened` brings the result.
+    fn open_paths(&mut self, paths: Vec<PathBuf>) {
+        let tx = self.events_tx.clone();
+        let slot = Arc::clone(&self.ctx_slot);
+        let spawned = std::thread::Builder::new()
+            .name("open-paths".into())
+            .spawn(move || {
+                let _ = tx.send(AppEvent::Opened(local_files::open(&paths)));
+                wake(&slot);
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot read the files: {e}");
+        }
+    }
+
+    /// Plays what was opened; with nothing playable, keeps what plays (the samples at start).
+    fn on_opened(&mut self, opened: local_files::Opened, now: Duration) {
+        for problem in &opened.problems {
             tracing::warn!("{problem}");
         }
-        if let Some(first) = collected.problems.first() {
-            let more = collected.problems.len() - 1;
-            let text = if more > 0 {
-                format!("{first} ({more} more problems in the log.)")
-            } else {
-                first.clone()
-            };
-            self.notice = Some(Notice {
-                text,
+        self.notice = opened.problems.first().map(|first| {
+            let more = opened.problems.len() - 1;
+            Notice {
+                text: if more > 0 {
+                    format!("{first} ({more} more problems in the log.)")
+                } else {
+                    first.clone()
+                },
                 is_error: true,
-            });
+            }
+        });
+        if !opened.items.is_empty() {
+            self.play(
+                Channel::Local {
+                    items: opened.items,
+                    label: opened.label,
+                },
+                now,
+            );
+        } else if self.engine.items().is_empty() {
+            self.play(Channel::Samples, now);
         }
-        if collected.files.is_empty() {
-            return false;
-        }
-        let label = match paths {
-            [one] if one.is_dir() => format!(
-                "Folder {}",
-                one.file_name().map_or_else(
-                    || one.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                )
-            ),
-            _ => "Local files".to_owned(),
-        };
-        if collected.problems.is_empty() {
-            self.notice = None;
-        }
-        self.play(
-            Channel::Local {
-                files: collected.files,
-                label,
-            },
-            now,
-        );
-        true
     }
 
     fn apply(&mut self, action: Action, ctx: &egui::Context, now: Duration) {
@@ -429,9 +441,7 @@ impl PlayerApp {
             Action::ToggleSettings => self.settings.show_settings = !self.settings.show_settings,
             Action::OpenFilesDialog => self.open_dialog(ctx, false),
             Action::OpenFolderDialog => self.open_dialog(ctx, true),
-            Action::OpenPaths(paths) => {
-                self.open_paths(&paths, now);
-            }
+            Action::OpenPaths(paths) => self.open_paths(paths),
             Action::PlaySamples => self.play(Channel::Samples, now),
             Action::SetShuffle(on) => {
                 self.settings.shuffle = on;
@@ -496,7 +506,9 @@ impl PlayerApp {
                 })
             } else {
                 let fut = dialog
+                    .add_filter("Pixel art and playlists", &OPENABLE)
                     .add_filter("Pixel art", &IMAGE_EXTENSIONS)
+                    .add_filter("Makapix Player playlists", &[PLAYLIST_EXTENSION])
                     .pick_files();
                 Box::pin(async move {
                     fut.await
@@ -598,9 +610,10 @@ impl PlayerApp {
                     let source = ArtworkSource::File(path);
                     self.request_load(&source);
                 }
+                AppEvent::Opened(opened) => self.on_opened(opened, now),
                 AppEvent::Chosen { paths, quick } => {
                     if !paths.is_empty() {
-                        self.open_paths(&paths, now);
+                        self.open_paths(paths);
                     } else if quick {
                         self.notice = Some(Notice {
                             text: "No file dialog is available on this desktop. Drop files onto the window, or copy a file's path and press Ctrl+V.".into(),
