@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use crate::protocol::capabilities::PlayerState;
-use crate::protocol::command::CommandEnvelope;
+use crate::protocol::command::{CommandAck, CommandEnvelope};
 use crate::protocol::request::RequestBody;
 use crate::protocol::response::Response;
 
@@ -26,6 +26,9 @@ pub enum ConnectionAction {
     SetState(PlayerState),
     /// The Makapix post on screen (`None` for local files): sent in `status`.
     SetCurrentPost(Option<i64>),
+    /// The answer to a `ConnectionEvent::Command`, published on `command/ack`.
+    /// The window sends it because only the window knows whether the change applied.
+    Ack(CommandAck),
 }
 
 /// Where the broker is.
@@ -126,7 +129,9 @@ pub enum ConnectionEvent {
         tag: u64,
         result: Result<Response, String>,
     },
-    /// A command from the server (already de-duplicated by `command_id`).
+    /// A command from the server, already de-duplicated by `command_id`, of a
+    /// known type and with a readable payload (the runtime acknowledges the
+    /// others itself). The window answers with `ConnectionAction::Ack`.
     Command(CommandEnvelope),
 }
 

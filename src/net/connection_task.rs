@@ -347,6 +347,17 @@ impl Task {
                 }
                 None
             }
+            ConnectionAction::Ack(ack) => {
+                match live {
+                    Some(live) => self.send_ack(live, &ack).await,
+                    // The server sees no ack and the web shows the command as unanswered;
+                    // a late ack after reconnecting would answer a command long given up.
+                    None => self
+                        .diag
+                        .note(format!("ack for {} dropped: offline", ack.command_id)),
+                }
+                None
+            }
             ConnectionAction::SetCurrentPost(post) => {
                 let changed = post != self.current_post;
                 self.current_post = post;
@@ -572,19 +583,38 @@ impl Task {
             self.seen_commands.pop_front();
         }
         self.seen_commands.push_back(envelope.command_id.clone());
-        if let Err(CommandError::Unsupported(kind)) = envelope.command() {
+        let refused = match envelope.command() {
+            Ok(_) => None,
+            Err(CommandError::Unsupported(kind)) => Some((
+                AckStatus::Unsupported,
+                format!("this player does not know `{kind}`"),
+            )),
+            Err(e @ CommandError::BadPayload { .. }) => Some((AckStatus::Error, e.to_string())),
+        };
+        if let Some((status, reason)) = refused {
+            tracing::warn!(
+                "command {} ({}) refused: {reason}",
+                envelope.command_type,
+                envelope.command_id
+            );
             let ack = CommandAck {
                 command_id: envelope.command_id.clone(),
-                status: AckStatus::Unsupported,
-                error: Some(format!("this player does not know `{kind}`")),
+                status,
+                error: Some(reason),
             };
-            let payload = serde_json::to_vec(&ack).unwrap_or_default();
-            self.publish(live.client, live.topics.command_ack(), false, payload)
-                .await;
+            self.send_ack(live, &ack).await;
             return;
         }
         self.sink
             .send(RuntimeEvent::Connection(ConnectionEvent::Command(envelope)));
+    }
+}
+
+impl Task {
+    async fn send_ack(&self, live: &Live<'_>, ack: &CommandAck) {
+        let payload = serde_json::to_vec(ack).unwrap_or_default();
+        self.publish(live.client, live.topics.command_ack(), false, payload)
+            .await;
     }
 }
 

@@ -536,9 +536,13 @@ impl PlayerApp {
         }
     }
 
-    fn drain_runtime(&mut self) {
+    fn drain_runtime(&mut self, now: Duration) {
         while let Some(event) = self.runtime.as_ref().and_then(WindowEnd::try_recv) {
             match event {
+                RuntimeEvent::Connection(ConnectionEvent::Command(command)) => {
+                    let ack = self.apply_command(&command, now);
+                    self.send(RuntimeAction::Connection(ConnectionAction::Ack(ack)));
+                }
                 RuntimeEvent::Connection(event) => {
                     if let ConnectionEvent::State(state) = event {
                         self.connection = state;
@@ -553,7 +557,7 @@ impl PlayerApp {
     }
 
     fn drain_events(&mut self, ctx: &egui::Context, now: Duration) {
-        self.drain_runtime();
+        self.drain_runtime(now);
         while let Ok(event) = self.events.try_recv() {
             match event {
                 AppEvent::Decoded {

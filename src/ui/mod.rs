@@ -9,6 +9,7 @@ pub mod geometry;
 pub mod library;
 mod menu;
 mod overlays;
+mod remote;
 mod settings_panel;
 mod status_bar;
 
