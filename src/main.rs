@@ -42,6 +42,8 @@ fn main() -> anyhow::Result<()> {
         fullscreen: cli.fullscreen,
         app_paths,
         settings: None,
+        // The `--vault` option comes with the credentials work; Makapix's vault until then.
+        vault: None,
     };
     eframe::run_native(
         "Makapix Player",

@@ -1,6 +1,7 @@
 //! The background runtime: network sessions, HTTP and keyring calls, on their
 //! own thread so the window never waits on I/O.
 
+pub mod artwork;
 pub mod backoff;
 pub mod cert_name;
 pub mod connection_task;

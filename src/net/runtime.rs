@@ -20,10 +20,12 @@ pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
 async fn run(end: RuntimeEnd) {
     let RuntimeEnd { mut actions, sink } = end;
     let connection = super::connection_task::ConnectionHandle::start(sink.clone());
+    let artworks = super::artwork::Fetcher::new(sink.clone());
     while let Some(action) = actions.recv().await {
         match action {
             Action::Credentials(action) => handle_credentials(action, &sink),
             Action::Connection(action) => connection.handle(action),
+            Action::Artwork(action) => artworks.handle(action),
             Action::Shutdown => break,
         }
     }

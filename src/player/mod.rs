@@ -13,4 +13,4 @@ mod stopwatch;
 pub mod views;
 
 pub use engine::{DEFAULT_DWELL, Engine, FAILED_DWELL, LoadOutcome};
-pub use source::{ArtworkSource, QueueItem};
+pub use source::{ArtworkSource, MakapixPost, QueueItem};

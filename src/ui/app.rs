@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui::{self, ViewportCommand};
 
+use crate::bridge::artwork::{ArtworkAction, ArtworkEvent};
 use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
@@ -18,7 +19,7 @@ use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
 use crate::media::loader::Loader;
 use crate::media::watch::FileWatcher;
 use crate::paths::AppPaths;
-use crate::player::{ArtworkSource, Engine, LoadOutcome, QueueItem, order};
+use crate::player::{ArtworkSource, Engine, LoadOutcome, MakapixPost, QueueItem, order};
 use crate::protocol::capabilities::PlayerState;
 use crate::samples;
 use crate::settings::{self, Settings, SettingsSaver};
@@ -26,6 +27,7 @@ use crate::settings::{self, Settings, SettingsSaver};
 use super::actions::{self, Action};
 use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library, LoadedArt, PreparedArt};
+use super::makapix::{self, Downloads};
 use super::{canvas, menu, overlays, settings_panel, status_bar};
 
 /// How the program was started.
@@ -38,6 +40,8 @@ pub struct StartOptions {
     pub app_paths: Option<AppPaths>,
     /// Settings to start from instead of the saved ones (tests).
     pub settings: Option<Settings>,
+    /// The artwork vault's base URL; `None` is Makapix's own.
+    pub vault: Option<String>,
 }
 
 /// What the worker threads tell the window.
@@ -64,6 +68,8 @@ pub enum Channel {
         files: Vec<PathBuf>,
         label: String,
     },
+    /// One Makapix post chosen from the web (`show_artwork`).
+    Post(MakapixPost),
 }
 
 impl Channel {
@@ -71,6 +77,8 @@ impl Channel {
         match self {
             Channel::Samples => "Sample art".to_owned(),
             Channel::Local { label, .. } => label.clone(),
+            // The status bar names the artwork beside this; no need to say it twice.
+            Channel::Post(_) => "Makapix".to_owned(),
         }
     }
 
@@ -84,6 +92,7 @@ impl Channel {
                 .iter()
                 .map(|f| QueueItem::new(ArtworkSource::File(f.clone())))
                 .collect(),
+            Channel::Post(post) => vec![QueueItem::new(ArtworkSource::Makapix(post.clone()))],
         }
     }
 }
@@ -100,7 +109,7 @@ pub struct PlayerApp {
     saver: SettingsSaver,
     pub(crate) engine: Engine,
     pub(crate) library: Library,
-    loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
+    pub(crate) loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
     watcher: FileWatcher,
     events: Receiver<AppEvent>,
     events_tx: Sender<AppEvent>,
@@ -121,6 +130,11 @@ pub struct PlayerApp {
     pub(crate) net: ConnectionView,
     /// The player state last told to the runtime (published to the broker).
     sent_state: Option<PlayerState>,
+    /// The post on screen last told to the runtime (`status`).
+    pub(crate) sent_post: Option<Option<i64>>,
+    /// Makapix posts' files, as the runtime fetches them.
+    pub(crate) downloads: Downloads,
+    artwork_config: crate::bridge::artwork::ArtworkConfig,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
@@ -190,6 +204,12 @@ impl PlayerApp {
             connection: ConnectionState::NotRegistered,
             net: ConnectionView::default(),
             sent_state: None,
+            sent_post: None,
+            downloads: Downloads::default(),
+            artwork_config: makapix::artwork_config(
+                options.app_paths.as_ref(),
+                options.vault.as_deref(),
+            ),
             started: false,
             start_fullscreen: options.fullscreen,
             pending_paths: options.paths,
@@ -282,6 +302,7 @@ impl PlayerApp {
         self.engine.set_dwell(self.settings.dwell());
         self.engine.tick(now);
         self.sync_loads(now);
+        self.sync_current_post();
 
         let mut clicked = Vec::new();
         if !self.fullscreen {
@@ -319,6 +340,8 @@ impl PlayerApp {
 
     fn start(&mut self, ctx: &egui::Context, now: Duration) {
         self.send(RuntimeAction::Credentials(CredentialsAction::Load));
+        let config = self.artwork_config.clone();
+        self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)));
         if self.start_fullscreen {
             self.apply(Action::ToggleFullscreen, ctx, now);
         }
@@ -328,7 +351,7 @@ impl PlayerApp {
         }
     }
 
-    fn play(&mut self, channel: Channel, now: Duration) {
+    pub(crate) fn play(&mut self, channel: Channel, now: Duration) {
         let mut items = channel.items();
         if self.settings.shuffle {
             items = order::shuffled(items, self.shuffle_seed);
@@ -549,6 +572,9 @@ impl PlayerApp {
                     }
                     self.net.apply(event);
                 }
+                RuntimeEvent::Artwork(ArtworkEvent::Fetched { post, result }) => {
+                    self.on_fetched(post, result);
+                }
                 RuntimeEvent::Credentials(CredentialsEvent::NotRegistered) => {
                     self.connection = ConnectionState::NotRegistered;
                 }
@@ -623,6 +649,7 @@ impl PlayerApp {
     /// Keeps exactly what the engine wants decoded, and watches the file on screen.
     fn sync_loads(&mut self, now: Duration) {
         let wanted = self.engine.wanted();
+        self.downloads.retain(&wanted);
         self.library.retain(|s| wanted.contains(s));
         self.loader.retain(|s| wanted.contains(s));
         for source in &wanted {
@@ -635,7 +662,10 @@ impl PlayerApp {
                         .on_loaded(source, LoadOutcome::Ready { loop_duration }, now);
                 }
                 Some(Entry::Failed(_)) => self.engine.on_loaded(source, LoadOutcome::Failed, now),
-                None if self.library.needs_load(source) => self.request_load(source),
+                None if self.library.needs_load(source) => match source {
+                    ArtworkSource::Makapix(post) => self.load_post(source, post, now),
+                    _ => self.request_load(source),
+                },
                 None => {}
             }
         }
@@ -697,6 +727,8 @@ fn read_and_decode(source: &ArtworkSource) -> Result<Artwork, DecodeError> {
             None => Err(DecodeError::NotAnImage),
         },
         ArtworkSource::File(path) => decode::decode_file(path, &limits),
+        // Posts are decoded from their fetched file (`request_load_file`).
+        ArtworkSource::Makapix(_) => Err(DecodeError::NotAnImage),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod canvas;
 pub mod diagnostics;
 pub mod geometry;
 pub mod library;
+mod makapix;
 mod menu;
 mod overlays;
 mod remote;

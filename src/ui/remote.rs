@@ -91,9 +91,7 @@ impl PlayerApp {
                 None => return Outcome::Refused(Refusal::Mirror(value)),
             },
             Command::SetBackgroundColor { r, g, b } => self.settings.background = [r, g, b],
-            Command::ShowArtwork(_) => {
-                return Outcome::Unsupported("this player does not show Makapix posts yet");
-            }
+            Command::ShowArtwork(show) => return self.show_post(show, now),
             Command::PlayChannel(_) => {
                 return Outcome::Unsupported("this player does not play Makapix channels yet");
             }
