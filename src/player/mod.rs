@@ -5,6 +5,7 @@
 //! with a fake clock.
 
 pub mod engine;
+pub mod feed;
 pub mod order;
 pub mod playlist;
 pub mod playset;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui::{self, ViewportCommand};
 
@@ -14,17 +14,17 @@ use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
 use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
-use crate::local_files::{self, IMAGE_EXTENSIONS};
 use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
 use crate::media::loader::Loader;
 use crate::media::watch::FileWatcher;
 use crate::paths::AppPaths;
-use crate::player::{ArtworkSource, Engine, LoadOutcome, MakapixPost, QueueItem, order};
+use crate::player::{ArtworkSource, Engine, LoadOutcome, order};
 use crate::protocol::capabilities::PlayerState;
 use crate::samples;
 use crate::settings::{self, Settings, SettingsSaver};
 
 use super::actions::{self, Action};
+pub use super::channel::Channel;
 use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library, LoadedArt, PreparedArt};
 use super::makapix::{self, Downloads};
@@ -45,7 +45,7 @@ pub struct StartOptions {
 }
 
 /// What the worker threads tell the window.
-enum AppEvent {
+pub(crate) enum AppEvent {
     Decoded {
         source: ArtworkSource,
         generation: u64,
@@ -57,44 +57,6 @@ enum AppEvent {
         paths: Vec<PathBuf>,
         quick: bool,
     },
-}
-
-/// What is being played.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Channel {
-    Samples,
-    /// A local channel (p3a's `sdcard`): files sorted by name.
-    Local {
-        files: Vec<PathBuf>,
-        label: String,
-    },
-    /// One Makapix post chosen from the web (`show_artwork`).
-    Post(MakapixPost),
-}
-
-impl Channel {
-    pub fn label(&self) -> String {
-        match self {
-            Channel::Samples => "Sample art".to_owned(),
-            Channel::Local { label, .. } => label.clone(),
-            // The status bar names the artwork beside this; no need to say it twice.
-            Channel::Post(_) => "Makapix".to_owned(),
-        }
-    }
-
-    fn items(&self) -> Vec<QueueItem> {
-        match self {
-            Channel::Samples => samples::SAMPLES
-                .iter()
-                .map(|s| QueueItem::new(ArtworkSource::Embedded(s.name)))
-                .collect(),
-            Channel::Local { files, .. } => files
-                .iter()
-                .map(|f| QueueItem::new(ArtworkSource::File(f.clone())))
-                .collect(),
-            Channel::Post(post) => vec![QueueItem::new(ArtworkSource::Makapix(post.clone()))],
-        }
-    }
 }
 
 /// A message for the user in the status bar.
@@ -112,7 +74,7 @@ pub struct PlayerApp {
     pub(crate) loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
     watcher: FileWatcher,
     events: Receiver<AppEvent>,
-    events_tx: Sender<AppEvent>,
+    pub(crate) events_tx: Sender<AppEvent>,
     /// The window's context, known from the first frame on; the workers use it to wake the window.
     ctx_slot: Arc<OnceLock<egui::Context>>,
     pub(crate) channel: Channel,
@@ -135,6 +97,12 @@ pub struct PlayerApp {
     /// Makapix posts' files, as the runtime fetches them.
     pub(crate) downloads: Downloads,
     artwork_config: crate::bridge::artwork::ArtworkConfig,
+    /// The Makapix channel being paged through, if any.
+    pub(crate) makapix: Option<super::channels::Playing>,
+    /// The last local files or folder played: `play_channel` `sdcard` returns to them.
+    pub(crate) last_local: Option<Channel>,
+    /// Tags of this window's requests to the runtime.
+    pub(crate) request_tag: u64,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
@@ -205,6 +173,9 @@ impl PlayerApp {
             net: ConnectionView::default(),
             sent_state: None,
             sent_post: None,
+            makapix: None,
+            last_local: None,
+            request_tag: 0,
             downloads: Downloads::default(),
             artwork_config: makapix::artwork_config(
                 options.app_paths.as_ref(),
@@ -303,6 +274,7 @@ impl PlayerApp {
         self.engine.tick(now);
         self.sync_loads(now);
         self.sync_current_post();
+        self.page_ahead();
 
         let mut clicked = Vec::new();
         if !self.fullscreen {
@@ -356,52 +328,11 @@ impl PlayerApp {
         if self.settings.shuffle {
             items = order::shuffled(items, self.shuffle_seed);
         }
+        if matches!(channel, Channel::Local { .. }) {
+            self.last_local = Some(channel.clone());
+        }
         self.channel = channel;
         self.engine.set_items(items, 0, now);
-    }
-
-    /// Plays the given files and folders as a local channel; false when they held nothing to play.
-    fn open_paths(&mut self, paths: &[PathBuf], now: Duration) -> bool {
-        let collected = local_files::collect(paths);
-        for problem in &collected.problems {
-            tracing::warn!("{problem}");
-        }
-        if let Some(first) = collected.problems.first() {
-            let more = collected.problems.len() - 1;
-            let text = if more > 0 {
-                format!("{first} ({more} more problems in the log.)")
-            } else {
-                first.clone()
-            };
-            self.notice = Some(Notice {
-                text,
-                is_error: true,
-            });
-        }
-        if collected.files.is_empty() {
-            return false;
-        }
-        let label = match paths {
-            [one] if one.is_dir() => format!(
-                "Folder {}",
-                one.file_name().map_or_else(
-                    || one.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                )
-            ),
-            _ => "Local files".to_owned(),
-        };
-        if collected.problems.is_empty() {
-            self.notice = None;
-        }
-        self.play(
-            Channel::Local {
-                files: collected.files,
-                label,
-            },
-            now,
-        );
-        true
     }
 
     fn apply(&mut self, action: Action, ctx: &egui::Context, now: Duration) {
@@ -428,13 +359,7 @@ impl PlayerApp {
             Action::PlaySamples => self.play(Channel::Samples, now),
             Action::SetShuffle(on) => {
                 self.settings.shuffle = on;
-                let items = self.channel.items();
-                let items = if on {
-                    order::shuffled(items, self.shuffle_seed)
-                } else {
-                    items
-                };
-                self.engine.reorder(items);
+                self.extend_channel(self.channel.clone());
             }
             Action::ShowShortcuts => self.show_shortcuts = true,
             Action::ShowAbout => self.show_about = true,
@@ -448,6 +373,18 @@ impl PlayerApp {
             }
             Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
+    }
+
+    /// The same channel with more (or reordered) items: what is on screen stays.
+    pub(crate) fn extend_channel(&mut self, channel: Channel) {
+        self.channel = channel;
+        let items = self.channel.items();
+        let items = if self.settings.shuffle {
+            order::shuffled(items, self.shuffle_seed)
+        } else {
+            items
+        };
+        self.engine.reorder(items);
     }
 
     fn open_log_folder(&mut self) {
@@ -471,69 +408,6 @@ impl PlayerApp {
             self.fullscreen = on;
             ctx.send_viewport_cmd(ViewportCommand::Fullscreen(on));
         }
-    }
-
-    /// The dialog runs off the window thread: a modal call inside a frame would freeze the window.
-    fn open_dialog(&mut self, ctx: &egui::Context, folder: bool) {
-        let dialog = rfd::AsyncFileDialog::new().set_title("Play artworks");
-        let tx = self.events_tx.clone();
-        let ctx = ctx.clone();
-        let started = Instant::now();
-        let picked: std::pin::Pin<Box<dyn std::future::Future<Output = Vec<PathBuf>> + Send>> =
-            if folder {
-                let fut = dialog.pick_folder();
-                Box::pin(async move {
-                    fut.await
-                        .map(|h| vec![h.path().to_path_buf()])
-                        .unwrap_or_default()
-                })
-            } else {
-                let fut = dialog
-                    .add_filter("Pixel art", &IMAGE_EXTENSIONS)
-                    .pick_files();
-                Box::pin(async move {
-                    fut.await
-                        .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
-                        .unwrap_or_default()
-                })
-            };
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".into())
-            .spawn(move || {
-                let paths = pollster::block_on(picked);
-                let quick = started.elapsed() < Duration::from_millis(700);
-                let _ = tx.send(AppEvent::Chosen { paths, quick });
-                ctx.request_repaint();
-            });
-        if let Err(e) = spawned {
-            tracing::error!("cannot open the file dialog: {e}");
-        }
-    }
-
-    fn dropped_or_pasted(&self, ctx: &egui::Context) -> Vec<Action> {
-        let typing = ctx.egui_wants_keyboard_input();
-        ctx.input(|i| {
-            let mut out = Vec::new();
-            let dropped: Vec<PathBuf> = i
-                .raw
-                .dropped_files
-                .iter()
-                .map(|f| f.path().to_path_buf())
-                .collect();
-            if !dropped.is_empty() {
-                out.push(Action::OpenPaths(dropped));
-            }
-            if !typing {
-                for event in &i.events {
-                    if let egui::Event::Paste(text) = event
-                        && let Some(paths) = local_files::paths_from_pasted_text(text)
-                    {
-                        out.push(Action::OpenPaths(paths));
-                    }
-                }
-            }
-            out
-        })
     }
 
     fn send(&mut self, action: RuntimeAction) {
@@ -563,8 +437,14 @@ impl PlayerApp {
         while let Some(event) = self.runtime.as_ref().and_then(WindowEnd::try_recv) {
             match event {
                 RuntimeEvent::Connection(ConnectionEvent::Command(command)) => {
-                    let ack = self.apply_command(&command, now);
-                    self.send(RuntimeAction::Connection(ConnectionAction::Ack(ack)));
+                    if let Some(ack) = self.apply_command(&command, now) {
+                        self.send(RuntimeAction::Connection(ConnectionAction::Ack(ack)));
+                    }
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits(tag) =>
+                {
+                    self.on_page_answer(result, now);
                 }
                 RuntimeEvent::Connection(event) => {
                     if let ConnectionEvent::State(state) = event {

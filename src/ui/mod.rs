@@ -4,11 +4,14 @@
 pub mod actions;
 pub mod app;
 pub mod canvas;
+mod channel;
+mod channels;
 pub mod diagnostics;
 pub mod geometry;
 pub mod library;
 mod makapix;
 mod menu;
+mod opening;
 mod overlays;
 mod remote;
 mod settings_panel;

@@ -32,17 +32,19 @@ pub enum Outcome {
     Done,
     Refused(Refusal),
     Unsupported(&'static str),
+    /// Answered later, when the outcome is known (a channel's first page).
+    Pending,
 }
 
 impl PlayerApp {
-    /// Applies one command and returns its acknowledgement.
+    /// Applies one command and returns its acknowledgement (`None`: it comes later).
     pub(crate) fn apply_command(
         &mut self,
         envelope: &CommandEnvelope,
         now: Duration,
-    ) -> CommandAck {
+    ) -> Option<CommandAck> {
         let outcome = match envelope.command() {
-            Ok(command) => self.run_command(command, now),
+            Ok(command) => self.run_command(command, &envelope.command_id, now),
             // The runtime answers these itself; a second reading cannot differ,
             // but an answer is still owed if it does.
             Err(e) => Outcome::Refused(Refusal::Payload(e.to_string())),
@@ -58,20 +60,21 @@ impl PlayerApp {
                 (AckStatus::Error, Some(why.to_string()))
             }
             Outcome::Unsupported(why) => (AckStatus::Unsupported, Some(why.to_owned())),
+            Outcome::Pending => return None,
         };
         tracing::info!(
             "command {} ({}) answered {status:?}",
             envelope.command_type,
             envelope.command_id
         );
-        CommandAck {
+        Some(CommandAck {
             command_id: envelope.command_id.clone(),
             status,
             error,
-        }
+        })
     }
 
-    fn run_command(&mut self, command: Command, now: Duration) -> Outcome {
+    fn run_command(&mut self, command: Command, command_id: &str, now: Duration) -> Outcome {
         match command {
             Command::SwapNext => self.engine.next(now),
             Command::SwapBack => self.engine.previous(now),
@@ -92,9 +95,7 @@ impl PlayerApp {
             },
             Command::SetBackgroundColor { r, g, b } => self.settings.background = [r, g, b],
             Command::ShowArtwork(show) => return self.show_post(show, now),
-            Command::PlayChannel(_) => {
-                return Outcome::Unsupported("this player does not play Makapix channels yet");
-            }
+            Command::PlayChannel(channel) => return self.play_channel(channel, command_id, now),
             Command::PlayPlayset(_) => {
                 return Outcome::Unsupported("this player does not play playsets yet");
             }
