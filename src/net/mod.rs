@@ -4,6 +4,7 @@
 pub mod artwork;
 pub mod backoff;
 pub mod cert_name;
+mod commands;
 pub mod connection_task;
 pub mod diagnostics;
 pub mod failure;
@@ -11,3 +12,4 @@ pub mod mqtt;
 pub mod requests;
 pub mod runtime;
 pub mod tls;
+pub mod views;

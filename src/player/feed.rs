@@ -91,6 +91,11 @@ impl Feed {
         self.stopped = true;
     }
 
+    /// The channel and its filters.
+    pub fn query(&self) -> &QueryPosts {
+        &self.query
+    }
+
     pub fn items(&self) -> &[QueueItem] {
         &self.items
     }

@@ -101,12 +101,15 @@ pub struct PlayerApp {
     pub(crate) makapix: Option<super::channels::Playing>,
     /// The last local files or folder played: `play_channel` `sdcard` returns to them.
     pub(crate) last_local: Option<Channel>,
+    pub(crate) views: super::views::ViewReporter,
     /// Tags of this window's requests to the runtime.
     pub(crate) request_tag: u64,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
     log_dir: Option<PathBuf>,
+    /// Per-user data folder (queued views); `None` persists nothing.
+    data_dir: Option<PathBuf>,
 }
 
 impl PlayerApp {
@@ -176,6 +179,7 @@ impl PlayerApp {
             makapix: None,
             last_local: None,
             request_tag: 0,
+            views: Default::default(),
             downloads: Downloads::default(),
             artwork_config: makapix::artwork_config(
                 options.app_paths.as_ref(),
@@ -185,6 +189,7 @@ impl PlayerApp {
             start_fullscreen: options.fullscreen,
             pending_paths: options.paths,
             log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
+            data_dir: options.app_paths.as_ref().map(|p| p.data.clone()),
         }
     }
 
@@ -275,6 +280,9 @@ impl PlayerApp {
         self.sync_loads(now);
         self.sync_current_post();
         self.page_ahead();
+        if let Some(due) = self.report_views(now) {
+            ctx.request_repaint_after(due.saturating_sub(now));
+        }
 
         let mut clicked = Vec::new();
         if !self.fullscreen {
@@ -312,6 +320,12 @@ impl PlayerApp {
 
     fn start(&mut self, ctx: &egui::Context, now: Duration) {
         self.send(RuntimeAction::Credentials(CredentialsAction::Load));
+        if let Some(data) = &self.data_dir {
+            let queue = data.join("views-queue.jsonl");
+            self.send(RuntimeAction::Connection(ConnectionAction::SetViewQueue(
+                queue,
+            )));
+        }
         let config = self.artwork_config.clone();
         self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)));
         if self.start_fullscreen {

@@ -116,6 +116,24 @@ impl PlayerApp {
         tag
     }
 
+    /// The active Makapix channel for view events: name, user, hashtag.
+    /// A post shown on its own counts under the channel last played (`all` if none).
+    pub(crate) fn view_channel(&self) -> (String, Option<String>, Option<String>) {
+        match &self.makapix {
+            Some(p) => {
+                let q = p.feed.query();
+                let name = q.channel.clone().unwrap_or_else(|| "all".to_owned());
+                let user = q
+                    .user_sqid
+                    .clone()
+                    .filter(|_| name == "by_user" || name == "reactions");
+                let tag = q.hashtag.clone().filter(|_| name == "hashtag");
+                (name, user, tag)
+            }
+            None => ("all".to_owned(), None, None),
+        }
+    }
+
     /// Whether the answer with `tag` is the channel's.
     pub(crate) fn awaits(&self, tag: u64) -> bool {
         self.makapix.as_ref().is_some_and(|p| p.tag == tag)

@@ -16,6 +16,7 @@ mod overlays;
 mod remote;
 mod settings_panel;
 mod status_bar;
+mod views;
 
 pub use actions::Action;
 pub use app::{Channel, Notice, PlayerApp, StartOptions};
