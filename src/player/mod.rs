@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod feed;
+pub mod mix;
 pub mod order;
 pub mod playlist;
 pub mod playset;

@@ -102,6 +102,8 @@ pub struct PlayerApp {
     /// The last local files or folder played: `play_channel` `sdcard` returns to them.
     pub(crate) last_local: Option<Channel>,
     pub(crate) views: super::views::ViewReporter,
+    /// A playset whose channels are being fetched.
+    pub(crate) mixing: Option<super::playsets::Mixing>,
     /// Tags of this window's requests to the runtime.
     pub(crate) request_tag: u64,
     started: bool,
@@ -179,6 +181,7 @@ impl PlayerApp {
             makapix: None,
             last_local: None,
             request_tag: 0,
+            mixing: None,
             views: Default::default(),
             downloads: Downloads::default(),
             artwork_config: makapix::artwork_config(
@@ -389,6 +392,11 @@ impl PlayerApp {
         }
     }
 
+    /// The seed for random picks: one per run, like shuffling.
+    pub(crate) fn playset_seed(&self) -> u64 {
+        self.shuffle_seed
+    }
+
     /// The same channel with more (or reordered) items: what is on screen stays.
     pub(crate) fn extend_channel(&mut self, channel: Channel) {
         self.channel = channel;
@@ -459,6 +467,11 @@ impl PlayerApp {
                     if self.awaits(tag) =>
                 {
                     self.on_page_answer(result, now);
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits_mix(tag) =>
+                {
+                    self.on_mix_answer(tag, result, now);
                 }
                 RuntimeEvent::Connection(event) => {
                     if let ConnectionEvent::State(state) = event {

@@ -13,6 +13,7 @@ mod makapix;
 mod menu;
 mod opening;
 mod overlays;
+mod playsets;
 mod remote;
 mod settings_panel;
 mod status_bar;

@@ -96,9 +96,7 @@ impl PlayerApp {
             Command::SetBackgroundColor { r, g, b } => self.settings.background = [r, g, b],
             Command::ShowArtwork(show) => return self.show_post(show, now),
             Command::PlayChannel(channel) => return self.play_channel(channel, command_id, now),
-            Command::PlayPlayset(_) => {
-                return Outcome::Unsupported("this player does not play playsets yet");
-            }
+            Command::PlayPlayset(playset) => return self.play_playset(playset, command_id, now),
         }
         Outcome::Done
     }
