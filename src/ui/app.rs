@@ -104,6 +104,8 @@ pub struct PlayerApp {
     pub(crate) views: super::views::ViewReporter,
     /// A playset whose channels are being fetched.
     pub(crate) mixing: Option<super::playsets::Mixing>,
+    /// ❤️ given in this session.
+    pub(crate) likes: super::likes::Likes,
     /// Tags of this window's requests to the runtime.
     pub(crate) request_tag: u64,
     started: bool,
@@ -182,6 +184,7 @@ impl PlayerApp {
             last_local: None,
             request_tag: 0,
             mixing: None,
+            likes: Default::default(),
             views: Default::default(),
             downloads: Downloads::default(),
             artwork_config: makapix::artwork_config(
@@ -360,6 +363,7 @@ impl PlayerApp {
                 let paused = !self.engine.is_paused();
                 self.engine.set_paused(paused, now);
             }
+            Action::ToggleLike => self.toggle_like(),
             Action::TogglePin => {
                 let pinned = !self.engine.is_pinned();
                 self.engine.set_pinned(pinned);
@@ -467,6 +471,11 @@ impl PlayerApp {
                     if self.awaits(tag) =>
                 {
                     self.on_page_answer(result, now);
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits_like(tag) =>
+                {
+                    self.on_like_answer(tag, result);
                 }
                 RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
                     if self.awaits_mix(tag) =>

@@ -9,6 +9,7 @@ mod channels;
 pub mod diagnostics;
 pub mod geometry;
 pub mod library;
+pub mod likes;
 mod makapix;
 mod menu;
 mod opening;
