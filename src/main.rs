@@ -60,6 +60,8 @@ fn main() -> anyhow::Result<()> {
         fullscreen: cli.fullscreen,
         app_paths,
         settings: None,
+        // The server's vault (its settings, or `--vault`) arrives with the stored server facts.
+        vault: None,
     };
     eframe::run_native(
         "Makapix Player",

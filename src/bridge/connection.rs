@@ -1,12 +1,14 @@
 //! Messages about the MQTT session with the Makapix broker.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use crate::protocol::capabilities::PlayerState;
-use crate::protocol::command::CommandEnvelope;
+use crate::protocol::command::{CommandAck, CommandEnvelope};
 use crate::protocol::request::RequestBody;
 use crate::protocol::response::Response;
+use crate::protocol::view::ViewEvent;
 
 /// Window → runtime.
 #[derive(Debug)]
@@ -26,6 +28,13 @@ pub enum ConnectionAction {
     SetState(PlayerState),
     /// The Makapix post on screen (`None` for local files): sent in `status`.
     SetCurrentPost(Option<i64>),
+    /// The answer to a `ConnectionEvent::Command`, published on `command/ack`.
+    /// The window sends it because only the window knows whether the change applied.
+    Ack(CommandAck),
+    /// A view to report; kept on disk until sent, sent at the allowed rate.
+    View(ViewEvent),
+    /// Where views wait while offline (a file in the per-user data folder).
+    SetViewQueue(PathBuf),
 }
 
 /// Where the broker is.
@@ -94,6 +103,8 @@ pub struct Tuning {
     pub connect_timeout: Duration,
     /// How often `internal_error` answers are retried before giving up.
     pub request_retries: u32,
+    /// At most one view event per this interval (the server's limit is 5 s).
+    pub view_gap: Duration,
 }
 
 impl Default for Tuning {
@@ -106,6 +117,7 @@ impl Default for Tuning {
             keep_alive: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(15),
             request_retries: 3,
+            view_gap: Duration::from_secs(5),
         }
     }
 }
@@ -126,7 +138,9 @@ pub enum ConnectionEvent {
         tag: u64,
         result: Result<Response, String>,
     },
-    /// A command from the server (already de-duplicated by `command_id`).
+    /// A command from the server, already de-duplicated by `command_id`, of a
+    /// known type and with a readable payload (the runtime acknowledges the
+    /// others itself). The window answers with `ConnectionAction::Ack`.
     Command(CommandEnvelope),
 }
 

@@ -5,6 +5,7 @@
 //! Each concern keeps its own pair of enums in its own file, so a change to
 //! credentials does not touch the connection's messages and vice versa.
 
+pub mod artwork;
 pub mod channel;
 pub mod connection;
 pub mod credentials;
@@ -14,6 +15,7 @@ pub mod credentials;
 pub enum Action {
     Credentials(credentials::CredentialsAction),
     Connection(connection::ConnectionAction),
+    Artwork(artwork::ArtworkAction),
     /// The window is closing: say goodbye to the broker, then stop.
     Shutdown,
 }
@@ -23,4 +25,5 @@ pub enum Action {
 pub enum RuntimeEvent {
     Credentials(credentials::CredentialsEvent),
     Connection(connection::ConnectionEvent),
+    Artwork(artwork::ArtworkEvent),
 }

@@ -19,7 +19,6 @@ use crate::bridge::connection::{
     SessionConfig, SessionInfo,
 };
 use crate::protocol::capabilities::PlayerState;
-use crate::protocol::command::{AckStatus, CommandAck, CommandEnvelope, CommandError};
 use crate::protocol::response;
 use crate::protocol::status::Presence;
 use crate::protocol::topics::{Incoming, Topics};
@@ -27,10 +26,11 @@ use crate::protocol::topics::{Incoming, Topics};
 use super::backoff::{Backoff, random_jitter};
 use super::diagnostics::{Diagnostics, summarize};
 use super::requests::{Delivery, Outbound, Pending, RequestClient, RequestError};
+use super::views::ViewOutbox;
 use super::{cert_name, failure, mqtt, tls};
 
 /// How many recent command ids are remembered to drop QoS 1 duplicates.
-const SEEN_COMMANDS: usize = 64;
+pub(super) const SEEN_COMMANDS: usize = 64;
 /// How long the goodbye (offline status, DISCONNECT) may take at quit.
 const GOODBYE: Duration = Duration::from_secs(2);
 
@@ -64,6 +64,7 @@ impl ConnectionHandle {
             conn_state: ConnectionState::NotRegistered,
             ever_connected: false,
             seen_commands: VecDeque::new(),
+            views: ViewOutbox::default(),
         };
         tokio::spawn(task.run(Inbox {
             controls: controls_rx,
@@ -116,9 +117,9 @@ enum Ended {
     Stop(Stop),
 }
 
-struct Task {
-    sink: EventSink,
-    diag: Diagnostics,
+pub(super) struct Task {
+    pub(super) sink: EventSink,
+    pub(super) diag: Diagnostics,
     pending: Arc<Pending>,
     outbound_tx: mpsc::UnboundedSender<Outbound>,
     config: Option<SessionConfig>,
@@ -130,13 +131,14 @@ struct Task {
     /// Connected at least once with the current configuration: a loss then
     /// shows as "reconnecting" rather than "disconnected".
     ever_connected: bool,
-    seen_commands: VecDeque<String>,
+    pub(super) seen_commands: VecDeque<String>,
+    views: ViewOutbox,
 }
 
 /// The live session an action may use.
-struct Live<'a> {
-    client: &'a AsyncClient,
-    topics: &'a Topics,
+pub(super) struct Live<'a> {
+    pub(super) client: &'a AsyncClient,
+    pub(super) topics: &'a Topics,
     player_key: &'a str,
 }
 
@@ -347,6 +349,26 @@ impl Task {
                 }
                 None
             }
+            ConnectionAction::Ack(ack) => {
+                match live {
+                    Some(live) => self.send_ack(live, &ack).await,
+                    // The server sees no ack and the web shows the command as unanswered;
+                    // a late ack after reconnecting would answer a command long given up.
+                    None => self
+                        .diag
+                        .note(format!("ack for {} dropped: offline", ack.command_id)),
+                }
+                None
+            }
+            ConnectionAction::View(view) => {
+                // Queued first, so a view survives a restart until it is out.
+                self.views.push(view);
+                None
+            }
+            ConnectionAction::SetViewQueue(path) => {
+                self.views.open(&path);
+                None
+            }
             ConnectionAction::SetCurrentPost(post) => {
                 let changed = post != self.current_post;
                 self.current_post = post;
@@ -362,7 +384,13 @@ impl Task {
         }
     }
 
-    async fn publish(&self, client: &AsyncClient, topic: String, retain: bool, payload: Vec<u8>) {
+    pub(super) async fn publish(
+        &self,
+        client: &AsyncClient,
+        topic: String,
+        retain: bool,
+        payload: Vec<u8>,
+    ) {
         self.diag
             .record(Direction::Out, &topic, payload.len(), summarize(&payload));
         if let Err(e) = client
@@ -420,6 +448,8 @@ impl Task {
         let mut connected = false;
         let beat = config.tuning.heartbeat;
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
+        let mut view_tick =
+            tokio::time::interval(config.tuning.view_gap.max(Duration::from_millis(50)));
         let timeout_secs = config.tuning.connect_timeout.as_secs().max(1);
         loop {
             tokio::select! {
@@ -498,6 +528,13 @@ impl Task {
                         return Ended::Stop(stop);
                     }
                 }
+                _ = view_tick.tick(), if connected && !self.views.is_empty() => {
+                    if let Some(mut view) = self.views.take_due(Instant::now(), config.tuning.view_gap) {
+                        view.player_key.clone_from(&config.player_key);
+                        let payload = serde_json::to_vec(&view).unwrap_or_default();
+                        self.publish(&client, topics.view(), false, payload).await;
+                    }
+                }
                 _ = heartbeat.tick(), if connected => {
                     let status = mqtt::status(&config.player_key, Presence::Online, self.current_post);
                     self.publish(&client, topics.status(), false, status).await;
@@ -553,38 +590,6 @@ impl Task {
             Incoming::ViewAck => {}
             Incoming::Other => self.diag.note(format!("unexpected topic {topic}; ignored")),
         }
-    }
-
-    async fn on_command(&mut self, live: &Live<'_>, payload: &[u8]) {
-        let envelope: CommandEnvelope = match serde_json::from_slice(payload) {
-            Ok(e) => e,
-            Err(e) => {
-                self.diag.note(format!("malformed command dropped: {e}"));
-                return;
-            }
-        };
-        if self.seen_commands.contains(&envelope.command_id) {
-            self.diag
-                .note(format!("duplicate command {} ignored", envelope.command_id));
-            return;
-        }
-        if self.seen_commands.len() == SEEN_COMMANDS {
-            self.seen_commands.pop_front();
-        }
-        self.seen_commands.push_back(envelope.command_id.clone());
-        if let Err(CommandError::Unsupported(kind)) = envelope.command() {
-            let ack = CommandAck {
-                command_id: envelope.command_id.clone(),
-                status: AckStatus::Unsupported,
-                error: Some(format!("this player does not know `{kind}`")),
-            };
-            let payload = serde_json::to_vec(&ack).unwrap_or_default();
-            self.publish(live.client, live.topics.command_ack(), false, payload)
-                .await;
-            return;
-        }
-        self.sink
-            .send(RuntimeEvent::Connection(ConnectionEvent::Command(envelope)));
     }
 }
 

@@ -1,8 +1,10 @@
 //! The background runtime: network sessions, HTTP and keyring calls, on their
 //! own thread so the window never waits on I/O.
 
+pub mod artwork;
 pub mod backoff;
 pub mod cert_name;
+mod commands;
 pub mod connection_task;
 pub mod credentials_task;
 pub mod diagnostics;
@@ -11,3 +13,4 @@ pub mod mqtt;
 pub mod requests;
 pub mod runtime;
 pub mod tls;
+pub mod views;

@@ -26,10 +26,12 @@ async fn run(end: RuntimeEnd) {
     let mut credentials = CredentialsTask::new(sink.clone());
     let link = Arc::clone(&connection);
     credentials.link_session(Arc::new(move |action| link.handle(action)));
+    let artworks = super::artwork::Fetcher::new(sink.clone());
     while let Some(action) = actions.recv().await {
         match action {
             Action::Credentials(action) => credentials.handle(action),
             Action::Connection(action) => connection.handle(action),
+            Action::Artwork(action) => artworks.handle(action),
             Action::Shutdown => break,
         }
     }

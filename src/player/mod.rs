@@ -5,6 +5,8 @@
 //! with a fake clock.
 
 pub mod engine;
+pub mod feed;
+pub mod mix;
 pub mod order;
 pub mod playlist;
 pub mod playset;
@@ -13,4 +15,4 @@ mod stopwatch;
 pub mod views;
 
 pub use engine::{DEFAULT_DWELL, Engine, FAILED_DWELL, LoadOutcome};
-pub use source::{ArtworkSource, QueueItem};
+pub use source::{ArtworkSource, MakapixPost, QueueItem};

@@ -11,6 +11,20 @@ pub enum ArtworkSource {
     /// A sample shipped in the binary, by file name.
     Embedded(&'static str),
     File(PathBuf),
+    /// A Makapix post's artwork; its file is fetched into the cache first.
+    Makapix(MakapixPost),
+}
+
+/// What identifies a Makapix artwork and where its file is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MakapixPost {
+    pub post_id: i64,
+    pub title: Option<String>,
+    pub storage_key: String,
+    /// Opaque relative path on the vault: used verbatim in URLs, never as a local path.
+    pub storage_shard: String,
+    pub native_format: String,
+    pub art_url: Option<String>,
 }
 
 impl ArtworkSource {
@@ -23,6 +37,18 @@ impl ArtworkSource {
                 .unwrap_or(path.as_os_str())
                 .to_string_lossy()
                 .into_owned(),
+            Self::Makapix(post) => match &post.title {
+                Some(title) if !title.trim().is_empty() => title.clone(),
+                _ => format!("Makapix post {}", post.post_id),
+            },
+        }
+    }
+
+    /// The Makapix post id, `None` for local files and samples.
+    pub fn post_id(&self) -> Option<i64> {
+        match self {
+            Self::Makapix(post) => Some(post.post_id),
+            _ => None,
         }
     }
 }

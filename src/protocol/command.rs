@@ -49,6 +49,9 @@ pub struct ShowArtwork {
     pub height: Option<u32>,
     #[serde(default)]
     pub title: Option<String>,
+    /// Where to download the file; the vault URL is built when absent.
+    #[serde(default)]
+    pub art_url: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

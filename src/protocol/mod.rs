@@ -8,3 +8,4 @@ pub mod request;
 pub mod response;
 pub mod status;
 pub mod topics;
+pub mod view;

@@ -11,6 +11,8 @@ pub enum Action {
     Previous,
     TogglePause,
     TogglePin,
+    /// ❤️ on the Makapix artwork on screen, or off again.
+    ToggleLike,
     ToggleFullscreen,
     LeaveFullscreen,
     ToggleInfo,
@@ -31,11 +33,12 @@ pub enum Action {
 
 /// (keys as shown to the user, what they do) — the single list behind the
 /// shortcut handler, the Help window and the README.
-pub const SHORTCUTS: [(&str, &str); 12] = [
+pub const SHORTCUTS: [(&str, &str); 13] = [
     ("→", "Next artwork"),
     ("←", "Previous artwork"),
     ("Space", "Pause / resume"),
     ("P", "Pin the current artwork (stays until unpinned)"),
+    ("L", "Like / unlike the Makapix artwork on screen (❤️)"),
     ("F or F11", "Fullscreen"),
     ("Esc", "Leave fullscreen"),
     ("I", "Info overlay"),
@@ -78,6 +81,7 @@ pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
             (Key::ArrowLeft, Action::Previous),
             (Key::Space, Action::TogglePause),
             (Key::P, Action::TogglePin),
+            (Key::L, Action::ToggleLike),
             (Key::F, Action::ToggleFullscreen),
             (Key::F11, Action::ToggleFullscreen),
             (Key::Escape, Action::LeaveFullscreen),

@@ -5,37 +5,29 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui::{self, ViewportCommand};
 
+use crate::bridge::artwork::{ArtworkAction, ArtworkEvent};
 use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::{CredentialsAction, CredentialsEvent, FACTS_FILE_NAME, Overrides};
 use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
-use crate::local_files::{self, IMAGE_EXTENSIONS, PLAYLIST_EXTENSION};
-
-/// What File › Open offers by default: images and saved playlists.
-const OPENABLE: [&str; 6] = [
-    IMAGE_EXTENSIONS[0],
-    IMAGE_EXTENSIONS[1],
-    IMAGE_EXTENSIONS[2],
-    IMAGE_EXTENSIONS[3],
-    IMAGE_EXTENSIONS[4],
-    PLAYLIST_EXTENSION,
-];
 use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
 use crate::media::loader::Loader;
 use crate::media::watch::FileWatcher;
 use crate::paths::AppPaths;
-use crate::player::{ArtworkSource, Engine, LoadOutcome, QueueItem, order};
+use crate::player::{ArtworkSource, Engine, LoadOutcome, order};
 use crate::protocol::capabilities::PlayerState;
 use crate::samples;
 use crate::settings::{self, Settings, SettingsSaver};
 
 use super::actions::{self, Action};
+pub use super::channel::Channel;
 use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library, LoadedArt, PreparedArt};
+use super::makapix::{self, Downloads};
 use super::player_pane::PlayerPane;
 use super::{canvas, menu, overlays, settings_panel, status_bar};
 
@@ -51,10 +43,12 @@ pub struct StartOptions {
     pub settings: Option<Settings>,
     /// `--broker`, `--api`, `--vault`.
     pub server_overrides: Overrides,
+    /// The artwork vault's base URL; `None` is Makapix's own.
+    pub vault: Option<String>,
 }
 
 /// What the worker threads tell the window.
-enum AppEvent {
+pub(crate) enum AppEvent {
     Decoded {
         source: ArtworkSource,
         generation: u64,
@@ -67,37 +61,7 @@ enum AppEvent {
         quick: bool,
     },
     /// Paths read on a worker thread (folders walked, playlists parsed).
-    Opened(local_files::Opened),
-}
-
-/// What is being played.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Channel {
-    Samples,
-    /// A local channel (p3a's `sdcard`): files sorted by name, or a saved playlist.
-    Local {
-        items: Vec<QueueItem>,
-        label: String,
-    },
-}
-
-impl Channel {
-    pub fn label(&self) -> String {
-        match self {
-            Channel::Samples => "Sample art".to_owned(),
-            Channel::Local { label, .. } => label.clone(),
-        }
-    }
-
-    fn items(&self) -> Vec<QueueItem> {
-        match self {
-            Channel::Samples => samples::SAMPLES
-                .iter()
-                .map(|s| QueueItem::new(ArtworkSource::Embedded(s.name)))
-                .collect(),
-            Channel::Local { items, .. } => items.clone(),
-        }
-    }
+    Opened(crate::local_files::Opened),
 }
 
 /// A message for the user in the status bar.
@@ -112,12 +76,12 @@ pub struct PlayerApp {
     saver: SettingsSaver,
     pub(crate) engine: Engine,
     pub(crate) library: Library,
-    loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
+    pub(crate) loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
     watcher: FileWatcher,
     events: Receiver<AppEvent>,
-    events_tx: Sender<AppEvent>,
+    pub(crate) events_tx: Sender<AppEvent>,
     /// The window's context, known from the first frame on; the workers use it to wake the window.
-    ctx_slot: Arc<OnceLock<egui::Context>>,
+    pub(crate) ctx_slot: Arc<OnceLock<egui::Context>>,
     pub(crate) channel: Channel,
     shuffle_seed: u64,
     pub(crate) fullscreen: bool,
@@ -136,10 +100,30 @@ pub struct PlayerApp {
     pub(crate) player: PlayerPane,
     /// Sent to the runtime once, before it loads the credentials.
     credentials_setup: Option<CredentialsAction>,
+    /// The post on screen last told to the runtime (`status`).
+    pub(crate) sent_post: Option<Option<i64>>,
+    /// Makapix posts' files, as the runtime fetches them.
+    pub(crate) downloads: Downloads,
+    artwork_config: crate::bridge::artwork::ArtworkConfig,
+    /// Started with an explicit vault: the server's does not replace it.
+    vault_fixed: bool,
+    /// The Makapix channel being paged through, if any.
+    pub(crate) makapix: Option<super::channels::Playing>,
+    /// The last local files or folder played: `play_channel` `sdcard` returns to them.
+    pub(crate) last_local: Option<Channel>,
+    pub(crate) views: super::views::ViewReporter,
+    /// A playset whose channels are being fetched.
+    pub(crate) mixing: Option<super::playsets::Mixing>,
+    /// ❤️ given in this session.
+    pub(crate) likes: super::likes::Likes,
+    /// Tags of this window's requests to the runtime.
+    pub(crate) request_tag: u64,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
     log_dir: Option<PathBuf>,
+    /// Per-user data folder (queued views); `None` persists nothing.
+    data_dir: Option<PathBuf>,
 }
 
 impl PlayerApp {
@@ -213,16 +197,41 @@ impl PlayerApp {
                     .map(|p| p.config.join(FACTS_FILE_NAME)),
                 overrides: options.server_overrides,
             }),
+            sent_post: None,
+            makapix: None,
+            last_local: None,
+            request_tag: 0,
+            mixing: None,
+            likes: Default::default(),
+            views: Default::default(),
+            downloads: Downloads::default(),
+            vault_fixed: options.vault.is_some(),
+            artwork_config: makapix::artwork_config(
+                options.app_paths.as_ref(),
+                options.vault.as_deref(),
+            ),
             started: false,
             start_fullscreen: options.fullscreen,
             pending_paths: options.paths,
             log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
+            data_dir: options.app_paths.as_ref().map(|p| p.data.clone()),
         }
     }
 
     /// Connects the window to the background runtime (network, keyring).
     pub fn attach_runtime(&mut self, runtime: WindowEnd) {
         self.runtime = Some(runtime);
+    }
+
+    /// The server's vault (Custom settings, `--vault`) is where artworks come from,
+    /// unless this window was started with a vault of its own (tests).
+    fn use_vault(&mut self, vault_base: &str) {
+        if self.vault_fixed || self.artwork_config.vault_base == vault_base {
+            return;
+        }
+        self.artwork_config.vault_base = vault_base.to_owned();
+        let config = self.artwork_config.clone();
+        self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)));
     }
 
     pub fn connection(&self) -> ConnectionState {
@@ -311,6 +320,11 @@ impl PlayerApp {
         self.engine.set_dwell(self.settings.dwell());
         self.engine.tick(now);
         self.sync_loads(now);
+        self.sync_current_post();
+        self.page_ahead();
+        if let Some(due) = self.report_views(now) {
+            ctx.request_repaint_after(due.saturating_sub(now));
+        }
 
         let mut clicked = Vec::new();
         if !self.fullscreen {
@@ -358,6 +372,14 @@ impl PlayerApp {
             self.send(RuntimeAction::Credentials(setup));
         }
         self.send(RuntimeAction::Credentials(CredentialsAction::Load));
+        if let Some(data) = &self.data_dir {
+            let queue = data.join("views-queue.jsonl");
+            self.send(RuntimeAction::Connection(ConnectionAction::SetViewQueue(
+                queue,
+            )));
+        }
+        let config = self.artwork_config.clone();
+        self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)));
         if self.start_fullscreen {
             self.apply(Action::ToggleFullscreen, ctx, now);
         }
@@ -369,58 +391,16 @@ impl PlayerApp {
         }
     }
 
-    fn play(&mut self, channel: Channel, now: Duration) {
+    pub(crate) fn play(&mut self, channel: Channel, now: Duration) {
         let mut items = channel.items();
         if self.settings.shuffle {
             items = order::shuffled(items, self.shuffle_seed);
         }
+        if matches!(channel, Channel::Local { .. }) {
+            self.last_local = Some(channel.clone());
+        }
         self.channel = channel;
         self.engine.set_items(items, 0, now);
-    }
-
-    /// Reads the given files, folders or playlist on a worker thread (a large folder
-    /// must not stall the window); `AppEvent::Opened` brings the result.
-    fn open_paths(&mut self, paths: Vec<PathBuf>) {
-        let tx = self.events_tx.clone();
-        let slot = Arc::clone(&self.ctx_slot);
-        let spawned = std::thread::Builder::new()
-            .name("open-paths".into())
-            .spawn(move || {
-                let _ = tx.send(AppEvent::Opened(local_files::open(&paths)));
-                wake(&slot);
-            });
-        if let Err(e) = spawned {
-            tracing::error!("cannot read the files: {e}");
-        }
-    }
-
-    /// Plays what was opened; with nothing playable, keeps what plays (the samples at start).
-    fn on_opened(&mut self, opened: local_files::Opened, now: Duration) {
-        for problem in &opened.problems {
-            tracing::warn!("{problem}");
-        }
-        self.notice = opened.problems.first().map(|first| {
-            let more = opened.problems.len() - 1;
-            Notice {
-                text: if more > 0 {
-                    format!("{first} ({more} more problems in the log.)")
-                } else {
-                    first.clone()
-                },
-                is_error: true,
-            }
-        });
-        if !opened.items.is_empty() {
-            self.play(
-                Channel::Local {
-                    items: opened.items,
-                    label: opened.label,
-                },
-                now,
-            );
-        } else if self.engine.items().is_empty() {
-            self.play(Channel::Samples, now);
-        }
     }
 
     fn apply(&mut self, action: Action, ctx: &egui::Context, now: Duration) {
@@ -431,6 +411,7 @@ impl PlayerApp {
                 let paused = !self.engine.is_paused();
                 self.engine.set_paused(paused, now);
             }
+            Action::ToggleLike => self.toggle_like(),
             Action::TogglePin => {
                 let pinned = !self.engine.is_pinned();
                 self.engine.set_pinned(pinned);
@@ -445,13 +426,7 @@ impl PlayerApp {
             Action::PlaySamples => self.play(Channel::Samples, now),
             Action::SetShuffle(on) => {
                 self.settings.shuffle = on;
-                let items = self.channel.items();
-                let items = if on {
-                    order::shuffled(items, self.shuffle_seed)
-                } else {
-                    items
-                };
-                self.engine.reorder(items);
+                self.extend_channel(self.channel.clone());
             }
             Action::ShowShortcuts => self.show_shortcuts = true,
             Action::ShowAbout => self.show_about = true,
@@ -465,6 +440,23 @@ impl PlayerApp {
             }
             Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
+    }
+
+    /// The seed for random picks: one per run, like shuffling.
+    pub(crate) fn playset_seed(&self) -> u64 {
+        self.shuffle_seed
+    }
+
+    /// The same channel with more (or reordered) items: what is on screen stays.
+    pub(crate) fn extend_channel(&mut self, channel: Channel) {
+        self.channel = channel;
+        let items = self.channel.items();
+        let items = if self.settings.shuffle {
+            order::shuffled(items, self.shuffle_seed)
+        } else {
+            items
+        };
+        self.engine.reorder(items);
     }
 
     fn open_log_folder(&mut self) {
@@ -490,71 +482,6 @@ impl PlayerApp {
         }
     }
 
-    /// The dialog runs off the window thread: a modal call inside a frame would freeze the window.
-    fn open_dialog(&mut self, ctx: &egui::Context, folder: bool) {
-        let dialog = rfd::AsyncFileDialog::new().set_title("Play artworks");
-        let tx = self.events_tx.clone();
-        let ctx = ctx.clone();
-        let started = Instant::now();
-        let picked: std::pin::Pin<Box<dyn std::future::Future<Output = Vec<PathBuf>> + Send>> =
-            if folder {
-                let fut = dialog.pick_folder();
-                Box::pin(async move {
-                    fut.await
-                        .map(|h| vec![h.path().to_path_buf()])
-                        .unwrap_or_default()
-                })
-            } else {
-                let fut = dialog
-                    .add_filter("Pixel art and playlists", &OPENABLE)
-                    .add_filter("Pixel art", &IMAGE_EXTENSIONS)
-                    .add_filter("Makapix Player playlists", &[PLAYLIST_EXTENSION])
-                    .pick_files();
-                Box::pin(async move {
-                    fut.await
-                        .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
-                        .unwrap_or_default()
-                })
-            };
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".into())
-            .spawn(move || {
-                let paths = pollster::block_on(picked);
-                let quick = started.elapsed() < Duration::from_millis(700);
-                let _ = tx.send(AppEvent::Chosen { paths, quick });
-                ctx.request_repaint();
-            });
-        if let Err(e) = spawned {
-            tracing::error!("cannot open the file dialog: {e}");
-        }
-    }
-
-    fn dropped_or_pasted(&self, ctx: &egui::Context) -> Vec<Action> {
-        let typing = ctx.egui_wants_keyboard_input();
-        ctx.input(|i| {
-            let mut out = Vec::new();
-            let dropped: Vec<PathBuf> = i
-                .raw
-                .dropped_files
-                .iter()
-                .map(|f| f.path().to_path_buf())
-                .collect();
-            if !dropped.is_empty() {
-                out.push(Action::OpenPaths(dropped));
-            }
-            if !typing {
-                for event in &i.events {
-                    if let egui::Event::Paste(text) = event
-                        && let Some(paths) = local_files::paths_from_pasted_text(text)
-                    {
-                        out.push(Action::OpenPaths(paths));
-                    }
-                }
-            }
-            out
-        })
-    }
-
     fn send(&mut self, action: RuntimeAction) {
         let Some(runtime) = &self.runtime else {
             return;
@@ -578,26 +505,54 @@ impl PlayerApp {
         }
     }
 
-    fn drain_runtime(&mut self) {
+    fn drain_runtime(&mut self, now: Duration) {
         while let Some(event) = self.runtime.as_ref().and_then(WindowEnd::try_recv) {
             match event {
+                RuntimeEvent::Connection(ConnectionEvent::Command(command)) => {
+                    if let Some(ack) = self.apply_command(&command, now) {
+                        self.send(RuntimeAction::Connection(ConnectionAction::Ack(ack)));
+                    }
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits(tag) =>
+                {
+                    self.on_page_answer(result, now);
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits_like(tag) =>
+                {
+                    self.on_like_answer(tag, result);
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits_mix(tag) =>
+                {
+                    self.on_mix_answer(tag, result, now);
+                }
                 RuntimeEvent::Connection(event) => {
                     if let ConnectionEvent::State(state) = event {
                         self.connection = state;
                     }
                     self.net.apply(event);
                 }
+                RuntimeEvent::Artwork(ArtworkEvent::Fetched { post, result }) => {
+                    self.on_fetched(post, result);
+                }
                 RuntimeEvent::Credentials(CredentialsEvent::NotRegistered) => {
                     self.connection = ConnectionState::NotRegistered;
                     self.player.on_event(CredentialsEvent::NotRegistered);
                 }
-                RuntimeEvent::Credentials(event) => self.player.on_event(event),
+                RuntimeEvent::Credentials(event) => {
+                    if let CredentialsEvent::Server(server) = &event {
+                        self.use_vault(&server.vault_base);
+                    }
+                    self.player.on_event(event);
+                }
             }
         }
     }
 
     fn drain_events(&mut self, ctx: &egui::Context, now: Duration) {
-        self.drain_runtime();
+        self.drain_runtime(now);
         while let Ok(event) = self.events.try_recv() {
             match event {
                 AppEvent::Decoded {
@@ -664,6 +619,7 @@ impl PlayerApp {
     /// Keeps exactly what the engine wants decoded, and watches the file on screen.
     fn sync_loads(&mut self, now: Duration) {
         let wanted = self.engine.wanted();
+        self.downloads.retain(&wanted);
         self.library.retain(|s| wanted.contains(s));
         self.loader.retain(|s| wanted.contains(s));
         for source in &wanted {
@@ -676,7 +632,10 @@ impl PlayerApp {
                         .on_loaded(source, LoadOutcome::Ready { loop_duration }, now);
                 }
                 Some(Entry::Failed(_)) => self.engine.on_loaded(source, LoadOutcome::Failed, now),
-                None if self.library.needs_load(source) => self.request_load(source),
+                None if self.library.needs_load(source) => match source {
+                    ArtworkSource::Makapix(post) => self.load_post(source, post, now),
+                    _ => self.request_load(source),
+                },
                 None => {}
             }
         }
@@ -744,6 +703,8 @@ fn read_and_decode(source: &ArtworkSource) -> Result<Artwork, DecodeError> {
             None => Err(DecodeError::NotAnImage),
         },
         ArtworkSource::File(path) => decode::decode_file(path, &limits),
+        // Posts are decoded from their fetched file (`request_load_file`).
+        ArtworkSource::Makapix(_) => Err(DecodeError::NotAnImage),
     }
 }
 

@@ -4,6 +4,7 @@ use eframe::egui::{self, Ui};
 
 use super::actions::Action;
 use super::app::PlayerApp;
+use super::likes::LikeState;
 
 pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
     egui::Panel::top("menu_bar").show(ui, |ui| {
@@ -42,6 +43,14 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                     "Pin"
                 };
                 item(ui, pin, "P", Action::TogglePin, actions);
+                if let LikeState::Liked(liked) = app.like_state() {
+                    let like = if liked {
+                        "Unlike ❤️"
+                    } else {
+                        "Like ❤️"
+                    };
+                    item(ui, like, "L", Action::ToggleLike, actions);
+                }
                 let mut shuffle = app.settings().shuffle;
                 if ui.checkbox(&mut shuffle, "Shuffle").changed() {
                     actions.push(Action::SetShuffle(shuffle));

@@ -4,14 +4,22 @@
 pub mod actions;
 pub mod app;
 pub mod canvas;
+mod channel;
+mod channels;
 pub mod diagnostics;
 pub mod geometry;
 pub mod library;
+pub mod likes;
+mod makapix;
 mod menu;
+mod opening;
 mod overlays;
 pub mod player_pane;
+mod playsets;
+mod remote;
 mod settings_panel;
 mod status_bar;
+mod views;
 
 pub use actions::Action;
 pub use app::{Channel, Notice, PlayerApp, StartOptions};

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use super::actions::Action;
 use super::app::PlayerApp;
 use super::diagnostics::ConnectionView;
+use super::likes::LikeState;
 use crate::bridge::connection::ConnectionState;
 
 pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
@@ -32,6 +33,22 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                     source.display_name(),
                     app.channel().label()
                 ));
+            }
+            match app.like_state() {
+                LikeState::NotAPost => {}
+                LikeState::Sending => {
+                    ui.label("❤ …");
+                }
+                LikeState::Liked(liked) => {
+                    let (text, tip) = if liked {
+                        ("❤ Liked", "Remove your ❤️ from this artwork (L)")
+                    } else {
+                        ("♡ Like", "Give this artwork a ❤️ on Makapix Club (L)")
+                    };
+                    if ui.button(text).on_hover_text(tip).clicked() {
+                        actions.push(Action::ToggleLike);
+                    }
+                }
             }
             if let Some(notice) = app.notice() {
                 ui.separator();

@@ -12,6 +12,7 @@ pub mod player;
 pub mod proxy;
 pub mod server;
 pub mod vault;
+pub mod window;
 
 use std::time::{Duration, Instant};
 

@@ -25,6 +25,7 @@ pub fn fast_tuning() -> Tuning {
         keep_alive: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(3),
         request_retries: 2,
+        view_gap: Duration::from_millis(300),
     }
 }
 

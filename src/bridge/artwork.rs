@@ -1,0 +1,60 @@
+//! Messages about Makapix artwork files: the window asks for a post's file,
+//! the runtime downloads it into the disk cache and answers with its path.
+//! Decoding stays on the window's decoder thread; only a path crosses here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::player::MakapixPost;
+
+/// Where artworks come from when a post has no `art_url`.
+pub const DEFAULT_VAULT: &str = "https://vault.makapix.club";
+
+/// How the runtime fetches and keeps artwork files.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArtworkConfig {
+    /// `https://vault.makapix.club` or a test vault; no trailing slash needed.
+    pub vault_base: String,
+    /// The per-user cache folder for artworks.
+    pub cache_dir: PathBuf,
+    pub cache_cap: u64,
+    /// Tries per download before the artwork counts as failed.
+    pub attempts: u32,
+    /// Wait after the first failed try; doubles after each.
+    pub retry_start: Duration,
+    /// One try (connect + whole body) must finish within this.
+    pub timeout: Duration,
+}
+
+impl ArtworkConfig {
+    /// Production values with the artworks kept in `cache_dir`.
+    pub fn new(cache_dir: PathBuf) -> Self {
+        Self {
+            vault_base: DEFAULT_VAULT.to_owned(),
+            cache_dir,
+            cache_cap: crate::cache::DEFAULT_CAP_BYTES,
+            attempts: 3,
+            retry_start: Duration::from_secs(1),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Window → runtime.
+#[derive(Debug)]
+pub enum ArtworkAction {
+    /// Sent once at start (and whenever the vault setting changes).
+    Configure(ArtworkConfig),
+    /// Make this post's file available on disk.
+    Fetch(MakapixPost),
+}
+
+/// Runtime → window.
+#[derive(Debug)]
+pub enum ArtworkEvent {
+    /// The post's file is in the cache at this path, or why it cannot be had.
+    Fetched {
+        post: MakapixPost,
+        result: Result<PathBuf, String>,
+    },
+}

@@ -1,0 +1,60 @@
+//! Commands from the server: duplicates dropped, unknown types and
+//! unreadable payloads answered here, the rest passed to the window, whose
+//! answers are published on `command/ack`.
+
+use crate::bridge::RuntimeEvent;
+use crate::bridge::connection::ConnectionEvent;
+use crate::protocol::command::{AckStatus, CommandAck, CommandEnvelope, CommandError};
+
+use super::connection_task::{Live, SEEN_COMMANDS, Task};
+
+impl Task {
+    pub(super) async fn on_command(&mut self, live: &Live<'_>, payload: &[u8]) {
+        let envelope: CommandEnvelope = match serde_json::from_slice(payload) {
+            Ok(e) => e,
+            Err(e) => {
+                self.diag.note(format!("malformed command dropped: {e}"));
+                return;
+            }
+        };
+        if self.seen_commands.contains(&envelope.command_id) {
+            self.diag
+                .note(format!("duplicate command {} ignored", envelope.command_id));
+            return;
+        }
+        if self.seen_commands.len() == SEEN_COMMANDS {
+            self.seen_commands.pop_front();
+        }
+        self.seen_commands.push_back(envelope.command_id.clone());
+        let refused = match envelope.command() {
+            Ok(_) => None,
+            Err(CommandError::Unsupported(kind)) => Some((
+                AckStatus::Unsupported,
+                format!("this player does not know `{kind}`"),
+            )),
+            Err(e @ CommandError::BadPayload { .. }) => Some((AckStatus::Error, e.to_string())),
+        };
+        if let Some((status, reason)) = refused {
+            tracing::warn!(
+                "command {} ({}) refused: {reason}",
+                envelope.command_type,
+                envelope.command_id
+            );
+            let ack = CommandAck {
+                command_id: envelope.command_id.clone(),
+                status,
+                error: Some(reason),
+            };
+            self.send_ack(live, &ack).await;
+            return;
+        }
+        self.sink
+            .send(RuntimeEvent::Connection(ConnectionEvent::Command(envelope)));
+    }
+
+    pub(super) async fn send_ack(&self, live: &Live<'_>, ack: &CommandAck) {
+        let payload = serde_json::to_vec(ack).unwrap_or_default();
+        self.publish(live.client, live.topics.command_ack(), false, payload)
+            .await;
+    }
+}

@@ -1,0 +1,245 @@
+//! A Makapix channel played page by page: which `query_posts` to send, and
+//! the queue items its answers make. Pure: the window sends the requests and
+//! hands the answers in.
+//!
+//! The next page is asked for while a few artworks of the current one are
+//! still to come, so playback never waits at a page boundary.
+
+use std::time::Duration;
+
+use crate::protocol::request::QueryPosts;
+use crate::protocol::response::{ArtworkPost, Post, PostEntry, PostsPage};
+
+use super::source::{ArtworkSource, MakapixPost, QueueItem};
+
+/// Ask for the next page when this few artworks are left before its end.
+pub const PREFETCH_MARGIN: usize = 3;
+/// Posts per page (the protocol's maximum).
+pub const PAGE_SIZE: u8 = 50;
+
+/// A channel's paging state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Feed {
+    query: QueryPosts,
+    items: Vec<QueueItem>,
+    next_cursor: Option<String>,
+    /// A page has been asked for and not yet answered.
+    in_flight: bool,
+    /// A page failed: paging stops (the queue keeps playing what it has and
+    /// wraps) until the channel is chosen again.
+    stopped: bool,
+    pages: usize,
+}
+
+impl Feed {
+    /// A channel to play from the start; `query` carries channel and filters.
+    pub fn new(mut query: QueryPosts) -> Self {
+        query.cursor = None;
+        query.limit = query.limit.or(Some(PAGE_SIZE));
+        Self {
+            query,
+            items: Vec::new(),
+            next_cursor: None,
+            in_flight: false,
+            stopped: false,
+            pages: 0,
+        }
+    }
+
+    /// The first page's request.
+    pub fn first_request(&mut self) -> QueryPosts {
+        self.in_flight = true;
+        self.query.clone()
+    }
+
+    /// The next page's request when the artwork at `position` is close enough
+    /// to the end of what is known, and there is more.
+    pub fn wants_more(&mut self, position: Option<usize>) -> Option<QueryPosts> {
+        if self.in_flight || self.stopped || self.pages == 0 {
+            return None;
+        }
+        let cursor = self.next_cursor.clone()?;
+        let left = self
+            .items
+            .len()
+            .saturating_sub(position.map_or(0, |p| p + 1));
+        if left > PREFETCH_MARGIN {
+            return None;
+        }
+        self.in_flight = true;
+        Some(QueryPosts {
+            cursor: Some(cursor),
+            ..self.query.clone()
+        })
+    }
+
+    /// Takes in a page; returns how many queue items it added.
+    pub fn on_page(&mut self, page: PostsPage) -> usize {
+        self.in_flight = false;
+        self.pages += 1;
+        // A cursor without `has_more` (or the reverse) is taken at its word:
+        // only a cursor can fetch the next page.
+        self.next_cursor = page.next_cursor.filter(|c| !c.is_empty());
+        let added = items_of(&page.posts);
+        let count = added.len();
+        self.items.extend(added);
+        count
+    }
+
+    pub fn on_failure(&mut self) {
+        self.in_flight = false;
+        self.stopped = true;
+    }
+
+    /// The channel and its filters.
+    pub fn query(&self) -> &QueryPosts {
+        &self.query
+    }
+
+    pub fn items(&self) -> &[QueueItem] {
+        &self.items
+    }
+
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
+
+    pub fn is_waiting(&self) -> bool {
+        self.in_flight
+    }
+}
+
+/// The queue items a page makes: artworks as they are, playlists expanded
+/// when they carry their artworks and skipped otherwise, unknown kinds skipped.
+pub fn items_of(posts: &[PostEntry]) -> Vec<QueueItem> {
+    let mut out = Vec::new();
+    for entry in posts {
+        match entry {
+            PostEntry::Known(Post::Artwork(art)) => out.extend(item(art, None)),
+            PostEntry::Known(Post::Playlist(list)) => {
+                let dwell = list.dwell_time_ms;
+                out.extend(list.artworks.iter().filter_map(|a| item(a, dwell)));
+            }
+            PostEntry::Unknown(_) => {}
+        }
+    }
+    out
+}
+
+/// One artwork post as a queue item; `None` when there is no way to fetch it.
+fn item(art: &ArtworkPost, playlist_dwell: Option<u64>) -> Option<QueueItem> {
+    let art_url = art.art_url.clone().filter(|u| !u.is_empty());
+    let native_format = art.native_format.clone().unwrap_or_default();
+    let storage_shard = art.storage_shard.clone().unwrap_or_default();
+    if art_url.is_none() && (native_format.is_empty() || art.storage_key.is_empty()) {
+        return None;
+    }
+    let post = MakapixPost {
+        post_id: art.post_id,
+        title: None,
+        storage_key: art.storage_key.clone(),
+        storage_shard,
+        native_format,
+        art_url,
+    };
+    Some(QueueItem {
+        source: ArtworkSource::Makapix(post),
+        dwell: art
+            .dwell_time_ms
+            .or(playlist_dwell)
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn page(ids: std::ops::Range<i64>, cursor: Option<&str>) -> PostsPage {
+        let posts: Vec<_> = ids
+            .map(|i| {
+                json!({"post_id": i, "kind": "artwork", "storage_key": format!("k{i}"),
+                            "storage_shard": "ab/cd", "native_format": "png"})
+            })
+            .collect();
+        serde_json::from_value(
+            json!({"posts": posts, "next_cursor": cursor, "has_more": cursor.is_some()}),
+        )
+        .unwrap()
+    }
+
+    fn ids(feed: &Feed) -> Vec<i64> {
+        feed.items()
+            .iter()
+            .filter_map(|i| i.source.post_id())
+            .collect()
+    }
+
+    #[test]
+    fn pages_are_asked_for_before_the_current_one_runs_out() {
+        let mut feed = Feed::new(QueryPosts {
+            channel: Some("all".into()),
+            ..QueryPosts::default()
+        });
+        let first = feed.first_request();
+        assert_eq!(first.cursor, None);
+        assert_eq!(first.limit, Some(PAGE_SIZE));
+        assert_eq!(feed.wants_more(None), None, "the first page is on its way");
+        assert_eq!(feed.on_page(page(0..10, Some("c1"))), 10);
+        assert_eq!(feed.wants_more(Some(0)), None, "plenty left");
+        assert_eq!(feed.wants_more(Some(5)), None);
+        let second = feed
+            .wants_more(Some(6))
+            .expect("3 left: time for the next page");
+        assert_eq!(second.cursor.as_deref(), Some("c1"));
+        assert_eq!(second.channel.as_deref(), Some("all"));
+        assert_eq!(feed.wants_more(Some(9)), None, "one request at a time");
+        feed.on_page(page(10..20, Some("c2")));
+        feed.wants_more(Some(17)).expect("third page");
+        feed.on_page(page(20..25, None));
+        assert_eq!(feed.wants_more(Some(24)), None, "no cursor: the end");
+        assert_eq!(ids(&feed), (0..25).collect::<Vec<_>>());
+        assert_eq!(feed.pages(), 3);
+    }
+
+    #[test]
+    fn a_failed_page_stops_paging_but_keeps_what_was_fetched() {
+        let mut feed = Feed::new(QueryPosts::default());
+        feed.first_request();
+        feed.on_page(page(0..2, Some("c1")));
+        assert!(feed.wants_more(Some(0)).is_some());
+        feed.on_failure();
+        assert_eq!(feed.wants_more(Some(1)), None);
+        assert_eq!(feed.items().len(), 2);
+    }
+
+    #[test]
+    fn playlists_are_expanded_when_they_carry_artworks_and_skipped_otherwise() {
+        let posts: Vec<PostEntry> = serde_json::from_value(json!([
+            {"post_id": 1, "kind": "artwork", "storage_key": "a", "storage_shard": "x/y", "native_format": "gif",
+             "dwell_time_ms": 5000},
+            {"post_id": 2, "kind": "playlist", "total_artworks": 2, "dwell_time_ms": 8000},
+            {"post_id": 3, "kind": "playlist", "dwell_time_ms": 7000, "artworks": [
+                {"post_id": 31, "kind": "artwork", "storage_key": "b", "native_format": "png", "storage_shard": "x/y"},
+                {"post_id": 32, "kind": "artwork", "storage_key": "c", "art_url": "https://v/c.webp"}]},
+            {"post_id": 4, "kind": "artwork", "storage_key": "d", "native_format": null},
+            {"post_id": 5, "kind": "video"}
+        ]))
+        .unwrap();
+        let items = items_of(&posts);
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.source.post_id().unwrap(), i.dwell))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Some(Duration::from_secs(5))),
+                (31, Some(Duration::from_secs(7))),
+                (32, Some(Duration::from_secs(7))),
+            ]
+        );
+    }
+}

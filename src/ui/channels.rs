@@ -1,0 +1,227 @@
+//! `play_channel`: a Makapix channel played through `query_posts`, page by
+//! page, or the local folder (`sdcard`). The paging rules are the pure
+//! `player::feed`; this file sends its requests and takes in the answers.
+
+use std::time::Duration;
+
+use crate::bridge::Action as RuntimeAction;
+use crate::bridge::connection::ConnectionAction;
+use crate::player::feed::Feed;
+use crate::protocol::command::{AckStatus, CommandAck, PlayChannel};
+use crate::protocol::request::{QueryPosts, RequestBody};
+use crate::protocol::response::Response;
+
+use super::app::{Channel, Notice, PlayerApp};
+use super::remote::{Outcome, Refusal};
+
+/// The Makapix channel being played (or asked for).
+pub(crate) struct Playing {
+    feed: Feed,
+    label: String,
+    /// The request whose answer is awaited.
+    tag: u64,
+    /// The `play_channel` command answered when the first page arrives.
+    ack: Option<String>,
+}
+
+impl PlayerApp {
+    pub(crate) fn play_channel(
+        &mut self,
+        cmd: PlayChannel,
+        command_id: &str,
+        now: Duration,
+    ) -> Outcome {
+        let name = cmd.channel_name.as_str();
+        let user = |what: &str| match (&cmd.user_sqid, &cmd.user_handle) {
+            (None, None) => Err(Outcome::Refused(Refusal::Payload(format!(
+                "the `{what}` channel needs `user_sqid` or `user_handle`"
+            )))),
+            (sqid, handle) => Ok((sqid.clone(), handle.clone())),
+        };
+        let mut query = QueryPosts {
+            channel: Some(name.to_owned()),
+            ..QueryPosts::default()
+        };
+        let label = match name {
+            "all" => "Makapix: recent".to_owned(),
+            "promoted" => "Makapix: promoted".to_owned(),
+            "user" => "Makapix: my artworks".to_owned(),
+            "by_user" | "reactions" => {
+                let (sqid, handle) = match user(name) {
+                    Ok(u) => u,
+                    Err(refused) => return refused,
+                };
+                let who = handle.clone().or(sqid.clone()).unwrap_or_default();
+                query.user_sqid = sqid;
+                query.user_handle = handle;
+                if name == "by_user" {
+                    format!("Makapix: by {who}")
+                } else {
+                    format!("Makapix: liked by {who}")
+                }
+            }
+            "hashtag" => {
+                let tag = cmd.hashtag.as_deref().unwrap_or("").trim_start_matches('#');
+                if tag.is_empty() {
+                    return Outcome::Refused(Refusal::Payload(
+                        "the `hashtag` channel needs a `hashtag`".into(),
+                    ));
+                }
+                query.hashtag = Some(tag.to_owned());
+                format!("Makapix: #{tag}")
+            }
+            "sdcard" => return self.play_local_channel(now),
+            "pinned" => {
+                return Outcome::Unsupported("this player cannot play pinned channels yet");
+            }
+            other => {
+                return Outcome::Refused(Refusal::Payload(format!(
+                    "`{other}` is not a channel this player knows"
+                )));
+            }
+        };
+        let mut feed = Feed::new(query);
+        let first = feed.first_request();
+        let tag = self.send_query(first);
+        self.makapix = Some(Playing {
+            feed,
+            label,
+            tag,
+            ack: Some(command_id.to_owned()),
+        });
+        Outcome::Pending
+    }
+
+    /// `sdcard`: the files or folder last opened on this computer.
+    fn play_local_channel(&mut self, now: Duration) -> Outcome {
+        match self.last_local.clone() {
+            Some(local) => {
+                self.makapix = None;
+                self.play(local, now);
+                Outcome::Done
+            }
+            None => Outcome::Refused(Refusal::Payload(
+                "no local files or folder are open on this player".into(),
+            )),
+        }
+    }
+
+    fn send_query(&mut self, query: QueryPosts) -> u64 {
+        self.request_tag += 1;
+        let tag = self.request_tag;
+        self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Request {
+            tag,
+            body: Box::new(RequestBody::QueryPosts(query)),
+        }));
+        tag
+    }
+
+    /// The active Makapix channel for view events: name, user, hashtag.
+    /// A post shown on its own counts under the channel last played (`all` if none).
+    pub(crate) fn view_channel(&self) -> (String, Option<String>, Option<String>) {
+        match &self.makapix {
+            Some(p) => {
+                let q = p.feed.query();
+                let name = q.channel.clone().unwrap_or_else(|| "all".to_owned());
+                let user = q
+                    .user_sqid
+                    .clone()
+                    .filter(|_| name == "by_user" || name == "reactions");
+                let tag = q.hashtag.clone().filter(|_| name == "hashtag");
+                (name, user, tag)
+            }
+            None => ("all".to_owned(), None, None),
+        }
+    }
+
+    /// Whether the answer with `tag` is the channel's.
+    pub(crate) fn awaits(&self, tag: u64) -> bool {
+        self.makapix.as_ref().is_some_and(|p| p.tag == tag)
+    }
+
+    pub(crate) fn on_page_answer(&mut self, result: Result<Response, String>, now: Duration) {
+        let Some(mut playing) = self.makapix.take() else {
+            return;
+        };
+        let first = playing.feed.pages() == 0;
+        let outcome = match result {
+            Ok(Response::Posts(page)) => {
+                let added = playing.feed.on_page(page);
+                tracing::info!(
+                    "{}: page {} brought {added} artworks",
+                    playing.label,
+                    playing.feed.pages()
+                );
+                if playing.feed.items().is_empty() && !playing.feed.is_waiting() {
+                    Err("the channel has no artworks this player can show".to_owned())
+                } else {
+                    Ok(())
+                }
+            }
+            Ok(other) => Err(format!(
+                "the server answered with {other:?} instead of posts"
+            )),
+            Err(reason) => Err(reason),
+        };
+        if let Err(reason) = &outcome {
+            tracing::warn!("{}: {reason}", playing.label);
+            playing.feed.on_failure();
+            if !first {
+                self.notice = Some(Notice {
+                    text: format!(
+                        "{}: the next page could not be loaded: {reason}",
+                        playing.label
+                    ),
+                    is_error: true,
+                });
+            }
+        }
+        if let Some(command_id) = playing.ack.take() {
+            let (status, error) = match &outcome {
+                Ok(()) => (AckStatus::Ok, None),
+                Err(reason) => (AckStatus::Error, Some(reason.clone())),
+            };
+            self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Ack(
+                CommandAck {
+                    command_id,
+                    status,
+                    error,
+                },
+            )));
+        }
+        if first && outcome.is_err() {
+            // What was playing goes on.
+            return;
+        }
+        let channel = Channel::Makapix {
+            label: playing.label.clone(),
+            items: playing.feed.items().to_vec(),
+        };
+        if first {
+            self.play(channel, now);
+        } else {
+            self.extend_channel(channel);
+        }
+        self.makapix = Some(playing);
+    }
+
+    /// Each frame: asks for the next page when the artwork on screen nears the
+    /// end of what is known.
+    pub(crate) fn page_ahead(&mut self) {
+        if !matches!(self.channel, Channel::Makapix { .. }) {
+            return;
+        }
+        let position = self.engine.current_index();
+        let Some(next) = self
+            .makapix
+            .as_mut()
+            .and_then(|p| p.feed.wants_more(position))
+        else {
+            return;
+        };
+        let tag = self.send_query(next);
+        if let Some(p) = self.makapix.as_mut() {
+            p.tag = tag;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The window on the real runtime, connected to a real broker, driven by the
+//! test server: for tests of commands and what they put on screen.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use makapix_player::bridge::Action as RuntimeAction;
+use makapix_player::bridge::channel::pair;
+use makapix_player::bridge::connection::{ConnectionAction, ConnectionState};
+use makapix_player::net;
+use makapix_player::ui::{PlayerApp, StartOptions};
+use serde_json::Value;
+
+use super::broker::Broker;
+use super::certs::player_key;
+use super::server::TestServer;
+
+pub const SOON: Duration = Duration::from_secs(10);
+
+pub struct Session {
+    pub broker: Broker,
+    pub server: TestServer,
+    pub key: String,
+    pub h: Harness<'static, PlayerApp>,
+}
+
+pub fn start(options: StartOptions) -> Session {
+    net::tls::install_crypto_provider();
+    let mut broker = Broker::start();
+    let server = TestServer::start(&broker);
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    let config = super::player::config(&broker, &key, &me, &broker.ca.pem);
+    let (window_end, runtime_end) = pair(Arc::new(|| {}));
+    let mut window_end = window_end;
+    window_end.attach(net::runtime::start(runtime_end).unwrap());
+    let mut app = PlayerApp::new(options);
+    app.attach_runtime(window_end);
+    let mut h = Harness::builder()
+        .with_size([640.0, 480.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.step();
+    h.state_mut()
+        .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
+            Box::new(config),
+        )));
+    let mut s = Session {
+        broker,
+        server,
+        key,
+        h,
+    };
+    step_until(&mut s.h, "connected", |a| {
+        a.connection() == ConnectionState::Connected
+    });
+    s
+}
+
+pub fn step_until(h: &mut Harness<'_, PlayerApp>, what: &str, done: impl Fn(&PlayerApp) -> bool) {
+    let deadline = Instant::now() + SOON;
+    loop {
+        h.step();
+        if done(h.state()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+impl Session {
+    /// Sends a command and steps the window until its ack arrives; returns the ack.
+    pub fn command(&mut self, kind: &str, payload: Value) -> Value {
+        let id = self.server.send_command(&self.key, kind, payload);
+        let deadline = Instant::now() + SOON;
+        loop {
+            self.h.step();
+            if let Some(ack) = self
+                .server
+                .published()
+                .into_iter()
+                .find(|r| r.topic.ends_with("/command/ack") && r.json()["command_id"] == id)
+            {
+                return ack.json();
+            }
+            assert!(Instant::now() < deadline, "no ack for {kind}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn retained_state(&self) -> Value {
+        TestServer::retained(&self.broker, &format!("makapix/player/{}/state", self.key))
+            .expect("state is retained")
+            .json()
+    }
+
+    /// Waits until the retained state shows `field` = `value` (state changes
+    /// are published right after the frame that applied them).
+    pub fn wait_state(&mut self, field: &str, value: Value) {
+        let deadline = Instant::now() + SOON;
+        loop {
+            self.h.step();
+            let published = self
+                .server
+                .published()
+                .into_iter()
+                .any(|r| r.topic.ends_with("/state") && r.json()[field] == value);
+            if published && self.retained_state()[field] == value {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "state never showed {field} = {value}"
+            );
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! `play_channel` end to end: the channel is read from the test server with
+//! `query_posts`, page by page through `next_cursor` (the next page asked for
+//! before the current one runs out), and `swap_next`/`swap_back` walk it.
+
+#[path = "support/rig/mod.rs"]
+mod rig;
+
+use makapix_player::paths::AppPaths;
+use makapix_player::player::ArtworkSource;
+use makapix_player::samples;
+use makapix_player::settings::Settings;
+use makapix_player::ui::{Channel, PlayerApp, StartOptions};
+use rig::vault::Vault;
+use rig::window::{Session, start, step_until};
+use serde_json::{Value, json};
+
+fn post_on_screen(app: &PlayerApp) -> Option<i64> {
+    match app.on_screen()? {
+        (ArtworkSource::Makapix(post), false) => Some(post.post_id),
+        _ => None,
+    }
+}
+
+fn artwork(id: i64) -> Value {
+    json!({"post_id": id, "kind": "artwork", "created_at": "2026-01-01T00:00:00Z",
+           "storage_key": format!("key{id}"), "storage_shard": "ab/cd", "native_format": "png"})
+}
+
+/// Three pages of `#cats`: 1–4, 5–8 (with a playlist that carries its
+/// artworks and one that does not), 9–10.
+fn cats(req: &Value) -> Option<Value> {
+    let id = req["request_id"].as_str().unwrap_or("");
+    if req["request_type"] != "query_posts" {
+        return rig::server::catalogue(req);
+    }
+    if req["channel"] == "by_user" {
+        return Some(json!({"request_id": id, "success": false,
+            "error": "No such user", "error_code": "user_not_found"}));
+    }
+    let (posts, next) = match req["cursor"].as_str() {
+        None => ((1..=4).map(artwork).collect::<Vec<_>>(), json!("p2")),
+        Some("p2") => (
+            vec![
+                artwork(5),
+                json!({"post_id": 50, "kind": "playlist", "total_artworks": 2, "dwell_time_ms": 30000}),
+                json!({"post_id": 51, "kind": "playlist", "dwell_time_ms": 30000,
+                       "artworks": [artwork(6), artwork(7)]}),
+                artwork(8),
+            ],
+            json!("p3"),
+        ),
+        Some("p3") => ((9..=10).map(artwork).collect(), Value::Null),
+        Some(_) => return None,
+    };
+    Some(json!({"request_id": id, "success": true, "posts": posts,
+                "next_cursor": next, "has_more": !next.is_null()}))
+}
+
+fn queries(s: &Session) -> Vec<Value> {
+    s.server
+        .published()
+        .iter()
+        .map(|r| r.json())
+        .filter(|j| j["request_type"] == "query_posts")
+        .collect()
+}
+
+#[test]
+fn a_channel_pages_through_three_pages_and_swaps_walk_it() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    let png = samples::bytes("heart-8.png").unwrap();
+    for id in 1..=10 {
+        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
+    }
+    let mut s = start(StartOptions {
+        settings: Some(Settings::default()),
+        app_paths: Some(AppPaths::under(root.path())),
+        vault: Some(vault.base.clone()),
+        ..StartOptions::default()
+    });
+    s.server.set_responder(cats);
+
+    let ack = s.command(
+        "play_channel",
+        json!({"channel_name": "hashtag", "hashtag": "cats"}),
+    );
+    assert_eq!(ack["status"], "ok", "{ack}");
+    step_until(&mut s.h, "the first post", |a| post_on_screen(a) == Some(1));
+    assert!(
+        matches!(s.h.state().channel(), Channel::Makapix { label, .. } if label.contains("#cats"))
+    );
+    let first = &queries(&s)[0];
+    assert_eq!(first["channel"], "hashtag");
+    assert_eq!(first["hashtag"], "cats");
+    assert_eq!(first["cursor"], Value::Null);
+
+    for want in 2..=10 {
+        let ack = s.command("swap_next", json!({}));
+        assert_eq!(ack["status"], "ok", "{ack}");
+        step_until(&mut s.h, &format!("post {want}"), |a| {
+            post_on_screen(a) == Some(want)
+        });
+        let asked = queries(&s).len();
+        // Pages are asked for ahead: page 2 while page 1 plays, page 3 before
+        // the last of page 2.
+        if want >= 5 {
+            assert_eq!(asked, 3, "at post {want}");
+        } else {
+            assert!(asked >= 2, "at post {want}: {asked} queries");
+        }
+    }
+    let cursors: Vec<Value> = queries(&s).iter().map(|q| q["cursor"].clone()).collect();
+    assert_eq!(cursors, vec![Value::Null, json!("p2"), json!("p3")]);
+    // The end of the channel wraps to its start; back goes back.
+    s.command("swap_next", json!({}));
+    step_until(&mut s.h, "wrapped to post 1", |a| {
+        post_on_screen(a) == Some(1)
+    });
+    s.command("swap_back", json!({}));
+    step_until(&mut s.h, "back to post 10", |a| {
+        post_on_screen(a) == Some(10)
+    });
+    assert_eq!(queries(&s).len(), 3, "no page is asked for twice");
+
+    // Refusals: nothing changes on screen.
+    for (payload, words) in [
+        (json!({"channel_name": "hashtag"}), "hashtag"),
+        (json!({"channel_name": "by_user"}), "user_sqid"),
+        (
+            json!({"channel_name": "by_user", "user_handle": "ghost"}),
+            "No such user",
+        ),
+        (json!({"channel_name": "moon"}), "moon"),
+    ] {
+        let ack = s.command("play_channel", payload);
+        assert_eq!(ack["status"], "error", "{ack}");
+        assert!(
+            ack["error"].as_str().unwrap_or_default().contains(words),
+            "{ack}"
+        );
+    }
+    let ack = s.command("play_channel", json!({"channel_name": "pinned"}));
+    assert_eq!(ack["status"], "unsupported", "{ack}");
+    assert_eq!(post_on_screen(s.h.state()), Some(10));
+    // `sdcard` with no local files open is refused too.
+    let ack = s.command("play_channel", json!({"channel_name": "sdcard"}));
+    assert_eq!(ack["status"], "error", "{ack}");
+    s.h.state_mut().shutdown();
+}
+
+#[test]
+fn sdcard_plays_the_local_folder_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let art = dir.path().join("art");
+    std::fs::create_dir(&art).unwrap();
+    std::fs::write(art.join("a.png"), samples::bytes("sun-64.png").unwrap()).unwrap();
+    let mut s = start(StartOptions {
+        settings: Some(Settings::default()),
+        paths: vec![art],
+        app_paths: Some(AppPaths::under(dir.path())),
+        ..StartOptions::default()
+    });
+    let vault = Vault::start();
+    vault.put(
+        "ab/cd",
+        "key1",
+        "png",
+        samples::bytes("heart-8.png").unwrap().to_vec(),
+    );
+    let ack = s.command(
+        "show_artwork",
+        json!({"post_id": 1, "storage_key": "key1", "storage_shard": "ab/cd", "native_format": "png",
+               "art_url": format!("{}/ab/cd/key1.png", vault.base)}),
+    );
+    assert_eq!(ack["status"], "ok", "{ack}");
+    step_until(&mut s.h, "the post", |a| post_on_screen(a) == Some(1));
+    let ack = s.command("play_channel", json!({"channel_name": "sdcard"}));
+    assert_eq!(ack["status"], "ok", "{ack}");
+    step_until(
+        &mut s.h,
+        "the local file",
+        |a| matches!(a.on_screen(), Some((ArtworkSource::File(p), false)) if p.ends_with("a.png")),
+    );
+    s.h.state_mut().shutdown();
+}
