@@ -14,19 +14,18 @@ use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::{CredentialsAction, CredentialsEvent, FACTS_FILE_NAME, Overrides};
 use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
-use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
+use crate::media::decode::DecodeError;
 use crate::media::loader::Loader;
 use crate::media::watch::FileWatcher;
 use crate::paths::AppPaths;
-use crate::player::{ArtworkSource, Engine, LoadOutcome, order};
+use crate::player::{ArtworkSource, Engine, order};
 use crate::protocol::capabilities::PlayerState;
-use crate::samples;
 use crate::settings::{self, Settings, SettingsSaver};
 
 use super::actions::{self, Action};
 pub use super::channel::Channel;
 use super::diagnostics::{self, ConnectionView};
-use super::library::{Entry, Library, LoadedArt, PreparedArt};
+use super::library::{Entry, Library, PreparedArt};
 use super::makapix::{self, Downloads};
 use super::player_pane::PlayerPane;
 use super::{canvas, menu, overlays, settings_panel, status_bar};
@@ -77,7 +76,7 @@ pub struct PlayerApp {
     pub(crate) engine: Engine,
     pub(crate) library: Library,
     pub(crate) loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
-    watcher: FileWatcher,
+    pub(crate) watcher: FileWatcher,
     events: Receiver<AppEvent>,
     pub(crate) events_tx: Sender<AppEvent>,
     /// The window's context, known from the first frame on; the workers use it to wake the window.
@@ -89,7 +88,7 @@ pub struct PlayerApp {
     pub(crate) path_input: String,
     pub(crate) show_shortcuts: bool,
     pub(crate) show_about: bool,
-    checker: Option<egui::TextureHandle>,
+    pub(crate) checker: Option<egui::TextureHandle>,
     /// The background runtime; `None` in tests that only exercise the window.
     runtime: Option<WindowEnd>,
     pub(crate) connection: ConnectionState,
@@ -579,104 +578,6 @@ impl PlayerApp {
             }
         }
     }
-
-    fn on_decoded(
-        &mut self,
-        ctx: &egui::Context,
-        source: ArtworkSource,
-        generation: u64,
-        result: Result<PreparedArt, DecodeError>,
-        now: Duration,
-    ) {
-        if !self.library.finish_load(&source, generation) {
-            return;
-        }
-        let (entry, outcome) = match result {
-            Ok(art) => {
-                let loaded = LoadedArt::upload(ctx, &source.display_name(), art);
-                let loop_duration = loaded.loop_duration();
-                (Entry::Ready(loaded), LoadOutcome::Ready { loop_duration })
-            }
-            Err(err) => {
-                tracing::warn!("cannot show {}: {err}", source.display_name());
-                (Entry::Failed(err.to_string()), LoadOutcome::Failed)
-            }
-        };
-        self.library.insert(source.clone(), entry);
-        self.engine.on_loaded(&source, outcome, now);
-    }
-
-    fn request_load(&mut self, source: &ArtworkSource) {
-        let generation = self.library.start_load(source);
-        let job_source = source.clone();
-        self.loader.request(
-            source.clone(),
-            generation,
-            Box::new(move || read_and_decode(&job_source).map(PreparedArt::from_artwork)),
-        );
-    }
-
-    /// Keeps exactly what the engine wants decoded, and watches the file on screen.
-    fn sync_loads(&mut self, now: Duration) {
-        let wanted = self.engine.wanted();
-        self.downloads.retain(&wanted);
-        self.library.retain(|s| wanted.contains(s));
-        self.loader.retain(|s| wanted.contains(s));
-        for source in &wanted {
-            // The engine forgets decodes it stopped wanting; one that came back within the
-            // same frame is still held here and must be reported again, or playback stalls.
-            match self.library.get(source) {
-                Some(Entry::Ready(art)) => {
-                    let loop_duration = art.loop_duration();
-                    self.engine
-                        .on_loaded(source, LoadOutcome::Ready { loop_duration }, now);
-                }
-                Some(Entry::Failed(_)) => self.engine.on_loaded(source, LoadOutcome::Failed, now),
-                None if self.library.needs_load(source) => match source {
-                    ArtworkSource::Makapix(post) => self.load_post(source, post, now),
-                    _ => self.request_load(source),
-                },
-                None => {}
-            }
-        }
-        let watched = match self.engine.current() {
-            Some(ArtworkSource::File(path)) => Some(path.as_path()),
-            _ => None,
-        };
-        self.watcher.watch(watched);
-    }
-
-    /// Sleeps until the next animation frame or the end of the dwell; a still artwork costs nothing.
-    fn schedule_repaint(&self, ctx: &egui::Context, now: Duration) {
-        let mut wait = self
-            .engine
-            .next_deadline()
-            .map(|deadline| deadline.saturating_sub(now));
-        if let Some(frame_wait) = self.frame_wait(now) {
-            wait = Some(wait.map_or(frame_wait, |w| w.min(frame_wait)));
-        }
-        if let Some(wait) = wait {
-            ctx.request_repaint_after(wait);
-        }
-    }
-
-    fn frame_wait(&self, now: Duration) -> Option<Duration> {
-        if self.engine.is_paused() {
-            return None;
-        }
-        let Some(Entry::Ready(art)) = self.library.get(self.engine.current()?) else {
-            return None;
-        };
-        art.clock
-            .frame_at(self.engine.visible_elapsed(now))
-            .until_next
-    }
-
-    fn checker_texture(&mut self, ctx: &egui::Context) -> egui::TextureHandle {
-        self.checker
-            .get_or_insert_with(|| canvas::checker_texture(ctx))
-            .clone()
-    }
 }
 
 fn wake(slot: &OnceLock<egui::Context>) {
@@ -693,19 +594,6 @@ fn unix_now() -> i64 {
 
 fn now(ctx: &egui::Context) -> Duration {
     Duration::from_secs_f64(ctx.input(|i| i.time).max(0.0))
-}
-
-fn read_and_decode(source: &ArtworkSource) -> Result<Artwork, DecodeError> {
-    let limits = DecodeLimits::default();
-    match source {
-        ArtworkSource::Embedded(name) => match samples::bytes(name) {
-            Some(bytes) => decode::decode(bytes, &limits),
-            None => Err(DecodeError::NotAnImage),
-        },
-        ArtworkSource::File(path) => decode::decode_file(path, &limits),
-        // Posts are decoded from their fetched file (`request_load_file`).
-        ArtworkSource::Makapix(_) => Err(DecodeError::NotAnImage),
-    }
 }
 
 impl eframe::App for PlayerApp {

@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod geometry;
 pub mod library;
 pub mod likes;
+mod loading;
 mod makapix;
 mod menu;
 mod opening;
