@@ -8,14 +8,11 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
-use makapix_player::paths::AppPaths;
 use makapix_player::player::ArtworkSource;
 use makapix_player::samples;
-use makapix_player::settings::Settings;
-use makapix_player::ui::StartOptions;
 use makapix_player::ui::likes::LikeState;
 use rig::vault::Vault;
-use rig::window::{Session, start, step_until};
+use rig::window::{Session, start_with_vault, step_until};
 use serde_json::{Value, json};
 
 fn reactions(s: &Session) -> Vec<Value> {
@@ -48,12 +45,7 @@ fn l_and_the_button_toggle_the_like_and_a_refusal_is_shown() {
         "png",
         samples::bytes("sun-64.png").unwrap().to_vec(),
     );
-    let mut s = start(StartOptions {
-        settings: Some(Settings::default()),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
+    let mut s = start_with_vault(root.path(), &vault);
     assert_eq!(s.h.state().like_state(), LikeState::NotAPost, "samples");
     s.command(
         "show_artwork",

@@ -11,7 +11,7 @@ use makapix_player::samples;
 use makapix_player::settings::Settings;
 use makapix_player::ui::{Channel, PlayerApp, StartOptions};
 use rig::vault::Vault;
-use rig::window::{Session, start, step_until};
+use rig::window::{Session, start, start_with_vault, step_until};
 use serde_json::{Value, json};
 
 fn post_on_screen(app: &PlayerApp) -> Option<i64> {
@@ -73,12 +73,7 @@ fn a_channel_pages_through_three_pages_and_swaps_walk_it() {
     for id in 1..=10 {
         vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
     }
-    let mut s = start(StartOptions {
-        settings: Some(Settings::default()),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
+    let mut s = start_with_vault(root.path(), &vault);
     s.server.set_responder(cats);
 
     let ack = s.command(

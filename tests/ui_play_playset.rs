@@ -4,13 +4,11 @@
 #[path = "support/rig/mod.rs"]
 mod rig;
 
-use makapix_player::paths::AppPaths;
 use makapix_player::player::ArtworkSource;
 use makapix_player::samples;
-use makapix_player::settings::Settings;
-use makapix_player::ui::{Channel, StartOptions};
+use makapix_player::ui::Channel;
 use rig::vault::Vault;
-use rig::window::{start, step_until};
+use rig::window::{start_with_vault, step_until};
 use serde_json::{Value, json};
 
 #[test]
@@ -21,12 +19,7 @@ fn a_playset_mixes_its_channels_by_exposure() {
     for id in [1, 2, 11, 12] {
         vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
     }
-    let mut s = start(StartOptions {
-        settings: Some(Settings::default()),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
+    let mut s = start_with_vault(root.path(), &vault);
     s.server.set_responder(|req: &Value| {
         let id = req["request_id"].as_str().unwrap_or("");
         let ids: Vec<i64> = match (req["channel"].as_str(), req["hashtag"].as_str()) {

@@ -9,13 +9,11 @@ mod rig;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use makapix_player::paths::AppPaths;
 use makapix_player::player::ArtworkSource;
 use makapix_player::samples;
-use makapix_player::settings::Settings;
-use makapix_player::ui::{PlayerApp, StartOptions};
+use makapix_player::ui::PlayerApp;
 use rig::vault::Vault;
-use rig::window::{SOON, Session, start, step_until};
+use rig::window::{SOON, Session, start_with_vault, step_until};
 use serde_json::{Value, json};
 
 struct Fixture {
@@ -27,12 +25,7 @@ struct Fixture {
 fn fixture() -> Fixture {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();
-    let s = start(StartOptions {
-        settings: Some(Settings::default()),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
+    let s = start_with_vault(root.path(), &vault);
     Fixture { s, vault, root }
 }
 

@@ -9,18 +9,15 @@ mod rig;
 use std::time::{Duration, Instant};
 
 use makapix_player::bridge::connection::{ConnectionAction, ConnectionState};
-use makapix_player::paths::AppPaths;
 use makapix_player::player::ArtworkSource;
 use makapix_player::protocol::view::ViewEvent;
 use makapix_player::samples;
-use makapix_player::settings::Settings;
-use makapix_player::ui::StartOptions;
 use rig::broker::Broker;
 use rig::certs::player_key;
 use rig::player::{Player, config};
 use rig::server::TestServer;
 use rig::vault::Vault;
-use rig::window::{start, step_until};
+use rig::window::{start_with_vault, step_until};
 use serde_json::{Value, json};
 
 fn views(server: &TestServer) -> Vec<Value> {
@@ -40,12 +37,7 @@ fn a_post_on_screen_is_reported_after_five_seconds_with_its_channel() {
     for key in ["a", "b"] {
         vault.put("ab/cd", key, "png", png.to_vec());
     }
-    let mut s = start(StartOptions {
-        settings: Some(Settings::default()),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
+    let mut s = start_with_vault(root.path(), &vault);
     // The harness's clock moves by a fixed step per frame: the window's time
     // is controlled, and the test need not wait 5 real seconds.
     let clock = |s: &rig::window::Session| s.h.ctx.input(|i| i.time);
@@ -173,12 +165,7 @@ fn no_view_while_paused_or_for_a_failed_load() {
         "png",
         samples::bytes("sun-64.png").unwrap().to_vec(),
     );
-    let mut s = start(StartOptions {
-        settings: Some(Settings::default()),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
+    let mut s = start_with_vault(root.path(), &vault);
     // A failed load (the vault has no such file) is never reported.
     s.command(
         "show_artwork",

@@ -25,6 +25,16 @@ pub struct Session {
     pub h: Harness<'static, PlayerApp>,
 }
 
+/// A session whose window keeps its files under `root` and fetches artworks from `vault`.
+pub fn start_with_vault(root: &std::path::Path, vault: &super::vault::Vault) -> Session {
+    start(StartOptions {
+        settings: Some(makapix_player::settings::Settings::default()),
+        app_paths: Some(makapix_player::paths::AppPaths::under(root)),
+        vault: Some(vault.base.clone()),
+        ..StartOptions::default()
+    })
+}
+
 pub fn start(options: StartOptions) -> Session {
     net::tls::install_crypto_provider();
     let mut broker = Broker::start();
