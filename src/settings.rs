@@ -95,6 +95,53 @@ impl Mirror {
     }
 }
 
+/// The order a Makapix channel's artworks are asked for (`query_posts` `sort`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelOrder {
+    /// The server's own order.
+    #[default]
+    Server,
+    /// Newest first.
+    Newest,
+    /// Random, from a seed kept across restarts so a channel does not reshuffle every launch.
+    Random,
+}
+
+impl ChannelOrder {
+    pub const ALL: [ChannelOrder; 3] = [
+        ChannelOrder::Server,
+        ChannelOrder::Newest,
+        ChannelOrder::Random,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChannelOrder::Server => "Server order",
+            ChannelOrder::Newest => "Newest first",
+            ChannelOrder::Random => "Random",
+        }
+    }
+
+    /// `query_posts`' `sort`; `None` leaves the server's default.
+    pub fn sort(self) -> Option<&'static str> {
+        match self {
+            ChannelOrder::Server => None,
+            ChannelOrder::Newest => Some("created_at"),
+            ChannelOrder::Random => Some("random"),
+        }
+    }
+
+    /// The view event's `play_order`: 0 server order, 1 created_at, 2 random.
+    pub fn play_order(self) -> u8 {
+        match self {
+            ChannelOrder::Server => 0,
+            ChannelOrder::Newest => 1,
+            ChannelOrder::Random => 2,
+        }
+    }
+}
+
 pub const MIN_DWELL_SECS: u32 = 1;
 pub const MAX_DWELL_SECS: u32 = 24 * 60 * 60;
 
@@ -113,6 +160,10 @@ pub struct Settings {
     /// Seconds each artwork stays (animations at least one full loop).
     pub dwell_secs: u32,
     pub shuffle: bool,
+    /// How Makapix channels are ordered.
+    pub channel_order: ChannelOrder,
+    /// The seed for `ChannelOrder::Random`; 0 until the player picks one.
+    pub channel_seed: u64,
     pub show_info: bool,
     pub show_settings: bool,
 }
@@ -128,6 +179,8 @@ impl Default for Settings {
             brightness: 100,
             dwell_secs: 30,
             shuffle: false,
+            channel_order: ChannelOrder::Server,
+            channel_seed: 0,
             show_info: false,
             show_settings: false,
         }
@@ -350,6 +403,15 @@ mod tests {
         assert_eq!(settings.brightness, 100);
         assert_eq!(settings.dwell_secs, MIN_DWELL_SECS);
         assert_eq!(settings.rotation, Rotation::R90);
+    }
+
+    #[test]
+    fn channel_order_maps_to_the_protocol() {
+        assert_eq!(ChannelOrder::Server.sort(), None);
+        assert_eq!(ChannelOrder::Newest.sort(), Some("created_at"));
+        assert_eq!(ChannelOrder::Random.sort(), Some("random"));
+        let orders: Vec<u8> = ChannelOrder::ALL.iter().map(|o| o.play_order()).collect();
+        assert_eq!(orders, [0, 1, 2]);
     }
 
     #[test]

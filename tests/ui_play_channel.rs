@@ -179,3 +179,43 @@ fn sdcard_plays_the_local_folder_again() {
     );
     s.h.state_mut().shutdown();
 }
+
+#[test]
+fn the_chosen_channel_order_and_its_kept_seed_go_into_every_query() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    let png = samples::bytes("heart-8.png").unwrap();
+    for id in 1..=10 {
+        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
+    }
+    let mut s = start(StartOptions {
+        settings: Some(Settings {
+            channel_order: makapix_player::settings::ChannelOrder::Random,
+            channel_seed: 4242,
+            ..Settings::default()
+        }),
+        app_paths: Some(AppPaths::under(root.path())),
+        vault: Some(vault.base.clone()),
+        ..StartOptions::default()
+    });
+    s.server.set_responder(cats);
+    let ack = s.command(
+        "play_channel",
+        json!({"channel_name": "hashtag", "hashtag": "cats"}),
+    );
+    assert_eq!(ack["status"], "ok", "{ack}");
+    step_until(&mut s.h, "the first post", |a| post_on_screen(a) == Some(1));
+    let first = &queries(&s)[0];
+    assert_eq!(first["sort"], "random");
+    assert_eq!(first["random_seed"], 4242, "the saved seed, not a new one");
+    let fields = first["include_fields"].as_array().expect("include_fields");
+    for wanted in [
+        "width",
+        "height",
+        "frame_count",
+        "dwell_time_ms",
+        "owner_handle",
+    ] {
+        assert!(fields.iter().any(|f| f == wanted), "{wanted} in {fields:?}");
+    }
+}

@@ -422,3 +422,28 @@ fn a_saved_playlist_plays_in_its_own_order_and_says_what_it_skipped() {
         "z.png stayed its 2 s, not less ({steps} steps)"
     );
 }
+
+#[test]
+fn the_random_channel_seed_is_picked_once_and_kept() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = makapix_player::paths::AppPaths::under(root.path());
+    let start = || StartOptions {
+        app_paths: Some(paths.clone()),
+        ..StartOptions::default()
+    };
+    let mut h = Harness::builder().with_size([900.0, 640.0]).build_ui_state(
+        |ui, app: &mut PlayerApp| app.show(ui),
+        PlayerApp::new(start()),
+    );
+    h.step();
+    let seed = h.state().settings().channel_seed;
+    assert_ne!(seed, 0, "a seed is picked at first start");
+    h.state_mut().shutdown();
+    drop(h);
+    let again = PlayerApp::new(start());
+    assert_eq!(
+        again.settings().channel_seed,
+        seed,
+        "and kept across a restart"
+    );
+}

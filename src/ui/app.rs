@@ -166,7 +166,7 @@ impl PlayerApp {
         let shuffle_seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x5eed, |d| d.as_nanos() as u64);
-        Self {
+        let mut app = Self {
             engine: Engine::new(settings.dwell()),
             saver: SettingsSaver::new(settings_path, settings.clone()),
             settings,
@@ -214,7 +214,13 @@ impl PlayerApp {
             pending_paths: options.paths,
             log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
             data_dir: options.app_paths.as_ref().map(|p| p.data.clone()),
+        };
+        // Picked once and saved with the settings (after the saver's baseline, so it is
+        // written), so a random channel keeps its order across restarts.
+        if app.settings.channel_seed == 0 {
+            app.settings.channel_seed = shuffle_seed | 1;
         }
+        app
     }
 
     /// Connects the window to the background runtime (network, keyring).

@@ -11,7 +11,20 @@ use crate::protocol::command::{AckStatus, CommandAck, PlayChannel};
 use crate::protocol::request::{QueryPosts, RequestBody};
 use crate::protocol::response::Response;
 
+use crate::settings::ChannelOrder;
+
 use super::app::{Channel, Notice, PlayerApp};
+
+/// What the player asks the server to add to each post: its size, frames and
+/// own dwell time (used as the artwork's dwell), owner and transparency.
+const INCLUDE_FIELDS: [&str; 6] = [
+    "width",
+    "height",
+    "frame_count",
+    "dwell_time_ms",
+    "owner_handle",
+    "transparency_actual",
+];
 use super::remote::{Outcome, Refusal};
 
 /// The Makapix channel being played (or asked for).
@@ -38,8 +51,12 @@ impl PlayerApp {
             )))),
             (sqid, handle) => Ok((sqid.clone(), handle.clone())),
         };
+        let order = self.settings.channel_order;
         let mut query = QueryPosts {
             channel: Some(name.to_owned()),
+            sort: order.sort().map(str::to_owned),
+            random_seed: (order == ChannelOrder::Random).then_some(self.settings.channel_seed),
+            include_fields: INCLUDE_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
             ..QueryPosts::default()
         };
         let label = match name {

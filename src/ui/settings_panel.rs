@@ -7,7 +7,9 @@ use eframe::egui::{self, Ui};
 
 use super::actions::Action;
 use super::player_pane::PlayerPane;
-use crate::settings::{MAX_DWELL_SECS, MIN_DWELL_SECS, Mirror, Rotation, ScaleMode, Settings};
+use crate::settings::{
+    ChannelOrder, MAX_DWELL_SECS, MIN_DWELL_SECS, Mirror, Rotation, ScaleMode, Settings,
+};
 
 pub fn show(
     ui: &mut Ui,
@@ -104,6 +106,18 @@ fn playback(
         );
     });
     ui.label(egui::RichText::new("Animations always play at least one full loop.").small());
+    ui.horizontal(|ui| {
+        let label = ui.label("Makapix channels");
+        egui::ComboBox::from_id_salt("channel_order")
+            .selected_text(settings.channel_order.label())
+            .show_ui(ui, |ui| {
+                for order in ChannelOrder::ALL {
+                    ui.selectable_value(&mut settings.channel_order, order, order.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
     let mut shuffle = settings.shuffle;
     if ui.checkbox(&mut shuffle, "Shuffle").changed() {
         actions.push(Action::SetShuffle(shuffle));

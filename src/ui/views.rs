@@ -64,8 +64,15 @@ impl PlayerApp {
                 ViewIntent::Channel => "channel",
             }
             .to_owned(),
-            // Pages come in server order; shuffling them makes the order random.
-            play_order: if self.settings.shuffle { 2 } else { 0 },
+            // A Makapix channel is asked for in the chosen order; local files are
+            // in name order unless shuffled.
+            play_order: if self.makapix.is_some() {
+                self.settings.channel_order.play_order()
+            } else if self.settings.shuffle {
+                2
+            } else {
+                0
+            },
             channel,
             player_key: String::new(),
             channel_user_sqid: user_sqid,
