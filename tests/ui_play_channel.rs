@@ -5,6 +5,7 @@
 #[path = "support/rig/mod.rs"]
 mod rig;
 
+use egui_kittest::kittest::Queryable;
 use makapix_player::paths::AppPaths;
 use makapix_player::player::ArtworkSource;
 use makapix_player::samples;
@@ -218,4 +219,41 @@ fn the_chosen_channel_order_and_its_kept_seed_go_into_every_query() {
     ] {
         assert!(fields.iter().any(|f| f == wanted), "{wanted} in {fields:?}");
     }
+}
+
+#[test]
+fn a_channel_picked_in_the_window_plays_without_any_command() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    let png = samples::bytes("heart-8.png").unwrap();
+    for id in 1..=4 {
+        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
+    }
+    let mut s = start(StartOptions {
+        settings: Some(Settings {
+            show_settings: true,
+            ..Settings::default()
+        }),
+        app_paths: Some(AppPaths::under(root.path())),
+        vault: Some(vault.base.clone()),
+        ..StartOptions::default()
+    });
+    s.server.set_responder(cats);
+    s.h.step();
+    // Through accessibility: the button may sit below the fold of the settings panel.
+    s.h.get_by_label("Play channel").click_accesskit();
+    step_until(&mut s.h, "the channel's first post", |a| {
+        post_on_screen(a) == Some(1)
+    });
+    assert_eq!(queries(&s)[0]["channel"], "all", "the picker's default");
+    assert!(
+        matches!(s.h.state().channel(), Channel::Makapix { label, .. } if label.contains("recent"))
+    );
+    let acks = s
+        .server
+        .published()
+        .iter()
+        .filter(|r| r.topic.ends_with("command/ack"))
+        .count();
+    assert_eq!(acks, 0, "nothing to acknowledge: no command was sent");
 }

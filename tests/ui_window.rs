@@ -87,7 +87,10 @@ fn the_settings_panel_opens_from_its_button_and_from_the_keyboard() {
     h.step();
     h.step();
     assert!(h.state().settings().show_settings);
-    h.get_by_label("Brightness");
+    assert!(
+        h.query_all_by_label("Brightness").count() > 0,
+        "the panel shows"
+    );
     h.get_by_label("Hide settings").click();
     h.step();
     h.step();
@@ -95,7 +98,10 @@ fn the_settings_panel_opens_from_its_button_and_from_the_keyboard() {
     h.key_press(egui::Key::S);
     h.step();
     h.step();
-    h.get_by_label("Brightness");
+    assert!(
+        h.query_all_by_label("Brightness").count() > 0,
+        "the panel shows"
+    );
 }
 
 #[test]

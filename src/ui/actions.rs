@@ -25,6 +25,8 @@ pub enum Action {
     ShowShortcuts,
     ShowAbout,
     OpenLogFolder,
+    /// Play a Makapix channel picked in the window.
+    PlayChannel(crate::protocol::command::PlayChannel),
     ShowDiagnostics,
     ReconnectNow,
     TestConnection,

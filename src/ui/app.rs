@@ -97,6 +97,7 @@ pub struct PlayerApp {
     /// The player state last told to the runtime (published to the broker).
     sent_state: Option<PlayerState>,
     pub(crate) player: PlayerPane,
+    picker: super::channel_picker::ChannelPicker,
     /// Sent to the runtime once, before it loads the credentials.
     credentials_setup: Option<CredentialsAction>,
     /// The post on screen last told to the runtime (`status`).
@@ -189,6 +190,7 @@ impl PlayerApp {
             net: ConnectionView::default(),
             sent_state: None,
             player: PlayerPane::default(),
+            picker: Default::default(),
             credentials_setup: Some(CredentialsAction::Configure {
                 facts_path: options
                     .app_paths
@@ -336,15 +338,18 @@ impl PlayerApp {
             menu::show(ui, self, &mut clicked);
             status_bar::show(ui, self, &mut clicked);
             if self.settings.show_settings {
-                let paused = self.engine.is_paused();
-                let pinned = self.engine.is_pinned();
+                let facts = settings_panel::Facts {
+                    paused: self.engine.is_paused(),
+                    pinned: self.engine.is_pinned(),
+                    connected: self.connection == ConnectionState::Connected,
+                };
                 settings_panel::show(
                     ui,
                     &mut self.settings,
                     &mut self.path_input,
-                    paused,
-                    pinned,
+                    facts,
                     &mut self.player,
+                    &mut self.picker,
                     &mut clicked,
                 );
             }
@@ -436,6 +441,7 @@ impl PlayerApp {
             Action::ShowShortcuts => self.show_shortcuts = true,
             Action::ShowAbout => self.show_about = true,
             Action::OpenLogFolder => self.open_log_folder(),
+            Action::PlayChannel(channel) => self.play_channel_from_window(channel, now),
             Action::ShowDiagnostics => self.net.open = true,
             Action::ReconnectNow => {
                 self.send(RuntimeAction::Connection(ConnectionAction::ReconnectNow))

@@ -38,10 +38,25 @@ pub(crate) struct Playing {
 }
 
 impl PlayerApp {
+    /// A channel picked in the window: no command to acknowledge, so what goes
+    /// wrong is told in the status bar.
+    pub(crate) fn play_channel_from_window(&mut self, cmd: PlayChannel, now: Duration) {
+        let text = match self.play_channel(cmd, None, now) {
+            Outcome::Refused(why) => why.to_string(),
+            Outcome::Unsupported(why) => why.to_owned(),
+            _ => return,
+        };
+        self.notice = Some(Notice {
+            text: format!("That channel cannot be played: {text}."),
+            is_error: true,
+        });
+    }
+
+    /// `command_id`: the `play_channel` command to acknowledge once the first page arrives.
     pub(crate) fn play_channel(
         &mut self,
         cmd: PlayChannel,
-        command_id: &str,
+        command_id: Option<&str>,
         now: Duration,
     ) -> Outcome {
         let name = cmd.channel_name.as_str();
@@ -104,7 +119,7 @@ impl PlayerApp {
             feed,
             label,
             tag,
-            ack: Some(command_id.to_owned()),
+            ack: command_id.map(str::to_owned),
         });
         Outcome::Pending
     }
@@ -183,7 +198,7 @@ impl PlayerApp {
         if let Err(reason) = &outcome {
             tracing::warn!("{}: {reason}", playing.label);
             playing.feed.on_failure();
-            if !first {
+            if !first || playing.ack.is_none() {
                 self.notice = Some(Notice {
                     text: format!(
                         "{}: the next page could not be loaded: {reason}",

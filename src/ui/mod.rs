@@ -5,6 +5,7 @@ pub mod actions;
 pub mod app;
 pub mod canvas;
 mod channel;
+mod channel_picker;
 mod channels;
 pub mod diagnostics;
 pub mod geometry;

@@ -95,7 +95,9 @@ impl PlayerApp {
             },
             Command::SetBackgroundColor { r, g, b } => self.settings.background = [r, g, b],
             Command::ShowArtwork(show) => return self.show_post(show, now),
-            Command::PlayChannel(channel) => return self.play_channel(channel, command_id, now),
+            Command::PlayChannel(channel) => {
+                return self.play_channel(channel, Some(command_id), now);
+            }
             Command::PlayPlayset(playset) => return self.play_playset(playset, command_id, now),
         }
         Outcome::Done

@@ -6,20 +6,33 @@ use std::path::PathBuf;
 use eframe::egui::{self, Ui};
 
 use super::actions::Action;
+use super::channel_picker::ChannelPicker;
 use super::player_pane::PlayerPane;
 use crate::settings::{
     ChannelOrder, MAX_DWELL_SECS, MIN_DWELL_SECS, Mirror, Rotation, ScaleMode, Settings,
 };
 
+/// What the panel shows of the player's state.
+pub struct Facts {
+    pub paused: bool,
+    pub pinned: bool,
+    pub connected: bool,
+}
+
 pub fn show(
     ui: &mut Ui,
     settings: &mut Settings,
     path_input: &mut String,
-    paused: bool,
-    pinned: bool,
+    facts: Facts,
     player: &mut PlayerPane,
+    picker: &mut ChannelPicker,
     actions: &mut Vec<Action>,
 ) {
+    let Facts {
+        paused,
+        pinned,
+        connected,
+    } = facts;
     egui::Panel::right("settings_panel")
         .resizable(false)
         .default_size(270.0)
@@ -33,6 +46,8 @@ pub fn show(
                 ui.separator();
                 local_files(ui, path_input, actions);
                 ui.separator();
+                picker.show(ui, connected, actions);
+                ui.separator();
                 player.show(ui, unix_now());
             });
         });
@@ -43,17 +58,19 @@ fn display(ui: &mut Ui, settings: &mut Settings) {
     egui::Grid::new("display_grid")
         .num_columns(2)
         .show(ui, |ui| {
-            ui.label("Scaling");
+            let caption = ui.label("Scaling");
             egui::ComboBox::from_id_salt("scale_mode")
                 .selected_text(settings.scale_mode.label())
                 .show_ui(ui, |ui| {
                     for mode in ScaleMode::ALL {
                         ui.selectable_value(&mut settings.scale_mode, mode, mode.label());
                     }
-                });
+                })
+                .response
+                .labelled_by(caption.id);
             ui.end_row();
 
-            ui.label("Rotation");
+            let caption = ui.label("Rotation");
             egui::ComboBox::from_id_salt("rotation")
                 .selected_text(format!("{}°", settings.rotation.degrees()))
                 .show_ui(ui, |ui| {
@@ -61,21 +78,26 @@ fn display(ui: &mut Ui, settings: &mut Settings) {
                         let label = format!("{}°", rotation.degrees());
                         ui.selectable_value(&mut settings.rotation, rotation, label);
                     }
-                });
+                })
+                .response
+                .labelled_by(caption.id);
             ui.end_row();
 
-            ui.label("Mirror");
+            let caption = ui.label("Mirror");
             egui::ComboBox::from_id_salt("mirror")
                 .selected_text(settings.mirror.label())
                 .show_ui(ui, |ui| {
                     for mirror in Mirror::ALL {
                         ui.selectable_value(&mut settings.mirror, mirror, mirror.label());
                     }
-                });
+                })
+                .response
+                .labelled_by(caption.id);
             ui.end_row();
 
-            ui.label("Brightness");
-            ui.add(egui::Slider::new(&mut settings.brightness, 0..=100).suffix("%"));
+            let caption = ui.label("Brightness");
+            ui.add(egui::Slider::new(&mut settings.brightness, 0..=100).suffix("%"))
+                .labelled_by(caption.id);
             ui.end_row();
 
             ui.label("Background");

@@ -1,0 +1,122 @@
+//! Settings › Makapix: pick a Makapix channel to play from the window, the same
+//! channels the web can send with `play_channel`.
+
+use eframe::egui::{self, Ui};
+
+use crate::protocol::command::PlayChannel;
+
+use super::actions::Action;
+
+/// The channels offered, with what each needs typed in.
+const KINDS: [(&str, &str, Needs); 6] = [
+    ("all", "Recent artworks", Needs::Nothing),
+    ("promoted", "Promoted", Needs::Nothing),
+    ("user", "My artworks", Needs::Nothing),
+    ("by_user", "By an artist", Needs::Handle),
+    ("reactions", "Liked by someone", Needs::Handle),
+    ("hashtag", "A hashtag", Needs::Hashtag),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Nothing,
+    Handle,
+    Hashtag,
+}
+
+#[derive(Default)]
+pub struct ChannelPicker {
+    kind: usize,
+    text: String,
+}
+
+impl ChannelPicker {
+    /// `connected`: channels come from the server, so they are offered only while connected.
+    pub fn show(&mut self, ui: &mut Ui, connected: bool, actions: &mut Vec<Action>) {
+        ui.strong("Makapix channels");
+        if !connected {
+            ui.label("Connect this player (Settings › Player) to play Makapix channels.");
+            return;
+        }
+        let (_, label, needs) = KINDS[self.kind.min(KINDS.len() - 1)];
+        ui.horizontal(|ui| {
+            let caption = ui.label("Channel");
+            egui::ComboBox::from_id_salt("makapix_channel")
+                .selected_text(label)
+                .show_ui(ui, |ui| {
+                    for (i, (_, label, _)) in KINDS.iter().enumerate() {
+                        ui.selectable_value(&mut self.kind, i, *label);
+                    }
+                })
+                .response
+                .labelled_by(caption.id);
+        });
+        let hint = match needs {
+            Needs::Nothing => None,
+            Needs::Handle => Some("artist's handle"),
+            Needs::Hashtag => Some("hashtag, without #"),
+        };
+        if let Some(hint) = hint {
+            ui.add(
+                egui::TextEdit::singleline(&mut self.text)
+                    .hint_text(hint)
+                    .desired_width(f32::INFINITY),
+            );
+        }
+        let ready = needs == Needs::Nothing || !self.text.trim().is_empty();
+        if ui
+            .add_enabled(ready, egui::Button::new("Play channel"))
+            .clicked()
+            && let Some(channel) = self.chosen()
+        {
+            actions.push(Action::PlayChannel(channel));
+        }
+    }
+
+    /// The `play_channel` payload for what is picked; `None` while a needed word is missing.
+    fn chosen(&self) -> Option<PlayChannel> {
+        let (name, _, needs) = KINDS.get(self.kind)?;
+        let word = self.text.trim().trim_start_matches(['#', '@']).to_owned();
+        let mut channel = PlayChannel {
+            channel_name: (*name).to_owned(),
+            user_sqid: None,
+            user_handle: None,
+            hashtag: None,
+            slug: None,
+        };
+        match needs {
+            Needs::Nothing => {}
+            Needs::Handle if word.is_empty() => return None,
+            Needs::Handle => channel.user_handle = Some(word),
+            Needs::Hashtag if word.is_empty() => return None,
+            Needs::Hashtag => channel.hashtag = Some(word),
+        }
+        Some(channel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_pick_becomes_the_payload_the_web_would_send() {
+        let mut p = ChannelPicker::default();
+        assert_eq!(p.chosen().map(|c| c.channel_name), Some("all".into()));
+        p.kind = 3;
+        assert!(p.chosen().is_none(), "by_user needs a handle");
+        p.text = " @pixelfox ".into();
+        let c = p.chosen().unwrap();
+        assert_eq!(
+            (c.channel_name.as_str(), c.user_handle.as_deref()),
+            ("by_user", Some("pixelfox"))
+        );
+        p.kind = 5;
+        p.text = "#frogs".into();
+        let c = p.chosen().unwrap();
+        assert_eq!(
+            (c.channel_name.as_str(), c.hashtag.as_deref()),
+            ("hashtag", Some("frogs"))
+        );
+    }
+}
