@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use makapix_player::player::ArtworkSource;
-use makapix_player::samples;
 use makapix_player::ui::likes::LikeState;
 use rig::vault::Vault;
 use rig::window::{Session, start_with_vault, step_until};
@@ -39,12 +38,7 @@ fn wait_reactions(s: &mut Session, n: usize) {
 fn l_and_the_button_toggle_the_like_and_a_refusal_is_shown() {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();
-    vault.put(
-        "ab/cd",
-        "a",
-        "png",
-        samples::bytes("sun-64.png").unwrap().to_vec(),
-    );
+    vault.put_sample("ab/cd", "a", "sun-64.png");
     let mut s = start_with_vault(root.path(), &vault);
     assert_eq!(s.h.state().like_state(), LikeState::NotAPost, "samples");
     s.command(

@@ -12,7 +12,7 @@ use makapix_player::samples;
 use makapix_player::settings::Settings;
 use makapix_player::ui::{Channel, PlayerApp, StartOptions};
 use rig::vault::Vault;
-use rig::window::{Session, start, start_with_vault, step_until};
+use rig::window::{Session, start, start_with_settings, start_with_vault, step_until};
 use serde_json::{Value, json};
 
 fn post_on_screen(app: &PlayerApp) -> Option<i64> {
@@ -57,6 +57,15 @@ fn cats(req: &Value) -> Option<Value> {
                 "next_cursor": next, "has_more": !next.is_null()}))
 }
 
+/// A vault serving posts 1..=`count` of the `cats` pages (`ab/cd/key{id}.png`).
+fn hearts(count: i64) -> Vault {
+    let vault = Vault::start();
+    for id in 1..=count {
+        vault.put_sample("ab/cd", &format!("key{id}"), "heart-8.png");
+    }
+    vault
+}
+
 fn queries(s: &Session) -> Vec<Value> {
     s.server
         .published()
@@ -69,11 +78,7 @@ fn queries(s: &Session) -> Vec<Value> {
 #[test]
 fn a_channel_pages_through_three_pages_and_swaps_walk_it() {
     let root = tempfile::tempdir().unwrap();
-    let vault = Vault::start();
-    let png = samples::bytes("heart-8.png").unwrap();
-    for id in 1..=10 {
-        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
-    }
+    let vault = hearts(10);
     let mut s = start_with_vault(root.path(), &vault);
     s.server.set_responder(cats);
 
@@ -184,21 +189,16 @@ fn sdcard_plays_the_local_folder_again() {
 #[test]
 fn the_chosen_channel_order_and_its_kept_seed_go_into_every_query() {
     let root = tempfile::tempdir().unwrap();
-    let vault = Vault::start();
-    let png = samples::bytes("heart-8.png").unwrap();
-    for id in 1..=10 {
-        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
-    }
-    let mut s = start(StartOptions {
-        settings: Some(Settings {
+    let vault = hearts(10);
+    let mut s = start_with_settings(
+        root.path(),
+        &vault,
+        Settings {
             channel_order: makapix_player::settings::ChannelOrder::Random,
             channel_seed: 4242,
             ..Settings::default()
-        }),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
+        },
+    );
     s.server.set_responder(cats);
     let ack = s.command(
         "play_channel",
@@ -224,20 +224,15 @@ fn the_chosen_channel_order_and_its_kept_seed_go_into_every_query() {
 #[test]
 fn a_channel_picked_in_the_window_plays_without_any_command() {
     let root = tempfile::tempdir().unwrap();
-    let vault = Vault::start();
-    let png = samples::bytes("heart-8.png").unwrap();
-    for id in 1..=4 {
-        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
-    }
-    let mut s = start(StartOptions {
-        settings: Some(Settings {
+    let vault = hearts(4);
+    let mut s = start_with_settings(
+        root.path(),
+        &vault,
+        Settings {
             show_settings: true,
             ..Settings::default()
-        }),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
+        },
+    );
     s.server.set_responder(cats);
     s.h.step();
     // Through accessibility: the button may sit below the fold of the settings panel.

@@ -159,12 +159,7 @@ fn views_made_offline_survive_a_restart_and_go_out_at_the_allowed_rate() {
 fn no_view_while_paused_or_for_a_failed_load() {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();
-    vault.put(
-        "ab/cd",
-        "a",
-        "png",
-        samples::bytes("sun-64.png").unwrap().to_vec(),
-    );
+    vault.put_sample("ab/cd", "a", "sun-64.png");
     let mut s = start_with_vault(root.path(), &vault);
     // A failed load (the vault has no such file) is never reported.
     s.command(

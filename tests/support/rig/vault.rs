@@ -64,6 +64,12 @@ impl Vault {
         }
     }
 
+    /// Serves one of the player's sample artworks (a PNG) at `/{shard}/{key}.png`; returns the URL.
+    pub fn put_sample(&self, shard: &str, key: &str, sample: &str) -> String {
+        let bytes = makapix_player::samples::bytes(sample).expect("a sample of the player");
+        self.put(shard, key, "png", bytes.to_vec())
+    }
+
     /// Serves `bytes` at `/{shard}/{key}.{format}`; returns the URL.
     pub fn put(&self, shard: &str, key: &str, format: &str, bytes: Vec<u8>) -> String {
         let path = format!("/{shard}/{key}.{format}");

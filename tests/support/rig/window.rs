@@ -27,8 +27,17 @@ pub struct Session {
 
 /// A session whose window keeps its files under `root` and fetches artworks from `vault`.
 pub fn start_with_vault(root: &std::path::Path, vault: &super::vault::Vault) -> Session {
+    start_with_settings(root, vault, makapix_player::settings::Settings::default())
+}
+
+/// The same, starting from `settings`.
+pub fn start_with_settings(
+    root: &std::path::Path,
+    vault: &super::vault::Vault,
+    settings: makapix_player::settings::Settings,
+) -> Session {
     start(StartOptions {
-        settings: Some(makapix_player::settings::Settings::default()),
+        settings: Some(settings),
         app_paths: Some(makapix_player::paths::AppPaths::under(root)),
         vault: Some(vault.base.clone()),
         ..StartOptions::default()
