@@ -249,3 +249,130 @@ fn the_debian_package_holds_the_binary_desktop_entry_icons_and_metainfo() {
     assert!(fields.contains(&format!("Version: {VERSION}")), "{fields}");
     assert!(fields.contains("Package: makapix-player"), "{fields}");
 }
+
+/// One table of the MSI, as `msiinfo export` prints it: a row per line, tab-separated,
+/// after three header lines.
+fn msi_table(msi: &Path, table: &str) -> Vec<Vec<String>> {
+    let out = Command::new("msiinfo")
+        .arg("export")
+        .arg(msi)
+        .arg(table)
+        .output()
+        .expect("msiinfo (msitools)");
+    assert!(out.status.success(), "msiinfo export {table} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(3)
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect()
+}
+
+/// The PE header's subsystem (2 = Windows GUI, 3 = console) and section names.
+fn pe_facts(exe: &[u8]) -> (u16, Vec<String>) {
+    let u16_at = |at: usize| u16::from_le_bytes([exe[at], exe[at + 1]]);
+    let u32_at = |at: usize| u32::from_le_bytes([exe[at], exe[at + 1], exe[at + 2], exe[at + 3]]);
+    assert_eq!(&exe[..2], b"MZ", "a Windows executable");
+    let pe = u32_at(0x3c) as usize;
+    assert_eq!(&exe[pe..pe + 4], b"PE\0\0");
+    let coff = pe + 4;
+    let sections = u16_at(coff + 2) as usize;
+    let optional = coff + 20;
+    let subsystem = u16_at(optional + 68);
+    let table = optional + u16_at(coff + 16) as usize;
+    let names = (0..sections)
+        .map(|i| {
+            let raw = &exe[table + i * 40..table + i * 40 + 8];
+            String::from_utf8_lossy(raw)
+                .trim_end_matches('\0')
+                .to_owned()
+        })
+        .collect();
+    (subsystem, names)
+}
+
+/// Needs the MSI: `scripts/test-all.sh` builds it with `scripts/build-msi.sh` (MinGW + wixl)
+/// and runs this test.
+#[test]
+#[ignore = "needs an MSI built by scripts/build-msi.sh: run scripts/test-all.sh"]
+fn the_windows_installer_holds_the_gui_program_its_shortcut_and_file_types() {
+    let msi = std::env::var_os("MAKAPIX_MSI")
+        .map(PathBuf::from)
+        .expect("MAKAPIX_MSI names the .msi to check");
+
+    let exe = std::fs::read(msi.with_file_name("makapix-player.exe")).expect("the packed .exe");
+    let (subsystem, sections) = pe_facts(&exe);
+    assert_eq!(subsystem, 2, "a release build opens no console window");
+    assert!(
+        sections.iter().any(|s| s == ".rsrc"),
+        "the icon is embedded in the .exe: {sections:?}"
+    );
+
+    let properties: std::collections::HashMap<String, String> = msi_table(&msi, "Property")
+        .into_iter()
+        .filter_map(|row| Some((row.first()?.clone(), row.get(1)?.clone())))
+        .collect();
+    assert_eq!(properties["ProductVersion"], VERSION);
+    assert_eq!(properties["ProductName"], "Makapix Player");
+    let wxs = read("wix/main.wxs");
+    let upgrade = xml(&wxs)
+        .descendants()
+        .find_map(|n| n.attribute("UpgradeCode"))
+        .map(|code| format!("{{{code}}}"))
+        .expect("an upgrade code");
+    assert_eq!(
+        properties["UpgradeCode"], upgrade,
+        "the upgrade code never changes"
+    );
+    assert_eq!(properties["ALLUSERS"], "2", "per-user or per-machine");
+
+    let files = msi_table(&msi, "File");
+    assert!(
+        files.iter().any(|row| row
+            .get(2)
+            .is_some_and(|n| n.ends_with("makapix-player.exe"))),
+        "the program is installed: {files:?}"
+    );
+    let shortcuts = msi_table(&msi, "Shortcut");
+    assert!(
+        shortcuts.iter().any(
+            |row| row.get(1).map(String::as_str) == Some("ProgramMenuFolder")
+                && row
+                    .get(4)
+                    .is_some_and(|t| t.ends_with("makapix-player.exe"))
+        ),
+        "a Start-menu shortcut to the program: {shortcuts:?}"
+    );
+
+    let registry = msi_table(&msi, "Registry");
+    let has = |key: &str, name: &str, value: &str| {
+        registry.iter().any(|row| {
+            row.get(2).map(String::as_str) == Some(key)
+                && row.get(3).map(String::as_str) == Some(name)
+                && row.get(4).map(String::as_str) == Some(value)
+        })
+    };
+    for ext in ["png", "gif", "webp", "bmp"] {
+        assert!(
+            has(
+                &format!(".{ext}\\OpenWithProgids"),
+                "MakapixPlayer.Image",
+                ""
+            ),
+            ".{ext} files offer Makapix Player under Open with"
+        );
+    }
+    assert!(has(".makapix-playlist", "", "MakapixPlayer.Playlist"));
+    for progid in ["MakapixPlayer.Image", "MakapixPlayer.Playlist"] {
+        assert!(
+            has(
+                &format!("{progid}\\shell\\open\\command"),
+                "",
+                "\"[#MainExe]\" \"%1\""
+            ),
+            "{progid} opens the file with the player"
+        );
+    }
+    // Uninstalling must leave the user's credentials alone: the MSI touches no
+    // Credential Manager entry and deletes nothing outside its own files.
+    assert!(msi_table(&msi, "RemoveFile").is_empty());
+}
