@@ -27,6 +27,10 @@ const INCLUDE_FIELDS: [&str; 6] = [
 ];
 use super::remote::{Outcome, Refusal};
 
+/// Why `pinned` is acknowledged `unsupported`.
+const PINNED_UNSUPPORTED: &str = "pinned lists are kept on the player that pinned them, \
+and Makapix Club offers no request to fetch them; this desktop player has no pinned lists of its own";
+
 /// The Makapix channel being played (or asked for).
 pub(crate) struct Playing {
     feed: Feed,
@@ -103,9 +107,9 @@ impl PlayerApp {
                 format!("Makapix: #{tag}")
             }
             "sdcard" => return self.play_local_channel(now),
-            "pinned" => {
-                return Outcome::Unsupported("this player cannot play pinned channels yet");
-            }
+            // On p3a, pinned lists are artworks the device itself saved to its SD card
+            // (one list per slug); Makapix Club keeps no copy and no request returns them.
+            "pinned" => return Outcome::Unsupported(PINNED_UNSUPPORTED),
             other => {
                 return Outcome::Refused(Refusal::Payload(format!(
                     "`{other}` is not a channel this player knows"

@@ -14,7 +14,7 @@ use crate::protocol::command::{AckStatus, CommandAck, PlayPlayset};
 use crate::protocol::request::{QueryPosts, RequestBody};
 use crate::protocol::response::{PlaysetChannel, Response};
 
-use super::app::{Channel, PlayerApp};
+use super::app::{Channel, Notice, PlayerApp};
 use super::remote::{Outcome, Refusal};
 
 /// How many artworks a playset's queue holds (it wraps after).
@@ -28,7 +28,8 @@ pub(crate) struct Mixing {
     channels: Vec<MixChannel>,
     /// Request tag → channel index, for the answers still awaited.
     waiting: Vec<(u64, usize)>,
-    ack: String,
+    /// The `play_playset` command to answer; `None` when the window asked.
+    ack: Option<String>,
 }
 
 fn query_for(channel: &PlaysetChannel) -> Result<QueryPosts, String> {
@@ -59,7 +60,7 @@ impl PlayerApp {
     pub(crate) fn play_playset(
         &mut self,
         cmd: PlayPlayset,
-        command_id: &str,
+        command_id: Option<&str>,
         now: Duration,
     ) -> Outcome {
         let exposure = match cmd.exposure_mode.as_deref().unwrap_or("equal") {
@@ -111,7 +112,7 @@ impl PlayerApp {
             pick,
             channels: Vec::new(),
             waiting: Vec::new(),
-            ack: command_id.to_owned(),
+            ack: command_id.map(str::to_owned),
         };
         for (index, (channel, query)) in plan.into_iter().enumerate() {
             mixing.channels.push(channel);
@@ -182,13 +183,25 @@ impl PlayerApp {
         } else {
             (AckStatus::Ok, None)
         };
-        self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Ack(
-            CommandAck {
-                command_id: m.ack,
-                status,
-                error,
-            },
-        )));
+        match m.ack {
+            Some(command_id) => {
+                self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Ack(
+                    CommandAck {
+                        command_id,
+                        status,
+                        error,
+                    },
+                )));
+            }
+            None => {
+                if let Some(error) = error {
+                    self.notice = Some(Notice {
+                        text: format!("The playset {} cannot be played: {error}.", m.name),
+                        is_error: true,
+                    });
+                }
+            }
+        }
         if !items.is_empty() {
             self.makapix = None;
             self.play(
