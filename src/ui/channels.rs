@@ -155,6 +155,9 @@ impl PlayerApp {
     /// The active Makapix channel for view events: name, user, hashtag.
     /// A post shown on its own counts under the channel last played (`all` if none).
     pub(crate) fn view_channel(&self) -> (String, Option<String>, Option<String>) {
+        if let Some(v) = self.playset_view_channel() {
+            return (v.channel, v.user_sqid, v.hashtag);
+        }
         match &self.makapix {
             Some(p) => {
                 let q = p.feed.query();
@@ -244,6 +247,7 @@ impl PlayerApp {
     /// Each frame: asks for the next page when the artwork on screen nears the
     /// end of what is known.
     pub(crate) fn page_ahead(&mut self) {
+        self.playset_page_ahead();
         if !matches!(self.channel, Channel::Makapix { .. }) {
             return;
         }
