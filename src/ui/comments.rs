@@ -164,3 +164,62 @@ impl PlayerApp {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::response::CommentsPage;
+    use crate::ui::StartOptions;
+    use serde_json::json;
+
+    fn page(post: i64, ids: &[&str]) -> Result<Response, String> {
+        let comments: Vec<_> = ids
+            .iter()
+            .map(|id| json!({"comment_id": id, "post_id": post, "body": "hi"}))
+            .collect();
+        let page: CommentsPage =
+            serde_json::from_value(json!({"comments": comments, "has_more": false})).unwrap();
+        Ok(Response::Comments(page))
+    }
+
+    #[test]
+    fn answers_for_a_post_no_longer_shown_are_dropped() {
+        let mut app = PlayerApp::new(StartOptions::default());
+        app.comments.open = true;
+        app.comments.post = Some(1);
+        app.request_comments(None);
+        let stale = app.comments.waiting.expect("asked for post 1");
+        // Nothing on screen any more: the panel forgets post 1 and its request.
+        app.sync_comments();
+        assert_eq!(app.comments_status(), CommentsStatus::NotAPost);
+        assert!(!app.awaits_comments(stale));
+
+        app.comments.post = Some(2);
+        app.request_comments(None);
+        let tag = app.comments.waiting.expect("asked for post 2");
+        assert!(app.awaits_comments(tag) && tag != stale);
+        // An answer carrying another post's comments does not mix threads.
+        app.on_comments_answer(page(1, &["x"]));
+        assert_eq!(app.comments_status(), CommentsStatus::Ready);
+        assert!(app.comments_threaded().is_empty());
+        app.more_comments();
+        assert!(app.comments.waiting.is_none(), "no more pages to ask for");
+    }
+
+    #[test]
+    fn a_failed_first_page_is_told_and_can_be_tried_again() {
+        let mut app = PlayerApp::new(StartOptions::default());
+        app.comments.open = true;
+        app.comments.post = Some(3);
+        app.request_comments(None);
+        app.on_comments_answer(Err("rate limited".into()));
+        assert_eq!(
+            app.comments_status(),
+            CommentsStatus::Failed("rate limited".into())
+        );
+        app.more_comments();
+        assert_eq!(app.comments_status(), CommentsStatus::Loading);
+        app.on_comments_answer(page(3, &["a", "b"]));
+        assert_eq!(app.comments_threaded().len(), 2);
+    }
+}
