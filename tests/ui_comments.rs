@@ -118,7 +118,7 @@ fn the_panel_follows_the_artwork_threads_replies_and_loads_more() {
         matches!(a.comments_status(), CommentsStatus::Failed(_))
     });
     s.h.run_steps(2);
-    s.h.get_by_label_contains("could not be loaded");
+    s.h.get_by_label_contains("too many requests");
     let before = comment_requests(&s).len();
     s.h.get_by_label("Try again").click();
     wait_requests(&mut s, before + 1);

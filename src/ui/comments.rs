@@ -159,7 +159,15 @@ impl PlayerApp {
             }
             Err(reason) => {
                 tracing::warn!("post {post}: comments could not be loaded: {reason}");
-                self.comments.error = Some(reason);
+                // The bridge carries the error as text; its code is spelled in it.
+                let said = if reason.contains("RateLimited") {
+                    "Makapix Club is receiving too many requests from this player; wait a \
+                     minute and try again."
+                        .to_owned()
+                } else {
+                    reason
+                };
+                self.comments.error = Some(said);
             }
         }
     }
