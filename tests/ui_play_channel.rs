@@ -143,6 +143,13 @@ fn a_channel_pages_through_three_pages_and_swaps_walk_it() {
     }
     let ack = s.command("play_channel", json!({"channel_name": "pinned"}));
     assert_eq!(ack["status"], "unsupported", "{ack}");
+    assert!(
+        ack["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no request to fetch them"),
+        "the ack says why: {ack}"
+    );
     assert_eq!(post_on_screen(s.h.state()), Some(10));
     // `sdcard` with no local files open is refused too.
     let ack = s.command("play_channel", json!({"channel_name": "sdcard"}));

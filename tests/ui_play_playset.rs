@@ -76,3 +76,110 @@ fn a_playset_mixes_its_channels_by_exposure() {
     assert_eq!(ack["status"], "error", "{ack}");
     s.h.state_mut().shutdown();
 }
+
+fn posts(ids: &[i64]) -> Vec<Value> {
+    ids.iter()
+        .map(|n| {
+            json!({"post_id": n, "kind": "artwork", "storage_key": format!("key{n}"),
+                   "storage_shard": "ab/cd", "native_format": "png"})
+        })
+        .collect()
+}
+
+fn on_screen(app: &makapix_player::ui::PlayerApp) -> Option<i64> {
+    match app.on_screen()? {
+        (ArtworkSource::Makapix(p), false) => Some(p.post_id),
+        _ => None,
+    }
+}
+
+/// Steps until a view of `post` is published; returns it.
+fn view_of(s: &mut rig::window::Session, post: i64) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(v) = s
+            .server
+            .published()
+            .iter()
+            .filter(|r| r.topic.ends_with("/view"))
+            .map(|r| r.json())
+            .find(|v| v["post_id"] == post)
+        {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "no view of {post}");
+        s.h.step();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_channel_running_low_fetches_its_next_page_and_views_name_their_channel() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    let png = samples::bytes("heart-8.png").unwrap();
+    for id in [1, 2, 11, 12, 13, 14] {
+        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
+    }
+    let mut s = start_with_vault(root.path(), &vault);
+    s.server.set_responder(|req: &Value| {
+        let id = req["request_id"].as_str().unwrap_or("");
+        let (ids, next): (&[i64], Value) = match (req["channel"].as_str(), req["cursor"].as_str()) {
+            (Some("hashtag"), _) => (&[1, 2], Value::Null),
+            (Some("by_user"), None) => (&[11, 12], json!("u1-p2")),
+            (Some("by_user"), Some("u1-p2")) => (&[13, 14], Value::Null),
+            _ => (&[], Value::Null),
+        };
+        Some(
+            json!({"request_id": id, "success": true, "posts": posts(ids),
+                    "next_cursor": next, "has_more": !next.is_null()}),
+        )
+    });
+    let ack = s.command(
+        "play_playset",
+        json!({"playset_name": "pages", "exposure_mode": "equal", "pick_mode": "recency",
+               "channels": [
+                   {"type": "hashtag", "identifier": "cats"},
+                   {"type": "user", "identifier": "u1", "display_name": "Ann"}]}),
+    );
+    assert_eq!(ack["status"], "ok", "{ack}");
+    step_until(&mut s.h, "the first artwork", |a| on_screen(a) == Some(1));
+    let view = view_of(&mut s, 1);
+    assert_eq!(
+        (&view["channel"], &view["channel_hashtag"]),
+        (&json!("hashtag"), &json!("cats")),
+        "{view}"
+    );
+    assert!(view.get("channel_user_sqid").is_none(), "{view}");
+
+    // u1's first page holds two: showing one leaves it low, so its next page is asked for.
+    s.h.key_press(eframe::egui::Key::ArrowRight);
+    step_until(&mut s.h, "u1's first artwork", |a| on_screen(a) == Some(11));
+    s.server.wait_published("", rig::window::SOON, |r| {
+        r.json()["cursor"] == "u1-p2" && r.json()["user_sqid"] == "u1"
+    });
+    step_until(&mut s.h, "u1's second page in the queue", |a| {
+        a.engine()
+            .items()
+            .iter()
+            .any(|i| i.source.post_id() == Some(13))
+    });
+    assert_eq!(on_screen(s.h.state()), Some(11), "what is on screen stays");
+    let pages: Vec<Value> = s
+        .server
+        .published()
+        .iter()
+        .map(|r| r.json())
+        .filter(|j| j["request_type"] == "query_posts" && j["channel"] == "hashtag")
+        .collect();
+    assert_eq!(pages.len(), 1, "cats has no next page: asked once");
+
+    let view = view_of(&mut s, 11);
+    assert_eq!(
+        (&view["channel"], &view["channel_user_sqid"]),
+        (&json!("by_user"), &json!("u1")),
+        "{view}"
+    );
+    assert!(view.get("channel_hashtag").is_none(), "{view}");
+    s.h.state_mut().shutdown();
+}

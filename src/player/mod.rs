@@ -10,6 +10,7 @@ pub mod mix;
 pub mod order;
 pub mod playlist;
 pub mod playset;
+pub mod playset_run;
 pub mod source;
 mod stopwatch;
 pub mod views;

@@ -17,6 +17,12 @@ pub enum Action {
     LeaveFullscreen,
     ToggleInfo,
     ToggleSettings,
+    /// The comments of the Makapix post on screen.
+    ToggleComments,
+    /// The next page of comments (or the first again after a failure).
+    MoreComments,
+    /// Play one of the owner's playsets (`get_playset`), e.g. `followed_artists`.
+    PlayOwnerPlayset(String),
     OpenFilesDialog,
     OpenFolderDialog,
     OpenPaths(Vec<PathBuf>),
@@ -35,7 +41,7 @@ pub enum Action {
 
 /// (keys as shown to the user, what they do) — the single list behind the
 /// shortcut handler, the Help window and the README.
-pub const SHORTCUTS: [(&str, &str); 13] = [
+pub const SHORTCUTS: [(&str, &str); 14] = [
     ("→", "Next artwork"),
     ("←", "Previous artwork"),
     ("Space", "Pause / resume"),
@@ -45,6 +51,7 @@ pub const SHORTCUTS: [(&str, &str); 13] = [
     ("Esc", "Leave fullscreen"),
     ("I", "Info overlay"),
     ("S", "Settings panel"),
+    ("C", "Comments of the Makapix artwork on screen"),
     ("Ctrl+O", "Open files"),
     ("Ctrl+Shift+O", "Open a folder"),
     (
@@ -89,6 +96,7 @@ pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
             (Key::Escape, Action::LeaveFullscreen),
             (Key::I, Action::ToggleInfo),
             (Key::S, Action::ToggleSettings),
+            (Key::C, Action::ToggleComments),
         ];
         for (key, action) in plain {
             if input.consume_key(Modifiers::NONE, key) {

@@ -116,6 +116,8 @@ pub struct PlayerApp {
     pub(crate) mixing: Option<super::playsets::Mixing>,
     /// ❤️ given in this session.
     pub(crate) likes: super::likes::Likes,
+    pub(crate) comments: super::comments::Comments,
+    pub(crate) owner_playsets: super::owner_playsets::OwnerPlaysets,
     /// Tags of this window's requests to the runtime.
     pub(crate) request_tag: u64,
     started: bool,
@@ -204,6 +206,8 @@ impl PlayerApp {
             request_tag: 0,
             mixing: None,
             likes: Default::default(),
+            comments: Default::default(),
+            owner_playsets: Default::default(),
             views: Default::default(),
             downloads: Downloads::default(),
             vault_fixed: options.vault.is_some(),
@@ -329,6 +333,7 @@ impl PlayerApp {
         self.sync_loads(now);
         self.sync_current_post();
         self.page_ahead();
+        self.sync_comments();
         if let Some(due) = self.report_views(now) {
             ctx.request_repaint_after(due.saturating_sub(now));
         }
@@ -342,6 +347,7 @@ impl PlayerApp {
                     paused: self.engine.is_paused(),
                     pinned: self.engine.is_pinned(),
                     connected: self.connection == ConnectionState::Connected,
+                    owner_playset: self.owner_playset(),
                 };
                 settings_panel::show(
                     ui,
@@ -352,6 +358,9 @@ impl PlayerApp {
                     &mut self.picker,
                     &mut clicked,
                 );
+            }
+            if self.comments.open {
+                super::comments_panel::show(ui, self, &mut clicked);
             }
         }
         let checker = self.checker_texture(&ctx);
@@ -430,6 +439,9 @@ impl PlayerApp {
             Action::LeaveFullscreen => self.set_fullscreen(ctx, false),
             Action::ToggleInfo => self.settings.show_info = !self.settings.show_info,
             Action::ToggleSettings => self.settings.show_settings = !self.settings.show_settings,
+            Action::ToggleComments => self.toggle_comments(),
+            Action::MoreComments => self.more_comments(),
+            Action::PlayOwnerPlayset(name) => self.request_owner_playset(name),
             Action::OpenFilesDialog => self.open_dialog(ctx, false),
             Action::OpenFolderDialog => self.open_dialog(ctx, true),
             Action::OpenPaths(paths) => self.open_paths(paths),
@@ -533,6 +545,16 @@ impl PlayerApp {
                     if self.awaits_like(tag) =>
                 {
                     self.on_like_answer(tag, result);
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits_comments(tag) =>
+                {
+                    self.on_comments_answer(result);
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits_owner_playset(tag) =>
+                {
+                    self.on_owner_playset(result, now);
                 }
                 RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
                     if self.awaits_mix(tag) =>

@@ -6,6 +6,7 @@ use eframe::egui::{self, Ui};
 use crate::protocol::command::PlayChannel;
 
 use super::actions::Action;
+use super::owner_playsets::{FOLLOWED_ARTISTS, OwnerPlaysetView};
 
 /// The channels offered, with what each needs typed in.
 const KINDS: [(&str, &str, Needs); 6] = [
@@ -72,7 +73,51 @@ impl ChannelPicker {
             actions.push(Action::PlayChannel(channel));
         }
     }
+}
 
+/// The owner's own playsets (only `followed_artists` is known), under the channels.
+pub fn owner_playsets(
+    ui: &mut Ui,
+    connected: bool,
+    view: &OwnerPlaysetView,
+    actions: &mut Vec<Action>,
+) {
+    if !connected {
+        return;
+    }
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        let asking = *view == OwnerPlaysetView::Asking;
+        if ui
+            .add_enabled(!asking, egui::Button::new("Play followed artists"))
+            .on_hover_text("Your playset of the artists you follow on Makapix Club")
+            .clicked()
+        {
+            actions.push(Action::PlayOwnerPlayset(FOLLOWED_ARTISTS.to_owned()));
+        }
+        if asking {
+            ui.spinner();
+        }
+    });
+    match view {
+        OwnerPlaysetView::Playing(names) if names.is_empty() => {
+            ui.label("The playset has no channels.");
+        }
+        OwnerPlaysetView::Playing(names) => {
+            ui.label(format!(
+                "Playing {} channels: {}",
+                names.len(),
+                names.join(", ")
+            ));
+        }
+        OwnerPlaysetView::Said(text) => {
+            ui.label(text);
+        }
+        OwnerPlaysetView::Idle | OwnerPlaysetView::Asking => {}
+    }
+}
+
+impl ChannelPicker {
     /// The `play_channel` payload for what is picked; `None` while a needed word is missing.
     fn chosen(&self) -> Option<PlayChannel> {
         let (name, _, needs) = KINDS.get(self.kind)?;

@@ -27,6 +27,10 @@ const INCLUDE_FIELDS: [&str; 6] = [
 ];
 use super::remote::{Outcome, Refusal};
 
+/// Why `pinned` is acknowledged `unsupported`.
+const PINNED_UNSUPPORTED: &str = "pinned lists are kept on the player that pinned them, \
+and Makapix Club offers no request to fetch them; this desktop player has no pinned lists of its own";
+
 /// The Makapix channel being played (or asked for).
 pub(crate) struct Playing {
     feed: Feed,
@@ -103,9 +107,9 @@ impl PlayerApp {
                 format!("Makapix: #{tag}")
             }
             "sdcard" => return self.play_local_channel(now),
-            "pinned" => {
-                return Outcome::Unsupported("this player cannot play pinned channels yet");
-            }
+            // On p3a, pinned lists are artworks the device itself saved to its SD card
+            // (one list per slug); Makapix Club keeps no copy and no request returns them.
+            "pinned" => return Outcome::Unsupported(PINNED_UNSUPPORTED),
             other => {
                 return Outcome::Refused(Refusal::Payload(format!(
                     "`{other}` is not a channel this player knows"
@@ -151,6 +155,9 @@ impl PlayerApp {
     /// The active Makapix channel for view events: name, user, hashtag.
     /// A post shown on its own counts under the channel last played (`all` if none).
     pub(crate) fn view_channel(&self) -> (String, Option<String>, Option<String>) {
+        if let Some(v) = self.playset_view_channel() {
+            return (v.channel, v.user_sqid, v.hashtag);
+        }
         match &self.makapix {
             Some(p) => {
                 let q = p.feed.query();
@@ -240,6 +247,7 @@ impl PlayerApp {
     /// Each frame: asks for the next page when the artwork on screen nears the
     /// end of what is known.
     pub(crate) fn page_ahead(&mut self) {
+        self.playset_page_ahead();
         if !matches!(self.channel, Channel::Makapix { .. }) {
             return;
         }

@@ -1,34 +1,36 @@
 //! `play_playset`: the first page of each of the playset's channels (the local
 //! folder for `sdcard`) is fetched, then mixed into one queue by the playset's
-//! exposure and pick modes (`player::mix`). The command is answered when every
-//! channel has answered.
+//! exposure and pick modes (`player::playset_run`). The command is answered when
+//! every channel has answered. While it plays, each channel's next page is
+//! fetched as that channel runs low, and views name the channel of each artwork.
 
 use std::time::Duration;
 
 use crate::bridge::Action as RuntimeAction;
 use crate::bridge::connection::ConnectionAction;
-use crate::player::feed::items_of;
-use crate::player::mix::{MixChannel, mix};
+use crate::player::ArtworkSource;
 use crate::player::playset::{ExposureMode, PickMode};
+use crate::player::playset_run::{PlaysetRun, RunChannel, ViewChannel};
 use crate::protocol::command::{AckStatus, CommandAck, PlayPlayset};
 use crate::protocol::request::{QueryPosts, RequestBody};
 use crate::protocol::response::{PlaysetChannel, Response};
 
-use super::app::{Channel, PlayerApp};
+use super::app::{Channel, Notice, PlayerApp};
 use super::remote::{Outcome, Refusal};
 
-/// How many artworks a playset's queue holds (it wraps after).
-const MIX_LENGTH: usize = 500;
-
-/// A playset whose channels are being fetched.
+/// A playset being fetched (its first pages), then played and paged.
 pub(crate) struct Mixing {
     name: String,
-    exposure: ExposureMode,
-    pick: PickMode,
-    channels: Vec<MixChannel>,
+    label: String,
+    run: PlaysetRun,
     /// Request tag → channel index, for the answers still awaited.
     waiting: Vec<(u64, usize)>,
-    ack: String,
+    /// The `play_playset` command to answer; `None` when the window asked.
+    ack: Option<String>,
+    /// The first pages are in and the mix is playing.
+    started: bool,
+    /// The post last counted as shown.
+    last_shown: Option<i64>,
 }
 
 fn query_for(channel: &PlaysetChannel) -> Result<QueryPosts, String> {
@@ -59,7 +61,7 @@ impl PlayerApp {
     pub(crate) fn play_playset(
         &mut self,
         cmd: PlayPlayset,
-        command_id: &str,
+        command_id: Option<&str>,
         now: Duration,
     ) -> Outcome {
         let exposure = match cmd.exposure_mode.as_deref().unwrap_or("equal") {
@@ -80,7 +82,7 @@ impl PlayerApp {
         if cmd.channels.is_empty() {
             return refuse("the playset has no channels".into());
         }
-        let mut plan = Vec::new();
+        let mut channels = Vec::new();
         for channel in &cmd.channels {
             let weight = channel
                 .weight
@@ -91,44 +93,41 @@ impl PlayerApp {
                     .as_ref()
                     .map(Channel::items)
                     .unwrap_or_default();
-                plan.push((MixChannel { weight, items }, None));
+                channels.push(RunChannel::local(weight, items));
             } else {
                 match query_for(channel) {
-                    Ok(q) => plan.push((
-                        MixChannel {
-                            weight,
-                            items: Vec::new(),
-                        },
-                        Some(q),
-                    )),
+                    Ok(q) => channels.push(RunChannel::makapix(weight, q)),
                     Err(why) => return refuse(why),
                 }
             }
         }
-        let mut mixing = Mixing {
-            name: cmd.playset_name,
-            exposure,
-            pick,
-            channels: Vec::new(),
-            waiting: Vec::new(),
-            ack: command_id.to_owned(),
-        };
-        for (index, (channel, query)) in plan.into_iter().enumerate() {
-            mixing.channels.push(channel);
-            if let Some(q) = query {
-                self.request_tag += 1;
-                let tag = self.request_tag;
-                self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Request {
-                    tag,
-                    body: Box::new(RequestBody::QueryPosts(q)),
-                }));
-                mixing.waiting.push((tag, index));
-            }
+        let mut run = PlaysetRun::new(exposure, pick, self.playset_seed(), channels);
+        let mut waiting = Vec::new();
+        for (index, query) in run.first_requests() {
+            waiting.push((self.send_playset_query(query), index));
         }
-        self.mixing = Some(mixing);
+        self.mixing = Some(Mixing {
+            label: format!("Playset: {}", cmd.playset_name),
+            name: cmd.playset_name,
+            run,
+            waiting,
+            ack: command_id.map(str::to_owned),
+            started: false,
+            last_shown: None,
+        });
         // Only local channels: nothing to wait for.
         self.finish_mix(now);
         Outcome::Pending
+    }
+
+    fn send_playset_query(&mut self, query: QueryPosts) -> u64 {
+        self.request_tag += 1;
+        let tag = self.request_tag;
+        self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Request {
+            tag,
+            body: Box::new(RequestBody::QueryPosts(query)),
+        }));
+        tag
     }
 
     pub(crate) fn awaits_mix(&self, tag: u64) -> bool {
@@ -151,29 +150,90 @@ impl PlayerApp {
         };
         let (_, index) = mixing.waiting.remove(pos);
         match result {
-            Ok(Response::Posts(page)) => mixing.channels[index].items = items_of(&page.posts),
+            Ok(Response::Posts(page)) => {
+                let added = mixing.run.on_page(index, page);
+                tracing::info!(
+                    "playset {}: channel {index} brought {added} artworks",
+                    mixing.name
+                );
+            }
             // One channel failing leaves the others to play.
-            Ok(_) => tracing::warn!("playset {}: channel {index} answered oddly", mixing.name),
-            Err(e) => tracing::warn!("playset {}: channel {index}: {e}", mixing.name),
+            Ok(_) => {
+                tracing::warn!("playset {}: channel {index} answered oddly", mixing.name);
+                mixing.run.on_failure(index);
+            }
+            Err(e) => {
+                tracing::warn!("playset {}: channel {index}: {e}", mixing.name);
+                mixing.run.on_failure(index);
+            }
         }
-        self.finish_mix(now);
+        if !mixing.started {
+            self.finish_mix(now);
+        } else if self.playing_playset()
+            && let Some(m) = self.mixing.as_ref()
+        {
+            // A later page: the mix grows; what is on screen stays.
+            let label = m.label.clone();
+            let items = m.run.items();
+            self.extend_channel(Channel::Makapix { label, items });
+        }
+    }
+
+    /// Whether the queue on screen is the playset's.
+    fn playing_playset(&self) -> bool {
+        self.mixing.as_ref().is_some_and(|m| {
+            m.started
+                && matches!(&self.channel, Channel::Makapix { label, .. } if *label == m.label)
+        })
+    }
+
+    /// The channel a playset's artwork on screen came from, for view events.
+    pub(crate) fn playset_view_channel(&self) -> Option<ViewChannel> {
+        if !self.playing_playset() {
+            return None;
+        }
+        let post = self.engine.current().and_then(ArtworkSource::post_id)?;
+        self.mixing.as_ref()?.run.channel_of(post)
+    }
+
+    /// Each frame: counts the artwork on screen against its channel, and asks
+    /// for the next page of each channel that runs low.
+    pub(crate) fn playset_page_ahead(&mut self) {
+        if !self.playing_playset() {
+            return;
+        }
+        let post = self.engine.current().and_then(ArtworkSource::post_id);
+        let Some(m) = self.mixing.as_mut() else {
+            return;
+        };
+        if post == m.last_shown {
+            return;
+        }
+        m.last_shown = post;
+        if let Some(post) = post {
+            m.run.on_shown(post);
+        }
+        for (index, query) in m.run.wants_more() {
+            let tag = self.send_playset_query(query);
+            if let Some(m) = self.mixing.as_mut() {
+                m.waiting.push((tag, index));
+            }
+        }
     }
 
     /// Once every channel has answered: the mixed queue plays, and the command is answered.
     fn finish_mix(&mut self, now: Duration) {
-        if self.mixing.as_ref().is_none_or(|m| !m.waiting.is_empty()) {
+        if self
+            .mixing
+            .as_ref()
+            .is_none_or(|m| m.started || !m.waiting.is_empty())
+        {
             return;
         }
-        let Some(m) = self.mixing.take() else {
+        let Some(mut m) = self.mixing.take() else {
             return;
         };
-        let items = mix(
-            &m.channels,
-            m.exposure,
-            m.pick,
-            self.playset_seed(),
-            MIX_LENGTH,
-        );
+        let items = m.run.items();
         let (status, error) = if items.is_empty() {
             (
                 AckStatus::Error,
@@ -182,22 +242,36 @@ impl PlayerApp {
         } else {
             (AckStatus::Ok, None)
         };
-        self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Ack(
-            CommandAck {
-                command_id: m.ack,
-                status,
-                error,
-            },
-        )));
+        match m.ack.take() {
+            Some(command_id) => {
+                self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Ack(
+                    CommandAck {
+                        command_id,
+                        status,
+                        error,
+                    },
+                )));
+            }
+            None => {
+                if let Some(error) = error {
+                    self.notice = Some(Notice {
+                        text: format!("The playset {} cannot be played: {error}.", m.name),
+                        is_error: true,
+                    });
+                }
+            }
+        }
         if !items.is_empty() {
             self.makapix = None;
             self.play(
                 Channel::Makapix {
-                    label: format!("Playset: {}", m.name),
+                    label: m.label.clone(),
                     items,
                 },
                 now,
             );
+            m.started = true;
+            self.mixing = Some(m);
         }
     }
 }

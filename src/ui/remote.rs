@@ -98,7 +98,9 @@ impl PlayerApp {
             Command::PlayChannel(channel) => {
                 return self.play_channel(channel, Some(command_id), now);
             }
-            Command::PlayPlayset(playset) => return self.play_playset(playset, command_id, now),
+            Command::PlayPlayset(playset) => {
+                return self.play_playset(playset, Some(command_id), now);
+            }
         }
         Outcome::Done
     }

@@ -17,6 +17,7 @@ pub struct Facts {
     pub paused: bool,
     pub pinned: bool,
     pub connected: bool,
+    pub owner_playset: super::owner_playsets::OwnerPlaysetView,
 }
 
 pub fn show(
@@ -32,6 +33,7 @@ pub fn show(
         paused,
         pinned,
         connected,
+        owner_playset,
     } = facts;
     egui::Panel::right("settings_panel")
         .resizable(false)
@@ -47,6 +49,7 @@ pub fn show(
                 local_files(ui, path_input, actions);
                 ui.separator();
                 picker.show(ui, connected, actions);
+                super::channel_picker::owner_playsets(ui, connected, &owner_playset, actions);
                 ui.separator();
                 player.show(ui, unix_now());
             });

@@ -245,10 +245,31 @@ pub fn catalogue(req: &Value) -> Option<Value> {
         "get_post" if req["post_id"] == 404 => fail("not_found"),
         "get_post" => ok(json!({"post": artwork(req["post_id"].as_i64()?)})),
         "submit_reaction" | "revoke_reaction" => ok(json!({})),
-        "get_comments" => ok(json!({"comments": [
-            {"comment_id": "c1", "post_id": req["post_id"], "author_handle": "ann", "body": "nice",
-             "depth": 0, "parent_id": null, "created_at": "2026-01-01T00:00:00Z", "deleted": false}],
-            "next_cursor": null, "has_more": false})),
+        "get_comments" if req["post_id"] == 429 => fail("rate_limited"),
+        "get_comments" if req["post_id"] == 7 => {
+            ok(json!({"comments": [], "next_cursor": null, "has_more": false}))
+        }
+        "get_comments" => {
+            let post = &req["post_id"];
+            let comment = |id: &str, author: Value, parent: Value, depth: u8, deleted: bool| {
+                json!({"comment_id": id, "post_id": post, "author_handle": author,
+                       "body": format!("comment {id}"), "depth": depth, "parent_id": parent,
+                       "created_at": "2026-01-01T12:34:56Z", "deleted": deleted})
+            };
+            // Two pages, oldest first as the server sends them: replies come after their parents.
+            match req["cursor"].as_str() {
+                None => ok(json!({"comments": [
+                    comment("c1", json!("ann"), Value::Null, 0, false),
+                    comment("c2", Value::Null, Value::Null, 0, false),
+                    comment("c3", json!("bob"), json!("c1"), 1, false)],
+                    "next_cursor": "page2", "has_more": true})),
+                Some("page2") => ok(json!({"comments": [
+                    comment("c4", json!("cy"), json!("c3"), 2, false),
+                    comment("c5", json!("dee"), Value::Null, 0, true)],
+                    "next_cursor": null, "has_more": false})),
+                Some(_) => fail("invalid_request"),
+            }
+        }
         "get_playset" if req["playset_name"] == "followed_artists" => ok(json!({
             "playset_name": "followed_artists", "exposure_mode": "equal", "pick_mode": "recency",
             "channels": [{"type": "user", "identifier": "u1", "display_name": "Ann", "weight": 1}]})),
