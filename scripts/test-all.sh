@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 # the MQTT test rig in tests/support/rig and RSA test keys; a Secret Service and D-Bus for the
 # real-keyring test); the build needs no -dev package.
 # Plus the validators and dpkg tools that check the Linux package, and MinGW and wixl
-# (msitools), which build and read the Windows installer.
+# (msitools), which build and read the Windows installer; clang for the macOS type-check.
 PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
           mosquitto openssl gnome-keyring dbus libsecret-tools desktop-file-utils appstream dpkg-dev
-          gcc-mingw-w64-x86-64 wixl msitools)
+          gcc-mingw-w64-x86-64 wixl msitools clang)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -54,4 +54,11 @@ if rustup target add x86_64-pc-windows-gnu >/dev/null 2>&1; then
 else
   # rustup's servers are outside this project; without the target nothing can be built.
   echo "SKIPPED: rustup could not install the x86_64-pc-windows-gnu target, so the MSI was not checked." >&2
+fi
+
+echo "== macOS build type-check"
+if rustup target add aarch64-apple-darwin >/dev/null 2>&1; then
+  bash scripts/check-macos.sh
+else
+  echo "SKIPPED: rustup could not install the aarch64-apple-darwin target, so the macOS build was not checked." >&2
 fi
