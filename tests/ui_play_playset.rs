@@ -151,6 +151,7 @@ fn a_channel_running_low_fetches_its_next_page_and_views_name_their_channel() {
         "{view}"
     );
     assert!(view.get("channel_user_sqid").is_none(), "{view}");
+    assert_eq!(view["play_order"], 0, "recency keeps the server's order");
 
     // u1's first page holds two: showing one leaves it low, so its next page is asked for.
     s.h.key_press(eframe::egui::Key::ArrowRight);
@@ -181,5 +182,37 @@ fn a_channel_running_low_fetches_its_next_page_and_views_name_their_channel() {
         "{view}"
     );
     assert!(view.get("channel_hashtag").is_none(), "{view}");
+    s.h.state_mut().shutdown();
+}
+
+#[test]
+fn views_from_a_randomly_picked_playset_report_random_order() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    let png = samples::bytes("heart-8.png").unwrap();
+    for id in [1, 2] {
+        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
+    }
+    let mut s = start_with_vault(root.path(), &vault);
+    s.server.set_responder(|req: &Value| {
+        let id = req["request_id"].as_str().unwrap_or("");
+        Some(
+            json!({"request_id": id, "success": true, "posts": posts(&[1, 2]),
+                    "next_cursor": null, "has_more": false}),
+        )
+    });
+    let ack = s.command(
+        "play_playset",
+        json!({"playset_name": "shuffled", "exposure_mode": "equal", "pick_mode": "random",
+               "channels": [{"type": "hashtag", "identifier": "cats"}]}),
+    );
+    assert_eq!(ack["status"], "ok", "{ack}");
+    step_until(&mut s.h, "an artwork of the playset", |a| {
+        on_screen(a).is_some()
+    });
+    let post = on_screen(s.h.state()).unwrap();
+    let view = view_of(&mut s, post);
+    assert_eq!(view["play_order"], 2, "{view}");
+    assert_eq!(view["channel"], "hashtag", "{view}");
     s.h.state_mut().shutdown();
 }

@@ -101,6 +101,10 @@ impl PlaysetRun {
         }
     }
 
+    pub fn pick(&self) -> PickMode {
+        self.pick
+    }
+
     /// The first page's request of every Makapix channel, by channel index.
     pub fn first_requests(&mut self) -> Vec<(usize, QueryPosts)> {
         self.channels

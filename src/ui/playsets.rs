@@ -187,6 +187,18 @@ impl PlayerApp {
         })
     }
 
+    /// The view event's `play_order` while a playset plays: its channels are asked
+    /// for in server order, and `random` picking shuffles them.
+    pub(crate) fn playset_play_order(&self) -> Option<u8> {
+        if !self.playing_playset() {
+            return None;
+        }
+        Some(match self.mixing.as_ref()?.run.pick() {
+            PickMode::Random => 2,
+            PickMode::Recency => 0,
+        })
+    }
+
     /// The channel a playset's artwork on screen came from, for view events.
     pub(crate) fn playset_view_channel(&self) -> Option<ViewChannel> {
         if !self.playing_playset() {

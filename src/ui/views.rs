@@ -66,7 +66,9 @@ impl PlayerApp {
             .to_owned(),
             // A Makapix channel is asked for in the chosen order; local files are
             // in name order unless shuffled.
-            play_order: if self.makapix.is_some() {
+            play_order: if let Some(order) = self.playset_play_order() {
+                order
+            } else if self.makapix.is_some() {
                 self.settings.channel_order.play_order()
             } else if self.settings.shuffle {
                 2
