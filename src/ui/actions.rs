@@ -17,6 +17,9 @@ pub enum Action {
     LeaveFullscreen,
     ToggleInfo,
     ToggleSettings,
+    TogglePlaylistEditor,
+    /// A button of the playlist editor (or a path it was given).
+    Playlist(super::playlist_editor::PlaylistCommand),
     OpenFilesDialog,
     OpenFolderDialog,
     OpenPaths(Vec<PathBuf>),
@@ -35,7 +38,7 @@ pub enum Action {
 
 /// (keys as shown to the user, what they do) — the single list behind the
 /// shortcut handler, the Help window and the README.
-pub const SHORTCUTS: [(&str, &str); 13] = [
+pub const SHORTCUTS: [(&str, &str); 14] = [
     ("→", "Next artwork"),
     ("←", "Previous artwork"),
     ("Space", "Pause / resume"),
@@ -45,6 +48,7 @@ pub const SHORTCUTS: [(&str, &str); 13] = [
     ("Esc", "Leave fullscreen"),
     ("I", "Info overlay"),
     ("S", "Settings panel"),
+    ("E", "Playlist editor"),
     ("Ctrl+O", "Open files"),
     ("Ctrl+Shift+O", "Open a folder"),
     (
@@ -89,6 +93,7 @@ pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
             (Key::Escape, Action::LeaveFullscreen),
             (Key::I, Action::ToggleInfo),
             (Key::S, Action::ToggleSettings),
+            (Key::E, Action::TogglePlaylistEditor),
         ];
         for (key, action) in plain {
             if input.consume_key(Modifiers::NONE, key) {

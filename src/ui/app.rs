@@ -116,6 +116,9 @@ pub struct PlayerApp {
     pub(crate) mixing: Option<super::playsets::Mixing>,
     /// ❤️ given in this session.
     pub(crate) likes: super::likes::Likes,
+    /// The creator's playlist playing, and the posts its items resolved to.
+    pub(crate) playlists: super::playlists::Playlists,
+    pub(crate) playlist_editor: super::playlist_editor::PlaylistEditor,
     /// Tags of this window's requests to the runtime.
     pub(crate) request_tag: u64,
     started: bool,
@@ -204,6 +207,8 @@ impl PlayerApp {
             request_tag: 0,
             mixing: None,
             likes: Default::default(),
+            playlists: Default::default(),
+            playlist_editor: Default::default(),
             views: Default::default(),
             downloads: Downloads::default(),
             vault_fixed: options.vault.is_some(),
@@ -239,6 +244,11 @@ impl PlayerApp {
         self.artwork_config.vault_base = vault_base.to_owned();
         let config = self.artwork_config.clone();
         self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)));
+    }
+
+    /// Whether requests reach a runtime (windows in tests may have none).
+    pub(crate) fn has_runtime(&self) -> bool {
+        self.runtime.is_some()
     }
 
     pub fn connection(&self) -> ConnectionState {
@@ -329,6 +339,8 @@ impl PlayerApp {
         self.sync_loads(now);
         self.sync_current_post();
         self.page_ahead();
+        self.playlist_dialogs(&ctx, now);
+        self.playlist_ahead(now);
         if let Some(due) = self.report_views(now) {
             ctx.request_repaint_after(due.saturating_sub(now));
         }
@@ -352,6 +364,9 @@ impl PlayerApp {
                     &mut self.picker,
                     &mut clicked,
                 );
+            }
+            if self.playlist_editor.open {
+                super::playlist_editor::show(ui, &mut self.playlist_editor, &mut clicked);
             }
         }
         let checker = self.checker_texture(&ctx);
@@ -430,6 +445,8 @@ impl PlayerApp {
             Action::LeaveFullscreen => self.set_fullscreen(ctx, false),
             Action::ToggleInfo => self.settings.show_info = !self.settings.show_info,
             Action::ToggleSettings => self.settings.show_settings = !self.settings.show_settings,
+            Action::TogglePlaylistEditor => self.toggle_playlist_editor(),
+            Action::Playlist(command) => self.on_playlist_command(command, ctx, now),
             Action::OpenFilesDialog => self.open_dialog(ctx, false),
             Action::OpenFolderDialog => self.open_dialog(ctx, true),
             Action::OpenPaths(paths) => self.open_paths(paths),
@@ -533,6 +550,11 @@ impl PlayerApp {
                     if self.awaits_like(tag) =>
                 {
                     self.on_like_answer(tag, result);
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits_post(tag) =>
+                {
+                    self.on_post_answer(tag, result);
                 }
                 RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
                     if self.awaits_mix(tag) =>

@@ -151,6 +151,12 @@ impl PlayerApp {
     /// The active Makapix channel for view events: name, user, hashtag.
     /// A post shown on its own counts under the channel last played (`all` if none).
     pub(crate) fn view_channel(&self) -> (String, Option<String>, Option<String>) {
+        if matches!(self.channel, Channel::Playlist { .. }) {
+            // A creator's playlist is no Makapix channel and has no name the server
+            // knows; it is a list kept on this computer, which is what the protocol's
+            // device-local channel, `sdcard`, stands for (p3a plays its playlists there).
+            return ("sdcard".to_owned(), None, None);
+        }
         match &self.makapix {
             Some(p) => {
                 let q = p.feed.query();

@@ -17,6 +17,8 @@ mod menu;
 mod opening;
 mod overlays;
 pub mod player_pane;
+pub mod playlist_editor;
+mod playlists;
 mod playsets;
 mod remote;
 mod settings_panel;

@@ -1,0 +1,472 @@
+//! The playlist editor pane: build a creator's playlist from what is on
+//! screen, reorder it, set dwell times, save and open it, play it, and copy
+//! its post ids for the web. The list itself is the pure
+//! `player::playlist_edit`; this file draws it and carries out its commands.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use eframe::egui::{self, RichText, Ui};
+
+use crate::local_files::{self, PLAYLIST_EXTENSION};
+use crate::player::ArtworkSource;
+use crate::player::playlist_edit::{PlaylistEdit, item_label};
+
+use super::actions::Action;
+use super::app::{Notice, PlayerApp};
+
+/// What the pane's buttons ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlaylistCommand {
+    New,
+    /// Asks for a file with a dialog.
+    Open,
+    OpenPath(PathBuf),
+    Save,
+    /// Asks where with a dialog.
+    SaveAs,
+    SaveTo(PathBuf),
+    AddCurrent,
+    MoveUp(usize),
+    MoveDown(usize),
+    Remove(usize),
+    Play,
+    CopyPostIds,
+    /// The unsaved changes may go: carry out what was asked.
+    Discard,
+    KeepEditing,
+}
+
+/// What waits for the user's word on unsaved changes.
+#[derive(Clone, Debug, PartialEq)]
+enum Replace {
+    New,
+    OpenDialog,
+    Open(PathBuf),
+}
+
+pub(crate) struct PlaylistEditor {
+    pub(crate) edit: PlaylistEdit,
+    pub(crate) open: bool,
+    confirm: Option<Replace>,
+    /// Paths picked in the dialogs, which run off the window thread.
+    chosen_tx: Sender<PlaylistCommand>,
+    chosen: Receiver<PlaylistCommand>,
+}
+
+impl Default for PlaylistEditor {
+    fn default() -> Self {
+        let (chosen_tx, chosen) = mpsc::channel();
+        Self {
+            edit: PlaylistEdit::default(),
+            open: false,
+            confirm: None,
+            chosen_tx,
+            chosen,
+        }
+    }
+}
+
+pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<Action>) {
+    let mut out = Vec::new();
+    egui::Panel::right("playlist_editor")
+        .resizable(false)
+        .default_size(290.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading("Playlist");
+                ui.label(RichText::new(editor.edit.heading()).strong());
+            });
+            ui.horizontal(|ui| {
+                for (label, command) in [
+                    ("New", PlaylistCommand::New),
+                    ("Open…", PlaylistCommand::Open),
+                    ("Save", PlaylistCommand::Save),
+                    ("Save As…", PlaylistCommand::SaveAs),
+                ] {
+                    if ui.button(label).clicked() {
+                        out.push(command);
+                    }
+                }
+            });
+            if let Some(replace) = &editor.confirm {
+                confirm(ui, &editor.edit, replace, &mut out);
+            }
+            ui.horizontal(|ui| {
+                let caption = ui.label("Title");
+                let mut title = editor.edit.playlist().title.clone();
+                let field = egui::TextEdit::singleline(&mut title)
+                    .hint_text("Untitled")
+                    .desired_width(f32::INFINITY);
+                if ui.add(field).labelled_by(caption.id).changed() {
+                    editor.edit.set_title(&title);
+                }
+            });
+            if ui
+                .button("➕ Add current artwork")
+                .on_hover_text("A Makapix post is added by its id, a local file by its path")
+                .clicked()
+            {
+                out.push(PlaylistCommand::AddCurrent);
+            }
+            ui.separator();
+            items(ui, &mut editor.edit, &mut out);
+            if let Some(problem) = editor.edit.dwell_problem() {
+                ui.label(RichText::new(problem).color(egui::Color32::from_rgb(255, 170, 90)));
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui.button("▶ Play").clicked() {
+                    out.push(PlaylistCommand::Play);
+                }
+                if ui
+                    .button("Copy post ids")
+                    .on_hover_text("For the playlist form on makapix.club")
+                    .clicked()
+                {
+                    out.push(PlaylistCommand::CopyPostIds);
+                }
+            });
+        });
+    actions.extend(out.into_iter().map(Action::Playlist));
+}
+
+fn confirm(ui: &mut Ui, edit: &PlaylistEdit, replace: &Replace, out: &mut Vec<PlaylistCommand>) {
+    let what = match replace {
+        Replace::New => "starting a new one",
+        Replace::OpenDialog | Replace::Open(_) => "opening another",
+    };
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(format!(
+            "“{}” has unsaved changes. Discard them before {what}?",
+            edit.heading().trim_end_matches(" *")
+        ));
+        ui.horizontal(|ui| {
+            if ui.button("Discard changes").clicked() {
+                out.push(PlaylistCommand::Discard);
+            }
+            if ui.button("Keep editing").clicked() {
+                out.push(PlaylistCommand::KeepEditing);
+            }
+        });
+    });
+}
+
+fn items(ui: &mut Ui, edit: &mut PlaylistEdit, out: &mut Vec<PlaylistCommand>) {
+    if edit.is_empty() {
+        ui.label("Empty. Show an artwork (a Makapix post or a local file) and press “Add current artwork”.");
+        return;
+    }
+    ui.label(RichText::new("Dwell in seconds; empty uses the player's setting.").small());
+    let count = edit.playlist().items.len();
+    egui::ScrollArea::vertical()
+        .max_height(ui.available_height() - 60.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, 22.0, count, |ui, rows| {
+            for i in rows {
+                let n = i + 1;
+                ui.horizontal(|ui| {
+                    ui.label(format!("{n}."));
+                    let mut dwell = edit.dwell_text(i).to_owned();
+                    let field = ui.add(
+                        egui::TextEdit::singleline(&mut dwell)
+                            .desired_width(36.0)
+                            .hint_text("—"),
+                    );
+                    named(&field, egui::Role::TextInput, format!("Dwell of item {n}"));
+                    if field.changed() {
+                        // A bad value stays in the field; the problem is shown below the list.
+                        let _ = edit.set_dwell_text(i, &dwell);
+                    }
+                    let buttons = [
+                        ("⏶", format!("Move item {n} up"), PlaylistCommand::MoveUp(i)),
+                        (
+                            "⏷",
+                            format!("Move item {n} down"),
+                            PlaylistCommand::MoveDown(i),
+                        ),
+                        ("🗑", format!("Remove item {n}"), PlaylistCommand::Remove(i)),
+                    ];
+                    for (icon, name, command) in buttons {
+                        let button = ui.small_button(icon).on_hover_text(&name);
+                        named(&button, egui::Role::Button, name);
+                        if button.clicked() {
+                            out.push(command);
+                        }
+                    }
+                    let label = item_label(&edit.playlist().items[i]);
+                    ui.add(egui::Label::new(label).truncate());
+                });
+            }
+        });
+}
+
+/// Gives an icon button or a bare field the name a screen reader (and a test) finds it by.
+fn named(response: &egui::Response, kind: egui::Role, name: String) {
+    response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &name));
+}
+
+impl PlayerApp {
+    /// The playlist in the editor.
+    pub fn edited_playlist(&self) -> &PlaylistEdit {
+        &self.playlist_editor.edit
+    }
+
+    /// Save As without the dialog (tests, and where no dialog is available).
+    pub fn save_playlist_as(&mut self, path: PathBuf) {
+        self.save_playlist(path);
+    }
+
+    /// Opens a saved playlist in the editor without the dialog; unsaved changes
+    /// are asked about first, as with Open….
+    pub fn open_playlist_in_editor(&mut self, path: PathBuf) {
+        if self.playlist_editor.edit.is_modified() {
+            self.playlist_editor.confirm = Some(Replace::Open(path));
+        } else {
+            self.open_in_editor(&path);
+        }
+        self.playlist_editor.open = true;
+    }
+
+    pub(crate) fn toggle_playlist_editor(&mut self) {
+        self.playlist_editor.open = !self.playlist_editor.open;
+    }
+
+    /// Each frame: takes in the paths picked in the dialogs.
+    pub(crate) fn playlist_dialogs(&mut self, ctx: &egui::Context, now: Duration) {
+        while let Ok(command) = self.playlist_editor.chosen.try_recv() {
+            self.on_playlist_command(command, ctx, now);
+        }
+    }
+
+    pub(crate) fn on_playlist_command(
+        &mut self,
+        command: PlaylistCommand,
+        ctx: &egui::Context,
+        now: Duration,
+    ) {
+        let modified = self.playlist_editor.edit.is_modified();
+        match command {
+            PlaylistCommand::New if modified => self.playlist_editor.confirm = Some(Replace::New),
+            PlaylistCommand::New => self.playlist_editor.edit = PlaylistEdit::default(),
+            PlaylistCommand::Open if modified => {
+                self.playlist_editor.confirm = Some(Replace::OpenDialog);
+            }
+            PlaylistCommand::Open => self.playlist_dialog(ctx, None),
+            PlaylistCommand::OpenPath(path) if modified => {
+                self.playlist_editor.confirm = Some(Replace::Open(path));
+            }
+            PlaylistCommand::OpenPath(path) => self.open_in_editor(&path),
+            PlaylistCommand::Discard => match self.playlist_editor.confirm.take() {
+                Some(Replace::New) => self.playlist_editor.edit = PlaylistEdit::default(),
+                Some(Replace::OpenDialog) => self.playlist_dialog(ctx, None),
+                Some(Replace::Open(path)) => self.open_in_editor(&path),
+                None => {}
+            },
+            PlaylistCommand::KeepEditing => self.playlist_editor.confirm = None,
+            PlaylistCommand::Save => match self.playlist_editor.edit.path() {
+                Some(path) => {
+                    let path = path.to_path_buf();
+                    self.save_playlist(path);
+                }
+                None => self.playlist_dialog(ctx, Some(())),
+            },
+            PlaylistCommand::SaveAs => self.playlist_dialog(ctx, Some(())),
+            PlaylistCommand::SaveTo(path) => self.save_playlist(path),
+            PlaylistCommand::AddCurrent => self.add_current_to_playlist(),
+            PlaylistCommand::MoveUp(i) => self.playlist_editor.edit.move_up(i),
+            PlaylistCommand::MoveDown(i) => self.playlist_editor.edit.move_down(i),
+            PlaylistCommand::Remove(i) => self.playlist_editor.edit.remove(i),
+            PlaylistCommand::Play => self.play_edited_playlist(now),
+            PlaylistCommand::CopyPostIds => self.copy_post_ids(ctx),
+        }
+    }
+
+    fn tell(&mut self, text: String, is_error: bool) {
+        if is_error {
+            tracing::warn!("{text}");
+        } else {
+            tracing::info!("{text}");
+        }
+        self.notice = Some(Notice { text, is_error });
+    }
+
+    fn add_current_to_playlist(&mut self) {
+        let current = self.engine.current().cloned();
+        match self.playlist_editor.edit.add(current.as_ref()) {
+            Ok(()) => {
+                if let Some(ArtworkSource::Makapix(post)) = &current {
+                    self.remember_post(post);
+                }
+            }
+            Err(why) => self.tell(format!("Not added to the playlist: {why}"), true),
+        }
+    }
+
+    fn play_edited_playlist(&mut self, now: Duration) {
+        let edit = &self.playlist_editor.edit;
+        if edit.is_empty() {
+            self.tell(
+                "The playlist is empty: add artworks to it first.".into(),
+                true,
+            );
+            return;
+        }
+        let playlist = edit.playlist().clone();
+        let label = edit.heading().trim_end_matches(" *").to_owned();
+        self.play_playlist(&playlist, label, now);
+    }
+
+    fn copy_post_ids(&mut self, ctx: &egui::Context) {
+        let ids = self.playlist_editor.edit.post_ids();
+        if ids.is_empty() {
+            self.tell(
+                "This playlist has no Makapix posts whose ids could be copied.".into(),
+                true,
+            );
+            return;
+        }
+        ctx.copy_text(ids.clone());
+        self.tell(
+            format!("Copied the post ids {ids}: paste them into a playlist on makapix.club."),
+            false,
+        );
+    }
+
+    /// Reads a playlist into the editor. A playlist is a few kilobytes (4 MiB at
+    /// most), so it is read here rather than on a worker.
+    fn open_in_editor(&mut self, path: &Path) {
+        match local_files::read_playlist(path) {
+            Ok(playlist) => {
+                self.playlist_editor.edit = PlaylistEdit::opened(playlist, path.to_path_buf());
+                self.playlist_editor.open = true;
+            }
+            Err(problem) => self.tell(problem, true),
+        }
+    }
+
+    fn save_playlist(&mut self, path: PathBuf) {
+        let path = with_playlist_extension(path);
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let text = self.playlist_editor.edit.playlist().to_json(folder);
+        match write_atomically(&path, &text) {
+            Ok(()) => {
+                self.playlist_editor.edit.saved_as(path.clone());
+                self.tell(format!("Playlist saved to {}.", path.display()), false);
+            }
+            Err(e) => self.tell(
+                format!(
+                    "The playlist could not be saved to {}: {e}. It is still open in the editor.",
+                    path.display()
+                ),
+                true,
+            ),
+        }
+    }
+
+    /// Open (`save` is `None`) or Save As, off the window thread; the picked path
+    /// comes back as a command.
+    fn playlist_dialog(&mut self, ctx: &egui::Context, save: Option<()>) {
+        let filter = [PLAYLIST_EXTENSION];
+        let dialog = rfd::AsyncFileDialog::new().add_filter("Makapix Player playlists", &filter);
+        let tx = self.playlist_editor.chosen_tx.clone();
+        let ctx = ctx.clone();
+        let spawned = if save.is_some() {
+            let name = format!(
+                "{}.{PLAYLIST_EXTENSION}",
+                file_stem(&self.playlist_editor.edit)
+            );
+            let fut = dialog
+                .set_title("Save playlist")
+                .set_file_name(name)
+                .save_file();
+            std::thread::Builder::new()
+                .name("playlist-dialog".into())
+                .spawn(move || {
+                    if let Some(file) = pollster::block_on(fut) {
+                        let _ = tx.send(PlaylistCommand::SaveTo(file.path().to_path_buf()));
+                        ctx.request_repaint();
+                    }
+                })
+        } else {
+            let fut = dialog.set_title("Open playlist").pick_file();
+            std::thread::Builder::new()
+                .name("playlist-dialog".into())
+                .spawn(move || {
+                    if let Some(file) = pollster::block_on(fut) {
+                        let _ = tx.send(PlaylistCommand::OpenPath(file.path().to_path_buf()));
+                        ctx.request_repaint();
+                    }
+                })
+        };
+        if let Err(e) = spawned {
+            tracing::error!("cannot open the file dialog: {e}");
+        }
+    }
+}
+
+fn file_stem(edit: &PlaylistEdit) -> String {
+    let title = edit.heading().trim_end_matches(" *").to_owned();
+    let clean: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == ' ' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    clean.trim().to_owned()
+}
+
+fn with_playlist_extension(path: PathBuf) -> PathBuf {
+    if local_files::is_playlist(&path) {
+        return path;
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{PLAYLIST_EXTENSION}"));
+    path.with_file_name(name)
+}
+
+/// Written beside the target and renamed over it, so a crash or a full disk
+/// never leaves half a playlist where the old one was.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(path.file_name().unwrap_or_default());
+    temp_name.push(".tmp");
+    let temp = path.with_file_name(temp_name);
+    std::fs::write(&temp, text)?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saving_replaces_the_file_whole_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.makapix-playlist");
+        std::fs::write(&path, "old").unwrap();
+        write_atomically(&path, "new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn a_saved_playlist_gets_its_extension() {
+        assert_eq!(
+            with_playlist_extension("/a/show".into()),
+            PathBuf::from("/a/show.makapix-playlist")
+        );
+        assert_eq!(
+            with_playlist_extension("/a/show.makapix-playlist".into()),
+            PathBuf::from("/a/show.makapix-playlist")
+        );
+    }
+}
