@@ -189,7 +189,7 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
             .map(|n| n.text.clone())
             .unwrap_or_default();
     assert!(
-        notice.contains("Post 404 in Launch is skipped") && notice.contains("not found"),
+        notice.contains("Post 404 of the playlist is skipped") && notice.contains("not found"),
         "{notice}"
     );
     let asked: Vec<i64> = s

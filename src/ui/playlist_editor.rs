@@ -38,6 +38,8 @@ pub enum PlaylistCommand {
     KeepEditing,
 }
 
+const ROW_HEIGHT: f32 = 20.0;
+
 /// What waits for the user's word on unsaved changes.
 #[derive(Clone, Debug, PartialEq)]
 enum Replace {
@@ -72,7 +74,7 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<A
     let mut out = Vec::new();
     egui::Panel::right("playlist_editor")
         .resizable(false)
-        .default_size(290.0)
+        .exact_size(300.0)
         .show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Playlist");
@@ -158,35 +160,30 @@ fn items(ui: &mut Ui, edit: &mut PlaylistEdit, out: &mut Vec<PlaylistCommand>) {
         ui.label("Empty. Show an artwork (a Makapix post or a local file) and press “Add current artwork”.");
         return;
     }
-    ui.label(RichText::new("Dwell in seconds; empty uses the player's setting.").small());
+    ui.label(
+        RichText::new("Dwell in seconds; empty uses the player's setting.")
+            .small()
+            .weak(),
+    );
     let count = edit.playlist().items.len();
     egui::ScrollArea::vertical()
         .max_height(ui.available_height() - 60.0)
         .auto_shrink([false, true])
-        .show_rows(ui, 22.0, count, |ui, rows| {
+        .show_rows(ui, ROW_HEIGHT, count, |ui, rows| {
             for i in rows {
                 let n = i + 1;
-                ui.horizontal(|ui| {
-                    ui.label(format!("{n}."));
-                    let mut dwell = edit.dwell_text(i).to_owned();
-                    let field = ui.add(
-                        egui::TextEdit::singleline(&mut dwell)
-                            .desired_width(36.0)
-                            .hint_text("—"),
-                    );
-                    named(&field, egui::Role::TextInput, format!("Dwell of item {n}"));
-                    if field.changed() {
-                        // A bad value stays in the field; the problem is shown below the list.
-                        let _ = edit.set_dwell_text(i, &dwell);
-                    }
+                // Controls from the right edge; the name takes what is left, cut short if need be.
+                let row = egui::vec2(ui.available_width(), ROW_HEIGHT);
+                let layout = egui::Layout::right_to_left(egui::Align::Center);
+                ui.allocate_ui_with_layout(row, layout, |ui| {
                     let buttons = [
-                        ("⏶", format!("Move item {n} up"), PlaylistCommand::MoveUp(i)),
+                        ("🗑", format!("Remove item {n}"), PlaylistCommand::Remove(i)),
                         (
                             "⏷",
                             format!("Move item {n} down"),
                             PlaylistCommand::MoveDown(i),
                         ),
-                        ("🗑", format!("Remove item {n}"), PlaylistCommand::Remove(i)),
+                        ("⏶", format!("Move item {n} up"), PlaylistCommand::MoveUp(i)),
                     ];
                     for (icon, name, command) in buttons {
                         let button = ui.small_button(icon).on_hover_text(&name);
@@ -195,8 +192,22 @@ fn items(ui: &mut Ui, edit: &mut PlaylistEdit, out: &mut Vec<PlaylistCommand>) {
                             out.push(command);
                         }
                     }
-                    let label = item_label(&edit.playlist().items[i]);
-                    ui.add(egui::Label::new(label).truncate());
+                    ui.label("s");
+                    let mut dwell = edit.dwell_text(i).to_owned();
+                    let field = ui.add(
+                        egui::TextEdit::singleline(&mut dwell)
+                            .desired_width(34.0)
+                            .hint_text("—"),
+                    );
+                    named(&field, egui::Role::TextInput, format!("Dwell of item {n}"));
+                    if field.changed() {
+                        // A bad value stays in the field; the problem is shown below the list.
+                        let _ = edit.set_dwell_text(i, &dwell);
+                    }
+                    ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                        let label = item_label(&edit.playlist().items[i]);
+                        ui.add(egui::Label::new(format!("{n}. {label}")).truncate());
+                    });
                 });
             }
         });

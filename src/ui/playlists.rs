@@ -133,7 +133,7 @@ impl PlayerApp {
         };
         playing.feed.on_failure(post_id);
         let reason = reason.trim_end_matches('.');
-        let text = format!("Post {post_id} in {} is skipped: {reason}.", playing.label);
+        let text = format!("Post {post_id} of the playlist is skipped: {reason}.");
         tracing::warn!("{text}");
         self.notice = Some(Notice {
             text,
