@@ -134,7 +134,8 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
 
     click(&mut s, "Move item 3 up");
     assert_eq!(labels(s.h.state()), ["Post 41", "Post 404", "frog.png"]);
-    type_into(&mut s, "Dwell of item 1", "1");
+    // Long enough for a view event (5 s of window time).
+    type_into(&mut s, "Dwell of item 1", "6");
     type_into(&mut s, "Dwell of item 3", "2");
     type_into(&mut s, "Title", "Launch");
     s.h.get_by_label("Launch *");
@@ -147,7 +148,7 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
     let saved: Value = serde_json::from_str(&saved).unwrap();
     assert_eq!(
         saved["items"],
-        json!([{"post_id": 41, "dwell_ms": 1000}, {"post_id": 404},
+        json!([{"post_id": 41, "dwell_ms": 6000}, {"post_id": 404},
                {"file": "art/frog.png", "dwell_ms": 2000}]),
         "in its order, the file relative to the playlist's folder"
     );
@@ -159,6 +160,14 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
             .map(|n| n.text.clone())
             .unwrap_or_default();
     assert!(notice.contains("41, 404"), "{notice}");
+
+    // Played in this window: post 41 came in when it was added, so only 404 is asked about.
+    click(&mut s, "▶ Play");
+    step_until(&mut s.h, "the playlist plays", |a| {
+        matches!(a.channel(), Channel::Playlist { .. })
+            && on_screen(a).as_deref() == Some("post 41")
+    });
+    assert_eq!(get_posts(&s), [404]);
     s.h.state_mut().shutdown();
     drop(s);
 
@@ -192,16 +201,26 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
         notice.contains("Post 404 of the playlist is skipped") && notice.contains("not found"),
         "{notice}"
     );
-    let asked: Vec<i64> = s
+    assert_eq!(get_posts(&s), [41, 404], "each post asked for once");
+    s.server
+        .wait_published("/status", SOON, |r| r.json()["current_post_id"] == 41);
+    // Automatic playback of a list kept on this computer: intent `channel`, channel `sdcard`.
+    let view = s
         .server
+        .wait_published("/view", SOON, |r| r.json()["post_id"] == 41)
+        .json();
+    assert_eq!(view["intent"], "channel", "{view}");
+    assert_eq!(view["channel"], "sdcard", "{view}");
+    assert_eq!(view["play_order"], 0, "{view}");
+    s.h.state_mut().shutdown();
+}
+
+fn get_posts(s: &Session) -> Vec<i64> {
+    s.server
         .published()
         .iter()
         .map(|r| r.json())
         .filter(|j| j["request_type"] == "get_post")
         .filter_map(|j| j["post_id"].as_i64())
-        .collect();
-    assert_eq!(asked, [41, 404], "each post asked for once");
-    s.server
-        .wait_published("/status", SOON, |r| r.json()["current_post_id"] == 41);
-    s.h.state_mut().shutdown();
+        .collect()
 }

@@ -15,6 +15,7 @@ use crate::player::playlist_edit::{PlaylistEdit, item_label};
 
 use super::actions::Action;
 use super::app::{Notice, PlayerApp};
+use super::library::Entry;
 
 /// What the pane's buttons ask for.
 #[derive(Clone, Debug, PartialEq)]
@@ -307,7 +308,11 @@ impl PlayerApp {
         let current = self.engine.current().cloned();
         match self.playlist_editor.edit.add(current.as_ref()) {
             Ok(()) => {
-                if let Some(ArtworkSource::Makapix(post)) = &current {
+                // A post whose artwork came in needs no `get_post` when the playlist
+                // plays in this session; one that failed is asked about again.
+                if let Some(source @ ArtworkSource::Makapix(post)) = &current
+                    && matches!(self.library.get(source), Some(Entry::Ready(_)))
+                {
                     self.remember_post(post);
                 }
             }
