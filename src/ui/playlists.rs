@@ -35,6 +35,8 @@ struct Playing {
     /// The queue has been handed to the engine (what played before stays
     /// until the first item is known).
     started: bool,
+    /// A post came in or was skipped since the queue was last handed over.
+    changed: bool,
 }
 
 impl PlayerApp {
@@ -46,6 +48,7 @@ impl PlayerApp {
             feed,
             label,
             started: false,
+            changed: true,
         });
         self.playlist_ahead(now);
     }
@@ -119,6 +122,7 @@ impl PlayerApp {
             Ok((post, dwell)) => {
                 if let Some(playing) = self.playlists.playing.as_mut() {
                     playing.feed.on_post(&post, dwell);
+                    playing.changed = true;
                 }
                 self.playlists.known.insert(post_id, (post, dwell));
             }
@@ -132,6 +136,7 @@ impl PlayerApp {
             return;
         };
         playing.feed.on_failure(post_id);
+        playing.changed = true;
         let reason = reason.trim_end_matches('.');
         let text = format!("Post {post_id} of the playlist is skipped: {reason}.");
         tracing::warn!("{text}");
@@ -141,20 +146,21 @@ impl PlayerApp {
         });
     }
 
-    /// Hands the items known so far to the engine.
+    /// Hands the items known so far to the engine, when there are new ones.
     fn refresh_playlist(&mut self, now: Duration) {
         let Some(playing) = self.playlists.playing.as_mut() else {
             return;
         };
+        if !std::mem::take(&mut playing.changed) {
+            return;
+        }
         let items = playing.feed.items();
         let channel = Channel::Playlist {
             label: playing.label.clone(),
             items,
         };
         if playing.started {
-            if self.channel != channel {
-                self.extend_channel(channel);
-            }
+            self.extend_channel(channel);
             return;
         }
         if channel.items().is_empty() {
