@@ -224,3 +224,97 @@ fn get_posts(s: &Session) -> Vec<i64> {
         .filter_map(|j| j["post_id"].as_i64())
         .collect()
 }
+
+/// A window without the network: what the editor refuses, and unsaved changes.
+#[test]
+fn samples_are_not_added_and_unsaved_changes_are_asked_about() {
+    use egui_kittest::Harness;
+    use makapix_player::ui::StartOptions;
+
+    let dir = tempfile::tempdir().unwrap();
+    let frog = dir.path().join("frog.png");
+    std::fs::write(&frog, samples::bytes("heart-8.png").unwrap()).unwrap();
+    let app = PlayerApp::new(StartOptions {
+        settings: Some(Default::default()),
+        ..StartOptions::default()
+    });
+    let mut h = Harness::builder()
+        .with_size([900.0, 640.0])
+        .with_step_dt(0.05)
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    let until = |h: &mut Harness<'_, PlayerApp>, what: &str, done: &dyn Fn(&PlayerApp) -> bool| {
+        let deadline = std::time::Instant::now() + SOON;
+        while !done(h.state()) {
+            assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+            h.step();
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    };
+    until(&mut h, "a sample", &|a| a.on_screen().is_some());
+    h.key_press(egui::Key::E);
+    h.step();
+    h.get_by_label("➕ Add current artwork").click();
+    h.step();
+    h.step();
+    assert!(labels(h.state()).is_empty());
+    let notice = h
+        .state()
+        .notice()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("built into the player"), "{notice}");
+
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(frog)));
+    until(&mut h, "frog.png", &|a| {
+        on_screen(a).as_deref() == Some("frog.png")
+    });
+    h.get_by_label("➕ Add current artwork").click();
+    h.step();
+    h.step();
+    h.get_by_label("Untitled *");
+
+    // New asks first; keeping the changes keeps the list.
+    h.get_by_label("New").click();
+    h.step();
+    h.step();
+    h.get_by_label("Keep editing").click();
+    h.step();
+    h.step();
+    assert_eq!(labels(h.state()), ["frog.png"]);
+    // Opening another asks too; discarding opens it.
+    let other = dir.path().join("other.makapix-playlist");
+    std::fs::write(
+        &other,
+        r#"{"format": "makapix-player-playlist", "version": 1, "title": "Other", "items": [{"post_id": 5}]}"#,
+    )
+    .unwrap();
+    h.state_mut().open_playlist_in_editor(other);
+    h.step();
+    assert_eq!(
+        labels(h.state()),
+        ["frog.png"],
+        "not replaced before the answer"
+    );
+    h.get_by_label("Discard changes").click();
+    h.step();
+    h.step();
+    assert_eq!(labels(h.state()), ["Post 5"]);
+    h.get_by_label("Other");
+    // Played with no connection, the post is skipped with a sentence and what played stays.
+    h.get_by_label("▶ Play").click();
+    h.step();
+    h.step();
+    h.step();
+    let notice = h
+        .state()
+        .notice()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(
+        notice.contains("Post 5 of the playlist is skipped"),
+        "{notice}"
+    );
+    assert_eq!(on_screen(h.state()).as_deref(), Some("frog.png"));
+}
