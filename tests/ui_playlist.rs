@@ -275,6 +275,23 @@ fn samples_are_not_added_and_unsaved_changes_are_asked_about() {
     h.step();
     h.get_by_label("Untitled *");
 
+    // Closing the window asks first, and the window stays open.
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.step();
+    let cancelled = h.output().viewport_output[&egui::ViewportId::ROOT]
+        .commands
+        .contains(&egui::ViewportCommand::CancelClose);
+    assert!(cancelled, "the window must not close with unsaved changes");
+    h.step();
+    h.get_by_label_contains("Discard them before quitting?");
+    h.get_by_label("Keep editing").click();
+    h.step();
+    h.step();
     // New asks first; keeping the changes keeps the list.
     h.get_by_label("New").click();
     h.step();

@@ -45,6 +45,8 @@ const ROW_HEIGHT: f32 = 20.0;
 #[derive(Clone, Debug, PartialEq)]
 enum Replace {
     New,
+    /// The window was asked to close.
+    Quit,
     OpenDialog,
     Open(PathBuf),
 }
@@ -53,6 +55,8 @@ pub(crate) struct PlaylistEditor {
     pub(crate) edit: PlaylistEdit,
     pub(crate) open: bool,
     confirm: Option<Replace>,
+    /// The user chose to quit without saving: the next close goes through.
+    quitting: bool,
     /// Paths picked in the dialogs, which run off the window thread.
     chosen_tx: Sender<PlaylistCommand>,
     chosen: Receiver<PlaylistCommand>,
@@ -65,6 +69,7 @@ impl Default for PlaylistEditor {
             edit: PlaylistEdit::default(),
             open: false,
             confirm: None,
+            quitting: false,
             chosen_tx,
             chosen,
         }
@@ -138,6 +143,7 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<A
 fn confirm(ui: &mut Ui, edit: &PlaylistEdit, replace: &Replace, out: &mut Vec<PlaylistCommand>) {
     let what = match replace {
         Replace::New => "starting a new one",
+        Replace::Quit => "quitting",
         Replace::OpenDialog | Replace::Open(_) => "opening another",
     };
     egui::Frame::group(ui.style()).show(ui, |ui| {
@@ -245,8 +251,19 @@ impl PlayerApp {
         self.playlist_editor.open = !self.playlist_editor.open;
     }
 
-    /// Each frame: takes in the paths picked in the dialogs.
+    /// Each frame: takes in the paths picked in the dialogs, and holds the
+    /// window open while the playlist has unsaved changes, until the user says.
     pub(crate) fn playlist_dialogs(&mut self, ctx: &egui::Context, now: Duration) {
+        let editor = &mut self.playlist_editor;
+        if ctx.input(|i| i.viewport().close_requested())
+            && editor.edit.is_modified()
+            && !editor.quitting
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            editor.open = true;
+            editor.confirm = Some(Replace::Quit);
+            self.fullscreen_off_for_question(ctx);
+        }
         while let Ok(command) = self.playlist_editor.chosen.try_recv() {
             self.on_playlist_command(command, ctx, now);
         }
@@ -274,6 +291,10 @@ impl PlayerApp {
                 Some(Replace::New) => self.playlist_editor.edit = PlaylistEdit::default(),
                 Some(Replace::OpenDialog) => self.playlist_dialog(ctx, None),
                 Some(Replace::Open(path)) => self.open_in_editor(&path),
+                Some(Replace::Quit) => {
+                    self.playlist_editor.quitting = true;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
                 None => {}
             },
             PlaylistCommand::KeepEditing => self.playlist_editor.confirm = None,
@@ -292,6 +313,14 @@ impl PlayerApp {
             PlaylistCommand::Remove(i) => self.playlist_editor.edit.remove(i),
             PlaylistCommand::Play => self.play_edited_playlist(now),
             PlaylistCommand::CopyPostIds => self.copy_post_ids(ctx),
+        }
+    }
+
+    /// The question is asked in the pane, which fullscreen hides.
+    fn fullscreen_off_for_question(&mut self, ctx: &egui::Context) {
+        if self.fullscreen {
+            self.fullscreen = false;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
         }
     }
 
