@@ -18,6 +18,7 @@ mod opening;
 mod overlays;
 pub mod player_pane;
 pub mod playlist_editor;
+mod playlist_files;
 mod playlists;
 mod playsets;
 mod remote;

@@ -37,6 +37,9 @@ struct Playing {
     started: bool,
     /// A post came in or was skipped since the queue was last handed over.
     changed: bool,
+    /// What played when the playlist was asked for: if the user picks something
+    /// else before its first item is known, the playlist gives way.
+    replaces: String,
 }
 
 impl PlayerApp {
@@ -49,6 +52,7 @@ impl PlayerApp {
             label,
             started: false,
             changed: true,
+            replaces: self.channel.label(),
         });
         self.playlist_ahead(now);
     }
@@ -67,7 +71,12 @@ impl PlayerApp {
         let Some(playing) = self.playlists.playing.as_mut() else {
             return;
         };
-        if playing.started && !matches!(self.channel, Channel::Playlist { .. }) {
+        let left = if playing.started {
+            !matches!(self.channel, Channel::Playlist { .. })
+        } else {
+            self.channel.label() != playing.replaces
+        };
+        if left {
             self.playlists.playing = None;
             return;
         }
