@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::player::order::sort_by_name;
-use crate::player::playlist::{Playlist, PlaylistSource};
+use crate::player::playlist::Playlist;
 use crate::player::{ArtworkSource, QueueItem};
 
 /// Saved creators' playlists (see `player::playlist`) end with this.
@@ -36,6 +36,9 @@ pub struct Opened {
     pub label: String,
     /// One sentence per thing that could not be played, for the user.
     pub problems: Vec<String>,
+    /// A saved playlist: its posts need the network, so the window plays it
+    /// (`items` is then empty).
+    pub playlist: Option<Playlist>,
 }
 
 pub fn is_playlist(path: &Path) -> bool {
@@ -70,60 +73,56 @@ pub fn open(paths: &[PathBuf]) -> Opened {
             .collect(),
         label,
         problems: collected.problems,
+        playlist: None,
     }
 }
 
 fn open_playlist(path: &Path) -> Opened {
-    let name = path.file_name().map_or_else(
+    let name = display_name(path);
+    match read_playlist(path) {
+        Ok(playlist) => Opened {
+            label: if playlist.title.trim().is_empty() {
+                name
+            } else {
+                playlist.title.clone()
+            },
+            problems: if playlist.items.is_empty() {
+                vec![format!("The playlist {} is empty.", display_name(path))]
+            } else {
+                Vec::new()
+            },
+            playlist: Some(playlist),
+            ..Opened::default()
+        },
+        Err(problem) => Opened {
+            problems: vec![problem],
+            label: name,
+            ..Opened::default()
+        },
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
-    );
-    let failed = |problem: String| Opened {
-        problems: vec![problem],
-        label: name.clone(),
-        ..Opened::default()
-    };
+    )
+}
+
+/// Reads a saved playlist; relative file paths are taken from its folder.
+/// Does file I/O. The error is a sentence for the user.
+pub fn read_playlist(path: &Path) -> Result<Playlist, String> {
+    let name = display_name(path);
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_PLAYLIST_BYTES => {
-            return failed(format!("{name} is too large to be a playlist."));
+            return Err(format!("{name} is too large to be a playlist."));
         }
         Ok(_) => {}
-        Err(e) => return failed(format!("{name} cannot be opened: {e}.")),
+        Err(e) => return Err(format!("{name} cannot be opened: {e}.")),
     }
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) => return failed(format!("{name} cannot be read: {e}.")),
-    };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name} cannot be read: {e}."))?;
     let folder = path.parent().unwrap_or(Path::new("."));
-    let playlist = match Playlist::from_json(&text, folder) {
-        Ok(playlist) => playlist,
-        Err(e) => return failed(format!("{name}: {e}")),
-    };
-    let mut opened = Opened {
-        label: if playlist.title.trim().is_empty() {
-            name.clone()
-        } else {
-            playlist.title.clone()
-        },
-        ..Opened::default()
-    };
-    for item in playlist.items {
-        match item.source {
-            PlaylistSource::File { file } => opened.items.push(QueueItem {
-                dwell: item.dwell_ms.map(std::time::Duration::from_millis),
-                source: ArtworkSource::File(file),
-            }),
-            PlaylistSource::Post { post_id } => opened.problems.push(format!(
-                "Post {post_id} in {name} is skipped: this version plays only the playlist's local files."
-            )),
-        }
-    }
-    if opened.items.is_empty() && opened.problems.is_empty() {
-        opened
-            .problems
-            .push(format!("The playlist {name} is empty."));
-    }
-    opened
+    Playlist::from_json(&text, folder).map_err(|e| format!("{name}: {e}"))
 }
 
 pub fn has_image_extension(path: &Path) -> bool {
@@ -214,6 +213,7 @@ pub fn paths_from_pasted_text(text: &str) -> Option<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::player::playlist::PlaylistSource;
 
     #[test]
     fn folders_are_walked_sorted_by_name_and_filtered() {
@@ -281,24 +281,11 @@ mod tests {
         std::fs::write(&path, list.to_json(dir.path())).unwrap();
         let opened = open(std::slice::from_ref(&path));
         assert_eq!(opened.label, "Frogs");
-        let files: Vec<_> = opened
-            .items
-            .iter()
-            .map(|i| (i.source.display_name(), i.dwell))
-            .collect();
+        assert!(opened.problems.is_empty(), "{:?}", opened.problems);
         assert_eq!(
-            files,
-            vec![
-                ("b.png".to_owned(), Some(std::time::Duration::from_secs(4))),
-                ("a.png".to_owned(), None)
-            ],
-            "the playlist's order, not by name"
-        );
-        assert_eq!(opened.problems.len(), 1);
-        assert!(
-            opened.problems[0].contains("Post 9"),
-            "{:?}",
-            opened.problems
+            opened.playlist,
+            Some(list),
+            "the playlist's order, dwell and posts"
         );
     }
 

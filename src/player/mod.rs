@@ -9,6 +9,8 @@ pub mod feed;
 pub mod mix;
 pub mod order;
 pub mod playlist;
+pub mod playlist_edit;
+pub mod playlist_feed;
 pub mod playset;
 pub mod playset_run;
 pub mod source;

@@ -23,6 +23,9 @@ pub enum Action {
     MoreComments,
     /// Play one of the owner's playsets (`get_playset`), e.g. `followed_artists`.
     PlayOwnerPlayset(String),
+    TogglePlaylistEditor,
+    /// A button of the playlist editor (or a path it was given).
+    Playlist(super::playlist_editor::PlaylistCommand),
     OpenFilesDialog,
     OpenFolderDialog,
     OpenPaths(Vec<PathBuf>),
@@ -41,7 +44,7 @@ pub enum Action {
 
 /// (keys as shown to the user, what they do) — the single list behind the
 /// shortcut handler, the Help window and the README.
-pub const SHORTCUTS: [(&str, &str); 14] = [
+pub const SHORTCUTS: [(&str, &str); 15] = [
     ("→", "Next artwork"),
     ("←", "Previous artwork"),
     ("Space", "Pause / resume"),
@@ -52,6 +55,7 @@ pub const SHORTCUTS: [(&str, &str); 14] = [
     ("I", "Info overlay"),
     ("S", "Settings panel"),
     ("C", "Comments of the Makapix artwork on screen"),
+    ("E", "Playlist editor"),
     ("Ctrl+O", "Open files"),
     ("Ctrl+Shift+O", "Open a folder"),
     (
@@ -97,6 +101,7 @@ pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
             (Key::I, Action::ToggleInfo),
             (Key::S, Action::ToggleSettings),
             (Key::C, Action::ToggleComments),
+            (Key::E, Action::TogglePlaylistEditor),
         ];
         for (key, action) in plain {
             if input.consume_key(Modifiers::NONE, key) {

@@ -118,6 +118,9 @@ pub struct PlayerApp {
     pub(crate) likes: super::likes::Likes,
     pub(crate) comments: super::comments::Comments,
     pub(crate) owner_playsets: super::owner_playsets::OwnerPlaysets,
+    /// The creator's playlist playing, and the posts its items resolved to.
+    pub(crate) playlists: super::playlists::Playlists,
+    pub(crate) playlist_editor: super::playlist_editor::PlaylistEditor,
     /// Tags of this window's requests to the runtime.
     pub(crate) request_tag: u64,
     started: bool,
@@ -208,6 +211,8 @@ impl PlayerApp {
             likes: Default::default(),
             comments: Default::default(),
             owner_playsets: Default::default(),
+            playlists: Default::default(),
+            playlist_editor: Default::default(),
             views: Default::default(),
             downloads: Downloads::default(),
             vault_fixed: options.vault.is_some(),
@@ -243,6 +248,11 @@ impl PlayerApp {
         self.artwork_config.vault_base = vault_base.to_owned();
         let config = self.artwork_config.clone();
         self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)));
+    }
+
+    /// Whether requests reach a runtime (windows in tests may have none).
+    pub(crate) fn has_runtime(&self) -> bool {
+        self.runtime.is_some()
     }
 
     pub fn connection(&self) -> ConnectionState {
@@ -334,6 +344,8 @@ impl PlayerApp {
         self.sync_current_post();
         self.page_ahead();
         self.sync_comments();
+        self.playlist_dialogs(&ctx, now);
+        self.playlist_ahead(now);
         if let Some(due) = self.report_views(now) {
             ctx.request_repaint_after(due.saturating_sub(now));
         }
@@ -361,6 +373,9 @@ impl PlayerApp {
             }
             if self.comments.open {
                 super::comments_panel::show(ui, self, &mut clicked);
+            }
+            if self.playlist_editor.open {
+                super::playlist_editor::show(ui, &mut self.playlist_editor, &mut clicked);
             }
         }
         let checker = self.checker_texture(&ctx);
@@ -442,6 +457,8 @@ impl PlayerApp {
             Action::ToggleComments => self.toggle_comments(),
             Action::MoreComments => self.more_comments(),
             Action::PlayOwnerPlayset(name) => self.request_owner_playset(name),
+            Action::TogglePlaylistEditor => self.toggle_playlist_editor(),
+            Action::Playlist(command) => self.on_playlist_command(command, ctx, now),
             Action::OpenFilesDialog => self.open_dialog(ctx, false),
             Action::OpenFolderDialog => self.open_dialog(ctx, true),
             Action::OpenPaths(paths) => self.open_paths(paths),
@@ -555,6 +572,11 @@ impl PlayerApp {
                     if self.awaits_owner_playset(tag) =>
                 {
                     self.on_owner_playset(result, now);
+                }
+                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
+                    if self.awaits_post(tag) =>
+                {
+                    self.on_post_answer(tag, result);
                 }
                 RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
                     if self.awaits_mix(tag) =>

@@ -14,6 +14,11 @@ pub enum Channel {
     },
     /// One Makapix post chosen from the web (`show_artwork`).
     Post(MakapixPost),
+    /// A creator's playlist: its files and the posts known so far, in its order.
+    Playlist {
+        label: String,
+        items: Vec<QueueItem>,
+    },
     /// A Makapix channel (`play_channel`): the posts of the pages read so far.
     Makapix {
         label: String,
@@ -28,7 +33,7 @@ impl Channel {
             Channel::Local { label, .. } => label.clone(),
             // The status bar names the artwork beside this; no need to say it twice.
             Channel::Post(_) => "Makapix".to_owned(),
-            Channel::Makapix { label, .. } => label.clone(),
+            Channel::Makapix { label, .. } | Channel::Playlist { label, .. } => label.clone(),
         }
     }
 
@@ -40,7 +45,7 @@ impl Channel {
                 .collect(),
             Channel::Local { items, .. } => items.clone(),
             Channel::Post(post) => vec![QueueItem::new(ArtworkSource::Makapix(post.clone()))],
-            Channel::Makapix { items, .. } => items.clone(),
+            Channel::Makapix { items, .. } | Channel::Playlist { items, .. } => items.clone(),
         }
     }
 }

@@ -158,6 +158,12 @@ impl PlayerApp {
         if let Some(v) = self.playset_view_channel() {
             return (v.channel, v.user_sqid, v.hashtag);
         }
+        if matches!(self.channel, Channel::Playlist { .. }) {
+            // A creator's playlist is no Makapix channel and has no name the server
+            // knows; it is a list kept on this computer, which is what the protocol's
+            // device-local channel, `sdcard`, stands for (p3a plays its playlists there).
+            return ("sdcard".to_owned(), None, None);
+        }
         match &self.makapix {
             Some(p) => {
                 let q = p.feed.query();

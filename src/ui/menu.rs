@@ -61,6 +61,13 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                 item(ui, "Info overlay", "I", Action::ToggleInfo, actions);
                 item(ui, "Settings", "S", Action::ToggleSettings, actions);
                 item(ui, "Comments", "C", Action::ToggleComments, actions);
+                item(
+                    ui,
+                    "Playlist editor",
+                    "E",
+                    Action::TogglePlaylistEditor,
+                    actions,
+                );
                 item(ui, "Diagnostics", "", Action::ShowDiagnostics, actions);
             });
             ui.menu_button("Help", |ui| {

@@ -57,7 +57,13 @@ impl PlayerApp {
                 is_error: true,
             }
         });
-        if !opened.items.is_empty() {
+        if let Some(playlist) = &opened.playlist {
+            if !playlist.items.is_empty() {
+                self.play_playlist(playlist, opened.label.clone(), now);
+            } else if self.engine.items().is_empty() {
+                self.play(Channel::Samples, now);
+            }
+        } else if !opened.items.is_empty() {
             self.play(
                 Channel::Local {
                     items: opened.items,

@@ -1,0 +1,380 @@
+//! The playlist editor pane: build a creator's playlist from what is on
+//! screen, reorder it, set dwell times, save and open it, play it, and copy
+//! its post ids for the web. The list itself is the pure
+//! `player::playlist_edit`; this file draws it and carries out its commands.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use eframe::egui::{self, RichText, Ui};
+
+use crate::player::ArtworkSource;
+use crate::player::playlist_edit::{PlaylistEdit, item_label};
+
+use super::actions::Action;
+use super::app::{Notice, PlayerApp};
+use super::library::Entry;
+
+/// What the pane's buttons ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlaylistCommand {
+    New,
+    /// Asks for a file with a dialog.
+    Open,
+    OpenPath(PathBuf),
+    Save,
+    /// Asks where with a dialog.
+    SaveAs,
+    SaveTo(PathBuf),
+    AddCurrent,
+    MoveUp(usize),
+    MoveDown(usize),
+    Remove(usize),
+    Play,
+    CopyPostIds,
+    /// The unsaved changes may go: carry out what was asked.
+    Discard,
+    KeepEditing,
+}
+
+const ROW_HEIGHT: f32 = 20.0;
+
+/// What waits for the user's word on unsaved changes.
+#[derive(Clone, Debug, PartialEq)]
+enum Replace {
+    New,
+    /// The window was asked to close.
+    Quit,
+    OpenDialog,
+    Open(PathBuf),
+}
+
+pub(crate) struct PlaylistEditor {
+    pub(crate) edit: PlaylistEdit,
+    pub(crate) open: bool,
+    confirm: Option<Replace>,
+    /// The user chose to quit without saving: the next close goes through.
+    quitting: bool,
+    /// Paths picked in the dialogs, which run off the window thread.
+    pub(super) chosen_tx: Sender<PlaylistCommand>,
+    chosen: Receiver<PlaylistCommand>,
+}
+
+impl Default for PlaylistEditor {
+    fn default() -> Self {
+        let (chosen_tx, chosen) = mpsc::channel();
+        Self {
+            edit: PlaylistEdit::default(),
+            open: false,
+            confirm: None,
+            quitting: false,
+            chosen_tx,
+            chosen,
+        }
+    }
+}
+
+pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<Action>) {
+    let mut out = Vec::new();
+    egui::Panel::right("playlist_editor")
+        .resizable(false)
+        .exact_size(300.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading("Playlist");
+                ui.label(RichText::new(editor.edit.heading()).strong());
+            });
+            ui.horizontal(|ui| {
+                for (label, command) in [
+                    ("New", PlaylistCommand::New),
+                    ("Open…", PlaylistCommand::Open),
+                    ("Save", PlaylistCommand::Save),
+                    ("Save As…", PlaylistCommand::SaveAs),
+                ] {
+                    if ui.button(label).clicked() {
+                        out.push(command);
+                    }
+                }
+            });
+            if let Some(replace) = &editor.confirm {
+                confirm(ui, &editor.edit, replace, &mut out);
+            }
+            ui.horizontal(|ui| {
+                let caption = ui.label("Title");
+                let mut title = editor.edit.playlist().title.clone();
+                let field = egui::TextEdit::singleline(&mut title)
+                    .hint_text("Untitled")
+                    .desired_width(f32::INFINITY);
+                if ui.add(field).labelled_by(caption.id).changed() {
+                    editor.edit.set_title(&title);
+                }
+            });
+            if ui
+                .button("➕ Add current artwork")
+                .on_hover_text("A Makapix post is added by its id, a local file by its path")
+                .clicked()
+            {
+                out.push(PlaylistCommand::AddCurrent);
+            }
+            ui.separator();
+            items(ui, &mut editor.edit, &mut out);
+            if let Some(problem) = editor.edit.dwell_problem() {
+                ui.label(RichText::new(problem).color(egui::Color32::from_rgb(255, 170, 90)));
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui.button("▶ Play").clicked() {
+                    out.push(PlaylistCommand::Play);
+                }
+                if ui
+                    .button("Copy post ids")
+                    .on_hover_text("For the playlist form on makapix.club")
+                    .clicked()
+                {
+                    out.push(PlaylistCommand::CopyPostIds);
+                }
+            });
+        });
+    actions.extend(out.into_iter().map(Action::Playlist));
+}
+
+fn confirm(ui: &mut Ui, edit: &PlaylistEdit, replace: &Replace, out: &mut Vec<PlaylistCommand>) {
+    let what = match replace {
+        Replace::New => "starting a new one",
+        Replace::Quit => "quitting",
+        Replace::OpenDialog | Replace::Open(_) => "opening another",
+    };
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(format!(
+            "“{}” has unsaved changes. Discard them before {what}?",
+            edit.heading().trim_end_matches(" *")
+        ));
+        ui.horizontal(|ui| {
+            if ui.button("Discard changes").clicked() {
+                out.push(PlaylistCommand::Discard);
+            }
+            if ui.button("Keep editing").clicked() {
+                out.push(PlaylistCommand::KeepEditing);
+            }
+        });
+    });
+}
+
+fn items(ui: &mut Ui, edit: &mut PlaylistEdit, out: &mut Vec<PlaylistCommand>) {
+    if edit.is_empty() {
+        ui.label("Empty. Show an artwork (a Makapix post or a local file) and press “Add current artwork”.");
+        return;
+    }
+    ui.label(
+        RichText::new("Dwell in seconds; empty uses the player's setting.")
+            .small()
+            .weak(),
+    );
+    let count = edit.playlist().items.len();
+    egui::ScrollArea::vertical()
+        .max_height(ui.available_height() - 60.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, ROW_HEIGHT, count, |ui, rows| {
+            for i in rows {
+                let n = i + 1;
+                // Controls from the right edge; the name takes what is left, cut short if need be.
+                let row = egui::vec2(ui.available_width(), ROW_HEIGHT);
+                let layout = egui::Layout::right_to_left(egui::Align::Center);
+                ui.allocate_ui_with_layout(row, layout, |ui| {
+                    let buttons = [
+                        ("🗑", format!("Remove item {n}"), PlaylistCommand::Remove(i)),
+                        (
+                            "⏷",
+                            format!("Move item {n} down"),
+                            PlaylistCommand::MoveDown(i),
+                        ),
+                        ("⏶", format!("Move item {n} up"), PlaylistCommand::MoveUp(i)),
+                    ];
+                    for (icon, name, command) in buttons {
+                        let button = ui.small_button(icon).on_hover_text(&name);
+                        named(&button, egui::Role::Button, name);
+                        if button.clicked() {
+                            out.push(command);
+                        }
+                    }
+                    ui.label("s");
+                    let mut dwell = edit.dwell_text(i).to_owned();
+                    let field = ui.add(
+                        egui::TextEdit::singleline(&mut dwell)
+                            .desired_width(34.0)
+                            .hint_text("—"),
+                    );
+                    named(&field, egui::Role::TextInput, format!("Dwell of item {n}"));
+                    if field.changed() {
+                        // A bad value stays in the field; the problem is shown below the list.
+                        let _ = edit.set_dwell_text(i, &dwell);
+                    }
+                    ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                        let label = item_label(&edit.playlist().items[i]);
+                        ui.add(egui::Label::new(format!("{n}. {label}")).truncate());
+                    });
+                });
+            }
+        });
+}
+
+/// Gives an icon button or a bare field the name a screen reader (and a test) finds it by.
+fn named(response: &egui::Response, kind: egui::Role, name: String) {
+    response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &name));
+}
+
+impl PlayerApp {
+    /// The playlist in the editor.
+    pub fn edited_playlist(&self) -> &PlaylistEdit {
+        &self.playlist_editor.edit
+    }
+
+    /// Save As without the dialog (tests, and where no dialog is available).
+    pub fn save_playlist_as(&mut self, path: PathBuf) {
+        self.save_playlist(path);
+    }
+
+    /// Opens a saved playlist in the editor without the dialog; unsaved changes
+    /// are asked about first, as with Open….
+    pub fn open_playlist_in_editor(&mut self, path: PathBuf) {
+        if self.playlist_editor.edit.is_modified() {
+            self.playlist_editor.confirm = Some(Replace::Open(path));
+        } else {
+            self.open_in_editor(&path);
+        }
+        self.playlist_editor.open = true;
+    }
+
+    pub(crate) fn toggle_playlist_editor(&mut self) {
+        self.playlist_editor.open = !self.playlist_editor.open;
+    }
+
+    /// Each frame: takes in the paths picked in the dialogs, and holds the
+    /// window open while the playlist has unsaved changes, until the user says.
+    pub(crate) fn playlist_dialogs(&mut self, ctx: &egui::Context, now: Duration) {
+        let editor = &mut self.playlist_editor;
+        if ctx.input(|i| i.viewport().close_requested())
+            && editor.edit.is_modified()
+            && !editor.quitting
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            editor.open = true;
+            editor.confirm = Some(Replace::Quit);
+            self.fullscreen_off_for_question(ctx);
+        }
+        while let Ok(command) = self.playlist_editor.chosen.try_recv() {
+            self.on_playlist_command(command, ctx, now);
+        }
+    }
+
+    pub(crate) fn on_playlist_command(
+        &mut self,
+        command: PlaylistCommand,
+        ctx: &egui::Context,
+        now: Duration,
+    ) {
+        let modified = self.playlist_editor.edit.is_modified();
+        match command {
+            PlaylistCommand::New if modified => self.playlist_editor.confirm = Some(Replace::New),
+            PlaylistCommand::New => self.playlist_editor.edit = PlaylistEdit::default(),
+            PlaylistCommand::Open if modified => {
+                self.playlist_editor.confirm = Some(Replace::OpenDialog);
+            }
+            PlaylistCommand::Open => self.playlist_dialog(ctx, None),
+            PlaylistCommand::OpenPath(path) if modified => {
+                self.playlist_editor.confirm = Some(Replace::Open(path));
+            }
+            PlaylistCommand::OpenPath(path) => self.open_in_editor(&path),
+            PlaylistCommand::Discard => match self.playlist_editor.confirm.take() {
+                Some(Replace::New) => self.playlist_editor.edit = PlaylistEdit::default(),
+                Some(Replace::OpenDialog) => self.playlist_dialog(ctx, None),
+                Some(Replace::Open(path)) => self.open_in_editor(&path),
+                Some(Replace::Quit) => {
+                    self.playlist_editor.quitting = true;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+                None => {}
+            },
+            PlaylistCommand::KeepEditing => self.playlist_editor.confirm = None,
+            PlaylistCommand::Save => match self.playlist_editor.edit.path() {
+                Some(path) => {
+                    let path = path.to_path_buf();
+                    self.save_playlist(path);
+                }
+                None => self.playlist_dialog(ctx, Some(())),
+            },
+            PlaylistCommand::SaveAs => self.playlist_dialog(ctx, Some(())),
+            PlaylistCommand::SaveTo(path) => self.save_playlist(path),
+            PlaylistCommand::AddCurrent => self.add_current_to_playlist(),
+            PlaylistCommand::MoveUp(i) => self.playlist_editor.edit.move_up(i),
+            PlaylistCommand::MoveDown(i) => self.playlist_editor.edit.move_down(i),
+            PlaylistCommand::Remove(i) => self.playlist_editor.edit.remove(i),
+            PlaylistCommand::Play => self.play_edited_playlist(now),
+            PlaylistCommand::CopyPostIds => self.copy_post_ids(ctx),
+        }
+    }
+
+    /// The question is asked in the pane, which fullscreen hides.
+    fn fullscreen_off_for_question(&mut self, ctx: &egui::Context) {
+        if self.fullscreen {
+            self.fullscreen = false;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+        }
+    }
+
+    pub(super) fn tell(&mut self, text: String, is_error: bool) {
+        if is_error {
+            tracing::warn!("{text}");
+        } else {
+            tracing::info!("{text}");
+        }
+        self.notice = Some(Notice { text, is_error });
+    }
+
+    fn add_current_to_playlist(&mut self) {
+        let current = self.engine.current().cloned();
+        match self.playlist_editor.edit.add(current.as_ref()) {
+            Ok(()) => {
+                // A post whose artwork came in needs no `get_post` when the playlist
+                // plays in this session; one that failed is asked about again.
+                if let Some(source @ ArtworkSource::Makapix(post)) = &current
+                    && matches!(self.library.get(source), Some(Entry::Ready(_)))
+                {
+                    self.remember_post(post);
+                }
+            }
+            Err(why) => self.tell(format!("Not added to the playlist: {why}"), true),
+        }
+    }
+
+    fn play_edited_playlist(&mut self, now: Duration) {
+        let edit = &self.playlist_editor.edit;
+        if edit.is_empty() {
+            self.tell(
+                "The playlist is empty: add artworks to it first.".into(),
+                true,
+            );
+            return;
+        }
+        let playlist = edit.playlist().clone();
+        let label = edit.heading().trim_end_matches(" *").to_owned();
+        self.play_playlist(&playlist, label, now);
+    }
+
+    fn copy_post_ids(&mut self, ctx: &egui::Context) {
+        let ids = self.playlist_editor.edit.post_ids();
+        if ids.is_empty() {
+            self.tell(
+                "This playlist has no Makapix posts whose ids could be copied.".into(),
+                true,
+            );
+            return;
+        }
+        ctx.copy_text(ids.clone());
+        self.tell(
+            format!("Copied the post ids {ids}: paste them into a playlist on makapix.club."),
+            false,
+        );
+    }
+}
