@@ -9,9 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use makapix_player::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
+use makapix_player::bridge::connection::{
+    ConnectionAction, ConnectionEvent, ConnectionState, RequestFailure,
+};
 use makapix_player::protocol::request::{QueryPosts, RequestBody};
-use makapix_player::protocol::response::{Post, PostEntry, Response};
+use makapix_player::protocol::response::{ErrorCode, Post, PostEntry, Response};
 use rig::broker::Broker;
 use rig::certs::player_key;
 use rig::player::{Player, config};
@@ -46,7 +48,7 @@ fn connected() -> Setup {
 }
 
 impl Setup {
-    fn ask(&mut self, body: RequestBody) -> Result<Response, String> {
+    fn ask(&mut self, body: RequestBody) -> Result<Response, RequestFailure> {
         let tag = self.next_tag;
         self.next_tag += 1;
         self.player.send(ConnectionAction::Request {
@@ -133,9 +135,9 @@ fn every_request_type_makes_a_round_trip() {
         playset_name: "nope".into(),
     });
     assert!(
-        missing
-            .as_ref()
-            .is_err_and(|e| e.contains("PlaysetNotFound")),
+        missing.as_ref().is_err_and(
+            |e| e.is(&ErrorCode::PlaysetNotFound) && e.sentence.contains("(playset_not_found)")
+        ),
         "{missing:?}"
     );
     s.broker.stop();
@@ -168,7 +170,9 @@ fn internal_errors_are_retried_and_silence_times_out() {
         echo_data: "silence".into(),
     });
     assert!(
-        silent.as_ref().is_err_and(|e| e.contains("did not answer")),
+        silent
+            .as_ref()
+            .is_err_and(|e| e.code.is_none() && e.sentence.contains("did not answer")),
         "{silent:?}"
     );
     assert!(s.player.states().ends_with(&[ConnectionState::Connected]));

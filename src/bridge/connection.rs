@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use crate::protocol::capabilities::PlayerState;
 use crate::protocol::command::{CommandAck, CommandEnvelope};
 use crate::protocol::request::RequestBody;
-use crate::protocol::response::Response;
+use crate::protocol::response::{ErrorCode, Response};
 use crate::protocol::view::ViewEvent;
 
 /// Window → runtime.
@@ -136,7 +136,7 @@ pub enum ConnectionEvent {
     /// The answer to `ConnectionAction::Request { tag, .. }`.
     Answered {
         tag: u64,
-        result: Result<Response, String>,
+        result: Result<Response, RequestFailure>,
     },
     /// A command from the server, already de-duplicated by `command_id`, of a
     /// known type and with a readable payload (the runtime acknowledges the
@@ -230,5 +230,26 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(!shown.contains("SECRETSECRET"), "{shown}");
         assert!(shown.contains("redacted"));
+    }
+}
+
+/// Why a request got no usable answer: a sentence for the user, and the server's
+/// `error_code` when it gave one, so the window can react to a code (a playset that
+/// does not exist, a rate limit) without reading the sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestFailure {
+    pub code: Option<ErrorCode>,
+    pub sentence: String,
+}
+
+impl RequestFailure {
+    pub fn is(&self, code: &ErrorCode) -> bool {
+        self.code.as_ref() == Some(code)
+    }
+}
+
+impl fmt::Display for RequestFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sentence)
     }
 }

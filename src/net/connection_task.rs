@@ -316,7 +316,7 @@ impl Task {
                     };
                     sink.send(RuntimeEvent::Connection(ConnectionEvent::Answered {
                         tag,
-                        result: result.map_err(|e| e.to_string()),
+                        result: result.map_err(|e| e.to_failure()),
                     }));
                 });
                 None

@@ -21,7 +21,7 @@ pub enum RequestError {
     NotConnected,
     #[error("Makapix Club did not answer within {} s. Check the connection and try again.", .0.as_secs())]
     Timeout(Duration),
-    #[error("Makapix Club answered with an error: {message} ({code:?})")]
+    #[error("Makapix Club refused the request: {message}{}", code_suffix(.code))]
     Server {
         code: Option<ErrorCode>,
         message: String,
@@ -32,6 +32,26 @@ pub enum RequestError {
     Unexpected,
     #[error("The background service stopped; restart the player.")]
     Stopped,
+}
+
+/// The server's code after its message, as the protocol spells it (` (rate_limited)`).
+fn code_suffix(code: &Option<ErrorCode>) -> String {
+    code.clone()
+        .map(|c| format!(" ({})", String::from(c)))
+        .unwrap_or_default()
+}
+
+impl RequestError {
+    /// What the window gets: the sentence, and the code to act on.
+    pub fn to_failure(&self) -> crate::bridge::connection::RequestFailure {
+        crate::bridge::connection::RequestFailure {
+            code: match self {
+                RequestError::Server { code, .. } => code.clone(),
+                _ => None,
+            },
+            sentence: self.to_string(),
+        }
+    }
 }
 
 impl From<Rejection> for RequestError {

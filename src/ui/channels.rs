@@ -2,6 +2,7 @@
 //! page, or the local folder (`sdcard`). The paging rules are the pure
 //! `player::feed`; this file sends its requests and takes in the answers.
 
+use crate::bridge::connection::RequestFailure;
 use std::time::Duration;
 
 use crate::bridge::Action as RuntimeAction;
@@ -184,7 +185,11 @@ impl PlayerApp {
         self.makapix.as_ref().is_some_and(|p| p.tag == tag)
     }
 
-    pub(crate) fn on_page_answer(&mut self, result: Result<Response, String>, now: Duration) {
+    pub(crate) fn on_page_answer(
+        &mut self,
+        result: Result<Response, RequestFailure>,
+        now: Duration,
+    ) {
         let Some(mut playing) = self.makapix.take() else {
             return;
         };
@@ -206,7 +211,7 @@ impl PlayerApp {
             Ok(other) => Err(format!(
                 "the server answered with {other:?} instead of posts"
             )),
-            Err(reason) => Err(reason),
+            Err(failure) => Err(failure.sentence),
         };
         if let Err(reason) = &outcome {
             tracing::warn!("{}: {reason}", playing.label);

@@ -3,9 +3,11 @@
 //! for a post no longer shown is dropped (its tag is no longer awaited).
 
 use crate::bridge::Action as RuntimeAction;
+use crate::bridge::connection::RequestFailure;
 use crate::bridge::connection::{ConnectionAction, ConnectionState};
 use crate::player::ArtworkSource;
 use crate::protocol::request::RequestBody;
+use crate::protocol::response::ErrorCode;
 use crate::protocol::response::Response;
 
 use super::app::PlayerApp;
@@ -141,7 +143,7 @@ impl PlayerApp {
         self.comments.waiting == Some(tag)
     }
 
-    pub(crate) fn on_comments_answer(&mut self, result: Result<Response, String>) {
+    pub(crate) fn on_comments_answer(&mut self, result: Result<Response, RequestFailure>) {
         self.comments.waiting = None;
         let post = self.comments.post.unwrap_or_default();
         match result {
@@ -159,13 +161,12 @@ impl PlayerApp {
             }
             Err(reason) => {
                 tracing::warn!("post {post}: comments could not be loaded: {reason}");
-                // The bridge carries the error as text; its code is spelled in it.
-                let said = if reason.contains("RateLimited") {
+                let said = if reason.is(&ErrorCode::RateLimited) {
                     "Makapix Club is receiving too many requests from this player; wait a \
                      minute and try again."
                         .to_owned()
                 } else {
-                    reason
+                    reason.sentence
                 };
                 self.comments.error = Some(said);
             }
@@ -180,7 +181,7 @@ mod tests {
     use crate::ui::StartOptions;
     use serde_json::json;
 
-    fn page(post: i64, ids: &[&str]) -> Result<Response, String> {
+    fn page(post: i64, ids: &[&str]) -> Result<Response, RequestFailure> {
         let comments: Vec<_> = ids
             .iter()
             .map(|id| json!({"comment_id": id, "post_id": post, "body": "hi"}))
@@ -220,10 +221,23 @@ mod tests {
         app.comments.open = true;
         app.comments.post = Some(3);
         app.request_comments(None);
-        app.on_comments_answer(Err("rate limited".into()));
+        app.on_comments_answer(Err(RequestFailure {
+            code: Some(ErrorCode::RateLimited),
+            sentence: "Makapix Club refused the request: slow down (rate_limited)".into(),
+        }));
+        let CommentsStatus::Failed(said) = app.comments_status() else {
+            panic!("a failure is shown");
+        };
+        assert!(said.contains("too many requests"), "{said}");
+        app.more_comments();
+        assert_eq!(app.comments_status(), CommentsStatus::Loading);
+        app.on_comments_answer(Err(RequestFailure {
+            code: None,
+            sentence: "Not connected to Makapix Club.".into(),
+        }));
         assert_eq!(
             app.comments_status(),
-            CommentsStatus::Failed("rate limited".into())
+            CommentsStatus::Failed("Not connected to Makapix Club.".into())
         );
         app.more_comments();
         assert_eq!(app.comments_status(), CommentsStatus::Loading);

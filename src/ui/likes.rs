@@ -4,6 +4,7 @@
 //! did; both requests are idempotent on the server, so a wrong guess costs
 //! one extra press.
 
+use crate::bridge::connection::RequestFailure;
 use std::collections::HashMap;
 
 use crate::bridge::Action as RuntimeAction;
@@ -72,7 +73,7 @@ impl PlayerApp {
         self.likes.waiting.contains_key(&tag)
     }
 
-    pub(crate) fn on_like_answer(&mut self, tag: u64, result: Result<Response, String>) {
+    pub(crate) fn on_like_answer(&mut self, tag: u64, result: Result<Response, RequestFailure>) {
         let Some((post_id, likes)) = self.likes.waiting.remove(&tag) else {
             return;
         };

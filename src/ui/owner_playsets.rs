@@ -3,6 +3,8 @@
 //! the same path as a `play_playset` command. The answer is kept so the
 //! picker can show what the playset holds.
 
+use crate::bridge::connection::RequestFailure;
+use crate::protocol::response::ErrorCode;
 use std::time::Duration;
 
 use crate::bridge::Action as RuntimeAction;
@@ -81,7 +83,11 @@ impl PlayerApp {
             .is_some_and(|(t, _)| *t == tag)
     }
 
-    pub(crate) fn on_owner_playset(&mut self, result: Result<Response, String>, now: Duration) {
+    pub(crate) fn on_owner_playset(
+        &mut self,
+        result: Result<Response, RequestFailure>,
+        now: Duration,
+    ) {
         let Some((_, name)) = self.owner_playsets.waiting.take() else {
             return;
         };
@@ -94,8 +100,7 @@ impl PlayerApp {
                 ));
                 return;
             }
-            // The bridge carries the error as text; its code is spelled in it.
-            Err(reason) if reason.contains("PlaysetNotFound") => {
+            Err(failure) if failure.is(&ErrorCode::PlaysetNotFound) => {
                 tracing::info!("get_playset {name}: not found");
                 let said = if name == FOLLOWED_ARTISTS {
                     "You follow no artists yet: follow some on Makapix Club to fill this playset."

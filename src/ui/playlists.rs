@@ -3,6 +3,7 @@
 //! `show_artwork`). The ordering and look-ahead rules are the pure
 //! `player::playlist_feed`; this file sends its requests and takes the answers.
 
+use crate::bridge::connection::RequestFailure;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -110,7 +111,7 @@ impl PlayerApp {
         self.playlists.waiting.contains_key(&tag)
     }
 
-    pub(crate) fn on_post_answer(&mut self, tag: u64, result: Result<Response, String>) {
+    pub(crate) fn on_post_answer(&mut self, tag: u64, result: Result<Response, RequestFailure>) {
         let Some(post_id) = self.playlists.waiting.remove(&tag) else {
             return;
         };
@@ -125,7 +126,7 @@ impl PlayerApp {
                 })
                 .ok_or_else(|| "it is not an artwork this player can show".to_owned()),
             Ok(other) => Err(format!("the server answered with {other:?}")),
-            Err(reason) => Err(reason),
+            Err(failure) => Err(failure.sentence),
         };
         match found {
             Ok((post, dwell)) => {

@@ -4,6 +4,7 @@
 //! every channel has answered. While it plays, each channel's next page is
 //! fetched as that channel runs low, and views name the channel of each artwork.
 
+use crate::bridge::connection::RequestFailure;
 use std::time::Duration;
 
 use crate::bridge::Action as RuntimeAction;
@@ -139,7 +140,7 @@ impl PlayerApp {
     pub(crate) fn on_mix_answer(
         &mut self,
         tag: u64,
-        result: Result<Response, String>,
+        result: Result<Response, RequestFailure>,
         now: Duration,
     ) {
         let Some(mixing) = self.mixing.as_mut() else {
