@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod desktop;
 pub mod disk_queue;
 pub mod icon;
+pub mod last_channel;
 pub mod local_files;
 pub mod logging;
 pub mod media;

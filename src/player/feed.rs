@@ -46,6 +46,16 @@ impl Feed {
         }
     }
 
+    /// A channel brought back from the last session: its posts play, and no
+    /// page is asked for (its cursor is gone) until the channel is fetched anew.
+    pub fn resumed(query: QueryPosts, posts: &[PostEntry]) -> Self {
+        let mut feed = Self::new(query);
+        feed.items = items_of(posts);
+        feed.pages = 1;
+        feed.stopped = true;
+        feed
+    }
+
     /// The first page's request.
     pub fn first_request(&mut self) -> QueryPosts {
         self.in_flight = true;
@@ -154,6 +164,7 @@ fn item(art: &ArtworkPost, playlist_dwell: Option<u64>) -> Option<QueueItem> {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
     use serde_json::json;
 
@@ -241,5 +252,21 @@ mod tests {
                 (32, Some(Duration::from_secs(7))),
             ]
         );
+    }
+
+    #[test]
+    fn a_resumed_channel_plays_its_posts_and_asks_for_no_page() {
+        let page = page(1..4, Some("next"));
+        let mut feed = Feed::resumed(
+            QueryPosts {
+                channel: Some("all".into()),
+                ..QueryPosts::default()
+            },
+            &page.posts,
+        );
+        assert_eq!(ids(&feed), vec![1, 2, 3]);
+        assert_eq!(feed.query().cursor, None);
+        assert_eq!(feed.wants_more(Some(2)), None, "no stale cursor to follow");
+        assert!(!feed.is_waiting());
     }
 }

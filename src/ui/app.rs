@@ -128,7 +128,11 @@ pub struct PlayerApp {
     pending_paths: Vec<PathBuf>,
     log_dir: Option<PathBuf>,
     /// Per-user data folder (queued views); `None` persists nothing.
-    data_dir: Option<PathBuf>,
+    pub(crate) data_dir: Option<PathBuf>,
+    /// The Makapix channel playing, kept for the next start.
+    pub(crate) last_channel: crate::last_channel::Keeper,
+    /// A channel brought back from the last session, to fetch anew once connected.
+    pub(crate) resumed: bool,
 }
 
 impl PlayerApp {
@@ -225,6 +229,13 @@ impl PlayerApp {
             pending_paths: options.paths,
             log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
             data_dir: options.app_paths.as_ref().map(|p| p.data.clone()),
+            last_channel: crate::last_channel::Keeper::new(
+                options
+                    .app_paths
+                    .as_ref()
+                    .map(|p| p.data.join(crate::last_channel::FILE_NAME)),
+            ),
+            resumed: false,
         };
         // Picked once and saved with the settings (after the saver's baseline, so it is
         // written), so a random channel keeps its order across restarts.
@@ -419,7 +430,9 @@ impl PlayerApp {
         }
         let paths = std::mem::take(&mut self.pending_paths);
         if paths.is_empty() {
-            self.play(Channel::Samples, now);
+            if !self.resume_last_channel(now) {
+                self.play(Channel::Samples, now);
+            }
         } else {
             self.open_paths(paths);
         }
@@ -432,6 +445,13 @@ impl PlayerApp {
         }
         if matches!(channel, Channel::Local { .. }) {
             self.last_local = Some(channel.clone());
+        }
+        let same_makapix_channel = matches!((&channel, &self.makapix),
+            (Channel::Makapix { label, .. }, Some(p)) if *label == p.label());
+        if !same_makapix_channel {
+            // Something else plays now: the next start begins with it, not the old channel.
+            self.last_channel.forget();
+            self.resumed = false;
         }
         self.channel = channel;
         self.engine.set_items(items, 0, now);
@@ -586,6 +606,9 @@ impl PlayerApp {
                 RuntimeEvent::Connection(event) => {
                     if let ConnectionEvent::State(state) = event {
                         self.connection = state;
+                        if state == ConnectionState::Connected {
+                            self.refresh_resumed_channel(now);
+                        }
                     }
                     self.net.apply(event);
                 }

@@ -10,7 +10,7 @@ use crate::bridge::connection::ConnectionAction;
 use crate::player::feed::Feed;
 use crate::protocol::command::{AckStatus, CommandAck, PlayChannel};
 use crate::protocol::request::{QueryPosts, RequestBody};
-use crate::protocol::response::Response;
+use crate::protocol::response::{PostEntry, Response};
 
 use crate::settings::ChannelOrder;
 
@@ -40,6 +40,14 @@ pub(crate) struct Playing {
     tag: u64,
     /// The `play_channel` command answered when the first page arrives.
     ack: Option<String>,
+    /// The posts of the pages so far, kept for the next start.
+    posts: Vec<PostEntry>,
+}
+
+impl Playing {
+    pub(crate) fn label(&self) -> &str {
+        &self.label
+    }
 }
 
 impl PlayerApp {
@@ -125,8 +133,67 @@ impl PlayerApp {
             label,
             tag,
             ack: command_id.map(str::to_owned),
+            posts: Vec::new(),
         });
         Outcome::Pending
+    }
+
+    /// At start: plays the Makapix channel of the last session, if one was
+    /// kept. Its artworks come from the disk cache when offline; once connected
+    /// the channel is fetched anew. Returns whether one was.
+    pub(crate) fn resume_last_channel(&mut self, now: Duration) -> bool {
+        let Some(path) = self
+            .data_dir
+            .as_ref()
+            .map(|d| d.join(crate::last_channel::FILE_NAME))
+        else {
+            return false;
+        };
+        let Some(last) = crate::last_channel::load(&path) else {
+            return false;
+        };
+        let feed = Feed::resumed(last.query, &last.posts);
+        if feed.items().is_empty() {
+            return false;
+        }
+        tracing::info!(
+            "{}: resumed with {} artworks from the last session",
+            last.label,
+            feed.items().len()
+        );
+        let channel = Channel::Makapix {
+            label: last.label.clone(),
+            items: feed.items().to_vec(),
+        };
+        self.makapix = Some(Playing {
+            feed,
+            label: last.label,
+            tag: 0,
+            ack: None,
+            posts: last.posts,
+        });
+        self.play(channel, now);
+        self.resumed = true;
+        true
+    }
+
+    /// Connected with a channel from the last session still playing: asks for
+    /// its first page; the fresh page replaces the old list when it arrives.
+    pub(crate) fn refresh_resumed_channel(&mut self, _now: Duration) {
+        if !std::mem::take(&mut self.resumed) {
+            return;
+        }
+        let Some(playing) = self.makapix.as_mut() else {
+            return;
+        };
+        let mut feed = Feed::new(playing.feed.query().clone());
+        let first = feed.first_request();
+        playing.feed = feed;
+        playing.posts.clear();
+        let tag = self.send_query(first);
+        if let Some(p) = self.makapix.as_mut() {
+            p.tag = tag;
+        }
     }
 
     /// `sdcard`: the files or folder last opened on this computer.
@@ -196,6 +263,8 @@ impl PlayerApp {
         let first = playing.feed.pages() == 0;
         let outcome = match result {
             Ok(Response::Posts(page)) => {
+                let room = crate::last_channel::MAX_POSTS.saturating_sub(playing.posts.len());
+                playing.posts.extend(page.posts.iter().take(room).cloned());
                 let added = playing.feed.on_page(page);
                 tracing::info!(
                     "{}: page {} brought {added} artworks",
@@ -252,6 +321,11 @@ impl PlayerApp {
         } else {
             self.extend_channel(channel);
         }
+        self.last_channel.keep(crate::last_channel::LastChannel {
+            label: playing.label.clone(),
+            query: playing.feed.query().clone(),
+            posts: playing.posts.clone(),
+        });
         self.makapix = Some(playing);
     }
 

@@ -45,9 +45,19 @@ pub fn start_with_settings(
 }
 
 pub fn start(options: StartOptions) -> Session {
+    start_serving(options, super::server::catalogue)
+}
+
+/// `start`, with the test server answering requests by `responder` from the
+/// first one (requests the window sends as soon as it is connected included).
+pub fn start_serving(
+    options: StartOptions,
+    responder: impl Fn(&Value) -> Option<Value> + Send + Sync + 'static,
+) -> Session {
     net::tls::install_crypto_provider();
     let mut broker = Broker::start();
     let server = TestServer::start(&broker);
+    server.set_responder(responder);
     let key = player_key();
     let me = broker.ca.player(&key);
     let config = super::player::config(&broker, &key, &me, &broker.ca.pem);
