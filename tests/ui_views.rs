@@ -53,18 +53,19 @@ fn a_post_on_screen_is_reported_after_five_seconds_with_its_channel() {
         "post 41",
         |a| matches!(a.on_screen(), Some((ArtworkSource::Makapix(p), false)) if p.post_id == 41),
     );
+    let shown = clock(&s);
     let deadline = Instant::now() + Duration::from_secs(9);
     while views(&s.server).is_empty() {
         assert!(Instant::now() < deadline, "no view within 9 s");
         s.h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
-    // At least 5 s on screen (the exact rule is unit-tested in `player::views`).
-    let waited = clock(&s) - sent;
-    assert!(
-        (5.0..8.0).contains(&waited),
-        "a view after {waited} s of window time"
-    );
+    // At least 5 s on screen (the exact rule is unit-tested in `player::views`), and
+    // not the 30 s of a repeat view. The window's clock also runs while the view
+    // crosses the broker, so a loaded machine adds a few seconds to the upper bound.
+    let now = clock(&s);
+    assert!(now - sent >= 5.0, "a view after {} s", now - sent);
+    assert!(now - shown < 15.0, "a view only after {} s", now - shown);
     let view = &views(&s.server)[0];
     assert_eq!(view["post_id"], 41);
     assert_eq!(view["intent"], "artwork");
