@@ -4,5 +4,6 @@
 
 pub mod animation;
 pub mod decode;
+pub mod frame_store;
 pub mod loader;
 pub mod watch;

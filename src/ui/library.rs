@@ -1,74 +1,97 @@
-//! Decoded artworks held as GPU textures, one per frame at native size, keyed
-//! by where the artwork came from. Only what the engine wants is kept.
+//! Decoded artworks held compactly, each with one GPU texture at native size
+//! that shows its current frame, keyed by where the artwork came from. Only
+//! what the engine wants is kept.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use eframe::egui::{self, ColorImage, TextureHandle, TextureOptions};
+use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 
 use crate::media::animation::FrameClock;
-use crate::media::decode::{ArtFormat, Artwork};
+use crate::media::decode::ArtFormat;
+use crate::media::frame_store::{CompactArtwork, FrameStore};
 use crate::player::ArtworkSource;
 
-/// An artwork's frames converted for the GPU, made on the decoder thread so the
-/// window only hands them over (no per-pixel work in a frame).
+/// An artwork ready for the window: its compact frames, with the first one
+/// already expanded on the decoder thread (for a large still image that is
+/// the only per-pixel work, and it stays off the window thread).
 pub struct PreparedArt {
-    pub width: u32,
-    pub height: u32,
     pub format: ArtFormat,
-    pub frames: Vec<ColorImage>,
-    pub delays: Vec<Duration>,
+    pub frames: FrameStore,
+    pub first: ColorImage,
 }
 
 impl PreparedArt {
-    pub fn from_artwork(art: Artwork) -> Self {
-        let size = [art.width as usize, art.height as usize];
-        let delays = art.delays();
-        let frames = art
-            .frames
-            .into_iter()
-            .map(|frame| ColorImage::from_rgba_unmultiplied(size, &frame.rgba))
-            .collect();
+    pub fn from_artwork(art: CompactArtwork) -> Self {
+        let first = expand(&art.frames, 0).unwrap_or_default();
         Self {
-            width: art.width,
-            height: art.height,
             format: art.format,
-            frames,
-            delays,
+            frames: art.frames,
+            first,
         }
     }
+}
+
+/// One frame as egui pixels (premultiplied), `None` past the last frame.
+fn expand(frames: &FrameStore, index: usize) -> Option<ColorImage> {
+    let mut pixels = Vec::new();
+    let found = frames.expand_into(
+        index,
+        |[r, g, b, a]| Color32::from_rgba_unmultiplied(r, g, b, a),
+        &mut pixels,
+    );
+    let size = [frames.width() as usize, frames.height() as usize];
+    found.then(|| ColorImage::new(size, pixels))
 }
 
 pub struct LoadedArt {
     pub width: u32,
     pub height: u32,
     pub format: ArtFormat,
-    pub frames: Vec<TextureHandle>,
     pub clock: FrameClock,
+    frames: FrameStore,
+    /// One texture for all frames: a frame is expanded into it when it comes
+    /// due, so GPU memory does not grow with the frame count.
+    texture: TextureHandle,
+    shown: usize,
 }
 
 impl LoadedArt {
-    /// Uploads every frame once; scaling happens on the GPU with nearest-neighbour sampling.
+    /// Uploads the first frame; scaling happens on the GPU with nearest-neighbour sampling.
     pub fn upload(ctx: &egui::Context, name: &str, art: PreparedArt) -> Self {
-        let frames = art
-            .frames
-            .into_iter()
-            .enumerate()
-            .map(|(i, image)| {
-                ctx.load_texture(format!("{name}#{i}"), image, TextureOptions::NEAREST)
-            })
-            .collect();
+        let texture = ctx.load_texture(name, art.first, TextureOptions::NEAREST);
         Self {
-            width: art.width,
-            height: art.height,
+            width: art.frames.width(),
+            height: art.frames.height(),
             format: art.format,
-            frames,
-            clock: FrameClock::new(art.delays),
+            clock: FrameClock::new(art.frames.delays().to_vec()),
+            frames: art.frames,
+            texture,
+            shown: 0,
         }
     }
 
     pub fn loop_duration(&self) -> Duration {
         self.clock.loop_duration()
+    }
+
+    pub fn frame_count(&self) -> usize {
+        self.frames.frame_count()
+    }
+
+    pub fn texture(&self) -> &TextureHandle {
+        &self.texture
+    }
+
+    /// Puts frame `index` into the texture unless it is already there.
+    pub fn show_frame(&mut self, index: usize) {
+        if index == self.shown {
+            return;
+        }
+        if let Some(image) = expand(&self.frames, index) {
+            self.texture.set(image, TextureOptions::NEAREST);
+            self.shown = index;
+        }
     }
 }
 
@@ -113,6 +136,10 @@ impl Library {
         }
         self.in_flight.remove(source);
         true
+    }
+
+    pub fn get_mut(&mut self, source: &ArtworkSource) -> Option<&mut Entry> {
+        self.entries.get_mut(source)
     }
 
     pub fn insert(&mut self, source: ArtworkSource, entry: Entry) {

@@ -1,0 +1,485 @@
+//! Animation frames kept compact, expanded to pixels one frame at a time.
+//!
+//! Why compact frames rather than streaming from the decoder: full RGBA costs
+//! 256 KiB per 256×256 frame, so a 1000-frame animation would need 256 MB, and
+//! as much again as textures. Pixel art almost always has at most 256 colours
+//! per frame and long runs of one colour, so each composited frame is stored as
+//! a palette plus run-length-coded indices (a few KiB instead of 256 KiB).
+//! Frames with more colours fall back to run-length-coded RGBA, which never
+//! grows past 1/128 over raw. Streaming would bound memory for any content but
+//! needs the decoder kept alive, restarted at every loop and kept ahead of the
+//! clock on a thread: a second timing path for the pacing to depend on. With
+//! compact frames the clock stays a lookup and every frame stays random-access;
+//! what is kept is still capped by the decode limits' memory budget, counted on
+//! the compact bytes, so a hostile file is refused with the same sentence.
+//!
+//! Pixels are stored exactly (straight alpha, the colour of fully transparent
+//! pixels included), so expanding a frame gives back the decoder's bytes.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::decode::{self, ArtFormat, DecodeError, DecodeLimits, FrameSink};
+
+/// Runs shorter than this stay literal: a repeat costs a control byte too.
+const MIN_RUN: usize = 3;
+/// Control bytes below this start `c + 1` literal values; from it up, one value repeated.
+const REPEAT: u8 = 128;
+const MAX_LITERAL: usize = REPEAT as usize;
+const MAX_RUN: usize = (u8::MAX - REPEAT) as usize + MIN_RUN;
+/// Slots in the colour lookup table while building a palette: a power of two
+/// well over 256 keeps probe chains short.
+const TABLE_SLOTS: usize = 1024;
+const MAX_PALETTE: usize = 256;
+
+/// Values with run-length coding: `control` says how to read `values`.
+#[derive(Clone, Debug)]
+struct Runs<T> {
+    control: Box<[u8]>,
+    values: Box<[T]>,
+}
+
+impl<T: Copy + PartialEq> Runs<T> {
+    fn encode(input: &[T], control: &mut Vec<u8>, values: &mut Vec<T>) -> Self {
+        control.clear();
+        values.clear();
+        let mut literal_start = 0;
+        let mut at = 0;
+        while let Some(&value) = input.get(at) {
+            let run = input[at..]
+                .iter()
+                .take(MAX_RUN)
+                .take_while(|v| **v == value)
+                .count();
+            if run >= MIN_RUN {
+                push_literals(&input[literal_start..at], control, values);
+                // run <= MAX_RUN, so the count fits in the byte.
+                control.push(REPEAT + (run - MIN_RUN) as u8);
+                values.push(value);
+                literal_start = at + run;
+            }
+            at += run;
+        }
+        push_literals(&input[literal_start..], control, values);
+        // Exact-size copies: the kept bytes are what the budget counts.
+        Self {
+            control: control.as_slice().into(),
+            values: values.as_slice().into(),
+        }
+    }
+
+    /// Appends the decoded values, mapped; stops quietly at malformed data
+    /// (which only a bug here could produce) rather than panicking mid-paint.
+    fn expand_into<P: Copy>(&self, map: impl Fn(T) -> P, out: &mut Vec<P>) {
+        let mut values = self.values.iter();
+        for &c in self.control.iter() {
+            if c < REPEAT {
+                out.extend(values.by_ref().take(usize::from(c) + 1).map(|v| map(*v)));
+            } else if let Some(v) = values.next() {
+                let count = usize::from(c - REPEAT) + MIN_RUN;
+                out.extend(std::iter::repeat_n(map(*v), count));
+            }
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        (self.control.len() + std::mem::size_of_val(&*self.values)) as u64
+    }
+}
+
+fn push_literals<T: Copy>(literals: &[T], control: &mut Vec<u8>, values: &mut Vec<T>) {
+    for chunk in literals.chunks(MAX_LITERAL) {
+        // 1 ≤ chunk.len() ≤ 128.
+        control.push((chunk.len() - 1) as u8);
+        values.extend_from_slice(chunk);
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Pixels {
+    /// At most 256 colours: one byte per pixel before run-length coding.
+    Indexed {
+        palette: Box<[[u8; 4]]>,
+        runs: Runs<u8>,
+    },
+    /// Too many colours for a palette.
+    Direct(Runs<[u8; 4]>),
+}
+
+impl Pixels {
+    fn bytes(&self) -> u64 {
+        match self {
+            Pixels::Indexed { palette, runs } => palette.len() as u64 * 4 + runs.bytes(),
+            Pixels::Direct(runs) => runs.bytes(),
+        }
+    }
+}
+
+/// Reused between frames so compacting allocates only what is kept.
+#[derive(Default)]
+struct Scratch {
+    /// `(colour + 1, index)`; a zero key marks an empty slot.
+    table: Vec<(u64, u8)>,
+    palette: Vec<[u8; 4]>,
+    indices: Vec<u8>,
+    control: Vec<u8>,
+    index_values: Vec<u8>,
+    pixels: Vec<[u8; 4]>,
+    pixel_values: Vec<[u8; 4]>,
+}
+
+impl Scratch {
+    fn compact(&mut self, rgba: &[u8]) -> Pixels {
+        if self.index(rgba) {
+            let runs = Runs::encode(&self.indices, &mut self.control, &mut self.index_values);
+            return Pixels::Indexed {
+                palette: self.palette.as_slice().into(),
+                runs,
+            };
+        }
+        self.pixels.clear();
+        self.pixels.extend(rgba.chunks_exact(4).map(pixel));
+        Pixels::Direct(Runs::encode(
+            &self.pixels,
+            &mut self.control,
+            &mut self.pixel_values,
+        ))
+    }
+
+    /// Fills `palette` and `indices`; false once a 257th colour turns up.
+    fn index(&mut self, rgba: &[u8]) -> bool {
+        self.table.clear();
+        self.table.resize(TABLE_SLOTS, (0, 0));
+        self.palette.clear();
+        self.indices.clear();
+        let mut last: Option<([u8; 4], u8)> = None;
+        for chunk in rgba.chunks_exact(4) {
+            let colour = pixel(chunk);
+            // Pixel art repeats its neighbour most of the time.
+            if let Some((last_colour, index)) = last
+                && last_colour == colour
+            {
+                self.indices.push(index);
+                continue;
+            }
+            let Some(index) = self.lookup(colour) else {
+                return false;
+            };
+            self.indices.push(index);
+            last = Some((colour, index));
+        }
+        true
+    }
+
+    fn lookup(&mut self, colour: [u8; 4]) -> Option<u8> {
+        let key = u64::from(u32::from_le_bytes(colour)) + 1;
+        let mask = TABLE_SLOTS - 1;
+        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & mask;
+        loop {
+            let (held, index) = self.table[slot];
+            if held == key {
+                return Some(index);
+            }
+            if held == 0 {
+                if self.palette.len() >= MAX_PALETTE {
+                    return None;
+                }
+                // len < 256 here, so it fits in a byte.
+                let index = self.palette.len() as u8;
+                self.palette.push(colour);
+                self.table[slot] = (key, index);
+                return Some(index);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+}
+
+fn pixel(chunk: &[u8]) -> [u8; 4] {
+    [chunk[0], chunk[1], chunk[2], chunk[3]]
+}
+
+/// Bytes each stored frame costs beyond its pixel data (its struct and boxes).
+const FRAME_OVERHEAD: u64 = std::mem::size_of::<Pixels>() as u64;
+
+/// An artwork's frames, each compacted on arrival. Frames may only be added
+/// with the size of the first (the decoders composite onto one canvas).
+#[derive(Default)]
+pub struct FrameStore {
+    width: u32,
+    height: u32,
+    frames: Vec<Pixels>,
+    delays: Vec<Duration>,
+    bytes: u64,
+    scratch: Scratch,
+}
+
+impl FrameStore {
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    pub fn frame_count(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn delays(&self) -> &[Duration] {
+        &self.delays
+    }
+
+    /// Memory held by the frames themselves (what the decode budget counts).
+    pub fn byte_count(&self) -> u64 {
+        self.bytes
+    }
+
+    /// How many frames fell back to RGBA (more than 256 colours).
+    pub fn direct_frames(&self) -> usize {
+        self.frames
+            .iter()
+            .filter(|f| matches!(f, Pixels::Direct(_)))
+            .count()
+    }
+
+    /// Adds a frame of `width * height * 4` straight-alpha bytes. The decoder
+    /// checks every frame against the canvas first; should a length still be
+    /// off, expansion pads or cuts to the canvas instead of failing.
+    pub fn push(&mut self, rgba: &[u8], width: u32, height: u32, delay: Duration) {
+        if self.frames.is_empty() {
+            (self.width, self.height) = (width, height);
+        }
+        let frame = self.scratch.compact(rgba);
+        self.bytes += frame.bytes() + FRAME_OVERHEAD;
+        self.frames.push(frame);
+        self.delays.push(delay);
+    }
+
+    /// Expands frame `index` into `out` (cleared first), one mapped pixel per
+    /// canvas pixel in row order; `map` turns straight RGBA into what the
+    /// caller uploads, and runs once per palette entry for indexed frames.
+    /// Returns false, leaving `out` empty, when there is no such frame.
+    pub fn expand_into<P: Copy>(
+        &self,
+        index: usize,
+        map: impl Fn([u8; 4]) -> P,
+        out: &mut Vec<P>,
+    ) -> bool {
+        out.clear();
+        let Some(frame) = self.frames.get(index) else {
+            return false;
+        };
+        let pixels = self.width as usize * self.height as usize;
+        out.reserve_exact(pixels);
+        let blank = map([0; 4]);
+        match frame {
+            Pixels::Indexed { palette, runs } => {
+                let mapped: Vec<P> = palette.iter().map(|c| map(*c)).collect();
+                runs.expand_into(
+                    |i| mapped.get(usize::from(i)).copied().unwrap_or(blank),
+                    out,
+                );
+            }
+            Pixels::Direct(runs) => runs.expand_into(&map, out),
+        }
+        // Keeps the size right for the texture even if the data were short or long.
+        out.resize(pixels, blank);
+        true
+    }
+
+    /// Frame `index` as straight RGBA bytes.
+    pub fn rgba(&self, index: usize) -> Option<Vec<u8>> {
+        let mut pixels = Vec::new();
+        self.expand_into(index, |p| p, &mut pixels)
+            .then(|| pixels.into_iter().flatten().collect())
+    }
+
+    /// Drops the scratch buffers once decoding is done.
+    fn finish(&mut self) {
+        self.scratch = Scratch::default();
+        self.frames.shrink_to_fit();
+        self.delays.shrink_to_fit();
+    }
+}
+
+impl FrameSink for FrameStore {
+    fn keep(&mut self, rgba: Vec<u8>, width: u32, height: u32, delay: Duration) {
+        self.push(&rgba, width, height, delay);
+    }
+
+    fn kept_bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    fn make_still(&mut self) {
+        if let [only] = self.delays.as_mut_slice() {
+            *only = Duration::ZERO;
+        }
+    }
+}
+
+/// A decoded artwork whose frames are kept compact.
+pub struct CompactArtwork {
+    pub format: ArtFormat,
+    pub frames: FrameStore,
+}
+
+impl CompactArtwork {
+    pub fn width(&self) -> u32 {
+        self.frames.width()
+    }
+
+    pub fn height(&self) -> u32 {
+        self.frames.height()
+    }
+
+    pub fn is_animated(&self) -> bool {
+        self.frames.frame_count() > 1
+    }
+}
+
+/// Like [`decode::decode`], with the frames compacted as they arrive, so the
+/// full RGBA of the whole animation never exists at once. The memory budget
+/// in `limits` counts the compact bytes.
+pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
+    let mut frames = FrameStore::default();
+    let (format, _, _) = decode::decode_with(bytes, limits, &mut frames)?;
+    frames.finish();
+    Ok(CompactArtwork { format, frames })
+}
+
+/// Like [`decode::decode_file`], with compact frames.
+pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
+    let bytes = decode::read_file(path, limits)?;
+    decode(&bytes, limits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// `colours` distinct colours laid out in runs of `run` pixels, with a
+    /// transparent pixel that keeps a non-zero colour.
+    fn frame(width: u32, height: u32, colours: u32, run: u32, seed: u32) -> Vec<u8> {
+        let mut rgba = Vec::new();
+        for i in 0..width * height {
+            let c = (i / run + seed) % colours;
+            let alpha = if c == 1 { 0 } else { 255 };
+            rgba.extend_from_slice(&[(c * 7) as u8, (c >> 8) as u8, (c * 13 + seed) as u8, alpha]);
+        }
+        rgba
+    }
+
+    fn store(frames: &[Vec<u8>], width: u32, height: u32) -> FrameStore {
+        let mut store = FrameStore::default();
+        for (i, rgba) in frames.iter().enumerate() {
+            store.push(rgba, width, height, ms(10 + i as u64));
+        }
+        store
+    }
+
+    #[test]
+    fn every_frame_round_trips_exactly() {
+        let frames: Vec<Vec<u8>> = [(2, 1), (16, 5), (200, 1), (256, 3), (256, 200)]
+            .iter()
+            .enumerate()
+            .map(|(seed, &(colours, run))| frame(37, 23, colours, run, seed as u32))
+            .collect();
+        let store = store(&frames, 37, 23);
+        assert_eq!(store.frame_count(), frames.len());
+        assert_eq!(store.direct_frames(), 0);
+        for (i, want) in frames.iter().enumerate() {
+            assert_eq!(store.rgba(i).as_ref(), Some(want), "frame {i}");
+        }
+        assert_eq!(store.delays(), &[ms(10), ms(11), ms(12), ms(13), ms(14)]);
+        assert_eq!(store.rgba(frames.len()), None);
+    }
+
+    #[test]
+    fn more_than_256_colours_fall_back_to_rgba_exactly() {
+        let noisy = frame(40, 40, 1600, 1, 0);
+        let borderline = frame(40, 40, 257, 2, 3);
+        let store = store(&[noisy.clone(), borderline.clone()], 40, 40);
+        assert_eq!(store.direct_frames(), 2);
+        assert_eq!(store.rgba(0), Some(noisy.clone()));
+        assert_eq!(store.rgba(1), Some(borderline));
+        // Incompressible pixels cost at most one control byte per 128.
+        let raw = noisy.len() as u64;
+        let frame_bytes = store.byte_count() / 2;
+        assert!(frame_bytes <= raw + raw / 4 / 128 + 1 + FRAME_OVERHEAD);
+    }
+
+    #[test]
+    fn transparency_is_kept_with_its_colour() {
+        let rgba = vec![
+            0, 0, 0, 0, //
+            255, 0, 0, 0, // invisible, but not black
+            10, 20, 30, 128, //
+            10, 20, 30, 255,
+        ];
+        let store = store(std::slice::from_ref(&rgba), 2, 2);
+        assert_eq!(store.rgba(0), Some(rgba));
+    }
+
+    #[test]
+    fn runs_of_every_length_round_trip() {
+        // Lengths around the literal/repeat limits and the byte-sized counts.
+        for len in [1, 2, 3, 4, 127, 128, 129, 130, 131, 260, 400] {
+            let mut input: Vec<u8> = vec![7; len];
+            input.extend((0..len).map(|i| (i % 251) as u8));
+            input.extend(vec![9; len]);
+            let runs = Runs::encode(&input, &mut Vec::new(), &mut Vec::new());
+            let mut out = Vec::new();
+            runs.expand_into(|v| v, &mut out);
+            assert_eq!(out, input, "length {len}");
+        }
+        let empty = Runs::<u8>::encode(&[], &mut Vec::new(), &mut Vec::new());
+        assert_eq!(empty.bytes(), 0);
+    }
+
+    #[test]
+    fn flat_pixel_art_is_far_smaller_than_rgba() {
+        let side = 256;
+        let frames: Vec<Vec<u8>> = (0..10).map(|s| frame(side, side, 12, 16, s)).collect();
+        let store = store(&frames, side, side);
+        let raw: u64 = frames.iter().map(|f| f.len() as u64).sum();
+        assert!(
+            store.byte_count() * 20 < raw,
+            "{} of {raw}",
+            store.byte_count()
+        );
+    }
+
+    #[test]
+    fn expansion_maps_each_palette_colour_once() {
+        use std::cell::Cell;
+        let rgba = frame(64, 64, 5, 1, 0);
+        let store = store(std::slice::from_ref(&rgba), 64, 64);
+        let calls = Cell::new(0);
+        let mut out = Vec::new();
+        assert!(store.expand_into(
+            0,
+            |p| {
+                calls.set(calls.get() + 1);
+                u32::from_le_bytes(p)
+            },
+            &mut out
+        ));
+        assert_eq!(out.len(), 64 * 64);
+        // Five colours plus the blank used for padding.
+        assert_eq!(calls.get(), 6);
+    }
+
+    #[test]
+    fn a_one_frame_animation_becomes_still() {
+        let mut store = store(&[frame(2, 2, 2, 1, 0)], 2, 2);
+        store.make_still();
+        assert_eq!(store.delays(), &[Duration::ZERO]);
+    }
+}
