@@ -3,15 +3,20 @@
 //! Why compact frames rather than streaming from the decoder: full RGBA costs
 //! 256 KiB per 256×256 frame, so a 1000-frame animation would need 256 MB, and
 //! as much again as textures. Pixel art almost always has at most 256 colours
-//! per frame and long runs of one colour, so each composited frame is stored as
-//! a palette plus run-length-coded indices (a few KiB instead of 256 KiB).
-//! Frames with more colours fall back to run-length-coded RGBA, which never
-//! grows past 1/128 over raw. Streaming would bound memory for any content but
-//! needs the decoder kept alive, restarted at every loop and kept ahead of the
-//! clock on a thread: a second timing path for the pacing to depend on. With
-//! compact frames the clock stays a lookup and every frame stays random-access;
-//! what is kept is still capped by the decode limits' memory budget, counted on
-//! the compact bytes, so a hostile file is refused with the same sentence.
+//! per frame and long runs of one colour, and its frames mostly repeat the one
+//! before. So each composited frame is stored as a palette plus run-length-coded
+//! indices, most of them only as what changed since the previous frame (an
+//! index that means "keep"), with a whole key frame at least every
+//! [`KEY_INTERVAL`] frames so reaching any frame takes a bounded number of
+//! steps. Frames with more colours fall back to run-length-coded RGBA key
+//! frames, never more than 1/128 over raw.
+//!
+//! Streaming would bound memory for any content but needs the decoder kept
+//! alive, restarted at every loop and kept ahead of the clock on a thread: a
+//! second timing path for the pacing to depend on. With compact frames the
+//! clock stays a lookup; what is kept is still capped by the decode limits'
+//! memory budget, counted on the compact bytes, so a hostile file is refused
+//! with the same sentence.
 //!
 //! Pixels are stored exactly (straight alpha, the colour of fully transparent
 //! pixels included), so expanding a frame gives back the decoder's bytes.
@@ -31,6 +36,11 @@ const MAX_RUN: usize = (u8::MAX - REPEAT) as usize + MIN_RUN;
 /// well over 256 keeps probe chains short.
 const TABLE_SLOTS: usize = 1024;
 const MAX_PALETTE: usize = 256;
+/// In a change frame this index means "as in the previous frame", so such a
+/// frame holds at most 255 colours.
+const KEEP: u8 = u8::MAX;
+/// At most this many frames from one key frame to the next.
+pub const KEY_INTERVAL: usize = 16;
 
 /// Values with run-length coding: `control` says how to read `values`.
 #[derive(Clone, Debug)]
@@ -68,16 +78,28 @@ impl<T: Copy + PartialEq> Runs<T> {
         }
     }
 
-    /// Appends the decoded values, mapped; stops quietly at malformed data
-    /// (which only a bug here could produce) rather than panicking mid-paint.
-    fn expand_into<P: Copy>(&self, map: impl Fn(T) -> P, out: &mut Vec<P>) {
+    /// Writes the decoded values over `out` from its start, mapped; a value
+    /// mapped to `None` leaves the pixel as it was. Stops quietly at the end
+    /// of `out` or of malformed data (which only a bug here could produce)
+    /// rather than panicking mid-paint.
+    fn apply<P: Copy>(&self, map: impl Fn(T) -> Option<P>, out: &mut [P]) {
         let mut values = self.values.iter();
+        let mut at = 0;
         for &c in self.control.iter() {
             if c < REPEAT {
-                out.extend(values.by_ref().take(usize::from(c) + 1).map(|v| map(*v)));
+                for v in values.by_ref().take(usize::from(c) + 1) {
+                    if let (Some(p), Some(slot)) = (map(*v), out.get_mut(at)) {
+                        *slot = p;
+                    }
+                    at += 1;
+                }
             } else if let Some(v) = values.next() {
                 let count = usize::from(c - REPEAT) + MIN_RUN;
-                out.extend(std::iter::repeat_n(map(*v), count));
+                let end = (at + count).min(out.len());
+                if let (Some(p), Some(run)) = (map(*v), out.get_mut(at.min(end)..end)) {
+                    run.fill(p);
+                }
+                at += count;
             }
         }
     }
@@ -102,6 +124,11 @@ enum Pixels {
         palette: Box<[[u8; 4]]>,
         runs: Runs<u8>,
     },
+    /// Only the pixels that differ from the previous frame; [`KEEP`] elsewhere.
+    Changes {
+        palette: Box<[[u8; 4]]>,
+        runs: Runs<u8>,
+    },
     /// Too many colours for a palette.
     Direct(Runs<[u8; 4]>),
 }
@@ -109,8 +136,26 @@ enum Pixels {
 impl Pixels {
     fn bytes(&self) -> u64 {
         match self {
-            Pixels::Indexed { palette, runs } => palette.len() as u64 * 4 + runs.bytes(),
+            Pixels::Indexed { palette, runs } | Pixels::Changes { palette, runs } => {
+                palette.len() as u64 * 4 + runs.bytes()
+            }
             Pixels::Direct(runs) => runs.bytes(),
+        }
+    }
+
+    fn is_key(&self) -> bool {
+        !matches!(self, Pixels::Changes { .. })
+    }
+
+    /// Paints this frame over `out`, which holds the previous frame for a change frame.
+    fn apply<P: Copy>(&self, map: &impl Fn([u8; 4]) -> P, out: &mut [P]) {
+        match self {
+            Pixels::Indexed { palette, runs } | Pixels::Changes { palette, runs } => {
+                let mapped: Vec<P> = palette.iter().map(|c| map(*c)).collect();
+                // KEEP (or any index past the palette) leaves the pixel alone.
+                runs.apply(|i| mapped.get(usize::from(i)).copied(), out);
+            }
+            Pixels::Direct(runs) => runs.apply(|p| Some(map(p)), out),
         }
     }
 }
@@ -126,10 +171,59 @@ struct Scratch {
     index_values: Vec<u8>,
     pixels: Vec<[u8; 4]>,
     pixel_values: Vec<[u8; 4]>,
+    /// The previous frame's bytes, for change frames.
+    previous: Vec<u8>,
 }
 
 impl Scratch {
-    fn compact(&mut self, rgba: &[u8]) -> Pixels {
+    /// Compacts a frame, as changes to the previous frame unless `key` or
+    /// the changes need more than 255 colours.
+    fn compact(&mut self, rgba: &[u8], key: bool) -> Pixels {
+        let changes = !key && self.previous.len() == rgba.len() && self.index_changes(rgba);
+        let pixels = if changes {
+            let runs = Runs::encode(&self.indices, &mut self.control, &mut self.index_values);
+            Pixels::Changes {
+                palette: self.palette.as_slice().into(),
+                runs,
+            }
+        } else {
+            self.compact_key(rgba)
+        };
+        self.previous.clear();
+        self.previous.extend_from_slice(rgba);
+        pixels
+    }
+
+    /// Like `index`, with [`KEEP`] for pixels equal to the previous frame's.
+    fn index_changes(&mut self, rgba: &[u8]) -> bool {
+        self.reset_palette();
+        let previous = std::mem::take(&mut self.previous);
+        let mut fits = true;
+        for (chunk, before) in rgba.chunks_exact(4).zip(previous.chunks_exact(4)) {
+            if chunk == before {
+                self.indices.push(KEEP);
+                continue;
+            }
+            match self.lookup(pixel(chunk), MAX_PALETTE - 1) {
+                Some(index) => self.indices.push(index),
+                None => {
+                    fits = false;
+                    break;
+                }
+            }
+        }
+        self.previous = previous;
+        fits
+    }
+
+    fn reset_palette(&mut self) {
+        self.table.clear();
+        self.table.resize(TABLE_SLOTS, (0, 0));
+        self.palette.clear();
+        self.indices.clear();
+    }
+
+    fn compact_key(&mut self, rgba: &[u8]) -> Pixels {
         if self.index(rgba) {
             let runs = Runs::encode(&self.indices, &mut self.control, &mut self.index_values);
             return Pixels::Indexed {
@@ -148,10 +242,7 @@ impl Scratch {
 
     /// Fills `palette` and `indices`; false once a 257th colour turns up.
     fn index(&mut self, rgba: &[u8]) -> bool {
-        self.table.clear();
-        self.table.resize(TABLE_SLOTS, (0, 0));
-        self.palette.clear();
-        self.indices.clear();
+        self.reset_palette();
         let mut last: Option<([u8; 4], u8)> = None;
         for chunk in rgba.chunks_exact(4) {
             let colour = pixel(chunk);
@@ -162,7 +253,7 @@ impl Scratch {
                 self.indices.push(index);
                 continue;
             }
-            let Some(index) = self.lookup(colour) else {
+            let Some(index) = self.lookup(colour, MAX_PALETTE) else {
                 return false;
             };
             self.indices.push(index);
@@ -171,7 +262,8 @@ impl Scratch {
         true
     }
 
-    fn lookup(&mut self, colour: [u8; 4]) -> Option<u8> {
+    /// The colour's palette index, added if new and the palette has fewer than `max`.
+    fn lookup(&mut self, colour: [u8; 4], max: usize) -> Option<u8> {
         let key = u64::from(u32::from_le_bytes(colour)) + 1;
         let mask = TABLE_SLOTS - 1;
         let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & mask;
@@ -181,7 +273,7 @@ impl Scratch {
                 return Some(index);
             }
             if held == 0 {
-                if self.palette.len() >= MAX_PALETTE {
+                if self.palette.len() >= max {
                     return None;
                 }
                 // len < 256 here, so it fits in a byte.
@@ -211,7 +303,35 @@ pub struct FrameStore {
     frames: Vec<Pixels>,
     delays: Vec<Duration>,
     bytes: u64,
+    /// Change frames since the last key frame.
+    since_key: usize,
     scratch: Scratch,
+}
+
+/// One rendered frame, kept between calls so the next frame only paints its changes.
+pub struct Canvas<P> {
+    pixels: Vec<P>,
+    frame: Option<usize>,
+}
+
+impl<P> Default for Canvas<P> {
+    fn default() -> Self {
+        Self {
+            pixels: Vec::new(),
+            frame: None,
+        }
+    }
+}
+
+impl<P> Canvas<P> {
+    pub fn pixels(&self) -> &[P] {
+        &self.pixels
+    }
+
+    /// The frame the canvas holds, if any.
+    pub fn frame(&self) -> Option<usize> {
+        self.frame
+    }
 }
 
 impl FrameStore {
@@ -236,6 +356,11 @@ impl FrameStore {
         self.bytes
     }
 
+    /// How many frames are stored whole rather than as changes.
+    pub fn key_frames(&self) -> usize {
+        self.frames.iter().filter(|f| f.is_key()).count()
+    }
+
     /// How many frames fell back to RGBA (more than 256 colours).
     pub fn direct_frames(&self) -> usize {
         self.frames
@@ -246,54 +371,66 @@ impl FrameStore {
 
     /// Adds a frame of `width * height * 4` straight-alpha bytes. The decoder
     /// checks every frame against the canvas first; should a length still be
-    /// off, expansion pads or cuts to the canvas instead of failing.
+    /// off, rendering pads or cuts to the canvas instead of failing.
     pub fn push(&mut self, rgba: &[u8], width: u32, height: u32, delay: Duration) {
         if self.frames.is_empty() {
             (self.width, self.height) = (width, height);
         }
-        let frame = self.scratch.compact(rgba);
+        let key = self.frames.is_empty() || self.since_key + 1 >= KEY_INTERVAL;
+        let frame = self.scratch.compact(rgba, key);
+        self.since_key = if frame.is_key() {
+            0
+        } else {
+            self.since_key + 1
+        };
         self.bytes += frame.bytes() + FRAME_OVERHEAD;
         self.frames.push(frame);
         self.delays.push(delay);
     }
 
-    /// Expands frame `index` into `out` (cleared first), one mapped pixel per
-    /// canvas pixel in row order; `map` turns straight RGBA into what the
-    /// caller uploads, and runs once per palette entry for indexed frames.
-    /// Returns false, leaving `out` empty, when there is no such frame.
-    pub fn expand_into<P: Copy>(
+    /// Puts frame `index` into `canvas`, one mapped pixel per canvas pixel in
+    /// row order; `map` turns straight RGBA into what the caller uploads (it
+    /// runs once per palette entry for indexed frames). Moving on from the
+    /// frame the canvas holds paints only the changes; otherwise it starts
+    /// from the nearest key frame. Returns false when there is no such frame.
+    pub fn render<P: Copy>(
         &self,
         index: usize,
         map: impl Fn([u8; 4]) -> P,
-        out: &mut Vec<P>,
+        canvas: &mut Canvas<P>,
     ) -> bool {
-        out.clear();
-        let Some(frame) = self.frames.get(index) else {
+        if index >= self.frames.len() {
             return false;
-        };
-        let pixels = self.width as usize * self.height as usize;
-        out.reserve_exact(pixels);
-        let blank = map([0; 4]);
-        match frame {
-            Pixels::Indexed { palette, runs } => {
-                let mapped: Vec<P> = palette.iter().map(|c| map(*c)).collect();
-                runs.expand_into(
-                    |i| mapped.get(usize::from(i)).copied().unwrap_or(blank),
-                    out,
-                );
-            }
-            Pixels::Direct(runs) => runs.expand_into(&map, out),
         }
-        // Keeps the size right for the texture even if the data were short or long.
-        out.resize(pixels, blank);
+        if canvas.frame == Some(index) {
+            return true;
+        }
+        // Frame 0 is always a key frame.
+        let key = (0..=index)
+            .rev()
+            .find(|&i| self.frames.get(i).is_some_and(Pixels::is_key))
+            .unwrap_or(0);
+        let start = match canvas.frame {
+            Some(shown) if key <= shown && shown < index => shown + 1,
+            _ => {
+                let pixels = self.width as usize * self.height as usize;
+                canvas.pixels.clear();
+                canvas.pixels.resize(pixels, map([0; 4]));
+                key
+            }
+        };
+        for frame in self.frames.get(start..=index).unwrap_or_default() {
+            frame.apply(&map, &mut canvas.pixels);
+        }
+        canvas.frame = Some(index);
         true
     }
 
     /// Frame `index` as straight RGBA bytes.
     pub fn rgba(&self, index: usize) -> Option<Vec<u8>> {
-        let mut pixels = Vec::new();
-        self.expand_into(index, |p| p, &mut pixels)
-            .then(|| pixels.into_iter().flatten().collect())
+        let mut canvas = Canvas::default();
+        self.render(index, |p| p, &mut canvas)
+            .then(|| canvas.pixels.into_iter().flatten().collect())
     }
 
     /// Drops the scratch buffers once decoding is done.
@@ -435,8 +572,8 @@ mod tests {
             input.extend((0..len).map(|i| (i % 251) as u8));
             input.extend(vec![9; len]);
             let runs = Runs::encode(&input, &mut Vec::new(), &mut Vec::new());
-            let mut out = Vec::new();
-            runs.expand_into(|v| v, &mut out);
+            let mut out = vec![0; input.len()];
+            runs.apply(Some, &mut out);
             assert_eq!(out, input, "length {len}");
         }
         let empty = Runs::<u8>::encode(&[], &mut Vec::new(), &mut Vec::new());
@@ -462,18 +599,82 @@ mod tests {
         let rgba = frame(64, 64, 5, 1, 0);
         let store = store(std::slice::from_ref(&rgba), 64, 64);
         let calls = Cell::new(0);
-        let mut out = Vec::new();
-        assert!(store.expand_into(
+        let mut canvas = Canvas::default();
+        assert!(store.render(
             0,
             |p| {
                 calls.set(calls.get() + 1);
                 u32::from_le_bytes(p)
             },
-            &mut out
+            &mut canvas
         ));
-        assert_eq!(out.len(), 64 * 64);
+        assert_eq!(canvas.pixels().len(), 64 * 64);
         // Five colours plus the blank used for padding.
         assert_eq!(calls.get(), 6);
+    }
+
+    /// A sprite moving over a fixed scene, as most pixel-art animations are.
+    fn moving(count: usize) -> Vec<Vec<u8>> {
+        let scene = frame(48, 32, 20, 6, 0);
+        (0..count)
+            .map(|n| {
+                let mut rgba = scene.clone();
+                for y in 0..5 {
+                    let row = (y + n % 20) * 48 * 4 + (n * 2 % 40) * 4;
+                    rgba[row..row + 20].copy_from_slice(&[n as u8, 9, 200, 255].repeat(5));
+                }
+                rgba
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frames_that_mostly_repeat_are_kept_as_changes() {
+        let frames = moving(40);
+        let store = store(&frames, 48, 32);
+        // Keys at 0, 16 and 32: never more than KEY_INTERVAL apart.
+        assert_eq!(store.key_frames(), 3);
+        for (i, want) in frames.iter().enumerate() {
+            assert_eq!(store.rgba(i).as_ref(), Some(want), "frame {i}");
+        }
+        // Under a third of what 40 whole frames would take, even on this small canvas.
+        let whole = super::tests::store(&frames[..1], 48, 32).byte_count();
+        assert!(
+            store.byte_count() * 3 < whole * 40,
+            "{} vs {whole}",
+            store.byte_count()
+        );
+    }
+
+    #[test]
+    fn one_canvas_follows_playback_forwards_backwards_and_round_the_loop() {
+        let frames = moving(40);
+        let store = store(&frames, 48, 32);
+        let mut canvas = Canvas::default();
+        let order = [0, 1, 2, 5, 15, 16, 17, 39, 0, 38, 3, 3, 20, 19, 31, 32, 33];
+        for index in order {
+            assert!(store.render(index, |p| p, &mut canvas));
+            assert_eq!(canvas.frame(), Some(index));
+            let got: Vec<u8> = canvas.pixels().iter().flatten().copied().collect();
+            assert!(got == frames[index], "frame {index}");
+        }
+        assert!(!store.render(40, |p| p, &mut canvas));
+        assert_eq!(canvas.frame(), Some(33));
+    }
+
+    #[test]
+    fn changes_with_too_many_colours_become_a_key_frame() {
+        let frames = vec![
+            frame(30, 30, 4, 30, 0),
+            frame(30, 30, 256, 1, 1),
+            frame(30, 30, 256, 1, 1),
+        ];
+        let store = store(&frames, 30, 30);
+        // Frame 1 changes nearly every pixel to 256 colours: only a key frame holds them.
+        assert_eq!(store.key_frames(), 2);
+        for (i, want) in frames.iter().enumerate() {
+            assert_eq!(store.rgba(i).as_ref(), Some(want), "frame {i}");
+        }
     }
 
     #[test]

@@ -9,39 +9,42 @@ use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 
 use crate::media::animation::FrameClock;
 use crate::media::decode::ArtFormat;
-use crate::media::frame_store::{CompactArtwork, FrameStore};
+use crate::media::frame_store::{Canvas, CompactArtwork, FrameStore};
 use crate::player::ArtworkSource;
 
 /// An artwork ready for the window: its compact frames, with the first one
-/// already expanded on the decoder thread (for a large still image that is
+/// already rendered on the decoder thread (for a large still image that is
 /// the only per-pixel work, and it stays off the window thread).
 pub struct PreparedArt {
     pub format: ArtFormat,
     pub frames: FrameStore,
-    pub first: ColorImage,
+    canvas: Canvas<Color32>,
 }
 
 impl PreparedArt {
     pub fn from_artwork(art: CompactArtwork) -> Self {
-        let first = expand(&art.frames, 0).unwrap_or_default();
+        let mut canvas = Canvas::default();
+        render(&art.frames, 0, &mut canvas);
         Self {
             format: art.format,
             frames: art.frames,
-            first,
+            canvas,
         }
     }
 }
 
-/// One frame as egui pixels (premultiplied), `None` past the last frame.
-fn expand(frames: &FrameStore, index: usize) -> Option<ColorImage> {
-    let mut pixels = Vec::new();
-    let found = frames.expand_into(
+/// Puts frame `index` into `canvas` as egui pixels (premultiplied).
+fn render(frames: &FrameStore, index: usize, canvas: &mut Canvas<Color32>) -> bool {
+    frames.render(
         index,
         |[r, g, b, a]| Color32::from_rgba_unmultiplied(r, g, b, a),
-        &mut pixels,
-    );
+        canvas,
+    )
+}
+
+fn image(frames: &FrameStore, canvas: &Canvas<Color32>) -> ColorImage {
     let size = [frames.width() as usize, frames.height() as usize];
-    found.then(|| ColorImage::new(size, pixels))
+    ColorImage::new(size, canvas.pixels().to_vec())
 }
 
 pub struct LoadedArt {
@@ -50,24 +53,29 @@ pub struct LoadedArt {
     pub format: ArtFormat,
     pub clock: FrameClock,
     frames: FrameStore,
-    /// One texture for all frames: a frame is expanded into it when it comes
-    /// due, so GPU memory does not grow with the frame count.
+    /// The frame in the texture, as pixels: the next frame paints only its changes.
+    canvas: Canvas<Color32>,
+    /// One texture for all frames, refilled when a frame comes due, so GPU
+    /// memory does not grow with the frame count.
     texture: TextureHandle,
-    shown: usize,
 }
 
 impl LoadedArt {
     /// Uploads the first frame; scaling happens on the GPU with nearest-neighbour sampling.
     pub fn upload(ctx: &egui::Context, name: &str, art: PreparedArt) -> Self {
-        let texture = ctx.load_texture(name, art.first, TextureOptions::NEAREST);
+        let texture = ctx.load_texture(
+            name,
+            image(&art.frames, &art.canvas),
+            TextureOptions::NEAREST,
+        );
         Self {
             width: art.frames.width(),
             height: art.frames.height(),
             format: art.format,
             clock: FrameClock::new(art.frames.delays().to_vec()),
             frames: art.frames,
+            canvas: art.canvas,
             texture,
-            shown: 0,
         }
     }
 
@@ -85,12 +93,12 @@ impl LoadedArt {
 
     /// Puts frame `index` into the texture unless it is already there.
     pub fn show_frame(&mut self, index: usize) {
-        if index == self.shown {
+        if self.canvas.frame() == Some(index) {
             return;
         }
-        if let Some(image) = expand(&self.frames, index) {
-            self.texture.set(image, TextureOptions::NEAREST);
-            self.shown = index;
+        if render(&self.frames, index, &mut self.canvas) {
+            self.texture
+                .set(image(&self.frames, &self.canvas), TextureOptions::NEAREST);
         }
     }
 }
