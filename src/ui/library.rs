@@ -169,3 +169,69 @@ impl Library {
         self.entries.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::frame_store::FrameStore;
+    use eframe::egui::ImageData;
+
+    const COLOURS: [[u8; 4]; 3] = [[255, 0, 0, 255], [0, 0, 255, 128], [0, 0, 0, 0]];
+
+    fn art() -> PreparedArt {
+        let mut frames = FrameStore::default();
+        for colour in COLOURS {
+            frames.push(&colour.repeat(4), 2, 2, Duration::from_millis(50));
+        }
+        PreparedArt::from_artwork(CompactArtwork {
+            format: ArtFormat::Gif,
+            frames,
+        })
+    }
+
+    /// The one texture's newest pixels, as uploaded since the last call.
+    fn uploaded(ctx: &egui::Context) -> Vec<Vec<Color32>> {
+        let mut delta = ctx.tex_manager().write().take_delta();
+        let mut images = Vec::new();
+        for deltas in delta.set.values() {
+            for delta in deltas {
+                let ImageData::Color(image) = &delta.image;
+                images.push(image.pixels.clone());
+            }
+        }
+        // There is no GPU here to apply them to.
+        delta.clear();
+        images
+    }
+
+    fn expected(colour: [u8; 4]) -> Vec<Color32> {
+        let [r, g, b, a] = colour;
+        vec![Color32::from_rgba_unmultiplied(r, g, b, a); 4]
+    }
+
+    #[test]
+    fn all_frames_share_one_texture_filled_as_they_come_due() {
+        let ctx = egui::Context::default();
+        let before = ctx.tex_manager().read().num_allocated();
+        let mut loaded = LoadedArt::upload(&ctx, "three", art());
+        assert_eq!(ctx.tex_manager().read().num_allocated(), before + 1);
+        assert_eq!(loaded.frame_count(), 3);
+        let _ = uploaded(&ctx);
+
+        for index in [1, 2, 0, 2] {
+            loaded.show_frame(index);
+            assert_eq!(
+                uploaded(&ctx),
+                vec![expected(COLOURS[index])],
+                "frame {index}"
+            );
+        }
+        // The frame already in the texture is not uploaded again.
+        loaded.show_frame(2);
+        assert!(uploaded(&ctx).is_empty());
+        // Nor is anything for a frame that does not exist.
+        loaded.show_frame(7);
+        assert!(uploaded(&ctx).is_empty());
+        assert_eq!(ctx.tex_manager().read().num_allocated(), before + 1);
+    }
+}
