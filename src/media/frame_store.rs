@@ -305,7 +305,8 @@ pub struct FrameStore {
     bytes: u64,
     /// Change frames since the last key frame.
     since_key: usize,
-    scratch: Scratch,
+    // Boxed: only needed while decoding, and the store travels inside events.
+    scratch: Box<Scratch>,
 }
 
 /// One rendered frame, kept between calls so the next frame only paints its changes.
@@ -435,7 +436,7 @@ impl FrameStore {
 
     /// Drops the scratch buffers once decoding is done.
     fn finish(&mut self) {
-        self.scratch = Scratch::default();
+        *self.scratch = Scratch::default();
         self.frames.shrink_to_fit();
         self.delays.shrink_to_fit();
     }
