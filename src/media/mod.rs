@@ -6,4 +6,5 @@ pub mod animation;
 pub mod decode;
 pub mod frame_store;
 pub mod loader;
+mod run_length;
 pub mod watch;
