@@ -253,6 +253,12 @@ impl<P> Canvas<P> {
     pub fn frame(&self) -> Option<usize> {
         self.frame
     }
+
+    /// Hands over the pixels without copying them, leaving the canvas empty.
+    pub fn take_pixels(&mut self) -> Vec<P> {
+        self.frame = None;
+        std::mem::take(&mut self.pixels)
+    }
 }
 
 impl FrameStore {

@@ -3,6 +3,7 @@
 //! what the engine wants is kept.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
@@ -18,6 +19,10 @@ use crate::player::ArtworkSource;
 pub struct PreparedArt {
     pub format: ArtFormat,
     pub frames: FrameStore,
+    /// Shared, not inline: this travels inside the window's event enum.
+    first: Arc<ColorImage>,
+    /// Frame 0 again for an animation, for the next frames to paint over;
+    /// empty for a still image, which never changes.
     canvas: Canvas<Color32>,
 }
 
@@ -25,9 +30,16 @@ impl PreparedArt {
     pub fn from_artwork(art: CompactArtwork) -> Self {
         let mut canvas = Canvas::default();
         render(&art.frames, 0, &mut canvas);
+        let size = [art.width() as usize, art.height() as usize];
+        let first = Arc::new(if art.is_animated() {
+            ColorImage::new(size, canvas.pixels().to_vec())
+        } else {
+            ColorImage::new(size, canvas.take_pixels())
+        });
         Self {
             format: art.format,
             frames: art.frames,
+            first,
             canvas,
         }
     }
@@ -58,16 +70,14 @@ pub struct LoadedArt {
     /// One texture for all frames, refilled when a frame comes due, so GPU
     /// memory does not grow with the frame count.
     texture: TextureHandle,
+    /// The frame in the texture.
+    shown: usize,
 }
 
 impl LoadedArt {
     /// Uploads the first frame; scaling happens on the GPU with nearest-neighbour sampling.
     pub fn upload(ctx: &egui::Context, name: &str, art: PreparedArt) -> Self {
-        let texture = ctx.load_texture(
-            name,
-            image(&art.frames, &art.canvas),
-            TextureOptions::NEAREST,
-        );
+        let texture = ctx.load_texture(name, art.first, TextureOptions::NEAREST);
         Self {
             width: art.frames.width(),
             height: art.frames.height(),
@@ -76,6 +86,7 @@ impl LoadedArt {
             frames: art.frames,
             canvas: art.canvas,
             texture,
+            shown: 0,
         }
     }
 
@@ -93,12 +104,13 @@ impl LoadedArt {
 
     /// Puts frame `index` into the texture unless it is already there.
     pub fn show_frame(&mut self, index: usize) {
-        if self.canvas.frame() == Some(index) {
+        if index == self.shown {
             return;
         }
         if render(&self.frames, index, &mut self.canvas) {
             self.texture
                 .set(image(&self.frames, &self.canvas), TextureOptions::NEAREST);
+            self.shown = index;
         }
     }
 }
@@ -189,11 +201,11 @@ mod tests {
         })
     }
 
-    /// The one texture's newest pixels, as uploaded since the last call.
-    fn uploaded(ctx: &egui::Context) -> Vec<Vec<Color32>> {
+    /// The artwork texture's pixels, as uploaded since the last call.
+    fn uploaded(ctx: &egui::Context, art: &LoadedArt) -> Vec<Vec<Color32>> {
         let mut delta = ctx.tex_manager().write().take_delta();
         let mut images = Vec::new();
-        for deltas in delta.set.values() {
+        if let Some(deltas) = delta.set.get(&art.texture().id()) {
             for delta in deltas {
                 let ImageData::Color(image) = &delta.image;
                 images.push(image.pixels.clone());
@@ -216,22 +228,38 @@ mod tests {
         let mut loaded = LoadedArt::upload(&ctx, "three", art());
         assert_eq!(ctx.tex_manager().read().num_allocated(), before + 1);
         assert_eq!(loaded.frame_count(), 3);
-        let _ = uploaded(&ctx);
+        let _ = uploaded(&ctx, &loaded);
 
         for index in [1, 2, 0, 2] {
             loaded.show_frame(index);
             assert_eq!(
-                uploaded(&ctx),
+                uploaded(&ctx, &loaded),
                 vec![expected(COLOURS[index])],
                 "frame {index}"
             );
         }
         // The frame already in the texture is not uploaded again.
         loaded.show_frame(2);
-        assert!(uploaded(&ctx).is_empty());
+        assert!(uploaded(&ctx, &loaded).is_empty());
         // Nor is anything for a frame that does not exist.
         loaded.show_frame(7);
-        assert!(uploaded(&ctx).is_empty());
+        assert!(uploaded(&ctx, &loaded).is_empty());
         assert_eq!(ctx.tex_manager().read().num_allocated(), before + 1);
+    }
+
+    #[test]
+    fn a_still_image_is_uploaded_once_and_keeps_no_second_copy() {
+        let mut frames = FrameStore::default();
+        frames.push(&COLOURS[1].repeat(4), 2, 2, Duration::ZERO);
+        let art = PreparedArt::from_artwork(CompactArtwork {
+            format: ArtFormat::Png,
+            frames,
+        });
+        assert!(art.canvas.pixels().is_empty());
+        let ctx = egui::Context::default();
+        let mut loaded = LoadedArt::upload(&ctx, "still", art);
+        assert_eq!(uploaded(&ctx, &loaded), vec![expected(COLOURS[1])]);
+        loaded.show_frame(0);
+        assert!(uploaded(&ctx, &loaded).is_empty());
     }
 }
