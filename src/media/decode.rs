@@ -26,7 +26,8 @@ const MIB: u64 = 1024 * 1024;
 /// The defaults are:
 /// - `max_file_bytes`: 64 MiB of encoded file;
 /// - `max_dimension`: 4096 pixels per side;
-/// - `max_decoded_bytes`: 256 MiB of decoded RGBA, summed over **all** frames;
+/// - `max_decoded_bytes`: 256 MiB of kept pixels, summed over **all** frames
+///   (full RGBA for [`decode`], compact bytes for the frame store);
 /// - `max_frames`: 5000 frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeLimits {
