@@ -11,7 +11,10 @@ cd "$(dirname "$0")/.."
 binary=${1:-target/release/makapix-player}
 seconds=${2:-20}
 out=target/memory
-display=:$((60 + RANDOM % 30))
+# A display number nobody else is using (other runs may share this machine).
+number=$((60 + RANDOM % 30))
+while [ -e "/tmp/.X$number-lock" ]; do number=$((number + 1)); done
+display=:$number
 mkdir -p "$out"
 
 cargo run --quiet --locked --example make_long_animation -- "$out" 100 300 1000 >/dev/null
