@@ -26,7 +26,8 @@ const MIB: u64 = 1024 * 1024;
 /// The defaults are:
 /// - `max_file_bytes`: 64 MiB of encoded file;
 /// - `max_dimension`: 4096 pixels per side;
-/// - `max_decoded_bytes`: 256 MiB of decoded RGBA, summed over **all** frames;
+/// - `max_decoded_bytes`: 256 MiB of kept pixels, summed over **all** frames
+///   (full RGBA for [`decode`], compact bytes for the frame store);
 /// - `max_frames`: 5000 frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeLimits {
@@ -142,6 +143,34 @@ impl Artwork {
     }
 }
 
+/// Where decoding puts each composited frame: kept as RGBA by [`decode`],
+/// compacted by the frame store. The memory budget counts `kept_bytes`.
+pub trait FrameSink {
+    fn keep(&mut self, rgba: Vec<u8>, width: u32, height: u32, delay: Duration);
+    fn kept_bytes(&self) -> u64;
+    /// A one-frame animation is a still image and must not tick.
+    fn make_still(&mut self);
+}
+
+impl FrameSink for Vec<Frame> {
+    fn keep(&mut self, rgba: Vec<u8>, _width: u32, _height: u32, delay: Duration) {
+        self.push(Frame { rgba, delay });
+    }
+
+    fn kept_bytes(&self) -> u64 {
+        // Every frame has the canvas size (checked before it is kept), so
+        // this stays O(1) however long the animation.
+        self.first()
+            .map_or(0, |f| f.rgba.len() as u64 * self.len() as u64)
+    }
+
+    fn make_still(&mut self) {
+        if let [only] = self.as_mut_slice() {
+            only.delay = Duration::ZERO;
+        }
+    }
+}
+
 /// A delay of 10 ms or less plays as 100 ms, as browsers do: many old GIFs
 /// say 0 ms and expect that, and a 0 ms frame would otherwise never show.
 pub fn normalize_delay(raw: Duration) -> Duration {
@@ -227,8 +256,24 @@ fn size_text(bytes: u64) -> String {
     }
 }
 
-/// Decodes an artwork held in memory. Never panics.
+/// Decodes an artwork held in memory into full RGBA frames. Never panics.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Artwork, DecodeError> {
+    let mut frames = Vec::new();
+    let (format, width, height) = decode_with(bytes, limits, &mut frames)?;
+    Ok(Artwork {
+        width,
+        height,
+        format,
+        frames,
+    })
+}
+
+/// Decodes an artwork into `sink`; returns its format and canvas size. Never panics.
+pub fn decode_with(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    sink: &mut impl FrameSink,
+) -> Result<(ArtFormat, u32, u32), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -237,7 +282,7 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Artwork, DecodeErro
     }
     let format = ArtFormat::sniff(bytes).ok_or(DecodeError::NotAnImage)?;
     // Some decoders index out of bounds or overflow on crafted input.
-    match catch_unwind(AssertUnwindSafe(|| decode_as(format, bytes, limits))) {
+    match catch_unwind(AssertUnwindSafe(|| decode_as(format, bytes, limits, sink))) {
         Ok(result) => result,
         Err(_) => {
             tracing::error!(format = format.name(), "image decoder panicked");
@@ -248,6 +293,11 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Artwork, DecodeErro
 
 /// Reads and decodes a file, refusing oversized files before reading them.
 pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<Artwork, DecodeError> {
+    decode(&read_file(path, limits)?, limits)
+}
+
+/// Reads a file for decoding, refusing oversized files before reading them.
+pub fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeError> {
     let file = file_label(path);
     let read_error = |err: std::io::Error| DecodeError::Read {
         file: file.clone(),
@@ -270,7 +320,7 @@ pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<Artwork, Decode
         .take(limits.max_file_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
-    decode(&bytes, limits)
+    Ok(bytes)
 }
 
 /// Only the file name goes into messages: full paths are long and can
@@ -315,7 +365,8 @@ fn decode_as(
     format: ArtFormat,
     bytes: &[u8],
     limits: &DecodeLimits,
-) -> Result<Artwork, DecodeError> {
+    sink: &mut impl FrameSink,
+) -> Result<(ArtFormat, u32, u32), DecodeError> {
     // Header sizes are checked before any decoder runs, so a file claiming
     // 100000×100000 is refused without touching its pixel data.
     if let Some((width, height)) = peek_dimensions(format, bytes) {
@@ -331,14 +382,14 @@ fn decode_as(
                 .map_err(|e| image_error(format, e, limits))?
             {
                 let apng = decoder.apng().map_err(|e| image_error(format, e, limits))?;
-                collect_frames(ArtFormat::Apng, apng.into_frames(), limits)
+                collect_frames(ArtFormat::Apng, apng.into_frames(), limits, sink)
             } else {
-                decode_still(ArtFormat::Png, decoder, limits)
+                decode_still(ArtFormat::Png, decoder, limits, sink)
             }
         }
         ArtFormat::Gif => {
             let decoder = ready(format, GifDecoder::new(input), limits)?;
-            collect_frames(format, decoder.into_frames(), limits)
+            collect_frames(format, decoder.into_frames(), limits, sink)
         }
         ArtFormat::WebP => {
             // The WebP decoder stops quietly at the end of the data, so a file
@@ -350,15 +401,16 @@ fn decode_as(
             }
             let decoder = ready(format, WebPDecoder::new(input), limits)?;
             if decoder.has_animation() {
-                collect_frames(format, decoder.into_frames(), limits)
+                collect_frames(format, decoder.into_frames(), limits, sink)
             } else {
-                decode_still(format, decoder, limits)
+                decode_still(format, decoder, limits, sink)
             }
         }
         ArtFormat::Bmp => decode_still(
             format,
             ready(format, BmpDecoder::new(input), limits)?,
             limits,
+            sink,
         ),
     }
 }
@@ -449,21 +501,14 @@ fn decode_still(
     format: ArtFormat,
     decoder: impl ImageDecoder,
     limits: &DecodeLimits,
-) -> Result<Artwork, DecodeError> {
+    sink: &mut impl FrameSink,
+) -> Result<(ArtFormat, u32, u32), DecodeError> {
     let image = DynamicImage::from_decoder(decoder)
         .map_err(|e| image_error(format, e, limits))?
         .into_rgba8();
     let (width, height) = image.dimensions();
-    let frames = vec![Frame {
-        rgba: image.into_raw(),
-        delay: Duration::ZERO,
-    }];
-    Ok(Artwork {
-        width,
-        height,
-        format,
-        frames,
-    })
+    sink.keep(image.into_raw(), width, height, Duration::ZERO);
+    Ok((format, width, height))
 }
 
 /// Pulls composited frames one at a time, enforcing the frame count and the
@@ -474,19 +519,24 @@ fn collect_frames(
     format: ArtFormat,
     frames: Frames<'_>,
     limits: &DecodeLimits,
-) -> Result<Artwork, DecodeError> {
-    let mut kept: Vec<Frame> = Vec::new();
+    sink: &mut impl FrameSink,
+) -> Result<(ArtFormat, u32, u32), DecodeError> {
+    let mut count = 0;
     let mut canvas = None;
     for item in frames {
         let frame = item.map_err(|e| image_error(format, e, limits))?;
-        if kept.len() >= limits.max_frames {
+        if count >= limits.max_frames {
             return Err(DecodeError::TooManyFrames {
                 format,
                 max: limits.max_frames,
             });
         }
         let (width, height) = frame.buffer().dimensions();
-        let needed_bytes = canvas_bytes(width, height).saturating_mul(kept.len() as u64 + 1);
+        // Counted as if this frame were kept whole: a compacting sink only
+        // knows its size afterwards, and the decoder holds it whole anyway.
+        let needed_bytes = sink
+            .kept_bytes()
+            .saturating_add(canvas_bytes(width, height));
         if needed_bytes > limits.max_decoded_bytes {
             let budget_bytes = limits.max_decoded_bytes;
             return Err(DecodeError::OverMemoryBudget {
@@ -502,24 +552,16 @@ fn collect_frames(
             return Err(damaged(format, "a frame does not match the canvas size"));
         }
         let delay = normalize_delay(frame.delay().into());
-        kept.push(Frame {
-            rgba: frame.into_buffer().into_raw(),
-            delay,
-        });
+        sink.keep(frame.into_buffer().into_raw(), width, height, delay);
+        count += 1;
     }
     let Some((width, height)) = canvas else {
         return Err(damaged(format, "it contains no frames"));
     };
-    // A one-frame animation is a still image and must not tick.
-    if let [only] = kept.as_mut_slice() {
-        only.delay = Duration::ZERO;
+    if count == 1 {
+        sink.make_still();
     }
-    Ok(Artwork {
-        width,
-        height,
-        format,
-        frames: kept,
-    })
+    Ok((format, width, height))
 }
 
 fn image_error(format: ArtFormat, err: ImageError, limits: &DecodeLimits) -> DecodeError {

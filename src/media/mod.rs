@@ -4,5 +4,7 @@
 
 pub mod animation;
 pub mod decode;
+pub mod frame_store;
 pub mod loader;
+mod run_length;
 pub mod watch;

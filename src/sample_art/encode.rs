@@ -31,6 +31,8 @@ pub enum EncodeError {
     Image(#[from] image::ImageError),
     #[error(transparent)]
     Png(#[from] png::EncodingError),
+    #[error(transparent)]
+    Gif(#[from] gif::EncodingError),
 }
 
 pub type Frames = [(Vec<u8>, Duration)];

@@ -5,6 +5,7 @@
 
 pub mod canvas;
 pub mod encode;
+pub mod long_animation;
 mod pieces;
 
 use encode::EncodeError;

@@ -390,7 +390,8 @@ impl PlayerApp {
             }
         }
         let checker = self.checker_texture(&ctx);
-        let canvas_rect = canvas::show(ui, self, now, &checker);
+        self.advance_frame(now);
+        let canvas_rect = canvas::show(ui, self, &checker);
         overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
         diagnostics::show(&ctx, &mut self.net, &mut clicked);
         if self.player.overlay(&ctx, canvas_rect, unix_now()) {

@@ -1,8 +1,6 @@
 //! The artwork canvas: the background colour, the artwork at its placement
 //! (rotated, mirrored, dimmed), or a placeholder that says why it is missing.
 
-use std::time::Duration;
-
 use eframe::egui::{
     self, Align2, Color32, ColorImage, FontId, Mesh, Rect, Sense, Shape, TextureHandle,
     TextureOptions, TextureWrapMode, Ui, epaint::Vertex,
@@ -16,7 +14,7 @@ use crate::settings::Settings;
 const CHECKER_SQUARE_POINTS: f32 = 8.0;
 
 /// Draws the canvas in the space the panels left; returns its rectangle.
-pub fn show(ui: &mut Ui, app: &PlayerApp, now: Duration, checker: &TextureHandle) -> Rect {
+pub fn show(ui: &mut Ui, app: &PlayerApp, checker: &TextureHandle) -> Rect {
     let settings = app.settings();
     let response = egui::CentralPanel::no_frame().show(ui, |ui| {
         let rect = ui.max_rect();
@@ -31,8 +29,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, now: Duration, checker: &TextureHandle
         // Screen readers (and the UI tests) hear what the canvas shows.
         let label = match app.engine().current().and_then(|s| app.library.get(s)) {
             Some(Entry::Ready(art)) => {
-                let elapsed = app.engine().visible_elapsed(now);
-                draw_art(ui, rect, art, elapsed, settings, checker);
+                draw_art(ui, rect, art, settings, checker);
                 format!("Artwork: {name}")
             }
             Some(Entry::Failed(reason)) => {
@@ -86,25 +83,12 @@ pub fn placement(
     )
 }
 
-fn draw_art(
-    ui: &Ui,
-    canvas: Rect,
-    art: &LoadedArt,
-    elapsed: Duration,
-    settings: &Settings,
-    checker: &TextureHandle,
-) {
+fn draw_art(ui: &Ui, canvas: Rect, art: &LoadedArt, settings: &Settings, checker: &TextureHandle) {
     let Some(place) = placement(art, settings, canvas, ui.ctx().pixels_per_point()) else {
         return;
     };
-    let position = art.clock.frame_at(elapsed);
-    let Some(texture) = art
-        .frames
-        .get(position.index)
-        .or_else(|| art.frames.first())
-    else {
-        return;
-    };
+    // `advance_frame` has put the frame due now into the texture.
+    let texture = art.texture();
     let painter = ui.painter_at(canvas);
     let tint = brightness_tint(settings.brightness);
     if settings.checkerboard {

@@ -1,74 +1,117 @@
-//! Decoded artworks held as GPU textures, one per frame at native size, keyed
-//! by where the artwork came from. Only what the engine wants is kept.
+//! Decoded artworks held compactly, each with one GPU texture at native size
+//! that shows its current frame, keyed by where the artwork came from. Only
+//! what the engine wants is kept.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use eframe::egui::{self, ColorImage, TextureHandle, TextureOptions};
+use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 
 use crate::media::animation::FrameClock;
-use crate::media::decode::{ArtFormat, Artwork};
+use crate::media::decode::ArtFormat;
+use crate::media::frame_store::{Canvas, CompactArtwork, FrameStore};
 use crate::player::ArtworkSource;
 
-/// An artwork's frames converted for the GPU, made on the decoder thread so the
-/// window only hands them over (no per-pixel work in a frame).
+/// An artwork ready for the window: its compact frames, with the first one
+/// already rendered on the decoder thread (for a large still image that is
+/// the only per-pixel work, and it stays off the window thread).
 pub struct PreparedArt {
-    pub width: u32,
-    pub height: u32,
     pub format: ArtFormat,
-    pub frames: Vec<ColorImage>,
-    pub delays: Vec<Duration>,
+    pub frames: FrameStore,
+    /// Shared, not inline: this travels inside the window's event enum.
+    first: Arc<ColorImage>,
+    /// Frame 0 again for an animation, for the next frames to paint over;
+    /// empty for a still image, which never changes.
+    canvas: Canvas<Color32>,
 }
 
 impl PreparedArt {
-    pub fn from_artwork(art: Artwork) -> Self {
-        let size = [art.width as usize, art.height as usize];
-        let delays = art.delays();
-        let frames = art
-            .frames
-            .into_iter()
-            .map(|frame| ColorImage::from_rgba_unmultiplied(size, &frame.rgba))
-            .collect();
+    pub fn from_artwork(art: CompactArtwork) -> Self {
+        let mut canvas = Canvas::default();
+        render(&art.frames, 0, &mut canvas);
+        let size = [art.width() as usize, art.height() as usize];
+        let first = Arc::new(if art.is_animated() {
+            ColorImage::new(size, canvas.pixels().to_vec())
+        } else {
+            ColorImage::new(size, canvas.take_pixels())
+        });
         Self {
-            width: art.width,
-            height: art.height,
             format: art.format,
-            frames,
-            delays,
+            frames: art.frames,
+            first,
+            canvas,
         }
     }
+}
+
+/// Puts frame `index` into `canvas` as egui pixels (premultiplied).
+fn render(frames: &FrameStore, index: usize, canvas: &mut Canvas<Color32>) -> bool {
+    frames.render(
+        index,
+        |[r, g, b, a]| Color32::from_rgba_unmultiplied(r, g, b, a),
+        canvas,
+    )
+}
+
+fn image(frames: &FrameStore, canvas: &Canvas<Color32>) -> ColorImage {
+    let size = [frames.width() as usize, frames.height() as usize];
+    ColorImage::new(size, canvas.pixels().to_vec())
 }
 
 pub struct LoadedArt {
     pub width: u32,
     pub height: u32,
     pub format: ArtFormat,
-    pub frames: Vec<TextureHandle>,
     pub clock: FrameClock,
+    frames: FrameStore,
+    /// The frame in the texture, as pixels: the next frame paints only its changes.
+    canvas: Canvas<Color32>,
+    /// One texture for all frames, refilled when a frame comes due, so GPU
+    /// memory does not grow with the frame count.
+    texture: TextureHandle,
+    /// The frame in the texture.
+    shown: usize,
 }
 
 impl LoadedArt {
-    /// Uploads every frame once; scaling happens on the GPU with nearest-neighbour sampling.
+    /// Uploads the first frame; scaling happens on the GPU with nearest-neighbour sampling.
     pub fn upload(ctx: &egui::Context, name: &str, art: PreparedArt) -> Self {
-        let frames = art
-            .frames
-            .into_iter()
-            .enumerate()
-            .map(|(i, image)| {
-                ctx.load_texture(format!("{name}#{i}"), image, TextureOptions::NEAREST)
-            })
-            .collect();
+        let texture = ctx.load_texture(name, art.first, TextureOptions::NEAREST);
         Self {
-            width: art.width,
-            height: art.height,
+            width: art.frames.width(),
+            height: art.frames.height(),
             format: art.format,
-            frames,
-            clock: FrameClock::new(art.delays),
+            clock: FrameClock::new(art.frames.delays().to_vec()),
+            frames: art.frames,
+            canvas: art.canvas,
+            texture,
+            shown: 0,
         }
     }
 
     pub fn loop_duration(&self) -> Duration {
         self.clock.loop_duration()
+    }
+
+    pub fn frame_count(&self) -> usize {
+        self.frames.frame_count()
+    }
+
+    pub fn texture(&self) -> &TextureHandle {
+        &self.texture
+    }
+
+    /// Puts frame `index` into the texture unless it is already there.
+    pub fn show_frame(&mut self, index: usize) {
+        if index == self.shown {
+            return;
+        }
+        if render(&self.frames, index, &mut self.canvas) {
+            self.texture
+                .set(image(&self.frames, &self.canvas), TextureOptions::NEAREST);
+            self.shown = index;
+        }
     }
 }
 
@@ -115,6 +158,10 @@ impl Library {
         true
     }
 
+    pub fn get_mut(&mut self, source: &ArtworkSource) -> Option<&mut Entry> {
+        self.entries.get_mut(source)
+    }
+
     pub fn insert(&mut self, source: ArtworkSource, entry: Entry) {
         self.entries.insert(source, entry);
     }
@@ -132,5 +179,87 @@ impl Library {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::frame_store::FrameStore;
+    use eframe::egui::ImageData;
+
+    const COLOURS: [[u8; 4]; 3] = [[255, 0, 0, 255], [0, 0, 255, 128], [0, 0, 0, 0]];
+
+    fn art() -> PreparedArt {
+        let mut frames = FrameStore::default();
+        for colour in COLOURS {
+            frames.push(&colour.repeat(4), 2, 2, Duration::from_millis(50));
+        }
+        PreparedArt::from_artwork(CompactArtwork {
+            format: ArtFormat::Gif,
+            frames,
+        })
+    }
+
+    /// The artwork texture's pixels, as uploaded since the last call.
+    fn uploaded(ctx: &egui::Context, art: &LoadedArt) -> Vec<Vec<Color32>> {
+        let mut delta = ctx.tex_manager().write().take_delta();
+        let mut images = Vec::new();
+        if let Some(deltas) = delta.set.get(&art.texture().id()) {
+            for delta in deltas {
+                let ImageData::Color(image) = &delta.image;
+                images.push(image.pixels.clone());
+            }
+        }
+        // There is no GPU here to apply them to.
+        delta.clear();
+        images
+    }
+
+    fn expected(colour: [u8; 4]) -> Vec<Color32> {
+        let [r, g, b, a] = colour;
+        vec![Color32::from_rgba_unmultiplied(r, g, b, a); 4]
+    }
+
+    #[test]
+    fn all_frames_share_one_texture_filled_as_they_come_due() {
+        let ctx = egui::Context::default();
+        let before = ctx.tex_manager().read().num_allocated();
+        let mut loaded = LoadedArt::upload(&ctx, "three", art());
+        assert_eq!(ctx.tex_manager().read().num_allocated(), before + 1);
+        assert_eq!(loaded.frame_count(), 3);
+        let _ = uploaded(&ctx, &loaded);
+
+        for index in [1, 2, 0, 2] {
+            loaded.show_frame(index);
+            assert_eq!(
+                uploaded(&ctx, &loaded),
+                vec![expected(COLOURS[index])],
+                "frame {index}"
+            );
+        }
+        // The frame already in the texture is not uploaded again.
+        loaded.show_frame(2);
+        assert!(uploaded(&ctx, &loaded).is_empty());
+        // Nor is anything for a frame that does not exist.
+        loaded.show_frame(7);
+        assert!(uploaded(&ctx, &loaded).is_empty());
+        assert_eq!(ctx.tex_manager().read().num_allocated(), before + 1);
+    }
+
+    #[test]
+    fn a_still_image_is_uploaded_once_and_keeps_no_second_copy() {
+        let mut frames = FrameStore::default();
+        frames.push(&COLOURS[1].repeat(4), 2, 2, Duration::ZERO);
+        let art = PreparedArt::from_artwork(CompactArtwork {
+            format: ArtFormat::Png,
+            frames,
+        });
+        assert!(art.canvas.pixels().is_empty());
+        let ctx = egui::Context::default();
+        let mut loaded = LoadedArt::upload(&ctx, "still", art);
+        assert_eq!(uploaded(&ctx, &loaded), vec![expected(COLOURS[1])]);
+        loaded.show_frame(0);
+        assert!(uploaded(&ctx, &loaded).is_empty());
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use eframe::egui;
 
-use crate::media::decode::{self, Artwork, DecodeError, DecodeLimits};
+use crate::media::decode::{DecodeError, DecodeLimits};
+use crate::media::frame_store::{self, CompactArtwork};
 use crate::player::{ArtworkSource, LoadOutcome};
 use crate::samples;
 
@@ -95,6 +96,18 @@ impl PlayerApp {
         }
     }
 
+    /// Puts the frame due now into the current artwork's texture, before the canvas draws it.
+    pub(crate) fn advance_frame(&mut self, now: Duration) {
+        let elapsed = self.engine.visible_elapsed(now);
+        let Some(source) = self.engine.current() else {
+            return;
+        };
+        if let Some(Entry::Ready(art)) = self.library.get_mut(source) {
+            let index = art.clock.frame_at(elapsed).index;
+            art.show_frame(index);
+        }
+    }
+
     fn frame_wait(&self, now: Duration) -> Option<Duration> {
         if self.engine.is_paused() {
             return None;
@@ -114,14 +127,14 @@ impl PlayerApp {
     }
 }
 
-fn read_and_decode(source: &ArtworkSource) -> Result<Artwork, DecodeError> {
+fn read_and_decode(source: &ArtworkSource) -> Result<CompactArtwork, DecodeError> {
     let limits = DecodeLimits::default();
     match source {
         ArtworkSource::Embedded(name) => match samples::bytes(name) {
-            Some(bytes) => decode::decode(bytes, &limits),
+            Some(bytes) => frame_store::decode(bytes, &limits),
             None => Err(DecodeError::NotAnImage),
         },
-        ArtworkSource::File(path) => decode::decode_file(path, &limits),
+        ArtworkSource::File(path) => frame_store::decode_file(path, &limits),
         // Posts are decoded from their fetched file (`request_load_file`).
         ArtworkSource::Makapix(_) => Err(DecodeError::NotAnImage),
     }

@@ -14,7 +14,8 @@ use crate::player::{ArtworkSource, LoadOutcome, MakapixPost};
 use crate::protocol::command::ShowArtwork;
 
 use super::app::{Channel, PlayerApp};
-use crate::media::decode::{self, DecodeLimits};
+use crate::media::decode::DecodeLimits;
+use crate::media::frame_store;
 
 use super::library::{Entry, PreparedArt};
 use super::remote::{Outcome, Refusal};
@@ -111,7 +112,8 @@ impl PlayerApp {
             source.clone(),
             generation,
             Box::new(move || {
-                decode::decode_file(&path, &DecodeLimits::default()).map(PreparedArt::from_artwork)
+                frame_store::decode_file(&path, &DecodeLimits::default())
+                    .map(PreparedArt::from_artwork)
             }),
         );
     }

@@ -81,11 +81,11 @@ fn info(ctx: &egui::Context, app: &PlayerApp, now: Duration, canvas: Rect) {
                 art.height,
                 art.format.name()
             )));
-            if art.frames.len() > 1 {
+            if art.frame_count() > 1 {
                 let frame = art.clock.frame_at(engine.visible_elapsed(now)).index + 1;
                 lines.push(RichText::new(format!(
                     "{} frames (now {frame}) · loop {:.2} s",
-                    art.frames.len(),
+                    art.frame_count(),
                     art.loop_duration().as_secs_f64()
                 )));
             } else {

@@ -1,0 +1,597 @@
+//! Animation frames kept compact, expanded to pixels one frame at a time.
+//!
+//! Why compact frames rather than streaming from the decoder: full RGBA costs
+//! 256 KiB per 256×256 frame, so a 1000-frame animation would need 256 MB, and
+//! as much again as textures. Pixel art almost always has at most 256 colours
+//! per frame and long runs of one colour, and its frames mostly repeat the one
+//! before. So each composited frame is stored as a palette plus run-length-coded
+//! indices, most of them only as what changed since the previous frame (an
+//! index that means "keep"), with a whole key frame at least every
+//! [`KEY_INTERVAL`] frames so reaching any frame takes a bounded number of
+//! steps. Frames with more colours fall back to run-length-coded RGBA key
+//! frames, never more than 1/128 over raw.
+//!
+//! Streaming would bound memory for any content but needs the decoder kept
+//! alive, restarted at every loop and kept ahead of the clock on a thread: a
+//! second timing path for the pacing to depend on. With compact frames the
+//! clock stays a lookup; what is kept is still capped by the decode limits'
+//! memory budget, counted on the compact bytes, so a hostile file is refused
+//! with the same sentence.
+//!
+//! Pixels are stored exactly (straight alpha, the colour of fully transparent
+//! pixels included), so expanding a frame gives back the decoder's bytes.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::decode::{self, ArtFormat, DecodeError, DecodeLimits, FrameSink};
+use super::run_length::Runs;
+
+/// Slots in the colour lookup table while building a palette: a power of two
+/// well over 256 keeps probe chains short.
+const TABLE_SLOTS: usize = 1024;
+const MAX_PALETTE: usize = 256;
+/// In a change frame this index means "as in the previous frame", so such a
+/// frame holds at most 255 colours.
+const KEEP: u8 = u8::MAX;
+/// At most this many frames from one key frame to the next.
+pub const KEY_INTERVAL: usize = 16;
+
+#[derive(Clone, Debug)]
+enum Pixels {
+    /// At most 256 colours: one byte per pixel before run-length coding.
+    Indexed {
+        palette: Box<[[u8; 4]]>,
+        runs: Runs<u8>,
+    },
+    /// Only the pixels that differ from the previous frame; [`KEEP`] elsewhere.
+    Changes {
+        palette: Box<[[u8; 4]]>,
+        runs: Runs<u8>,
+    },
+    /// Too many colours for a palette.
+    Direct(Runs<[u8; 4]>),
+}
+
+impl Pixels {
+    fn bytes(&self) -> u64 {
+        match self {
+            Pixels::Indexed { palette, runs } | Pixels::Changes { palette, runs } => {
+                palette.len() as u64 * 4 + runs.bytes()
+            }
+            Pixels::Direct(runs) => runs.bytes(),
+        }
+    }
+
+    fn is_key(&self) -> bool {
+        !matches!(self, Pixels::Changes { .. })
+    }
+
+    /// Paints this frame over `out`, which holds the previous frame for a change frame.
+    fn apply<P: Copy>(&self, map: &impl Fn([u8; 4]) -> P, out: &mut [P]) {
+        match self {
+            Pixels::Indexed { palette, runs } | Pixels::Changes { palette, runs } => {
+                let mapped: Vec<P> = palette.iter().map(|c| map(*c)).collect();
+                // KEEP (or any index past the palette) leaves the pixel alone.
+                runs.apply(|i| mapped.get(usize::from(i)).copied(), out);
+            }
+            Pixels::Direct(runs) => runs.apply(|p| Some(map(p)), out),
+        }
+    }
+}
+
+/// Reused between frames so compacting allocates only what is kept.
+#[derive(Default)]
+struct Scratch {
+    /// `(colour + 1, index)`; a zero key marks an empty slot.
+    table: Vec<(u64, u8)>,
+    palette: Vec<[u8; 4]>,
+    indices: Vec<u8>,
+    control: Vec<u8>,
+    index_values: Vec<u8>,
+    pixels: Vec<[u8; 4]>,
+    pixel_values: Vec<[u8; 4]>,
+    /// The previous frame's bytes, for change frames.
+    previous: Vec<u8>,
+}
+
+impl Scratch {
+    /// Compacts a frame, as changes to the previous frame unless `key` or
+    /// the changes need more than 255 colours.
+    fn compact(&mut self, rgba: &[u8], key: bool) -> Pixels {
+        let changes = !key && self.previous.len() == rgba.len() && self.index_changes(rgba);
+        let pixels = if changes {
+            let runs = Runs::encode(&self.indices, &mut self.control, &mut self.index_values);
+            Pixels::Changes {
+                palette: self.palette.as_slice().into(),
+                runs,
+            }
+        } else {
+            self.compact_key(rgba)
+        };
+        self.previous.clear();
+        self.previous.extend_from_slice(rgba);
+        pixels
+    }
+
+    /// Like `index`, with [`KEEP`] for pixels equal to the previous frame's.
+    fn index_changes(&mut self, rgba: &[u8]) -> bool {
+        self.reset_palette();
+        let previous = std::mem::take(&mut self.previous);
+        let mut fits = true;
+        for (chunk, before) in rgba.chunks_exact(4).zip(previous.chunks_exact(4)) {
+            if chunk == before {
+                self.indices.push(KEEP);
+                continue;
+            }
+            match self.lookup(pixel(chunk), MAX_PALETTE - 1) {
+                Some(index) => self.indices.push(index),
+                None => {
+                    fits = false;
+                    break;
+                }
+            }
+        }
+        self.previous = previous;
+        fits
+    }
+
+    fn reset_palette(&mut self) {
+        self.table.clear();
+        self.table.resize(TABLE_SLOTS, (0, 0));
+        self.palette.clear();
+        self.indices.clear();
+    }
+
+    fn compact_key(&mut self, rgba: &[u8]) -> Pixels {
+        if self.index(rgba) {
+            let runs = Runs::encode(&self.indices, &mut self.control, &mut self.index_values);
+            return Pixels::Indexed {
+                palette: self.palette.as_slice().into(),
+                runs,
+            };
+        }
+        self.pixels.clear();
+        self.pixels.extend(rgba.chunks_exact(4).map(pixel));
+        Pixels::Direct(Runs::encode(
+            &self.pixels,
+            &mut self.control,
+            &mut self.pixel_values,
+        ))
+    }
+
+    /// Fills `palette` and `indices`; false once a 257th colour turns up.
+    fn index(&mut self, rgba: &[u8]) -> bool {
+        self.reset_palette();
+        let mut last: Option<([u8; 4], u8)> = None;
+        for chunk in rgba.chunks_exact(4) {
+            let colour = pixel(chunk);
+            // Pixel art repeats its neighbour most of the time.
+            if let Some((last_colour, index)) = last
+                && last_colour == colour
+            {
+                self.indices.push(index);
+                continue;
+            }
+            let Some(index) = self.lookup(colour, MAX_PALETTE) else {
+                return false;
+            };
+            self.indices.push(index);
+            last = Some((colour, index));
+        }
+        true
+    }
+
+    /// The colour's palette index, added if new and the palette has fewer than `max`.
+    fn lookup(&mut self, colour: [u8; 4], max: usize) -> Option<u8> {
+        let key = u64::from(u32::from_le_bytes(colour)) + 1;
+        let mask = TABLE_SLOTS - 1;
+        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & mask;
+        loop {
+            let (held, index) = self.table[slot];
+            if held == key {
+                return Some(index);
+            }
+            if held == 0 {
+                if self.palette.len() >= max {
+                    return None;
+                }
+                // len < 256 here, so it fits in a byte.
+                let index = self.palette.len() as u8;
+                self.palette.push(colour);
+                self.table[slot] = (key, index);
+                return Some(index);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+}
+
+fn pixel(chunk: &[u8]) -> [u8; 4] {
+    [chunk[0], chunk[1], chunk[2], chunk[3]]
+}
+
+/// Bytes each stored frame costs beyond its pixel data (its struct and boxes).
+const FRAME_OVERHEAD: u64 = std::mem::size_of::<Pixels>() as u64;
+
+/// An artwork's frames, each compacted on arrival. Frames may only be added
+/// with the size of the first (the decoders composite onto one canvas).
+#[derive(Default)]
+pub struct FrameStore {
+    width: u32,
+    height: u32,
+    frames: Vec<Pixels>,
+    delays: Vec<Duration>,
+    bytes: u64,
+    /// Change frames since the last key frame.
+    since_key: usize,
+    // Boxed: only needed while decoding, and the store travels inside events.
+    scratch: Box<Scratch>,
+}
+
+/// One rendered frame, kept between calls so the next frame only paints its changes.
+pub struct Canvas<P> {
+    pixels: Vec<P>,
+    frame: Option<usize>,
+}
+
+impl<P> Default for Canvas<P> {
+    fn default() -> Self {
+        Self {
+            pixels: Vec::new(),
+            frame: None,
+        }
+    }
+}
+
+impl<P> Canvas<P> {
+    pub fn pixels(&self) -> &[P] {
+        &self.pixels
+    }
+
+    /// The frame the canvas holds, if any.
+    pub fn frame(&self) -> Option<usize> {
+        self.frame
+    }
+
+    /// Hands over the pixels without copying them, leaving the canvas empty.
+    pub fn take_pixels(&mut self) -> Vec<P> {
+        self.frame = None;
+        std::mem::take(&mut self.pixels)
+    }
+}
+
+impl FrameStore {
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    pub fn frame_count(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn delays(&self) -> &[Duration] {
+        &self.delays
+    }
+
+    /// Memory held by the frames themselves (what the decode budget counts).
+    pub fn byte_count(&self) -> u64 {
+        self.bytes
+    }
+
+    /// How many frames are stored whole rather than as changes.
+    pub fn key_frames(&self) -> usize {
+        self.frames.iter().filter(|f| f.is_key()).count()
+    }
+
+    /// How many frames fell back to RGBA (more than 256 colours).
+    pub fn direct_frames(&self) -> usize {
+        self.frames
+            .iter()
+            .filter(|f| matches!(f, Pixels::Direct(_)))
+            .count()
+    }
+
+    /// Adds a frame of `width * height * 4` straight-alpha bytes. The decoder
+    /// checks every frame against the canvas first; should a length still be
+    /// off, rendering pads or cuts to the canvas instead of failing.
+    pub fn push(&mut self, rgba: &[u8], width: u32, height: u32, delay: Duration) {
+        if self.frames.is_empty() {
+            (self.width, self.height) = (width, height);
+        }
+        let key = self.frames.is_empty() || self.since_key + 1 >= KEY_INTERVAL;
+        let frame = self.scratch.compact(rgba, key);
+        self.since_key = if frame.is_key() {
+            0
+        } else {
+            self.since_key + 1
+        };
+        self.bytes += frame.bytes() + FRAME_OVERHEAD;
+        self.frames.push(frame);
+        self.delays.push(delay);
+    }
+
+    /// Puts frame `index` into `canvas`, one mapped pixel per canvas pixel in
+    /// row order; `map` turns straight RGBA into what the caller uploads (it
+    /// runs once per palette entry for indexed frames). Moving on from the
+    /// frame the canvas holds paints only the changes; otherwise it starts
+    /// from the nearest key frame. Returns false when there is no such frame.
+    pub fn render<P: Copy>(
+        &self,
+        index: usize,
+        map: impl Fn([u8; 4]) -> P,
+        canvas: &mut Canvas<P>,
+    ) -> bool {
+        if index >= self.frames.len() {
+            return false;
+        }
+        if canvas.frame == Some(index) {
+            return true;
+        }
+        // Frame 0 is always a key frame.
+        let key = (0..=index)
+            .rev()
+            .find(|&i| self.frames.get(i).is_some_and(Pixels::is_key))
+            .unwrap_or(0);
+        let start = match canvas.frame {
+            Some(shown) if key <= shown && shown < index => shown + 1,
+            _ => {
+                let pixels = self.width as usize * self.height as usize;
+                canvas.pixels.clear();
+                canvas.pixels.resize(pixels, map([0; 4]));
+                key
+            }
+        };
+        for frame in self.frames.get(start..=index).unwrap_or_default() {
+            frame.apply(&map, &mut canvas.pixels);
+        }
+        canvas.frame = Some(index);
+        true
+    }
+
+    /// Frame `index` as straight RGBA bytes.
+    pub fn rgba(&self, index: usize) -> Option<Vec<u8>> {
+        let mut canvas = Canvas::default();
+        self.render(index, |p| p, &mut canvas)
+            .then(|| canvas.pixels.into_iter().flatten().collect())
+    }
+
+    /// Drops the scratch buffers once decoding is done.
+    fn finish(&mut self) {
+        *self.scratch = Scratch::default();
+        self.frames.shrink_to_fit();
+        self.delays.shrink_to_fit();
+    }
+}
+
+impl FrameSink for FrameStore {
+    fn keep(&mut self, rgba: Vec<u8>, width: u32, height: u32, delay: Duration) {
+        self.push(&rgba, width, height, delay);
+    }
+
+    fn kept_bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    fn make_still(&mut self) {
+        if let [only] = self.delays.as_mut_slice() {
+            *only = Duration::ZERO;
+        }
+    }
+}
+
+/// A decoded artwork whose frames are kept compact.
+pub struct CompactArtwork {
+    pub format: ArtFormat,
+    pub frames: FrameStore,
+}
+
+impl CompactArtwork {
+    pub fn width(&self) -> u32 {
+        self.frames.width()
+    }
+
+    pub fn height(&self) -> u32 {
+        self.frames.height()
+    }
+
+    pub fn is_animated(&self) -> bool {
+        self.frames.frame_count() > 1
+    }
+}
+
+/// Like [`decode::decode`], with the frames compacted as they arrive, so the
+/// full RGBA of the whole animation never exists at once. The memory budget
+/// in `limits` counts the compact bytes.
+pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
+    let mut frames = FrameStore::default();
+    let (format, _, _) = decode::decode_with(bytes, limits, &mut frames)?;
+    frames.finish();
+    Ok(CompactArtwork { format, frames })
+}
+
+/// Like [`decode::decode_file`], with compact frames.
+pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
+    let bytes = decode::read_file(path, limits)?;
+    decode(&bytes, limits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// `colours` distinct colours laid out in runs of `run` pixels, with a
+    /// transparent pixel that keeps a non-zero colour.
+    fn frame(width: u32, height: u32, colours: u32, run: u32, seed: u32) -> Vec<u8> {
+        let mut rgba = Vec::new();
+        for i in 0..width * height {
+            let c = (i / run + seed) % colours;
+            let alpha = if c == 1 { 0 } else { 255 };
+            rgba.extend_from_slice(&[(c * 7) as u8, (c >> 8) as u8, (c * 13 + seed) as u8, alpha]);
+        }
+        rgba
+    }
+
+    fn store(frames: &[Vec<u8>], width: u32, height: u32) -> FrameStore {
+        let mut store = FrameStore::default();
+        for (i, rgba) in frames.iter().enumerate() {
+            store.push(rgba, width, height, ms(10 + i as u64));
+        }
+        store
+    }
+
+    #[test]
+    fn every_frame_round_trips_exactly() {
+        let frames: Vec<Vec<u8>> = [(2, 1), (16, 5), (200, 1), (256, 3), (256, 200)]
+            .iter()
+            .enumerate()
+            .map(|(seed, &(colours, run))| frame(37, 23, colours, run, seed as u32))
+            .collect();
+        let store = store(&frames, 37, 23);
+        assert_eq!(store.frame_count(), frames.len());
+        assert_eq!(store.direct_frames(), 0);
+        for (i, want) in frames.iter().enumerate() {
+            assert_eq!(store.rgba(i).as_ref(), Some(want), "frame {i}");
+        }
+        assert_eq!(store.delays(), &[ms(10), ms(11), ms(12), ms(13), ms(14)]);
+        assert_eq!(store.rgba(frames.len()), None);
+    }
+
+    #[test]
+    fn more_than_256_colours_fall_back_to_rgba_exactly() {
+        let noisy = frame(40, 40, 1600, 1, 0);
+        let borderline = frame(40, 40, 257, 2, 3);
+        let store = store(&[noisy.clone(), borderline.clone()], 40, 40);
+        assert_eq!(store.direct_frames(), 2);
+        assert_eq!(store.rgba(0), Some(noisy.clone()));
+        assert_eq!(store.rgba(1), Some(borderline));
+        // Incompressible pixels cost at most one control byte per 128.
+        let raw = noisy.len() as u64;
+        let frame_bytes = store.byte_count() / 2;
+        assert!(frame_bytes <= raw + raw / 4 / 128 + 1 + FRAME_OVERHEAD);
+    }
+
+    #[test]
+    fn transparency_is_kept_with_its_colour() {
+        let rgba = vec![
+            0, 0, 0, 0, //
+            255, 0, 0, 0, // invisible, but not black
+            10, 20, 30, 128, //
+            10, 20, 30, 255,
+        ];
+        let store = store(std::slice::from_ref(&rgba), 2, 2);
+        assert_eq!(store.rgba(0), Some(rgba));
+    }
+
+    #[test]
+    fn flat_pixel_art_is_far_smaller_than_rgba() {
+        let side = 256;
+        let frames: Vec<Vec<u8>> = (0..10).map(|s| frame(side, side, 12, 16, s)).collect();
+        let store = store(&frames, side, side);
+        let raw: u64 = frames.iter().map(|f| f.len() as u64).sum();
+        assert!(
+            store.byte_count() * 20 < raw,
+            "{} of {raw}",
+            store.byte_count()
+        );
+    }
+
+    #[test]
+    fn expansion_maps_each_palette_colour_once() {
+        use std::cell::Cell;
+        let rgba = frame(64, 64, 5, 1, 0);
+        let store = store(std::slice::from_ref(&rgba), 64, 64);
+        let calls = Cell::new(0);
+        let mut canvas = Canvas::default();
+        assert!(store.render(
+            0,
+            |p| {
+                calls.set(calls.get() + 1);
+                u32::from_le_bytes(p)
+            },
+            &mut canvas
+        ));
+        assert_eq!(canvas.pixels().len(), 64 * 64);
+        // Five colours plus the blank used for padding.
+        assert_eq!(calls.get(), 6);
+    }
+
+    /// A sprite moving over a fixed scene, as most pixel-art animations are.
+    fn moving(count: usize) -> Vec<Vec<u8>> {
+        let scene = frame(48, 32, 20, 6, 0);
+        (0..count)
+            .map(|n| {
+                let mut rgba = scene.clone();
+                for y in 0..5 {
+                    let row = (y + n % 20) * 48 * 4 + (n * 2 % 40) * 4;
+                    rgba[row..row + 20].copy_from_slice(&[n as u8, 9, 200, 255].repeat(5));
+                }
+                rgba
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frames_that_mostly_repeat_are_kept_as_changes() {
+        let frames = moving(40);
+        let store = store(&frames, 48, 32);
+        // Keys at 0, 16 and 32: never more than KEY_INTERVAL apart.
+        assert_eq!(store.key_frames(), 3);
+        for (i, want) in frames.iter().enumerate() {
+            assert_eq!(store.rgba(i).as_ref(), Some(want), "frame {i}");
+        }
+        // Under a third of what 40 whole frames would take, even on this small canvas.
+        let whole = super::tests::store(&frames[..1], 48, 32).byte_count();
+        assert!(
+            store.byte_count() * 3 < whole * 40,
+            "{} vs {whole}",
+            store.byte_count()
+        );
+    }
+
+    #[test]
+    fn one_canvas_follows_playback_forwards_backwards_and_round_the_loop() {
+        let frames = moving(40);
+        let store = store(&frames, 48, 32);
+        let mut canvas = Canvas::default();
+        let order = [0, 1, 2, 5, 15, 16, 17, 39, 0, 38, 3, 3, 20, 19, 31, 32, 33];
+        for index in order {
+            assert!(store.render(index, |p| p, &mut canvas));
+            assert_eq!(canvas.frame(), Some(index));
+            let got: Vec<u8> = canvas.pixels().iter().flatten().copied().collect();
+            assert!(got == frames[index], "frame {index}");
+        }
+        assert!(!store.render(40, |p| p, &mut canvas));
+        assert_eq!(canvas.frame(), Some(33));
+    }
+
+    #[test]
+    fn changes_with_too_many_colours_become_a_key_frame() {
+        let frames = vec![
+            frame(30, 30, 4, 30, 0),
+            frame(30, 30, 256, 1, 1),
+            frame(30, 30, 256, 1, 1),
+        ];
+        let store = store(&frames, 30, 30);
+        // Frame 1 changes nearly every pixel to 256 colours: only a key frame holds them.
+        assert_eq!(store.key_frames(), 2);
+        for (i, want) in frames.iter().enumerate() {
+            assert_eq!(store.rgba(i).as_ref(), Some(want), "frame {i}");
+        }
+    }
+
+    #[test]
+    fn a_one_frame_animation_becomes_still() {
+        let mut store = store(&[frame(2, 2, 2, 1, 0)], 2, 2);
+        store.make_still();
+        assert_eq!(store.delays(), &[Duration::ZERO]);
+    }
+}
