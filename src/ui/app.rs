@@ -309,6 +309,7 @@ impl PlayerApp {
 
     /// One frame: the whole window.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        super::present_trace::pass_started();
         let ctx = ui.ctx().clone();
         let _ = self.ctx_slot.set(ctx.clone());
         let now = now(&ctx);

@@ -33,6 +33,10 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, now: Duration, checker: &TextureHandle
             Some(Entry::Ready(art)) => {
                 let elapsed = app.engine().visible_elapsed(now);
                 draw_art(ui, rect, art, elapsed, settings, checker);
+                if let Some(source) = app.engine().current() {
+                    let frame = art.clock.frame_at(elapsed).index;
+                    super::present_trace::mark(&painter, rect, source, frame);
+                }
                 format!("Artwork: {name}")
             }
             Some(Entry::Failed(reason)) => {

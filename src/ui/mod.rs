@@ -18,6 +18,7 @@ mod opening;
 mod overlays;
 pub mod player_pane;
 mod playsets;
+mod present_trace;
 mod remote;
 mod settings_panel;
 mod status_bar;

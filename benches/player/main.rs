@@ -1,0 +1,106 @@
+//! End-to-end benchmarks of the player binary (issue #7): command to screen,
+//! CPU against Chromium, peak memory, frame pacing, start-up, a command burst.
+//! `scripts/bench.sh` runs them with `cargo bench --bench player -- --bench`
+//! and writes BENCHMARKS.md from what this prints (markdown).
+//!
+//! Run by `cargo test` (no `--bench`), every measurement runs once, briefly,
+//! on the debug binary: a smoke test that the benchmarks still work, never a
+//! pass/fail on timings. The measurements through the broker need a Secret
+//! Service for `makapix-player import`; without a D-Bus session they are
+//! skipped with a note, unless `MAKAPIX_BENCH_REMOTE=1` demands them.
+//!
+//! `cargo bench --bench player -- --bench [startup|remote|cpu|memory|pacing]…`
+//! runs only the named parts; `MAKAPIX_BENCH_BIN=path` measures that binary.
+
+#[path = "../../tests/support/rig/mod.rs"]
+mod rig;
+#[allow(dead_code)]
+#[path = "../../tests/support/xvfb.rs"]
+mod xvfb;
+
+mod art;
+mod local;
+mod proc;
+mod remote;
+mod stats;
+
+use std::path::PathBuf;
+
+use stats::Row;
+
+#[derive(Clone, Copy)]
+pub struct Mode {
+    /// One short iteration of everything, no Chromium: the `cargo test` smoke run.
+    pub smoke: bool,
+}
+
+fn section(title: &str, (rows, detail): (Vec<Row>, String)) {
+    println!("### {title}\n\n{}\n{detail}\n", stats::table(&rows));
+    let missed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.met == Some(false))
+        .map(|r| r.measure.as_str())
+        .collect();
+    if !missed.is_empty() {
+        println!("Missed: {}.\n", missed.join("; "));
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = Mode {
+        smoke: !args.iter().any(|a| a == "--bench"),
+    };
+    let parts: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |name: &str| parts.is_empty() || parts.contains(&name);
+    // `MAKAPIX_BENCH_BIN` measures another build (scripts/bench.sh: the release binary,
+    // with this driver built quickly in the test profile).
+    let bin = std::env::var_os("MAKAPIX_BENCH_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_makapix-player")),
+        PathBuf::from,
+    );
+    let bin = bin.as_path();
+    let dir = local::out_dir();
+    if mode.smoke {
+        local::check_pacing_math();
+    }
+    eprintln!("player: {}", bin.display());
+
+    if wanted("remote") {
+        let demanded = std::env::var("MAKAPIX_BENCH_REMOTE").is_ok_and(|v| v == "1");
+        if remote::available() || demanded {
+            eprintln!("== command to screen, command burst");
+            let mut session = remote::Remote::start(bin);
+            section(
+                "Command to screen (`show_artwork` → first frame presented)",
+                remote::command_to_screen(&mut session, mode),
+            );
+            section(
+                "Command burst (`set_brightness`)",
+                remote::burst(&mut session, mode),
+            );
+        } else {
+            println!("(command to screen and burst skipped: no D-Bus session for the keyring)\n");
+        }
+    }
+    if wanted("startup") {
+        eprintln!("== start-up");
+        section("Start-up", local::startup(bin, &dir, mode));
+    }
+    if wanted("pacing") {
+        eprintln!("== frame pacing");
+        section("Frame pacing", local::pacing(bin, &dir, mode));
+    }
+    if wanted("cpu") {
+        eprintln!("== CPU");
+        section("CPU", local::cpu(bin, &dir, mode));
+    }
+    if wanted("memory") {
+        eprintln!("== memory");
+        section("Memory", local::memory(bin, &dir, mode));
+    }
+}
