@@ -20,6 +20,7 @@ mod xvfb;
 
 mod art;
 mod local;
+mod notes;
 mod proc;
 mod remote;
 mod stats;
@@ -34,8 +35,20 @@ pub struct Mode {
     pub smoke: bool,
 }
 
-fn section(title: &str, (rows, detail): (Vec<Row>, String)) {
-    println!("### {title}\n\n{}\n{detail}\n", stats::table(&rows));
+/// The machine's 1-minute load average: these numbers mean little on a busy machine.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn section(title: &str, load_before: String, (rows, detail): (Vec<Row>, String)) {
+    println!(
+        "### {title}\n\n{}\n{detail} Load average {load_before} → {}.\n",
+        stats::table(&rows),
+        load()
+    );
     let missed: Vec<&str> = rows
         .iter()
         .filter(|r| r.met == Some(false))
@@ -43,6 +56,13 @@ fn section(title: &str, (rows, detail): (Vec<Row>, String)) {
         .collect();
     if !missed.is_empty() {
         println!("Missed: {}.\n", missed.join("; "));
+        let mut said = Vec::new();
+        for note in missed.iter().filter_map(|m| notes::why(m)) {
+            if !said.contains(&note) {
+                said.push(note);
+                println!("{note}\n");
+            }
+        }
     }
 }
 
@@ -77,10 +97,12 @@ fn main() {
             let mut session = remote::Remote::start(bin);
             section(
                 "Command to screen (`show_artwork` → first frame presented)",
+                load(),
                 remote::command_to_screen(&mut session, mode),
             );
             section(
                 "Command burst (`set_brightness`)",
+                load(),
                 remote::burst(&mut session, mode),
             );
         } else {
@@ -89,18 +111,18 @@ fn main() {
     }
     if wanted("startup") {
         eprintln!("== start-up");
-        section("Start-up", local::startup(bin, &dir, mode));
+        section("Start-up", load(), local::startup(bin, &dir, mode));
     }
     if wanted("pacing") {
         eprintln!("== frame pacing");
-        section("Frame pacing", local::pacing(bin, &dir, mode));
+        section("Frame pacing", load(), local::pacing(bin, &dir, mode));
     }
     if wanted("cpu") {
         eprintln!("== CPU");
-        section("CPU", local::cpu(bin, &dir, mode));
+        section("CPU", load(), local::cpu(bin, &dir, mode));
     }
     if wanted("memory") {
         eprintln!("== memory");
-        section("Memory", local::memory(bin, &dir, mode));
+        section("Memory", load(), local::memory(bin, &dir, mode));
     }
 }
