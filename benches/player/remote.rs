@@ -32,11 +32,6 @@ pub struct Remote {
     key: String,
 }
 
-/// True when a Secret Service can be reached (a D-Bus session bus is set).
-pub fn available() -> bool {
-    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
-}
-
 impl Remote {
     pub fn start(bin: &Path) -> Remote {
         makapix_player::net::tls::install_crypto_provider();
