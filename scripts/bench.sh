@@ -67,7 +67,7 @@ for p in startup remote pacing cpu memory; do
   want "$p" && player_parts+=("$p")
 done
 if [ ${#player_parts[@]} -gt 0 ]; then
-  echo "== player: ${player_parts[*]} (cargo bench --bench player)"
+  echo "== player: ${player_parts[*]} (benches/player on the release binary)"
   # The release binary is what is measured; the driver (broker, back end, vault, statistics)
   # only needs the quick test profile. Both are built before anything is timed.
   cargo build --release --locked
