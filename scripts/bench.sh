@@ -1,24 +1,45 @@
 #!/usr/bin/env bash
 # Benchmarks, side by side with what a user would use instead; writes BENCHMARKS.md.
-#   scripts/bench.sh
+#   scripts/bench.sh                 # everything (about 15 minutes)
+#   scripts/bench.sh decode          # or only some parts: decode startup remote pacing cpu memory
 # Measures on this machine as it is: run it on a quiet machine, not beside a build.
-# So far: decoding (this player vs Python Pillow on the same generated files).
+# Installs what it needs (Debian/Ubuntu, as root): Xvfb, mosquitto, a Secret Service for the
+# player's identity, Chromium as the peer, and Python Pillow in a venv under target/bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=target/bench
 mkdir -p "$out"
+parts=("$@")
+want() { [ ${#parts[@]} -eq 0 ] || [[ " ${parts[*]} " == *" $1 "* ]]; }
 
-echo "== decode: makapix-player (cargo bench)"
-cargo bench --locked --bench decode -- --bench | tee "$out/decode-player.md"
-files=$(sed -n 's/^files: //p' "$out/decode-player.md")
-
-echo "== decode: Pillow"
-if [ ! -x "$out/venv/bin/python" ]; then
-  python3 -m venv "$out/venv"
-  "$out/venv/bin/pip" install --quiet pillow
+PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
+          mosquitto openssl gnome-keyring dbus chromium python3-venv)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing packages: ${missing[*]}. Install them (sudo apt-get install ${missing[*]}) and run again." >&2
+    exit 1
+  fi
+  echo "Installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-"$out/venv/bin/python" - "$files" > "$out/decode-pillow.md" <<'PY'
+
+if want decode; then
+  echo "== decode: makapix-player (cargo bench)"
+  cargo bench --locked --bench decode -- --bench | tee "$out/decode-player.md"
+  files=$(sed -n 's/^files: //p' "$out/decode-player.md")
+
+  echo "== decode: Pillow"
+  if [ ! -x "$out/venv/bin/python" ]; then
+    python3 -m venv "$out/venv"
+    "$out/venv/bin/pip" install --quiet pillow
+  fi
+  "$out/venv/bin/python" - "$files" > "$out/decode-pillow.md" <<'PY'
 import sys, time, statistics, pathlib
 from PIL import Image, ImageSequence, __version__ as pil_version
 
@@ -38,24 +59,64 @@ for name in ["anim-256.gif", "anim-256.webp", "anim-256.png", "still-256.png"]:
         frames = len(decoded)
     print(f"| {name} | {frames} | {statistics.median(samples) * 1000:.2f} | {runs} |")
 PY
-cat "$out/decode-pillow.md"
+  cat "$out/decode-pillow.md"
+fi
+
+player_parts=()
+for p in startup remote pacing cpu memory; do
+  want "$p" && player_parts+=("$p")
+done
+if [ ${#player_parts[@]} -gt 0 ]; then
+  echo "== player: ${player_parts[*]} (benches/player on the release binary)"
+  # The release binary is what is measured; the driver (broker, back end, vault, statistics)
+  # only needs the quick test profile. Both are built before anything is timed.
+  cargo build --release --locked
+  cargo test --locked --bench player --no-run
+  # A private D-Bus session with an unlocked Secret Service: `makapix-player import` keeps
+  # the benchmark player's identity there, as it would on a desktop.
+  dbus-run-session -- bash -c '
+    set -euo pipefail
+    export XDG_DATA_HOME=$(mktemp -d); mkdir -p "$XDG_DATA_HOME/keyrings"
+    eval "$(printf bench-pass | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+    MAKAPIX_BENCH_REMOTE=1 MAKAPIX_BENCH_BIN=target/release/makapix-player \
+      cargo test --locked --bench player -- --bench "$@"' bench "${player_parts[@]}" \
+    2> >(grep -v "Failed to set fd limit" >&2) | tee "$out/player.md"
+fi
 
 cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
+chromium_version=$(chromium --version 2>/dev/null || echo "Chromium not installed")
 {
   echo "# Benchmarks"
   echo
-  echo "Measured by \`scripts/bench.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GB."
-  echo "Medians of repeated runs; lower is better."
+  echo "Measured by \`scripts/bench.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GB,"
+  echo "$(. /etc/os-release && echo "$PRETTY_NAME"), Xvfb with Mesa's software OpenGL (llvmpipe), $chromium_version."
+  echo "The player is the release build (\`cargo build --release\`), started as a user would start it;"
+  echo "medians and percentiles of repeated runs, lower is better. Nothing here is a pass/fail"
+  echo "test: CI only checks that the benchmarks build and that one short iteration runs."
   echo
-  echo "## Decode into RGBA frames (256×256; animations of 120 frames)"
+  echo "How the times are taken: started with \`--trace-timing\`, the player logs a \`timing present\`"
+  echo "line from a paint callback when a frame of an artwork is painted (just before the buffer"
+  echo "swap), and \`timing command_received\` / \`timing ack_sent\` around commands; each line"
+  echo "carries a monotonic and a wall-clock time in µs. \`benches/player/\` starts mosquitto"
+  echo "(mutual TLS, like Makapix), the test back end and a vault on 127.0.0.1, runs the binary"
+  echo "under Xvfb and reads those lines, /proc/PID/stat (CPU) and /proc/PID/status (VmHWM)."
   echo
-  echo "Target: faster than Pillow on every file. Files are generated by \`benches/decode.rs\`;"
-  echo "Pillow decodes the very same files, converting every frame to RGBA as the player does."
-  echo
-  echo "### Makapix Player"
-  grep '^|' "$out/decode-player.md"
-  echo
-  echo "### Python Pillow"
-  grep '^|' "$out/decode-pillow.md"
+  if [ -f "$out/player.md" ]; then
+    echo "## The player end to end"
+    echo
+    cat "$out/player.md"
+  fi
+  if [ -f "$out/decode-player.md" ]; then
+    echo "## Decode into RGBA frames (256×256; animations of 120 frames)"
+    echo
+    echo "Target: faster than Pillow on every file. Files are generated by \`benches/decode.rs\`;"
+    echo "Pillow decodes the very same files, converting every frame to RGBA as the player does."
+    echo
+    echo "### Makapix Player"
+    grep '^|' "$out/decode-player.md"
+    echo
+    echo "### Python Pillow"
+    grep '^|' "$out/decode-pillow.md"
+  fi
 } > BENCHMARKS.md
 echo "== wrote BENCHMARKS.md"

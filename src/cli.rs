@@ -30,6 +30,12 @@ pub struct Cli {
     /// Start in fullscreen.
     #[arg(long)]
     pub fullscreen: bool,
+    /// The window's inner size in points, e.g. 720x720.
+    #[arg(long, value_name = "WIDTHxHEIGHT", value_parser = parse_size)]
+    pub window_size: Option<[f32; 2]>,
+    /// Log `timing …` lines (frames presented, commands received and acknowledged) for the benchmarks.
+    #[arg(long, hide = true)]
+    pub trace_timing: bool,
     /// More detail in the log.
     #[arg(long, short, global = true)]
     pub verbose: bool,
@@ -78,6 +84,17 @@ impl Cli {
             vault: self.vault.clone(),
         }
     }
+}
+
+fn parse_size(text: &str) -> Result<[f32; 2], String> {
+    let bad = || format!("`{text}` is not a size such as 720x720");
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let w: u16 = w.trim().parse().map_err(|_| bad())?;
+    let h: u16 = h.trim().parse().map_err(|_| bad())?;
+    if w < 100 || h < 100 {
+        return Err(format!("{text} is too small; use at least 100x100"));
+    }
+    Ok([f32::from(w), f32::from(h)])
 }
 
 /// Runs a subcommand; the error is the one-line reason to print.
@@ -162,4 +179,29 @@ fn clock_time(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .map(|t| format!("{:02}:{:02} UTC", t.hour(), t.minute()))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_size_reads_width_by_height_and_explains_a_bad_one() {
+        let cli = Cli::try_parse_from(["makapix-player", "--window-size", "720x720"]).unwrap();
+        assert_eq!(cli.window_size, Some([720.0, 720.0]));
+        let err = Cli::try_parse_from(["makapix-player", "--window-size", "big"]).unwrap_err();
+        assert!(
+            err.to_string().contains("not a size such as 720x720"),
+            "{err}"
+        );
+        assert!(parse_size("50x50").unwrap_err().contains("too small"));
+    }
+
+    #[test]
+    fn trace_timing_is_off_unless_asked() {
+        let cli = Cli::try_parse_from(["makapix-player"]).unwrap();
+        assert!(!cli.trace_timing);
+        let cli = Cli::try_parse_from(["makapix-player", "--trace-timing"]).unwrap();
+        assert!(cli.trace_timing);
+    }
 }

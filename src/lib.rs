@@ -22,6 +22,7 @@ pub mod protocol;
 pub mod sample_art;
 pub mod samples;
 pub mod settings;
+pub mod timing;
 pub mod ui;
 
 /// The version every part of the program reports (window, `--version`, later `firmware_version`).

@@ -13,6 +13,9 @@ use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if cli.trace_timing {
+        makapix_player::timing::enable();
+    }
     // ring is the only rustls provider in the build; make it the process default.
     net::tls::install_crypto_provider();
     let app_paths = AppPaths::from_os();
@@ -45,7 +48,7 @@ fn main() -> anyhow::Result<()> {
         viewport: egui::ViewportBuilder::default()
             .with_title("Makapix Player")
             .with_app_id("club.makapix.Player")
-            .with_inner_size([900.0, 700.0])
+            .with_inner_size(cli.window_size.unwrap_or([900.0, 700.0]))
             .with_min_inner_size([320.0, 240.0])
             .with_drag_and_drop(true)
             .with_icon(window_icon()),

@@ -80,6 +80,11 @@ impl WindowEnd {
         })
     }
 
+    /// How many more actions the queue takes now without refusing one as busy.
+    pub fn room(&self) -> usize {
+        self.actions.capacity()
+    }
+
     pub fn try_recv(&self) -> Option<RuntimeEvent> {
         self.events.try_recv().ok()
     }

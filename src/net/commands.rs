@@ -17,6 +17,14 @@ impl Task {
                 return;
             }
         };
+        crate::timing::event(
+            "command_received",
+            format_args!(
+                "id={} type={}",
+                crate::timing::token(&envelope.command_id),
+                crate::timing::token(&envelope.command_type)
+            ),
+        );
         if self.seen_commands.contains(&envelope.command_id) {
             self.diag
                 .note(format!("duplicate command {} ignored", envelope.command_id));
@@ -56,5 +64,9 @@ impl Task {
         let payload = serde_json::to_vec(ack).unwrap_or_default();
         self.publish(live.client, live.topics.command_ack(), false, payload)
             .await;
+        crate::timing::event(
+            "ack_sent",
+            format_args!("id={}", crate::timing::token(&ack.command_id)),
+        );
     }
 }

@@ -428,12 +428,15 @@ impl Task {
         let (client, mut eventloop) = AsyncClient::new(mqtt::options(config, tls, &topics), 64);
         // The event loop runs in its own task and stops at its first error, so it
         // never reconnects on its own; `select!` below never cancels a poll midway.
-        let (events_tx, mut events) = mpsc::channel::<Result<Event, ConnectionError>>(64);
+        // Unbounded on purpose: the loop below may wait in `publish` for room in the
+        // client's queue, which only `poll` makes; a bounded channel here would let a
+        // burst of commands block both sides for good (acks lost, the session dropped).
+        let (events_tx, mut events) = mpsc::unbounded_channel::<Result<Event, ConnectionError>>();
         let poller = tokio::spawn(async move {
             loop {
                 let event = eventloop.poll().await;
                 let failed = event.is_err();
-                if events_tx.send(event).await.is_err() || failed {
+                if events_tx.send(event).is_err() || failed {
                     break;
                 }
             }
@@ -547,7 +550,7 @@ impl Task {
     async fn goodbye(
         &self,
         live: &Live<'_>,
-        events: &mut mpsc::Receiver<Result<Event, ConnectionError>>,
+        events: &mut mpsc::UnboundedReceiver<Result<Event, ConnectionError>>,
     ) {
         let offline = mqtt::status(live.player_key, Presence::Offline, None);
         self.publish(live.client, live.topics.status(), false, offline)

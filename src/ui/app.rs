@@ -46,6 +46,13 @@ pub struct StartOptions {
     pub vault: Option<String>,
 }
 
+/// Runtime events taken in one frame: a burst of commands is spread over a few
+/// frames, so each frame stays short. Fewer when the runtime's action queue is
+/// nearly full, so every command's ack fits (the rest of the queue is left for
+/// the frame's other actions).
+const EVENTS_PER_FRAME: usize = 64;
+const ACTIONS_KEPT_FREE: usize = 32;
+
 /// What the worker threads tell the window.
 pub(crate) enum AppEvent {
     Decoded {
@@ -334,6 +341,7 @@ impl PlayerApp {
 
     /// One frame: the whole window.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        super::present_trace::pass_started();
         let ctx = ui.ctx().clone();
         let _ = self.ctx_slot.set(ctx.clone());
         let now = now(&ctx);
@@ -566,8 +574,14 @@ impl PlayerApp {
         }
     }
 
-    fn drain_runtime(&mut self, now: Duration) {
-        while let Some(event) = self.runtime.as_ref().and_then(WindowEnd::try_recv) {
+    fn drain_runtime(&mut self, ctx: &egui::Context, now: Duration) {
+        let Some(room) = self.runtime.as_ref().map(WindowEnd::room) else {
+            return;
+        };
+        for _ in 0..EVENTS_PER_FRAME.min(room.saturating_sub(ACTIONS_KEPT_FREE)) {
+            let Some(event) = self.runtime.as_ref().and_then(WindowEnd::try_recv) else {
+                return;
+            };
             match event {
                 RuntimeEvent::Connection(ConnectionEvent::Command(command)) => {
                     if let Some(ack) = self.apply_command(&command, now) {
@@ -628,10 +642,12 @@ impl PlayerApp {
                 }
             }
         }
+        // More may be waiting: the next frame takes them.
+        ctx.request_repaint();
     }
 
     fn drain_events(&mut self, ctx: &egui::Context, now: Duration) {
-        self.drain_runtime(now);
+        self.drain_runtime(ctx, now);
         while let Ok(event) = self.events.try_recv() {
             match event {
                 AppEvent::Decoded {

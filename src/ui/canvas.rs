@@ -30,6 +30,9 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, checker: &TextureHandle) -> Rect {
         let label = match app.engine().current().and_then(|s| app.library.get(s)) {
             Some(Entry::Ready(art)) => {
                 draw_art(ui, rect, art, settings, checker);
+                if let Some(source) = app.engine().current() {
+                    super::present_trace::mark(&painter, rect, source, art.shown_frame());
+                }
                 format!("Artwork: {name}")
             }
             Some(Entry::Failed(reason)) => {

@@ -102,6 +102,11 @@ impl LoadedArt {
         &self.texture
     }
 
+    /// The frame in the texture: what the next paint presents.
+    pub fn shown_frame(&self) -> usize {
+        self.shown
+    }
+
     /// Puts frame `index` into the texture unless it is already there.
     pub fn show_frame(&mut self, index: usize) {
         if index == self.shown {

@@ -25,6 +25,7 @@ pub mod playlist_editor;
 mod playlist_files;
 mod playlists;
 mod playsets;
+mod present_trace;
 mod remote;
 mod settings_panel;
 mod status_bar;

@@ -55,6 +55,12 @@ impl Xvfb {
         panic!("no free X display for Xvfb");
     }
 
+    /// The X server's process (benchmarks count its CPU too).
+    #[allow(dead_code)]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The whole screen as an RGBA image (ImageMagick's `import`).
     pub fn screenshot(&self) -> image::RgbaImage {
         let out = Command::new("import")

@@ -1,0 +1,132 @@
+//! End-to-end benchmarks of the player binary (issue #7): command to screen,
+//! CPU against Chromium, peak memory, frame pacing, start-up, a command burst.
+//! `scripts/bench.sh` runs them with `cargo bench --bench player -- --bench`
+//! and writes BENCHMARKS.md from what this prints (markdown).
+//!
+//! Run by `cargo test` (no `--bench`), every measurement runs once, briefly,
+//! on the debug binary: a smoke test that the benchmarks still work, never a
+//! pass/fail on timings. The measurements through the broker store an
+//! identity with `makapix-player import`, so they run only with
+//! `MAKAPIX_BENCH_REMOTE=1` inside a private Secret Service session.
+//!
+//! `cargo bench --bench player -- --bench [startup|remote|cpu|memory|pacing]…`
+//! runs only the named parts; `MAKAPIX_BENCH_BIN=path` measures that binary.
+
+#[path = "../../tests/support/rig/mod.rs"]
+mod rig;
+#[allow(dead_code)]
+#[path = "../../tests/support/xvfb.rs"]
+mod xvfb;
+
+mod art;
+mod local;
+mod notes;
+mod proc;
+mod remote;
+mod stats;
+
+use std::path::PathBuf;
+
+use stats::Row;
+
+#[derive(Clone, Copy)]
+pub struct Mode {
+    /// One short iteration of everything, no Chromium: the `cargo test` smoke run.
+    pub smoke: bool,
+}
+
+/// The machine's 1-minute load average: these numbers mean little on a busy machine.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn section(title: &str, load_before: String, (rows, detail): (Vec<Row>, String)) {
+    println!(
+        "### {title}\n\n{}\n{detail} Load average {load_before} → {}.\n",
+        stats::table(&rows),
+        load()
+    );
+    let missed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.met == Some(false))
+        .map(|r| r.measure.as_str())
+        .collect();
+    if !missed.is_empty() {
+        println!("Missed: {}.\n", missed.join("; "));
+        let mut said = Vec::new();
+        for note in missed.iter().filter_map(|m| notes::why(m)) {
+            if !said.contains(&note) {
+                said.push(note);
+                println!("{note}\n");
+            }
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = Mode {
+        smoke: !args.iter().any(|a| a == "--bench"),
+    };
+    let parts: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |name: &str| parts.is_empty() || parts.contains(&name);
+    // `MAKAPIX_BENCH_BIN` measures another build (scripts/bench.sh: the release binary,
+    // with this driver built quickly in the test profile).
+    let bin = std::env::var_os("MAKAPIX_BENCH_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_makapix-player")),
+        PathBuf::from,
+    );
+    let bin = bin.as_path();
+    let dir = local::out_dir();
+    if mode.smoke {
+        local::check_pacing_math();
+    }
+    eprintln!("player: {}", bin.display());
+
+    if wanted("remote") {
+        // Only when asked: `import` writes an identity into the session's keyring, which on
+        // a desktop is the user's own (scripts/bench.sh and CI start a private one).
+        if std::env::var("MAKAPIX_BENCH_REMOTE").is_ok_and(|v| v == "1") {
+            eprintln!("== command to screen, command burst");
+            let mut session = remote::Remote::start(bin);
+            section(
+                "Command to screen (`show_artwork` → first frame presented)",
+                load(),
+                remote::command_to_screen(&mut session, mode),
+            );
+            section(
+                "Command burst (`set_brightness`)",
+                load(),
+                remote::burst(&mut session, mode),
+            );
+        } else {
+            println!(
+                "(command to screen and burst skipped: they run with MAKAPIX_BENCH_REMOTE=1 in a \
+                 private keyring session, as scripts/bench.sh does)\n"
+            );
+        }
+    }
+    if wanted("startup") {
+        eprintln!("== start-up");
+        section("Start-up", load(), local::startup(bin, &dir, mode));
+    }
+    if wanted("pacing") {
+        eprintln!("== frame pacing");
+        section("Frame pacing", load(), local::pacing(bin, &dir, mode));
+    }
+    if wanted("cpu") {
+        eprintln!("== CPU");
+        section("CPU", load(), local::cpu(bin, &dir, mode));
+    }
+    if wanted("memory") {
+        eprintln!("== memory");
+        section("Memory", load(), local::memory(bin, &dir, mode));
+    }
+}

@@ -1,0 +1,313 @@
+//! The processes a benchmark watches: the player binary with its `timing`
+//! lines, Chromium as the peer, and what /proc says about their CPU and memory.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub fn unix_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// One `timing KIND mono_us=… unix_us=… key=value…` line of the player's log.
+#[derive(Clone, Debug)]
+pub struct Timing {
+    pub kind: String,
+    pub mono_us: u64,
+    pub unix_us: u64,
+    fields: HashMap<String, String>,
+}
+
+impl Timing {
+    pub fn parse(line: &str) -> Option<Timing> {
+        let rest = &line[line.find("timing ")? + "timing ".len()..];
+        let mut words = rest.split_whitespace();
+        let kind = words.next()?.to_owned();
+        let fields: HashMap<String, String> = words
+            .filter_map(|w| w.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Some(Timing {
+            kind,
+            mono_us: fields.get("mono_us")?.parse().ok()?,
+            unix_us: fields.get("unix_us")?.parse().ok()?,
+            fields,
+        })
+    }
+
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).map(String::as_str)
+    }
+
+    pub fn number(&self, key: &str) -> Option<u64> {
+        self.field(key)?.parse().ok()
+    }
+}
+
+/// Empty per-user folders, as a new user has them.
+pub struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("a temporary home folder"),
+        }
+    }
+
+    pub fn apply(&self, cmd: &mut Command) {
+        let h = self.dir.path();
+        cmd.env("HOME", h)
+            .env("XDG_CONFIG_HOME", h.join("config"))
+            .env("XDG_DATA_HOME", h.join("data"))
+            .env("XDG_CACHE_HOME", h.join("cache"));
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The player binary running in a window on `display`.
+pub struct Player {
+    child: Child,
+    pub pid: u32,
+    /// Wall clock just before the process was spawned.
+    pub spawned_unix_us: u64,
+    timings: Arc<Mutex<Vec<Timing>>>,
+    other: Arc<Mutex<Vec<String>>>,
+}
+
+impl Player {
+    pub fn spawn(bin: &Path, home: &Home, display: &str, args: &[String]) -> Player {
+        let mut cmd = Command::new(bin);
+        cmd.args(args)
+            .env("DISPLAY", display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        home.apply(&mut cmd);
+        let spawned_unix_us = unix_us();
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} could not start: {e}", bin.display()));
+        let timings: Arc<Mutex<Vec<Timing>>> = Arc::default();
+        let other: Arc<Mutex<Vec<String>>> = Arc::default();
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (t, o) = (Arc::clone(&timings), Arc::clone(&other));
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                match Timing::parse(&line) {
+                    Some(timing) => t.lock().unwrap().push(timing),
+                    None => {
+                        let mut o = o.lock().unwrap();
+                        if o.len() < 200 {
+                            o.push(line);
+                        }
+                    }
+                }
+            }
+        });
+        Player {
+            pid: child.id(),
+            child,
+            spawned_unix_us,
+            timings,
+            other,
+        }
+    }
+
+    pub fn timings(&self) -> Vec<Timing> {
+        self.timings.lock().unwrap().clone()
+    }
+
+    /// Waits for the first timing line that satisfies `pred`, or panics with the log.
+    pub fn wait(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Timing) -> bool,
+    ) -> Timing {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(t) = self.timings.lock().unwrap().iter().find(|t| pred(t)) {
+                return t.clone();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "the player exited ({status}) before {what}:\n{}",
+                    self.log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        self.other.lock().unwrap().join("\n")
+    }
+
+    pub fn peak_rss_kib(&self) -> u64 {
+        peak_rss_kib(self.pid).unwrap_or(0)
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Fields of /proc/PID/stat after the command name (which may hold spaces).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &text[text.rfind(')')? + 2..];
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+/// utime + stime of one process, in clock ticks.
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    let f = stat_fields(pid)?;
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 on every Linux we meet).
+pub fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// VmHWM: the peak resident set size, in KiB.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `pid` and every process below it.
+pub fn tree(pid: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(p) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if let Some(ppid) = stat_fields(p).and_then(|f| f.get(1)?.parse::<u32>().ok()) {
+                parent_of.push((p, ppid));
+            }
+        }
+    }
+    let mut found = vec![pid];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parent_of
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    found
+}
+
+/// CPU ticks of a process tree, per process (so processes that end are not double-counted).
+pub fn tree_ticks(pid: u32) -> HashMap<u32, u64> {
+    tree(pid)
+        .into_iter()
+        .filter_map(|p| Some((p, cpu_ticks(p)?)))
+        .collect()
+}
+
+/// CPU seconds a tree used between two snapshots (processes born in between count from 0).
+pub fn tree_seconds(before: &HashMap<u32, u64>, after: &HashMap<u32, u64>) -> f64 {
+    let ticks: u64 = after
+        .iter()
+        .map(|(p, t)| t.saturating_sub(before.get(p).copied().unwrap_or(0)))
+        .sum();
+    ticks as f64 / ticks_per_second()
+}
+
+/// Headless Chromium showing `page`, as the issue specifies it.
+pub struct Chromium {
+    child: Child,
+    pub pid: u32,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    pub fn find() -> Option<PathBuf> {
+        ["chromium", "chromium-browser"].iter().find_map(|name| {
+            let out = Command::new("sh")
+                .args(["-c", &format!("command -v {name}")])
+                .output()
+                .ok()?;
+            let path = String::from_utf8(out.stdout).ok()?;
+            let path = path.trim();
+            (!path.is_empty()).then(|| PathBuf::from(path))
+        })
+    }
+
+    pub fn spawn(bin: &Path, page: &Path) -> Chromium {
+        let profile = tempfile::tempdir().expect("a Chromium profile folder");
+        let child = Command::new(bin)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=720,720",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("file://{}", page.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        Chromium {
+            pid: child.id(),
+            child,
+            _profile: profile,
+        }
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        // Its helpers follow the browser process when it goes.
+        let helpers = tree(self.pid);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for p in helpers.into_iter().skip(1) {
+            let _ = Command::new("kill").arg(p.to_string()).status();
+        }
+    }
+}
