@@ -29,15 +29,7 @@ fn answers(req: &Value) -> Option<Value> {
                 Some("u2") => vec![21],
                 _ => vec![],
             };
-            let posts: Vec<Value> = ids
-                .iter()
-                .map(|n| {
-                    json!({"post_id": n, "kind": "artwork", "storage_key": format!("key{n}"),
-                           "storage_shard": "ab/cd", "native_format": "png"})
-                })
-                .collect();
-            Some(json!({"request_id": id, "success": true, "posts": posts,
-                        "next_cursor": null, "has_more": false}))
+            Some(rig::server::posts_answer(req, &ids, Value::Null))
         }
         _ => rig::server::catalogue(req),
     }

@@ -21,21 +21,12 @@ fn a_playset_mixes_its_channels_by_exposure() {
     }
     let mut s = start_with_vault(root.path(), &vault);
     s.server.set_responder(|req: &Value| {
-        let id = req["request_id"].as_str().unwrap_or("");
         let ids: Vec<i64> = match (req["channel"].as_str(), req["hashtag"].as_str()) {
             (Some("hashtag"), Some("cats")) => vec![1, 2],
             (Some("by_user"), _) if req["user_sqid"] == "u1" => vec![11, 12],
             _ => vec![],
         };
-        let posts: Vec<Value> = ids
-            .iter()
-            .map(|n| {
-                json!({"post_id": n, "kind": "artwork", "storage_key": format!("key{n}"),
-                            "storage_shard": "ab/cd", "native_format": "png"})
-            })
-            .collect();
-        Some(json!({"request_id": id, "success": true, "posts": posts,
-                    "next_cursor": null, "has_more": false}))
+        Some(rig::server::posts_answer(req, &ids, Value::Null))
     });
     let ack = s.command(
         "play_playset",
@@ -77,15 +68,6 @@ fn a_playset_mixes_its_channels_by_exposure() {
     s.h.state_mut().shutdown();
 }
 
-fn posts(ids: &[i64]) -> Vec<Value> {
-    ids.iter()
-        .map(|n| {
-            json!({"post_id": n, "kind": "artwork", "storage_key": format!("key{n}"),
-                   "storage_shard": "ab/cd", "native_format": "png"})
-        })
-        .collect()
-}
-
 fn on_screen(app: &makapix_player::ui::PlayerApp) -> Option<i64> {
     match app.on_screen()? {
         (ArtworkSource::Makapix(p), false) => Some(p.post_id),
@@ -123,17 +105,13 @@ fn a_channel_running_low_fetches_its_next_page_and_views_name_their_channel() {
     }
     let mut s = start_with_vault(root.path(), &vault);
     s.server.set_responder(|req: &Value| {
-        let id = req["request_id"].as_str().unwrap_or("");
         let (ids, next): (&[i64], Value) = match (req["channel"].as_str(), req["cursor"].as_str()) {
             (Some("hashtag"), _) => (&[1, 2], Value::Null),
             (Some("by_user"), None) => (&[11, 12], json!("u1-p2")),
             (Some("by_user"), Some("u1-p2")) => (&[13, 14], Value::Null),
             _ => (&[], Value::Null),
         };
-        Some(
-            json!({"request_id": id, "success": true, "posts": posts(ids),
-                    "next_cursor": next, "has_more": !next.is_null()}),
-        )
+        Some(rig::server::posts_answer(req, ids, next))
     });
     let ack = s.command(
         "play_playset",
@@ -194,13 +172,8 @@ fn views_from_a_randomly_picked_playset_report_random_order() {
         vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
     }
     let mut s = start_with_vault(root.path(), &vault);
-    s.server.set_responder(|req: &Value| {
-        let id = req["request_id"].as_str().unwrap_or("");
-        Some(
-            json!({"request_id": id, "success": true, "posts": posts(&[1, 2]),
-                    "next_cursor": null, "has_more": false}),
-        )
-    });
+    s.server
+        .set_responder(|req: &Value| Some(rig::server::posts_answer(req, &[1, 2], Value::Null)));
     let ack = s.command(
         "play_playset",
         json!({"playset_name": "shuffled", "exposure_mode": "equal", "pick_mode": "random",

@@ -26,18 +26,8 @@ fn on_screen(app: &PlayerApp) -> Option<(i64, bool)> {
 /// A server whose channels hold the artworks `ids`.
 fn posts(ids: &'static [i64]) -> impl Fn(&Value) -> Option<Value> + Send + Sync + 'static {
     move |req: &Value| {
-        let id = req["request_id"].as_str().unwrap_or("");
-        let posts: Vec<Value> = ids
-            .iter()
-            .map(|n| {
-                json!({"post_id": n, "kind": "artwork", "storage_key": format!("key{n}"),
-                       "storage_shard": "ab/cd", "native_format": "png"})
-            })
-            .collect();
-        (req["request_type"] == "query_posts").then(|| {
-            json!({"request_id": id, "success": true, "posts": posts,
-                   "next_cursor": null, "has_more": false})
-        })
+        (req["request_type"] == "query_posts")
+            .then(|| rig::server::posts_answer(req, ids, Value::Null))
     }
 }
 

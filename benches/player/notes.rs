@@ -53,9 +53,11 @@ const NOTES: &[(&str, &str)] = &[
     ),
     (
         "peak RSS",
-        "Every frame is kept decoded (256×256×4 bytes) and uploaded as its own texture, which \
-         Mesa's software OpenGL also keeps in the process: memory grows with the frame count. \
-         The `memory` branch changes how frames are stored; that is what closes it.",
+        "Frames are kept compact (palette, run-length, changes from the previous frame) and \
+         one texture per artwork is refilled as frames come due, so what remains is mostly the \
+         window's own baseline (fonts, OpenGL context, Mesa's buffers). An animation with more \
+         than 256 colours and mostly changing pixels compacts least; what would close that \
+         case: decoding frames on demand from the file (streaming) instead of keeping them.",
     ),
     (
         "start-up",

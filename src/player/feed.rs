@@ -163,12 +163,13 @@ fn item(art: &ArtworkPost, playlist_dwell: Option<u64>) -> Option<QueueItem> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 
     use super::*;
     use serde_json::json;
 
-    fn page(ids: std::ops::Range<i64>, cursor: Option<&str>) -> PostsPage {
+    /// A page of artwork posts `ids`; shared with other paging tests.
+    pub(crate) fn page(ids: std::ops::Range<i64>, cursor: Option<&str>) -> PostsPage {
         let posts: Vec<_> = ids
             .map(|i| {
                 json!({"post_id": i, "kind": "artwork", "storage_key": format!("k{i}"),

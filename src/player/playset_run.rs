@@ -185,20 +185,8 @@ impl PlaysetRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn page(ids: std::ops::Range<i64>, cursor: Option<&str>) -> PostsPage {
-        let posts: Vec<_> = ids
-            .map(|i| {
-                json!({"post_id": i, "kind": "artwork", "storage_key": format!("k{i}"),
-                       "storage_shard": "ab/cd", "native_format": "png"})
-            })
-            .collect();
-        serde_json::from_value(
-            json!({"posts": posts, "next_cursor": cursor, "has_more": cursor.is_some()}),
-        )
-        .unwrap()
-    }
+    use crate::player::feed::tests::page;
 
     fn query(channel: &str, user: Option<&str>, tag: Option<&str>) -> QueryPosts {
         QueryPosts {

@@ -210,7 +210,7 @@ impl PlayerApp {
         }
     }
 
-    fn send_query(&mut self, query: QueryPosts) -> u64 {
+    pub(crate) fn send_query(&mut self, query: QueryPosts) -> u64 {
         self.request_tag += 1;
         let tag = self.request_tag;
         self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Request {

@@ -111,14 +111,7 @@ fn with_playlist_extension(path: PathBuf) -> PathBuf {
 /// Written beside the target and renamed over it, so a crash or a full disk
 /// never leaves half a playlist where the old one was.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(path.file_name().unwrap_or_default());
-    temp_name.push(".tmp");
-    let temp = path.with_file_name(temp_name);
-    std::fs::write(&temp, text)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
+    crate::settings::write_atomically(path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::player::ArtworkSource;
 use crate::player::playset::{ExposureMode, PickMode};
 use crate::player::playset_run::{PlaysetRun, RunChannel, ViewChannel};
 use crate::protocol::command::{AckStatus, CommandAck, PlayPlayset};
-use crate::protocol::request::{QueryPosts, RequestBody};
+use crate::protocol::request::QueryPosts;
 use crate::protocol::response::{PlaysetChannel, Response};
 
 use super::app::{Channel, Notice, PlayerApp};
@@ -105,7 +105,7 @@ impl PlayerApp {
         let mut run = PlaysetRun::new(exposure, pick, self.playset_seed(), channels);
         let mut waiting = Vec::new();
         for (index, query) in run.first_requests() {
-            waiting.push((self.send_playset_query(query), index));
+            waiting.push((self.send_query(query), index));
         }
         self.mixing = Some(Mixing {
             label: format!("Playset: {}", cmd.playset_name),
@@ -119,16 +119,6 @@ impl PlayerApp {
         // Only local channels: nothing to wait for.
         self.finish_mix(now);
         Outcome::Pending
-    }
-
-    fn send_playset_query(&mut self, query: QueryPosts) -> u64 {
-        self.request_tag += 1;
-        let tag = self.request_tag;
-        self.send_to_runtime(RuntimeAction::Connection(ConnectionAction::Request {
-            tag,
-            body: Box::new(RequestBody::QueryPosts(query)),
-        }));
-        tag
     }
 
     pub(crate) fn awaits_mix(&self, tag: u64) -> bool {
@@ -227,7 +217,7 @@ impl PlayerApp {
             m.run.on_shown(post);
         }
         for (index, query) in m.run.wants_more() {
-            let tag = self.send_playset_query(query);
+            let tag = self.send_query(query);
             if let Some(m) = self.mixing.as_mut() {
                 m.waiting.push((tag, index));
             }

@@ -196,6 +196,21 @@ impl TestServer {
     }
 }
 
+/// An artwork post whose file the vault holds as `ab/cd/key{n}.png`.
+#[allow(dead_code)]
+pub fn artwork_post(n: i64) -> Value {
+    json!({"post_id": n, "kind": "artwork", "storage_key": format!("key{n}"),
+           "storage_shard": "ab/cd", "native_format": "png"})
+}
+
+/// The answer to `request` (a `query_posts`) with the artworks `ids`, and `next_cursor`.
+#[allow(dead_code)]
+pub fn posts_answer(request: &Value, ids: &[i64], next_cursor: Value) -> Value {
+    let posts: Vec<Value> = ids.iter().map(|&n| artwork_post(n)).collect();
+    json!({"request_id": request["request_id"], "success": true, "posts": posts,
+           "has_more": !next_cursor.is_null(), "next_cursor": next_cursor})
+}
+
 /// Makes the query_posts page for hashtag `big`: just under 128 KiB of JSON.
 pub fn big_page(request_id: &str) -> Value {
     let mut posts = Vec::new();
