@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use eframe::egui::{self, ViewportCommand};
 
-use crate::bridge::artwork::{ArtworkAction, ArtworkEvent};
+use crate::bridge::Action as RuntimeAction;
+use crate::bridge::artwork::ArtworkAction;
 use crate::bridge::channel::WindowEnd;
-use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
-use crate::bridge::credentials::{CredentialsAction, CredentialsEvent, FACTS_FILE_NAME, Overrides};
-use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
+use crate::bridge::connection::{ConnectionAction, ConnectionState};
+use crate::bridge::credentials::{CredentialsAction, FACTS_FILE_NAME, Overrides};
 use crate::media::decode::DecodeError;
 use crate::media::loader::Loader;
 use crate::media::watch::FileWatcher;
@@ -46,13 +46,6 @@ pub struct StartOptions {
     pub vault: Option<String>,
 }
 
-/// Runtime events taken in one frame: a burst of commands is spread over a few
-/// frames, so each frame stays short. Fewer when the runtime's action queue is
-/// nearly full, so every command's ack fits (the rest of the queue is left for
-/// the frame's other actions).
-const EVENTS_PER_FRAME: usize = 64;
-const ACTIONS_KEPT_FREE: usize = 32;
-
 /// What the worker threads tell the window.
 pub(crate) enum AppEvent {
     Decoded {
@@ -84,7 +77,7 @@ pub struct PlayerApp {
     pub(crate) library: Library,
     pub(crate) loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
     pub(crate) watcher: FileWatcher,
-    events: Receiver<AppEvent>,
+    pub(crate) events: Receiver<AppEvent>,
     pub(crate) events_tx: Sender<AppEvent>,
     /// The window's context, known from the first frame on; the workers use it to wake the window.
     pub(crate) ctx_slot: Arc<OnceLock<egui::Context>>,
@@ -97,7 +90,7 @@ pub struct PlayerApp {
     pub(crate) show_about: bool,
     pub(crate) checker: Option<egui::TextureHandle>,
     /// The background runtime; `None` in tests that only exercise the window.
-    runtime: Option<WindowEnd>,
+    pub(crate) runtime: Option<WindowEnd>,
     pub(crate) connection: ConnectionState,
     /// Connection details for the tooltip and the Diagnostics window.
     pub(crate) net: ConnectionView,
@@ -259,7 +252,7 @@ impl PlayerApp {
 
     /// The server's vault (Custom settings, `--vault`) is where artworks come from,
     /// unless this window was started with a vault of its own (tests).
-    fn use_vault(&mut self, vault_base: &str) {
+    pub(crate) fn use_vault(&mut self, vault_base: &str) {
         if self.vault_fixed || self.artwork_config.vault_base == vault_base {
             return;
         }
@@ -551,7 +544,7 @@ impl PlayerApp {
         }
     }
 
-    fn send(&mut self, action: RuntimeAction) {
+    pub(crate) fn send(&mut self, action: RuntimeAction) {
         let Some(runtime) = &self.runtime else {
             return;
         };
@@ -571,107 +564,6 @@ impl PlayerApp {
         if self.runtime.is_some() && self.sent_state.as_ref() != Some(&state) {
             self.sent_state = Some(state.clone());
             self.send(RuntimeAction::Connection(ConnectionAction::SetState(state)));
-        }
-    }
-
-    fn drain_runtime(&mut self, ctx: &egui::Context, now: Duration) {
-        let Some(room) = self.runtime.as_ref().map(WindowEnd::room) else {
-            return;
-        };
-        for _ in 0..EVENTS_PER_FRAME.min(room.saturating_sub(ACTIONS_KEPT_FREE)) {
-            let Some(event) = self.runtime.as_ref().and_then(WindowEnd::try_recv) else {
-                return;
-            };
-            match event {
-                RuntimeEvent::Connection(ConnectionEvent::Command(command)) => {
-                    if let Some(ack) = self.apply_command(&command, now) {
-                        self.send(RuntimeAction::Connection(ConnectionAction::Ack(ack)));
-                    }
-                }
-                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
-                    if self.awaits(tag) =>
-                {
-                    self.on_page_answer(result, now);
-                }
-                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
-                    if self.awaits_like(tag) =>
-                {
-                    self.on_like_answer(tag, result);
-                }
-                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
-                    if self.awaits_comments(tag) =>
-                {
-                    self.on_comments_answer(result);
-                }
-                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
-                    if self.awaits_owner_playset(tag) =>
-                {
-                    self.on_owner_playset(result, now);
-                }
-                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
-                    if self.awaits_post(tag) =>
-                {
-                    self.on_post_answer(tag, result);
-                }
-                RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result })
-                    if self.awaits_mix(tag) =>
-                {
-                    self.on_mix_answer(tag, result, now);
-                }
-                RuntimeEvent::Connection(event) => {
-                    if let ConnectionEvent::State(state) = event {
-                        self.connection = state;
-                        if state == ConnectionState::Connected {
-                            self.refresh_resumed_channel(now);
-                        }
-                    }
-                    self.net.apply(event);
-                }
-                RuntimeEvent::Artwork(ArtworkEvent::Fetched { post, result }) => {
-                    self.on_fetched(post, result);
-                }
-                RuntimeEvent::Credentials(CredentialsEvent::NotRegistered) => {
-                    self.connection = ConnectionState::NotRegistered;
-                    self.player.on_event(CredentialsEvent::NotRegistered);
-                }
-                RuntimeEvent::Credentials(event) => {
-                    if let CredentialsEvent::Server(server) = &event {
-                        self.use_vault(&server.vault_base);
-                    }
-                    self.player.on_event(event);
-                }
-            }
-        }
-        // More may be waiting: the next frame takes them.
-        ctx.request_repaint();
-    }
-
-    fn drain_events(&mut self, ctx: &egui::Context, now: Duration) {
-        self.drain_runtime(ctx, now);
-        while let Ok(event) = self.events.try_recv() {
-            match event {
-                AppEvent::Decoded {
-                    source,
-                    generation,
-                    result,
-                } => self.on_decoded(ctx, source, generation, result, now),
-                AppEvent::FileChanged(path) => {
-                    tracing::info!("{} changed on disk; reloading", path.display());
-                    let source = ArtworkSource::File(path);
-                    self.request_load(&source);
-                }
-                AppEvent::Opened(opened) => self.on_opened(opened, now),
-                AppEvent::Chosen { paths, quick } => {
-                    if !paths.is_empty() {
-                        self.open_paths(paths);
-                    } else if quick {
-                        self.notice = Some(Notice {
-                            text: "No file dialog is available on this desktop. Drop files onto the window, or copy a file's path and press Ctrl+V.".into(),
-                            is_error: true,
-                        });
-                    }
-                }
-            }
         }
     }
 }

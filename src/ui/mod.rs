@@ -11,6 +11,7 @@ pub mod comment_thread;
 pub mod comments;
 mod comments_panel;
 pub mod diagnostics;
+mod events;
 pub mod geometry;
 pub mod library;
 pub mod likes;
