@@ -48,8 +48,10 @@ const NOTES: &[(&str, &str)] = &[
         "CPU",
         "Each repaint of the window is a full software-OpenGL (llvmpipe) frame of the whole \
          720×720 window plus its upload to the X server; Chromium composites only the changed \
-         layer. What would close it: repaint only the canvas when only a frame changed, and \
-         measure with a GPU driver.",
+         layer. eframe has no partial repaint: every frame redraws the whole window. What \
+         would close it: presenting only the changed region (the canvas on a surface of its \
+         own, or a renderer with damage-region presents), or a GPU driver, where a \
+         whole-window repaint costs the CPU next to nothing.",
     ),
     (
         "peak RSS",
