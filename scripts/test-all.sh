@@ -12,19 +12,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
           mosquitto openssl gnome-keyring dbus libsecret-tools desktop-file-utils appstream dpkg-dev
           gcc-mingw-w64-x86-64 wixl msitools clang)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "Missing packages: ${missing[*]}. Install them (sudo apt-get install ${missing[*]}) and run again." >&2
-    exit 1
-  fi
-  echo "Installing: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/install-packages.sh "${PACKAGES[@]}"
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
