@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -181,16 +180,7 @@ impl ArtCache {
         let temp = self
             .dir
             .join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
-        let written = (|| {
-            let mut file = fs::File::create(&temp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            fs::rename(&temp, &path)
-        })();
-        if let Err(e) = written {
-            let _ = fs::remove_file(&temp);
-            return Err(CacheError::Write(e));
-        }
+        crate::atomic_file::write_via(&temp, &path, bytes).map_err(CacheError::Write)?;
         self.clock += 1;
         if let Some(old) = self.entries.insert(
             name.to_owned(),

@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::settings::write_atomically;
-
 #[derive(Debug, thiserror::Error)]
 #[error("The queue file {path} could not be saved: {source}. Check that the folder is writable.")]
 pub struct QueueError {
@@ -103,7 +101,7 @@ impl<T: Serialize + DeserializeOwned> DiskQueue<T> {
             text.push_str(line);
             text.push('\n');
         }
-        write_atomically(&self.path, text.as_bytes()).map_err(|source| QueueError {
+        crate::atomic_file::write(&self.path, text.as_bytes()).map_err(|source| QueueError {
             path: self.path.clone(),
             source,
         })

@@ -128,7 +128,7 @@ fn write(path: &Path, last: Option<&LastChannel>) -> std::io::Result<()> {
     match last {
         Some(last) => {
             let json = serde_json::to_vec(last).map_err(std::io::Error::other)?;
-            crate::settings::write_atomically(path, &json)
+            crate::atomic_file::write(path, &json)
         }
         None => match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),

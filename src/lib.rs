@@ -4,6 +4,7 @@
 //! Module rules (see README): `player` and `media` know no screen and do no
 //! network; `ui` only draws state and turns input into actions.
 
+pub mod atomic_file;
 pub mod bridge;
 pub mod cache;
 pub mod cli;

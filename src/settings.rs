@@ -251,36 +251,12 @@ pub fn load(path: &Path) -> (Settings, Option<SettingsError>) {
     }
 }
 
-/// Writes `contents` to `path` so that readers see either the old or the new file, never half of one.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    // A hidden name beside the target: same folder (so rename is atomic), and no
-    // clash with another file of the same stem.
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(path.file_name().unwrap_or_default());
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let written = (|| {
-        use std::io::Write;
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}
-
 pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
     let json = serde_json::to_vec_pretty(settings).map_err(|e| SettingsError::Write {
         path: path.to_path_buf(),
         source: std::io::Error::other(e),
     })?;
-    write_atomically(path, &json).map_err(|source| SettingsError::Write {
+    crate::atomic_file::write(path, &json).map_err(|source| SettingsError::Write {
         path: path.to_path_buf(),
         source,
     })

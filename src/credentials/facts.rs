@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::keyring_store::Slot;
 use super::server::Server;
-use crate::settings::write_atomically;
 
 pub const FILE_NAME: &str = "player.json";
 
@@ -69,7 +68,7 @@ pub fn save(path: &Path, facts: &PlayerFacts) -> Result<(), FactsError> {
         path: path.display().to_string(),
         source: std::io::Error::other(e),
     })?;
-    write_atomically(path, &json).map_err(|source| FactsError::Write {
+    crate::atomic_file::write(path, &json).map_err(|source| FactsError::Write {
         path: path.display().to_string(),
         source,
     })

@@ -28,7 +28,9 @@ impl PlayerApp {
         let path = with_playlist_extension(path);
         let folder = path.parent().unwrap_or(Path::new("."));
         let text = self.playlist_editor.edit.playlist().to_json(folder);
-        match write_atomically(&path, &text) {
+        // Replaced whole, so a crash or a full disk never leaves half a playlist
+        // where the old one was.
+        match crate::atomic_file::write(&path, text.as_bytes()) {
             Ok(()) => {
                 self.playlist_editor.edit.saved_as(path.clone());
                 self.tell(format!("Playlist saved to {}.", path.display()), false);
@@ -108,26 +110,9 @@ fn with_playlist_extension(path: PathBuf) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Written beside the target and renamed over it, so a crash or a full disk
-/// never leaves half a playlist where the old one was.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    crate::settings::write_atomically(path, text.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn saving_replaces_the_file_whole_and_leaves_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.makapix-playlist");
-        std::fs::write(&path, "old").unwrap();
-        write_atomically(&path, "new").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
-        assert_eq!(names.len(), 1);
-    }
 
     #[test]
     fn a_saved_playlist_gets_its_extension() {
