@@ -179,7 +179,7 @@ impl PlayerApp {
 
     /// Connected with a channel from the last session still playing: asks for
     /// its first page; the fresh page replaces the old list when it arrives.
-    pub(crate) fn refresh_resumed_channel(&mut self, _now: Duration) {
+    pub(crate) fn refresh_resumed_channel(&mut self) {
         if !std::mem::take(&mut self.resumed) {
             return;
         }

@@ -72,7 +72,7 @@ impl PlayerApp {
                     if let ConnectionEvent::State(state) = event {
                         self.connection = state;
                         if state == ConnectionState::Connected {
-                            self.refresh_resumed_channel(now);
+                            self.refresh_resumed_channel();
                         }
                     }
                     self.net.apply(event);
