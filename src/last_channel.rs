@@ -5,11 +5,10 @@
 //! Written off the window thread, atomically, newest state only.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
+use crate::background_writer::BackgroundWriter;
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::PostEntry;
 
@@ -58,69 +57,39 @@ pub fn load(path: &Path) -> Option<LastChannel> {
 /// Keeps the file in step with what plays: `keep` a Makapix channel, `forget`
 /// when something else plays.
 pub struct Keeper {
-    tx: Option<mpsc::Sender<Option<LastChannel>>>,
-    worker: Option<JoinHandle<()>>,
+    writer: BackgroundWriter<Option<LastChannel>>,
 }
 
 impl Keeper {
     /// `path` None: nothing is kept (no data folder).
     pub fn new(path: Option<PathBuf>) -> Self {
-        let Some(path) = path else {
-            return Self {
-                tx: None,
-                worker: None,
-            };
-        };
-        let (tx, rx) = mpsc::channel::<Option<LastChannel>>();
-        let worker = std::thread::Builder::new()
-            .name("last-channel".into())
-            .spawn(move || {
-                while let Ok(mut next) = rx.recv() {
-                    while let Ok(newer) = rx.try_recv() {
-                        next = newer;
-                    }
+        let writer = match path {
+            Some(path) => {
+                BackgroundWriter::spawn("last-channel", move |next: Option<LastChannel>| {
                     if let Err(e) = write(&path, next.as_ref()) {
                         tracing::warn!("{}: the last channel was not kept: {e}", path.display());
                     }
-                }
-            })
-            .ok();
-        Self {
-            tx: Some(tx),
-            worker,
-        }
+                })
+            }
+            None => BackgroundWriter::disabled(),
+        };
+        Self { writer }
     }
 
     pub fn keep(&self, mut last: LastChannel) {
         last.query.cursor = None;
         last.posts.truncate(MAX_POSTS);
-        self.send(Some(last));
+        self.writer.send(Some(last));
     }
 
     pub fn forget(&self) {
-        self.send(None);
-    }
-
-    fn send(&self, what: Option<LastChannel>) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(what);
-        }
+        self.writer.send(None);
     }
 }
 
 impl Default for Keeper {
     fn default() -> Self {
         Self::new(None)
-    }
-}
-
-impl Drop for Keeper {
-    /// What was asked last is on disk before the program ends.
-    fn drop(&mut self) {
-        self.tx = None;
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
     }
 }
 

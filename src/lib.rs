@@ -5,6 +5,7 @@
 //! network; `ui` only draws state and turns input into actions.
 
 pub mod atomic_file;
+pub mod background_writer;
 pub mod bridge;
 pub mod cache;
 pub mod cli;

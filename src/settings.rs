@@ -5,11 +5,11 @@
 //! kept aside as `settings.json.bad` so nothing the user set is silently lost.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::background_writer::BackgroundWriter;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -265,39 +265,23 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
 /// Saves settings off the window thread, only when they changed.
 pub struct SettingsSaver {
     last: Settings,
-    tx: Option<mpsc::Sender<Settings>>,
-    worker: Option<JoinHandle<()>>,
+    writer: BackgroundWriter<Settings>,
 }
 
 impl SettingsSaver {
     /// `path` None: nothing is persisted (no home folder).
     pub fn new(path: Option<PathBuf>, initial: Settings) -> Self {
-        let Some(path) = path else {
-            return Self {
-                last: initial,
-                tx: None,
-                worker: None,
-            };
-        };
-        let (tx, rx) = mpsc::channel::<Settings>();
-        let worker = std::thread::Builder::new()
-            .name("settings-saver".into())
-            .spawn(move || {
-                while let Ok(mut settings) = rx.recv() {
-                    // Only the newest matters when several changes queued up (a slider drag).
-                    while let Ok(newer) = rx.try_recv() {
-                        settings = newer;
-                    }
-                    if let Err(e) = save(&path, &settings) {
-                        tracing::warn!("{e}");
-                    }
+        let writer = match path {
+            Some(path) => BackgroundWriter::spawn("settings-saver", move |settings: Settings| {
+                if let Err(e) = save(&path, &settings) {
+                    tracing::warn!("{e}");
                 }
-            })
-            .ok();
+            }),
+            None => BackgroundWriter::disabled(),
+        };
         Self {
             last: initial,
-            tx: Some(tx),
-            worker,
+            writer,
         }
     }
 
@@ -307,23 +291,12 @@ impl SettingsSaver {
             return;
         }
         self.last = settings.clone();
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(settings.clone());
-        }
+        self.writer.send(settings.clone());
     }
 
     /// Waits for pending writes; called when the window closes so the last change is not lost.
     pub fn flush(&mut self) {
-        self.tx = None;
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
-    }
-}
-
-impl Drop for SettingsSaver {
-    fn drop(&mut self) {
-        self.flush();
+        self.writer.flush();
     }
 }
 
