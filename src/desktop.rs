@@ -15,20 +15,34 @@ fn opener() -> &'static str {
 }
 
 /// Opens `folder` in the file manager, creating it first so there is something to open.
-/// Runs the opener on its own thread: it can take a moment and the window must not wait.
+/// Both run on their own thread: a disk or the opener can take a moment and the window
+/// must not wait.
 pub fn open_folder(folder: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(folder)?;
     let folder = folder.to_path_buf();
     std::thread::Builder::new()
         .name("open-folder".into())
-        .spawn(move || match Command::new(opener()).arg(&folder).status() {
-            Ok(status) if status.success() => {}
-            Ok(status) => tracing::warn!("{} {} ended with {status}", opener(), folder.display()),
-            Err(e) => tracing::warn!(
-                "could not run {} to show {}: {e}",
-                opener(),
-                folder.display()
-            ),
+        .spawn(move || {
+            if let Err(e) = std::fs::create_dir_all(&folder) {
+                tracing::warn!("could not create {}: {e}", folder.display());
+            }
+            match Command::new(opener()).arg(&folder).status() {
+                Ok(status) if status.success() => {}
+                Ok(status) => {
+                    tracing::warn!("{} {} ended with {status}", opener(), folder.display())
+                }
+                Err(e) => tracing::warn!(
+                    "could not run {} to show {}: {e}",
+                    opener(),
+                    folder.display()
+                ),
+            }
         })?;
     Ok(())
+}
+
+/// Help › Open log folder: the error is a sentence for the user.
+pub fn open_log_folder(dir: Option<&Path>) -> Result<(), String> {
+    let dir = dir.ok_or("This session keeps no log file (no per-user folder was found).")?;
+    open_folder(dir)
+        .map_err(|e| format!("The log folder {} could not be opened: {e}.", dir.display()))
 }

@@ -300,6 +300,23 @@ impl SettingsSaver {
     }
 }
 
+/// The settings to start from: given, saved, or the defaults. A damaged
+/// settings file is kept aside; the sentence says so.
+pub fn initial(given: Option<Settings>, saved: Option<&Path>) -> (Settings, Option<String>) {
+    match (given, saved) {
+        (Some(s), _) => (s, None),
+        (None, Some(path)) => {
+            let (s, err) = load(path);
+            let notice = err.map(|err| {
+                tracing::warn!("{err}");
+                err.to_string()
+            });
+            (s, notice)
+        }
+        (None, None) => (Settings::default(), None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

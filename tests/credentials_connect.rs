@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 use makapix_player::bridge::RuntimeEvent;
 use makapix_player::bridge::channel::pair;
 use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
-use makapix_player::bridge::credentials::{CredentialsAction, CredentialsEvent, Secret};
+use makapix_player::bridge::credentials::{CredentialsAction, CredentialsEvent};
 use makapix_player::credentials::keyring_store::KeyringStore;
 use makapix_player::credentials::server::Overrides;
 use makapix_player::credentials::server::Server;
 use makapix_player::credentials::service::Service;
 use makapix_player::net::connection_task::ConnectionHandle;
 use makapix_player::net::credentials_task::CredentialsTask;
+use makapix_player::protocol::http::Secret;
 
 /// The bundle the web would give for `identity`, naming the broker at 127.0.0.1:`port`.
 fn bundle(broker: &rig::broker::Broker, identity: &rig::certs::Identity, port: u16) -> String {

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use makapix_player::bridge::RuntimeEvent;
 use makapix_player::bridge::channel::pair;
 use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
-use makapix_player::bridge::credentials::{CredentialsAction, CredentialsEvent, Secret};
+use makapix_player::bridge::credentials::{CredentialsAction, CredentialsEvent};
 use makapix_player::credentials::keyring_store::KeyringStore;
 use makapix_player::credentials::server::Overrides;
 use makapix_player::credentials::service::Service;
 use makapix_player::net::credentials_task::CredentialsTask;
+use makapix_player::protocol::http::Secret;
 
 /// Feeds `actions` to the handler on a tokio runtime, each after the previous one's outcome.
 fn run(actions: Vec<CredentialsAction>) -> Vec<RuntimeEvent> {

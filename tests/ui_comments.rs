@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use makapix_player::player::ArtworkSource;
-use makapix_player::ui::comments::CommentsStatus;
+use makapix_player::session::comments::CommentsStatus;
 use rig::vault::Vault;
 use rig::window::{Session, start_with_vault, step_until};
 use serde_json::{Value, json};
@@ -47,7 +47,9 @@ fn show(s: &mut Session, post: i64) {
 
 fn thread(s: &Session) -> Vec<(String, u8)> {
     s.h.state()
-        .comments_threaded()
+        .session()
+        .comments()
+        .threaded()
         .into_iter()
         .map(|c| (c.id, c.depth))
         .collect()
@@ -67,15 +69,18 @@ fn the_panel_follows_the_artwork_threads_replies_and_loads_more() {
     // Samples: a sentence, and nothing asked of the server.
     s.h.key_press(egui::Key::C);
     s.h.run_steps(2);
-    assert!(s.h.state().comments_open());
-    assert_eq!(s.h.state().comments_status(), CommentsStatus::NotAPost);
+    assert!(s.h.state().session().comments().is_open());
+    assert_eq!(
+        s.h.state().session().comments().status(),
+        CommentsStatus::NotAPost
+    );
     s.h.get_by_label_contains("exist only for Makapix Club posts");
     assert!(comment_requests(&s).is_empty());
 
     show(&mut s, 41);
     wait_requests(&mut s, 1);
     step_until(&mut s.h, "the first page", |a| {
-        a.comments_status() == CommentsStatus::Ready
+        a.session().comments().status() == CommentsStatus::Ready
     });
     let first = &comment_requests(&s)[0];
     assert_eq!(first["post_id"], 41);
@@ -89,7 +94,7 @@ fn the_panel_follows_the_artwork_threads_replies_and_loads_more() {
     s.h.get_by_label("Load more").click();
     wait_requests(&mut s, 2);
     step_until(&mut s.h, "the second page", |a| {
-        a.comments_threaded().len() == 5
+        a.session().comments().threaded().len() == 5
     });
     assert_eq!(comment_requests(&s)[1]["cursor"], "page2");
     assert_eq!(
@@ -106,7 +111,8 @@ fn the_panel_follows_the_artwork_threads_replies_and_loads_more() {
     // Another artwork: the panel empties and asks for its comments.
     show(&mut s, 7);
     step_until(&mut s.h, "post 7's answer", |a| {
-        a.comments_status() == CommentsStatus::Ready && a.comments_threaded().is_empty()
+        a.session().comments().status() == CommentsStatus::Ready
+            && a.session().comments().threaded().is_empty()
     });
     assert_eq!(comment_requests(&s).last().unwrap()["post_id"], 7);
     s.h.run_steps(2);
@@ -115,7 +121,7 @@ fn the_panel_follows_the_artwork_threads_replies_and_loads_more() {
     // A refusal is a sentence in the panel, with a way to try again.
     show(&mut s, 429);
     step_until(&mut s.h, "the refusal", |a| {
-        matches!(a.comments_status(), CommentsStatus::Failed(_))
+        matches!(a.session().comments().status(), CommentsStatus::Failed(_))
     });
     s.h.run_steps(2);
     s.h.get_by_label_contains("too many requests");
@@ -126,7 +132,7 @@ fn the_panel_follows_the_artwork_threads_replies_and_loads_more() {
     // C closes the panel.
     s.h.key_press(egui::Key::C);
     s.h.run_steps(2);
-    assert!(!s.h.state().comments_open());
+    assert!(!s.h.state().session().comments().is_open());
     assert!(s.h.query_by_label("Comments").is_none());
     s.h.state_mut().shutdown();
 }

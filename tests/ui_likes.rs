@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use makapix_player::player::ArtworkSource;
-use makapix_player::ui::likes::LikeState;
+use makapix_player::session::likes::LikeState;
 use rig::vault::Vault;
 use rig::window::{Session, start_with_vault, step_until};
 use serde_json::{Value, json};

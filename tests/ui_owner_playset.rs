@@ -8,9 +8,9 @@ mod rig;
 use egui_kittest::kittest::Queryable;
 use makapix_player::player::ArtworkSource;
 use makapix_player::samples;
+use makapix_player::session::Channel;
+use makapix_player::session::owner_playsets::OwnerPlaysetView;
 use makapix_player::settings::Settings;
-use makapix_player::ui::Channel;
-use makapix_player::ui::owner_playsets::OwnerPlaysetView;
 use rig::vault::Vault;
 use rig::window::{SOON, start_with_settings, step_until};
 use serde_json::{Value, json};
@@ -52,7 +52,7 @@ fn followed_artists_is_fetched_and_played_and_not_found_is_a_sentence() {
     s.h.run_steps(2);
     s.h.get_by_label("Play followed artists").click_accesskit();
     step_until(&mut s.h, "get_playset asked", |a| {
-        a.owner_playset() != OwnerPlaysetView::Idle
+        a.session().owner_playset() != OwnerPlaysetView::Idle
     });
     let asked = s
         .server
@@ -74,7 +74,7 @@ fn followed_artists_is_fetched_and_played_and_not_found_is_a_sentence() {
         .collect();
     assert_eq!(ids, vec![11, 21, 12, 21], "both channels, equal exposure");
     assert_eq!(
-        app.owner_playset(),
+        app.session().owner_playset(),
         OwnerPlaysetView::Playing(vec!["Ann".into(), "Bob".into()])
     );
     s.h.run_steps(2);
@@ -90,9 +90,9 @@ fn followed_artists_is_fetched_and_played_and_not_found_is_a_sentence() {
     });
     s.h.get_by_label("Play followed artists").click_accesskit();
     step_until(&mut s.h, "the sentence", |a| {
-        matches!(a.owner_playset(), OwnerPlaysetView::Said(_))
+        matches!(a.session().owner_playset(), OwnerPlaysetView::Said(_))
     });
-    let OwnerPlaysetView::Said(said) = s.h.state().owner_playset() else {
+    let OwnerPlaysetView::Said(said) = s.h.state().session().owner_playset() else {
         unreachable!()
     };
     assert!(said.contains("follow no artists"), "{said}");

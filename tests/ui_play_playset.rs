@@ -6,7 +6,7 @@ mod rig;
 
 use makapix_player::player::ArtworkSource;
 use makapix_player::samples;
-use makapix_player::ui::Channel;
+use makapix_player::session::Channel;
 use rig::vault::Vault;
 use rig::window::{start_with_vault, step_until};
 use serde_json::{Value, json};

@@ -5,11 +5,9 @@
 
 use std::path::PathBuf;
 
-pub use crate::credentials::facts::FILE_NAME as FACTS_FILE_NAME;
-pub use crate::credentials::renewal::Health;
-pub use crate::credentials::server::{Environment, Overrides, Server};
-pub use crate::credentials::validate::format_date;
-pub use crate::protocol::http::Secret;
+use crate::credentials::renewal::Health;
+use crate::credentials::server::{Overrides, Server};
+use crate::protocol::http::Secret;
 
 /// Window → runtime.
 #[derive(Debug)]

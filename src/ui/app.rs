@@ -1,273 +1,118 @@
-//! The window's controller: owns the playback engine, the decoded artworks and
-//! the settings; each frame it takes in events and input, lets the engine move
-//! on, draws, and sleeps until the next frame is due.
+//! The window's controller. It composes the playback engine, the session layer
+//! (the player's Makapix behaviour), the decoded artworks and the link to the
+//! background runtime; each frame it takes in events and input, lets each part
+//! move on, carries out what the session asks, draws, and sleeps until the next
+//! frame is due.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use eframe::egui::{self, ViewportCommand};
 
 use crate::bridge::Action as RuntimeAction;
-use crate::bridge::artwork::ArtworkAction;
 use crate::bridge::channel::WindowEnd;
+use crate::bridge::connection::ConnectionEvent;
 use crate::bridge::connection::{ConnectionAction, ConnectionState};
-use crate::bridge::credentials::{CredentialsAction, FACTS_FILE_NAME, Overrides};
-use crate::media::decode::DecodeError;
-use crate::media::loader::Loader;
-use crate::media::watch::FileWatcher;
+use crate::bridge::credentials::CredentialsEvent;
+use crate::bridge::window_link::{Routed, WindowLink};
+use crate::last_channel;
+use crate::launch::StartOptions;
 use crate::paths::AppPaths;
-use crate::player::{ArtworkSource, Engine, order};
-use crate::protocol::capabilities::PlayerState;
+use crate::player::{ArtworkSource, Engine};
+use crate::session::likes::LikeState;
+use crate::session::{Channel, Effect, Effects, Notice, Seen, Session};
 use crate::settings::{self, Settings, SettingsSaver};
 
 use super::actions::{self, Action};
-pub use super::channel::Channel;
+use super::artworks::Artworks;
 use super::diagnostics::{self, ConnectionView};
-use super::library::{Entry, Library, PreparedArt};
-use super::makapix::{self, Downloads};
+use super::library::{Entry, Library};
+use super::opening::{self, Opener, Picked, ToPlay};
 use super::player_pane::PlayerPane;
+use super::playlist_editor::{EditorRequest, PlaylistCommand, PlaylistEditor};
+use super::wake::Wake;
 use super::{canvas, menu, overlays, settings_panel, status_bar};
 
-/// How the program was started.
-#[derive(Clone, Debug, Default)]
-pub struct StartOptions {
-    /// Files or folders to play; empty plays the samples.
-    pub paths: Vec<PathBuf>,
-    pub fullscreen: bool,
-    /// Per-user folders; `None` persists nothing (tests, or no home folder).
-    pub app_paths: Option<AppPaths>,
-    /// Settings to start from instead of the saved ones (tests).
-    pub settings: Option<Settings>,
-    /// `--broker`, `--api`, `--vault`.
-    pub server_overrides: Overrides,
-    /// The artwork vault's base URL; `None` is Makapix's own.
-    pub vault: Option<String>,
-}
-
-/// What the worker threads tell the window.
-pub(crate) enum AppEvent {
-    Decoded {
-        source: ArtworkSource,
-        generation: u64,
-        result: Result<PreparedArt, DecodeError>,
-    },
-    FileChanged(PathBuf),
-    /// `quick`: the dialog came back at once, so it probably never showed.
-    Chosen {
-        paths: Vec<PathBuf>,
-        quick: bool,
-    },
-    /// Paths read on a worker thread (folders walked, playlists parsed).
-    Opened(crate::local_files::Opened),
-}
-
-/// A message for the user in the status bar.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Notice {
-    pub text: String,
-    pub is_error: bool,
-}
-
 pub struct PlayerApp {
-    pub(crate) settings: Settings,
+    settings: Settings,
     saver: SettingsSaver,
-    pub(crate) engine: Engine,
-    pub(crate) library: Library,
-    pub(crate) loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
-    pub(crate) watcher: FileWatcher,
-    pub(crate) events: Receiver<AppEvent>,
-    pub(crate) events_tx: Sender<AppEvent>,
-    /// The window's context, known from the first frame on; the workers use it to wake the window.
-    pub(crate) ctx_slot: Arc<OnceLock<egui::Context>>,
-    pub(crate) channel: Channel,
-    shuffle_seed: u64,
-    pub(crate) fullscreen: bool,
-    pub(crate) notice: Option<Notice>,
-    pub(crate) path_input: String,
-    pub(crate) show_shortcuts: bool,
-    pub(crate) show_about: bool,
-    pub(crate) checker: Option<egui::TextureHandle>,
-    /// The background runtime; `None` in tests that only exercise the window.
-    pub(crate) runtime: Option<WindowEnd>,
-    pub(crate) connection: ConnectionState,
+    engine: Engine,
+    session: Session,
+    artworks: Artworks,
+    opener: Opener,
+    link: WindowLink,
     /// Connection details for the tooltip and the Diagnostics window.
-    pub(crate) net: ConnectionView,
-    /// The player state last told to the runtime (published to the broker).
-    sent_state: Option<PlayerState>,
-    pub(crate) player: PlayerPane,
+    net: ConnectionView,
+    /// Settings › Player: the identity as the runtime last reported it.
+    player: PlayerPane,
+    playlist_editor: PlaylistEditor,
     picker: super::channel_picker::ChannelPicker,
-    /// Sent to the runtime once, before it loads the credentials.
-    credentials_setup: Option<CredentialsAction>,
-    /// The post on screen last told to the runtime (`status`).
-    pub(crate) sent_post: Option<Option<i64>>,
-    /// Makapix posts' files, as the runtime fetches them.
-    pub(crate) downloads: Downloads,
-    artwork_config: crate::bridge::artwork::ArtworkConfig,
-    /// Started with an explicit vault: the server's does not replace it.
-    vault_fixed: bool,
-    /// The Makapix channel being paged through, if any.
-    pub(crate) makapix: Option<super::channels::Playing>,
-    /// The last local files or folder played: `play_channel` `sdcard` returns to them.
-    pub(crate) last_local: Option<Channel>,
-    pub(crate) views: super::views::ViewReporter,
-    /// A playset whose channels are being fetched.
-    pub(crate) mixing: Option<super::playsets::Mixing>,
-    /// ❤️ given in this session.
-    pub(crate) likes: super::likes::Likes,
-    pub(crate) comments: super::comments::Comments,
-    pub(crate) owner_playsets: super::owner_playsets::OwnerPlaysets,
-    /// The creator's playlist playing, and the posts its items resolved to.
-    pub(crate) playlists: super::playlists::Playlists,
-    pub(crate) playlist_editor: super::playlist_editor::PlaylistEditor,
-    /// Tags of this window's requests to the runtime.
-    pub(crate) request_tag: u64,
+    wake: Wake,
+    fullscreen: bool,
+    notice: Option<Notice>,
+    path_input: String,
+    help: overlays::HelpWindows,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
     log_dir: Option<PathBuf>,
-    /// Per-user data folder (queued views); `None` persists nothing.
-    pub(crate) data_dir: Option<PathBuf>,
+    /// Per-user data folder (queued views, the last channel); `None` persists nothing.
+    data_dir: Option<PathBuf>,
     /// The Makapix channel playing, kept for the next start.
-    pub(crate) last_channel: crate::last_channel::Keeper,
-    /// A channel brought back from the last session, to fetch anew once connected.
-    pub(crate) resumed: bool,
+    last_channel: last_channel::Keeper,
 }
 
 impl PlayerApp {
     pub fn new(options: StartOptions) -> Self {
         let settings_path = options.app_paths.as_ref().map(AppPaths::settings_file);
-        let mut notice = None;
-        let settings = match (options.settings, &settings_path) {
-            (Some(s), _) => s,
-            (None, Some(path)) => {
-                let (s, err) = settings::load(path);
-                if let Some(err) = err {
-                    tracing::warn!("{err}");
-                    notice = Some(Notice {
-                        text: err.to_string(),
-                        is_error: true,
-                    });
-                }
-                s
-            }
-            (None, None) => Settings::default(),
-        };
-        let ctx_slot: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
-        let (events_tx, events) = mpsc::channel();
-
-        let tx = events_tx.clone();
-        let slot = Arc::clone(&ctx_slot);
-        let loader = Loader::new(Arc::new(move |source, generation, result| {
-            let _ = tx.send(AppEvent::Decoded {
-                source,
-                generation,
-                result,
-            });
-            wake(&slot);
-        }));
-        let tx = events_tx.clone();
-        let slot = Arc::clone(&ctx_slot);
-        let watcher = FileWatcher::new(Arc::new(move |path| {
-            let _ = tx.send(AppEvent::FileChanged(path));
-            wake(&slot);
-        }));
-        let shuffle_seed = std::time::SystemTime::now()
+        let (mut settings, said) = settings::initial(options.settings, settings_path.as_deref());
+        let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x5eed, |d| d.as_nanos() as u64);
-        let mut app = Self {
+        let saver = SettingsSaver::new(settings_path, settings.clone());
+        // Picked once and saved with the settings (after the saver's baseline, so it is
+        // written), so a random channel keeps its order across restarts.
+        if settings.channel_seed == 0 {
+            settings.channel_seed = seed | 1;
+        }
+        let wake = Wake::default();
+        let paths = options.app_paths.as_ref();
+        Self {
             engine: Engine::new(settings.dwell()),
-            saver: SettingsSaver::new(settings_path, settings.clone()),
+            saver,
             settings,
-            library: Library::default(),
-            loader,
-            watcher,
-            events,
-            events_tx,
-            ctx_slot,
-            channel: Channel::Samples,
-            shuffle_seed,
-            fullscreen: false,
-            notice,
-            path_input: String::new(),
-            show_shortcuts: false,
-            show_about: false,
-            checker: None,
-            runtime: None,
-            connection: ConnectionState::NotRegistered,
+            session: Session::new(seed),
+            artworks: Artworks::new(&wake),
+            opener: Opener::new(&wake),
+            link: WindowLink::new(paths, options.server_overrides, options.vault.as_deref()),
             net: ConnectionView::default(),
-            sent_state: None,
             player: PlayerPane::default(),
+            playlist_editor: PlaylistEditor::new(&wake),
             picker: Default::default(),
-            credentials_setup: Some(CredentialsAction::Configure {
-                facts_path: options
-                    .app_paths
-                    .as_ref()
-                    .map(|p| p.config.join(FACTS_FILE_NAME)),
-                overrides: options.server_overrides,
-            }),
-            sent_post: None,
-            makapix: None,
-            last_local: None,
-            request_tag: 0,
-            mixing: None,
-            likes: Default::default(),
-            comments: Default::default(),
-            owner_playsets: Default::default(),
-            playlists: Default::default(),
-            playlist_editor: Default::default(),
-            views: Default::default(),
-            downloads: Downloads::default(),
-            vault_fixed: options.vault.is_some(),
-            artwork_config: makapix::artwork_config(
-                options.app_paths.as_ref(),
-                options.vault.as_deref(),
-            ),
+            wake,
+            fullscreen: false,
+            notice: said.map(Notice::error),
+            path_input: String::new(),
+            help: overlays::HelpWindows::default(),
             started: false,
             start_fullscreen: options.fullscreen,
             pending_paths: options.paths,
-            log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
-            data_dir: options.app_paths.as_ref().map(|p| p.data.clone()),
-            last_channel: crate::last_channel::Keeper::new(
-                options
-                    .app_paths
-                    .as_ref()
-                    .map(|p| p.data.join(crate::last_channel::FILE_NAME)),
+            log_dir: paths.map(AppPaths::log_dir),
+            data_dir: paths.map(|p| p.data.clone()),
+            last_channel: last_channel::Keeper::new(
+                paths.map(|p| p.data.join(last_channel::FILE_NAME)),
             ),
-            resumed: false,
-        };
-        // Picked once and saved with the settings (after the saver's baseline, so it is
-        // written), so a random channel keeps its order across restarts.
-        if app.settings.channel_seed == 0 {
-            app.settings.channel_seed = shuffle_seed | 1;
         }
-        app
     }
 
     /// Connects the window to the background runtime (network, keyring).
     pub fn attach_runtime(&mut self, runtime: WindowEnd) {
-        self.runtime = Some(runtime);
-    }
-
-    /// The server's vault (Custom settings, `--vault`) is where artworks come from,
-    /// unless this window was started with a vault of its own (tests).
-    pub(crate) fn use_vault(&mut self, vault_base: &str) {
-        if self.vault_fixed || self.artwork_config.vault_base == vault_base {
-            return;
-        }
-        self.artwork_config.vault_base = vault_base.to_owned();
-        let config = self.artwork_config.clone();
-        self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)));
-    }
-
-    /// Whether requests reach a runtime (windows in tests may have none).
-    pub(crate) fn has_runtime(&self) -> bool {
-        self.runtime.is_some()
+        self.link.attach(runtime);
+        self.session.set_online(true);
     }
 
     pub fn connection(&self) -> ConnectionState {
-        self.connection
+        self.session.connection()
     }
 
     /// Passes an action to the runtime: for wiring done outside the window
@@ -297,8 +142,12 @@ impl PlayerApp {
         &self.engine
     }
 
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
     pub fn channel(&self) -> &Channel {
-        &self.channel
+        self.session.channel()
     }
 
     pub fn notice(&self) -> Option<&Notice> {
@@ -309,16 +158,45 @@ impl PlayerApp {
         self.fullscreen
     }
 
+    pub(crate) fn library(&self) -> &Library {
+        self.artworks.library()
+    }
+
+    pub(crate) fn help(&self) -> overlays::HelpWindows {
+        self.help
+    }
+
+    /// The like state of the artwork on screen.
+    pub fn like_state(&self) -> LikeState {
+        self.session.like_state(&self.engine)
+    }
+
+    /// The playlist in the editor.
+    pub fn edited_playlist(&self) -> &crate::player::playlist_edit::PlaylistEdit {
+        self.playlist_editor.edit()
+    }
+
+    /// Save As without the dialog (tests, and where no dialog is available).
+    pub fn save_playlist_as(&mut self, path: PathBuf) {
+        self.playlist_command(PlaylistCommand::SaveTo(path), None);
+    }
+
+    /// Opens a saved playlist in the editor without the dialog; unsaved changes
+    /// are asked about first, as with Open….
+    pub fn open_playlist_in_editor(&mut self, path: PathBuf) {
+        self.playlist_editor.open_path(path);
+    }
+
     /// The artwork on screen and whether it is a placeholder for a failed load.
     pub fn on_screen(&self) -> Option<(&ArtworkSource, bool)> {
         let source = self.engine.current()?;
-        let failed = matches!(self.library.get(source), Some(Entry::Failed(_)));
+        let failed = matches!(self.library().get(source), Some(Entry::Failed(_)));
         Some((source, failed))
     }
 
     /// The reason shown on the placeholder, when the artwork on screen failed.
     pub fn placeholder_reason(&self) -> Option<&str> {
-        match self.library.get(self.engine.current()?) {
+        match self.library().get(self.engine.current()?) {
             Some(Entry::Failed(reason)) => Some(reason),
             _ => None,
         }
@@ -327,38 +205,32 @@ impl PlayerApp {
     /// Saves pending settings; the window is closing.
     pub fn shutdown(&mut self) {
         self.saver.flush();
-        if let Some(runtime) = &mut self.runtime {
-            runtime.shutdown();
-        }
+        self.link.shutdown();
     }
 
     /// One frame: the whole window.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         super::present_trace::pass_started();
         let ctx = ui.ctx().clone();
-        let _ = self.ctx_slot.set(ctx.clone());
+        self.wake.know(&ctx);
         let now = now(&ctx);
         if !self.started {
             self.started = true;
             self.start(&ctx, now);
         }
 
-        self.drain_events(&ctx, now);
+        self.take_in(&ctx, now);
         let mut pending = actions::from_keyboard(&ctx);
         self.player.take_dropped_or_pasted(&ctx);
-        pending.extend(self.dropped_or_pasted(&ctx));
+        pending.extend(opening::dropped_or_pasted(&ctx));
         for action in pending {
             self.apply(action, &ctx, now);
         }
         self.engine.set_dwell(self.settings.dwell());
         self.engine.tick(now);
         self.sync_loads(now);
-        self.sync_current_post();
-        self.page_ahead();
-        self.sync_comments();
-        self.playlist_dialogs(&ctx, now);
-        self.playlist_ahead(now);
-        if let Some(due) = self.report_views(now) {
+        let visible = self.artwork_visible();
+        if let Some(due) = self.with_session(now, |s, seen, fx| s.tick(seen, visible, fx)) {
             ctx.request_repaint_after(due.saturating_sub(now));
         }
 
@@ -370,8 +242,8 @@ impl PlayerApp {
                 let facts = settings_panel::Facts {
                     paused: self.engine.is_paused(),
                     pinned: self.engine.is_pinned(),
-                    connected: self.connection == ConnectionState::Connected,
-                    owner_playset: self.owner_playset(),
+                    connected: self.connection() == ConnectionState::Connected,
+                    owner_playset: self.session.owner_playset(),
                 };
                 settings_panel::show(
                     ui,
@@ -383,19 +255,19 @@ impl PlayerApp {
                     &mut clicked,
                 );
             }
-            if self.comments.open {
-                super::comments_panel::show(ui, self, &mut clicked);
+            if self.session.comments().is_open() {
+                super::comments_panel::show(ui, self.session.comments(), &mut clicked);
             }
-            if self.playlist_editor.open {
+            if self.playlist_editor.is_open() {
                 super::playlist_editor::show(ui, &mut self.playlist_editor, &mut clicked);
             }
         }
-        let checker = self.checker_texture(&ctx);
-        self.advance_frame(now);
+        let checker = self.artworks.checker(&ctx);
+        self.artworks.advance_frame(&self.engine, now);
         let canvas_rect = canvas::show(ui, self, &checker);
-        overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
+        self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
         diagnostics::show(&ctx, &mut self.net, &mut clicked);
-        if self.player.overlay(&ctx, canvas_rect, unix_now()) {
+        if self.player.overlay(&ctx, canvas_rect, unix_now() as i64) {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
         for action in self.player.take_actions() {
@@ -410,53 +282,180 @@ impl PlayerApp {
             ctx.request_repaint();
         }
         self.saver.save_if_changed(&self.settings);
-        self.sync_player_state();
         self.schedule_repaint(&ctx, now);
     }
 
     fn start(&mut self, ctx: &egui::Context, now: Duration) {
-        if let Some(setup) = self.credentials_setup.take() {
-            self.send(RuntimeAction::Credentials(setup));
-        }
-        self.send(RuntimeAction::Credentials(CredentialsAction::Load));
-        if let Some(data) = &self.data_dir {
-            let queue = data.join("views-queue.jsonl");
-            self.send(RuntimeAction::Connection(ConnectionAction::SetViewQueue(
-                queue,
-            )));
-        }
-        let config = self.artwork_config.clone();
-        self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)));
+        let started = self.link.start(self.data_dir.as_deref());
+        self.tell_failure(started);
         if self.start_fullscreen {
             self.apply(Action::ToggleFullscreen, ctx, now);
         }
         let paths = std::mem::take(&mut self.pending_paths);
-        if paths.is_empty() {
-            if !self.resume_last_channel(now) {
-                self.play(Channel::Samples, now);
-            }
-        } else {
-            self.open_paths(paths);
+        if !paths.is_empty() {
+            self.opener.open_paths(paths);
+            return;
+        }
+        match &self.data_dir {
+            // Read off the window thread; the samples play if nothing was kept.
+            Some(data) => self.opener.read_last_channel(data),
+            None => self.play(Channel::Samples, now),
         }
     }
 
-    pub(crate) fn play(&mut self, channel: Channel, now: Duration) {
-        let mut items = channel.items();
-        if self.settings.shuffle {
-            items = order::shuffled(items, self.shuffle_seed);
+    /// Runs one session call with what the player looks like now, then carries
+    /// out what it asked, in order.
+    fn with_session<R>(
+        &mut self,
+        now: Duration,
+        call: impl FnOnce(&mut Session, &Seen, &mut Effects) -> R,
+    ) -> R {
+        let mut fx = Effects::default();
+        let seen = Seen {
+            engine: &self.engine,
+            settings: &self.settings,
+            now,
+            unix_secs: unix_now(),
+        };
+        let result = call(&mut self.session, &seen, &mut fx);
+        for effect in fx.take() {
+            self.carry_out(effect, now);
         }
-        if matches!(channel, Channel::Local { .. }) {
-            self.last_local = Some(channel.clone());
+        result
+    }
+
+    fn carry_out(&mut self, effect: Effect, now: Duration) {
+        match effect {
+            Effect::Runtime(action) => self.send(action),
+            Effect::Engine(command) => command.apply(&mut self.engine, now),
+            Effect::Display(change) => change.apply(&mut self.settings),
+            Effect::Notice(notice) => self.notice = Some(notice),
+            Effect::NoticeUnlessShown(notice) => {
+                self.notice.get_or_insert(notice);
+            }
+            Effect::KeepChannel(Some(channel)) => self.last_channel.keep(*channel),
+            Effect::KeepChannel(None) => self.last_channel.forget(),
+            Effect::Decode { source, path } => self.artworks.decode_file(&source, path),
+            Effect::LoadFailed { source, reason } => {
+                self.artworks.failed(source, reason, &mut self.engine, now);
+            }
         }
-        let same_makapix_channel = matches!((&channel, &self.makapix),
-            (Channel::Makapix { label, .. }, Some(p)) if *label == p.label());
-        if !same_makapix_channel {
-            // Something else plays now: the next start begins with it, not the old channel.
-            self.last_channel.forget();
-            self.resumed = false;
+    }
+
+    fn play(&mut self, channel: Channel, now: Duration) {
+        self.with_session(now, |s, seen, fx| s.play(channel, seen, fx));
+    }
+
+    /// What the runtime, the workers, the dialogs and the editor's files reported.
+    fn take_in(&mut self, ctx: &egui::Context, now: Duration) {
+        self.take_runtime_events(ctx, now);
+        self.artworks.take_in(ctx, &mut self.engine, now);
+        while let Some(picked) = self.opener.take() {
+            match picked {
+                Picked::Opened(opened) => self.play_opened(opened, now),
+                Picked::Chosen { paths, .. } if !paths.is_empty() => self.opener.open_paths(paths),
+                Picked::Chosen { quick: true, .. } => {
+                    self.notice = Some(Notice::error(opening::NO_DIALOG));
+                }
+                Picked::Chosen { .. } => {}
+                Picked::LastChannel(last) => {
+                    let resumed = last.is_some_and(|last| {
+                        self.with_session(now, |s, seen, fx| s.resume(*last, seen, fx))
+                    });
+                    if !resumed && self.engine.items().is_empty() {
+                        self.play(Channel::Samples, now);
+                    }
+                }
+            }
         }
-        self.channel = channel;
-        self.engine.set_items(items, 0, now);
+        let (done, ask) = self.playlist_editor.take_in(ctx);
+        if ask {
+            self.set_fullscreen(ctx, false);
+        }
+        for command in done {
+            self.playlist_command(command, Some((ctx, now)));
+        }
+    }
+
+    fn take_runtime_events(&mut self, ctx: &egui::Context, now: Duration) {
+        for _ in 0..self.link.events_this_frame() {
+            let Some(event) = self.link.next_event() else {
+                return;
+            };
+            match event {
+                Routed::Command(command) => {
+                    self.with_session(now, |s, seen, fx| s.on_command(&command, seen, fx));
+                }
+                Routed::Answered { tag, result } => {
+                    self.with_session(now, |s, seen, fx| s.on_answer(tag, result, seen, fx));
+                }
+                Routed::Connection(event) => {
+                    if let ConnectionEvent::State(state) = event {
+                        self.with_session(now, |s, seen, fx| s.on_connection(state, seen, fx));
+                    }
+                    self.net.apply(event);
+                }
+                Routed::Fetched { post, result } => self.session.on_fetched(&post, result),
+                Routed::Credentials(event, configured) => {
+                    self.tell_failure(configured);
+                    if let CredentialsEvent::NotRegistered = event {
+                        let state = ConnectionState::NotRegistered;
+                        self.with_session(now, |s, seen, fx| s.on_connection(state, seen, fx));
+                    }
+                    self.player.on_event(event);
+                }
+            }
+        }
+        // More may be waiting: the next frame takes them.
+        ctx.request_repaint();
+    }
+
+    fn play_opened(&mut self, opened: crate::local_files::Opened, now: Duration) {
+        let (play, notice) = opening::to_play(opened);
+        self.notice = notice;
+        match play {
+            ToPlay::Playlist { playlist, label } => {
+                self.with_session(now, |s, seen, fx| {
+                    s.play_playlist(&playlist, label, seen, fx)
+                });
+            }
+            ToPlay::Channel(channel) => self.play(channel, now),
+            // Nothing playable: what plays goes on (the samples at start).
+            ToPlay::Fallback if self.engine.items().is_empty() => self.play(Channel::Samples, now),
+            ToPlay::Fallback => {}
+        }
+    }
+
+    /// Keeps exactly what the engine wants decoded; posts' files are asked for.
+    fn sync_loads(&mut self, now: Duration) {
+        let posts = self.artworks.sync(&mut self.engine, now);
+        self.session.keep_posts(&self.engine.wanted());
+        if !posts.is_empty() {
+            self.with_session(now, |s, _, fx| {
+                for (source, post) in &posts {
+                    s.want_post(source, post, fx);
+                }
+            });
+        }
+    }
+
+    /// The artwork on screen is loaded, playing, and not behind a window.
+    fn artwork_visible(&self) -> bool {
+        let loaded = self
+            .engine
+            .current()
+            .is_some_and(|s| self.artworks.is_ready(s));
+        let covered = self.help.shortcuts || self.help.about || self.net.open;
+        loaded && !self.engine.is_paused() && !covered
+    }
+
+    /// Sleeps until the next animation frame or the end of the dwell; a still artwork costs nothing.
+    fn schedule_repaint(&self, ctx: &egui::Context, now: Duration) {
+        let dwell = self.engine.next_deadline().map(|d| d.saturating_sub(now));
+        let frame = self.artworks.frame_wait(&self.engine, now);
+        if let Some(wait) = [dwell, frame].into_iter().flatten().min() {
+            ctx.request_repaint_after(wait);
+        }
     }
 
     fn apply(&mut self, action: Action, ctx: &egui::Context, now: Duration) {
@@ -467,7 +466,7 @@ impl PlayerApp {
                 let paused = !self.engine.is_paused();
                 self.engine.set_paused(paused, now);
             }
-            Action::ToggleLike => self.toggle_like(),
+            Action::ToggleLike => self.with_session(now, |s, seen, fx| s.toggle_like(seen, fx)),
             Action::TogglePin => {
                 let pinned = !self.engine.is_pinned();
                 self.engine.set_pinned(pinned);
@@ -476,26 +475,32 @@ impl PlayerApp {
             Action::LeaveFullscreen => self.set_fullscreen(ctx, false),
             Action::ToggleInfo => self.settings.show_info = !self.settings.show_info,
             Action::ToggleSettings => self.settings.show_settings = !self.settings.show_settings,
-            Action::ToggleComments => self.toggle_comments(),
-            Action::MoreComments => self.more_comments(),
-            Action::PlayOwnerPlayset(name) => self.request_owner_playset(name),
-            Action::TogglePlaylistEditor => self.toggle_playlist_editor(),
-            Action::Playlist(command) => self.on_playlist_command(command, ctx, now),
-            Action::OpenFilesDialog => self.open_dialog(ctx, false),
-            Action::OpenFolderDialog => self.open_dialog(ctx, true),
-            Action::OpenPaths(paths) => self.open_paths(paths),
+            Action::ToggleComments => self.session.toggle_comments(),
+            Action::MoreComments => self.with_session(now, |s, seen, fx| s.more_comments(seen, fx)),
+            Action::PlayOwnerPlayset(name) => {
+                self.with_session(now, |s, seen, fx| s.request_owner_playset(name, seen, fx));
+            }
+            Action::TogglePlaylistEditor => self.playlist_editor.toggle(),
+            Action::Playlist(command) => self.playlist_command(command, Some((ctx, now))),
+            Action::OpenFilesDialog => self.opener.open_dialog(false),
+            Action::OpenFolderDialog => self.opener.open_dialog(true),
+            Action::OpenPaths(paths) => self.opener.open_paths(paths),
             Action::PlaySamples => self.play(Channel::Samples, now),
             Action::SetShuffle(on) => {
                 self.settings.shuffle = on;
-                self.extend_channel(self.channel.clone());
+                self.with_session(now, |s, seen, fx| s.reorder(seen, fx));
             }
-            Action::ShowShortcuts => self.show_shortcuts = true,
-            Action::ShowAbout => self.show_about = true,
+            Action::ShowShortcuts => self.help.shortcuts = true,
+            Action::ShowAbout => self.help.about = true,
             Action::OpenLogFolder => self.open_log_folder(),
-            Action::PlayChannel(channel) => self.play_channel_from_window(channel, now),
+            Action::PlayChannel(channel) => {
+                self.with_session(now, |s, seen, fx| {
+                    s.play_channel_from_window(channel, seen, fx)
+                });
+            }
             Action::ShowDiagnostics => self.net.open = true,
             Action::ReconnectNow => {
-                self.send(RuntimeAction::Connection(ConnectionAction::ReconnectNow))
+                self.send(RuntimeAction::Connection(ConnectionAction::ReconnectNow));
             }
             Action::TestConnection => {
                 self.send(RuntimeAction::Connection(ConnectionAction::TestConnection));
@@ -504,37 +509,37 @@ impl PlayerApp {
         }
     }
 
-    /// The seed for random picks: one per run, like shuffling.
-    pub(crate) fn playset_seed(&self) -> u64 {
-        self.shuffle_seed
-    }
-
-    /// The same channel with more (or reordered) items: what is on screen stays.
-    pub(crate) fn extend_channel(&mut self, channel: Channel) {
-        self.channel = channel;
-        let items = self.channel.items();
-        let items = if self.settings.shuffle {
-            order::shuffled(items, self.shuffle_seed)
-        } else {
-            items
-        };
-        self.engine.reorder(items);
+    /// A playlist editor command; `frame` is `None` outside a frame (tests).
+    fn playlist_command(
+        &mut self,
+        command: PlaylistCommand,
+        frame: Option<(&egui::Context, Duration)>,
+    ) {
+        let on_screen = self
+            .engine
+            .current()
+            .map(|s| (s, self.artworks.is_ready(s)));
+        for request in self.playlist_editor.on_command(command, on_screen) {
+            match (request, frame) {
+                (EditorRequest::Play { playlist, label }, Some((_, now))) => {
+                    self.with_session(now, |s, seen, fx| {
+                        s.play_playlist(&playlist, label, seen, fx);
+                    });
+                }
+                (EditorRequest::Remember(post), _) => self.session.remember_post(&post),
+                (EditorRequest::Tell(notice), _) => self.notice = Some(notice),
+                (EditorRequest::CopyText(text), Some((ctx, _))) => ctx.copy_text(text),
+                (EditorRequest::Close, Some((ctx, _))) => {
+                    ctx.send_viewport_cmd(ViewportCommand::Close);
+                }
+                (request, None) => tracing::debug!("{request:?} waits for a frame"),
+            }
+        }
     }
 
     fn open_log_folder(&mut self) {
-        let Some(dir) = self.log_dir.clone() else {
-            self.notice = Some(Notice {
-                text: "This session keeps no log file (no per-user folder was found).".into(),
-                is_error: true,
-            });
-            return;
-        };
-        if let Err(e) = crate::desktop::open_folder(&dir) {
-            self.notice = Some(Notice {
-                text: format!("The log folder {} could not be opened: {e}.", dir.display()),
-                is_error: true,
-            });
-        }
+        let opened = crate::desktop::open_log_folder(self.log_dir.as_deref());
+        self.tell_failure(opened);
     }
 
     fn set_fullscreen(&mut self, ctx: &egui::Context, on: bool) {
@@ -544,40 +549,22 @@ impl PlayerApp {
         }
     }
 
-    pub(crate) fn send(&mut self, action: RuntimeAction) {
-        let Some(runtime) = &self.runtime else {
-            return;
-        };
-        if let Err(e) = runtime.send(action) {
-            tracing::warn!("{e}");
-            self.notice = Some(Notice {
-                text: e.to_string(),
-                is_error: true,
-            });
-        }
+    fn send(&mut self, action: RuntimeAction) {
+        let sent = self.link.send(action);
+        self.tell_failure(sent);
     }
 
-    /// Tells the runtime when pause, brightness, rotation or mirror change, from
-    /// any source, so the broker's retained `state` stays true.
-    fn sync_player_state(&mut self) {
-        let state = diagnostics::player_state(&self.settings, self.engine.is_paused());
-        if self.runtime.is_some() && self.sent_state.as_ref() != Some(&state) {
-            self.sent_state = Some(state.clone());
-            self.send(RuntimeAction::Connection(ConnectionAction::SetState(state)));
+    fn tell_failure(&mut self, result: Result<(), String>) {
+        if let Err(text) = result {
+            self.notice = Some(Notice::error(text));
         }
     }
 }
 
-fn wake(slot: &OnceLock<egui::Context>) {
-    if let Some(ctx) = slot.get() {
-        ctx.request_repaint();
-    }
-}
-
-fn unix_now() -> i64 {
+fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn now(ctx: &egui::Context) -> Duration {

@@ -27,7 +27,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, checker: &TextureHandle) -> Rect {
             .map(|s| s.display_name())
             .unwrap_or_default();
         // Screen readers (and the UI tests) hear what the canvas shows.
-        let label = match app.engine().current().and_then(|s| app.library.get(s)) {
+        let label = match app.engine().current().and_then(|s| app.library().get(s)) {
             Some(Entry::Ready(art)) => {
                 draw_art(ui, rect, art, settings, checker);
                 if let Some(source) = app.engine().current() {

@@ -6,7 +6,7 @@ use eframe::egui::{self, Ui};
 use crate::protocol::command::PlayChannel;
 
 use super::actions::Action;
-use super::owner_playsets::{FOLLOWED_ARTISTS, OwnerPlaysetView};
+use crate::session::owner_playsets::{FOLLOWED_ARTISTS, OwnerPlaysetView};
 
 /// The channels offered, with what each needs typed in.
 const KINDS: [(&str, &str, Needs); 6] = [

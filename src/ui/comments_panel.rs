@@ -3,14 +3,13 @@
 use eframe::egui::{self, RichText, Ui};
 
 use super::actions::Action;
-use super::app::PlayerApp;
-use super::comment_thread::Shown;
-use super::comments::CommentsStatus;
+use crate::session::comment_thread::Shown;
+use crate::session::comments::{Comments, CommentsStatus};
 
 /// Indentation per reply level.
 const INDENT: f32 = 14.0;
 
-pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
+pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
     egui::Panel::left("comments_panel")
         .resizable(true)
         .default_size(260.0)
@@ -24,7 +23,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                 });
             });
             ui.separator();
-            match app.comments_status() {
+            match comments.status() {
                 CommentsStatus::NotAPost => {
                     ui.label(
                         "Comments exist only for Makapix Club posts; this artwork is a local \
@@ -46,14 +45,14 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                         actions.push(Action::MoreComments);
                     }
                 }
-                CommentsStatus::Ready => list(ui, app, actions),
+                CommentsStatus::Ready => list(ui, comments, actions),
             }
         });
 }
 
-fn list(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
-    let shown = app.comments_threaded();
-    let (more, waiting) = app.comments_more();
+fn list(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
+    let shown = comments.threaded();
+    let (more, waiting) = comments.more();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -63,7 +62,7 @@ fn list(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
             for comment in &shown {
                 one(ui, comment);
             }
-            if let Some(reason) = app.comments_error() {
+            if let Some(reason) = comments.error() {
                 ui.label(format!("More comments could not be loaded. {reason}"));
             }
             if waiting {

@@ -11,8 +11,6 @@ use super::actions::Action;
 use crate::bridge::connection::{
     ConnectionEvent, ConnectionState, Direction, LogEntry, SessionInfo,
 };
-use crate::protocol::capabilities::PlayerState;
-use crate::settings::{Mirror, Settings};
 
 /// Entries kept for the pane (the runtime keeps as many).
 const LOG_LINES: usize = 300;
@@ -108,21 +106,6 @@ impl ConnectionView {
                 self.state,
                 ConnectionState::Disconnected | ConnectionState::Reconnecting
             )
-    }
-}
-
-/// The state the broker is told about, from the settings and the engine.
-pub fn player_state(settings: &Settings, paused: bool) -> PlayerState {
-    let mirror = match settings.mirror {
-        Mirror::None => "none",
-        Mirror::Horizontal => "horizontal",
-        Mirror::Vertical => "vertical",
-    };
-    PlayerState {
-        is_paused: Some(paused),
-        brightness: Some(settings.brightness),
-        rotation: Some(settings.rotation.degrees()),
-        mirror: Some(mirror.to_owned()),
     }
 }
 

@@ -4,7 +4,7 @@ use eframe::egui::{self, Ui};
 
 use super::actions::Action;
 use super::app::PlayerApp;
-use super::likes::LikeState;
+use crate::session::likes::LikeState;
 
 pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
     egui::Panel::top("menu_bar").show(ui, |ui| {

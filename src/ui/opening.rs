@@ -2,7 +2,7 @@
 //! drag and drop, and pasted paths.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -20,67 +20,94 @@ const OPENABLE: [&str; 6] = [
 ];
 
 use super::actions::Action;
-use super::app::{AppEvent, Channel, Notice, PlayerApp};
+use super::wake::Wake;
+use crate::last_channel::{self, LastChannel};
+use crate::player::playlist::Playlist;
+use crate::session::{Channel, Notice};
 
-impl PlayerApp {
-    /// Reads the given files, folders or playlist on a worker thread (a large folder
-    /// must not stall the window); `AppEvent::Opened` brings the result.
-    pub(crate) fn open_paths(&mut self, paths: Vec<PathBuf>) {
-        let tx = self.events_tx.clone();
-        let slot = Arc::clone(&self.ctx_slot);
+/// What a worker thread read or a dialog picked.
+pub(crate) enum Picked {
+    Opened(local_files::Opened),
+    /// `quick`: the dialog came back at once, so it probably never showed.
+    Chosen {
+        paths: Vec<PathBuf>,
+        quick: bool,
+    },
+    /// The Makapix channel kept by the last session, if any.
+    LastChannel(Option<Box<LastChannel>>),
+}
+
+/// What to play of what was opened.
+pub(crate) enum ToPlay {
+    Playlist {
+        playlist: Playlist,
+        label: String,
+    },
+    Channel(Channel),
+    /// Nothing playable: the samples, if nothing plays yet.
+    Fallback,
+}
+
+/// Files, folders and playlists read off the window thread (a large folder
+/// must not stall the window), and the file dialogs, which run off it too (a
+/// modal call inside a frame would freeze the window).
+pub(crate) struct Opener {
+    tx: Sender<Picked>,
+    rx: Receiver<Picked>,
+    wake: Wake,
+}
+
+impl Opener {
+    pub(crate) fn new(wake: &Wake) -> Self {
+        let (tx, rx) = mpsc::channel();
+        Self {
+            tx,
+            rx,
+            wake: wake.clone(),
+        }
+    }
+
+    /// Reads the given files, folders or playlist on a worker thread.
+    pub(crate) fn open_paths(&self, paths: Vec<PathBuf>) {
+        let tx = self.tx.clone();
+        let wake = self.wake.clone();
         let spawned = std::thread::Builder::new()
             .name("open-paths".into())
             .spawn(move || {
-                let _ = tx.send(AppEvent::Opened(local_files::open(&paths)));
-                if let Some(ctx) = slot.get() {
-                    ctx.request_repaint();
-                }
+                let _ = tx.send(Picked::Opened(local_files::open(&paths)));
+                wake.wake();
             });
         if let Err(e) = spawned {
             tracing::error!("cannot read the files: {e}");
         }
     }
 
-    /// Plays what was opened; with nothing playable, keeps what plays (the samples at start).
-    pub(crate) fn on_opened(&mut self, opened: local_files::Opened, now: Duration) {
-        for problem in &opened.problems {
-            tracing::warn!("{problem}");
-        }
-        self.notice = opened.problems.first().map(|first| {
-            let more = opened.problems.len() - 1;
-            Notice {
-                text: if more > 0 {
-                    format!("{first} ({more} more problems in the log.)")
-                } else {
-                    first.clone()
-                },
-                is_error: true,
-            }
-        });
-        if let Some(playlist) = &opened.playlist {
-            if !playlist.items.is_empty() {
-                self.play_playlist(playlist, opened.label.clone(), now);
-            } else if self.engine.items().is_empty() {
-                self.play(Channel::Samples, now);
-            }
-        } else if !opened.items.is_empty() {
-            self.play(
-                Channel::Local {
-                    items: opened.items,
-                    label: opened.label,
-                },
-                now,
-            );
-        } else if self.engine.items().is_empty() {
-            self.play(Channel::Samples, now);
+    /// Reads the channel the last session kept (in `data_dir`).
+    pub(crate) fn read_last_channel(&self, data_dir: &std::path::Path) {
+        let path = data_dir.join(last_channel::FILE_NAME);
+        let tx = self.tx.clone();
+        let wake = self.wake.clone();
+        let spawned = std::thread::Builder::new()
+            .name("last-channel".into())
+            .spawn(move || {
+                let last = last_channel::load(&path).map(Box::new);
+                let _ = tx.send(Picked::LastChannel(last));
+                wake.wake();
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot read the last channel: {e}");
+            let _ = self.tx.send(Picked::LastChannel(None));
         }
     }
 
-    /// The dialog runs off the window thread: a modal call inside a frame would freeze the window.
-    pub(crate) fn open_dialog(&mut self, ctx: &egui::Context, folder: bool) {
+    pub(crate) fn take(&self) -> Option<Picked> {
+        self.rx.try_recv().ok()
+    }
+
+    pub(crate) fn open_dialog(&self, folder: bool) {
         let dialog = rfd::AsyncFileDialog::new().set_title("Play artworks");
-        let tx = self.events_tx.clone();
-        let ctx = ctx.clone();
+        let tx = self.tx.clone();
+        let wake = self.wake.clone();
         let started = Instant::now();
         let picked: std::pin::Pin<Box<dyn std::future::Future<Output = Vec<PathBuf>> + Send>> =
             if folder {
@@ -107,37 +134,69 @@ impl PlayerApp {
             .spawn(move || {
                 let paths = pollster::block_on(picked);
                 let quick = started.elapsed() < Duration::from_millis(700);
-                let _ = tx.send(AppEvent::Chosen { paths, quick });
-                ctx.request_repaint();
+                let _ = tx.send(Picked::Chosen { paths, quick });
+                wake.wake();
             });
         if let Err(e) = spawned {
             tracing::error!("cannot open the file dialog: {e}");
         }
     }
+}
 
-    pub(crate) fn dropped_or_pasted(&self, ctx: &egui::Context) -> Vec<Action> {
-        let typing = ctx.egui_wants_keyboard_input();
-        ctx.input(|i| {
-            let mut out = Vec::new();
-            let dropped: Vec<PathBuf> = i
-                .raw
-                .dropped_files
-                .iter()
-                .map(|f| f.path().to_path_buf())
-                .collect();
-            if !dropped.is_empty() {
-                out.push(Action::OpenPaths(dropped));
-            }
-            if !typing {
-                for event in &i.events {
-                    if let egui::Event::Paste(text) = event
-                        && let Some(paths) = local_files::paths_from_pasted_text(text)
-                    {
-                        out.push(Action::OpenPaths(paths));
-                    }
+/// What was opened: what to play, and the sentence about what could not be.
+pub(crate) fn to_play(opened: local_files::Opened) -> (ToPlay, Option<Notice>) {
+    for problem in &opened.problems {
+        tracing::warn!("{problem}");
+    }
+    let notice = opened.problems.first().map(|first| {
+        let more = opened.problems.len() - 1;
+        Notice::error(if more > 0 {
+            format!("{first} ({more} more problems in the log.)")
+        } else {
+            first.clone()
+        })
+    });
+    let play = match opened.playlist {
+        Some(playlist) if !playlist.items.is_empty() => ToPlay::Playlist {
+            playlist,
+            label: opened.label,
+        },
+        Some(_) => ToPlay::Fallback,
+        None if !opened.items.is_empty() => ToPlay::Channel(Channel::Local {
+            items: opened.items,
+            label: opened.label,
+        }),
+        None => ToPlay::Fallback,
+    };
+    (play, notice)
+}
+
+/// The sentence when a file dialog came back at once with nothing.
+pub(crate) const NO_DIALOG: &str = "No file dialog is available on this desktop. Drop files onto the window, or copy a file's path and press Ctrl+V.";
+
+/// Files dropped on the window, and paths pasted while no text field has focus.
+pub(crate) fn dropped_or_pasted(ctx: &egui::Context) -> Vec<Action> {
+    let typing = ctx.egui_wants_keyboard_input();
+    ctx.input(|i| {
+        let mut out = Vec::new();
+        let dropped: Vec<PathBuf> = i
+            .raw
+            .dropped_files
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .collect();
+        if !dropped.is_empty() {
+            out.push(Action::OpenPaths(dropped));
+        }
+        if !typing {
+            for event in &i.events {
+                if let egui::Event::Paste(text) = event
+                    && let Some(paths) = local_files::paths_from_pasted_text(text)
+                {
+                    out.push(Action::OpenPaths(paths));
                 }
             }
-            out
-        })
-    }
+        }
+        out
+    })
 }

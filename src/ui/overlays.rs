@@ -9,13 +9,22 @@ use super::app::PlayerApp;
 use super::canvas::placement;
 use super::library::Entry;
 
-pub fn show(
+/// The Help windows that are open.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct HelpWindows {
+    pub(crate) shortcuts: bool,
+    pub(crate) about: bool,
+}
+
+/// Draws what floats over the canvas; returns which Help windows stay open.
+pub(crate) fn show(
     ctx: &egui::Context,
-    app: &mut PlayerApp,
+    app: &PlayerApp,
     now: Duration,
     canvas: Rect,
     actions: &mut Vec<Action>,
-) {
+) -> HelpWindows {
+    let mut help = app.help();
     if app.settings().show_info {
         info(ctx, app, now, canvas);
     }
@@ -34,7 +43,7 @@ pub fn show(
             Color32::WHITE,
         );
     }
-    let mut open = app.show_shortcuts;
+    let mut open = help.shortcuts;
     egui::Window::new("Keyboard shortcuts")
         .open(&mut open)
         .collapsible(false)
@@ -51,8 +60,8 @@ pub fn show(
                     }
                 });
         });
-    app.show_shortcuts = open;
-    let mut open = app.show_about;
+    help.shortcuts = open;
+    let mut open = help.about;
     egui::Window::new("About Makapix Player")
         .open(&mut open)
         .collapsible(false)
@@ -64,7 +73,8 @@ pub fn show(
                 actions.push(Action::ShowShortcuts);
             }
         });
-    app.show_about = open;
+    help.about = open;
+    help
 }
 
 fn info(ctx: &egui::Context, app: &PlayerApp, now: Duration, canvas: Rect) {
@@ -73,7 +83,7 @@ fn info(ctx: &egui::Context, app: &PlayerApp, now: Duration, canvas: Rect) {
         return;
     };
     let mut lines = vec![RichText::new(source.display_name()).strong()];
-    match app.library.get(source) {
+    match app.library().get(source) {
         Some(Entry::Ready(art)) => {
             lines.push(RichText::new(format!(
                 "{}×{} px · {}",

@@ -8,9 +8,12 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use eframe::egui::{self, Color32, Rect, RichText, Ui};
 
 use crate::bridge::credentials::{
-    CredentialsAction, CredentialsEvent, Environment, Health, PlayerSummary, RegistrationStatus,
-    Secret, Server, format_date,
+    CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
+use crate::credentials::renewal::Health;
+use crate::credentials::server::{Environment, Server};
+use crate::credentials::validate::format_date;
+use crate::protocol::http::Secret;
 
 const WARN: Color32 = Color32::from_rgb(240, 170, 60);
 const ERROR: Color32 = Color32::from_rgb(235, 90, 80);

@@ -5,16 +5,18 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::Duration;
 
 use eframe::egui::{self, RichText, Ui};
 
-use crate::player::ArtworkSource;
+use crate::player::playlist::Playlist;
 use crate::player::playlist_edit::{PlaylistEdit, item_label};
+use crate::player::{ArtworkSource, MakapixPost};
+use crate::session::Notice;
+
+use crate::playlist_files::{self, FileDone};
 
 use super::actions::Action;
-use super::app::{Notice, PlayerApp};
-use super::library::Entry;
+use super::wake::Wake;
 
 /// What the pane's buttons ask for.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +38,8 @@ pub enum PlaylistCommand {
     /// The unsaved changes may go: carry out what was asked.
     Discard,
     KeepEditing,
+    /// A file thread (dialog, read, save) finished.
+    File(FileDone),
 }
 
 const ROW_HEIGHT: f32 = 20.0;
@@ -51,28 +55,30 @@ enum Replace {
 }
 
 pub(crate) struct PlaylistEditor {
-    pub(crate) edit: PlaylistEdit,
-    pub(crate) open: bool,
+    edit: PlaylistEdit,
+    open: bool,
     confirm: Option<Replace>,
     /// The user chose to quit without saving: the next close goes through.
     quitting: bool,
-    /// Paths picked in the dialogs, which run off the window thread.
-    pub(super) chosen_tx: Sender<PlaylistCommand>,
-    chosen: Receiver<PlaylistCommand>,
+    /// What the dialogs picked and the workers read or wrote, all off the window thread.
+    done_tx: Sender<PlaylistCommand>,
+    done: Receiver<PlaylistCommand>,
+    wake: Wake,
 }
 
-impl Default for PlaylistEditor {
-    fn default() -> Self {
-        let (chosen_tx, chosen) = mpsc::channel();
-        Self {
-            edit: PlaylistEdit::default(),
-            open: false,
-            confirm: None,
-            quitting: false,
-            chosen_tx,
-            chosen,
-        }
-    }
+/// What the editor asks of the window.
+#[derive(Debug)]
+pub(crate) enum EditorRequest {
+    Play {
+        playlist: Playlist,
+        label: String,
+    },
+    /// A post whose artwork is on screen: a playlist needs no `get_post` for it.
+    Remember(MakapixPost),
+    Tell(Notice),
+    CopyText(String),
+    /// The user chose to quit without saving.
+    Close,
 }
 
 pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<Action>) {
@@ -224,157 +230,200 @@ fn named(response: &egui::Response, kind: egui::Role, name: String) {
     response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &name));
 }
 
-impl PlayerApp {
-    /// The playlist in the editor.
-    pub fn edited_playlist(&self) -> &PlaylistEdit {
-        &self.playlist_editor.edit
-    }
-
-    /// Save As without the dialog (tests, and where no dialog is available).
-    pub fn save_playlist_as(&mut self, path: PathBuf) {
-        self.save_playlist(path);
-    }
-
-    /// Opens a saved playlist in the editor without the dialog; unsaved changes
-    /// are asked about first, as with Open….
-    pub fn open_playlist_in_editor(&mut self, path: PathBuf) {
-        if self.playlist_editor.edit.is_modified() {
-            self.playlist_editor.confirm = Some(Replace::Open(path));
-        } else {
-            self.open_in_editor(&path);
+impl PlaylistEditor {
+    pub(crate) fn new(wake: &Wake) -> Self {
+        let (done_tx, done) = mpsc::channel();
+        Self {
+            edit: PlaylistEdit::default(),
+            open: false,
+            confirm: None,
+            quitting: false,
+            done_tx,
+            done,
+            wake: wake.clone(),
         }
-        self.playlist_editor.open = true;
     }
 
-    pub(crate) fn toggle_playlist_editor(&mut self) {
-        self.playlist_editor.open = !self.playlist_editor.open;
+    /// The playlist in the editor.
+    pub(crate) fn edit(&self) -> &PlaylistEdit {
+        &self.edit
     }
 
-    /// Each frame: takes in the paths picked in the dialogs, and holds the
-    /// window open while the playlist has unsaved changes, until the user says.
-    pub(crate) fn playlist_dialogs(&mut self, ctx: &egui::Context, now: Duration) {
-        let editor = &mut self.playlist_editor;
+    pub(crate) fn is_open(&self) -> bool {
+        self.open
+    }
+
+    pub(crate) fn toggle(&mut self) {
+        self.open = !self.open;
+    }
+
+    /// Holds the window open while the playlist has unsaved changes, until the
+    /// user says; returns what the dialogs and workers finished.
+    pub(crate) fn take_in(&mut self, ctx: &egui::Context) -> (Vec<PlaylistCommand>, bool) {
+        let mut ask = false;
         if ctx.input(|i| i.viewport().close_requested())
-            && editor.edit.is_modified()
-            && !editor.quitting
+            && self.edit.is_modified()
+            && !self.quitting
         {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            editor.open = true;
-            editor.confirm = Some(Replace::Quit);
-            self.fullscreen_off_for_question(ctx);
+            self.open = true;
+            self.confirm = Some(Replace::Quit);
+            ask = true;
         }
-        while let Ok(command) = self.playlist_editor.chosen.try_recv() {
-            self.on_playlist_command(command, ctx, now);
-        }
+        (self.done.try_iter().collect(), ask)
     }
 
-    pub(crate) fn on_playlist_command(
+    /// Carries out a command. `on_screen`: the artwork on screen, and whether it showed.
+    pub(crate) fn on_command(
         &mut self,
         command: PlaylistCommand,
-        ctx: &egui::Context,
-        now: Duration,
-    ) {
-        let modified = self.playlist_editor.edit.is_modified();
+        on_screen: Option<(&ArtworkSource, bool)>,
+    ) -> Vec<EditorRequest> {
+        let mut out = Vec::new();
+        let modified = self.edit.is_modified();
         match command {
-            PlaylistCommand::New if modified => self.playlist_editor.confirm = Some(Replace::New),
-            PlaylistCommand::New => self.playlist_editor.edit = PlaylistEdit::default(),
-            PlaylistCommand::Open if modified => {
-                self.playlist_editor.confirm = Some(Replace::OpenDialog);
-            }
-            PlaylistCommand::Open => self.playlist_dialog(ctx, None),
-            PlaylistCommand::OpenPath(path) if modified => {
-                self.playlist_editor.confirm = Some(Replace::Open(path));
-            }
-            PlaylistCommand::OpenPath(path) => self.open_in_editor(&path),
-            PlaylistCommand::Discard => match self.playlist_editor.confirm.take() {
-                Some(Replace::New) => self.playlist_editor.edit = PlaylistEdit::default(),
-                Some(Replace::OpenDialog) => self.playlist_dialog(ctx, None),
-                Some(Replace::Open(path)) => self.open_in_editor(&path),
+            PlaylistCommand::New if modified => self.confirm = Some(Replace::New),
+            PlaylistCommand::New => self.edit = PlaylistEdit::default(),
+            PlaylistCommand::Open if modified => self.confirm = Some(Replace::OpenDialog),
+            PlaylistCommand::Open => self.dialog(false),
+            PlaylistCommand::OpenPath(path) => self.open_path(path),
+            PlaylistCommand::Discard => match self.confirm.take() {
+                Some(Replace::New) => self.edit = PlaylistEdit::default(),
+                Some(Replace::OpenDialog) => self.dialog(false),
+                Some(Replace::Open(path)) => self.read(path),
                 Some(Replace::Quit) => {
-                    self.playlist_editor.quitting = true;
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    self.quitting = true;
+                    out.push(EditorRequest::Close);
                 }
                 None => {}
             },
-            PlaylistCommand::KeepEditing => self.playlist_editor.confirm = None,
-            PlaylistCommand::Save => match self.playlist_editor.edit.path() {
+            PlaylistCommand::KeepEditing => self.confirm = None,
+            PlaylistCommand::Save => match self.edit.path() {
                 Some(path) => {
                     let path = path.to_path_buf();
-                    self.save_playlist(path);
+                    self.save_to(path);
                 }
-                None => self.playlist_dialog(ctx, Some(())),
+                None => self.dialog(true),
             },
-            PlaylistCommand::SaveAs => self.playlist_dialog(ctx, Some(())),
-            PlaylistCommand::SaveTo(path) => self.save_playlist(path),
-            PlaylistCommand::AddCurrent => self.add_current_to_playlist(),
-            PlaylistCommand::MoveUp(i) => self.playlist_editor.edit.move_up(i),
-            PlaylistCommand::MoveDown(i) => self.playlist_editor.edit.move_down(i),
-            PlaylistCommand::Remove(i) => self.playlist_editor.edit.remove(i),
-            PlaylistCommand::Play => self.play_edited_playlist(now),
-            PlaylistCommand::CopyPostIds => self.copy_post_ids(ctx),
+            PlaylistCommand::SaveAs => self.dialog(true),
+            PlaylistCommand::SaveTo(path) => self.save_to(path),
+            PlaylistCommand::File(FileDone::OpenPicked(path)) => self.open_path(path),
+            PlaylistCommand::File(FileDone::SavePicked(path)) => self.save_to(path),
+            PlaylistCommand::File(FileDone::Loaded { path, result }) => match result {
+                Ok(playlist) => {
+                    self.edit = PlaylistEdit::opened(playlist, path);
+                    self.open = true;
+                }
+                Err(problem) => out.push(tell(problem, true)),
+            },
+            PlaylistCommand::File(FileDone::Saved { path, result }) => out.push(match result {
+                Ok(()) => {
+                    self.edit.saved_as(path.clone());
+                    tell(format!("Playlist saved to {}.", path.display()), false)
+                }
+                Err(e) => tell(
+                    format!(
+                        "The playlist could not be saved to {}: {e}. It is still open in the editor.",
+                        path.display()
+                    ),
+                    true,
+                ),
+            }),
+            PlaylistCommand::AddCurrent => self.add_current(on_screen, &mut out),
+            PlaylistCommand::MoveUp(i) => self.edit.move_up(i),
+            PlaylistCommand::MoveDown(i) => self.edit.move_down(i),
+            PlaylistCommand::Remove(i) => self.edit.remove(i),
+            PlaylistCommand::Play => out.push(self.play()),
+            PlaylistCommand::CopyPostIds => out.extend(self.copy_post_ids()),
         }
+        out
     }
 
-    /// The question is asked in the pane, which fullscreen hides.
-    fn fullscreen_off_for_question(&mut self, ctx: &egui::Context) {
-        if self.fullscreen {
-            self.fullscreen = false;
-            ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
-        }
-    }
-
-    pub(super) fn tell(&mut self, text: String, is_error: bool) {
-        if is_error {
-            tracing::warn!("{text}");
+    /// Opens a saved playlist; unsaved changes are asked about first.
+    pub(crate) fn open_path(&mut self, path: PathBuf) {
+        if self.edit.is_modified() {
+            self.confirm = Some(Replace::Open(path));
         } else {
-            tracing::info!("{text}");
+            self.read(path);
         }
-        self.notice = Some(Notice { text, is_error });
+        self.open = true;
     }
 
-    fn add_current_to_playlist(&mut self) {
-        let current = self.engine.current().cloned();
-        match self.playlist_editor.edit.add(current.as_ref()) {
+    fn read(&self, path: PathBuf) {
+        playlist_files::read(path, self.report());
+    }
+
+    fn save_to(&self, path: PathBuf) {
+        playlist_files::save(path, self.edit.playlist().clone(), self.report());
+    }
+
+    fn dialog(&self, save: bool) {
+        let name = save.then(|| playlist_files::file_stem(&self.edit));
+        playlist_files::dialog(name, self.report());
+    }
+
+    /// Where a file thread reports: back to this editor, waking the window.
+    fn report(&self) -> playlist_files::Done {
+        let (tx, wake) = (self.done_tx.clone(), self.wake.clone());
+        Box::new(move |done| {
+            let _ = tx.send(PlaylistCommand::File(done));
+            wake.wake();
+        })
+    }
+
+    fn add_current(
+        &mut self,
+        on_screen: Option<(&ArtworkSource, bool)>,
+        out: &mut Vec<EditorRequest>,
+    ) {
+        match self.edit.add(on_screen.map(|(s, _)| s)) {
+            // A post whose artwork came in needs no `get_post` when the playlist
+            // plays in this session; one that failed is asked about again.
             Ok(()) => {
-                // A post whose artwork came in needs no `get_post` when the playlist
-                // plays in this session; one that failed is asked about again.
-                if let Some(source @ ArtworkSource::Makapix(post)) = &current
-                    && matches!(self.library.get(source), Some(Entry::Ready(_)))
-                {
-                    self.remember_post(post);
+                if let Some((ArtworkSource::Makapix(post), true)) = on_screen {
+                    out.push(EditorRequest::Remember(post.clone()));
                 }
             }
-            Err(why) => self.tell(format!("Not added to the playlist: {why}"), true),
+            Err(why) => out.push(tell(format!("Not added to the playlist: {why}"), true)),
         }
     }
 
-    fn play_edited_playlist(&mut self, now: Duration) {
-        let edit = &self.playlist_editor.edit;
-        if edit.is_empty() {
-            self.tell(
+    fn play(&self) -> EditorRequest {
+        if self.edit.is_empty() {
+            return tell(
                 "The playlist is empty: add artworks to it first.".into(),
                 true,
             );
-            return;
         }
-        let playlist = edit.playlist().clone();
-        let label = edit.heading().trim_end_matches(" *").to_owned();
-        self.play_playlist(&playlist, label, now);
+        EditorRequest::Play {
+            playlist: self.edit.playlist().clone(),
+            label: self.edit.heading().trim_end_matches(" *").to_owned(),
+        }
     }
 
-    fn copy_post_ids(&mut self, ctx: &egui::Context) {
-        let ids = self.playlist_editor.edit.post_ids();
+    fn copy_post_ids(&self) -> Vec<EditorRequest> {
+        let ids = self.edit.post_ids();
         if ids.is_empty() {
-            self.tell(
+            return vec![tell(
                 "This playlist has no Makapix posts whose ids could be copied.".into(),
                 true,
-            );
-            return;
+            )];
         }
-        ctx.copy_text(ids.clone());
-        self.tell(
-            format!("Copied the post ids {ids}: paste them into a playlist on makapix.club."),
-            false,
-        );
+        vec![
+            EditorRequest::CopyText(ids.clone()),
+            tell(
+                format!("Copied the post ids {ids}: paste them into a playlist on makapix.club."),
+                false,
+            ),
+        ]
     }
+}
+
+fn tell(text: String, is_error: bool) -> EditorRequest {
+    if is_error {
+        tracing::warn!("{text}");
+    } else {
+        tracing::info!("{text}");
+    }
+    EditorRequest::Tell(Notice { text, is_error })
 }

@@ -17,7 +17,7 @@ pub struct Facts {
     pub paused: bool,
     pub pinned: bool,
     pub connected: bool,
-    pub owner_playset: super::owner_playsets::OwnerPlaysetView,
+    pub owner_playset: crate::session::owner_playsets::OwnerPlaysetView,
 }
 
 pub fn show(

@@ -7,8 +7,8 @@ use std::time::SystemTime;
 use super::actions::Action;
 use super::app::PlayerApp;
 use super::diagnostics::ConnectionView;
-use super::likes::LikeState;
 use crate::bridge::connection::ConnectionState;
+use crate::session::likes::LikeState;
 
 pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
     egui::Panel::bottom("status_bar").show(ui, |ui| {

@@ -1,4 +1,4 @@
-//! What the window plays: samples, local files, or Makapix posts.
+//! What plays: samples, local files, a creator's playlist, or Makapix posts.
 
 use crate::player::{ArtworkSource, MakapixPost, QueueItem};
 use crate::samples;
@@ -37,7 +37,7 @@ impl Channel {
         }
     }
 
-    pub(crate) fn items(&self) -> Vec<QueueItem> {
+    pub fn items(&self) -> Vec<QueueItem> {
         match self {
             Channel::Samples => samples::SAMPLES
                 .iter()

@@ -1,0 +1,23 @@
+//! How the program was started: what the command line hands the window.
+
+use std::path::PathBuf;
+
+use crate::credentials::server::Overrides;
+use crate::paths::AppPaths;
+use crate::settings::Settings;
+
+/// How the program was started.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// Files or folders to play; empty plays the samples.
+    pub paths: Vec<PathBuf>,
+    pub fullscreen: bool,
+    /// Per-user folders; `None` persists nothing (tests, or no home folder).
+    pub app_paths: Option<AppPaths>,
+    /// Settings to start from instead of the saved ones (tests).
+    pub settings: Option<Settings>,
+    /// `--broker`, `--api`, `--vault`.
+    pub server_overrides: Overrides,
+    /// The artwork vault's base URL; `None` is Makapix's own.
+    pub vault: Option<String>,
+}

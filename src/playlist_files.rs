@@ -1,0 +1,133 @@
+//! The playlist editor's files: Open and Save As dialogs, reading a playlist,
+//! and atomic saving, each on a thread of its own so the window never waits
+//! on a disk or a dialog. Each hands what it did to `done`.
+
+use std::path::{Path, PathBuf};
+
+use crate::local_files::{self, PLAYLIST_EXTENSION};
+use crate::player::playlist::Playlist;
+use crate::player::playlist_edit::PlaylistEdit;
+
+/// What a file thread did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FileDone {
+    /// A playlist was read, or the sentence saying why not.
+    Loaded {
+        path: PathBuf,
+        result: Result<Playlist, String>,
+    },
+    /// A playlist was written (the path with its extension), or why not.
+    Saved {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
+    /// The Open dialog picked this file.
+    OpenPicked(PathBuf),
+    /// The Save As dialog picked this file.
+    SavePicked(PathBuf),
+}
+
+/// Where a file thread reports.
+pub type Done = Box<dyn FnOnce(FileDone) + Send>;
+
+fn spawn(name: &str, done: Done, job: impl FnOnce() -> Option<FileDone> + Send + 'static) {
+    let spawned = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            if let Some(result) = job() {
+                done(result);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the {name} thread: {e}");
+    }
+}
+
+/// Reads a playlist; `Loaded` brings it, or the sentence saying what is wrong.
+pub fn read(path: PathBuf, done: Done) {
+    spawn("playlist-read", done, move || {
+        let result = local_files::read_playlist(&path);
+        Some(FileDone::Loaded { path, result })
+    });
+}
+
+/// Saves a playlist under `path` (with the playlist extension added); `Saved`
+/// says how it went.
+pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
+    spawn("playlist-save", done, move || {
+        let path = with_playlist_extension(path);
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let text = playlist.to_json(folder);
+        // Replaced whole, so a crash or a full disk never leaves half a playlist
+        // where the old one was.
+        let result = crate::atomic_file::write(&path, text.as_bytes()).map_err(|e| e.to_string());
+        Some(FileDone::Saved { path, result })
+    });
+}
+
+/// Open (`save_as` is `None`) or Save As with a suggested file name; the
+/// picked path comes back as `OpenPicked` or `SavePicked`.
+pub fn dialog(save_as: Option<String>, done: Done) {
+    let filter = [PLAYLIST_EXTENSION];
+    let dialog = rfd::AsyncFileDialog::new().add_filter("Makapix Player playlists", &filter);
+    match save_as {
+        Some(stem) => {
+            let fut = dialog
+                .set_title("Save playlist")
+                .set_file_name(format!("{stem}.{PLAYLIST_EXTENSION}"))
+                .save_file();
+            spawn("playlist-dialog", done, move || {
+                let file = pollster::block_on(fut)?;
+                Some(FileDone::SavePicked(file.path().to_path_buf()))
+            });
+        }
+        None => {
+            let fut = dialog.set_title("Open playlist").pick_file();
+            spawn("playlist-dialog", done, move || {
+                let file = pollster::block_on(fut)?;
+                Some(FileDone::OpenPicked(file.path().to_path_buf()))
+            });
+        }
+    }
+}
+
+pub fn file_stem(edit: &PlaylistEdit) -> String {
+    let title = edit.heading().trim_end_matches(" *").to_owned();
+    let clean: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == ' ' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    clean.trim().to_owned()
+}
+
+fn with_playlist_extension(path: PathBuf) -> PathBuf {
+    if local_files::is_playlist(&path) {
+        return path;
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{PLAYLIST_EXTENSION}"));
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_playlist_gets_its_extension() {
+        assert_eq!(
+            with_playlist_extension("/a/show".into()),
+            PathBuf::from("/a/show.makapix-playlist")
+        );
+        assert_eq!(
+            with_playlist_extension("/a/show.makapix-playlist".into()),
+            PathBuf::from("/a/show.makapix-playlist")
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! `play_channel`: a Makapix channel read through `query_posts`, page by page.
+//! The paging rules are the pure `player::feed`; this part sends its requests,
+//! takes in the answers, answers the command once the first page is in, and
+//! says what the queue becomes.
+
+use std::time::Duration;
+
+use crate::bridge::connection::{ConnectionAction, RequestFailure};
+use crate::last_channel::{LastChannel, MAX_POSTS};
+use crate::player::feed::Feed;
+use crate::protocol::command::PlayChannel;
+use crate::protocol::request::{QueryPosts, RequestBody};
+use crate::protocol::response::{PostEntry, Response};
+use crate::settings::{ChannelOrder, Settings};
+
+use super::channel::Channel;
+use super::commands::{Outcome, Refusal, late_ack};
+use super::effects::{Effect, Effects, Notice};
+use super::pending::{Pending, Purpose, request};
+
+/// What the player asks the server to add to each post: its size, frames and
+/// own dwell time (used as the artwork's dwell), owner and transparency.
+const INCLUDE_FIELDS: [&str; 6] = [
+    "width",
+    "height",
+    "frame_count",
+    "dwell_time_ms",
+    "owner_handle",
+    "transparency_actual",
+];
+
+/// Why `pinned` is acknowledged `unsupported`.
+pub const PINNED_UNSUPPORTED: &str = "pinned lists are kept on the player that pinned them, \
+and Makapix Club offers no request to fetch them; this desktop player has no pinned lists of its own";
+
+/// What a `play_channel` asks for.
+pub enum Wanted {
+    /// A Makapix channel: its name in the status bar and its first query.
+    Makapix {
+        label: String,
+        query: Box<QueryPosts>,
+    },
+    /// `sdcard`: the local files last opened.
+    Local,
+}
+
+/// Checks a `play_channel` and builds its query in the order chosen in the settings.
+pub fn wanted(cmd: &PlayChannel, settings: &Settings) -> Result<Wanted, Outcome> {
+    let name = cmd.channel_name.as_str();
+    let order = settings.channel_order;
+    let mut query = QueryPosts {
+        channel: Some(name.to_owned()),
+        sort: order.sort().map(str::to_owned),
+        random_seed: (order == ChannelOrder::Random).then_some(settings.channel_seed),
+        include_fields: INCLUDE_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
+        ..QueryPosts::default()
+    };
+    let label = match name {
+        "all" => "Makapix: recent".to_owned(),
+        "promoted" => "Makapix: promoted".to_owned(),
+        "user" => "Makapix: my artworks".to_owned(),
+        "by_user" | "reactions" => {
+            if cmd.user_sqid.is_none() && cmd.user_handle.is_none() {
+                return Err(refuse(format!(
+                    "the `{name}` channel needs `user_sqid` or `user_handle`"
+                )));
+            }
+            let who = cmd
+                .user_handle
+                .clone()
+                .or(cmd.user_sqid.clone())
+                .unwrap_or_default();
+            query.user_sqid = cmd.user_sqid.clone();
+            query.user_handle = cmd.user_handle.clone();
+            if name == "by_user" {
+                format!("Makapix: by {who}")
+            } else {
+                format!("Makapix: liked by {who}")
+            }
+        }
+        "hashtag" => {
+            let tag = cmd.hashtag.as_deref().unwrap_or("").trim_start_matches('#');
+            if tag.is_empty() {
+                return Err(refuse("the `hashtag` channel needs a `hashtag`".into()));
+            }
+            query.hashtag = Some(tag.to_owned());
+            format!("Makapix: #{tag}")
+        }
+        "sdcard" => return Ok(Wanted::Local),
+        // On p3a, pinned lists are artworks the device itself saved to its SD card
+        // (one list per slug); Makapix Club keeps no copy and no request returns them.
+        "pinned" => return Err(Outcome::Unsupported(PINNED_UNSUPPORTED)),
+        other => {
+            return Err(refuse(format!(
+                "`{other}` is not a channel this player knows"
+            )));
+        }
+    };
+    Ok(Wanted::Makapix {
+        label,
+        query: Box::new(query),
+    })
+}
+
+fn refuse(why: String) -> Outcome {
+    Outcome::Refused(Refusal::Payload(why))
+}
+
+/// What a page's answer does to the queue.
+#[derive(Debug, PartialEq)]
+pub enum PageOutcome {
+    /// Not this channel's answer, or what was playing goes on.
+    Nothing,
+    /// The first page: the channel replaces what plays.
+    Play(Channel),
+    /// A later page: the same channel with more artworks.
+    Extend(Channel),
+}
+
+/// The Makapix channel being paged through.
+struct Paging {
+    feed: Feed,
+    label: String,
+    /// The request whose answer is awaited.
+    tag: u64,
+    /// The `play_channel` command answered when the first page arrives.
+    ack: Option<String>,
+    /// The posts of the pages so far, kept for the next start.
+    posts: Vec<PostEntry>,
+}
+
+#[derive(Default)]
+pub struct Channels {
+    paging: Option<Paging>,
+    /// Brought back from the last session: fetched anew once connected.
+    resumed: bool,
+}
+
+impl Channels {
+    /// Starts paging through a channel; `command_id` is answered with its first page.
+    pub fn start(
+        &mut self,
+        label: String,
+        query: QueryPosts,
+        command_id: Option<&str>,
+        pending: &mut Pending,
+        now: Duration,
+        fx: &mut Effects,
+    ) {
+        let mut feed = Feed::new(query);
+        let tag = send(pending, feed.first_request(), now, fx);
+        self.paging = Some(Paging {
+            feed,
+            label,
+            tag,
+            ack: command_id.map(str::to_owned),
+            posts: Vec::new(),
+        });
+        self.resumed = false;
+    }
+
+    /// The channel of the last session, played from what was kept; `None` when
+    /// nothing playable was kept.
+    pub fn resume(&mut self, last: LastChannel) -> Option<Channel> {
+        let feed = Feed::resumed(last.query, &last.posts);
+        if feed.items().is_empty() {
+            return None;
+        }
+        tracing::info!(
+            "{}: resumed with {} artworks from the last session",
+            last.label,
+            feed.items().len()
+        );
+        let channel = Channel::Makapix {
+            label: last.label.clone(),
+            items: feed.items().to_vec(),
+        };
+        self.paging = Some(Paging {
+            feed,
+            label: last.label,
+            tag: 0,
+            ack: None,
+            posts: last.posts,
+        });
+        self.resumed = true;
+        Some(channel)
+    }
+
+    /// Connected with a channel of the last session still playing: asks for its
+    /// first page; the fresh page replaces the old list when it arrives.
+    pub fn refresh_resumed(&mut self, pending: &mut Pending, now: Duration, fx: &mut Effects) {
+        if !std::mem::take(&mut self.resumed) {
+            return;
+        }
+        let Some(paging) = self.paging.as_mut() else {
+            return;
+        };
+        paging.feed = Feed::new(paging.feed.query().clone());
+        paging.posts.clear();
+        paging.tag = send(pending, paging.feed.first_request(), now, fx);
+    }
+
+    /// Something else plays: paging stops.
+    pub fn stop(&mut self) {
+        self.paging = None;
+        self.resumed = false;
+    }
+
+    /// Something else plays: the channel is not fetched anew on connecting.
+    pub fn forget_resumed(&mut self) {
+        self.resumed = false;
+    }
+
+    pub fn label(&self) -> Option<&str> {
+        self.paging.as_ref().map(|p| p.label.as_str())
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.paging.is_some()
+    }
+
+    /// The channel's name, user and hashtag for view events.
+    pub fn view_channel(&self) -> Option<(String, Option<String>, Option<String>)> {
+        let q = self.paging.as_ref()?.feed.query();
+        let name = q.channel.clone().unwrap_or_else(|| "all".to_owned());
+        let user = q
+            .user_sqid
+            .clone()
+            .filter(|_| name == "by_user" || name == "reactions");
+        let tag = q.hashtag.clone().filter(|_| name == "hashtag");
+        Some((name, user, tag))
+    }
+
+    /// A page's answer. Only the page last asked for counts.
+    pub fn on_page(
+        &mut self,
+        tag: u64,
+        result: Result<Response, RequestFailure>,
+        fx: &mut Effects,
+    ) -> PageOutcome {
+        let Some(paging) = self.paging.as_mut().filter(|p| p.tag == tag) else {
+            return PageOutcome::Nothing;
+        };
+        let first = paging.feed.pages() == 0;
+        let outcome = match result {
+            Ok(Response::Posts(page)) => {
+                let room = MAX_POSTS.saturating_sub(paging.posts.len());
+                paging.posts.extend(page.posts.iter().take(room).cloned());
+                let added = paging.feed.on_page(page);
+                tracing::info!(
+                    "{}: page {} brought {added} artworks",
+                    paging.label,
+                    paging.feed.pages()
+                );
+                if paging.feed.items().is_empty() && !paging.feed.is_waiting() {
+                    Err("the channel has no artworks this player can show".to_owned())
+                } else {
+                    Ok(())
+                }
+            }
+            Ok(other) => Err(format!(
+                "the server answered with {other:?} instead of posts"
+            )),
+            Err(failure) => Err(failure.sentence),
+        };
+        if let Err(reason) = &outcome {
+            tracing::warn!("{}: {reason}", paging.label);
+            paging.feed.on_failure();
+            if !first || paging.ack.is_none() {
+                fx.notice(Notice::error(format!(
+                    "{}: the next page could not be loaded: {reason}",
+                    paging.label
+                )));
+            }
+        }
+        if let Some(command_id) = paging.ack.take() {
+            fx.connection(ConnectionAction::Ack(late_ack(command_id, outcome.clone())));
+        }
+        if first && outcome.is_err() {
+            // What was playing goes on.
+            self.paging = None;
+            return PageOutcome::Nothing;
+        }
+        fx.push(Effect::KeepChannel(Some(Box::new(LastChannel {
+            label: paging.label.clone(),
+            query: paging.feed.query().clone(),
+            posts: paging.posts.clone(),
+        }))));
+        let channel = Channel::Makapix {
+            label: paging.label.clone(),
+            items: paging.feed.items().to_vec(),
+        };
+        if first {
+            PageOutcome::Play(channel)
+        } else {
+            PageOutcome::Extend(channel)
+        }
+    }
+
+    /// Asks for the next page when the artwork at `position` nears the end of
+    /// what is known.
+    pub fn page_ahead(
+        &mut self,
+        position: Option<usize>,
+        pending: &mut Pending,
+        now: Duration,
+        fx: &mut Effects,
+    ) {
+        let Some(paging) = self.paging.as_mut() else {
+            return;
+        };
+        if let Some(next) = paging.feed.wants_more(position) {
+            paging.tag = send(pending, next, now, fx);
+        }
+    }
+}
+
+fn send(pending: &mut Pending, query: QueryPosts, now: Duration, fx: &mut Effects) -> u64 {
+    let tag = pending.open(Purpose::ChannelPage, now);
+    fx.connection(request(tag, RequestBody::QueryPosts(query)));
+    tag
+}

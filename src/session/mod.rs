@@ -1,0 +1,596 @@
+//! The player's Makapix behaviour, below the window: what plays, channels and
+//! their paging, playsets, creators' playlists, likes, comments, the owner's
+//! playsets, commands from the web and their acks, view events, and posts'
+//! files. No egui and no I/O: each call takes what happened (a runtime event,
+//! a user action, the time) with what the player looks like (`Seen`), and
+//! appends what to do to `Effects`, which the window carries out in order.
+//!
+//! `Session` routes; each part owns one feature's state. Every request goes
+//! through one registry (`pending`), which routes its answer by tag and gives
+//! up on it once at its deadline.
+
+pub mod channel;
+mod channels;
+pub mod commands;
+pub mod comment_thread;
+pub mod comments;
+mod downloads;
+pub mod effects;
+pub mod likes;
+pub mod owner_playsets;
+pub mod pending;
+mod playlists;
+mod playsets;
+mod views;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::bridge::connection::{ConnectionAction, ConnectionState, RequestFailure};
+use crate::last_channel::LastChannel;
+use crate::player::playlist::Playlist;
+use crate::player::{ArtworkSource, Engine, MakapixPost, QueueItem, order};
+use crate::protocol::capabilities::PlayerState;
+use crate::protocol::command::{CommandEnvelope, PlayChannel, PlayPlayset, ShowArtwork};
+use crate::protocol::response::Response;
+use crate::settings::Settings;
+
+pub use channel::Channel;
+pub use effects::{DisplayChange, Effect, Effects, EngineCommand, Notice};
+
+use channels::{Channels, PageOutcome, Wanted};
+use commands::{Decision, Outcome, Refusal};
+use comments::Comments;
+use downloads::Downloads;
+use likes::{LikeState, Likes};
+use owner_playsets::{OwnerPlaysetView, OwnerPlaysets};
+use pending::{Pending, Purpose};
+use playlists::{PlaylistOutcome, Playlists};
+use playsets::{MixOutcome, Playsets};
+use views::{ViewContext, Views};
+
+/// What the session sees of the player when it is asked something.
+pub struct Seen<'a> {
+    pub engine: &'a Engine,
+    pub settings: &'a Settings,
+    /// Monotonic time of this frame.
+    pub now: Duration,
+    /// Wall-clock seconds since the Unix epoch (view timestamps).
+    pub unix_secs: u64,
+}
+
+impl Seen<'_> {
+    fn on_screen(&self) -> Option<&ArtworkSource> {
+        self.engine.current()
+    }
+
+    fn post_on_screen(&self) -> Option<i64> {
+        self.on_screen().and_then(ArtworkSource::post_id)
+    }
+}
+
+pub struct Session {
+    /// What plays.
+    playing: Channel,
+    /// The local files or folder last played: `sdcard` returns to them.
+    last_local: Option<Channel>,
+    /// Orders shuffling and random picks: one per run.
+    seed: u64,
+    /// A runtime carries requests (windows in tests may have none).
+    online: bool,
+    connection: ConnectionState,
+    pending: Pending,
+    channels: Channels,
+    playsets: Playsets,
+    playlists: Playlists,
+    likes: Likes,
+    comments: Comments,
+    owner_playsets: OwnerPlaysets,
+    views: Views,
+    downloads: Downloads,
+    /// The post on screen last told to the runtime (`status`).
+    sent_post: Option<Option<i64>>,
+    /// The player state last told to the runtime (the retained `state`).
+    sent_state: Option<PlayerState>,
+}
+
+/// The sentence for a request given up on at its deadline.
+const NO_ANSWER: &str = "Makapix Club did not answer in time; try again.";
+
+impl Session {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            playing: Channel::Samples,
+            last_local: None,
+            seed,
+            online: false,
+            connection: ConnectionState::NotRegistered,
+            pending: Pending::default(),
+            channels: Channels::default(),
+            playsets: Playsets::default(),
+            playlists: Playlists::default(),
+            likes: Likes::default(),
+            comments: Comments::default(),
+            owner_playsets: OwnerPlaysets::default(),
+            views: Views::default(),
+            downloads: Downloads::default(),
+            sent_post: None,
+            sent_state: None,
+        }
+    }
+
+    /// Requests can reach a runtime from now on.
+    pub fn set_online(&mut self, online: bool) {
+        self.online = online;
+    }
+
+    pub fn channel(&self) -> &Channel {
+        &self.playing
+    }
+
+    pub fn connection(&self) -> ConnectionState {
+        self.connection
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Requests awaiting an answer.
+    pub fn pending(&self) -> &Pending {
+        &self.pending
+    }
+
+    // ----- what plays -----
+
+    /// `channel` replaces what plays.
+    pub fn play(&mut self, channel: Channel, seen: &Seen, fx: &mut Effects) {
+        if matches!(channel, Channel::Local { .. }) {
+            self.last_local = Some(channel.clone());
+        }
+        let same_makapix_channel = matches!((&channel, self.channels.label()),
+            (Channel::Makapix { label, .. }, Some(paging)) if label == paging);
+        if !same_makapix_channel {
+            // Something else plays now: the next start begins with it, not the old channel.
+            fx.push(Effect::KeepChannel(None));
+            self.channels.forget_resumed();
+        }
+        let items = self.ordered(channel.items(), seen.settings);
+        self.playing = channel;
+        fx.engine(EngineCommand::Play(items));
+    }
+
+    /// The same channel with more (or reordered) items: what is on screen stays.
+    fn extend(&mut self, channel: Channel, seen: &Seen, fx: &mut Effects) {
+        let items = self.ordered(channel.items(), seen.settings);
+        self.playing = channel;
+        fx.engine(EngineCommand::Reorder(items));
+    }
+
+    /// Shuffle was turned on or off.
+    pub fn reorder(&mut self, seen: &Seen, fx: &mut Effects) {
+        self.extend(self.playing.clone(), seen, fx);
+    }
+
+    fn ordered(&self, items: Vec<QueueItem>, settings: &Settings) -> Vec<QueueItem> {
+        if settings.shuffle {
+            order::shuffled(items, self.seed)
+        } else {
+            items
+        }
+    }
+
+    /// At start: the Makapix channel of the last session plays, from the disk
+    /// cache until connected. Returns whether it could.
+    pub fn resume(&mut self, last: LastChannel, seen: &Seen, fx: &mut Effects) -> bool {
+        let Some(channel) = self.channels.resume(last) else {
+            return false;
+        };
+        self.play(channel, seen, fx);
+        true
+    }
+
+    // ----- from the runtime -----
+
+    pub fn on_connection(&mut self, state: ConnectionState, seen: &Seen, fx: &mut Effects) {
+        self.connection = state;
+        if state == ConnectionState::Connected {
+            self.channels
+                .refresh_resumed(&mut self.pending, seen.now, fx);
+        }
+    }
+
+    /// A command from the web: carried out, and acknowledged now or once its
+    /// outcome is known.
+    pub fn on_command(&mut self, envelope: &CommandEnvelope, seen: &Seen, fx: &mut Effects) {
+        let outcome = match envelope.command() {
+            Ok(command) => {
+                self.carry_out(commands::decide(command), &envelope.command_id, seen, fx)
+            }
+            // The runtime answers these itself; a second reading cannot differ,
+            // but an answer is still owed if it does.
+            Err(e) => Outcome::Refused(Refusal::Payload(e.to_string())),
+        };
+        if let Some(ack) = commands::ack(envelope, outcome) {
+            fx.connection(ConnectionAction::Ack(ack));
+        }
+    }
+
+    fn carry_out(
+        &mut self,
+        decision: Decision,
+        command_id: &str,
+        seen: &Seen,
+        fx: &mut Effects,
+    ) -> Outcome {
+        match decision {
+            Decision::Engine(command) => fx.engine(command),
+            Decision::Display(change) => fx.push(Effect::Display(change)),
+            Decision::ShowArtwork(show) => return self.show_post(show, seen, fx),
+            Decision::PlayChannel(cmd) => {
+                return self.play_channel(cmd, Some(command_id), seen, fx);
+            }
+            Decision::PlayPlayset(cmd) => {
+                return self.play_playset(cmd, Some(command_id), seen, fx);
+            }
+            Decision::Refused(why) => return Outcome::Refused(why),
+        }
+        Outcome::Done
+    }
+
+    /// A request's answer, routed by what it was for.
+    pub fn on_answer(
+        &mut self,
+        tag: u64,
+        result: Result<Response, RequestFailure>,
+        seen: &Seen,
+        fx: &mut Effects,
+    ) {
+        match self.pending.close(tag) {
+            Some(purpose) => self.route(tag, purpose, result, seen, fx),
+            None => tracing::debug!("answer {tag} dropped: no longer awaited"),
+        }
+    }
+
+    fn route(
+        &mut self,
+        tag: u64,
+        purpose: Purpose,
+        result: Result<Response, RequestFailure>,
+        seen: &Seen,
+        fx: &mut Effects,
+    ) {
+        match purpose {
+            Purpose::ChannelPage => match self.channels.on_page(tag, result, fx) {
+                PageOutcome::Play(channel) => self.play(channel, seen, fx),
+                PageOutcome::Extend(channel) => self.extend(channel, seen, fx),
+                PageOutcome::Nothing => {}
+            },
+            Purpose::PlaysetPage { channel } => {
+                let outcome = self
+                    .playsets
+                    .on_page(tag, channel, result, &self.playing, fx);
+                self.on_mix(outcome, seen, fx);
+            }
+            Purpose::Like { post_id, likes } => self.likes.on_answer(post_id, likes, result, fx),
+            Purpose::Comments { .. } => self.comments.on_answer(tag, result),
+            Purpose::OwnerPlayset { name } => {
+                if let Some(cmd) = self.owner_playsets.on_answer(tag, &name, result, fx) {
+                    let why = match self.play_playset(cmd, None, seen, fx) {
+                        Outcome::Refused(why) => why.to_string(),
+                        Outcome::Unsupported(why) => why.to_owned(),
+                        Outcome::Done | Outcome::Pending => return,
+                    };
+                    let text = format!("The playset cannot be played: {why}.");
+                    self.owner_playsets.say(text, fx);
+                }
+            }
+            Purpose::PlaylistPost { post_id } => self.playlists.on_post(post_id, result, fx),
+        }
+    }
+
+    /// The runtime's answer about a post's file.
+    pub fn on_fetched(&mut self, post: &MakapixPost, result: Result<PathBuf, String>) {
+        self.downloads.on_fetched(post, result);
+    }
+
+    // ----- posts' files -----
+
+    /// The engine wants `post` and nothing is decoded for it yet.
+    pub fn want_post(&mut self, source: &ArtworkSource, post: &MakapixPost, fx: &mut Effects) {
+        self.downloads.want(source, post, fx);
+    }
+
+    /// Forgets the files of posts the engine no longer wants.
+    pub fn keep_posts(&mut self, wanted: &[ArtworkSource]) {
+        self.downloads.retain(wanted);
+    }
+
+    // ----- what the user or the web asks for -----
+
+    /// `show_artwork`: the post becomes the whole queue, shown as soon as its
+    /// file is in (what was on screen stays until then).
+    fn show_post(&mut self, show: ShowArtwork, seen: &Seen, fx: &mut Effects) -> Outcome {
+        let has_url = show.art_url.as_deref().is_some_and(|u| !u.is_empty());
+        if !has_url && (show.storage_key.is_empty() || show.native_format.is_empty()) {
+            return Outcome::Refused(Refusal::Payload(
+                "`storage_key` and `native_format` are needed when there is no `art_url`".into(),
+            ));
+        }
+        let post = MakapixPost {
+            post_id: show.post_id,
+            title: show.title,
+            storage_key: show.storage_key,
+            storage_shard: show.storage_shard,
+            native_format: show.native_format,
+            art_url: show.art_url,
+        };
+        self.play(Channel::Post(post), seen, fx);
+        Outcome::Done
+    }
+
+    /// A channel picked in the window: no command to acknowledge, so what goes
+    /// wrong is told in the status bar.
+    pub fn play_channel_from_window(&mut self, cmd: PlayChannel, seen: &Seen, fx: &mut Effects) {
+        let text = match self.play_channel(cmd, None, seen, fx) {
+            Outcome::Refused(why) => why.to_string(),
+            Outcome::Unsupported(why) => why.to_owned(),
+            Outcome::Done | Outcome::Pending => return,
+        };
+        fx.notice(Notice::error(format!(
+            "That channel cannot be played: {text}."
+        )));
+    }
+
+    /// `command_id`: the `play_channel` command to acknowledge once the first page arrives.
+    fn play_channel(
+        &mut self,
+        cmd: PlayChannel,
+        command_id: Option<&str>,
+        seen: &Seen,
+        fx: &mut Effects,
+    ) -> Outcome {
+        match channels::wanted(&cmd, seen.settings) {
+            Err(outcome) => outcome,
+            Ok(Wanted::Local) => match self.last_local.clone() {
+                Some(local) => {
+                    self.channels.stop();
+                    self.play(local, seen, fx);
+                    Outcome::Done
+                }
+                None => Outcome::Refused(Refusal::Payload(
+                    "no local files or folder are open on this player".into(),
+                )),
+            },
+            Ok(Wanted::Makapix { label, query }) => {
+                self.channels
+                    .start(label, *query, command_id, &mut self.pending, seen.now, fx);
+                Outcome::Pending
+            }
+        }
+    }
+
+    fn play_playset(
+        &mut self,
+        cmd: PlayPlayset,
+        command_id: Option<&str>,
+        seen: &Seen,
+        fx: &mut Effects,
+    ) -> Outcome {
+        let local = self
+            .last_local
+            .as_ref()
+            .map(Channel::items)
+            .unwrap_or_default();
+        let started = self.playsets.start(
+            cmd,
+            command_id,
+            local,
+            self.seed,
+            &mut self.pending,
+            seen.now,
+            fx,
+        );
+        match started {
+            Ok(outcome) => {
+                self.on_mix(outcome, seen, fx);
+                // Answered by the mix once every channel has answered.
+                Outcome::Pending
+            }
+            Err(why) => Outcome::Refused(why),
+        }
+    }
+
+    fn on_mix(&mut self, outcome: MixOutcome, seen: &Seen, fx: &mut Effects) {
+        match outcome {
+            MixOutcome::Play(channel) => {
+                self.channels.stop();
+                self.play(channel, seen, fx);
+            }
+            MixOutcome::Extend(channel) => self.extend(channel, seen, fx),
+            MixOutcome::Nothing => {}
+        }
+    }
+
+    /// Plays a creator's playlist, named `label` in the status bar.
+    pub fn play_playlist(
+        &mut self,
+        playlist: &Playlist,
+        label: String,
+        seen: &Seen,
+        fx: &mut Effects,
+    ) {
+        self.playlists.play(playlist, label, &self.playing);
+        self.playlist_ahead(seen, fx);
+    }
+
+    /// A post whose artwork came in on screen: a playlist needs no `get_post` for it.
+    pub fn remember_post(&mut self, post: &MakapixPost) {
+        self.playlists.remember(post);
+    }
+
+    pub fn like_state(&self, engine: &Engine) -> LikeState {
+        let post = engine.current().and_then(ArtworkSource::post_id);
+        self.likes.state(post, &self.pending)
+    }
+
+    pub fn toggle_like(&mut self, seen: &Seen, fx: &mut Effects) {
+        self.likes
+            .toggle(seen.post_on_screen(), &mut self.pending, seen.now, fx);
+    }
+
+    pub fn comments(&self) -> &Comments {
+        &self.comments
+    }
+
+    pub fn toggle_comments(&mut self) {
+        self.comments.toggle();
+    }
+
+    pub fn more_comments(&mut self, seen: &Seen, fx: &mut Effects) {
+        self.comments.load_more(&mut self.pending, seen.now, fx);
+    }
+
+    pub fn owner_playset(&self) -> OwnerPlaysetView {
+        self.owner_playsets.view()
+    }
+
+    pub fn request_owner_playset(&mut self, name: String, seen: &Seen, fx: &mut Effects) {
+        self.owner_playsets
+            .request(name, &mut self.pending, seen.now, fx);
+    }
+
+    // ----- each frame -----
+
+    /// Keeps every feature in step with what is on screen: `status`, the next
+    /// pages, comments, the playlist's posts, views, and requests given up on.
+    /// `visible`: the artwork on screen is loaded, playing and not covered.
+    /// Returns when to look again (a view or a request's deadline is due).
+    pub fn tick(&mut self, seen: &Seen, visible: bool, fx: &mut Effects) -> Option<Duration> {
+        let post = seen.post_on_screen();
+        if self.sent_post != Some(post) {
+            self.sent_post = Some(post);
+            fx.connection(ConnectionAction::SetCurrentPost(post));
+        }
+        self.sync_state(seen, fx);
+        self.page_ahead(seen, fx);
+        let connected = self.connection == ConnectionState::Connected;
+        self.comments
+            .follow(post, connected, &mut self.pending, seen.now, fx);
+        self.playlist_ahead(seen, fx);
+        for (tag, purpose) in self.pending.expire(seen.now) {
+            tracing::warn!("request {tag} ({purpose:?}) had no answer in time");
+            let failure = RequestFailure {
+                code: None,
+                sentence: NO_ANSWER.to_owned(),
+            };
+            self.route(tag, purpose, Err(failure), seen, fx);
+        }
+        let chosen = matches!(self.playing, Channel::Post(_));
+        let (playing, channels, playsets) = (&self.playing, &self.channels, &self.playsets);
+        let view_due = self.views.report(
+            seen.on_screen(),
+            chosen,
+            visible,
+            || view_context(playing, channels, playsets, seen),
+            seen.unix_secs,
+            seen.now,
+            fx,
+        );
+        [view_due, self.pending.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Pause, brightness, rotation and mirror, whichever way they changed, go
+    /// to the broker's retained `state`.
+    pub fn sync_state(&mut self, seen: &Seen, fx: &mut Effects) {
+        let state = commands::player_state(seen.settings, seen.engine.is_paused());
+        if self.online && self.sent_state.as_ref() != Some(&state) {
+            self.sent_state = Some(state.clone());
+            fx.connection(ConnectionAction::SetState(state));
+        }
+    }
+
+    fn page_ahead(&mut self, seen: &Seen, fx: &mut Effects) {
+        self.playsets.page_ahead(
+            &self.playing,
+            seen.on_screen(),
+            &mut self.pending,
+            seen.now,
+            fx,
+        );
+        let paging_this = matches!(&self.playing, Channel::Makapix { label, .. }
+            if Some(label.as_str()) == self.channels.label());
+        if paging_this {
+            let position = seen.engine.current_index();
+            self.channels
+                .page_ahead(position, &mut self.pending, seen.now, fx);
+        }
+    }
+
+    fn playlist_ahead(&mut self, seen: &Seen, fx: &mut Effects) {
+        let position = seen.engine.current_index();
+        let outcome = self.playlists.ahead(
+            &self.playing,
+            position,
+            self.online,
+            &mut self.pending,
+            seen.now,
+            fx,
+        );
+        match outcome {
+            PlaylistOutcome::Play(channel) => {
+                // The playlist is the channel now; a Makapix channel stops paging.
+                self.channels.stop();
+                self.play(channel, seen, fx);
+            }
+            PlaylistOutcome::Extend(channel) => self.extend(channel, seen, fx),
+            PlaylistOutcome::Nothing => {}
+        }
+    }
+}
+
+/// Where the artwork on screen came from, for its view event.
+fn view_context(
+    playing: &Channel,
+    channels: &Channels,
+    playsets: &Playsets,
+    seen: &Seen,
+) -> ViewContext {
+    let (channel, user_sqid, hashtag) =
+        if let Some(v) = playsets.view_channel(playing, seen.post_on_screen()) {
+            (v.channel, v.user_sqid, v.hashtag)
+        } else if matches!(*playing, Channel::Playlist { .. }) {
+            // A creator's playlist is no Makapix channel and has no name the server
+            // knows; it is a list kept on this computer, which is what the protocol's
+            // device-local channel, `sdcard`, stands for (p3a plays its playlists there).
+            ("sdcard".to_owned(), None, None)
+        } else {
+            // A post shown on its own counts under the channel last played.
+            channels
+                .view_channel()
+                .unwrap_or_else(|| ("all".to_owned(), None, None))
+        };
+    // A Makapix channel is asked for in the chosen order; local files are
+    // in name order unless shuffled.
+    let play_order = if let Some(order) = playsets.play_order(playing) {
+        order
+    } else if channels.is_active() {
+        seen.settings.channel_order.play_order()
+    } else if seen.settings.shuffle {
+        2
+    } else {
+        0
+    };
+    ViewContext {
+        channel,
+        user_sqid,
+        hashtag,
+        play_order,
+    }
+}

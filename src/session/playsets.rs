@@ -1,0 +1,299 @@
+//! `play_playset`: the first page of each of the playset's channels (the local
+//! files for `sdcard`) is fetched, then mixed into one queue by the playset's
+//! exposure and pick modes (`player::playset_run`). The command is answered when
+//! every channel has answered. While it plays, each channel's next page is
+//! fetched as that channel runs low, and views name the channel of each artwork.
+
+use std::time::Duration;
+
+use crate::bridge::connection::{ConnectionAction, RequestFailure};
+use crate::player::playset::{ExposureMode, PickMode};
+use crate::player::playset_run::{PlaysetRun, RunChannel, ViewChannel};
+use crate::player::{ArtworkSource, QueueItem};
+use crate::protocol::command::PlayPlayset;
+use crate::protocol::request::{QueryPosts, RequestBody};
+use crate::protocol::response::{PlaysetChannel, Response};
+
+use super::channel::Channel;
+use super::commands::{Refusal, late_ack};
+use super::effects::{Effects, Notice};
+use super::pending::{Pending, Purpose, request};
+
+/// What an answer does to the queue.
+#[derive(Debug, PartialEq)]
+pub enum MixOutcome {
+    Nothing,
+    /// Every channel has answered: the mix plays.
+    Play(Channel),
+    /// A later page: the mix grows; what is on screen stays.
+    Extend(Channel),
+}
+
+/// A playset being fetched (its first pages), then played and paged.
+struct Mixing {
+    name: String,
+    label: String,
+    run: PlaysetRun,
+    /// Tags of the answers still awaited.
+    waiting: Vec<u64>,
+    /// The `play_playset` command to answer; `None` when the window asked.
+    ack: Option<String>,
+    /// The first pages are in and the mix is playing.
+    started: bool,
+    /// The post last counted as shown.
+    last_shown: Option<i64>,
+}
+
+#[derive(Default)]
+pub struct Playsets {
+    mixing: Option<Mixing>,
+}
+
+fn query_for(channel: &PlaysetChannel) -> Result<QueryPosts, String> {
+    let identifier = channel.identifier.clone().or(channel.name.clone());
+    let mut q = QueryPosts::default();
+    match channel.kind.as_str() {
+        "named" => q.channel = Some(channel.name.clone().unwrap_or_else(|| "all".into())),
+        "user" => {
+            q.channel = Some("by_user".into());
+            q.user_sqid = Some(identifier.ok_or("a `user` channel needs an `identifier`")?);
+        }
+        "hashtag" => {
+            q.channel = Some("hashtag".into());
+            let tag = identifier.ok_or("a `hashtag` channel needs an `identifier`")?;
+            q.hashtag = Some(tag.trim_start_matches('#').to_owned());
+        }
+        other => {
+            return Err(format!(
+                "`{other}` is not a playset channel type this player knows"
+            ));
+        }
+    }
+    q.limit = Some(crate::player::feed::PAGE_SIZE);
+    Ok(q)
+}
+
+fn refuse(why: impl Into<String>) -> Refusal {
+    Refusal::Payload(why.into())
+}
+
+impl Playsets {
+    /// Checks the playset and asks for each channel's first page. `local`: the
+    /// local files an `sdcard` channel brings; `seed` orders random picks.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        &mut self,
+        cmd: PlayPlayset,
+        command_id: Option<&str>,
+        local: Vec<QueueItem>,
+        seed: u64,
+        pending: &mut Pending,
+        now: Duration,
+        fx: &mut Effects,
+    ) -> Result<MixOutcome, Refusal> {
+        let exposure = match cmd.exposure_mode.as_deref().unwrap_or("equal") {
+            "equal" => ExposureMode::Equal,
+            "manual" => ExposureMode::Manual,
+            "proportional" => ExposureMode::Proportional,
+            other => {
+                return Err(refuse(format!(
+                    "exposure mode `{other}` is not one of equal, manual, proportional"
+                )));
+            }
+        };
+        let pick = match cmd.pick_mode.as_deref().unwrap_or("recency") {
+            "recency" => PickMode::Recency,
+            "random" => PickMode::Random,
+            other => {
+                return Err(refuse(format!(
+                    "pick mode `{other}` is not one of recency, random"
+                )));
+            }
+        };
+        if cmd.channels.is_empty() {
+            return Err(refuse("the playset has no channels"));
+        }
+        let mut channels = Vec::new();
+        for channel in &cmd.channels {
+            let weight = channel
+                .weight
+                .map_or(1, |w| w.clamp(0.0, 1e6).round() as u32);
+            if channel.kind == "sdcard" {
+                channels.push(RunChannel::local(weight, local.clone()));
+            } else {
+                channels.push(RunChannel::makapix(
+                    weight,
+                    query_for(channel).map_err(refuse)?,
+                ));
+            }
+        }
+        let mut run = PlaysetRun::new(exposure, pick, seed, channels);
+        let mut waiting = Vec::new();
+        for (index, query) in run.first_requests() {
+            waiting.push(send(pending, index, query, now, fx));
+        }
+        self.mixing = Some(Mixing {
+            label: format!("Playset: {}", cmd.playset_name),
+            name: cmd.playset_name,
+            run,
+            waiting,
+            ack: command_id.map(str::to_owned),
+            started: false,
+            last_shown: None,
+        });
+        // Only local channels: nothing to wait for.
+        Ok(self.finish(fx))
+    }
+
+    /// One channel's page. `playing`: what the queue plays now.
+    pub fn on_page(
+        &mut self,
+        tag: u64,
+        index: usize,
+        result: Result<Response, RequestFailure>,
+        playing: &Channel,
+        fx: &mut Effects,
+    ) -> MixOutcome {
+        let Some(mixing) = self.mixing.as_mut() else {
+            return MixOutcome::Nothing;
+        };
+        let Some(pos) = mixing.waiting.iter().position(|t| *t == tag) else {
+            return MixOutcome::Nothing;
+        };
+        mixing.waiting.remove(pos);
+        match result {
+            Ok(Response::Posts(page)) => {
+                let added = mixing.run.on_page(index, page);
+                tracing::info!(
+                    "playset {}: channel {index} brought {added} artworks",
+                    mixing.name
+                );
+            }
+            // One channel failing leaves the others to play.
+            Ok(_) => {
+                tracing::warn!("playset {}: channel {index} answered oddly", mixing.name);
+                mixing.run.on_failure(index);
+            }
+            Err(e) => {
+                tracing::warn!("playset {}: channel {index}: {e}", mixing.name);
+                mixing.run.on_failure(index);
+            }
+        }
+        if !mixing.started {
+            return self.finish(fx);
+        }
+        if self.is_playing(playing)
+            && let Some(m) = self.mixing.as_ref()
+        {
+            return MixOutcome::Extend(Channel::Makapix {
+                label: m.label.clone(),
+                items: m.run.items(),
+            });
+        }
+        MixOutcome::Nothing
+    }
+
+    /// Whether the queue playing is the playset's.
+    pub fn is_playing(&self, playing: &Channel) -> bool {
+        self.mixing.as_ref().is_some_and(|m| {
+            m.started && matches!(playing, Channel::Makapix { label, .. } if *label == m.label)
+        })
+    }
+
+    /// The view event's `play_order` while the playset plays: its channels are
+    /// asked for in server order, and `random` picking shuffles them.
+    pub fn play_order(&self, playing: &Channel) -> Option<u8> {
+        if !self.is_playing(playing) {
+            return None;
+        }
+        Some(match self.mixing.as_ref()?.run.pick() {
+            PickMode::Random => 2,
+            PickMode::Recency => 0,
+        })
+    }
+
+    /// The channel the artwork on screen came from, for view events.
+    pub fn view_channel(&self, playing: &Channel, on_screen: Option<i64>) -> Option<ViewChannel> {
+        if !self.is_playing(playing) {
+            return None;
+        }
+        self.mixing.as_ref()?.run.channel_of(on_screen?)
+    }
+
+    /// Counts the artwork on screen against its channel, and asks for the next
+    /// page of each channel that runs low.
+    pub fn page_ahead(
+        &mut self,
+        playing: &Channel,
+        on_screen: Option<&ArtworkSource>,
+        pending: &mut Pending,
+        now: Duration,
+        fx: &mut Effects,
+    ) {
+        if !self.is_playing(playing) {
+            return;
+        }
+        let post = on_screen.and_then(ArtworkSource::post_id);
+        let Some(m) = self.mixing.as_mut() else {
+            return;
+        };
+        if post == m.last_shown {
+            return;
+        }
+        m.last_shown = post;
+        if let Some(post) = post {
+            m.run.on_shown(post);
+        }
+        for (index, query) in m.run.wants_more() {
+            let tag = send(pending, index, query, now, fx);
+            m.waiting.push(tag);
+        }
+    }
+
+    /// Once every channel has answered: the command is answered and the mix plays.
+    fn finish(&mut self, fx: &mut Effects) -> MixOutcome {
+        let Some(m) = self.mixing.as_mut() else {
+            return MixOutcome::Nothing;
+        };
+        if m.started || !m.waiting.is_empty() {
+            return MixOutcome::Nothing;
+        }
+        let items = m.run.items();
+        let outcome = if items.is_empty() {
+            Err("none of the playset's channels has artworks this player can show".to_owned())
+        } else {
+            Ok(())
+        };
+        match (m.ack.take(), &outcome) {
+            (Some(command_id), _) => {
+                fx.connection(ConnectionAction::Ack(late_ack(command_id, outcome.clone())));
+            }
+            (None, Err(error)) => fx.notice(Notice::error(format!(
+                "The playset {} cannot be played: {error}.",
+                m.name
+            ))),
+            (None, Ok(())) => {}
+        }
+        if items.is_empty() {
+            self.mixing = None;
+            return MixOutcome::Nothing;
+        }
+        m.started = true;
+        MixOutcome::Play(Channel::Makapix {
+            label: m.label.clone(),
+            items,
+        })
+    }
+}
+
+fn send(
+    pending: &mut Pending,
+    channel: usize,
+    query: QueryPosts,
+    now: Duration,
+    fx: &mut Effects,
+) -> u64 {
+    let tag = pending.open(Purpose::PlaysetPage { channel }, now);
+    fx.connection(request(tag, RequestBody::QueryPosts(query)));
+    tag
+}

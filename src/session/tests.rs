@@ -1,0 +1,441 @@
+//! The session layer without a window, a broker or a thread: each test feeds
+//! it events with a fake clock and reads the effects it asks for.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::*;
+use crate::bridge::Action as RuntimeAction;
+use crate::player::LoadOutcome;
+use crate::player::feed::tests::page;
+use crate::player::playlist::{PlaylistItem, PlaylistSource};
+use crate::protocol::command::{AckStatus, CommandAck};
+use crate::protocol::request::RequestBody;
+
+struct Rig {
+    session: Session,
+    engine: Engine,
+    settings: Settings,
+    now: Duration,
+    /// What went to the runtime's connection, oldest first.
+    sent: Vec<ConnectionAction>,
+    notices: Vec<Notice>,
+}
+
+impl Rig {
+    fn new() -> Self {
+        let settings = Settings::default();
+        let mut session = Session::new(7);
+        session.set_online(true);
+        Self {
+            session,
+            engine: Engine::new(settings.dwell()),
+            settings,
+            now: Duration::from_secs(1),
+            sent: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    fn run<R>(&mut self, call: impl FnOnce(&mut Session, &Seen, &mut Effects) -> R) -> R {
+        let mut fx = Effects::default();
+        let seen = Seen {
+            engine: &self.engine,
+            settings: &self.settings,
+            now: self.now,
+            unix_secs: 1_700_000_000 + self.now.as_secs(),
+        };
+        let result = call(&mut self.session, &seen, &mut fx);
+        for effect in fx.take() {
+            match effect {
+                Effect::Runtime(RuntimeAction::Connection(action)) => self.sent.push(action),
+                Effect::Engine(command) => command.apply(&mut self.engine, self.now),
+                Effect::Notice(n) | Effect::NoticeUnlessShown(n) => self.notices.push(n),
+                _ => {}
+            }
+        }
+        result
+    }
+
+    /// Every artwork the engine wants has loaded (a still image).
+    fn load_all(&mut self) {
+        for source in self.engine.wanted() {
+            let ready = LoadOutcome::Ready {
+                loop_duration: Duration::ZERO,
+            };
+            self.engine.on_loaded(&source, ready, self.now);
+        }
+    }
+
+    fn tick(&mut self, visible: bool) -> Option<Duration> {
+        self.engine.tick(self.now);
+        self.load_all();
+        self.run(|s, seen, fx| s.tick(seen, visible, fx))
+    }
+
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+    }
+
+    /// Requests sent since the last call, with their tags.
+    fn requests(&mut self) -> Vec<(u64, RequestBody)> {
+        let mut out = Vec::new();
+        self.sent.retain(|a| match a {
+            ConnectionAction::Request { tag, body } => {
+                out.push((*tag, (**body).clone()));
+                false
+            }
+            _ => true,
+        });
+        out
+    }
+
+    fn acks(&mut self) -> Vec<CommandAck> {
+        let mut out = Vec::new();
+        self.sent.retain(|a| match a {
+            ConnectionAction::Ack(ack) => {
+                out.push(ack.clone());
+                false
+            }
+            _ => true,
+        });
+        out
+    }
+
+    fn views(&mut self) -> Vec<crate::protocol::view::ViewEvent> {
+        let mut out = Vec::new();
+        self.sent.retain(|a| match a {
+            ConnectionAction::View(v) => {
+                out.push(v.clone());
+                false
+            }
+            _ => true,
+        });
+        out
+    }
+
+    fn answer(&mut self, tag: u64, result: Result<Response, RequestFailure>) {
+        self.run(|s, seen, fx| s.on_answer(tag, result, seen, fx));
+    }
+
+    fn command(&mut self, id: &str, kind: &str, payload: serde_json::Value) {
+        let envelope: CommandEnvelope = serde_json::from_value(
+            json!({"command_id": id, "command_type": kind, "payload": payload}),
+        )
+        .expect("a well-formed envelope");
+        self.run(|s, seen, fx| s.on_command(&envelope, seen, fx));
+    }
+
+    fn playing_ids(&self) -> Vec<i64> {
+        self.engine
+            .items()
+            .iter()
+            .filter_map(|i| i.source.post_id())
+            .collect()
+    }
+}
+
+fn failure(sentence: &str) -> Result<Response, RequestFailure> {
+    Err(RequestFailure {
+        code: None,
+        sentence: sentence.to_owned(),
+    })
+}
+
+fn cursor_of(body: &RequestBody) -> Option<String> {
+    match body {
+        RequestBody::QueryPosts(q) => q.cursor.clone(),
+        other => panic!("expected query_posts, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_channel_pages_ahead_and_stops_at_has_more_false() {
+    let mut rig = Rig::new();
+    rig.command("c1", "play_channel", json!({"channel_name": "all"}));
+    let sent = rig.requests();
+    assert_eq!(sent.len(), 1, "one first page asked for");
+    assert_eq!(cursor_of(&sent[0].1), None);
+    assert!(
+        rig.acks().is_empty(),
+        "answered with the first page, not before"
+    );
+
+    rig.answer(sent[0].0, Ok(Response::Posts(page(1..5, Some("p2")))));
+    assert_eq!(rig.playing_ids(), [1, 2, 3, 4]);
+    assert!(
+        matches!(rig.session.channel(), Channel::Makapix { label, .. } if label == "Makapix: recent")
+    );
+
+    // Near the end of what is known, the next page is asked for, once.
+    rig.tick(true);
+    let next = rig.requests();
+    assert_eq!(next.len(), 1);
+    assert_eq!(cursor_of(&next[0].1).as_deref(), Some("p2"));
+    rig.tick(true);
+    assert!(rig.requests().is_empty(), "not asked again while awaited");
+
+    rig.answer(next[0].0, Ok(Response::Posts(page(5..7, None))));
+    assert_eq!(rig.playing_ids(), [1, 2, 3, 4, 5, 6]);
+    for _ in 0..10 {
+        rig.advance(Duration::from_secs(31));
+        rig.tick(true);
+    }
+    assert!(rig.requests().is_empty(), "nothing after has_more: false");
+    let acks = rig.acks();
+    assert_eq!(acks.len(), 1, "the command is acked once: {acks:?}");
+    assert_eq!(acks[0].status, AckStatus::Ok);
+}
+
+#[test]
+fn a_command_is_acked_once_whatever_its_outcome() {
+    let mut rig = Rig::new();
+    rig.command("b", "set_brightness", json!({"value": 40}));
+    rig.command("r", "set_rotation", json!({"value": 45}));
+    rig.command("p", "play_channel", json!({"channel_name": "pinned"}));
+    let acks = rig.acks();
+    let statuses: Vec<_> = acks
+        .iter()
+        .map(|a| (a.command_id.as_str(), a.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("b", AckStatus::Ok),
+            ("r", AckStatus::Error),
+            ("p", AckStatus::Unsupported)
+        ]
+    );
+
+    // A channel whose first page fails is acked once, with the reason; what
+    // played goes on.
+    rig.command("c", "play_channel", json!({"channel_name": "promoted"}));
+    let (tag, _) = rig.requests().remove(0);
+    rig.answer(tag, failure("Makapix Club is unreachable."));
+    rig.answer(tag, Ok(Response::Posts(page(1..3, None))));
+    let acks = rig.acks();
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert_eq!(acks[0].status, AckStatus::Error);
+    assert!(
+        acks[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("unreachable"))
+    );
+    assert!(matches!(rig.session.channel(), Channel::Samples));
+}
+
+#[test]
+fn a_playset_mixes_its_channels_and_pages_each_as_it_runs_low() {
+    let mut rig = Rig::new();
+    rig.command(
+        "ps",
+        "play_playset",
+        json!({"playset_name": "mix", "exposure_mode": "equal", "pick_mode": "recency",
+               "channels": [{"type": "named", "name": "all"},
+                            {"type": "hashtag", "identifier": "#frogs"}]}),
+    );
+    let first = rig.requests();
+    assert_eq!(first.len(), 2, "one first page per channel");
+    rig.answer(first[0].0, Ok(Response::Posts(page(1..4, Some("a2")))));
+    assert!(
+        rig.acks().is_empty(),
+        "acked when every channel has answered"
+    );
+    assert!(matches!(rig.session.channel(), Channel::Samples));
+    rig.answer(first[1].0, Ok(Response::Posts(page(100..103, Some("h2")))));
+    let acks = rig.acks();
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].status, AckStatus::Ok);
+    let ids = rig.playing_ids();
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct, [1, 2, 3, 100, 101, 102]);
+    assert!(
+        ids[..2].contains(&1) && ids[..2].contains(&100),
+        "mixed: {ids:?}"
+    );
+
+    // Playing through the mix, each channel's next page is asked for as it runs low.
+    let mut cursors = Vec::new();
+    for _ in 0..8 {
+        for wait in [6, 25] {
+            rig.tick(true);
+            cursors.extend(rig.requests().iter().filter_map(|(_, b)| cursor_of(b)));
+            rig.advance(Duration::from_secs(wait));
+        }
+    }
+    cursors.sort();
+    assert_eq!(cursors, ["a2", "h2"]);
+
+    // A view names the channel its artwork came from.
+    let views = rig.views();
+    assert!(!views.is_empty());
+    assert!(
+        views.iter().all(|v| v.channel == "all"
+            || v.channel == "hashtag" && v.channel_hashtag.as_deref() == Some("frogs")),
+        "{views:?}"
+    );
+}
+
+#[test]
+fn a_playlist_asks_for_posts_ahead_and_skips_a_failed_one() {
+    let mut rig = Rig::new();
+    let playlist = Playlist {
+        title: "Show".into(),
+        items: [5, 6, 7]
+            .into_iter()
+            .map(|post_id| PlaylistItem {
+                source: PlaylistSource::Post { post_id },
+                dwell_ms: None,
+            })
+            .collect(),
+    };
+    rig.run(|s, seen, fx| s.play_playlist(&playlist, "Show".into(), seen, fx));
+    let asked: Vec<_> = rig.requests();
+    let posts: Vec<i64> = asked
+        .iter()
+        .map(|(_, b)| match b {
+            RequestBody::GetPost { post_id, .. } => *post_id,
+            other => panic!("expected get_post, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(posts, [5, 6, 7], "asked ahead of playback");
+    assert!(
+        matches!(rig.session.channel(), Channel::Samples),
+        "nothing known yet"
+    );
+
+    rig.answer(asked[0].0, failure("That post was deleted."));
+    let post = |id: i64| {
+        let entry = serde_json::from_value(json!({"post_id": id, "kind": "artwork",
+            "storage_key": format!("k{id}"), "storage_shard": "ab/cd", "native_format": "png"}))
+        .expect("a post entry");
+        Ok(Response::Post(entry))
+    };
+    rig.answer(asked[1].0, post(6));
+    rig.answer(asked[2].0, post(7));
+    rig.tick(true);
+    assert!(matches!(rig.session.channel(), Channel::Playlist { .. }));
+    assert_eq!(
+        rig.playing_ids(),
+        [6, 7],
+        "post 5 skipped, the rest plays in order"
+    );
+    assert!(
+        rig.notices
+            .iter()
+            .any(|n| n.text.contains("Post 5 of the playlist is skipped") && n.is_error),
+        "{:?}",
+        rig.notices
+    );
+}
+
+#[test]
+fn views_wait_for_five_visible_seconds_and_never_while_hidden() {
+    let mut rig = Rig::new();
+    let show = json!({"post_id": 42, "storage_key": "k", "storage_shard": "ab/cd",
+                      "native_format": "png"});
+    rig.command("s", "show_artwork", show);
+    rig.tick(false);
+    rig.advance(Duration::from_secs(20));
+    rig.tick(false);
+    assert!(rig.views().is_empty(), "hidden for 20 s: no view");
+    rig.tick(true);
+    rig.advance(Duration::from_millis(4_900));
+    rig.tick(true);
+    assert!(rig.views().is_empty(), "4.9 s visible: not yet");
+    rig.advance(Duration::from_millis(200));
+    rig.tick(true);
+    let views = rig.views();
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].post_id, 42);
+    assert_eq!(views[0].intent, "artwork");
+    rig.advance(Duration::from_secs(5));
+    rig.tick(true);
+    assert!(rig.views().is_empty(), "the next one comes after 30 s more");
+}
+
+#[test]
+fn a_stale_comments_answer_is_dropped() {
+    let mut rig = Rig::new();
+    rig.session.set_online(true);
+    rig.run(|s, seen, fx| s.on_connection(ConnectionState::Connected, seen, fx));
+    rig.session.toggle_comments();
+    let show = |id: i64| json!({"post_id": id, "storage_key": "k", "storage_shard": "a/b", "native_format": "png"});
+    rig.command("1", "show_artwork", show(1));
+    rig.tick(true);
+    let asked = rig.requests();
+    assert!(
+        matches!(
+            asked[..],
+            [(_, RequestBody::GetComments { post_id: 1, .. })]
+        ),
+        "{asked:?}"
+    );
+    let stale = asked[0].0;
+
+    // Another artwork before the answer: the panel follows it.
+    rig.command("2", "show_artwork", show(2));
+    rig.tick(true);
+    let asked = rig.requests();
+    assert!(matches!(
+        asked[..],
+        [(_, RequestBody::GetComments { post_id: 2, .. })]
+    ));
+    let comments = |post: i64, id: &str| {
+        let page = serde_json::from_value(json!({"comments": [{"comment_id": id,
+            "post_id": post, "body": "hi"}], "has_more": false}))
+        .expect("a comments page");
+        Ok(Response::Comments(page))
+    };
+    rig.answer(stale, comments(1, "old"));
+    assert_eq!(
+        rig.session.comments().status(),
+        comments::CommentsStatus::Loading,
+        "post 1's answer does not fill post 2's panel"
+    );
+    rig.answer(asked[0].0, comments(2, "new"));
+    assert_eq!(rig.session.comments().threaded().len(), 1);
+}
+
+#[test]
+fn a_request_past_its_deadline_is_reported_once() {
+    let mut rig = Rig::new();
+    rig.command("c", "play_channel", json!({"channel_name": "all"}));
+    let (tag, _) = rig.requests().remove(0);
+    rig.advance(pending::ANSWER_DEADLINE);
+    rig.tick(true);
+    let acks = rig.acks();
+    assert_eq!(acks.len(), 1, "given up on once: {acks:?}");
+    assert_eq!(acks[0].status, AckStatus::Error);
+    assert!(rig.session.pending().is_empty());
+    rig.advance(pending::ANSWER_DEADLINE);
+    rig.tick(true);
+    rig.answer(tag, Ok(Response::Posts(page(1..3, None))));
+    assert!(rig.acks().is_empty(), "a late answer changes nothing");
+    assert!(matches!(rig.session.channel(), Channel::Samples));
+}
+
+#[test]
+fn a_like_is_sent_once_and_its_state_follows_the_answer() {
+    let mut rig = Rig::new();
+    let show =
+        json!({"post_id": 9, "storage_key": "k", "storage_shard": "a/b", "native_format": "png"});
+    rig.command("s", "show_artwork", show);
+    rig.tick(true);
+    assert_eq!(rig.session.like_state(&rig.engine), LikeState::Liked(false));
+    rig.run(|s, seen, fx| s.toggle_like(seen, fx));
+    rig.run(|s, seen, fx| s.toggle_like(seen, fx));
+    let sent = rig.requests();
+    assert_eq!(sent.len(), 1, "a second press while sending does nothing");
+    assert!(matches!(
+        sent[0].1,
+        RequestBody::SubmitReaction { post_id: 9, .. }
+    ));
+    assert_eq!(rig.session.like_state(&rig.engine), LikeState::Sending);
+    rig.answer(sent[0].0, Ok(Response::Done));
+    assert_eq!(rig.session.like_state(&rig.engine), LikeState::Liked(true));
+}

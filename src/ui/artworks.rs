@@ -1,0 +1,232 @@
+//! The artworks the engine wants, kept decoded: decode requests to the worker,
+//! results turned into textures, the file on screen watched and reloaded when
+//! it changes, and the frame due put into the texture before drawing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use eframe::egui;
+
+use crate::media::decode::{DecodeError, DecodeLimits};
+use crate::media::frame_store::{self, CompactArtwork};
+use crate::media::loader::Loader;
+use crate::media::watch::FileWatcher;
+use crate::player::{ArtworkSource, Engine, LoadOutcome, MakapixPost};
+use crate::samples;
+
+use super::canvas;
+use super::library::{Entry, Library, LoadedArt, PreparedArt};
+use super::wake::Wake;
+
+/// What the decoder and the file watcher report.
+enum Report {
+    Decoded {
+        source: ArtworkSource,
+        generation: u64,
+        result: Box<Result<PreparedArt, DecodeError>>,
+    },
+    FileChanged(PathBuf),
+}
+
+pub(crate) struct Artworks {
+    library: Library,
+    loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
+    watcher: FileWatcher,
+    reports: Receiver<Report>,
+    checker: Option<egui::TextureHandle>,
+}
+
+impl Artworks {
+    pub(crate) fn new(wake: &Wake) -> Self {
+        let (tx, reports) = mpsc::channel();
+        let (decoded, woken) = (tx.clone(), wake.clone());
+        let loader = Loader::new(Arc::new(move |source, generation, result| {
+            let _ = decoded.send(Report::Decoded {
+                source,
+                generation,
+                result: Box::new(result),
+            });
+            woken.wake();
+        }));
+        let woken = wake.clone();
+        let watcher = FileWatcher::new(Arc::new(move |path| {
+            let _ = tx.send(Report::FileChanged(path));
+            woken.wake();
+        }));
+        Self {
+            library: Library::default(),
+            loader,
+            watcher,
+            reports,
+            checker: None,
+        }
+    }
+
+    pub(crate) fn library(&self) -> &Library {
+        &self.library
+    }
+
+    /// Whether `source` is decoded and ready to show.
+    pub(crate) fn is_ready(&self, source: &ArtworkSource) -> bool {
+        matches!(self.library.get(source), Some(Entry::Ready(_)))
+    }
+
+    /// Takes in what the workers reported: decoded artworks become textures,
+    /// and a changed file is decoded again.
+    pub(crate) fn take_in(&mut self, ctx: &egui::Context, engine: &mut Engine, now: Duration) {
+        while let Ok(report) = self.reports.try_recv() {
+            match report {
+                Report::Decoded {
+                    source,
+                    generation,
+                    result,
+                } => self.on_decoded(ctx, engine, source, generation, *result, now),
+                Report::FileChanged(path) => {
+                    tracing::info!("{} changed on disk; reloading", path.display());
+                    self.request_load(&ArtworkSource::File(path));
+                }
+            }
+        }
+    }
+
+    fn on_decoded(
+        &mut self,
+        ctx: &egui::Context,
+        engine: &mut Engine,
+        source: ArtworkSource,
+        generation: u64,
+        result: Result<PreparedArt, DecodeError>,
+        now: Duration,
+    ) {
+        if !self.library.finish_load(&source, generation) {
+            return;
+        }
+        let (entry, outcome) = match result {
+            Ok(art) => {
+                let loaded = LoadedArt::upload(ctx, &source.display_name(), art);
+                let loop_duration = loaded.loop_duration();
+                (Entry::Ready(loaded), LoadOutcome::Ready { loop_duration })
+            }
+            Err(err) => {
+                tracing::warn!("cannot show {}: {err}", source.display_name());
+                (Entry::Failed(err.to_string()), LoadOutcome::Failed)
+            }
+        };
+        self.library.insert(source.clone(), entry);
+        engine.on_loaded(&source, outcome, now);
+    }
+
+    fn request_load(&mut self, source: &ArtworkSource) {
+        let generation = self.library.start_load(source);
+        let job_source = source.clone();
+        self.loader.request(
+            source.clone(),
+            generation,
+            Box::new(move || read_and_decode(&job_source).map(PreparedArt::from_artwork)),
+        );
+    }
+
+    /// Decodes a post's fetched file on the decoder thread, on behalf of `source`.
+    pub(crate) fn decode_file(&mut self, source: &ArtworkSource, path: PathBuf) {
+        let generation = self.library.start_load(source);
+        self.loader.request(
+            source.clone(),
+            generation,
+            Box::new(move || {
+                frame_store::decode_file(&path, &DecodeLimits::default())
+                    .map(PreparedArt::from_artwork)
+            }),
+        );
+    }
+
+    /// A post's file cannot be had: the placeholder says why.
+    pub(crate) fn failed(
+        &mut self,
+        source: ArtworkSource,
+        reason: String,
+        engine: &mut Engine,
+        now: Duration,
+    ) {
+        self.library.insert(source.clone(), Entry::Failed(reason));
+        engine.on_loaded(&source, LoadOutcome::Failed, now);
+    }
+
+    /// Keeps exactly what the engine wants decoded, and watches the file on
+    /// screen. Returns the wanted Makapix posts whose files must be asked for.
+    pub(crate) fn sync(
+        &mut self,
+        engine: &mut Engine,
+        now: Duration,
+    ) -> Vec<(ArtworkSource, MakapixPost)> {
+        let wanted = engine.wanted();
+        self.library.retain(|s| wanted.contains(s));
+        self.loader.retain(|s| wanted.contains(s));
+        let mut posts = Vec::new();
+        for source in &wanted {
+            // The engine forgets decodes it stopped wanting; one that came back within the
+            // same frame is still held here and must be reported again, or playback stalls.
+            match self.library.get(source) {
+                Some(Entry::Ready(art)) => {
+                    let loop_duration = art.loop_duration();
+                    engine.on_loaded(source, LoadOutcome::Ready { loop_duration }, now);
+                }
+                Some(Entry::Failed(_)) => engine.on_loaded(source, LoadOutcome::Failed, now),
+                None if self.library.needs_load(source) => match source {
+                    ArtworkSource::Makapix(post) => posts.push((source.clone(), post.clone())),
+                    _ => self.request_load(source),
+                },
+                None => {}
+            }
+        }
+        let watched = match engine.current() {
+            Some(ArtworkSource::File(path)) => Some(path.as_path()),
+            _ => None,
+        };
+        self.watcher.watch(watched);
+        posts
+    }
+
+    /// Puts the frame due now into the current artwork's texture, before the canvas draws it.
+    pub(crate) fn advance_frame(&mut self, engine: &Engine, now: Duration) {
+        let elapsed = engine.visible_elapsed(now);
+        let Some(source) = engine.current() else {
+            return;
+        };
+        if let Some(Entry::Ready(art)) = self.library.get_mut(source) {
+            let index = art.clock.frame_at(elapsed).index;
+            art.show_frame(index);
+        }
+    }
+
+    /// How long until the artwork on screen shows its next frame.
+    pub(crate) fn frame_wait(&self, engine: &Engine, now: Duration) -> Option<Duration> {
+        if engine.is_paused() {
+            return None;
+        }
+        let Some(Entry::Ready(art)) = self.library.get(engine.current()?) else {
+            return None;
+        };
+        art.clock.frame_at(engine.visible_elapsed(now)).until_next
+    }
+
+    pub(crate) fn checker(&mut self, ctx: &egui::Context) -> egui::TextureHandle {
+        self.checker
+            .get_or_insert_with(|| canvas::checker_texture(ctx))
+            .clone()
+    }
+}
+
+fn read_and_decode(source: &ArtworkSource) -> Result<CompactArtwork, DecodeError> {
+    let limits = DecodeLimits::default();
+    match source {
+        ArtworkSource::Embedded(name) => match samples::bytes(name) {
+            Some(bytes) => frame_store::decode(bytes, &limits),
+            None => Err(DecodeError::NotAnImage),
+        },
+        ArtworkSource::File(path) => frame_store::decode_file(path, &limits),
+        // Posts are decoded from their fetched file (`decode_file`).
+        ArtworkSource::Makapix(_) => Err(DecodeError::NotAnImage),
+    }
+}
