@@ -171,7 +171,9 @@ fn the_broker_gives_a_foreign_certificate_none_of_the_players_topics() {
     let status = format!("makapix/player/{key}/status");
     assert!(rig::raw_player_publish(&broker, &other, &foreign, &status));
     assert!(rig::raw_player_publish(&broker, &key, &mine, &status));
-    std::thread::sleep(Duration::from_millis(500));
+    // mosquitto routes publishes in the order it acknowledged them, so the foreign one,
+    // had it passed the ACL, would have reached the server before the owner's.
+    server.wait_published("/status", SOON, |r| r.json()["player_key"] == key.as_str());
     let senders: Vec<String> = server
         .published()
         .iter()

@@ -11,25 +11,23 @@ use std::time::{Duration, Instant};
 use makapix_player::ui::StartOptions;
 use serde_json::json;
 
-use rig::window;
+use rig::window::{self, SOON};
 
 #[test]
 fn every_command_of_a_burst_is_acknowledged_and_the_last_one_wins() {
     let mut s = window::start(StartOptions::default());
-    // Sent while the window does not draw, so they all wait for its next frames at once;
-    // in chunks the test server's own queue (256) takes.
-    let mut ids = Vec::new();
-    for i in 0..600 {
-        ids.push(
+    // Sent while the window does not draw, so they all wait for its next frames at once
+    // (the test server waits for room in its own queue of 256 as needed).
+    let ids: Vec<String> = (0..600)
+        .map(|i| {
             s.server
-                .send_command(&s.key, "set_brightness", json!({"value": 10 + i % 90})),
-        );
-        if i % 150 == 149 {
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-    // Let the broker deliver them all before the window looks.
-    std::thread::sleep(Duration::from_millis(500));
+                .send_command(&s.key, "set_brightness", json!({"value": 10 + i % 90}))
+        })
+        .collect();
+    // The window looks only once the runtime has handed it every command.
+    rig::wait_for("every command to reach the window", SOON, || {
+        (s.tap.commands_passed() == ids.len()).then_some(())
+    });
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         s.h.step();

@@ -1,6 +1,7 @@
 //! The comments panel against the test server: the comments of the post on
 //! screen appear threaded, "Load more" fetches the next page, another artwork
-//! reloads the panel, and samples or failures get a sentence.
+//! reloads the panel, and samples or failures get a sentence; all of it also
+//! from the keyboard, with every control named.
 
 #[path = "support/rig/mod.rs"]
 mod rig;
@@ -134,5 +135,53 @@ fn the_panel_follows_the_artwork_threads_replies_and_loads_more() {
     s.h.run_steps(2);
     assert!(!s.h.state().session().comments().is_open());
     assert!(s.h.query_by_label("Comments").is_none());
+    s.h.state_mut().shutdown();
+}
+
+#[test]
+fn the_comments_panel_works_from_the_keyboard_and_names_its_controls() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    vault.put_sample("ab/cd", "a", "sun-64.png");
+    let mut s = start_with_vault(root.path(), &vault);
+    show(&mut s, 41);
+    s.h.key_press(egui::Key::C);
+    wait_requests(&mut s, 1);
+    step_until(&mut s.h, "the first page", |a| {
+        a.session().comments().status() == CommentsStatus::Ready
+    });
+    s.h.run_steps(2);
+    s.h.get_by_label("Load more");
+    s.h.get_by_label("Close comments");
+    s.h.check_accessibility();
+
+    // M is "Load more".
+    s.h.key_press(egui::Key::M);
+    wait_requests(&mut s, 2);
+    step_until(&mut s.h, "the second page", |a| {
+        a.session().comments().threaded().len() == 5
+    });
+    assert_eq!(comment_requests(&s)[1]["cursor"], "page2");
+    s.h.run_steps(2);
+    assert!(
+        s.h.query_by_label("Load more").is_none(),
+        "every page is in"
+    );
+
+    // And "Try again" after a refusal.
+    show(&mut s, 429);
+    step_until(&mut s.h, "the refusal", |a| {
+        matches!(a.session().comments().status(), CommentsStatus::Failed(_))
+    });
+    s.h.run_steps(2);
+    s.h.check_accessibility();
+    let before = comment_requests(&s).len();
+    s.h.key_press(egui::Key::M);
+    wait_requests(&mut s, before + 1);
+
+    // C closes the panel.
+    s.h.key_press(egui::Key::C);
+    s.h.run_steps(2);
+    assert!(!s.h.state().session().comments().is_open());
     s.h.state_mut().shutdown();
 }

@@ -243,6 +243,8 @@ fn a_channel_picked_in_the_window_plays_without_any_command() {
     );
     s.server.set_responder(cats);
     s.h.step();
+    // Connected, the settings panel offers the channel picker: all of it named.
+    s.h.check_accessibility();
     // Through accessibility: the button may sit below the fold of the settings panel.
     s.h.get_by_label("Play channel").click_accesskit();
     step_until(&mut s.h, "the channel's first post", |a| {

@@ -28,13 +28,12 @@ fn setup() -> (Harness<'static, PlayerApp>, RuntimeEnd) {
         ..StartOptions::default()
     });
     app.attach_runtime(window_end);
-    // The Display section's combo boxes and slider (outside this pane) carry no
-    // accessible names yet, which kittest's check refuses once the panel is open.
     let mut h = Harness::builder()
-        .with_accessibility_check(false)
         .with_size([1000.0, 1400.0])
         .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
     h.step();
+    h.step();
+    h.check_accessibility();
     (h, runtime_end)
 }
 
@@ -49,10 +48,12 @@ fn sent(end: &mut RuntimeEnd) -> Vec<CredentialsAction> {
     out
 }
 
+/// Hands the window an event; every state it draws must name all its controls.
 fn tell(h: &mut Harness<'static, PlayerApp>, end: &RuntimeEnd, event: CredentialsEvent) {
     end.sink.send(RuntimeEvent::Credentials(event));
     h.step();
     h.step();
+    h.check_accessibility();
 }
 
 /// Clicks, then lets two frames pass: the click acts in the first, the second draws the result.
@@ -60,6 +61,7 @@ fn click(h: &mut Harness<'static, PlayerApp>, label: &str) {
     h.get_by_label(label).click();
     h.step();
     h.step();
+    h.check_accessibility();
 }
 
 fn summary(days: i64) -> PlayerSummary {

@@ -4,6 +4,7 @@
 
 pub mod animation;
 pub mod decode;
+mod decode_error;
 pub mod frame_store;
 pub mod loader;
 mod run_length;

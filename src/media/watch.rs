@@ -35,6 +35,12 @@ pub struct FileWatcher {
 
 impl FileWatcher {
     pub fn new(on_change: OnChange) -> Self {
+        Self::with_probe(on_change, None)
+    }
+
+    /// `stamped` hears each time the worker has taken in a new target, so a
+    /// test can wait for that instead of guessing how long it takes.
+    fn with_probe(on_change: OnChange, stamped: Option<mpsc::Sender<()>>) -> Self {
         let (tx, rx) = mpsc::channel::<Option<PathBuf>>();
         let worker = std::thread::Builder::new()
             .name("file-watcher".into())
@@ -49,6 +55,9 @@ impl FileWatcher {
                                 let s = stamp(&p);
                                 (p, s)
                             });
+                            if let Some(stamped) = &stamped {
+                                let _ = stamped.send(());
+                            }
                             continue;
                         }
                         Err(mpsc::RecvTimeoutError::Disconnected) => return,
@@ -100,22 +109,32 @@ impl Drop for FileWatcher {
 mod tests {
     use super::*;
 
+    /// A watcher reporting changes on one channel and new targets taken in on another.
+    fn probed() -> (FileWatcher, mpsc::Receiver<PathBuf>, mpsc::Receiver<()>) {
+        let (tx, changes) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let (stamped_tx, stamped) = mpsc::channel();
+        let watcher = FileWatcher::with_probe(
+            Arc::new(move |p| {
+                let _ = tx.lock().unwrap().send(p);
+            }),
+            Some(stamped_tx),
+        );
+        (watcher, changes, stamped)
+    }
+
     #[test]
     fn a_change_to_the_watched_file_is_reported_within_a_second() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("art.png");
         std::fs::write(&file, b"one").unwrap();
-        let (tx, rx) = mpsc::channel();
-        let tx = Mutex::new(tx);
-        let watcher = FileWatcher::new(Arc::new(move |p| {
-            let _ = tx.lock().unwrap().send(p);
-        }));
+        let (watcher, changes, stamped) = probed();
         watcher.watch(Some(&file));
         // An edit right after the file appears must not be missed.
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(rx.try_recv().is_err(), "no change yet");
+        stamped.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert!(changes.try_recv().is_err(), "no change yet");
         std::fs::write(&file, b"two, longer").unwrap();
-        let got = rx.recv_timeout(Duration::from_secs(1)).unwrap();
+        let got = changes.recv_timeout(Duration::from_secs(1)).unwrap();
         assert_eq!(got, file);
     }
 
@@ -126,14 +145,14 @@ mod tests {
         let other = dir.path().join("b.png");
         std::fs::write(&watched, b"a").unwrap();
         std::fs::write(&other, b"b").unwrap();
-        let (tx, rx) = mpsc::channel();
-        let tx = Mutex::new(tx);
-        let watcher = FileWatcher::new(Arc::new(move |p| {
-            let _ = tx.lock().unwrap().send(p);
-        }));
+        let (watcher, changes, stamped) = probed();
         watcher.watch(Some(&watched));
-        std::thread::sleep(POLL_INTERVAL * 2);
+        stamped.recv_timeout(Duration::from_secs(5)).unwrap();
         std::fs::write(&other, b"bbbbbb").unwrap();
-        assert!(rx.recv_timeout(POLL_INTERVAL * 3).is_err());
+        assert!(changes.recv_timeout(POLL_INTERVAL * 3).is_err());
+        // The watcher was alive all along: its own file is still reported.
+        std::fs::write(&watched, b"aaaaaa").unwrap();
+        let got = changes.recv_timeout(Duration::from_secs(1)).unwrap();
+        assert_eq!(got, watched);
     }
 }

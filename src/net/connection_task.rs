@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{Packet, Publish, SubscribeReasonCode};
-use rumqttc::v5::{AsyncClient, ConnectionError, Event};
+use rumqttc::v5::{AsyncClient, Event};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::bridge::RuntimeEvent;
@@ -25,7 +25,7 @@ use crate::protocol::topics::{Incoming, Topics};
 
 use super::backoff::{Backoff, random_jitter};
 use super::diagnostics::{Diagnostics, summarize};
-use super::requests::{Delivery, Outbound, Pending, RequestClient, RequestError};
+use super::requests::{self, Delivery, Outbound, Pending, RequestClient, RequestError};
 use super::views::ViewOutbox;
 use super::{cert_name, failure, mqtt, tls};
 
@@ -307,34 +307,11 @@ impl Task {
                 }
             }
             ConnectionAction::Request { tag, body } => {
-                let sink = self.sink.clone();
-                let client = self.requests();
-                tokio::spawn(async move {
-                    let result = match client {
-                        Some(c) => c.send(*body).await,
-                        None => Err(RequestError::NotConnected),
-                    };
-                    sink.send(RuntimeEvent::Connection(ConnectionEvent::Answered {
-                        tag,
-                        result: result.map_err(|e| e.to_failure()),
-                    }));
-                });
+                requests::answer_in_background(self.requests(), self.sink.clone(), tag, *body);
                 None
             }
             ConnectionAction::TestConnection => {
-                let sink = self.sink.clone();
-                let client = self.requests();
-                tokio::spawn(async move {
-                    let started = Instant::now();
-                    let result = match client {
-                        Some(c) => c.echo("makapix-player connection test").await,
-                        None => Err(RequestError::NotConnected),
-                    };
-                    let result = result.map(|_| started.elapsed()).map_err(|e| e.to_string());
-                    sink.send(RuntimeEvent::Connection(ConnectionEvent::TestResult(
-                        result,
-                    )));
-                });
+                requests::test_in_background(self.requests(), self.sink.clone());
                 None
             }
             ConnectionAction::SetState(state) => {
@@ -425,23 +402,8 @@ impl Task {
             });
         }
         let topics = Topics::new(&config.player_key);
-        let (client, mut eventloop) = AsyncClient::new(mqtt::options(config, tls, &topics), 64);
-        // The event loop runs in its own task and stops at its first error, so it
-        // never reconnects on its own; `select!` below never cancels a poll midway.
-        // Unbounded on purpose: the loop below may wait in `publish` for room in the
-        // client's queue, which only `poll` makes; a bounded channel here would let a
-        // burst of commands block both sides for good (acks lost, the session dropped).
-        let (events_tx, mut events) = mpsc::unbounded_channel::<Result<Event, ConnectionError>>();
-        let poller = tokio::spawn(async move {
-            loop {
-                let event = eventloop.poll().await;
-                let failed = event.is_err();
-                if events_tx.send(event).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        let _abort = AbortOnDrop(poller);
+        let (client, eventloop) = AsyncClient::new(mqtt::options(config, tls, &topics), 64);
+        let mut events = mqtt::EventPump::start(eventloop);
         self.diag.note(format!("connecting to {broker}"));
         let live = Live {
             client: &client,
@@ -547,11 +509,7 @@ impl Task {
     }
 
     /// Offline status, then DISCONNECT; waits (briefly) until both are out.
-    async fn goodbye(
-        &self,
-        live: &Live<'_>,
-        events: &mut mpsc::UnboundedReceiver<Result<Event, ConnectionError>>,
-    ) {
+    async fn goodbye(&self, live: &Live<'_>, events: &mut mqtt::EventPump) {
         let offline = mqtt::status(live.player_key, Presence::Offline, None);
         self.publish(live.client, live.topics.status(), false, offline)
             .await;
@@ -593,13 +551,5 @@ impl Task {
             Incoming::ViewAck => {}
             Incoming::Other => self.diag.note(format!("unexpected topic {topic}; ignored")),
         }
-    }
-}
-
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{Filter, LastWill};
-use rumqttc::v5::{AsyncClient, ClientError, MqttOptions};
+use rumqttc::v5::{AsyncClient, ClientError, ConnectionError, Event, EventLoop, MqttOptions};
 use rumqttc::{TlsConfiguration, Transport};
+
+use tokio::sync::mpsc;
 
 use crate::bridge::connection::{Broker, SessionConfig};
 use crate::protocol::capabilities::{Capabilities, PlayerState};
@@ -96,4 +98,43 @@ pub fn announcements(
         (topics.capabilities(), true, caps),
         (topics.state(), true, state),
     ]
+}
+
+/// The event loop of one attempt, polled in a task of its own that stops at
+/// the first error, so it never reconnects on its own; receiving from the pump
+/// in a `select!` never cancels a poll midway. The polling task ends when the
+/// pump is dropped.
+pub struct EventPump {
+    events: mpsc::UnboundedReceiver<Result<Event, ConnectionError>>,
+    poller: tokio::task::JoinHandle<()>,
+}
+
+impl EventPump {
+    pub fn start(mut eventloop: EventLoop) -> Self {
+        // Unbounded on purpose: the session may wait in `publish` for room in the
+        // client's queue, which only `poll` makes; a bounded channel here would let a
+        // burst of commands block both sides for good (acks lost, the session dropped).
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let poller = tokio::spawn(async move {
+            loop {
+                let event = eventloop.poll().await;
+                let failed = event.is_err();
+                if events_tx.send(event).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Self { events, poller }
+    }
+
+    /// The next event; `None` once the polling task has stopped.
+    pub async fn recv(&mut self) -> Option<Result<Event, ConnectionError>> {
+        self.events.recv().await
+    }
+}
+
+impl Drop for EventPump {
+    fn drop(&mut self) {
+        self.poller.abort();
+    }
 }

@@ -4,10 +4,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::bridge::RuntimeEvent;
+use crate::bridge::channel::EventSink;
+use crate::bridge::connection::ConnectionEvent;
 use crate::protocol::request::{QueryPosts, RequestBody, RequestEnvelope};
 use crate::protocol::response::{
     self, CommentsPage, Echo, ErrorCode, Playset, PostEntry, PostsPage, Rejection, Response,
@@ -240,6 +243,41 @@ impl RequestClient {
             _ => Err(RequestError::Unexpected),
         }
     }
+}
+
+/// Sends `body` on a task of its own, so the connection loop never waits for
+/// an answer, and reports the result to the window under `tag`.
+pub(super) fn answer_in_background(
+    client: Option<RequestClient>,
+    sink: EventSink,
+    tag: u64,
+    body: RequestBody,
+) {
+    tokio::spawn(async move {
+        let result = match client {
+            Some(c) => c.send(body).await,
+            None => Err(RequestError::NotConnected),
+        };
+        sink.send(RuntimeEvent::Connection(ConnectionEvent::Answered {
+            tag,
+            result: result.map_err(|e| e.to_failure()),
+        }));
+    });
+}
+
+/// Sends `echo` on a task of its own and reports the round-trip time.
+pub(super) fn test_in_background(client: Option<RequestClient>, sink: EventSink) {
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let result = match client {
+            Some(c) => c.echo("makapix-player connection test").await,
+            None => Err(RequestError::NotConnected),
+        };
+        let result = result.map(|_| started.elapsed()).map_err(|e| e.to_string());
+        sink.send(RuntimeEvent::Connection(ConnectionEvent::TestResult(
+            result,
+        )));
+    });
 }
 
 #[cfg(test)]

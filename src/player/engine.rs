@@ -18,9 +18,10 @@
 //! it was (see `set_pinned`); a queue of one simply stays, its animation
 //! undisturbed and nothing scheduled (see `auto_target`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::time::Duration;
 
+use super::history::{Entry, History, Via, resolve_index};
 use super::source::{ArtworkSource, QueueItem};
 use super::stopwatch::Stopwatch;
 
@@ -30,8 +31,6 @@ pub const FAILED_DWELL: Duration = Duration::from_secs(3);
 /// Floor for any dwell (settings, playlist overrides): a zero dwell would make
 /// the engine advance on every tick, i.e. spin.
 const MIN_DWELL: Duration = Duration::from_secs(1);
-/// Enough to walk back through a long session without growing forever.
-const HISTORY_CAP: usize = 256;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LoadOutcome {
@@ -48,10 +47,7 @@ pub struct Engine {
     dwell: Duration,
     current: Option<Shown>,
     pending: Option<Target>,
-    history: VecDeque<Entry>,
-    /// Position of `current` in `history`; None exactly when history is empty
-    /// (nothing shown yet, or the artwork on screen belongs to a former queue).
-    cursor: Option<usize>,
+    history: History,
     /// Decode results the app holds, limited to `wanted()` so the app and the
     /// engine agree on what can be swapped in without waiting.
     ready: HashMap<ArtworkSource, LoadOutcome>,
@@ -60,25 +56,6 @@ pub struct Engine {
     /// The latest `now` passed in, for the calls that get none (`set_dwell`,
     /// `reorder`, `set_pinned`).
     last_now: Duration,
-}
-
-#[derive(Clone, Debug)]
-struct Entry {
-    source: ArtworkSource,
-    /// Position in `items`, a hint revalidated against `source` because
-    /// reorders move items.
-    index: Option<usize>,
-}
-
-/// Where a navigation target goes in history once it is shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Via {
-    /// An existing history entry (back/forward through what was shown).
-    History(usize),
-    /// Forward in queue order: drops the forward history, like a browser.
-    Append,
-    /// Back past the oldest entry, in queue order: becomes the new oldest.
-    Prepend,
 }
 
 #[derive(Clone, Debug)]
@@ -138,8 +115,7 @@ impl Engine {
             dwell: dwell.max(MIN_DWELL),
             current: None,
             pending: None,
-            history: VecDeque::new(),
-            cursor: None,
+            history: History::default(),
             ready: HashMap::new(),
             paused: false,
             pinned: false,
@@ -166,7 +142,6 @@ impl Engine {
         self.at(now);
         self.items = items;
         self.history.clear();
-        self.cursor = None;
         self.pending = None;
         if self.items.is_empty() {
             self.current = None;
@@ -197,9 +172,7 @@ impl Engine {
         if let Some(p) = self.pending.as_mut() {
             p.index = resolve_index(&self.items, &p.source, p.index);
         }
-        for entry in &mut self.history {
-            entry.index = resolve_index(&self.items, &entry.source, entry.index);
-        }
+        self.history.reindex(&self.items);
         self.settle(self.last_now);
     }
 
@@ -432,9 +405,9 @@ impl Engine {
     fn head_pos(&self) -> isize {
         match self.pending.as_ref().map(|p| p.via) {
             Some(Via::History(pos)) => pos as isize,
-            Some(Via::Append) => self.cursor.map_or(0, |c| c as isize + 1),
+            Some(Via::Append) => self.history.cursor().map_or(0, |c| c as isize + 1),
             Some(Via::Prepend) => -1,
-            None => self.cursor.map_or(-1, |c| c as isize),
+            None => self.history.cursor().map_or(-1, |c| c as isize),
         }
     }
 
@@ -488,7 +461,7 @@ impl Engine {
 
     /// `pos` must be in range of `history`.
     fn history_target(&self, pos: usize) -> Target {
-        let entry = &self.history[pos];
+        let entry = self.history.entry(pos);
         Target {
             source: entry.source.clone(),
             index: resolve_index(&self.items, &entry.source, entry.index),
@@ -502,9 +475,11 @@ impl Engine {
             return false;
         };
         match target.via {
-            Via::History(pos) => self.cursor == Some(pos),
+            Via::History(pos) => self.history.cursor() == Some(pos),
             Via::Append | Via::Prepend => {
-                self.cursor.is_some() && cur.source == target.source && cur.index == target.index
+                self.history.cursor().is_some()
+                    && cur.source == target.source
+                    && cur.index == target.index
             }
         }
     }
@@ -554,48 +529,8 @@ impl Engine {
             source: target.source.clone(),
             index: target.index,
         };
-        match target.via {
-            Via::History(pos) if pos < self.history.len() => {
-                self.history[pos] = entry;
-                self.cursor = Some(pos);
-            }
-            // Unreachable (history only changes when pending is consumed or
-            // dropped); appending is the safe reading if it ever happened.
-            Via::History(_) | Via::Append => {
-                match self.cursor {
-                    Some(c) => self.history.truncate(c + 1),
-                    None => self.history.clear(),
-                }
-                self.history.push_back(entry);
-                if self.history.len() > HISTORY_CAP {
-                    self.history.pop_front();
-                }
-                self.cursor = Some(self.history.len() - 1);
-            }
-            Via::Prepend => {
-                if self.cursor.is_none() {
-                    self.history.clear();
-                }
-                self.history.push_front(entry);
-                if self.history.len() > HISTORY_CAP {
-                    // The far end of the forward history goes, never current.
-                    self.history.pop_back();
-                }
-                self.cursor = Some(0);
-            }
-        }
+        self.history.record(entry, target.via);
     }
-}
-
-/// Position of `source` in `items`, trusting `hint` if it still points at it
-/// (keeps the right one of duplicates), else the first occurrence.
-fn resolve_index(
-    items: &[QueueItem],
-    source: &ArtworkSource,
-    hint: Option<usize>,
-) -> Option<usize> {
-    hint.filter(|&i| items.get(i).is_some_and(|item| item.source == *source))
-        .or_else(|| items.iter().position(|item| item.source == *source))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Invariants under arbitrary use: random commands, loads and clock jumps.
 
 use super::*;
+use crate::player::history::HISTORY_CAP;
 
 #[test]
 fn random_use_keeps_invariants() {
@@ -61,9 +62,9 @@ fn random_use_keeps_invariants() {
         assert!(wanted.len() <= 3);
         assert!(e.ready.keys().all(|s| wanted.contains(s)));
         assert!(e.history.len() <= HISTORY_CAP);
-        assert_eq!(e.cursor.is_some(), !e.history.is_empty());
-        if let (Some(c), Some(cur)) = (e.cursor, e.current()) {
-            assert_eq!(&e.history[c].source, cur);
+        assert_eq!(e.history.cursor().is_some(), e.history.len() > 0);
+        if let (Some(c), Some(cur)) = (e.history.cursor(), e.current()) {
+            assert_eq!(&e.history.entry(c).source, cur);
         }
         if e.items().is_empty() {
             assert_eq!(e.current(), None);

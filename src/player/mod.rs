@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod feed;
+mod history;
 pub mod mix;
 pub mod order;
 pub mod playlist;

@@ -43,10 +43,11 @@ pub enum Action {
 }
 
 /// (keys as shown to the user, what they do) — the single list behind the
-/// shortcut handler, the Help window and the README.
-pub const SHORTCUTS: [(&str, &str); 15] = [
-    ("→", "Next artwork"),
-    ("←", "Previous artwork"),
+/// shortcut handler, the Help window and the README. Key names are words where
+/// the window's fonts have no glyph (arrows would show as empty boxes).
+pub const SHORTCUTS: [(&str, &str); 22] = [
+    ("Right", "Next artwork"),
+    ("Left", "Previous artwork"),
     ("Space", "Pause / resume"),
     ("P", "Pin the current artwork (stays until unpinned)"),
     ("L", "Like / unlike the Makapix artwork on screen (❤️)"),
@@ -55,7 +56,16 @@ pub const SHORTCUTS: [(&str, &str); 15] = [
     ("I", "Info overlay"),
     ("S", "Settings panel"),
     ("C", "Comments of the Makapix artwork on screen"),
+    ("M", "Load more comments (comments panel)"),
     ("E", "Playlist editor"),
+    ("A", "Add the artwork on screen (playlist editor)"),
+    ("Up / Down", "Select a row (playlist editor)"),
+    (
+        "Alt+Up / Alt+Down",
+        "Move the selected row (playlist editor)",
+    ),
+    ("Delete", "Remove the selected row (playlist editor)"),
+    ("Ctrl+S / Ctrl+Shift+S", "Save / save as (playlist editor)"),
     ("Ctrl+O", "Open files"),
     ("Ctrl+Shift+O", "Open a folder"),
     (
@@ -63,6 +73,7 @@ pub const SHORTCUTS: [(&str, &str); 15] = [
         "Play the file or folder whose path is on the clipboard",
     ),
     ("Ctrl+Q", "Quit"),
+    ("F1", "Keyboard shortcuts"),
 ];
 
 const OPEN_FOLDER: KeyboardShortcut =
@@ -102,6 +113,7 @@ pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
             (Key::S, Action::ToggleSettings),
             (Key::C, Action::ToggleComments),
             (Key::E, Action::TogglePlaylistEditor),
+            (Key::F1, Action::ShowShortcuts),
         ];
         for (key, action) in plain {
             if input.consume_key(Modifiers::NONE, key) {

@@ -52,17 +52,19 @@ impl ChannelPicker {
                 .response
                 .labelled_by(caption.id);
         });
-        let hint = match needs {
+        let field = match needs {
             Needs::Nothing => None,
-            Needs::Handle => Some("artist's handle"),
-            Needs::Hashtag => Some("hashtag, without #"),
+            Needs::Handle => Some(("Artist's handle", "artist's handle")),
+            Needs::Hashtag => Some(("Hashtag", "hashtag, without #")),
         };
-        if let Some(hint) = hint {
+        if let Some((name, hint)) = field {
+            // The hint disappears once there is text; the name stays for screen readers.
             ui.add(
                 egui::TextEdit::singleline(&mut self.text)
                     .hint_text(hint)
                     .desired_width(f32::INFINITY),
-            );
+            )
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, name));
         }
         let ready = needs == Needs::Nothing || !self.text.trim().is_empty();
         if ui

@@ -1,6 +1,6 @@
 //! Draws the comments panel (View › Comments, `C`) beside the artwork.
 
-use eframe::egui::{self, RichText, Ui};
+use eframe::egui::{self, Key, Modifiers, RichText, Ui};
 
 use super::actions::Action;
 use crate::session::comment_thread::Shown;
@@ -10,6 +10,7 @@ use crate::session::comments::{Comments, CommentsStatus};
 const INDENT: f32 = 14.0;
 
 pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
+    keyboard(ui.ctx(), comments, actions);
     egui::Panel::left("comments_panel")
         .resizable(true)
         .default_size(260.0)
@@ -17,7 +18,11 @@ pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
             ui.horizontal(|ui| {
                 ui.heading("Comments");
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui.small_button("✖").on_hover_text("Close (C)").clicked() {
+                    let close = ui.small_button("✖").on_hover_text("Close (C)");
+                    close.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Button, true, "Close comments")
+                    });
+                    if close.clicked() {
                         actions.push(Action::ToggleComments);
                     }
                 });
@@ -41,13 +46,29 @@ pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
                 }
                 CommentsStatus::Failed(reason) => {
                     ui.label(format!("The comments could not be loaded. {reason}"));
-                    if ui.button("Try again").clicked() {
+                    if ui.button("Try again").on_hover_text("M").clicked() {
                         actions.push(Action::MoreComments);
                     }
                 }
                 CommentsStatus::Ready => list(ui, comments, actions),
             }
         });
+}
+
+/// `M` loads more comments (or tries again after a failure), as the button
+/// under the list does; `C` closes the panel, like everywhere else.
+fn keyboard(ctx: &egui::Context, comments: &Comments, actions: &mut Vec<Action>) {
+    if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    let can_load = match comments.status() {
+        CommentsStatus::Failed(_) => true,
+        CommentsStatus::Ready => comments.more() == (true, false),
+        _ => false,
+    };
+    if can_load && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::M)) {
+        actions.push(Action::MoreComments);
+    }
 }
 
 fn list(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
@@ -70,7 +91,7 @@ fn list(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
                     ui.spinner();
                     ui.label("Loading more…");
                 });
-            } else if more && ui.button("Load more").clicked() {
+            } else if more && ui.button("Load more").on_hover_text("M").clicked() {
                 actions.push(Action::MoreComments);
             }
         });

@@ -29,8 +29,8 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                 item(ui, "Quit", "Ctrl+Q", Action::Quit, actions);
             });
             ui.menu_button("Playback", |ui| {
-                item(ui, "Next", "→", Action::Next, actions);
-                item(ui, "Previous", "←", Action::Previous, actions);
+                item(ui, "Next", "Right", Action::Next, actions);
+                item(ui, "Previous", "Left", Action::Previous, actions);
                 let pause = if app.engine().is_paused() {
                     "Resume"
                 } else {
@@ -71,7 +71,13 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                 item(ui, "Diagnostics", "", Action::ShowDiagnostics, actions);
             });
             ui.menu_button("Help", |ui| {
-                item(ui, "Keyboard shortcuts", "", Action::ShowShortcuts, actions);
+                item(
+                    ui,
+                    "Keyboard shortcuts",
+                    "F1",
+                    Action::ShowShortcuts,
+                    actions,
+                );
                 item(ui, "Open log folder", "", Action::OpenLogFolder, actions);
                 item(ui, "About Makapix Player", "", Action::ShowAbout, actions);
             });
@@ -90,7 +96,11 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
 }
 
 fn item(ui: &mut Ui, label: &str, shortcut: &str, action: Action, actions: &mut Vec<Action>) {
-    let button = egui::Button::new(label).shortcut_text(shortcut);
+    let mut button = egui::Button::new(label);
+    // An empty shortcut would still end the accessible name with a space.
+    if !shortcut.is_empty() {
+        button = button.shortcut_text(shortcut);
+    }
     if ui.add(button).clicked() {
         actions.push(action);
         ui.close();

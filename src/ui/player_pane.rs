@@ -180,7 +180,14 @@ impl PlayerPane {
                     .hint_text("Paste the bundle JSON or the PEM blocks here")
                     .desired_rows(3)
                     .desired_width(f32::INFINITY),
-            );
+            )
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(
+                    egui::Role::MultilineTextInput,
+                    true,
+                    "Certificates to import",
+                )
+            });
             if ui.button("Import pasted text").clicked() && !self.paste.trim().is_empty() {
                 let text = std::mem::take(&mut self.paste);
                 self.outbox

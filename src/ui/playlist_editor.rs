@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use eframe::egui::{self, RichText, Ui};
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use crate::player::playlist::Playlist;
 use crate::player::playlist_edit::{PlaylistEdit, item_label};
@@ -44,6 +44,10 @@ pub enum PlaylistCommand {
 
 const ROW_HEIGHT: f32 = 20.0;
 
+const SAVE_AS: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::S);
+const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+
 /// What waits for the user's word on unsaved changes.
 #[derive(Clone, Debug, PartialEq)]
 enum Replace {
@@ -57,6 +61,8 @@ enum Replace {
 pub(crate) struct PlaylistEditor {
     edit: PlaylistEdit,
     open: bool,
+    /// The row the keyboard acts on (Up/Down select, Alt+Up/Down move, Delete removes).
+    selected: Option<usize>,
     confirm: Option<Replace>,
     /// The user chose to quit without saving: the next close goes through.
     quitting: bool,
@@ -82,7 +88,9 @@ pub(crate) enum EditorRequest {
 }
 
 pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<Action>) {
-    let mut out = Vec::new();
+    let before = editor.selected;
+    let mut out = keyboard(ui.ctx(), editor);
+    let reveal = editor.selected != before;
     egui::Panel::right("playlist_editor")
         .resizable(false)
         .exact_size(300.0)
@@ -124,7 +132,7 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<A
                 out.push(PlaylistCommand::AddCurrent);
             }
             ui.separator();
-            items(ui, &mut editor.edit, &mut out);
+            items(ui, &mut editor.edit, &mut editor.selected, reveal, &mut out);
             if let Some(problem) = editor.edit.dwell_problem() {
                 ui.label(RichText::new(problem).color(egui::Color32::from_rgb(255, 170, 90)));
             }
@@ -167,15 +175,80 @@ fn confirm(ui: &mut Ui, edit: &PlaylistEdit, replace: &Replace, out: &mut Vec<Pl
     });
 }
 
-fn items(ui: &mut Ui, edit: &mut PlaylistEdit, out: &mut Vec<PlaylistCommand>) {
+/// The pane's keys: Ctrl+S and Ctrl+Shift+S even while typing (as in any
+/// editor); the row keys only when no text field has the keyboard. The
+/// selection moves with its row, so Alt+↑ pressed twice moves one item twice.
+fn keyboard(ctx: &egui::Context, editor: &mut PlaylistEditor) -> Vec<PlaylistCommand> {
+    let typing = ctx.egui_wants_keyboard_input();
+    let count = editor.edit.playlist().items.len();
+    let selected = editor.selected.filter(|&i| i < count);
+    let mut out = Vec::new();
+    ctx.input_mut(|input| {
+        // The longer combination first: Ctrl+Shift+S must not also count as Ctrl+S.
+        if input.consume_shortcut(&SAVE_AS) {
+            out.push(PlaylistCommand::SaveAs);
+        } else if input.consume_shortcut(&SAVE) {
+            out.push(PlaylistCommand::Save);
+        }
+        if typing {
+            return;
+        }
+        if input.consume_key(Modifiers::NONE, Key::A) {
+            out.push(PlaylistCommand::AddCurrent);
+        }
+        if count == 0 {
+            return;
+        }
+        // Alt+arrow before the plain arrow, which would also match it.
+        // (what to do, which row is selected afterwards)
+        let step = if input.consume_key(Modifiers::ALT, Key::ArrowUp) {
+            selected
+                .filter(|&i| i > 0)
+                .map(|i| (Some(PlaylistCommand::MoveUp(i)), i - 1))
+        } else if input.consume_key(Modifiers::ALT, Key::ArrowDown) {
+            selected
+                .filter(|&i| i + 1 < count)
+                .map(|i| (Some(PlaylistCommand::MoveDown(i)), i + 1))
+        } else if input.consume_key(Modifiers::NONE, Key::Delete) {
+            selected.map(|i| {
+                (
+                    Some(PlaylistCommand::Remove(i)),
+                    i.min(count.saturating_sub(2)),
+                )
+            })
+        } else if input.consume_key(Modifiers::NONE, Key::ArrowUp) {
+            Some((None, selected.map_or(count - 1, |i| i.saturating_sub(1))))
+        } else if input.consume_key(Modifiers::NONE, Key::ArrowDown) {
+            Some((None, selected.map_or(0, |i| (i + 1).min(count - 1))))
+        } else {
+            None
+        };
+        if let Some((command, now_selected)) = step {
+            out.extend(command);
+            editor.selected = Some(now_selected);
+        }
+    });
+    out
+}
+
+fn items(
+    ui: &mut Ui,
+    edit: &mut PlaylistEdit,
+    selected: &mut Option<usize>,
+    reveal: bool,
+    out: &mut Vec<PlaylistCommand>,
+) {
     if edit.is_empty() {
         ui.label("Empty. Show an artwork (a Makapix post or a local file) and press “Add current artwork”.");
         return;
     }
     ui.label(
-        RichText::new("Dwell in seconds; empty uses the player's setting.")
-            .small()
-            .weak(),
+        RichText::new(
+            "Dwell in seconds; empty uses the player's setting. \
+             Up/Down select a row, Alt+Up/Down move it, Delete removes it.",
+        )
+        .small()
+        .weak(),
     );
     let count = edit.playlist().items.len();
     egui::ScrollArea::vertical()
@@ -218,7 +291,16 @@ fn items(ui: &mut Ui, edit: &mut PlaylistEdit, out: &mut Vec<PlaylistCommand>) {
                     }
                     ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                         let label = item_label(&edit.playlist().items[i]);
-                        ui.add(egui::Label::new(format!("{n}. {label}")).truncate());
+                        let is_selected = *selected == Some(i);
+                        let row = egui::Button::selectable(is_selected, format!("{n}. {label}"))
+                            .truncate();
+                        let row = ui.add(row);
+                        if row.clicked() {
+                            *selected = Some(i);
+                        }
+                        if is_selected && reveal {
+                            row.scroll_to_me(None);
+                        }
                     });
                 });
             }
@@ -236,6 +318,7 @@ impl PlaylistEditor {
         Self {
             edit: PlaylistEdit::default(),
             open: false,
+            selected: None,
             confirm: None,
             quitting: false,
             done_tx,

@@ -123,12 +123,13 @@ fn playback(
 ) {
     ui.strong("Playback");
     ui.horizontal(|ui| {
-        ui.label("Show each artwork for");
+        let caption = ui.label("Show each artwork for");
         ui.add(
             egui::DragValue::new(&mut settings.dwell_secs)
                 .range(MIN_DWELL_SECS..=MAX_DWELL_SECS)
                 .suffix(" s"),
-        );
+        )
+        .labelled_by(caption.id);
     });
     ui.label(egui::RichText::new("Animations always play at least one full loop.").small());
     ui.horizontal(|ui| {
@@ -176,12 +177,14 @@ fn local_files(ui: &mut Ui, path_input: &mut String, actions: &mut Vec<Action>) 
             actions.push(Action::OpenFolderDialog);
         }
     });
-    ui.label("Or type a file or folder path:");
-    let response = ui.add(
-        egui::TextEdit::singleline(path_input)
-            .hint_text("/home/me/pixel-art")
-            .desired_width(f32::INFINITY),
-    );
+    let caption = ui.label("Or type a file or folder path:");
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(path_input)
+                .hint_text("/home/me/pixel-art")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(caption.id);
     let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     if (ui.button("Play this path").clicked() || entered) && !path_input.trim().is_empty() {
         actions.push(Action::OpenPaths(vec![PathBuf::from(path_input.trim())]));

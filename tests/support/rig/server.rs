@@ -146,10 +146,18 @@ impl TestServer {
         })
     }
 
+    /// Queues a publish, waiting for room when a burst has filled the client's
+    /// queue (its event loop empties it as the broker takes the messages).
     pub fn publish_raw(&self, topic: &str, payload: &[u8]) {
-        self.client
-            .try_publish(topic, QoS::AtLeastOnce, false, payload.to_vec())
-            .expect("queue publish");
+        wait_for(
+            "room in the test server's queue",
+            Duration::from_secs(10),
+            || {
+                self.client
+                    .try_publish(topic, QoS::AtLeastOnce, false, payload.to_vec())
+                    .ok()
+            },
+        );
     }
 
     /// Sends a command to a player; returns its id.

@@ -2,12 +2,13 @@
 //! test server: for tests of commands and what they put on screen.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use makapix_player::bridge::Action as RuntimeAction;
-use makapix_player::bridge::channel::pair;
-use makapix_player::bridge::connection::{ConnectionAction, ConnectionState};
+use makapix_player::bridge::channel::{ACTION_QUEUE, RuntimeEnd, WindowEnd, pair};
+use makapix_player::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
+use makapix_player::bridge::{Action as RuntimeAction, RuntimeEvent};
 use makapix_player::net;
 use makapix_player::ui::{PlayerApp, StartOptions};
 use serde_json::Value;
@@ -23,6 +24,7 @@ pub struct Session {
     pub server: TestServer,
     pub key: String,
     pub h: Harness<'static, PlayerApp>,
+    pub tap: Arc<Tap>,
 }
 
 /// A session whose window keeps its files under `root` and fetches artworks from `vault`.
@@ -61,8 +63,7 @@ pub fn start_serving(
     let key = player_key();
     let me = broker.ca.player(&key);
     let config = super::player::config(&broker, &key, &me, &broker.ca.pem);
-    let (window_end, runtime_end) = pair(Arc::new(|| {}));
-    let mut window_end = window_end;
+    let (mut window_end, runtime_end, tap) = tapped_pair();
     window_end.attach(net::runtime::start(runtime_end).unwrap());
     let mut app = PlayerApp::new(options);
     app.attach_runtime(window_end);
@@ -79,11 +80,72 @@ pub fn start_serving(
         server,
         key,
         h,
+        tap,
     };
     step_until(&mut s.h, "connected", |a| {
         a.connection() == ConnectionState::Connected
     });
     s
+}
+
+/// What passed between window and runtime, counted on the way.
+#[derive(Default)]
+pub struct Tap {
+    commands: AtomicUsize,
+    views: AtomicUsize,
+}
+
+impl Tap {
+    /// Commands the runtime has handed on to the window (waiting in its queue or read).
+    pub fn commands_passed(&self) -> usize {
+        self.commands.load(Ordering::SeqCst)
+    }
+
+    /// View events the window has asked the runtime to publish.
+    pub fn views_sent(&self) -> usize {
+        self.views.load(Ordering::SeqCst)
+    }
+}
+
+/// The window's and the runtime's ends, joined by two relay threads that count
+/// what passes, so a test can wait for a burst to reach the window or see that
+/// the window reported nothing. Each relay ends with the side it listens to.
+fn tapped_pair() -> (WindowEnd, RuntimeEnd, Arc<Tap>) {
+    let tap = Arc::new(Tap::default());
+    let (window_end, to_window) = pair(Arc::new(|| {}));
+    let (doorbell, rung) = std::sync::mpsc::channel::<()>();
+    let (from_runtime, runtime_side) = pair(Arc::new(move || {
+        let _ = doorbell.send(());
+    }));
+    let counted = Arc::clone(&tap);
+    std::thread::spawn(move || {
+        while rung.recv().is_ok() {
+            while let Some(event) = from_runtime.try_recv() {
+                if matches!(event, RuntimeEvent::Connection(ConnectionEvent::Command(_))) {
+                    counted.commands.fetch_add(1, Ordering::SeqCst);
+                }
+                to_window.sink.send(event);
+            }
+        }
+    });
+    let (actions_tx, actions) = tokio::sync::mpsc::channel(ACTION_QUEUE);
+    let mut from_window = to_window.actions;
+    let counted = Arc::clone(&tap);
+    std::thread::spawn(move || {
+        while let Some(action) = from_window.blocking_recv() {
+            if matches!(action, RuntimeAction::Connection(ConnectionAction::View(_))) {
+                counted.views.fetch_add(1, Ordering::SeqCst);
+            }
+            if actions_tx.blocking_send(action).is_err() {
+                return;
+            }
+        }
+    });
+    let runtime_end = RuntimeEnd {
+        actions,
+        sink: runtime_side.sink,
+    };
+    (window_end, runtime_end, tap)
 }
 
 pub fn step_until(h: &mut Harness<'_, PlayerApp>, what: &str, done: impl Fn(&PlayerApp) -> bool) {
