@@ -71,6 +71,7 @@ impl PlayerApp {
                 RuntimeEvent::Connection(event) => {
                     if let ConnectionEvent::State(state) = event {
                         self.connection = state;
+                        self.player.on_connection(state);
                         if state == ConnectionState::Connected {
                             self.refresh_resumed_channel();
                         }
