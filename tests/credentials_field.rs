@@ -283,3 +283,22 @@ fn reqwest_like_get(url: &str) -> String {
         .read_to_string()
         .unwrap()
 }
+
+#[test]
+fn a_removed_player_without_a_token_is_told_so_when_it_renews() {
+    let mut ca = rig::certs::Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem, 8883);
+    let key = rig::certs::player_key();
+    let t = OffsetDateTime::now_utc();
+    api.add_player(
+        &key,
+        ca.player_valid(&key, t - Span::days(1094), t + Span::days(1)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(dir.path(), &api.base);
+    import(&service, &api.bundle(&key)).unwrap();
+    api.remove_player(&key);
+    let err = service.renew(now(), 1).unwrap_err().to_string();
+    assert!(err.contains("removed from its account"), "{err}");
+    assert_eq!(api.count("/renew-cert"), 0);
+}
