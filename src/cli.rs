@@ -167,9 +167,13 @@ fn show(svc: &Service, now: i64) -> Result<(), CredError> {
     println!("Server:     {}", server.describe());
     println!(
         "API token:  {}",
-        if active.has_token { "stored" } else { "none" }
+        if active.has_token {
+            "stored"
+        } else {
+            "none yet (one is fetched from the player key at the first renewal)"
+        }
     );
-    if let Some(at) = active.renew_at.filter(|_| active.has_token) {
+    if let Some(at) = active.renew_at {
         println!("Renews:     automatically from {}", format_date(at));
     }
     Ok(())

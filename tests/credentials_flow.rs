@@ -47,6 +47,7 @@ fn make_rig(api: &str) -> Rig {
     service.timing = PollTiming {
         interval: Duration::from_millis(20),
         rate_limited: Duration::from_millis(300),
+        backoff_max: Duration::from_millis(200),
     };
     Rig {
         service,

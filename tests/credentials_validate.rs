@@ -127,7 +127,21 @@ fn expired_and_future_certificates_are_refused() {
         ..Options::default()
     });
     let err = validate(&set(&future), now()).unwrap_err();
-    assert!(matches!(err, ValidationError::NotYetValid(_)), "{err}");
+    assert!(matches!(err, ValidationError::ClockBehind { .. }), "{err}");
+    assert!(err.to_string().contains("clock is 2 days"), "{err}");
+}
+
+#[test]
+fn a_certificate_issued_5_minutes_in_the_future_is_accepted() {
+    // The server's "now" is ahead of this computer's clock by 5 minutes.
+    let t = OffsetDateTime::now_utc();
+    let fresh = TestCa::new("CA").mint(&Options {
+        not_before: t + Duration::minutes(5),
+        not_after: t + Duration::days(1095),
+        ..Options::default()
+    });
+    let identity = validate(&set(&fresh), now()).unwrap();
+    assert!(identity.not_before > now());
 }
 
 #[test]

@@ -166,6 +166,28 @@ fn internal_errors_are_retried_and_silence_times_out() {
         "retried once, with a new request id"
     );
 
+    // A malformed request comes back as internal_error too: one retry, then the error.
+    let broken = Arc::new(AtomicUsize::new(0));
+    let b = Arc::clone(&broken);
+    s.server.set_responder(move |req| {
+        if req["request_type"] == "get_post" {
+            b.fetch_add(1, Ordering::SeqCst);
+            let id = req["request_id"].clone();
+            return Some(json!({"request_id": id, "success": false, "error": "bad request", "error_code": "internal_error"}));
+        }
+        catalogue(req)
+    });
+    let post = s.ask(RequestBody::GetPost {
+        post_id: 9,
+        include_fields: vec![],
+    });
+    assert!(
+        post.as_ref()
+            .is_err_and(|e| e.is(&ErrorCode::InternalError)),
+        "{post:?}"
+    );
+    assert_eq!(broken.load(Ordering::SeqCst), 2, "retried at most once");
+
     let silent = s.ask(RequestBody::Echo {
         echo_data: "silence".into(),
     });

@@ -198,7 +198,7 @@ fn a_revoked_certificate_is_refused_by_the_crl() {
     broker.restart();
     refused(
         config(&broker, &key, &me, &broker.ca.pem),
-        FailureKind::NotAuthorized,
+        FailureKind::Revoked,
         "revoked",
     );
 }

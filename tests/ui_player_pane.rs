@@ -247,3 +247,69 @@ fn certificate_files_dropped_and_pem_text_pasted_on_the_window_are_imported() {
     h.step();
     assert!(sent(&mut end).is_empty());
 }
+
+#[test]
+fn renew_now_is_offered_to_a_player_without_a_token_too() {
+    let (mut h, mut end) = setup();
+    sent(&mut end);
+    let mut imported = summary(20);
+    imported.has_token = false;
+    tell(&mut h, &end, CredentialsEvent::Registered(imported));
+    h.get_by_label_contains("expires in 20 days. Renew it in Settings › Player");
+    click(&mut h, "Renew now");
+    assert!(matches!(sent(&mut end)[..], [CredentialsAction::RenewNow]));
+}
+
+#[test]
+fn a_removed_player_says_so_and_offers_to_register_again_or_import() {
+    use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
+    let (mut h, mut end) = setup();
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    sent(&mut end);
+    end.sink
+        .send(RuntimeEvent::Connection(ConnectionEvent::State(
+            ConnectionState::Removed,
+        )));
+    h.step();
+    h.step();
+    h.get_by_label("Removed from account");
+    assert!(
+        !h.query_all_by_label_contains("This player was removed from its Makapix account")
+            .collect::<Vec<_>>()
+            .is_empty(),
+        "the sentence is in the window"
+    );
+    h.get_by_label("Import new certificates…");
+    click(&mut h, "Register again");
+    assert!(matches!(sent(&mut end)[..], [CredentialsAction::Register]));
+
+    // New credentials: the session connects again and the sentence goes.
+    end.sink
+        .send(RuntimeEvent::Connection(ConnectionEvent::State(
+            ConnectionState::Connecting,
+        )));
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Register again").is_none());
+}
+
+#[test]
+fn the_websocket_option_is_only_for_a_custom_broker_and_says_makapix_club_has_none() {
+    use makapix_player::credentials::server::{Environment, Server};
+    let (mut h, end) = setup();
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    assert!(
+        h.query_by_label_contains("Connect over WebSocket")
+            .is_none(),
+        "not offered for makapix.club"
+    );
+    let custom = Server {
+        environment: Environment::Custom,
+        mqtt_host: "broker.example".into(),
+        ..Server::production()
+    };
+    tell(&mut h, &end, CredentialsEvent::Server(custom));
+    h.get_by_label_contains("Connect over WebSocket");
+    h.get_by_label_contains("makapix.club has no WebSocket listener");
+    h.get_by_label_contains("the HTTPS transport");
+}

@@ -101,8 +101,12 @@ pub struct Tuning {
     pub keep_alive: Duration,
     /// TCP + TLS + CONNACK must finish within this.
     pub connect_timeout: Duration,
-    /// How often `internal_error` answers are retried before giving up.
+    /// How often `internal_error` answers are retried before giving up (the
+    /// server answers a malformed request that way too, so once is enough).
     pub request_retries: u32,
+    /// Refusals of the certificate in a row (`FailureKind::Revoked`) before the
+    /// session decides the player was removed and stops trying.
+    pub refusals_before_removed: u32,
     /// At most one view event per this interval (the server's limit is 5 s).
     pub view_gap: Duration,
 }
@@ -116,7 +120,8 @@ impl Default for Tuning {
             heartbeat: Duration::from_secs(60),
             keep_alive: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(15),
-            request_retries: 3,
+            request_retries: 1,
+            refusals_before_removed: 3,
             view_gap: Duration::from_secs(5),
         }
     }
@@ -153,6 +158,12 @@ pub enum ConnectionState {
     /// Connected and subscribed.
     Connected,
     Reconnecting,
+    /// Makapix Club refuses this player for good: a request was answered
+    /// `authentication_failed`, or the broker kept refusing the certificate
+    /// (revoked, CONNACK "not authorized" / "bad user name or password").
+    /// Removed from its account, or its owner banned. No more attempts until
+    /// new credentials arrive or "Reconnect now" is pressed.
+    Removed,
 }
 
 /// What went wrong, by what the user can do about it.
@@ -160,8 +171,11 @@ pub enum ConnectionState {
 pub enum FailureKind {
     /// The certificate or key is unusable, or the broker rejected the certificate.
     BadCertificate,
-    /// The certificate was revoked (device removed) or has expired.
+    /// The certificate has expired, or the broker refused it without saying why.
     NotAuthorized,
+    /// The broker refuses this identity: the certificate is revoked, or CONNACK
+    /// said "not authorized" / "bad user name or password" (player removed).
+    Revoked,
     /// The broker accepted the certificate but not this player's topics.
     WrongPlayer,
     /// The broker's certificate is not signed by the Makapix CA, or the handshake failed.

@@ -26,6 +26,10 @@ pub enum HttpError {
     Status(u16),
     #[error("The Makapix server's answer could not be read ({0}).")]
     BadAnswer(String),
+    #[error(
+        "Makapix Club does not know this player any more: it was removed from its account. Register this computer again or import new certificates."
+    )]
+    UnknownPlayer,
 }
 
 /// Answer to one credentials poll.
@@ -126,6 +130,7 @@ impl Api {
         let response = request.send_empty().map_err(network)?;
         match response.status().as_u16() {
             200 | 201 => read_json(response),
+            404 => Err(HttpError::UnknownPlayer),
             429 => Err(HttpError::RateLimited),
             code => Err(HttpError::Status(code)),
         }

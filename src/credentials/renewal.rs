@@ -41,9 +41,10 @@ pub fn health(not_after: i64, now: i64) -> Health {
     }
 }
 
-/// Due for an automatic renewal: a token to renew with and the jittered time reached.
-pub fn renewal_due(renew_at: Option<i64>, has_token: bool, now: i64) -> bool {
-    has_token && renew_at.is_some_and(|at| now >= at)
+/// Due for an automatic renewal: the jittered time reached. A player without
+/// an API token (imported from the web's bundle) renews too: it gets a token first.
+pub fn renewal_due(renew_at: Option<i64>, now: i64) -> bool {
+    renew_at.is_some_and(|at| now >= at)
 }
 
 /// The registration rhythm; tests shorten it.
@@ -51,6 +52,8 @@ pub fn renewal_due(renew_at: Option<i64>, has_token: bool, now: i64) -> bool {
 pub struct PollTiming {
     pub interval: Duration,
     pub rate_limited: Duration,
+    /// The longest wait after failures in a row (5xx, network), doubling from `interval`.
+    pub backoff_max: Duration,
 }
 
 impl Default for PollTiming {
@@ -58,6 +61,7 @@ impl Default for PollTiming {
         Self {
             interval: Duration::from_secs(5),
             rate_limited: Duration::from_secs(60),
+            backoff_max: Duration::from_secs(60),
         }
     }
 }
@@ -69,8 +73,9 @@ pub enum PollOutcome {
     Pending,
     /// 429: too many requests from this address.
     RateLimited,
-    /// The network failed this once; keep trying until the code expires.
-    Unreachable,
+    /// The network or the server failed (transport error, 5xx) `failures` times
+    /// in a row; keep trying, slower each time, until the code expires.
+    Unreachable { failures: u32 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +97,11 @@ pub fn next_poll(
     }
     let wait = match outcome {
         PollOutcome::RateLimited => timing.rate_limited,
-        PollOutcome::Pending | PollOutcome::Unreachable => timing.interval,
+        PollOutcome::Pending => timing.interval,
+        PollOutcome::Unreachable { failures } => {
+            let doublings = failures.saturating_sub(1).min(16);
+            (timing.interval * 2u32.pow(doublings)).min(timing.backoff_max.max(timing.interval))
+        }
     };
     // One last poll right at expiry, in case the owner typed the code in the final seconds.
     NextPoll::After(wait.min(expires - now))
@@ -138,11 +147,10 @@ mod tests {
     }
 
     #[test]
-    fn renewal_needs_a_token_and_the_time() {
-        assert!(!renewal_due(Some(10), false, 20));
-        assert!(!renewal_due(Some(10), true, 5));
-        assert!(renewal_due(Some(10), true, 10));
-        assert!(!renewal_due(None, true, 10));
+    fn renewal_needs_only_the_time() {
+        assert!(!renewal_due(Some(10), 5));
+        assert!(renewal_due(Some(10), 10));
+        assert!(!renewal_due(None, 10));
     }
 
     #[test]
@@ -164,6 +172,22 @@ mod tests {
         assert_eq!(
             next_poll(PollOutcome::Pending, s(900), s(900), t),
             NextPoll::CodeExpired
+        );
+    }
+
+    #[test]
+    fn failures_in_a_row_back_off_to_a_minute_within_the_code() {
+        let t = PollTiming::default();
+        let s = Duration::from_secs;
+        let waits: Vec<NextPoll> = (1..=6)
+            .map(|failures| next_poll(PollOutcome::Unreachable { failures }, s(0), s(900), t))
+            .collect();
+        let expected = [5, 10, 20, 40, 60, 60].map(|n| NextPoll::After(s(n)));
+        assert_eq!(waits, expected);
+        assert_eq!(
+            next_poll(PollOutcome::Unreachable { failures: 9 }, s(890), s(900), t),
+            NextPoll::After(s(10)),
+            "never past the code's expiry"
         );
     }
 }

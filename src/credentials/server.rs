@@ -37,7 +37,9 @@ pub struct Server {
     pub api_base: String,
     pub vault_base: String,
     /// `wss://HOST/mqtt`: MQTT over a WebSocket with the same client certificate,
-    /// for networks that block the MQTT port. `None`: MQTT over TLS to host:port.
+    /// for a custom broker that offers one. `None`: MQTT over TLS to host:port.
+    /// makapix.club has no WebSocket listener (removed in August 2026), so the
+    /// Production and Development presets never use one.
     #[serde(default)]
     pub websocket: Option<String>,
 }
@@ -66,14 +68,24 @@ impl Server {
             mqtt_host: "development.makapix.club".into(),
             mqtt_port: 8884,
             api_base: "https://development.makapix.club/api".into(),
-            vault_base: "https://vault.makapix.club".into(),
+            vault_base: "https://vault-dev.makapix.club".into(),
             websocket: None,
         }
     }
 
-    /// The WebSocket address the web server offers for this broker host (its reverse proxy).
+    /// The usual WebSocket address for this broker host (`wss://HOST/mqtt`),
+    /// the starting point when a custom broker's WebSocket is switched on.
     pub fn websocket_url(&self) -> String {
         format!("wss://{}/mqtt", self.mqtt_host)
+    }
+
+    /// The WebSocket address only where one can exist: a preset saved with one
+    /// (when makapix.club still had a listener) connects over TLS instead.
+    pub fn sanitized(mut self) -> Self {
+        if self.environment != Environment::Custom {
+            self.websocket = None;
+        }
+        self
     }
 
     pub fn for_environment(environment: Environment, current: &Server) -> Self {
@@ -228,13 +240,21 @@ mod tests {
         assert!(s.describe().ends_with("wss://proxy.example/mqtt"));
         assert!(parse_websocket("wss:///mqtt").is_err());
         assert!(parse_websocket("ws://plain.example/mqtt").is_err());
+        let custom = Server::production().with_broker("broker.example", 8883);
+        assert_eq!(custom.websocket_url(), "wss://broker.example/mqtt");
+    }
+
+    #[test]
+    fn presets_never_keep_a_websocket_and_development_has_its_own_vault() {
+        let mut saved = Server::production();
+        saved.websocket = Some("wss://makapix.club/mqtt".into());
+        assert_eq!(saved.sanitized(), Server::production());
+        let mut custom = Server::production().with_broker("broker.example", 8883);
+        custom.websocket = Some("wss://broker.example/mqtt".into());
+        assert_eq!(custom.clone().sanitized(), custom);
         assert_eq!(
-            Server::production().websocket_url(),
-            "wss://makapix.club/mqtt"
-        );
-        assert_eq!(
-            Server::development().websocket_url(),
-            "wss://development.makapix.club/mqtt"
+            Server::development().vault_base,
+            "https://vault-dev.makapix.club"
         );
     }
 

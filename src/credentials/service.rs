@@ -13,6 +13,7 @@ use super::register::{Api, HttpError, Poll, Renewal};
 use super::renewal::{self, NextPoll, PollOutcome, PollTiming};
 use super::server::{Overrides, Server, ServerError};
 use super::validate::{self, ValidationError};
+use crate::protocol::http::Secret;
 
 /// How many earlier generations `remove` also clears.
 const ORPHAN_GENERATIONS: u32 = 4;
@@ -34,10 +35,8 @@ pub enum CredError {
     #[error("This player is not registered: import credentials or register it first.")]
     NotRegistered,
     #[error(
-        "This player has no API token, so it cannot renew by itself. Register it again or import a new certificate bundle."
+        "The server does not renew this certificate yet (only near its expiry); the current certificate stays in use."
     )]
-    NoToken,
-    #[error("The server does not renew this certificate yet (only within 90 days of expiry).")]
     TooEarly,
     #[error(
         "The server refused the renewal even with a new token; the current certificate stays in use."
@@ -126,7 +125,11 @@ impl Service {
 
     /// The server in use: the saved choice with the command-line flags on top.
     pub fn server(&self) -> Result<Server, CredError> {
-        Ok(self.facts()?.server.with_overrides(&self.overrides)?)
+        Ok(self
+            .facts()?
+            .server
+            .sanitized()
+            .with_overrides(&self.overrides)?)
     }
 
     pub fn set_server(&self, server: Server) -> Result<(), CredError> {
@@ -165,11 +168,19 @@ impl Service {
     /// deletes the old slot: until the switch the old set stays in force.
     pub fn install(&self, set: PemSet, now: i64, random: u64) -> Result<ActiveSet, CredError> {
         let identity = validate::validate(&set, now)?;
-        let secrets = Secrets::from_pem(&set)?;
+        let mut secrets = Secrets::from_pem(&set)?;
         let store = self.store()?;
         let path = self.path()?;
         let mut f = self.facts()?;
         let old = f.active.take();
+        // The web's bundle has no token: a new set for the same player keeps the one it had.
+        if secrets.api_token.is_none()
+            && let Some(old) = old
+                .as_ref()
+                .filter(|o| o.slot.player_key == identity.player_key)
+        {
+            secrets.api_token = store.read(&old.slot).ok().and_then(|s| s.api_token);
+        }
         let slot = Slot {
             player_key: identity.player_key.clone(),
             generation: old
@@ -233,19 +244,25 @@ impl Service {
         Ok(true)
     }
 
-    /// Renews the certificate now: make-before-break, one token rotation on 401,
-    /// and on any failure the current certificate stays in use.
+    /// Renews the certificate now: make-before-break, and on any failure the
+    /// current certificate stays in use. A player without a token (imported
+    /// from the web's bundle) first gets one from `token/rotate`; a refused
+    /// token is rotated once. When the server says "not yet" because the owner
+    /// already renewed from the web, the set the owner made is installed.
     pub fn renew(&self, now: i64, random: u64) -> Result<ActiveSet, CredError> {
         let (active, secrets) = self.secrets()?;
-        let mut token = secrets.api_token.clone().ok_or(CredError::NoToken)?;
         let api = Api::new(&self.server()?.api_base);
+        let mut token = match secrets.api_token {
+            Some(token) => token,
+            None => {
+                tracing::info!("no API token stored; getting one with token/rotate");
+                self.rotate(&api, &active, None)?
+            }
+        };
         let mut answer = api.renew(&token)?;
         if matches!(answer, Renewal::BadToken) {
             tracing::info!("the API token was refused; rotating it");
-            let rotated = api.rotate_token(&active.slot.player_key, Some(&token))?;
-            token = rotated.api_token;
-            // The old token is now revoked: keep the new one even if renewal fails below.
-            self.store()?.write_token(&active.slot, &token)?;
+            token = self.rotate(&api, &active, Some(&token))?;
             answer = api.renew(&token)?;
         }
         match answer {
@@ -259,9 +276,53 @@ impl Service {
                 };
                 self.install(set, now, random)
             }
-            Renewal::TooEarly => Err(CredError::TooEarly),
+            Renewal::TooEarly => self.adopt_web_renewal(&api, &active, token, now, random),
             Renewal::BadToken => Err(CredError::TokenRefused),
         }
+    }
+
+    /// A new token from the player key; stored at once, since the old one is now revoked.
+    fn rotate(
+        &self,
+        api: &Api,
+        active: &ActiveSet,
+        old: Option<&Secret>,
+    ) -> Result<Secret, CredError> {
+        let token = api.rotate_token(&active.slot.player_key, old)?.api_token;
+        self.store()?.write_token(&active.slot, &token)?;
+        let mut f = self.facts()?;
+        if let Some(a) = f.active.as_mut().filter(|a| a.slot == active.slot) {
+            a.has_token = true;
+            facts::save(self.path()?, &f)?;
+        }
+        Ok(token)
+    }
+
+    /// After a 400 from `renew-cert`: the owner may have renewed from the web,
+    /// in which case the credentials endpoint holds a set newer than ours.
+    fn adopt_web_renewal(
+        &self,
+        api: &Api,
+        active: &ActiveSet,
+        token: Secret,
+        now: i64,
+        random: u64,
+    ) -> Result<ActiveSet, CredError> {
+        // Whatever else the endpoint says, the server's answer stands: not yet.
+        let Ok(Poll::Ready(creds)) = api.poll_credentials(&active.slot.player_key) else {
+            return Err(CredError::TooEarly);
+        };
+        let mut set = PemSet::from(*creds);
+        // `api_token` is null after the first fetch: ours stays valid.
+        set.api_token.get_or_insert(token);
+        let newer = validate::validate(&set, now).is_ok_and(|id| {
+            id.player_key == active.slot.player_key && id.not_after > active.not_after
+        });
+        if !newer {
+            return Err(CredError::TooEarly);
+        }
+        tracing::info!("the owner renewed this player's certificate from the web; installing it");
+        self.install(set, now, random)
     }
 
     /// Provisions, reports the code, polls until the owner enters it, stores
@@ -284,6 +345,7 @@ impl Service {
                 expires_at,
             });
             let expires = Duration::from_secs(expires_at.max(0) as u64);
+            let mut failures = 0;
             loop {
                 let outcome = match api.poll_credentials(&provision.player_key) {
                     Ok(Poll::Ready(creds)) => {
@@ -296,12 +358,18 @@ impl Service {
                     }
                     Ok(Poll::Pending) => PollOutcome::Pending,
                     Ok(Poll::RateLimited) => PollOutcome::RateLimited,
-                    Err(HttpError::Network(e)) => {
-                        tracing::warn!("credentials poll failed: {e}");
-                        PollOutcome::Unreachable
+                    // A bad minute (server error, lost network) must not end a
+                    // registration whose code is still valid.
+                    Err(e @ (HttpError::Network(_) | HttpError::Status(500..=599))) => {
+                        failures += 1;
+                        tracing::warn!("credentials poll failed ({failures} in a row): {e}");
+                        PollOutcome::Unreachable { failures }
                     }
                     Err(e) => return Err(e.into()),
                 };
+                if !matches!(outcome, PollOutcome::Unreachable { .. }) {
+                    failures = 0;
+                }
                 match renewal::next_poll(outcome, since_epoch(), expires, self.timing) {
                     NextPoll::After(wait) => {
                         if outcome == PollOutcome::RateLimited {

@@ -43,9 +43,17 @@ pub enum ValidationError {
     NotAPlayerKey(String),
     #[error("The certificate expired on {0}. Renew it or register the player again.")]
     Expired(String),
-    #[error("The certificate is only valid from {0}. Check this computer's clock.")]
-    NotYetValid(String),
+    #[error(
+        "This computer's clock is {behind} behind: the certificate is valid from {from} (UTC). Set the date and time right (automatic time), then try again."
+    )]
+    ClockBehind { behind: String, from: String },
 }
+
+/// How far ahead of this computer's clock a certificate may start. The server
+/// issues certificates valid from the instant of issue, so a clock a few
+/// minutes slow would otherwise refuse a fresh one (and a registration's
+/// one-time token would be spent for nothing).
+pub const CLOCK_SKEW: i64 = 15 * 60;
 
 /// Checks the set at time `now` (Unix seconds).
 pub fn validate(set: &PemSet, now: i64) -> Result<Identity, ValidationError> {
@@ -84,12 +92,7 @@ pub fn validate(set: &PemSet, now: i64) -> Result<Identity, ValidationError> {
     let validity = cert.validity();
     let not_before = validity.not_before.timestamp();
     let not_after = validity.not_after.timestamp();
-    if now > not_after {
-        return Err(ValidationError::Expired(format_date(not_after)));
-    }
-    if now < not_before {
-        return Err(ValidationError::NotYetValid(format_date(not_before)));
-    }
+    check_dates(not_before, not_after, now)?;
     let issuer = {
         let name = common_name_of(cert.issuer());
         if name.is_empty() {
@@ -104,6 +107,40 @@ pub fn validate(set: &PemSet, now: i64) -> Result<Identity, ValidationError> {
         not_after,
         issuer,
     })
+}
+
+/// The validity period at `now`, tolerating a clock up to `CLOCK_SKEW` slow.
+pub fn check_dates(not_before: i64, not_after: i64, now: i64) -> Result<(), ValidationError> {
+    if now > not_after {
+        return Err(ValidationError::Expired(format_date(not_after)));
+    }
+    if not_before - now > CLOCK_SKEW {
+        return Err(ValidationError::ClockBehind {
+            behind: span(not_before - now),
+            from: format_date_time(not_before),
+        });
+    }
+    Ok(())
+}
+
+/// A duration as people say it: "3 hours 20 minutes", "2 days 4 hours".
+fn span(secs: i64) -> String {
+    let minutes = secs.div_euclid(60).max(1);
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let unit = |n: i64, one: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
+    match (days, hours, mins) {
+        (0, 0, m) => unit(m, "minute"),
+        (0, h, 0) => unit(h, "hour"),
+        (0, h, m) => format!("{} {}", unit(h, "hour"), unit(m, "minute")),
+        (d, 0, _) => unit(d, "day"),
+        (d, h, _) => format!("{} {}", unit(d, "day"), unit(h, "hour")),
+    }
 }
 
 fn common_name(cert: &X509Certificate<'_>) -> String {
@@ -135,9 +172,56 @@ pub fn format_date(unix: i64) -> String {
         .unwrap_or_else(|_| unix.to_string())
 }
 
+/// A moment to the minute: 2026-11-25 14:05.
+pub fn format_date_time(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| format!("{} {:02}:{:02}", format_date(unix), t.hour(), t.minute()))
+        .unwrap_or_else(|_| unix.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NOW: i64 = 1_798_675_200;
+
+    #[test]
+    fn a_certificate_starting_up_to_15_minutes_ahead_is_accepted() {
+        let year = 365 * 86_400;
+        assert_eq!(check_dates(NOW, NOW + year, NOW), Ok(()));
+        assert_eq!(check_dates(NOW + 5 * 60, NOW + year, NOW), Ok(()));
+        assert_eq!(check_dates(NOW + CLOCK_SKEW, NOW + year, NOW), Ok(()));
+    }
+
+    #[test]
+    fn beyond_15_minutes_the_clock_is_named_wrong_and_by_how_much() {
+        let year = 365 * 86_400;
+        let err = check_dates(NOW + CLOCK_SKEW + 60, NOW + year, NOW).unwrap_err();
+        assert_eq!(
+            err,
+            ValidationError::ClockBehind {
+                behind: "16 minutes".into(),
+                from: "2026-12-31 00:16".into()
+            }
+        );
+        let text = err.to_string();
+        assert!(text.contains("clock is 16 minutes behind"), "{text}");
+        let err = check_dates(NOW + 3 * 3600 + 20 * 60, NOW + year, NOW).unwrap_err();
+        assert!(
+            err.to_string().contains("3 hours 20 minutes behind"),
+            "{err}"
+        );
+        let err = check_dates(NOW + 2 * 86_400 + 3600, NOW + year, NOW).unwrap_err();
+        assert!(err.to_string().contains("2 days 1 hour behind"), "{err}");
+    }
+
+    #[test]
+    fn expiry_is_checked_first() {
+        assert_eq!(
+            check_dates(NOW - 10, NOW - 1, NOW),
+            Err(ValidationError::Expired("2026-12-30".into()))
+        );
+    }
 
     #[test]
     fn uuid_shape() {

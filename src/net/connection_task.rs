@@ -19,15 +19,16 @@ use crate::bridge::connection::{
     SessionConfig, SessionInfo,
 };
 use crate::protocol::capabilities::PlayerState;
-use crate::protocol::response;
+use crate::protocol::response::{self, ErrorCode};
 use crate::protocol::status::Presence;
 use crate::protocol::topics::{Incoming, Topics};
 
-use super::backoff::{Backoff, random_jitter};
+use super::backoff::random_jitter;
 use super::diagnostics::{Diagnostics, summarize};
+use super::reconnect::{Next, Reconnect};
 use super::requests::{self, Delivery, Outbound, Pending, RequestClient, RequestError};
 use super::views::ViewOutbox;
-use super::{cert_name, failure, mqtt, tls};
+use super::{failure, mqtt, tls};
 
 /// How many recent command ids are remembered to drop QoS 1 duplicates.
 pub(super) const SEEN_COMMANDS: usize = 64;
@@ -57,7 +58,7 @@ impl ConnectionHandle {
             pending: Arc::new(Pending::default()),
             outbound_tx,
             config: None,
-            backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(300)),
+            reconnect: Reconnect::new(&Default::default()),
             state: PlayerState::default(),
             current_post: None,
             info: SessionInfo::default(),
@@ -114,6 +115,8 @@ enum Ended {
     /// The credentials themselves are unusable: trying again cannot help, so
     /// the task waits for new ones (or "Reconnect now").
     Unusable(Failure),
+    /// A request was answered `authentication_failed`: the player was removed.
+    Removed(Failure),
     Stop(Stop),
 }
 
@@ -123,7 +126,7 @@ pub(super) struct Task {
     pending: Arc<Pending>,
     outbound_tx: mpsc::UnboundedSender<Outbound>,
     config: Option<SessionConfig>,
-    backoff: Backoff,
+    reconnect: Reconnect,
     state: PlayerState,
     current_post: Option<i64>,
     info: SessionInfo,
@@ -178,41 +181,59 @@ impl Task {
                     failure,
                     was_connected,
                 } => {
-                    if was_connected {
-                        self.backoff.reset();
-                    }
-                    let wait = self.backoff.next_wait(random_jitter());
-                    tracing::warn!("MQTT: {}", failure.message);
-                    self.diag.note(format!(
-                        "{} — next attempt in {:.1} s",
-                        failure.message,
-                        wait.as_secs_f64()
-                    ));
-                    self.info.last_error = Some(failure);
-                    self.info.retry_in = Some(wait);
-                    self.info.connected_since = None;
-                    self.set_state(if self.ever_connected {
-                        ConnectionState::Reconnecting
-                    } else {
-                        ConnectionState::Disconnected
-                    });
-                    if self.wait(Some(wait), &mut inbox).await {
+                    let next =
+                        self.reconnect
+                            .after_failure(failure.kind, was_connected, random_jitter());
+                    let (state, wait) = match next {
+                        Next::RetryAfter(wait) if self.ever_connected => {
+                            (ConnectionState::Reconnecting, Some(wait))
+                        }
+                        Next::RetryAfter(wait) => (ConnectionState::Disconnected, Some(wait)),
+                        Next::Removed => (ConnectionState::Removed, None),
+                    };
+                    if self.rest(failure, state, wait, &mut inbox).await {
                         return;
                     }
                 }
                 Ended::Unusable(failure) => {
-                    tracing::warn!("MQTT: {}", failure.message);
-                    self.diag.note(failure.message.clone());
-                    self.info.last_error = Some(failure);
-                    self.info.retry_in = None;
-                    self.info.connected_since = None;
-                    self.set_state(ConnectionState::Disconnected);
-                    if self.wait(None, &mut inbox).await {
+                    let state = ConnectionState::Disconnected;
+                    if self.rest(failure, state, None, &mut inbox).await {
+                        return;
+                    }
+                }
+                Ended::Removed(failure) => {
+                    let state = ConnectionState::Removed;
+                    if self.rest(failure, state, None, &mut inbox).await {
                         return;
                     }
                 }
             }
         }
+    }
+
+    /// Shows `failure` in `state`, then waits `wait` before the next attempt
+    /// (`None`: until new credentials or "Reconnect now"). True when the task must end.
+    async fn rest(
+        &mut self,
+        failure: Failure,
+        state: ConnectionState,
+        wait: Option<Duration>,
+        inbox: &mut Inbox,
+    ) -> bool {
+        tracing::warn!("MQTT: {}", failure.message);
+        self.diag.note(match wait {
+            Some(wait) => format!(
+                "{} — next attempt in {:.1} s",
+                failure.message,
+                wait.as_secs_f64()
+            ),
+            None => failure.message.clone(),
+        });
+        self.info.last_error = Some(failure);
+        self.info.retry_in = wait;
+        self.info.connected_since = None;
+        self.set_state(state);
+        self.wait(wait, inbox).await
     }
 
     /// The back-off wait (`None`: until an action ends it); actions still
@@ -250,7 +271,7 @@ impl Task {
                 false
             }
             Stop::Replace(config) => {
-                self.backoff = Backoff::new(config.tuning.backoff_start, config.tuning.backoff_max);
+                self.reconnect = Reconnect::new(&config.tuning);
                 self.ever_connected = false;
                 self.info = SessionInfo {
                     broker: Some(config.broker.to_string()),
@@ -260,7 +281,7 @@ impl Task {
                 false
             }
             Stop::ReconnectNow => {
-                self.backoff.reset();
+                self.reconnect.reset();
                 false
             }
         }
@@ -278,14 +299,7 @@ impl Task {
 
     fn requests(&self) -> Option<RequestClient> {
         let config = self.config.as_ref()?;
-        Some(RequestClient {
-            player_key: config.player_key.clone(),
-            outbound: self.outbound_tx.clone(),
-            pending: Arc::clone(&self.pending),
-            timeout: config.tuning.request_timeout,
-            retries: config.tuning.request_retries,
-            retry_start: config.tuning.backoff_start,
-        })
+        Some(RequestClient::new(config, &self.outbound_tx, &self.pending))
     }
 
     /// Handles an action; returns a stop when the current attempt or wait must end.
@@ -307,11 +321,11 @@ impl Task {
                 }
             }
             ConnectionAction::Request { tag, body } => {
-                requests::answer_in_background(self.requests(), self.sink.clone(), tag, *body);
+                requests::answer_in_background(self.sink.clone(), self.requests(), tag, *body);
                 None
             }
             ConnectionAction::TestConnection => {
-                requests::test_in_background(self.requests(), self.sink.clone());
+                requests::test_in_background(self.sink.clone(), self.requests());
                 None
             }
             ConnectionAction::SetState(state) => {
@@ -380,27 +394,10 @@ impl Task {
 
     async fn attempt(&mut self, config: &SessionConfig, inbox: &mut Inbox) -> Ended {
         let broker = config.broker.to_string();
-        let tls =
-            match tls::client_config(&config.ca_pem, &config.cert_pem, config.key_pem.expose()) {
-                Ok(tls) => tls,
-                Err(e) => {
-                    return Ended::Unusable(Failure {
-                        kind: FailureKind::BadCertificate,
-                        message: e.to_string(),
-                    });
-                }
-            };
-        if let Some(cn) = cert_name::common_name(&config.cert_pem)
-            && cn != config.player_key
-        {
-            return Ended::Unusable(Failure {
-                kind: FailureKind::WrongPlayer,
-                message: format!(
-                    "The certificate was issued for another player ({cn}) than this one ({}); the broker would give it none of this player's topics. Re-import the credentials that belong to this player.",
-                    config.player_key
-                ),
-            });
-        }
+        let tls = match tls::session_config(config) {
+            Ok(tls) => tls,
+            Err(failure) => return Ended::Unusable(failure),
+        };
         let topics = Topics::new(&config.player_key);
         let (client, eventloop) = AsyncClient::new(mqtt::options(config, tls, &topics), 64);
         let mut events = mqtt::EventPump::start(eventloop);
@@ -459,13 +456,18 @@ impl Task {
                             }
                             connected = true;
                             self.ever_connected = true;
-                            self.backoff.reset();
+                            self.reconnect.reset();
                             self.info.connected_since = Some(SystemTime::now());
                             self.info.retry_in = None;
                             self.set_state(ConnectionState::Connected);
                             tracing::info!("MQTT: connected to {broker}");
                         }
-                        Packet::Publish(publish) => self.on_publish(&live, publish).await,
+                        Packet::Publish(publish) => {
+                            if let Some(removed) = self.on_publish(&live, publish).await {
+                                self.goodbye(&live, &mut events).await;
+                                return Ended::Removed(removed);
+                            }
+                        }
                         Packet::Disconnect(d) => {
                             self.diag.record(Direction::In, "", 0, format!("DISCONNECT from broker: {:?}", d.reason_code));
                         }
@@ -527,7 +529,9 @@ impl Task {
         self.diag.note("disconnected (offline status sent)".into());
     }
 
-    async fn on_publish(&mut self, live: &Live<'_>, publish: Publish) {
+    /// Passes on what came in; `Some` when an answer says the server no
+    /// longer accepts this player (removed from its account, owner banned).
+    async fn on_publish(&mut self, live: &Live<'_>, publish: Publish) -> Option<Failure> {
         let topic = String::from_utf8_lossy(&publish.topic).into_owned();
         let payload = publish.payload.to_vec();
         self.diag
@@ -538,6 +542,12 @@ impl Task {
                     if self.pending.deliver(id, payload) == Delivery::Unknown {
                         self.diag
                             .note(format!("response {id} answers no waiting request; dropped"));
+                    }
+                    if head.error_code == Some(ErrorCode::AuthenticationFailed) {
+                        return Some(Failure {
+                            kind: FailureKind::Revoked,
+                            message: "Makapix Club no longer accepts this player (authentication failed): it was removed from its Makapix account, or the account is suspended. Register it again or import new certificates.".into(),
+                        });
                     }
                 }
                 Ok(_) => self
@@ -551,5 +561,6 @@ impl Task {
             Incoming::ViewAck => {}
             Incoming::Other => self.diag.note(format!("unexpected topic {topic}; ignored")),
         }
+        None
     }
 }

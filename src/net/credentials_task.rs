@@ -165,7 +165,7 @@ impl CredentialsTask {
             CredentialsAction::ImportFiles(paths) => self.blocking(move |svc, sink| {
                 sink.send(working("Checking the certificates…"));
                 let result = svc.import_files(&paths, service::unix_now(), service::random_u64());
-                report_change(svc, sink, result, "Credentials imported");
+                report_import(svc, sink, result);
             }),
             CredentialsAction::ImportText(text) => self.blocking(move |svc, sink| {
                 sink.send(working("Checking the certificates…"));
@@ -176,7 +176,7 @@ impl CredentialsTask {
                 let result = bundle::parse(&[input])
                     .map_err(CredError::from)
                     .and_then(|set| svc.install(set, service::unix_now(), service::random_u64()));
-                report_change(svc, sink, result, "Credentials imported");
+                report_import(svc, sink, result);
             }),
             CredentialsAction::Register => self.register(),
             CredentialsAction::CancelRegistration => {
@@ -325,7 +325,7 @@ fn renew_if_due(svc: &Service, sink: &Reporter) {
         return;
     };
     let now = service::unix_now();
-    if !renewal::renewal_due(active.renew_at, active.has_token, now) {
+    if !renewal::renewal_due(active.renew_at, now) {
         return;
     }
     tracing::info!("automatic certificate renewal is due");
@@ -343,6 +343,15 @@ fn renew_if_due(svc: &Service, sink: &Reporter) {
                 "Automatic renewal failed: {e} The current certificate stays in use."
             ))));
         }
+    }
+}
+
+/// An imported set near its expiry (the web's bundle may be old) renews at once.
+fn report_import(svc: &Service, sink: &Reporter, result: Result<ActiveSet, CredError>) {
+    let imported = result.is_ok();
+    report_change(svc, sink, result, "Credentials imported");
+    if imported {
+        renew_if_due(svc, sink);
     }
 }
 

@@ -71,13 +71,15 @@ pub fn classify(err: &ConnectionError, broker: &str, timeout_secs: u64) -> Failu
 fn refused(code: ConnectReturnCode, broker: &str) -> Failure {
     use ConnectReturnCode as C;
     match code {
-        C::NotAuthorized | C::Banned => failure(
-            FailureKind::NotAuthorized,
+        // What Makapix's broker answers once the player was removed from its
+        // account (its certificate revoked) or its owner banned.
+        C::NotAuthorized | C::Banned | C::BadUserNamePassword => failure(
+            FailureKind::Revoked,
             format!(
-                "The broker {broker} refused this player (not authorized): its certificate may have been revoked or may have expired. Renew the certificate or register the player again."
+                "The broker {broker} refused this player (not authorized): it was probably removed from its Makapix account, or its certificate was revoked. Register the player again or import new certificates."
             ),
         ),
-        C::BadUserNamePassword | C::BadAuthenticationMethod => failure(
+        C::BadAuthenticationMethod => failure(
             FailureKind::BadCertificate,
             format!(
                 "The broker {broker} rejected the player's credentials. Re-import the credentials bundle or renew the certificate."
@@ -155,7 +157,7 @@ fn from_tls(err: &rustls::Error, broker: &str) -> Failure {
     use rustls::Error as E;
     match err {
         E::AlertReceived(AlertDescription::CertificateRevoked) => failure(
-            FailureKind::NotAuthorized,
+            FailureKind::Revoked,
             format!(
                 "The broker {broker} reports this player's certificate as revoked: the player was removed from its Makapix account or its certificate was replaced. Register the player again or import the new credentials."
             ),
@@ -222,8 +224,14 @@ mod tests {
             "b:1",
             5,
         );
-        assert_eq!(f.kind, FailureKind::NotAuthorized);
-        assert!(f.message.contains("revoked"));
+        assert_eq!(f.kind, FailureKind::Revoked);
+        assert!(f.message.contains("removed from its Makapix account"));
+        let f = classify(
+            &ConnectionError::ConnectionRefused(ConnectReturnCode::BadUserNamePassword),
+            "b:1",
+            5,
+        );
+        assert_eq!(f.kind, FailureKind::Revoked, "0x86 counts as a refusal too");
         let f = classify(
             &ConnectionError::Io(io::Error::from(io::ErrorKind::ConnectionRefused)),
             "b:1",
@@ -236,7 +244,7 @@ mod tests {
             rustls::Error::AlertReceived(AlertDescription::CertificateRevoked),
         );
         let f = classify(&ConnectionError::Io(alert), "b:1", 5);
-        assert_eq!(f.kind, FailureKind::NotAuthorized);
+        assert_eq!(f.kind, FailureKind::Revoked);
         // As rumqttc reports an alert that came while waiting for CONNACK.
         let expired = io::Error::new(
             io::ErrorKind::InvalidData,

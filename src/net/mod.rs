@@ -10,6 +10,7 @@ pub mod credentials_task;
 pub mod diagnostics;
 pub mod failure;
 pub mod mqtt;
+mod reconnect;
 pub mod requests;
 pub mod runtime;
 pub mod tls;

@@ -1,6 +1,7 @@
 //! Typed requests over MQTT: each gets a UUID, is published on
 //! `request/{id}`, and is answered on `response/{id}` within the timeout.
-//! `internal_error` answers are retried with back-off; other errors come back typed.
+//! An `internal_error` answer (also what the server says to a malformed request)
+//! is retried once after a pause; other errors come back typed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::bridge::RuntimeEvent;
 use crate::bridge::channel::EventSink;
-use crate::bridge::connection::ConnectionEvent;
+use crate::bridge::connection::{ConnectionEvent, SessionConfig};
+
 use crate::protocol::request::{QueryPosts, RequestBody, RequestEnvelope};
 use crate::protocol::response::{
     self, CommentsPage, Echo, ErrorCode, Playset, PostEntry, PostsPage, Rejection, Response,
@@ -125,6 +127,22 @@ pub struct RequestClient {
 }
 
 impl RequestClient {
+    /// For the session `config`, sending through `outbound`, answers collected in `pending`.
+    pub(crate) fn new(
+        config: &SessionConfig,
+        outbound: &mpsc::UnboundedSender<Outbound>,
+        pending: &Arc<Pending>,
+    ) -> Self {
+        Self {
+            player_key: config.player_key.clone(),
+            outbound: outbound.clone(),
+            pending: Arc::clone(pending),
+            timeout: config.tuning.request_timeout,
+            retries: config.tuning.request_retries,
+            retry_start: config.tuning.backoff_start,
+        }
+    }
+
     /// Sends `body` and waits for its answer, retrying `internal_error`.
     pub async fn send(&self, body: RequestBody) -> Result<Response, RequestError> {
         let mut backoff = Backoff::new(self.retry_start, Duration::from_secs(60));
@@ -148,7 +166,7 @@ impl RequestClient {
         let payload = serde_json::to_vec(&RequestEnvelope {
             request_id: &request_id,
             player_key: &self.player_key,
-            body,
+            body: body.as_sent().as_ref(),
         })
         .map_err(|e| RequestError::Malformed(e.to_string()))?;
         let answer = self.pending.insert(&request_id);
@@ -245,11 +263,11 @@ impl RequestClient {
     }
 }
 
-/// Sends `body` on a task of its own, so the connection loop never waits for
-/// an answer, and reports the result to the window under `tag`.
+/// Answers the window's request `tag` from its own task (`client` is `None`
+/// when no session is configured).
 pub(super) fn answer_in_background(
-    client: Option<RequestClient>,
     sink: EventSink,
+    client: Option<RequestClient>,
     tag: u64,
     body: RequestBody,
 ) {
@@ -265,8 +283,8 @@ pub(super) fn answer_in_background(
     });
 }
 
-/// Sends `echo` on a task of its own and reports the round-trip time.
-pub(super) fn test_in_background(client: Option<RequestClient>, sink: EventSink) {
+/// "Test connection": the round-trip time of an `echo`, or why it failed.
+pub(super) fn test_in_background(sink: EventSink, client: Option<RequestClient>) {
     tokio::spawn(async move {
         let started = Instant::now();
         let result = match client {
@@ -283,6 +301,7 @@ pub(super) fn test_in_background(client: Option<RequestClient>, sink: EventSink)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bridge::connection::Tuning;
     use serde_json::json;
 
     /// A fake session: answers each request with what `answer` returns.
@@ -308,22 +327,42 @@ mod tests {
             outbound: tx,
             pending,
             timeout: Duration::from_millis(200),
-            retries: 2,
+            retries: Tuning::default().request_retries,
             retry_start: Duration::from_millis(1),
         }
     }
 
     #[tokio::test]
-    async fn internal_errors_are_retried_then_succeed() {
+    async fn an_internal_error_is_retried_once_then_succeeds() {
         let client = client_with(|req, n| {
             let id = req["request_id"].clone();
-            Some(if n < 3 {
+            Some(if n < 2 {
                 json!({"request_id": id, "success": false, "error": "x", "error_code": "internal_error"})
             } else {
                 json!({"request_id": id, "success": true, "echo_data": req["echo_data"]})
             })
         });
         assert_eq!(client.echo("hello").await.unwrap().echo_data, "hello");
+    }
+
+    #[tokio::test]
+    async fn a_second_internal_error_is_given_up() {
+        let sent = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let count = Arc::clone(&sent);
+        let client = client_with(move |req, _| {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Some(
+                json!({"request_id": req["request_id"], "success": false, "error": "x", "error_code": "internal_error"}),
+            )
+        });
+        assert!(matches!(
+            client.echo("hello").await,
+            Err(RequestError::Server {
+                code: Some(ErrorCode::InternalError),
+                ..
+            })
+        ));
+        assert_eq!(sent.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

@@ -8,6 +8,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 
+use crate::bridge::connection::{Failure, FailureKind, SessionConfig};
+
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
     #[error(
@@ -74,6 +76,30 @@ pub fn client_config(
 
 /// Installs ring as the process's rustls provider (call once at start-up).
 /// A second call is harmless.
+/// The TLS configuration of a session, or why its credentials cannot work at
+/// all (so trying again is pointless): an unreadable set, or a certificate
+/// issued for another player, which the broker would give none of this
+/// player's topics.
+pub fn session_config(config: &SessionConfig) -> Result<Arc<ClientConfig>, Failure> {
+    let tls =
+        client_config(&config.ca_pem, &config.cert_pem, config.key_pem.expose()).map_err(|e| {
+            Failure {
+                kind: FailureKind::BadCertificate,
+                message: e.to_string(),
+            }
+        })?;
+    match super::cert_name::common_name(&config.cert_pem) {
+        Some(cn) if cn != config.player_key => Err(Failure {
+            kind: FailureKind::WrongPlayer,
+            message: format!(
+                "The certificate was issued for another player ({cn}) than this one ({}); the broker would give it none of this player's topics. Re-import the credentials that belong to this player.",
+                config.player_key
+            ),
+        }),
+        _ => Ok(tls),
+    }
+}
+
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

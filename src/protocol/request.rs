@@ -1,5 +1,7 @@
 //! Requests a player sends on `request/{request_id}` (protocol section 7).
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// The body of one request; `request_type` is the tag.
@@ -48,6 +50,21 @@ pub enum RequestKind {
 }
 
 impl RequestBody {
+    /// The body as it goes on the wire: a query that knows the user's sqid
+    /// sends it alone, without the handle — the server tries a handle first,
+    /// and handles change (p3a sends the sqid too).
+    pub fn as_sent(&self) -> Cow<'_, RequestBody> {
+        match self {
+            RequestBody::QueryPosts(q) if q.user_sqid.is_some() && q.user_handle.is_some() => {
+                Cow::Owned(RequestBody::QueryPosts(QueryPosts {
+                    user_handle: None,
+                    ..q.clone()
+                }))
+            }
+            other => Cow::Borrowed(other),
+        }
+    }
+
     pub fn kind(&self) -> RequestKind {
         match self {
             RequestBody::QueryPosts(_) => RequestKind::QueryPosts,
@@ -149,6 +166,27 @@ mod tests {
             json!({"request_id": "r2", "player_key": "k1", "request_type": "echo", "echo_data": "hi"})
         );
         assert_eq!(echo.kind(), RequestKind::Echo);
+    }
+
+    #[test]
+    fn a_known_sqid_goes_alone() {
+        let both = RequestBody::QueryPosts(QueryPosts {
+            channel: Some("by_user".into()),
+            user_sqid: Some("k3Xq".into()),
+            user_handle: Some("ann".into()),
+            ..Default::default()
+        });
+        let sent = serde_json::to_value(both.as_sent().as_ref()).unwrap();
+        assert_eq!(
+            sent,
+            json!({"request_type": "query_posts", "channel": "by_user", "user_sqid": "k3Xq"})
+        );
+        let handle_only = RequestBody::QueryPosts(QueryPosts {
+            channel: Some("reactions".into()),
+            user_handle: Some("ann".into()),
+            ..Default::default()
+        });
+        assert_eq!(handle_only.as_sent().as_ref(), &handle_only);
     }
 
     #[test]

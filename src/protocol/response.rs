@@ -28,10 +28,14 @@ pub enum ErrorCode {
     ReactionLimitExceeded,
     InvalidEmoji,
     PlaysetNotFound,
+    /// `echo` asked too often (the only MQTT request the server rate-limits).
+    RateLimitExceeded,
+    /// A post of a kind this request does not handle.
+    UnsupportedKind,
     Other(String),
 }
 
-const CODES: [(&str, ErrorCode); 19] = [
+const CODES: [(&str, ErrorCode); 21] = [
     ("authentication_failed", ErrorCode::AuthenticationFailed),
     ("invalid_request", ErrorCode::InvalidRequest),
     ("invalid_json", ErrorCode::InvalidJson),
@@ -51,6 +55,8 @@ const CODES: [(&str, ErrorCode); 19] = [
     ("reaction_limit_exceeded", ErrorCode::ReactionLimitExceeded),
     ("invalid_emoji", ErrorCode::InvalidEmoji),
     ("playset_not_found", ErrorCode::PlaysetNotFound),
+    ("rate_limit_exceeded", ErrorCode::RateLimitExceeded),
+    ("unsupported_kind", ErrorCode::UnsupportedKind),
 ];
 
 impl From<String> for ErrorCode {
@@ -320,6 +326,16 @@ mod tests {
             serde_json::to_value(ErrorCode::PlaysetNotFound).unwrap(),
             json!("playset_not_found")
         );
+        for (name, code) in [
+            ("rate_limit_exceeded", ErrorCode::RateLimitExceeded),
+            ("unsupported_kind", ErrorCode::UnsupportedKind),
+        ] {
+            assert_eq!(
+                serde_json::from_value::<ErrorCode>(json!(name)).unwrap(),
+                code
+            );
+            assert_eq!(serde_json::to_value(code).unwrap(), json!(name));
+        }
     }
 
     #[test]

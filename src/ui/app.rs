@@ -391,6 +391,7 @@ impl PlayerApp {
                 }
                 Routed::Connection(event) => {
                     if let ConnectionEvent::State(state) = event {
+                        self.player.on_connection(state);
                         self.with_session(now, |s, seen, fx| s.on_connection(state, seen, fx));
                     }
                     self.net.apply(event);

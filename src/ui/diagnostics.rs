@@ -96,6 +96,9 @@ impl ConnectionView {
             ConnectionState::Connecting => "Connecting to Makapix Club.",
             ConnectionState::Connected => "Connected to Makapix Club.",
             ConnectionState::Reconnecting => "The connection was lost; the player is trying again.",
+            ConnectionState::Removed => {
+                "This player was removed from its Makapix account (or the account is suspended), so it stopped connecting. Register it again or import new certificates in Settings › Player."
+            }
         }
     }
 
@@ -104,7 +107,9 @@ impl ConnectionView {
         self.info.broker.is_some()
             && matches!(
                 self.state,
-                ConnectionState::Disconnected | ConnectionState::Reconnecting
+                ConnectionState::Disconnected
+                    | ConnectionState::Reconnecting
+                    | ConnectionState::Removed
             )
     }
 }

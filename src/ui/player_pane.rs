@@ -7,6 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use eframe::egui::{self, Color32, Rect, RichText, Ui};
 
+use crate::bridge::connection::ConnectionState;
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
@@ -18,6 +19,10 @@ use crate::protocol::http::Secret;
 const WARN: Color32 = Color32::from_rgb(240, 170, 60);
 const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
 
+/// Said when Makapix Club refuses this player's identity for good.
+const REMOVED: &str = "This player was removed from its Makapix account (or the account is suspended): Makapix Club no longer accepts its certificate, so it stopped connecting. Register this computer again, or import new certificates downloaded from makapix.club.";
+const REMOVED_BANNER: &str = "This player was removed from its Makapix account. Register it again or import new certificates in Settings › Player.";
+
 pub struct PlayerPane {
     pub(crate) summary: Option<PlayerSummary>,
     pub(crate) server: Server,
@@ -25,6 +30,9 @@ pub struct PlayerPane {
     pub(crate) working: Option<String>,
     /// The last outcome: (sentence, is_error).
     pub(crate) message: Option<(String, bool)>,
+    /// Makapix Club no longer accepts this player (removed from its account, or
+    /// the owner is banned): the session has stopped knocking.
+    pub(crate) removed: bool,
     confirm_remove: bool,
     paste: String,
     custom_port: String,
@@ -42,6 +50,7 @@ impl Default for PlayerPane {
             registration: None,
             working: None,
             message: None,
+            removed: false,
             confirm_remove: false,
             paste: String::new(),
             custom_port: Server::default().mqtt_port.to_string(),
@@ -55,6 +64,11 @@ impl Default for PlayerPane {
 impl PlayerPane {
     pub fn summary(&self) -> Option<&PlayerSummary> {
         self.summary.as_ref()
+    }
+
+    /// The session's state: the pane offers a way back when the player was removed.
+    pub fn on_connection(&mut self, state: ConnectionState) {
+        self.removed = state == ConnectionState::Removed;
     }
 
     pub fn on_event(&mut self, event: CredentialsEvent) {
@@ -135,6 +149,9 @@ impl PlayerPane {
                 ui.label("Not registered: this computer is not linked to a Makapix Club account.");
             }
         }
+        if self.removed && self.summary.is_some() {
+            self.removed_choices(ui);
+        }
         if let Some(text) = &self.working {
             ui.horizontal(|ui| {
                 ui.spinner();
@@ -162,8 +179,12 @@ impl PlayerPane {
             if self.registration.is_none() && ui.button(register).clicked() {
                 self.outbox.push(CredentialsAction::Register);
             }
-            if let Some(summary) = &self.summary {
-                if summary.has_token && ui.button("Renew now").clicked() {
+            if self.summary.is_some() {
+                if ui
+                    .button("Renew now")
+                    .on_hover_text("Ask makapix.club for a new certificate for this player")
+                    .clicked()
+                {
                     self.outbox.push(CredentialsAction::RenewNow);
                 }
                 if ui.button("Remove…").clicked() {
@@ -195,6 +216,20 @@ impl PlayerPane {
             }
         });
         self.server_choice(ui);
+    }
+
+    fn removed_choices(&mut self, ui: &mut Ui) {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.label(RichText::new(REMOVED).color(ERROR));
+            ui.horizontal_wrapped(|ui| {
+                if self.registration.is_none() && ui.button("Register again").clicked() {
+                    self.outbox.push(CredentialsAction::Register);
+                }
+                if ui.button("Import new certificates…").clicked() {
+                    self.pick_files();
+                }
+            });
+        });
     }
 
     fn remove_confirmation(&mut self, ui: &mut Ui) {
@@ -233,22 +268,10 @@ impl PlayerPane {
                 self.server = server;
             }
         });
-        let mut websocket = self.server.websocket.is_some();
-        let toggle = ui
-            .checkbox(&mut websocket, "Connect over WebSocket (wss://…/mqtt)")
-            .on_hover_text(
-                "For networks that block the MQTT port: the same certificate, through the web server.",
-            );
-        if toggle.changed() {
-            let mut server = self.server.clone();
-            server.websocket = websocket.then(|| server.websocket_url());
-            self.outbox
-                .push(CredentialsAction::SetServer(server.clone()));
-            self.server = server;
-        }
         if self.server.environment != Environment::Custom {
             return;
         }
+        self.websocket_choice(ui);
         let mut edited = self.server.clone();
         let mut changed = false;
         egui::Grid::new("custom_server")
@@ -275,6 +298,25 @@ impl PlayerPane {
         }
         if changed {
             self.outbox.push(CredentialsAction::SetServer(edited));
+        }
+    }
+
+    /// Only a custom broker may offer MQTT over a WebSocket; makapix.club does not.
+    fn websocket_choice(&mut self, ui: &mut Ui) {
+        let mut websocket = self.server.websocket.is_some();
+        let toggle = ui.checkbox(&mut websocket, "Connect over WebSocket (wss://…/mqtt)");
+        ui.label(
+            RichText::new(
+                "Only for a custom broker that offers MQTT over a WebSocket, with the same certificate. makapix.club has no WebSocket listener; for networks that block its MQTT port, the answer is the HTTPS transport, which is coming.",
+            )
+            .small(),
+        );
+        if toggle.changed() {
+            let mut server = self.server.clone();
+            server.websocket = websocket.then(|| server.websocket_url());
+            self.outbox
+                .push(CredentialsAction::SetServer(server.clone()));
+            self.server = server;
         }
     }
 
@@ -305,7 +347,11 @@ impl PlayerPane {
     /// Returns true while something counts down (repaint each second).
     pub fn overlay(&mut self, ctx: &egui::Context, canvas: Rect, now: i64) -> bool {
         if let Some(summary) = &self.summary {
-            banner(ctx, canvas, summary, now);
+            if self.removed {
+                show_banner(ctx, canvas, REMOVED_BANNER, ERROR);
+            } else {
+                banner(ctx, canvas, summary, now);
+            }
         }
         let Some(status) = self.registration.clone() else {
             return false;
@@ -429,12 +475,8 @@ fn identity(ui: &mut Ui, summary: &PlayerSummary, server: &Server, now: i64) {
 fn banner(ctx: &egui::Context, canvas: Rect, summary: &PlayerSummary, now: i64) {
     let (text, color) = match summary.health(now) {
         Health::Valid { .. } => return,
-        Health::ExpiringSoon { days_left } if summary.has_token => (
-            format!("The player certificate expires in {days_left} days. Renew it in Settings › Player."),
-            WARN,
-        ),
         Health::ExpiringSoon { days_left } => (
-            format!("The player certificate expires in {days_left} days. Download new certificates from makapix.club and import them, or register again."),
+            format!("The player certificate expires in {days_left} days. Renew it in Settings › Player."),
             WARN,
         ),
         Health::Expired => (
@@ -442,7 +484,11 @@ fn banner(ctx: &egui::Context, canvas: Rect, summary: &PlayerSummary, now: i64) 
             ERROR,
         ),
     };
-    egui::Area::new(egui::Id::unique("expiry_banner"))
+    show_banner(ctx, canvas, &text, color);
+}
+
+fn show_banner(ctx: &egui::Context, canvas: Rect, text: &str, color: Color32) {
+    egui::Area::new(egui::Id::unique("player_banner"))
         .order(egui::Order::Foreground)
         .fixed_pos(canvas.left_top() + egui::vec2(8.0, 8.0))
         .show(ctx, |ui| {

@@ -21,6 +21,7 @@ pub struct Identity {
     pub cert_pem: String,
     pub key_pem: String,
     pub serial: u64,
+    pub not_after: OffsetDateTime,
 }
 
 impl Ca {
@@ -76,6 +77,7 @@ impl Ca {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
             serial,
+            not_after: to,
         }
     }
 
@@ -90,15 +92,25 @@ impl Ca {
         )
     }
 
-    /// A valid player certificate with CN = `player_key`.
+    /// A valid player certificate with CN = `player_key`, far from its
+    /// renewal window (so importing it does not start a renewal).
     pub fn player(&mut self, player_key: &str) -> Identity {
         let now = OffsetDateTime::now_utc();
-        self.issue(
+        self.player_valid(
             player_key,
-            Vec::new(),
             now - Duration::days(1),
-            now + Duration::days(30),
+            now + Duration::days(365),
         )
+    }
+
+    /// A player certificate valid from `from` to `to`.
+    pub fn player_valid(
+        &mut self,
+        player_key: &str,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Identity {
+        self.issue(player_key, Vec::new(), from, to)
     }
 
     /// A player certificate for an RSA 2048 key (as Makapix issues them), the

@@ -1,13 +1,16 @@
 //! The MQTT test rig, reusable by any test: a real mosquitto configured like
 //! Makapix's broker, certificates minted at run time, a test server that plays
-//! the Makapix back end, an HTTP vault, a cuttable TCP proxy, and a player
-//! driven through the real runtime.
+//! the Makapix back end, the HTTPS API's credential endpoints (`api`), an HTTP
+//! vault, a cuttable TCP proxy, and a player driven through the real runtime.
 //!
 //! Use from a test file with `#[path = "support/rig/mod.rs"] mod rig;`.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod broker;
 pub mod certs;
+#[path = "../http_server.rs"]
+pub mod http_server;
 pub mod player;
 pub mod proxy;
 pub mod server;

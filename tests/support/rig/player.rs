@@ -24,7 +24,8 @@ pub fn fast_tuning() -> Tuning {
         heartbeat: Duration::from_secs(60),
         keep_alive: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(3),
-        request_retries: 2,
+        request_retries: 1,
+        refusals_before_removed: 3,
         view_gap: Duration::from_millis(300),
     }
 }

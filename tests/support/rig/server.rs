@@ -33,6 +33,9 @@ pub struct TestServer {
     client: AsyncClient,
     records: Arc<Mutex<Vec<Recorded>>>,
     responder: Arc<Mutex<Responder>>,
+    /// Players removed from their account: every request is answered
+    /// `authentication_failed`, as the server does for a revoked player.
+    removed: Arc<Mutex<Vec<String>>>,
     _thread: std::thread::JoinHandle<()>,
 }
 
@@ -62,12 +65,14 @@ impl TestServer {
         let (client, mut eventloop) = AsyncClient::new(backend_options(broker), 256);
         let records: Arc<Mutex<Vec<Recorded>>> = Arc::default();
         let responder: Arc<Mutex<Responder>> = Arc::new(Mutex::new(Arc::new(catalogue)));
+        let removed: Arc<Mutex<Vec<String>>> = Arc::default();
         let subscribed = Arc::new(Mutex::new(false));
-        let (r, resp, c, sub) = (
+        let (r, resp, c, sub, gone) = (
             Arc::clone(&records),
             Arc::clone(&responder),
             client.clone(),
             Arc::clone(&subscribed),
+            Arc::clone(&removed),
         );
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -89,7 +94,12 @@ impl TestServer {
                                 retain: p.retain,
                             };
                             if let Some((base, _id)) = rec.topic.split_once("/request/") {
-                                let answer = {
+                                let player = base.rsplit('/').next().unwrap_or("").to_owned();
+                                let answer = if gone.lock().unwrap().contains(&player) {
+                                    Some(json!({"request_id": rec.json()["request_id"], "success": false,
+                                        "error": "Player not registered or owner not permitted",
+                                        "error_code": "authentication_failed"}))
+                                } else {
                                     let f = resp.lock().unwrap().clone();
                                     f(&rec.json())
                                 };
@@ -119,8 +129,15 @@ impl TestServer {
             client,
             records,
             responder,
+            removed,
             _thread: thread,
         }
+    }
+
+    /// The owner removed `player_key` from the account: its live session stays
+    /// up, but its requests fail with `authentication_failed` from now on.
+    pub fn remove_player(&self, player_key: &str) {
+        self.removed.lock().unwrap().push(player_key.to_owned());
     }
 
     pub fn set_responder(&self, f: impl Fn(&Value) -> Option<Value> + Send + Sync + 'static) {

@@ -1,0 +1,285 @@
+//! The Makapix HTTPS API as the server runs it today (August 2026), for the
+//! credential endpoints, on 127.0.0.1 over plain HTTP:
+//! - `POST /player/provision` gives the player key the test chose and a code;
+//! - `GET /player/{key}/credentials`: 404 until the owner enters the code, then
+//!   the set, with `api_token` only on the first fetch (`null` afterwards);
+//! - `POST /player/{key}/token/rotate`: no auth, a new token that revokes the
+//!   old one, 30 per hour;
+//! - `POST /player/renew-cert` with the bearer token: 401 for a bad token,
+//!   400 outside the renewal window (90 days before expiry), else the next set.
+//!
+//! And, for tests: "the next N polls answer 502", "the owner renewed from the
+//! web" and "the owner removed the player".
+//!
+//! Certificates are minted by the test (from the broker's CA) and handed in.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::certs::Identity;
+use super::http_server::{Request, TestServer};
+
+/// The server's renewal window.
+pub const RENEW_WINDOW_DAYS: i64 = 90;
+/// Token rotations allowed per hour (per address; one address in tests).
+pub const ROTATIONS_PER_HOUR: usize = 30;
+
+struct Player {
+    current: Identity,
+    /// Issued by `renew-cert` next.
+    next: Option<Identity>,
+    registered: bool,
+    /// The token the server accepts, if any.
+    token: Option<String>,
+    /// The first successful credentials fetch carries a token; later ones `null`.
+    token_delivered: bool,
+    removed: bool,
+}
+
+#[derive(Default)]
+struct State {
+    players: HashMap<String, Player>,
+    /// What `provision` hands out next: (player key, its first certificate).
+    provisionable: Option<String>,
+    failing_polls: u32,
+    rotations: Vec<Instant>,
+    tokens_made: u32,
+}
+
+pub struct MakapixApi {
+    pub http: TestServer,
+    /// `https_api.base_url` as the player should use it (`http://127.0.0.1:PORT/api`).
+    pub base: String,
+    ca_pem: String,
+    broker_port: u16,
+    state: Arc<Mutex<State>>,
+}
+
+impl MakapixApi {
+    /// Serves the credential endpoints for players of the broker at `broker_port`.
+    pub fn start(ca_pem: &str, broker_port: u16) -> MakapixApi {
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = Arc::clone(&state);
+        let ca = ca_pem.to_owned();
+        let http = TestServer::start(Box::new(move |r| {
+            let mut state = shared.lock().unwrap();
+            answer(&mut state, &ca, broker_port, r)
+        }));
+        MakapixApi {
+            base: http.base.clone(),
+            http,
+            ca_pem: ca_pem.to_owned(),
+            broker_port,
+            state,
+        }
+    }
+
+    /// A player the server knows, registered (the code was entered), holding
+    /// `current`; no token handed out yet.
+    pub fn add_player(&self, player_key: &str, current: Identity) {
+        self.state.lock().unwrap().players.insert(
+            player_key.to_owned(),
+            Player {
+                current,
+                next: None,
+                registered: true,
+                token: None,
+                token_delivered: false,
+                removed: false,
+            },
+        );
+    }
+
+    /// The next `provision` creates `player_key`, whose credentials wait for the code.
+    pub fn provision_as(&self, player_key: &str, first: Identity) {
+        self.add_player(player_key, first);
+        let mut state = self.state.lock().unwrap();
+        if let Some(p) = state.players.get_mut(player_key) {
+            p.registered = false;
+        }
+        state.provisionable = Some(player_key.to_owned());
+    }
+
+    /// The owner enters the registration code on the web.
+    pub fn enter_code(&self, player_key: &str) {
+        if let Some(p) = self.state.lock().unwrap().players.get_mut(player_key) {
+            p.registered = true;
+        }
+    }
+
+    /// What `renew-cert` issues next for `player_key`.
+    pub fn next_certificate(&self, player_key: &str, next: Identity) {
+        if let Some(p) = self.state.lock().unwrap().players.get_mut(player_key) {
+            p.next = Some(next);
+        }
+    }
+
+    /// The owner renewed from the web: the credentials endpoint now holds `set`.
+    pub fn owner_renews(&self, player_key: &str, set: Identity) {
+        if let Some(p) = self.state.lock().unwrap().players.get_mut(player_key) {
+            p.current = set;
+        }
+    }
+
+    /// The owner removed the player: its token stops working.
+    pub fn remove_player(&self, player_key: &str) {
+        if let Some(p) = self.state.lock().unwrap().players.get_mut(player_key) {
+            p.removed = true;
+            p.token = None;
+        }
+    }
+
+    /// The next `n` credential polls answer 502 (a proxy in front of a restarting API).
+    pub fn fail_next_polls(&self, n: u32) {
+        self.state.lock().unwrap().failing_polls = n;
+    }
+
+    /// The token the server accepts for `player_key` now.
+    pub fn token(&self, player_key: &str) -> Option<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .players
+            .get(player_key)?
+            .token
+            .clone()
+    }
+
+    /// The web's "Download Certificates" bundle: no `api_token`.
+    pub fn bundle(&self, player_key: &str) -> String {
+        let state = self.state.lock().unwrap();
+        let p = &state.players[player_key];
+        json!({"ca_pem": self.ca_pem, "cert_pem": p.current.cert_pem, "key_pem": p.current.key_pem,
+               "broker": {"host": "127.0.0.1", "port": self.broker_port},
+               "https_api": {"base_url": self.base, "auth": "bearer"}})
+        .to_string()
+    }
+
+    /// Status and path of every request so far, in order.
+    pub fn log(&self) -> Vec<(String, String)> {
+        self.http
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| (r.method.clone(), r.path.clone()))
+            .collect()
+    }
+
+    pub fn count(&self, path_part: &str) -> usize {
+        self.http.count(path_part)
+    }
+}
+
+fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u16, String) {
+    let path = r.path.strip_prefix("/api").unwrap_or(&r.path);
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let broker = json!({"host": "127.0.0.1", "port": broker_port});
+    match (r.method.as_str(), parts.as_slice()) {
+        ("POST", ["player", "provision"]) => {
+            let Some(key) = state.provisionable.take() else {
+                return (500, json!({"detail": "nothing to provision"}).to_string());
+            };
+            let expires = OffsetDateTime::now_utc() + time::Duration::minutes(15);
+            let expires = expires
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            (
+                201,
+                json!({"player_key": key, "registration_code": "K7Q2ZP",
+                       "registration_code_expires_at": expires, "mqtt_broker": broker,
+                       "https_api": {"base_url": "", "auth": "bearer"}})
+                .to_string(),
+            )
+        }
+        ("GET", ["player", key, "credentials"]) => {
+            if state.failing_polls > 0 {
+                state.failing_polls -= 1;
+                return (502, "<html>Bad Gateway</html>".into());
+            }
+            let made = state.tokens_made + 1;
+            let Some(p) = state.players.get_mut(*key).filter(|p| p.registered) else {
+                return (404, json!({"detail": "not registered yet"}).to_string());
+            };
+            let token = if p.token_delivered {
+                Value::Null
+            } else {
+                let token = format!("mpx_live_{made:04}");
+                p.token = Some(token.clone());
+                p.token_delivered = true;
+                state.tokens_made = made;
+                json!(token)
+            };
+            (
+                200,
+                json!({"ca_pem": ca_pem, "cert_pem": p.current.cert_pem, "key_pem": p.current.key_pem,
+                       "broker": broker, "https_api": {"base_url": "", "auth": "bearer"},
+                       "api_token": token})
+                .to_string(),
+            )
+        }
+        ("POST", ["player", key, "token", "rotate"]) => {
+            let hour_ago = Instant::now() - Duration::from_secs(3600);
+            state.rotations.retain(|t| *t > hour_ago);
+            if state.rotations.len() >= ROTATIONS_PER_HOUR {
+                return (429, json!({"detail": "rate limited"}).to_string());
+            }
+            let made = state.tokens_made + 1;
+            let Some(p) = state.players.get_mut(*key).filter(|p| !p.removed) else {
+                return (404, json!({"detail": "player not found"}).to_string());
+            };
+            let token = format!("mpx_live_{made:04}");
+            p.token = Some(token.clone());
+            state.tokens_made = made;
+            state.rotations.push(Instant::now());
+            (
+                200,
+                json!({"api_token": token, "rotated_at": "2026-08-20T12:00:00Z"}).to_string(),
+            )
+        }
+        ("POST", ["player", "renew-cert"]) => {
+            let bearer = r
+                .authorization
+                .as_deref()
+                .and_then(|a| a.strip_prefix("Bearer "));
+            let Some(p) = state
+                .players
+                .values_mut()
+                .find(|p| p.token.is_some() && p.token.as_deref() == bearer)
+            else {
+                return (401, json!({"detail": "invalid token"}).to_string());
+            };
+            let opens = p.current.not_after - time::Duration::days(RENEW_WINDOW_DAYS);
+            if OffsetDateTime::now_utc() < opens {
+                let days = (p.current.not_after - OffsetDateTime::now_utc()).whole_days();
+                return (
+                    400,
+                    json!({"detail": format!("Certificate still valid for {days} days")})
+                        .to_string(),
+                );
+            }
+            let Some(next) = p.next.take() else {
+                return (
+                    500,
+                    json!({"detail": "the test gave no next certificate"}).to_string(),
+                );
+            };
+            let expires = next
+                .not_after
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            p.current = next.clone();
+            (
+                200,
+                json!({"cert_pem": next.cert_pem, "key_pem": next.key_pem, "ca_pem": ca_pem,
+                       "cert_expires_at": expires})
+                .to_string(),
+            )
+        }
+        _ => (404, json!({"detail": "no such endpoint"}).to_string()),
+    }
+}
