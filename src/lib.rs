@@ -20,6 +20,7 @@ pub mod media;
 pub mod net;
 pub mod paths;
 pub mod player;
+pub mod preview;
 pub mod protocol;
 pub mod sample_art;
 pub mod samples;

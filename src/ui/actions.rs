@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
+use super::preview_view::PreviewCommand;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     Next,
@@ -39,12 +41,14 @@ pub enum Action {
     ShowDiagnostics,
     ReconnectNow,
     TestConnection,
+    /// Device previews: View › Preview as…, the cycle key, File › Save preview image….
+    Preview(super::preview_view::PreviewCommand),
     Quit,
 }
 
 /// (keys as shown to the user, what they do) — the single list behind the
 /// shortcut handler, the Help window and the README.
-pub const SHORTCUTS: [(&str, &str); 15] = [
+pub const SHORTCUTS: [(&str, &str); 16] = [
     ("→", "Next artwork"),
     ("←", "Previous artwork"),
     ("Space", "Pause / resume"),
@@ -56,6 +60,7 @@ pub const SHORTCUTS: [(&str, &str); 15] = [
     ("S", "Settings panel"),
     ("C", "Comments of the Makapix artwork on screen"),
     ("E", "Playlist editor"),
+    ("V", "Next device preview (screen, p3a, LED panels)"),
     ("Ctrl+O", "Open files"),
     ("Ctrl+Shift+O", "Open a folder"),
     (
@@ -102,6 +107,7 @@ pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
             (Key::S, Action::ToggleSettings),
             (Key::C, Action::ToggleComments),
             (Key::E, Action::TogglePlaylistEditor),
+            (Key::V, Action::Preview(PreviewCommand::Cycle)),
         ];
         for (key, action) in plain {
             if input.consume_key(Modifiers::NONE, key) {

@@ -133,6 +133,7 @@ pub struct PlayerApp {
     pub(crate) last_channel: crate::last_channel::Keeper,
     /// A channel brought back from the last session, to fetch anew once connected.
     pub(crate) resumed: bool,
+    pub(crate) preview: super::preview_view::Previews,
 }
 
 impl PlayerApp {
@@ -236,6 +237,7 @@ impl PlayerApp {
                     .map(|p| p.data.join(crate::last_channel::FILE_NAME)),
             ),
             resumed: false,
+            preview: Default::default(),
         };
         // Picked once and saved with the settings (after the saver's baseline, so it is
         // written), so a random channel keeps its order across restarts.
@@ -500,6 +502,7 @@ impl PlayerApp {
             Action::TestConnection => {
                 self.send(RuntimeAction::Connection(ConnectionAction::TestConnection));
             }
+            Action::Preview(command) => self.on_preview_command(command, ctx),
             Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
     }

@@ -99,13 +99,14 @@ impl PlayerApp {
     /// Puts the frame due now into the current artwork's texture, before the canvas draws it.
     pub(crate) fn advance_frame(&mut self, now: Duration) {
         let elapsed = self.engine.visible_elapsed(now);
-        let Some(source) = self.engine.current() else {
-            return;
-        };
-        if let Some(Entry::Ready(art)) = self.library.get_mut(source) {
+        if let Some(source) = self.engine.current()
+            && let Some(Entry::Ready(art)) = self.library.get_mut(source)
+        {
             let index = art.clock.frame_at(elapsed).index;
             art.show_frame(index);
         }
+        // LED previews light the same frame.
+        self.prepare_previews();
     }
 
     fn frame_wait(&self, now: Duration) -> Option<Duration> {

@@ -27,6 +27,8 @@ mod playlist_files;
 mod playlists;
 mod playsets;
 mod present_trace;
+mod preview_export;
+pub mod preview_view;
 mod remote;
 mod settings_panel;
 mod status_bar;
