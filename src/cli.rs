@@ -19,7 +19,7 @@ use crate::paths::AppPaths;
     version,
     about = "Shows Makapix Club pixel art in a window: sample art, your own files and folders.",
     after_help = "With no PATH the player shows its sample art. Keys: → next, ← previous, Space pause, \
-                  P pin, F fullscreen, I info, S settings.",
+                  P pin, F fullscreen, I info, S settings, V device preview.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
