@@ -132,3 +132,51 @@ fn four_previews_show_the_same_animation_frame() {
         "the animation moved on in step: {frames_seen:?}"
     );
 }
+
+#[test]
+fn save_preview_image_writes_the_previews_as_a_png() {
+    use makapix_player::media::decode::{DecodeLimits, decode};
+    use makapix_player::preview::render::{EXPORT_PITCH, Frame, Look, led_colours};
+
+    let led = PreviewMode::Led { w: 32, h: 32 };
+    let preview = PreviewSettings {
+        modes: vec![led],
+        bits: 5,
+        ..PreviewSettings::default()
+    };
+    let mut h = harness(preview.clone());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    let dir = tempfile::tempdir().unwrap();
+    // Without an extension: the export adds `.png`.
+    h.state_mut().save_preview_to(dir.path().join("mountains"));
+    step_until(&mut h, "the export to finish", |a| {
+        a.notice().is_some_and(|n| n.text.contains("Preview saved"))
+    });
+    let saved = image::open(dir.path().join("mountains.png"))
+        .expect("a PNG")
+        .to_rgba8();
+
+    let art = decode(SAMPLES[0].bytes, &DecodeLimits::default()).unwrap();
+    let settings = Settings::default();
+    let look = Look {
+        rotation: settings.rotation,
+        mirror: settings.mirror,
+        background: settings.background,
+        brightness: settings.brightness,
+        preview,
+    };
+    let frame = Frame {
+        size: [art.width, art.height],
+        rgba: &art.frames[0].rgba,
+    };
+    let colours = led_colours(&frame, &look, [32, 32]);
+    let side = 32 * EXPORT_PITCH;
+    let margin = (saved.width() - side) / 2;
+    assert_eq!(saved.height(), saved.width());
+    for (i, colour) in colours.iter().enumerate() {
+        let (x, y) = ((i % 32) as u32, (i / 32) as u32);
+        let centre = |v: u32| margin + v * EXPORT_PITCH + EXPORT_PITCH / 2;
+        let p = saved.get_pixel(centre(x), centre(y)).0;
+        assert_eq!([p[0], p[1], p[2]], *colour, "LED ({x}, {y})");
+    }
+}
