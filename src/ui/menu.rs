@@ -68,7 +68,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
             ui.menu_button("View", |ui| {
                 item(ui, "Fullscreen", "F", Action::ToggleFullscreen, actions);
                 item(ui, "Info overlay", "I", Action::ToggleInfo, actions);
-                super::preview_view::menu(ui, app.settings(), actions);
+                super::preview_menu::menu(ui, app.settings(), actions);
                 item(ui, "Settings", "S", Action::ToggleSettings, actions);
                 item(ui, "Comments", "C", Action::ToggleComments, actions);
                 item(

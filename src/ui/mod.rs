@@ -28,6 +28,7 @@ mod playlists;
 mod playsets;
 mod present_trace;
 mod preview_export;
+mod preview_menu;
 pub mod preview_view;
 mod remote;
 mod settings_panel;

@@ -44,7 +44,7 @@ pub fn show(
                 ui.add_space(4.0);
                 display(ui, settings);
                 ui.separator();
-                super::preview_view::settings_section(ui, &mut settings.preview, actions);
+                super::preview_menu::settings_section(ui, &mut settings.preview, actions);
                 ui.separator();
                 playback(ui, settings, paused, pinned, actions);
                 ui.separator();
