@@ -433,9 +433,11 @@ fn led_mesh(key: &MeshKey, texture: egui::TextureId, ppp: f32) -> Mesh {
                 disc(&mut mesh, centre, pitch / 2.0, sides, uv, glow);
             }
             if diameter_px < 4.0 {
-                // Too small to look round: a square is what the eye sees anyway.
-                let half = pitch * LED_FILL / 2.0;
-                let rect = Rect::from_center_size(centre, vec2(half, half) * 2.0);
+                // Too small to look round: a square a whole pixel short of the
+                // pitch keeps a crisp one-pixel gap (the pitch is whole pixels here).
+                let cell = key.board.min + vec2(x as f32, y as f32) * pitch;
+                let side = (key.pitch - 1.0).max(1.0) / ppp;
+                let rect = Rect::from_min_size(cell, vec2(side, side));
                 mesh.add_rect_with_uv(rect, Rect::from_min_max(uv, uv), Color32::WHITE);
             } else {
                 disc(
