@@ -19,7 +19,7 @@ use crate::paths::AppPaths;
     version,
     about = "Shows Makapix Club pixel art in a window: sample art, your own files and folders.",
     after_help = "With no PATH the player shows its sample art. Keys: → next, ← previous, Space pause, \
-                  P pin, F fullscreen, I info, S settings.",
+                  P pin, F fullscreen, I info, S settings, V device preview.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -30,6 +30,10 @@ pub struct Cli {
     /// Start in fullscreen.
     #[arg(long)]
     pub fullscreen: bool,
+    /// Preview as a device: screen, p3a, or an LED panel ledWxH (led64x64, led32x32,
+    /// led128x64…); several, comma-separated, show side by side (up to four).
+    #[arg(long, value_name = "NAME", value_delimiter = ',', value_parser = parse_preview)]
+    pub preview: Vec<crate::preview::PreviewMode>,
     /// The window's inner size in points, e.g. 720x720.
     #[arg(long, value_name = "WIDTHxHEIGHT", value_parser = parse_size)]
     pub window_size: Option<[f32; 2]>,
@@ -84,6 +88,10 @@ impl Cli {
             vault: self.vault.clone(),
         }
     }
+}
+
+fn parse_preview(text: &str) -> Result<crate::preview::PreviewMode, String> {
+    crate::preview::PreviewMode::parse(text)
 }
 
 fn parse_size(text: &str) -> Result<[f32; 2], String> {
@@ -199,6 +207,37 @@ mod tests {
             "{err}"
         );
         assert!(parse_size("50x50").unwrap_err().contains("too small"));
+    }
+
+    #[test]
+    fn preview_takes_names_and_lists() {
+        use crate::preview::PreviewMode;
+        let cli = Cli::try_parse_from(["makapix-player", "--preview", "led64x64"]).unwrap();
+        assert_eq!(cli.preview, [PreviewMode::Led { w: 64, h: 64 }]);
+        let cli = Cli::try_parse_from([
+            "makapix-player",
+            "--preview",
+            "screen,p3a",
+            "--preview",
+            "led32x16",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.preview,
+            [
+                PreviewMode::Screen,
+                PreviewMode::P3a,
+                PreviewMode::Led { w: 32, h: 16 }
+            ]
+        );
+        let err = Cli::try_parse_from(["makapix-player", "--preview", "tv"]).unwrap_err();
+        assert!(err.to_string().contains("led64x64"), "{err}");
+        assert!(
+            Cli::try_parse_from(["makapix-player"])
+                .unwrap()
+                .preview
+                .is_empty()
+        );
     }
 
     #[test]

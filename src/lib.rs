@@ -22,6 +22,7 @@ pub mod net;
 pub mod paths;
 pub mod player;
 pub mod playlist_files;
+pub mod preview;
 pub mod protocol;
 pub mod sample_art;
 pub mod samples;

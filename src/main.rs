@@ -57,6 +57,7 @@ fn main() -> anyhow::Result<()> {
         persist_window: false,
         ..Default::default()
     };
+    let previews = cli.preview.clone();
     let start = StartOptions {
         server_overrides: cli.overrides(),
         paths: cli.paths,
@@ -78,6 +79,9 @@ fn main() -> anyhow::Result<()> {
                 Err(e) => tracing::error!("the background runtime could not start: {e}"),
             }
             let mut app = PlayerApp::new(start);
+            if !previews.is_empty() {
+                app.set_previews(previews);
+            }
             app.attach_runtime(window_end);
             Ok(Box::new(app))
         }),

@@ -166,6 +166,8 @@ pub struct Settings {
     pub channel_seed: u64,
     pub show_info: bool,
     pub show_settings: bool,
+    /// Device previews (View › Preview as…).
+    pub preview: crate::preview::PreviewSettings,
 }
 
 impl Default for Settings {
@@ -183,6 +185,7 @@ impl Default for Settings {
             channel_seed: 0,
             show_info: false,
             show_settings: false,
+            preview: Default::default(),
         }
     }
 }
@@ -192,6 +195,7 @@ impl Settings {
     pub fn sanitized(mut self) -> Self {
         self.brightness = self.brightness.min(100);
         self.dwell_secs = self.dwell_secs.clamp(MIN_DWELL_SECS, MAX_DWELL_SECS);
+        self.preview = self.preview.sanitized();
         self
     }
 

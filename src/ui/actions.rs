@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
+use super::preview_view::PreviewCommand;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     Next,
@@ -39,13 +41,15 @@ pub enum Action {
     ShowDiagnostics,
     ReconnectNow,
     TestConnection,
+    /// Device previews: View › Preview as…, the cycle key, File › Save preview image….
+    Preview(super::preview_view::PreviewCommand),
     Quit,
 }
 
 /// (keys as shown to the user, what they do) — the single list behind the
 /// shortcut handler, the Help window and the README. Key names are words where
 /// the window's fonts have no glyph (arrows would show as empty boxes).
-pub const SHORTCUTS: [(&str, &str); 22] = [
+pub const SHORTCUTS: [(&str, &str); 23] = [
     ("Right", "Next artwork"),
     ("Left", "Previous artwork"),
     ("Space", "Pause / resume"),
@@ -66,6 +70,7 @@ pub const SHORTCUTS: [(&str, &str); 22] = [
     ),
     ("Delete", "Remove the selected row (playlist editor)"),
     ("Ctrl+S / Ctrl+Shift+S", "Save / save as (playlist editor)"),
+    ("V", "Next device preview (screen, p3a, LED panels)"),
     ("Ctrl+O", "Open files"),
     ("Ctrl+Shift+O", "Open a folder"),
     (
@@ -114,6 +119,7 @@ pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
             (Key::C, Action::ToggleComments),
             (Key::E, Action::TogglePlaylistEditor),
             (Key::F1, Action::ShowShortcuts),
+            (Key::V, Action::Preview(PreviewCommand::Cycle)),
         ];
         for (key, action) in plain {
             if input.consume_key(Modifiers::NONE, key) {

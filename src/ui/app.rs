@@ -1,8 +1,8 @@
-//! The window's controller. It composes the playback engine, the session layer
-//! (the player's Makapix behaviour), the decoded artworks and the link to the
-//! background runtime; each frame it takes in events and input, lets each part
-//! move on, carries out what the session asks, draws, and sleeps until the next
-//! frame is due.
+//! The window's controller: it draws the player (`core.rs`: engine, session,
+//! artworks, runtime link) and the panes around it, and turns keys, clicks,
+//! drops and what the worker threads picked into calls on it. Each frame it
+//! takes in events and input, lets the player move on, draws, and sleeps until
+//! the next frame is due.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,114 +11,80 @@ use eframe::egui::{self, ViewportCommand};
 
 use crate::bridge::Action as RuntimeAction;
 use crate::bridge::channel::WindowEnd;
-use crate::bridge::connection::ConnectionEvent;
 use crate::bridge::connection::{ConnectionAction, ConnectionState};
-use crate::bridge::credentials::CredentialsEvent;
-use crate::bridge::window_link::{Routed, WindowLink};
-use crate::last_channel;
 use crate::launch::StartOptions;
 use crate::paths::AppPaths;
 use crate::player::{ArtworkSource, Engine};
 use crate::session::likes::LikeState;
-use crate::session::{Channel, Effect, Effects, Notice, Seen, Session};
-use crate::settings::{self, Settings, SettingsSaver};
+use crate::session::{Channel, Notice, Session};
+use crate::settings::Settings;
 
 use super::actions::{self, Action};
-use super::artworks::Artworks;
+use super::core::{Core, unix_now};
 use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library};
 use super::opening::{self, Opener, Picked, ToPlay};
 use super::player_pane::PlayerPane;
 use super::playlist_editor::{EditorRequest, PlaylistCommand, PlaylistEditor};
+use super::preview_view::{self, Previews};
 use super::wake::Wake;
 use super::{canvas, menu, overlays, settings_panel, status_bar};
 
 pub struct PlayerApp {
-    settings: Settings,
-    saver: SettingsSaver,
-    engine: Engine,
-    session: Session,
-    artworks: Artworks,
+    core: Core,
     opener: Opener,
-    link: WindowLink,
     /// Connection details for the tooltip and the Diagnostics window.
     net: ConnectionView,
     /// Settings › Player: the identity as the runtime last reported it.
     player: PlayerPane,
     playlist_editor: PlaylistEditor,
+    previews: Previews,
     picker: super::channel_picker::ChannelPicker,
     wake: Wake,
     fullscreen: bool,
-    notice: Option<Notice>,
     path_input: String,
     help: overlays::HelpWindows,
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
     log_dir: Option<PathBuf>,
-    /// Per-user data folder (queued views, the last channel); `None` persists nothing.
-    data_dir: Option<PathBuf>,
-    /// The Makapix channel playing, kept for the next start.
-    last_channel: last_channel::Keeper,
 }
 
 impl PlayerApp {
     pub fn new(options: StartOptions) -> Self {
-        let settings_path = options.app_paths.as_ref().map(AppPaths::settings_file);
-        let (mut settings, said) = settings::initial(options.settings, settings_path.as_deref());
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0x5eed, |d| d.as_nanos() as u64);
-        let saver = SettingsSaver::new(settings_path, settings.clone());
-        // Picked once and saved with the settings (after the saver's baseline, so it is
-        // written), so a random channel keeps its order across restarts.
-        if settings.channel_seed == 0 {
-            settings.channel_seed = seed | 1;
-        }
         let wake = Wake::default();
-        let paths = options.app_paths.as_ref();
         Self {
-            engine: Engine::new(settings.dwell()),
-            saver,
-            settings,
-            session: Session::new(seed),
-            artworks: Artworks::new(&wake),
+            core: Core::new(&options, &wake),
             opener: Opener::new(&wake),
-            link: WindowLink::new(paths, options.server_overrides, options.vault.as_deref()),
             net: ConnectionView::default(),
             player: PlayerPane::default(),
             playlist_editor: PlaylistEditor::new(&wake),
+            previews: Previews::new(&wake),
             picker: Default::default(),
             wake,
             fullscreen: false,
-            notice: said.map(Notice::error),
             path_input: String::new(),
             help: overlays::HelpWindows::default(),
             started: false,
             start_fullscreen: options.fullscreen,
+            log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
             pending_paths: options.paths,
-            log_dir: paths.map(AppPaths::log_dir),
-            data_dir: paths.map(|p| p.data.clone()),
-            last_channel: last_channel::Keeper::new(
-                paths.map(|p| p.data.join(last_channel::FILE_NAME)),
-            ),
         }
     }
 
     /// Connects the window to the background runtime (network, keyring).
     pub fn attach_runtime(&mut self, runtime: WindowEnd) {
-        self.link.attach(runtime);
-        self.session.set_online(true);
+        self.core.attach(runtime);
     }
 
     pub fn connection(&self) -> ConnectionState {
-        self.session.connection()
+        self.core.session().connection()
     }
 
     /// Passes an action to the runtime: for wiring done outside the window
     /// (stored credentials, command-line broker) and for tests.
     pub fn send_to_runtime(&mut self, action: RuntimeAction) {
-        self.send(action);
+        self.core.send(action);
     }
 
     pub fn open_diagnostics(&mut self) {
@@ -135,23 +101,23 @@ impl PlayerApp {
     }
 
     pub fn settings(&self) -> &Settings {
-        &self.settings
+        self.core.settings()
     }
 
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        self.core.engine()
     }
 
     pub fn session(&self) -> &Session {
-        &self.session
+        self.core.session()
     }
 
     pub fn channel(&self) -> &Channel {
-        self.session.channel()
+        self.core.session().channel()
     }
 
     pub fn notice(&self) -> Option<&Notice> {
-        self.notice.as_ref()
+        self.core.notice()
     }
 
     pub fn is_fullscreen(&self) -> bool {
@@ -159,7 +125,23 @@ impl PlayerApp {
     }
 
     pub(crate) fn library(&self) -> &Library {
-        self.artworks.library()
+        self.core.library()
+    }
+
+    pub fn previews(&self) -> &Previews {
+        &self.previews
+    }
+
+    /// `--preview`: shows these previews (at most four, the first ones).
+    pub fn set_previews(&mut self, modes: Vec<crate::preview::PreviewMode>) {
+        preview_view::set_modes(self.core.settings_mut(), modes);
+    }
+
+    /// Renders what the previews show now into a PNG at `path` (File › Save preview image…).
+    pub fn save_preview_to(&mut self, path: PathBuf) {
+        let entry = self.core.on_screen().map(|(_, e)| e);
+        let refused = self.previews.save_to(path, entry, self.core.settings());
+        refused.into_iter().for_each(|n| self.core.tell(n));
     }
 
     pub(crate) fn help(&self) -> overlays::HelpWindows {
@@ -168,7 +150,7 @@ impl PlayerApp {
 
     /// The like state of the artwork on screen.
     pub fn like_state(&self) -> LikeState {
-        self.session.like_state(&self.engine)
+        self.core.session().like_state(self.core.engine())
     }
 
     /// The playlist in the editor.
@@ -189,23 +171,22 @@ impl PlayerApp {
 
     /// The artwork on screen and whether it is a placeholder for a failed load.
     pub fn on_screen(&self) -> Option<(&ArtworkSource, bool)> {
-        let source = self.engine.current()?;
+        let source = self.core.engine().current()?;
         let failed = matches!(self.library().get(source), Some(Entry::Failed(_)));
         Some((source, failed))
     }
 
     /// The reason shown on the placeholder, when the artwork on screen failed.
     pub fn placeholder_reason(&self) -> Option<&str> {
-        match self.library().get(self.engine.current()?) {
-            Some(Entry::Failed(reason)) => Some(reason),
+        match self.core.on_screen()? {
+            (_, Entry::Failed(reason)) => Some(reason),
             _ => None,
         }
     }
 
     /// Saves pending settings; the window is closing.
     pub fn shutdown(&mut self) {
-        self.saver.flush();
-        self.link.shutdown();
+        self.core.shutdown();
     }
 
     /// One frame: the whole window.
@@ -226,44 +207,22 @@ impl PlayerApp {
         for action in pending {
             self.apply(action, &ctx, now);
         }
-        self.engine.set_dwell(self.settings.dwell());
-        self.engine.tick(now);
-        self.sync_loads(now);
-        let visible = self.artwork_visible();
-        if let Some(due) = self.with_session(now, |s, seen, fx| s.tick(seen, visible, fx)) {
+        let covered = self.help.shortcuts || self.help.about || self.net.open;
+        if let Some(due) = self.core.tick(now, covered) {
             ctx.request_repaint_after(due.saturating_sub(now));
         }
 
         let mut clicked = Vec::new();
         if !self.fullscreen {
-            menu::show(ui, self, &mut clicked);
-            status_bar::show(ui, self, &mut clicked);
-            if self.settings.show_settings {
-                let facts = settings_panel::Facts {
-                    paused: self.engine.is_paused(),
-                    pinned: self.engine.is_pinned(),
-                    connected: self.connection() == ConnectionState::Connected,
-                    owner_playset: self.session.owner_playset(),
-                };
-                settings_panel::show(
-                    ui,
-                    &mut self.settings,
-                    &mut self.path_input,
-                    facts,
-                    &mut self.player,
-                    &mut self.picker,
-                    &mut clicked,
-                );
-            }
-            if self.session.comments().is_open() {
-                super::comments_panel::show(ui, self.session.comments(), &mut clicked);
-            }
-            if self.playlist_editor.is_open() {
-                super::playlist_editor::show(ui, &mut self.playlist_editor, &mut clicked);
-            }
+            self.panes(ui, &mut clicked);
         }
-        let checker = self.artworks.checker(&ctx);
-        self.artworks.advance_frame(&self.engine, now);
+        let checker = self.core.artworks_mut().checker(&ctx);
+        self.core.advance_frame(now);
+        // LED previews light the same frame.
+        let told = self
+            .previews
+            .prepare(&ctx, self.core.on_screen(), self.core.settings());
+        told.into_iter().for_each(|n| self.core.tell(n));
         let canvas_rect = canvas::show(ui, self, &checker);
         self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
         diagnostics::show(&ctx, &mut self.net, &mut clicked);
@@ -271,23 +230,53 @@ impl PlayerApp {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
         for action in self.player.take_actions() {
-            self.send(RuntimeAction::Credentials(action));
+            self.core.send(RuntimeAction::Credentials(action));
         }
 
         if !clicked.is_empty() {
             for action in clicked {
                 self.apply(action, &ctx, now);
             }
-            self.sync_loads(now);
+            self.core.sync_loads(now);
             ctx.request_repaint();
         }
-        self.saver.save_if_changed(&self.settings);
-        self.schedule_repaint(&ctx, now);
+        self.core.save_settings();
+        self.core.schedule_repaint(&ctx, now);
+    }
+
+    /// The menu, the status bar and the side panes.
+    fn panes(&mut self, ui: &mut egui::Ui, clicked: &mut Vec<Action>) {
+        menu::show(ui, self, clicked);
+        status_bar::show(ui, self, clicked);
+        if self.core.settings().show_settings {
+            let engine = self.core.engine();
+            let facts = settings_panel::Facts {
+                paused: engine.is_paused(),
+                pinned: engine.is_pinned(),
+                connected: self.connection() == ConnectionState::Connected,
+                owner_playset: self.core.session().owner_playset(),
+            };
+            settings_panel::show(
+                ui,
+                self.core.settings_mut(),
+                &mut self.path_input,
+                facts,
+                &mut self.player,
+                &mut self.picker,
+                clicked,
+            );
+        }
+        let comments = self.core.session().comments();
+        if comments.is_open() {
+            super::comments_panel::show(ui, comments, clicked);
+        }
+        if self.playlist_editor.is_open() {
+            super::playlist_editor::show(ui, &mut self.playlist_editor, clicked);
+        }
     }
 
     fn start(&mut self, ctx: &egui::Context, now: Duration) {
-        let started = self.link.start(self.data_dir.as_deref());
-        self.tell_failure(started);
+        self.core.start_link();
         if self.start_fullscreen {
             self.apply(Action::ToggleFullscreen, ctx, now);
         }
@@ -296,74 +285,37 @@ impl PlayerApp {
             self.opener.open_paths(paths);
             return;
         }
-        match &self.data_dir {
+        match self.core.data_dir() {
             // Read off the window thread; the samples play if nothing was kept.
             Some(data) => self.opener.read_last_channel(data),
-            None => self.play(Channel::Samples, now),
+            None => self.core.play(Channel::Samples, now),
         }
-    }
-
-    /// Runs one session call with what the player looks like now, then carries
-    /// out what it asked, in order.
-    fn with_session<R>(
-        &mut self,
-        now: Duration,
-        call: impl FnOnce(&mut Session, &Seen, &mut Effects) -> R,
-    ) -> R {
-        let mut fx = Effects::default();
-        let seen = Seen {
-            engine: &self.engine,
-            settings: &self.settings,
-            now,
-            unix_secs: unix_now(),
-        };
-        let result = call(&mut self.session, &seen, &mut fx);
-        for effect in fx.take() {
-            self.carry_out(effect, now);
-        }
-        result
-    }
-
-    fn carry_out(&mut self, effect: Effect, now: Duration) {
-        match effect {
-            Effect::Runtime(action) => self.send(action),
-            Effect::Engine(command) => command.apply(&mut self.engine, now),
-            Effect::Display(change) => change.apply(&mut self.settings),
-            Effect::Notice(notice) => self.notice = Some(notice),
-            Effect::NoticeUnlessShown(notice) => {
-                self.notice.get_or_insert(notice);
-            }
-            Effect::KeepChannel(Some(channel)) => self.last_channel.keep(*channel),
-            Effect::KeepChannel(None) => self.last_channel.forget(),
-            Effect::Decode { source, path } => self.artworks.decode_file(&source, path),
-            Effect::LoadFailed { source, reason } => {
-                self.artworks.failed(source, reason, &mut self.engine, now);
-            }
-        }
-    }
-
-    fn play(&mut self, channel: Channel, now: Duration) {
-        self.with_session(now, |s, seen, fx| s.play(channel, seen, fx));
     }
 
     /// What the runtime, the workers, the dialogs and the editor's files reported.
     fn take_in(&mut self, ctx: &egui::Context, now: Duration) {
-        self.take_runtime_events(ctx, now);
-        self.artworks.take_in(ctx, &mut self.engine, now);
+        if self
+            .core
+            .take_runtime_events(now, &mut self.net, &mut self.player)
+        {
+            ctx.request_repaint();
+        }
+        self.core.take_artworks(ctx, now);
         while let Some(picked) = self.opener.take() {
             match picked {
                 Picked::Opened(opened) => self.play_opened(opened, now),
                 Picked::Chosen { paths, .. } if !paths.is_empty() => self.opener.open_paths(paths),
                 Picked::Chosen { quick: true, .. } => {
-                    self.notice = Some(Notice::error(opening::NO_DIALOG));
+                    self.core.tell(Notice::error(opening::NO_DIALOG));
                 }
                 Picked::Chosen { .. } => {}
                 Picked::LastChannel(last) => {
                     let resumed = last.is_some_and(|last| {
-                        self.with_session(now, |s, seen, fx| s.resume(*last, seen, fx))
+                        self.core
+                            .with_session(now, |s, seen, fx| s.resume(*last, seen, fx))
                     });
-                    if !resumed && self.engine.items().is_empty() {
-                        self.play(Channel::Samples, now);
+                    if !resumed && self.core.engine().items().is_empty() {
+                        self.core.play(Channel::Samples, now);
                     }
                 }
             }
@@ -377,134 +329,85 @@ impl PlayerApp {
         }
     }
 
-    fn take_runtime_events(&mut self, ctx: &egui::Context, now: Duration) {
-        for _ in 0..self.link.events_this_frame() {
-            let Some(event) = self.link.next_event() else {
-                return;
-            };
-            match event {
-                Routed::Command(command) => {
-                    self.with_session(now, |s, seen, fx| s.on_command(&command, seen, fx));
-                }
-                Routed::Answered { tag, result } => {
-                    self.with_session(now, |s, seen, fx| s.on_answer(tag, result, seen, fx));
-                }
-                Routed::Connection(event) => {
-                    if let ConnectionEvent::State(state) = event {
-                        self.player.on_connection(state);
-                        self.with_session(now, |s, seen, fx| s.on_connection(state, seen, fx));
-                    }
-                    self.net.apply(event);
-                }
-                Routed::Fetched { post, result } => self.session.on_fetched(&post, result),
-                Routed::Credentials(event, configured) => {
-                    self.tell_failure(configured);
-                    if let CredentialsEvent::NotRegistered = event {
-                        let state = ConnectionState::NotRegistered;
-                        self.with_session(now, |s, seen, fx| s.on_connection(state, seen, fx));
-                    }
-                    self.player.on_event(event);
-                }
-            }
-        }
-        // More may be waiting: the next frame takes them.
-        ctx.request_repaint();
-    }
-
     fn play_opened(&mut self, opened: crate::local_files::Opened, now: Duration) {
         let (play, notice) = opening::to_play(opened);
-        self.notice = notice;
+        match notice {
+            Some(notice) => self.core.tell(notice),
+            None => self.core.clear_notice(),
+        }
         match play {
             ToPlay::Playlist { playlist, label } => {
-                self.with_session(now, |s, seen, fx| {
-                    s.play_playlist(&playlist, label, seen, fx)
+                self.core.with_session(now, |s, seen, fx| {
+                    s.play_playlist(&playlist, label, seen, fx);
                 });
             }
-            ToPlay::Channel(channel) => self.play(channel, now),
+            ToPlay::Channel(channel) => self.core.play(channel, now),
             // Nothing playable: what plays goes on (the samples at start).
-            ToPlay::Fallback if self.engine.items().is_empty() => self.play(Channel::Samples, now),
+            ToPlay::Fallback if self.core.engine().items().is_empty() => {
+                self.core.play(Channel::Samples, now);
+            }
             ToPlay::Fallback => {}
         }
     }
 
-    /// Keeps exactly what the engine wants decoded; posts' files are asked for.
-    fn sync_loads(&mut self, now: Duration) {
-        let posts = self.artworks.sync(&mut self.engine, now);
-        self.session.keep_posts(&self.engine.wanted());
-        if !posts.is_empty() {
-            self.with_session(now, |s, _, fx| {
-                for (source, post) in &posts {
-                    s.want_post(source, post, fx);
-                }
-            });
-        }
-    }
-
-    /// The artwork on screen is loaded, playing, and not behind a window.
-    fn artwork_visible(&self) -> bool {
-        let loaded = self
-            .engine
-            .current()
-            .is_some_and(|s| self.artworks.is_ready(s));
-        let covered = self.help.shortcuts || self.help.about || self.net.open;
-        loaded && !self.engine.is_paused() && !covered
-    }
-
-    /// Sleeps until the next animation frame or the end of the dwell; a still artwork costs nothing.
-    fn schedule_repaint(&self, ctx: &egui::Context, now: Duration) {
-        let dwell = self.engine.next_deadline().map(|d| d.saturating_sub(now));
-        let frame = self.artworks.frame_wait(&self.engine, now);
-        if let Some(wait) = [dwell, frame].into_iter().flatten().min() {
-            ctx.request_repaint_after(wait);
-        }
-    }
-
     fn apply(&mut self, action: Action, ctx: &egui::Context, now: Duration) {
+        let core = &mut self.core;
         match action {
-            Action::Next => self.engine.next(now),
-            Action::Previous => self.engine.previous(now),
+            Action::Next => core.engine_mut().next(now),
+            Action::Previous => core.engine_mut().previous(now),
             Action::TogglePause => {
-                let paused = !self.engine.is_paused();
-                self.engine.set_paused(paused, now);
+                let paused = !core.engine().is_paused();
+                core.engine_mut().set_paused(paused, now);
             }
-            Action::ToggleLike => self.with_session(now, |s, seen, fx| s.toggle_like(seen, fx)),
+            Action::ToggleLike => core.with_session(now, |s, seen, fx| s.toggle_like(seen, fx)),
             Action::TogglePin => {
-                let pinned = !self.engine.is_pinned();
-                self.engine.set_pinned(pinned);
+                let pinned = !core.engine().is_pinned();
+                core.engine_mut().set_pinned(pinned);
             }
             Action::ToggleFullscreen => self.set_fullscreen(ctx, !self.fullscreen),
             Action::LeaveFullscreen => self.set_fullscreen(ctx, false),
-            Action::ToggleInfo => self.settings.show_info = !self.settings.show_info,
-            Action::ToggleSettings => self.settings.show_settings = !self.settings.show_settings,
-            Action::ToggleComments => self.session.toggle_comments(),
-            Action::MoreComments => self.with_session(now, |s, seen, fx| s.more_comments(seen, fx)),
+            Action::ToggleInfo => core.settings_mut().show_info ^= true,
+            Action::ToggleSettings => core.settings_mut().show_settings ^= true,
+            Action::ToggleComments => core.with_session(now, |s, _, _| s.toggle_comments()),
+            Action::MoreComments => core.with_session(now, |s, seen, fx| s.more_comments(seen, fx)),
             Action::PlayOwnerPlayset(name) => {
-                self.with_session(now, |s, seen, fx| s.request_owner_playset(name, seen, fx));
+                core.with_session(now, |s, seen, fx| s.request_owner_playset(name, seen, fx));
             }
             Action::TogglePlaylistEditor => self.playlist_editor.toggle(),
             Action::Playlist(command) => self.playlist_command(command, Some((ctx, now))),
             Action::OpenFilesDialog => self.opener.open_dialog(false),
             Action::OpenFolderDialog => self.opener.open_dialog(true),
             Action::OpenPaths(paths) => self.opener.open_paths(paths),
-            Action::PlaySamples => self.play(Channel::Samples, now),
+            Action::PlaySamples => core.play(Channel::Samples, now),
             Action::SetShuffle(on) => {
-                self.settings.shuffle = on;
-                self.with_session(now, |s, seen, fx| s.reorder(seen, fx));
+                core.settings_mut().shuffle = on;
+                core.with_session(now, |s, seen, fx| s.reorder(seen, fx));
             }
             Action::ShowShortcuts => self.help.shortcuts = true,
             Action::ShowAbout => self.help.about = true,
-            Action::OpenLogFolder => self.open_log_folder(),
+            Action::OpenLogFolder => {
+                let opened = crate::desktop::open_log_folder(self.log_dir.as_deref());
+                core.tell_failure(opened);
+            }
             Action::PlayChannel(channel) => {
-                self.with_session(now, |s, seen, fx| {
+                core.with_session(now, |s, seen, fx| {
                     s.play_channel_from_window(channel, seen, fx)
                 });
             }
             Action::ShowDiagnostics => self.net.open = true,
             Action::ReconnectNow => {
-                self.send(RuntimeAction::Connection(ConnectionAction::ReconnectNow));
+                core.send(RuntimeAction::Connection(ConnectionAction::ReconnectNow));
             }
             Action::TestConnection => {
-                self.send(RuntimeAction::Connection(ConnectionAction::TestConnection));
+                core.send(RuntimeAction::Connection(ConnectionAction::TestConnection));
+            }
+            Action::Preview(command) => {
+                let current = core.engine().current().cloned();
+                let settings = core.settings_mut();
+                let refused = self
+                    .previews
+                    .command(ctx, command, current.as_ref(), settings);
+                refused.into_iter().for_each(|n| core.tell(n));
             }
             Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
@@ -517,18 +420,22 @@ impl PlayerApp {
         frame: Option<(&egui::Context, Duration)>,
     ) {
         let on_screen = self
-            .engine
+            .core
+            .engine()
             .current()
-            .map(|s| (s, self.artworks.is_ready(s)));
+            .map(|s| (s, matches!(self.library().get(s), Some(Entry::Ready(_)))));
         for request in self.playlist_editor.on_command(command, on_screen) {
             match (request, frame) {
                 (EditorRequest::Play { playlist, label }, Some((_, now))) => {
-                    self.with_session(now, |s, seen, fx| {
+                    self.core.with_session(now, |s, seen, fx| {
                         s.play_playlist(&playlist, label, seen, fx);
                     });
                 }
-                (EditorRequest::Remember(post), _) => self.session.remember_post(&post),
-                (EditorRequest::Tell(notice), _) => self.notice = Some(notice),
+                (EditorRequest::Remember(post), Some((_, now))) => {
+                    self.core
+                        .with_session(now, |s, _, _| s.remember_post(&post));
+                }
+                (EditorRequest::Tell(notice), _) => self.core.tell(notice),
                 (EditorRequest::CopyText(text), Some((ctx, _))) => ctx.copy_text(text),
                 (EditorRequest::Close, Some((ctx, _))) => {
                     ctx.send_viewport_cmd(ViewportCommand::Close);
@@ -538,34 +445,12 @@ impl PlayerApp {
         }
     }
 
-    fn open_log_folder(&mut self) {
-        let opened = crate::desktop::open_log_folder(self.log_dir.as_deref());
-        self.tell_failure(opened);
-    }
-
     fn set_fullscreen(&mut self, ctx: &egui::Context, on: bool) {
         if self.fullscreen != on {
             self.fullscreen = on;
             ctx.send_viewport_cmd(ViewportCommand::Fullscreen(on));
         }
     }
-
-    fn send(&mut self, action: RuntimeAction) {
-        let sent = self.link.send(action);
-        self.tell_failure(sent);
-    }
-
-    fn tell_failure(&mut self, result: Result<(), String>) {
-        if let Err(text) = result {
-            self.notice = Some(Notice::error(text));
-        }
-    }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn now(ctx: &egui::Context) -> Duration {
@@ -582,7 +467,7 @@ impl eframe::App for PlayerApp {
     }
 
     fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
-        let [r, g, b] = self.settings.background;
+        let [r, g, b] = self.core.settings().background;
         egui::Color32::from_rgb(r, g, b).to_normalized_gamma_f32()
     }
 }

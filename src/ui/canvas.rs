@@ -29,7 +29,11 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, checker: &TextureHandle) -> Rect {
         // Screen readers (and the UI tests) hear what the canvas shows.
         let label = match app.engine().current().and_then(|s| app.library().get(s)) {
             Some(Entry::Ready(art)) => {
-                draw_art(ui, rect, art, settings, checker);
+                if settings.preview.is_plain_screen() {
+                    draw_art(ui, rect, art, settings, checker);
+                } else {
+                    super::preview_view::draw(ui, rect, app, art, checker);
+                }
                 if let Some(source) = app.engine().current() {
                     super::present_trace::mark(&painter, rect, source, art.shown_frame());
                 }
@@ -86,7 +90,13 @@ pub fn placement(
     )
 }
 
-fn draw_art(ui: &Ui, canvas: Rect, art: &LoadedArt, settings: &Settings, checker: &TextureHandle) {
+pub(crate) fn draw_art(
+    ui: &Ui,
+    canvas: Rect,
+    art: &LoadedArt,
+    settings: &Settings,
+    checker: &TextureHandle,
+) {
     let Some(place) = placement(art, settings, canvas, ui.ctx().pixels_per_point()) else {
         return;
     };

@@ -107,6 +107,17 @@ impl LoadedArt {
         self.shown
     }
 
+    /// Frame `index` as straight RGBA into `canvas`, painting only the changes
+    /// since the frame it holds (device previews light LEDs from it).
+    pub fn render_straight(&self, index: usize, canvas: &mut Canvas<[u8; 4]>) -> bool {
+        self.frames.render(index, |p| p, canvas)
+    }
+
+    /// The frame in the texture as straight RGBA bytes (for exporting a preview).
+    pub fn frame_rgba(&self) -> Option<Vec<u8>> {
+        self.frames.rgba(self.shown)
+    }
+
     /// Puts frame `index` into the texture unless it is already there.
     pub fn show_frame(&mut self, index: usize) {
         if index == self.shown {

@@ -4,6 +4,7 @@ use eframe::egui::{self, Ui};
 
 use super::actions::Action;
 use super::app::PlayerApp;
+use super::preview_view::PreviewCommand;
 use crate::session::likes::LikeState;
 
 pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
@@ -25,6 +26,14 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                     actions,
                 );
                 item(ui, "Play sample art", "", Action::PlaySamples, actions);
+                ui.separator();
+                item(
+                    ui,
+                    "Save preview image…",
+                    "",
+                    Action::Preview(PreviewCommand::SaveImage),
+                    actions,
+                );
                 ui.separator();
                 item(ui, "Quit", "Ctrl+Q", Action::Quit, actions);
             });
@@ -59,6 +68,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
             ui.menu_button("View", |ui| {
                 item(ui, "Fullscreen", "F", Action::ToggleFullscreen, actions);
                 item(ui, "Info overlay", "I", Action::ToggleInfo, actions);
+                super::preview_menu::menu(ui, app.settings(), actions);
                 item(ui, "Settings", "S", Action::ToggleSettings, actions);
                 item(ui, "Comments", "C", Action::ToggleComments, actions);
                 item(

@@ -277,18 +277,17 @@ impl PlayerPane {
         egui::Grid::new("custom_server")
             .num_columns(2)
             .show(ui, |ui| {
-                ui.label("MQTT host");
-                changed |= ui.text_edit_singleline(&mut edited.mqtt_host).lost_focus();
-                ui.end_row();
-                ui.label("MQTT port");
-                changed |= ui.text_edit_singleline(&mut self.custom_port).lost_focus();
-                ui.end_row();
-                ui.label("API base URL");
-                changed |= ui.text_edit_singleline(&mut edited.api_base).lost_focus();
-                ui.end_row();
-                ui.label("Vault base URL");
-                changed |= ui.text_edit_singleline(&mut edited.vault_base).lost_focus();
-                ui.end_row();
+                for (caption, field) in [
+                    ("MQTT host", &mut edited.mqtt_host),
+                    ("MQTT port", &mut self.custom_port),
+                    ("API base URL", &mut edited.api_base),
+                    ("Vault base URL", &mut edited.vault_base),
+                ] {
+                    let caption = ui.label(caption);
+                    let field = ui.text_edit_singleline(field).labelled_by(caption.id);
+                    changed |= field.lost_focus();
+                    ui.end_row();
+                }
             });
         if let Ok(port) = self.custom_port.trim().parse::<u16>() {
             edited.mqtt_port = port;

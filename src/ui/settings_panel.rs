@@ -44,6 +44,8 @@ pub fn show(
                 ui.add_space(4.0);
                 display(ui, settings);
                 ui.separator();
+                super::preview_menu::settings_section(ui, &mut settings.preview, actions);
+                ui.separator();
                 playback(ui, settings, paused, pinned, actions);
                 ui.separator();
                 local_files(ui, path_input, actions);

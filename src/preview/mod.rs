@@ -1,0 +1,12 @@
+//! Device previews: how an artwork looks on a p3a frame or an LED matrix.
+//! Pure: names and settings (`mode`), which artwork pixel each device pixel
+//! shows (`panel`), how devices turn colour into light (`color`), and the
+//! previews rendered into an image for export (`render`). The window draws
+//! them in `ui::preview_view`.
+
+pub mod color;
+pub mod mode;
+pub mod panel;
+pub mod render;
+
+pub use mode::{Fitting, PreviewMode, PreviewSettings};

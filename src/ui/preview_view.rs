@@ -1,0 +1,549 @@
+//! Device previews in the window: up to four tiles side by side, each drawn
+//! from the artwork's native-size texture. The p3a tile is one textured quad
+//! in a bezel; an LED tile is a mesh of one small disc per LED whose texture
+//! coordinates point at the texel it shows, kept until the layout changes, so
+//! an animation frame costs no per-LED work on the CPU.
+//!
+//! Quantisation and gamma are not a tint, so LED tiles read a second
+//! native-size texture: the current frame through the panel's colour table,
+//! with one extra column for the background. It is refilled only when the
+//! frame changes, and shared by every LED tile.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use eframe::egui::{
+    self, Align2, Color32, ColorImage, FontId, Mesh, Pos2, Rect, Sense, Shape, TextureHandle,
+    TextureOptions, Ui, epaint::Vertex, pos2, vec2,
+};
+
+use super::app::PlayerApp;
+use super::geometry;
+use super::library::{Entry, LoadedArt};
+use super::preview_export::Export;
+use super::wake::Wake;
+use crate::media::frame_store::Canvas;
+use crate::player::ArtworkSource;
+use crate::preview::color::{self, LedLook};
+use crate::preview::mode::Fitting;
+use crate::preview::render::{BOARD, GLOW_ALPHA, LED_FILL, Look};
+use crate::preview::{PreviewMode, PreviewSettings, panel};
+use crate::session::Notice;
+use crate::settings::Settings;
+
+/// What the menu, the settings pane and the cycle key ask of the previews.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PreviewCommand {
+    ShowOnly(PreviewMode),
+    /// Adds beside the others, or takes away.
+    Toggle(PreviewMode),
+    /// The first preview steps to the next kind.
+    Cycle,
+    /// File › Save preview image…
+    SaveImage,
+}
+
+const CAPTION: f32 = 22.0;
+const MARGIN: f32 = 8.0;
+/// The p3a's bezel around its screen, as a share of the screen's side.
+const BEZEL: f32 = 0.1;
+
+/// The preview state the window keeps between frames.
+pub struct Previews {
+    led: Option<LedTexture>,
+    /// One LED mesh per tile, rebuilt when its layout changes.
+    meshes: RefCell<Vec<(MeshKey, Arc<Mesh>)>>,
+    export: Export,
+}
+
+/// The current frame as the LED panels light it.
+struct LedTexture {
+    key: LedKey,
+    /// The frame in `texture`.
+    frame: usize,
+    /// The frame as straight RGBA, so the next one only paints its changes.
+    canvas: Canvas<[u8; 4]>,
+    texture: TextureHandle,
+}
+
+#[derive(Clone, PartialEq)]
+struct LedKey {
+    source: ArtworkSource,
+    art_texture: egui::TextureId,
+    look: LedLook,
+    background: [u8; 3],
+}
+
+#[derive(Clone, PartialEq)]
+struct MeshKey {
+    board: Rect,
+    panel: [u32; 2],
+    art: [u32; 2],
+    fitting: Fitting,
+    rotation: crate::settings::Rotation,
+    mirror: crate::settings::Mirror,
+    glow: bool,
+    pitch: f32,
+}
+
+pub(crate) fn look(settings: &Settings) -> Look {
+    Look {
+        rotation: settings.rotation,
+        mirror: settings.mirror,
+        background: settings.background,
+        brightness: settings.brightness,
+        preview: settings.preview.clone(),
+    }
+}
+
+impl Previews {
+    pub(crate) fn new(wake: &Wake) -> Self {
+        Self {
+            led: None,
+            meshes: RefCell::default(),
+            export: Export::new(wake),
+        }
+    }
+
+    /// Before drawing: the LED texture follows the frame on screen, and
+    /// finished exports report. Returns what to tell the user.
+    pub(crate) fn prepare(
+        &mut self,
+        ctx: &egui::Context,
+        on_screen: Option<(&ArtworkSource, &Entry)>,
+        settings: &Settings,
+    ) -> Vec<Notice> {
+        let notices = self.export.finish(on_screen, settings);
+        let wants_led = settings
+            .preview
+            .modes
+            .iter()
+            .any(|m| matches!(m, PreviewMode::Led { .. }));
+        match on_screen {
+            Some((source, Entry::Ready(art))) if wants_led => {
+                self.update_led(ctx, source, art, settings);
+            }
+            // Nothing to light: free the copy.
+            _ => self.led = None,
+        }
+        notices
+    }
+
+    /// Renders what the previews show now into a PNG at `path`, off the window thread.
+    pub(crate) fn save_to(
+        &self,
+        path: std::path::PathBuf,
+        on_screen: Option<&Entry>,
+        settings: &Settings,
+    ) -> Option<Notice> {
+        self.export.save_to(path, on_screen, settings)
+    }
+
+    /// A preview command; the notice says why it could not be done.
+    pub(crate) fn command(
+        &mut self,
+        ctx: &egui::Context,
+        command: PreviewCommand,
+        on_screen: Option<&ArtworkSource>,
+        settings: &mut Settings,
+    ) -> Option<Notice> {
+        let preview = &mut settings.preview;
+        match command {
+            PreviewCommand::ShowOnly(mode) => preview.show_only(mode),
+            PreviewCommand::Toggle(mode) => {
+                if !preview.toggle(mode) {
+                    return Some(Notice::error(
+                        "Four previews are shown already: untick one in View › Preview as… first.",
+                    ));
+                }
+            }
+            PreviewCommand::Cycle => preview.cycle(),
+            PreviewCommand::SaveImage => self.export.dialog(ctx, on_screen, settings),
+        }
+        None
+    }
+
+    /// The frame the LED panels light, if one is lit (tests check it keeps up).
+    pub fn led_frame(&self) -> Option<usize> {
+        self.led.as_ref().map(|led| led.frame)
+    }
+}
+
+/// `--preview`: shows these previews (at most four, the first ones).
+pub(crate) fn set_modes(settings: &mut Settings, modes: Vec<PreviewMode>) {
+    settings.preview = PreviewSettings {
+        modes,
+        ..settings.preview.clone()
+    }
+    .sanitized();
+}
+
+impl Previews {
+    fn update_led(
+        &mut self,
+        ctx: &egui::Context,
+        source: &ArtworkSource,
+        art: &LoadedArt,
+        settings: &Settings,
+    ) {
+        let key = LedKey {
+            source: source.clone(),
+            art_texture: art.texture().id(),
+            look: look(settings).led(),
+            background: settings.background,
+        };
+        let frame = art.shown_frame();
+        let led = match &mut self.led {
+            Some(led) if led.key == key => {
+                if led.frame == frame {
+                    return;
+                }
+                led
+            }
+            slot => {
+                let blank = ColorImage::new([1, 1], vec![Color32::BLACK]);
+                let texture = match slot.take() {
+                    Some(old) => old.texture,
+                    None => ctx.load_texture("led-preview", blank, TextureOptions::NEAREST),
+                };
+                slot.insert(LedTexture {
+                    key: key.clone(),
+                    frame: usize::MAX,
+                    canvas: Canvas::default(),
+                    texture,
+                })
+            }
+        };
+        if !art.render_straight(frame, &mut led.canvas) {
+            return;
+        }
+        let table = key.look.table();
+        let lit = |[r, g, b]: [u8; 3]| {
+            Color32::from_rgb(
+                table[usize::from(r)],
+                table[usize::from(g)],
+                table[usize::from(b)],
+            )
+        };
+        let (w, h) = (art.width as usize, art.height as usize);
+        let background = lit(key.background);
+        let mut pixels = Vec::with_capacity((w + 1) * h);
+        for row in led.canvas.pixels().chunks_exact(w.max(1)) {
+            pixels.extend(
+                row.iter()
+                    .map(|p| lit(color::over_background(*p, key.background))),
+            );
+            pixels.push(background);
+        }
+        if pixels.len() == (w + 1) * h {
+            led.texture
+                .set(ColorImage::new([w + 1, h], pixels), TextureOptions::NEAREST);
+            led.frame = frame;
+        }
+    }
+}
+
+/// Splits the canvas into one tile per preview: a row, or 2×2 when that makes them larger.
+pub fn tiles(canvas: Rect, count: usize) -> Vec<Rect> {
+    let count = count.max(1);
+    let row = |cols: usize, rows: usize| {
+        let size = vec2(canvas.width() / cols as f32, canvas.height() / rows as f32);
+        (0..count)
+            .map(|i| {
+                let at = vec2((i % cols) as f32 * size.x, (i / cols) as f32 * size.y);
+                Rect::from_min_size(canvas.min + at, size)
+            })
+            .collect::<Vec<_>>()
+    };
+    let side = |cols: usize, rows: usize| {
+        (canvas.width() / cols as f32).min(canvas.height() / rows as f32 - CAPTION)
+    };
+    if count == 4 && side(2, 2) > side(4, 1) {
+        row(2, 2)
+    } else {
+        row(count, 1)
+    }
+}
+
+/// Draws every preview of `art`; each tile says what it shows for screen readers and tests.
+pub(crate) fn draw(
+    ui: &Ui,
+    canvas: Rect,
+    app: &PlayerApp,
+    art: &LoadedArt,
+    checker: &TextureHandle,
+) {
+    let settings = app.settings();
+    let name = app
+        .engine()
+        .current()
+        .map(|s| s.display_name())
+        .unwrap_or_default();
+    let modes = &settings.preview.modes;
+    let painter = ui.painter_at(canvas);
+    for (i, (mode, tile)) in modes.iter().zip(tiles(canvas, modes.len())).enumerate() {
+        let caption = Rect::from_min_size(tile.min, vec2(tile.width(), CAPTION));
+        painter.text(
+            caption.center(),
+            Align2::CENTER_CENTER,
+            mode.label(),
+            FontId::proportional(14.0),
+            Color32::from_gray(200),
+        );
+        let area = Rect::from_min_max(
+            tile.min + vec2(MARGIN, CAPTION),
+            tile.max - vec2(MARGIN, MARGIN),
+        );
+        let frame = match mode {
+            PreviewMode::Screen => {
+                super::canvas::draw_art(ui, area, art, settings, checker);
+                Some(art.shown_frame())
+            }
+            PreviewMode::P3a => {
+                draw_p3a(ui, area, art, settings);
+                Some(art.shown_frame())
+            }
+            PreviewMode::Led { w, h } => {
+                draw_led(ui, area, [*w, *h], app, art, i);
+                app.previews().led_frame()
+            }
+        };
+        let label = match frame {
+            Some(frame) => format!("{} preview: {name}, frame {}", mode.label(), frame + 1),
+            None => format!("{} preview: {name}", mode.label()),
+        };
+        let response = ui.interact(tile, ui.scope_id().with(("preview", i)), Sense::hover());
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+    }
+}
+
+/// A square in `area`, in whole physical pixels.
+fn snapped_square(area: Rect, side_px: f32, ppp: f32) -> Rect {
+    let min = ((area.center().to_vec2() * ppp) - vec2(side_px, side_px) / 2.0).round() / ppp;
+    Rect::from_min_size(min.to_pos2(), vec2(side_px, side_px) / ppp)
+}
+
+fn draw_p3a(ui: &Ui, area: Rect, art: &LoadedArt, settings: &Settings) {
+    let ppp = ui.ctx().pixels_per_point();
+    let outer = area.width().min(area.height()) * ppp;
+    let screen_px = (outer / (1.0 + 2.0 * BEZEL)).floor();
+    if screen_px < 8.0 {
+        return;
+    }
+    let screen = snapped_square(area, screen_px, ppp);
+    let bezel = screen.expand(screen.width() * BEZEL);
+    let painter = ui.painter_at(area);
+    painter.rect_filled(bezel, bezel.width() * 0.06, Color32::from_rgb(24, 24, 27));
+    painter.rect_stroke(
+        bezel,
+        bezel.width() * 0.06,
+        egui::Stroke::new(1.0, Color32::from_gray(70)),
+        egui::StrokeKind::Inside,
+    );
+    let tint = color::p3a_tint(settings.brightness);
+    let dim = |[r, g, b]: [u8; 3]| {
+        Color32::from_rgb(
+            color::tinted(r, tint),
+            color::tinted(g, tint),
+            color::tinted(b, tint),
+        )
+    };
+    painter.rect_filled(screen, 0.0, dim(settings.background));
+    let rotated = geometry::rotated_size([art.width, art.height], settings.rotation);
+    let Some([x, y, w, h]) = panel::p3a_rect(rotated) else {
+        return;
+    };
+    // The device's 720 pixels, shrunk to the tile: the GPU's nearest sampling
+    // picks the same texels as the firmware's lookup tables, up to rounding.
+    let unit = screen.width() / panel::P3A_SIDE as f32;
+    let rect = Rect::from_min_size(
+        screen.min + vec2(x as f32, y as f32) * unit,
+        vec2(w as f32, h as f32) * unit,
+    );
+    let uvs = geometry::uv_corners(settings.rotation, settings.mirror);
+    let corners = [
+        rect.left_top(),
+        rect.right_top(),
+        rect.right_bottom(),
+        rect.left_bottom(),
+    ];
+    let mut mesh = Mesh::with_texture(art.texture().id());
+    let gray = Color32::from_gray(tint);
+    for (pos, uv) in corners.into_iter().zip(uvs) {
+        mesh.vertices.push(Vertex {
+            pos,
+            uv,
+            color: gray,
+        });
+    }
+    mesh.indices.extend_from_slice(&[0, 1, 2, 0, 2, 3]);
+    // Transparent pixels show the background the firmware composites them over.
+    painter.add(Shape::mesh(mesh));
+}
+
+fn draw_led(
+    ui: &Ui,
+    area: Rect,
+    panel_size: [u32; 2],
+    app: &PlayerApp,
+    art: &LoadedArt,
+    tile: usize,
+) {
+    let Some(led) = &app.previews().led else {
+        return;
+    };
+    let settings = app.settings();
+    let ppp = ui.ctx().pixels_per_point();
+    let [pw, ph] = panel_size.map(|v| v as f32);
+    let fit = (area.width() * ppp / pw).min(area.height() * ppp / ph);
+    // Whole-pixel pitch keeps every LED and gap alike, once LEDs are a few pixels wide.
+    let pitch = if fit >= 3.0 { fit.floor() } else { fit };
+    if pitch <= 0.0 {
+        return;
+    }
+    let size = vec2(pw, ph) * pitch;
+    let min = ((area.center().to_vec2() * ppp) - size / 2.0).round() / ppp;
+    let board = Rect::from_min_size(min.to_pos2(), size / ppp);
+    let painter = ui.painter_at(area);
+    let [r, g, b] = BOARD;
+    painter.rect_filled(board, 0.0, Color32::from_rgb(r, g, b));
+    let key = MeshKey {
+        board,
+        panel: panel_size,
+        art: [art.width, art.height],
+        fitting: settings.preview.fitting,
+        rotation: settings.rotation,
+        mirror: settings.mirror,
+        glow: settings.preview.glow,
+        pitch,
+    };
+    let mut meshes = app.previews().meshes.borrow_mut();
+    meshes.resize_with(tile + 1, || (key.clone(), Arc::new(Mesh::default())));
+    let (cached_key, mesh) = &mut meshes[tile];
+    if *cached_key != key || mesh.vertices.is_empty() {
+        *mesh = Arc::new(led_mesh(&key, led.texture.id(), ppp));
+        *cached_key = key;
+    }
+    painter.add(Shape::Mesh(Arc::clone(mesh)));
+}
+
+/// One disc per LED (and its glow beneath), each pointing at the texel it shows.
+fn led_mesh(key: &MeshKey, texture: egui::TextureId, ppp: f32) -> Mesh {
+    let mut mesh = Mesh::with_texture(texture);
+    let rotated = geometry::rotated_size(key.art, key.rotation);
+    let Some(map) = panel::led_map(key.panel, rotated, key.fitting) else {
+        return mesh;
+    };
+    let [aw, ah] = key.art.map(|v| v as f32);
+    // The LED texture is one column wider: its last column is the background.
+    let tex_w = aw + 1.0;
+    let pitch = key.pitch / ppp;
+    let diameter_px = key.pitch * LED_FILL;
+    let sides = match diameter_px {
+        d if d < 12.0 => 8,
+        d if d < 24.0 => 12,
+        _ => 20,
+    };
+    let glow = Color32::from_white_alpha((GLOW_ALPHA * 255.0).round() as u8);
+    for y in 0..key.panel[1] {
+        for x in 0..key.panel[0] {
+            let [tx, ty] = match map.at(x, y) {
+                Some(p) => panel::orient(p, key.art, key.rotation, key.mirror).map(|v| v as f32),
+                None => [aw, 0.0],
+            };
+            let uv = pos2((tx + 0.5) / tex_w, (ty + 0.5) / ah);
+            let centre = key.board.min + vec2(x as f32 + 0.5, y as f32 + 0.5) * pitch;
+            if key.glow {
+                disc(&mut mesh, centre, pitch / 2.0, sides, uv, glow);
+            }
+            if diameter_px < 4.0 {
+                // Too small to look round: a square a whole pixel short of the
+                // pitch keeps a crisp one-pixel gap (the pitch is whole pixels here).
+                let cell = key.board.min + vec2(x as f32, y as f32) * pitch;
+                let side = (key.pitch - 1.0).max(1.0) / ppp;
+                let rect = Rect::from_min_size(cell, vec2(side, side));
+                mesh.add_rect_with_uv(rect, Rect::from_min_max(uv, uv), Color32::WHITE);
+            } else {
+                disc(
+                    &mut mesh,
+                    centre,
+                    pitch * LED_FILL / 2.0,
+                    sides,
+                    uv,
+                    Color32::WHITE,
+                );
+            }
+        }
+    }
+    mesh
+}
+
+fn disc(mesh: &mut Mesh, centre: Pos2, radius: f32, sides: u32, uv: Pos2, color: Color32) {
+    let first = mesh.vertices.len() as u32;
+    mesh.vertices.push(Vertex {
+        pos: centre,
+        uv,
+        color,
+    });
+    for i in 0..sides {
+        let angle = std::f32::consts::TAU * i as f32 / sides as f32;
+        mesh.vertices.push(Vertex {
+            pos: centre + vec2(angle.cos(), angle.sin()) * radius,
+            uv,
+            color,
+        });
+    }
+    for i in 0..sides {
+        mesh.add_triangle(first, first + 1 + i, first + 1 + (i + 1) % sides);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_tiles_go_2_by_2_on_a_squarish_canvas_and_in_a_row_on_a_wide_one() {
+        let square = Rect::from_min_size(pos2(0.0, 0.0), vec2(800.0, 800.0));
+        let t = tiles(square, 4);
+        assert_eq!(
+            t[3],
+            Rect::from_min_size(pos2(400.0, 400.0), vec2(400.0, 400.0))
+        );
+        let wide = Rect::from_min_size(pos2(0.0, 0.0), vec2(2000.0, 400.0));
+        let t = tiles(wide, 4);
+        assert_eq!(
+            t[3],
+            Rect::from_min_size(pos2(1500.0, 0.0), vec2(500.0, 400.0))
+        );
+        assert_eq!(tiles(square, 2)[1].min, pos2(400.0, 0.0));
+    }
+
+    #[test]
+    fn an_led_mesh_has_a_disc_per_led_pointing_at_its_texel() {
+        let key = MeshKey {
+            board: Rect::from_min_size(pos2(0.0, 0.0), vec2(40.0, 20.0)),
+            panel: [2, 1],
+            art: [2, 1],
+            fitting: Fitting::Nearest,
+            rotation: crate::settings::Rotation::R0,
+            mirror: crate::settings::Mirror::None,
+            glow: false,
+            pitch: 20.0,
+        };
+        let mesh = led_mesh(&key, egui::TextureId::Managed(7), 1.0);
+        // 16 px discs: 12 sides, a centre and 12 rim vertices each.
+        assert_eq!(mesh.vertices.len(), 2 * 13);
+        assert_eq!(mesh.indices.len(), 2 * 12 * 3);
+        // Texture 3 texels wide (art + background column): centres at 1/6 and 3/6.
+        assert_eq!(mesh.vertices[0].pos, pos2(10.0, 10.0));
+        assert_eq!(mesh.vertices[0].uv, pos2(0.5 / 3.0, 0.5));
+        assert_eq!(mesh.vertices[13].uv, pos2(1.5 / 3.0, 0.5));
+        let with_glow = led_mesh(
+            &MeshKey { glow: true, ..key },
+            egui::TextureId::Managed(7),
+            1.0,
+        );
+        assert_eq!(with_glow.vertices.len(), 4 * 13);
+    }
+}

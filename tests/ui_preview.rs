@@ -1,0 +1,186 @@
+//! Device previews in the window (egui_kittest): switching modes with the
+//! cycle key and the command line's names, and four previews side by side
+//! showing the same animation frame, the LED panels' own texture included.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use makapix_player::player::ArtworkSource;
+use makapix_player::preview::{PreviewMode, PreviewSettings};
+use makapix_player::samples::SAMPLES;
+use makapix_player::settings::Settings;
+use makapix_player::ui::{PlayerApp, StartOptions};
+
+fn harness(preview: PreviewSettings) -> Harness<'static, PlayerApp> {
+    let app = PlayerApp::new(StartOptions {
+        settings: Some(Settings {
+            preview,
+            ..Settings::default()
+        }),
+        ..StartOptions::default()
+    });
+    Harness::builder()
+        .with_size([1000.0, 700.0])
+        .with_step_dt(0.05)
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app)
+}
+
+fn step_until(h: &mut Harness<'_, PlayerApp>, what: &str, done: impl Fn(&PlayerApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        h.step();
+        if done(h.state()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn showing(app: &PlayerApp, name: &str) -> bool {
+    matches!(app.on_screen(), Some((ArtworkSource::Embedded(n), false)) if *n == name)
+}
+
+/// The label of the tile previewing as `mode`, if it is drawn.
+fn tile(h: &Harness<'_, PlayerApp>, mode: PreviewMode) -> Option<String> {
+    let prefix = format!("{} preview: ", mode.label());
+    h.query_by_label_contains(&prefix)
+        .and_then(|node| node.accesskit_node().label())
+}
+
+/// The animation frame a tile says it shows.
+fn frame_of(label: &str) -> Option<u32> {
+    label.rsplit_once(", frame ")?.1.parse().ok()
+}
+
+#[test]
+fn the_cycle_key_and_the_names_switch_what_the_canvas_previews() {
+    let mut h = harness(PreviewSettings::default());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    // The plain canvas has no preview tiles.
+    assert!(tile(&h, PreviewMode::Screen).is_none());
+    h.get_by_label(&format!("Artwork: {}", SAMPLES[0].name));
+
+    h.key_press(egui::Key::V);
+    h.run_steps(2);
+    assert_eq!(h.state().settings().preview.modes, [PreviewMode::P3a]);
+    let label = tile(&h, PreviewMode::P3a).expect("a p3a tile");
+    assert!(label.contains(SAMPLES[0].name), "{label}");
+
+    h.key_press(egui::Key::V);
+    h.run_steps(2);
+    let led16 = PreviewMode::Led { w: 16, h: 16 };
+    assert_eq!(h.state().settings().preview.modes, [led16]);
+    assert!(tile(&h, PreviewMode::P3a).is_none());
+    assert!(tile(&h, led16).is_some());
+    assert_eq!(
+        h.state().previews().led_frame(),
+        Some(0),
+        "the LED texture is lit"
+    );
+
+    // As `--preview screen,led128x64` does.
+    let wide = PreviewMode::parse("led128x64").unwrap();
+    h.state_mut().set_previews(vec![PreviewMode::Screen, wide]);
+    h.run_steps(2);
+    assert!(tile(&h, PreviewMode::Screen).is_some());
+    assert!(tile(&h, wide).is_some());
+    // Back to the plain canvas: the LED copy of the frame is freed.
+    h.state_mut().set_previews(vec![PreviewMode::Screen]);
+    h.run_steps(2);
+    assert!(tile(&h, PreviewMode::Screen).is_none());
+    assert_eq!(h.state().previews().led_frame(), None);
+}
+
+#[test]
+fn four_previews_show_the_same_animation_frame() {
+    let modes = vec![
+        PreviewMode::Screen,
+        PreviewMode::P3a,
+        PreviewMode::Led { w: 64, h: 64 },
+        PreviewMode::Led { w: 32, h: 32 },
+    ];
+    let mut h = harness(PreviewSettings {
+        modes: modes.clone(),
+        ..PreviewSettings::default()
+    });
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "the animated slime", |a| {
+        showing(a, SAMPLES[1].name)
+    });
+
+    let mut frames_seen = HashSet::new();
+    for _ in 0..60 {
+        h.step();
+        let labels: Vec<String> = modes
+            .iter()
+            .map(|m| tile(&h, *m).unwrap_or_else(|| panic!("no {} tile", m.label())))
+            .collect();
+        let frames: Vec<Option<u32>> = labels.iter().map(|l| frame_of(l)).collect();
+        assert!(
+            frames.iter().all(|f| f.is_some() && *f == frames[0]),
+            "previews out of step: {labels:?}"
+        );
+        assert!(
+            labels.iter().all(|l| l.contains(SAMPLES[1].name)),
+            "{labels:?}"
+        );
+        frames_seen.insert(frames[0]);
+    }
+    assert!(
+        frames_seen.len() >= 3,
+        "the animation moved on in step: {frames_seen:?}"
+    );
+}
+
+#[test]
+fn save_preview_image_writes_the_previews_as_a_png() {
+    use makapix_player::media::decode::{DecodeLimits, decode};
+    use makapix_player::preview::render::{EXPORT_PITCH, Frame, Look, led_colours};
+
+    let led = PreviewMode::Led { w: 32, h: 32 };
+    let preview = PreviewSettings {
+        modes: vec![led],
+        bits: 5,
+        ..PreviewSettings::default()
+    };
+    let mut h = harness(preview.clone());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    let dir = tempfile::tempdir().unwrap();
+    // Without an extension: the export adds `.png`.
+    h.state_mut().save_preview_to(dir.path().join("mountains"));
+    step_until(&mut h, "the export to finish", |a| {
+        a.notice().is_some_and(|n| n.text.contains("Preview saved"))
+    });
+    let saved = image::open(dir.path().join("mountains.png"))
+        .expect("a PNG")
+        .to_rgba8();
+
+    let art = decode(SAMPLES[0].bytes, &DecodeLimits::default()).unwrap();
+    let settings = Settings::default();
+    let look = Look {
+        rotation: settings.rotation,
+        mirror: settings.mirror,
+        background: settings.background,
+        brightness: settings.brightness,
+        preview,
+    };
+    let frame = Frame {
+        size: [art.width, art.height],
+        rgba: &art.frames[0].rgba,
+    };
+    let colours = led_colours(&frame, &look, [32, 32]);
+    let side = 32 * EXPORT_PITCH;
+    let margin = (saved.width() - side) / 2;
+    assert_eq!(saved.height(), saved.width());
+    for (i, colour) in colours.iter().enumerate() {
+        let (x, y) = ((i % 32) as u32, (i / 32) as u32);
+        let centre = |v: u32| margin + v * EXPORT_PITCH + EXPORT_PITCH / 2;
+        let p = saved.get_pixel(centre(x), centre(y)).0;
+        assert_eq!([p[0], p[1], p[2]], *colour, "LED ({x}, {y})");
+    }
+}
