@@ -20,4 +20,15 @@ pub struct StartOptions {
     pub server_overrides: Overrides,
     /// The artwork vault's base URL; `None` is Makapix's own.
     pub vault: Option<String>,
+    /// The computer's IANA time zone (`Europe/Paris`), which view events carry;
+    /// empty when the system does not say.
+    pub timezone: String,
+}
+
+/// The computer's IANA time zone name, or empty when the system does not say.
+pub fn system_timezone() -> String {
+    iana_time_zone::get_timezone().unwrap_or_else(|e| {
+        tracing::info!("the computer's time zone is unknown ({e}); views carry none");
+        String::new()
+    })
 }

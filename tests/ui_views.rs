@@ -69,7 +69,7 @@ fn a_post_on_screen_is_reported_after_five_seconds_with_its_channel() {
     let view = &views(&s.server)[0];
     assert_eq!(view["post_id"], 41);
     assert_eq!(view["intent"], "artwork");
-    assert_eq!(view["channel"], "all");
+    assert_eq!(view["channel"], "artwork", "a chosen post is in no channel");
     assert_eq!(view["play_order"], 0);
     assert_eq!(view["timezone"], "");
     assert_eq!(view["player_key"], s.key.as_str());
@@ -203,5 +203,57 @@ fn no_view_while_paused_or_for_a_failed_load() {
         1,
         "the tap counts what the window reports"
     );
+    s.h.state_mut().shutdown();
+}
+
+/// Minimised, or with the window fully covered where the system says so.
+fn set_hidden(s: &mut rig::window::Session, minimized: bool, occluded: bool) {
+    let root =
+        s.h.input_mut()
+            .viewports
+            .entry(eframe::egui::ViewportId::ROOT)
+            .or_default();
+    root.minimized = Some(minimized);
+    root.occluded = Some(occluded);
+}
+
+#[test]
+fn no_view_while_the_window_is_minimised_or_covered() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    vault.put_sample("ab/cd", "a", "sun-64.png");
+    let mut s = start_with_vault(root.path(), &vault);
+    s.command(
+        "show_artwork",
+        json!({"post_id": 41, "storage_key": "a", "storage_shard": "ab/cd", "native_format": "png"}),
+    );
+    step_until(
+        &mut s.h,
+        "post 41",
+        |a| matches!(a.on_screen(), Some((ArtworkSource::Makapix(p), false)) if p.post_id == 41),
+    );
+    for (minimized, occluded) in [(true, false), (false, true)] {
+        set_hidden(&mut s, minimized, occluded);
+        let start_time = s.h.ctx.input(|i| i.time);
+        while s.h.ctx.input(|i| i.time) - start_time < 8.0 {
+            s.h.step();
+        }
+        assert_eq!(
+            s.tap.views_sent(),
+            0,
+            "minimised {minimized}, covered {occluded}"
+        );
+    }
+    // Seen again: 5 s later, one view.
+    set_hidden(&mut s, false, false);
+    let deadline = Instant::now() + Duration::from_secs(9);
+    while s.tap.views_sent() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no view once the window shows again"
+        );
+        s.h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
     s.h.state_mut().shutdown();
 }

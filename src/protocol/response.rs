@@ -147,6 +147,18 @@ pub enum PostEntry {
     Unknown(serde_json::Value),
 }
 
+impl PostEntry {
+    /// The ids of the artwork posts this entry names (a playlist's embedded
+    /// artworks too), as the server sent them.
+    pub fn artwork_ids(&self) -> Vec<i64> {
+        match self {
+            PostEntry::Known(Post::Artwork(a)) => vec![a.post_id],
+            PostEntry::Known(Post::Playlist(p)) => p.artworks.iter().map(|a| a.post_id).collect(),
+            PostEntry::Unknown(_) => Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PostsPage {
     pub posts: Vec<PostEntry>,

@@ -26,6 +26,7 @@ mod views;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -95,13 +96,19 @@ pub struct Session {
     sent_post: Option<Option<i64>>,
     /// The player state last told to the runtime (the retained `state`).
     sent_state: Option<PlayerState>,
+    /// Posts the server confirmed in this session (a fresh page, `get_post`,
+    /// `show_artwork`): `status` names only these, since an unknown post id
+    /// makes the server drop the whole status update.
+    confirmed: HashSet<i64>,
+    /// The computer's IANA time zone, for view events.
+    timezone: String,
 }
 
 /// The sentence for a request given up on at its deadline.
 const NO_ANSWER: &str = "Makapix Club did not answer in time; try again.";
 
 impl Session {
-    pub fn new(seed: u64) -> Self {
+    pub fn new(seed: u64, timezone: String) -> Self {
         Self {
             playing: Channel::Samples,
             last_local: None,
@@ -119,6 +126,8 @@ impl Session {
             downloads: Downloads::default(),
             sent_post: None,
             sent_state: None,
+            confirmed: HashSet::new(),
+            timezone,
         }
     }
 
@@ -249,6 +258,9 @@ impl Session {
         seen: &Seen,
         fx: &mut Effects,
     ) {
+        if let Ok(response) = &result {
+            self.confirm(response);
+        }
         match self.pending.close(tag) {
             Some(purpose) => self.route(tag, purpose, result, seen, fx),
             None => tracing::debug!("answer {tag} dropped: no longer awaited"),
@@ -292,6 +304,18 @@ impl Session {
         }
     }
 
+    /// Posts in an answer exist on the server now.
+    fn confirm(&mut self, response: &Response) {
+        match response {
+            Response::Posts(page) => {
+                let ids = page.posts.iter().flat_map(|p| p.artwork_ids());
+                self.confirmed.extend(ids);
+            }
+            Response::Post(post) => self.confirmed.extend(post.artwork_ids()),
+            _ => {}
+        }
+    }
+
     /// The runtime's answer about a post's file.
     pub fn on_fetched(&mut self, post: &MakapixPost, result: Result<PathBuf, String>) {
         self.downloads.on_fetched(post, result);
@@ -320,6 +344,8 @@ impl Session {
                 "`storage_key` and `native_format` are needed when there is no `art_url`".into(),
             ));
         }
+        // The server sent it: it knows this post.
+        self.confirmed.insert(show.post_id);
         let post = MakapixPost {
             post_id: show.post_id,
             title: show.title,
@@ -471,9 +497,10 @@ impl Session {
     /// Returns when to look again (a view or a request's deadline is due).
     pub fn tick(&mut self, seen: &Seen, visible: bool, fx: &mut Effects) -> Option<Duration> {
         let post = seen.post_on_screen();
-        if self.sent_post != Some(post) {
-            self.sent_post = Some(post);
-            fx.connection(ConnectionAction::SetCurrentPost(post));
+        let named = post.filter(|p| self.confirmed.contains(p));
+        if self.sent_post != Some(named) {
+            self.sent_post = Some(named);
+            fx.connection(ConnectionAction::SetCurrentPost(named));
         }
         self.sync_state(seen, fx);
         self.page_ahead(seen, fx);
@@ -496,6 +523,7 @@ impl Session {
             chosen,
             visible,
             || view_context(playing, channels, playsets, seen),
+            &self.timezone,
             seen.unix_secs,
             seen.now,
             fx,
@@ -562,20 +590,23 @@ fn view_context(
     playsets: &Playsets,
     seen: &Seen,
 ) -> ViewContext {
-    let (channel, user_sqid, hashtag) =
-        if let Some(v) = playsets.view_channel(playing, seen.post_on_screen()) {
-            (v.channel, v.user_sqid, v.hashtag)
-        } else if matches!(*playing, Channel::Playlist { .. }) {
-            // A creator's playlist is no Makapix channel and has no name the server
-            // knows; it is a list kept on this computer, which is what the protocol's
-            // device-local channel, `sdcard`, stands for (p3a plays its playlists there).
-            ("sdcard".to_owned(), None, None)
-        } else {
-            // A post shown on its own counts under the channel last played.
-            channels
-                .view_channel()
-                .unwrap_or_else(|| ("all".to_owned(), None, None))
-        };
+    let (channel, user_sqid, hashtag) = if matches!(*playing, Channel::Post(_)) {
+        // Chosen by a person (`show_artwork`): it counts as the artwork itself,
+        // in no channel.
+        ("artwork".to_owned(), None, None)
+    } else if let Some(v) = playsets.view_channel(playing, seen.post_on_screen()) {
+        (v.channel, v.user_sqid, v.hashtag)
+    } else if matches!(*playing, Channel::Playlist { .. }) {
+        // A creator's playlist is no Makapix channel and has no name the server
+        // knows; it is a list kept on this computer, which is what the protocol's
+        // device-local channel, `sdcard`, stands for (p3a plays its playlists there).
+        ("sdcard".to_owned(), None, None)
+    } else {
+        // A post shown on its own counts under the channel last played.
+        channels
+            .view_channel()
+            .unwrap_or_else(|| ("all".to_owned(), None, None))
+    };
     // A Makapix channel is asked for in the chosen order; local files are
     // in name order unless shuffled.
     let play_order = if let Some(order) = playsets.play_order(playing) {

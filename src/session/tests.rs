@@ -26,7 +26,7 @@ struct Rig {
 impl Rig {
     fn new() -> Self {
         let settings = Settings::default();
-        let mut session = Session::new(7);
+        let mut session = Session::new(7, "Europe/Lisbon".into());
         session.set_online(true);
         Self {
             session,
@@ -353,6 +353,8 @@ fn views_wait_for_five_visible_seconds_and_never_while_hidden() {
     assert_eq!(views.len(), 1);
     assert_eq!(views[0].post_id, 42);
     assert_eq!(views[0].intent, "artwork");
+    assert_eq!(views[0].timezone, "Europe/Lisbon");
+    assert_eq!(views[0].timestamp, "2023-11-14T22:13:46Z", "UTC");
     rig.advance(Duration::from_secs(5));
     rig.tick(true);
     assert!(rig.views().is_empty(), "the next one comes after 30 s more");
@@ -438,4 +440,78 @@ fn a_like_is_sent_once_and_its_state_follows_the_answer() {
     assert_eq!(rig.session.like_state(&rig.engine), LikeState::Sending);
     rig.answer(sent[0].0, Ok(Response::Done));
     assert_eq!(rig.session.like_state(&rig.engine), LikeState::Liked(true));
+}
+
+#[test]
+fn a_post_chosen_by_show_artwork_counts_as_the_artwork_in_no_channel() {
+    let mut rig = Rig::new();
+    rig.command(
+        "c",
+        "play_channel",
+        json!({"channel_name": "by_user", "user_sqid": "abc"}),
+    );
+    let (tag, _) = rig.requests().remove(0);
+    rig.answer(tag, Ok(Response::Posts(page(1..3, None))));
+    let show =
+        json!({"post_id": 77, "storage_key": "k", "storage_shard": "a/b", "native_format": "png"});
+    rig.command("s", "show_artwork", show);
+    rig.tick(true);
+    rig.advance(Duration::from_secs(6));
+    rig.tick(true);
+    let views = rig.views();
+    assert_eq!(views.len(), 1, "{views:?}");
+    let view = &views[0];
+    assert_eq!(
+        (view.post_id, view.intent.as_str(), view.channel.as_str()),
+        (77, "artwork", "artwork")
+    );
+    assert_eq!(
+        view.channel_user_sqid, None,
+        "not the previous channel's context"
+    );
+}
+
+#[test]
+fn status_names_only_posts_the_server_confirmed_in_this_session() {
+    let mut rig = Rig::new();
+    let current_posts = |rig: &mut Rig| -> Vec<Option<i64>> {
+        let mut out = Vec::new();
+        rig.sent.retain(|a| match a {
+            ConnectionAction::SetCurrentPost(p) => {
+                out.push(*p);
+                false
+            }
+            _ => true,
+        });
+        out
+    };
+    // The channel of the last session plays from the disk cache: its posts may
+    // have been deleted since.
+    let kept = page(5..8, None);
+    let last = LastChannel {
+        label: "Makapix: recent".into(),
+        query: crate::protocol::request::QueryPosts::default(),
+        posts: kept.posts,
+    };
+    assert!(rig.run(|s, seen, fx| s.resume(last, seen, fx)));
+    rig.tick(true);
+    assert_eq!(
+        rig.engine.current().and_then(ArtworkSource::post_id),
+        Some(5)
+    );
+    assert_eq!(current_posts(&mut rig), [None], "not confirmed yet: null");
+
+    // Connected, the channel is fetched anew; post 5 is still there.
+    rig.run(|s, seen, fx| s.on_connection(ConnectionState::Connected, seen, fx));
+    let (tag, _) = rig.requests().remove(0);
+    rig.answer(tag, Ok(Response::Posts(page(5..7, None))));
+    rig.tick(true);
+    assert_eq!(current_posts(&mut rig), [Some(5)]);
+
+    // A post sent by `show_artwork` is known to the server.
+    let show =
+        json!({"post_id": 900, "storage_key": "k", "storage_shard": "a/b", "native_format": "png"});
+    rig.command("s", "show_artwork", show);
+    rig.tick(true);
+    assert_eq!(current_posts(&mut rig), [Some(900)]);
 }

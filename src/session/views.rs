@@ -37,6 +37,7 @@ impl Views {
         chosen: bool,
         visible: bool,
         context: impl FnOnce() -> ViewContext,
+        timezone: &str,
         unix_secs: u64,
         now: Duration,
         fx: &mut Effects,
@@ -58,7 +59,7 @@ impl Views {
             fx.connection(ConnectionAction::View(ViewEvent {
                 post_id: due.post_id,
                 timestamp: utc_timestamp(unix_secs),
-                timezone: String::new(),
+                timezone: timezone.to_owned(),
                 intent: match due.intent {
                     ViewIntent::Artwork => "artwork",
                     ViewIntent::Channel => "channel",

@@ -207,7 +207,12 @@ impl PlayerApp {
         for action in pending {
             self.apply(action, &ctx, now);
         }
-        let covered = self.help.shortcuts || self.help.about || self.net.open;
+        // Minimised, or fully behind other windows (where the system says so).
+        let hidden = ctx.input(|i| {
+            let viewport = i.viewport();
+            viewport.minimized == Some(true) || viewport.occluded == Some(true)
+        });
+        let covered = hidden || self.help.shortcuts || self.help.about || self.net.open;
         if let Some(due) = self.core.tick(now, covered) {
             ctx.request_repaint_after(due.saturating_sub(now));
         }

@@ -61,7 +61,7 @@ impl Core {
             engine: Engine::new(settings.dwell()),
             saver,
             settings,
-            session: Session::new(seed),
+            session: Session::new(seed, options.timezone.clone()),
             artworks: Artworks::new(wake),
             link: WindowLink::new(paths, overrides, options.vault.as_deref()),
             notice: said.map(Notice::error),
