@@ -174,15 +174,7 @@ fn no_view_while_paused_or_for_a_failed_load() {
     );
     // Paused before the artwork comes: nothing is reported however long it stays.
     s.command("set_paused", json!({"paused": true}));
-    s.command(
-        "show_artwork",
-        json!({"post_id": 41, "storage_key": "a", "storage_shard": "ab/cd", "native_format": "png"}),
-    );
-    step_until(
-        &mut s.h,
-        "post 41",
-        |a| matches!(a.on_screen(), Some((ArtworkSource::Makapix(p), false)) if p.post_id == 41),
-    );
+    show_post_41(&mut s);
     let start_time = s.h.ctx.input(|i| i.time);
     while s.h.ctx.input(|i| i.time) - start_time < 8.0 {
         s.h.step();
@@ -206,6 +198,19 @@ fn no_view_while_paused_or_for_a_failed_load() {
     s.h.state_mut().shutdown();
 }
 
+/// `show_artwork` for post 41 (the vault's `ab/cd/a.png`), then steps until it is on screen.
+fn show_post_41(s: &mut rig::window::Session) {
+    s.command(
+        "show_artwork",
+        json!({"post_id": 41, "storage_key": "a", "storage_shard": "ab/cd", "native_format": "png"}),
+    );
+    step_until(
+        &mut s.h,
+        "post 41",
+        |a| matches!(a.on_screen(), Some((ArtworkSource::Makapix(p), false)) if p.post_id == 41),
+    );
+}
+
 /// Minimised, or with the window fully covered where the system says so.
 fn set_hidden(s: &mut rig::window::Session, minimized: bool, occluded: bool) {
     let root =
@@ -223,15 +228,7 @@ fn no_view_while_the_window_is_minimised_or_covered() {
     let vault = Vault::start();
     vault.put_sample("ab/cd", "a", "sun-64.png");
     let mut s = start_with_vault(root.path(), &vault);
-    s.command(
-        "show_artwork",
-        json!({"post_id": 41, "storage_key": "a", "storage_shard": "ab/cd", "native_format": "png"}),
-    );
-    step_until(
-        &mut s.h,
-        "post 41",
-        |a| matches!(a.on_screen(), Some((ArtworkSource::Makapix(p), false)) if p.post_id == 41),
-    );
+    show_post_41(&mut s);
     for (minimized, occluded) in [(true, false), (false, true)] {
         set_hidden(&mut s, minimized, occluded);
         let start_time = s.h.ctx.input(|i| i.time);

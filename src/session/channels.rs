@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::bridge::connection::{ConnectionAction, RequestFailure};
 use crate::last_channel::{LastChannel, MAX_POSTS};
 use crate::player::feed::Feed;
+use crate::player::playset_run::ViewChannel;
 use crate::protocol::command::PlayChannel;
 use crate::protocol::request::{QueryPosts, RequestBody};
 use crate::protocol::response::{PostEntry, Response};
@@ -220,15 +221,8 @@ impl Channels {
     }
 
     /// The channel's name, user and hashtag for view events.
-    pub fn view_channel(&self) -> Option<(String, Option<String>, Option<String>)> {
-        let q = self.paging.as_ref()?.feed.query();
-        let name = q.channel.clone().unwrap_or_else(|| "all".to_owned());
-        let user = q
-            .user_sqid
-            .clone()
-            .filter(|_| name == "by_user" || name == "reactions");
-        let tag = q.hashtag.clone().filter(|_| name == "hashtag");
-        Some((name, user, tag))
+    pub fn view_channel(&self) -> Option<ViewChannel> {
+        Some(ViewChannel::of(self.paging.as_ref()?.feed.query()))
     }
 
     /// A page's answer. Only the page last asked for counts.

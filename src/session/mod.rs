@@ -42,6 +42,7 @@ use crate::settings::Settings;
 pub use channel::Channel;
 pub use effects::{DisplayChange, Effect, Effects, EngineCommand, Notice};
 
+use crate::player::playset_run::ViewChannel;
 use channels::{Channels, PageOutcome, Wanted};
 use commands::{Decision, Outcome, Refusal};
 use comments::Comments;
@@ -590,22 +591,23 @@ fn view_context(
     playsets: &Playsets,
     seen: &Seen,
 ) -> ViewContext {
-    let (channel, user_sqid, hashtag) = if matches!(*playing, Channel::Post(_)) {
+    let named = |name: &str| ViewChannel {
+        channel: name.to_owned(),
+        ..ViewChannel::default()
+    };
+    let channel = if matches!(*playing, Channel::Post(_)) {
         // Chosen by a person (`show_artwork`): it counts as the artwork itself,
         // in no channel.
-        ("artwork".to_owned(), None, None)
+        named("artwork")
     } else if let Some(v) = playsets.view_channel(playing, seen.post_on_screen()) {
-        (v.channel, v.user_sqid, v.hashtag)
+        v
     } else if matches!(*playing, Channel::Playlist { .. }) {
         // A creator's playlist is no Makapix channel and has no name the server
         // knows; it is a list kept on this computer, which is what the protocol's
         // device-local channel, `sdcard`, stands for (p3a plays its playlists there).
-        ("sdcard".to_owned(), None, None)
+        named("sdcard")
     } else {
-        // A post shown on its own counts under the channel last played.
-        channels
-            .view_channel()
-            .unwrap_or_else(|| ("all".to_owned(), None, None))
+        channels.view_channel().unwrap_or_else(|| named("all"))
     };
     // A Makapix channel is asked for in the chosen order; local files are
     // in name order unless shuffled.
@@ -620,8 +622,6 @@ fn view_context(
     };
     ViewContext {
         channel,
-        user_sqid,
-        hashtag,
         play_order,
     }
 }

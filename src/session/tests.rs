@@ -78,41 +78,47 @@ impl Rig {
         self.now += by;
     }
 
-    /// Requests sent since the last call, with their tags.
-    fn requests(&mut self) -> Vec<(u64, RequestBody)> {
+    /// The actions `pick` takes from what went to the runtime, oldest first;
+    /// the rest stay.
+    fn drain<T>(&mut self, pick: impl Fn(&ConnectionAction) -> Option<T>) -> Vec<T> {
         let mut out = Vec::new();
-        self.sent.retain(|a| match a {
-            ConnectionAction::Request { tag, body } => {
-                out.push((*tag, (**body).clone()));
+        self.sent.retain(|a| match pick(a) {
+            Some(taken) => {
+                out.push(taken);
                 false
             }
-            _ => true,
+            None => true,
         });
         out
+    }
+
+    /// Requests sent since the last call, with their tags.
+    fn requests(&mut self) -> Vec<(u64, RequestBody)> {
+        self.drain(|a| match a {
+            ConnectionAction::Request { tag, body } => Some((*tag, (**body).clone())),
+            _ => None,
+        })
     }
 
     fn acks(&mut self) -> Vec<CommandAck> {
-        let mut out = Vec::new();
-        self.sent.retain(|a| match a {
-            ConnectionAction::Ack(ack) => {
-                out.push(ack.clone());
-                false
-            }
-            _ => true,
-        });
-        out
+        self.drain(|a| match a {
+            ConnectionAction::Ack(ack) => Some(ack.clone()),
+            _ => None,
+        })
     }
 
     fn views(&mut self) -> Vec<crate::protocol::view::ViewEvent> {
-        let mut out = Vec::new();
-        self.sent.retain(|a| match a {
-            ConnectionAction::View(v) => {
-                out.push(v.clone());
-                false
-            }
-            _ => true,
-        });
-        out
+        self.drain(|a| match a {
+            ConnectionAction::View(v) => Some(v.clone()),
+            _ => None,
+        })
+    }
+
+    fn current_posts(&mut self) -> Vec<Option<i64>> {
+        self.drain(|a| match a {
+            ConnectionAction::SetCurrentPost(p) => Some(*p),
+            _ => None,
+        })
     }
 
     fn answer(&mut self, tag: u64, result: Result<Response, RequestFailure>) {
@@ -474,17 +480,6 @@ fn a_post_chosen_by_show_artwork_counts_as_the_artwork_in_no_channel() {
 #[test]
 fn status_names_only_posts_the_server_confirmed_in_this_session() {
     let mut rig = Rig::new();
-    let current_posts = |rig: &mut Rig| -> Vec<Option<i64>> {
-        let mut out = Vec::new();
-        rig.sent.retain(|a| match a {
-            ConnectionAction::SetCurrentPost(p) => {
-                out.push(*p);
-                false
-            }
-            _ => true,
-        });
-        out
-    };
     // The channel of the last session plays from the disk cache: its posts may
     // have been deleted since.
     let kept = page(5..8, None);
@@ -499,19 +494,19 @@ fn status_names_only_posts_the_server_confirmed_in_this_session() {
         rig.engine.current().and_then(ArtworkSource::post_id),
         Some(5)
     );
-    assert_eq!(current_posts(&mut rig), [None], "not confirmed yet: null");
+    assert_eq!(rig.current_posts(), [None], "not confirmed yet: null");
 
     // Connected, the channel is fetched anew; post 5 is still there.
     rig.run(|s, seen, fx| s.on_connection(ConnectionState::Connected, seen, fx));
     let (tag, _) = rig.requests().remove(0);
     rig.answer(tag, Ok(Response::Posts(page(5..7, None))));
     rig.tick(true);
-    assert_eq!(current_posts(&mut rig), [Some(5)]);
+    assert_eq!(rig.current_posts(), [Some(5)]);
 
     // A post sent by `show_artwork` is known to the server.
     let show =
         json!({"post_id": 900, "storage_key": "k", "storage_shard": "a/b", "native_format": "png"});
     rig.command("s", "show_artwork", show);
     rig.tick(true);
-    assert_eq!(current_posts(&mut rig), [Some(900)]);
+    assert_eq!(rig.current_posts(), [Some(900)]);
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::bridge::connection::ConnectionAction;
 use crate::player::ArtworkSource;
+use crate::player::playset_run::ViewChannel;
 use crate::player::views::{ViewIntent, ViewTimer};
 use crate::protocol::view::{ViewEvent, utc_timestamp};
 
@@ -14,9 +15,7 @@ use super::effects::Effects;
 /// Where the artwork on screen came from, as a view event names it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewContext {
-    pub channel: String,
-    pub user_sqid: Option<String>,
-    pub hashtag: Option<String>,
+    pub channel: ViewChannel,
     pub play_order: u8,
 }
 
@@ -66,10 +65,10 @@ impl Views {
                 }
                 .to_owned(),
                 play_order: context.play_order,
-                channel: context.channel,
+                channel: context.channel.channel,
                 player_key: String::new(),
-                channel_user_sqid: context.user_sqid,
-                channel_hashtag: context.hashtag,
+                channel_user_sqid: context.channel.user_sqid,
+                channel_hashtag: context.channel.hashtag,
             }));
         }
         self.timer.next_deadline(now)
