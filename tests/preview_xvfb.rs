@@ -1,6 +1,7 @@
 //! The real binary in a real X server with `--preview led64x64` on a 64×64
 //! test pattern: every LED is a round disc of its own colour (after the
-//! panel's gamma and quantisation), on a regular grid, with dark gaps between.
+//! panel's gamma and quantisation), on a regular grid, with dark gaps between,
+//! and the exported preview image lights each LED with the colour the screen shows.
 
 #[path = "support/xvfb.rs"]
 mod xvfb;
@@ -9,7 +10,10 @@ use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use makapix_player::preview::PreviewSettings;
 use makapix_player::preview::color::LedLook;
+use makapix_player::preview::render;
+use makapix_player::settings::Settings;
 
 const SIDE: u32 = 64;
 
@@ -157,5 +161,30 @@ fn led64x64_shows_64_by_64_round_leds_with_dark_gaps() {
                 );
             }
         }
+    }
+
+    // The exported image lights the same LED with the same colour as the screen.
+    let rgba: Vec<u8> = (0..SIDE)
+        .flat_map(|y| (0..SIDE).flat_map(move |x| pattern(x, y).into_iter().chain([255])))
+        .collect();
+    let frame = render::Frame {
+        size: [SIDE, SIDE],
+        rgba: &rgba,
+    };
+    let look = render::Look {
+        rotation: Default::default(),
+        mirror: Default::default(),
+        background: Settings::default().background,
+        brightness: 100,
+        preview: PreviewSettings::default(),
+    };
+    let exported = render::led_colours(&frame, &look, [SIDE, SIDE]);
+    for (i, colour) in exported.iter().enumerate() {
+        let led = (i as u32 % SIDE, i as u32 / SIDE);
+        assert_eq!(
+            leds.get(colour),
+            Some(&led),
+            "the export lights LED {led:?} {colour:?}, the screen showed another colour there; see {see}"
+        );
     }
 }
