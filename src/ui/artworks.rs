@@ -74,21 +74,40 @@ impl Artworks {
     }
 
     /// Takes in what the workers reported: decoded artworks become textures,
-    /// and a changed file is decoded again.
-    pub(crate) fn take_in(&mut self, ctx: &egui::Context, engine: &mut Engine, now: Duration) {
+    /// and a changed file is decoded again. Returns the Makapix posts whose
+    /// files did not decode, with why: the session decides whether to fetch
+    /// them again.
+    pub(crate) fn take_in(
+        &mut self,
+        ctx: &egui::Context,
+        engine: &mut Engine,
+        now: Duration,
+    ) -> Vec<(ArtworkSource, String)> {
+        let mut unreadable = Vec::new();
         while let Ok(report) = self.reports.try_recv() {
             match report {
                 Report::Decoded {
                     source,
                     generation,
                     result,
-                } => self.on_decoded(ctx, engine, source, generation, *result, now),
+                } => {
+                    let result = *result;
+                    if let (ArtworkSource::Makapix(_), Err(e)) = (&source, &result) {
+                        if self.library.finish_load(&source, generation) {
+                            tracing::warn!("cannot show {}: {e}", source.display_name());
+                            unreadable.push((source, e.to_string()));
+                        }
+                        continue;
+                    }
+                    self.on_decoded(ctx, engine, source, generation, result, now);
+                }
                 Report::FileChanged(path) => {
                     tracing::info!("{} changed on disk; reloading", path.display());
                     self.request_load(&ArtworkSource::File(path));
                 }
             }
         }
+        unreadable
     }
 
     fn on_decoded(
