@@ -245,6 +245,10 @@ pub fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeEr
     if meta.is_dir() {
         return Err(read_error(std::io::ErrorKind::IsADirectory.into()));
     }
+    // Opening a pipe waits for a writer for ever, and a device never ends.
+    if !meta.is_file() {
+        return Err(DecodeError::NotAFile { file });
+    }
     if meta.len() > limits.max_file_bytes {
         return Err(file_too_big(meta.len(), limits));
     }

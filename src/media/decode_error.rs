@@ -73,6 +73,10 @@ stopped. Try a smaller or shorter version."
         size_text(*.max_bytes)
     )]
     FileTooBig { size_bytes: u64, max_bytes: u64 },
+    #[error(
+        "“{file}” is not a regular file (it is a pipe, a device or a socket), so there is nothing to show. Choose an image file instead."
+    )]
+    NotAFile { file: String },
     #[error("Could not read “{file}”: {reason}.")]
     Read {
         file: String,

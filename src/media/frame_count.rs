@@ -18,7 +18,13 @@ pub fn frame_count(format: ArtFormat, bytes: &[u8]) -> Option<usize> {
 
 /// Image descriptors in a GIF's block stream (the LZW data is skipped, not decoded).
 fn gif_frames(b: &[u8]) -> usize {
-    let colour_table = |flags: u8| if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 };
+    let colour_table = |flags: u8| {
+        if flags & 0x80 != 0 {
+            3 << ((flags & 7) + 1)
+        } else {
+            0
+        }
+    };
     let Some(&flags) = b.get(10) else { return 0 };
     let mut at = 13 + colour_table(flags);
     let mut frames = 0;
