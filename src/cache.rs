@@ -162,6 +162,16 @@ impl ArtCache {
         Some(path)
     }
 
+    /// Forgets `name` and removes its file (it would not decode).
+    pub fn remove(&mut self, name: &str) {
+        if let Some(entry) = self.entries.remove(name) {
+            self.total -= entry.size;
+            if let Err(e) = fs::remove_file(self.dir.join(name)) {
+                tracing::warn!("could not remove {name} from the artwork cache: {e}");
+            }
+        }
+    }
+
     /// Stores `bytes` under `name` (from [`file_name`]) and returns its path.
     pub fn put(&mut self, name: &str, bytes: &[u8]) -> Result<PathBuf, CacheError> {
         if !is_safe(name) {

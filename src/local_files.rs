@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::player::order::sort_by_name;
-use crate::player::playlist::Playlist;
+use crate::player::playlist::{Playlist, PlaylistSource, is_network_path};
 use crate::player::{ArtworkSource, QueueItem};
 
 /// Saved creators' playlists (see `player::playlist`) end with this.
@@ -80,16 +80,16 @@ pub fn open(paths: &[PathBuf]) -> Opened {
 fn open_playlist(path: &Path) -> Opened {
     let name = display_name(path);
     match read_playlist(path) {
-        Ok(playlist) => Opened {
+        Ok(mut playlist) => Opened {
             label: if playlist.title.trim().is_empty() {
-                name
+                name.clone()
             } else {
                 playlist.title.clone()
             },
             problems: if playlist.items.is_empty() {
                 vec![format!("The playlist {} is empty.", display_name(path))]
             } else {
-                Vec::new()
+                leave_out_unsafe_files(&mut playlist, &name)
             },
             playlist: Some(playlist),
             ..Opened::default()
@@ -100,6 +100,38 @@ fn open_playlist(path: &Path) -> Opened {
             ..Opened::default()
         },
     }
+}
+
+/// Takes out of a playlist about to play the files that are not regular files
+/// on this computer (network shares, pipes, devices): a playlist can come
+/// from anyone, and opening those would reach another computer or hang.
+/// Returns one sentence per item left out; the rest plays.
+fn leave_out_unsafe_files(playlist: &mut Playlist, name: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut index = 0;
+    playlist.items.retain(|item| {
+        index += 1;
+        let PlaylistSource::File { file } = &item.source else {
+            return true;
+        };
+        let shown = file.display();
+        let why = if is_network_path(file) {
+            "is on a network share; a playlist may only name files on this computer"
+        } else {
+            match std::fs::metadata(file) {
+                // A missing file gets its placeholder when its turn comes.
+                Err(_) => return true,
+                Ok(meta) if meta.is_file() => return true,
+                Ok(meta) if meta.is_dir() => "is a folder, not an image file",
+                Ok(_) => "is not a regular file (it is a pipe, a device or a socket)",
+            }
+        };
+        problems.push(format!(
+            "{name}: item {index} ({shown}) {why}, so it is left out; the rest plays."
+        ));
+        false
+    });
+    problems
 }
 
 fn display_name(path: &Path) -> String {
@@ -213,7 +245,6 @@ pub fn paths_from_pasted_text(text: &str) -> Option<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::player::playlist::PlaylistSource;
 
     #[test]
     fn folders_are_walked_sorted_by_name_and_filtered() {
@@ -313,5 +344,50 @@ mod tests {
         assert_eq!(paths_from_pasted_text(&text), Some(vec![f]));
         assert_eq!(paths_from_pasted_text("hello world"), None);
         assert_eq!(paths_from_pasted_text(""), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_playlist_with_a_fifo_a_device_and_a_network_share_plays_its_other_items() {
+        use crate::player::playlist::PlaylistItem;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.png");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let good = dir.path().join("good.png");
+        std::fs::write(&good, b"x").unwrap();
+        let file = |file: PathBuf| PlaylistItem {
+            source: PlaylistSource::File { file },
+            dwell_ms: None,
+        };
+        let text = Playlist {
+            title: "Traps".into(),
+            items: vec![
+                file(fifo),
+                file(PathBuf::from("/dev/zero")),
+                file(PathBuf::from(r"\\attacker\share\art.png")),
+                file(good.clone()),
+            ],
+        }
+        .to_json(dir.path());
+        let path = dir.path().join("traps.makapix-playlist");
+        std::fs::write(&path, text).unwrap();
+        let opened = open(std::slice::from_ref(&path));
+        let playlist = opened.playlist.expect("the playlist opens");
+        assert_eq!(playlist.items, vec![file(good)], "the rest plays");
+        assert_eq!(opened.problems.len(), 3, "{:?}", opened.problems);
+        assert!(opened.problems[0].contains("item 1") && opened.problems[0].contains("pipe"));
+        assert!(opened.problems[1].contains("/dev/zero"));
+        assert!(
+            opened.problems[2].contains("network share"),
+            "{:?}",
+            opened.problems
+        );
+        assert!(
+            opened
+                .problems
+                .iter()
+                .all(|p| p.ends_with("the rest plays."))
+        );
     }
 }

@@ -416,3 +416,74 @@ fn flipped_bytes_in_real_files_never_panic() {
         }
     }
 }
+
+/// A ~120 KB GIF whose 5,000 one-pixel frames sit on a 4096×4096 canvas:
+/// within every size, frame and memory limit, yet compositing it would cost
+/// minutes of CPU.
+fn hostile_gif() -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let palette = [0, 0, 0, 255, 255, 255];
+        let mut encoder = gif::Encoder::new(&mut out, 4096, 4096, &palette).unwrap();
+        for i in 0..5000u32 {
+            let frame = gif::Frame {
+                width: 1,
+                height: 1,
+                left: (i % 4096) as u16,
+                top: 0,
+                delay: 2,
+                buffer: std::borrow::Cow::Owned(vec![(i % 2) as u8]),
+                ..gif::Frame::default()
+            };
+            encoder.write_frame(&frame).unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn a_gif_of_5000_frames_at_4096_pixels_is_refused_within_2_seconds() {
+    let gif = hostile_gif();
+    assert!(gif.len() < 200_000, "{} bytes", gif.len());
+    let start = Instant::now();
+    // The frame store is what the window decodes with.
+    let err = makapix_player::media::frame_store::decode(&gif, &DecodeLimits::default())
+        .err()
+        .expect("refused");
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert_eq!(
+        err,
+        DecodeError::TooMuchWork {
+            format: ArtFormat::Gif,
+            frames: 5000,
+            width: 4096,
+            height: 4096
+        }
+    );
+    let sentence = err.to_string();
+    assert!(
+        sentence.contains("5000 frames of 4096×4096") && sentence.contains("Try a smaller"),
+        "{sentence}"
+    );
+}
+
+#[test]
+fn decoding_that_runs_past_its_time_budget_is_stopped() {
+    // Frames the container count cannot see coming (a budget of work that
+    // lets them through), stopped by time instead.
+    let many = frames(64, 64, 40);
+    let gif = encode::gif(64, 64, &many).unwrap();
+    let limits = DecodeLimits {
+        max_decode_time: Duration::ZERO,
+        ..DecodeLimits::default()
+    };
+    let err = expect_err(&gif, &limits);
+    assert_eq!(
+        err,
+        DecodeError::TooSlow {
+            format: ArtFormat::Gif,
+            seconds: 0
+        }
+    );
+}

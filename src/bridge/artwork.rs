@@ -10,6 +10,9 @@ use crate::player::MakapixPost;
 /// Where artworks come from when a post has no `art_url`.
 pub const DEFAULT_VAULT: &str = "https://vault.makapix.club";
 
+/// Downloads running at once; more wait their turn.
+pub const MAX_DOWNLOADS: usize = 4;
+
 /// How the runtime fetches and keeps artwork files.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ArtworkConfig {
@@ -45,8 +48,13 @@ impl ArtworkConfig {
 pub enum ArtworkAction {
     /// Sent once at start (and whenever the vault setting changes).
     Configure(ArtworkConfig),
-    /// Make this post's file available on disk.
+    /// Make this post's file available on disk. Before the first `Configure`
+    /// the runtime holds it: nothing is fetched on built-in defaults.
     Fetch(MakapixPost),
+    /// The cached file would not decode: remove it and download it again.
+    Refetch(MakapixPost),
+    /// Nobody waits for these posts any more: their downloads stop.
+    Cancel(Vec<MakapixPost>),
 }
 
 /// Runtime → window.

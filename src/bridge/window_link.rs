@@ -49,6 +49,9 @@ pub struct WindowLink {
     artwork_config: ArtworkConfig,
     /// Started with an explicit vault: the server's does not replace it.
     vault_fixed: bool,
+    /// The artwork fetcher has its configuration. Until then it holds every
+    /// fetch: nothing is downloaded from the built-in vault by accident.
+    artwork_configured: bool,
 }
 
 impl WindowLink {
@@ -61,6 +64,7 @@ impl WindowLink {
             }),
             artwork_config: artwork_config(paths, vault),
             vault_fixed: vault.is_some(),
+            artwork_configured: false,
         }
     }
 
@@ -90,6 +94,10 @@ impl WindowLink {
             RuntimeEvent::Credentials(event) => {
                 let configured = match &event {
                     CredentialsEvent::Server(server) => self.use_vault(&server.vault_base),
+                    // The server's settings cannot be read: the built-in ones are all there is.
+                    CredentialsEvent::Failed(_) if !self.artwork_configured => {
+                        self.configure_artworks()
+                    }
                     _ => Ok(()),
                 };
                 Routed::Credentials(event, configured)
@@ -98,7 +106,9 @@ impl WindowLink {
     }
 
     /// What the runtime needs before anything else: the credentials' setup and
-    /// load, where views wait, and where artworks go.
+    /// load, where views wait, and where artworks go. The vault is only known
+    /// here when it was given at start; otherwise the artwork fetcher is
+    /// configured when the server's settings arrive (`use_vault`).
     pub fn start(&mut self, data_dir: Option<&Path>) -> Result<(), String> {
         if let Some(setup) = self.credentials_setup.take() {
             self.send(RuntimeAction::Credentials(setup))?;
@@ -110,6 +120,14 @@ impl WindowLink {
                 queue,
             )))?;
         }
+        if self.vault_fixed {
+            self.configure_artworks()?;
+        }
+        Ok(())
+    }
+
+    fn configure_artworks(&mut self) -> Result<(), String> {
+        self.artwork_configured = true;
         let config = self.artwork_config.clone();
         self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)))
     }
@@ -128,12 +146,14 @@ impl WindowLink {
     /// The server's vault (Custom settings, `--vault`) is where artworks come from,
     /// unless this window was started with a vault of its own (tests).
     pub fn use_vault(&mut self, vault_base: &str) -> Result<(), String> {
-        if self.vault_fixed || self.artwork_config.vault_base == vault_base {
+        let same = self.vault_fixed || self.artwork_config.vault_base == vault_base;
+        if same && self.artwork_configured {
             return Ok(());
         }
-        self.artwork_config.vault_base = vault_base.to_owned();
-        let config = self.artwork_config.clone();
-        self.send(RuntimeAction::Artwork(ArtworkAction::Configure(config)))
+        if !self.vault_fixed {
+            self.artwork_config.vault_base = vault_base.to_owned();
+        }
+        self.configure_artworks()
     }
 
     pub fn shutdown(&mut self) {

@@ -10,7 +10,7 @@ use std::fmt;
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use image::codecs::bmp::BmpDecoder;
 use image::codecs::gif::GifDecoder;
@@ -30,13 +30,23 @@ const MIB: u64 = 1024 * 1024;
 /// - `max_dimension`: 4096 pixels per side;
 /// - `max_decoded_bytes`: 256 MiB of kept pixels, summed over **all** frames
 ///   (full RGBA for [`decode`], compact bytes for the frame store);
-/// - `max_frames`: 5000 frames.
+/// - `max_frames`: 5000 frames;
+/// - `max_pixel_work`: 1 Gpixel composited (canvas pixels × frames): the
+///   memory budget counts compact bytes, so a small file of thousands of
+///   tiny frames on a huge canvas passes it and would still cost minutes of
+///   CPU; the frame count is read from the container and such a file is
+///   refused before a pixel is decoded;
+/// - `max_decode_time`: 60 s of decoding, whatever the file (a backstop for
+///   what the frame count cannot foresee; a debug build on a busy machine
+///   takes over 10 s for a legitimate 1000-frame 256×256 GIF).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeLimits {
     pub max_file_bytes: u64,
     pub max_dimension: u32,
     pub max_decoded_bytes: u64,
     pub max_frames: usize,
+    pub max_pixel_work: u64,
+    pub max_decode_time: Duration,
 }
 
 impl Default for DecodeLimits {
@@ -46,6 +56,8 @@ impl Default for DecodeLimits {
             max_dimension: 4096,
             max_decoded_bytes: 256 * MIB,
             max_frames: 5000,
+            max_pixel_work: 1 << 30,
+            max_decode_time: Duration::from_secs(60),
         }
     }
 }
@@ -235,6 +247,10 @@ pub fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeEr
     if meta.is_dir() {
         return Err(read_error(std::io::ErrorKind::IsADirectory.into()));
     }
+    // Opening a pipe waits for a writer for ever, and a device never ends.
+    if !meta.is_file() {
+        return Err(DecodeError::NotAFile { file });
+    }
     if meta.len() > limits.max_file_bytes {
         return Err(file_too_big(meta.len(), limits));
     }
@@ -273,6 +289,15 @@ fn decode_as(
     // 100000×100000 is refused without touching its pixel data.
     if let Some((width, height)) = peek_dimensions(format, bytes) {
         check_canvas(format, width, height, limits)?;
+        if let Some(frames) = super::frame_count::frame_count(format, bytes) {
+            // Only an APNG's PNG says how many frames it has.
+            let named = if format == ArtFormat::Png {
+                ArtFormat::Apng
+            } else {
+                format
+            };
+            check_work(named, width, height, frames, limits)?;
+        }
     }
     let input = Cursor::new(bytes);
     match format {
@@ -364,6 +389,31 @@ fn check_canvas(
     Ok(())
 }
 
+/// Refuses an animation whose frames, as counted, are too many or would take
+/// too much work to composite (canvas pixels × frames).
+fn check_work(
+    format: ArtFormat,
+    width: u32,
+    height: u32,
+    frames: usize,
+    limits: &DecodeLimits,
+) -> Result<(), DecodeError> {
+    if frames > limits.max_frames {
+        let max = limits.max_frames;
+        return Err(DecodeError::TooManyFrames { format, max });
+    }
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels.saturating_mul(frames as u64) > limits.max_pixel_work {
+        return Err(DecodeError::TooMuchWork {
+            format,
+            frames,
+            width,
+            height,
+        });
+    }
+    Ok(())
+}
+
 /// Reads the canvas size straight from the header bytes.
 fn peek_dimensions(format: ArtFormat, bytes: &[u8]) -> Option<(u32, u32)> {
     let u16_le = |at: usize| {
@@ -425,6 +475,7 @@ fn collect_frames(
 ) -> Result<(ArtFormat, u32, u32), DecodeError> {
     let mut count = 0;
     let mut canvas = None;
+    let started = Instant::now();
     for item in frames {
         let frame = item.map_err(|e| image_error(format, e, limits))?;
         if count >= limits.max_frames {
@@ -434,6 +485,12 @@ fn collect_frames(
             });
         }
         let (width, height) = frame.buffer().dimensions();
+        // What the container did not count is bounded as it comes.
+        check_work(format, width, height, count + 1, limits)?;
+        if started.elapsed() > limits.max_decode_time {
+            let seconds = limits.max_decode_time.as_secs();
+            return Err(DecodeError::TooSlow { format, seconds });
+        }
         // Counted as if this frame were kept whole: a compacting sink only
         // knows its size afterwards, and the decoder holds it whole anyway.
         let needed_bytes = sink

@@ -43,6 +43,21 @@ pub enum DecodeError {
     )]
     TooManyFrames { format: ArtFormat, max: usize },
     #[error(
+        "This {format} animation has {frames} frames of {width}×{height} pixels: too much work to \
+decode, so the player refuses it to stay responsive. Try a smaller or shorter version."
+    )]
+    TooMuchWork {
+        format: ArtFormat,
+        frames: usize,
+        width: u32,
+        height: u32,
+    },
+    #[error(
+        "This {format} animation took more than {seconds} seconds to decode, so the player \
+stopped. Try a smaller or shorter version."
+    )]
+    TooSlow { format: ArtFormat, seconds: u64 },
+    #[error(
         "This {format} artwork needs at least {} of memory once decoded, over the {} budget. Try a smaller or shorter version.",
         size_text(*.needed_bytes),
         size_text(*.budget_bytes)
@@ -58,6 +73,10 @@ pub enum DecodeError {
         size_text(*.max_bytes)
     )]
     FileTooBig { size_bytes: u64, max_bytes: u64 },
+    #[error(
+        "“{file}” is not a regular file (it is a pipe, a device or a socket), so there is nothing to show. Choose an image file instead."
+    )]
+    NotAFile { file: String },
     #[error("Could not read “{file}”: {reason}.")]
     Read {
         file: String,

@@ -5,6 +5,7 @@
 pub mod animation;
 pub mod decode;
 mod decode_error;
+mod frame_count;
 pub mod frame_store;
 pub mod loader;
 mod run_length;

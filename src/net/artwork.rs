@@ -3,16 +3,26 @@
 //!
 //! The URL is the post's `art_url` when it has one, else
 //! `{vault}/{storage_shard}/{storage_key}.{native_format}` with the shard used
-//! verbatim (it is opaque); the cache file name never comes from the URL, so
-//! no server string can steer a write out of the cache folder.
+//! verbatim (it is opaque); the cache file name is an encoding of the post's
+//! key (or of its `art_url` when it has no key), so no server string can steer
+//! a write out of the cache folder.
+//!
+//! One task owns the work and takes the window's actions in order: nothing is
+//! fetched before the first `Configure` (fetches wait for it), at most
+//! `MAX_DOWNLOADS` run at once through one shared HTTP agent, and a download
+//! nobody waits for any more is cancelled. Every cache read, write and fsync
+//! runs on a blocking worker, never on the runtime's thread.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::bridge::RuntimeEvent;
-use crate::bridge::artwork::{ArtworkAction, ArtworkConfig, ArtworkEvent};
+use crate::bridge::artwork::{ArtworkAction, ArtworkConfig, ArtworkEvent, MAX_DOWNLOADS};
 use crate::bridge::channel::EventSink;
 use crate::cache::{self, ArtCache};
 use crate::player::MakapixPost;
@@ -32,8 +42,11 @@ pub enum FetchError {
     TooLarge,
     #[error("{0}")]
     Cache(#[from] cache::CacheError),
-    #[error("no artwork cache is set up yet")]
-    NotConfigured,
+    #[error("the artwork cache could not be used")]
+    CacheGone,
+    /// Nobody waits for it any more; never shown.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl FetchError {
@@ -43,57 +56,276 @@ impl FetchError {
     }
 }
 
+/// What a configured fetcher works with; replaced whole by each `Configure`.
 struct Setup {
     config: ArtworkConfig,
-    cache: ArtCache,
+    cache: Arc<Mutex<ArtCache>>,
+    /// One agent for every download: connections are pooled and shared.
+    agent: ureq::Agent,
 }
 
-/// The runtime's artwork fetcher.
+/// The runtime's artwork fetcher: the window's actions go to its task.
 pub struct Fetcher {
-    sink: EventSink,
-    setup: Arc<Mutex<Option<Setup>>>,
+    actions: mpsc::UnboundedSender<ArtworkAction>,
 }
 
 impl Fetcher {
+    /// Starts the fetcher's task on the current runtime.
     pub fn new(sink: EventSink) -> Self {
-        Self {
-            sink,
-            setup: Arc::default(),
-        }
+        let (actions, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(rx, sink));
+        Self { actions }
     }
 
     pub fn handle(&self, action: ArtworkAction) {
-        match action {
-            ArtworkAction::Configure(config) => {
-                let setup = Arc::clone(&self.setup);
-                // Opening the cache reads the folder: off the runtime's thread.
-                tokio::task::spawn_blocking(move || {
-                    match ArtCache::open(&config.cache_dir, config.cache_cap) {
-                        Ok(cache) => {
-                            if let Ok(mut slot) = setup.lock() {
-                                *slot = Some(Setup { config, cache });
-                            }
-                        }
-                        Err(e) => tracing::error!("{e}"),
-                    }
-                });
-            }
-            ArtworkAction::Fetch(post) => {
-                let setup = Arc::clone(&self.setup);
-                let sink = self.sink.clone();
-                tokio::spawn(async move {
-                    let result = fetch(setup, &post).await.map_err(|e| {
-                        tracing::warn!("post {}: {e}", post.post_id);
-                        e.to_string()
-                    });
-                    sink.send(RuntimeEvent::Artwork(ArtworkEvent::Fetched {
-                        post,
-                        result,
-                    }));
-                });
+        let _ = self.actions.send(action);
+    }
+}
+
+/// A download under way, cancellable.
+struct Running {
+    id: u64,
+    task: tokio::task::AbortHandle,
+    /// Read by the blocking download between chunks: it stops and closes.
+    cancel: Arc<AtomicBool>,
+}
+
+struct Work {
+    sink: EventSink,
+    setup: Option<Arc<Setup>>,
+    /// Fetches that came before the first configuration, in order.
+    held: Vec<(MakapixPost, bool)>,
+    running: HashMap<MakapixPost, Running>,
+    permits: Arc<Semaphore>,
+    done: mpsc::UnboundedSender<(MakapixPost, u64)>,
+    next_id: u64,
+}
+
+async fn run(mut actions: mpsc::UnboundedReceiver<ArtworkAction>, sink: EventSink) {
+    let (done, mut finished) = mpsc::unbounded_channel();
+    let mut work = Work {
+        sink,
+        setup: None,
+        held: Vec::new(),
+        running: HashMap::new(),
+        permits: Arc::new(Semaphore::new(MAX_DOWNLOADS)),
+        done,
+        next_id: 0,
+    };
+    loop {
+        tokio::select! {
+            action = actions.recv() => match action {
+                Some(action) => work.handle(action).await,
+                None => break,
+            },
+            Some((post, id)) = finished.recv() => {
+                if work.running.get(&post).is_some_and(|r| r.id == id) {
+                    work.running.remove(&post);
+                }
             }
         }
     }
+    for running in work.running.values() {
+        running.cancel.store(true, Ordering::Relaxed);
+        running.task.abort();
+    }
+}
+
+impl Work {
+    async fn handle(&mut self, action: ArtworkAction) {
+        match action {
+            ArtworkAction::Configure(config) => self.configure(config).await,
+            ArtworkAction::Fetch(post) => self.fetch(post, false),
+            ArtworkAction::Refetch(post) => self.fetch(post, true),
+            ArtworkAction::Cancel(posts) => {
+                for post in posts {
+                    self.held.retain(|(p, _)| *p != post);
+                    if let Some(running) = self.running.remove(&post) {
+                        tracing::debug!("post {}: download cancelled", post.post_id);
+                        running.cancel.store(true, Ordering::Relaxed);
+                        running.task.abort();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Opens the cache (reading its folder on a blocking worker) before the
+    /// next action is taken, so every fetch after a `Configure` uses it.
+    async fn configure(&mut self, config: ArtworkConfig) {
+        let same_cache = self.setup.as_ref().filter(|s| {
+            s.config.cache_dir == config.cache_dir && s.config.cache_cap == config.cache_cap
+        });
+        let cache = match same_cache {
+            Some(s) => Arc::clone(&s.cache),
+            None => {
+                let (dir, cap) = (config.cache_dir.clone(), config.cache_cap);
+                match tokio::task::spawn_blocking(move || ArtCache::open(&dir, cap)).await {
+                    Ok(Ok(cache)) => Arc::new(Mutex::new(cache)),
+                    Ok(Err(e)) => {
+                        tracing::error!("{e}");
+                        self.refuse_held(e.to_string());
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::error!("opening the artwork cache: {e}");
+                        return;
+                    }
+                }
+            }
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(config.timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        self.setup = Some(Arc::new(Setup {
+            config,
+            cache,
+            agent,
+        }));
+        for (post, fresh) in std::mem::take(&mut self.held) {
+            self.fetch(post, fresh);
+        }
+    }
+
+    /// The cache folder cannot be used: what waited for it is told why.
+    fn refuse_held(&mut self, reason: String) {
+        for (post, _) in std::mem::take(&mut self.held) {
+            self.sink.send(RuntimeEvent::Artwork(ArtworkEvent::Fetched {
+                post,
+                result: Err(reason.clone()),
+            }));
+        }
+    }
+
+    fn fetch(&mut self, post: MakapixPost, fresh: bool) {
+        let Some(setup) = self.setup.clone() else {
+            if !self.held.iter().any(|(p, _)| *p == post) {
+                self.held.push((post, fresh));
+            }
+            return;
+        };
+        if !fresh && self.running.contains_key(&post) {
+            return;
+        }
+        if let Some(old) = self.running.remove(&post) {
+            old.cancel.store(true, Ordering::Relaxed);
+            old.task.abort();
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (sink, done, permits) = (self.sink.clone(), self.done.clone(), self.permits.clone());
+        let job = Job {
+            setup,
+            cancel: Arc::clone(&cancel),
+            fresh,
+        };
+        let key = post.clone();
+        let task = tokio::spawn(async move {
+            let result = job.run(&post, &permits).await;
+            let result = match result {
+                Err(FetchError::Cancelled) => None,
+                other => Some(other.map_err(|e| {
+                    tracing::warn!("post {}: {e}", post.post_id);
+                    e.to_string()
+                })),
+            };
+            if let Some(result) = result {
+                sink.send(RuntimeEvent::Artwork(ArtworkEvent::Fetched {
+                    post: post.clone(),
+                    result,
+                }));
+            }
+            let _ = done.send((post, id));
+        });
+        self.running.insert(
+            key,
+            Running {
+                id,
+                task: task.abort_handle(),
+                cancel,
+            },
+        );
+    }
+}
+
+/// One post's fetch: from the cache, else downloaded (one permit held from
+/// the connection's opening to its closing) and stored.
+struct Job {
+    setup: Arc<Setup>,
+    cancel: Arc<AtomicBool>,
+    /// The cached copy is bad: remove it and download again.
+    fresh: bool,
+}
+
+impl Job {
+    async fn run(
+        self,
+        post: &MakapixPost,
+        permits: &Arc<Semaphore>,
+    ) -> Result<PathBuf, FetchError> {
+        let name = cache_name(post);
+        let cache = Arc::clone(&self.setup.cache);
+        let (looked_up, fresh) = (name.clone(), self.fresh);
+        let hit = blocking(move || {
+            let mut cache = cache.lock().map_err(|_| FetchError::CacheGone)?;
+            if fresh {
+                cache.remove(&looked_up);
+                return Ok(None);
+            }
+            Ok(cache.get(&looked_up))
+        })
+        .await?;
+        if let Some(path) = hit {
+            return Ok(path);
+        }
+        let config = &self.setup.config;
+        let url = url(&config.vault_base, post);
+        let mut wait = config.retry_start;
+        let mut tries = 0;
+        let bytes = loop {
+            tries += 1;
+            let permit = Arc::clone(permits)
+                .acquire_owned()
+                .await
+                .map_err(|_| FetchError::Cancelled)?;
+            let (u, agent, cancel) = (url.clone(), self.setup.agent.clone(), self.cancel.clone());
+            // The permit goes with the blocking download: a cancelled task stops
+            // waiting for it, but the connection counts until it is closed.
+            let got = blocking(move || {
+                let got = download(&agent, &u, &cancel);
+                drop(permit);
+                got
+            })
+            .await;
+            match got {
+                Ok(bytes) => break bytes,
+                Err(e) if e.worth_retrying() && tries < config.attempts.max(1) => {
+                    tracing::info!("post {}: {e}; trying again in {wait:?}", post.post_id);
+                    tokio::time::sleep(wait).await;
+                    wait = wait.saturating_mul(2);
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let cache = Arc::clone(&self.setup.cache);
+        blocking(move || {
+            let mut cache = cache.lock().map_err(|_| FetchError::CacheGone)?;
+            Ok(cache.put(&name, &bytes)?)
+        })
+        .await
+    }
+}
+
+/// Disk and network work on a blocking worker.
+async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T, FetchError> + Send + 'static,
+) -> Result<T, FetchError> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .unwrap_or_else(|e| Err(FetchError::Network(e.to_string())))
 }
 
 /// The URL to download `post` from.
@@ -110,80 +342,35 @@ pub fn url(vault_base: &str, post: &MakapixPost) -> String {
     }
 }
 
-/// The cache's name for the post's file; the extension is one of ours.
+/// The cache's name for the post's file; the extension is one of ours. A
+/// post with only an `art_url` is named after that URL, so two such posts
+/// never share a file.
 pub fn cache_name(post: &MakapixPost) -> String {
-    let ext = match post.native_format.to_ascii_lowercase().as_str() {
+    let art_url = post.art_url.as_deref().filter(|u| !u.is_empty());
+    let format = if post.native_format.is_empty() {
+        // The URL's extension, when it is one of ours.
+        art_url
+            .and_then(|u| u.split(['?', '#']).next())
+            .and_then(|u| u.rsplit_once('.'))
+            .map_or("", |(_, ext)| ext)
+    } else {
+        post.native_format.as_str()
+    };
+    let ext = match format.to_ascii_lowercase().as_str() {
         "png" => "png",
         "gif" => "gif",
         "webp" => "webp",
         "bmp" => "bmp",
         _ => "img",
     };
-    cache::file_name(&post.storage_shard, &post.storage_key, ext)
-}
-
-async fn fetch(
-    setup: Arc<Mutex<Option<Setup>>>,
-    post: &MakapixPost,
-) -> Result<PathBuf, FetchError> {
-    let name = cache_name(post);
-    // The cache may still be opening (Configure is answered off-thread).
-    let mut config = None;
-    for _ in 0..50 {
-        match lookup(&setup, &name)? {
-            Some(Cached::Hit(path)) => return Ok(path),
-            Some(Cached::Miss(c)) => {
-                config = Some(c);
-                break;
-            }
-            None => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
+    match art_url {
+        Some(url) if post.storage_key.is_empty() => cache::file_name("url", url, ext),
+        _ => cache::file_name(&post.storage_shard, &post.storage_key, ext),
     }
-    let config = config.ok_or(FetchError::NotConfigured)?;
-    let url = url(&config.vault_base, post);
-    let mut wait = config.retry_start;
-    let mut tries = 0;
-    let bytes = loop {
-        tries += 1;
-        let (u, timeout) = (url.clone(), config.timeout);
-        let got = tokio::task::spawn_blocking(move || download(&u, timeout))
-            .await
-            .unwrap_or_else(|e| Err(FetchError::Network(e.to_string())));
-        match got {
-            Ok(bytes) => break bytes,
-            Err(e) if e.worth_retrying() && tries < config.attempts.max(1) => {
-                tracing::info!("post {}: {e}; trying again in {wait:?}", post.post_id);
-                tokio::time::sleep(wait).await;
-                wait = wait.saturating_mul(2);
-            }
-            Err(e) => return Err(e),
-        }
-    };
-    let mut guard = setup.lock().map_err(|_| FetchError::NotConfigured)?;
-    let s = guard.as_mut().ok_or(FetchError::NotConfigured)?;
-    Ok(s.cache.put(&name, &bytes)?)
 }
 
-enum Cached {
-    Hit(PathBuf),
-    Miss(ArtworkConfig),
-}
-
-/// The cached file, or the settings to fetch it with; `None` until configured.
-fn lookup(setup: &Mutex<Option<Setup>>, name: &str) -> Result<Option<Cached>, FetchError> {
-    let mut guard = setup.lock().map_err(|_| FetchError::NotConfigured)?;
-    Ok(guard.as_mut().map(|s| match s.cache.get(name) {
-        Some(path) => Cached::Hit(path),
-        None => Cached::Miss(s.config.clone()),
-    }))
-}
-
-fn download(url: &str, timeout: Duration) -> Result<Vec<u8>, FetchError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .build()
-        .into();
+/// One try; stops (closing the connection) as soon as `cancel` is set.
+fn download(agent: &ureq::Agent, url: &str, cancel: &AtomicBool) -> Result<Vec<u8>, FetchError> {
     let response = agent
         .get(url)
         .call()
@@ -194,13 +381,21 @@ fn download(url: &str, timeout: Duration) -> Result<Vec<u8>, FetchError> {
         404 | 410 | 403 => return Err(FetchError::NotThere(status)),
         _ => return Err(FetchError::Server(status)),
     }
+    let mut reader = response.into_body().into_reader().take(MAX_BYTES + 1);
     let mut bytes = Vec::new();
-    response
-        .into_body()
-        .into_reader()
-        .take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| FetchError::Network(e.to_string()))?;
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(FetchError::Cancelled);
+        }
+        let n = reader
+            .read(&mut chunk)
+            .map_err(|e| FetchError::Network(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
     if bytes.len() as u64 > MAX_BYTES {
         return Err(FetchError::TooLarge);
     }
@@ -241,5 +436,31 @@ mod tests {
         let name = cache_name(&p);
         assert!(!name.contains('/') && !name.starts_with('.'), "{name}");
         assert!(name.ends_with(".img"), "{name}");
+    }
+
+    #[test]
+    fn art_url_only_posts_are_cached_under_names_of_their_urls() {
+        let only_url = |id, url: &str| MakapixPost {
+            post_id: id,
+            title: None,
+            storage_key: String::new(),
+            storage_shard: String::new(),
+            native_format: String::new(),
+            art_url: Some(url.to_owned()),
+        };
+        let a = cache_name(&only_url(1, "https://cdn.example/a/one.png"));
+        let b = cache_name(&only_url(2, "https://cdn.example/a/two.png"));
+        let c = cache_name(&only_url(3, "https://cdn.example/a/two.gif?v=2"));
+        assert_ne!(a, b, "two URLs, two files");
+        assert_ne!(b, c);
+        assert!(a.ends_with(".png") && c.ends_with(".gif"), "{a} {c}");
+        assert_eq!(a, cache_name(&only_url(9, "https://cdn.example/a/one.png")));
+        let long = format!("https://cdn.example/{}", "x".repeat(400));
+        let (l1, l2) = (
+            cache_name(&only_url(4, &format!("{long}1.png"))),
+            cache_name(&only_url(5, &format!("{long}2.png"))),
+        );
+        assert_ne!(l1, l2, "long URLs differing at the end");
+        assert!(!l1.contains('/') && !l1.starts_with('.'), "{l1}");
     }
 }

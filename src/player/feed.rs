@@ -3,7 +3,10 @@
 //! hands the answers in.
 //!
 //! The next page is asked for while a few artworks of the current one are
-//! still to come, so playback never waits at a page boundary.
+//! still to come, so playback never waits at a page boundary. Paging ends at
+//! `has_more: false`; a page that adds nothing playable is followed by the
+//! next only after a wait that doubles with each such page in a row, and
+//! after `MAX_EMPTY_PAGES` of them the channel plays what it has.
 
 use std::time::Duration;
 
@@ -16,6 +19,10 @@ use super::source::{ArtworkSource, MakapixPost, QueueItem};
 pub const PREFETCH_MARGIN: usize = 3;
 /// Posts per page (the protocol's maximum).
 pub const PAGE_SIZE: u8 = 50;
+/// The wait after the first page that adds nothing playable; doubles after each.
+pub const EMPTY_PAGE_WAIT: Duration = Duration::from_secs(2);
+/// Pages in a row that add nothing playable before paging stops.
+pub const MAX_EMPTY_PAGES: u32 = 5;
 
 /// A channel's paging state.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +36,10 @@ pub struct Feed {
     /// wraps) until the channel is chosen again.
     stopped: bool,
     pages: usize,
+    /// Pages in a row that added nothing playable.
+    empty_pages: u32,
+    /// No page is asked for before this time.
+    not_before: Duration,
 }
 
 impl Feed {
@@ -43,6 +54,8 @@ impl Feed {
             in_flight: false,
             stopped: false,
             pages: 0,
+            empty_pages: 0,
+            not_before: Duration::ZERO,
         }
     }
 
@@ -63,9 +76,9 @@ impl Feed {
     }
 
     /// The next page's request when the artwork at `position` is close enough
-    /// to the end of what is known, and there is more.
-    pub fn wants_more(&mut self, position: Option<usize>) -> Option<QueryPosts> {
-        if self.in_flight || self.stopped || self.pages == 0 {
+    /// to the end of what is known, there is more, and no back-off holds it.
+    pub fn wants_more(&mut self, position: Option<usize>, now: Duration) -> Option<QueryPosts> {
+        if self.in_flight || self.stopped || self.pages == 0 || now < self.not_before {
             return None;
         }
         let cursor = self.next_cursor.clone()?;
@@ -83,16 +96,26 @@ impl Feed {
         })
     }
 
-    /// Takes in a page; returns how many queue items it added.
-    pub fn on_page(&mut self, page: PostsPage) -> usize {
+    /// Takes in a page that came at `now`; returns how many queue items it added.
+    pub fn on_page(&mut self, page: PostsPage, now: Duration) -> usize {
         self.in_flight = false;
         self.pages += 1;
-        // A cursor without `has_more` (or the reverse) is taken at its word:
-        // only a cursor can fetch the next page.
-        self.next_cursor = page.next_cursor.filter(|c| !c.is_empty());
+        // Only a cursor can fetch the next page, and only `has_more` says
+        // there is one: a cursor with `has_more: false` ends the channel.
+        self.next_cursor = page.next_cursor.filter(|c| !c.is_empty() && page.has_more);
         let added = items_of(&page.posts);
         let count = added.len();
         self.items.extend(added);
+        if count == 0 {
+            self.empty_pages += 1;
+            if self.empty_pages >= MAX_EMPTY_PAGES {
+                self.stopped = true;
+            }
+            self.not_before = now + EMPTY_PAGE_WAIT * 2u32.pow(self.empty_pages - 1);
+        } else {
+            self.empty_pages = 0;
+            self.not_before = Duration::ZERO;
+        }
         count
     }
 
@@ -182,6 +205,8 @@ pub(crate) mod tests {
         .unwrap()
     }
 
+    const T: Duration = Duration::from_secs(10);
+
     fn ids(feed: &Feed) -> Vec<i64> {
         feed.items()
             .iter()
@@ -198,20 +223,24 @@ pub(crate) mod tests {
         let first = feed.first_request();
         assert_eq!(first.cursor, None);
         assert_eq!(first.limit, Some(PAGE_SIZE));
-        assert_eq!(feed.wants_more(None), None, "the first page is on its way");
-        assert_eq!(feed.on_page(page(0..10, Some("c1"))), 10);
-        assert_eq!(feed.wants_more(Some(0)), None, "plenty left");
-        assert_eq!(feed.wants_more(Some(5)), None);
+        assert_eq!(
+            feed.wants_more(None, T),
+            None,
+            "the first page is on its way"
+        );
+        assert_eq!(feed.on_page(page(0..10, Some("c1")), T), 10);
+        assert_eq!(feed.wants_more(Some(0), T), None, "plenty left");
+        assert_eq!(feed.wants_more(Some(5), T), None);
         let second = feed
-            .wants_more(Some(6))
+            .wants_more(Some(6), T)
             .expect("3 left: time for the next page");
         assert_eq!(second.cursor.as_deref(), Some("c1"));
         assert_eq!(second.channel.as_deref(), Some("all"));
-        assert_eq!(feed.wants_more(Some(9)), None, "one request at a time");
-        feed.on_page(page(10..20, Some("c2")));
-        feed.wants_more(Some(17)).expect("third page");
-        feed.on_page(page(20..25, None));
-        assert_eq!(feed.wants_more(Some(24)), None, "no cursor: the end");
+        assert_eq!(feed.wants_more(Some(9), T), None, "one request at a time");
+        feed.on_page(page(10..20, Some("c2")), T);
+        feed.wants_more(Some(17), T).expect("third page");
+        feed.on_page(page(20..25, None), T);
+        assert_eq!(feed.wants_more(Some(24), T), None, "no cursor: the end");
         assert_eq!(ids(&feed), (0..25).collect::<Vec<_>>());
         assert_eq!(feed.pages(), 3);
     }
@@ -220,10 +249,10 @@ pub(crate) mod tests {
     fn a_failed_page_stops_paging_but_keeps_what_was_fetched() {
         let mut feed = Feed::new(QueryPosts::default());
         feed.first_request();
-        feed.on_page(page(0..2, Some("c1")));
-        assert!(feed.wants_more(Some(0)).is_some());
+        feed.on_page(page(0..2, Some("c1")), T);
+        assert!(feed.wants_more(Some(0), T).is_some());
         feed.on_failure();
-        assert_eq!(feed.wants_more(Some(1)), None);
+        assert_eq!(feed.wants_more(Some(1), T), None);
         assert_eq!(feed.items().len(), 2);
     }
 
@@ -267,7 +296,53 @@ pub(crate) mod tests {
         );
         assert_eq!(ids(&feed), vec![1, 2, 3]);
         assert_eq!(feed.query().cursor, None);
-        assert_eq!(feed.wants_more(Some(2)), None, "no stale cursor to follow");
+        assert_eq!(
+            feed.wants_more(Some(2), T),
+            None,
+            "no stale cursor to follow"
+        );
         assert!(!feed.is_waiting());
+    }
+
+    #[test]
+    fn a_cursor_with_has_more_false_ends_the_channel() {
+        let mut feed = Feed::new(QueryPosts::default());
+        feed.first_request();
+        let mut last = page(0..3, Some("c1"));
+        last.has_more = false;
+        feed.on_page(last, T);
+        assert_eq!(feed.wants_more(Some(2), T), None);
+    }
+
+    #[test]
+    fn a_page_with_nothing_playable_backs_off_then_stops() {
+        let mut feed = Feed::new(QueryPosts::default());
+        feed.first_request();
+        feed.on_page(page(0..2, Some("c1")), T);
+        let mut now = T;
+        let mut asked = feed.wants_more(Some(1), now);
+        let mut waits = Vec::new();
+        while asked.is_some() {
+            feed.on_page(page(0..0, Some("again")), now);
+            let next_frame = now + Duration::from_millis(16);
+            assert_eq!(
+                feed.wants_more(Some(1), next_frame),
+                None,
+                "not in the next frame"
+            );
+            let from = now;
+            loop {
+                now += Duration::from_millis(500);
+                asked = feed.wants_more(Some(1), now);
+                if asked.is_some() || now > from + Duration::from_secs(600) {
+                    break;
+                }
+            }
+            if asked.is_some() {
+                waits.push((now - from).as_secs());
+            }
+        }
+        assert_eq!(waits, [2, 4, 8, 16], "the wait doubles, then paging stops");
+        assert_eq!(feed.items().len(), 2, "what was fetched still plays");
     }
 }

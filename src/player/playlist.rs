@@ -147,13 +147,23 @@ impl Playlist {
                 if file.as_os_str().is_empty() {
                     return Err(PlaylistError::EmptyPath(index));
                 }
-                if file.is_relative() {
+                // A network path stays as written, for the player to recognise and refuse.
+                if file.is_relative() && !is_network_path(file) {
                     *file = folder.join(&*file);
                 }
             }
         }
         Ok(playlist)
     }
+}
+
+/// A Windows network or device path (`\\host\share`, `\\?\UNC\…`,
+/// `\\.\pipe`): opening one reaches another computer (and hands it this
+/// user's Windows credentials) or a device. Told by its text, before any
+/// file system call.
+pub fn is_network_path(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    text.starts_with("\\\\") || (cfg!(windows) && text.starts_with("//"))
 }
 
 #[cfg(test)]

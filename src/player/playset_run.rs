@@ -6,6 +6,7 @@
 //! its next page is then asked for, like a single channel's.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::PostsPage;
@@ -114,9 +115,9 @@ impl PlaysetRun {
             .collect()
     }
 
-    /// Takes in channel `index`'s page; returns how many artworks it added.
-    pub fn on_page(&mut self, index: usize, page: PostsPage) -> usize {
-        self.feed(index).map_or(0, |f| f.on_page(page))
+    /// Takes in channel `index`'s page, come at `now`; returns how many artworks it added.
+    pub fn on_page(&mut self, index: usize, page: PostsPage, now: Duration) -> usize {
+        self.feed(index).map_or(0, |f| f.on_page(page, now))
     }
 
     /// Channel `index`'s page failed: it plays what it has, without paging.
@@ -167,7 +168,7 @@ impl PlaysetRun {
     }
 
     /// Next-page requests of the channels that run low, by channel index.
-    pub fn wants_more(&mut self) -> Vec<(usize, QueryPosts)> {
+    pub fn wants_more(&mut self, now: Duration) -> Vec<(usize, QueryPosts)> {
         self.channels
             .iter_mut()
             .enumerate()
@@ -175,7 +176,7 @@ impl PlaysetRun {
                 let seen = c.shown.len();
                 let feed = c.feed.as_mut()?;
                 // `seen` artworks behind: the feed's position is the last of them.
-                let query = feed.wants_more(seen.checked_sub(1))?;
+                let query = feed.wants_more(seen.checked_sub(1), now)?;
                 Some((i, query))
             })
             .collect()
@@ -187,6 +188,8 @@ mod tests {
     use super::*;
 
     use crate::player::feed::tests::page;
+
+    const T: Duration = Duration::from_secs(10);
 
     fn query(channel: &str, user: Option<&str>, tag: Option<&str>) -> QueryPosts {
         QueryPosts {
@@ -214,20 +217,20 @@ mod tests {
         let mut r = run();
         let first = r.first_requests();
         assert_eq!(first.len(), 2);
-        r.on_page(0, page(0..5, Some("u1-p2")));
-        r.on_page(1, page(100..140, Some("cats-p2")));
-        assert!(r.wants_more().is_empty(), "nothing shown yet");
+        r.on_page(0, page(0..5, Some("u1-p2")), T);
+        r.on_page(1, page(100..140, Some("cats-p2")), T);
+        assert!(r.wants_more(T).is_empty(), "nothing shown yet");
         r.on_shown(0);
         r.on_shown(100);
-        assert!(r.wants_more().is_empty(), "4 of u1's 5 still to come");
+        assert!(r.wants_more(T).is_empty(), "4 of u1's 5 still to come");
         r.on_shown(1);
-        let more = r.wants_more();
+        let more = r.wants_more(T);
         assert_eq!(more.len(), 1, "{more:?}");
         assert_eq!(more[0].0, 0);
         assert_eq!(more[0].1.cursor.as_deref(), Some("u1-p2"));
         assert_eq!(more[0].1.user_sqid.as_deref(), Some("u1"));
-        assert!(r.wants_more().is_empty(), "one request at a time");
-        r.on_page(0, page(5..10, None));
+        assert!(r.wants_more(T).is_empty(), "one request at a time");
+        r.on_page(0, page(5..10, None), T);
         let ids: Vec<i64> = r
             .items()
             .iter()
@@ -241,8 +244,8 @@ mod tests {
     fn each_post_knows_its_channel_for_views() {
         let mut r = run();
         r.first_requests();
-        r.on_page(0, page(0..2, None));
-        r.on_page(1, page(100..102, None));
+        r.on_page(0, page(0..2, None), T);
+        r.on_page(1, page(100..102, None), T);
         assert_eq!(
             r.channel_of(1),
             Some(ViewChannel {
@@ -266,13 +269,13 @@ mod tests {
     fn a_failed_page_keeps_the_channel_playing_without_paging() {
         let mut r = run();
         r.first_requests();
-        r.on_page(0, page(0..2, Some("p2")));
+        r.on_page(0, page(0..2, Some("p2")), T);
         r.on_failure(1);
         r.on_shown(0);
-        assert_eq!(r.wants_more().len(), 1);
+        assert_eq!(r.wants_more(T).len(), 1);
         r.on_failure(0);
         r.on_shown(1);
-        assert!(r.wants_more().is_empty());
+        assert!(r.wants_more(T).is_empty());
         assert_eq!(r.items().len(), MIX_LENGTH, "u1's two artworks, wrapping");
     }
 }

@@ -230,6 +230,7 @@ impl Channels {
         &mut self,
         tag: u64,
         result: Result<Response, RequestFailure>,
+        now: Duration,
         fx: &mut Effects,
     ) -> PageOutcome {
         let Some(paging) = self.paging.as_mut().filter(|p| p.tag == tag) else {
@@ -240,7 +241,7 @@ impl Channels {
             Ok(Response::Posts(page)) => {
                 let room = MAX_POSTS.saturating_sub(paging.posts.len());
                 paging.posts.extend(page.posts.iter().take(room).cloned());
-                let added = paging.feed.on_page(page);
+                let added = paging.feed.on_page(page, now);
                 tracing::info!(
                     "{}: page {} brought {added} artworks",
                     paging.label,
@@ -303,7 +304,7 @@ impl Channels {
         let Some(paging) = self.paging.as_mut() else {
             return;
         };
-        if let Some(next) = paging.feed.wants_more(position) {
+        if let Some(next) = paging.feed.wants_more(position, now) {
             paging.tag = send(pending, next, now, fx);
         }
     }

@@ -1,8 +1,10 @@
 //! Makapix posts' files: asked of the runtime's artwork cache once, then
 //! decoded from the path it gives, or shown as a placeholder when they cannot
-//! be had. The window never downloads; it only sees cache paths.
+//! be had. The window never downloads; it only sees cache paths. A post
+//! nobody wants any more is forgotten and its download cancelled; a cached
+//! file that does not decode is fetched once more before the placeholder.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::bridge::Action as RuntimeAction;
@@ -22,6 +24,8 @@ enum Download {
 #[derive(Default)]
 pub struct Downloads {
     files: HashMap<MakapixPost, Download>,
+    /// Posts whose cached file was fetched again because it did not decode.
+    refetched: HashSet<MakapixPost>,
 }
 
 impl Downloads {
@@ -57,12 +61,55 @@ impl Downloads {
         }
     }
 
-    /// Forgets posts no longer wanted (a failed one is tried again when it comes back).
-    pub fn retain(&mut self, wanted: &[ArtworkSource]) {
-        self.files.retain(|post, _| {
+    /// Forgets posts no longer wanted (a failed one is tried again when it
+    /// comes back); the downloads still under way for them are cancelled.
+    pub fn retain(&mut self, wanted: &[ArtworkSource], fx: &mut Effects) {
+        let is_wanted = |post: &MakapixPost| {
             wanted
                 .iter()
                 .any(|s| matches!(s, ArtworkSource::Makapix(p) if p == post))
+        };
+        let mut cancelled = Vec::new();
+        self.files.retain(|post, state| {
+            let keep = is_wanted(post);
+            if !keep && *state == Download::Requested {
+                cancelled.push(post.clone());
+            }
+            keep
         });
+        self.refetched.retain(is_wanted);
+        if !cancelled.is_empty() {
+            fx.push(Effect::Runtime(RuntimeAction::Artwork(
+                ArtworkAction::Cancel(cancelled),
+            )));
+        }
+    }
+
+    /// The post's file did not decode. The first time, the cached copy is
+    /// replaced by a fresh download; after that the placeholder says `reason`.
+    pub fn unreadable(
+        &mut self,
+        source: &ArtworkSource,
+        post: &MakapixPost,
+        reason: String,
+        fx: &mut Effects,
+    ) {
+        if !self.files.contains_key(post) {
+            return;
+        }
+        if self.refetched.insert(post.clone()) {
+            tracing::info!("post {}: {reason}; fetching it again", post.post_id);
+            self.files.insert(post.clone(), Download::Requested);
+            fx.push(Effect::Runtime(RuntimeAction::Artwork(
+                ArtworkAction::Refetch(post.clone()),
+            )));
+        } else {
+            self.files
+                .insert(post.clone(), Download::Failed(reason.clone()));
+            fx.push(Effect::LoadFailed {
+                source: source.clone(),
+                reason,
+            });
+        }
     }
 }

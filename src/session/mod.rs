@@ -145,10 +145,6 @@ impl Session {
         self.connection
     }
 
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-
     /// Requests awaiting an answer.
     pub fn pending(&self) -> &Pending {
         &self.pending
@@ -277,15 +273,16 @@ impl Session {
         fx: &mut Effects,
     ) {
         match purpose {
-            Purpose::ChannelPage => match self.channels.on_page(tag, result, fx) {
+            Purpose::ChannelPage => match self.channels.on_page(tag, result, seen.now, fx) {
                 PageOutcome::Play(channel) => self.play(channel, seen, fx),
                 PageOutcome::Extend(channel) => self.extend(channel, seen, fx),
                 PageOutcome::Nothing => {}
             },
             Purpose::PlaysetPage { channel } => {
+                let (playing, pending) = (&self.playing, &mut self.pending);
                 let outcome = self
                     .playsets
-                    .on_page(tag, channel, result, &self.playing, fx);
+                    .on_page(tag, channel, result, playing, pending, seen.now, fx);
                 self.on_mix(outcome, seen, fx);
             }
             Purpose::Like { post_id, likes } => self.likes.on_answer(post_id, likes, result, fx),
@@ -330,8 +327,15 @@ impl Session {
     }
 
     /// Forgets the files of posts the engine no longer wants.
-    pub fn keep_posts(&mut self, wanted: &[ArtworkSource]) {
-        self.downloads.retain(wanted);
+    pub fn keep_posts(&mut self, wanted: &[ArtworkSource], fx: &mut Effects) {
+        self.downloads.retain(wanted, fx);
+    }
+
+    /// A post's file did not decode: fetched once more, then the placeholder.
+    pub fn unreadable_post(&mut self, source: &ArtworkSource, reason: String, fx: &mut Effects) {
+        if let ArtworkSource::Makapix(post) = source {
+            self.downloads.unreadable(source, post, reason, fx);
+        }
     }
 
     // ----- what the user or the web asks for -----

@@ -1,9 +1,14 @@
 //! `play_playset`: the first page of each of the playset's channels (the local
 //! files for `sdcard`) is fetched, then mixed into one queue by the playset's
 //! exposure and pick modes (`player::playset_run`). The command is answered when
-//! every channel has answered. While it plays, each channel's next page is
-//! fetched as that channel runs low, and views name the channel of each artwork.
+//! every channel has answered (failed channels included) and the mix starts.
+//! While it plays, each channel's next page is fetched as that channel runs
+//! low, and views name the channel of each artwork. A playset may name
+//! hundreds of channels (the artists one follows): at most
+//! `MAX_PAGES_IN_FLIGHT` of their pages are asked for at once, the rest wait
+//! their turn.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::bridge::connection::{ConnectionAction, RequestFailure};
@@ -18,6 +23,9 @@ use super::channel::Channel;
 use super::commands::{Refusal, late_ack};
 use super::effects::{Effects, Notice};
 use super::pending::{Pending, Purpose, request};
+
+/// Channel pages of one playset asked for at once.
+pub const MAX_PAGES_IN_FLIGHT: usize = 4;
 
 /// What an answer does to the queue.
 #[derive(Debug, PartialEq)]
@@ -36,6 +44,8 @@ struct Mixing {
     run: PlaysetRun,
     /// Tags of the answers still awaited.
     waiting: Vec<u64>,
+    /// Pages to ask for once fewer are awaited, by channel index, oldest first.
+    queued: VecDeque<(usize, QueryPosts)>,
     /// The `play_playset` command to answer; `None` when the window asked.
     ack: Option<String>,
     /// The first pages are in and the mix is playing.
@@ -128,30 +138,33 @@ impl Playsets {
             }
         }
         let mut run = PlaysetRun::new(exposure, pick, seed, channels);
-        let mut waiting = Vec::new();
-        for (index, query) in run.first_requests() {
-            waiting.push(send(pending, index, query, now, fx));
-        }
-        self.mixing = Some(Mixing {
+        let queued = run.first_requests().into();
+        let mut mixing = Mixing {
             label: format!("Playset: {}", cmd.playset_name),
             name: cmd.playset_name,
             run,
-            waiting,
+            waiting: Vec::new(),
+            queued,
             ack: command_id.map(str::to_owned),
             started: false,
             last_shown: None,
-        });
+        };
+        mixing.ask(pending, now, fx);
+        self.mixing = Some(mixing);
         // Only local channels: nothing to wait for.
         Ok(self.finish(fx))
     }
 
-    /// One channel's page. `playing`: what the queue plays now.
+    /// One channel's page, come at `now`. `playing`: what the queue plays now.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_page(
         &mut self,
         tag: u64,
         index: usize,
         result: Result<Response, RequestFailure>,
         playing: &Channel,
+        pending: &mut Pending,
+        now: Duration,
         fx: &mut Effects,
     ) -> MixOutcome {
         let Some(mixing) = self.mixing.as_mut() else {
@@ -163,7 +176,7 @@ impl Playsets {
         mixing.waiting.remove(pos);
         match result {
             Ok(Response::Posts(page)) => {
-                let added = mixing.run.on_page(index, page);
+                let added = mixing.run.on_page(index, page, now);
                 tracing::info!(
                     "playset {}: channel {index} brought {added} artworks",
                     mixing.name
@@ -179,6 +192,7 @@ impl Playsets {
                 mixing.run.on_failure(index);
             }
         }
+        mixing.ask(pending, now, fx);
         if !mixing.started {
             return self.finish(fx);
         }
@@ -244,10 +258,8 @@ impl Playsets {
         if let Some(post) = post {
             m.run.on_shown(post);
         }
-        for (index, query) in m.run.wants_more() {
-            let tag = send(pending, index, query, now, fx);
-            m.waiting.push(tag);
-        }
+        m.queued.extend(m.run.wants_more(now));
+        m.ask(pending, now, fx);
     }
 
     /// Once every channel has answered: the command is answered and the mix plays.
@@ -255,7 +267,7 @@ impl Playsets {
         let Some(m) = self.mixing.as_mut() else {
             return MixOutcome::Nothing;
         };
-        if m.started || !m.waiting.is_empty() {
+        if m.started || !m.waiting.is_empty() || !m.queued.is_empty() {
             return MixOutcome::Nothing;
         }
         let items = m.run.items();
@@ -283,6 +295,18 @@ impl Playsets {
             label: m.label.clone(),
             items,
         })
+    }
+}
+
+impl Mixing {
+    /// Asks for queued pages while fewer than `MAX_PAGES_IN_FLIGHT` are awaited.
+    fn ask(&mut self, pending: &mut Pending, now: Duration, fx: &mut Effects) {
+        while self.waiting.len() < MAX_PAGES_IN_FLIGHT {
+            let Some((index, query)) = self.queued.pop_front() else {
+                break;
+            };
+            self.waiting.push(send(pending, index, query, now, fx));
+        }
     }
 }
 

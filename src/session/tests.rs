@@ -287,6 +287,52 @@ fn a_playset_mixes_its_channels_and_pages_each_as_it_runs_low() {
 }
 
 #[test]
+fn a_300_channel_playset_never_has_more_than_4_requests_in_flight_and_is_acked() {
+    let mut rig = Rig::new();
+    let channels: Vec<_> = (0..300)
+        .map(|i| json!({"type": "user", "identifier": format!("artist{i}")}))
+        .collect();
+    rig.command(
+        "followed",
+        "play_playset",
+        json!({"playset_name": "followed artists", "channels": channels}),
+    );
+    let mut answered: i64 = 0;
+    let mut most_open = 0;
+    loop {
+        let sent = rig.requests();
+        most_open = most_open.max(rig.session.pending().len());
+        assert!(sent.len() <= 4, "{} asked at once", sent.len());
+        if sent.is_empty() {
+            break;
+        }
+        assert!(rig.acks().is_empty(), "acked only when the mix starts");
+        for (tag, _) in sent {
+            answered += 1;
+            // Some channels fail; the others still make the mix.
+            let result = if answered % 7 == 0 {
+                failure("Makapix Club did not answer in time; try again.")
+            } else {
+                Ok(Response::Posts(page(
+                    answered * 10..answered * 10 + 2,
+                    None,
+                )))
+            };
+            rig.answer(tag, result);
+            most_open = most_open.max(rig.session.pending().len());
+        }
+    }
+    assert_eq!(answered, 300, "every channel was asked for once");
+    assert_eq!(most_open, 4, "never more than 4 pages in flight");
+    let acks = rig.acks();
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert_eq!(acks[0].status, AckStatus::Ok);
+    assert!(
+        matches!(rig.session.channel(), Channel::Makapix { label, .. } if label == "Playset: followed artists")
+    );
+}
+
+#[test]
 fn a_playlist_asks_for_posts_ahead_and_skips_a_failed_one() {
     let mut rig = Rig::new();
     let playlist = Playlist {

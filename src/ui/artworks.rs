@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
@@ -36,6 +37,9 @@ pub(crate) struct Artworks {
     watcher: FileWatcher,
     reports: Receiver<Report>,
     checker: Option<egui::TextureHandle>,
+    /// The GPU's largest texture side, as the window last saw it: the decoder
+    /// thread samples larger artworks down to fit.
+    max_texture_side: Arc<AtomicUsize>,
 }
 
 impl Artworks {
@@ -61,6 +65,8 @@ impl Artworks {
             watcher,
             reports,
             checker: None,
+            // egui's own default until the first frame says.
+            max_texture_side: Arc::new(AtomicUsize::new(2048)),
         }
     }
 
@@ -74,21 +80,42 @@ impl Artworks {
     }
 
     /// Takes in what the workers reported: decoded artworks become textures,
-    /// and a changed file is decoded again.
-    pub(crate) fn take_in(&mut self, ctx: &egui::Context, engine: &mut Engine, now: Duration) {
+    /// and a changed file is decoded again. Returns the Makapix posts whose
+    /// files did not decode, with why: the session decides whether to fetch
+    /// them again.
+    pub(crate) fn take_in(
+        &mut self,
+        ctx: &egui::Context,
+        engine: &mut Engine,
+        now: Duration,
+    ) -> Vec<(ArtworkSource, String)> {
+        let max_side = ctx.input(|i| i.max_texture_side);
+        self.max_texture_side.store(max_side, Ordering::Relaxed);
+        let mut unreadable = Vec::new();
         while let Ok(report) = self.reports.try_recv() {
             match report {
                 Report::Decoded {
                     source,
                     generation,
                     result,
-                } => self.on_decoded(ctx, engine, source, generation, *result, now),
+                } => {
+                    let result = *result;
+                    if let (ArtworkSource::Makapix(_), Err(e)) = (&source, &result) {
+                        if self.library.finish_load(&source, generation) {
+                            tracing::warn!("cannot show {}: {e}", source.display_name());
+                            unreadable.push((source, e.to_string()));
+                        }
+                        continue;
+                    }
+                    self.on_decoded(ctx, engine, source, generation, result, now);
+                }
                 Report::FileChanged(path) => {
                     tracing::info!("{} changed on disk; reloading", path.display());
                     self.request_load(&ArtworkSource::File(path));
                 }
             }
         }
+        unreadable
     }
 
     fn on_decoded(
@@ -121,22 +148,27 @@ impl Artworks {
     fn request_load(&mut self, source: &ArtworkSource) {
         let generation = self.library.start_load(source);
         let job_source = source.clone();
+        let max_side = Arc::clone(&self.max_texture_side);
         self.loader.request(
             source.clone(),
             generation,
-            Box::new(move || read_and_decode(&job_source).map(PreparedArt::from_artwork)),
+            Box::new(move || {
+                read_and_decode(&job_source)
+                    .map(|art| PreparedArt::from_artwork(art, max_side.load(Ordering::Relaxed)))
+            }),
         );
     }
 
     /// Decodes a post's fetched file on the decoder thread, on behalf of `source`.
     pub(crate) fn decode_file(&mut self, source: &ArtworkSource, path: PathBuf) {
         let generation = self.library.start_load(source);
+        let max_side = Arc::clone(&self.max_texture_side);
         self.loader.request(
             source.clone(),
             generation,
             Box::new(move || {
                 frame_store::decode_file(&path, &DecodeLimits::default())
-                    .map(PreparedArt::from_artwork)
+                    .map(|art| PreparedArt::from_artwork(art, max_side.load(Ordering::Relaxed)))
             }),
         );
     }

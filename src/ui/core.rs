@@ -232,7 +232,14 @@ impl Core {
 
     /// Decoded artworks and changed files, taken in before the frame.
     pub(crate) fn take_artworks(&mut self, ctx: &egui::Context, now: Duration) {
-        self.artworks.take_in(ctx, &mut self.engine, now);
+        let unreadable = self.artworks.take_in(ctx, &mut self.engine, now);
+        if !unreadable.is_empty() {
+            self.with_session(now, |s, _, fx| {
+                for (source, reason) in unreadable {
+                    s.unreadable_post(&source, reason, fx);
+                }
+            });
+        }
     }
 
     /// Playback moves on, what it wants is decoded, and the session follows
@@ -253,14 +260,13 @@ impl Core {
     /// Keeps exactly what the engine wants decoded; posts' files are asked for.
     pub(crate) fn sync_loads(&mut self, now: Duration) {
         let posts = self.artworks.sync(&mut self.engine, now);
-        self.session.keep_posts(&self.engine.wanted());
-        if !posts.is_empty() {
-            self.with_session(now, |s, _, fx| {
-                for (source, post) in &posts {
-                    s.want_post(source, post, fx);
-                }
-            });
-        }
+        let wanted = self.engine.wanted();
+        self.with_session(now, |s, _, fx| {
+            s.keep_posts(&wanted, fx);
+            for (source, post) in &posts {
+                s.want_post(source, post, fx);
+            }
+        });
     }
 
     /// Sleeps until the next animation frame or the end of the dwell; a still artwork costs nothing.

@@ -1,6 +1,7 @@
 //! Decoded artworks held compactly, each with one GPU texture at native size
 //! that shows its current frame, keyed by where the artwork came from. Only
-//! what the engine wants is kept.
+//! what the engine wants is kept. An artwork larger than the GPU's largest
+//! texture is shown through a texture sampled down (nearest neighbour) to fit.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,25 +25,40 @@ pub struct PreparedArt {
     /// Frame 0 again for an animation, for the next frames to paint over;
     /// empty for a still image, which never changes.
     canvas: Canvas<Color32>,
+    /// Every `step`-th pixel of each row and column goes into the texture.
+    step: usize,
 }
 
 impl PreparedArt {
-    pub fn from_artwork(art: CompactArtwork) -> Self {
+    /// Renders the first frame, sampled down when a side is over
+    /// `max_texture_side` (the decoder thread does that work, not the window).
+    pub fn from_artwork(art: CompactArtwork, max_texture_side: usize) -> Self {
         let mut canvas = Canvas::default();
         render(&art.frames, 0, &mut canvas);
-        let size = [art.width() as usize, art.height() as usize];
-        let first = Arc::new(if art.is_animated() {
-            ColorImage::new(size, canvas.pixels().to_vec())
+        let step = texture_step(art.width(), art.height(), max_texture_side);
+        let first = Arc::new(if art.is_animated() || step > 1 {
+            image_of(&art.frames, &canvas, step)
         } else {
+            let size = [art.width() as usize, art.height() as usize];
             ColorImage::new(size, canvas.take_pixels())
         });
+        if !art.is_animated() {
+            canvas = Canvas::default();
+        }
         Self {
             format: art.format,
             frames: art.frames,
             first,
             canvas,
+            step,
         }
     }
+}
+
+/// Every how many pixels one is kept so the longest side fits `max_side`.
+pub fn texture_step(width: u32, height: u32, max_side: usize) -> usize {
+    let longest = width.max(height) as usize;
+    longest.div_ceil(max_side.max(1)).max(1)
 }
 
 /// Puts frame `index` into `canvas` as egui pixels (premultiplied).
@@ -54,9 +70,22 @@ fn render(frames: &FrameStore, index: usize, canvas: &mut Canvas<Color32>) -> bo
     )
 }
 
-fn image(frames: &FrameStore, canvas: &Canvas<Color32>) -> ColorImage {
-    let size = [frames.width() as usize, frames.height() as usize];
-    ColorImage::new(size, canvas.pixels().to_vec())
+/// The texture's image of the frame in `canvas`: every `step`-th pixel.
+fn image_of(frames: &FrameStore, canvas: &Canvas<Color32>, step: usize) -> ColorImage {
+    let (width, height) = (frames.width() as usize, frames.height() as usize);
+    sampled(canvas.pixels(), width, height, step)
+}
+
+fn sampled(pixels: &[Color32], width: usize, height: usize, step: usize) -> ColorImage {
+    if step <= 1 || width == 0 {
+        return ColorImage::new([width, height], pixels.to_vec());
+    }
+    let size = [width.div_ceil(step), height.div_ceil(step)];
+    let mut out = Vec::with_capacity(size[0] * size[1]);
+    for row in pixels.chunks_exact(width).step_by(step) {
+        out.extend(row.iter().step_by(step));
+    }
+    ColorImage::new(size, out)
 }
 
 pub struct LoadedArt {
@@ -72,12 +101,24 @@ pub struct LoadedArt {
     texture: TextureHandle,
     /// The frame in the texture.
     shown: usize,
+    /// Every `step`-th pixel is in the texture (1 unless the artwork is larger
+    /// than the GPU's largest texture).
+    step: usize,
 }
 
 impl LoadedArt {
     /// Uploads the first frame; scaling happens on the GPU with nearest-neighbour sampling.
     pub fn upload(ctx: &egui::Context, name: &str, art: PreparedArt) -> Self {
-        let texture = ctx.load_texture(name, art.first, TextureOptions::NEAREST);
+        let max_side = ctx.input(|i| i.max_texture_side);
+        let (mut first, mut step) = (art.first, art.step);
+        // Prepared for a larger limit than this GPU's: sampled down once more.
+        let extra = texture_step(first.width() as u32, first.height() as u32, max_side);
+        if extra > 1 {
+            let [w, h] = first.size;
+            first = Arc::new(sampled(&first.pixels, w, h, extra));
+            step *= extra;
+        }
+        let texture = ctx.load_texture(name, first, TextureOptions::NEAREST);
         Self {
             width: art.frames.width(),
             height: art.frames.height(),
@@ -87,6 +128,7 @@ impl LoadedArt {
             canvas: art.canvas,
             texture,
             shown: 0,
+            step,
         }
     }
 
@@ -124,8 +166,8 @@ impl LoadedArt {
             return;
         }
         if render(&self.frames, index, &mut self.canvas) {
-            self.texture
-                .set(image(&self.frames, &self.canvas), TextureOptions::NEAREST);
+            let image = image_of(&self.frames, &self.canvas, self.step);
+            self.texture.set(image, TextureOptions::NEAREST);
             self.shown = index;
         }
     }
@@ -211,10 +253,13 @@ mod tests {
         for colour in COLOURS {
             frames.push(&colour.repeat(4), 2, 2, Duration::from_millis(50));
         }
-        PreparedArt::from_artwork(CompactArtwork {
-            format: ArtFormat::Gif,
-            frames,
-        })
+        PreparedArt::from_artwork(
+            CompactArtwork {
+                format: ArtFormat::Gif,
+                frames,
+            },
+            2048,
+        )
     }
 
     /// The artwork texture's pixels, as uploaded since the last call.
@@ -267,15 +312,63 @@ mod tests {
     fn a_still_image_is_uploaded_once_and_keeps_no_second_copy() {
         let mut frames = FrameStore::default();
         frames.push(&COLOURS[1].repeat(4), 2, 2, Duration::ZERO);
-        let art = PreparedArt::from_artwork(CompactArtwork {
-            format: ArtFormat::Png,
-            frames,
-        });
+        let art = PreparedArt::from_artwork(
+            CompactArtwork {
+                format: ArtFormat::Png,
+                frames,
+            },
+            2048,
+        );
         assert!(art.canvas.pixels().is_empty());
         let ctx = egui::Context::default();
         let mut loaded = LoadedArt::upload(&ctx, "still", art);
         assert_eq!(uploaded(&ctx, &loaded), vec![expected(COLOURS[1])]);
         loaded.show_frame(0);
         assert!(uploaded(&ctx, &loaded).is_empty());
+    }
+
+    #[test]
+    fn an_artwork_wider_than_the_largest_texture_is_sampled_down_to_fit() {
+        let (w, h) = (3000u32, 10u32);
+        let mut rgba = Vec::new();
+        for _y in 0..h {
+            for x in 0..w {
+                rgba.extend_from_slice(&[(x % 2 * 255) as u8, 0, 0, 255]);
+            }
+        }
+        let mut frames = FrameStore::default();
+        frames.push(&rgba, w, h, Duration::ZERO);
+        let art = PreparedArt::from_artwork(
+            CompactArtwork {
+                format: ArtFormat::Png,
+                frames,
+            },
+            2048,
+        );
+        let ctx = egui::Context::default();
+        assert_eq!(ctx.input(|i| i.max_texture_side), 2048);
+        let loaded = LoadedArt::upload(&ctx, "wide", art);
+        assert_eq!(
+            (loaded.width, loaded.height),
+            (w, h),
+            "the artwork keeps its size"
+        );
+        assert_eq!(loaded.texture().size(), [1500, 5], "every second pixel");
+        // Prepared for a larger GPU, then uploaded to this one: sampled again.
+        let mut frames = FrameStore::default();
+        frames.push(&rgba, w, h, Duration::ZERO);
+        let art = PreparedArt::from_artwork(
+            CompactArtwork {
+                format: ArtFormat::Png,
+                frames,
+            },
+            4096,
+        );
+        let loaded = LoadedArt::upload(&ctx, "wide", art);
+        assert!(
+            loaded.texture().size()[0] <= 2048,
+            "{:?}",
+            loaded.texture().size()
+        );
     }
 }

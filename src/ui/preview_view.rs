@@ -226,6 +226,11 @@ impl Previews {
             )
         };
         let (w, h) = (art.width as usize, art.height as usize);
+        // No larger texture exists on this GPU: the LED tiles stay dark rather than fail.
+        let max_side = ctx.input(|i| i.max_texture_side);
+        if w + 1 > max_side || h > max_side {
+            return;
+        }
         let background = lit(key.background);
         let mut pixels = Vec::with_capacity((w + 1) * h);
         for row in led.canvas.pixels().chunks_exact(w.max(1)) {

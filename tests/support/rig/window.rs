@@ -56,6 +56,28 @@ pub fn start_serving(
     options: StartOptions,
     responder: impl Fn(&Value) -> Option<Value> + Send + Sync + 'static,
 ) -> Session {
+    let mut s = launch(options, responder);
+    step_until(&mut s.h, "connected", |a| {
+        a.connection() == ConnectionState::Connected
+    });
+    s
+}
+
+/// A window that has drawn its first frame only (it sent the runtime its first
+/// actions) while the runtime connects: a slowed window thread. Returns once
+/// the broker has the player's online status; nothing the runtime reported
+/// since has been taken in.
+pub fn start_slowed(options: StartOptions) -> Session {
+    let s = launch(options, super::server::catalogue);
+    s.server
+        .wait_published("/status", SOON, |r| r.json()["status"] == "online");
+    s
+}
+
+fn launch(
+    options: StartOptions,
+    responder: impl Fn(&Value) -> Option<Value> + Send + Sync + 'static,
+) -> Session {
     net::tls::install_crypto_provider();
     let mut broker = Broker::start();
     let server = TestServer::start(&broker);
@@ -75,17 +97,13 @@ pub fn start_serving(
         .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
             Box::new(config),
         )));
-    let mut s = Session {
+    Session {
         broker,
         server,
         key,
         h,
         tap,
-    };
-    step_until(&mut s.h, "connected", |a| {
-        a.connection() == ConnectionState::Connected
-    });
-    s
+    }
 }
 
 /// What passed between window and runtime, counted on the way.
