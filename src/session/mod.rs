@@ -42,7 +42,6 @@ use crate::settings::Settings;
 pub use channel::Channel;
 pub use effects::{DisplayChange, Effect, Effects, EngineCommand, Notice};
 
-use crate::player::playset_run::ViewChannel;
 use channels::{Channels, PageOutcome, Wanted};
 use commands::{Decision, Outcome, Refusal};
 use comments::Comments;
@@ -52,7 +51,7 @@ use owner_playsets::{OwnerPlaysetView, OwnerPlaysets};
 use pending::{Pending, Purpose};
 use playlists::{PlaylistOutcome, Playlists};
 use playsets::{MixOutcome, Playsets};
-use views::{ViewContext, Views};
+use views::Views;
 
 /// What the session sees of the player when it is asked something.
 pub struct Seen<'a> {
@@ -527,7 +526,7 @@ impl Session {
             seen.on_screen(),
             chosen,
             visible,
-            || view_context(playing, channels, playsets, seen),
+            || views::context(playing, channels, playsets, seen),
             &self.timezone,
             seen.unix_secs,
             seen.now,
@@ -585,47 +584,5 @@ impl Session {
             PlaylistOutcome::Extend(channel) => self.extend(channel, seen, fx),
             PlaylistOutcome::Nothing => {}
         }
-    }
-}
-
-/// Where the artwork on screen came from, for its view event.
-fn view_context(
-    playing: &Channel,
-    channels: &Channels,
-    playsets: &Playsets,
-    seen: &Seen,
-) -> ViewContext {
-    let named = |name: &str| ViewChannel {
-        channel: name.to_owned(),
-        ..ViewChannel::default()
-    };
-    let channel = if matches!(*playing, Channel::Post(_)) {
-        // Chosen by a person (`show_artwork`): it counts as the artwork itself,
-        // in no channel.
-        named("artwork")
-    } else if let Some(v) = playsets.view_channel(playing, seen.post_on_screen()) {
-        v
-    } else if matches!(*playing, Channel::Playlist { .. }) {
-        // A creator's playlist is no Makapix channel and has no name the server
-        // knows; it is a list kept on this computer, which is what the protocol's
-        // device-local channel, `sdcard`, stands for (p3a plays its playlists there).
-        named("sdcard")
-    } else {
-        channels.view_channel().unwrap_or_else(|| named("all"))
-    };
-    // A Makapix channel is asked for in the chosen order; local files are
-    // in name order unless shuffled.
-    let play_order = if let Some(order) = playsets.play_order(playing) {
-        order
-    } else if channels.is_active() {
-        seen.settings.channel_order.play_order()
-    } else if seen.settings.shuffle {
-        2
-    } else {
-        0
-    };
-    ViewContext {
-        channel,
-        play_order,
     }
 }

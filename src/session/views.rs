@@ -10,7 +10,11 @@ use crate::player::playset_run::ViewChannel;
 use crate::player::views::{ViewIntent, ViewTimer};
 use crate::protocol::view::{ViewEvent, utc_timestamp};
 
+use super::Seen;
+use super::channel::Channel;
+use super::channels::Channels;
 use super::effects::Effects;
+use super::playsets::Playsets;
 
 /// Where the artwork on screen came from, as a view event names it.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,5 +76,47 @@ impl Views {
             }));
         }
         self.timer.next_deadline(now)
+    }
+}
+
+/// Where the artwork on screen came from, for its view event.
+pub fn context(
+    playing: &Channel,
+    channels: &Channels,
+    playsets: &Playsets,
+    seen: &Seen,
+) -> ViewContext {
+    let named = |name: &str| ViewChannel {
+        channel: name.to_owned(),
+        ..ViewChannel::default()
+    };
+    let channel = if matches!(*playing, Channel::Post(_)) {
+        // Chosen by a person (`show_artwork`): it counts as the artwork itself,
+        // in no channel.
+        named("artwork")
+    } else if let Some(v) = playsets.view_channel(playing, seen.post_on_screen()) {
+        v
+    } else if matches!(*playing, Channel::Playlist { .. }) {
+        // A creator's playlist is no Makapix channel and has no name the server
+        // knows; it is a list kept on this computer, which is what the protocol's
+        // device-local channel, `sdcard`, stands for (p3a plays its playlists there).
+        named("sdcard")
+    } else {
+        channels.view_channel().unwrap_or_else(|| named("all"))
+    };
+    // A Makapix channel is asked for in the chosen order; local files are
+    // in name order unless shuffled.
+    let play_order = if let Some(order) = playsets.play_order(playing) {
+        order
+    } else if channels.is_active() {
+        seen.settings.channel_order.play_order()
+    } else if seen.settings.shuffle {
+        2
+    } else {
+        0
+    };
+    ViewContext {
+        channel,
+        play_order,
     }
 }

@@ -20,7 +20,9 @@ pub fn fast_tuning() -> Tuning {
     Tuning {
         backoff_start: Duration::from_millis(300),
         backoff_max: Duration::from_secs(2),
-        request_timeout: Duration::from_millis(1500),
+        // Short enough that a test of silence is quick, long enough that an answer
+        // crossing the broker on a loaded two-core machine (CI) still counts.
+        request_timeout: Duration::from_secs(4),
         heartbeat: Duration::from_secs(60),
         keep_alive: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(3),
