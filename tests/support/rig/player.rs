@@ -15,6 +15,10 @@ use makapix_player::net;
 use super::broker::Broker;
 use super::certs::Identity;
 
+/// View delivery runs at a tenth of its real intervals (600 ms between views);
+/// the test server's view rules are scaled alike (`views::SCALE`).
+pub const VIEW_SCALE: f64 = 0.1;
+
 /// Timings short enough for tests, long enough not to be a busy loop.
 pub fn fast_tuning() -> Tuning {
     Tuning {
@@ -26,7 +30,7 @@ pub fn fast_tuning() -> Tuning {
         connect_timeout: Duration::from_secs(3),
         request_retries: 1,
         refusals_before_removed: 3,
-        view_gap: Duration::from_millis(300),
+        view_scale: VIEW_SCALE,
     }
 }
 
