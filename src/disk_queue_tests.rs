@@ -99,7 +99,7 @@ fn flush(journal: &Journal) {
 fn the_journal_appends_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q").join("views.jsonl");
-    let (journal, loaded) = Journal::open::<View>(&path, fixed_id).unwrap();
+    let (journal, loaded) = Journal::open::<View>(&path, fixed_id, |_| {}).unwrap();
     assert!(loaded.blocking_recv().unwrap().items.is_empty());
     journal.add(1, &View { post_id: 5 });
     journal.add(2, &View { post_id: 6 });
@@ -109,7 +109,7 @@ fn the_journal_appends_and_survives_a_restart() {
     assert_eq!(text.lines().count(), 3, "appended, not rewritten: {text}");
     drop(journal);
 
-    let (journal, loaded) = Journal::open::<View>(&path, fixed_id).unwrap();
+    let (journal, loaded) = Journal::open::<View>(&path, fixed_id, |_| {}).unwrap();
     let loaded = loaded.blocking_recv().unwrap();
     assert_eq!(posts(&loaded), vec![6]);
     flush(&journal);
@@ -122,7 +122,7 @@ fn the_journal_appends_and_survives_a_restart() {
 fn the_journal_is_compacted_when_removals_pile_up() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("views.jsonl");
-    let (journal, loaded) = Journal::open::<View>(&path, fixed_id).unwrap();
+    let (journal, loaded) = Journal::open::<View>(&path, fixed_id, |_| {}).unwrap();
     loaded.blocking_recv().unwrap();
     for id in 0..200 {
         journal.add(id, &View { post_id: id as i64 });

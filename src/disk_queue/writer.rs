@@ -32,10 +32,13 @@ pub struct Journal {
 
 impl Journal {
     /// Starts the thread, which first reads `path`; what it held arrives on
-    /// the receiver. `fresh_id` names entries of the older file format.
+    /// the receiver, and `report` hears at once what went wrong reading it (a
+    /// file kept aside), even if nobody takes the entries yet. `fresh_id` names
+    /// entries of the older file format.
     pub fn open<T>(
         path: &Path,
         fresh_id: fn() -> EntryId,
+        report: impl FnOnce(String) + Send + 'static,
     ) -> std::io::Result<(Journal, oneshot::Receiver<Loaded<T>>)>
     where
         T: Serialize + DeserializeOwned + Send + 'static,
@@ -46,7 +49,10 @@ impl Journal {
         std::thread::Builder::new()
             .name("views-queue".into())
             .spawn(move || {
-                let loaded = load::<T>(&file, fresh_id);
+                let mut loaded = load::<T>(&file, fresh_id);
+                if let Some(note) = loaded.note.take() {
+                    report(note);
+                }
                 let mut state = Writer::new(file, &loaded);
                 if loaded.compact {
                     state.rewrite();

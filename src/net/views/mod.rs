@@ -60,7 +60,14 @@ impl ViewOutbox {
     /// Uses the queue file at `path` (read on the file's own thread); views
     /// that waited in memory are written there.
     pub fn open(&mut self, path: &Path) {
-        match Journal::open::<ViewEvent>(path, new_id) {
+        let diag = self.diag.clone();
+        let report = move |note: String| {
+            tracing::warn!("views: {note}");
+            if let Some(diag) = diag {
+                diag.note(format!("views: {note}"));
+            }
+        };
+        match Journal::open::<ViewEvent>(path, new_id, report) {
             Ok((journal, loading)) => {
                 for id in self.delivery.ids() {
                     if let Some(view) = self.delivery.view(id) {
@@ -196,9 +203,6 @@ impl ViewOutbox {
             }
         };
         self.loading = None;
-        if let Some(note) = loaded.note {
-            self.note(note);
-        }
         if !loaded.items.is_empty() {
             self.note(format!(
                 "{} view(s) from an earlier session wait to be sent",

@@ -180,6 +180,29 @@ impl Player {
             .collect()
     }
 
+    /// When the runtime published on topics ending with `suffix` (its own clock).
+    pub fn published_at(&self, suffix: &str) -> Vec<std::time::SystemTime> {
+        self.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                ConnectionEvent::Logged(l)
+                    if l.direction == Direction::Out && l.topic.ends_with(suffix) =>
+                {
+                    Some(l.at)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Waits for a diagnostics note containing `text`; returns it.
+    pub fn wait_note(&mut self, text: &str, timeout: Duration) -> String {
+        self.wait(&format!("a note with {text:?}"), timeout, |e| match e {
+            ConnectionEvent::Logged(l) if l.summary.contains(text) => Some(l.summary.clone()),
+            _ => None,
+        })
+    }
+
     fn summary(&self) -> Vec<String> {
         self.events
             .iter()

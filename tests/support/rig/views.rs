@@ -34,6 +34,8 @@ pub struct ViewRules {
     pub scripted: VecDeque<String>,
     dedup: HashMap<(String, i64, String), Instant>,
     last_accepted: HashMap<String, Instant>,
+    /// Another device with the same identity keeps the rate key alive until then.
+    busy_until: HashMap<String, Instant>,
     pub seen: Vec<ViewSeen>,
 }
 
@@ -45,6 +47,7 @@ impl Default for ViewRules {
             scripted: VecDeque::new(),
             dedup: HashMap::new(),
             last_accepted: HashMap::new(),
+            busy_until: HashMap::new(),
             seen: Vec::new(),
         }
     }
@@ -59,10 +62,19 @@ impl ViewRules {
         Duration::from_secs(60).mul_f64(self.scale)
     }
 
-    /// Another view of `player_key` was just accepted (as from another device
-    /// with the same identity): the next one within 5 s is refused.
-    pub fn mark_rate(&mut self, player_key: &str, at: Instant) {
-        self.last_accepted.insert(player_key.to_owned(), at);
+    /// Another device with `player_key`'s identity sends views until `until`:
+    /// the rate key stays alive, and this player's views are refused meanwhile.
+    pub fn busy_until(&mut self, player_key: &str, until: Instant) {
+        self.busy_until.insert(player_key.to_owned(), until);
+    }
+
+    /// The answers given to the views of `post_id`, in order.
+    pub fn answers_for(&self, post_id: i64) -> Vec<String> {
+        self.seen
+            .iter()
+            .filter(|v| v.post_id == post_id)
+            .map(|v| v.answer.clone().unwrap_or_else(|| "none".into()))
+            .collect()
     }
 
     /// The answer to a view published on `topic` (`None`: none is sent).
@@ -114,10 +126,12 @@ impl ViewRules {
         }
         self.dedup.insert(dedup_key, at);
         let window = self.window();
-        if self
-            .last_accepted
-            .get(key)
-            .is_some_and(|t| at.duration_since(*t) < window)
+        let busy = self.busy_until.get(key).is_some_and(|t| at < *t);
+        if busy
+            || self
+                .last_accepted
+                .get(key)
+                .is_some_and(|t| at.duration_since(*t) < window)
         {
             return Some("rate_limited".into());
         }
