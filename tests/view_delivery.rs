@@ -178,6 +178,7 @@ fn a_view_unanswered_at_quit_goes_out_after_a_restart() {
         (!s.server.views_seen().is_empty()).then_some(())
     });
     s.player.shutdown();
+    // The server recorded it, but its answer was lost: the view is kept.
     assert_eq!(queued(&s.queue), vec![12]);
 
     let me = s.broker.ca.player(&s.key);
@@ -185,9 +186,35 @@ fn a_view_unanswered_at_quit_goes_out_after_a_restart() {
     player.send(ConnectionAction::SetViewQueue(s.queue.clone()));
     player.connect(config(&s.broker, &s.key, &me, &s.broker.ca.pem));
     player.wait_note("1 view(s) from an earlier session", SOON);
-    wait_answer(&s.server, 12, "success", SOON);
+    // Sent again within the server's duplicate memory: it says it has it.
+    wait_answer(&s.server, 12, "duplicate", SOON);
     wait_queue_empty(&s.queue);
+    s.server.view_rules(|r| {
+        assert_eq!(r.answers_for(12), vec!["lost:success", "duplicate"]);
+    });
     player.shutdown();
+}
+
+#[test]
+fn a_lost_answer_does_not_shift_the_answers_of_later_views() {
+    let mut s = connected(None, Broker::start());
+    s.server
+        .view_rules(|r| r.scripted.push_back("silence".into()));
+    s.player.send(ConnectionAction::View(view(31, 0)));
+    s.player.send(ConnectionAction::View(view(32, 0)));
+    // Nothing else is sent while an answer is awaited; after the timeout (20 s,
+    // scaled) the view goes again, the server knows it, and the next one follows.
+    s.player.wait_note("no answer to the view of post 31", SOON);
+    wait_answer(&s.server, 31, "duplicate", SOON);
+    wait_answer(&s.server, 32, "success", SOON);
+    wait_queue_empty(&s.queue);
+    s.server.view_rules(|r| {
+        assert_eq!(r.answers_for(31), vec!["lost:success", "duplicate"]);
+        assert_eq!(r.answers_for(32), vec!["success"]);
+        let order: Vec<i64> = r.seen.iter().map(|v| v.post_id).collect();
+        assert_eq!(order, vec![31, 31, 32]);
+    });
+    s.player.shutdown();
 }
 
 #[test]
@@ -275,4 +302,26 @@ fn a_damaged_queue_file_is_kept_aside_and_the_player_starts_empty() {
     player.send(ConnectionAction::View(view(3, 0)));
     player.shutdown();
     assert_eq!(queued(&queue), vec![3]);
+}
+
+#[test]
+fn a_view_nobody_subscribed_to_stays_queued_until_the_server_listens() {
+    // No back end yet: the broker's PUBACK for the view says nobody took it,
+    // which the player can only tell by mapping its publish to the packet id.
+    let mut broker = Broker::start();
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("views-queue.jsonl");
+    let mut player = Player::start();
+    player.send(ConnectionAction::SetViewQueue(queue.clone()));
+    player.connect(config(&broker, &key, &me, &broker.ca.pem));
+    player.wait_state(ConnectionState::Connected, SOON);
+    player.send(ConnectionAction::View(view(21, 0)));
+    player.wait_note("not listening for views", SOON);
+    assert_eq!(queued(&queue), vec![21]);
+    let server = TestServer::start(&broker);
+    wait_answer(&server, 21, "success", SOON);
+    wait_queue_empty(&queue);
+    player.shutdown();
 }

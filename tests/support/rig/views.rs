@@ -30,7 +30,8 @@ pub struct ViewRules {
     /// Posts the server does not have.
     pub missing_posts: HashSet<i64>,
     /// Answers given instead of the rules' to the next views, in order
-    /// (`"processing_error"`, `"owner_not_permitted"`…; `"silence"` sends none).
+    /// (`"processing_error"`, `"owner_not_permitted"`…). `"silence"` applies
+    /// the rules but loses the answer on the way (recorded as `lost:<code>`).
     pub scripted: VecDeque<String>,
     dedup: HashMap<(String, i64, String), Instant>,
     last_accepted: HashMap<String, Instant>,
@@ -82,26 +83,31 @@ impl ViewRules {
         let topic_key = topic.split('/').nth(2).unwrap_or("").to_owned();
         let post_id = body["post_id"].as_i64().unwrap_or(0);
         let timestamp = body["timestamp"].as_str().unwrap_or("").to_owned();
-        let code = self.judge(&topic_key, body, post_id, &timestamp, at);
+        let scripted = self.scripted.pop_front();
+        let lost = scripted.as_deref() == Some("silence");
+        let code = match scripted {
+            Some(code) if !lost => Some(code),
+            _ => self.judge(&topic_key, body, post_id, &timestamp, at),
+        };
         let wants_ack = body["request_ack"] == true;
         let answer = match code.as_deref() {
-            Some("silence") => None,
             _ if !wants_ack => None,
             Some(code) => Some(
                 json!({"success": false, "error": format!("rig says {code}"), "error_code": code}),
             ),
             None => Some(json!({"success": true})),
         };
+        let said = answer
+            .as_ref()
+            .map(|a| a["error_code"].as_str().unwrap_or("success").to_owned());
         self.seen.push(ViewSeen {
             player_key: topic_key,
             post_id,
             timestamp,
             at,
-            answer: answer
-                .as_ref()
-                .map(|a| a["error_code"].as_str().unwrap_or("success").to_owned()),
+            answer: said.map(|c| if lost { format!("lost:{c}") } else { c }),
         });
-        answer
+        if lost { None } else { answer }
     }
 
     fn judge(
@@ -112,9 +118,6 @@ impl ViewRules {
         stamp: &str,
         at: Instant,
     ) -> Option<String> {
-        if let Some(code) = self.scripted.pop_front() {
-            return Some(code);
-        }
         if body["player_key"].as_str() != Some(key) {
             return Some("player_key_mismatch".into());
         }
