@@ -47,7 +47,7 @@ impl Journal {
         let (loaded_tx, loaded_rx) = oneshot::channel();
         let file = path.to_path_buf();
         std::thread::Builder::new()
-            .name("views-queue".into())
+            .name("queue-file".into())
             .spawn(move || {
                 let mut loaded = load::<T>(&file, fresh_id);
                 if let Some(note) = loaded.note.take() {
