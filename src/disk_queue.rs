@@ -1,160 +1,182 @@
-//! A small first-in first-out queue kept in a file, for what must reach the
-//! server even across a restart (view events made while offline).
+//! A queue kept in a file, for what must reach the server even across a
+//! restart (view events made while offline).
 //!
-//! The file is rewritten atomically on every change, so a crash leaves either
-//! the old queue or the new one. It is bounded: past `capacity` the oldest
-//! entries are dropped (the server would refuse views that old anyway), and a
-//! damaged line is skipped and logged, never fatal.
+//! The file is a journal of JSON lines, appended to: `{"id":N,"item":{…}}` adds
+//! an entry, `{"done":N}` removes it; the writer rewrites it whole (atomically)
+//! only now and then, when removals outweigh what is still queued. All file work
+//! happens on the queue's own thread (`writer`), never on the caller's.
+//!
+//! Reading is bounded: a file over `MAX_BYTES`, or one with a damaged line, is
+//! kept aside as `<name>.bad` for inspection and the queue starts empty (an
+//! unfinished last line, left by a crash in the middle of an append, is only
+//! skipped). Lines of the older format, one bare item per line, are read as adds.
 
-use std::collections::VecDeque;
-use std::marker::PhantomData;
+mod writer;
+
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-#[derive(Debug, thiserror::Error)]
-#[error("The queue file {path} could not be saved: {source}. Check that the folder is writable.")]
-pub struct QueueError {
-    path: PathBuf,
-    source: std::io::Error,
+pub use writer::Journal;
+
+/// Far above what a full queue needs (500 views of about 300 bytes, plus removals).
+pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// An entry's identity in the file.
+pub type EntryId = u64;
+
+/// What a queue file held.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    /// Live entries, oldest first.
+    pub items: Vec<(EntryId, T)>,
+    /// A sentence for the log when something was skipped or kept aside.
+    pub note: Option<String>,
+    /// The file should be rewritten (older format, or removals to drop).
+    pub compact: bool,
 }
 
-pub struct DiskQueue<T> {
-    path: PathBuf,
-    capacity: usize,
-    /// Kept as JSON text: what was read is written back unchanged.
-    lines: VecDeque<String>,
-    _items: PhantomData<T>,
-}
-
-impl<T: Serialize + DeserializeOwned> DiskQueue<T> {
-    /// Opens the queue at `path` (empty when the file does not exist yet).
-    pub fn open(path: &Path, capacity: usize) -> Self {
-        let mut lines = VecDeque::new();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                for (n, line) in text.lines().enumerate() {
-                    if line.trim().is_empty() {
-                        continue;
-                    }
-                    if serde_json::from_str::<T>(line).is_ok() {
-                        lines.push_back(line.to_owned());
-                    } else {
-                        tracing::warn!("skipping damaged line {} of {}", n + 1, path.display());
-                    }
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!("cannot read {}: {e}; starting empty", path.display()),
-        }
-        while lines.len() > capacity {
-            lines.pop_front();
-        }
+impl<T> Default for Loaded<T> {
+    fn default() -> Self {
         Self {
-            path: path.to_path_buf(),
-            capacity,
-            lines,
-            _items: PhantomData,
+            items: Vec::new(),
+            note: None,
+            compact: false,
         }
     }
+}
 
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Record<T> {
+    Add { id: EntryId, item: T },
+    Done { done: EntryId },
+    Bare(T),
+}
 
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-
-    /// The oldest entry, without removing it (removed once the server has it).
-    pub fn front(&self) -> Option<T> {
-        self.lines
-            .front()
-            .and_then(|l| serde_json::from_str(l).ok())
-    }
-
-    pub fn push(&mut self, item: &T) -> Result<(), QueueError> {
-        let line = serde_json::to_string(item).map_err(|e| QueueError {
-            path: self.path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        self.lines.push_back(line);
-        while self.lines.len() > self.capacity {
-            self.lines.pop_front();
+/// Reads the journal text: the live entries, or why the text is damaged.
+/// `fresh_id` names entries of the older format, which have no id.
+pub fn parse<T: DeserializeOwned>(
+    text: &str,
+    mut fresh_id: impl FnMut() -> EntryId,
+) -> Result<Loaded<T>, String> {
+    let mut loaded = Loaded::default();
+    let complete = text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    let mut records = 0;
+    for (n, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
         }
-        self.save()
-    }
-
-    /// Removes the oldest entry (after it was delivered).
-    pub fn pop(&mut self) -> Result<Option<T>, QueueError> {
-        let Some(line) = self.lines.pop_front() else {
-            return Ok(None);
-        };
-        self.save()?;
-        Ok(serde_json::from_str(&line).ok())
-    }
-
-    fn save(&self) -> Result<(), QueueError> {
-        let mut text = String::new();
-        for line in &self.lines {
-            text.push_str(line);
-            text.push('\n');
+        records += 1;
+        match serde_json::from_str::<Record<T>>(line) {
+            Ok(Record::Add { id, item }) => {
+                loaded.items.retain(|(other, _)| *other != id);
+                loaded.items.push((id, item));
+            }
+            Ok(Record::Done { done }) => loaded.items.retain(|(id, _)| *id != done),
+            Ok(Record::Bare(item)) => {
+                loaded.items.push((fresh_id(), item));
+                loaded.compact = true;
+            }
+            Err(_) if n + 1 == lines.len() && !complete => {
+                loaded.note = Some(format!(
+                    "the last line of the queue file was cut short (the program stopped while writing it); {} entr(ies) kept",
+                    loaded.items.len()
+                ));
+                loaded.compact = true;
+            }
+            Err(e) => return Err(format!("line {} is damaged ({e})", n + 1)),
         }
-        crate::atomic_file::write(&self.path, text.as_bytes()).map_err(|source| QueueError {
-            path: self.path.clone(),
-            source,
-        })
+    }
+    if records > loaded.items.len() {
+        loaded.compact = true;
+    }
+    Ok(loaded)
+}
+
+/// Reads the queue at `path` (blocking: call it on a worker thread). A
+/// missing file is an empty queue; a damaged or oversized one is kept aside.
+pub fn load<T: DeserializeOwned>(path: &Path, fresh_id: impl FnMut() -> EntryId) -> Loaded<T> {
+    let text = match read_capped(path) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Loaded::default(),
+        Err(Unreadable::TooLarge(size)) => {
+            let why = format!("it is {size} bytes, more than a queue can hold");
+            return set_aside(path, &why);
+        }
+        Err(Unreadable::NotText) => return set_aside(path, "it is not text"),
+        Err(Unreadable::Io(e)) => {
+            return Loaded {
+                note: Some(format!(
+                    "The queue file {} could not be read ({e}); the queue starts empty.",
+                    path.display()
+                )),
+                ..Loaded::default()
+            };
+        }
+    };
+    match parse(&text, fresh_id) {
+        Ok(loaded) => loaded,
+        Err(why) => set_aside(path, &why),
+    }
+}
+
+enum Unreadable {
+    TooLarge(u64),
+    NotText,
+    Io(std::io::Error),
+}
+
+fn read_capped(path: &Path) -> Result<Option<String>, Unreadable> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Unreadable::Io(e)),
+    };
+    // Read at most one byte past the cap: the size on disk may change meanwhile.
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Unreadable::Io)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(Unreadable::TooLarge(size));
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| Unreadable::NotText)
+}
+
+/// Where a damaged queue file is kept: `views-queue.jsonl` → `views-queue.jsonl.bad`.
+pub fn bad_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".bad");
+    path.with_file_name(name)
+}
+
+fn set_aside<T>(path: &Path, why: &str) -> Loaded<T> {
+    let kept = bad_path(path);
+    let note = match std::fs::rename(path, &kept) {
+        Ok(()) => format!(
+            "The queue file {} could not be used: {why}. It was kept as {} and the queue starts empty.",
+            path.display(),
+            kept.display()
+        ),
+        Err(e) => format!(
+            "The queue file {} could not be used: {why}, and could not be kept aside ({e}); the queue starts empty and will replace it.",
+            path.display()
+        ),
+    };
+    Loaded {
+        note: Some(note),
+        compact: true,
+        ..Loaded::default()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Deserialize;
-
-    #[derive(Debug, PartialEq, Serialize, Deserialize)]
-    struct View {
-        post_id: i64,
-    }
-
-    #[test]
-    fn entries_survive_a_restart_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("views.jsonl");
-        let mut q = DiskQueue::<View>::open(&path, 100);
-        q.push(&View { post_id: 1 }).unwrap();
-        q.push(&View { post_id: 2 }).unwrap();
-        drop(q);
-        let mut q = DiskQueue::<View>::open(&path, 100);
-        assert_eq!(q.len(), 2);
-        assert_eq!(q.front(), Some(View { post_id: 1 }));
-        assert_eq!(q.pop().unwrap(), Some(View { post_id: 1 }));
-        drop(q);
-        let mut q = DiskQueue::<View>::open(&path, 100);
-        assert_eq!(q.pop().unwrap(), Some(View { post_id: 2 }));
-        assert_eq!(q.pop().unwrap(), None);
-    }
-
-    #[test]
-    fn the_oldest_entries_go_when_full() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("views.jsonl");
-        let mut q = DiskQueue::<View>::open(&path, 2);
-        for post_id in 1..=3 {
-            q.push(&View { post_id }).unwrap();
-        }
-        assert_eq!(q.len(), 2);
-        assert_eq!(q.front(), Some(View { post_id: 2 }));
-    }
-
-    #[test]
-    fn damaged_lines_are_skipped_not_fatal() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("views.jsonl");
-        std::fs::write(&path, "{\"post_id\": 5}\n{garbage\n\n{\"post_id\": 6}\n").unwrap();
-        let q = DiskQueue::<View>::open(&path, 10);
-        assert_eq!(q.len(), 2);
-        assert_eq!(q.front(), Some(View { post_id: 5 }));
-    }
-}
+#[path = "disk_queue_tests.rs"]
+mod tests;

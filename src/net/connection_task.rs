@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use rumqttc::Outgoing;
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{Packet, Publish, SubscribeReasonCode};
 use rumqttc::v5::{AsyncClient, Event};
@@ -28,6 +29,8 @@ use super::diagnostics::{Diagnostics, summarize};
 use super::reconnect::{Next, Reconnect};
 use super::requests::{self, Delivery, Outbound, Pending, RequestClient, RequestError};
 use super::views::ViewOutbox;
+use super::views::delivery::Pace;
+use super::views::sink::MqttSink;
 use super::{failure, mqtt, tls};
 
 /// How many recent command ids are remembered to drop QoS 1 duplicates.
@@ -65,7 +68,7 @@ impl ConnectionHandle {
             conn_state: ConnectionState::NotRegistered,
             ever_connected: false,
             seen_commands: VecDeque::new(),
-            views: ViewOutbox::default(),
+            views: ViewOutbox::new(diagnostics.clone()),
         };
         tokio::spawn(task.run(Inbox {
             controls: controls_rx,
@@ -261,7 +264,8 @@ impl Task {
     fn apply(&mut self, stop: Stop) -> bool {
         match stop {
             Stop::Shutdown(done) => {
-                let _ = done.send(());
+                // Answered once the views queue is on disk.
+                self.views.close_then(done);
                 true
             }
             Stop::Disconnect => {
@@ -384,11 +388,13 @@ impl Task {
     ) {
         self.diag
             .record(Direction::Out, &topic, payload.len(), summarize(&payload));
-        if let Err(e) = client
+        match client
             .publish(topic, QoS::AtLeastOnce, retain, payload)
             .await
         {
-            self.diag.note(format!("publish not queued: {e}"));
+            // Counted so a view's packet id can be told among the publishes.
+            Ok(()) => self.views.publish_queued(),
+            Err(e) => self.diag.note(format!("publish not queued: {e}")),
         }
     }
 
@@ -410,14 +416,19 @@ impl Task {
         let mut connected = false;
         let beat = config.tuning.heartbeat;
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
-        let mut view_tick =
-            tokio::time::interval(config.tuning.view_gap.max(Duration::from_millis(50)));
+        let pace = Pace::scaled(config.tuning.view_scale);
+        self.views.session_started(pace);
+        let mut view_tick = tokio::time::interval(pace.tick());
         let timeout_secs = config.tuning.connect_timeout.as_secs().max(1);
         loop {
             tokio::select! {
                 event = events.recv() => {
                     let packet = match event {
                         Some(Ok(Event::Incoming(packet))) => packet,
+                        Some(Ok(Event::Outgoing(Outgoing::Publish(pkid)))) => {
+                            self.views.publish_went_out(pkid);
+                            continue;
+                        }
                         Some(Ok(Event::Outgoing(_))) => continue,
                         Some(Err(e)) => {
                             return Ended::Failed {
@@ -468,6 +479,7 @@ impl Task {
                                 return Ended::Removed(removed);
                             }
                         }
+                        Packet::PubAck(ack) => self.views.puback(&ack, Instant::now()),
                         Packet::Disconnect(d) => {
                             self.diag.record(Direction::In, "", 0, format!("DISCONNECT from broker: {:?}", d.reason_code));
                         }
@@ -495,12 +507,9 @@ impl Task {
                         return Ended::Stop(stop);
                     }
                 }
-                _ = view_tick.tick(), if connected && !self.views.is_empty() => {
-                    if let Some(mut view) = self.views.take_due(Instant::now(), config.tuning.view_gap) {
-                        view.player_key.clone_from(&config.player_key);
-                        let payload = serde_json::to_vec(&view).unwrap_or_default();
-                        self.publish(&client, topics.view(), false, payload).await;
-                    }
+                _ = view_tick.tick(), if connected => {
+                    let mut sink = MqttSink { client: &client, topic: topics.view(), player_key: &config.player_key, diag: &self.diag };
+                    self.views.poll(Instant::now(), &mut sink);
                 }
                 _ = heartbeat.tick(), if connected => {
                     let status = mqtt::status(&config.player_key, Presence::Online, self.current_post);
@@ -558,7 +567,7 @@ impl Task {
                     .note(format!("malformed response {id} dropped: {e}")),
             },
             Incoming::Command => self.on_command(live, &payload).await,
-            Incoming::ViewAck => {}
+            Incoming::ViewAck => self.views.ack(&payload, Instant::now()),
             Incoming::Other => self.diag.note(format!("unexpected topic {topic}; ignored")),
         }
         None

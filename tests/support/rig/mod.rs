@@ -15,6 +15,7 @@ pub mod player;
 pub mod proxy;
 pub mod server;
 pub mod vault;
+pub mod views;
 pub mod window;
 
 use std::time::{Duration, Instant};

@@ -15,6 +15,10 @@ use makapix_player::net;
 use super::broker::Broker;
 use super::certs::Identity;
 
+/// View delivery runs at a tenth of its real intervals (600 ms between views);
+/// the test server's view rules are scaled alike (`views::SCALE`).
+pub const VIEW_SCALE: f64 = 0.1;
+
 /// Timings short enough for tests, long enough not to be a busy loop.
 pub fn fast_tuning() -> Tuning {
     Tuning {
@@ -28,7 +32,7 @@ pub fn fast_tuning() -> Tuning {
         connect_timeout: Duration::from_secs(3),
         request_retries: 1,
         refusals_before_removed: 3,
-        view_gap: Duration::from_millis(300),
+        view_scale: VIEW_SCALE,
     }
 }
 
@@ -176,6 +180,29 @@ impl Player {
                 _ => None,
             })
             .collect()
+    }
+
+    /// When the runtime published on topics ending with `suffix` (its own clock).
+    pub fn published_at(&self, suffix: &str) -> Vec<std::time::SystemTime> {
+        self.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                ConnectionEvent::Logged(l)
+                    if l.direction == Direction::Out && l.topic.ends_with(suffix) =>
+                {
+                    Some(l.at)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Waits for a diagnostics note containing `text`; returns it.
+    pub fn wait_note(&mut self, text: &str, timeout: Duration) -> String {
+        self.wait(&format!("a note with {text:?}"), timeout, |e| match e {
+            ConnectionEvent::Logged(l) if l.summary.contains(text) => Some(l.summary.clone()),
+            _ => None,
+        })
     }
 
     fn summary(&self) -> Vec<String> {

@@ -11,6 +11,7 @@ use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use serde_json::{Value, json};
 
 use super::broker::{BACKEND_PASSWORD, BACKEND_USER, Broker};
+use super::views::{ViewRules, ViewSeen};
 use super::wait_for;
 
 #[derive(Clone, Debug)]
@@ -36,6 +37,8 @@ pub struct TestServer {
     /// Players removed from their account: every request is answered
     /// `authentication_failed`, as the server does for a revoked player.
     removed: Arc<Mutex<Vec<String>>>,
+    /// How views are answered on `view/ack` (`views.rs`).
+    views: Arc<Mutex<ViewRules>>,
     _thread: std::thread::JoinHandle<()>,
 }
 
@@ -67,6 +70,8 @@ impl TestServer {
         let responder: Arc<Mutex<Responder>> = Arc::new(Mutex::new(Arc::new(catalogue)));
         let removed: Arc<Mutex<Vec<String>>> = Arc::default();
         let subscribed = Arc::new(Mutex::new(false));
+        let views: Arc<Mutex<ViewRules>> = Arc::default();
+        let rules = Arc::clone(&views);
         let (r, resp, c, sub, gone) = (
             Arc::clone(&records),
             Arc::clone(&responder),
@@ -93,6 +98,15 @@ impl TestServer {
                                 payload: p.payload.to_vec(),
                                 retain: p.retain,
                             };
+                            if rec.topic.ends_with("/view") {
+                                let at = std::time::Instant::now();
+                                let answer = rules.lock().unwrap().answer(&rec.topic, &rec.json(), at);
+                                if let Some(answer) = answer {
+                                    let topic = format!("{}/ack", rec.topic);
+                                    let bytes = serde_json::to_vec(&answer).unwrap();
+                                    let _ = c.publish(topic, QoS::AtLeastOnce, false, bytes).await;
+                                }
+                            }
                             if let Some((base, _id)) = rec.topic.split_once("/request/") {
                                 let player = base.rsplit('/').next().unwrap_or("").to_owned();
                                 let answer = if gone.lock().unwrap().contains(&player) {
@@ -130,6 +144,7 @@ impl TestServer {
             records,
             responder,
             removed,
+            views,
             _thread: thread,
         }
     }
@@ -138,6 +153,16 @@ impl TestServer {
     /// up, but its requests fail with `authentication_failed` from now on.
     pub fn remove_player(&self, player_key: &str) {
         self.removed.lock().unwrap().push(player_key.to_owned());
+    }
+
+    /// Changes how views are answered (missing posts, scripted answers, scale).
+    pub fn view_rules(&self, f: impl FnOnce(&mut ViewRules)) {
+        f(&mut self.views.lock().unwrap());
+    }
+
+    /// Every view seen so far, with its answer.
+    pub fn views_seen(&self) -> Vec<ViewSeen> {
+        self.views.lock().unwrap().seen.clone()
     }
 
     pub fn set_responder(&self, f: impl Fn(&Value) -> Option<Value> + Send + Sync + 'static) {

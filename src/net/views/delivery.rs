@@ -1,0 +1,356 @@
+//! When each waiting view goes out, and what an answer does to it: pure
+//! logic, time passed in, whatever the transport.
+//!
+//! Rules, from the server's code (protocol section 8):
+//! - One view per 5 s per player, with no tolerance (a Redis key with a 5 s
+//!   life, set only by an accepted view). Views leave at least `gap` (6 s) apart,
+//!   counted from the last view sent in any session, so a reconnect's flush
+//!   keeps the pace too.
+//! - The server remembers (player, post, timestamp) for 60 s *before* it checks
+//!   the rate, so a view refused as `rate_limited` (or failed with
+//!   `processing_error`) and sent again within that minute would be answered
+//!   `duplicate` and lost. Such a view goes out again only `resend_after` (65 s)
+//!   after it was last sent; the views behind it do not wait for it.
+//! - Answers carry no view id. One view at a time waits for its answer (the next
+//!   one is sent after it), so an answer always belongs to the one view
+//!   waiting, and a lost answer cannot shift the matching of later ones: after
+//!   `ack_timeout` the view is given up on and sent again (a copy the server
+//!   already has comes back `duplicate`, which settles it).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::protocol::view::{ViewEvent, ViewOutcome};
+
+/// A view's identity in the queue and its file (random: unique across restarts).
+pub type ViewId = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pace {
+    /// Between two views as sent: the server's 5 s and a second for jitter.
+    pub gap: Duration,
+    /// How long the answer to a view may take before it is sent again.
+    pub ack_timeout: Duration,
+    /// How long after its last sending a refused or failed view may go again
+    /// (the server's duplicate memory is 60 s).
+    pub resend_after: Duration,
+    /// `processing_error` answers (or refusals by the broker) before a view is dropped.
+    pub max_failures: u32,
+    /// Sendings without any answer before a view is dropped (a server that never answers).
+    pub max_unanswered: u32,
+}
+
+impl Pace {
+    pub const PRODUCTION: Pace = Pace {
+        gap: Duration::from_secs(6),
+        ack_timeout: Duration::from_secs(20),
+        resend_after: Duration::from_secs(65),
+        max_failures: 3,
+        max_unanswered: 3,
+    };
+
+    /// How often the queue is looked at: a fraction of the gap, so a view
+    /// leaves soon after its turn (never before it).
+    pub fn tick(&self) -> Duration {
+        (self.gap / 6).clamp(Duration::from_millis(20), Duration::from_secs(1))
+    }
+
+    /// The production rules with every interval multiplied by `factor` (tests
+    /// run them in seconds; the counts stay). Factors outside (0, 1] give production.
+    pub fn scaled(factor: f64) -> Pace {
+        let p = Self::PRODUCTION;
+        if !(factor > 0.0 && factor <= 1.0) {
+            return p;
+        }
+        Pace {
+            gap: p.gap.mul_f64(factor),
+            ack_timeout: p.ack_timeout.mul_f64(factor),
+            resend_after: p.resend_after.mul_f64(factor),
+            ..p
+        }
+    }
+}
+
+struct Entry {
+    id: ViewId,
+    view: ViewEvent,
+    not_before: Option<Instant>,
+    failures: u32,
+    unanswered: u32,
+}
+
+/// The one view sent and not yet answered.
+struct Outstanding {
+    id: ViewId,
+    sent_at: Instant,
+    /// When the broker confirmed it has it (PUBACK), if it did.
+    received_at: Option<Instant>,
+}
+
+/// What the caller carries out after a change: views to forget on disk, lines for the log.
+#[derive(Debug, Default, PartialEq)]
+pub struct Changes {
+    pub removed: Vec<ViewId>,
+    pub notes: Vec<String>,
+}
+
+pub struct Delivery {
+    pace: Pace,
+    capacity: usize,
+    entries: VecDeque<Entry>,
+    outstanding: Option<Outstanding>,
+    last_sent: Option<Instant>,
+}
+
+impl Delivery {
+    pub fn new(pace: Pace, capacity: usize) -> Self {
+        Self {
+            pace,
+            capacity: capacity.max(1),
+            entries: VecDeque::new(),
+            outstanding: None,
+            last_sent: None,
+        }
+    }
+
+    pub fn set_pace(&mut self, pace: Pace) {
+        self.pace = pace;
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = ViewId> + '_ {
+        self.entries.iter().map(|e| e.id)
+    }
+
+    pub fn view(&self, id: ViewId) -> Option<&ViewEvent> {
+        self.entries.iter().find(|e| e.id == id).map(|e| &e.view)
+    }
+
+    /// Adds a new view at the back; the oldest go when the queue is full.
+    pub fn push(&mut self, id: ViewId, view: ViewEvent) -> Changes {
+        self.entries.push_back(fresh(id, view));
+        self.trim()
+    }
+
+    /// Puts views read from disk in front of those made since (they are older).
+    pub fn restore(&mut self, views: Vec<(ViewId, ViewEvent)>) -> Changes {
+        for (id, view) in views.into_iter().rev() {
+            if self.view(id).is_none() {
+                self.entries.push_front(fresh(id, view));
+            }
+        }
+        self.trim()
+    }
+
+    fn trim(&mut self) -> Changes {
+        let mut changes = Changes::default();
+        while self.entries.len() > self.capacity {
+            let waiting = self.outstanding.as_ref().map(|o| o.id);
+            let Some(at) = self.entries.iter().position(|e| Some(e.id) != waiting) else {
+                break;
+            };
+            if let Some(old) = self.entries.remove(at) {
+                changes.removed.push(old.id);
+            }
+        }
+        if !changes.removed.is_empty() {
+            changes.notes.push(format!(
+                "{} old view(s) dropped: the queue keeps at most {}",
+                changes.removed.len(),
+                self.capacity
+            ));
+        }
+        changes
+    }
+
+    /// The view to send now, if the pace allows one and none awaits its answer.
+    pub fn due(&self, now: Instant) -> Option<ViewId> {
+        if self.outstanding.is_some() {
+            return None;
+        }
+        if self
+            .last_sent
+            .is_some_and(|t| now.saturating_duration_since(t) < self.pace.gap)
+        {
+            return None;
+        }
+        self.entries
+            .iter()
+            .find(|e| e.not_before.is_none_or(|t| t <= now))
+            .map(|e| e.id)
+    }
+
+    /// The transport took view `id` at `now`.
+    pub fn sent(&mut self, id: ViewId, now: Instant) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
+            entry.not_before = None;
+            self.outstanding = Some(Outstanding {
+                id,
+                sent_at: now,
+                received_at: None,
+            });
+            self.last_sent = Some(now);
+        }
+    }
+
+    /// The broker confirmed it has view `id`; its answer may take `ack_timeout` from now.
+    pub fn broker_has(&mut self, id: ViewId, now: Instant) {
+        if let Some(o) = self.outstanding.as_mut().filter(|o| o.id == id) {
+            o.received_at = Some(now);
+        }
+    }
+
+    /// The broker took view `id` but nobody was subscribed to receive it (the
+    /// back end is down): it is sent again later, not counted against it.
+    pub fn unheard(&mut self, id: ViewId, now: Instant) -> Changes {
+        let mut changes = Changes::default();
+        if self.outstanding.as_ref().is_some_and(|o| o.id == id) {
+            self.outstanding = None;
+            self.hold(id, now + self.pace.ack_timeout);
+            changes
+                .notes
+                .push("the server is not listening for views now; the view waits".into());
+        }
+        changes
+    }
+
+    /// The answer to the view that waits for one.
+    pub fn settle(&mut self, outcome: &ViewOutcome, now: Instant) -> Changes {
+        let mut changes = Changes::default();
+        let Some(o) = self.outstanding.take() else {
+            changes.notes.push(format!(
+                "view answer {outcome:?} for no view waiting; ignored"
+            ));
+            return changes;
+        };
+        let post = self.view(o.id).map_or(0, |v| v.post_id);
+        let again = o.sent_at + self.pace.resend_after;
+        match outcome {
+            ViewOutcome::Accepted => self.remove(o.id, &mut changes),
+            ViewOutcome::Duplicate => {
+                self.remove(o.id, &mut changes);
+                changes
+                    .notes
+                    .push(format!("view of post {post}: the server already has it"));
+            }
+            ViewOutcome::Refused(code) => {
+                self.remove(o.id, &mut changes);
+                changes
+                    .notes
+                    .push(format!("view of post {post} refused ({code}); dropped"));
+            }
+            ViewOutcome::RateLimited { retry_after } => {
+                let at = retry_after.map_or(again, |r| again.max(now + r));
+                self.hold(o.id, at);
+                changes.notes.push(format!(
+                    "view of post {post} came too soon for the server; sent again in {:.0} s",
+                    at.saturating_duration_since(now).as_secs_f64()
+                ));
+            }
+            ViewOutcome::Failed(code) => self.fail(o.id, code, again, now, &mut changes),
+        }
+        changes
+    }
+
+    /// The broker refused view `id` itself (a PUBACK with an error reason).
+    pub fn refused_by_broker(&mut self, id: ViewId, reason: &str, now: Instant) -> Changes {
+        let mut changes = Changes::default();
+        if self.outstanding.as_ref().is_some_and(|o| o.id == id) {
+            self.outstanding = None;
+            let again = now + self.pace.ack_timeout;
+            self.fail(id, reason, again, now, &mut changes);
+        }
+        changes
+    }
+
+    fn fail(&mut self, id: ViewId, code: &str, again: Instant, now: Instant, c: &mut Changes) {
+        let max = self.pace.max_failures;
+        let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) else {
+            return;
+        };
+        entry.failures += 1;
+        let post = entry.view.post_id;
+        if entry.failures >= max {
+            self.remove(id, c);
+            c.notes.push(format!(
+                "view of post {post} failed {max} times ({code}); dropped"
+            ));
+        } else {
+            entry.not_before = Some(again);
+            c.notes.push(format!(
+                "view of post {post} failed ({code}); sent again in {:.0} s",
+                again.saturating_duration_since(now).as_secs_f64()
+            ));
+        }
+    }
+
+    /// Gives up waiting for an answer that is overdue; the view goes again.
+    pub fn tick(&mut self, now: Instant) -> Changes {
+        let mut changes = Changes::default();
+        let Some(o) = &self.outstanding else {
+            return changes;
+        };
+        let since = o.received_at.unwrap_or(o.sent_at);
+        if now.saturating_duration_since(since) < self.pace.ack_timeout {
+            return changes;
+        }
+        let id = o.id;
+        self.outstanding = None;
+        let max = self.pace.max_unanswered;
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
+            entry.unanswered += 1;
+            let post = entry.view.post_id;
+            if entry.unanswered >= max {
+                self.remove(id, &mut changes);
+                changes.notes.push(format!(
+                    "view of post {post} was never answered in {max} tries; dropped"
+                ));
+            } else {
+                changes.notes.push(format!(
+                    "no answer to the view of post {post}; it will be sent again"
+                ));
+            }
+        }
+        changes
+    }
+
+    /// The connection dropped: an answer still awaited will not come (clean
+    /// sessions), so the view goes again at its turn. The pace is kept.
+    pub fn connection_lost(&mut self) {
+        self.outstanding = None;
+    }
+
+    fn hold(&mut self, id: ViewId, until: Instant) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
+            entry.not_before = Some(until);
+        }
+    }
+
+    fn remove(&mut self, id: ViewId, changes: &mut Changes) {
+        if let Some(at) = self.entries.iter().position(|e| e.id == id) {
+            self.entries.remove(at);
+            changes.removed.push(id);
+        }
+    }
+}
+
+fn fresh(id: ViewId, view: ViewEvent) -> Entry {
+    Entry {
+        id,
+        view,
+        not_before: None,
+        failures: 0,
+        unanswered: 0,
+    }
+}
+
+#[cfg(test)]
+#[path = "delivery_tests.rs"]
+mod tests;

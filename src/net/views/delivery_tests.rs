@@ -1,0 +1,212 @@
+use super::*;
+use crate::protocol::view::utc_timestamp;
+
+fn view(post_id: i64) -> ViewEvent {
+    ViewEvent {
+        post_id,
+        timestamp: utc_timestamp(1_798_761_600),
+        timezone: String::new(),
+        intent: "channel".into(),
+        play_order: 0,
+        channel: "all".into(),
+        player_key: String::new(),
+        channel_user_sqid: None,
+        channel_hashtag: None,
+    }
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s)
+}
+
+fn queue(posts: &[i64]) -> Delivery {
+    let mut d = Delivery::new(Pace::PRODUCTION, 500);
+    for &p in posts {
+        d.push(p as ViewId, view(p));
+    }
+    d
+}
+
+/// Sends what is due at `now` and answers it with `outcome`; the post sent.
+fn round(d: &mut Delivery, now: Instant, outcome: ViewOutcome) -> Option<i64> {
+    let id = d.due(now)?;
+    d.sent(id, now);
+    d.broker_has(id, now);
+    let post = d.view(id).map(|v| v.post_id);
+    d.settle(&outcome, now);
+    post
+}
+
+#[test]
+fn production_pace_keeps_six_seconds_and_scaling_keeps_the_rule() {
+    assert_eq!(Pace::PRODUCTION.gap, Duration::from_secs(6));
+    assert_eq!(Pace::scaled(1.0), Pace::PRODUCTION);
+    assert_eq!(Pace::scaled(0.0), Pace::PRODUCTION);
+    assert_eq!(Pace::scaled(f64::NAN), Pace::PRODUCTION);
+    let fast = Pace::scaled(0.1);
+    assert_eq!(fast.gap, Duration::from_millis(600));
+    assert_eq!(fast.resend_after, Duration::from_millis(6500));
+    assert_eq!(fast.max_failures, Pace::PRODUCTION.max_failures);
+}
+
+#[test]
+fn views_leave_at_least_six_seconds_apart_and_one_at_a_time() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1, 2, 3]);
+    assert_eq!(round(&mut d, t0, ViewOutcome::Accepted), Some(1));
+    assert_eq!(d.due(t0 + secs(5.99)), None);
+    let id = d.due(t0 + secs(6.0)).unwrap();
+    d.sent(id, t0 + secs(6.0));
+    // Unanswered: nothing else goes, however long the pace allows.
+    assert_eq!(d.due(t0 + secs(15.0)), None);
+    d.settle(&ViewOutcome::Accepted, t0 + secs(15.0));
+    assert_eq!(d.view(id), None);
+    assert!(d.due(t0 + secs(15.0)).is_some());
+}
+
+#[test]
+fn the_pace_holds_across_a_lost_connection() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1, 2]);
+    let id = d.due(t0).unwrap();
+    d.sent(id, t0);
+    d.connection_lost();
+    // Reconnected a second later: the flush still waits for the gap, and the
+    // view that was in flight goes again first.
+    assert_eq!(d.due(t0 + secs(1.0)), None);
+    assert_eq!(d.due(t0 + secs(6.0)), Some(id));
+    assert_eq!(d.len(), 2);
+}
+
+#[test]
+fn a_rate_limited_view_waits_out_the_servers_duplicate_memory() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1, 2]);
+    let limited = ViewOutcome::RateLimited { retry_after: None };
+    assert_eq!(round(&mut d, t0, limited), Some(1));
+    assert_eq!(d.len(), 2);
+    // The next view goes at its pace; the refused one only after 65 s.
+    assert_eq!(
+        round(&mut d, t0 + secs(6.0), ViewOutcome::Accepted),
+        Some(2)
+    );
+    assert_eq!(d.due(t0 + secs(64.0)), None);
+    assert_eq!(
+        round(&mut d, t0 + secs(65.0), ViewOutcome::Accepted),
+        Some(1)
+    );
+    assert!(d.is_empty());
+}
+
+#[test]
+fn a_longer_retry_after_is_honoured() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1]);
+    let limited = ViewOutcome::RateLimited {
+        retry_after: Some(secs(120.0)),
+    };
+    round(&mut d, t0, limited);
+    assert_eq!(d.due(t0 + secs(100.0)), None);
+    assert!(d.due(t0 + secs(120.0)).is_some());
+}
+
+#[test]
+fn permanent_refusals_and_duplicates_are_dropped_with_a_note() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1, 2, 3]);
+    let id = d.due(t0).unwrap();
+    d.sent(id, t0);
+    let c = d.settle(&ViewOutcome::Refused("post_not_found".into()), t0);
+    assert_eq!(c.removed, vec![1]);
+    assert!(c.notes[0].contains("post_not_found"), "{:?}", c.notes);
+    let id = d.due(t0 + secs(6.0)).unwrap();
+    d.sent(id, t0 + secs(6.0));
+    let c = d.settle(&ViewOutcome::Duplicate, t0 + secs(6.0));
+    assert_eq!(c.removed, vec![2]);
+    assert!(c.notes[0].contains("already has it"));
+    assert_eq!(d.len(), 1);
+}
+
+#[test]
+fn processing_errors_are_retried_a_bounded_number_of_times() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1]);
+    let failed = ViewOutcome::Failed("processing_error".into());
+    let mut now = t0;
+    for _ in 0..2 {
+        assert_eq!(round(&mut d, now, failed.clone()), Some(1));
+        assert_eq!(d.due(now + secs(64.0)), None);
+        now += secs(65.0);
+    }
+    let id = d.due(now).unwrap();
+    d.sent(id, now);
+    let c = d.settle(&failed, now);
+    assert_eq!(c.removed, vec![1]);
+    assert!(c.notes[0].contains("3 times"), "{:?}", c.notes);
+    assert!(d.is_empty());
+}
+
+#[test]
+fn a_lost_answer_gives_up_matching_and_sends_the_view_again() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1, 2]);
+    let id = d.due(t0).unwrap();
+    d.sent(id, t0);
+    d.broker_has(id, t0 + secs(1.0));
+    // The timeout counts from the broker's PUBACK.
+    assert_eq!(d.tick(t0 + secs(20.5)), Changes::default());
+    let c = d.tick(t0 + secs(21.0));
+    assert!(c.removed.is_empty());
+    assert_eq!(c.notes.len(), 1);
+    // The same view goes again first (a copy the server has is answered duplicate).
+    assert_eq!(d.due(t0 + secs(21.0)), Some(id));
+    // Three sendings without answer: dropped, not resent for ever.
+    let mut now = t0 + secs(21.0);
+    for _ in 0..2 {
+        d.sent(id, now);
+        now += secs(21.0);
+        d.tick(now);
+    }
+    assert_eq!(d.view(id), None);
+    assert_eq!(d.len(), 1);
+}
+
+#[test]
+fn an_answer_with_no_view_waiting_changes_nothing() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1]);
+    let c = d.settle(&ViewOutcome::Accepted, t0);
+    assert!(c.removed.is_empty());
+    assert_eq!(d.len(), 1);
+}
+
+#[test]
+fn views_nobody_received_wait_and_are_not_counted_against() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1]);
+    for i in 0..5 {
+        let now = t0 + secs(30.0 * f64::from(i));
+        let id = d.due(now).unwrap();
+        d.sent(id, now);
+        d.unheard(id, now);
+        assert_eq!(d.due(now + secs(19.0)), None);
+    }
+    assert_eq!(d.len(), 1);
+}
+
+#[test]
+fn restored_views_go_first_and_the_oldest_go_when_full() {
+    let t0 = Instant::now();
+    let mut d = Delivery::new(Pace::PRODUCTION, 3);
+    d.push(10, view(10));
+    d.push(11, view(11));
+    let c = d.restore(vec![(1, view(1)), (2, view(2))]);
+    assert_eq!(c.removed, vec![1]);
+    assert_eq!(d.ids().collect::<Vec<_>>(), vec![2, 10, 11]);
+    assert_eq!(d.due(t0), Some(2));
+    // The view awaiting its answer is never the one dropped.
+    d.sent(2, t0);
+    let c = d.push(12, view(12));
+    assert_eq!(c.removed, vec![10]);
+    assert_eq!(d.ids().collect::<Vec<_>>(), vec![2, 11, 12]);
+}
