@@ -66,6 +66,7 @@ fn main() -> anyhow::Result<()> {
         settings: None,
         // The server's vault (its settings, or `--vault`) arrives with the stored server facts.
         vault: None,
+        transport: cli.transport,
     };
     eframe::run_native(
         "Makapix Player",

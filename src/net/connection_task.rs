@@ -26,7 +26,8 @@ use crate::protocol::topics::{Incoming, Topics};
 use super::backoff::random_jitter;
 use super::diagnostics::{Diagnostics, summarize};
 use super::reconnect::{Next, Reconnect};
-use super::requests::{self, Delivery, Outbound, Pending, RequestClient, RequestError};
+use super::dispatch::{self, Transports};
+use super::requests::{Delivery, Outbound, Pending, RequestClient, RequestError};
 use super::views::ViewOutbox;
 use super::{failure, mqtt, tls};
 
@@ -66,6 +67,7 @@ impl ConnectionHandle {
             ever_connected: false,
             seen_commands: VecDeque::new(),
             views: ViewOutbox::default(),
+            ways: Transports::default(),
         };
         tokio::spawn(task.run(Inbox {
             controls: controls_rx,
@@ -136,6 +138,8 @@ pub(super) struct Task {
     ever_connected: bool,
     pub(super) seen_commands: VecDeque<String>,
     views: ViewOutbox,
+    /// Which way requests go (MQTT, or HTTPS while MQTT is blocked).
+    ways: Transports,
 }
 
 /// The live session an action may use.
@@ -148,7 +152,8 @@ pub(super) struct Live<'a> {
 impl Task {
     async fn run(mut self, mut inbox: Inbox) {
         loop {
-            let Some(config) = self.config.clone() else {
+            // "HTTPS only" holds no MQTT session: requests still go, over HTTPS.
+            let Some(config) = self.config.clone().filter(|_| self.ways.router.mqtt_wanted()) else {
                 tokio::select! {
                     ctl = inbox.controls.recv() => {
                         let Some(ctl) = ctl else { return };
@@ -173,6 +178,8 @@ impl Task {
             self.set_state(attempt_state);
             match self.attempt(&config, &mut inbox).await {
                 Ended::Stop(stop) => {
+                    self.pending.fail_all();
+                    self.ways.router.mqtt_stopped();
                     if self.apply(stop) {
                         return;
                     }
@@ -181,6 +188,9 @@ impl Task {
                     failure,
                     was_connected,
                 } => {
+                    // Requests waiting on the lost session are answered another way now.
+                    self.pending.fail_all();
+                    self.ways.router.mqtt_failed(failure.kind);
                     let next =
                         self.reconnect
                             .after_failure(failure.kind, was_connected, random_jitter());
@@ -196,12 +206,15 @@ impl Task {
                     }
                 }
                 Ended::Unusable(failure) => {
+                    self.ways.router.mqtt_stopped();
                     let state = ConnectionState::Disconnected;
                     if self.rest(failure, state, None, &mut inbox).await {
                         return;
                     }
                 }
                 Ended::Removed(failure) => {
+                    self.pending.fail_all();
+                    self.ways.router.mqtt_stopped();
                     let state = ConnectionState::Removed;
                     if self.rest(failure, state, None, &mut inbox).await {
                         return;
@@ -266,6 +279,7 @@ impl Task {
             }
             Stop::Disconnect => {
                 self.config = None;
+                self.ways.configure(None);
                 self.info = SessionInfo::default();
                 self.set_state(ConnectionState::Disconnected);
                 false
@@ -275,9 +289,13 @@ impl Task {
                 self.ever_connected = false;
                 self.info = SessionInfo {
                     broker: Some(config.broker.to_string()),
+                    https_api: self.ways.configure(Some(&config)),
                     ..SessionInfo::default()
                 };
                 self.config = Some(*config);
+                if !self.ways.router.mqtt_wanted() {
+                    self.set_state(ConnectionState::Disconnected);
+                }
                 false
             }
             Stop::ReconnectNow => {
@@ -287,10 +305,12 @@ impl Task {
         }
     }
 
+    /// `state` is the MQTT session's; the window is shown what the router makes of it.
     fn set_state(&mut self, state: ConnectionState) {
         self.conn_state = state;
+        let shown = self.ways.show(state, &mut self.info);
         self.sink
-            .send(RuntimeEvent::Connection(ConnectionEvent::State(state)));
+            .send(RuntimeEvent::Connection(ConnectionEvent::State(shown)));
         self.sink
             .send(RuntimeEvent::Connection(ConnectionEvent::Info(
                 self.info.clone(),
@@ -301,6 +321,7 @@ impl Task {
         let config = self.config.as_ref()?;
         Some(RequestClient::new(config, &self.outbound_tx, &self.pending))
     }
+
 
     /// Handles an action; returns a stop when the current attempt or wait must end.
     async fn on_control(&mut self, ctl: Control, live: Option<&Live<'_>>) -> Option<Stop> {
@@ -321,12 +342,20 @@ impl Task {
                 }
             }
             ConnectionAction::Request { tag, body } => {
-                requests::answer_in_background(self.sink.clone(), self.requests(), tag, *body);
+                dispatch::answer_in_background(self.sink.clone(), self.ways.routes(self.requests()), tag, *body);
                 None
             }
             ConnectionAction::TestConnection => {
-                requests::test_in_background(self.sink.clone(), self.requests());
+                dispatch::test_in_background(self.sink.clone(), self.ways.routes(self.requests()));
                 None
+            }
+            ConnectionAction::SetTransport(choice) => {
+                let held = self.ways.router.mqtt_wanted();
+                self.ways.router.set_choice(choice);
+                self.set_state(self.conn_state);
+                // Into or out of "HTTPS only": the MQTT session starts or ends.
+                (held != self.ways.router.mqtt_wanted() && self.config.is_some())
+                    .then_some(Stop::ReconnectNow)
             }
             ConnectionAction::SetState(state) => {
                 let change = state.changes_since(&self.state);
@@ -457,6 +486,7 @@ impl Task {
                             connected = true;
                             self.ever_connected = true;
                             self.reconnect.reset();
+                            self.ways.router.mqtt_connected();
                             self.info.connected_since = Some(SystemTime::now());
                             self.info.retry_in = None;
                             self.set_state(ConnectionState::Connected);

@@ -50,6 +50,7 @@ pub fn config_at(port: u16, player_key: &str, identity: &Identity, ca_pem: &str)
         cert_pem: identity.cert_pem.clone(),
         key_pem: KeyPem::new(identity.key_pem.clone()),
         tuning: fast_tuning(),
+        https: None,
     }
 }
 
