@@ -218,7 +218,10 @@ mod tests {
     fn transport_takes_auto_mqtt_or_https() {
         let cli = Cli::try_parse_from(["makapix-player", "--transport", "https"]).unwrap();
         assert_eq!(cli.transport, Some(TransportChoice::HttpsOnly));
-        assert_eq!(Cli::try_parse_from(["makapix-player"]).unwrap().transport, None);
+        assert_eq!(
+            Cli::try_parse_from(["makapix-player"]).unwrap().transport,
+            None
+        );
         let err = Cli::try_parse_from(["makapix-player", "--transport", "wss"]).unwrap_err();
         assert!(err.to_string().contains("auto, mqtt or https"), "{err}");
     }

@@ -97,9 +97,18 @@ mod tests {
 
     #[test]
     fn command_line_words_parse_and_others_say_what_to_write() {
-        assert_eq!(TransportChoice::parse("auto"), Ok(TransportChoice::Automatic));
-        assert_eq!(TransportChoice::parse("MQTT"), Ok(TransportChoice::MqttOnly));
-        assert_eq!(TransportChoice::parse("https"), Ok(TransportChoice::HttpsOnly));
+        assert_eq!(
+            TransportChoice::parse("auto"),
+            Ok(TransportChoice::Automatic)
+        );
+        assert_eq!(
+            TransportChoice::parse("MQTT"),
+            Ok(TransportChoice::MqttOnly)
+        );
+        assert_eq!(
+            TransportChoice::parse("https"),
+            Ok(TransportChoice::HttpsOnly)
+        );
         let err = TransportChoice::parse("ws").unwrap_err();
         assert!(err.contains("auto, mqtt or https"), "{err}");
         assert_eq!(

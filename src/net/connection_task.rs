@@ -25,8 +25,8 @@ use crate::protocol::topics::{Incoming, Topics};
 
 use super::backoff::random_jitter;
 use super::diagnostics::{Diagnostics, summarize};
-use super::reconnect::{Next, Reconnect};
 use super::dispatch::{self, Transports};
+use super::reconnect::{Next, Reconnect};
 use super::requests::{Delivery, Outbound, Pending, RequestClient, RequestError};
 use super::views::ViewOutbox;
 use super::{failure, mqtt, tls};
@@ -153,7 +153,11 @@ impl Task {
     async fn run(mut self, mut inbox: Inbox) {
         loop {
             // "HTTPS only" holds no MQTT session: requests still go, over HTTPS.
-            let Some(config) = self.config.clone().filter(|_| self.ways.router.mqtt_wanted()) else {
+            let Some(config) = self
+                .config
+                .clone()
+                .filter(|_| self.ways.router.mqtt_wanted())
+            else {
                 tokio::select! {
                     ctl = inbox.controls.recv() => {
                         let Some(ctl) = ctl else { return };
@@ -322,7 +326,6 @@ impl Task {
         Some(RequestClient::new(config, &self.outbound_tx, &self.pending))
     }
 
-
     /// Handles an action; returns a stop when the current attempt or wait must end.
     async fn on_control(&mut self, ctl: Control, live: Option<&Live<'_>>) -> Option<Stop> {
         let action = match ctl {
@@ -342,7 +345,12 @@ impl Task {
                 }
             }
             ConnectionAction::Request { tag, body } => {
-                dispatch::answer_in_background(self.sink.clone(), self.ways.routes(self.requests()), tag, *body);
+                dispatch::answer_in_background(
+                    self.sink.clone(),
+                    self.ways.routes(self.requests()),
+                    tag,
+                    *body,
+                );
                 None
             }
             ConnectionAction::TestConnection => {

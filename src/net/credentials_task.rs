@@ -14,10 +14,10 @@ use crate::bridge::channel::EventSink;
 use crate::bridge::connection::{
     Broker, ConnectionAction, ConnectionEvent, ConnectionState, KeyPem, SessionConfig, Tuning,
 };
-use crate::bridge::transport::{HttpsApi, TokenSource};
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
+use crate::bridge::transport::{HttpsApi, TokenSource};
 use crate::credentials::bundle::{self, Input};
 use crate::credentials::facts::ActiveSet;
 use crate::credentials::keyring_store::KeyringStore;

@@ -31,9 +31,10 @@ impl Routes {
             (Some(Via::Mqtt), Some(mqtt), _) => {
                 let result = mqtt.send(body.clone()).await;
                 match (result, https) {
-                    (Err(RequestError::NotConnected | RequestError::ConnectionLost), Some(https))
-                        if self.may_fall_back =>
-                    {
+                    (
+                        Err(RequestError::NotConnected | RequestError::ConnectionLost),
+                        Some(https),
+                    ) if self.may_fall_back => {
                         tracing::info!("request sent over HTTPS: MQTT could not carry it");
                         https.send(body).await
                     }

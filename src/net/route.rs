@@ -85,7 +85,8 @@ impl Router {
     pub fn shown(&self, mqtt: ConnectionState) -> ConnectionState {
         if self.via() == Some(Via::Https) {
             ConnectionState::Connected
-        } else if self.choice == TransportChoice::HttpsOnly && mqtt != ConnectionState::NotRegistered
+        } else if self.choice == TransportChoice::HttpsOnly
+            && mqtt != ConnectionState::NotRegistered
         {
             ConnectionState::Disconnected
         } else {
@@ -108,10 +109,16 @@ mod tests {
     fn automatic_goes_over_https_while_mqtt_is_blocked_and_back_when_it_returns() {
         let mut r = auto_with_https();
         assert_eq!(r.via(), Some(Via::Mqtt), "first attempt under way");
-        assert_eq!(r.shown(ConnectionState::Connecting), ConnectionState::Connecting);
+        assert_eq!(
+            r.shown(ConnectionState::Connecting),
+            ConnectionState::Connecting
+        );
         r.mqtt_failed(FailureKind::Timeout);
         assert_eq!(r.via(), Some(Via::Https));
-        assert_eq!(r.shown(ConnectionState::Disconnected), ConnectionState::Connected);
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Connected
+        );
         r.mqtt_connected();
         assert_eq!(r.via(), Some(Via::Mqtt));
         r.mqtt_failed(FailureKind::Other);
@@ -144,7 +151,10 @@ mod tests {
         r.mqtt_failed(FailureKind::Refused);
         assert_eq!(r.via(), Some(Via::Mqtt));
         assert!(!r.may_fall_back());
-        assert_eq!(r.shown(ConnectionState::Disconnected), ConnectionState::Disconnected);
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Disconnected
+        );
     }
 
     #[test]
@@ -158,10 +168,16 @@ mod tests {
         assert!(!r.mqtt_wanted());
         r.mqtt_connected();
         assert_eq!(r.via(), Some(Via::Https));
-        assert_eq!(r.shown(ConnectionState::Disconnected), ConnectionState::Connected);
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Connected
+        );
         r.configured(false);
         assert_eq!(r.via(), None);
-        assert_eq!(r.shown(ConnectionState::Connecting), ConnectionState::Disconnected);
+        assert_eq!(
+            r.shown(ConnectionState::Connecting),
+            ConnectionState::Disconnected
+        );
         assert_eq!(
             r.shown(ConnectionState::NotRegistered),
             ConnectionState::NotRegistered

@@ -201,10 +201,7 @@ pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Ac
                 let connected = view.state == ConnectionState::Connected;
                 let running = view.test == TestStatus::Running;
                 if ui
-                    .add_enabled(
-                        connected && !running,
-                        egui::Button::new(view.test_label()),
-                    )
+                    .add_enabled(connected && !running, egui::Button::new(view.test_label()))
                     .clicked()
                 {
                     view.test = TestStatus::Running;
@@ -278,9 +275,18 @@ mod tests {
             ..SessionInfo::default()
         }));
         let tip = view.tooltip(SystemTime::now());
-        assert!(tip.contains("over HTTPS (https://makapix.club/api)"), "{tip}");
-        assert!(tip.contains("MQTT (commands, presence): reconnecting"), "{tip}");
-        assert!(tip.contains("commands from makapix.club need MQTT on port 8883"), "{tip}");
+        assert!(
+            tip.contains("over HTTPS (https://makapix.club/api)"),
+            "{tip}"
+        );
+        assert!(
+            tip.contains("MQTT (commands, presence): reconnecting"),
+            "{tip}"
+        );
+        assert!(
+            tip.contains("commands from makapix.club need MQTT on port 8883"),
+            "{tip}"
+        );
         assert_eq!(view.test_label(), "Test connection (HTTPS)");
         view.apply(ConnectionEvent::Info(SessionInfo::default()));
         assert!(!view.tooltip(SystemTime::now()).contains("HTTPS"));
@@ -299,7 +305,7 @@ mod tests {
                 kind: FailureKind::Timeout,
                 message: "No answer.".into(),
             }),
-            retry_in: None,
+            ..SessionInfo::default()
         }));
         let tip = view.tooltip(since + Duration::from_secs(125));
         assert!(tip.contains("Broker: makapix.club:8883"), "{tip}");

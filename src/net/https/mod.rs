@@ -150,7 +150,10 @@ impl HttpsClient {
 impl Inner {
     /// Posts with the held token; a 401 gets one new token and one more try.
     fn post(&self, path: &str, body: &Value) -> Result<Raw, RequestError> {
-        let base = self.base.as_ref().map_err(|e| RequestError::Https(e.clone()))?;
+        let base = self
+            .base
+            .as_ref()
+            .map_err(|e| RequestError::Https(e.clone()))?;
         let url = format!("{base}/{path}");
         let token = self.token()?;
         let raw = self.post_with(&url, body, &token)?;

@@ -43,10 +43,7 @@ pub fn check_base(url: &str) -> Result<String, String> {
         } else {
             rest.split([':', '/']).next().map(str::to_owned)
         };
-        if matches!(
-            host.as_deref(),
-            Some("127.0.0.1" | "localhost" | "[::1]")
-        ) {
+        if matches!(host.as_deref(), Some("127.0.0.1" | "localhost" | "[::1]")) {
             return Ok(url.to_owned());
         }
     }
