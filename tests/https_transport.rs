@@ -29,6 +29,8 @@ use rig::server::TestServer;
 use serde_json::Value;
 
 const SOON: Duration = Duration::from_secs(10);
+/// The echo that checks HTTPS before it is shown as the way.
+const PROBE: &str = "makapix-player transport check";
 
 /// A player the test API knows, and its session configuration for `mqtt_port`.
 fn player_of(
@@ -346,15 +348,17 @@ fn with_the_broker_port_closed_requests_go_over_https_at_once_and_return_to_mqtt
     let started = Instant::now();
     player.connect(config);
     wait_via(&mut player, Via::Https, Duration::from_secs(3));
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(player.states().contains(&ConnectionState::Connected));
+    // Shown connected once an echo came back over HTTPS.
+    player.wait_state(ConnectionState::Connected, Duration::from_secs(3));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "{took:?}");
     let answer = request(&mut player, 1, echo("while blocked"));
     assert!(matches!(&answer, Ok(Response::Echo(_))), "{answer:?}");
-    assert_eq!(api.rpc_requests().len(), 1);
+    let over_https = || {
+        let bodies = api.rpc_requests();
+        bodies.iter().filter(|b| b["echo_data"] != PROBE).count()
+    };
+    assert_eq!(over_https(), 1);
 
     // The broker is back: MQTT reconnects after its back-off, and requests go there.
     broker.restart();
@@ -363,7 +367,7 @@ fn with_the_broker_port_closed_requests_go_over_https_at_once_and_return_to_mqtt
     assert_eq!(player.states().last(), Some(&ConnectionState::Connected));
     let answer = request(&mut player, 2, echo("back on mqtt"));
     assert!(matches!(&answer, Ok(Response::Echo(e)) if e.echo_data == "back on mqtt"));
-    assert_eq!(api.rpc_requests().len(), 1, "nothing more over HTTPS");
+    assert_eq!(over_https(), 1, "nothing more over HTTPS");
     assert!(
         server
             .published()
@@ -445,5 +449,32 @@ fn a_request_in_flight_when_mqtt_is_lost_is_answered_exactly_once() {
         .filter(|b| b["echo_data"] == "in flight")
         .collect();
     assert_eq!(over_https.len(), 1, "sent once more, over HTTPS");
+    player.shutdown();
+}
+
+#[test]
+fn offline_both_ways_it_is_never_shown_connected_and_requests_say_why() {
+    let mut ca = Ca::new("Makapix Test CA");
+    let ca_pem = ca.pem.clone();
+    let api = MakapixApi::start(&ca_pem, 1);
+    let (_key, mut config) = player_of(&api, &mut ca, &ca_pem, rig::free_port());
+    if let Some(https) = config.https.as_mut() {
+        https.base_url = format!("http://127.0.0.1:{}/api", rig::free_port());
+    }
+    let mut player = Player::start();
+    player.connect(config);
+    wait_via(&mut player, Via::Https, SOON);
+    let answer = request(&mut player, 1, echo("anyone?"));
+    let sentence = answer.unwrap_err().sentence;
+    assert!(
+        sentence.contains("Could not reach Makapix Club over HTTPS"),
+        "{sentence}"
+    );
+    player.idle(Duration::from_millis(500));
+    assert!(
+        !player.states().contains(&ConnectionState::Connected),
+        "{:?}",
+        player.states()
+    );
     player.shutdown();
 }

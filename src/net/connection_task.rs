@@ -254,24 +254,31 @@ impl Task {
     }
 
     /// The back-off wait (`None`: until an action ends it); actions still
-    /// work. True when the task must end.
+    /// work, and HTTPS is checked before it is shown as the way. True when the task must end.
     async fn wait(&mut self, wait: Option<Duration>, inbox: &mut Inbox) -> bool {
         let sleep = tokio::time::sleep(wait.unwrap_or_default());
         tokio::pin!(sleep);
-        loop {
+        let mut probe = self.ways.probe();
+        let ended = loop {
             tokio::select! {
-                () = &mut sleep, if wait.is_some() => return false,
+                () = &mut sleep, if wait.is_some() => break false,
                 ctl = inbox.controls.recv() => {
-                    let Some(ctl) = ctl else { return true };
+                    let Some(ctl) = ctl else { break true };
                     if let Some(stop) = self.on_control(ctl, None).await {
-                        return self.apply(stop);
+                        break self.apply(stop);
                     }
                 }
                 Some(out) = inbox.outbound.recv() => {
                     let _ = out.sent.send(Err(RequestError::NotConnected));
                 }
+                ok = Transports::checked(&mut probe) => {
+                    self.ways.router.https_checked(ok);
+                    self.set_state(self.conn_state);
+                }
             }
-        }
+        };
+        self.ways.keep_probe(probe);
+        ended
     }
 
     /// Carries out a stop; true when the task must end.
@@ -358,12 +365,10 @@ impl Task {
                 None
             }
             ConnectionAction::SetTransport(choice) => {
-                let held = self.ways.router.mqtt_wanted();
-                self.ways.router.set_choice(choice);
-                self.set_state(self.conn_state);
                 // Into or out of "HTTPS only": the MQTT session starts or ends.
-                (held != self.ways.router.mqtt_wanted() && self.config.is_some())
-                    .then_some(Stop::ReconnectNow)
+                let restart = self.ways.choose(choice) && self.config.is_some();
+                self.set_state(self.conn_state);
+                restart.then_some(Stop::ReconnectNow)
             }
             ConnectionAction::SetState(state) => {
                 let change = state.changes_since(&self.state);
@@ -553,18 +558,9 @@ impl Task {
         let offline = mqtt::status(live.player_key, Presence::Offline, None);
         self.publish(live.client, live.topics.status(), false, offline)
             .await;
-        if live.client.disconnect().await.is_err() {
-            return;
+        if events.disconnect(live.client, GOODBYE).await {
+            self.diag.note("disconnected (offline status sent)".into());
         }
-        let _ = tokio::time::timeout(GOODBYE, async {
-            while let Some(Ok(event)) = events.recv().await {
-                if matches!(event, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
-                    break;
-                }
-            }
-        })
-        .await;
-        self.diag.note("disconnected (offline status sent)".into());
     }
 
     /// Passes on what came in; `Some` when an answer says the server no

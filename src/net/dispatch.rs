@@ -4,10 +4,12 @@
 
 use std::time::Instant;
 
+use tokio::task::JoinHandle;
+
 use crate::bridge::RuntimeEvent;
 use crate::bridge::channel::EventSink;
 use crate::bridge::connection::{ConnectionEvent, ConnectionState, SessionConfig, SessionInfo};
-use crate::bridge::transport::Via;
+use crate::bridge::transport::{TransportChoice, Via};
 use crate::protocol::request::RequestBody;
 use crate::protocol::response::Response;
 
@@ -75,16 +77,24 @@ pub(super) fn test_in_background(sink: EventSink, routes: Routes) {
     });
 }
 
+/// What "is HTTPS there?" sends (an `echo`: the server allows 10 a minute).
+const PROBE: &str = "makapix-player transport check";
+
 /// The router and the HTTPS client of the session in force.
 #[derive(Default)]
 pub(super) struct Transports {
     pub router: Router,
     https: Option<HttpsClient>,
+    /// An `echo` under way, checking HTTPS before it is shown as the way.
+    probe: Option<JoinHandle<bool>>,
 }
 
 impl Transports {
     /// A new session configuration (or none); returns the HTTPS API's address.
     pub fn configure(&mut self, config: Option<&SessionConfig>) -> Option<String> {
+        if let Some(probe) = self.probe.take() {
+            probe.abort();
+        }
         self.https = config.and_then(|c| {
             let api = c.https.as_ref()?;
             Some(HttpsClient::new(api, &c.tuning))
@@ -99,6 +109,45 @@ impl Transports {
         info.via = via.unwrap_or_default();
         info.mqtt_state = (via == Some(Via::Https)).then_some(state);
         self.router.shown(state)
+    }
+
+    /// Takes the user's choice; true when it starts or ends the MQTT session.
+    pub fn choose(&mut self, choice: TransportChoice) -> bool {
+        let held = self.router.mqtt_wanted();
+        self.router.set_choice(choice);
+        held != self.router.mqtt_wanted()
+    }
+
+    /// The check of HTTPS under way, or a new one when the router needs it.
+    pub fn probe(&mut self) -> Option<JoinHandle<bool>> {
+        if !self.router.needs_check() {
+            return None;
+        }
+        if let Some(probe) = self.probe.take() {
+            return Some(probe);
+        }
+        let https = self.https.clone()?;
+        let body = RequestBody::Echo {
+            echo_data: PROBE.into(),
+        };
+        Some(tokio::spawn(async move {
+            matches!(https.send(body).await, Ok(Response::Echo(_)))
+        }))
+    }
+
+    /// A check not finished yet goes on (its answer is taken at the next wait).
+    pub fn keep_probe(&mut self, probe: Option<JoinHandle<bool>>) {
+        self.probe = probe;
+    }
+
+    /// The check's outcome once it is known; never, without a check.
+    pub async fn checked(probe: &mut Option<JoinHandle<bool>>) -> bool {
+        let Some(handle) = probe.as_mut() else {
+            return std::future::pending().await;
+        };
+        let ok = handle.await.unwrap_or(false);
+        *probe = None;
+        ok
     }
 
     /// The ways a request arriving now may take (`mqtt`: the session's client, if any).

@@ -15,6 +15,9 @@ pub struct Router {
     /// The last MQTT attempt failed for a reason HTTPS may get around
     /// (refused, no answer, lost): not a refused certificate or a removed player.
     mqtt_blocked: bool,
+    /// An `echo` over HTTPS came back since MQTT was last up: only then does
+    /// Automatic show "connected over HTTPS" (offline, both fail).
+    https_ok: bool,
 }
 
 impl Router {
@@ -31,6 +34,7 @@ impl Router {
         self.https = https;
         self.mqtt_up = false;
         self.mqtt_blocked = false;
+        self.https_ok = false;
     }
 
     /// Whether an MQTT session should be held at all.
@@ -41,6 +45,19 @@ impl Router {
     pub fn mqtt_connected(&mut self) {
         self.mqtt_up = true;
         self.mqtt_blocked = false;
+        self.https_ok = false;
+    }
+
+    /// Whether HTTPS must be checked before it is shown as the way.
+    pub fn needs_check(&self) -> bool {
+        self.choice == TransportChoice::Automatic
+            && self.via() == Some(Via::Https)
+            && !self.https_ok
+    }
+
+    /// The outcome of that check.
+    pub fn https_checked(&mut self, ok: bool) {
+        self.https_ok = ok;
     }
 
     /// An MQTT attempt (or session) ended with `kind`.
@@ -81,9 +98,10 @@ impl Router {
     }
 
     /// The state the window shows for MQTT's `mqtt` state: connected while
-    /// requests go over HTTPS (the indicator says which way).
+    /// requests go over HTTPS and it answers (the indicator says which way).
     pub fn shown(&self, mqtt: ConnectionState) -> ConnectionState {
-        if self.via() == Some(Via::Https) {
+        let https_answers = self.https_ok || self.choice == TransportChoice::HttpsOnly;
+        if self.via() == Some(Via::Https) && https_answers {
             ConnectionState::Connected
         } else if self.choice == TransportChoice::HttpsOnly
             && mqtt != ConnectionState::NotRegistered
@@ -115,6 +133,14 @@ mod tests {
         );
         r.mqtt_failed(FailureKind::Timeout);
         assert_eq!(r.via(), Some(Via::Https));
+        assert!(r.needs_check());
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Disconnected,
+            "not shown connected until HTTPS answered"
+        );
+        r.https_checked(true);
+        assert!(!r.needs_check());
         assert_eq!(
             r.shown(ConnectionState::Disconnected),
             ConnectionState::Connected
@@ -123,6 +149,12 @@ mod tests {
         assert_eq!(r.via(), Some(Via::Mqtt));
         r.mqtt_failed(FailureKind::Other);
         assert_eq!(r.via(), Some(Via::Https), "a lost session falls back too");
+        assert!(r.needs_check(), "checked again: the network may be gone");
+        r.https_checked(false);
+        assert_eq!(
+            r.shown(ConnectionState::Reconnecting),
+            ConnectionState::Reconnecting
+        );
         assert!(r.may_fall_back());
     }
 
