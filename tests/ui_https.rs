@@ -106,3 +106,71 @@ fn with_the_broker_port_closed_a_channel_plays_over_https_within_ten_seconds() {
     }
     h.state_mut().shutdown();
 }
+
+#[test]
+fn the_transport_from_the_command_line_then_from_settings_reaches_the_runtime_and_is_kept() {
+    use makapix_player::bridge::transport::{TransportChoice, Via};
+    let root = tempfile::tempdir().unwrap();
+    let mut broker = rig::broker::Broker::start();
+    let server = rig::server::TestServer::start(&broker);
+    let api = MakapixApi::start(&broker.ca.pem, broker.tls_port);
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    api.add_player(&key, me.clone());
+    let mut config = rig::player::config(&broker, &key, &me, &broker.ca.pem);
+    config.https = Some(https_api(&api, &key).0);
+
+    net::tls::install_crypto_provider();
+    let (mut window_end, runtime_end) = pair(Arc::new(|| {}));
+    window_end.attach(net::runtime::start(runtime_end).unwrap());
+    let paths = AppPaths::under(root.path());
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings {
+            show_settings: true,
+            ..Settings::default()
+        }),
+        app_paths: Some(paths.clone()),
+        // `--transport https`
+        transport: Some(TransportChoice::HttpsOnly),
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = Harness::builder()
+        .with_size([900.0, 700.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.step();
+    h.state_mut()
+        .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
+            Box::new(config),
+        )));
+    step_until(&mut h, "connected over HTTPS only", |a| {
+        a.connection() == ConnectionState::Connected && a.connection_view().info.via == Via::Https
+    });
+    let online = |server: &rig::server::TestServer| {
+        server
+            .published()
+            .iter()
+            .any(|r| r.topic.ends_with(&format!("{key}/status")) && r.json()["status"] == "online")
+    };
+    assert!(!online(&server), "HTTPS only holds no MQTT session");
+
+    // Settings › Player › Transport › MQTT only.
+    // Through accessibility: the box may sit below the fold of the settings panel.
+    h.get_by_role_and_label(eframe::egui::accesskit::Role::ComboBox, "Transport")
+        .click_accesskit();
+    h.run_steps(2);
+    h.get_by_label("MQTT only").click_accesskit();
+    step_until(&mut h, "connected over MQTT", |a| {
+        a.connection() == ConnectionState::Connected
+            && a.connection_view().info.via == Via::Mqtt
+            && a.connection_view().info.connected_since.is_some()
+    });
+    server.wait_published("status", rig::window::SOON, |r| {
+        r.topic.contains(&key) && r.json()["status"] == "online"
+    });
+    assert_eq!(h.state().settings().transport, TransportChoice::MqttOnly);
+    h.state_mut().shutdown();
+    let saved = std::fs::read_to_string(paths.settings_file()).unwrap();
+    assert!(saved.contains("\"transport\": \"mqtt_only\""), "{saved}");
+    broker.stop();
+}
