@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use clap::{Parser, Subcommand};
 
+use crate::bridge::transport::TransportChoice;
 use crate::credentials::renewal::{self, Health};
 use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
@@ -52,6 +53,10 @@ pub struct Cli {
     /// Use this artwork vault base URL.
     #[arg(long, global = true, value_name = "URL")]
     pub vault: Option<String>,
+    /// How requests reach Makapix Club: auto (MQTT, HTTPS while port 8883 is
+    /// blocked), mqtt (MQTT only) or https (HTTPS only: no commands from the web).
+    #[arg(long, value_name = "auto|mqtt|https", value_parser = TransportChoice::parse)]
+    pub transport: Option<TransportChoice>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +212,18 @@ mod tests {
             "{err}"
         );
         assert!(parse_size("50x50").unwrap_err().contains("too small"));
+    }
+
+    #[test]
+    fn transport_takes_auto_mqtt_or_https() {
+        let cli = Cli::try_parse_from(["makapix-player", "--transport", "https"]).unwrap();
+        assert_eq!(cli.transport, Some(TransportChoice::HttpsOnly));
+        assert_eq!(
+            Cli::try_parse_from(["makapix-player"]).unwrap().transport,
+            None
+        );
+        let err = Cli::try_parse_from(["makapix-player", "--transport", "wss"]).unwrap_err();
+        assert!(err.to_string().contains("auto, mqtt or https"), "{err}");
     }
 
     #[test]

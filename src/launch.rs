@@ -20,6 +20,8 @@ pub struct StartOptions {
     pub server_overrides: Overrides,
     /// The artwork vault's base URL; `None` is Makapix's own.
     pub vault: Option<String>,
+    /// `--transport`: for this run, until the setting is changed in the window.
+    pub transport: Option<crate::bridge::transport::TransportChoice>,
     /// The computer's IANA time zone (`Europe/Paris`), which view events carry;
     /// empty when the system does not say.
     pub timezone: String,

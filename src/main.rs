@@ -67,6 +67,7 @@ fn main() -> anyhow::Result<()> {
         // The server's vault (its settings, or `--vault`) arrives with the stored server facts.
         vault: None,
         timezone: makapix_player::launch::system_timezone(),
+        transport: cli.transport,
     };
     eframe::run_native(
         "Makapix Player",

@@ -168,6 +168,8 @@ pub struct Settings {
     pub show_settings: bool,
     /// Device previews (View › Preview as…).
     pub preview: crate::preview::PreviewSettings,
+    /// Which way requests go (Settings › Player › Transport).
+    pub transport: crate::bridge::transport::TransportChoice,
 }
 
 impl Default for Settings {
@@ -186,6 +188,7 @@ impl Default for Settings {
             show_info: false,
             show_settings: false,
             preview: Default::default(),
+            transport: Default::default(),
         }
     }
 }

@@ -16,7 +16,7 @@ use makapix_player::credentials::keyring_store::KeyringStore;
 use makapix_player::credentials::server::Overrides;
 use makapix_player::credentials::server::Server;
 use makapix_player::credentials::service::Service;
-use makapix_player::net::connection_task::ConnectionHandle;
+use makapix_player::net::connection_handle::ConnectionHandle;
 use makapix_player::net::credentials_task::CredentialsTask;
 use makapix_player::protocol::http::Secret;
 
@@ -165,10 +165,11 @@ fn choosing_the_websocket_transport_moves_the_session_there() {
         let mut server_choice = current.expect("the import reports the server");
         server_choice.websocket = Some(format!("wss://127.0.0.1:{}/mqtt", broker.wss_port));
         task.handle(CredentialsAction::SetServer(server_choice));
+        // Connected over MQTT (requests may go over HTTPS before, while the port is closed).
         pump(&window, &mut events, "connected over the WebSocket", |e| {
             matches!(
                 e,
-                RuntimeEvent::Connection(ConnectionEvent::State(ConnectionState::Connected))
+                RuntimeEvent::Connection(ConnectionEvent::Info(i)) if i.connected_since.is_some()
             )
         })
         .await;

@@ -21,7 +21,7 @@ use makapix_player::credentials::keyring_store::KeyringStore;
 use makapix_player::credentials::renewal::PollTiming;
 use makapix_player::credentials::server::Overrides;
 use makapix_player::credentials::service::{CredError, Service};
-use makapix_player::net::connection_task::ConnectionHandle;
+use makapix_player::net::connection_handle::ConnectionHandle;
 use makapix_player::net::credentials_task::CredentialsTask;
 use makapix_player::protocol::http::Secret;
 use rig::api::MakapixApi;

@@ -119,7 +119,7 @@ fn every_pane_names_all_its_controls() {
     // Diagnostics.
     h.state_mut().open_diagnostics();
     h.run_steps(2);
-    h.get_by_label("Test connection");
+    h.get_by_label("Test connection (MQTT)");
     h.check_accessibility();
 
     // The shortcuts window from its key; About from the Help menu, by keyboard

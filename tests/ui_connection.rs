@@ -100,14 +100,14 @@ fn the_indicator_follows_the_real_session_and_reconnect_now_works() {
         h.state().connection_view().open,
         "a click on the indicator opens Diagnostics"
     );
-    h.get_by_label("Test connection").click();
+    h.get_by_label("Test connection (MQTT)").click();
     step_until(&mut h, "the round trip", |a| {
         matches!(a.connection_view().test, TestStatus::Done(_))
     });
     let test = &h.state().connection_view().test;
     assert!(matches!(test, TestStatus::Done(Ok(_))), "{test:?}");
     h.step();
-    assert!(h.query_by_label_contains("Round trip:").is_some());
+    assert!(h.query_by_label_contains("Round trip over MQTT:").is_some());
     assert!(
         h.query_by_label_contains("CONNACK").is_some(),
         "the log shows the session"

@@ -10,6 +10,8 @@ use crate::protocol::request::RequestBody;
 use crate::protocol::response::{ErrorCode, Response};
 use crate::protocol::view::ViewEvent;
 
+use super::transport::{HttpsApi, TransportChoice, Via};
+
 /// Window → runtime.
 #[derive(Debug)]
 pub enum ConnectionAction {
@@ -35,6 +37,8 @@ pub enum ConnectionAction {
     View(ViewEvent),
     /// Where views wait while offline (a file in the per-user data folder).
     SetViewQueue(PathBuf),
+    /// Which way requests go (Settings › Player › Transport, `--transport`).
+    SetTransport(TransportChoice),
 }
 
 /// Where the broker is.
@@ -88,6 +92,9 @@ pub struct SessionConfig {
     /// PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`), unencrypted.
     pub key_pem: KeyPem,
     pub tuning: Tuning,
+    /// The HTTPS player API, for requests and views while MQTT cannot connect
+    /// (`None`: MQTT only).
+    pub https: Option<HttpsApi>,
 }
 
 /// Timings; production values by default, shorter in tests.
@@ -206,6 +213,13 @@ pub struct SessionInfo {
     pub last_error: Option<Failure>,
     /// When in back-off: how long until the next attempt.
     pub retry_in: Option<Duration>,
+    /// Which way requests go now.
+    pub via: Via,
+    /// The MQTT session's own state, when requests go over HTTPS (the state
+    /// shown is then the HTTPS API's).
+    pub mqtt_state: Option<ConnectionState>,
+    /// The HTTPS API's address, when one is configured.
+    pub https_api: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,6 +256,7 @@ mod tests {
             cert_pem: String::new(),
             key_pem: KeyPem::new("-----BEGIN PRIVATE KEY-----\nSECRETSECRET"),
             tuning: Tuning::default(),
+            https: None,
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("SECRETSECRET"), "{shown}");

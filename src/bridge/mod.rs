@@ -9,6 +9,7 @@ pub mod artwork;
 pub mod channel;
 pub mod connection;
 pub mod credentials;
+pub mod transport;
 pub mod window_link;
 
 /// Window → runtime.

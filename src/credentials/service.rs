@@ -281,6 +281,30 @@ impl Service {
         }
     }
 
+    /// The token for the HTTPS player API: the stored one, else a new one from
+    /// `token/rotate` (a player imported from the web's bundle has none).
+    pub fn api_token(&self) -> Result<Secret, CredError> {
+        let (active, secrets) = self.secrets()?;
+        match secrets.api_token {
+            Some(token) => Ok(token),
+            None => {
+                tracing::info!("no API token stored; getting one with token/rotate");
+                self.rotate(&Api::new(&self.server()?.api_base), &active, None)
+            }
+        }
+    }
+
+    /// A new token after `refused` was answered 401 (unless another part of
+    /// the player stored a new one meanwhile).
+    pub fn rotate_api_token(&self, refused: &Secret) -> Result<Secret, CredError> {
+        let (active, secrets) = self.secrets()?;
+        if let Some(token) = secrets.api_token.filter(|t| t != refused) {
+            return Ok(token);
+        }
+        tracing::info!("the API token was refused; rotating it");
+        self.rotate(&Api::new(&self.server()?.api_base), &active, Some(refused))
+    }
+
     /// A new token from the player key; stored at once, since the old one is now revoked.
     fn rotate(
         &self,

@@ -25,82 +25,21 @@ use crate::protocol::status::Presence;
 use crate::protocol::topics::{Incoming, Topics};
 
 use super::backoff::random_jitter;
+use super::connection_handle::{Control, Inbox};
 use super::diagnostics::{Diagnostics, summarize};
+use super::dispatch::{self, Transports};
 use super::reconnect::{Next, Reconnect};
-use super::requests::{self, Delivery, Outbound, Pending, RequestClient, RequestError};
+use super::requests::{Delivery, Outbound, Pending, RequestClient, RequestError};
 use super::views::ViewOutbox;
 use super::views::delivery::Pace;
+use super::views::https_sink::HttpsViews;
 use super::views::sink::MqttSink;
 use super::{failure, mqtt, tls};
 
 /// How many recent command ids are remembered to drop QoS 1 duplicates.
 pub(super) const SEEN_COMMANDS: usize = 64;
 /// How long the goodbye (offline status, DISCONNECT) may take at quit.
-const GOODBYE: Duration = Duration::from_secs(2);
-
-enum Control {
-    Action(ConnectionAction),
-    Shutdown(oneshot::Sender<()>),
-}
-
-/// The runtime's handle on the connection task.
-pub struct ConnectionHandle {
-    controls: mpsc::UnboundedSender<Control>,
-    diagnostics: Diagnostics,
-}
-
-impl ConnectionHandle {
-    /// Starts the task on the current tokio runtime.
-    pub fn start(sink: EventSink) -> Self {
-        let (controls, controls_rx) = mpsc::unbounded_channel();
-        let (outbound_tx, outbound_rx) = mpsc::unbounded_channel();
-        let diagnostics = Diagnostics::new(sink.clone());
-        let task = Task {
-            sink,
-            diag: diagnostics.clone(),
-            pending: Arc::new(Pending::default()),
-            outbound_tx,
-            config: None,
-            reconnect: Reconnect::new(&Default::default()),
-            state: PlayerState::default(),
-            current_post: None,
-            info: SessionInfo::default(),
-            conn_state: ConnectionState::NotRegistered,
-            ever_connected: false,
-            seen_commands: VecDeque::new(),
-            views: ViewOutbox::new(diagnostics.clone()),
-        };
-        tokio::spawn(task.run(Inbox {
-            controls: controls_rx,
-            outbound: outbound_rx,
-        }));
-        Self {
-            controls,
-            diagnostics,
-        }
-    }
-
-    pub fn handle(&self, action: ConnectionAction) {
-        let _ = self.controls.send(Control::Action(action));
-    }
-
-    /// Says goodbye to the broker (offline status, DISCONNECT) and stops the task.
-    pub async fn shutdown(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self.controls.send(Control::Shutdown(tx)).is_ok() {
-            let _ = tokio::time::timeout(GOODBYE * 2, rx).await;
-        }
-    }
-
-    pub fn diagnostics(&self) -> &Diagnostics {
-        &self.diagnostics
-    }
-}
-
-struct Inbox {
-    controls: mpsc::UnboundedReceiver<Control>,
-    outbound: mpsc::UnboundedReceiver<Outbound>,
-}
+pub(super) const GOODBYE: Duration = Duration::from_secs(2);
 
 /// Why an attempt (or a wait) ended other than by failure.
 enum Stop {
@@ -124,6 +63,8 @@ enum Ended {
 }
 
 pub(super) struct Task {
+    /// Views posted over HTTPS, and their answers.
+    https_views: HttpsViews,
     pub(super) sink: EventSink,
     pub(super) diag: Diagnostics,
     pending: Arc<Pending>,
@@ -139,6 +80,8 @@ pub(super) struct Task {
     ever_connected: bool,
     pub(super) seen_commands: VecDeque<String>,
     views: ViewOutbox,
+    /// Which way requests go (MQTT, or HTTPS while MQTT is blocked).
+    ways: Transports,
 }
 
 /// The live session an action may use.
@@ -149,9 +92,38 @@ pub(super) struct Live<'a> {
 }
 
 impl Task {
-    async fn run(mut self, mut inbox: Inbox) {
+    pub(super) fn new(
+        sink: EventSink,
+        diag: Diagnostics,
+        outbound_tx: mpsc::UnboundedSender<Outbound>,
+    ) -> Self {
+        Task {
+            sink,
+            diag: diag.clone(),
+            pending: Arc::new(Pending::default()),
+            outbound_tx,
+            config: None,
+            reconnect: Reconnect::new(&Default::default()),
+            state: PlayerState::default(),
+            current_post: None,
+            info: SessionInfo::default(),
+            conn_state: ConnectionState::NotRegistered,
+            ever_connected: false,
+            seen_commands: VecDeque::new(),
+            views: ViewOutbox::new(diag),
+            ways: Transports::default(),
+            https_views: HttpsViews::default(),
+        }
+    }
+
+    pub(super) async fn run(mut self, mut inbox: Inbox) {
         loop {
-            let Some(config) = self.config.clone() else {
+            // "HTTPS only" holds no MQTT session: requests still go, over HTTPS.
+            let Some(config) = self
+                .config
+                .clone()
+                .filter(|_| self.ways.router.mqtt_wanted())
+            else {
                 tokio::select! {
                     ctl = inbox.controls.recv() => {
                         let Some(ctl) = ctl else { return };
@@ -176,6 +148,8 @@ impl Task {
             self.set_state(attempt_state);
             match self.attempt(&config, &mut inbox).await {
                 Ended::Stop(stop) => {
+                    self.pending.fail_all();
+                    self.ways.router.mqtt_stopped();
                     if self.apply(stop) {
                         return;
                     }
@@ -184,6 +158,9 @@ impl Task {
                     failure,
                     was_connected,
                 } => {
+                    // Requests waiting on the lost session are answered another way now.
+                    self.pending.fail_all();
+                    self.ways.router.mqtt_failed(failure.kind);
                     let next =
                         self.reconnect
                             .after_failure(failure.kind, was_connected, random_jitter());
@@ -199,12 +176,15 @@ impl Task {
                     }
                 }
                 Ended::Unusable(failure) => {
+                    self.ways.router.mqtt_stopped();
                     let state = ConnectionState::Disconnected;
                     if self.rest(failure, state, None, &mut inbox).await {
                         return;
                     }
                 }
                 Ended::Removed(failure) => {
+                    self.pending.fail_all();
+                    self.ways.router.mqtt_stopped();
                     let state = ConnectionState::Removed;
                     if self.rest(failure, state, None, &mut inbox).await {
                         return;
@@ -240,24 +220,40 @@ impl Task {
     }
 
     /// The back-off wait (`None`: until an action ends it); actions still
-    /// work. True when the task must end.
+    /// work, and HTTPS is checked before it is shown as the way. True when the task must end.
     async fn wait(&mut self, wait: Option<Duration>, inbox: &mut Inbox) -> bool {
         let sleep = tokio::time::sleep(wait.unwrap_or_default());
         tokio::pin!(sleep);
-        loop {
+        let mut probe = self.ways.probe();
+        let pace = Pace::scaled(self.config.as_ref().map_or(1.0, |c| c.tuning.view_scale));
+        self.views.set_pace(pace);
+        let mut view_tick = tokio::time::interval(pace.tick());
+        let ended = loop {
             tokio::select! {
-                () = &mut sleep, if wait.is_some() => return false,
+                () = &mut sleep, if wait.is_some() => break false,
+                _ = view_tick.tick(), if self.ways.https_for_views().is_some() => {
+                    if let Some(client) = self.ways.https_for_views() {
+                        self.https_views.poll(&mut self.views, client, Instant::now());
+                    }
+                }
+                answer = self.https_views.answer() => self.views.https_answered(answer, Instant::now()),
                 ctl = inbox.controls.recv() => {
-                    let Some(ctl) = ctl else { return true };
+                    let Some(ctl) = ctl else { break true };
                     if let Some(stop) = self.on_control(ctl, None).await {
-                        return self.apply(stop);
+                        break self.apply(stop);
                     }
                 }
                 Some(out) = inbox.outbound.recv() => {
                     let _ = out.sent.send(Err(RequestError::NotConnected));
                 }
+                ok = Transports::checked(&mut probe) => {
+                    self.ways.router.https_checked(ok);
+                    self.set_state(self.conn_state);
+                }
             }
-        }
+        };
+        self.ways.keep_probe(probe);
+        ended
     }
 
     /// Carries out a stop; true when the task must end.
@@ -270,6 +266,7 @@ impl Task {
             }
             Stop::Disconnect => {
                 self.config = None;
+                self.ways.configure(None);
                 self.info = SessionInfo::default();
                 self.set_state(ConnectionState::Disconnected);
                 false
@@ -279,9 +276,13 @@ impl Task {
                 self.ever_connected = false;
                 self.info = SessionInfo {
                     broker: Some(config.broker.to_string()),
+                    https_api: self.ways.configure(Some(&config)),
                     ..SessionInfo::default()
                 };
                 self.config = Some(*config);
+                if !self.ways.router.mqtt_wanted() {
+                    self.set_state(ConnectionState::Disconnected);
+                }
                 false
             }
             Stop::ReconnectNow => {
@@ -291,10 +292,12 @@ impl Task {
         }
     }
 
+    /// `state` is the MQTT session's; the window is shown what the router makes of it.
     fn set_state(&mut self, state: ConnectionState) {
         self.conn_state = state;
+        let shown = self.ways.show(state, &mut self.info);
         self.sink
-            .send(RuntimeEvent::Connection(ConnectionEvent::State(state)));
+            .send(RuntimeEvent::Connection(ConnectionEvent::State(shown)));
         self.sink
             .send(RuntimeEvent::Connection(ConnectionEvent::Info(
                 self.info.clone(),
@@ -325,12 +328,23 @@ impl Task {
                 }
             }
             ConnectionAction::Request { tag, body } => {
-                requests::answer_in_background(self.sink.clone(), self.requests(), tag, *body);
+                dispatch::answer_in_background(
+                    self.sink.clone(),
+                    self.ways.routes(self.requests()),
+                    tag,
+                    *body,
+                );
                 None
             }
             ConnectionAction::TestConnection => {
-                requests::test_in_background(self.sink.clone(), self.requests());
+                dispatch::test_in_background(self.sink.clone(), self.ways.routes(self.requests()));
                 None
+            }
+            ConnectionAction::SetTransport(choice) => {
+                // Into or out of "HTTPS only": the MQTT session starts or ends.
+                let restart = self.ways.choose(choice) && self.config.is_some();
+                self.set_state(self.conn_state);
+                restart.then_some(Stop::ReconnectNow)
             }
             ConnectionAction::SetState(state) => {
                 let change = state.changes_since(&self.state);
@@ -468,6 +482,7 @@ impl Task {
                             connected = true;
                             self.ever_connected = true;
                             self.reconnect.reset();
+                            self.ways.router.mqtt_connected();
                             self.info.connected_since = Some(SystemTime::now());
                             self.info.retry_in = None;
                             self.set_state(ConnectionState::Connected);
@@ -524,18 +539,9 @@ impl Task {
         let offline = mqtt::status(live.player_key, Presence::Offline, None);
         self.publish(live.client, live.topics.status(), false, offline)
             .await;
-        if live.client.disconnect().await.is_err() {
-            return;
+        if events.disconnect(live.client, GOODBYE).await {
+            self.diag.note("disconnected (offline status sent)".into());
         }
-        let _ = tokio::time::timeout(GOODBYE, async {
-            while let Some(Ok(event)) = events.recv().await {
-                if matches!(event, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
-                    break;
-                }
-            }
-        })
-        .await;
-        self.diag.note("disconnected (offline status sent)".into());
     }
 
     /// Passes on what came in; `Some` when an answer says the server no

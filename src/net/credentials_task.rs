@@ -17,6 +17,7 @@ use crate::bridge::connection::{
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
+use crate::bridge::transport::{HttpsApi, TokenSource};
 use crate::credentials::bundle::{self, Input};
 use crate::credentials::facts::ActiveSet;
 use crate::credentials::keyring_store::KeyringStore;
@@ -24,6 +25,7 @@ use crate::credentials::renewal;
 use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
 use crate::credentials::validate::format_date;
+use crate::protocol::http::Secret;
 
 /// How often the runtime looks whether automatic renewal is due.
 const RENEWAL_CHECK: Duration = Duration::from_secs(6 * 3600);
@@ -73,6 +75,7 @@ pub type SessionLink = Arc<dyn Fn(ConnectionAction) + Send + Sync>;
 struct Reporter {
     sink: EventSink,
     session: Option<SessionLink>,
+    shared: Arc<Shared>,
 }
 
 impl Deref for Reporter {
@@ -133,6 +136,7 @@ impl CredentialsTask {
         Reporter {
             sink: self.sink.clone(),
             session: self.session.clone(),
+            shared: Arc::clone(&self.shared),
         }
     }
 
@@ -389,7 +393,7 @@ fn registered(svc: &Service, sink: &Reporter, active: &ActiveSet) {
     }
     // A new or renewed identity replaces the session at once (make-before-break:
     // the old certificate stays valid on the server until then).
-    match session_config(svc) {
+    match session_config(svc, &sink.shared) {
         Ok(config) => sink.session(ConnectionAction::Connect(Box::new(config))),
         Err(reason) => {
             tracing::warn!("cannot start the MQTT session: {reason}");
@@ -400,7 +404,7 @@ fn registered(svc: &Service, sink: &Reporter, active: &ActiveSet) {
 }
 
 /// The stored identity and server as a session configuration.
-fn session_config(svc: &Service) -> Result<SessionConfig, String> {
+fn session_config(svc: &Service, shared: &Arc<Shared>) -> Result<SessionConfig, String> {
     let (active, secrets) = svc.secrets().map_err(|e| e.to_string())?;
     let server = svc.server().map_err(|e| e.to_string())?;
     let (ca_pem, cert_pem, key_pem) = secrets.session_pems().ok_or_else(|| {
@@ -419,7 +423,34 @@ fn session_config(svc: &Service) -> Result<SessionConfig, String> {
         cert_pem,
         key_pem: KeyPem::new(key_pem),
         tuning: Tuning::default(),
+        https: Some(HttpsApi {
+            base_url: server.api_base,
+            tokens: Arc::new(KeyringTokens {
+                shared: Arc::clone(shared),
+            }),
+        }),
     })
+}
+
+/// The bearer token from the keyring, for the HTTPS transport; keyring and
+/// `token/rotate` calls take their turn with the other credential work.
+struct KeyringTokens {
+    shared: Arc<Shared>,
+}
+
+impl TokenSource for KeyringTokens {
+    fn token(&self) -> Result<Secret, String> {
+        let _turn = self.shared.busy.lock().unwrap_or_else(|p| p.into_inner());
+        self.shared.service().api_token().map_err(|e| e.to_string())
+    }
+
+    fn rotate(&self, refused: &Secret) -> Result<Secret, String> {
+        let _turn = self.shared.busy.lock().unwrap_or_else(|p| p.into_inner());
+        self.shared
+            .service()
+            .rotate_api_token(refused)
+            .map_err(|e| e.to_string())
+    }
 }
 
 fn credentials(event: CredentialsEvent) -> RuntimeEvent {

@@ -131,6 +131,23 @@ impl EventPump {
     pub async fn recv(&mut self) -> Option<Result<Event, ConnectionError>> {
         self.events.recv().await
     }
+
+    /// Sends DISCONNECT and waits (at most `within`) until it is out; false
+    /// when it could not even be queued.
+    pub async fn disconnect(&mut self, client: &AsyncClient, within: Duration) -> bool {
+        if client.disconnect().await.is_err() {
+            return false;
+        }
+        let _ = tokio::time::timeout(within, async {
+            while let Some(Ok(event)) = self.recv().await {
+                if matches!(event, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
+                    break;
+                }
+            }
+        })
+        .await;
+        true
+    }
 }
 
 impl Drop for EventPump {

@@ -5,13 +5,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::bridge::RuntimeEvent;
-use crate::bridge::channel::EventSink;
-use crate::bridge::connection::{ConnectionEvent, SessionConfig};
+use crate::bridge::connection::SessionConfig;
 
 use crate::protocol::request::{QueryPosts, RequestBody, RequestEnvelope};
 use crate::protocol::response::{
@@ -37,6 +35,12 @@ pub enum RequestError {
     Unexpected,
     #[error("The background service stopped; restart the player.")]
     Stopped,
+    /// The MQTT session ended while the request waited for its answer.
+    #[error("The connection to Makapix Club was lost before the answer came. Try again.")]
+    ConnectionLost,
+    /// The HTTPS API could not be used; the sentence says why and what to do.
+    #[error("{0}")]
+    Https(String),
 }
 
 /// The server's code after its message, as the protocol spells it (` (rate_limited)`).
@@ -97,6 +101,14 @@ impl Pending {
             w.insert(id.to_owned(), tx);
         }
         rx
+    }
+
+    /// The session ended: every waiting request learns at once that its
+    /// answer will not come (it may then go another way).
+    pub fn fail_all(&self) {
+        if let Ok(mut w) = self.waiting.lock() {
+            w.clear();
+        }
     }
 
     fn remove(&self, id: &str) {
@@ -186,7 +198,7 @@ impl RequestClient {
         }
         match tokio::time::timeout(self.timeout, answer).await {
             Ok(Ok(bytes)) => Ok(response::parse(body.kind(), &bytes)?),
-            Ok(Err(_)) => Err(RequestError::Stopped),
+            Ok(Err(_)) => Err(RequestError::ConnectionLost),
             Err(_) => {
                 self.pending.remove(&request_id);
                 Err(RequestError::Timeout(self.timeout))
@@ -261,41 +273,6 @@ impl RequestClient {
             _ => Err(RequestError::Unexpected),
         }
     }
-}
-
-/// Answers the window's request `tag` from its own task (`client` is `None`
-/// when no session is configured).
-pub(super) fn answer_in_background(
-    sink: EventSink,
-    client: Option<RequestClient>,
-    tag: u64,
-    body: RequestBody,
-) {
-    tokio::spawn(async move {
-        let result = match client {
-            Some(c) => c.send(body).await,
-            None => Err(RequestError::NotConnected),
-        };
-        sink.send(RuntimeEvent::Connection(ConnectionEvent::Answered {
-            tag,
-            result: result.map_err(|e| e.to_failure()),
-        }));
-    });
-}
-
-/// "Test connection": the round-trip time of an `echo`, or why it failed.
-pub(super) fn test_in_background(sink: EventSink, client: Option<RequestClient>) {
-    tokio::spawn(async move {
-        let started = Instant::now();
-        let result = match client {
-            Some(c) => c.echo("makapix-player connection test").await,
-            None => Err(RequestError::NotConnected),
-        };
-        let result = result.map(|_| started.elapsed()).map_err(|e| e.to_string());
-        sink.send(RuntimeEvent::Connection(ConnectionEvent::TestResult(
-            result,
-        )));
-    });
 }
 
 #[cfg(test)]

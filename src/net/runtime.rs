@@ -7,8 +7,11 @@ use std::thread::JoinHandle;
 use crate::bridge::Action;
 use crate::bridge::channel::RuntimeEnd;
 
-use super::connection_task::ConnectionHandle;
+use super::connection_handle::ConnectionHandle;
 use super::credentials_task::CredentialsTask;
+
+/// How long quitting waits for work still on blocking workers (keyring, HTTPS).
+const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Starts the runtime thread on its end of the bridge.
 pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
@@ -17,7 +20,12 @@ pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
         .build()?;
     std::thread::Builder::new()
         .name("runtime".into())
-        .spawn(move || runtime.block_on(run(end)))
+        .spawn(move || {
+            runtime.block_on(run(end));
+            // An HTTPS call stuck on a network that swallows packets must not hold
+            // the quitting window for its whole 30 s timeout.
+            runtime.shutdown_timeout(SHUTDOWN_WAIT);
+        })
 }
 
 async fn run(end: RuntimeEnd) {

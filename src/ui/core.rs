@@ -11,8 +11,9 @@ use eframe::egui;
 
 use crate::bridge::Action as RuntimeAction;
 use crate::bridge::channel::WindowEnd;
-use crate::bridge::connection::{ConnectionEvent, ConnectionState};
+use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::CredentialsEvent;
+use crate::bridge::transport::TransportChoice;
 use crate::bridge::window_link::{Routed, WindowLink};
 use crate::last_channel;
 use crate::launch::StartOptions;
@@ -39,6 +40,11 @@ pub(crate) struct Core {
     data_dir: Option<PathBuf>,
     /// The Makapix channel playing, kept for the next start.
     last_channel: last_channel::Keeper,
+    /// `--transport`, until the setting is changed in the window.
+    transport_override: Option<TransportChoice>,
+    /// The setting as last seen, and what the runtime was last told.
+    transport_setting: TransportChoice,
+    transport_sent: Option<TransportChoice>,
 }
 
 impl Core {
@@ -60,7 +66,6 @@ impl Core {
         Self {
             engine: Engine::new(settings.dwell()),
             saver,
-            settings,
             session: Session::new(seed, options.timezone.clone()),
             artworks: Artworks::new(wake),
             link: WindowLink::new(paths, overrides, options.vault.as_deref()),
@@ -69,6 +74,10 @@ impl Core {
             last_channel: last_channel::Keeper::new(
                 paths.map(|p| p.data.join(last_channel::FILE_NAME)),
             ),
+            transport_override: options.transport,
+            transport_setting: settings.transport,
+            transport_sent: None,
+            settings,
         }
     }
 
@@ -141,6 +150,8 @@ impl Core {
 
     /// What the runtime needs before anything else.
     pub(crate) fn start_link(&mut self) {
+        // Before the stored credentials start a session: it goes the chosen way from the start.
+        self.send_transport();
         let started = self.link.start(self.data_dir.as_deref());
         self.tell_failure(started);
     }
@@ -285,6 +296,25 @@ impl Core {
 
     pub(crate) fn save_settings(&mut self) {
         self.saver.save_if_changed(&self.settings);
+        if self.transport_sent.is_some() {
+            self.send_transport();
+        }
+    }
+
+    /// Tells the runtime the transport when it changed (the window's setting
+    /// replaces `--transport` once it is changed).
+    fn send_transport(&mut self) {
+        if self.settings.transport != self.transport_setting {
+            self.transport_setting = self.settings.transport;
+            self.transport_override = None;
+        }
+        let choice = self.transport_override.unwrap_or(self.settings.transport);
+        if self.transport_sent != Some(choice) {
+            self.transport_sent = Some(choice);
+            self.send(RuntimeAction::Connection(ConnectionAction::SetTransport(
+                choice,
+            )));
+        }
     }
 
     /// Saves pending settings and ends the runtime; the window is closing.

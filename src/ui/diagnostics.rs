@@ -11,6 +11,7 @@ use super::actions::Action;
 use crate::bridge::connection::{
     ConnectionEvent, ConnectionState, Direction, LogEntry, SessionInfo,
 };
+use crate::bridge::transport::Via;
 
 /// Entries kept for the pane (the runtime keeps as many).
 const LOG_LINES: usize = 300;
@@ -71,6 +72,7 @@ impl ConnectionView {
         if let Some(broker) = &self.info.broker {
             lines.push(format!("Broker: {broker}"));
         }
+        lines.extend(self.transports());
         if let Some(since) = self.info.connected_since {
             let secs = now.duration_since(since).unwrap_or_default().as_secs();
             lines.push(format!("Connected for {}", human(secs)));
@@ -87,8 +89,31 @@ impl ConnectionView {
         lines.join("\n")
     }
 
+    /// Both transports' states, while requests go over HTTPS.
+    fn transports(&self) -> Vec<String> {
+        let Some(mqtt) = self.info.mqtt_state.filter(|_| self.info.via == Via::Https) else {
+            return Vec::new();
+        };
+        let api = self.info.https_api.as_deref().unwrap_or("the HTTPS API");
+        vec![
+            format!("Requests and views: over HTTPS ({api})"),
+            format!(
+                "MQTT (commands, presence): {} — port 8883 seems blocked on this network",
+                state_word(mqtt)
+            ),
+        ]
+    }
+
+    /// "Test connection" names the way its echo will go.
+    pub fn test_label(&self) -> String {
+        format!("Test connection ({})", self.info.via.name())
+    }
+
     fn hint(&self) -> &'static str {
         match self.state {
+            ConnectionState::Connected if self.info.via == Via::Https => {
+                "Connected to Makapix Club over HTTPS: channels, likes, comments and views work; commands from makapix.club need MQTT on port 8883."
+            }
             ConnectionState::NotRegistered => {
                 "This player is not linked to a Makapix Club account, so it plays local files and the sample art."
             }
@@ -111,6 +136,17 @@ impl ConnectionView {
                     | ConnectionState::Reconnecting
                     | ConnectionState::Removed
             )
+    }
+}
+
+fn state_word(state: ConnectionState) -> &'static str {
+    match state {
+        ConnectionState::NotRegistered => "not registered",
+        ConnectionState::Disconnected => "not connected",
+        ConnectionState::Connecting => "connecting",
+        ConnectionState::Connected => "connected",
+        ConnectionState::Reconnecting => "reconnecting",
+        ConnectionState::Removed => "removed from account",
     }
 }
 
@@ -152,7 +188,11 @@ pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Ac
         .default_pos([60.0, 60.0])
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
-                ui.label(RichText::new(format!("{:?}", view.state)).strong());
+                let over = match view.info.via {
+                    Via::Https if view.state == ConnectionState::Connected => " over HTTPS",
+                    _ => "",
+                };
+                ui.label(RichText::new(format!("{:?}{over}", view.state)).strong());
                 if let Some(broker) = &view.info.broker {
                     ui.label(format!("· {broker}"));
                 }
@@ -161,7 +201,7 @@ pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Ac
                 let connected = view.state == ConnectionState::Connected;
                 let running = view.test == TestStatus::Running;
                 if ui
-                    .add_enabled(connected && !running, egui::Button::new("Test connection"))
+                    .add_enabled(connected && !running, egui::Button::new(view.test_label()))
                     .clicked()
                 {
                     view.test = TestStatus::Running;
@@ -179,7 +219,8 @@ pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Ac
                         ui.label("Testing…");
                     }
                     TestStatus::Done(Ok(rtt)) => {
-                        ui.label(format!("Round trip: {} ms", rtt.as_millis()));
+                        let via = view.info.via.name();
+                        ui.label(format!("Round trip over {via}: {} ms", rtt.as_millis()));
                     }
                     TestStatus::Done(Err(e)) => {
                         ui.label(RichText::new(e).color(egui::Color32::from_rgb(255, 170, 90)));
@@ -223,6 +264,36 @@ mod tests {
     use crate::bridge::connection::{Failure, FailureKind};
 
     #[test]
+    fn over_https_the_tooltip_names_both_transports() {
+        let mut view = ConnectionView::default();
+        view.apply(ConnectionEvent::State(ConnectionState::Connected));
+        view.apply(ConnectionEvent::Info(SessionInfo {
+            broker: Some("makapix.club:8883".into()),
+            via: Via::Https,
+            mqtt_state: Some(ConnectionState::Reconnecting),
+            https_api: Some("https://makapix.club/api".into()),
+            ..SessionInfo::default()
+        }));
+        let tip = view.tooltip(SystemTime::now());
+        assert!(
+            tip.contains("over HTTPS (https://makapix.club/api)"),
+            "{tip}"
+        );
+        assert!(
+            tip.contains("MQTT (commands, presence): reconnecting"),
+            "{tip}"
+        );
+        assert!(
+            tip.contains("commands from makapix.club need MQTT on port 8883"),
+            "{tip}"
+        );
+        assert_eq!(view.test_label(), "Test connection (HTTPS)");
+        view.apply(ConnectionEvent::Info(SessionInfo::default()));
+        assert!(!view.tooltip(SystemTime::now()).contains("HTTPS"));
+        assert_eq!(view.test_label(), "Test connection (MQTT)");
+    }
+
+    #[test]
     fn the_tooltip_names_broker_uptime_and_last_error() {
         let mut view = ConnectionView::default();
         let since = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
@@ -234,7 +305,7 @@ mod tests {
                 kind: FailureKind::Timeout,
                 message: "No answer.".into(),
             }),
-            retry_in: None,
+            ..SessionInfo::default()
         }));
         let tip = view.tooltip(since + Duration::from_secs(125));
         assert!(tip.contains("Broker: makapix.club:8883"), "{tip}");

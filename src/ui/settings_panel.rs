@@ -8,6 +8,7 @@ use eframe::egui::{self, Ui};
 use super::actions::Action;
 use super::channel_picker::ChannelPicker;
 use super::player_pane::PlayerPane;
+use crate::bridge::transport::TransportChoice;
 use crate::settings::{
     ChannelOrder, MAX_DWELL_SECS, MIN_DWELL_SECS, Mirror, Rotation, ScaleMode, Settings,
 };
@@ -54,8 +55,28 @@ pub fn show(
                 super::channel_picker::owner_playsets(ui, connected, &owner_playset, actions);
                 ui.separator();
                 player.show(ui, unix_now());
+                transport(ui, settings);
             });
         });
+}
+
+/// Settings › Player › Transport: how requests reach Makapix Club.
+fn transport(ui: &mut Ui, settings: &mut Settings) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Transport");
+        egui::ComboBox::from_id_salt("transport")
+            .selected_text(settings.transport.label())
+            .show_ui(ui, |ui| {
+                for choice in TransportChoice::ALL {
+                    ui.selectable_value(&mut settings.transport, choice, choice.label());
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text(
+                "Automatic: MQTT (port 8883), and HTTPS for requests and views while 8883 is blocked. HTTPS only: no commands from makapix.club.",
+            );
+    });
 }
 
 fn display(ui: &mut Ui, settings: &mut Settings) {

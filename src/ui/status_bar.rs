@@ -8,6 +8,7 @@ use super::actions::Action;
 use super::app::PlayerApp;
 use super::diagnostics::ConnectionView;
 use crate::bridge::connection::ConnectionState;
+use crate::bridge::transport::Via;
 use crate::session::likes::LikeState;
 
 pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
@@ -65,6 +66,10 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
 
 fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Action>) {
     let (color, word) = match view.state {
+        ConnectionState::Connected if view.info.via == Via::Https => (
+            Color32::from_rgb(120, 180, 230),
+            "Connected over HTTPS — commands from makapix.club need port 8883",
+        ),
         ConnectionState::NotRegistered => (Color32::GRAY, "Not registered"),
         ConnectionState::Disconnected => (Color32::from_rgb(220, 70, 60), "Disconnected"),
         ConnectionState::Connecting => (Color32::from_rgb(230, 190, 60), "Connecting…"),

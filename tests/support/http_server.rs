@@ -17,6 +17,25 @@ pub struct Request {
 
 pub type Handler = Box<dyn FnMut(&Request) -> (u16, String) + Send>;
 
+/// An answer with headers of its own (`Retry-After`).
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn new(status: u16, body: String) -> Self {
+        Self {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+}
+
+pub type Replier = Box<dyn FnMut(&Request) -> Reply + Send>;
+
 pub struct TestServer {
     pub base: String,
     pub requests: Arc<Mutex<Vec<Request>>>,
@@ -24,7 +43,15 @@ pub struct TestServer {
 
 impl TestServer {
     /// Serves until the test process ends; the handler sees requests in order.
-    pub fn start(handler: Handler) -> Self {
+    pub fn start(mut handler: Handler) -> Self {
+        Self::start_replying(Box::new(move |r| {
+            let (status, body) = handler(r);
+            Reply::new(status, body)
+        }))
+    }
+
+    /// The same, for a handler that sets headers too.
+    pub fn start_replying(handler: Replier) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}/api", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -57,7 +84,7 @@ impl TestServer {
     }
 }
 
-fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Mutex<Handler>) {
+fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Mutex<Replier>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     // Several requests may come on one kept-alive connection.
     loop {
@@ -99,9 +126,17 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Mutex<Handler>)
             body: String::from_utf8_lossy(&body).into_owned(),
         };
         log.lock().unwrap().push(request.clone());
-        let (status, body) = (handler.lock().unwrap())(&request);
+        let Reply {
+            status,
+            body,
+            headers,
+        } = (handler.lock().unwrap())(&request);
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         let response = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
         let mut out = reader.get_ref();

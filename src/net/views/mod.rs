@@ -4,6 +4,7 @@
 //! rules, `sink` the transports, `crate::disk_queue` the file.
 
 pub mod delivery;
+pub mod https_sink;
 pub mod sink;
 
 use std::path::Path;
@@ -107,6 +108,11 @@ impl ViewOutbox {
         self.delivery.set_pace(pace);
         self.delivery.connection_lost();
         self.order.reset();
+    }
+
+    /// Views go out at `pace` from now on (a transport without sessions).
+    pub fn set_pace(&mut self, pace: Pace) {
+        self.delivery.set_pace(pace);
     }
 
     /// The transport failed with a view on its way.

@@ -8,6 +8,9 @@
 //! - `POST /player/renew-cert` with the bearer token: 401 for a bad token,
 //!   400 outside the renewal window (90 days before expiry), else the next set.
 //!
+//! - the player API, `POST /player/rpc` and `POST /player/events/view`, with
+//!   the same bearer check (401 for a stale or unknown token): see `player_api.rs`.
+//!
 //! And, for tests: "the next N polls answer 502", "the owner renewed from the
 //! web" and "the owner removed the player".
 //!
@@ -21,7 +24,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::certs::Identity;
-use super::http_server::{Request, TestServer};
+use super::http_server::{Reply, Request, TestServer};
+use super::player_api::{self, Views};
+use super::server::{Responder, catalogue};
 
 /// The server's renewal window.
 pub const RENEW_WINDOW_DAYS: i64 = 90;
@@ -40,14 +45,30 @@ struct Player {
     removed: bool,
 }
 
-#[derive(Default)]
 struct State {
     players: HashMap<String, Player>,
+    /// How the player API answers requests (the MQTT back end's catalogue by default).
+    responder: Responder,
+    views: Views,
     /// What `provision` hands out next: (player key, its first certificate).
     provisionable: Option<String>,
     failing_polls: u32,
     rotations: Vec<Instant>,
     tokens_made: u32,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            players: HashMap::new(),
+            responder: Arc::new(catalogue),
+            views: Views::default(),
+            provisionable: None,
+            failing_polls: 0,
+            rotations: Vec::new(),
+            tokens_made: 0,
+        }
+    }
 }
 
 pub struct MakapixApi {
@@ -65,9 +86,13 @@ impl MakapixApi {
         let state = Arc::new(Mutex::new(State::default()));
         let shared = Arc::clone(&state);
         let ca = ca_pem.to_owned();
-        let http = TestServer::start(Box::new(move |r| {
+        let http = TestServer::start_replying(Box::new(move |r| {
             let mut state = shared.lock().unwrap();
-            answer(&mut state, &ca, broker_port, r)
+            if let Some(reply) = player_endpoints(&mut state, r) {
+                return reply;
+            }
+            let (status, body) = answer(&mut state, &ca, broker_port, r);
+            Reply::new(status, body)
         }));
         MakapixApi {
             base: http.base.clone(),
@@ -149,6 +174,38 @@ impl MakapixApi {
             .clone()
     }
 
+    /// The player API answers requests with `f` (as `TestServer::set_responder`).
+    pub fn set_responder(&self, f: impl Fn(&Value) -> Option<Value> + Send + Sync + 'static) {
+        self.state.lock().unwrap().responder = Arc::new(f);
+    }
+
+    /// The owner made a new token on the web: the player's stops working.
+    pub fn rotate_on_the_web(&self, player_key: &str) {
+        let mut state = self.state.lock().unwrap();
+        state.tokens_made += 1;
+        let token = format!("mpx_web_{:04}", state.tokens_made);
+        if let Some(p) = state.players.get_mut(player_key) {
+            p.token = Some(token);
+        }
+    }
+
+    /// Every view event received, with the status it was answered.
+    pub fn views(&self) -> Vec<(Value, u16)> {
+        self.state.lock().unwrap().views.log.clone()
+    }
+
+    /// The player API's requests so far (bodies), in order.
+    pub fn rpc_requests(&self) -> Vec<Value> {
+        self.http
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.path.ends_with("/player/rpc"))
+            .map(|r| serde_json::from_str(&r.body).unwrap_or(Value::Null))
+            .collect()
+    }
+
     /// The web's "Download Certificates" bundle: no `api_token`.
     pub fn bundle(&self, player_key: &str) -> String {
         let state = self.state.lock().unwrap();
@@ -173,6 +230,38 @@ impl MakapixApi {
     pub fn count(&self, path_part: &str) -> usize {
         self.http.count(path_part)
     }
+}
+
+/// The player API, behind the bearer check; `None` for the other endpoints.
+fn player_endpoints(state: &mut State, r: &Request) -> Option<Reply> {
+    let path = r.path.strip_prefix("/api").unwrap_or(&r.path);
+    if r.method != "POST" || !matches!(path, "/player/rpc" | "/player/events/view") {
+        return None;
+    }
+    let bearer = r
+        .authorization
+        .as_deref()
+        .and_then(|a| a.strip_prefix("Bearer "));
+    let Some(key) = state
+        .players
+        .iter()
+        .find(|(_, p)| !p.removed && p.token.is_some() && p.token.as_deref() == bearer)
+        .map(|(k, _)| k.clone())
+    else {
+        let mut reply = Reply::new(
+            401,
+            json!({"detail": "Invalid or missing player token"}).to_string(),
+        );
+        reply
+            .headers
+            .push(("WWW-Authenticate".into(), "Bearer".into()));
+        return Some(reply);
+    };
+    Some(if path == "/player/rpc" {
+        player_api::rpc(&key, &state.responder, &r.body)
+    } else {
+        player_api::view(&key, &mut state.views, &r.body)
+    })
 }
 
 fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u16, String) {

@@ -1,6 +1,7 @@
 //! The MQTT test rig, reusable by any test: a real mosquitto configured like
 //! Makapix's broker, certificates minted at run time, a test server that plays
-//! the Makapix back end, the HTTPS API's credential endpoints (`api`), an HTTP
+//! the Makapix back end, the HTTPS API's credential and player endpoints (`api`,
+//! `player_api`), an HTTP
 //! vault, a cuttable TCP proxy, and a player driven through the real runtime.
 //!
 //! Use from a test file with `#[path = "support/rig/mod.rs"] mod rig;`.
@@ -12,6 +13,7 @@ pub mod certs;
 #[path = "../http_server.rs"]
 pub mod http_server;
 pub mod player;
+pub mod player_api;
 pub mod proxy;
 pub mod server;
 pub mod vault;

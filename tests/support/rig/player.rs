@@ -1,7 +1,8 @@
 //! The player under test: the real runtime thread on the real bridge, with
 //! short timings, read the way the window reads it.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use makapix_player::bridge::channel::{WindowEnd, pair};
@@ -9,9 +10,13 @@ use makapix_player::bridge::connection::{
     Broker as BrokerAddr, ConnectionAction, ConnectionEvent, ConnectionState, Direction, Failure,
     KeyPem, SessionConfig, Tuning,
 };
+use makapix_player::bridge::transport::{HttpsApi, TokenSource};
 use makapix_player::bridge::{Action, RuntimeEvent};
+use makapix_player::credentials::register::Api;
 use makapix_player::net;
+use makapix_player::protocol::http::Secret;
 
+use super::api::MakapixApi;
 use super::broker::Broker;
 use super::certs::Identity;
 
@@ -56,7 +61,60 @@ pub fn config_at(port: u16, player_key: &str, identity: &Identity, ca_pem: &str)
         cert_pem: identity.cert_pem.clone(),
         key_pem: KeyPem::new(identity.key_pem.clone()),
         tuning: fast_tuning(),
+        https: None,
     }
+}
+
+/// A player's bearer token as a player without a keyring would keep it: in
+/// memory, made by `token/rotate` when missing or refused, counted.
+pub struct RotatingTokens {
+    api: Api,
+    player_key: String,
+    held: Mutex<Option<Secret>>,
+    pub rotations: AtomicUsize,
+}
+
+impl TokenSource for RotatingTokens {
+    fn token(&self) -> Result<Secret, String> {
+        let mut held = self.held.lock().unwrap();
+        if let Some(t) = held.as_ref() {
+            return Ok(t.clone());
+        }
+        let token = self.rotate_now(None)?;
+        *held = Some(token.clone());
+        Ok(token)
+    }
+
+    fn rotate(&self, refused: &Secret) -> Result<Secret, String> {
+        let token = self.rotate_now(Some(refused))?;
+        *self.held.lock().unwrap() = Some(token.clone());
+        Ok(token)
+    }
+}
+
+impl RotatingTokens {
+    fn rotate_now(&self, old: Option<&Secret>) -> Result<Secret, String> {
+        self.rotations.fetch_add(1, Ordering::SeqCst);
+        self.api
+            .rotate_token(&self.player_key, old)
+            .map(|r| r.api_token)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The test API's player endpoints for `player_key`, with its tokens.
+pub fn https_api(api: &MakapixApi, player_key: &str) -> (HttpsApi, Arc<RotatingTokens>) {
+    let tokens = Arc::new(RotatingTokens {
+        api: Api::new(&api.base),
+        player_key: player_key.to_owned(),
+        held: Mutex::new(None),
+        rotations: AtomicUsize::new(0),
+    });
+    let https = HttpsApi {
+        base_url: api.base.clone(),
+        tokens: Arc::clone(&tokens) as Arc<dyn TokenSource>,
+    };
+    (https, tokens)
 }
 
 pub struct Player {

@@ -1,0 +1,62 @@
+//! The runtime's handle on the connection task: starts it, passes the
+//! window's actions on, and asks it to say goodbye and stop.
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::bridge::channel::EventSink;
+use crate::bridge::connection::ConnectionAction;
+
+use super::connection_task::{GOODBYE, Task};
+use super::diagnostics::Diagnostics;
+use super::requests::Outbound;
+
+pub(super) enum Control {
+    Action(ConnectionAction),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The runtime's handle on the connection task.
+pub struct ConnectionHandle {
+    controls: mpsc::UnboundedSender<Control>,
+    diagnostics: Diagnostics,
+}
+
+impl ConnectionHandle {
+    /// Starts the task on the current tokio runtime.
+    pub fn start(sink: EventSink) -> Self {
+        let (controls, controls_rx) = mpsc::unbounded_channel();
+        let (outbound_tx, outbound_rx) = mpsc::unbounded_channel();
+        let diagnostics = Diagnostics::new(sink.clone());
+        let task = Task::new(sink, diagnostics.clone(), outbound_tx);
+        tokio::spawn(task.run(Inbox {
+            controls: controls_rx,
+            outbound: outbound_rx,
+        }));
+        Self {
+            controls,
+            diagnostics,
+        }
+    }
+
+    pub fn handle(&self, action: ConnectionAction) {
+        let _ = self.controls.send(Control::Action(action));
+    }
+
+    /// Says goodbye to the broker (offline status, DISCONNECT) and stops the task.
+    pub async fn shutdown(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.controls.send(Control::Shutdown(tx)).is_ok() {
+            let _ = tokio::time::timeout(GOODBYE * 2, rx).await;
+        }
+    }
+
+    pub fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
+    }
+}
+
+/// What the task takes in: the window's actions, and requests to publish.
+pub(super) struct Inbox {
+    pub(super) controls: mpsc::UnboundedReceiver<Control>,
+    pub(super) outbound: mpsc::UnboundedReceiver<Outbound>,
+}

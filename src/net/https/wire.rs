@@ -1,0 +1,224 @@
+//! The HTTPS player API's answers read as typed outcomes, pure (no I/O):
+//! `POST {api}/player/rpc` answers carry the same envelope as MQTT responses
+//! plus an HTTP status; `POST {api}/player/events/view` answers by status alone.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::protocol::request::RequestKind;
+use crate::protocol::response::{self, ErrorCode, Response};
+use crate::protocol::view::ViewOutcome;
+
+use super::super::requests::RequestError;
+
+/// What `Retry-After` is taken as when the server gives none (or nonsense):
+/// the limit is one view per 5 s, with a margin.
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(6);
+
+/// The base URL if requests may go to it: `https://`, or plain `http://` to
+/// this computer only (tests), since the bearer token travels with each request.
+pub fn check_base(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    if url.starts_with("https://") && url.len() > "https://".len() {
+        return Ok(url.to_owned());
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = if rest.starts_with('[') {
+            rest.split(']').next().map(|h| format!("{h}]"))
+        } else {
+            rest.split([':', '/']).next().map(str::to_owned)
+        };
+        if matches!(host.as_deref(), Some("127.0.0.1" | "localhost" | "[::1]")) {
+            return Ok(url.to_owned());
+        }
+    }
+    Err(format!(
+        "The HTTPS API address \"{url}\" does not start with https://, so no request is sent to it (it would carry the player's token unencrypted). Fix the API base URL in Settings › Player."
+    ))
+}
+
+/// The error code an HTTP status stands for when the body has none.
+fn code_for_status(status: u16) -> Option<ErrorCode> {
+    match status {
+        429 => Some(ErrorCode::RateLimited),
+        500..=599 => Some(ErrorCode::InternalError),
+        _ => None,
+    }
+}
+
+/// Reads an RPC answer (not a 401: those are the token's business) as the
+/// `kind` of its request. `request_id` fills in an id the server left null.
+pub fn rpc_answer(
+    kind: RequestKind,
+    request_id: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<Response, RequestError> {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let Some(Value::Object(mut map)) = parsed.filter(|v| v.get("success").is_some()) else {
+        // Not the envelope: a proxy's page, or FastAPI's `{"detail": …}`.
+        if (200..300).contains(&status) {
+            return Err(RequestError::Malformed(
+                "the answer is not a player API response".into(),
+            ));
+        }
+        let detail = serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|v| v.get("detail").and_then(Value::as_str).map(str::to_owned));
+        return Err(RequestError::Server {
+            code: code_for_status(status),
+            message: detail.unwrap_or_else(|| format!("HTTP {status}")),
+        });
+    };
+    if !map.get("request_id").is_some_and(Value::is_string) {
+        map.insert("request_id".into(), Value::String(request_id.to_owned()));
+    }
+    let bytes = serde_json::to_vec(&Value::Object(map))
+        .map_err(|e| RequestError::Malformed(e.to_string()))?;
+    Ok(response::parse(kind, &bytes)?)
+}
+
+/// `Retry-After` in seconds (the server sends whole seconds); an HTTP date or
+/// nothing falls back to a safe wait.
+pub fn retry_after(header: Option<&str>) -> Duration {
+    header
+        .and_then(|h| h.trim().parse::<u64>().ok())
+        .map(|s| Duration::from_secs(s.clamp(1, 3600)))
+        .unwrap_or(DEFAULT_RETRY_AFTER)
+}
+
+/// Reads a view answer by its status.
+/// `Err`: the answer says nothing about the view (the token was refused): it
+/// stays queued, as when the connection is lost.
+pub fn view_answer(
+    status: u16,
+    retry_after_header: Option<&str>,
+    body: &[u8],
+) -> Result<ViewOutcome, String> {
+    Ok(match status {
+        202 => ViewOutcome::Accepted,
+        200 => ViewOutcome::Duplicate,
+        404 => ViewOutcome::Refused("post_not_found".into()),
+        403 => ViewOutcome::Refused("owner_not_permitted".into()),
+        429 => ViewOutcome::RateLimited {
+            retry_after: Some(retry_after(retry_after_header)),
+        },
+        401 => {
+            return Err(
+                "Makapix Club refused the player's API token even after a new one was made.".into(),
+            );
+        }
+        other => {
+            let error = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+                v.get("error")
+                    .or_else(|| v.get("detail"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
+            ViewOutcome::Failed(match error {
+                Some(e) => format!("HTTP {other}: {e}"),
+                None => format!("HTTP {other}"),
+            })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn bytes(v: Value) -> Vec<u8> {
+        serde_json::to_vec(&v).unwrap()
+    }
+
+    #[test]
+    fn only_https_or_this_computer_gets_the_token() {
+        assert_eq!(
+            check_base("https://makapix.club/api/").unwrap(),
+            "https://makapix.club/api"
+        );
+        assert!(check_base("http://127.0.0.1:8080/api").is_ok());
+        assert!(check_base("http://localhost/api").is_ok());
+        assert!(check_base("http://[::1]:9/api").is_ok());
+        for bad in [
+            "http://makapix.club/api",
+            "http://127.0.0.1.evil.example/api",
+            "ftp://x",
+            "",
+            "https://",
+        ] {
+            let err = check_base(bad).unwrap_err();
+            assert!(err.contains("https://"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_success_without_request_id_reads_as_its_kind() {
+        let body = bytes(json!({"request_id": null, "success": true, "echo_data": "hi"}));
+        let answer = rpc_answer(RequestKind::Echo, "r1", 200, &body).unwrap();
+        assert!(matches!(answer, Response::Echo(e) if e.echo_data == "hi"));
+        let done = bytes(json!({"success": true}));
+        assert_eq!(
+            rpc_answer(RequestKind::SubmitReaction, "r", 200, &done).unwrap(),
+            Response::Done
+        );
+    }
+
+    #[test]
+    fn errors_keep_their_code_and_bare_statuses_get_one() {
+        let body = bytes(
+            json!({"request_id": null, "success": false, "error": "Post 9 not found", "error_code": "not_found"}),
+        );
+        assert!(matches!(
+            rpc_answer(RequestKind::GetPost, "r", 404, &body),
+            Err(RequestError::Server { code: Some(ErrorCode::NotFound), message }) if message == "Post 9 not found"
+        ));
+        assert!(matches!(
+            rpc_answer(RequestKind::Echo, "r", 502, b"<html>Bad Gateway</html>"),
+            Err(RequestError::Server {
+                code: Some(ErrorCode::InternalError),
+                ..
+            })
+        ));
+        assert!(matches!(
+            rpc_answer(RequestKind::Echo, "r", 429, &bytes(json!({"detail": "slow down"}))),
+            Err(RequestError::Server { code: Some(ErrorCode::RateLimited), message }) if message == "slow down"
+        ));
+        assert!(matches!(
+            rpc_answer(RequestKind::Echo, "r", 200, b"<html>portal</html>"),
+            Err(RequestError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn view_statuses_map_to_outcomes_and_retry_after_is_honoured() {
+        assert_eq!(view_answer(202, None, b"{}"), Ok(ViewOutcome::Accepted));
+        assert_eq!(
+            view_answer(200, None, br#"{"success":true,"deduplicated":true}"#),
+            Ok(ViewOutcome::Duplicate)
+        );
+        assert_eq!(
+            view_answer(404, None, b"{}"),
+            Ok(ViewOutcome::Refused("post_not_found".into()))
+        );
+        let later = |d| {
+            Ok(ViewOutcome::RateLimited {
+                retry_after: Some(d),
+            })
+        };
+        assert_eq!(
+            view_answer(429, Some("3"), b"{}"),
+            later(Duration::from_secs(3))
+        );
+        assert_eq!(
+            view_answer(429, Some("Wed, 21 Oct 2015 07:28:00 GMT"), b"{}"),
+            later(DEFAULT_RETRY_AFTER)
+        );
+        assert!(
+            matches!(view_answer(500, None, br#"{"error":"boom"}"#), Ok(ViewOutcome::Failed(e)) if e.contains("boom"))
+        );
+        assert!(view_answer(401, None, b"{}").is_err(), "kept, not counted");
+    }
+}

@@ -1,0 +1,143 @@
+//! The HTTPS player API as the server runs it today (`api/app/routers/player_rpc.py`
+//! in fabkury/makapix), behind the bearer check of `api.rs`:
+//! - `POST /player/rpc`: `request_type` dispatch to the same answers as the
+//!   MQTT test back end (`server::catalogue`, or the test's responder), the
+//!   envelope plus an HTTP status by `error_code`; a body `player_key` that is
+//!   not the token's is 403;
+//! - `POST /player/events/view`: 202 accepted, 200 duplicate (same post and
+//!   timestamp, checked before the rate), 404 unknown post (id 404), 429 with
+//!   `Retry-After` when views come closer than 5 s for one player.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::http_server::Reply;
+use super::server::Responder;
+
+/// The server's limit: one view per 5 s per player.
+pub const VIEW_GAP: Duration = Duration::from_secs(5);
+
+const REQUEST_TYPES: [&str; 7] = [
+    "query_posts",
+    "get_post",
+    "submit_reaction",
+    "revoke_reaction",
+    "get_comments",
+    "get_playset",
+    "echo",
+];
+
+/// What the view endpoint remembers.
+pub struct Views {
+    pub gap: Duration,
+    last: HashMap<String, Instant>,
+    seen: HashSet<(String, i64, String)>,
+    /// Every view body received, with the status it was answered.
+    pub log: Vec<(Value, u16)>,
+}
+
+impl Default for Views {
+    fn default() -> Self {
+        Self {
+            gap: VIEW_GAP,
+            last: HashMap::new(),
+            seen: HashSet::new(),
+            log: Vec::new(),
+        }
+    }
+}
+
+/// The server's `_ERROR_STATUS`; anything unmapped is a 400.
+fn status_for(code: &str) -> u16 {
+    match code {
+        "player_key_mismatch" | "not_visible" | "not_available" | "content_not_approved" => 403,
+        "not_found" | "deleted" | "user_not_found" | "playset_not_found" => 404,
+        "unsupported_kind" => 422,
+        "reaction_limit_exceeded" => 409,
+        "rate_limited" | "rate_limit_exceeded" => 429,
+        "internal_error" => 500,
+        _ => 400,
+    }
+}
+
+fn error(request_id: &Value, message: &str, code: &str, status: u16) -> Reply {
+    Reply::new(
+        status,
+        json!({"request_id": request_id, "success": false, "error": message, "error_code": code})
+            .to_string(),
+    )
+}
+
+/// `POST /player/rpc` for the player `player_key` (the token's).
+pub fn rpc(player_key: &str, responder: &Responder, body: &str) -> Reply {
+    let Ok(mut req) = serde_json::from_str::<Value>(body) else {
+        return error(&Value::Null, "Invalid JSON", "invalid_json", 400);
+    };
+    let request_id = req.get("request_id").cloned().unwrap_or(Value::Null);
+    let kind = req["request_type"].as_str().unwrap_or("").to_owned();
+    if !REQUEST_TYPES.contains(&kind.as_str()) {
+        let message = format!("Unknown request type: {kind}");
+        return error(&request_id, &message, "unknown_request_type", 400);
+    }
+    if req
+        .get("player_key")
+        .is_some_and(|k| k.as_str() != Some(player_key))
+    {
+        let message = "player_key does not match the authenticated player";
+        return error(&request_id, message, "player_key_mismatch", 403);
+    }
+    req["player_key"] = json!(player_key);
+    req["request_id"] = json!(request_id.as_str().unwrap_or(""));
+    let Some(mut answer) = responder(&req) else {
+        return error(&request_id, "Internal error", "internal_error", 500);
+    };
+    answer["request_id"] = request_id;
+    let status = match answer["success"].as_bool() {
+        Some(true) => 200,
+        _ => status_for(answer["error_code"].as_str().unwrap_or("")),
+    };
+    Reply::new(status, answer.to_string())
+}
+
+/// `POST /player/events/view` for the player `player_key`.
+pub fn view(player_key: &str, views: &mut Views, body: &str) -> Reply {
+    let event: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let (Some(post_id), Some(timestamp)) = (event["post_id"].as_i64(), event["timestamp"].as_str())
+    else {
+        views.log.push((event, 400));
+        return error(
+            &Value::Null,
+            "Invalid view event payload",
+            "invalid_request",
+            400,
+        );
+    };
+    let key = (player_key.to_owned(), post_id, timestamp.to_owned());
+    let reply = if post_id == 404 {
+        error(&Value::Null, "Post not found", "not_found", 404)
+    } else if views.seen.contains(&key) {
+        Reply::new(
+            200,
+            json!({"success": true, "deduplicated": true}).to_string(),
+        )
+    } else if let Some(wait) = views
+        .last
+        .get(player_key)
+        .map(|at| views.gap.saturating_sub(at.elapsed()))
+        .filter(|w| !w.is_zero())
+    {
+        let mut reply = error(&Value::Null, "Rate limited", "rate_limited", 429);
+        reply
+            .headers
+            .push(("Retry-After".into(), (wait.as_secs() + 1).to_string()));
+        reply
+    } else {
+        views.last.insert(player_key.to_owned(), Instant::now());
+        views.seen.insert(key);
+        Reply::new(202, json!({"success": true}).to_string())
+    };
+    views.log.push((event, reply.status));
+    reply
+}

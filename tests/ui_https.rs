@@ -1,0 +1,186 @@
+//! The window on a network that blocks the broker's port: with nothing
+//! listening there, a registered player plays a Makapix channel over HTTPS
+//! within 10 s of start, likes and reads comments over HTTPS, and the status
+//! bar says that commands from makapix.club need port 8883.
+
+#[path = "support/rig/mod.rs"]
+mod rig;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use makapix_player::bridge::Action as RuntimeAction;
+use makapix_player::bridge::channel::pair;
+use makapix_player::bridge::connection::{ConnectionAction, ConnectionState};
+use makapix_player::net;
+use makapix_player::paths::AppPaths;
+use makapix_player::player::ArtworkSource;
+use makapix_player::settings::Settings;
+use makapix_player::ui::{PlayerApp, StartOptions};
+use rig::api::MakapixApi;
+use rig::certs::{Ca, player_key};
+use rig::player::{config_at, https_api};
+use rig::vault::Vault;
+use rig::window::step_until;
+use serde_json::Value;
+
+fn post_on_screen(app: &PlayerApp) -> Option<i64> {
+    match app.on_screen()? {
+        (ArtworkSource::Makapix(post), false) => Some(post.post_id),
+        _ => None,
+    }
+}
+
+fn asked(api: &MakapixApi, request_type: &str) -> bool {
+    api.rpc_requests()
+        .iter()
+        .any(|b| b["request_type"] == request_type)
+}
+
+#[test]
+fn with_the_broker_port_closed_a_channel_plays_over_https_within_ten_seconds() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    for id in [1, 2] {
+        vault.put_sample("ab/cd", &format!("key{id}"), "heart-8.png");
+    }
+    let mut ca = Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem, 1);
+    api.set_responder(|req: &Value| {
+        if req["request_type"] == "query_posts" {
+            Some(rig::server::posts_answer(req, &[1, 2], Value::Null))
+        } else {
+            rig::server::catalogue(req)
+        }
+    });
+    let key = player_key();
+    let me = ca.player(&key);
+    api.add_player(&key, me.clone());
+    let mut config = config_at(rig::free_port(), &key, &me, &ca.pem);
+    config.https = Some(https_api(&api, &key).0);
+
+    let started = Instant::now();
+    net::tls::install_crypto_provider();
+    let (mut window_end, runtime_end) = pair(Arc::new(|| {}));
+    window_end.attach(net::runtime::start(runtime_end).unwrap());
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings {
+            show_settings: true,
+            ..Settings::default()
+        }),
+        app_paths: Some(AppPaths::under(root.path())),
+        vault: Some(vault.base.clone()),
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = Harness::builder()
+        .with_size([900.0, 600.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.step();
+    h.state_mut()
+        .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
+            Box::new(config),
+        )));
+    step_until(&mut h, "connected over HTTPS", |a| {
+        a.connection() == ConnectionState::Connected
+    });
+    h.get_by_label("Play channel").click_accesskit();
+    step_until(&mut h, "the channel's first post", |a| {
+        post_on_screen(a) == Some(1)
+    });
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(10), "played after {took:?}");
+    assert!(asked(&api, "query_posts"));
+    h.get_by_label("Connected over HTTPS — commands from makapix.club need port 8883");
+
+    // A like and the comments go the same way.
+    h.key_press(eframe::egui::Key::L);
+    h.key_press(eframe::egui::Key::C);
+    let deadline = Instant::now() + rig::window::SOON;
+    while !(asked(&api, "submit_reaction") && asked(&api, "get_comments")) {
+        assert!(Instant::now() < deadline, "{:?}", api.rpc_requests());
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The artwork on screen is reported over HTTPS too, once it has been seen 5 s.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while api.views().is_empty() {
+        assert!(Instant::now() < deadline, "no view over HTTPS");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (view, status) = &api.views()[0];
+    assert_eq!(view["post_id"], 1, "{view}");
+    assert_eq!(*status, 202, "accepted");
+    h.state_mut().shutdown();
+}
+
+#[test]
+fn the_transport_from_the_command_line_then_from_settings_reaches_the_runtime_and_is_kept() {
+    use makapix_player::bridge::transport::{TransportChoice, Via};
+    let root = tempfile::tempdir().unwrap();
+    let mut broker = rig::broker::Broker::start();
+    let server = rig::server::TestServer::start(&broker);
+    let api = MakapixApi::start(&broker.ca.pem, broker.tls_port);
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    api.add_player(&key, me.clone());
+    let mut config = rig::player::config(&broker, &key, &me, &broker.ca.pem);
+    config.https = Some(https_api(&api, &key).0);
+
+    net::tls::install_crypto_provider();
+    let (mut window_end, runtime_end) = pair(Arc::new(|| {}));
+    window_end.attach(net::runtime::start(runtime_end).unwrap());
+    let paths = AppPaths::under(root.path());
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings {
+            show_settings: true,
+            ..Settings::default()
+        }),
+        app_paths: Some(paths.clone()),
+        // `--transport https`
+        transport: Some(TransportChoice::HttpsOnly),
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = Harness::builder()
+        .with_size([900.0, 700.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.step();
+    h.state_mut()
+        .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
+            Box::new(config),
+        )));
+    step_until(&mut h, "connected over HTTPS only", |a| {
+        a.connection() == ConnectionState::Connected && a.connection_view().info.via == Via::Https
+    });
+    let online = |server: &rig::server::TestServer| {
+        server
+            .published()
+            .iter()
+            .any(|r| r.topic.ends_with(&format!("{key}/status")) && r.json()["status"] == "online")
+    };
+    assert!(!online(&server), "HTTPS only holds no MQTT session");
+
+    // Settings › Player › Transport › MQTT only.
+    // Through accessibility: the box may sit below the fold of the settings panel.
+    h.get_by_role_and_label(eframe::egui::accesskit::Role::ComboBox, "Transport")
+        .click_accesskit();
+    h.run_steps(2);
+    h.get_by_label("MQTT only").click_accesskit();
+    step_until(&mut h, "connected over MQTT", |a| {
+        a.connection() == ConnectionState::Connected
+            && a.connection_view().info.via == Via::Mqtt
+            && a.connection_view().info.connected_since.is_some()
+    });
+    server.wait_published("status", rig::window::SOON, |r| {
+        r.topic.contains(&key) && r.json()["status"] == "online"
+    });
+    assert_eq!(h.state().settings().transport, TransportChoice::MqttOnly);
+    h.state_mut().shutdown();
+    let saved = std::fs::read_to_string(paths.settings_file()).unwrap();
+    assert!(saved.contains("\"transport\": \"mqtt_only\""), "{saved}");
+    broker.stop();
+}
