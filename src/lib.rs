@@ -28,6 +28,7 @@ pub mod sample_art;
 pub mod samples;
 pub mod session;
 pub mod settings;
+pub mod single_instance;
 pub mod timing;
 pub mod ui;
 
