@@ -6,6 +6,7 @@
 
 pub mod atomic_file;
 pub mod background_writer;
+pub mod bounded_join;
 pub mod bridge;
 pub mod cache;
 pub mod cli;

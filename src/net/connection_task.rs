@@ -32,8 +32,9 @@ use super::{failure, mqtt, tls};
 
 /// How many recent command ids are remembered to drop QoS 1 duplicates.
 pub(super) const SEEN_COMMANDS: usize = 64;
-/// How long the goodbye (offline status, DISCONNECT) may take at quit.
-const GOODBYE: Duration = Duration::from_secs(2);
+/// How long the goodbye (offline status, DISCONNECT) may take at quit: the
+/// window closes within 2 s whatever the network does (`channel::EXIT_BUDGET`).
+const GOODBYE: Duration = Duration::from_millis(800);
 
 enum Control {
     Action(ConnectionAction),
@@ -85,7 +86,7 @@ impl ConnectionHandle {
     pub async fn shutdown(&self) {
         let (tx, rx) = oneshot::channel();
         if self.controls.send(Control::Shutdown(tx)).is_ok() {
-            let _ = tokio::time::timeout(GOODBYE * 2, rx).await;
+            let _ = tokio::time::timeout(GOODBYE + Duration::from_millis(200), rx).await;
         }
     }
 

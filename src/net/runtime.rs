@@ -17,17 +17,34 @@ pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
         .build()?;
     std::thread::Builder::new()
         .name("runtime".into())
-        .spawn(move || runtime.block_on(run(end)))
+        .spawn(move || {
+            runtime.block_on(run(end));
+            // Blocking work still running (a download, a keyring prompt, a renewal) is
+            // abandoned: waiting for it could hold the quitting window for minutes.
+            runtime.shutdown_background();
+        })
 }
 
 async fn run(end: RuntimeEnd) {
-    let RuntimeEnd { mut actions, sink } = end;
+    let RuntimeEnd {
+        mut actions,
+        mut stop,
+        sink,
+    } = end;
     let connection = Arc::new(ConnectionHandle::start(sink.clone()));
     let mut credentials = CredentialsTask::new(sink.clone());
     let link = Arc::clone(&connection);
     credentials.link_session(Arc::new(move |action| link.handle(action)));
     let artworks = super::artwork::Fetcher::new(sink.clone());
-    while let Some(action) = actions.recv().await {
+    loop {
+        let action = tokio::select! {
+            biased;
+            () = stop.requested() => break,
+            action = actions.recv() => match action {
+                Some(action) => action,
+                None => break,
+            },
+        };
         match action {
             Action::Credentials(action) => credentials.handle(action),
             Action::Connection(action) => connection.handle(action),
