@@ -109,6 +109,11 @@ pub struct Tuning {
     pub refusals_before_removed: u32,
     /// At most one view event per this interval (the server's limit is 5 s).
     pub view_gap: Duration,
+    /// A session up at least this long resets the back-off; a shorter one does not.
+    pub stable_after: Duration,
+    /// After another client took this player's identity (MQTT 5 reason 0x8E),
+    /// the next attempt waits between one and two of these.
+    pub takeover_wait: Duration,
 }
 
 impl Default for Tuning {
@@ -123,6 +128,8 @@ impl Default for Tuning {
             request_retries: 1,
             refusals_before_removed: 3,
             view_gap: Duration::from_secs(5),
+            stable_after: Duration::from_secs(60),
+            takeover_wait: Duration::from_secs(300),
         }
     }
 }
@@ -182,6 +189,9 @@ pub enum FailureKind {
     Handshake,
     /// Nothing listens at that host and port.
     Refused,
+    /// Another client connected with this player's identity and the broker
+    /// closed this session for it (MQTT 5 reason 0x8E).
+    TakenOver,
     /// No answer in time (often a blocked port).
     Timeout,
     /// The broker is there but not serving.

@@ -65,6 +65,11 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
 
 fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Action>) {
     let (color, word) = match view.state {
+        // Said plainly: the fix (closing the other player) is the user's.
+        _ if view.identity_in_use() => (
+            Color32::from_rgb(220, 70, 60),
+            "Another device or program is using this player's identity",
+        ),
         ConnectionState::NotRegistered => (Color32::GRAY, "Not registered"),
         ConnectionState::Disconnected => (Color32::from_rgb(220, 70, 60), "Disconnected"),
         ConnectionState::Connecting => (Color32::from_rgb(230, 190, 60), "Connecting…"),
