@@ -132,7 +132,9 @@ impl Service {
             .with_overrides(&self.overrides)?)
     }
 
+    /// Saves the server choice once its API and vault addresses pass the https rule.
     pub fn set_server(&self, server: Server) -> Result<(), CredError> {
+        let server = server.checked()?;
         let mut f = self.facts()?;
         f.server = server;
         Ok(facts::save(self.path()?, &f)?)

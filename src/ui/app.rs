@@ -449,6 +449,7 @@ impl PlayerApp {
                     .command(ctx, command, current.as_ref(), settings);
                 refused.into_iter().for_each(|n| core.tell(n));
             }
+            Action::Tell(notice) => core.tell(notice),
             Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
     }

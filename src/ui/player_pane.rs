@@ -12,6 +12,7 @@ use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
 use crate::credentials::renewal::Health;
+use crate::credentials::secret_text;
 use crate::credentials::server::{Environment, Server};
 use crate::credentials::validate::format_date;
 use crate::protocol::http::Secret;
@@ -274,6 +275,7 @@ impl PlayerPane {
         self.websocket_choice(ui);
         let mut edited = self.server.clone();
         let mut changed = false;
+        let mut wiped = false;
         egui::Grid::new("custom_server")
             .num_columns(2)
             .show(ui, |ui| {
@@ -284,19 +286,28 @@ impl PlayerPane {
                     ("Vault base URL", &mut edited.vault_base),
                 ] {
                     let caption = ui.label(caption);
-                    let field = ui.text_edit_singleline(field).labelled_by(caption.id);
-                    changed |= field.lost_focus();
+                    let response = ui.text_edit_singleline(field).labelled_by(caption.id);
+                    wiped |= super::secret_field::wipe_if_secret(ui, &response, field);
+                    changed |= response.lost_focus();
                     ui.end_row();
                 }
             });
         if let Ok(port) = self.custom_port.trim().parse::<u16>() {
             edited.mqtt_port = port;
         }
+        if wiped {
+            // Never saved, never sent: the field goes back empty and the pane says why.
+            self.message = Some((secret_text::REFUSED.to_owned(), true));
+            changed = false;
+        }
         if edited != self.server {
             self.server = edited.clone();
         }
         if changed {
-            self.outbox.push(CredentialsAction::SetServer(edited));
+            match edited.clone().checked() {
+                Ok(_) => self.outbox.push(CredentialsAction::SetServer(edited)),
+                Err(e) => self.message = Some((e.to_string(), true)),
+            }
         }
     }
 
