@@ -30,6 +30,10 @@ pub enum FetchError {
     Network(String),
     #[error("the artwork is larger than {MAX_BYTES} bytes")]
     TooLarge,
+    #[error(
+        "the server sent the download from https:// to an unencrypted address; it was not followed"
+    )]
+    InsecureRedirect,
     #[error("{0}")]
     Cache(#[from] cache::CacheError),
     #[error("no artwork cache is set up yet")]
@@ -182,12 +186,14 @@ fn download(url: &str, timeout: Duration) -> Result<Vec<u8>, FetchError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
+        // What starts encrypted stays encrypted: no redirect from https to http.
+        .https_only(url.starts_with("https://"))
         .build()
         .into();
-    let response = agent
-        .get(url)
-        .call()
-        .map_err(|e| FetchError::Network(e.to_string()))?;
+    let response = agent.get(url).call().map_err(|e| match e {
+        ureq::Error::RequireHttpsOnly(_) => FetchError::InsecureRedirect,
+        e => FetchError::Network(e.to_string()),
+    })?;
     let status = response.status().as_u16();
     match status {
         200..=299 => {}

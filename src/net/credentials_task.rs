@@ -253,7 +253,7 @@ impl CredentialsTask {
             let svc = shared.service();
             let svc = svc.as_ref();
             let mut shown = (String::new(), 0);
-            let result = svc.register(&registration.cancel, false, &mut |p| {
+            let entered = svc.await_registration(&registration.cancel, false, &mut |p| {
                 let status = match p {
                     Progress::Code { code, expires_at } => {
                         shown = (code.clone(), expires_at);
@@ -266,6 +266,11 @@ impl CredentialsTask {
                     Progress::Storing => RegistrationStatus::Storing,
                 };
                 sink.send(registration_event(status));
+            });
+            // Stored under the same lock as imports, renewals and removals.
+            let result = entered.and_then(|set| {
+                let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
+                svc.install(set, service::unix_now(), service::random_u64())
             });
             registration.done.store(true, Ordering::Relaxed);
             match result {
