@@ -196,10 +196,11 @@ fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
                 if tx.send(message).is_err() {
                     return; // the window is gone
                 }
-                let _ = stream.write_all(REPLY);
                 if let Some(wake) = wake.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
                     wake();
                 }
+                // Confirmed once queued and the window woken: the launch may then end.
+                let _ = stream.write_all(REPLY);
             }
             Err(e) => tracing::warn!("an unreadable message on the player's local socket: {e}"),
         }
