@@ -36,20 +36,33 @@ async fn run(end: RuntimeEnd) {
     let link = Arc::clone(&connection);
     credentials.link_session(Arc::new(move |action| link.handle(action)));
     let artworks = super::artwork::Fetcher::new(sink.clone());
-    loop {
-        let action = tokio::select! {
-            biased;
-            () = stop.requested() => break,
-            action = actions.recv() => match action {
-                Some(action) => action,
-                None => break,
-            },
-        };
+    let mut dispatch = |action: Action| {
         match action {
             Action::Credentials(action) => credentials.handle(action),
             Action::Connection(action) => connection.handle(action),
             Action::Artwork(action) => artworks.handle(action),
-            Action::Shutdown => break,
+            Action::Shutdown => return false,
+        }
+        true
+    };
+    loop {
+        tokio::select! {
+            biased;
+            () = stop.requested() => {
+                // What the window sent before quitting (a last view to queue) is still
+                // handed on: each action only starts work, so even a full queue drains at once.
+                while let Ok(action) = actions.try_recv() {
+                    if !dispatch(action) {
+                        break;
+                    }
+                }
+                break;
+            }
+            action = actions.recv() => {
+                if !action.is_some_and(&mut dispatch) {
+                    break;
+                }
+            }
         }
     }
     credentials.shutdown();
