@@ -48,11 +48,11 @@ impl<T: Send + 'static> BackgroundWriter<T> {
 }
 
 impl<T> BackgroundWriter<T> {
-    /// Waits for pending writes (at most 300 ms); later values are not written.
+    /// Waits for pending writes (at most 200 ms); later values are not written.
     pub fn flush(&mut self) {
         self.tx = None;
         if let Some(worker) = self.worker.take() {
-            crate::bounded_join::join_within(worker, std::time::Duration::from_millis(300));
+            crate::bounded_join::join_within(worker, std::time::Duration::from_millis(200));
         }
     }
 }

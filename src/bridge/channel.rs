@@ -15,7 +15,7 @@ pub const ACTION_QUEUE: usize = 256;
 /// How long quitting waits for the runtime's goodbye to the broker; work still
 /// running after that (a download, a keyring prompt, a renewal) is abandoned,
 /// so the window always closes within 2 s.
-pub const EXIT_BUDGET: Duration = Duration::from_millis(1500);
+pub const EXIT_BUDGET: Duration = Duration::from_millis(1200);
 
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
