@@ -97,7 +97,13 @@ pub fn claim(name: &str, message: &Message) -> Result<Claim, ClaimError> {
         }
         match listen(name) {
             Ok(listener) => return Ok(Claim::First(Server::start(listener)?)),
-            Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+            // Taken meanwhile (Windows says "access denied" for a pipe that exists).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied
+                ) =>
+            {
                 std::thread::sleep(Duration::from_millis(50));
             }
             Err(e) => return Err(e.into()),
