@@ -56,6 +56,8 @@ dbus-run-session -- bash -c '
   eval "$(printf ci-pass | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
   run_ignored keyring_real a_credential_set_lives_in_the_real_keyring \
     the_command_line_imports_registers_renews_and_removes_with_the_real_keyring
+  # One window per identity: the real binary, the real keyring, one MQTT session at the broker.
+  run_ignored single_instance_xvfb a_second_launch_makes_no_second_mqtt_session
   # The benchmarks through the broker import the player identity into this keyring: one short
   # smoke iteration (the rest of benches/player ran once under cargo test above). Never timed.
   MAKAPIX_BENCH_REMOTE=1 cargo test --locked --bench player -- remote' 2> >(grep -v "Failed to set fd limit" >&2)

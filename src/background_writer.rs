@@ -1,6 +1,7 @@
 //! Writes off the window thread, newest value only: when several values queue up
 //! (a slider drag, pages arriving), the older ones are skipped. Dropping the
-//! writer waits for the last write, so nothing asked for is lost at exit.
+//! writer waits for the last write (briefly: a hung disk must not hold the
+//! quitting window), so nothing asked for is lost at exit.
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -47,11 +48,11 @@ impl<T: Send + 'static> BackgroundWriter<T> {
 }
 
 impl<T> BackgroundWriter<T> {
-    /// Waits for pending writes; later values are not written.
+    /// Waits for pending writes (at most 200 ms); later values are not written.
     pub fn flush(&mut self) {
         self.tx = None;
         if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
+            crate::bounded_join::join_within(worker, std::time::Duration::from_millis(200));
         }
     }
 }

@@ -110,6 +110,16 @@ fn parse_size(text: &str) -> Result<[f32; 2], String> {
     Ok([f32::from(w), f32::from(h)])
 }
 
+/// Whether a successful `command` changed what is stored (a running window should reload).
+pub fn changes_credentials(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Credentials {
+            action: CredentialsCommand::Show
+        }
+    )
+}
+
 /// Runs a subcommand; the error is the one-line reason to print.
 pub fn run(
     command: &Command,

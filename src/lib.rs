@@ -6,6 +6,7 @@
 
 pub mod atomic_file;
 pub mod background_writer;
+pub mod bounded_join;
 pub mod bridge;
 pub mod cache;
 pub mod cli;
@@ -28,6 +29,7 @@ pub mod sample_art;
 pub mod samples;
 pub mod session;
 pub mod settings;
+pub mod single_instance;
 pub mod timing;
 pub mod ui;
 

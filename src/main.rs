@@ -8,7 +8,7 @@ use makapix_player::cli::{self, Cli};
 use makapix_player::credentials::server::Server;
 use makapix_player::paths::AppPaths;
 use makapix_player::ui::{PlayerApp, StartOptions};
-use makapix_player::{VERSION, bridge, logging, net};
+use makapix_player::{VERSION, bridge, logging, net, single_instance};
 use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
@@ -19,6 +19,7 @@ fn main() -> anyhow::Result<()> {
     // ring is the only rustls provider in the build; make it the process default.
     net::tls::install_crypto_provider();
     let app_paths = AppPaths::from_os();
+    let instance_name = single_instance::name_for(app_paths.as_ref().map(|p| p.config.as_path()));
     if let Err(e) = Server::default().with_overrides(&cli.overrides()) {
         eprintln!("{e}");
         std::process::exit(1);
@@ -33,8 +34,29 @@ fn main() -> anyhow::Result<()> {
             eprintln!("{e}");
             std::process::exit(1);
         }
+        // A window running beside the command reads the changed credentials at once.
+        if cli::changes_credentials(command) {
+            single_instance::notify_credentials_changed(&instance_name);
+        }
         return Ok(());
     }
+    // One window per identity: a later launch hands its paths and flags over and ends.
+    let handover = match single_instance::claim(&instance_name, &handover_message(&cli)) {
+        Ok(single_instance::Claim::HandedOver) => {
+            println!("Makapix Player is already running; it plays what was asked.");
+            return Ok(());
+        }
+        Ok(single_instance::Claim::First(server)) => Some(server),
+        Err(e @ single_instance::ClaimError::NoAnswer) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        // The local socket is a convenience: without it the window still opens.
+        Err(e) => {
+            eprintln!("{e}");
+            None
+        }
+    };
     let log_file = logging::init(
         app_paths.as_ref().map(AppPaths::log_dir).as_deref(),
         cli.verbose,
@@ -74,6 +96,10 @@ fn main() -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             let ctx = cc.egui_ctx.clone();
+            if let Some(server) = &handover {
+                let ctx = ctx.clone();
+                server.set_wake(move || ctx.request_repaint());
+            }
             let (mut window_end, runtime_end) =
                 bridge::channel::pair(Arc::new(move || ctx.request_repaint()));
             match net::runtime::start(runtime_end) {
@@ -85,10 +111,23 @@ fn main() -> anyhow::Result<()> {
                 app.set_previews(previews);
             }
             app.attach_runtime(window_end);
+            if let Some(server) = handover {
+                app.take_handovers(server);
+            }
             Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("The window could not be opened: {e}. On Linux, check that a display (X11 or Wayland) is available."))
+}
+
+/// What this launch asks of a window already running.
+fn handover_message(cli: &Cli) -> single_instance::Message {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    single_instance::Message {
+        fullscreen: cli.fullscreen,
+        previews: cli.preview.iter().map(|p| p.name()).collect(),
+        ..single_instance::Message::open(&cli.paths, &cwd)
+    }
 }
 
 /// The window and task-bar icon, from the same pixel-art source as the installers' icons.

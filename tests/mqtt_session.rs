@@ -107,19 +107,22 @@ fn refused(
         "{:?}",
         player.states()
     );
-    // 300 ms doubling: attempts at about 0, 0.3, 0.8, 1.8 s — never dozens.
+    // Waits drawn under a bound doubling from 300 ms (full jitter): a handful
+    // of attempts in 2.5 s, never dozens, and each wait under its bound.
     let attempts = player.attempts();
     assert!(
-        (2..=5).contains(&attempts.len()),
+        (2..=10).contains(&attempts.len()),
         "{} attempts in 2.5 s",
         attempts.len()
     );
+    let mut bound = Duration::from_millis(300);
     for pair in attempts.windows(2) {
         assert!(
-            pair[1] - pair[0] >= Duration::from_millis(200),
-            "attempts too close together: {:?}",
+            pair[1] - pair[0] <= bound + Duration::from_millis(400),
+            "a wait of {:?} passed its bound {bound:?}",
             pair[1] - pair[0]
         );
+        bound = (bound * 2).min(Duration::from_secs(2));
     }
     player.shutdown();
 }

@@ -313,3 +313,20 @@ fn the_websocket_option_is_only_for_a_custom_broker_and_says_makapix_club_has_no
     h.get_by_label_contains("makapix.club has no WebSocket listener");
     h.get_by_label_contains("the HTTPS transport");
 }
+
+#[test]
+fn while_the_keyring_is_not_up_a_known_player_is_never_offered_registration() {
+    let (mut h, end) = setup();
+    tell(
+        &mut h,
+        &end,
+        CredentialsEvent::KeyringWaiting {
+            player_key: KEY.into(),
+        },
+    );
+    h.get_by_label_contains("the keyring");
+    assert!(h.query_by_label("Register this computer").is_none());
+    assert!(h.query_by_label("Import…").is_none());
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    h.get_by_label(KEY);
+}

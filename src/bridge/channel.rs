@@ -3,13 +3,19 @@
 use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::{Action, RuntimeEvent};
 
 /// How many actions may wait before the window is told the runtime is busy.
 pub const ACTION_QUEUE: usize = 256;
+
+/// How long quitting waits for the runtime's goodbye to the broker; work still
+/// running after that (a download, a keyring prompt, a renewal) is abandoned,
+/// so the window always closes within 2 s.
+pub const EXIT_BUDGET: Duration = Duration::from_millis(1200);
 
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
@@ -18,14 +24,17 @@ pub type Wake = Arc<dyn Fn() + Send + Sync>;
 pub fn pair(wake: Wake) -> (WindowEnd, RuntimeEnd) {
     let (action_tx, action_rx) = mpsc::channel(ACTION_QUEUE);
     let (event_tx, event_rx) = std_mpsc::channel();
+    let (stop_tx, stop_rx) = watch::channel(false);
     (
         WindowEnd {
             actions: action_tx,
             events: event_rx,
+            stop: stop_tx,
             thread: None,
         },
         RuntimeEnd {
             actions: action_rx,
+            stop: Stop(stop_rx),
             sink: EventSink { tx: event_tx, wake },
         },
     )
@@ -49,13 +58,26 @@ impl EventSink {
 
 pub struct RuntimeEnd {
     pub actions: mpsc::Receiver<Action>,
+    /// Quitting: apart from the action queue, so a full queue cannot lose it.
+    pub stop: Stop,
     pub sink: EventSink,
+}
+
+/// The runtime's side of the quit signal.
+pub struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    /// Resolves once the window quits (or is gone).
+    pub async fn requested(&mut self) {
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
 }
 
 /// The window's end: sends actions without ever blocking, reads events without waiting.
 pub struct WindowEnd {
     actions: mpsc::Sender<Action>,
     events: std_mpsc::Receiver<RuntimeEvent>,
+    stop: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -89,17 +111,52 @@ impl WindowEnd {
         self.events.try_recv().ok()
     }
 
-    /// Asks the runtime to finish (goodbye to the broker) and waits for it.
-    pub fn shutdown(&mut self) {
-        let _ = self.actions.try_send(Action::Shutdown);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+    /// Asks the runtime to finish (goodbye to the broker) and waits for it, at
+    /// most `EXIT_BUDGET`. True when the runtime thread ended in time.
+    pub fn shutdown(&mut self) -> bool {
+        // Never through the bounded queue: when it is full the request would be lost.
+        self.stop.send_replace(true);
+        let Some(thread) = self.thread.take() else {
+            return true;
+        };
+        let deadline = Instant::now() + EXIT_BUDGET;
+        while !thread.is_finished() {
+            if Instant::now() >= deadline {
+                tracing::warn!("the background runtime did not finish in time; quitting anyway");
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
+        let _ = thread.join();
+        true
     }
 }
 
 impl Drop for WindowEnd {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quitting_with_a_full_queue_and_a_stuck_runtime_takes_at_most_the_budget() {
+        let (mut window, runtime) = pair(Arc::new(|| {}));
+        // A runtime that never reads its actions again.
+        window.attach(std::thread::spawn(move || {
+            let _keep = runtime;
+            std::thread::sleep(Duration::from_secs(30));
+        }));
+        while window.send(Action::Shutdown).is_ok() {}
+        assert!(matches!(
+            window.send(Action::Shutdown),
+            Err(SendError::Busy)
+        ));
+        let started = Instant::now();
+        assert!(!window.shutdown(), "the stuck runtime is abandoned");
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }

@@ -118,6 +118,11 @@ pub struct Tuning {
     /// waits before a view goes again): 1.0 in production; tests shrink it so
     /// the same rules run in seconds (their test server scales its limits alike).
     pub view_scale: f64,
+    /// A session up at least this long resets the back-off; a shorter one does not.
+    pub stable_after: Duration,
+    /// After another client took this player's identity (MQTT 5 reason 0x8E),
+    /// the next attempt waits between one and two of these.
+    pub takeover_wait: Duration,
 }
 
 impl Default for Tuning {
@@ -132,6 +137,8 @@ impl Default for Tuning {
             request_retries: 1,
             refusals_before_removed: 3,
             view_scale: 1.0,
+            stable_after: Duration::from_secs(60),
+            takeover_wait: Duration::from_secs(300),
         }
     }
 }
@@ -191,6 +198,9 @@ pub enum FailureKind {
     Handshake,
     /// Nothing listens at that host and port.
     Refused,
+    /// Another client connected with this player's identity and the broker
+    /// closed this session for it (MQTT 5 reason 0x8E).
+    TakenOver,
     /// No answer in time (often a blocked port).
     Timeout,
     /// The broker is there but not serving.

@@ -69,6 +69,13 @@ pub enum RegistrationStatus {
 pub enum CredentialsEvent {
     /// No credentials are stored: the player is not registered.
     NotRegistered,
+    /// This computer is `player_key` (its `player.json` says so) but the
+    /// keyring is not up yet (started before the desktop's keyring): the
+    /// runtime keeps trying and connects once it appears. Registering now
+    /// would make a second player on the account.
+    KeyringWaiting {
+        player_key: String,
+    },
     /// Credentials are stored (after start-up, import, registration or renewal).
     Registered(PlayerSummary),
     /// The server the player uses.

@@ -130,6 +130,14 @@ impl Server {
         }
     }
 
+    /// The API and vault addresses pass `parse_http_url` (a server edited in
+    /// the window is checked before it is saved).
+    pub fn checked(mut self) -> Result<Self, ServerError> {
+        self.api_base = parse_http_url(&self.api_base)?;
+        self.vault_base = parse_http_url(&self.vault_base)?;
+        Ok(self)
+    }
+
     /// Applies the command-line flags; any flag makes the server Custom.
     pub fn with_overrides(&self, overrides: &Overrides) -> Result<Self, ServerError> {
         let mut server = self.clone();
@@ -176,6 +184,12 @@ pub enum ServerError {
     BadBroker(String),
     #[error("\"{0}\" is not a web address; write it as https://HOST/PATH.")]
     BadUrl(String),
+    #[error(
+        "\"{0}\" is not encrypted: the API and vault addresses must start with https:// (plain http:// only for this computer, such as http://127.0.0.1:8080)."
+    )]
+    NotHttps(String),
+    #[error("{}", super::secret_text::REFUSED)]
+    SecretPasted,
 }
 
 /// `mqtts://HOST:PORT` → (host, port).
@@ -202,20 +216,69 @@ pub fn parse_websocket(text: &str) -> Result<String, ServerError> {
     }
 }
 
-fn parse_http_url(text: &str) -> Result<String, ServerError> {
+/// An API or vault base URL: `https://`, or `http://` to this computer only
+/// (tests, a local server); anything else could leak tokens or be tampered with.
+pub fn parse_http_url(text: &str) -> Result<String, ServerError> {
+    if super::secret_text::looks_secret(text) {
+        return Err(ServerError::SecretPasted);
+    }
     let trimmed = text.trim().trim_end_matches('/');
-    let host_part = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"));
-    match host_part {
-        Some(rest) if !rest.is_empty() => Ok(trimmed.to_owned()),
+    if let Some(rest) = trimmed.strip_prefix("https://") {
+        return match rest {
+            "" => Err(ServerError::BadUrl(text.to_owned())),
+            _ => Ok(trimmed.to_owned()),
+        };
+    }
+    match trimmed.strip_prefix("http://") {
+        Some(rest) if is_loopback(rest) => Ok(trimmed.to_owned()),
+        Some(rest) if !rest.is_empty() => Err(ServerError::NotHttps(trimmed.to_owned())),
         _ => Err(ServerError::BadUrl(text.to_owned())),
     }
+}
+
+/// Whether the authority of `rest` (after `scheme://`) names this computer.
+fn is_loopback(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_and_vault_urls_must_be_https_except_on_this_computer() {
+        assert_eq!(
+            parse_http_url("https://makapix.club/api/"),
+            Ok("https://makapix.club/api".into())
+        );
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost/api",
+            "http://[::1]:9000/vault",
+        ] {
+            assert!(parse_http_url(local).is_ok(), "{local}");
+        }
+        let e = parse_http_url("http://makapix.club/api").unwrap_err();
+        assert_eq!(e, ServerError::NotHttps("http://makapix.club/api".into()));
+        assert!(e.to_string().contains("must start with https://"));
+        assert!(parse_http_url("http://127.0.0.1.evil.example/").is_err());
+        assert!(parse_http_url("ftp://x").is_err());
+        let key = "-----BEGIN PRIVATE KEY-----\nSECRETBYTES\n-----END PRIVATE KEY-----";
+        let e = parse_http_url(key).unwrap_err();
+        assert_eq!(e, ServerError::SecretPasted);
+        assert!(!e.to_string().contains("SECRETBYTES"));
+        let mut server = Server::production();
+        server.vault_base = "http://vault.example".into();
+        assert!(server.checked().is_err());
+    }
 
     #[test]
     fn broker_flag_parses_and_refuses_junk() {

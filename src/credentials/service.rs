@@ -132,7 +132,9 @@ impl Service {
             .with_overrides(&self.overrides)?)
     }
 
+    /// Saves the server choice once its API and vault addresses pass the https rule.
     pub fn set_server(&self, server: Server) -> Result<(), CredError> {
+        let server = server.checked()?;
         let mut f = self.facts()?;
         f.server = server;
         Ok(facts::save(self.path()?, &f)?)
@@ -358,6 +360,19 @@ impl Service {
         new_code_on_expiry: bool,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<ActiveSet, CredError> {
+        let set = self.await_registration(cancel, new_code_on_expiry, progress)?;
+        self.install(set, unix_now(), random_u64())
+    }
+
+    /// `register` up to the credentials, not stored yet: the caller installs
+    /// them under the same lock as imports and renewals (polling lasts
+    /// minutes and must not hold that lock).
+    pub fn await_registration(
+        &self,
+        cancel: &AtomicBool,
+        new_code_on_expiry: bool,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<PemSet, CredError> {
         let server = self.server()?;
         let api = Api::new(&server.api_base);
         loop {
@@ -378,7 +393,7 @@ impl Service {
                         if set.broker.is_none() {
                             set.broker = provision.mqtt_broker.clone();
                         }
-                        return self.install(set, unix_now(), random_u64());
+                        return Ok(set);
                     }
                     Ok(Poll::Pending) => PollOutcome::Pending,
                     Ok(Poll::RateLimited) => PollOutcome::RateLimited,

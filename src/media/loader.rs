@@ -91,7 +91,7 @@ impl<K, T> Drop for Loader<K, T> {
         lock.lock().unwrap_or_else(PoisonError::into_inner).closed = true;
         wake.notify_all();
         if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
+            crate::bounded_join::join_within(worker, std::time::Duration::from_millis(100));
         }
     }
 }

@@ -100,7 +100,7 @@ impl Drop for FileWatcher {
     fn drop(&mut self) {
         self.target = None;
         if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
+            crate::bounded_join::join_within(worker, std::time::Duration::from_millis(100));
         }
     }
 }

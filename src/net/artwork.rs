@@ -40,6 +40,10 @@ pub enum FetchError {
     Network(String),
     #[error("the artwork is larger than {MAX_BYTES} bytes")]
     TooLarge,
+    #[error(
+        "the server sent the download from https:// to an unencrypted address; it was not followed"
+    )]
+    InsecureRedirect,
     #[error("{0}")]
     Cache(#[from] cache::CacheError),
     #[error("the artwork cache could not be used")]
@@ -177,6 +181,8 @@ impl Work {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(config.timeout))
             .http_status_as_error(false)
+            // What starts encrypted stays encrypted: no redirect from https to http.
+            .https_only(config.vault_base.starts_with("https://"))
             .build()
             .into();
         self.setup = Some(Arc::new(Setup {
@@ -371,10 +377,10 @@ pub fn cache_name(post: &MakapixPost) -> String {
 
 /// One try; stops (closing the connection) as soon as `cancel` is set.
 fn download(agent: &ureq::Agent, url: &str, cancel: &AtomicBool) -> Result<Vec<u8>, FetchError> {
-    let response = agent
-        .get(url)
-        .call()
-        .map_err(|e| FetchError::Network(e.to_string()))?;
+    let response = agent.get(url).call().map_err(|e| match e {
+        ureq::Error::RequireHttpsOnly(_) => FetchError::InsecureRedirect,
+        e => FetchError::Network(e.to_string()),
+    })?;
     let status = response.status().as_u16();
     match status {
         200..=299 => {}

@@ -1,6 +1,7 @@
-//! Reconnect (and retry) waits: exponential from a start value, capped, with
-//! jitter so that many players cut off at once do not all return at once.
-//! Pure: the random part comes in as a number in `[0, 1)`.
+//! Reconnect (and retry) waits: a bound that doubles from a start value up to
+//! a cap, and a wait drawn anywhere between 0 and that bound ("full jitter"),
+//! so that many players cut off at once spread out instead of returning
+//! together. Pure: the random part comes in as a number in `[0, 1)`.
 
 use std::time::Duration;
 
@@ -21,16 +22,20 @@ impl Backoff {
         }
     }
 
-    /// The wait before the next attempt: the current step less up to 20 % of it
-    /// (`jitter` = 0 waits the full step), so it never exceeds the cap. The step
-    /// then doubles, up to the cap.
+    /// The wait before the next attempt: `jitter` (in `[0, 1)`) of the current
+    /// bound, so never more than the cap. The bound then doubles, up to the cap.
     pub fn next_wait(&mut self, jitter: f64) -> Duration {
-        let step = self.next;
+        let bound = self.next;
         self.next = (self.next * 2).min(self.max);
-        step.mul_f64(1.0 - 0.2 * jitter.clamp(0.0, 1.0))
+        bound.mul_f64(jitter.clamp(0.0, 1.0))
     }
 
-    /// After a successful connect the next failure waits the start value again.
+    /// The bound the next wait is drawn under.
+    pub fn bound(&self) -> Duration {
+        self.next
+    }
+
+    /// After a session that stayed up, the next failure is drawn under the start value again.
     pub fn reset(&mut self) {
         self.next = self.start;
     }
@@ -47,22 +52,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn doubles_from_one_second_to_five_minutes_then_resets() {
+    fn the_bound_doubles_from_one_second_to_five_minutes_then_resets() {
         let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
-        let waits: Vec<u64> = (0..11).map(|_| b.next_wait(0.0).as_secs()).collect();
-        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
+        let bounds: Vec<u64> = (0..11)
+            .map(|_| {
+                let bound = b.bound();
+                assert_eq!(b.next_wait(0.999_999), bound.mul_f64(0.999_999));
+                bound.as_secs()
+            })
+            .collect();
+        assert_eq!(bounds, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
         b.reset();
-        assert_eq!(b.next_wait(0.0), Duration::from_secs(1));
+        assert_eq!(b.bound(), Duration::from_secs(1));
     }
 
     #[test]
-    fn jitter_shortens_by_at_most_a_fifth_and_never_passes_the_cap() {
+    fn full_jitter_waits_anywhere_from_zero_to_the_bound() {
         let mut b = Backoff::new(Duration::from_secs(10), Duration::from_secs(10));
-        assert_eq!(b.next_wait(1.0), Duration::from_secs(8));
-        assert_eq!(b.next_wait(0.5), Duration::from_secs(9));
+        assert_eq!(b.next_wait(0.0), Duration::ZERO);
+        assert_eq!(b.next_wait(0.5), Duration::from_secs(5));
         assert_eq!(
             b.next_wait(7.0),
-            Duration::from_secs(8),
+            Duration::from_secs(10),
             "out-of-range jitter is clamped"
         );
         for _ in 0..100 {

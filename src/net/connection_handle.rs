@@ -46,7 +46,7 @@ impl ConnectionHandle {
     pub async fn shutdown(&self) {
         let (tx, rx) = oneshot::channel();
         if self.controls.send(Control::Shutdown(tx)).is_ok() {
-            let _ = tokio::time::timeout(GOODBYE * 2, rx).await;
+            let _ = tokio::time::timeout(GOODBYE + std::time::Duration::from_millis(200), rx).await;
         }
     }
 

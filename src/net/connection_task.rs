@@ -38,8 +38,9 @@ use super::{failure, mqtt, tls};
 
 /// How many recent command ids are remembered to drop QoS 1 duplicates.
 pub(super) const SEEN_COMMANDS: usize = 64;
-/// How long the goodbye (offline status, DISCONNECT) may take at quit.
-pub(super) const GOODBYE: Duration = Duration::from_secs(2);
+/// How long the goodbye (offline status, DISCONNECT) may take at quit: the
+/// window closes within 2 s whatever the network does (`channel::EXIT_BUDGET`).
+pub(super) const GOODBYE: Duration = Duration::from_millis(800);
 
 /// Why an attempt (or a wait) ended other than by failure.
 enum Stop {
@@ -50,10 +51,7 @@ enum Stop {
 }
 
 enum Ended {
-    Failed {
-        failure: Failure,
-        was_connected: bool,
-    },
+    Failed(Failure),
     /// The credentials themselves are unusable: trying again cannot help, so
     /// the task waits for new ones (or "Reconnect now").
     Unusable(Failure),
@@ -154,22 +152,27 @@ impl Task {
                         return;
                     }
                 }
-                Ended::Failed {
-                    failure,
-                    was_connected,
-                } => {
+                Ended::Failed(failure) => {
                     // Requests waiting on the lost session are answered another way now.
                     self.pending.fail_all();
                     self.ways.router.mqtt_failed(failure.kind);
                     let next =
                         self.reconnect
-                            .after_failure(failure.kind, was_connected, random_jitter());
+                            .after_failure(failure.kind, Instant::now(), random_jitter());
                     let (state, wait) = match next {
-                        Next::RetryAfter(wait) if self.ever_connected => {
+                        Next::RetryAfter(wait) | Next::IdentityInUse(wait)
+                            if self.ever_connected =>
+                        {
                             (ConnectionState::Reconnecting, Some(wait))
                         }
-                        Next::RetryAfter(wait) => (ConnectionState::Disconnected, Some(wait)),
+                        Next::RetryAfter(wait) | Next::IdentityInUse(wait) => {
+                            (ConnectionState::Disconnected, Some(wait))
+                        }
                         Next::Removed => (ConnectionState::Removed, None),
+                    };
+                    let failure = match next {
+                        Next::IdentityInUse(_) => failure::identity_in_use(failure),
+                        _ => failure,
                     };
                     if self.rest(failure, state, wait, &mut inbox).await {
                         return;
@@ -445,16 +448,10 @@ impl Task {
                         }
                         Some(Ok(Event::Outgoing(_))) => continue,
                         Some(Err(e)) => {
-                            return Ended::Failed {
-                                failure: failure::classify(&e, &broker, timeout_secs),
-                                was_connected: connected,
-                            };
+                            return Ended::Failed(failure::classify(&e, &broker, timeout_secs));
                         }
                         None => {
-                            return Ended::Failed {
-                                failure: Failure { kind: FailureKind::Other, message: "The connection stopped unexpectedly; the player will try again.".into() },
-                                was_connected: connected,
-                            };
+                            return Ended::Failed(Failure { kind: FailureKind::Other, message: "The connection stopped unexpectedly; the player will try again.".into() });
                         }
                     };
                     match packet {
@@ -468,20 +465,18 @@ impl Task {
                             let refused = ack.return_codes.iter().any(|c| !matches!(c, SubscribeReasonCode::Success(_)));
                             self.diag.record(Direction::In, "", 0, format!("SUBACK: {:?}", ack.return_codes));
                             if refused {
-                                return Ended::Failed {
-                                    failure: Failure {
-                                        kind: FailureKind::WrongPlayer,
-                                        message: format!("The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.", config.player_key),
-                                    },
-                                    was_connected: false,
-                                };
+                                return Ended::Failed(Failure {
+                                    kind: FailureKind::WrongPlayer,
+                                    message: format!("The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.", config.player_key),
+                                });
                             }
                             for (topic, retain, payload) in mqtt::announcements(&config.player_key, &topics, &self.state, self.current_post) {
                                 self.publish(&client, topic, retain, payload).await;
                             }
                             connected = true;
                             self.ever_connected = true;
-                            self.reconnect.reset();
+                            // Reset the back-off only once the session proves stable.
+                            self.reconnect.connected(Instant::now());
                             self.ways.router.mqtt_connected();
                             self.info.connected_since = Some(SystemTime::now());
                             self.info.retry_in = None;

@@ -20,7 +20,7 @@ use crate::bridge::credentials::{
 use crate::bridge::transport::{HttpsApi, TokenSource};
 use crate::credentials::bundle::{self, Input};
 use crate::credentials::facts::ActiveSet;
-use crate::credentials::keyring_store::KeyringStore;
+use crate::credentials::keyring_store::{KeyringStore, StoreError};
 use crate::credentials::renewal;
 use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
@@ -30,20 +30,28 @@ use crate::protocol::http::Secret;
 /// How often the runtime looks whether automatic renewal is due.
 const RENEWAL_CHECK: Duration = Duration::from_secs(6 * 3600);
 
+/// Opens the keyring (the OS's in the app; tests pass their own).
+pub type StoreOpener = Arc<dyn Fn() -> Result<KeyringStore, StoreError> + Send + Sync>;
+
+/// While the keyring is not up: the first wait, and the longest.
+const KEYRING_RETRY: (Duration, Duration) = (Duration::from_secs(2), Duration::from_secs(60));
+
 /// The service, built on first use inside a blocking task (opening the keyring is IPC).
 struct Shared {
     facts_path: Option<PathBuf>,
     overrides: Overrides,
+    open_store: StoreOpener,
     service: Mutex<Option<Arc<Service>>>,
-    /// One change at a time: import, renewal and removal must not interleave.
+    /// One change at a time: import, registration's install, renewal and removal must not interleave.
     busy: Mutex<()>,
 }
 
 impl Shared {
-    fn new(facts_path: Option<PathBuf>, overrides: Overrides) -> Self {
+    fn new(facts_path: Option<PathBuf>, overrides: Overrides, open_store: StoreOpener) -> Self {
         Self {
             facts_path,
             overrides,
+            open_store,
             service: Mutex::new(None),
             busy: Mutex::new(()),
         }
@@ -57,13 +65,22 @@ impl Shared {
             return Arc::clone(svc);
         }
         let svc = Arc::new(Service::new(
-            KeyringStore::native(),
+            (self.open_store)(),
             self.facts_path.clone(),
             self.overrides.clone(),
         ));
         *slot = Some(Arc::clone(&svc));
         svc
     }
+
+    /// The keyring opened but did not answer: open it afresh next time.
+    fn forget_service(&self) {
+        *self.service.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+fn native_store() -> StoreOpener {
+    Arc::new(KeyringStore::native)
 }
 
 /// How the credentials task steers the MQTT session: every change of identity
@@ -105,6 +122,9 @@ pub struct CredentialsTask {
     shared: Arc<Shared>,
     registration: Option<Arc<Registration>>,
     timer_started: bool,
+    /// Bumped by every `Load`: an older wait for the keyring then gives up.
+    loads: Arc<std::sync::atomic::AtomicU64>,
+    keyring_retry: (Duration, Duration),
 }
 
 impl CredentialsTask {
@@ -112,16 +132,32 @@ impl CredentialsTask {
         Self {
             sink,
             session: None,
-            shared: Arc::new(Shared::new(None, Overrides::default())),
+            shared: Arc::new(Shared::new(None, Overrides::default(), native_store())),
             registration: None,
             timer_started: false,
+            loads: Arc::default(),
+            keyring_retry: KEYRING_RETRY,
         }
+    }
+
+    /// With its own keyring (tests: one that is not up at first), and the
+    /// waits between tries while it is not.
+    pub fn with_store_opener(
+        sink: EventSink,
+        facts_path: Option<PathBuf>,
+        open_store: StoreOpener,
+        keyring_retry: (Duration, Duration),
+    ) -> Self {
+        let mut task = Self::new(sink);
+        task.shared = Arc::new(Shared::new(facts_path, Overrides::default(), open_store));
+        task.keyring_retry = keyring_retry;
+        task
     }
 
     /// With a ready-made service (tests use one over the mock keyring store).
     pub fn with_service(sink: EventSink, service: Service) -> Self {
         let mut task = Self::new(sink);
-        let shared = Shared::new(None, Overrides::default());
+        let shared = Shared::new(None, Overrides::default(), native_store());
         *shared.service.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(service));
         task.shared = Arc::new(shared);
         task
@@ -153,7 +189,8 @@ impl CredentialsTask {
                 facts_path,
                 overrides,
             } => {
-                self.shared = Arc::new(Shared::new(facts_path, overrides));
+                let opener = Arc::clone(&self.shared.open_store);
+                self.shared = Arc::new(Shared::new(facts_path, overrides, opener));
                 self.blocking(|svc, sink| match svc.server() {
                     Ok(server) => sink.send(credentials(CredentialsEvent::Server(server))),
                     Err(e) => sink.send(failed(&e)),
@@ -161,10 +198,7 @@ impl CredentialsTask {
             }
             CredentialsAction::Load => {
                 self.start_renewal_timer();
-                self.blocking(|svc, sink| {
-                    report_load(svc, sink);
-                    renew_if_due(svc, sink);
-                });
+                self.load_until_keyring();
             }
             CredentialsAction::ImportFiles(paths) => self.blocking(move |svc, sink| {
                 sink.send(working("Checking the certificates…"));
@@ -227,6 +261,43 @@ impl CredentialsTask {
         }
     }
 
+    /// Loads the stored identity; while the keyring is not up (a session
+    /// autostarted before the desktop's keyring), tries again with back-off
+    /// and connects as soon as it answers.
+    fn load_until_keyring(&self) {
+        let generation = self.loads.fetch_add(1, Ordering::SeqCst) + 1;
+        let loads = Arc::clone(&self.loads);
+        let shared = Arc::clone(&self.shared);
+        let sink = self.reporter();
+        let (start, max) = self.keyring_retry;
+        tokio::spawn(async move {
+            let mut backoff = super::backoff::Backoff::new(start, max);
+            loop {
+                let (shared2, sink2) = (Arc::clone(&shared), sink.clone());
+                let waiting = tokio::task::spawn_blocking(move || {
+                    let _turn = shared2.busy.lock().unwrap_or_else(|p| p.into_inner());
+                    let svc = shared2.service();
+                    let waiting = report_load(&svc, &sink2);
+                    if waiting {
+                        shared2.forget_service();
+                    } else {
+                        renew_if_due(&svc, &sink2);
+                    }
+                    waiting
+                })
+                .await
+                .unwrap_or(false);
+                if !waiting || loads.load(Ordering::SeqCst) != generation {
+                    return;
+                }
+                // Half the bound at least: the keyring is asked over IPC, not in a busy loop.
+                let wait = backoff.next_wait(0.5 + super::backoff::random_jitter() / 2.0);
+                tracing::info!("the keyring is not up yet; trying again in {wait:?}");
+                tokio::time::sleep(wait).await;
+            }
+        });
+    }
+
     fn blocking(&self, job: impl FnOnce(&Service, &Reporter) + Send + 'static) {
         let shared = Arc::clone(&self.shared);
         let sink = self.reporter();
@@ -257,7 +328,7 @@ impl CredentialsTask {
             let svc = shared.service();
             let svc = svc.as_ref();
             let mut shown = (String::new(), 0);
-            let result = svc.register(&registration.cancel, false, &mut |p| {
+            let entered = svc.await_registration(&registration.cancel, false, &mut |p| {
                 let status = match p {
                     Progress::Code { code, expires_at } => {
                         shown = (code.clone(), expires_at);
@@ -270,6 +341,11 @@ impl CredentialsTask {
                     Progress::Storing => RegistrationStatus::Storing,
                 };
                 sink.send(registration_event(status));
+            });
+            // Stored under the same lock as imports, renewals and removals.
+            let result = entered.and_then(|set| {
+                let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
+                svc.install(set, service::unix_now(), service::random_u64())
             });
             registration.done.store(true, Ordering::Relaxed);
             match result {
@@ -312,16 +388,36 @@ impl CredentialsTask {
     }
 }
 
-fn report_load(svc: &Service, sink: &Reporter) {
+/// Reports what is stored; true when `player.json` names a player but the
+/// keyring is not up (or locked) yet, so the load must be tried again.
+fn report_load(svc: &Service, sink: &Reporter) -> bool {
+    let keyring_down = |e: &CredError| {
+        matches!(
+            e,
+            CredError::Store(StoreError::NoService | StoreError::Locked)
+        )
+    };
     match svc.load() {
         Ok(Some(active)) => registered(svc, sink, &active),
         Ok(None) => sink.send(credentials(CredentialsEvent::NotRegistered)),
+        Err(e)
+            if keyring_down(&e)
+                && let Ok(Some(active)) = svc.facts().map(|f| f.active) =>
+        {
+            tracing::warn!("stored credentials wait for the keyring: {e}");
+            sink.send(credentials(CredentialsEvent::KeyringWaiting {
+                player_key: active.slot.player_key,
+            }));
+            sink.send(connection(ConnectionState::Disconnected));
+            return true;
+        }
         Err(e) => {
             tracing::warn!("stored credentials unavailable: {e}");
             sink.send(credentials(CredentialsEvent::NotRegistered));
             sink.send(failed(&e));
         }
     }
+    false
 }
 
 fn renew_if_due(svc: &Service, sink: &Reporter) {

@@ -5,11 +5,25 @@ use std::error::Error as StdError;
 use std::io;
 
 use rumqttc::v5::mqttbytes::Error as MqttError;
-use rumqttc::v5::mqttbytes::v5::ConnectReturnCode;
+use rumqttc::v5::mqttbytes::v5::{ConnectReturnCode, DisconnectReasonCode};
 use rumqttc::v5::{ConnectionError, StateError};
 use rustls::{AlertDescription, CertificateError};
 
 use crate::bridge::connection::{Failure, FailureKind};
+
+const TAKEN_OVER: &str = "Another device or program is using this player's identity: the broker closed this session for it. Close the other player (or give this computer its own credentials); this one waits several minutes before trying again.";
+
+/// The failure said as a takeover: another client holds this identity (the
+/// broker said so, or keeps closing our session right after it opens).
+pub fn identity_in_use(seen: Failure) -> Failure {
+    match seen.kind {
+        FailureKind::TakenOver => seen,
+        _ => failure(
+            FailureKind::TakenOver,
+            "Another device or program is probably using this player's identity: the broker keeps closing this session soon after it opens. Close the other player (or give this computer its own credentials); this one waits several minutes before trying again.".into(),
+        ),
+    }
+}
 
 fn failure(kind: FailureKind, message: String) -> Failure {
     Failure { kind, message }
@@ -54,6 +68,10 @@ pub fn classify(err: &ConnectionError, broker: &str, timeout_secs: u64) -> Failu
             ),
         ),
         ConnectionError::ConnectionRefused(code) => refused(*code, broker),
+        ConnectionError::MqttState(StateError::ServerDisconnect {
+            reason_code: DisconnectReasonCode::SessionTakenOver,
+            ..
+        }) => failure(FailureKind::TakenOver, TAKEN_OVER.into()),
         ConnectionError::Tls(rumqttc::TlsError::DNSName(_)) => failure(
             FailureKind::Other,
             format!("“{broker}” is not a valid broker host name. Check the broker address."),
@@ -216,6 +234,31 @@ fn from_tls(err: &rustls::Error, broker: &str) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_taken_over_says_another_client_uses_the_identity() {
+        let f = classify(
+            &ConnectionError::MqttState(StateError::ServerDisconnect {
+                reason_code: DisconnectReasonCode::SessionTakenOver,
+                reason_string: None,
+            }),
+            "makapix.club:8883",
+            15,
+        );
+        assert_eq!(f.kind, FailureKind::TakenOver);
+        assert!(
+            f.message
+                .starts_with("Another device or program is using this player's identity")
+        );
+        assert_eq!(identity_in_use(f.clone()), f);
+        let guessed = identity_in_use(failure(FailureKind::Other, "closed".into()));
+        assert_eq!(guessed.kind, FailureKind::TakenOver);
+        assert!(
+            guessed
+                .message
+                .contains("probably using this player's identity")
+        );
+    }
 
     #[test]
     fn refusals_and_socket_errors_map_to_the_protocol_table() {

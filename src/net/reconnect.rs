@@ -1,10 +1,16 @@
 //! What the session does after an attempt fails: wait its back-off and try
 //! again, or, when the broker keeps refusing this player's certificate
 //! (revoked, "not authorized"), decide that the player was removed from its
-//! Makapix account and stop knocking. Pure: the random part of a wait comes in
-//! as a number.
+//! Makapix account and stop knocking. The back-off only calms down again after
+//! a session that stayed up a while (a broker that accepts and drops at once
+//! must not be hammered), and when another client took this player's identity
+//! (MQTT 5 reason 0x8E) the wait is long, so two programs with one identity do
+//! not knock each other off every second. Brokers that close the older
+//! session without saying why (mosquitto 2.0.11 sends no DISCONNECT) show the
+//! same thing as sessions dropped again and again soon after they opened.
+//! Pure: time and the random part of a wait come in as values.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::bridge::connection::{FailureKind, Tuning};
 
@@ -14,6 +20,9 @@ use super::backoff::Backoff;
 pub(super) enum Next {
     /// Try again after this wait.
     RetryAfter(Duration),
+    /// Another client holds this identity (said by the broker, or seen in
+    /// sessions dropped right after they opened): try again after this long wait.
+    IdentityInUse(Duration),
     /// The player was removed: no more attempts until new credentials or
     /// "Reconnect now".
     Removed,
@@ -24,7 +33,19 @@ pub(super) struct Reconnect {
     /// Refusals of the certificate in a row.
     refusals: u32,
     refusals_before_removed: u32,
+    /// A session up this long earns a fresh back-off.
+    stable_after: Duration,
+    /// The least wait after another client took the identity.
+    takeover_wait: Duration,
+    /// When the current session came up, if it did.
+    up_since: Option<Instant>,
+    /// Sessions in a row that came up and were dropped before `stable_after`.
+    short_drops: u32,
 }
+
+/// Sessions dropped soon after they opened, in a row, that mean another client
+/// holds the identity (each of its connects closes ours).
+const SHORT_DROPS_FOR_TAKEOVER: u32 = 2;
 
 impl Reconnect {
     pub(super) fn new(tuning: &Tuning) -> Self {
@@ -32,19 +53,32 @@ impl Reconnect {
             backoff: Backoff::new(tuning.backoff_start, tuning.backoff_max),
             refusals: 0,
             refusals_before_removed: tuning.refusals_before_removed.max(1),
+            stable_after: tuning.stable_after,
+            takeover_wait: tuning.takeover_wait,
+            up_since: None,
+            short_drops: 0,
         }
     }
 
-    /// After a failed attempt of `kind`; `jitter` in `[0, 1)`. One refusal may be
-    /// a broker's bad moment, so a few (spaced by the back-off) decide.
-    pub(super) fn after_failure(
-        &mut self,
-        kind: FailureKind,
-        was_connected: bool,
-        jitter: f64,
-    ) -> Next {
-        if was_connected {
-            self.backoff.reset();
+    /// The session is up (connected and subscribed) at `now`: the certificate
+    /// works, but the back-off waits until the session proves stable.
+    pub(super) fn connected(&mut self, now: Instant) {
+        self.refusals = 0;
+        self.up_since = Some(now);
+    }
+
+    /// After a failed attempt (or a lost session) of `kind` at `now`; `jitter`
+    /// in `[0, 1)`. One refusal may be a broker's bad moment, so a few (spaced
+    /// by the back-off) decide.
+    pub(super) fn after_failure(&mut self, kind: FailureKind, now: Instant, jitter: f64) -> Next {
+        match self.up_since.take() {
+            Some(since) if now.saturating_duration_since(since) >= self.stable_after => {
+                self.backoff.reset();
+                self.short_drops = 0;
+            }
+            // Closed under us without a reason: what a takeover looks like on a quiet broker.
+            Some(_) if kind == FailureKind::Other => self.short_drops += 1,
+            _ => self.short_drops = 0,
         }
         if kind == FailureKind::Revoked {
             self.refusals += 1;
@@ -54,19 +88,29 @@ impl Reconnect {
         } else {
             self.refusals = 0;
         }
-        Next::RetryAfter(self.backoff.next_wait(jitter))
+        let wait = self.backoff.next_wait(jitter);
+        if kind == FailureKind::TakenOver || self.short_drops >= SHORT_DROPS_FOR_TAKEOVER {
+            // Between one and two takeover waits, so two clients drift apart.
+            let long = self.takeover_wait + self.takeover_wait.mul_f64(jitter.clamp(0.0, 1.0));
+            return Next::IdentityInUse(wait.max(long));
+        }
+        Next::RetryAfter(wait)
     }
 
-    /// Connected (and subscribed), or the user asked to try again now.
+    /// The user asked to try again now, or the configuration changed.
     pub(super) fn reset(&mut self) {
         self.backoff.reset();
         self.refusals = 0;
+        self.up_since = None;
+        self.short_drops = 0;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TOP: f64 = 0.999_999;
 
     fn tuning() -> Tuning {
         Tuning {
@@ -76,55 +120,124 @@ mod tests {
         }
     }
 
+    fn s(secs: u64) -> Duration {
+        Duration::from_secs(secs)
+    }
+
+    fn wait(next: Next) -> Duration {
+        match next {
+            Next::RetryAfter(wait) => wait,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn three_refusals_in_a_row_mean_removed_within_seconds() {
         let mut r = Reconnect::new(&tuning());
-        let s = Duration::from_secs;
-        assert_eq!(
-            r.after_failure(FailureKind::Revoked, false, 0.0),
-            Next::RetryAfter(s(1))
-        );
-        assert_eq!(
-            r.after_failure(FailureKind::Revoked, false, 0.0),
-            Next::RetryAfter(s(2))
-        );
-        assert_eq!(
-            r.after_failure(FailureKind::Revoked, false, 0.0),
-            Next::Removed
-        );
+        let t = Instant::now();
+        assert!(wait(r.after_failure(FailureKind::Revoked, t, TOP)) < s(1));
+        assert!(wait(r.after_failure(FailureKind::Revoked, t, TOP)) < s(2));
+        assert_eq!(r.after_failure(FailureKind::Revoked, t, TOP), Next::Removed);
     }
 
     #[test]
     fn other_failures_break_the_run_and_keep_backing_off() {
         let mut r = Reconnect::new(&tuning());
-        r.after_failure(FailureKind::Revoked, false, 0.0);
-        r.after_failure(FailureKind::Revoked, false, 0.0);
+        let t = Instant::now();
+        r.after_failure(FailureKind::Revoked, t, 0.0);
+        r.after_failure(FailureKind::Revoked, t, 0.0);
         assert!(matches!(
-            r.after_failure(FailureKind::Timeout, false, 0.0),
+            r.after_failure(FailureKind::Timeout, t, 0.0),
             Next::RetryAfter(_)
         ));
         assert!(matches!(
-            r.after_failure(FailureKind::Revoked, false, 0.0),
+            r.after_failure(FailureKind::Revoked, t, 0.0),
             Next::RetryAfter(_)
         ));
-        let waits: Vec<Next> = (0..9)
-            .map(|_| r.after_failure(FailureKind::Refused, false, 0.0))
-            .collect();
+        let last = (0..9)
+            .map(|_| r.after_failure(FailureKind::Refused, t, 0.5))
+            .last();
+        assert_eq!(last, Some(Next::RetryAfter(s(150))));
+    }
+
+    #[test]
+    fn the_back_off_is_reset_only_after_a_session_stayed_up_60_s() {
+        let mut r = Reconnect::new(&tuning());
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            r.after_failure(FailureKind::Refused, t0, 0.5);
+        }
+        // A broker that accepts and drops at once: the bound keeps growing.
+        r.connected(t0);
         assert_eq!(
-            waits.last(),
-            Some(&Next::RetryAfter(Duration::from_secs(300)))
+            wait(r.after_failure(FailureKind::Other, t0 + s(59), 0.5)),
+            s(16)
         );
+        r.connected(t0 + s(60));
+        assert_eq!(
+            wait(r.after_failure(FailureKind::Other, t0 + s(120), 0.5)),
+            Duration::from_millis(500),
+            "a minute up earns the first step again"
+        );
+    }
+
+    #[test]
+    fn the_wait_is_drawn_anywhere_between_zero_and_the_bound() {
+        let mut r = Reconnect::new(&tuning());
+        let t = Instant::now();
+        assert_eq!(wait(r.after_failure(FailureKind::Refused, t, 0.0)), s(0));
+        assert_eq!(wait(r.after_failure(FailureKind::Refused, t, 0.5)), s(1));
+        assert_eq!(wait(r.after_failure(FailureKind::Refused, t, 0.25)), s(1));
+    }
+
+    #[test]
+    fn a_session_taken_over_waits_long_even_after_a_stable_session() {
+        let mut r = Reconnect::new(&tuning());
+        let t = Instant::now();
+        r.connected(t);
+        let long = Tuning::default().takeover_wait;
+        let first = r.after_failure(FailureKind::TakenOver, t + s(600), 0.0);
+        assert_eq!(first, Next::IdentityInUse(long));
+        let jittered = r.after_failure(FailureKind::TakenOver, t + s(600), 0.5);
+        assert_eq!(jittered, Next::IdentityInUse(long.mul_f64(1.5)));
+    }
+
+    #[test]
+    fn sessions_dropped_right_after_opening_twice_in_a_row_mean_the_identity_is_in_use() {
+        let mut r = Reconnect::new(&tuning());
+        let t = Instant::now();
+        r.connected(t);
+        assert!(matches!(
+            r.after_failure(FailureKind::Other, t + s(2), 0.5),
+            Next::RetryAfter(_)
+        ));
+        r.connected(t + s(3));
+        assert!(matches!(
+            r.after_failure(FailureKind::Other, t + s(4), 0.5),
+            Next::IdentityInUse(w) if w >= Tuning::default().takeover_wait
+        ));
+        // A broker restart (refused while down) or a stable session starts the count again.
+        let mut r = Reconnect::new(&tuning());
+        r.connected(t);
+        r.after_failure(FailureKind::Other, t + s(2), 0.5);
+        r.after_failure(FailureKind::Refused, t + s(3), 0.5);
+        r.connected(t + s(4));
+        assert!(matches!(
+            r.after_failure(FailureKind::Other, t + s(5), 0.5),
+            Next::RetryAfter(_)
+        ));
     }
 
     #[test]
     fn reset_gives_the_full_count_again() {
         let mut r = Reconnect::new(&tuning());
-        r.after_failure(FailureKind::Revoked, false, 0.0);
-        r.after_failure(FailureKind::Revoked, false, 0.0);
+        let t = Instant::now();
+        r.after_failure(FailureKind::Revoked, t, 0.0);
+        r.after_failure(FailureKind::Revoked, t, 0.0);
         r.reset();
         assert_eq!(
-            r.after_failure(FailureKind::Revoked, false, 0.0),
-            Next::RetryAfter(Duration::from_secs(1))
+            r.after_failure(FailureKind::Revoked, t, 0.5),
+            Next::RetryAfter(Duration::from_millis(500))
         );
     }
 }

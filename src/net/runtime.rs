@@ -10,9 +10,6 @@ use crate::bridge::channel::RuntimeEnd;
 use super::connection_handle::ConnectionHandle;
 use super::credentials_task::CredentialsTask;
 
-/// How long quitting waits for work still on blocking workers (keyring, HTTPS).
-const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
 /// Starts the runtime thread on its end of the bridge.
 pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -22,25 +19,50 @@ pub fn start(end: RuntimeEnd) -> std::io::Result<JoinHandle<()>> {
         .name("runtime".into())
         .spawn(move || {
             runtime.block_on(run(end));
-            // An HTTPS call stuck on a network that swallows packets must not hold
-            // the quitting window for its whole 30 s timeout.
-            runtime.shutdown_timeout(SHUTDOWN_WAIT);
+            // Blocking work still running (a download, a keyring prompt, a renewal) is
+            // abandoned: waiting for it could hold the quitting window for minutes.
+            runtime.shutdown_background();
         })
 }
 
 async fn run(end: RuntimeEnd) {
-    let RuntimeEnd { mut actions, sink } = end;
+    let RuntimeEnd {
+        mut actions,
+        mut stop,
+        sink,
+    } = end;
     let connection = Arc::new(ConnectionHandle::start(sink.clone()));
     let mut credentials = CredentialsTask::new(sink.clone());
     let link = Arc::clone(&connection);
     credentials.link_session(Arc::new(move |action| link.handle(action)));
     let artworks = super::artwork::Fetcher::new(sink.clone());
-    while let Some(action) = actions.recv().await {
+    let mut dispatch = |action: Action| {
         match action {
             Action::Credentials(action) => credentials.handle(action),
             Action::Connection(action) => connection.handle(action),
             Action::Artwork(action) => artworks.handle(action),
-            Action::Shutdown => break,
+            Action::Shutdown => return false,
+        }
+        true
+    };
+    loop {
+        tokio::select! {
+            biased;
+            () = stop.requested() => {
+                // What the window sent before quitting (a last view to queue) is still
+                // handed on: each action only starts work, so even a full queue drains at once.
+                while let Ok(action) = actions.try_recv() {
+                    if !dispatch(action) {
+                        break;
+                    }
+                }
+                break;
+            }
+            action = actions.recv() => {
+                if !action.is_some_and(&mut dispatch) {
+                    break;
+                }
+            }
         }
     }
     credentials.shutdown();

@@ -43,6 +43,8 @@ pub enum Action {
     TestConnection,
     /// Device previews: View › Preview as…, the cycle key, File › Save preview image….
     Preview(super::preview_view::PreviewCommand),
+    /// A sentence for the status bar (an input the window refused).
+    Tell(crate::session::Notice),
     Quit,
 }
 

@@ -48,6 +48,8 @@ pub struct PlayerApp {
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
     log_dir: Option<PathBuf>,
+    /// What later launches of the program handed over (paths, flags, credentials changed).
+    handovers: Option<crate::single_instance::Server>,
 }
 
 impl PlayerApp {
@@ -69,7 +71,13 @@ impl PlayerApp {
             start_fullscreen: options.fullscreen,
             log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
             pending_paths: options.paths,
+            handovers: None,
         }
+    }
+
+    /// Later launches hand their paths and flags to this window through `server`.
+    pub fn take_handovers(&mut self, server: crate::single_instance::Server) {
+        self.handovers = Some(server);
     }
 
     /// Connects the window to the background runtime (network, keyring).
@@ -306,6 +314,9 @@ impl PlayerApp {
             ctx.request_repaint();
         }
         self.core.take_artworks(ctx, now);
+        while let Some(message) = self.handovers.as_ref().and_then(|s| s.try_recv()) {
+            self.handed_over(message, ctx, now);
+        }
         while let Some(picked) = self.opener.take() {
             match picked {
                 Picked::Opened(opened) => self.play_opened(opened, now),
@@ -331,6 +342,35 @@ impl PlayerApp {
         }
         for command in done {
             self.playlist_command(command, Some((ctx, now)));
+        }
+    }
+
+    /// A later launch's wishes, as if they had been this window's own.
+    fn handed_over(
+        &mut self,
+        message: crate::single_instance::Message,
+        ctx: &egui::Context,
+        now: Duration,
+    ) {
+        if message.reload_credentials {
+            self.core.send(RuntimeAction::Credentials(
+                crate::bridge::credentials::CredentialsAction::Load,
+            ));
+        }
+        let previews: Vec<_> = message
+            .previews
+            .iter()
+            .filter_map(|name| crate::preview::PreviewMode::parse(name).ok())
+            .collect();
+        if !previews.is_empty() {
+            self.set_previews(previews);
+        }
+        if message.fullscreen {
+            self.set_fullscreen(ctx, true);
+        }
+        if !message.paths.is_empty() {
+            self.apply(Action::OpenPaths(message.paths), ctx, now);
+            ctx.send_viewport_cmd(ViewportCommand::Focus);
         }
     }
 
@@ -414,6 +454,7 @@ impl PlayerApp {
                     .command(ctx, command, current.as_ref(), settings);
                 refused.into_iter().for_each(|n| core.tell(n));
             }
+            Action::Tell(notice) => core.tell(notice),
             Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
     }

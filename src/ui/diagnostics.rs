@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText};
 
 use super::actions::Action;
 use crate::bridge::connection::{
-    ConnectionEvent, ConnectionState, Direction, LogEntry, SessionInfo,
+    ConnectionEvent, ConnectionState, Direction, FailureKind, LogEntry, SessionInfo,
 };
 use crate::bridge::transport::Via;
 
@@ -125,6 +125,16 @@ impl ConnectionView {
                 "This player was removed from its Makapix account (or the account is suspended), so it stopped connecting. Register it again or import new certificates in Settings › Player."
             }
         }
+    }
+
+    /// Another client holds this player's identity (the broker closed our session for it).
+    pub fn identity_in_use(&self) -> bool {
+        self.state != ConnectionState::Connected
+            && self
+                .info
+                .last_error
+                .as_ref()
+                .is_some_and(|e| e.kind == FailureKind::TakenOver)
     }
 
     /// Whether a "Reconnect now" button makes sense.

@@ -21,6 +21,7 @@ mod present_trace;
 mod preview_export;
 mod preview_menu;
 pub mod preview_view;
+mod secret_field;
 mod settings_panel;
 mod status_bar;
 mod wake;

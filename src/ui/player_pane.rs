@@ -12,6 +12,7 @@ use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
 use crate::credentials::renewal::Health;
+use crate::credentials::secret_text;
 use crate::credentials::server::{Environment, Server};
 use crate::credentials::validate::format_date;
 use crate::protocol::http::Secret;
@@ -33,6 +34,9 @@ pub struct PlayerPane {
     /// Makapix Club no longer accepts this player (removed from its account, or
     /// the owner is banned): the session has stopped knocking.
     pub(crate) removed: bool,
+    /// `player.json` names this player but the keyring is not up yet: the
+    /// runtime keeps trying, and registering now would make a second player.
+    pub(crate) keyring_waiting: Option<String>,
     confirm_remove: bool,
     paste: String,
     custom_port: String,
@@ -51,6 +55,7 @@ impl Default for PlayerPane {
             working: None,
             message: None,
             removed: false,
+            keyring_waiting: None,
             confirm_remove: false,
             paste: String::new(),
             custom_port: Server::default().mqtt_port.to_string(),
@@ -73,8 +78,16 @@ impl PlayerPane {
 
     pub fn on_event(&mut self, event: CredentialsEvent) {
         match event {
-            CredentialsEvent::NotRegistered => self.summary = None,
+            CredentialsEvent::NotRegistered => {
+                self.summary = None;
+                self.keyring_waiting = None;
+            }
+            CredentialsEvent::KeyringWaiting { player_key } => {
+                self.summary = None;
+                self.keyring_waiting = Some(player_key);
+            }
             CredentialsEvent::Registered(summary) => {
+                self.keyring_waiting = None;
                 self.summary = Some(summary);
                 self.registration = None;
             }
@@ -143,9 +156,14 @@ impl PlayerPane {
     /// The Player section of the settings panel.
     pub fn show(&mut self, ui: &mut Ui, now: i64) {
         ui.strong("Player");
-        match &self.summary {
-            Some(summary) => identity(ui, summary, &self.server, now),
-            None => {
+        match (&self.summary, &self.keyring_waiting) {
+            (Some(summary), _) => identity(ui, summary, &self.server, now),
+            (None, Some(key)) => {
+                ui.label(format!("This computer is player {key}, but the keyring (GNOME Keyring, KWallet, Keychain or Credential Manager) is not up yet. The player connects as soon as it is; nothing needs to be done."));
+                // Registering or importing now would make a second player on the account.
+                return;
+            }
+            (None, None) => {
                 ui.label("Not registered: this computer is not linked to a Makapix Club account.");
             }
         }
@@ -274,6 +292,7 @@ impl PlayerPane {
         self.websocket_choice(ui);
         let mut edited = self.server.clone();
         let mut changed = false;
+        let mut wiped = false;
         egui::Grid::new("custom_server")
             .num_columns(2)
             .show(ui, |ui| {
@@ -284,19 +303,28 @@ impl PlayerPane {
                     ("Vault base URL", &mut edited.vault_base),
                 ] {
                     let caption = ui.label(caption);
-                    let field = ui.text_edit_singleline(field).labelled_by(caption.id);
-                    changed |= field.lost_focus();
+                    let response = ui.text_edit_singleline(field).labelled_by(caption.id);
+                    wiped |= super::secret_field::wipe_if_secret(ui, &response, field);
+                    changed |= response.lost_focus();
                     ui.end_row();
                 }
             });
         if let Ok(port) = self.custom_port.trim().parse::<u16>() {
             edited.mqtt_port = port;
         }
+        if wiped {
+            // Never saved, never sent: the field goes back empty and the pane says why.
+            self.message = Some((secret_text::REFUSED.to_owned(), true));
+            changed = false;
+        }
         if edited != self.server {
             self.server = edited.clone();
         }
         if changed {
-            self.outbox.push(CredentialsAction::SetServer(edited));
+            match edited.clone().checked() {
+                Ok(_) => self.outbox.push(CredentialsAction::SetServer(edited)),
+                Err(e) => self.message = Some((e.to_string(), true)),
+            }
         }
     }
 

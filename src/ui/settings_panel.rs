@@ -208,6 +208,12 @@ fn local_files(ui: &mut Ui, path_input: &mut String, actions: &mut Vec<Action>) 
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(caption.id);
+    // A key pasted here by mistake is neither opened (and logged as a path) nor kept.
+    if super::secret_field::wipe_if_secret(ui, &response, path_input) {
+        actions.push(Action::Tell(crate::session::Notice::error(
+            crate::credentials::secret_text::REFUSED,
+        )));
+    }
     let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     if (ui.button("Play this path").clicked() || entered) && !path_input.trim().is_empty() {
         actions.push(Action::OpenPaths(vec![PathBuf::from(path_input.trim())]));

@@ -66,6 +66,11 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
 
 fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Action>) {
     let (color, word) = match view.state {
+        // Said plainly: the fix (closing the other player) is the user's.
+        _ if view.identity_in_use() => (
+            Color32::from_rgb(220, 70, 60),
+            "Another device or program is using this player's identity",
+        ),
         ConnectionState::Connected if view.info.via == Via::Https => (
             Color32::from_rgb(120, 180, 230),
             "Connected over HTTPS — commands from makapix.club need port 8883",

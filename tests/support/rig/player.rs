@@ -38,6 +38,8 @@ pub fn fast_tuning() -> Tuning {
         request_retries: 1,
         refusals_before_removed: 3,
         view_scale: VIEW_SCALE,
+        stable_after: Duration::from_secs(5),
+        takeover_wait: Duration::from_secs(3),
     }
 }
 

@@ -161,6 +161,8 @@ fn tapped_pair() -> (WindowEnd, RuntimeEnd, Arc<Tap>) {
     });
     let runtime_end = RuntimeEnd {
         actions,
+        // Quitting goes straight through, as it does without the tap.
+        stop: to_window.stop,
         sink: runtime_side.sink,
     };
     (window_end, runtime_end, tap)

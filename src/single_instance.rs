@@ -1,0 +1,272 @@
+//! One window per player identity on a computer. Two windows would hold the
+//! same MQTT identity and knock each other off the broker for ever, so the
+//! first window listens on a local socket (a named pipe on Windows) named after
+//! its config folder, and a later launch hands its paths and flags to it and
+//! exits. The command-line subcommands use the same socket to tell a running
+//! window that the stored credentials changed.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use interprocess::local_socket::traits::{ListenerExt, Stream as _};
+use interprocess::local_socket::{
+    GenericFilePath, GenericNamespaced, Listener, ListenerOptions, Name, NameType, Stream,
+    ToFsName, ToNsName,
+};
+use serde::{Deserialize, Serialize};
+
+/// A message larger than this is not from a launch of ours.
+const MAX_MESSAGE: u64 = 256 * 1024;
+/// How long either side waits for the other; a second launch is gone within a second.
+const PATIENCE: Duration = Duration::from_millis(700);
+const REPLY: &[u8] = b"ok\n";
+
+/// What a later launch asks of the running window.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Message {
+    /// Files or folders to play, absolute (the launch's working folder is not the window's).
+    pub paths: Vec<PathBuf>,
+    pub fullscreen: bool,
+    /// `--preview` names, as typed.
+    pub previews: Vec<String>,
+    /// The stored credentials changed (a subcommand imported, renewed or removed them).
+    pub reload_credentials: bool,
+}
+
+impl Message {
+    /// Paths made absolute against `cwd`.
+    pub fn open(paths: &[PathBuf], cwd: &Path) -> Self {
+        Self {
+            paths: paths.iter().map(|p| cwd.join(p)).collect(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The socket's name for the identity kept in `config_dir`: each config folder
+/// (so each user, and each test's temporary home) has its own.
+pub fn name_for(config_dir: Option<&Path>) -> String {
+    // FNV-1a: stable across builds, unlike the standard library's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let text = config_dir.map(|p| p.to_string_lossy().into_owned());
+    for byte in text.unwrap_or_default().bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("club.makapix.player-{hash:016x}.sock")
+}
+
+fn socket_name(name: &str) -> io::Result<Name<'static>> {
+    if GenericNamespaced::is_supported() {
+        name.to_owned().to_ns_name::<GenericNamespaced>()
+    } else {
+        // macOS: a socket file in the per-user temporary folder.
+        std::env::temp_dir()
+            .join(name)
+            .to_fs_name::<GenericFilePath>()
+            .map(|n| n.into_owned())
+    }
+}
+
+/// The outcome of starting: this process holds the window, or another did and has our message.
+pub enum Claim {
+    First(Server),
+    HandedOver,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    #[error(
+        "Another Makapix Player window for this player is running but does not answer; close it (or end it in the task manager) and start the player again."
+    )]
+    NoAnswer,
+    #[error("The player could not check for a window already running: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Hands `message` to a running window, or becomes the one that listens.
+pub fn claim(name: &str, message: &Message) -> Result<Claim, ClaimError> {
+    // Two launches at once: one wins the name, the other then reaches it.
+    for _ in 0..3 {
+        if send(name, message).is_ok() {
+            return Ok(Claim::HandedOver);
+        }
+        match listen(name) {
+            Ok(listener) => return Ok(Claim::First(Server::start(listener)?)),
+            // Taken meanwhile (Windows says "access denied" for a pipe that exists).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ClaimError::NoAnswer)
+}
+
+/// Tells a running window, if any, to read the stored credentials again.
+/// False when no window answered (nothing to tell).
+pub fn notify_credentials_changed(name: &str) -> bool {
+    let message = Message {
+        reload_credentials: true,
+        ..Message::default()
+    };
+    send(name, &message).is_ok()
+}
+
+fn send(name: &str, message: &Message) -> io::Result<()> {
+    let mut stream = Stream::connect(socket_name(name)?)?;
+    stream.set_recv_timeout(Some(PATIENCE))?;
+    let mut line = serde_json::to_vec(message).map_err(io::Error::other)?;
+    line.push(b'\n');
+    stream.write_all(&line)?;
+    stream.flush()?;
+    let mut reply = Vec::new();
+    BufReader::new(&mut stream)
+        .take(16)
+        .read_until(b'\n', &mut reply)?;
+    if reply == REPLY {
+        Ok(())
+    } else {
+        Err(io::Error::other("the running window did not confirm"))
+    }
+}
+
+fn listen(name: &str) -> io::Result<Listener> {
+    ListenerOptions::new()
+        .name(socket_name(name)?)
+        // A socket file left by a crashed window (macOS) is taken over, not obeyed.
+        .try_overwrite(!GenericNamespaced::is_supported())
+        .max_spin_time(Duration::from_millis(500))
+        .create_sync()
+}
+
+type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send>>>>;
+
+/// The first window's end: a thread answers later launches at once (even while
+/// the window is busy) and queues their messages for the window.
+pub struct Server {
+    rx: Receiver<Message>,
+    waker: Waker,
+}
+
+impl Server {
+    fn start(listener: Listener) -> io::Result<Self> {
+        let (tx, rx) = mpsc::channel();
+        let waker: Waker = Arc::default();
+        let wake = Arc::clone(&waker);
+        std::thread::Builder::new()
+            .name("single-instance".into())
+            .spawn(move || serve(&listener, &tx, &wake))?;
+        Ok(Self { rx, waker })
+    }
+
+    /// How to wake the window when a message arrives (known once the window exists).
+    pub fn set_wake(&self, wake: impl Fn() + Send + 'static) {
+        *self.waker.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(wake));
+    }
+
+    pub fn try_recv(&self) -> Option<Message> {
+        self.rx.try_recv().ok()
+    }
+}
+
+fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
+    for conn in listener.incoming() {
+        let mut stream = match conn {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!("a later launch could not be answered: {e}");
+                continue;
+            }
+        };
+        match read_message(&mut stream) {
+            Ok(message) => {
+                tracing::info!(
+                    "a later launch handed over {} path(s){}",
+                    message.paths.len(),
+                    if message.reload_credentials {
+                        "; credentials changed"
+                    } else {
+                        ""
+                    }
+                );
+                if tx.send(message).is_err() {
+                    return; // the window is gone
+                }
+                if let Some(wake) = wake.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                    wake();
+                }
+                // Confirmed once queued and the window woken: the launch may then end.
+                let _ = stream.write_all(REPLY);
+            }
+            Err(e) => tracing::warn!("an unreadable message on the player's local socket: {e}"),
+        }
+    }
+}
+
+fn read_message(stream: &mut Stream) -> io::Result<Message> {
+    stream.set_recv_timeout(Some(PATIENCE))?;
+    let mut line = Vec::new();
+    BufReader::new(stream)
+        .take(MAX_MESSAGE)
+        .read_until(b'\n', &mut line)?;
+    serde_json::from_slice(&line).map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn unique_name() -> String {
+        let dir = std::env::temp_dir().join(uuid::Uuid::new_v4().to_string());
+        name_for(Some(&dir))
+    }
+
+    #[test]
+    fn names_differ_by_config_folder_and_stay_the_same_for_one() {
+        let a = name_for(Some(Path::new("/home/a/.config/makapixplayer")));
+        assert_eq!(
+            a,
+            name_for(Some(Path::new("/home/a/.config/makapixplayer")))
+        );
+        assert_ne!(
+            a,
+            name_for(Some(Path::new("/home/b/.config/makapixplayer")))
+        );
+    }
+
+    #[test]
+    fn a_second_claim_hands_its_message_to_the_first() {
+        let name = unique_name();
+        let Claim::First(server) = claim(&name, &Message::default()).unwrap() else {
+            panic!("nobody listened yet");
+        };
+        let woken = Arc::new(Mutex::new(0));
+        let count = Arc::clone(&woken);
+        server.set_wake(move || *count.lock().unwrap() += 1);
+        let message = Message::open(&[PathBuf::from("art.gif")], Path::new("/work"));
+        let started = Instant::now();
+        assert!(matches!(claim(&name, &message), Ok(Claim::HandedOver)));
+        assert!(started.elapsed() < Duration::from_secs(1));
+        let got = server.try_recv().expect("the message arrived");
+        assert_eq!(got.paths, [PathBuf::from("/work/art.gif")]);
+        assert_eq!(*woken.lock().unwrap(), 1);
+        assert!(notify_credentials_changed(&name));
+        assert!(server.try_recv().unwrap().reload_credentials);
+    }
+
+    #[test]
+    fn without_a_window_nothing_is_told() {
+        assert!(!notify_credentials_changed(&unique_name()));
+    }
+}

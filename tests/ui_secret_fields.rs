@@ -1,0 +1,209 @@
+//! A private key pasted where it does not belong — the path field of the
+//! settings panel, or a URL field of a custom server — is recognised: wiped
+//! from the field and from its undo history, never opened as a path (so never
+//! logged as one), never saved, never sent to the runtime.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use makapix_player::bridge::Action;
+use makapix_player::bridge::channel::{RuntimeEnd, pair};
+use makapix_player::bridge::credentials::CredentialsAction;
+use makapix_player::credentials::server::{Environment, Server};
+use makapix_player::paths::AppPaths;
+use makapix_player::settings::Settings;
+use makapix_player::ui::{PlayerApp, StartOptions};
+
+/// The body of the "key": what must never show up anywhere.
+const BODY: &str = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDSECRETSECRET";
+
+fn key() -> String {
+    format!("-----BEGIN PRIVATE KEY-----\n{BODY}\n-----END PRIVATE KEY-----\n")
+}
+
+/// Every log line of this test binary, from every thread.
+fn log() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&log);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || Writer(Arc::clone(&sink)))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+        log
+    })
+}
+
+struct Writer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Writer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn logged() -> String {
+    String::from_utf8_lossy(&log().lock().unwrap()).into_owned()
+}
+
+fn window(paths: Option<AppPaths>) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
+    log();
+    let (window_end, runtime_end) = pair(Arc::new(|| {}));
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings {
+            show_settings: true,
+            ..Settings::default()
+        }),
+        app_paths: paths,
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let h = Harness::builder()
+        .with_size([1000.0, 1400.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    (h, runtime_end)
+}
+
+fn steps(h: &mut Harness<'static, PlayerApp>, n: usize) {
+    for _ in 0..n {
+        h.step();
+    }
+}
+
+/// Every file under `root`, read as text.
+fn files_text(root: &Path) -> String {
+    let mut out = String::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push_str(&String::from_utf8_lossy(
+                    &std::fs::read(&path).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_key_pasted_into_the_path_field_is_absent_from_the_log_and_the_settings() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = AppPaths::under(root.path());
+    let (mut h, _end) = window(Some(paths.clone()));
+    steps(&mut h, 2);
+    let field = "Or type a file or folder path:";
+    h.get_by_label(field).focus();
+    h.step();
+    h.get_by_label(field).type_text(&key());
+    h.step();
+    h.key_press(egui::Key::Enter);
+    steps(&mut h, 3);
+    assert_eq!(h.get_by_label(field).value().unwrap_or_default(), "");
+    // Undo does not bring it back.
+    h.get_by_label(field).focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    steps(&mut h, 2);
+    assert_eq!(h.get_by_label(field).value().unwrap_or_default(), "");
+    let notice = h
+        .state()
+        .notice()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("looks like a private key"), "{notice}");
+    h.state_mut().shutdown();
+    drop(h);
+
+    assert!(paths.settings_file().exists(), "the settings were saved");
+    assert!(
+        !files_text(root.path()).contains("SECRETSECRET"),
+        "the key reached a file"
+    );
+    assert!(
+        !logged().contains("SECRETSECRET"),
+        "the key reached the log"
+    );
+}
+
+#[test]
+fn a_key_pasted_into_a_custom_server_url_field_is_wiped_and_never_sent() {
+    let (mut h, mut end) = window(None);
+    steps(&mut h, 2);
+    let custom = Server {
+        environment: Environment::Custom,
+        ..Server::production()
+    };
+    end.sink
+        .send(makapix_player::bridge::RuntimeEvent::Credentials(
+            makapix_player::bridge::credentials::CredentialsEvent::Server(custom),
+        ));
+    steps(&mut h, 3);
+    h.get_by_label("API base URL").focus();
+    h.step();
+    h.get_by_label("API base URL").type_text(&key());
+    h.step();
+    h.key_press(egui::Key::Tab);
+    steps(&mut h, 3);
+    assert_eq!(
+        h.get_by_label("API base URL").value().unwrap_or_default(),
+        ""
+    );
+    h.get_by_label_contains("looks like a private key");
+    let mut sent = Vec::new();
+    while let Ok(action) = end.actions.try_recv() {
+        if let Action::Credentials(CredentialsAction::SetServer(server)) = action {
+            sent.push(server);
+        }
+    }
+    assert!(
+        !format!("{sent:?}").contains("SECRETSECRET"),
+        "the key was sent as a server address"
+    );
+    assert!(
+        !logged().contains("SECRETSECRET"),
+        "the key reached the log"
+    );
+}
+
+#[test]
+fn a_plain_http_api_address_is_refused_with_a_sentence() {
+    let (mut h, mut end) = window(None);
+    steps(&mut h, 2);
+    end.sink
+        .send(makapix_player::bridge::RuntimeEvent::Credentials(
+            makapix_player::bridge::credentials::CredentialsEvent::Server(Server {
+                environment: Environment::Custom,
+                api_base: String::new(),
+                ..Server::production()
+            }),
+        ));
+    steps(&mut h, 3);
+    h.get_by_label("API base URL").focus();
+    h.step();
+    h.get_by_label("API base URL")
+        .type_text("http://makapix.example/api");
+    h.step();
+    h.key_press(egui::Key::Tab);
+    steps(&mut h, 3);
+    h.get_by_label_contains("must start with https://");
+    while let Ok(action) = end.actions.try_recv() {
+        assert!(
+            !matches!(action, Action::Credentials(CredentialsAction::SetServer(_))),
+            "an http:// address was saved"
+        );
+    }
+}
