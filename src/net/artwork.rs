@@ -65,7 +65,10 @@ struct Setup {
     config: ArtworkConfig,
     cache: Arc<Mutex<ArtCache>>,
     /// One agent for every download: connections are pooled and shared.
+    /// An `https://` address goes through `secure`, which follows no redirect
+    /// to `http://`: what starts encrypted stays encrypted.
     agent: ureq::Agent,
+    secure: ureq::Agent,
 }
 
 /// The runtime's artwork fetcher: the window's actions go to its task.
@@ -178,17 +181,20 @@ impl Work {
                 }
             }
         };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(config.timeout))
-            .http_status_as_error(false)
-            // What starts encrypted stays encrypted: no redirect from https to http.
-            .https_only(config.vault_base.starts_with("https://"))
-            .build()
-            .into();
+        let agent = |https_only| -> ureq::Agent {
+            ureq::Agent::config_builder()
+                .timeout_global(Some(config.timeout))
+                .http_status_as_error(false)
+                .https_only(https_only)
+                .build()
+                .into()
+        };
+        let (secure, agent) = (agent(true), agent(false));
         self.setup = Some(Arc::new(Setup {
             config,
             cache,
             agent,
+            secure,
         }));
         for (post, fresh) in std::mem::take(&mut self.held) {
             self.fetch(post, fresh);
@@ -297,7 +303,12 @@ impl Job {
                 .acquire_owned()
                 .await
                 .map_err(|_| FetchError::Cancelled)?;
-            let (u, agent, cancel) = (url.clone(), self.setup.agent.clone(), self.cancel.clone());
+            let agent = if url.starts_with("https://") {
+                &self.setup.secure
+            } else {
+                &self.setup.agent
+            };
+            let (u, agent, cancel) = (url.clone(), agent.clone(), self.cancel.clone());
             // The permit goes with the blocking download: a cancelled task stops
             // waiting for it, but the connection counts until it is closed.
             let got = blocking(move || {
