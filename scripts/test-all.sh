@@ -58,7 +58,7 @@ dbus-run-session -- bash -c '
     the_command_line_imports_registers_renews_and_removes_with_the_real_keyring
   # The benchmarks through the broker import the player identity into this keyring: one short
   # smoke iteration (the rest of benches/player ran once under cargo test above). Never timed.
-  MAKAPIX_BENCH_REMOTE=1 cargo test --locked --bench player -- remote' 2> >(grep -v "Failed to set fd limit" >&2)
+  MAKAPIX_BENCH_REMOTE=1 cargo test --locked --bench player -- remote screen-show' 2> >(grep -v "Failed to set fd limit" >&2)
 
 echo "== Linux package (cargo deb)"
 command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked --version 3.8.0

@@ -246,18 +246,18 @@ fn frame_changes(timings: &[proc::Timing]) -> Vec<(u64, usize)> {
     out
 }
 
-struct Pacing {
-    mean_abs_ms: f64,
-    p99_abs_ms: f64,
-    end_error_ms: f64,
-    mean_loop_ms: f64,
-    skipped: usize,
+pub struct Pacing {
+    pub mean_abs_ms: f64,
+    pub p99_abs_ms: f64,
+    pub end_error_ms: f64,
+    pub mean_loop_ms: f64,
+    pub skipped: usize,
 }
 
 /// Each frame change against the file's schedule. The schedule's phase is the
 /// one that fits best (the median error): the player's animation clock starts
 /// when the artwork becomes current, a moment an observer cannot see.
-fn schedule_errors(changes: &[(u64, usize)], delays: &[u64]) -> Pacing {
+pub fn schedule_errors(changes: &[(u64, usize)], delays: &[u64]) -> Pacing {
     let n = delays.len();
     let mut raw = Vec::new();
     // (µs since the first change, whole loops scheduled by then) at each return to frame 0.
