@@ -379,14 +379,16 @@ pub fn context_switches(pid: u32) -> u64 {
         .sum()
 }
 
-/// Samples `pid` with `perf record` for `span`; the shares by library and the top
-/// symbols, as `perf report` prints them, or None when perf cannot run here.
-pub fn perf_profile(pid: u32, span: Duration) -> Option<String> {
+/// Samples the processes `pids` with `perf record` for `span`; the shares by process and
+/// library and the top symbols, as `perf report` prints them (percent of all samples), or
+/// None when perf cannot run here.
+pub fn perf_profile(pids: &[u32], span: Duration) -> Option<String> {
     let data = tempfile::NamedTempFile::new().ok()?;
+    let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
     let out = Command::new("perf")
-        .args(["record", "-q", "-F", "499", "-g", "-o"])
+        .args(["record", "-q", "-F", "499", "-o"])
         .arg(data.path())
-        .args(["-p", &pid.to_string(), "--", "sleep"])
+        .args(["-p", &pids.join(","), "--", "sleep"])
         .arg(format!("{}", span.as_secs_f64()))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -421,8 +423,8 @@ pub fn perf_profile(pid: u32, span: Duration) -> Option<String> {
         (!rows.is_empty()).then(|| rows.join("; "))
     };
     Some(format!(
-        "by library: {}. Top symbols: {}.",
-        report("dso", 8)?,
-        report("dso,sym", 10)?
+        "by process and library: {}. Top symbols: {}.",
+        report("comm,dso", 8)?,
+        report("comm,dso,sym", 10)?
     ))
 }

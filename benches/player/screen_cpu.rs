@@ -81,7 +81,7 @@ pub fn cpu(bin: &Path, dir: &Path, mode: Mode) -> Report {
         std::thread::sleep(settle);
         player_runs.push(measure(player.pid, x.pid(), span));
         if run == runs - 1 && !mode.smoke {
-            profile = proc::perf_profile(player.pid, Duration::from_secs(10));
+            profile = proc::perf_profile(&[player.pid, x.pid()], Duration::from_secs(10));
         }
     }
     let shown = shown.expect("at least one run");
@@ -160,7 +160,7 @@ pub fn cpu(bin: &Path, dir: &Path, mode: Mode) -> Report {
         )),
         profile.map_or(
             "no `perf` profile this run (smoke run, or perf could not sample here).".to_owned(),
-            |p| format!("a 10 s `perf` profile of the player: {p}")
+            |p| format!("a 10 s `perf` profile of the player and its X server: {p}")
         ),
     );
     Report {
