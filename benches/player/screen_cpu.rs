@@ -150,9 +150,19 @@ pub fn cpu(bin: &Path, dir: &Path, mode: Mode) -> Report {
         ours.x,
         theirs.map_or("—".to_owned(), |t| format!("{:.2}%", t.x)),
     );
+    // % of one core = ms of CPU per 100 ms; 10 frames a second.
+    let per_frame = |pct: f64| pct / 100.0 * 1000.0 / 10.0;
     let breakdown = format!(
-        "the player's threads switched context {:.0} times a second for 10 frames a second ({}); \
+        "per frame shown, the player spent {:.1} ms of CPU and the X server {:.1} ms{}; the \
+         player's threads switched context {:.0} times a second for 10 frames a second ({}); \
          {}",
+        per_frame(ours.own),
+        per_frame(ours.x),
+        theirs.map_or(String::new(), |t| format!(
+            " (Chromium {:.1} ms, its X server {:.1} ms)",
+            per_frame(t.own),
+            per_frame(t.x)
+        )),
         ours.switches,
         theirs.map_or("Chromium not measured".to_owned(), |t| format!(
             "Chromium's processes {:.0}",
