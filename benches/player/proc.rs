@@ -414,16 +414,18 @@ pub fn perf_profile(pids: &[u32], span: Duration) -> Option<String> {
             .output()
             .ok()?;
         let text = String::from_utf8_lossy(&out.stdout);
+        // JIT code (llvmpipe's shaders) has no symbols: its share shows by library.
         let rows: Vec<String> = text
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter(|l| !sort.contains("sym") || !l.contains("[JIT]"))
             .take(lines)
             .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
             .collect();
         (!rows.is_empty()).then(|| rows.join("; "))
     };
     Some(format!(
-        "by process and library: {}. Top symbols: {}.",
+        "by thread and library: {}. Top named symbols: {}.",
         report("comm,dso", 8)?,
         report("comm,dso,sym", 10)?
     ))
