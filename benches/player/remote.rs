@@ -184,7 +184,8 @@ pub fn command_to_screen(remote: &mut Remote, mode: Mode) -> (Vec<Row>, String) 
         ),
     ];
     let detail = format!(
-        "{runs} runs each of a 256×256 GIF (8 frames); cold min/p50/max {:.1}/{:.1}/{:.1} ms, \
+        "{runs} runs each of a 256×256 GIF (8 frames of a 256-colour synthetic pattern: small \
+         and quick to decode, a best case for real posts); cold min/p50/max {:.1}/{:.1}/{:.1} ms, \
          warm {:.1}/{:.1}/{:.1} ms. Of these, test server → broker → player runtime took p50 \
          {:.1} ms (cold) and {:.1} ms (warm); the rest is the player: fetch or cache read, \
          decode, texture upload, paint.",
