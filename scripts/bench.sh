@@ -162,7 +162,6 @@ section() {
   local part=$1
   if [ -f "$results/$part.md" ]; then
     cat "$results/$part.md"
-    echo
   else
     echo "(\`$part\` has not been measured yet: \`scripts/bench.sh $part\`.)"
     echo
