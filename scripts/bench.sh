@@ -162,6 +162,7 @@ section() {
   local part=$1
   if [ -f "$results/$part.md" ]; then
     cat "$results/$part.md"
+    echo
   else
     echo "(\`$part\` has not been measured yet: \`scripts/bench.sh $part\`.)"
     echo
@@ -201,5 +202,5 @@ section() {
   echo "## Decode into RGBA frames (256×256; animations of 120 frames)"
   echo
   section decode
-} > BENCHMARKS.md
+} | cat -s > BENCHMARKS.md  # one blank line between sections, however each file ends
 echo "== wrote BENCHMARKS.md"
