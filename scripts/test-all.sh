@@ -60,7 +60,7 @@ dbus-run-session -- bash -c '
   run_ignored single_instance_xvfb a_second_launch_makes_no_second_mqtt_session
   # The benchmarks through the broker import the player identity into this keyring: one short
   # smoke iteration (the rest of benches/player ran once under cargo test above). Never timed.
-  MAKAPIX_BENCH_REMOTE=1 cargo test --locked --bench player -- remote' 2> >(grep -v "Failed to set fd limit" >&2)
+  MAKAPIX_BENCH_REMOTE=1 cargo test --locked --bench player -- remote screen-show' 2> >(grep -v "Failed to set fd limit" >&2)
 
 echo "== Linux package (cargo deb)"
 command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked --version 3.8.0

@@ -54,15 +54,109 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 
 /// A page that shows `file` at 720×720 as crisp pixels, for Chromium.
 pub fn page(dir: &Path, file: &Path) -> PathBuf {
+    page_sized(dir, file, 720, false)
+}
+
+/// A page that shows `file` at `side`×`side` crisp pixels, centred on black when `centred`
+/// (as the player centres it in a 720×720 window).
+pub fn page_sized(dir: &Path, file: &Path, side: u32, centred: bool) -> PathBuf {
+    let place = if centred {
+        "display:flex;align-items:center;justify-content:center;height:100vh;overflow:hidden;"
+    } else {
+        ""
+    };
     let html = format!(
-        "<!doctype html><html><body style=\"margin:0;background:#000\">\
-         <img src=\"file://{}\" width=\"720\" height=\"720\" style=\"image-rendering:pixelated\">\
+        "<!doctype html><html><body style=\"margin:0;background:#000;{place}\">\
+         <img src=\"file://{}\" width=\"{side}\" height=\"{side}\" style=\"image-rendering:pixelated\">\
          </body></html>",
         file.display()
     );
     write(
         dir,
-        &format!("{}.html", file.display().to_string().replace('/', "_")),
+        &format!(
+            "{}-{side}.html",
+            file.display().to_string().replace('/', "_")
+        ),
         html.as_bytes(),
     )
+}
+
+/// Colours the screen harness looks for. The patterns around them never come within
+/// the poller's tolerance: every marker has a channel at 255, patterns stay ≤ 224.
+pub const MARKERS: [[u8; 3]; 8] = [
+    [255, 80, 80],
+    [80, 255, 80],
+    [80, 80, 255],
+    [255, 255, 80],
+    [255, 80, 255],
+    [80, 255, 255],
+    [255, 255, 255],
+    [255, 160, 0],
+];
+
+/// A moving pattern (128 colours, so GIF keeps it exactly) with a solid square of
+/// `marker` over the middle half: the screen harness polls a few pixels inside it.
+pub fn marked(side: u32, n: usize, marker: [u8; 3]) -> Vec<u8> {
+    let mut rgba = frame(side, n);
+    for y in side / 4..side * 3 / 4 {
+        for x in side / 4..side * 3 / 4 {
+            let i = ((y * side + x) * 4) as usize;
+            rgba[i..i + 3].copy_from_slice(&marker);
+        }
+    }
+    // The pattern outside keeps 4 red levels (0xC0 mask) to stay at 128 colours.
+    for px in rgba.chunks_exact_mut(4) {
+        if [px[0], px[1], px[2]] != marker {
+            px[0] &= 0xC0;
+        }
+    }
+    rgba
+}
+
+/// A GIF whose frame `n` carries `markers[n]` in its middle.
+pub fn marked_gif(side: u32, delays_ms: &[u64], markers: &[[u8; 3]]) -> Vec<u8> {
+    let frames: Vec<_> = delays_ms
+        .iter()
+        .zip(markers)
+        .enumerate()
+        .map(|(n, (ms, m))| (marked(side, n, *m), Duration::from_millis(*ms)))
+        .collect();
+    encode::gif(side, side, &frames).expect("the benchmark's GIF encodes")
+}
+
+pub fn marked_still(side: u32, marker: [u8; 3]) -> Vec<u8> {
+    encode::png(side, side, &marked(side, 0, marker)).expect("the benchmark's PNG encodes")
+}
+
+/// The four colours of `moving_gif`.
+pub const MOVING: [[u8; 3]; 4] = [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]];
+
+/// `count` frames of diagonal stripes in 4 colours that move one pixel per frame, so
+/// every pixel changes in every frame: the worst case for a store of changes (though
+/// four colours and long runs still compress well, so not the worst case for LZW).
+pub fn moving_gif(side: u16, count: usize, delay_cs: u16) -> Vec<u8> {
+    let palette: Vec<u8> = MOVING.iter().flatten().copied().collect();
+    let mut out = Vec::new();
+    {
+        let mut encoder =
+            gif::Encoder::new(&mut out, side, side, &palette).expect("a GIF encoder in memory");
+        encoder
+            .set_repeat(gif::Repeat::Infinite)
+            .expect("GIF repeat");
+        for n in 0..count {
+            let s = usize::from(side);
+            let pixels: Vec<u8> = (0..s * s)
+                .map(|i| ((i % s + i / s + n) % 4) as u8)
+                .collect();
+            let frame = gif::Frame {
+                delay: delay_cs,
+                width: side,
+                height: side,
+                buffer: std::borrow::Cow::Owned(pixels),
+                ..gif::Frame::default()
+            };
+            encoder.write_frame(&frame).expect("a GIF frame");
+        }
+    }
+    out
 }

@@ -44,7 +44,7 @@ pub fn startup(bin: &Path, dir: &Path, mode: Mode) -> (Vec<Row>, String) {
         Some(p50 < 500.0),
     )];
     let detail = format!(
-        "{runs} starts of a 256×256 PNG, new per-user folders each time; min/p50/max {:.0}/{:.0}/{:.0} ms.",
+        "{runs} starts of a 256×256 PNG (a still: the easiest first frame), new per-user folders each time; min/p50/max {:.0}/{:.0}/{:.0} ms.",
         percentile(&samples, 0.0),
         p50,
         percentile(&samples, 100.0)
@@ -176,7 +176,9 @@ pub fn memory(bin: &Path, dir: &Path, mode: Mode) -> (Vec<Row>, String) {
         ));
     }
     let detail = "VmHWM of the release binary under Xvfb, each animation played one loop \
-                  (at most 45 s) from a new process; 40 ms frames, APNG."
+                  (at most 45 s) from a new process; 40 ms frames, APNG of a pattern of at most 256 \
+                  colours that compacts well (a best case: the screen section's GIF changes every \
+                  pixel in every frame)."
         .to_owned();
     (rows, detail)
 }
@@ -246,18 +248,18 @@ fn frame_changes(timings: &[proc::Timing]) -> Vec<(u64, usize)> {
     out
 }
 
-struct Pacing {
-    mean_abs_ms: f64,
-    p99_abs_ms: f64,
-    end_error_ms: f64,
-    mean_loop_ms: f64,
-    skipped: usize,
+pub struct Pacing {
+    pub mean_abs_ms: f64,
+    pub p99_abs_ms: f64,
+    pub end_error_ms: f64,
+    pub mean_loop_ms: f64,
+    pub skipped: usize,
 }
 
 /// Each frame change against the file's schedule. The schedule's phase is the
 /// one that fits best (the median error): the player's animation clock starts
 /// when the artwork becomes current, a moment an observer cannot see.
-fn schedule_errors(changes: &[(u64, usize)], delays: &[u64]) -> Pacing {
+pub fn schedule_errors(changes: &[(u64, usize)], delays: &[u64]) -> Pacing {
     let n = delays.len();
     let mut raw = Vec::new();
     // (µs since the first change, whole loops scheduled by then) at each return to frame 0.

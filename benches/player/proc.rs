@@ -273,25 +273,52 @@ impl Chromium {
     }
 
     pub fn spawn(bin: &Path, page: &Path) -> Chromium {
-        let profile = tempfile::tempdir().expect("a Chromium profile folder");
-        let child = Command::new(bin)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+        Chromium::start(
+            bin,
+            page,
+            &["--headless", "--disable-gpu", "--window-size=720,720"],
+            None,
+        )
+    }
+
+    /// Chromium in a full-screen window on `display`, with its own defaults for drawing
+    /// (no GPU here: its software compositor), as a user would run it on this machine.
+    /// It then pays for getting pixels to the X server as the player does.
+    pub fn spawn_window(bin: &Path, page: &Path, display: &str) -> Chromium {
+        Chromium::start(
+            bin,
+            page,
+            &[
+                "--kiosk",
+                "--window-position=0,0",
                 "--window-size=720,720",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(format!("file://{}", page.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromium");
+                "--password-store=basic",
+                "--hide-scrollbars",
+            ],
+            Some(display),
+        )
+    }
+
+    fn start(bin: &Path, page: &Path, flags: &[&str], display: Option<&str>) -> Chromium {
+        let profile = tempfile::tempdir().expect("a Chromium profile folder");
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "--no-sandbox",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        if let Some(display) = display {
+            cmd.env("DISPLAY", display).env_remove("WAYLAND_DISPLAY");
+        }
+        let child = cmd.spawn().expect("start chromium");
         Chromium {
             pid: child.id(),
             child,
@@ -310,4 +337,96 @@ impl Drop for Chromium {
             let _ = Command::new("kill").arg(p.to_string()).status();
         }
     }
+}
+
+/// What the process's resident memory is made of now (/proc/PID/status), in MB.
+pub fn memory_map(pid: u32) -> String {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let parts: Vec<String> = ["RssAnon", "RssFile", "RssShmem", "VmRSS"]
+        .iter()
+        .filter_map(|key| {
+            let line = text.lines().find(|l| l.starts_with(&format!("{key}:")))?;
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{key} {:.0} MB", kib * 1024.0 / 1e6))
+        })
+        .collect();
+    if parts.is_empty() {
+        "the process's memory could not be read from /proc".to_owned()
+    } else {
+        format!(
+            "resident at the end of the loop: {} (anonymous = heap, decoded frames and \
+             Mesa's buffers; file = the mapped program and libraries, llvmpipe's among them).",
+            parts.join(", ")
+        )
+    }
+}
+
+/// Context switches of every thread of `pid` so far (voluntary ones are mostly wake-ups
+/// after a sleep or a wait).
+pub fn context_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|text| {
+            text.lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
+/// Samples the processes `pids` with `perf record` for `span`; the shares by process and
+/// library and the top symbols, as `perf report` prints them (percent of all samples), or
+/// None when perf cannot run here.
+pub fn perf_profile(pids: &[u32], span: Duration) -> Option<String> {
+    let data = tempfile::NamedTempFile::new().ok()?;
+    let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
+    let out = Command::new("perf")
+        .args(["record", "-q", "-F", "499", "-o"])
+        .arg(data.path())
+        .args(["-p", &pids.join(","), "--", "sleep"])
+        .arg(format!("{}", span.as_secs_f64()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let report = |sort: &str, lines: usize| -> Option<String> {
+        let out = Command::new("perf")
+            .args([
+                "report",
+                "--stdio",
+                "--no-children",
+                "-g",
+                "none",
+                "--percent-limit",
+                "2",
+            ])
+            .args(["--sort", sort, "-i"])
+            .arg(data.path())
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        // JIT code (llvmpipe's shaders) has no symbols: its share shows by library.
+        let rows: Vec<String> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter(|l| !sort.contains("sym") || !l.contains("[JIT]"))
+            .take(lines)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        (!rows.is_empty()).then(|| rows.join("; "))
+    };
+    Some(format!(
+        "by thread and library: {}. Top named symbols: {}.",
+        report("comm,dso", 8)?,
+        report("comm,dso,sym", 10)?
+    ))
 }

@@ -23,8 +23,8 @@ const SHARD: &str = "be/nc";
 
 pub struct Remote {
     // Dropped in this order: the window first, then the services it talks to.
-    player: Player,
-    _x: Xvfb,
+    pub player: Player,
+    pub x: Xvfb,
     _home: Home,
     server: TestServer,
     vault: Vault,
@@ -34,6 +34,11 @@ pub struct Remote {
 
 impl Remote {
     pub fn start(bin: &Path) -> Remote {
+        Remote::start_in(bin, (1024, 768), &[])
+    }
+
+    /// The player on a `screen`-sized Xvfb, started with `window_args` besides its own.
+    pub fn start_in(bin: &Path, screen: (u32, u32), window_args: &[&str]) -> Remote {
         makapix_player::net::tls::install_crypto_provider();
         let mut broker = Broker::start();
         let server = TestServer::start(&broker);
@@ -58,15 +63,18 @@ impl Remote {
             String::from_utf8_lossy(&out.stderr)
         );
         let _ = std::fs::remove_file(&bundle);
-        let x = Xvfb::start(1024, 768);
-        let args = ["--trace-timing", "--vault", &vault.base].map(str::to_owned);
+        let x = Xvfb::start(screen.0, screen.1);
+        let mut args = ["--trace-timing", "--vault", &vault.base]
+            .map(str::to_owned)
+            .to_vec();
+        args.extend(window_args.iter().map(|a| (*a).to_owned()));
         let player = Player::spawn(bin, &home, &x.display, &args);
         server.wait_published("status", Duration::from_secs(60), |r| {
             r.topic.contains(&key)
         });
         Remote {
             player,
-            _x: x,
+            x,
             _home: home,
             server,
             vault,
@@ -79,13 +87,7 @@ impl Remote {
     /// from the publish to the first present of that post, and of those the
     /// part from the publish to the player's runtime receiving the command.
     fn show(&mut self, post_id: i64, storage_key: &str) -> (f64, f64) {
-        let sent = unix_us();
-        let id = self.server.send_command(
-            &self.key,
-            "show_artwork",
-            json!({"post_id": post_id, "storage_key": storage_key, "storage_shard": SHARD,
-                   "native_format": "gif", "width": 256, "height": 256, "title": storage_key}),
-        );
+        let (sent, id) = self.send_show(post_id, storage_key);
         let art = format!("post:{post_id}");
         let shown = self
             .player
@@ -103,6 +105,25 @@ impl Remote {
             ms(shown.unix_us.saturating_sub(sent)),
             ms(received.saturating_sub(sent)),
         )
+    }
+}
+
+impl Remote {
+    /// Sends `show_artwork` for a 256×256 GIF post the vault holds under `SHARD`;
+    /// the wall clock (µs) just before the publish, and the command's id.
+    pub fn send_show(&mut self, post_id: i64, storage_key: &str) -> (u64, String) {
+        let sent = unix_us();
+        let id = self.server.send_command(
+            &self.key,
+            "show_artwork",
+            json!({"post_id": post_id, "storage_key": storage_key, "storage_shard": SHARD,
+                   "native_format": "gif", "width": 256, "height": 256, "title": storage_key}),
+        );
+        (sent, id)
+    }
+
+    pub fn put(&self, storage_key: &str, gif: Vec<u8>) {
+        self.vault.put(SHARD, storage_key, "gif", gif);
     }
 }
 
@@ -163,7 +184,8 @@ pub fn command_to_screen(remote: &mut Remote, mode: Mode) -> (Vec<Row>, String) 
         ),
     ];
     let detail = format!(
-        "{runs} runs each of a 256×256 GIF (8 frames); cold min/p50/max {:.1}/{:.1}/{:.1} ms, \
+        "{runs} runs each of a 256×256 GIF (8 frames of a 256-colour synthetic pattern: small \
+         and quick to decode, a best case for real posts); cold min/p50/max {:.1}/{:.1}/{:.1} ms, \
          warm {:.1}/{:.1}/{:.1} ms. Of these, test server → broker → player runtime took p50 \
          {:.1} ms (cold) and {:.1} ms (warm); the rest is the player: fetch or cache read, \
          decode, texture upload, paint.",

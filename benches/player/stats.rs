@@ -66,3 +66,65 @@ pub fn table(rows: &[Row]) -> String {
     }
     out
 }
+
+/// One row of a table that puts the player's own timing (`--trace-timing`) beside
+/// what the screen showed; the verdict is the screen's.
+pub struct Seen {
+    pub measure: String,
+    pub inside: String,
+    pub screen: String,
+    pub target: String,
+    pub peer: String,
+    pub met: Option<bool>,
+}
+
+impl Seen {
+    pub fn new(measure: &str, inside: String, screen: String, target: &str) -> Seen {
+        Seen {
+            measure: measure.to_owned(),
+            inside,
+            screen,
+            target: target.to_owned(),
+            peer: "—".to_owned(),
+            met: None,
+        }
+    }
+
+    pub fn met(mut self, met: bool) -> Seen {
+        self.met = Some(met);
+        self
+    }
+
+    pub fn peer(mut self, peer: String) -> Seen {
+        self.peer = peer;
+        self
+    }
+}
+
+pub fn seen_table(rows: &[Seen]) -> String {
+    let mut out = String::from(
+        "| measure | inside (`--trace-timing`) | on the screen | target | peer, same run | verdict |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let verdict = match r.met {
+            Some(true) => "met",
+            Some(false) => "**missed**",
+            None => "—",
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            r.measure, r.inside, r.screen, r.target, r.peer, verdict
+        ));
+    }
+    out
+}
+
+/// "p50 / p99" of samples in ms.
+pub fn p50_p99(samples: &[f64]) -> String {
+    format!(
+        "{:.1} / {:.1} ms",
+        median(samples),
+        percentile(samples, 99.0)
+    )
+}

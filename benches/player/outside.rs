@@ -1,0 +1,286 @@
+//! The player on local files measured on the screen (issue 16): start-up to the
+//! first art pixels, frame pacing as the screen shows it, peak memory of a long
+//! animation. Each figure is put beside the player's own `--trace-timing` figure
+//! from the same run, and the difference is taken apart.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::art::{self, MARKERS, MOVING};
+use crate::local::schedule_errors;
+use crate::proc::{Home, Player, Timing};
+use crate::screen::{Rgb, Screen, near, shows};
+use crate::stats::{Seen, mean, median, percentile};
+use crate::xvfb::Xvfb;
+use crate::{Mode, Report};
+
+const SOON: Duration = Duration::from_secs(60);
+/// The player's window and the screen it fills, as in the CPU comparison.
+pub const SIDE: u32 = 720;
+/// One refresh of a 60 Hz display: a frame later than half of it would miss its vsync.
+const HALF_VSYNC_MS: f64 = 1000.0 / 60.0 / 2.0;
+
+pub fn window_args(file: &Path, trace: bool) -> Vec<String> {
+    let mut args: Vec<String> = ["--window-size", "720x720", "--fullscreen"]
+        .map(str::to_owned)
+        .to_vec();
+    if trace {
+        args.push("--trace-timing".into());
+    }
+    args.push(file.display().to_string());
+    args
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// Process spawn to the first art pixels on the screen, with new per-user folders.
+pub fn startup(bin: &Path, dir: &Path, mode: Mode) -> Report {
+    let marker = MARKERS[0];
+    let file = art::write(dir, "screen-start-256.png", &art::marked_still(256, marker));
+    let x = Xvfb::start(SIDE, SIDE);
+    let mut screen = Screen::connect(&x.display);
+    // A first start finds where the art lands (a whole-screen scan, too slow to time).
+    let spot = {
+        let home = Home::new();
+        let _player = Player::spawn(bin, &home, &x.display, &window_args(&file, false));
+        screen
+            .locate_within(&[marker], SOON)
+            .expect("no art pixels were found on the screen after start-up")
+            .middle()
+    };
+    let runs = if mode.smoke { 1 } else { 15 };
+    let (mut outside, mut inside, mut lag) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        screen
+            .wait_for(spot, SOON, |c| !shows(c, marker))
+            .expect("the screen cleared after the last player quit");
+        let home = Home::new();
+        let mut player = Player::spawn(bin, &home, &x.display, &window_args(&file, true));
+        let (seen, _) = screen
+            .wait_for(spot, SOON, |c| shows(c, marker))
+            .expect("no art pixels were found on the screen after start-up");
+        let first = player.wait("the first artwork", SOON, |t| t.kind == "first_artwork");
+        outside.push(ms(seen.saturating_sub(player.spawned_unix_us)));
+        inside.push(ms(first.unix_us.saturating_sub(player.spawned_unix_us)));
+        lag.push(ms(seen.saturating_sub(first.unix_us)));
+    }
+    let rows = vec![
+        Seen::new(
+            "start-up to first art, p50",
+            format!("{:.0} ms", median(&inside)),
+            format!("{:.0} ms", median(&outside)),
+            "≤ 200 ms",
+        )
+        .met(median(&outside) <= 200.0),
+    ];
+    let detail = format!(
+        "{runs} starts of a 256×256 PNG (a still: the easiest first frame) in a 720×720 \
+         full-screen window, new per-user folders each time; on the screen min/p50/max \
+         {:.0}/{:.0}/{:.0} ms.",
+        percentile(&outside, 0.0),
+        median(&outside),
+        percentile(&outside, 100.0)
+    );
+    let breakdown = format!(
+        "spawn → first paint of the art (inside) p50 {:.0} ms; that paint → pixels on the screen \
+         (buffer swap, the X server's copy, poll interval) p50 {:.1} ms, max {:.1} ms.",
+        median(&inside),
+        median(&lag),
+        percentile(&lag, 100.0)
+    );
+    Report {
+        rows,
+        detail,
+        breakdown,
+    }
+}
+
+/// (wall µs, frame) of each present that shows another frame than the one before.
+fn presented_changes(timings: &[Timing], from_us: u64, to_us: u64) -> Vec<(u64, usize)> {
+    let mut out: Vec<(u64, usize)> = Vec::new();
+    for t in timings
+        .iter()
+        .filter(|t| t.kind == "present" && t.unix_us >= from_us && t.unix_us <= to_us)
+    {
+        let Some(frame) = t.number("frame") else {
+            continue;
+        };
+        if out.last().is_none_or(|(_, f)| *f != frame as usize) {
+            out.push((t.unix_us, frame as usize));
+        }
+    }
+    out
+}
+
+/// How long each frame stayed against its delay: (mean |held − delay| ms, frames held
+/// more than half a vsync longer, the largest excess ms). Only steps of one frame count.
+fn holds(changes: &[(u64, usize)], delays: &[u64]) -> (f64, usize, f64) {
+    let n = delays.len();
+    let excess: Vec<f64> = changes
+        .windows(2)
+        .filter(|w| (w[0].1 + 1) % n == w[1].1)
+        .map(|w| ms(w[1].0 - w[0].0) - delays[w[0].1] as f64)
+        .collect();
+    let abs: Vec<f64> = excess.iter().map(|e| e.abs()).collect();
+    let late = excess.iter().filter(|e| **e > HALF_VSYNC_MS).count();
+    (mean(&abs), late, percentile(&excess, 100.0))
+}
+
+pub fn nearest(colour: Rgb, palette: &[Rgb]) -> Option<usize> {
+    palette.iter().position(|m| near(*m, colour))
+}
+
+/// The pacing GIF's frames as the screen shows them, against the file's delays.
+pub fn pacing(bin: &Path, dir: &Path, mode: Mode) -> Report {
+    let delays: [u64; 8] = [20, 50, 80, 130, 40, 100, 30, 70];
+    let file = art::write(
+        dir,
+        "screen-pacing-64.gif",
+        &art::marked_gif(64, &delays, &MARKERS),
+    );
+    let span = Duration::from_secs(if mode.smoke { 2 } else { 20 });
+    let x = Xvfb::start(SIDE, SIDE);
+    let mut screen = Screen::connect(&x.display);
+    let home = Home::new();
+    let player = Player::spawn(bin, &home, &x.display, &window_args(&file, true));
+    let spot = screen
+        .locate_within(&MARKERS, SOON)
+        .expect("no art pixels were found on the screen (pacing)")
+        .middle();
+    // Settle: decoding and the first paints are not what is measured.
+    std::thread::sleep(Duration::from_millis(500));
+    let gaps_before = screen.poll_gaps_us.len();
+    let seen: Vec<(u64, usize)> = screen
+        .record(spot, span)
+        .into_iter()
+        .filter_map(|(t, c)| Some((t, nearest(c, &MARKERS)?)))
+        .collect();
+    assert!(
+        seen.len() > 2,
+        "the animation's frames never changed on the screen"
+    );
+    let (from, to) = (seen[0].0, seen[seen.len() - 1].0);
+    let timings = player.timings();
+    // Presents a little before the first seen change belong to it.
+    let inside = presented_changes(&timings, from.saturating_sub(200_000), to);
+    let out_p = schedule_errors(&seen, &delays);
+    let in_p = schedule_errors(&inside, &delays);
+    let (out_hold, out_late, out_max) = holds(&seen, &delays);
+    let (in_hold, in_late, in_max) = holds(&inside, &delays);
+    // Each change on the screen against the last present of that frame before it.
+    let lag: Vec<f64> = seen
+        .iter()
+        .filter_map(|(t, f)| {
+            let p = inside.iter().rev().find(|(pt, pf)| pf == f && pt <= t)?;
+            Some(ms(t - p.0))
+        })
+        .collect();
+    let presents: Vec<&Timing> = timings
+        .iter()
+        .filter(|t| t.kind == "present" && t.unix_us >= from && t.unix_us <= to)
+        .collect();
+    let pass: Vec<f64> = presents
+        .iter()
+        .filter_map(|t| t.number("pass_us"))
+        .map(ms)
+        .collect();
+    let gaps: Vec<f64> = screen.poll_gaps_us[gaps_before..]
+        .iter()
+        .map(|g| ms(*g))
+        .collect();
+    let rows = vec![
+        Seen::new(
+            "frame pacing: mean absolute error vs the file's schedule",
+            format!("{:.2} ms", in_p.mean_abs_ms),
+            format!("{:.2} ms", out_p.mean_abs_ms),
+            "≤ 3 ms",
+        )
+        .met(out_p.mean_abs_ms <= 3.0),
+        Seen::new(
+            "frame pacing: mean error of each frame's time on screen vs its delay",
+            format!("{in_hold:.2} ms"),
+            format!("{out_hold:.2} ms"),
+            "—",
+        ),
+        Seen::new(
+            "frame pacing: frames held a vsync longer (> 8.3 ms over their delay)",
+            format!("{in_late} (longest +{in_max:.1} ms)"),
+            format!("{out_late} (longest +{out_max:.1} ms)"),
+            "none",
+        )
+        .met(out_late == 0),
+    ];
+    let detail = format!(
+        "{:.0} s of a 64×64 GIF with delays {delays:?} ms (a distinct colour in the middle of \
+         each frame) full screen at 720×720; {} changes seen on the screen ({} frames skipped), \
+         {} presented inside; the screen was polled every {:.2} ms (p50; p99 {:.2} ms).",
+        span.as_secs_f64(),
+        seen.len(),
+        out_p.skipped,
+        inside.len(),
+        median(&gaps),
+        percentile(&gaps, 99.0),
+    );
+    let breakdown = format!(
+        "paint of a frame (inside) → its pixels on the screen p50 {:.1} ms, p99 {:.1} ms; UI pass \
+         start (the wake-up) → paint p50 {:.1} ms, p99 {:.1} ms; {} presents for {} frame changes \
+         ({:.2} paints per change: repaints that show nothing new).",
+        median(&lag),
+        percentile(&lag, 99.0),
+        median(&pass),
+        percentile(&pass, 99.0),
+        presents.len(),
+        inside.len(),
+        presents.len() as f64 / inside.len().max(1) as f64,
+    );
+    Report {
+        rows,
+        detail,
+        breakdown,
+    }
+}
+
+/// Peak RSS with a 1000-frame 256×256 GIF whose every pixel changes each frame.
+pub fn memory(bin: &Path, dir: &Path, mode: Mode) -> Report {
+    let count = if mode.smoke { 30 } else { 1000 };
+    let file = art::write(
+        dir,
+        &format!("screen-moving-256-{count}.gif"),
+        &art::moving_gif(256, count, 2),
+    );
+    let x = Xvfb::start(SIDE, SIDE);
+    let screen = Screen::connect(&x.display);
+    let home = Home::new();
+    let player = Player::spawn(bin, &home, &x.display, &window_args(&file, false));
+    // Red, green and blue: black is also the window's background.
+    screen
+        .locate_within(&MOVING[1..], Duration::from_secs(180))
+        .expect("no art pixels were found on the screen (memory)");
+    // One whole loop of 20 ms frames, so every frame was decoded and shown.
+    std::thread::sleep(Duration::from_millis(20 * count as u64 + 1000));
+    let mb = player.peak_rss_kib() as f64 * 1024.0 / 1e6;
+    let decoded_mb = count as f64 * 256.0 * 256.0 * 4.0 / 1e6;
+    let rows = vec![
+        Seen::new(
+            &format!("peak RSS, {count}-frame 256×256 GIF, every pixel changing"),
+            "—".into(),
+            format!("{mb:.0} MB"),
+            "≤ 150 MB",
+        )
+        .met(mb <= 150.0),
+    ];
+    let detail = format!(
+        "VmHWM after one loop (20 ms frames) from a new process, full screen at 720×720; the \
+         frames are diagonal stripes of 4 colours moving one pixel per frame (every pixel \
+         changes; but 4 colours in long runs: easy for a palette or run-length store). All \
+         frames as RGBA would be {decoded_mb:.0} MB."
+    );
+    let breakdown = crate::proc::memory_map(player.pid);
+    Report {
+        rows,
+        detail,
+        breakdown,
+    }
+}

@@ -1,0 +1,165 @@
+//! `show_artwork` → the art's pixels on the screen, through the real broker and
+//! the test back end (see remote.rs), warm (the file in the artwork cache) and
+//! cold (a post never fetched), beside the player's own `present` line.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::art::{self, MARKERS};
+use crate::outside::SIDE;
+use crate::remote::Remote;
+use crate::screen::{Region, Screen, shows};
+use crate::stats::{Seen, median, p50_p99, percentile};
+use crate::{Mode, Report};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// What one `show_artwork` took, in ms from the publish.
+struct Show {
+    received: f64,
+    presented: f64,
+    seen: f64,
+    /// Paints of the new post before its pixels were on the screen.
+    paints_before: usize,
+}
+
+fn show(remote: &mut Remote, screen: &mut Screen, spot: Region, post: i64, key: &str) -> Show {
+    let marker = MARKERS[(post % 2) as usize];
+    let before = screen.grab(spot);
+    assert!(
+        !before.iter().all(|c| crate::screen::near(*c, marker)),
+        "post {post} is already on the screen before it was asked for"
+    );
+    let (sent, id) = remote.send_show(post, key);
+    let (seen, _) = screen
+        .wait_for(spot, WAIT, |c| shows(c, marker))
+        .unwrap_or_else(|| panic!("no art pixels of post {post} were found on the screen"));
+    let art = format!("post:{post}");
+    let present = remote.player.wait(&format!("{art} painted"), WAIT, |t| {
+        t.kind == "present" && t.field("art") == Some(art.as_str()) && t.unix_us >= sent
+    });
+    let timings = remote.player.timings();
+    let received = timings
+        .iter()
+        .find(|t| t.kind == "command_received" && t.field("id") == Some(id.as_str()))
+        .map_or(present.unix_us, |t| t.unix_us);
+    let paints_before = timings
+        .iter()
+        .filter(|t| {
+            t.kind == "present"
+                && t.field("art") == Some(art.as_str())
+                && t.unix_us >= sent
+                && t.unix_us <= seen
+        })
+        .count();
+    let ms = |us: u64| us.saturating_sub(sent) as f64 / 1000.0;
+    Show {
+        received: ms(received),
+        presented: ms(present.unix_us),
+        seen: ms(seen),
+        paints_before,
+    }
+}
+
+fn column(shows: &[Show], f: fn(&Show) -> f64) -> Vec<f64> {
+    shows.iter().map(f).collect()
+}
+
+pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
+    let runs = if mode.smoke { 2 } else { 50 };
+    let mut remote = Remote::start_in(
+        bin,
+        (SIDE, SIDE),
+        &["--window-size", "720x720", "--fullscreen"],
+    );
+    let mut screen = Screen::connect(&remote.x.display);
+    // Posts with odd ids carry one colour, even ids the other, so consecutive shows differ.
+    let gif = |post: i64| art::marked_gif(256, &[40; 8], &[MARKERS[(post % 2) as usize]; 8]);
+    remote.put("warm-a", gif(1));
+    remote.put("warm-b", gif(2));
+    // The first show finds where the art lands (a whole-screen scan) and caches warm-a.
+    remote.send_show(1, "warm-a");
+    let spot = screen
+        .locate_within(&[MARKERS[1]], WAIT)
+        .expect("no art pixels were found on the screen after show_artwork")
+        .middle();
+    let _ = show(&mut remote, &mut screen, spot, 2, "warm-b");
+    let mut cold = Vec::new();
+    for i in 0..runs {
+        // Starts at an odd id: the screen shows post 2.
+        let post = 1001 + i;
+        let key = format!("cold-{i}");
+        remote.put(&key, gif(post));
+        cold.push(show(&mut remote, &mut screen, spot, post, &key));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // An even number of cold runs leaves an even post on the screen; post 1 comes next.
+    if runs % 2 == 1 {
+        let _ = show(&mut remote, &mut screen, spot, 2, "warm-b");
+    }
+    let mut warm = Vec::new();
+    for i in 0..runs {
+        let (post, key) = if i % 2 == 0 {
+            (1, "warm-a")
+        } else {
+            (2, "warm-b")
+        };
+        warm.push(show(&mut remote, &mut screen, spot, post, key));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (w_in, w_out) = (column(&warm, |s| s.presented), column(&warm, |s| s.seen));
+    let (c_in, c_out) = (column(&cold, |s| s.presented), column(&cold, |s| s.seen));
+    let rows = vec![
+        Seen::new(
+            "`show_artwork` → art, warm cache, p50 / p99",
+            p50_p99(&w_in),
+            p50_p99(&w_out),
+            "≤ 10 / ≤ 25 ms",
+        )
+        .met(median(&w_out) <= 10.0 && percentile(&w_out, 99.0) <= 25.0),
+        Seen::new(
+            "`show_artwork` → art, cold cache, p50 / p99",
+            p50_p99(&c_in),
+            p50_p99(&c_out),
+            "p50 ≤ 40 ms",
+        )
+        .met(median(&c_out) <= 40.0),
+    ];
+    let detail = format!(
+        "{runs} runs each of a 256×256 GIF of 8 frames (a still middle square in the post's \
+         colour, 129 colours: small and quick to decode, a best case) full screen at 720×720; \
+         from the test back end's publish. Screen polled every {:.2} ms (p50).",
+        median(
+            &screen
+                .poll_gaps_us
+                .iter()
+                .map(|g| *g as f64 / 1000.0)
+                .collect::<Vec<_>>()
+        ),
+    );
+    let part = |shows: &[Show], name: &str| {
+        let net = column(shows, |s| s.received);
+        let player: Vec<f64> = shows.iter().map(|s| s.presented - s.received).collect();
+        let lag: Vec<f64> = shows.iter().map(|s| s.seen - s.presented).collect();
+        let paints: Vec<f64> = shows.iter().map(|s| s.paints_before as f64).collect();
+        format!(
+            "{name}: publish → the player's runtime p50 {:.1} ms; runtime → paint (fetch or \
+             cache read, decode, upload, the UI pass) p50 {:.1} ms, p99 {:.1} ms; paint → pixels \
+             on the screen p50 {:.1} ms, p99 {:.1} ms; paints of the post before its pixels \
+             showed: p50 {:.0}, max {:.0}",
+            median(&net),
+            median(&player),
+            percentile(&player, 99.0),
+            median(&lag),
+            percentile(&lag, 99.0),
+            median(&paints),
+            percentile(&paints, 100.0),
+        )
+    };
+    let breakdown = format!("{}; {}.", part(&warm, "warm"), part(&cold, "cold"));
+    Report {
+        rows,
+        detail,
+        breakdown,
+    }
+}
