@@ -108,14 +108,24 @@ pub(crate) fn draw_art(
         let uv = geometry::checker_uv(place.rect, CHECKER_SQUARE_POINTS);
         painter.image(checker.id(), place.rect, uv, tint);
     }
+    painter.add(oriented_quad(texture.id(), place.rect, settings, tint));
+}
+
+/// `texture` drawn over `rect`, turned and mirrored as the settings say, tinted.
+pub(crate) fn oriented_quad(
+    texture: egui::TextureId,
+    rect: Rect,
+    settings: &Settings,
+    tint: Color32,
+) -> Shape {
     let uvs = geometry::uv_corners(settings.rotation, settings.mirror);
     let corners = [
-        place.rect.left_top(),
-        place.rect.right_top(),
-        place.rect.right_bottom(),
-        place.rect.left_bottom(),
+        rect.left_top(),
+        rect.right_top(),
+        rect.right_bottom(),
+        rect.left_bottom(),
     ];
-    let mut mesh = Mesh::with_texture(texture.id());
+    let mut mesh = Mesh::with_texture(texture);
     for (pos, uv) in corners.into_iter().zip(uvs) {
         mesh.vertices.push(Vertex {
             pos,
@@ -124,7 +134,7 @@ pub(crate) fn draw_art(
         });
     }
     mesh.indices.extend_from_slice(&[0, 1, 2, 0, 2, 3]);
-    painter.add(Shape::mesh(mesh));
+    Shape::mesh(mesh)
 }
 
 fn draw_placeholder(painter: &egui::Painter, canvas: Rect, name: &str, reason: &str, pinned: bool) {

@@ -365,25 +365,14 @@ fn draw_p3a(ui: &Ui, area: Rect, art: &LoadedArt, settings: &Settings) {
         screen.min + vec2(x as f32, y as f32) * unit,
         vec2(w as f32, h as f32) * unit,
     );
-    let uvs = geometry::uv_corners(settings.rotation, settings.mirror);
-    let corners = [
-        rect.left_top(),
-        rect.right_top(),
-        rect.right_bottom(),
-        rect.left_bottom(),
-    ];
-    let mut mesh = Mesh::with_texture(art.texture().id());
-    let gray = Color32::from_gray(tint);
-    for (pos, uv) in corners.into_iter().zip(uvs) {
-        mesh.vertices.push(Vertex {
-            pos,
-            uv,
-            color: gray,
-        });
-    }
-    mesh.indices.extend_from_slice(&[0, 1, 2, 0, 2, 3]);
     // Transparent pixels show the background the firmware composites them over.
-    painter.add(Shape::mesh(mesh));
+    let gray = Color32::from_gray(tint);
+    painter.add(super::canvas::oriented_quad(
+        art.texture().id(),
+        rect,
+        settings,
+        gray,
+    ));
 }
 
 fn draw_led(
