@@ -27,6 +27,7 @@ pub mod preview;
 pub mod protocol;
 pub mod sample_art;
 pub mod samples;
+pub mod screen_lock;
 pub mod session;
 pub mod settings;
 pub mod single_instance;

@@ -114,6 +114,9 @@ fn main() -> anyhow::Result<()> {
             if let Some(server) = handover {
                 app.take_handovers(server);
             }
+            if let Some(source) = makapix_player::screen_lock::ScreenLock::system() {
+                app.watch_screen_lock(source);
+            }
             Ok(Box::new(app))
         }),
     )

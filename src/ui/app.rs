@@ -50,6 +50,8 @@ pub struct PlayerApp {
     log_dir: Option<PathBuf>,
     /// What later launches of the program handed over (paths, flags, credentials changed).
     handovers: Option<crate::single_instance::Server>,
+    /// Whether the system says the screen is locked (no views then).
+    screen_lock: Option<crate::screen_lock::ScreenLock>,
 }
 
 impl PlayerApp {
@@ -72,7 +74,21 @@ impl PlayerApp {
             log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
             pending_paths: options.paths,
             handovers: None,
+            screen_lock: None,
         }
+    }
+
+    /// Watches `source` for a locked screen, waking the window when it changes.
+    pub fn watch_screen_lock(&mut self, source: Box<dyn crate::screen_lock::LockSource>) {
+        let wake = self.wake.clone();
+        self.screen_lock = Some(crate::screen_lock::ScreenLock::watch(source, move || {
+            wake.wake()
+        }));
+    }
+
+    /// True while the system says the screen is locked.
+    pub fn screen_locked(&self) -> bool {
+        self.screen_lock.as_ref().is_some_and(|l| l.locked())
     }
 
     /// Later launches hand their paths and flags to this window through `server`.
@@ -215,11 +231,12 @@ impl PlayerApp {
         for action in pending {
             self.apply(action, &ctx, now);
         }
-        // Minimised, or fully behind other windows (where the system says so).
+        // Minimised, fully behind other windows, or behind the lock screen (where the
+        // system says so).
         let hidden = ctx.input(|i| {
             let viewport = i.viewport();
             viewport.minimized == Some(true) || viewport.occluded == Some(true)
-        });
+        }) || self.screen_locked();
         let covered = hidden || self.help.shortcuts || self.help.about || self.net.open;
         if let Some(due) = self.core.tick(now, covered) {
             ctx.request_repaint_after(due.saturating_sub(now));
