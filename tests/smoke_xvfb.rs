@@ -77,3 +77,68 @@ fn the_binary_shows_the_sample_art_in_a_real_window() {
         out.display()
     );
 }
+
+/// The canvas is no longer filled each frame (one full-window pass less on software
+/// OpenGL): the window is cleared to the background instead. Seen from outside, the
+/// canvas around the art must still be the chosen background dimmed by the brightness.
+#[test]
+fn the_canvas_around_the_art_is_the_chosen_background_dimmed() {
+    let x = xvfb::Xvfb::start(800, 600);
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config/makapixplayer");
+    std::fs::create_dir_all(&config).unwrap();
+    // 50 % brightness halves each channel (rounded through a 0–255 tint).
+    std::fs::write(
+        config.join("settings.json"),
+        r#"{"background": [200, 100, 40], "brightness": 50}"#,
+    )
+    .unwrap();
+    let expected = [100u8, 50, 20];
+    let mut app = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+        .args(["--fullscreen", "--window-size", "800x600"])
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start makapix-player");
+    let near = |p: &image::Rgba<u8>| {
+        p.0[..3]
+            .iter()
+            .zip(expected)
+            .all(|(a, b)| a.abs_diff(b) <= 1)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let shot = loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let Some(shot) = x.try_screenshot() else {
+            assert!(Instant::now() < deadline, "no screenshot could be taken");
+            continue;
+        };
+        // The corners are canvas: the sample art is centred and smaller than the screen.
+        let corners = [(2, 2), (797, 2), (2, 597), (797, 597)];
+        if corners.iter().all(|&(cx, cy)| near(shot.get_pixel(cx, cy))) {
+            break None;
+        }
+        if Instant::now() > deadline {
+            break Some(shot);
+        }
+    };
+    let _ = app.kill();
+    let _ = app.wait();
+    if let Some(shot) = shot {
+        let out =
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("background-screenshot.png");
+        shot.save(&out).unwrap();
+        panic!(
+            "the canvas corners are not {expected:?} (background dimmed to 50 %): {:?}; see {}",
+            shot.get_pixel(2, 2),
+            out.display()
+        );
+    }
+}

@@ -530,7 +530,6 @@ impl eframe::App for PlayerApp {
     }
 
     fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
-        let [r, g, b] = self.core.settings().background;
-        egui::Color32::from_rgb(r, g, b).to_normalized_gamma_f32()
+        canvas::canvas_clear_color(self.core.settings())
     }
 }

@@ -20,7 +20,8 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, checker: &TextureHandle) -> Rect {
         let rect = ui.max_rect();
         let response = ui.allocate_rect(rect, Sense::hover());
         let painter = ui.painter_at(rect);
-        painter.rect_filled(rect, 0.0, dimmed(background(settings), settings.brightness));
+        // No fill: the frame is cleared to this very colour (`canvas_clear_color`), and on
+        // software OpenGL one more full-window pass is a large share of a frame's cost.
         let name = app
             .engine()
             .current()
@@ -58,6 +59,12 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, checker: &TextureHandle) -> Rect {
         rect
     });
     response.inner
+}
+
+/// What the window is cleared to before each frame: the canvas's own background, dimmed
+/// by the brightness setting like everything on the canvas.
+pub fn canvas_clear_color(settings: &Settings) -> [f32; 4] {
+    dimmed(background(settings), settings.brightness).to_normalized_gamma_f32()
 }
 
 fn background(settings: &Settings) -> Color32 {
