@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 # the MQTT test rig in tests/support/rig and RSA test keys; a Secret Service and D-Bus for the
 # real-keyring test); the build needs no -dev package.
 # Plus the validators and dpkg tools that check the Linux package, and MinGW and wixl
-# (msitools), which build and read the Windows installer; clang for the macOS type-check.
+# (msitools), which build and read the Windows installer; clang for the macOS type-check;
+# Debian's python3, which the single-instance test runs as user nobody.
 PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
           mosquitto openssl gnome-keyring dbus libsecret-tools desktop-file-utils appstream dpkg-dev
-          gcc-mingw-w64-x86-64 wixl msitools clang)
+          gcc-mingw-w64-x86-64 wixl msitools clang python3)
 bash scripts/install-packages.sh "${PACKAGES[@]}"
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -61,6 +62,13 @@ dbus-run-session -- bash -c '
   # The benchmarks through the broker import the player identity into this keyring: one short
   # smoke iteration (the rest of benches/player ran once under cargo test above). Never timed.
   MAKAPIX_BENCH_REMOTE=1 cargo test --locked --bench player -- remote screen-show' 2> >(grep -v "Failed to set fd limit" >&2)
+
+echo "== one window per identity, for its own user only (connects as nobody: needs root)"
+if [ "$(id -u)" -eq 0 ]; then
+  run_ignored single_instance_users a_launch_by_another_user_is_not_obeyed
+else
+  skip "not root, so a launch by another user was not tried against the window's socket."
+fi
 
 echo "== Linux package (cargo deb)"
 command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked --version 3.8.0

@@ -188,6 +188,14 @@ fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
                 continue;
             }
         };
+        if !from_this_user(&stream) {
+            // Another local user reached the name (Linux's abstract sockets have no
+            // permissions): their paths and flags are not obeyed.
+            tracing::warn!(
+                "a connection from another user on the player's local socket was refused"
+            );
+            continue;
+        }
         match read_message(&mut stream) {
             Ok(message) => {
                 tracing::info!(
@@ -211,6 +219,28 @@ fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
             Err(e) => tracing::warn!("an unreadable message on the player's local socket: {e}"),
         }
     }
+}
+
+/// Whether the other end runs as the same user as this window.
+#[cfg(unix)]
+fn from_this_user(stream: &Stream) -> bool {
+    use interprocess::local_socket::traits::StreamCommon as _;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    match stream.peer_creds() {
+        Ok(creds) => creds.euid() == Some(me),
+        Err(e) => {
+            tracing::warn!("the player's local socket cannot tell who connected: {e}");
+            false
+        }
+    }
+}
+
+/// Windows' named pipes and macOS's per-user temporary folder already keep other
+/// users out.
+#[cfg(not(unix))]
+fn from_this_user(_: &Stream) -> bool {
+    true
 }
 
 fn read_message(stream: &mut Stream) -> io::Result<Message> {
