@@ -495,7 +495,7 @@ fn https_only_is_connected_only_once_the_api_answered_and_says_why_not_until_the
     let mut ca = Ca::new("Makapix Test CA");
     let ca_pem = ca.pem.clone();
     let api = MakapixApi::start(&ca_pem, 1);
-    let (_key, config) = player_of(&api, &mut ca, &ca_pem, rig::free_port());
+    let (key, config) = player_of(&api, &mut ca, &ca_pem, rig::free_port());
     let mut unreachable = config.clone();
     if let Some(https) = unreachable.https.as_mut() {
         https.base_url = format!("http://127.0.0.1:{}/api", rig::free_port());
@@ -536,5 +536,14 @@ fn https_only_is_connected_only_once_the_api_answered_and_says_why_not_until_the
             .map(|(v, status)| (v["post_id"].clone(), *status))
     });
     assert_eq!(api.views()[0].1, 202);
+
+    // The owner removes the player: its token is refused and cannot be renewed.
+    api.remove_player(&key);
+    let answer = request(&mut player, 1, echo("still there?"));
+    assert!(answer.is_err(), "{answer:?}");
+    let failing = player.wait("HTTPS shown failing", SOON, failed_check);
+    let sentence = failing.https_error.unwrap_or_default();
+    assert!(sentence.contains("removed from its account"), "{sentence}");
+    player.wait_state(ConnectionState::Disconnected, SOON);
     player.shutdown();
 }

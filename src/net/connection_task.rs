@@ -236,6 +236,7 @@ impl Task {
         self.views.set_pace(pace);
         let mut view_tick = tokio::time::interval(pace.tick());
         let ended = loop {
+            let next_check = self.ways.next_check();
             tokio::select! {
                 () = &mut sleep, if wait.is_some() => break false,
                 _ = view_tick.tick(), if self.ways.https_for_views().is_some() => {
@@ -259,8 +260,13 @@ impl Task {
                     self.ways.take_check(outcome);
                     self.set_state(self.conn_state);
                 }
-                () = until(self.ways.next_check()), if probe.is_none() => {
+                () = until(next_check), if probe.is_none() => {
                     probe = self.ways.probe();
+                }
+                // A request found HTTPS unusable: not shown connected until a check answers.
+                why = self.ways.lost() => {
+                    self.ways.https_lost(why);
+                    self.set_state(self.conn_state);
                 }
             }
         };

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::bridge::RuntimeEvent;
@@ -24,13 +25,27 @@ pub(super) struct Routes {
     pub may_fall_back: bool,
     pub mqtt: Option<RequestClient>,
     pub https: Option<HttpsClient>,
+    /// Told why, when HTTPS could not be used (unreachable, token refused).
+    lost: mpsc::UnboundedSender<String>,
 }
 
 impl Routes {
+    async fn over_https(
+        &self,
+        https: &HttpsClient,
+        body: RequestBody,
+    ) -> Result<Response, RequestError> {
+        let result = https.send(body).await;
+        if let Err(RequestError::Https(why)) = &result {
+            let _ = self.lost.send(why.clone());
+        }
+        result
+    }
+
     async fn send(&self, body: RequestBody) -> Result<Response, RequestError> {
         let https = self.https.as_ref();
         match (self.via, &self.mqtt, https) {
-            (Some(Via::Https), _, Some(https)) => https.send(body).await,
+            (Some(Via::Https), _, Some(https)) => self.over_https(https, body).await,
             (Some(Via::Mqtt), Some(mqtt), _) => {
                 let result = mqtt.send(body.clone()).await;
                 match (result, https) {
@@ -39,7 +54,7 @@ impl Routes {
                         Some(https),
                     ) if self.may_fall_back => {
                         tracing::info!("request sent over HTTPS: MQTT could not carry it");
-                        https.send(body).await
+                        self.over_https(https, body).await
                     }
                     (other, _) => other,
                 }
@@ -85,7 +100,6 @@ const PROBE: &str = "makapix-player transport check";
 pub(super) type Check = JoinHandle<Result<(), String>>;
 
 /// The router and the HTTPS client of the session in force.
-#[derive(Default)]
 pub(super) struct Transports {
     pub router: Router,
     https: Option<HttpsClient>,
@@ -94,6 +108,24 @@ pub(super) struct Transports {
     /// The waits between failed checks, and when the next one is due.
     check_waits: Option<Backoff>,
     next_check: Option<tokio::time::Instant>,
+    /// Requests that found HTTPS unusable say why here.
+    lost: (
+        mpsc::UnboundedSender<String>,
+        mpsc::UnboundedReceiver<String>,
+    ),
+}
+
+impl Default for Transports {
+    fn default() -> Self {
+        Self {
+            router: Router::default(),
+            https: None,
+            probe: None,
+            check_waits: None,
+            next_check: None,
+            lost: mpsc::unbounded_channel(),
+        }
+    }
 }
 
 impl Transports {
@@ -207,6 +239,19 @@ impl Transports {
         self.router.https_checked(outcome);
     }
 
+    /// Why a request found HTTPS unusable, when one did (never ends: this holds a sender).
+    pub async fn lost(&mut self) -> String {
+        self.lost.1.recv().await.unwrap_or_default()
+    }
+
+    /// A request found HTTPS unusable while it was the way and had answered:
+    /// shown failing, and checked again after the back-off.
+    pub fn https_lost(&mut self, why: String) {
+        if self.router.via() == Some(Via::Https) && !self.router.needs_check() {
+            self.take_check(Err(why));
+        }
+    }
+
     /// When the next check is due, while one is wanted and none is under way.
     pub fn next_check(&self) -> Option<tokio::time::Instant> {
         self.next_check.filter(|_| self.router.needs_check())
@@ -234,6 +279,7 @@ impl Transports {
             may_fall_back: self.router.may_fall_back(),
             mqtt: mqtt.filter(|_| self.router.mqtt_wanted()),
             https: self.https.clone(),
+            lost: self.lost.0.clone(),
         }
     }
 }
