@@ -487,6 +487,12 @@ fn offline_both_ways_it_is_never_shown_connected_and_requests_say_why() {
         "{:?}",
         player.states()
     );
+    // The tooltip and Diagnostics say why HTTPS is not used either.
+    let why = player.last_info_error().unwrap_or_default();
+    assert!(
+        why.contains("Could not reach Makapix Club over HTTPS"),
+        "{why}"
+    );
     player.shutdown();
 }
 

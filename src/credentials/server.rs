@@ -247,6 +247,16 @@ pub enum ApiOrigin {
     Server,
 }
 
+impl ApiOrigin {
+    pub fn label(self) -> &'static str {
+        match self {
+            ApiOrigin::Flag => "from --api",
+            ApiOrigin::Credentials => "named by the credentials",
+            ApiOrigin::Server => "the server's",
+        }
+    }
+}
+
 /// The HTTPS player API's base URL (`player/rpc`, `player/events/view`) and
 /// where it came from; `refused` says why the credentials' address was not used.
 #[derive(Clone, Debug, PartialEq, Eq)]
