@@ -188,6 +188,8 @@ fn show(svc: &Service, now: i64) -> Result<(), CredError> {
     println!("Expires:    {} ({state})", format_date(active.not_after));
     println!("Issuer:     {}", active.issuer);
     println!("Server:     {}", server.describe());
+    let api = svc.player_api()?;
+    println!("HTTPS API:  {} ({})", api.base_url, api.origin.label());
     println!(
         "API token:  {}",
         if active.has_token {

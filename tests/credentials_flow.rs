@@ -23,6 +23,8 @@ use time::OffsetDateTime;
 
 const TOKEN: &str = "tok-first-0001";
 const ROTATED: &str = "tok-rotated-0002";
+/// The HTTPS player API a bundle names.
+const NAMED_API: &str = "https://player-api.example/api";
 
 struct Rig {
     service: Service,
@@ -142,6 +144,11 @@ fn registration_polls_through_404_then_stores_everything_with_the_one_time_token
         .unwrap();
     assert_eq!(active.slot.player_key, certs::PLAYER_KEY);
     assert!(active.has_token);
+    assert_eq!(
+        active.https_api.as_deref(),
+        Some("https://makapix.club/api"),
+        "the credentials name none: the provisioning answer's is kept"
+    );
     assert!(matches!(&seen[0], Progress::Code { code, .. } if code == "K7Q2ZP"));
     assert_eq!(
         server.count("/credentials"),
@@ -239,7 +246,10 @@ fn registered(server: &TestServer) -> (Rig, TestCa, Minted) {
     let ca = TestCa::new("Makapix CA");
     let m = ca.mint(&Options::default());
     let rig = make_rig(&server.base);
-    let json = certs::bundle_json(&m, Some(TOKEN));
+    let mut json: serde_json::Value =
+        serde_json::from_str(&certs::bundle_json(&m, Some(TOKEN))).unwrap();
+    json["https_api"] = serde_json::json!({"base_url": NAMED_API, "auth": "bearer"});
+    let json = json.to_string();
     rig.service
         .import(
             &[Input {
@@ -269,6 +279,11 @@ fn renewal_200_switches_to_the_new_set() {
     assert!(after.not_after > before.not_after);
     assert_eq!(after.slot.generation, before.slot.generation + 1);
     assert!(after.has_token, "the token is kept across a renewal");
+    assert_eq!(
+        after.https_api.as_deref(),
+        Some(NAMED_API),
+        "and the HTTPS API's address"
+    );
     let request = &server.requests.lock().unwrap()[0];
     assert_eq!(request.path, "/api/player/renew-cert");
     assert_eq!(

@@ -20,6 +20,7 @@ fn set(m: &Minted) -> PemSet {
         cert_pem: m.cert_pem.clone(),
         key_pem: Secret::new(m.key_pem.clone()),
         broker: None,
+        https_api: None,
         api_token: None,
     }
 }

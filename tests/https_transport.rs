@@ -71,6 +71,13 @@ fn wait_via(player: &mut Player, via: Via, timeout: Duration) {
     });
 }
 
+/// The player API's requests, without the echoes that check HTTPS is there.
+fn requests_but_checks(api: &MakapixApi) -> Vec<Value> {
+    let mut bodies = api.rpc_requests();
+    bodies.retain(|b| b["echo_data"] != PROBE);
+    bodies
+}
+
 fn echo(data: &str) -> RequestBody {
     RequestBody::Echo {
         echo_data: data.into(),
@@ -174,7 +181,7 @@ fn every_request_type_answers_over_https_with_a_token_made_on_first_use() {
         "{no_set:?}"
     );
 
-    let bodies = api.rpc_requests();
+    let bodies = requests_but_checks(&api);
     assert_eq!(bodies.len(), 9);
     let types: Vec<&str> = bodies
         .iter()
@@ -212,7 +219,7 @@ fn every_request_type_answers_over_https_with_a_token_made_on_first_use() {
         _ => None,
     });
     assert!(rtt.is_ok(), "{rtt:?}");
-    assert_eq!(api.rpc_requests().len(), 10);
+    assert_eq!(requests_but_checks(&api).len(), 10);
     player.shutdown();
 }
 
@@ -480,5 +487,69 @@ fn offline_both_ways_it_is_never_shown_connected_and_requests_say_why() {
         "{:?}",
         player.states()
     );
+    // The tooltip and Diagnostics say why HTTPS is not used either.
+    let why = player.last_info_error().unwrap_or_default();
+    assert!(
+        why.contains("Could not reach Makapix Club over HTTPS"),
+        "{why}"
+    );
+    player.shutdown();
+}
+
+#[test]
+fn https_only_is_connected_only_once_the_api_answered_and_says_why_not_until_then() {
+    let mut ca = Ca::new("Makapix Test CA");
+    let ca_pem = ca.pem.clone();
+    let api = MakapixApi::start(&ca_pem, 1);
+    let (key, config) = player_of(&api, &mut ca, &ca_pem, rig::free_port());
+    let mut unreachable = config.clone();
+    if let Some(https) = unreachable.https.as_mut() {
+        https.base_url = format!("http://127.0.0.1:{}/api", rig::free_port());
+    }
+    let mut player = Player::start();
+    player.send(ConnectionAction::SetTransport(TransportChoice::HttpsOnly));
+    player.connect(unreachable);
+    let failed_check = |e: &ConnectionEvent| match e {
+        ConnectionEvent::Info(i) if i.https_error.is_some() => Some(i.clone()),
+        _ => None,
+    };
+    let first = player.wait("a failed check of HTTPS", SOON, failed_check);
+    let sentence = first.https_error.unwrap_or_default();
+    assert!(
+        sentence.contains("Could not reach Makapix Club over HTTPS"),
+        "{sentence}"
+    );
+    assert!(first.retry_in.is_some(), "the next check is announced");
+    assert_eq!(player.states().last(), Some(&ConnectionState::Disconnected));
+    // Checked again after its back-off (300 ms, doubling up to 2 s here).
+    player.wait("a second check of HTTPS", SOON, failed_check);
+    assert!(
+        !player.states().contains(&ConnectionState::Connected),
+        "{:?}",
+        player.states()
+    );
+
+    // The API answers: connected once its echo came back.
+    player.connect(config);
+    player.wait_state(ConnectionState::Connected, SOON);
+    assert!(api.rpc_requests().iter().any(|b| b["echo_data"] == PROBE));
+    assert_eq!(player.last_info_error(), None);
+    // Views go over HTTPS too when it is the only way.
+    player.send(ConnectionAction::View(view(3, "2026-08-20T12:00:00Z")));
+    rig::wait_for("the view at the API", SOON, || {
+        api.views()
+            .first()
+            .map(|(v, status)| (v["post_id"].clone(), *status))
+    });
+    assert_eq!(api.views()[0].1, 202);
+
+    // The owner removes the player: its token is refused and cannot be renewed.
+    api.remove_player(&key);
+    let answer = request(&mut player, 1, echo("still there?"));
+    assert!(answer.is_err(), "{answer:?}");
+    let failing = player.wait("HTTPS shown failing", SOON, failed_check);
+    let sentence = failing.https_error.unwrap_or_default();
+    assert!(sentence.contains("removed from its account"), "{sentence}");
+    player.wait_state(ConnectionState::Disconnected, SOON);
     player.shutdown();
 }

@@ -178,6 +178,10 @@ fn the_command_line_imports_registers_renews_and_removes_with_the_real_keyring()
         ok && out.contains(certs::PLAYER_KEY) && out.contains("API token:  none"),
         "{out}"
     );
+    assert!(
+        out.contains("HTTPS API:  https://makapix.club/api (the server's)"),
+        "PEM files name no HTTPS API: {out}"
+    );
     assert!(!out.contains("PRIVATE"), "{out}");
 
     // Registration replaces the imported set and stores the one-time token.

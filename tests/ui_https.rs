@@ -1,7 +1,8 @@
 //! The window on a network that blocks the broker's port: with nothing
 //! listening there, a registered player plays a Makapix channel over HTTPS
 //! within 10 s of start, likes and reads comments over HTTPS, and the status
-//! bar says that commands from makapix.club need port 8883.
+//! bar says that commands from makapix.club need port 8883; started from a
+//! clean cache, it resumes the channel it played last, over HTTPS.
 
 #[path = "support/rig/mod.rs"]
 mod rig;
@@ -14,9 +15,12 @@ use egui_kittest::kittest::Queryable;
 use makapix_player::bridge::Action as RuntimeAction;
 use makapix_player::bridge::channel::pair;
 use makapix_player::bridge::connection::{ConnectionAction, ConnectionState};
+use makapix_player::last_channel::{self, LastChannel};
 use makapix_player::net;
 use makapix_player::paths::AppPaths;
 use makapix_player::player::ArtworkSource;
+use makapix_player::protocol::request::QueryPosts;
+use makapix_player::session::Channel;
 use makapix_player::settings::Settings;
 use makapix_player::ui::{PlayerApp, StartOptions};
 use rig::api::MakapixApi;
@@ -183,4 +187,119 @@ fn the_transport_from_the_command_line_then_from_settings_reaches_the_runtime_an
     let saved = std::fs::read_to_string(paths.settings_file()).unwrap();
     assert!(saved.contains("\"transport\": \"mqtt_only\""), "{saved}");
     broker.stop();
+}
+
+/// The "Done when": port 8883 unreachable, a registered player started
+/// from a clean cache with a remembered channel plays that channel (fetched
+/// afresh over HTTPS), likes, shows comments and reports views over HTTPS, and
+/// the status bar says commands from the web need 8883.
+#[test]
+fn from_a_clean_cache_the_remembered_channel_resumes_over_https_with_likes_comments_and_views() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = AppPaths::under(root.path());
+    // The last session played #cats (posts 1 and 2); its cache is gone.
+    let kept = serde_json::from_value(
+        rig::server::posts_answer(&Value::Null, &[1, 2], Value::Null)["posts"].clone(),
+    )
+    .unwrap();
+    let last = LastChannel {
+        label: "Makapix: #cats".into(),
+        query: QueryPosts {
+            channel: Some("hashtag".into()),
+            hashtag: Some("cats".into()),
+            ..QueryPosts::default()
+        },
+        posts: kept,
+    };
+    std::fs::create_dir_all(&paths.data).unwrap();
+    std::fs::write(
+        paths.data.join(last_channel::FILE_NAME),
+        serde_json::to_vec(&last).unwrap(),
+    )
+    .unwrap();
+    assert!(!paths.cache.exists(), "a clean cache");
+    let vault = Vault::start();
+    for id in [1, 2, 3] {
+        vault.put_sample("ab/cd", &format!("key{id}"), "heart-8.png");
+    }
+    let mut ca = Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem, 1);
+    // Today the channel starts with a new post, 3.
+    api.set_responder(|req: &Value| {
+        if req["request_type"] == "query_posts" && req["hashtag"] == "cats" {
+            Some(rig::server::posts_answer(req, &[3, 1, 2], Value::Null))
+        } else {
+            rig::server::catalogue(req)
+        }
+    });
+    let key = player_key();
+    let me = ca.player(&key);
+    api.add_player(&key, me.clone());
+    let mut config = config_at(rig::free_port(), &key, &me, &ca.pem);
+    config.https = Some(https_api(&api, &key).0);
+
+    let started = Instant::now();
+    net::tls::install_crypto_provider();
+    let (mut window_end, runtime_end) = pair(Arc::new(|| {}));
+    window_end.attach(net::runtime::start(runtime_end).unwrap());
+    let mut app = PlayerApp::new(StartOptions {
+        app_paths: Some(paths.clone()),
+        vault: Some(vault.base.clone()),
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = Harness::builder()
+        .with_size([900.0, 600.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.step();
+    h.state_mut()
+        .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
+            Box::new(config),
+        )));
+    step_until(&mut h, "the fresh first page of #cats on screen", |a| {
+        post_on_screen(a) == Some(3)
+    });
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(10), "played after {took:?}");
+    assert!(
+        matches!(h.state().channel(), Channel::Makapix { label, .. } if label == "Makapix: #cats"),
+        "{:?}",
+        h.state().channel()
+    );
+    let asked: Vec<Value> = api
+        .rpc_requests()
+        .into_iter()
+        .filter(|b| b["request_type"] == "query_posts")
+        .collect();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0]["hashtag"], "cats");
+    assert!(asked[0]["cursor"].is_null(), "from its first page");
+    assert_eq!(h.state().connection(), ConnectionState::Connected);
+    h.get_by_label("Connected over HTTPS — commands from makapix.club need port 8883");
+
+    h.key_press(eframe::egui::Key::L);
+    h.key_press(eframe::egui::Key::C);
+    let deadline = Instant::now() + rig::window::SOON;
+    while !(asked_for(&api, "submit_reaction", 3) && asked_for(&api, "get_comments", 3)) {
+        assert!(Instant::now() < deadline, "{:?}", api.rpc_requests());
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while api.views().is_empty() {
+        assert!(Instant::now() < deadline, "no view over HTTPS");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (view, status) = &api.views()[0];
+    assert_eq!(view["post_id"], 3, "{view}");
+    assert_eq!(view["channel_hashtag"], "cats", "{view}");
+    assert_eq!(*status, 202, "accepted");
+    h.state_mut().shutdown();
+}
+
+fn asked_for(api: &MakapixApi, request_type: &str, post_id: i64) -> bool {
+    api.rpc_requests()
+        .iter()
+        .any(|b| b["request_type"] == request_type && b["post_id"] == post_id)
 }

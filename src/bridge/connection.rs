@@ -230,6 +230,8 @@ pub struct SessionInfo {
     pub mqtt_state: Option<ConnectionState>,
     /// The HTTPS API's address, when one is configured.
     pub https_api: Option<String>,
+    /// Why the HTTPS API did not answer its last check, while requests would go that way.
+    pub https_error: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

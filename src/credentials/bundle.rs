@@ -4,7 +4,7 @@
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::protocol::http::{Broker, CredentialsResponse, Secret};
+use crate::protocol::http::{Broker, CredentialsResponse, HttpsApi, Secret};
 
 /// Larger inputs are refused before parsing: a real bundle is about 6 KB.
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
@@ -16,6 +16,8 @@ pub struct PemSet {
     pub cert_pem: String,
     pub key_pem: Secret,
     pub broker: Option<Broker>,
+    /// Where the HTTPS player API is, as the server named it (not checked yet).
+    pub https_api: Option<HttpsApi>,
     pub api_token: Option<Secret>,
 }
 
@@ -26,6 +28,7 @@ impl From<CredentialsResponse> for PemSet {
             cert_pem: r.cert_pem,
             key_pem: r.key_pem,
             broker: r.broker,
+            https_api: r.https_api,
             api_token: r.api_token,
         }
     }
@@ -239,6 +242,7 @@ fn from_blocks(blocks: Vec<Block>) -> Result<PemSet, BundleError> {
         cert_pem: cert.to_owned(),
         key_pem: Secret::new(key),
         broker: None,
+        https_api: None,
         api_token: None,
     })
 }
@@ -297,6 +301,7 @@ mod tests {
             "broker":{"host":"h.example","port":8884}}"#;
         let set = one("b.json", json).unwrap();
         assert_eq!(set.broker.unwrap().port, 8884);
+        assert!(set.https_api.is_none());
         assert_eq!(set.api_token.unwrap().expose(), "t");
     }
 

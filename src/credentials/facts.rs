@@ -31,6 +31,10 @@ pub struct ActiveSet {
     /// When automatic renewal is due (Unix seconds), jittered per player.
     #[serde(default)]
     pub renew_at: Option<i64>,
+    /// The HTTPS player API's base URL the credentials named (`https_api.base_url`),
+    /// checked; `None`: they named none (or none usable), so the server's `api_base` is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https_api: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,10 +99,15 @@ mod tests {
                 issuer: "Makapix CA".into(),
                 has_token: true,
                 renew_at: Some(2),
+                https_api: Some("https://api.example/api".into()),
             }),
         };
         save(&path, &facts).unwrap();
         assert_eq!(load(&path).unwrap(), facts);
+        // Facts saved before the HTTPS API was kept still load.
+        let old = r#"{"active":{"slot":{"player_key":"k","generation":1},"not_before":1,"not_after":2,"issuer":"CA","has_token":false}}"#;
+        std::fs::write(&path, old).unwrap();
+        assert_eq!(load(&path).unwrap().active.unwrap().https_api, None);
         std::fs::write(&path, b"{nope").unwrap();
         assert!(matches!(load(&path), Err(FactsError::Damaged { .. })));
     }

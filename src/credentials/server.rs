@@ -178,7 +178,7 @@ impl Overrides {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ServerError {
     #[error("\"{0}\" is not a broker address; write it as mqtts://HOST:PORT or wss://HOST/mqtt.")]
     BadBroker(String),
@@ -233,6 +233,58 @@ pub fn parse_http_url(text: &str) -> Result<String, ServerError> {
         Some(rest) if is_loopback(rest) => Ok(trimmed.to_owned()),
         Some(rest) if !rest.is_empty() => Err(ServerError::NotHttps(trimmed.to_owned())),
         _ => Err(ServerError::BadUrl(text.to_owned())),
+    }
+}
+
+/// Where the HTTPS player API's address came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiOrigin {
+    /// The `--api` flag: the user's choice for this run wins.
+    Flag,
+    /// The credentials' `https_api.base_url`.
+    Credentials,
+    /// The server's `api_base` (the preset, or the saved custom server).
+    Server,
+}
+
+impl ApiOrigin {
+    pub fn label(self) -> &'static str {
+        match self {
+            ApiOrigin::Flag => "from --api",
+            ApiOrigin::Credentials => "named by the credentials",
+            ApiOrigin::Server => "the server's",
+        }
+    }
+}
+
+/// The HTTPS player API's base URL (`player/rpc`, `player/events/view`) and
+/// where it came from; `refused` says why the credentials' address was not used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlayerApi {
+    pub base_url: String,
+    pub origin: ApiOrigin,
+    pub refused: Option<ServerError>,
+}
+
+/// The credentials' `https_api.base_url` when it passes `parse_http_url`,
+/// else the server's `api_base`; `--api` (`api_flag`) overrides both.
+pub fn player_api(server: &Server, api_flag: bool, credentials: Option<&str>) -> PlayerApi {
+    let from_server = |origin, refused| PlayerApi {
+        base_url: server.api_base.clone(),
+        origin,
+        refused,
+    };
+    if api_flag {
+        return from_server(ApiOrigin::Flag, None);
+    }
+    match credentials.map(parse_http_url) {
+        Some(Ok(base_url)) => PlayerApi {
+            base_url,
+            origin: ApiOrigin::Credentials,
+            refused: None,
+        },
+        Some(Err(e)) => from_server(ApiOrigin::Server, Some(e)),
+        None => from_server(ApiOrigin::Server, None),
     }
 }
 
@@ -347,5 +399,28 @@ mod tests {
         let c = Server::production().with_broker("my.host", 1883);
         assert_eq!(c.environment, Environment::Custom);
         assert_eq!(c.api_base, Server::production().api_base);
+    }
+
+    #[test]
+    fn the_player_api_is_the_credentials_address_when_usable_else_the_servers() {
+        let server = Server::development();
+        let named = player_api(&server, false, Some("https://api.example/v2/"));
+        assert_eq!(named.base_url, "https://api.example/v2");
+        assert_eq!(named.origin, ApiOrigin::Credentials);
+        assert_eq!(named.refused, None);
+        let local = player_api(&server, false, Some("http://127.0.0.1:8080/api"));
+        assert_eq!(local.origin, ApiOrigin::Credentials);
+        let none = player_api(&server, false, None);
+        assert_eq!(none.base_url, "https://development.makapix.club/api");
+        assert_eq!((none.origin, none.refused), (ApiOrigin::Server, None));
+        for bad in ["", "   ", "http://api.example/api", "ftp://api.example"] {
+            let fallback = player_api(&server, false, Some(bad));
+            assert_eq!(fallback.base_url, server.api_base, "{bad:?}");
+            assert_eq!(fallback.origin, ApiOrigin::Server, "{bad:?}");
+            assert!(fallback.refused.is_some(), "{bad:?}");
+        }
+        let flagged = player_api(&server, true, Some("https://api.example"));
+        assert_eq!(flagged.base_url, server.api_base);
+        assert_eq!(flagged.origin, ApiOrigin::Flag);
     }
 }

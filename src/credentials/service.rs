@@ -11,7 +11,7 @@ use super::facts::{self, ActiveSet, FactsError, PlayerFacts};
 use super::keyring_store::{KeyringStore, Secrets, Slot, StoreError};
 use super::register::{Api, HttpError, Poll, Renewal};
 use super::renewal::{self, NextPoll, PollOutcome, PollTiming};
-use super::server::{Overrides, Server, ServerError};
+use super::server::{self as server, Overrides, PlayerApi, Server, ServerError};
 use super::validate::{self, ValidationError};
 use crate::protocol::http::Secret;
 
@@ -132,6 +132,29 @@ impl Service {
             .with_overrides(&self.overrides)?)
     }
 
+    /// Where requests and views go over HTTPS: the address the credentials
+    /// named, else the server's (`--api` overrides both). Logs why a named one is not used.
+    pub fn player_api(&self) -> Result<PlayerApi, CredError> {
+        let named = self.facts()?.active.and_then(|a| a.https_api);
+        let chosen = server::player_api(
+            &self.server()?,
+            self.overrides.api.is_some(),
+            named.as_deref(),
+        );
+        match (&chosen.refused, &named) {
+            (Some(why), _) => tracing::warn!(
+                "the HTTPS API address kept with the credentials is not used ({why}); using the server's {}",
+                chosen.base_url
+            ),
+            (None, None) => tracing::info!(
+                "the credentials name no HTTPS API address; using the server's {}",
+                chosen.base_url
+            ),
+            (None, Some(_)) => {}
+        }
+        Ok(chosen)
+    }
+
     /// Saves the server choice once its API and vault addresses pass the https rule.
     pub fn set_server(&self, server: Server) -> Result<(), CredError> {
         let server = server.checked()?;
@@ -190,6 +213,7 @@ impl Service {
                 .map_or(1, |a| a.slot.generation.wrapping_add(1)),
         };
         store.write(&slot, &secrets)?;
+        let https_api = https_api_of(&set, old.as_ref(), &identity.player_key);
         let active = ActiveSet {
             slot: slot.clone(),
             not_before: identity.not_before,
@@ -201,6 +225,7 @@ impl Service {
                 identity.not_after,
                 random,
             )),
+            https_api,
         };
         if let Some(broker) = &set.broker {
             f.server = f.server.with_broker(&broker.host, broker.port);
@@ -274,6 +299,8 @@ impl Service {
                     cert_pem: r.cert_pem,
                     key_pem: r.key_pem,
                     broker: None,
+                    // Renewal names no API address: the one in force stays.
+                    https_api: None,
                     api_token: Some(token),
                 };
                 self.install(set, now, random)
@@ -393,6 +420,9 @@ impl Service {
                         if set.broker.is_none() {
                             set.broker = provision.mqtt_broker.clone();
                         }
+                        if set.https_api.is_none() {
+                            set.https_api = provision.https_api.clone();
+                        }
                         return Ok(set);
                     }
                     Ok(Poll::Pending) => PollOutcome::Pending,
@@ -421,6 +451,27 @@ impl Service {
                 }
             }
         }
+    }
+}
+
+/// The HTTPS API address to keep with a new set: the one it names when it
+/// passes the https rule; none when it names an empty or bad one (the server's
+/// address is used then); when it names none (a renewal, PEM files), the one
+/// kept for the same player before.
+fn https_api_of(set: &PemSet, old: Option<&ActiveSet>, player_key: &str) -> Option<String> {
+    match &set.https_api {
+        Some(api) => match server::parse_http_url(&api.base_url) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                tracing::warn!(
+                    "the credentials' HTTPS API address is not usable ({e}); the server's address is used instead"
+                );
+                None
+            }
+        },
+        None => old
+            .filter(|o| o.slot.player_key == player_key)
+            .and_then(|o| o.https_api.clone()),
     }
 }
 
@@ -474,5 +525,61 @@ mod tests {
         assert_eq!(parse_time("1970-01-01T00:01:00Z"), Some(60));
         assert_eq!(parse_time("1970-01-01T00:01:00.250+00:00"), Some(60));
         assert_eq!(parse_time("soon"), None);
+    }
+
+    fn set_naming(api: Option<&str>) -> PemSet {
+        PemSet {
+            ca_pem: String::new(),
+            cert_pem: String::new(),
+            key_pem: Secret::new(""),
+            broker: None,
+            https_api: api.map(|base_url| crate::protocol::http::HttpsApi {
+                base_url: base_url.into(),
+                auth: Some("bearer".into()),
+            }),
+            api_token: None,
+        }
+    }
+
+    fn kept(player_key: &str, api: Option<&str>) -> ActiveSet {
+        ActiveSet {
+            slot: Slot {
+                player_key: player_key.into(),
+                generation: 1,
+            },
+            not_before: 0,
+            not_after: 1,
+            issuer: String::new(),
+            has_token: true,
+            renew_at: None,
+            https_api: api.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_new_set_keeps_the_api_address_it_names_else_the_one_before() {
+        let before = kept("k", Some("https://old.example/api"));
+        let named = set_naming(Some("https://new.example/api/"));
+        assert_eq!(
+            https_api_of(&named, Some(&before), "k").as_deref(),
+            Some("https://new.example/api")
+        );
+        // A renewal, or PEM files: the address in force stays.
+        assert_eq!(
+            https_api_of(&set_naming(None), Some(&before), "k").as_deref(),
+            Some("https://old.example/api")
+        );
+        // Another player's address is not inherited.
+        assert_eq!(
+            https_api_of(&set_naming(None), Some(&before), "other"),
+            None
+        );
+        // Empty or unencrypted: the server's address is used instead.
+        for bad in ["", "http://new.example/api"] {
+            assert_eq!(
+                https_api_of(&set_naming(Some(bad)), Some(&before), "k"),
+                None
+            );
+        }
     }
 }

@@ -89,6 +89,14 @@ pub(super) struct Live<'a> {
     player_key: &'a str,
 }
 
+/// Sleeps until `at`; never, without one.
+async fn until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 impl Task {
     pub(super) fn new(
         sink: EventSink,
@@ -122,18 +130,14 @@ impl Task {
                 .clone()
                 .filter(|_| self.ways.router.mqtt_wanted())
             else {
-                tokio::select! {
-                    ctl = inbox.controls.recv() => {
-                        let Some(ctl) = ctl else { return };
-                        if let Some(stop) = self.on_control(ctl, None).await
-                            && self.apply(stop)
-                        {
-                            return;
-                        }
-                    }
-                    Some(out) = inbox.outbound.recv() => {
-                        let _ = out.sent.send(Err(RequestError::NotConnected));
-                    }
+                if self.config.is_some() && self.conn_state != ConnectionState::Disconnected {
+                    // The MQTT session of before is over; the state shown is HTTPS's.
+                    self.info.connected_since = None;
+                    self.set_state(ConnectionState::Disconnected);
+                }
+                // HTTPS is checked, views go, actions are taken, until one ends the wait.
+                if self.wait(None, &mut inbox).await {
+                    return;
                 }
                 continue;
             };
@@ -232,6 +236,7 @@ impl Task {
         self.views.set_pace(pace);
         let mut view_tick = tokio::time::interval(pace.tick());
         let ended = loop {
+            let next_check = self.ways.next_check();
             tokio::select! {
                 () = &mut sleep, if wait.is_some() => break false,
                 _ = view_tick.tick(), if self.ways.https_for_views().is_some() => {
@@ -243,14 +248,24 @@ impl Task {
                 ctl = inbox.controls.recv() => {
                     let Some(ctl) = ctl else { break true };
                     if let Some(stop) = self.on_control(ctl, None).await {
+                        // Before the stop: new credentials abort a check of the old ones.
+                        self.ways.keep_probe(probe.take());
                         break self.apply(stop);
                     }
                 }
                 Some(out) = inbox.outbound.recv() => {
                     let _ = out.sent.send(Err(RequestError::NotConnected));
                 }
-                ok = Transports::checked(&mut probe) => {
-                    self.ways.router.https_checked(ok);
+                outcome = Transports::checked(&mut probe) => {
+                    self.ways.take_check(outcome);
+                    self.set_state(self.conn_state);
+                }
+                () = until(next_check), if probe.is_none() => {
+                    probe = self.ways.probe();
+                }
+                // A request found HTTPS unusable: not shown connected until a check answers.
+                why = self.ways.lost() => {
+                    self.ways.https_lost(why);
                     self.set_state(self.conn_state);
                 }
             }
@@ -290,6 +305,7 @@ impl Task {
             }
             Stop::ReconnectNow => {
                 self.reconnect.reset();
+                self.ways.check_now();
                 false
             }
         }

@@ -503,6 +503,7 @@ fn registered(svc: &Service, sink: &Reporter, active: &ActiveSet) {
 fn session_config(svc: &Service, shared: &Arc<Shared>) -> Result<SessionConfig, String> {
     let (active, secrets) = svc.secrets().map_err(|e| e.to_string())?;
     let server = svc.server().map_err(|e| e.to_string())?;
+    let api = svc.player_api().map_err(|e| e.to_string())?;
     let (ca_pem, cert_pem, key_pem) = secrets.session_pems().ok_or_else(|| {
         "The stored private key is damaged; import the credentials again.".to_owned()
     })?;
@@ -520,7 +521,7 @@ fn session_config(svc: &Service, shared: &Arc<Shared>) -> Result<SessionConfig, 
         key_pem: KeyPem::new(key_pem),
         tuning: Tuning::default(),
         https: Some(HttpsApi {
-            base_url: server.api_base,
+            base_url: api.base_url,
             tokens: Arc::new(KeyringTokens {
                 shared: Arc::clone(shared),
             }),

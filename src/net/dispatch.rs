@@ -2,8 +2,9 @@
 //! picked when it arrived. A request MQTT could not carry (not connected, or
 //! the session ended while it waited) goes over HTTPS when Automatic allows.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::bridge::RuntimeEvent;
@@ -13,6 +14,7 @@ use crate::bridge::transport::{TransportChoice, Via};
 use crate::protocol::request::RequestBody;
 use crate::protocol::response::Response;
 
+use super::backoff::{Backoff, random_jitter};
 use super::https::HttpsClient;
 use super::requests::{RequestClient, RequestError};
 use super::route::Router;
@@ -23,13 +25,27 @@ pub(super) struct Routes {
     pub may_fall_back: bool,
     pub mqtt: Option<RequestClient>,
     pub https: Option<HttpsClient>,
+    /// Told why, when HTTPS could not be used (unreachable, token refused).
+    lost: mpsc::UnboundedSender<String>,
 }
 
 impl Routes {
+    async fn over_https(
+        &self,
+        https: &HttpsClient,
+        body: RequestBody,
+    ) -> Result<Response, RequestError> {
+        let result = https.send(body).await;
+        if let Err(RequestError::Https(why)) = &result {
+            let _ = self.lost.send(why.clone());
+        }
+        result
+    }
+
     async fn send(&self, body: RequestBody) -> Result<Response, RequestError> {
         let https = self.https.as_ref();
         match (self.via, &self.mqtt, https) {
-            (Some(Via::Https), _, Some(https)) => https.send(body).await,
+            (Some(Via::Https), _, Some(https)) => self.over_https(https, body).await,
             (Some(Via::Mqtt), Some(mqtt), _) => {
                 let result = mqtt.send(body.clone()).await;
                 match (result, https) {
@@ -38,7 +54,7 @@ impl Routes {
                         Some(https),
                     ) if self.may_fall_back => {
                         tracing::info!("request sent over HTTPS: MQTT could not carry it");
-                        https.send(body).await
+                        self.over_https(https, body).await
                     }
                     (other, _) => other,
                 }
@@ -80,13 +96,36 @@ pub(super) fn test_in_background(sink: EventSink, routes: Routes) {
 /// What "is HTTPS there?" sends (an `echo`: the server allows 10 a minute).
 const PROBE: &str = "makapix-player transport check";
 
+/// A check of HTTPS: `Err` says why it failed.
+pub(super) type Check = JoinHandle<Result<(), String>>;
+
 /// The router and the HTTPS client of the session in force.
-#[derive(Default)]
 pub(super) struct Transports {
     pub router: Router,
     https: Option<HttpsClient>,
     /// An `echo` under way, checking HTTPS before it is shown as the way.
-    probe: Option<JoinHandle<bool>>,
+    probe: Option<Check>,
+    /// The waits between failed checks, and when the next one is due.
+    check_waits: Option<Backoff>,
+    next_check: Option<tokio::time::Instant>,
+    /// Requests that found HTTPS unusable say why here.
+    lost: (
+        mpsc::UnboundedSender<String>,
+        mpsc::UnboundedReceiver<String>,
+    ),
+}
+
+impl Default for Transports {
+    fn default() -> Self {
+        Self {
+            router: Router::default(),
+            https: None,
+            probe: None,
+            check_waits: None,
+            next_check: None,
+            lost: mpsc::unbounded_channel(),
+        }
+    }
 }
 
 impl Transports {
@@ -99,6 +138,9 @@ impl Transports {
             let api = c.https.as_ref()?;
             Some(HttpsClient::new(api, &c.tuning))
         });
+        self.check_waits =
+            config.map(|c| Backoff::new(c.tuning.backoff_start, c.tuning.backoff_max));
+        self.next_check = None;
         self.router.configured(self.https.is_some());
         self.https.as_ref().map(|h| h.base().to_owned())
     }
@@ -108,6 +150,14 @@ impl Transports {
         let via = self.router.via();
         info.via = via.unwrap_or_default();
         info.mqtt_state = (via == Some(Via::Https)).then_some(state);
+        info.https_error = self.router.https_error().map(str::to_owned);
+        if self.router.choice() == TransportChoice::HttpsOnly {
+            // No MQTT session to wait for: the wait shown is the next check's.
+            info.retry_in = self
+                .next_check
+                .filter(|_| self.router.needs_check())
+                .map(|at| at.saturating_duration_since(tokio::time::Instant::now()));
+        }
         self.router.shown(state)
     }
 
@@ -118,36 +168,101 @@ impl Transports {
         held != self.router.mqtt_wanted()
     }
 
-    /// The check of HTTPS under way, or a new one when the router needs it.
-    pub fn probe(&mut self) -> Option<JoinHandle<bool>> {
+    /// The check of HTTPS under way, or a new one when the router needs it
+    /// and the back-off after a failed one has passed.
+    pub fn probe(&mut self) -> Option<Check> {
         if !self.router.needs_check() {
             return None;
         }
         if let Some(probe) = self.probe.take() {
             return Some(probe);
         }
+        if self
+            .next_check
+            .is_some_and(|at| at > tokio::time::Instant::now())
+        {
+            return None;
+        }
         let https = self.https.clone()?;
         let body = RequestBody::Echo {
             echo_data: PROBE.into(),
         };
         Some(tokio::spawn(async move {
-            matches!(https.send(body).await, Ok(Response::Echo(_)))
+            match https.send(body).await {
+                Ok(Response::Echo(_)) => Ok(()),
+                Ok(_) => Err(RequestError::Unexpected.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
         }))
     }
 
     /// A check not finished yet goes on (its answer is taken at the next wait).
-    pub fn keep_probe(&mut self, probe: Option<JoinHandle<bool>>) {
-        self.probe = probe;
+    pub fn keep_probe(&mut self, probe: Option<Check>) {
+        if probe.is_some() {
+            self.probe = probe;
+        }
     }
 
     /// The check's outcome once it is known; never, without a check.
-    pub async fn checked(probe: &mut Option<JoinHandle<bool>>) -> bool {
+    pub async fn checked(probe: &mut Option<Check>) -> Result<(), String> {
         let Some(handle) = probe.as_mut() else {
             return std::future::pending().await;
         };
-        let ok = handle.await.unwrap_or(false);
+        let outcome = handle
+            .await
+            .unwrap_or_else(|_| Err(RequestError::Stopped.to_string()));
         *probe = None;
-        ok
+        outcome
+    }
+
+    /// Takes a check's outcome: after a failure the next check waits its back-off.
+    pub fn take_check(&mut self, outcome: Result<(), String>) {
+        match &outcome {
+            Ok(()) => {
+                self.next_check = None;
+                if let Some(waits) = self.check_waits.as_mut() {
+                    waits.reset();
+                }
+            }
+            Err(why) => {
+                let wait = self
+                    .check_waits
+                    .as_mut()
+                    .map_or(Duration::from_secs(1), |w| {
+                        // Half the bound at least: the server allows ten echoes a minute.
+                        w.next_wait(0.5 + random_jitter() / 2.0)
+                    });
+                tracing::warn!("HTTPS API: {why} — next check in {wait:?}");
+                self.next_check = Some(tokio::time::Instant::now() + wait);
+            }
+        }
+        self.router.https_checked(outcome);
+    }
+
+    /// Why a request found HTTPS unusable, when one did (never ends: this holds a sender).
+    pub async fn lost(&mut self) -> String {
+        self.lost.1.recv().await.unwrap_or_default()
+    }
+
+    /// A request found HTTPS unusable while it was the way and had answered:
+    /// shown failing, and checked again after the back-off.
+    pub fn https_lost(&mut self, why: String) {
+        if self.router.via() == Some(Via::Https) && !self.router.needs_check() {
+            self.take_check(Err(why));
+        }
+    }
+
+    /// When the next check is due, while one is wanted and none is under way.
+    pub fn next_check(&self) -> Option<tokio::time::Instant> {
+        self.next_check.filter(|_| self.router.needs_check())
+    }
+
+    /// "Reconnect now": HTTPS is checked again at once.
+    pub fn check_now(&mut self) {
+        self.next_check = None;
+        if let Some(waits) = self.check_waits.as_mut() {
+            waits.reset();
+        }
     }
 
     /// The HTTPS client while views go that way (requests do too).
@@ -164,6 +279,7 @@ impl Transports {
             may_fall_back: self.router.may_fall_back(),
             mqtt: mqtt.filter(|_| self.router.mqtt_wanted()),
             https: self.https.clone(),
+            lost: self.lost.0.clone(),
         }
     }
 }

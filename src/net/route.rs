@@ -2,6 +2,8 @@
 //! HTTPS only), whether an HTTPS API is configured, and how the MQTT session
 //! fares. Automatic uses MQTT while it is up, and HTTPS from the moment an
 //! attempt fails for a reason a blocked port gives, until MQTT is back.
+//! Whenever requests go over HTTPS, it is shown connected only once an `echo`
+//! came back that way; until then it says why not.
 
 use crate::bridge::connection::{ConnectionState, FailureKind};
 use crate::bridge::transport::{TransportChoice, Via};
@@ -15,9 +17,11 @@ pub struct Router {
     /// The last MQTT attempt failed for a reason HTTPS may get around
     /// (refused, no answer, lost): not a refused certificate or a removed player.
     mqtt_blocked: bool,
-    /// An `echo` over HTTPS came back since MQTT was last up: only then does
-    /// Automatic show "connected over HTTPS" (offline, both fail).
+    /// An `echo` over HTTPS came back since MQTT was last up: only then is
+    /// "connected over HTTPS" shown (offline, both fail).
     https_ok: bool,
+    /// Why the last check of HTTPS failed (unreachable, token refused…).
+    https_error: Option<String>,
 }
 
 impl Router {
@@ -35,6 +39,7 @@ impl Router {
         self.mqtt_up = false;
         self.mqtt_blocked = false;
         self.https_ok = false;
+        self.https_error = None;
     }
 
     /// Whether an MQTT session should be held at all.
@@ -46,18 +51,25 @@ impl Router {
         self.mqtt_up = true;
         self.mqtt_blocked = false;
         self.https_ok = false;
+        self.https_error = None;
     }
 
     /// Whether HTTPS must be checked before it is shown as the way.
     pub fn needs_check(&self) -> bool {
-        self.choice == TransportChoice::Automatic
-            && self.via() == Some(Via::Https)
-            && !self.https_ok
+        self.via() == Some(Via::Https) && !self.https_ok
     }
 
-    /// The outcome of that check.
-    pub fn https_checked(&mut self, ok: bool) {
-        self.https_ok = ok;
+    /// The outcome of that check: `Err` holds the sentence saying why it failed.
+    pub fn https_checked(&mut self, outcome: Result<(), String>) {
+        self.https_ok = outcome.is_ok();
+        self.https_error = outcome.err();
+    }
+
+    /// Why HTTPS does not answer, while requests would go that way.
+    pub fn https_error(&self) -> Option<&str> {
+        self.https_error
+            .as_deref()
+            .filter(|_| self.via() == Some(Via::Https))
     }
 
     /// An MQTT attempt (or session) ended with `kind`.
@@ -98,11 +110,18 @@ impl Router {
     }
 
     /// The state the window shows for MQTT's `mqtt` state: connected while
-    /// requests go over HTTPS and it answers (the indicator says which way).
+    /// requests go over HTTPS and it answered (the indicator says which way).
+    /// HTTPS only shows HTTPS's own state: connecting until the first check,
+    /// disconnected while checks fail.
     pub fn shown(&self, mqtt: ConnectionState) -> ConnectionState {
-        let https_answers = self.https_ok || self.choice == TransportChoice::HttpsOnly;
-        if self.via() == Some(Via::Https) && https_answers {
+        let over_https = self.via() == Some(Via::Https);
+        if over_https && self.https_ok {
             ConnectionState::Connected
+        } else if over_https && self.choice == TransportChoice::HttpsOnly {
+            match self.https_error {
+                Some(_) => ConnectionState::Disconnected,
+                None => ConnectionState::Connecting,
+            }
         } else if self.choice == TransportChoice::HttpsOnly
             && mqtt != ConnectionState::NotRegistered
         {
@@ -139,7 +158,7 @@ mod tests {
             ConnectionState::Disconnected,
             "not shown connected until HTTPS answered"
         );
-        r.https_checked(true);
+        r.https_checked(Ok(()));
         assert!(!r.needs_check());
         assert_eq!(
             r.shown(ConnectionState::Disconnected),
@@ -150,11 +169,17 @@ mod tests {
         r.mqtt_failed(FailureKind::Other);
         assert_eq!(r.via(), Some(Via::Https), "a lost session falls back too");
         assert!(r.needs_check(), "checked again: the network may be gone");
-        r.https_checked(false);
+        r.https_checked(Err("Could not reach Makapix Club over HTTPS.".into()));
         assert_eq!(
             r.shown(ConnectionState::Reconnecting),
             ConnectionState::Reconnecting
         );
+        assert_eq!(
+            r.https_error(),
+            Some("Could not reach Makapix Club over HTTPS.")
+        );
+        r.mqtt_connected();
+        assert_eq!(r.https_error(), None, "MQTT carries requests again");
         assert!(r.may_fall_back());
     }
 
@@ -200,6 +225,7 @@ mod tests {
         assert!(!r.mqtt_wanted());
         r.mqtt_connected();
         assert_eq!(r.via(), Some(Via::Https));
+        r.https_checked(Ok(()));
         assert_eq!(
             r.shown(ConnectionState::Disconnected),
             ConnectionState::Connected
@@ -213,6 +239,41 @@ mod tests {
         assert_eq!(
             r.shown(ConnectionState::NotRegistered),
             ConnectionState::NotRegistered
+        );
+    }
+
+    #[test]
+    fn https_only_is_connected_only_once_the_api_answered() {
+        let mut r = auto_with_https();
+        r.set_choice(TransportChoice::HttpsOnly);
+        assert!(r.needs_check());
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Connecting,
+            "checking"
+        );
+        r.https_checked(Err("Could not reach Makapix Club over HTTPS.".into()));
+        assert!(r.needs_check(), "tried again");
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Disconnected
+        );
+        assert_eq!(
+            r.https_error(),
+            Some("Could not reach Makapix Club over HTTPS.")
+        );
+        r.https_checked(Ok(()));
+        assert!(!r.needs_check());
+        assert_eq!(r.https_error(), None);
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Connected
+        );
+        r.configured(true);
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Connecting,
+            "new credentials are checked afresh"
         );
     }
 }

@@ -86,6 +86,9 @@ impl ConnectionView {
         if let Some(err) = &self.info.last_error {
             lines.push(format!("Last error: {}", err.message));
         }
+        if let Some(err) = &self.info.https_error {
+            lines.push(format!("HTTPS: {err}"));
+        }
         lines.join("\n")
     }
 
@@ -207,6 +210,11 @@ pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Ac
                     ui.label(format!("· {broker}"));
                 }
             });
+            if let Some(api) = &view.info.https_api {
+                ui.label(format!(
+                    "HTTPS API (requests and views when 8883 is blocked): {api}"
+                ));
+            }
             ui.horizontal(|ui| {
                 let connected = view.state == ConnectionState::Connected;
                 let running = view.test == TestStatus::Running;
@@ -239,6 +247,9 @@ pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Ac
             });
             if let Some(err) = &view.info.last_error {
                 ui.label(format!("Last error: {}", err.message));
+            }
+            if let Some(err) = &view.info.https_error {
+                ui.label(format!("HTTPS: {err}"));
             }
             ui.separator();
             egui::ScrollArea::vertical()
@@ -298,6 +309,17 @@ mod tests {
             "{tip}"
         );
         assert_eq!(view.test_label(), "Test connection (HTTPS)");
+        view.apply(ConnectionEvent::State(ConnectionState::Disconnected));
+        view.apply(ConnectionEvent::Info(SessionInfo {
+            via: Via::Https,
+            https_error: Some("Could not reach Makapix Club over HTTPS.".into()),
+            ..SessionInfo::default()
+        }));
+        let tip = view.tooltip(SystemTime::now());
+        assert!(
+            tip.contains("HTTPS: Could not reach Makapix Club over HTTPS."),
+            "{tip}"
+        );
         view.apply(ConnectionEvent::Info(SessionInfo::default()));
         assert!(!view.tooltip(SystemTime::now()).contains("HTTPS"));
         assert_eq!(view.test_label(), "Test connection (MQTT)");

@@ -55,6 +55,8 @@ struct State {
     failing_polls: u32,
     rotations: Vec<Instant>,
     tokens_made: u32,
+    /// `https_api.base_url` in provisioning and credentials answers.
+    advertised: String,
 }
 
 impl Default for State {
@@ -67,6 +69,7 @@ impl Default for State {
             failing_polls: 0,
             rotations: Vec::new(),
             tokens_made: 0,
+            advertised: String::new(),
         }
     }
 }
@@ -174,6 +177,19 @@ impl MakapixApi {
             .clone()
     }
 
+    /// Provisioning and credentials answers name `base_url` as the HTTPS
+    /// player API (empty until then, which the player takes as "none").
+    pub fn advertise_https_api(&self, base_url: &str) {
+        self.state.lock().unwrap().advertised = base_url.to_owned();
+    }
+
+    /// The server accepts `token` for `player_key` (handed out elsewhere).
+    pub fn accept_token(&self, player_key: &str, token: &str) {
+        if let Some(p) = self.state.lock().unwrap().players.get_mut(player_key) {
+            p.token = Some(token.to_owned());
+        }
+    }
+
     /// The player API answers requests with `f` (as `TestServer::set_responder`).
     pub fn set_responder(&self, f: impl Fn(&Value) -> Option<Value> + Send + Sync + 'static) {
         self.state.lock().unwrap().responder = Arc::new(f);
@@ -268,6 +284,7 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
     let path = r.path.strip_prefix("/api").unwrap_or(&r.path);
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let broker = json!({"host": "127.0.0.1", "port": broker_port});
+    let https_api = json!({"base_url": state.advertised, "auth": "bearer"});
     match (r.method.as_str(), parts.as_slice()) {
         ("POST", ["player", "provision"]) => {
             let Some(key) = state.provisionable.take() else {
@@ -281,7 +298,7 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
                 201,
                 json!({"player_key": key, "registration_code": "K7Q2ZP",
                        "registration_code_expires_at": expires, "mqtt_broker": broker,
-                       "https_api": {"base_url": "", "auth": "bearer"}})
+                       "https_api": https_api})
                 .to_string(),
             )
         }
@@ -306,7 +323,7 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
             (
                 200,
                 json!({"ca_pem": ca_pem, "cert_pem": p.current.cert_pem, "key_pem": p.current.key_pem,
-                       "broker": broker, "https_api": {"base_url": "", "auth": "bearer"},
+                       "broker": broker, "https_api": https_api,
                        "api_token": token})
                 .to_string(),
             )

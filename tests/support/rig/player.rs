@@ -230,6 +230,14 @@ impl Player {
         })
     }
 
+    /// Why HTTPS did not answer, as the latest facts say.
+    pub fn last_info_error(&self) -> Option<String> {
+        self.events.iter().rev().find_map(|(_, e)| match e {
+            ConnectionEvent::Info(i) => Some(i.https_error.clone()),
+            _ => None,
+        })?
+    }
+
     pub fn log_lines(&self) -> Vec<String> {
         self.events
             .iter()
