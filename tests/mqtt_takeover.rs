@@ -69,3 +69,35 @@ fn two_clients_with_one_identity_for_60_s_make_at_most_8_connects_each() {
     a.shutdown();
     b.shutdown();
 }
+
+/// The broker killed and restarted three times, each time soon after the
+/// player connected (the soak of issue 15 restarts it every 30 s): the sessions
+/// end abruptly, without the TLS close a takeover ends with, so the player
+/// reconnects each time and never says another client holds its identity.
+#[test]
+fn a_broker_restarted_again_and_again_is_not_taken_for_another_client() {
+    let mut broker = Broker::start();
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    let mut cfg = config(&broker, &key, &me, &broker.ca.pem);
+    cfg.tuning = Tuning {
+        // Long enough that a takeover's wait would miss every deadline below.
+        takeover_wait: Duration::from_secs(120),
+        ..tenth_of_production()
+    };
+    let mut p = Player::start();
+    p.connect(cfg);
+    p.wait_state(ConnectionState::Connected, Duration::from_secs(10));
+    for _ in 0..3 {
+        p.idle(Duration::from_millis(500));
+        broker.restart();
+        p.wait_state(ConnectionState::Connected, Duration::from_secs(15));
+    }
+    let notes = p.log_lines();
+    assert!(!notes.iter().any(|l| l.contains("identity")), "{notes:#?}");
+    assert_ne!(
+        p.last_failure().map(|f| f.kind),
+        Some(FailureKind::TakenOver)
+    );
+    p.shutdown();
+}

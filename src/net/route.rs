@@ -69,6 +69,7 @@ impl Router {
                 | FailureKind::Timeout
                 | FailureKind::Unavailable
                 | FailureKind::Handshake
+                | FailureKind::Closed
                 | FailureKind::Other
         );
     }
