@@ -202,5 +202,11 @@ section() {
   echo "## Decode into RGBA frames (256×256; animations of 120 frames)"
   echo
   section decode
+  echo "## Soak (a test, not a benchmark)"
+  echo
+  echo "\`tests/soak.rs\`, run by hand for ten minutes (\`scripts/test-all.sh\` runs it for 90 s); its"
+  echo "section is written by hand from the test's last line."
+  echo
+  section soak
 } | cat -s > BENCHMARKS.md  # one blank line between sections, however each file ends
 echo "== wrote BENCHMARKS.md"

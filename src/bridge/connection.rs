@@ -205,6 +205,10 @@ pub enum FailureKind {
     Timeout,
     /// The broker is there but not serving.
     Unavailable,
+    /// The broker ended the session cleanly without a reason: what mosquitto
+    /// 2.0 does to the older of two sessions with one identity (no DISCONNECT
+    /// 0x8E). A broker killed or a network cut ends it abruptly (`Other`).
+    Closed,
     Other,
 }
 

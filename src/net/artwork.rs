@@ -181,14 +181,8 @@ impl Work {
                 }
             }
         };
-        let agent = |https_only| -> ureq::Agent {
-            ureq::Agent::config_builder()
-                .timeout_global(Some(config.timeout))
-                .http_status_as_error(false)
-                .https_only(https_only)
-                .build()
-                .into()
-        };
+        let agent =
+            |https_only| -> ureq::Agent { agent_config(config.timeout, https_only).build().into() };
         let (secure, agent) = (agent(true), agent(false));
         self.setup = Some(Arc::new(Setup {
             config,
@@ -386,6 +380,18 @@ pub fn cache_name(post: &MakapixPost) -> String {
     }
 }
 
+/// How the download agents are made; `https_only`: the agent follows no
+/// redirect to an `http://` address (it answers `RequireHttpsOnly`).
+fn agent_config(
+    timeout: std::time::Duration,
+    https_only: bool,
+) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .https_only(https_only)
+}
+
 /// One try; stops (closing the connection) as soon as `cancel` is set.
 fn download(agent: &ureq::Agent, url: &str, cancel: &AtomicBool) -> Result<Vec<u8>, FetchError> {
     let response = agent.get(url).call().map_err(|e| match e {
@@ -481,3 +487,7 @@ mod tests {
         assert!(!l1.contains('/') && !l1.starts_with('.'), "{l1}");
     }
 }
+
+#[cfg(test)]
+#[path = "artwork_redirect_tests.rs"]
+mod redirect_tests;

@@ -72,6 +72,12 @@ pub fn classify(err: &ConnectionError, broker: &str, timeout_secs: u64) -> Failu
             reason_code: DisconnectReasonCode::SessionTakenOver,
             ..
         }) => failure(FailureKind::TakenOver, TAKEN_OVER.into()),
+        // Read as end of stream after the TLS close_notify: the broker closed the session on
+        // purpose (an abrupt end, with no close_notify, is an I/O error below).
+        ConnectionError::MqttState(StateError::ConnectionAborted) => failure(
+            FailureKind::Closed,
+            format!("The broker {broker} closed the session. The player will try again."),
+        ),
         ConnectionError::Tls(rumqttc::TlsError::DNSName(_)) => failure(
             FailureKind::Other,
             format!("“{broker}” is not a valid broker host name. Check the broker address."),
@@ -234,6 +240,31 @@ fn from_tls(err: &rustls::Error, broker: &str) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clean_close_is_told_from_an_abrupt_end() {
+        // What rumqttc reports when the broker closed the TLS session (mosquitto's takeover).
+        let clean = classify(
+            &ConnectionError::MqttState(StateError::ConnectionAborted),
+            "b:8883",
+            15,
+        );
+        assert_eq!(clean.kind, FailureKind::Closed);
+        assert_eq!(
+            clean.message,
+            "The broker b:8883 closed the session. The player will try again."
+        );
+        // A killed broker: the stream ends without close_notify.
+        let abrupt = classify(
+            &ConnectionError::MqttState(StateError::Io(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "peer closed connection without sending TLS close_notify",
+            ))),
+            "b:8883",
+            15,
+        );
+        assert_eq!(abrupt.kind, FailureKind::Other);
+    }
 
     #[test]
     fn a_session_taken_over_says_another_client_uses_the_identity() {

@@ -7,7 +7,9 @@
 //! (MQTT 5 reason 0x8E) the wait is long, so two programs with one identity do
 //! not knock each other off every second. Brokers that close the older
 //! session without saying why (mosquitto 2.0.11 sends no DISCONNECT) show the
-//! same thing as sessions dropped again and again soon after they opened.
+//! same thing as sessions closed by the broker again and again soon after they
+//! opened; a session that ends abruptly (a broker killed and restarted, a
+//! network cut) says nothing about another client and breaks that run.
 //! Pure: time and the random part of a wait come in as values.
 
 use std::time::{Duration, Instant};
@@ -77,7 +79,7 @@ impl Reconnect {
                 self.short_drops = 0;
             }
             // Closed under us without a reason: what a takeover looks like on a quiet broker.
-            Some(_) if kind == FailureKind::Other => self.short_drops += 1,
+            Some(_) if kind == FailureKind::Closed => self.short_drops += 1,
             _ => self.short_drops = 0,
         }
         if kind == FailureKind::Revoked {
@@ -208,22 +210,47 @@ mod tests {
         let t = Instant::now();
         r.connected(t);
         assert!(matches!(
-            r.after_failure(FailureKind::Other, t + s(2), 0.5),
+            r.after_failure(FailureKind::Closed, t + s(2), 0.5),
             Next::RetryAfter(_)
         ));
         r.connected(t + s(3));
         assert!(matches!(
-            r.after_failure(FailureKind::Other, t + s(4), 0.5),
+            r.after_failure(FailureKind::Closed, t + s(4), 0.5),
             Next::IdentityInUse(w) if w >= Tuning::default().takeover_wait
         ));
         // A broker restart (refused while down) or a stable session starts the count again.
         let mut r = Reconnect::new(&tuning());
         r.connected(t);
-        r.after_failure(FailureKind::Other, t + s(2), 0.5);
+        r.after_failure(FailureKind::Closed, t + s(2), 0.5);
         r.after_failure(FailureKind::Refused, t + s(3), 0.5);
         r.connected(t + s(4));
         assert!(matches!(
-            r.after_failure(FailureKind::Other, t + s(5), 0.5),
+            r.after_failure(FailureKind::Closed, t + s(5), 0.5),
+            Next::RetryAfter(_)
+        ));
+    }
+
+    #[test]
+    fn sessions_that_end_abruptly_never_mean_the_identity_is_in_use() {
+        // A broker killed and restarted twice within a minute (the soak of issue 15):
+        // each session ends without the TLS close, and the player only backs off.
+        let mut r = Reconnect::new(&tuning());
+        let t = Instant::now();
+        for i in 0..4 {
+            r.connected(t + s(30 * i));
+            assert!(matches!(
+                r.after_failure(FailureKind::Other, t + s(30 * i + 29), 0.5),
+                Next::RetryAfter(_)
+            ));
+        }
+        // An abrupt end between two clean closes breaks the run too.
+        r.connected(t + s(200));
+        r.after_failure(FailureKind::Closed, t + s(201), 0.5);
+        r.connected(t + s(202));
+        r.after_failure(FailureKind::Other, t + s(203), 0.5);
+        r.connected(t + s(204));
+        assert!(matches!(
+            r.after_failure(FailureKind::Closed, t + s(205), 0.5),
             Next::RetryAfter(_)
         ));
     }

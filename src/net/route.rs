@@ -81,6 +81,7 @@ impl Router {
                 | FailureKind::Timeout
                 | FailureKind::Unavailable
                 | FailureKind::Handshake
+                | FailureKind::Closed
                 | FailureKind::Other
         );
     }

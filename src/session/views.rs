@@ -58,10 +58,12 @@ impl Views {
         self.timer.set_visible(visible, now);
         if let Some(due) = self.timer.poll(now) {
             let context = context();
-            tracing::debug!("view of post {} reported", due.post_id);
+            let timestamp = utc_timestamp(unix_secs);
+            // One line per view made (at most one per 5 s): what a lost view is traced by.
+            tracing::info!("view of post {} made at {timestamp}", due.post_id);
             fx.connection(ConnectionAction::View(ViewEvent {
                 post_id: due.post_id,
-                timestamp: utc_timestamp(unix_secs),
+                timestamp,
                 timezone: timezone.to_owned(),
                 intent: match due.intent {
                     ViewIntent::Artwork => "artwork",
