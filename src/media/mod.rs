@@ -3,10 +3,12 @@
 //! Knows no screen and no network.
 
 pub mod animation;
+mod compact;
 pub mod decode;
 mod decode_error;
 mod frame_count;
 pub mod frame_store;
 pub mod loader;
+mod packed;
 mod run_length;
 pub mod watch;
