@@ -54,6 +54,9 @@ pub enum Pixels {
     },
     /// Too many colours for a palette.
     Direct(Runs<[u8; 4]>),
+    /// Too many colours, and decoded again from the file when it comes due
+    /// (see `replay`) rather than kept.
+    Elsewhere,
 }
 
 impl Pixels {
@@ -63,6 +66,7 @@ impl Pixels {
                 palette.len() as u64 * 4 + indices.bytes()
             }
             Pixels::Direct(runs) => runs.bytes(),
+            Pixels::Elsewhere => 0,
         }
     }
 
@@ -72,6 +76,10 @@ impl Pixels {
 
     pub fn is_direct(&self) -> bool {
         matches!(self, Pixels::Direct(_))
+    }
+
+    pub fn is_elsewhere(&self) -> bool {
+        matches!(self, Pixels::Elsewhere)
     }
 
     pub fn is_packed(&self) -> bool {
@@ -96,6 +104,8 @@ impl Pixels {
                 indices.apply(|i| mapped.get(usize::from(i)).copied(), out);
             }
             Pixels::Direct(runs) => runs.apply(|p| Some(map(p)), out),
+            // The caller paints it from the replayed file.
+            Pixels::Elsewhere => {}
         }
     }
 }
@@ -113,13 +123,18 @@ pub struct Scratch {
     pixel_values: Vec<[u8; 4]>,
     /// The previous frame's bytes, for change frames.
     previous: Vec<u8>,
+    /// Frames of more than 256 colours after the first are left in the file
+    /// and replayed from it rather than kept (set when the file is at hand).
+    pub on_demand: bool,
 }
 
 impl Scratch {
     /// Compacts a frame, as changes to the previous frame unless `key` or
     /// the changes need more than 255 colours. A frame whose every pixel
     /// changed is kept whole (a key frame): it needs nothing from before.
-    pub fn compact(&mut self, rgba: &[u8], key: bool) -> Pixels {
+    /// Without `direct`, a frame of more than 256 colours is not kept at all
+    /// ([`Pixels::Elsewhere`]).
+    pub fn compact(&mut self, rgba: &[u8], key: bool, direct: bool) -> Pixels {
         let changes = !key && self.previous.len() == rgba.len() && self.index_changes(rgba);
         let pixels = if changes {
             let keep = self.palette.len() as u8;
@@ -136,7 +151,7 @@ impl Scratch {
                 Pixels::Indexed { palette, indices }
             }
         } else {
-            self.compact_key(rgba)
+            self.compact_key(rgba, direct)
         };
         self.previous.clear();
         self.previous.extend_from_slice(rgba);
@@ -181,13 +196,16 @@ impl Scratch {
         self.indices.clear();
     }
 
-    fn compact_key(&mut self, rgba: &[u8]) -> Pixels {
+    fn compact_key(&mut self, rgba: &[u8], direct: bool) -> Pixels {
         if self.index(rgba) {
             let indices = self.pack_indices(self.palette.len());
             return Pixels::Indexed {
                 palette: self.palette.as_slice().into(),
                 indices,
             };
+        }
+        if !direct {
+            return Pixels::Elsewhere;
         }
         self.pixels.clear();
         self.pixels.extend(rgba.chunks_exact(4).map(pixel));
@@ -245,6 +263,6 @@ impl Scratch {
     }
 }
 
-fn pixel(chunk: &[u8]) -> [u8; 4] {
+pub fn pixel(chunk: &[u8]) -> [u8; 4] {
     [chunk[0], chunk[1], chunk[2], chunk[3]]
 }

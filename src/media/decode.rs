@@ -164,6 +164,10 @@ pub trait FrameSink {
     fn kept_bytes(&self) -> u64;
     /// A one-frame animation is a still image and must not tick.
     fn make_still(&mut self);
+    /// False stops decoding after the frame just kept, as if the file ended there.
+    fn wants_more(&self) -> bool {
+        true
+    }
 }
 
 impl FrameSink for Vec<Frame> {
@@ -477,6 +481,9 @@ fn collect_frames(
     let mut canvas = None;
     let started = Instant::now();
     for item in frames {
+        if !sink.wants_more() {
+            break;
+        }
         let frame = item.map_err(|e| image_error(format, e, limits))?;
         if count >= limits.max_frames {
             return Err(DecodeError::TooManyFrames {

@@ -9,13 +9,16 @@
 //! `compact`), most of them only as what changed since the previous frame (an
 //! index that means "keep"), with a whole key frame at least every
 //! [`KEY_INTERVAL`] frames so reaching any frame takes a bounded number of
-//! steps. Frames with more colours fall back to run-length-coded RGBA key
-//! frames, never more than 1/128 over raw.
+//! steps. A frame with more colours is kept as run-length-coded RGBA when it
+//! is the first (it shows first) or when the file is not at hand; otherwise
+//! it is left in the file and decoded again when it comes due (`replay`: a
+//! thread keeps a ring of a few frames decoded ahead of the clock), so a
+//! 1000-frame full-colour animation costs a few frames, not 1000.
 //!
-//! Streaming would bound memory for any content but needs the decoder kept
-//! alive, restarted at every loop and kept ahead of the clock on a thread: a
-//! second timing path for the pacing to depend on. With compact frames the
-//! clock stays a lookup; what is kept is still capped by the decode limits'
+//! Streaming every animation that way would bound memory for any content
+//! but costs a decode per frame shown, every loop, and a thread per
+//! artwork; pixel art is mostly a few colours, so it is kept compact and
+//! the clock stays a lookup. What is kept is capped by the decode limits'
 //! memory budget, counted on the compact bytes, so a hostile file is refused
 //! with the same sentence.
 //!
@@ -25,8 +28,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::compact::{Pixels, Scratch};
+use std::sync::Arc;
+
+use super::compact::{Pixels, Scratch, pixel};
 use super::decode::{self, ArtFormat, DecodeError, DecodeLimits, FrameSink};
+use super::replay::Replay;
 
 /// At most this many frames from one key frame to the next.
 pub const KEY_INTERVAL: usize = 16;
@@ -47,6 +53,8 @@ pub struct FrameStore {
     since_key: usize,
     // Boxed: only needed while decoding, and the store travels inside events.
     scratch: Box<Scratch>,
+    /// Decodes those frames again as they come due.
+    replay: Option<Replay>,
 }
 
 /// One rendered frame, kept between calls so the next frame only paints its changes.
@@ -126,7 +134,8 @@ impl FrameStore {
             (self.width, self.height) = (width, height);
         }
         let key = self.frames.is_empty() || self.since_key + 1 >= KEY_INTERVAL;
-        let frame = self.scratch.compact(rgba, key);
+        let direct = !self.scratch.on_demand || self.frames.is_empty();
+        let frame = self.scratch.compact(rgba, key, direct);
         self.since_key = if frame.is_key() {
             0
         } else {
@@ -168,11 +177,39 @@ impl FrameStore {
                 key
             }
         };
-        for frame in self.frames.get(start..=index).unwrap_or_default() {
-            frame.apply(&map, &mut canvas.pixels);
+        for (at, frame) in self.frames.iter().enumerate().take(index + 1).skip(start) {
+            if !frame.is_elsewhere() {
+                frame.apply(&map, &mut canvas.pixels);
+                continue;
+            }
+            let Some(rgba) = self.replay.as_ref().and_then(|r| r.frame(at)) else {
+                // Not decoded in time: the caller keeps showing what it has,
+                // and the next call starts again from a key frame.
+                canvas.frame = None;
+                return false;
+            };
+            for (slot, chunk) in canvas.pixels.iter_mut().zip(rgba.chunks_exact(4)) {
+                *slot = map(pixel(chunk));
+            }
         }
         canvas.frame = Some(index);
         true
+    }
+
+    /// How many frames are left in the file, decoded again when they come due.
+    pub fn replayed_frames(&self) -> usize {
+        self.frames.iter().filter(|f| f.is_elsewhere()).count()
+    }
+
+    /// Frames decoded again from the file so far (by the replay thread, which
+    /// decodes a few ahead of the one last shown).
+    pub fn replay_decodes(&self) -> u64 {
+        self.replay.as_ref().map_or(0, Replay::decoded)
+    }
+
+    #[cfg(test)]
+    pub(super) fn replay_handle(&self) -> Option<&Replay> {
+        self.replay.as_ref()
     }
 
     /// Frame `index` as straight RGBA bytes.
@@ -182,11 +219,15 @@ impl FrameStore {
             .then(|| canvas.pixels.into_iter().flatten().collect())
     }
 
-    /// Drops the scratch buffers once decoding is done.
-    fn finish(&mut self) {
+    /// Drops the scratch buffers once decoding is done, and starts replaying
+    /// `bytes` if frames were left in them.
+    fn finish(&mut self, bytes: &[u8], limits: &DecodeLimits) {
         *self.scratch = Scratch::default();
         self.frames.shrink_to_fit();
         self.delays.shrink_to_fit();
+        if self.replayed_frames() > 0 {
+            self.replay = Some(Replay::start(Arc::from(bytes), *limits, self.frames.len()));
+        }
     }
 }
 
@@ -231,8 +272,9 @@ impl CompactArtwork {
 /// in `limits` counts the compact bytes.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
     let mut frames = FrameStore::default();
+    frames.scratch.on_demand = true;
     let (format, _, _) = decode::decode_with(bytes, limits, &mut frames)?;
-    frames.finish();
+    frames.finish(bytes, limits);
     Ok(CompactArtwork { format, frames })
 }
 

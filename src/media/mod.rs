@@ -10,5 +10,6 @@ mod frame_count;
 pub mod frame_store;
 pub mod loader;
 mod packed;
+mod replay;
 mod run_length;
 pub mod watch;
