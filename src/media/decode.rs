@@ -13,7 +13,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use image::codecs::bmp::BmpDecoder;
-use image::codecs::gif::GifDecoder;
 use image::codecs::png::PngDecoder;
 use image::codecs::webp::WebPDecoder;
 use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder, ImageError};
@@ -319,8 +318,10 @@ fn decode_as(
             }
         }
         ArtFormat::Gif => {
-            let decoder = ready(format, GifDecoder::new(input), limits)?;
-            collect_frames(format, decoder.into_frames(), limits, sink)
+            let (width, height, frames) =
+                super::gif_frames::open(input).map_err(|e| image_error(format, e, limits))?;
+            check_canvas(format, width, height, limits)?;
+            collect_frames(format, frames, limits, sink)
         }
         ArtFormat::WebP => {
             // The WebP decoder stops quietly at the end of the data, so a file

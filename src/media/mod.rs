@@ -8,6 +8,7 @@ pub mod decode;
 mod decode_error;
 mod frame_count;
 pub mod frame_store;
+mod gif_frames;
 pub mod loader;
 mod packed;
 mod replay;
