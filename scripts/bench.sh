@@ -80,6 +80,10 @@ PY
     echo "whole frame every frame (the GIF quantised to 256 colours by the encoder, WebP lossless):"
     echo "more colours and change than most pixel art, so neither a best nor a worst case."
     echo "Pillow decodes the very same files, converting every frame to RGBA as the player does."
+    echo "The store keeps no frame of more than 256 colours after the first: such frames are only"
+    echo "checked while loading and decoded again from the file as they play (\`media::replay\`), so"
+    echo "their row counts the decode but not keeping them, and playing costs a decode per frame shown."
+    echo "This run, $(sed -n 's/^left in the file: //p' "$out/decode-player.md") were left in the file."
     echo
     python3 - "$out/decode-player.md" "$out/decode-pillow.md" <<'PY'
 import sys

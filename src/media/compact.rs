@@ -4,6 +4,8 @@
 //! bit-packed, whichever is smaller: long runs of one colour suit the first,
 //! few colours changing every pixel (dithering, moving stripes) the second.
 
+use std::borrow::Cow;
+
 use super::packed::Packed;
 use super::run_length::Runs;
 
@@ -134,14 +136,15 @@ impl Scratch {
     /// changed is kept whole (a key frame): it needs nothing from before.
     /// Without `direct`, a frame of more than 256 colours is not kept at all
     /// ([`Pixels::Elsewhere`]).
-    pub fn compact(&mut self, rgba: &[u8], key: bool, direct: bool) -> Pixels {
-        let changes = !key && self.previous.len() == rgba.len() && self.index_changes(rgba);
+    pub fn compact(&mut self, rgba: Cow<'_, [u8]>, key: bool, direct: bool) -> Pixels {
+        let changes = !key && self.previous.len() == rgba.len() && self.index_changes(&rgba);
         let pixels = if changes {
             let keep = self.palette.len() as u8;
             let mut kept = false;
-            for index in self.indices.iter_mut().filter(|i| **i == KEEP) {
-                *index = keep;
-                kept = true;
+            for index in &mut self.indices {
+                let same = *index == KEEP;
+                kept |= same;
+                *index = if same { keep } else { *index };
             }
             let indices = self.pack_indices(self.palette.len() + usize::from(kept));
             let palette = self.palette.as_slice().into();
@@ -151,10 +154,16 @@ impl Scratch {
                 Pixels::Indexed { palette, indices }
             }
         } else {
-            self.compact_key(rgba, direct)
+            self.compact_key(&rgba, direct)
         };
-        self.previous.clear();
-        self.previous.extend_from_slice(rgba);
+        // A frame handed over is kept as it is, not copied.
+        match rgba {
+            Cow::Owned(frame) => self.previous = frame,
+            Cow::Borrowed(frame) => {
+                self.previous.clear();
+                self.previous.extend_from_slice(frame);
+            }
+        }
         pixels
     }
 
@@ -172,13 +181,24 @@ impl Scratch {
         self.reset_palette();
         let previous = std::mem::take(&mut self.previous);
         let mut fits = true;
+        let mut last: Option<(u32, u8)> = None;
         for (chunk, before) in rgba.chunks_exact(4).zip(previous.chunks_exact(4)) {
-            if chunk == before {
+            let colour = word(chunk);
+            if colour == word(before) {
                 self.indices.push(KEEP);
                 continue;
             }
-            match self.lookup(pixel(chunk), MAX_PALETTE - 1) {
-                Some(index) => self.indices.push(index),
+            if let Some((last_colour, index)) = last
+                && last_colour == colour
+            {
+                self.indices.push(index);
+                continue;
+            }
+            match self.lookup(colour, MAX_PALETTE - 1) {
+                Some(index) => {
+                    self.indices.push(index);
+                    last = Some((colour, index));
+                }
                 None => {
                     fits = false;
                     break;
@@ -194,6 +214,7 @@ impl Scratch {
         self.table.resize(TABLE_SLOTS, (0, 0));
         self.palette.clear();
         self.indices.clear();
+        self.indices.reserve(self.previous.len() / 4);
     }
 
     fn compact_key(&mut self, rgba: &[u8], direct: bool) -> Pixels {
@@ -219,9 +240,9 @@ impl Scratch {
     /// Fills `palette` and `indices`; false once a 257th colour turns up.
     fn index(&mut self, rgba: &[u8]) -> bool {
         self.reset_palette();
-        let mut last: Option<([u8; 4], u8)> = None;
+        let mut last: Option<(u32, u8)> = None;
         for chunk in rgba.chunks_exact(4) {
-            let colour = pixel(chunk);
+            let colour = word(chunk);
             // Pixel art repeats its neighbour most of the time.
             if let Some((last_colour, index)) = last
                 && last_colour == colour
@@ -239,8 +260,8 @@ impl Scratch {
     }
 
     /// The colour's palette index, added if new and the palette has fewer than `max`.
-    fn lookup(&mut self, colour: [u8; 4], max: usize) -> Option<u8> {
-        let key = u64::from(u32::from_le_bytes(colour)) + 1;
+    fn lookup(&mut self, colour: u32, max: usize) -> Option<u8> {
+        let key = u64::from(colour) + 1;
         let mask = TABLE_SLOTS - 1;
         let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & mask;
         loop {
@@ -254,13 +275,18 @@ impl Scratch {
                 }
                 // len < 256 here, so it fits in a byte.
                 let index = self.palette.len() as u8;
-                self.palette.push(colour);
+                self.palette.push(colour.to_le_bytes());
                 self.table[slot] = (key, index);
                 return Some(index);
             }
             slot = (slot + 1) & mask;
         }
     }
+}
+
+/// A pixel's four bytes as one word, compared in one step.
+fn word(chunk: &[u8]) -> u32 {
+    u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]])
 }
 
 pub fn pixel(chunk: &[u8]) -> [u8; 4] {

@@ -25,6 +25,7 @@
 //! Pixels are stored exactly (straight alpha, the colour of fully transparent
 //! pixels included), so expanding a frame gives back the decoder's bytes.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
@@ -130,6 +131,10 @@ impl FrameStore {
     /// checks every frame against the canvas first; should a length still be
     /// off, rendering pads or cuts to the canvas instead of failing.
     pub fn push(&mut self, rgba: &[u8], width: u32, height: u32, delay: Duration) {
+        self.add(Cow::Borrowed(rgba), width, height, delay);
+    }
+
+    fn add(&mut self, rgba: Cow<'_, [u8]>, width: u32, height: u32, delay: Duration) {
         if self.frames.is_empty() {
             (self.width, self.height) = (width, height);
         }
@@ -233,7 +238,7 @@ impl FrameStore {
 
 impl FrameSink for FrameStore {
     fn keep(&mut self, rgba: Vec<u8>, width: u32, height: u32, delay: Duration) {
-        self.push(&rgba, width, height, delay);
+        self.add(Cow::Owned(rgba), width, height, delay);
     }
 
     fn kept_bytes(&self) -> u64 {
