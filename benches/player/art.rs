@@ -42,6 +42,36 @@ pub fn apng(side: u32, count: usize, delay_ms: u64) -> Vec<u8> {
     encode::apng(side, side, &frames).expect("the benchmark's APNG encodes")
 }
 
+/// The corner block of `many_colour_apng`, the same in every frame.
+pub const MANY_COLOUR_MARK: [u8; 3] = [255, 0, 255];
+
+/// `count` frames in which every pixel has its own colour (65536 in a
+/// 256×256 frame) and every pixel changes each frame: too many colours for
+/// a palette, so the player replays such frames from the file.
+pub fn many_colour_apng(side: u32, count: usize, delay_ms: u64) -> Vec<u8> {
+    let frames: Vec<_> = (0..count)
+        .map(|n| {
+            let rgba = (0..side * side)
+                .flat_map(|i| {
+                    let (x, y) = (i % side, i / side);
+                    if x < 16 && y < 16 {
+                        [
+                            MANY_COLOUR_MARK[0],
+                            MANY_COLOUR_MARK[1],
+                            MANY_COLOUR_MARK[2],
+                            255,
+                        ]
+                    } else {
+                        [x as u8, y as u8, (n * 7) as u8, 255]
+                    }
+                })
+                .collect();
+            (rgba, Duration::from_millis(delay_ms))
+        })
+        .collect();
+    encode::apng(side, side, &frames).expect("the benchmark's APNG encodes")
+}
+
 pub fn still(side: u32) -> Vec<u8> {
     encode::png(side, side, &frame(side, 0)).expect("the benchmark's PNG encodes")
 }

@@ -33,6 +33,7 @@ mod remote;
 mod screen;
 mod screen_cpu;
 mod screen_show;
+mod smaps;
 mod stats;
 
 use std::path::PathBuf;

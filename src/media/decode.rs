@@ -13,7 +13,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use image::codecs::bmp::BmpDecoder;
-use image::codecs::gif::GifDecoder;
 use image::codecs::png::PngDecoder;
 use image::codecs::webp::WebPDecoder;
 use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder, ImageError};
@@ -164,6 +163,10 @@ pub trait FrameSink {
     fn kept_bytes(&self) -> u64;
     /// A one-frame animation is a still image and must not tick.
     fn make_still(&mut self);
+    /// False stops decoding after the frame just kept, as if the file ended there.
+    fn wants_more(&self) -> bool {
+        true
+    }
 }
 
 impl FrameSink for Vec<Frame> {
@@ -315,8 +318,10 @@ fn decode_as(
             }
         }
         ArtFormat::Gif => {
-            let decoder = ready(format, GifDecoder::new(input), limits)?;
-            collect_frames(format, decoder.into_frames(), limits, sink)
+            let (width, height, frames) =
+                super::gif_frames::open(input).map_err(|e| image_error(format, e, limits))?;
+            check_canvas(format, width, height, limits)?;
+            collect_frames(format, frames, limits, sink)
         }
         ArtFormat::WebP => {
             // The WebP decoder stops quietly at the end of the data, so a file
@@ -477,6 +482,9 @@ fn collect_frames(
     let mut canvas = None;
     let started = Instant::now();
     for item in frames {
+        if !sink.wants_more() {
+            break;
+        }
         let frame = item.map_err(|e| image_error(format, e, limits))?;
         if count >= limits.max_frames {
             return Err(DecodeError::TooManyFrames {

@@ -4,212 +4,39 @@
 //! 256 KiB per 256×256 frame, so a 1000-frame animation would need 256 MB, and
 //! as much again as textures. Pixel art almost always has at most 256 colours
 //! per frame and long runs of one colour, and its frames mostly repeat the one
-//! before. So each composited frame is stored as a palette plus run-length-coded
-//! indices, most of them only as what changed since the previous frame (an
+//! before. So each composited frame is stored as a palette plus indices
+//! (run-length coded, or bit-packed when few colours change every pixel; see
+//! `compact`), most of them only as what changed since the previous frame (an
 //! index that means "keep"), with a whole key frame at least every
 //! [`KEY_INTERVAL`] frames so reaching any frame takes a bounded number of
-//! steps. Frames with more colours fall back to run-length-coded RGBA key
-//! frames, never more than 1/128 over raw.
+//! steps. A frame with more colours is kept as run-length-coded RGBA when it
+//! is the first (it shows first) or when the file is not at hand; otherwise
+//! it is left in the file and decoded again when it comes due (`replay`: a
+//! thread keeps a ring of a few frames decoded ahead of the clock), so a
+//! 1000-frame full-colour animation costs a few frames, not 1000.
 //!
-//! Streaming would bound memory for any content but needs the decoder kept
-//! alive, restarted at every loop and kept ahead of the clock on a thread: a
-//! second timing path for the pacing to depend on. With compact frames the
-//! clock stays a lookup; what is kept is still capped by the decode limits'
+//! Streaming every animation that way would bound memory for any content
+//! but costs a decode per frame shown, every loop, and a thread per
+//! artwork; pixel art is mostly a few colours, so it is kept compact and
+//! the clock stays a lookup. What is kept is capped by the decode limits'
 //! memory budget, counted on the compact bytes, so a hostile file is refused
 //! with the same sentence.
 //!
 //! Pixels are stored exactly (straight alpha, the colour of fully transparent
 //! pixels included), so expanding a frame gives back the decoder's bytes.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
-use super::decode::{self, ArtFormat, DecodeError, DecodeLimits, FrameSink};
-use super::run_length::Runs;
+use std::sync::Arc;
 
-/// Slots in the colour lookup table while building a palette: a power of two
-/// well over 256 keeps probe chains short.
-const TABLE_SLOTS: usize = 1024;
-const MAX_PALETTE: usize = 256;
-/// In a change frame this index means "as in the previous frame", so such a
-/// frame holds at most 255 colours.
-const KEEP: u8 = u8::MAX;
+use super::compact::{Pixels, Scratch, pixel};
+use super::decode::{self, ArtFormat, DecodeError, DecodeLimits, FrameSink};
+use super::replay::Replay;
+
 /// At most this many frames from one key frame to the next.
 pub const KEY_INTERVAL: usize = 16;
-
-#[derive(Clone, Debug)]
-enum Pixels {
-    /// At most 256 colours: one byte per pixel before run-length coding.
-    Indexed {
-        palette: Box<[[u8; 4]]>,
-        runs: Runs<u8>,
-    },
-    /// Only the pixels that differ from the previous frame; [`KEEP`] elsewhere.
-    Changes {
-        palette: Box<[[u8; 4]]>,
-        runs: Runs<u8>,
-    },
-    /// Too many colours for a palette.
-    Direct(Runs<[u8; 4]>),
-}
-
-impl Pixels {
-    fn bytes(&self) -> u64 {
-        match self {
-            Pixels::Indexed { palette, runs } | Pixels::Changes { palette, runs } => {
-                palette.len() as u64 * 4 + runs.bytes()
-            }
-            Pixels::Direct(runs) => runs.bytes(),
-        }
-    }
-
-    fn is_key(&self) -> bool {
-        !matches!(self, Pixels::Changes { .. })
-    }
-
-    /// Paints this frame over `out`, which holds the previous frame for a change frame.
-    fn apply<P: Copy>(&self, map: &impl Fn([u8; 4]) -> P, out: &mut [P]) {
-        match self {
-            Pixels::Indexed { palette, runs } | Pixels::Changes { palette, runs } => {
-                let mapped: Vec<P> = palette.iter().map(|c| map(*c)).collect();
-                // KEEP (or any index past the palette) leaves the pixel alone.
-                runs.apply(|i| mapped.get(usize::from(i)).copied(), out);
-            }
-            Pixels::Direct(runs) => runs.apply(|p| Some(map(p)), out),
-        }
-    }
-}
-
-/// Reused between frames so compacting allocates only what is kept.
-#[derive(Default)]
-struct Scratch {
-    /// `(colour + 1, index)`; a zero key marks an empty slot.
-    table: Vec<(u64, u8)>,
-    palette: Vec<[u8; 4]>,
-    indices: Vec<u8>,
-    control: Vec<u8>,
-    index_values: Vec<u8>,
-    pixels: Vec<[u8; 4]>,
-    pixel_values: Vec<[u8; 4]>,
-    /// The previous frame's bytes, for change frames.
-    previous: Vec<u8>,
-}
-
-impl Scratch {
-    /// Compacts a frame, as changes to the previous frame unless `key` or
-    /// the changes need more than 255 colours.
-    fn compact(&mut self, rgba: &[u8], key: bool) -> Pixels {
-        let changes = !key && self.previous.len() == rgba.len() && self.index_changes(rgba);
-        let pixels = if changes {
-            let runs = Runs::encode(&self.indices, &mut self.control, &mut self.index_values);
-            Pixels::Changes {
-                palette: self.palette.as_slice().into(),
-                runs,
-            }
-        } else {
-            self.compact_key(rgba)
-        };
-        self.previous.clear();
-        self.previous.extend_from_slice(rgba);
-        pixels
-    }
-
-    /// Like `index`, with [`KEEP`] for pixels equal to the previous frame's.
-    fn index_changes(&mut self, rgba: &[u8]) -> bool {
-        self.reset_palette();
-        let previous = std::mem::take(&mut self.previous);
-        let mut fits = true;
-        for (chunk, before) in rgba.chunks_exact(4).zip(previous.chunks_exact(4)) {
-            if chunk == before {
-                self.indices.push(KEEP);
-                continue;
-            }
-            match self.lookup(pixel(chunk), MAX_PALETTE - 1) {
-                Some(index) => self.indices.push(index),
-                None => {
-                    fits = false;
-                    break;
-                }
-            }
-        }
-        self.previous = previous;
-        fits
-    }
-
-    fn reset_palette(&mut self) {
-        self.table.clear();
-        self.table.resize(TABLE_SLOTS, (0, 0));
-        self.palette.clear();
-        self.indices.clear();
-    }
-
-    fn compact_key(&mut self, rgba: &[u8]) -> Pixels {
-        if self.index(rgba) {
-            let runs = Runs::encode(&self.indices, &mut self.control, &mut self.index_values);
-            return Pixels::Indexed {
-                palette: self.palette.as_slice().into(),
-                runs,
-            };
-        }
-        self.pixels.clear();
-        self.pixels.extend(rgba.chunks_exact(4).map(pixel));
-        Pixels::Direct(Runs::encode(
-            &self.pixels,
-            &mut self.control,
-            &mut self.pixel_values,
-        ))
-    }
-
-    /// Fills `palette` and `indices`; false once a 257th colour turns up.
-    fn index(&mut self, rgba: &[u8]) -> bool {
-        self.reset_palette();
-        let mut last: Option<([u8; 4], u8)> = None;
-        for chunk in rgba.chunks_exact(4) {
-            let colour = pixel(chunk);
-            // Pixel art repeats its neighbour most of the time.
-            if let Some((last_colour, index)) = last
-                && last_colour == colour
-            {
-                self.indices.push(index);
-                continue;
-            }
-            let Some(index) = self.lookup(colour, MAX_PALETTE) else {
-                return false;
-            };
-            self.indices.push(index);
-            last = Some((colour, index));
-        }
-        true
-    }
-
-    /// The colour's palette index, added if new and the palette has fewer than `max`.
-    fn lookup(&mut self, colour: [u8; 4], max: usize) -> Option<u8> {
-        let key = u64::from(u32::from_le_bytes(colour)) + 1;
-        let mask = TABLE_SLOTS - 1;
-        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & mask;
-        loop {
-            let (held, index) = self.table[slot];
-            if held == key {
-                return Some(index);
-            }
-            if held == 0 {
-                if self.palette.len() >= max {
-                    return None;
-                }
-                // len < 256 here, so it fits in a byte.
-                let index = self.palette.len() as u8;
-                self.palette.push(colour);
-                self.table[slot] = (key, index);
-                return Some(index);
-            }
-            slot = (slot + 1) & mask;
-        }
-    }
-}
-
-fn pixel(chunk: &[u8]) -> [u8; 4] {
-    [chunk[0], chunk[1], chunk[2], chunk[3]]
-}
 
 /// Bytes each stored frame costs beyond its pixel data (its struct and boxes).
 const FRAME_OVERHEAD: u64 = std::mem::size_of::<Pixels>() as u64;
@@ -227,6 +54,8 @@ pub struct FrameStore {
     since_key: usize,
     // Boxed: only needed while decoding, and the store travels inside events.
     scratch: Box<Scratch>,
+    /// Decodes those frames again as they come due.
+    replay: Option<Replay>,
 }
 
 /// One rendered frame, kept between calls so the next frame only paints its changes.
@@ -290,21 +119,28 @@ impl FrameStore {
 
     /// How many frames fell back to RGBA (more than 256 colours).
     pub fn direct_frames(&self) -> usize {
-        self.frames
-            .iter()
-            .filter(|f| matches!(f, Pixels::Direct(_)))
-            .count()
+        self.frames.iter().filter(|f| f.is_direct()).count()
+    }
+
+    /// How many frames keep their palette indices bit-packed.
+    pub fn packed_frames(&self) -> usize {
+        self.frames.iter().filter(|f| f.is_packed()).count()
     }
 
     /// Adds a frame of `width * height * 4` straight-alpha bytes. The decoder
     /// checks every frame against the canvas first; should a length still be
     /// off, rendering pads or cuts to the canvas instead of failing.
     pub fn push(&mut self, rgba: &[u8], width: u32, height: u32, delay: Duration) {
+        self.add(Cow::Borrowed(rgba), width, height, delay);
+    }
+
+    fn add(&mut self, rgba: Cow<'_, [u8]>, width: u32, height: u32, delay: Duration) {
         if self.frames.is_empty() {
             (self.width, self.height) = (width, height);
         }
         let key = self.frames.is_empty() || self.since_key + 1 >= KEY_INTERVAL;
-        let frame = self.scratch.compact(rgba, key);
+        let direct = !self.scratch.on_demand || self.frames.is_empty();
+        let frame = self.scratch.compact(rgba, key, direct);
         self.since_key = if frame.is_key() {
             0
         } else {
@@ -346,11 +182,39 @@ impl FrameStore {
                 key
             }
         };
-        for frame in self.frames.get(start..=index).unwrap_or_default() {
-            frame.apply(&map, &mut canvas.pixels);
+        for (at, frame) in self.frames.iter().enumerate().take(index + 1).skip(start) {
+            if !frame.is_elsewhere() {
+                frame.apply(&map, &mut canvas.pixels);
+                continue;
+            }
+            let Some(rgba) = self.replay.as_ref().and_then(|r| r.frame(at)) else {
+                // Not decoded in time: the caller keeps showing what it has,
+                // and the next call starts again from a key frame.
+                canvas.frame = None;
+                return false;
+            };
+            for (slot, chunk) in canvas.pixels.iter_mut().zip(rgba.chunks_exact(4)) {
+                *slot = map(pixel(chunk));
+            }
         }
         canvas.frame = Some(index);
         true
+    }
+
+    /// How many frames are left in the file, decoded again when they come due.
+    pub fn replayed_frames(&self) -> usize {
+        self.frames.iter().filter(|f| f.is_elsewhere()).count()
+    }
+
+    /// Frames decoded again from the file so far (by the replay thread, which
+    /// decodes a few ahead of the one last shown).
+    pub fn replay_decodes(&self) -> u64 {
+        self.replay.as_ref().map_or(0, Replay::decoded)
+    }
+
+    #[cfg(test)]
+    pub(super) fn replay_handle(&self) -> Option<&Replay> {
+        self.replay.as_ref()
     }
 
     /// Frame `index` as straight RGBA bytes.
@@ -360,17 +224,21 @@ impl FrameStore {
             .then(|| canvas.pixels.into_iter().flatten().collect())
     }
 
-    /// Drops the scratch buffers once decoding is done.
-    fn finish(&mut self) {
+    /// Drops the scratch buffers once decoding is done, and starts replaying
+    /// `bytes` if frames were left in them.
+    fn finish(&mut self, bytes: &[u8], limits: &DecodeLimits) {
         *self.scratch = Scratch::default();
         self.frames.shrink_to_fit();
         self.delays.shrink_to_fit();
+        if self.replayed_frames() > 0 {
+            self.replay = Some(Replay::start(Arc::from(bytes), *limits, self.frames.len()));
+        }
     }
 }
 
 impl FrameSink for FrameStore {
     fn keep(&mut self, rgba: Vec<u8>, width: u32, height: u32, delay: Duration) {
-        self.push(&rgba, width, height, delay);
+        self.add(Cow::Owned(rgba), width, height, delay);
     }
 
     fn kept_bytes(&self) -> u64 {
@@ -409,8 +277,9 @@ impl CompactArtwork {
 /// in `limits` counts the compact bytes.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
     let mut frames = FrameStore::default();
+    frames.scratch.on_demand = true;
     let (format, _, _) = decode::decode_with(bytes, limits, &mut frames)?;
-    frames.finish();
+    frames.finish(bytes, limits);
     Ok(CompactArtwork { format, frames })
 }
 
@@ -583,6 +452,65 @@ mod tests {
         let store = store(&frames, 30, 30);
         // Frame 1 changes nearly every pixel to 256 colours: only a key frame holds them.
         assert_eq!(store.key_frames(), 2);
+        for (i, want) in frames.iter().enumerate() {
+            assert_eq!(store.rgba(i).as_ref(), Some(want), "frame {i}");
+        }
+    }
+
+    #[test]
+    fn few_colours_changing_every_pixel_are_bit_packed() {
+        // Diagonal stripes of 4 colours moving a pixel per frame: no run
+        // longer than one pixel, no pixel kept from the frame before.
+        let side = 256;
+        let colours = [
+            [0, 0, 0, 255],
+            [255, 0, 0, 255],
+            [0, 255, 0, 255],
+            [0, 0, 255, 255],
+        ];
+        let frames: Vec<Vec<u8>> = (0..20)
+            .map(|n| {
+                (0..side * side)
+                    .flat_map(|i| colours[(i % side + i / side + n) % 4])
+                    .collect()
+            })
+            .collect();
+        let store = store(&frames, side as u32, side as u32);
+        // Two bits a pixel: 16 KiB a frame, not the 64 KiB of a byte per index.
+        let per_frame = store.byte_count() / frames.len() as u64;
+        assert!(per_frame <= 16 * 1024 + 64 + FRAME_OVERHEAD, "{per_frame}");
+        assert_eq!(store.packed_frames(), frames.len());
+        let mut canvas = Canvas::default();
+        for (i, want) in frames.iter().enumerate() {
+            assert!(store.render(i, |p| p, &mut canvas));
+            let got: Vec<u8> = canvas.pixels().iter().flatten().copied().collect();
+            assert!(got == *want, "frame {i}");
+        }
+    }
+
+    #[test]
+    fn sparse_changes_of_few_colours_round_trip_packed() {
+        // Every other pixel flips between two colours: changes with a keep
+        // index, three symbols, packed at two bits.
+        let side = 64;
+        let frames: Vec<Vec<u8>> = (0..6)
+            .map(|n| {
+                (0..side * side)
+                    .flat_map(|i| {
+                        if i % 2 == 0 && n % 2 == 1 {
+                            [9, 9, 9, 255]
+                        } else if i % 2 == 0 {
+                            [1, 2, 3, 255]
+                        } else {
+                            [200, 0, 0, 255]
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let store = store(&frames, side as u32, side as u32);
+        assert_eq!(store.key_frames(), 1);
+        assert_eq!(store.packed_frames(), frames.len());
         for (i, want) in frames.iter().enumerate() {
             assert_eq!(store.rgba(i).as_ref(), Some(want), "frame {i}");
         }

@@ -3,10 +3,14 @@
 //! Knows no screen and no network.
 
 pub mod animation;
+mod compact;
 pub mod decode;
 mod decode_error;
 mod frame_count;
 pub mod frame_store;
+mod gif_frames;
 pub mod loader;
+mod packed;
+mod replay;
 mod run_length;
 pub mod watch;

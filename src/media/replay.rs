@@ -1,0 +1,371 @@
+//! Frames with more than 256 colours, decoded again from the file as they
+//! come due instead of all kept: a small ring of decoded frames, filled a
+//! few frames ahead of the one last asked for by a thread that owns the
+//! decoder (the `image` decoders cannot move between threads mid-file).
+//!
+//! The frame clock stays a lookup: [`Replay::frame`] is asked for the frame
+//! the clock names, and the thread only keeps the ring ahead of it, so
+//! playing in order costs one decode per frame shown, done before the frame
+//! comes due. A jump back (the loop's end, a seek) goes round the file again.
+//! Which frames to keep and when to wait is [`place`], pure and tested alone.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use super::decode::{self, DecodeLimits, FrameSink};
+
+/// Frames decoded ahead of the one asked for, that one included.
+pub const AHEAD: usize = 3;
+/// Frames held at most: the window ahead and the one shown before it.
+pub const RING: usize = AHEAD + 1;
+/// How long a paint waits for a frame the thread has not reached yet: a
+/// frame late by this much is skipped rather than the window held up.
+const WAIT: Duration = Duration::from_millis(50);
+
+/// What to do with frame `decoded`, just decoded, when `wanted` is the frame
+/// last asked for in an animation of `count` frames and `held` are in the ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// It is in the window ahead of `wanted`: keep it.
+    Keep,
+    /// The window is full: hold it until `wanted` moves on.
+    Wait,
+    /// The window misses a frame the decoder has yet to reach: drop it and go on.
+    Skip,
+}
+
+/// How far `frame` is ahead of `wanted`, going round the loop.
+fn ahead(frame: usize, wanted: usize, count: usize) -> usize {
+    let count = count.max(1);
+    (frame + count - wanted % count) % count
+}
+
+pub fn place(decoded: usize, wanted: usize, count: usize, held: &[usize]) -> Place {
+    let count = count.max(1);
+    let window = AHEAD.min(count);
+    if ahead(decoded, wanted, count) < window && !held.contains(&decoded) {
+        return Place::Keep;
+    }
+    // Waiting on a full window (rather than skipping) also keeps a loop
+    // shorter than the window from being decoded round and round.
+    let full = (0..window).all(|k| held.contains(&((wanted + k) % count)));
+    if full { Place::Wait } else { Place::Skip }
+}
+
+/// The held frame to drop when the ring is over [`RING`]: of those outside
+/// the window ahead of `wanted`, the one longest behind it.
+pub fn evict(wanted: usize, count: usize, held: &[usize]) -> Option<usize> {
+    if held.len() <= RING {
+        return None;
+    }
+    let window = AHEAD.min(count.max(1));
+    held.iter()
+        .copied()
+        .filter(|&f| ahead(f, wanted, count) >= window)
+        .min_by_key(|&f| ahead(f, wanted, count))
+}
+
+#[derive(Default)]
+struct State {
+    wanted: usize,
+    ring: VecDeque<(usize, Arc<[u8]>)>,
+    closed: bool,
+    /// The file no longer decodes (it did once): the sentence, logged once.
+    failed: bool,
+    /// Frames decoded by the thread, for tests and traces.
+    decoded: u64,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+    /// Frames in the animation.
+    count: usize,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The decoder thread's handle; dropping it ends the thread.
+pub struct Replay {
+    shared: Arc<Shared>,
+}
+
+impl Replay {
+    /// Starts replaying `bytes`, which decoded before into `count` frames.
+    pub fn start(bytes: Arc<[u8]>, limits: DecodeLimits, count: usize) -> Self {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+            count,
+        });
+        let worker = Arc::clone(&shared);
+        // The thread waits on the window between frames, so the decode time
+        // limit would only measure how long the animation has been playing.
+        let limits = DecodeLimits {
+            max_decode_time: Duration::MAX,
+            ..limits
+        };
+        let started = std::thread::Builder::new()
+            .name("frame-replay".into())
+            .spawn(move || run(&worker, &bytes, &limits, count));
+        if let Err(e) = started {
+            tracing::error!("cannot start the frame replay thread: {e}");
+            shared.lock().failed = true;
+        }
+        Self { shared }
+    }
+
+    /// Frame `index` as straight RGBA, waiting briefly if the thread has not
+    /// decoded it yet; None when it is not there in time (the paint keeps
+    /// the frame it has) or the file no longer decodes.
+    pub fn frame(&self, index: usize) -> Option<Arc<[u8]>> {
+        if index >= self.shared.count {
+            return None;
+        }
+        let mut state = self.shared.lock();
+        if state.wanted != index {
+            state.wanted = index;
+            self.shared.changed.notify_all();
+        }
+        let (state, _) = self
+            .shared
+            .changed
+            .wait_timeout_while(state, WAIT, |s| {
+                !s.failed && !s.ring.iter().any(|(i, _)| *i == index)
+            })
+            .unwrap_or_else(PoisonError::into_inner);
+        let found = state.ring.iter().find(|(i, _)| *i == index);
+        found.map(|(_, rgba)| Arc::clone(rgba))
+    }
+
+    /// Frames the thread has decoded so far.
+    pub fn decoded(&self) -> u64 {
+        self.shared.lock().decoded
+    }
+
+    /// The frames in the ring (tests).
+    #[cfg(test)]
+    pub fn held(&self) -> Vec<usize> {
+        self.shared.lock().ring.iter().map(|(i, _)| *i).collect()
+    }
+
+    /// Waits until the thread has nothing to do before `wanted` moves (tests).
+    #[cfg(test)]
+    pub fn settle(&self, within: Duration) -> bool {
+        let state = self.shared.lock();
+        let count = self.shared.count;
+        let (_state, timeout) = self
+            .shared
+            .changed
+            .wait_timeout_while(state, within, |s| {
+                let held: Vec<usize> = s.ring.iter().map(|(i, _)| *i).collect();
+                let window = AHEAD.min(count);
+                !(0..window).all(|k| held.contains(&((s.wanted + k) % count)))
+            })
+            .unwrap_or_else(PoisonError::into_inner);
+        !timeout.timed_out()
+    }
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.changed.notify_all();
+    }
+}
+
+fn run(shared: &Shared, bytes: &[u8], limits: &DecodeLimits, count: usize) {
+    loop {
+        let mut sink = Sink {
+            shared,
+            count,
+            next: 0,
+            stop: false,
+        };
+        let result = decode::decode_with(bytes, limits, &mut sink);
+        let mut state = shared.lock();
+        if state.closed {
+            return;
+        }
+        // Fewer frames than the first time would leave the window waiting for ever.
+        if let Err(err) = result.map_err(|e| e.to_string()).and_then(|_| {
+            (sink.next == count)
+                .then_some(())
+                .ok_or_else(|| format!("it now has {} frames, not {count}", sink.next))
+        }) {
+            tracing::error!("an animation's file no longer decodes while playing: {err}");
+            state.failed = true;
+            shared.changed.notify_all();
+            return;
+        }
+    }
+}
+
+/// Receives each frame of one pass through the file and waits, in the
+/// decoder's own call, while the window ahead is full.
+struct Sink<'a> {
+    shared: &'a Shared,
+    count: usize,
+    next: usize,
+    stop: bool,
+}
+
+impl FrameSink for Sink<'_> {
+    fn keep(&mut self, rgba: Vec<u8>, _width: u32, _height: u32, _delay: Duration) {
+        let index = self.next;
+        self.next += 1;
+        let mut state = self.shared.lock();
+        state.decoded += 1;
+        let mut rgba = Some(rgba);
+        loop {
+            if state.closed {
+                self.stop = true;
+                return;
+            }
+            let held: Vec<usize> = state.ring.iter().map(|(i, _)| *i).collect();
+            match place(index, state.wanted, self.count, &held) {
+                Place::Skip => return,
+                Place::Wait => {
+                    state = self
+                        .shared
+                        .changed
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                Place::Keep => {
+                    if let Some(rgba) = rgba.take() {
+                        state.ring.push_back((index, rgba.into()));
+                    }
+                    let held: Vec<usize> = state.ring.iter().map(|(i, _)| *i).collect();
+                    if let Some(out) = evict(state.wanted, self.count, &held) {
+                        state.ring.retain(|(i, _)| *i != out);
+                    }
+                    self.shared.changed.notify_all();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn kept_bytes(&self) -> u64 {
+        0
+    }
+
+    fn make_still(&mut self) {}
+
+    fn wants_more(&self) -> bool {
+        !self.stop
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::frame_store::{self, Canvas};
+    use crate::sample_art::encode;
+
+    #[test]
+    fn the_window_ahead_is_kept_then_the_decoder_waits() {
+        // Asked for frame 5 of 10, nothing held yet: 5, 6 and 7 are kept.
+        assert_eq!(place(5, 5, 10, &[]), Place::Keep);
+        assert_eq!(place(7, 5, 10, &[5, 6]), Place::Keep);
+        // The window is full, so frame 8 waits for the clock to move on.
+        assert_eq!(place(8, 5, 10, &[4, 5, 6, 7]), Place::Wait);
+        // A frame before the window (catching up after a late paint) is skipped.
+        assert_eq!(place(3, 5, 10, &[]), Place::Skip);
+        // Past the window with part of it missing (a jump back): go round the file.
+        assert_eq!(place(8, 2, 10, &[5, 6, 7]), Place::Skip);
+    }
+
+    #[test]
+    fn the_window_wraps_round_the_end_of_the_loop() {
+        assert_eq!(place(0, 8, 10, &[8, 9]), Place::Keep);
+        assert_eq!(place(1, 8, 10, &[8, 9, 0]), Place::Wait);
+        assert_eq!(evict(9, 10, &[7, 8, 9, 0, 1]), Some(7));
+        assert_eq!(evict(9, 10, &[8, 9, 0, 1]), None);
+        assert_eq!(evict(5, 10, &[3, 4, 5, 6, 7]), Some(3));
+    }
+
+    #[test]
+    fn a_loop_shorter_than_the_window_is_decoded_once_then_waits() {
+        // Two frames, both held: the next pass's frames wait instead of spinning.
+        assert_eq!(place(0, 0, 2, &[0, 1]), Place::Wait);
+        assert_eq!(place(1, 1, 2, &[0, 1]), Place::Wait);
+        assert_eq!(place(1, 0, 2, &[0]), Place::Keep);
+    }
+
+    /// `count` frames of `side`² pixels, every pixel a different colour and
+    /// every frame different: far over 256 colours.
+    fn many_colours(side: u32, count: usize) -> Vec<(Vec<u8>, Duration)> {
+        (0..count)
+            .map(|n| {
+                let rgba = (0..side * side)
+                    .flat_map(|i| [(i % 256) as u8, (i / 256) as u8, (n * 20) as u8, 255])
+                    .collect();
+                (rgba, Duration::from_millis(20))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frames_of_many_colours_play_in_order_round_the_loop_from_the_file() {
+        let (side, count) = (32, 12);
+        let frames = many_colours(side, count);
+        let bytes = encode::apng(side, side, &frames).unwrap();
+        let art = frame_store::decode(&bytes, &DecodeLimits::default()).unwrap();
+        let store = &art.frames;
+        // Frame 0 is kept (it shows first); the others stay in the file.
+        assert_eq!(store.replayed_frames(), count - 1);
+        let whole = u64::from(side * side * 4);
+        assert!(store.byte_count() < 2 * whole, "{}", store.byte_count());
+        let replay = store_replay(store);
+
+        let mut canvas = Canvas::default();
+        for round in 0..2 {
+            for (i, (want, _)) in frames.iter().enumerate() {
+                assert!(
+                    store.render(i, |p| p, &mut canvas),
+                    "round {round} frame {i}"
+                );
+                let got: Vec<u8> = canvas.pixels().iter().flatten().copied().collect();
+                assert!(got == *want, "round {round} frame {i}");
+                // Before the next frame comes due it is already decoded.
+                assert!(replay.settle(Duration::from_secs(10)));
+                let next = (i + 1) % count;
+                assert!(replay.held().contains(&next), "frame {next} not ready");
+                assert!(replay.held().len() <= RING);
+            }
+        }
+        // In order, each frame is decoded once a loop (plus the window ahead
+        // and the frame waiting on it), never round the file again.
+        let decoded = store.replay_decodes();
+        assert!(decoded <= 2 * count as u64 + RING as u64, "{decoded}");
+    }
+
+    #[test]
+    fn a_jump_back_goes_round_the_file_and_lands_on_the_frame() {
+        let (side, count) = (16, 9);
+        let frames = many_colours(side, count);
+        let bytes = encode::apng(side, side, &frames).unwrap();
+        let art = frame_store::decode(&bytes, &DecodeLimits::default()).unwrap();
+        let mut canvas = Canvas::default();
+        for i in [7, 2, 8, 1, 5] {
+            // A jump may take longer than a paint waits: ask until it is there.
+            let shown = (0..200).any(|_| art.frames.render(i, |p| p, &mut canvas));
+            assert!(shown, "frame {i}");
+            let got: Vec<u8> = canvas.pixels().iter().flatten().copied().collect();
+            assert!(got == frames[i].0, "frame {i}");
+        }
+    }
+
+    fn store_replay(store: &frame_store::FrameStore) -> &Replay {
+        store
+            .replay_handle()
+            .expect("a replay for frames left in the file")
+    }
+}
