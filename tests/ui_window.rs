@@ -453,3 +453,44 @@ fn the_random_channel_seed_is_picked_once_and_kept() {
         "and kept across a restart"
     );
 }
+
+/// A GIF of `frames` frames of 160×160, a global 4-colour palette, every pixel
+/// changing each frame: long enough that decoding it whole takes a while.
+fn long_gif(frames: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let palette = [0u8, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255];
+        let mut encoder = gif::Encoder::new(&mut out, 160, 160, &palette).unwrap();
+        encoder.set_repeat(gif::Repeat::Infinite).unwrap();
+        for i in 0..frames {
+            let pixels: Vec<u8> = (0..160 * 160).map(|p| ((p + i) % 4) as u8).collect();
+            let mut frame = gif::Frame::from_indexed_pixels(160, 160, pixels, None);
+            frame.delay = 5;
+            encoder.write_frame(&frame).unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn an_animation_shows_its_first_frame_while_the_rest_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.gif");
+    std::fs::write(&path, long_gif(400)).unwrap();
+    let mut h = harness(StartOptions {
+        paths: vec![path],
+        ..StartOptions::default()
+    });
+    step_until(&mut h, "the GIF on screen", |a| {
+        a.frames_on_screen().is_some()
+    });
+    assert_eq!(
+        h.state().frames_on_screen(),
+        Some(1),
+        "the first look is frame 0 alone, before the other 399 are decoded"
+    );
+    assert_eq!(showing_file(h.state(), "long.gif"), Some(false));
+    step_until(&mut h, "the whole animation", |a| {
+        a.frames_on_screen() == Some(400)
+    });
+}

@@ -100,7 +100,7 @@ impl ArtFormat {
 
     /// Recognises a format by its signature; file names lie too often.
     /// APNG shares PNG's signature and is told apart after the header is read.
-    fn sniff(bytes: &[u8]) -> Option<Self> {
+    pub(crate) fn sniff(bytes: &[u8]) -> Option<Self> {
         if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
             Some(ArtFormat::Png)
         } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {

@@ -33,6 +33,7 @@ use std::sync::Arc;
 
 use super::compact::{Pixels, Scratch, pixel};
 use super::decode::{self, ArtFormat, DecodeError, DecodeLimits, FrameSink};
+use super::early_frame::EarlyFirstFrame;
 use super::replay::Replay;
 
 /// At most this many frames from one key frame to the next.
@@ -287,6 +288,33 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<CompactArtwork, Dec
 pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
     let bytes = decode::read_file(path, limits)?;
     decode(&bytes, limits)
+}
+
+/// Like [`decode`]; for an animation, `early` first gets frame 0 alone (as a one-frame
+/// artwork) while the rest decode.
+pub fn decode_showing_first(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    early: impl FnOnce(CompactArtwork),
+) -> Result<CompactArtwork, DecodeError> {
+    let mut frames = FrameStore::default();
+    frames.scratch.on_demand = true;
+    let sniffed = ArtFormat::sniff(bytes);
+    let (format, _, _) = {
+        let mut tap = EarlyFirstFrame::new(&mut frames, |(rgba, width, height, delay)| {
+            let mut one = FrameStore::default();
+            one.push(&rgba, width, height, delay);
+            if let Some(format) = sniffed {
+                early(CompactArtwork {
+                    format,
+                    frames: one,
+                });
+            }
+        });
+        decode::decode_with(bytes, limits, &mut tap)?
+    };
+    frames.finish(bytes, limits);
+    Ok(CompactArtwork { format, frames })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod animation;
 mod compact;
 pub mod decode;
 mod decode_error;
+pub mod early_frame;
 mod frame_count;
 pub mod frame_store;
 mod gif_frames;

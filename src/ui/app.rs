@@ -194,6 +194,15 @@ impl PlayerApp {
     }
 
     /// The artwork on screen and whether it is a placeholder for a failed load.
+    /// How many frames the artwork on screen holds: 1 while an animation's first frame
+    /// is shown ahead of the rest; `None` until it is decoded.
+    pub fn frames_on_screen(&self) -> Option<usize> {
+        match self.library().get(self.core.engine().current()?) {
+            Some(Entry::Ready(art)) => Some(art.frame_count()),
+            _ => None,
+        }
+    }
+
     pub fn on_screen(&self) -> Option<(&ArtworkSource, bool)> {
         let source = self.core.engine().current()?;
         let failed = matches!(self.library().get(source), Some(Entry::Failed(_)));

@@ -5,12 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
 use eframe::egui;
 
-use crate::media::decode::{DecodeError, DecodeLimits};
+use crate::media::decode::{self, DecodeError, DecodeLimits};
 use crate::media::frame_store::{self, CompactArtwork};
 use crate::media::loader::Loader;
 use crate::media::watch::FileWatcher;
@@ -28,7 +28,40 @@ enum Report {
         generation: u64,
         result: Box<Result<PreparedArt, DecodeError>>,
     },
+    /// Frame 0 of an animation whose other frames are still decoding.
+    FirstLook {
+        source: ArtworkSource,
+        generation: u64,
+        art: Box<PreparedArt>,
+    },
     FileChanged(PathBuf),
+}
+
+/// How a decode job hands its first frame to the window early.
+#[derive(Clone)]
+struct EarlyLook {
+    reports: Sender<Report>,
+    wake: Wake,
+    max_side: Arc<AtomicUsize>,
+}
+
+impl EarlyLook {
+    fn for_source(
+        &self,
+        source: ArtworkSource,
+        generation: u64,
+    ) -> impl FnOnce(CompactArtwork) + Send + use<> {
+        let this = self.clone();
+        move |one_frame| {
+            let art = PreparedArt::from_artwork(one_frame, this.max_side.load(Ordering::Relaxed));
+            let _ = this.reports.send(Report::FirstLook {
+                source,
+                generation,
+                art: Box::new(art),
+            });
+            this.wake.wake();
+        }
+    }
 }
 
 pub(crate) struct Artworks {
@@ -37,6 +70,7 @@ pub(crate) struct Artworks {
     watcher: FileWatcher,
     reports: Receiver<Report>,
     checker: Option<egui::TextureHandle>,
+    early: EarlyLook,
     /// The GPU's largest texture side, as the window last saw it: the decoder
     /// thread samples larger artworks down to fit.
     max_texture_side: Arc<AtomicUsize>,
@@ -54,6 +88,12 @@ impl Artworks {
             });
             woken.wake();
         }));
+        let max_texture_side = Arc::new(AtomicUsize::new(2048));
+        let early = EarlyLook {
+            reports: tx.clone(),
+            wake: wake.clone(),
+            max_side: Arc::clone(&max_texture_side),
+        };
         let woken = wake.clone();
         let watcher = FileWatcher::new(Arc::new(move |path| {
             let _ = tx.send(Report::FileChanged(path));
@@ -65,8 +105,9 @@ impl Artworks {
             watcher,
             reports,
             checker: None,
+            early,
             // egui's own default until the first frame says.
-            max_texture_side: Arc::new(AtomicUsize::new(2048)),
+            max_texture_side,
         }
     }
 
@@ -102,6 +143,8 @@ impl Artworks {
                     let result = *result;
                     if let (ArtworkSource::Makapix(_), Err(e)) = (&source, &result) {
                         if self.library.finish_load(&source, generation) {
+                            // Its first frame may have been shown early: the file is bad.
+                            self.library.remove(&source);
                             tracing::warn!("cannot show {}: {e}", source.display_name());
                             unreadable.push((source, e.to_string()));
                         }
@@ -109,6 +152,11 @@ impl Artworks {
                     }
                     self.on_decoded(ctx, engine, source, generation, result, now);
                 }
+                Report::FirstLook {
+                    source,
+                    generation,
+                    art,
+                } => self.on_first_look(ctx, engine, source, generation, *art, now),
                 Report::FileChanged(path) => {
                     tracing::info!("{} changed on disk; reloading", path.display());
                     self.request_load(&ArtworkSource::File(path));
@@ -116,6 +164,25 @@ impl Artworks {
             }
         }
         unreadable
+    }
+
+    /// Shows frame 0 while the rest decode; the whole animation replaces it when ready.
+    fn on_first_look(
+        &mut self,
+        ctx: &egui::Context,
+        engine: &mut Engine,
+        source: ArtworkSource,
+        generation: u64,
+        art: PreparedArt,
+        now: Duration,
+    ) {
+        if !self.library.awaits_first_look(&source, generation) {
+            return;
+        }
+        let loaded = LoadedArt::upload(ctx, &source.display_name(), art);
+        let loop_duration = loaded.loop_duration();
+        self.library.insert(source.clone(), Entry::Ready(loaded));
+        engine.on_loaded(&source, LoadOutcome::Ready { loop_duration }, now);
     }
 
     fn on_decoded(
@@ -149,11 +216,12 @@ impl Artworks {
         let generation = self.library.start_load(source);
         let job_source = source.clone();
         let max_side = Arc::clone(&self.max_texture_side);
+        let early = self.early.for_source(source.clone(), generation);
         self.loader.request(
             source.clone(),
             generation,
             Box::new(move || {
-                read_and_decode(&job_source)
+                read_and_decode(&job_source, early)
                     .map(|art| PreparedArt::from_artwork(art, max_side.load(Ordering::Relaxed)))
             }),
         );
@@ -163,11 +231,14 @@ impl Artworks {
     pub(crate) fn decode_file(&mut self, source: &ArtworkSource, path: PathBuf) {
         let generation = self.library.start_load(source);
         let max_side = Arc::clone(&self.max_texture_side);
+        let early = self.early.for_source(source.clone(), generation);
         self.loader.request(
             source.clone(),
             generation,
             Box::new(move || {
-                frame_store::decode_file(&path, &DecodeLimits::default())
+                let limits = DecodeLimits::default();
+                decode::read_file(&path, &limits)
+                    .and_then(|bytes| frame_store::decode_showing_first(&bytes, &limits, early))
                     .map(|art| PreparedArt::from_artwork(art, max_side.load(Ordering::Relaxed)))
             }),
         );
@@ -250,14 +321,18 @@ impl Artworks {
     }
 }
 
-fn read_and_decode(source: &ArtworkSource) -> Result<CompactArtwork, DecodeError> {
+fn read_and_decode(
+    source: &ArtworkSource,
+    early: impl FnOnce(CompactArtwork),
+) -> Result<CompactArtwork, DecodeError> {
     let limits = DecodeLimits::default();
     match source {
         ArtworkSource::Embedded(name) => match samples::bytes(name) {
-            Some(bytes) => frame_store::decode(bytes, &limits),
+            Some(bytes) => frame_store::decode_showing_first(bytes, &limits, early),
             None => Err(DecodeError::NotAnImage),
         },
-        ArtworkSource::File(path) => frame_store::decode_file(path, &limits),
+        ArtworkSource::File(path) => decode::read_file(path, &limits)
+            .and_then(|bytes| frame_store::decode_showing_first(&bytes, &limits, early)),
         // Posts are decoded from their fetched file (`decode_file`).
         ArtworkSource::Makapix(_) => Err(DecodeError::NotAnImage),
     }

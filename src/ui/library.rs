@@ -216,6 +216,16 @@ impl Library {
         true
     }
 
+    /// True while the decode `generation` of `source` is the newest and still running,
+    /// and nothing is shown for `source` yet: its first frame may then be shown early.
+    pub fn awaits_first_look(&self, source: &ArtworkSource, generation: u64) -> bool {
+        self.in_flight.get(source) == Some(&generation) && !self.entries.contains_key(source)
+    }
+
+    pub fn remove(&mut self, source: &ArtworkSource) {
+        self.entries.remove(source);
+    }
+
     pub fn get_mut(&mut self, source: &ArtworkSource) -> Option<&mut Entry> {
         self.entries.get_mut(source)
     }
