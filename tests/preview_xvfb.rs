@@ -1,7 +1,9 @@
 //! The real binary in a real X server with `--preview led64x64` on a 64×64
 //! test pattern: every LED is a round disc of its own colour (after the
 //! panel's gamma and quantisation), on a regular grid, with dark gaps between,
-//! and the exported preview image lights each LED with the colour the screen shows.
+//! and the exported preview image lights each LED with the colour the screen
+//! shows. Drawn at the screen's pitch, the export is the screen's board pixel
+//! for pixel: the GPU shader and the CPU renderer follow one definition.
 
 #[path = "support/xvfb.rs"]
 mod xvfb;
@@ -115,6 +117,8 @@ fn led64x64_shows_64_by_64_round_leds_with_dark_gaps() {
         }
     };
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("preview-led64x64.png");
+    // A new file, not the old one rewritten: target/ may be hard-linked from another tree.
+    let _ = std::fs::remove_file(&out);
     shot.save(&out).unwrap();
     let _ = app.kill();
     let _ = app.wait();
@@ -187,4 +191,29 @@ fn led64x64_shows_64_by_64_round_leds_with_dark_gaps() {
             "the export lights LED {led:?} {colour:?}, the screen showed another colour there; see {see}"
         );
     }
+
+    // At the screen's pitch, the CPU renderer draws the very pixels of the board.
+    let whole = pitch.round();
+    assert!(
+        (pitch - whole).abs() < 0.01,
+        "LEDs {pitch:.3} px apart: not whole pixels; see {see}"
+    );
+    let step = whole as u32;
+    // The first disc's pixels centre on its cell's middle: (index + 0.5) = min + pitch / 2.
+    let [ox, oy] = centre((0, 0)).map(|c| (c + 0.5 - whole / 2.0).round() as u32);
+    let drawn = render::led(&frame, &look, [SIDE, SIDE], step);
+    let mut wrong = Vec::new();
+    for (x, y, want) in drawn.enumerate_pixels() {
+        let got = shot.get_pixel(ox + x, oy + y);
+        if got.0[..3] != want.0[..3] {
+            wrong.push(format!("({x}, {y}) screen {:?} export {:?}", got.0, want.0));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} board pixels differ from the export at pitch {step}, first: {:?}; see {see}",
+        wrong.len(),
+        drawn.width() * drawn.height(),
+        &wrong[..wrong.len().min(5)]
+    );
 }

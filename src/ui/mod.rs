@@ -11,6 +11,8 @@ mod comments_panel;
 mod core;
 pub mod diagnostics;
 pub mod geometry;
+mod led_mesh;
+mod led_shader;
 pub mod library;
 mod menu;
 mod opening;
