@@ -432,11 +432,11 @@ fn draw_led(
     let board = Rect::from_min_size(min.to_pos2(), size / ppp);
     let painter = ui.painter_at(area);
     let [r, g, b] = BOARD;
-    painter.rect_filled(board, 0.0, Color32::from_rgb(r, g, b));
     let art_size = [art.width, art.height];
     if let Some(program) = &previews.program
         && previews.shader_draws(panel_size, art_size, settings)
     {
+        // The shader covers the board itself: no fill beneath for llvmpipe to draw too.
         let key = ShadingKey {
             panel: panel_size,
             art: art_size,
@@ -465,6 +465,7 @@ fn draw_led(
         ));
         return Some(art.shown_frame());
     }
+    painter.rect_filled(board, 0.0, Color32::from_rgb(r, g, b));
     let led = previews.led.as_ref()?;
     let key = MeshKey {
         board,
