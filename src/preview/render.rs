@@ -148,14 +148,15 @@ fn p3a(frame: &Frame, look: &Look) -> RgbaImage {
 /// The colour each LED of a `panel` shows, row by row (after fitting, gamma and quantising).
 pub fn led_colours(frame: &Frame, look: &Look, panel_size: [u32; 2]) -> Vec<[u8; 3]> {
     let [w, h] = panel_size;
-    let Some(shading) = LedShading::new(look, panel_size, frame.size, EXPORT_PITCH as f32) else {
-        let lit = look.led().table();
-        return vec![look.background.map(|v| lit[usize::from(v)]); (w * h) as usize];
-    };
-    (0..h)
-        .flat_map(|y| (0..w).map(move |x| [x, y]))
-        .map(|led| shading.colour(shading.source(led).map(|p| frame.pixel(p))))
-        .collect()
+    match LedShading::new(look, panel_size, frame.size) {
+        Some(shading) => {
+            shading.colours(|p| color::over_background(frame.pixel(p), look.background))
+        }
+        None => {
+            let lit = look.led().table();
+            vec![look.background.map(|v| lit[usize::from(v)]); (w * h) as usize]
+        }
+    }
 }
 
 /// What one screen pixel of an LED panel shows.

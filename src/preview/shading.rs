@@ -1,12 +1,11 @@
-//! What lights one LED panel, as plain numbers: the fitting per axis, the
-//! orientation, the colour table, the background and the LED cell. The export
-//! (`render`) lights LEDs through `LedShading::colour`, and the window's LED
-//! shader receives these very numbers as uniforms and does the same integer
-//! arithmetic per screen pixel, so there is one definition of what a panel shows.
+//! What lights one LED panel: the fitting per axis, the orientation, the
+//! colour table and the background, and every LED's colour from them. Both
+//! the export (`render`) and the window (a panel-sized texture its LED shader
+//! reads, `ui::led_shader`) light their LEDs here, so there is one definition
+//! of what a panel shows.
 
-use super::color;
 use super::panel::{self, AxisFit, Orientation};
-use super::render::{LedCell, Look};
+use super::render::Look;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LedShading {
@@ -19,12 +18,11 @@ pub struct LedShading {
     pub table: [u8; 256],
     /// Transparent pixels show this (before the panel's table).
     pub background: [u8; 3],
-    pub cell: LedCell,
 }
 
 impl LedShading {
-    /// A panel of `panel` LEDs, `pitch` pixels apart, showing art of `art` pixels (as authored).
-    pub fn new(look: &Look, panel: [u32; 2], art: [u32; 2], pitch: f32) -> Option<Self> {
+    /// A panel of `panel` LEDs showing art of `art` pixels (as authored).
+    pub fn new(look: &Look, panel: [u32; 2], art: [u32; 2]) -> Option<Self> {
         let fit = panel::led_fit(panel, look.rotated(art), look.preview.fitting)?;
         Some(Self {
             panel,
@@ -32,7 +30,6 @@ impl LedShading {
             orientation: Orientation::new(art, look.rotation, look.mirror),
             table: look.led().table(),
             background: look.background,
-            cell: LedCell::new(pitch, look.preview.glow),
         })
     }
 
@@ -42,14 +39,17 @@ impl LedShading {
         Some(self.orientation.apply(shown))
     }
 
-    /// The colour an LED shows for its artwork pixel (straight RGBA; `None`
-    /// outside the art): over the background, then through the panel's table.
-    pub fn colour(&self, pixel: Option<[u8; 4]>) -> [u8; 3] {
-        let shown = match pixel {
-            Some(p) => color::over_background(p, self.background),
-            None => self.background,
-        };
-        shown.map(|v| self.table[usize::from(v)])
+    /// Every LED's colour, row by row: the artwork pixel it shows as `shown`
+    /// gives it (over the background), or the background, through the panel's table.
+    pub fn colours(&self, shown: impl Fn([u32; 2]) -> [u8; 3]) -> Vec<[u8; 3]> {
+        let [w, h] = self.panel;
+        (0..h)
+            .flat_map(|y| (0..w).map(move |x| [x, y]))
+            .map(|led| {
+                let colour = self.source(led).map_or(self.background, &shown);
+                colour.map(|v| self.table[usize::from(v)])
+            })
+            .collect()
     }
 }
 
@@ -81,7 +81,7 @@ mod tests {
                 for fitting in Fitting::ALL {
                     for panel in [[4, 4], [8, 3], [2, 7]] {
                         let look = look(rotation, mirror, fitting);
-                        let shading = LedShading::new(&look, panel, art, 10.0).unwrap();
+                        let shading = LedShading::new(&look, panel, art).unwrap();
                         let map = panel::led_map(panel, look.rotated(art), fitting).unwrap();
                         for y in 0..panel[1] {
                             for x in 0..panel[0] {
@@ -106,19 +106,22 @@ mod tests {
         // 5×3 art turned clockwise is 3 wide, 5 tall; centred on a 3×5 panel,
         // the top-left LED shows the authored bottom-left pixel.
         let look = look(Rotation::R90, Mirror::None, Fitting::Centred);
-        let shading = LedShading::new(&look, [3, 5], [5, 3], 10.0).unwrap();
+        let shading = LedShading::new(&look, [3, 5], [5, 3]).unwrap();
         assert_eq!(shading.source([0, 0]), Some([0, 2]));
         assert_eq!(shading.source([2, 0]), Some([0, 0]));
         assert_eq!(shading.source([2, 4]), Some([4, 0]));
     }
 
     #[test]
-    fn colours_go_over_the_background_and_through_the_panel_table() {
-        let look = look(Rotation::R0, Mirror::None, Fitting::Nearest);
-        let shading = LedShading::new(&look, [1, 1], [1, 1], 10.0).unwrap();
-        assert_eq!(shading.colour(Some([255, 128, 0, 255])), [255, 128, 0]);
-        // 40 → level 4 → 39 (color.rs), for a transparent pixel and outside the art.
-        assert_eq!(shading.colour(Some([255, 0, 0, 0])), [39, 39, 39]);
-        assert_eq!(shading.colour(None), [39, 39, 39]);
+    fn colours_go_through_the_panel_table_and_the_background_fills_the_rest() {
+        // 1×1 art centred on a 3×1 panel: the LEDs beside it show the background.
+        let look = look(Rotation::R0, Mirror::None, Fitting::Centred);
+        let shading = LedShading::new(&look, [3, 1], [1, 1]).unwrap();
+        let colours = shading.colours(|p| {
+            assert_eq!(p, [0, 0]);
+            [255, 128, 20]
+        });
+        // 40 → level 4 → 39 and 20 → level 1 → 21 (color.rs).
+        assert_eq!(colours, [[39, 39, 39], [255, 128, 21], [39, 39, 39]]);
     }
 }

@@ -11,6 +11,7 @@ mod comments_panel;
 mod core;
 pub mod diagnostics;
 pub mod geometry;
+mod led_lights;
 mod led_mesh;
 mod led_shader;
 pub mod library;

@@ -1,7 +1,8 @@
 //! Device previews in the window: up to four tiles side by side, each drawn
 //! from the artwork's native-size texture. The p3a tile is one textured quad
-//! in a bezel; an LED tile is one quad whose fragment shader lights each LED
-//! from that texture (`led_shader`), with numbers from `preview::shading`.
+//! in a bezel; an LED tile is one quad whose fragment shader draws each LED's
+//! disc (`led_shader`) in the colour `led_lights` gives it (one texel per LED,
+//! lit by `preview::shading` from the frame on screen).
 //!
 //! Without the shader (no glow renderer, or GLSL too old) an LED tile is a
 //! mesh of discs (`led_mesh`). Quantisation and gamma are not a tint, so the
@@ -20,6 +21,7 @@ use eframe::glow;
 
 use super::app::PlayerApp;
 use super::geometry;
+use super::led_lights::LedLights;
 use super::led_mesh::{MeshKey, led_mesh};
 use super::led_shader::{self, LedProgram};
 use super::library::{Entry, LoadedArt};
@@ -28,8 +30,7 @@ use super::wake::Wake;
 use crate::media::frame_store::Canvas;
 use crate::player::ArtworkSource;
 use crate::preview::color::{self, LedLook};
-use crate::preview::render::{BOARD, Look};
-use crate::preview::shading::LedShading;
+use crate::preview::render::{BOARD, LedCell, Look};
 use crate::preview::{PreviewMode, PreviewSettings, panel};
 use crate::session::Notice;
 use crate::settings::Settings;
@@ -55,24 +56,13 @@ const BEZEL: f32 = 0.1;
 pub struct Previews {
     /// The LED shader, when the window's renderer can run it.
     program: Option<Arc<LedProgram>>,
-    /// What each LED tile's shader is given, remade when its layout or look changes.
-    shadings: RefCell<Vec<Option<Shaded>>>,
+    /// Each LED panel's colours, for the shader.
+    lights: LedLights,
     /// The mesh fallback's colour-table copy of the frame.
     led: Option<LedTexture>,
     /// One LED mesh per tile, rebuilt when its layout changes.
     meshes: RefCell<Vec<(MeshKey, Arc<Mesh>)>>,
     export: Export,
-}
-
-/// A tile's shader inputs and what they were made for.
-type Shaded = (ShadingKey, Arc<LedShading>);
-
-#[derive(Clone, PartialEq)]
-struct ShadingKey {
-    panel: [u32; 2],
-    art: [u32; 2],
-    look: Look,
-    pitch: f32,
 }
 
 /// The current frame as the LED panels light it.
@@ -107,7 +97,7 @@ impl Previews {
     pub(crate) fn new(wake: &Wake) -> Self {
         Self {
             program: None,
-            shadings: RefCell::default(),
+            lights: LedLights::default(),
             led: None,
             meshes: RefCell::default(),
             export: Export::new(wake),
@@ -130,14 +120,6 @@ impl Previews {
         }
     }
 
-    /// Whether the shader draws an LED panel of `panel` LEDs for this artwork.
-    fn shader_draws(&self, panel: [u32; 2], art: [u32; 2], settings: &Settings) -> bool {
-        let rotated = geometry::rotated_size(art, settings.rotation);
-        self.program.is_some()
-            && panel::led_fit(panel, rotated, settings.preview.fitting)
-                .is_some_and(|fit| led_shader::fits(&fit))
-    }
-
     /// Before drawing: the LED texture follows the frame on screen, and
     /// finished exports report. Returns what to tell the user.
     pub(crate) fn prepare(
@@ -147,20 +129,24 @@ impl Previews {
         settings: &Settings,
     ) -> Vec<Notice> {
         let notices = self.export.finish(on_screen, settings);
-        let needs_copy = |art: &LoadedArt| {
-            settings.preview.modes.iter().any(|m| match m {
-                PreviewMode::Led { w, h } => {
-                    !self.shader_draws([*w, *h], [art.width, art.height], settings)
-                }
-                _ => false,
-            })
-        };
+        let wants_led = settings
+            .preview
+            .modes
+            .iter()
+            .any(|m| matches!(m, PreviewMode::Led { .. }));
         match on_screen {
-            Some((source, Entry::Ready(art))) if needs_copy(art) => {
-                self.update_led(ctx, source, art, settings);
+            Some((source, Entry::Ready(art))) if wants_led => {
+                if self.program.is_some() {
+                    self.lights.update(ctx, source, art, &look(settings));
+                } else {
+                    self.update_led(ctx, source, art, settings);
+                }
             }
-            // Nothing to light: free the copy.
-            _ => self.led = None,
+            // Nothing to light: free the copies.
+            _ => {
+                self.led = None;
+                self.lights.clear();
+            }
         }
         notices
     }
@@ -432,45 +418,25 @@ fn draw_led(
     let board = Rect::from_min_size(min.to_pos2(), size / ppp);
     let painter = ui.painter_at(area);
     let [r, g, b] = BOARD;
-    let art_size = [art.width, art.height];
-    if let Some(program) = &previews.program
-        && previews.shader_draws(panel_size, art_size, settings)
-    {
+    if let Some(program) = &previews.program {
         // The shader covers the board itself: no fill beneath for llvmpipe to draw too.
-        let key = ShadingKey {
-            panel: panel_size,
-            art: art_size,
-            look: look(settings),
-            pitch,
-        };
-        let mut shadings = previews.shadings.borrow_mut();
-        if shadings.len() <= tile {
-            shadings.resize(tile + 1, None);
-        }
-        let slot = &mut shadings[tile];
-        let shading = match slot {
-            Some((cached, shading)) if *cached == key => Arc::clone(shading),
-            _ => {
-                let made = Arc::new(LedShading::new(&key.look, panel_size, art_size, pitch)?);
-                *slot = Some((key, Arc::clone(&made)));
-                made
-            }
-        };
+        let (leds, frame) = previews.lights.get(panel_size)?;
+        let cell = LedCell::new(pitch, settings.preview.glow);
         painter.add(led_shader::callback(
             Arc::clone(program),
-            shading,
-            art.texture().id(),
-            art.texture_step(),
+            leds,
+            panel_size,
+            cell,
             board,
         ));
-        return Some(art.shown_frame());
+        return Some(frame);
     }
     painter.rect_filled(board, 0.0, Color32::from_rgb(r, g, b));
     let led = previews.led.as_ref()?;
     let key = MeshKey {
         board,
         panel: panel_size,
-        art: art_size,
+        art: [art.width, art.height],
         fitting: settings.preview.fitting,
         rotation: settings.rotation,
         mirror: settings.mirror,
