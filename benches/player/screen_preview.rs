@@ -89,8 +89,9 @@ pub fn cpu(bin: &Path, dir: &Path, mode: Mode) -> Report {
         "{runs} runs of each of {:.0} s after a {:.0} s settle, medians; the 64×64 GIF at 10 \
          frames/s of the screen CPU comparison, the player alone on its own Xvfb in a 720×720 \
          full-screen window, started with `--preview led64x64` or `--preview screen,p3a,led64x64` \
-         (art found on the screen before measuring). LED panels are drawn by the LED shader \
-         (one quad per panel reading the artwork's texture), Mesa's llvmpipe running it.",
+         (art found on the screen before measuring). An LED panel is one opaque quad whose shader \
+         draws each LED's disc in the colour of its texel in a panel-sized texture (lit on the \
+         CPU when the frame changes); Mesa's llvmpipe runs it.",
         span.as_secs_f64(),
         settle.as_secs_f64(),
     );

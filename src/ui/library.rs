@@ -144,11 +144,6 @@ impl LoadedArt {
         &self.texture
     }
 
-    /// The texture holds every `texture_step`-th pixel of each row and column.
-    pub fn texture_step(&self) -> u32 {
-        self.step as u32
-    }
-
     /// The frame in the texture: what the next paint presents.
     pub fn shown_frame(&self) -> usize {
         self.shown
