@@ -417,7 +417,6 @@ fn draw_led(
     let min = ((area.center().to_vec2() * ppp) - size / 2.0).round() / ppp;
     let board = Rect::from_min_size(min.to_pos2(), size / ppp);
     let painter = ui.painter_at(area);
-    let [r, g, b] = BOARD;
     if let Some(program) = &previews.program {
         // The shader covers the board itself: no fill beneath for llvmpipe to draw too.
         let (leds, frame) = previews.lights.get(panel_size)?;
@@ -431,6 +430,7 @@ fn draw_led(
         ));
         return Some(frame);
     }
+    let [r, g, b] = BOARD;
     painter.rect_filled(board, 0.0, Color32::from_rgb(r, g, b));
     let led = previews.led.as_ref()?;
     let key = MeshKey {
