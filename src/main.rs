@@ -110,6 +110,9 @@ fn main() -> anyhow::Result<()> {
                 Err(e) => tracing::error!("the background runtime could not start: {e}"),
             }
             let mut app = PlayerApp::new(start);
+            if let Some(gl) = &cc.gl {
+                app.use_gl(gl);
+            }
             if !previews.is_empty() {
                 app.set_previews(previews);
             }

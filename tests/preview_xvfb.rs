@@ -1,7 +1,9 @@
 //! The real binary in a real X server with `--preview led64x64` on a 64×64
 //! test pattern: every LED is a round disc of its own colour (after the
 //! panel's gamma and quantisation), on a regular grid, with dark gaps between,
-//! and the exported preview image lights each LED with the colour the screen shows.
+//! and the exported preview image lights each LED with the colour the screen
+//! shows. Drawn at the screen's pitch, the export is the screen's board pixel
+//! for pixel: the GPU shader and the CPU renderer follow one definition.
 
 #[path = "support/xvfb.rs"]
 mod xvfb;
@@ -10,10 +12,10 @@ use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use makapix_player::preview::PreviewSettings;
 use makapix_player::preview::color::LedLook;
 use makapix_player::preview::render;
-use makapix_player::settings::Settings;
+use makapix_player::preview::{Fitting, PreviewMode, PreviewSettings};
+use makapix_player::settings::{Mirror, Rotation, Settings};
 
 const SIDE: u32 = 64;
 
@@ -115,6 +117,8 @@ fn led64x64_shows_64_by_64_round_leds_with_dark_gaps() {
         }
     };
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("preview-led64x64.png");
+    // A new file, not the old one rewritten: target/ may be hard-linked from another tree.
+    let _ = std::fs::remove_file(&out);
     shot.save(&out).unwrap();
     let _ = app.kill();
     let _ = app.wait();
@@ -187,4 +191,148 @@ fn led64x64_shows_64_by_64_round_leds_with_dark_gaps() {
             "the export lights LED {led:?} {colour:?}, the screen showed another colour there; see {see}"
         );
     }
+
+    // At the screen's pitch, the CPU renderer draws the very pixels of the board.
+    let whole = pitch.round();
+    assert!(
+        (pitch - whole).abs() < 0.01,
+        "LEDs {pitch:.3} px apart: not whole pixels; see {see}"
+    );
+    let step = whole as u32;
+    // The first disc's pixels centre on its cell's middle: (index + 0.5) = min + pitch / 2.
+    let [ox, oy] = centre((0, 0)).map(|c| (c + 0.5 - whole / 2.0).round() as u32);
+    let drawn = render::led(&frame, &look, [SIDE, SIDE], step);
+    let mut wrong = Vec::new();
+    for (x, y, want) in drawn.enumerate_pixels() {
+        let got = shot.get_pixel(ox + x, oy + y);
+        if got.0[..3] != want.0[..3] {
+            wrong.push(format!("({x}, {y}) screen {:?} export {:?}", got.0, want.0));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} board pixels differ from the export at pitch {step}, first: {:?}; see {see}",
+        wrong.len(),
+        drawn.width() * drawn.height(),
+        &wrong[..wrong.len().min(5)]
+    );
+}
+
+/// The board drawn on screen: the bounding box of the board's own colour
+/// (every LED cell's corners show it), within the window's canvas.
+fn board_on(shot: &image::RgbaImage) -> Option<[u32; 4]> {
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for (x, y, p) in shot.enumerate_pixels() {
+        if y > 30 && y < 700 && p.0[..3] == render::BOARD {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+    }
+    (x0 <= x1).then(|| [x0, y0, x1 - x0 + 1, y1 - y0 + 1])
+}
+
+/// Turned, mirrored, cropped, quantised to 5 bits, dimmed and glowing, with
+/// transparent pixels over a coloured background: the GPU's board is the
+/// export's, pixel for pixel, at the screen's pitch.
+#[test]
+fn a_turned_cropped_glowing_panel_on_screen_is_the_export_pixel_for_pixel() {
+    let dir = tempfile::tempdir().unwrap();
+    let art = dir.path().join("tall.png");
+    let (w, h) = (40, 70);
+    let pixels = image::RgbaImage::from_fn(w, h, |x, y| {
+        // A transparent stripe, so the background shows through.
+        let a = if (10..14).contains(&x) { 0 } else { 255 };
+        image::Rgba([(x * 6) as u8, (y * 3) as u8, ((x + y) * 2) as u8, a])
+    });
+    pixels.save(&art).unwrap();
+    let preview = PreviewSettings {
+        modes: vec![PreviewMode::Led { w: 64, h: 32 }],
+        fitting: Fitting::Cropped,
+        bits: 5,
+        gamma: 2.0,
+        glow: true,
+        ..PreviewSettings::default()
+    };
+    let settings = Settings {
+        rotation: Rotation::R90,
+        mirror: Mirror::Horizontal,
+        brightness: 80,
+        background: [40, 90, 200],
+        preview: preview.clone(),
+        ..Settings::default()
+    };
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config/makapixplayer");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("settings.json"),
+        serde_json::to_vec(&settings).unwrap(),
+    )
+    .unwrap();
+
+    let x = xvfb::Xvfb::start(1024, 768);
+    let mut app = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+        .args(["--window-size", "1000x740"])
+        .arg(&art)
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start makapix-player");
+
+    let frame = render::Frame {
+        size: [w, h],
+        rgba: pixels.as_raw(),
+    };
+    let look = render::Look {
+        rotation: settings.rotation,
+        mirror: settings.mirror,
+        background: settings.background,
+        brightness: settings.brightness,
+        preview,
+    };
+    let compare = |shot: &image::RgbaImage| -> Result<u32, String> {
+        let [bx, by, bw, bh] = board_on(shot).ok_or("no board on the screen")?;
+        let pitch = bw / 64;
+        if pitch < 3 || bw != 64 * pitch || bh != 32 * pitch {
+            return Err(format!("a board of {bw}×{bh} px is not 64×32 LEDs"));
+        }
+        let drawn = render::led(&frame, &look, [64, 32], pitch);
+        let wrong: Vec<String> = drawn
+            .enumerate_pixels()
+            .filter_map(|(x, y, want)| {
+                let got = shot.get_pixel(bx + x, by + y);
+                (got.0[..3] != want.0[..3])
+                    .then(|| format!("({x}, {y}) screen {:?} export {:?}", got.0, want.0))
+            })
+            .collect();
+        match wrong.first() {
+            None => Ok(pitch),
+            Some(first) => Err(format!(
+                "{} board pixels differ from the export at pitch {pitch}, first {first}",
+                wrong.len()
+            )),
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (shot, result) = loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let shot = x.screenshot();
+        let result = compare(&shot);
+        if result.is_ok() || Instant::now() > deadline {
+            break (shot, result);
+        }
+    };
+    let _ = app.kill();
+    let _ = app.wait();
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("preview-led64x32-turned.png");
+    let _ = std::fs::remove_file(&out);
+    shot.save(&out).unwrap();
+    let pitch = result.unwrap_or_else(|e| panic!("{e}; see {}", out.display()));
+    assert!(pitch >= 10, "LEDs {pitch} px apart, too small to show glow");
 }

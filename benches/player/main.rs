@@ -15,7 +15,7 @@
 //!
 //! `cargo bench --bench player -- --bench [startup|remote|cpu|memory|pacing|screen]…`
 //! (or one screen part: screen-show, screen-startup, screen-pacing, screen-cpu,
-//! screen-memory)
+//! screen-preview, screen-memory)
 //! runs only the named parts; `MAKAPIX_BENCH_BIN=path` measures that binary.
 
 #[path = "../../tests/support/rig/mod.rs"]
@@ -32,6 +32,7 @@ mod proc;
 mod remote;
 mod screen;
 mod screen_cpu;
+mod screen_preview;
 mod screen_show;
 mod smaps;
 mod stats;
@@ -200,6 +201,14 @@ fn main() {
     if screen_part("cpu") {
         eprintln!("== screen: CPU");
         screen_section("CPU", load(), screen_cpu::cpu(bin, &dir, mode));
+    }
+    if screen_part("preview") {
+        eprintln!("== screen: device previews' CPU");
+        screen_section(
+            "CPU of device previews",
+            load(),
+            screen_preview::cpu(bin, &dir, mode),
+        );
     }
     if screen_part("memory") {
         eprintln!("== screen: memory");

@@ -17,15 +17,15 @@ use crate::{Mode, Report};
 const SOON: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Copy)]
-struct Use {
+pub struct Use {
     /// % of one core: the program (its whole process tree), the X server.
-    own: f64,
-    x: f64,
+    pub own: f64,
+    pub x: f64,
     /// Context switches per second of the program's threads.
-    switches: f64,
+    pub switches: f64,
 }
 
-fn measure(pid: u32, x_pid: u32, span: Duration) -> Use {
+pub fn measure(pid: u32, x_pid: u32, span: Duration) -> Use {
     let (before, x_before) = (proc::tree_ticks(pid), proc::tree_ticks(x_pid));
     let sw_before: u64 = proc::tree(pid)
         .into_iter()
@@ -45,7 +45,7 @@ fn measure(pid: u32, x_pid: u32, span: Duration) -> Use {
     }
 }
 
-fn medians(runs: &[Use]) -> Use {
+pub fn medians(runs: &[Use]) -> Use {
     let pick = |f: fn(&Use) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
     Use {
         own: pick(|u| u.own),

@@ -52,6 +52,17 @@ pub fn over_background(pixel: [u8; 4], background: [u8; 3]) -> [u8; 3] {
     })
 }
 
+/// The same for a premultiplied pixel (the window's textures hold those): the
+/// pixel's light plus the background's through what it leaves uncovered. Equal
+/// to `over_background` of its straight pixel, up to the premultiplication's rounding.
+pub fn premultiplied_over_background(pixel: [u8; 4], background: [u8; 3]) -> [u8; 3] {
+    let uncovered = 255 - u32::from(pixel[3]);
+    std::array::from_fn(|i| {
+        let blended = u32::from(pixel[i]) * 255 + u32::from(background[i]) * uncovered;
+        ((blended + 127) / 255).min(255) as u8
+    })
+}
+
 /// The p3a's backlight for a brightness setting: its firmware eases the
 /// percentage cubically (50% lights the panel at 13%).
 pub fn p3a_backlight_percent(brightness: u8) -> u8 {
@@ -142,6 +153,18 @@ mod tests {
         assert_eq!(over_background([200, 100, 0, 0], [9, 8, 7]), [9, 8, 7]);
         // Half alpha: (200 × 128 + 0 × 127) / 255 = 100.4.
         assert_eq!(over_background([200, 0, 0, 128], [0, 0, 0]), [100, 0, 0]);
+        // Premultiplied: the same for opaque and clear pixels; half alpha over
+        // grey 100: 100 + 100 × 127 / 255 = 149.8 → 150.
+        let bg = [9, 8, 7];
+        assert_eq!(
+            premultiplied_over_background([200, 100, 0, 255], bg),
+            [200, 100, 0]
+        );
+        assert_eq!(premultiplied_over_background([0, 0, 0, 0], bg), bg);
+        assert_eq!(
+            premultiplied_over_background([100, 0, 0, 128], [100, 100, 100]),
+            [150, 50, 50]
+        );
     }
 
     #[test]

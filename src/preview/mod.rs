@@ -1,12 +1,14 @@
 //! Device previews: how an artwork looks on a p3a frame or an LED matrix.
 //! Pure: names and settings (`mode`), which artwork pixel each device pixel
-//! shows (`panel`), how devices turn colour into light (`color`), and the
-//! previews rendered into an image for export (`render`). The window draws
-//! them in `ui::preview_view`.
+//! shows (`panel`), how devices turn colour into light (`color`), the numbers
+//! that light an LED panel, shared by the export and the window's shader
+//! (`shading`), and the previews rendered into an image for export (`render`).
+//! The window draws them in `ui::preview_view`.
 
 pub mod color;
 pub mod mode;
 pub mod panel;
 pub mod render;
+pub mod shading;
 
 pub use mode::{Fitting, PreviewMode, PreviewSettings};

@@ -25,19 +25,31 @@ impl PanelMap {
     }
 }
 
-/// Where the scaled artwork lies along one axis: its length and its start
-/// (negative when it overflows and is cut on both sides).
-fn axis(panel: u32, art: u32, scaled: u32, offset: i64) -> Vec<Option<u32>> {
-    (0..panel)
-        .map(|i| {
-            let j = i64::from(i) - offset;
-            (0..i64::from(scaled))
-                .contains(&j)
-                // Nearest neighbour as device firmware does it: floor(j × art / scaled).
-                .then(|| ((j * i64::from(art)) / i64::from(scaled)) as u32)
-                .map(|s| s.min(art - 1))
-        })
-        .collect()
+/// Where the scaled artwork lies along one axis of the panel: its length in
+/// device pixels and its start (negative when it overflows and is cut on both
+/// sides). The window's LED shader evaluates `source` with these same numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AxisFit {
+    pub panel: u32,
+    pub art: u32,
+    pub scaled: u32,
+    pub offset: i64,
+}
+
+impl AxisFit {
+    /// The artwork pixel device pixel `i` shows, `None` outside the art.
+    pub fn source(&self, i: u32) -> Option<u32> {
+        let j = i64::from(i) - self.offset;
+        (0..i64::from(self.scaled))
+            .contains(&j)
+            // Nearest neighbour as device firmware does it: floor(j × art / scaled).
+            .then(|| ((j * i64::from(self.art)) / i64::from(self.scaled)) as u32)
+            .map(|s| s.min(self.art - 1))
+    }
+
+    fn table(&self) -> Vec<Option<u32>> {
+        (0..self.panel).map(|i| self.source(i)).collect()
+    }
 }
 
 /// The scaled artwork's size: the largest that fits (`cover` false) or the
@@ -56,8 +68,8 @@ fn scaled_size(panel: [u32; 2], art: [u32; 2], cover: bool) -> [u32; 2] {
     [w.max(1) as u32, h.max(1) as u32]
 }
 
-/// An LED panel of `panel` LEDs showing art of `art` pixels (as oriented on screen).
-pub fn led_map(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<PanelMap> {
+/// How an LED panel of `panel` LEDs fits art of `art` pixels (as oriented on screen), per axis.
+pub fn led_fit(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<[AxisFit; 2]> {
     if panel.contains(&0) || art.contains(&0) {
         return None;
     }
@@ -67,10 +79,20 @@ pub fn led_map(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<Panel
         Fitting::Cropped => scaled_size(panel, art, true),
     };
     // Centred, rounding toward the top-left like the firmware's integer halving.
-    let offset = |i: usize| (i64::from(panel[i]) - i64::from(scaled[i])).div_euclid(2);
+    Some(std::array::from_fn(|i| AxisFit {
+        panel: panel[i],
+        art: art[i],
+        scaled: scaled[i],
+        offset: (i64::from(panel[i]) - i64::from(scaled[i])).div_euclid(2),
+    }))
+}
+
+/// An LED panel of `panel` LEDs showing art of `art` pixels (as oriented on screen).
+pub fn led_map(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<PanelMap> {
+    let [x, y] = led_fit(panel, art, fitting)?;
     Some(PanelMap {
-        x: axis(panel[0], art[0], scaled[0], offset(0)),
-        y: axis(panel[1], art[1], scaled[1], offset(1)),
+        x: x.table(),
+        y: y.table(),
     })
 }
 
@@ -91,24 +113,53 @@ pub fn p3a_rect(art: [u32; 2]) -> Option<[u32; 4]> {
     Some([(P3A_SIDE - w) / 2, (P3A_SIDE - h) / 2, w, h])
 }
 
+/// Orientation as integer arithmetic: the authored pixel of shown pixel
+/// (x, y) is `m × (x, y) + t`. The window's LED shader applies these numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Orientation {
+    pub m: [[i32; 2]; 2],
+    pub t: [i32; 2],
+}
+
+impl Orientation {
+    /// Mirrored as authored, then turned clockwise (the canvas's convention).
+    /// `size` is the authored size.
+    pub fn new(size: [u32; 2], rotation: Rotation, mirror: Mirror) -> Self {
+        let [w, h] = size.map(|v| v as i32 - 1);
+        // Undo the turn: a pixel of the turned image comes from the mirrored one.
+        let (mut m, mut t) = match rotation {
+            Rotation::R0 => ([[1, 0], [0, 1]], [0, 0]),
+            Rotation::R90 => ([[0, 1], [-1, 0]], [0, h]),
+            Rotation::R180 => ([[-1, 0], [0, -1]], [w, h]),
+            Rotation::R270 => ([[0, -1], [1, 0]], [w, 0]),
+        };
+        // Then undo the mirror along one authored axis.
+        let flip = match mirror {
+            Mirror::None => None,
+            Mirror::Horizontal => Some((0, w)),
+            Mirror::Vertical => Some((1, h)),
+        };
+        if let Some((axis, last)) = flip {
+            m[axis] = m[axis].map(|v| -v);
+            t[axis] = last - t[axis];
+        }
+        Self { m, t }
+    }
+
+    pub fn apply(&self, [x, y]: [u32; 2]) -> [u32; 2] {
+        let (x, y) = (i64::from(x), i64::from(y));
+        std::array::from_fn(|i| {
+            let [a, b] = self.m[i].map(i64::from);
+            (a * x + b * y + i64::from(self.t[i])).max(0) as u32
+        })
+    }
+}
+
 /// The authored artwork's pixel for pixel `p` of the artwork as shown: mirrored
 /// as authored, then turned clockwise (the canvas's convention). `size` is the
 /// authored size.
 pub fn orient(p: [u32; 2], size: [u32; 2], rotation: Rotation, mirror: Mirror) -> [u32; 2] {
-    let [w, h] = size;
-    let [x, y] = p;
-    // Undo the turn: a pixel of the turned image comes from the mirrored one.
-    let [mx, my] = match rotation {
-        Rotation::R0 => [x, y],
-        Rotation::R90 => [y, h - 1 - x],
-        Rotation::R180 => [w - 1 - x, h - 1 - y],
-        Rotation::R270 => [w - 1 - y, x],
-    };
-    match mirror {
-        Mirror::None => [mx, my],
-        Mirror::Horizontal => [w - 1 - mx, my],
-        Mirror::Vertical => [mx, h - 1 - my],
-    }
+    Orientation::new(size, rotation, mirror).apply(p)
 }
 
 #[cfg(test)]

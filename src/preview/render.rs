@@ -6,12 +6,15 @@ use image::{Rgba, RgbaImage};
 use super::color::{self, LedLook};
 use super::mode::{PreviewMode, PreviewSettings};
 use super::panel::{self, P3A_SIDE, PanelMap};
+use super::shading::LedShading;
 use crate::settings::{Mirror, Rotation};
 
 /// LED disc diameter as a share of the LED pitch; the rest is the dark gap.
 pub const LED_FILL: f32 = 0.8;
-/// The glow's share of its own LED's light, spread up to the LED's cell edge.
-pub const GLOW_ALPHA: f32 = 0.3;
+/// The glow's share (of 255) of its own LED's light, spread up to the LED's cell edge: 30%.
+pub const GLOW_ALPHA: u8 = 77;
+/// Discs narrower than this (pixels) do not look round: such LEDs are drawn as squares.
+const SMALLEST_DISC: f32 = 4.0;
 /// The panel's board between LEDs.
 pub const BOARD: [u8; 3] = [12, 12, 12];
 /// LED pitch in the exported image, in pixels.
@@ -57,7 +60,8 @@ impl Look {
         }
     }
 
-    fn rotated(&self, size: [u32; 2]) -> [u32; 2] {
+    /// The artwork's size as shown, turned.
+    pub fn rotated(&self, size: [u32; 2]) -> [u32; 2] {
         if self.rotation.quarter_turns() % 2 == 1 {
             [size[1], size[0]]
         } else {
@@ -143,47 +147,94 @@ fn p3a(frame: &Frame, look: &Look) -> RgbaImage {
 
 /// The colour each LED of a `panel` shows, row by row (after fitting, gamma and quantising).
 pub fn led_colours(frame: &Frame, look: &Look, panel_size: [u32; 2]) -> Vec<[u8; 3]> {
-    let table = look.led().table();
-    let lit = |c: [u8; 3]| c.map(|v| table[usize::from(v)]);
-    let background = lit(look.background);
-    let map = panel::led_map(panel_size, look.rotated(frame.size), look.preview.fitting);
     let [w, h] = panel_size;
-    (0..h)
-        .flat_map(|y| (0..w).map(move |x| (x, y)))
-        .map(
-            |(x, y)| match map.as_ref().and_then(|m| look.source(m, frame.size, x, y)) {
-                Some(p) => lit(color::over_background(frame.pixel(p), look.background)),
-                None => background,
-            },
-        )
-        .collect()
+    match LedShading::new(look, panel_size, frame.size) {
+        Some(shading) => {
+            shading.colours(|p| color::over_background(frame.pixel(p), look.background))
+        }
+        None => {
+            let lit = look.led().table();
+            vec![look.background.map(|v| lit[usize::from(v)]); (w * h) as usize]
+        }
+    }
+}
+
+/// What one screen pixel of an LED panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Light {
+    Led,
+    Glow,
+    Board,
+}
+
+/// One LED's cell, `pitch` pixels square: a disc (or, when too small to look
+/// round, a square a pixel short of the pitch) on the board, with an optional
+/// glow up to the cell's edge. The window's LED shader receives these numbers
+/// and makes the same comparisons, so the screen and the export agree pixel for pixel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LedCell {
+    pub pitch: f32,
+    /// The disc's radius, squared (pixels²).
+    pub fill_r2: f32,
+    /// The glow's radius, squared; `None` without glow.
+    pub glow_r2: Option<f32>,
+    /// The square LED's side; `None` for a disc.
+    pub square: Option<f32>,
+}
+
+impl LedCell {
+    pub fn new(pitch: f32, glow: bool) -> Self {
+        let radius = pitch * LED_FILL / 2.0;
+        let half = pitch / 2.0;
+        Self {
+            pitch,
+            fill_r2: radius * radius,
+            glow_r2: glow.then_some(half * half),
+            square: (pitch * LED_FILL < SMALLEST_DISC).then_some((pitch - 1.0).max(1.0)),
+        }
+    }
+
+    /// The light at `local`: a pixel's centre measured from its cell's top-left corner.
+    pub fn light(&self, [x, y]: [f32; 2]) -> Light {
+        let centre = self.pitch / 2.0;
+        let (dx, dy) = (x - centre, y - centre);
+        let d2 = dx * dx + dy * dy;
+        let lit = match self.square {
+            Some(side) => x < side && y < side,
+            None => d2 <= self.fill_r2,
+        };
+        if lit {
+            Light::Led
+        } else if self.glow_r2.is_some_and(|g| d2 <= g) {
+            Light::Glow
+        } else {
+            Light::Board
+        }
+    }
+}
+
+/// The glow: `GLOW_ALPHA` of the LED's colour over the board.
+pub fn glow_over_board(colour: [u8; 3]) -> [u8; 3] {
+    let a = u32::from(GLOW_ALPHA);
+    std::array::from_fn(|i| {
+        ((u32::from(colour[i]) * a + u32::from(BOARD[i]) * (255 - a) + 127) / 255) as u8
+    })
 }
 
 /// An LED panel: one disc per LED, `pitch` pixels apart, on a dark board.
 pub fn led(frame: &Frame, look: &Look, panel_size: [u32; 2], pitch: u32) -> RgbaImage {
     let colours = led_colours(frame, look, panel_size);
     let [w, h] = panel_size;
-    let radius = pitch as f32 * LED_FILL / 2.0;
-    let glow_radius = pitch as f32 / 2.0;
-    let glow = look.preview.glow;
+    let cell = LedCell::new(pitch as f32, look.preview.glow);
     RgbaImage::from_fn(w * pitch, h * pitch, |x, y| {
         let (lx, ly) = (x / pitch, y / pitch);
         let colour = colours[(ly * w + lx) as usize];
-        let centre = pitch as f32 / 2.0;
-        let dx = (x % pitch) as f32 + 0.5 - centre;
-        let dy = (y % pitch) as f32 + 0.5 - centre;
-        let d = (dx * dx + dy * dy).sqrt();
-        if d <= radius {
-            opaque(colour)
-        } else if glow && d <= glow_radius {
-            opaque(std::array::from_fn(|i| {
-                let mixed =
-                    f32::from(colour[i]) * GLOW_ALPHA + f32::from(BOARD[i]) * (1.0 - GLOW_ALPHA);
-                mixed.round() as u8
-            }))
-        } else {
-            opaque(BOARD)
-        }
+        let local = [x % pitch, y % pitch].map(|v| v as f32 + 0.5);
+        opaque(match cell.light(local) {
+            Light::Led => colour,
+            Light::Glow => glow_over_board(colour),
+            Light::Board => BOARD,
+        })
     })
 }
 
@@ -248,7 +299,7 @@ mod tests {
         look.preview.glow = true;
         let image = led(&frame(), &look, [2, 2], 10);
         // Pixel (0, 5)'s centre is 4.53 from its LED's: past the disc (4), inside the cell (5).
-        // 255 × 0.3 + 12 × 0.7 = 84.9 → 85; 12 × 0.7 = 8.4 → 8.
+        // (255 × 77 + 12 × 178 + 127) / 255 = 85.9 → 85; (12 × 178 + 127) / 255 = 8.9 → 8.
         assert_eq!(rgb(&image, 0, 5), [85, 8, 8]);
         assert_eq!(rgb(&image, 0, 0), BOARD);
     }
@@ -303,5 +354,19 @@ mod tests {
         assert_eq!(image.dimensions(), (720, 720));
         assert_eq!(rgb(&image, 359, 359), [255, 0, 0]);
         assert_eq!(rgb(&image, 360, 360), [40, 40, 40]);
+    }
+
+    #[test]
+    fn leds_too_small_to_look_round_are_squares_a_pixel_short_of_the_pitch() {
+        // Pitch 4: a 3.2 px disc would be a cross; a 3 px square instead.
+        let cell = LedCell::new(4.0, false);
+        assert_eq!(cell.light([0.5, 0.5]), Light::Led);
+        assert_eq!(cell.light([2.5, 2.5]), Light::Led);
+        assert_eq!(cell.light([3.5, 0.5]), Light::Board);
+        // Pitch 5: a 4 px disc, its corners dark (0.5, 0.5 is √8 from the centre, radius 2).
+        let round = LedCell::new(5.0, true);
+        assert_eq!(round.light([2.5, 2.5]), Light::Led);
+        assert_eq!(round.light([0.5, 1.5]), Light::Glow);
+        assert_eq!(round.light([0.5, 0.5]), Light::Board);
     }
 }

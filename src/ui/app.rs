@@ -96,6 +96,11 @@ impl PlayerApp {
         self.handovers = Some(server);
     }
 
+    /// The window's GL context (eframe's glow renderer): LED previews get their shader.
+    pub fn use_gl(&mut self, gl: &eframe::glow::Context) {
+        self.previews.use_gl(gl);
+    }
+
     /// Connects the window to the background runtime (network, keyring).
     pub fn attach_runtime(&mut self, runtime: WindowEnd) {
         self.core.attach(runtime);
@@ -534,7 +539,10 @@ impl eframe::App for PlayerApp {
         self.show(ui);
     }
 
-    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+    fn on_exit(&mut self, gl: Option<&eframe::glow::Context>) {
+        if let Some(gl) = gl {
+            self.previews.release_gl(gl);
+        }
         self.shutdown();
     }
 

@@ -155,6 +155,14 @@ impl LoadedArt {
         self.frames.render(index, |p| p, canvas)
     }
 
+    /// The frame in the texture, every pixel at full size and premultiplied, when
+    /// the window keeps it (an animation's canvas; a still image keeps none).
+    pub fn shown_premultiplied(&self) -> Option<&[Color32]> {
+        let pixels = self.canvas.pixels();
+        (pixels.len() == self.width as usize * self.height as usize && !pixels.is_empty())
+            .then_some(pixels)
+    }
+
     /// The frame in the texture as straight RGBA bytes (for exporting a preview).
     pub fn frame_rgba(&self) -> Option<Vec<u8>> {
         self.frames.rgba(self.shown)

@@ -1,32 +1,36 @@
 //! Device previews in the window: up to four tiles side by side, each drawn
 //! from the artwork's native-size texture. The p3a tile is one textured quad
-//! in a bezel; an LED tile is a mesh of one small disc per LED whose texture
-//! coordinates point at the texel it shows, kept until the layout changes, so
-//! an animation frame costs no per-LED work on the CPU.
+//! in a bezel; an LED tile is one quad whose fragment shader draws each LED's
+//! disc (`led_shader`) in the colour `led_lights` gives it (one texel per LED,
+//! lit by `preview::shading` from the frame on screen).
 //!
-//! Quantisation and gamma are not a tint, so LED tiles read a second
-//! native-size texture: the current frame through the panel's colour table,
-//! with one extra column for the background. It is refilled only when the
-//! frame changes, and shared by every LED tile.
+//! Without the shader (no glow renderer, or GLSL too old) an LED tile is a
+//! mesh of discs (`led_mesh`). Quantisation and gamma are not a tint, so the
+//! mesh reads a second native-size texture: the current frame through the
+//! panel's colour table, with one extra column for the background, refilled
+//! when the frame changes and shared by every LED tile.
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
 use eframe::egui::{
-    self, Align2, Color32, ColorImage, FontId, Mesh, Pos2, Rect, Sense, Shape, TextureHandle,
-    TextureOptions, Ui, epaint::Vertex, pos2, vec2,
+    self, Align2, Color32, ColorImage, FontId, Mesh, Rect, Sense, Shape, TextureHandle,
+    TextureOptions, Ui, vec2,
 };
+use eframe::glow;
 
 use super::app::PlayerApp;
 use super::geometry;
+use super::led_lights::LedLights;
+use super::led_mesh::{MeshKey, led_mesh};
+use super::led_shader::{self, LedProgram};
 use super::library::{Entry, LoadedArt};
 use super::preview_export::Export;
 use super::wake::Wake;
 use crate::media::frame_store::Canvas;
 use crate::player::ArtworkSource;
 use crate::preview::color::{self, LedLook};
-use crate::preview::mode::Fitting;
-use crate::preview::render::{BOARD, GLOW_ALPHA, LED_FILL, Look};
+use crate::preview::render::{BOARD, LedCell, Look};
 use crate::preview::{PreviewMode, PreviewSettings, panel};
 use crate::session::Notice;
 use crate::settings::Settings;
@@ -50,6 +54,11 @@ const BEZEL: f32 = 0.1;
 
 /// The preview state the window keeps between frames.
 pub struct Previews {
+    /// The LED shader, when the window's renderer can run it.
+    program: Option<Arc<LedProgram>>,
+    /// Each LED panel's colours, for the shader.
+    lights: LedLights,
+    /// The mesh fallback's colour-table copy of the frame.
     led: Option<LedTexture>,
     /// One LED mesh per tile, rebuilt when its layout changes.
     meshes: RefCell<Vec<(MeshKey, Arc<Mesh>)>>,
@@ -74,18 +83,6 @@ struct LedKey {
     background: [u8; 3],
 }
 
-#[derive(Clone, PartialEq)]
-struct MeshKey {
-    board: Rect,
-    panel: [u32; 2],
-    art: [u32; 2],
-    fitting: Fitting,
-    rotation: crate::settings::Rotation,
-    mirror: crate::settings::Mirror,
-    glow: bool,
-    pitch: f32,
-}
-
 pub(crate) fn look(settings: &Settings) -> Look {
     Look {
         rotation: settings.rotation,
@@ -99,9 +96,27 @@ pub(crate) fn look(settings: &Settings) -> Look {
 impl Previews {
     pub(crate) fn new(wake: &Wake) -> Self {
         Self {
+            program: None,
+            lights: LedLights::default(),
             led: None,
             meshes: RefCell::default(),
             export: Export::new(wake),
+        }
+    }
+
+    /// The window's GL context: LED panels are drawn by a shader from now on,
+    /// unless it does not compile here (then they stay meshes).
+    pub(crate) fn use_gl(&mut self, gl: &glow::Context) {
+        match LedProgram::new(gl) {
+            Ok(program) => self.program = Some(Arc::new(program)),
+            Err(e) => tracing::warn!("LED previews are drawn as meshes: {e}"),
+        }
+    }
+
+    /// Frees the shader while its GL context is still current.
+    pub(crate) fn release_gl(&mut self, gl: &glow::Context) {
+        if let Some(program) = self.program.take() {
+            program.destroy(gl);
         }
     }
 
@@ -121,10 +136,17 @@ impl Previews {
             .any(|m| matches!(m, PreviewMode::Led { .. }));
         match on_screen {
             Some((source, Entry::Ready(art))) if wants_led => {
-                self.update_led(ctx, source, art, settings);
+                if self.program.is_some() {
+                    self.lights.update(ctx, source, art, &look(settings));
+                } else {
+                    self.update_led(ctx, source, art, settings);
+                }
             }
-            // Nothing to light: free the copy.
-            _ => self.led = None,
+            // Nothing to light: free the copies.
+            _ => {
+                self.led = None;
+                self.lights.clear();
+            }
         }
         notices
     }
@@ -163,7 +185,7 @@ impl Previews {
         None
     }
 
-    /// The frame the LED panels light, if one is lit (tests check it keeps up).
+    /// The frame the mesh fallback's LED texture holds, if one is lit (tests check it keeps up).
     pub fn led_frame(&self) -> Option<usize> {
         self.led.as_ref().map(|led| led.frame)
     }
@@ -308,10 +330,7 @@ pub(crate) fn draw(
                 draw_p3a(ui, area, art, settings);
                 Some(art.shown_frame())
             }
-            PreviewMode::Led { w, h } => {
-                draw_led(ui, area, [*w, *h], app, art, i);
-                app.previews().led_frame()
-            }
+            PreviewMode::Led { w, h } => draw_led(ui, area, [*w, *h], app, art, i),
         };
         let label = match frame {
             Some(frame) => format!("{} preview: {name}, frame {}", mode.label(), frame + 1),
@@ -375,6 +394,7 @@ fn draw_p3a(ui: &Ui, area: Rect, art: &LoadedArt, settings: &Settings) {
     ));
 }
 
+/// Draws an LED tile; returns the animation frame it shows.
 fn draw_led(
     ui: &Ui,
     area: Rect,
@@ -382,25 +402,37 @@ fn draw_led(
     app: &PlayerApp,
     art: &LoadedArt,
     tile: usize,
-) {
-    let Some(led) = &app.previews().led else {
-        return;
-    };
+) -> Option<usize> {
     let settings = app.settings();
+    let previews = app.previews();
     let ppp = ui.ctx().pixels_per_point();
     let [pw, ph] = panel_size.map(|v| v as f32);
     let fit = (area.width() * ppp / pw).min(area.height() * ppp / ph);
     // Whole-pixel pitch keeps every LED and gap alike, once LEDs are a few pixels wide.
     let pitch = if fit >= 3.0 { fit.floor() } else { fit };
     if pitch <= 0.0 {
-        return;
+        return None;
     }
     let size = vec2(pw, ph) * pitch;
     let min = ((area.center().to_vec2() * ppp) - size / 2.0).round() / ppp;
     let board = Rect::from_min_size(min.to_pos2(), size / ppp);
     let painter = ui.painter_at(area);
+    if let Some(program) = &previews.program {
+        // The shader covers the board itself: no fill beneath for llvmpipe to draw too.
+        let (leds, frame) = previews.lights.get(panel_size)?;
+        let cell = LedCell::new(pitch, settings.preview.glow);
+        painter.add(led_shader::callback(
+            Arc::clone(program),
+            leds,
+            panel_size,
+            cell,
+            board,
+        ));
+        return Some(frame);
+    }
     let [r, g, b] = BOARD;
     painter.rect_filled(board, 0.0, Color32::from_rgb(r, g, b));
+    let led = previews.led.as_ref()?;
     let key = MeshKey {
         board,
         panel: panel_size,
@@ -411,90 +443,23 @@ fn draw_led(
         glow: settings.preview.glow,
         pitch,
     };
-    let mut meshes = app.previews().meshes.borrow_mut();
-    meshes.resize_with(tile + 1, || (key.clone(), Arc::new(Mesh::default())));
+    let mut meshes = previews.meshes.borrow_mut();
+    if meshes.len() <= tile {
+        meshes.resize_with(tile + 1, || (key.clone(), Arc::new(Mesh::default())));
+    }
     let (cached_key, mesh) = &mut meshes[tile];
     if *cached_key != key || mesh.vertices.is_empty() {
         *mesh = Arc::new(led_mesh(&key, led.texture.id(), ppp));
         *cached_key = key;
     }
     painter.add(Shape::Mesh(Arc::clone(mesh)));
-}
-
-/// One disc per LED (and its glow beneath), each pointing at the texel it shows.
-fn led_mesh(key: &MeshKey, texture: egui::TextureId, ppp: f32) -> Mesh {
-    let mut mesh = Mesh::with_texture(texture);
-    let rotated = geometry::rotated_size(key.art, key.rotation);
-    let Some(map) = panel::led_map(key.panel, rotated, key.fitting) else {
-        return mesh;
-    };
-    let [aw, ah] = key.art.map(|v| v as f32);
-    // The LED texture is one column wider: its last column is the background.
-    let tex_w = aw + 1.0;
-    let pitch = key.pitch / ppp;
-    let diameter_px = key.pitch * LED_FILL;
-    let sides = match diameter_px {
-        d if d < 12.0 => 8,
-        d if d < 24.0 => 12,
-        _ => 20,
-    };
-    let glow = Color32::from_white_alpha((GLOW_ALPHA * 255.0).round() as u8);
-    for y in 0..key.panel[1] {
-        for x in 0..key.panel[0] {
-            let [tx, ty] = match map.at(x, y) {
-                Some(p) => panel::orient(p, key.art, key.rotation, key.mirror).map(|v| v as f32),
-                None => [aw, 0.0],
-            };
-            let uv = pos2((tx + 0.5) / tex_w, (ty + 0.5) / ah);
-            let centre = key.board.min + vec2(x as f32 + 0.5, y as f32 + 0.5) * pitch;
-            if key.glow {
-                disc(&mut mesh, centre, pitch / 2.0, sides, uv, glow);
-            }
-            if diameter_px < 4.0 {
-                // Too small to look round: a square a whole pixel short of the
-                // pitch keeps a crisp one-pixel gap (the pitch is whole pixels here).
-                let cell = key.board.min + vec2(x as f32, y as f32) * pitch;
-                let side = (key.pitch - 1.0).max(1.0) / ppp;
-                let rect = Rect::from_min_size(cell, vec2(side, side));
-                mesh.add_rect_with_uv(rect, Rect::from_min_max(uv, uv), Color32::WHITE);
-            } else {
-                disc(
-                    &mut mesh,
-                    centre,
-                    pitch * LED_FILL / 2.0,
-                    sides,
-                    uv,
-                    Color32::WHITE,
-                );
-            }
-        }
-    }
-    mesh
-}
-
-fn disc(mesh: &mut Mesh, centre: Pos2, radius: f32, sides: u32, uv: Pos2, color: Color32) {
-    let first = mesh.vertices.len() as u32;
-    mesh.vertices.push(Vertex {
-        pos: centre,
-        uv,
-        color,
-    });
-    for i in 0..sides {
-        let angle = std::f32::consts::TAU * i as f32 / sides as f32;
-        mesh.vertices.push(Vertex {
-            pos: centre + vec2(angle.cos(), angle.sin()) * radius,
-            uv,
-            color,
-        });
-    }
-    for i in 0..sides {
-        mesh.add_triangle(first, first + 1 + i, first + 1 + (i + 1) % sides);
-    }
+    previews.led_frame()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eframe::egui::pos2;
 
     #[test]
     fn four_tiles_go_2_by_2_on_a_squarish_canvas_and_in_a_row_on_a_wide_one() {
@@ -511,33 +476,5 @@ mod tests {
             Rect::from_min_size(pos2(1500.0, 0.0), vec2(500.0, 400.0))
         );
         assert_eq!(tiles(square, 2)[1].min, pos2(400.0, 0.0));
-    }
-
-    #[test]
-    fn an_led_mesh_has_a_disc_per_led_pointing_at_its_texel() {
-        let key = MeshKey {
-            board: Rect::from_min_size(pos2(0.0, 0.0), vec2(40.0, 20.0)),
-            panel: [2, 1],
-            art: [2, 1],
-            fitting: Fitting::Nearest,
-            rotation: crate::settings::Rotation::R0,
-            mirror: crate::settings::Mirror::None,
-            glow: false,
-            pitch: 20.0,
-        };
-        let mesh = led_mesh(&key, egui::TextureId::Managed(7), 1.0);
-        // 16 px discs: 12 sides, a centre and 12 rim vertices each.
-        assert_eq!(mesh.vertices.len(), 2 * 13);
-        assert_eq!(mesh.indices.len(), 2 * 12 * 3);
-        // Texture 3 texels wide (art + background column): centres at 1/6 and 3/6.
-        assert_eq!(mesh.vertices[0].pos, pos2(10.0, 10.0));
-        assert_eq!(mesh.vertices[0].uv, pos2(0.5 / 3.0, 0.5));
-        assert_eq!(mesh.vertices[13].uv, pos2(1.5 / 3.0, 0.5));
-        let with_glow = led_mesh(
-            &MeshKey { glow: true, ..key },
-            egui::TextureId::Managed(7),
-            1.0,
-        );
-        assert_eq!(with_glow.vertices.len(), 4 * 13);
     }
 }

@@ -2,7 +2,13 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+/// Servers started by this process so far: tests running side by side in one
+/// process try different displays, instead of one of them taking the display
+/// the other's server just locked for itself (and losing it when that test ends).
+static STARTED: AtomicU32 = AtomicU32::new(0);
 
 pub struct Xvfb {
     pub display: String,
@@ -12,7 +18,7 @@ pub struct Xvfb {
 impl Xvfb {
     /// Starts Xvfb on a display number no other server uses.
     pub fn start(width: u32, height: u32) -> Xvfb {
-        let base = 40 + (std::process::id() % 400);
+        let base = 40 + (std::process::id() % 400) + STARTED.fetch_add(1, Ordering::Relaxed) * 50;
         for n in base..base + 50 {
             if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
                 continue;
