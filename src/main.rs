@@ -111,7 +111,7 @@ fn main() -> anyhow::Result<()> {
             }
             let mut app = PlayerApp::new(start);
             if let Some(gl) = &cc.gl {
-                app.use_gl(gl);
+                app.use_gl(Arc::clone(gl));
             }
             if !previews.is_empty() {
                 app.set_previews(previews);

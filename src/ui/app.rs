@@ -97,7 +97,7 @@ impl PlayerApp {
     }
 
     /// The window's GL context (eframe's glow renderer): LED previews get their shader.
-    pub fn use_gl(&mut self, gl: &eframe::glow::Context) {
+    pub fn use_gl(&mut self, gl: std::sync::Arc<eframe::glow::Context>) {
         self.previews.use_gl(gl);
     }
 

@@ -54,6 +54,10 @@ const BEZEL: f32 = 0.1;
 
 /// The preview state the window keeps between frames.
 pub struct Previews {
+    /// The window's GL context, kept to compile the LED shader the first time an
+    /// LED panel is shown: compiling it at start-up cost every launch ~30 ms on
+    /// software OpenGL, for a preview most launches never open.
+    gl: Option<Arc<glow::Context>>,
     /// The LED shader, when the window's renderer can run it.
     program: Option<Arc<LedProgram>>,
     /// Each LED panel's colours, for the shader.
@@ -96,6 +100,7 @@ pub(crate) fn look(settings: &Settings) -> Look {
 impl Previews {
     pub(crate) fn new(wake: &Wake) -> Self {
         Self {
+            gl: None,
             program: None,
             lights: LedLights::default(),
             led: None,
@@ -104,10 +109,19 @@ impl Previews {
         }
     }
 
-    /// The window's GL context: LED panels are drawn by a shader from now on,
-    /// unless it does not compile here (then they stay meshes).
-    pub(crate) fn use_gl(&mut self, gl: &glow::Context) {
-        match LedProgram::new(gl) {
+    /// The window's GL context: LED panels will be drawn by a shader, unless it
+    /// does not compile here (then they stay meshes).
+    pub(crate) fn use_gl(&mut self, gl: Arc<glow::Context>) {
+        self.gl = Some(gl);
+    }
+
+    /// Compiles the shader once, on the window thread, whose GL context is current
+    /// while the window's UI runs.
+    fn compile_once(&mut self) {
+        let Some(gl) = self.gl.take() else {
+            return;
+        };
+        match LedProgram::new(&gl) {
             Ok(program) => self.program = Some(Arc::new(program)),
             Err(e) => tracing::warn!("LED previews are drawn as meshes: {e}"),
         }
@@ -134,6 +148,9 @@ impl Previews {
             .modes
             .iter()
             .any(|m| matches!(m, PreviewMode::Led { .. }));
+        if wants_led {
+            self.compile_once();
+        }
         match on_screen {
             Some((source, Entry::Ready(art))) if wants_led => {
                 if self.program.is_some() {
