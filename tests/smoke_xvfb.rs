@@ -104,7 +104,7 @@ fn the_canvas_around_the_art_is_the_chosen_background_dimmed() {
         .env("XDG_CACHE_HOME", home.path().join("cache"))
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start makapix-player");
     let near = |p: &image::Rgba<u8>| {
@@ -129,16 +129,25 @@ fn the_canvas_around_the_art_is_the_chosen_background_dimmed() {
             break Some(shot);
         }
     };
+    let exited = app.try_wait().ok().flatten();
     let _ = app.kill();
     let _ = app.wait();
     if let Some(shot) = shot {
+        let mut err = String::new();
+        use std::io::Read;
+        if let Some(mut e) = app.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
         let out =
             std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("background-screenshot.png");
         shot.save(&out).unwrap();
         panic!(
-            "the canvas corners are not {expected:?} (background dimmed to 50 %): {:?}; see {}",
+            "the canvas corners are not {expected:?} (background dimmed to 50 %): {:?}; see {}; the player {}: {err}",
             shot.get_pixel(2, 2),
-            out.display()
+            out.display(),
+            exited.map_or("was still running".to_owned(), |s| format!(
+                "had exited ({s})"
+            )),
         );
     }
 }

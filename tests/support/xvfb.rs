@@ -10,6 +10,19 @@ use std::time::{Duration, Instant};
 /// the other's server just locked for itself (and losing it when that test ends).
 static STARTED: AtomicU32 = AtomicU32::new(0);
 
+/// Whether display `n`'s lock names a running process. A server killed outright
+/// (tests end theirs with SIGKILL) leaves its lock behind; Xvfb takes over such a
+/// stale lock, so only a live owner makes the display busy.
+fn held_by_a_live_server(n: u32) -> bool {
+    match std::fs::read_to_string(format!("/tmp/.X{n}-lock")) {
+        Ok(text) => match text.trim().parse::<u32>() {
+            Ok(pid) => Path::new(&format!("/proc/{pid}")).exists(),
+            Err(_) => true,
+        },
+        Err(_) => false,
+    }
+}
+
 pub struct Xvfb {
     pub display: String,
     child: Child,
@@ -20,9 +33,13 @@ impl Xvfb {
     pub fn start(width: u32, height: u32) -> Xvfb {
         let base = 40 + (std::process::id() % 400) + STARTED.fetch_add(1, Ordering::Relaxed) * 50;
         for n in base..base + 50 {
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            if held_by_a_live_server(n) {
                 continue;
             }
+            // What a killed server left: without this, its socket file would pass
+            // for the new server's before that one listens.
+            let _ = std::fs::remove_file(format!("/tmp/.X{n}-lock"));
+            let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{n}"));
             let spawned = Command::new("Xvfb")
                 .arg(format!(":{n}"))
                 .args([
