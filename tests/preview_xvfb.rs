@@ -9,7 +9,7 @@
 mod xvfb;
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use makapix_player::preview::color::LedLook;
@@ -86,17 +86,10 @@ fn led64x64_shows_64_by_64_round_leds_with_dark_gaps() {
 
     let x = xvfb::Xvfb::start(1024, 768);
     let home = tempfile::tempdir().unwrap();
-    let mut app = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+    let mut app = x
+        .player(home.path())
         .args(["--preview", "led64x64", "--window-size", "1000x740"])
         .arg(&art)
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start makapix-player");
@@ -270,17 +263,10 @@ fn a_turned_cropped_glowing_panel_on_screen_is_the_export_pixel_for_pixel() {
     .unwrap();
 
     let x = xvfb::Xvfb::start(1024, 768);
-    let mut app = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+    let mut app = x
+        .player(home.path())
         .args(["--window-size", "1000x740"])
         .arg(&art)
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start makapix-player");

@@ -5,7 +5,7 @@
 mod xvfb;
 
 use std::collections::HashSet;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use makapix_player::media::decode::{DecodeLimits, decode};
@@ -15,15 +15,8 @@ use makapix_player::samples::SAMPLES;
 fn the_binary_shows_the_sample_art_in_a_real_window() {
     let x = xvfb::Xvfb::start(1024, 768);
     let home = tempfile::tempdir().unwrap();
-    let mut app = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .stdout(Stdio::null())
+    let mut app = x
+        .player(home.path())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start makapix-player");
@@ -94,16 +87,9 @@ fn the_canvas_around_the_art_is_the_chosen_background_dimmed() {
     )
     .unwrap();
     let expected = [100u8, 50, 20];
-    let mut app = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+    let mut app = x
+        .player(home.path())
         .args(["--fullscreen", "--window-size", "800x600"])
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start makapix-player");

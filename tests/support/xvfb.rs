@@ -84,6 +84,23 @@ impl Xvfb {
         self.child.id()
     }
 
+    /// The player binary set to open its window on this display, with every per-user
+    /// folder under `home` and software OpenGL, as a first start on a clean account.
+    #[allow(dead_code)]
+    pub fn player(&self, home: &Path) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_makapix-player"));
+        command
+            .env("DISPLAY", &self.display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .stdout(Stdio::null());
+        command
+    }
+
     /// A screenshot, or `None` while `import` cannot read the screen (a window being
     /// mapped or switched to full screen can fail one attempt).
     #[allow(dead_code)]
