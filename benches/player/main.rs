@@ -32,6 +32,7 @@ mod proc;
 mod remote;
 mod screen;
 mod screen_cpu;
+mod screen_peer;
 mod screen_preview;
 mod screen_show;
 mod smaps;

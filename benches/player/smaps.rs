@@ -90,3 +90,12 @@ pub fn breakdown(pid: u32) -> String {
         summary(&anon, 4)
     )
 }
+
+/// Pss now, in KiB (/proc/PID/smaps_rollup): resident memory with each page shared by
+/// n processes counted 1/n, so a process tree's figures add up without counting shared
+/// libraries and shared memory once per process as VmRSS and VmHWM do.
+pub fn pss_kib(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Pss:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

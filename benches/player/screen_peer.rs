@@ -1,0 +1,173 @@
+//! Chromium, the peer, measured from outside the way `outside.rs` measures the
+//! player: each time alone on its own Xvfb screen of the same size, in a
+//! full-screen window (its own software compositor, no GPU), showing the very
+//! same file at the size the player drew it (`art::page_sized`, centred on
+//! black), seen by the same screen poller.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::art;
+use crate::local::{Pacing, schedule_errors};
+use crate::outside::{Holds, SIDE, holds, nearest};
+use crate::proc::{self, Chromium, unix_us};
+use crate::screen::{Region, Rgb, Screen, shows};
+use crate::smaps;
+use crate::stats::median;
+use crate::xvfb::Xvfb;
+
+const SOON: Duration = Duration::from_secs(60);
+
+/// Chromium's side of a screen section: absent in a smoke run (`cargo test` runs no
+/// browser) or when Chromium is not installed; the reason is what the peer cell says.
+pub fn chromium(smoke: bool) -> Result<std::path::PathBuf, &'static str> {
+    if smoke {
+        Err("not run (smoke run)")
+    } else {
+        Chromium::find().ok_or("Chromium not installed")
+    }
+}
+
+/// Chromium showing `page` on a new screen, once one of `colours` shows: the screen,
+/// where they show, and the browser (the screen's X server is kept alive with it).
+fn shown(
+    chromium: &Path,
+    page: &Path,
+    colours: &[Rgb],
+    timeout: Duration,
+) -> (Xvfb, Screen, Chromium, Region) {
+    let x = Xvfb::start(SIDE, SIDE);
+    let screen = Screen::connect(&x.display);
+    let browser = Chromium::spawn_window(chromium, page, &x.display);
+    let at = screen
+        .locate_within(colours, timeout)
+        .expect("no art pixels of Chromium's were found on the screen");
+    (x, screen, browser, at)
+}
+
+/// Panics unless Chromium drew `colours` as large as the player did (`w` pixels wide).
+fn check_size(theirs: Region, w: u16, what: &str) {
+    assert!(
+        theirs.w.abs_diff(w) <= 2,
+        "Chromium showed {what} at another size ({}) than the player ({w})",
+        theirs.w
+    );
+}
+
+/// Spawn → the first pixels of `marker` on the screen (ms), `runs` starts with a new
+/// profile each (`Chromium::spawn_window` makes one), after a first start that finds
+/// where the art lands. `w`: the marker's width as the player drew it.
+pub fn startup(
+    chromium: &Path,
+    dir: &Path,
+    file: &Path,
+    side: u32,
+    (marker, w): (Rgb, u16),
+    runs: usize,
+) -> Vec<f64> {
+    let page = art::page_sized(dir, file, side, true);
+    let x = Xvfb::start(SIDE, SIDE);
+    let mut screen = Screen::connect(&x.display);
+    let spot = {
+        let _browser = Chromium::spawn_window(chromium, &page, &x.display);
+        let at = screen
+            .locate_within(&[marker], SOON)
+            .expect("no art pixels of Chromium's were found on the screen after start-up");
+        check_size(at, w, "the still");
+        at.middle()
+    };
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        screen
+            .wait_for(spot, SOON, |c| !shows(c, marker))
+            .expect("the screen cleared after the last Chromium quit");
+        // The wall clock just before the spawn, as `Player::spawn` takes it (the new
+        // profile folder is made in between: a fraction of a millisecond).
+        let spawned = unix_us();
+        let _browser = Chromium::spawn_window(chromium, &page, &x.display);
+        let (seen, _) = screen
+            .wait_for(spot, SOON, |c| shows(c, marker))
+            .expect("no art pixels of Chromium's were found on the screen after start-up");
+        samples.push(seen.saturating_sub(spawned) as f64 / 1000.0);
+    }
+    samples
+}
+
+/// Chromium's frames of the pacing GIF as the screen shows them.
+pub struct Paced {
+    pub schedule: Pacing,
+    pub holds: Holds,
+    pub changes: usize,
+}
+
+/// The pacing GIF in Chromium for `span` after a settle, against the file's `delays`;
+/// `markers[n]` is frame n's middle colour, `w` its square's width as the player drew it.
+pub fn pacing(
+    chromium: &Path,
+    dir: &Path,
+    file: &Path,
+    side: u32,
+    (markers, w): (&[Rgb], u16),
+    delays: &[u64],
+    span: Duration,
+) -> Paced {
+    let page = art::page_sized(dir, file, side, true);
+    let (_x, mut screen, _browser, at) = shown(chromium, &page, markers, SOON);
+    check_size(at, w, "the pacing GIF");
+    std::thread::sleep(Duration::from_millis(500));
+    let seen: Vec<(u64, usize)> = screen
+        .record(at.middle(), span)
+        .into_iter()
+        .filter_map(|(t, c)| Some((t, nearest(c, markers)?)))
+        .collect();
+    assert!(
+        seen.len() > 2,
+        "the animation's frames never changed on Chromium's screen"
+    );
+    Paced {
+        schedule: schedule_errors(&seen, delays),
+        holds: holds(&seen, delays),
+        changes: seen.len(),
+    }
+}
+
+/// Chromium's memory at the end of one loop, its whole process tree, in MB.
+#[derive(Clone, Copy)]
+pub struct Memory {
+    /// Σ Pss: each page shared by n processes counts 1/n in each.
+    pub pss: f64,
+    /// Σ VmHWM: every process's own peak, shared pages counted in each.
+    pub hwm_sum: f64,
+    pub processes: usize,
+}
+
+/// One loop of `file` (`count` frames of 20 ms) in a new Chromium: its memory then.
+/// `(colours, w)`: what to find on the screen and its width as the player drew it.
+pub fn memory(
+    chromium: &Path,
+    dir: &Path,
+    file: &Path,
+    side: u32,
+    (colours, w): (&[Rgb], u16),
+    count: usize,
+) -> Memory {
+    let page = art::page_sized(dir, file, side, true);
+    let (_x, _screen, browser, at) = shown(chromium, &page, colours, Duration::from_secs(180));
+    check_size(at, w, "the long animation");
+    std::thread::sleep(Duration::from_millis(20 * count as u64 + 1000));
+    let tree = proc::tree(browser.pid);
+    let mb = |kib: u64| kib as f64 * 1024.0 / 1e6;
+    Memory {
+        pss: mb(tree.iter().filter_map(|p| smaps::pss_kib(*p)).sum()),
+        hwm_sum: mb(tree.iter().filter_map(|p| proc::peak_rss_kib(*p)).sum()),
+        processes: tree.len(),
+    }
+}
+
+/// The median run by Pss.
+pub fn median_memory(runs: &[Memory]) -> Option<Memory> {
+    let pss = median(&runs.iter().map(|m| m.pss).collect::<Vec<_>>());
+    runs.iter()
+        .min_by(|a, b| (a.pss - pss).abs().total_cmp(&(b.pss - pss).abs()))
+        .copied()
+}
