@@ -422,7 +422,14 @@ pub fn memory(bin: &Path, dir: &Path, mode: Mode) -> Report {
                 format!("{:.0} MB ({} processes)", m.pss, m.processes)
             })),
         );
-        breakdowns.push(format!("{what} (the median run): {}", typical.breakdown));
+        breakdowns.push(format!(
+            "{what} (the median run): {}{}",
+            typical.breakdown,
+            match &peer {
+                Ok(Some(m)) => format!(" Chromium's Pss by process type: {}.", m.by_type),
+                _ => String::new(),
+            }
+        ));
     }
     let decoded_mb = count as f64 * 256.0 * 256.0 * 4.0 / 1e6;
     let detail = format!(
@@ -442,7 +449,9 @@ pub fn memory(bin: &Path, dir: &Path, mode: Mode) -> Report {
                  screen); its memory is the sum over its whole process tree (browser, GPU and \
                  renderer processes, zygotes) at the end of the loop: Σ Pss, the median run, is \
                  the comparable figure; Σ VmHWM counts the pages its processes share (libraries, \
-                 shared memory) once per process, so it overstates its memory"
+                 shared memory) once per process, so it overstates its memory. Pss also depends \
+                 on what else maps the same files: a library another program on the machine \
+                 has mapped counts in part to that program"
             ),
             Err(why) => why.to_string(),
         },

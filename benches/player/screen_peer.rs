@@ -5,7 +5,7 @@
 //! black), seen by the same screen poller.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::art;
 use crate::local::{Pacing, schedule_errors};
@@ -28,30 +28,41 @@ pub fn chromium(smoke: bool) -> Result<std::path::PathBuf, &'static str> {
     }
 }
 
-/// Chromium showing `page` on a new screen, once one of `colours` shows: the screen,
-/// where they show, and the browser (the screen's X server is kept alive with it).
+/// Where `colours` show as large as the player drew them (`w` pixels wide): Chromium's
+/// window is white until the page is drawn, and white is one of the pacing markers.
+/// Panics when they never do, with the size last seen.
+fn find(screen: &Screen, (colours, w): (&[Rgb], u16), timeout: Duration, what: &str) -> Region {
+    let deadline = Instant::now() + timeout;
+    let mut last = None;
+    while Instant::now() < deadline {
+        match screen.locate(colours) {
+            Some(at) if at.w.abs_diff(w) <= 2 => return at,
+            seen => last = seen.map(|at| at.w).or(last),
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    match last {
+        Some(seen) => {
+            panic!("Chromium showed {what} at another size ({seen}) than the player ({w})")
+        }
+        None => panic!("no art pixels of Chromium's were found on the screen ({what})"),
+    }
+}
+
+/// Chromium showing `page` on a new screen, once the art shows as the player drew it:
+/// the screen, where, and the browser (the screen's X server is kept alive with it).
 fn shown(
     chromium: &Path,
     page: &Path,
-    colours: &[Rgb],
+    art: (&[Rgb], u16),
     timeout: Duration,
+    what: &str,
 ) -> (Xvfb, Screen, Chromium, Region) {
     let x = Xvfb::start(SIDE, SIDE);
     let screen = Screen::connect(&x.display);
     let browser = Chromium::spawn_window(chromium, page, &x.display);
-    let at = screen
-        .locate_within(colours, timeout)
-        .expect("no art pixels of Chromium's were found on the screen");
+    let at = find(&screen, art, timeout, what);
     (x, screen, browser, at)
-}
-
-/// Panics unless Chromium drew `colours` as large as the player did (`w` pixels wide).
-fn check_size(theirs: Region, w: u16, what: &str) {
-    assert!(
-        theirs.w.abs_diff(w) <= 2,
-        "Chromium showed {what} at another size ({}) than the player ({w})",
-        theirs.w
-    );
 }
 
 /// Spawn → the first pixels of `marker` on the screen (ms), `runs` starts with a new
@@ -70,11 +81,7 @@ pub fn startup(
     let mut screen = Screen::connect(&x.display);
     let spot = {
         let _browser = Chromium::spawn_window(chromium, &page, &x.display);
-        let at = screen
-            .locate_within(&[marker], SOON)
-            .expect("no art pixels of Chromium's were found on the screen after start-up");
-        check_size(at, w, "the still");
-        at.middle()
+        find(&screen, (&[marker], w), SOON, "the still").middle()
     };
     let mut samples = Vec::new();
     for _ in 0..runs {
@@ -112,8 +119,8 @@ pub fn pacing(
     span: Duration,
 ) -> Paced {
     let page = art::page_sized(dir, file, side, true);
-    let (_x, mut screen, _browser, at) = shown(chromium, &page, markers, SOON);
-    check_size(at, w, "the pacing GIF");
+    let (_x, mut screen, _browser, at) =
+        shown(chromium, &page, (markers, w), SOON, "the pacing GIF");
     std::thread::sleep(Duration::from_millis(500));
     let seen: Vec<(u64, usize)> = screen
         .record(at.middle(), span)
@@ -132,13 +139,26 @@ pub fn pacing(
 }
 
 /// Chromium's memory at the end of one loop, its whole process tree, in MB.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Memory {
     /// Σ Pss: each page shared by n processes counts 1/n in each.
     pub pss: f64,
     /// Σ VmHWM: every process's own peak, shared pages counted in each.
     pub hwm_sum: f64,
     pub processes: usize,
+    /// "browser 150 MB, gpu-process 120 MB, …": Σ Pss by Chromium's process type.
+    pub by_type: String,
+}
+
+/// A Chromium process's `--type=` (renderer, gpu-process, zygote, …); "browser" without.
+/// Chromium rewrites its helpers' command lines into one string with spaces.
+fn process_type(pid: u32) -> String {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    cmdline
+        .split(|b| *b == 0 || *b == b' ')
+        .filter_map(|arg| std::str::from_utf8(arg).ok())
+        .find_map(|arg| arg.strip_prefix("--type=").map(str::to_owned))
+        .unwrap_or_else(|| "browser".to_owned())
 }
 
 /// One loop of `file` (`count` frames of 20 ms) in a new Chromium: its memory then.
@@ -152,15 +172,30 @@ pub fn memory(
     count: usize,
 ) -> Memory {
     let page = art::page_sized(dir, file, side, true);
-    let (_x, _screen, browser, at) = shown(chromium, &page, colours, Duration::from_secs(180));
-    check_size(at, w, "the long animation");
+    let (_x, _screen, browser, _) = shown(
+        chromium,
+        &page,
+        (colours, w),
+        Duration::from_secs(180),
+        "the long animation",
+    );
     std::thread::sleep(Duration::from_millis(20 * count as u64 + 1000));
     let tree = proc::tree(browser.pid);
     let mb = |kib: u64| kib as f64 * 1024.0 / 1e6;
+    let mut by_type: Vec<(String, u64)> = Vec::new();
+    for p in &tree {
+        let (kind, kib) = (process_type(*p), smaps::pss_kib(*p).unwrap_or(0));
+        match by_type.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, sum)) => *sum += kib,
+            None => by_type.push((kind, kib)),
+        }
+    }
+    by_type.sort_by_key(|b| std::cmp::Reverse(b.1));
     Memory {
-        pss: mb(tree.iter().filter_map(|p| smaps::pss_kib(*p)).sum()),
+        pss: mb(by_type.iter().map(|(_, kib)| kib).sum()),
         hwm_sum: mb(tree.iter().filter_map(|p| proc::peak_rss_kib(*p)).sum()),
         processes: tree.len(),
+        by_type: smaps::summary(&by_type, 6),
     }
 }
 
@@ -169,5 +204,5 @@ pub fn median_memory(runs: &[Memory]) -> Option<Memory> {
     let pss = median(&runs.iter().map(|m| m.pss).collect::<Vec<_>>());
     runs.iter()
         .min_by(|a, b| (a.pss - pss).abs().total_cmp(&(b.pss - pss).abs()))
-        .copied()
+        .cloned()
 }
