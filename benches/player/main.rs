@@ -82,8 +82,8 @@ fn section(title: &str, load_before: String, (rows, detail): (Vec<Row>, String))
 
 static SMOKE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
-/// A section of figures seen on the screen. Under a miss it repeats what this run
-/// measured of where the time went, never a fixed explanation.
+/// A section of figures seen on the screen. Under a miss it repeats this run's
+/// figures, never a fixed explanation.
 fn screen_section(title: &str, load_before: String, report: Report) {
     println!(
         "### {title} (on the screen)\n\n{}\n\n{}\n{} Load average {load_before} → {}.\n\n\
@@ -94,17 +94,22 @@ fn screen_section(title: &str, load_before: String, report: Report) {
         load(),
         report.breakdown
     );
-    let missed: Vec<&str> = report
-        .rows
-        .iter()
-        .filter(|r| r.met == Some(false))
-        .map(|r| r.measure.as_str())
-        .collect();
-    if !missed.is_empty() {
+    // Each miss restates this run's figures beside its target (and the peer's, where one
+    // ran); where the time went is the "Where it goes" paragraph above, from the same run.
+    for r in report.rows.iter().filter(|r| r.met == Some(false)) {
+        let peer = if r.peer == "—" {
+            String::new()
+        } else {
+            format!(", the peer {}", r.peer)
+        };
+        let inside = if r.inside == "—" {
+            String::new()
+        } else {
+            format!(" ({} inside)", r.inside)
+        };
         println!(
-            "Missed: {}. What this run measured is above; the profile or counters beside it \
-             say where the time went.\n",
-            missed.join("; ")
+            "Missed: {}: {} on the screen{inside} against {}{peer}.\n",
+            r.measure, r.screen, r.target
         );
     }
 }
