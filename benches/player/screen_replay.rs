@@ -56,6 +56,37 @@ fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
+/// Each frame the screen held more than half a vsync over its delay, against the
+/// present of the same frame inside: was it painted late, or late to the screen?
+fn held_detail(seen: &[(u64, usize)], numbered: &[(u64, usize)]) -> String {
+    let n = MARKERS.len();
+    let late: Vec<String> = seen
+        .windows(2)
+        .filter(|w| (w[0].1 + 1) % n == w[1].1)
+        .filter(|w| ms(w[1].0 - w[0].0) - DELAY_MS as f64 > 1000.0 / 60.0 / 2.0)
+        .filter_map(|w| {
+            // The last present of the held frame before its pixels showed, and the next one.
+            let at = numbered
+                .iter()
+                .rposition(|(t, f)| f % n == w[0].1 && *t <= w[0].0)?;
+            let (painted, frame) = numbered[at];
+            let next = numbered.get(at + 1)?.0;
+            Some(format!(
+                "frame {frame} of {FRAMES}: held +{:.1} ms on the screen, +{:.1} ms inside                  (its pixels {:.1} ms after its paint, the next frame's {:.1} ms after that                  paint)",
+                ms(w[1].0 - w[0].0) - DELAY_MS as f64,
+                ms(next - painted) - DELAY_MS as f64,
+                ms(w[0].0 - painted),
+                ms(w[1].0.saturating_sub(next)),
+            ))
+        })
+        .collect();
+    if late.is_empty() {
+        "no frame held a vsync longer on the screen".to_owned()
+    } else {
+        format!("held on the screen: {}", late.join("; "))
+    }
+}
+
 pub fn replay(bin: &Path, dir: &Path, mode: Mode) -> Report {
     let span = Duration::from_secs(if mode.smoke { 2 } else { 15 });
     let file = art::write(
@@ -75,9 +106,11 @@ pub fn replay(bin: &Path, dir: &Path, mode: Mode) -> Report {
         .flatten();
     let (from, to) = (ours.seen[0].0, ours.seen[ours.seen.len() - 1].0);
     let timings = player.timings();
-    let inside: Vec<(u64, usize)> = presented_changes(&timings, from.saturating_sub(200_000), to)
-        .into_iter()
-        .map(|(t, f)| (t, f % MARKERS.len()))
+    // The file's frame numbers, and the marker each shows (what the screen tells apart).
+    let numbered = presented_changes(&timings, from.saturating_sub(200_000), to);
+    let inside: Vec<(u64, usize)> = numbered
+        .iter()
+        .map(|(t, f)| (*t, f % MARKERS.len()))
         .collect();
     let gaps: Vec<f64> = screen.poll_gaps_us.iter().map(|g| ms(*g)).collect();
     drop(player);
@@ -198,7 +231,7 @@ pub fn replay(bin: &Path, dir: &Path, mode: Mode) -> Report {
     let breakdown = format!(
         "per frame shown the player spent {:.1} ms of CPU (the decode from the file among it) \
          and the X server {:.1} ms{}; paint of a frame (inside) → its pixels on the screen p50 \
-         {:.1} ms, p99 {:.1} ms; {}",
+         {:.1} ms, p99 {:.1} ms; {}; {}",
         per_frame(ours.cpu.own),
         per_frame(ours.cpu.x),
         match (&theirs, &peer_pacing) {
@@ -212,6 +245,7 @@ pub fn replay(bin: &Path, dir: &Path, mode: Mode) -> Report {
         },
         median(&lag),
         percentile(&lag, 99.0),
+        held_detail(&ours.seen, &numbered),
         profile.map_or(
             "no `perf` profile this run (smoke run, or perf could not sample here).".to_owned(),
             |p| format!("a 10 s `perf` profile of the player and its X server: {p}")
