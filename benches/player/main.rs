@@ -15,7 +15,7 @@
 //!
 //! `cargo bench --bench player -- --bench [startup|remote|cpu|memory|pacing|screen]…`
 //! (or one screen part: screen-show, screen-startup, screen-pacing, screen-cpu,
-//! screen-preview, screen-memory)
+//! screen-preview, screen-replay, screen-memory)
 //! runs only the named parts; `MAKAPIX_BENCH_BIN=path` measures that binary.
 
 #[path = "../../tests/support/rig/mod.rs"]
@@ -33,7 +33,9 @@ mod remote;
 mod screen;
 mod screen_cpu;
 mod screen_preview;
+mod screen_replay;
 mod screen_show;
+mod show_peer;
 mod smaps;
 mod stats;
 
@@ -213,6 +215,14 @@ fn main() {
             "CPU of device previews",
             load(),
             screen_preview::cpu(bin, &dir, mode),
+        );
+    }
+    if screen_part("replay") {
+        eprintln!("== screen: many-colour replay");
+        screen_section(
+            "Playback of frames replayed from the file",
+            load(),
+            screen_replay::replay(bin, &dir, mode),
         );
     }
     if screen_part("memory") {

@@ -98,7 +98,7 @@ pub fn startup(bin: &Path, dir: &Path, mode: Mode) -> Report {
 }
 
 /// (wall µs, frame) of each present that shows another frame than the one before.
-fn presented_changes(timings: &[Timing], from_us: u64, to_us: u64) -> Vec<(u64, usize)> {
+pub fn presented_changes(timings: &[Timing], from_us: u64, to_us: u64) -> Vec<(u64, usize)> {
     let mut out: Vec<(u64, usize)> = Vec::new();
     for t in timings
         .iter()
@@ -116,7 +116,7 @@ fn presented_changes(timings: &[Timing], from_us: u64, to_us: u64) -> Vec<(u64, 
 
 /// How long each frame stayed against its delay: (mean |held − delay| ms, frames held
 /// more than half a vsync longer, the largest excess ms). Only steps of one frame count.
-fn holds(changes: &[(u64, usize)], delays: &[u64]) -> (f64, usize, f64) {
+pub fn holds(changes: &[(u64, usize)], delays: &[u64]) -> (f64, usize, f64) {
     let n = delays.len();
     let excess: Vec<f64> = changes
         .windows(2)
