@@ -224,6 +224,7 @@ impl Library {
 
     /// Registers a new decode and returns its generation.
     pub fn start_load(&mut self, source: &ArtworkSource) -> u64 {
+        super::present_trace::decode_started(source);
         self.next_generation += 1;
         let generation = self.next_generation;
         self.generations.insert(source.clone(), generation);
