@@ -3,7 +3,7 @@
 #   scripts/bench.sh                 # everything (about 25 minutes)
 #   scripts/bench.sh decode          # or only some parts: decode startup remote pacing cpu memory
 #                                    # screen (= screen-show screen-startup screen-pacing
-#                                    #          screen-cpu screen-preview screen-memory)
+#                                    #          screen-cpu screen-preview screen-replay screen-memory)
 # Each part writes its own section, with its own date and machine, to benches/results/PART.md
 # (only when the part finished); BENCHMARKS.md is put together from those files, so a partial
 # run replaces its own sections and every other one keeps the date it was measured on.
@@ -18,7 +18,7 @@ results=benches/results
 mkdir -p "$out" "$results"
 parts=("$@")
 for p in "${parts[@]}"; do
-  case " decode startup remote pacing cpu memory screen screen-show screen-startup screen-pacing screen-cpu screen-preview screen-memory " in
+  case " decode startup remote pacing cpu memory screen screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory " in
     *" $p "*) ;;
     *) echo "Unknown part: $p (see the top of scripts/bench.sh)" >&2; exit 2 ;;
   esac
@@ -140,7 +140,7 @@ PY
 fi
 
 player_parts=()
-for p in remote startup pacing cpu memory screen-show screen-startup screen-pacing screen-cpu screen-preview screen-memory; do
+for p in remote startup pacing cpu memory screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory; do
   want "$p" && player_parts+=("$p")
 done
 if [ ${#player_parts[@]} -gt 0 ]; then
@@ -194,7 +194,7 @@ section() {
   echo "in their middle, which the poller looks for. Chromium, the peer, shows the same file in a"
   echo "window on the same kind of Xvfb screen, at the size the player drew it."
   echo
-  for p in screen-show screen-startup screen-pacing screen-cpu screen-preview screen-memory; do section "$p"; done
+  for p in screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory; do section "$p"; done
   echo "## The player, timed from the inside"
   echo
   echo "Started with \`--trace-timing\`, the player logs a \`timing present\` line from a paint"

@@ -89,6 +89,42 @@ fn show_artwork_puts_the_post_on_the_canvas_within_a_second() {
 }
 
 #[test]
+fn going_back_to_a_post_just_shown_neither_reads_nor_fetches_its_file_again() {
+    let mut f = fixture();
+    let sun = samples::bytes("sun-64.png").unwrap().to_vec();
+    let slime = samples::bytes("slime-32.gif").unwrap().to_vec();
+    f.vault.put("8c/4f", "sunkey", "png", sun);
+    f.vault.put("8c/50", "slimekey", "gif", slime);
+    let sun_post = json!({"post_id": 41, "storage_key": "sunkey", "storage_shard": "8c/4f",
+                          "native_format": "png", "width": 64, "height": 64});
+    let slime_post = json!({"post_id": 42, "storage_key": "slimekey", "storage_shard": "8c/50",
+                            "native_format": "gif", "width": 32, "height": 32});
+    show(&mut f, sun_post.clone());
+    step_until(&mut f.s.h, "post 41 on screen", |a| {
+        post_on_screen(a) == Some((41, false))
+    });
+    show(&mut f, slime_post);
+    step_until(&mut f.s.h, "post 42 on screen", |a| {
+        post_on_screen(a) == Some((42, false))
+    });
+    // Without its cached file, showing post 41 again would have to fetch it anew.
+    for file in files(&f.root.path().join("cache")) {
+        std::fs::remove_file(file).unwrap();
+    }
+    let asked = f.vault.asked().len();
+    show(&mut f, sun_post);
+    step_until(&mut f.s.h, "post 41 back on screen", |a| {
+        post_on_screen(a) == Some((41, false)) && a.frames_on_screen().is_some()
+    });
+    assert_eq!(f.vault.asked().len(), asked, "{:?}", f.vault.asked());
+    assert!(
+        files(&f.root.path().join("cache")).is_empty(),
+        "nothing was downloaded again"
+    );
+    f.s.h.state_mut().shutdown();
+}
+
+#[test]
 fn a_hostile_shard_never_leaves_the_cache_folder() {
     let mut f = fixture();
     let png = samples::bytes("heart-8.png").unwrap().to_vec();

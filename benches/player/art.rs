@@ -190,3 +190,37 @@ pub fn moving_gif(side: u16, count: usize, delay_cs: u16) -> Vec<u8> {
     }
     out
 }
+
+/// `count` frames of about 64 500 colours each: outside a middle square every pixel has
+/// its own colour, which changes every frame, so the player replays the frames from the
+/// file (`media::replay`). Frame `n` carries `markers[n % len]` in a middle square an
+/// eighth of the side wide, so the screen poller tells the frames apart; the pattern keeps
+/// every channel ≤ 191, out of the poller's tolerance of the markers (one channel at 255).
+pub fn many_colour_marked_apng(
+    side: u32,
+    count: usize,
+    delay_ms: u64,
+    markers: &[[u8; 3]],
+) -> Vec<u8> {
+    let (lo, hi) = (side / 2 - side / 16, side / 2 + side / 16);
+    let frames: Vec<_> = (0..count)
+        .map(|n| {
+            let marker = markers[n % markers.len()];
+            let shift = (n * 5 % 96) as u32;
+            let rgba = (0..side * side)
+                .flat_map(|i| {
+                    let (x, y) = (i % side, i / side);
+                    if (lo..hi).contains(&x) && (lo..hi).contains(&y) {
+                        [marker[0], marker[1], marker[2], 255]
+                    } else {
+                        // 7 + 7 bits of the pixel's index in red and green, the rest in blue.
+                        let b = ((i >> 14) & 3) * 32 + shift;
+                        [(i & 0x7F) as u8, ((i >> 7) & 0x7F) as u8, b as u8, 255]
+                    }
+                })
+                .collect();
+            (rgba, Duration::from_millis(delay_ms))
+        })
+        .collect();
+    encode::apng(side, side, &frames).expect("the benchmark's APNG encodes")
+}

@@ -15,7 +15,7 @@
 //!
 //! `cargo bench --bench player -- --bench [startup|remote|cpu|memory|pacing|screen]…`
 //! (or one screen part: screen-show, screen-startup, screen-pacing, screen-cpu,
-//! screen-preview, screen-memory)
+//! screen-preview, screen-replay, screen-memory)
 //! runs only the named parts; `MAKAPIX_BENCH_BIN=path` measures that binary.
 
 #[path = "../../tests/support/rig/mod.rs"]
@@ -34,7 +34,9 @@ mod screen;
 mod screen_cpu;
 mod screen_peer;
 mod screen_preview;
+mod screen_replay;
 mod screen_show;
+mod show_peer;
 mod smaps;
 mod stats;
 
@@ -83,8 +85,8 @@ fn section(title: &str, load_before: String, (rows, detail): (Vec<Row>, String))
 
 static SMOKE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
-/// A section of figures seen on the screen. Under a miss it repeats what this run
-/// measured of where the time went, never a fixed explanation.
+/// A section of figures seen on the screen. Under a miss it repeats this run's
+/// figures, never a fixed explanation.
 fn screen_section(title: &str, load_before: String, report: Report) {
     println!(
         "### {title} (on the screen)\n\n{}\n\n{}\n{} Load average {load_before} → {}.\n\n\
@@ -95,17 +97,22 @@ fn screen_section(title: &str, load_before: String, report: Report) {
         load(),
         report.breakdown
     );
-    let missed: Vec<&str> = report
-        .rows
-        .iter()
-        .filter(|r| r.met == Some(false))
-        .map(|r| r.measure.as_str())
-        .collect();
-    if !missed.is_empty() {
+    // Each miss restates this run's figures beside its target (and the peer's, where one
+    // ran); where the time went is the "Where it goes" paragraph above, from the same run.
+    for r in report.rows.iter().filter(|r| r.met == Some(false)) {
+        let peer = if r.peer == "—" {
+            String::new()
+        } else {
+            format!(", the peer {}", r.peer)
+        };
+        let inside = if r.inside == "—" {
+            String::new()
+        } else {
+            format!(" ({} inside)", r.inside)
+        };
         println!(
-            "Missed: {}. What this run measured is above; the profile or counters beside it \
-             say where the time went.\n",
-            missed.join("; ")
+            "Missed: {}: {} on the screen{inside} against {}{peer}.\n",
+            r.measure, r.screen, r.target
         );
     }
 }
@@ -209,6 +216,14 @@ fn main() {
             "CPU of device previews",
             load(),
             screen_preview::cpu(bin, &dir, mode),
+        );
+    }
+    if screen_part("replay") {
+        eprintln!("== screen: many-colour replay");
+        screen_section(
+            "Playback of frames replayed from the file",
+            load(),
+            screen_replay::replay(bin, &dir, mode),
         );
     }
     if screen_part("memory") {

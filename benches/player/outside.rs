@@ -125,7 +125,7 @@ pub fn startup(bin: &Path, dir: &Path, mode: Mode) -> Report {
 }
 
 /// (wall µs, frame) of each present that shows another frame than the one before.
-fn presented_changes(timings: &[Timing], from_us: u64, to_us: u64) -> Vec<(u64, usize)> {
+pub fn presented_changes(timings: &[Timing], from_us: u64, to_us: u64) -> Vec<(u64, usize)> {
     let mut out: Vec<(u64, usize)> = Vec::new();
     for t in timings
         .iter()

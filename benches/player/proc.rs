@@ -430,3 +430,39 @@ pub fn perf_profile(pids: &[u32], span: Duration) -> Option<String> {
         report("comm,dso,sym", 10)?
     ))
 }
+
+impl Chromium {
+    /// Chromium in a full-screen window on `display` showing `url` (a page served by the
+    /// benchmark over loopback), with the flags of [`Chromium::spawn_window`] and no proxy.
+    pub fn spawn_window_url(bin: &Path, url: &str, display: &str) -> Chromium {
+        let profile = tempfile::tempdir().expect("a Chromium profile folder");
+        let child = Command::new(bin)
+            .args([
+                "--no-sandbox",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-proxy-server",
+                "--kiosk",
+                "--window-position=0,0",
+                "--window-size=720,720",
+                "--password-store=basic",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(url)
+            .env("DISPLAY", display)
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        Chromium {
+            pid: child.id(),
+            child,
+            _profile: profile,
+        }
+    }
+}

@@ -140,7 +140,9 @@ pub fn command_to_screen(remote: &mut Remote, mode: Mode) -> (Vec<Row>, String) 
         cold_net.push(net);
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Two posts alternate: each was fetched once, so its file is in the artwork cache.
+    // Two posts alternate: each was shown a moment before, so the player still holds it
+    // decoded (recently shown posts are kept aside); the screen section also times a post
+    // whose file is only in the artwork cache.
     for (i, key) in ["warm-a", "warm-b"].iter().enumerate() {
         remote.vault.put(SHARD, key, "gif", gif.clone());
         let _ = remote.show(1 + i as i64, key);
@@ -159,13 +161,13 @@ pub fn command_to_screen(remote: &mut Remote, mode: Mode) -> (Vec<Row>, String) 
     }
     let rows = vec![
         Row::new(
-            "command → screen, warm cache, p50",
+            "command → screen, warm (shown a moment ago), p50",
             format!("{:.1} ms", median(&warm)),
             "≤ 30 ms",
             Some(median(&warm) <= 30.0),
         ),
         Row::new(
-            "command → screen, warm cache, p99",
+            "command → screen, warm (shown a moment ago), p99",
             format!("{:.1} ms", percentile(&warm, 99.0)),
             "≤ 50 ms",
             Some(percentile(&warm, 99.0) <= 50.0),
@@ -187,8 +189,8 @@ pub fn command_to_screen(remote: &mut Remote, mode: Mode) -> (Vec<Row>, String) 
         "{runs} runs each of a 256×256 GIF (8 frames of a 256-colour synthetic pattern: small \
          and quick to decode, a best case for real posts); cold min/p50/max {:.1}/{:.1}/{:.1} ms, \
          warm {:.1}/{:.1}/{:.1} ms. Of these, test server → broker → player runtime took p50 \
-         {:.1} ms (cold) and {:.1} ms (warm); the rest is the player: fetch or cache read, \
-         decode, texture upload, paint.",
+         {:.1} ms (cold) and {:.1} ms (warm); the rest is the player: the fetch and the \
+         decode (cold; a warm post is still held decoded), texture upload, paint.",
         percentile(&cold, 0.0),
         median(&cold),
         percentile(&cold, 100.0),

@@ -1,9 +1,11 @@
 //! Decoded artworks held compactly, each with one GPU texture at native size
 //! that shows its current frame, keyed by where the artwork came from. Only
-//! what the engine wants is kept. An artwork larger than the GPU's largest
-//! texture is shown through a texture sampled down (nearest neighbour) to fit.
+//! what the engine wants is kept, and a few Makapix posts shown recently: going
+//! back to one skips the cache read and the decode. An artwork larger than the
+//! GPU's largest texture is shown through a texture sampled down (nearest
+//! neighbour) to fit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -168,6 +170,12 @@ impl LoadedArt {
         self.frames.rgba(self.shown)
     }
 
+    /// Memory this artwork holds: its frames, the canvas and the texture.
+    pub fn held_bytes(&self) -> u64 {
+        let [w, h] = self.texture.size();
+        self.frames.byte_count() + (self.canvas.pixels().len() as u64 + (w * h) as u64) * 4
+    }
+
     /// Puts frame `index` into the texture unless it is already there.
     pub fn show_frame(&mut self, index: usize) {
         if index == self.shown {
@@ -187,9 +195,17 @@ pub enum Entry {
     Failed(String),
 }
 
+/// Memory the recently shown posts may hold besides what is wanted: a few
+/// pixel-art animations, small against the window's own (llvmpipe's) needs.
+pub const RECENT_BYTES: u64 = 32 * 1024 * 1024;
+
 #[derive(Default)]
 pub struct Library {
     entries: HashMap<ArtworkSource, Entry>,
+    /// Posts decoded, shown, then no longer wanted, newest last, within
+    /// `RECENT_BYTES`. Only posts: a post's file never changes under the same
+    /// key, while a local file may have been edited since it was decoded.
+    recent: VecDeque<(ArtworkSource, LoadedArt)>,
     /// Bumped on every (re)load request so a slow, stale decode cannot overwrite a newer one.
     generations: HashMap<ArtworkSource, u64>,
     in_flight: HashMap<ArtworkSource, u64>,
@@ -208,6 +224,7 @@ impl Library {
 
     /// Registers a new decode and returns its generation.
     pub fn start_load(&mut self, source: &ArtworkSource) -> u64 {
+        super::present_trace::decode_started(source);
         self.next_generation += 1;
         let generation = self.next_generation;
         self.generations.insert(source.clone(), generation);
@@ -239,14 +256,44 @@ impl Library {
     }
 
     pub fn insert(&mut self, source: ArtworkSource, entry: Entry) {
+        // A newer decode wins over a copy kept aside.
+        self.recent.retain(|(k, _)| *k != source);
         self.entries.insert(source, entry);
     }
 
-    /// Frees textures of artworks the engine no longer wants.
+    /// Keeps exactly the artworks `keep` wants: recently shown posts it wants
+    /// again come back as they were; the others it no longer wants are kept
+    /// aside while they fit `RECENT_BYTES`, and every other texture is freed.
     pub fn retain(&mut self, keep: impl Fn(&ArtworkSource) -> bool) {
-        self.entries.retain(|k, _| keep(k));
+        let (back, aside): (VecDeque<_>, VecDeque<_>) =
+            self.recent.drain(..).partition(|(k, _)| keep(k));
+        self.recent = aside;
+        for (source, art) in back {
+            self.entries.insert(source, Entry::Ready(art));
+        }
+        let dropped: Vec<ArtworkSource> =
+            self.entries.keys().filter(|k| !keep(k)).cloned().collect();
+        for source in dropped {
+            if let (Some(Entry::Ready(art)), ArtworkSource::Makapix(_)) =
+                (self.entries.remove(&source), &source)
+            {
+                self.recent.push_back((source, art));
+            }
+        }
+        let mut held: u64 = self.recent.iter().map(|(_, art)| art.held_bytes()).sum();
+        while held > RECENT_BYTES {
+            let Some((_, oldest)) = self.recent.pop_front() else {
+                break;
+            };
+            held -= oldest.held_bytes();
+        }
         self.in_flight.retain(|k, _| keep(k));
         self.generations.retain(|k, _| keep(k));
+    }
+
+    /// How many recently shown posts are kept aside.
+    pub fn recent_len(&self) -> usize {
+        self.recent.len()
     }
 
     pub fn len(&self) -> usize {
@@ -298,6 +345,114 @@ mod tests {
     fn expected(colour: [u8; 4]) -> Vec<Color32> {
         let [r, g, b, a] = colour;
         vec![Color32::from_rgba_unmultiplied(r, g, b, a); 4]
+    }
+
+    fn post(id: i64) -> ArtworkSource {
+        ArtworkSource::Makapix(crate::player::MakapixPost {
+            post_id: id,
+            title: None,
+            storage_key: format!("key-{id}"),
+            storage_shard: "a/b".into(),
+            native_format: "gif".into(),
+            art_url: None,
+        })
+    }
+
+    fn ready(ctx: &egui::Context, name: &str, art: PreparedArt) -> Entry {
+        Entry::Ready(LoadedArt::upload(ctx, name, art))
+    }
+
+    #[test]
+    fn a_post_shown_again_comes_back_as_it_was_without_a_decode() {
+        let ctx = egui::Context::default();
+        let mut library = Library::default();
+        library.insert(post(1), ready(&ctx, "one", art()));
+        if let Some(Entry::Ready(one)) = library.get_mut(&post(1)) {
+            one.show_frame(2);
+        }
+        let textures = ctx.tex_manager().read().num_allocated();
+
+        // Post 2 plays: post 1 is no longer wanted, but kept aside, texture and all.
+        library.retain(|s| *s == post(2));
+        assert!(library.get(&post(1)).is_none());
+        assert_eq!(library.recent_len(), 1);
+        assert_eq!(ctx.tex_manager().read().num_allocated(), textures);
+
+        // Back to post 1: there at once, on the frame it had, with nothing to load.
+        library.retain(|s| *s == post(1));
+        let Some(Entry::Ready(one)) = library.get(&post(1)) else {
+            panic!("post 1 should be back from the recently shown");
+        };
+        assert_eq!(one.shown_frame(), 2);
+        assert!(!library.needs_load(&post(1)));
+        assert_eq!(library.recent_len(), 0);
+    }
+
+    #[test]
+    fn a_local_file_or_a_failed_post_is_not_kept_aside() {
+        let ctx = egui::Context::default();
+        let mut library = Library::default();
+        let file = ArtworkSource::File("/art/mine.gif".into());
+        library.insert(file.clone(), ready(&ctx, "mine", art()));
+        library.insert(post(3), Entry::Failed("gone".into()));
+        library.retain(|_| false);
+        assert_eq!(
+            library.recent_len(),
+            0,
+            "an edited file must be decoded again"
+        );
+        library.retain(|_| true);
+        assert!(library.get(&file).is_none());
+        assert!(library.needs_load(&file));
+        assert!(library.needs_load(&post(3)));
+        // Its texture was freed with it.
+        assert_eq!(
+            ctx.tex_manager().read().num_allocated(),
+            1,
+            "only the font atlas"
+        );
+    }
+
+    #[test]
+    fn posts_kept_aside_stay_within_the_budget_newest_first() {
+        let ctx = egui::Context::default();
+        let mut library = Library::default();
+        // A still keeps no canvas, and one colour packs into nearly nothing: the
+        // texture (16 MiB at 2048×2048) is what these hold.
+        let side = 2048u32;
+        let big = || {
+            let mut frames = FrameStore::default();
+            frames.push(
+                &[7u8; 4].repeat((side * side) as usize),
+                side,
+                side,
+                Duration::ZERO,
+            );
+            PreparedArt::from_artwork(
+                CompactArtwork {
+                    format: ArtFormat::Png,
+                    frames,
+                },
+                2048,
+            )
+        };
+        for id in 1..=6 {
+            library.insert(post(id), ready(&ctx, "big", big()));
+            // Each post plays in turn; the one before goes aside.
+            library.retain(|s| *s == post(id));
+        }
+        library.retain(|_| false);
+        let kept = library.recent_len();
+        let each = u64::from(side * side) * 4;
+        assert!(
+            kept >= 1 && kept as u64 * each <= RECENT_BYTES,
+            "{kept} kept"
+        );
+        assert!(kept < 6, "the oldest went");
+        // The newest is among them; the oldest is not.
+        library.retain(|s| *s == post(6) || *s == post(1));
+        assert!(library.get(&post(6)).is_some());
+        assert!(library.get(&post(1)).is_none());
     }
 
     #[test]

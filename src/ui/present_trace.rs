@@ -1,5 +1,6 @@
-//! `--trace-timing` in the window: a `timing present` line when the frame of
-//! an artwork reaches the GPU. The line is written from a paint callback, so it
+//! `--trace-timing` in the window: a `timing decode` line when an artwork is
+//! sent to be decoded (a show without one was held decoded), and a `timing
+//! present` line when the frame of an artwork reaches the GPU. The line is written from a paint callback, so it
 //! is stamped when eframe paints that frame (just before the buffer swap), not
 //! when the UI pass merely decided what to draw.
 
@@ -26,6 +27,13 @@ fn art_id(source: &ArtworkSource) -> String {
     match source {
         ArtworkSource::Makapix(post) => format!("post:{}", post.post_id),
         other => timing::token(&other.display_name()),
+    }
+}
+
+/// The `decode` line: `source` goes to the decoder.
+pub fn decode_started(source: &ArtworkSource) {
+    if timing::enabled() {
+        timing::event("decode", format_args!("art={}", art_id(source)));
     }
 }
 
