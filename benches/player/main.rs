@@ -100,7 +100,9 @@ fn screen_section(title: &str, load_before: String, report: Report) {
     // Each miss restates this run's figures beside its target (and the peer's, where one
     // ran); where the time went is the "Where it goes" paragraph above, from the same run.
     for r in report.rows.iter().filter(|r| r.met == Some(false)) {
-        let peer = if r.peer == "—" {
+        // A peer that did not run (smoke runs, no Chromium) says so in its cell; not here.
+        let peer = if r.peer == "—" || r.peer.contains("not run") || r.peer.contains("not measured")
+        {
             String::new()
         } else {
             format!(", the peer {}", r.peer)
