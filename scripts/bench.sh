@@ -83,6 +83,8 @@ PY
     echo "The store keeps no frame of more than 256 colours after the first: such frames are only"
     echo "checked while loading and decoded again from the file as they play (\`media::replay\`), so"
     echo "their row counts the decode but not keeping them, and playing costs a decode per frame shown."
+    echo "Both rows are single-threaded; an animated WebP's frames come from \`image-webp\` (its own"
+    echo "compositing) into one reused buffer (\`media::webp_frames\`)."
     echo "This run, $(sed -n 's/^left in the file: //p' "$out/decode-player.md") were left in the file."
     echo
     python3 - "$out/decode-player.md" "$out/decode-pillow.md" <<'PY'

@@ -125,6 +125,10 @@ pub struct Scratch {
     pixel_values: Vec<[u8; 4]>,
     /// The previous frame's bytes, for change frames.
     previous: Vec<u8>,
+    /// The frame before that, when `recycle`: a buffer the decoder can
+    /// write the next frame into rather than allocate one.
+    spare: Vec<u8>,
+    pub recycle: bool,
     /// Frames of more than 256 colours after the first are left in the file
     /// and replayed from it rather than kept (set when the file is at hand).
     pub on_demand: bool,
@@ -158,13 +162,23 @@ impl Scratch {
         };
         // A frame handed over is kept as it is, not copied.
         match rgba {
-            Cow::Owned(frame) => self.previous = frame,
+            Cow::Owned(frame) => {
+                let before = std::mem::replace(&mut self.previous, frame);
+                if self.recycle {
+                    self.spare = before;
+                }
+            }
             Cow::Borrowed(frame) => {
                 self.previous.clear();
                 self.previous.extend_from_slice(frame);
             }
         }
         pixels
+    }
+
+    /// The buffer of the frame before the previous one, if any (else empty).
+    pub fn take_spare(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.spare)
     }
 
     /// `indices` run-length coded or packed, whichever is smaller.

@@ -19,6 +19,7 @@ use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder, ImageError};
 
 pub use super::decode_error::DecodeError;
 use super::decode_error::{damaged, file_too_big, image_error, io_reason};
+use super::frame_gate::FrameGate;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -160,6 +161,13 @@ impl Artwork {
 /// compacted by the frame store. The memory budget counts `kept_bytes`.
 pub trait FrameSink {
     fn keep(&mut self, rgba: Vec<u8>, width: u32, height: u32, delay: Duration);
+    /// Like `keep`, for a frame in the decoder's reused buffer: the sink may
+    /// take the buffer and leave another in its place (of any length and
+    /// content; the decoder sizes it again), so that a sink that only reads
+    /// the frame, or keeps it until the next one, copies nothing.
+    fn keep_buffer(&mut self, rgba: &mut Vec<u8>, width: u32, height: u32, delay: Duration) {
+        self.keep(rgba.clone(), width, height, delay);
+    }
     fn kept_bytes(&self) -> u64;
     /// A one-frame animation is a still image and must not tick.
     fn make_still(&mut self);
@@ -278,7 +286,7 @@ fn file_label(path: &Path) -> String {
     }
 }
 
-fn canvas_bytes(width: u32, height: u32) -> u64 {
+pub(super) fn canvas_bytes(width: u32, height: u32) -> u64 {
     u64::from(width) * u64::from(height) * 4
 }
 
@@ -331,12 +339,15 @@ fn decode_as(
             if promised.is_some_and(|b| u64::from(u32::from_le_bytes(b)) + 8 > bytes.len() as u64) {
                 return Err(damaged(format, "the data ends too early"));
             }
-            let decoder = ready(format, WebPDecoder::new(input), limits)?;
-            if decoder.has_animation() {
-                collect_frames(format, decoder.into_frames(), limits, sink)
-            } else {
-                decode_still(format, decoder, limits, sink)
+            if let Some(animation) = super::webp_frames::decode_animation(bytes, limits, sink) {
+                return animation;
             }
+            decode_still(
+                format,
+                ready(format, WebPDecoder::new(input), limits)?,
+                limits,
+                sink,
+            )
         }
         ArtFormat::Bmp => decode_still(
             format,
@@ -363,7 +374,7 @@ fn ready<D: ImageDecoder>(
     Ok(decoder)
 }
 
-fn check_canvas(
+pub(super) fn check_canvas(
     format: ArtFormat,
     width: u32,
     height: u32,
@@ -396,7 +407,7 @@ fn check_canvas(
 
 /// Refuses an animation whose frames, as counted, are too many or would take
 /// too much work to composite (canvas pixels × frames).
-fn check_work(
+pub(super) fn check_work(
     format: ArtFormat,
     width: u32,
     height: u32,
@@ -468,50 +479,24 @@ fn decode_still(
     Ok((format, width, height))
 }
 
-/// Pulls composited frames one at a time, enforcing the frame count and the
-/// memory budget across the whole animation (the `image` limits only apply
-/// to one frame at a time). Any error, including one after several good
-/// frames, fails the whole artwork: half an animation is not shown.
+/// Pulls composited frames one at a time through a [`FrameGate`]. Any
+/// error, including one after several good frames, fails the whole artwork:
+/// half an animation is not shown.
 fn collect_frames(
     format: ArtFormat,
     frames: Frames<'_>,
     limits: &DecodeLimits,
     sink: &mut impl FrameSink,
 ) -> Result<(ArtFormat, u32, u32), DecodeError> {
-    let mut count = 0;
     let mut canvas = None;
-    let started = Instant::now();
+    let mut gate = FrameGate::new(format, Instant::now());
     for item in frames {
         if !sink.wants_more() {
             break;
         }
         let frame = item.map_err(|e| image_error(format, e, limits))?;
-        if count >= limits.max_frames {
-            return Err(DecodeError::TooManyFrames {
-                format,
-                max: limits.max_frames,
-            });
-        }
         let (width, height) = frame.buffer().dimensions();
-        // What the container did not count is bounded as it comes.
-        check_work(format, width, height, count + 1, limits)?;
-        if started.elapsed() > limits.max_decode_time {
-            let seconds = limits.max_decode_time.as_secs();
-            return Err(DecodeError::TooSlow { format, seconds });
-        }
-        // Counted as if this frame were kept whole: a compacting sink only
-        // knows its size afterwards, and the decoder holds it whole anyway.
-        let needed_bytes = sink
-            .kept_bytes()
-            .saturating_add(canvas_bytes(width, height));
-        if needed_bytes > limits.max_decoded_bytes {
-            let budget_bytes = limits.max_decoded_bytes;
-            return Err(DecodeError::OverMemoryBudget {
-                format,
-                needed_bytes,
-                budget_bytes,
-            });
-        }
+        gate.admit(width, height, sink.kept_bytes(), limits)?;
         // The decoders composite onto the full canvas; anything else would
         // be drawn wrongly, so it is treated as damage.
         let placed = (frame.left(), frame.top()) == (0, 0);
@@ -520,14 +505,9 @@ fn collect_frames(
         }
         let delay = normalize_delay(frame.delay().into());
         sink.keep(frame.into_buffer().into_raw(), width, height, delay);
-        count += 1;
     }
-    let Some((width, height)) = canvas else {
-        return Err(damaged(format, "it contains no frames"));
-    };
-    if count == 1 {
-        sink.make_still();
-    }
+    gate.finish(sink)?;
+    let (width, height) = canvas.unwrap_or_default();
     Ok((format, width, height))
 }
 

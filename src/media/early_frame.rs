@@ -34,12 +34,13 @@ impl<'a, S: FrameSink> EarlyFirstFrame<'a, S> {
     }
 }
 
-impl<S: FrameSink> FrameSink for EarlyFirstFrame<'_, S> {
-    fn keep(&mut self, rgba: Vec<u8>, width: u32, height: u32, delay: Duration) {
+impl<S: FrameSink> EarlyFirstFrame<'_, S> {
+    /// Copies frame 0 aside, and hands it out when frame 1 arrives.
+    fn look(&mut self, rgba: &[u8], width: u32, height: u32, delay: Duration) {
         self.kept += 1;
         match self.kept {
             1 if u64::from(width) * u64::from(height) <= MAX_EARLY_PIXELS => {
-                self.first = Some((rgba.clone(), width, height, delay));
+                self.first = Some((rgba.to_vec(), width, height, delay));
             }
             2 => {
                 if let (Some(first), Some(early)) = (self.first.take(), self.early.take()) {
@@ -48,7 +49,18 @@ impl<S: FrameSink> FrameSink for EarlyFirstFrame<'_, S> {
             }
             _ => {}
         }
+    }
+}
+
+impl<S: FrameSink> FrameSink for EarlyFirstFrame<'_, S> {
+    fn keep(&mut self, rgba: Vec<u8>, width: u32, height: u32, delay: Duration) {
+        self.look(&rgba, width, height, delay);
         self.inner.keep(rgba, width, height, delay);
+    }
+
+    fn keep_buffer(&mut self, rgba: &mut Vec<u8>, width: u32, height: u32, delay: Duration) {
+        self.look(rgba, width, height, delay);
+        self.inner.keep_buffer(rgba, width, height, delay);
     }
 
     fn kept_bytes(&self) -> u64 {

@@ -242,6 +242,14 @@ impl FrameSink for FrameStore {
         self.add(Cow::Owned(rgba), width, height, delay);
     }
 
+    /// The frame becomes the scratch's previous frame, and the one before
+    /// goes back to the decoder to be written over.
+    fn keep_buffer(&mut self, rgba: &mut Vec<u8>, width: u32, height: u32, delay: Duration) {
+        self.scratch.recycle = true;
+        self.add(Cow::Owned(std::mem::take(rgba)), width, height, delay);
+        *rgba = self.scratch.take_spare();
+    }
+
     fn kept_bytes(&self) -> u64 {
         self.bytes
     }

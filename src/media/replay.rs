@@ -9,6 +9,7 @@
 //! comes due. A jump back (the loop's end, a seek) goes round the file again.
 //! Which frames to keep and when to wait is [`place`], pure and tested alone.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -217,6 +218,28 @@ struct Sink<'a> {
 
 impl FrameSink for Sink<'_> {
     fn keep(&mut self, rgba: Vec<u8>, _width: u32, _height: u32, _delay: Duration) {
+        self.offer(Cow::Owned(rgba));
+    }
+
+    fn keep_buffer(&mut self, rgba: &mut Vec<u8>, _width: u32, _height: u32, _delay: Duration) {
+        self.offer(Cow::Borrowed(rgba));
+    }
+
+    fn kept_bytes(&self) -> u64 {
+        0
+    }
+
+    fn make_still(&mut self) {}
+
+    fn wants_more(&self) -> bool {
+        !self.stop
+    }
+}
+
+impl Sink<'_> {
+    /// Puts the next frame of the pass in the ring if it is wanted (copied
+    /// only then), waiting while the window ahead is full.
+    fn offer(&mut self, rgba: Cow<'_, [u8]>) {
         let index = self.next;
         self.next += 1;
         let mut state = self.shared.lock();
@@ -239,7 +262,11 @@ impl FrameSink for Sink<'_> {
                 }
                 Place::Keep => {
                     if let Some(rgba) = rgba.take() {
-                        state.ring.push_back((index, rgba.into()));
+                        let rgba: Arc<[u8]> = match rgba {
+                            Cow::Owned(owned) => owned.into(),
+                            Cow::Borrowed(borrowed) => borrowed.into(),
+                        };
+                        state.ring.push_back((index, rgba));
                     }
                     let held: Vec<usize> = state.ring.iter().map(|(i, _)| *i).collect();
                     if let Some(out) = evict(state.wanted, self.count, &held) {
@@ -250,16 +277,6 @@ impl FrameSink for Sink<'_> {
                 }
             }
         }
-    }
-
-    fn kept_bytes(&self) -> u64 {
-        0
-    }
-
-    fn make_still(&mut self) {}
-
-    fn wants_more(&self) -> bool {
-        !self.stop
     }
 }
 
