@@ -33,10 +33,14 @@ const FIXTURES: [&str; 3] = [
 ];
 
 /// The frames and delays `image`'s own animation decoder gives, as the
-/// player decoded WebP before.
+/// player decoded WebP before, but disposing to transparent (which `image`
+/// does only when asked).
 fn image_frames(bytes: &[u8]) -> Vec<(Vec<u8>, Duration)> {
-    let decoder = image::codecs::webp::WebPDecoder::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut decoder = image::codecs::webp::WebPDecoder::new(std::io::Cursor::new(bytes)).unwrap();
     assert!(decoder.has_animation());
+    decoder
+        .set_background_color(image::Rgba([0, 0, 0, 0]))
+        .unwrap();
     decoder
         .into_frames()
         .collect_frames()
@@ -253,9 +257,7 @@ fn every_frame_and_delay_is_what_image_gives() {
 fn the_hand_built_file_blends_at_offsets() {
     // The comparison above only means something if the file really uses
     // what it is meant to: frame 1 blends half-transparent pixels over
-    // frame 0 at an offset. (Its disposal flag is in the file too, but
-    // `image-webp` only clears to a background colour the caller sets,
-    // which `image` never did; the comparison holds either way.)
+    // frame 0 at an offset.
     let frames = image_frames(&blended_with_disposal());
     let at = |f: usize, x: usize, y: usize| {
         let i = (y * 12 + x) * 4;
@@ -273,6 +275,23 @@ fn the_hand_built_file_blends_at_offsets() {
     assert_eq!(own[3], 128);
     assert_ne!(at(1, 2, 4), own);
     assert_ne!(at(1, 2, 4), vec![90; 4]);
+}
+
+#[test]
+fn a_disposed_frame_leaves_its_rectangle_transparent_not_its_file_background() {
+    // Frame 1 (at 2,4, 6×4) is disposed; frame 2 (at 4,2, 5×5) covers only part
+    // of it. Where frame 2 does not reach, frame 1's rectangle is cleared, to
+    // transparent as browsers show it, not to the file's hint [10, 20, 30, 40].
+    let art = decode(&blended_with_disposal(), &DecodeLimits::default()).unwrap();
+    let at = |f: usize, x: usize, y: usize| {
+        let i = (y * 12 + x) * 4;
+        art.frames[f].rgba[i..i + 4].to_vec()
+    };
+    assert_ne!(at(1, 2, 7), vec![0; 4], "frame 1 drew there");
+    assert_eq!(at(2, 2, 7), vec![0; 4], "cleared after frame 1");
+    assert_eq!(at(2, 3, 4), vec![0; 4]);
+    // Outside frame 1's rectangle, frame 0 stays.
+    assert_eq!(at(2, 11, 0), vec![90; 4]);
 }
 
 #[test]

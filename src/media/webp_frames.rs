@@ -10,7 +10,10 @@
 //! and always as RGBA: a file without alpha is read with its header's alpha
 //! flag set (`image-webp` then skips its RGB copy of the canvas) and its
 //! alpha set opaque after, which is the RGB it would have given. Compositing,
-//! disposal and blending stay `image-webp`'s, so the pixels are the same.
+//! disposal and blending stay `image-webp`'s. A frame marked "dispose to
+//! background" leaves its rectangle transparent for the next, as browsers and
+//! libwebp do (the file's background colour is only a hint, which they ignore);
+//! `image-webp` disposes only when given a colour, which `image` never gave.
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -28,6 +31,8 @@ const FORMAT: ArtFormat = ArtFormat::WebP;
 const FLAGS_AT: usize = 20;
 const ALPHA_FLAG: u8 = 0x10;
 const ANIMATION_FLAG: u8 = 0x02;
+/// What "dispose to background" clears a frame's rectangle to.
+const TRANSPARENT: [u8; 4] = [0; 4];
 
 /// Decodes every frame of an animated WebP into `sink`, under the same
 /// per-frame limits as the other animations; `None` when the file is not
@@ -55,6 +60,9 @@ pub(super) fn decode_animation(
         Ok(_) => return None,
         Err(err) => return Some(Err(webp_error(err, limits))),
     };
+    if let Err(err) = decoder.set_background_color(TRANSPARENT) {
+        return Some(Err(webp_error(err, limits)));
+    }
     Some(read_frames(&mut decoder, opaque, limits, sink))
 }
 
