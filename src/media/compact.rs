@@ -18,6 +18,18 @@ const MAX_PALETTE: usize = 256;
 /// the first index past the palette, which keeps bit-packing possible.
 const KEEP: u8 = u8::MAX;
 
+/// How a frame's changes since the previous one fit a palette.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scan {
+    /// Not a change frame: a key frame, or the first.
+    NotTried,
+    Fits,
+    /// Over 255 colours among the changes (one index means "unchanged").
+    TooManyForChanges,
+    /// Over 256 among the changes: the whole frame cannot fit either.
+    OverPalette,
+}
+
 /// Palette indices, stored the smaller way.
 #[derive(Clone, Debug)]
 pub enum Indices {
@@ -141,8 +153,12 @@ impl Scratch {
     /// Without `direct`, a frame of more than 256 colours is not kept at all
     /// ([`Pixels::Elsewhere`]).
     pub fn compact(&mut self, rgba: Cow<'_, [u8]>, key: bool, direct: bool) -> Pixels {
-        let changes = !key && self.previous.len() == rgba.len() && self.index_changes(&rgba);
-        let pixels = if changes {
+        let scan = if !key && self.previous.len() == rgba.len() {
+            self.index_changes(&rgba)
+        } else {
+            Scan::NotTried
+        };
+        let pixels = if scan == Scan::Fits {
             let keep = self.palette.len() as u8;
             let mut kept = false;
             for index in &mut self.indices {
@@ -158,7 +174,8 @@ impl Scratch {
                 Pixels::Indexed { palette, indices }
             }
         } else {
-            self.compact_key(&rgba, direct)
+            // Over 256 colours among the changes alone: the whole frame has as many.
+            self.compact_key(&rgba, direct, scan != Scan::OverPalette)
         };
         // A frame handed over is kept as it is, not copied.
         match rgba {
@@ -191,12 +208,13 @@ impl Scratch {
     }
 
     /// Like `index`, with [`KEEP`] for pixels equal to the previous frame's.
-    fn index_changes(&mut self, rgba: &[u8]) -> bool {
+    fn index_changes(&mut self, rgba: &[u8]) -> Scan {
         self.reset_palette();
         let previous = std::mem::take(&mut self.previous);
-        let mut fits = true;
+        let mut scan = Scan::Fits;
         let mut last: Option<(u32, u8)> = None;
-        for (chunk, before) in rgba.chunks_exact(4).zip(previous.chunks_exact(4)) {
+        let pairs = rgba.chunks_exact(4).zip(previous.chunks_exact(4));
+        for (at, (chunk, before)) in pairs.enumerate() {
             let colour = word(chunk);
             if colour == word(before) {
                 self.indices.push(KEEP);
@@ -214,13 +232,26 @@ impl Scratch {
                     last = Some((colour, index));
                 }
                 None => {
-                    fits = false;
+                    scan = self.rest_of_changes(&rgba[at * 4..], &previous[at * 4..]);
                     break;
                 }
             }
         }
         self.previous = previous;
-        fits
+        scan
+    }
+
+    /// After a change frame ran out of indices at the first of `rgba`: whether
+    /// its changes go on past 256 colours, which no key frame can hold either
+    /// (so many-colour frames are scanned once, not twice).
+    fn rest_of_changes(&mut self, rgba: &[u8], previous: &[u8]) -> Scan {
+        for (chunk, before) in rgba.chunks_exact(4).zip(previous.chunks_exact(4)) {
+            let colour = word(chunk);
+            if colour != word(before) && self.lookup(colour, MAX_PALETTE).is_none() {
+                return Scan::OverPalette;
+            }
+        }
+        Scan::TooManyForChanges
     }
 
     fn reset_palette(&mut self) {
@@ -231,8 +262,8 @@ impl Scratch {
         self.indices.reserve(self.previous.len() / 4);
     }
 
-    fn compact_key(&mut self, rgba: &[u8], direct: bool) -> Pixels {
-        if self.index(rgba) {
+    fn compact_key(&mut self, rgba: &[u8], direct: bool, may_fit: bool) -> Pixels {
+        if may_fit && self.index(rgba) {
             let indices = self.pack_indices(self.palette.len());
             return Pixels::Indexed {
                 palette: self.palette.as_slice().into(),

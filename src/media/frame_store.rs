@@ -494,6 +494,18 @@ mod tests {
     }
 
     #[test]
+    fn changes_of_over_256_colours_after_a_flat_frame_are_kept_exactly() {
+        // Found over 256 colours while scanning the changes: stored as RGBA
+        // without a second, whole-frame scan, and still exact.
+        let frames = vec![frame(40, 40, 4, 40, 0), frame(40, 40, 1600, 1, 0)];
+        let store = store(&frames, 40, 40);
+        assert_eq!(store.direct_frames(), 1);
+        for (i, want) in frames.iter().enumerate() {
+            assert_eq!(store.rgba(i).as_ref(), Some(want), "frame {i}");
+        }
+    }
+
+    #[test]
     fn few_colours_changing_every_pixel_are_bit_packed() {
         // Diagonal stripes of 4 colours moving a pixel per frame: no run
         // longer than one pixel, no pixel kept from the frame before.
