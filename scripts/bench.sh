@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks, side by side with what a user would use instead; writes BENCHMARKS.md.
-#   scripts/bench.sh                 # everything (about 25 minutes)
+#   scripts/bench.sh                 # everything (about 45 minutes on 2 cores)
 #   scripts/bench.sh decode          # or only some parts: decode startup remote pacing cpu memory
 #                                    # screen (= screen-show screen-startup screen-pacing
 #                                    #          screen-cpu screen-preview screen-replay screen-memory)

@@ -31,7 +31,7 @@ pub fn chromium(smoke: bool) -> Result<std::path::PathBuf, &'static str> {
 /// Where `colours` show as large as the player drew them (`w` pixels wide): Chromium's
 /// window is white until the page is drawn, and white is one of the pacing markers.
 /// Panics when they never do, with the size last seen.
-fn find(screen: &Screen, (colours, w): (&[Rgb], u16), timeout: Duration, what: &str) -> Region {
+pub fn find(screen: &Screen, (colours, w): (&[Rgb], u16), timeout: Duration, what: &str) -> Region {
     let deadline = Instant::now() + timeout;
     let mut last = None;
     while Instant::now() < deadline {
