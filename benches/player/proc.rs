@@ -252,6 +252,19 @@ pub fn tree_seconds(before: &HashMap<u32, u64>, after: &HashMap<u32, u64>) -> f6
     ticks as f64 / ticks_per_second()
 }
 
+/// A full-screen window on its own display, with its own defaults for drawing.
+const WINDOW: [&str; 5] = [
+    "--kiosk",
+    "--window-position=0,0",
+    "--window-size=720,720",
+    "--password-store=basic",
+    "--hide-scrollbars",
+];
+
+fn file_url(page: &Path) -> String {
+    format!("file://{}", page.display())
+}
+
 /// Headless Chromium showing `page`, as the issue specifies it.
 pub struct Chromium {
     child: Child,
@@ -275,7 +288,7 @@ impl Chromium {
     pub fn spawn(bin: &Path, page: &Path) -> Chromium {
         Chromium::start(
             bin,
-            page,
+            &file_url(page),
             &["--headless", "--disable-gpu", "--window-size=720,720"],
             None,
         )
@@ -285,21 +298,11 @@ impl Chromium {
     /// (no GPU here: its software compositor), as a user would run it on this machine.
     /// It then pays for getting pixels to the X server as the player does.
     pub fn spawn_window(bin: &Path, page: &Path, display: &str) -> Chromium {
-        Chromium::start(
-            bin,
-            page,
-            &[
-                "--kiosk",
-                "--window-position=0,0",
-                "--window-size=720,720",
-                "--password-store=basic",
-                "--hide-scrollbars",
-            ],
-            Some(display),
-        )
+        Chromium::start(bin, &file_url(page), &WINDOW, Some(display))
     }
 
-    fn start(bin: &Path, page: &Path, flags: &[&str], display: Option<&str>) -> Chromium {
+    /// Chromium showing `target` (a URL) with the flags every start needs, then `flags`.
+    fn start(bin: &Path, target: &str, flags: &[&str], display: Option<&str>) -> Chromium {
         let profile = tempfile::tempdir().expect("a Chromium profile folder");
         let mut cmd = Command::new(bin);
         cmd.args([
@@ -312,7 +315,7 @@ impl Chromium {
         ])
         .args(flags)
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", page.display()))
+        .arg(target)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
         if let Some(display) = display {
@@ -431,38 +434,20 @@ pub fn perf_profile(pids: &[u32], span: Duration) -> Option<String> {
     ))
 }
 
+/// The sentence a section prints of a `perf_profile` of `what` (or of its absence).
+pub fn profile_text(profile: Option<String>, what: &str) -> String {
+    profile.map_or(
+        "no `perf` profile this run (smoke run, or perf could not sample here).".to_owned(),
+        |p| format!("a 10 s `perf` profile of {what}: {p}"),
+    )
+}
+
 impl Chromium {
     /// Chromium in a full-screen window on `display` showing `url` (a page served by the
     /// benchmark over loopback), with the flags of [`Chromium::spawn_window`] and no proxy.
     pub fn spawn_window_url(bin: &Path, url: &str, display: &str) -> Chromium {
-        let profile = tempfile::tempdir().expect("a Chromium profile folder");
-        let child = Command::new(bin)
-            .args([
-                "--no-sandbox",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-proxy-server",
-                "--kiosk",
-                "--window-position=0,0",
-                "--window-size=720,720",
-                "--password-store=basic",
-                "--hide-scrollbars",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(url)
-            .env("DISPLAY", display)
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromium");
-        Chromium {
-            pid: child.id(),
-            child,
-            _profile: profile,
-        }
+        let mut flags = vec!["--no-proxy-server"];
+        flags.extend(WINDOW);
+        Chromium::start(bin, url, &flags, Some(display))
     }
 }

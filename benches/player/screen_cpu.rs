@@ -168,10 +168,7 @@ pub fn cpu(bin: &Path, dir: &Path, mode: Mode) -> Report {
             "Chromium's processes {:.0}",
             t.switches
         )),
-        profile.map_or(
-            "no `perf` profile this run (smoke run, or perf could not sample here).".to_owned(),
-            |p| format!("a 10 s `perf` profile of the player and its X server: {p}")
-        ),
+        proc::profile_text(profile, "the player and its X server"),
     );
     Report {
         rows,

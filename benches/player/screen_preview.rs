@@ -105,10 +105,7 @@ pub fn cpu(bin: &Path, dir: &Path, mode: Mode) -> Report {
         results[0].switches,
         results[1].switches,
         results[2].switches,
-        profile.map_or(
-            "no `perf` profile this run (smoke run, or perf could not sample here).".to_owned(),
-            |p| format!("a 10 s `perf` profile of the LED 64×64 run and its X server: {p}")
-        ),
+        proc::profile_text(profile, "the LED 64×64 run and its X server"),
     );
     Report {
         rows,

@@ -258,10 +258,7 @@ pub fn replay(bin: &Path, dir: &Path, mode: Mode) -> Report {
         median(&lag),
         percentile(&lag, 99.0),
         held_detail(&ours.seen, &numbered),
-        profile.map_or(
-            "no `perf` profile this run (smoke run, or perf could not sample here).".to_owned(),
-            |p| format!("a 10 s `perf` profile of the player and its X server: {p}")
-        ),
+        proc::profile_text(profile, "the player and its X server"),
     );
     Report {
         rows,

@@ -393,7 +393,15 @@ pub(super) fn check_canvas(
             max,
         });
     }
-    let needed_bytes = canvas_bytes(width, height);
+    within_budget(format, canvas_bytes(width, height), limits)
+}
+
+/// Refuses a decode that would hold more than the memory budget.
+pub(super) fn within_budget(
+    format: ArtFormat,
+    needed_bytes: u64,
+    limits: &DecodeLimits,
+) -> Result<(), DecodeError> {
     if needed_bytes > limits.max_decoded_bytes {
         let budget_bytes = limits.max_decoded_bytes;
         return Err(DecodeError::OverMemoryBudget {

@@ -3,7 +3,9 @@
 
 use std::time::Instant;
 
-use super::decode::{ArtFormat, DecodeError, DecodeLimits, FrameSink, canvas_bytes, check_work};
+use super::decode::{
+    ArtFormat, DecodeError, DecodeLimits, FrameSink, canvas_bytes, check_work, within_budget,
+};
 use super::decode_error::damaged;
 
 /// The limits on an animation as a whole, checked frame by frame as they
@@ -50,14 +52,7 @@ impl FrameGate {
         // Counted as if this frame were kept whole: a compacting sink only
         // knows its size afterwards, and the decoder holds it whole anyway.
         let needed_bytes = kept_bytes.saturating_add(canvas_bytes(width, height));
-        if needed_bytes > limits.max_decoded_bytes {
-            let budget_bytes = limits.max_decoded_bytes;
-            return Err(DecodeError::OverMemoryBudget {
-                format,
-                needed_bytes,
-                budget_bytes,
-            });
-        }
+        within_budget(format, needed_bytes, limits)?;
         self.count += 1;
         Ok(())
     }
