@@ -278,7 +278,7 @@ fn junk_on_the_players_topics_is_logged_and_ignored() {
         .player
         .events
         .iter()
-        .filter(|(_, e)| matches!(e, ConnectionEvent::Command(c) if c.command_id == "same"))
+        .filter(|(_, e)| matches!(e, ConnectionEvent::Command(c, _) if c.command_id == "same"))
         .count();
     assert_eq!(swaps, 1);
 

@@ -63,7 +63,7 @@ fn connects_subscribes_and_announces_itself_with_retained_capabilities_and_state
     // Subscribed to `command`: a command reaches the player.
     let id = server.send_command(&key, "swap_next", json!({}));
     let got = player.wait("the command", SOON, |e| match e {
-        ConnectionEvent::Command(c) => Some(c.command_id.clone()),
+        ConnectionEvent::Command(c, _) => Some(c.command_id.clone()),
         _ => None,
     });
     assert_eq!(got, id);
@@ -251,7 +251,7 @@ fn after_a_broker_restart_the_player_reconnects_resubscribes_and_announces_itsel
     assert!(TestServer::retained(&broker, &format!("makapix/player/{key}/capabilities")).is_some());
     let id = server.send_command(&key, "set_paused", json!({"paused": true}));
     let got = player.wait("a command after the restart", SOON, |e| match e {
-        ConnectionEvent::Command(c) => Some(c.command_id.clone()),
+        ConnectionEvent::Command(c, _) => Some(c.command_id.clone()),
         _ => None,
     });
     assert_eq!(got, id);

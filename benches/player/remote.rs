@@ -39,8 +39,17 @@ impl Remote {
 
     /// The player on a `screen`-sized Xvfb, started with `window_args` besides its own.
     pub fn start_in(bin: &Path, screen: (u32, u32), window_args: &[&str]) -> Remote {
+        Remote::start_on(Broker::start(), bin, screen, window_args)
+    }
+
+    /// The same, through `broker`.
+    pub fn start_on(
+        mut broker: Broker,
+        bin: &Path,
+        screen: (u32, u32),
+        window_args: &[&str],
+    ) -> Remote {
         makapix_player::net::tls::install_crypto_provider();
-        let mut broker = Broker::start();
         let server = TestServer::start(&broker);
         let vault = Vault::start();
         let key = crate::rig::certs::player_key();

@@ -11,12 +11,16 @@ use crate::art::{self, MARKERS};
 use crate::outside::SIDE;
 use crate::proc::Chromium;
 use crate::remote::Remote;
+use crate::rig::broker::Broker;
 use crate::screen::{Region, Screen, shows};
 use crate::show_peer::{self, PeerShows};
 use crate::stats::{Seen, median, p50_p99, percentile};
 use crate::{Mode, Report};
 
 const WAIT: Duration = Duration::from_secs(30);
+
+/// mosquitto's setting for TCP_NODELAY; Makapix's broker leaves it off.
+const NODELAY: &str = "set_tcp_nodelay true";
 
 /// What one `show_artwork` took, in ms from the publish.
 struct Show {
@@ -75,25 +79,51 @@ fn column(shows: &[Show], f: fn(&Show) -> f64) -> Vec<f64> {
     shows.iter().map(f).collect()
 }
 
-pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
-    let runs = if mode.smoke { 2 } else { 50 };
-    let mut remote = Remote::start_in(
+/// The two posts shown to and fro: odd ids carry one marker colour, even ids the other.
+const HELD: [(i64, &str); 2] = [(1, "warm-a"), (2, "warm-b")];
+
+fn marked(post: i64) -> Vec<u8> {
+    art::marked_gif(256, &[40; 8], &[MARKERS[(post % 2) as usize]; 8])
+}
+
+/// The player full screen at 720×720 through `broker`, with posts 1 and 2 in
+/// the vault, post 2 on the screen; returns where the art is.
+fn start(bin: &Path, broker: Broker) -> (Remote, Screen, Region) {
+    let mut remote = Remote::start_on(
+        broker,
         bin,
         (SIDE, SIDE),
         &["--window-size", "720x720", "--fullscreen"],
     );
     let mut screen = Screen::connect(&remote.x.display);
-    // Posts with odd ids carry one colour, even ids the other, so consecutive shows differ.
-    let gif = |post: i64| art::marked_gif(256, &[40; 8], &[MARKERS[(post % 2) as usize]; 8]);
-    remote.put("warm-a", gif(1));
-    remote.put("warm-b", gif(2));
-    // The first show finds where the art lands (a whole-screen scan) and caches warm-a.
+    for (post, key) in HELD {
+        remote.put(key, marked(post));
+    }
+    // The first show finds where the art lands (a whole-screen scan).
     remote.send_show(1, "warm-a");
     let shown = screen
         .locate_within(&[MARKERS[1]], WAIT)
         .expect("no art pixels were found on the screen after show_artwork");
+    let _ = show(&mut remote, &mut screen, shown.middle(), 2, "warm-b");
+    (remote, screen, shown)
+}
+
+/// Posts 1 and 2 to and fro, each sent the moment the last one's pixels were
+/// seen (post 2 on the screen first, and again at the end).
+fn back_to_back(remote: &mut Remote, screen: &mut Screen, spot: Region, runs: usize) -> Vec<Show> {
+    (0..runs.div_ceil(2) * 2)
+        .map(|i| {
+            let (post, key) = HELD[i % 2];
+            show(remote, screen, spot, post, key)
+        })
+        .collect()
+}
+
+pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
+    let runs = if mode.smoke { 2 } else { 50 };
+    // Makapix's broker configuration, as the tests' broker has it.
+    let (mut remote, mut screen, shown) = start(bin, Broker::start());
     let spot = shown.middle();
-    let _ = show(&mut remote, &mut screen, spot, 2, "warm-b");
     // Three times as many new posts as runs: far more than the player holds aside (32 MiB;
     // each holds over 0.5 MiB in its texture and canvas alone), so the first third is no
     // longer held when shown again below.
@@ -102,7 +132,7 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
         // Starts at an odd id: the screen shows post 2.
         let post = 1001 + i;
         let key = format!("cold-{i}");
-        remote.put(&key, gif(post));
+        remote.put(&key, marked(post));
         cold.push(show(&mut remote, &mut screen, spot, post, &key));
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -119,15 +149,16 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
         ));
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Posts 1 and 2 back once each (no longer held either), then to and fro.
-    let next_odd = runs % 2 == 0;
-    let order: [(i64, &str); 2] = if next_odd {
-        [(1, "warm-a"), (2, "warm-b")]
+    // Posts 1 and 2 back once each (no longer held either), then to and fro,
+    // each show 100 ms after the last one's pixels, like every show above.
+    let order = if runs % 2 == 0 {
+        HELD
     } else {
-        [(2, "warm-b"), (1, "warm-a")]
+        [HELD[1], HELD[0]]
     };
     for (post, key) in order {
         let _ = show(&mut remote, &mut screen, spot, post, key);
+        std::thread::sleep(Duration::from_millis(100));
     }
     let mut warm = Vec::new();
     for i in 0..runs {
@@ -135,6 +166,12 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
         warm.push(show(&mut remote, &mut screen, spot, post, key));
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Ends on post 2 either way: the last of `order` is on the screen.
+    if order[1].0 == 1 {
+        let _ = show(&mut remote, &mut screen, spot, 2, "warm-b");
+    }
+    let quick_runs = if mode.smoke { 2 } else { 30 };
+    let quick = back_to_back(&mut remote, &mut screen, spot, quick_runs);
     let (w_in, w_out) = (column(&warm, |s| s.presented), column(&warm, |s| s.seen));
     let (c_in, c_out) = (column(&cold, |s| s.presented), column(&cold, |s| s.seen));
     let (f_in, f_out) = (
@@ -146,9 +183,15 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
         .iter()
         .map(|g| *g as f64 / 1000.0)
         .collect();
-    // The player goes before Chromium starts: each measured alone on the machine.
+    // The player goes before the next starts: each measured alone on the machine.
     drop(screen);
     drop(remote);
+    // The same shows through a broker that sends at once (Nagle's algorithm off): the
+    // one setting changed, to see what the broker's own sending costs.
+    let quick_nodelay = {
+        let (mut remote, mut screen, shown) = start(bin, Broker::start_with(NODELAY));
+        back_to_back(&mut remote, &mut screen, shown.middle(), quick_runs)
+    };
     // The middle square is half the GIF's side: the size the player drew it.
     let peer = (!mode.smoke)
         .then(Chromium::find)
@@ -184,15 +227,29 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
         )
         .met(median(&c_out) <= 40.0)
         .peer(peer_cell(|p| &p.cold)),
+        Seen::new(
+            "`show_artwork` → art, back to back (sent as the last show's pixels appear), held \
+             decoded, p50 / p99",
+            p50_p99(&column(&quick, |s| s.presented)),
+            p50_p99(&column(&quick, |s| s.seen)),
+            "≤ 10 / ≤ 25 ms",
+        )
+        .met({
+            let seen = column(&quick, |s| s.seen);
+            median(&seen) <= 10.0 && percentile(&seen, 99.0) <= 25.0
+        }),
     ];
     let detail = format!(
-        "{} runs shown a moment ago, {} from the artwork cache and {} cold, of a 256×256 \
+        "{} runs shown a moment ago, {} from the artwork cache, {} cold and {} back to back, \
+         of a 256×256 \
          GIF of 8 frames (a still middle square in the post's \
-         colour, 129 colours: small and quick to decode, a best case) full screen at 720×720; \
-         from the test back end's publish. Screen polled every {:.2} ms (p50). The player's \
+         colour, 129 colours: small and quick to decode, a best case) full screen at 720×720, \
+         each sent 100 ms after the last one's pixels were seen (back to back: at once); \
+         timed from the test back end's publish. Screen polled every {:.2} ms (p50). The player's \
          path: MQTT over TLS (mosquitto on loopback) → its runtime → the artwork it still \
          holds decoded (it keeps recently shown posts aside, 32 MiB), else its artwork cache \
-         or a fetch over HTTPS → decode → paint. The peer's, the nearest Chromium has: a page in a \
+         (looked in by the runtime before the window hears of the command) or a fetch over \
+         HTTPS → decode → paint. The peer's, the nearest Chromium has: a page in a \
          full-screen Chromium window on its own Xvfb listening on an event stream (SSE over \
          loopback HTTP, served by the bench) → `img.src` → fetch over HTTP or the browser's \
          cache (warm: the same two URLs shown before; cold: a new URL each time) → decode → \
@@ -201,6 +258,7 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
         warm.len(),
         cached.len(),
         cold.len(),
+        quick.len(),
         median(&gaps),
         peer.as_ref().map_or(String::new(), |p| format!(
             " Chromium fetched {} files again during its warm shows.",
@@ -214,12 +272,13 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
         let paints: Vec<f64> = shows.iter().map(|s| s.paints_before as f64).collect();
         let decoded = shows.iter().filter(|s| s.decoded).count();
         format!(
-            "{name} (decoded in {decoded} of {} shows): publish → the player's runtime p50 {:.1} ms; runtime → paint (fetch or \
+            "{name} (decoded in {decoded} of {} shows): publish → the player's runtime p50 {:.1} ms, p99 {:.1} ms; runtime → paint (fetch or \
              cache read, decode, upload, the UI pass) p50 {:.1} ms, p99 {:.1} ms; paint → pixels \
              on the screen p50 {:.1} ms, p99 {:.1} ms; paints of the post before its pixels \
              showed: p50 {:.0}, max {:.0}",
             shows.len(),
             median(&net),
+            percentile(&net, 99.0),
             median(&player),
             percentile(&player, 99.0),
             median(&lag),
@@ -228,11 +287,20 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
             percentile(&paints, 100.0),
         )
     };
+    let net = |shows: &[Show]| p50_p99(&column(shows, |s| s.received));
     let breakdown = format!(
-        "{}; {}; {}.{}",
+        "{}; {}; {}; {}. Back to back, the broker's sending, this run: publish → the player's \
+         runtime {} through a broker configured like Makapix's (Nagle's algorithm on, \
+         mosquitto's default), {} through the same broker with `{NODELAY}` (a new broker and \
+         player, nothing else changed), where the art was on the screen {} after the \
+         publish.{}",
         part(&warm, "shown a moment ago"),
         part(&cached, "from the artwork cache"),
         part(&cold, "cold"),
+        part(&quick, "back to back"),
+        net(&quick),
+        net(&quick_nodelay),
+        p50_p99(&column(&quick_nodelay, |s| s.seen)),
         peer.as_ref().map_or(String::new(), |p| format!(
             " Chromium, cold: event written → the art's HTTP request p50 {:.1} ms, p99 {:.1} ms \
              (the event's delivery, the page's script, the fetch's start); request → pixels on \

@@ -66,3 +66,10 @@ pub enum ArtworkEvent {
         result: Result<PathBuf, String>,
     },
 }
+
+/// A post's file, found in the artwork cache before the window asked for it.
+#[derive(Debug)]
+pub struct CachedFile {
+    pub post: MakapixPost,
+    pub path: PathBuf,
+}

@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::protocol::capabilities::PlayerState;
 use crate::protocol::command::{CommandAck, CommandEnvelope};
+
+use super::artwork::CachedFile;
 use crate::protocol::request::RequestBody;
 use crate::protocol::response::{ErrorCode, Response};
 use crate::protocol::view::ViewEvent;
@@ -161,8 +163,9 @@ pub enum ConnectionEvent {
     },
     /// A command from the server, already de-duplicated by `command_id`, of a
     /// known type and with a readable payload (the runtime acknowledges the
-    /// others itself). The window answers with `ConnectionAction::Ack`.
-    Command(CommandEnvelope),
+    /// others itself). The window answers with `ConnectionAction::Ack`. A
+    /// `show_artwork` comes with its post's file when that is in the artwork cache.
+    Command(CommandEnvelope, Option<CachedFile>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

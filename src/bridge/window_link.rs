@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bridge::artwork::{ArtworkAction, ArtworkConfig, ArtworkEvent};
+use crate::bridge::artwork::{ArtworkAction, ArtworkConfig, ArtworkEvent, CachedFile};
 use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionAction, ConnectionEvent, RequestFailure};
 use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
@@ -25,7 +25,7 @@ const ACTIONS_KEPT_FREE: usize = 32;
 
 /// A runtime event, sorted by who takes it.
 pub enum Routed {
-    Command(CommandEnvelope),
+    Command(CommandEnvelope, Option<CachedFile>),
     Answered {
         tag: u64,
         result: Result<Response, RequestFailure>,
@@ -83,7 +83,9 @@ impl WindowLink {
     pub fn next_event(&mut self) -> Option<Routed> {
         let event = self.end.as_ref()?.try_recv()?;
         Some(match event {
-            RuntimeEvent::Connection(ConnectionEvent::Command(command)) => Routed::Command(command),
+            RuntimeEvent::Connection(ConnectionEvent::Command(command, cached)) => {
+                Routed::Command(command, cached)
+            }
             RuntimeEvent::Connection(ConnectionEvent::Answered { tag, result }) => {
                 Routed::Answered { tag, result }
             }

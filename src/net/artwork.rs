@@ -19,10 +19,14 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{Semaphore, mpsc};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::bridge::RuntimeEvent;
-use crate::bridge::artwork::{ArtworkAction, ArtworkConfig, ArtworkEvent, MAX_DOWNLOADS};
+use crate::bridge::artwork::{
+    ArtworkAction, ArtworkConfig, ArtworkEvent, CachedFile, MAX_DOWNLOADS,
+};
 use crate::bridge::channel::EventSink;
 use crate::cache::{self, ArtCache};
 use crate::player::MakapixPost;
@@ -71,21 +75,45 @@ struct Setup {
     secure: ureq::Agent,
 }
 
+/// What the fetcher's task is asked: the window's actions, and the connection's look-aheads.
+enum Order {
+    Action(ArtworkAction),
+    /// Fetch now, and answer once the cache was looked in: with the file if it is there.
+    LookAhead(MakapixPost, oneshot::Sender<Option<PathBuf>>),
+}
+
 /// The runtime's artwork fetcher: the window's actions go to its task.
+#[derive(Clone)]
 pub struct Fetcher {
-    actions: mpsc::UnboundedSender<ArtworkAction>,
+    orders: mpsc::UnboundedSender<Order>,
 }
 
 impl Fetcher {
     /// Starts the fetcher's task on the current runtime.
     pub fn new(sink: EventSink) -> Self {
-        let (actions, rx) = mpsc::unbounded_channel();
+        let (orders, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(rx, sink));
-        Self { actions }
+        Self { orders }
     }
 
     pub fn handle(&self, action: ArtworkAction) {
-        let _ = self.actions.send(action);
+        let _ = self.orders.send(Order::Action(action));
+    }
+
+    /// Starts fetching a post the window is about to be told to show, and
+    /// returns its file if the artwork cache has it (looked up for `within` at
+    /// most): sent with the command, it lets the window decode the file in the
+    /// pass that takes the command, instead of asking for it and waiting a pass
+    /// for the answer. No file for it here, and no `Fetched` either. Otherwise
+    /// the download goes on and answers with `Fetched`; the window's own
+    /// `Fetch` joins it.
+    pub async fn look_ahead(&self, post: MakapixPost, within: Duration) -> Option<CachedFile> {
+        let (looked, rx) = oneshot::channel();
+        self.orders
+            .send(Order::LookAhead(post.clone(), looked))
+            .ok()?;
+        let path = tokio::time::timeout(within, rx).await.ok()?.ok()??;
+        Some(CachedFile { post, path })
     }
 }
 
@@ -108,7 +136,7 @@ struct Work {
     next_id: u64,
 }
 
-async fn run(mut actions: mpsc::UnboundedReceiver<ArtworkAction>, sink: EventSink) {
+async fn run(mut orders: mpsc::UnboundedReceiver<Order>, sink: EventSink) {
     let (done, mut finished) = mpsc::unbounded_channel();
     let mut work = Work {
         sink,
@@ -121,8 +149,9 @@ async fn run(mut actions: mpsc::UnboundedReceiver<ArtworkAction>, sink: EventSin
     };
     loop {
         tokio::select! {
-            action = actions.recv() => match action {
-                Some(action) => work.handle(action).await,
+            order = orders.recv() => match order {
+                Some(Order::Action(action)) => work.handle(action).await,
+                Some(Order::LookAhead(post, looked)) => work.fetch(post, false, Some(looked)),
                 None => break,
             },
             Some((post, id)) = finished.recv() => {
@@ -142,8 +171,8 @@ impl Work {
     async fn handle(&mut self, action: ArtworkAction) {
         match action {
             ArtworkAction::Configure(config) => self.configure(config).await,
-            ArtworkAction::Fetch(post) => self.fetch(post, false),
-            ArtworkAction::Refetch(post) => self.fetch(post, true),
+            ArtworkAction::Fetch(post) => self.fetch(post, false, None),
+            ArtworkAction::Refetch(post) => self.fetch(post, true, None),
             ArtworkAction::Cancel(posts) => {
                 for post in posts {
                     self.held.retain(|(p, _)| *p != post);
@@ -191,7 +220,7 @@ impl Work {
             secure,
         }));
         for (post, fresh) in std::mem::take(&mut self.held) {
-            self.fetch(post, fresh);
+            self.fetch(post, fresh, None);
         }
     }
 
@@ -205,7 +234,13 @@ impl Work {
         }
     }
 
-    fn fetch(&mut self, post: MakapixPost, fresh: bool) {
+    /// `looked`: told what the cache had, or dropped at once when nothing is looked up.
+    fn fetch(
+        &mut self,
+        post: MakapixPost,
+        fresh: bool,
+        looked: Option<oneshot::Sender<Option<PathBuf>>>,
+    ) {
         let Some(setup) = self.setup.clone() else {
             if !self.held.iter().any(|(p, _)| *p == post) {
                 self.held.push((post, fresh));
@@ -230,10 +265,14 @@ impl Work {
         };
         let key = post.clone();
         let task = tokio::spawn(async move {
-            let result = job.run(&post, &permits).await;
-            let result = match result {
-                Err(FetchError::Cancelled) => None,
-                other => Some(other.map_err(|e| {
+            let mut looked = looked;
+            let result = job.run(&post, &permits, &mut looked).await;
+            let result = match (looked.take(), result) {
+                // Told to the look-ahead, a cached file reaches the window with its
+                // command; only if nobody waits any more does it go as `Fetched`.
+                (Some(looked), Ok(path)) => looked.send(Some(path)).err().flatten().map(Ok),
+                (_, Err(FetchError::Cancelled)) => None,
+                (_, other) => Some(other.map_err(|e| {
                     tracing::warn!("post {}: {e}", post.post_id);
                     e.to_string()
                 })),
@@ -271,6 +310,7 @@ impl Job {
         self,
         post: &MakapixPost,
         permits: &Arc<Semaphore>,
+        looked: &mut Option<oneshot::Sender<Option<PathBuf>>>,
     ) -> Result<PathBuf, FetchError> {
         let name = cache_name(post);
         let cache = Arc::clone(&self.setup.cache);
@@ -286,6 +326,10 @@ impl Job {
         .await?;
         if let Some(path) = hit {
             return Ok(path);
+        }
+        // Not cached: whoever waits on the look-up need not wait for the download.
+        if let Some(looked) = looked.take() {
+            let _ = looked.send(None);
         }
         let config = &self.setup.config;
         let url = url(&config.vault_base, post);
@@ -491,3 +535,7 @@ mod tests {
 #[cfg(test)]
 #[path = "artwork_redirect_tests.rs"]
 mod redirect_tests;
+
+#[cfg(test)]
+#[path = "artwork_look_ahead_tests.rs"]
+mod look_ahead_tests;

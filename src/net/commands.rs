@@ -4,9 +4,16 @@
 
 use crate::bridge::RuntimeEvent;
 use crate::bridge::connection::ConnectionEvent;
-use crate::protocol::command::{AckStatus, CommandAck, CommandEnvelope, CommandError};
+use std::time::Duration;
+
+use crate::player::MakapixPost;
+use crate::protocol::command::{AckStatus, Command, CommandAck, CommandEnvelope, CommandError};
 
 use super::connection_task::{Live, SEEN_COMMANDS, Task};
+
+/// How long a `show_artwork` waits for its post to be looked up in the
+/// artwork cache (well under a millisecond, unless the disk is very busy).
+const LOOK_AHEAD: Duration = Duration::from_millis(50);
 
 impl Task {
     pub(super) async fn on_command(&mut self, live: &Live<'_>, payload: &[u8]) {
@@ -34,7 +41,14 @@ impl Task {
             self.seen_commands.pop_front();
         }
         self.seen_commands.push_back(envelope.command_id.clone());
+        let mut cached = None;
         let refused = match envelope.command() {
+            Ok(Command::ShowArtwork(show)) => {
+                if let (Some(files), Some(post)) = (&self.files, MakapixPost::from_show(&show)) {
+                    cached = files.look_ahead(post, LOOK_AHEAD).await;
+                }
+                None
+            }
             Ok(_) => None,
             Err(CommandError::Unsupported(kind)) => Some((
                 AckStatus::Unsupported,
@@ -57,7 +71,9 @@ impl Task {
             return;
         }
         self.sink
-            .send(RuntimeEvent::Connection(ConnectionEvent::Command(envelope)));
+            .send(RuntimeEvent::Connection(ConnectionEvent::Command(
+                envelope, cached,
+            )));
     }
 
     pub(super) async fn send_ack(&self, live: &Live<'_>, ack: &CommandAck) {

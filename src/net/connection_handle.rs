@@ -6,6 +6,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::bridge::channel::EventSink;
 use crate::bridge::connection::ConnectionAction;
 
+use super::artwork::Fetcher;
 use super::connection_task::{GOODBYE, Task};
 use super::diagnostics::Diagnostics;
 use super::requests::Outbound;
@@ -24,10 +25,17 @@ pub struct ConnectionHandle {
 impl ConnectionHandle {
     /// Starts the task on the current tokio runtime.
     pub fn start(sink: EventSink) -> Self {
+        Self::start_with_files(sink, None)
+    }
+
+    /// Starts the task; a `show_artwork`'s post is looked up in `files` (and
+    /// its fetch started) before the window is told of the command.
+    pub fn start_with_files(sink: EventSink, files: Option<Fetcher>) -> Self {
         let (controls, controls_rx) = mpsc::unbounded_channel();
         let (outbound_tx, outbound_rx) = mpsc::unbounded_channel();
         let diagnostics = Diagnostics::new(sink.clone());
-        let task = Task::new(sink, diagnostics.clone(), outbound_tx);
+        let mut task = Task::new(sink, diagnostics.clone(), outbound_tx);
+        task.files = files;
         tokio::spawn(task.run(Inbox {
             controls: controls_rx,
             outbound: outbound_rx,

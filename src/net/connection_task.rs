@@ -24,6 +24,7 @@ use crate::protocol::response::{self, ErrorCode};
 use crate::protocol::status::Presence;
 use crate::protocol::topics::{Incoming, Topics};
 
+use super::artwork::Fetcher;
 use super::backoff::random_jitter;
 use super::connection_handle::{Control, Inbox};
 use super::diagnostics::{Diagnostics, summarize};
@@ -80,6 +81,8 @@ pub(super) struct Task {
     views: ViewOutbox,
     /// Which way requests go (MQTT, or HTTPS while MQTT is blocked).
     ways: Transports,
+    /// Where a `show_artwork`'s file is looked for before the window hears of it.
+    pub(super) files: Option<Fetcher>,
 }
 
 /// The live session an action may use.
@@ -119,6 +122,7 @@ impl Task {
             views: ViewOutbox::new(diag),
             ways: Transports::default(),
             https_views: HttpsViews::default(),
+            files: None,
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{Filter, LastWill};
 use rumqttc::v5::{AsyncClient, ClientError, ConnectionError, Event, EventLoop, MqttOptions};
-use rumqttc::{TlsConfiguration, Transport};
+use rumqttc::{NetworkOptions, TlsConfiguration, Transport};
 
 use tokio::sync::mpsc;
 
@@ -51,6 +51,13 @@ pub fn options(
     options.set_connection_timeout(config.tuning.connect_timeout.as_secs().max(1));
     options.set_max_packet_size(Some(MAX_INCOMING_PACKET));
     options.set_transport(transport);
+    // Without TCP_NODELAY, a publish right after another (an ack, then the
+    // state, then the status) waits for the broker's ACK of the first: a round
+    // trip each, over a real network.
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    network.set_connection_timeout(config.tuning.connect_timeout.as_secs().max(1));
+    options.set_network_options(network);
     // Published by the broker at once when the connection drops without a
     // goodbye. No will delay: a delay would also need a session expiry at least
     // as long, and clean-start sessions expire at once.

@@ -31,11 +31,14 @@ async fn run(end: RuntimeEnd) {
         mut stop,
         sink,
     } = end;
-    let connection = Arc::new(ConnectionHandle::start(sink.clone()));
+    let artworks = super::artwork::Fetcher::new(sink.clone());
+    let connection = Arc::new(ConnectionHandle::start_with_files(
+        sink.clone(),
+        Some(artworks.clone()),
+    ));
     let mut credentials = CredentialsTask::new(sink.clone());
     let link = Arc::clone(&connection);
     credentials.link_session(Arc::new(move |action| link.handle(action)));
-    let artworks = super::artwork::Fetcher::new(sink.clone());
     let mut dispatch = |action: Action| {
         match action {
             Action::Credentials(action) => credentials.handle(action),

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::protocol::command::ShowArtwork;
+
 /// Where an artwork comes from. The engine only compares and hashes sources,
 /// it never matches on the variant, so adding variants (Makapix posts) only
 /// touches `display_name` and the loaders.
@@ -25,6 +27,25 @@ pub struct MakapixPost {
     pub storage_shard: String,
     pub native_format: String,
     pub art_url: Option<String>,
+}
+
+impl MakapixPost {
+    /// The post a `show_artwork` names; `None` when it names no file (neither
+    /// an `art_url` nor a storage key and format).
+    pub fn from_show(show: &ShowArtwork) -> Option<MakapixPost> {
+        let has_url = show.art_url.as_deref().is_some_and(|u| !u.is_empty());
+        if !has_url && (show.storage_key.is_empty() || show.native_format.is_empty()) {
+            return None;
+        }
+        Some(MakapixPost {
+            post_id: show.post_id,
+            title: show.title.clone(),
+            storage_key: show.storage_key.clone(),
+            storage_shard: show.storage_shard.clone(),
+            native_format: show.native_format.clone(),
+            art_url: show.art_url.clone(),
+        })
+    }
 }
 
 impl ArtworkSource {

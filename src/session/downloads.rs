@@ -50,14 +50,20 @@ impl Downloads {
         }
     }
 
-    /// The runtime's answer. One for a post no longer wanted is dropped: it was
-    /// forgotten on purpose.
+    /// The runtime's answer. A failure for a post not asked for is dropped (it
+    /// was forgotten on purpose). A file not asked for is kept: a `show_artwork`
+    /// brings its post's cached file along, before the engine wants the post;
+    /// the next `retain` forgets it if the engine never does.
     pub fn on_fetched(&mut self, post: &MakapixPost, result: Result<PathBuf, String>) {
-        if let Some(slot) = self.files.get_mut(post) {
-            *slot = match result {
-                Ok(path) => Download::Ready(path),
-                Err(reason) => Download::Failed(format!("Makapix post {}: {reason}", post.post_id)),
-            };
+        match (self.files.get_mut(post), result) {
+            (Some(slot), Ok(path)) => *slot = Download::Ready(path),
+            (Some(slot), Err(reason)) => {
+                *slot = Download::Failed(format!("Makapix post {}: {reason}", post.post_id));
+            }
+            (None, Ok(path)) => {
+                self.files.insert(post.clone(), Download::Ready(path));
+            }
+            (None, Err(_)) => {}
         }
     }
 
@@ -110,6 +116,67 @@ impl Downloads {
                 source: source.clone(),
                 reason,
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(post_id: i64) -> (ArtworkSource, MakapixPost) {
+        let post = MakapixPost {
+            post_id,
+            title: None,
+            storage_key: format!("k{post_id}"),
+            storage_shard: "8c/4f".into(),
+            native_format: "png".into(),
+            art_url: None,
+        };
+        (ArtworkSource::Makapix(post.clone()), post)
+    }
+
+    fn wanted(
+        downloads: &mut Downloads,
+        source: &ArtworkSource,
+        post: &MakapixPost,
+    ) -> Vec<Effect> {
+        let mut fx = Effects::default();
+        downloads.want(source, post, &mut fx);
+        fx.take()
+    }
+
+    #[test]
+    fn a_file_brought_with_a_command_is_decoded_without_asking_for_it() {
+        let mut downloads = Downloads::default();
+        let (source, shown) = post(5);
+        downloads.on_fetched(&shown, Ok(PathBuf::from("/cache/k5")));
+        let effects = wanted(&mut downloads, &source, &shown);
+        assert!(
+            matches!(effects.as_slice(), [Effect::Decode { source: s, path }]
+                if *s == source && path == &PathBuf::from("/cache/k5")),
+            "{effects:?}"
+        );
+    }
+
+    #[test]
+    fn what_was_not_asked_for_and_is_not_wanted_is_forgotten() {
+        let mut downloads = Downloads::default();
+        // A failure nobody asked for says nothing about the next try.
+        let (failed_source, failed) = post(6);
+        downloads.on_fetched(&failed, Err("HTTP 500".into()));
+        // A file the engine never came to want is dropped at the next retain.
+        let (unwanted_source, unwanted) = post(7);
+        downloads.on_fetched(&unwanted, Ok(PathBuf::from("/cache/k7")));
+        downloads.retain(&[], &mut Effects::default());
+        for (source, post) in [(failed_source, failed), (unwanted_source, unwanted)] {
+            let effects = wanted(&mut downloads, &source, &post);
+            assert!(
+                matches!(effects.as_slice(),
+                    [Effect::Runtime(RuntimeAction::Artwork(ArtworkAction::Fetch(p)))] if *p == post),
+                "post {}: {effects:?}",
+                post.post_id
+            );
         }
     }
 }

@@ -342,22 +342,13 @@ impl Session {
     /// `show_artwork`: the post becomes the whole queue, shown as soon as its
     /// file is in (what was on screen stays until then).
     fn show_post(&mut self, show: ShowArtwork, seen: &Seen, fx: &mut Effects) -> Outcome {
-        let has_url = show.art_url.as_deref().is_some_and(|u| !u.is_empty());
-        if !has_url && (show.storage_key.is_empty() || show.native_format.is_empty()) {
+        let Some(post) = MakapixPost::from_show(&show) else {
             return Outcome::Refused(Refusal::Payload(
                 "`storage_key` and `native_format` are needed when there is no `art_url`".into(),
             ));
-        }
+        };
         // The server sent it: it knows this post.
         self.confirmed.insert(show.post_id);
-        let post = MakapixPost {
-            post_id: show.post_id,
-            title: show.title,
-            storage_key: show.storage_key,
-            storage_shard: show.storage_shard,
-            native_format: show.native_format,
-            art_url: show.art_url,
-        };
         self.play(Channel::Post(post), seen, fx);
         Outcome::Done
     }

@@ -255,6 +255,10 @@ impl PlayerApp {
         if let Some(due) = self.core.tick(now, covered) {
             ctx.request_repaint_after(due.saturating_sub(now));
         }
+        if self.core.wait_for_new_art(&ctx, now) {
+            // The session sees it on screen (status, views) in the next pass.
+            ctx.request_repaint();
+        }
 
         let mut clicked = Vec::new();
         if !self.fullscreen {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use eframe::egui;
 
@@ -69,6 +69,8 @@ pub(crate) struct Artworks {
     loader: Loader<ArtworkSource, Result<PreparedArt, DecodeError>>,
     watcher: FileWatcher,
     reports: Receiver<Report>,
+    /// Decodes started since the last `wait_for_new`.
+    started: Vec<ArtworkSource>,
     checker: Option<egui::TextureHandle>,
     early: EarlyLook,
     /// The GPU's largest texture side, as the window last saw it: the decoder
@@ -104,6 +106,7 @@ impl Artworks {
             loader,
             watcher,
             reports,
+            started: Vec::new(),
             checker: None,
             early,
             // egui's own default until the first frame says.
@@ -134,36 +137,79 @@ impl Artworks {
         self.max_texture_side.store(max_side, Ordering::Relaxed);
         let mut unreadable = Vec::new();
         while let Ok(report) = self.reports.try_recv() {
-            match report {
-                Report::Decoded {
-                    source,
-                    generation,
-                    result,
-                } => {
-                    let result = *result;
-                    if let (ArtworkSource::Makapix(_), Err(e)) = (&source, &result) {
-                        if self.library.finish_load(&source, generation) {
-                            // Its first frame may have been shown early: the file is bad.
-                            self.library.remove(&source);
-                            tracing::warn!("cannot show {}: {e}", source.display_name());
-                            unreadable.push((source, e.to_string()));
-                        }
-                        continue;
-                    }
-                    self.on_decoded(ctx, engine, source, generation, result, now);
-                }
-                Report::FirstLook {
-                    source,
-                    generation,
-                    art,
-                } => self.on_first_look(ctx, engine, source, generation, *art, now),
-                Report::FileChanged(path) => {
-                    tracing::info!("{} changed on disk; reloading", path.display());
-                    self.request_load(&ArtworkSource::File(path));
-                }
-            }
+            self.take(report, ctx, engine, now, &mut unreadable);
         }
         unreadable
+    }
+
+    /// Waits up to `budget` for the first frame of the artwork the engine is
+    /// waiting to show, when its decode started since the last wait. A small
+    /// file's first frame is ready within a few milliseconds and is then shown
+    /// in this pass, not after one more paint of what it replaces (on a
+    /// software renderer a pass and its paint take a few milliseconds each).
+    /// What else the workers report meanwhile is taken in, as `take_in` does;
+    /// returns whether the awaited artwork came, and the unreadable posts.
+    pub(crate) fn wait_for_new(
+        &mut self,
+        ctx: &egui::Context,
+        engine: &mut Engine,
+        now: Duration,
+        budget: Duration,
+    ) -> (bool, Vec<(ArtworkSource, String)>) {
+        let started = std::mem::take(&mut self.started);
+        let mut unreadable = Vec::new();
+        let Some(next) = engine.pending().filter(|p| started.contains(p)).cloned() else {
+            return (false, unreadable);
+        };
+        let deadline = Instant::now() + budget;
+        while self.library.get(&next).is_none() && unreadable.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.reports.recv_timeout(left) {
+                Ok(report) => self.take(report, ctx, engine, now, &mut unreadable),
+                Err(_) => break,
+            }
+        }
+        (self.library.get(&next).is_some(), unreadable)
+    }
+
+    /// One worker's report taken in; a Makapix post whose file did not decode
+    /// goes to `unreadable`.
+    fn take(
+        &mut self,
+        report: Report,
+        ctx: &egui::Context,
+        engine: &mut Engine,
+        now: Duration,
+        unreadable: &mut Vec<(ArtworkSource, String)>,
+    ) {
+        match report {
+            Report::Decoded {
+                source,
+                generation,
+                result,
+            } => {
+                let result = *result;
+                if let (ArtworkSource::Makapix(_), Err(e)) = (&source, &result) {
+                    if self.library.finish_load(&source, generation) {
+                        // Its first frame may have been shown early: the file is bad.
+                        self.library.remove(&source);
+                        tracing::warn!("cannot show {}: {e}", source.display_name());
+                        unreadable.push((source, e.to_string()));
+                    }
+                    return;
+                }
+                self.on_decoded(ctx, engine, source, generation, result, now);
+            }
+            Report::FirstLook {
+                source,
+                generation,
+                art,
+            } => self.on_first_look(ctx, engine, source, generation, *art, now),
+            Report::FileChanged(path) => {
+                tracing::info!("{} changed on disk; reloading", path.display());
+                self.request_load(&ArtworkSource::File(path));
+            }
+        }
     }
 
     /// Shows frame 0 while the rest decode; the whole animation replaces it when ready.
@@ -214,6 +260,7 @@ impl Artworks {
 
     fn request_load(&mut self, source: &ArtworkSource) {
         let generation = self.library.start_load(source);
+        self.started.push(source.clone());
         let job_source = source.clone();
         let max_side = Arc::clone(&self.max_texture_side);
         let early = self.early.for_source(source.clone(), generation);
@@ -230,6 +277,7 @@ impl Artworks {
     /// Decodes a post's fetched file on the decoder thread, on behalf of `source`.
     pub(crate) fn decode_file(&mut self, source: &ArtworkSource, path: PathBuf) {
         let generation = self.library.start_load(source);
+        self.started.push(source.clone());
         let max_side = Arc::clone(&self.max_texture_side);
         let early = self.early.for_source(source.clone(), generation);
         self.loader.request(
@@ -335,5 +383,52 @@ fn read_and_decode(
             .and_then(|bytes| frame_store::decode_showing_first(&bytes, &limits, early)),
         // Posts are decoded from their fetched file (`decode_file`).
         ArtworkSource::Makapix(_) => Err(DecodeError::NotAnImage),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::player::QueueItem;
+
+    /// `source` made the whole queue; its decode started as the pass's sync asks.
+    fn asked_for(artworks: &mut Artworks, engine: &mut Engine, source: &ArtworkSource) {
+        engine.set_items(vec![QueueItem::new(source.clone())], 0, Duration::ZERO);
+        artworks.sync(engine, Duration::ZERO);
+    }
+
+    #[test]
+    fn an_artwork_asked_for_in_a_pass_is_on_screen_when_the_pass_draws() {
+        let ctx = egui::Context::default();
+        let mut artworks = Artworks::new(&Wake::default());
+        let mut engine = Engine::new(Duration::from_secs(30));
+        for name in ["sun-64.png", "slime-32.gif"] {
+            let source = ArtworkSource::Embedded(name);
+            asked_for(&mut artworks, &mut engine, &source);
+            let budget = Duration::from_secs(10);
+            let (came, unreadable) =
+                artworks.wait_for_new(&ctx, &mut engine, Duration::ZERO, budget);
+            assert!(came && unreadable.is_empty(), "{name}: {unreadable:?}");
+            assert_eq!(engine.current(), Some(&source), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_pass_that_started_no_decode_does_not_wait() {
+        let ctx = egui::Context::default();
+        let mut artworks = Artworks::new(&Wake::default());
+        let mut engine = Engine::new(Duration::from_secs(30));
+        let source = ArtworkSource::Embedded("sun-64.png");
+        asked_for(&mut artworks, &mut engine, &source);
+        // As if the decode had started in an earlier pass.
+        artworks.started.clear();
+        let started = Instant::now();
+        let budget = Duration::from_secs(10);
+        let (came, _) = artworks.wait_for_new(&ctx, &mut engine, Duration::ZERO, budget);
+        assert!(!came, "it waited for a decode an earlier pass started");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(engine.pending(), Some(&source));
     }
 }

@@ -28,6 +28,10 @@ use super::library::{Entry, Library};
 use super::player_pane::PlayerPane;
 use super::wake::Wake;
 
+/// How long a pass waits for the first frame of an artwork it just sent to
+/// the decoder: under a frame at 60 Hz.
+const NEW_ART_WAIT: Duration = Duration::from_millis(8);
+
 pub(crate) struct Core {
     settings: Settings,
     saver: SettingsSaver,
@@ -214,7 +218,11 @@ impl Core {
                 return false;
             };
             match event {
-                Routed::Command(command) => {
+                Routed::Command(command, cached) => {
+                    // Known before the engine wants it: decoded in this same pass.
+                    if let Some(file) = cached {
+                        self.session.on_fetched(&file.post, Ok(file.path));
+                    }
                     self.with_session(now, |s, seen, fx| s.on_command(&command, seen, fx));
                 }
                 Routed::Answered { tag, result } => {
@@ -244,6 +252,21 @@ impl Core {
     /// Decoded artworks and changed files, taken in before the frame.
     pub(crate) fn take_artworks(&mut self, ctx: &egui::Context, now: Duration) {
         let unreadable = self.artworks.take_in(ctx, &mut self.engine, now);
+        self.tell_unreadable(unreadable, now);
+    }
+
+    /// Gives the decoder a moment to deliver the artwork just asked for, so it
+    /// shows in this pass (`Artworks::wait_for_new`); whether it came.
+    pub(crate) fn wait_for_new_art(&mut self, ctx: &egui::Context, now: Duration) -> bool {
+        let (came, unreadable) =
+            self.artworks
+                .wait_for_new(ctx, &mut self.engine, now, NEW_ART_WAIT);
+        self.tell_unreadable(unreadable, now);
+        came
+    }
+
+    /// Posts whose files did not decode: the session fetches them again or gives up.
+    fn tell_unreadable(&mut self, unreadable: Vec<(ArtworkSource, String)>, now: Duration) {
         if !unreadable.is_empty() {
             self.with_session(now, |s, _, fx| {
                 for (source, reason) in unreadable {

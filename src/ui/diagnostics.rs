@@ -60,7 +60,7 @@ impl ConnectionView {
             ConnectionEvent::Answered { tag, .. } => {
                 tracing::debug!("answer to request {tag} not used by the window");
             }
-            ConnectionEvent::Command(c) => {
+            ConnectionEvent::Command(c, _) => {
                 tracing::info!("command {} ({}) received", c.command_type, c.command_id);
             }
         }

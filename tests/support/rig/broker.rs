@@ -45,12 +45,20 @@ pub struct Broker {
     pub wss_port: u16,
     pub plain_port: u16,
     pub ca: Ca,
+    /// Lines added to the configuration (`start_with`).
+    extra: String,
     child: Option<Child>,
 }
 
 impl Broker {
     /// Mints a CA and server certificate, writes the configuration and starts mosquitto.
     pub fn start() -> Broker {
+        Broker::start_with("")
+    }
+
+    /// The same, with `extra` lines in the configuration's general section: a
+    /// setting Makapix's broker does not have, to measure what it would change.
+    pub fn start_with(extra: &str) -> Broker {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut ca = Ca::new("Makapix Test CA");
         let server = ca.server();
@@ -74,6 +82,7 @@ impl Broker {
             wss_port: 0,
             plain_port: 0,
             ca,
+            extra: extra.to_owned(),
             child: None,
         };
         // Ports are only free "a moment ago": if another test took one in
@@ -111,7 +120,7 @@ connection_messages true
 # mosquitto started as root would drop to the `mosquitto` user and then
 # not read the root-only files here; Makapix's own configuration says the same.
 user root
-
+{extra}
 listener {plain_port} 127.0.0.1
 
 listener {tls_port} 127.0.0.1
@@ -133,7 +142,8 @@ use_identity_as_username true
 tls_version tlsv1.2
 crlfile {d}/crl.pem
 ",
-            d = d.display()
+            d = d.display(),
+            extra = self.extra,
         );
         write(d, "mosquitto.conf", &conf);
     }

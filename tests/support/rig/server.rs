@@ -1,6 +1,8 @@
 //! The test server: logs in to the broker as the back-end account (like the
 //! Makapix API server), answers player requests from a fixture catalogue,
-//! sends commands, and records everything players publish.
+//! sends commands, and records everything players publish. Like Makapix's, it
+//! holds two connections: one subscribes, the other only publishes (commands,
+//! responses, view acks), so nothing it receives delays what it sends.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,6 +33,7 @@ impl Recorded {
 pub type Responder = Arc<dyn Fn(&Value) -> Option<Value> + Send + Sync>;
 
 pub struct TestServer {
+    /// The publishing connection.
     client: AsyncClient,
     records: Arc<Mutex<Vec<Recorded>>>,
     responder: Arc<Mutex<Responder>>,
@@ -65,14 +68,17 @@ fn backend_options(broker: &Broker) -> MqttOptions {
 impl TestServer {
     /// Connects, subscribes, and returns once the broker confirmed the subscriptions.
     pub fn start(broker: &Broker) -> TestServer {
-        let (client, mut eventloop) = AsyncClient::new(backend_options(broker), 256);
+        let (listener, mut eventloop) = AsyncClient::new(backend_options(broker), 256);
+        let (client, mut publishing) = AsyncClient::new(backend_options(broker), 256);
+        let publisher_up = Arc::new(Mutex::new(false));
+        let up = Arc::clone(&publisher_up);
         let records: Arc<Mutex<Vec<Recorded>>> = Arc::default();
         let responder: Arc<Mutex<Responder>> = Arc::new(Mutex::new(Arc::new(catalogue)));
         let removed: Arc<Mutex<Vec<String>>> = Arc::default();
         let subscribed = Arc::new(Mutex::new(false));
         let views: Arc<Mutex<ViewRules>> = Arc::default();
         let rules = Arc::clone(&views);
-        let (r, resp, c, sub, gone) = (
+        let (r, resp, publisher, sub, gone) = (
             Arc::clone(&records),
             Arc::clone(&responder),
             client.clone(),
@@ -85,11 +91,19 @@ impl TestServer {
                 .build()
                 .expect("tokio");
             rt.block_on(async move {
+                // Ends with the broker, like the listening loop below.
+                tokio::spawn(async move {
+                    while let Ok(event) = publishing.poll().await {
+                        if let Event::Incoming(Packet::ConnAck(_)) = event {
+                            *up.lock().unwrap() = true;
+                        }
+                    }
+                });
                 loop {
                     match eventloop.poll().await {
                         Ok(Event::Incoming(Packet::ConnAck(_))) => {
                             let filters = SUBSCRIPTIONS.map(|t| Filter::new(t, QoS::AtLeastOnce));
-                            let _ = c.subscribe_many(filters).await;
+                            let _ = listener.subscribe_many(filters).await;
                         }
                         Ok(Event::Incoming(Packet::SubAck(_))) => *sub.lock().unwrap() = true,
                         Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -104,7 +118,7 @@ impl TestServer {
                                 if let Some(answer) = answer {
                                     let topic = format!("{}/ack", rec.topic);
                                     let bytes = serde_json::to_vec(&answer).unwrap();
-                                    let _ = c.publish(topic, QoS::AtLeastOnce, false, bytes).await;
+                                    let _ = publisher.publish(topic, QoS::AtLeastOnce, false, bytes).await;
                                 }
                             }
                             if let Some((base, _id)) = rec.topic.split_once("/request/") {
@@ -122,7 +136,7 @@ impl TestServer {
                                         rec.json()["request_id"].as_str().unwrap_or("").to_owned();
                                     let topic = format!("{base}/response/{id}");
                                     let bytes = serde_json::to_vec(&answer).unwrap();
-                                    let _ = c.publish(topic, QoS::AtLeastOnce, false, bytes).await;
+                                    let _ = publisher.publish(topic, QoS::AtLeastOnce, false, bytes).await;
                                 }
                             }
                             r.lock().unwrap().push(rec);
@@ -135,9 +149,9 @@ impl TestServer {
             });
         });
         wait_for(
-            "the test server's subscriptions",
+            "the test server's subscriptions and publishing connection",
             Duration::from_secs(10),
-            || (*subscribed.lock().unwrap()).then_some(()),
+            || (*subscribed.lock().unwrap() && *publisher_up.lock().unwrap()).then_some(()),
         );
         TestServer {
             client,

@@ -139,7 +139,10 @@ fn tapped_pair() -> (WindowEnd, RuntimeEnd, Arc<Tap>) {
     std::thread::spawn(move || {
         while rung.recv().is_ok() {
             while let Some(event) = from_runtime.try_recv() {
-                if matches!(event, RuntimeEvent::Connection(ConnectionEvent::Command(_))) {
+                if matches!(
+                    event,
+                    RuntimeEvent::Connection(ConnectionEvent::Command(..))
+                ) {
                     counted.commands.fetch_add(1, Ordering::SeqCst);
                 }
                 to_window.sink.send(event);
