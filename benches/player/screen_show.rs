@@ -166,10 +166,7 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
         warm.push(show(&mut remote, &mut screen, spot, post, key));
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Ends on post 2 either way: the last of `order` is on the screen.
-    if order[1].0 == 1 {
-        let _ = show(&mut remote, &mut screen, spot, 2, "warm-b");
-    }
+    // Post 2 is on the screen now, whichever `order` was: back to back starts with post 1.
     let quick_runs = if mode.smoke { 2 } else { 30 };
     let quick = back_to_back(&mut remote, &mut screen, spot, quick_runs);
     let (w_in, w_out) = (column(&warm, |s| s.presented), column(&warm, |s| s.seen));
