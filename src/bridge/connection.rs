@@ -6,12 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use crate::protocol::capabilities::PlayerState;
 use crate::protocol::command::{CommandAck, CommandEnvelope};
-
-use super::artwork::CachedFile;
 use crate::protocol::request::RequestBody;
 use crate::protocol::response::{ErrorCode, Response};
 use crate::protocol::view::ViewEvent;
 
+use super::artwork::CachedFile;
 use super::transport::{HttpsApi, TransportChoice, Via};
 
 /// Window → runtime.

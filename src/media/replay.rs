@@ -262,11 +262,7 @@ impl Sink<'_> {
                 }
                 Place::Keep => {
                     if let Some(rgba) = rgba.take() {
-                        let rgba: Arc<[u8]> = match rgba {
-                            Cow::Owned(owned) => owned.into(),
-                            Cow::Borrowed(borrowed) => borrowed.into(),
-                        };
-                        state.ring.push_back((index, rgba));
+                        state.ring.push_back((index, rgba.into()));
                     }
                     let held: Vec<usize> = state.ring.iter().map(|(i, _)| *i).collect();
                     if let Some(out) = evict(state.wanted, self.count, &held) {

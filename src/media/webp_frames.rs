@@ -22,7 +22,9 @@ use image::ImageFormat;
 use image::error::{DecodingError as ImageDecodingError, ImageError};
 use image_webp::{DecodingError, WebPDecoder};
 
-use super::decode::{ArtFormat, DecodeError, DecodeLimits, FrameSink, normalize_delay};
+use super::decode::{
+    ArtFormat, DecodeError, DecodeLimits, FrameSink, canvas_bytes, normalize_delay,
+};
 use super::decode_error::{damaged, image_error};
 use super::frame_gate::FrameGate;
 
@@ -79,7 +81,7 @@ fn read_frames(
     // RGBA: the header says alpha, as set above if it did not.
     let size = decoder
         .output_buffer_size()
-        .filter(|&size| size as u64 == u64::from(width) * u64::from(height) * 4)
+        .filter(|&size| size as u64 == canvas_bytes(width, height))
         .ok_or_else(|| damaged(FORMAT, "its header is inconsistent"))?;
     let mut frame = Vec::new();
     let mut gate = FrameGate::new(FORMAT, Instant::now());

@@ -18,7 +18,6 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, oneshot};

@@ -2,10 +2,10 @@
 //! unreadable payloads answered here, the rest passed to the window, whose
 //! answers are published on `command/ack`.
 
-use crate::bridge::RuntimeEvent;
-use crate::bridge::connection::ConnectionEvent;
 use std::time::Duration;
 
+use crate::bridge::RuntimeEvent;
+use crate::bridge::connection::ConnectionEvent;
 use crate::player::MakapixPost;
 use crate::protocol::command::{AckStatus, Command, CommandAck, CommandEnvelope, CommandError};
 

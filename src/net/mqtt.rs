@@ -56,7 +56,6 @@ pub fn options(
     // trip each, over a real network.
     let mut network = NetworkOptions::new();
     network.set_tcp_nodelay(true);
-    network.set_connection_timeout(config.tuning.connect_timeout.as_secs().max(1));
     options.set_network_options(network);
     // Published by the broker at once when the connection drops without a
     // goodbye. No will delay: a delay would also need a session expiry at least
