@@ -88,6 +88,29 @@ fn show_artwork_puts_the_post_on_the_canvas_within_a_second() {
     f.s.h.state_mut().shutdown();
 }
 
+/// The window is not stepped once the post is on screen: its `status` must
+/// already be on its way from the pass that showed it, whether the art came
+/// at the start of that pass or during its short wait for a first frame.
+#[test]
+fn each_post_s_status_goes_out_from_the_pass_that_shows_it() {
+    let mut f = fixture();
+    for post in 41..=48 {
+        let key = format!("key{post}");
+        f.vault.put_sample("8c/4f", &key, "heart-8.png");
+        show(
+            &mut f,
+            json!({"post_id": post, "storage_key": key, "storage_shard": "8c/4f",
+                   "native_format": "png"}),
+        );
+        step_until(&mut f.s.h, &format!("post {post} on screen"), |a| {
+            post_on_screen(a) == Some((post, false))
+        });
+        f.s.server
+            .wait_published("/status", SOON, |r| r.json()["current_post_id"] == post);
+    }
+    f.s.h.state_mut().shutdown();
+}
+
 #[test]
 fn going_back_to_a_post_just_shown_neither_reads_nor_fetches_its_file_again() {
     let mut f = fixture();

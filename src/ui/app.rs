@@ -252,12 +252,14 @@ impl PlayerApp {
             viewport.minimized == Some(true) || viewport.occluded == Some(true)
         }) || self.screen_locked();
         let covered = hidden || self.help.shortcuts || self.help.about || self.net.open;
-        if let Some(due) = self.core.tick(now, covered) {
-            ctx.request_repaint_after(due.saturating_sub(now));
-        }
+        let mut due = self.core.tick(now, covered);
         if self.core.wait_for_new_art(&ctx, now) {
-            // The session sees it on screen (status, views) in the next pass.
-            ctx.request_repaint();
+            // Art that came during the wait is followed in this pass too: its
+            // `status` and view start with the pass that shows it.
+            due = self.core.follow_screen(now, covered);
+        }
+        if let Some(due) = due {
+            ctx.request_repaint_after(due.saturating_sub(now));
         }
 
         let mut clicked = Vec::new();

@@ -256,13 +256,15 @@ impl Core {
     }
 
     /// Gives the decoder a moment to deliver the artwork just asked for, so it
-    /// shows in this pass (`Artworks::wait_for_new`); whether it came.
+    /// shows in this pass (`Artworks::wait_for_new`); whether what is on
+    /// screen changed meanwhile.
     pub(crate) fn wait_for_new_art(&mut self, ctx: &egui::Context, now: Duration) -> bool {
-        let (came, unreadable) =
-            self.artworks
-                .wait_for_new(ctx, &mut self.engine, now, NEW_ART_WAIT);
+        let before = self.engine.current().cloned();
+        let (_, unreadable) = self
+            .artworks
+            .wait_for_new(ctx, &mut self.engine, now, NEW_ART_WAIT);
         self.tell_unreadable(unreadable, now);
-        came
+        self.engine.current() != before.as_ref()
     }
 
     /// Posts whose files did not decode: the session fetches them again or gives up.
@@ -283,6 +285,12 @@ impl Core {
         self.engine.set_dwell(self.settings.dwell());
         self.engine.tick(now);
         self.sync_loads(now);
+        self.follow_screen(now, covered)
+    }
+
+    /// The session follows what is on screen (`Session::tick`): `status`, the
+    /// next pages, comments, views. Returns when it wants to look again.
+    pub(crate) fn follow_screen(&mut self, now: Duration, covered: bool) -> Option<Duration> {
         let loaded = self
             .engine
             .current()
