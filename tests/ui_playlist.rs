@@ -15,6 +15,7 @@ use makapix_player::player::ArtworkSource;
 use makapix_player::samples;
 use makapix_player::session::Channel;
 use makapix_player::ui::PlayerApp;
+use rig::server::TestServer;
 use rig::vault::Vault;
 use rig::window::{SOON, Session, start_with_vault, step_until};
 use serde_json::{Value, json};
@@ -171,6 +172,12 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
         matches!(a.channel(), Channel::Playlist { .. })
             && on_screen(a).as_deref() == Some("post 41")
     });
+    // Asked in the pass that starts the playlist, and out through the runtime
+    // after it: waited for, then nothing else was asked with it.
+    let server = &s.server;
+    step_until(&mut s.h, "post 404 asked about", |_| {
+        !get_posts_of(server).is_empty()
+    });
     assert_eq!(get_posts(&s), [404]);
     s.h.state_mut().shutdown();
     drop(s);
@@ -219,7 +226,11 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
 }
 
 fn get_posts(s: &Session) -> Vec<i64> {
-    s.server
+    get_posts_of(&s.server)
+}
+
+fn get_posts_of(server: &TestServer) -> Vec<i64> {
+    server
         .published()
         .iter()
         .map(|r| r.json())
