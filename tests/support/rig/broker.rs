@@ -166,6 +166,11 @@ crlfile {d}/crl.pem
 
     fn launch(&mut self) -> Result<(), String> {
         self.stop();
+        // The log is appended to across restarts: this start is the next
+        // "running" line. mosquitto writes it only once every listener is
+        // bound, whereas a port that accepts a connection may belong to
+        // another test that took it since `free_port` (mosquitto then exits).
+        let started = self.running_lines();
         let child = Command::new("mosquitto")
             .arg("-c")
             .arg(self.conf())
@@ -178,20 +183,23 @@ crlfile {d}/crl.pem
             .spawn()
             .expect("mosquitto (install the mosquitto package)");
         self.child = Some(child);
-        for port in [self.plain_port, self.tls_port, self.wss_port] {
-            let listening = wait_for("mosquitto to listen", Duration::from_secs(10), || {
-                if let Some(child) = &mut self.child
-                    && let Ok(Some(status)) = child.try_wait()
-                {
-                    return Some(Err(format!("exited ({status}): {}", self.log())));
-                }
-                std::net::TcpStream::connect(("127.0.0.1", port))
-                    .ok()
-                    .map(|_| Ok(()))
-            });
-            listening?;
-        }
-        Ok(())
+        wait_for("mosquitto to listen", Duration::from_secs(10), || {
+            if let Some(child) = &mut self.child
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                return Some(Err(format!("exited ({status}): {}", self.log())));
+            }
+            (self.running_lines() > started).then_some(Ok(()))
+        })
+    }
+
+    /// How many times mosquitto said it was running with every listener open.
+    fn running_lines(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("mosquitto.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("mosquitto version") && l.ends_with(" running"))
+            .count()
     }
 
     /// Kills mosquitto at once (no goodbye to its clients).
