@@ -14,7 +14,7 @@ use makapix_player::settings::Settings;
 use makapix_player::ui::{PlayerApp, StartOptions};
 use rig::server::TestServer;
 use rig::vault::Vault;
-use rig::window::{Session, start, start_with_settings, start_with_vault, step_until};
+use rig::window::{start, start_with_settings, start_with_vault, step_until};
 use serde_json::{Value, json};
 
 fn post_on_screen(app: &PlayerApp) -> Option<i64> {
@@ -68,11 +68,7 @@ fn hearts(count: i64) -> Vault {
     vault
 }
 
-fn queries(s: &Session) -> Vec<Value> {
-    queries_of(&s.server)
-}
-
-fn queries_of(server: &TestServer) -> Vec<Value> {
+fn queries(server: &TestServer) -> Vec<Value> {
     server
         .published()
         .iter()
@@ -97,7 +93,7 @@ fn a_channel_pages_through_three_pages_and_swaps_walk_it() {
     assert!(
         matches!(s.h.state().channel(), Channel::Makapix { label, .. } if label.contains("#cats"))
     );
-    let first = &queries(&s)[0];
+    let first = &queries(&s.server)[0];
     assert_eq!(first["channel"], "hashtag");
     assert_eq!(first["hashtag"], "cats");
     assert_eq!(first["cursor"], Value::Null);
@@ -116,13 +112,16 @@ fn a_channel_pages_through_three_pages_and_swaps_walk_it() {
         step_until(
             &mut s.h,
             &format!("{ahead} pages asked at post {want}"),
-            |_| queries_of(server).len() >= ahead,
+            |_| queries(server).len() >= ahead,
         );
         if want >= 5 {
-            assert_eq!(queries(&s).len(), 3, "at post {want}");
+            assert_eq!(queries(&s.server).len(), 3, "at post {want}");
         }
     }
-    let cursors: Vec<Value> = queries(&s).iter().map(|q| q["cursor"].clone()).collect();
+    let cursors: Vec<Value> = queries(&s.server)
+        .iter()
+        .map(|q| q["cursor"].clone())
+        .collect();
     assert_eq!(cursors, vec![Value::Null, json!("p2"), json!("p3")]);
     // The end of the channel wraps to its start; back goes back.
     s.command("swap_next", json!({}));
@@ -133,7 +132,7 @@ fn a_channel_pages_through_three_pages_and_swaps_walk_it() {
     step_until(&mut s.h, "back to post 10", |a| {
         post_on_screen(a) == Some(10)
     });
-    assert_eq!(queries(&s).len(), 3, "no page is asked for twice");
+    assert_eq!(queries(&s.server).len(), 3, "no page is asked for twice");
 
     // Refusals: nothing changes on screen.
     for (payload, words) in [
@@ -224,7 +223,7 @@ fn the_chosen_channel_order_and_its_kept_seed_go_into_every_query() {
     );
     assert_eq!(ack["status"], "ok", "{ack}");
     step_until(&mut s.h, "the first post", |a| post_on_screen(a) == Some(1));
-    let first = &queries(&s)[0];
+    let first = &queries(&s.server)[0];
     assert_eq!(first["sort"], "random");
     assert_eq!(first["random_seed"], 4242, "the saved seed, not a new one");
     let fields = first["include_fields"].as_array().expect("include_fields");
@@ -260,7 +259,11 @@ fn a_channel_picked_in_the_window_plays_without_any_command() {
     step_until(&mut s.h, "the channel's first post", |a| {
         post_on_screen(a) == Some(1)
     });
-    assert_eq!(queries(&s)[0]["channel"], "all", "the picker's default");
+    assert_eq!(
+        queries(&s.server)[0]["channel"],
+        "all",
+        "the picker's default"
+    );
     assert!(
         matches!(s.h.state().channel(), Channel::Makapix { label, .. } if label.contains("recent"))
     );

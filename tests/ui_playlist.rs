@@ -176,9 +176,9 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
     // after it: waited for, then nothing else was asked with it.
     let server = &s.server;
     step_until(&mut s.h, "post 404 asked about", |_| {
-        !get_posts_of(server).is_empty()
+        !get_posts(server).is_empty()
     });
-    assert_eq!(get_posts(&s), [404]);
+    assert_eq!(get_posts(&s.server), [404]);
     s.h.state_mut().shutdown();
     drop(s);
 
@@ -211,7 +211,7 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
         notice.contains("Post 404 of the playlist is skipped") && notice.contains("not found"),
         "{notice}"
     );
-    assert_eq!(get_posts(&s), [41, 404], "each post asked for once");
+    assert_eq!(get_posts(&s.server), [41, 404], "each post asked for once");
     s.server
         .wait_published("/status", SOON, |r| r.json()["current_post_id"] == 41);
     // Automatic playback of a list kept on this computer: intent `channel`, channel `sdcard`.
@@ -225,11 +225,7 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
     s.h.state_mut().shutdown();
 }
 
-fn get_posts(s: &Session) -> Vec<i64> {
-    get_posts_of(&s.server)
-}
-
-fn get_posts_of(server: &TestServer) -> Vec<i64> {
+fn get_posts(server: &TestServer) -> Vec<i64> {
     server
         .published()
         .iter()

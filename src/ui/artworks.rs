@@ -148,7 +148,8 @@ impl Artworks {
     /// in this pass, not after one more paint of what it replaces (on a
     /// software renderer a pass and its paint take a few milliseconds each).
     /// What else the workers report meanwhile is taken in, as `take_in` does;
-    /// returns whether the awaited artwork came, and the unreadable posts.
+    /// returns whether what is on screen changed meanwhile, and the unreadable
+    /// posts.
     pub(crate) fn wait_for_new(
         &mut self,
         ctx: &egui::Context,
@@ -161,6 +162,7 @@ impl Artworks {
         let Some(next) = engine.pending().filter(|p| started.contains(p)).cloned() else {
             return (false, unreadable);
         };
+        let before = engine.current().cloned();
         let deadline = Instant::now() + budget;
         while self.library.get(&next).is_none() && unreadable.is_empty() {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -169,7 +171,7 @@ impl Artworks {
                 Err(_) => break,
             }
         }
-        (self.library.get(&next).is_some(), unreadable)
+        (engine.current() != before.as_ref(), unreadable)
     }
 
     /// One worker's report taken in; a Makapix post whose file did not decode
@@ -408,9 +410,9 @@ mod tests {
             let source = ArtworkSource::Embedded(name);
             asked_for(&mut artworks, &mut engine, &source);
             let budget = Duration::from_secs(10);
-            let (came, unreadable) =
+            let (changed, unreadable) =
                 artworks.wait_for_new(&ctx, &mut engine, Duration::ZERO, budget);
-            assert!(came && unreadable.is_empty(), "{name}: {unreadable:?}");
+            assert!(changed && unreadable.is_empty(), "{name}: {unreadable:?}");
             assert_eq!(engine.current(), Some(&source), "{name}");
         }
     }
@@ -426,8 +428,8 @@ mod tests {
         artworks.started.clear();
         let started = Instant::now();
         let budget = Duration::from_secs(10);
-        let (came, _) = artworks.wait_for_new(&ctx, &mut engine, Duration::ZERO, budget);
-        assert!(!came, "it waited for a decode an earlier pass started");
+        let (changed, _) = artworks.wait_for_new(&ctx, &mut engine, Duration::ZERO, budget);
+        assert!(!changed, "it waited for a decode an earlier pass started");
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(engine.pending(), Some(&source));
     }

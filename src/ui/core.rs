@@ -259,12 +259,11 @@ impl Core {
     /// shows in this pass (`Artworks::wait_for_new`); whether what is on
     /// screen changed meanwhile.
     pub(crate) fn wait_for_new_art(&mut self, ctx: &egui::Context, now: Duration) -> bool {
-        let before = self.engine.current().cloned();
-        let (_, unreadable) = self
-            .artworks
-            .wait_for_new(ctx, &mut self.engine, now, NEW_ART_WAIT);
+        let (changed, unreadable) =
+            self.artworks
+                .wait_for_new(ctx, &mut self.engine, now, NEW_ART_WAIT);
         self.tell_unreadable(unreadable, now);
-        self.engine.current() != before.as_ref()
+        changed
     }
 
     /// Posts whose files did not decode: the session fetches them again or gives up.
