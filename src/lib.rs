@@ -1,7 +1,7 @@
 //! Makapix Player: a desktop player for Makapix Club pixel art.
 //!
 //! The program is a library so that tests drive the same code the binary runs.
-//! Module rules (see README): `player` and `media` know no screen and do no
+//! Module rules (see ARCHITECTURE.md): `player` and `media` know no screen and do no
 //! network; `ui` only draws state and turns input into actions.
 
 pub mod atomic_file;

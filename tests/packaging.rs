@@ -233,10 +233,24 @@ fn the_debian_package_holds_the_binary_desktop_entry_icons_and_metainfo() {
             "./usr/share/icons/hicolor/{size}x{size}/apps/club.makapix.Player.png"
         ));
     }
+    // The user guide, every page of docs/, is what the package documents.
+    for page in std::fs::read_dir(repo("docs")).expect("docs/") {
+        let name = page.expect("docs/ entry").file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".md") {
+            expected.push(format!("./usr/share/doc/makapix-player/{name}"));
+        }
+    }
     for path in expected {
         assert!(
             listing.lines().any(|l| l.ends_with(&path)),
             "{path} is missing from the package:\n{listing}"
+        );
+    }
+    for contributors_page in ["CONTRIBUTING.md", "ARCHITECTURE.md", "BENCHMARKS.md"] {
+        assert!(
+            !listing.lines().any(|l| l.ends_with(contributors_page)),
+            "{contributors_page} is for contributors, not in the package:\n{listing}"
         );
     }
     let info = Command::new("dpkg-deb")
