@@ -243,7 +243,11 @@ mod tests {
         let mut next = start;
         for m in 0..=minutes {
             let now = start + m * MIN;
-            let trigger = if m == 0 { Trigger::Loaded } else { Trigger::Timer };
+            let trigger = if m == 0 {
+                Trigger::Loaded
+            } else {
+                Trigger::Timer
+            };
             if now < next {
                 continue;
             }
@@ -259,7 +263,10 @@ mod tests {
     #[test]
     fn a_due_certificate_renews_at_start() {
         let mut s = Schedule::default();
-        assert_eq!(run(&mut s, cert(T0 - DAY), T0, 10, |_| Outcome::Renewed), [T0]);
+        assert_eq!(
+            run(&mut s, cert(T0 - DAY), T0, 10, |_| Outcome::Renewed),
+            [T0]
+        );
     }
 
     #[test]
@@ -318,7 +325,10 @@ mod tests {
             let in_a_day = at[i..].iter().filter(|t| **t < first + DAY).count();
             assert!(in_a_day <= DAILY_BUDGET, "{in_a_day} attempts from {first}");
         }
-        assert!(at.len() >= 14, "it keeps trying, every 6 hours at least: {at:?}");
+        assert!(
+            at.len() >= 14,
+            "it keeps trying, every 6 hours at least: {at:?}"
+        );
         // Wakes and reconnects in a storm do not add attempts.
         let mut s = Schedule::default();
         let mut made = 0;
@@ -364,8 +374,14 @@ mod tests {
         let noon = 1_798_718_400; // 2026-12-31 12:00 UTC
         assert_eq!(describe(noon, noon), "now");
         assert_eq!(describe(noon + 12 * MIN, noon), "in 12 minutes (12:12 UTC)");
-        assert_eq!(describe(noon + 3 * HOUR, noon), "today at 15:00 UTC (in 3 hours)");
-        assert_eq!(describe(noon + DAY - 150 * MIN, noon), "tomorrow at 09:30 UTC");
+        assert_eq!(
+            describe(noon + 3 * HOUR, noon),
+            "today at 15:00 UTC (in 3 hours)"
+        );
+        assert_eq!(
+            describe(noon + DAY - 150 * MIN, noon),
+            "tomorrow at 09:30 UTC"
+        );
         assert_eq!(
             describe(noon + 62 * DAY + 5 * MIN, noon),
             "on 2027-03-03 at 12:05 UTC (in 62 days)"

@@ -29,8 +29,8 @@ use crate::protocol::http::Secret;
 
 mod renewal;
 
-pub use renewal::{RenewalClock, WallClock};
 use renewal::Renewals;
+pub use renewal::{RenewalClock, WallClock};
 
 /// Opens the keyring (the OS's in the app; tests pass their own).
 pub type StoreOpener = Arc<dyn Fn() -> Result<KeyringStore, StoreError> + Send + Sync>;

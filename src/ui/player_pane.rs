@@ -473,13 +473,7 @@ fn looks_like_credentials(text: &str) -> bool {
         || (text.trim_start().starts_with('{') && text.contains("\"key_pem\""))
 }
 
-fn identity(
-    ui: &mut Ui,
-    summary: &PlayerSummary,
-    server: &Server,
-    renewal: Option<i64>,
-    now: i64,
-) {
+fn identity(ui: &mut Ui, summary: &PlayerSummary, server: &Server, renewal: Option<i64>, now: i64) {
     egui::Grid::new("player_identity")
         .num_columns(2)
         .show(ui, |ui| {
@@ -503,7 +497,10 @@ fn identity(
             ui.end_row();
             if let Some(at) = renewal {
                 ui.label("Next renewal");
-                ui.label(format!("automatic, {}", renewal_schedule::describe(at, now)));
+                ui.label(format!(
+                    "automatic, {}",
+                    renewal_schedule::describe(at, now)
+                ));
                 ui.end_row();
             }
             ui.label("Issuer");

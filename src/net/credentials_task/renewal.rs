@@ -196,12 +196,7 @@ fn attempt(svc: &Service, sink: &Reporter, trigger: Trigger, now: i64) -> bool {
             tracing::warn!("automatic renewal failed: {e}");
             let planned = stored(svc).and_then(|c| sink.renewals.schedule().planned(Some(c), now));
             let next = planned
-                .map(|at| {
-                    format!(
-                        " The next try is {}.",
-                        renewal_schedule::describe(at, now)
-                    )
-                })
+                .map(|at| format!(" The next try is {}.", renewal_schedule::describe(at, now)))
                 .unwrap_or_default();
             sink.send(credentials(CredentialsEvent::Failed(format!(
                 "Automatic renewal failed: {e} The current certificate stays in use.{next}"
