@@ -413,3 +413,43 @@ fn repeated_failures_back_off_and_stay_under_the_servers_limit() {
         "never past the server's 10 a day"
     );
 }
+
+#[test]
+fn the_command_lines_import_of_a_due_set_renews_at_once() {
+    use makapix_player::cli::{Command, run_with};
+    let mut broker = rig::broker::Broker::start();
+    let api = MakapixApi::start(&broker.ca.pem, broker.tls_port);
+    let key = rig::certs::player_key();
+    let t = OffsetDateTime::now_utc();
+    let old = broker
+        .ca
+        .player_valid(&key, t - Span::days(1085), t + Span::days(10));
+    let next = broker.ca.player_valid(&key, t, t + Span::days(1095));
+    api.add_player(&key, old);
+    api.next_certificate(&key, next.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("player-certificates.json");
+    std::fs::write(&bundle, api.bundle(&key)).unwrap();
+    let service = service(dir.path(), &api.base);
+
+    let import = Command::Import {
+        files: vec![bundle.clone()],
+    };
+    run_with(&service, &import, unix_now()).expect("the import");
+    assert_eq!(api.count("/renew-cert"), 1, "{:?}", api.log());
+    let active = service.load().unwrap().unwrap();
+    assert_eq!(active.not_after, next.not_after.unix_timestamp());
+    assert!(
+        active.has_token,
+        "the token fetched for the renewal is kept"
+    );
+
+    // A set that is not due is imported as it is.
+    let fresh = broker.ca.player_valid(&key, t, t + Span::days(1095));
+    api.owner_renews(&key, fresh.clone());
+    std::fs::write(&bundle, api.bundle(&key)).unwrap();
+    run_with(&service, &import, unix_now()).expect("the import");
+    assert_eq!(api.count("/renew-cert"), 1);
+    let active = service.load().unwrap().unwrap();
+    assert_eq!(active.not_after, fresh.not_after.unix_timestamp());
+}
