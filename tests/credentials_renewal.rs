@@ -228,7 +228,7 @@ fn a_player_started_with_a_due_certificate_renews_within_a_minute() {
     });
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(s.api.count("/renew-cert"), 1, "{:?}", s.api.log());
-    let plan = events.iter().filter_map(planned).last().flatten();
+    let plan = events.iter().rev().find_map(planned).flatten();
     let next_renewal = s.next.not_after.unix_timestamp() - 90 * DAY;
     assert!(
         plan.is_some_and(|at| at >= next_renewal),

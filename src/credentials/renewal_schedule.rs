@@ -293,12 +293,12 @@ mod tests {
     #[test]
     fn an_expired_certificate_is_due_even_without_a_planned_time() {
         let mut s = Schedule::default();
-        let expired = Some(Cert {
+        let expired = Cert {
             not_after: T0 - 1,
             renew_at: None,
-        });
-        assert!(expired.unwrap().expired(T0));
-        assert!(s.check(Trigger::Loaded, expired, T0));
+        };
+        assert!(expired.expired(T0));
+        assert!(s.check(Trigger::Loaded, Some(expired), T0));
         assert!(!s.check(Trigger::Loaded, None, T0));
     }
 
