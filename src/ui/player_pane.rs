@@ -85,6 +85,7 @@ impl PlayerPane {
             CredentialsEvent::NotRegistered => {
                 self.summary = None;
                 self.keyring_waiting = None;
+                self.renewal_planned = None;
             }
             CredentialsEvent::KeyringWaiting { player_key } => {
                 self.summary = None;
