@@ -248,10 +248,7 @@ fn a_player_that_slept_past_its_renewal_time_renews_on_waking() {
             state(e, ConnectionState::Connected)
         })
         .await;
-        pump(&window, &mut events, "the plan after connecting", |e| {
-            planned(e).is_some()
-        })
-        .await;
+        assert!(events.iter().any(|e| planned(e).is_some()), "{events:?}");
         clock.jump_to(60).await;
         assert_eq!(api.count("/renew-cert"), 0, "not due before the sleep");
         // The lid closes for two days: the wall clock runs on, the monotonic one does not.

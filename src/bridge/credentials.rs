@@ -90,6 +90,6 @@ pub enum CredentialsEvent {
     /// A sentence the user can act on.
     Failed(String),
     /// When the next automatic renewal is planned (Unix seconds; `None`:
-    /// nothing stored to renew). Sent after every renewal check.
+    /// nothing stored to renew). Sent when a renewal check changed it.
     RenewalPlanned(Option<i64>),
 }

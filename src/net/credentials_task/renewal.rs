@@ -52,6 +52,8 @@ pub(super) struct Renewals {
     clock: RenewalClock,
     /// The wall time of the next timed check.
     next_check: AtomicI64,
+    /// The plan the window was told last (it starts knowing of none).
+    told: Mutex<Option<i64>>,
     triggers: mpsc::UnboundedSender<Trigger>,
     waiting: Mutex<Option<mpsc::UnboundedReceiver<Trigger>>>,
 }
@@ -63,6 +65,7 @@ impl Renewals {
             schedule: Mutex::default(),
             clock,
             next_check: AtomicI64::new(i64::MAX),
+            told: Mutex::new(None),
             triggers,
             waiting: Mutex::new(Some(waiting)),
         }
@@ -153,7 +156,7 @@ pub(super) fn start_loop(shared: Arc<Shared>, sink: Reporter) {
 }
 
 /// Looks whether a renewal is due for `trigger` and makes it; tells the
-/// window the plan. True when the certificate was renewed (and the session
+/// window the plan when it changed. True when the certificate was renewed (and the session
 /// moved to it). Call under the credentials lock.
 pub(super) fn check(svc: &Service, sink: &Reporter, trigger: Trigger) -> bool {
     let renewals = &sink.renewals;
@@ -167,7 +170,11 @@ pub(super) fn check(svc: &Service, sink: &Reporter, trigger: Trigger) -> bool {
         (schedule.planned(cert, now), schedule.next_check(cert, now))
     };
     renewals.next_check.store(next, Ordering::SeqCst);
-    sink.send(credentials(CredentialsEvent::RenewalPlanned(planned)));
+    let mut told = renewals.told.lock().unwrap_or_else(|p| p.into_inner());
+    if *told != planned {
+        *told = planned;
+        sink.send(credentials(CredentialsEvent::RenewalPlanned(planned)));
+    }
     renewed
 }
 
