@@ -237,6 +237,27 @@ fn a_player_started_with_a_due_certificate_renews_within_a_minute() {
 }
 
 #[test]
+fn a_player_stored_before_renewal_times_were_kept_renews_at_start_inside_the_window() {
+    let s = stored(issued_long_ago(10), 0, true);
+    // player.json as an earlier version wrote it: no planned renewal time.
+    let facts = s._dir.path().join("player.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&facts).unwrap()).unwrap();
+    json["active"]
+        .as_object_mut()
+        .unwrap()
+        .remove("renew_at")
+        .expect("a planned time was kept");
+    std::fs::write(&facts, json.to_string()).unwrap();
+    run(&s, |window, _task, _c, _clock| async move {
+        let mut events = Vec::new();
+        pump(&window, &mut events, "the renewal", renewed).await;
+        events
+    });
+    assert_eq!(s.api.count("/renew-cert"), 1);
+}
+
+#[test]
 fn a_player_that_slept_past_its_renewal_time_renews_on_waking() {
     // 80 days left, inside the server's window; this player's jitter plans it a day from now.
     let random = (11 * DAY) as u64;
