@@ -379,9 +379,9 @@ impl CredentialsTask {
                 }
                 other => {
                     sink.send(credentials(CredentialsEvent::RegistrationEnded));
-                    let registered = other.is_ok();
+                    let installed = other.is_ok();
                     report_change(svc, &sink, other, "This computer is registered");
-                    if registered {
+                    if installed {
                         let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
                         renewal::check(svc, &sink, Trigger::Installed);
                     }
