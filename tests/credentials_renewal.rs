@@ -135,7 +135,7 @@ fn planned(e: &RuntimeEvent) -> Option<Option<i64>> {
 struct Stored {
     broker: rig::broker::Broker,
     api: MakapixApi,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     /// Over a mock keyring of its own: the one the task is started with.
     service: std::cell::Cell<Option<Service>>,
     old: Identity,
@@ -173,7 +173,7 @@ fn stored(
     Stored {
         broker,
         api,
-        _dir: dir,
+        dir,
         service: std::cell::Cell::new(Some(service)),
         old,
         next,
@@ -240,7 +240,7 @@ fn a_player_started_with_a_due_certificate_renews_within_a_minute() {
 fn a_player_stored_before_renewal_times_were_kept_renews_at_start_inside_the_window() {
     let s = stored(issued_long_ago(10), 0, true);
     // player.json as an earlier version wrote it: no planned renewal time.
-    let facts = s._dir.path().join("player.json");
+    let facts = s.dir.path().join("player.json");
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&facts).unwrap()).unwrap();
     json["active"]
