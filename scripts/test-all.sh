@@ -56,7 +56,8 @@ dbus-run-session -- bash -c '
   export XDG_DATA_HOME=$(mktemp -d); mkdir -p "$XDG_DATA_HOME/keyrings"
   eval "$(printf ci-pass | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
   run_ignored keyring_real a_credential_set_lives_in_the_real_keyring \
-    the_command_line_imports_registers_renews_and_removes_with_the_real_keyring
+    the_command_line_imports_registers_renews_and_removes_with_the_real_keyring \
+    the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring
   # One window per identity: the real binary, the real keyring, one MQTT session at the broker.
   run_ignored single_instance_xvfb a_second_launch_makes_no_second_mqtt_session
   # The soak of issue 15, short: the real binary through broker restarts and command bursts

@@ -8,7 +8,9 @@ use std::sync::atomic::AtomicBool;
 use clap::{Parser, Subcommand};
 
 use crate::bridge::transport::TransportChoice;
+use crate::credentials::facts::ActiveSet;
 use crate::credentials::renewal::{self, Health};
+use crate::credentials::renewal_schedule::Cert;
 use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
 use crate::credentials::validate::format_date;
@@ -126,8 +128,15 @@ pub fn run(
     paths: Option<&AppPaths>,
     overrides: Overrides,
 ) -> Result<(), CredError> {
-    let svc = Service::for_user(paths, overrides);
-    let now = service::unix_now();
+    run_with(
+        &Service::for_user(paths, overrides),
+        command,
+        service::unix_now(),
+    )
+}
+
+/// Runs a subcommand with `svc` at `now` (Unix seconds).
+pub fn run_with(svc: &Service, command: &Command, now: i64) -> Result<(), CredError> {
     match command {
         Command::Import { files } => {
             let active = svc.import_files(files, now, service::random_u64())?;
@@ -136,6 +145,7 @@ pub fn run(
                 active.slot.player_key,
                 format_date(active.not_after)
             );
+            renew_if_due(svc, &active, now);
         }
         Command::Register => {
             let cancel = AtomicBool::new(false);
@@ -156,7 +166,7 @@ pub fn run(
             );
         }
         Command::Credentials { action } => match action {
-            CredentialsCommand::Show => show(&svc, now)?,
+            CredentialsCommand::Show => show(svc, now)?,
             CredentialsCommand::Remove => {
                 if svc.remove()? {
                     println!("Credentials removed from the keyring.");
@@ -171,6 +181,25 @@ pub fn run(
         },
     }
     Ok(())
+}
+
+/// An imported set that is due (the web's bundle may be old) renews at once,
+/// as the window does; when that fails the imported set stays and works until it expires.
+fn renew_if_due(svc: &Service, active: &ActiveSet, now: i64) {
+    let cert = Cert {
+        not_after: active.not_after,
+        renew_at: active.renew_at,
+    };
+    if now < cert.due_at() {
+        return;
+    }
+    println!("The certificate is due for renewal; renewing it now.");
+    match svc.renew(now, service::random_u64()) {
+        Ok(renewed) => println!("Renewed: valid until {}.", format_date(renewed.not_after)),
+        Err(e) => eprintln!(
+            "The renewal failed: {e} The imported certificate is kept; the player tries again when it runs, or run `makapix-player credentials renew`."
+        ),
+    }
 }
 
 fn show(svc: &Service, now: i64) -> Result<(), CredError> {

@@ -250,3 +250,45 @@ fn the_command_line_imports_registers_renews_and_removes_with_the_real_keyring()
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+#[ignore = "needs a running Secret Service: scripts/test-all.sh runs it inside dbus-run-session"]
+fn the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring() {
+    let root = tempfile::tempdir().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    // The web's bundle of a player 10 days from expiry: due for renewal.
+    let due = certs::TestCa::new("Makapix Test CA").mint(&certs::Options {
+        not_before: now - time::Duration::days(1085),
+        not_after: now + time::Duration::days(10),
+        ..certs::Options::default()
+    });
+    // Where the browser saved it: apart from the player's folders, which must hold no key.
+    let downloads = tempfile::tempdir().unwrap();
+    let bundle = downloads.path().join("player-certificates.json");
+    std::fs::write(&bundle, certs::bundle_json(&due, Some("tok-due"))).unwrap();
+    let renewed = certs::valid_set();
+    let body = serde_json::json!({"cert_pem": renewed.cert_pem, "key_pem": renewed.key_pem,
+        "ca_pem": renewed.ca_pem})
+    .to_string();
+    let server = http_server::TestServer::start(Box::new(move |r| match r.path.as_str() {
+        "/api/player/renew-cert" if r.authorization.as_deref() == Some("Bearer tok-due") => {
+            (200, body.clone())
+        }
+        _ => (500, "{}".into()),
+    }));
+    let bundle = bundle.display().to_string();
+    let (ok, out) = player(root.path(), &["import", &bundle, "--api", &server.base]);
+    assert!(
+        ok && out.contains("Imported") && out.contains("Renewed"),
+        "{out}"
+    );
+    assert_eq!(server.count("/renew-cert"), 1);
+    let (_, out) = player(root.path(), &["credentials", "show"]);
+    assert!(
+        out.contains("365 days left") || out.contains("364 days left"),
+        "{out}"
+    );
+    assert_clean(root.path(), &renewed.key_pem, "tok-due");
+    let (ok, out) = player(root.path(), &["credentials", "remove"]);
+    assert!(ok, "{out}");
+}

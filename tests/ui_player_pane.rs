@@ -103,6 +103,31 @@ fn a_registered_player_shows_key_expiry_issuer_and_server() {
 }
 
 #[test]
+fn the_next_planned_renewal_is_shown_in_words() {
+    let (mut h, end) = setup();
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    assert!(
+        h.query_by_label("Next renewal").is_none(),
+        "nothing planned yet"
+    );
+    let at = now() + 110 * DAY + 600;
+    tell(&mut h, &end, CredentialsEvent::RenewalPlanned(Some(at)));
+    h.get_by_label("Next renewal");
+    let date = time::OffsetDateTime::from_unix_timestamp(at)
+        .unwrap()
+        .date();
+    h.get_by_label_contains(&format!("automatic, on {date} at "));
+    h.get_by_label_contains("(in 110 days)");
+    // After a failed attempt the runtime plans the retry: the row follows.
+    tell(
+        &mut h,
+        &end,
+        CredentialsEvent::RenewalPlanned(Some(now() + 15 * 60)),
+    );
+    h.get_by_label_contains("automatic, in 15 minutes (");
+}
+
+#[test]
 fn a_banner_warns_from_30_days_and_an_expired_certificate_is_an_error() {
     let (mut h, end) = setup();
     tell(&mut h, &end, CredentialsEvent::Registered(summary(12)));

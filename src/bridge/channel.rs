@@ -19,6 +19,9 @@ pub const EXIT_BUDGET: Duration = Duration::from_millis(1200);
 
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
+/// Sees each event a sink sends, on the sending thread, before the window does.
+pub type Observer = Arc<dyn Fn(&RuntimeEvent) + Send + Sync>;
+
 /// Creates both ends. `wake` is called after every event (the window passes
 /// `egui::Context::request_repaint`), so a sleeping window draws it at once.
 pub fn pair(wake: Wake) -> (WindowEnd, RuntimeEnd) {
@@ -35,7 +38,11 @@ pub fn pair(wake: Wake) -> (WindowEnd, RuntimeEnd) {
         RuntimeEnd {
             actions: action_rx,
             stop: Stop(stop_rx),
-            sink: EventSink { tx: event_tx, wake },
+            sink: EventSink {
+                tx: event_tx,
+                wake,
+                observer: None,
+            },
         },
     )
 }
@@ -45,10 +52,23 @@ pub fn pair(wake: Wake) -> (WindowEnd, RuntimeEnd) {
 pub struct EventSink {
     tx: std_mpsc::Sender<RuntimeEvent>,
     wake: Wake,
+    observer: Option<Observer>,
 }
 
 impl EventSink {
+    /// The same sink, with `observer` shown every event first: how one part of
+    /// the runtime follows another's (the credentials follow the session's state).
+    pub fn observed(&self, observer: Observer) -> EventSink {
+        EventSink {
+            observer: Some(observer),
+            ..self.clone()
+        }
+    }
+
     pub fn send(&self, event: RuntimeEvent) {
+        if let Some(observer) = &self.observer {
+            observer(&event);
+        }
         // The window is gone when this fails; nothing is left to tell.
         if self.tx.send(event).is_ok() {
             (self.wake)();

@@ -89,4 +89,7 @@ pub enum CredentialsEvent {
     Done(String),
     /// A sentence the user can act on.
     Failed(String),
+    /// When the next automatic renewal is planned (Unix seconds; `None`:
+    /// nothing stored to renew). Sent when a renewal check changed it.
+    RenewalPlanned(Option<i64>),
 }

@@ -8,6 +8,7 @@ pub mod keyring_store;
 pub mod pem;
 pub mod register;
 pub mod renewal;
+pub mod renewal_schedule;
 pub mod secret_text;
 pub mod server;
 pub mod service;

@@ -41,12 +41,6 @@ pub fn health(not_after: i64, now: i64) -> Health {
     }
 }
 
-/// Due for an automatic renewal: the jittered time reached. A player without
-/// an API token (imported from the web's bundle) renews too: it gets a token first.
-pub fn renewal_due(renew_at: Option<i64>, now: i64) -> bool {
-    renew_at.is_some_and(|at| now >= at)
-}
-
 /// The registration rhythm; tests shorten it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PollTiming {
@@ -144,13 +138,6 @@ mod tests {
             Health::ExpiringSoon { days_left: 30 }
         );
         assert_eq!(health(EXPIRY, EXPIRY), Health::Expired);
-    }
-
-    #[test]
-    fn renewal_needs_only_the_time() {
-        assert!(!renewal_due(Some(10), 5));
-        assert!(renewal_due(Some(10), 10));
-        assert!(!renewal_due(None, 10));
     }
 
     #[test]

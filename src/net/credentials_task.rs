@@ -21,14 +21,16 @@ use crate::bridge::transport::{HttpsApi, TokenSource};
 use crate::credentials::bundle::{self, Input};
 use crate::credentials::facts::ActiveSet;
 use crate::credentials::keyring_store::{KeyringStore, StoreError};
-use crate::credentials::renewal;
+use crate::credentials::renewal_schedule::Trigger;
 use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
 use crate::credentials::validate::format_date;
 use crate::protocol::http::Secret;
 
-/// How often the runtime looks whether automatic renewal is due.
-const RENEWAL_CHECK: Duration = Duration::from_secs(6 * 3600);
+mod renewal;
+
+use renewal::Renewals;
+pub use renewal::{RenewalClock, WallClock};
 
 /// Opens the keyring (the OS's in the app; tests pass their own).
 pub type StoreOpener = Arc<dyn Fn() -> Result<KeyringStore, StoreError> + Send + Sync>;
@@ -93,6 +95,7 @@ struct Reporter {
     sink: EventSink,
     session: Option<SessionLink>,
     shared: Arc<Shared>,
+    renewals: Arc<Renewals>,
 }
 
 impl Deref for Reporter {
@@ -121,7 +124,8 @@ pub struct CredentialsTask {
     session: Option<SessionLink>,
     shared: Arc<Shared>,
     registration: Option<Arc<Registration>>,
-    timer_started: bool,
+    renewals: Arc<Renewals>,
+    renewal_started: bool,
     /// Bumped by every `Load`: an older wait for the keyring then gives up.
     loads: Arc<std::sync::atomic::AtomicU64>,
     keyring_retry: (Duration, Duration),
@@ -134,7 +138,8 @@ impl CredentialsTask {
             session: None,
             shared: Arc::new(Shared::new(None, Overrides::default(), native_store())),
             registration: None,
-            timer_started: false,
+            renewals: Arc::new(Renewals::new(RenewalClock::default())),
+            renewal_started: false,
             loads: Arc::default(),
             keyring_retry: KEYRING_RETRY,
         }
@@ -168,11 +173,26 @@ impl CredentialsTask {
         self.session = Some(link);
     }
 
+    /// Renewal reads this clock (tests: a wall clock moved ahead, a short tick). Before `Load`.
+    pub fn set_renewal_clock(&mut self, clock: RenewalClock) {
+        if !self.renewal_started {
+            self.renewals = Arc::new(Renewals::new(clock));
+        }
+    }
+
+    /// Give this to the MQTT session's sink (`EventSink::observed`): renewal
+    /// is checked after each connect, and tried once when the broker keeps
+    /// refusing the certificate, before the player is given up as removed.
+    pub fn session_observer(&self) -> crate::bridge::channel::Observer {
+        self.renewals.session_observer()
+    }
+
     fn reporter(&self) -> Reporter {
         Reporter {
             sink: self.sink.clone(),
             session: self.session.clone(),
             shared: Arc::clone(&self.shared),
+            renewals: Arc::clone(&self.renewals),
         }
     }
 
@@ -197,7 +217,7 @@ impl CredentialsTask {
                 });
             }
             CredentialsAction::Load => {
-                self.start_renewal_timer();
+                self.start_renewal();
                 self.load_until_keyring();
             }
             CredentialsAction::ImportFiles(paths) => self.blocking(move |svc, sink| {
@@ -236,8 +256,10 @@ impl CredentialsTask {
             }),
             CredentialsAction::RenewNow => self.blocking(|svc, sink| {
                 sink.send(working("Renewing the certificate…"));
-                let result = svc.renew(service::unix_now(), service::random_u64());
+                let result = svc.renew(sink.renewals.now(), service::random_u64());
+                sink.renewals.record(&result);
                 report_change(svc, sink, result, "Certificate renewed");
+                renewal::check(svc, sink, Trigger::Installed);
             }),
             CredentialsAction::SetServer(server) => self.blocking(move |svc, sink| {
                 let changed = match svc.set_server(server) {
@@ -281,7 +303,7 @@ impl CredentialsTask {
                     if waiting {
                         shared2.forget_service();
                     } else {
-                        renew_if_due(&svc, &sink2);
+                        renewal::check(&svc, &sink2, Trigger::Loaded);
                     }
                     waiting
                 })
@@ -357,34 +379,22 @@ impl CredentialsTask {
                 }
                 other => {
                     sink.send(credentials(CredentialsEvent::RegistrationEnded));
+                    let installed = other.is_ok();
                     report_change(svc, &sink, other, "This computer is registered");
+                    if installed {
+                        let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
+                        renewal::check(svc, &sink, Trigger::Installed);
+                    }
                 }
             }
         });
     }
 
-    /// Checks now and then whether the jittered renewal time has come.
-    fn start_renewal_timer(&mut self) {
-        if self.timer_started {
-            return;
+    /// Starts the renewal loop, once.
+    fn start_renewal(&mut self) {
+        if !std::mem::replace(&mut self.renewal_started, true) {
+            renewal::start_loop(Arc::clone(&self.shared), self.reporter());
         }
-        self.timer_started = true;
-        let shared = Arc::clone(&self.shared);
-        let sink = self.reporter();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(RENEWAL_CHECK);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let shared = Arc::clone(&shared);
-                let sink = sink.clone();
-                let _ = tokio::task::spawn_blocking(move || {
-                    let _turn = shared.busy.lock().unwrap_or_else(|p| p.into_inner());
-                    renew_if_due(&shared.service(), &sink);
-                })
-                .await;
-            }
-        });
     }
 }
 
@@ -398,7 +408,14 @@ fn report_load(svc: &Service, sink: &Reporter) -> bool {
         )
     };
     match svc.load() {
-        Ok(Some(active)) => registered(svc, sink, &active),
+        Ok(Some(active)) => {
+            // An expired certificate cannot connect, but the bearer token still
+            // renews it: renew first, then connect (with the old one if that failed).
+            let expired = sink.renewals.now() >= active.not_after;
+            if !(expired && renewal::check(svc, sink, Trigger::Loaded)) {
+                registered(svc, sink, &active);
+            }
+        }
         Ok(None) => sink.send(credentials(CredentialsEvent::NotRegistered)),
         Err(e)
             if keyring_down(&e)
@@ -420,38 +437,12 @@ fn report_load(svc: &Service, sink: &Reporter) -> bool {
     false
 }
 
-fn renew_if_due(svc: &Service, sink: &Reporter) {
-    let Ok(Some(active)) = svc.facts().map(|f| f.active) else {
-        return;
-    };
-    let now = service::unix_now();
-    if !renewal::renewal_due(active.renew_at, now) {
-        return;
-    }
-    tracing::info!("automatic certificate renewal is due");
-    match svc.renew(now, service::random_u64()) {
-        Ok(active) => {
-            registered(svc, sink, &active);
-            sink.send(credentials(CredentialsEvent::Done(format!(
-                "Certificate renewed automatically; valid until {}.",
-                format_date(active.not_after)
-            ))));
-        }
-        Err(e) => {
-            tracing::warn!("automatic renewal failed: {e}");
-            sink.send(credentials(CredentialsEvent::Failed(format!(
-                "Automatic renewal failed: {e} The current certificate stays in use."
-            ))));
-        }
-    }
-}
-
 /// An imported set near its expiry (the web's bundle may be old) renews at once.
 fn report_import(svc: &Service, sink: &Reporter, result: Result<ActiveSet, CredError>) {
     let imported = result.is_ok();
     report_change(svc, sink, result, "Credentials imported");
     if imported {
-        renew_if_due(svc, sink);
+        renewal::check(svc, sink, Trigger::Installed);
     }
 }
 

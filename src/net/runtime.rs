@@ -32,11 +32,12 @@ async fn run(end: RuntimeEnd) {
         sink,
     } = end;
     let artworks = super::artwork::Fetcher::new(sink.clone());
+    let mut credentials = CredentialsTask::new(sink.clone());
+    // The credentials follow the session: renewal is checked after each connect.
     let connection = Arc::new(ConnectionHandle::start_with_files(
-        sink.clone(),
+        sink.observed(credentials.session_observer()),
         Some(artworks.clone()),
     ));
-    let mut credentials = CredentialsTask::new(sink.clone());
     let link = Arc::clone(&connection);
     credentials.link_session(Arc::new(move |action| link.handle(action)));
     let mut dispatch = |action: Action| {

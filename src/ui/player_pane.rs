@@ -12,6 +12,7 @@ use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
 use crate::credentials::renewal::Health;
+use crate::credentials::renewal_schedule;
 use crate::credentials::secret_text;
 use crate::credentials::server::{Environment, Server};
 use crate::credentials::validate::format_date;
@@ -37,6 +38,8 @@ pub struct PlayerPane {
     /// `player.json` names this player but the keyring is not up yet: the
     /// runtime keeps trying, and registering now would make a second player.
     pub(crate) keyring_waiting: Option<String>,
+    /// When the runtime plans the next automatic renewal (Unix seconds).
+    pub(crate) renewal_planned: Option<i64>,
     confirm_remove: bool,
     paste: String,
     custom_port: String,
@@ -56,6 +59,7 @@ impl Default for PlayerPane {
             message: None,
             removed: false,
             keyring_waiting: None,
+            renewal_planned: None,
             confirm_remove: false,
             paste: String::new(),
             custom_port: Server::default().mqtt_port.to_string(),
@@ -81,6 +85,7 @@ impl PlayerPane {
             CredentialsEvent::NotRegistered => {
                 self.summary = None;
                 self.keyring_waiting = None;
+                self.renewal_planned = None;
             }
             CredentialsEvent::KeyringWaiting { player_key } => {
                 self.summary = None;
@@ -110,6 +115,7 @@ impl PlayerPane {
                 self.working = None;
                 self.message = Some((text, true));
             }
+            CredentialsEvent::RenewalPlanned(at) => self.renewal_planned = at,
         }
     }
 
@@ -157,7 +163,7 @@ impl PlayerPane {
     pub fn show(&mut self, ui: &mut Ui, now: i64) {
         ui.strong("Player");
         match (&self.summary, &self.keyring_waiting) {
-            (Some(summary), _) => identity(ui, summary, &self.server, now),
+            (Some(summary), _) => identity(ui, summary, &self.server, self.renewal_planned, now),
             (None, Some(key)) => {
                 ui.label(format!("This computer is player {key}, but the keyring (GNOME Keyring, KWallet, Keychain or Credential Manager) is not up yet. The player connects as soon as it is; nothing needs to be done."));
                 // Registering or importing now would make a second player on the account.
@@ -468,7 +474,7 @@ fn looks_like_credentials(text: &str) -> bool {
         || (text.trim_start().starts_with('{') && text.contains("\"key_pem\""))
 }
 
-fn identity(ui: &mut Ui, summary: &PlayerSummary, server: &Server, now: i64) {
+fn identity(ui: &mut Ui, summary: &PlayerSummary, server: &Server, renewal: Option<i64>, now: i64) {
     egui::Grid::new("player_identity")
         .num_columns(2)
         .show(ui, |ui| {
@@ -490,6 +496,14 @@ fn identity(ui: &mut Ui, summary: &PlayerSummary, server: &Server, now: i64) {
             }
             ui.label(text);
             ui.end_row();
+            if let Some(at) = renewal {
+                ui.label("Next renewal");
+                ui.label(format!(
+                    "automatic, {}",
+                    renewal_schedule::describe(at, now)
+                ));
+                ui.end_row();
+            }
             ui.label("Issuer");
             ui.label(&summary.issuer);
             ui.end_row();

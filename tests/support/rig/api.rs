@@ -6,7 +6,10 @@
 //! - `POST /player/{key}/token/rotate`: no auth, a new token that revokes the
 //!   old one, 30 per hour;
 //! - `POST /player/renew-cert` with the bearer token: 401 for a bad token,
-//!   400 outside the renewal window (90 days before expiry), else the next set.
+//!   429 past 10 calls a day per player (the server's Redis counter: every
+//!   call it lets through counts, the too-early ones too, and the day starts
+//!   again 24 hours after the last one it let through), 400 outside the
+//!   renewal window (90 days before expiry), else the next set.
 //!
 //! - the player API, `POST /player/rpc` and `POST /player/events/view`, with
 //!   the same bearer check (401 for a stale or unknown token): see `player_api.rs`.
@@ -32,6 +35,8 @@ use super::server::{Responder, catalogue};
 pub const RENEW_WINDOW_DAYS: i64 = 90;
 /// Token rotations allowed per hour (per address; one address in tests).
 pub const ROTATIONS_PER_HOUR: usize = 30;
+/// `renew-cert` calls allowed per player in a day.
+pub const RENEWALS_PER_DAY: u32 = 10;
 
 struct Player {
     current: Identity,
@@ -43,6 +48,8 @@ struct Player {
     /// The first successful credentials fetch carries a token; later ones `null`.
     token_delivered: bool,
     removed: bool,
+    /// `renew-cert` calls let through, and when that count expires.
+    renewals: (u32, Option<Instant>),
 }
 
 struct State {
@@ -55,6 +62,7 @@ struct State {
     failing_polls: u32,
     rotations: Vec<Instant>,
     tokens_made: u32,
+    renewals_refused: u32,
     /// `https_api.base_url` in provisioning and credentials answers.
     advertised: String,
 }
@@ -69,6 +77,7 @@ impl Default for State {
             failing_polls: 0,
             rotations: Vec::new(),
             tokens_made: 0,
+            renewals_refused: 0,
             advertised: String::new(),
         }
     }
@@ -118,6 +127,7 @@ impl MakapixApi {
                 token: None,
                 token_delivered: false,
                 removed: false,
+                renewals: (0, None),
             },
         );
     }
@@ -246,6 +256,11 @@ impl MakapixApi {
     pub fn count(&self, path_part: &str) -> usize {
         self.http.count(path_part)
     }
+
+    /// How many `renew-cert` calls were refused 429 (past the daily limit).
+    pub fn renewals_refused(&self) -> u32 {
+        self.state.lock().unwrap().renewals_refused
+    }
 }
 
 /// The player API, behind the bearer check; `None` for the other endpoints.
@@ -359,6 +374,14 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
             else {
                 return (401, json!({"detail": "invalid token"}).to_string());
             };
+            if !renewal_allowed(p) {
+                state.renewals_refused += 1;
+                return (
+                    429,
+                    json!({"detail": "Too many renewal requests. Please try again later."})
+                        .to_string(),
+                );
+            }
             let opens = p.current.not_after - time::Duration::days(RENEW_WINDOW_DAYS);
             if OffsetDateTime::now_utc() < opens {
                 let days = (p.current.not_after - OffsetDateTime::now_utc()).whole_days();
@@ -388,4 +411,18 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
         }
         _ => (404, json!({"detail": "no such endpoint"}).to_string()),
     }
+}
+
+/// The server's per-player limit on `renew-cert`: INCR and EXPIRE of one key,
+/// checked before the renewal window, so a refused-as-too-early call counts.
+fn renewal_allowed(p: &mut Player) -> bool {
+    let now = Instant::now();
+    if p.renewals.1.is_some_and(|ends| now >= ends) {
+        p.renewals = (0, None);
+    }
+    if p.renewals.0 >= RENEWALS_PER_DAY {
+        return false;
+    }
+    p.renewals = (p.renewals.0 + 1, Some(now + Duration::from_secs(86_400)));
+    true
 }
