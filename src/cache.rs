@@ -97,7 +97,7 @@ impl ArtCache {
             dir: dir.to_path_buf(),
             source,
         };
-        fs::create_dir_all(dir).map_err(folder_error)?;
+        crate::private_files::create_dir(dir).map_err(folder_error)?;
         let mut entries = HashMap::new();
         let mut total = 0;
         for entry in fs::read_dir(dir).map_err(folder_error)?.flatten() {
@@ -187,10 +187,8 @@ impl ArtCache {
             });
         }
         let path = self.dir.join(name);
-        let temp = self
-            .dir
-            .join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
-        crate::atomic_file::write_via(&temp, &path, bytes).map_err(CacheError::Write)?;
+        crate::atomic_file::write_with_prefix(TEMP_PREFIX, &path, bytes)
+            .map_err(CacheError::Write)?;
         self.clock += 1;
         if let Some(old) = self.entries.insert(
             name.to_owned(),

@@ -24,6 +24,7 @@ pub mod paths;
 pub mod player;
 pub mod playlist_files;
 pub mod preview;
+pub mod private_files;
 pub mod protocol;
 pub mod sample_art;
 pub mod samples;

@@ -43,16 +43,16 @@ pub fn rotate(path: &Path, limit: u64, keep: usize) -> std::io::Result<bool> {
 pub fn init(log_dir: Option<&Path>, verbose: bool) -> Option<PathBuf> {
     let level = if verbose { Level::DEBUG } else { Level::INFO };
     let file = log_dir.and_then(|dir| {
-        std::fs::create_dir_all(dir).ok()?;
+        crate::private_files::create_dir(dir).ok()?;
         let path = dir.join(LOG_FILE_NAME);
         if let Err(e) = rotate(&path, ROTATE_AT_BYTES, KEEP_ROTATED) {
             eprintln!("the log {} could not be rotated: {e}", path.display());
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .ok()?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        // The log may name the player's server and errors: the owner's eyes only.
+        crate::private_files::owner_only(&mut options);
+        let file = options.open(&path).ok()?;
         Some((path, file))
     });
     let builder = tracing_subscriber::fmt()

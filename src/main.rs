@@ -19,6 +19,10 @@ fn main() -> anyhow::Result<()> {
     // ring is the only rustls provider in the build; make it the process default.
     net::tls::install_crypto_provider();
     let app_paths = AppPaths::from_os();
+    // Files an older version wrote with the umask's modes become the owner's alone.
+    if let Some(paths) = &app_paths {
+        makapix_player::private_files::tighten(paths);
+    }
     let instance_name = single_instance::name_for(app_paths.as_ref().map(|p| p.config.as_path()));
     if let Err(e) = Server::default().with_overrides(&cli.overrides()) {
         eprintln!("{e}");
