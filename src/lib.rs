@@ -22,6 +22,7 @@ pub mod media;
 pub mod net;
 pub mod paths;
 pub mod player;
+pub mod player_key;
 pub mod playlist_files;
 pub mod preview;
 pub mod private_files;
