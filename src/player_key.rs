@@ -133,6 +133,27 @@ mod tests {
         assert_eq!(short("k").to_string(), "k…");
     }
 
+    /// Structures that carry the key print it short when debugged (a log line, a panic).
+    #[test]
+    fn structures_holding_the_key_debug_it_short() {
+        let slot = crate::credentials::keyring_store::Slot {
+            player_key: KEY.into(),
+            generation: 3,
+        };
+        let summary = crate::bridge::credentials::PlayerSummary {
+            player_key: KEY.into(),
+            not_after: 0,
+            issuer: "CA".into(),
+            has_token: false,
+        };
+        for shown in [format!("{slot:?}"), format!("{summary:?}")] {
+            assert!(
+                !shown.contains(KEY) && shown.contains("fa16acc1…"),
+                "{shown}"
+            );
+        }
+    }
+
     #[test]
     fn a_topic_names_the_key_in_its_short_form() {
         assert_eq!(
