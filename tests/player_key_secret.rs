@@ -153,6 +153,18 @@ fn no_whole_player_key_in_anything_the_player_printed_or_wrote() {
     api.next_certificate(&key, broker.ca.player(&key));
     let x = xvfb::Xvfb::start(800, 600);
     let home = tempfile::tempdir().unwrap();
+    // What an older version left: the umask's modes. Tightened at start-up.
+    let config = home.path().join("config/makapixplayer");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("settings.json"), "{}").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let loose = |p: &Path, mode| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        loose(&config, 0o755);
+        loose(&config.join("settings.json"), 0o644);
+    }
     let mut streams = Vec::new();
 
     let shown = register(&x, home.path(), &api, &key);
