@@ -167,6 +167,30 @@ mod tests {
         assert_eq!(topic("other/topic"), "other/topic");
     }
 
+    /// The hook is process-wide, so the panic happens in a child: this test
+    /// binary run again for this one test, told by the environment to panic.
+    #[test]
+    fn a_panic_message_shows_a_remembered_key_short() {
+        const NAME: &str = "player_key::tests::a_panic_message_shows_a_remembered_key_short";
+        if std::env::var_os("MAKAPIX_PANIC_CHILD").is_some() {
+            install_panic_hook();
+            remember(KEY);
+            panic!("GET /player/{KEY}/credentials failed");
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+            .env("MAKAPIX_PANIC_CHILD", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "the child did not panic: {err}");
+        assert!(
+            err.contains("GET /player/fa16acc1…/credentials failed"),
+            "{err}"
+        );
+        assert!(!err.contains(KEY), "{err}");
+    }
+
     #[test]
     fn a_remembered_key_is_shortened_wherever_it_appears() {
         let key = "0b5e1f2a-1111-4222-8333-944455556666";
