@@ -589,7 +589,10 @@ impl Task {
             },
             Incoming::Command => self.on_command(live, &payload).await,
             Incoming::ViewAck => self.views.ack(&payload, Instant::now()),
-            Incoming::Other => self.diag.note(format!("unexpected topic {topic}; ignored")),
+            Incoming::Other => self.diag.note(format!(
+                "unexpected topic {}; ignored",
+                crate::player_key::topic(&topic)
+            )),
         }
         None
     }
