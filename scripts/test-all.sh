@@ -58,6 +58,9 @@ dbus-run-session -- bash -c '
   run_ignored keyring_real a_credential_set_lives_in_the_real_keyring \
     the_command_line_imports_registers_renews_and_removes_with_the_real_keyring \
     the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring
+  # A whole session (registration, renewal, the window, a refused request): the whole player
+  # key in no output and no file but player.json; every file 0600 in 0700 folders.
+  run_ignored player_key_secret no_whole_player_key_in_anything_the_player_printed_or_wrote
   # One window per identity: the real binary, the real keyring, one MQTT session at the broker.
   run_ignored single_instance_xvfb a_second_launch_makes_no_second_mqtt_session
   # The soak of issue 15, short: the real binary through broker restarts and command bursts

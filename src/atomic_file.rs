@@ -1,35 +1,63 @@
 //! Files replaced whole: readers see either the old or the new contents, never
 //! half of them, whatever a crash or a full disk does in between.
 
+use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `contents` to `path` through a hidden file beside it (same folder, so
-/// the rename is atomic; no clash with another file of the same stem).
+/// the rename is atomic; no clash with another file of the same stem). Missing
+/// folders are created private (see `private_files`).
 pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::private_files::create_dir(parent)?;
     }
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(path.file_name().unwrap_or_default());
-    temp_name.push(".tmp");
-    write_via(&path.with_file_name(temp_name), path, contents)
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(path.file_name().unwrap_or_default());
+    prefix.push(".");
+    write_with_prefix(&prefix.to_string_lossy(), path, contents)
 }
 
-/// Writes `contents` to `temp`, flushes it to disk and renames it over `path`;
-/// `temp` is removed again when any step fails. For callers that name their own
-/// temporary files (the artwork cache sweeps its leftovers by name).
-pub fn write_via(temp: &Path, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// Writes `contents` to a new temporary file beside `path` whose name starts
+/// with `prefix`, flushes it to disk and renames it over `path`; the temporary
+/// file is removed again when any step fails. For callers that sweep their own
+/// leftovers by name (the artwork cache).
+///
+/// The temporary name has a random part and is created new (`O_EXCL`), owner
+/// only, never through a symlink: someone who can write in the folder cannot
+/// plant a file or link under the name and have the contents go there.
+pub fn write_with_prefix(prefix: &str, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let (temp, mut file) = create_temp(prefix, path)?;
     let written = (|| {
-        let mut file = std::fs::File::create(temp)?;
         file.write_all(contents)?;
         file.sync_all()?;
-        std::fs::rename(temp, path)
+        drop(file);
+        std::fs::rename(&temp, path)
     })();
     if written.is_err() {
-        let _ = std::fs::remove_file(temp);
+        let _ = std::fs::remove_file(&temp);
     }
     written
+}
+
+/// A new file beside `path`, `prefix` + 32 random hex digits + `.tmp`.
+fn create_temp(prefix: &str, path: &Path) -> std::io::Result<(PathBuf, File)> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    crate::private_files::owner_only(&mut options);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    let mut tries = 0;
+    loop {
+        let name = format!("{prefix}{}.tmp", uuid::Uuid::new_v4().simple());
+        let temp = path.with_file_name(name);
+        match options.open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            // 128 random bits: a clash means someone planted the name; pick another.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 3 => tries += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -61,5 +89,39 @@ mod tests {
         );
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    /// Someone who can write in the folder links the temporary name to a file
+    /// of the user's: the write must not go through the link.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_planted_at_the_temporary_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "the user's").unwrap();
+        let path = dir.path().join("player.json");
+        for planted in [".player.json.tmp", ".player.json."] {
+            std::os::unix::fs::symlink(&victim, dir.path().join(planted)).unwrap();
+        }
+        write(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "the user's");
+        assert!(!std::fs::symlink_metadata(&path).unwrap().is_symlink());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_is_the_owners_alone_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new/settings.json");
+        write(&path, b"{}").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        // Replacing a file the user opened up gives the owner-only mode again.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write(&path, b"{}").unwrap();
+        assert_eq!(mode(&path), 0o600);
     }
 }

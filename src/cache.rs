@@ -1,9 +1,9 @@
 //! Artwork files kept on disk, so the player keeps playing offline and does not
 //! download the same file twice.
 //!
-//! - File names are made by encoding the server's strings into one safe path
-//!   component: no server string (`storage_shard` is opaque and may hold `..`)
-//!   can steer a write out of the cache folder.
+//! - File names are the SHA-256 of the server's strings: no server string
+//!   (`storage_shard` is opaque and may hold `..`) can steer a write out of the
+//!   cache folder or onto another artwork's file.
 //! - Writes go to a temporary file that is renamed into place, so a crash never
 //!   leaves half a file under a real name.
 //! - A size cap (1 GiB unless set) is kept by evicting the least recently used files.
@@ -15,8 +15,6 @@ use std::time::SystemTime;
 
 pub const DEFAULT_CAP_BYTES: u64 = 1024 * 1024 * 1024;
 const TEMP_PREFIX: &str = ".partial-";
-/// Longer names are shortened with a hash: some file systems stop at 255 bytes.
-const MAX_NAME: usize = 180;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -46,26 +44,21 @@ pub struct ArtCache {
     clock: u128,
 }
 
-/// The cache file name for an artwork: every byte outside `[A-Za-z0-9_-]` is
-/// written as `%XX`, so the result has no separator, no dot and cannot be `..`.
-/// The extension comes from the caller's own format name, never the server's text.
+/// The cache file name for an artwork: the SHA-256 of the server's two strings,
+/// each preceded by its length (so `("a~b", "c")` and `("a", "b~c")` differ), in
+/// hex, and the caller's own format name as the extension, never the server's
+/// text. No server string can steer a write out of the folder or pick a name
+/// that another artwork's strings give. Files named the older way are never
+/// asked for again: misses, evicted like any file.
 pub fn file_name(storage_shard: &str, storage_key: &str, extension: &str) -> String {
-    let mut name = String::new();
-    for byte in storage_shard
-        .bytes()
-        .chain([b'~'])
-        .chain(storage_key.bytes())
-    {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' => name.push(char::from(byte)),
-            b'~' => name.push('~'),
-            other => name.push_str(&format!("%{other:02X}")),
-        }
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in [storage_shard, storage_key] {
+        context.update(&(part.len() as u64).to_be_bytes());
+        context.update(part.as_bytes());
     }
-    if name.len() > MAX_NAME {
-        let hash = fnv1a(name.as_bytes());
-        name.truncate(MAX_NAME - 17);
-        name.push_str(&format!("_{hash:016x}"));
+    let mut name = String::with_capacity(64 + 9);
+    for byte in context.finish().as_ref() {
+        name.push_str(&format!("{byte:02x}"));
     }
     let ext: String = extension
         .chars()
@@ -73,12 +66,6 @@ pub fn file_name(storage_shard: &str, storage_key: &str, extension: &str) -> Str
         .take(8)
         .collect();
     format!("{name}.{ext}")
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 fn is_safe(name: &str) -> bool {
@@ -97,7 +84,7 @@ impl ArtCache {
             dir: dir.to_path_buf(),
             source,
         };
-        fs::create_dir_all(dir).map_err(folder_error)?;
+        crate::private_files::create_dir(dir).map_err(folder_error)?;
         let mut entries = HashMap::new();
         let mut total = 0;
         for entry in fs::read_dir(dir).map_err(folder_error)?.flatten() {
@@ -187,10 +174,8 @@ impl ArtCache {
             });
         }
         let path = self.dir.join(name);
-        let temp = self
-            .dir
-            .join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
-        crate::atomic_file::write_via(&temp, &path, bytes).map_err(CacheError::Write)?;
+        crate::atomic_file::write_with_prefix(TEMP_PREFIX, &path, bytes)
+            .map_err(CacheError::Write)?;
         self.clock += 1;
         if let Some(old) = self.entries.insert(
             name.to_owned(),
@@ -249,10 +234,8 @@ mod tests {
             let path = dir.path().join(&name);
             assert_eq!(path.parent(), Some(dir.path()), "{name} is one component");
         }
-        assert_eq!(file_name("ab/cd", "k-1", "gif"), "ab%2Fcd~k-1.gif");
-        assert_eq!(
-            file_name("s", "k", "../png"),
-            "s~k.png",
+        assert!(
+            file_name("s", "k", "../png").ends_with(".png"),
             "the extension cannot escape either"
         );
     }
@@ -262,7 +245,36 @@ mod tests {
         let a = file_name(&"x".repeat(400), "1", "png");
         let b = file_name(&"x".repeat(400), "2", "png");
         assert_ne!(a, b);
-        assert!(a.len() <= MAX_NAME + 4);
+        assert_eq!(a.len(), 64 + 4);
+    }
+
+    /// Where the shard ends and the key begins is part of the name: a server
+    /// string holding the old separator cannot name another artwork's file.
+    #[test]
+    fn the_split_between_shard_and_key_is_part_of_the_name() {
+        assert_ne!(file_name("a~b", "c", "png"), file_name("a", "b~c", "png"));
+        assert_ne!(file_name("ab", "c", "png"), file_name("a", "bc", "png"));
+        assert_ne!(file_name("a%7E", "b", "png"), file_name("a~", "b", "png"));
+        // SHA-256 of u64 2, "ab", u64 1, "c" (big-endian): the same name on every platform.
+        assert_eq!(
+            file_name("ab", "c", "png"),
+            "601d5476e2ccfe2c87a2bba7a322659734a05749d5b5aa781f513e4912db0d5f.png"
+        );
+    }
+
+    /// A cache written by an older version: its files are misses, not errors,
+    /// and go the way of any least recently used file.
+    #[test]
+    fn files_named_the_old_way_are_misses_and_evicted_in_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("ab%2Fcd~k-1.gif"), [0; 10]).unwrap();
+        let mut cache = ArtCache::open(dir.path(), 15).unwrap();
+        let name = file_name("ab/cd", "k-1", "gif");
+        assert_ne!(name, "ab%2Fcd~k-1.gif");
+        assert!(cache.get(&name).is_none());
+        cache.put(&name, &[1; 10]).unwrap();
+        assert_eq!(cache.get(&name), Some(dir.path().join(&name)));
+        assert!(!dir.path().join("ab%2Fcd~k-1.gif").exists());
     }
 
     #[test]

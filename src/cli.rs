@@ -15,6 +15,7 @@ use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
 use crate::credentials::validate::format_date;
 use crate::paths::AppPaths;
+use crate::player_key::short;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -79,8 +80,14 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum CredentialsCommand {
-    /// What is stored (never the key or the token).
-    Show,
+    /// What is stored (never the private key or the token; the player key in
+    /// its short form unless --reveal).
+    Show {
+        /// Print the whole player key. It works as a password at Makapix Club:
+        /// whoever knows it can fetch this player's credentials.
+        #[arg(long)]
+        reveal: bool,
+    },
     /// Delete every stored secret of this player from the keyring.
     Remove,
     /// Renew the certificate now.
@@ -117,7 +124,7 @@ pub fn changes_credentials(command: &Command) -> bool {
     !matches!(
         command,
         Command::Credentials {
-            action: CredentialsCommand::Show
+            action: CredentialsCommand::Show { .. }
         }
     )
 }
@@ -142,7 +149,7 @@ pub fn run_with(svc: &Service, command: &Command, now: i64) -> Result<(), CredEr
             let active = svc.import_files(files, now, service::random_u64())?;
             println!(
                 "Imported: player {}, valid until {}.",
-                active.slot.player_key,
+                short(&active.slot.player_key),
                 format_date(active.not_after)
             );
             renew_if_due(svc, &active, now);
@@ -161,12 +168,12 @@ pub fn run_with(svc: &Service, command: &Command, now: i64) -> Result<(), CredEr
             })?;
             println!(
                 "Registered: player {}, valid until {}.",
-                active.slot.player_key,
+                short(&active.slot.player_key),
                 format_date(active.not_after)
             );
         }
         Command::Credentials { action } => match action {
-            CredentialsCommand::Show => show(svc, now)?,
+            CredentialsCommand::Show { reveal } => show(svc, now, *reveal)?,
             CredentialsCommand::Remove => {
                 if svc.remove()? {
                     println!("Credentials removed from the keyring.");
@@ -202,7 +209,7 @@ fn renew_if_due(svc: &Service, active: &ActiveSet, now: i64) {
     }
 }
 
-fn show(svc: &Service, now: i64) -> Result<(), CredError> {
+fn show(svc: &Service, now: i64, reveal: bool) -> Result<(), CredError> {
     let server = svc.server()?;
     let Some(active) = svc.load()? else {
         println!("Not registered.\nServer:     {}", server.describe());
@@ -213,7 +220,12 @@ fn show(svc: &Service, now: i64) -> Result<(), CredError> {
         Health::ExpiringSoon { days_left } => format!("{days_left} days left — renew soon"),
         Health::Expired => "expired".to_owned(),
     };
-    println!("Player key: {}", active.slot.player_key);
+    let key = short(&active.slot.player_key);
+    if reveal {
+        println!("Player key: {}", key.reveal());
+    } else {
+        println!("Player key: {key} (the whole key: credentials show --reveal)");
+    }
     println!("Expires:    {} ({state})", format_date(active.not_after));
     println!("Issuer:     {}", active.issuer);
     println!("Server:     {}", server.describe());
@@ -296,6 +308,18 @@ mod tests {
                 .preview
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn credentials_show_reveals_the_key_only_when_asked() {
+        let show = |args: &[&str]| match Cli::try_parse_from(args).unwrap().command {
+            Some(Command::Credentials {
+                action: CredentialsCommand::Show { reveal },
+            }) => reveal,
+            other => panic!("{other:?}"),
+        };
+        assert!(!show(&["makapix-player", "credentials", "show"]));
+        assert!(show(&["makapix-player", "credentials", "show", "--reveal"]));
     }
 
     #[test]

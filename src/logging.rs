@@ -5,8 +5,10 @@ use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use std::io::Write;
 use tracing::Level;
-use tracing_subscriber::fmt::writer::MakeWriterExt;
+
+use tracing_subscriber::fmt::writer::{MakeWriter, MakeWriterExt};
 
 pub const LOG_FILE_NAME: &str = "makapix-player.log";
 
@@ -43,16 +45,16 @@ pub fn rotate(path: &Path, limit: u64, keep: usize) -> std::io::Result<bool> {
 pub fn init(log_dir: Option<&Path>, verbose: bool) -> Option<PathBuf> {
     let level = if verbose { Level::DEBUG } else { Level::INFO };
     let file = log_dir.and_then(|dir| {
-        std::fs::create_dir_all(dir).ok()?;
+        crate::private_files::create_dir(dir).ok()?;
         let path = dir.join(LOG_FILE_NAME);
         if let Err(e) = rotate(&path, ROTATE_AT_BYTES, KEEP_ROTATED) {
             eprintln!("the log {} could not be rotated: {e}", path.display());
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .ok()?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        // The log may name the player's server and errors: the owner's eyes only.
+        crate::private_files::owner_only(&mut options);
+        let file = options.open(&path).ok()?;
         Some((path, file))
     });
     let builder = tracing_subscriber::fmt()
@@ -60,15 +62,51 @@ pub fn init(log_dir: Option<&Path>, verbose: bool) -> Option<PathBuf> {
         .with_target(false);
     match file {
         Some((path, file)) => {
-            let writer = std::io::stderr.and(Mutex::new(file));
+            let writer = Redacting(std::io::stderr.and(Mutex::new(file)));
             // A second init (tests) is harmless: keep the first subscriber.
             let _ = builder.with_ansi(false).with_writer(writer).try_init();
             Some(path)
         }
         None => {
-            let _ = builder.with_writer(std::io::stderr).try_init();
+            let _ = builder.with_writer(Redacting(std::io::stderr)).try_init();
             None
         }
+    }
+}
+
+/// Makes writers that shorten every player key the process knows (see
+/// `player_key::redact`) before a line reaches stderr or the file: a key in a
+/// message built by a crate or a format string we missed stays out of the log.
+struct Redacting<M>(M);
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Redacting<M> {
+    type Writer = RedactingWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        RedactingWriter(self.0.make_writer())
+    }
+
+    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> Self::Writer {
+        RedactingWriter(self.0.make_writer_for(meta))
+    }
+}
+
+struct RedactingWriter<W>(W);
+
+impl<W: Write> Write for RedactingWriter<W> {
+    /// The formatter hands over each event whole, so a key is never split between calls.
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::str::from_utf8(buf) {
+            Ok(text) => self
+                .0
+                .write_all(crate::player_key::redact(text).as_bytes())?,
+            Err(_) => self.0.write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -89,6 +127,19 @@ mod tests {
         assert_eq!(std::fs::read(name(1)).unwrap(), b"current, too big");
         assert_eq!(std::fs::read(name(2)).unwrap(), b"one");
         assert!(!name(3).exists(), "only two rotated logs are kept");
+    }
+
+    #[test]
+    fn a_known_player_key_is_shortened_on_its_way_to_the_log() {
+        let key = "7e57ab1e-0000-4000-8000-00000000c0de";
+        crate::player_key::remember(key);
+        let mut out = RedactingWriter(Vec::new());
+        let line = format!("polling /player/{key}/credentials\n");
+        out.write_all(line.as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(out.0).unwrap(),
+            "polling /player/7e57ab1e…/credentials\n"
+        );
     }
 
     #[test]

@@ -19,6 +19,11 @@ fn main() -> anyhow::Result<()> {
     // ring is the only rustls provider in the build; make it the process default.
     net::tls::install_crypto_provider();
     let app_paths = AppPaths::from_os();
+    makapix_player::player_key::install_panic_hook();
+    // Files an older version wrote with the umask's modes become the owner's alone.
+    if let Some(paths) = &app_paths {
+        makapix_player::private_files::tighten(paths);
+    }
     let instance_name = single_instance::name_for(app_paths.as_ref().map(|p| p.config.as_path()));
     if let Err(e) = Server::default().with_overrides(&cli.overrides()) {
         eprintln!("{e}");
@@ -31,7 +36,8 @@ fn main() -> anyhow::Result<()> {
             logging::init(app_paths.as_ref().map(AppPaths::log_dir).as_deref(), true);
         }
         if let Err(e) = cli::run(command, app_paths.as_ref(), cli.overrides()) {
-            eprintln!("{e}");
+            // A keyring's or a crate's message may name the player key.
+            eprintln!("{}", makapix_player::player_key::redact(&e.to_string()));
             std::process::exit(1);
         }
         // A window running beside the command reads the changed credentials at once.

@@ -175,7 +175,15 @@ fn the_command_line_imports_registers_renews_and_removes_with_the_real_keyring()
     // A new process (a restart) still finds them; nothing secret is printed.
     let (ok, out) = player(root.path(), &["credentials", "show"]);
     assert!(
-        ok && out.contains(certs::PLAYER_KEY) && out.contains("API token:  none"),
+        ok && out.contains(&format!("Player key: {}…", &certs::PLAYER_KEY[..8]))
+            && out.contains("API token:  none"),
+        "{out}"
+    );
+    // The player key works as a password: whole only when asked for.
+    assert!(!out.contains(certs::PLAYER_KEY), "{out}");
+    let (ok, out) = player(root.path(), &["credentials", "show", "--reveal"]);
+    assert!(
+        ok && out.contains(&format!("Player key: {}\n", certs::PLAYER_KEY)),
         "{out}"
     );
     assert!(

@@ -132,11 +132,8 @@ fn a_cached_file_that_does_not_decode_is_fetched_again_once() {
     // A damaged copy already in the cache (a disk fault, a crash mid-write elsewhere).
     let cache = root.path().join("cache").join("artworks");
     std::fs::create_dir_all(&cache).unwrap();
-    std::fs::write(
-        cache.join("co%2Frr~good.png"),
-        b"\x89PNG\r\n\x1a\ntruncated",
-    )
-    .unwrap();
+    let cached = makapix_player::cache::file_name("co/rr", "good", "png");
+    std::fs::write(cache.join(&cached), b"\x89PNG\r\n\x1a\ntruncated").unwrap();
     let mut s = start_with_vault(root.path(), &vault);
 
     let ack = s.command(
@@ -152,7 +149,7 @@ fn a_cached_file_that_does_not_decode_is_fetched_again_once() {
         ["/co/rr/good.png"],
         "downloaded once, instead of the bad copy"
     );
-    assert_eq!(std::fs::read(cache.join("co%2Frr~good.png")).unwrap(), good);
+    assert_eq!(std::fs::read(cache.join(&cached)).unwrap(), good);
 
     // A file that is bad on the server too: one more try, then the placeholder.
     let ack = s.command(

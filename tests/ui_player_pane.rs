@@ -90,7 +90,7 @@ fn a_registered_player_shows_key_expiry_issuer_and_server() {
     let (mut h, mut end) = setup();
     sent(&mut end);
     tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
-    h.get_by_label(KEY);
+    h.get_by_label("3f2b8c1e…");
     h.get_by_label_contains("(200 days left)");
     h.get_by_label("Makapix CA");
     h.get_by_label_contains("makapix.club:8883");
@@ -350,8 +350,43 @@ fn while_the_keyring_is_not_up_a_known_player_is_never_offered_registration() {
         },
     );
     h.get_by_label_contains("the keyring");
+    assert!(
+        h.query_by_label_contains(KEY).is_none(),
+        "the whole key is shown"
+    );
     assert!(h.query_by_label("Register this computer").is_none());
     assert!(h.query_by_label("Import…").is_none());
     tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    h.get_by_label("3f2b8c1e…");
+}
+
+/// The player key works as a password at Makapix: masked (its first 8
+/// characters) until Show; Copy hands the whole key to the clipboard.
+#[test]
+fn the_player_key_is_masked_until_shown_and_copied_whole() {
+    let (mut h, mut end) = setup();
+    sent(&mut end);
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    h.get_by_label("3f2b8c1e…");
+    assert!(
+        h.query_by_label_contains(KEY).is_none(),
+        "the whole key is on screen before Show"
+    );
+    h.get_by_label("Copy key").click();
+    h.step();
+    let copied = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if text == KEY));
+    assert!(copied, "{:?}", h.output().platform_output.commands);
+    click(&mut h, "Show key");
     h.get_by_label(KEY);
+    // Through accesskit: two pointer clicks on one spot in no time are a double click.
+    h.get_by_label("Hide key").click_accesskit();
+    h.step();
+    h.step();
+    h.get_by_label("3f2b8c1e…");
+    assert!(h.query_by_label_contains(KEY).is_none());
 }

@@ -82,7 +82,7 @@ impl fmt::Debug for KeyPem {
 }
 
 /// Everything a session needs: identity, broker and the three PEMs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SessionConfig {
     /// The player's UUID: client id and user name (the certificate's CN must match).
     pub player_key: String,
@@ -96,6 +96,19 @@ pub struct SessionConfig {
     /// The HTTPS player API, for requests and views while MQTT cannot connect
     /// (`None`: MQTT only).
     pub https: Option<HttpsApi>,
+}
+
+/// The key in its short form and no PEM: a config may end up in a log or a panic.
+impl std::fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("player_key", &crate::player_key::short(&self.player_key))
+            .field("broker", &self.broker)
+            .field("key_pem", &self.key_pem)
+            .field("tuning", &self.tuning)
+            .field("https", &self.https)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Timings; production values by default, shorter in tests.

@@ -33,13 +33,25 @@ pub enum CredentialsAction {
 }
 
 /// What the window shows about a stored identity.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PlayerSummary {
     pub player_key: String,
     /// Unix seconds.
     pub not_after: i64,
     pub issuer: String,
     pub has_token: bool,
+}
+
+/// The key in its short form: the key works as a password (see `player_key`).
+impl std::fmt::Debug for PlayerSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlayerSummary")
+            .field("player_key", &crate::player_key::short(&self.player_key))
+            .field("not_after", &self.not_after)
+            .field("issuer", &self.issuer)
+            .field("has_token", &self.has_token)
+            .finish()
+    }
 }
 
 impl PlayerSummary {

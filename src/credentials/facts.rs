@@ -55,10 +55,18 @@ pub enum FactsError {
 
 pub fn load(path: &Path) -> Result<PlayerFacts, FactsError> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| FactsError::Damaged {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        }),
+        Ok(bytes) => {
+            let facts: PlayerFacts =
+                serde_json::from_slice(&bytes).map_err(|e| FactsError::Damaged {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+            // From here on the log and errors show this key short (see player_key).
+            if let Some(active) = &facts.active {
+                crate::player_key::remember(&active.slot.player_key);
+            }
+            Ok(facts)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PlayerFacts::default()),
         Err(source) => Err(FactsError::Read {
             path: path.display().to_string(),
@@ -68,6 +76,9 @@ pub fn load(path: &Path) -> Result<PlayerFacts, FactsError> {
 }
 
 pub fn save(path: &Path, facts: &PlayerFacts) -> Result<(), FactsError> {
+    if let Some(active) = &facts.active {
+        crate::player_key::remember(&active.slot.player_key);
+    }
     let json = serde_json::to_vec_pretty(facts).map_err(|e| FactsError::Write {
         path: path.display().to_string(),
         source: std::io::Error::other(e),

@@ -34,10 +34,20 @@ impl fmt::Debug for SecretBytes {
 
 /// Which stored set: a player and a generation. A replacement is written
 /// under the next generation, so the old set stays whole until the switch.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Slot {
     pub player_key: String,
     pub generation: u32,
+}
+
+/// The key in its short form: the key works as a password (see `player_key`).
+impl fmt::Debug for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Slot")
+            .field("player_key", &crate::player_key::short(&self.player_key))
+            .field("generation", &self.generation)
+            .finish()
+    }
 }
 
 impl Slot {

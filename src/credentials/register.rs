@@ -138,7 +138,8 @@ impl Api {
 }
 
 fn network(e: ureq::Error) -> HttpError {
-    let text = e.to_string();
+    // An address in the message (a bad URI, a redirect) may hold the player key.
+    let text = crate::player_key::redact(&e.to_string()).into_owned();
     // rustls reports a refused server certificate inside an io error; tell it apart from "offline".
     if text.contains("certificate") {
         HttpError::ServerCertificate(text)

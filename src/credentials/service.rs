@@ -241,7 +241,10 @@ impl Service {
         {
             tracing::warn!("the previous credentials could not be removed from the keyring: {e}");
         }
-        tracing::info!("credentials stored for player {}", active.slot.player_key);
+        tracing::info!(
+            "credentials stored for player {}",
+            crate::player_key::short(&active.slot.player_key)
+        );
         Ok(active)
     }
 
@@ -267,7 +270,10 @@ impl Service {
             }
         }
         facts::save(self.path()?, &f)?;
-        tracing::info!("credentials removed for player {}", active.slot.player_key);
+        tracing::info!(
+            "credentials removed for player {}",
+            crate::player_key::short(&active.slot.player_key)
+        );
         Ok(true)
     }
 
@@ -404,6 +410,7 @@ impl Service {
         let api = Api::new(&server.api_base);
         loop {
             let provision = api.provision()?;
+            crate::player_key::remember(&provision.player_key);
             let expires_at = parse_time(&provision.registration_code_expires_at)
                 .unwrap_or_else(|| unix_now() + 15 * 60);
             progress(Progress::Code {

@@ -166,9 +166,12 @@ impl Writer {
         let result = (|| {
             if self.file.is_none() {
                 if let Some(parent) = self.path.parent() {
-                    std::fs::create_dir_all(parent)?;
+                    crate::private_files::create_dir(parent)?;
                 }
-                let file = File::options().create(true).append(true).open(&self.path)?;
+                // Each line names this player: the owner's eyes only.
+                let file =
+                    crate::private_files::owner_only(File::options().create(true).append(true))
+                        .open(&self.path)?;
                 self.file = Some(file);
             }
             let file = self.file.as_mut().ok_or(std::io::ErrorKind::NotFound)?;

@@ -247,6 +247,11 @@ pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<Artwork, Decode
 }
 
 /// Reads a file for decoding, refusing oversized files before reading them.
+///
+/// The file is opened first and what was opened is then checked (`fstat` of
+/// the handle): a check of the path before opening could see a regular file
+/// and the open a FIFO put there in between, which would block the decoder for
+/// ever. The open itself never waits (`O_NONBLOCK`), whatever the path is.
 pub fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeError> {
     let file = file_label(path);
     let read_error = |err: std::io::Error| DecodeError::Read {
@@ -254,20 +259,28 @@ pub fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeEr
         kind: err.kind(),
         reason: io_reason(&err),
     };
-    let meta = std::fs::metadata(path).map_err(read_error)?;
+    let is_dir = || read_error(std::io::ErrorKind::IsADirectory.into());
+    let handle = open_without_waiting(path).map_err(|e| {
+        // Windows refuses to open a folder: say what it is, as on Unix.
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            is_dir()
+        } else {
+            read_error(e)
+        }
+    })?;
+    let meta = handle.metadata().map_err(read_error)?;
     if meta.is_dir() {
-        return Err(read_error(std::io::ErrorKind::IsADirectory.into()));
+        return Err(is_dir());
     }
-    // Opening a pipe waits for a writer for ever, and a device never ends.
+    // A pipe waits for a writer for ever, and a device never ends.
     if !meta.is_file() {
         return Err(DecodeError::NotAFile { file });
     }
     if meta.len() > limits.max_file_bytes {
         return Err(file_too_big(meta.len(), limits));
     }
-    let handle = std::fs::File::open(path).map_err(read_error)?;
-    // The file may grow after the metadata was read, or be a device with no
-    // size; reading one byte past the limit is enough for decode() to refuse.
+    // The file may grow after the metadata was read; reading one byte past the
+    // limit is enough for decode() to refuse.
     let capacity = usize::try_from(meta.len()).unwrap_or(0);
     let mut bytes = Vec::with_capacity(capacity);
     handle
@@ -275,6 +288,19 @@ pub fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeEr
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
     Ok(bytes)
+}
+
+/// Opens for reading without blocking on a FIFO and without becoming a
+/// terminal's controlling process; a regular file reads as usual.
+fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NONBLOCK | libc::O_NOCTTY,
+    );
+    options.open(path)
 }
 
 /// Only the file name goes into messages: full paths are long and can

@@ -487,7 +487,7 @@ impl Task {
                             if refused {
                                 return Ended::Failed(Failure {
                                     kind: FailureKind::WrongPlayer,
-                                    message: format!("The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.", config.player_key),
+                                    message: format!("The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.", crate::player_key::short(&config.player_key)),
                                 });
                             }
                             for (topic, retain, payload) in mqtt::announcements(&config.player_key, &topics, &self.state, self.current_post) {
@@ -589,7 +589,10 @@ impl Task {
             },
             Incoming::Command => self.on_command(live, &payload).await,
             Incoming::ViewAck => self.views.ack(&payload, Instant::now()),
-            Incoming::Other => self.diag.note(format!("unexpected topic {topic}; ignored")),
+            Incoming::Other => self.diag.note(format!(
+                "unexpected topic {}; ignored",
+                crate::player_key::topic(&topic)
+            )),
         }
         None
     }

@@ -455,7 +455,7 @@ fn report_change(svc: &Service, sink: &Reporter, result: Result<ActiveSet, CredE
             registered(svc, sink, &active);
             sink.send(credentials(CredentialsEvent::Done(format!(
                 "{what}: player {}, valid until {}.",
-                active.slot.player_key,
+                crate::player_key::short(&active.slot.player_key),
                 format_date(active.not_after)
             ))));
         }
@@ -558,5 +558,8 @@ fn working(text: &str) -> RuntimeEvent {
 }
 
 fn failed(e: &CredError) -> RuntimeEvent {
-    credentials(CredentialsEvent::Failed(e.to_string()))
+    // A keyring's or a crate's message may name the key (entry names, URLs).
+    credentials(CredentialsEvent::Failed(
+        crate::player_key::redact(&e.to_string()).into_owned(),
+    ))
 }

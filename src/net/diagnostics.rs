@@ -31,14 +31,15 @@ impl Diagnostics {
         let entry = LogEntry {
             at: SystemTime::now(),
             direction,
-            topic: topic.to_owned(),
+            // The key is in every topic; the window and the log get its short form.
+            topic: crate::player_key::topic(topic),
             size,
             summary,
         };
         tracing::debug!(
             "mqtt {:?} {} ({} B): {}",
             direction,
-            topic,
+            entry.topic,
             size,
             entry.summary
         );

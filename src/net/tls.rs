@@ -92,8 +92,9 @@ pub fn session_config(config: &SessionConfig) -> Result<Arc<ClientConfig>, Failu
         Some(cn) if cn != config.player_key => Err(Failure {
             kind: FailureKind::WrongPlayer,
             message: format!(
-                "The certificate was issued for another player ({cn}) than this one ({}); the broker would give it none of this player's topics. Re-import the credentials that belong to this player.",
-                config.player_key
+                "The certificate was issued for another player ({}) than this one ({}); the broker would give it none of this player's topics. Re-import the credentials that belong to this player.",
+                crate::player_key::short(&cn),
+                crate::player_key::short(&config.player_key)
             ),
         }),
         _ => Ok(tls),

@@ -40,6 +40,9 @@ pub struct PlayerPane {
     pub(crate) keyring_waiting: Option<String>,
     /// When the runtime plans the next automatic renewal (Unix seconds).
     pub(crate) renewal_planned: Option<i64>,
+    /// The whole player key is on screen (the user pressed Show): it works as
+    /// a password at Makapix, so it is masked until asked for.
+    reveal_key: bool,
     confirm_remove: bool,
     paste: String,
     custom_port: String,
@@ -60,6 +63,7 @@ impl Default for PlayerPane {
             removed: false,
             keyring_waiting: None,
             renewal_planned: None,
+            reveal_key: false,
             confirm_remove: false,
             paste: String::new(),
             custom_port: Server::default().mqtt_port.to_string(),
@@ -163,8 +167,16 @@ impl PlayerPane {
     pub fn show(&mut self, ui: &mut Ui, now: i64) {
         ui.strong("Player");
         match (&self.summary, &self.keyring_waiting) {
-            (Some(summary), _) => identity(ui, summary, &self.server, self.renewal_planned, now),
+            (Some(summary), _) => identity(
+                ui,
+                summary,
+                &self.server,
+                self.renewal_planned,
+                now,
+                &mut self.reveal_key,
+            ),
             (None, Some(key)) => {
+                let key = crate::player_key::short(key);
                 ui.label(format!("This computer is player {key}, but the keyring (GNOME Keyring, KWallet, Keychain or Credential Manager) is not up yet. The player connects as soon as it is; nothing needs to be done."));
                 // Registering or importing now would make a second player on the account.
                 return;
@@ -462,6 +474,37 @@ impl PlayerPane {
     }
 }
 
+/// The key masked (its short form) unless `reveal`; Copy puts the whole key on
+/// the clipboard without showing it.
+fn player_key(ui: &mut Ui, key: &str, reveal: &mut bool) {
+    ui.horizontal(|ui| {
+        let shown = if *reveal {
+            key.to_owned()
+        } else {
+            crate::player_key::short(key).to_string()
+        };
+        let toggle = if *reveal { "Hide key" } else { "Show key" };
+        if ui
+            .small_button(toggle)
+            .on_hover_text(
+                "The player key works as a password at Makapix Club: show it only to yourself",
+            )
+            .clicked()
+        {
+            *reveal = !*reveal;
+        }
+        if ui
+            .small_button("Copy key")
+            .on_hover_text("Copies the whole player key")
+            .clicked()
+        {
+            ui.ctx().copy_text(key.to_owned());
+        }
+        // After the buttons, so showing the long key does not move them.
+        ui.label(RichText::new(shown).monospace().small());
+    });
+}
+
 fn is_credentials_file(path: &std::path::Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
         ["json", "pem", "crt", "cer", "key"].contains(&e.to_ascii_lowercase().as_str())
@@ -474,12 +517,19 @@ fn looks_like_credentials(text: &str) -> bool {
         || (text.trim_start().starts_with('{') && text.contains("\"key_pem\""))
 }
 
-fn identity(ui: &mut Ui, summary: &PlayerSummary, server: &Server, renewal: Option<i64>, now: i64) {
+fn identity(
+    ui: &mut Ui,
+    summary: &PlayerSummary,
+    server: &Server,
+    renewal: Option<i64>,
+    now: i64,
+    reveal: &mut bool,
+) {
     egui::Grid::new("player_identity")
         .num_columns(2)
         .show(ui, |ui| {
             ui.label("Player key");
-            ui.label(RichText::new(&summary.player_key).monospace().small());
+            player_key(ui, &summary.player_key, reveal);
             ui.end_row();
             ui.label("Expires");
             let date = format_date(summary.not_after);
