@@ -226,10 +226,6 @@ impl Channels {
         self.paging.as_ref().map(|p| p.label.as_str())
     }
 
-    pub fn is_active(&self) -> bool {
-        self.paging.is_some()
-    }
-
     /// The view event's `play_order`: the order the channel was asked in.
     pub fn play_order(&self) -> Option<u8> {
         Some(self.paging.as_ref()?.feed.query().play_order())
