@@ -164,9 +164,15 @@ impl TestServer {
     }
 
     /// The owner removed `player_key` from the account: its live session stays
-    /// up, but its requests fail with `authentication_failed` from now on.
+    /// up, but its requests fail with `authentication_failed` and its views
+    /// are acked `player_not_registered` from now on.
     pub fn remove_player(&self, player_key: &str) {
         self.removed.lock().unwrap().push(player_key.to_owned());
+        self.views
+            .lock()
+            .unwrap()
+            .removed
+            .insert(player_key.to_owned());
     }
 
     /// Changes how views are answered (missing posts, scripted answers, scale).
