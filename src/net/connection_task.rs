@@ -588,7 +588,14 @@ impl Task {
                     .note(format!("malformed response {id} dropped: {e}")),
             },
             Incoming::Command => self.on_command(live, &payload).await,
-            Incoming::ViewAck => self.views.ack(&payload, Instant::now()),
+            // Removal leaves the session up; the server drops what it sends.
+            Incoming::ViewAck if self.views.ack(&payload, Instant::now()) => {
+                return Some(Failure {
+                    kind: FailureKind::Revoked,
+                    message: "Makapix Club no longer knows this player (its views are answered \"player not registered\"): it was removed from its Makapix account. Register it again or import new certificates.".into(),
+                });
+            }
+            Incoming::ViewAck => {}
             Incoming::Other => self.diag.note(format!("unexpected topic {topic}; ignored")),
         }
         None

@@ -170,11 +170,18 @@ impl ViewOutbox {
         self.apply(changes);
     }
 
-    /// The server's answer on `view/ack`.
-    pub fn ack(&mut self, payload: &[u8], now: Instant) {
+    /// The server's answer on `view/ack`; true when it says the server no
+    /// longer knows this player (`player_not_registered`: it was removed).
+    pub fn ack(&mut self, payload: &[u8], now: Instant) -> bool {
         match ViewOutcome::from_ack(payload) {
-            Ok(outcome) => self.settle(&outcome, now),
-            Err(e) => self.note(format!("unreadable view answer ignored: {e}")),
+            Ok(outcome) => {
+                self.settle(&outcome, now);
+                outcome.says_player_removed()
+            }
+            Err(e) => {
+                self.note(format!("unreadable view answer ignored: {e}"));
+                false
+            }
         }
     }
 
