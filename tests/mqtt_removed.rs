@@ -138,12 +138,16 @@ fn a_view_answered_player_not_registered_ends_in_removed() {
     player.wait_state(ConnectionState::Connected, SOON);
 
     server.remove_player(&key);
-    let view: makapix_player::protocol::view::ViewEvent = serde_json::from_value(
-        serde_json::json!({"post_id": 7, "timestamp": "2026-01-01T00:00:00Z",
-            "timezone": "", "intent": "channel", "play_order": 0, "channel": "all"}),
-    )
-    .unwrap();
-    player.send(ConnectionAction::View(view));
+    for post in [7, 8] {
+        let view: makapix_player::protocol::view::ViewEvent = serde_json::from_value(
+            serde_json::json!({"post_id": post, "timestamp": "2026-01-01T00:00:00Z",
+                "timezone": "", "intent": "channel", "play_order": 0, "channel": "all"}),
+        )
+        .unwrap();
+        player.send(ConnectionAction::View(view));
+    }
+    // The view behind it will never be accepted either: dropped, and said so.
+    player.wait_note("1 waiting view(s) of this player dropped", SOON);
     player.wait_state(ConnectionState::Removed, SOON);
     let removed_at = Instant::now();
     assert_eq!(

@@ -129,6 +129,10 @@ impl Delivery {
         self.pace = pace;
     }
 
+    pub fn pace(&self) -> Pace {
+        self.pace
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
