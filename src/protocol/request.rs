@@ -129,6 +129,7 @@ impl QueryPosts {
     /// order, 1 created_at, 2 random.
     pub fn play_order(&self) -> u8 {
         match self.sort.as_deref() {
+            _ if self.server_order_only() => 0,
             Some("created_at") => 1,
             Some("random") => 2,
             _ => 0,
@@ -234,6 +235,16 @@ mod tests {
             assert_eq!(sent["sort"], "server_order", "{sort:?}");
             assert!(sent.get("random_seed").is_none(), "{sent}");
         }
+        let kept = QueryPosts {
+            channel: Some("reactions".into()),
+            sort: Some("created_at".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            kept.play_order(),
+            0,
+            "views say the order it really plays in"
+        );
         let other = RequestBody::QueryPosts(QueryPosts {
             channel: Some("all".into()),
             sort: Some("created_at".into()),
