@@ -23,8 +23,7 @@ use crate::player_key::short;
     version,
     about = "Shows Makapix Club pixel art in a window: sample art, your own files and folders.",
     after_help = "With no PATH the player shows its sample art. Keys: → next, ← previous, Space pause, \
-                  P pin, F fullscreen, I info, S settings, V device preview.",
-    args_conflicts_with_subcommands = true
+                  P pin, F fullscreen, I info, S settings, V device preview."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -95,6 +94,43 @@ pub enum CredentialsCommand {
 }
 
 impl Cli {
+    /// Reads the command line; a window's flag or path given with a
+    /// subcommand is an error that clap cannot see. The server flags
+    /// (`--api`, `--broker`, `--vault`) and `--verbose` go before or after one.
+    pub fn parse_checked() -> Cli {
+        let cli = Cli::parse();
+        if let Err(e) = cli.check() {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+        cli
+    }
+
+    /// The error for window flags or paths given with a subcommand.
+    pub fn check(&self) -> Result<(), String> {
+        let Some(command) = &self.command else {
+            return Ok(());
+        };
+        let name = match command {
+            Command::Import { .. } => "import",
+            Command::Register => "register",
+            Command::Credentials { .. } => "credentials",
+        };
+        let window_only = [
+            (!self.paths.is_empty(), "files to play"),
+            (self.fullscreen, "--fullscreen"),
+            (!self.preview.is_empty(), "--preview"),
+            (self.window_size.is_some(), "--window-size"),
+            (self.transport.is_some(), "--transport"),
+        ];
+        match window_only.iter().find(|(given, _)| *given) {
+            Some((_, what)) => Err(format!(
+                "The `{name}` command runs without a window, so {what} cannot go with it: leave it out, or open the window in a separate run."
+            )),
+            None => Ok(()),
+        }
+    }
+
     pub fn overrides(&self) -> Overrides {
         Overrides {
             broker: self.broker.clone(),
@@ -320,6 +356,61 @@ mod tests {
         };
         assert!(!show(&["makapix-player", "credentials", "show"]));
         assert!(show(&["makapix-player", "credentials", "show", "--reveal"]));
+    }
+
+    #[test]
+    fn server_flags_before_a_subcommand_run_the_subcommand() {
+        for args in [
+            &[
+                "makapix-player",
+                "--api",
+                "http://127.0.0.1:9/api",
+                "credentials",
+                "show",
+            ][..],
+            &[
+                "makapix-player",
+                "credentials",
+                "show",
+                "--api",
+                "http://127.0.0.1:9/api",
+            ][..],
+            &[
+                "makapix-player",
+                "-v",
+                "--broker",
+                "mqtts://h:8883",
+                "credentials",
+                "show",
+            ][..],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(
+                matches!(
+                    cli.command,
+                    Some(Command::Credentials {
+                        action: CredentialsCommand::Show { .. }
+                    })
+                ),
+                "{args:?}: {cli:?}"
+            );
+            assert!(cli.paths.is_empty(), "{args:?}");
+            assert_eq!(cli.check(), Ok(()));
+        }
+        let cli =
+            Cli::try_parse_from(["makapix-player", "--api", "http://x/api", "a.png"]).unwrap();
+        assert_eq!(cli.paths, [PathBuf::from("a.png")]);
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn window_flags_with_a_subcommand_are_refused_in_a_sentence() {
+        let cli = Cli::try_parse_from(["makapix-player", "--fullscreen", "register"]).unwrap();
+        let err = cli.check().unwrap_err();
+        assert!(
+            err.contains("--fullscreen") && err.contains("`register`"),
+            "{err}"
+        );
     }
 
     #[test]

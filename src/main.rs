@@ -1,7 +1,6 @@
 // A release build on Windows opens no console window beside the player.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use clap::Parser;
 use eframe::egui;
 
 use makapix_player::cli::{self, Cli};
@@ -12,7 +11,7 @@ use makapix_player::{VERSION, bridge, logging, net, single_instance};
 use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     if cli.trace_timing {
         makapix_player::timing::enable();
     }

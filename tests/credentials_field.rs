@@ -303,3 +303,28 @@ fn a_removed_player_without_a_token_is_told_so_when_it_renews() {
     assert!(err.contains("removed from its account"), "{err}");
     assert_eq!(api.count("/renew-cert"), 0);
 }
+
+#[test]
+fn a_player_whose_certificate_failed_stops_polling_with_its_own_sentence() {
+    let mut ca = rig::certs::Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem, 8883);
+    let key = rig::certs::player_key();
+    api.provision_as(&key, ca.player(&key));
+    // The owner entered the code, but the server could not make the certificate.
+    api.enter_code_certificate_fails(&key);
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(dir.path(), &api.base);
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = service.register(&AtomicBool::new(false), false, &mut |_| {});
+        let _ = done.send(outcome.map(|a| a.slot.player_key));
+    });
+    let err = result
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("registration ends instead of polling until the code expires")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("could not make its certificate"), "{err}");
+    assert!(err.contains("register this computer again"), "{err}");
+    assert_eq!(api.count("/credentials"), 1, "no poll after that answer");
+}

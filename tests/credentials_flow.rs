@@ -426,3 +426,45 @@ fn remove_also_clears_an_older_set_left_behind() {
         Err(StoreError::Missing("private key"))
     );
 }
+
+/// The web offers four files per player; a user who picks them all at once
+/// imports the player, the PEM files repeating what the bundle holds.
+#[test]
+fn the_four_files_the_web_offers_import_together() {
+    let m = certs::valid_set();
+    let server = TestServer::start(Box::new(|_| (500, "{}".into())));
+    let rig = make_rig(&server.base);
+    let dir = tempfile::tempdir().unwrap();
+    let stem = dir.path().join(certs::PLAYER_KEY);
+    let file = |suffix: &str, text: &str| {
+        let path = std::path::PathBuf::from(format!("{}{suffix}", stem.display()));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // The web's PEM files use CRLF line ends here, the bundle LF: the same blocks.
+    let crlf = |pem: &str| pem.replace('\n', "\r\n");
+    let files = vec![
+        file("-ca.crt", &crlf(&m.ca_pem)),
+        file("-client.crt", &crlf(&m.cert_pem)),
+        file("-client.key", &crlf(&m.key_pem)),
+        file("-certs.json", &certs::bundle_json(&m, Some(TOKEN))),
+    ];
+    let active = rig.service.import_files(&files, now(), 1).unwrap();
+    assert_eq!(active.slot.player_key, certs::PLAYER_KEY);
+    assert!(active.has_token, "what only the bundle holds is kept");
+
+    // A PEM file of another player beside the bundle is refused, named.
+    let other = TestCa::new("Other CA").mint(&Options::default());
+    let mut mixed = files.clone();
+    mixed[1] = file("-other.crt", &other.cert_pem);
+    let err = rig
+        .service
+        .import_files(&mixed, now(), 2)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("-other.crt") && err.contains("different players"),
+        "{err}"
+    );
+    assert_eq!(rig.service.load().unwrap().unwrap(), active);
+}

@@ -123,3 +123,46 @@ fn a_revoked_certificate_ends_in_removed_after_a_few_attempts() {
     player.shutdown();
     broker.stop();
 }
+
+/// Removal leaves the MQTT session up and the player may send nothing but
+/// views: the server's `player_not_registered` answer to a view is then the
+/// only sign, and it ends in the same Removed state.
+#[test]
+fn a_view_answered_player_not_registered_ends_in_removed() {
+    let mut broker = Broker::start();
+    let server = TestServer::start(&broker);
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    let mut player = Player::start();
+    player.connect(config(&broker, &key, &me, &broker.ca.pem));
+    player.wait_state(ConnectionState::Connected, SOON);
+
+    server.remove_player(&key);
+    for post in [7, 8] {
+        let view: makapix_player::protocol::view::ViewEvent = serde_json::from_value(
+            serde_json::json!({"post_id": post, "timestamp": "2026-01-01T00:00:00Z",
+                "timezone": "", "intent": "channel", "play_order": 0, "channel": "all"}),
+        )
+        .unwrap();
+        player.send(ConnectionAction::View(view));
+    }
+    // The view behind it will never be accepted either: dropped, and said so.
+    player.wait_note("1 waiting view(s) of this player dropped", SOON);
+    player.wait_state(ConnectionState::Removed, SOON);
+    let removed_at = Instant::now();
+    assert_eq!(
+        server.views_seen().last().and_then(|v| v.answer.clone()),
+        Some("player_not_registered".into())
+    );
+    let failure = player.last_failure().expect("a sentence");
+    assert_eq!(failure.kind, FailureKind::Revoked);
+    assert!(
+        failure.message.contains("removed from its Makapix account"),
+        "{}",
+        failure.message
+    );
+    player.idle(Duration::from_secs(2));
+    assert_eq!(attempts_since(&player, removed_at), 0, "no more knocking");
+    player.shutdown();
+    broker.stop();
+}

@@ -401,7 +401,8 @@ fn views_made(log: &str) -> Vec<(i64, String)> {
 
 /// The views still in the player's queue file (found under `data`).
 fn queued_views(data: &Path) -> HashSet<(i64, String)> {
-    let Some(path) = find(data, "views-queue.jsonl") else {
+    // One file per server and player: this run has one player.
+    let Some(path) = find_where(data, &|n| n.starts_with("views-") && n.ends_with(".jsonl")) else {
         return HashSet::new();
     };
     let mut n = 0;
@@ -417,14 +418,19 @@ fn queued_views(data: &Path) -> HashSet<(i64, String)> {
         .collect()
 }
 
-fn find(dir: &Path, name: &str) -> Option<PathBuf> {
+/// The first file below `dir` whose name `wanted` accepts.
+fn find_where(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Option<PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();
-        if path.file_name().is_some_and(|n| n == name) {
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(wanted)
+        {
             return Some(path);
         }
         if path.is_dir()
-            && let Some(found) = find(&path, name)
+            && let Some(found) = find_where(&path, wanted)
         {
             return Some(found);
         }

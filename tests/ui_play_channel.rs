@@ -275,3 +275,56 @@ fn a_channel_picked_in_the_window_plays_without_any_command() {
         .count();
     assert_eq!(acks, 0, "nothing to acknowledge: no command was sent");
 }
+
+/// Makapix pages a `reactions` channel by when each like was made, whatever
+/// the sort: the player asks it in server order even when "Newest first" is
+/// chosen, and paging through gives every liked artwork once.
+#[test]
+fn a_reactions_channel_pages_through_every_like_once_in_server_order() {
+    use rig::posts::{REACTIONS, REACTIONS_FIRST, reactions_in_server_order};
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    for id in REACTIONS_FIRST..REACTIONS_FIRST + REACTIONS {
+        vault.put_sample("ab/cd", &format!("key{id}"), "heart-8.png");
+    }
+    let mut s = start_with_settings(
+        root.path(),
+        &vault,
+        Settings {
+            channel_order: makapix_player::settings::ChannelOrder::Newest,
+            ..Settings::default()
+        },
+    );
+    let ack = s.command(
+        "play_channel",
+        json!({"channel_name": "reactions", "user_sqid": "k3Xq"}),
+    );
+    assert_eq!(ack["status"], "ok", "{ack}");
+    let order = reactions_in_server_order();
+    step_until(&mut s.h, "the newest like", |a| {
+        post_on_screen(a) == Some(order[0])
+    });
+    // Walk the first page until the next one is asked for and has come.
+    let mut walked = 0;
+    while queries(&s.server).len() < 2 {
+        walked += 1;
+        assert!(walked < 50, "the second page was never asked for");
+        let ack = s.command("swap_next", json!({}));
+        assert_eq!(ack["status"], "ok", "{ack}");
+    }
+    step_until(
+        &mut s.h,
+        "the second page in the queue",
+        |a| matches!(a.channel(), Channel::Makapix { items, .. } if items.len() == order.len()),
+    );
+    let Channel::Makapix { items, .. } = s.h.state().channel() else {
+        panic!("the channel plays");
+    };
+    let ids: Vec<i64> = items.iter().filter_map(|i| i.source.post_id()).collect();
+    assert_eq!(ids, order, "every like once, newest like first");
+    for q in queries(&s.server) {
+        assert_eq!(q["sort"], "server_order", "{q}");
+        assert!(q.get("random_seed").is_none(), "{q}");
+    }
+    s.h.state_mut().shutdown();
+}

@@ -189,3 +189,52 @@ fn views_from_a_randomly_picked_playset_report_random_order() {
     assert_eq!(view["channel"], "hashtag", "{view}");
     s.h.state_mut().shutdown();
 }
+
+/// A playset's artworks keep their own dwell: the player asks for it in
+/// `include_fields`, as the server sends it only then.
+#[test]
+fn a_playset_artwork_plays_for_its_own_dwell_time() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    for id in [21, 22] {
+        vault.put_sample("ab/cd", &format!("key{id}"), "heart-8.png");
+    }
+    let mut s = start_with_vault(root.path(), &vault);
+    s.server.set_responder(|req: &Value| {
+        if req["request_type"] != "query_posts" {
+            return rig::server::catalogue(req);
+        }
+        let posts = vec![
+            rig::posts::artwork(req, 21, 1, 4_000),
+            rig::posts::artwork(req, 22, 2, 7_000),
+        ];
+        Some(
+            json!({"request_id": req["request_id"], "success": true, "posts": posts,
+                    "next_cursor": null, "has_more": false}),
+        )
+    });
+    let ack = s.command(
+        "play_playset",
+        json!({"playset_name": "slow", "channels": [{"type": "user", "identifier": "u1"}]}),
+    );
+    assert_eq!(ack["status"], "ok", "{ack}");
+    step_until(&mut s.h, "a playset post", |a| {
+        matches!(a.on_screen(), Some((ArtworkSource::Makapix(_), false)))
+    });
+    let dwells: Vec<(i64, Option<std::time::Duration>)> =
+        s.h.state()
+            .engine()
+            .items()
+            .iter()
+            .filter_map(|i| Some((i.source.post_id()?, i.dwell)))
+            .take(2)
+            .collect();
+    assert_eq!(
+        dwells,
+        vec![
+            (21, Some(std::time::Duration::from_millis(4_000))),
+            (22, Some(std::time::Duration::from_millis(7_000)))
+        ]
+    );
+    s.h.state_mut().shutdown();
+}

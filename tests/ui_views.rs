@@ -14,7 +14,7 @@ use makapix_player::protocol::view::ViewEvent;
 use makapix_player::samples;
 use rig::broker::Broker;
 use rig::certs::player_key;
-use rig::player::{Player, config};
+use rig::player::{Player, config, view_queue};
 use rig::server::TestServer;
 use rig::vault::Vault;
 use rig::window::{start_with_vault, step_until};
@@ -125,23 +125,27 @@ fn view(post_id: i64) -> ViewEvent {
 #[test]
 fn views_made_offline_survive_a_restart_and_go_out_at_the_allowed_rate() {
     let dir = tempfile::tempdir().unwrap();
-    let queue = dir.path().join("views-queue.jsonl");
-    // Offline: nothing to connect to.
+    let mut broker = Broker::start();
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    let cfg = config(&broker, &key, &me, &broker.ca.pem);
+    let queue = view_queue(dir.path(), &cfg);
+    // Offline: the broker is down.
+    broker.stop();
     let player = Player::start();
-    player.send(ConnectionAction::SetViewQueue(queue.clone()));
+    player.send(ConnectionAction::SetViewFolder(dir.path().to_path_buf()));
+    player.connect(cfg.clone());
     player.send(ConnectionAction::View(view(1)));
     player.send(ConnectionAction::View(view(2)));
     player.shutdown();
     assert_eq!(queued(&queue), vec![1, 2]);
 
     // Restart, then connect.
-    let mut broker = Broker::start();
+    broker.restart();
     let server = TestServer::start(&broker);
-    let key = player_key();
-    let me = broker.ca.player(&key);
     let mut player = Player::start();
-    player.send(ConnectionAction::SetViewQueue(queue.clone()));
-    player.connect(config(&broker, &key, &me, &broker.ca.pem));
+    player.send(ConnectionAction::SetViewFolder(dir.path().to_path_buf()));
+    player.connect(cfg);
     player.wait_state(ConnectionState::Connected, Duration::from_secs(10));
     let first = server.wait_published("/view", Duration::from_secs(5), |_| true);
     let first_at = Instant::now();

@@ -16,7 +16,7 @@ use makapix_player::bridge::connection::{ConnectionAction, ConnectionState};
 use makapix_player::protocol::view::ViewEvent;
 use rig::broker::Broker;
 use rig::certs::player_key;
-use rig::player::{Player, VIEW_SCALE, config, config_at};
+use rig::player::{Player, VIEW_SCALE, config, config_at, view_queue};
 use rig::proxy::Proxy;
 use rig::server::TestServer;
 use rig::wait_for;
@@ -78,13 +78,13 @@ fn connected(proxy: Option<&Proxy>, broker: Broker) -> Setup {
     let key = player_key();
     let me = broker.ca.player(&key);
     let dir = tempfile::tempdir().unwrap();
-    let queue = dir.path().join("views-queue.jsonl");
-    let mut player = Player::start();
-    player.send(ConnectionAction::SetViewQueue(queue.clone()));
     let cfg = match proxy {
         Some(p) => config_at(p.port, &key, &me, &broker.ca.pem),
         None => config(&broker, &key, &me, &broker.ca.pem),
     };
+    let queue = view_queue(dir.path(), &cfg);
+    let mut player = Player::start();
+    player.send(ConnectionAction::SetViewFolder(dir.path().to_path_buf()));
     player.connect(cfg);
     player.wait_state(ConnectionState::Connected, SOON);
     Setup {
@@ -183,7 +183,7 @@ fn a_view_unanswered_at_quit_goes_out_after_a_restart() {
 
     let me = s.broker.ca.player(&s.key);
     let mut player = Player::start();
-    player.send(ConnectionAction::SetViewQueue(s.queue.clone()));
+    player.send(ConnectionAction::SetViewFolder(s._dir.path().to_path_buf()));
     player.connect(config(&s.broker, &s.key, &me, &s.broker.ca.pem));
     player.wait_note("1 view(s) from an earlier session", SOON);
     // Sent again within the server's duplicate memory: it says it has it.
@@ -286,17 +286,22 @@ fn processing_errors_are_retried_and_permanent_refusals_dropped() {
 #[test]
 fn a_damaged_queue_file_is_kept_aside_and_the_player_starts_empty() {
     let dir = tempfile::tempdir().unwrap();
-    let queue = dir.path().join("views-queue.jsonl");
+    // Offline (nothing listens on the port), as this player of that broker.
+    let mut ca = rig::certs::Ca::new("Makapix Test CA");
+    let key = player_key();
+    let cfg = config_at(rig::free_port(), &key, &ca.player(&key), &ca.pem);
+    let queue = view_queue(dir.path(), &cfg);
     std::fs::write(
         &queue,
         "{\"id\":1,\"item\":{\"post_id\":5}}\n\u{1}garbage\n{}\n",
     )
     .unwrap();
     let mut player = Player::start();
-    player.send(ConnectionAction::SetViewQueue(queue.clone()));
+    player.send(ConnectionAction::SetViewFolder(dir.path().to_path_buf()));
+    player.connect(cfg);
     let note = player.wait_note(".bad", SOON);
     assert!(note.contains("the queue starts empty"), "{note}");
-    let kept = std::fs::read_to_string(dir.path().join("views-queue.jsonl.bad")).unwrap();
+    let kept = std::fs::read_to_string(makapix_player::disk_queue::bad_path(&queue)).unwrap();
     assert!(kept.contains("garbage"));
     // The player goes on with a new queue.
     player.send(ConnectionAction::View(view(3, 0)));
@@ -312,10 +317,11 @@ fn a_view_nobody_subscribed_to_stays_queued_until_the_server_listens() {
     let key = player_key();
     let me = broker.ca.player(&key);
     let dir = tempfile::tempdir().unwrap();
-    let queue = dir.path().join("views-queue.jsonl");
+    let cfg = config(&broker, &key, &me, &broker.ca.pem);
+    let queue = view_queue(dir.path(), &cfg);
     let mut player = Player::start();
-    player.send(ConnectionAction::SetViewQueue(queue.clone()));
-    player.connect(config(&broker, &key, &me, &broker.ca.pem));
+    player.send(ConnectionAction::SetViewFolder(dir.path().to_path_buf()));
+    player.connect(cfg);
     player.wait_state(ConnectionState::Connected, SOON);
     player.send(ConnectionAction::View(view(21, 0)));
     player.wait_note("not listening for views", SOON);
@@ -323,5 +329,58 @@ fn a_view_nobody_subscribed_to_stays_queued_until_the_server_listens() {
     let server = TestServer::start(&broker);
     wait_answer(&server, 21, "success", SOON);
     wait_queue_empty(&queue);
+    player.shutdown();
+}
+
+/// Views are made as one player and belong to it: after importing another
+/// player, the first one's waiting views are never sent as the new one, and
+/// go out as their own player once it is back.
+#[test]
+fn views_of_player_a_are_never_sent_after_importing_player_b() {
+    let mut broker = Broker::start();
+    let (a, b) = (player_key(), player_key());
+    let (me_a, me_b) = (broker.ca.player(&a), broker.ca.player(&b));
+    let cfg_a = config(&broker, &a, &me_a, &broker.ca.pem);
+    let cfg_b = config(&broker, &b, &me_b, &broker.ca.pem);
+    let dir = tempfile::tempdir().unwrap();
+    let queue_a = view_queue(dir.path(), &cfg_a);
+    // Player A, offline, makes two views.
+    broker.stop();
+    let mut player = Player::start();
+    player.send(ConnectionAction::SetViewFolder(dir.path().to_path_buf()));
+    player.connect(cfg_a.clone());
+    player.send(ConnectionAction::View(view(41, 0)));
+    player.send(ConnectionAction::View(view(42, 1)));
+    wait_for("A's views on disk", SOON, || {
+        (queued(&queue_a) == vec![41, 42]).then_some(())
+    });
+    // Player B is imported, and the network comes back.
+    player.connect(cfg_b);
+    broker.restart();
+    let server = TestServer::start(&broker);
+    player.wait_state(ConnectionState::Connected, SOON);
+    player.send(ConnectionAction::View(view(43, 2)));
+    wait_answer(&server, 43, "success", SOON);
+    // A's views are older: in one shared queue they would have gone first.
+    let seen: Vec<(String, i64)> = server
+        .views_seen()
+        .iter()
+        .map(|v| (v.player_key.clone(), v.post_id))
+        .collect();
+    assert_eq!(seen, vec![(b.clone(), 43)]);
+    assert_eq!(queued(&queue_a), vec![41, 42], "A's views wait for A");
+
+    // A again: its views go, as A.
+    player.connect(cfg_a);
+    wait_answer(&server, 41, "success", SOON);
+    wait_answer(&server, 42, "success", SOON);
+    assert!(
+        server
+            .views_seen()
+            .iter()
+            .filter(|v| v.post_id != 43)
+            .all(|v| v.player_key == a)
+    );
+    wait_queue_empty(&queue_a);
     player.shutdown();
 }

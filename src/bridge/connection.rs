@@ -36,8 +36,9 @@ pub enum ConnectionAction {
     Ack(CommandAck),
     /// A view to report; kept on disk until sent, sent at the allowed rate.
     View(ViewEvent),
-    /// Where views wait while offline (a file in the per-user data folder).
-    SetViewQueue(PathBuf),
+    /// The folder where views wait while offline (the per-user data folder):
+    /// one file per server and player key.
+    SetViewFolder(PathBuf),
     /// Which way requests go (Settings › Player › Transport, `--transport`).
     SetTransport(TransportChoice),
 }

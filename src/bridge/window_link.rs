@@ -117,9 +117,8 @@ impl WindowLink {
         }
         self.send(RuntimeAction::Credentials(CredentialsAction::Load))?;
         if let Some(data) = data_dir {
-            let queue = data.join("views-queue.jsonl");
-            self.send(RuntimeAction::Connection(ConnectionAction::SetViewQueue(
-                queue,
+            self.send(RuntimeAction::Connection(ConnectionAction::SetViewFolder(
+                data.to_path_buf(),
             )))?;
         }
         if self.vault_fixed {

@@ -1,6 +1,8 @@
 //! Turns what the user gives us into one certificate set: the web's JSON
 //! bundle, the three PEM files picked together (recognised by content, not by
-//! name), or pasted text. Only parsing here; `validate` decides if it is good.
+//! name), all four files the web offers at once (the PEM files then repeat
+//! what the bundle holds), or pasted text. Only parsing here; `validate`
+//! decides if it is good.
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -68,6 +70,12 @@ pub enum BundleError {
     UnreadableCertificate(String),
     #[error("Could not tell which certificate is the CA: neither one issued the other.")]
     NoCa,
+    #[error("More than one certificate bundle (.json) was given; pick one player's files.")]
+    SeveralBundles,
+    #[error(
+        "{name} does not match the certificate bundle picked with it: the files are of different players. Pick one player's files, or the bundle (.json) alone."
+    )]
+    PemNotInBundle { name: String },
     #[error("Nothing to import: no certificate bundle or PEM text was found.")]
     Empty,
     #[error("Could not read {name}: {reason}")]
@@ -119,16 +127,50 @@ pub fn parse(inputs: &[Input<'_>]) -> Result<PemSet, BundleError> {
     for input in inputs {
         texts.push((input.name, text_of(input)?));
     }
-    if let [(name, text)] = texts.as_slice()
-        && text.trim_start().starts_with('{')
-    {
-        return parse_json(name, text);
+    let (bundles, pems): (Vec<_>, Vec<_>) = texts
+        .iter()
+        .partition(|(_, text)| text.trim_start().starts_with('{'));
+    match bundles.as_slice() {
+        [] => {
+            let mut blocks = Vec::new();
+            for (_, text) in &pems {
+                blocks.extend(pem_blocks(text)?);
+            }
+            from_blocks(blocks)
+        }
+        [(name, text)] => {
+            let set = parse_json(name, text)?;
+            for (name, text) in &pems {
+                repeats_bundle(name, text, &set)?;
+            }
+            Ok(set)
+        }
+        _ => Err(BundleError::SeveralBundles),
     }
-    let mut blocks = Vec::new();
-    for (_, text) in &texts {
-        blocks.extend(pem_blocks(text)?);
+}
+
+/// The web offers the bundle's three PEMs as files of their own too: picked
+/// with the bundle, each block must be one the bundle holds, so nothing of
+/// another player slips in unseen.
+fn repeats_bundle(name: &str, text: &str, set: &PemSet) -> Result<(), BundleError> {
+    let held = [
+        squeeze(&set.ca_pem),
+        squeeze(&set.cert_pem),
+        squeeze(set.key_pem.expose()),
+    ];
+    let blocks = pem_blocks(text)?;
+    let known = |b: &Block| held.contains(&squeeze(&b.text));
+    if blocks.is_empty() || !blocks.iter().all(known) {
+        return Err(BundleError::PemNotInBundle {
+            name: name.to_owned(),
+        });
     }
-    from_blocks(blocks)
+    Ok(())
+}
+
+/// PEM text without its whitespace (line ends and wrapping differ between copies).
+fn squeeze(pem: &str) -> String {
+    pem.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn text_of<'a>(input: &Input<'a>) -> Result<&'a str, BundleError> {
@@ -319,6 +361,22 @@ mod tests {
         assert_eq!(one("empty.txt", b"hello"), Err(BundleError::Empty));
         let cut = b"-----BEGIN CERTIFICATE-----\nMIIB\n";
         assert!(matches!(one("c.pem", cut), Err(BundleError::Truncated(_))));
+    }
+
+    #[test]
+    fn two_bundles_at_once_are_refused() {
+        let json = br#"{"ca_pem":"a","cert_pem":"b","key_pem":"c"}"#;
+        let inputs = [
+            Input {
+                name: "a.json",
+                bytes: json,
+            },
+            Input {
+                name: "b.json",
+                bytes: json,
+            },
+        ];
+        assert_eq!(parse(&inputs), Err(BundleError::SeveralBundles));
     }
 
     #[test]

@@ -30,7 +30,15 @@ pub enum HttpError {
         "Makapix Club does not know this player any more: it was removed from its account. Register this computer again or import new certificates."
     )]
     UnknownPlayer,
+    #[error(
+        "Makapix Club registered this player but could not make its certificate, and waiting will not change that. On makapix.club remove the player (Settings › Players), then register this computer again."
+    )]
+    CertificatesUnavailable,
 }
+
+/// The `detail` of the 404 for a registered player whose certificate the
+/// server failed to make (the other 404, "not registered", passes by itself).
+const NO_CERTIFICATES: &str = "Certificates not available";
 
 /// Answer to one credentials poll.
 #[derive(Debug)]
@@ -86,13 +94,14 @@ impl Api {
     }
 
     pub fn poll_credentials(&self, player_key: &str) -> Result<Poll, HttpError> {
-        let response = self
+        let mut response = self
             .agent
             .get(format!("{}/player/{player_key}/credentials", self.base))
             .call()
             .map_err(network)?;
         match response.status().as_u16() {
             200 => Ok(Poll::Ready(Box::new(read_json(response)?))),
+            404 if says(&mut response, NO_CERTIFICATES) => Err(HttpError::CertificatesUnavailable),
             404 => Ok(Poll::Pending),
             429 => Ok(Poll::RateLimited),
             code => Err(HttpError::Status(code)),
@@ -146,6 +155,23 @@ fn network(e: ureq::Error) -> HttpError {
     } else {
         HttpError::Network(text)
     }
+}
+
+/// Whether the answer's `detail` holds `words` (a short body read; an
+/// unreadable one says nothing).
+fn says(response: &mut ureq::http::Response<ureq::Body>, words: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Detail {
+        detail: Option<String>,
+    }
+    response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_json::<Detail>()
+        .ok()
+        .and_then(|d| d.detail)
+        .is_some_and(|d| d.contains(words))
 }
 
 fn read_json<T: DeserializeOwned>(

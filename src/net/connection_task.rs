@@ -294,6 +294,7 @@ impl Task {
                 false
             }
             Stop::Replace(config) => {
+                self.views.set_identity(&config);
                 self.reconnect = Reconnect::new(&config.tuning);
                 self.ever_connected = false;
                 self.info = SessionInfo {
@@ -317,6 +318,7 @@ impl Task {
 
     /// `state` is the MQTT session's; the window is shown what the router makes of it.
     fn set_state(&mut self, state: ConnectionState) {
+        self.views.follow_state(self.conn_state, state);
         self.conn_state = state;
         let shown = self.ways.show(state, &mut self.info);
         self.sink
@@ -397,8 +399,8 @@ impl Task {
                 self.views.push(view);
                 None
             }
-            ConnectionAction::SetViewQueue(path) => {
-                self.views.open(&path);
+            ConnectionAction::SetViewFolder(dir) => {
+                self.views.open_dir(&dir);
                 None
             }
             ConnectionAction::SetCurrentPost(post) => {
@@ -588,7 +590,7 @@ impl Task {
                     .note(format!("malformed response {id} dropped: {e}")),
             },
             Incoming::Command => self.on_command(live, &payload).await,
-            Incoming::ViewAck => self.views.ack(&payload, Instant::now()),
+            Incoming::ViewAck => return self.views.ack(&payload, Instant::now()),
             Incoming::Other => self.diag.note(format!(
                 "unexpected topic {}; ignored",
                 crate::player_key::topic(&topic)

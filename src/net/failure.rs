@@ -25,6 +25,15 @@ pub fn identity_in_use(seen: Failure) -> Failure {
     }
 }
 
+/// A view answered `player_not_registered`: removal leaves the MQTT session
+/// up and the server drops what it sends, so this may be the only sign.
+pub fn unknown_to_server() -> Failure {
+    failure(
+        FailureKind::Revoked,
+        "Makapix Club no longer knows this player (its views are answered \"player not registered\"): it was removed from its Makapix account. Register it again or import new certificates.".into(),
+    )
+}
+
 fn failure(kind: FailureKind, message: String) -> Failure {
     Failure { kind, message }
 }

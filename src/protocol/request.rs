@@ -52,17 +52,26 @@ pub enum RequestKind {
 impl RequestBody {
     /// The body as it goes on the wire: a query that knows the user's sqid
     /// sends it alone, without the handle — the server tries a handle first,
-    /// and handles change (p3a sends the sqid too).
+    /// and handles change (p3a sends the sqid too); a `reactions` query goes in
+    /// `server_order` whatever order was chosen (`QueryPosts::server_order_only`).
     pub fn as_sent(&self) -> Cow<'_, RequestBody> {
-        match self {
-            RequestBody::QueryPosts(q) if q.user_sqid.is_some() && q.user_handle.is_some() => {
-                Cow::Owned(RequestBody::QueryPosts(QueryPosts {
-                    user_handle: None,
-                    ..q.clone()
-                }))
-            }
-            other => Cow::Borrowed(other),
+        let RequestBody::QueryPosts(q) = self else {
+            return Cow::Borrowed(self);
+        };
+        let drop_handle = q.user_sqid.is_some() && q.user_handle.is_some();
+        let fix_order = q.server_order_only() && q.sort.as_deref() != Some(SERVER_ORDER);
+        if !drop_handle && !fix_order {
+            return Cow::Borrowed(self);
         }
+        let mut sent = q.clone();
+        if drop_handle {
+            sent.user_handle = None;
+        }
+        if fix_order {
+            sent.sort = Some(SERVER_ORDER.to_owned());
+            sent.random_seed = None;
+        }
+        Cow::Owned(RequestBody::QueryPosts(sent))
     }
 
     pub fn kind(&self) -> RequestKind {
@@ -103,6 +112,29 @@ pub struct QueryPosts {
     pub criteria: Vec<Criterion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include_fields: Vec<String>,
+}
+
+/// `query_posts`' `sort` for the server's own order (its default).
+pub const SERVER_ORDER: &str = "server_order";
+
+impl QueryPosts {
+    /// The `reactions` channel is paged by reaction time whatever the sort, but
+    /// ordered by that sort: any sort but `server_order` (or `reacted_at`, the
+    /// same order) skips or repeats artworks after the first page.
+    pub fn server_order_only(&self) -> bool {
+        self.channel.as_deref() == Some("reactions")
+    }
+
+    /// The view event's `play_order` for artworks of this query: 0 server
+    /// order, 1 created_at, 2 random.
+    pub fn play_order(&self) -> u8 {
+        match self.sort.as_deref() {
+            _ if self.server_order_only() => 0,
+            Some("created_at") => 1,
+            Some("random") => 2,
+            _ => 0,
+        }
+    }
 }
 
 /// One filter of `query_posts`; all are AND-ed.
@@ -182,11 +214,43 @@ mod tests {
             json!({"request_type": "query_posts", "channel": "by_user", "user_sqid": "k3Xq"})
         );
         let handle_only = RequestBody::QueryPosts(QueryPosts {
-            channel: Some("reactions".into()),
+            channel: Some("by_user".into()),
             user_handle: Some("ann".into()),
             ..Default::default()
         });
         assert_eq!(handle_only.as_sent().as_ref(), &handle_only);
+    }
+
+    #[test]
+    fn a_reactions_query_goes_in_server_order_whatever_was_chosen() {
+        for sort in [Some("created_at"), Some("random"), Some("reacted_at"), None] {
+            let q = RequestBody::QueryPosts(QueryPosts {
+                channel: Some("reactions".into()),
+                user_sqid: Some("k3Xq".into()),
+                sort: sort.map(str::to_owned),
+                random_seed: Some(9),
+                ..Default::default()
+            });
+            let sent = serde_json::to_value(q.as_sent().as_ref()).unwrap();
+            assert_eq!(sent["sort"], "server_order", "{sort:?}");
+            assert!(sent.get("random_seed").is_none(), "{sent}");
+        }
+        let kept = QueryPosts {
+            channel: Some("reactions".into()),
+            sort: Some("created_at".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            kept.play_order(),
+            0,
+            "views say the order it really plays in"
+        );
+        let other = RequestBody::QueryPosts(QueryPosts {
+            channel: Some("all".into()),
+            sort: Some("created_at".into()),
+            ..Default::default()
+        });
+        assert_eq!(other.as_sent().as_ref(), &other);
     }
 
     #[test]

@@ -99,6 +99,12 @@ impl ViewOutcome {
         }
     }
 
+    /// The server no longer knows the player (removed from its account; the
+    /// broker keeps a live session, so this answer may be the only sign).
+    pub fn says_player_removed(&self) -> bool {
+        matches!(self, Self::Refused(code) if code == "player_not_registered")
+    }
+
     /// Whether the view is done with (delivered, or never deliverable).
     pub fn settles(&self) -> bool {
         matches!(self, Self::Accepted | Self::Duplicate | Self::Refused(_))

@@ -10,7 +10,7 @@ use crate::last_channel::{LastChannel, MAX_POSTS};
 use crate::player::feed::Feed;
 use crate::player::playset_run::ViewChannel;
 use crate::protocol::command::PlayChannel;
-use crate::protocol::request::{QueryPosts, RequestBody};
+use crate::protocol::request::{QueryPosts, RequestBody, SERVER_ORDER};
 use crate::protocol::response::{PostEntry, Response};
 use crate::settings::{ChannelOrder, Settings};
 
@@ -20,7 +20,8 @@ use super::effects::{Effect, Effects, Notice};
 use super::pending::{Pending, Purpose, request};
 
 /// What the player asks the server to add to each post: its size, frames and
-/// own dwell time (used as the artwork's dwell), owner and transparency.
+/// own dwell time (used as the artwork's dwell), owner and transparency. The
+/// server sends none of them unless asked, in playsets too.
 const INCLUDE_FIELDS: [&str; 6] = [
     "width",
     "height",
@@ -33,6 +34,11 @@ const INCLUDE_FIELDS: [&str; 6] = [
 /// Why `pinned` is acknowledged `unsupported`.
 pub const PINNED_UNSUPPORTED: &str = "pinned lists are kept on the player that pinned them, \
 and Makapix Club offers no request to fetch them; this desktop player has no pinned lists of its own";
+
+/// `include_fields` for every `query_posts` of a channel or a playset's channel.
+pub fn include_fields() -> Vec<String> {
+    INCLUDE_FIELDS.iter().map(|f| (*f).to_owned()).collect()
+}
 
 /// What a `play_channel` asks for.
 pub enum Wanted {
@@ -48,14 +54,18 @@ pub enum Wanted {
 /// Checks a `play_channel` and builds its query in the order chosen in the settings.
 pub fn wanted(cmd: &PlayChannel, settings: &Settings) -> Result<Wanted, Outcome> {
     let name = cmd.channel_name.as_str();
-    let order = settings.channel_order;
     let mut query = QueryPosts {
         channel: Some(name.to_owned()),
-        sort: order.sort().map(str::to_owned),
-        random_seed: (order == ChannelOrder::Random).then_some(settings.channel_seed),
-        include_fields: INCLUDE_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
+        include_fields: include_fields(),
         ..QueryPosts::default()
     };
+    if query.server_order_only() {
+        query.sort = Some(SERVER_ORDER.to_owned());
+    } else {
+        let order = settings.channel_order;
+        query.sort = order.sort().map(str::to_owned);
+        query.random_seed = (order == ChannelOrder::Random).then_some(settings.channel_seed);
+    }
     let label = match name {
         "all" => "Makapix: recent".to_owned(),
         "promoted" => "Makapix: promoted".to_owned(),
@@ -216,8 +226,9 @@ impl Channels {
         self.paging.as_ref().map(|p| p.label.as_str())
     }
 
-    pub fn is_active(&self) -> bool {
-        self.paging.is_some()
+    /// The view event's `play_order`: the order the channel was asked in.
+    pub fn play_order(&self) -> Option<u8> {
+        Some(self.paging.as_ref()?.feed.query().play_order())
     }
 
     /// The channel's name, user and hashtag for view events.

@@ -80,6 +80,8 @@ fn query_for(channel: &PlaysetChannel) -> Result<QueryPosts, String> {
         }
     }
     q.limit = Some(crate::player::feed::PAGE_SIZE);
+    // Like a single channel's: without them an artwork's own dwell is unknown.
+    q.include_fields = super::channels::include_fields();
     Ok(q)
 }
 

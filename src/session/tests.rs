@@ -556,3 +556,5 @@ fn status_names_only_posts_the_server_confirmed_in_this_session() {
     rig.tick(true);
     assert_eq!(rig.current_posts(), [Some(900)]);
 }
+
+mod queries;

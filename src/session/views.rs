@@ -106,12 +106,13 @@ pub fn context(
     } else {
         channels.view_channel().unwrap_or_else(|| named("all"))
     };
-    // A Makapix channel is asked for in the chosen order; local files are
-    // in name order unless shuffled.
+    // A Makapix channel plays in the order its query asked for (the chosen
+    // one, server order for `reactions`); local files are in name order
+    // unless shuffled.
     let play_order = if let Some(order) = playsets.play_order(playing) {
         order
-    } else if channels.is_active() {
-        seen.settings.channel_order.play_order()
+    } else if let Some(order) = channels.play_order() {
+        order
     } else if seen.settings.shuffle {
         2
     } else {

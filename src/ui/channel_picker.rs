@@ -66,6 +66,11 @@ impl ChannelPicker {
             )
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, name));
         }
+        if KINDS[self.kind.min(KINDS.len() - 1)].0 == "reactions" {
+            // Makapix pages likes by when they were made: another order would
+            // skip or repeat artworks after the first page.
+            ui.label("Plays the most recent likes first, whatever the order chosen in Playback.");
+        }
         let ready = needs == Needs::Nothing || !self.text.trim().is_empty();
         if ui
             .add_enabled(ready, egui::Button::new("Play channel"))

@@ -1,21 +1,25 @@
 //! When each waiting view goes out, and what an answer does to it: pure
 //! logic, time passed in, whatever the transport.
 //!
-//! Rules, from the server's code (protocol section 8):
+//! Rules, from the server's code (protocol sections 8 and 13):
 //! - One view per 5 s per player, with no tolerance (a Redis key with a 5 s
-//!   life, set only by an accepted view). Views leave at least `gap` (6 s) apart,
-//!   counted from the last view sent in any session, so a reconnect's flush
-//!   keeps the pace too.
+//!   life, set when the server processes an accepted view, not when the player
+//!   sent it). So a view leaves at least `gap` (6 s) after the previous one was
+//!   answered, or after it was sent while no answer came, counted across
+//!   sessions, so a reconnect's flush keeps the pace too.
 //! - The server remembers (player, post, timestamp) for 60 s *before* it checks
 //!   the rate, so a view refused as `rate_limited` (or failed with
 //!   `processing_error`) and sent again within that minute would be answered
 //!   `duplicate` and lost. Such a view goes out again only `resend_after` (65 s)
 //!   after it was last sent; the views behind it do not wait for it.
-//! - Answers carry no view id. One view at a time waits for its answer (the next
-//!   one is sent after it), so an answer always belongs to the one view
-//!   waiting, and a lost answer cannot shift the matching of later ones: after
-//!   `ack_timeout` the view is given up on and sent again (a copy the server
-//!   already has comes back `duplicate`, which settles it).
+//! - Answers carry no view id, and the server answers in the order it was sent.
+//!   One view at a time waits for its answer; a sending whose answer is overdue
+//!   (`ack_timeout`) is given up on and the view sent again, but the sending is
+//!   kept in line for `resend_after`, so a late answer is matched to the view it
+//!   belongs to, not to the next one. An answer settles every sending of its
+//!   view. A `duplicate` for a view's first sending cannot be its own (the
+//!   server never saw it before): when the view was sent only once, it is a
+//!   late answer to a sending settled already, and the view keeps waiting.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -77,14 +81,20 @@ struct Entry {
     not_before: Option<Instant>,
     failures: u32,
     unanswered: u32,
+    /// Times sent (a view read back from disk may have been sent before: 1).
+    sendings: u32,
 }
 
-/// The one view sent and not yet answered.
-struct Outstanding {
+/// One sending whose answer may still come.
+struct Sending {
     id: ViewId,
     sent_at: Instant,
     /// When the broker confirmed it has it (PUBACK), if it did.
     received_at: Option<Instant>,
+    /// The view had never been sent before.
+    first: bool,
+    /// Its answer is overdue: the view may go again; a late answer still counts.
+    overdue: bool,
 }
 
 /// What the caller carries out after a change: views to forget on disk, lines for the log.
@@ -98,8 +108,10 @@ pub struct Delivery {
     pace: Pace,
     capacity: usize,
     entries: VecDeque<Entry>,
-    outstanding: Option<Outstanding>,
-    last_sent: Option<Instant>,
+    /// Sendings whose answers may still come, in the order sent.
+    awaiting: VecDeque<Sending>,
+    /// When the last view was answered, or sent while no answer came.
+    last_mark: Option<Instant>,
 }
 
 impl Delivery {
@@ -108,13 +120,17 @@ impl Delivery {
             pace,
             capacity: capacity.max(1),
             entries: VecDeque::new(),
-            outstanding: None,
-            last_sent: None,
+            awaiting: VecDeque::new(),
+            last_mark: None,
         }
     }
 
     pub fn set_pace(&mut self, pace: Pace) {
         self.pace = pace;
+    }
+
+    pub fn pace(&self) -> Pace {
+        self.pace
     }
 
     pub fn len(&self) -> usize {
@@ -133,6 +149,11 @@ impl Delivery {
         self.entries.iter().find(|e| e.id == id).map(|e| &e.view)
     }
 
+    /// The sending whose answer is awaited now (at most one).
+    fn live(&self) -> Option<&Sending> {
+        self.awaiting.iter().find(|s| !s.overdue)
+    }
+
     /// Adds a new view at the back; the oldest go when the queue is full.
     pub fn push(&mut self, id: ViewId, view: ViewEvent) -> Changes {
         self.entries.push_back(fresh(id, view));
@@ -143,7 +164,11 @@ impl Delivery {
     pub fn restore(&mut self, views: Vec<(ViewId, ViewEvent)>) -> Changes {
         for (id, view) in views.into_iter().rev() {
             if self.view(id).is_none() {
-                self.entries.push_front(fresh(id, view));
+                // Perhaps sent in that session: a `duplicate` may be its own answer.
+                self.entries.push_front(Entry {
+                    sendings: 1,
+                    ..fresh(id, view)
+                });
             }
         }
         self.trim()
@@ -152,7 +177,7 @@ impl Delivery {
     fn trim(&mut self) -> Changes {
         let mut changes = Changes::default();
         while self.entries.len() > self.capacity {
-            let waiting = self.outstanding.as_ref().map(|o| o.id);
+            let waiting = self.live().map(|o| o.id);
             let Some(at) = self.entries.iter().position(|e| Some(e.id) != waiting) else {
                 break;
             };
@@ -172,11 +197,11 @@ impl Delivery {
 
     /// The view to send now, if the pace allows one and none awaits its answer.
     pub fn due(&self, now: Instant) -> Option<ViewId> {
-        if self.outstanding.is_some() {
+        if self.live().is_some() {
             return None;
         }
         if self
-            .last_sent
+            .last_mark
             .is_some_and(|t| now.saturating_duration_since(t) < self.pace.gap)
         {
             return None;
@@ -191,28 +216,40 @@ impl Delivery {
     pub fn sent(&mut self, id: ViewId, now: Instant) {
         if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
             entry.not_before = None;
-            self.outstanding = Some(Outstanding {
+            self.awaiting.push_back(Sending {
                 id,
                 sent_at: now,
                 received_at: None,
+                first: entry.sendings == 0,
+                overdue: false,
             });
-            self.last_sent = Some(now);
+            entry.sendings += 1;
+            self.last_mark = Some(now);
         }
     }
 
     /// The broker confirmed it has view `id`; its answer may take `ack_timeout` from now.
     pub fn broker_has(&mut self, id: ViewId, now: Instant) {
-        if let Some(o) = self.outstanding.as_mut().filter(|o| o.id == id) {
+        if let Some(o) = self.awaiting.iter_mut().find(|s| !s.overdue && s.id == id) {
             o.received_at = Some(now);
         }
+    }
+
+    /// Takes the live sending of view `id` out of line: the server never got
+    /// it, so no answer will come. True if it was the live one.
+    fn unsent(&mut self, id: ViewId) -> bool {
+        let Some(at) = self.awaiting.iter().position(|s| !s.overdue && s.id == id) else {
+            return false;
+        };
+        self.awaiting.remove(at);
+        true
     }
 
     /// The broker took view `id` but nobody was subscribed to receive it (the
     /// back end is down): it is sent again later, not counted against it.
     pub fn unheard(&mut self, id: ViewId, now: Instant) -> Changes {
         let mut changes = Changes::default();
-        if self.outstanding.as_ref().is_some_and(|o| o.id == id) {
-            self.outstanding = None;
+        if self.unsent(id) {
             self.hold(id, now + self.pace.ack_timeout);
             changes
                 .notes
@@ -221,49 +258,80 @@ impl Delivery {
         changes
     }
 
-    /// The answer to the view that waits for one.
+    /// The next answer from the server, matched to the oldest sending that
+    /// may still be answered.
     pub fn settle(&mut self, outcome: &ViewOutcome, now: Instant) -> Changes {
         let mut changes = Changes::default();
-        let Some(o) = self.outstanding.take() else {
+        let Some(front) = self.awaiting.front() else {
             changes.notes.push(format!(
                 "view answer {outcome:?} for no view waiting; ignored"
             ));
             return changes;
         };
-        let post = self.view(o.id).map_or(0, |v| v.post_id);
-        let again = o.sent_at + self.pace.resend_after;
+        let (id, sent_at) = (front.id, front.sent_at);
+        let entry = self.entries.iter().find(|e| e.id == id);
+        let post = entry.map_or(0, |e| e.view.post_id);
+        let sent_once = front.first && entry.is_some_and(|e| e.sendings == 1);
+        if *outcome == ViewOutcome::Duplicate && sent_once {
+            changes.notes.push(format!(
+                "a late duplicate answer came while the view of post {post} awaited its first; it waits for its own"
+            ));
+            return changes;
+        }
+        // This answer settles every sending of the view: a later answer to
+        // another of them is late, and cannot be the next view's.
+        self.awaiting.retain(|s| s.id != id);
+        self.last_mark = Some(self.last_mark.map_or(now, |t| t.max(now)));
+        if self.view(id).is_none() {
+            changes.notes.push(format!(
+                "view answer {outcome:?} for a view settled already; ignored"
+            ));
+            return changes;
+        }
+        let again = sent_at + self.pace.resend_after;
+        self.apply_outcome(id, post, outcome, again, now, &mut changes);
+        changes
+    }
+
+    fn apply_outcome(
+        &mut self,
+        id: ViewId,
+        post: i64,
+        outcome: &ViewOutcome,
+        again: Instant,
+        now: Instant,
+        changes: &mut Changes,
+    ) {
         match outcome {
-            ViewOutcome::Accepted => self.remove(o.id, &mut changes),
+            ViewOutcome::Accepted => self.remove(id, changes),
             ViewOutcome::Duplicate => {
-                self.remove(o.id, &mut changes);
+                self.remove(id, changes);
                 changes
                     .notes
                     .push(format!("view of post {post}: the server already has it"));
             }
             ViewOutcome::Refused(code) => {
-                self.remove(o.id, &mut changes);
+                self.remove(id, changes);
                 changes
                     .notes
                     .push(format!("view of post {post} refused ({code}); dropped"));
             }
             ViewOutcome::RateLimited { retry_after } => {
                 let at = retry_after.map_or(again, |r| again.max(now + r));
-                self.hold(o.id, at);
+                self.hold(id, at);
                 changes.notes.push(format!(
                     "view of post {post} came too soon for the server; sent again in {:.0} s",
                     at.saturating_duration_since(now).as_secs_f64()
                 ));
             }
-            ViewOutcome::Failed(code) => self.fail(o.id, code, again, now, &mut changes),
+            ViewOutcome::Failed(code) => self.fail(id, code, again, now, changes),
         }
-        changes
     }
 
     /// The broker refused view `id` itself (a PUBACK with an error reason).
     pub fn refused_by_broker(&mut self, id: ViewId, reason: &str, now: Instant) -> Changes {
         let mut changes = Changes::default();
-        if self.outstanding.as_ref().is_some_and(|o| o.id == id) {
-            self.outstanding = None;
+        if self.unsent(id) {
             let again = now + self.pace.ack_timeout;
             self.fail(id, reason, again, now, &mut changes);
         }
@@ -291,18 +359,24 @@ impl Delivery {
         }
     }
 
-    /// Gives up waiting for an answer that is overdue; the view goes again.
+    /// Gives up waiting for an answer that is overdue: the view goes again.
+    /// A sending given up on longer ago than the server's duplicate memory
+    /// will not be answered any more.
     pub fn tick(&mut self, now: Instant) -> Changes {
         let mut changes = Changes::default();
-        let Some(o) = &self.outstanding else {
+        let forget = self.pace.resend_after;
+        self.awaiting
+            .retain(|s| !s.overdue || now.saturating_duration_since(s.sent_at) < forget);
+        let timeout = self.pace.ack_timeout;
+        let Some(o) = self.awaiting.iter_mut().find(|s| !s.overdue) else {
             return changes;
         };
         let since = o.received_at.unwrap_or(o.sent_at);
-        if now.saturating_duration_since(since) < self.pace.ack_timeout {
+        if now.saturating_duration_since(since) < timeout {
             return changes;
         }
+        o.overdue = true;
         let id = o.id;
-        self.outstanding = None;
         let max = self.pace.max_unanswered;
         if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
             entry.unanswered += 1;
@@ -324,7 +398,7 @@ impl Delivery {
     /// The connection dropped: an answer still awaited will not come (clean
     /// sessions), so the view goes again at its turn. The pace is kept.
     pub fn connection_lost(&mut self) {
-        self.outstanding = None;
+        self.awaiting.clear();
     }
 
     fn hold(&mut self, id: ViewId, until: Instant) {
@@ -348,6 +422,7 @@ fn fresh(id: ViewId, view: ViewEvent) -> Entry {
         not_before: None,
         failures: 0,
         unanswered: 0,
+        sendings: 0,
     }
 }
 

@@ -50,7 +50,7 @@ fn production_pace_keeps_six_seconds_and_scaling_keeps_the_rule() {
 }
 
 #[test]
-fn views_leave_at_least_six_seconds_apart_and_one_at_a_time() {
+fn views_leave_six_seconds_after_the_previous_answer_and_one_at_a_time() {
     let t0 = Instant::now();
     let mut d = queue(&[1, 2, 3]);
     assert_eq!(round(&mut d, t0, ViewOutcome::Accepted), Some(1));
@@ -61,7 +61,65 @@ fn views_leave_at_least_six_seconds_apart_and_one_at_a_time() {
     assert_eq!(d.due(t0 + secs(15.0)), None);
     d.settle(&ViewOutcome::Accepted, t0 + secs(15.0));
     assert_eq!(d.view(id), None);
-    assert!(d.due(t0 + secs(15.0)).is_some());
+    // The server's 5 s began when it processed the view, not when it was sent.
+    assert_eq!(d.due(t0 + secs(20.99)), None);
+    assert!(d.due(t0 + secs(21.0)).is_some());
+}
+
+#[test]
+fn a_late_duplicate_never_drops_the_next_view() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1, 2]);
+    let a = d.due(t0).unwrap();
+    d.sent(a, t0);
+    // The answer is slow: given up on, the view goes again.
+    d.tick(t0 + secs(20.0));
+    assert_eq!(d.due(t0 + secs(20.0)), Some(a));
+    d.sent(a, t0 + secs(20.0));
+    // The first sending's answer comes, late: the view is settled.
+    let c = d.settle(&ViewOutcome::Accepted, t0 + secs(21.0));
+    assert_eq!(c.removed, vec![a]);
+    let b = d.due(t0 + secs(27.0)).unwrap();
+    d.sent(b, t0 + secs(27.0));
+    // The second sending's answer (duplicate) comes while view 2 waits for its
+    // first: the server never saw view 2, so the answer is not its own.
+    let c = d.settle(&ViewOutcome::Duplicate, t0 + secs(28.0));
+    assert!(c.removed.is_empty(), "{c:?}");
+    assert_eq!(d.len(), 1);
+    let c = d.settle(&ViewOutcome::Accepted, t0 + secs(29.0));
+    assert_eq!(c.removed, vec![b]);
+}
+
+#[test]
+fn an_answer_to_a_view_given_up_on_is_not_the_next_ones() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1, 2]);
+    let a = d.due(t0).unwrap();
+    let mut now = t0;
+    // Three sendings without answer: the view is dropped.
+    for _ in 0..3 {
+        d.sent(a, now);
+        now += secs(20.0);
+        d.tick(now);
+    }
+    assert_eq!(d.view(a), None);
+    let b = d.due(now).unwrap();
+    d.sent(b, now);
+    // The answer to the last sending of view 1 comes after all: it settles
+    // nothing, and view 2 keeps waiting for its own.
+    let c = d.settle(&ViewOutcome::Accepted, now + secs(1.0));
+    assert!(c.removed.is_empty(), "{c:?}");
+    assert_eq!(
+        d.due(now + secs(8.0)),
+        None,
+        "view 2 still awaits its answer"
+    );
+    let c = d.settle(
+        &ViewOutcome::RateLimited { retry_after: None },
+        now + secs(2.0),
+    );
+    assert!(c.removed.is_empty());
+    assert!(c.notes[0].contains("post 2"), "{c:?}");
 }
 
 #[test]
@@ -119,9 +177,12 @@ fn permanent_refusals_and_duplicates_are_dropped_with_a_note() {
     let c = d.settle(&ViewOutcome::Refused("post_not_found".into()), t0);
     assert_eq!(c.removed, vec![1]);
     assert!(c.notes[0].contains("post_not_found"), "{:?}", c.notes);
+    // A copy sent before, its answer lost with the connection: the server has it.
     let id = d.due(t0 + secs(6.0)).unwrap();
     d.sent(id, t0 + secs(6.0));
-    let c = d.settle(&ViewOutcome::Duplicate, t0 + secs(6.0));
+    d.connection_lost();
+    d.sent(id, t0 + secs(12.0));
+    let c = d.settle(&ViewOutcome::Duplicate, t0 + secs(12.0));
     assert_eq!(c.removed, vec![2]);
     assert!(c.notes[0].contains("already has it"));
     assert_eq!(d.len(), 1);

@@ -1,8 +1,10 @@
 //! The Makapix HTTPS API as the server runs it today (August 2026), for the
 //! credential endpoints, on 127.0.0.1 over plain HTTP:
 //! - `POST /player/provision` gives the player key the test chose and a code;
-//! - `GET /player/{key}/credentials`: 404 until the owner enters the code, then
-//!   the set, with `api_token` only on the first fetch (`null` afterwards);
+//! - `GET /player/{key}/credentials`: 404 "Player not found or not registered"
+//!   until the owner enters the code, then the set, with `api_token` only on
+//!   the first fetch (`null` afterwards); 404 "Certificates not available for
+//!   this player" for ever when the server failed to make the certificate;
 //! - `POST /player/{key}/token/rotate`: no auth, a new token that revokes the
 //!   old one, 30 per hour;
 //! - `POST /player/renew-cert` with the bearer token: 401 for a bad token,
@@ -50,6 +52,8 @@ struct Player {
     removed: bool,
     /// `renew-cert` calls let through, and when that count expires.
     renewals: (u32, Option<Instant>),
+    /// Registered, but the server failed to make its certificate.
+    no_certificate: bool,
 }
 
 struct State {
@@ -128,6 +132,7 @@ impl MakapixApi {
                 token_delivered: false,
                 removed: false,
                 renewals: (0, None),
+                no_certificate: false,
             },
         );
     }
@@ -146,6 +151,15 @@ impl MakapixApi {
     pub fn enter_code(&self, player_key: &str) {
         if let Some(p) = self.state.lock().unwrap().players.get_mut(player_key) {
             p.registered = true;
+        }
+    }
+
+    /// The owner enters the code, but the server fails to make the
+    /// certificate: every poll answers 404 "Certificates not available".
+    pub fn enter_code_certificate_fails(&self, player_key: &str) {
+        if let Some(p) = self.state.lock().unwrap().players.get_mut(player_key) {
+            p.registered = true;
+            p.no_certificate = true;
         }
     }
 
@@ -324,8 +338,13 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
             }
             let made = state.tokens_made + 1;
             let Some(p) = state.players.get_mut(*key).filter(|p| p.registered) else {
-                return (404, json!({"detail": "not registered yet"}).to_string());
+                let detail = "Player not found or not registered";
+                return (404, json!({"detail": detail}).to_string());
             };
+            if p.no_certificate {
+                let detail = "Certificates not available for this player";
+                return (404, json!({"detail": detail}).to_string());
+            }
             let token = if p.token_delivered {
                 Value::Null
             } else {

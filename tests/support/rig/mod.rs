@@ -14,6 +14,7 @@ pub mod certs;
 pub mod http_server;
 pub mod player;
 pub mod player_api;
+pub mod posts;
 pub mod proxy;
 pub mod server;
 pub mod vault;

@@ -67,6 +67,11 @@ pub fn config_at(port: u16, player_key: &str, identity: &Identity, ca_pem: &str)
     }
 }
 
+/// The file in `dir` where views made as `cfg`'s player on its broker wait.
+pub fn view_queue(dir: &std::path::Path, cfg: &SessionConfig) -> std::path::PathBuf {
+    makapix_player::net::views::identity::queue_file(dir, &cfg.broker.to_string(), &cfg.player_key)
+}
+
 /// A player's bearer token as a player without a keyring would keep it: in
 /// memory, made by `token/rotate` when missing or refused, counted.
 pub struct RotatingTokens {

@@ -164,9 +164,15 @@ impl TestServer {
     }
 
     /// The owner removed `player_key` from the account: its live session stays
-    /// up, but its requests fail with `authentication_failed` from now on.
+    /// up, but its requests fail with `authentication_failed` and its views
+    /// are acked `player_not_registered` from now on.
     pub fn remove_player(&self, player_key: &str) {
         self.removed.lock().unwrap().push(player_key.to_owned());
+        self.views
+            .lock()
+            .unwrap()
+            .removed
+            .insert(player_key.to_owned());
     }
 
     /// Changes how views are answered (missing posts, scripted answers, scale).
@@ -318,6 +324,7 @@ pub fn catalogue(req: &Value) -> Option<Value> {
             data => ok(json!({"echo_data": data, "received_at": "2026-01-01T00:00:00Z"})),
         },
         "query_posts" if req["hashtag"] == "big" => Some(big_page(id)),
+        "query_posts" if req["channel"] == "reactions" => Some(super::posts::reactions(req)),
         "query_posts" => ok(json!({"posts": [artwork(1), artwork(2),
             {"post_id": 3, "kind": "playlist", "owner_handle": "ann", "created_at": "2026-01-01T00:00:00Z",
              "total_artworks": 2, "dwell_time_ms": 30000}], "next_cursor": null, "has_more": false})),

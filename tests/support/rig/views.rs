@@ -1,6 +1,7 @@
 //! The test server's view handling, as Makapix's does it today
 //! (`api/app/mqtt/player_views.py`, `services/player_views.py`): the player key
-//! must match the topic; the duplicate check (player, post, timestamp; 60 s
+//! must match the topic; a removed player's views are `player_not_registered`
+//! (the broker keeps its session); the duplicate check (player, post, timestamp; 60 s
 //! memory) comes before the rate check, and marks the view even when the rate
 //! check then refuses it; one view per 5 s per player, counted from the last
 //! accepted one, with no tolerance; unknown posts are `post_not_found`.
@@ -37,6 +38,8 @@ pub struct ViewRules {
     last_accepted: HashMap<String, Instant>,
     /// Another device with the same identity keeps the rate key alive until then.
     busy_until: HashMap<String, Instant>,
+    /// Players removed from their account: their views are `player_not_registered`.
+    pub removed: HashSet<String>,
     pub seen: Vec<ViewSeen>,
 }
 
@@ -49,6 +52,7 @@ impl Default for ViewRules {
             dedup: HashMap::new(),
             last_accepted: HashMap::new(),
             busy_until: HashMap::new(),
+            removed: HashSet::new(),
             seen: Vec::new(),
         }
     }
@@ -120,6 +124,9 @@ impl ViewRules {
     ) -> Option<String> {
         if body["player_key"].as_str() != Some(key) {
             return Some("player_key_mismatch".into());
+        }
+        if self.removed.contains(key) {
+            return Some("player_not_registered".into());
         }
         let life = self.dedup_life();
         self.dedup.retain(|_, t| at.duration_since(*t) < life);

@@ -1,0 +1,69 @@
+//! The command line as a user types it: the server flags go before or after a
+//! subcommand, and a subcommand never opens the window.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs the program with `args`, no display and no keyring service, its
+/// folders under `root`; (success, stdout + stderr). Killed after 20 s: a
+/// window that opened instead of the command would wait for ever.
+fn player(root: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", root.join("config"))
+        .env("XDG_DATA_HOME", root.join("data"))
+        .env("XDG_CACHE_HOME", root.join("cache"))
+        .env("XDG_RUNTIME_DIR", root.join("run"))
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn a_server_flag_before_the_subcommand_runs_the_subcommand() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("run")).unwrap();
+    let api = "http://127.0.0.1:9/api";
+    let after = player(root.path(), &["credentials", "show", "--api", api]);
+    let before = player(root.path(), &["--api", api, "credentials", "show"]);
+    assert_eq!(
+        before, after,
+        "the same command whichever side the flag is on"
+    );
+    assert!(
+        !before.1.contains("window") && !before.1.contains("credentials\""),
+        "{}",
+        before.1
+    );
+}
+
+#[test]
+fn a_window_flag_with_a_subcommand_is_refused_in_one_sentence() {
+    let root = tempfile::tempdir().unwrap();
+    let (ok, text) = player(root.path(), &["--fullscreen", "credentials", "show"]);
+    assert!(!ok);
+    assert!(
+        text.contains("runs without a window") && text.contains("--fullscreen"),
+        "{text}"
+    );
+    assert_eq!(text.trim().lines().count(), 1, "{text}");
+}
