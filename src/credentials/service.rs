@@ -32,6 +32,10 @@ pub enum CredError {
     Http(#[from] HttpError),
     #[error(transparent)]
     Server(#[from] ServerError),
+    #[error(
+        "The server addresses saved in the settings are not used: {0} Choose the server again in Settings › Player."
+    )]
+    SavedServer(ServerError),
     #[error("This player is not registered: import credentials or register it first.")]
     NotRegistered,
     #[error(
@@ -123,13 +127,14 @@ impl Service {
         }
     }
 
-    /// The server in use: the saved choice with the command-line flags on top.
+    /// The server in use: the saved choice, checked again (the file may have
+    /// been edited, or saved by a version with a looser rule), with the
+    /// command-line flags on top.
     pub fn server(&self) -> Result<Server, CredError> {
-        Ok(self
-            .facts()?
-            .server
-            .sanitized()
-            .with_overrides(&self.overrides)?)
+        let server = self.facts()?.server.sanitized();
+        let server = server.with_overrides(&self.overrides)?;
+        // The flags passed their own check: what fails here was saved.
+        server.checked().map_err(CredError::SavedServer)
     }
 
     /// Where requests and views go over HTTPS: the address the credentials
