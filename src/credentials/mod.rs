@@ -4,6 +4,7 @@
 
 pub mod bundle;
 pub mod facts;
+pub mod inherit;
 pub mod keyring_store;
 pub mod pem;
 pub mod register;
