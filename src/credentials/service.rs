@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::bundle::{self, BundleError, Input, PemSet};
 use super::facts::{self, ActiveSet, FactsError, PlayerFacts};
 use super::inherit;
+use super::install_lock::{self, InstallLock, LockError};
 use super::keyring_store::{KeyringStore, Secrets, Slot, StoreError};
 use super::register::{Api, HttpError, Poll, Renewal};
 use super::renewal::{self, NextPoll, PollOutcome, PollTiming};
@@ -33,6 +34,8 @@ pub enum CredError {
     Http(#[from] HttpError),
     #[error(transparent)]
     Server(#[from] ServerError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error(
         "The server addresses saved in the settings are not used: {0} Choose the server again in Settings › Player."
     )]
@@ -121,6 +124,12 @@ impl Service {
         self.facts_path.as_ref().ok_or(CredError::NoConfigFolder)
     }
 
+    /// Held while the stored set changes, so an install from the command line
+    /// and one from a window never interleave (`install_lock`).
+    fn exclusive(&self) -> Result<InstallLock, CredError> {
+        Ok(install_lock::acquire(self.path()?)?)
+    }
+
     pub fn facts(&self) -> Result<PlayerFacts, CredError> {
         match &self.facts_path {
             Some(path) => Ok(facts::load(path)?),
@@ -201,6 +210,7 @@ impl Service {
         let identity = validate::validate(&set, now)?;
         let mut secrets = Secrets::from_pem(&set)?;
         let store = self.store()?;
+        let _turn = self.exclusive()?;
         let path = self.path()?;
         let mut f = self.facts()?;
         let old = f.active.take();
@@ -260,6 +270,10 @@ impl Service {
 
     /// Deletes every stored secret of this player; false when none were stored.
     pub fn remove(&self) -> Result<bool, CredError> {
+        if self.facts_path.is_none() {
+            return Ok(false); // Nothing can have been stored without a config folder.
+        }
+        let _turn = self.exclusive()?;
         let mut f = self.facts()?;
         let Some(active) = f.active.take() else {
             return Ok(false);
@@ -355,6 +369,7 @@ impl Service {
         old: Option<&Secret>,
     ) -> Result<Secret, CredError> {
         let token = api.rotate_token(&active.slot.player_key, old)?.api_token;
+        let _turn = self.exclusive()?;
         self.store()?.write_token(&active.slot, &token)?;
         let mut f = self.facts()?;
         if let Some(a) = f.active.as_mut().filter(|a| a.slot == active.slot) {
