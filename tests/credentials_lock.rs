@@ -2,7 +2,9 @@
 //! (issue 15, item 9): while an import holds it (stuck in a slow keyring
 //! write), a registration whose code was just entered waits, writes nothing,
 //! and installs after the import, never interleaved with it. The keyring is the
-//! mock store behind a gate that holds writes; the API is the rig's.
+//! mock store behind a gate that holds writes; the API is the rig's. Across
+//! processes (the command line and a window) a file lock beside `player.json`
+//! does the same: two services over the same files install one after the other.
 
 #[path = "support/rig/mod.rs"]
 mod rig;
@@ -255,5 +257,81 @@ fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_w
     assert!(
         owners[..import_writes].iter().all(|o| *o == 'I'),
         "the writes interleaved: {owners:?}"
+    );
+}
+
+/// A service over the shared keyring behind `gate`, as a separate process
+/// (the command line, a window) has: its own in-process lock, the same files.
+fn service_over(
+    facts: &std::path::Path,
+    keyring: &Arc<CredentialStore>,
+    gate: &Arc<Gate>,
+) -> Service {
+    let store = GatedStore {
+        inner: Arc::clone(keyring),
+        gate: Arc::clone(gate),
+    };
+    Service::new(
+        Ok(KeyringStore::with_store(Arc::new(store), "test")),
+        Some(facts.to_owned()),
+        Overrides::default(),
+    )
+}
+
+#[test]
+fn two_installs_from_separate_services_are_serialised_by_the_file_lock() {
+    let mut ca = rig::certs::Ca::new("Makapix Lock Test CA");
+    let (first_key, second_key) = (rig::certs::player_key(), rig::certs::player_key());
+    let bundle = |key: &str, ca: &mut rig::certs::Ca| {
+        let id = ca.player(key);
+        serde_json::json!({"ca_pem": ca.pem, "cert_pem": id.cert_pem, "key_pem": id.key_pem})
+            .to_string()
+    };
+    let (first_bundle, second_bundle) = (bundle(&first_key, &mut ca), bundle(&second_key, &mut ca));
+    let gate = Arc::new(Gate::default());
+    let keyring: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("player.json");
+    let _open_at_end = OpenAtEnd(Arc::clone(&gate));
+    let import = |service: Service, json: String| {
+        std::thread::spawn(move || {
+            let input = makapix_player::credentials::bundle::Input {
+                name: "certs.json",
+                bytes: json.as_bytes(),
+            };
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            service.import(&[input], now, 1).map(|a| a.slot)
+        })
+    };
+
+    // The first install sticks in its first keyring write, holding the lock.
+    gate.set_closed(true);
+    let first = import(service_over(&facts, &keyring, &gate), first_bundle);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while gate.asked.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the first install never wrote");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let second = import(service_over(&facts, &keyring, &gate), second_bundle);
+    // Time for an install that ignored the lock to reach the keyring.
+    std::thread::sleep(Duration::from_millis(500));
+    let asked = gate.asked.lock().unwrap().clone();
+    assert!(
+        asked.iter().all(|u| u.starts_with(&first_key)),
+        "the second install wrote while the first held the lock: {asked:?}"
+    );
+    gate.set_closed(false);
+    let first = first.join().unwrap().unwrap();
+    let second = second.join().unwrap().unwrap();
+
+    // One after the other: the second saw the first's set, replaced and removed it.
+    assert_eq!((first.generation, second.generation), (1, 2));
+    let reader = service_over(&facts, &keyring, &gate);
+    let (active, _) = reader.secrets().unwrap();
+    assert_eq!(active.slot, second);
+    let left = KeyringStore::with_store(Arc::clone(&keyring), "test");
+    assert!(
+        left.read(&first).is_err(),
+        "the first set was left in the keyring"
     );
 }

@@ -173,13 +173,15 @@ fn sdcard_plays_the_local_folder_again() {
     let art = dir.path().join("art");
     std::fs::create_dir(&art).unwrap();
     std::fs::write(art.join("a.png"), samples::bytes("sun-64.png").unwrap()).unwrap();
+    // The post's `art_url` is on this vault, so it must be the player's vault.
+    let vault = Vault::start();
     let mut s = start(StartOptions {
         settings: Some(Settings::default()),
         paths: vec![art],
         app_paths: Some(AppPaths::under(dir.path())),
+        vault: Some(vault.base.clone()),
         ..StartOptions::default()
     });
-    let vault = Vault::start();
     vault.put(
         "ab/cd",
         "key1",

@@ -204,9 +204,9 @@ fn pasted_text_goes_to_the_runtime_redacted_and_leaves_the_box() {
     let (mut h, mut end) = setup();
     sent(&mut end);
     click(&mut h, "Paste certificates");
-    h.get_by_role(Role::MultilineTextInput).focus();
+    h.get_by_role(Role::PasswordInput).focus();
     h.step();
-    h.get_by_role(Role::MultilineTextInput)
+    h.get_by_role(Role::PasswordInput)
         .type_text("{\"ca_pem\": \"pasted\"}");
     h.step();
     click(&mut h, "Import pasted text");
@@ -220,7 +220,7 @@ fn pasted_text_goes_to_the_runtime_redacted_and_leaves_the_box() {
         "Debug shows the text"
     );
     let left = h
-        .get_by_role(Role::MultilineTextInput)
+        .get_by_role(Role::PasswordInput)
         .value()
         .unwrap_or_default();
     assert!(left.is_empty(), "the box still holds {left:?}");

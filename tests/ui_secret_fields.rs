@@ -1,7 +1,9 @@
 //! A private key pasted where it does not belong — the path field of the
 //! settings panel, or a URL field of a custom server — is recognised: wiped
 //! from the field and from its undo history, never opened as a path (so never
-//! logged as one), never saved, never sent to the runtime.
+//! logged as one), never saved, never sent to the runtime. The "Paste
+//! certificates" box, where a key belongs, is masked for accessibility tools
+//! and forgets the key, undo history included, once it is imported.
 
 use std::io::Write;
 use std::path::Path;
@@ -206,4 +208,82 @@ fn a_plain_http_api_address_is_refused_with_a_sentence() {
             "an http:// address was saved"
         );
     }
+}
+
+/// Opens Settings › Player › Paste certificates and types the key into the box.
+fn key_in_the_paste_box(h: &mut Harness<'static, PlayerApp>) {
+    steps(h, 2);
+    h.get_by_label("Paste certificates").click();
+    steps(h, 2);
+    h.get_by_label("Certificates to import").focus();
+    h.step();
+    h.get_by_label("Certificates to import").type_text(&key());
+    // The user pauses (a step is 0.25 s): the box's undo history records the
+    // key once it has been stable for a second.
+    steps(h, 6);
+}
+
+/// Every AccessKit node whose value or name holds the key's body.
+fn nodes_telling_the_key(h: &Harness<'static, PlayerApp>) -> usize {
+    h.query_all(
+        egui_kittest::kittest::by()
+            .include_labels()
+            .predicate(|node| {
+                node.value().is_some_and(|v| v.contains("SECRETSECRET"))
+                    || node.label().is_some_and(|l| l.contains("SECRETSECRET"))
+            }),
+    )
+    .count()
+}
+
+#[test]
+fn the_paste_box_never_tells_accessibility_tools_the_key_in_plain_text() {
+    let (mut h, _end) = window(None);
+    key_in_the_paste_box(&mut h);
+    let field = h.get_by_label("Certificates to import");
+    let shown = field.value().unwrap_or_default();
+    assert_eq!(
+        shown.chars().count(),
+        key().chars().count(),
+        "the box holds the key (masked): {shown:?}"
+    );
+    assert_eq!(nodes_telling_the_key(&h), 0, "AccessKit tells the key");
+    h.get_by_role_and_label(
+        egui::accesskit::Role::PasswordInput,
+        "Certificates to import",
+    );
+}
+
+#[test]
+fn after_an_import_the_paste_box_and_its_undo_history_hold_no_key() {
+    let (mut h, mut end) = window(None);
+    key_in_the_paste_box(&mut h);
+    h.get_by_label("Import pasted text").click();
+    steps(&mut h, 2);
+    let imported = std::iter::from_fn(|| end.actions.try_recv().ok()).any(|a| {
+        matches!(a, Action::Credentials(CredentialsAction::ImportText(t)) if t.expose() == key())
+    });
+    assert!(imported, "the pasted key was not imported");
+    let left = |h: &Harness<'static, PlayerApp>| {
+        h.get_by_label("Certificates to import")
+            .value()
+            .unwrap_or_default()
+    };
+    assert_eq!(left(&h), "", "the box still holds the key");
+
+    // Undo, as many times as it could have recorded, brings nothing back.
+    h.get_by_label("Certificates to import").focus();
+    h.step();
+    for press in 1..=3 {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+        steps(&mut h, 2);
+        assert_eq!(left(&h), "", "undo {press} brought the key back");
+    }
+    let pressed_import = h.query_by_label("Import pasted text").is_some();
+    assert!(pressed_import);
+    h.get_by_label("Import pasted text").click();
+    steps(&mut h, 2);
+    let again = std::iter::from_fn(|| end.actions.try_recv().ok())
+        .any(|a| matches!(a, Action::Credentials(CredentialsAction::ImportText(_))));
+    assert!(!again, "the key came back and was imported again");
 }

@@ -1,7 +1,7 @@
 //! `show_artwork` end to end: the test server sends the command, the runtime
 //! downloads the file from the rig's vault into the per-user cache, and the
 //! window shows it; bad files give the placeholder; a hostile shard never
-//! leaves the cache folder.
+//! leaves the cache folder; an `art_url` off the vault is refused.
 
 #[path = "support/rig/mod.rs"]
 mod rig;
@@ -223,5 +223,36 @@ fn missing_truncated_or_garbage_files_give_the_placeholder() {
     );
     step_until(&mut f.s.h, "the good post", |a| {
         post_on_screen(a) == Some((407, false))
+    });
+}
+
+#[test]
+fn an_art_url_on_another_port_than_the_vault_is_refused_and_playback_goes_on() {
+    let mut f = fixture();
+    // Another server on this computer: same host as the vault, another port.
+    let elsewhere = Vault::start();
+    let heart = samples::bytes("heart-8.png").unwrap().to_vec();
+    let url = elsewhere.put("ab/cd", "heart", "png", heart.clone());
+    show(
+        &mut f,
+        json!({"post_id": 51, "storage_key": "heart", "storage_shard": "ab/cd",
+               "native_format": "png", "art_url": url}),
+    );
+    step_until(&mut f.s.h, "post 51 refused", |a| {
+        post_on_screen(a) == Some((51, true))
+    });
+    let reason = f.s.h.state().placeholder_reason().unwrap_or_default();
+    assert!(reason.contains("not on the artwork vault"), "{reason}");
+    assert!(elsewhere.asked().is_empty(), "{:?}", elsewhere.asked());
+
+    // The player goes on: an artwork on the vault itself plays.
+    let url = f.vault.put("ab/cd", "heart", "png", heart);
+    show(
+        &mut f,
+        json!({"post_id": 52, "storage_key": "heart", "storage_shard": "ab/cd",
+               "native_format": "png", "art_url": url}),
+    );
+    step_until(&mut f.s.h, "post 52 on screen", |a| {
+        post_on_screen(a) == Some((52, false))
     });
 }

@@ -18,6 +18,9 @@ pub const MAX_DOWNLOADS: usize = 4;
 pub struct ArtworkConfig {
     /// `https://vault.makapix.club` or a test vault; no trailing slash needed.
     pub vault_base: String,
+    /// Other server addresses an `art_url` may point at besides the vault
+    /// (the server's API); anything else is refused (`address::ArtOrigins`).
+    pub also_from: Vec<String>,
     /// The per-user cache folder for artworks.
     pub cache_dir: PathBuf,
     pub cache_cap: u64,
@@ -34,6 +37,7 @@ impl ArtworkConfig {
     pub fn new(cache_dir: PathBuf) -> Self {
         Self {
             vault_base: DEFAULT_VAULT.to_owned(),
+            also_from: Vec::new(),
             cache_dir,
             cache_cap: crate::cache::DEFAULT_CAP_BYTES,
             attempts: 3,

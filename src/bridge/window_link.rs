@@ -95,7 +95,9 @@ impl WindowLink {
             }
             RuntimeEvent::Credentials(event) => {
                 let configured = match &event {
-                    CredentialsEvent::Server(server) => self.use_vault(&server.vault_base),
+                    CredentialsEvent::Server(server) => {
+                        self.use_vault(&server.vault_base, &server.api_base)
+                    }
                     // The server's settings cannot be read: the built-in ones are all there is.
                     CredentialsEvent::Failed(_) if !self.artwork_configured => {
                         self.configure_artworks()
@@ -144,15 +146,19 @@ impl WindowLink {
         })
     }
 
-    /// The server's vault (Custom settings, `--vault`) is where artworks come from,
-    /// unless this window was started with a vault of its own (tests).
-    pub fn use_vault(&mut self, vault_base: &str) -> Result<(), String> {
-        let same = self.vault_fixed || self.artwork_config.vault_base == vault_base;
+    /// The server's vault (Custom settings, `--vault`) is where artworks come from
+    /// (and its API, for an `art_url` there), unless this window was started
+    /// with a vault of its own (tests).
+    pub fn use_vault(&mut self, vault_base: &str, api_base: &str) -> Result<(), String> {
+        let config = &self.artwork_config;
+        let same =
+            self.vault_fixed || (config.vault_base == vault_base && config.also_from == [api_base]);
         if same && self.artwork_configured {
             return Ok(());
         }
         if !self.vault_fixed {
             self.artwork_config.vault_base = vault_base.to_owned();
+            self.artwork_config.also_from = vec![api_base.to_owned()];
         }
         self.configure_artworks()
     }

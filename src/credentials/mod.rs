@@ -4,6 +4,8 @@
 
 pub mod bundle;
 pub mod facts;
+pub mod inherit;
+pub mod install_lock;
 pub mod keyring_store;
 pub mod pem;
 pub mod register;

@@ -4,6 +4,9 @@
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
+use ureq::http::{Request, Response};
+use ureq::middleware::MiddlewareNext;
+use ureq::{Body, SendBody};
 
 use crate::protocol::http::{
     CredentialsResponse, ProvisionRequest, ProvisionResponse, RenewResponse, RotateResponse, Secret,
@@ -34,6 +37,12 @@ pub enum HttpError {
         "Makapix Club registered this player but could not make its certificate, and waiting will not change that. On makapix.club remove the player (Settings › Players), then register this computer again."
     )]
     CertificatesUnavailable,
+    #[error("{0} Check the server address in Settings › Player.")]
+    Address(String),
+    #[error(
+        "The Makapix server sent the request on to another address ({0}); the player does not follow it, since the request carries the player's key or token. Check the server address in Settings › Player."
+    )]
+    Redirected(String),
 }
 
 /// The `detail` of the 404 for a registered player whose certificate the
@@ -63,13 +72,55 @@ pub struct Api {
     base: String,
 }
 
+/// The agent for every call that carries the player's key or its bearer
+/// token (these calls, the HTTPS player API): it follows no redirect (a 3xx
+/// comes back as the answer, for the caller to refuse), and sends nothing to
+/// an address `address::parse_web` refuses (plain HTTP to another computer,
+/// a user name before the host), whatever address it is handed.
+pub fn token_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .middleware(only_checked_addresses)
+        .build()
+        .into()
+}
+
+fn only_checked_addresses(
+    request: Request<SendBody>,
+    next: MiddlewareNext,
+) -> Result<Response<Body>, ureq::Error> {
+    if let Err(e) = crate::address::parse_web(&request.uri().to_string()) {
+        return Err(ureq::Error::BadUri(e.to_string()));
+    }
+    next.handle(request)
+}
+
+/// Where a 3xx answer pointed (cut short: it is the server's text), if it is one.
+pub fn redirect_target(response: &Response<Body>) -> Option<String> {
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no address given");
+    Some(location.chars().take(200).collect())
+}
+
+/// The answer, unless it is a redirect (never followed with the key or token).
+fn not_redirected(response: Response<Body>) -> Result<Response<Body>, HttpError> {
+    match redirect_target(&response) {
+        Some(target) => Err(HttpError::Redirected(target)),
+        None => Ok(response),
+    }
+}
+
 impl Api {
     pub fn new(base: &str) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(30)))
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let agent = token_agent(Duration::from_secs(30));
         Self {
             agent,
             base: base.trim_end_matches('/').to_owned(),
@@ -85,7 +136,8 @@ impl Api {
             .agent
             .post(format!("{}/player/provision", self.base))
             .send_json(&body)
-            .map_err(network)?;
+            .map_err(network)
+            .and_then(not_redirected)?;
         match response.status().as_u16() {
             200 | 201 => read_json(response),
             429 => Err(HttpError::RateLimited),
@@ -98,7 +150,8 @@ impl Api {
             .agent
             .get(format!("{}/player/{player_key}/credentials", self.base))
             .call()
-            .map_err(network)?;
+            .map_err(network)
+            .and_then(not_redirected)?;
         match response.status().as_u16() {
             200 => Ok(Poll::Ready(Box::new(read_json(response)?))),
             404 if says(&mut response, NO_CERTIFICATES) => Err(HttpError::CertificatesUnavailable),
@@ -114,7 +167,8 @@ impl Api {
             .post(format!("{}/player/renew-cert", self.base))
             .header("Authorization", format!("Bearer {}", token.expose()))
             .send_empty()
-            .map_err(network)?;
+            .map_err(network)
+            .and_then(not_redirected)?;
         match response.status().as_u16() {
             200 => Ok(Renewal::Renewed(Box::new(read_json(response)?))),
             400 => Ok(Renewal::TooEarly),
@@ -136,7 +190,10 @@ impl Api {
         if let Some(old) = old {
             request = request.header("Authorization", format!("Bearer {}", old.expose()));
         }
-        let response = request.send_empty().map_err(network)?;
+        let response = request
+            .send_empty()
+            .map_err(network)
+            .and_then(not_redirected)?;
         match response.status().as_u16() {
             200 | 201 => read_json(response),
             404 => Err(HttpError::UnknownPlayer),
@@ -147,7 +204,10 @@ impl Api {
 }
 
 fn network(e: ureq::Error) -> HttpError {
-    // An address in the message (a bad URI, a redirect) may hold the player key.
+    if let ureq::Error::BadUri(refused) = e {
+        return HttpError::Address(crate::player_key::redact(&refused).into_owned());
+    }
+    // An address in the message (a redirect) may hold the player key.
     let text = crate::player_key::redact(&e.to_string()).into_owned();
     // rustls reports a refused server certificate inside an io error; tell it apart from "offline".
     if text.contains("certificate") {

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::address::{self, AddressError};
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Environment {
     #[default]
@@ -182,58 +184,55 @@ impl Overrides {
 pub enum ServerError {
     #[error("\"{0}\" is not a broker address; write it as mqtts://HOST:PORT or wss://HOST/mqtt.")]
     BadBroker(String),
-    #[error("\"{0}\" is not a web address; write it as https://HOST/PATH.")]
-    BadUrl(String),
-    #[error(
-        "\"{0}\" is not encrypted: the API and vault addresses must start with https:// (plain http:// only for this computer, such as http://127.0.0.1:8080)."
-    )]
-    NotHttps(String),
+    #[error(transparent)]
+    Address(#[from] AddressError),
     #[error("{}", super::secret_text::REFUSED)]
     SecretPasted,
 }
 
-/// `mqtts://HOST:PORT` → (host, port).
+/// `mqtts://HOST:PORT` → (host, port), parsed as a URL: no user name or
+/// password, no path beyond `/`.
 pub fn parse_broker(text: &str) -> Result<(String, u16), ServerError> {
     let bad = || ServerError::BadBroker(text.to_owned());
-    let rest = text.strip_prefix("mqtts://").ok_or_else(bad)?;
-    let rest = rest.trim_end_matches('/');
-    let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
-    let port: u16 = port.parse().map_err(|_| bad())?;
-    if host.is_empty() || port == 0 || host.contains('/') {
+    let url = url::Url::parse(text.trim()).map_err(|_| bad())?;
+    let plain = url.username().is_empty()
+        && url.password().is_none()
+        && crate::address::written_plainly(text.trim(), &url)
+        && matches!(url.path(), "" | "/")
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if url.scheme() != "mqtts" || !plain {
         return Err(bad());
     }
+    let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(bad)?;
+    let port = url.port().filter(|p| *p != 0).ok_or_else(bad)?;
+    // An IPv6 host comes bracketed; the TLS name and socket want it bare.
+    let host = host.trim_start_matches('[').trim_end_matches(']');
     Ok((host.to_owned(), port))
 }
 
-/// `wss://HOST[:PORT]/PATH` as given (trimmed).
+/// `wss://HOST[:PORT]/PATH` as given (trimmed), parsed as a URL: no user name or password.
 pub fn parse_websocket(text: &str) -> Result<String, ServerError> {
     let trimmed = text.trim();
-    match trimmed.strip_prefix("wss://") {
-        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !rest.contains(' ') => {
-            Ok(trimmed.to_owned())
-        }
-        _ => Err(ServerError::BadBroker(text.to_owned())),
+    let bad = || ServerError::BadBroker(text.to_owned());
+    let url = url::Url::parse(trimmed).map_err(|_| bad())?;
+    let plain = url.username().is_empty()
+        && url.password().is_none()
+        && crate::address::written_plainly(trimmed, &url);
+    match url.host_str() {
+        Some(host) if url.scheme() == "wss" && plain && !host.is_empty() => Ok(trimmed.to_owned()),
+        _ => Err(bad()),
     }
 }
 
 /// An API or vault base URL: `https://`, or `http://` to this computer only
-/// (tests, a local server); anything else could leak tokens or be tampered with.
+/// (tests, a local server), never with a user name or password
+/// (`address::parse_base`); anything else could leak tokens or be tampered with.
 pub fn parse_http_url(text: &str) -> Result<String, ServerError> {
     if super::secret_text::looks_secret(text) {
         return Err(ServerError::SecretPasted);
     }
-    let trimmed = text.trim().trim_end_matches('/');
-    if let Some(rest) = trimmed.strip_prefix("https://") {
-        return match rest {
-            "" => Err(ServerError::BadUrl(text.to_owned())),
-            _ => Ok(trimmed.to_owned()),
-        };
-    }
-    match trimmed.strip_prefix("http://") {
-        Some(rest) if is_loopback(rest) => Ok(trimmed.to_owned()),
-        Some(rest) if !rest.is_empty() => Err(ServerError::NotHttps(trimmed.to_owned())),
-        _ => Err(ServerError::BadUrl(text.to_owned())),
-    }
+    Ok(address::parse_base(text)?)
 }
 
 /// Where the HTTPS player API's address came from.
@@ -288,19 +287,6 @@ pub fn player_api(server: &Server, api_flag: bool, credentials: Option<&str>) ->
     }
 }
 
-/// Whether the authority of `rest` (after `scheme://`) names this computer.
-fn is_loopback(rest: &str) -> bool {
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,8 +305,10 @@ mod tests {
             assert!(parse_http_url(local).is_ok(), "{local}");
         }
         let e = parse_http_url("http://makapix.club/api").unwrap_err();
-        assert_eq!(e, ServerError::NotHttps("http://makapix.club/api".into()));
+        assert!(matches!(e, ServerError::Address(AddressError::NotHttps(_))));
         assert!(e.to_string().contains("must start with https://"));
+        let e = parse_http_url("http://localhost:1@evil.example").unwrap_err();
+        assert!(matches!(e, ServerError::Address(AddressError::UserInfo(_))));
         assert!(parse_http_url("http://127.0.0.1.evil.example/").is_err());
         assert!(parse_http_url("ftp://x").is_err());
         let key = "-----BEGIN PRIVATE KEY-----\nSECRETBYTES\n-----END PRIVATE KEY-----";
@@ -341,6 +329,9 @@ mod tests {
         assert!(parse_broker("broker.example:8884").is_err());
         assert!(parse_broker("mqtts://broker.example").is_err());
         assert!(parse_broker("mqtts://:1").is_err());
+        assert!(parse_broker("mqtts://localhost:1@evil.example:8883").is_err());
+        assert!(parse_broker("mqtts://broker.example:8883/path").is_err());
+        assert!(parse_websocket("wss://user@proxy.example/mqtt").is_err());
     }
 
     #[test]

@@ -8,6 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::bundle::{self, BundleError, Input, PemSet};
 use super::facts::{self, ActiveSet, FactsError, PlayerFacts};
+use super::inherit;
+use super::install_lock::{self, InstallLock, LockError};
 use super::keyring_store::{KeyringStore, Secrets, Slot, StoreError};
 use super::register::{Api, HttpError, Poll, Renewal};
 use super::renewal::{self, NextPoll, PollOutcome, PollTiming};
@@ -32,6 +34,12 @@ pub enum CredError {
     Http(#[from] HttpError),
     #[error(transparent)]
     Server(#[from] ServerError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(
+        "The server addresses saved in the settings are not used: {0} Choose the server again in Settings › Player."
+    )]
+    SavedServer(ServerError),
     #[error("This player is not registered: import credentials or register it first.")]
     NotRegistered,
     #[error(
@@ -116,6 +124,12 @@ impl Service {
         self.facts_path.as_ref().ok_or(CredError::NoConfigFolder)
     }
 
+    /// Held while the stored set changes, so an install from the command line
+    /// and one from a window never interleave (`install_lock`).
+    fn exclusive(&self) -> Result<InstallLock, CredError> {
+        Ok(install_lock::acquire(self.path()?)?)
+    }
+
     pub fn facts(&self) -> Result<PlayerFacts, CredError> {
         match &self.facts_path {
             Some(path) => Ok(facts::load(path)?),
@@ -123,13 +137,14 @@ impl Service {
         }
     }
 
-    /// The server in use: the saved choice with the command-line flags on top.
+    /// The server in use: the saved choice, checked again (the file may have
+    /// been edited, or saved by a version with a looser rule), with the
+    /// command-line flags on top.
     pub fn server(&self) -> Result<Server, CredError> {
-        Ok(self
-            .facts()?
-            .server
-            .sanitized()
-            .with_overrides(&self.overrides)?)
+        let server = self.facts()?.server.sanitized();
+        let server = server.with_overrides(&self.overrides)?;
+        // The flags passed their own check: what fails here was saved.
+        server.checked().map_err(CredError::SavedServer)
     }
 
     /// Where requests and views go over HTTPS: the address the credentials
@@ -195,16 +210,24 @@ impl Service {
         let identity = validate::validate(&set, now)?;
         let mut secrets = Secrets::from_pem(&set)?;
         let store = self.store()?;
+        let _turn = self.exclusive()?;
         let path = self.path()?;
         let mut f = self.facts()?;
         let old = f.active.take();
-        // The web's bundle has no token: a new set for the same player keeps the one it had.
+        // The web's bundle has no token: a new set keeps the stored one only
+        // when it is the same player at the same service (`inherit`).
         if secrets.api_token.is_none()
-            && let Some(old) = old
-                .as_ref()
-                .filter(|o| o.slot.player_key == identity.player_key)
+            && let Some(old) = &old
+            && let Ok(stored) = store.read(&old.slot)
         {
-            secrets.api_token = store.read(&old.slot).ok().and_then(|s| s.api_token);
+            let (player, api) = (&identity.player_key, &f.server.api_base);
+            if inherit::keeps_token(&set, &secrets.ca_der, old, &stored.ca_der, player, api) {
+                secrets.api_token = stored.api_token;
+            } else if stored.api_token.is_some() {
+                tracing::info!(
+                    "the new credentials name another CA, player or API host: the stored API token is not carried over"
+                );
+            }
         }
         let slot = Slot {
             player_key: identity.player_key.clone(),
@@ -213,7 +236,7 @@ impl Service {
                 .map_or(1, |a| a.slot.generation.wrapping_add(1)),
         };
         store.write(&slot, &secrets)?;
-        let https_api = https_api_of(&set, old.as_ref(), &identity.player_key);
+        let https_api = inherit::https_api_of(&set, old.as_ref(), &identity.player_key);
         let active = ActiveSet {
             slot: slot.clone(),
             not_before: identity.not_before,
@@ -250,6 +273,10 @@ impl Service {
 
     /// Deletes every stored secret of this player; false when none were stored.
     pub fn remove(&self) -> Result<bool, CredError> {
+        if self.facts_path.is_none() {
+            return Ok(false); // Nothing can have been stored without a config folder.
+        }
+        let _turn = self.exclusive()?;
         let mut f = self.facts()?;
         let Some(active) = f.active.take() else {
             return Ok(false);
@@ -348,6 +375,7 @@ impl Service {
         old: Option<&Secret>,
     ) -> Result<Secret, CredError> {
         let token = api.rotate_token(&active.slot.player_key, old)?.api_token;
+        let _turn = self.exclusive()?;
         self.store()?.write_token(&active.slot, &token)?;
         let mut f = self.facts()?;
         if let Some(a) = f.active.as_mut().filter(|a| a.slot == active.slot) {
@@ -461,27 +489,6 @@ impl Service {
     }
 }
 
-/// The HTTPS API address to keep with a new set: the one it names when it
-/// passes the https rule; none when it names an empty or bad one (the server's
-/// address is used then); when it names none (a renewal, PEM files), the one
-/// kept for the same player before.
-fn https_api_of(set: &PemSet, old: Option<&ActiveSet>, player_key: &str) -> Option<String> {
-    match &set.https_api {
-        Some(api) => match server::parse_http_url(&api.base_url) {
-            Ok(url) => Some(url),
-            Err(e) => {
-                tracing::warn!(
-                    "the credentials' HTTPS API address is not usable ({e}); the server's address is used instead"
-                );
-                None
-            }
-        },
-        None => old
-            .filter(|o| o.slot.player_key == player_key)
-            .and_then(|o| o.https_api.clone()),
-    }
-}
-
 fn sleep_unless_cancelled(wait: Duration, cancel: &AtomicBool) -> Result<(), CredError> {
     let step = Duration::from_millis(50);
     let mut left = wait;
@@ -532,61 +539,5 @@ mod tests {
         assert_eq!(parse_time("1970-01-01T00:01:00Z"), Some(60));
         assert_eq!(parse_time("1970-01-01T00:01:00.250+00:00"), Some(60));
         assert_eq!(parse_time("soon"), None);
-    }
-
-    fn set_naming(api: Option<&str>) -> PemSet {
-        PemSet {
-            ca_pem: String::new(),
-            cert_pem: String::new(),
-            key_pem: Secret::new(""),
-            broker: None,
-            https_api: api.map(|base_url| crate::protocol::http::HttpsApi {
-                base_url: base_url.into(),
-                auth: Some("bearer".into()),
-            }),
-            api_token: None,
-        }
-    }
-
-    fn kept(player_key: &str, api: Option<&str>) -> ActiveSet {
-        ActiveSet {
-            slot: Slot {
-                player_key: player_key.into(),
-                generation: 1,
-            },
-            not_before: 0,
-            not_after: 1,
-            issuer: String::new(),
-            has_token: true,
-            renew_at: None,
-            https_api: api.map(str::to_owned),
-        }
-    }
-
-    #[test]
-    fn a_new_set_keeps_the_api_address_it_names_else_the_one_before() {
-        let before = kept("k", Some("https://old.example/api"));
-        let named = set_naming(Some("https://new.example/api/"));
-        assert_eq!(
-            https_api_of(&named, Some(&before), "k").as_deref(),
-            Some("https://new.example/api")
-        );
-        // A renewal, or PEM files: the address in force stays.
-        assert_eq!(
-            https_api_of(&set_naming(None), Some(&before), "k").as_deref(),
-            Some("https://old.example/api")
-        );
-        // Another player's address is not inherited.
-        assert_eq!(
-            https_api_of(&set_naming(None), Some(&before), "other"),
-            None
-        );
-        // Empty or unencrypted: the server's address is used instead.
-        for bad in ["", "http://new.example/api"] {
-            assert_eq!(
-                https_api_of(&set_naming(Some(bad)), Some(&before), "k"),
-                None
-            );
-        }
     }
 }

@@ -3,7 +3,11 @@
 //!
 //! The URL is the post's `art_url` when it has one, else
 //! `{vault}/{storage_shard}/{storage_key}.{native_format}` with the shard used
-//! verbatim (it is opaque); the cache file name is an encoding of the post's
+//! verbatim (it is opaque). An `art_url` comes from a command or a page, so it
+//! is fetched only from the vault's origin (or the server's own API), over
+//! https, never from the local network (`address::ArtOrigins`); redirects are
+//! followed here, one at a time, only within the same rule. A refused address
+//! is a sentence in the log and a failed artwork: the player moves on. The cache file name is an encoding of the post's
 //! key (or of its `art_url` when it has no key), so no server string can steer
 //! a write out of the cache folder.
 //!
@@ -22,6 +26,7 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use crate::address::{ArtOrigins, ArtRefused};
 use crate::bridge::RuntimeEvent;
 use crate::bridge::artwork::{
     ArtworkAction, ArtworkConfig, ArtworkEvent, CachedFile, MAX_DOWNLOADS,
@@ -32,6 +37,8 @@ use crate::player::MakapixPost;
 
 /// Artwork files are at most 5 MB; anything past this is not an artwork.
 const MAX_BYTES: u64 = 8 * 1024 * 1024;
+/// Redirects followed for one download, each checked like the first address.
+const MAX_REDIRECTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -43,10 +50,10 @@ pub enum FetchError {
     Network(String),
     #[error("the artwork is larger than {MAX_BYTES} bytes")]
     TooLarge,
-    #[error(
-        "the server sent the download from https:// to an unencrypted address; it was not followed"
-    )]
-    InsecureRedirect,
+    #[error("{0}")]
+    Refused(#[from] ArtRefused),
+    #[error("the artwork server redirected more than {MAX_REDIRECTS} times; the download stopped")]
+    TooManyRedirects,
     #[error("{0}")]
     Cache(#[from] cache::CacheError),
     #[error("the artwork cache could not be used")]
@@ -67,11 +74,11 @@ impl FetchError {
 struct Setup {
     config: ArtworkConfig,
     cache: Arc<Mutex<ArtCache>>,
-    /// One agent for every download: connections are pooled and shared.
-    /// An `https://` address goes through `secure`, which follows no redirect
-    /// to `http://`: what starts encrypted stays encrypted.
+    /// One agent for every download: connections are pooled and shared. It
+    /// follows no redirect itself: `download` checks each one first.
     agent: ureq::Agent,
-    secure: ureq::Agent,
+    /// Where artworks may come from.
+    origins: Arc<ArtOrigins>,
 }
 
 /// What the fetcher's task is asked: the window's actions, and the connection's look-aheads.
@@ -209,14 +216,14 @@ impl Work {
                 }
             }
         };
-        let agent =
-            |https_only| -> ureq::Agent { agent_config(config.timeout, https_only).build().into() };
-        let (secure, agent) = (agent(true), agent(false));
+        let agent = agent_config(config.timeout).build().into();
+        let also: Vec<&str> = config.also_from.iter().map(String::as_str).collect();
+        let origins = Arc::new(ArtOrigins::new(&config.vault_base, &also));
         self.setup = Some(Arc::new(Setup {
             config,
             cache,
             agent,
-            secure,
+            origins,
         }));
         for (post, fresh) in std::mem::take(&mut self.held) {
             self.fetch(post, fresh, None);
@@ -332,6 +339,9 @@ impl Job {
         }
         let config = &self.setup.config;
         let url = url(&config.vault_base, post);
+        if post.art_url.as_deref().is_some_and(|u| !u.is_empty()) {
+            self.setup.origins.check(&url)?;
+        }
         let mut wait = config.retry_start;
         let mut tries = 0;
         let bytes = loop {
@@ -340,16 +350,12 @@ impl Job {
                 .acquire_owned()
                 .await
                 .map_err(|_| FetchError::Cancelled)?;
-            let agent = if url.starts_with("https://") {
-                &self.setup.secure
-            } else {
-                &self.setup.agent
-            };
-            let (u, agent, cancel) = (url.clone(), agent.clone(), self.cancel.clone());
+            let (u, agent, cancel) = (url.clone(), self.setup.agent.clone(), self.cancel.clone());
+            let origins = Arc::clone(&self.setup.origins);
             // The permit goes with the blocking download: a cancelled task stops
             // waiting for it, but the connection counts until it is closed.
             let got = blocking(move || {
-                let got = download(&agent, &u, &cancel);
+                let got = download(&agent, &u, &origins, &cancel);
                 drop(permit);
                 got
             })
@@ -423,24 +429,53 @@ pub fn cache_name(post: &MakapixPost) -> String {
     }
 }
 
-/// How the download agents are made; `https_only`: the agent follows no
-/// redirect to an `http://` address (it answers `RequireHttpsOnly`).
+/// How the download agent is made: it follows no redirect itself, so that
+/// `download` checks each one against the artwork origins first.
 fn agent_config(
     timeout: std::time::Duration,
-    https_only: bool,
 ) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
     ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
-        .https_only(https_only)
+        .max_redirects(0)
 }
 
-/// One try; stops (closing the connection) as soon as `cancel` is set.
-fn download(agent: &ureq::Agent, url: &str, cancel: &AtomicBool) -> Result<Vec<u8>, FetchError> {
-    let response = agent.get(url).call().map_err(|e| match e {
-        ureq::Error::RequireHttpsOnly(_) => FetchError::InsecureRedirect,
-        e => FetchError::Network(e.to_string()),
-    })?;
+/// Downloads `url`, following a redirect only to an address `origins` allows.
+fn download(
+    agent: &ureq::Agent,
+    url: &str,
+    origins: &ArtOrigins,
+    cancel: &AtomicBool,
+) -> Result<Vec<u8>, FetchError> {
+    let mut current = url.to_owned();
+    for _ in 0..=MAX_REDIRECTS {
+        let response = agent
+            .get(&current)
+            .call()
+            .map_err(|e| FetchError::Network(e.to_string()))?;
+        if !response.status().is_redirection() {
+            return read_body(response, cancel);
+        }
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        // Relative to where it came from; an unreadable one is refused by the check.
+        let next = url::Url::parse(&current)
+            .and_then(|here| here.join(location))
+            .map_or_else(|_| location.to_owned(), String::from);
+        origins.check(&next)?;
+        current = next;
+    }
+    Err(FetchError::TooManyRedirects)
+}
+
+/// Reads one answer's file; stops (closing the connection) as soon as `cancel` is set.
+fn read_body(
+    response: ureq::http::Response<ureq::Body>,
+    cancel: &AtomicBool,
+) -> Result<Vec<u8>, FetchError> {
     let status = response.status().as_u16();
     match status {
         200..=299 => {}

@@ -232,23 +232,8 @@ impl PlayerPane {
             self.remove_confirmation(ui);
         }
         ui.collapsing("Paste certificates", |ui| {
-            ui.add(
-                egui::TextEdit::multiline(&mut self.paste)
-                    .hint_text("Paste the bundle JSON or the PEM blocks here")
-                    .desired_rows(3)
-                    .desired_width(f32::INFINITY),
-            )
-            .widget_info(|| {
-                egui::WidgetInfo::labeled(
-                    egui::Role::MultilineTextInput,
-                    true,
-                    "Certificates to import",
-                )
-            });
-            if ui.button("Import pasted text").clicked() && !self.paste.trim().is_empty() {
-                let text = std::mem::take(&mut self.paste);
-                self.outbox
-                    .push(CredentialsAction::ImportText(Secret::new(text)));
+            if let Some(text) = super::secret_field::paste_box(ui, &mut self.paste) {
+                self.outbox.push(CredentialsAction::ImportText(text));
             }
         });
         self.server_choice(ui);

@@ -1,10 +1,13 @@
-//! A text field that received a secret (a private key pasted into a path or
-//! URL field): the text is wiped, and so is the field's undo history, which
-//! would otherwise bring it back with Ctrl+Z.
+//! Text fields that hold a secret. One that received a secret by mistake (a
+//! private key pasted into a path or URL field): the text is wiped, and so is
+//! the field's undo history, which would otherwise bring it back with Ctrl+Z.
+//! The "Paste certificates" box, where a private key belongs: masked, and
+//! wiped the same way once its text is imported.
 
 use eframe::egui::{self, Response, Ui};
 
 use crate::credentials::secret_text::looks_secret;
+use crate::protocol::http::Secret;
 
 /// True when `text` (the field behind `field`) held a secret and was wiped.
 pub(crate) fn wipe_if_secret(ui: &Ui, field: &Response, text: &mut String) -> bool {
@@ -16,10 +19,39 @@ pub(crate) fn wipe_if_secret(ui: &Ui, field: &Response, text: &mut String) -> bo
     text.clear();
     text.extend(std::iter::repeat_n('\0', len));
     text.clear();
+    forget_history(ui, field);
+    true
+}
+
+/// The field's undo history (and cursor) starts again from nothing.
+fn forget_history(ui: &Ui, field: &Response) {
     egui::TextEdit::store_state(
         ui.ctx(),
         field.id,
         egui::text_edit::TextEditState::default(),
     );
-    true
+}
+
+/// The "Paste certificates" box and its Import button; the pasted text when
+/// imported. The box is a password field: what it holds (a private key) is
+/// shown, told to screen readers and the AccessKit tree as `•`s, and cannot
+/// be copied back out. On import the text moves into the `Secret` and the
+/// box's undo history is wiped, so Ctrl+Z cannot bring the key back.
+pub(crate) fn paste_box(ui: &mut Ui, paste: &mut String) -> Option<Secret> {
+    let field = ui.add(
+        egui::TextEdit::multiline(paste)
+            .password(true)
+            .hint_text("Paste the bundle JSON or the PEM blocks here")
+            .desired_rows(3)
+            .desired_width(f32::INFINITY),
+    );
+    field.widget_info(|| {
+        egui::WidgetInfo::labeled(egui::Role::PasswordInput, true, "Certificates to import")
+    });
+    if !ui.button("Import pasted text").clicked() || paste.trim().is_empty() {
+        return None;
+    }
+    let text = std::mem::take(paste);
+    forget_history(ui, &field);
+    Some(Secret::new(text))
 }

@@ -54,11 +54,8 @@ struct Raw {
 
 impl HttpsClient {
     pub fn new(api: &HttpsApi, tuning: &Tuning) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(tuning.request_timeout))
-            .http_status_as_error(false)
-            .build()
-            .into();
+        // No redirect is followed and no unchecked address is sent to: each call carries the token.
+        let agent = crate::credentials::register::token_agent(tuning.request_timeout);
         Self {
             inner: Arc::new(Inner {
                 agent,
@@ -173,6 +170,11 @@ impl Inner {
                     "Could not reach Makapix Club over HTTPS ({e}). Check the internet connection."
                 ))
             })?;
+        if let Some(target) = crate::credentials::register::redirect_target(&response) {
+            return Err(RequestError::Https(format!(
+                "Makapix Club's HTTPS API sent the request on to another address ({target}); the player does not follow it with its token. Check the API base URL in Settings › Player."
+            )));
+        }
         let status = response.status().as_u16();
         let retry_after = response
             .headers()

@@ -16,26 +16,15 @@ use super::super::requests::RequestError;
 /// the limit is one view per 5 s, with a margin.
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(6);
 
-/// The base URL if requests may go to it: `https://`, or plain `http://` to
-/// this computer only (tests), since the bearer token travels with each request.
+/// The base URL if requests may go to it (`address::parse_base`): `https://`,
+/// or plain `http://` to this computer only (tests), never with a user name or
+/// password, since the bearer token travels with each request.
 pub fn check_base(url: &str) -> Result<String, String> {
-    let url = url.trim().trim_end_matches('/');
-    if url.starts_with("https://") && url.len() > "https://".len() {
-        return Ok(url.to_owned());
-    }
-    if let Some(rest) = url.strip_prefix("http://") {
-        let host = if rest.starts_with('[') {
-            rest.split(']').next().map(|h| format!("{h}]"))
-        } else {
-            rest.split([':', '/']).next().map(str::to_owned)
-        };
-        if matches!(host.as_deref(), Some("127.0.0.1" | "localhost" | "[::1]")) {
-            return Ok(url.to_owned());
-        }
-    }
-    Err(format!(
-        "The HTTPS API address \"{url}\" does not start with https://, so no request is sent to it (it would carry the player's token unencrypted). Fix the API base URL in Settings › Player."
-    ))
+    crate::address::parse_base(url).map_err(|e| {
+        format!(
+            "No request is sent to the HTTPS API address, since it would put the player's token at risk: {e} Fix the API base URL in Settings › Player."
+        )
+    })
 }
 
 /// The error code an HTTP status stands for when the body has none.
@@ -145,6 +134,7 @@ mod tests {
         for bad in [
             "http://makapix.club/api",
             "http://127.0.0.1.evil.example/api",
+            "http://localhost:1@evil.example",
             "ftp://x",
             "",
             "https://",
