@@ -543,13 +543,21 @@ fn https_only_is_connected_only_once_the_api_answered_and_says_why_not_until_the
     });
     assert_eq!(api.views()[0].1, 202);
 
-    // The owner removes the player: its token is refused and cannot be renewed.
+    // The owner removes the player: its token is refused and cannot be renewed
+    // (`token/rotate` answers 404), which says the player was removed.
     api.remove_player(&key);
     let answer = request(&mut player, 1, echo("still there?"));
-    assert!(answer.is_err(), "{answer:?}");
-    let failing = player.wait("HTTPS shown failing", SOON, failed_check);
-    let sentence = failing.https_error.unwrap_or_default();
+    let sentence = answer.unwrap_err().sentence;
     assert!(sentence.contains("removed from its account"), "{sentence}");
-    player.wait_state(ConnectionState::Disconnected, SOON);
+    // The state may come before the answer.
+    if !player.states().contains(&ConnectionState::Removed) {
+        player.wait_state(ConnectionState::Removed, SOON);
+    }
+    let failure = player.last_failure().expect("a sentence");
+    assert!(
+        failure.message.contains("removed from its account"),
+        "{}",
+        failure.message
+    );
     player.shutdown();
 }

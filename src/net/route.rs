@@ -65,6 +65,13 @@ impl Router {
         self.https_error = outcome.err();
     }
 
+    /// Nothing is known of HTTPS any more (Makapix Club refused the player, or
+    /// it is time to ask again): checked afresh before it is shown as the way.
+    pub fn https_unchecked(&mut self) {
+        self.https_ok = false;
+        self.https_error = None;
+    }
+
     /// Why HTTPS does not answer, while requests would go that way.
     pub fn https_error(&self) -> Option<&str> {
         self.https_error

@@ -125,7 +125,10 @@ impl ConnectionView {
             ConnectionState::Connected => "Connected to Makapix Club.",
             ConnectionState::Reconnecting => "The connection was lost; the player is trying again.",
             ConnectionState::Removed => {
-                "This player was removed from its Makapix account (or the account is suspended), so it stopped connecting. Register it again or import new certificates in Settings › Player."
+                "Makapix Club no longer accepts this player: it was removed from its account, or the account is suspended. Unless the server said it was removed for sure, the player checks again every hour (a suspension ends by itself); otherwise register it again or import new certificates in Settings › Player."
+            }
+            ConnectionState::Banned => {
+                "Makapix Club refuses this player because its owner's account is banned or deactivated. The player checks again every hour: a ban may end by itself."
             }
         }
     }
@@ -148,6 +151,7 @@ impl ConnectionView {
                 ConnectionState::Disconnected
                     | ConnectionState::Reconnecting
                     | ConnectionState::Removed
+                    | ConnectionState::Banned
             )
     }
 }
@@ -160,6 +164,7 @@ fn state_word(state: ConnectionState) -> &'static str {
         ConnectionState::Connected => "connected",
         ConnectionState::Reconnecting => "reconnecting",
         ConnectionState::Removed => "removed from account",
+        ConnectionState::Banned => "owner's account banned",
     }
 }
 
