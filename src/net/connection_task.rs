@@ -98,6 +98,14 @@ pub(super) struct Live<'a> {
     player_key: &'a str,
 }
 
+/// The server's word on a standing check; never, without one.
+async fn heard(check: &mut Option<oneshot::Receiver<()>>) -> Result<(), oneshot::error::RecvError> {
+    match check.as_mut() {
+        Some(rx) => rx.await,
+        None => std::future::pending().await,
+    }
+}
+
 impl Task {
     pub(super) fn new(
         sink: EventSink,
@@ -161,7 +169,10 @@ impl Task {
             ConnectionState::Connecting
         };
         self.info.retry_in = None;
-        self.set_state(attempt_state);
+        if !self.ask_standing {
+            // A recheck after a refusal keeps showing it until the server answers.
+            self.set_state(attempt_state);
+        }
         match self.attempt(&config, inbox).await {
             Ended::Stop(stop) => {
                 self.pending.fail_all();
@@ -376,6 +387,7 @@ impl Task {
             player_key: &config.player_key,
         };
         let mut connected = false;
+        let mut standing: Option<oneshot::Receiver<()>> = None;
         let beat = config.tuning.heartbeat;
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
         let pace = Pace::scaled(config.tuning.view_scale);
@@ -420,14 +432,17 @@ impl Task {
                             }
                             connected = true;
                             self.ever_connected = true;
-                            self.recheck_standing();
                             // Reset the back-off only once the session proves stable.
                             self.reconnect.connected(Instant::now());
                             self.ways.router.mqtt_connected();
                             self.info.connected_since = Some(SystemTime::now());
                             self.info.retry_in = None;
-                            self.set_state(ConnectionState::Connected);
                             tracing::info!("MQTT: connected to {broker}");
+                            // After a refusal, shown connected once the server accepts a request.
+                            standing = self.recheck_standing();
+                            if standing.is_none() {
+                                self.set_state(ConnectionState::Connected);
+                            }
                         }
                         Packet::Publish(publish) => {
                             if let Some(removed) = self.on_publish(&live, publish).await {
@@ -466,6 +481,13 @@ impl Task {
                 _ = view_tick.tick(), if connected => {
                     let mut sink = MqttSink { client: &client, topic: topics.view(), player_key: &config.player_key, diag: &self.diag };
                     self.views.poll(Instant::now(), &mut sink);
+                }
+                heard = heard(&mut standing) => {
+                    standing = None;
+                    // Refused again: the answer itself ends the session (`on_publish`).
+                    if heard.is_ok() {
+                        self.set_state(ConnectionState::Connected);
+                    }
                 }
                 _ = heartbeat.tick(), if connected => {
                     let status = mqtt::status(&config.player_key, Presence::Online, self.current_post);

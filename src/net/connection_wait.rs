@@ -6,8 +6,11 @@
 
 use std::time::{Duration, Instant};
 
+use tokio::sync::oneshot;
+
 use crate::bridge::connection::{ConnectionState, Failure};
 use crate::protocol::request::RequestBody;
+use crate::protocol::response::ErrorCode;
 
 use super::connection_handle::Inbox;
 use super::connection_task::Task;
@@ -68,24 +71,34 @@ impl Task {
         }
     }
 
-    /// After a refusal, the first MQTT session asks whether it still stands:
-    /// the server answers `authentication_failed` if so.
-    pub(super) fn recheck_standing(&mut self) {
+    /// After a refusal, the first MQTT session asks whether it still stands
+    /// (an `echo`: the server answers `authentication_failed` if so, and the
+    /// session ends on it). The receiver hears when the server accepted it.
+    pub(super) fn recheck_standing(&mut self) -> Option<oneshot::Receiver<()>> {
         if !std::mem::take(&mut self.ask_standing) {
-            return;
+            return None;
         }
-        let Some(client) = self.requests() else {
-            return;
-        };
+        let client = self.requests()?;
+        let (accepted, heard) = oneshot::channel();
         tokio::spawn(async move {
             let body = RequestBody::Echo {
                 echo_data: "makapix-player standing check".into(),
             };
             match client.send(body).await {
-                Ok(_) => tracing::info!("Makapix Club accepts this player again"),
-                Err(e) => tracing::info!("standing check: {e}"),
+                Err(RequestError::Server {
+                    code: Some(ErrorCode::AuthenticationFailed),
+                    ..
+                }) => {}
+                // Whatever else it says, the player is not refused.
+                other => {
+                    if let Err(e) = other {
+                        tracing::info!("standing check: {e}");
+                    }
+                    let _ = accepted.send(());
+                }
             }
         });
+        Some(heard)
     }
 
     /// Shows `failure` in `state`, then waits `wait` before the next attempt
