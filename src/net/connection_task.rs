@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rumqttc::Outgoing;
 use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::mqttbytes::v5::{Packet, Publish, SubscribeReasonCode};
+use rumqttc::v5::mqttbytes::v5::{Packet, Publish, SubAck, SubscribeReasonCode};
 use rumqttc::v5::{AsyncClient, Event};
 use tokio::sync::{mpsc, oneshot};
 
@@ -418,32 +418,13 @@ impl Task {
                                 self.diag.note(format!("subscribe not queued: {e}"));
                             }
                         }
-                        Packet::SubAck(ack) => {
-                            let refused = ack.return_codes.iter().any(|c| !matches!(c, SubscribeReasonCode::Success(_)));
-                            self.diag.record(Direction::In, "", 0, format!("SUBACK: {:?}", ack.return_codes));
-                            if refused {
-                                return Ended::Failed(Failure {
-                                    kind: FailureKind::WrongPlayer,
-                                    message: format!("The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.", config.player_key),
-                                });
+                        Packet::SubAck(ack) => match self.subscribed(&ack, &live, &broker).await {
+                            Ok(check) => {
+                                connected = true;
+                                standing = check;
                             }
-                            for (topic, retain, payload) in mqtt::announcements(&config.player_key, &topics, &self.state, self.current_post) {
-                                self.publish(&client, topic, retain, payload).await;
-                            }
-                            connected = true;
-                            self.ever_connected = true;
-                            // Reset the back-off only once the session proves stable.
-                            self.reconnect.connected(Instant::now());
-                            self.ways.router.mqtt_connected();
-                            self.info.connected_since = Some(SystemTime::now());
-                            self.info.retry_in = None;
-                            tracing::info!("MQTT: connected to {broker}");
-                            // After a refusal, shown connected once the server accepts a request.
-                            standing = self.recheck_standing();
-                            if standing.is_none() {
-                                self.set_state(ConnectionState::Connected);
-                            }
-                        }
+                            Err(failure) => return Ended::Failed(failure),
+                        },
                         Packet::Publish(publish) => {
                             if let Some(removed) = self.on_publish(&live, publish).await {
                                 self.goodbye(&live, &mut events).await;
@@ -495,6 +476,53 @@ impl Task {
                 }
             }
         }
+    }
+
+    /// The broker answered the subscriptions: the session is up unless it
+    /// refused them. Announces the player; after a refusal, the receiver hears
+    /// when the server accepts it again (shown connected only then).
+    async fn subscribed(
+        &mut self,
+        ack: &SubAck,
+        live: &Live<'_>,
+        broker: &str,
+    ) -> Result<Option<oneshot::Receiver<()>>, Failure> {
+        let refused = ack
+            .return_codes
+            .iter()
+            .any(|c| !matches!(c, SubscribeReasonCode::Success(_)));
+        self.diag.record(
+            Direction::In,
+            "",
+            0,
+            format!("SUBACK: {:?}", ack.return_codes),
+        );
+        if refused {
+            return Err(Failure {
+                kind: FailureKind::WrongPlayer,
+                message: format!(
+                    "The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.",
+                    live.player_key
+                ),
+            });
+        }
+        for (topic, retain, payload) in
+            mqtt::announcements(live.player_key, live.topics, &self.state, self.current_post)
+        {
+            self.publish(live.client, topic, retain, payload).await;
+        }
+        self.ever_connected = true;
+        // Reset the back-off only once the session proves stable.
+        self.reconnect.connected(Instant::now());
+        self.ways.router.mqtt_connected();
+        self.info.connected_since = Some(SystemTime::now());
+        self.info.retry_in = None;
+        tracing::info!("MQTT: connected to {broker}");
+        let standing = self.recheck_standing();
+        if standing.is_none() {
+            self.set_state(ConnectionState::Connected);
+        }
+        Ok(standing)
     }
 
     /// Offline status, then DISCONNECT; waits (briefly) until both are out.
