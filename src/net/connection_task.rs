@@ -228,6 +228,7 @@ impl Task {
             Stop::Replace(config) => {
                 self.reconnect = Reconnect::new(&config.tuning);
                 self.ever_connected = false;
+                self.ask_standing = false;
                 self.info = SessionInfo {
                     broker: Some(config.broker.to_string()),
                     https_api: self.ways.configure(Some(&config)),

@@ -157,6 +157,8 @@ impl Task {
                     let _ = out.sent.send(Err(RequestError::NotConnected));
                 }
                 outcome = Transports::checked(&mut probe) => {
+                    // HTTPS answered: no refusal stands for the next MQTT session to ask about.
+                    self.ask_standing &= outcome.is_err();
                     self.ways.take_check(outcome);
                     self.set_state(self.conn_state);
                 }

@@ -210,6 +210,21 @@ mod tests {
     }
 
     #[test]
+    fn https_is_checked_afresh_after_a_refusal() {
+        let mut r = auto_with_https();
+        r.set_choice(TransportChoice::HttpsOnly);
+        r.https_checked(Ok(()));
+        assert!(!r.needs_check());
+        r.https_unchecked();
+        assert!(r.needs_check());
+        assert_eq!(r.https_error(), None);
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Connecting
+        );
+    }
+
+    #[test]
     fn without_an_https_api_automatic_is_mqtt() {
         let mut r = Router::default();
         r.configured(false);
