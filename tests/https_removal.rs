@@ -192,8 +192,9 @@ fn a_banned_owner_is_shown_banned_and_a_ban_that_ends_is_noticed_at_the_slow_pac
         .iter()
         .filter(|b| b["request_type"] == "echo")
         .count();
-    // About one check a second while banned (3 s), the request, and the last check.
-    assert!(checks <= 8, "{checks} echoes: rechecks at the slow pace");
+    // The first check, the request, about one check a second while banned (3 s),
+    // the one that found the ban over, and the last request: a busy loop would be hundreds.
+    assert!(checks <= 10, "{checks} echoes: rechecks at the slow pace");
     assert!(api.count("token/rotate") <= 2);
     player.shutdown();
 }
