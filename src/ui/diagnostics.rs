@@ -78,10 +78,9 @@ impl ConnectionView {
             lines.push(format!("Connected for {}", human(secs)));
         }
         if let Some(wait) = self.info.retry_in {
-            lines.push(format!(
-                "Next attempt after {:.0} s",
-                wait.as_secs_f64().ceil()
-            ));
+            // An hour after a refusal: said in hours and minutes.
+            let secs = wait.as_secs_f64().ceil() as u64;
+            lines.push(format!("Next attempt after {}", human(secs)));
         }
         if let Some(err) = &self.info.last_error {
             lines.push(format!("Last error: {}", err.message));
