@@ -543,13 +543,53 @@ fn https_only_is_connected_only_once_the_api_answered_and_says_why_not_until_the
     });
     assert_eq!(api.views()[0].1, 202);
 
-    // The owner removes the player: its token is refused and cannot be renewed.
+    // The owner removes the player: its token is refused and cannot be renewed
+    // (`token/rotate` answers 404), which says the player was removed.
     api.remove_player(&key);
     let answer = request(&mut player, 1, echo("still there?"));
-    assert!(answer.is_err(), "{answer:?}");
-    let failing = player.wait("HTTPS shown failing", SOON, failed_check);
-    let sentence = failing.https_error.unwrap_or_default();
+    let sentence = answer.unwrap_err().sentence;
     assert!(sentence.contains("removed from its account"), "{sentence}");
-    player.wait_state(ConnectionState::Disconnected, SOON);
+    // The state may come before the answer.
+    if !player.states().contains(&ConnectionState::Removed) {
+        player.wait_state(ConnectionState::Removed, SOON);
+    }
+    let failure = player.last_failure().expect("a sentence");
+    assert!(
+        failure.message.contains("removed from its account"),
+        "{}",
+        failure.message
+    );
+    player.shutdown();
+}
+
+#[test]
+fn no_view_goes_over_https_while_its_check_fails() {
+    let mut ca = Ca::new("Makapix Test CA");
+    let ca_pem = ca.pem.clone();
+    let api = MakapixApi::start(&ca_pem, 1);
+    // The API is up, but its check (an echo) fails: 500 internal_error.
+    api.set_responder(|req| {
+        (req["request_type"] != "echo")
+            .then(|| rig::server::catalogue(req))
+            .flatten()
+    });
+    let (_key, config) = player_of(&api, &mut ca, &ca_pem, rig::free_port());
+    let mut player = Player::start();
+    player.send(ConnectionAction::SetTransport(TransportChoice::HttpsOnly));
+    player.connect(config);
+    player.send(ConnectionAction::View(view(3, "2026-08-20T12:00:00Z")));
+    let failed_check = |e: &ConnectionEvent| match e {
+        ConnectionEvent::Info(i) if i.https_error.is_some() => Some(()),
+        _ => None,
+    };
+    player.wait("a failed check of HTTPS", SOON, failed_check);
+    player.wait("a second failed check", SOON, failed_check);
+    assert!(api.views().is_empty(), "{:?}", api.views());
+
+    // The check answers: the view waiting goes.
+    api.set_responder(rig::server::catalogue);
+    player.wait_state(ConnectionState::Connected, SOON);
+    rig::wait_for("the view at the API", SOON, || api.views().first().cloned());
+    assert_eq!(api.views()[0].0["post_id"], 3);
     player.shutdown();
 }

@@ -66,9 +66,26 @@ fn an_authentication_failed_answer_ends_in_removed_and_stops_knocking() {
     assert_eq!(attempts_since(&player, removed_at), 0);
     assert!(player.states().ends_with(&[ConnectionState::Removed]));
 
-    // "Reconnect now" is the user's explicit wish: one more try.
+    // "Reconnect now" is the user's explicit wish: one more try, which asks the
+    // server whether it still refuses the player before showing it connected.
+    let asked_at = Instant::now();
     player.send(ConnectionAction::ReconnectNow);
-    player.wait_state(ConnectionState::Connected, SOON);
+    server.wait_published("", SOON, |r| {
+        r.topic.contains(&format!("{key}/request/"))
+            && r.json()["echo_data"] == "makapix-player standing check"
+    });
+    player.wait_note("removed from its Makapix account", SOON);
+    assert_eq!(attempts_since(&player, asked_at), 1);
+    assert!(
+        !player
+            .states()
+            .iter()
+            .skip_while(|s| **s != ConnectionState::Removed)
+            .any(|s| *s == ConnectionState::Connected),
+        "never shown connected while refused: {:?}",
+        player.states()
+    );
+    assert_eq!(player.states().last(), Some(&ConnectionState::Removed));
     player.shutdown();
     broker.stop();
 }
@@ -163,6 +180,63 @@ fn a_view_answered_player_not_registered_ends_in_removed() {
     );
     player.idle(Duration::from_secs(2));
     assert_eq!(attempts_since(&player, removed_at), 0, "no more knocking");
+    player.shutdown();
+    broker.stop();
+}
+
+#[test]
+fn a_temporary_ban_ends_in_removed_then_the_player_is_back_when_it_ends() {
+    let mut broker = Broker::start();
+    let server = TestServer::start(&broker);
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    let mut player = Player::start();
+    let mut cfg = config(&broker, &key, &me, &broker.ca.pem);
+    // An hour in production.
+    cfg.tuning.recheck_after = Duration::from_secs(1);
+    player.connect(cfg);
+    player.wait_state(ConnectionState::Connected, SOON);
+
+    // The owner is banned for a few seconds (`banned_until`): over MQTT the
+    // server answers `authentication_failed`, as for a removed player.
+    let ban = Duration::from_secs(3);
+    server.ban_owner(&key, ban);
+    let banned_at = Instant::now();
+    player.send(ConnectionAction::Request {
+        tag: 1,
+        body: Box::new(RequestBody::Echo {
+            echo_data: "still there?".into(),
+        }),
+    });
+    player.wait_state(ConnectionState::Removed, SOON);
+    let failure = player.last_failure().expect("a sentence");
+    assert!(
+        failure.message.contains("checks again every 1 s"),
+        "it says it will check again: {}",
+        failure.message
+    );
+
+    // Not latched for ever: once the ban is over, a recheck connects and stays.
+    player.wait_state(ConnectionState::Connected, ban + SOON);
+    let back = banned_at.elapsed();
+    assert!(back >= ban, "back after {back:?}, before the ban ended");
+    player.send(ConnectionAction::Request {
+        tag: 2,
+        body: Box::new(RequestBody::Echo {
+            echo_data: "back".into(),
+        }),
+    });
+    let answer = player.wait("the answer", SOON, |e| match e {
+        ConnectionEvent::Answered { tag: 2, result } => Some(result.clone()),
+        _ => None,
+    });
+    assert!(answer.is_ok(), "{answer:?}");
+    let tries = attempts_since(&player, banned_at);
+    assert!(
+        tries <= 6,
+        "{tries} attempts in {back:?}: one per recheck, not a busy loop"
+    );
+    assert_eq!(player.states().last(), Some(&ConnectionState::Connected));
     player.shutdown();
     broker.stop();
 }

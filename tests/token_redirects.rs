@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use http_server::{Reply, TestServer};
 use makapix_player::bridge::connection::Tuning;
-use makapix_player::bridge::transport::{HttpsApi, TokenSource};
+use makapix_player::bridge::transport::{HttpsApi, TokenError, TokenSource};
 use makapix_player::credentials::register::{Api, HttpError, Renewal};
 use makapix_player::net::https::HttpsClient;
 use makapix_player::protocol::http::Secret;
@@ -107,11 +107,11 @@ fn a_user_name_before_the_host_sends_nothing_anywhere() {
 struct FixedToken;
 
 impl TokenSource for FixedToken {
-    fn token(&self) -> Result<Secret, String> {
+    fn token(&self) -> Result<Secret, TokenError> {
         Ok(Secret::new("mpx_live_secret_token"))
     }
-    fn rotate(&self, _refused: &Secret) -> Result<Secret, String> {
-        Err("no rotation in this test".into())
+    fn rotate(&self, _refused: &Secret) -> Result<Secret, TokenError> {
+        Err(TokenError::Failed("no rotation in this test".into()))
     }
 }
 

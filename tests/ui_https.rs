@@ -2,7 +2,8 @@
 //! listening there, a registered player plays a Makapix channel over HTTPS
 //! within 10 s of start, likes and reads comments over HTTPS, and the status
 //! bar says that commands from makapix.club need port 8883; started from a
-//! clean cache, it resumes the channel it played last, over HTTPS.
+//! clean cache, it resumes the channel it played last, over HTTPS; and a
+//! playset of 100 channels loads every one under the API's read limit.
 
 #[path = "support/rig/mod.rs"]
 mod rig;
@@ -302,4 +303,105 @@ fn asked_for(api: &MakapixApi, request_type: &str, post_id: i64) -> bool {
     api.rpc_requests()
         .iter()
         .any(|b| b["request_type"] == request_type && b["post_id"] == post_id)
+}
+
+/// The owner's playset of 100 followed artists over HTTPS: 101 reads against
+/// a limit of 60 per window (shortened here, with the player's rule scaled
+/// alike), so some are answered 429 and wait their turn; every channel's
+/// artwork ends up in the mix.
+#[test]
+fn a_playset_of_100_channels_over_https_loads_every_channel_under_the_read_limit() {
+    const CHANNELS: i64 = 100;
+    let window = Duration::from_secs(2);
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    vault.put_sample("ab/cd", "key1000", "heart-8.png");
+    let mut ca = Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem, 1);
+    api.set_limit_window(window);
+    api.set_responder(|req: &Value| {
+        let id = req["request_id"].clone();
+        match req["request_type"].as_str()? {
+            "get_playset" => {
+                let channels: Vec<Value> = (0..CHANNELS)
+                    .map(|i| {
+                        serde_json::json!({"type": "user", "identifier": format!("u{i}"),
+                                                "display_name": format!("Artist {i}"), "weight": 1})
+                    })
+                    .collect();
+                Some(serde_json::json!({"request_id": id, "success": true,
+                    "playset_name": "followed_artists", "exposure_mode": "equal",
+                    "pick_mode": "recency", "channels": channels}))
+            }
+            "query_posts" => {
+                let i: i64 = req["user_sqid"].as_str()?.strip_prefix('u')?.parse().ok()?;
+                Some(rig::server::posts_answer(req, &[1000 + i], Value::Null))
+            }
+            _ => rig::server::catalogue(req),
+        }
+    });
+    let key = player_key();
+    let me = ca.player(&key);
+    api.add_player(&key, me.clone());
+    let mut config = config_at(rig::free_port(), &key, &me, &ca.pem);
+    config.https = Some(https_api(&api, &key).0);
+    config.tuning.rate_window = window;
+
+    net::tls::install_crypto_provider();
+    let (mut window_end, runtime_end) = pair(Arc::new(|| {}));
+    window_end.attach(net::runtime::start(runtime_end).unwrap());
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings {
+            show_settings: true,
+            ..Settings::default()
+        }),
+        app_paths: Some(AppPaths::under(root.path())),
+        vault: Some(vault.base.clone()),
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = Harness::builder()
+        .with_size([900.0, 700.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.step();
+    h.state_mut()
+        .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
+            Box::new(config),
+        )));
+    step_until(&mut h, "connected over HTTPS", |a| {
+        a.connection() == ConnectionState::Connected
+    });
+    h.get_by_label("Play followed artists").click_accesskit();
+    let mixed = |a: &PlayerApp| -> std::collections::BTreeSet<i64> {
+        a.engine()
+            .items()
+            .iter()
+            .filter_map(|i| i.source.post_id())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while mixed(h.state()).len() < CHANNELS as usize {
+        assert!(
+            Instant::now() < deadline,
+            "{} of {CHANNELS} channels in the mix; {} reads refused",
+            mixed(h.state()).len(),
+            api.rate_limited()
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let expected: std::collections::BTreeSet<i64> = (1000..1000 + CHANNELS).collect();
+    assert_eq!(mixed(h.state()), expected, "every channel, none lost");
+    assert!(
+        api.rate_limited() > 0,
+        "the read limit was reached (else this proves nothing)"
+    );
+    let asked: std::collections::BTreeSet<String> = api
+        .rpc_requests()
+        .iter()
+        .filter(|b| b["request_type"] == "query_posts")
+        .filter_map(|b| b["user_sqid"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(asked.len(), CHANNELS as usize);
+    h.state_mut().shutdown();
 }

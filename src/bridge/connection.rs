@@ -138,6 +138,12 @@ pub struct Tuning {
     /// After another client took this player's identity (MQTT 5 reason 0x8E),
     /// the next attempt waits between one and two of these.
     pub takeover_wait: Duration,
+    /// While Makapix Club refuses the player for what may end by itself (a
+    /// banned owner), how long until it checks again: an hour in production.
+    pub recheck_after: Duration,
+    /// The HTTPS API's rate-limit window (its reads: 60 per minute): a request
+    /// answered 429 waits at most this long before it goes again.
+    pub rate_window: Duration,
 }
 
 impl Default for Tuning {
@@ -154,6 +160,8 @@ impl Default for Tuning {
             view_scale: 1.0,
             stable_after: Duration::from_secs(60),
             takeover_wait: Duration::from_secs(300),
+            recheck_after: Duration::from_secs(3600),
+            rate_window: Duration::from_secs(60),
         }
     }
 }
@@ -193,9 +201,15 @@ pub enum ConnectionState {
     /// Makapix Club refuses this player for good: a request was answered
     /// `authentication_failed`, or the broker kept refusing the certificate
     /// (revoked, CONNACK "not authorized" / "bad user name or password").
-    /// Removed from its account, or its owner banned. No more attempts until
-    /// new credentials arrive or "Reconnect now" is pressed.
+    /// Removed from its account, or its owner banned. When the server could
+    /// not say which (MQTT answers both `authentication_failed`), the player
+    /// checks again hourly, since a ban ends by itself; when it is sure (its
+    /// certificate revoked, `token/rotate` answering 404, a fresh token
+    /// refused) it waits for new credentials or "Reconnect now".
     Removed,
+    /// The owner's Makapix account is banned or deactivated (the HTTPS API
+    /// answered 401 "Account banned"): the player checks again hourly.
+    Banned,
 }
 
 /// What went wrong, by what the user can do about it.
@@ -210,6 +224,9 @@ pub enum FailureKind {
     Revoked,
     /// The broker accepted the certificate but not this player's topics.
     WrongPlayer,
+    /// Makapix Club refuses the player because its owner's account is banned
+    /// or deactivated.
+    Banned,
     /// The broker's certificate is not signed by the Makapix CA, or the handshake failed.
     Handshake,
     /// Nothing listens at that host and port.

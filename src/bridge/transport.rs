@@ -66,13 +66,31 @@ impl Via {
     }
 }
 
+/// Why no token could be had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenError {
+    /// `token/rotate` answered 404: the server has no registered player with
+    /// this key any more (deleted from its account). The sentence says what to do.
+    PlayerUnknown(String),
+    /// Anything else (offline, the keyring, a rate limit): the sentence says what.
+    Failed(String),
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::PlayerUnknown(s) | TokenError::Failed(s) => f.write_str(s),
+        }
+    }
+}
+
 /// Where the player's bearer token comes from. Blocking (keyring, HTTPS):
 /// called on blocking workers only. Never logs or shows the token.
 pub trait TokenSource: Send + Sync {
     /// The stored token; when none is stored, a new one (`token/rotate`).
-    fn token(&self) -> Result<Secret, String>;
+    fn token(&self) -> Result<Secret, TokenError>;
     /// A new token after `refused` was answered 401; stored before it is returned.
-    fn rotate(&self, refused: &Secret) -> Result<Secret, String>;
+    fn rotate(&self, refused: &Secret) -> Result<Secret, TokenError>;
 }
 
 /// Makapix Club's HTTPS player API for this player.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rumqttc::Outgoing;
 use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::mqttbytes::v5::{Packet, Publish, SubscribeReasonCode};
+use rumqttc::v5::mqttbytes::v5::{Packet, Publish, SubAck, SubscribeReasonCode};
 use rumqttc::v5::{AsyncClient, Event};
 use tokio::sync::{mpsc, oneshot};
 
@@ -27,10 +27,12 @@ use crate::protocol::topics::{Incoming, Topics};
 use super::artwork::Fetcher;
 use super::backoff::random_jitter;
 use super::connection_handle::{Control, Inbox};
+use super::connection_wait::Waited;
 use super::diagnostics::{Diagnostics, summarize};
 use super::dispatch::{self, Transports};
 use super::reconnect::{Next, Reconnect};
 use super::requests::{Delivery, Outbound, Pending, RequestClient, RequestError};
+use super::standing::Refusal;
 use super::views::ViewOutbox;
 use super::views::delivery::Pace;
 use super::views::https_sink::HttpsViews;
@@ -44,7 +46,7 @@ pub(super) const SEEN_COMMANDS: usize = 64;
 pub(super) const GOODBYE: Duration = Duration::from_millis(800);
 
 /// Why an attempt (or a wait) ended other than by failure.
-enum Stop {
+pub(super) enum Stop {
     Shutdown(oneshot::Sender<()>),
     Disconnect,
     Replace(Box<SessionConfig>),
@@ -56,31 +58,35 @@ enum Ended {
     /// The credentials themselves are unusable: trying again cannot help, so
     /// the task waits for new ones (or "Reconnect now").
     Unusable(Failure),
-    /// A request was answered `authentication_failed`: the player was removed.
-    Removed(Failure),
+    /// A request was answered `authentication_failed`: the player was
+    /// removed, or its owner banned.
+    Removed(Refusal),
     Stop(Stop),
 }
 
 pub(super) struct Task {
     /// Views posted over HTTPS, and their answers.
-    https_views: HttpsViews,
+    pub(super) https_views: HttpsViews,
     pub(super) sink: EventSink,
     pub(super) diag: Diagnostics,
-    pending: Arc<Pending>,
-    outbound_tx: mpsc::UnboundedSender<Outbound>,
-    config: Option<SessionConfig>,
-    reconnect: Reconnect,
-    state: PlayerState,
-    current_post: Option<i64>,
-    info: SessionInfo,
-    conn_state: ConnectionState,
+    pub(super) pending: Arc<Pending>,
+    pub(super) outbound_tx: mpsc::UnboundedSender<Outbound>,
+    pub(super) config: Option<SessionConfig>,
+    pub(super) reconnect: Reconnect,
+    pub(super) state: PlayerState,
+    pub(super) current_post: Option<i64>,
+    pub(super) info: SessionInfo,
+    pub(super) conn_state: ConnectionState,
     /// Connected at least once with the current configuration: a loss then
     /// shows as "reconnecting" rather than "disconnected".
-    ever_connected: bool,
+    pub(super) ever_connected: bool,
     pub(super) seen_commands: VecDeque<String>,
-    views: ViewOutbox,
+    pub(super) views: ViewOutbox,
     /// Which way requests go (MQTT, or HTTPS while MQTT is blocked).
-    ways: Transports,
+    pub(super) ways: Transports,
+    /// Makapix Club refused the player before this session: an `echo` right
+    /// after connecting asks whether it still does (a ban may have ended).
+    pub(super) ask_standing: bool,
     /// Where a `show_artwork`'s file is looked for before the window hears of it.
     pub(super) files: Option<Fetcher>,
 }
@@ -92,10 +98,10 @@ pub(super) struct Live<'a> {
     player_key: &'a str,
 }
 
-/// Sleeps until `at`; never, without one.
-async fn until(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
+/// The server's word on a standing check; never, without one.
+async fn heard(check: &mut Option<oneshot::Receiver<()>>) -> Result<(), oneshot::error::RecvError> {
+    match check.as_mut() {
+        Some(rx) => rx.await,
         None => std::future::pending().await,
     }
 }
@@ -121,6 +127,7 @@ impl Task {
             seen_commands: VecDeque::new(),
             views: ViewOutbox::new(diag),
             ways: Transports::default(),
+            ask_standing: false,
             https_views: HttpsViews::default(),
             files: None,
         }
@@ -128,158 +135,83 @@ impl Task {
 
     pub(super) async fn run(mut self, mut inbox: Inbox) {
         loop {
-            // "HTTPS only" holds no MQTT session: requests still go, over HTTPS.
-            let Some(config) = self
-                .config
-                .clone()
-                .filter(|_| self.ways.router.mqtt_wanted())
-            else {
-                if self.config.is_some() && self.conn_state != ConnectionState::Disconnected {
-                    // The MQTT session of before is over; the state shown is HTTPS's.
-                    self.info.connected_since = None;
-                    self.set_state(ConnectionState::Disconnected);
-                }
-                // HTTPS is checked, views go, actions are taken, until one ends the wait.
-                if self.wait(None, &mut inbox).await {
-                    return;
-                }
-                continue;
+            let waited = self.round(&mut inbox).await;
+            let ended = match waited {
+                Waited::Over => false,
+                Waited::End => true,
+                Waited::Refused(refusal) => self.refused(refusal, &mut inbox).await,
             };
-            let attempt_state = if self.ever_connected {
-                ConnectionState::Reconnecting
-            } else {
-                ConnectionState::Connecting
-            };
-            self.info.retry_in = None;
-            self.set_state(attempt_state);
-            match self.attempt(&config, &mut inbox).await {
-                Ended::Stop(stop) => {
-                    self.pending.fail_all();
-                    self.ways.router.mqtt_stopped();
-                    if self.apply(stop) {
-                        return;
-                    }
-                }
-                Ended::Failed(failure) => {
-                    // Requests waiting on the lost session are answered another way now.
-                    self.pending.fail_all();
-                    self.ways.router.mqtt_failed(failure.kind);
-                    let next =
-                        self.reconnect
-                            .after_failure(failure.kind, Instant::now(), random_jitter());
-                    let (state, wait) = match next {
-                        Next::RetryAfter(wait) | Next::IdentityInUse(wait)
-                            if self.ever_connected =>
-                        {
-                            (ConnectionState::Reconnecting, Some(wait))
-                        }
-                        Next::RetryAfter(wait) | Next::IdentityInUse(wait) => {
-                            (ConnectionState::Disconnected, Some(wait))
-                        }
-                        Next::Removed => (ConnectionState::Removed, None),
-                    };
-                    let failure = match next {
-                        Next::IdentityInUse(_) => failure::identity_in_use(failure),
-                        _ => failure,
-                    };
-                    if self.rest(failure, state, wait, &mut inbox).await {
-                        return;
-                    }
-                }
-                Ended::Unusable(failure) => {
-                    self.ways.router.mqtt_stopped();
-                    let state = ConnectionState::Disconnected;
-                    if self.rest(failure, state, None, &mut inbox).await {
-                        return;
-                    }
-                }
-                Ended::Removed(failure) => {
-                    self.pending.fail_all();
-                    self.ways.router.mqtt_stopped();
-                    let state = ConnectionState::Removed;
-                    if self.rest(failure, state, None, &mut inbox).await {
-                        return;
-                    }
-                }
+            if ended {
+                return;
             }
         }
     }
 
-    /// Shows `failure` in `state`, then waits `wait` before the next attempt
-    /// (`None`: until new credentials or "Reconnect now"). True when the task must end.
-    async fn rest(
-        &mut self,
-        failure: Failure,
-        state: ConnectionState,
-        wait: Option<Duration>,
-        inbox: &mut Inbox,
-    ) -> bool {
-        tracing::warn!("MQTT: {}", failure.message);
-        self.diag.note(match wait {
-            Some(wait) => format!(
-                "{} — next attempt in {:.1} s",
-                failure.message,
-                wait.as_secs_f64()
-            ),
-            None => failure.message.clone(),
-        });
-        self.info.last_error = Some(failure);
-        self.info.retry_in = wait;
-        self.info.connected_since = None;
-        self.set_state(state);
-        self.wait(wait, inbox).await
-    }
-
-    /// The back-off wait (`None`: until an action ends it); actions still
-    /// work, and HTTPS is checked before it is shown as the way. True when the task must end.
-    async fn wait(&mut self, wait: Option<Duration>, inbox: &mut Inbox) -> bool {
-        let sleep = tokio::time::sleep(wait.unwrap_or_default());
-        tokio::pin!(sleep);
-        let mut probe = self.ways.probe();
-        let pace = Pace::scaled(self.config.as_ref().map_or(1.0, |c| c.tuning.view_scale));
-        self.views.set_pace(pace);
-        let mut view_tick = tokio::time::interval(pace.tick());
-        let ended = loop {
-            let next_check = self.ways.next_check();
-            tokio::select! {
-                () = &mut sleep, if wait.is_some() => break false,
-                _ = view_tick.tick(), if self.ways.https_for_views().is_some() => {
-                    if let Some(client) = self.ways.https_for_views() {
-                        self.https_views.poll(&mut self.views, client, Instant::now());
-                    }
-                }
-                answer = self.https_views.answer() => self.views.https_answered(answer, Instant::now()),
-                ctl = inbox.controls.recv() => {
-                    let Some(ctl) = ctl else { break true };
-                    if let Some(stop) = self.on_control(ctl, None).await {
-                        // Before the stop: new credentials abort a check of the old ones.
-                        self.ways.keep_probe(probe.take());
-                        break self.apply(stop);
-                    }
-                }
-                Some(out) = inbox.outbound.recv() => {
-                    let _ = out.sent.send(Err(RequestError::NotConnected));
-                }
-                outcome = Transports::checked(&mut probe) => {
-                    self.ways.take_check(outcome);
-                    self.set_state(self.conn_state);
-                }
-                () = until(next_check), if probe.is_none() => {
-                    probe = self.ways.probe();
-                }
-                // A request found HTTPS unusable: not shown connected until a check answers.
-                why = self.ways.lost() => {
-                    self.ways.https_lost(why);
-                    self.set_state(self.conn_state);
-                }
+    /// One MQTT attempt and the wait after it, or (HTTPS only) one wait.
+    async fn round(&mut self, inbox: &mut Inbox) -> Waited {
+        // "HTTPS only" holds no MQTT session: requests still go, over HTTPS.
+        let Some(config) = self
+            .config
+            .clone()
+            .filter(|_| self.ways.router.mqtt_wanted())
+        else {
+            if self.config.is_some() && self.conn_state != ConnectionState::Disconnected {
+                // The MQTT session of before is over; the state shown is HTTPS's.
+                self.info.connected_since = None;
+                self.set_state(ConnectionState::Disconnected);
             }
+            // HTTPS is checked, views go, actions are taken, until one ends the wait.
+            return self.wait(None, inbox).await;
         };
-        self.ways.keep_probe(probe);
-        ended
+        let attempt_state = if self.ever_connected {
+            ConnectionState::Reconnecting
+        } else {
+            ConnectionState::Connecting
+        };
+        self.info.retry_in = None;
+        if !self.ask_standing {
+            // A recheck after a refusal keeps showing it until the server answers.
+            self.set_state(attempt_state);
+        }
+        match self.attempt(&config, inbox).await {
+            Ended::Stop(stop) => {
+                self.pending.fail_all();
+                self.ways.router.mqtt_stopped();
+                Waited::ended(self.apply(stop))
+            }
+            Ended::Failed(failure) => {
+                // Requests waiting on the lost session are answered another way now.
+                self.pending.fail_all();
+                self.ways.router.mqtt_failed(failure.kind);
+                let next =
+                    self.reconnect
+                        .after_failure(failure.kind, Instant::now(), random_jitter());
+                let (state, wait) = match next {
+                    Next::RetryAfter(wait) | Next::IdentityInUse(wait) if self.ever_connected => {
+                        (ConnectionState::Reconnecting, Some(wait))
+                    }
+                    Next::RetryAfter(wait) | Next::IdentityInUse(wait) => {
+                        (ConnectionState::Disconnected, Some(wait))
+                    }
+                    Next::Removed => (ConnectionState::Removed, None),
+                };
+                let failure = match next {
+                    Next::IdentityInUse(_) => failure::identity_in_use(failure),
+                    _ => failure,
+                };
+                self.rest(failure, state, wait, inbox).await
+            }
+            Ended::Unusable(failure) => {
+                self.ways.router.mqtt_stopped();
+                self.rest(failure, ConnectionState::Disconnected, None, inbox)
+                    .await
+            }
+            Ended::Removed(refusal) => Waited::Refused(refusal),
+        }
     }
 
     /// Carries out a stop; true when the task must end.
-    fn apply(&mut self, stop: Stop) -> bool {
+    pub(super) fn apply(&mut self, stop: Stop) -> bool {
         match stop {
             Stop::Shutdown(done) => {
                 // Answered once the views queue is on disk.
@@ -297,6 +229,7 @@ impl Task {
                 self.views.set_identity(&config);
                 self.reconnect = Reconnect::new(&config.tuning);
                 self.ever_connected = false;
+                self.ask_standing = false;
                 self.info = SessionInfo {
                     broker: Some(config.broker.to_string()),
                     https_api: self.ways.configure(Some(&config)),
@@ -317,8 +250,7 @@ impl Task {
     }
 
     /// `state` is the MQTT session's; the window is shown what the router makes of it.
-    fn set_state(&mut self, state: ConnectionState) {
-        self.views.follow_state(self.conn_state, state);
+    pub(super) fn set_state(&mut self, state: ConnectionState) {
         self.conn_state = state;
         let shown = self.ways.show(state, &mut self.info);
         self.sink
@@ -329,13 +261,17 @@ impl Task {
             )));
     }
 
-    fn requests(&self) -> Option<RequestClient> {
+    pub(super) fn requests(&self) -> Option<RequestClient> {
         let config = self.config.as_ref()?;
         Some(RequestClient::new(config, &self.outbound_tx, &self.pending))
     }
 
     /// Handles an action; returns a stop when the current attempt or wait must end.
-    async fn on_control(&mut self, ctl: Control, live: Option<&Live<'_>>) -> Option<Stop> {
+    pub(super) async fn on_control(
+        &mut self,
+        ctl: Control,
+        live: Option<&Live<'_>>,
+    ) -> Option<Stop> {
         let action = match ctl {
             Control::Shutdown(done) => return Some(Stop::Shutdown(done)),
             Control::Action(action) => action,
@@ -453,6 +389,7 @@ impl Task {
             player_key: &config.player_key,
         };
         let mut connected = false;
+        let mut standing: Option<oneshot::Receiver<()>> = None;
         let beat = config.tuning.heartbeat;
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
         let pace = Pace::scaled(config.tuning.view_scale);
@@ -483,28 +420,13 @@ impl Task {
                                 self.diag.note(format!("subscribe not queued: {e}"));
                             }
                         }
-                        Packet::SubAck(ack) => {
-                            let refused = ack.return_codes.iter().any(|c| !matches!(c, SubscribeReasonCode::Success(_)));
-                            self.diag.record(Direction::In, "", 0, format!("SUBACK: {:?}", ack.return_codes));
-                            if refused {
-                                return Ended::Failed(Failure {
-                                    kind: FailureKind::WrongPlayer,
-                                    message: format!("The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.", crate::player_key::short(&config.player_key)),
-                                });
+                        Packet::SubAck(ack) => match self.subscribed(&ack, &live, &broker).await {
+                            Ok(check) => {
+                                connected = true;
+                                standing = check;
                             }
-                            for (topic, retain, payload) in mqtt::announcements(&config.player_key, &topics, &self.state, self.current_post) {
-                                self.publish(&client, topic, retain, payload).await;
-                            }
-                            connected = true;
-                            self.ever_connected = true;
-                            // Reset the back-off only once the session proves stable.
-                            self.reconnect.connected(Instant::now());
-                            self.ways.router.mqtt_connected();
-                            self.info.connected_since = Some(SystemTime::now());
-                            self.info.retry_in = None;
-                            self.set_state(ConnectionState::Connected);
-                            tracing::info!("MQTT: connected to {broker}");
-                        }
+                            Err(failure) => return Ended::Failed(failure),
+                        },
                         Packet::Publish(publish) => {
                             if let Some(removed) = self.on_publish(&live, publish).await {
                                 self.goodbye(&live, &mut events).await;
@@ -543,12 +465,66 @@ impl Task {
                     let mut sink = MqttSink { client: &client, topic: topics.view(), player_key: &config.player_key, diag: &self.diag };
                     self.views.poll(Instant::now(), &mut sink);
                 }
+                heard = heard(&mut standing) => {
+                    standing = None;
+                    // Refused again: the answer itself ends the session (`on_publish`).
+                    if heard.is_ok() {
+                        self.set_state(ConnectionState::Connected);
+                    }
+                }
                 _ = heartbeat.tick(), if connected => {
                     let status = mqtt::status(&config.player_key, Presence::Online, self.current_post);
                     self.publish(&client, topics.status(), false, status).await;
                 }
             }
         }
+    }
+
+    /// The broker answered the subscriptions: the session is up unless it
+    /// refused them. Announces the player; after a refusal, the receiver hears
+    /// when the server accepts it again (shown connected only then).
+    async fn subscribed(
+        &mut self,
+        ack: &SubAck,
+        live: &Live<'_>,
+        broker: &str,
+    ) -> Result<Option<oneshot::Receiver<()>>, Failure> {
+        let refused = ack
+            .return_codes
+            .iter()
+            .any(|c| !matches!(c, SubscribeReasonCode::Success(_)));
+        self.diag.record(
+            Direction::In,
+            "",
+            0,
+            format!("SUBACK: {:?}", ack.return_codes),
+        );
+        if refused {
+            return Err(Failure {
+                kind: FailureKind::WrongPlayer,
+                message: format!(
+                    "The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.",
+                    crate::player_key::short(live.player_key)
+                ),
+            });
+        }
+        for (topic, retain, payload) in
+            mqtt::announcements(live.player_key, live.topics, &self.state, self.current_post)
+        {
+            self.publish(live.client, topic, retain, payload).await;
+        }
+        self.ever_connected = true;
+        // Reset the back-off only once the session proves stable.
+        self.reconnect.connected(Instant::now());
+        self.ways.router.mqtt_connected();
+        self.info.connected_since = Some(SystemTime::now());
+        self.info.retry_in = None;
+        tracing::info!("MQTT: connected to {broker}");
+        let standing = self.recheck_standing();
+        if standing.is_none() {
+            self.set_state(ConnectionState::Connected);
+        }
+        Ok(standing)
     }
 
     /// Offline status, then DISCONNECT; waits (briefly) until both are out.
@@ -563,7 +539,7 @@ impl Task {
 
     /// Passes on what came in; `Some` when an answer says the server no
     /// longer accepts this player (removed from its account, owner banned).
-    async fn on_publish(&mut self, live: &Live<'_>, publish: Publish) -> Option<Failure> {
+    async fn on_publish(&mut self, live: &Live<'_>, publish: Publish) -> Option<Refusal> {
         let topic = String::from_utf8_lossy(&publish.topic).into_owned();
         let payload = publish.payload.to_vec();
         self.diag
@@ -576,10 +552,7 @@ impl Task {
                             .note(format!("response {id} answers no waiting request; dropped"));
                     }
                     if head.error_code == Some(ErrorCode::AuthenticationFailed) {
-                        return Some(Failure {
-                            kind: FailureKind::Revoked,
-                            message: "Makapix Club no longer accepts this player (authentication failed): it was removed from its Makapix account, or the account is suspended. Register it again or import new certificates.".into(),
-                        });
+                        return Some(Refusal::RemovedOrBanned);
                     }
                 }
                 Ok(_) => self

@@ -17,10 +17,11 @@ use crate::bridge::connection::{
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
-use crate::bridge::transport::{HttpsApi, TokenSource};
+use crate::bridge::transport::{HttpsApi, TokenError, TokenSource};
 use crate::credentials::bundle::{self, Input};
 use crate::credentials::facts::ActiveSet;
 use crate::credentials::keyring_store::{KeyringStore, StoreError};
+use crate::credentials::register::HttpError;
 use crate::credentials::renewal_schedule::Trigger;
 use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
@@ -527,17 +528,25 @@ struct KeyringTokens {
 }
 
 impl TokenSource for KeyringTokens {
-    fn token(&self) -> Result<Secret, String> {
+    fn token(&self) -> Result<Secret, TokenError> {
         let _turn = self.shared.busy.lock().unwrap_or_else(|p| p.into_inner());
-        self.shared.service().api_token().map_err(|e| e.to_string())
+        self.shared.service().api_token().map_err(token_error)
     }
 
-    fn rotate(&self, refused: &Secret) -> Result<Secret, String> {
+    fn rotate(&self, refused: &Secret) -> Result<Secret, TokenError> {
         let _turn = self.shared.busy.lock().unwrap_or_else(|p| p.into_inner());
         self.shared
             .service()
             .rotate_api_token(refused)
-            .map_err(|e| e.to_string())
+            .map_err(token_error)
+    }
+}
+
+/// `token/rotate`'s 404 (the player was deleted) told apart from other failures.
+fn token_error(e: CredError) -> TokenError {
+    match e {
+        CredError::Http(HttpError::UnknownPlayer) => TokenError::PlayerUnknown(e.to_string()),
+        other => TokenError::Failed(other.to_string()),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::bridge::RuntimeEvent;
@@ -18,6 +18,7 @@ use super::backoff::{Backoff, random_jitter};
 use super::https::HttpsClient;
 use super::requests::{RequestClient, RequestError};
 use super::route::Router;
+use super::standing::Refusal;
 
 /// The ways a request may take, fixed when it arrives.
 pub(super) struct Routes {
@@ -99,6 +100,14 @@ const PROBE: &str = "makapix-player transport check";
 /// A check of HTTPS: `Err` says why it failed.
 pub(super) type Check = JoinHandle<Result<(), String>>;
 
+/// What went wrong with HTTPS outside a check.
+pub(super) enum Lost {
+    /// A request could not use it; the sentence says why.
+    Unusable(String),
+    /// Makapix Club refuses the player (a request, a view or a check learnt it).
+    Refused(Refusal),
+}
+
 /// The router and the HTTPS client of the session in force.
 pub(super) struct Transports {
     pub router: Router,
@@ -113,6 +122,10 @@ pub(super) struct Transports {
         mpsc::UnboundedSender<String>,
         mpsc::UnboundedReceiver<String>,
     ),
+    /// The HTTPS client's word on whether Makapix Club refuses the player.
+    standing: Option<watch::Receiver<Option<Refusal>>>,
+    /// Makapix Club refuses the player: no checks, no views, until `recheck`.
+    refused: Option<Refusal>,
 }
 
 impl Default for Transports {
@@ -124,6 +137,8 @@ impl Default for Transports {
             check_waits: None,
             next_check: None,
             lost: mpsc::unbounded_channel(),
+            standing: None,
+            refused: None,
         }
     }
 }
@@ -141,6 +156,8 @@ impl Transports {
         self.check_waits =
             config.map(|c| Backoff::new(c.tuning.backoff_start, c.tuning.backoff_max));
         self.next_check = None;
+        self.standing = self.https.as_ref().map(HttpsClient::standing);
+        self.refused = None;
         self.router.configured(self.https.is_some());
         self.https.as_ref().map(|h| h.base().to_owned())
     }
@@ -158,6 +175,10 @@ impl Transports {
                 .filter(|_| self.router.needs_check())
                 .map(|at| at.saturating_duration_since(tokio::time::Instant::now()));
         }
+        if matches!(state, ConnectionState::Removed | ConnectionState::Banned) {
+            // Whichever way said it, the refusal is what the window shows.
+            return state;
+        }
         self.router.shown(state)
     }
 
@@ -171,7 +192,7 @@ impl Transports {
     /// The check of HTTPS under way, or a new one when the router needs it
     /// and the back-off after a failed one has passed.
     pub fn probe(&mut self) -> Option<Check> {
-        if !self.router.needs_check() {
+        if !self.router.needs_check() || self.refused.is_some() {
             return None;
         }
         if let Some(probe) = self.probe.take() {
@@ -239,9 +260,55 @@ impl Transports {
         self.router.https_checked(outcome);
     }
 
-    /// Why a request found HTTPS unusable, when one did (never ends: this holds a sender).
-    pub async fn lost(&mut self) -> String {
-        self.lost.1.recv().await.unwrap_or_default()
+    /// Why a request found HTTPS unusable, or that Makapix Club refuses the
+    /// player, when either happens (never ends otherwise: this holds a sender).
+    pub async fn lost(&mut self) -> Lost {
+        let refusal = async {
+            let Some(standing) = self.standing.as_mut() else {
+                return std::future::pending().await;
+            };
+            loop {
+                if standing.changed().await.is_err() {
+                    return std::future::pending().await;
+                }
+                if let Some(refusal) = *standing.borrow_and_update() {
+                    return refusal;
+                }
+            }
+        };
+        tokio::select! {
+            refusal = refusal => Lost::Refused(refusal),
+            why = self.lost.1.recv() => Lost::Unusable(why.unwrap_or_default()),
+        }
+    }
+
+    /// Makapix Club refuses the player: HTTPS is neither checked nor used for
+    /// views, and its requests are answered so, until `recheck`.
+    pub fn refuse(&mut self, refusal: Refusal) {
+        self.refused = Some(refusal);
+        // A check under way would only repeat the refusal when it is over.
+        if let Some(probe) = self.probe.take() {
+            probe.abort();
+        }
+        self.router.https_unchecked();
+        if let Some(https) = self.https.as_ref() {
+            https.refuse(refusal);
+        }
+    }
+
+    pub fn refused(&self) -> Option<Refusal> {
+        self.refused
+    }
+
+    /// Time to ask again whether Makapix Club accepts the player: HTTPS is
+    /// checked at once (when it is the way).
+    pub fn recheck(&mut self) {
+        self.refused = None;
+        if let Some(https) = self.https.as_ref() {
+            https.clear_refusal();
+        }
+        self.router.https_unchecked();
+        self.check_now();
     }
 
     /// A request found HTTPS unusable while it was the way and had answered:
@@ -265,11 +332,14 @@ impl Transports {
         }
     }
 
-    /// The HTTPS client while views go that way (requests do too).
+    /// The HTTPS client while views go that way (requests do too) and its
+    /// last check answered: a view sent while it fails would only wait again.
     pub fn https_for_views(&self) -> Option<&HttpsClient> {
-        self.https
-            .as_ref()
-            .filter(|_| self.router.via() == Some(Via::Https))
+        self.https.as_ref().filter(|_| {
+            self.router.via() == Some(Via::Https)
+                && !self.router.needs_check()
+                && self.refused.is_none()
+        })
     }
 
     /// The ways a request arriving now may take (`mqtt`: the session's client, if any).

@@ -41,6 +41,12 @@ pub enum RequestError {
     /// The HTTPS API could not be used; the sentence says why and what to do.
     #[error("{0}")]
     Https(String),
+    /// Makapix Club refuses this player (removed, or its owner banned).
+    #[error("{sentence}")]
+    Refused {
+        refusal: super::standing::Refusal,
+        sentence: String,
+    },
 }
 
 /// The server's code after its message, as the protocol spells it (` (rate_limited)`).
@@ -56,6 +62,8 @@ impl RequestError {
         crate::bridge::connection::RequestFailure {
             code: match self {
                 RequestError::Server { code, .. } => code.clone(),
+                // Said the way MQTT says it, so the window reacts alike.
+                RequestError::Refused { .. } => Some(ErrorCode::AuthenticationFailed),
                 _ => None,
             },
             sentence: self.to_string(),

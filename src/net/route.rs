@@ -65,6 +65,13 @@ impl Router {
         self.https_error = outcome.err();
     }
 
+    /// Nothing is known of HTTPS any more (Makapix Club refused the player, or
+    /// it is time to ask again): checked afresh before it is shown as the way.
+    pub fn https_unchecked(&mut self) {
+        self.https_ok = false;
+        self.https_error = None;
+    }
+
     /// Why HTTPS does not answer, while requests would go that way.
     pub fn https_error(&self) -> Option<&str> {
         self.https_error
@@ -200,6 +207,21 @@ mod tests {
         r.mqtt_failed(FailureKind::Refused);
         r.mqtt_stopped();
         assert_eq!(r.via(), Some(Via::Mqtt));
+    }
+
+    #[test]
+    fn https_is_checked_afresh_after_a_refusal() {
+        let mut r = auto_with_https();
+        r.set_choice(TransportChoice::HttpsOnly);
+        r.https_checked(Ok(()));
+        assert!(!r.needs_check());
+        r.https_unchecked();
+        assert!(r.needs_check());
+        assert_eq!(r.https_error(), None);
+        assert_eq!(
+            r.shown(ConnectionState::Disconnected),
+            ConnectionState::Connecting
+        );
     }
 
     #[test]

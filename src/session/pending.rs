@@ -8,9 +8,11 @@ use std::time::Duration;
 use crate::protocol::request::RequestBody;
 
 /// How long an answer may take. The runtime gives up on a request after 30 s
-/// and answers with a failure itself; this is the backstop for an answer that
-/// is lost on the way (a runtime restarted, an event dropped).
-pub const ANSWER_DEADLINE: Duration = Duration::from_secs(40);
+/// and answers with a failure itself, except that a read the HTTPS API's rate
+/// limit refused waits for it up to two minutes (60 reads a minute: a playset
+/// of 100 channels needs two); this is the backstop for an answer that is lost
+/// on the way (a runtime restarted, an event dropped).
+pub const ANSWER_DEADLINE: Duration = Duration::from_secs(160);
 
 /// What a request was for: where its answer goes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -78,10 +78,9 @@ impl ConnectionView {
             lines.push(format!("Connected for {}", human(secs)));
         }
         if let Some(wait) = self.info.retry_in {
-            lines.push(format!(
-                "Next attempt after {:.0} s",
-                wait.as_secs_f64().ceil()
-            ));
+            // An hour after a refusal: said in hours and minutes.
+            let secs = wait.as_secs_f64().ceil() as u64;
+            lines.push(format!("Next attempt after {}", human(secs)));
         }
         if let Some(err) = &self.info.last_error {
             lines.push(format!("Last error: {}", err.message));
@@ -125,7 +124,10 @@ impl ConnectionView {
             ConnectionState::Connected => "Connected to Makapix Club.",
             ConnectionState::Reconnecting => "The connection was lost; the player is trying again.",
             ConnectionState::Removed => {
-                "This player was removed from its Makapix account (or the account is suspended), so it stopped connecting. Register it again or import new certificates in Settings › Player."
+                "Makapix Club no longer accepts this player: it was removed from its account, or the account is suspended. Unless the server said it was removed for sure, the player checks again every hour (a suspension ends by itself); otherwise register it again or import new certificates in Settings › Player."
+            }
+            ConnectionState::Banned => {
+                "Makapix Club refuses this player because its owner's account is banned or deactivated. The player checks again every hour: a ban may end by itself."
             }
         }
     }
@@ -148,6 +150,7 @@ impl ConnectionView {
                 ConnectionState::Disconnected
                     | ConnectionState::Reconnecting
                     | ConnectionState::Removed
+                    | ConnectionState::Banned
             )
     }
 }
@@ -160,6 +163,7 @@ fn state_word(state: ConnectionState) -> &'static str {
         ConnectionState::Connected => "connected",
         ConnectionState::Reconnecting => "reconnecting",
         ConnectionState::Removed => "removed from account",
+        ConnectionState::Banned => "owner's account banned",
     }
 }
 

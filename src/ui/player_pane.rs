@@ -22,7 +22,7 @@ const WARN: Color32 = Color32::from_rgb(240, 170, 60);
 const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
 
 /// Said when Makapix Club refuses this player's identity for good.
-const REMOVED: &str = "This player was removed from its Makapix account (or the account is suspended): Makapix Club no longer accepts its certificate, so it stopped connecting. Register this computer again, or import new certificates downloaded from makapix.club.";
+const REMOVED: &str = "This player was removed from its Makapix account (or the account is suspended): Makapix Club no longer accepts it. Register this computer again, or import new certificates downloaded from makapix.club. A suspension ends by itself: unless the server said the player was removed for sure, it checks again every hour.";
 const REMOVED_BANNER: &str = "This player was removed from its Makapix account. Register it again or import new certificates in Settings › Player.";
 
 pub struct PlayerPane {
@@ -33,7 +33,7 @@ pub struct PlayerPane {
     /// The last outcome: (sentence, is_error).
     pub(crate) message: Option<(String, bool)>,
     /// Makapix Club no longer accepts this player (removed from its account, or
-    /// the owner is banned): the session has stopped knocking.
+    /// the owner is banned): the session knocks hourly at most.
     pub(crate) removed: bool,
     /// `player.json` names this player but the keyring is not up yet: the
     /// runtime keeps trying, and registering now would make a second player.

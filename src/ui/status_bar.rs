@@ -81,6 +81,7 @@ fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Ac
         ConnectionState::Connected => (Color32::from_rgb(80, 200, 110), "Connected"),
         ConnectionState::Reconnecting => (Color32::from_rgb(240, 140, 50), "Reconnecting…"),
         ConnectionState::Removed => (Color32::from_rgb(220, 70, 60), "Removed from account"),
+        ConnectionState::Banned => (Color32::from_rgb(220, 70, 60), "Owner's account banned"),
     };
     // A painted dot: it does not depend on a font having the glyph.
     let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());

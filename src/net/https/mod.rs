@@ -2,25 +2,33 @@
 //! over MQTT, `POST {api}/player/rpc`, and view events, `POST
 //! {api}/player/events/view`, with the player's bearer token. One ureq agent
 //! (one connection pool) per client, a few calls at a time, each on a blocking
-//! worker; a 401 makes a new token once and tries again.
+//! worker. A 401 makes a new token once per failure episode and tries again;
+//! a 401 that blames the owner's account ("Account banned"), a fresh token
+//! refused too, or `token/rotate` answering 404 means Makapix Club refuses the
+//! player (`standing`): every call is answered so, without the network, until
+//! the connection task clears it. A read or reaction answered 429 waits for
+//! its kind's gate (`throttle`) and goes again: the work is never dropped.
 
+pub mod throttle;
 pub mod wire;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::bridge::connection::Tuning;
-use crate::bridge::transport::{HttpsApi, TokenSource};
+use crate::bridge::transport::{HttpsApi, TokenError, TokenSource};
 use crate::protocol::http::Secret;
-use crate::protocol::request::RequestBody;
+use crate::protocol::request::{RequestBody, RequestKind};
 use crate::protocol::response::{ErrorCode, Response};
 use crate::protocol::view::{ViewEvent, ViewOutcome};
 
 use super::backoff::{Backoff, random_jitter};
 use super::requests::RequestError;
+use super::standing::{Refusal, owner_blocked};
+use throttle::Throttle;
 
 /// Calls at once: the server limits reads to 60 a minute, so more buys nothing.
 const CONCURRENCY: usize = 4;
@@ -39,10 +47,38 @@ struct Inner {
     base: Result<String, String>,
     tokens: Arc<dyn TokenSource>,
     /// The token in use, read from the keyring once.
-    held: Mutex<Option<Secret>>,
+    held: Mutex<Held>,
     permits: Semaphore,
     retries: u32,
     retry_start: Duration,
+    /// Makapix Club refuses the player: every call is answered with this.
+    standing: watch::Sender<Option<Refusal>>,
+    recheck_after: Duration,
+    /// The gates of the limited kinds: reads, reactions.
+    throttles: Mutex<[Throttle; 2]>,
+    /// How long a request keeps trying after 429s before it gives up.
+    rate_budget: Duration,
+}
+
+#[derive(Default)]
+struct Held {
+    token: Option<Secret>,
+    /// Made by `token/rotate` for a refused one and not accepted yet: if it is
+    /// refused too, the episode ends without another rotation.
+    unproven: bool,
+}
+
+/// The server's rate-limit bucket of a request kind (echo is limited apart,
+/// and its 429 is the caller's business).
+fn bucket(kind: RequestKind) -> Option<usize> {
+    match kind {
+        RequestKind::QueryPosts
+        | RequestKind::GetPost
+        | RequestKind::GetComments
+        | RequestKind::GetPlayset => Some(0),
+        RequestKind::SubmitReaction | RequestKind::RevokeReaction => Some(1),
+        RequestKind::Echo => None,
+    }
 }
 
 /// One answer as it came.
@@ -61,12 +97,35 @@ impl HttpsClient {
                 agent,
                 base: wire::check_base(&api.base_url),
                 tokens: Arc::clone(&api.tokens),
-                held: Mutex::new(None),
+                held: Mutex::new(Held::default()),
                 permits: Semaphore::new(CONCURRENCY),
                 retries: tuning.request_retries,
                 retry_start: tuning.backoff_start,
+                standing: watch::Sender::new(None),
+                recheck_after: tuning.recheck_after,
+                throttles: Mutex::new([
+                    Throttle::new(tuning.rate_window),
+                    Throttle::new(tuning.rate_window),
+                ]),
+                // Two windows: each lets the waiting requests through.
+                rate_budget: tuning.rate_window.saturating_mul(2),
             }),
         }
+    }
+
+    /// Tells when Makapix Club refuses the player (and when that is cleared).
+    pub fn standing(&self) -> watch::Receiver<Option<Refusal>> {
+        self.inner.standing.subscribe()
+    }
+
+    /// Makapix Club refuses the player (learnt another way): calls stop until `clear_refusal`.
+    pub fn refuse(&self, refusal: Refusal) {
+        self.inner.refuse(refusal);
+    }
+
+    /// Time to check again: calls go to the server once more.
+    pub fn clear_refusal(&self) {
+        self.inner.standing.send_replace(None);
     }
 
     /// The base URL requests go to (for the tooltip), as configured.
@@ -77,20 +136,50 @@ impl HttpsClient {
         }
     }
 
-    /// Sends `body` and reads its answer, retrying `internal_error` like MQTT does.
+    /// Sends `body` and reads its answer, retrying `internal_error` like MQTT
+    /// does, and a read or reaction refused by the rate limit once its gate opens.
     pub async fn send(&self, body: RequestBody) -> Result<Response, RequestError> {
         let mut backoff = Backoff::new(self.inner.retry_start, Duration::from_secs(60));
         let mut attempt = 0;
+        let kind = bucket(body.kind());
+        let started = Instant::now();
         loop {
-            match self.once(&body).await {
-                Err(RequestError::Server {
-                    code: Some(ErrorCode::InternalError),
-                    ..
-                }) if attempt < self.inner.retries => {
+            if let Some(wait) = kind
+                .map(|k| self.inner.gate(k, |t| t.wait(Instant::now())))
+                .filter(|w| !w.is_zero())
+            {
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let result = self.once(&body).await;
+            match (result, kind) {
+                (
+                    Err(RequestError::Server {
+                        code: Some(ErrorCode::RateLimited),
+                        ..
+                    }),
+                    Some(k),
+                ) if started.elapsed() < self.inner.rate_budget => {
+                    tracing::info!("the HTTPS API's rate limit was reached; the request waits");
+                    self.inner
+                        .gate(k, |t| t.refused(Instant::now(), random_jitter()));
+                }
+                (
+                    Err(RequestError::Server {
+                        code: Some(ErrorCode::InternalError),
+                        ..
+                    }),
+                    _,
+                ) if attempt < self.inner.retries => {
                     attempt += 1;
                     tokio::time::sleep(backoff.next_wait(random_jitter())).await;
                 }
-                other => return other,
+                (other, k) => {
+                    if let (Some(k), Ok(_)) = (k, &other) {
+                        self.inner.gate(k, Throttle::accepted);
+                    }
+                    return other;
+                }
             }
         }
     }
@@ -104,11 +193,6 @@ impl HttpsClient {
             map.insert("request_id".into(), Value::String(request_id.clone()));
         }
         let raw = self.post("player/rpc", json).await?;
-        if raw.status == 401 {
-            return Err(RequestError::Https(
-                "Makapix Club refused the player's API token even after a new one was made; register this computer again or import new certificates.".into(),
-            ));
-        }
         wire::rpc_answer(body.kind(), &request_id, raw.status, &raw.body)
     }
 
@@ -142,21 +226,36 @@ impl HttpsClient {
 }
 
 impl Inner {
-    /// Posts with the held token; a 401 gets one new token and one more try.
+    /// Posts with the held token. A 401 gets one new token and one more try,
+    /// unless it blames the owner's account; a second 401 is a refusal.
     fn post(&self, path: &str, body: &Value) -> Result<Raw, RequestError> {
         let base = self
             .base
             .as_ref()
             .map_err(|e| RequestError::Https(e.clone()))?;
         let url = format!("{base}/{path}");
+        self.check_standing()?;
         let token = self.token()?;
         let raw = self.post_with(&url, body, &token)?;
         if raw.status != 401 {
+            self.proven(&token);
             return Ok(raw);
+        }
+        if owner_blocked(&wire::detail(&raw.body)) {
+            return Err(self.refuse(Refusal::Banned));
         }
         tracing::info!("the HTTPS API refused the player's token; getting a new one");
         let fresh = self.fresh_token(&token)?;
-        self.post_with(&url, body, &fresh)
+        let raw = self.post_with(&url, body, &fresh)?;
+        if raw.status != 401 {
+            self.proven(&fresh);
+            return Ok(raw);
+        }
+        Err(self.refuse(if owner_blocked(&wire::detail(&raw.body)) {
+            Refusal::Banned
+        } else {
+            Refusal::Removed
+        }))
     }
 
     fn post_with(&self, url: &str, body: &Value, token: &Secret) -> Result<Raw, RequestError> {
@@ -194,25 +293,87 @@ impl Inner {
         })
     }
 
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn token(&self) -> Result<Secret, RequestError> {
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(token) = held.as_ref() {
+        let mut held = self.held();
+        if let Some(token) = held.token.as_ref() {
             return Ok(token.clone());
         }
-        let token = self.tokens.token().map_err(RequestError::Https)?;
-        *held = Some(token.clone());
+        let token = self.tokens.token().map_err(|e| self.token_error(e))?;
+        held.token = Some(token.clone());
         Ok(token)
     }
 
     /// A token other than `refused`: one made meanwhile by another call, or a
-    /// new one. The lock is held while rotating, so many 401s rotate once.
+    /// new one. The lock is held while rotating, so many 401s rotate once; a
+    /// token just made and refused too ends the episode instead.
     fn fresh_token(&self, refused: &Secret) -> Result<Secret, RequestError> {
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(token) = held.as_ref().filter(|t| *t != refused) {
+        let mut held = self.held();
+        self.check_standing()?;
+        if let Some(token) = held.token.as_ref().filter(|t| *t != refused) {
             return Ok(token.clone());
         }
-        let token = self.tokens.rotate(refused).map_err(RequestError::Https)?;
-        *held = Some(token.clone());
+        if held.unproven {
+            drop(held);
+            return Err(self.refuse(Refusal::Removed));
+        }
+        let token = self
+            .tokens
+            .rotate(refused)
+            .map_err(|e| self.token_error(e))?;
+        held.token = Some(token.clone());
+        held.unproven = true;
         Ok(token)
+    }
+
+    /// `token` was accepted: a later 401 starts a new episode.
+    fn proven(&self, token: &Secret) {
+        let mut held = self.held();
+        if held.token.as_ref() == Some(token) {
+            held.unproven = false;
+        }
+    }
+
+    fn token_error(&self, e: TokenError) -> RequestError {
+        match e {
+            TokenError::PlayerUnknown(_) => self.refuse(Refusal::Removed),
+            TokenError::Failed(why) => RequestError::Https(why),
+        }
+    }
+
+    fn check_standing(&self) -> Result<(), RequestError> {
+        match *self.standing.borrow() {
+            Some(refusal) => Err(self.refused(refusal)),
+            None => Ok(()),
+        }
+    }
+
+    /// Records `refusal` (the first one stands) and says it.
+    fn refuse(&self, refusal: Refusal) -> RequestError {
+        self.standing.send_if_modified(|standing| {
+            if standing.is_some() {
+                return false;
+            }
+            tracing::warn!("Makapix Club refuses this player: {refusal:?}");
+            *standing = Some(refusal);
+            true
+        });
+        let standing = (*self.standing.borrow()).unwrap_or(refusal);
+        self.refused(standing)
+    }
+
+    fn refused(&self, refusal: Refusal) -> RequestError {
+        RequestError::Refused {
+            refusal,
+            sentence: refusal.failure(self.recheck_after).message,
+        }
+    }
+
+    fn gate<T>(&self, kind: usize, f: impl FnOnce(&mut Throttle) -> T) -> T {
+        let mut gates = self.throttles.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut gates[kind])
     }
 }

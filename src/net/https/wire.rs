@@ -68,6 +68,14 @@ pub fn rpc_answer(
     Ok(response::parse(kind, &bytes)?)
 }
 
+/// FastAPI's `{"detail": "…"}` of an error answer, or nothing.
+pub fn detail(body: &[u8]) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("detail").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// `Retry-After` in seconds (the server sends whole seconds); an HTTP date or
 /// nothing falls back to a safe wait.
 pub fn retry_after(header: Option<&str>) -> Duration {

@@ -17,11 +17,12 @@ use std::time::Instant;
 use rumqttc::v5::mqttbytes::v5::{PubAck, PubAckReason};
 use tokio::sync::oneshot;
 
-use crate::bridge::connection::{ConnectionState, Failure, SessionConfig};
+use crate::bridge::connection::SessionConfig;
 use crate::disk_queue::{Journal, Loaded};
 use crate::protocol::view::{ViewEvent, ViewOutcome};
 
 use super::diagnostics::Diagnostics;
+use super::standing::Refusal;
 use delivery::{Changes, Delivery, Pace, ViewId};
 use sink::{Handed, PublishOrder, ViewSink};
 
@@ -117,10 +118,10 @@ impl ViewOutbox {
         self.use_identity(&config.broker.to_string(), &config.player_key);
     }
 
-    /// The session's state went from `before` to `now`: a player found
-    /// removed loses its waiting views.
-    pub fn follow_state(&mut self, before: ConnectionState, now: ConnectionState) {
-        if now == ConnectionState::Removed && before != now {
+    /// Makapix Club refuses the player: one removed for sure loses its
+    /// waiting views (a ban may end, so then they wait).
+    pub fn follow_refusal(&mut self, refusal: Refusal) {
+        if refusal.is_final() {
             self.drop_identity("the player was removed from its Makapix account");
         }
     }
@@ -289,13 +290,13 @@ impl ViewOutbox {
 
     /// The server's answer on `view/ack`; `Some` when it says the server no
     /// longer knows this player (`player_not_registered`: it was removed).
-    pub fn ack(&mut self, payload: &[u8], now: Instant) -> Option<Failure> {
+    pub fn ack(&mut self, payload: &[u8], now: Instant) -> Option<Refusal> {
         match ViewOutcome::from_ack(payload) {
             Ok(outcome) => {
                 self.settle(&outcome, now);
                 outcome
                     .says_player_removed()
-                    .then(super::failure::unknown_to_server)
+                    .then_some(Refusal::NotRegistered)
             }
             Err(e) => {
                 self.note(format!("unreadable view answer ignored: {e}"));

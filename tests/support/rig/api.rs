@@ -14,10 +14,14 @@
 //!   renewal window (90 days before expiry), else the next set.
 //!
 //! - the player API, `POST /player/rpc` and `POST /player/events/view`, with
-//!   the same bearer check (401 for a stale or unknown token): see `player_api.rs`.
+//!   the same bearer check (`get_current_player`: 401 "Invalid or missing
+//!   player token" for a stale or unknown token, or a player without an owner;
+//!   401 "Account banned" while the owner is banned, whatever the token, and
+//!   `token/rotate` still succeeds then): see `player_api.rs`.
 //!
 //! And, for tests: "the next N polls answer 502", "the owner renewed from the
-//! web" and "the owner removed the player".
+//! web", "the owner removed the player" (`token/rotate` answers 404), "the
+//! owner's account is gone" and "the owner is banned (until …)".
 //!
 //! Certificates are minted by the test (from the broker's CA) and handed in.
 
@@ -30,7 +34,7 @@ use time::OffsetDateTime;
 
 use super::certs::Identity;
 use super::http_server::{Reply, Request, TestServer};
-use super::player_api::{self, Views};
+use super::player_api::{self, Limits, Views};
 use super::server::{Responder, catalogue};
 
 /// The server's renewal window.
@@ -54,6 +58,10 @@ struct Player {
     renewals: (u32, Option<Instant>),
     /// Registered, but the server failed to make its certificate.
     no_certificate: bool,
+    /// The player is registered but has no owner any more: tokens are made, never accepted.
+    orphaned: bool,
+    /// The owner's `banned_until`.
+    banned_until: Option<Instant>,
 }
 
 struct State {
@@ -61,6 +69,7 @@ struct State {
     /// How the player API answers requests (the MQTT back end's catalogue by default).
     responder: Responder,
     views: Views,
+    limits: Limits,
     /// What `provision` hands out next: (player key, its first certificate).
     provisionable: Option<String>,
     failing_polls: u32,
@@ -77,6 +86,7 @@ impl Default for State {
             players: HashMap::new(),
             responder: Arc::new(catalogue),
             views: Views::default(),
+            limits: Limits::default(),
             provisionable: None,
             failing_polls: 0,
             rotations: Vec::new(),
@@ -133,6 +143,8 @@ impl MakapixApi {
                 removed: false,
                 renewals: (0, None),
                 no_certificate: false,
+                orphaned: false,
+                banned_until: None,
             },
         );
     }
@@ -183,6 +195,33 @@ impl MakapixApi {
             p.removed = true;
             p.token = None;
         }
+    }
+
+    /// The owner's account is gone: the player stays registered, `token/rotate`
+    /// still makes tokens, and every bearer call is refused as an unknown token.
+    pub fn orphan_player(&self, player_key: &str) {
+        if let Some(p) = self.state.lock().unwrap().players.get_mut(player_key) {
+            p.orphaned = true;
+        }
+    }
+
+    /// The owner is banned for `span` (`None`: for good): every bearer call
+    /// answers 401 "Account banned" until then.
+    pub fn ban_owner(&self, player_key: &str, span: Option<Duration>) {
+        let until = Instant::now() + span.unwrap_or(Duration::from_secs(100 * 365 * 86_400));
+        if let Some(p) = self.state.lock().unwrap().players.get_mut(player_key) {
+            p.banned_until = Some(until);
+        }
+    }
+
+    /// Reads and reactions are counted over `window` instead of a minute.
+    pub fn set_limit_window(&self, window: Duration) {
+        self.state.lock().unwrap().limits.window = window;
+    }
+
+    /// Requests the player API answered 429 `rate_limited` so far.
+    pub fn rate_limited(&self) -> u32 {
+        self.state.lock().unwrap().limits.refused
     }
 
     /// The next `n` credential polls answer 502 (a proxy in front of a restarting API).
@@ -287,11 +326,13 @@ fn player_endpoints(state: &mut State, r: &Request) -> Option<Reply> {
         .authorization
         .as_deref()
         .and_then(|a| a.strip_prefix("Bearer "));
-    let Some(key) = state
+    let Some((key, banned_until)) = state
         .players
         .iter()
-        .find(|(_, p)| !p.removed && p.token.is_some() && p.token.as_deref() == bearer)
-        .map(|(k, _)| k.clone())
+        .find(|(_, p)| {
+            !p.removed && !p.orphaned && p.token.is_some() && p.token.as_deref() == bearer
+        })
+        .map(|(k, p)| (k.clone(), p.banned_until))
     else {
         let mut reply = Reply::new(
             401,
@@ -302,8 +343,15 @@ fn player_endpoints(state: &mut State, r: &Request) -> Option<Reply> {
             .push(("WWW-Authenticate".into(), "Bearer".into()));
         return Some(reply);
     };
+    if banned_until.is_some_and(|until| Instant::now() < until) {
+        return Some(Reply::new(
+            401,
+            json!({"detail": "Account banned"}).to_string(),
+        ));
+    }
     Some(if path == "/player/rpc" {
-        player_api::rpc(&key, &state.responder, &r.body)
+        let responder = Arc::clone(&state.responder);
+        player_api::rpc(&key, &responder, &mut state.limits, &r.body)
     } else {
         player_api::view(&key, &mut state.views, &r.body)
     })
@@ -389,10 +437,13 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
             let Some(p) = state
                 .players
                 .values_mut()
-                .find(|p| p.token.is_some() && p.token.as_deref() == bearer)
+                .find(|p| !p.orphaned && p.token.is_some() && p.token.as_deref() == bearer)
             else {
                 return (401, json!({"detail": "invalid token"}).to_string());
             };
+            if p.banned_until.is_some_and(|until| Instant::now() < until) {
+                return (401, json!({"detail": "Account banned"}).to_string());
+            }
             if !renewal_allowed(p) {
                 state.renewals_refused += 1;
                 return (

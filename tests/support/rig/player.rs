@@ -10,9 +10,10 @@ use makapix_player::bridge::connection::{
     Broker as BrokerAddr, ConnectionAction, ConnectionEvent, ConnectionState, Direction, Failure,
     KeyPem, SessionConfig, Tuning,
 };
-use makapix_player::bridge::transport::{HttpsApi, TokenSource};
+use makapix_player::bridge::transport::{HttpsApi, TokenError, TokenSource};
 use makapix_player::bridge::{Action, RuntimeEvent};
 use makapix_player::credentials::register::Api;
+use makapix_player::credentials::register::HttpError;
 use makapix_player::net;
 use makapix_player::protocol::http::Secret;
 
@@ -40,6 +41,10 @@ pub fn fast_tuning() -> Tuning {
         view_scale: VIEW_SCALE,
         stable_after: Duration::from_secs(5),
         takeover_wait: Duration::from_secs(3),
+        // Longer than a test idles; tests of a ban that ends shorten it.
+        recheck_after: Duration::from_secs(30),
+        // The rig's API counts reads over a minute unless the test sets its window.
+        rate_window: Duration::from_secs(60),
     }
 }
 
@@ -82,7 +87,7 @@ pub struct RotatingTokens {
 }
 
 impl TokenSource for RotatingTokens {
-    fn token(&self) -> Result<Secret, String> {
+    fn token(&self) -> Result<Secret, TokenError> {
         let mut held = self.held.lock().unwrap();
         if let Some(t) = held.as_ref() {
             return Ok(t.clone());
@@ -92,7 +97,7 @@ impl TokenSource for RotatingTokens {
         Ok(token)
     }
 
-    fn rotate(&self, refused: &Secret) -> Result<Secret, String> {
+    fn rotate(&self, refused: &Secret) -> Result<Secret, TokenError> {
         let token = self.rotate_now(Some(refused))?;
         *self.held.lock().unwrap() = Some(token.clone());
         Ok(token)
@@ -100,12 +105,15 @@ impl TokenSource for RotatingTokens {
 }
 
 impl RotatingTokens {
-    fn rotate_now(&self, old: Option<&Secret>) -> Result<Secret, String> {
+    fn rotate_now(&self, old: Option<&Secret>) -> Result<Secret, TokenError> {
         self.rotations.fetch_add(1, Ordering::SeqCst);
         self.api
             .rotate_token(&self.player_key, old)
             .map(|r| r.api_token)
-            .map_err(|e| e.to_string())
+            .map_err(|e| match e {
+                HttpError::UnknownPlayer => TokenError::PlayerUnknown(e.to_string()),
+                other => TokenError::Failed(other.to_string()),
+            })
     }
 }
 

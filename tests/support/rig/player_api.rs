@@ -3,7 +3,10 @@
 //! - `POST /player/rpc`: `request_type` dispatch to the same answers as the
 //!   MQTT test back end (`server::catalogue`, or the test's responder), the
 //!   envelope plus an HTTP status by `error_code`; a body `player_key` that is
-//!   not the token's is 403;
+//!   not the token's is 403; reads (60) and reactions (30) are limited per
+//!   player and window (`Limits`: 429 `rate_limited` without `Retry-After`),
+//!   checked before the body; a body its request model refuses is 400
+//!   `invalid_request`;
 //! - `POST /player/events/view`: 202 accepted, 200 duplicate (same post and
 //!   timestamp, checked before the rate), 404 unknown post (id 404), 429 with
 //!   `Retry-After` when views come closer than 5 s for one player.
@@ -18,6 +21,10 @@ use super::server::Responder;
 
 /// The server's limit: one view per 5 s per player.
 pub const VIEW_GAP: Duration = Duration::from_secs(5);
+/// The server's read limit: 60 a minute per player.
+pub const READS_PER_WINDOW: u32 = 60;
+/// Reactions: 30 a minute per player.
+pub const REACTIONS_PER_WINDOW: u32 = 30;
 
 const REQUEST_TYPES: [&str; 7] = [
     "query_posts",
@@ -49,6 +56,76 @@ impl Default for Views {
     }
 }
 
+/// The per-player RPC limits, as `check_rate_limit` keeps them in Redis: a
+/// counter per player and bucket that each accepted request increments and
+/// whose life (`window`) each accepted request restarts; a refused request
+/// changes nothing.
+pub struct Limits {
+    /// 60 s on the server; tests shorten it.
+    pub window: Duration,
+    counters: HashMap<(String, &'static str), (u32, Instant)>,
+    /// Requests answered 429 so far.
+    pub refused: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(60),
+            counters: HashMap::new(),
+            refused: 0,
+        }
+    }
+}
+
+impl Limits {
+    /// Whether `player_key` may make a `request_type` request now (and counts it).
+    fn allow(&mut self, player_key: &str, request_type: &str) -> bool {
+        let (bucket, limit) = match request_type {
+            "query_posts" | "get_post" | "get_comments" | "get_playset" => {
+                ("read", READS_PER_WINDOW)
+            }
+            "submit_reaction" | "revoke_reaction" => ("react", REACTIONS_PER_WINDOW),
+            // echo is limited inside its handler (not modelled here).
+            _ => return true,
+        };
+        let now = Instant::now();
+        let key = (player_key.to_owned(), bucket);
+        let count = match self.counters.get(&key) {
+            Some((count, expires)) if *expires > now => *count,
+            _ => 0,
+        };
+        if count >= limit {
+            self.refused += 1;
+            return false;
+        }
+        self.counters.insert(key, (count + 1, now + self.window));
+        true
+    }
+}
+
+/// Whether the request model accepts the body (pydantic's checks the player can
+/// get wrong: ids, page sizes, emoji lengths).
+fn valid(req: &Value) -> bool {
+    let post_id = req["post_id"].is_i64();
+    let limit_ok = |max: u64| {
+        req.get("limit")
+            .is_none_or(|l| l.is_null() || l.as_u64().is_some_and(|n| (1..=max).contains(&n)))
+    };
+    match req["request_type"].as_str().unwrap_or("") {
+        "query_posts" => limit_ok(50),
+        "get_post" => post_id,
+        "get_comments" => post_id && limit_ok(200),
+        "submit_reaction" | "revoke_reaction" => {
+            post_id
+                && req["emoji"]
+                    .as_str()
+                    .is_some_and(|e| (1..=20).contains(&e.chars().count()))
+        }
+        _ => true,
+    }
+}
+
 /// The server's `_ERROR_STATUS`; anything unmapped is a 400.
 fn status_for(code: &str) -> u16 {
     match code {
@@ -71,7 +148,7 @@ fn error(request_id: &Value, message: &str, code: &str, status: u16) -> Reply {
 }
 
 /// `POST /player/rpc` for the player `player_key` (the token's).
-pub fn rpc(player_key: &str, responder: &Responder, body: &str) -> Reply {
+pub fn rpc(player_key: &str, responder: &Responder, limits: &mut Limits, body: &str) -> Reply {
     let Ok(mut req) = serde_json::from_str::<Value>(body) else {
         return error(&Value::Null, "Invalid JSON", "invalid_json", 400);
     };
@@ -87,6 +164,17 @@ pub fn rpc(player_key: &str, responder: &Responder, body: &str) -> Reply {
     {
         let message = "player_key does not match the authenticated player";
         return error(&request_id, message, "player_key_mismatch", 403);
+    }
+    if !limits.allow(player_key, &kind) {
+        return error(&request_id, "Rate limit exceeded", "rate_limited", 429);
+    }
+    if !valid(&req) {
+        return error(
+            &request_id,
+            "Invalid request payload",
+            "invalid_request",
+            400,
+        );
     }
     req["player_key"] = json!(player_key);
     req["request_id"] = json!(request_id.as_str().unwrap_or(""));

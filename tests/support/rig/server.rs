@@ -4,8 +4,9 @@
 //! holds two connections: one subscribes, the other only publishes (commands,
 //! responses, view acks), so nothing it receives delays what it sends.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{Filter, Packet};
@@ -37,9 +38,10 @@ pub struct TestServer {
     client: AsyncClient,
     records: Arc<Mutex<Vec<Recorded>>>,
     responder: Arc<Mutex<Responder>>,
-    /// Players removed from their account: every request is answered
-    /// `authentication_failed`, as the server does for a revoked player.
-    removed: Arc<Mutex<Vec<String>>>,
+    /// Players removed from their account, or whose owner is banned, until
+    /// when: every request is answered `authentication_failed` until then, as
+    /// the server does (it cannot tell the two apart over MQTT).
+    removed: Arc<Mutex<HashMap<String, Instant>>>,
     /// How views are answered on `view/ack` (`views.rs`).
     views: Arc<Mutex<ViewRules>>,
     _thread: std::thread::JoinHandle<()>,
@@ -74,7 +76,7 @@ impl TestServer {
         let up = Arc::clone(&publisher_up);
         let records: Arc<Mutex<Vec<Recorded>>> = Arc::default();
         let responder: Arc<Mutex<Responder>> = Arc::new(Mutex::new(Arc::new(catalogue)));
-        let removed: Arc<Mutex<Vec<String>>> = Arc::default();
+        let removed: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
         let subscribed = Arc::new(Mutex::new(false));
         let views: Arc<Mutex<ViewRules>> = Arc::default();
         let rules = Arc::clone(&views);
@@ -123,7 +125,12 @@ impl TestServer {
                             }
                             if let Some((base, _id)) = rec.topic.split_once("/request/") {
                                 let player = base.rsplit('/').next().unwrap_or("").to_owned();
-                                let answer = if gone.lock().unwrap().contains(&player) {
+                                let refused = gone
+                                    .lock()
+                                    .unwrap()
+                                    .get(&player)
+                                    .is_some_and(|until| Instant::now() < *until);
+                                let answer = if refused {
                                     Some(json!({"request_id": rec.json()["request_id"], "success": false,
                                         "error": "Player not registered or owner not permitted",
                                         "error_code": "authentication_failed"}))
@@ -167,12 +174,23 @@ impl TestServer {
     /// up, but its requests fail with `authentication_failed` and its views
     /// are acked `player_not_registered` from now on.
     pub fn remove_player(&self, player_key: &str) {
-        self.removed.lock().unwrap().push(player_key.to_owned());
+        self.ban_owner(player_key, Duration::from_secs(100 * 365 * 86_400));
         self.views
             .lock()
             .unwrap()
             .removed
             .insert(player_key.to_owned());
+    }
+
+    /// The owner of `player_key` is banned for `span` (`banned_until`): its
+    /// requests fail with `authentication_failed` until then, and the ban ends
+    /// by itself.
+    pub fn ban_owner(&self, player_key: &str, span: Duration) {
+        let until = Instant::now() + span;
+        self.removed
+            .lock()
+            .unwrap()
+            .insert(player_key.to_owned(), until);
     }
 
     /// Changes how views are answered (missing posts, scripted answers, scale).
