@@ -25,6 +25,8 @@ use interprocess::local_socket::traits::{ListenerExt, Stream as _};
 use interprocess::local_socket::{Listener, ListenerOptions, Name, Stream};
 use serde::{Deserialize, Serialize};
 
+use crate::logging::{Throttle, clip};
+
 use reload_gate::ReloadGate;
 pub use reload_gate::SPACING as RELOAD_SPACING;
 
@@ -263,19 +265,26 @@ impl Server {
 
 fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
     for conn in listener.incoming() {
+        // Another local program can connect in a loop: a few warnings a minute.
+        static WARNINGS: Throttle = Throttle::new(10, Duration::from_secs(60));
         let mut stream = match conn {
             Ok(stream) => stream,
             Err(e) => {
-                tracing::warn!("a later launch could not be answered: {e}");
+                if let Some(note) = WARNINGS.allow() {
+                    tracing::warn!("a later launch could not be answered: {e}{}", note);
+                }
                 continue;
             }
         };
         if !place::same_user(&stream) {
             // Another local user reached the socket (root, or a misconfigured
             // folder): their paths and flags are not obeyed.
-            tracing::warn!(
-                "a connection from another user on the player's local socket was refused"
-            );
+            if let Some(note) = WARNINGS.allow() {
+                tracing::warn!(
+                    "a connection from another user on the player's local socket was refused{}",
+                    note
+                );
+            }
             continue;
         }
         match read_message(&mut stream) {
@@ -298,7 +307,15 @@ fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
                 // Confirmed once queued and the window woken: the launch may then end.
                 let _ = stream.write_all(REPLY);
             }
-            Err(e) => tracing::warn!("an unreadable message on the player's local socket: {e}"),
+            Err(e) => {
+                if let Some(note) = WARNINGS.allow() {
+                    let e = clip(&e.to_string()).into_owned();
+                    tracing::warn!(
+                        "an unreadable message on the player's local socket: {e}{}",
+                        note
+                    );
+                }
+            }
         }
     }
 }

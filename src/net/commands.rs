@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::bridge::RuntimeEvent;
 use crate::bridge::connection::ConnectionEvent;
+use crate::logging::{Throttle, clip};
 use crate::player::MakapixPost;
 use crate::protocol::command::{AckStatus, Command, CommandAck, CommandEnvelope, CommandError};
 
@@ -57,11 +58,17 @@ impl Task {
             Err(e @ CommandError::BadPayload { .. }) => Some((AckStatus::Error, e.to_string())),
         };
         if let Some((status, reason)) = refused {
-            tracing::warn!(
-                "command {} ({}) refused: {reason}",
-                envelope.command_type,
-                envelope.command_id
-            );
+            // Anyone who can publish commands can send these by the thousand.
+            static REFUSED: Throttle = Throttle::new(10, Duration::from_secs(60));
+            if let Some(note) = REFUSED.allow() {
+                tracing::warn!(
+                    "command {} ({}) refused: {}{}",
+                    clip(&envelope.command_type),
+                    clip(&envelope.command_id),
+                    clip(&reason),
+                    note
+                );
+            }
             let ack = CommandAck {
                 command_id: envelope.command_id.clone(),
                 status,

@@ -28,12 +28,13 @@ impl Diagnostics {
 
     /// Records an event and passes it on to the window's diagnostics pane.
     pub fn record(&self, direction: Direction, topic: &str, size: usize, summary: String) {
+        // Summaries quote what the server or a publisher sent: kept short.
         let entry = LogEntry {
             at: SystemTime::now(),
             direction,
-            topic: topic.to_owned(),
+            topic: crate::logging::clip(topic).into_owned(),
             size,
-            summary,
+            summary: crate::logging::clip(&summary).into_owned(),
         };
         tracing::debug!(
             "mqtt {:?} {} ({} B): {}",
