@@ -47,6 +47,12 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
+echo "== supply chain: licences, banned crates, sources (cargo deny, deny.toml)"
+cargo deny --version 2>/dev/null | grep -qx 'cargo-deny 0.20.2' || cargo install cargo-deny --locked --version 0.20.2
+# Every target's crates (Windows, macOS too) must be on disk for cargo metadata; the check
+# itself then runs offline (no advisory database: licences, bans and sources need none).
+cargo fetch --locked
+cargo deny --offline check licenses bans sources
 echo "== cargo test"
 cargo test --all-targets --locked
 echo "== real OS keyring (Secret Service by gnome-keyring in a private D-Bus session), remote benchmark smoke"
