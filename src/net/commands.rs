@@ -16,6 +16,10 @@ use super::connection_task::{Live, SEEN_COMMANDS, Task};
 /// artwork cache (well under a millisecond, unless the disk is very busy).
 const LOOK_AHEAD: Duration = Duration::from_millis(50);
 
+/// A command's answer while the window has too many waiting.
+const BUSY_REASON: &str =
+    "the player is busy with earlier commands; send this one again in a moment";
+
 impl Task {
     pub(super) async fn on_command(&mut self, live: &Live<'_>, payload: &[u8]) {
         let envelope: CommandEnvelope = match serde_json::from_slice(payload) {
@@ -77,10 +81,24 @@ impl Task {
             self.send_ack(live, &ack).await;
             return;
         }
-        self.sink
-            .send(RuntimeEvent::Connection(ConnectionEvent::Command(
-                envelope, cached,
-            )));
+        let event = RuntimeEvent::Connection(ConnectionEvent::Command(envelope, cached));
+        // The window has FLOOD_QUEUE commands and entries waiting: this one is
+        // answered now rather than queued without bound.
+        if let Err(refused) = self.sink.offer(event)
+            && let RuntimeEvent::Connection(ConnectionEvent::Command(envelope, _)) = *refused
+        {
+            static BUSY: Throttle = Throttle::new(10, Duration::from_secs(60));
+            if let Some(note) = BUSY.allow() {
+                let id = clip(&envelope.command_id);
+                tracing::warn!("command {id} refused: the window is behind{note}");
+            }
+            let ack = CommandAck {
+                command_id: envelope.command_id,
+                status: AckStatus::Error,
+                error: Some(BUSY_REASON.to_owned()),
+            };
+            self.send_ack(live, &ack).await;
+        }
     }
 
     pub(super) async fn send_ack(&self, live: &Live<'_>, ack: &CommandAck) {

@@ -7,7 +7,9 @@
 //! folder of ours under the temporary folder (macOS's is already per-user).
 //! Both ends still check the other's user id: a folder can be misconfigured.
 
+#[cfg(unix)]
 use std::io;
+#[cfg(unix)]
 use std::path::{Path, PathBuf};
 
 use interprocess::local_socket::Stream;
