@@ -14,12 +14,14 @@ use super::{Action, RuntimeEvent};
 /// How many actions may wait before the window is told the runtime is busy.
 pub const ACTION_QUEUE: usize = 256;
 
-/// How many events that outside parties cause at will (commands, diagnostics
-/// entries) may wait for the window. The rest answer what the window asked, or
+/// How many events of each kind that outside parties cause at will may wait
+/// for the window: commands (a web page's burst is hundreds), diagnostics
+/// entries (one per MQTT message). The rest answer what the window asked, or
 /// say a state changed, and are few; these could grow without bound while the
 /// window is slow or not drawing (minimised), so past this a diagnostics entry
 /// is dropped and a command is answered "busy" by the runtime.
-pub const FLOOD_QUEUE: usize = 1024;
+pub const FLOOD_QUEUE: [usize; 2] = [COMMAND_QUEUE, 1024];
+pub const COMMAND_QUEUE: usize = 4096;
 
 /// How long quitting waits for the runtime's goodbye to the broker; work still
 /// running after that (a download, a keyring prompt, a renewal) is abandoned,
@@ -34,7 +36,7 @@ pub fn pair(wake: Wake) -> (WindowEnd, RuntimeEnd) {
     let (action_tx, action_rx) = mpsc::channel(ACTION_QUEUE);
     let (event_tx, event_rx) = std_mpsc::channel();
     let (stop_tx, stop_rx) = watch::channel(false);
-    let flooding = Arc::new(AtomicUsize::new(0));
+    let flooding = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
     (
         WindowEnd {
             actions: action_tx,
@@ -55,36 +57,41 @@ pub fn pair(wake: Wake) -> (WindowEnd, RuntimeEnd) {
     )
 }
 
-/// Whether outside parties can cause `event` at will (see `FLOOD_QUEUE`).
-fn floods(event: &RuntimeEvent) -> bool {
-    matches!(
-        event,
-        RuntimeEvent::Connection(ConnectionEvent::Logged(_) | ConnectionEvent::Command(..))
-    )
+/// Which `FLOOD_QUEUE` counts `event`, if outside parties can cause it at will.
+fn floods(event: &RuntimeEvent) -> Option<usize> {
+    match event {
+        RuntimeEvent::Connection(ConnectionEvent::Command(..)) => Some(0),
+        RuntimeEvent::Connection(ConnectionEvent::Logged(_)) => Some(1),
+        _ => None,
+    }
 }
+
+type Flooding = Arc<[AtomicUsize; 2]>;
 
 /// The runtime's way back to the window.
 #[derive(Clone)]
 pub struct EventSink {
     tx: std_mpsc::Sender<RuntimeEvent>,
     wake: Wake,
-    /// Events of the `FLOOD_QUEUE` kind sent and not yet taken by the window.
-    flooding: Arc<AtomicUsize>,
+    /// Events of each `FLOOD_QUEUE` kind sent and not yet taken by the window.
+    flooding: Flooding,
 }
 
 impl EventSink {
-    /// Sends `event`; one of the `FLOOD_QUEUE` kind is dropped when that many wait.
+    /// Sends `event`; one of a `FLOOD_QUEUE` kind is dropped when that many wait.
     pub fn send(&self, event: RuntimeEvent) {
         let _ = self.offer(event);
     }
 
-    /// Sends `event`, or hands it back when it is of the `FLOOD_QUEUE` kind and
+    /// Sends `event`, or hands it back when it is of a `FLOOD_QUEUE` kind and
     /// that many wait (the caller answers for it).
     pub fn offer(&self, event: RuntimeEvent) -> Result<(), Box<RuntimeEvent>> {
-        let counted = floods(&event);
-        if counted && self.flooding.fetch_add(1, Ordering::AcqRel) >= FLOOD_QUEUE {
-            self.flooding.fetch_sub(1, Ordering::AcqRel);
-            return Err(Box::new(event));
+        if let Some(kind) = floods(&event) {
+            let waiting = &self.flooding[kind];
+            if waiting.fetch_add(1, Ordering::AcqRel) >= FLOOD_QUEUE[kind] {
+                waiting.fetch_sub(1, Ordering::AcqRel);
+                return Err(Box::new(event));
+            }
         }
         // The window is gone when this fails; nothing is left to tell.
         if self.tx.send(event).is_ok() {
@@ -115,7 +122,7 @@ impl Stop {
 pub struct WindowEnd {
     actions: mpsc::Sender<Action>,
     events: std_mpsc::Receiver<RuntimeEvent>,
-    flooding: Arc<AtomicUsize>,
+    flooding: Flooding,
     stop: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -148,8 +155,8 @@ impl WindowEnd {
 
     pub fn try_recv(&self) -> Option<RuntimeEvent> {
         let event = self.events.try_recv().ok()?;
-        if floods(&event) {
-            self.flooding.fetch_sub(1, Ordering::AcqRel);
+        if let Some(kind) = floods(&event) {
+            self.flooding[kind].fetch_sub(1, Ordering::AcqRel);
         }
         Some(event)
     }
@@ -209,6 +216,9 @@ mod tests {
                     .unwrap();
             RuntimeEvent::Connection(ConnectionEvent::Command(envelope, None))
         };
+        for i in 0..COMMAND_QUEUE {
+            assert!(runtime.sink.offer(command(&i.to_string())).is_ok());
+        }
         // A command past the bound comes back to the runtime, which answers it.
         assert!(runtime.sink.offer(command("late")).is_err());
         // What the window asked for, or a change of state, is never dropped.
@@ -220,7 +230,8 @@ mod tests {
             waiting += 1;
             last = Some(event);
         }
-        assert!(waiting <= FLOOD_QUEUE + 1, "{waiting} events waited");
+        let most = FLOOD_QUEUE.iter().sum::<usize>() + 1;
+        assert_eq!(waiting, most, "the flood waited within its bound");
         assert!(matches!(
             last,
             Some(RuntimeEvent::Connection(ConnectionEvent::State(_)))

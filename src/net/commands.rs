@@ -82,7 +82,7 @@ impl Task {
             return;
         }
         let event = RuntimeEvent::Connection(ConnectionEvent::Command(envelope, cached));
-        // The window has FLOOD_QUEUE commands and entries waiting: this one is
+        // The window has COMMAND_QUEUE commands waiting: this one is
         // answered now rather than queued without bound.
         if let Err(refused) = self.sink.offer(event)
             && let RuntimeEvent::Connection(ConnectionEvent::Command(envelope, _)) = *refused
