@@ -130,18 +130,43 @@ pub enum ClaimError {
         "Another Makapix Player window for this player is running but does not answer; close it (or end it in the task manager) and start the player again."
     )]
     NoAnswer,
+    #[error(
+        "Another user's program holds the name of the player's local pipe, so a later launch will open a window of its own; sign out and in again if it stays."
+    )]
+    Foreign,
     #[error("The player could not check for a window already running: {0}")]
     Io(#[from] io::Error),
+}
+
+/// The other end of the local socket runs as another user.
+#[derive(Debug, thiserror::Error)]
+#[error("the local socket belongs to another user")]
+struct Foreign;
+
+fn is_foreign(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Foreign>())
 }
 
 /// Hands `message` to a running window, or becomes the one that listens.
 pub fn claim(name: &InstanceName, message: &Message) -> Result<Claim, ClaimError> {
     // Two launches at once: one wins the name, the other then reaches it.
     for _ in 0..3 {
-        if send(name, message).is_ok() {
-            return Ok(Claim::HandedOver);
-        }
-        match listen(name) {
+        let take_over = match send(name, message) {
+            Ok(()) => return Ok(Claim::HandedOver),
+            // Windows: a pipe of another user's cannot be replaced; this window
+            // opens without one (nothing was sent to it).
+            Err(e) if cfg!(windows) && is_foreign(&e) => return Err(ClaimError::Foreign),
+            // Unix: a socket file nobody answers on (a crashed window's), or
+            // another user's in our folder (root's), is replaced, not obeyed.
+            Err(e) => {
+                is_foreign(&e)
+                    || matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound
+                    )
+            }
+        };
+        match listen(name, take_over) {
             Ok(listener) => return Ok(Claim::First(Server::start(listener)?)),
             // Taken meanwhile (Windows says "access denied" for a pipe that exists,
             // also when another user's pipe squats the name).
@@ -174,10 +199,7 @@ fn send(name: &InstanceName, message: &Message) -> io::Result<()> {
     // Paths and flags go to this user's window only, never to whoever holds the name.
     if !place::same_user(&stream) {
         tracing::warn!("the player's local socket is held by another user; nothing was sent");
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            "the local socket belongs to another user",
-        ));
+        return Err(io::Error::new(io::ErrorKind::PermissionDenied, Foreign));
     }
     stream.set_recv_timeout(Some(PATIENCE))?;
     let mut line = serde_json::to_vec(message).map_err(io::Error::other)?;
@@ -195,11 +217,11 @@ fn send(name: &InstanceName, message: &Message) -> io::Result<()> {
     }
 }
 
-fn listen(name: &InstanceName) -> io::Result<Listener> {
+/// Listens on `name`; `take_over`: a socket file already there is replaced (Unix).
+fn listen(name: &InstanceName, take_over: bool) -> io::Result<Listener> {
     let options = ListenerOptions::new()
         .name(name.socket()?)
-        // A socket file left by a crashed window (Unix) is taken over, not obeyed.
-        .try_overwrite(cfg!(unix))
+        .try_overwrite(cfg!(unix) && take_over)
         .max_spin_time(Duration::from_millis(500));
     #[cfg(windows)]
     let options = windows::only_this_user(options)?;
@@ -401,6 +423,22 @@ mod tests {
         let later = server.try_recv_at(now + RELOAD_SPACING);
         assert!(later.is_some_and(|m| m.reload_credentials && m.paths.is_empty()));
         assert!(server.try_recv_at(now + RELOAD_SPACING * 2).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_socket_file_left_by_a_crashed_window_is_taken_over() {
+        let name = unique_name();
+        let path = name.socket_path().unwrap();
+        // Bound, then gone without removing its file, as a crashed window leaves it.
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        assert!(path.exists());
+        let started = Instant::now();
+        assert!(matches!(
+            claim(&name, &Message::default()),
+            Ok(Claim::First(_))
+        ));
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 
     #[test]
