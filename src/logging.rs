@@ -1,5 +1,10 @@
 //! Logs go to stderr and to a file in the per-user data folder, so a user can
-//! send the file when something went wrong. Secrets are never logged.
+//! send the file when something went wrong. Secrets are never logged. The
+//! folder holds at most `LogBudget::DEFAULT` (`rotating.rs`), and what outside
+//! parties put into it is cut short and throttled (`limits.rs`).
+
+mod limits;
+mod rotating;
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
@@ -10,12 +15,10 @@ use tracing::Level;
 
 use tracing_subscriber::fmt::writer::{MakeWriter, MakeWriterExt};
 
-pub const LOG_FILE_NAME: &str = "makapix-player.log";
+pub use limits::{CLIP_CHARS, Throttle, clip};
+pub use rotating::{LogBudget, RotatingFile};
 
-/// A log that grows past this is rotated at start-up.
-pub const ROTATE_AT_BYTES: u64 = 5 * 1024 * 1024;
-/// Rotated logs kept beside the current one (`.1` newest).
-pub const KEEP_ROTATED: usize = 3;
+pub const LOG_FILE_NAME: &str = "makapix-player.log";
 
 /// Moves a large log aside (`name.log` → `name.log.1` → `name.log.2` …), dropping the
 /// oldest, so logs never fill a disk while the last runs stay available for support.
@@ -40,6 +43,15 @@ pub fn rotate(path: &Path, limit: u64, keep: usize) -> std::io::Result<bool> {
     Ok(true)
 }
 
+/// Opens the log file to add to it (at start-up, and after each rotation).
+fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    // The log may name the player's server and errors: the owner's eyes only.
+    crate::private_files::owner_only(&mut options);
+    options.open(path)
+}
+
 /// Starts logging. Returns the log file in use, or `None` when it could not be
 /// opened (logging then goes to stderr only; the program still runs).
 pub fn init(log_dir: Option<&Path>, verbose: bool) -> Option<PathBuf> {
@@ -47,15 +59,13 @@ pub fn init(log_dir: Option<&Path>, verbose: bool) -> Option<PathBuf> {
     let file = log_dir.and_then(|dir| {
         crate::private_files::create_dir(dir).ok()?;
         let path = dir.join(LOG_FILE_NAME);
-        if let Err(e) = rotate(&path, ROTATE_AT_BYTES, KEEP_ROTATED) {
-            eprintln!("the log {} could not be rotated: {e}", path.display());
+        match RotatingFile::new(path.clone(), LogBudget::DEFAULT, open_log) {
+            Ok(file) => Some((path, file)),
+            Err(e) => {
+                eprintln!("the log {} could not be opened: {e}", path.display());
+                None
+            }
         }
-        let mut options = OpenOptions::new();
-        options.create(true).append(true);
-        // The log may name the player's server and errors: the owner's eyes only.
-        crate::private_files::owner_only(&mut options);
-        let file = options.open(&path).ok()?;
-        Some((path, file))
     });
     let builder = tracing_subscriber::fmt()
         .with_max_level(level)

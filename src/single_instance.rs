@@ -4,19 +4,31 @@
 //! its config folder, and a later launch hands its paths and flags to it and
 //! exits. The command-line subcommands use the same socket to tell a running
 //! window that the stored credentials changed.
+//!
+//! Only this user's launches are obeyed, and a launch speaks only to this
+//! user's window: the socket lives in a private folder (`place.rs`), both
+//! ends check the other's identity, and on Windows the pipe admits this user
+//! alone (`windows.rs`). Credentials reloads are spaced out (`reload_gate.rs`).
+
+mod place;
+mod reload_gate;
+#[cfg(windows)]
+mod windows;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use interprocess::local_socket::traits::{ListenerExt, Stream as _};
-use interprocess::local_socket::{
-    GenericFilePath, GenericNamespaced, Listener, ListenerOptions, Name, NameType, Stream,
-    ToFsName, ToNsName,
-};
+use interprocess::local_socket::{Listener, ListenerOptions, Name, Stream};
 use serde::{Deserialize, Serialize};
+
+use crate::logging::{Throttle, clip};
+
+use reload_gate::ReloadGate;
+pub use reload_gate::SPACING as RELOAD_SPACING;
 
 /// A message larger than this is not from a launch of ours.
 const MAX_MESSAGE: u64 = 256 * 1024;
@@ -47,9 +59,52 @@ impl Message {
     }
 }
 
+/// Which socket a window of one identity listens on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceName {
+    /// The socket's file name (the pipe's name on Windows).
+    file: String,
+    /// The session's private folder (`$XDG_RUNTIME_DIR`), when it has one.
+    runtime_dir: Option<PathBuf>,
+}
+
+impl InstanceName {
+    /// The same name with `dir` in place of `$XDG_RUNTIME_DIR` (tests).
+    pub fn with_runtime_dir(self, dir: Option<PathBuf>) -> Self {
+        Self {
+            runtime_dir: dir,
+            ..self
+        }
+    }
+
+    /// The socket's file name (the pipe's name on Windows).
+    pub fn file_name(&self) -> &str {
+        &self.file
+    }
+
+    /// The socket file (Unix): in the runtime folder, or a private folder of ours.
+    #[cfg(unix)]
+    pub fn socket_path(&self) -> io::Result<PathBuf> {
+        let temp = std::env::temp_dir();
+        Ok(place::socket_dir(self.runtime_dir.as_deref(), &temp)?.join(&self.file))
+    }
+
+    #[cfg(unix)]
+    fn socket(&self) -> io::Result<Name<'static>> {
+        use interprocess::local_socket::{GenericFilePath, ToFsName as _};
+        self.socket_path()?.to_fs_name::<GenericFilePath>()
+    }
+
+    #[cfg(windows)]
+    fn socket(&self) -> io::Result<Name<'static>> {
+        use interprocess::local_socket::{GenericNamespaced, ToNsName as _};
+        self.file.clone().to_ns_name::<GenericNamespaced>()
+    }
+}
+
 /// The socket's name for the identity kept in `config_dir`: each config folder
 /// (so each user, and each test's temporary home) has its own.
-pub fn name_for(config_dir: Option<&Path>) -> String {
+pub fn name_for(config_dir: Option<&Path>) -> InstanceName {
     // FNV-1a: stable across builds, unlike the standard library's hasher.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let text = config_dir.map(|p| p.to_string_lossy().into_owned());
@@ -57,18 +112,9 @@ pub fn name_for(config_dir: Option<&Path>) -> String {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("club.makapix.player-{hash:016x}.sock")
-}
-
-fn socket_name(name: &str) -> io::Result<Name<'static>> {
-    if GenericNamespaced::is_supported() {
-        name.to_owned().to_ns_name::<GenericNamespaced>()
-    } else {
-        // macOS: a socket file in the per-user temporary folder.
-        std::env::temp_dir()
-            .join(name)
-            .to_fs_name::<GenericFilePath>()
-            .map(|n| n.into_owned())
+    InstanceName {
+        file: format!("club.makapix.player-{hash:016x}.sock"),
+        runtime_dir: std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),
     }
 }
 
@@ -84,20 +130,46 @@ pub enum ClaimError {
         "Another Makapix Player window for this player is running but does not answer; close it (or end it in the task manager) and start the player again."
     )]
     NoAnswer,
+    #[error(
+        "Another user's program holds the name of the player's local pipe, so a later launch will open a window of its own; sign out and in again if it stays."
+    )]
+    Foreign,
     #[error("The player could not check for a window already running: {0}")]
     Io(#[from] io::Error),
 }
 
+/// The other end of the local socket runs as another user.
+#[derive(Debug, thiserror::Error)]
+#[error("the local socket belongs to another user")]
+struct Foreign;
+
+fn is_foreign(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Foreign>())
+}
+
 /// Hands `message` to a running window, or becomes the one that listens.
-pub fn claim(name: &str, message: &Message) -> Result<Claim, ClaimError> {
+pub fn claim(name: &InstanceName, message: &Message) -> Result<Claim, ClaimError> {
     // Two launches at once: one wins the name, the other then reaches it.
     for _ in 0..3 {
-        if send(name, message).is_ok() {
-            return Ok(Claim::HandedOver);
-        }
-        match listen(name) {
+        let take_over = match send(name, message) {
+            Ok(()) => return Ok(Claim::HandedOver),
+            // Windows: a pipe of another user's cannot be replaced; this window
+            // opens without one (nothing was sent to it).
+            Err(e) if cfg!(windows) && is_foreign(&e) => return Err(ClaimError::Foreign),
+            // Unix: a socket file nobody answers on (a crashed window's), or
+            // another user's in our folder (root's), is replaced, not obeyed.
+            Err(e) => {
+                is_foreign(&e)
+                    || matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound
+                    )
+            }
+        };
+        match listen(name, take_over) {
             Ok(listener) => return Ok(Claim::First(Server::start(listener)?)),
-            // Taken meanwhile (Windows says "access denied" for a pipe that exists).
+            // Taken meanwhile (Windows says "access denied" for a pipe that exists,
+            // also when another user's pipe squats the name).
             Err(e)
                 if matches!(
                     e.kind(),
@@ -114,7 +186,7 @@ pub fn claim(name: &str, message: &Message) -> Result<Claim, ClaimError> {
 
 /// Tells a running window, if any, to read the stored credentials again.
 /// False when no window answered (nothing to tell).
-pub fn notify_credentials_changed(name: &str) -> bool {
+pub fn notify_credentials_changed(name: &InstanceName) -> bool {
     let message = Message {
         reload_credentials: true,
         ..Message::default()
@@ -122,8 +194,13 @@ pub fn notify_credentials_changed(name: &str) -> bool {
     send(name, &message).is_ok()
 }
 
-fn send(name: &str, message: &Message) -> io::Result<()> {
-    let mut stream = Stream::connect(socket_name(name)?)?;
+fn send(name: &InstanceName, message: &Message) -> io::Result<()> {
+    let mut stream = Stream::connect(name.socket()?)?;
+    // Paths and flags go to this user's window only, never to whoever holds the name.
+    if !place::same_user(&stream) {
+        tracing::warn!("the player's local socket is held by another user; nothing was sent");
+        return Err(io::Error::new(io::ErrorKind::PermissionDenied, Foreign));
+    }
     stream.set_recv_timeout(Some(PATIENCE))?;
     let mut line = serde_json::to_vec(message).map_err(io::Error::other)?;
     line.push(b'\n');
@@ -140,13 +217,15 @@ fn send(name: &str, message: &Message) -> io::Result<()> {
     }
 }
 
-fn listen(name: &str) -> io::Result<Listener> {
-    ListenerOptions::new()
-        .name(socket_name(name)?)
-        // A socket file left by a crashed window (macOS) is taken over, not obeyed.
-        .try_overwrite(!GenericNamespaced::is_supported())
-        .max_spin_time(Duration::from_millis(500))
-        .create_sync()
+/// Listens on `name`; `take_over`: a socket file already there is replaced (Unix).
+fn listen(name: &InstanceName, take_over: bool) -> io::Result<Listener> {
+    let options = ListenerOptions::new()
+        .name(name.socket()?)
+        .try_overwrite(cfg!(unix) && take_over)
+        .max_spin_time(Duration::from_millis(500));
+    #[cfg(windows)]
+    let options = windows::only_this_user(options)?;
+    options.create_sync()
 }
 
 type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send>>>>;
@@ -156,6 +235,7 @@ type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send>>>>;
 pub struct Server {
     rx: Receiver<Message>,
     waker: Waker,
+    reloads: ReloadGate,
 }
 
 impl Server {
@@ -166,7 +246,11 @@ impl Server {
         std::thread::Builder::new()
             .name("single-instance".into())
             .spawn(move || serve(&listener, &tx, &wake))?;
-        Ok(Self { rx, waker })
+        Ok(Self {
+            rx,
+            waker,
+            reloads: ReloadGate::default(),
+        })
     }
 
     /// How to wake the window when a message arrives (known once the window exists).
@@ -174,26 +258,55 @@ impl Server {
         *self.waker.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(wake));
     }
 
-    pub fn try_recv(&self) -> Option<Message> {
-        self.rx.try_recv().ok()
+    /// The next message, with credentials reloads at most one per
+    /// [`RELOAD_SPACING`]; a reload held back comes alone once it is due.
+    pub fn try_recv(&mut self) -> Option<Message> {
+        self.try_recv_at(Instant::now())
+    }
+
+    pub fn try_recv_at(&mut self, now: Instant) -> Option<Message> {
+        while let Ok(mut message) = self.rx.try_recv() {
+            if message.reload_credentials {
+                message.reload_credentials = self.reloads.ask(now);
+            }
+            if message != Message::default() {
+                return Some(message);
+            }
+        }
+        self.reloads.due(now).then(|| Message {
+            reload_credentials: true,
+            ..Message::default()
+        })
+    }
+
+    /// When a held-back credentials reload is due: the window wakes then.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.reloads.next_due()
     }
 }
 
 fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
     for conn in listener.incoming() {
+        // Another local program can connect in a loop: a few warnings a minute.
+        static WARNINGS: Throttle = Throttle::new(10, Duration::from_secs(60));
         let mut stream = match conn {
             Ok(stream) => stream,
             Err(e) => {
-                tracing::warn!("a later launch could not be answered: {e}");
+                if let Some(note) = WARNINGS.allow() {
+                    tracing::warn!("a later launch could not be answered: {e}{}", note);
+                }
                 continue;
             }
         };
-        if !from_this_user(&stream) {
-            // Another local user reached the name (Linux's abstract sockets have no
-            // permissions): their paths and flags are not obeyed.
-            tracing::warn!(
-                "a connection from another user on the player's local socket was refused"
-            );
+        if !place::same_user(&stream) {
+            // Another local user reached the socket (root, or a misconfigured
+            // folder): their paths and flags are not obeyed.
+            if let Some(note) = WARNINGS.allow() {
+                tracing::warn!(
+                    "a connection from another user on the player's local socket was refused{}",
+                    note
+                );
+            }
             continue;
         }
         match read_message(&mut stream) {
@@ -216,31 +329,17 @@ fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
                 // Confirmed once queued and the window woken: the launch may then end.
                 let _ = stream.write_all(REPLY);
             }
-            Err(e) => tracing::warn!("an unreadable message on the player's local socket: {e}"),
+            Err(e) => {
+                if let Some(note) = WARNINGS.allow() {
+                    let e = clip(&e.to_string()).into_owned();
+                    tracing::warn!(
+                        "an unreadable message on the player's local socket: {e}{}",
+                        note
+                    );
+                }
+            }
         }
     }
-}
-
-/// Whether the other end runs as the same user as this window.
-#[cfg(unix)]
-fn from_this_user(stream: &Stream) -> bool {
-    use interprocess::local_socket::traits::StreamCommon as _;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    match stream.peer_creds() {
-        Ok(creds) => creds.euid() == Some(me),
-        Err(e) => {
-            tracing::warn!("the player's local socket cannot tell who connected: {e}");
-            false
-        }
-    }
-}
-
-/// Windows' named pipes and macOS's per-user temporary folder already keep other
-/// users out.
-#[cfg(not(unix))]
-fn from_this_user(_: &Stream) -> bool {
-    true
 }
 
 fn read_message(stream: &mut Stream) -> io::Result<Message> {
@@ -257,7 +356,7 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
-    fn unique_name() -> String {
+    fn unique_name() -> InstanceName {
         let dir = std::env::temp_dir().join(uuid::Uuid::new_v4().to_string());
         name_for(Some(&dir))
     }
@@ -278,7 +377,7 @@ mod tests {
     #[test]
     fn a_second_claim_hands_its_message_to_the_first() {
         let name = unique_name();
-        let Claim::First(server) = claim(&name, &Message::default()).unwrap() else {
+        let Claim::First(mut server) = claim(&name, &Message::default()).unwrap() else {
             panic!("nobody listened yet");
         };
         let woken = Arc::new(Mutex::new(0));
@@ -293,6 +392,53 @@ mod tests {
         assert_eq!(*woken.lock().unwrap(), 1);
         assert!(notify_credentials_changed(&name));
         assert!(server.try_recv().unwrap().reload_credentials);
+    }
+
+    #[test]
+    fn a_burst_of_credentials_changes_reloads_once_now_and_once_later() {
+        let name = unique_name();
+        let Claim::First(mut server) = claim(&name, &Message::default()).unwrap() else {
+            panic!("nobody listened yet");
+        };
+        for _ in 0..5 {
+            assert!(notify_credentials_changed(&name));
+        }
+        let message = Message::open(&[PathBuf::from("a.gif")], Path::new("/w"));
+        assert!(matches!(claim(&name, &message), Ok(Claim::HandedOver)));
+        let now = Instant::now();
+        let mut got = Vec::new();
+        while let Some(m) = server.try_recv_at(now) {
+            got.push(m);
+        }
+        let reloads = got.iter().filter(|m| m.reload_credentials).count();
+        assert_eq!(reloads, 1, "one reconnect for the burst: {got:?}");
+        assert_eq!(
+            got.last().map(|m| m.paths.len()),
+            Some(1),
+            "paths still arrive"
+        );
+        // The changes after the first are not lost: one more reload once spaced.
+        assert_eq!(server.next_due(), Some(now + RELOAD_SPACING));
+        assert!(server.try_recv_at(now + RELOAD_SPACING / 2).is_none());
+        let later = server.try_recv_at(now + RELOAD_SPACING);
+        assert!(later.is_some_and(|m| m.reload_credentials && m.paths.is_empty()));
+        assert!(server.try_recv_at(now + RELOAD_SPACING * 2).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_socket_file_left_by_a_crashed_window_is_taken_over() {
+        let name = unique_name();
+        let path = name.socket_path().unwrap();
+        // Bound, then gone without removing its file, as a crashed window leaves it.
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        assert!(path.exists());
+        let started = Instant::now();
+        assert!(matches!(
+            claim(&name, &Message::default()),
+            Ok(Claim::First(_))
+        ));
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 
     #[test]

@@ -567,3 +567,50 @@ fn a_fifo_swapped_in_for_an_image_never_blocks_the_decoder() {
     );
     assert!(read > 0 && refused > 0, "{read} read, {refused} refused");
 }
+
+/// A GIF whose canvas is 1×1 while each of its 2,000 frames is 2048×2048 (one
+/// LZW stream, compressed once and repeated): counted by canvas it is 2,000
+/// pixels of work, while decoding it would expand 8 Gpixels of indices.
+fn tiny_canvas_huge_frames() -> Vec<u8> {
+    let mut frame = gif::Frame {
+        width: 2048,
+        height: 2048,
+        buffer: std::borrow::Cow::Owned(vec![0; 2048 * 2048]),
+        ..gif::Frame::default()
+    };
+    frame.make_lzw_pre_encoded();
+    let mut out = Vec::new();
+    {
+        let palette = [0, 0, 0, 255, 255, 255];
+        let mut encoder = gif::Encoder::new(&mut out, 1, 1, &palette).unwrap();
+        for i in 0..2000u16 {
+            // Placed across the canvas and far past it: clipped, never a panic.
+            frame.left = i % 3;
+            frame.top = i % 2;
+            encoder.write_lzw_pre_encoded_frame(&frame).unwrap();
+        }
+    }
+    out
+}
+
+#[test]
+fn a_1x1_gif_with_huge_frames_is_refused_within_2_seconds() {
+    let gif = tiny_canvas_huge_frames();
+    assert!(gif.len() < DecodeLimits::default().max_file_bytes as usize);
+    let start = Instant::now();
+    let err = makapix_player::media::frame_store::decode(&gif, &DecodeLimits::default())
+        .err()
+        .expect("refused");
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert_eq!(
+        err,
+        DecodeError::TooMuchWork {
+            format: ArtFormat::Gif,
+            frames: 2000,
+            width: 2048,
+            height: 2048
+        }
+    );
+    assert_sentence(&err);
+}

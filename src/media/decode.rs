@@ -334,6 +334,9 @@ fn decode_as(
                 format
             };
             check_work(named, width, height, frames, limits)?;
+            if format == ArtFormat::Gif {
+                check_gif_rects(width, height, frames, bytes, limits)?;
+            }
         }
     }
     let input = Cursor::new(bytes);
@@ -454,6 +457,34 @@ pub(super) fn check_work(
     }
     let pixels = u64::from(width) * u64::from(height);
     if pixels.saturating_mul(frames as u64) > limits.max_pixel_work {
+        return Err(DecodeError::TooMuchWork {
+            format,
+            frames,
+            width,
+            height,
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a GIF whose frames' own rectangles are too much work: each frame's
+/// LZW data expands to its whole rectangle, however little of it lands on the
+/// canvas, so a 1×1 canvas can hide frames of 65535×65535.
+fn check_gif_rects(
+    width: u32,
+    height: u32,
+    frames: usize,
+    bytes: &[u8],
+    limits: &DecodeLimits,
+) -> Result<(), DecodeError> {
+    let rects = super::frame_count::gif_rects(bytes);
+    let canvas = u64::from(width) * u64::from(height);
+    let work = canvas
+        .saturating_mul(frames as u64)
+        .saturating_add(rects.pixels);
+    if work > limits.max_pixel_work {
+        let (width, height) = rects.largest;
+        let format = ArtFormat::Gif;
         return Err(DecodeError::TooMuchWork {
             format,
             frames,

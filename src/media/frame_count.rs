@@ -18,6 +18,35 @@ pub fn frame_count(format: ArtFormat, bytes: &[u8]) -> Option<usize> {
 
 /// Image descriptors in a GIF's block stream (the LZW data is skipped, not decoded).
 fn gif_frames(b: &[u8]) -> usize {
+    let mut frames = 0;
+    walk_gif(b, |_, _| frames += 1);
+    frames
+}
+
+/// What a GIF's frames cost beyond its canvas: the pixels of every frame's own
+/// rectangle (its LZW data expands to that many indices, whatever part of it
+/// lands on the canvas), and the largest rectangle, for the message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GifRects {
+    pub pixels: u64,
+    pub largest: (u32, u32),
+}
+
+pub fn gif_rects(b: &[u8]) -> GifRects {
+    let mut rects = GifRects::default();
+    walk_gif(b, |width, height| {
+        let pixels = u64::from(width) * u64::from(height);
+        rects.pixels = rects.pixels.saturating_add(pixels);
+        let (w, h) = rects.largest;
+        if pixels > u64::from(w) * u64::from(h) {
+            rects.largest = (width, height);
+        }
+    });
+    rects
+}
+
+/// Calls `frame` with each image descriptor's width and height, in order.
+fn walk_gif(b: &[u8], mut frame: impl FnMut(u32, u32)) {
     let colour_table = |flags: u8| {
         if flags & 0x80 != 0 {
             3 << ((flags & 7) + 1)
@@ -25,29 +54,34 @@ fn gif_frames(b: &[u8]) -> usize {
             0
         }
     };
-    let Some(&flags) = b.get(10) else { return 0 };
+    let Some(&flags) = b.get(10) else { return };
     let mut at = 13 + colour_table(flags);
-    let mut frames = 0;
+    let u16_at = |at: usize| {
+        b.get(at..at + 2)
+            .map(|v| u32::from(u16::from_le_bytes([v[0], v[1]])))
+    };
     loop {
         match b.get(at) {
             // An extension: label, then data sub-blocks.
             Some(0x21) => match skip_sub_blocks(b, at + 2) {
                 Some(next) => at = next,
-                None => return frames,
+                None => return,
             },
             // An image: descriptor, local colour table, LZW code size, data.
             Some(0x2C) => {
-                let Some(&local) = b.get(at + 9) else {
-                    return frames;
+                let (Some(width), Some(height), Some(&local)) =
+                    (u16_at(at + 5), u16_at(at + 7), b.get(at + 9))
+                else {
+                    return;
                 };
-                frames += 1;
+                frame(width, height);
                 match skip_sub_blocks(b, at + 10 + colour_table(local) + 1) {
                     Some(next) => at = next,
-                    None => return frames,
+                    None => return,
                 }
             }
             // The trailer, damage or the end.
-            _ => return frames,
+            _ => return,
         }
     }
 }
@@ -124,5 +158,12 @@ mod tests {
         assert_eq!(frame_count(ArtFormat::WebP, &webp), Some(6));
         assert_eq!(frame_count(ArtFormat::Gif, b"GIF89a"), Some(0));
         assert_eq!(frame_count(ArtFormat::Png, b"\x89PNG\r\n\x1a\n"), None);
+        assert_eq!(
+            gif_rects(&gif),
+            GifRects {
+                pixels: 6 * 12,
+                largest: (4, 3)
+            }
+        );
     }
 }

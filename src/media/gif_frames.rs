@@ -77,10 +77,15 @@ impl<R: Read> Composited<R> {
         let mut out = self.canvas.clone();
         let (left, top) = (usize::from(frame.left), usize::from(frame.top));
         let frame_width = usize::from(frame.width);
-        // The part of the frame's rectangle that lies on the canvas.
+        // The part of the frame's rectangle that lies on the canvas; a frame
+        // wholly outside it (left or top past the edge) draws nothing, and its
+        // start would lie past the canvas's end.
         let columns = frame_width.min(self.width.saturating_sub(left));
-        let rows = usize::from(frame.height).min(self.height.saturating_sub(top));
-        if frame_width > 0 {
+        let rows = match columns {
+            0 => 0,
+            _ => usize::from(frame.height).min(self.height.saturating_sub(top)),
+        };
+        if rows > 0 {
             for (row, indices) in frame
                 .buffer
                 .chunks_exact(frame_width)
@@ -241,6 +246,46 @@ mod tests {
         for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
             assert_eq!(a.buffer(), b.buffer(), "frame {i}");
             assert_eq!(a.delay(), b.delay(), "frame {i}");
+        }
+    }
+
+    #[test]
+    fn frames_outside_the_canvas_are_clipped_without_a_panic() {
+        let global = [0, 0, 0, 255, 0, 0];
+        let frames = [
+            part((0, 0), (2, 2), vec![1; 4], None, None, DisposalMethod::Keep),
+            // Right of the canvas, below it, and past both.
+            part(
+                (5, 0),
+                (3, 1),
+                vec![0; 3],
+                None,
+                None,
+                DisposalMethod::Background,
+            ),
+            part((0, 9), (1, 3), vec![0; 3], None, None, DisposalMethod::Keep),
+            part(
+                (7, 7),
+                (4, 4),
+                vec![0; 16],
+                None,
+                None,
+                DisposalMethod::Keep,
+            ),
+        ];
+        let mut bytes = Vec::new();
+        {
+            let mut encoder = gif::Encoder::new(&mut bytes, 2, 2, &global).unwrap();
+            for frame in &frames {
+                encoder.write_frame(frame).unwrap();
+            }
+        }
+        let (_, _, ours) = open(Cursor::new(&bytes)).unwrap();
+        let ours: Vec<Frame> = ours.collect::<ImageResult<_>>().unwrap();
+        assert_eq!(ours.len(), 4);
+        // Nothing outside the canvas touched what is on it.
+        for frame in &ours {
+            assert_eq!(frame.buffer().as_raw(), &[255, 0, 0, 255].repeat(4));
         }
     }
 

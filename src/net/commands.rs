@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::bridge::RuntimeEvent;
 use crate::bridge::connection::ConnectionEvent;
+use crate::logging::{Throttle, clip};
 use crate::player::MakapixPost;
 use crate::protocol::command::{AckStatus, Command, CommandAck, CommandEnvelope, CommandError};
 
@@ -14,6 +15,10 @@ use super::connection_task::{Live, SEEN_COMMANDS, Task};
 /// How long a `show_artwork` waits for its post to be looked up in the
 /// artwork cache (well under a millisecond, unless the disk is very busy).
 const LOOK_AHEAD: Duration = Duration::from_millis(50);
+
+/// A command's answer while the window has too many waiting.
+const BUSY_REASON: &str =
+    "the player is busy with earlier commands; send this one again in a moment";
 
 impl Task {
     pub(super) async fn on_command(&mut self, live: &Live<'_>, payload: &[u8]) {
@@ -57,11 +62,17 @@ impl Task {
             Err(e @ CommandError::BadPayload { .. }) => Some((AckStatus::Error, e.to_string())),
         };
         if let Some((status, reason)) = refused {
-            tracing::warn!(
-                "command {} ({}) refused: {reason}",
-                envelope.command_type,
-                envelope.command_id
-            );
+            // Anyone who can publish commands can send these by the thousand.
+            static REFUSED: Throttle = Throttle::new(10, Duration::from_secs(60));
+            if let Some(note) = REFUSED.allow() {
+                tracing::warn!(
+                    "command {} ({}) refused: {}{}",
+                    clip(&envelope.command_type),
+                    clip(&envelope.command_id),
+                    clip(&reason),
+                    note
+                );
+            }
             let ack = CommandAck {
                 command_id: envelope.command_id.clone(),
                 status,
@@ -70,10 +81,24 @@ impl Task {
             self.send_ack(live, &ack).await;
             return;
         }
-        self.sink
-            .send(RuntimeEvent::Connection(ConnectionEvent::Command(
-                envelope, cached,
-            )));
+        let event = RuntimeEvent::Connection(ConnectionEvent::Command(envelope, cached));
+        // The window has COMMAND_QUEUE commands waiting: this one is
+        // answered now rather than queued without bound.
+        if let Err(refused) = self.sink.offer(event)
+            && let RuntimeEvent::Connection(ConnectionEvent::Command(envelope, _)) = *refused
+        {
+            static BUSY: Throttle = Throttle::new(10, Duration::from_secs(60));
+            if let Some(note) = BUSY.allow() {
+                let id = clip(&envelope.command_id);
+                tracing::warn!("command {id} refused: the window is behind{note}");
+            }
+            let ack = CommandAck {
+                command_id: envelope.command_id,
+                status: AckStatus::Error,
+                error: Some(BUSY_REASON.to_owned()),
+            };
+            self.send_ack(live, &ack).await;
+        }
     }
 
     pub(super) async fn send_ack(&self, live: &Live<'_>, ack: &CommandAck) {

@@ -28,13 +28,14 @@ impl Diagnostics {
 
     /// Records an event and passes it on to the window's diagnostics pane.
     pub fn record(&self, direction: Direction, topic: &str, size: usize, summary: String) {
+        // Summaries quote what the server or a publisher sent: kept short.
         let entry = LogEntry {
             at: SystemTime::now(),
             direction,
             // The key is in every topic; the window and the log get its short form.
-            topic: crate::player_key::topic(topic),
+            topic: crate::logging::clip(&crate::player_key::topic(topic)).into_owned(),
             size,
-            summary,
+            summary: crate::logging::clip(&summary).into_owned(),
         };
         tracing::debug!(
             "mqtt {:?} {} ({} B): {}",

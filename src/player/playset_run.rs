@@ -6,6 +6,7 @@
 //! its next page is then asked for, like a single channel's.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::protocol::request::QueryPosts;
@@ -50,7 +51,8 @@ pub struct RunChannel {
     weight: u32,
     /// `None` for the local folder (`sdcard`): its items are all known.
     feed: Option<Feed>,
-    local: Vec<QueueItem>,
+    /// The local files, shared with the session's list rather than copied.
+    local: Arc<[QueueItem]>,
     /// Posts of this channel that have been on screen.
     shown: HashSet<i64>,
 }
@@ -60,12 +62,12 @@ impl RunChannel {
         Self {
             weight,
             feed: Some(Feed::new(query)),
-            local: Vec::new(),
+            local: Arc::new([]),
             shown: HashSet::new(),
         }
     }
 
-    pub fn local(weight: u32, items: Vec<QueueItem>) -> Self {
+    pub fn local(weight: u32, items: Arc<[QueueItem]>) -> Self {
         Self {
             weight,
             feed: None,
@@ -75,7 +77,7 @@ impl RunChannel {
     }
 
     fn items(&self) -> &[QueueItem] {
-        self.feed.as_ref().map_or(&self.local, Feed::items)
+        self.feed.as_ref().map_or(&*self.local, Feed::items)
     }
 }
 

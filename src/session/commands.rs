@@ -2,6 +2,9 @@
 //! does with it, and its outcome into the acknowledgement. Pure; a refused
 //! command changes nothing.
 
+use std::time::Duration;
+
+use crate::logging::{Throttle, clip};
 use crate::protocol::capabilities::{MIRROR_VALUES, PlayerState};
 use crate::protocol::command::{
     AckStatus, Command, CommandAck, CommandEnvelope, PlayChannel, PlayPlayset, ShowArtwork,
@@ -80,22 +83,22 @@ pub fn decide(command: Command) -> Decision {
 pub fn ack(envelope: &CommandEnvelope, outcome: Outcome) -> Option<CommandAck> {
     let (status, error) = match outcome {
         Outcome::Done => (AckStatus::Ok, None),
-        Outcome::Refused(why) => {
-            tracing::warn!(
-                "command {} ({}) refused: {why}",
-                envelope.command_type,
-                envelope.command_id
-            );
-            (AckStatus::Error, Some(why.to_string()))
-        }
+        Outcome::Refused(why) => (AckStatus::Error, Some(why.to_string())),
         Outcome::Unsupported(why) => (AckStatus::Unsupported, Some(why.to_owned())),
         Outcome::Pending => return None,
     };
-    tracing::info!(
-        "command {} ({}) answered {status:?}",
-        envelope.command_type,
-        envelope.command_id
-    );
+    let (kind, id) = (clip(&envelope.command_type), clip(&envelope.command_id));
+    match &error {
+        None => tracing::info!("command {kind} ({id}) answered {status:?}"),
+        // Anyone who can publish commands can send bad ones by the thousand.
+        Some(why) => {
+            static REFUSED: Throttle = Throttle::new(10, Duration::from_secs(60));
+            if let Some(note) = REFUSED.allow() {
+                let why = clip(why);
+                tracing::warn!("command {kind} ({id}) answered {status:?}: {why}{}", note);
+            }
+        }
+    }
     Some(CommandAck {
         command_id: envelope.command_id.clone(),
         status,

@@ -9,6 +9,7 @@
 //! their turn.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bridge::connection::{ConnectionAction, RequestFailure};
@@ -26,6 +27,13 @@ use super::pending::{Pending, Purpose, request};
 
 /// Channel pages of one playset asked for at once.
 pub const MAX_PAGES_IN_FLIGHT: usize = 4;
+
+/// The most channels a playset may name. Makapix's server sets no number of its
+/// own: its one playset, `followed_artists`, names every artist the owner
+/// follows, and follows are not capped. This is far above any real list, and
+/// keeps a hostile command's thousands of channels from costing memory and
+/// requests.
+pub const MAX_CHANNELS: usize = 1000;
 
 /// What an answer does to the queue.
 #[derive(Debug, PartialEq)]
@@ -125,13 +133,26 @@ impl Playsets {
         if cmd.channels.is_empty() {
             return Err(refuse("the playset has no channels"));
         }
-        let mut channels = Vec::new();
+        if cmd.channels.len() > MAX_CHANNELS {
+            return Err(refuse(format!(
+                "the playset names {} channels, more than the {MAX_CHANNELS} this player plays",
+                cmd.channels.len()
+            )));
+        }
+        if cmd.channels.iter().filter(|c| c.kind == "sdcard").count() > 1 {
+            return Err(refuse(
+                "the playset names the local files (`sdcard`) more than once",
+            ));
+        }
+        // One list for the one local channel, shared rather than copied.
+        let local: Arc<[QueueItem]> = local.into();
+        let mut channels = Vec::with_capacity(cmd.channels.len());
         for channel in &cmd.channels {
             let weight = channel
                 .weight
                 .map_or(1, |w| w.clamp(0.0, 1e6).round() as u32);
             if channel.kind == "sdcard" {
-                channels.push(RunChannel::local(weight, local.clone()));
+                channels.push(RunChannel::local(weight, Arc::clone(&local)));
             } else {
                 channels.push(RunChannel::makapix(
                     weight,

@@ -287,6 +287,44 @@ fn a_playset_mixes_its_channels_and_pages_each_as_it_runs_low() {
 }
 
 #[test]
+fn a_playset_over_the_channel_cap_or_with_two_sdcard_channels_is_refused() {
+    let mut rig = Rig::new();
+    let named = json!({"type": "named", "name": "all"});
+    let too_many = vec![named; playsets::MAX_CHANNELS + 1];
+    rig.command(
+        "many",
+        "play_playset",
+        json!({"playset_name": "x", "channels": too_many}),
+    );
+    let sdcard = json!({"type": "sdcard"});
+    let twice = [sdcard.clone(), sdcard];
+    rig.command(
+        "twice",
+        "play_playset",
+        json!({"playset_name": "y", "channels": twice}),
+    );
+    assert!(rig.requests().is_empty(), "no channel was asked for");
+    let acks = rig.acks();
+    assert_eq!(acks.len(), 2);
+    assert!(
+        acks.iter().all(|a| a.status == AckStatus::Error),
+        "{acks:?}"
+    );
+    assert!(
+        acks[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("1001 channels"))
+    );
+    assert!(
+        acks[1]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("more than once"))
+    );
+}
+
+#[test]
 fn a_300_channel_playset_never_has_more_than_4_requests_in_flight_and_is_acked() {
     let mut rig = Rig::new();
     let channels: Vec<_> = (0..300)

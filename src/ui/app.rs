@@ -351,8 +351,12 @@ impl PlayerApp {
             ctx.request_repaint();
         }
         self.core.take_artworks(ctx, now);
-        while let Some(message) = self.handovers.as_ref().and_then(|s| s.try_recv()) {
+        while let Some(message) = self.handovers.as_mut().and_then(|s| s.try_recv()) {
             self.handed_over(message, ctx, now);
+        }
+        // A credentials reload held back (at most one per 10 s) wakes the window when due.
+        if let Some(due) = self.handovers.as_ref().and_then(|s| s.next_due()) {
+            ctx.request_repaint_after(due.saturating_duration_since(std::time::Instant::now()));
         }
         while let Some(picked) = self.opener.take() {
             match picked {

@@ -1,0 +1,104 @@
+//! A `play_playset` command is outside data: whatever its size, the session
+//! answers it quickly and without growing. This binary counts every allocation
+//! (its own global allocator), so the memory a command costs is measured, not
+//! guessed.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use makapix_player::bridge::Action;
+use makapix_player::bridge::connection::ConnectionAction;
+use makapix_player::player::{ArtworkSource, Engine, QueueItem};
+use makapix_player::protocol::command::{AckStatus, CommandEnvelope};
+use makapix_player::session::channel::Channel;
+use makapix_player::session::effects::{Effect, Effects};
+use makapix_player::session::{Seen, Session};
+use makapix_player::settings::Settings;
+
+/// Bytes held now, and the most held since the last reset.
+static HELD: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+struct Counting;
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the counters
+// only observe sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let held = HELD.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(held, Ordering::Relaxed);
+        // SAFETY: the caller's layout is passed on as it came.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const MB: usize = 1_000_000;
+
+#[test]
+fn a_256_kib_playset_of_sdcard_channels_is_refused_within_1_s_and_50_mb() {
+    let settings = Settings::default();
+    let engine = Engine::new(settings.dwell());
+    let mut session = Session::new(7, "Europe/Lisbon".into());
+    session.set_online(true);
+    let seen = Seen {
+        engine: &engine,
+        settings: &settings,
+        now: Duration::from_secs(1),
+        unix_secs: 1_700_000_000,
+    };
+    // A folder of 100 local files is open: what `sdcard` plays. (Copied once per
+    // channel, as the player did, that is about 150 MB.)
+    let items = (0..100)
+        .map(|i| {
+            QueueItem::new(ArtworkSource::File(PathBuf::from(format!(
+                "/art/{i:05}.gif"
+            ))))
+        })
+        .collect();
+    let mut fx = Effects::default();
+    let label = "art".to_owned();
+    session.play(Channel::Local { items, label }, &seen, &mut fx);
+    fx.take();
+
+    let channel = r#"{"type":"sdcard"},"#;
+    let count = 256 * 1024 / channel.len();
+    let channels = channel.repeat(count);
+    let payload = format!(
+        r#"{{"command_id":"c1","command_type":"play_playset","payload":{{"playset_name":"x","channels":[{}]}}}}"#,
+        channels.trim_end_matches(',')
+    );
+    assert!(payload.len() >= 256 * 1024);
+
+    let started = Instant::now();
+    PEAK.store(HELD.load(Ordering::Relaxed), Ordering::Relaxed);
+    let before = HELD.load(Ordering::Relaxed);
+    // From the bytes, as the runtime reads them off the broker.
+    let envelope: CommandEnvelope = serde_json::from_str(&payload).expect("a valid envelope");
+    session.on_command(&envelope, &seen, &mut fx);
+    let effects = fx.take();
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let took = started.elapsed();
+
+    let ack = effects.iter().find_map(|e| match e {
+        Effect::Runtime(Action::Connection(ConnectionAction::Ack(ack))) => Some(ack),
+        _ => None,
+    });
+    let ack = ack.expect("the command was answered at once");
+    assert_eq!(ack.status, AckStatus::Error, "{ack:?}");
+    let why = ack.error.as_deref().unwrap_or_default();
+    assert!(why.contains("channels"), "{why}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    assert!(peak < 50 * MB, "held {} MB at most", peak / MB);
+    assert_eq!(session.channel().label(), "art", "what played still plays");
+}
