@@ -15,7 +15,7 @@ use tracing::Level;
 
 use tracing_subscriber::fmt::writer::{MakeWriter, MakeWriterExt};
 
-pub use limits::{CLIP_CHARS, Throttle, clip};
+pub use limits::{CLIP_CHARS, SENTENCE_CHARS, Throttle, clip, clip_to};
 pub use rotating::{LogBudget, RotatingFile};
 
 pub const LOG_FILE_NAME: &str = "makapix-player.log";

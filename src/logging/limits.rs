@@ -10,14 +10,25 @@ use std::time::{Duration, Instant};
 /// message) a log line carries.
 pub const CLIP_CHARS: usize = 200;
 
+/// The most characters of one of our own sentences (which may quote a remote
+/// string, itself clipped) a diagnostics line carries: room for the sentence
+/// and what to do, still bounded.
+pub const SENTENCE_CHARS: usize = 4 * CLIP_CHARS;
+
 /// `text` cut to `CLIP_CHARS` characters, the cut marked with `…`.
 pub fn clip(text: &str) -> Cow<'_, str> {
-    match text.char_indices().nth(CLIP_CHARS) {
+    clip_to(text, CLIP_CHARS)
+}
+
+/// `text` cut to `max` characters (at least 1), the cut marked with `…`.
+pub fn clip_to(text: &str, max: usize) -> Cow<'_, str> {
+    let max = max.max(1);
+    match text.char_indices().nth(max) {
         None => Cow::Borrowed(text),
         Some((at, _)) => {
             let kept = text[..at]
                 .char_indices()
-                .nth(CLIP_CHARS - 1)
+                .nth(max - 1)
                 .map_or(at, |(i, _)| i);
             Cow::Owned(format!("{}…", &text[..kept]))
         }
@@ -90,6 +101,16 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sentence_keeps_more_than_a_remote_string() {
+        let sentence = "x".repeat(SENTENCE_CHARS + 10);
+        assert_eq!(clip(&sentence).chars().count(), CLIP_CHARS);
+        let kept = clip_to(&sentence, SENTENCE_CHARS);
+        assert_eq!(kept.chars().count(), SENTENCE_CHARS);
+        assert!(kept.ends_with('…'));
+        assert_eq!(clip_to("short", SENTENCE_CHARS), "short");
+    }
 
     #[test]
     fn long_remote_text_is_cut_to_200_characters() {

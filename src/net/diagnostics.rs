@@ -28,14 +28,19 @@ impl Diagnostics {
 
     /// Records an event and passes it on to the window's diagnostics pane.
     pub fn record(&self, direction: Direction, topic: &str, size: usize, summary: String) {
-        // Summaries quote what the server or a publisher sent: kept short.
+        // Summaries of messages quote what the server or a publisher sent: kept
+        // short. A note is our own sentence, with what to do at its end: longer.
+        let max = match direction {
+            Direction::Note => crate::logging::SENTENCE_CHARS,
+            Direction::In | Direction::Out => crate::logging::CLIP_CHARS,
+        };
         let entry = LogEntry {
             at: SystemTime::now(),
             direction,
             // The key is in every topic; the window and the log get its short form.
             topic: crate::logging::clip(&crate::player_key::topic(topic)).into_owned(),
             size,
-            summary: crate::logging::clip(&summary).into_owned(),
+            summary: crate::logging::clip_to(&summary, max).into_owned(),
         };
         tracing::debug!(
             "mqtt {:?} {} ({} B): {}",
