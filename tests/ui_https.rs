@@ -286,16 +286,18 @@ fn from_a_clean_cache_the_remembered_channel_resumes_over_https_with_likes_comme
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
+    // Post 1, kept from the last session, may have earned a view of its own
+    // while the connection came up (it is on screen from the vault meanwhile).
+    let of_post_3 = |api: &MakapixApi| api.views().into_iter().find(|(v, _)| v["post_id"] == 3);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while api.views().is_empty() {
-        assert!(Instant::now() < deadline, "no view over HTTPS");
+    while of_post_3(&api).is_none() {
+        assert!(Instant::now() < deadline, "no view of post 3 over HTTPS");
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
-    let (view, status) = &api.views()[0];
-    assert_eq!(view["post_id"], 3, "{view}");
+    let (view, status) = of_post_3(&api).expect("a view of post 3");
     assert_eq!(view["channel_hashtag"], "cats", "{view}");
-    assert_eq!(*status, 202, "accepted");
+    assert_eq!(status, 202, "accepted");
     h.state_mut().shutdown();
 }
 
