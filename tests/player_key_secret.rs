@@ -120,7 +120,7 @@ fn window_session(
     server.wait_published("command/ack", Duration::from_secs(20), |r| {
         r.json()["command_id"] == id.as_str()
     });
-    close_window(&x.display, window.0.id());
+    x.close_window(window.0.id());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = window.0.try_wait().unwrap() {
@@ -297,39 +297,4 @@ fn assert_private(root: &Path) {
             }
         }
     }
-}
-
-/// Asks the window of process `pid` to close, as a window manager's close button does.
-fn close_window(display: &str, pid: u32) {
-    use x11rb::connection::Connection;
-    use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt, EventMask, Window};
-    let (conn, screen) = x11rb::connect(Some(display)).expect("connect to Xvfb");
-    let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
-    let (pid_atom, protocols, delete) = (
-        atom(b"_NET_WM_PID"),
-        atom(b"WM_PROTOCOLS"),
-        atom(b"WM_DELETE_WINDOW"),
-    );
-    let root = conn.setup().roots[screen].root;
-    let mut todo: Vec<Window> = vec![root];
-    let mut found = None;
-    while let Some(w) = todo.pop() {
-        let owner = conn
-            .get_property(false, w, pid_atom, AtomEnum::CARDINAL, 0, 1)
-            .ok()
-            .and_then(|c| c.reply().ok())
-            .and_then(|r| r.value32().and_then(|mut v| v.next()));
-        if owner == Some(pid) {
-            found = Some(w);
-            break;
-        }
-        if let Ok(tree) = conn.query_tree(w).unwrap().reply() {
-            todo.extend(tree.children);
-        }
-    }
-    let window = found.expect("the player's window on the X screen");
-    let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
-    conn.send_event(false, window, EventMask::NO_EVENT, event)
-        .unwrap();
-    conn.flush().unwrap();
 }

@@ -6,6 +6,7 @@
 //! for pixel: the GPU shader and the CPU renderer follow one definition.
 
 #[path = "support/xvfb.rs"]
+#[allow(dead_code)] // each test binary uses only part of the shared X server helper
 mod xvfb;
 
 use std::collections::HashMap;

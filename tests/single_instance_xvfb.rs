@@ -6,6 +6,7 @@
 #[path = "support/rig/mod.rs"]
 mod rig;
 #[path = "support/xvfb.rs"]
+#[allow(dead_code)] // each test binary uses only part of the shared X server helper
 mod xvfb;
 
 use std::path::Path;

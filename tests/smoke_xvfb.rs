@@ -2,6 +2,7 @@
 //! user would first start it: after a few seconds the window shows sample art.
 
 #[path = "support/xvfb.rs"]
+#[allow(dead_code)] // each test binary uses only part of the shared X server helper
 mod xvfb;
 
 use std::collections::HashSet;
