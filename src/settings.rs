@@ -170,6 +170,8 @@ pub struct Settings {
     pub preview: crate::preview::PreviewSettings,
     /// Which way requests go (Settings › Player › Transport).
     pub transport: crate::bridge::transport::TransportChoice,
+    /// LED panels the art plays on too (Settings › LED panels).
+    pub outputs: Vec<crate::outputs::SavedOutput>,
 }
 
 impl Default for Settings {
@@ -189,6 +191,7 @@ impl Default for Settings {
             show_settings: false,
             preview: Default::default(),
             transport: Default::default(),
+            outputs: Vec::new(),
         }
     }
 }
