@@ -14,6 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use makapix_player::outputs::{SavedOutput, State};
 use makapix_player::settings::Settings;
 use makapix_player::ui::{PlayerApp, StartOptions};
@@ -104,9 +105,10 @@ fn run_until(
     mut done: impl FnMut(&PlayerApp) -> bool,
 ) -> Duration {
     let start = Instant::now();
+    let base = h.ctx.input(|i| i.time);
     let mut longest = Duration::ZERO;
     loop {
-        h.input_mut().time = Some(start.elapsed().as_secs_f64());
+        h.input_mut().time = Some(base + start.elapsed().as_secs_f64());
         let pass = Instant::now();
         h.step();
         longest = longest.max(pass.elapsed());
@@ -368,5 +370,68 @@ fn offering_frames_to_an_absent_panel_never_waits() {
         }
         assert!(Instant::now() < deadline, "{status:?}");
         thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Settings › LED panels: a wrong address is refused with a sentence, a right
+/// one is saved and plays with its figures shown, and the test pattern reaches the panel.
+#[test]
+fn the_settings_pane_adds_a_panel_shows_its_figures_and_sends_the_test_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::ddp(64);
+    let app = PlayerApp::new(StartOptions {
+        paths: vec![write_two_colour(dir.path())],
+        settings: Some(Settings {
+            show_settings: true,
+            ..Settings::default()
+        }),
+        ..StartOptions::default()
+    });
+    let mut h = Harness::builder()
+        .with_size([1200.0, 1600.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.run_steps(2);
+    let field = "Add a panel by address:";
+    let type_and_add = |h: &mut Harness<'_, PlayerApp>, text: &str| {
+        h.get_by_label(field).focus();
+        h.step();
+        h.get_by_label(field).type_text(text);
+        h.step();
+        h.get_by_label("Add panel").click();
+        h.run_steps(2);
+    };
+    type_and_add(&mut h, "http://127.0.0.1:4048");
+    h.get_by_label_contains("use ddp://HOST (WLED)");
+    assert!(h.state().settings().outputs.is_empty());
+
+    // The field still holds the wrong text: cleared by selecting it all first.
+    h.get_by_label(field).focus();
+    h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::A);
+    h.key_press(eframe::egui::Key::Backspace);
+    h.step();
+    let url = format!("ddp://127.0.0.1:{}?size=8x8", receiver.port);
+    type_and_add(&mut h, &url);
+    assert_eq!(
+        h.state().settings().outputs,
+        [SavedOutput {
+            url: url.clone(),
+            enabled: true
+        }]
+    );
+    receiver.next();
+    run_until(&mut h, "the pane says sending", |_| true);
+    h.get_by_label_contains("Sending · ");
+    h.check_accessibility();
+
+    h.get_by_label("Test pattern").click();
+    h.run_steps(2);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, frame) = receiver.next();
+        // The top-left LED dark, red beside it, white at the bottom-right.
+        if frame[..6] == [0, 0, 0, 255, 0, 0] && frame[63 * 3..] == [255, 255, 255] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no test pattern came");
     }
 }

@@ -66,7 +66,7 @@ fn unescape(name: &str) -> String {
 pub fn merge(found: &mut Vec<Panel>, panel: Panel) {
     found.retain(|p| p.name != panel.name);
     found.push(panel);
-    found.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    found.sort_by_key(|p| p.name.to_lowercase());
 }
 
 /// A browse under way; dropping it stops browsing.
