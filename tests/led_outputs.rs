@@ -435,3 +435,26 @@ fn the_settings_pane_adds_a_panel_shows_its_figures_and_sends_the_test_pattern()
         assert!(Instant::now() < deadline, "no test pattern came");
     }
 }
+
+/// WLED leaves live mode after 2.5 s without data: a still frame goes out again each second.
+#[test]
+fn a_still_frame_is_sent_again_each_second() {
+    use makapix_player::outputs::{LedColours, Outputs};
+    let receiver = Receiver::ddp(4);
+    let url = format!("ddp://127.0.0.1:{}?size=2x2", receiver.port);
+    let mut outputs = Outputs::default();
+    outputs.sync([url.as_str()]);
+    outputs.offer(&[Arc::new(LedColours {
+        size: [2, 2],
+        colours: vec![[9, 8, 7]; 4],
+    })]);
+    let (first, frame) = receiver.next();
+    assert_eq!(frame, [9, 8, 7].repeat(4));
+    let (second, again) = receiver.next();
+    assert_eq!(again, frame);
+    let gap = second - first;
+    assert!(
+        (Duration::from_millis(900)..Duration::from_millis(1500)).contains(&gap),
+        "sent again after {gap:?}"
+    );
+}

@@ -102,6 +102,8 @@ struct Worker {
     last: Option<Arc<LedColours>>,
     /// The test pattern is what the panel shows.
     pattern: bool,
+    /// The last failure to open that was logged.
+    logged: Option<String>,
 }
 
 enum Next {
@@ -126,6 +128,7 @@ impl Worker {
             },
             last: None,
             pattern: false,
+            logged: None,
         }
     }
 
@@ -189,7 +192,7 @@ impl Worker {
     }
 
     /// Looks the host up (off the window thread: it may take seconds) and connects a UDP socket.
-    fn open(&self) -> Option<UdpSocket> {
+    fn open(&mut self) -> Option<UdpSocket> {
         let target = self.spec.socket_target();
         let opened = target
             .to_socket_addrs()
@@ -203,7 +206,11 @@ impl Worker {
         match opened {
             Ok(socket) => Some(socket),
             Err(why) => {
-                tracing::warn!("LED output {}: {why}", self.spec);
+                // Looked up again every few seconds: said once per reason, not each time.
+                if self.logged.as_ref() != Some(&why) {
+                    tracing::warn!("LED output {}: {why}", self.spec);
+                    self.logged = Some(why.clone());
+                }
                 lock(&self.shared.tally).failed(Instant::now(), State::Unreachable(why));
                 None
             }
@@ -252,7 +259,8 @@ fn connect(addr: SocketAddr) -> io::Result<UdpSocket> {
 
 fn state_of(e: &io::Error) -> State {
     match e.kind() {
-        io::ErrorKind::ConnectionRefused => State::Refused,
+        // Windows reports the receiver's "port unreachable" as a reset.
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset => State::Refused,
         io::ErrorKind::HostUnreachable => State::Unreachable("no route to the panel".into()),
         io::ErrorKind::NetworkUnreachable => {
             State::Unreachable("its network cannot be reached from this computer".into())
