@@ -59,6 +59,11 @@ pub struct Cli {
     /// blocked), mqtt (MQTT only) or https (HTTPS only: no commands from the web).
     #[arg(long, value_name = "auto|mqtt|https", value_parser = TransportChoice::parse)]
     pub transport: Option<TransportChoice>,
+    /// Play on an LED panel too (repeatable): ddp://HOST[:PORT] (WLED) or
+    /// e131://HOST[:PORT]?universe=N (sACN), with size=WxH (64x64), serpentine,
+    /// brightness=0..100 and gamma=G after `?`, joined by `&`.
+    #[arg(long = "output", value_name = "URL", value_parser = parse_output)]
+    pub outputs: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,6 +127,7 @@ impl Cli {
             (!self.preview.is_empty(), "--preview"),
             (self.window_size.is_some(), "--window-size"),
             (self.transport.is_some(), "--transport"),
+            (!self.outputs.is_empty(), "--output"),
         ];
         match window_only.iter().find(|(given, _)| *given) {
             Some((_, what)) => Err(format!(
@@ -138,6 +144,11 @@ impl Cli {
             vault: self.vault.clone(),
         }
     }
+}
+
+/// An output address, checked and written the way Settings keeps it.
+fn parse_output(text: &str) -> Result<String, String> {
+    crate::outputs::OutputSpec::parse(text).map(|spec| spec.to_string())
 }
 
 fn parse_preview(text: &str) -> Result<crate::preview::PreviewMode, String> {
@@ -313,6 +324,32 @@ mod tests {
         );
         let err = Cli::try_parse_from(["makapix-player", "--transport", "wss"]).unwrap_err();
         assert!(err.to_string().contains("auto, mqtt or https"), "{err}");
+    }
+
+    #[test]
+    fn output_is_repeatable_checked_and_only_for_the_window() {
+        let cli = Cli::try_parse_from([
+            "makapix-player",
+            "--output",
+            "ddp://10.0.0.5:4048?size=32x32",
+            "--output",
+            "e131://10.0.0.6?universe=2&serpentine=1",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.outputs,
+            [
+                "ddp://10.0.0.5?size=32x32",
+                "e131://10.0.0.6?universe=2&serpentine"
+            ]
+        );
+        let err = Cli::try_parse_from(["makapix-player", "--output", "http://10.0.0.5"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ddp://HOST"), "{err}");
+        let cli = Cli::try_parse_from(["makapix-player", "--output", "ddp://10.0.0.5", "register"])
+            .unwrap();
+        assert!(cli.check().unwrap_err().contains("--output"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod local_files;
 pub mod logging;
 pub mod media;
 pub mod net;
+pub mod outputs;
 pub mod paths;
 pub mod player;
 pub mod player_key;

@@ -88,6 +88,7 @@ fn main() -> anyhow::Result<()> {
         ..Default::default()
     };
     let previews = cli.preview.clone();
+    let outputs = cli.outputs.clone();
     let start = StartOptions {
         server_overrides: cli.overrides(),
         paths: cli.paths,
@@ -121,6 +122,7 @@ fn main() -> anyhow::Result<()> {
             if !previews.is_empty() {
                 app.set_previews(previews);
             }
+            app.play_to(outputs);
             app.attach_runtime(window_end);
             if let Some(server) = handover {
                 app.take_handovers(server);

@@ -170,6 +170,8 @@ pub struct Settings {
     pub preview: crate::preview::PreviewSettings,
     /// Which way requests go (Settings › Player › Transport).
     pub transport: crate::bridge::transport::TransportChoice,
+    /// LED panels the art plays on too (Settings › LED panels).
+    pub outputs: Vec<crate::outputs::SavedOutput>,
 }
 
 impl Default for Settings {
@@ -189,6 +191,7 @@ impl Default for Settings {
             show_settings: false,
             preview: Default::default(),
             transport: Default::default(),
+            outputs: Vec::new(),
         }
     }
 }
@@ -401,5 +404,25 @@ mod tests {
         assert_eq!(Rotation::R270.clockwise(), Rotation::R0);
         assert_eq!(Rotation::from_degrees(180), Some(Rotation::R180));
         assert_eq!(Rotation::from_degrees(45), None);
+    }
+
+    #[test]
+    fn led_panel_outputs_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let settings = Settings {
+            outputs: vec![crate::outputs::SavedOutput {
+                url: "ddp://192.168.1.50?size=32x32&serpentine".into(),
+                enabled: false,
+            }],
+            ..Settings::default()
+        };
+        let mut saver = SettingsSaver::new(Some(path.clone()), Settings::default());
+        saver.save_if_changed(&settings);
+        saver.flush();
+        assert_eq!(load(&path).0, settings);
+        // A file from before LED panels existed has none.
+        std::fs::write(&path, r#"{"brightness": 50}"#).unwrap();
+        assert!(load(&path).0.outputs.is_empty());
     }
 }

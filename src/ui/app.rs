@@ -39,6 +39,8 @@ pub struct PlayerApp {
     player: PlayerPane,
     playlist_editor: PlaylistEditor,
     previews: Previews,
+    /// LED panels the art plays on (Settings › LED panels, `--output`).
+    outputs: super::led_outputs::LedOutputs,
     picker: super::channel_picker::ChannelPicker,
     wake: Wake,
     fullscreen: bool,
@@ -64,6 +66,7 @@ impl PlayerApp {
             player: PlayerPane::default(),
             playlist_editor: PlaylistEditor::new(&wake),
             previews: Previews::new(&wake),
+            outputs: Default::default(),
             picker: Default::default(),
             wake,
             fullscreen: false,
@@ -167,6 +170,16 @@ impl PlayerApp {
     }
 
     /// Renders what the previews show now into a PNG at `path` (File › Save preview image…).
+    /// `--output`: these LED panels play the art too, for this run.
+    pub fn play_to(&mut self, urls: Vec<String>) {
+        self.outputs.play_to(urls);
+    }
+
+    /// The LED panels playing (their figures).
+    pub fn led_outputs(&self) -> &super::led_outputs::LedOutputs {
+        &self.outputs
+    }
+
     pub fn save_preview_to(&mut self, path: PathBuf) {
         let entry = self.core.on_screen().map(|(_, e)| e);
         let refused = self.previews.save_to(path, entry, self.core.settings());
@@ -273,6 +286,9 @@ impl PlayerApp {
             .previews
             .prepare(&ctx, self.core.on_screen(), self.core.settings());
         told.into_iter().for_each(|n| self.core.tell(n));
+        // LED panels get the same frame, sent off this thread.
+        self.outputs
+            .update(&ctx, self.core.on_screen(), self.core.settings());
         let canvas_rect = canvas::show(ui, self, &checker);
         self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
         diagnostics::show(&ctx, &mut self.net, &mut clicked);

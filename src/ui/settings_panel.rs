@@ -56,6 +56,7 @@ pub fn show(
                 ui.separator();
                 player.show(ui, unix_now());
                 transport(ui, settings);
+                super::outputs_pane::show(ui, &mut settings.outputs);
             });
         });
 }

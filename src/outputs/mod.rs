@@ -1,0 +1,126 @@
+//! LED panels driven over the network: the window's frames, fitted as the LED
+//! preview fits them, sent over DDP (WLED) or E1.31 (sACN).
+//!
+//! Pure: the addresses (`spec`), the packet formats (`ddp`, `e131`), the
+//! wiring and colour (`pixels`), the figures shown (`status`), reading mDNS
+//! answers (`discovery::Panel`). I/O, never on the window thread: one sending
+//! thread per output (`sender`), the mDNS browse while the picker is open
+//! (`discovery::Discovery`). The window offers each frame (`Outputs::offer`);
+//! the newest wins.
+
+pub mod ddp;
+pub mod discovery;
+pub mod e131;
+pub mod pixels;
+pub mod sender;
+pub mod spec;
+pub mod status;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use pixels::LedColours;
+pub use sender::Sender;
+pub use spec::OutputSpec;
+pub use status::{State, Status};
+
+/// An output as Settings › LED panels keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedOutput {
+    pub url: String,
+    pub enabled: bool,
+}
+
+/// One output the user asked for: sending, or why it cannot.
+struct Running {
+    url: String,
+    sender: Result<Sender, String>,
+}
+
+/// Every output playing now, kept in step with the list asked for.
+#[derive(Default)]
+pub struct Outputs {
+    running: Vec<Running>,
+}
+
+impl Outputs {
+    /// Starts the outputs newly in `urls` and stops those no longer there;
+    /// an output whose address did not change keeps its thread and figures.
+    pub fn sync<'a>(&mut self, urls: impl IntoIterator<Item = &'a str>) {
+        let mut kept = Vec::new();
+        for url in urls {
+            if kept.iter().any(|r: &Running| r.url == url) {
+                continue;
+            }
+            let running = match self.running.iter().position(|r| r.url == url) {
+                Some(i) => self.running.swap_remove(i),
+                None => Running {
+                    url: url.to_owned(),
+                    sender: start(url),
+                },
+            };
+            kept.push(running);
+        }
+        // Dropping the rest stops their threads.
+        self.running = kept;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+
+    /// The panel sizes the running outputs need frames of.
+    pub fn sizes(&self) -> Vec<[u32; 2]> {
+        let mut sizes: Vec<[u32; 2]> = Vec::new();
+        for sender in self.senders() {
+            if !sizes.contains(&sender.spec().size) {
+                sizes.push(sender.spec().size);
+            }
+        }
+        sizes
+    }
+
+    /// Hands each output the frame of its size. Never waits on the network.
+    pub fn offer(&self, frames: &[Arc<LedColours>]) {
+        for sender in self.senders() {
+            if let Some(frame) = frames.iter().find(|f| f.size == sender.spec().size) {
+                sender.offer(frame.clone());
+            }
+        }
+    }
+
+    /// What the output at `url` is doing, or why it could not start.
+    pub fn status(&self, url: &str) -> Option<Result<Status, String>> {
+        let running = self.running.iter().find(|r| r.url == url)?;
+        Some(
+            running
+                .sender
+                .as_ref()
+                .map(Sender::status)
+                .map_err(Clone::clone),
+        )
+    }
+
+    pub fn test_pattern(&self, url: &str) {
+        if let Some(Ok(sender)) = self
+            .running
+            .iter()
+            .find(|r| r.url == url)
+            .map(|r| &r.sender)
+        {
+            sender.test_pattern();
+        }
+    }
+
+    fn senders(&self) -> impl Iterator<Item = &Sender> {
+        self.running.iter().filter_map(|r| r.sender.as_ref().ok())
+    }
+}
+
+fn start(url: &str) -> Result<Sender, String> {
+    let spec = OutputSpec::parse(url)?;
+    Sender::start(spec).map_err(|e| {
+        format!("The output could not start ({e}): close other programs and try again.")
+    })
+}

@@ -1,0 +1,75 @@
+use super::*;
+
+#[test]
+fn ddp_defaults_to_wleds_port_and_a_64_by_64_panel() {
+    let spec = OutputSpec::parse("ddp://192.168.1.50").unwrap();
+    assert_eq!(spec.protocol, Protocol::Ddp);
+    assert_eq!(spec.host, "192.168.1.50");
+    assert_eq!(spec.port, 4048);
+    assert_eq!(spec.size, [64, 64]);
+    assert!(!spec.serpentine);
+    assert_eq!(spec.brightness, 100);
+    assert_eq!(spec.gamma, None);
+    assert_eq!(spec.to_string(), "ddp://192.168.1.50");
+}
+
+#[test]
+fn e131_reads_its_universe_and_every_option() {
+    let spec = OutputSpec::parse(
+        "e131://wled-desk.local:6000?universe=3&size=32x16&serpentine&brightness=40&gamma=2.2",
+    )
+    .unwrap();
+    assert_eq!(spec.protocol, Protocol::E131 { universe: 3 });
+    assert_eq!(spec.host, "wled-desk.local");
+    assert_eq!(spec.port, 6000);
+    assert_eq!(spec.size, [32, 16]);
+    assert!(spec.serpentine);
+    assert_eq!(spec.brightness, 40);
+    assert_eq!(spec.gamma, Some(2.2));
+    // Written back and read again: the same output.
+    assert_eq!(OutputSpec::parse(&spec.to_string()).unwrap(), spec);
+}
+
+#[test]
+fn e131_starts_at_universe_one_on_its_own_port() {
+    let spec = OutputSpec::parse("e131://10.0.0.7").unwrap();
+    assert_eq!(spec.protocol, Protocol::E131 { universe: 1 });
+    assert_eq!(spec.port, 5568);
+}
+
+#[test]
+fn ipv6_hosts_keep_their_brackets_for_the_socket() {
+    let spec = OutputSpec::parse("ddp://[::1]:4049").unwrap();
+    assert_eq!(spec.host, "::1");
+    assert_eq!(spec.socket_target(), "[::1]:4049");
+    assert_eq!(spec.to_string(), "ddp://[::1]:4049");
+}
+
+#[test]
+fn bad_addresses_say_what_to_write() {
+    for (text, says) in [
+        ("http://192.168.1.50", "not an output"),
+        ("192.168.1.50", "not an output address"),
+        ("ddp://user:pw@192.168.1.50", "user name or password"),
+        ("ddp://192.168.1.50/json", "has a path"),
+        ("ddp://10.0.0.1?size=0x64", "not a panel size"),
+        ("ddp://10.0.0.1?size=64", "not a panel size"),
+        ("ddp://10.0.0.1?size=512x1", "not a panel size"),
+        ("ddp://10.0.0.1?brightness=120", "not 0 to 100"),
+        ("ddp://10.0.0.1?gamma=9", "between 1 and 4"),
+        ("ddp://10.0.0.1?universe=2", "not an output option"),
+        ("e131://10.0.0.1?universe=0", "not 1 to 63999"),
+        ("e131://10.0.0.1?universe=63990", "past sACN"),
+        ("ddp://10.0.0.1?serpentine=maybe", "neither on nor off"),
+    ] {
+        let err = OutputSpec::parse(text).unwrap_err();
+        assert!(err.contains(says), "{text}: {err}");
+    }
+}
+
+#[test]
+fn a_64_by_64_panel_takes_25_universes() {
+    assert_eq!(universes([64, 64]), 25);
+    assert_eq!(universes([170, 1]), 1);
+    assert_eq!(universes([171, 1]), 2);
+}

@@ -1,0 +1,137 @@
+//! What an output shows the user: its state, frames a second and frames
+//! dropped. Pure: time is passed in.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// A failure colours the state this long after it happened.
+const ERROR_HOLDS: Duration = Duration::from_secs(2);
+/// Frames a second are counted over this window.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Nothing sent yet (no frame, or the address is being looked up).
+    Waiting,
+    Sending,
+    /// The host cannot be found or reached; the sentence says which.
+    Unreachable(String),
+    /// The host answered that nothing listens on that port.
+    Refused,
+}
+
+impl State {
+    pub fn label(&self) -> String {
+        match self {
+            State::Waiting => "Waiting for a frame".into(),
+            State::Sending => "Sending".into(),
+            State::Unreachable(why) => format!("Unreachable: {why}"),
+            State::Refused => {
+                "Refused: nothing listens on that port; check the panel's DDP or E1.31 setting"
+                    .into()
+            }
+        }
+    }
+}
+
+/// One output's figures as the window shows them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Status {
+    pub state: State,
+    pub fps: f32,
+    pub sent: u64,
+    pub dropped: u64,
+}
+
+/// Kept by the sending thread, read by the window.
+#[derive(Debug, Default)]
+pub struct Tally {
+    sent_at: VecDeque<Instant>,
+    sent: u64,
+    dropped: u64,
+    failure: Option<(Instant, State)>,
+}
+
+impl Tally {
+    pub fn sent(&mut self, now: Instant) {
+        self.sent += 1;
+        self.sent_at.push_back(now);
+        self.prune(now);
+    }
+
+    /// A frame that never reached the wire: replaced by a newer one, or its send failed.
+    pub fn dropped(&mut self, count: u64) {
+        self.dropped += count;
+    }
+
+    pub fn failed(&mut self, now: Instant, state: State) {
+        self.dropped += 1;
+        self.failure = Some((now, state));
+    }
+
+    fn prune(&mut self, now: Instant) {
+        while self
+            .sent_at
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= RATE_WINDOW)
+        {
+            self.sent_at.pop_front();
+        }
+    }
+
+    pub fn status(&mut self, now: Instant) -> Status {
+        self.prune(now);
+        let failure = self
+            .failure
+            .as_ref()
+            .filter(|(at, _)| now.saturating_duration_since(*at) < ERROR_HOLDS);
+        let state = match failure {
+            Some((_, state)) => state.clone(),
+            None if self.sent > 0 => State::Sending,
+            None => State::Waiting,
+        };
+        Status {
+            state,
+            fps: self.sent_at.len() as f32 / RATE_WINDOW.as_secs_f32(),
+            sent: self.sent,
+            dropped: self.dropped,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_a_second_count_the_last_second_only() {
+        let t0 = Instant::now();
+        let mut tally = Tally::default();
+        assert_eq!(tally.status(t0).state, State::Waiting);
+        for i in 0..10 {
+            tally.sent(t0 + Duration::from_millis(i * 100));
+        }
+        let status = tally.status(t0 + Duration::from_millis(950));
+        assert_eq!(
+            (status.state, status.fps, status.sent),
+            (State::Sending, 10.0, 10)
+        );
+        assert_eq!(tally.status(t0 + Duration::from_millis(1450)).fps, 5.0);
+        assert_eq!(tally.status(t0 + Duration::from_secs(5)).fps, 0.0);
+    }
+
+    #[test]
+    fn a_failure_shows_for_two_seconds_and_counts_as_dropped() {
+        let t0 = Instant::now();
+        let mut tally = Tally::default();
+        tally.sent(t0);
+        tally.failed(t0, State::Refused);
+        tally.dropped(2);
+        let status = tally.status(t0 + Duration::from_secs(1));
+        assert_eq!((status.state, status.dropped), (State::Refused, 3));
+        assert_eq!(
+            tally.status(t0 + Duration::from_secs(3)).state,
+            State::Sending
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! Settings › LED panels: the outputs the art plays on, each with its state,
+//! frames a second and frames dropped; adding one by address or from the
+//! panels that answer on the network (browsed only while the finder is open);
+//! a test pattern per panel.
+
+use std::sync::PoisonError;
+
+use eframe::egui::{self, RichText, Ui};
+
+use super::led_outputs::{Board, SharedBoard, board_id};
+use crate::outputs::discovery::{Discovery, Panel};
+use crate::outputs::{OutputSpec, SavedOutput, State, Status};
+
+/// What the pane keeps between passes: the address being typed and its error.
+#[derive(Clone, Default)]
+struct Draft {
+    url: String,
+    error: Option<String>,
+}
+
+pub fn show(ui: &mut Ui, outputs: &mut Vec<SavedOutput>) {
+    ui.separator();
+    ui.strong("LED panels");
+    let board: Option<SharedBoard> = ui.ctx().data(|d| d.get_temp(board_id()));
+    let mut guard = board
+        .as_ref()
+        .map(|b| b.lock().unwrap_or_else(PoisonError::into_inner));
+    let mut board = guard.as_deref_mut();
+    if outputs.is_empty() && board.as_ref().is_none_or(|b| b.command_line.is_empty()) {
+        ui.label(
+            RichText::new("Play the art on a WLED matrix too: add its address below.").small(),
+        );
+    }
+    saved(ui, outputs, board.as_deref_mut());
+    if let Some(board) = board.as_deref_mut() {
+        command_line(ui, board);
+    }
+    add_by_address(ui, outputs);
+    if let Some(board) = board {
+        finder(ui, outputs, board);
+    }
+}
+
+fn saved(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, mut board: Option<&mut Board>) {
+    let mut remove = None;
+    for (i, output) in outputs.iter_mut().enumerate() {
+        ui.push_id(("led-output", i), |ui| {
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut output.enabled, &output.url)
+                    .on_hover_text("Send the art to this panel");
+                if ui
+                    .small_button("Remove")
+                    .on_hover_text(format!("Remove {}", output.url))
+                    .clicked()
+                {
+                    remove = Some(i);
+                }
+            });
+            if output.enabled {
+                status_line(ui, &output.url, board.as_deref_mut());
+            }
+        });
+    }
+    if let Some(i) = remove {
+        outputs.remove(i);
+    }
+}
+
+fn command_line(ui: &mut Ui, board: &mut Board) {
+    for url in board.command_line.clone() {
+        ui.label(format!("{url} (from the command line, this run only)"));
+        status_line(ui, &url, Some(board));
+    }
+}
+
+/// "Sending · 30.0 frames/s · 2 dropped", and the test pattern button.
+fn status_line(ui: &mut Ui, url: &str, board: Option<&mut Board>) {
+    let Some(board) = board else {
+        return;
+    };
+    let status = board
+        .statuses
+        .iter()
+        .find(|(u, _)| u == url)
+        .map(|(_, s)| s.clone());
+    ui.horizontal_wrapped(|ui| {
+        match &status {
+            Some(Ok(status)) => {
+                let text = RichText::new(describe(status)).small();
+                ui.label(match status.state {
+                    State::Sending | State::Waiting => text,
+                    _ => text.color(ui.visuals().warn_fg_color),
+                });
+            }
+            Some(Err(why)) => {
+                ui.label(
+                    RichText::new(why)
+                        .small()
+                        .color(ui.visuals().error_fg_color),
+                );
+            }
+            None => {}
+        }
+        if matches!(status, Some(Ok(_)))
+            && ui
+                .small_button("Test pattern")
+                .on_hover_text(
+                    "Red, green, blue and white quarters for 5 s; the top-left LED stays dark",
+                )
+                .clicked()
+        {
+            board.tests.push(url.to_owned());
+        }
+    });
+}
+
+pub fn describe(status: &Status) -> String {
+    format!(
+        "{} · {:.1} frames/s · {} dropped",
+        status.state.label(),
+        status.fps,
+        status.dropped
+    )
+}
+
+fn add_by_address(ui: &mut Ui, outputs: &mut Vec<SavedOutput>) {
+    let id = ui.scope_id().with("led-output-draft");
+    let mut draft: Draft = ui.data(|d| d.get_temp(id)).unwrap_or_default();
+    let caption = ui.label("Add a panel by address:");
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(&mut draft.url)
+                .hint_text("ddp://192.168.1.50?size=64x64")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(caption.id);
+    let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    if (ui.button("Add panel").clicked() || entered) && !draft.url.trim().is_empty() {
+        match OutputSpec::parse(&draft.url) {
+            Ok(spec) => {
+                add(outputs, spec.to_string());
+                draft = Draft::default();
+            }
+            Err(e) => draft.error = Some(e),
+        }
+    }
+    if let Some(error) = &draft.error {
+        ui.label(
+            RichText::new(error)
+                .small()
+                .color(ui.visuals().error_fg_color),
+        );
+    }
+    ui.data_mut(|d| d.insert_temp(id, draft));
+}
+
+fn add(outputs: &mut Vec<SavedOutput>, url: String) {
+    if !outputs.iter().any(|o| o.url == url) {
+        outputs.push(SavedOutput { url, enabled: true });
+    }
+}
+
+/// "Find panels on the network": WLED's mDNS answers, browsed only while open.
+fn finder(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, board: &mut Board) {
+    let mut open = board.finder.is_some();
+    ui.toggle_value(&mut open, "Find panels on the network")
+        .on_hover_text("Lists the WLED panels that answer on this network (mDNS)");
+    if !open {
+        board.finder = None;
+        return;
+    }
+    let finder = board.finder.get_or_insert_with(Discovery::start);
+    let found: Vec<Panel> = match finder {
+        Ok(discovery) => discovery.poll().to_vec(),
+        Err(why) => {
+            ui.label(
+                RichText::new(why.as_str())
+                    .small()
+                    .color(ui.visuals().error_fg_color),
+            );
+            return;
+        }
+    };
+    if found.is_empty() {
+        ui.label(RichText::new("Looking for WLED panels…").small());
+    }
+    for panel in found {
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "{} ({}, {})",
+                panel.name, panel.host, panel.address
+            ));
+            if ui
+                .small_button("Add")
+                .on_hover_text(format!("Add {} as a 64×64 DDP panel", panel.name))
+                .clicked()
+            {
+                add(outputs, panel.ddp_url());
+            }
+        });
+    }
+    // Answers arrive on their own: look again shortly.
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_millis(500));
+}
