@@ -17,7 +17,7 @@ use crate::paths::AppPaths;
 use crate::player::{ArtworkSource, Engine};
 use crate::session::likes::LikeState;
 use crate::session::{Channel, Notice, Session};
-use crate::settings::Settings;
+use crate::settings::{Settings, SettingsSection};
 
 use super::actions::{self, Action};
 use super::core::{Core, unix_now};
@@ -28,7 +28,7 @@ use super::player_pane::PlayerPane;
 use super::playlist_editor::{EditorRequest, PlaylistCommand, PlaylistEditor};
 use super::preview_view::{self, Previews};
 use super::wake::Wake;
-use super::{canvas, menu, overlays, settings_panel, status_bar};
+use super::{canvas, menu, overlays, settings_panel, status_bar, welcome};
 
 pub struct PlayerApp {
     core: Core,
@@ -52,6 +52,12 @@ pub struct PlayerApp {
     handovers: Option<crate::single_instance::Server>,
     /// Whether the system says the screen is locked (no views then).
     screen_lock: Option<crate::screen_lock::ScreenLock>,
+    /// A settings section to unfold and scroll to in the next frame.
+    reveal: Option<SettingsSection>,
+    /// The welcome card: drawn last frame (its first button takes the keyboard
+    /// when it appears), and sent away for this run by one of its choices.
+    welcome_drawn: bool,
+    welcome_hidden: bool,
 }
 
 impl PlayerApp {
@@ -75,6 +81,9 @@ impl PlayerApp {
             pending_paths: options.paths,
             handovers: None,
             screen_lock: None,
+            reveal: None,
+            welcome_drawn: false,
+            welcome_hidden: false,
         }
     }
 
@@ -276,6 +285,7 @@ impl PlayerApp {
         let canvas_rect = canvas::show(ui, self, &checker);
         self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
         diagnostics::show(&ctx, &mut self.net, &mut clicked);
+        self.welcome(&ctx, canvas_rect, &mut clicked);
         if self.player.overlay(&ctx, canvas_rect, unix_now() as i64) {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
@@ -294,6 +304,41 @@ impl PlayerApp {
         self.core.schedule_repaint(&ctx, now);
     }
 
+    /// Whether the first-run welcome card is on screen.
+    pub fn welcome_shown(&self) -> bool {
+        self.welcome_drawn
+    }
+
+    /// The welcome card while no player is stored, and what its choices lead to.
+    fn welcome(&mut self, ctx: &egui::Context, canvas: egui::Rect, clicked: &mut Vec<Action>) {
+        let due = !self.welcome_hidden
+            && welcome::wanted(&self.player, self.connection(), self.core.settings());
+        if !due {
+            self.welcome_drawn = false;
+            return;
+        }
+        let choice = welcome::show(ctx, canvas, !self.welcome_drawn);
+        self.welcome_drawn = true;
+        let Some(choice) = choice else {
+            return;
+        };
+        self.welcome_hidden = true;
+        match choice {
+            welcome::Choice::Register => {
+                self.player.register();
+                clicked.push(Action::OpenSettingsSection(SettingsSection::Player));
+            }
+            welcome::Choice::Import => {
+                clicked.push(Action::OpenSettingsSection(SettingsSection::Player));
+            }
+            welcome::Choice::PlayFiles => {
+                self.core.settings_mut().welcome_dismissed = true;
+                clicked.push(Action::OpenSettingsSection(SettingsSection::Files));
+            }
+            welcome::Choice::Dismiss => self.core.settings_mut().welcome_dismissed = true,
+        }
+    }
+
     /// The menu, the status bar and the side panes.
     fn panes(&mut self, ui: &mut egui::Ui, clicked: &mut Vec<Action>) {
         menu::show(ui, self, clicked);
@@ -305,16 +350,15 @@ impl PlayerApp {
                 pinned: engine.is_pinned(),
                 connected: self.connection() == ConnectionState::Connected,
                 owner_playset: self.core.session().owner_playset(),
+                registered: self.player.summary().is_some(),
+                reveal: self.reveal.take(),
             };
-            settings_panel::show(
-                ui,
-                self.core.settings_mut(),
-                &mut self.path_input,
-                facts,
-                &mut self.player,
-                &mut self.picker,
-                clicked,
-            );
+            let panes = settings_panel::Panes {
+                path_input: &mut self.path_input,
+                player: &mut self.player,
+                picker: &mut self.picker,
+            };
+            settings_panel::show(ui, self.core.settings_mut(), facts, panes, clicked);
         }
         let comments = self.core.session().comments();
         if comments.is_open() {
@@ -481,6 +525,10 @@ impl PlayerApp {
                 });
             }
             Action::ShowDiagnostics => self.net.open = true,
+            Action::OpenSettingsSection(section) => {
+                core.settings_mut().show_settings = true;
+                self.reveal = Some(section);
+            }
             Action::ReconnectNow => {
                 core.send(RuntimeAction::Connection(ConnectionAction::ReconnectNow));
             }

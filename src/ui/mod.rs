@@ -28,6 +28,7 @@ mod secret_field;
 mod settings_panel;
 mod status_bar;
 mod wake;
+pub mod welcome;
 
 pub use crate::launch::StartOptions;
 pub use actions::Action;
