@@ -54,10 +54,8 @@ pub struct PlayerApp {
     screen_lock: Option<crate::screen_lock::ScreenLock>,
     /// A settings section to unfold and scroll to in the next frame.
     reveal: Option<SettingsSection>,
-    /// The welcome card: drawn last frame (its first button takes the keyboard
-    /// when it appears), and sent away for this run by one of its choices.
-    welcome_drawn: bool,
-    welcome_hidden: bool,
+    /// The first-run card while no player is stored.
+    welcome: welcome::Welcome,
 }
 
 impl PlayerApp {
@@ -82,8 +80,7 @@ impl PlayerApp {
             handovers: None,
             screen_lock: None,
             reveal: None,
-            welcome_drawn: false,
-            welcome_hidden: false,
+            welcome: Default::default(),
         }
     }
 
@@ -285,7 +282,12 @@ impl PlayerApp {
         let canvas_rect = canvas::show(ui, self, &checker);
         self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
         diagnostics::show(&ctx, &mut self.net, &mut clicked);
-        self.welcome(&ctx, canvas_rect, &mut clicked);
+        let state = self.connection();
+        let settings = self.core.settings_mut();
+        let chosen = self
+            .welcome
+            .show(&ctx, canvas_rect, &mut self.player, state, settings);
+        clicked.extend(chosen);
         if self.player.overlay(&ctx, canvas_rect, unix_now() as i64) {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
@@ -306,37 +308,7 @@ impl PlayerApp {
 
     /// Whether the first-run welcome card is on screen.
     pub fn welcome_shown(&self) -> bool {
-        self.welcome_drawn
-    }
-
-    /// The welcome card while no player is stored, and what its choices lead to.
-    fn welcome(&mut self, ctx: &egui::Context, canvas: egui::Rect, clicked: &mut Vec<Action>) {
-        let due = !self.welcome_hidden
-            && welcome::wanted(&self.player, self.connection(), self.core.settings());
-        if !due {
-            self.welcome_drawn = false;
-            return;
-        }
-        let choice = welcome::show(ctx, canvas, !self.welcome_drawn);
-        self.welcome_drawn = true;
-        let Some(choice) = choice else {
-            return;
-        };
-        self.welcome_hidden = true;
-        match choice {
-            welcome::Choice::Register => {
-                self.player.register();
-                clicked.push(Action::OpenSettingsSection(SettingsSection::Player));
-            }
-            welcome::Choice::Import => {
-                clicked.push(Action::OpenSettingsSection(SettingsSection::Player));
-            }
-            welcome::Choice::PlayFiles => {
-                self.core.settings_mut().welcome_dismissed = true;
-                clicked.push(Action::OpenSettingsSection(SettingsSection::Files));
-            }
-            welcome::Choice::Dismiss => self.core.settings_mut().welcome_dismissed = true,
-        }
+        self.welcome.drawn()
     }
 
     /// The menu, the status bar and the side panes.

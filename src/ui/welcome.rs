@@ -4,9 +4,59 @@
 
 use eframe::egui::{self, Color32, Rect, RichText, Ui};
 
+use super::actions::Action;
 use super::player_pane::PlayerPane;
 use crate::bridge::connection::ConnectionState;
-use crate::settings::Settings;
+use crate::settings::{Settings, SettingsSection};
+
+/// The card's state in this run.
+#[derive(Default)]
+pub struct Welcome {
+    /// Drawn last frame: its first button takes the keyboard when it appears.
+    drawn: bool,
+    /// Sent away for this run by one of its choices.
+    hidden: bool,
+}
+
+impl Welcome {
+    pub fn drawn(&self) -> bool {
+        self.drawn
+    }
+
+    /// Draws the card when it is due; what the user's choice leads to.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        canvas: Rect,
+        player: &mut PlayerPane,
+        state: ConnectionState,
+        settings: &mut Settings,
+    ) -> Option<Action> {
+        if self.hidden || !wanted(player, state, settings) {
+            self.drawn = false;
+            return None;
+        }
+        let focus = !self.drawn;
+        self.drawn = true;
+        let choice = show(ctx, canvas, focus)?;
+        self.hidden = true;
+        match choice {
+            Choice::Register => {
+                player.register();
+                Some(Action::OpenSettingsSection(SettingsSection::Player))
+            }
+            Choice::Import => Some(Action::OpenSettingsSection(SettingsSection::Player)),
+            Choice::PlayFiles => {
+                settings.welcome_dismissed = true;
+                Some(Action::OpenSettingsSection(SettingsSection::Files))
+            }
+            Choice::Dismiss => {
+                settings.welcome_dismissed = true;
+                None
+            }
+        }
+    }
+}
 
 /// What the user picked on the card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
