@@ -189,3 +189,37 @@ fn a_stored_player_never_shows_the_card() {
     tell(&mut h, &end, CredentialsEvent::Registered(summary()));
     assert!(h.query_by_label(WELCOME).is_none());
 }
+
+#[test]
+fn the_indicator_leads_to_the_player_section_or_diagnostics() {
+    use makapix_player::settings::SettingsSection;
+    let cases = [
+        (ConnectionState::NotRegistered, "Not registered", true),
+        (ConnectionState::Removed, "Removed from account", true),
+        (ConnectionState::Banned, "Owner's account banned", true),
+        (ConnectionState::Disconnected, "Disconnected", false),
+        (ConnectionState::Connecting, "Connecting…", false),
+        (ConnectionState::Connected, "Connected", false),
+        (ConnectionState::Reconnecting, "Reconnecting…", false),
+    ];
+    for (connection, word, to_player) in cases {
+        // The Player section folded, to see the click unfold it.
+        let (mut h, end) = setup(Settings {
+            closed_sections: vec![SettingsSection::Player],
+            ..Settings::default()
+        });
+        state(&mut h, &end, connection);
+        click(&mut h, word);
+        let app = h.state();
+        let settings = app.settings();
+        if to_player {
+            assert!(settings.show_settings, "{word}: settings open");
+            assert!(settings.section_open(SettingsSection::Player), "{word}");
+            assert!(!app.connection_view().open, "{word}: not Diagnostics");
+            h.get_by_label("Register this computer");
+        } else {
+            assert!(app.connection_view().open, "{word}: Diagnostics open");
+            assert!(!settings.show_settings, "{word}: settings stay closed");
+        }
+    }
+}

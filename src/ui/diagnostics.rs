@@ -88,6 +88,10 @@ impl ConnectionView {
         if let Some(err) = &self.info.https_error {
             lines.push(format!("HTTPS: {err}"));
         }
+        lines.push(match self.leads_to() {
+            Action::ShowDiagnostics => "Click for Diagnostics.".to_owned(),
+            _ => "Click to open Settings › Player.".to_owned(),
+        });
         lines.join("\n")
     }
 
@@ -140,6 +144,20 @@ impl ConnectionView {
                 .last_error
                 .as_ref()
                 .is_some_and(|e| e.kind == FailureKind::TakenOver)
+    }
+
+    /// Where a click on the indicator leads: the Player section while there is
+    /// no player to connect (or Makapix Club refuses it), else Diagnostics.
+    pub fn leads_to(&self) -> Action {
+        let setup = matches!(
+            self.state,
+            ConnectionState::NotRegistered | ConnectionState::Removed | ConnectionState::Banned
+        );
+        if setup && !self.identity_in_use() {
+            Action::OpenSettingsSection(crate::settings::SettingsSection::Player)
+        } else {
+            Action::ShowDiagnostics
+        }
     }
 
     /// Whether a "Reconnect now" button makes sense.
@@ -327,6 +345,37 @@ mod tests {
         view.apply(ConnectionEvent::Info(SessionInfo::default()));
         assert!(!view.tooltip(SystemTime::now()).contains("HTTPS"));
         assert_eq!(view.test_label(), "Test connection (MQTT)");
+    }
+
+    #[test]
+    fn the_tooltip_says_each_state_in_a_sentence_and_where_a_click_leads() {
+        use ConnectionState::*;
+        for state in [
+            NotRegistered,
+            Disconnected,
+            Connecting,
+            Connected,
+            Reconnecting,
+            Removed,
+            Banned,
+        ] {
+            let mut view = ConnectionView::default();
+            view.apply(ConnectionEvent::State(state));
+            let tip = view.tooltip(SystemTime::now());
+            let first = tip.lines().next().unwrap_or_default();
+            assert!(
+                first.ends_with('.') && first.contains(' '),
+                "{state:?}: {tip}"
+            );
+            let click = tip.lines().last().unwrap_or_default();
+            let to_player = matches!(state, NotRegistered | Removed | Banned);
+            let expected = if to_player {
+                "Click to open Settings › Player."
+            } else {
+                "Click for Diagnostics."
+            };
+            assert_eq!(click, expected, "{state:?}");
+        }
     }
 
     #[test]

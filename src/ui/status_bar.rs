@@ -92,7 +92,7 @@ fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Ac
         .on_hover_text(tooltip)
         .clicked()
     {
-        actions.push(Action::ShowDiagnostics);
+        actions.push(view.leads_to());
     }
     if view.can_reconnect() && ui.small_button("Reconnect now").clicked() {
         actions.push(Action::ReconnectNow);
