@@ -280,8 +280,16 @@ impl PlayerApp {
             .prepare(&ctx, self.core.on_screen(), self.core.settings());
         told.into_iter().for_each(|n| self.core.tell(n));
         let canvas_rect = canvas::show(ui, self, &checker);
+        if let Some(took) = self.core.command_on_screen() {
+            self.net.command_shown(took);
+        }
         self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
-        diagnostics::show(&ctx, &mut self.net, &mut clicked);
+        let facts = super::support_report::Facts {
+            server: self.player.server.describe(),
+            player_key: self.player.summary().map(|s| s.player_key.as_str()),
+            transport: self.core.settings().transport.label(),
+        };
+        diagnostics::show(&ctx, &mut self.net, &facts, &mut clicked);
         let state = self.connection();
         let settings = self.core.settings_mut();
         let chosen = self

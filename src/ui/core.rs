@@ -49,6 +49,8 @@ pub(crate) struct Core {
     /// The setting as last seen, and what the runtime was last told.
     transport_setting: TransportChoice,
     transport_sent: Option<TransportChoice>,
+    /// The last command that changes what plays, until its artwork is on screen.
+    to_screen: crate::timeline::ToScreen,
 }
 
 impl Core {
@@ -81,6 +83,7 @@ impl Core {
             transport_override: options.transport,
             transport_setting: settings.transport,
             transport_sent: None,
+            to_screen: Default::default(),
             settings,
         }
     }
@@ -127,6 +130,16 @@ impl Core {
     pub(crate) fn on_screen(&self) -> Option<(&ArtworkSource, &Entry)> {
         let source = self.engine.current()?;
         Some((source, self.artworks.library().get(source)?))
+    }
+
+    /// The waiting command's time to the screen, once its artwork is drawn.
+    pub(crate) fn command_on_screen(&mut self) -> Option<Duration> {
+        let shown = match self.on_screen() {
+            Some((source, Entry::Ready(_))) => Some(source.clone()),
+            _ => None,
+        };
+        self.to_screen
+            .screen(shown.as_ref(), std::time::Instant::now())
     }
 
     pub(crate) fn notice(&self) -> Option<&Notice> {
@@ -219,6 +232,9 @@ impl Core {
             };
             match event {
                 Routed::Command(command, cached) => {
+                    let on_screen = self.engine.current();
+                    let at = std::time::Instant::now();
+                    self.to_screen.command(&command, on_screen, at);
                     // Known before the engine wants it: decoded in this same pass.
                     if let Some(file) = cached {
                         self.session.on_fetched(&file.post, Ok(file.path));
