@@ -223,3 +223,29 @@ fn the_indicator_leads_to_the_player_section_or_diagnostics() {
         }
     }
 }
+
+#[test]
+fn the_registration_countdown_stays_in_the_status_bar_with_settings_closed() {
+    let (mut h, mut end) = fresh();
+    click(&mut h, "Register this computer");
+    sent(&mut end);
+    tell(
+        &mut h,
+        &end,
+        CredentialsEvent::Registration(RegistrationStatus::Code {
+            code: "K7Q2XM".into(),
+            expires_at: now() + 600,
+        }),
+    );
+    // The settings panel closed (S): the code and its time left stay in the status bar.
+    h.key_press(Key::S);
+    h.run_steps(2);
+    assert!(!h.state().settings().show_settings);
+    let shown = h.get_by_label_contains("Code K7Q2XM · ");
+    let text = format!("{shown:?}");
+    assert!(text.contains(":5") || text.contains("10:00"), "{text}");
+    // A click on it opens Settings › Player again.
+    h.get_by_label_contains("Code K7Q2XM").click();
+    h.run_steps(2);
+    assert!(h.state().settings().show_settings);
+}

@@ -314,6 +314,16 @@ impl PlayerApp {
         self.core.schedule_repaint(&ctx, now);
     }
 
+    /// Artwork downloads under way (count and bytes read so far).
+    pub fn downloads(&self) -> crate::bridge::artwork::DownloadProgress {
+        self.core.downloads()
+    }
+
+    /// The animation on screen shows its first frame while the rest decode.
+    pub fn decoding_on_screen(&self) -> bool {
+        self.core.decoding_on_screen()
+    }
+
     /// Whether the first-run welcome card is on screen.
     pub fn welcome_shown(&self) -> bool {
         self.welcome.drawn()

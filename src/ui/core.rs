@@ -51,6 +51,8 @@ pub(crate) struct Core {
     transport_sent: Option<TransportChoice>,
     /// The last command that changes what plays, until its artwork is on screen.
     to_screen: crate::timeline::ToScreen,
+    /// Artwork downloads under way, as the runtime last said.
+    downloads: crate::bridge::artwork::DownloadProgress,
 }
 
 impl Core {
@@ -84,6 +86,7 @@ impl Core {
             transport_setting: settings.transport,
             transport_sent: None,
             to_screen: Default::default(),
+            downloads: Default::default(),
             settings,
         }
     }
@@ -140,6 +143,18 @@ impl Core {
         };
         self.to_screen
             .screen(shown.as_ref(), std::time::Instant::now())
+    }
+
+    /// Artwork downloads under way.
+    pub(crate) fn downloads(&self) -> crate::bridge::artwork::DownloadProgress {
+        self.downloads
+    }
+
+    /// The animation on screen shows its first frame while the rest decode.
+    pub(crate) fn decoding_on_screen(&self) -> bool {
+        self.engine
+            .current()
+            .is_some_and(|s| self.artworks.decoding_rest(s))
     }
 
     pub(crate) fn notice(&self) -> Option<&Notice> {
@@ -252,6 +267,7 @@ impl Core {
                     net.apply(event);
                 }
                 Routed::Fetched { post, result } => self.session.on_fetched(&post, result),
+                Routed::Downloads(progress) => self.downloads = progress,
                 Routed::Credentials(event, configured) => {
                     self.tell_failure(configured);
                     if let CredentialsEvent::NotRegistered = event {
