@@ -249,3 +249,22 @@ fn the_registration_countdown_stays_in_the_status_bar_with_settings_closed() {
     h.run_steps(2);
     assert!(h.state().settings().show_settings);
 }
+
+#[test]
+fn files_named_at_launch_are_not_covered_by_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let (window_end, end) = pair(std::sync::Arc::new(|| {}));
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings::default()),
+        paths: vec![dir.path().to_path_buf()],
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = Harness::builder()
+        .with_size([1000.0, 1000.0])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.run_steps(2);
+    tell(&mut h, &end, CredentialsEvent::NotRegistered);
+    assert!(h.query_by_label(WELCOME).is_none());
+    assert!(!h.state().settings().welcome_dismissed, "only for this run");
+}

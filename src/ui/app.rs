@@ -61,6 +61,10 @@ pub struct PlayerApp {
 impl PlayerApp {
     pub fn new(options: StartOptions) -> Self {
         let wake = Wake::default();
+        let mut welcome = welcome::Welcome::default();
+        if !options.paths.is_empty() {
+            welcome.hide();
+        }
         Self {
             core: Core::new(&options, &wake),
             opener: Opener::new(&wake),
@@ -80,7 +84,7 @@ impl PlayerApp {
             handovers: None,
             screen_lock: None,
             reveal: None,
-            welcome: Default::default(),
+            welcome,
         }
     }
 
@@ -497,7 +501,10 @@ impl PlayerApp {
             Action::Playlist(command) => self.playlist_command(command, Some((ctx, now))),
             Action::OpenFilesDialog => self.opener.open_dialog(false),
             Action::OpenFolderDialog => self.opener.open_dialog(true),
-            Action::OpenPaths(paths) => self.opener.open_paths(paths),
+            Action::OpenPaths(paths) => {
+                self.welcome.hide();
+                self.opener.open_paths(paths);
+            }
             Action::PlaySamples => core.play(Channel::Samples, now),
             Action::SetShuffle(on) => {
                 core.settings_mut().shuffle = on;

@@ -5,7 +5,7 @@
 use std::time::SystemTime;
 
 use eframe::egui::{self, Color32, Ui};
-use egui_plot::{Legend, Line, Plot, Points, Span};
+use egui_plot::{Corner, Legend, Line, Plot, Points, Span};
 
 use crate::timeline::{Band, SPAN, Timeline};
 
@@ -25,10 +25,12 @@ pub fn show(ui: &mut Ui, timeline: &Timeline, now: SystemTime) {
     ui.label("Connection and the time from each command to the screen (last 10 minutes)");
     Plot::new("diagnostics_connection")
         .height(height)
-        .legend(Legend::default())
+        .legend(Legend::default().position(Corner::LeftTop))
         .include_x(start)
         .include_x(0.0)
         .include_y(0.0)
+        // A scale for the dots before the first one comes.
+        .include_y(500.0)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
@@ -63,7 +65,7 @@ pub fn show(ui: &mut Ui, timeline: &Timeline, now: SystemTime) {
     };
     Plot::new("diagnostics_rates")
         .height(height)
-        .legend(Legend::default())
+        .legend(Legend::default().position(Corner::LeftTop))
         .include_x(start)
         .include_x(0.0)
         .include_y(0.0)

@@ -23,6 +23,12 @@ impl Welcome {
         self.drawn
     }
 
+    /// Files were opened (named at launch, dropped, handed over): the user
+    /// chose what to play, so the card does not cover it in this run.
+    pub fn hide(&mut self) {
+        self.hidden = true;
+    }
+
     /// Draws the card when it is due; what the user's choice leads to.
     pub fn show(
         &mut self,
