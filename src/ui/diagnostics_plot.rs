@@ -47,7 +47,7 @@ pub fn show(ui: &mut Ui, timeline: &Timeline, now: SystemTime) {
             }
             let points = timeline.latencies(now);
             plot.points(
-                Points::new("command → screen", points)
+                Points::new("command to screen", points)
                     .radius(3.0)
                     .color(Color32::WHITE),
             );
