@@ -61,10 +61,6 @@ pub struct PlayerApp {
 impl PlayerApp {
     pub fn new(options: StartOptions) -> Self {
         let wake = Wake::default();
-        let mut welcome = welcome::Welcome::default();
-        if !options.paths.is_empty() {
-            welcome.hide();
-        }
         Self {
             core: Core::new(&options, &wake),
             opener: Opener::new(&wake),
@@ -80,11 +76,12 @@ impl PlayerApp {
             started: false,
             start_fullscreen: options.fullscreen,
             log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
+            // Files named at launch were chosen to play: the card does not cover them.
+            welcome: welcome::Welcome::new(!options.paths.is_empty()),
             pending_paths: options.paths,
             handovers: None,
             screen_lock: None,
             reveal: None,
-            welcome,
         }
     }
 
@@ -288,11 +285,7 @@ impl PlayerApp {
             self.net.command_shown(took);
         }
         self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
-        let facts = super::support_report::Facts {
-            server: self.player.server.describe(),
-            player_key: self.player.summary().map(|s| s.player_key.as_str()),
-            transport: self.core.settings().transport.label(),
-        };
+        let facts = super::support_report::Facts::of(&self.player, self.core.settings());
         diagnostics::show(&ctx, &mut self.net, &facts, &mut clicked);
         let state = self.connection();
         let settings = self.core.settings_mut();

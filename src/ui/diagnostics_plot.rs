@@ -52,6 +52,12 @@ pub fn show(ui: &mut Ui, timeline: &Timeline, now: SystemTime) {
                     .color(Color32::WHITE),
             );
         });
+    rates(ui, timeline, now, height);
+}
+
+/// Messages each way and views' fates, per minute.
+fn rates(ui: &mut Ui, timeline: &Timeline, now: SystemTime, height: f32) {
+    let start = -SPAN.as_secs_f64();
     ui.label("Messages and views per minute");
     let minutes = |i: usize| (i as f64 - 9.0) * 60.0;
     let messages = timeline.messages_per_minute(now);

@@ -24,6 +24,19 @@ pub struct Facts<'a> {
     pub transport: &'static str,
 }
 
+impl<'a> Facts<'a> {
+    pub fn of(
+        player: &'a super::player_pane::PlayerPane,
+        settings: &crate::settings::Settings,
+    ) -> Self {
+        Facts {
+            server: player.server.describe(),
+            player_key: player.summary().map(|s| s.player_key.as_str()),
+            transport: settings.transport.label(),
+        }
+    }
+}
+
 /// The report as text for the clipboard.
 pub fn report(view: &ConnectionView, facts: &Facts<'_>, now: SystemTime) -> String {
     let mut out = String::new();

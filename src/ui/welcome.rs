@@ -10,7 +10,6 @@ use crate::bridge::connection::ConnectionState;
 use crate::settings::{Settings, SettingsSection};
 
 /// The card's state in this run.
-#[derive(Default)]
 pub struct Welcome {
     /// Drawn last frame: its first button takes the keyboard when it appears.
     drawn: bool,
@@ -19,6 +18,14 @@ pub struct Welcome {
 }
 
 impl Welcome {
+    /// `hidden`: not shown in this run.
+    pub fn new(hidden: bool) -> Self {
+        Self {
+            drawn: false,
+            hidden,
+        }
+    }
+
     pub fn drawn(&self) -> bool {
         self.drawn
     }
