@@ -35,6 +35,7 @@ pub mod screen_lock;
 pub mod session;
 pub mod settings;
 pub mod single_instance;
+pub mod timeline;
 pub mod timing;
 pub mod ui;
 

@@ -172,6 +172,37 @@ pub struct Settings {
     pub transport: crate::bridge::transport::TransportChoice,
     /// LED panels the art plays on too (Settings › LED panels).
     pub outputs: Vec<crate::outputs::SavedOutput>,
+    /// The first-run welcome card was dismissed: it does not come back.
+    pub welcome_dismissed: bool,
+    /// The settings panel's sections the user folded; a section added later starts open.
+    pub closed_sections: Vec<SettingsSection>,
+}
+
+/// The settings panel's sections, in the order they are drawn (Player comes
+/// first while this computer is not registered).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingsSection {
+    Player,
+    Display,
+    DevicePreview,
+    /// The LED outputs list (`ui/outputs_pane.rs`).
+    Outputs,
+    Playback,
+    Files,
+}
+
+impl SettingsSection {
+    pub fn title(self) -> &'static str {
+        match self {
+            SettingsSection::Player => "Player",
+            SettingsSection::Display => "Display",
+            SettingsSection::DevicePreview => "Device preview",
+            SettingsSection::Outputs => "LED panels",
+            SettingsSection::Playback => "Playback",
+            SettingsSection::Files => "Files",
+        }
+    }
 }
 
 impl Default for Settings {
@@ -192,6 +223,8 @@ impl Default for Settings {
             preview: Default::default(),
             transport: Default::default(),
             outputs: Vec::new(),
+            welcome_dismissed: false,
+            closed_sections: Vec::new(),
         }
     }
 }
@@ -203,6 +236,18 @@ impl Settings {
         self.dwell_secs = self.dwell_secs.clamp(MIN_DWELL_SECS, MAX_DWELL_SECS);
         self.preview = self.preview.sanitized();
         self
+    }
+
+    pub fn section_open(&self, section: SettingsSection) -> bool {
+        !self.closed_sections.contains(&section)
+    }
+
+    /// Unfolds or folds `section` (remembered with the other settings).
+    pub fn set_section_open(&mut self, section: SettingsSection, open: bool) {
+        self.closed_sections.retain(|s| *s != section);
+        if !open {
+            self.closed_sections.push(section);
+        }
     }
 
     pub fn dwell(&self) -> Duration {

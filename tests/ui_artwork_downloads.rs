@@ -173,3 +173,34 @@ fn a_cached_file_that_does_not_decode_is_fetched_again_once() {
     assert_eq!(bad.len(), 2, "fetched, then fetched once more: {bad:?}");
     s.h.state_mut().shutdown();
 }
+
+#[test]
+fn a_download_under_way_shows_in_the_status_bar_until_it_ends() {
+    use egui_kittest::kittest::Queryable;
+    let root = tempfile::tempdir().unwrap();
+    let vault = Vault::start();
+    let png = samples::bytes("sun-64.png").unwrap().to_vec();
+    vault.put("sl/ow", "slow", "png", png);
+    vault.set_delay(Duration::from_millis(1500));
+    let mut s = start_with_vault(root.path(), &vault);
+    assert_eq!(s.h.state().downloads().in_flight, 0);
+    let ack = s.command(
+        "show_artwork",
+        json!({"post_id": 77, "storage_key": "slow", "storage_shard": "sl/ow",
+               "native_format": "png"}),
+    );
+    assert_eq!(ack["status"], "ok", "{ack}");
+    step_until(&mut s.h, "the download counted", |a| {
+        a.downloads().in_flight == 1
+    });
+    s.h.step();
+    s.h.get_by_label_contains("⬇ 1 download · ");
+    step_until(&mut s.h, "post 77 on screen", |a| {
+        post_on_screen(a) == Some((77, false))
+    });
+    step_until(&mut s.h, "the download no longer counted", |a| {
+        a.downloads().in_flight == 0
+    });
+    s.h.step();
+    assert!(s.h.query_by_label_contains("⬇").is_none());
+}

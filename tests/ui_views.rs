@@ -76,6 +76,13 @@ fn a_post_on_screen_is_reported_after_five_seconds_with_its_channel() {
     assert!(view.get("channel_hashtag").is_none(), "{view}");
     let stamp = view["timestamp"].as_str().unwrap_or_default();
     assert!(stamp.starts_with("20") && stamp.ends_with('Z'), "{stamp}");
+    // The Diagnostics plot counts it queued, then delivered once the server answers.
+    step_until(&mut s.h, "the view counted in the plot", |a| {
+        let now = std::time::SystemTime::now();
+        let counts = a.connection_view().timeline.views_per_minute(now);
+        let total = |i: usize| counts.iter().map(|c| c[i]).sum::<u32>();
+        total(0) == 1 && total(1) == 1 && total(2) == 0
+    });
 
     // A hashtag channel plays on its own: intent `channel` with its hashtag.
     let base = vault.base.clone();

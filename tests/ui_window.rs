@@ -490,7 +490,16 @@ fn an_animation_shows_its_first_frame_while_the_rest_decode() {
         "the first look is frame 0 alone, before the other 399 are decoded"
     );
     assert_eq!(showing_file(h.state(), "long.gif"), Some(false));
+    // The status bar says the rest is on its way, and stops saying it once it is here.
+    assert!(h.state().decoding_on_screen());
+    h.step();
+    if h.state().frames_on_screen() == Some(1) {
+        h.get_by_label("Decoding the animation…");
+    }
     step_until(&mut h, "the whole animation", |a| {
         a.frames_on_screen() == Some(400)
     });
+    assert!(!h.state().decoding_on_screen());
+    h.step();
+    assert!(h.query_by_label("Decoding the animation…").is_none());
 }

@@ -69,6 +69,15 @@ pub enum ArtworkEvent {
         post: MakapixPost,
         result: Result<PathBuf, String>,
     },
+    /// Downloads under way, for the status bar.
+    Progress(DownloadProgress),
+}
+
+/// Artwork downloads under way and the bytes they have read so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DownloadProgress {
+    pub in_flight: usize,
+    pub bytes: u64,
 }
 
 /// A post's file, found in the artwork cache before the window asked for it.

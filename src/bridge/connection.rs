@@ -187,6 +187,16 @@ pub enum ConnectionEvent {
     /// others itself). The window answers with `ConnectionAction::Ack`. A
     /// `show_artwork` comes with its post's file when that is in the artwork cache.
     Command(CommandEnvelope, Option<CachedFile>),
+    /// What became of a view event (for the Diagnostics plot).
+    ViewFate(ViewFate),
+}
+
+/// A view event queued, taken by the server, or refused for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewFate {
+    Queued,
+    Delivered,
+    Refused,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

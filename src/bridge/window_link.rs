@@ -26,6 +26,8 @@ const ACTIONS_KEPT_FREE: usize = 32;
 /// A runtime event, sorted by who takes it.
 pub enum Routed {
     Command(CommandEnvelope, Option<CachedFile>),
+    /// Artwork downloads under way (the status bar).
+    Downloads(crate::bridge::artwork::DownloadProgress),
     Answered {
         tag: u64,
         result: Result<Response, RequestFailure>,
@@ -93,6 +95,7 @@ impl WindowLink {
             RuntimeEvent::Artwork(ArtworkEvent::Fetched { post, result }) => {
                 Routed::Fetched { post, result }
             }
+            RuntimeEvent::Artwork(ArtworkEvent::Progress(progress)) => Routed::Downloads(progress),
             RuntimeEvent::Credentials(event) => {
                 let configured = match &event {
                     CredentialsEvent::Server(server) => {

@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use super::artwork_progress::{Download, Tally};
 use crate::address::{ArtOrigins, ArtRefused};
 use crate::bridge::RuntimeEvent;
 use crate::bridge::artwork::{
@@ -140,11 +141,13 @@ struct Work {
     permits: Arc<Semaphore>,
     done: mpsc::UnboundedSender<(MakapixPost, u64)>,
     next_id: u64,
+    tally: Arc<Tally>,
 }
 
 async fn run(mut orders: mpsc::UnboundedReceiver<Order>, sink: EventSink) {
     let (done, mut finished) = mpsc::unbounded_channel();
     let mut work = Work {
+        tally: Arc::new(Tally::new(sink.clone())),
         sink,
         setup: None,
         held: Vec::new(),
@@ -265,6 +268,7 @@ impl Work {
         let cancel = Arc::new(AtomicBool::new(false));
         let (sink, done, permits) = (self.sink.clone(), self.done.clone(), self.permits.clone());
         let job = Job {
+            tally: Arc::clone(&self.tally),
             setup,
             cancel: Arc::clone(&cancel),
             fresh,
@@ -306,6 +310,7 @@ impl Work {
 /// the connection's opening to its closing) and stored.
 struct Job {
     setup: Arc<Setup>,
+    tally: Arc<Tally>,
     cancel: Arc<AtomicBool>,
     /// The cached copy is bad: remove it and download again.
     fresh: bool,
@@ -352,10 +357,11 @@ impl Job {
                 .map_err(|_| FetchError::Cancelled)?;
             let (u, agent, cancel) = (url.clone(), self.setup.agent.clone(), self.cancel.clone());
             let origins = Arc::clone(&self.setup.origins);
+            let tally = Arc::clone(&self.tally);
             // The permit goes with the blocking download: a cancelled task stops
             // waiting for it, but the connection counts until it is closed.
             let got = blocking(move || {
-                let got = download(&agent, &u, &origins, &cancel);
+                let got = download(&agent, &u, &origins, &cancel, &mut tally.start());
                 drop(permit);
                 got
             })
@@ -446,6 +452,7 @@ fn download(
     url: &str,
     origins: &ArtOrigins,
     cancel: &AtomicBool,
+    counted: &mut Download<'_>,
 ) -> Result<Vec<u8>, FetchError> {
     let mut current = url.to_owned();
     for _ in 0..=MAX_REDIRECTS {
@@ -454,7 +461,7 @@ fn download(
             .call()
             .map_err(|e| FetchError::Network(e.to_string()))?;
         if !response.status().is_redirection() {
-            return read_body(response, cancel);
+            return read_body(response, cancel, counted);
         }
         let location = response
             .headers()
@@ -475,6 +482,7 @@ fn download(
 fn read_body(
     response: ureq::http::Response<ureq::Body>,
     cancel: &AtomicBool,
+    counted: &mut Download<'_>,
 ) -> Result<Vec<u8>, FetchError> {
     let status = response.status().as_u16();
     match status {
@@ -496,6 +504,7 @@ fn read_body(
             break;
         }
         bytes.extend_from_slice(&chunk[..n]);
+        counted.read(n);
     }
     if bytes.len() as u64 > MAX_BYTES {
         return Err(FetchError::TooLarge);

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use crate::bridge::RuntimeEvent;
 use crate::bridge::channel::EventSink;
-use crate::bridge::connection::{ConnectionEvent, Direction, LogEntry};
+use crate::bridge::connection::{ConnectionEvent, Direction, LogEntry, ViewFate};
 
 pub const CAPACITY: usize = 300;
 
@@ -61,6 +61,12 @@ impl Diagnostics {
 
     pub fn note(&self, summary: String) {
         self.record(Direction::Note, "", 0, summary);
+    }
+
+    /// What became of a view event, for the window's plot.
+    pub fn view_fate(&self, fate: ViewFate) {
+        self.sink
+            .send(RuntimeEvent::Connection(ConnectionEvent::ViewFate(fate)));
     }
 
     pub fn snapshot(&self) -> Vec<LogEntry> {

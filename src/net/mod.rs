@@ -2,6 +2,7 @@
 //! own thread so the window never waits on I/O.
 
 pub mod artwork;
+mod artwork_progress;
 pub mod backoff;
 pub mod cert_name;
 mod commands;

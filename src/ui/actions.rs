@@ -39,6 +39,8 @@ pub enum Action {
     /// Play a Makapix channel picked in the window.
     PlayChannel(crate::protocol::command::PlayChannel),
     ShowDiagnostics,
+    /// The settings panel, with this section unfolded and scrolled to.
+    OpenSettingsSection(crate::settings::SettingsSection),
     ReconnectNow,
     TestConnection,
     /// Device previews: View › Preview as…, the cycle key, File › Save preview image….

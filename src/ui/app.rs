@@ -17,7 +17,7 @@ use crate::paths::AppPaths;
 use crate::player::{ArtworkSource, Engine};
 use crate::session::likes::LikeState;
 use crate::session::{Channel, Notice, Session};
-use crate::settings::Settings;
+use crate::settings::{Settings, SettingsSection};
 
 use super::actions::{self, Action};
 use super::core::{Core, unix_now};
@@ -28,7 +28,7 @@ use super::player_pane::PlayerPane;
 use super::playlist_editor::{EditorRequest, PlaylistCommand, PlaylistEditor};
 use super::preview_view::{self, Previews};
 use super::wake::Wake;
-use super::{canvas, menu, overlays, settings_panel, status_bar};
+use super::{canvas, menu, overlays, settings_panel, status_bar, welcome};
 
 pub struct PlayerApp {
     core: Core,
@@ -54,6 +54,10 @@ pub struct PlayerApp {
     handovers: Option<crate::single_instance::Server>,
     /// Whether the system says the screen is locked (no views then).
     screen_lock: Option<crate::screen_lock::ScreenLock>,
+    /// A settings section to unfold and scroll to in the next frame.
+    reveal: Option<SettingsSection>,
+    /// The first-run card while no player is stored.
+    welcome: welcome::Welcome,
 }
 
 impl PlayerApp {
@@ -75,9 +79,12 @@ impl PlayerApp {
             started: false,
             start_fullscreen: options.fullscreen,
             log_dir: options.app_paths.as_ref().map(AppPaths::log_dir),
+            // Files named at launch were chosen to play: the card does not cover them.
+            welcome: welcome::Welcome::new(!options.paths.is_empty()),
             pending_paths: options.paths,
             handovers: None,
             screen_lock: None,
+            reveal: None,
         }
     }
 
@@ -290,8 +297,18 @@ impl PlayerApp {
         self.outputs
             .update(&ctx, self.core.on_screen(), self.core.settings());
         let canvas_rect = canvas::show(ui, self, &checker);
+        if let Some(took) = self.core.command_on_screen() {
+            self.net.command_shown(took);
+        }
         self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
-        diagnostics::show(&ctx, &mut self.net, &mut clicked);
+        let facts = super::support_report::Facts::of(&self.player, self.core.settings());
+        diagnostics::show(&ctx, &mut self.net, &facts, &mut clicked);
+        let state = self.connection();
+        let settings = self.core.settings_mut();
+        let chosen = self
+            .welcome
+            .show(&ctx, canvas_rect, &mut self.player, state, settings);
+        clicked.extend(chosen);
         if self.player.overlay(&ctx, canvas_rect, unix_now() as i64) {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
@@ -310,6 +327,21 @@ impl PlayerApp {
         self.core.schedule_repaint(&ctx, now);
     }
 
+    /// Artwork downloads under way (count and bytes read so far).
+    pub fn downloads(&self) -> crate::bridge::artwork::DownloadProgress {
+        self.core.downloads()
+    }
+
+    /// The animation on screen shows its first frame while the rest decode.
+    pub fn decoding_on_screen(&self) -> bool {
+        self.core.decoding_on_screen()
+    }
+
+    /// Whether the first-run welcome card is on screen.
+    pub fn welcome_shown(&self) -> bool {
+        self.welcome.drawn()
+    }
+
     /// The menu, the status bar and the side panes.
     fn panes(&mut self, ui: &mut egui::Ui, clicked: &mut Vec<Action>) {
         menu::show(ui, self, clicked);
@@ -321,16 +353,15 @@ impl PlayerApp {
                 pinned: engine.is_pinned(),
                 connected: self.connection() == ConnectionState::Connected,
                 owner_playset: self.core.session().owner_playset(),
+                registered: self.player.summary().is_some(),
+                reveal: self.reveal.take(),
             };
-            settings_panel::show(
-                ui,
-                self.core.settings_mut(),
-                &mut self.path_input,
-                facts,
-                &mut self.player,
-                &mut self.picker,
-                clicked,
-            );
+            let panes = settings_panel::Panes {
+                path_input: &mut self.path_input,
+                player: &mut self.player,
+                picker: &mut self.picker,
+            };
+            settings_panel::show(ui, self.core.settings_mut(), facts, panes, clicked);
         }
         let comments = self.core.session().comments();
         if comments.is_open() {
@@ -479,7 +510,10 @@ impl PlayerApp {
             Action::Playlist(command) => self.playlist_command(command, Some((ctx, now))),
             Action::OpenFilesDialog => self.opener.open_dialog(false),
             Action::OpenFolderDialog => self.opener.open_dialog(true),
-            Action::OpenPaths(paths) => self.opener.open_paths(paths),
+            Action::OpenPaths(paths) => {
+                self.welcome.hide();
+                self.opener.open_paths(paths);
+            }
             Action::PlaySamples => core.play(Channel::Samples, now),
             Action::SetShuffle(on) => {
                 core.settings_mut().shuffle = on;
@@ -497,6 +531,10 @@ impl PlayerApp {
                 });
             }
             Action::ShowDiagnostics => self.net.open = true,
+            Action::OpenSettingsSection(section) => {
+                core.settings_mut().show_settings = true;
+                self.reveal = Some(section);
+            }
             Action::ReconnectNow => {
                 core.send(RuntimeAction::Connection(ConnectionAction::ReconnectNow));
             }

@@ -76,6 +76,8 @@ pub(crate) struct Artworks {
     /// The GPU's largest texture side, as the window last saw it: the decoder
     /// thread samples larger artworks down to fit.
     max_texture_side: Arc<AtomicUsize>,
+    /// The animation whose first frame is shown while the rest decode.
+    decoding_rest: Option<ArtworkSource>,
 }
 
 impl Artworks {
@@ -109,6 +111,7 @@ impl Artworks {
             started: Vec::new(),
             checker: None,
             early,
+            decoding_rest: None,
             // egui's own default until the first frame says.
             max_texture_side,
         }
@@ -119,6 +122,11 @@ impl Artworks {
     }
 
     /// Whether `source` is decoded and ready to show.
+    /// Whether `source` shows its first frame while its other frames decode.
+    pub(crate) fn decoding_rest(&self, source: &ArtworkSource) -> bool {
+        self.decoding_rest.as_ref() == Some(source)
+    }
+
     pub(crate) fn is_ready(&self, source: &ArtworkSource) -> bool {
         matches!(self.library.get(source), Some(Entry::Ready(_)))
     }
@@ -190,6 +198,9 @@ impl Artworks {
                 generation,
                 result,
             } => {
+                if self.decoding_rest.as_ref() == Some(&source) {
+                    self.decoding_rest = None;
+                }
                 let result = *result;
                 if let (ArtworkSource::Makapix(_), Err(e)) = (&source, &result) {
                     if self.library.finish_load(&source, generation) {
@@ -231,6 +242,7 @@ impl Artworks {
         let loop_duration = loaded.loop_duration();
         self.library.insert(source.clone(), Entry::Ready(loaded));
         engine.on_loaded(&source, LoadOutcome::Ready { loop_duration }, now);
+        self.decoding_rest = Some(source);
     }
 
     fn on_decoded(

@@ -49,6 +49,10 @@ pub(crate) struct Core {
     /// The setting as last seen, and what the runtime was last told.
     transport_setting: TransportChoice,
     transport_sent: Option<TransportChoice>,
+    /// The last command that changes what plays, until its artwork is on screen.
+    to_screen: crate::timeline::ToScreen,
+    /// Artwork downloads under way, as the runtime last said.
+    downloads: crate::bridge::artwork::DownloadProgress,
 }
 
 impl Core {
@@ -81,6 +85,8 @@ impl Core {
             transport_override: options.transport,
             transport_setting: settings.transport,
             transport_sent: None,
+            to_screen: Default::default(),
+            downloads: Default::default(),
             settings,
         }
     }
@@ -127,6 +133,28 @@ impl Core {
     pub(crate) fn on_screen(&self) -> Option<(&ArtworkSource, &Entry)> {
         let source = self.engine.current()?;
         Some((source, self.artworks.library().get(source)?))
+    }
+
+    /// The waiting command's time to the screen, once its artwork is drawn.
+    pub(crate) fn command_on_screen(&mut self) -> Option<Duration> {
+        let shown = match self.on_screen() {
+            Some((source, Entry::Ready(_))) => Some(source.clone()),
+            _ => None,
+        };
+        self.to_screen
+            .screen(shown.as_ref(), std::time::Instant::now())
+    }
+
+    /// Artwork downloads under way.
+    pub(crate) fn downloads(&self) -> crate::bridge::artwork::DownloadProgress {
+        self.downloads
+    }
+
+    /// The animation on screen shows its first frame while the rest decode.
+    pub(crate) fn decoding_on_screen(&self) -> bool {
+        self.engine
+            .current()
+            .is_some_and(|s| self.artworks.decoding_rest(s))
     }
 
     pub(crate) fn notice(&self) -> Option<&Notice> {
@@ -219,6 +247,9 @@ impl Core {
             };
             match event {
                 Routed::Command(command, cached) => {
+                    let on_screen = self.engine.current();
+                    let at = std::time::Instant::now();
+                    self.to_screen.command(&command, on_screen, at);
                     // Known before the engine wants it: decoded in this same pass.
                     if let Some(file) = cached {
                         self.session.on_fetched(&file.post, Ok(file.path));
@@ -236,6 +267,7 @@ impl Core {
                     net.apply(event);
                 }
                 Routed::Fetched { post, result } => self.session.on_fetched(&post, result),
+                Routed::Downloads(progress) => self.downloads = progress,
                 Routed::Credentials(event, configured) => {
                     self.tell_failure(configured);
                     if let CredentialsEvent::NotRegistered = event {

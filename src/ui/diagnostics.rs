@@ -5,13 +5,14 @@
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
-use eframe::egui::{self, RichText};
+use eframe::egui::{self, RichText, Ui};
 
 use super::actions::Action;
 use crate::bridge::connection::{
     ConnectionEvent, ConnectionState, Direction, FailureKind, LogEntry, SessionInfo,
 };
 use crate::bridge::transport::Via;
+use crate::timeline::{Band, Timeline};
 
 /// Entries kept for the pane (the runtime keeps as many).
 const LOG_LINES: usize = 300;
@@ -29,6 +30,8 @@ pub struct ConnectionView {
     pub log: VecDeque<LogEntry>,
     pub test: TestStatus,
     pub open: bool,
+    /// The last ten minutes, for the plot.
+    pub timeline: Timeline,
 }
 
 impl Default for ConnectionView {
@@ -39,16 +42,26 @@ impl Default for ConnectionView {
             log: VecDeque::new(),
             test: TestStatus::Idle,
             open: false,
+            timeline: Timeline::default(),
         }
     }
 }
 
 impl ConnectionView {
     pub fn apply(&mut self, event: ConnectionEvent) {
+        let now = SystemTime::now();
         match event {
-            ConnectionEvent::State(state) => self.state = state,
-            ConnectionEvent::Info(info) => self.info = info,
+            ConnectionEvent::State(state) => {
+                self.state = state;
+                self.timeline.band(now, Band::of(state, self.info.via));
+            }
+            ConnectionEvent::Info(info) => {
+                self.info = info;
+                self.timeline.band(now, Band::of(self.state, self.info.via));
+            }
+            ConnectionEvent::ViewFate(fate) => self.timeline.view(now, fate),
             ConnectionEvent::Logged(entry) => {
+                self.timeline.message(entry.at, entry.direction);
                 if self.log.len() == LOG_LINES {
                     self.log.pop_front();
                 }
@@ -88,6 +101,10 @@ impl ConnectionView {
         if let Some(err) = &self.info.https_error {
             lines.push(format!("HTTPS: {err}"));
         }
+        lines.push(match self.leads_to() {
+            Action::ShowDiagnostics => "Click for Diagnostics.".to_owned(),
+            _ => "Click to open Settings › Player.".to_owned(),
+        });
         lines.join("\n")
     }
 
@@ -104,6 +121,56 @@ impl ConnectionView {
                 state_word(mqtt)
             ),
         ]
+    }
+
+    /// A command's artwork reached the screen `took` after the window had the command.
+    pub fn command_shown(&mut self, took: Duration) {
+        self.timeline.latency(SystemTime::now(), took);
+    }
+
+    /// The state as a heading: "Not registered", "Connected over HTTPS".
+    pub fn title(&self) -> String {
+        let word = state_word(self.state);
+        let mut title: String = word.chars().take(1).flat_map(char::to_uppercase).collect();
+        title.push_str(&word[word.chars().next().map_or(0, char::len_utf8)..]);
+        if self.state == ConnectionState::Connected && self.info.via == Via::Https {
+            title.push_str(" over HTTPS");
+        }
+        title
+    }
+
+    /// The state in a sentence that says what it means.
+    pub fn state_sentence(&self) -> &'static str {
+        self.hint()
+    }
+
+    /// Why "Test connection" cannot run now, if it cannot.
+    fn cannot_test(&self) -> Option<&'static str> {
+        match self.state {
+            ConnectionState::Connected if self.test == TestStatus::Running => {
+                Some("A test is running.")
+            }
+            ConnectionState::Connected => None,
+            ConnectionState::NotRegistered => Some(
+                "There is no player to test: register this computer or import its certificates in Settings › Player.",
+            ),
+            _ => Some("Works once the player is connected."),
+        }
+    }
+
+    /// Why "Reconnect now" cannot help now, if it cannot.
+    fn cannot_reconnect(&self) -> Option<&'static str> {
+        if self.can_reconnect() {
+            return None;
+        }
+        Some(match self.state {
+            ConnectionState::NotRegistered => {
+                "There is no player to connect: register this computer or import its certificates in Settings › Player."
+            }
+            ConnectionState::Connected => "Already connected.",
+            ConnectionState::Connecting => "Connecting now.",
+            _ => "No server is configured for this player yet.",
+        })
     }
 
     /// "Test connection" names the way its echo will go.
@@ -142,6 +209,20 @@ impl ConnectionView {
                 .is_some_and(|e| e.kind == FailureKind::TakenOver)
     }
 
+    /// Where a click on the indicator leads: the Player section while there is
+    /// no player to connect (or Makapix Club refuses it), else Diagnostics.
+    pub fn leads_to(&self) -> Action {
+        let setup = matches!(
+            self.state,
+            ConnectionState::NotRegistered | ConnectionState::Removed | ConnectionState::Banned
+        );
+        if setup && !self.identity_in_use() {
+            Action::OpenSettingsSection(crate::settings::SettingsSection::Player)
+        } else {
+            Action::ShowDiagnostics
+        }
+    }
+
     /// Whether a "Reconnect now" button makes sense.
     pub fn can_reconnect(&self) -> bool {
         self.info.broker.is_some()
@@ -176,14 +257,14 @@ fn human(secs: u64) -> String {
 }
 
 /// `makapix/player/{key}/response/{id}` → `response/{id}`: the key is the same on every line.
-fn short_topic(topic: &str) -> &str {
+pub(super) fn short_topic(topic: &str) -> &str {
     match topic.strip_prefix("makapix/player/") {
         Some(rest) => rest.split_once('/').map_or(rest, |(_, tail)| tail),
         None => topic,
     }
 }
 
-fn clock(at: SystemTime) -> String {
+pub(super) fn clock(at: SystemTime) -> String {
     let secs = at
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default()
@@ -197,58 +278,31 @@ fn clock(at: SystemTime) -> String {
 }
 
 /// The Diagnostics window.
-pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Action>) {
+pub fn show(
+    ctx: &egui::Context,
+    view: &mut ConnectionView,
+    facts: &super::support_report::Facts<'_>,
+    actions: &mut Vec<Action>,
+) {
     let mut open = view.open;
     egui::Window::new("Diagnostics")
         .open(&mut open)
-        .default_size([560.0, 360.0])
-        .default_pos([60.0, 60.0])
+        .default_size([600.0, 560.0])
+        .default_pos([60.0, 40.0])
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
-                let over = match view.info.via {
-                    Via::Https if view.state == ConnectionState::Connected => " over HTTPS",
-                    _ => "",
-                };
-                ui.label(RichText::new(format!("{:?}{over}", view.state)).strong());
+                ui.label(RichText::new(view.title()).strong());
                 if let Some(broker) = &view.info.broker {
                     ui.label(format!("· {broker}"));
                 }
             });
+            ui.label(view.state_sentence());
             if let Some(api) = &view.info.https_api {
                 ui.label(format!(
                     "HTTPS API (requests and views when 8883 is blocked): {api}"
                 ));
             }
-            ui.horizontal(|ui| {
-                let connected = view.state == ConnectionState::Connected;
-                let running = view.test == TestStatus::Running;
-                if ui
-                    .add_enabled(connected && !running, egui::Button::new(view.test_label()))
-                    .clicked()
-                {
-                    view.test = TestStatus::Running;
-                    actions.push(Action::TestConnection);
-                }
-                if ui
-                    .add_enabled(view.can_reconnect(), egui::Button::new("Reconnect now"))
-                    .clicked()
-                {
-                    actions.push(Action::ReconnectNow);
-                }
-                match &view.test {
-                    TestStatus::Idle => {}
-                    TestStatus::Running => {
-                        ui.label("Testing…");
-                    }
-                    TestStatus::Done(Ok(rtt)) => {
-                        let via = view.info.via.name();
-                        ui.label(format!("Round trip over {via}: {} ms", rtt.as_millis()));
-                    }
-                    TestStatus::Done(Err(e)) => {
-                        ui.label(RichText::new(e).color(egui::Color32::from_rgb(255, 170, 90)));
-                    }
-                }
-            });
+            buttons(ui, view, facts, actions);
             if let Some(err) = &view.info.last_error {
                 ui.label(format!("Last error: {}", err.message));
             }
@@ -256,31 +310,84 @@ pub fn show(ctx: &egui::Context, view: &mut ConnectionView, actions: &mut Vec<Ac
                 ui.label(format!("HTTPS: {err}"));
             }
             ui.separator();
-            egui::ScrollArea::vertical()
-                .stick_to_bottom(true)
-                .auto_shrink([false, false])
-                .show(ui, |ui| {
-                    egui::Grid::new("mqtt_log").striped(true).show(ui, |ui| {
-                        for entry in &view.log {
-                            ui.monospace(clock(entry.at));
-                            ui.monospace(match entry.direction {
-                                Direction::In => "in ",
-                                Direction::Out => "out",
-                                Direction::Note => "·",
-                            });
-                            ui.monospace(short_topic(&entry.topic));
-                            ui.monospace(if entry.size > 0 {
-                                format!("{} B", entry.size)
-                            } else {
-                                String::new()
-                            });
-                            ui.label(&entry.summary);
-                            ui.end_row();
-                        }
-                    });
-                });
+            super::diagnostics_plot::show(ui, &view.timeline, SystemTime::now());
+            ui.separator();
+            log(ui, view);
         });
     view.open = open;
+}
+
+/// Test connection, Reconnect now (disabled with the reason on hover when they
+/// cannot work), Copy report, and the test's outcome.
+fn buttons(
+    ui: &mut Ui,
+    view: &mut ConnectionView,
+    facts: &super::support_report::Facts<'_>,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        let cannot_test = view.cannot_test();
+        let test = ui.add_enabled(cannot_test.is_none(), egui::Button::new(view.test_label()));
+        if test
+            .on_disabled_hover_text(cannot_test.unwrap_or_default())
+            .clicked()
+        {
+            view.test = TestStatus::Running;
+            actions.push(Action::TestConnection);
+        }
+        let cannot_reconnect = view.cannot_reconnect();
+        let reconnect = ui.add_enabled(
+            cannot_reconnect.is_none(),
+            egui::Button::new("Reconnect now"),
+        );
+        if reconnect
+            .on_disabled_hover_text(cannot_reconnect.unwrap_or_default())
+            .clicked()
+        {
+            actions.push(Action::ReconnectNow);
+        }
+        super::support_report::button(ui, view, facts);
+        match &view.test {
+            TestStatus::Idle => {}
+            TestStatus::Running => {
+                ui.label("Testing…");
+            }
+            TestStatus::Done(Ok(rtt)) => {
+                let via = view.info.via.name();
+                ui.label(format!("Round trip over {via}: {} ms", rtt.as_millis()));
+            }
+            TestStatus::Done(Err(e)) => {
+                ui.label(RichText::new(e).color(egui::Color32::from_rgb(255, 170, 90)));
+            }
+        }
+    });
+}
+
+/// The last messages, newest at the bottom.
+fn log(ui: &mut Ui, view: &ConnectionView) {
+    egui::ScrollArea::vertical()
+        .stick_to_bottom(true)
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            egui::Grid::new("mqtt_log").striped(true).show(ui, |ui| {
+                for entry in &view.log {
+                    ui.monospace(clock(entry.at));
+                    ui.monospace(match entry.direction {
+                        Direction::In => "in ",
+                        Direction::Out => "out",
+                        Direction::Note => "·",
+                    });
+                    ui.monospace(short_topic(&entry.topic));
+                    ui.monospace(if entry.size > 0 {
+                        format!("{} B", entry.size)
+                    } else {
+                        String::new()
+                    });
+                    ui.label(&entry.summary);
+                    ui.end_row();
+                }
+            });
+        });
 }
 
 #[cfg(test)]
@@ -327,6 +434,37 @@ mod tests {
         view.apply(ConnectionEvent::Info(SessionInfo::default()));
         assert!(!view.tooltip(SystemTime::now()).contains("HTTPS"));
         assert_eq!(view.test_label(), "Test connection (MQTT)");
+    }
+
+    #[test]
+    fn the_tooltip_says_each_state_in_a_sentence_and_where_a_click_leads() {
+        use ConnectionState::*;
+        for state in [
+            NotRegistered,
+            Disconnected,
+            Connecting,
+            Connected,
+            Reconnecting,
+            Removed,
+            Banned,
+        ] {
+            let mut view = ConnectionView::default();
+            view.apply(ConnectionEvent::State(state));
+            let tip = view.tooltip(SystemTime::now());
+            let first = tip.lines().next().unwrap_or_default();
+            assert!(
+                first.ends_with('.') && first.contains(' '),
+                "{state:?}: {tip}"
+            );
+            let click = tip.lines().last().unwrap_or_default();
+            let to_player = matches!(state, NotRegistered | Removed | Banned);
+            let expected = if to_player {
+                "Click to open Settings › Player."
+            } else {
+                "Click for Diagnostics."
+            };
+            assert_eq!(click, expected, "{state:?}");
+        }
     }
 
     #[test]

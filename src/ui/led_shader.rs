@@ -77,7 +77,11 @@ impl LedProgram {
     pub fn new(gl: &glow::Context) -> Result<Self, String> {
         let version = ShaderVersion::get(gl);
         if !version.is_new_shader_interface() {
-            return Err(format!("{version:?} shaders read no texels by index"));
+            let declared = version.version_declaration();
+            return Err(format!(
+                "shaders of this OpenGL ({}) read no texels by index",
+                declared.trim()
+            ));
         }
         let precision = if version.is_embedded() {
             "precision highp float;\nprecision highp int;\nprecision highp sampler2D;\n"

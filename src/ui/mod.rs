@@ -10,6 +10,7 @@ mod channel_picker;
 mod comments_panel;
 mod core;
 pub mod diagnostics;
+mod diagnostics_plot;
 pub mod geometry;
 mod led_lights;
 mod led_mesh;
@@ -29,7 +30,9 @@ pub mod preview_view;
 mod secret_field;
 mod settings_panel;
 mod status_bar;
+pub mod support_report;
 mod wake;
+pub mod welcome;
 
 pub use crate::launch::StartOptions;
 pub use actions::Action;

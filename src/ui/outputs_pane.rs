@@ -18,9 +18,8 @@ struct Draft {
     error: Option<String>,
 }
 
+/// The body of Settings › LED panels (the section's header is the settings panel's).
 pub fn show(ui: &mut Ui, outputs: &mut Vec<SavedOutput>) {
-    ui.separator();
-    ui.strong("LED panels");
     let board: Option<SharedBoard> = ui.ctx().data(|d| d.get_temp(board_id()));
     let mut guard = board
         .as_ref()

@@ -40,6 +40,8 @@ pub struct PlayerPane {
     pub(crate) keyring_waiting: Option<String>,
     /// When the runtime plans the next automatic renewal (Unix seconds).
     pub(crate) renewal_planned: Option<i64>,
+    /// The runtime looked and found no stored player (not merely: not told yet).
+    unregistered: bool,
     /// The whole player key is on screen (the user pressed Show): it works as
     /// a password at Makapix, so it is masked until asked for.
     reveal_key: bool,
@@ -63,6 +65,7 @@ impl Default for PlayerPane {
             removed: false,
             keyring_waiting: None,
             renewal_planned: None,
+            unregistered: false,
             reveal_key: false,
             confirm_remove: false,
             paste: String::new(),
@@ -79,6 +82,18 @@ impl PlayerPane {
         self.summary.as_ref()
     }
 
+    /// The runtime said no player is stored on this computer.
+    pub fn known_unregistered(&self) -> bool {
+        self.unregistered && self.summary.is_none() && self.keyring_waiting.is_none()
+    }
+
+    /// Asks the runtime for a registration code (the welcome card's first way in).
+    pub fn register(&mut self) {
+        if self.registration.is_none() {
+            self.outbox.push(CredentialsAction::Register);
+        }
+    }
+
     /// The session's state: the pane offers a way back when the player was removed.
     pub fn on_connection(&mut self, state: ConnectionState) {
         self.removed = state == ConnectionState::Removed;
@@ -87,15 +102,18 @@ impl PlayerPane {
     pub fn on_event(&mut self, event: CredentialsEvent) {
         match event {
             CredentialsEvent::NotRegistered => {
+                self.unregistered = true;
                 self.summary = None;
                 self.keyring_waiting = None;
                 self.renewal_planned = None;
             }
             CredentialsEvent::KeyringWaiting { player_key } => {
+                self.unregistered = false;
                 self.summary = None;
                 self.keyring_waiting = Some(player_key);
             }
             CredentialsEvent::Registered(summary) => {
+                self.unregistered = false;
                 self.keyring_waiting = None;
                 self.summary = Some(summary);
                 self.registration = None;
@@ -165,7 +183,6 @@ impl PlayerPane {
 
     /// The Player section of the settings panel.
     pub fn show(&mut self, ui: &mut Ui, now: i64) {
-        ui.strong("Player");
         match (&self.summary, &self.keyring_waiting) {
             (Some(summary), _) => identity(
                 ui,

@@ -41,7 +41,6 @@ pub(crate) fn settings_section(
     preview: &mut PreviewSettings,
     actions: &mut Vec<Action>,
 ) {
-    ui.strong("Device preview");
     egui::Grid::new("preview_grid")
         .num_columns(2)
         .show(ui, |ui| {

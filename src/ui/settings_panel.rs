@@ -11,6 +11,7 @@ use super::player_pane::PlayerPane;
 use crate::bridge::transport::TransportChoice;
 use crate::settings::{
     ChannelOrder, MAX_DWELL_SECS, MIN_DWELL_SECS, Mirror, Rotation, ScaleMode, Settings,
+    SettingsSection,
 };
 
 /// What the panel shows of the player's state.
@@ -19,23 +20,39 @@ pub struct Facts {
     pub pinned: bool,
     pub connected: bool,
     pub owner_playset: crate::session::owner_playsets::OwnerPlaysetView,
+    /// A player is stored: the Player section moves to the end.
+    pub registered: bool,
+    /// A section to unfold and scroll to this frame (the indicator, the welcome card).
+    pub reveal: Option<SettingsSection>,
+}
+
+/// The panes the panel composes, besides the settings themselves.
+pub struct Panes<'a> {
+    pub path_input: &'a mut String,
+    pub player: &'a mut PlayerPane,
+    pub picker: &'a mut ChannelPicker,
+}
+
+/// The sections in the order drawn: Player first until a player is stored.
+fn order(registered: bool) -> [SettingsSection; 6] {
+    use SettingsSection::*;
+    if registered {
+        [Display, DevicePreview, Outputs, Playback, Files, Player]
+    } else {
+        [Player, Display, DevicePreview, Outputs, Playback, Files]
+    }
 }
 
 pub fn show(
     ui: &mut Ui,
     settings: &mut Settings,
-    path_input: &mut String,
     facts: Facts,
-    player: &mut PlayerPane,
-    picker: &mut ChannelPicker,
+    mut panes: Panes<'_>,
     actions: &mut Vec<Action>,
 ) {
-    let Facts {
-        paused,
-        pinned,
-        connected,
-        owner_playset,
-    } = facts;
+    if let Some(section) = facts.reveal {
+        settings.set_section_open(section, true);
+    }
     egui::Panel::right("settings_panel")
         .resizable(false)
         .default_size(270.0)
@@ -43,22 +60,58 @@ pub fn show(
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.heading("Settings");
                 ui.add_space(4.0);
-                display(ui, settings);
-                ui.separator();
-                super::preview_menu::settings_section(ui, &mut settings.preview, actions);
-                ui.separator();
-                playback(ui, settings, paused, pinned, actions);
-                ui.separator();
-                local_files(ui, path_input, actions);
-                ui.separator();
-                picker.show(ui, connected, actions);
-                super::channel_picker::owner_playsets(ui, connected, &owner_playset, actions);
-                ui.separator();
-                player.show(ui, unix_now());
-                transport(ui, settings);
-                super::outputs_pane::show(ui, &mut settings.outputs);
+                for section in order(facts.registered) {
+                    let open = settings.section_open(section);
+                    let response = egui::CollapsingHeader::new(section.title())
+                        .id_salt(("settings_section", section.title()))
+                        .open(Some(open))
+                        .show(ui, |ui| {
+                            section_body(ui, section, settings, &facts, &mut panes, actions);
+                        });
+                    if response.header_response.clicked() {
+                        settings.set_section_open(section, !open);
+                    }
+                    if facts.reveal == Some(section) {
+                        response
+                            .header_response
+                            .scroll_to_me(Some(egui::Align::TOP));
+                    }
+                }
             });
         });
+}
+
+fn section_body(
+    ui: &mut Ui,
+    section: SettingsSection,
+    settings: &mut Settings,
+    facts: &Facts,
+    panes: &mut Panes<'_>,
+    actions: &mut Vec<Action>,
+) {
+    match section {
+        SettingsSection::Player => {
+            panes.player.show(ui, unix_now());
+            transport(ui, settings);
+        }
+        SettingsSection::Display => display(ui, settings),
+        SettingsSection::DevicePreview => {
+            super::preview_menu::settings_section(ui, &mut settings.preview, actions);
+        }
+        SettingsSection::Outputs => super::outputs_pane::show(ui, &mut settings.outputs),
+        SettingsSection::Playback => {
+            playback(ui, settings, facts.paused, facts.pinned, actions);
+            ui.separator();
+            panes.picker.show(ui, facts.connected, actions);
+            super::channel_picker::owner_playsets(
+                ui,
+                facts.connected,
+                &facts.owner_playset,
+                actions,
+            );
+        }
+        SettingsSection::Files => local_files(ui, panes.path_input, actions),
+    }
 }
 
 /// Settings › Player › Transport: how requests reach Makapix Club.
@@ -81,7 +134,6 @@ fn transport(ui: &mut Ui, settings: &mut Settings) {
 }
 
 fn display(ui: &mut Ui, settings: &mut Settings) {
-    ui.strong("Display");
     egui::Grid::new("display_grid")
         .num_columns(2)
         .show(ui, |ui| {
@@ -145,7 +197,6 @@ fn playback(
     pinned: bool,
     actions: &mut Vec<Action>,
 ) {
-    ui.strong("Playback");
     ui.horizontal(|ui| {
         let caption = ui.label("Show each artwork for");
         ui.add(
@@ -192,7 +243,6 @@ fn playback(
 }
 
 fn local_files(ui: &mut Ui, path_input: &mut String, actions: &mut Vec<Action>) {
-    ui.strong("Local files");
     ui.horizontal(|ui| {
         if ui.button("Open files…").clicked() {
             actions.push(Action::OpenFilesDialog);

@@ -8,14 +8,17 @@ use super::actions::Action;
 use super::app::PlayerApp;
 use super::diagnostics::ConnectionView;
 use crate::bridge::connection::ConnectionState;
+use crate::bridge::credentials::RegistrationStatus;
 use crate::bridge::transport::Via;
 use crate::session::likes::LikeState;
+use crate::settings::SettingsSection;
 
 pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
     egui::Panel::bottom("status_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
             connection_indicator(ui, app.connection_view(), actions);
             ui.separator();
+            long_work(ui, app, actions);
             let engine = app.engine();
             let state = if engine.is_paused() {
                 "⏸ Paused"
@@ -64,6 +67,62 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
     });
 }
 
+/// Work that takes a while, said while it lasts: a registration code waiting
+/// to be entered (also with its card hidden), downloads, decoding.
+fn long_work(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
+    let now = unix_now();
+    if let Some(
+        RegistrationStatus::Code { code, expires_at }
+        | RegistrationStatus::RateLimited { code, expires_at },
+    ) = &app.player().registration
+    {
+        let left = (expires_at - now).max(0);
+        let text = format!("Code {code} · {}:{:02} left", left / 60, left % 60);
+        let tip = "Enter this code on makapix.club › Settings › Players › Add Device. Click for Settings › Player.";
+        let label = egui::Label::new(RichText::new(text).strong()).sense(egui::Sense::click());
+        if ui.add(label).on_hover_text(tip).clicked() {
+            actions.push(Action::OpenSettingsSection(SettingsSection::Player));
+        }
+        ui.separator();
+    }
+    let downloads = app.downloads();
+    if downloads.in_flight > 0 {
+        let many = if downloads.in_flight == 1 {
+            "download"
+        } else {
+            "downloads"
+        };
+        ui.label(format!(
+            "⬇ {} {many} · {}",
+            downloads.in_flight,
+            bytes(downloads.bytes)
+        ))
+        .on_hover_text("Artworks being downloaded from Makapix Club");
+        ui.separator();
+    }
+    if app.decoding_on_screen() {
+        ui.spinner();
+        ui.label("Decoding the animation…")
+            .on_hover_text("Its first frame shows while the other frames are decoded");
+        ui.separator();
+    }
+}
+
+/// 340 B, 12 KB, 3.4 MB.
+fn bytes(n: u64) -> String {
+    match n {
+        0..1024 => format!("{n} B"),
+        1024..1_048_576 => format!("{} KB", n / 1024),
+        _ => format!("{:.1} MB", n as f64 / 1_048_576.0),
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Action>) {
     let (color, word) = match view.state {
         // Said plainly: the fix (closing the other player) is the user's.
@@ -92,7 +151,7 @@ fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Ac
         .on_hover_text(tooltip)
         .clicked()
     {
-        actions.push(Action::ShowDiagnostics);
+        actions.push(view.leads_to());
     }
     if view.can_reconnect() && ui.small_button("Reconnect now").clicked() {
         actions.push(Action::ReconnectNow);

@@ -23,6 +23,7 @@ use crate::protocol::view::{ViewEvent, ViewOutcome};
 
 use super::diagnostics::Diagnostics;
 use super::standing::Refusal;
+use crate::bridge::connection::ViewFate;
 use delivery::{Changes, Delivery, Pace, ViewId};
 use sink::{Handed, PublishOrder, ViewSink};
 
@@ -210,6 +211,7 @@ impl ViewOutbox {
         }
         let changes = self.current.delivery.push(id, view);
         self.apply(changes);
+        self.fate(ViewFate::Queued);
     }
 
     pub fn len(&self) -> usize {
@@ -308,7 +310,23 @@ impl ViewOutbox {
     /// The outcome of the view that awaits one, from any transport.
     pub fn settle(&mut self, outcome: &ViewOutcome, now: Instant) {
         let changes = self.current.delivery.settle(outcome, now);
+        let fate = match outcome {
+            _ if changes.removed.is_empty() => None,
+            ViewOutcome::Accepted | ViewOutcome::Duplicate => Some(ViewFate::Delivered),
+            ViewOutcome::Refused(_) => Some(ViewFate::Refused),
+            _ => None,
+        };
         self.apply(changes);
+        if let Some(fate) = fate {
+            self.fate(fate);
+        }
+    }
+
+    /// Tells the window's Diagnostics plot.
+    fn fate(&self, fate: ViewFate) {
+        if let Some(diag) = &self.diag {
+            diag.view_fate(fate);
+        }
     }
 
     /// Writes out everything queued so far, then sends `done` (from the file's
