@@ -264,8 +264,13 @@ fn the_command_line_imports_registers_renews_and_removes_with_the_real_keyring()
 fn the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring() {
     let root = tempfile::tempdir().unwrap();
     let now = time::OffsetDateTime::now_utc();
+    // A player of its own: the other tests here share the one keyring at the
+    // same time, and one of them removes its player's entries.
+    let key = "5d0c1a7e-9b42-4f3e-8a61-2c7f0e9b4d13".to_owned();
+    let ca = certs::TestCa::new("Makapix Test CA");
     // The web's bundle of a player 10 days from expiry: due for renewal.
-    let due = certs::TestCa::new("Makapix Test CA").mint(&certs::Options {
+    let due = ca.mint(&certs::Options {
+        cn: key.clone(),
         not_before: now - time::Duration::days(1085),
         not_after: now + time::Duration::days(10),
         ..certs::Options::default()
@@ -274,7 +279,10 @@ fn the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring
     let downloads = tempfile::tempdir().unwrap();
     let bundle = downloads.path().join("player-certificates.json");
     std::fs::write(&bundle, certs::bundle_json(&due, Some("tok-due"))).unwrap();
-    let renewed = certs::valid_set();
+    let renewed = ca.mint(&certs::Options {
+        cn: key,
+        ..certs::Options::default()
+    });
     let body = serde_json::json!({"cert_pem": renewed.cert_pem, "key_pem": renewed.key_pem,
         "ca_pem": renewed.ca_pem})
     .to_string();
