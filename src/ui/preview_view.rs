@@ -88,13 +88,7 @@ struct LedKey {
 }
 
 pub(crate) fn look(settings: &Settings) -> Look {
-    Look {
-        rotation: settings.rotation,
-        mirror: settings.mirror,
-        background: settings.background,
-        brightness: settings.brightness,
-        preview: settings.preview.clone(),
-    }
+    Look::of(settings)
 }
 
 impl Previews {
