@@ -184,3 +184,39 @@ fn save_preview_image_writes_the_previews_as_a_png() {
         assert_eq!([p[0], p[1], p[2]], *colour, "LED ({x}, {y})");
     }
 }
+
+#[test]
+fn export_preview_writes_every_frame_as_the_led_panel_shows_it() {
+    use makapix_player::media::decode::{DecodeLimits, decode, decode_file};
+
+    let led = PreviewMode::Led { w: 32, h: 32 };
+    let mut h = harness(PreviewSettings {
+        modes: vec![PreviewMode::Screen, led],
+        ..PreviewSettings::default()
+    });
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "the animated sample", |a| {
+        showing(a, SAMPLES[1].name)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // Without a known extension: a GIF; the LED panel, not the plain screen, is exported.
+    h.state_mut().export_preview_to(dir.path().join("slime"));
+    step_until(&mut h, "the export to finish", |a| {
+        a.notice().is_some_and(|n| n.text.starts_with("Exported"))
+    });
+    let text = h
+        .state()
+        .notice()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    let source = decode(SAMPLES[1].bytes, &DecodeLimits::default()).unwrap();
+    assert!(source.frames.len() > 1);
+    assert!(
+        text.contains(&format!("GIF (320×320, {} frames)", source.frames.len())),
+        "{text}"
+    );
+    let exported = decode_file(&dir.path().join("slime.gif"), &DecodeLimits::default()).unwrap();
+    assert_eq!((exported.width, exported.height), (320, 320));
+    assert_eq!(exported.delays(), source.delays());
+}

@@ -45,6 +45,8 @@ pub enum PreviewCommand {
     Cycle,
     /// File › Save preview image…
     SaveImage,
+    /// File › Export preview…: every frame, as the device shows it.
+    Export,
 }
 
 const CAPTION: f32 = 22.0;
@@ -172,6 +174,16 @@ impl Previews {
         self.export.save_to(path, on_screen, settings)
     }
 
+    /// Exports every frame as the first device preview shows it to `path`, off the window thread.
+    pub(crate) fn export_to(
+        &mut self,
+        path: std::path::PathBuf,
+        on_screen: Option<&Entry>,
+        settings: &Settings,
+    ) -> Option<Notice> {
+        self.export.export_to(path, on_screen, settings)
+    }
+
     /// A preview command; the notice says why it could not be done.
     pub(crate) fn command(
         &mut self,
@@ -192,6 +204,7 @@ impl Previews {
             }
             PreviewCommand::Cycle => preview.cycle(),
             PreviewCommand::SaveImage => self.export.dialog(ctx, on_screen, settings),
+            PreviewCommand::Export => self.export.export_dialog(ctx, on_screen, settings),
         }
         None
     }
