@@ -220,3 +220,30 @@ fn export_preview_writes_every_frame_as_the_led_panel_shows_it() {
     assert_eq!((exported.width, exported.height), (320, 320));
     assert_eq!(exported.delays(), source.delays());
 }
+
+#[test]
+fn each_device_preview_says_what_the_device_does_to_the_art() {
+    use egui_kittest::kittest::By;
+    let mut h = harness(PreviewSettings {
+        modes: vec![PreviewMode::P3a, PreviewMode::Led { w: 64, h: 64 }],
+        ..PreviewSettings::default()
+    });
+    // mountains-256.png: 256×256, shrunk to a quarter on 64×64 LEDs, ×2.81 on the p3a.
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.run_steps(2);
+    let line = |start: &'static str| {
+        h.query(By::new().predicate(move |n| n.value().is_some_and(|v| v.starts_with(start))))
+            .and_then(|n| n.accesskit_node().value())
+    };
+    let p3a = line("p3a frame: ×2.81, not a whole factor: pixels are 2 or 3 wide");
+    assert!(
+        p3a.as_ref().is_some_and(|l| l.contains("nothing cropped")),
+        "{p3a:?}"
+    );
+    let led = line("LED panel 64×64: shrunk to 1/4: one pixel in 4 shows; nothing cropped");
+    assert!(
+        led.as_ref()
+            .is_some_and(|l| l.contains("at 8 bits a channel")),
+        "{led:?}"
+    );
+}

@@ -8,6 +8,7 @@
 //! The window draws them in `ui::preview_view`.
 
 pub mod color;
+pub mod device_notes;
 pub mod encode;
 pub mod export;
 pub mod mode;
