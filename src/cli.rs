@@ -482,6 +482,62 @@ mod tests {
     }
 
     #[test]
+    fn export_reads_a_device_a_scale_a_frame_and_an_output() {
+        use crate::preview::PreviewMode;
+        let cli = Cli::try_parse_from([
+            "makapix-player",
+            "export",
+            "art.gif",
+            "--preview",
+            "led64x64",
+            "--scale",
+            "8",
+            "--frame",
+            "2",
+            "-o",
+            "out.png",
+        ])
+        .unwrap();
+        let Some(Command::Export(args)) = &cli.command else {
+            panic!("{cli:?}");
+        };
+        assert_eq!(args.device, PreviewMode::Led { w: 64, h: 64 });
+        assert_eq!((args.scale, args.frame), (Some(8), Some(1)));
+        assert_eq!(args.output, PathBuf::from("out.png"));
+        assert_eq!(cli.check(), Ok(()));
+        for (flag, value, says) in [
+            ("--scale", "0", "1 to 64"),
+            ("--frame", "0", "1 is the first"),
+        ] {
+            let err = Cli::try_parse_from([
+                "makapix-player",
+                "export",
+                "a.gif",
+                "--preview",
+                "p3a",
+                flag,
+                value,
+                "-o",
+                "o.gif",
+            ])
+            .unwrap_err();
+            assert!(err.to_string().contains(says), "{err}");
+        }
+        let cli = Cli::try_parse_from([
+            "makapix-player",
+            "--fullscreen",
+            "export",
+            "a.gif",
+            "--preview",
+            "p3a",
+            "-o",
+            "o.gif",
+        ])
+        .unwrap();
+        assert!(cli.check().unwrap_err().contains("`export`"));
+    }
+
+    #[test]
     fn trace_timing_is_off_unless_asked() {
         let cli = Cli::try_parse_from(["makapix-player"]).unwrap();
         assert!(!cli.trace_timing);
