@@ -317,3 +317,46 @@ fn bad_input_is_a_sentence_and_a_failure_and_writes_nothing() {
         assert!(!root.path().join("out.gif").exists(), "{args:?}");
     }
 }
+
+#[test]
+fn a_gif_that_writes_only_changes_decodes_to_the_same_frames_as_the_apng() {
+    // 4×4 red; then one pixel turns green; then nothing changes; then it turns back.
+    let mut gif = Vec::new();
+    {
+        let palette: Vec<u8> = [RED, GREEN].concat();
+        let mut encoder = gif::Encoder::new(&mut gif, 4, 4, &palette).unwrap();
+        let mut one = vec![0u8; 16];
+        one[6] = 1;
+        for pixels in [vec![0u8; 16], one.clone(), one, vec![0u8; 16]] {
+            let mut frame = gif::Frame::from_indexed_pixels(4, 4, pixels, None);
+            frame.delay = 7;
+            encoder.write_frame(&frame).unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("blink.gif");
+    std::fs::write(&input, gif).unwrap();
+    let decoded: Vec<decode::Artwork> = ["blink-led.gif", "blink-led.png"]
+        .iter()
+        .map(|name| {
+            let request = Request {
+                mode: PreviewMode::Led { w: 4, h: 4 },
+                scale: Some(6),
+                frame: None,
+                output: dir.path().join(name),
+            };
+            export::export_file(&input, &request, &look(), &mut |_, _| {}).unwrap();
+            decode::decode_file(&request.output, &DecodeLimits::default()).unwrap()
+        })
+        .collect();
+    let [gif, apng] = &decoded[..] else {
+        panic!("two exports")
+    };
+    assert_eq!(gif.frames.len(), 4);
+    for (i, (a, b)) in gif.frames.iter().zip(&apng.frames).enumerate() {
+        assert!(a.rgba == b.rgba, "frame {i} differs");
+        assert_eq!(count_discs(&a.rgba, 24), 16);
+    }
+    assert_eq!(pixel(gif, 1, 2 * 6 + 3, 6 + 3), GREEN);
+    assert_eq!(pixel(gif, 3, 2 * 6 + 3, 6 + 3), RED);
+}

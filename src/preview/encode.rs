@@ -60,6 +60,8 @@ enum Kind<'a> {
     Gif {
         encoder: gif::Encoder<&'a mut Vec<u8>>,
         clock: Centiseconds,
+        /// The frame before, as RGB: the next one writes only what changed.
+        previous: Option<Vec<u8>>,
     },
     Png(Option<png::Writer<&'a mut Vec<u8>>>),
     WebP {
@@ -98,6 +100,7 @@ impl<'a> Encoder<'a> {
                 Kind::Gif {
                     encoder,
                     clock: Centiseconds::default(),
+                    previous: None,
                 }
             }
             ExportFormat::Png => {
@@ -134,10 +137,22 @@ impl<'a> Encoder<'a> {
         let rgb = rgb_of(image);
         let [w, h] = self.size;
         match &mut self.kind {
-            Kind::Gif { encoder, clock } => {
-                let mut frame = gif_frame(w as u16, h as u16, &rgb);
+            Kind::Gif {
+                encoder,
+                clock,
+                previous,
+            } => {
+                let [x, y, cw, ch] = match previous.as_deref() {
+                    Some(before) => changed(before, &rgb, [w, h]),
+                    None => [0, 0, w, h],
+                };
+                let part = crop(&rgb, w, [x, y, cw, ch]);
+                let mut frame = gif_frame(cw as u16, ch as u16, &part);
+                (frame.left, frame.top) = (x as u16, y as u16);
+                frame.dispose = gif::DisposalMethod::Keep;
                 frame.delay = clock.next(delay);
                 encoder.write_frame(&frame).map_err(|e| failed("GIF")(&e))?;
+                *previous = Some(rgb);
             }
             Kind::Png(writer) => {
                 let err = failed(if animated { "APNG" } else { "PNG" });
@@ -201,6 +216,41 @@ fn rgb_of(image: &RgbaImage) -> Vec<u8> {
         .as_raw()
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
+        .collect()
+}
+
+/// The rectangle [x, y, w, h] holding every pixel that differs between two
+/// RGB frames of `size`; one pixel when none does (a GIF frame cannot be empty).
+fn changed(before: &[u8], after: &[u8], [w, h]: [u32; 2]) -> [u32; 4] {
+    let row = w as usize * 3;
+    let rows: Vec<usize> = (0..h as usize)
+        .filter(|y| before[y * row..(y + 1) * row] != after[y * row..(y + 1) * row])
+        .collect();
+    let (Some(&top), Some(&bottom)) = (rows.first(), rows.last()) else {
+        return [0, 0, 1, 1];
+    };
+    let (mut left, mut right) = (w as usize, 0);
+    for y in top..=bottom {
+        let (a, b) = (
+            &before[y * row..(y + 1) * row],
+            &after[y * row..(y + 1) * row],
+        );
+        for x in 0..w as usize {
+            if a[x * 3..x * 3 + 3] != b[x * 3..x * 3 + 3] {
+                left = left.min(x);
+                right = right.max(x);
+            }
+        }
+    }
+    [left, top, right - left + 1, bottom - top + 1].map(|v| v as u32)
+}
+
+/// The RGB pixels of `rect` in an image `width` pixels wide.
+fn crop(rgb: &[u8], width: u32, [x, y, w, h]: [u32; 4]) -> Vec<u8> {
+    let (row, start) = (width as usize * 3, x as usize * 3);
+    (y as usize..(y + h) as usize)
+        .flat_map(|r| &rgb[r * row + start..r * row + start + w as usize * 3])
+        .copied()
         .collect()
 }
 
@@ -334,6 +384,17 @@ mod tests {
             .to_vec();
         // Ends at 3.3, 6.6, 10.0, 11.5 cs → 3, 7, 10, 12 when rounded: the differences.
         assert_eq!(delays, [3, 4, 3, 2]);
+    }
+
+    #[test]
+    fn a_gif_frame_holds_only_what_changed() {
+        // 3×2, one pixel changes at (1, 1).
+        let before = vec![0u8; 18];
+        let mut after = before.clone();
+        after[(3 + 1) * 3] = 9;
+        assert_eq!(changed(&before, &after, [3, 2]), [1, 1, 1, 1]);
+        assert_eq!(crop(&after, 3, [1, 1, 1, 1]), [9, 0, 0]);
+        assert_eq!(changed(&before, &before, [3, 2]), [0, 0, 1, 1]);
     }
 
     #[test]
