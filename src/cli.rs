@@ -80,6 +80,28 @@ pub enum Command {
         #[command(subcommand)]
         action: CredentialsCommand,
     },
+    /// Export what a device would show of an artwork: an animated GIF, APNG
+    /// (.png) or WebP with the artwork's own frame delays, or a still PNG.
+    /// Opens no window; uses the device-preview settings saved by the window.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The artwork file (PNG, APNG, GIF, WebP, BMP).
+    pub path: PathBuf,
+    /// The device: p3a, an LED panel ledWxH (led64x64, led32x32…), or screen.
+    #[arg(long = "preview", value_name = "NAME", value_parser = parse_preview)]
+    pub device: crate::preview::PreviewMode,
+    /// Output pixels per LED (default 10) or per p3a screen pixel (default 1).
+    #[arg(long, value_name = "N", value_parser = parse_scale)]
+    pub scale: Option<u32>,
+    /// Only this frame (1 is the first), as a still image.
+    #[arg(long, value_name = "N", value_parser = parse_frame)]
+    pub frame: Option<usize>,
+    /// The file to write: .gif, .png (APNG when animated) or .webp.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +142,7 @@ impl Cli {
             Command::Import { .. } => "import",
             Command::Register => "register",
             Command::Credentials { .. } => "credentials",
+            Command::Export(_) => "export",
         };
         let window_only = [
             (!self.paths.is_empty(), "files to play"),
@@ -155,6 +178,43 @@ fn parse_preview(text: &str) -> Result<crate::preview::PreviewMode, String> {
     crate::preview::PreviewMode::parse(text)
 }
 
+fn parse_scale(text: &str) -> Result<u32, String> {
+    let max = crate::preview::export::MAX_SCALE;
+    match text.trim().parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a scale: use a whole number from 1 to {max}"
+        )),
+    }
+}
+
+fn parse_frame(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n - 1),
+        _ => Err(format!(
+            "`{text}` is not a frame number: 1 is the first frame"
+        )),
+    }
+}
+
+/// `makapix-player export`: the sentence to print, or why it failed. No
+/// window, no display, no keyring: only the artwork and the output file.
+pub fn run_export(args: &ExportArgs, paths: Option<&AppPaths>) -> Result<String, String> {
+    let settings = match paths {
+        Some(paths) => crate::settings::load(&paths.settings_file()).0,
+        None => crate::settings::Settings::default(),
+    };
+    let request = crate::export::Request {
+        mode: args.device,
+        scale: args.scale,
+        frame: args.frame,
+        output: args.output.clone(),
+    };
+    let look = crate::preview::render::Look::of(&settings);
+    crate::export::export_file(&args.path, &request, &look, &mut |_, _| {})
+        .map(|done| done.sentence())
+}
+
 fn parse_size(text: &str) -> Result<[f32; 2], String> {
     let bad = || format!("`{text}` is not a size such as 720x720");
     let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
@@ -172,7 +232,7 @@ pub fn changes_credentials(command: &Command) -> bool {
         command,
         Command::Credentials {
             action: CredentialsCommand::Show { .. }
-        }
+        } | Command::Export(_)
     )
 }
 
@@ -219,6 +279,14 @@ pub fn run_with(svc: &Service, command: &Command, now: i64) -> Result<(), CredEr
                 format_date(active.not_after)
             );
         }
+        // `main` runs it before anything touches credentials; the same here.
+        Command::Export(args) => match run_export(args, None) {
+            Ok(done) => println!("{done}"),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        },
         Command::Credentials { action } => match action {
             CredentialsCommand::Show { reveal } => show(svc, now, *reveal)?,
             CredentialsCommand::Remove => {
@@ -448,6 +516,62 @@ mod tests {
             err.contains("--fullscreen") && err.contains("`register`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn export_reads_a_device_a_scale_a_frame_and_an_output() {
+        use crate::preview::PreviewMode;
+        let cli = Cli::try_parse_from([
+            "makapix-player",
+            "export",
+            "art.gif",
+            "--preview",
+            "led64x64",
+            "--scale",
+            "8",
+            "--frame",
+            "2",
+            "-o",
+            "out.png",
+        ])
+        .unwrap();
+        let Some(Command::Export(args)) = &cli.command else {
+            panic!("{cli:?}");
+        };
+        assert_eq!(args.device, PreviewMode::Led { w: 64, h: 64 });
+        assert_eq!((args.scale, args.frame), (Some(8), Some(1)));
+        assert_eq!(args.output, PathBuf::from("out.png"));
+        assert_eq!(cli.check(), Ok(()));
+        for (flag, value, says) in [
+            ("--scale", "0", "1 to 64"),
+            ("--frame", "0", "1 is the first"),
+        ] {
+            let err = Cli::try_parse_from([
+                "makapix-player",
+                "export",
+                "a.gif",
+                "--preview",
+                "p3a",
+                flag,
+                value,
+                "-o",
+                "o.gif",
+            ])
+            .unwrap_err();
+            assert!(err.to_string().contains(says), "{err}");
+        }
+        let cli = Cli::try_parse_from([
+            "makapix-player",
+            "--fullscreen",
+            "export",
+            "a.gif",
+            "--preview",
+            "p3a",
+            "-o",
+            "o.gif",
+        ])
+        .unwrap();
+        assert!(cli.check().unwrap_err().contains("`export`"));
     }
 
     #[test]

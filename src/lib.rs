@@ -14,6 +14,7 @@ pub mod cli;
 pub mod credentials;
 pub mod desktop;
 pub mod disk_queue;
+pub mod export;
 pub mod icon;
 pub mod last_channel;
 pub mod launch;

@@ -12,6 +12,20 @@ use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse_checked();
+    // An export needs no display, keyring or network: it runs before any of them.
+    if let Some(cli::Command::Export(args)) = &cli.command {
+        if cli.verbose {
+            logging::init(None, true);
+        }
+        match cli::run_export(args, AppPaths::from_os().as_ref()) {
+            Ok(done) => println!("{done}"),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        }
+        return Ok(());
+    }
     if cli.trace_timing {
         makapix_player::timing::enable();
     }

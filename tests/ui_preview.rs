@@ -184,3 +184,66 @@ fn save_preview_image_writes_the_previews_as_a_png() {
         assert_eq!([p[0], p[1], p[2]], *colour, "LED ({x}, {y})");
     }
 }
+
+#[test]
+fn export_preview_writes_every_frame_as_the_led_panel_shows_it() {
+    use makapix_player::media::decode::{DecodeLimits, decode, decode_file};
+
+    let led = PreviewMode::Led { w: 32, h: 32 };
+    let mut h = harness(PreviewSettings {
+        modes: vec![PreviewMode::Screen, led],
+        ..PreviewSettings::default()
+    });
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "the animated sample", |a| {
+        showing(a, SAMPLES[1].name)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // Without a known extension: a GIF; the LED panel, not the plain screen, is exported.
+    h.state_mut().export_preview_to(dir.path().join("slime"));
+    step_until(&mut h, "the export to finish", |a| {
+        a.notice().is_some_and(|n| n.text.starts_with("Exported"))
+    });
+    let text = h
+        .state()
+        .notice()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    let source = decode(SAMPLES[1].bytes, &DecodeLimits::default()).unwrap();
+    assert!(source.frames.len() > 1);
+    assert!(
+        text.contains(&format!("GIF (320×320, {} frames)", source.frames.len())),
+        "{text}"
+    );
+    let exported = decode_file(&dir.path().join("slime.gif"), &DecodeLimits::default()).unwrap();
+    assert_eq!((exported.width, exported.height), (320, 320));
+    assert_eq!(exported.delays(), source.delays());
+}
+
+#[test]
+fn each_device_preview_says_what_the_device_does_to_the_art() {
+    use egui_kittest::kittest::By;
+    let mut h = harness(PreviewSettings {
+        modes: vec![PreviewMode::P3a, PreviewMode::Led { w: 64, h: 64 }],
+        ..PreviewSettings::default()
+    });
+    // mountains-256.png: 256×256, shrunk to a quarter on 64×64 LEDs, ×2.81 on the p3a.
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.run_steps(2);
+    let line = |start: &'static str| {
+        h.query(By::new().predicate(move |n| n.value().is_some_and(|v| v.starts_with(start))))
+            .and_then(|n| n.accesskit_node().value())
+    };
+    let p3a = line("p3a frame: ×2.81, not a whole factor: pixels are 2 or 3 wide");
+    assert!(
+        p3a.as_ref().is_some_and(|l| l.contains("nothing cropped")),
+        "{p3a:?}"
+    );
+    let led = line("LED panel 64×64: shrunk to 1/4: one pixel in 4 shows; nothing cropped");
+    assert!(
+        led.as_ref()
+            .is_some_and(|l| l.contains("at 8 bits a channel")),
+        "{led:?}"
+    );
+}

@@ -2,10 +2,15 @@
 //! Pure: names and settings (`mode`), which artwork pixel each device pixel
 //! shows (`panel`), how devices turn colour into light (`color`), the numbers
 //! that light an LED panel, shared by the export and the window's shader
-//! (`shading`), and the previews rendered into an image for export (`render`).
+//! (`shading`), the previews rendered into an image for export (`render`),
+//! one device's render at a whole scale (`export`) and written as an
+//! animation (`encode`).
 //! The window draws them in `ui::preview_view`.
 
 pub mod color;
+pub mod device_notes;
+pub mod encode;
+pub mod export;
 pub mod mode;
 pub mod panel;
 pub mod render;

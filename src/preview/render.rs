@@ -52,6 +52,17 @@ pub struct Look {
 }
 
 impl Look {
+    /// How the user's settings show the previews.
+    pub fn of(settings: &crate::settings::Settings) -> Self {
+        Self {
+            rotation: settings.rotation,
+            mirror: settings.mirror,
+            background: settings.background,
+            brightness: settings.brightness,
+            preview: settings.preview.clone(),
+        }
+    }
+
     pub fn led(&self) -> LedLook {
         LedLook {
             bits: self.preview.bits,
@@ -112,7 +123,13 @@ fn opaque([r, g, b]: [u8; 3]) -> Rgba<u8> {
 /// The plain canvas: whole-factor nearest neighbour over the background, dimmed.
 fn screen(frame: &Frame, look: &Look) -> RgbaImage {
     let [w, h] = look.rotated(frame.size);
-    let scale = (SCREEN_SIDE / w.max(h).max(1)).max(1);
+    screen_at(frame, look, (SCREEN_SIDE / w.max(h).max(1)).max(1))
+}
+
+/// The plain canvas at `scale` screen pixels per art pixel.
+pub fn screen_at(frame: &Frame, look: &Look, scale: u32) -> RgbaImage {
+    let [w, h] = look.rotated(frame.size);
+    let scale = scale.max(1);
     let tint = color::tinted(
         255,
         ((f32::from(look.brightness.min(100)) * 2.55).round()) as u8,
@@ -226,11 +243,14 @@ pub fn led(frame: &Frame, look: &Look, panel_size: [u32; 2], pitch: u32) -> Rgba
     let colours = led_colours(frame, look, panel_size);
     let [w, h] = panel_size;
     let cell = LedCell::new(pitch as f32, look.preview.glow);
+    // Every cell has the same shape: measured once, not per pixel of every frame.
+    let lights: Vec<Light> = (0..pitch * pitch)
+        .map(|i| cell.light([i % pitch, i / pitch].map(|v| v as f32 + 0.5)))
+        .collect();
     RgbaImage::from_fn(w * pitch, h * pitch, |x, y| {
         let (lx, ly) = (x / pitch, y / pitch);
         let colour = colours[(ly * w + lx) as usize];
-        let local = [x % pitch, y % pitch].map(|v| v as f32 + 0.5);
-        opaque(match cell.light(local) {
+        opaque(match lights[((y % pitch) * pitch + x % pitch) as usize] {
             Light::Led => colour,
             Light::Glow => glow_over_board(colour),
             Light::Board => BOARD,

@@ -53,7 +53,7 @@ pub enum Action {
 /// (keys as shown to the user, what they do) — the single list behind the
 /// shortcut handler, the Help window and the README. Key names are words where
 /// the window's fonts have no glyph (arrows would show as empty boxes).
-pub const SHORTCUTS: [(&str, &str); 23] = [
+pub const SHORTCUTS: [(&str, &str); 24] = [
     ("Right", "Next artwork"),
     ("Left", "Previous artwork"),
     ("Space", "Pause / resume"),
@@ -75,6 +75,10 @@ pub const SHORTCUTS: [(&str, &str); 23] = [
     ("Delete", "Remove the selected row (playlist editor)"),
     ("Ctrl+S / Ctrl+Shift+S", "Save / save as (playlist editor)"),
     ("V", "Next device preview (screen, p3a, LED panels)"),
+    (
+        "Ctrl+E",
+        "Export the device preview as an animated GIF, APNG or WebP",
+    ),
     ("Ctrl+O", "Open files"),
     ("Ctrl+Shift+O", "Open a folder"),
     (
@@ -89,6 +93,7 @@ const OPEN_FOLDER: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::O);
 const OPEN_FILES: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
 const QUIT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
+const EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::E);
 
 /// Reads this frame's key presses. Single-key shortcuts are skipped while a
 /// text field has the keyboard, so typing a path does not flip the artwork.
@@ -105,6 +110,9 @@ pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
         }
         if input.consume_shortcut(&QUIT) {
             actions.push(Action::Quit);
+        }
+        if input.consume_shortcut(&EXPORT) {
+            actions.push(Action::Preview(PreviewCommand::Export));
         }
         if typing {
             return actions;

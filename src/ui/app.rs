@@ -193,6 +193,13 @@ impl PlayerApp {
         refused.into_iter().for_each(|n| self.core.tell(n));
     }
 
+    /// Exports every frame as the first device preview shows it (File › Export preview…).
+    pub fn export_preview_to(&mut self, path: PathBuf) {
+        let entry = self.core.on_screen().map(|(_, e)| e);
+        let told = self.previews.export_to(path, entry, self.core.settings());
+        told.into_iter().for_each(|n| self.core.tell(n));
+    }
+
     pub(crate) fn help(&self) -> overlays::HelpWindows {
         self.help
     }

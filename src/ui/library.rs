@@ -95,7 +95,8 @@ pub struct LoadedArt {
     pub height: u32,
     pub format: ArtFormat,
     pub clock: FrameClock,
-    frames: FrameStore,
+    /// Shared so that an export renders every frame on its own thread.
+    frames: Arc<FrameStore>,
     /// The frame in the texture, as pixels: the next frame paints only its changes.
     canvas: Canvas<Color32>,
     /// One texture for all frames, refilled when a frame comes due, so GPU
@@ -126,7 +127,7 @@ impl LoadedArt {
             height: art.frames.height(),
             format: art.format,
             clock: FrameClock::new(art.frames.delays().to_vec()),
-            frames: art.frames,
+            frames: Arc::new(art.frames),
             canvas: art.canvas,
             texture,
             shown: 0,
@@ -163,6 +164,11 @@ impl LoadedArt {
         let pixels = self.canvas.pixels();
         (pixels.len() == self.width as usize * self.height as usize && !pixels.is_empty())
             .then_some(pixels)
+    }
+
+    /// Every frame, for File › Export preview… to render on its worker thread.
+    pub fn frames(&self) -> Arc<FrameStore> {
+        Arc::clone(&self.frames)
     }
 
     /// The frame in the texture as straight RGBA bytes (for exporting a preview).

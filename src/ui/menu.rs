@@ -34,6 +34,13 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                     Action::Preview(PreviewCommand::SaveImage),
                     actions,
                 );
+                item(
+                    ui,
+                    "Export preview…",
+                    "Ctrl+E",
+                    Action::Preview(PreviewCommand::Export),
+                    actions,
+                );
                 ui.separator();
                 item(ui, "Quit", "Ctrl+Q", Action::Quit, actions);
             });

@@ -26,6 +26,7 @@ pub mod playlist_editor;
 mod present_trace;
 mod preview_export;
 mod preview_menu;
+mod preview_notes;
 pub mod preview_view;
 mod secret_field;
 mod settings_panel;

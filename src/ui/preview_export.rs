@@ -9,21 +9,30 @@ use eframe::egui;
 
 use super::library::Entry;
 use super::wake::Wake;
+use crate::export::Done;
 use crate::player::ArtworkSource;
+use crate::preview::PreviewMode;
 use crate::preview::render::{self, Frame, Look};
 use crate::session::Notice;
 use crate::settings::Settings;
 
-/// What the dialog and the export worker send back.
+/// What the dialogs and the export workers send back.
 enum Report {
     Chosen(PathBuf),
     Saved(Result<PathBuf, String>),
+    /// File › Export preview…: where to.
+    AnimationChosen(PathBuf),
+    /// Frames rendered so far, of all.
+    Progress(usize, usize),
+    Exported(Result<Done, String>),
 }
 
 pub(crate) struct Export {
     tx: Sender<Report>,
     rx: Receiver<Report>,
     wake: Wake,
+    /// An animation export is under way (one at a time).
+    exporting: bool,
 }
 
 impl Export {
@@ -33,6 +42,7 @@ impl Export {
             tx,
             rx,
             wake: wake.clone(),
+            exporting: false,
         }
     }
 
@@ -96,7 +106,7 @@ impl Export {
 
     /// Chosen paths start an export; finished ones are told in the status bar.
     pub(super) fn finish(
-        &self,
+        &mut self,
         on_screen: Option<(&ArtworkSource, &Entry)>,
         settings: &Settings,
     ) -> Vec<Notice> {
@@ -117,10 +127,150 @@ impl Export {
                     tracing::warn!("{e}");
                     notices.push(Notice::error(e));
                 }
+                Report::AnimationChosen(path) => {
+                    notices.extend(self.export_to(path, on_screen.map(|(_, e)| e), settings));
+                }
+                Report::Progress(done, all) => notices.push(Notice::info(format!(
+                    "Exporting the preview: frame {done} of {all}…"
+                ))),
+                Report::Exported(result) => {
+                    self.exporting = false;
+                    notices.push(match result {
+                        Ok(done) => {
+                            tracing::info!("{}", done.sentence());
+                            Notice::info(done.sentence())
+                        }
+                        Err(e) => {
+                            tracing::warn!("{e}");
+                            Notice::error(e)
+                        }
+                    });
+                }
             }
         }
         notices
     }
+}
+
+/// File › Export preview…: one device's render of every frame as an animated
+/// GIF, APNG or WebP (a still PNG for a still artwork), on a worker thread
+/// that reports its progress and ends with a sentence.
+impl Export {
+    /// Asks where to export, off the window thread; the path comes back to `finish`.
+    pub(super) fn export_dialog(
+        &self,
+        ctx: &egui::Context,
+        on_screen: Option<&ArtworkSource>,
+        settings: &Settings,
+    ) {
+        let mode = export_mode(settings);
+        let name = format!("{} {}.gif", stem_of(on_screen), mode.name());
+        let fut = rfd::AsyncFileDialog::new()
+            .set_title(format!("Export the {} preview", mode.label()))
+            .add_filter("Animated GIF", &["gif"])
+            .add_filter("APNG / PNG", &["png"])
+            .add_filter("WebP", &["webp"])
+            .set_file_name(name)
+            .save_file();
+        let (tx, ctx) = (self.tx.clone(), ctx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("export-dialog".into())
+            .spawn(move || {
+                if let Some(file) = pollster::block_on(fut) {
+                    let _ = tx.send(Report::AnimationChosen(file.path().to_path_buf()));
+                    ctx.request_repaint();
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot open the file dialog: {e}");
+        }
+    }
+
+    /// Exports every frame of the artwork on screen as the first device
+    /// preview shows it, to `path` (its extension picks the format; none: GIF).
+    pub(crate) fn export_to(
+        &mut self,
+        path: PathBuf,
+        on_screen: Option<&Entry>,
+        settings: &Settings,
+    ) -> Option<Notice> {
+        if self.exporting {
+            return Some(Notice::error(
+                "A preview export is under way; wait for it to finish, then export again.",
+            ));
+        }
+        let Some(Entry::Ready(art)) = on_screen else {
+            return Some(Notice::error(
+                "There is no artwork on screen to export; wait until it shows.",
+            ));
+        };
+        let request = crate::export::Request {
+            mode: export_mode(settings),
+            scale: None,
+            frame: None,
+            output: with_extension_or(path, "gif"),
+        };
+        let (frames, look) = (art.frames(), super::preview_view::look(settings));
+        let (tx, wake) = (self.tx.clone(), self.wake.clone());
+        let spawned = std::thread::Builder::new()
+            .name("preview-animation".into())
+            .spawn(move || {
+                let cancel = std::sync::atomic::AtomicBool::new(false);
+                let mut last = std::time::Instant::now();
+                let mut progress = |done: usize, all: usize| {
+                    // A few reports a second: each one repaints the window.
+                    if last.elapsed() >= std::time::Duration::from_millis(200) {
+                        last = std::time::Instant::now();
+                        let _ = tx.send(Report::Progress(done, all));
+                        wake.wake();
+                    }
+                };
+                let result =
+                    crate::export::export_frames(&frames, &request, &look, &cancel, &mut progress);
+                let _ = tx.send(Report::Exported(result));
+                wake.wake();
+            });
+        match spawned {
+            Ok(_) => {
+                self.exporting = true;
+                Some(Notice::info("Exporting the preview…"))
+            }
+            Err(e) => Some(Notice::error(format!(
+                "The export could not start ({e}); try again."
+            ))),
+        }
+    }
+}
+
+/// The device exported: the first LED panel or p3a shown, else the plain screen.
+fn export_mode(settings: &Settings) -> PreviewMode {
+    let modes = &settings.preview.modes;
+    modes
+        .iter()
+        .copied()
+        .find(|m| *m != PreviewMode::Screen)
+        .unwrap_or(PreviewMode::Screen)
+}
+
+fn stem_of(on_screen: Option<&ArtworkSource>) -> String {
+    let name = on_screen
+        .map(|s| s.display_name())
+        .unwrap_or_else(|| "artwork".into());
+    Path::new(&name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or(name)
+}
+
+/// A name without a known extension gets `ext`.
+fn with_extension_or(path: PathBuf, ext: &str) -> PathBuf {
+    if crate::preview::encode::ExportFormat::from_path(&path).is_ok() {
+        return path;
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".");
+    name.push(ext);
+    path.with_file_name(name)
 }
 
 /// The suggested file name: the artwork's, then the previews shown.

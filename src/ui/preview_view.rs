@@ -26,6 +26,7 @@ use super::led_mesh::{MeshKey, led_mesh};
 use super::led_shader::{self, LedProgram};
 use super::library::{Entry, LoadedArt};
 use super::preview_export::Export;
+use super::preview_notes::Notes;
 use super::wake::Wake;
 use crate::media::frame_store::Canvas;
 use crate::player::ArtworkSource;
@@ -45,6 +46,8 @@ pub enum PreviewCommand {
     Cycle,
     /// File › Save preview image…
     SaveImage,
+    /// File › Export preview…: every frame, as the device shows it.
+    Export,
 }
 
 const CAPTION: f32 = 22.0;
@@ -67,6 +70,8 @@ pub struct Previews {
     /// One LED mesh per tile, rebuilt when its layout changes.
     meshes: RefCell<Vec<(MeshKey, Arc<Mesh>)>>,
     export: Export,
+    /// What each device does to the artwork, one line per tile.
+    notes: Notes,
 }
 
 /// The current frame as the LED panels light it.
@@ -88,13 +93,7 @@ struct LedKey {
 }
 
 pub(crate) fn look(settings: &Settings) -> Look {
-    Look {
-        rotation: settings.rotation,
-        mirror: settings.mirror,
-        background: settings.background,
-        brightness: settings.brightness,
-        preview: settings.preview.clone(),
-    }
+    Look::of(settings)
 }
 
 impl Previews {
@@ -106,6 +105,7 @@ impl Previews {
             led: None,
             meshes: RefCell::default(),
             export: Export::new(wake),
+            notes: Notes::default(),
         }
     }
 
@@ -178,6 +178,16 @@ impl Previews {
         self.export.save_to(path, on_screen, settings)
     }
 
+    /// Exports every frame as the first device preview shows it to `path`, off the window thread.
+    pub(crate) fn export_to(
+        &mut self,
+        path: std::path::PathBuf,
+        on_screen: Option<&Entry>,
+        settings: &Settings,
+    ) -> Option<Notice> {
+        self.export.export_to(path, on_screen, settings)
+    }
+
     /// A preview command; the notice says why it could not be done.
     pub(crate) fn command(
         &mut self,
@@ -198,6 +208,7 @@ impl Previews {
             }
             PreviewCommand::Cycle => preview.cycle(),
             PreviewCommand::SaveImage => self.export.dialog(ctx, on_screen, settings),
+            PreviewCommand::Export => self.export.export_dialog(ctx, on_screen, settings),
         }
         None
     }
@@ -318,11 +329,12 @@ pub(crate) fn draw(
     checker: &TextureHandle,
 ) {
     let settings = app.settings();
-    let name = app
-        .engine()
-        .current()
-        .map(|s| s.display_name())
-        .unwrap_or_default();
+    let source = app.engine().current();
+    let name = source.map(|s| s.display_name()).unwrap_or_default();
+    let notes = match source {
+        Some(source) => app.previews().notes.lines(source, art, &look(settings)),
+        None => Vec::new(),
+    };
     let modes = &settings.preview.modes;
     let painter = ui.painter_at(canvas);
     for (i, (mode, tile)) in modes.iter().zip(tiles(canvas, modes.len())).enumerate() {
@@ -334,8 +346,12 @@ pub(crate) fn draw(
             FontId::proportional(14.0),
             Color32::from_gray(200),
         );
+        let below = match notes.get(i).and_then(Option::as_ref) {
+            Some(note) => draw_note(ui, &painter, tile, note, i),
+            None => 0.0,
+        };
         let area = Rect::from_min_max(
-            tile.min + vec2(MARGIN, CAPTION),
+            tile.min + vec2(MARGIN, CAPTION + below),
             tile.max - vec2(MARGIN, MARGIN),
         );
         let frame = match mode {
@@ -356,6 +372,20 @@ pub(crate) fn draw(
         let response = ui.interact(tile, ui.scope_id().with(("preview", i)), Sense::hover());
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
     }
+}
+
+/// The line saying what the device does to the artwork, under the tile's
+/// caption, wrapped to the tile; returns the height it takes.
+fn draw_note(ui: &Ui, painter: &egui::Painter, tile: Rect, note: &str, i: usize) -> f32 {
+    let colour = Color32::from_gray(165);
+    let width = (tile.width() - 2.0 * MARGIN).max(10.0);
+    let galley = painter.layout(note.to_owned(), FontId::proportional(11.0), colour, width);
+    let at = tile.min + vec2(MARGIN, CAPTION);
+    let rect = Rect::from_min_size(at, galley.size());
+    painter.galley(at, galley, colour);
+    let response = ui.interact(rect, ui.scope_id().with(("device note", i)), Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, note));
+    rect.height() + 4.0
 }
 
 /// A square in `area`, in whole physical pixels.
