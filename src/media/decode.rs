@@ -7,7 +7,7 @@
 //! failure says to the user is `decode_error`'s job.
 
 use std::fmt;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,8 +18,9 @@ use image::codecs::webp::WebPDecoder;
 use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder, ImageError};
 
 pub use super::decode_error::DecodeError;
-use super::decode_error::{damaged, file_too_big, image_error, io_reason};
+use super::decode_error::{damaged, file_too_big, image_error};
 use super::frame_gate::FrameGate;
+pub use super::read_file::read_file;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -244,72 +245,6 @@ pub fn decode_with(
 /// Reads and decodes a file, refusing oversized files before reading them.
 pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<Artwork, DecodeError> {
     decode(&read_file(path, limits)?, limits)
-}
-
-/// Reads a file for decoding, refusing oversized files before reading them.
-///
-/// The file is opened first and what was opened is then checked (`fstat` of
-/// the handle): a check of the path before opening could see a regular file
-/// and the open a FIFO put there in between, which would block the decoder for
-/// ever. The open itself never waits (`O_NONBLOCK`), whatever the path is.
-pub fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeError> {
-    let file = file_label(path);
-    let read_error = |err: std::io::Error| DecodeError::Read {
-        file: file.clone(),
-        kind: err.kind(),
-        reason: io_reason(&err),
-    };
-    let is_dir = || read_error(std::io::ErrorKind::IsADirectory.into());
-    let handle = open_without_waiting(path).map_err(|e| {
-        // Windows refuses to open a folder: say what it is, as on Unix.
-        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-            is_dir()
-        } else {
-            read_error(e)
-        }
-    })?;
-    let meta = handle.metadata().map_err(read_error)?;
-    if meta.is_dir() {
-        return Err(is_dir());
-    }
-    // A pipe waits for a writer for ever, and a device never ends.
-    if !meta.is_file() {
-        return Err(DecodeError::NotAFile { file });
-    }
-    if meta.len() > limits.max_file_bytes {
-        return Err(file_too_big(meta.len(), limits));
-    }
-    // The file may grow after the metadata was read; reading one byte past the
-    // limit is enough for decode() to refuse.
-    let capacity = usize::try_from(meta.len()).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(capacity);
-    handle
-        .take(limits.max_file_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(read_error)?;
-    Ok(bytes)
-}
-
-/// Opens for reading without blocking on a FIFO and without becoming a
-/// terminal's controlling process; a regular file reads as usual.
-fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        libc::O_NONBLOCK | libc::O_NOCTTY,
-    );
-    options.open(path)
-}
-
-/// Only the file name goes into messages: full paths are long and can
-/// reveal a user's folder layout on screen.
-fn file_label(path: &Path) -> String {
-    match path.file_name() {
-        Some(name) => name.to_string_lossy().into_owned(),
-        None => path.display().to_string(),
-    }
 }
 
 pub(super) fn canvas_bytes(width: u32, height: u32) -> u64 {
