@@ -33,6 +33,12 @@ impl PreviewMode {
         PreviewMode::Led { w: 128, h: 64 },
     ];
 
+    /// The names among `names` that are previews, in order (a later launch's
+    /// `--preview`, checked by that launch already: the rest are dropped).
+    pub fn parse_known(names: &[String]) -> Vec<Self> {
+        names.iter().filter_map(|n| Self::parse(n).ok()).collect()
+    }
+
     /// Reads `screen`, `p3a`, `ledWxH` (case and spaces ignored; `×` allowed).
     pub fn parse(text: &str) -> Result<Self, String> {
         let name: String = text

@@ -23,7 +23,7 @@ use super::actions::{self, Action};
 use super::core::{Core, unix_now};
 use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library};
-use super::opening::{self, Opener, Picked, ToPlay};
+use super::opening::{self, Opener, Picked};
 use super::player_pane::PlayerPane;
 use super::playlist_editor::{EditorRequest, PlaylistCommand, PlaylistEditor};
 use super::preview_view::{self, Previews};
@@ -176,7 +176,6 @@ impl PlayerApp {
         preview_view::set_modes(self.core.settings_mut(), modes);
     }
 
-    /// Renders what the previews show now into a PNG at `path` (File › Save preview image…).
     /// `--output`: these LED panels play the art too, for this run.
     pub fn play_to(&mut self, urls: Vec<String>) {
         self.outputs.play_to(urls);
@@ -187,6 +186,7 @@ impl PlayerApp {
         &self.outputs
     }
 
+    /// Renders what the previews show now into a PNG at `path` (File › Save preview image…).
     pub fn save_preview_to(&mut self, path: PathBuf) {
         let entry = self.core.on_screen().map(|(_, e)| e);
         let refused = self.previews.save_to(path, entry, self.core.settings());
@@ -414,7 +414,7 @@ impl PlayerApp {
         }
         while let Some(picked) = self.opener.take() {
             match picked {
-                Picked::Opened(opened) => self.play_opened(opened, now),
+                Picked::Opened(opened) => self.core.play_opened(opened, now),
                 Picked::Chosen { paths, .. } if !paths.is_empty() => self.opener.open_paths(paths),
                 Picked::Chosen { quick: true, .. } => {
                     self.core.tell(Notice::error(opening::NO_DIALOG));
@@ -452,11 +452,7 @@ impl PlayerApp {
                 crate::bridge::credentials::CredentialsAction::Load,
             ));
         }
-        let previews: Vec<_> = message
-            .previews
-            .iter()
-            .filter_map(|name| crate::preview::PreviewMode::parse(name).ok())
-            .collect();
+        let previews = crate::preview::PreviewMode::parse_known(&message.previews);
         if !previews.is_empty() {
             self.set_previews(previews);
         }
@@ -466,27 +462,6 @@ impl PlayerApp {
         if !message.paths.is_empty() {
             self.apply(Action::OpenPaths(message.paths), ctx, now);
             ctx.send_viewport_cmd(ViewportCommand::Focus);
-        }
-    }
-
-    fn play_opened(&mut self, opened: crate::local_files::Opened, now: Duration) {
-        let (play, notice) = opening::to_play(opened);
-        match notice {
-            Some(notice) => self.core.tell(notice),
-            None => self.core.clear_notice(),
-        }
-        match play {
-            ToPlay::Playlist { playlist, label } => {
-                self.core.with_session(now, |s, seen, fx| {
-                    s.play_playlist(&playlist, label, seen, fx);
-                });
-            }
-            ToPlay::Channel(channel) => self.core.play(channel, now),
-            // Nothing playable: what plays goes on (the samples at start).
-            ToPlay::Fallback if self.core.engine().items().is_empty() => {
-                self.core.play(Channel::Samples, now);
-            }
-            ToPlay::Fallback => {}
         }
     }
 

@@ -56,6 +56,28 @@ pub(crate) struct Core {
 }
 
 impl Core {
+    /// Plays what the user opened (files, a folder, a playlist), with its notice.
+    pub fn play_opened(&mut self, opened: crate::local_files::Opened, now: Duration) {
+        let (play, notice) = super::opening::to_play(opened);
+        match notice {
+            Some(notice) => self.tell(notice),
+            None => self.clear_notice(),
+        }
+        match play {
+            super::opening::ToPlay::Playlist { playlist, label } => {
+                self.with_session(now, |s, seen, fx| {
+                    s.play_playlist(&playlist, label, seen, fx);
+                });
+            }
+            super::opening::ToPlay::Channel(channel) => self.play(channel, now),
+            // Nothing playable: what plays goes on (the samples at start).
+            super::opening::ToPlay::Fallback if self.engine().items().is_empty() => {
+                self.play(Channel::Samples, now);
+            }
+            super::opening::ToPlay::Fallback => {}
+        }
+    }
+
     pub(crate) fn new(options: &StartOptions, wake: &Wake) -> Self {
         let paths = options.app_paths.as_ref();
         let settings_path = paths.map(AppPaths::settings_file);
