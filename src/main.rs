@@ -14,16 +14,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse_checked();
     // An export needs no display, keyring or network: it runs before any of them.
     if let Some(cli::Command::Export(args)) = &cli.command {
-        if cli.verbose {
-            logging::init(None, true);
-        }
-        match cli::run_export(args, AppPaths::from_os().as_ref()) {
-            Ok(done) => println!("{done}"),
-            Err(e) => {
-                eprintln!("{e}");
-                std::process::exit(1);
-            }
-        }
+        export(args, cli.verbose);
         return Ok(());
     }
     if cli.trace_timing {
@@ -43,38 +34,12 @@ fn main() -> anyhow::Result<()> {
         std::process::exit(1);
     }
     if let Some(command) = &cli.command {
-        // Credentials commands: no window, output only what was asked (the log with --verbose),
-        // a one-line reason and a non-zero exit on failure.
-        if cli.verbose {
-            logging::init(app_paths.as_ref().map(AppPaths::log_dir).as_deref(), true);
-        }
-        if let Err(e) = cli::run(command, app_paths.as_ref(), cli.overrides()) {
-            // A keyring's or a crate's message may name the player key.
-            eprintln!("{}", makapix_player::player_key::redact(&e.to_string()));
-            std::process::exit(1);
-        }
-        // A window running beside the command reads the changed credentials at once.
-        if cli::changes_credentials(command) {
-            single_instance::notify_credentials_changed(&instance_name);
-        }
+        run_command(command, &cli, app_paths.as_ref(), &instance_name);
         return Ok(());
     }
     // One window per identity: a later launch hands its paths and flags over and ends.
-    let handover = match single_instance::claim(&instance_name, &handover_message(&cli)) {
-        Ok(single_instance::Claim::HandedOver) => {
-            println!("Makapix Player is already running; it plays what was asked.");
-            return Ok(());
-        }
-        Ok(single_instance::Claim::First(server)) => Some(server),
-        Err(e @ single_instance::ClaimError::NoAnswer) => {
-            eprintln!("{e}");
-            std::process::exit(1);
-        }
-        // The local socket is a convenience: without it the window still opens.
-        Err(e) => {
-            eprintln!("{e}");
-            None
-        }
+    let Some(handover) = claim_window(&instance_name, &cli) else {
+        return Ok(());
     };
     let log_file = logging::init(
         app_paths.as_ref().map(AppPaths::log_dir).as_deref(),
@@ -84,8 +49,72 @@ fn main() -> anyhow::Result<()> {
         "Makapix Player {VERSION} starting; log file: {}",
         log_file.map_or_else(|| "none".into(), |p| p.display().to_string())
     );
+    open_window(cli, app_paths, handover)
+}
 
-    let options = eframe::NativeOptions {
+/// `makapix-player export …`: one sentence on success, one and exit 1 on failure.
+fn export(args: &cli::ExportArgs, verbose: bool) {
+    if verbose {
+        logging::init(None, true);
+    }
+    match cli::run_export(args, AppPaths::from_os().as_ref()) {
+        Ok(done) => println!("{done}"),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Credentials commands: no window, output only what was asked (the log with --verbose),
+/// a one-line reason and a non-zero exit on failure.
+fn run_command(
+    command: &cli::Command,
+    cli: &Cli,
+    app_paths: Option<&AppPaths>,
+    instance_name: &single_instance::InstanceName,
+) {
+    if cli.verbose {
+        logging::init(app_paths.map(AppPaths::log_dir).as_deref(), true);
+    }
+    if let Err(e) = cli::run(command, app_paths, cli.overrides()) {
+        // A keyring's or a crate's message may name the player key.
+        eprintln!("{}", makapix_player::player_key::redact(&e.to_string()));
+        std::process::exit(1);
+    }
+    // A window running beside the command reads the changed credentials at once.
+    if cli::changes_credentials(command) {
+        single_instance::notify_credentials_changed(instance_name);
+    }
+}
+
+/// Claims the window of this identity: `Some(server)` to open it (with the
+/// socket later launches reach, when it could be had), `None` when a running
+/// window took this launch's wishes.
+fn claim_window(
+    instance_name: &single_instance::InstanceName,
+    cli: &Cli,
+) -> Option<Option<single_instance::Server>> {
+    match single_instance::claim(instance_name, &handover_message(cli)) {
+        Ok(single_instance::Claim::HandedOver) => {
+            println!("Makapix Player is already running; it plays what was asked.");
+            None
+        }
+        Ok(single_instance::Claim::First(server)) => Some(Some(server)),
+        Err(e @ single_instance::ClaimError::NoAnswer) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        // The local socket is a convenience: without it the window still opens.
+        Err(e) => {
+            eprintln!("{e}");
+            Some(None)
+        }
+    }
+}
+
+fn native_options(cli: &Cli) -> eframe::NativeOptions {
+    eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Makapix Player")
             .with_app_id("club.makapix.Player")
@@ -100,7 +129,15 @@ fn main() -> anyhow::Result<()> {
         // software OpenGL it costs about a tenth of an animation's CPU.
         dithering: false,
         ..Default::default()
-    };
+    }
+}
+
+fn open_window(
+    cli: Cli,
+    app_paths: Option<AppPaths>,
+    handover: Option<single_instance::Server>,
+) -> anyhow::Result<()> {
+    let options = native_options(&cli);
     let previews = cli.preview.clone();
     let outputs = cli.outputs.clone();
     let start = StartOptions {
