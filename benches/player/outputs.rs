@@ -221,6 +221,17 @@ pub fn outputs(bin: &Path, dir: &Path, mode: Mode) -> (Vec<Row>, String) {
     let errors = delay_errors(&arrivals, &frames, &delays);
     let (p50, p99) = (median(&lags), percentile(&lags, 99.0));
     let mae = mean(&errors);
+    // The window's own pacing, from its present lines over the same span: what the output inherits.
+    let shown: Vec<&(u64, usize)> = presents
+        .iter()
+        .filter(|(at, _)| *at >= from && *at <= to)
+        .collect();
+    let window_errors = delay_errors(
+        &shown.iter().map(|p| p.0).collect::<Vec<_>>(),
+        &shown.iter().map(|p| p.1).collect::<Vec<_>>(),
+        &delays,
+    );
+    let window_mae = mean(&window_errors);
 
     // 4. Export: 120 frames of 64×64 at ×8 to a GIF, 5 runs (a smoke run: 6 frames once).
     let count = if mode.smoke { 6 } else { 120 };
@@ -290,7 +301,8 @@ pub fn outputs(bin: &Path, dir: &Path, mode: Mode) -> (Vec<Row>, String) {
          update pass, before the paint callback that logs `present`, so a negative figure means \
          the packet arrived before the present line was logged (min {:.2} ms, max {:.2} ms). \
          The timing error is the receiver's interval after each frame against that frame's delay \
-         in the file ({} intervals, max {:.2} ms). Export: {exports} runs of the binary measured \
+         in the file ({} intervals, max {:.2} ms); the window's own `present` lines over the same span \
+         are {window_mae:.2} ms off the file's delays (mean absolute error, max {:.2} ms). Export: {exports} runs of the binary measured \
          (`makapix-player export FILE --preview led64x64 --scale 8 -o out.gif`, process start \
          to exit; output 512×512 before its frame), each {}.",
         span.as_secs_f64(),
@@ -305,6 +317,7 @@ pub fn outputs(bin: &Path, dir: &Path, mode: Mode) -> (Vec<Row>, String) {
         lags.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         errors.len(),
         errors.iter().copied().fold(0.0, f64::max),
+        window_errors.iter().copied().fold(0.0, f64::max),
         took.iter()
             .map(|s| format!("{s:.2} s"))
             .collect::<Vec<_>>()
