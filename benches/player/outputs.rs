@@ -304,7 +304,7 @@ pub fn outputs(bin: &Path, dir: &Path, mode: Mode) -> (Vec<Row>, String) {
          in the file ({} intervals, max {:.2} ms); the window's own `present` lines over the same span \
          are {window_mae:.2} ms off the file's delays (mean absolute error, max {:.2} ms). Export: {exports} runs of the binary measured \
          (`makapix-player export FILE --preview led64x64 --scale 8 -o out.gif`, process start \
-         to exit; output 512×512 before its frame), each {}.",
+         to exit; a 512×512 GIF), each {}.",
         span.as_secs_f64(),
         settle.as_secs_f64(),
         plain.x,
