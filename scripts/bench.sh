@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, side by side with what a user would use instead; writes BENCHMARKS.md.
 #   scripts/bench.sh                 # everything (about 45 minutes on 2 cores)
-#   scripts/bench.sh decode          # or only some parts: decode startup remote pacing cpu memory
+#   scripts/bench.sh decode          # or only some parts: decode startup remote pacing cpu memory outputs
 #                                    # screen (= screen-show screen-startup screen-pacing
 #                                    #          screen-cpu screen-preview screen-replay screen-memory)
 # Each part writes its own section, with its own date and machine, to benches/results/PART.md
@@ -18,7 +18,7 @@ results=benches/results
 mkdir -p "$out" "$results"
 parts=("$@")
 for p in "${parts[@]}"; do
-  case " decode startup remote pacing cpu memory screen screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory " in
+  case " decode startup remote pacing cpu memory outputs screen screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory " in
     *" $p "*) ;;
     *) echo "Unknown part: $p (see the top of scripts/bench.sh)" >&2; exit 2 ;;
   esac
@@ -142,7 +142,7 @@ PY
 fi
 
 player_parts=()
-for p in remote startup pacing cpu memory screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory; do
+for p in remote startup pacing cpu memory outputs screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory; do
   want "$p" && player_parts+=("$p")
 done
 if [ ${#player_parts[@]} -gt 0 ]; then
@@ -208,6 +208,12 @@ section() {
   echo "/proc/PID/status (VmHWM)."
   echo
   for p in remote startup pacing cpu memory; do section "$p"; done
+  echo "## LED panel outputs and export"
+  echo
+  echo "\`--output ddp://127.0.0.1:PORT?size=64x64\` to a DDP receiver inside \`benches/player/\`"
+  echo "(loopback only), and \`makapix-player export\` (issue 26)."
+  echo
+  section outputs
   echo "## Decode into RGBA frames (256×256; animations of 120 frames)"
   echo
   section decode

@@ -13,7 +13,7 @@
 //! screen's pixels for the art (benches/player/screen.rs) and puts what the
 //! screen showed beside the player's own timing lines.
 //!
-//! `cargo bench --bench player -- --bench [startup|remote|cpu|memory|pacing|screen]…`
+//! `cargo bench --bench player -- --bench [startup|remote|cpu|memory|pacing|outputs|screen]…`
 //! (or one screen part: screen-show, screen-startup, screen-pacing, screen-cpu,
 //! screen-preview, screen-replay, screen-memory)
 //! runs only the named parts; `MAKAPIX_BENCH_BIN=path` measures that binary.
@@ -27,6 +27,7 @@ mod xvfb;
 mod art;
 mod local;
 mod machine;
+mod outputs;
 mod outside;
 mod proc;
 mod remote;
@@ -141,6 +142,7 @@ fn main() {
     let dir = local::out_dir();
     if mode.smoke {
         local::check_pacing_math();
+        outputs::check_math();
     }
     eprintln!("player: {}", bin.display());
 
@@ -166,6 +168,14 @@ fn main() {
                  private keyring session, as scripts/bench.sh does)\n"
             );
         }
+    }
+    if wanted("outputs") {
+        eprintln!("== LED outputs and export");
+        section(
+            "LED panel outputs and export",
+            load(),
+            outputs::outputs(bin, &dir, mode),
+        );
     }
     if wanted("startup") {
         eprintln!("== start-up");
