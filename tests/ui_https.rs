@@ -15,7 +15,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use makapix_player::bridge::Action as RuntimeAction;
 use makapix_player::bridge::channel::pair;
-use makapix_player::bridge::connection::{ConnectionAction, ConnectionState};
+use makapix_player::bridge::connection::{ConnectionAction, ConnectionState, SessionConfig};
 use makapix_player::last_channel::{self, LastChannel};
 use makapix_player::net;
 use makapix_player::paths::AppPaths;
@@ -30,6 +30,41 @@ use rig::player::{config_at, https_api};
 use rig::vault::Vault;
 use rig::window::step_until;
 use serde_json::Value;
+
+/// The window on a live runtime with its settings open, connected over HTTPS
+/// with `config` (whose broker port nothing listens on).
+fn connected_over_https(
+    root: &std::path::Path,
+    vault: &Vault,
+    config: SessionConfig,
+    height: f32,
+) -> Harness<'static, PlayerApp> {
+    net::tls::install_crypto_provider();
+    let (mut window_end, runtime_end) = pair(Arc::new(|| {}));
+    window_end.attach(net::runtime::start(runtime_end).unwrap());
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings {
+            show_settings: true,
+            ..Settings::default()
+        }),
+        app_paths: Some(AppPaths::under(root)),
+        vault: Some(vault.base.clone()),
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = Harness::builder()
+        .with_size([900.0, height])
+        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    h.step();
+    h.state_mut()
+        .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
+            Box::new(config),
+        )));
+    step_until(&mut h, "connected over HTTPS", |a| {
+        a.connection() == ConnectionState::Connected
+    });
+    h
+}
 
 fn post_on_screen(app: &PlayerApp) -> Option<i64> {
     match app.on_screen()? {
@@ -67,30 +102,7 @@ fn with_the_broker_port_closed_a_channel_plays_over_https_within_ten_seconds() {
     config.https = Some(https_api(&api, &key).0);
 
     let started = Instant::now();
-    net::tls::install_crypto_provider();
-    let (mut window_end, runtime_end) = pair(Arc::new(|| {}));
-    window_end.attach(net::runtime::start(runtime_end).unwrap());
-    let mut app = PlayerApp::new(StartOptions {
-        settings: Some(Settings {
-            show_settings: true,
-            ..Settings::default()
-        }),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
-    app.attach_runtime(window_end);
-    let mut h = Harness::builder()
-        .with_size([900.0, 600.0])
-        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
-    h.step();
-    h.state_mut()
-        .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
-            Box::new(config),
-        )));
-    step_until(&mut h, "connected over HTTPS", |a| {
-        a.connection() == ConnectionState::Connected
-    });
+    let mut h = connected_over_https(root.path(), &vault, config, 600.0);
     h.get_by_label("Play channel").click_accesskit();
     step_until(&mut h, "the channel's first post", |a| {
         post_on_screen(a) == Some(1)
@@ -349,30 +361,7 @@ fn a_playset_of_100_channels_over_https_loads_every_channel_under_the_read_limit
     config.https = Some(https_api(&api, &key).0);
     config.tuning.rate_window = window;
 
-    net::tls::install_crypto_provider();
-    let (mut window_end, runtime_end) = pair(Arc::new(|| {}));
-    window_end.attach(net::runtime::start(runtime_end).unwrap());
-    let mut app = PlayerApp::new(StartOptions {
-        settings: Some(Settings {
-            show_settings: true,
-            ..Settings::default()
-        }),
-        app_paths: Some(AppPaths::under(root.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
-    app.attach_runtime(window_end);
-    let mut h = Harness::builder()
-        .with_size([900.0, 700.0])
-        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
-    h.step();
-    h.state_mut()
-        .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
-            Box::new(config),
-        )));
-    step_until(&mut h, "connected over HTTPS", |a| {
-        a.connection() == ConnectionState::Connected
-    });
+    let mut h = connected_over_https(root.path(), &vault, config, 700.0);
     h.get_by_label("Play followed artists").click_accesskit();
     let mixed = |a: &PlayerApp| -> std::collections::BTreeSet<i64> {
         a.engine()
