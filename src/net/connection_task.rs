@@ -308,15 +308,7 @@ impl Task {
                 restart.then_some(Stop::ReconnectNow)
             }
             ConnectionAction::SetState(state) => {
-                let change = state.changes_since(&self.state);
-                self.state = state;
-                if let Some(live) = live
-                    && !change.is_empty()
-                {
-                    let payload = serde_json::to_vec(&change).unwrap_or_default();
-                    self.publish(live.client, live.topics.state(), true, payload)
-                        .await;
-                }
+                self.set_retained_state(state, live).await;
                 None
             }
             ConnectionAction::Ack(ack) => {
@@ -340,17 +332,36 @@ impl Task {
                 None
             }
             ConnectionAction::SetCurrentPost(post) => {
-                let changed = post != self.current_post;
-                self.current_post = post;
-                if let Some(live) = live
-                    && changed
-                {
-                    let status = mqtt::status(live.player_key, Presence::Online, post);
-                    self.publish(live.client, live.topics.status(), false, status)
-                        .await;
-                }
+                self.set_current_post(post, live).await;
                 None
             }
+        }
+    }
+
+    /// The player's `state` changed: kept for the next connect, and its
+    /// changes published (retained) on a live session.
+    async fn set_retained_state(&mut self, state: PlayerState, live: Option<&Live<'_>>) {
+        let change = state.changes_since(&self.state);
+        self.state = state;
+        if let Some(live) = live
+            && !change.is_empty()
+        {
+            let payload = serde_json::to_vec(&change).unwrap_or_default();
+            self.publish(live.client, live.topics.state(), true, payload)
+                .await;
+        }
+    }
+
+    /// The post on screen changed: a live session says so in an online status.
+    async fn set_current_post(&mut self, post: Option<i64>, live: Option<&Live<'_>>) {
+        let changed = post != self.current_post;
+        self.current_post = post;
+        if let Some(live) = live
+            && changed
+        {
+            let status = mqtt::status(live.player_key, Presence::Online, post);
+            self.publish(live.client, live.topics.status(), false, status)
+                .await;
         }
     }
 
