@@ -290,7 +290,7 @@ fn a_playset_mixes_its_channels_and_pages_each_as_it_runs_low() {
 fn a_playset_over_the_channel_cap_or_with_two_sdcard_channels_is_refused() {
     let mut rig = Rig::new();
     let named = json!({"type": "named", "name": "all"});
-    let too_many = vec![named; playsets::MAX_CHANNELS + 1];
+    let too_many = vec![named; super::playsets::MAX_CHANNELS + 1];
     rig.command(
         "many",
         "play_playset",
@@ -486,7 +486,7 @@ fn a_stale_comments_answer_is_dropped() {
     rig.answer(stale, comments(1, "old"));
     assert_eq!(
         rig.session.comments().status(),
-        comments::CommentsStatus::Loading,
+        super::comments::CommentsStatus::Loading,
         "post 1's answer does not fill post 2's panel"
     );
     rig.answer(asked[0].0, comments(2, "new"));
@@ -595,4 +595,14 @@ fn status_names_only_posts_the_server_confirmed_in_this_session() {
     assert_eq!(rig.current_posts(), [Some(900)]);
 }
 
+mod channels;
+mod commands;
+mod comments;
+mod deadlines;
+mod fixture;
+mod likes;
+mod owner_playsets;
+mod playlists;
+mod playsets;
 mod queries;
+mod views;
