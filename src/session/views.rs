@@ -106,15 +106,17 @@ pub fn context(
     } else {
         channels.view_channel().unwrap_or_else(|| named("all"))
     };
-    // A Makapix channel plays in the order its query asked for (the chosen
-    // one, server order for `reactions`); local files are in name order
-    // unless shuffled.
-    let play_order = if let Some(order) = playsets.play_order(playing) {
+    // `play_order` is the order artworks really come in: shuffle reorders
+    // every queue, a Makapix channel's too, so it is random then. Otherwise a
+    // Makapix channel plays in the order its query asked for (the chosen
+    // one, server order for `reactions`), and local files in name order.
+    let shuffled = seen.settings.shuffle && !matches!(*playing, Channel::Post(_));
+    let play_order = if shuffled {
+        2
+    } else if let Some(order) = playsets.play_order(playing) {
         order
     } else if let Some(order) = channels.play_order() {
         order
-    } else if seen.settings.shuffle {
-        2
     } else {
         0
     };

@@ -165,3 +165,14 @@ fn a_creator_s_playlist_is_reported_as_the_local_channel() {
     assert_eq!(view.channel, "sdcard", "a list kept on this computer");
     assert_eq!(view.play_order, 0);
 }
+
+#[test]
+fn a_shuffled_channel_is_reported_in_random_order() {
+    // §8: `play_order` is the order the artworks come in; shuffled, that is
+    // random whatever the query asked for.
+    let mut p = playing(json!({"channel_name": "all"}), 1..=3);
+    p.settings.shuffle = true;
+    p.act(|s, seen, fx| s.reorder(seen, fx));
+    let view = p.play_for(secs(6), secs(6)).views().remove(0);
+    assert_eq!(view.play_order, 2);
+}
