@@ -35,7 +35,9 @@ use crate::last_channel::LastChannel;
 use crate::player::playlist::Playlist;
 use crate::player::{ArtworkSource, Engine, MakapixPost, QueueItem, order};
 use crate::protocol::capabilities::PlayerState;
-use crate::protocol::command::{CommandEnvelope, PlayChannel, PlayPlayset, ShowArtwork};
+use crate::protocol::command::{
+    CommandEnvelope, CommandError, PlayChannel, PlayPlayset, ShowArtwork,
+};
 use crate::protocol::response::Response;
 use crate::settings::Settings;
 
@@ -103,6 +105,9 @@ pub struct Session {
     /// The computer's IANA time zone, for view events.
     timezone: String,
 }
+
+/// Why a command of a type this player does not know is `unsupported`.
+const UNKNOWN_COMMAND: &str = "this player does not know this command type";
 
 /// The sentence for a request given up on at its deadline.
 const NO_ANSWER: &str = "Makapix Club did not answer in time; try again.";
@@ -216,7 +221,9 @@ impl Session {
                 self.carry_out(commands::decide(command), &envelope.command_id, seen, fx)
             }
             // The runtime answers these itself; a second reading cannot differ,
-            // but an answer is still owed if it does.
+            // but an answer is still owed if it does: `unsupported` for a type
+            // this player does not know (§6), `error` for an unreadable payload.
+            Err(CommandError::Unsupported(_)) => Outcome::Unsupported(UNKNOWN_COMMAND),
             Err(e) => Outcome::Refused(Refusal::Payload(e.to_string())),
         };
         if let Some(ack) = commands::ack(envelope, outcome) {

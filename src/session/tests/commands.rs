@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::fixture::*;
+use crate::protocol::command::AckStatus;
 use crate::protocol::response::Response;
 use crate::session::{Channel, DisplayChange, Effect, EngineCommand};
 use crate::settings::{Mirror, Rotation};
@@ -180,4 +181,14 @@ fn the_state_is_sent_when_online_and_again_only_when_it_changes() {
     p.settings.mirror = Mirror::Horizontal;
     let states = p.act(|s, seen, fx| s.sync_state(seen, fx)).states();
     assert_eq!(states[0].mirror.as_deref(), Some("horizontal"));
+}
+
+#[test]
+fn an_unknown_command_is_answered_unsupported() {
+    let mut p = Player::connected();
+    let out = p.command("x", "self_destruct", json!({}));
+    let ack = out.only_ack();
+    assert_eq!(ack.status, AckStatus::Unsupported, "§6: {ack:?}");
+    assert!(ack.error.is_some_and(|e| e.contains("does not know")));
+    assert!(out.engine().is_empty() && out.requests().is_empty());
 }
