@@ -31,6 +31,9 @@ const INCLUDE_FIELDS: [&str; 6] = [
     "transparency_actual",
 ];
 
+/// Why a channel or playset replaced before it could play is answered `error`.
+pub const REPLACED: &str = "something else was chosen before it could play";
+
 /// Why `pinned` is acknowledged `unsupported`.
 pub const PINNED_UNSUPPORTED: &str = "pinned lists are kept on the player that pinned them, \
 and Makapix Club offers no request to fetch them; this desktop player has no pinned lists of its own";
@@ -158,6 +161,7 @@ impl Channels {
         now: Duration,
         fx: &mut Effects,
     ) {
+        self.stop(fx);
         let mut feed = Feed::new(query);
         let tag = send(pending, feed.first_request(), now, fx);
         self.paging = Some(Paging {
@@ -211,10 +215,22 @@ impl Channels {
         paging.tag = send(pending, paging.feed.first_request(), now, fx);
     }
 
-    /// Something else plays: paging stops.
-    pub fn stop(&mut self) {
-        self.paging = None;
+    /// Something else plays: paging stops, and a command still waiting for
+    /// the first page is answered.
+    pub fn stop(&mut self, fx: &mut Effects) {
+        if let Some(command_id) = self.paging.take().and_then(|p| p.ack) {
+            let ack = late_ack(command_id, Err(REPLACED.to_owned()));
+            fx.connection(ConnectionAction::Ack(ack));
+        }
         self.resumed = false;
+    }
+
+    /// Something else was chosen: a channel whose first page has not come
+    /// will not play (the last choice wins).
+    pub fn give_way(&mut self, fx: &mut Effects) {
+        if self.paging.as_ref().is_some_and(|p| p.feed.pages() == 0) {
+            self.stop(fx);
+        }
     }
 
     /// Something else plays: the channel is not fetched anew on connecting.

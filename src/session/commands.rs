@@ -16,6 +16,9 @@ use super::effects::{DisplayChange, EngineCommand};
 /// Brightness as advertised in the capabilities (0..=100).
 const BRIGHTNESS_MAX: i64 = 100;
 
+/// Why a command of a type this player does not know is `unsupported`.
+pub const UNKNOWN_COMMAND: &str = "this player does not know this command type";
+
 /// Why a command was refused, as the web shows it to the owner.
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {

@@ -106,9 +106,6 @@ pub struct Session {
     timezone: String,
 }
 
-/// Why a command of a type this player does not know is `unsupported`.
-const UNKNOWN_COMMAND: &str = "this player does not know this command type";
-
 /// The sentence for a request given up on at its deadline.
 const NO_ANSWER: &str = "Makapix Club did not answer in time; try again.";
 
@@ -158,6 +155,11 @@ impl Session {
 
     /// `channel` replaces what plays.
     pub fn play(&mut self, channel: Channel, seen: &Seen, fx: &mut Effects) {
+        // The samples play when nothing else does (at start, or when nothing
+        // opened could play): no choice gives way to them.
+        if channel != Channel::Samples {
+            self.chosen(fx);
+        }
         if matches!(channel, Channel::Local { .. }) {
             self.last_local = Some(channel.clone());
         }
@@ -178,6 +180,14 @@ impl Session {
         let items = self.ordered(channel.items(), seen.settings);
         self.playing = channel;
         fx.engine(EngineCommand::Reorder(items));
+    }
+
+    /// What plays was chosen: what was chosen before and is still being
+    /// fetched will not replace it (the last choice wins).
+    fn chosen(&mut self, fx: &mut Effects) {
+        self.channels.give_way(fx);
+        self.playsets.give_way(fx);
+        self.playlists.give_way();
     }
 
     /// Shuffle was turned on or off.
@@ -223,7 +233,7 @@ impl Session {
             // The runtime answers these itself; a second reading cannot differ,
             // but an answer is still owed if it does: `unsupported` for a type
             // this player does not know (§6), `error` for an unreadable payload.
-            Err(CommandError::Unsupported(_)) => Outcome::Unsupported(UNKNOWN_COMMAND),
+            Err(CommandError::Unsupported(_)) => Outcome::Unsupported(commands::UNKNOWN_COMMAND),
             Err(e) => Outcome::Refused(Refusal::Payload(e.to_string())),
         };
         if let Some(ack) = commands::ack(envelope, outcome) {
@@ -385,7 +395,7 @@ impl Session {
             Err(outcome) => outcome,
             Ok(Wanted::Local) => match self.last_local.clone() {
                 Some(local) => {
-                    self.channels.stop();
+                    self.channels.stop(fx);
                     self.play(local, seen, fx);
                     Outcome::Done
                 }
@@ -394,6 +404,7 @@ impl Session {
                 )),
             },
             Ok(Wanted::Makapix { label, query }) => {
+                self.chosen(fx);
                 self.channels
                     .start(label, *query, command_id, &mut self.pending, seen.now, fx);
                 Outcome::Pending
@@ -424,6 +435,8 @@ impl Session {
         );
         match started {
             Ok(outcome) => {
+                self.channels.give_way(fx);
+                self.playlists.give_way();
                 self.on_mix(outcome, seen, fx);
                 // Answered by the mix once every channel has answered.
                 Outcome::Pending
@@ -435,7 +448,7 @@ impl Session {
     fn on_mix(&mut self, outcome: MixOutcome, seen: &Seen, fx: &mut Effects) {
         match outcome {
             MixOutcome::Play(channel) => {
-                self.channels.stop();
+                self.channels.stop(fx);
                 self.play(channel, seen, fx);
             }
             MixOutcome::Extend(channel) => self.extend(channel, seen, fx),
@@ -451,6 +464,7 @@ impl Session {
         seen: &Seen,
         fx: &mut Effects,
     ) {
+        self.chosen(fx);
         self.playlists.play(playlist, label, &self.playing);
         self.playlist_ahead(seen, fx);
     }
@@ -576,7 +590,7 @@ impl Session {
         match outcome {
             PlaylistOutcome::Play(channel) => {
                 // The playlist is the channel now; a Makapix channel stops paging.
-                self.channels.stop();
+                self.channels.stop(fx);
                 self.play(channel, seen, fx);
             }
             PlaylistOutcome::Extend(channel) => self.extend(channel, seen, fx),

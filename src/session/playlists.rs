@@ -66,6 +66,14 @@ impl Playlists {
         });
     }
 
+    /// Something else was chosen: a playlist none of whose items is known
+    /// yet will not play (the last choice wins).
+    pub fn give_way(&mut self) {
+        if self.playing.as_ref().is_some_and(|p| !p.started) {
+            self.playing = None;
+        }
+    }
+
     /// A post seen on screen (added to a playlist): no need to ask for it again.
     pub fn remember(&mut self, post: &MakapixPost) {
         self.known

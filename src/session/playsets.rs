@@ -21,6 +21,7 @@ use crate::protocol::request::{QueryPosts, RequestBody};
 use crate::protocol::response::{PlaysetChannel, Response};
 
 use super::channel::Channel;
+use super::channels::REPLACED;
 use super::commands::{Refusal, late_ack};
 use super::effects::{Effects, Notice};
 use super::pending::{Pending, Purpose, request};
@@ -172,6 +173,7 @@ impl Playsets {
             started: false,
             last_shown: None,
         };
+        self.give_way(fx);
         mixing.ask(pending, now, fx);
         self.mixing = Some(mixing);
         // Only local channels: nothing to wait for.
@@ -228,6 +230,18 @@ impl Playsets {
             });
         }
         MixOutcome::Nothing
+    }
+
+    /// Something else was chosen: a playset whose channels have not all
+    /// answered will not play (the last choice wins), and its command is answered.
+    pub fn give_way(&mut self, fx: &mut Effects) {
+        if self.mixing.as_ref().is_some_and(|m| m.started) {
+            return;
+        }
+        if let Some(command_id) = self.mixing.take().and_then(|m| m.ack) {
+            let ack = late_ack(command_id, Err(REPLACED.to_owned()));
+            fx.connection(ConnectionAction::Ack(ack));
+        }
     }
 
     /// Whether the queue playing is the playset's.

@@ -596,6 +596,7 @@ fn status_names_only_posts_the_server_confirmed_in_this_session() {
 }
 
 mod channels;
+mod choices;
 mod commands;
 mod comments;
 mod deadlines;

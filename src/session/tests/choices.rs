@@ -1,0 +1,126 @@
+//! The last choice wins: a channel, playset or playlist still being fetched
+//! when something else is chosen does not replace it later, and a command
+//! replaced that way is still answered (protocol §6: each is acknowledged).
+
+use serde_json::{Value, json};
+
+use super::fixture::*;
+use crate::player::playlist::{Playlist, PlaylistItem, PlaylistSource};
+use crate::session::Channel;
+
+const REPLACED: &str = "something else was chosen";
+
+fn playset(user: &str) -> Value {
+    json!({"playset_name": user, "channels": [{"type": "user", "identifier": user}]})
+}
+
+#[test]
+fn a_play_channel_replaced_before_its_first_page_is_still_answered() {
+    let mut p = Player::connected();
+    let (old, _) = p
+        .command("a", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    let out = p.command("b", "play_channel", json!({"channel_name": "promoted"}));
+    let ack = out.only_ack();
+    assert_eq!(ack.command_id, "a");
+    assert_refused(&ack, REPLACED);
+    assert!(
+        p.answer(old, last(1..=2)).acks().is_empty(),
+        "answered once"
+    );
+}
+
+#[test]
+fn a_playset_replaced_before_its_channels_answer_is_still_answered() {
+    let mut p = Player::connected();
+    let (old, _) = p.command("p1", "play_playset", playset("a")).only_request();
+    let out = p.command("p2", "play_playset", playset("b"));
+    let ack = out.only_ack();
+    assert_eq!(ack.command_id, "p1");
+    assert_refused(&ack, REPLACED);
+    assert!(
+        p.answer(old, last(1..=2)).acks().is_empty(),
+        "answered once"
+    );
+}
+
+#[test]
+fn a_channel_chosen_after_a_playset_still_fetching_wins() {
+    let mut p = Player::connected();
+    let (ps, _) = p.command("ps", "play_playset", playset("a")).only_request();
+    let out = p.command("c", "play_channel", json!({"channel_name": "all"}));
+    assert_refused(&out.only_ack(), REPLACED);
+    let (ch, _) = out.only_request();
+    p.answer(ch, last(1..=2));
+    let out = p.answer(ps, last(101..=102));
+    assert!(out.engine().is_empty() && out.acks().is_empty(), "{out:?}");
+    assert_eq!(p.label(), "Makapix: recent");
+    assert_eq!(p.playing_ids(), [1, 2]);
+}
+
+#[test]
+fn show_artwork_wins_over_a_channel_still_fetching() {
+    let mut p = Player::connected();
+    let (ch, _) = p
+        .command("c", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    let out = p.command("s", "show_artwork", show(77));
+    let acks = out.acks();
+    assert_eq!(acks.len(), 2, "{acks:?}");
+    assert_refused(&acks[0], REPLACED);
+    assert_ok(&acks[1]);
+    assert!(p.answer(ch, last(1..=2)).engine().is_empty());
+    p.tick(true);
+    assert_eq!(p.playing_ids(), [77]);
+}
+
+#[test]
+fn a_channel_wins_over_a_playlist_whose_posts_come_after_it() {
+    let mut p = Player::connected();
+    let list = Playlist {
+        title: "Show".into(),
+        items: vec![PlaylistItem {
+            source: PlaylistSource::Post { post_id: 5 },
+            dwell_ms: None,
+        }],
+    };
+    let out = p.act(|s, seen, fx| s.play_playlist(&list, "Show".into(), seen, fx));
+    let (get_post, _) = out.only_request();
+    let (ch, _) = p
+        .command("c", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    p.answer(get_post, post(5));
+    let out = p.tick(true);
+    assert!(out.engine().is_empty() && out.acks().is_empty(), "{out:?}");
+    p.answer(ch, last(1..=2));
+    p.tick(true);
+    assert_eq!(p.label(), "Makapix: recent");
+}
+
+#[test]
+fn local_files_opened_while_a_playset_fetches_stay() {
+    let mut p = Player::connected();
+    let (ps, _) = p.command("ps", "play_playset", playset("a")).only_request();
+    let local = Channel::Local {
+        items: vec![file("a.png")],
+        label: "Folder".into(),
+    };
+    let out = p.act(|s, seen, fx| s.play(local.clone(), seen, fx));
+    assert_refused(&out.only_ack(), REPLACED);
+    assert!(p.answer(ps, last(1..=2)).engine().is_empty());
+    assert_eq!(p.session.channel(), &local);
+}
+
+#[test]
+fn the_samples_played_as_a_fallback_replace_no_choice() {
+    // At start the samples play when no channel was kept; a command may
+    // already be fetching its channel then.
+    let mut p = Player::connected();
+    let (ch, _) = p
+        .command("c", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    let out = p.act(|s, seen, fx| s.play(Channel::Samples, seen, fx));
+    assert!(out.acks().is_empty(), "{out:?}");
+    assert_ok(&p.answer(ch, last(1..=2)).only_ack());
+    assert_eq!(p.playing_ids(), [1, 2]);
+}
