@@ -115,10 +115,8 @@ pub fn context(
         2
     } else if let Some(order) = playsets.play_order(playing) {
         order
-    } else if let Some(order) = channels.play_order() {
-        order
     } else {
-        0
+        channels.play_order().unwrap_or_default()
     };
     ViewContext {
         channel,
