@@ -382,3 +382,30 @@ fn at_most_max_posts_are_kept_for_the_next_start() {
     assert_eq!(p.playing_ids().len(), 250, "every page plays");
     assert_eq!(kept, MAX_POSTS, "a few pages are kept, not all");
 }
+
+#[test]
+fn a_page_with_nothing_playable_is_followed_after_a_wait_that_doubles() {
+    let mut p = playing_all(1..=2);
+    let (tag, _) = p.tick(true).only_request();
+    let empty = |cursor: &str| {
+        Ok(page_of(
+            vec![json!({"post_id": 9, "kind": "odd"})],
+            Some(cursor),
+            true,
+        ))
+    };
+    p.answer(tag, empty("p3"));
+    p.advance(secs(2) - ms(1));
+    assert!(
+        p.tick(true).requests().is_empty(),
+        "2 s after an empty page"
+    );
+    p.advance(ms(1));
+    let (tag, q) = p.tick(true).queries().remove(0);
+    assert_eq!(q.cursor.as_deref(), Some("p3"));
+    p.answer(tag, empty("p4"));
+    p.advance(secs(4) - ms(1));
+    assert!(p.tick(true).requests().is_empty(), "then 4 s");
+    p.advance(ms(1));
+    assert_eq!(p.tick(true).queries()[0].1.cursor.as_deref(), Some("p4"));
+}

@@ -343,3 +343,23 @@ fn a_channel_unanswered_by_its_deadline_is_left_out_and_the_mix_plays() {
         "too late"
     );
 }
+
+#[test]
+fn a_later_page_of_a_playset_no_longer_playing_changes_nothing() {
+    let mut p = Player::connected();
+    let (tag, _) = p
+        .command(
+            "ps",
+            "play_playset",
+            playset("equal", "recency", vec![user("a")]),
+        )
+        .only_request();
+    p.answer(tag, more(1..=2, "a2"));
+    let (next, q) = p.tick(true).queries().remove(0);
+    assert_eq!(q.cursor.as_deref(), Some("a2"), "runs low at once");
+    p.command("s", "show_artwork", show(77));
+    let out = p.answer(next, last(3..=4));
+    assert!(out.engine().is_empty(), "{out:?}");
+    p.tick(true);
+    assert_eq!(p.playing_ids(), [77]);
+}
