@@ -269,7 +269,10 @@ pub(crate) mod tests {
         let newer = library.start_load(&post(1));
         assert!(library.awaits_first_look(&post(1), newer));
         assert!(!library.awaits_first_look(&post(1), older));
-        assert!(!library.finish_load(&post(1), older), "the older result is dropped");
+        assert!(
+            !library.finish_load(&post(1), older),
+            "the older result is dropped"
+        );
         assert!(!library.needs_load(&post(1)), "the newer one is on its way");
         assert!(library.finish_load(&post(1), newer));
     }

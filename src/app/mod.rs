@@ -5,5 +5,6 @@
 //! eframe: where the window's textures come in, they do so through
 //! `library::HeldArt` and `decode_schedule::ArtKind`, which `ui/` implements.
 
+pub mod decode_schedule;
 pub mod library;
 pub mod trace;

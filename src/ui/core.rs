@@ -97,7 +97,7 @@ impl Core {
             engine: Engine::new(settings.dwell()),
             saver,
             session: Session::new(seed, options.timezone.clone()),
-            artworks: Artworks::new(wake),
+            artworks: Artworks::new(wake.waker()),
             link: WindowLink::new(paths, overrides, options.vault.as_deref()),
             notice: said.map(Notice::error),
             data_dir: paths.map(|p| p.data.clone()),
@@ -141,10 +141,6 @@ impl Core {
 
     pub(crate) fn library(&self) -> &Library {
         self.artworks.library()
-    }
-
-    pub(crate) fn artworks_mut(&mut self) -> &mut Artworks {
-        &mut self.artworks
     }
 
     pub(crate) fn data_dir(&self) -> Option<&std::path::Path> {

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 
+use crate::app::library::HeldArt;
 use crate::media::animation::FrameClock;
 use crate::media::decode::ArtFormat;
 use crate::media::frame_store::{Canvas, CompactArtwork, FrameStore};
-use crate::app::library::HeldArt;
 
 /// An artwork ready for the window: its compact frames, with the first one
 /// already rendered on the decoder thread (for a large still image that is
