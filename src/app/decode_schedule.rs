@@ -335,16 +335,10 @@ impl<K: ArtKind> DecodeSchedule<K> {
         );
     }
 
-    /// A post's file cannot be had: the placeholder says why.
-    pub fn failed(
-        &mut self,
-        source: ArtworkSource,
-        reason: String,
-        engine: &mut Engine,
-        now: Duration,
-    ) {
-        self.library.insert(source.clone(), Entry::Failed(reason));
-        engine.on_loaded(&source, LoadOutcome::Failed, now);
+    /// A post's file cannot be had: the placeholder says why (the engine is
+    /// told by whoever asked).
+    pub fn failed(&mut self, source: ArtworkSource, reason: String) {
+        self.library.insert(source, Entry::Failed(reason));
     }
 
     /// Keeps exactly what the engine wants decoded, and watches the file on

@@ -5,6 +5,9 @@
 //! eframe: where the window's textures come in, they do so through
 //! `library::HeldArt` and `decode_schedule::ArtKind`, which `ui/` implements.
 
+pub mod carry_out;
+pub mod controller;
 pub mod decode_schedule;
 pub mod library;
+pub mod opened;
 pub mod trace;

@@ -4,7 +4,7 @@
 
 use eframe::egui;
 
-use crate::app::decode_schedule::{ArtKind, DecodeSchedule, Upload};
+use crate::app::decode_schedule::{ArtKind, Upload};
 use crate::media::frame_store::CompactArtwork;
 
 use super::canvas;
@@ -31,9 +31,6 @@ impl Upload<Textures> for egui::Context {
         LoadedArt::upload(self, name, art)
     }
 }
-
-/// The artworks the engine wants, decoded into textures.
-pub(crate) type Artworks = DecodeSchedule<Textures>;
 
 /// The checkerboard drawn behind transparent art, made once per window.
 pub(crate) fn checker(ctx: &egui::Context) -> egui::TextureHandle {
