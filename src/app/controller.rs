@@ -20,13 +20,14 @@ use crate::launch::StartOptions;
 use crate::paths::AppPaths;
 use crate::player::{ArtworkSource, Engine};
 use crate::session::{Channel, Effects, Notice, Seen, Session};
-use crate::settings::{self, Settings, SettingsSaver};
+use crate::settings::{Settings, SettingsSaver};
 use crate::timeline::ToScreen;
 
 use super::carry_out::{self, Clock, Outside, Player};
 use super::decode_schedule::{ArtKind, DecodeSchedule, Unreadable, Upload, Waker};
 use super::library::{Entry, Library};
 use super::opened::{self, ToPlay};
+use super::settings_load::SettingsRead;
 
 /// How long a pass waits for the first frame of an artwork it just sent to
 /// the decoder: under a frame at 60 Hz.
@@ -106,8 +107,11 @@ impl<K: ArtKind> Controller<K> {
     pub fn new(options: &StartOptions, wake: Waker) -> Self {
         let paths = options.app_paths.as_ref();
         let settings_path = paths.map(AppPaths::settings_file);
-        let given = options.settings.clone();
-        let (mut settings, said) = settings::initial(given, settings_path.as_deref());
+        let (mut settings, said) = match (&options.settings, &options.settings_read) {
+            (Some(given), _) => (given.clone(), None),
+            (None, Some(read)) => read.wait(),
+            (None, None) => SettingsRead::start(settings_path.clone()).wait(),
+        };
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x5eed, |d| d.as_nanos() as u64);
