@@ -89,6 +89,29 @@ fn carry_out(
     }
 }
 
+/// What the session's tests keep of the effects: what went to the runtime's
+/// connection and the notices, oldest first; the rest goes nowhere.
+#[cfg(test)]
+pub(crate) struct Recorded<'a> {
+    pub sent: &'a mut Vec<crate::bridge::connection::ConnectionAction>,
+    pub notices: &'a mut Vec<Notice>,
+}
+
+#[cfg(test)]
+impl Outside for Recorded<'_> {
+    fn send(&mut self, action: RuntimeAction) {
+        if let RuntimeAction::Connection(action) = action {
+            self.sent.push(action);
+        }
+    }
+    fn notice(&mut self, notice: Notice, _unless_shown: bool) {
+        self.notices.push(notice);
+    }
+    fn keep_channel(&mut self, _channel: Option<LastChannel>) {}
+    fn decode(&mut self, _source: ArtworkSource, _path: PathBuf) {}
+    fn load_failed(&mut self, _source: ArtworkSource, _reason: String) {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
