@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::app::settings_load::SettingsRead;
 use crate::credentials::server::Overrides;
 use crate::paths::AppPaths;
 use crate::settings::Settings;
@@ -16,6 +17,9 @@ pub struct StartOptions {
     pub app_paths: Option<AppPaths>,
     /// Settings to start from instead of the saved ones (tests).
     pub settings: Option<Settings>,
+    /// The saved settings, read on a worker since before the window opened;
+    /// `None`: the window starts the read itself.
+    pub settings_read: Option<SettingsRead>,
     /// `--broker`, `--api`, `--vault`.
     pub server_overrides: Overrides,
     /// The artwork vault's base URL; `None` is Makapix's own.

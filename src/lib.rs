@@ -5,6 +5,7 @@
 //! network; `ui` only draws state and turns input into actions.
 
 pub mod address;
+pub mod app;
 pub mod atomic_file;
 pub mod background_writer;
 pub mod bounded_join;

@@ -3,6 +3,7 @@
 
 use eframe::egui;
 
+use makapix_player::app::settings_load::SettingsRead;
 use makapix_player::cli::{self, Cli};
 use makapix_player::credentials::server::Server;
 use makapix_player::paths::AppPaths;
@@ -137,6 +138,8 @@ fn open_window(
     app_paths: Option<AppPaths>,
     handover: Option<single_instance::Server>,
 ) -> anyhow::Result<()> {
+    // Read while eframe makes the window and its GL context, not on the window thread.
+    let settings_read = SettingsRead::start(app_paths.as_ref().map(AppPaths::settings_file));
     let options = native_options(&cli);
     let previews = cli.preview.clone();
     let outputs = cli.outputs.clone();
@@ -146,6 +149,7 @@ fn open_window(
         fullscreen: cli.fullscreen,
         app_paths,
         settings: None,
+        settings_read: Some(settings_read),
         // The server's vault (its settings, or `--vault`) arrives with the stored server facts.
         vault: None,
         timezone: makapix_player::launch::system_timezone(),

@@ -2,6 +2,7 @@
 //! Pure data: imports nothing else of this program, does no I/O.
 
 pub mod capabilities;
+pub mod channel_name;
 pub mod command;
 pub mod http;
 pub mod request;

@@ -122,7 +122,7 @@ impl QueryPosts {
     /// ordered by that sort: any sort but `server_order` (or `reacted_at`, the
     /// same order) skips or repeats artworks after the first page.
     pub fn server_order_only(&self) -> bool {
-        self.channel.as_deref() == Some("reactions")
+        self.channel.as_deref() == Some(super::channel_name::REACTIONS)
     }
 
     /// The view event's `play_order` for artworks of this query: 0 server

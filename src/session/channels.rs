@@ -9,6 +9,7 @@ use crate::bridge::connection::{ConnectionAction, RequestFailure};
 use crate::last_channel::{LastChannel, MAX_POSTS};
 use crate::player::feed::Feed;
 use crate::player::playset_run::ViewChannel;
+use crate::protocol::channel_name;
 use crate::protocol::command::PlayChannel;
 use crate::protocol::request::{QueryPosts, RequestBody, SERVER_ORDER};
 use crate::protocol::response::{PostEntry, Response};
@@ -70,10 +71,10 @@ pub fn wanted(cmd: &PlayChannel, settings: &Settings) -> Result<Wanted, Outcome>
         query.random_seed = (order == ChannelOrder::Random).then_some(settings.channel_seed);
     }
     let label = match name {
-        "all" => "Makapix: recent".to_owned(),
-        "promoted" => "Makapix: promoted".to_owned(),
-        "user" => "Makapix: my artworks".to_owned(),
-        "by_user" | "reactions" => {
+        channel_name::ALL => "Makapix: recent".to_owned(),
+        channel_name::PROMOTED => "Makapix: promoted".to_owned(),
+        channel_name::USER => "Makapix: my artworks".to_owned(),
+        channel_name::BY_USER | channel_name::REACTIONS => {
             if cmd.user_sqid.is_none() && cmd.user_handle.is_none() {
                 return Err(refuse(format!(
                     "the `{name}` channel needs `user_sqid` or `user_handle`"
@@ -86,13 +87,13 @@ pub fn wanted(cmd: &PlayChannel, settings: &Settings) -> Result<Wanted, Outcome>
                 .unwrap_or_default();
             query.user_sqid = cmd.user_sqid.clone();
             query.user_handle = cmd.user_handle.clone();
-            if name == "by_user" {
+            if name == channel_name::BY_USER {
                 format!("Makapix: by {who}")
             } else {
                 format!("Makapix: liked by {who}")
             }
         }
-        "hashtag" => {
+        channel_name::HASHTAG => {
             let tag = cmd.hashtag.as_deref().unwrap_or("").trim_start_matches('#');
             if tag.is_empty() {
                 return Err(refuse("the `hashtag` channel needs a `hashtag`".into()));
@@ -100,10 +101,10 @@ pub fn wanted(cmd: &PlayChannel, settings: &Settings) -> Result<Wanted, Outcome>
             query.hashtag = Some(tag.to_owned());
             format!("Makapix: #{tag}")
         }
-        "sdcard" => return Ok(Wanted::Local),
+        channel_name::SDCARD => return Ok(Wanted::Local),
         // On p3a, pinned lists are artworks the device itself saved to its SD card
         // (one list per slug); Makapix Club keeps no copy and no request returns them.
-        "pinned" => return Err(Outcome::Unsupported(PINNED_UNSUPPORTED)),
+        channel_name::PINNED => return Err(Outcome::Unsupported(PINNED_UNSUPPORTED)),
         other => {
             return Err(refuse(format!(
                 "`{other}` is not a channel this player knows"

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::*;
-use crate::bridge::Action as RuntimeAction;
+use crate::app::carry_out::{Clock, Player, Recorded, run_session};
 use crate::player::LoadOutcome;
 use crate::player::feed::tests::page;
 use crate::player::playlist::{PlaylistItem, PlaylistSource};
@@ -38,24 +38,22 @@ impl Rig {
         }
     }
 
+    /// One session call, its effects carried out as the window's controller does.
     fn run<R>(&mut self, call: impl FnOnce(&mut Session, &Seen, &mut Effects) -> R) -> R {
-        let mut fx = Effects::default();
-        let seen = Seen {
-            engine: &self.engine,
-            settings: &self.settings,
+        let player = Player {
+            session: &mut self.session,
+            engine: &mut self.engine,
+            settings: &mut self.settings,
+        };
+        let clock = Clock {
             now: self.now,
             unix_secs: 1_700_000_000 + self.now.as_secs(),
         };
-        let result = call(&mut self.session, &seen, &mut fx);
-        for effect in fx.take() {
-            match effect {
-                Effect::Runtime(RuntimeAction::Connection(action)) => self.sent.push(action),
-                Effect::Engine(command) => command.apply(&mut self.engine, self.now),
-                Effect::Notice(n) | Effect::NoticeUnlessShown(n) => self.notices.push(n),
-                _ => {}
-            }
-        }
-        result
+        let mut outside = Recorded {
+            sent: &mut self.sent,
+            notices: &mut self.notices,
+        };
+        run_session(player, clock, &mut outside, call)
     }
 
     /// Every artwork the engine wants has loaded (a still image).

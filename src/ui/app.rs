@@ -293,7 +293,7 @@ impl PlayerApp {
         if !self.fullscreen {
             self.panes(ui, &mut clicked);
         }
-        let checker = self.core.artworks_mut().checker(&ctx);
+        let checker = super::artworks::checker(&ctx);
         self.core.advance_frame(now);
         // LED previews light the same frame.
         let told = self

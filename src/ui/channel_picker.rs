@@ -3,6 +3,7 @@
 
 use eframe::egui::{self, Ui};
 
+use crate::protocol::channel_name;
 use crate::protocol::command::PlayChannel;
 
 use super::actions::Action;
@@ -10,12 +11,12 @@ use crate::session::owner_playsets::{FOLLOWED_ARTISTS, OwnerPlaysetView};
 
 /// The channels offered, with what each needs typed in.
 const KINDS: [(&str, &str, Needs); 6] = [
-    ("all", "Recent artworks", Needs::Nothing),
-    ("promoted", "Promoted", Needs::Nothing),
-    ("user", "My artworks", Needs::Nothing),
-    ("by_user", "By an artist", Needs::Handle),
-    ("reactions", "Liked by someone", Needs::Handle),
-    ("hashtag", "A hashtag", Needs::Hashtag),
+    (channel_name::ALL, "Recent artworks", Needs::Nothing),
+    (channel_name::PROMOTED, "Promoted", Needs::Nothing),
+    (channel_name::USER, "My artworks", Needs::Nothing),
+    (channel_name::BY_USER, "By an artist", Needs::Handle),
+    (channel_name::REACTIONS, "Liked by someone", Needs::Handle),
+    (channel_name::HASHTAG, "A hashtag", Needs::Hashtag),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,7 +67,7 @@ impl ChannelPicker {
             )
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, name));
         }
-        if KINDS[self.kind.min(KINDS.len() - 1)].0 == "reactions" {
+        if KINDS[self.kind.min(KINDS.len() - 1)].0 == channel_name::REACTIONS {
             // Makapix pages likes by when they were made: another order would
             // skip or repeat artworks after the first page.
             ui.label("Plays the most recent likes first, whatever the order chosen in Playback.");

@@ -1,20 +1,18 @@
-//! Decoded artworks held compactly, each with one GPU texture at native size
-//! that shows its current frame, keyed by where the artwork came from. Only
-//! what the engine wants is kept, and a few Makapix posts shown recently: going
-//! back to one skips the cache read and the decode. An artwork larger than the
-//! GPU's largest texture is shown through a texture sampled down (nearest
-//! neighbour) to fit.
+//! Decoded artworks as the window holds them: compact frames with one GPU
+//! texture at native size that shows the current frame. Which are held, and
+//! the posts shown recently kept aside, is `app::library`'s. An artwork larger
+//! than the GPU's largest texture is shown through a texture sampled down
+//! (nearest neighbour) to fit.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 
+use crate::app::library::HeldArt;
 use crate::media::animation::FrameClock;
 use crate::media::decode::ArtFormat;
 use crate::media::frame_store::{Canvas, CompactArtwork, FrameStore};
-use crate::player::ArtworkSource;
 
 /// An artwork ready for the window: its compact frames, with the first one
 /// already rendered on the decoder thread (for a large still image that is
@@ -195,121 +193,25 @@ impl LoadedArt {
     }
 }
 
-pub enum Entry {
-    Ready(LoadedArt),
-    /// The sentence shown on the placeholder.
-    Failed(String),
-}
-
-/// Memory the recently shown posts may hold besides what is wanted: a few
-/// pixel-art animations, small against the window's own (llvmpipe's) needs.
-pub const RECENT_BYTES: u64 = 32 * 1024 * 1024;
-
-#[derive(Default)]
-pub struct Library {
-    entries: HashMap<ArtworkSource, Entry>,
-    /// Posts decoded, shown, then no longer wanted, newest last, within
-    /// `RECENT_BYTES`. Only posts: a post's file never changes under the same
-    /// key, while a local file may have been edited since it was decoded.
-    recent: VecDeque<(ArtworkSource, LoadedArt)>,
-    /// Bumped on every (re)load request so a slow, stale decode cannot overwrite a newer one.
-    generations: HashMap<ArtworkSource, u64>,
-    in_flight: HashMap<ArtworkSource, u64>,
-    next_generation: u64,
-}
-
-impl Library {
-    pub fn get(&self, source: &ArtworkSource) -> Option<&Entry> {
-        self.entries.get(source)
+impl HeldArt for LoadedArt {
+    fn held_bytes(&self) -> u64 {
+        LoadedArt::held_bytes(self)
     }
 
-    /// Needs a decode: neither held nor on its way.
-    pub fn needs_load(&self, source: &ArtworkSource) -> bool {
-        !self.entries.contains_key(source) && !self.in_flight.contains_key(source)
+    fn clock(&self) -> &FrameClock {
+        &self.clock
     }
 
-    /// Registers a new decode and returns its generation.
-    pub fn start_load(&mut self, source: &ArtworkSource) -> u64 {
-        super::present_trace::decode_started(source);
-        self.next_generation += 1;
-        let generation = self.next_generation;
-        self.generations.insert(source.clone(), generation);
-        self.in_flight.insert(source.clone(), generation);
-        generation
-    }
-
-    /// True when this result is the newest asked for `source` (and should be used).
-    pub fn finish_load(&mut self, source: &ArtworkSource, generation: u64) -> bool {
-        if self.generations.get(source) != Some(&generation) {
-            return false;
-        }
-        self.in_flight.remove(source);
-        true
-    }
-
-    /// True while the decode `generation` of `source` is the newest and still running,
-    /// and nothing is shown for `source` yet: its first frame may then be shown early.
-    pub fn awaits_first_look(&self, source: &ArtworkSource, generation: u64) -> bool {
-        self.in_flight.get(source) == Some(&generation) && !self.entries.contains_key(source)
-    }
-
-    pub fn remove(&mut self, source: &ArtworkSource) {
-        self.entries.remove(source);
-    }
-
-    pub fn get_mut(&mut self, source: &ArtworkSource) -> Option<&mut Entry> {
-        self.entries.get_mut(source)
-    }
-
-    pub fn insert(&mut self, source: ArtworkSource, entry: Entry) {
-        // A newer decode wins over a copy kept aside.
-        self.recent.retain(|(k, _)| *k != source);
-        self.entries.insert(source, entry);
-    }
-
-    /// Keeps exactly the artworks `keep` wants: recently shown posts it wants
-    /// again come back as they were; the others it no longer wants are kept
-    /// aside while they fit `RECENT_BYTES`, and every other texture is freed.
-    pub fn retain(&mut self, keep: impl Fn(&ArtworkSource) -> bool) {
-        let (back, aside): (VecDeque<_>, VecDeque<_>) =
-            self.recent.drain(..).partition(|(k, _)| keep(k));
-        self.recent = aside;
-        for (source, art) in back {
-            self.entries.insert(source, Entry::Ready(art));
-        }
-        let dropped: Vec<ArtworkSource> =
-            self.entries.keys().filter(|k| !keep(k)).cloned().collect();
-        for source in dropped {
-            if let (Some(Entry::Ready(art)), ArtworkSource::Makapix(_)) =
-                (self.entries.remove(&source), &source)
-            {
-                self.recent.push_back((source, art));
-            }
-        }
-        let mut held: u64 = self.recent.iter().map(|(_, art)| art.held_bytes()).sum();
-        while held > RECENT_BYTES {
-            let Some((_, oldest)) = self.recent.pop_front() else {
-                break;
-            };
-            held -= oldest.held_bytes();
-        }
-        self.in_flight.retain(|k, _| keep(k));
-        self.generations.retain(|k, _| keep(k));
-    }
-
-    /// How many recently shown posts are kept aside.
-    pub fn recent_len(&self) -> usize {
-        self.recent.len()
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+    fn show_frame(&mut self, index: usize) {
+        LoadedArt::show_frame(self, index);
     }
 }
+
+/// An artwork the window holds, or why it cannot.
+pub type Entry = crate::app::library::Entry<LoadedArt>;
+
+/// The artworks the window holds, and the posts shown recently (`app::library`).
+pub type Library = crate::app::library::Library<LoadedArt>;
 
 #[cfg(test)]
 mod tests {
@@ -353,112 +255,29 @@ mod tests {
         vec![Color32::from_rgba_unmultiplied(r, g, b, a); 4]
     }
 
-    fn post(id: i64) -> ArtworkSource {
-        ArtworkSource::Makapix(crate::player::MakapixPost {
-            post_id: id,
-            title: None,
-            storage_key: format!("key-{id}"),
-            storage_shard: "a/b".into(),
-            native_format: "gif".into(),
-            art_url: None,
-        })
-    }
-
     fn ready(ctx: &egui::Context, name: &str, art: PreparedArt) -> Entry {
         Entry::Ready(LoadedArt::upload(ctx, name, art))
     }
 
+    /// What `app::library` keeps aside keeps its texture; what it drops frees it.
     #[test]
-    fn a_post_shown_again_comes_back_as_it_was_without_a_decode() {
+    fn a_post_kept_aside_keeps_its_texture_and_a_dropped_file_frees_its() {
+        use crate::app::library::tests::post;
+        use crate::player::ArtworkSource;
         let ctx = egui::Context::default();
         let mut library = Library::default();
+        let atlas = ctx.tex_manager().read().num_allocated();
         library.insert(post(1), ready(&ctx, "one", art()));
-        if let Some(Entry::Ready(one)) = library.get_mut(&post(1)) {
-            one.show_frame(2);
-        }
-        let textures = ctx.tex_manager().read().num_allocated();
-
-        // Post 2 plays: post 1 is no longer wanted, but kept aside, texture and all.
-        library.retain(|s| *s == post(2));
-        assert!(library.get(&post(1)).is_none());
-        assert_eq!(library.recent_len(), 1);
-        assert_eq!(ctx.tex_manager().read().num_allocated(), textures);
-
-        // Back to post 1: there at once, on the frame it had, with nothing to load.
-        library.retain(|s| *s == post(1));
-        let Some(Entry::Ready(one)) = library.get(&post(1)) else {
-            panic!("post 1 should be back from the recently shown");
-        };
-        assert_eq!(one.shown_frame(), 2);
-        assert!(!library.needs_load(&post(1)));
-        assert_eq!(library.recent_len(), 0);
-    }
-
-    #[test]
-    fn a_local_file_or_a_failed_post_is_not_kept_aside() {
-        let ctx = egui::Context::default();
-        let mut library = Library::default();
         let file = ArtworkSource::File("/art/mine.gif".into());
-        library.insert(file.clone(), ready(&ctx, "mine", art()));
-        library.insert(post(3), Entry::Failed("gone".into()));
-        library.retain(|_| false);
-        assert_eq!(
-            library.recent_len(),
-            0,
-            "an edited file must be decoded again"
-        );
-        library.retain(|_| true);
-        assert!(library.get(&file).is_none());
-        assert!(library.needs_load(&file));
-        assert!(library.needs_load(&post(3)));
-        // Its texture was freed with it.
+        library.insert(file, ready(&ctx, "mine", art()));
+        assert_eq!(ctx.tex_manager().read().num_allocated(), atlas + 2);
+        library.retain(|s| *s == post(2));
+        assert_eq!(library.recent_len(), 1);
         assert_eq!(
             ctx.tex_manager().read().num_allocated(),
-            1,
-            "only the font atlas"
+            atlas + 1,
+            "the post's texture is kept aside, the file's freed"
         );
-    }
-
-    #[test]
-    fn posts_kept_aside_stay_within_the_budget_newest_first() {
-        let ctx = egui::Context::default();
-        let mut library = Library::default();
-        // A still keeps no canvas, and one colour packs into nearly nothing: the
-        // texture (16 MiB at 2048×2048) is what these hold.
-        let side = 2048u32;
-        let big = || {
-            let mut frames = FrameStore::default();
-            frames.push(
-                &[7u8; 4].repeat((side * side) as usize),
-                side,
-                side,
-                Duration::ZERO,
-            );
-            PreparedArt::from_artwork(
-                CompactArtwork {
-                    format: ArtFormat::Png,
-                    frames,
-                },
-                2048,
-            )
-        };
-        for id in 1..=6 {
-            library.insert(post(id), ready(&ctx, "big", big()));
-            // Each post plays in turn; the one before goes aside.
-            library.retain(|s| *s == post(id));
-        }
-        library.retain(|_| false);
-        let kept = library.recent_len();
-        let each = u64::from(side * side) * 4;
-        assert!(
-            kept >= 1 && kept as u64 * each <= RECENT_BYTES,
-            "{kept} kept"
-        );
-        assert!(kept < 6, "the oldest went");
-        // The newest is among them; the oldest is not.
-        library.retain(|s| *s == post(6) || *s == post(1));
-        assert!(library.get(&post(6)).is_some());
-        assert!(library.get(&post(1)).is_none());
     }
 
     #[test]

@@ -22,8 +22,6 @@ const OPENABLE: [&str; 6] = [
 use super::actions::Action;
 use super::wake::Wake;
 use crate::last_channel::{self, LastChannel};
-use crate::player::playlist::Playlist;
-use crate::session::{Channel, Notice};
 
 /// What a worker thread read or a dialog picked.
 pub(crate) enum Picked {
@@ -35,17 +33,6 @@ pub(crate) enum Picked {
     },
     /// The Makapix channel kept by the last session, if any.
     LastChannel(Option<Box<LastChannel>>),
-}
-
-/// What to play of what was opened.
-pub(crate) enum ToPlay {
-    Playlist {
-        playlist: Playlist,
-        label: String,
-    },
-    Channel(Channel),
-    /// Nothing playable: the samples, if nothing plays yet.
-    Fallback,
 }
 
 /// Files, folders and playlists read off the window thread (a large folder
@@ -141,34 +128,6 @@ impl Opener {
             tracing::error!("cannot open the file dialog: {e}");
         }
     }
-}
-
-/// What was opened: what to play, and the sentence about what could not be.
-pub(crate) fn to_play(opened: local_files::Opened) -> (ToPlay, Option<Notice>) {
-    for problem in &opened.problems {
-        tracing::warn!("{problem}");
-    }
-    let notice = opened.problems.first().map(|first| {
-        let more = opened.problems.len() - 1;
-        Notice::error(if more > 0 {
-            format!("{first} ({more} more problems in the log.)")
-        } else {
-            first.clone()
-        })
-    });
-    let play = match opened.playlist {
-        Some(playlist) if !playlist.items.is_empty() => ToPlay::Playlist {
-            playlist,
-            label: opened.label,
-        },
-        Some(_) => ToPlay::Fallback,
-        None if !opened.items.is_empty() => ToPlay::Channel(Channel::Local {
-            items: opened.items,
-            label: opened.label,
-        }),
-        None => ToPlay::Fallback,
-    };
-    (play, notice)
 }
 
 /// The sentence when a file dialog came back at once with nothing.

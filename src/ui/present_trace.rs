@@ -1,7 +1,6 @@
-//! `--trace-timing` in the window: a `timing decode` line when an artwork is
-//! sent to be decoded (a show without one was held decoded), and a `timing
-//! present` line when the frame of an artwork reaches the GPU. The line is written from a paint callback, so it
-//! is stamped when eframe paints that frame (just before the buffer swap), not
+//! `--trace-timing` in the window (the `timing decode` line is `app::trace`'s):
+//! a `timing present` line when the frame of an artwork reaches the GPU. The
+//! line is written from a paint callback, so it is stamped when eframe paints that frame (just before the buffer swap), not
 //! when the UI pass merely decided what to draw.
 
 use std::sync::Arc;
@@ -9,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use eframe::egui::{self, Painter, Rect};
 
+use crate::app::trace::art_id;
 use crate::player::ArtworkSource;
 use crate::timing;
 
@@ -19,21 +19,6 @@ static FIRST_SHOWN: AtomicBool = AtomicBool::new(false);
 pub fn pass_started() {
     if timing::enabled() {
         PASS_START_US.store(timing::mono_us(), Ordering::Relaxed);
-    }
-}
-
-/// What a timing line calls an artwork: `post:ID` for Makapix posts, else its name.
-fn art_id(source: &ArtworkSource) -> String {
-    match source {
-        ArtworkSource::Makapix(post) => format!("post:{}", post.post_id),
-        other => timing::token(&other.display_name()),
-    }
-}
-
-/// The `decode` line: `source` goes to the decoder.
-pub fn decode_started(source: &ArtworkSource) {
-    if timing::enabled() {
-        timing::event("decode", format_args!("art={}", art_id(source)));
     }
 }
 

@@ -19,4 +19,10 @@ impl Wake {
             ctx.request_repaint();
         }
     }
+
+    /// The same, for a layer that knows no egui (`app`).
+    pub(crate) fn waker(&self) -> crate::app::decode_schedule::Waker {
+        let this = self.clone();
+        std::sync::Arc::new(move || this.wake())
+    }
 }
