@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::background_writer::BackgroundWriter;
+use crate::preview::{Mirror, Rotation};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,66 +32,6 @@ impl ScaleMode {
             ScaleMode::Integer => "Integer (crisp)",
             ScaleMode::Fit => "Fit",
             ScaleMode::Fill => "Fill",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Rotation {
-    #[default]
-    #[serde(rename = "0")]
-    R0,
-    #[serde(rename = "90")]
-    R90,
-    #[serde(rename = "180")]
-    R180,
-    #[serde(rename = "270")]
-    R270,
-}
-
-impl Rotation {
-    pub const ALL: [Rotation; 4] = [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270];
-
-    pub fn degrees(self) -> u16 {
-        match self {
-            Rotation::R0 => 0,
-            Rotation::R90 => 90,
-            Rotation::R180 => 180,
-            Rotation::R270 => 270,
-        }
-    }
-
-    pub fn from_degrees(degrees: u16) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.degrees() == degrees)
-    }
-
-    /// Quarter turns clockwise.
-    pub fn quarter_turns(self) -> usize {
-        usize::from(self.degrees() / 90)
-    }
-
-    pub fn clockwise(self) -> Self {
-        Self::ALL[(self.quarter_turns() + 1) % 4]
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mirror {
-    #[default]
-    None,
-    Horizontal,
-    Vertical,
-}
-
-impl Mirror {
-    pub const ALL: [Mirror; 3] = [Mirror::None, Mirror::Horizontal, Mirror::Vertical];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Mirror::None => "None",
-            Mirror::Horizontal => "Horizontal",
-            Mirror::Vertical => "Vertical",
         }
     }
 }
@@ -230,6 +171,17 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// How these settings show the device previews.
+    pub fn look(&self) -> crate::preview::render::Look {
+        crate::preview::render::Look {
+            rotation: self.rotation,
+            mirror: self.mirror,
+            background: self.background,
+            brightness: self.brightness,
+            preview: self.preview.clone(),
+        }
+    }
+
     /// Brings values from a hand-edited or older file back into range.
     pub fn sanitized(mut self) -> Self {
         self.brightness = self.brightness.min(100);
@@ -442,13 +394,6 @@ mod tests {
         assert_eq!(ChannelOrder::Random.sort(), Some("random"));
         let orders: Vec<u8> = ChannelOrder::ALL.iter().map(|o| o.play_order()).collect();
         assert_eq!(orders, [0, 1, 2]);
-    }
-
-    #[test]
-    fn rotation_turns_clockwise_and_wraps() {
-        assert_eq!(Rotation::R270.clockwise(), Rotation::R0);
-        assert_eq!(Rotation::from_degrees(180), Some(Rotation::R180));
-        assert_eq!(Rotation::from_degrees(45), None);
     }
 
     #[test]

@@ -97,7 +97,7 @@ mod tests {
     use super::*;
     use crate::preview::PreviewSettings;
     use crate::preview::mode::Fitting;
-    use crate::settings::{Mirror, Rotation};
+    use crate::preview::{Mirror, Rotation};
 
     const PLAIN: Wiring = Wiring {
         serpentine: false,

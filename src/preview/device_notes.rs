@@ -177,7 +177,7 @@ fn merged(art: &ArtFacts, look: &Look) -> String {
 mod tests {
     use super::*;
     use crate::preview::PreviewSettings;
-    use crate::settings::{Mirror, Rotation};
+    use crate::preview::{Mirror, Rotation};
 
     fn look(fitting: Fitting, bits: u8) -> Look {
         Look {

@@ -85,7 +85,7 @@ fn magnify(image: &RgbaImage, scale: u32) -> RgbaImage {
 mod tests {
     use super::*;
     use crate::preview::PreviewSettings;
-    use crate::settings::{Mirror, Rotation};
+    use crate::preview::{Mirror, Rotation};
 
     fn look() -> Look {
         Look {

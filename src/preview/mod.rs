@@ -12,8 +12,10 @@ pub mod device_notes;
 pub mod encode;
 pub mod export;
 pub mod mode;
+pub mod orientation;
 pub mod panel;
 pub mod render;
 pub mod shading;
 
 pub use mode::{Fitting, PreviewMode, PreviewSettings};
+pub use orientation::{Mirror, Rotation};

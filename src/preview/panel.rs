@@ -4,7 +4,7 @@
 //! artwork's coordinates by `orient`.
 
 use super::mode::Fitting;
-use crate::settings::{Mirror, Rotation};
+use crate::preview::{Mirror, Rotation};
 
 /// The p3a's screen: 720×720 pixels.
 pub const P3A_SIDE: u32 = 720;

@@ -7,7 +7,7 @@ use super::color::{self, LedLook};
 use super::mode::{PreviewMode, PreviewSettings};
 use super::panel::{self, P3A_SIDE, PanelMap};
 use super::shading::LedShading;
-use crate::settings::{Mirror, Rotation};
+use crate::preview::{Mirror, Rotation};
 
 /// LED disc diameter as a share of the LED pitch; the rest is the dark gap.
 pub const LED_FILL: f32 = 0.8;
@@ -52,17 +52,6 @@ pub struct Look {
 }
 
 impl Look {
-    /// How the user's settings show the previews.
-    pub fn of(settings: &crate::settings::Settings) -> Self {
-        Self {
-            rotation: settings.rotation,
-            mirror: settings.mirror,
-            background: settings.background,
-            brightness: settings.brightness,
-            preview: settings.preview.clone(),
-        }
-    }
-
     pub fn led(&self) -> LedLook {
         LedLook {
             bits: self.preview.bits,

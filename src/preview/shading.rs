@@ -58,7 +58,7 @@ mod tests {
     use super::*;
     use crate::preview::PreviewSettings;
     use crate::preview::mode::Fitting;
-    use crate::settings::{Mirror, Rotation};
+    use crate::preview::{Mirror, Rotation};
 
     fn look(rotation: Rotation, mirror: Mirror, fitting: Fitting) -> Look {
         Look {

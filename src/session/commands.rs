@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use crate::logging::{Throttle, clip};
+use crate::preview::{Mirror, Rotation};
 use crate::protocol::capabilities::{MIRROR_VALUES, PlayerState};
 use crate::protocol::command::{
     AckStatus, Command, CommandAck, CommandEnvelope, PlayChannel, PlayPlayset, ShowArtwork,
 };
-use crate::settings::{Mirror, Rotation, Settings};
+use crate::settings::Settings;
 
 use super::effects::{DisplayChange, EngineCommand};
 

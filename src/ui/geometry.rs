@@ -6,7 +6,8 @@
 
 use eframe::egui::{Pos2, Rect, Vec2, pos2, vec2};
 
-use crate::settings::{Mirror, Rotation, ScaleMode};
+use crate::preview::{Mirror, Rotation};
+use crate::settings::ScaleMode;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Placement {

@@ -9,9 +9,9 @@ use super::actions::Action;
 use super::channel_picker::ChannelPicker;
 use super::player_pane::PlayerPane;
 use crate::bridge::transport::TransportChoice;
+use crate::preview::{Mirror, Rotation};
 use crate::settings::{
-    ChannelOrder, MAX_DWELL_SECS, MIN_DWELL_SECS, Mirror, Rotation, ScaleMode, Settings,
-    SettingsSection,
+    ChannelOrder, MAX_DWELL_SECS, MIN_DWELL_SECS, ScaleMode, Settings, SettingsSection,
 };
 
 /// What the panel shows of the player's state.
