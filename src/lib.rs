@@ -4,6 +4,8 @@
 //! Module rules (see ARCHITECTURE.md): `player` and `media` know no screen and do no
 //! network; `ui` only draws state and turns input into actions.
 
+#[cfg(test)]
+mod architecture_tests;
 pub mod address;
 pub mod atomic_file;
 pub mod background_writer;
