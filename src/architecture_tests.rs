@@ -250,9 +250,8 @@ fn char_literal_len(rest: &[u8]) -> Option<usize> {
     if rest.get(1) == Some(&b'\\') {
         return rest.iter().skip(2).position(|&b| b == b'\'').map(|p| p + 3);
     }
-    let text = std::str::from_utf8(&rest[1..rest.len().min(6)]).unwrap_or_else(|e| {
-        std::str::from_utf8(&rest[1..1 + e.valid_up_to()]).unwrap_or_default()
-    });
+    let text = std::str::from_utf8(&rest[1..rest.len().min(6)])
+        .unwrap_or_else(|e| std::str::from_utf8(&rest[1..1 + e.valid_up_to()]).unwrap_or_default());
     let ch = text.chars().next()?;
     let after = 1 + ch.len_utf8();
     (rest.get(after) == Some(&b'\'')).then_some(after + 1)
@@ -489,7 +488,9 @@ fn declared_modules(lib: &str) -> BTreeSet<String> {
             let line = line.trim();
             let line = line.strip_prefix("pub(crate) ").unwrap_or(line);
             let line = line.strip_prefix("pub ").unwrap_or(line);
-            line.strip_prefix("mod ")?.strip_suffix(';').map(str::to_string)
+            line.strip_prefix("mod ")?
+                .strip_suffix(';')
+                .map(str::to_string)
         })
         .collect()
 }
@@ -574,7 +575,11 @@ fn import_errors(rules: &Rules, modules: &BTreeSet<String>, file: &SourceFile) -
                 file.layer,
                 path.join("::"),
                 rule(&file.layer),
-                if in_tests(at) { " (not even in tests)" } else { "" },
+                if in_tests(at) {
+                    " (not even in tests)"
+                } else {
+                    ""
+                },
             ));
         }
     }
@@ -624,7 +629,11 @@ fn every_import_follows_architecture_md() {
     for error in &errors {
         let _ = writeln!(report, "{error}");
     }
-    assert!(errors.is_empty(), "{} broken layer rules:\n{report}", errors.len());
+    assert!(
+        errors.is_empty(),
+        "{} broken layer rules:\n{report}",
+        errors.len()
+    );
 }
 
 #[test]

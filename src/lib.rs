@@ -4,9 +4,9 @@
 //! Module rules (see ARCHITECTURE.md): `player` and `media` know no screen and do no
 //! network; `ui` only draws state and turns input into actions.
 
+pub mod address;
 #[cfg(test)]
 mod architecture_tests;
-pub mod address;
 pub mod atomic_file;
 pub mod background_writer;
 pub mod bounded_join;

@@ -1,4 +1,4 @@
-//! The window: draws state, turns input into `Action`s. Never does I/O itself;
+//! The window: draws state, turns input into `UserAction`s. Never does I/O itself;
 //! decoding and file watching run on `media` worker threads, files and dialogs
 //! on threads of their own, and the Makapix behaviour lives in `session`.
 
@@ -36,5 +36,5 @@ mod wake;
 pub mod welcome;
 
 pub use crate::launch::StartOptions;
-pub use actions::Action;
+pub use actions::UserAction;
 pub use app::PlayerApp;
