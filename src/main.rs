@@ -94,7 +94,7 @@ fn run_command(
 fn claim_window(
     instance_name: &single_instance::InstanceName,
     cli: &Cli,
-) -> Option<Option<single_instance::Server>> {
+) -> Option<Option<single_instance::InstanceListener>> {
     match single_instance::claim(instance_name, &handover_message(cli)) {
         Ok(single_instance::Claim::HandedOver) => {
             println!("Makapix Player is already running; it plays what was asked.");
@@ -135,7 +135,7 @@ fn native_options(cli: &Cli) -> eframe::NativeOptions {
 fn open_window(
     cli: Cli,
     app_paths: Option<AppPaths>,
-    handover: Option<single_instance::Server>,
+    handover: Option<single_instance::InstanceListener>,
 ) -> anyhow::Result<()> {
     let options = native_options(&cli);
     let previews = cli.preview.clone();

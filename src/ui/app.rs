@@ -51,7 +51,7 @@ pub struct PlayerApp {
     pending_paths: Vec<PathBuf>,
     log_dir: Option<PathBuf>,
     /// What later launches of the program handed over (paths, flags, credentials changed).
-    handovers: Option<crate::single_instance::Server>,
+    handovers: Option<crate::single_instance::InstanceListener>,
     /// Whether the system says the screen is locked (no views then).
     screen_lock: Option<crate::screen_lock::ScreenLock>,
     /// A settings section to unfold and scroll to in the next frame.
@@ -102,7 +102,7 @@ impl PlayerApp {
     }
 
     /// Later launches hand their paths and flags to this window through `server`.
-    pub fn take_handovers(&mut self, server: crate::single_instance::Server) {
+    pub fn take_handovers(&mut self, server: crate::single_instance::InstanceListener) {
         self.handovers = Some(server);
     }
 
