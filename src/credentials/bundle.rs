@@ -6,7 +6,7 @@
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::protocol::http::{Broker, CredentialsResponse, HttpsApi, Secret};
+use crate::protocol::http::{AdvertisedHttpsApi, Broker, CredentialsResponse, Secret};
 
 /// Larger inputs are refused before parsing: a real bundle is about 6 KB.
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
@@ -19,7 +19,7 @@ pub struct PemSet {
     pub key_pem: Secret,
     pub broker: Option<Broker>,
     /// Where the HTTPS player API is, as the server named it (not checked yet).
-    pub https_api: Option<HttpsApi>,
+    pub https_api: Option<AdvertisedHttpsApi>,
     pub api_token: Option<Secret>,
 }
 

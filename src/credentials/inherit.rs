@@ -73,7 +73,7 @@ mod tests {
             cert_pem: String::new(),
             key_pem: Secret::new(""),
             broker: None,
-            https_api: api.map(|base_url| crate::protocol::http::HttpsApi {
+            https_api: api.map(|base_url| crate::protocol::http::AdvertisedHttpsApi {
                 base_url: base_url.into(),
                 auth: Some("bearer".into()),
             }),

@@ -40,8 +40,10 @@ pub struct Broker {
     pub port: u16,
 }
 
+/// The HTTPS player API the credentials name (`https_api`): where to send requests and views
+/// when the broker cannot be reached. The runtime's own view of it is `bridge::transport::HttpsApi`.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub struct HttpsApi {
+pub struct AdvertisedHttpsApi {
     pub base_url: String,
     #[serde(default)]
     pub auth: Option<String>,
@@ -57,7 +59,7 @@ pub struct ProvisionResponse {
     #[serde(default)]
     pub mqtt_broker: Option<Broker>,
     #[serde(default)]
-    pub https_api: Option<HttpsApi>,
+    pub https_api: Option<AdvertisedHttpsApi>,
 }
 
 /// 200 answer of `GET {api}/player/{player_key}/credentials`, and the shape of the
@@ -70,7 +72,7 @@ pub struct CredentialsResponse {
     #[serde(default)]
     pub broker: Option<Broker>,
     #[serde(default)]
-    pub https_api: Option<HttpsApi>,
+    pub https_api: Option<AdvertisedHttpsApi>,
     #[serde(default)]
     pub api_token: Option<Secret>,
 }
