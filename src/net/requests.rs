@@ -90,7 +90,7 @@ pub struct Outbound {
 
 /// Requests waiting for their answer, by request id.
 #[derive(Default)]
-pub struct Pending {
+pub struct AwaitedResponses {
     waiting: Mutex<HashMap<String, oneshot::Sender<Vec<u8>>>>,
 }
 
@@ -102,7 +102,7 @@ pub enum Delivery {
     Unknown,
 }
 
-impl Pending {
+impl AwaitedResponses {
     fn insert(&self, id: &str) -> oneshot::Receiver<Vec<u8>> {
         let (tx, rx) = oneshot::channel();
         if let Ok(mut w) = self.waiting.lock() {
@@ -140,7 +140,7 @@ impl Pending {
 pub struct RequestClient {
     pub(crate) player_key: String,
     pub(crate) outbound: mpsc::UnboundedSender<Outbound>,
-    pub(crate) pending: Arc<Pending>,
+    pub(crate) pending: Arc<AwaitedResponses>,
     pub(crate) timeout: Duration,
     pub(crate) retries: u32,
     pub(crate) retry_start: Duration,
@@ -151,7 +151,7 @@ impl RequestClient {
     pub(crate) fn new(
         config: &SessionConfig,
         outbound: &mpsc::UnboundedSender<Outbound>,
-        pending: &Arc<Pending>,
+        pending: &Arc<AwaitedResponses>,
     ) -> Self {
         Self {
             player_key: config.player_key.clone(),
@@ -294,7 +294,7 @@ mod tests {
         answer: impl Fn(&serde_json::Value, u32) -> Option<serde_json::Value> + Send + 'static,
     ) -> RequestClient {
         let (tx, mut rx) = mpsc::unbounded_channel::<Outbound>();
-        let pending = Arc::new(Pending::default());
+        let pending = Arc::new(AwaitedResponses::default());
         let p = Arc::clone(&pending);
         tokio::spawn(async move {
             let mut n = 0;
