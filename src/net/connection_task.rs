@@ -31,7 +31,7 @@ use super::connection_wait::Waited;
 use super::diagnostics::{Diagnostics, summarize};
 use super::dispatch::{self, Transports};
 use super::reconnect::{Next, Reconnect};
-use super::requests::{AwaitedResponses, Delivery, Outbound, RequestClient, RequestError};
+use super::requests::{AwaitedResponses, Outbound, RequestClient, RequestError, ResponseHandoff};
 use super::standing::Refusal;
 use super::views::ViewOutbox;
 use super::views::delivery::Pace;
@@ -558,7 +558,7 @@ impl Task {
         match live.topics.classify(&topic) {
             Incoming::Response(id) => match response::header(&payload) {
                 Ok(head) if head.request_id == id => {
-                    if self.pending.deliver(id, payload) == Delivery::Unknown {
+                    if self.pending.deliver(id, payload) == ResponseHandoff::Unknown {
                         self.diag
                             .note(format!("response {id} answers no waiting request; dropped"));
                     }

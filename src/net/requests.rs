@@ -96,7 +96,7 @@ pub struct AwaitedResponses {
 
 /// What became of an incoming response.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Delivery {
+pub enum ResponseHandoff {
     Delivered,
     /// No request waits for this id (late, duplicate or foreign).
     Unknown,
@@ -126,11 +126,11 @@ impl AwaitedResponses {
     }
 
     /// Hands a response to the request waiting for it.
-    pub fn deliver(&self, id: &str, payload: Vec<u8>) -> Delivery {
+    pub fn deliver(&self, id: &str, payload: Vec<u8>) -> ResponseHandoff {
         let waiter = self.waiting.lock().ok().and_then(|mut w| w.remove(id));
         match waiter.map(|tx| tx.send(payload)) {
-            Some(Ok(())) => Delivery::Delivered,
-            _ => Delivery::Unknown,
+            Some(Ok(())) => ResponseHandoff::Delivered,
+            _ => ResponseHandoff::Unknown,
         }
     }
 }
