@@ -32,6 +32,9 @@ pub mod playlist_files;
 pub mod preview;
 pub mod private_files;
 pub mod protocol;
+/// The sample art's generators: development only (`cargo run --example make_samples`); the
+/// program ships the files they made (`samples`).
+#[cfg(any(test, feature = "dev"))]
 pub mod sample_art;
 pub mod samples;
 pub mod screen_lock;
