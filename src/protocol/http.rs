@@ -29,7 +29,7 @@ impl fmt::Debug for Secret {
 
 /// `POST {api}/player/provision` body.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub struct ProvisionRequest {
+pub(crate) struct ProvisionRequest {
     pub device_model: String,
     pub firmware_version: String,
 }
@@ -65,7 +65,7 @@ pub struct ProvisionResponse {
 /// 200 answer of `GET {api}/player/{player_key}/credentials`, and the shape of the
 /// web's "Download Certificates" bundle. `api_token` comes only on the first fetch.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub struct CredentialsResponse {
+pub(crate) struct CredentialsResponse {
     pub ca_pem: String,
     pub cert_pem: String,
     pub key_pem: Secret,
