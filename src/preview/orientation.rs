@@ -18,9 +18,10 @@ pub enum Rotation {
 }
 
 impl Rotation {
-    pub const ALL: [Rotation; 4] = [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270];
+    pub(crate) const ALL: [Rotation; 4] =
+        [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270];
 
-    pub fn degrees(self) -> u16 {
+    pub(crate) fn degrees(self) -> u16 {
         match self {
             Rotation::R0 => 0,
             Rotation::R90 => 90,
@@ -29,12 +30,12 @@ impl Rotation {
         }
     }
 
-    pub fn from_degrees(degrees: u16) -> Option<Self> {
+    pub(crate) fn from_degrees(degrees: u16) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.degrees() == degrees)
     }
 
     /// Quarter turns clockwise.
-    pub fn quarter_turns(self) -> usize {
+    pub(crate) fn quarter_turns(self) -> usize {
         usize::from(self.degrees() / 90)
     }
 
@@ -53,7 +54,7 @@ pub enum Mirror {
 }
 
 impl Mirror {
-    pub const ALL: [Mirror; 3] = [Mirror::None, Mirror::Horizontal, Mirror::Vertical];
+    pub(crate) const ALL: [Mirror; 3] = [Mirror::None, Mirror::Horizontal, Mirror::Vertical];
 
     pub fn label(self) -> &'static str {
         match self {
