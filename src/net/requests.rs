@@ -58,7 +58,7 @@ fn code_suffix(code: &Option<ErrorCode>) -> String {
 
 impl RequestError {
     /// What the window gets: the sentence, and the code to act on.
-    pub fn to_failure(&self) -> crate::bridge::connection::RequestFailure {
+    pub(crate) fn to_failure(&self) -> crate::bridge::connection::RequestFailure {
         crate::bridge::connection::RequestFailure {
             code: match self {
                 RequestError::Server { code, .. } => code.clone(),
@@ -82,7 +82,7 @@ impl From<Rejection> for RequestError {
 
 /// A request ready to publish; the session answers `sent` once it is queued
 /// (or `NotConnected`).
-pub struct Outbound {
+pub(crate) struct Outbound {
     pub request_id: String,
     pub payload: Vec<u8>,
     pub sent: oneshot::Sender<Result<(), RequestError>>,
@@ -90,13 +90,13 @@ pub struct Outbound {
 
 /// Requests waiting for their answer, by request id.
 #[derive(Default)]
-pub struct AwaitedResponses {
+pub(crate) struct AwaitedResponses {
     waiting: Mutex<HashMap<String, oneshot::Sender<Vec<u8>>>>,
 }
 
 /// What became of an incoming response.
 #[derive(Debug, PartialEq, Eq)]
-pub enum ResponseHandoff {
+pub(crate) enum ResponseHandoff {
     Delivered,
     /// No request waits for this id (late, duplicate or foreign).
     Unknown,
@@ -113,7 +113,7 @@ impl AwaitedResponses {
 
     /// The session ended: every waiting request learns at once that its
     /// answer will not come (it may then go another way).
-    pub fn fail_all(&self) {
+    pub(crate) fn fail_all(&self) {
         if let Ok(mut w) = self.waiting.lock() {
             w.clear();
         }
