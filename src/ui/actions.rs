@@ -53,7 +53,7 @@ pub enum UserAction {
 /// (keys as shown to the user, what they do) — the single list behind the
 /// shortcut handler, the Help window and the README. Key names are words where
 /// the window's fonts have no glyph (arrows would show as empty boxes).
-pub const SHORTCUTS: [(&str, &str); 24] = [
+pub(crate) const SHORTCUTS: [(&str, &str); 24] = [
     ("Right", "Next artwork"),
     ("Left", "Previous artwork"),
     ("Space", "Pause / resume"),
@@ -97,7 +97,7 @@ const EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::
 
 /// Reads this frame's key presses. Single-key shortcuts are skipped while a
 /// text field has the keyboard, so typing a path does not flip the artwork.
-pub fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
+pub(crate) fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
     let typing = ctx.egui_wants_keyboard_input();
     ctx.input_mut(|input| {
         let mut actions = Vec::new();

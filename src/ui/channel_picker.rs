@@ -26,7 +26,7 @@ enum Needs {
 }
 
 #[derive(Default)]
-pub struct ChannelPicker {
+pub(crate) struct ChannelPicker {
     kind: usize,
     text: String,
 }

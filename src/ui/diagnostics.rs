@@ -124,7 +124,7 @@ impl ConnectionView {
     }
 
     /// A command's artwork reached the screen `took` after the window had the command.
-    pub fn command_shown(&mut self, took: Duration) {
+    pub(crate) fn command_shown(&mut self, took: Duration) {
         self.timeline.latency(SystemTime::now(), took);
     }
 
@@ -140,7 +140,7 @@ impl ConnectionView {
     }
 
     /// The state in a sentence that says what it means.
-    pub fn state_sentence(&self) -> &'static str {
+    pub(crate) fn state_sentence(&self) -> &'static str {
         self.hint()
     }
 
@@ -174,7 +174,7 @@ impl ConnectionView {
     }
 
     /// "Test connection" names the way its echo will go.
-    pub fn test_label(&self) -> String {
+    pub(crate) fn test_label(&self) -> String {
         format!("Test connection ({})", self.info.via.name())
     }
 
@@ -200,7 +200,7 @@ impl ConnectionView {
     }
 
     /// Another client holds this player's identity (the broker closed our session for it).
-    pub fn identity_in_use(&self) -> bool {
+    pub(crate) fn identity_in_use(&self) -> bool {
         self.state != ConnectionState::Connected
             && self
                 .info
@@ -211,7 +211,7 @@ impl ConnectionView {
 
     /// Where a click on the indicator leads: the Player section while there is
     /// no player to connect (or Makapix Club refuses it), else Diagnostics.
-    pub fn leads_to(&self) -> UserAction {
+    pub(crate) fn leads_to(&self) -> UserAction {
         let setup = matches!(
             self.state,
             ConnectionState::NotRegistered | ConnectionState::Removed | ConnectionState::Banned
@@ -224,7 +224,7 @@ impl ConnectionView {
     }
 
     /// Whether a "Reconnect now" button makes sense.
-    pub fn can_reconnect(&self) -> bool {
+    pub(crate) fn can_reconnect(&self) -> bool {
         self.info.broker.is_some()
             && matches!(
                 self.state,

@@ -16,7 +16,7 @@ use crate::timing;
 static PASS_START_US: AtomicU64 = AtomicU64::new(0);
 static FIRST_SHOWN: AtomicBool = AtomicBool::new(false);
 
-pub fn pass_started() {
+pub(crate) fn pass_started() {
     if timing::enabled() {
         PASS_START_US.store(timing::mono_us(), Ordering::Relaxed);
     }
@@ -31,7 +31,7 @@ fn art_id(source: &ArtworkSource) -> String {
 }
 
 /// The `decode` line: `source` goes to the decoder.
-pub fn decode_started(source: &ArtworkSource) {
+pub(crate) fn decode_started(source: &ArtworkSource) {
     if timing::enabled() {
         timing::event("decode", format_args!("art={}", art_id(source)));
     }

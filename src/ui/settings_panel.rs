@@ -27,7 +27,7 @@ pub struct Facts {
 }
 
 /// The panes the panel composes, besides the settings themselves.
-pub struct Panes<'a> {
+pub(crate) struct Panes<'a> {
     pub path_input: &'a mut String,
     pub player: &'a mut PlayerPane,
     pub picker: &'a mut ChannelPicker,

@@ -80,10 +80,10 @@ pub enum Choice {
     Dismiss,
 }
 
-pub const REGISTER: &str = "Register this computer";
-pub const IMPORT: &str = "Import the certificates you downloaded";
-pub const PLAY_FILES: &str = "Just play my files";
-pub const DISMISS: &str = "Not now";
+pub(crate) const REGISTER: &str = "Register this computer";
+pub(crate) const IMPORT: &str = "Import the certificates you downloaded";
+pub(crate) const PLAY_FILES: &str = "Just play my files";
+pub(crate) const DISMISS: &str = "Not now";
 
 /// Whether the card is due: the runtime said no player is stored, nothing
 /// is connecting, no registration is under way, and the user has not sent
