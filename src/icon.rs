@@ -105,7 +105,7 @@ pub fn png(pixels: &Pixels) -> Result<Vec<u8>, IconError> {
 
 /// A Windows `.ico` holding PNG images (Windows Vista and later read PNG entries).
 #[cfg(any(test, feature = "dev"))]
-pub fn ico(sizes: &[Pixels]) -> Result<Vec<u8>, IconError> {
+pub(crate) fn ico(sizes: &[Pixels]) -> Result<Vec<u8>, IconError> {
     let images = sizes.iter().map(png).collect::<Result<Vec<_>, _>>()?;
     let count = images.len() as u16;
     let mut out = Vec::new();
@@ -145,7 +145,7 @@ const ICNS_TYPES: [(&[u8; 4], u32); 6] = [
 
 /// A macOS `.icns`: a header and one PNG element per size.
 #[cfg(any(test, feature = "dev"))]
-pub fn icns(source: &Pixels) -> Result<Vec<u8>, IconError> {
+pub(crate) fn icns(source: &Pixels) -> Result<Vec<u8>, IconError> {
     let mut body = Vec::new();
     for (kind, size) in ICNS_TYPES {
         let image = png(&resize(source, size))?;

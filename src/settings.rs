@@ -25,7 +25,7 @@ pub enum ScaleMode {
 }
 
 impl ScaleMode {
-    pub const ALL: [ScaleMode; 3] = [ScaleMode::Integer, ScaleMode::Fit, ScaleMode::Fill];
+    pub(crate) const ALL: [ScaleMode; 3] = [ScaleMode::Integer, ScaleMode::Fit, ScaleMode::Fill];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -50,7 +50,7 @@ pub enum ChannelOrder {
 }
 
 impl ChannelOrder {
-    pub const ALL: [ChannelOrder; 3] = [
+    pub(crate) const ALL: [ChannelOrder; 3] = [
         ChannelOrder::Server,
         ChannelOrder::Newest,
         ChannelOrder::Random,
@@ -83,8 +83,8 @@ impl ChannelOrder {
     }
 }
 
-pub const MIN_DWELL_SECS: u32 = 1;
-pub const MAX_DWELL_SECS: u32 = 24 * 60 * 60;
+pub(crate) const MIN_DWELL_SECS: u32 = 1;
+pub(crate) const MAX_DWELL_SECS: u32 = 24 * 60 * 60;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -183,7 +183,7 @@ impl Settings {
     }
 
     /// Brings values from a hand-edited or older file back into range.
-    pub fn sanitized(mut self) -> Self {
+    pub(crate) fn sanitized(mut self) -> Self {
         self.brightness = self.brightness.min(100);
         self.dwell_secs = self.dwell_secs.clamp(MIN_DWELL_SECS, MAX_DWELL_SECS);
         self.preview = self.preview.sanitized();
@@ -195,7 +195,7 @@ impl Settings {
     }
 
     /// Unfolds or folds `section` (remembered with the other settings).
-    pub fn set_section_open(&mut self, section: SettingsSection, open: bool) {
+    pub(crate) fn set_section_open(&mut self, section: SettingsSection, open: bool) {
         self.closed_sections.retain(|s| *s != section);
         if !open {
             self.closed_sections.push(section);
@@ -270,7 +270,7 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
 }
 
 /// Saves settings off the window thread, only when they changed.
-pub struct SettingsSaver {
+pub(crate) struct SettingsSaver {
     last: Settings,
     writer: BackgroundWriter<Settings>,
 }
@@ -293,7 +293,7 @@ impl SettingsSaver {
     }
 
     /// Cheap when nothing changed: one comparison per frame.
-    pub fn save_if_changed(&mut self, settings: &Settings) {
+    pub(crate) fn save_if_changed(&mut self, settings: &Settings) {
         if *settings == self.last {
             return;
         }
@@ -309,7 +309,7 @@ impl SettingsSaver {
 
 /// The settings to start from: given, saved, or the defaults. A damaged
 /// settings file is kept aside; the sentence says so.
-pub fn initial(given: Option<Settings>, saved: Option<&Path>) -> (Settings, Option<String>) {
+pub(crate) fn initial(given: Option<Settings>, saved: Option<&Path>) -> (Settings, Option<String>) {
     match (given, saved) {
         (Some(s), _) => (s, None),
         (None, Some(path)) => {

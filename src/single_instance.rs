@@ -264,7 +264,7 @@ impl InstanceListener {
         self.try_recv_at(Instant::now())
     }
 
-    pub fn try_recv_at(&mut self, now: Instant) -> Option<Message> {
+    pub(crate) fn try_recv_at(&mut self, now: Instant) -> Option<Message> {
         while let Ok(mut message) = self.rx.try_recv() {
             if message.reload_credentials {
                 message.reload_credentials = self.reloads.ask(now);
@@ -280,7 +280,7 @@ impl InstanceListener {
     }
 
     /// When a held-back credentials reload is due: the window wakes then.
-    pub fn next_due(&self) -> Option<Instant> {
+    pub(crate) fn next_due(&self) -> Option<Instant> {
         self.reloads.next_due()
     }
 }
