@@ -35,7 +35,7 @@ pub enum AddressError {
 
 /// An address the player may send requests to: `https://`, or `http://` to a
 /// loopback host; never with a user name or password.
-pub fn parse_web(text: &str) -> Result<Url, AddressError> {
+pub(crate) fn parse_web(text: &str) -> Result<Url, AddressError> {
     let trimmed = text.trim();
     let url = Url::parse(trimmed).map_err(|_| AddressError::Unreadable(shown(trimmed)))?;
     if !written_plainly(trimmed, &url) {
@@ -57,7 +57,7 @@ pub fn parse_web(text: &str) -> Result<Url, AddressError> {
 
 /// A server's base address (API, vault): `parse_web`, without query or fragment
 /// (paths are appended to it), as text without a trailing slash.
-pub fn parse_base(text: &str) -> Result<String, AddressError> {
+pub(crate) fn parse_base(text: &str) -> Result<String, AddressError> {
     let url = parse_web(text)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(AddressError::QueryOrFragment(url.to_string()));
@@ -66,7 +66,7 @@ pub fn parse_base(text: &str) -> Result<String, AddressError> {
 }
 
 /// Whether `host` is this computer: `localhost`, 127.0.0.0/8 or ::1.
-pub fn is_loopback_host(host: &Host<&str>) -> bool {
+pub(crate) fn is_loopback_host(host: &Host<&str>) -> bool {
     match host {
         Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
         Host::Ipv4(ip) => ip.is_loopback(),
@@ -75,7 +75,7 @@ pub fn is_loopback_host(host: &Host<&str>) -> bool {
 }
 
 /// Whether `url` names this computer.
-pub fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     url.host().is_some_and(|h| is_loopback_host(&h))
 }
 
@@ -112,7 +112,7 @@ fn local_v6(ip: &Ipv6Addr) -> bool {
 
 /// Why an artwork address is not fetched; each is one sentence for the log.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ArtRefused {
+pub(crate) enum ArtRefused {
     #[error("the artwork address was refused: {0}")]
     Address(AddressError),
     #[error("the artwork address {url} is not on the artwork vault ({vault}); it was not fetched")]
@@ -128,7 +128,7 @@ pub enum ArtRefused {
 /// Where artworks may come from: the vault's origin (scheme, host, port) and
 /// the origins of the other addresses the server's credentials name.
 #[derive(Clone, Debug)]
-pub struct ArtOrigins {
+pub(crate) struct ArtOrigins {
     vault: Option<Url>,
     also: Vec<Origin>,
 }
@@ -185,7 +185,7 @@ impl ArtOrigins {
 /// `text` is `scheme://host…` as written: the URL standard also reads
 /// `https:///host` or `https:\\host`, which other readers of the address would
 /// not take the same way.
-pub fn written_plainly(text: &str, url: &Url) -> bool {
+pub(crate) fn written_plainly(text: &str, url: &Url) -> bool {
     let rest = text.get(url.scheme().len()..).unwrap_or_default();
     rest.strip_prefix("://")
         .is_some_and(|after| !after.starts_with(['/', '\\']))

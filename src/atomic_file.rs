@@ -26,7 +26,7 @@ pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// The temporary name has a random part and is created new (`O_EXCL`), owner
 /// only, never through a symlink: someone who can write in the folder cannot
 /// plant a file or link under the name and have the contents go there.
-pub fn write_with_prefix(prefix: &str, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_with_prefix(prefix: &str, path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let (temp, mut file) = create_temp(prefix, path)?;
     let written = (|| {
         file.write_all(contents)?;

@@ -6,7 +6,7 @@
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-pub struct BackgroundWriter<T> {
+pub(crate) struct BackgroundWriter<T> {
     tx: Option<mpsc::Sender<T>>,
     worker: Option<JoinHandle<()>>,
 }

@@ -6,7 +6,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Joins `worker` if it ends within `budget`; true when it did.
-pub fn join_within(worker: JoinHandle<()>, budget: Duration) -> bool {
+pub(crate) fn join_within(worker: JoinHandle<()>, budget: Duration) -> bool {
     let deadline = Instant::now() + budget;
     while !worker.is_finished() {
         if Instant::now() >= deadline {

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-pub const DEFAULT_CAP_BYTES: u64 = 1024 * 1024 * 1024;
+pub(crate) const DEFAULT_CAP_BYTES: u64 = 1024 * 1024 * 1024;
 const TEMP_PREFIX: &str = ".partial-";
 
 #[derive(Debug, thiserror::Error)]

@@ -210,7 +210,7 @@ pub fn run_export(args: &ExportArgs, paths: Option<&AppPaths>) -> Result<String,
         frame: args.frame,
         output: args.output.clone(),
     };
-    let look = crate::preview::render::Look::of(&settings);
+    let look = settings.look();
     crate::export::export_file(&args.path, &request, &look, &mut |_, _| {})
         .map(|done| done.sentence())
 }

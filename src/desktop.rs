@@ -17,7 +17,7 @@ fn opener() -> &'static str {
 /// Opens `folder` in the file manager, creating it first so there is something to open.
 /// Both run on their own thread: a disk or the opener can take a moment and the window
 /// must not wait.
-pub fn open_folder(folder: &Path) -> std::io::Result<()> {
+pub(crate) fn open_folder(folder: &Path) -> std::io::Result<()> {
     let folder = folder.to_path_buf();
     std::thread::Builder::new()
         .name("open-folder".into())
@@ -41,7 +41,7 @@ pub fn open_folder(folder: &Path) -> std::io::Result<()> {
 }
 
 /// Help › Open log folder: the error is a sentence for the user.
-pub fn open_log_folder(dir: Option<&Path>) -> Result<(), String> {
+pub(crate) fn open_log_folder(dir: Option<&Path>) -> Result<(), String> {
     let dir = dir.ok_or("This session keeps no log file (no per-user folder was found).")?;
     open_folder(dir)
         .map_err(|e| format!("The log folder {} could not be opened: {e}.", dir.display()))

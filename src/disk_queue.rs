@@ -21,10 +21,10 @@ use serde::de::DeserializeOwned;
 pub use writer::Journal;
 
 /// Far above what a full queue needs (500 views of about 300 bytes, plus removals).
-pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
 /// An entry's identity in the file.
-pub type EntryId = u64;
+pub(crate) type EntryId = u64;
 
 /// What a queue file held.
 #[derive(Debug)]

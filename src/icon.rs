@@ -1,6 +1,8 @@
 //! The program's icon: pixel art kept as text (`assets/icon/icon.txt`) so it
 //! can be edited and reviewed like code, rendered here to every size and
 //! container the installers need (`cargo run --example make_icons`).
+//! The shipped program only parses and resizes it for the window icon; the
+//! files for the installers are written by the `dev` feature's code.
 
 use std::collections::HashMap;
 
@@ -95,13 +97,15 @@ pub fn resize(src: &Pixels, size: u32) -> Pixels {
     Pixels { size, rgba }
 }
 
+#[cfg(any(test, feature = "dev"))]
 pub fn png(pixels: &Pixels) -> Result<Vec<u8>, IconError> {
     crate::sample_art::encode::png(pixels.size, pixels.size, &pixels.rgba)
         .map_err(|e| IconError::Encode(e.to_string()))
 }
 
 /// A Windows `.ico` holding PNG images (Windows Vista and later read PNG entries).
-pub fn ico(sizes: &[Pixels]) -> Result<Vec<u8>, IconError> {
+#[cfg(any(test, feature = "dev"))]
+pub(crate) fn ico(sizes: &[Pixels]) -> Result<Vec<u8>, IconError> {
     let images = sizes.iter().map(png).collect::<Result<Vec<_>, _>>()?;
     let count = images.len() as u16;
     let mut out = Vec::new();
@@ -129,6 +133,7 @@ pub fn ico(sizes: &[Pixels]) -> Result<Vec<u8>, IconError> {
 }
 
 /// The ICNS element types that hold PNG data, by pixel size.
+#[cfg(any(test, feature = "dev"))]
 const ICNS_TYPES: [(&[u8; 4], u32); 6] = [
     (b"icp4", 16),
     (b"icp5", 32),
@@ -139,7 +144,8 @@ const ICNS_TYPES: [(&[u8; 4], u32); 6] = [
 ];
 
 /// A macOS `.icns`: a header and one PNG element per size.
-pub fn icns(source: &Pixels) -> Result<Vec<u8>, IconError> {
+#[cfg(any(test, feature = "dev"))]
+pub(crate) fn icns(source: &Pixels) -> Result<Vec<u8>, IconError> {
     let mut body = Vec::new();
     for (kind, size) in ICNS_TYPES {
         let image = png(&resize(source, size))?;
@@ -154,6 +160,7 @@ pub fn icns(source: &Pixels) -> Result<Vec<u8>, IconError> {
 }
 
 /// Every generated file, by its path under `assets/icon/`.
+#[cfg(any(test, feature = "dev"))]
 pub fn generate_all() -> Result<Vec<(String, Vec<u8>)>, IconError> {
     let source = parse(SOURCE)?;
     let mut files = Vec::new();

@@ -14,7 +14,7 @@ use crate::protocol::response::PostEntry;
 
 pub const FILE_NAME: &str = "last-channel.json";
 /// Posts kept: a few pages, enough for hours of playback offline.
-pub const MAX_POSTS: usize = 200;
+pub(crate) const MAX_POSTS: usize = 200;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LastChannel {
@@ -56,7 +56,7 @@ pub fn load(path: &Path) -> Option<LastChannel> {
 
 /// Keeps the file in step with what plays: `keep` a Makapix channel, `forget`
 /// when something else plays.
-pub struct Keeper {
+pub(crate) struct Keeper {
     writer: BackgroundWriter<Option<LastChannel>>,
 }
 
@@ -82,7 +82,7 @@ impl Keeper {
         self.writer.send(Some(last));
     }
 
-    pub fn forget(&self) {
+    pub(crate) fn forget(&self) {
         self.writer.send(None);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::app::settings_load::SettingsRead;
+use crate::settings::load::SettingsRead;
 use crate::credentials::server::Overrides;
 use crate::paths::AppPaths;
 use crate::settings::Settings;

@@ -4,16 +4,18 @@
 //! Module rules (see ARCHITECTURE.md): `player` and `media` know no screen and do no
 //! network; `ui` only draws state and turns input into actions.
 
-pub mod address;
+pub(crate) mod address;
 pub mod app;
-pub mod atomic_file;
-pub mod background_writer;
-pub mod bounded_join;
+#[cfg(test)]
+mod architecture_tests;
+pub(crate) mod atomic_file;
+pub(crate) mod background_writer;
+pub(crate) mod bounded_join;
 pub mod bridge;
 pub mod cache;
 pub mod cli;
 pub mod credentials;
-pub mod desktop;
+pub(crate) mod desktop;
 pub mod disk_queue;
 pub mod export;
 pub mod icon;
@@ -27,17 +29,20 @@ pub mod outputs;
 pub mod paths;
 pub mod player;
 pub mod player_key;
-pub mod playlist_files;
+pub(crate) mod playlist_files;
 pub mod preview;
 pub mod private_files;
 pub mod protocol;
+/// The sample art's generators: development only (`cargo run --example make_samples`); the
+/// program ships the files they made (`samples`).
+#[cfg(any(test, feature = "dev"))]
 pub mod sample_art;
 pub mod samples;
 pub mod screen_lock;
 pub mod session;
 pub mod settings;
 pub mod single_instance;
-pub mod timeline;
+pub(crate) mod timeline;
 pub mod timing;
 pub mod ui;
 

@@ -14,7 +14,7 @@ const MAX_PLAYLIST_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Extensions looked for inside folders. A file named explicitly is always
 /// tried, whatever its name: the decoder recognises images by content.
-pub const IMAGE_EXTENSIONS: [&str; 5] = ["png", "apng", "gif", "webp", "bmp"];
+pub(crate) const IMAGE_EXTENSIONS: [&str; 5] = ["png", "apng", "gif", "webp", "bmp"];
 
 /// Bounds a folder walk so a huge tree or a link loop cannot stall the program.
 const MAX_DEPTH: usize = 4;
@@ -41,7 +41,7 @@ pub struct Opened {
     pub playlist: Option<Playlist>,
 }
 
-pub fn is_playlist(path: &Path) -> bool {
+pub(crate) fn is_playlist(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case(PLAYLIST_EXTENSION))
@@ -157,7 +157,7 @@ pub fn read_playlist(path: &Path) -> Result<Playlist, String> {
     Playlist::from_json(&text, folder).map_err(|e| format!("{name}: {e}"))
 }
 
-pub fn has_image_extension(path: &Path) -> bool {
+pub(crate) fn has_image_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
@@ -229,7 +229,7 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
 }
 
 /// A pasted text is taken as paths when every line names something that exists.
-pub fn paths_from_pasted_text(text: &str) -> Option<Vec<PathBuf>> {
+pub(crate) fn paths_from_pasted_text(text: &str) -> Option<Vec<PathBuf>> {
     let paths: Vec<PathBuf> = text
         .lines()
         .map(str::trim)

@@ -18,7 +18,7 @@ use tracing_subscriber::fmt::writer::{MakeWriter, MakeWriterExt};
 pub use limits::{CLIP_CHARS, SENTENCE_CHARS, Throttle, clip, clip_to};
 pub use rotating::{LogBudget, RotatingFile};
 
-pub const LOG_FILE_NAME: &str = "makapix-player.log";
+pub(crate) const LOG_FILE_NAME: &str = "makapix-player.log";
 
 /// Moves a large log aside (`name.log` → `name.log.1` → `name.log.2` …), dropping the
 /// oldest, so logs never fill a disk while the last runs stay available for support.

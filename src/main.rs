@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use makapix_player::app::settings_load::SettingsRead;
+use makapix_player::settings::load::SettingsRead;
 use makapix_player::cli::{self, Cli};
 use makapix_player::credentials::server::Server;
 use makapix_player::paths::AppPaths;
@@ -95,7 +95,7 @@ fn run_command(
 fn claim_window(
     instance_name: &single_instance::InstanceName,
     cli: &Cli,
-) -> Option<Option<single_instance::Server>> {
+) -> Option<Option<single_instance::InstanceListener>> {
     match single_instance::claim(instance_name, &handover_message(cli)) {
         Ok(single_instance::Claim::HandedOver) => {
             println!("Makapix Player is already running; it plays what was asked.");
@@ -136,7 +136,7 @@ fn native_options(cli: &Cli) -> eframe::NativeOptions {
 fn open_window(
     cli: Cli,
     app_paths: Option<AppPaths>,
-    handover: Option<single_instance::Server>,
+    handover: Option<single_instance::InstanceListener>,
 ) -> anyhow::Result<()> {
     // Read while eframe makes the window and its GL context, not on the window thread.
     let settings_read = SettingsRead::start(app_paths.as_ref().map(AppPaths::settings_file));

@@ -13,7 +13,7 @@ use std::fmt;
 use std::sync::RwLock;
 
 /// How many characters of a key are shown: enough to tell two players apart.
-pub const SHOWN_CHARS: usize = 8;
+pub(crate) const SHOWN_CHARS: usize = 8;
 
 /// A player key for display: `Display` and `Debug` show the short form.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,7 +66,7 @@ static KNOWN: RwLock<Vec<String>> = RwLock::new(Vec::new());
 const MIN_REMEMBERED: usize = 16;
 
 /// Remembers `key`, so `redact` replaces it wherever it appears.
-pub fn remember(key: &str) {
+pub(crate) fn remember(key: &str) {
     if key.len() < MIN_REMEMBERED {
         return;
     }

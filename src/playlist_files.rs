@@ -67,7 +67,7 @@ pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
 
 /// Open (`save_as` is `None`) or Save As with a suggested file name; the
 /// picked path comes back as `OpenPicked` or `SavePicked`.
-pub fn dialog(save_as: Option<String>, done: Done) {
+pub(crate) fn dialog(save_as: Option<String>, done: Done) {
     let filter = [PLAYLIST_EXTENSION];
     let dialog = rfd::AsyncFileDialog::new().add_filter("Makapix Player playlists", &filter);
     match save_as {
@@ -91,7 +91,7 @@ pub fn dialog(save_as: Option<String>, done: Done) {
     }
 }
 
-pub fn file_stem(edit: &PlaylistEdit) -> String {
+pub(crate) fn file_stem(edit: &PlaylistEdit) -> String {
     let title = edit.heading().trim_end_matches(" *").to_owned();
     let clean: String = title
         .chars()

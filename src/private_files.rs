@@ -24,7 +24,7 @@ pub fn create_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Makes `options` create a file readable by its owner only.
-pub fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
+pub(crate) fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(options, FILE_MODE);
     options

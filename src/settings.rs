@@ -10,6 +10,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::background_writer::BackgroundWriter;
+use crate::preview::{Mirror, Rotation};
+
+/// The saved settings read on a worker while the window opens.
+pub mod load;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -24,73 +28,13 @@ pub enum ScaleMode {
 }
 
 impl ScaleMode {
-    pub const ALL: [ScaleMode; 3] = [ScaleMode::Integer, ScaleMode::Fit, ScaleMode::Fill];
+    pub(crate) const ALL: [ScaleMode; 3] = [ScaleMode::Integer, ScaleMode::Fit, ScaleMode::Fill];
 
     pub fn label(self) -> &'static str {
         match self {
             ScaleMode::Integer => "Integer (crisp)",
             ScaleMode::Fit => "Fit",
             ScaleMode::Fill => "Fill",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Rotation {
-    #[default]
-    #[serde(rename = "0")]
-    R0,
-    #[serde(rename = "90")]
-    R90,
-    #[serde(rename = "180")]
-    R180,
-    #[serde(rename = "270")]
-    R270,
-}
-
-impl Rotation {
-    pub const ALL: [Rotation; 4] = [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270];
-
-    pub fn degrees(self) -> u16 {
-        match self {
-            Rotation::R0 => 0,
-            Rotation::R90 => 90,
-            Rotation::R180 => 180,
-            Rotation::R270 => 270,
-        }
-    }
-
-    pub fn from_degrees(degrees: u16) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.degrees() == degrees)
-    }
-
-    /// Quarter turns clockwise.
-    pub fn quarter_turns(self) -> usize {
-        usize::from(self.degrees() / 90)
-    }
-
-    pub fn clockwise(self) -> Self {
-        Self::ALL[(self.quarter_turns() + 1) % 4]
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mirror {
-    #[default]
-    None,
-    Horizontal,
-    Vertical,
-}
-
-impl Mirror {
-    pub const ALL: [Mirror; 3] = [Mirror::None, Mirror::Horizontal, Mirror::Vertical];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Mirror::None => "None",
-            Mirror::Horizontal => "Horizontal",
-            Mirror::Vertical => "Vertical",
         }
     }
 }
@@ -109,7 +53,7 @@ pub enum ChannelOrder {
 }
 
 impl ChannelOrder {
-    pub const ALL: [ChannelOrder; 3] = [
+    pub(crate) const ALL: [ChannelOrder; 3] = [
         ChannelOrder::Server,
         ChannelOrder::Newest,
         ChannelOrder::Random,
@@ -142,8 +86,8 @@ impl ChannelOrder {
     }
 }
 
-pub const MIN_DWELL_SECS: u32 = 1;
-pub const MAX_DWELL_SECS: u32 = 24 * 60 * 60;
+pub(crate) const MIN_DWELL_SECS: u32 = 1;
+pub(crate) const MAX_DWELL_SECS: u32 = 24 * 60 * 60;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -230,8 +174,19 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// How these settings show the device previews.
+    pub fn look(&self) -> crate::preview::render::Look {
+        crate::preview::render::Look {
+            rotation: self.rotation,
+            mirror: self.mirror,
+            background: self.background,
+            brightness: self.brightness,
+            preview: self.preview.clone(),
+        }
+    }
+
     /// Brings values from a hand-edited or older file back into range.
-    pub fn sanitized(mut self) -> Self {
+    pub(crate) fn sanitized(mut self) -> Self {
         self.brightness = self.brightness.min(100);
         self.dwell_secs = self.dwell_secs.clamp(MIN_DWELL_SECS, MAX_DWELL_SECS);
         self.preview = self.preview.sanitized();
@@ -243,7 +198,7 @@ impl Settings {
     }
 
     /// Unfolds or folds `section` (remembered with the other settings).
-    pub fn set_section_open(&mut self, section: SettingsSection, open: bool) {
+    pub(crate) fn set_section_open(&mut self, section: SettingsSection, open: bool) {
         self.closed_sections.retain(|s| *s != section);
         if !open {
             self.closed_sections.push(section);
@@ -318,7 +273,7 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
 }
 
 /// Saves settings off the window thread, only when they changed.
-pub struct SettingsSaver {
+pub(crate) struct SettingsSaver {
     last: Settings,
     writer: BackgroundWriter<Settings>,
 }
@@ -341,7 +296,7 @@ impl SettingsSaver {
     }
 
     /// Cheap when nothing changed: one comparison per frame.
-    pub fn save_if_changed(&mut self, settings: &Settings) {
+    pub(crate) fn save_if_changed(&mut self, settings: &Settings) {
         if *settings == self.last {
             return;
         }
@@ -357,7 +312,7 @@ impl SettingsSaver {
 
 /// The settings to start from: given, saved, or the defaults. A damaged
 /// settings file is kept aside; the sentence says so.
-pub fn initial(given: Option<Settings>, saved: Option<&Path>) -> (Settings, Option<String>) {
+pub(crate) fn initial(given: Option<Settings>, saved: Option<&Path>) -> (Settings, Option<String>) {
     match (given, saved) {
         (Some(s), _) => (s, None),
         (None, Some(path)) => {
@@ -442,13 +397,6 @@ mod tests {
         assert_eq!(ChannelOrder::Random.sort(), Some("random"));
         let orders: Vec<u8> = ChannelOrder::ALL.iter().map(|o| o.play_order()).collect();
         assert_eq!(orders, [0, 1, 2]);
-    }
-
-    #[test]
-    fn rotation_turns_clockwise_and_wraps() {
-        assert_eq!(Rotation::R270.clockwise(), Rotation::R0);
-        assert_eq!(Rotation::from_degrees(180), Some(Rotation::R180));
-        assert_eq!(Rotation::from_degrees(45), None);
     }
 
     #[test]

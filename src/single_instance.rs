@@ -120,7 +120,7 @@ pub fn name_for(config_dir: Option<&Path>) -> InstanceName {
 
 /// The outcome of starting: this process holds the window, or another did and has our message.
 pub enum Claim {
-    First(Server),
+    First(InstanceListener),
     HandedOver,
 }
 
@@ -167,7 +167,7 @@ pub fn claim(name: &InstanceName, message: &Message) -> Result<Claim, ClaimError
             }
         };
         match listen(name, take_over) {
-            Ok(listener) => return Ok(Claim::First(Server::start(listener)?)),
+            Ok(listener) => return Ok(Claim::First(InstanceListener::start(listener)?)),
             // Taken meanwhile (Windows says "access denied" for a pipe that exists,
             // also when another user's pipe squats the name).
             Err(e)
@@ -232,13 +232,13 @@ type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send>>>>;
 
 /// The first window's end: a thread answers later launches at once (even while
 /// the window is busy) and queues their messages for the window.
-pub struct Server {
+pub struct InstanceListener {
     rx: Receiver<Message>,
     waker: Waker,
     reloads: ReloadGate,
 }
 
-impl Server {
+impl InstanceListener {
     fn start(listener: Listener) -> io::Result<Self> {
         let (tx, rx) = mpsc::channel();
         let waker: Waker = Arc::default();
@@ -264,7 +264,7 @@ impl Server {
         self.try_recv_at(Instant::now())
     }
 
-    pub fn try_recv_at(&mut self, now: Instant) -> Option<Message> {
+    pub(crate) fn try_recv_at(&mut self, now: Instant) -> Option<Message> {
         while let Ok(mut message) = self.rx.try_recv() {
             if message.reload_credentials {
                 message.reload_credentials = self.reloads.ask(now);
@@ -280,7 +280,7 @@ impl Server {
     }
 
     /// When a held-back credentials reload is due: the window wakes then.
-    pub fn next_due(&self) -> Option<Instant> {
+    pub(crate) fn next_due(&self) -> Option<Instant> {
         self.reloads.next_due()
     }
 }

@@ -12,13 +12,13 @@ use crate::player::ArtworkSource;
 use crate::protocol::command::CommandEnvelope;
 
 /// How far back the plot looks.
-pub const SPAN: Duration = Duration::from_secs(600);
+pub(crate) const SPAN: Duration = Duration::from_secs(600);
 /// At most this many facts of one kind are kept: a burst cannot grow it without bound.
 const CAP: usize = 20_000;
 
 /// How the session stood for a stretch of time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Band {
+pub(crate) enum Band {
     Online,
     /// Requests over the HTTPS API (port 8883 blocked).
     HttpsFallback,
@@ -48,7 +48,7 @@ impl Band {
 
 /// A stretch of one band, in seconds relative to now (negative: the past).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Stretch {
+pub(crate) struct Stretch {
     pub from: f64,
     pub to: f64,
     pub band: Band,
@@ -64,7 +64,7 @@ pub struct Timeline {
 
 impl Timeline {
     /// The session's band from `at` on (a repeat of the current one is no change).
-    pub fn band(&mut self, at: SystemTime, band: Band) {
+    pub(crate) fn band(&mut self, at: SystemTime, band: Band) {
         if self.bands.back().map(|(_, b)| *b) != Some(band) {
             push(&mut self.bands, (at, band));
         }
@@ -72,7 +72,7 @@ impl Timeline {
     }
 
     /// A command's artwork reached the screen `took` after the command came.
-    pub fn latency(&mut self, at: SystemTime, took: Duration) {
+    pub(crate) fn latency(&mut self, at: SystemTime, took: Duration) {
         push(&mut self.latencies, (at, took));
         self.trim(at);
     }
@@ -99,7 +99,7 @@ impl Timeline {
 
     /// The bands within the last `SPAN`, oldest first; the first one may have
     /// begun earlier (it is cut at the window's start).
-    pub fn stretches(&self, now: SystemTime) -> Vec<Stretch> {
+    pub(crate) fn stretches(&self, now: SystemTime) -> Vec<Stretch> {
         let start = -SPAN.as_secs_f64();
         let mut out: Vec<Stretch> = Vec::new();
         for (at, band) in &self.bands {
@@ -118,7 +118,7 @@ impl Timeline {
     }
 
     /// Messages in and out in each of the last ten minutes, oldest first.
-    pub fn messages_per_minute(&self, now: SystemTime) -> [[u32; 2]; 10] {
+    pub(crate) fn messages_per_minute(&self, now: SystemTime) -> [[u32; 2]; 10] {
         let mut out = [[0; 2]; 10];
         for (at, direction) in &self.messages {
             if let Some(minute) = minute(now, *at) {
@@ -168,7 +168,7 @@ const SCREEN_WAIT: Duration = Duration::from_secs(60);
 /// The command that changes what plays, waiting for its artwork to reach the
 /// screen: a later one replaces it (the earlier one is never shown).
 #[derive(Default)]
-pub struct ToScreen {
+pub(crate) struct ToScreen {
     pending: Option<Pending>,
 }
 

@@ -42,7 +42,7 @@ fn animated_gif() -> Vec<u8> {
 }
 
 fn look() -> Look {
-    Look::of(&Settings::default())
+    Settings::default().look()
 }
 
 fn export_to(dir: &Path, name: &str, frame: Option<usize>) -> (PathBuf, decode::Artwork) {

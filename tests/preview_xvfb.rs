@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use makapix_player::preview::color::LedLook;
 use makapix_player::preview::render;
 use makapix_player::preview::{Fitting, PreviewMode, PreviewSettings};
-use makapix_player::settings::{Mirror, Rotation, Settings};
+use makapix_player::preview::{Mirror, Rotation};
+use makapix_player::settings::Settings;
 
 const SIDE: u32 = 64;
 

@@ -56,7 +56,7 @@ except Exception as e:
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn wait_for_message(server: &mut makapix_player::single_instance::Server) -> Message {
+fn wait_for_message(server: &mut makapix_player::single_instance::InstanceListener) -> Message {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         if let Some(m) = server.try_recv() {

@@ -5,7 +5,8 @@
 #[path = "support/rig/mod.rs"]
 mod rig;
 
-use makapix_player::settings::{Mirror, Rotation, Settings};
+use makapix_player::preview::{Mirror, Rotation};
+use makapix_player::settings::Settings;
 use makapix_player::ui::StartOptions;
 use rig::window::{Session, start, step_until};
 use serde_json::{Value, json};

@@ -27,7 +27,7 @@ use super::carry_out::{self, Clock, Outside, Player};
 use super::decode_schedule::{ArtKind, DecodeSchedule, Unreadable, Upload, Waker};
 use super::library::{Entry, Library};
 use super::opened::{self, ToPlay};
-use super::settings_load::SettingsRead;
+use crate::settings::load::SettingsRead;
 
 /// How long a pass waits for the first frame of an artwork it just sent to
 /// the decoder: under a frame at 60 Hz.

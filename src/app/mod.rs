@@ -10,5 +10,4 @@ pub mod controller;
 pub mod decode_schedule;
 pub mod library;
 pub mod opened;
-pub mod settings_load;
 pub mod trace;

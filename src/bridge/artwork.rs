@@ -8,10 +8,10 @@ use std::time::Duration;
 use crate::player::MakapixPost;
 
 /// Where artworks come from when a post has no `art_url`.
-pub const DEFAULT_VAULT: &str = "https://vault.makapix.club";
+pub(crate) const DEFAULT_VAULT: &str = "https://vault.makapix.club";
 
 /// Downloads running at once; more wait their turn.
-pub const MAX_DOWNLOADS: usize = 4;
+pub(crate) const MAX_DOWNLOADS: usize = 4;
 
 /// How the runtime fetches and keeps artwork files.
 #[derive(Clone, Debug, PartialEq)]

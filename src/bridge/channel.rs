@@ -20,18 +20,18 @@ pub const ACTION_QUEUE: usize = 256;
 /// say a state changed, and are few; these could grow without bound while the
 /// window is slow or not drawing (minimised), so past this a diagnostics entry
 /// is dropped and a command is answered "busy" by the runtime.
-pub const FLOOD_QUEUE: [usize; 2] = [COMMAND_QUEUE, 1024];
-pub const COMMAND_QUEUE: usize = 4096;
+pub(crate) const FLOOD_QUEUE: [usize; 2] = [COMMAND_QUEUE, 1024];
+pub(crate) const COMMAND_QUEUE: usize = 4096;
 
 /// How long quitting waits for the runtime's goodbye to the broker; work still
 /// running after that (a download, a keyring prompt, a renewal) is abandoned,
 /// so the window always closes within 2 s.
-pub const EXIT_BUDGET: Duration = Duration::from_millis(1200);
+pub(crate) const EXIT_BUDGET: Duration = Duration::from_millis(1200);
 
-pub type Wake = Arc<dyn Fn() + Send + Sync>;
+pub(crate) type Wake = Arc<dyn Fn() + Send + Sync>;
 
 /// Sees each event a sink sends, on the sending thread, before the window does.
-pub type Observer = Arc<dyn Fn(&RuntimeEvent) + Send + Sync>;
+pub(crate) type Observer = Arc<dyn Fn(&RuntimeEvent) + Send + Sync>;
 
 /// Creates both ends. `wake` is called after every event (the window passes
 /// `egui::Context::request_repaint`), so a sleeping window draws it at once.

@@ -56,7 +56,7 @@ impl std::fmt::Debug for PlayerSummary {
 
 impl PlayerSummary {
     /// Valid, inside the 30-day warning, or expired, at `now` (Unix seconds).
-    pub fn health(&self, now: i64) -> Health {
+    pub(crate) fn health(&self, now: i64) -> Health {
         crate::credentials::renewal::health(self.not_after, now)
     }
 }

@@ -10,7 +10,7 @@ pub mod channel;
 pub mod connection;
 pub mod credentials;
 pub mod transport;
-pub mod window_link;
+pub(crate) mod window_link;
 
 /// Window → runtime.
 #[derive(Debug)]

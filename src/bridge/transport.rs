@@ -22,7 +22,7 @@ pub enum TransportChoice {
 }
 
 impl TransportChoice {
-    pub const ALL: [TransportChoice; 3] = [
+    pub(crate) const ALL: [TransportChoice; 3] = [
         TransportChoice::Automatic,
         TransportChoice::MqttOnly,
         TransportChoice::HttpsOnly,

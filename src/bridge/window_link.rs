@@ -24,7 +24,7 @@ const EVENTS_PER_FRAME: usize = 64;
 const ACTIONS_KEPT_FREE: usize = 32;
 
 /// A runtime event, sorted by who takes it.
-pub enum Routed {
+pub(crate) enum Routed {
     Command(CommandEnvelope, Option<CachedFile>),
     /// Artwork downloads under way (the status bar).
     Downloads(crate::bridge::artwork::DownloadProgress),
@@ -43,7 +43,7 @@ pub enum Routed {
     Credentials(CredentialsEvent, Result<(), String>),
 }
 
-pub struct WindowLink {
+pub(crate) struct WindowLink {
     /// `None` in tests that only exercise the window.
     end: Option<WindowEnd>,
     /// Sent once, before the runtime loads the credentials.
@@ -75,14 +75,14 @@ impl WindowLink {
     }
 
     /// How many runtime events this frame may take.
-    pub fn events_this_frame(&self) -> usize {
+    pub(crate) fn events_this_frame(&self) -> usize {
         self.end.as_ref().map_or(0, |end| {
             EVENTS_PER_FRAME.min(end.room().saturating_sub(ACTIONS_KEPT_FREE))
         })
     }
 
     /// The next runtime event, sorted.
-    pub fn next_event(&mut self) -> Option<Routed> {
+    pub(crate) fn next_event(&mut self) -> Option<Routed> {
         let event = self.end.as_ref()?.try_recv()?;
         Some(match event {
             RuntimeEvent::Connection(ConnectionEvent::Command(command, cached)) => {
@@ -152,7 +152,7 @@ impl WindowLink {
     /// The server's vault (Custom settings, `--vault`) is where artworks come from
     /// (and its API, for an `art_url` there), unless this window was started
     /// with a vault of its own (tests).
-    pub fn use_vault(&mut self, vault_base: &str, api_base: &str) -> Result<(), String> {
+    pub(crate) fn use_vault(&mut self, vault_base: &str, api_base: &str) -> Result<(), String> {
         let config = &self.artwork_config;
         let same =
             self.vault_fixed || (config.vault_base == vault_base && config.also_from == [api_base]);

@@ -6,10 +6,10 @@
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::protocol::http::{Broker, CredentialsResponse, HttpsApi, Secret};
+use crate::protocol::http::{AdvertisedHttpsApi, Broker, CredentialsResponse, Secret};
 
 /// Larger inputs are refused before parsing: a real bundle is about 6 KB.
-pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_INPUT_BYTES: usize = 1024 * 1024;
 
 /// CA, client certificate and private key, plus what a bundle may add.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct PemSet {
     pub key_pem: Secret,
     pub broker: Option<Broker>,
     /// Where the HTTPS player API is, as the server named it (not checked yet).
-    pub https_api: Option<HttpsApi>,
+    pub https_api: Option<AdvertisedHttpsApi>,
     pub api_token: Option<Secret>,
 }
 
@@ -83,7 +83,9 @@ pub enum BundleError {
 }
 
 /// Reads picked files, refusing big ones before reading them whole.
-pub fn read_files(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
+pub(crate) fn read_files(
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
     use std::io::Read;
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
@@ -107,7 +109,7 @@ pub fn read_files(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<u8>)>
 }
 
 /// Parses what `read_files` returned.
-pub fn parse_files(files: &[(String, Vec<u8>)]) -> Result<PemSet, BundleError> {
+pub(crate) fn parse_files(files: &[(String, Vec<u8>)]) -> Result<PemSet, BundleError> {
     let inputs: Vec<Input<'_>> = files
         .iter()
         .map(|(name, bytes)| Input { name, bytes })

@@ -12,7 +12,7 @@ use super::facts::ActiveSet;
 /// Whether a new set without a token may take the stored one: same player,
 /// same CA (`new_ca_der`, `old_ca_der`), and the API host it names (if any)
 /// is the one in force (`old_api`, else `server_api`).
-pub fn keeps_token(
+pub(crate) fn keeps_token(
     set: &PemSet,
     new_ca_der: &[u8],
     old: &ActiveSet,
@@ -44,7 +44,11 @@ fn api_host(url: &str) -> Option<String> {
 /// passes the https rule; none when it names an empty or bad one (the server's
 /// address is used then); when it names none (a renewal, PEM files), the one
 /// kept for the same player before.
-pub fn https_api_of(set: &PemSet, old: Option<&ActiveSet>, player_key: &str) -> Option<String> {
+pub(crate) fn https_api_of(
+    set: &PemSet,
+    old: Option<&ActiveSet>,
+    player_key: &str,
+) -> Option<String> {
     match &set.https_api {
         Some(api) => match super::server::parse_http_url(&api.base_url) {
             Ok(url) => Some(url),
@@ -73,7 +77,7 @@ mod tests {
             cert_pem: String::new(),
             key_pem: Secret::new(""),
             broker: None,
-            https_api: api.map(|base_url| crate::protocol::http::HttpsApi {
+            https_api: api.map(|base_url| crate::protocol::http::AdvertisedHttpsApi {
                 base_url: base_url.into(),
                 auth: Some("bearer".into()),
             }),

@@ -23,12 +23,12 @@ pub struct LockError {
 
 /// Held while credentials change; released when dropped (or the process ends).
 #[derive(Debug)]
-pub struct InstallLock {
+pub(crate) struct InstallLock {
     _file: File,
 }
 
 /// Waits until no other process (or `Service`) changes credentials, then holds the lock.
-pub fn acquire(facts_path: &Path) -> Result<InstallLock, LockError> {
+pub(crate) fn acquire(facts_path: &Path) -> Result<InstallLock, LockError> {
     let path = lock_path(facts_path);
     let fail = |source| LockError {
         path: path.display().to_string(),

@@ -135,7 +135,7 @@ impl Secrets {
 
     /// The set as PEM text for the MQTT session: (CA, certificate, private key).
     /// `None` when the stored key's format tag is unknown (a damaged entry).
-    pub fn session_pems(&self) -> Option<(String, String, String)> {
+    pub(crate) fn session_pems(&self) -> Option<(String, String, String)> {
         let (tag, der) = self.key.0.split_first()?;
         let label = match tag {
             b'1' => "RSA PRIVATE KEY",
@@ -205,7 +205,7 @@ pub struct KeyringStore {
 
 impl KeyringStore {
     /// This OS's keyring: Secret Service (pure Rust D-Bus), Keychain or Credential Manager.
-    pub fn native() -> Result<Self, StoreError> {
+    pub(crate) fn native() -> Result<Self, StoreError> {
         Self::native_with_service(SERVICE)
     }
 
@@ -283,7 +283,7 @@ impl KeyringStore {
     }
 
     /// Stores a new API token in an existing slot (after a rotation).
-    pub fn write_token(&self, slot: &Slot, token: &Secret) -> Result<(), StoreError> {
+    pub(crate) fn write_token(&self, slot: &Slot, token: &Secret) -> Result<(), StoreError> {
         self.entry(slot, Part::Token)?
             .set_secret(token.expose().as_bytes())
             .map_err(|e| StoreError::from_keyring(e, Part::Token))

@@ -4,14 +4,14 @@
 
 pub mod bundle;
 pub mod facts;
-pub mod inherit;
-pub mod install_lock;
+pub(crate) mod inherit;
+pub(crate) mod install_lock;
 pub mod keyring_store;
 pub mod pem;
 pub mod register;
 pub mod renewal;
 pub mod renewal_schedule;
-pub mod secret_text;
+pub(crate) mod secret_text;
 pub mod server;
 pub mod service;
 pub mod validate;

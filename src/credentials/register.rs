@@ -13,7 +13,7 @@ use crate::protocol::http::{
 };
 
 /// What the player calls itself when it provisions.
-pub const DEVICE_MODEL: &str = "makapix-player-desktop";
+pub(crate) const DEVICE_MODEL: &str = "makapix-player-desktop";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum HttpError {
@@ -51,7 +51,7 @@ const NO_CERTIFICATES: &str = "Certificates not available";
 
 /// Answer to one credentials poll.
 #[derive(Debug)]
-pub enum Poll {
+pub(crate) enum Poll {
     Pending,
     RateLimited,
     Ready(Box<CredentialsResponse>),
@@ -77,7 +77,7 @@ pub struct Api {
 /// comes back as the answer, for the caller to refuse), and sends nothing to
 /// an address `address::parse_web` refuses (plain HTTP to another computer,
 /// a user name before the host), whatever address it is handed.
-pub fn token_agent(timeout: Duration) -> ureq::Agent {
+pub(crate) fn token_agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
@@ -98,7 +98,7 @@ fn only_checked_addresses(
 }
 
 /// Where a 3xx answer pointed (cut short: it is the server's text), if it is one.
-pub fn redirect_target(response: &Response<Body>) -> Option<String> {
+pub(crate) fn redirect_target(response: &Response<Body>) -> Option<String> {
     if !response.status().is_redirection() {
         return None;
     }
@@ -145,7 +145,7 @@ impl Api {
         }
     }
 
-    pub fn poll_credentials(&self, player_key: &str) -> Result<Poll, HttpError> {
+    pub(crate) fn poll_credentials(&self, player_key: &str) -> Result<Poll, HttpError> {
         let mut response = self
             .agent
             .get(format!("{}/player/{player_key}/credentials", self.base))

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 pub const DAY: i64 = 86_400;
 /// The server allows renewal from 90 days before expiry.
-pub const RENEW_WINDOW: i64 = 90 * DAY;
+pub(crate) const RENEW_WINDOW: i64 = 90 * DAY;
 /// The seed's rule: warn from 30 days before expiry.
-pub const WARN_BEFORE: i64 = 30 * DAY;
+pub(crate) const WARN_BEFORE: i64 = 30 * DAY;
 
 /// When this player renews: somewhere in the first two thirds of the window
 /// (days 90 to 30 before expiry), picked by `random` so players spread out.
@@ -18,7 +18,7 @@ pub fn renew_at(not_before: i64, not_after: i64, random: u64) -> i64 {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Health {
+pub(crate) enum Health {
     Valid {
         days_left: i64,
     },
@@ -29,7 +29,7 @@ pub enum Health {
     Expired,
 }
 
-pub fn health(not_after: i64, now: i64) -> Health {
+pub(crate) fn health(not_after: i64, now: i64) -> Health {
     if now >= not_after {
         return Health::Expired;
     }
@@ -62,7 +62,7 @@ impl Default for PollTiming {
 
 /// What one poll of the credentials endpoint said.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PollOutcome {
+pub(crate) enum PollOutcome {
     /// 404: the owner has not entered the code yet.
     Pending,
     /// 429: too many requests from this address.
@@ -73,14 +73,14 @@ pub enum PollOutcome {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NextPoll {
+pub(crate) enum NextPoll {
     After(Duration),
     /// The code ran out: ask for a new one.
     CodeExpired,
 }
 
 /// After `outcome` at `now`, when to poll again (times in seconds since any origin).
-pub fn next_poll(
+pub(crate) fn next_poll(
     outcome: PollOutcome,
     now: Duration,
     expires: Duration,

@@ -15,20 +15,20 @@ use std::time::Duration;
 use super::renewal::{DAY, RENEW_WINDOW};
 
 /// The longest time between two checks while the player runs.
-pub const CHECK_EVERY: i64 = 3600;
+pub(crate) const CHECK_EVERY: i64 = 3600;
 /// The first wait after a failed attempt; it doubles with each failure in a row.
-pub const FIRST_RETRY: i64 = 15 * 60;
+pub(crate) const FIRST_RETRY: i64 = 15 * 60;
 /// The longest wait between failed attempts.
-pub const RETRY_MAX: i64 = 6 * 3600;
+pub(crate) const RETRY_MAX: i64 = 6 * 3600;
 /// Automatic attempts allowed in any 24 hours: the server allows 10 a day per
 /// player, and the user's own "Renew now" and the command line count there too.
-pub const DAILY_BUDGET: usize = 6;
+pub(crate) const DAILY_BUDGET: usize = 6;
 /// The wall clock ahead of the monotonic one by more than this: the computer slept.
-pub const WAKE_JUMP: i64 = 120;
+pub(crate) const WAKE_JUMP: i64 = 120;
 
 /// Why the runtime looks now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trigger {
+pub(crate) enum Trigger {
     /// The stored credentials loaded (start-up, or a change made elsewhere).
     Loaded,
     /// A new set was imported or registered.
@@ -67,7 +67,7 @@ pub struct Cert {
 
 impl Cert {
     /// From when an automatic renewal is due: the planned time, and never later than expiry.
-    pub fn due_at(&self) -> i64 {
+    pub(crate) fn due_at(&self) -> i64 {
         self.renew_at
             .unwrap_or(self.not_after - RENEW_WINDOW)
             .min(self.not_after)
@@ -79,7 +79,7 @@ impl Cert {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     /// Wall times of the attempts made in the last 24 hours, oldest first.
     attempts: VecDeque<i64>,
     /// Failed attempts in a row.
@@ -115,7 +115,7 @@ impl Schedule {
     }
 
     /// An attempt (automatic or asked for) was made at `now` and came to `outcome`.
-    pub fn attempted(&mut self, outcome: Outcome, now: i64) {
+    pub(crate) fn attempted(&mut self, outcome: Outcome, now: i64) {
         self.forget_old(now);
         self.attempts.push_back(now);
         self.hold_until = match outcome {
@@ -142,7 +142,7 @@ impl Schedule {
 
     /// The wall time of the next check: the planned renewal, the end of a
     /// back-off, or an hour after the last check, whichever comes first.
-    pub fn next_check(&self, cert: Option<Cert>, now: i64) -> i64 {
+    pub(crate) fn next_check(&self, cert: Option<Cert>, now: i64) -> i64 {
         let hourly = self.last_check.unwrap_or(now) + CHECK_EVERY;
         match self.planned(cert, now) {
             Some(at) if at > now => at.min(hourly),
@@ -176,14 +176,14 @@ impl Schedule {
 
 /// A wall-clock reading and a monotonic one, taken together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reading {
+pub(crate) struct Reading {
     pub wall: i64,
     pub mono: Duration,
 }
 
 /// The computer slept between `before` and `after`: the wall clock moved
 /// further than the monotonic clock, which stands still during a suspend.
-pub fn woke(before: Reading, after: Reading) -> bool {
+pub(crate) fn woke(before: Reading, after: Reading) -> bool {
     let wall = after.wall - before.wall;
     let mono = after.mono.saturating_sub(before.mono).as_secs() as i64;
     wall - mono > WAKE_JUMP
@@ -191,7 +191,7 @@ pub fn woke(before: Reading, after: Reading) -> bool {
 
 /// The planned renewal in words: "now", "in 12 minutes (14:05 UTC)",
 /// "tomorrow at 09:30 UTC", "on 2027-03-03 at 14:05 UTC (in 87 days)".
-pub fn describe(at: i64, now: i64) -> String {
+pub(crate) fn describe(at: i64, now: i64) -> String {
     let Ok(when) = time::OffsetDateTime::from_unix_timestamp(at) else {
         return at.to_string();
     };

@@ -3,11 +3,11 @@
 //! echoed in an error sentence. Pure.
 
 /// What the window says instead of the text.
-pub const REFUSED: &str = "That text looks like a private key or a certificate, not a path or an address: it was removed from the field and kept nowhere. Import credentials under Settings › Player › Import… or Paste certificates.";
+pub(crate) const REFUSED: &str = "That text looks like a private key or a certificate, not a path or an address: it was removed from the field and kept nowhere. Import credentials under Settings › Player › Import… or Paste certificates.";
 
 /// True for text holding a PEM block (`-----BEGIN …`), a bare key header,
 /// or a credentials bundle (its `key_pem` or `api_token` field).
-pub fn looks_secret(text: &str) -> bool {
+pub(crate) fn looks_secret(text: &str) -> bool {
     let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let upper = squeezed.to_ascii_uppercase();
     upper.contains("-----BEGIN")

@@ -15,7 +15,7 @@ pub enum Environment {
 }
 
 impl Environment {
-    pub const ALL: [Environment; 3] = [
+    pub(crate) const ALL: [Environment; 3] = [
         Environment::Production,
         Environment::Development,
         Environment::Custom,
@@ -77,20 +77,20 @@ impl Server {
 
     /// The usual WebSocket address for this broker host (`wss://HOST/mqtt`),
     /// the starting point when a custom broker's WebSocket is switched on.
-    pub fn websocket_url(&self) -> String {
+    pub(crate) fn websocket_url(&self) -> String {
         format!("wss://{}/mqtt", self.mqtt_host)
     }
 
     /// The WebSocket address only where one can exist: a preset saved with one
     /// (when makapix.club still had a listener) connects over TLS instead.
-    pub fn sanitized(mut self) -> Self {
+    pub(crate) fn sanitized(mut self) -> Self {
         if self.environment != Environment::Custom {
             self.websocket = None;
         }
         self
     }
 
-    pub fn for_environment(environment: Environment, current: &Server) -> Self {
+    pub(crate) fn for_environment(environment: Environment, current: &Server) -> Self {
         match environment {
             Environment::Production => Self::production(),
             Environment::Development => Self::development(),
@@ -102,7 +102,7 @@ impl Server {
     }
 
     /// One line for the user: "Production (makapix.club) · makapix.club:8883".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match &self.websocket {
             Some(url) => format!("{} · {url}", self.environment.label()),
             None => format!(
@@ -115,7 +115,7 @@ impl Server {
     }
 
     /// A bundle's `broker` moves the player to that broker (Custom unless it is a known one).
-    pub fn with_broker(&self, host: &str, port: u16) -> Self {
+    pub(crate) fn with_broker(&self, host: &str, port: u16) -> Self {
         if self.mqtt_host == host && self.mqtt_port == port {
             return self.clone();
         }
@@ -192,7 +192,7 @@ pub enum ServerError {
 
 /// `mqtts://HOST:PORT` → (host, port), parsed as a URL: no user name or
 /// password, no path beyond `/`.
-pub fn parse_broker(text: &str) -> Result<(String, u16), ServerError> {
+pub(crate) fn parse_broker(text: &str) -> Result<(String, u16), ServerError> {
     let bad = || ServerError::BadBroker(text.to_owned());
     let url = url::Url::parse(text.trim()).map_err(|_| bad())?;
     let plain = url.username().is_empty()
@@ -212,7 +212,7 @@ pub fn parse_broker(text: &str) -> Result<(String, u16), ServerError> {
 }
 
 /// `wss://HOST[:PORT]/PATH` as given (trimmed), parsed as a URL: no user name or password.
-pub fn parse_websocket(text: &str) -> Result<String, ServerError> {
+pub(crate) fn parse_websocket(text: &str) -> Result<String, ServerError> {
     let trimmed = text.trim();
     let bad = || ServerError::BadBroker(text.to_owned());
     let url = url::Url::parse(trimmed).map_err(|_| bad())?;
@@ -228,7 +228,7 @@ pub fn parse_websocket(text: &str) -> Result<String, ServerError> {
 /// An API or vault base URL: `https://`, or `http://` to this computer only
 /// (tests, a local server), never with a user name or password
 /// (`address::parse_base`); anything else could leak tokens or be tampered with.
-pub fn parse_http_url(text: &str) -> Result<String, ServerError> {
+pub(crate) fn parse_http_url(text: &str) -> Result<String, ServerError> {
     if super::secret_text::looks_secret(text) {
         return Err(ServerError::SecretPasted);
     }

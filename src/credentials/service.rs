@@ -91,7 +91,7 @@ impl Service {
     }
 
     /// The OS keyring and `player.json` in the per-user config folder.
-    pub fn for_user(paths: Option<&crate::paths::AppPaths>, overrides: Overrides) -> Self {
+    pub(crate) fn for_user(paths: Option<&crate::paths::AppPaths>, overrides: Overrides) -> Self {
         Self::new(
             KeyringStore::native(),
             paths.map(|p| p.config.join(facts::FILE_NAME)),
@@ -112,7 +112,7 @@ impl Service {
     }
 
     /// False when no keyring service could be opened.
-    pub fn keyring_available(&self) -> bool {
+    pub(crate) fn keyring_available(&self) -> bool {
         self.store.is_ok()
     }
 
@@ -358,7 +358,7 @@ impl Service {
 
     /// A new token after `refused` was answered 401 (unless another part of
     /// the player stored a new one meanwhile).
-    pub fn rotate_api_token(&self, refused: &Secret) -> Result<Secret, CredError> {
+    pub(crate) fn rotate_api_token(&self, refused: &Secret) -> Result<Secret, CredError> {
         let (active, secrets) = self.secrets()?;
         if let Some(token) = secrets.api_token.filter(|t| t != refused) {
             return Ok(token);
@@ -428,7 +428,7 @@ impl Service {
     /// `register` up to the credentials, not stored yet: the caller installs
     /// them under the same lock as imports and renewals (polling lasts
     /// minutes and must not hold that lock).
-    pub fn await_registration(
+    pub(crate) fn await_registration(
         &self,
         cancel: &AtomicBool,
         new_code_on_expiry: bool,
@@ -524,7 +524,7 @@ pub fn random_u64() -> u64 {
 }
 
 /// RFC 3339 → Unix seconds.
-pub fn parse_time(text: &str) -> Option<i64> {
+pub(crate) fn parse_time(text: &str) -> Option<i64> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .ok()
         .map(|t| t.unix_timestamp())

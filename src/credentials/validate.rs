@@ -53,7 +53,7 @@ pub enum ValidationError {
 /// issues certificates valid from the instant of issue, so a clock a few
 /// minutes slow would otherwise refuse a fresh one (and a registration's
 /// one-time token would be spent for nothing).
-pub const CLOCK_SKEW: i64 = 15 * 60;
+pub(crate) const CLOCK_SKEW: i64 = 15 * 60;
 
 /// Checks the set at time `now` (Unix seconds).
 pub fn validate(set: &PemSet, now: i64) -> Result<Identity, ValidationError> {
@@ -110,7 +110,11 @@ pub fn validate(set: &PemSet, now: i64) -> Result<Identity, ValidationError> {
 }
 
 /// The validity period at `now`, tolerating a clock up to `CLOCK_SKEW` slow.
-pub fn check_dates(not_before: i64, not_after: i64, now: i64) -> Result<(), ValidationError> {
+pub(crate) fn check_dates(
+    not_before: i64,
+    not_after: i64,
+    now: i64,
+) -> Result<(), ValidationError> {
     if now > not_after {
         return Err(ValidationError::Expired(format_date(not_after)));
     }
@@ -156,7 +160,7 @@ fn common_name_of(name: &x509_parser::x509::X509Name<'_>) -> String {
 }
 
 /// 8-4-4-4-12 hexadecimal digits, the shape of every `player_key`.
-pub fn is_uuid(s: &str) -> bool {
+pub(crate) fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
         && groups
@@ -166,14 +170,14 @@ pub fn is_uuid(s: &str) -> bool {
 }
 
 /// A day in the form users read everywhere: 2026-11-25.
-pub fn format_date(unix: i64) -> String {
+pub(crate) fn format_date(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .map(|t| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()))
         .unwrap_or_else(|_| unix.to_string())
 }
 
 /// A moment to the minute: 2026-11-25 14:05.
-pub fn format_date_time(unix: i64) -> String {
+pub(crate) fn format_date_time(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .map(|t| format!("{} {:02}:{:02}", format_date(unix), t.hour(), t.minute()))
         .unwrap_or_else(|_| unix.to_string())

@@ -88,7 +88,7 @@ impl Journal {
 
     /// `done` receives `()` once everything sent before is on disk (or the
     /// thread is gone). Never waits itself.
-    pub fn flush_then(&self, done: oneshot::Sender<()>) {
+    pub(crate) fn flush_then(&self, done: oneshot::Sender<()>) {
         if let Err(mpsc::SendError(Op::Flush(done))) = self.ops.send(Op::Flush(done)) {
             let _ = done.send(());
         }

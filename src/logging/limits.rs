@@ -70,7 +70,7 @@ impl Throttle {
         self.allow_at(Instant::now())
     }
 
-    pub fn allow_at(&self, now: Instant) -> Option<String> {
+    pub(crate) fn allow_at(&self, now: Instant) -> Option<String> {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let fresh = s
             .started

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// The most one line may take in the file: remote text is clipped where it is
 /// logged, and this catches what was missed (the line is cut, its end kept).
-pub const MAX_LINE_BYTES: usize = 4096;
+pub(crate) const MAX_LINE_BYTES: usize = 4096;
 
 /// How much log the folder may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub struct LogBudget {
 
 impl LogBudget {
     /// 5 files of 5 MB: days of ordinary use, and still small enough to send.
-    pub const DEFAULT: Self = Self {
+    pub(crate) const DEFAULT: Self = Self {
         file_bytes: 5 * 1024 * 1024,
         files: 5,
     };

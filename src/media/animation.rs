@@ -14,7 +14,7 @@ pub struct FrameClock {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FramePosition {
+pub(crate) struct FramePosition {
     pub index: usize,
     /// Time until the shown frame changes; `None` when it never does (a
     /// still image, or an animation whose delays are all zero).
@@ -48,7 +48,7 @@ impl FrameClock {
     /// The frame showing `elapsed` after playback started, looping forever.
     /// With no frames at all this reports index 0; callers have nothing to
     /// draw in that case anyway.
-    pub fn frame_at(&self, elapsed: Duration) -> FramePosition {
+    pub(crate) fn frame_at(&self, elapsed: Duration) -> FramePosition {
         const STILL: FramePosition = FramePosition {
             index: 0,
             until_next: None,

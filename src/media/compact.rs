@@ -32,7 +32,7 @@ enum Scan {
 
 /// Palette indices, stored the smaller way.
 #[derive(Clone, Debug)]
-pub enum Indices {
+pub(crate) enum Indices {
     Runs(Runs<u8>),
     Packed(Packed),
 }
@@ -84,7 +84,7 @@ impl Pixels {
         }
     }
 
-    pub fn is_key(&self) -> bool {
+    pub(crate) fn is_key(&self) -> bool {
         !matches!(self, Pixels::Changes { .. })
     }
 
@@ -92,7 +92,7 @@ impl Pixels {
         matches!(self, Pixels::Direct(_))
     }
 
-    pub fn is_elsewhere(&self) -> bool {
+    pub(crate) fn is_elsewhere(&self) -> bool {
         matches!(self, Pixels::Elsewhere)
     }
 
@@ -126,7 +126,7 @@ impl Pixels {
 
 /// Reused between frames so compacting allocates only what is kept.
 #[derive(Default)]
-pub struct Scratch {
+pub(crate) struct Scratch {
     /// `(colour + 1, index)`; a zero key marks an empty slot.
     table: Vec<(u64, u8)>,
     palette: Vec<[u8; 4]>,
@@ -194,7 +194,7 @@ impl Scratch {
     }
 
     /// The buffer of the frame before the previous one, if any (else empty).
-    pub fn take_spare(&mut self) -> Vec<u8> {
+    pub(crate) fn take_spare(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.spare)
     }
 

@@ -160,7 +160,7 @@ impl Artwork {
 
 /// Where decoding puts each composited frame: kept as RGBA by [`decode`],
 /// compacted by the frame store. The memory budget counts `kept_bytes`.
-pub trait FrameSink {
+pub(crate) trait FrameSink {
     fn keep(&mut self, rgba: Vec<u8>, width: u32, height: u32, delay: Duration);
     /// Like `keep`, for a frame in the decoder's reused buffer: the sink may
     /// take the buffer and leave another in its place (of any length and
@@ -220,7 +220,7 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Artwork, DecodeErro
 }
 
 /// Decodes an artwork into `sink`; returns its format and canvas size. Never panics.
-pub fn decode_with(
+pub(crate) fn decode_with(
     bytes: &[u8],
     limits: &DecodeLimits,
     sink: &mut impl FrameSink,

@@ -11,12 +11,12 @@ use super::decode::FrameSink;
 const MAX_EARLY_PIXELS: u64 = 4 * 1024 * 1024;
 
 /// One decoded frame: RGBA, width, height, delay.
-pub type FirstFrame = (Vec<u8>, u32, u32, Duration);
+pub(crate) type FirstFrame = (Vec<u8>, u32, u32, Duration);
 
 /// Passes every frame on to `inner`. When a second frame arrives (so the file is an
 /// animation, not a still that would be decoded twice for nothing), frame 0 goes to
 /// `early` first.
-pub struct EarlyFirstFrame<'a, S: FrameSink> {
+pub(crate) struct EarlyFirstFrame<'a, S: FrameSink> {
     inner: &'a mut S,
     first: Option<FirstFrame>,
     early: Option<Box<dyn FnOnce(FirstFrame) + 'a>>,

@@ -27,12 +27,12 @@ fn gif_frames(b: &[u8]) -> usize {
 /// rectangle (its LZW data expands to that many indices, whatever part of it
 /// lands on the canvas), and the largest rectangle, for the message.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GifRects {
+pub(crate) struct GifRects {
     pub pixels: u64,
     pub largest: (u32, u32),
 }
 
-pub fn gif_rects(b: &[u8]) -> GifRects {
+pub(crate) fn gif_rects(b: &[u8]) -> GifRects {
     let mut rects = GifRects::default();
     walk_gif(b, |width, height| {
         let pixels = u64::from(width) * u64::from(height);

@@ -37,7 +37,7 @@ use super::early_frame::EarlyFirstFrame;
 use super::replay::Replay;
 
 /// At most this many frames from one key frame to the next.
-pub const KEY_INTERVAL: usize = 16;
+pub(crate) const KEY_INTERVAL: usize = 16;
 
 /// Bytes each stored frame costs beyond its pixel data (its struct and boxes).
 const FRAME_OVERHEAD: u64 = std::mem::size_of::<Pixels>() as u64;
@@ -85,7 +85,7 @@ impl<P> Canvas<P> {
     }
 
     /// Hands over the pixels without copying them, leaving the canvas empty.
-    pub fn take_pixels(&mut self) -> Vec<P> {
+    pub(crate) fn take_pixels(&mut self) -> Vec<P> {
         self.frame = None;
         std::mem::take(&mut self.pixels)
     }

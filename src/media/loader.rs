@@ -9,9 +9,9 @@ use std::hash::Hash;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-pub type Job<T> = Box<dyn FnOnce() -> T + Send>;
+pub(crate) type Job<T> = Box<dyn FnOnce() -> T + Send>;
 /// Receives each result on the worker thread; the caller forwards it to the window and wakes it.
-pub type Deliver<K, T> = Arc<dyn Fn(K, u64, T) + Send + Sync>;
+pub(crate) type Deliver<K, T> = Arc<dyn Fn(K, u64, T) + Send + Sync>;
 
 struct Queue<K, T> {
     jobs: VecDeque<(K, u64, Job<T>)>,

@@ -4,7 +4,7 @@
 
 /// Indices of at most 16 symbols, `8 / bits` to a byte, lowest bits first.
 #[derive(Clone, Debug)]
-pub struct Packed {
+pub(crate) struct Packed {
     bits: u8,
     len: usize,
     data: Box<[u8]>,

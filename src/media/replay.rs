@@ -17,9 +17,9 @@ use std::time::Duration;
 use super::decode::{self, DecodeLimits, FrameSink};
 
 /// Frames decoded ahead of the one asked for, that one included.
-pub const AHEAD: usize = 3;
+pub(crate) const AHEAD: usize = 3;
 /// Frames held at most: the window ahead and the one shown before it.
-pub const RING: usize = AHEAD + 1;
+pub(crate) const RING: usize = AHEAD + 1;
 /// How long a paint waits for a frame the thread has not reached yet: a
 /// frame late by this much is skipped rather than the window held up.
 const WAIT: Duration = Duration::from_millis(50);
@@ -27,7 +27,7 @@ const WAIT: Duration = Duration::from_millis(50);
 /// What to do with frame `decoded`, just decoded, when `wanted` is the frame
 /// last asked for in an animation of `count` frames and `held` are in the ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Place {
+pub(crate) enum Place {
     /// It is in the window ahead of `wanted`: keep it.
     Keep,
     /// The window is full: hold it until `wanted` moves on.
@@ -56,7 +56,7 @@ pub fn place(decoded: usize, wanted: usize, count: usize, held: &[usize]) -> Pla
 
 /// The held frame to drop when the ring is over [`RING`]: of those outside
 /// the window ahead of `wanted`, the one longest behind it.
-pub fn evict(wanted: usize, count: usize, held: &[usize]) -> Option<usize> {
+pub(crate) fn evict(wanted: usize, count: usize, held: &[usize]) -> Option<usize> {
     if held.len() <= RING {
         return None;
     }
@@ -92,7 +92,7 @@ impl Shared {
 }
 
 /// The decoder thread's handle; dropping it ends the thread.
-pub struct Replay {
+pub(crate) struct Replay {
     shared: Arc<Shared>,
 }
 

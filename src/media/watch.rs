@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
-pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
+pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(400);
 
-pub type OnChange = Arc<dyn Fn(PathBuf) + Send + Sync>;
+pub(crate) type OnChange = Arc<dyn Fn(PathBuf) + Send + Sync>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Stamp {
@@ -26,7 +26,7 @@ fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
-pub struct FileWatcher {
+pub(crate) struct FileWatcher {
     /// The file to watch, sent to the worker; dropping the sender stops it.
     target: Option<mpsc::Sender<Option<PathBuf>>>,
     current: Mutex<Option<PathBuf>>,

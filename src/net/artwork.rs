@@ -42,7 +42,7 @@ const MAX_BYTES: u64 = 8 * 1024 * 1024;
 const MAX_REDIRECTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
-pub enum FetchError {
+pub(crate) enum FetchError {
     #[error("the artwork is not on the server (HTTP {0})")]
     NotThere(u16),
     #[error("the server answered HTTP {0}")]
@@ -91,7 +91,7 @@ enum Order {
 
 /// The runtime's artwork fetcher: the window's actions go to its task.
 #[derive(Clone)]
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     orders: mpsc::UnboundedSender<Order>,
 }
 
@@ -114,7 +114,11 @@ impl Fetcher {
     /// for the answer. No file for it here, and no `Fetched` either. Otherwise
     /// the download goes on and answers with `Fetched`; the window's own
     /// `Fetch` joins it.
-    pub async fn look_ahead(&self, post: MakapixPost, within: Duration) -> Option<CachedFile> {
+    pub(crate) async fn look_ahead(
+        &self,
+        post: MakapixPost,
+        within: Duration,
+    ) -> Option<CachedFile> {
         let (looked, rx) = oneshot::channel();
         self.orders
             .send(Order::LookAhead(post.clone(), looked))
@@ -411,7 +415,7 @@ pub fn url(vault_base: &str, post: &MakapixPost) -> String {
 /// The cache's name for the post's file; the extension is one of ours. A
 /// post with only an `art_url` is named after that URL, so two such posts
 /// never share a file.
-pub fn cache_name(post: &MakapixPost) -> String {
+pub(crate) fn cache_name(post: &MakapixPost) -> String {
     let art_url = post.art_url.as_deref().filter(|u| !u.is_empty());
     let format = if post.native_format.is_empty() {
         // The URL's extension, when it is one of ours.

@@ -13,7 +13,7 @@ use crate::bridge::channel::EventSink;
 /// Bytes read are told no more often than this.
 const EVERY: Duration = Duration::from_millis(250);
 
-pub struct Tally {
+pub(crate) struct Tally {
     sink: EventSink,
     in_flight: AtomicUsize,
     bytes: AtomicU64,

@@ -24,7 +24,7 @@ impl Backoff {
 
     /// The wait before the next attempt: `jitter` (in `[0, 1)`) of the current
     /// bound, so never more than the cap. The bound then doubles, up to the cap.
-    pub fn next_wait(&mut self, jitter: f64) -> Duration {
+    pub(crate) fn next_wait(&mut self, jitter: f64) -> Duration {
         let bound = self.next;
         self.next = (self.next * 2).min(self.max);
         bound.mul_f64(jitter.clamp(0.0, 1.0))
@@ -42,7 +42,7 @@ impl Backoff {
 }
 
 /// A jitter value in `[0, 1)` from the operating system's randomness.
-pub fn random_jitter() -> f64 {
+pub(crate) fn random_jitter() -> f64 {
     let bits = uuid::Uuid::new_v4().as_u128() as u64;
     (bits >> 11) as f64 / (1u64 << 53) as f64
 }

@@ -36,7 +36,7 @@ fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 }
 
 /// The subject CN of the first certificate in `cert_pem`, if it can be read.
-pub fn common_name(cert_pem: &str) -> Option<String> {
+pub(crate) fn common_name(cert_pem: &str) -> Option<String> {
     let der = CertificateDer::from_pem_slice(cert_pem.as_bytes()).ok()?;
     let (_, cert, _) = element(&der)?;
     let (_, mut tbs, _) = element(cert)?;

@@ -30,7 +30,7 @@ impl ConnectionHandle {
 
     /// Starts the task; a `show_artwork`'s post is looked up in `files` (and
     /// its fetch started) before the window is told of the command.
-    pub fn start_with_files(sink: EventSink, files: Option<Fetcher>) -> Self {
+    pub(crate) fn start_with_files(sink: EventSink, files: Option<Fetcher>) -> Self {
         let (controls, controls_rx) = mpsc::unbounded_channel();
         let (outbound_tx, outbound_rx) = mpsc::unbounded_channel();
         let diagnostics = Diagnostics::new(sink.clone());

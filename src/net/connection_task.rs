@@ -31,7 +31,7 @@ use super::connection_wait::Waited;
 use super::diagnostics::{Diagnostics, summarize};
 use super::dispatch::{self, Transports};
 use super::reconnect::{Next, Reconnect};
-use super::requests::{Delivery, Outbound, Pending, RequestClient, RequestError};
+use super::requests::{AwaitedResponses, Outbound, RequestClient, RequestError, ResponseHandoff};
 use super::standing::Refusal;
 use super::views::ViewOutbox;
 use super::views::delivery::Pace;
@@ -69,7 +69,7 @@ pub(super) struct Task {
     pub(super) https_views: HttpsViews,
     pub(super) sink: EventSink,
     pub(super) diag: Diagnostics,
-    pub(super) pending: Arc<Pending>,
+    pub(super) pending: Arc<AwaitedResponses>,
     pub(super) outbound_tx: mpsc::UnboundedSender<Outbound>,
     pub(super) config: Option<SessionConfig>,
     pub(super) reconnect: Reconnect,
@@ -115,7 +115,7 @@ impl Task {
         Task {
             sink,
             diag: diag.clone(),
-            pending: Arc::new(Pending::default()),
+            pending: Arc::new(AwaitedResponses::default()),
             outbound_tx,
             config: None,
             reconnect: Reconnect::new(&Default::default()),
@@ -558,7 +558,7 @@ impl Task {
         match live.topics.classify(&topic) {
             Incoming::Response(id) => match response::header(&payload) {
                 Ok(head) if head.request_id == id => {
-                    if self.pending.deliver(id, payload) == Delivery::Unknown {
+                    if self.pending.deliver(id, payload) == ResponseHandoff::Unknown {
                         self.diag
                             .note(format!("response {id} answers no waiting request; dropped"));
                     }

@@ -34,7 +34,7 @@ use renewal::Renewals;
 pub use renewal::{RenewalClock, WallClock};
 
 /// Opens the keyring (the OS's in the app; tests pass their own).
-pub type StoreOpener = Arc<dyn Fn() -> Result<KeyringStore, StoreError> + Send + Sync>;
+pub(crate) type StoreOpener = Arc<dyn Fn() -> Result<KeyringStore, StoreError> + Send + Sync>;
 
 /// While the keyring is not up: the first wait, and the longest.
 const KEYRING_RETRY: (Duration, Duration) = (Duration::from_secs(2), Duration::from_secs(60));
@@ -88,7 +88,7 @@ fn native_store() -> StoreOpener {
 
 /// How the credentials task steers the MQTT session: every change of identity
 /// (loaded, imported, registered, renewed, removed) reconnects or disconnects it.
-pub type SessionLink = Arc<dyn Fn(ConnectionAction) + Send + Sync>;
+pub(crate) type SessionLink = Arc<dyn Fn(ConnectionAction) + Send + Sync>;
 
 /// Where credential work reports: the window (through `Deref` to the sink) and the session.
 #[derive(Clone)]

@@ -10,7 +10,7 @@ use crate::bridge::RuntimeEvent;
 use crate::bridge::channel::EventSink;
 use crate::bridge::connection::{ConnectionEvent, Direction, LogEntry, ViewFate};
 
-pub const CAPACITY: usize = 300;
+pub(crate) const CAPACITY: usize = 300;
 
 #[derive(Clone)]
 pub struct Diagnostics {
@@ -64,7 +64,7 @@ impl Diagnostics {
     }
 
     /// What became of a view event, for the window's plot.
-    pub fn view_fate(&self, fate: ViewFate) {
+    pub(crate) fn view_fate(&self, fate: ViewFate) {
         self.sink
             .send(RuntimeEvent::Connection(ConnectionEvent::ViewFate(fate)));
     }
@@ -78,7 +78,7 @@ impl Diagnostics {
 }
 
 /// A one-line description of a JSON payload from its type fields only.
-pub fn summarize(payload: &[u8]) -> String {
+pub(crate) fn summarize(payload: &[u8]) -> String {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(payload)
     else {
         return "not a JSON object".to_owned();

@@ -183,7 +183,7 @@ impl Transports {
     }
 
     /// Takes the user's choice; true when it starts or ends the MQTT session.
-    pub fn choose(&mut self, choice: TransportChoice) -> bool {
+    pub(crate) fn choose(&mut self, choice: TransportChoice) -> bool {
         let held = self.router.mqtt_wanted();
         self.router.set_choice(choice);
         held != self.router.mqtt_wanted()
@@ -191,7 +191,7 @@ impl Transports {
 
     /// The check of HTTPS under way, or a new one when the router needs it
     /// and the back-off after a failed one has passed.
-    pub fn probe(&mut self) -> Option<Check> {
+    pub(crate) fn probe(&mut self) -> Option<Check> {
         if !self.router.needs_check() || self.refused.is_some() {
             return None;
         }
@@ -218,7 +218,7 @@ impl Transports {
     }
 
     /// A check not finished yet goes on (its answer is taken at the next wait).
-    pub fn keep_probe(&mut self, probe: Option<Check>) {
+    pub(crate) fn keep_probe(&mut self, probe: Option<Check>) {
         if probe.is_some() {
             self.probe = probe;
         }
@@ -237,7 +237,7 @@ impl Transports {
     }
 
     /// Takes a check's outcome: after a failure the next check waits its back-off.
-    pub fn take_check(&mut self, outcome: Result<(), String>) {
+    pub(crate) fn take_check(&mut self, outcome: Result<(), String>) {
         match &outcome {
             Ok(()) => {
                 self.next_check = None;
@@ -284,7 +284,7 @@ impl Transports {
 
     /// Makapix Club refuses the player: HTTPS is neither checked nor used for
     /// views, and its requests are answered so, until `recheck`.
-    pub fn refuse(&mut self, refusal: Refusal) {
+    pub(crate) fn refuse(&mut self, refusal: Refusal) {
         self.refused = Some(refusal);
         // A check under way would only repeat the refusal when it is over.
         if let Some(probe) = self.probe.take() {
@@ -313,19 +313,19 @@ impl Transports {
 
     /// A request found HTTPS unusable while it was the way and had answered:
     /// shown failing, and checked again after the back-off.
-    pub fn https_lost(&mut self, why: String) {
+    pub(crate) fn https_lost(&mut self, why: String) {
         if self.router.via() == Some(Via::Https) && !self.router.needs_check() {
             self.take_check(Err(why));
         }
     }
 
     /// When the next check is due, while one is wanted and none is under way.
-    pub fn next_check(&self) -> Option<tokio::time::Instant> {
+    pub(crate) fn next_check(&self) -> Option<tokio::time::Instant> {
         self.next_check.filter(|_| self.router.needs_check())
     }
 
     /// "Reconnect now": HTTPS is checked again at once.
-    pub fn check_now(&mut self) {
+    pub(crate) fn check_now(&mut self) {
         self.next_check = None;
         if let Some(waits) = self.check_waits.as_mut() {
             waits.reset();
@@ -334,7 +334,7 @@ impl Transports {
 
     /// The HTTPS client while views go that way (requests do too) and its
     /// last check answered: a view sent while it fails would only wait again.
-    pub fn https_for_views(&self) -> Option<&HttpsClient> {
+    pub(crate) fn https_for_views(&self) -> Option<&HttpsClient> {
         self.https.as_ref().filter(|_| {
             self.router.via() == Some(Via::Https)
                 && !self.router.needs_check()

@@ -15,7 +15,7 @@ const TAKEN_OVER: &str = "Another device or program is using this player's ident
 
 /// The failure said as a takeover: another client holds this identity (the
 /// broker said so, or keeps closing our session right after it opens).
-pub fn identity_in_use(seen: Failure) -> Failure {
+pub(crate) fn identity_in_use(seen: Failure) -> Failure {
     match seen.kind {
         FailureKind::TakenOver => seen,
         _ => failure(
@@ -27,7 +27,7 @@ pub fn identity_in_use(seen: Failure) -> Failure {
 
 /// A view answered `player_not_registered`: removal leaves the MQTT session
 /// up and the server drops what it sends, so this may be the only sign.
-pub fn unknown_to_server() -> Failure {
+pub(crate) fn unknown_to_server() -> Failure {
     failure(
         FailureKind::Revoked,
         "Makapix Club no longer knows this player (its views are answered \"player not registered\"): it was removed from its Makapix account. Register it again or import new certificates.".into(),
@@ -68,7 +68,7 @@ fn causes<'a>(
     (tls, io_err)
 }
 
-pub fn classify(err: &ConnectionError, broker: &str, timeout_secs: u64) -> Failure {
+pub(crate) fn classify(err: &ConnectionError, broker: &str, timeout_secs: u64) -> Failure {
     match err {
         ConnectionError::Timeout(_) => failure(
             FailureKind::Timeout,

@@ -21,7 +21,7 @@ use crate::protocol::topics::Topics;
 /// Largest packet accepted from the broker. The server trims responses to
 /// 128 KiB; the rest is room for the topic and properties. (rumqttc's default is
 /// 10 KiB, and a bigger packet would end the session; `None` does not lift it.)
-pub const MAX_INCOMING_PACKET: u32 = 256 * 1024;
+pub(crate) const MAX_INCOMING_PACKET: u32 = 256 * 1024;
 
 /// rumqttc refuses keep-alives under 5 s.
 const MIN_KEEP_ALIVE: Duration = Duration::from_secs(5);
@@ -87,7 +87,7 @@ pub async fn subscribe(client: &AsyncClient, topics: &Topics) -> Result<(), Clie
 
 /// The messages published after every connect: online status, then the
 /// retained capabilities and the full retained state.
-pub fn announcements(
+pub(crate) fn announcements(
     player_key: &str,
     topics: &Topics,
     state: &PlayerState,
@@ -110,7 +110,7 @@ pub fn announcements(
 /// the first error, so it never reconnects on its own; receiving from the pump
 /// in a `select!` never cancels a poll midway. The polling task ends when the
 /// pump is dropped.
-pub struct EventPump {
+pub(crate) struct EventPump {
     events: mpsc::UnboundedReceiver<Result<Event, ConnectionError>>,
     poller: tokio::task::JoinHandle<()>,
 }
@@ -140,7 +140,7 @@ impl EventPump {
 
     /// Sends DISCONNECT and waits (at most `within`) until it is out; false
     /// when it could not even be queued.
-    pub async fn disconnect(&mut self, client: &AsyncClient, within: Duration) -> bool {
+    pub(crate) async fn disconnect(&mut self, client: &AsyncClient, within: Duration) -> bool {
         if client.disconnect().await.is_err() {
             return false;
         }

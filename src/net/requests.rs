@@ -58,7 +58,7 @@ fn code_suffix(code: &Option<ErrorCode>) -> String {
 
 impl RequestError {
     /// What the window gets: the sentence, and the code to act on.
-    pub fn to_failure(&self) -> crate::bridge::connection::RequestFailure {
+    pub(crate) fn to_failure(&self) -> crate::bridge::connection::RequestFailure {
         crate::bridge::connection::RequestFailure {
             code: match self {
                 RequestError::Server { code, .. } => code.clone(),
@@ -82,7 +82,7 @@ impl From<Rejection> for RequestError {
 
 /// A request ready to publish; the session answers `sent` once it is queued
 /// (or `NotConnected`).
-pub struct Outbound {
+pub(crate) struct Outbound {
     pub request_id: String,
     pub payload: Vec<u8>,
     pub sent: oneshot::Sender<Result<(), RequestError>>,
@@ -90,19 +90,19 @@ pub struct Outbound {
 
 /// Requests waiting for their answer, by request id.
 #[derive(Default)]
-pub struct Pending {
+pub(crate) struct AwaitedResponses {
     waiting: Mutex<HashMap<String, oneshot::Sender<Vec<u8>>>>,
 }
 
 /// What became of an incoming response.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Delivery {
+pub(crate) enum ResponseHandoff {
     Delivered,
     /// No request waits for this id (late, duplicate or foreign).
     Unknown,
 }
 
-impl Pending {
+impl AwaitedResponses {
     fn insert(&self, id: &str) -> oneshot::Receiver<Vec<u8>> {
         let (tx, rx) = oneshot::channel();
         if let Ok(mut w) = self.waiting.lock() {
@@ -113,7 +113,7 @@ impl Pending {
 
     /// The session ended: every waiting request learns at once that its
     /// answer will not come (it may then go another way).
-    pub fn fail_all(&self) {
+    pub(crate) fn fail_all(&self) {
         if let Ok(mut w) = self.waiting.lock() {
             w.clear();
         }
@@ -126,11 +126,11 @@ impl Pending {
     }
 
     /// Hands a response to the request waiting for it.
-    pub fn deliver(&self, id: &str, payload: Vec<u8>) -> Delivery {
+    pub fn deliver(&self, id: &str, payload: Vec<u8>) -> ResponseHandoff {
         let waiter = self.waiting.lock().ok().and_then(|mut w| w.remove(id));
         match waiter.map(|tx| tx.send(payload)) {
-            Some(Ok(())) => Delivery::Delivered,
-            _ => Delivery::Unknown,
+            Some(Ok(())) => ResponseHandoff::Delivered,
+            _ => ResponseHandoff::Unknown,
         }
     }
 }
@@ -140,7 +140,7 @@ impl Pending {
 pub struct RequestClient {
     pub(crate) player_key: String,
     pub(crate) outbound: mpsc::UnboundedSender<Outbound>,
-    pub(crate) pending: Arc<Pending>,
+    pub(crate) pending: Arc<AwaitedResponses>,
     pub(crate) timeout: Duration,
     pub(crate) retries: u32,
     pub(crate) retry_start: Duration,
@@ -151,7 +151,7 @@ impl RequestClient {
     pub(crate) fn new(
         config: &SessionConfig,
         outbound: &mpsc::UnboundedSender<Outbound>,
-        pending: &Arc<Pending>,
+        pending: &Arc<AwaitedResponses>,
     ) -> Self {
         Self {
             player_key: config.player_key.clone(),
@@ -294,7 +294,7 @@ mod tests {
         answer: impl Fn(&serde_json::Value, u32) -> Option<serde_json::Value> + Send + 'static,
     ) -> RequestClient {
         let (tx, mut rx) = mpsc::unbounded_channel::<Outbound>();
-        let pending = Arc::new(Pending::default());
+        let pending = Arc::new(AwaitedResponses::default());
         let p = Arc::clone(&pending);
         tokio::spawn(async move {
             let mut n = 0;

@@ -9,7 +9,7 @@ use crate::bridge::connection::{ConnectionState, FailureKind};
 use crate::bridge::transport::{TransportChoice, Via};
 
 #[derive(Clone, Debug, Default)]
-pub struct Router {
+pub(crate) struct Router {
     choice: TransportChoice,
     /// An HTTPS API is configured (registered player, usable base URL).
     https: bool,
@@ -25,11 +25,11 @@ pub struct Router {
 }
 
 impl Router {
-    pub fn choice(&self) -> TransportChoice {
+    pub(crate) fn choice(&self) -> TransportChoice {
         self.choice
     }
 
-    pub fn set_choice(&mut self, choice: TransportChoice) {
+    pub(crate) fn set_choice(&mut self, choice: TransportChoice) {
         self.choice = choice;
     }
 
@@ -43,11 +43,11 @@ impl Router {
     }
 
     /// Whether an MQTT session should be held at all.
-    pub fn mqtt_wanted(&self) -> bool {
+    pub(crate) fn mqtt_wanted(&self) -> bool {
         self.choice != TransportChoice::HttpsOnly
     }
 
-    pub fn mqtt_connected(&mut self) {
+    pub(crate) fn mqtt_connected(&mut self) {
         self.mqtt_up = true;
         self.mqtt_blocked = false;
         self.https_ok = false;
@@ -55,19 +55,19 @@ impl Router {
     }
 
     /// Whether HTTPS must be checked before it is shown as the way.
-    pub fn needs_check(&self) -> bool {
+    pub(crate) fn needs_check(&self) -> bool {
         self.via() == Some(Via::Https) && !self.https_ok
     }
 
     /// The outcome of that check: `Err` holds the sentence saying why it failed.
-    pub fn https_checked(&mut self, outcome: Result<(), String>) {
+    pub(crate) fn https_checked(&mut self, outcome: Result<(), String>) {
         self.https_ok = outcome.is_ok();
         self.https_error = outcome.err();
     }
 
     /// Nothing is known of HTTPS any more (Makapix Club refused the player, or
     /// it is time to ask again): checked afresh before it is shown as the way.
-    pub fn https_unchecked(&mut self) {
+    pub(crate) fn https_unchecked(&mut self) {
         self.https_ok = false;
         self.https_error = None;
     }
@@ -80,7 +80,7 @@ impl Router {
     }
 
     /// An MQTT attempt (or session) ended with `kind`.
-    pub fn mqtt_failed(&mut self, kind: FailureKind) {
+    pub(crate) fn mqtt_failed(&mut self, kind: FailureKind) {
         self.mqtt_up = false;
         self.mqtt_blocked = matches!(
             kind,
@@ -94,7 +94,7 @@ impl Router {
     }
 
     /// The MQTT session stopped for a reason HTTPS cannot help with.
-    pub fn mqtt_stopped(&mut self) {
+    pub(crate) fn mqtt_stopped(&mut self) {
         self.mqtt_up = false;
         self.mqtt_blocked = false;
     }
@@ -113,7 +113,7 @@ impl Router {
 
     /// A request MQTT could not carry (not connected, or lost on the way) may
     /// go over HTTPS instead: it is then sent once more, and answered once.
-    pub fn may_fall_back(&self) -> bool {
+    pub(crate) fn may_fall_back(&self) -> bool {
         self.choice == TransportChoice::Automatic && self.https
     }
 

@@ -92,7 +92,7 @@ fn pace(after: Duration) -> String {
 /// Whether a 401's `detail` blames the owner's account rather than the token
 /// (`get_current_player` checks the token first, then the owner): a new token
 /// cannot help then.
-pub fn owner_blocked(detail: &str) -> bool {
+pub(crate) fn owner_blocked(detail: &str) -> bool {
     matches!(detail.trim(), "Account banned" | "Account deactivated")
 }
 

@@ -80,7 +80,7 @@ pub fn client_config(
 /// all (so trying again is pointless): an unreadable set, or a certificate
 /// issued for another player, which the broker would give none of this
 /// player's topics.
-pub fn session_config(config: &SessionConfig) -> Result<Arc<ClientConfig>, Failure> {
+pub(crate) fn session_config(config: &SessionConfig) -> Result<Arc<ClientConfig>, Failure> {
     let tls =
         client_config(&config.ca_pem, &config.cert_pem, config.key_pem.expose()).map_err(|e| {
             Failure {

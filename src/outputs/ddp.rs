@@ -3,13 +3,13 @@
 //! of a frame carries the push flag, which shows the frame.
 
 /// Pixels per packet: 1440 bytes keeps each packet within one Ethernet frame.
-pub const PIXELS_PER_PACKET: usize = 480;
-pub const HEADER_LEN: usize = 10;
+pub(crate) const PIXELS_PER_PACKET: usize = 480;
+pub(crate) const HEADER_LEN: usize = 10;
 
 /// Version 1 (bits 7–6 = 01).
 const VERSION_1: u8 = 0x40;
 /// "Show the frame now".
-pub const PUSH: u8 = 0x01;
+pub(crate) const PUSH: u8 = 0x01;
 /// RGB, 8 bits a channel (WLED's `DDP_TYPE_RGB24`).
 const TYPE_RGB24: u8 = 0x0B;
 /// The display itself (id 1).
@@ -41,7 +41,7 @@ pub fn packets(rgb: &[u8], sequence: u8) -> Vec<Vec<u8>> {
 }
 
 /// The next sequence number: 1 to 15, then 1 again.
-pub fn next_sequence(sequence: u8) -> u8 {
+pub(crate) fn next_sequence(sequence: u8) -> u8 {
     sequence % 15 + 1
 }
 

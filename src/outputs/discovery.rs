@@ -10,7 +10,7 @@ pub const SERVICE: &str = "_wled._tcp.local.";
 
 /// A panel that answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Panel {
+pub(crate) struct Panel {
     /// The name the user gave it in WLED ("Desk matrix").
     pub name: String,
     /// Its mDNS host name, without the trailing dot ("wled-desk.local").
@@ -22,7 +22,7 @@ pub struct Panel {
 impl Panel {
     /// An answer's instance name, host name and addresses as a panel; `None`
     /// when it is not a WLED service or carries no usable address.
-    pub fn from_answer(
+    pub(crate) fn from_answer(
         fullname: &str,
         hostname: &str,
         addresses: impl IntoIterator<Item = IpAddr>,
@@ -41,7 +41,7 @@ impl Panel {
     }
 
     /// The output address that drives it over DDP.
-    pub fn ddp_url(&self) -> String {
+    pub(crate) fn ddp_url(&self) -> String {
         match self.address {
             IpAddr::V4(a) => format!("ddp://{a}"),
             IpAddr::V6(a) => format!("ddp://[{a}]"),
@@ -63,14 +63,14 @@ fn unescape(name: &str) -> String {
 }
 
 /// Adds or replaces `panel` (by name) in `found`, kept sorted by name.
-pub fn merge(found: &mut Vec<Panel>, panel: Panel) {
+pub(crate) fn merge(found: &mut Vec<Panel>, panel: Panel) {
     found.retain(|p| p.name != panel.name);
     found.push(panel);
     found.sort_by_key(|p| p.name.to_lowercase());
 }
 
 /// A browse under way; dropping it stops browsing.
-pub struct Discovery {
+pub(crate) struct Discovery {
     daemon: ServiceDaemon,
     events: mdns_sd::Receiver<ServiceEvent>,
     found: Vec<Panel>,

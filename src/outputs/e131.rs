@@ -2,9 +2,9 @@
 //! framing layer and a DMP layer around up to 512 DMX slots. An LED panel
 //! takes 170 RGB pixels (510 slots) a universe, in consecutive universes.
 
-pub const PIXELS_PER_UNIVERSE: usize = 170;
+pub(crate) const PIXELS_PER_UNIVERSE: usize = 170;
 /// Where the DMX data (after the start code) begins.
-pub const DATA_OFFSET: usize = 126;
+pub(crate) const DATA_OFFSET: usize = 126;
 /// sACN's default priority.
 const PRIORITY: u8 = 100;
 const ACN_ID: &[u8; 12] = b"ASC-E1.17\0\0\0";

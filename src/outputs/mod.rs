@@ -9,10 +9,10 @@
 //! the newest wins.
 
 pub mod ddp;
-pub mod discovery;
+pub(crate) mod discovery;
 pub mod e131;
 pub mod pixels;
-pub mod sender;
+pub(crate) mod sender;
 pub mod spec;
 pub mod status;
 
@@ -102,7 +102,7 @@ impl Outputs {
         )
     }
 
-    pub fn test_pattern(&self, url: &str) {
+    pub(crate) fn test_pattern(&self, url: &str) {
         if let Some(Ok(sender)) = self
             .running
             .iter()

@@ -33,7 +33,7 @@ pub fn led_colours(
 
 /// How one output drives its LEDs.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Wiring {
+pub(crate) struct Wiring {
     pub serpentine: bool,
     pub brightness: u8,
     pub gamma: Option<f32>,
@@ -54,7 +54,7 @@ impl Wiring {
 
     /// The bytes for every LED in the order the strip runs: row by row, every
     /// odd row reversed when the wiring zig-zags.
-    pub fn wire_bytes(&self, leds: &LedColours) -> Vec<u8> {
+    pub(crate) fn wire_bytes(&self, leds: &LedColours) -> Vec<u8> {
         let table = self.table();
         let [w, h] = leds.size.map(|v| v as usize);
         let mut out = Vec::with_capacity(w * h * 3);
@@ -77,7 +77,7 @@ impl Wiring {
 /// Four quarters, red top-left, green top-right, blue bottom-left, white
 /// bottom-right, with the top-left LED dark: a wrong size, a turned panel or
 /// zig-zag wiring not set shows at a glance.
-pub fn test_pattern(size: [u32; 2]) -> LedColours {
+pub(crate) fn test_pattern(size: [u32; 2]) -> LedColours {
     let [w, h] = size;
     let colours = (0..h)
         .flat_map(|y| (0..w).map(move |x| (x, y)))
@@ -97,7 +97,7 @@ mod tests {
     use super::*;
     use crate::preview::PreviewSettings;
     use crate::preview::mode::Fitting;
-    use crate::settings::{Mirror, Rotation};
+    use crate::preview::{Mirror, Rotation};
 
     const PLAIN: Wiring = Wiring {
         serpentine: false,

@@ -19,7 +19,7 @@ const RESEND: Duration = Duration::from_secs(1);
 /// A host that cannot be found is looked up again after this.
 const RETRY_LOOKUP: Duration = Duration::from_secs(5);
 /// The test pattern stays this long.
-pub const TEST_PATTERN_FOR: Duration = Duration::from_secs(5);
+pub(crate) const TEST_PATTERN_FOR: Duration = Duration::from_secs(5);
 /// A send that the system holds longer than this counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_millis(50);
 
@@ -75,7 +75,7 @@ impl Sender {
     }
 
     /// Shows the test pattern for a few seconds instead of the art.
-    pub fn test_pattern(&self) {
+    pub(crate) fn test_pattern(&self) {
         lock(&self.shared.slot).test_until = Some(Instant::now() + TEST_PATTERN_FOR);
         self.shared.wake.notify_one();
     }

@@ -10,13 +10,13 @@ use url::Url;
 use crate::preview::mode::MAX_PANEL_SIDE;
 
 /// WLED listens for DDP on this UDP port.
-pub const DDP_PORT: u16 = 4048;
+pub(crate) const DDP_PORT: u16 = 4048;
 /// The port sACN (E1.31) uses.
-pub const E131_PORT: u16 = 5568;
+pub(crate) const E131_PORT: u16 = 5568;
 /// Panels are 64×64 unless the address says otherwise.
-pub const DEFAULT_SIZE: [u32; 2] = [64, 64];
+pub(crate) const DEFAULT_SIZE: [u32; 2] = [64, 64];
 /// The highest universe E1.31 allows (63999).
-pub const MAX_UNIVERSE: u16 = 63_999;
+pub(crate) const MAX_UNIVERSE: u16 = 63_999;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
@@ -119,7 +119,7 @@ impl OutputSpec {
     }
 
     /// `host:port` as the socket resolves it (IPv6 in brackets).
-    pub fn socket_target(&self) -> String {
+    pub(crate) fn socket_target(&self) -> String {
         if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
         } else {

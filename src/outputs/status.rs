@@ -45,7 +45,7 @@ pub struct Status {
 
 /// Kept by the sending thread, read by the window.
 #[derive(Debug, Default)]
-pub struct Tally {
+pub(crate) struct Tally {
     sent_at: VecDeque<Instant>,
     sent: u64,
     dropped: u64,

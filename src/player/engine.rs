@@ -128,7 +128,7 @@ impl Engine {
         self.dwell
     }
 
-    pub fn set_dwell(&mut self, dwell: Duration) {
+    pub(crate) fn set_dwell(&mut self, dwell: Duration) {
         self.dwell = dwell.max(MIN_DWELL);
         // A shorter dwell can make the current artwork overdue right away.
         self.settle(self.last_now);
@@ -138,7 +138,7 @@ impl Engine {
     /// clamped) becomes *pending*; whatever is on screen stays on screen until
     /// the pending item is loaded (never a blank frame). History is cleared.
     /// An empty queue clears everything, including the screen.
-    pub fn set_items(&mut self, items: Vec<QueueItem>, start: usize, now: Duration) {
+    pub(crate) fn set_items(&mut self, items: Vec<QueueItem>, start: usize, now: Duration) {
         self.at(now);
         self.items = items;
         self.history.clear();
@@ -160,7 +160,7 @@ impl Engine {
     /// Same items in another order (shuffle toggled): the current artwork stays
     /// current and on screen; its position is found by source. History is
     /// kept, it records what was shown, not positions.
-    pub fn reorder(&mut self, items: Vec<QueueItem>) {
+    pub(crate) fn reorder(&mut self, items: Vec<QueueItem>) {
         if items.is_empty() {
             self.set_items(items, 0, self.last_now);
             return;
@@ -233,7 +233,7 @@ impl Engine {
     /// at the next call that brings one. The UI handles input and then ticks
     /// in the same frame, so that is the instant of the key press; the latest
     /// `now` seen before could be a whole idle sleep earlier.
-    pub fn set_pinned(&mut self, pinned: bool) {
+    pub(crate) fn set_pinned(&mut self, pinned: bool) {
         self.pinned = pinned;
         self.settle(self.last_now);
     }
@@ -250,7 +250,12 @@ impl Engine {
     /// Reporting the same result again changes nothing, so the app may
     /// re-report what it holds; that keeps both sides in step even if a
     /// source left `wanted()` and came back between two of the app's syncs.
-    pub fn on_loaded(&mut self, source: &ArtworkSource, outcome: LoadOutcome, now: Duration) {
+    pub(crate) fn on_loaded(
+        &mut self,
+        source: &ArtworkSource,
+        outcome: LoadOutcome,
+        now: Duration,
+    ) {
         self.at(now);
         if let Some(cur) = self.current.as_mut()
             && cur.source == *source
@@ -321,7 +326,7 @@ impl Engine {
     /// None when nothing is scheduled: paused, pinned, nothing shown, waiting
     /// for a load, or nothing else to show (a queue of one). Always later than
     /// the latest `now` passed in, so sleeping until it never busy-loops.
-    pub fn next_deadline(&self) -> Option<Duration> {
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
         if self.paused || self.pinned || self.pending.is_some() {
             return None;
         }
@@ -333,7 +338,7 @@ impl Engine {
 
     /// How long the current artwork has been visibly playing, paused time
     /// excluded; the UI derives the animation frame from it.
-    pub fn visible_elapsed(&self, now: Duration) -> Duration {
+    pub(crate) fn visible_elapsed(&self, now: Duration) -> Duration {
         self.current
             .as_ref()
             .map_or(Duration::ZERO, |c| c.visible.elapsed(now))

@@ -16,17 +16,17 @@ use crate::protocol::response::{ArtworkPost, Post, PostEntry, PostsPage};
 use super::source::{ArtworkSource, MakapixPost, QueueItem};
 
 /// Ask for the next page when this few artworks are left before its end.
-pub const PREFETCH_MARGIN: usize = 3;
+pub(crate) const PREFETCH_MARGIN: usize = 3;
 /// Posts per page (the protocol's maximum).
-pub const PAGE_SIZE: u8 = 50;
+pub(crate) const PAGE_SIZE: u8 = 50;
 /// The wait after the first page that adds nothing playable; doubles after each.
-pub const EMPTY_PAGE_WAIT: Duration = Duration::from_secs(2);
+pub(crate) const EMPTY_PAGE_WAIT: Duration = Duration::from_secs(2);
 /// Pages in a row that add nothing playable before paging stops.
-pub const MAX_EMPTY_PAGES: u32 = 5;
+pub(crate) const MAX_EMPTY_PAGES: u32 = 5;
 
 /// A channel's paging state.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Feed {
+pub(crate) struct Feed {
     query: QueryPosts,
     items: Vec<QueueItem>,
     next_cursor: Option<String>,
@@ -61,7 +61,7 @@ impl Feed {
 
     /// A channel brought back from the last session: its posts play, and no
     /// page is asked for (its cursor is gone) until the channel is fetched anew.
-    pub fn resumed(query: QueryPosts, posts: &[PostEntry]) -> Self {
+    pub(crate) fn resumed(query: QueryPosts, posts: &[PostEntry]) -> Self {
         let mut feed = Self::new(query);
         feed.items = items_of(posts);
         feed.pages = 1;
@@ -70,14 +70,18 @@ impl Feed {
     }
 
     /// The first page's request.
-    pub fn first_request(&mut self) -> QueryPosts {
+    pub(crate) fn first_request(&mut self) -> QueryPosts {
         self.in_flight = true;
         self.query.clone()
     }
 
     /// The next page's request when the artwork at `position` is close enough
     /// to the end of what is known, there is more, and no back-off holds it.
-    pub fn wants_more(&mut self, position: Option<usize>, now: Duration) -> Option<QueryPosts> {
+    pub(crate) fn wants_more(
+        &mut self,
+        position: Option<usize>,
+        now: Duration,
+    ) -> Option<QueryPosts> {
         if self.in_flight || self.stopped || self.pages == 0 || now < self.not_before {
             return None;
         }
@@ -97,7 +101,7 @@ impl Feed {
     }
 
     /// Takes in a page that came at `now`; returns how many queue items it added.
-    pub fn on_page(&mut self, page: PostsPage, now: Duration) -> usize {
+    pub(crate) fn on_page(&mut self, page: PostsPage, now: Duration) -> usize {
         self.in_flight = false;
         self.pages += 1;
         // Only a cursor can fetch the next page, and only `has_more` says
@@ -119,7 +123,7 @@ impl Feed {
         count
     }
 
-    pub fn on_failure(&mut self) {
+    pub(crate) fn on_failure(&mut self) {
         self.in_flight = false;
         self.stopped = true;
     }
@@ -137,14 +141,14 @@ impl Feed {
         self.pages
     }
 
-    pub fn is_waiting(&self) -> bool {
+    pub(crate) fn is_waiting(&self) -> bool {
         self.in_flight
     }
 }
 
 /// The queue items a page makes: artworks as they are, playlists expanded
 /// when they carry their artworks and skipped otherwise, unknown kinds skipped.
-pub fn items_of(posts: &[PostEntry]) -> Vec<QueueItem> {
+pub(crate) fn items_of(posts: &[PostEntry]) -> Vec<QueueItem> {
     let mut out = Vec::new();
     for entry in posts {
         match entry {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// runs compared as numbers ("img2" before "img10"). Equal names (same name in
 /// two folders, or "img01" vs "img1") fall back to the full path so the order
 /// never depends on the order the file system listed them in.
-pub fn sort_by_name(paths: &mut [PathBuf]) {
+pub(crate) fn sort_by_name(paths: &mut [PathBuf]) {
     paths.sort_by(|a, b| natural_cmp(&file_name(a), &file_name(b)).then_with(|| a.cmp(b)));
 }
 

@@ -10,10 +10,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// What a saved playlist says it is, so other JSON files are refused clearly.
-pub const FORMAT: &str = "makapix-player-playlist";
+pub(crate) const FORMAT: &str = "makapix-player-playlist";
 pub const VERSION: u32 = 1;
 /// A playlist longer than this is refused: it is not something a person built.
-pub const MAX_ITEMS: usize = 10_000;
+pub(crate) const MAX_ITEMS: usize = 10_000;
 /// Dwell times outside this range are refused (1 s to 24 h).
 const DWELL_RANGE_MS: std::ops::RangeInclusive<u64> = 1_000..=86_400_000;
 
@@ -53,7 +53,7 @@ struct Saved {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum PlaylistError {
+pub(crate) enum PlaylistError {
     #[error("This file is not a Makapix Player playlist ({0}).")]
     NotAPlaylist(String),
     #[error(
@@ -112,7 +112,7 @@ impl Playlist {
     }
 
     /// Reads a saved playlist; relative file paths are taken from `folder`.
-    pub fn from_json(text: &str, folder: &Path) -> Result<Self, PlaylistError> {
+    pub(crate) fn from_json(text: &str, folder: &Path) -> Result<Self, PlaylistError> {
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| PlaylistError::NotAPlaylist(format!("not JSON: {e}")))?;
         let format = value.get("format").and_then(|f| f.as_str());
@@ -161,7 +161,7 @@ impl Playlist {
 /// `\\.\pipe`): opening one reaches another computer (and hands it this
 /// user's Windows credentials) or a device. Told by its text, before any
 /// file system call.
-pub fn is_network_path(path: &Path) -> bool {
+pub(crate) fn is_network_path(path: &Path) -> bool {
     let text = path.to_string_lossy();
     text.starts_with("\\\\") || (cfg!(windows) && text.starts_with("//"))
 }

@@ -78,7 +78,7 @@ impl PlaylistEdit {
         }
     }
 
-    pub fn set_title(&mut self, title: &str) {
+    pub(crate) fn set_title(&mut self, title: &str) {
         if self.playlist.title != title {
             self.playlist.title = title.to_owned();
             self.modified = true;
@@ -108,13 +108,13 @@ impl PlaylistEdit {
         Ok(())
     }
 
-    pub fn move_up(&mut self, index: usize) {
+    pub(crate) fn move_up(&mut self, index: usize) {
         if index > 0 && index < self.playlist.items.len() {
             self.swap(index - 1, index);
         }
     }
 
-    pub fn move_down(&mut self, index: usize) {
+    pub(crate) fn move_down(&mut self, index: usize) {
         if index + 1 < self.playlist.items.len() {
             self.swap(index, index + 1);
         }
@@ -134,14 +134,14 @@ impl PlaylistEdit {
         }
     }
 
-    pub fn dwell_text(&self, index: usize) -> &str {
+    pub(crate) fn dwell_text(&self, index: usize) -> &str {
         self.dwell_texts.get(index).map_or("", String::as_str)
     }
 
     /// Takes an item's dwell field as typed, in seconds: empty is the default
     /// dwell. Text that is not a dwell stays in the field and the item keeps
     /// its last good dwell; the error says why.
-    pub fn set_dwell_text(&mut self, index: usize, text: &str) -> Result<(), String> {
+    pub(crate) fn set_dwell_text(&mut self, index: usize, text: &str) -> Result<(), String> {
         let (Some(item), Some(typed)) = (
             self.playlist.items.get_mut(index),
             self.dwell_texts.get_mut(index),
@@ -158,7 +158,7 @@ impl PlaylistEdit {
     }
 
     /// The first dwell field that does not parse, as a sentence.
-    pub fn dwell_problem(&self) -> Option<String> {
+    pub(crate) fn dwell_problem(&self) -> Option<String> {
         self.dwell_texts
             .iter()
             .enumerate()
@@ -166,13 +166,13 @@ impl PlaylistEdit {
     }
 
     /// Saved to `path`: no longer modified.
-    pub fn saved_as(&mut self, path: PathBuf) {
+    pub(crate) fn saved_as(&mut self, path: PathBuf) {
         self.path = Some(path);
         self.modified = false;
     }
 
     /// The Makapix post ids in order, comma-separated, for the web's playlist form.
-    pub fn post_ids(&self) -> String {
+    pub(crate) fn post_ids(&self) -> String {
         self.playlist
             .items
             .iter()

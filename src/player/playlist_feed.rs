@@ -13,7 +13,7 @@ use super::playlist::{Playlist, PlaylistSource};
 use super::source::{ArtworkSource, MakapixPost, QueueItem};
 
 /// How many playlist items past the one on screen have their posts asked for.
-pub const LOOKAHEAD: usize = 5;
+pub(crate) const LOOKAHEAD: usize = 5;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Slot {
@@ -28,7 +28,7 @@ enum Slot {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct PlaylistFeed {
+pub(crate) struct PlaylistFeed {
     slots: Vec<Slot>,
 }
 
@@ -65,7 +65,7 @@ impl PlaylistFeed {
 
     /// The posts to ask for now, given the queue position on screen; each is
     /// returned once.
-    pub fn wants(&mut self, position: Option<usize>) -> Vec<i64> {
+    pub(crate) fn wants(&mut self, position: Option<usize>) -> Vec<i64> {
         let base = position.and_then(|p| self.slot_of(p)).unwrap_or(0);
         let end = (base + 1 + LOOKAHEAD).min(self.slots.len());
         let start = self.released().min(end);
@@ -85,7 +85,7 @@ impl PlaylistFeed {
 
     /// A post's artwork is known: every item naming it becomes playable. The
     /// playlist's dwell wins over the post's own.
-    pub fn on_post(&mut self, post: &MakapixPost, post_dwell: Option<Duration>) {
+    pub(crate) fn on_post(&mut self, post: &MakapixPost, post_dwell: Option<Duration>) {
         for slot in &mut self.slots {
             if let Slot::Post { post_id, dwell, .. } = slot
                 && *post_id == post.post_id
@@ -99,7 +99,7 @@ impl PlaylistFeed {
     }
 
     /// A post could not be had: its items are skipped.
-    pub fn on_failure(&mut self, failed: i64) {
+    pub(crate) fn on_failure(&mut self, failed: i64) {
         for slot in &mut self.slots {
             if matches!(slot, Slot::Post { post_id, .. } if *post_id == failed) {
                 *slot = Slot::Skipped;
@@ -119,7 +119,7 @@ impl PlaylistFeed {
     }
 
     /// Every post is known or skipped.
-    pub fn is_settled(&self) -> bool {
+    pub(crate) fn is_settled(&self) -> bool {
         self.released() == self.slots.len()
     }
 

@@ -25,7 +25,7 @@ pub enum PickMode {
 
 /// What the mix needs to know of a channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChannelShare {
+pub(crate) struct ChannelShare {
     /// The playset's `weight` for the channel (manual mode).
     pub weight: u32,
     /// How many artworks the channel holds, when known (proportional mode).
@@ -35,7 +35,7 @@ pub struct ChannelShare {
 /// Each channel's weight under `mode`. A channel that would get nothing is left
 /// out (weight 0) unless every channel would, in which case all share equally:
 /// a playset never plays nothing because its weights were all zero.
-pub fn weights(mode: ExposureMode, channels: &[ChannelShare]) -> Vec<u64> {
+pub(crate) fn weights(mode: ExposureMode, channels: &[ChannelShare]) -> Vec<u64> {
     let raw: Vec<u64> = channels
         .iter()
         .map(|c| match mode {
@@ -56,7 +56,7 @@ pub fn weights(mode: ExposureMode, channels: &[ChannelShare]) -> Vec<u64> {
 /// count stays within one of its exact share (smooth weighted round-robin), and
 /// a heavy channel's turns are spread out instead of bunched together.
 #[derive(Clone, Debug)]
-pub struct ChannelMix {
+pub(crate) struct ChannelMix {
     weights: Vec<u64>,
     credit: Vec<i128>,
 }
@@ -68,7 +68,7 @@ impl ChannelMix {
     }
 
     /// The channel for the next artwork; `None` when no channel has weight.
-    pub fn next_channel(&mut self) -> Option<usize> {
+    pub(crate) fn next_channel(&mut self) -> Option<usize> {
         let total: i128 = self.weights.iter().map(|&w| i128::from(w)).sum();
         if total == 0 {
             return None;
@@ -90,7 +90,7 @@ impl ChannelMix {
 /// Walks one channel's artworks in its pick mode. Positions index the channel's
 /// list as the server returns it, newest first.
 #[derive(Clone, Debug)]
-pub struct ItemPicker {
+pub(crate) struct ItemPicker {
     mode: PickMode,
     next: usize,
     bag: Vec<usize>,

@@ -18,11 +18,11 @@ use super::playset::{ExposureMode, PickMode};
 use super::source::QueueItem;
 
 /// How many artworks a playset's queue holds (it wraps after).
-pub const MIX_LENGTH: usize = 500;
+pub(crate) const MIX_LENGTH: usize = 500;
 
 /// The channel a view is counted under: `channel`, `channel_user_sqid`, `channel_hashtag`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ViewChannel {
+pub(crate) struct ViewChannel {
     pub channel: String,
     pub user_sqid: Option<String>,
     pub hashtag: Option<String>,
@@ -47,7 +47,7 @@ impl ViewChannel {
 
 /// One channel of the playset.
 #[derive(Clone, Debug)]
-pub struct RunChannel {
+pub(crate) struct RunChannel {
     weight: u32,
     /// `None` for the local folder (`sdcard`): its items are all known.
     feed: Option<Feed>,
@@ -82,7 +82,7 @@ impl RunChannel {
 }
 
 #[derive(Clone, Debug)]
-pub struct PlaysetRun {
+pub(crate) struct PlaysetRun {
     exposure: ExposureMode,
     pick: PickMode,
     seed: u64,
@@ -109,7 +109,7 @@ impl PlaysetRun {
     }
 
     /// The first page's request of every Makapix channel, by channel index.
-    pub fn first_requests(&mut self) -> Vec<(usize, QueryPosts)> {
+    pub(crate) fn first_requests(&mut self) -> Vec<(usize, QueryPosts)> {
         self.channels
             .iter_mut()
             .enumerate()
@@ -118,12 +118,12 @@ impl PlaysetRun {
     }
 
     /// Takes in channel `index`'s page, come at `now`; returns how many artworks it added.
-    pub fn on_page(&mut self, index: usize, page: PostsPage, now: Duration) -> usize {
+    pub(crate) fn on_page(&mut self, index: usize, page: PostsPage, now: Duration) -> usize {
         self.feed(index).map_or(0, |f| f.on_page(page, now))
     }
 
     /// Channel `index`'s page failed: it plays what it has, without paging.
-    pub fn on_failure(&mut self, index: usize) {
+    pub(crate) fn on_failure(&mut self, index: usize) {
         if let Some(f) = self.feed(index) {
             f.on_failure();
         }
@@ -147,7 +147,7 @@ impl PlaysetRun {
     }
 
     /// The Makapix channel a post came from (the first, if several hold it).
-    pub fn channel_of(&self, post_id: i64) -> Option<ViewChannel> {
+    pub(crate) fn channel_of(&self, post_id: i64) -> Option<ViewChannel> {
         self.channels.iter().find_map(|c| {
             let feed = c.feed.as_ref()?;
             feed.items()
@@ -158,7 +158,7 @@ impl PlaysetRun {
     }
 
     /// A post went on screen: it counts against every channel that holds it.
-    pub fn on_shown(&mut self, post_id: i64) {
+    pub(crate) fn on_shown(&mut self, post_id: i64) {
         for c in &mut self.channels {
             if c.items()
                 .iter()
@@ -170,7 +170,7 @@ impl PlaysetRun {
     }
 
     /// Next-page requests of the channels that run low, by channel index.
-    pub fn wants_more(&mut self, now: Duration) -> Vec<(usize, QueryPosts)> {
+    pub(crate) fn wants_more(&mut self, now: Duration) -> Vec<(usize, QueryPosts)> {
         self.channels
             .iter_mut()
             .enumerate()

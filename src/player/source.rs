@@ -32,7 +32,7 @@ pub struct MakapixPost {
 impl MakapixPost {
     /// The post a `show_artwork` names; `None` when it names no file (neither
     /// an `art_url` nor a storage key and format).
-    pub fn from_show(show: &ShowArtwork) -> Option<MakapixPost> {
+    pub(crate) fn from_show(show: &ShowArtwork) -> Option<MakapixPost> {
         let has_url = show.art_url.as_deref().is_some_and(|u| !u.is_empty());
         if !has_url && (show.storage_key.is_empty() || show.native_format.is_empty()) {
             return None;

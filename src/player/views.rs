@@ -8,15 +8,15 @@
 use std::time::Duration;
 
 /// Visible time before the first view of an artwork.
-pub const FIRST_VIEW_AFTER: Duration = Duration::from_secs(5);
+pub(crate) const FIRST_VIEW_AFTER: Duration = Duration::from_secs(5);
 /// Visible time between further views of the same artwork.
-pub const REPEAT_VIEW_EVERY: Duration = Duration::from_secs(30);
+pub(crate) const REPEAT_VIEW_EVERY: Duration = Duration::from_secs(30);
 /// The server accepts at most one view per this interval from a player.
-pub const MIN_VIEW_GAP: Duration = Duration::from_secs(5);
+pub(crate) const MIN_VIEW_GAP: Duration = Duration::from_secs(5);
 
 /// Why the artwork is on screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ViewIntent {
+pub(crate) enum ViewIntent {
     /// Chosen by a person: a `show_artwork` command or a pick in the app.
     Artwork,
     /// Automatic playback of a channel or playset.
@@ -25,7 +25,7 @@ pub enum ViewIntent {
 
 /// A view to report now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DueView {
+pub(crate) struct DueView {
     pub post_id: i64,
     pub intent: ViewIntent,
 }
@@ -49,7 +49,7 @@ impl Watching {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct ViewTimer {
+pub(crate) struct ViewTimer {
     watching: Option<Watching>,
     last_sent: Option<Duration>,
 }
@@ -68,7 +68,7 @@ impl ViewTimer {
     }
 
     /// Whether the artwork is really seen now: drawn, not paused, not covered, not failed.
-    pub fn set_visible(&mut self, visible: bool, now: Duration) {
+    pub(crate) fn set_visible(&mut self, visible: bool, now: Duration) {
         let Some(w) = &mut self.watching else {
             return;
         };
@@ -100,7 +100,7 @@ impl ViewTimer {
 
     /// When `poll` may next return a view; `None` while nothing can become due
     /// (no Makapix artwork, or it is hidden).
-    pub fn next_deadline(&self, now: Duration) -> Option<Duration> {
+    pub(crate) fn next_deadline(&self, now: Duration) -> Option<Duration> {
         let w = self.watching.as_ref()?;
         w.since?;
         let by_visibility = now + w.due_at.saturating_sub(w.visible_time(now));

@@ -6,7 +6,7 @@
 //! or go out. p3a dims its backlight instead, with a cubic curve.
 
 /// A monitor's transfer curve, used to show a device's linear light.
-pub const MONITOR_GAMMA: f32 = 2.2;
+pub(crate) const MONITOR_GAMMA: f32 = 2.2;
 
 /// An LED panel's colour pipeline.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -21,14 +21,14 @@ pub struct LedLook {
 
 impl LedLook {
     /// The PWM level (0 ..= 2^bits − 1) a channel value drives its LED at.
-    pub fn level(&self, value: u8) -> u32 {
+    pub(crate) fn level(&self, value: u8) -> u32 {
         let max = self.max_level();
         let light = (f32::from(value) / 255.0).powf(self.gamma.max(0.1));
         let light = light * f32::from(self.brightness.min(100)) / 100.0;
         (light * max as f32).round() as u32
     }
 
-    pub fn max_level(&self) -> u32 {
+    pub(crate) fn max_level(&self) -> u32 {
         (1u32 << self.bits.clamp(1, 8)) - 1
     }
 
@@ -44,7 +44,7 @@ impl LedLook {
 
 /// An artwork pixel (straight alpha) over the background colour: devices have
 /// no transparency, they show the background through it.
-pub fn over_background(pixel: [u8; 4], background: [u8; 3]) -> [u8; 3] {
+pub(crate) fn over_background(pixel: [u8; 4], background: [u8; 3]) -> [u8; 3] {
     let a = u32::from(pixel[3]);
     std::array::from_fn(|i| {
         let blended = u32::from(pixel[i]) * a + u32::from(background[i]) * (255 - a);
@@ -55,7 +55,7 @@ pub fn over_background(pixel: [u8; 4], background: [u8; 3]) -> [u8; 3] {
 /// The same for a premultiplied pixel (the window's textures hold those): the
 /// pixel's light plus the background's through what it leaves uncovered. Equal
 /// to `over_background` of its straight pixel, up to the premultiplication's rounding.
-pub fn premultiplied_over_background(pixel: [u8; 4], background: [u8; 3]) -> [u8; 3] {
+pub(crate) fn premultiplied_over_background(pixel: [u8; 4], background: [u8; 3]) -> [u8; 3] {
     let uncovered = 255 - u32::from(pixel[3]);
     std::array::from_fn(|i| {
         let blended = u32::from(pixel[i]) * 255 + u32::from(background[i]) * uncovered;
@@ -65,19 +65,19 @@ pub fn premultiplied_over_background(pixel: [u8; 4], background: [u8; 3]) -> [u8
 
 /// The p3a's backlight for a brightness setting: its firmware eases the
 /// percentage cubically (50% lights the panel at 13%).
-pub fn p3a_backlight_percent(brightness: u8) -> u8 {
+pub(crate) fn p3a_backlight_percent(brightness: u8) -> u8 {
     let p = f32::from(brightness.min(100)) / 100.0;
     (p * p * p * 100.0).round() as u8
 }
 
 /// The multiplier (0–255) a monitor applies to show the p3a's dimmed backlight.
-pub fn p3a_tint(brightness: u8) -> u8 {
+pub(crate) fn p3a_tint(brightness: u8) -> u8 {
     let light = f32::from(p3a_backlight_percent(brightness)) / 100.0;
     (light.powf(1.0 / MONITOR_GAMMA) * 255.0).round() as u8
 }
 
 /// A colour scaled by a tint the way the GPU does (`value × tint / 255`).
-pub fn tinted(value: u8, tint: u8) -> u8 {
+pub(crate) fn tinted(value: u8, tint: u8) -> u8 {
     ((u32::from(value) * u32::from(tint) + 127) / 255) as u8
 }
 

@@ -19,13 +19,13 @@ use super::panel::{self, AxisFit, P3A_SIDE};
 use super::render::Look;
 
 /// The frames p3a is assumed to play at most (the player's own decode limit).
-pub const P3A_MAX_FRAMES: usize = 5000;
+pub(crate) const P3A_MAX_FRAMES: usize = 5000;
 /// The shortest frame an LED panel is assumed to show: WLED's default 42 fps.
-pub const LED_SHORTEST_FRAME: Duration = Duration::from_micros(1_000_000 / 42);
+pub(crate) const LED_SHORTEST_FRAME: Duration = Duration::from_micros(1_000_000 / 42);
 
 /// What the line is computed from.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ArtFacts {
+pub(crate) struct ArtFacts {
     /// As authored.
     pub size: [u32; 2],
     pub delays: Vec<Duration>,
@@ -177,7 +177,7 @@ fn merged(art: &ArtFacts, look: &Look) -> String {
 mod tests {
     use super::*;
     use crate::preview::PreviewSettings;
-    use crate::settings::{Mirror, Rotation};
+    use crate::preview::{Mirror, Rotation};
 
     fn look(fitting: Fitting, bits: u8) -> Look {
         Look {

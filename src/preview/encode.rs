@@ -22,7 +22,7 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    pub fn from_path(path: &std::path::Path) -> Result<Self, String> {
+    pub(crate) fn from_path(path: &std::path::Path) -> Result<Self, String> {
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())

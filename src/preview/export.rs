@@ -8,12 +8,12 @@ use super::panel::P3A_SIDE;
 use super::render::{self, EXPORT_PITCH, Frame, Look};
 
 /// Output pixels per device pixel (per LED, per p3a screen pixel, per art pixel).
-pub const MAX_SCALE: u32 = 64;
+pub(crate) const MAX_SCALE: u32 = 64;
 /// The largest exported side: beyond it files become unwieldy to post or open.
-pub const MAX_SIDE: u32 = 4096;
+pub(crate) const MAX_SIDE: u32 = 4096;
 
 /// The scale used when none is asked for: an LED panel's usual pitch, the p3a's own pixels.
-pub fn default_scale(mode: PreviewMode) -> u32 {
+pub(crate) fn default_scale(mode: PreviewMode) -> u32 {
     match mode {
         PreviewMode::Led { .. } => EXPORT_PITCH,
         PreviewMode::P3a => 1,
@@ -22,7 +22,7 @@ pub fn default_scale(mode: PreviewMode) -> u32 {
 }
 
 /// The exported image's size for art of `art` pixels (as authored).
-pub fn output_size(mode: PreviewMode, art: [u32; 2], look: &Look, scale: u32) -> [u64; 2] {
+pub(crate) fn output_size(mode: PreviewMode, art: [u32; 2], look: &Look, scale: u32) -> [u64; 2] {
     let device = match mode {
         PreviewMode::Led { w, h } => [w, h],
         PreviewMode::P3a => [P3A_SIDE, P3A_SIDE],
@@ -32,7 +32,7 @@ pub fn output_size(mode: PreviewMode, art: [u32; 2], look: &Look, scale: u32) ->
 }
 
 /// The size to export at, or the sentence that says which scale would work.
-pub fn check_scale(
+pub(crate) fn check_scale(
     mode: PreviewMode,
     art: [u32; 2],
     look: &Look,
@@ -62,7 +62,12 @@ pub fn check_scale(
 }
 
 /// What `mode` shows of `frame`, `scale` output pixels per device pixel.
-pub fn render_scaled(frame: &Frame, look: &Look, mode: PreviewMode, scale: u32) -> RgbaImage {
+pub(crate) fn render_scaled(
+    frame: &Frame,
+    look: &Look,
+    mode: PreviewMode,
+    scale: u32,
+) -> RgbaImage {
     let scale = scale.max(1);
     match mode {
         PreviewMode::Led { w, h } => render::led(frame, look, [w, h], scale),
@@ -85,7 +90,7 @@ fn magnify(image: &RgbaImage, scale: u32) -> RgbaImage {
 mod tests {
     use super::*;
     use crate::preview::PreviewSettings;
-    use crate::settings::{Mirror, Rotation};
+    use crate::preview::{Mirror, Rotation};
 
     fn look() -> Look {
         Look {

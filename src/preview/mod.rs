@@ -8,12 +8,14 @@
 //! The window draws them in `ui::preview_view`.
 
 pub mod color;
-pub mod device_notes;
+pub(crate) mod device_notes;
 pub mod encode;
 pub mod export;
 pub mod mode;
+pub(crate) mod orientation;
 pub mod panel;
 pub mod render;
-pub mod shading;
+pub(crate) mod shading;
 
 pub use mode::{Fitting, PreviewMode, PreviewSettings};
+pub use orientation::{Mirror, Rotation};

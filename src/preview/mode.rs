@@ -7,9 +7,9 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The largest LED panel side: HUB75 chains beyond this are not pixel-art displays.
-pub const MAX_PANEL_SIDE: u32 = 256;
+pub(crate) const MAX_PANEL_SIDE: u32 = 256;
 /// Previews shown side by side at most.
-pub const MAX_PREVIEWS: usize = 4;
+pub(crate) const MAX_PREVIEWS: usize = 4;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PreviewMode {
@@ -23,7 +23,7 @@ pub enum PreviewMode {
 
 impl PreviewMode {
     /// What the menu offers and the cycle key steps through, in order.
-    pub const PRESETS: [PreviewMode; 7] = [
+    pub(crate) const PRESETS: [PreviewMode; 7] = [
         PreviewMode::Screen,
         PreviewMode::P3a,
         PreviewMode::Led { w: 16, h: 16 },
@@ -35,7 +35,7 @@ impl PreviewMode {
 
     /// The names among `names` that are previews, in order (a later launch's
     /// `--preview`, checked by that launch already: the rest are dropped).
-    pub fn parse_known(names: &[String]) -> Vec<Self> {
+    pub(crate) fn parse_known(names: &[String]) -> Vec<Self> {
         names.iter().filter_map(|n| Self::parse(n).ok()).collect()
     }
 
@@ -128,7 +128,7 @@ pub enum Fitting {
 }
 
 impl Fitting {
-    pub const ALL: [Fitting; 3] = [Fitting::Nearest, Fitting::Centred, Fitting::Cropped];
+    pub(crate) const ALL: [Fitting; 3] = [Fitting::Nearest, Fitting::Centred, Fitting::Cropped];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -139,10 +139,10 @@ impl Fitting {
     }
 }
 
-pub const MIN_BITS: u8 = 1;
-pub const MAX_BITS: u8 = 8;
-pub const MIN_GAMMA: f32 = 1.0;
-pub const MAX_GAMMA: f32 = 3.0;
+pub(crate) const MIN_BITS: u8 = 1;
+pub(crate) const MAX_BITS: u8 = 8;
+pub(crate) const MIN_GAMMA: f32 = 1.0;
+pub(crate) const MAX_GAMMA: f32 = 3.0;
 
 /// Everything about device previews that `settings.json` keeps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -177,7 +177,7 @@ impl Default for PreviewSettings {
 
 impl PreviewSettings {
     /// Brings a hand-edited file back into range.
-    pub fn sanitized(mut self) -> Self {
+    pub(crate) fn sanitized(mut self) -> Self {
         let mut seen = Vec::new();
         for mode in self.modes {
             if !seen.contains(&mode) && seen.len() < MAX_PREVIEWS {
@@ -199,18 +199,18 @@ impl PreviewSettings {
     }
 
     /// Only the plain canvas: the window looks as it always did.
-    pub fn is_plain_screen(&self) -> bool {
+    pub(crate) fn is_plain_screen(&self) -> bool {
         self.modes == [PreviewMode::Screen]
     }
 
     /// Shows only `mode`.
-    pub fn show_only(&mut self, mode: PreviewMode) {
+    pub(crate) fn show_only(&mut self, mode: PreviewMode) {
         self.modes = vec![mode];
     }
 
     /// Adds `mode` beside the others, or takes it away (the last one stays).
     /// Returns false when four are already shown.
-    pub fn toggle(&mut self, mode: PreviewMode) -> bool {
+    pub(crate) fn toggle(&mut self, mode: PreviewMode) -> bool {
         if let Some(at) = self.modes.iter().position(|m| *m == mode) {
             if self.modes.len() > 1 {
                 self.modes.remove(at);

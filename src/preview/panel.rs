@@ -4,14 +4,14 @@
 //! artwork's coordinates by `orient`.
 
 use super::mode::Fitting;
-use crate::settings::{Mirror, Rotation};
+use crate::preview::{Mirror, Rotation};
 
 /// The p3a's screen: 720×720 pixels.
-pub const P3A_SIDE: u32 = 720;
+pub(crate) const P3A_SIDE: u32 = 720;
 
 /// One axis: for each device pixel, the artwork pixel it shows (`None`: outside the art).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PanelMap {
+pub(crate) struct PanelMap {
     pub x: Vec<Option<u32>>,
     pub y: Vec<Option<u32>>,
 }
@@ -29,7 +29,7 @@ impl PanelMap {
 /// device pixels and its start (negative when it overflows and is cut on both
 /// sides). The window's LED shader evaluates `source` with these same numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AxisFit {
+pub(crate) struct AxisFit {
     pub panel: u32,
     pub art: u32,
     pub scaled: u32,
@@ -69,7 +69,7 @@ fn scaled_size(panel: [u32; 2], art: [u32; 2], cover: bool) -> [u32; 2] {
 }
 
 /// How an LED panel of `panel` LEDs fits art of `art` pixels (as oriented on screen), per axis.
-pub fn led_fit(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<[AxisFit; 2]> {
+pub(crate) fn led_fit(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<[AxisFit; 2]> {
     if panel.contains(&0) || art.contains(&0) {
         return None;
     }
@@ -88,7 +88,7 @@ pub fn led_fit(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<[Axis
 }
 
 /// An LED panel of `panel` LEDs showing art of `art` pixels (as oriented on screen).
-pub fn led_map(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<PanelMap> {
+pub(crate) fn led_map(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<PanelMap> {
     let [x, y] = led_fit(panel, art, fitting)?;
     Some(PanelMap {
         x: x.table(),
@@ -100,12 +100,12 @@ pub fn led_map(panel: [u32; 2], art: [u32; 2], fitting: Fitting) -> Option<Panel
 /// the 720×720 screen as large as it can, aspect kept, by nearest neighbour —
 /// not a whole factor: 64 pixels become 720 with some 11 and some 12 wide —
 /// centred on the background colour.
-pub fn p3a_map(art: [u32; 2]) -> Option<PanelMap> {
+pub(crate) fn p3a_map(art: [u32; 2]) -> Option<PanelMap> {
     led_map([P3A_SIDE, P3A_SIDE], art, Fitting::Nearest)
 }
 
 /// The p3a's scaled artwork rectangle on its screen: [x, y, w, h] in device pixels.
-pub fn p3a_rect(art: [u32; 2]) -> Option<[u32; 4]> {
+pub(crate) fn p3a_rect(art: [u32; 2]) -> Option<[u32; 4]> {
     if art.contains(&0) {
         return None;
     }
@@ -116,7 +116,7 @@ pub fn p3a_rect(art: [u32; 2]) -> Option<[u32; 4]> {
 /// Orientation as integer arithmetic: the authored pixel of shown pixel
 /// (x, y) is `m × (x, y) + t`. The window's LED shader applies these numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Orientation {
+pub(crate) struct Orientation {
     pub m: [[i32; 2]; 2],
     pub t: [i32; 2],
 }
@@ -158,7 +158,7 @@ impl Orientation {
 /// The authored artwork's pixel for pixel `p` of the artwork as shown: mirrored
 /// as authored, then turned clockwise (the canvas's convention). `size` is the
 /// authored size.
-pub fn orient(p: [u32; 2], size: [u32; 2], rotation: Rotation, mirror: Mirror) -> [u32; 2] {
+pub(crate) fn orient(p: [u32; 2], size: [u32; 2], rotation: Rotation, mirror: Mirror) -> [u32; 2] {
     Orientation::new(size, rotation, mirror).apply(p)
 }
 

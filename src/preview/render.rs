@@ -7,12 +7,12 @@ use super::color::{self, LedLook};
 use super::mode::{PreviewMode, PreviewSettings};
 use super::panel::{self, P3A_SIDE, PanelMap};
 use super::shading::LedShading;
-use crate::settings::{Mirror, Rotation};
+use crate::preview::{Mirror, Rotation};
 
 /// LED disc diameter as a share of the LED pitch; the rest is the dark gap.
-pub const LED_FILL: f32 = 0.8;
+pub(crate) const LED_FILL: f32 = 0.8;
 /// The glow's share (of 255) of its own LED's light, spread up to the LED's cell edge: 30%.
-pub const GLOW_ALPHA: u8 = 77;
+pub(crate) const GLOW_ALPHA: u8 = 77;
 /// Discs narrower than this (pixels) do not look round: such LEDs are drawn as squares.
 const SMALLEST_DISC: f32 = 4.0;
 /// The panel's board between LEDs.
@@ -52,17 +52,6 @@ pub struct Look {
 }
 
 impl Look {
-    /// How the user's settings show the previews.
-    pub fn of(settings: &crate::settings::Settings) -> Self {
-        Self {
-            rotation: settings.rotation,
-            mirror: settings.mirror,
-            background: settings.background,
-            brightness: settings.brightness,
-            preview: settings.preview.clone(),
-        }
-    }
-
     pub fn led(&self) -> LedLook {
         LedLook {
             bits: self.preview.bits,
@@ -88,7 +77,7 @@ impl Look {
 }
 
 /// Every preview shown, left to right, as one image.
-pub fn render_all(frame: &Frame, look: &Look) -> RgbaImage {
+pub(crate) fn render_all(frame: &Frame, look: &Look) -> RgbaImage {
     let tiles: Vec<RgbaImage> = look
         .preview
         .modes
@@ -127,7 +116,7 @@ fn screen(frame: &Frame, look: &Look) -> RgbaImage {
 }
 
 /// The plain canvas at `scale` screen pixels per art pixel.
-pub fn screen_at(frame: &Frame, look: &Look, scale: u32) -> RgbaImage {
+pub(crate) fn screen_at(frame: &Frame, look: &Look, scale: u32) -> RgbaImage {
     let [w, h] = look.rotated(frame.size);
     let scale = scale.max(1);
     let tint = color::tinted(
@@ -178,7 +167,7 @@ pub fn led_colours(frame: &Frame, look: &Look, panel_size: [u32; 2]) -> Vec<[u8;
 
 /// What one screen pixel of an LED panel shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Light {
+pub(crate) enum Light {
     Led,
     Glow,
     Board,
@@ -189,7 +178,7 @@ pub enum Light {
 /// glow up to the cell's edge. The window's LED shader receives these numbers
 /// and makes the same comparisons, so the screen and the export agree pixel for pixel.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LedCell {
+pub(crate) struct LedCell {
     pub pitch: f32,
     /// The disc's radius, squared (pixels²).
     pub fill_r2: f32,
@@ -212,7 +201,7 @@ impl LedCell {
     }
 
     /// The light at `local`: a pixel's centre measured from its cell's top-left corner.
-    pub fn light(&self, [x, y]: [f32; 2]) -> Light {
+    pub(crate) fn light(&self, [x, y]: [f32; 2]) -> Light {
         let centre = self.pitch / 2.0;
         let (dx, dy) = (x - centre, y - centre);
         let d2 = dx * dx + dy * dy;
@@ -231,7 +220,7 @@ impl LedCell {
 }
 
 /// The glow: `GLOW_ALPHA` of the LED's colour over the board.
-pub fn glow_over_board(colour: [u8; 3]) -> [u8; 3] {
+pub(crate) fn glow_over_board(colour: [u8; 3]) -> [u8; 3] {
     let a = u32::from(GLOW_ALPHA);
     std::array::from_fn(|i| {
         ((u32::from(colour[i]) * a + u32::from(BOARD[i]) * (255 - a) + 127) / 255) as u8

@@ -8,7 +8,7 @@ use super::panel::{self, AxisFit, Orientation};
 use super::render::Look;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct LedShading {
+pub(crate) struct LedShading {
     pub panel: [u32; 2],
     /// How the artwork, as oriented on screen, lies along each of the panel's axes.
     pub fit: [AxisFit; 2],
@@ -58,7 +58,7 @@ mod tests {
     use super::*;
     use crate::preview::PreviewSettings;
     use crate::preview::mode::Fitting;
-    use crate::settings::{Mirror, Rotation};
+    use crate::preview::{Mirror, Rotation};
 
     fn look(rotation: Rotation, mirror: Mirror, fitting: Fitting) -> Look {
         Look {

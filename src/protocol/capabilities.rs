@@ -5,13 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Capabilities {
+pub(crate) struct Capabilities {
     pub firmware_version: String,
     pub features: Features,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Features {
+pub(crate) struct Features {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause: Option<Empty>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,19 +27,19 @@ pub struct Features {
 pub struct Empty {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Range {
+pub(crate) struct Range {
     pub min: i32,
     pub max: i32,
     pub step: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Values<T> {
+pub(crate) struct Values<T> {
     pub values: Vec<T>,
 }
 
 /// Mirror values this player offers (the same words its settings file uses).
-pub const MIRROR_VALUES: [&str; 3] = ["none", "horizontal", "vertical"];
+pub(crate) const MIRROR_VALUES: [&str; 3] = ["none", "horizontal", "vertical"];
 
 impl Capabilities {
     /// What the desktop player supports today: pause, brightness 0..100,
@@ -81,7 +81,7 @@ pub struct PlayerState {
 
 impl PlayerState {
     /// The fields of `self` that differ from `before` (what to publish after a change).
-    pub fn changes_since(&self, before: &PlayerState) -> PlayerState {
+    pub(crate) fn changes_since(&self, before: &PlayerState) -> PlayerState {
         fn diff<T: Clone + PartialEq>(now: &Option<T>, then: &Option<T>) -> Option<T> {
             if now != then { now.clone() } else { None }
         }

@@ -29,7 +29,7 @@ impl fmt::Debug for Secret {
 
 /// `POST {api}/player/provision` body.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub struct ProvisionRequest {
+pub(crate) struct ProvisionRequest {
     pub device_model: String,
     pub firmware_version: String,
 }
@@ -40,8 +40,10 @@ pub struct Broker {
     pub port: u16,
 }
 
+/// The HTTPS player API the credentials name (`https_api`): where to send requests and views
+/// when the broker cannot be reached. The runtime's own view of it is `bridge::transport::HttpsApi`.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub struct HttpsApi {
+pub struct AdvertisedHttpsApi {
     pub base_url: String,
     #[serde(default)]
     pub auth: Option<String>,
@@ -57,20 +59,20 @@ pub struct ProvisionResponse {
     #[serde(default)]
     pub mqtt_broker: Option<Broker>,
     #[serde(default)]
-    pub https_api: Option<HttpsApi>,
+    pub https_api: Option<AdvertisedHttpsApi>,
 }
 
 /// 200 answer of `GET {api}/player/{player_key}/credentials`, and the shape of the
 /// web's "Download Certificates" bundle. `api_token` comes only on the first fetch.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub struct CredentialsResponse {
+pub(crate) struct CredentialsResponse {
     pub ca_pem: String,
     pub cert_pem: String,
     pub key_pem: Secret,
     #[serde(default)]
     pub broker: Option<Broker>,
     #[serde(default)]
-    pub https_api: Option<HttpsApi>,
+    pub https_api: Option<AdvertisedHttpsApi>,
     #[serde(default)]
     pub api_token: Option<Secret>,
 }

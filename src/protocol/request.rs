@@ -54,7 +54,7 @@ impl RequestBody {
     /// sends it alone, without the handle — the server tries a handle first,
     /// and handles change (p3a sends the sqid too); a `reactions` query goes in
     /// `server_order` whatever order was chosen (`QueryPosts::server_order_only`).
-    pub fn as_sent(&self) -> Cow<'_, RequestBody> {
+    pub(crate) fn as_sent(&self) -> Cow<'_, RequestBody> {
         let RequestBody::QueryPosts(q) = self else {
             return Cow::Borrowed(self);
         };
@@ -115,13 +115,13 @@ pub struct QueryPosts {
 }
 
 /// `query_posts`' `sort` for the server's own order (its default).
-pub const SERVER_ORDER: &str = "server_order";
+pub(crate) const SERVER_ORDER: &str = "server_order";
 
 impl QueryPosts {
     /// The `reactions` channel is paged by reaction time whatever the sort, but
     /// ordered by that sort: any sort but `server_order` (or `reacted_at`, the
     /// same order) skips or repeats artworks after the first page.
-    pub fn server_order_only(&self) -> bool {
+    pub(crate) fn server_order_only(&self) -> bool {
         self.channel.as_deref() == Some(super::channel_name::REACTIONS)
     }
 
@@ -149,7 +149,7 @@ pub struct Criterion {
 
 /// What goes on the wire: the body plus the id and the sender.
 #[derive(Debug, Serialize)]
-pub struct RequestEnvelope<'a> {
+pub(crate) struct RequestEnvelope<'a> {
     pub request_id: &'a str,
     pub player_key: &'a str,
     #[serde(flatten)]

@@ -150,7 +150,7 @@ pub enum PostEntry {
 impl PostEntry {
     /// The ids of the artwork posts this entry names (a playlist's embedded
     /// artworks too), as the server sent them.
-    pub fn artwork_ids(&self) -> Vec<i64> {
+    pub(crate) fn artwork_ids(&self) -> Vec<i64> {
         match self {
             PostEntry::Known(Post::Artwork(a)) => vec![a.post_id],
             PostEntry::Known(Post::Playlist(p)) => p.artworks.iter().map(|a| a.post_id).collect(),
@@ -234,7 +234,7 @@ pub struct Echo {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PostAnswer {
+pub(crate) struct PostAnswer {
     pub post: PostEntry,
 }
 

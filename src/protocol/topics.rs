@@ -38,7 +38,7 @@ impl Topics {
     pub fn response(&self, request_id: &str) -> String {
         self.join(&format!("response/{request_id}"))
     }
-    pub fn view_ack(&self) -> String {
+    pub(crate) fn view_ack(&self) -> String {
         self.join("view/ack")
     }
     pub fn request(&self, request_id: &str) -> String {
@@ -56,7 +56,7 @@ impl Topics {
     pub fn state(&self) -> String {
         self.join("state")
     }
-    pub fn command_ack(&self) -> String {
+    pub(crate) fn command_ack(&self) -> String {
         self.join("command/ack")
     }
 
@@ -65,7 +65,7 @@ impl Topics {
         [self.command(), self.responses(), self.view_ack()]
     }
 
-    pub fn classify<'a>(&self, topic: &'a str) -> Incoming<'a> {
+    pub(crate) fn classify<'a>(&self, topic: &'a str) -> Incoming<'a> {
         let Some(rest) = topic
             .strip_prefix(self.base.as_str())
             .and_then(|r| r.strip_prefix('/'))

@@ -28,7 +28,7 @@ pub struct ViewEvent {
 
 /// A view as it goes out on MQTT: the event, asking the server to answer on `view/ack`.
 #[derive(Serialize)]
-pub struct ViewMessage<'a> {
+pub(crate) struct ViewMessage<'a> {
     #[serde(flatten)]
     pub view: &'a ViewEvent,
     pub request_ack: bool,
@@ -71,7 +71,7 @@ struct AckBody {
 impl ViewOutcome {
     /// Reads a `view/ack` payload: `{"success": true}` or
     /// `{"success": false, "error": …, "error_code": …}`.
-    pub fn from_ack(payload: &[u8]) -> Result<Self, String> {
+    pub(crate) fn from_ack(payload: &[u8]) -> Result<Self, String> {
         let body: AckBody = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
         if body.success {
             return Ok(Self::Accepted);
@@ -101,7 +101,7 @@ impl ViewOutcome {
 
     /// The server no longer knows the player (removed from its account; the
     /// broker keeps a live session, so this answer may be the only sign).
-    pub fn says_player_removed(&self) -> bool {
+    pub(crate) fn says_player_removed(&self) -> bool {
         matches!(self, Self::Refused(code) if code == "player_not_registered")
     }
 
@@ -112,7 +112,7 @@ impl ViewOutcome {
 }
 
 /// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
-pub fn utc_timestamp(unix_secs: u64) -> String {
+pub(crate) fn utc_timestamp(unix_secs: u64) -> String {
     let days = i64::try_from(unix_secs / 86_400).unwrap_or(0);
     let rest = unix_secs % 86_400;
     // Days to a civil date (H. Hinnant's algorithm).

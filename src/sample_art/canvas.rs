@@ -6,20 +6,20 @@
 
 pub type Rgba = [u8; 4];
 
-pub const CLEAR: Rgba = [0, 0, 0, 0];
+pub(crate) const CLEAR: Rgba = [0, 0, 0, 0];
 
 /// An opaque colour from `0xRRGGBB`.
-pub const fn hex(rgb: u32) -> Rgba {
+pub(crate) const fn hex(rgb: u32) -> Rgba {
     [(rgb >> 16) as u8, (rgb >> 8) as u8, rgb as u8, 255]
 }
 
 /// The limited set of colours a piece draws with. Indexing by a named
 /// constant keeps each artwork honest about its palette.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Palette<const N: usize>(pub [Rgba; N]);
+pub(crate) struct Palette<const N: usize>(pub [Rgba; N]);
 
 impl<const N: usize> Palette<N> {
-    pub const fn from_hex(colors: [u32; N]) -> Self {
+    pub(crate) const fn from_hex(colors: [u32; N]) -> Self {
         let mut out = [CLEAR; N];
         let mut i = 0;
         while i < N {
@@ -87,7 +87,7 @@ impl Canvas {
     }
 
     /// A filled rectangle.
-    pub fn rect(&mut self, x: i32, y: i32, w: i32, h: i32, color: Rgba) {
+    pub(crate) fn rect(&mut self, x: i32, y: i32, w: i32, h: i32, color: Rgba) {
         for yy in y..y + h {
             for xx in x..x + w {
                 self.set(xx, yy, color);
@@ -179,7 +179,7 @@ impl Canvas {
         }
     }
 
-    pub fn into_rgba(self) -> Vec<u8> {
+    pub(crate) fn into_rgba(self) -> Vec<u8> {
         self.pixels
     }
 }
@@ -188,7 +188,7 @@ pub fn in_disc(dx: i32, dy: i32, r: i32) -> bool {
     dx * dx + dy * dy <= r * r + r
 }
 
-pub fn in_ellipse(dx: i32, dy: i32, rx: i32, ry: i32) -> bool {
+pub(crate) fn in_ellipse(dx: i32, dy: i32, rx: i32, ry: i32) -> bool {
     // Integer form of (dx/rx)² + (dy/ry)² <= 1, widened by half a pixel
     // like `in_disc` so small ellipses keep a round outline.
     let (rx2, ry2) = (i64::from(rx * 2 + 1), i64::from(ry * 2 + 1));
@@ -197,7 +197,7 @@ pub fn in_ellipse(dx: i32, dy: i32, rx: i32, ry: i32) -> bool {
 }
 
 /// 4×4 ordered-dither threshold in 0..16, for crisp gradients.
-pub fn bayer4(x: i32, y: i32) -> i32 {
+pub(crate) fn bayer4(x: i32, y: i32) -> i32 {
     const M: [[i32; 4]; 4] = [[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]];
     M[y.rem_euclid(4) as usize][x.rem_euclid(4) as usize]
 }
@@ -205,14 +205,14 @@ pub fn bayer4(x: i32, y: i32) -> i32 {
 /// A deterministic pseudo-random stream (xorshift32), so "random" details
 /// such as stars land in the same place on every run.
 #[derive(Clone, Debug)]
-pub struct Rng(u32);
+pub(crate) struct Rng(u32);
 
 impl Rng {
     pub fn new(seed: u32) -> Self {
         Rng(seed.max(1))
     }
 
-    pub fn next_u32(&mut self) -> u32 {
+    pub(crate) fn next_u32(&mut self) -> u32 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 17;
@@ -234,7 +234,7 @@ impl Rng {
 /// `sin` of a fraction of a full turn (`turns` = 1.0 is 360°), from a
 /// polynomial using only exactly-rounded arithmetic, so results do not
 /// depend on the platform's math library.
-pub fn sin_turns(turns: f64) -> f64 {
+pub(crate) fn sin_turns(turns: f64) -> f64 {
     let t = turns - turns.floor();
     // Fold into a quarter turn using the sine's symmetries.
     let (q, sign) = match t {
@@ -253,7 +253,7 @@ pub fn sin_turns(turns: f64) -> f64 {
     sign * series
 }
 
-pub fn cos_turns(turns: f64) -> f64 {
+pub(crate) fn cos_turns(turns: f64) -> f64 {
     sin_turns(turns + 0.25)
 }
 

@@ -6,6 +6,8 @@
 pub mod canvas;
 pub mod encode;
 pub mod long_animation;
+mod mountains;
+mod night;
 mod pieces;
 
 use encode::EncodeError;

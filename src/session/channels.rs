@@ -36,7 +36,7 @@ const INCLUDE_FIELDS: [&str; 6] = [
 pub const REPLACED: &str = "something else was chosen before it could play";
 
 /// Why `pinned` is acknowledged `unsupported`.
-pub const PINNED_UNSUPPORTED: &str = "pinned lists are kept on the player that pinned them, \
+pub(crate) const PINNED_UNSUPPORTED: &str = "pinned lists are kept on the player that pinned them, \
 and Makapix Club offers no request to fetch them; this desktop player has no pinned lists of its own";
 
 /// `include_fields` for every `query_posts` of a channel or a playset's channel.
@@ -45,7 +45,7 @@ pub fn include_fields() -> Vec<String> {
 }
 
 /// What a `play_channel` asks for.
-pub enum Wanted {
+pub(crate) enum Wanted {
     /// A Makapix channel: its name in the status bar and its first query.
     Makapix {
         label: String,
@@ -123,7 +123,7 @@ fn refuse(why: String) -> Outcome {
 
 /// What a page's answer does to the queue.
 #[derive(Debug, PartialEq)]
-pub enum PageOutcome {
+pub(crate) enum PageOutcome {
     /// Not this channel's answer, or what was playing goes on.
     Nothing,
     /// The first page: the channel replaces what plays.
@@ -145,7 +145,7 @@ struct Paging {
 }
 
 #[derive(Default)]
-pub struct Channels {
+pub(crate) struct Channels {
     paging: Option<Paging>,
     /// Brought back from the last session: fetched anew once connected.
     resumed: bool,
@@ -177,7 +177,7 @@ impl Channels {
 
     /// The channel of the last session, played from what was kept; `None` when
     /// nothing playable was kept.
-    pub fn resume(&mut self, last: LastChannel) -> Option<Channel> {
+    pub(crate) fn resume(&mut self, last: LastChannel) -> Option<Channel> {
         let feed = Feed::resumed(last.query, &last.posts);
         if feed.items().is_empty() {
             return None;
@@ -204,7 +204,12 @@ impl Channels {
 
     /// Connected with a channel of the last session still playing: asks for its
     /// first page; the fresh page replaces the old list when it arrives.
-    pub fn refresh_resumed(&mut self, pending: &mut Pending, now: Duration, fx: &mut Effects) {
+    pub(crate) fn refresh_resumed(
+        &mut self,
+        pending: &mut Pending,
+        now: Duration,
+        fx: &mut Effects,
+    ) {
         if !std::mem::take(&mut self.resumed) {
             return;
         }
@@ -235,7 +240,7 @@ impl Channels {
     }
 
     /// Something else plays: the channel is not fetched anew on connecting.
-    pub fn forget_resumed(&mut self) {
+    pub(crate) fn forget_resumed(&mut self) {
         self.resumed = false;
     }
 
@@ -249,12 +254,12 @@ impl Channels {
     }
 
     /// The channel's name, user and hashtag for view events.
-    pub fn view_channel(&self) -> Option<ViewChannel> {
+    pub(crate) fn view_channel(&self) -> Option<ViewChannel> {
         Some(ViewChannel::of(self.paging.as_ref()?.feed.query()))
     }
 
     /// A page's answer. Only the page last asked for counts.
-    pub fn on_page(
+    pub(crate) fn on_page(
         &mut self,
         tag: u64,
         result: Result<Response, RequestFailure>,
@@ -322,7 +327,7 @@ impl Channels {
 
     /// Asks for the next page when the artwork at `position` nears the end of
     /// what is known.
-    pub fn page_ahead(
+    pub(crate) fn page_ahead(
         &mut self,
         position: Option<usize>,
         pending: &mut Pending,

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use crate::logging::{Throttle, clip};
+use crate::preview::{Mirror, Rotation};
 use crate::protocol::capabilities::{MIRROR_VALUES, PlayerState};
 use crate::protocol::command::{
     AckStatus, Command, CommandAck, CommandEnvelope, PlayChannel, PlayPlayset, ShowArtwork,
 };
-use crate::settings::{Mirror, Rotation, Settings};
+use crate::settings::Settings;
 
 use super::effects::{DisplayChange, EngineCommand};
 
@@ -44,7 +45,7 @@ pub enum Outcome {
 
 /// What a command asks of the session.
 #[derive(Debug)]
-pub enum Decision {
+pub(crate) enum Decision {
     Engine(EngineCommand),
     Display(DisplayChange),
     ShowArtwork(ShowArtwork),
@@ -54,7 +55,7 @@ pub enum Decision {
 }
 
 /// Checks a command's values against what the capabilities advertise.
-pub fn decide(command: Command) -> Decision {
+pub(crate) fn decide(command: Command) -> Decision {
     match command {
         Command::SwapNext => Decision::Engine(EngineCommand::Next),
         Command::SwapBack => Decision::Engine(EngineCommand::Previous),
@@ -110,7 +111,7 @@ pub fn ack(envelope: &CommandEnvelope, outcome: Outcome) -> Option<CommandAck> {
 }
 
 /// An acknowledgement given once the outcome of a pending command is known.
-pub fn late_ack(command_id: String, outcome: Result<(), String>) -> CommandAck {
+pub(crate) fn late_ack(command_id: String, outcome: Result<(), String>) -> CommandAck {
     let (status, error) = match outcome {
         Ok(()) => (AckStatus::Ok, None),
         Err(reason) => (AckStatus::Error, Some(reason)),
@@ -124,7 +125,7 @@ pub fn late_ack(command_id: String, outcome: Result<(), String>) -> CommandAck {
 
 /// The state the broker is told about (retained `state`), from the settings
 /// and the engine: the same words and ranges the commands take.
-pub fn player_state(settings: &Settings, paused: bool) -> PlayerState {
+pub(crate) fn player_state(settings: &Settings, paused: bool) -> PlayerState {
     let mirror = Mirror::ALL
         .iter()
         .position(|m| *m == settings.mirror)

@@ -11,11 +11,11 @@ use std::collections::{HashMap, HashSet};
 use crate::protocol::response::{Comment, CommentsPage, Id};
 
 /// Comments asked for per page (the protocol allows 1..200).
-pub const PAGE_SIZE: u16 = 50;
+pub(crate) const PAGE_SIZE: u16 = 50;
 /// The server nests at most this deep.
-pub const MAX_DEPTH: u8 = 2;
+pub(crate) const MAX_DEPTH: u8 = 2;
 /// Bodies are other people's text: at most this many characters are shown.
-pub const MAX_BODY_CHARS: usize = 2000;
+pub(crate) const MAX_BODY_CHARS: usize = 2000;
 
 /// One line of the thread, ready to draw.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,7 +41,7 @@ pub struct CommentThread {
 
 impl CommentThread {
     /// Takes in a page; returns how many comments were new.
-    pub fn add_page(&mut self, page: CommentsPage) -> usize {
+    pub(crate) fn add_page(&mut self, page: CommentsPage) -> usize {
         self.pages += 1;
         self.next_cursor = if page.has_more {
             page.next_cursor.filter(|c| !c.is_empty())

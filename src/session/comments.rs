@@ -73,7 +73,7 @@ impl Comments {
     }
 
     /// Reopening reloads: comments may have been added meanwhile.
-    pub fn toggle(&mut self) {
+    pub(crate) fn toggle(&mut self) {
         *self = Comments {
             open: !self.open,
             ..Comments::default()
@@ -111,7 +111,7 @@ impl Comments {
     }
 
     /// "Load more", or "Try again" after a failed first page.
-    pub fn load_more(&mut self, pending: &mut Pending, now: Duration, fx: &mut Effects) {
+    pub(crate) fn load_more(&mut self, pending: &mut Pending, now: Duration, fx: &mut Effects) {
         if self.waiting.is_some() || self.post.is_none() {
             return;
         }
@@ -144,7 +144,7 @@ impl Comments {
     }
 
     /// A page's answer; one for a page no longer awaited is dropped.
-    pub fn on_answer(&mut self, tag: u64, result: Result<Response, RequestFailure>) {
+    pub(crate) fn on_answer(&mut self, tag: u64, result: Result<Response, RequestFailure>) {
         if self.waiting != Some(tag) {
             tracing::debug!("a comments answer no longer awaited was dropped");
             return;

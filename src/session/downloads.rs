@@ -22,7 +22,7 @@ enum Download {
 }
 
 #[derive(Default)]
-pub struct Downloads {
+pub(crate) struct Downloads {
     files: HashMap<MakapixPost, Download>,
     /// Posts whose cached file was fetched again because it did not decode.
     refetched: HashSet<MakapixPost>,
@@ -54,7 +54,7 @@ impl Downloads {
     /// was forgotten on purpose). A file not asked for is kept: a `show_artwork`
     /// brings its post's cached file along, before the engine wants the post;
     /// the next `retain` forgets it if the engine never does.
-    pub fn on_fetched(&mut self, post: &MakapixPost, result: Result<PathBuf, String>) {
+    pub(crate) fn on_fetched(&mut self, post: &MakapixPost, result: Result<PathBuf, String>) {
         match (self.files.get_mut(post), result) {
             (Some(slot), Ok(path)) => *slot = Download::Ready(path),
             (Some(slot), Err(reason)) => {

@@ -9,7 +9,8 @@ use crate::bridge::Action as RuntimeAction;
 use crate::bridge::connection::ConnectionAction;
 use crate::last_channel::LastChannel;
 use crate::player::{ArtworkSource, Engine, QueueItem};
-use crate::settings::{Mirror, Rotation, Settings};
+use crate::preview::{Mirror, Rotation};
+use crate::settings::Settings;
 
 /// A message for the user in the status bar.
 #[derive(Clone, Debug, PartialEq)]

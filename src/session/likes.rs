@@ -15,7 +15,7 @@ use super::effects::{Effects, Notice};
 use super::pending::{Pending, Purpose, request};
 
 /// A like is this emoji (protocol section 7).
-pub const LIKE: &str = "❤️";
+pub(crate) const LIKE: &str = "❤️";
 
 /// What the like button shows for the artwork on screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub enum LikeState {
 }
 
 #[derive(Default)]
-pub struct Likes {
+pub(crate) struct Likes {
     liked: HashMap<i64, bool>,
 }
 
@@ -44,7 +44,7 @@ impl Likes {
     }
 
     /// Likes the post, or takes the like back; nothing while an answer is awaited.
-    pub fn toggle(
+    pub(crate) fn toggle(
         &mut self,
         post: Option<i64>,
         pending: &mut Pending,
@@ -70,7 +70,7 @@ impl Likes {
         fx.connection(request(tag, body));
     }
 
-    pub fn on_answer(
+    pub(crate) fn on_answer(
         &mut self,
         post_id: i64,
         likes: bool,

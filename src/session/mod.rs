@@ -191,7 +191,7 @@ impl Session {
     }
 
     /// Shuffle was turned on or off.
-    pub fn reorder(&mut self, seen: &Seen, fx: &mut Effects) {
+    pub(crate) fn reorder(&mut self, seen: &Seen, fx: &mut Effects) {
         self.extend(self.playing.clone(), seen, fx);
     }
 
@@ -205,7 +205,7 @@ impl Session {
 
     /// At start: the Makapix channel of the last session plays, from the disk
     /// cache until connected. Returns whether it could.
-    pub fn resume(&mut self, last: LastChannel, seen: &Seen, fx: &mut Effects) -> bool {
+    pub(crate) fn resume(&mut self, last: LastChannel, seen: &Seen, fx: &mut Effects) -> bool {
         let Some(channel) = self.channels.resume(last) else {
             return false;
         };
@@ -215,7 +215,7 @@ impl Session {
 
     // ----- from the runtime -----
 
-    pub fn on_connection(&mut self, state: ConnectionState, seen: &Seen, fx: &mut Effects) {
+    pub(crate) fn on_connection(&mut self, state: ConnectionState, seen: &Seen, fx: &mut Effects) {
         self.connection = state;
         if state == ConnectionState::Connected {
             self.channels
@@ -264,7 +264,7 @@ impl Session {
     }
 
     /// A request's answer, routed by what it was for.
-    pub fn on_answer(
+    pub(crate) fn on_answer(
         &mut self,
         tag: u64,
         result: Result<Response, RequestFailure>,
@@ -331,24 +331,34 @@ impl Session {
     }
 
     /// The runtime's answer about a post's file.
-    pub fn on_fetched(&mut self, post: &MakapixPost, result: Result<PathBuf, String>) {
+    pub(crate) fn on_fetched(&mut self, post: &MakapixPost, result: Result<PathBuf, String>) {
         self.downloads.on_fetched(post, result);
     }
 
     // ----- posts' files -----
 
     /// The engine wants `post` and nothing is decoded for it yet.
-    pub fn want_post(&mut self, source: &ArtworkSource, post: &MakapixPost, fx: &mut Effects) {
+    pub(crate) fn want_post(
+        &mut self,
+        source: &ArtworkSource,
+        post: &MakapixPost,
+        fx: &mut Effects,
+    ) {
         self.downloads.want(source, post, fx);
     }
 
     /// Forgets the files of posts the engine no longer wants.
-    pub fn keep_posts(&mut self, wanted: &[ArtworkSource], fx: &mut Effects) {
+    pub(crate) fn keep_posts(&mut self, wanted: &[ArtworkSource], fx: &mut Effects) {
         self.downloads.retain(wanted, fx);
     }
 
     /// A post's file did not decode: fetched once more, then the placeholder.
-    pub fn unreadable_post(&mut self, source: &ArtworkSource, reason: String, fx: &mut Effects) {
+    pub(crate) fn unreadable_post(
+        &mut self,
+        source: &ArtworkSource,
+        reason: String,
+        fx: &mut Effects,
+    ) {
         if let ArtworkSource::Makapix(post) = source {
             self.downloads.unreadable(source, post, reason, fx);
         }
@@ -372,7 +382,12 @@ impl Session {
 
     /// A channel picked in the window: no command to acknowledge, so what goes
     /// wrong is told in the status bar.
-    pub fn play_channel_from_window(&mut self, cmd: PlayChannel, seen: &Seen, fx: &mut Effects) {
+    pub(crate) fn play_channel_from_window(
+        &mut self,
+        cmd: PlayChannel,
+        seen: &Seen,
+        fx: &mut Effects,
+    ) {
         let text = match self.play_channel(cmd, None, seen, fx) {
             Outcome::Refused(why) => why.to_string(),
             Outcome::Unsupported(why) => why.to_owned(),
@@ -457,7 +472,7 @@ impl Session {
     }
 
     /// Plays a creator's playlist, named `label` in the status bar.
-    pub fn play_playlist(
+    pub(crate) fn play_playlist(
         &mut self,
         playlist: &Playlist,
         label: String,
@@ -470,7 +485,7 @@ impl Session {
     }
 
     /// A post whose artwork came in on screen: a playlist needs no `get_post` for it.
-    pub fn remember_post(&mut self, post: &MakapixPost) {
+    pub(crate) fn remember_post(&mut self, post: &MakapixPost) {
         self.playlists.remember(post);
     }
 
@@ -479,7 +494,7 @@ impl Session {
         self.likes.state(post, &self.pending)
     }
 
-    pub fn toggle_like(&mut self, seen: &Seen, fx: &mut Effects) {
+    pub(crate) fn toggle_like(&mut self, seen: &Seen, fx: &mut Effects) {
         self.likes
             .toggle(seen.post_on_screen(), &mut self.pending, seen.now, fx);
     }
@@ -488,11 +503,11 @@ impl Session {
         &self.comments
     }
 
-    pub fn toggle_comments(&mut self) {
+    pub(crate) fn toggle_comments(&mut self) {
         self.comments.toggle();
     }
 
-    pub fn more_comments(&mut self, seen: &Seen, fx: &mut Effects) {
+    pub(crate) fn more_comments(&mut self, seen: &Seen, fx: &mut Effects) {
         self.comments.load_more(&mut self.pending, seen.now, fx);
     }
 
@@ -500,7 +515,7 @@ impl Session {
         self.owner_playsets.view()
     }
 
-    pub fn request_owner_playset(&mut self, name: String, seen: &Seen, fx: &mut Effects) {
+    pub(crate) fn request_owner_playset(&mut self, name: String, seen: &Seen, fx: &mut Effects) {
         self.owner_playsets
             .request(name, &mut self.pending, seen.now, fx);
     }
@@ -552,7 +567,7 @@ impl Session {
 
     /// Pause, brightness, rotation and mirror, whichever way they changed, go
     /// to the broker's retained `state`.
-    pub fn sync_state(&mut self, seen: &Seen, fx: &mut Effects) {
+    pub(crate) fn sync_state(&mut self, seen: &Seen, fx: &mut Effects) {
         let state = commands::player_state(seen.settings, seen.engine.is_paused());
         if self.online && self.sent_state.as_ref() != Some(&state) {
             self.sent_state = Some(state.clone());

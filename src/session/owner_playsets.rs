@@ -15,7 +15,7 @@ use super::effects::{Effects, Notice};
 use super::pending::{Pending, Purpose, request};
 
 /// The playset Makapix keeps for every owner: the artists they follow.
-pub const FOLLOWED_ARTISTS: &str = "followed_artists";
+pub(crate) const FOLLOWED_ARTISTS: &str = "followed_artists";
 
 /// What the picker shows about the owner's playset.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,7 +28,7 @@ pub enum OwnerPlaysetView {
 }
 
 #[derive(Default)]
-pub struct OwnerPlaysets {
+pub(crate) struct OwnerPlaysets {
     /// The tag of the playset asked for.
     waiting: Option<u64>,
     /// The last playset received.
@@ -72,7 +72,7 @@ impl OwnerPlaysets {
     }
 
     /// The answer: the playset to play, or `None` (what went wrong is said).
-    pub fn on_answer(
+    pub(crate) fn on_answer(
         &mut self,
         tag: u64,
         name: &str,

@@ -12,7 +12,7 @@ use crate::protocol::request::RequestBody;
 /// limit refused waits for it up to two minutes (60 reads a minute: a playset
 /// of 100 channels needs two); this is the backstop for an answer that is lost
 /// on the way (a runtime restarted, an event dropped).
-pub const ANSWER_DEADLINE: Duration = Duration::from_secs(160);
+pub(crate) const ANSWER_DEADLINE: Duration = Duration::from_secs(160);
 
 /// What a request was for: where its answer goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ impl Pending {
 
     /// Requests past their deadline, each reported once and then forgotten (a
     /// late answer is dropped by `close`).
-    pub fn expire(&mut self, now: Duration) -> Vec<(u64, Purpose)> {
+    pub(crate) fn expire(&mut self, now: Duration) -> Vec<(u64, Purpose)> {
         let mut late: Vec<u64> = self
             .entries
             .iter()
@@ -97,7 +97,7 @@ impl Pending {
     }
 
     /// The earliest deadline, so the window wakes to report it.
-    pub fn next_deadline(&self) -> Option<Duration> {
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
         self.entries.values().map(|e| e.deadline).min()
     }
 }

@@ -20,7 +20,7 @@ use super::pending::{Pending, Purpose, request};
 
 /// What the playlist does to the queue.
 #[derive(Debug, PartialEq)]
-pub enum PlaylistOutcome {
+pub(crate) enum PlaylistOutcome {
     Nothing,
     /// Its first items are known: it replaces what plays.
     Play(Channel),
@@ -43,7 +43,7 @@ struct Playing {
 
 /// The playlist playing, and what this session learnt of posts.
 #[derive(Default)]
-pub struct Playlists {
+pub(crate) struct Playlists {
     playing: Option<Playing>,
     /// Posts whose artwork is known (answers, and posts added from the screen),
     /// with the post's own dwell. Kept for the session so a playlist played
@@ -75,7 +75,7 @@ impl Playlists {
     }
 
     /// A post seen on screen (added to a playlist): no need to ask for it again.
-    pub fn remember(&mut self, post: &MakapixPost) {
+    pub(crate) fn remember(&mut self, post: &MakapixPost) {
         self.known
             .entry(post.post_id)
             .or_insert_with(|| (post.clone(), None));
@@ -122,7 +122,7 @@ impl Playlists {
     }
 
     /// A `get_post` answer.
-    pub fn on_post(
+    pub(crate) fn on_post(
         &mut self,
         post_id: i64,
         result: Result<Response, RequestFailure>,

@@ -27,18 +27,18 @@ use super::effects::{Effects, Notice};
 use super::pending::{Pending, Purpose, request};
 
 /// Channel pages of one playset asked for at once.
-pub const MAX_PAGES_IN_FLIGHT: usize = 4;
+pub(crate) const MAX_PAGES_IN_FLIGHT: usize = 4;
 
 /// The most channels a playset may name. Makapix's server sets no number of its
 /// own: its one playset, `followed_artists`, names every artist the owner
 /// follows, and follows are not capped. This is far above any real list, and
 /// keeps a hostile command's thousands of channels from costing memory and
 /// requests.
-pub const MAX_CHANNELS: usize = 1000;
+pub(crate) const MAX_CHANNELS: usize = 1000;
 
 /// What an answer does to the queue.
 #[derive(Debug, PartialEq)]
-pub enum MixOutcome {
+pub(crate) enum MixOutcome {
     Nothing,
     /// Every channel has answered: the mix plays.
     Play(Channel),
@@ -64,7 +64,7 @@ struct Mixing {
 }
 
 #[derive(Default)]
-pub struct Playsets {
+pub(crate) struct Playsets {
     mixing: Option<Mixing>,
 }
 
@@ -182,7 +182,7 @@ impl Playsets {
 
     /// One channel's page, come at `now`. `playing`: what the queue plays now.
     #[allow(clippy::too_many_arguments)]
-    pub fn on_page(
+    pub(crate) fn on_page(
         &mut self,
         tag: u64,
         index: usize,
@@ -245,7 +245,7 @@ impl Playsets {
     }
 
     /// Whether the queue playing is the playset's.
-    pub fn is_playing(&self, playing: &Channel) -> bool {
+    pub(crate) fn is_playing(&self, playing: &Channel) -> bool {
         self.mixing.as_ref().is_some_and(|m| {
             m.started && matches!(playing, Channel::Makapix { label, .. } if *label == m.label)
         })
@@ -264,7 +264,11 @@ impl Playsets {
     }
 
     /// The channel the artwork on screen came from, for view events.
-    pub fn view_channel(&self, playing: &Channel, on_screen: Option<i64>) -> Option<ViewChannel> {
+    pub(crate) fn view_channel(
+        &self,
+        playing: &Channel,
+        on_screen: Option<i64>,
+    ) -> Option<ViewChannel> {
         if !self.is_playing(playing) {
             return None;
         }
@@ -273,7 +277,7 @@ impl Playsets {
 
     /// Counts the artwork on screen against its channel, and asks for the next
     /// page of each channel that runs low.
-    pub fn page_ahead(
+    pub(crate) fn page_ahead(
         &mut self,
         playing: &Channel,
         on_screen: Option<&ArtworkSource>,

@@ -18,7 +18,7 @@ use super::playsets::Playsets;
 
 /// Where the artwork on screen came from, as a view event names it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ViewContext {
+pub(crate) struct ViewContext {
     pub channel: ViewChannel,
     pub play_order: u8,
 }

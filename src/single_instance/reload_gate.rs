@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 pub const SPACING: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Default)]
-pub struct ReloadGate {
+pub(crate) struct ReloadGate {
     last: Option<Instant>,
     owed: bool,
 }
@@ -36,7 +36,7 @@ impl ReloadGate {
     }
 
     /// When the owed reload will be due, if one is owed.
-    pub fn next_due(&self) -> Option<Instant> {
+    pub(crate) fn next_due(&self) -> Option<Instant> {
         match (self.owed, self.last) {
             (true, Some(last)) => Some(last + SPACING),
             (true, None) => Some(Instant::now()),

@@ -8,7 +8,7 @@ use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 use super::preview_view::PreviewCommand;
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Action {
+pub enum UserAction {
     Next,
     Previous,
     TogglePause,
@@ -53,7 +53,7 @@ pub enum Action {
 /// (keys as shown to the user, what they do) — the single list behind the
 /// shortcut handler, the Help window and the README. Key names are words where
 /// the window's fonts have no glyph (arrows would show as empty boxes).
-pub const SHORTCUTS: [(&str, &str); 24] = [
+pub(crate) const SHORTCUTS: [(&str, &str); 24] = [
     ("Right", "Next artwork"),
     ("Left", "Previous artwork"),
     ("Space", "Pause / resume"),
@@ -97,41 +97,41 @@ const EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::
 
 /// Reads this frame's key presses. Single-key shortcuts are skipped while a
 /// text field has the keyboard, so typing a path does not flip the artwork.
-pub fn from_keyboard(ctx: &egui::Context) -> Vec<Action> {
+pub(crate) fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
     let typing = ctx.egui_wants_keyboard_input();
     ctx.input_mut(|input| {
         let mut actions = Vec::new();
         // Longest combination first: Ctrl+Shift+O must not also count as Ctrl+O.
         if input.consume_shortcut(&OPEN_FOLDER) {
-            actions.push(Action::OpenFolderDialog);
+            actions.push(UserAction::OpenFolderDialog);
         }
         if input.consume_shortcut(&OPEN_FILES) {
-            actions.push(Action::OpenFilesDialog);
+            actions.push(UserAction::OpenFilesDialog);
         }
         if input.consume_shortcut(&QUIT) {
-            actions.push(Action::Quit);
+            actions.push(UserAction::Quit);
         }
         if input.consume_shortcut(&EXPORT) {
-            actions.push(Action::Preview(PreviewCommand::Export));
+            actions.push(UserAction::Preview(PreviewCommand::Export));
         }
         if typing {
             return actions;
         }
         let plain = [
-            (Key::ArrowRight, Action::Next),
-            (Key::ArrowLeft, Action::Previous),
-            (Key::Space, Action::TogglePause),
-            (Key::P, Action::TogglePin),
-            (Key::L, Action::ToggleLike),
-            (Key::F, Action::ToggleFullscreen),
-            (Key::F11, Action::ToggleFullscreen),
-            (Key::Escape, Action::LeaveFullscreen),
-            (Key::I, Action::ToggleInfo),
-            (Key::S, Action::ToggleSettings),
-            (Key::C, Action::ToggleComments),
-            (Key::E, Action::TogglePlaylistEditor),
-            (Key::F1, Action::ShowShortcuts),
-            (Key::V, Action::Preview(PreviewCommand::Cycle)),
+            (Key::ArrowRight, UserAction::Next),
+            (Key::ArrowLeft, UserAction::Previous),
+            (Key::Space, UserAction::TogglePause),
+            (Key::P, UserAction::TogglePin),
+            (Key::L, UserAction::ToggleLike),
+            (Key::F, UserAction::ToggleFullscreen),
+            (Key::F11, UserAction::ToggleFullscreen),
+            (Key::Escape, UserAction::LeaveFullscreen),
+            (Key::I, UserAction::ToggleInfo),
+            (Key::S, UserAction::ToggleSettings),
+            (Key::C, UserAction::ToggleComments),
+            (Key::E, UserAction::TogglePlaylistEditor),
+            (Key::F1, UserAction::ShowShortcuts),
+            (Key::V, UserAction::Preview(PreviewCommand::Cycle)),
         ];
         for (key, action) in plain {
             if input.consume_key(Modifiers::NONE, key) {

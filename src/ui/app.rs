@@ -19,7 +19,7 @@ use crate::session::likes::LikeState;
 use crate::session::{Channel, Notice, Session};
 use crate::settings::{Settings, SettingsSection};
 
-use super::actions::{self, Action};
+use super::actions::{self, UserAction};
 use super::core::{Core, unix_now};
 use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library};
@@ -51,7 +51,7 @@ pub struct PlayerApp {
     pending_paths: Vec<PathBuf>,
     log_dir: Option<PathBuf>,
     /// What later launches of the program handed over (paths, flags, credentials changed).
-    handovers: Option<crate::single_instance::Server>,
+    handovers: Option<crate::single_instance::InstanceListener>,
     /// Whether the system says the screen is locked (no views then).
     screen_lock: Option<crate::screen_lock::ScreenLock>,
     /// A settings section to unfold and scroll to in the next frame.
@@ -102,7 +102,7 @@ impl PlayerApp {
     }
 
     /// Later launches hand their paths and flags to this window through `server`.
-    pub fn take_handovers(&mut self, server: crate::single_instance::Server) {
+    pub fn take_handovers(&mut self, server: crate::single_instance::InstanceListener) {
         self.handovers = Some(server);
     }
 
@@ -350,7 +350,7 @@ impl PlayerApp {
     }
 
     /// The menu, the status bar and the side panes.
-    fn panes(&mut self, ui: &mut egui::Ui, clicked: &mut Vec<Action>) {
+    fn panes(&mut self, ui: &mut egui::Ui, clicked: &mut Vec<UserAction>) {
         menu::show(ui, self, clicked);
         status_bar::show(ui, self, clicked);
         if self.core.settings().show_settings {
@@ -382,7 +382,7 @@ impl PlayerApp {
     fn start(&mut self, ctx: &egui::Context, now: Duration) {
         self.core.start_link();
         if self.start_fullscreen {
-            self.apply(Action::ToggleFullscreen, ctx, now);
+            self.apply(UserAction::ToggleFullscreen, ctx, now);
         }
         let paths = std::mem::take(&mut self.pending_paths);
         if !paths.is_empty() {
@@ -460,70 +460,72 @@ impl PlayerApp {
             self.set_fullscreen(ctx, true);
         }
         if !message.paths.is_empty() {
-            self.apply(Action::OpenPaths(message.paths), ctx, now);
+            self.apply(UserAction::OpenPaths(message.paths), ctx, now);
             ctx.send_viewport_cmd(ViewportCommand::Focus);
         }
     }
 
-    fn apply(&mut self, action: Action, ctx: &egui::Context, now: Duration) {
+    fn apply(&mut self, action: UserAction, ctx: &egui::Context, now: Duration) {
         let core = &mut self.core;
         match action {
-            Action::Next => core.engine_mut().next(now),
-            Action::Previous => core.engine_mut().previous(now),
-            Action::TogglePause => {
+            UserAction::Next => core.engine_mut().next(now),
+            UserAction::Previous => core.engine_mut().previous(now),
+            UserAction::TogglePause => {
                 let paused = !core.engine().is_paused();
                 core.engine_mut().set_paused(paused, now);
             }
-            Action::ToggleLike => core.with_session(now, |s, seen, fx| s.toggle_like(seen, fx)),
-            Action::TogglePin => {
+            UserAction::ToggleLike => core.with_session(now, |s, seen, fx| s.toggle_like(seen, fx)),
+            UserAction::TogglePin => {
                 let pinned = !core.engine().is_pinned();
                 core.engine_mut().set_pinned(pinned);
             }
-            Action::ToggleFullscreen => self.set_fullscreen(ctx, !self.fullscreen),
-            Action::LeaveFullscreen => self.set_fullscreen(ctx, false),
-            Action::ToggleInfo => core.settings_mut().show_info ^= true,
-            Action::ToggleSettings => core.settings_mut().show_settings ^= true,
-            Action::ToggleComments => core.with_session(now, |s, _, _| s.toggle_comments()),
-            Action::MoreComments => core.with_session(now, |s, seen, fx| s.more_comments(seen, fx)),
-            Action::PlayOwnerPlayset(name) => {
+            UserAction::ToggleFullscreen => self.set_fullscreen(ctx, !self.fullscreen),
+            UserAction::LeaveFullscreen => self.set_fullscreen(ctx, false),
+            UserAction::ToggleInfo => core.settings_mut().show_info ^= true,
+            UserAction::ToggleSettings => core.settings_mut().show_settings ^= true,
+            UserAction::ToggleComments => core.with_session(now, |s, _, _| s.toggle_comments()),
+            UserAction::MoreComments => {
+                core.with_session(now, |s, seen, fx| s.more_comments(seen, fx))
+            }
+            UserAction::PlayOwnerPlayset(name) => {
                 core.with_session(now, |s, seen, fx| s.request_owner_playset(name, seen, fx));
             }
-            Action::TogglePlaylistEditor => self.playlist_editor.toggle(),
-            Action::Playlist(command) => self.playlist_command(command, Some((ctx, now))),
-            Action::OpenFilesDialog => self.opener.open_dialog(false),
-            Action::OpenFolderDialog => self.opener.open_dialog(true),
-            Action::OpenPaths(paths) => {
+            UserAction::TogglePlaylistEditor => self.playlist_editor.toggle(),
+            UserAction::Playlist(command) => self.playlist_command(command, Some((ctx, now))),
+            UserAction::OpenFilesDialog => self.opener.open_dialog(false),
+            UserAction::OpenFolderDialog => self.opener.open_dialog(true),
+            UserAction::OpenPaths(paths) => {
                 self.welcome.hide();
                 self.opener.open_paths(paths);
             }
-            Action::PlaySamples => core.play(Channel::Samples, now),
-            Action::SetShuffle(on) => {
+            UserAction::PlaySamples => core.play(Channel::Samples, now),
+            UserAction::SetShuffle(on) => {
                 core.settings_mut().shuffle = on;
                 core.with_session(now, |s, seen, fx| s.reorder(seen, fx));
             }
-            Action::ShowShortcuts => self.help.shortcuts = true,
-            Action::ShowAbout => self.help.about = true,
-            Action::OpenLogFolder => {
+            UserAction::ShowShortcuts => self.help.shortcuts = true,
+            UserAction::ShowAbout => self.help.about = true,
+            UserAction::OpenLogFolder => {
                 let opened = crate::desktop::open_log_folder(self.log_dir.as_deref());
                 core.tell_failure(opened);
             }
-            Action::PlayChannel(channel) => {
+            UserAction::PlayChannel(channel) => {
                 core.with_session(now, |s, seen, fx| {
                     s.play_channel_from_window(channel, seen, fx)
                 });
             }
-            Action::ShowDiagnostics => self.net.open = true,
-            Action::OpenSettingsSection(section) => {
+            UserAction::ShowDiagnostics => self.net.open = true,
+            UserAction::OpenSettingsSection(section) => {
                 core.settings_mut().show_settings = true;
                 self.reveal = Some(section);
             }
-            Action::ReconnectNow => {
+            UserAction::ReconnectNow => {
                 core.send(RuntimeAction::Connection(ConnectionAction::ReconnectNow));
             }
-            Action::TestConnection => {
+            UserAction::TestConnection => {
                 core.send(RuntimeAction::Connection(ConnectionAction::TestConnection));
             }
-            Action::Preview(command) => {
+            UserAction::Preview(command) => {
                 let current = core.engine().current().cloned();
                 let settings = core.settings_mut();
                 let refused = self
@@ -531,8 +533,8 @@ impl PlayerApp {
                     .command(ctx, command, current.as_ref(), settings);
                 refused.into_iter().for_each(|n| core.tell(n));
             }
-            Action::Tell(notice) => core.tell(notice),
-            Action::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
+            UserAction::Tell(notice) => core.tell(notice),
+            UserAction::Quit => ctx.send_viewport_cmd(ViewportCommand::Close),
         }
     }
 

@@ -63,7 +63,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, checker: &TextureHandle) -> Rect {
 
 /// What the window is cleared to before each frame: the canvas's own background, dimmed
 /// by the brightness setting like everything on the canvas.
-pub fn canvas_clear_color(settings: &Settings) -> [f32; 4] {
+pub(crate) fn canvas_clear_color(settings: &Settings) -> [f32; 4] {
     dimmed(background(settings), settings.brightness).to_normalized_gamma_f32()
 }
 
@@ -82,7 +82,7 @@ fn dimmed(color: Color32, brightness: u8) -> Color32 {
     color * brightness_tint(brightness)
 }
 
-pub fn placement(
+pub(crate) fn placement(
     art: &LoadedArt,
     settings: &Settings,
     canvas: Rect,
@@ -185,7 +185,7 @@ fn draw_placeholder(painter: &egui::Painter, canvas: Rect, name: &str, reason: &
 }
 
 /// A 2×2 texture repeated across the artwork: four quads however large the window.
-pub fn checker_texture(ctx: &egui::Context) -> TextureHandle {
+pub(crate) fn checker_texture(ctx: &egui::Context) -> TextureHandle {
     let light = Color32::from_gray(204);
     let dark = Color32::from_gray(153);
     let image = ColorImage::new([2, 2], vec![light, dark, dark, light]);

@@ -6,7 +6,7 @@ use eframe::egui::{self, Ui};
 use crate::protocol::channel_name;
 use crate::protocol::command::PlayChannel;
 
-use super::actions::Action;
+use super::actions::UserAction;
 use crate::session::owner_playsets::{FOLLOWED_ARTISTS, OwnerPlaysetView};
 
 /// The channels offered, with what each needs typed in.
@@ -27,14 +27,14 @@ enum Needs {
 }
 
 #[derive(Default)]
-pub struct ChannelPicker {
+pub(crate) struct ChannelPicker {
     kind: usize,
     text: String,
 }
 
 impl ChannelPicker {
     /// `connected`: channels come from the server, so they are offered only while connected.
-    pub fn show(&mut self, ui: &mut Ui, connected: bool, actions: &mut Vec<Action>) {
+    pub fn show(&mut self, ui: &mut Ui, connected: bool, actions: &mut Vec<UserAction>) {
         ui.strong("Makapix channels");
         if !connected {
             ui.label("Connect this player (Settings › Player) to play Makapix channels.");
@@ -78,7 +78,7 @@ impl ChannelPicker {
             .clicked()
             && let Some(channel) = self.chosen()
         {
-            actions.push(Action::PlayChannel(channel));
+            actions.push(UserAction::PlayChannel(channel));
         }
     }
 }
@@ -88,7 +88,7 @@ pub fn owner_playsets(
     ui: &mut Ui,
     connected: bool,
     view: &OwnerPlaysetView,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<UserAction>,
 ) {
     if !connected {
         return;
@@ -101,7 +101,7 @@ pub fn owner_playsets(
             .on_hover_text("Your playset of the artists you follow on Makapix Club")
             .clicked()
         {
-            actions.push(Action::PlayOwnerPlayset(FOLLOWED_ARTISTS.to_owned()));
+            actions.push(UserAction::PlayOwnerPlayset(FOLLOWED_ARTISTS.to_owned()));
         }
         if asking {
             ui.spinner();

@@ -2,14 +2,14 @@
 
 use eframe::egui::{self, Key, Modifiers, RichText, Ui};
 
-use super::actions::Action;
+use super::actions::UserAction;
 use crate::session::comment_thread::Shown;
 use crate::session::comments::{Comments, CommentsStatus};
 
 /// Indentation per reply level.
 const INDENT: f32 = 14.0;
 
-pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
+pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<UserAction>) {
     keyboard(ui.ctx(), comments, actions);
     egui::Panel::left("comments_panel")
         .resizable(true)
@@ -23,7 +23,7 @@ pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
                         egui::WidgetInfo::labeled(egui::Role::Button, true, "Close comments")
                     });
                     if close.clicked() {
-                        actions.push(Action::ToggleComments);
+                        actions.push(UserAction::ToggleComments);
                     }
                 });
             });
@@ -47,7 +47,7 @@ pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
                 CommentsStatus::Failed(reason) => {
                     ui.label(format!("The comments could not be loaded. {reason}"));
                     if ui.button("Try again").on_hover_text("M").clicked() {
-                        actions.push(Action::MoreComments);
+                        actions.push(UserAction::MoreComments);
                     }
                 }
                 CommentsStatus::Ready => list(ui, comments, actions),
@@ -57,7 +57,7 @@ pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
 
 /// `M` loads more comments (or tries again after a failure), as the button
 /// under the list does; `C` closes the panel, like everywhere else.
-fn keyboard(ctx: &egui::Context, comments: &Comments, actions: &mut Vec<Action>) {
+fn keyboard(ctx: &egui::Context, comments: &Comments, actions: &mut Vec<UserAction>) {
     if ctx.egui_wants_keyboard_input() {
         return;
     }
@@ -67,11 +67,11 @@ fn keyboard(ctx: &egui::Context, comments: &Comments, actions: &mut Vec<Action>)
         _ => false,
     };
     if can_load && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::M)) {
-        actions.push(Action::MoreComments);
+        actions.push(UserAction::MoreComments);
     }
 }
 
-fn list(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
+fn list(ui: &mut Ui, comments: &Comments, actions: &mut Vec<UserAction>) {
     let shown = comments.threaded();
     let (more, waiting) = comments.more();
     egui::ScrollArea::vertical()
@@ -92,7 +92,7 @@ fn list(ui: &mut Ui, comments: &Comments, actions: &mut Vec<Action>) {
                     ui.label("Loading more…");
                 });
             } else if more && ui.button("Load more").on_hover_text("M").clicked() {
-                actions.push(Action::MoreComments);
+                actions.push(UserAction::MoreComments);
             }
         });
 }

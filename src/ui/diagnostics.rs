@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use eframe::egui::{self, RichText, Ui};
 
-use super::actions::Action;
+use super::actions::UserAction;
 use crate::bridge::connection::{
     ConnectionEvent, ConnectionState, Direction, FailureKind, LogEntry, SessionInfo,
 };
@@ -102,7 +102,7 @@ impl ConnectionView {
             lines.push(format!("HTTPS: {err}"));
         }
         lines.push(match self.leads_to() {
-            Action::ShowDiagnostics => "Click for Diagnostics.".to_owned(),
+            UserAction::ShowDiagnostics => "Click for Diagnostics.".to_owned(),
             _ => "Click to open Settings › Player.".to_owned(),
         });
         lines.join("\n")
@@ -124,7 +124,7 @@ impl ConnectionView {
     }
 
     /// A command's artwork reached the screen `took` after the window had the command.
-    pub fn command_shown(&mut self, took: Duration) {
+    pub(crate) fn command_shown(&mut self, took: Duration) {
         self.timeline.latency(SystemTime::now(), took);
     }
 
@@ -140,7 +140,7 @@ impl ConnectionView {
     }
 
     /// The state in a sentence that says what it means.
-    pub fn state_sentence(&self) -> &'static str {
+    pub(crate) fn state_sentence(&self) -> &'static str {
         self.hint()
     }
 
@@ -174,7 +174,7 @@ impl ConnectionView {
     }
 
     /// "Test connection" names the way its echo will go.
-    pub fn test_label(&self) -> String {
+    pub(crate) fn test_label(&self) -> String {
         format!("Test connection ({})", self.info.via.name())
     }
 
@@ -200,7 +200,7 @@ impl ConnectionView {
     }
 
     /// Another client holds this player's identity (the broker closed our session for it).
-    pub fn identity_in_use(&self) -> bool {
+    pub(crate) fn identity_in_use(&self) -> bool {
         self.state != ConnectionState::Connected
             && self
                 .info
@@ -211,20 +211,20 @@ impl ConnectionView {
 
     /// Where a click on the indicator leads: the Player section while there is
     /// no player to connect (or Makapix Club refuses it), else Diagnostics.
-    pub fn leads_to(&self) -> Action {
+    pub(crate) fn leads_to(&self) -> UserAction {
         let setup = matches!(
             self.state,
             ConnectionState::NotRegistered | ConnectionState::Removed | ConnectionState::Banned
         );
         if setup && !self.identity_in_use() {
-            Action::OpenSettingsSection(crate::settings::SettingsSection::Player)
+            UserAction::OpenSettingsSection(crate::settings::SettingsSection::Player)
         } else {
-            Action::ShowDiagnostics
+            UserAction::ShowDiagnostics
         }
     }
 
     /// Whether a "Reconnect now" button makes sense.
-    pub fn can_reconnect(&self) -> bool {
+    pub(crate) fn can_reconnect(&self) -> bool {
         self.info.broker.is_some()
             && matches!(
                 self.state,
@@ -282,7 +282,7 @@ pub fn show(
     ctx: &egui::Context,
     view: &mut ConnectionView,
     facts: &super::support_report::Facts<'_>,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<UserAction>,
 ) {
     let mut open = view.open;
     egui::Window::new("Diagnostics")
@@ -323,7 +323,7 @@ fn buttons(
     ui: &mut Ui,
     view: &mut ConnectionView,
     facts: &super::support_report::Facts<'_>,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<UserAction>,
 ) {
     ui.horizontal_wrapped(|ui| {
         let cannot_test = view.cannot_test();
@@ -333,7 +333,7 @@ fn buttons(
             .clicked()
         {
             view.test = TestStatus::Running;
-            actions.push(Action::TestConnection);
+            actions.push(UserAction::TestConnection);
         }
         let cannot_reconnect = view.cannot_reconnect();
         let reconnect = ui.add_enabled(
@@ -344,7 +344,7 @@ fn buttons(
             .on_disabled_hover_text(cannot_reconnect.unwrap_or_default())
             .clicked()
         {
-            actions.push(Action::ReconnectNow);
+            actions.push(UserAction::ReconnectNow);
         }
         super::support_report::button(ui, view, facts);
         match &view.test {

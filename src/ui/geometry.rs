@@ -6,10 +6,11 @@
 
 use eframe::egui::{Pos2, Rect, Vec2, pos2, vec2};
 
-use crate::settings::{Mirror, Rotation, ScaleMode};
+use crate::preview::{Mirror, Rotation};
+use crate::settings::ScaleMode;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Placement {
+pub(crate) struct Placement {
     /// Where the (rotated) artwork is drawn, in points. May exceed the canvas in Fill mode.
     pub rect: Rect,
     /// Screen pixels per art pixel.
@@ -17,7 +18,7 @@ pub struct Placement {
 }
 
 /// The artwork's footprint once rotated: a quarter turn swaps width and height.
-pub fn rotated_size(size: [u32; 2], rotation: Rotation) -> [u32; 2] {
+pub(crate) fn rotated_size(size: [u32; 2], rotation: Rotation) -> [u32; 2] {
     if rotation.quarter_turns() % 2 == 1 {
         [size[1], size[0]]
     } else {
@@ -60,7 +61,7 @@ pub fn place(
 /// Texture coordinates for the drawn rectangle's corners, in the order
 /// top-left, top-right, bottom-right, bottom-left. Mirroring applies to the
 /// artwork as authored, then the result turns clockwise.
-pub fn uv_corners(rotation: Rotation, mirror: Mirror) -> [Pos2; 4] {
+pub(crate) fn uv_corners(rotation: Rotation, mirror: Mirror) -> [Pos2; 4] {
     let mut base = [
         pos2(0.0, 0.0),
         pos2(1.0, 0.0),
@@ -80,7 +81,7 @@ pub fn uv_corners(rotation: Rotation, mirror: Mirror) -> [Pos2; 4] {
 }
 
 /// The checkerboard's texture coordinates for `rect`: one texel per square, repeated.
-pub fn checker_uv(rect: Rect, square_points: f32) -> Rect {
+pub(crate) fn checker_uv(rect: Rect, square_points: f32) -> Rect {
     let size = rect.size() / (square_points.max(1.0) * 2.0);
     Rect::from_min_size(Pos2::ZERO, Vec2::new(size.x, size.y))
 }

@@ -29,7 +29,7 @@ struct Lit {
 
 /// One texture per LED panel shown.
 #[derive(Default)]
-pub struct LedLights {
+pub(crate) struct LedLights {
     panels: Vec<Lit>,
 }
 

@@ -17,8 +17,8 @@ pub(crate) struct MeshKey {
     pub panel: [u32; 2],
     pub art: [u32; 2],
     pub fitting: Fitting,
-    pub rotation: crate::settings::Rotation,
-    pub mirror: crate::settings::Mirror,
+    pub rotation: crate::preview::Rotation,
+    pub mirror: crate::preview::Mirror,
     pub glow: bool,
     pub pitch: f32,
 }
@@ -105,8 +105,8 @@ mod tests {
             panel: [2, 1],
             art: [2, 1],
             fitting: Fitting::Nearest,
-            rotation: crate::settings::Rotation::R0,
-            mirror: crate::settings::Mirror::None,
+            rotation: crate::preview::Rotation::R0,
+            mirror: crate::preview::Mirror::None,
             glow: false,
             pitch: 20.0,
         };

@@ -66,7 +66,7 @@ void main() {
 const UNIFORMS: [&str; 5] = ["u_leds", "u_panel", "u_board", "u_top_left", "u_cell"];
 
 /// The compiled LED shader, made once when the window opens.
-pub struct LedProgram {
+pub(crate) struct LedProgram {
     program: glow::Program,
     vao: glow::VertexArray,
     u: [Option<glow::UniformLocation>; 5],
@@ -108,7 +108,7 @@ impl LedProgram {
     }
 
     /// Frees the program (when the window closes, with its context current).
-    pub fn destroy(&self, gl: &glow::Context) {
+    pub(crate) fn destroy(&self, gl: &glow::Context) {
         // SAFETY: the handles were made on this context and are not used afterwards.
         unsafe {
             gl.delete_program(self.program);

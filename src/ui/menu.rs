@@ -2,12 +2,12 @@
 
 use eframe::egui::{self, Ui};
 
-use super::actions::Action;
+use super::actions::UserAction;
 use super::app::PlayerApp;
 use super::preview_view::PreviewCommand;
 use crate::session::likes::LikeState;
 
-pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
+pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
     egui::Panel::top("menu_bar").show(ui, |ui| {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| file_menu(ui, actions));
@@ -21,106 +21,124 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                     "⚙ Settings"
                 };
                 if ui.button(label).clicked() {
-                    actions.push(Action::ToggleSettings);
+                    actions.push(UserAction::ToggleSettings);
                 }
             });
         });
     });
 }
 
-fn file_menu(ui: &mut Ui, actions: &mut Vec<Action>) {
+fn file_menu(ui: &mut Ui, actions: &mut Vec<UserAction>) {
     item(
         ui,
         "Open files…",
         "Ctrl+O",
-        Action::OpenFilesDialog,
+        UserAction::OpenFilesDialog,
         actions,
     );
     item(
         ui,
         "Open folder…",
         "Ctrl+Shift+O",
-        Action::OpenFolderDialog,
+        UserAction::OpenFolderDialog,
         actions,
     );
-    item(ui, "Play sample art", "", Action::PlaySamples, actions);
+    item(ui, "Play sample art", "", UserAction::PlaySamples, actions);
     ui.separator();
     item(
         ui,
         "Save preview image…",
         "",
-        Action::Preview(PreviewCommand::SaveImage),
+        UserAction::Preview(PreviewCommand::SaveImage),
         actions,
     );
     item(
         ui,
         "Export preview…",
         "Ctrl+E",
-        Action::Preview(PreviewCommand::Export),
+        UserAction::Preview(PreviewCommand::Export),
         actions,
     );
     ui.separator();
-    item(ui, "Quit", "Ctrl+Q", Action::Quit, actions);
+    item(ui, "Quit", "Ctrl+Q", UserAction::Quit, actions);
 }
 
-fn playback_menu(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
-    item(ui, "Next", "Right", Action::Next, actions);
-    item(ui, "Previous", "Left", Action::Previous, actions);
+fn playback_menu(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
+    item(ui, "Next", "Right", UserAction::Next, actions);
+    item(ui, "Previous", "Left", UserAction::Previous, actions);
     let pause = if app.engine().is_paused() {
         "Resume"
     } else {
         "Pause"
     };
-    item(ui, pause, "Space", Action::TogglePause, actions);
+    item(ui, pause, "Space", UserAction::TogglePause, actions);
     let pin = if app.engine().is_pinned() {
         "Unpin"
     } else {
         "Pin"
     };
-    item(ui, pin, "P", Action::TogglePin, actions);
+    item(ui, pin, "P", UserAction::TogglePin, actions);
     if let LikeState::Liked(liked) = app.like_state() {
         let like = if liked {
             "Unlike ❤️"
         } else {
             "Like ❤️"
         };
-        item(ui, like, "L", Action::ToggleLike, actions);
+        item(ui, like, "L", UserAction::ToggleLike, actions);
     }
     let mut shuffle = app.settings().shuffle;
     if ui.checkbox(&mut shuffle, "Shuffle").changed() {
-        actions.push(Action::SetShuffle(shuffle));
+        actions.push(UserAction::SetShuffle(shuffle));
     }
 }
 
-fn view_menu(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
-    item(ui, "Fullscreen", "F", Action::ToggleFullscreen, actions);
-    item(ui, "Info overlay", "I", Action::ToggleInfo, actions);
+fn view_menu(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
+    item(ui, "Fullscreen", "F", UserAction::ToggleFullscreen, actions);
+    item(ui, "Info overlay", "I", UserAction::ToggleInfo, actions);
     super::preview_menu::menu(ui, app.settings(), actions);
-    item(ui, "Settings", "S", Action::ToggleSettings, actions);
-    item(ui, "Comments", "C", Action::ToggleComments, actions);
+    item(ui, "Settings", "S", UserAction::ToggleSettings, actions);
+    item(ui, "Comments", "C", UserAction::ToggleComments, actions);
     item(
         ui,
         "Playlist editor",
         "E",
-        Action::TogglePlaylistEditor,
+        UserAction::TogglePlaylistEditor,
         actions,
     );
-    item(ui, "Diagnostics", "", Action::ShowDiagnostics, actions);
+    item(ui, "Diagnostics", "", UserAction::ShowDiagnostics, actions);
 }
 
-fn help_menu(ui: &mut Ui, actions: &mut Vec<Action>) {
+fn help_menu(ui: &mut Ui, actions: &mut Vec<UserAction>) {
     item(
         ui,
         "Keyboard shortcuts",
         "F1",
-        Action::ShowShortcuts,
+        UserAction::ShowShortcuts,
         actions,
     );
-    item(ui, "Open log folder", "", Action::OpenLogFolder, actions);
-    item(ui, "About Makapix Player", "", Action::ShowAbout, actions);
+    item(
+        ui,
+        "Open log folder",
+        "",
+        UserAction::OpenLogFolder,
+        actions,
+    );
+    item(
+        ui,
+        "About Makapix Player",
+        "",
+        UserAction::ShowAbout,
+        actions,
+    );
 }
 
-fn item(ui: &mut Ui, label: &str, shortcut: &str, action: Action, actions: &mut Vec<Action>) {
+fn item(
+    ui: &mut Ui,
+    label: &str,
+    shortcut: &str,
+    action: UserAction,
+    actions: &mut Vec<UserAction>,
+) {
     let mut button = egui::Button::new(label);
     // An empty shortcut would still end the accessible name with a space.
     if !shortcut.is_empty() {

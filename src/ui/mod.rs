@@ -1,4 +1,4 @@
-//! The window: draws state, turns input into `Action`s. Never does I/O itself;
+//! The window: draws state, turns input into `UserAction`s. Never does I/O itself;
 //! decoding and file watching run on `media` worker threads, files and dialogs
 //! on threads of their own, and the Makapix behaviour lives in `session`.
 
@@ -11,7 +11,7 @@ mod comments_panel;
 mod core;
 pub mod diagnostics;
 mod diagnostics_plot;
-pub mod geometry;
+pub(crate) mod geometry;
 mod led_lights;
 mod led_mesh;
 pub mod led_outputs;
@@ -21,13 +21,13 @@ mod menu;
 mod opening;
 mod outputs_pane;
 mod overlays;
-pub mod player_pane;
-pub mod playlist_editor;
+pub(crate) mod player_pane;
+pub(crate) mod playlist_editor;
 mod present_trace;
 mod preview_export;
 mod preview_menu;
 mod preview_notes;
-pub mod preview_view;
+pub(crate) mod preview_view;
 mod secret_field;
 mod settings_panel;
 mod status_bar;
@@ -36,5 +36,5 @@ mod wake;
 pub mod welcome;
 
 pub use crate::launch::StartOptions;
-pub use actions::Action;
+pub use actions::UserAction;
 pub use app::PlayerApp;

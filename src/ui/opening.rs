@@ -19,7 +19,7 @@ const OPENABLE: [&str; 6] = [
     PLAYLIST_EXTENSION,
 ];
 
-use super::actions::Action;
+use super::actions::UserAction;
 use super::wake::Wake;
 use crate::last_channel::{self, LastChannel};
 
@@ -134,7 +134,7 @@ impl Opener {
 pub(crate) const NO_DIALOG: &str = "No file dialog is available on this desktop. Drop files onto the window, or copy a file's path and press Ctrl+V.";
 
 /// Files dropped on the window, and paths pasted while no text field has focus.
-pub(crate) fn dropped_or_pasted(ctx: &egui::Context) -> Vec<Action> {
+pub(crate) fn dropped_or_pasted(ctx: &egui::Context) -> Vec<UserAction> {
     let typing = ctx.egui_wants_keyboard_input();
     ctx.input(|i| {
         let mut out = Vec::new();
@@ -145,14 +145,14 @@ pub(crate) fn dropped_or_pasted(ctx: &egui::Context) -> Vec<Action> {
             .map(|f| f.path().to_path_buf())
             .collect();
         if !dropped.is_empty() {
-            out.push(Action::OpenPaths(dropped));
+            out.push(UserAction::OpenPaths(dropped));
         }
         if !typing {
             for event in &i.events {
                 if let egui::Event::Paste(text) = event
                     && let Some(paths) = local_files::paths_from_pasted_text(text)
                 {
-                    out.push(Action::OpenPaths(paths));
+                    out.push(UserAction::OpenPaths(paths));
                 }
             }
         }

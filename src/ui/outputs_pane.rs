@@ -113,7 +113,7 @@ fn status_line(ui: &mut Ui, url: &str, board: Option<&mut Board>) {
     });
 }
 
-pub fn describe(status: &Status) -> String {
+pub(crate) fn describe(status: &Status) -> String {
     format!(
         "{} · {:.1} frames/s · {} dropped",
         status.state.label(),

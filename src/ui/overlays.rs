@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use eframe::egui::{self, Color32, Rect, RichText};
 
-use super::actions::{Action, SHORTCUTS};
+use super::actions::{SHORTCUTS, UserAction};
 use super::app::PlayerApp;
 use super::canvas::placement;
 use super::library::Entry;
@@ -22,7 +22,7 @@ pub(crate) fn show(
     app: &PlayerApp,
     now: Duration,
     canvas: Rect,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<UserAction>,
 ) -> HelpWindows {
     let mut help = app.help();
     if app.settings().show_info {
@@ -70,7 +70,7 @@ pub(crate) fn show(
             ui.heading(format!("Makapix Player {}", crate::VERSION));
             ui.label("A desktop player for Makapix Club pixel art.");
             if ui.button("Keyboard shortcuts").clicked() {
-                actions.push(Action::ShowShortcuts);
+                actions.push(UserAction::ShowShortcuts);
             }
         });
     help.about = open;

@@ -83,7 +83,7 @@ impl PlayerPane {
     }
 
     /// The runtime said no player is stored on this computer.
-    pub fn known_unregistered(&self) -> bool {
+    pub(crate) fn known_unregistered(&self) -> bool {
         self.unregistered && self.summary.is_none() && self.keyring_waiting.is_none()
     }
 
@@ -95,11 +95,11 @@ impl PlayerPane {
     }
 
     /// The session's state: the pane offers a way back when the player was removed.
-    pub fn on_connection(&mut self, state: ConnectionState) {
+    pub(crate) fn on_connection(&mut self, state: ConnectionState) {
         self.removed = state == ConnectionState::Removed;
     }
 
-    pub fn on_event(&mut self, event: CredentialsEvent) {
+    pub(crate) fn on_event(&mut self, event: CredentialsEvent) {
         match event {
             CredentialsEvent::NotRegistered => {
                 self.unregistered = true;
@@ -142,7 +142,7 @@ impl PlayerPane {
     }
 
     /// What the pane asked for since the last frame, for the window to send.
-    pub fn take_actions(&mut self) -> Vec<CredentialsAction> {
+    pub(crate) fn take_actions(&mut self) -> Vec<CredentialsAction> {
         while let Ok(paths) = self.picked_rx.try_recv() {
             if !paths.is_empty() {
                 self.outbox.push(CredentialsAction::ImportFiles(paths));
@@ -154,7 +154,7 @@ impl PlayerPane {
     /// Certificate files dropped on the window and certificate text pasted into
     /// it (outside a text field) are imported, not played: they are taken out
     /// of this frame's input before the art handler sees them.
-    pub fn take_dropped_or_pasted(&mut self, ctx: &egui::Context) {
+    pub(crate) fn take_dropped_or_pasted(&mut self, ctx: &egui::Context) {
         let typing = ctx.egui_wants_keyboard_input();
         ctx.input_mut(|i| {
             let dropped: Vec<PathBuf> = i

@@ -15,7 +15,7 @@ use crate::session::Notice;
 
 use crate::playlist_files::{self, FileDone};
 
-use super::actions::Action;
+use super::actions::UserAction;
 use super::wake::Wake;
 
 /// What the pane's buttons ask for.
@@ -87,7 +87,7 @@ pub(crate) enum EditorRequest {
     Close,
 }
 
-pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<Action>) {
+pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<UserAction>) {
     let before = editor.selected;
     let mut out = keyboard(ui.ctx(), editor);
     let reveal = editor.selected != before;
@@ -150,7 +150,7 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<A
                 }
             });
         });
-    actions.extend(out.into_iter().map(Action::Playlist));
+    actions.extend(out.into_iter().map(UserAction::Playlist));
 }
 
 fn confirm(ui: &mut Ui, edit: &PlaylistEdit, replace: &Replace, out: &mut Vec<PlaylistCommand>) {

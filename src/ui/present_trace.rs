@@ -16,7 +16,7 @@ use crate::timing;
 static PASS_START_US: AtomicU64 = AtomicU64::new(0);
 static FIRST_SHOWN: AtomicBool = AtomicBool::new(false);
 
-pub fn pass_started() {
+pub(crate) fn pass_started() {
     if timing::enabled() {
         PASS_START_US.store(timing::mono_us(), Ordering::Relaxed);
     }

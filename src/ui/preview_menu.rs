@@ -2,20 +2,20 @@
 
 use eframe::egui::{self, Ui};
 
-use super::actions::Action;
+use super::actions::UserAction;
 use super::preview_view::PreviewCommand;
 use crate::preview::mode::{Fitting, MAX_BITS, MAX_GAMMA, MIN_BITS, MIN_GAMMA};
 use crate::preview::{PreviewMode, PreviewSettings};
 use crate::settings::Settings;
 
 /// View › Preview as…: one kind, or several side by side.
-pub(crate) fn menu(ui: &mut Ui, settings: &Settings, actions: &mut Vec<Action>) {
+pub(crate) fn menu(ui: &mut Ui, settings: &Settings, actions: &mut Vec<UserAction>) {
     ui.menu_button("Preview as…", |ui| {
         let modes = &settings.preview.modes;
         for mode in PreviewMode::PRESETS {
             let only = modes.len() == 1 && modes[0] == mode;
             if ui.radio(only, mode.label()).clicked() {
-                actions.push(Action::Preview(PreviewCommand::ShowOnly(mode)));
+                actions.push(UserAction::Preview(PreviewCommand::ShowOnly(mode)));
                 ui.close();
             }
         }
@@ -24,13 +24,13 @@ pub(crate) fn menu(ui: &mut Ui, settings: &Settings, actions: &mut Vec<Action>) 
         for mode in PreviewMode::PRESETS {
             let mut shown = modes.contains(&mode);
             if ui.checkbox(&mut shown, mode.label()).clicked() {
-                actions.push(Action::Preview(PreviewCommand::Toggle(mode)));
+                actions.push(UserAction::Preview(PreviewCommand::Toggle(mode)));
             }
         }
         ui.separator();
         let next = egui::Button::new("Next preview").shortcut_text("V");
         if ui.add(next).clicked() {
-            actions.push(Action::Preview(PreviewCommand::Cycle));
+            actions.push(UserAction::Preview(PreviewCommand::Cycle));
         }
     });
 }
@@ -39,7 +39,7 @@ pub(crate) fn menu(ui: &mut Ui, settings: &Settings, actions: &mut Vec<Action>) 
 pub(crate) fn settings_section(
     ui: &mut Ui,
     preview: &mut PreviewSettings,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<UserAction>,
 ) {
     egui::Grid::new("preview_grid")
         .num_columns(2)
@@ -77,7 +77,7 @@ pub(crate) fn settings_section(
         if ui.button("Show").clicked() {
             let [w, h] = preview.custom_panel;
             let mode = PreviewMode::Led { w, h };
-            actions.push(Action::Preview(PreviewCommand::ShowOnly(mode)));
+            actions.push(UserAction::Preview(PreviewCommand::ShowOnly(mode)));
         }
     });
 }

@@ -93,7 +93,7 @@ struct LedKey {
 }
 
 pub(crate) fn look(settings: &Settings) -> Look {
-    Look::of(settings)
+    settings.look()
 }
 
 impl Previews {

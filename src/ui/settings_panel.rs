@@ -1,17 +1,17 @@
 //! The settings side panel. Display and playback settings are edited in place
-//! (they persist on their own); anything with consequences becomes an `Action`.
+//! (they persist on their own); anything with consequences becomes a `UserAction`.
 
 use std::path::PathBuf;
 
 use eframe::egui::{self, Ui};
 
-use super::actions::Action;
+use super::actions::UserAction;
 use super::channel_picker::ChannelPicker;
 use super::player_pane::PlayerPane;
 use crate::bridge::transport::TransportChoice;
+use crate::preview::{Mirror, Rotation};
 use crate::settings::{
-    ChannelOrder, MAX_DWELL_SECS, MIN_DWELL_SECS, Mirror, Rotation, ScaleMode, Settings,
-    SettingsSection,
+    ChannelOrder, MAX_DWELL_SECS, MIN_DWELL_SECS, ScaleMode, Settings, SettingsSection,
 };
 
 /// What the panel shows of the player's state.
@@ -27,7 +27,7 @@ pub struct Facts {
 }
 
 /// The panes the panel composes, besides the settings themselves.
-pub struct Panes<'a> {
+pub(crate) struct Panes<'a> {
     pub path_input: &'a mut String,
     pub player: &'a mut PlayerPane,
     pub picker: &'a mut ChannelPicker,
@@ -48,7 +48,7 @@ pub fn show(
     settings: &mut Settings,
     facts: Facts,
     mut panes: Panes<'_>,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<UserAction>,
 ) {
     if let Some(section) = facts.reveal {
         settings.set_section_open(section, true);
@@ -87,7 +87,7 @@ fn section_body(
     settings: &mut Settings,
     facts: &Facts,
     panes: &mut Panes<'_>,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<UserAction>,
 ) {
     match section {
         SettingsSection::Player => {
@@ -195,7 +195,7 @@ fn playback(
     settings: &mut Settings,
     paused: bool,
     pinned: bool,
-    actions: &mut Vec<Action>,
+    actions: &mut Vec<UserAction>,
 ) {
     ui.horizontal(|ui| {
         let caption = ui.label("Show each artwork for");
@@ -221,34 +221,34 @@ fn playback(
     });
     let mut shuffle = settings.shuffle;
     if ui.checkbox(&mut shuffle, "Shuffle").changed() {
-        actions.push(Action::SetShuffle(shuffle));
+        actions.push(UserAction::SetShuffle(shuffle));
     }
     ui.horizontal(|ui| {
         if ui.button("⏮ Previous").clicked() {
-            actions.push(Action::Previous);
+            actions.push(UserAction::Previous);
         }
         if ui
             .button(if paused { "▶ Resume" } else { "⏸ Pause" })
             .clicked()
         {
-            actions.push(Action::TogglePause);
+            actions.push(UserAction::TogglePause);
         }
         if ui.button("Next ⏭").clicked() {
-            actions.push(Action::Next);
+            actions.push(UserAction::Next);
         }
     });
     if ui.selectable_label(pinned, "📌 Pin this artwork").clicked() {
-        actions.push(Action::TogglePin);
+        actions.push(UserAction::TogglePin);
     }
 }
 
-fn local_files(ui: &mut Ui, path_input: &mut String, actions: &mut Vec<Action>) {
+fn local_files(ui: &mut Ui, path_input: &mut String, actions: &mut Vec<UserAction>) {
     ui.horizontal(|ui| {
         if ui.button("Open files…").clicked() {
-            actions.push(Action::OpenFilesDialog);
+            actions.push(UserAction::OpenFilesDialog);
         }
         if ui.button("Open folder…").clicked() {
-            actions.push(Action::OpenFolderDialog);
+            actions.push(UserAction::OpenFolderDialog);
         }
     });
     let caption = ui.label("Or type a file or folder path:");
@@ -261,17 +261,19 @@ fn local_files(ui: &mut Ui, path_input: &mut String, actions: &mut Vec<Action>) 
         .labelled_by(caption.id);
     // A key pasted here by mistake is neither opened (and logged as a path) nor kept.
     if super::secret_field::wipe_if_secret(ui, &response, path_input) {
-        actions.push(Action::Tell(crate::session::Notice::error(
+        actions.push(UserAction::Tell(crate::session::Notice::error(
             crate::credentials::secret_text::REFUSED,
         )));
     }
     let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     if (ui.button("Play this path").clicked() || entered) && !path_input.trim().is_empty() {
-        actions.push(Action::OpenPaths(vec![PathBuf::from(path_input.trim())]));
+        actions.push(UserAction::OpenPaths(vec![PathBuf::from(
+            path_input.trim(),
+        )]));
     }
     ui.label(egui::RichText::new("You can also drop files or folders onto the window.").small());
     if ui.button("Play sample art").clicked() {
-        actions.push(Action::PlaySamples);
+        actions.push(UserAction::PlaySamples);
     }
 }
 

@@ -4,7 +4,7 @@ use eframe::egui::{self, Color32, RichText, Ui};
 
 use std::time::SystemTime;
 
-use super::actions::Action;
+use super::actions::UserAction;
 use super::app::PlayerApp;
 use super::diagnostics::ConnectionView;
 use crate::bridge::connection::ConnectionState;
@@ -13,7 +13,7 @@ use crate::bridge::transport::Via;
 use crate::session::likes::LikeState;
 use crate::settings::SettingsSection;
 
-pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
+pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
     egui::Panel::bottom("status_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
             connection_indicator(ui, app.connection_view(), actions);
@@ -50,7 +50,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
                         ("♡ Like", "Give this artwork a ❤️ on Makapix Club (L)")
                     };
                     if ui.button(text).on_hover_text(tip).clicked() {
-                        actions.push(Action::ToggleLike);
+                        actions.push(UserAction::ToggleLike);
                     }
                 }
             }
@@ -69,7 +69,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
 
 /// Work that takes a while, said while it lasts: a registration code waiting
 /// to be entered (also with its card hidden), downloads, decoding.
-fn long_work(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
+fn long_work(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
     let now = unix_now();
     if let Some(
         RegistrationStatus::Code { code, expires_at }
@@ -81,7 +81,7 @@ fn long_work(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<Action>) {
         let tip = "Enter this code on makapix.club › Settings › Players › Add Device. Click for Settings › Player.";
         let label = egui::Label::new(RichText::new(text).strong()).sense(egui::Sense::click());
         if ui.add(label).on_hover_text(tip).clicked() {
-            actions.push(Action::OpenSettingsSection(SettingsSection::Player));
+            actions.push(UserAction::OpenSettingsSection(SettingsSection::Player));
         }
         ui.separator();
     }
@@ -123,7 +123,7 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Action>) {
+fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<UserAction>) {
     let (color, word) = match view.state {
         // Said plainly: the fix (closing the other player) is the user's.
         _ if view.identity_in_use() => (
@@ -154,6 +154,6 @@ fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Ac
         actions.push(view.leads_to());
     }
     if view.can_reconnect() && ui.small_button("Reconnect now").clicked() {
-        actions.push(Action::ReconnectNow);
+        actions.push(UserAction::ReconnectNow);
     }
 }

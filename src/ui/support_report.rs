@@ -12,7 +12,7 @@ use super::diagnostics::{ConnectionView, clock, short_topic};
 use crate::bridge::connection::Direction;
 
 /// Log lines in the report.
-pub const LINES: usize = 50;
+pub(crate) const LINES: usize = 50;
 
 /// What the report says besides the connection view.
 pub struct Facts<'a> {

@@ -4,7 +4,7 @@
 
 use eframe::egui::{self, Color32, Rect, RichText, Ui};
 
-use super::actions::Action;
+use super::actions::UserAction;
 use super::player_pane::PlayerPane;
 use crate::bridge::connection::ConnectionState;
 use crate::settings::{Settings, SettingsSection};
@@ -44,7 +44,7 @@ impl Welcome {
         player: &mut PlayerPane,
         state: ConnectionState,
         settings: &mut Settings,
-    ) -> Option<Action> {
+    ) -> Option<UserAction> {
         if self.hidden || !wanted(player, state, settings) {
             self.drawn = false;
             return None;
@@ -56,12 +56,12 @@ impl Welcome {
         match choice {
             Choice::Register => {
                 player.register();
-                Some(Action::OpenSettingsSection(SettingsSection::Player))
+                Some(UserAction::OpenSettingsSection(SettingsSection::Player))
             }
-            Choice::Import => Some(Action::OpenSettingsSection(SettingsSection::Player)),
+            Choice::Import => Some(UserAction::OpenSettingsSection(SettingsSection::Player)),
             Choice::PlayFiles => {
                 settings.welcome_dismissed = true;
-                Some(Action::OpenSettingsSection(SettingsSection::Files))
+                Some(UserAction::OpenSettingsSection(SettingsSection::Files))
             }
             Choice::Dismiss => {
                 settings.welcome_dismissed = true;
@@ -80,10 +80,10 @@ pub enum Choice {
     Dismiss,
 }
 
-pub const REGISTER: &str = "Register this computer";
-pub const IMPORT: &str = "Import the certificates you downloaded";
-pub const PLAY_FILES: &str = "Just play my files";
-pub const DISMISS: &str = "Not now";
+pub(crate) const REGISTER: &str = "Register this computer";
+pub(crate) const IMPORT: &str = "Import the certificates you downloaded";
+pub(crate) const PLAY_FILES: &str = "Just play my files";
+pub(crate) const DISMISS: &str = "Not now";
 
 /// Whether the card is due: the runtime said no player is stored, nothing
 /// is connecting, no registration is under way, and the user has not sent

@@ -9,7 +9,7 @@
 //! the connection task clears it. A read or reaction answered 429 waits for
 //! its kind's gate (`throttle`) and goes again: the work is never dropped.
 
-pub mod throttle;
+pub(crate) mod throttle;
 pub mod wire;
 
 use std::sync::{Arc, Mutex};
@@ -119,12 +119,12 @@ impl HttpsClient {
     }
 
     /// Makapix Club refuses the player (learnt another way): calls stop until `clear_refusal`.
-    pub fn refuse(&self, refusal: Refusal) {
+    pub(crate) fn refuse(&self, refusal: Refusal) {
         self.inner.refuse(refusal);
     }
 
     /// Time to check again: calls go to the server once more.
-    pub fn clear_refusal(&self) {
+    pub(crate) fn clear_refusal(&self) {
         self.inner.standing.send_replace(None);
     }
 

@@ -14,12 +14,12 @@ use super::super::requests::RequestError;
 
 /// What `Retry-After` is taken as when the server gives none (or nonsense):
 /// the limit is one view per 5 s, with a margin.
-pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(6);
+pub(crate) const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(6);
 
 /// The base URL if requests may go to it (`address::parse_base`): `https://`,
 /// or plain `http://` to this computer only (tests), never with a user name or
 /// password, since the bearer token travels with each request.
-pub fn check_base(url: &str) -> Result<String, String> {
+pub(crate) fn check_base(url: &str) -> Result<String, String> {
     crate::address::parse_base(url).map_err(|e| {
         format!(
             "No request is sent to the HTTPS API address, since it would put the player's token at risk: {e} Fix the API base URL in Settings › Player."
@@ -38,7 +38,7 @@ fn code_for_status(status: u16) -> Option<ErrorCode> {
 
 /// Reads an RPC answer (not a 401: those are the token's business) as the
 /// `kind` of its request. `request_id` fills in an id the server left null.
-pub fn rpc_answer(
+pub(crate) fn rpc_answer(
     kind: RequestKind,
     request_id: &str,
     status: u16,
@@ -88,7 +88,7 @@ pub fn retry_after(header: Option<&str>) -> Duration {
 /// Reads a view answer by its status.
 /// `Err`: the answer says nothing about the view (the token was refused): it
 /// stays queued, as when the connection is lost.
-pub fn view_answer(
+pub(crate) fn view_answer(
     status: u16,
     retry_after_header: Option<&str>,
     body: &[u8],

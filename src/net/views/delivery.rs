@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use crate::protocol::view::{ViewEvent, ViewOutcome};
 
 /// A view's identity in the queue and its file (random: unique across restarts).
-pub type ViewId = u64;
+pub(crate) type ViewId = u64;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pace {
@@ -45,7 +45,7 @@ pub struct Pace {
 }
 
 impl Pace {
-    pub const PRODUCTION: Pace = Pace {
+    pub(crate) const PRODUCTION: Pace = Pace {
         gap: Duration::from_secs(6),
         ack_timeout: Duration::from_secs(20),
         resend_after: Duration::from_secs(65),
@@ -125,7 +125,7 @@ impl Delivery {
         }
     }
 
-    pub fn set_pace(&mut self, pace: Pace) {
+    pub(crate) fn set_pace(&mut self, pace: Pace) {
         self.pace = pace;
     }
 
@@ -161,7 +161,7 @@ impl Delivery {
     }
 
     /// Puts views read from disk in front of those made since (they are older).
-    pub fn restore(&mut self, views: Vec<(ViewId, ViewEvent)>) -> Changes {
+    pub(crate) fn restore(&mut self, views: Vec<(ViewId, ViewEvent)>) -> Changes {
         for (id, view) in views.into_iter().rev() {
             if self.view(id).is_none() {
                 // Perhaps sent in that session: a `duplicate` may be its own answer.
@@ -229,7 +229,7 @@ impl Delivery {
     }
 
     /// The broker confirmed it has view `id`; its answer may take `ack_timeout` from now.
-    pub fn broker_has(&mut self, id: ViewId, now: Instant) {
+    pub(crate) fn broker_has(&mut self, id: ViewId, now: Instant) {
         if let Some(o) = self.awaiting.iter_mut().find(|s| !s.overdue && s.id == id) {
             o.received_at = Some(now);
         }
@@ -247,7 +247,7 @@ impl Delivery {
 
     /// The broker took view `id` but nobody was subscribed to receive it (the
     /// back end is down): it is sent again later, not counted against it.
-    pub fn unheard(&mut self, id: ViewId, now: Instant) -> Changes {
+    pub(crate) fn unheard(&mut self, id: ViewId, now: Instant) -> Changes {
         let mut changes = Changes::default();
         if self.unsent(id) {
             self.hold(id, now + self.pace.ack_timeout);
@@ -329,7 +329,7 @@ impl Delivery {
     }
 
     /// The broker refused view `id` itself (a PUBACK with an error reason).
-    pub fn refused_by_broker(&mut self, id: ViewId, reason: &str, now: Instant) -> Changes {
+    pub(crate) fn refused_by_broker(&mut self, id: ViewId, reason: &str, now: Instant) -> Changes {
         let mut changes = Changes::default();
         if self.unsent(id) {
             let again = now + self.pace.ack_timeout;
@@ -397,7 +397,7 @@ impl Delivery {
 
     /// The connection dropped: an answer still awaited will not come (clean
     /// sessions), so the view goes again at its turn. The pace is kept.
-    pub fn connection_lost(&mut self) {
+    pub(crate) fn connection_lost(&mut self) {
         self.awaiting.clear();
     }
 

@@ -17,7 +17,7 @@ use super::sink::{Handed, NotTaken, ViewSink};
 /// An answer, or why the view did not get through (it stays queued).
 type Answer = Result<ViewOutcome, String>;
 
-pub struct HttpsViews {
+pub(crate) struct HttpsViews {
     tx: mpsc::UnboundedSender<Answer>,
     rx: mpsc::UnboundedReceiver<Answer>,
 }
@@ -50,7 +50,7 @@ impl HttpsViews {
 
 impl ViewOutbox {
     /// An HTTPS answer settles the view; a failure to get through keeps it.
-    pub fn https_answered(&mut self, answer: Answer, now: Instant) {
+    pub(crate) fn https_answered(&mut self, answer: Answer, now: Instant) {
         match answer {
             Ok(outcome) => self.settle(&outcome, now),
             Err(why) => {

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 /// The file every identity shared before queues were kept per identity.
-pub const SHARED_QUEUE: &str = "views-queue.jsonl";
+pub(crate) const SHARED_QUEUE: &str = "views-queue.jsonl";
 
 /// The queue file of `player_key` on `server` (the broker's address) in `dir`.
 pub fn queue_file(dir: &Path, server: &str, player_key: &str) -> PathBuf {
@@ -14,7 +14,7 @@ pub fn queue_file(dir: &Path, server: &str, player_key: &str) -> PathBuf {
 }
 
 /// `views-<16 hex digits>.jsonl`: the start of SHA-256 of server and key.
-pub fn queue_name(server: &str, player_key: &str) -> String {
+pub(crate) fn queue_name(server: &str, player_key: &str) -> String {
     let input = format!("{server}\n{player_key}");
     let digest = ring::digest::digest(&ring::digest::SHA256, input.as_bytes());
     let hex: String = digest.as_ref()[..8]
@@ -27,7 +27,7 @@ pub fn queue_name(server: &str, player_key: &str) -> String {
 /// Removes the shared queue of earlier versions, if there is one: its views
 /// cannot be told apart by player, and sending them as whoever connects first
 /// could count them for the wrong player. Blocking: call it off the runtime.
-pub fn drop_shared_queue(dir: &Path) -> Option<String> {
+pub(crate) fn drop_shared_queue(dir: &Path) -> Option<String> {
     let path = dir.join(SHARED_QUEUE);
     let loaded = crate::disk_queue::load::<serde_json::Value>(&path, || 0);
     match std::fs::remove_file(&path) {

@@ -6,7 +6,7 @@
 //! holds the rules, `sink` the transports, `crate::disk_queue` the file.
 
 pub mod delivery;
-pub mod https_sink;
+pub(crate) mod https_sink;
 pub mod identity;
 pub mod sink;
 
@@ -93,7 +93,7 @@ impl ViewOutbox {
 
     /// Keeps the queue files in `dir` (each read on its own thread), and drops
     /// the queue every identity shared in earlier versions.
-    pub fn open_dir(&mut self, dir: &Path) {
+    pub(crate) fn open_dir(&mut self, dir: &Path) {
         self.dir = Some(dir.to_path_buf());
         let (folder, diag) = (dir.to_path_buf(), self.diag.clone());
         let cleanup = std::thread::Builder::new()
@@ -115,13 +115,13 @@ impl ViewOutbox {
     }
 
     /// A session with `config` replaces the last one: its identity is in use.
-    pub fn set_identity(&mut self, config: &SessionConfig) {
+    pub(crate) fn set_identity(&mut self, config: &SessionConfig) {
         self.use_identity(&config.broker.to_string(), &config.player_key);
     }
 
     /// Makapix Club refuses the player: one removed for sure loses its
     /// waiting views (a ban may end, so then they wait).
-    pub fn follow_refusal(&mut self, refusal: Refusal) {
+    pub(crate) fn follow_refusal(&mut self, refusal: Refusal) {
         if refusal.is_final() {
             self.drop_identity("the player was removed from its Makapix account");
         }
@@ -130,7 +130,7 @@ impl ViewOutbox {
     /// Views from now on are made as `player_key` on `server`, and only that
     /// identity's waiting views are sent. A first identity takes the views
     /// made before any was named; another one's views stay in their file.
-    pub fn use_identity(&mut self, server: &str, player_key: &str) {
+    pub(crate) fn use_identity(&mut self, server: &str, player_key: &str) {
         let name = identity::queue_name(server, player_key);
         if self.identity.as_deref() == Some(name.as_str()) {
             return;
@@ -155,7 +155,7 @@ impl ViewOutbox {
 
     /// The identity in use was removed from its account: its waiting views
     /// will never be accepted, and are dropped with a line in the log.
-    pub fn drop_identity(&mut self, why: &str) {
+    pub(crate) fn drop_identity(&mut self, why: &str) {
         self.absorb();
         let ids: Vec<ViewId> = self.current.delivery.ids().collect();
         if let Some(journal) = &self.current.journal {
@@ -224,19 +224,19 @@ impl ViewOutbox {
 
     /// A new session starts with `pace`: an answer awaited from the previous
     /// one will not come, and publishes are counted afresh.
-    pub fn session_started(&mut self, pace: Pace) {
+    pub(crate) fn session_started(&mut self, pace: Pace) {
         self.current.delivery.set_pace(pace);
         self.current.delivery.connection_lost();
         self.order.reset();
     }
 
     /// Views go out at `pace` from now on (a transport without sessions).
-    pub fn set_pace(&mut self, pace: Pace) {
+    pub(crate) fn set_pace(&mut self, pace: Pace) {
         self.current.delivery.set_pace(pace);
     }
 
     /// The transport failed with a view on its way.
-    pub fn connection_lost(&mut self) {
+    pub(crate) fn connection_lost(&mut self) {
         self.current.delivery.connection_lost();
     }
 
@@ -264,17 +264,17 @@ impl ViewOutbox {
     }
 
     /// Another message was queued for publishing in this session.
-    pub fn publish_queued(&self) {
+    pub(crate) fn publish_queued(&self) {
         self.order.queued_other();
     }
 
     /// rumqttc reports a publish on the wire (`Outgoing::Publish`).
-    pub fn publish_went_out(&mut self, pkid: u16) {
+    pub(crate) fn publish_went_out(&mut self, pkid: u16) {
         self.order.went_out(pkid);
     }
 
     /// The broker's PUBACK: for a view, it has it (or says why not).
-    pub fn puback(&mut self, ack: &PubAck, now: Instant) {
+    pub(crate) fn puback(&mut self, ack: &PubAck, now: Instant) {
         let Some(id) = self.order.acked(ack.pkid) else {
             return;
         };
@@ -332,7 +332,7 @@ impl ViewOutbox {
     /// Writes out everything queued so far, then sends `done` (from the file's
     /// thread; this never waits). For quitting: nothing is lost. The files of
     /// other identities finish their writes as they are dropped.
-    pub fn close_then(&mut self, done: oneshot::Sender<()>) {
+    pub(crate) fn close_then(&mut self, done: oneshot::Sender<()>) {
         match &self.current.journal {
             Some(journal) => journal.flush_then(done),
             None => {

@@ -39,7 +39,7 @@ pub trait ViewSink {
 }
 
 /// Views on `makapix/player/{key}/view`, asking for an answer on `view/ack`.
-pub struct MqttSink<'a> {
+pub(crate) struct MqttSink<'a> {
     pub client: &'a AsyncClient,
     pub topic: String,
     pub player_key: &'a str,
@@ -72,7 +72,7 @@ impl ViewSink for MqttSink<'_> {
 /// the order they were queued. So every publish of a session is counted as it
 /// is queued, and the view's place in that order names its pkid.
 #[derive(Default)]
-pub struct PublishOrder {
+pub(crate) struct PublishOrder {
     /// Publishes queued in this session (the task's `publish` counts through `&self`).
     queued: AtomicU64,
     /// `Outgoing::Publish` events seen in this session.
@@ -90,17 +90,17 @@ impl PublishOrder {
     }
 
     /// Any other publish was queued.
-    pub fn queued_other(&self) {
+    pub(crate) fn queued_other(&self) {
         self.queued.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn queued_view(&mut self, id: ViewId) {
+    pub(crate) fn queued_view(&mut self, id: ViewId) {
         let place = self.queued.fetch_add(1, Ordering::Relaxed) + 1;
         self.view_at = Some((place, id));
     }
 
     /// rumqttc put the next publish on the wire with `pkid`.
-    pub fn went_out(&mut self, pkid: u16) {
+    pub(crate) fn went_out(&mut self, pkid: u16) {
         self.seen += 1;
         if let Some((place, id)) = self.view_at
             && place == self.seen

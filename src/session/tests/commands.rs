@@ -7,7 +7,7 @@ use super::fixture::*;
 use crate::protocol::command::AckStatus;
 use crate::protocol::response::Response;
 use crate::session::{Channel, DisplayChange, Effect, EngineCommand};
-use crate::settings::{Mirror, Rotation};
+use crate::preview::{Mirror, Rotation};
 
 #[test]
 fn swaps_and_pause_drive_the_engine_and_are_acked_ok() {

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use crate::settings::{self, Settings};
+use super::{self as settings, Settings};
 
 /// The settings and, when the file could not be used, why.
 type Read = (Settings, Option<String>);
