@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::settings::load::SettingsRead;
 use crate::credentials::server::Overrides;
 use crate::paths::AppPaths;
 use crate::settings::Settings;
+use crate::settings::load::SettingsRead;
 
 /// How the program was started.
 #[derive(Clone, Debug, Default)]

@@ -3,10 +3,10 @@
 
 use eframe::egui;
 
-use makapix_player::settings::load::SettingsRead;
 use makapix_player::cli::{self, Cli};
 use makapix_player::credentials::server::Server;
 use makapix_player::paths::AppPaths;
+use makapix_player::settings::load::SettingsRead;
 use makapix_player::ui::{PlayerApp, StartOptions};
 use makapix_player::{VERSION, bridge, logging, net, single_instance};
 use std::sync::Arc;

@@ -4,10 +4,10 @@
 use serde_json::json;
 
 use super::fixture::*;
+use crate::preview::{Mirror, Rotation};
 use crate::protocol::command::AckStatus;
 use crate::protocol::response::Response;
 use crate::session::{Channel, DisplayChange, Effect, EngineCommand};
-use crate::preview::{Mirror, Rotation};
 
 #[test]
 fn swaps_and_pause_drive_the_engine_and_are_acked_ok() {
