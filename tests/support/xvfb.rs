@@ -88,7 +88,10 @@ impl Xvfb {
     /// folder under `home` and software OpenGL, as a first start on a clean account.
     #[allow(dead_code)]
     pub fn player(&self, home: &Path) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_makapix-player"));
+        // Cargo names the binary to tests and benches only; examples get none.
+        let binary = option_env!("CARGO_BIN_EXE_makapix-player")
+            .expect("the player binary, which cargo names to tests and benches");
+        let mut command = Command::new(binary);
         command
             .env("DISPLAY", &self.display)
             .env_remove("WAYLAND_DISPLAY")
