@@ -17,6 +17,7 @@ mod player_pane;
 mod playlist;
 mod preview;
 mod resume_channel;
+mod screenshot;
 mod show_artwork;
 mod views;
 mod welcome;
