@@ -43,6 +43,38 @@ run_ignored() {
   fi
 }
 
+# Runs every ignored test of the given test binaries (those that need mosquitto, Xvfb, openssl,
+# which this script installed) and fails unless as many passed as the binaries list: an ignored
+# test that did not run fails the step as surely as one that failed.
+# Usage: run_all_ignored <test binary>...
+run_all_ignored() {
+  local targets=() t
+  for t in "$@"; do targets+=(--test "$t"); done
+  local listed log passed
+  listed=$(cargo test --locked "${targets[@]}" -- --list --ignored | grep -c ': test$' || true)
+  log=$(mktemp)
+  cargo test --locked "${targets[@]}" -- --ignored | tee "$log"
+  passed=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9][0-9]*\) passed;.*/\1/p' "$log" | awk '{n += $1} END {print n + 0}')
+  rm -f "$log"
+  if [ "$listed" -eq 0 ] || [ "$passed" -ne "$listed" ]; then
+    echo "FAILED: $passed of the $listed ignored tests of $* ran and passed." >&2
+    return 1
+  fi
+}
+
+# tests/system holds the tests that need a setting of their own (a real keyring, root, a built
+# package, a long soak); every ignored one is run by name below. One named nowhere would never
+# run, so the run stops here.
+check_system_tests_named() {
+  local name missing=0
+  for name in $(cargo test --locked --test system -- --list --ignored | sed -n 's/: test$//p'); do
+    if ! grep -q -- "$name" scripts/test-all.sh; then
+      echo "FAILED: tests/system's ignored test $name is run by no step of scripts/test-all.sh." >&2
+      missing=1
+    fi
+  done
+  return "$missing"
+}
 export -f run_ignored
 
 echo "== cargo fmt --check"
@@ -55,8 +87,16 @@ cargo deny --version 2>/dev/null | grep -qx 'cargo-deny 0.20.2' || cargo install
 # itself then runs offline (no advisory database: licences, bans and sources need none).
 cargo fetch --locked
 cargo deny --offline check licenses bans sources
-echo "== cargo test"
+echo "== cargo test: what passes on any machine with Rust (the tests below are ignored there)"
 cargo test --all-targets --locked
+echo "== the tests that need mosquitto, Xvfb, openssl, D-Bus or the package validators (ignored by a plain cargo test)"
+run_all_ignored it log_budget playset_bounds ui_secret_fields
+run_ignored system single_instance_xvfb::a_second_launch_with_a_file_hands_it_over_and_exits_within_1_s \
+  packaging::the_desktop_entry_passes_desktop_file_validate \
+  packaging::the_metainfo_passes_appstreamcli_and_names_this_version
+# Run by hand, never here: soak::the_long_soak_keeps_every_command_view_and_byte (ten minutes;
+# benches/results/soak.md). Every other ignored test of tests/system is named in a step.
+check_system_tests_named
 echo "== real OS keyring (Secret Service by gnome-keyring in a private D-Bus session), remote benchmark smoke"
 # The login collection only exists once unlocked with a password, given on stdin.
 dbus-run-session -- bash -c '

@@ -50,6 +50,7 @@ impl Drop for Killed {
 }
 
 #[test]
+#[ignore = "needs Xvfb and mosquitto: scripts/test-all.sh runs it"]
 fn a_second_launch_with_a_file_hands_it_over_and_exits_within_1_s() {
     let x = xvfb::Xvfb::start(800, 600);
     let home = tempfile::tempdir().unwrap();

@@ -75,6 +75,7 @@ fn discs(
 }
 
 #[test]
+#[ignore = "needs Xvfb and ImageMagick: scripts/test-all.sh runs it"]
 fn led64x64_shows_64_by_64_round_leds_with_dark_gaps() {
     let dir = tempfile::tempdir().unwrap();
     let art = dir.path().join("pattern.png");
@@ -226,6 +227,7 @@ fn board_on(shot: &image::RgbaImage) -> Option<[u32; 4]> {
 /// transparent pixels over a coloured background: the GPU's board is the
 /// export's, pixel for pixel, at the screen's pitch.
 #[test]
+#[ignore = "needs Xvfb and ImageMagick: scripts/test-all.sh runs it"]
 fn a_turned_cropped_glowing_panel_on_screen_is_the_export_pixel_for_pixel() {
     let dir = tempfile::tempdir().unwrap();
     let art = dir.path().join("tall.png");

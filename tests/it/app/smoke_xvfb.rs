@@ -11,6 +11,7 @@ use makapix_player::media::decode::{DecodeLimits, decode};
 use makapix_player::samples::SAMPLES;
 
 #[test]
+#[ignore = "needs Xvfb and ImageMagick: scripts/test-all.sh runs it"]
 fn the_binary_shows_the_sample_art_in_a_real_window() {
     let x = xvfb::Xvfb::start(1024, 768);
     let home = tempfile::tempdir().unwrap();
@@ -74,6 +75,7 @@ fn the_binary_shows_the_sample_art_in_a_real_window() {
 /// OpenGL): the window is cleared to the background instead. Seen from outside, the
 /// canvas around the art must still be the chosen background dimmed by the brightness.
 #[test]
+#[ignore = "needs Xvfb and ImageMagick: scripts/test-all.sh runs it"]
 fn the_canvas_around_the_art_is_the_chosen_background_dimmed() {
     let x = xvfb::Xvfb::start(800, 600);
     let home = tempfile::tempdir().unwrap();

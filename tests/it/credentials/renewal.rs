@@ -212,6 +212,7 @@ fn issued_long_ago(days_left: i64) -> impl FnOnce(&mut rig::certs::Ca, &str) -> 
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_player_started_with_a_due_certificate_renews_within_a_minute() {
     // 10 days left: due since day 90 before expiry (jitter 0).
     let s = stored(issued_long_ago(10), 0, true);
@@ -236,6 +237,7 @@ fn a_player_started_with_a_due_certificate_renews_within_a_minute() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_player_stored_before_renewal_times_were_kept_renews_at_start_inside_the_window() {
     let s = stored(issued_long_ago(10), 0, true);
     // player.json as an earlier version wrote it: no planned renewal time.
@@ -257,6 +259,7 @@ fn a_player_stored_before_renewal_times_were_kept_renews_at_start_inside_the_win
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_player_that_slept_past_its_renewal_time_renews_on_waking() {
     // 80 days left, inside the server's window; this player's jitter plans it a day from now.
     let random = (11 * DAY) as u64;
@@ -286,6 +289,7 @@ fn a_player_that_slept_past_its_renewal_time_renews_on_waking() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_renewal_due_at_minute_3_of_a_10_minute_session_happens_at_minute_3_or_4() {
     // A short certificate (issued an hour ago, 10 days long): renewal planned 3 minutes from now.
     let issued = OffsetDateTime::now_utc() - Span::hours(1);
@@ -322,6 +326,7 @@ fn a_renewal_due_at_minute_3_of_a_10_minute_session_happens_at_minute_3_or_4() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn an_expired_certificate_renews_before_the_session_connects() {
     let s = stored(
         |ca, key| {
@@ -366,6 +371,7 @@ fn an_expired_certificate_renews_before_the_session_connects() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn refusals_at_the_broker_get_one_renewal_before_the_player_is_given_up() {
     // 80 days left, not due for this player yet (jitter near the end of the window).
     let random = (59 * DAY) as u64;
@@ -391,6 +397,7 @@ fn refusals_at_the_broker_get_one_renewal_before_the_player_is_given_up() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn repeated_failures_back_off_and_stay_under_the_servers_limit() {
     // The server fails every renewal (it has no next certificate: a 500).
     let s = stored(issued_long_ago(10), 0, false);
@@ -432,6 +439,7 @@ fn repeated_failures_back_off_and_stay_under_the_servers_limit() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn the_command_lines_import_of_a_due_set_renews_at_once() {
     use makapix_player::cli::{Command, run_with};
     let mut broker = rig::broker::Broker::start();

@@ -36,6 +36,7 @@ fn files(parts: &[(&str, &str)]) -> Result<PemSet, BundleError> {
 }
 
 #[test]
+#[ignore = "needs openssl: scripts/test-all.sh runs it"]
 fn rsa_keys_in_pkcs8_and_pkcs1_are_accepted() {
     let m = Ca::new("Makapix CA").mint(&Options {
         rsa: true,

@@ -24,6 +24,7 @@ fn attempts_since(player: &Player, since: Instant) -> usize {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn an_authentication_failed_answer_ends_in_removed_and_stops_knocking() {
     let mut broker = Broker::start();
     let server = TestServer::start(&broker);
@@ -90,6 +91,7 @@ fn an_authentication_failed_answer_ends_in_removed_and_stops_knocking() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_revoked_certificate_ends_in_removed_after_a_few_attempts() {
     let mut broker = Broker::start();
     let _server = TestServer::start(&broker);
@@ -144,6 +146,7 @@ fn a_revoked_certificate_ends_in_removed_after_a_few_attempts() {
 /// views: the server's `player_not_registered` answer to a view is then the
 /// only sign, and it ends in the same Removed state.
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_view_answered_player_not_registered_ends_in_removed() {
     let mut broker = Broker::start();
     let server = TestServer::start(&broker);
@@ -184,6 +187,7 @@ fn a_view_answered_player_not_registered_ends_in_removed() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_temporary_ban_ends_in_removed_then_the_player_is_back_when_it_ends() {
     let mut broker = Broker::start();
     let server = TestServer::start(&broker);

@@ -62,6 +62,7 @@ impl Setup {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn every_request_type_makes_a_round_trip() {
     let mut s = connected();
     let page = s
@@ -143,6 +144,7 @@ fn every_request_type_makes_a_round_trip() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn internal_errors_are_retried_and_silence_times_out() {
     let mut s = connected();
     let calls = Arc::new(AtomicUsize::new(0));
@@ -201,6 +203,7 @@ fn internal_errors_are_retried_and_silence_times_out() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_128_kib_response_arrives_whole() {
     let mut s = connected();
     let body = RequestBody::QueryPosts(QueryPosts {
@@ -236,6 +239,7 @@ fn a_128_kib_response_arrives_whole() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn junk_on_the_players_topics_is_logged_and_ignored() {
     let mut s = connected();
     let base = format!("makapix/player/{}", s.key);

@@ -94,6 +94,7 @@ fn serve_logind(bus: &PrivateBus, locked: &Arc<AtomicBool>) -> zbus::blocking::C
 }
 
 #[test]
+#[ignore = "needs dbus-daemon: scripts/test-all.sh runs it"]
 fn logind_and_the_screen_saver_each_tell_a_locked_screen() {
     let bus = PrivateBus::start();
     let mut lock = DbusLock::at(&bus.address, &bus.address);
@@ -114,6 +115,7 @@ fn logind_and_the_screen_saver_each_tell_a_locked_screen() {
 }
 
 #[test]
+#[ignore = "needs dbus-daemon: scripts/test-all.sh runs it"]
 fn no_view_while_the_screen_is_locked() {
     let bus = PrivateBus::start();
     let locked = Arc::new(AtomicBool::new(false));

@@ -18,6 +18,7 @@ use rig::window::{SOON, start_slowed, start_with_vault, step_until};
 use serde_json::json;
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn two_hundred_show_artwork_commands_against_a_slow_vault_never_open_more_than_4_downloads() {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();
@@ -65,6 +66,7 @@ fn two_hundred_show_artwork_commands_against_a_slow_vault_never_open_more_than_4
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn with_the_window_slowed_a_show_artwork_right_after_connecting_is_fetched_from_the_configured_vault()
  {
     let root = tempfile::tempdir().unwrap();
@@ -115,6 +117,7 @@ fn with_the_window_slowed_a_show_artwork_right_after_connecting_is_fetched_from_
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_cached_file_that_does_not_decode_is_fetched_again_once() {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();
@@ -167,6 +170,7 @@ fn a_cached_file_that_does_not_decode_is_fetched_again_once() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_download_under_way_shows_in_the_status_bar_until_it_ends() {
     use egui_kittest::kittest::Queryable;
     let root = tempfile::tempdir().unwrap();

@@ -18,6 +18,7 @@ fn points(app: &PlayerApp) -> Vec<[f64; 2]> {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn the_plot_gets_a_point_for_each_command_shown() {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();

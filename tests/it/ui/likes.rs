@@ -34,6 +34,7 @@ fn wait_reactions(s: &mut Session, n: usize) {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn l_and_the_button_toggle_the_like_and_a_refusal_is_shown() {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();

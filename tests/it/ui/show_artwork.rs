@@ -48,6 +48,7 @@ fn show(f: &mut Fixture, payload: Value) -> Value {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn show_artwork_puts_the_post_on_the_canvas_within_a_second() {
     let mut f = fixture();
     let png = samples::bytes("sun-64.png").unwrap().to_vec();
@@ -83,6 +84,7 @@ fn show_artwork_puts_the_post_on_the_canvas_within_a_second() {
 /// already be on its way from the pass that showed it, whether the art came
 /// at the start of that pass or during its short wait for a first frame.
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn each_post_s_status_goes_out_from_the_pass_that_shows_it() {
     let mut f = fixture();
     for post in 41..=48 {
@@ -103,6 +105,7 @@ fn each_post_s_status_goes_out_from_the_pass_that_shows_it() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn going_back_to_a_post_just_shown_neither_reads_nor_fetches_its_file_again() {
     let mut f = fixture();
     let sun = samples::bytes("sun-64.png").unwrap().to_vec();
@@ -139,6 +142,7 @@ fn going_back_to_a_post_just_shown_neither_reads_nor_fetches_its_file_again() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_hostile_shard_never_leaves_the_cache_folder() {
     let mut f = fixture();
     let png = samples::bytes("heart-8.png").unwrap().to_vec();
@@ -175,6 +179,7 @@ fn a_hostile_shard_never_leaves_the_cache_folder() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn missing_truncated_or_garbage_files_give_the_placeholder() {
     let mut f = fixture();
     let png = samples::bytes("mountains-256.png").unwrap();
@@ -218,6 +223,7 @@ fn missing_truncated_or_garbage_files_give_the_placeholder() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn an_art_url_on_another_port_than_the_vault_is_refused_and_playback_goes_on() {
     let mut f = fixture();
     // Another server on this computer: same host as the vault, another port.

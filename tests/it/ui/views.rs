@@ -29,6 +29,7 @@ fn views(server: &TestServer) -> Vec<Value> {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_post_on_screen_is_reported_after_five_seconds_with_its_channel() {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();
@@ -129,6 +130,7 @@ fn view(post_id: i64) -> ViewEvent {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn views_made_offline_survive_a_restart_and_go_out_at_the_allowed_rate() {
     let dir = tempfile::tempdir().unwrap();
     let mut broker = Broker::start();
@@ -174,6 +176,7 @@ fn views_made_offline_survive_a_restart_and_go_out_at_the_allowed_rate() {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn no_view_while_paused_or_for_a_failed_load() {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();
@@ -240,6 +243,7 @@ fn set_hidden(s: &mut rig::window::Session, minimized: bool, occluded: bool) {
 }
 
 #[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn no_view_while_the_window_is_minimised_or_covered() {
     let root = tempfile::tempdir().unwrap();
     let vault = Vault::start();
