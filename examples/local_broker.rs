@@ -9,8 +9,9 @@
 //! cargo run --example local_broker -- --show-artwork  # the back end sends `show_artwork` after 3 s
 //! ```
 
-#[path = "../tests/support/rig/mod.rs"]
-mod rig;
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::rig;
 
 use std::sync::Arc;
 

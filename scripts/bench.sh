@@ -219,7 +219,7 @@ section() {
   section decode
   echo "## Soak (a test, not a benchmark)"
   echo
-  echo "\`tests/soak.rs\`, run by hand for ten minutes (\`scripts/test-all.sh\` runs it for 90 s); its"
+  echo "\`tests/system/soak.rs\`, run by hand for ten minutes (\`scripts/test-all.sh\` runs it for 90 s); its"
   echo "section is written by hand from the test's last line."
   echo
   section soak

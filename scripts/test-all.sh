@@ -26,9 +26,10 @@ skip() {
   skipped+=("$1")
 }
 
-# Runs ignored tests of one test file, each named by its full path (--exact), and fails unless
-# every one of them ran and passed: a renamed test would otherwise match nothing and "pass".
-# Usage: run_ignored <tests/ file name> <test path>...
+# Runs ignored tests of one test binary (tests/<name>/main.rs or tests/<name>.rs), each named
+# by its full path (--exact), and fails unless every one of them ran and passed: a renamed test
+# would otherwise match nothing and "pass".
+# Usage: run_ignored <test binary> <test path>...
 run_ignored() {
   local file=$1; shift
   local log; log=$(mktemp)
@@ -37,9 +38,42 @@ run_ignored() {
   passed=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9][0-9]*\) passed;.*/\1/p' "$log" | awk '{n += $1} END {print n + 0}')
   rm -f "$log"
   if [ "$passed" -eq 0 ] || [ "$passed" -ne "$#" ]; then
-    echo "FAILED: $passed of the $# ignored tests named for tests/$file.rs ran and passed: $*" >&2
+    echo "FAILED: $passed of the $# ignored tests named for the $file tests ran and passed: $*" >&2
     return 1
   fi
+}
+
+# Runs every ignored test of the given test binaries (those that need mosquitto, Xvfb, openssl,
+# which this script installed) and fails unless as many passed as the binaries list: an ignored
+# test that did not run fails the step as surely as one that failed.
+# Usage: run_all_ignored <test binary>...
+run_all_ignored() {
+  local targets=() t
+  for t in "$@"; do targets+=(--test "$t"); done
+  local listed log passed
+  listed=$(cargo test --locked "${targets[@]}" -- --list --ignored | grep -c ': test$' || true)
+  log=$(mktemp)
+  cargo test --locked "${targets[@]}" -- --ignored | tee "$log"
+  passed=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9][0-9]*\) passed;.*/\1/p' "$log" | awk '{n += $1} END {print n + 0}')
+  rm -f "$log"
+  if [ "$listed" -eq 0 ] || [ "$passed" -ne "$listed" ]; then
+    echo "FAILED: $passed of the $listed ignored tests of $* ran and passed." >&2
+    return 1
+  fi
+}
+
+# tests/system holds the tests that need a setting of their own (a real keyring, root, a built
+# package, a long soak); every ignored one is run by name below. One named nowhere would never
+# run, so the run stops here.
+check_system_tests_named() {
+  local name missing=0
+  for name in $(cargo test --locked --test system -- --list --ignored | sed -n 's/: test$//p'); do
+    if ! grep -q -- "$name" scripts/test-all.sh; then
+      echo "FAILED: tests/system's ignored test $name is run by no step of scripts/test-all.sh." >&2
+      missing=1
+    fi
+  done
+  return "$missing"
 }
 export -f run_ignored
 
@@ -53,33 +87,41 @@ cargo deny --version 2>/dev/null | grep -qx 'cargo-deny 0.20.2' || cargo install
 # itself then runs offline (no advisory database: licences, bans and sources need none).
 cargo fetch --locked
 cargo deny --offline check licenses bans sources
-echo "== cargo test"
+echo "== cargo test: what passes on any machine with Rust (the tests below are ignored there)"
 cargo test --all-targets --locked
+echo "== the tests that need mosquitto, Xvfb, openssl, D-Bus or the package validators (ignored by a plain cargo test)"
+run_all_ignored it log_budget playset_bounds ui_secret_fields
+run_ignored system single_instance_xvfb::a_second_launch_with_a_file_hands_it_over_and_exits_within_1_s \
+  packaging::the_desktop_entry_passes_desktop_file_validate \
+  packaging::the_metainfo_passes_appstreamcli_and_names_this_version
+# Run by hand, never here: soak::the_long_soak_keeps_every_command_view_and_byte (ten minutes;
+# benches/results/soak.md). Every other ignored test of tests/system is named in a step.
+check_system_tests_named
 echo "== real OS keyring (Secret Service by gnome-keyring in a private D-Bus session), remote benchmark smoke"
 # The login collection only exists once unlocked with a password, given on stdin.
 dbus-run-session -- bash -c '
   set -euo pipefail
   export XDG_DATA_HOME=$(mktemp -d); mkdir -p "$XDG_DATA_HOME/keyrings"
   eval "$(printf ci-pass | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
-  run_ignored keyring_real a_credential_set_lives_in_the_real_keyring \
-    the_command_line_imports_registers_renews_and_removes_with_the_real_keyring \
-    the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring
+  run_ignored system keyring_real::a_credential_set_lives_in_the_real_keyring \
+    keyring_real::the_command_line_imports_registers_renews_and_removes_with_the_real_keyring \
+    keyring_real::the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring
   # A whole session (registration, renewal, the window, a refused request): the whole player
   # key in no output and no file but player.json; every file 0600 in 0700 folders.
-  run_ignored player_key_secret no_whole_player_key_in_anything_the_player_printed_or_wrote
+  run_ignored system player_key_secret::no_whole_player_key_in_anything_the_player_printed_or_wrote
   # One window per identity: the real binary, the real keyring, one MQTT session at the broker.
-  run_ignored single_instance_xvfb a_second_launch_makes_no_second_mqtt_session
+  run_ignored system single_instance_xvfb::a_second_launch_makes_no_second_mqtt_session
   # The soak of issue 15, short: the real binary through broker restarts and command bursts
   # (the ten-minute run is by hand: benches/results/soak.md).
-  run_ignored soak a_90_s_soak_keeps_every_command_view_and_byte
+  run_ignored system soak::a_90_s_soak_keeps_every_command_view_and_byte
   # The benchmarks through the broker import the player identity into this keyring: one short
   # smoke iteration (the rest of benches/player ran once under cargo test above). Never timed.
   MAKAPIX_BENCH_REMOTE=1 cargo test --locked --bench player -- remote screen-show' 2> >(grep -v "Failed to set fd limit" >&2)
 
 echo "== one window per identity, for its own user only (acts as nobody: needs root)"
 if [ "$(id -u)" -eq 0 ]; then
-  run_ignored single_instance_users a_launch_by_another_user_is_not_obeyed \
-    a_socket_squatted_by_another_user_gets_no_paths_and_does_not_hold_up_the_launch
+  run_ignored system single_instance_users::a_launch_by_another_user_is_not_obeyed \
+    single_instance_users::a_socket_squatted_by_another_user_gets_no_paths_and_does_not_hold_up_the_launch
 else
   skip "not root, so a launch by another user was not tried against the window's socket."
 fi
@@ -87,12 +129,12 @@ fi
 echo "== Linux package (cargo deb)"
 command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked --version 3.8.0
 deb=$(cargo deb --locked --profile package-check | tail -n 1)
-MAKAPIX_DEB="$deb" run_ignored packaging the_debian_package_holds_the_binary_desktop_entry_icons_and_metainfo
+MAKAPIX_DEB="$deb" run_ignored system packaging::the_debian_package_holds_the_binary_desktop_entry_icons_and_metainfo
 
 echo "== Windows installer (MinGW cross build + wixl)"
 if rustup target add x86_64-pc-windows-gnu >/dev/null 2>&1; then
   msi=$(bash scripts/build-msi.sh | tail -n 1)
-  MAKAPIX_MSI="$msi" run_ignored packaging the_windows_installer_holds_the_gui_program_its_shortcut_and_file_types
+  MAKAPIX_MSI="$msi" run_ignored system packaging::the_windows_installer_holds_the_gui_program_its_shortcut_and_file_types
 else
   # rustup's servers are outside this project; without the target nothing can be built.
   skip "rustup could not install the x86_64-pc-windows-gnu target, so the MSI was not checked."

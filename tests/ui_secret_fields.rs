@@ -5,9 +5,13 @@
 //! certificates" box, where a key belongs, is masked for accessibility tools
 //! and forgets the key, undo history included, once it is imported.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
+use support::screen::harness_of;
 
 use eframe::egui;
 use egui_kittest::Harness;
@@ -70,9 +74,7 @@ fn window(paths: Option<AppPaths>) -> (Harness<'static, PlayerApp>, RuntimeEnd) 
         ..StartOptions::default()
     });
     app.attach_runtime(window_end);
-    let h = Harness::builder()
-        .with_size([1000.0, 1400.0])
-        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    let h = harness_of(app, [1000.0, 1400.0], None);
     (h, runtime_end)
 }
 

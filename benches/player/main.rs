@@ -18,11 +18,9 @@
 //! screen-preview, screen-replay, screen-memory)
 //! runs only the named parts; `MAKAPIX_BENCH_BIN=path` measures that binary.
 
-#[path = "../../tests/support/rig/mod.rs"]
-mod rig;
-#[allow(dead_code)]
-#[path = "../../tests/support/xvfb.rs"]
-mod xvfb;
+#[path = "../../tests/support/mod.rs"]
+mod support;
+use support::{rig, xvfb};
 
 mod art;
 mod local;

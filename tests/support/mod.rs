@@ -1,5 +1,15 @@
-//! Helpers shared by the integration tests.
-#![allow(dead_code)]
+//! The one support tree of the integration tests, included by each test binary
+//! (and by benches/player and examples/local_broker) as `mod support`: the window
+//! harness (`screen`), the MQTT rig, the certificate minter, an X server, and
+//! image files good and bad (here).
+#![allow(dead_code)] // each binary uses only part of it
+
+pub mod certs;
+pub mod http_server;
+pub mod raster;
+pub mod rig;
+pub mod screen;
+pub mod xvfb;
 
 use std::path::Path;
 

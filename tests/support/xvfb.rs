@@ -88,7 +88,10 @@ impl Xvfb {
     /// folder under `home` and software OpenGL, as a first start on a clean account.
     #[allow(dead_code)]
     pub fn player(&self, home: &Path) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_makapix-player"));
+        // Cargo names the binary it built to tests and benches only; an example
+        // (which never starts one) would run the installed player.
+        let binary = option_env!("CARGO_BIN_EXE_makapix-player").unwrap_or("makapix-player");
+        let mut command = Command::new(binary);
         command
             .env("DISPLAY", &self.display)
             .env_remove("WAYLAND_DISPLAY")

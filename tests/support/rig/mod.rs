@@ -4,14 +4,12 @@
 //! `player_api`), an HTTP
 //! vault, a cuttable TCP proxy, and a player driven through the real runtime.
 //!
-//! Use from a test file with `#[path = "support/rig/mod.rs"] mod rig;`.
-#![allow(dead_code)]
+//! Part of the support tree (`crate::support::rig`).
+
+pub use super::{certs, http_server};
 
 pub mod api;
 pub mod broker;
-pub mod certs;
-#[path = "../http_server.rs"]
-pub mod http_server;
 pub mod player;
 pub mod player_api;
 pub mod posts;

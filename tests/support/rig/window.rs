@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::broker::Broker;
 use super::certs::player_key;
 use super::server::TestServer;
+use crate::support::screen::timed_out;
 
 pub const SOON: Duration = Duration::from_secs(10);
 
@@ -89,9 +90,7 @@ fn launch(
     window_end.attach(net::runtime::start(runtime_end).unwrap());
     let mut app = PlayerApp::new(options);
     app.attach_runtime(window_end);
-    let mut h = Harness::builder()
-        .with_size([640.0, 480.0])
-        .build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app);
+    let mut h = crate::support::screen::harness_of(app, [640.0, 480.0], None);
     h.step();
     h.state_mut()
         .send_to_runtime(RuntimeAction::Connection(ConnectionAction::Connect(
@@ -171,17 +170,8 @@ fn tapped_pair() -> (WindowEnd, RuntimeEnd, Arc<Tap>) {
     (window_end, runtime_end, tap)
 }
 
-pub fn step_until(h: &mut Harness<'_, PlayerApp>, what: &str, done: impl Fn(&PlayerApp) -> bool) {
-    let deadline = Instant::now() + SOON;
-    loop {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+/// The one wait of the support tree (saves a screenshot on a timeout).
+pub use crate::support::screen::step_until;
 
 impl Session {
     /// Sends a command and steps the window until its ack arrives; returns the ack.
@@ -198,7 +188,9 @@ impl Session {
             {
                 return ack.json();
             }
-            assert!(Instant::now() < deadline, "no ack for {kind}");
+            if Instant::now() >= deadline {
+                timed_out(&self.h, &format!("the ack for {kind}"));
+            }
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -223,10 +215,9 @@ impl Session {
             if published && self.retained_state()[field] == value {
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "state never showed {field} = {value}"
-            );
+            if Instant::now() >= deadline {
+                timed_out(&self.h, &format!("the state to show {field} = {value}"));
+            }
         }
     }
 }

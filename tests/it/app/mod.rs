@@ -1,0 +1,6 @@
+mod cli_subcommands;
+mod exit_budget;
+mod export_preview;
+mod led_outputs;
+mod preview_xvfb;
+mod smoke_xvfb;

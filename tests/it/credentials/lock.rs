@@ -1,0 +1,336 @@
+//! Registration's final install takes the same lock as import and renewal
+//! (issue 15, item 9): while an import holds it (stuck in a slow keyring
+//! write), a registration whose code was just entered waits, writes nothing,
+//! and installs after the import, never interleaved with it. The keyring is the
+//! mock store behind a gate that holds writes; the API is the rig's. Across
+//! processes (the command line and a window) a file lock beside `player.json`
+//! does the same: two services over the same files install one after the other.
+
+use crate::support::rig;
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use keyring_core::api::{Credential, CredentialApi, CredentialStoreApi};
+use keyring_core::{CredentialStore, Entry};
+use makapix_player::bridge::RuntimeEvent;
+use makapix_player::bridge::channel::pair;
+use makapix_player::bridge::credentials::{
+    CredentialsAction, CredentialsEvent, RegistrationStatus,
+};
+use makapix_player::credentials::keyring_store::KeyringStore;
+use makapix_player::credentials::renewal::PollTiming;
+use makapix_player::credentials::server::Overrides;
+use makapix_player::credentials::service::Service;
+use makapix_player::net::credentials_task::CredentialsTask;
+use makapix_player::protocol::http::Secret;
+
+/// Holds keyring writes while closed; records who asked and who wrote, in order.
+#[derive(Default)]
+struct Gate {
+    closed: Mutex<bool>,
+    opened: Condvar,
+    asked: Mutex<Vec<String>>,
+    wrote: Mutex<Vec<String>>,
+}
+
+impl Gate {
+    fn set_closed(&self, closed: bool) {
+        *self.closed.lock().unwrap() = closed;
+        self.opened.notify_all();
+    }
+}
+
+/// Opens the gate when the test ends, passing or not, so no write waits for ever.
+struct OpenAtEnd(Arc<Gate>);
+
+impl Drop for OpenAtEnd {
+    fn drop(&mut self) {
+        self.0.set_closed(false);
+    }
+}
+
+struct GatedStore {
+    inner: Arc<CredentialStore>,
+    gate: Arc<Gate>,
+}
+
+impl CredentialStoreApi for GatedStore {
+    fn vendor(&self) -> String {
+        "gated mock".into()
+    }
+
+    fn id(&self) -> String {
+        "gated".into()
+    }
+
+    fn build(
+        &self,
+        service: &str,
+        user: &str,
+        modifiers: Option<&HashMap<&str, &str>>,
+    ) -> keyring_core::Result<Entry> {
+        let inner = self.inner.build(service, user, modifiers)?;
+        Ok(Entry::new_with_credential(Arc::new(GatedCredential {
+            inner,
+            user: user.to_owned(),
+            gate: Arc::clone(&self.gate),
+        })))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+struct GatedCredential {
+    inner: Entry,
+    user: String,
+    gate: Arc<Gate>,
+}
+
+impl CredentialApi for GatedCredential {
+    fn set_secret(&self, secret: &[u8]) -> keyring_core::Result<()> {
+        self.gate.asked.lock().unwrap().push(self.user.clone());
+        let mut closed = self.gate.closed.lock().unwrap();
+        while *closed {
+            closed = self.gate.opened.wait(closed).unwrap();
+        }
+        drop(closed);
+        let result = self.inner.set_secret(secret);
+        self.gate.wrote.lock().unwrap().push(self.user.clone());
+        result
+    }
+
+    fn get_secret(&self) -> keyring_core::Result<Vec<u8>> {
+        self.inner.get_secret()
+    }
+
+    fn delete_credential(&self) -> keyring_core::Result<()> {
+        self.inner.delete_credential()
+    }
+
+    fn get_credential(&self) -> keyring_core::Result<Option<Arc<Credential>>> {
+        Ok(None)
+    }
+
+    fn get_specifiers(&self) -> Option<(String, String)> {
+        None
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[test]
+fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_writes() {
+    let mut ca = rig::certs::Ca::new("Makapix Lock Test CA");
+    let api = rig::api::MakapixApi::start(&ca.pem, 1);
+    let (registered, imported) = (rig::certs::player_key(), rig::certs::player_key());
+    let first = ca.player(&registered);
+    api.provision_as(&registered, first);
+    let other = ca.player(&imported);
+    let bundle = serde_json::json!({"ca_pem": ca.pem, "cert_pem": other.cert_pem,
+        "key_pem": other.key_pem, "broker": {"host": "127.0.0.1", "port": 1}})
+    .to_string();
+
+    let gate = Arc::new(Gate::default());
+    let store = GatedStore {
+        inner: keyring_core::mock::Store::new().unwrap(),
+        gate: Arc::clone(&gate),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = Service::new(
+        Ok(KeyringStore::with_store(Arc::new(store), "test")),
+        Some(dir.path().join("player.json")),
+        Overrides {
+            api: Some(api.base.clone()),
+            ..Overrides::default()
+        },
+    );
+    service.timing = PollTiming {
+        interval: Duration::from_millis(50),
+        rate_limited: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(200),
+    };
+
+    let (window, runtime_end) = pair(Arc::new(|| {}));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Dropped before the runtime, which waits for its blocking workers.
+    let _open_at_end = OpenAtEnd(Arc::clone(&gate));
+    let mut events: Vec<RuntimeEvent> = Vec::new();
+    rt.block_on(async {
+        let mut task = CredentialsTask::with_service(runtime_end.sink.clone(), service);
+        let mut wait_for = async |what: &str, done: &dyn Fn(&[RuntimeEvent]) -> bool| {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !done(&events) {
+                assert!(
+                    Instant::now() < deadline,
+                    "timed out waiting for {what}: {events:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                while let Some(e) = window.try_recv() {
+                    events.push(e);
+                }
+            }
+        };
+        task.handle(CredentialsAction::Register);
+        wait_for("the registration code", &|ev| {
+            ev.iter().any(|e| {
+                matches!(
+                    e,
+                    RuntimeEvent::Credentials(CredentialsEvent::Registration(
+                        RegistrationStatus::Code { .. }
+                    ))
+                )
+            })
+        })
+        .await;
+
+        // An import takes the lock and sticks in its first keyring write.
+        gate.set_closed(true);
+        task.handle(CredentialsAction::ImportText(Secret::new(bundle)));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while gate.asked.lock().unwrap().is_empty() {
+            assert!(Instant::now() < deadline, "the import never wrote");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+
+        // The owner enters the code: registration has its set and goes to store it.
+        api.enter_code(&registered);
+        wait_for("registration to reach its install", &|ev| {
+            ev.iter().any(|e| {
+                matches!(
+                    e,
+                    RuntimeEvent::Credentials(CredentialsEvent::Registration(
+                        RegistrationStatus::Storing
+                    ))
+                )
+            })
+        })
+        .await;
+        // Time for an install that ignored the lock to reach the keyring.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let asked = gate.asked.lock().unwrap().clone();
+        assert!(
+            asked.iter().all(|u| u.starts_with(&imported)),
+            "registration wrote while the import held the lock: {asked:?}"
+        );
+
+        gate.set_closed(false);
+        let both = |ev: &[RuntimeEvent]| {
+            let ended = ev.iter().any(|e| {
+                matches!(
+                    e,
+                    RuntimeEvent::Credentials(CredentialsEvent::RegistrationEnded)
+                )
+            });
+            let done = ev
+                .iter()
+                .filter(|e| matches!(e, RuntimeEvent::Credentials(CredentialsEvent::Done(_))))
+                .count();
+            ended && done >= 2
+        };
+        wait_for("the import and the registration to finish", &both).await;
+    });
+
+    // Every write of the import, then every write of the registration.
+    let owners: Vec<char> = gate
+        .wrote
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|u| if u.starts_with(&imported) { 'I' } else { 'R' })
+        .collect();
+    let import_writes = owners.iter().filter(|o| **o == 'I').count();
+    assert!(
+        import_writes >= 3 && owners.len() > import_writes,
+        "{owners:?}"
+    );
+    assert!(
+        owners[..import_writes].iter().all(|o| *o == 'I'),
+        "the writes interleaved: {owners:?}"
+    );
+}
+
+/// A service over the shared keyring behind `gate`, as a separate process
+/// (the command line, a window) has: its own in-process lock, the same files.
+fn service_over(
+    facts: &std::path::Path,
+    keyring: &Arc<CredentialStore>,
+    gate: &Arc<Gate>,
+) -> Service {
+    let store = GatedStore {
+        inner: Arc::clone(keyring),
+        gate: Arc::clone(gate),
+    };
+    Service::new(
+        Ok(KeyringStore::with_store(Arc::new(store), "test")),
+        Some(facts.to_owned()),
+        Overrides::default(),
+    )
+}
+
+#[test]
+fn two_installs_from_separate_services_are_serialised_by_the_file_lock() {
+    let mut ca = rig::certs::Ca::new("Makapix Lock Test CA");
+    let (first_key, second_key) = (rig::certs::player_key(), rig::certs::player_key());
+    let bundle = |key: &str, ca: &mut rig::certs::Ca| {
+        let id = ca.player(key);
+        serde_json::json!({"ca_pem": ca.pem, "cert_pem": id.cert_pem, "key_pem": id.key_pem})
+            .to_string()
+    };
+    let (first_bundle, second_bundle) = (bundle(&first_key, &mut ca), bundle(&second_key, &mut ca));
+    let gate = Arc::new(Gate::default());
+    let keyring: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("player.json");
+    let _open_at_end = OpenAtEnd(Arc::clone(&gate));
+    let import = |service: Service, json: String| {
+        std::thread::spawn(move || {
+            let input = makapix_player::credentials::bundle::Input {
+                name: "certs.json",
+                bytes: json.as_bytes(),
+            };
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            service.import(&[input], now, 1).map(|a| a.slot)
+        })
+    };
+
+    // The first install sticks in its first keyring write, holding the lock.
+    gate.set_closed(true);
+    let first = import(service_over(&facts, &keyring, &gate), first_bundle);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while gate.asked.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the first install never wrote");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let second = import(service_over(&facts, &keyring, &gate), second_bundle);
+    // Time for an install that ignored the lock to reach the keyring.
+    std::thread::sleep(Duration::from_millis(500));
+    let asked = gate.asked.lock().unwrap().clone();
+    assert!(
+        asked.iter().all(|u| u.starts_with(&first_key)),
+        "the second install wrote while the first held the lock: {asked:?}"
+    );
+    gate.set_closed(false);
+    let first = first.join().unwrap().unwrap();
+    let second = second.join().unwrap().unwrap();
+
+    // One after the other: the second saw the first's set, replaced and removed it.
+    assert_eq!((first.generation, second.generation), (1, 2));
+    let reader = service_over(&facts, &keyring, &gate);
+    let (active, _) = reader.secrets().unwrap();
+    assert_eq!(active.slot, second);
+    let left = KeyringStore::with_store(Arc::clone(&keyring), "test");
+    assert!(
+        left.read(&first).is_err(),
+        "the first set was left in the keyring"
+    );
+}

@@ -1,0 +1,9 @@
+mod connect;
+mod field;
+mod flow;
+mod keyring_late;
+mod lock;
+mod renewal;
+mod runtime;
+mod trust;
+mod validate;

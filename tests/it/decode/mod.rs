@@ -1,0 +1,4 @@
+mod bad_input;
+mod compact;
+mod formats;
+mod webp_frames;

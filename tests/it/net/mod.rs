@@ -1,0 +1,10 @@
+mod https_api_address;
+mod https_removal;
+mod https_transport;
+mod mqtt_removed;
+mod mqtt_requests;
+mod mqtt_session;
+mod mqtt_takeover;
+mod screen_lock;
+mod token_redirects;
+mod view_delivery;

@@ -1,0 +1,232 @@
+//! Device previews in the window (egui_kittest): switching modes with the
+//! cycle key and the command line's names, and four previews side by side
+//! showing the same animation frame, the LED panels' own texture included.
+
+use crate::support::screen::{harness, sample_shown as showing, step_until};
+use std::collections::HashSet;
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use makapix_player::preview::{PreviewMode, PreviewSettings};
+use makapix_player::samples::SAMPLES;
+use makapix_player::settings::Settings;
+use makapix_player::ui::{PlayerApp, StartOptions};
+
+fn window(preview: PreviewSettings) -> Harness<'static, PlayerApp> {
+    let settings = Settings {
+        preview,
+        ..Settings::default()
+    };
+    harness(
+        [1000.0, 700.0],
+        StartOptions {
+            settings: Some(settings),
+            ..StartOptions::default()
+        },
+    )
+}
+
+/// The label of the tile previewing as `mode`, if it is drawn.
+fn tile(h: &Harness<'_, PlayerApp>, mode: PreviewMode) -> Option<String> {
+    let prefix = format!("{} preview: ", mode.label());
+    h.query_by_label_contains(&prefix)
+        .and_then(|node| node.accesskit_node().label())
+}
+
+/// The animation frame a tile says it shows.
+fn frame_of(label: &str) -> Option<u32> {
+    label.rsplit_once(", frame ")?.1.parse().ok()
+}
+
+#[test]
+fn the_cycle_key_and_the_names_switch_what_the_canvas_previews() {
+    let mut h = window(PreviewSettings::default());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    // The plain canvas has no preview tiles.
+    assert!(tile(&h, PreviewMode::Screen).is_none());
+    h.get_by_label(&format!("Artwork: {}", SAMPLES[0].name));
+
+    h.key_press(egui::Key::V);
+    h.run_steps(2);
+    assert_eq!(h.state().settings().preview.modes, [PreviewMode::P3a]);
+    let label = tile(&h, PreviewMode::P3a).expect("a p3a tile");
+    assert!(label.contains(SAMPLES[0].name), "{label}");
+
+    h.key_press(egui::Key::V);
+    h.run_steps(2);
+    let led16 = PreviewMode::Led { w: 16, h: 16 };
+    assert_eq!(h.state().settings().preview.modes, [led16]);
+    assert!(tile(&h, PreviewMode::P3a).is_none());
+    assert!(tile(&h, led16).is_some());
+    assert_eq!(
+        h.state().previews().led_frame(),
+        Some(0),
+        "the LED texture is lit"
+    );
+
+    // As `--preview screen,led128x64` does.
+    let wide = PreviewMode::parse("led128x64").unwrap();
+    h.state_mut().set_previews(vec![PreviewMode::Screen, wide]);
+    h.run_steps(2);
+    assert!(tile(&h, PreviewMode::Screen).is_some());
+    assert!(tile(&h, wide).is_some());
+    // Back to the plain canvas: the LED copy of the frame is freed.
+    h.state_mut().set_previews(vec![PreviewMode::Screen]);
+    h.run_steps(2);
+    assert!(tile(&h, PreviewMode::Screen).is_none());
+    assert_eq!(h.state().previews().led_frame(), None);
+}
+
+#[test]
+fn four_previews_show_the_same_animation_frame() {
+    let modes = vec![
+        PreviewMode::Screen,
+        PreviewMode::P3a,
+        PreviewMode::Led { w: 64, h: 64 },
+        PreviewMode::Led { w: 32, h: 32 },
+    ];
+    let mut h = window(PreviewSettings {
+        modes: modes.clone(),
+        ..PreviewSettings::default()
+    });
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "the animated slime", |a| {
+        showing(a, SAMPLES[1].name)
+    });
+
+    let mut frames_seen = HashSet::new();
+    for _ in 0..60 {
+        h.step();
+        let labels: Vec<String> = modes
+            .iter()
+            .map(|m| tile(&h, *m).unwrap_or_else(|| panic!("no {} tile", m.label())))
+            .collect();
+        let frames: Vec<Option<u32>> = labels.iter().map(|l| frame_of(l)).collect();
+        assert!(
+            frames.iter().all(|f| f.is_some() && *f == frames[0]),
+            "previews out of step: {labels:?}"
+        );
+        assert!(
+            labels.iter().all(|l| l.contains(SAMPLES[1].name)),
+            "{labels:?}"
+        );
+        frames_seen.insert(frames[0]);
+    }
+    assert!(
+        frames_seen.len() >= 3,
+        "the animation moved on in step: {frames_seen:?}"
+    );
+}
+
+#[test]
+fn save_preview_image_writes_the_previews_as_a_png() {
+    use makapix_player::media::decode::{DecodeLimits, decode};
+    use makapix_player::preview::render::{EXPORT_PITCH, Frame, Look, led_colours};
+
+    let led = PreviewMode::Led { w: 32, h: 32 };
+    let preview = PreviewSettings {
+        modes: vec![led],
+        bits: 5,
+        ..PreviewSettings::default()
+    };
+    let mut h = window(preview.clone());
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    let dir = tempfile::tempdir().unwrap();
+    // Without an extension: the export adds `.png`.
+    h.state_mut().save_preview_to(dir.path().join("mountains"));
+    step_until(&mut h, "the export to finish", |a| {
+        a.notice().is_some_and(|n| n.text.contains("Preview saved"))
+    });
+    let saved = image::open(dir.path().join("mountains.png"))
+        .expect("a PNG")
+        .to_rgba8();
+
+    let art = decode(SAMPLES[0].bytes, &DecodeLimits::default()).unwrap();
+    let settings = Settings::default();
+    let look = Look {
+        rotation: settings.rotation,
+        mirror: settings.mirror,
+        background: settings.background,
+        brightness: settings.brightness,
+        preview,
+    };
+    let frame = Frame {
+        size: [art.width, art.height],
+        rgba: &art.frames[0].rgba,
+    };
+    let colours = led_colours(&frame, &look, [32, 32]);
+    let side = 32 * EXPORT_PITCH;
+    let margin = (saved.width() - side) / 2;
+    assert_eq!(saved.height(), saved.width());
+    for (i, colour) in colours.iter().enumerate() {
+        let (x, y) = ((i % 32) as u32, (i / 32) as u32);
+        let centre = |v: u32| margin + v * EXPORT_PITCH + EXPORT_PITCH / 2;
+        let p = saved.get_pixel(centre(x), centre(y)).0;
+        assert_eq!([p[0], p[1], p[2]], *colour, "LED ({x}, {y})");
+    }
+}
+
+#[test]
+fn export_preview_writes_every_frame_as_the_led_panel_shows_it() {
+    use makapix_player::media::decode::{DecodeLimits, decode, decode_file};
+
+    let led = PreviewMode::Led { w: 32, h: 32 };
+    let mut h = window(PreviewSettings {
+        modes: vec![PreviewMode::Screen, led],
+        ..PreviewSettings::default()
+    });
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "the animated sample", |a| {
+        showing(a, SAMPLES[1].name)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // Without a known extension: a GIF; the LED panel, not the plain screen, is exported.
+    h.state_mut().export_preview_to(dir.path().join("slime"));
+    step_until(&mut h, "the export to finish", |a| {
+        a.notice().is_some_and(|n| n.text.starts_with("Exported"))
+    });
+    let text = h
+        .state()
+        .notice()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    let source = decode(SAMPLES[1].bytes, &DecodeLimits::default()).unwrap();
+    assert!(source.frames.len() > 1);
+    assert!(
+        text.contains(&format!("GIF (320×320, {} frames)", source.frames.len())),
+        "{text}"
+    );
+    let exported = decode_file(&dir.path().join("slime.gif"), &DecodeLimits::default()).unwrap();
+    assert_eq!((exported.width, exported.height), (320, 320));
+    assert_eq!(exported.delays(), source.delays());
+}
+
+#[test]
+fn each_device_preview_says_what_the_device_does_to_the_art() {
+    use egui_kittest::kittest::By;
+    let mut h = window(PreviewSettings {
+        modes: vec![PreviewMode::P3a, PreviewMode::Led { w: 64, h: 64 }],
+        ..PreviewSettings::default()
+    });
+    // mountains-256.png: 256×256, shrunk to a quarter on 64×64 LEDs, ×2.81 on the p3a.
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.run_steps(2);
+    let line = |start: &'static str| {
+        h.query(By::new().predicate(move |n| n.value().is_some_and(|v| v.starts_with(start))))
+            .and_then(|n| n.accesskit_node().value())
+    };
+    let p3a = line("p3a frame: ×2.81, not a whole factor: pixels are 2 or 3 wide");
+    assert!(
+        p3a.as_ref().is_some_and(|l| l.contains("nothing cropped")),
+        "{p3a:?}"
+    );
+    let led = line("LED panel 64×64: shrunk to 1/4: one pixel in 4 shows; nothing cropped");
+    assert!(
+        led.as_ref()
+            .is_some_and(|l| l.contains("at 8 bits a channel")),
+        "{led:?}"
+    );
+}

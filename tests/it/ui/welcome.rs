@@ -1,0 +1,267 @@
+//! The window a first-time user meets: the welcome card while no player is
+//! stored and where each of its ways in leads, and where the connection
+//! indicator leads in each state. The test plays the runtime's part through
+//! the real bridge channels, as `ui_player_pane.rs` does.
+
+use crate::support::screen::harness_of;
+use eframe::egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use makapix_player::bridge::channel::{RuntimeEnd, pair};
+use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
+use makapix_player::bridge::credentials::{
+    CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
+};
+use makapix_player::bridge::{Action, RuntimeEvent};
+use makapix_player::settings::Settings;
+use makapix_player::ui::{PlayerApp, StartOptions};
+
+const WELCOME: &str = "Welcome to Makapix Player";
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn setup(settings: Settings) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
+    let (window_end, runtime_end) = pair(std::sync::Arc::new(|| {}));
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(settings),
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = harness_of(app, [1000.0, 1000.0], None);
+    h.run_steps(2);
+    (h, runtime_end)
+}
+
+/// A fresh home: the runtime looked and found no player stored.
+fn fresh() -> (Harness<'static, PlayerApp>, RuntimeEnd) {
+    let (mut h, end) = setup(Settings::default());
+    tell(&mut h, &end, CredentialsEvent::NotRegistered);
+    (h, end)
+}
+
+fn tell(h: &mut Harness<'static, PlayerApp>, end: &RuntimeEnd, event: CredentialsEvent) {
+    end.sink.send(RuntimeEvent::Credentials(event));
+    h.run_steps(2);
+}
+
+fn state(h: &mut Harness<'static, PlayerApp>, end: &RuntimeEnd, state: ConnectionState) {
+    end.sink
+        .send(RuntimeEvent::Connection(ConnectionEvent::State(state)));
+    h.run_steps(2);
+}
+
+fn click(h: &mut Harness<'static, PlayerApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(2);
+}
+
+/// The credentials actions the window sent since the last call.
+fn sent(end: &mut RuntimeEnd) -> Vec<CredentialsAction> {
+    let mut out = Vec::new();
+    while let Ok(action) = end.actions.try_recv() {
+        if let Action::Credentials(a) = action {
+            out.push(a);
+        }
+    }
+    out
+}
+
+fn summary() -> PlayerSummary {
+    PlayerSummary {
+        player_key: "3f2b8c1e-7d4a-4e6b-9a15-2c8d0e7f6a91".into(),
+        not_after: now() + 200 * 86_400,
+        issuer: "Makapix CA".into(),
+        has_token: true,
+    }
+}
+
+#[test]
+fn a_fresh_home_shows_the_card_and_register_reaches_the_code() {
+    let (mut h, mut end) = fresh();
+    h.get_by_label(WELCOME);
+    assert!(h.state().welcome_shown());
+    h.check_accessibility();
+    sent(&mut end);
+
+    click(&mut h, "Register this computer");
+    assert!(matches!(sent(&mut end)[..], [CredentialsAction::Register]));
+    let expires_at = now() + 900;
+    tell(
+        &mut h,
+        &end,
+        CredentialsEvent::Registration(RegistrationStatus::Code {
+            code: "K7Q2XM".into(),
+            expires_at,
+        }),
+    );
+    assert!(
+        h.query_by_label(WELCOME).is_none(),
+        "the code replaces the card"
+    );
+    h.get_by_label("K7Q2XM");
+    h.get_by_label_contains("Settings › Players › Add Device");
+    h.get_by_label_contains("The code expires in 1");
+    // The Player section waits behind the code, unfolded.
+    assert!(h.state().settings().show_settings);
+    h.get_by_label_contains("Not registered: this computer");
+}
+
+#[test]
+fn import_from_the_card_opens_the_player_section() {
+    let (mut h, _end) = fresh();
+    click(&mut h, "Import the certificates you downloaded");
+    assert!(h.query_by_label(WELCOME).is_none());
+    assert!(h.state().settings().show_settings);
+    h.get_by_label("Import…");
+    h.get_by_label("Paste certificates");
+    h.check_accessibility();
+}
+
+#[test]
+fn just_play_my_files_opens_files_and_the_card_stays_away() {
+    let (mut h, _end) = fresh();
+    click(&mut h, "Just play my files");
+    assert!(h.query_by_label(WELCOME).is_none());
+    assert!(h.state().settings().show_settings);
+    h.get_by_label("Open folder…");
+    h.get_by_label("Or type a file or folder path:");
+    assert!(h.state().settings().welcome_dismissed, "kept in settings");
+
+    // The next start, with the settings as saved: no card.
+    let saved = h.state().settings().clone();
+    let (mut h, end) = setup(saved);
+    tell(&mut h, &end, CredentialsEvent::NotRegistered);
+    assert!(h.query_by_label(WELCOME).is_none());
+}
+
+#[test]
+fn not_now_dismisses_the_card_for_good() {
+    let (mut h, end) = fresh();
+    click(&mut h, "Not now");
+    assert!(h.query_by_label(WELCOME).is_none());
+    assert!(h.state().settings().welcome_dismissed);
+    assert!(!h.state().settings().show_settings);
+    tell(&mut h, &end, CredentialsEvent::NotRegistered);
+    assert!(h.query_by_label(WELCOME).is_none());
+}
+
+#[test]
+fn the_card_is_reached_from_the_keyboard() {
+    let (mut h, mut end) = fresh();
+    sent(&mut end);
+    // The card's first way in has the keyboard as soon as it appears.
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert!(matches!(sent(&mut end)[..], [CredentialsAction::Register]));
+}
+
+#[test]
+fn a_stored_player_never_shows_the_card() {
+    let (mut h, end) = setup(Settings::default());
+    assert!(
+        h.query_by_label(WELCOME).is_none(),
+        "not before the runtime looked"
+    );
+    tell(&mut h, &end, CredentialsEvent::Registered(summary()));
+    assert!(h.query_by_label(WELCOME).is_none());
+    state(&mut h, &end, ConnectionState::Connecting);
+    assert!(h.query_by_label(WELCOME).is_none());
+
+    let (mut h, end) = setup(Settings::default());
+    tell(
+        &mut h,
+        &end,
+        CredentialsEvent::KeyringWaiting {
+            player_key: summary().player_key,
+        },
+    );
+    assert!(
+        h.query_by_label(WELCOME).is_none(),
+        "a player waits for its keyring"
+    );
+
+    // Registered later in this run: the card goes.
+    let (mut h, end) = fresh();
+    h.get_by_label(WELCOME);
+    tell(&mut h, &end, CredentialsEvent::Registered(summary()));
+    assert!(h.query_by_label(WELCOME).is_none());
+}
+
+#[test]
+fn the_indicator_leads_to_the_player_section_or_diagnostics() {
+    use makapix_player::settings::SettingsSection;
+    let cases = [
+        (ConnectionState::NotRegistered, "Not registered", true),
+        (ConnectionState::Removed, "Removed from account", true),
+        (ConnectionState::Banned, "Owner's account banned", true),
+        (ConnectionState::Disconnected, "Disconnected", false),
+        (ConnectionState::Connecting, "Connecting…", false),
+        (ConnectionState::Connected, "Connected", false),
+        (ConnectionState::Reconnecting, "Reconnecting…", false),
+    ];
+    for (connection, word, to_player) in cases {
+        // The Player section folded, to see the click unfold it.
+        let (mut h, end) = setup(Settings {
+            closed_sections: vec![SettingsSection::Player],
+            ..Settings::default()
+        });
+        state(&mut h, &end, connection);
+        click(&mut h, word);
+        let app = h.state();
+        let settings = app.settings();
+        if to_player {
+            assert!(settings.show_settings, "{word}: settings open");
+            assert!(settings.section_open(SettingsSection::Player), "{word}");
+            assert!(!app.connection_view().open, "{word}: not Diagnostics");
+            h.get_by_label("Register this computer");
+        } else {
+            assert!(app.connection_view().open, "{word}: Diagnostics open");
+            assert!(!settings.show_settings, "{word}: settings stay closed");
+        }
+    }
+}
+
+#[test]
+fn the_registration_countdown_stays_in_the_status_bar_with_settings_closed() {
+    let (mut h, mut end) = fresh();
+    click(&mut h, "Register this computer");
+    sent(&mut end);
+    tell(
+        &mut h,
+        &end,
+        CredentialsEvent::Registration(RegistrationStatus::Code {
+            code: "K7Q2XM".into(),
+            expires_at: now() + 600,
+        }),
+    );
+    // The settings panel closed (S): the code and its time left stay in the status bar.
+    h.key_press(Key::S);
+    h.run_steps(2);
+    assert!(!h.state().settings().show_settings);
+    let shown = h.get_by_label_contains("Code K7Q2XM · ");
+    let text = format!("{shown:?}");
+    assert!(text.contains(":5") || text.contains("10:00"), "{text}");
+    // A click on it opens Settings › Player again.
+    h.get_by_label_contains("Code K7Q2XM").click();
+    h.run_steps(2);
+    assert!(h.state().settings().show_settings);
+}
+
+#[test]
+fn files_named_at_launch_are_not_covered_by_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let (window_end, end) = pair(std::sync::Arc::new(|| {}));
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings::default()),
+        paths: vec![dir.path().to_path_buf()],
+        ..StartOptions::default()
+    });
+    app.attach_runtime(window_end);
+    let mut h = harness_of(app, [1000.0, 1000.0], None);
+    h.run_steps(2);
+    tell(&mut h, &end, CredentialsEvent::NotRegistered);
+    assert!(h.query_by_label(WELCOME).is_none());
+    assert!(!h.state().settings().welcome_dismissed, "only for this run");
+}
