@@ -48,11 +48,14 @@ impl<T: Send + 'static> BackgroundWriter<T> {
 }
 
 impl<T> BackgroundWriter<T> {
-    /// Waits for pending writes (at most 200 ms); later values are not written.
+    /// Waits for pending writes (at most 600 ms); later values are not written.
     pub fn flush(&mut self) {
         self.tx = None;
         if let Some(worker) = self.worker.take() {
-            crate::bounded_join::join_within(worker, std::time::Duration::from_millis(200));
+            // An atomic write syncs the file and its folder; on a busy disk that
+            // took over 200 ms and the last change was lost at quit. 600 ms still
+            // leaves the goodbye to the broker its second within the 2 s quit budget.
+            crate::bounded_join::join_within(worker, std::time::Duration::from_millis(600));
         }
     }
 }
