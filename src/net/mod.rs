@@ -6,6 +6,7 @@ mod artwork_progress;
 pub mod backoff;
 pub mod cert_name;
 mod commands;
+mod connection_attempt;
 pub mod connection_handle;
 pub mod connection_task;
 mod connection_wait;
