@@ -114,7 +114,7 @@ impl Task {
         let tls = tls::session_config(config)?;
         let topics = Topics::new(&config.player_key);
         let (client, eventloop) = AsyncClient::new(mqtt::options(config, tls, &topics), 64);
-        let events = mqtt::EventPump::start(eventloop);
+        let events = mqtt::EventPump::start(eventloop, &config.broker);
         let broker = config.broker.to_string();
         self.diag.note(format!("connecting to {broker}"));
         let beat = config.tuning.heartbeat;

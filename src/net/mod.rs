@@ -16,6 +16,7 @@ mod dispatch;
 pub mod failure;
 pub mod https;
 pub mod mqtt;
+mod quickack;
 mod reconnect;
 pub mod requests;
 pub mod route;
