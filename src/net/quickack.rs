@@ -70,12 +70,14 @@ mod linux {
         /// Once the session is up: takes the one new socket to the broker's
         /// port; false when there is not exactly one (then nothing is set).
         pub fn find(&mut self) -> bool {
-            let mut new: Vec<OwnedFd> = sockets_to(self.port)
+            let new: Vec<(u64, RawFd)> = sockets_to(self.port)
                 .into_iter()
                 .filter(|(inode, _)| !self.before.contains(inode))
-                .map(|(_, fd)| fd)
                 .collect();
-            self.socket = (new.len() == 1).then(|| new.remove(0));
+            self.socket = match new[..] {
+                [(inode, fd)] => duplicate(fd, inode),
+                _ => None,
+            };
             self.arm();
             self.socket.is_some()
         }
@@ -88,34 +90,36 @@ mod linux {
         }
     }
 
-    /// This process's sockets connected to `port`: their inode and a duplicate.
-    fn sockets_to(port: u16) -> Vec<(u64, OwnedFd)> {
+    /// This process's sockets connected to `port`: their inode and descriptor.
+    /// Only sockets are looked at, and none is duplicated here: closing a
+    /// duplicate of a file would drop the process's POSIX locks on it.
+    fn sockets_to(port: u16) -> Vec<(u64, RawFd)> {
         let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
             return Vec::new();
         };
         dir.filter_map(|entry| {
-            let fd: RawFd = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let copy = duplicate(fd)?;
-            let peer = SockRef::from(&copy).peer_addr().ok()?.as_socket()?;
-            if peer.port() != port {
-                return None;
-            }
-            // The inode names the socket itself, whichever descriptor points at it.
-            let file = File::from(copy);
-            let inode = file.metadata().ok()?.ino();
-            Some((inode, OwnedFd::from(file)))
+            let entry = entry.ok()?;
+            let fd: RawFd = entry.file_name().to_str()?.parse().ok()?;
+            let link = std::fs::read_link(entry.path()).ok()?;
+            let inode = link.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?;
+            let inode: u64 = inode.parse().ok()?;
+            // SAFETY: borrowed only for getpeername. If another thread closed the
+            // descriptor since the listing, the call fails (EBADF); if the number
+            // was reused, the inode check in `duplicate` rejects it.
+            let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+            let peer = SockRef::from(&borrowed).peer_addr().ok()?.as_socket()?;
+            (peer.port() == port).then_some((inode, fd))
         })
         .collect()
     }
 
-    fn duplicate(fd: RawFd) -> Option<OwnedFd> {
-        // SAFETY: the descriptor is only borrowed for the duplicating fcntl. If
-        // another thread closed it since the listing, fcntl fails (EBADF); if
-        // the number was reused, the copy is of whatever it is now, and only a
-        // socket connected to the broker's port, new since the attempt began,
-        // is kept.
+    /// A descriptor of our own for socket `inode`, found at `fd`.
+    fn duplicate(fd: RawFd, inode: u64) -> Option<OwnedFd> {
+        // SAFETY: as in `sockets_to`; the copy is kept only if it is that socket.
         let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-        borrowed.try_clone_to_owned().ok()
+        let file = File::from(borrowed.try_clone_to_owned().ok()?);
+        // The inode names the socket itself, whichever descriptor points at it.
+        (file.metadata().ok()?.ino() == inode).then(|| OwnedFd::from(file))
     }
 }
 
