@@ -197,6 +197,8 @@ section() {
   echo "window on the same kind of Xvfb screen, at the size the player drew it."
   echo
   for p in screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory; do section "$p"; done
+  # Written by hand: the packet trace that explains the back-to-back row of screen-show.
+  section back-to-back-trace
   echo "## The player, timed from the inside"
   echo
   echo "Started with \`--trace-timing\`, the player logs a \`timing present\` line from a paint"

@@ -49,19 +49,28 @@ impl Timing {
     }
 }
 
-/// Empty per-user folders, as a new user has them.
+/// Empty per-user folders, as a new user has them, and the environment
+/// variables an A/B sets.
 pub struct Home {
     dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
 }
 
 impl Home {
     pub fn new() -> Home {
         Home {
             dir: tempfile::tempdir().expect("a temporary home folder"),
+            env: Vec::new(),
         }
     }
 
+    /// Every program started in this home gets `key=value`.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
     pub fn apply(&self, cmd: &mut Command) {
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         let h = self.dir.path();
         cmd.env("HOME", h)
             .env("XDG_CONFIG_HOME", h.join("config"))

@@ -44,17 +44,31 @@ impl Remote {
 
     /// The same, through `broker`.
     pub fn start_on(
+        broker: Broker,
+        bin: &Path,
+        screen: (u32, u32),
+        window_args: &[&str],
+    ) -> Remote {
+        Remote::start_with_env(broker, bin, screen, window_args, &[])
+    }
+
+    /// The same, the player started with `env` besides its own environment.
+    pub fn start_with_env(
         mut broker: Broker,
         bin: &Path,
         screen: (u32, u32),
         window_args: &[&str],
+        env: &[(&str, &str)],
     ) -> Remote {
         makapix_player::net::tls::install_crypto_provider();
         let server = TestServer::start(&broker);
         let vault = Vault::start();
         let key = crate::rig::certs::player_key();
         let me = broker.ca.player(&key);
-        let home = Home::new();
+        let mut home = Home::new();
+        for (key, value) in env {
+            home.set_env(key, value);
+        }
         let bundle = home.path().join("bundle.json");
         let text = json!({"ca_pem": broker.ca.pem, "cert_pem": me.cert_pem, "key_pem": me.key_pem,
                           "broker": {"host": "127.0.0.1", "port": broker.tls_port}});

@@ -22,6 +22,9 @@ const WAIT: Duration = Duration::from_secs(30);
 /// mosquitto's setting for TCP_NODELAY; Makapix's broker leaves it off.
 const NODELAY: &str = "set_tcp_nodelay true";
 
+/// The player's switch for TCP_QUICKACK on its MQTT socket (on by default, Linux).
+const NO_QUICKACK: (&str, &str) = ("MAKAPIX_TCP_QUICKACK", "0");
+
 /// What one `show_artwork` took, in ms from the publish.
 struct Show {
     received: f64,
@@ -98,14 +101,15 @@ fn marked(post: i64) -> Vec<u8> {
     art::marked_gif(256, &[40; 8], &[MARKERS[(post % 2) as usize]; 8])
 }
 
-/// The player full screen at 720×720 through `broker`, with posts 1 and 2 in
-/// the vault, post 2 on the screen; returns where the art is.
-fn start(bin: &Path, broker: Broker) -> (Remote, Screen, Region) {
-    let mut remote = Remote::start_on(
+/// The player full screen at 720×720 through `broker`, started with `env`,
+/// with posts 1 and 2 in the vault, post 2 on the screen; returns where the art is.
+fn start(bin: &Path, broker: Broker, env: &[(&str, &str)]) -> (Remote, Screen, Region) {
+    let mut remote = Remote::start_with_env(
         broker,
         bin,
         (SIDE, SIDE),
         &["--window-size", "720x720", "--fullscreen"],
+        env,
     );
     let mut screen = Screen::connect(&remote.x.display);
     for (post, key) in HELD {
@@ -134,7 +138,7 @@ fn back_to_back(remote: &mut Remote, screen: &mut Screen, spot: Region, runs: us
 pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
     let runs = if mode.smoke { 2 } else { 50 };
     // Makapix's broker configuration, as the tests' broker has it.
-    let (mut remote, mut screen, shown) = start(bin, Broker::start());
+    let (mut remote, mut screen, shown) = start(bin, Broker::start(), &[]);
     let spot = shown.middle();
     // Three times as many new posts as runs: far more than the player holds aside (32 MiB;
     // each holds over 0.5 MiB in its texture and canvas alone), so the first third is no
@@ -193,7 +197,13 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
     // The same shows through a broker that sends at once (Nagle's algorithm off): the
     // one setting changed, to see what the broker's own sending costs.
     let quick_nodelay = {
-        let (mut remote, mut screen, shown) = start(bin, Broker::start_with(NODELAY));
+        let (mut remote, mut screen, shown) = start(bin, Broker::start_with(NODELAY), &[]);
+        back_to_back(&mut remote, &mut screen, shown.middle(), quick_runs)
+    };
+    // And through Makapix's configuration with the player's TCP_QUICKACK off, as
+    // before issue 27: the broker's Nagle waits for the player's delayed ACK.
+    let quick_delayed = {
+        let (mut remote, mut screen, shown) = start(bin, Broker::start(), &[NO_QUICKACK]);
         back_to_back(&mut remote, &mut screen, shown.middle(), quick_runs)
     };
     // The middle square is half the GIF's side: the size the player drew it.
@@ -283,14 +293,20 @@ pub fn command_to_screen(bin: &Path, mode: Mode) -> Report {
     let breakdown = format!(
         "{}; {}; {}; {}. Back to back, the broker's sending, this run: publish → the player's \
          runtime {} through a broker configured like Makapix's (Nagle's algorithm on, \
-         mosquitto's default), {} through the same broker with `{NODELAY}` (a new broker and \
-         player, nothing else changed), where the art was on the screen {} after the \
-         publish.{}",
+         mosquitto's default) with the player's TCP_QUICKACK (Linux: set again after every \
+         packet it reads), {} through the same with `{}={}` (the player as before issue 27: \
+         the art on the screen {} after the publish), {} through the same broker with \
+         `{NODELAY}` (the art on the screen {}); a new broker and player each, nothing else \
+         changed.{}",
         part(&warm, "shown a moment ago"),
         part(&cached, "from the artwork cache"),
         part(&cold, "cold"),
         part(&quick, "back to back"),
         net(&quick),
+        net(&quick_delayed),
+        NO_QUICKACK.0,
+        NO_QUICKACK.1,
+        p50_p99(&column(&quick_delayed, |s| s.seen)),
         net(&quick_nodelay),
         p50_p99(&column(&quick_nodelay, |s| s.seen)),
         peer.as_ref().map_or(String::new(), |p| format!(

@@ -133,7 +133,9 @@ pub struct Tuning {
     /// waits before a view goes again): 1.0 in production; tests shrink it so
     /// the same rules run in seconds (their test server scales its limits alike).
     pub view_scale: f64,
-    /// A session up at least this long resets the back-off; a shorter one does not.
+    /// A session up at least this long resets the back-off, whatever ended it;
+    /// a quarter of it is enough when the broker or the network ended it
+    /// (`net/reconnect.rs`).
     pub stable_after: Duration,
     /// After another client took this player's identity (MQTT 5 reason 0x8E),
     /// the next attempt waits between one and two of these.

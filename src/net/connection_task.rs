@@ -1,28 +1,26 @@
 //! The connection handler: one task that owns the session with the broker.
 //! It connects, announces the player, keeps it alive, passes requests and
 //! commands through, and after a failure waits its own back-off (rumqttc would
-//! otherwise retry at once, in a busy loop) before trying again.
+//! otherwise retry at once, in a busy loop) before trying again. One attempt
+//! (connect, subscribe, serve the session) is in `connection_attempt.rs`.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use rumqttc::Outgoing;
+use rumqttc::v5::AsyncClient;
 use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::mqttbytes::v5::{Packet, Publish, SubAck, SubscribeReasonCode};
-use rumqttc::v5::{AsyncClient, Event};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::bridge::RuntimeEvent;
 use crate::bridge::channel::EventSink;
 use crate::bridge::connection::{
-    ConnectionAction, ConnectionEvent, ConnectionState, Direction, Failure, FailureKind,
-    SessionConfig, SessionInfo,
+    ConnectionAction, ConnectionEvent, ConnectionState, Direction, Failure, SessionConfig,
+    SessionInfo,
 };
 use crate::protocol::capabilities::PlayerState;
-use crate::protocol::response::{self, ErrorCode};
 use crate::protocol::status::Presence;
-use crate::protocol::topics::{Incoming, Topics};
+use crate::protocol::topics::Topics;
 
 use super::artwork::Fetcher;
 use super::backoff::random_jitter;
@@ -31,13 +29,11 @@ use super::connection_wait::Waited;
 use super::diagnostics::{Diagnostics, summarize};
 use super::dispatch::{self, Transports};
 use super::reconnect::{Next, Reconnect};
-use super::requests::{AwaitedResponses, Outbound, RequestClient, RequestError, ResponseHandoff};
+use super::requests::{AwaitedResponses, Outbound, RequestClient};
 use super::standing::Refusal;
 use super::views::ViewOutbox;
-use super::views::delivery::Pace;
 use super::views::https_sink::HttpsViews;
-use super::views::sink::MqttSink;
-use super::{failure, mqtt, tls};
+use super::{failure, mqtt};
 
 /// How many recent command ids are remembered to drop QoS 1 duplicates.
 pub(super) const SEEN_COMMANDS: usize = 64;
@@ -53,7 +49,7 @@ pub(super) enum Stop {
     ReconnectNow,
 }
 
-enum Ended {
+pub(super) enum Ended {
     Failed(Failure),
     /// The credentials themselves are unusable: trying again cannot help, so
     /// the task waits for new ones (or "Reconnect now").
@@ -95,15 +91,7 @@ pub(super) struct Task {
 pub(super) struct Live<'a> {
     pub(super) client: &'a AsyncClient,
     pub(super) topics: &'a Topics,
-    player_key: &'a str,
-}
-
-/// The server's word on a standing check; never, without one.
-async fn heard(check: &mut Option<oneshot::Receiver<()>>) -> Result<(), oneshot::error::RecvError> {
-    match check.as_mut() {
-        Some(rx) => rx.await,
-        None => std::future::pending().await,
-    }
+    pub(super) player_key: &'a str,
 }
 
 impl Task {
@@ -382,204 +370,5 @@ impl Task {
             Ok(()) => self.views.publish_queued(),
             Err(e) => self.diag.note(format!("publish not queued: {e}")),
         }
-    }
-
-    async fn attempt(&mut self, config: &SessionConfig, inbox: &mut Inbox) -> Ended {
-        let broker = config.broker.to_string();
-        let tls = match tls::session_config(config) {
-            Ok(tls) => tls,
-            Err(failure) => return Ended::Unusable(failure),
-        };
-        let topics = Topics::new(&config.player_key);
-        let (client, eventloop) = AsyncClient::new(mqtt::options(config, tls, &topics), 64);
-        let mut events = mqtt::EventPump::start(eventloop);
-        self.diag.note(format!("connecting to {broker}"));
-        let live = Live {
-            client: &client,
-            topics: &topics,
-            player_key: &config.player_key,
-        };
-        let mut connected = false;
-        let mut standing: Option<oneshot::Receiver<()>> = None;
-        let beat = config.tuning.heartbeat;
-        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
-        let pace = Pace::scaled(config.tuning.view_scale);
-        self.views.session_started(pace);
-        let mut view_tick = tokio::time::interval(pace.tick());
-        let timeout_secs = config.tuning.connect_timeout.as_secs().max(1);
-        loop {
-            tokio::select! {
-                event = events.recv() => {
-                    let packet = match event {
-                        Some(Ok(Event::Incoming(packet))) => packet,
-                        Some(Ok(Event::Outgoing(Outgoing::Publish(pkid)))) => {
-                            self.views.publish_went_out(pkid);
-                            continue;
-                        }
-                        Some(Ok(Event::Outgoing(_))) => continue,
-                        Some(Err(e)) => {
-                            return Ended::Failed(failure::classify(&e, &broker, timeout_secs));
-                        }
-                        None => {
-                            return Ended::Failed(Failure { kind: FailureKind::Other, message: "The connection stopped unexpectedly; the player will try again.".into() });
-                        }
-                    };
-                    match packet {
-                        Packet::ConnAck(_) => {
-                            self.diag.record(Direction::In, "", 0, "CONNACK: accepted".into());
-                            if let Err(e) = mqtt::subscribe(&client, &topics).await {
-                                self.diag.note(format!("subscribe not queued: {e}"));
-                            }
-                        }
-                        Packet::SubAck(ack) => match self.subscribed(&ack, &live, &broker).await {
-                            Ok(check) => {
-                                connected = true;
-                                standing = check;
-                            }
-                            Err(failure) => return Ended::Failed(failure),
-                        },
-                        Packet::Publish(publish) => {
-                            if let Some(removed) = self.on_publish(&live, publish).await {
-                                self.goodbye(&live, &mut events).await;
-                                return Ended::Removed(removed);
-                            }
-                        }
-                        Packet::PubAck(ack) => self.views.puback(&ack, Instant::now()),
-                        Packet::Disconnect(d) => {
-                            self.diag.record(Direction::In, "", 0, format!("DISCONNECT from broker: {:?}", d.reason_code));
-                        }
-                        _ => {}
-                    }
-                }
-                Some(out) = inbox.outbound.recv() => {
-                    if connected {
-                        let topic = topics.request(&out.request_id);
-                        self.publish(&client, topic, false, out.payload).await;
-                        let _ = out.sent.send(Ok(()));
-                    } else {
-                        let _ = out.sent.send(Err(RequestError::NotConnected));
-                    }
-                }
-                ctl = inbox.controls.recv() => {
-                    let stop = match ctl {
-                        Some(ctl) => self.on_control(ctl, connected.then_some(&live)).await,
-                        None => Some(Stop::Disconnect),
-                    };
-                    if let Some(stop) = stop {
-                        if connected {
-                            self.goodbye(&live, &mut events).await;
-                        }
-                        return Ended::Stop(stop);
-                    }
-                }
-                _ = view_tick.tick(), if connected => {
-                    let mut sink = MqttSink { client: &client, topic: topics.view(), player_key: &config.player_key, diag: &self.diag };
-                    self.views.poll(Instant::now(), &mut sink);
-                }
-                heard = heard(&mut standing) => {
-                    standing = None;
-                    // Refused again: the answer itself ends the session (`on_publish`).
-                    if heard.is_ok() {
-                        self.set_state(ConnectionState::Connected);
-                    }
-                }
-                _ = heartbeat.tick(), if connected => {
-                    let status = mqtt::status(&config.player_key, Presence::Online, self.current_post);
-                    self.publish(&client, topics.status(), false, status).await;
-                }
-            }
-        }
-    }
-
-    /// The broker answered the subscriptions: the session is up unless it
-    /// refused them. Announces the player; after a refusal, the receiver hears
-    /// when the server accepts it again (shown connected only then).
-    async fn subscribed(
-        &mut self,
-        ack: &SubAck,
-        live: &Live<'_>,
-        broker: &str,
-    ) -> Result<Option<oneshot::Receiver<()>>, Failure> {
-        let refused = ack
-            .return_codes
-            .iter()
-            .any(|c| !matches!(c, SubscribeReasonCode::Success(_)));
-        self.diag.record(
-            Direction::In,
-            "",
-            0,
-            format!("SUBACK: {:?}", ack.return_codes),
-        );
-        if refused {
-            return Err(Failure {
-                kind: FailureKind::WrongPlayer,
-                message: format!(
-                    "The broker {broker} accepted the certificate but refused this player's topics: the certificate was issued for another player than {}. Re-import the credentials that belong to this player.",
-                    crate::player_key::short(live.player_key)
-                ),
-            });
-        }
-        for (topic, retain, payload) in
-            mqtt::announcements(live.player_key, live.topics, &self.state, self.current_post)
-        {
-            self.publish(live.client, topic, retain, payload).await;
-        }
-        self.ever_connected = true;
-        // Reset the back-off only once the session proves stable.
-        self.reconnect.connected(Instant::now());
-        self.ways.router.mqtt_connected();
-        self.info.connected_since = Some(SystemTime::now());
-        self.info.retry_in = None;
-        tracing::info!("MQTT: connected to {broker}");
-        let standing = self.recheck_standing();
-        if standing.is_none() {
-            self.set_state(ConnectionState::Connected);
-        }
-        Ok(standing)
-    }
-
-    /// Offline status, then DISCONNECT; waits (briefly) until both are out.
-    async fn goodbye(&self, live: &Live<'_>, events: &mut mqtt::EventPump) {
-        let offline = mqtt::status(live.player_key, Presence::Offline, None);
-        self.publish(live.client, live.topics.status(), false, offline)
-            .await;
-        if events.disconnect(live.client, GOODBYE).await {
-            self.diag.note("disconnected (offline status sent)".into());
-        }
-    }
-
-    /// Passes on what came in; `Some` when an answer says the server no
-    /// longer accepts this player (removed from its account, owner banned).
-    async fn on_publish(&mut self, live: &Live<'_>, publish: Publish) -> Option<Refusal> {
-        let topic = String::from_utf8_lossy(&publish.topic).into_owned();
-        let payload = publish.payload.to_vec();
-        self.diag
-            .record(Direction::In, &topic, payload.len(), summarize(&payload));
-        match live.topics.classify(&topic) {
-            Incoming::Response(id) => match response::header(&payload) {
-                Ok(head) if head.request_id == id => {
-                    if self.pending.deliver(id, payload) == ResponseHandoff::Unknown {
-                        self.diag
-                            .note(format!("response {id} answers no waiting request; dropped"));
-                    }
-                    if head.error_code == Some(ErrorCode::AuthenticationFailed) {
-                        return Some(Refusal::RemovedOrBanned);
-                    }
-                }
-                Ok(_) => self
-                    .diag
-                    .note(format!("response {id} names another request id; dropped")),
-                Err(e) => self
-                    .diag
-                    .note(format!("malformed response {id} dropped: {e}")),
-            },
-            Incoming::Command => self.on_command(live, &payload).await,
-            Incoming::ViewAck => return self.views.ack(&payload, Instant::now()),
-            Incoming::Other => self.diag.note(format!(
-                "unexpected topic {}; ignored",
-                crate::player_key::topic(&topic)
-            )),
-        }
-        None
     }
 }

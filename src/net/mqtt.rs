@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::mqttbytes::v5::{Filter, LastWill};
+use rumqttc::v5::mqttbytes::v5::{Filter, LastWill, Packet};
 use rumqttc::v5::{AsyncClient, ClientError, ConnectionError, Event, EventLoop, MqttOptions};
 use rumqttc::{NetworkOptions, TlsConfiguration, Transport};
 
@@ -17,6 +17,8 @@ use crate::bridge::connection::{Broker, SessionConfig};
 use crate::protocol::capabilities::{Capabilities, PlayerState};
 use crate::protocol::status::{Presence, Status};
 use crate::protocol::topics::Topics;
+
+use super::quickack::{self, QuickAck};
 
 /// Largest packet accepted from the broker. The server trims responses to
 /// 128 KiB; the rest is room for the topic and properties. (rumqttc's default is
@@ -116,14 +118,28 @@ pub(crate) struct EventPump {
 }
 
 impl EventPump {
-    pub fn start(mut eventloop: EventLoop) -> Self {
+    /// Polls `eventloop`, connected to `broker`. Over TLS, quick-ACK mode is set
+    /// on its socket after every packet (see `quickack`); a WebSocket shares its
+    /// port with HTTPS, so its socket is not looked for.
+    pub fn start(mut eventloop: EventLoop, broker: &Broker) -> Self {
         // Unbounded on purpose: the session may wait in `publish` for room in the
         // client's queue, which only `poll` makes; a bounded channel here would let a
         // burst of commands block both sides for good (acks lost, the session dropped).
         let (events_tx, events) = mpsc::unbounded_channel();
+        // Before the first poll, which connects: sockets already there are not ours.
+        let mut quick = match broker {
+            Broker::Tls { port, .. } if quickack::wanted() => Some(QuickAck::new(*port)),
+            _ => None,
+        };
         let poller = tokio::spawn(async move {
             loop {
                 let event = eventloop.poll().await;
+                if let Some(quick) = &mut quick {
+                    if matches!(event, Ok(Event::Incoming(Packet::ConnAck(_)))) && !quick.find() {
+                        tracing::debug!("MQTT: the broker's socket was not found for TCP_QUICKACK");
+                    }
+                    quick.arm();
+                }
                 let failed = event.is_err();
                 if events_tx.send(event).is_err() || failed {
                     break;

@@ -1,15 +1,23 @@
 //! What the session does after an attempt fails: wait its back-off and try
 //! again, or, when the broker keeps refusing this player's certificate
 //! (revoked, "not authorized"), decide that the player was removed from its
-//! Makapix account and stop knocking. The back-off only calms down again after
-//! a session that stayed up a while (a broker that accepts and drops at once
-//! must not be hammered), and when another client took this player's identity
-//! (MQTT 5 reason 0x8E) the wait is long, so two programs with one identity do
-//! not knock each other off every second. Brokers that close the older
-//! session without saying why (mosquitto 2.0.11 sends no DISCONNECT) show the
-//! same thing as sessions closed by the broker again and again soon after they
-//! opened; a session that ends abruptly (a broker killed and restarted, a
-//! network cut) says nothing about another client and breaks that run.
+//! Makapix account and stop knocking.
+//!
+//! The back-off starts afresh after a session that served a while: up
+//! `stable_after` (60 s), whatever ended it, or a quarter of that (15 s) when
+//! the broker or the network went away under it (a broker restarted, killed, a
+//! network cut), so a broker restart costs the player seconds, not minutes. A
+//! broker that accepts and drops at once keeps doubling the wait, so it is
+//! never hammered.
+//!
+//! Another client with this player's identity makes the wait long, so two
+//! programs with one identity do not knock each other off every second: the
+//! broker says so (MQTT 5 reason 0x8E), or, for brokers that close the older
+//! session without a word (mosquitto 2.0.11 sends no DISCONNECT), the session
+//! is closed cleanly twice in a row and the second time soon after it opened.
+//! A clean close after a session that served a while may be a broker stopping
+//! as well as the other client's first connect, so it alone decides nothing;
+//! a session that ends abruptly says nothing about another client.
 //! Pure: time and the random part of a wait come in as values.
 
 use std::time::{Duration, Instant};
@@ -35,19 +43,46 @@ pub(super) struct Reconnect {
     /// Refusals of the certificate in a row.
     refusals: u32,
     refusals_before_removed: u32,
-    /// A session up this long earns a fresh back-off.
+    /// A session up this long earns a fresh back-off, however it ended; a
+    /// clean close sooner counts towards another client.
     stable_after: Duration,
+    /// A session up this long that the broker or the network lost earns a
+    /// fresh back-off too; a clean close sooner is a kick.
+    served_after: Duration,
     /// The least wait after another client took the identity.
     takeover_wait: Duration,
     /// When the current session came up, if it did.
     up_since: Option<Instant>,
-    /// Sessions in a row that came up and were dropped before `stable_after`.
+    /// Clean closes in a row of sessions up less than `stable_after`.
     short_drops: u32,
 }
 
-/// Sessions dropped soon after they opened, in a row, that mean another client
-/// holds the identity (each of its connects closes ours).
+/// Clean closes in a row that mean another client holds the identity (each of
+/// its connects closes ours), the last of them soon after the session opened.
 const SHORT_DROPS_FOR_TAKEOVER: u32 = 2;
+
+/// `served_after` as a part of `stable_after`: 15 s in production, well under
+/// the 30 s between broker restarts of the soak, well over a takeover's kicks
+/// (the other client comes back within its first back-off steps, 1 to 2 s).
+const SERVED_PART: u32 = 4;
+
+/// How a session ended, as far as the back-off is concerned.
+#[derive(Debug, PartialEq)]
+enum End {
+    /// No session came up: an attempt failed.
+    NoSession,
+    /// Up long enough that whatever ended it was not this player's doing.
+    Stable,
+    /// Lost by the broker or the network after serving a while.
+    Lost,
+    /// Closed cleanly after serving a while: a broker stopping, or another
+    /// client's first connect.
+    ClosedLate,
+    /// Closed cleanly soon after it opened: another client's connect, again.
+    Kicked,
+    /// Any other end soon after opening (or a takeover the broker named).
+    Short,
+}
 
 impl Reconnect {
     pub(super) fn new(tuning: &Tuning) -> Self {
@@ -56,6 +91,7 @@ impl Reconnect {
             refusals: 0,
             refusals_before_removed: tuning.refusals_before_removed.max(1),
             stable_after: tuning.stable_after,
+            served_after: tuning.stable_after / SERVED_PART,
             takeover_wait: tuning.takeover_wait,
             up_since: None,
             short_drops: 0,
@@ -63,24 +99,43 @@ impl Reconnect {
     }
 
     /// The session is up (connected and subscribed) at `now`: the certificate
-    /// works, but the back-off waits until the session proves stable.
+    /// works, but the back-off waits until the session has served a while.
     pub(super) fn connected(&mut self, now: Instant) {
         self.refusals = 0;
         self.up_since = Some(now);
+    }
+
+    fn end(&mut self, kind: FailureKind, now: Instant) -> End {
+        let Some(since) = self.up_since.take() else {
+            return End::NoSession;
+        };
+        let up = now.saturating_duration_since(since);
+        match kind {
+            _ if up >= self.stable_after => End::Stable,
+            FailureKind::Closed if up >= self.served_after => End::ClosedLate,
+            FailureKind::Closed => End::Kicked,
+            FailureKind::TakenOver => End::Short,
+            _ if up >= self.served_after => End::Lost,
+            _ => End::Short,
+        }
     }
 
     /// After a failed attempt (or a lost session) of `kind` at `now`; `jitter`
     /// in `[0, 1)`. One refusal may be a broker's bad moment, so a few (spaced
     /// by the back-off) decide.
     pub(super) fn after_failure(&mut self, kind: FailureKind, now: Instant, jitter: f64) -> Next {
-        match self.up_since.take() {
-            Some(since) if now.saturating_duration_since(since) >= self.stable_after => {
+        match self.end(kind, now) {
+            End::Stable | End::Lost => {
                 self.backoff.reset();
                 self.short_drops = 0;
             }
-            // Closed under us without a reason: what a takeover looks like on a quiet broker.
-            Some(_) if kind == FailureKind::Closed => self.short_drops += 1,
-            _ => self.short_drops = 0,
+            End::ClosedLate => {
+                // Back soon, as after a restart; a quick second close means another client.
+                self.backoff.reset();
+                self.short_drops = 1;
+            }
+            End::Kicked => self.short_drops += 1,
+            End::NoSession | End::Short => self.short_drops = 0,
         }
         if kind == FailureKind::Revoked {
             self.refusals += 1;
@@ -163,7 +218,7 @@ mod tests {
     }
 
     #[test]
-    fn the_back_off_is_reset_only_after_a_session_stayed_up_60_s() {
+    fn a_session_lost_before_15_s_keeps_the_back_off_growing_and_60_s_resets_it() {
         let mut r = Reconnect::new(&tuning());
         let t0 = Instant::now();
         for _ in 0..5 {
@@ -172,14 +227,14 @@ mod tests {
         // A broker that accepts and drops at once: the bound keeps growing.
         r.connected(t0);
         assert_eq!(
-            wait(r.after_failure(FailureKind::Other, t0 + s(59), 0.5)),
+            wait(r.after_failure(FailureKind::Other, t0 + s(14), 0.5)),
             s(16)
         );
         r.connected(t0 + s(60));
         assert_eq!(
-            wait(r.after_failure(FailureKind::Other, t0 + s(120), 0.5)),
+            wait(r.after_failure(FailureKind::Closed, t0 + s(120), 0.5)),
             Duration::from_millis(500),
-            "a minute up earns the first step again"
+            "a minute up earns the first step again, however it ended"
         );
     }
 
@@ -268,3 +323,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "reconnect_tests.rs"]
+mod restart_tests;

@@ -41,8 +41,9 @@ const BURST_EVERY: Duration = Duration::from_secs(60);
 const ARTWORK_EVERY: Duration = Duration::from_secs(6);
 /// The longest wait for what was sent to be acknowledged before a restart.
 const SETTLE: Duration = Duration::from_secs(30);
-/// The player's back-off after a broker restart is full jitter up to its
-/// bound, which grows to 300 s while no session stays up a minute.
+/// The longest the player may stay away after a restart: a session of 15 s
+/// or more resets its back-off, but one cut sooner keeps it growing (up to
+/// 300 s, plus jitter), and a restart can fall just after a connect.
 const BACK_ONLINE: Duration = Duration::from_secs(330);
 /// Memory at the end may exceed memory after the first minute by this share
 /// (allocator pages not yet returned, a texture cache that filled later).

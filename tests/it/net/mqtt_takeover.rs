@@ -4,9 +4,11 @@
 //! 2.0.11 does, without a word). Each side then waits long
 //! instead of knocking the other off every second, and says why.
 //!
-//! The production rule is 60 s of uptime before the back-off resets and 5 to
-//! 10 minutes after a takeover; here every timing is a tenth of it (6 s of
-//! test stand for the 60 s), the rule is the same.
+//! The production rule: a session that stayed up 15 s and was ended by the
+//! broker or the network resets the back-off, 60 s of uptime resets it
+//! whatever ended it, and a takeover (reason 0x8E, or a second clean close
+//! soon after connecting) waits 5 to 10 minutes; here every timing is a tenth
+//! of it, the rule is the same.
 
 use crate::support::rig;
 
