@@ -197,6 +197,9 @@ section() {
   echo "window on the same kind of Xvfb screen, at the size the player drew it."
   echo
   for p in screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory; do section "$p"; done
+  echo "## Issue 27's on-screen targets: where each stands, and why (written by hand)"
+  echo
+  section targets
   echo "## The player, timed from the inside"
   echo
   echo "Started with \`--trace-timing\`, the player logs a \`timing present\` line from a paint"
