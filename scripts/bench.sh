@@ -199,6 +199,9 @@ section() {
   for p in screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory; do section "$p"; done
   # Written by hand: the packet trace that explains the back-to-back row of screen-show.
   section back-to-back-trace
+  echo "## Issue 27's on-screen targets: where each stands, and why (written by hand)"
+  echo
+  section targets
   echo "## The player, timed from the inside"
   echo
   echo "Started with \`--trace-timing\`, the player logs a \`timing present\` line from a paint"

@@ -78,9 +78,9 @@ pub fn startup(bin: &Path, dir: &Path, mode: Mode) -> Report {
         "start-up to first art, p50",
         format!("{:.0} ms", median(&inside)),
         format!("{:.0} ms", median(&outside)),
-        "≤ 200 ms",
+        "≤ 120 ms",
     )
-    .met(median(&outside) <= 200.0);
+    .met(median(&outside) <= 120.0);
     if let Ok(theirs) = &peer {
         row = row.peer(format!("Chromium {:.0} ms", median(theirs)));
     }
@@ -401,7 +401,7 @@ pub fn memory(bin: &Path, dir: &Path, mode: Mode) -> Report {
                 &format!("peak RSS (VmHWM), {count}-frame 256×256 {what}, every pixel changing"),
                 "—".into(),
                 format!("{mb:.0} MB"),
-                "≤ 150 MB",
+                "≤ 120 MB",
             )
             .peer(peer_cell(&|m| {
                 format!(
@@ -409,7 +409,7 @@ pub fn memory(bin: &Path, dir: &Path, mode: Mode) -> Report {
                     m.hwm_sum, m.processes
                 )
             }))
-            .met(mb <= 150.0),
+            .met(mb <= 120.0),
         );
         rows.push(
             Seen::new(
