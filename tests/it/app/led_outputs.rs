@@ -296,8 +296,11 @@ fn an_animation_reaches_the_panel_with_the_files_own_delays() {
         let expected = Duration::from_millis(u64::from(ANIMATION[shown].1) * 10);
         let seen = end - start;
         errors.push(seen.as_secs_f64() - expected.as_secs_f64());
+        // One frame may be late on a loaded machine (the window thread is
+        // scheduled late); a wrong delay is off by 100 ms or more, and the
+        // mean below catches a steady drift.
         assert!(
-            seen.abs_diff(expected) < Duration::from_millis(40),
+            seen.abs_diff(expected) < Duration::from_millis(60),
             "frame {shown} stayed {seen:?}, the file says {expected:?}"
         );
     }
