@@ -8,7 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/icon"),
         PathBuf::from,
     );
-    for (name, bytes) in makapix_player::icon::generate_all()? {
+    for (name, bytes) in makapix_player::program::icon::generate_all()? {
         let path = out.join(&name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;

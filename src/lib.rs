@@ -8,30 +8,17 @@ pub(crate) mod address;
 pub mod app;
 #[cfg(test)]
 mod architecture_tests;
-pub(crate) mod atomic_file;
-pub(crate) mod background_writer;
 pub(crate) mod bounded_join;
 pub mod bridge;
-pub mod cache;
-pub mod cli;
 pub mod credentials;
-pub(crate) mod desktop;
-pub mod disk_queue;
-pub mod export;
-pub mod icon;
-pub mod last_channel;
-pub mod launch;
-pub mod local_files;
 pub mod logging;
 pub mod media;
 pub mod net;
 pub mod outputs;
-pub mod paths;
 pub mod player;
 pub mod player_key;
-pub(crate) mod playlist_files;
 pub mod preview;
-pub mod private_files;
+pub mod program;
 pub mod protocol;
 /// The sample art's generators: development only (`cargo run --example make_samples`); the
 /// program ships the files they made (`samples`).
@@ -41,8 +28,7 @@ pub mod samples;
 pub mod screen_lock;
 pub mod session;
 pub mod settings;
-pub mod single_instance;
-pub(crate) mod timeline;
+pub mod storage;
 pub mod timing;
 pub mod ui;
 

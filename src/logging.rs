@@ -48,7 +48,7 @@ fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = OpenOptions::new();
     options.create(true).append(true);
     // The log may name the player's server and errors: the owner's eyes only.
-    crate::private_files::owner_only(&mut options);
+    crate::storage::private_files::owner_only(&mut options);
     options.open(path)
 }
 
@@ -57,7 +57,7 @@ fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
 pub fn init(log_dir: Option<&Path>, verbose: bool) -> Option<PathBuf> {
     let level = if verbose { Level::DEBUG } else { Level::INFO };
     let file = log_dir.and_then(|dir| {
-        crate::private_files::create_dir(dir).ok()?;
+        crate::storage::private_files::create_dir(dir).ok()?;
         let path = dir.join(LOG_FILE_NAME);
         match RotatingFile::new(path.clone(), LogBudget::DEFAULT, open_log) {
             Ok(file) => Some((path, file)),

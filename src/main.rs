@@ -3,12 +3,13 @@
 
 use eframe::egui;
 
-use makapix_player::cli::{self, Cli};
 use makapix_player::credentials::server::Server;
-use makapix_player::paths::AppPaths;
+use makapix_player::program::cli::{self, Cli};
+use makapix_player::program::single_instance;
 use makapix_player::settings::load::SettingsRead;
+use makapix_player::storage::paths::AppPaths;
 use makapix_player::ui::{PlayerApp, StartOptions};
-use makapix_player::{VERSION, bridge, logging, net, single_instance};
+use makapix_player::{VERSION, bridge, logging, net};
 use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
@@ -27,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     makapix_player::player_key::install_panic_hook();
     // Files an older version wrote with the umask's modes become the owner's alone.
     if let Some(paths) = &app_paths {
-        makapix_player::private_files::tighten(paths);
+        makapix_player::storage::private_files::tighten(paths);
     }
     let instance_name = single_instance::name_for(app_paths.as_ref().map(|p| p.config.as_path()));
     if let Err(e) = Server::default().with_overrides(&cli.overrides()) {
@@ -152,7 +153,7 @@ fn open_window(
         settings_read: Some(settings_read),
         // The server's vault (its settings, or `--vault`) arrives with the stored server facts.
         vault: None,
-        timezone: makapix_player::launch::system_timezone(),
+        timezone: makapix_player::app::launch::system_timezone(),
         transport: cli.transport,
     };
     eframe::run_native(
@@ -203,9 +204,9 @@ fn handover_message(cli: &Cli) -> single_instance::Message {
 
 /// The window and task-bar icon, from the same pixel-art source as the installers' icons.
 fn window_icon() -> egui::IconData {
-    match makapix_player::icon::parse(makapix_player::icon::SOURCE) {
+    match makapix_player::program::icon::parse(makapix_player::program::icon::SOURCE) {
         Ok(icon) => {
-            let big = makapix_player::icon::resize(&icon, 128);
+            let big = makapix_player::program::icon::resize(&icon, 128);
             egui::IconData {
                 rgba: big.rgba,
                 width: big.size,

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::background_writer::BackgroundWriter;
 use crate::preview::{Mirror, Rotation};
+use crate::storage::background_writer::BackgroundWriter;
 
 /// The saved settings read on a worker while the window opens.
 pub mod load;
@@ -266,7 +266,7 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
         path: path.to_path_buf(),
         source: std::io::Error::other(e),
     })?;
-    crate::atomic_file::write(path, &json).map_err(|source| SettingsError::Write {
+    crate::storage::atomic_file::write(path, &json).map_err(|source| SettingsError::Write {
         path: path.to_path_buf(),
         source,
     })

@@ -11,11 +11,11 @@ use interprocess::local_socket::traits::Stream as _;
 use interprocess::local_socket::{GenericFilePath, Stream, ToFsName};
 use makapix_player::logging;
 use makapix_player::player::Engine;
+use makapix_player::program::single_instance::{Claim, Message, claim, name_for};
 use makapix_player::protocol::command::CommandEnvelope;
 use makapix_player::session::effects::Effects;
 use makapix_player::session::{Seen, Session};
 use makapix_player::settings::Settings;
-use makapix_player::single_instance::{Claim, Message, claim, name_for};
 
 const BUDGET_BYTES: u64 = 5 * 5 * 1024 * 1024;
 

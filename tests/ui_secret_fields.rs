@@ -20,8 +20,8 @@ use makapix_player::bridge::Action;
 use makapix_player::bridge::channel::{RuntimeEnd, pair};
 use makapix_player::bridge::credentials::CredentialsAction;
 use makapix_player::credentials::server::{Environment, Server};
-use makapix_player::paths::AppPaths;
 use makapix_player::settings::Settings;
+use makapix_player::storage::paths::AppPaths;
 use makapix_player::ui::{PlayerApp, StartOptions};
 
 /// The body of the "key": what must never show up anywhere.

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::bridge::Action as RuntimeAction;
-use crate::last_channel::LastChannel;
 use crate::player::{ArtworkSource, Engine, LoadOutcome};
 use crate::session::{Effect, Effects, Notice, Seen, Session};
 use crate::settings::Settings;
+use crate::storage::last_channel::LastChannel;
 
 /// Where the effects that leave the session, the engine and the settings go.
 pub trait Outside {

@@ -8,6 +8,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::app::launch::StartOptions;
+use crate::app::timeline::ToScreen;
 use crate::bridge::Action as RuntimeAction;
 use crate::bridge::artwork::DownloadProgress;
 use crate::bridge::channel::WindowEnd;
@@ -15,13 +17,11 @@ use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionSta
 use crate::bridge::credentials::CredentialsEvent;
 use crate::bridge::transport::TransportChoice;
 use crate::bridge::window_link::{Routed, WindowLink};
-use crate::last_channel::{self, LastChannel};
-use crate::launch::StartOptions;
-use crate::paths::AppPaths;
 use crate::player::{ArtworkSource, Engine};
 use crate::session::{Channel, Effects, Notice, Seen, Session};
 use crate::settings::{Settings, SettingsSaver};
-use crate::timeline::ToScreen;
+use crate::storage::last_channel::{self, LastChannel};
+use crate::storage::paths::AppPaths;
 
 use super::carry_out::{self, Clock, Outside, Player};
 use super::decode_schedule::{ArtKind, DecodeSchedule, Unreadable, Upload, Waker};
@@ -264,7 +264,7 @@ impl<K: ArtKind> Controller<K> {
     }
 
     /// Plays what the user opened (files, a folder, a playlist), with its notice.
-    pub fn play_opened(&mut self, opened: crate::local_files::Opened, now: Duration) {
+    pub fn play_opened(&mut self, opened: crate::app::local_files::Opened, now: Duration) {
         let (play, notice) = opened::to_play(opened);
         match notice {
             Some(notice) => self.tell(notice),

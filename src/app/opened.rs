@@ -1,7 +1,7 @@
 //! What to play of what the user opened (files, a folder, a playlist), and
 //! the sentence about what could not be.
 
-use crate::local_files;
+use crate::app::local_files;
 use crate::player::playlist::Playlist;
 use crate::session::{Channel, Notice};
 

@@ -39,7 +39,7 @@ impl ArtworkConfig {
             vault_base: DEFAULT_VAULT.to_owned(),
             also_from: Vec::new(),
             cache_dir,
-            cache_cap: crate::cache::DEFAULT_CAP_BYTES,
+            cache_cap: crate::storage::cache::DEFAULT_CAP_BYTES,
             attempts: 3,
             retry_start: Duration::from_secs(1),
             timeout: Duration::from_secs(30),

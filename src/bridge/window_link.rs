@@ -11,10 +11,10 @@ use crate::bridge::credentials::{CredentialsAction, CredentialsEvent};
 use crate::bridge::{Action as RuntimeAction, RuntimeEvent};
 use crate::credentials::facts::FILE_NAME as FACTS_FILE_NAME;
 use crate::credentials::server::Overrides;
-use crate::paths::AppPaths;
 use crate::player::MakapixPost;
 use crate::protocol::command::CommandEnvelope;
 use crate::protocol::response::Response;
+use crate::storage::paths::AppPaths;
 
 /// Runtime events taken in one frame: a burst of commands is spread over a few
 /// frames, so each frame stays short. Fewer when the runtime's action queue is

@@ -83,7 +83,7 @@ pub fn save(path: &Path, facts: &PlayerFacts) -> Result<(), FactsError> {
         path: path.display().to_string(),
         source: std::io::Error::other(e),
     })?;
-    crate::atomic_file::write(path, &json).map_err(|source| FactsError::Write {
+    crate::storage::atomic_file::write(path, &json).map_err(|source| FactsError::Write {
         path: path.display().to_string(),
         source,
     })

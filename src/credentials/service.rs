@@ -91,7 +91,10 @@ impl Service {
     }
 
     /// The OS keyring and `player.json` in the per-user config folder.
-    pub(crate) fn for_user(paths: Option<&crate::paths::AppPaths>, overrides: Overrides) -> Self {
+    pub(crate) fn for_user(
+        paths: Option<&crate::storage::paths::AppPaths>,
+        overrides: Overrides,
+    ) -> Self {
         Self::new(
             KeyringStore::native(),
             paths.map(|p| p.config.join(facts::FILE_NAME)),

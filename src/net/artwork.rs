@@ -33,8 +33,8 @@ use crate::bridge::artwork::{
     ArtworkAction, ArtworkConfig, ArtworkEvent, CachedFile, MAX_DOWNLOADS,
 };
 use crate::bridge::channel::EventSink;
-use crate::cache::{self, ArtCache};
 use crate::player::MakapixPost;
+use crate::storage::cache::{self, ArtCache};
 
 /// Artwork files are at most 5 MB; anything past this is not an artwork.
 const MAX_BYTES: u64 = 8 * 1024 * 1024;

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use crate::bridge::RuntimeEvent;
 use crate::bridge::artwork::{ArtworkAction, ArtworkConfig, ArtworkEvent};
 use crate::bridge::channel::{WindowEnd, pair};
-use crate::cache::ArtCache;
 use crate::player::MakapixPost;
+use crate::storage::cache::ArtCache;
 
 use super::{Fetcher, cache_name};
 

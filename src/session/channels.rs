@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use crate::bridge::connection::{ConnectionAction, RequestFailure};
-use crate::last_channel::{LastChannel, MAX_POSTS};
 use crate::player::feed::Feed;
 use crate::player::playset_run::ViewChannel;
 use crate::protocol::channel_name;
@@ -14,6 +13,7 @@ use crate::protocol::command::PlayChannel;
 use crate::protocol::request::{QueryPosts, RequestBody, SERVER_ORDER};
 use crate::protocol::response::{PostEntry, Response};
 use crate::settings::{ChannelOrder, Settings};
+use crate::storage::last_channel::{LastChannel, MAX_POSTS};
 
 use super::channel::Channel;
 use super::commands::{Outcome, Refusal, late_ack};

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use crate::bridge::Action as RuntimeAction;
 use crate::bridge::connection::ConnectionAction;
-use crate::last_channel::LastChannel;
 use crate::player::{ArtworkSource, Engine, QueueItem};
 use crate::preview::{Mirror, Rotation};
 use crate::settings::Settings;
+use crate::storage::last_channel::LastChannel;
 
 /// A message for the user in the status bar.
 #[derive(Clone, Debug, PartialEq)]

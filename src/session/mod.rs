@@ -31,7 +31,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::bridge::connection::{ConnectionAction, ConnectionState, RequestFailure};
-use crate::last_channel::LastChannel;
 use crate::player::playlist::Playlist;
 use crate::player::{ArtworkSource, Engine, MakapixPost, QueueItem, order};
 use crate::protocol::capabilities::PlayerState;
@@ -40,6 +39,7 @@ use crate::protocol::command::{
 };
 use crate::protocol::response::Response;
 use crate::settings::Settings;
+use crate::storage::last_channel::LastChannel;
 
 pub use channel::Channel;
 pub use effects::{DisplayChange, Effect, Effects, EngineCommand, Notice};

@@ -9,15 +9,15 @@ use std::time::Duration;
 
 use eframe::egui::{self, ViewportCommand};
 
+use crate::app::launch::StartOptions;
 use crate::bridge::Action as RuntimeAction;
 use crate::bridge::channel::WindowEnd;
 use crate::bridge::connection::{ConnectionAction, ConnectionState};
-use crate::launch::StartOptions;
-use crate::paths::AppPaths;
 use crate::player::{ArtworkSource, Engine};
 use crate::session::likes::LikeState;
 use crate::session::{Channel, Notice, Session};
 use crate::settings::{Settings, SettingsSection};
+use crate::storage::paths::AppPaths;
 
 use super::actions::{self, UserAction};
 use super::core::{Core, unix_now};
@@ -51,7 +51,7 @@ pub struct PlayerApp {
     pending_paths: Vec<PathBuf>,
     log_dir: Option<PathBuf>,
     /// What later launches of the program handed over (paths, flags, credentials changed).
-    handovers: Option<crate::single_instance::InstanceListener>,
+    handovers: Option<crate::program::single_instance::InstanceListener>,
     /// Whether the system says the screen is locked (no views then).
     screen_lock: Option<crate::screen_lock::ScreenLock>,
     /// A settings section to unfold and scroll to in the next frame.
@@ -102,7 +102,7 @@ impl PlayerApp {
     }
 
     /// Later launches hand their paths and flags to this window through `server`.
-    pub fn take_handovers(&mut self, server: crate::single_instance::InstanceListener) {
+    pub fn take_handovers(&mut self, server: crate::program::single_instance::InstanceListener) {
         self.handovers = Some(server);
     }
 
@@ -443,7 +443,7 @@ impl PlayerApp {
     /// A later launch's wishes, as if they had been this window's own.
     fn handed_over(
         &mut self,
-        message: crate::single_instance::Message,
+        message: crate::program::single_instance::Message,
         ctx: &egui::Context,
         now: Duration,
     ) {
@@ -506,7 +506,7 @@ impl PlayerApp {
             UserAction::ShowShortcuts => self.help.shortcuts = true,
             UserAction::ShowAbout => self.help.about = true,
             UserAction::OpenLogFolder => {
-                let opened = crate::desktop::open_log_folder(self.log_dir.as_deref());
+                let opened = crate::program::desktop::open_log_folder(self.log_dir.as_deref());
                 core.tell_failure(opened);
             }
             UserAction::PlayChannel(channel) => {

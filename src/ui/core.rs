@@ -8,9 +8,9 @@ use std::time::Duration;
 use eframe::egui;
 
 use crate::app::controller::{Controller, Listeners};
+use crate::app::launch::StartOptions;
 use crate::bridge::connection::ConnectionEvent;
 use crate::bridge::credentials::CredentialsEvent;
-use crate::launch::StartOptions;
 
 use super::artworks::Textures;
 use super::diagnostics::ConnectionView;

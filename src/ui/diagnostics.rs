@@ -8,11 +8,11 @@ use std::time::{Duration, SystemTime};
 use eframe::egui::{self, RichText, Ui};
 
 use super::actions::UserAction;
+use crate::app::timeline::{Band, Timeline};
 use crate::bridge::connection::{
     ConnectionEvent, ConnectionState, Direction, FailureKind, LogEntry, SessionInfo,
 };
 use crate::bridge::transport::Via;
-use crate::timeline::{Band, Timeline};
 
 /// Entries kept for the pane (the runtime keeps as many).
 const LOG_LINES: usize = 300;

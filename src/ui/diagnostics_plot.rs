@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use eframe::egui::{self, Color32, Ui};
 use egui_plot::{Corner, Legend, Line, Plot, Points, Span};
 
-use crate::timeline::{Band, SPAN, Timeline};
+use crate::app::timeline::{Band, SPAN, Timeline};
 
 fn band_color(band: Band) -> Color32 {
     match band {

@@ -35,6 +35,6 @@ pub mod support_report;
 mod wake;
 pub mod welcome;
 
-pub use crate::launch::StartOptions;
+pub use crate::app::launch::StartOptions;
 pub use actions::UserAction;
 pub use app::PlayerApp;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::local_files::{self, IMAGE_EXTENSIONS, PLAYLIST_EXTENSION};
+use crate::app::local_files::{self, IMAGE_EXTENSIONS, PLAYLIST_EXTENSION};
 
 /// What File › Open offers by default: images and saved playlists.
 const OPENABLE: [&str; 6] = [
@@ -21,7 +21,7 @@ const OPENABLE: [&str; 6] = [
 
 use super::actions::UserAction;
 use super::wake::Wake;
-use crate::last_channel::{self, LastChannel};
+use crate::storage::last_channel::{self, LastChannel};
 
 /// What a worker thread read or a dialog picked.
 pub(crate) enum Picked {

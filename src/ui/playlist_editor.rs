@@ -13,7 +13,7 @@ use crate::player::playlist_edit::{PlaylistEdit, item_label};
 use crate::player::{ArtworkSource, MakapixPost};
 use crate::session::Notice;
 
-use crate::playlist_files::{self, FileDone};
+use crate::app::playlist_files::{self, FileDone};
 
 use super::actions::UserAction;
 use super::wake::Wake;

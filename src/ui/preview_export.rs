@@ -9,7 +9,7 @@ use eframe::egui;
 
 use super::library::Entry;
 use super::wake::Wake;
-use crate::export::Done;
+use crate::app::export::Done;
 use crate::player::ArtworkSource;
 use crate::preview::PreviewMode;
 use crate::preview::render::{self, Frame, Look};
@@ -204,7 +204,7 @@ impl Export {
                 "There is no artwork on screen to export; wait until it shows.",
             ));
         };
-        let request = crate::export::Request {
+        let request = crate::app::export::Request {
             mode: export_mode(settings),
             scale: None,
             frame: None,
@@ -225,8 +225,13 @@ impl Export {
                         wake.wake();
                     }
                 };
-                let result =
-                    crate::export::export_frames(&frames, &request, &look, &cancel, &mut progress);
+                let result = crate::app::export::export_frames(
+                    &frames,
+                    &request,
+                    &look,
+                    &cancel,
+                    &mut progress,
+                );
                 let _ = tx.send(Report::Exported(result));
                 wake.wake();
             });
@@ -292,7 +297,7 @@ fn export(frame: &Frame, look: &Look, path: &Path) -> Result<(), String> {
     image
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .map_err(|e| format!("The preview image could not be encoded: {e}."))?;
-    crate::atomic_file::write(path, &png).map_err(|e| {
+    crate::storage::atomic_file::write(path, &png).map_err(|e| {
         format!(
             "The preview image could not be saved to {}: {e}. Choose another folder with File › Save preview image….",
             path.display()

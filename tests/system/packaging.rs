@@ -156,7 +156,7 @@ fn saved_playlists_have_a_file_type_of_their_own() {
         .and_then(|n| n.attribute("pattern"));
     assert_eq!(
         glob,
-        Some(format!("*.{}", makapix_player::local_files::PLAYLIST_EXTENSION).as_str()),
+        Some(format!("*.{}", makapix_player::app::local_files::PLAYLIST_EXTENSION).as_str()),
         "the glob matches the extension the player reads"
     );
     assert!(read("wix/main.wxs").contains("Extension Id=\"makapix-playlist\""));
@@ -195,7 +195,8 @@ fn the_binary_reports_its_version() {
 
 #[test]
 fn the_committed_icons_match_their_source() {
-    for (name, bytes) in makapix_player::icon::generate_all().expect("icon source renders") {
+    for (name, bytes) in makapix_player::program::icon::generate_all().expect("icon source renders")
+    {
         let committed = std::fs::read(repo(&format!("assets/icon/{name}"))).unwrap_or_else(|e| {
             panic!("assets/icon/{name}: {e}; run `cargo run --example make_icons`")
         });

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use makapix_player::single_instance::{Claim, Message, claim, name_for};
+use makapix_player::program::single_instance::{Claim, Message, claim, name_for};
 
 /// Debian's own Python (package python3), which user `nobody` may run, unlike one
 /// installed under root's home.
@@ -56,7 +56,9 @@ except Exception as e:
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn wait_for_message(server: &mut makapix_player::single_instance::InstanceListener) -> Message {
+fn wait_for_message(
+    server: &mut makapix_player::program::single_instance::InstanceListener,
+) -> Message {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         if let Some(m) = server.try_recv() {

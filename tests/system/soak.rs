@@ -404,7 +404,7 @@ fn queued_views(data: &Path) -> HashSet<(i64, String)> {
         return HashSet::new();
     };
     let mut n = 0;
-    let loaded = makapix_player::disk_queue::load::<ViewEvent>(&path, || {
+    let loaded = makapix_player::storage::disk_queue::load::<ViewEvent>(&path, || {
         n += 1;
         n
     });

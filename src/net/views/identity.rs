@@ -29,7 +29,7 @@ pub(crate) fn queue_name(server: &str, player_key: &str) -> String {
 /// could count them for the wrong player. Blocking: call it off the runtime.
 pub(crate) fn drop_shared_queue(dir: &Path) -> Option<String> {
     let path = dir.join(SHARED_QUEUE);
-    let loaded = crate::disk_queue::load::<serde_json::Value>(&path, || 0);
+    let loaded = crate::storage::disk_queue::load::<serde_json::Value>(&path, || 0);
     match std::fs::remove_file(&path) {
         Ok(()) => Some(format!(
             "{} view(s) in {} from an earlier version dropped: that queue served every player, so they cannot be sent as the right one",

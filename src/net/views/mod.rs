@@ -3,7 +3,7 @@
 //! server's pace, and settled by the server's answers. Each identity (server
 //! and player key) has its own queue and file (`identity`): a view is only
 //! ever sent as the player and to the server it was made with. `delivery`
-//! holds the rules, `sink` the transports, `crate::disk_queue` the file.
+//! holds the rules, `sink` the transports, `crate::storage::disk_queue` the file.
 
 pub mod delivery;
 pub(crate) mod https_sink;
@@ -18,8 +18,8 @@ use rumqttc::v5::mqttbytes::v5::{PubAck, PubAckReason};
 use tokio::sync::oneshot;
 
 use crate::bridge::connection::SessionConfig;
-use crate::disk_queue::{Journal, Loaded};
 use crate::protocol::view::{ViewEvent, ViewOutcome};
+use crate::storage::disk_queue::{Journal, Loaded};
 
 use super::diagnostics::Diagnostics;
 use super::standing::Refusal;

@@ -5,13 +5,13 @@
 use serde_json::json;
 
 use super::fixture::*;
-use crate::last_channel::{LastChannel, MAX_POSTS};
 use crate::player::feed::PREFETCH_MARGIN;
 use crate::protocol::command::AckStatus;
 use crate::protocol::request::QueryPosts;
 use crate::session::pending::ANSWER_DEADLINE;
 use crate::session::{Channel, EngineCommand};
 use crate::settings::ChannelOrder;
+use crate::storage::last_channel::{LastChannel, MAX_POSTS};
 
 /// A player playing `all`'s first page `ids` (with more after cursor `p2`).
 fn playing_all(ids: std::ops::RangeInclusive<i64>) -> Player {

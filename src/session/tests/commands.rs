@@ -137,7 +137,7 @@ fn status_names_a_post_only_once_the_server_has_confirmed_it() {
     let Ok(Response::Posts(kept)) = last(5..=6) else {
         unreachable!()
     };
-    let last_channel = crate::last_channel::LastChannel {
+    let last_channel = crate::storage::last_channel::LastChannel {
         label: "Makapix: recent".into(),
         query: Default::default(),
         posts: kept.posts,

@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 
 use crate::bridge::Action as RuntimeAction;
 use crate::bridge::connection::{ConnectionAction, ConnectionState, RequestFailure};
-use crate::last_channel::LastChannel;
 use crate::player::{ArtworkSource, Engine, LoadOutcome, QueueItem};
 use crate::protocol::capabilities::PlayerState;
 use crate::protocol::command::{AckStatus, CommandAck, CommandEnvelope};
@@ -22,6 +21,7 @@ use crate::protocol::response::{ErrorCode, Response};
 use crate::protocol::view::ViewEvent;
 use crate::session::{Effect, Effects, EngineCommand, Notice, Seen, Session};
 use crate::settings::Settings;
+use crate::storage::last_channel::LastChannel;
 
 /// The fake clock's start: far from zero, so nothing passes for "never".
 pub const START: Duration = Duration::from_secs(1_000);

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use makapix_player::export::{self, Request};
+use makapix_player::app::export::{self, Request};
 use makapix_player::media::decode::{self, DecodeLimits};
 use makapix_player::media::frame_store;
 use makapix_player::preview::PreviewMode;

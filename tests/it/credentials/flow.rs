@@ -16,7 +16,7 @@ use makapix_player::credentials::keyring_store::KeyringStore;
 use makapix_player::credentials::renewal::PollTiming;
 use makapix_player::credentials::server::Overrides;
 use makapix_player::credentials::service::{CredError, Progress, Service};
-use makapix_player::paths::AppPaths;
+use makapix_player::storage::paths::AppPaths;
 use time::OffsetDateTime;
 
 const TOKEN: &str = "tok-first-0001";

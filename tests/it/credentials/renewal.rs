@@ -441,7 +441,7 @@ fn repeated_failures_back_off_and_stay_under_the_servers_limit() {
 #[test]
 #[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn the_command_lines_import_of_a_due_set_renews_at_once() {
-    use makapix_player::cli::{Command, run_with};
+    use makapix_player::program::cli::{Command, run_with};
     let mut broker = rig::broker::Broker::start();
     let api = MakapixApi::start(&broker.ca.pem, broker.tls_port);
     let key = rig::certs::player_key();

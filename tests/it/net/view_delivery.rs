@@ -36,7 +36,7 @@ fn view(post_id: i64, second: u32) -> ViewEvent {
 
 /// The posts whose views the queue file holds.
 fn queued(path: &Path) -> Vec<i64> {
-    let loaded = makapix_player::disk_queue::load::<ViewEvent>(path, || 0);
+    let loaded = makapix_player::storage::disk_queue::load::<ViewEvent>(path, || 0);
     loaded.items.iter().map(|(_, v)| v.post_id).collect()
 }
 
@@ -306,7 +306,8 @@ fn a_damaged_queue_file_is_kept_aside_and_the_player_starts_empty() {
     player.connect(cfg);
     let note = player.wait_note(".bad", SOON);
     assert!(note.contains("the queue starts empty"), "{note}");
-    let kept = std::fs::read_to_string(makapix_player::disk_queue::bad_path(&queue)).unwrap();
+    let kept =
+        std::fs::read_to_string(makapix_player::storage::disk_queue::bad_path(&queue)).unwrap();
     assert!(kept.contains("garbage"));
     // The player goes on with a new queue.
     player.send(ConnectionAction::View(view(3, 0)));

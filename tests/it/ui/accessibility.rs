@@ -189,7 +189,7 @@ fn the_playlist_editor_works_from_the_keyboard() {
     step_until(&mut h, "the playlist saved", |a| {
         !a.edited_playlist().is_modified()
     });
-    let saved = makapix_player::local_files::read_playlist(&list).expect("the saved playlist");
+    let saved = makapix_player::app::local_files::read_playlist(&list).expect("the saved playlist");
     let sources: Vec<PlaylistSource> = saved.items.into_iter().map(|i| i.source).collect();
     assert_eq!(sources, expected);
     h.check_accessibility();

@@ -10,8 +10,8 @@ use crate::support::screen::post_on_screen;
 use std::time::{Duration, Instant};
 
 use makapix_player::credentials::server::Overrides;
-use makapix_player::paths::AppPaths;
 use makapix_player::samples;
+use makapix_player::storage::paths::AppPaths;
 use makapix_player::ui::StartOptions;
 use rig::vault::Vault;
 use rig::window::{SOON, start_slowed, start_with_vault, step_until};
@@ -127,7 +127,7 @@ fn a_cached_file_that_does_not_decode_is_fetched_again_once() {
     // A damaged copy already in the cache (a disk fault, a crash mid-write elsewhere).
     let cache = root.path().join("cache").join("artworks");
     std::fs::create_dir_all(&cache).unwrap();
-    let cached = makapix_player::cache::file_name("co/rr", "good", "png");
+    let cached = makapix_player::storage::cache::file_name("co/rr", "good", "png");
     std::fs::write(cache.join(&cached), b"\x89PNG\r\n\x1a\ntruncated").unwrap();
     let mut s = start_with_vault(root.path(), &vault);
 

@@ -6,11 +6,11 @@ use crate::support::rig;
 use crate::support::screen::post_shown;
 
 use egui_kittest::kittest::Queryable;
-use makapix_player::paths::AppPaths;
 use makapix_player::player::ArtworkSource;
 use makapix_player::samples;
 use makapix_player::session::Channel;
 use makapix_player::settings::Settings;
+use makapix_player::storage::paths::AppPaths;
 use makapix_player::ui::StartOptions;
 use rig::server::TestServer;
 use rig::vault::Vault;

@@ -27,7 +27,7 @@ fn posts(ids: &'static [i64]) -> impl Fn(&Value) -> Option<Value> + Send + Sync 
 fn start_at(root: &std::path::Path, vault: &Vault, ids: &'static [i64]) -> rig::window::Session {
     start_serving(
         StartOptions {
-            app_paths: Some(makapix_player::paths::AppPaths::under(root)),
+            app_paths: Some(makapix_player::storage::paths::AppPaths::under(root)),
             vault: Some(vault.base.clone()),
             ..StartOptions::default()
         },
@@ -69,7 +69,7 @@ fn the_last_channel_plays_offline_from_the_cache_and_is_fetched_anew_once_connec
     let mut window_end = window_end;
     window_end.attach(net::runtime::start(runtime_end).unwrap());
     let mut app = PlayerApp::new(StartOptions {
-        app_paths: Some(makapix_player::paths::AppPaths::under(root.path())),
+        app_paths: Some(makapix_player::storage::paths::AppPaths::under(root.path())),
         vault: Some("http://127.0.0.1:9".into()),
         ..StartOptions::default()
     });

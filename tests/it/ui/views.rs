@@ -117,7 +117,7 @@ fn a_post_on_screen_is_reported_after_five_seconds_with_its_channel() {
 
 /// The posts whose views the queue file holds.
 fn queued(path: &std::path::Path) -> Vec<i64> {
-    let loaded = makapix_player::disk_queue::load::<ViewEvent>(path, || 0);
+    let loaded = makapix_player::storage::disk_queue::load::<ViewEvent>(path, || 0);
     loaded.items.iter().map(|(_, v)| v.post_id).collect()
 }
 

@@ -300,7 +300,7 @@ fn a_pasted_path_plays_and_pasted_prose_is_ignored() {
 #[test]
 fn settings_changed_in_the_window_survive_a_restart() {
     let root = tempfile::tempdir().unwrap();
-    let paths = makapix_player::paths::AppPaths::under(root.path());
+    let paths = makapix_player::storage::paths::AppPaths::under(root.path());
     let start = || StartOptions {
         app_paths: Some(paths.clone()),
         ..StartOptions::default()
@@ -413,7 +413,7 @@ fn a_saved_playlist_plays_in_its_own_order_and_says_what_it_skipped() {
 #[test]
 fn the_random_channel_seed_is_picked_once_and_kept() {
     let root = tempfile::tempdir().unwrap();
-    let paths = makapix_player::paths::AppPaths::under(root.path());
+    let paths = makapix_player::storage::paths::AppPaths::under(root.path());
     let start = || StartOptions {
         app_paths: Some(paths.clone()),
         ..StartOptions::default()

@@ -41,7 +41,7 @@ pub fn start_with_settings(
 ) -> Session {
     start(StartOptions {
         settings: Some(settings),
-        app_paths: Some(makapix_player::paths::AppPaths::under(root)),
+        app_paths: Some(makapix_player::storage::paths::AppPaths::under(root)),
         vault: Some(vault.base.clone()),
         ..StartOptions::default()
     })

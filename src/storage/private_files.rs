@@ -6,7 +6,7 @@
 use std::fs::OpenOptions;
 use std::path::Path;
 
-use crate::paths::AppPaths;
+use crate::storage::paths::AppPaths;
 
 /// A file's permissions: read and write for the owner only.
 pub const FILE_MODE: u32 = 0o600;

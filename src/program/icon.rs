@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 /// The icon source, also used for the window icon at run time.
-pub const SOURCE: &str = include_str!("../assets/icon/icon.txt");
+pub const SOURCE: &str = include_str!("../../assets/icon/icon.txt");
 
 /// PNG sizes shipped for Linux desktops (hicolor theme) and used inside ICO/ICNS.
 pub const SIZES: [u32; 9] = [16, 24, 32, 48, 64, 128, 256, 512, 1024];

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::background_writer::BackgroundWriter;
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::PostEntry;
+use crate::storage::background_writer::BackgroundWriter;
 
 pub const FILE_NAME: &str = "last-channel.json";
 /// Posts kept: a few pages, enough for hours of playback offline.
@@ -97,7 +97,7 @@ fn write(path: &Path, last: Option<&LastChannel>) -> std::io::Result<()> {
     match last {
         Some(last) => {
             let json = serde_json::to_vec(last).map_err(std::io::Error::other)?;
-            crate::atomic_file::write(path, &json)
+            crate::storage::atomic_file::write(path, &json)
         }
         None => match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use crate::credentials::server::Overrides;
-use crate::paths::AppPaths;
 use crate::settings::Settings;
 use crate::settings::load::SettingsRead;
+use crate::storage::paths::AppPaths;
 
 /// How the program was started.
 #[derive(Clone, Debug, Default)]

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::local_files::{self, PLAYLIST_EXTENSION};
+use crate::app::local_files::{self, PLAYLIST_EXTENSION};
 use crate::player::playlist::Playlist;
 use crate::player::playlist_edit::PlaylistEdit;
 
@@ -60,7 +60,8 @@ pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
         let text = playlist.to_json(folder);
         // Replaced whole, so a crash or a full disk never leaves half a playlist
         // where the old one was.
-        let result = crate::atomic_file::write(&path, text.as_bytes()).map_err(|e| e.to_string());
+        let result =
+            crate::storage::atomic_file::write(&path, text.as_bytes()).map_err(|e| e.to_string());
         Some(FileDone::Saved { path, result })
     });
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// folders are created private (see `private_files`).
 pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        crate::private_files::create_dir(parent)?;
+        crate::storage::private_files::create_dir(parent)?;
     }
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(path.file_name().unwrap_or_default());
@@ -44,7 +44,7 @@ pub(crate) fn write_with_prefix(prefix: &str, path: &Path, contents: &[u8]) -> s
 fn create_temp(prefix: &str, path: &Path) -> std::io::Result<(PathBuf, File)> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
-    crate::private_files::owner_only(&mut options);
+    crate::storage::private_files::owner_only(&mut options);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
     let mut tries = 0;

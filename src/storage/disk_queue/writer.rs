@@ -166,12 +166,13 @@ impl Writer {
         let result = (|| {
             if self.file.is_none() {
                 if let Some(parent) = self.path.parent() {
-                    crate::private_files::create_dir(parent)?;
+                    crate::storage::private_files::create_dir(parent)?;
                 }
                 // Each line names this player: the owner's eyes only.
-                let file =
-                    crate::private_files::owner_only(File::options().create(true).append(true))
-                        .open(&self.path)?;
+                let file = crate::storage::private_files::owner_only(
+                    File::options().create(true).append(true),
+                )
+                .open(&self.path)?;
                 self.file = Some(file);
             }
             let file = self.file.as_mut().ok_or(std::io::ErrorKind::NotFound)?;
@@ -190,7 +191,7 @@ impl Writer {
         }
         // The old handle points at the file being replaced.
         self.file = None;
-        let result = crate::atomic_file::write(&self.path, text.as_bytes());
+        let result = crate::storage::atomic_file::write(&self.path, text.as_bytes());
         if result.is_ok() {
             self.records = self.live.len();
         }

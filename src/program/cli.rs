@@ -14,8 +14,8 @@ use crate::credentials::renewal_schedule::Cert;
 use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
 use crate::credentials::validate::format_date;
-use crate::paths::AppPaths;
 use crate::player_key::short;
+use crate::storage::paths::AppPaths;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -204,14 +204,14 @@ pub fn run_export(args: &ExportArgs, paths: Option<&AppPaths>) -> Result<String,
         Some(paths) => crate::settings::load(&paths.settings_file()).0,
         None => crate::settings::Settings::default(),
     };
-    let request = crate::export::Request {
+    let request = crate::app::export::Request {
         mode: args.device,
         scale: args.scale,
         frame: args.frame,
         output: args.output.clone(),
     };
     let look = settings.look();
-    crate::export::export_file(&args.path, &request, &look, &mut |_, _| {})
+    crate::app::export::export_file(&args.path, &request, &look, &mut |_, _| {})
         .map(|done| done.sentence())
 }
 

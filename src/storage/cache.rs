@@ -84,7 +84,7 @@ impl ArtCache {
             dir: dir.to_path_buf(),
             source,
         };
-        crate::private_files::create_dir(dir).map_err(folder_error)?;
+        crate::storage::private_files::create_dir(dir).map_err(folder_error)?;
         let mut entries = HashMap::new();
         let mut total = 0;
         for entry in fs::read_dir(dir).map_err(folder_error)?.flatten() {
@@ -174,7 +174,7 @@ impl ArtCache {
             });
         }
         let path = self.dir.join(name);
-        crate::atomic_file::write_with_prefix(TEMP_PREFIX, &path, bytes)
+        crate::storage::atomic_file::write_with_prefix(TEMP_PREFIX, &path, bytes)
             .map_err(CacheError::Write)?;
         self.clock += 1;
         if let Some(old) = self.entries.insert(
