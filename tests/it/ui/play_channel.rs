@@ -6,15 +6,11 @@ use crate::support::rig;
 use crate::support::screen::post_shown;
 
 use egui_kittest::kittest::Queryable;
-use makapix_player::player::ArtworkSource;
-use makapix_player::samples;
 use makapix_player::session::Channel;
 use makapix_player::settings::Settings;
-use makapix_player::storage::paths::AppPaths;
-use makapix_player::ui::StartOptions;
 use rig::server::TestServer;
 use rig::vault::Vault;
-use rig::window::{start, start_with_settings, start_with_vault, step_until};
+use rig::window::{start_with_settings, start_with_vault, step_until};
 use serde_json::{Value, json};
 
 fn artwork(id: i64) -> Value {
@@ -154,45 +150,6 @@ fn a_channel_pages_through_three_pages_and_swaps_walk_it() {
     // `sdcard` with no local files open is refused too.
     let ack = s.command("play_channel", json!({"channel_name": "sdcard"}));
     assert_eq!(ack["status"], "error", "{ack}");
-    s.h.state_mut().shutdown();
-}
-
-#[test]
-#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
-fn sdcard_plays_the_local_folder_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let art = dir.path().join("art");
-    std::fs::create_dir(&art).unwrap();
-    std::fs::write(art.join("a.png"), samples::bytes("sun-64.png").unwrap()).unwrap();
-    // The post's `art_url` is on this vault, so it must be the player's vault.
-    let vault = Vault::start();
-    let mut s = start(StartOptions {
-        settings: Some(Settings::default()),
-        paths: vec![art],
-        app_paths: Some(AppPaths::under(dir.path())),
-        vault: Some(vault.base.clone()),
-        ..StartOptions::default()
-    });
-    vault.put(
-        "ab/cd",
-        "key1",
-        "png",
-        samples::bytes("heart-8.png").unwrap().to_vec(),
-    );
-    let ack = s.command(
-        "show_artwork",
-        json!({"post_id": 1, "storage_key": "key1", "storage_shard": "ab/cd", "native_format": "png",
-               "art_url": format!("{}/ab/cd/key1.png", vault.base)}),
-    );
-    assert_eq!(ack["status"], "ok", "{ack}");
-    step_until(&mut s.h, "the post", |a| post_shown(a) == Some(1));
-    let ack = s.command("play_channel", json!({"channel_name": "sdcard"}));
-    assert_eq!(ack["status"], "ok", "{ack}");
-    step_until(
-        &mut s.h,
-        "the local file",
-        |a| matches!(a.on_screen(), Some((ArtworkSource::File(p), false)) if p.ends_with("a.png")),
-    );
     s.h.state_mut().shutdown();
 }
 

@@ -6,70 +6,10 @@ use crate::support::screen::post_shown;
 
 use makapix_player::player::ArtworkSource;
 use makapix_player::samples;
-use makapix_player::session::Channel;
 use rig::vault::Vault;
 use rig::window::{start_with_vault, step_until};
 use serde_json::{Value, json};
 
-#[test]
-#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
-fn a_playset_mixes_its_channels_by_exposure() {
-    let root = tempfile::tempdir().unwrap();
-    let vault = Vault::start();
-    let png = samples::bytes("heart-8.png").unwrap();
-    for id in [1, 2, 11, 12] {
-        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
-    }
-    let mut s = start_with_vault(root.path(), &vault);
-    s.server.set_responder(|req: &Value| {
-        let ids: Vec<i64> = match (req["channel"].as_str(), req["hashtag"].as_str()) {
-            (Some("hashtag"), Some("cats")) => vec![1, 2],
-            (Some("by_user"), _) if req["user_sqid"] == "u1" => vec![11, 12],
-            _ => vec![],
-        };
-        Some(rig::server::posts_answer(req, &ids, Value::Null))
-    });
-    let ack = s.command(
-        "play_playset",
-        json!({"playset_name": "mine", "exposure_mode": "manual", "pick_mode": "recency",
-               "channels": [
-                   {"type": "hashtag", "identifier": "cats", "weight": 3},
-                   {"type": "user", "identifier": "u1", "display_name": "Ann", "weight": 1}]}),
-    );
-    assert_eq!(ack["status"], "ok", "{ack}");
-    step_until(&mut s.h, "a playset post", |a| {
-        matches!(a.on_screen(), Some((ArtworkSource::Makapix(_), false)))
-    });
-    let app = s.h.state();
-    assert!(matches!(app.channel(), Channel::Makapix { label, .. } if label.contains("mine")));
-    let ids: Vec<i64> = app
-        .engine()
-        .items()
-        .iter()
-        .filter_map(|i| i.source.post_id())
-        .collect();
-    let cats = ids.iter().filter(|id| **id < 10).count();
-    assert_eq!((cats, ids.len() - cats), (375, 125));
-    assert_eq!(
-        &ids[..4],
-        &[1, 2, 11, 1],
-        "recency within each channel, 3:1 spread"
-    );
-
-    let ack = s.command(
-        "play_playset",
-        json!({"playset_name": "x", "exposure_mode": "loudest", "channels": [{"type": "named", "name": "all"}]}),
-    );
-    assert_eq!(ack["status"], "error", "{ack}");
-    let ack = s.command(
-        "play_playset",
-        json!({"playset_name": "empty", "channels": [{"type": "hashtag", "identifier": "nothing"}]}),
-    );
-    assert_eq!(ack["status"], "error", "{ack}");
-    s.h.state_mut().shutdown();
-}
-
-/// Steps until a view of `post` is published; returns it.
 fn view_of(s: &mut rig::window::Session, post: i64) -> Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
@@ -160,36 +100,6 @@ fn a_channel_running_low_fetches_its_next_page_and_views_name_their_channel() {
     s.h.state_mut().shutdown();
 }
 
-#[test]
-#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
-fn views_from_a_randomly_picked_playset_report_random_order() {
-    let root = tempfile::tempdir().unwrap();
-    let vault = Vault::start();
-    let png = samples::bytes("heart-8.png").unwrap();
-    for id in [1, 2] {
-        vault.put("ab/cd", &format!("key{id}"), "png", png.to_vec());
-    }
-    let mut s = start_with_vault(root.path(), &vault);
-    s.server
-        .set_responder(|req: &Value| Some(rig::server::posts_answer(req, &[1, 2], Value::Null)));
-    let ack = s.command(
-        "play_playset",
-        json!({"playset_name": "shuffled", "exposure_mode": "equal", "pick_mode": "random",
-               "channels": [{"type": "hashtag", "identifier": "cats"}]}),
-    );
-    assert_eq!(ack["status"], "ok", "{ack}");
-    step_until(&mut s.h, "an artwork of the playset", |a| {
-        post_shown(a).is_some()
-    });
-    let post = post_shown(s.h.state()).unwrap();
-    let view = view_of(&mut s, post);
-    assert_eq!(view["play_order"], 2, "{view}");
-    assert_eq!(view["channel"], "hashtag", "{view}");
-    s.h.state_mut().shutdown();
-}
-
-/// A playset's artworks keep their own dwell: the player asks for it in
-/// `include_fields`, as the server sends it only then.
 #[test]
 #[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_playset_artwork_plays_for_its_own_dwell_time() {
