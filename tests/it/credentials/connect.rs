@@ -2,10 +2,11 @@
 //! player to a broker set up like Makapix's, removing it says goodbye. The
 //! keyring is the mock store; the broker, TLS and the test back end are real.
 
+use super::pump;
 use crate::support::rig;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use makapix_player::bridge::RuntimeEvent;
 use makapix_player::bridge::channel::pair;
@@ -107,29 +108,6 @@ fn imported_credentials_connect_the_player_and_removing_them_disconnects() {
         );
     }
     broker.stop();
-}
-
-async fn pump(
-    window: &makapix_player::bridge::channel::WindowEnd,
-    events: &mut Vec<RuntimeEvent>,
-    what: &str,
-    done: impl Fn(&RuntimeEvent) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        while let Some(e) = window.try_recv() {
-            let finished = done(&e);
-            events.push(e);
-            if finished {
-                return;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {events:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[test]

@@ -5,14 +5,15 @@
 //! bad minute, and a set the owner renewed from the web is adopted.
 //! The keyring is the mock store; broker, TLS and HTTP are real.
 
+use super::pump;
 use crate::support::rig;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use makapix_player::bridge::RuntimeEvent;
-use makapix_player::bridge::channel::{EventSink, WindowEnd, pair};
+use makapix_player::bridge::channel::{EventSink, pair};
 use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
 use makapix_player::bridge::credentials::{CredentialsAction, CredentialsEvent};
 use makapix_player::credentials::bundle::Input;
@@ -52,30 +53,6 @@ fn import(service: &Service, bundle: &str) -> Result<i64, CredError> {
         bytes: bundle.as_bytes(),
     };
     service.import(&[input], now(), 7).map(|a| a.not_after)
-}
-
-/// Waits for an event `done` accepts, keeping every event seen in `events`.
-async fn pump(
-    window: &WindowEnd,
-    events: &mut Vec<RuntimeEvent>,
-    what: &str,
-    done: impl Fn(&RuntimeEvent) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        while let Some(e) = window.try_recv() {
-            let finished = done(&e);
-            events.push(e);
-            if finished {
-                return;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {events:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 fn connected(e: &RuntimeEvent) -> bool {

@@ -7,6 +7,7 @@
 //! command line's import renews a due set; failures back off under the limit.
 //! Time moves by an offset on the runtime's wall clock, never by sleeping.
 
+use super::pump;
 use crate::support::rig;
 
 use std::sync::Arc;
@@ -88,30 +89,6 @@ fn linked(
     let link = Arc::clone(&connection);
     task.link_session(Arc::new(move |action| link.handle(action)));
     (task, connection)
-}
-
-/// Waits for an event `done` accepts, keeping every event seen in `events`.
-async fn pump(
-    window: &WindowEnd,
-    events: &mut Vec<RuntimeEvent>,
-    what: &str,
-    done: impl Fn(&RuntimeEvent) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        while let Some(e) = window.try_recv() {
-            let finished = done(&e);
-            events.push(e);
-            if finished {
-                return;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {events:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 fn renewed(e: &RuntimeEvent) -> bool {
