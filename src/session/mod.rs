@@ -104,6 +104,9 @@ pub struct Session {
     confirmed: HashSet<i64>,
     /// The computer's IANA time zone, for view events.
     timezone: String,
+    /// Something was chosen to play since start: the channel kept from the
+    /// last session, read from disk later, gives way to it.
+    chose: bool,
 }
 
 /// The sentence for a request given up on at its deadline.
@@ -130,6 +133,7 @@ impl Session {
             sent_state: None,
             confirmed: HashSet::new(),
             timezone,
+            chose: false,
         }
     }
 
@@ -185,6 +189,7 @@ impl Session {
     /// What plays was chosen: what was chosen before and is still being
     /// fetched will not replace it (the last choice wins).
     fn chosen(&mut self, fx: &mut Effects) {
+        self.chose = true;
         self.channels.give_way(fx);
         self.playsets.give_way(fx);
         self.playlists.give_way();
@@ -204,8 +209,13 @@ impl Session {
     }
 
     /// At start: the Makapix channel of the last session plays, from the disk
-    /// cache until connected. Returns whether it could.
+    /// cache until connected. Returns whether it could. The file is read while
+    /// commands may already come in: a choice made meanwhile is newer and wins.
     pub(crate) fn resume(&mut self, last: LastChannel, seen: &Seen, fx: &mut Effects) -> bool {
+        if self.chose {
+            tracing::info!("{}: not resumed, a newer choice plays", last.label);
+            return false;
+        }
         let Some(channel) = self.channels.resume(last) else {
             return false;
         };
@@ -450,6 +460,7 @@ impl Session {
         );
         match started {
             Ok(outcome) => {
+                self.chose = true;
                 self.channels.give_way(fx);
                 self.playlists.give_way();
                 self.on_mix(outcome, seen, fx);

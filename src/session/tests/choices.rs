@@ -124,3 +124,50 @@ fn the_samples_played_as_a_fallback_replace_no_choice() {
     assert_ok(&p.answer(ch, last(1..=2)).only_ack());
     assert_eq!(p.playing_ids(), [1, 2]);
 }
+
+/// The channel kept from the last session, read from disk after start.
+fn kept_channel() -> crate::storage::last_channel::LastChannel {
+    let Ok(crate::protocol::response::Response::Posts(kept)) = last(5..=7) else {
+        unreachable!()
+    };
+    crate::storage::last_channel::LastChannel {
+        label: "Makapix: promoted".into(),
+        query: crate::protocol::request::QueryPosts {
+            channel: Some("promoted".into()),
+            ..Default::default()
+        },
+        posts: kept.posts,
+    }
+}
+
+#[test]
+fn show_artwork_before_the_kept_channel_is_read_is_not_replaced_by_it() {
+    let mut p = Player::connected();
+    assert_ok(&p.command("s", "show_artwork", show(77)).only_ack());
+    let (resumed, out) = p.call(|s, seen, fx| s.resume(kept_channel(), seen, fx));
+    assert!(!resumed, "a newer choice plays");
+    assert!(out.engine().is_empty() && out.kept().is_empty(), "{out:?}");
+    p.tick(true);
+    assert_eq!(p.playing_ids(), [77]);
+    assert!(
+        p.connect().requests().is_empty(),
+        "the kept channel is not fetched anew"
+    );
+}
+
+#[test]
+fn a_play_channel_before_the_kept_channel_is_read_plays_and_is_answered_once() {
+    let mut p = Player::connected();
+    let (ch, _) = p
+        .command("c", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    let (resumed, out) = p.call(|s, seen, fx| s.resume(kept_channel(), seen, fx));
+    assert!(!resumed, "a newer choice is on its way");
+    assert!(out.engine().is_empty() && out.acks().is_empty(), "{out:?}");
+    let out = p.answer(ch, last(1..=2));
+    let ack = out.only_ack();
+    assert_eq!(ack.command_id, "c");
+    assert_ok(&ack);
+    assert_eq!(p.playing_ids(), [1, 2]);
+    assert_eq!(p.label(), "Makapix: recent");
+}
