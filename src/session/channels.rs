@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use crate::bridge::connection::{ConnectionAction, RequestFailure};
-use crate::player::feed::Feed;
+use crate::player::feed::{EMPTY_PAGE_WAIT, Feed};
 use crate::player::playset_run::ViewChannel;
 use crate::protocol::channel_name;
 use crate::protocol::command::PlayChannel;
 use crate::protocol::request::{QueryPosts, RequestBody, SERVER_ORDER};
-use crate::protocol::response::{PostEntry, Response};
+use crate::protocol::response::{PostEntry, PostsPage, Response};
 use crate::settings::{ChannelOrder, Settings};
 use crate::storage::last_channel::{LastChannel, MAX_POSTS};
 
@@ -234,7 +234,11 @@ impl Channels {
     /// Something else was chosen: a channel whose first page has not come
     /// will not play (the last choice wins).
     pub fn give_way(&mut self, fx: &mut Effects) {
-        if self.paging.as_ref().is_some_and(|p| p.feed.pages() == 0) {
+        if self
+            .paging
+            .as_ref()
+            .is_some_and(|p| p.feed.items().is_empty())
+        {
             self.stop(fx);
         }
     }
@@ -269,27 +273,21 @@ impl Channels {
         let Some(paging) = self.paging.as_mut().filter(|p| p.tag == tag) else {
             return PageOutcome::Nothing;
         };
-        let first = paging.feed.pages() == 0;
+        // Nothing of this channel plays yet: the page that brings artworks
+        // (not always the first, see `take_page`) replaces what plays.
+        let first = paging.feed.items().is_empty();
         let outcome = match result {
-            Ok(Response::Posts(page)) => {
-                let room = MAX_POSTS.saturating_sub(paging.posts.len());
-                paging.posts.extend(page.posts.iter().take(room).cloned());
-                let added = paging.feed.on_page(page, now);
-                tracing::info!(
-                    "{}: page {} brought {added} artworks",
-                    paging.label,
-                    paging.feed.pages()
-                );
-                if paging.feed.items().is_empty() && !paging.feed.is_waiting() {
-                    Err("the channel has no artworks this player can show".to_owned())
-                } else {
-                    Ok(())
-                }
-            }
+            Ok(Response::Posts(page)) => paging.take_page(page, now),
             Ok(other) => Err(format!(
                 "the server answered with {other:?} instead of posts"
             )),
             Err(failure) => Err(failure.sentence),
+        };
+        let outcome = match outcome {
+            // Nothing playable yet, more to ask for: the command waits for it.
+            Ok(false) => return PageOutcome::Nothing,
+            Ok(true) => Ok(()),
+            Err(reason) => Err(reason),
         };
         if let Err(reason) = &outcome {
             tracing::warn!("{}: {reason}", paging.label);
@@ -325,6 +323,21 @@ impl Channels {
         }
     }
 
+    /// A channel whose pages so far brought nothing playable, with more to
+    /// ask for: its next page is asked for without it playing.
+    pub(crate) fn awaits_artworks(&self) -> bool {
+        self.paging
+            .as_ref()
+            .is_some_and(|p| p.feed.pages() > 0 && p.feed.items().is_empty())
+    }
+
+    /// When to look again for such a channel's next page: its wait after an
+    /// empty page (`Feed`'s back-off) is a few of these at most.
+    pub(crate) fn next_look(&self, now: Duration) -> Option<Duration> {
+        let idle = self.paging.as_ref().is_some_and(|p| !p.feed.is_waiting());
+        (idle && self.awaits_artworks()).then_some(now + EMPTY_PAGE_WAIT)
+    }
+
     /// Asks for the next page when the artwork at `position` nears the end of
     /// what is known.
     pub(crate) fn page_ahead(
@@ -341,6 +354,36 @@ impl Channels {
             paging.tag = send(pending, next, now, fx);
         }
     }
+}
+
+impl Paging {
+    /// Takes in a page of posts: whether the channel has artworks to play,
+    /// `Ok(false)` when it has none yet but more pages to ask for, an error
+    /// when it never will.
+    fn take_page(&mut self, page: PostsPage, now: Duration) -> Result<bool, String> {
+        let room = MAX_POSTS.saturating_sub(self.posts.len());
+        self.posts.extend(page.posts.iter().take(room).cloned());
+        let added = self.feed.on_page(page, now);
+        tracing::info!(
+            "{}: page {} brought {added} artworks",
+            self.label,
+            self.feed.pages()
+        );
+        if !self.feed.items().is_empty() {
+            Ok(true)
+        } else if more_to_ask(&self.feed) {
+            Ok(false)
+        } else {
+            Err("the channel has no artworks this player can show".to_owned())
+        }
+    }
+}
+
+/// Whether `feed` will ask for another page, by its own rule (a cursor, and
+/// fewer than `MAX_EMPTY_PAGES` empty pages in a row), whatever its wait.
+/// Called only while it has no items, so the copy is small.
+fn more_to_ask(feed: &Feed) -> bool {
+    feed.clone().wants_more(None, Duration::MAX).is_some()
 }
 
 fn send(pending: &mut Pending, query: QueryPosts, now: Duration, fx: &mut Effects) -> u64 {

@@ -570,7 +570,8 @@ impl Session {
             seen.now,
             fx,
         );
-        [view_due, self.pending.next_deadline()]
+        let page_due = self.channels.next_look(seen.now);
+        [view_due, self.pending.next_deadline(), page_due]
             .into_iter()
             .flatten()
             .min()
@@ -596,8 +597,9 @@ impl Session {
         );
         let paging_this = matches!(&self.playing, Channel::Makapix { label, .. }
             if Some(label.as_str()) == self.channels.label());
-        if paging_this {
-            let position = seen.engine.current_index();
+        // A channel whose first pages had nothing playable pages on before it plays.
+        if paging_this || self.channels.awaits_artworks() {
+            let position = seen.engine.current_index().filter(|_| paging_this);
             self.channels
                 .page_ahead(position, &mut self.pending, seen.now, fx);
         }

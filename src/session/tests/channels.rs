@@ -5,9 +5,11 @@
 use serde_json::json;
 
 use super::fixture::*;
-use crate::player::feed::PREFETCH_MARGIN;
+use crate::bridge::connection::RequestFailure;
+use crate::player::feed::{EMPTY_PAGE_WAIT, MAX_EMPTY_PAGES, PREFETCH_MARGIN};
 use crate::protocol::command::AckStatus;
 use crate::protocol::request::QueryPosts;
+use crate::protocol::response::Response;
 use crate::session::pending::ANSWER_DEADLINE;
 use crate::session::{Channel, EngineCommand};
 use crate::settings::ChannelOrder;
@@ -408,4 +410,57 @@ fn a_page_with_nothing_playable_is_followed_after_a_wait_that_doubles() {
     assert!(p.tick(true).requests().is_empty(), "then 4 s");
     p.advance(ms(1));
     assert_eq!(p.tick(true).queries()[0].1.cursor.as_deref(), Some("p4"));
+}
+
+/// A page of playlists that carry no artworks (so cannot be expanded, §7)
+/// with more after `cursor`.
+fn bare_playlists(cursor: &str) -> Result<Response, RequestFailure> {
+    let bare = |id: i64| json!({"post_id": id, "kind": "playlist", "total_artworks": 3});
+    Ok(page_of(vec![bare(50), bare(51)], Some(cursor), true))
+}
+
+#[test]
+fn a_first_page_of_playlists_that_cannot_be_expanded_asks_for_the_next() {
+    let mut p = Player::connected();
+    let (tag, _) = p
+        .command("c", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    let out = p.answer(tag, bare_playlists("p2"));
+    assert!(out.acks().is_empty(), "not refused: more to come; {out:?}");
+    assert!(
+        out.engine().is_empty() && out.notices().is_empty(),
+        "{out:?}"
+    );
+    p.advance(EMPTY_PAGE_WAIT - ms(1));
+    let (due, out) = p.tick_due(true);
+    assert!(out.requests().is_empty(), "the empty-page wait holds");
+    assert!(due.is_some_and(|d| d <= p.now + EMPTY_PAGE_WAIT), "{due:?}");
+    p.advance(ms(1));
+    let (tag, q) = p.tick(true).queries().remove(0);
+    assert_eq!(q.cursor.as_deref(), Some("p2"));
+    let out = p.answer(tag, more(1..=3, "p3"));
+    assert_ok(&out.only_ack());
+    assert!(matches!(out.engine()[..], [EngineCommand::Play(_)]));
+    assert_eq!(p.playing_ids(), [1, 2, 3]);
+}
+
+#[test]
+fn a_channel_of_only_empty_pages_is_refused_when_the_back_off_gives_up() {
+    let mut p = Player::connected();
+    let (mut tag, _) = p
+        .command("c", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    for n in 1..MAX_EMPTY_PAGES {
+        let out = p.answer(tag, bare_playlists(&format!("p{n}")));
+        assert!(out.acks().is_empty(), "page {n}: {out:?}");
+        p.advance(EMPTY_PAGE_WAIT * 2u32.pow(n - 1));
+        tag = p.tick(true).only_request().0;
+    }
+    let out = p.answer(tag, bare_playlists("last"));
+    assert_refused(&out.only_ack(), "no artworks");
+    assert!(out.engine().is_empty());
+    assert!(
+        p.play_for(secs(300), secs(7)).requests().is_empty(),
+        "no page after giving up"
+    );
 }
