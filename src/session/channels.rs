@@ -32,6 +32,9 @@ const INCLUDE_FIELDS: [&str; 6] = [
     "transparency_actual",
 ];
 
+/// Why a channel none of whose pages has anything playable is refused.
+const NOTHING_PLAYABLE: &str = "the channel has no artworks this player can show";
+
 /// Why a channel or playset replaced before it could play is answered `error`.
 pub const REPLACED: &str = "something else was chosen before it could play";
 
@@ -293,10 +296,7 @@ impl Channels {
             tracing::warn!("{}: {reason}", paging.label);
             paging.feed.on_failure();
             if !first || paging.ack.is_none() {
-                fx.notice(Notice::error(format!(
-                    "{}: the next page could not be loaded: {reason}",
-                    paging.label
-                )));
+                fx.notice(Notice::error(failure_text(&paging.label, reason, first)));
             }
         }
         if let Some(command_id) = paging.ack.take() {
@@ -374,8 +374,24 @@ impl Paging {
         } else if more_to_ask(&self.feed) {
             Ok(false)
         } else {
-            Err("the channel has no artworks this player can show".to_owned())
+            Err(NOTHING_PLAYABLE.to_owned())
         }
+    }
+}
+
+/// The status-bar sentence for a page that failed; `first`: nothing of the
+/// channel plays yet, so it is the channel, not a page, that failed.
+fn failure_text(label: &str, reason: &str, first: bool) -> String {
+    if !first {
+        format!("{label}: the next page could not be loaded: {reason}")
+    } else if reason == NOTHING_PLAYABLE {
+        format!("The channel \"{label}\" has no artworks this player can show; pick another one.")
+    } else {
+        let reason = reason.trim_end_matches('.');
+        format!(
+            "The channel \"{label}\" could not be loaded: {reason}. \
+             Check the connection and pick it again."
+        )
     }
 }
 

@@ -464,3 +464,31 @@ fn a_channel_of_only_empty_pages_is_refused_when_the_back_off_gives_up() {
         "no page after giving up"
     );
 }
+
+#[test]
+fn a_channel_picked_in_the_window_whose_first_page_fails_says_it_could_not_be_loaded() {
+    let mut p = Player::connected();
+    let cmd = serde_json::from_value(json!({"channel_name": "promoted"})).expect("a play_channel");
+    let out = p.act(|s, seen, fx| s.play_channel_from_window(cmd, seen, fx));
+    let (tag, _) = out.only_request();
+    let out = p.answer(tag, failed("Makapix Club is unreachable."));
+    let notices = out.notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let text = &notices[0].text;
+    assert!(notices[0].is_error, "{text}");
+    assert!(!text.contains("next page"), "no page was loaded: {text}");
+    for words in [
+        "Makapix: promoted",
+        "could not be loaded",
+        "unreachable",
+        "again",
+    ] {
+        assert!(text.contains(words), "{text:?} should say {words:?}");
+    }
+
+    // A later page's failure says it is the next page, distinctly.
+    let mut p = playing_all(1..=3);
+    let (tag, _) = p.tick(true).only_request();
+    let out = p.answer(tag, failed("Makapix Club is unreachable."));
+    assert!(out.says("next page could not be loaded"), "{out:?}");
+}
