@@ -21,19 +21,19 @@ pub mod owner_playsets;
 pub mod pending;
 mod playlists;
 mod playsets;
+mod reports;
+mod seen;
 mod views;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::bridge::connection::{ConnectionAction, ConnectionState, RequestFailure};
 use crate::player::playlist::Playlist;
 use crate::player::{ArtworkSource, Engine, MakapixPost, QueueItem, order};
-use crate::protocol::capabilities::PlayerState;
 use crate::protocol::command::{
     CommandEnvelope, CommandError, PlayChannel, PlayPlayset, ShowArtwork,
 };
@@ -43,6 +43,7 @@ use crate::storage::last_channel::LastChannel;
 
 pub use channel::Channel;
 pub use effects::{DisplayChange, Effect, Effects, EngineCommand, Notice};
+pub use seen::Seen;
 
 use channels::{Channels, PageOutcome, Wanted};
 use commands::{Decision, Outcome, Refusal};
@@ -53,27 +54,8 @@ use owner_playsets::{OwnerPlaysetView, OwnerPlaysets};
 use pending::{Pending, Purpose};
 use playlists::{PlaylistOutcome, Playlists};
 use playsets::{MixOutcome, Playsets};
+use reports::Reports;
 use views::Views;
-
-/// What the session sees of the player when it is asked something.
-pub struct Seen<'a> {
-    pub engine: &'a Engine,
-    pub settings: &'a Settings,
-    /// Monotonic time of this frame.
-    pub now: Duration,
-    /// Wall-clock seconds since the Unix epoch (view timestamps).
-    pub unix_secs: u64,
-}
-
-impl Seen<'_> {
-    fn on_screen(&self) -> Option<&ArtworkSource> {
-        self.engine.current()
-    }
-
-    fn post_on_screen(&self) -> Option<i64> {
-        self.on_screen().and_then(ArtworkSource::post_id)
-    }
-}
 
 pub struct Session {
     /// What plays.
@@ -94,14 +76,8 @@ pub struct Session {
     owner_playsets: OwnerPlaysets,
     views: Views,
     downloads: Downloads,
-    /// The post on screen last told to the runtime (`status`).
-    sent_post: Option<Option<i64>>,
-    /// The player state last told to the runtime (the retained `state`).
-    sent_state: Option<PlayerState>,
-    /// Posts the server confirmed in this session (a fresh page, `get_post`,
-    /// `show_artwork`): `status` names only these, since an unknown post id
-    /// makes the server drop the whole status update.
-    confirmed: HashSet<i64>,
+    /// `status` and the retained `state`, sent when they change.
+    reports: Reports,
     /// The computer's IANA time zone, for view events.
     timezone: String,
     /// Something was chosen to play since start: the channel kept from the
@@ -129,9 +105,7 @@ impl Session {
             owner_playsets: OwnerPlaysets::default(),
             views: Views::default(),
             downloads: Downloads::default(),
-            sent_post: None,
-            sent_state: None,
-            confirmed: HashSet::new(),
+            reports: Reports::default(),
             timezone,
             chose: false,
         }
@@ -282,7 +256,7 @@ impl Session {
         fx: &mut Effects,
     ) {
         if let Ok(response) = &result {
-            self.confirm(response);
+            self.reports.confirm(response);
         }
         match self.pending.close(tag) {
             Some(purpose) => self.route(tag, purpose, result, seen, fx),
@@ -325,18 +299,6 @@ impl Session {
                 }
             }
             Purpose::PlaylistPost { post_id } => self.playlists.on_post(post_id, result, fx),
-        }
-    }
-
-    /// Posts in an answer exist on the server now.
-    fn confirm(&mut self, response: &Response) {
-        match response {
-            Response::Posts(page) => {
-                let ids = page.posts.iter().flat_map(|p| p.artwork_ids());
-                self.confirmed.extend(ids);
-            }
-            Response::Post(post) => self.confirmed.extend(post.artwork_ids()),
-            _ => {}
         }
     }
 
@@ -385,7 +347,7 @@ impl Session {
             ));
         };
         // The server sent it: it knows this post.
-        self.confirmed.insert(show.post_id);
+        self.reports.confirm_post(show.post_id);
         self.play(Channel::Post(post), seen, fx);
         Outcome::Done
     }
@@ -539,11 +501,7 @@ impl Session {
     /// Returns when to look again (a view or a request's deadline is due).
     pub fn tick(&mut self, seen: &Seen, visible: bool, fx: &mut Effects) -> Option<Duration> {
         let post = seen.post_on_screen();
-        let named = post.filter(|p| self.confirmed.contains(p));
-        if self.sent_post != Some(named) {
-            self.sent_post = Some(named);
-            fx.connection(ConnectionAction::SetCurrentPost(named));
-        }
+        self.reports.post_on_screen(post, fx);
         self.sync_state(seen, fx);
         self.page_ahead(seen, fx);
         let connected = self.connection == ConnectionState::Connected;
@@ -581,9 +539,8 @@ impl Session {
     /// to the broker's retained `state`.
     pub(crate) fn sync_state(&mut self, seen: &Seen, fx: &mut Effects) {
         let state = commands::player_state(seen.settings, seen.engine.is_paused());
-        if self.online && self.sent_state.as_ref() != Some(&state) {
-            self.sent_state = Some(state.clone());
-            fx.connection(ConnectionAction::SetState(state));
+        if self.online {
+            self.reports.state(state, fx);
         }
     }
 
