@@ -138,40 +138,90 @@ impl Xvfb {
 
     /// Asks the window of process `pid` to close, as a window manager's close button does.
     pub fn close_window(&self, pid: u32) {
+        self.close_window_stalled(pid, None);
+    }
+
+    /// The window of process `pid`, once it is on the X screen (at most `timeout`).
+    #[allow(dead_code)]
+    pub fn wait_for_window(&self, pid: u32, timeout: Duration) -> u32 {
+        let (conn, screen) = x11rb::connect(Some(&self.display)).expect("connect to Xvfb");
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(window) = window_of(&conn, screen, pid) {
+                return window;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no window of process {pid} on the X screen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `close_window`; with `stall`, the X server is stopped for that long just
+    /// before the close is sent, as a loaded machine holds it up.
+    pub fn close_window_stalled(&self, pid: u32, stall: Option<Duration>) {
         use x11rb::connection::Connection;
-        use x11rb::protocol::xproto::{
-            AtomEnum, ClientMessageEvent, ConnectionExt, EventMask, Window,
-        };
+        use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
         let (conn, screen) = x11rb::connect(Some(&self.display)).expect("connect to Xvfb");
         let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
-        let (pid_atom, protocols, delete) = (
-            atom(b"_NET_WM_PID"),
-            atom(b"WM_PROTOCOLS"),
-            atom(b"WM_DELETE_WINDOW"),
-        );
-        let root = conn.setup().roots[screen].root;
-        let mut todo: Vec<Window> = vec![root];
-        let mut found = None;
-        while let Some(w) = todo.pop() {
-            let owner = conn
-                .get_property(false, w, pid_atom, AtomEnum::CARDINAL, 0, 1)
-                .ok()
-                .and_then(|c| c.reply().ok())
-                .and_then(|r| r.value32().and_then(|mut v| v.next()));
-            if owner == Some(pid) {
-                found = Some(w);
-                break;
-            }
-            if let Ok(tree) = conn.query_tree(w).unwrap().reply() {
-                todo.extend(tree.children);
-            }
-        }
-        let window = found.expect("the player's window on the X screen");
+        let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+        let window = window_of(&conn, screen, pid).expect("the player's window on the X screen");
+        let resumed = stall.map(|stall| self.stop_for(stall));
         let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
         conn.send_event(false, window, EventMask::NO_EVENT, event)
             .unwrap();
         conn.flush().unwrap();
+        // Hanging up right after the flush can lose the close: an X server that
+        // finds the request and the hang-up in one poll drops the client before
+        // carrying out what it sent (seen under load: the player never heard the
+        // close). A reply to a later request means the close was delivered.
+        conn.get_input_focus().unwrap().reply().unwrap();
+        drop(conn);
+        if let Some(resumed) = resumed {
+            resumed.join().unwrap();
+        }
     }
+
+    /// Stops the X server now and lets it go on after `stall`, on a thread.
+    fn stop_for(&self, stall: Duration) -> std::thread::JoinHandle<()> {
+        let pid = self.child.id().to_string();
+        let signal = move |name: &str| {
+            let status = Command::new("kill").args([name, &pid]).status();
+            assert!(status.is_ok_and(|s| s.success()), "kill {name} {pid}");
+        };
+        signal("-STOP");
+        std::thread::spawn(move || {
+            std::thread::sleep(stall);
+            signal("-CONT");
+        })
+    }
+}
+
+/// The window whose `_NET_WM_PID` is `pid`, if one is on the screen.
+fn window_of(conn: &impl x11rb::connection::Connection, screen: usize, pid: u32) -> Option<u32> {
+    use x11rb::protocol::xproto::{AtomEnum, ConnectionExt, Window};
+    let pid_atom = conn
+        .intern_atom(false, b"_NET_WM_PID")
+        .ok()?
+        .reply()
+        .ok()?
+        .atom;
+    let mut todo: Vec<Window> = vec![conn.setup().roots[screen].root];
+    while let Some(w) = todo.pop() {
+        let owner = conn
+            .get_property(false, w, pid_atom, AtomEnum::CARDINAL, 0, 1)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .and_then(|r| r.value32().and_then(|mut v| v.next()));
+        if owner == Some(pid) {
+            return Some(w);
+        }
+        if let Ok(tree) = conn.query_tree(w).unwrap().reply() {
+            todo.extend(tree.children);
+        }
+    }
+    None
 }
 
 impl Drop for Xvfb {

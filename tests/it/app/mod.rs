@@ -1,4 +1,5 @@
 mod cli_subcommands;
+mod close_xvfb;
 mod exit_budget;
 mod export_preview;
 mod led_outputs;
