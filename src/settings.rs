@@ -304,9 +304,15 @@ impl SettingsSaver {
         self.writer.send(settings.clone());
     }
 
-    /// Waits for pending writes; called when the window closes so the last change is not lost.
-    pub fn flush(&mut self) {
+    /// Waits for pending writes (tests read the file next).
+    #[cfg(test)]
+    pub(crate) fn flush(&mut self) {
         self.writer.flush();
+    }
+
+    /// Waits for pending writes until `deadline`, shared with other files written at quit.
+    pub(crate) fn flush_by(&mut self, deadline: std::time::Instant) {
+        self.writer.flush_by(deadline);
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 pub(crate) struct BackgroundWriter<T> {
     tx: Option<mpsc::Sender<T>>,
@@ -47,15 +48,25 @@ impl<T: Send + 'static> BackgroundWriter<T> {
     }
 }
 
+/// How long the player's files may take to be written at quit, all writers
+/// together. An atomic write syncs the file and its folder; on a busy disk that
+/// took over 200 ms and the last change was lost. 600 ms leaves the runtime's
+/// goodbye (`bridge::channel::EXIT_BUDGET`) its time within the 2 s quit.
+pub const WRITES_AT_QUIT: Duration = Duration::from_millis(600);
+
 impl<T> BackgroundWriter<T> {
-    /// Waits for pending writes (at most 600 ms); later values are not written.
+    /// Waits for pending writes (at most `WRITES_AT_QUIT`); later values are not written.
     pub fn flush(&mut self) {
+        self.flush_by(Instant::now() + WRITES_AT_QUIT);
+    }
+
+    /// Waits for pending writes until `deadline`, which several writers
+    /// closing together share; later values are not written.
+    pub fn flush_by(&mut self, deadline: Instant) {
         self.tx = None;
         if let Some(worker) = self.worker.take() {
-            // An atomic write syncs the file and its folder; on a busy disk that
-            // took over 200 ms and the last change was lost at quit. 600 ms still
-            // leaves the goodbye to the broker its second within the 2 s quit budget.
-            crate::bounded_join::join_within(worker, std::time::Duration::from_millis(600));
+            let left = deadline.saturating_duration_since(Instant::now());
+            crate::bounded_join::join_within(worker, left);
         }
     }
 }
@@ -89,5 +100,29 @@ mod tests {
             written.windows(2).all(|w| w[0] < w[1]),
             "in order: {written:?}"
         );
+    }
+
+    #[test]
+    fn writers_closing_together_share_one_deadline() {
+        // Two writers stuck on a hung disk: together they take the one
+        // budget, not one each, so quitting stays bounded.
+        let (release, hung) = std::sync::mpsc::channel::<()>();
+        let hung = Arc::new(Mutex::new(hung));
+        let stuck = |name: &str| {
+            let hung = Arc::clone(&hung);
+            let writer = BackgroundWriter::spawn(name, move |_: u32| {
+                let _ = hung.lock().map(|h| h.recv_timeout(Duration::from_secs(5)));
+            });
+            writer.send(1);
+            writer
+        };
+        let (mut a, mut b) = (stuck("stuck-a"), stuck("stuck-b"));
+        let started = Instant::now();
+        let deadline = started + Duration::from_millis(300);
+        a.flush_by(deadline);
+        b.flush_by(deadline);
+        let took = started.elapsed();
+        drop(release);
+        assert!(took < Duration::from_millis(500), "took {took:?}");
     }
 }

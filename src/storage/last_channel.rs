@@ -85,6 +85,11 @@ impl Keeper {
     pub(crate) fn forget(&self) {
         self.writer.send(None);
     }
+
+    /// Writes what is pending, until `deadline` at most (quitting).
+    pub(crate) fn flush_by(&mut self, deadline: std::time::Instant) {
+        self.writer.flush_by(deadline);
+    }
 }
 
 impl Default for Keeper {
