@@ -144,6 +144,13 @@ impl Feed {
     pub(crate) fn is_waiting(&self) -> bool {
         self.in_flight
     }
+
+    /// Whether a later page will be asked for, whatever the wait before it:
+    /// the server gave a cursor and the feed has not given up (an end, a
+    /// failure, or `MAX_EMPTY_PAGES` empty pages in a row).
+    pub(crate) fn has_more(&self) -> bool {
+        !self.stopped && self.next_cursor.is_some()
+    }
 }
 
 /// The queue items a page makes: artworks as they are, playlists expanded
@@ -306,6 +313,36 @@ pub(crate) mod tests {
             "no stale cursor to follow"
         );
         assert!(!feed.is_waiting());
+    }
+
+    #[test]
+    fn more_is_to_come_while_a_cursor_stands_and_the_feed_has_not_given_up() {
+        let fresh = || {
+            let mut feed = Feed::new(QueryPosts::default());
+            feed.first_request();
+            feed
+        };
+        let mut feed = fresh();
+        feed.on_page(page(0..0, Some("c1")), T);
+        assert!(feed.has_more(), "an empty page with a cursor");
+        let mut ended = fresh();
+        let mut last = page(0..0, Some("c1"));
+        last.has_more = false;
+        ended.on_page(last, T);
+        assert!(!ended.has_more(), "has_more: false");
+        let mut failed = fresh();
+        failed.on_page(page(0..2, Some("c1")), T);
+        failed.on_failure();
+        assert!(!failed.has_more(), "a failed page");
+        for n in 2..MAX_EMPTY_PAGES {
+            feed.on_page(page(0..0, Some("again")), T);
+            assert!(feed.has_more(), "{n} empty pages");
+        }
+        feed.on_page(page(0..0, Some("again")), T);
+        assert!(
+            !feed.has_more(),
+            "given up after {MAX_EMPTY_PAGES} empty pages"
+        );
     }
 
     #[test]

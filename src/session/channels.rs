@@ -371,7 +371,7 @@ impl Paging {
         );
         if !self.feed.items().is_empty() {
             Ok(true)
-        } else if more_to_ask(&self.feed) {
+        } else if self.feed.has_more() {
             Ok(false)
         } else {
             Err(NOTHING_PLAYABLE.to_owned())
@@ -393,13 +393,6 @@ fn failure_text(label: &str, reason: &str, first: bool) -> String {
              Check the connection and pick it again."
         )
     }
-}
-
-/// Whether `feed` will ask for another page, by its own rule (a cursor, and
-/// fewer than `MAX_EMPTY_PAGES` empty pages in a row), whatever its wait.
-/// Called only while it has no items, so the copy is small.
-fn more_to_ask(feed: &Feed) -> bool {
-    feed.clone().wants_more(None, Duration::MAX).is_some()
 }
 
 fn send(pending: &mut Pending, query: QueryPosts, now: Duration, fx: &mut Effects) -> u64 {
