@@ -2,7 +2,7 @@
 //! player to a broker set up like Makapix's, removing it says goodbye. The
 //! keyring is the mock store; the broker, TLS and the test back end are real.
 
-use super::pump;
+use super::{linked, pump};
 use crate::support::rig;
 
 use std::sync::Arc;
@@ -16,8 +16,6 @@ use makapix_player::credentials::keyring_store::KeyringStore;
 use makapix_player::credentials::server::Overrides;
 use makapix_player::credentials::server::Server;
 use makapix_player::credentials::service::Service;
-use makapix_player::net::connection_handle::ConnectionHandle;
-use makapix_player::net::credentials_task::CredentialsTask;
 use makapix_player::protocol::http::Secret;
 
 /// The bundle the web would give for `identity`, naming the broker at 127.0.0.1:`port`.
@@ -39,19 +37,6 @@ fn service(dir: &std::path::Path) -> Service {
         Some(dir.join("player.json")),
         Overrides::default(),
     )
-}
-
-/// The credentials task and the MQTT session on one runtime, linked as in the app.
-fn linked(
-    service: Service,
-    sink: &makapix_player::bridge::channel::EventSink,
-) -> (CredentialsTask, Arc<ConnectionHandle>) {
-    makapix_player::net::tls::install_crypto_provider();
-    let connection = Arc::new(ConnectionHandle::start(sink.clone()));
-    let mut task = CredentialsTask::with_service(sink.clone(), service);
-    let link = Arc::clone(&connection);
-    task.link_session(Arc::new(move |action| link.handle(action)));
-    (task, connection)
 }
 
 #[test]

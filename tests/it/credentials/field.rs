@@ -5,7 +5,7 @@
 //! bad minute, and a set the owner renewed from the web is adopted.
 //! The keyring is the mock store; broker, TLS and HTTP are real.
 
-use super::pump;
+use super::{linked, pump};
 use crate::support::rig;
 
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use makapix_player::bridge::RuntimeEvent;
-use makapix_player::bridge::channel::{EventSink, pair};
+use makapix_player::bridge::channel::pair;
 use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
 use makapix_player::bridge::credentials::{CredentialsAction, CredentialsEvent};
 use makapix_player::credentials::bundle::Input;
@@ -21,8 +21,6 @@ use makapix_player::credentials::keyring_store::KeyringStore;
 use makapix_player::credentials::renewal::PollTiming;
 use makapix_player::credentials::server::Overrides;
 use makapix_player::credentials::service::{CredError, Service};
-use makapix_player::net::connection_handle::ConnectionHandle;
-use makapix_player::net::credentials_task::CredentialsTask;
 use makapix_player::protocol::http::Secret;
 use rig::api::MakapixApi;
 use time::{Duration as Span, OffsetDateTime};
@@ -60,16 +58,6 @@ fn connected(e: &RuntimeEvent) -> bool {
         e,
         RuntimeEvent::Connection(ConnectionEvent::State(ConnectionState::Connected))
     )
-}
-
-/// The credentials task and the MQTT session on one runtime, linked as in the app.
-fn linked(service: Service, sink: &EventSink) -> (CredentialsTask, Arc<ConnectionHandle>) {
-    makapix_player::net::tls::install_crypto_provider();
-    let connection = Arc::new(ConnectionHandle::start(sink.clone()));
-    let mut task = CredentialsTask::with_service(sink.clone(), service);
-    let link = Arc::clone(&connection);
-    task.link_session(Arc::new(move |action| link.handle(action)));
-    (task, connection)
 }
 
 #[test]

@@ -1,10 +1,14 @@
 //! Credentials: import, validation, registration, renewal, the keyring and
 //! connecting with what was stored, against the rig and a local HTTP server.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use makapix_player::bridge::RuntimeEvent;
-use makapix_player::bridge::channel::WindowEnd;
+use makapix_player::bridge::channel::{EventSink, WindowEnd};
+use makapix_player::credentials::service::Service;
+use makapix_player::net::connection_handle::ConnectionHandle;
+use makapix_player::net::credentials_task::CredentialsTask;
 
 mod connect;
 mod field;
@@ -38,4 +42,14 @@ async fn pump(
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// The credentials task and the MQTT session on one runtime, linked as in the app.
+fn linked(service: Service, sink: &EventSink) -> (CredentialsTask, Arc<ConnectionHandle>) {
+    makapix_player::net::tls::install_crypto_provider();
+    let connection = Arc::new(ConnectionHandle::start(sink.clone()));
+    let mut task = CredentialsTask::with_service(sink.clone(), service);
+    let link = Arc::clone(&connection);
+    task.link_session(Arc::new(move |action| link.handle(action)));
+    (task, connection)
 }
