@@ -25,17 +25,8 @@ use time::OffsetDateTime;
 /// The program with its per-user folders under `home` (the keyring daemon
 /// keeps the session's own `XDG_DATA_HOME`; the player's data folder is ours).
 fn player(x: &xvfb::Xvfb, home: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_makapix-player"));
-    cmd.args(args)
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = x.player(home);
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd
 }
 

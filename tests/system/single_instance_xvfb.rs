@@ -14,16 +14,8 @@ use std::time::{Duration, Instant};
 const MARK: [u8; 3] = [13, 201, 77];
 
 fn player(x: &xvfb::Xvfb, home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_makapix-player"));
-    cmd.env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = x.player(home);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd
 }
 

@@ -222,16 +222,8 @@ fn soak(length: Duration) {
 
 /// The player's environment: its own home, config, data and cache folders on `x`.
 fn player(x: &xvfb::Xvfb, home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_makapix-player"));
-    cmd.env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut cmd = x.player(home);
+    cmd.stderr(Stdio::null());
     cmd
 }
 
