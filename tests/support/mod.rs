@@ -12,6 +12,26 @@ pub mod screen;
 pub mod xvfb;
 
 use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The real binary as a command-line user runs it, with no display and no
+/// session bus: every per-user folder under `root`, output captured.
+pub fn headless_player(root: &Path) -> Command {
+    // Cargo names the binary it built to tests and benches only (see `xvfb::player`).
+    let binary = option_env!("CARGO_BIN_EXE_makapix-player").unwrap_or("makapix-player");
+    let mut command = Command::new(binary);
+    command
+        .env("XDG_CONFIG_HOME", root.join("config"))
+        .env("XDG_DATA_HOME", root.join("data"))
+        .env("XDG_CACHE_HOME", root.join("cache"))
+        .env("XDG_RUNTIME_DIR", root.join("run"))
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
 
 /// A small opaque PNG of one colour, written with the crate's own encoder.
 pub fn write_png(path: &Path, width: u32, height: u32, rgba: [u8; 4]) {

@@ -1,24 +1,14 @@
 //! The command line as a user types it: the server flags go before or after a
 //! subcommand, and a subcommand never opens the window.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Runs the program with `args`, no display and no keyring service, its
 /// folders under `root`; (success, stdout + stderr). Killed after 20 s: a
 /// window that opened instead of the command would wait for ever.
 fn player(root: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+    let mut child = crate::support::headless_player(root)
         .args(args)
-        .env("XDG_CONFIG_HOME", root.join("config"))
-        .env("XDG_DATA_HOME", root.join("data"))
-        .env("XDG_CACHE_HOME", root.join("cache"))
-        .env("XDG_RUNTIME_DIR", root.join("run"))
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -4,7 +4,6 @@
 //! sentence why it cannot.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -206,18 +205,9 @@ fn the_window_form_exports_the_frames_it_holds_and_can_be_cancelled() {
 
 /// Runs the real binary with no display at all; (success, stdout, stderr).
 fn player(root: &Path, args: &[&str]) -> (bool, String, String) {
-    let child = Command::new(env!("CARGO_BIN_EXE_makapix-player"))
+    let child = crate::support::headless_player(root)
         .args(args)
         .current_dir(root)
-        .env("XDG_CONFIG_HOME", root.join("config"))
-        .env("XDG_DATA_HOME", root.join("data"))
-        .env("XDG_CACHE_HOME", root.join("cache"))
-        .env("XDG_RUNTIME_DIR", root.join("run"))
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // A window that opened instead would never end: the test fails after 60 s.
