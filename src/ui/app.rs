@@ -385,15 +385,13 @@ impl PlayerApp {
             self.apply(UserAction::ToggleFullscreen, ctx, now);
         }
         let paths = std::mem::take(&mut self.pending_paths);
-        if !paths.is_empty() {
-            self.opener.open_paths(paths);
-            return;
-        }
         match self.core.data_dir() {
+            _ if !paths.is_empty() => self.opener.open_paths(paths),
             // Read off the window thread; the samples play if nothing was kept.
             Some(data) => self.opener.read_last_channel(data),
-            None => self.core.play(Channel::Samples, now),
+            None => return self.core.play(Channel::Samples, now),
         }
+        self.opener.wait_briefly(opening::FIRST_READ_WAIT);
     }
 
     /// What the runtime, the workers, the dialogs and the editor's files reported.

@@ -20,6 +20,11 @@ const OPENABLE: [&str; 6] = [
 ];
 
 use super::actions::UserAction;
+
+/// How long the window's first pass waits for the files named at launch (or the
+/// kept channel) to be read: a file or a small folder is read well within it; a
+/// large folder is not waited for.
+pub(crate) const FIRST_READ_WAIT: Duration = Duration::from_millis(25);
 use super::wake::Wake;
 use crate::storage::last_channel::{self, LastChannel};
 
@@ -42,6 +47,8 @@ pub(crate) struct Opener {
     tx: Sender<Picked>,
     rx: Receiver<Picked>,
     wake: Wake,
+    /// A report already taken off `rx` by `wait_briefly`, handed out first.
+    held: Option<Picked>,
 }
 
 impl Opener {
@@ -51,6 +58,7 @@ impl Opener {
             tx,
             rx,
             wake: wake.clone(),
+            held: None,
         }
     }
 
@@ -87,8 +95,18 @@ impl Opener {
         }
     }
 
-    pub(crate) fn take(&self) -> Option<Picked> {
-        self.rx.try_recv().ok()
+    pub(crate) fn take(&mut self) -> Option<Picked> {
+        self.held.take().or_else(|| self.rx.try_recv().ok())
+    }
+
+    /// Waits at most `budget` for the worker started last to report, so the
+    /// pass that takes its report is the one under way: at launch, the art is
+    /// then in the window's first frame instead of a "Loading…" frame (which,
+    /// on software OpenGL, also compiles shaders the art does not need).
+    pub(crate) fn wait_briefly(&mut self, budget: Duration) {
+        if self.held.is_none() {
+            self.held = self.rx.recv_timeout(budget).ok();
+        }
     }
 
     pub(crate) fn open_dialog(&self, folder: bool) {

@@ -142,6 +142,55 @@ fn a_broken_file_shows_a_placeholder_with_the_reason_then_playback_moves_on() {
     });
 }
 
+/// Start-up: the art named at launch is in the window's very first pass, not a
+/// pass or two after a "Loading…" one (which, on software OpenGL, also compiles
+/// shaders the art does not need). One pass exactly, so no harness here: it
+/// runs passes until the window asks for no more.
+#[cfg(unix)]
+#[test]
+fn a_playlist_named_at_launch_is_shown_by_the_first_pass() {
+    use makapix_player::player::playlist::{Playlist, PlaylistItem, PlaylistSource};
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().unwrap();
+    let art = dir.path().join("first.png");
+    support::write_png(&art, 8, 8, [0, 200, 0, 255]);
+    let text = Playlist {
+        title: "Slow".into(),
+        items: vec![PlaylistItem {
+            source: PlaylistSource::File { file: art },
+            dwell_ms: None,
+        }],
+    }
+    .to_json(dir.path());
+    // A playlist that arrives a moment after it is opened, as from a slow disk:
+    // a pass that does not wait for the worker reading it goes on without it.
+    let list = dir.path().join("slow.makapix-playlist");
+    let made = std::process::Command::new("mkfifo").arg(&list).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let fifo = list.clone();
+    let writer = std::thread::spawn(move || {
+        // Opening blocks until the player's worker opens the playlist to read it.
+        let mut f = std::fs::OpenOptions::new().write(true).open(fifo)?;
+        std::thread::sleep(Duration::from_millis(3));
+        f.write_all(text.as_bytes())
+    });
+    let mut app = PlayerApp::new(StartOptions {
+        paths: vec![list],
+        settings: Some(Settings::default()),
+        ..StartOptions::default()
+    });
+    let ctx = egui::Context::default();
+    let mut output = ctx.run_ui(egui::RawInput::default(), |ui| app.show(ui));
+    output.textures_delta.clear();
+    writer.join().unwrap().unwrap();
+    assert_eq!(
+        showing_file(&app, "first.png"),
+        Some(false),
+        "the first pass did not show the playlist named at launch"
+    );
+}
+
 #[test]
 fn a_folder_given_at_start_plays_sorted_by_name() {
     let dir = tempfile::tempdir().unwrap();
