@@ -177,6 +177,18 @@ impl Scratch {
             // Over 256 colours among the changes alone: the whole frame has as many.
             self.compact_key(&rgba, direct, scan != Scan::OverPalette)
         };
+        self.remember(rgba);
+        pixels
+    }
+
+    /// A frame not kept at all ([`Pixels::Elsewhere`]): only remembered as
+    /// the previous frame, as a compacted one is.
+    pub fn leave(&mut self, rgba: Cow<'_, [u8]>) -> Pixels {
+        self.remember(rgba);
+        Pixels::Elsewhere
+    }
+
+    fn remember(&mut self, rgba: Cow<'_, [u8]>) {
         // A frame handed over is kept as it is, not copied.
         match rgba {
             Cow::Owned(frame) => {
@@ -190,7 +202,6 @@ impl Scratch {
                 self.previous.extend_from_slice(frame);
             }
         }
-        pixels
     }
 
     /// The buffer of the frame before the previous one, if any (else empty).

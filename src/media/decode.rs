@@ -39,7 +39,12 @@ const MIB: u64 = 1024 * 1024;
 ///   refused before a pixel is decoded;
 /// - `max_decode_time`: 60 s of decoding, whatever the file (a backstop for
 ///   what the frame count cannot foresee; a debug build on a busy machine
-///   takes over 10 s for a legitimate 1000-frame 256×256 GIF).
+///   takes over 10 s for a legitimate 1000-frame 256×256 GIF);
+/// - `keep_bytes`: 4 MiB of compact frames kept per artwork when its file is
+///   at hand; the frames after that are not refused but left in the file and
+///   decoded again as they come due (a 1000-frame 256×256 loop of 4 colours is
+///   16 MiB compact and a few MiB of file; a typical pixel-art loop is far
+///   below it, and plays from memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeLimits {
     pub max_file_bytes: u64,
@@ -48,6 +53,7 @@ pub struct DecodeLimits {
     pub max_frames: usize,
     pub max_pixel_work: u64,
     pub max_decode_time: Duration,
+    pub keep_bytes: u64,
 }
 
 impl Default for DecodeLimits {
@@ -59,6 +65,7 @@ impl Default for DecodeLimits {
             max_frames: 5000,
             max_pixel_work: 1 << 30,
             max_decode_time: Duration::from_secs(60),
+            keep_bytes: 4 * MIB,
         }
     }
 }

@@ -57,6 +57,9 @@ pub struct FrameStore {
     scratch: Box<Scratch>,
     /// Decodes those frames again as they come due.
     replay: Option<Replay>,
+    /// Compact bytes kept before later frames are left in the file (when
+    /// `on_demand`); see [`DecodeLimits`].
+    keep_bytes: u64,
 }
 
 /// One rendered frame, kept between calls so the next frame only paints its changes.
@@ -141,7 +144,11 @@ impl FrameStore {
         }
         let key = self.frames.is_empty() || self.since_key + 1 >= KEY_INTERVAL;
         let direct = !self.scratch.on_demand || self.frames.is_empty();
-        let frame = self.scratch.compact(rgba, key, direct);
+        let frame = if self.scratch.on_demand && !direct && self.bytes >= self.keep_bytes {
+            self.scratch.leave(rgba)
+        } else {
+            self.scratch.compact(rgba, key, direct)
+        };
         self.since_key = if frame.is_key() {
             0
         } else {
@@ -285,7 +292,10 @@ impl CompactArtwork {
 /// full RGBA of the whole animation never exists at once. The memory budget
 /// in `limits` counts the compact bytes.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
-    let mut frames = FrameStore::default();
+    let mut frames = FrameStore {
+        keep_bytes: limits.keep_bytes,
+        ..FrameStore::default()
+    };
     frames.scratch.on_demand = true;
     let (format, _, _) = decode::decode_with(bytes, limits, &mut frames)?;
     frames.finish(bytes, limits);
@@ -305,7 +315,10 @@ pub fn decode_showing_first(
     limits: &DecodeLimits,
     early: impl FnOnce(CompactArtwork),
 ) -> Result<CompactArtwork, DecodeError> {
-    let mut frames = FrameStore::default();
+    let mut frames = FrameStore {
+        keep_bytes: limits.keep_bytes,
+        ..FrameStore::default()
+    };
     frames.scratch.on_demand = true;
     let sniffed = ArtFormat::sniff(bytes);
     let (format, _, _) = {

@@ -376,6 +376,58 @@ mod tests {
         }
     }
 
+    /// `count` frames of 4 colours in diagonal stripes that move a pixel a
+    /// frame: every pixel changes, so each frame is kept whole (bit-packed).
+    fn moving_stripes(side: u32, count: usize) -> Vec<(Vec<u8>, Duration)> {
+        const COLOURS: [[u8; 4]; 4] = [
+            [255, 0, 0, 255],
+            [0, 255, 0, 255],
+            [0, 0, 255, 255],
+            [255, 255, 255, 255],
+        ];
+        (0..count)
+            .map(|n| {
+                let rgba = (0..side * side)
+                    .flat_map(|i| COLOURS[((i % side + i / side + n as u32) % 4) as usize])
+                    .collect();
+                (rgba, Duration::from_millis(20))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frames_of_few_colours_past_the_keep_budget_play_from_the_file() {
+        let (side, count) = (32, 10);
+        let frames = moving_stripes(side, count);
+        let bytes = encode::gif(side, side, &frames).unwrap();
+        // Under the budget (the default), every frame is kept.
+        let kept = frame_store::decode(&bytes, &DecodeLimits::default()).unwrap();
+        assert_eq!(kept.frames.replayed_frames(), 0);
+        // Over it after three frames: the rest stay in the file.
+        let packed = kept.frames.byte_count() / count as u64;
+        let limits = DecodeLimits {
+            keep_bytes: 3 * packed,
+            ..DecodeLimits::default()
+        };
+        let art = frame_store::decode(&bytes, &limits).unwrap();
+        let store = &art.frames;
+        assert_eq!(store.replayed_frames(), count - 3);
+        assert!(store.byte_count() < kept.frames.byte_count());
+        let replay = store_replay(store);
+        let mut canvas = Canvas::default();
+        for round in 0..2 {
+            for (i, (want, _)) in frames.iter().enumerate() {
+                assert!(replay.settle(Duration::from_secs(10)));
+                assert!(
+                    store.render(i, |p| p, &mut canvas),
+                    "round {round} frame {i}"
+                );
+                let got: Vec<u8> = canvas.pixels().iter().flatten().copied().collect();
+                assert!(got == *want, "round {round} frame {i}");
+            }
+        }
+    }
+
     fn store_replay(store: &frame_store::FrameStore) -> &Replay {
         store
             .replay_handle()
