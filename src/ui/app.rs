@@ -254,6 +254,11 @@ impl PlayerApp {
         self.core.shutdown();
     }
 
+    /// Frees what the window made on the GL context; it is going away.
+    pub(crate) fn release_gl(&mut self, gl: &eframe::glow::Context) {
+        self.previews.release_gl(gl);
+    }
+
     /// One frame: the whole window.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         super::present_trace::pass_started();
@@ -578,21 +583,4 @@ impl PlayerApp {
 
 fn now(ctx: &egui::Context) -> Duration {
     Duration::from_secs_f64(ctx.input(|i| i.time).max(0.0))
-}
-
-impl eframe::App for PlayerApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.show(ui);
-    }
-
-    fn on_exit(&mut self, gl: Option<&eframe::glow::Context>) {
-        if let Some(gl) = gl {
-            self.previews.release_gl(gl);
-        }
-        self.shutdown();
-    }
-
-    fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
-        canvas::canvas_clear_color(self.core.settings())
-    }
 }

@@ -11,6 +11,7 @@ mod comments_panel;
 mod core;
 pub mod diagnostics;
 mod diagnostics_plot;
+pub(crate) mod eframe_app;
 pub(crate) mod geometry;
 mod led_lights;
 mod led_mesh;

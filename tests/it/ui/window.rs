@@ -191,6 +191,35 @@ fn a_playlist_named_at_launch_is_shown_by_the_first_pass() {
     );
 }
 
+/// egui makes its font atlas as wide as the largest texture the GL takes
+/// (16384 on software OpenGL); the window's textures need 4096 at most.
+#[test]
+fn the_font_atlas_is_no_wider_than_the_window_needs() {
+    use eframe::App;
+
+    let mut app = PlayerApp::new(StartOptions {
+        settings: Some(Settings::default()),
+        ..StartOptions::default()
+    });
+    let ctx = egui::Context::default();
+    let mut raw = egui::RawInput {
+        max_texture_side: Some(16384),
+        ..egui::RawInput::default()
+    };
+    app.raw_input_hook(&ctx, &mut raw);
+    let mut output = ctx.run_ui(raw, |ui| app.show(ui));
+    let atlas = output
+        .textures_delta
+        .set
+        .iter()
+        .find(|(id, _)| **id == egui::TextureId::default())
+        .and_then(|(_, deltas)| deltas.first())
+        .map(|delta| delta.image.size());
+    output.textures_delta.clear();
+    let [width, _] = atlas.expect("the first pass uploads the font atlas");
+    assert!(width <= 4096, "font atlas {width} wide");
+}
+
 #[test]
 fn a_folder_given_at_start_plays_sorted_by_name() {
     let dir = tempfile::tempdir().unwrap();
