@@ -4,6 +4,7 @@
 #   scripts/bench.sh decode          # or only some parts: decode startup remote pacing cpu memory outputs
 #                                    # screen (= screen-show screen-startup screen-pacing
 #                                    #          screen-cpu screen-preview screen-replay screen-memory)
+#   scripts/bench.sh assemble        # measures nothing: writes BENCHMARKS.md from the kept sections
 # Each part writes its own section, with its own date and machine, to benches/results/PART.md
 # (only when the part finished); BENCHMARKS.md is put together from those files, so a partial
 # run replaces its own sections and every other one keeps the date it was measured on.
@@ -18,19 +19,20 @@ results=benches/results
 mkdir -p "$out" "$results"
 parts=("$@")
 for p in "${parts[@]}"; do
-  case " decode startup remote pacing cpu memory outputs screen screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory " in
+  case " assemble decode startup remote pacing cpu memory outputs screen screen-show screen-startup screen-pacing screen-cpu screen-preview screen-replay screen-memory " in
     *" $p "*) ;;
     *) echo "Unknown part: $p (see the top of scripts/bench.sh)" >&2; exit 2 ;;
   esac
 done
 want() {
+  [ "${parts[*]}" != assemble ] || return 1
   [ ${#parts[@]} -eq 0 ] || [[ " ${parts[*]} " == *" $1 "* ]] ||
     { [[ $1 == screen-* ]] && [[ " ${parts[*]} " == *" screen "* ]]; }
 }
 
 PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
           mosquitto openssl gnome-keyring dbus chromium python3-venv linux-perf)
-bash scripts/install-packages.sh "${PACKAGES[@]}"
+[ "${parts[*]}" = assemble ] || bash scripts/install-packages.sh "${PACKAGES[@]}"
 
 cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
 chromium_version=$(chromium --version 2>/dev/null || echo "Chromium not installed")

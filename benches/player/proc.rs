@@ -54,6 +54,8 @@ impl Timing {
 pub struct Home {
     dir: tempfile::TempDir,
     env: Vec<(String, String)>,
+    /// A cache folder kept from an earlier home (Mesa's shader cache is there).
+    cache: Option<PathBuf>,
 }
 
 impl Home {
@@ -61,6 +63,16 @@ impl Home {
         Home {
             dir: tempfile::tempdir().expect("a temporary home folder"),
             env: Vec::new(),
+            cache: None,
+        }
+    }
+
+    /// New per-user folders but `cache`'s cache folder: a later launch on the same
+    /// computer, which finds the shader variants an earlier one compiled.
+    pub fn with_cache(cache: &Path) -> Home {
+        Home {
+            cache: Some(cache.to_path_buf()),
+            ..Home::new()
         }
     }
 
@@ -75,7 +87,10 @@ impl Home {
         cmd.env("HOME", h)
             .env("XDG_CONFIG_HOME", h.join("config"))
             .env("XDG_DATA_HOME", h.join("data"))
-            .env("XDG_CACHE_HOME", h.join("cache"));
+            .env(
+                "XDG_CACHE_HOME",
+                self.cache.clone().unwrap_or_else(|| h.join("cache")),
+            );
     }
 
     pub fn path(&self) -> &Path {
