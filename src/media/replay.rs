@@ -312,17 +312,27 @@ mod tests {
         assert_eq!(place(1, 0, 2, &[0]), Place::Keep);
     }
 
-    /// `count` frames of `side`² pixels, every pixel a different colour and
-    /// every frame different: far over 256 colours.
-    fn many_colours(side: u32, count: usize) -> Vec<(Vec<u8>, Duration)> {
-        (0..count)
+    /// `count` frames of `side`² pixels, 20 ms each: pixel `i` of frame `n`
+    /// is `colour(n, i)`.
+    fn frames_of(
+        side: u32,
+        count: usize,
+        colour: impl Fn(u32, u32) -> [u8; 4],
+    ) -> Vec<(Vec<u8>, Duration)> {
+        (0..count as u32)
             .map(|n| {
-                let rgba = (0..side * side)
-                    .flat_map(|i| [(i % 256) as u8, (i / 256) as u8, (n * 20) as u8, 255])
-                    .collect();
+                let rgba = (0..side * side).flat_map(|i| colour(n, i)).collect();
                 (rgba, Duration::from_millis(20))
             })
             .collect()
+    }
+
+    /// Every pixel a different colour and every frame different: far over
+    /// 256 colours.
+    fn many_colours(side: u32, count: usize) -> Vec<(Vec<u8>, Duration)> {
+        frames_of(side, count, |n, i| {
+            [(i % 256) as u8, (i / 256) as u8, (n * 20) as u8, 255]
+        })
     }
 
     #[test]
@@ -341,12 +351,8 @@ mod tests {
         let mut canvas = Canvas::default();
         for round in 0..2 {
             for (i, (want, _)) in frames.iter().enumerate() {
-                assert!(
-                    store.render(i, |p| p, &mut canvas),
-                    "round {round} frame {i}"
-                );
-                let got: Vec<u8> = canvas.pixels().iter().flatten().copied().collect();
-                assert!(got == *want, "round {round} frame {i}");
+                let got = rendered(store, i, &mut canvas);
+                assert!(got.as_ref() == Some(want), "round {round} frame {i}");
                 // Before the next frame comes due it is already decoded.
                 assert!(replay.settle(Duration::from_secs(10)));
                 let next = (i + 1) % count;
@@ -376,8 +382,8 @@ mod tests {
         }
     }
 
-    /// `count` frames of 4 colours in diagonal stripes that move a pixel a
-    /// frame: every pixel changes, so each frame is kept whole (bit-packed).
+    /// 4 colours in diagonal stripes that move a pixel a frame: every pixel
+    /// changes, so each frame is kept whole (bit-packed).
     fn moving_stripes(side: u32, count: usize) -> Vec<(Vec<u8>, Duration)> {
         const COLOURS: [[u8; 4]; 4] = [
             [255, 0, 0, 255],
@@ -385,14 +391,9 @@ mod tests {
             [0, 0, 255, 255],
             [255, 255, 255, 255],
         ];
-        (0..count)
-            .map(|n| {
-                let rgba = (0..side * side)
-                    .flat_map(|i| COLOURS[((i % side + i / side + n as u32) % 4) as usize])
-                    .collect();
-                (rgba, Duration::from_millis(20))
-            })
-            .collect()
+        frames_of(side, count, |n, i| {
+            COLOURS[((i % side + i / side + n) % 4) as usize]
+        })
     }
 
     #[test]
@@ -418,14 +419,21 @@ mod tests {
         for round in 0..2 {
             for (i, (want, _)) in frames.iter().enumerate() {
                 assert!(replay.settle(Duration::from_secs(10)));
-                assert!(
-                    store.render(i, |p| p, &mut canvas),
-                    "round {round} frame {i}"
-                );
-                let got: Vec<u8> = canvas.pixels().iter().flatten().copied().collect();
-                assert!(got == *want, "round {round} frame {i}");
+                let got = rendered(store, i, &mut canvas);
+                assert!(got.as_ref() == Some(want), "round {round} frame {i}");
             }
         }
+    }
+
+    /// Frame `i` as straight RGBA, rendered on `canvas`; None when not in time.
+    fn rendered(
+        store: &frame_store::FrameStore,
+        i: usize,
+        canvas: &mut Canvas<[u8; 4]>,
+    ) -> Option<Vec<u8>> {
+        store
+            .render(i, |p| p, canvas)
+            .then(|| canvas.pixels().iter().flatten().copied().collect())
     }
 
     fn store_replay(store: &frame_store::FrameStore) -> &Replay {
