@@ -4,6 +4,7 @@
 //! from the keyboard, with every control named.
 
 use crate::support::rig;
+use crate::support::screen::STEP_TIMEOUT;
 
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ fn comment_requests(s: &Session) -> Vec<Value> {
 }
 
 fn wait_requests(s: &mut Session, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + STEP_TIMEOUT;
     while comment_requests(s).len() < n {
         assert!(Instant::now() < deadline, "only {:?}", comment_requests(s));
         s.h.step();

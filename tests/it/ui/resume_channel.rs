@@ -2,6 +2,7 @@
 //! start: offline from the disk cache, and fetched anew once connected.
 
 use crate::support::rig;
+use crate::support::screen::STEP_TIMEOUT;
 use crate::support::screen::harness_of;
 use crate::support::screen::post_on_screen;
 
@@ -115,7 +116,7 @@ fn playing_something_else_forgets_the_channel() {
     step_until(&mut s.h, "post 1 on screen", |a| {
         post_on_screen(a) == Some((1, false))
     });
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + STEP_TIMEOUT;
     while !kept.exists() {
         assert!(Instant::now() < deadline, "the channel is kept");
         std::thread::sleep(Duration::from_millis(10));
@@ -127,7 +128,7 @@ fn playing_something_else_forgets_the_channel() {
                "channels": [{"type": "hashtag", "identifier": "dogs"}]}),
     );
     assert_eq!(ack["status"], "ok", "{ack}");
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + STEP_TIMEOUT;
     while kept.exists() {
         assert!(Instant::now() < deadline, "the kept channel is forgotten");
         s.h.step();
