@@ -40,11 +40,11 @@ const MIB: u64 = 1024 * 1024;
 /// - `max_decode_time`: 60 s of decoding, whatever the file (a backstop for
 ///   what the frame count cannot foresee; a debug build on a busy machine
 ///   takes over 10 s for a legitimate 1000-frame 256×256 GIF);
-/// - `keep_bytes`: 4 MiB of compact frames kept per artwork when its file is
+/// - `keep_bytes`: 1 MiB of compact frames kept per artwork when its file is
 ///   at hand; the frames after that are not refused but left in the file and
 ///   decoded again as they come due (a 1000-frame 256×256 loop of 4 colours is
-///   16 MiB compact and a few MiB of file; a typical pixel-art loop is far
-///   below it, and plays from memory).
+///   16 MiB compact and 1 MB of file; a loop of 64×64 or 128×128 pixel art is
+///   far below it, and plays from memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeLimits {
     pub max_file_bytes: u64,
@@ -65,7 +65,7 @@ impl Default for DecodeLimits {
             max_frames: 5000,
             max_pixel_work: 1 << 30,
             max_decode_time: Duration::from_secs(60),
-            keep_bytes: 4 * MIB,
+            keep_bytes: MIB,
         }
     }
 }
