@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod app;
+mod art_gl;
 mod artworks;
 pub mod canvas;
 mod channel_picker;

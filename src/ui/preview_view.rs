@@ -20,6 +20,7 @@ use eframe::egui::{
 use eframe::glow;
 
 use super::app::PlayerApp;
+use super::art_gl::ArtGl;
 use super::geometry;
 use super::led_lights::LedLights;
 use super::led_mesh::{MeshKey, led_mesh};
@@ -63,6 +64,9 @@ pub struct Previews {
     gl: Option<Arc<glow::Context>>,
     /// The LED shader, when the window's renderer can run it.
     program: Option<Arc<LedProgram>>,
+    /// The artwork's own GL texture (the plain canvas and the Screen tile draw it);
+    /// here because this is where the window's GL context is kept.
+    art: ArtGl,
     /// Each LED panel's colours, for the shader.
     lights: LedLights,
     /// The mesh fallback's colour-table copy of the frame.
@@ -101,6 +105,7 @@ impl Previews {
         Self {
             gl: None,
             program: None,
+            art: ArtGl::default(),
             lights: LedLights::default(),
             led: None,
             meshes: RefCell::default(),
@@ -112,7 +117,13 @@ impl Previews {
     /// The window's GL context: LED panels will be drawn by a shader, unless it
     /// does not compile here (then they stay meshes).
     pub(crate) fn use_gl(&mut self, gl: Arc<glow::Context>) {
+        self.art.use_gl(Arc::clone(&gl));
         self.gl = Some(gl);
+    }
+
+    /// The artwork's own GL texture and quad.
+    pub(crate) fn art(&self) -> &ArtGl {
+        &self.art
     }
 
     /// Compiles the shader once, on the window thread, whose GL context is current
@@ -129,6 +140,7 @@ impl Previews {
 
     /// Frees the shader while its GL context is still current.
     pub(crate) fn release_gl(&mut self, gl: &glow::Context) {
+        self.art.release(gl);
         if let Some(program) = self.program.take() {
             program.destroy(gl);
         }
@@ -143,6 +155,10 @@ impl Previews {
         settings: &Settings,
     ) -> Vec<Notice> {
         let notices = self.export.finish(on_screen, settings);
+        self.art.keep_only(match on_screen {
+            Some((_, Entry::Ready(art))) => Some(art.texture().id()),
+            _ => None,
+        });
         let wants_led = settings
             .preview
             .modes
@@ -356,7 +372,7 @@ pub(crate) fn draw(
         );
         let frame = match mode {
             PreviewMode::Screen => {
-                super::canvas::draw_art(ui, area, art, settings, checker);
+                super::canvas::draw_art(ui, area, art, settings, checker, app.previews().art());
                 Some(art.shown_frame())
             }
             PreviewMode::P3a => {
