@@ -92,7 +92,7 @@ pub(crate) fn upload_format(embedded: bool, bgra_extension: bool) -> (i32, u32, 
 }
 
 /// The compiled quad and how this context takes texels.
-struct ArtProgram {
+pub(crate) struct ArtProgram {
     program: glow::Program,
     vao: glow::VertexArray,
     u_art: Option<glow::UniformLocation>,
@@ -102,6 +102,11 @@ struct ArtProgram {
 }
 
 impl ArtProgram {
+    /// Whether this context's textures take bytes blue first.
+    pub(crate) fn bgra(&self) -> bool {
+        self.format.2 == Order::Bgra
+    }
+
     fn new(gl: &glow::Context) -> Result<Self, String> {
         let version = ShaderVersion::get(gl);
         if !version.is_new_shader_interface() {
@@ -180,12 +185,38 @@ impl ArtProgram {
 
 /// What one paint of the quad needs.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Quad {
+pub(crate) struct Quad {
     /// Texture coordinates of the corners top-left, top-right, bottom-right, bottom-left.
-    uv: [f32; 8],
+    pub uv: [f32; 8],
     /// Brightness, 0..1.
-    tint: f32,
-    opaque: bool,
+    pub tint: f32,
+    pub opaque: bool,
+}
+
+impl Quad {
+    /// The whole texture, upright, undimmed, opaque.
+    pub(crate) const PLAIN: Quad = Quad {
+        uv: [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0],
+        tint: 1.0,
+        opaque: true,
+    };
+}
+
+/// The paint callback drawing `texture` with `program` over `rect`.
+pub(crate) fn paint_callback(
+    program: Arc<ArtProgram>,
+    texture: glow::Texture,
+    quad: Quad,
+    rect: Rect,
+) -> egui::PaintCallback {
+    let draw = egui_glow::CallbackFn::new(move |_info, painter| {
+        // SAFETY: egui_glow runs this with its context current and the viewport on `rect`.
+        unsafe { program.paint(painter.gl(), texture, &quad) };
+    });
+    egui::PaintCallback {
+        rect,
+        callback: Arc::new(draw),
+    }
 }
 
 /// The frame a texture holds.
@@ -236,40 +267,45 @@ impl ArtGl {
         tint: f32,
     ) -> Option<(egui::PaintCallback, bool)> {
         let gl = self.gl.as_ref()?;
-        let mut state = self.state.borrow_mut();
-        let program = match &state.program {
-            Some(Ok(program)) => Arc::clone(program),
-            Some(Err(())) => return None,
-            None => match ArtProgram::new(gl) {
-                Ok(program) => {
-                    let program = Arc::new(program);
-                    state.program = Some(Ok(Arc::clone(&program)));
-                    program
-                }
-                Err(e) => {
-                    tracing::warn!("the artwork is drawn through egui's shader: {e}");
-                    state.program = Some(Err(()));
-                    return None;
-                }
-            },
-        };
-        let (texture, opaque) = state.refresh(gl, &program, art)?;
+        let program = self.program()?;
+        let (texture, opaque) = self.state.borrow_mut().refresh(gl, &program, art)?;
         let quad = Quad {
             uv: uv.map(|p| [p.x, p.y]).concat().try_into().ok()?,
             tint: tint.clamp(0.0, 1.0),
             opaque,
         };
-        let draw = egui_glow::CallbackFn::new(move |_info, painter| {
-            // SAFETY: egui_glow runs this with its context current and the viewport on the art.
-            unsafe { program.paint(painter.gl(), texture, &quad) };
-        });
-        Some((
-            egui::PaintCallback {
-                rect,
-                callback: Arc::new(draw),
+        Some((paint_callback(program, texture, quad, rect), opaque))
+    }
+
+    /// The window's GL context, when it has a glow renderer.
+    pub(crate) fn context(&self) -> Option<&glow::Context> {
+        self.gl.as_deref()
+    }
+
+    /// The GL context, with the quad's program (compiled the first time it is asked for).
+    pub(crate) fn program_and_gl(&self) -> Option<(Arc<ArtProgram>, &glow::Context)> {
+        Some((self.program()?, self.gl.as_deref()?))
+    }
+
+    fn program(&self) -> Option<Arc<ArtProgram>> {
+        let gl = self.gl.as_ref()?;
+        let mut state = self.state.borrow_mut();
+        match &state.program {
+            Some(Ok(program)) => Some(Arc::clone(program)),
+            Some(Err(())) => None,
+            None => match ArtProgram::new(gl) {
+                Ok(program) => {
+                    let program = Arc::new(program);
+                    state.program = Some(Ok(Arc::clone(&program)));
+                    Some(program)
+                }
+                Err(e) => {
+                    tracing::warn!("the artwork is drawn through egui's shader: {e}");
+                    state.program = Some(Err(()));
+                    None
+                }
             },
-            opaque,
-        ))
+        }
     }
 
     /// Frees the texture unless it holds `on_screen` (the art on screen's egui texture).
@@ -319,7 +355,7 @@ impl State {
             return Some((t.texture, t.opaque));
         }
         let size = [art.width as usize, art.height as usize];
-        let (internal, format, order) = program.format;
+        let order = program.format.2;
         let opaque = match art.shown_premultiplied() {
             Some(pixels) => pack(pixels, order, &mut self.scratch),
             None => {
@@ -335,59 +371,10 @@ impl State {
         if self.scratch.len() != size[0] * size[1] * 4 {
             return None;
         }
+        let old = self.texture.take().map(|t| (t.texture, t.size));
         // SAFETY: the UI pass runs with eframe's context current; a texture
         // replaced here is no paint's any more (the last frame was painted).
-        let texture = unsafe {
-            let reuse = match self.texture.take() {
-                Some(t) if t.size == size => Some(t.texture),
-                Some(t) => {
-                    gl.delete_texture(t.texture);
-                    None
-                }
-                None => None,
-            };
-            let texture = match reuse {
-                Some(texture) => texture,
-                None => {
-                    let texture = gl.create_texture().ok()?;
-                    gl.bind_texture(glow::TEXTURE_2D, Some(texture));
-                    for (name, value) in [
-                        (glow::TEXTURE_MIN_FILTER, glow::NEAREST),
-                        (glow::TEXTURE_MAG_FILTER, glow::NEAREST),
-                        (glow::TEXTURE_WRAP_S, glow::CLAMP_TO_EDGE),
-                        (glow::TEXTURE_WRAP_T, glow::CLAMP_TO_EDGE),
-                    ] {
-                        gl.tex_parameter_i32(glow::TEXTURE_2D, name, value as i32);
-                    }
-                    gl.tex_image_2d(
-                        glow::TEXTURE_2D,
-                        0,
-                        internal,
-                        size[0] as i32,
-                        size[1] as i32,
-                        0,
-                        format,
-                        glow::UNSIGNED_BYTE,
-                        glow::PixelUnpackData::Slice(None),
-                    );
-                    texture
-                }
-            };
-            gl.bind_texture(glow::TEXTURE_2D, Some(texture));
-            gl.pixel_store_i32(glow::UNPACK_ALIGNMENT, 4);
-            gl.tex_sub_image_2d(
-                glow::TEXTURE_2D,
-                0,
-                0,
-                0,
-                size[0] as i32,
-                size[1] as i32,
-                format,
-                glow::UNSIGNED_BYTE,
-                glow::PixelUnpackData::Slice(Some(&self.scratch)),
-            );
-            texture
-        };
+        let texture = unsafe { upload(gl, old, size, program, &self.scratch)? };
         self.texture = Some(ArtTexture {
             texture,
             size,
@@ -395,6 +382,76 @@ impl State {
             opaque,
         });
         Some((texture, opaque))
+    }
+}
+
+/// Puts `bytes` (`size`, in `program`'s texel order) into `old` when it is that
+/// size, else into a new texture (deleting `old`): nearest, clamped, no mipmaps.
+///
+/// # Safety
+/// The context must be current, and `old` no paint's still to come.
+pub(crate) unsafe fn upload(
+    gl: &glow::Context,
+    old: Option<(glow::Texture, [usize; 2])>,
+    size: [usize; 2],
+    program: &ArtProgram,
+    bytes: &[u8],
+) -> Option<glow::Texture> {
+    let (internal, format, _) = program.format;
+    let (w, h) = (i32::try_from(size[0]).ok()?, i32::try_from(size[1]).ok()?);
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        let reuse = match old {
+            Some((texture, was)) if was == size => Some(texture),
+            Some((texture, _)) => {
+                gl.delete_texture(texture);
+                None
+            }
+            None => None,
+        };
+        let texture = match reuse {
+            Some(texture) => texture,
+            None => {
+                let texture = gl.create_texture().ok()?;
+                gl.bind_texture(glow::TEXTURE_2D, Some(texture));
+                for (name, value) in [
+                    (glow::TEXTURE_MIN_FILTER, glow::NEAREST),
+                    (glow::TEXTURE_MAG_FILTER, glow::NEAREST),
+                    (glow::TEXTURE_WRAP_S, glow::CLAMP_TO_EDGE),
+                    (glow::TEXTURE_WRAP_T, glow::CLAMP_TO_EDGE),
+                ] {
+                    gl.tex_parameter_i32(glow::TEXTURE_2D, name, value as i32);
+                }
+                let empty = glow::PixelUnpackData::Slice(None);
+                gl.tex_image_2d(
+                    glow::TEXTURE_2D,
+                    0,
+                    internal,
+                    w,
+                    h,
+                    0,
+                    format,
+                    glow::UNSIGNED_BYTE,
+                    empty,
+                );
+                texture
+            }
+        };
+        gl.bind_texture(glow::TEXTURE_2D, Some(texture));
+        gl.pixel_store_i32(glow::UNPACK_ALIGNMENT, 4);
+        let data = glow::PixelUnpackData::Slice(Some(bytes));
+        gl.tex_sub_image_2d(
+            glow::TEXTURE_2D,
+            0,
+            0,
+            0,
+            w,
+            h,
+            format,
+            glow::UNSIGNED_BYTE,
+            data,
+        );
+        Some(texture)
     }
 }
 

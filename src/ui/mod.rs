@@ -13,6 +13,7 @@ mod core;
 pub mod diagnostics;
 mod diagnostics_plot;
 pub(crate) mod geometry;
+mod led_board;
 mod led_lights;
 mod led_mesh;
 pub mod led_outputs;
