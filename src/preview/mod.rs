@@ -7,6 +7,7 @@
 //! animation (`encode`).
 //! The window draws them in `ui::preview_view`.
 
+pub(crate) mod board;
 pub mod color;
 pub(crate) mod device_notes;
 pub mod encode;

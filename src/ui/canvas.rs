@@ -7,6 +7,7 @@ use eframe::egui::{
 };
 
 use super::app::PlayerApp;
+use super::art_gl::ArtGl;
 use super::geometry::{self, Placement};
 use super::library::{Entry, LoadedArt};
 use crate::settings::Settings;
@@ -31,7 +32,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, checker: &TextureHandle) -> Rect {
         let label = match app.engine().current().and_then(|s| app.library().get(s)) {
             Some(Entry::Ready(art)) => {
                 if settings.preview.is_plain_screen() {
-                    draw_art(ui, rect, art, settings, checker);
+                    draw_art(ui, rect, art, settings, checker, app.previews().art());
                 } else {
                     super::preview_view::draw(ui, rect, app, art, checker);
                 }
@@ -103,6 +104,7 @@ pub(crate) fn draw_art(
     art: &LoadedArt,
     settings: &Settings,
     checker: &TextureHandle,
+    gl: &ArtGl,
 ) {
     let Some(place) = placement(art, settings, canvas, ui.ctx().pixels_per_point()) else {
         return;
@@ -111,11 +113,19 @@ pub(crate) fn draw_art(
     let texture = art.texture();
     let painter = ui.painter_at(canvas);
     let tint = brightness_tint(settings.brightness);
-    if settings.checkerboard {
+    let uvs = geometry::uv_corners(settings.rotation, settings.mirror);
+    let level = f32::from(tint.r()) / 255.0;
+    let own = gl.callback(art, place.rect, uvs, level);
+    // An opaque frame hides the checkerboard: it is not drawn at all.
+    let opaque = own.as_ref().is_some_and(|(_, opaque)| *opaque);
+    if settings.checkerboard && !opaque {
         let uv = geometry::checker_uv(place.rect, CHECKER_SQUARE_POINTS);
         painter.image(checker.id(), place.rect, uv, tint);
     }
-    painter.add(oriented_quad(texture.id(), place.rect, settings, tint));
+    match own {
+        Some((callback, _)) => painter.add(callback),
+        None => painter.add(oriented_quad(texture.id(), place.rect, settings, tint)),
+    };
 }
 
 /// `texture` drawn over `rect`, turned and mirrored as the settings say, tinted.

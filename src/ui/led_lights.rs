@@ -25,12 +25,17 @@ struct Lit {
     panel: [u32; 2],
     key: Key,
     texture: TextureHandle,
+    /// The same colours, for boards composed on the CPU (`led_board`).
+    colours: Vec<[u8; 3]>,
+    /// Which lighting this is: a new number each time the colours are lit.
+    generation: u64,
 }
 
 /// One texture per LED panel shown.
 #[derive(Default)]
 pub(crate) struct LedLights {
     panels: Vec<Lit>,
+    lit: u64,
 }
 
 impl LedLights {
@@ -65,19 +70,29 @@ impl LedLights {
             if at.is_some_and(|i| self.panels[i].key == key) {
                 continue;
             }
-            let Some(image) = light(panel, art, look, &mut still) else {
+            let Some(colours) = light(panel, art, look, &mut still) else {
                 continue;
             };
+            let pixels = colours
+                .iter()
+                .map(|&[r, g, b]| Color32::from_rgb(r, g, b))
+                .collect();
+            let image = ColorImage::new(panel.map(|v| v as usize), pixels);
+            self.lit += 1;
             match at {
                 Some(i) => {
                     let lit = &mut self.panels[i];
                     lit.texture.set(image, TextureOptions::NEAREST);
                     lit.key = key.clone();
+                    lit.colours = colours;
+                    lit.generation = self.lit;
                 }
                 None => self.panels.push(Lit {
                     panel,
                     key: key.clone(),
                     texture: ctx.load_texture("led-lights", image, TextureOptions::NEAREST),
+                    colours,
+                    generation: self.lit,
                 }),
             }
         }
@@ -89,6 +104,14 @@ impl LedLights {
             .iter()
             .find(|lit| lit.panel == panel)
             .map(|lit| (lit.texture.id(), lit.key.frame))
+    }
+
+    /// Every LED's colour of a panel of `panel` LEDs, row by row, with the lighting's number.
+    pub fn colours(&self, panel: [u32; 2]) -> Option<(&[[u8; 3]], u64)> {
+        self.panels
+            .iter()
+            .find(|lit| lit.panel == panel)
+            .map(|lit| (lit.colours.as_slice(), lit.generation))
     }
 
     pub fn clear(&mut self) {
@@ -104,7 +127,7 @@ fn light(
     art: &LoadedArt,
     look: &Look,
     still: &mut Option<Vec<u8>>,
-) -> Option<ColorImage> {
+) -> Option<Vec<[u8; 3]>> {
     let size = [art.width, art.height];
     let shading = LedShading::new(look, panel, size)?;
     let width = art.width as usize;
@@ -127,9 +150,5 @@ fn light(
             })
         }
     };
-    let pixels = colours
-        .into_iter()
-        .map(|[r, g, b]| Color32::from_rgb(r, g, b))
-        .collect();
-    Some(ColorImage::new(panel.map(|v| v as usize), pixels))
+    Some(colours)
 }

@@ -94,7 +94,7 @@ impl LedProgram {
         );
         // SAFETY: eframe calls the app's creator with its GL context current.
         unsafe {
-            let program = link(gl, &header, FRAGMENT)?;
+            let program = link(gl, &header, [VERTEX, FRAGMENT], "LED")?;
             let vao = match gl.create_vertex_array() {
                 Ok(vao) => vao,
                 Err(e) => {
@@ -187,18 +187,23 @@ pub fn callback(
     }
 }
 
-/// Compiles and links the quad's vertex stage and `fragment`, with `header`
-/// (version, precision, constants) in front of each.
+/// Compiles and links a vertex and a fragment stage (`stages`), with `header`
+/// (version, precision, constants) in front of each; `what` names the shader in errors.
 ///
 /// # Safety
 /// The context must be current.
-unsafe fn link(gl: &glow::Context, header: &str, fragment: &str) -> Result<glow::Program, String> {
+pub(crate) unsafe fn link(
+    gl: &glow::Context,
+    header: &str,
+    [vertex, fragment]: [&str; 2],
+    what: &str,
+) -> Result<glow::Program, String> {
     // SAFETY: as the caller guarantees.
     unsafe {
         let program = gl.create_program()?;
         let mut shaders = Vec::new();
         for (kind, body) in [
-            (glow::VERTEX_SHADER, VERTEX),
+            (glow::VERTEX_SHADER, vertex),
             (glow::FRAGMENT_SHADER, fragment),
         ] {
             let shader = gl.create_shader(kind)?;
@@ -211,7 +216,7 @@ unsafe fn link(gl: &glow::Context, header: &str, fragment: &str) -> Result<glow:
                     gl.delete_shader(s);
                 }
                 gl.delete_program(program);
-                return Err(format!("the LED shader did not compile: {log}"));
+                return Err(format!("the {what} shader did not compile: {log}"));
             }
             gl.attach_shader(program, shader);
             shaders.push(shader);
@@ -227,7 +232,7 @@ unsafe fn link(gl: &glow::Context, header: &str, fragment: &str) -> Result<glow:
             Ok(program)
         } else {
             gl.delete_program(program);
-            Err(format!("the LED shader did not link: {log}"))
+            Err(format!("the {what} shader did not link: {log}"))
         }
     }
 }

@@ -145,6 +145,11 @@ impl LoadedArt {
         &self.texture
     }
 
+    /// Every how many pixels one is in the texture (1 unless the art is larger than the GPU allows).
+    pub fn texture_step(&self) -> usize {
+        self.step
+    }
+
     /// The frame in the texture: what the next paint presents.
     pub fn shown_frame(&self) -> usize {
         self.shown

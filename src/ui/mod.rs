@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod app;
+mod art_gl;
 mod artworks;
 pub mod canvas;
 mod channel_picker;
@@ -13,6 +14,7 @@ pub mod diagnostics;
 mod diagnostics_plot;
 pub(crate) mod eframe_app;
 pub(crate) mod geometry;
+mod led_board;
 mod led_lights;
 mod led_mesh;
 pub mod led_outputs;

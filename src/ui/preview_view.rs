@@ -1,8 +1,10 @@
 //! Device previews in the window: up to four tiles side by side, each drawn
 //! from the artwork's native-size texture. The p3a tile is one textured quad
-//! in a bezel; an LED tile is one quad whose fragment shader draws each LED's
-//! disc (`led_shader`) in the colour `led_lights` gives it (one texel per LED,
-//! lit by `preview::shading` from the frame on screen).
+//! in a bezel; an LED tile at a whole pitch is its board composed on the CPU
+//! and shown texel for pixel (`led_board`), at any other pitch one quad whose
+//! fragment shader draws each LED's disc (`led_shader`); both in the colours
+//! `led_lights` gives (one per LED, lit by `preview::shading` from the frame on
+//! screen).
 //!
 //! Without the shader (no glow renderer, or GLSL too old) an LED tile is a
 //! mesh of discs (`led_mesh`). Quantisation and gamma are not a tint, so the
@@ -20,7 +22,9 @@ use eframe::egui::{
 use eframe::glow;
 
 use super::app::PlayerApp;
+use super::art_gl::ArtGl;
 use super::geometry;
+use super::led_board::LedBoards;
 use super::led_lights::LedLights;
 use super::led_mesh::{MeshKey, led_mesh};
 use super::led_shader::{self, LedProgram};
@@ -63,6 +67,11 @@ pub struct Previews {
     gl: Option<Arc<glow::Context>>,
     /// The LED shader, when the window's renderer can run it.
     program: Option<Arc<LedProgram>>,
+    /// The artwork's own GL texture (the plain canvas and the Screen tile draw it);
+    /// here because this is where the window's GL context is kept.
+    art: ArtGl,
+    /// LED tiles at a whole pitch, composed on the CPU and drawn through `art`'s quad.
+    boards: LedBoards,
     /// Each LED panel's colours, for the shader.
     lights: LedLights,
     /// The mesh fallback's colour-table copy of the frame.
@@ -101,6 +110,8 @@ impl Previews {
         Self {
             gl: None,
             program: None,
+            art: ArtGl::default(),
+            boards: LedBoards::default(),
             lights: LedLights::default(),
             led: None,
             meshes: RefCell::default(),
@@ -112,7 +123,13 @@ impl Previews {
     /// The window's GL context: LED panels will be drawn by a shader, unless it
     /// does not compile here (then they stay meshes).
     pub(crate) fn use_gl(&mut self, gl: Arc<glow::Context>) {
+        self.art.use_gl(Arc::clone(&gl));
         self.gl = Some(gl);
+    }
+
+    /// The artwork's own GL texture and quad.
+    pub(crate) fn art(&self) -> &ArtGl {
+        &self.art
     }
 
     /// Compiles the shader once, on the window thread, whose GL context is current
@@ -129,6 +146,8 @@ impl Previews {
 
     /// Frees the shader while its GL context is still current.
     pub(crate) fn release_gl(&mut self, gl: &glow::Context) {
+        self.boards.keep(0, Some(gl));
+        self.art.release(gl);
         if let Some(program) = self.program.take() {
             program.destroy(gl);
         }
@@ -143,6 +162,10 @@ impl Previews {
         settings: &Settings,
     ) -> Vec<Notice> {
         let notices = self.export.finish(on_screen, settings);
+        self.art.keep_only(match on_screen {
+            Some((_, Entry::Ready(art))) => Some(art.texture().id()),
+            _ => None,
+        });
         let wants_led = settings
             .preview
             .modes
@@ -163,6 +186,7 @@ impl Previews {
             _ => {
                 self.led = None;
                 self.lights.clear();
+                self.boards.keep(0, self.art.context());
             }
         }
         notices
@@ -356,7 +380,7 @@ pub(crate) fn draw(
         );
         let frame = match mode {
             PreviewMode::Screen => {
-                super::canvas::draw_art(ui, area, art, settings, checker);
+                super::canvas::draw_art(ui, area, art, settings, checker, app.previews().art());
                 Some(art.shown_frame())
             }
             PreviewMode::P3a => {
@@ -464,6 +488,17 @@ fn draw_led(
     let min = ((area.center().to_vec2() * ppp) - size / 2.0).round() / ppp;
     let board = Rect::from_min_size(min.to_pos2(), size / ppp);
     let painter = ui.painter_at(area);
+    if pitch.fract() == 0.0 {
+        let cell = LedCell::new(pitch, settings.preview.glow);
+        let lit = previews.lights.colours(panel_size);
+        let board_px = pitch as u32;
+        if let Some(callback) = lit.and_then(|lit| {
+            (previews.boards).callback(&previews.art, tile, panel_size, board_px, cell, lit, board)
+        }) {
+            painter.add(callback);
+            return previews.lights.get(panel_size).map(|(_, frame)| frame);
+        }
+    }
     if let Some(program) = &previews.program {
         // The shader covers the board itself: no fill beneath for llvmpipe to draw too.
         let (leds, frame) = previews.lights.get(panel_size)?;
