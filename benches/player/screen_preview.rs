@@ -89,9 +89,11 @@ pub fn cpu(bin: &Path, dir: &Path, mode: Mode) -> Report {
         "{runs} runs of each of {:.0} s after a {:.0} s settle, medians; the 64×64 GIF at 10 \
          frames/s of the screen CPU comparison, the player alone on its own Xvfb in a 720×720 \
          full-screen window, started with `--preview led64x64` or `--preview screen,p3a,led64x64` \
-         (art found on the screen before measuring). An LED panel is one opaque quad whose shader \
-         draws each LED's disc in the colour of its texel in a panel-sized texture (lit on the \
-         CPU when the frame changes); Mesa's llvmpipe runs it.",
+         (art found on the screen before measuring). An LED panel at a whole number of pixels \
+         an LED is a board composed on the CPU when the frame changes (only the LEDs whose \
+         colour changed are written) and drawn one texel per pixel from a texture of the \
+         player's own, as the plain canvas's art is; at a fractional pitch a shader draws \
+         each LED's disc.",
         span.as_secs_f64(),
         settle.as_secs_f64(),
     );
