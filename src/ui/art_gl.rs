@@ -39,8 +39,20 @@ void main() {
 }
 "#;
 
-// Only a texture read times a uniform: the shape llvmpipe's linear path accepts.
-const FRAGMENT: &str = r#"
+// The texture as it is: at full brightness nothing else is needed, and on
+// llvmpipe's linear path a shader that only reads the texture skips the
+// per-pixel multiply (a third of the art's CPU for a 64×64 GIF at 10 fps).
+const FRAGMENT_PLAIN: &str = r#"
+uniform sampler2D u_art;
+in vec2 v_uv;
+out vec4 out_color;
+void main() {
+    out_color = texture(u_art, v_uv);
+}
+"#;
+
+// A texture read times a uniform: dimmed art, still a shape the linear path accepts.
+const FRAGMENT_TINTED: &str = r#"
 uniform sampler2D u_art;
 // Brightness on the colour channels, 1 on alpha (premultiplied pixels).
 uniform vec4 u_tint;
@@ -91,13 +103,50 @@ pub(crate) fn upload_format(embedded: bool, bgra_extension: bool) -> (i32, u32, 
     }
 }
 
-/// The compiled quad and how this context takes texels.
-pub(crate) struct ArtProgram {
+/// One linked program of the quad and where its uniforms are.
+struct Shader {
     program: glow::Program,
-    vao: glow::VertexArray,
     u_art: Option<glow::UniformLocation>,
     u_tint: Option<glow::UniformLocation>,
     u_uv: Option<glow::UniformLocation>,
+}
+
+impl Shader {
+    /// # Safety
+    /// The context must be current.
+    unsafe fn link(
+        gl: &glow::Context,
+        header: &str,
+        fragment: &str,
+        what: &str,
+    ) -> Result<Self, String> {
+        // SAFETY: as the caller guarantees.
+        unsafe {
+            let program = super::led_shader::link(gl, header, [VERTEX, fragment], what)?;
+            Ok(Self {
+                u_art: gl.get_uniform_location(program, "u_art"),
+                u_tint: gl.get_uniform_location(program, "u_tint"),
+                u_uv: gl.get_uniform_location(program, "u_uv"),
+                program,
+            })
+        }
+    }
+}
+
+/// Which of the quad's programs draws at brightness `tint` (0..1).
+fn needs_tint(tint: f32) -> bool {
+    tint < 1.0
+}
+
+/// The compiled quad and how this context takes texels.
+pub(crate) struct ArtProgram {
+    /// The texture as it is (full brightness).
+    plain: Shader,
+    /// The texture times the brightness: linked the first time art is dimmed,
+    /// `None` if that failed (the art then shows undimmed rather than not at all).
+    tinted: std::sync::OnceLock<Option<Shader>>,
+    header: String,
+    vao: glow::VertexArray,
     format: (i32, u32, Order),
 }
 
@@ -127,19 +176,18 @@ impl ArtProgram {
                 "art drawn through its own texture on {}",
                 gl.get_parameter_string(glow::VERSION)
             );
-            let program = super::led_shader::link(gl, &header, [VERTEX, FRAGMENT], "artwork")?;
+            let plain = Shader::link(gl, &header, FRAGMENT_PLAIN, "artwork")?;
             let vao = match gl.create_vertex_array() {
                 Ok(vao) => vao,
                 Err(e) => {
-                    gl.delete_program(program);
+                    gl.delete_program(plain.program);
                     return Err(e);
                 }
             };
             Ok(Self {
-                u_art: gl.get_uniform_location(program, "u_art"),
-                u_tint: gl.get_uniform_location(program, "u_tint"),
-                u_uv: gl.get_uniform_location(program, "u_uv"),
-                program,
+                plain,
+                tinted: std::sync::OnceLock::new(),
+                header,
                 vao,
                 format: upload_format(
                     version.is_embedded(),
@@ -148,6 +196,23 @@ impl ArtProgram {
                 ),
             })
         }
+    }
+
+    /// The program for brightness `tint`.
+    ///
+    /// # Safety
+    /// The context must be current.
+    unsafe fn shader(&self, gl: &glow::Context, tint: f32) -> &Shader {
+        if !needs_tint(tint) {
+            return &self.plain;
+        }
+        let tinted = self.tinted.get_or_init(|| {
+            // SAFETY: as the caller guarantees.
+            unsafe { Shader::link(gl, &self.header, FRAGMENT_TINTED, "dimmed artwork") }
+                .map_err(|e| tracing::warn!("dimmed art is drawn undimmed: {e}"))
+                .ok()
+        });
+        tinted.as_ref().unwrap_or(&self.plain)
     }
 
     /// Draws `texture` over the callback's viewport.
@@ -161,14 +226,15 @@ impl ArtProgram {
                 // Nothing shows through: the rasteriser need not read the target.
                 gl.disable(glow::BLEND);
             }
-            gl.use_program(Some(self.program));
+            let shader = self.shader(gl, quad.tint);
+            gl.use_program(Some(shader.program));
             gl.bind_vertex_array(Some(self.vao));
             gl.active_texture(glow::TEXTURE0);
             gl.bind_texture(glow::TEXTURE_2D, Some(texture));
-            gl.uniform_1_i32(self.u_art.as_ref(), 0);
+            gl.uniform_1_i32(shader.u_art.as_ref(), 0);
             let t = quad.tint;
-            gl.uniform_4_f32(self.u_tint.as_ref(), t, t, t, 1.0);
-            gl.uniform_2_f32_slice(self.u_uv.as_ref(), &quad.uv);
+            gl.uniform_4_f32(shader.u_tint.as_ref(), t, t, t, 1.0);
+            gl.uniform_2_f32_slice(shader.u_uv.as_ref(), &quad.uv);
             gl.draw_arrays(glow::TRIANGLES, 0, 6);
             gl.bind_vertex_array(None);
         }
@@ -177,7 +243,10 @@ impl ArtProgram {
     fn destroy(&self, gl: &glow::Context) {
         // SAFETY: the handles were made on this context and are not used afterwards.
         unsafe {
-            gl.delete_program(self.program);
+            gl.delete_program(self.plain.program);
+            if let Some(Some(tinted)) = self.tinted.get() {
+                gl.delete_program(tinted.program);
+            }
             gl.delete_vertex_array(self.vao);
         }
     }
@@ -458,6 +527,15 @@ pub(crate) unsafe fn upload(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_dimmed_art_is_drawn_through_the_multiply() {
+        assert!(!needs_tint(1.0));
+        assert!(needs_tint(0.99));
+        assert!(needs_tint(0.0));
+        assert!(!FRAGMENT_PLAIN.contains('*'));
+        assert!(FRAGMENT_TINTED.contains("* u_tint"));
+    }
 
     #[test]
     fn packs_premultiplied_pixels_in_the_textures_byte_order() {

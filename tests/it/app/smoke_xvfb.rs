@@ -109,7 +109,7 @@ fn the_canvas_around_the_art_is_the_chosen_background_dimmed() {
         };
         // The corners are canvas: the sample art is centred and smaller than the screen.
         let corners = [(2, 2), (797, 2), (2, 597), (797, 597)];
-        if corners.iter().all(|&(cx, cy)| near(shot.get_pixel(cx, cy))) {
+        if corners.iter().all(|&(cx, cy)| near(shot.get_pixel(cx, cy))) && art_dimmed(&shot) {
             break None;
         }
         if Instant::now() > deadline {
@@ -129,7 +129,8 @@ fn the_canvas_around_the_art_is_the_chosen_background_dimmed() {
             std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("background-screenshot.png");
         shot.save(&out).unwrap();
         panic!(
-            "the canvas corners are not {expected:?} (background dimmed to 50 %): {:?}; see {}; the player {}: {err}",
+            "the canvas corners are not {expected:?} (background dimmed to 50 %), or the art is not \
+             dimmed: {:?}; see {}; the player {}: {err}",
             shot.get_pixel(2, 2),
             out.display(),
             exited.map_or("was still running".to_owned(), |s| format!(
@@ -137,4 +138,32 @@ fn the_canvas_around_the_art_is_the_chosen_background_dimmed() {
             )),
         );
     }
+}
+
+/// The first sample is on screen at half brightness: in a strip of the art
+/// below the first-run card (whose text is not art), art pixels (not the
+/// background) are there, and none is brighter than half its brightest colour.
+fn art_dimmed(shot: &image::RgbaImage) -> bool {
+    let first = decode(SAMPLES[0].bytes, &DecodeLimits::default()).unwrap();
+    let brightest = first.frames[0]
+        .rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .max()
+        .unwrap_or(0);
+    let background = [100u8, 50, 20];
+    let strip: Vec<[u8; 3]> = (460..540)
+        .flat_map(|y| (160..640).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let p = shot.get_pixel(x, y).0;
+            [p[0], p[1], p[2]]
+        })
+        .collect();
+    let art = strip.iter().filter(|p| **p != background).count();
+    let limit = u32::from(brightest) / 2 + 3;
+    let bright = strip
+        .iter()
+        .filter(|p| p.iter().any(|&v| u32::from(v) > limit))
+        .count();
+    art > 1000 && bright == 0
 }
