@@ -95,6 +95,17 @@ impl<P> Canvas<P> {
 }
 
 impl FrameStore {
+    /// A store for frames decoded from a file at hand: frames of many colours,
+    /// and those past `limits.keep_bytes`, are left in it and replayed.
+    fn for_file(limits: &DecodeLimits) -> Self {
+        let mut frames = FrameStore {
+            keep_bytes: limits.keep_bytes,
+            ..FrameStore::default()
+        };
+        frames.scratch.on_demand = true;
+        frames
+    }
+
     pub fn width(&self) -> u32 {
         self.width
     }
@@ -144,7 +155,8 @@ impl FrameStore {
         }
         let key = self.frames.is_empty() || self.since_key + 1 >= KEY_INTERVAL;
         let direct = !self.scratch.on_demand || self.frames.is_empty();
-        let frame = if self.scratch.on_demand && !direct && self.bytes >= self.keep_bytes {
+        // Not `direct`: the file is at hand and this is not the first frame.
+        let frame = if !direct && self.bytes >= self.keep_bytes {
             self.scratch.leave(rgba)
         } else {
             self.scratch.compact(rgba, key, direct)
@@ -292,11 +304,7 @@ impl CompactArtwork {
 /// full RGBA of the whole animation never exists at once. The memory budget
 /// in `limits` counts the compact bytes.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
-    let mut frames = FrameStore {
-        keep_bytes: limits.keep_bytes,
-        ..FrameStore::default()
-    };
-    frames.scratch.on_demand = true;
+    let mut frames = FrameStore::for_file(limits);
     let (format, _, _) = decode::decode_with(bytes, limits, &mut frames)?;
     frames.finish(bytes, limits);
     Ok(CompactArtwork { format, frames })
@@ -315,11 +323,7 @@ pub fn decode_showing_first(
     limits: &DecodeLimits,
     early: impl FnOnce(CompactArtwork),
 ) -> Result<CompactArtwork, DecodeError> {
-    let mut frames = FrameStore {
-        keep_bytes: limits.keep_bytes,
-        ..FrameStore::default()
-    };
-    frames.scratch.on_demand = true;
+    let mut frames = FrameStore::for_file(limits);
     let sniffed = ArtFormat::sniff(bytes);
     let (format, _, _) = {
         let mut tap = EarlyFirstFrame::new(&mut frames, |(rgba, width, height, delay)| {
