@@ -390,11 +390,14 @@ impl PlayerApp {
             self.apply(UserAction::ToggleFullscreen, ctx, now);
         }
         let paths = std::mem::take(&mut self.pending_paths);
-        match self.core.data_dir() {
-            _ if !paths.is_empty() => self.opener.open_paths(paths),
+        if !paths.is_empty() {
+            self.opener.open_paths(paths);
+        } else if let Some(data) = self.core.data_dir() {
             // Read off the window thread; the samples play if nothing was kept.
-            Some(data) => self.opener.read_last_channel(data),
-            None => return self.core.play(Channel::Samples, now),
+            self.opener.read_last_channel(data);
+        } else {
+            self.core.play(Channel::Samples, now);
+            return;
         }
         self.opener.wait_briefly(opening::FIRST_READ_WAIT);
     }

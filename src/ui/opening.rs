@@ -20,13 +20,13 @@ const OPENABLE: [&str; 6] = [
 ];
 
 use super::actions::UserAction;
+use super::wake::Wake;
+use crate::storage::last_channel::{self, LastChannel};
 
 /// How long the window's first pass waits for the files named at launch (or the
 /// kept channel) to be read: a file or a small folder is read well within it; a
 /// large folder is not waited for.
 pub(crate) const FIRST_READ_WAIT: Duration = Duration::from_millis(25);
-use super::wake::Wake;
-use crate::storage::last_channel::{self, LastChannel};
 
 /// What a worker thread read or a dialog picked.
 pub(crate) enum Picked {
