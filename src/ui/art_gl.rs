@@ -415,7 +415,7 @@ impl State {
             return None;
         }
         let holds = Holds {
-            art: art.texture().id(),
+            art: art.texture_id(),
             frame: art.shown_frame(),
         };
         if let Some(t) = &self.texture

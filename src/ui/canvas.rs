@@ -109,8 +109,6 @@ pub(crate) fn draw_art(
     let Some(place) = placement(art, settings, canvas, ui.ctx().pixels_per_point()) else {
         return;
     };
-    // `advance_frame` has put the frame due now into the texture.
-    let texture = art.texture();
     let painter = ui.painter_at(canvas);
     let tint = brightness_tint(settings.brightness);
     let uvs = geometry::uv_corners(settings.rotation, settings.mirror);
@@ -124,7 +122,11 @@ pub(crate) fn draw_art(
     }
     match own {
         Some((callback, _)) => painter.add(callback),
-        None => painter.add(oriented_quad(texture.id(), place.rect, settings, tint)),
+        None => {
+            // `advance_frame` has made the frame due now the one shown.
+            let texture = art.texture_to_draw(ui.ctx());
+            painter.add(oriented_quad(texture, place.rect, settings, tint))
+        }
     };
 }
 

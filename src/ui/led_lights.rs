@@ -49,7 +49,7 @@ impl LedLights {
     ) {
         let key = Key {
             source: source.clone(),
-            art_texture: art.texture().id(),
+            art_texture: art.texture_id(),
             frame: art.shown_frame(),
             look: look.clone(),
         };

@@ -106,7 +106,7 @@ impl LedOutputs {
         }
         let key = Key {
             source: source.clone(),
-            art_texture: art.texture().id(),
+            art_texture: art.texture_id(),
             frame: art.shown_frame(),
             look: super::preview_view::look(settings),
             urls,

@@ -4,10 +4,12 @@
 //! than the GPU's largest texture is shown through a texture sampled down
 //! (nearest neighbour) to fit.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
-use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
+use eframe::egui::epaint::ImageDelta;
+use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureId, TextureOptions};
 
 use crate::app::library::HeldArt;
 use crate::media::animation::FrameClock;
@@ -95,13 +97,18 @@ pub struct LoadedArt {
     pub clock: FrameClock,
     /// Shared so that an export renders every frame on its own thread.
     frames: Arc<FrameStore>,
-    /// The frame in the texture, as pixels: the next frame paints only its changes.
+    /// The frame shown, as pixels: the next frame paints only its changes.
     canvas: Canvas<Color32>,
-    /// One texture for all frames, refilled when a frame comes due, so GPU
-    /// memory does not grow with the frame count.
+    /// One egui texture for all frames, so GPU memory does not grow with the
+    /// frame count. It is refilled only when egui draws the art (a preview
+    /// tile, or where the art's own GL texture cannot): `art_gl` packs the
+    /// canvas itself, and refilling this too would copy and upload every
+    /// frame twice.
     texture: TextureHandle,
-    /// The frame in the texture.
+    /// The frame shown: the one in `canvas`.
     shown: usize,
+    /// The frame in `texture`, behind `shown` until egui next draws it.
+    in_texture: Cell<usize>,
     /// Every `step`-th pixel is in the texture (1 unless the artwork is larger
     /// than the GPU's largest texture).
     step: usize,
@@ -129,6 +136,7 @@ impl LoadedArt {
             canvas: art.canvas,
             texture,
             shown: 0,
+            in_texture: Cell::new(0),
             step,
         }
     }
@@ -141,8 +149,27 @@ impl LoadedArt {
         self.frames.frame_count()
     }
 
-    pub fn texture(&self) -> &TextureHandle {
-        &self.texture
+    /// Names the artwork while the window holds it (a new artwork, even of
+    /// the same source, gets a new one): caches key their work on it.
+    pub fn texture_id(&self) -> TextureId {
+        self.texture.id()
+    }
+
+    /// The texture for egui to draw, first filled with the frame shown if it
+    /// holds an older one.
+    pub fn texture_to_draw(&self, ctx: &egui::Context) -> TextureId {
+        if self.in_texture.get() != self.shown {
+            let image = image_of(&self.frames, &self.canvas, self.step);
+            let delta = ImageDelta::full(image, TextureOptions::NEAREST);
+            ctx.tex_manager().write().set(self.texture.id(), delta);
+            self.in_texture.set(self.shown);
+        }
+        self.texture.id()
+    }
+
+    /// The texture's size: the art's, or sampled down to fit the GPU.
+    pub fn texture_size(&self) -> [usize; 2] {
+        self.texture.size()
     }
 
     /// Every how many pixels one is in the texture (1 unless the art is larger than the GPU allows).
@@ -150,7 +177,7 @@ impl LoadedArt {
         self.step
     }
 
-    /// The frame in the texture: what the next paint presents.
+    /// The frame due on screen: what the next paint presents.
     pub fn shown_frame(&self) -> usize {
         self.shown
     }
@@ -161,7 +188,7 @@ impl LoadedArt {
         self.frames.render(index, |p| p, canvas)
     }
 
-    /// The frame in the texture, every pixel at full size and premultiplied, when
+    /// The frame shown, every pixel at full size and premultiplied, when
     /// the window keeps it (an animation's canvas; a still image keeps none).
     pub fn shown_premultiplied(&self) -> Option<&[Color32]> {
         let pixels = self.canvas.pixels();
@@ -174,7 +201,7 @@ impl LoadedArt {
         Arc::clone(&self.frames)
     }
 
-    /// The frame in the texture as straight RGBA bytes (for exporting a preview).
+    /// The frame shown as straight RGBA bytes (for exporting a preview).
     pub fn frame_rgba(&self) -> Option<Vec<u8>> {
         self.frames.rgba(self.shown)
     }
@@ -185,14 +212,9 @@ impl LoadedArt {
         self.frames.byte_count() + (self.canvas.pixels().len() as u64 + (w * h) as u64) * 4
     }
 
-    /// Puts frame `index` into the texture unless it is already there.
+    /// Makes frame `index` the one shown unless it is already.
     pub fn show_frame(&mut self, index: usize) {
-        if index == self.shown {
-            return;
-        }
-        if render(&self.frames, index, &mut self.canvas) {
-            let image = image_of(&self.frames, &self.canvas, self.step);
-            self.texture.set(image, TextureOptions::NEAREST);
+        if index != self.shown && render(&self.frames, index, &mut self.canvas) {
             self.shown = index;
         }
     }
@@ -244,7 +266,7 @@ mod tests {
     fn uploaded(ctx: &egui::Context, art: &LoadedArt) -> Vec<Vec<Color32>> {
         let mut delta = ctx.tex_manager().write().take_delta();
         let mut images = Vec::new();
-        if let Some(deltas) = delta.set.get(&art.texture().id()) {
+        if let Some(deltas) = delta.set.get(&art.texture_id()) {
             for delta in deltas {
                 let ImageData::Color(image) = &delta.image;
                 images.push(image.pixels.clone());
@@ -286,7 +308,7 @@ mod tests {
     }
 
     #[test]
-    fn all_frames_share_one_texture_filled_as_they_come_due() {
+    fn all_frames_share_one_texture_filled_when_egui_draws_them() {
         let ctx = egui::Context::default();
         let before = ctx.tex_manager().read().num_allocated();
         let mut loaded = LoadedArt::upload(&ctx, "three", art());
@@ -296,6 +318,7 @@ mod tests {
 
         for index in [1, 2, 0, 2] {
             loaded.show_frame(index);
+            assert_eq!(loaded.texture_to_draw(&ctx), loaded.texture_id());
             assert_eq!(
                 uploaded(&ctx, &loaded),
                 vec![expected(COLOURS[index])],
@@ -304,11 +327,34 @@ mod tests {
         }
         // The frame already in the texture is not uploaded again.
         loaded.show_frame(2);
+        loaded.texture_to_draw(&ctx);
         assert!(uploaded(&ctx, &loaded).is_empty());
         // Nor is anything for a frame that does not exist.
         loaded.show_frame(7);
+        loaded.texture_to_draw(&ctx);
         assert!(uploaded(&ctx, &loaded).is_empty());
         assert_eq!(ctx.tex_manager().read().num_allocated(), before + 1);
+    }
+
+    /// While the art's own GL texture draws it, frames go by without egui's
+    /// texture being filled; when egui draws it again, it gets the frame shown.
+    #[test]
+    fn frames_egui_does_not_draw_are_not_uploaded() {
+        let ctx = egui::Context::default();
+        let mut loaded = LoadedArt::upload(&ctx, "three", art());
+        let _ = uploaded(&ctx, &loaded);
+        for index in [1, 2, 0, 1] {
+            loaded.show_frame(index);
+            assert_eq!(loaded.shown_frame(), index);
+            assert!(uploaded(&ctx, &loaded).is_empty(), "frame {index}");
+        }
+        // The art's own texture packs the frame shown from the canvas.
+        assert_eq!(
+            loaded.shown_premultiplied(),
+            Some(&expected(COLOURS[1])[..])
+        );
+        loaded.texture_to_draw(&ctx);
+        assert_eq!(uploaded(&ctx, &loaded), vec![expected(COLOURS[1])]);
     }
 
     #[test]
@@ -356,7 +402,7 @@ mod tests {
             (w, h),
             "the artwork keeps its size"
         );
-        assert_eq!(loaded.texture().size(), [1500, 5], "every second pixel");
+        assert_eq!(loaded.texture_size(), [1500, 5], "every second pixel");
         // Prepared for a larger GPU, then uploaded to this one: sampled again.
         let mut frames = FrameStore::default();
         frames.push(&rgba, w, h, Duration::ZERO);
@@ -369,9 +415,9 @@ mod tests {
         );
         let loaded = LoadedArt::upload(&ctx, "wide", art);
         assert!(
-            loaded.texture().size()[0] <= 2048,
+            loaded.texture_size()[0] <= 2048,
             "{:?}",
-            loaded.texture().size()
+            loaded.texture_size()
         );
     }
 }

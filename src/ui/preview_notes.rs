@@ -42,7 +42,7 @@ impl Notes {
     ) -> Vec<Option<String>> {
         let key = Key {
             source: source.clone(),
-            texture: art.texture().id(),
+            texture: art.texture_id(),
             look: look.clone(),
         };
         let mut cache = self.cache.borrow_mut();

@@ -163,7 +163,7 @@ impl Previews {
     ) -> Vec<Notice> {
         let notices = self.export.finish(on_screen, settings);
         self.art.keep_only(match on_screen {
-            Some((_, Entry::Ready(art))) => Some(art.texture().id()),
+            Some((_, Entry::Ready(art))) => Some(art.texture_id()),
             _ => None,
         });
         let wants_led = settings
@@ -262,7 +262,7 @@ impl Previews {
     ) {
         let key = LedKey {
             source: source.clone(),
-            art_texture: art.texture().id(),
+            art_texture: art.texture_id(),
             look: look(settings).led(),
             background: settings.background,
         };
@@ -458,7 +458,7 @@ fn draw_p3a(ui: &Ui, area: Rect, art: &LoadedArt, settings: &Settings) {
     // Transparent pixels show the background the firmware composites them over.
     let gray = Color32::from_gray(tint);
     painter.add(super::canvas::oriented_quad(
-        art.texture().id(),
+        art.texture_to_draw(painter.ctx()),
         rect,
         settings,
         gray,
