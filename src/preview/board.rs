@@ -90,10 +90,8 @@ impl Board {
             *drawn = Some(colour);
             changed = true;
             let (lx, ly) = (i as u32 % w, i as u32 / w);
-            // A cell's width of each colour, so every run is one copy.
-            let pitch = self.pitch as usize;
-            let lit = pixel(colour, self.bgra).repeat(pitch);
-            let glow = pixel(glow_over_board(colour), self.bgra).repeat(pitch);
+            let lit = pixel(colour, self.bgra);
+            let glow = pixel(glow_over_board(colour), self.bgra);
             let top = (ly * self.pitch) as usize;
             let left = (lx * self.pitch) as usize;
             for (y, runs) in self.runs.iter().enumerate() {
@@ -101,8 +99,12 @@ impl Board {
                 for run in runs {
                     let from = row + (left + run.start as usize) * 4;
                     let to = row + (left + run.end as usize) * 4;
-                    let value = if run.glow { &glow } else { &lit };
-                    self.pixels[from..to].copy_from_slice(&value[..to - from]);
+                    let value = if run.glow { glow } else { lit };
+                    // A run is a few pixels: stores the compiler inlines,
+                    // not a call to memcpy per run.
+                    for px in self.pixels[from..to].chunks_exact_mut(4) {
+                        px.copy_from_slice(&value);
+                    }
                 }
             }
         }
