@@ -1,9 +1,13 @@
-//! The colour of every LED of each LED panel shown, as a small texture (one
-//! texel per LED) that the LED shader reads. Lit by `preview::shading` (the
-//! export's own definition) from the frame on screen, again only when the
-//! frame, the artwork or the look changes: a few thousand LEDs, not the
+//! The colour of every LED of each LED panel shown: for boards composed on the
+//! CPU (`led_board`), and as a small texture (one texel per LED) that the LED
+//! shader reads, filled only when the shader draws. Lit by `preview::shading`
+//! (the export's own definition) from the frame on screen, again only when
+//! the frame, the artwork or the look changes: a few thousand LEDs, not the
 //! artwork's pixels.
 
+use std::cell::Cell;
+
+use eframe::egui::epaint::ImageDelta;
 use eframe::egui::{self, Color32, ColorImage, TextureHandle, TextureOptions};
 
 use super::library::LoadedArt;
@@ -24,11 +28,13 @@ struct Key {
 struct Lit {
     panel: [u32; 2],
     key: Key,
-    texture: TextureHandle,
-    /// The same colours, for boards composed on the CPU (`led_board`).
+    /// Every LED's colour, row by row.
     colours: Vec<[u8; 3]>,
     /// Which lighting this is: a new number each time the colours are lit.
     generation: u64,
+    /// The colours for the LED shader, with the generation it holds.
+    texture: TextureHandle,
+    in_texture: Cell<u64>,
 }
 
 /// One texture per LED panel shown.
@@ -73,37 +79,52 @@ impl LedLights {
             let Some(colours) = light(panel, art, look, &mut still) else {
                 continue;
             };
-            let pixels = colours
-                .iter()
-                .map(|&[r, g, b]| Color32::from_rgb(r, g, b))
-                .collect();
-            let image = ColorImage::new(panel.map(|v| v as usize), pixels);
             self.lit += 1;
             match at {
                 Some(i) => {
                     let lit = &mut self.panels[i];
-                    lit.texture.set(image, TextureOptions::NEAREST);
                     lit.key = key.clone();
                     lit.colours = colours;
                     lit.generation = self.lit;
                 }
-                None => self.panels.push(Lit {
-                    panel,
-                    key: key.clone(),
-                    texture: ctx.load_texture("led-lights", image, TextureOptions::NEAREST),
-                    colours,
-                    generation: self.lit,
-                }),
+                None => {
+                    let image = image_of(panel, &colours);
+                    self.panels.push(Lit {
+                        panel,
+                        key: key.clone(),
+                        texture: ctx.load_texture("led-lights", image, TextureOptions::NEAREST),
+                        in_texture: Cell::new(self.lit),
+                        colours,
+                        generation: self.lit,
+                    });
+                }
             }
         }
     }
 
-    /// The texture lighting a panel of `panel` LEDs, with the frame it shows.
-    pub fn get(&self, panel: [u32; 2]) -> Option<(egui::TextureId, usize)> {
+    /// The frame a panel of `panel` LEDs is lit from.
+    pub fn frame(&self, panel: [u32; 2]) -> Option<usize> {
         self.panels
             .iter()
             .find(|lit| lit.panel == panel)
-            .map(|lit| (lit.texture.id(), lit.key.frame))
+            .map(|lit| lit.key.frame)
+    }
+
+    /// The texture lighting a panel of `panel` LEDs, first filled with its
+    /// colours if they changed since; with the frame it shows.
+    pub fn texture(
+        &self,
+        ctx: &egui::Context,
+        panel: [u32; 2],
+    ) -> Option<(egui::TextureId, usize)> {
+        let lit = self.panels.iter().find(|lit| lit.panel == panel)?;
+        if lit.in_texture.get() != lit.generation {
+            let image = image_of(panel, &lit.colours);
+            let delta = ImageDelta::full(image, TextureOptions::NEAREST);
+            ctx.tex_manager().write().set(lit.texture.id(), delta);
+            lit.in_texture.set(lit.generation);
+        }
+        Some((lit.texture.id(), lit.key.frame))
     }
 
     /// Every LED's colour of a panel of `panel` LEDs, row by row, with the lighting's number.
@@ -117,6 +138,14 @@ impl LedLights {
     pub fn clear(&mut self) {
         self.panels.clear();
     }
+}
+
+fn image_of(panel: [u32; 2], colours: &[[u8; 3]]) -> ColorImage {
+    let pixels = colours
+        .iter()
+        .map(|&[r, g, b]| Color32::from_rgb(r, g, b))
+        .collect();
+    ColorImage::new(panel.map(|v| v as usize), pixels)
 }
 
 /// Every LED's colour for the frame on screen, from the pixels the window

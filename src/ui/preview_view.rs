@@ -496,12 +496,12 @@ fn draw_led(
             (previews.boards).callback(&previews.art, tile, panel_size, board_px, cell, lit, board)
         }) {
             painter.add(callback);
-            return previews.lights.get(panel_size).map(|(_, frame)| frame);
+            return previews.lights.frame(panel_size);
         }
     }
     if let Some(program) = &previews.program {
         // The shader covers the board itself: no fill beneath for llvmpipe to draw too.
-        let (leds, frame) = previews.lights.get(panel_size)?;
+        let (leds, frame) = previews.lights.texture(ui.ctx(), panel_size)?;
         let cell = LedCell::new(pitch, settings.preview.glow);
         painter.add(led_shader::callback(
             Arc::clone(program),

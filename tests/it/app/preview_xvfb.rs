@@ -324,3 +324,92 @@ fn a_turned_cropped_glowing_panel_on_screen_is_the_export_pixel_for_pixel() {
     let pitch = result.unwrap_or_else(|e| panic!("{e}; see {}", out.display()));
     assert!(pitch >= 10, "LEDs {pitch} px apart, too small to show glow");
 }
+
+/// The pattern with every blue at `blue`, as the panel lights it: LED for each colour.
+fn lit_with_blue(blue: u8) -> HashMap<[u8; 3], (u32, u32)> {
+    let table = LedLook {
+        bits: 8,
+        gamma: 2.2,
+        brightness: 100,
+    }
+    .table();
+    let mut leds = HashMap::new();
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            let [r, g, _] = pattern(x, y);
+            leds.insert([r, g, blue].map(|v| table[usize::from(v)]), (x, y));
+        }
+    }
+    leds
+}
+
+/// Too small a tile for whole-pixel LEDs, the LED shader draws the panel; as
+/// the animation moves on, it lights the LEDs of each frame.
+#[test]
+#[ignore = "needs Xvfb and ImageMagick: scripts/test-all.sh runs it"]
+fn a_panel_under_three_pixels_an_led_follows_the_animation() {
+    let dir = tempfile::tempdir().unwrap();
+    let art = dir.path().join("two-frames.png");
+    let blues = [0u8, 200];
+    let frames: Vec<(Vec<u8>, Duration)> = blues
+        .iter()
+        .map(|&blue| {
+            let rgba = (0..SIDE * SIDE)
+                .flat_map(|i| {
+                    let [r, g, _] = pattern(i % SIDE, i / SIDE);
+                    [r, g, blue, 255]
+                })
+                .collect();
+            (rgba, Duration::from_millis(700))
+        })
+        .collect();
+    let apng = makapix_player::sample_art::encode::apng(SIDE, SIDE, &frames).unwrap();
+    std::fs::write(&art, apng).unwrap();
+    let wanted: Vec<HashMap<[u8; 3], (u32, u32)>> =
+        blues.iter().map(|&b| lit_with_blue(b)).collect();
+
+    let x = xvfb::Xvfb::start(1024, 768);
+    let home = tempfile::tempdir().unwrap();
+    let mut app = x
+        .player(home.path())
+        .args(["--preview", "led64x64", "--window-size", "240x200"])
+        .arg(&art)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start makapix-player");
+    // Most LEDs of each frame, seen on the screen at some point, and how far
+    // apart the first row's LEDs were.
+    let mut seen = [0usize; 2];
+    let mut spread = None;
+    let mut last = None;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.iter().any(|&n| n * 10 < wanted[0].len() * 9) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        let shot = x.screenshot();
+        for (n, leds) in seen.iter_mut().zip(&wanted) {
+            let found = discs(&shot, leds);
+            if let (Some(first), Some(end)) = (found.get(&(0, 0)), found.get(&(SIDE - 1, 0))) {
+                spread = Some(end.max[0] - first.min[0]);
+            }
+            *n = (*n).max(found.len());
+        }
+        last = Some(shot);
+    }
+    let _ = app.kill();
+    let _ = app.wait();
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("preview-led64x64-small.png");
+    let _ = std::fs::remove_file(&out);
+    let shot = last.expect("a screenshot");
+    shot.save(&out).unwrap();
+    let see = out.display();
+    assert!(
+        spread.is_some_and(|w| w < 3 * SIDE),
+        "the first row of LEDs spans {spread:?} px: not under 3 px apart; see {see}"
+    );
+    for (blue, n) in blues.iter().zip(seen) {
+        assert!(
+            n * 10 >= wanted[0].len() * 9,
+            "only {n} LEDs of the frame with blue {blue} were seen; see {see}"
+        );
+    }
+}
