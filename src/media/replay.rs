@@ -71,11 +71,16 @@ pub(crate) fn evict(wanted: usize, count: usize, held: &[usize]) -> Option<usize
 struct State {
     wanted: usize,
     ring: VecDeque<(usize, Arc<[u8]>)>,
+    /// Frames dropped from the ring, to be written over by the next frames
+    /// kept instead of allocating one per frame.
+    spare: Vec<Arc<[u8]>>,
     closed: bool,
     /// The file no longer decodes (it did once): the sentence, logged once.
     failed: bool,
     /// Frames decoded by the thread, for tests and traces.
     decoded: u64,
+    /// Frames kept in a new allocation rather than a spare one (tests).
+    allocated: u64,
 }
 
 struct Shared {
@@ -149,6 +154,12 @@ impl Replay {
         self.shared.lock().decoded
     }
 
+    /// Frames kept in new memory rather than in a spare frame (tests).
+    #[cfg(test)]
+    pub fn allocated(&self) -> u64 {
+        self.shared.lock().allocated
+    }
+
     /// The frames in the ring (tests).
     #[cfg(test)]
     pub fn held(&self) -> Vec<usize> {
@@ -207,6 +218,18 @@ fn run(shared: &Shared, bytes: &[u8], limits: &DecodeLimits, count: usize) {
     }
 }
 
+impl State {
+    /// `rgba` copied into a spare frame no paint holds any more, if there is one.
+    fn reuse(&mut self, rgba: &[u8]) -> Option<Arc<[u8]>> {
+        // A paint may still hold a frame it was given: those are left to it.
+        self.spare
+            .retain(|f| Arc::strong_count(f) == 1 && f.len() == rgba.len());
+        let mut frame = self.spare.pop()?;
+        Arc::get_mut(&mut frame)?.copy_from_slice(rgba);
+        Some(frame)
+    }
+}
+
 /// Receives each frame of one pass through the file and waits, in the
 /// decoder's own call, while the window ahead is full.
 struct Sink<'a> {
@@ -262,11 +285,18 @@ impl Sink<'_> {
                 }
                 Place::Keep => {
                     if let Some(rgba) = rgba.take() {
-                        state.ring.push_back((index, rgba.into()));
+                        let frame = state.reuse(&rgba).unwrap_or_else(|| {
+                            state.allocated += 1;
+                            rgba.into()
+                        });
+                        state.ring.push_back((index, frame));
                     }
                     let held: Vec<usize> = state.ring.iter().map(|(i, _)| *i).collect();
                     if let Some(out) = evict(state.wanted, self.count, &held) {
-                        state.ring.retain(|(i, _)| *i != out);
+                        let at = state.ring.iter().position(|(i, _)| *i == out);
+                        if let Some((_, old)) = at.and_then(|at| state.ring.remove(at)) {
+                            state.spare.push(old);
+                        }
                     }
                     self.shared.changed.notify_all();
                     return;
@@ -364,6 +394,10 @@ mod tests {
         // and the frame waiting on it), never round the file again.
         let decoded = store.replay_decodes();
         assert!(decoded <= 2 * count as u64 + RING as u64, "{decoded}");
+        // Frames dropped from the ring are written over, not freed and
+        // allocated again: one allocation per frame would churn the heap.
+        let allocated = replay.allocated();
+        assert!(allocated <= RING as u64 + 1, "{allocated} frames allocated");
     }
 
     #[test]
