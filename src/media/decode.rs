@@ -190,6 +190,11 @@ impl FrameSink for Vec<Frame> {
         self.push(Frame { rgba, delay });
     }
 
+    /// Every frame is kept whole: the buffer is taken, not copied.
+    fn keep_buffer(&mut self, rgba: &mut Vec<u8>, width: u32, height: u32, delay: Duration) {
+        self.keep(std::mem::take(rgba), width, height, delay);
+    }
+
     fn kept_bytes(&self) -> u64 {
         // Every frame has the canvas size (checked before it is kept), so
         // this stays O(1) however long the animation.
@@ -291,16 +296,16 @@ fn decode_as(
                 .map_err(|e| image_error(format, e, limits))?
             {
                 let apng = decoder.apng().map_err(|e| image_error(format, e, limits))?;
-                collect_frames(ArtFormat::Apng, apng.into_frames(), limits, sink)
+                collect_frames(ArtFormat::Apng, apng.into_frames(), limits, sink, None)
             } else {
                 decode_still(ArtFormat::Png, decoder, limits, sink)
             }
         }
         ArtFormat::Gif => {
-            let (width, height, frames) =
+            let (width, height, frames, spare) =
                 super::gif_frames::open(input).map_err(|e| image_error(format, e, limits))?;
             check_canvas(format, width, height, limits)?;
-            collect_frames(format, frames, limits, sink)
+            collect_frames(format, frames, limits, sink, Some(&spare))
         }
         ArtFormat::WebP => {
             // The WebP decoder stops quietly at the end of the data, so a file
@@ -488,12 +493,14 @@ fn decode_still(
 
 /// Pulls composited frames one at a time through a [`FrameGate`]. Any
 /// error, including one after several good frames, fails the whole artwork:
-/// half an animation is not shown.
+/// half an animation is not shown. With `spare`, each frame's buffer (or the
+/// one the sink leaves in its place) goes back to the decoder for the next.
 fn collect_frames(
     format: ArtFormat,
     frames: Frames<'_>,
     limits: &DecodeLimits,
     sink: &mut impl FrameSink,
+    spare: Option<&super::gif_frames::Spare>,
 ) -> Result<(ArtFormat, u32, u32), DecodeError> {
     let mut canvas = None;
     let mut gate = FrameGate::new(format, Instant::now());
@@ -511,7 +518,14 @@ fn collect_frames(
             return Err(damaged(format, "a frame does not match the canvas size"));
         }
         let delay = normalize_delay(frame.delay().into());
-        sink.keep(frame.into_buffer().into_raw(), width, height, delay);
+        let mut rgba = frame.into_buffer().into_raw();
+        match spare {
+            Some(spare) => {
+                sink.keep_buffer(&mut rgba, width, height, delay);
+                spare.set(rgba);
+            }
+            None => sink.keep(rgba, width, height, delay),
+        }
     }
     gate.finish(sink)?;
     let (width, height) = canvas.unwrap_or_default();

@@ -7,29 +7,41 @@
 //! row. The result is the same frames: a transparent index, or one past the
 //! palette, shows the canvas beneath; disposal follows `image` (keep, clear
 //! the frame's rectangle to transparent, or restore what was before it).
+//!
+//! Each frame is written into the buffer the caller handed back through
+//! [`Spare`] after the frame before, if it did: a frame played from the file
+//! again and again then costs no allocation.
 
+use std::cell::Cell;
 use std::io::Read;
+use std::rc::Rc;
 
 use gif::{ColorOutput, DisposalMethod};
 use image::error::{DecodingError, ImageFormatHint, LimitError, LimitErrorKind};
 use image::{Delay, Frame, Frames, ImageError, ImageFormat, ImageResult, RgbaImage};
 
-/// Opens a GIF: its canvas size and its composited frames.
-pub fn open<'a, R: Read + 'a>(input: R) -> ImageResult<(u32, u32, Frames<'a>)> {
+/// Where the caller puts a frame's buffer back when done with it, for the
+/// next frame to be written into.
+pub type Spare = Rc<Cell<Vec<u8>>>;
+
+/// Opens a GIF: its canvas size, its composited frames and their [`Spare`].
+pub fn open<'a, R: Read + 'a>(input: R) -> ImageResult<(u32, u32, Frames<'a>, Spare)> {
     let mut options = gif::DecodeOptions::new();
     options.set_color_output(ColorOutput::Indexed);
     let decoder = options.read_info(input).map_err(error)?;
     let (width, height) = (u32::from(decoder.width()), u32::from(decoder.height()));
     let global = decoder.global_palette().unwrap_or_default().to_vec();
+    let spare = Spare::default();
     let frames = Composited {
         decoder,
         global,
         width: usize::from(width as u16),
         height: usize::from(height as u16),
         canvas: Vec::new(),
+        spare: Rc::clone(&spare),
         done: false,
     };
-    Ok((width, height, Frames::new(Box::new(frames))))
+    Ok((width, height, Frames::new(Box::new(frames)), spare))
 }
 
 fn error(err: gif::DecodingError) -> ImageError {
@@ -50,6 +62,7 @@ struct Composited<R: Read> {
     height: usize,
     /// What the next frame is drawn over (after the last one's disposal).
     canvas: Vec<u8>,
+    spare: Spare,
     done: bool,
 }
 
@@ -74,7 +87,9 @@ impl<R: Read> Composited<R> {
                 *slot = Some([rgb[0], rgb[1], rgb[2], 255]);
             }
         }
-        let mut out = self.canvas.clone();
+        let mut out = self.spare.take();
+        out.clear();
+        out.extend_from_slice(&self.canvas);
         let (left, top) = (usize::from(frame.left), usize::from(frame.top));
         let frame_width = usize::from(frame.width);
         // The part of the frame's rectangle that lies on the canvas; a frame
@@ -239,7 +254,7 @@ mod tests {
             .into_frames()
             .collect::<ImageResult<_>>()
             .unwrap();
-        let (width, height, ours) = open(Cursor::new(&bytes)).unwrap();
+        let (width, height, ours, _) = open(Cursor::new(&bytes)).unwrap();
         let ours: Vec<Frame> = ours.collect::<ImageResult<_>>().unwrap();
         assert_eq!((width, height), (8, 6));
         assert_eq!(ours.len(), theirs.len());
@@ -280,7 +295,7 @@ mod tests {
                 encoder.write_frame(frame).unwrap();
             }
         }
-        let (_, _, ours) = open(Cursor::new(&bytes)).unwrap();
+        let (_, _, ours, _) = open(Cursor::new(&bytes)).unwrap();
         let ours: Vec<Frame> = ours.collect::<ImageResult<_>>().unwrap();
         assert_eq!(ours.len(), 4);
         // Nothing outside the canvas touched what is on it.
@@ -289,10 +304,30 @@ mod tests {
         }
     }
 
+    /// A buffer handed back is written over by the next frame, which is
+    /// still composited right: no allocation per frame.
+    #[test]
+    fn each_frame_is_written_into_the_buffer_handed_back() {
+        let bytes = tricky();
+        let (_, _, plain, _) = open(Cursor::new(&bytes)).unwrap();
+        let want: Vec<Vec<u8>> = plain.map(|f| f.unwrap().into_buffer().into_raw()).collect();
+        let (_, _, mut frames, spare) = open(Cursor::new(&bytes)).unwrap();
+        let mut at = None;
+        for (i, want) in want.iter().enumerate() {
+            let rgba = frames.next().unwrap().unwrap().into_buffer().into_raw();
+            assert_eq!(&rgba, want, "frame {i}");
+            if let Some(at) = at {
+                assert_eq!(rgba.as_ptr(), at, "frame {i} was given new memory");
+            }
+            at = Some(rgba.as_ptr());
+            spare.set(rgba);
+        }
+    }
+
     #[test]
     fn a_cut_file_is_an_error_not_a_short_animation() {
         let bytes = tricky();
-        let (_, _, frames) = open(Cursor::new(&bytes[..bytes.len() - 30])).unwrap();
+        let (_, _, frames, _) = open(Cursor::new(&bytes[..bytes.len() - 30])).unwrap();
         assert!(frames.collect::<ImageResult<Vec<_>>>().is_err());
     }
 }
