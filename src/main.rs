@@ -13,6 +13,7 @@ use makapix_player::{VERSION, bridge, logging, net};
 use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
+    makapix_player::program::heap::return_large_blocks();
     let cli = Cli::parse_checked();
     // An export needs no display, keyring or network: it runs before any of them.
     if let Some(cli::Command::Export(args)) = &cli.command {

@@ -4,5 +4,6 @@
 
 pub mod cli;
 pub(crate) mod desktop;
+pub mod heap;
 pub mod icon;
 pub mod single_instance;
