@@ -156,6 +156,7 @@ fn open_window(
         vault: None,
         timezone: makapix_player::app::launch::system_timezone(),
         transport: cli.transport,
+        first_read_wait: None,
     };
     eframe::run_native(
         "Makapix Player",

@@ -49,6 +49,7 @@ pub struct PlayerApp {
     started: bool,
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
+    first_read_wait: Duration,
     log_dir: Option<PathBuf>,
     /// What later launches of the program handed over (paths, flags, credentials changed).
     handovers: Option<crate::program::single_instance::InstanceListener>,
@@ -82,6 +83,7 @@ impl PlayerApp {
             // Files named at launch were chosen to play: the card does not cover them.
             welcome: welcome::Welcome::new(!options.paths.is_empty()),
             pending_paths: options.paths,
+            first_read_wait: options.first_read_wait.unwrap_or(opening::FIRST_READ_WAIT),
             handovers: None,
             screen_lock: None,
             reveal: None,
@@ -399,7 +401,7 @@ impl PlayerApp {
             self.core.play(Channel::Samples, now);
             return;
         }
-        self.opener.wait_briefly(opening::FIRST_READ_WAIT);
+        self.opener.wait_briefly(self.first_read_wait);
     }
 
     /// What the runtime, the workers, the dialogs and the editor's files reported.

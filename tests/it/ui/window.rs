@@ -145,7 +145,10 @@ fn a_broken_file_shows_a_placeholder_with_the_reason_then_playback_moves_on() {
 /// Start-up: the art named at launch is in the window's very first pass, not a
 /// pass or two after a "Loading…" one (which, on software OpenGL, also compiles
 /// shaders the art does not need). One pass exactly, so no harness here: it
-/// runs passes until the window asks for no more.
+/// runs passes until the window asks for no more. The pass waits 25 ms for
+/// the read in use; here longer, so that a loaded machine's scheduling does
+/// not fail it, while a pass that does not wait still misses the playlist:
+/// the worker starts reading only when the pass asks it to.
 #[cfg(unix)]
 #[test]
 fn a_playlist_named_at_launch_is_shown_by_the_first_pass() {
@@ -178,6 +181,7 @@ fn a_playlist_named_at_launch_is_shown_by_the_first_pass() {
     let mut app = PlayerApp::new(StartOptions {
         paths: vec![list],
         settings: Some(Settings::default()),
+        first_read_wait: Some(Duration::from_secs(10)),
         ..StartOptions::default()
     });
     let ctx = egui::Context::default();
