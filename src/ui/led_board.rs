@@ -69,14 +69,18 @@ impl LedBoards {
         }
         let slot = slot.as_mut()?;
         if slot.generation != Some(generation) || slot.texture.is_none() {
-            slot.board.paint(colours);
-            let size = slot.board.size().map(|v| v as usize);
-            let old = slot.texture.take();
-            // SAFETY: the UI pass runs with eframe's context current; the last
-            // frame that drew the old texture has been painted.
-            let texture =
-                unsafe { art_gl::upload(context, old, size, &program, slot.board.pixels())? };
-            slot.texture = Some((texture, size));
+            // A new lighting may light every LED as before (a frame held, a
+            // loop of one colour): the texture then keeps what it has.
+            let changed = slot.board.paint(colours);
+            if changed || slot.texture.is_none() {
+                let size = slot.board.size().map(|v| v as usize);
+                let old = slot.texture.take();
+                // SAFETY: the UI pass runs with eframe's context current; the last
+                // frame that drew the old texture has been painted.
+                let texture =
+                    unsafe { art_gl::upload(context, old, size, &program, slot.board.pixels())? };
+                slot.texture = Some((texture, size));
+            }
             slot.generation = Some(generation);
         }
         let (texture, _) = slot.texture?;
