@@ -488,8 +488,8 @@ fn draw_led(
     let min = ((area.center().to_vec2() * ppp) - size / 2.0).round() / ppp;
     let board = Rect::from_min_size(min.to_pos2(), size / ppp);
     let painter = ui.painter_at(area);
+    let cell = LedCell::new(pitch, settings.preview.glow);
     if pitch.fract() == 0.0 {
-        let cell = LedCell::new(pitch, settings.preview.glow);
         let lit = previews.lights.colours(panel_size);
         let board_px = pitch as u32;
         if let Some(callback) = lit.and_then(|lit| {
@@ -502,7 +502,6 @@ fn draw_led(
     if let Some(program) = &previews.program {
         // The shader covers the board itself: no fill beneath for llvmpipe to draw too.
         let (leds, frame) = previews.lights.texture(ui.ctx(), panel_size)?;
-        let cell = LedCell::new(pitch, settings.preview.glow);
         painter.add(led_shader::callback(
             Arc::clone(program),
             leds,
