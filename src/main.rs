@@ -200,6 +200,7 @@ fn handover_message(cli: &Cli) -> single_instance::Message {
     single_instance::Message {
         fullscreen: cli.fullscreen,
         previews: cli.preview.iter().map(|p| p.name()).collect(),
+        outputs: cli.outputs.clone(),
         ..single_instance::Message::open(&cli.paths, &cwd)
     }
 }

@@ -45,6 +45,9 @@ pub struct Message {
     pub fullscreen: bool,
     /// `--preview` names, as typed.
     pub previews: Vec<String>,
+    /// `--output` addresses, checked and written as Settings keeps them: these
+    /// LED panels play too, for the running window's session.
+    pub outputs: Vec<String>,
     /// The stored credentials changed (a subcommand imported, renewed or removed them).
     pub reload_credentials: bool,
 }
@@ -312,8 +315,9 @@ fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
         match read_message(&mut stream) {
             Ok(message) => {
                 tracing::info!(
-                    "a later launch handed over {} path(s){}",
+                    "a later launch handed over {} path(s) and {} output(s){}",
                     message.paths.len(),
+                    message.outputs.len(),
                     if message.reload_credentials {
                         "; credentials changed"
                     } else {
@@ -383,12 +387,16 @@ mod tests {
         let woken = Arc::new(Mutex::new(0));
         let count = Arc::clone(&woken);
         server.set_wake(move || *count.lock().unwrap() += 1);
-        let message = Message::open(&[PathBuf::from("art.gif")], Path::new("/work"));
+        let message = Message {
+            outputs: vec!["ddp://127.0.0.1:4048?size=8x8".into()],
+            ..Message::open(&[PathBuf::from("art.gif")], Path::new("/work"))
+        };
         let started = Instant::now();
         assert!(matches!(claim(&name, &message), Ok(Claim::HandedOver)));
         assert!(started.elapsed() < Duration::from_secs(1));
         let got = server.try_recv().expect("the message arrived");
         assert_eq!(got.paths, [PathBuf::from("/work/art.gif")]);
+        assert_eq!(got.outputs, ["ddp://127.0.0.1:4048?size=8x8"]);
         assert_eq!(*woken.lock().unwrap(), 1);
         assert!(notify_credentials_changed(&name));
         assert!(server.try_recv().unwrap().reload_credentials);

@@ -467,6 +467,7 @@ impl PlayerApp {
         if message.fullscreen {
             self.set_fullscreen(ctx, true);
         }
+        self.outputs.play_to(message.outputs);
         if !message.paths.is_empty() {
             self.apply(UserAction::OpenPaths(message.paths), ctx, now);
             ctx.send_viewport_cmd(ViewportCommand::Focus);

@@ -108,6 +108,63 @@ fn a_second_launch_with_a_file_hands_it_over_and_exits_within_1_s() {
     );
 }
 
+/// The colours of the next DDP frame from `socket` whose LEDs are all lit in one
+/// colour other than black, or `None` when nothing came.
+fn next_ddp_colour(socket: &std::net::UdpSocket) -> Option<[u8; 3]> {
+    let mut packet = [0u8; 1500];
+    let n = socket.recv(&mut packet).ok()?;
+    let p = &packet[..n];
+    if n < 13 || p[0] & 0xC0 != 0x40 {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([p[8], p[9]])).min(n - 10);
+    let leds: Vec<&[u8]> = p[10..10 + len].chunks_exact(3).collect();
+    let first: [u8; 3] = leds.first()?.to_vec().try_into().ok()?;
+    leds.iter().all(|c| *c == first).then_some(first)
+}
+
+/// `--output` from a second launch (a panel added while the window plays):
+/// the running window plays to that panel too.
+#[test]
+#[ignore = "needs Xvfb: scripts/test-all.sh runs it"]
+fn a_second_launch_with_an_output_makes_the_window_play_to_it() {
+    let x = xvfb::Xvfb::start(800, 600);
+    let home = tempfile::tempdir().unwrap();
+    let art_dir = tempfile::tempdir().unwrap();
+    let mark = art_dir.path().join("mark.png");
+    image::RgbImage::from_pixel(32, 32, image::Rgb(MARK))
+        .save(&mark)
+        .unwrap();
+    let _first = Killed(player(&x, home.path()).arg(&mark).spawn().unwrap());
+    wait_until("the first window to start", Duration::from_secs(30), || {
+        log(home.path()).contains("starting")
+    });
+    let panel = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    panel
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let url = format!(
+        "ddp://127.0.0.1:{}?size=8x8",
+        panel.local_addr().unwrap().port()
+    );
+    let out = player(&x, home.path())
+        .args(["--output", &url])
+        .output()
+        .expect("the second launch");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("already running"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_until("the panel to show the art", Duration::from_secs(30), || {
+        next_ddp_colour(&panel) == Some(MARK)
+    });
+    let log = log(home.path());
+    assert!(log.contains("and 1 output(s)"), "{log}");
+    assert_eq!(log.matches("starting; log file").count(), 1, "{log}");
+}
+
 /// With a real keyring (scripts/test-all.sh runs it inside a private D-Bus
 /// session with gnome-keyring): the window holds the player's MQTT session, a
 /// second launch hands its file over without a session of its own (the
