@@ -170,7 +170,7 @@ pub fn claim(name: &InstanceName, message: &Message) -> Result<Claim, ClaimError
             }
         };
         match listen(name, take_over) {
-            Ok(listener) => return Ok(Claim::First(InstanceListener::start(listener)?)),
+            Ok(listener) => return Ok(Claim::First(InstanceListener::start(listener, name)?)),
             // Taken meanwhile (Windows says "access denied" for a pipe that exists,
             // also when another user's pipe squats the name).
             Err(e)
@@ -239,10 +239,27 @@ pub struct InstanceListener {
     rx: Receiver<Message>,
     waker: Waker,
     reloads: ReloadGate,
+    /// The socket file, removed when the window closes: the thread answering
+    /// launches is never joined, so the listener's own clean-up never runs.
+    #[cfg(unix)]
+    file: Option<place::SocketFile>,
+}
+
+impl Drop for InstanceListener {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(file) = &self.file {
+            file.remove();
+        }
+    }
 }
 
 impl InstanceListener {
-    fn start(listener: Listener) -> io::Result<Self> {
+    fn start(listener: Listener, name: &InstanceName) -> io::Result<Self> {
+        #[cfg(unix)]
+        let file = name.socket_path().ok().and_then(place::SocketFile::made_at);
+        #[cfg(not(unix))]
+        let _ = name;
         let (tx, rx) = mpsc::channel();
         let waker: Waker = Arc::default();
         let wake = Arc::clone(&waker);
@@ -253,6 +270,8 @@ impl InstanceListener {
             rx,
             waker,
             reloads: ReloadGate::default(),
+            #[cfg(unix)]
+            file,
         })
     }
 
@@ -447,6 +466,31 @@ mod tests {
             Ok(Claim::First(_))
         ));
         assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_closing_window_removes_its_socket_file_but_not_a_later_ones() {
+        let name = unique_name();
+        let path = name.socket_path().unwrap();
+        let Ok(Claim::First(server)) = claim(&name, &Message::default()) else {
+            panic!("nobody listened yet");
+        };
+        assert!(path.exists());
+        drop(server);
+        assert!(!path.exists(), "the closed window's socket file is gone");
+        // A window whose file a later one replaced leaves the later one's alone.
+        let Ok(Claim::First(old)) = claim(&name, &Message::default()) else {
+            panic!("the name is free again");
+        };
+        std::fs::remove_file(&path).unwrap();
+        let Ok(Claim::First(new)) = claim(&name, &Message::default()) else {
+            panic!("the name is free again");
+        };
+        drop(old);
+        assert!(path.exists(), "the later window's file stays");
+        drop(new);
+        assert!(!path.exists());
     }
 
     #[test]

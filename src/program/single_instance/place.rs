@@ -96,6 +96,37 @@ pub(super) fn same_user(stream: &Stream) -> bool {
     super::windows::same_user(stream)
 }
 
+/// The socket file a window made, known by its inode: removed when the window
+/// closes, unless a later window has replaced it meanwhile.
+#[cfg(unix)]
+pub(super) struct SocketFile {
+    path: PathBuf,
+    inode: (u64, u64),
+}
+
+#[cfg(unix)]
+impl SocketFile {
+    /// The file at `path` as it is now (`None`: not there).
+    pub(super) fn made_at(path: PathBuf) -> Option<Self> {
+        let inode = inode(&path)?;
+        Some(Self { path, inode })
+    }
+
+    /// Removes the file if it is still the one made.
+    pub(super) fn remove(&self) {
+        if inode(&self.path) == Some(self.inode) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    Some((meta.dev(), meta.ino()))
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
