@@ -111,7 +111,7 @@ pub fn export_frames(
     }
     encoder.finish()?;
     let path = request.output.clone();
-    crate::storage::atomic_file::write(&path, &bytes).map_err(|e| {
+    crate::storage::atomic_file::write_document(&path, &bytes).map_err(|e| {
         format!(
             "The export could not be saved to {}: {e}. Choose another file or folder.",
             path.display()

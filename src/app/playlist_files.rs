@@ -60,8 +60,8 @@ pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
         let text = playlist.to_json(folder);
         // Replaced whole, so a crash or a full disk never leaves half a playlist
         // where the old one was.
-        let result =
-            crate::storage::atomic_file::write(&path, text.as_bytes()).map_err(|e| e.to_string());
+        let result = crate::storage::atomic_file::write_document(&path, text.as_bytes())
+            .map_err(|e| e.to_string());
         Some(FileDone::Saved { path, result })
     });
 }

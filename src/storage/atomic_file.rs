@@ -12,10 +12,35 @@ pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         crate::storage::private_files::create_dir(parent)?;
     }
+    write_as(&hidden_prefix(path), path, contents, Access::OwnerOnly)
+}
+
+/// Like `write`, for a file the user asked for where they chose (an export, a
+/// saved playlist): it gets the mode any new file of theirs gets (0666 less
+/// the umask) and missing folders theirs too, so it can be shared like the
+/// rest of their files. The temporary file is made as safely as `write`'s.
+pub fn write_document(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    write_as(&hidden_prefix(path), path, contents, Access::Umask)
+}
+
+/// Who may read a file written.
+#[derive(Clone, Copy)]
+enum Access {
+    /// The owner alone, whatever the umask (the player's own files).
+    OwnerOnly,
+    /// What the umask allows (the user's documents).
+    Umask,
+}
+
+/// "." + the file's name + ".": hidden, and clashing with no other file's temporary name.
+fn hidden_prefix(path: &Path) -> String {
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(path.file_name().unwrap_or_default());
     prefix.push(".");
-    write_with_prefix(&prefix.to_string_lossy(), path, contents)
+    prefix.to_string_lossy().into_owned()
 }
 
 /// Writes `contents` to a new temporary file beside `path` whose name starts
@@ -27,7 +52,11 @@ pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// only, never through a symlink: someone who can write in the folder cannot
 /// plant a file or link under the name and have the contents go there.
 pub(crate) fn write_with_prefix(prefix: &str, path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let (temp, mut file) = create_temp(prefix, path)?;
+    write_as(prefix, path, contents, Access::OwnerOnly)
+}
+
+fn write_as(prefix: &str, path: &Path, contents: &[u8], access: Access) -> std::io::Result<()> {
+    let (temp, mut file) = create_temp(prefix, path, access)?;
     let written = (|| {
         file.write_all(contents)?;
         file.sync_all()?;
@@ -41,10 +70,16 @@ pub(crate) fn write_with_prefix(prefix: &str, path: &Path, contents: &[u8]) -> s
 }
 
 /// A new file beside `path`, `prefix` + 32 random hex digits + `.tmp`.
-fn create_temp(prefix: &str, path: &Path) -> std::io::Result<(PathBuf, File)> {
+fn create_temp(prefix: &str, path: &Path, access: Access) -> std::io::Result<(PathBuf, File)> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
-    crate::storage::private_files::owner_only(&mut options);
+    match access {
+        Access::OwnerOnly => {
+            crate::storage::private_files::owner_only(&mut options);
+        }
+        // The kernel takes the umask off (the standard library's default mode).
+        Access::Umask => {}
+    }
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
     let mut tries = 0;
@@ -123,5 +158,31 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         write(&path, b"{}").unwrap();
         assert_eq!(mode(&path), 0o600);
+    }
+
+    /// This process's umask, read without changing it (Linux).
+    #[cfg(target_os = "linux")]
+    fn umask() -> u32 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find(|l| l.starts_with("Umask:")).unwrap();
+        u32::from_str_radix(line["Umask:".len()..].trim(), 8).unwrap()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_document_gets_the_users_usual_mode_and_replaces_a_file_whole() {
+        use std::os::unix::fs::PermissionsExt;
+        // Under the usual 022 this is 0644, where `write` gives 0600.
+        let umask = umask();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exports/art.gif");
+        write_document(&path, b"GIF89a").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o666 & !umask);
+        assert_eq!(mode(path.parent().unwrap()), 0o777 & !umask);
+        write_document(&path, b"GIF89b").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"GIF89b");
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file stays");
     }
 }

@@ -297,7 +297,7 @@ fn export(frame: &Frame, look: &Look, path: &Path) -> Result<(), String> {
     image
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .map_err(|e| format!("The preview image could not be encoded: {e}."))?;
-    crate::storage::atomic_file::write(path, &png).map_err(|e| {
+    crate::storage::atomic_file::write_document(path, &png).map_err(|e| {
         format!(
             "The preview image could not be saved to {}: {e}. Choose another folder with File › Save preview image….",
             path.display()
