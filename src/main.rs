@@ -5,6 +5,7 @@ use eframe::egui;
 
 use makapix_player::credentials::server::Server;
 use makapix_player::program::cli::{self, Cli};
+use makapix_player::program::quit_signals;
 use makapix_player::program::single_instance;
 use makapix_player::settings::load::SettingsRead;
 use makapix_player::storage::paths::AppPaths;
@@ -145,6 +146,8 @@ fn open_window(
     let options = native_options(&cli);
     let previews = cli.preview.clone();
     let outputs = cli.outputs.clone();
+    // Caught from now on: a signal while the window opens closes it once it is there.
+    let quit = quit_signals::QuitSignals::start();
     let start = StartOptions {
         server_overrides: cli.overrides(),
         paths: cli.paths,
@@ -188,6 +191,12 @@ fn open_window(
             if let Some(source) = makapix_player::screen_lock::ScreenLock::system() {
                 app.watch_screen_lock(source);
             }
+            let window = cc.egui_ctx.clone();
+            quit.close_with(move || {
+                // Taken by the next pass, which the repaint starts; from any thread.
+                window.send_viewport_cmd_to(egui::ViewportId::ROOT, egui::ViewportCommand::Close);
+                window.request_repaint();
+            });
             Ok(Box::new(app))
         }),
     )

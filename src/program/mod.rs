@@ -6,4 +6,5 @@ pub mod cli;
 pub(crate) mod desktop;
 pub mod heap;
 pub mod icon;
+pub mod quit_signals;
 pub mod single_instance;

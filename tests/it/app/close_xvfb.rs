@@ -46,3 +46,59 @@ fn the_window_closes_when_the_x_server_lags_behind_the_close() {
     };
     assert!(status.success(), "the player ended with {status}");
 }
+
+/// Whether `dir` holds a socket file (the single-instance socket).
+fn holds_socket(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().ends_with(".sock"))
+}
+
+/// A session ending (SIGTERM), Ctrl+C in the starting terminal (SIGINT) or that
+/// terminal closing (SIGHUP) closes the window as its close button does: the
+/// player ends by itself, and what it does on the way out (here, removing its
+/// socket file) is done.
+#[test]
+#[ignore = "needs Xvfb: scripts/test-all.sh runs it"]
+fn a_terminate_signal_closes_the_window_as_its_close_button_does() {
+    use std::os::unix::fs::DirBuilderExt as _;
+    let x = xvfb::Xvfb::start(800, 600);
+    for (signal, name) in [
+        (libc::SIGTERM, "SIGTERM"),
+        (libc::SIGINT, "SIGINT"),
+        (libc::SIGHUP, "SIGHUP"),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let run = home.path().join("run");
+        std::fs::DirBuilder::new().mode(0o700).create(&run).unwrap();
+        let mut player = Running(
+            x.player(home.path())
+                .env("XDG_RUNTIME_DIR", &run)
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start makapix-player"),
+        );
+        let pid = player.0.id();
+        x.wait_for_window(pid, Duration::from_secs(30));
+        assert!(holds_socket(&run), "the window listens for later launches");
+        // SAFETY: signals the child this test started and still holds.
+        assert_eq!(unsafe { libc::kill(pid as libc::pid_t, signal) }, 0);
+        let sent = Instant::now();
+        let status = loop {
+            if let Some(status) = player.0.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                sent.elapsed() < Duration::from_secs(5),
+                "the player was still running 5 s after {name}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(
+            status.success(),
+            "after {name} the player ended with {status}"
+        );
+        assert!(!holds_socket(&run), "after {name} the socket file is left");
+    }
+}
