@@ -122,7 +122,7 @@ impl Shader {
     ) -> Result<Self, String> {
         // SAFETY: as the caller guarantees.
         unsafe {
-            let program = super::led_shader::link(gl, header, [VERTEX, fragment], what)?;
+            let program = super::gl_program::link(gl, header, [VERTEX, fragment], what)?;
             Ok(Self {
                 u_art: gl.get_uniform_location(program, "u_art"),
                 u_tint: gl.get_uniform_location(program, "u_tint"),

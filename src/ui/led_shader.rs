@@ -94,7 +94,7 @@ impl LedProgram {
         );
         // SAFETY: eframe calls the app's creator with its GL context current.
         unsafe {
-            let program = link(gl, &header, [VERTEX, FRAGMENT], "LED")?;
+            let program = super::gl_program::link(gl, &header, [VERTEX, FRAGMENT], "LED")?;
             let vao = match gl.create_vertex_array() {
                 Ok(vao) => vao,
                 Err(e) => {
@@ -184,55 +184,5 @@ pub fn callback(
     egui::PaintCallback {
         rect: board,
         callback: Arc::new(draw),
-    }
-}
-
-/// Compiles and links a vertex and a fragment stage (`stages`), with `header`
-/// (version, precision, constants) in front of each; `what` names the shader in errors.
-///
-/// # Safety
-/// The context must be current.
-pub(crate) unsafe fn link(
-    gl: &glow::Context,
-    header: &str,
-    [vertex, fragment]: [&str; 2],
-    what: &str,
-) -> Result<glow::Program, String> {
-    // SAFETY: as the caller guarantees.
-    unsafe {
-        let program = gl.create_program()?;
-        let mut shaders = Vec::new();
-        for (kind, body) in [
-            (glow::VERTEX_SHADER, vertex),
-            (glow::FRAGMENT_SHADER, fragment),
-        ] {
-            let shader = gl.create_shader(kind)?;
-            gl.shader_source(shader, &format!("{header}{body}"));
-            gl.compile_shader(shader);
-            if !gl.get_shader_compile_status(shader) {
-                let log = gl.get_shader_info_log(shader);
-                gl.delete_shader(shader);
-                for s in shaders {
-                    gl.delete_shader(s);
-                }
-                gl.delete_program(program);
-                return Err(format!("the {what} shader did not compile: {log}"));
-            }
-            gl.attach_shader(program, shader);
-            shaders.push(shader);
-        }
-        gl.link_program(program);
-        let linked = gl.get_program_link_status(program);
-        let log = gl.get_program_info_log(program);
-        for shader in shaders {
-            gl.detach_shader(program, shader);
-            gl.delete_shader(shader);
-        }
-        if linked {
-            Ok(program)
-        } else {
-            gl.delete_program(program);
-            Err(format!("the {what} shader did not link: {log}"))
-        }
     }
 }

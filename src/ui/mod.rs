@@ -14,6 +14,7 @@ pub mod diagnostics;
 mod diagnostics_plot;
 pub(crate) mod eframe_app;
 pub(crate) mod geometry;
+mod gl_program;
 mod led_board;
 mod led_lights;
 mod led_mesh;
