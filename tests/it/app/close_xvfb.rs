@@ -16,6 +16,23 @@ impl Drop for Running {
     }
 }
 
+/// How the player ended, which it must do by itself within 5 s of `what`.
+fn ended_within_5_s(player: &mut Running, what: &str) -> std::process::ExitStatus {
+    let asked = Instant::now();
+    loop {
+        if let Some(status) = player.0.try_wait().unwrap() {
+            return status;
+        }
+        // Quitting takes under 2 s (ARCHITECTURE.md); a debug build on a busy
+        // machine gets some room, a close that never arrived gets none.
+        assert!(
+            asked.elapsed() < Duration::from_secs(5),
+            "the player was still running 5 s after {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 #[ignore = "needs Xvfb: scripts/test-all.sh runs it"]
 fn the_window_closes_when_the_x_server_lags_behind_the_close() {
@@ -31,19 +48,7 @@ fn the_window_closes_when_the_x_server_lags_behind_the_close() {
     x.wait_for_window(pid, Duration::from_secs(30));
 
     x.close_window_stalled(pid, Some(Duration::from_millis(300)));
-    let closed = Instant::now();
-    let status = loop {
-        if let Some(status) = player.0.try_wait().unwrap() {
-            break status;
-        }
-        // Quitting takes under 2 s (ARCHITECTURE.md); a debug build on a busy
-        // machine gets some room, a close that never arrived gets none.
-        assert!(
-            closed.elapsed() < Duration::from_secs(5),
-            "the player was still running 5 s after its window was closed"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = ended_within_5_s(&mut player, "its window was closed");
     assert!(status.success(), "the player ended with {status}");
 }
 
@@ -84,17 +89,7 @@ fn a_terminate_signal_closes_the_window_as_its_close_button_does() {
         assert!(holds_socket(&run), "the window listens for later launches");
         // SAFETY: signals the child this test started and still holds.
         assert_eq!(unsafe { libc::kill(pid as libc::pid_t, signal) }, 0);
-        let sent = Instant::now();
-        let status = loop {
-            if let Some(status) = player.0.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                sent.elapsed() < Duration::from_secs(5),
-                "the player was still running 5 s after {name}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let status = ended_within_5_s(&mut player, name);
         assert!(
             status.success(),
             "after {name} the player ended with {status}"
