@@ -49,11 +49,13 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
                     } else {
                         ("♡ Like", "Give this artwork a ❤️ on Makapix Club (L)")
                     };
-                    // An id of its own: the labels before it come and go (a
-                    // download, a decode), and a click pressed under one id and
-                    // released under the next, or a screen reader's aimed at the
-                    // last frame's, would be lost.
-                    let button = ui.push_id("like", |ui| ui.button(text)).inner;
+                    // An id of its own, not one counted from its place: the
+                    // labels before it come and go (pinned, a download, a
+                    // decode), and a click pressed under one id and released
+                    // under the next, or a screen reader's aimed at the last
+                    // pass's, would be lost.
+                    let own = egui::UiBuilder::new().scope_id(egui::Id::unique("status bar like"));
+                    let button = ui.scope_builder(own, |ui| ui.button(text)).inner;
                     if button.on_hover_text(tip).clicked() {
                         actions.push(UserAction::ToggleLike);
                     }
