@@ -9,10 +9,7 @@ use std::path::{Path, PathBuf};
 /// the rename is atomic; no clash with another file of the same stem). Missing
 /// folders are created private (see `private_files`).
 pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        crate::storage::private_files::create_dir(parent)?;
-    }
-    write_as(&hidden_prefix(path), path, contents, Access::OwnerOnly)
+    write_beside(path, contents, Access::OwnerOnly)
 }
 
 /// Like `write`, for a file the user asked for where they chose (an export, a
@@ -20,13 +17,10 @@ pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// the umask) and missing folders theirs too, so it can be shared like the
 /// rest of their files. The temporary file is made as safely as `write`'s.
 pub fn write_document(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    write_as(&hidden_prefix(path), path, contents, Access::Umask)
+    write_beside(path, contents, Access::Umask)
 }
 
-/// Who may read a file written.
+/// Who may read a file written, and the folders made for it.
 #[derive(Clone, Copy)]
 enum Access {
     /// The owner alone, whatever the umask (the player's own files).
@@ -35,12 +29,20 @@ enum Access {
     Umask,
 }
 
-/// "." + the file's name + ".": hidden, and clashing with no other file's temporary name.
-fn hidden_prefix(path: &Path) -> String {
+/// `path`'s missing folders made for `access`, then `contents` written
+/// through a hidden temporary file: "." + the file's name + ".", clashing
+/// with no other file's temporary name.
+fn write_beside(path: &Path, contents: &[u8], access: Access) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        match access {
+            Access::OwnerOnly => crate::storage::private_files::create_dir(parent)?,
+            Access::Umask => std::fs::create_dir_all(parent)?,
+        }
+    }
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(path.file_name().unwrap_or_default());
     prefix.push(".");
-    prefix.to_string_lossy().into_owned()
+    write_as(&prefix.to_string_lossy(), path, contents, access)
 }
 
 /// Writes `contents` to a new temporary file beside `path` whose name starts
