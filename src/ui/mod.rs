@@ -15,6 +15,7 @@ mod diagnostics_plot;
 pub(crate) mod eframe_app;
 pub(crate) mod geometry;
 mod gl_program;
+mod gl_renderer;
 mod led_board;
 mod led_lights;
 mod led_mesh;

@@ -1,10 +1,11 @@
 //! Device previews in the window: up to four tiles side by side, each drawn
 //! from the artwork's native-size texture. The p3a tile is one textured quad
-//! in a bezel; an LED tile at a whole pitch is its board composed on the CPU
-//! and shown texel for pixel (`led_board`), at any other pitch one quad whose
-//! fragment shader draws each LED's disc (`led_shader`); both in the colours
-//! `led_lights` gives (one per LED, lit by `preview::shading` from the frame on
-//! screen).
+//! in a bezel. An LED tile is one quad whose fragment shader draws each LED's
+//! disc (`led_shader`); where the renderer rasterises on the CPU
+//! (`gl_renderer`) and the pitch is whole, its board is composed on the CPU
+//! instead and shown texel for pixel (`led_board`), a copy being cheaper there
+//! than a shader run for every pixel. Both paint the colours `led_lights` gives
+//! (one per LED, lit by `preview::shading` from the frame on screen).
 //!
 //! Without the shader (no glow renderer, or GLSL too old) an LED tile is a
 //! mesh of discs (`led_mesh`). Quantisation and gamma are not a tint, so the
@@ -24,6 +25,7 @@ use eframe::glow;
 use super::app::PlayerApp;
 use super::art_gl::ArtGl;
 use super::geometry;
+use super::gl_renderer;
 use super::led_board::LedBoards;
 use super::led_lights::LedLights;
 use super::led_mesh::{MeshKey, led_mesh};
@@ -72,6 +74,8 @@ pub struct Previews {
     art: ArtGl,
     /// LED tiles at a whole pitch, composed on the CPU and drawn through `art`'s quad.
     boards: LedBoards,
+    /// Whether the window's renderer rasterises on the CPU: LED boards are used only then.
+    cpu_raster: bool,
     /// Each LED panel's colours, for the shader.
     lights: LedLights,
     /// The mesh fallback's colour-table copy of the frame.
@@ -112,6 +116,7 @@ impl Previews {
             program: None,
             art: ArtGl::default(),
             boards: LedBoards::default(),
+            cpu_raster: true,
             lights: LedLights::default(),
             led: None,
             meshes: RefCell::default(),
@@ -120,9 +125,20 @@ impl Previews {
         }
     }
 
-    /// The window's GL context: LED panels will be drawn by a shader, unless it
-    /// does not compile here (then they stay meshes).
+    /// The window's GL context, current: LED panels will be drawn by a shader, unless
+    /// it does not compile here (then they stay meshes) or a board is cheaper.
     pub(crate) fn use_gl(&mut self, gl: Arc<glow::Context>) {
+        // SAFETY: eframe calls the app's creator with its context current.
+        let renderer = unsafe { gl_renderer::name(&gl) };
+        self.cpu_raster = gl_renderer::rasterises_on_cpu(&renderer);
+        tracing::info!(
+            "OpenGL renderer: {renderer} ({})",
+            if self.cpu_raster {
+                "rasterises on the CPU"
+            } else {
+                "a GPU"
+            }
+        );
         self.art.use_gl(Arc::clone(&gl));
         self.gl = Some(gl);
     }
@@ -489,7 +505,8 @@ fn draw_led(
     let board = Rect::from_min_size(min.to_pos2(), size / ppp);
     let painter = ui.painter_at(area);
     let cell = LedCell::new(pitch, settings.preview.glow);
-    if pitch.fract() == 0.0 {
+    // Whole pitch only: the board's cells must all be alike.
+    if pitch.fract() == 0.0 && previews.cpu_raster {
         let lit = previews.lights.colours(panel_size);
         let board_px = pitch as u32;
         if let Some(callback) = lit.and_then(|lit| {

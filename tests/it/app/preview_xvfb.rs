@@ -215,11 +215,30 @@ fn board_on(shot: &image::RgbaImage) -> Option<[u32; 4]> {
 }
 
 /// Turned, mirrored, cropped, quantised to 5 bits, dimmed and glowing, with
-/// transparent pixels over a coloured background: the GPU's board is the
-/// export's, pixel for pixel, at the screen's pitch.
+/// transparent pixels over a coloured background: the board on the screen is the
+/// export's, pixel for pixel, at the screen's pitch. On llvmpipe the board is
+/// composed on the CPU.
 #[test]
 #[ignore = "needs Xvfb and ImageMagick: scripts/test-all.sh runs it"]
 fn a_turned_cropped_glowing_panel_on_screen_is_the_export_pixel_for_pixel() {
+    turned_panel_is_the_export(None, "preview-led64x32-turned.png");
+}
+
+/// The same where the renderer is a GPU (Mesa's `force_gl_renderer` gives
+/// llvmpipe a GPU's name): the LED shader draws the board at a whole pitch, and
+/// must light the same pixels as the CPU's board and the export.
+#[test]
+#[ignore = "needs Xvfb and ImageMagick: scripts/test-all.sh runs it"]
+fn on_a_gpu_the_shader_draws_the_panel_the_export_shows_pixel_for_pixel() {
+    turned_panel_is_the_export(
+        Some("Pretend GPU (a test)"),
+        "preview-led64x32-turned-gpu.png",
+    );
+}
+
+/// Shows the turned panel with the renderer named `renderer` (llvmpipe's own
+/// name if `None`) and compares it with the export; `shot_name` keeps the screenshot.
+fn turned_panel_is_the_export(renderer: Option<&str>, shot_name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let art = dir.path().join("tall.png");
     let (w, h) = (40, 70);
@@ -255,11 +274,15 @@ fn a_turned_cropped_glowing_panel_on_screen_is_the_export_pixel_for_pixel() {
     .unwrap();
 
     let x = xvfb::Xvfb::start(1024, 768);
-    let mut app = x
-        .player(home.path())
+    let log = home.path().join("stderr.log");
+    let mut player = x.player(home.path());
+    if let Some(name) = renderer {
+        player.env("force_gl_renderer", name);
+    }
+    let mut app = player
         .args(["--window-size", "1000x740"])
         .arg(&art)
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .expect("start makapix-player");
 
@@ -308,11 +331,20 @@ fn a_turned_cropped_glowing_panel_on_screen_is_the_export_pixel_for_pixel() {
     };
     let _ = app.kill();
     let _ = app.wait();
-    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("preview-led64x32-turned.png");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(shot_name);
     let _ = std::fs::remove_file(&out);
     shot.save(&out).unwrap();
     let pitch = result.unwrap_or_else(|e| panic!("{e}; see {}", out.display()));
     assert!(pitch >= 10, "LEDs {pitch} px apart, too small to show glow");
+    let log = std::fs::read_to_string(&log).unwrap();
+    let kind = match renderer {
+        Some(name) => format!("OpenGL renderer: {name} (a GPU)"),
+        None => "(rasterises on the CPU)".to_string(),
+    };
+    assert!(
+        log.contains(&kind),
+        "the player did not log {kind:?}:\n{log}"
+    );
 }
 
 /// The pattern with every blue at `blue`, as the panel lights it: LED for each colour.
