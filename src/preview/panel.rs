@@ -47,7 +47,8 @@ impl AxisFit {
             .map(|s| s.min(self.art - 1))
     }
 
-    fn table(&self) -> Vec<Option<u32>> {
+    /// `source` of every device pixel along the axis, in order.
+    pub(crate) fn table(&self) -> Vec<Option<u32>> {
         (0..self.panel).map(|i| self.source(i)).collect()
     }
 }

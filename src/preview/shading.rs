@@ -34,6 +34,8 @@ impl LedShading {
     }
 
     /// The authored artwork pixel LED (`x`, `y`) shows; `None` outside the art.
+    /// `colours` finds the same for every LED at once.
+    #[cfg(test)]
     pub fn source(&self, [x, y]: [u32; 2]) -> Option<[u32; 2]> {
         let shown = [self.fit[0].source(x)?, self.fit[1].source(y)?];
         Some(self.orientation.apply(shown))
@@ -42,14 +44,20 @@ impl LedShading {
     /// Every LED's colour, row by row: the artwork pixel it shows as `shown`
     /// gives it (over the background), or the background, through the panel's table.
     pub fn colours(&self, shown: impl Fn([u32; 2]) -> [u8; 3]) -> Vec<[u8; 3]> {
-        let [w, h] = self.panel;
-        (0..h)
-            .flat_map(|y| (0..w).map(move |x| [x, y]))
-            .map(|led| {
-                let colour = self.source(led).map_or(self.background, &shown);
+        // Each axis's sources once, as `source` finds them: two divisions per
+        // row and column, not per LED (an animation lights every frame).
+        let [columns, rows] = self.fit.each_ref().map(|fit| fit.table());
+        let mut colours = Vec::with_capacity(columns.len() * rows.len());
+        for y in &rows {
+            colours.extend(columns.iter().map(|x| {
+                let colour = match (x, y) {
+                    (Some(x), Some(y)) => shown(self.orientation.apply([*x, *y])),
+                    _ => self.background,
+                };
                 colour.map(|v| self.table[usize::from(v)])
-            })
-            .collect()
+            }));
+        }
+        colours
     }
 }
 
@@ -110,6 +118,36 @@ mod tests {
         assert_eq!(shading.source([0, 0]), Some([0, 2]));
         assert_eq!(shading.source([2, 0]), Some([0, 0]));
         assert_eq!(shading.source([2, 4]), Some([4, 0]));
+    }
+
+    #[test]
+    fn every_led_is_lit_from_the_pixel_its_source_names() {
+        let art = [7, 4];
+        for rotation in [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270] {
+            for mirror in [Mirror::None, Mirror::Horizontal, Mirror::Vertical] {
+                for fitting in Fitting::ALL {
+                    for panel in [[5, 5], [16, 3], [2, 9]] {
+                        let look = look(rotation, mirror, fitting);
+                        let shading = LedShading::new(&look, panel, art).unwrap();
+                        // Each authored pixel its own colour, none on the table's flat ends.
+                        let pixel = |[x, y]: [u32; 2]| [40 + x as u8 * 20, 40 + y as u8 * 30, 99];
+                        let colours = shading.colours(pixel);
+                        assert_eq!(colours.len(), (panel[0] * panel[1]) as usize);
+                        for (i, colour) in colours.iter().enumerate() {
+                            let led = [i as u32 % panel[0], i as u32 / panel[0]];
+                            let want = shading
+                                .source(led)
+                                .map_or(look.background, pixel)
+                                .map(|v| shading.table[usize::from(v)]);
+                            assert_eq!(
+                                *colour, want,
+                                "{rotation:?} {mirror:?} {fitting:?} {panel:?} LED {led:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
