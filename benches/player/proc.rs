@@ -110,8 +110,20 @@ pub struct Player {
 
 impl Player {
     pub fn spawn(bin: &Path, home: &Home, display: &str, args: &[String]) -> Player {
+        Player::spawn_with(bin, home, display, args, &[])
+    }
+
+    /// As `spawn`, with `env` added to the player's environment.
+    pub fn spawn_with(
+        bin: &Path,
+        home: &Home,
+        display: &str,
+        args: &[String],
+        env: &[(&str, &str)],
+    ) -> Player {
         let mut cmd = Command::new(bin);
         cmd.args(args)
+            .envs(env.iter().copied())
             .env("DISPLAY", display)
             .env_remove("WAYLAND_DISPLAY")
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
@@ -207,6 +219,27 @@ fn stat_fields(pid: u32) -> Option<Vec<String>> {
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
     let f = stat_fields(pid)?;
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// utime + stime of the threads of `pid` that Mesa's llvmpipe rasterises in
+/// (named `llvmpipe-N`), in clock ticks: the work a GPU would take over.
+pub fn raster_ticks(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .is_ok_and(|name| name.starts_with("llvmpipe"))
+        })
+        .filter_map(|t| {
+            let text = std::fs::read_to_string(t.path().join("stat")).ok()?;
+            let rest = &text[text.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .sum()
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`; 100 on every Linux we meet).

@@ -21,18 +21,22 @@ pub struct Use {
     /// % of one core: the program (its whole process tree), the X server.
     pub own: f64,
     pub x: f64,
+    /// Of `own`, what llvmpipe's rasteriser threads took (0 for a program without them).
+    pub raster: f64,
     /// Context switches per second of the program's threads.
     pub switches: f64,
 }
 
 pub fn measure(pid: u32, x_pid: u32, span: Duration) -> Use {
     let (before, x_before) = (proc::tree_ticks(pid), proc::tree_ticks(x_pid));
+    let raster_before = proc::raster_ticks(pid);
     let sw_before: u64 = proc::tree(pid)
         .into_iter()
         .map(proc::context_switches)
         .sum();
     std::thread::sleep(span);
     let (after, x_after) = (proc::tree_ticks(pid), proc::tree_ticks(x_pid));
+    let raster_after = proc::raster_ticks(pid);
     let sw_after: u64 = proc::tree(pid)
         .into_iter()
         .map(proc::context_switches)
@@ -41,6 +45,10 @@ pub fn measure(pid: u32, x_pid: u32, span: Duration) -> Use {
     Use {
         own: pct(&before, &after),
         x: pct(&x_before, &x_after),
+        raster: raster_after.saturating_sub(raster_before) as f64
+            / proc::ticks_per_second()
+            / span.as_secs_f64()
+            * 100.0,
         switches: sw_after.saturating_sub(sw_before) as f64 / span.as_secs_f64(),
     }
 }
@@ -50,6 +58,7 @@ pub fn medians(runs: &[Use]) -> Use {
     Use {
         own: pick(|u| u.own),
         x: pick(|u| u.x),
+        raster: pick(|u| u.raster),
         switches: pick(|u| u.switches),
     }
 }
