@@ -86,16 +86,27 @@ impl Xvfb {
 
     /// The player binary set to open its window on this display, with every per-user
     /// folder under `home` and software OpenGL, as a first start on a clean account.
+    /// Its session folder is `home`'s too, so a player the test kills leaves its
+    /// single-instance socket there, not in the machine's temporary folder.
     #[allow(dead_code)]
     pub fn player(&self, home: &Path) -> Command {
+        use std::os::unix::fs::DirBuilderExt as _;
         // Cargo names the binary it built to tests and benches only; an example
         // (which never starts one) would run the installed player.
         let binary = option_env!("CARGO_BIN_EXE_makapix-player").unwrap_or("makapix-player");
+        let run = home.join("run");
+        // Private, as a session's is: the player uses no other.
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .recursive(true)
+            .create(&run)
+            .expect("the test home's session folder");
         let mut command = Command::new(binary);
         command
             .env("DISPLAY", &self.display)
             .env_remove("WAYLAND_DISPLAY")
             .env("HOME", home)
+            .env("XDG_RUNTIME_DIR", run)
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
