@@ -315,7 +315,8 @@ impl PlayerApp {
             self.net.command_shown(took);
         }
         self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
-        let facts = super::support_report::Facts::of(&self.player, self.core.settings());
+        let renderer = self.previews.renderer();
+        let facts = super::support_report::Facts::of(&self.player, self.core.settings(), renderer);
         diagnostics::show(&ctx, &mut self.net, &facts, &mut clicked);
         let state = self.connection();
         let settings = self.core.settings_mut();

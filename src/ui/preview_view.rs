@@ -76,6 +76,8 @@ pub struct Previews {
     boards: LedBoards,
     /// Whether the window's renderer rasterises on the CPU: LED boards are used only then.
     cpu_raster: bool,
+    /// The renderer's name and kind, for the log and the support report.
+    renderer: Option<String>,
     /// Each LED panel's colours, for the shader.
     lights: LedLights,
     /// The mesh fallback's colour-table copy of the frame.
@@ -117,6 +119,7 @@ impl Previews {
             art: ArtGl::default(),
             boards: LedBoards::default(),
             cpu_raster: true,
+            renderer: None,
             lights: LedLights::default(),
             led: None,
             meshes: RefCell::default(),
@@ -129,18 +132,23 @@ impl Previews {
     /// it does not compile here (then they stay meshes) or a board is cheaper.
     pub(crate) fn use_gl(&mut self, gl: Arc<glow::Context>) {
         // SAFETY: eframe calls the app's creator with its context current.
-        let renderer = unsafe { gl_renderer::name(&gl) };
-        self.cpu_raster = gl_renderer::rasterises_on_cpu(&renderer);
-        tracing::info!(
-            "OpenGL renderer: {renderer} ({})",
-            if self.cpu_raster {
-                "rasterises on the CPU"
-            } else {
-                "a GPU"
-            }
-        );
+        let name = unsafe { gl_renderer::name(&gl) };
+        self.cpu_raster = gl_renderer::rasterises_on_cpu(&name);
+        let kind = if self.cpu_raster {
+            "rasterises on the CPU"
+        } else {
+            "a GPU"
+        };
+        let renderer = format!("{name} ({kind})");
+        tracing::info!("OpenGL renderer: {renderer}");
+        self.renderer = Some(renderer);
         self.art.use_gl(Arc::clone(&gl));
         self.gl = Some(gl);
+    }
+
+    /// What draws the window, as the log names it; `None` without OpenGL.
+    pub(crate) fn renderer(&self) -> Option<&str> {
+        self.renderer.as_deref()
     }
 
     /// The artwork's own GL texture and quad.

@@ -22,17 +22,22 @@ pub struct Facts<'a> {
     pub player_key: Option<&'a str>,
     /// Settings › Player › Transport.
     pub transport: &'static str,
+    /// What draws the window (`GL_RENDERER`, and whether it rasterises on the
+    /// CPU): the first question when the window is slow.
+    pub renderer: Option<&'a str>,
 }
 
 impl<'a> Facts<'a> {
     pub fn of(
         player: &'a super::player_pane::PlayerPane,
         settings: &crate::settings::Settings,
+        renderer: Option<&'a str>,
     ) -> Self {
         Facts {
             server: player.server.describe(),
             player_key: player.summary().map(|s| s.player_key.as_str()),
             transport: settings.transport.label(),
+            renderer,
         }
     }
 }
@@ -47,6 +52,11 @@ pub fn report(view: &ConnectionView, facts: &Facts<'_>, now: SystemTime) -> Stri
         std::env::consts::OS,
         std::env::consts::ARCH,
         std::env::consts::FAMILY
+    );
+    let _ = writeln!(
+        out,
+        "OpenGL renderer: {}",
+        facts.renderer.unwrap_or("not known")
     );
     let _ = writeln!(out, "Server: {}", facts.server);
     if let Some(broker) = &view.info.broker {
@@ -112,9 +122,36 @@ fn quotes_a_secret(text: &str) -> bool {
 pub fn button(ui: &mut Ui, view: &ConnectionView, facts: &Facts<'_>) {
     let clicked = ui
         .button("Copy report")
-        .on_hover_text("Copies versions, system, server, transport and the last 50 log lines for a support request. The player key is shortened; no token or certificate is included.")
+        .on_hover_text("Copies versions, system, OpenGL renderer, server, transport and the last 50 log lines for a support request. The player key is shortened; no token or certificate is included.")
         .clicked();
     if clicked {
         ui.ctx().copy_text(report(view, facts, SystemTime::now()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(renderer: Option<&str>) -> Facts<'_> {
+        Facts {
+            server: "makapix.club".into(),
+            player_key: None,
+            transport: "Automatic",
+            renderer,
+        }
+    }
+
+    #[test]
+    fn the_report_names_what_draws_the_window() {
+        let view = ConnectionView::default();
+        let name = "llvmpipe (LLVM 15.0.6, 256 bits) (rasterises on the CPU)";
+        let text = report(&view, &facts(Some(name)), SystemTime::now());
+        assert!(
+            text.contains(&format!("\nOpenGL renderer: {name}\n")),
+            "{text}"
+        );
+        let text = report(&view, &facts(None), SystemTime::now());
+        assert!(text.contains("\nOpenGL renderer: not known\n"), "{text}");
     }
 }

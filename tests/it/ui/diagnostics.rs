@@ -183,6 +183,8 @@ fn the_report_holds_no_whole_player_key_no_token_and_no_certificate() {
     assert!(report.contains(std::env::consts::OS), "{report}");
     assert!(report.contains("makapix.club:8883"), "{report}");
     assert!(report.contains("Transport: Automatic"), "{report}");
+    // The test harness draws without OpenGL.
+    assert!(report.contains("OpenGL renderer: not known"), "{report}");
     assert!(report.contains("Player: 3f2b8c1e…"), "{report}");
     assert!(!report.contains(KEY), "the whole key: {report}");
     assert!(!report.contains("mpx_tok_123456"), "a token: {report}");
