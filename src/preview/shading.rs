@@ -81,32 +81,42 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_led_shows_the_pixel_the_maps_choose_in_every_orientation_and_fitting() {
-        let art = [5, 3];
+    /// Calls `check` with the shading of every orientation and fitting of
+    /// `art` on each of `panels`, and a label naming the case.
+    fn every_shading(
+        art: [u32; 2],
+        panels: &[[u32; 2]],
+        mut check: impl FnMut(&Look, &LedShading, &str),
+    ) {
         for rotation in [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270] {
             for mirror in [Mirror::None, Mirror::Horizontal, Mirror::Vertical] {
                 for fitting in Fitting::ALL {
-                    for panel in [[4, 4], [8, 3], [2, 7]] {
+                    for &panel in panels {
                         let look = look(rotation, mirror, fitting);
                         let shading = LedShading::new(&look, panel, art).unwrap();
-                        let map = panel::led_map(panel, look.rotated(art), fitting).unwrap();
-                        for y in 0..panel[1] {
-                            for x in 0..panel[0] {
-                                let expected = map
-                                    .at(x, y)
-                                    .map(|p| panel::orient(p, art, rotation, mirror));
-                                assert_eq!(
-                                    shading.source([x, y]),
-                                    expected,
-                                    "{rotation:?} {mirror:?} {fitting:?} {panel:?} LED ({x}, {y})"
-                                );
-                            }
-                        }
+                        let label = format!("{rotation:?} {mirror:?} {fitting:?} {panel:?}");
+                        check(&look, &shading, &label);
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn each_led_shows_the_pixel_the_maps_choose_in_every_orientation_and_fitting() {
+        let art = [5, 3];
+        every_shading(art, &[[4, 4], [8, 3], [2, 7]], |look, shading, label| {
+            let [w, h] = shading.panel;
+            let map = panel::led_map([w, h], look.rotated(art), look.preview.fitting).unwrap();
+            for y in 0..h {
+                for x in 0..w {
+                    let expected = map
+                        .at(x, y)
+                        .map(|p| panel::orient(p, art, look.rotation, look.mirror));
+                    assert_eq!(shading.source([x, y]), expected, "{label} LED ({x}, {y})");
+                }
+            }
+        });
     }
 
     #[test]
@@ -122,32 +132,25 @@ mod tests {
 
     #[test]
     fn every_led_is_lit_from_the_pixel_its_source_names() {
-        let art = [7, 4];
-        for rotation in [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270] {
-            for mirror in [Mirror::None, Mirror::Horizontal, Mirror::Vertical] {
-                for fitting in Fitting::ALL {
-                    for panel in [[5, 5], [16, 3], [2, 9]] {
-                        let look = look(rotation, mirror, fitting);
-                        let shading = LedShading::new(&look, panel, art).unwrap();
-                        // Each authored pixel its own colour, none on the table's flat ends.
-                        let pixel = |[x, y]: [u32; 2]| [40 + x as u8 * 20, 40 + y as u8 * 30, 99];
-                        let colours = shading.colours(pixel);
-                        assert_eq!(colours.len(), (panel[0] * panel[1]) as usize);
-                        for (i, colour) in colours.iter().enumerate() {
-                            let led = [i as u32 % panel[0], i as u32 / panel[0]];
-                            let want = shading
-                                .source(led)
-                                .map_or(look.background, pixel)
-                                .map(|v| shading.table[usize::from(v)]);
-                            assert_eq!(
-                                *colour, want,
-                                "{rotation:?} {mirror:?} {fitting:?} {panel:?} LED {led:?}"
-                            );
-                        }
-                    }
+        // Each authored pixel its own colour, none on the table's flat ends.
+        let pixel = |[x, y]: [u32; 2]| [40 + x as u8 * 20, 40 + y as u8 * 30, 99];
+        every_shading(
+            [7, 4],
+            &[[5, 5], [16, 3], [2, 9]],
+            |look, shading, label| {
+                let [w, h] = shading.panel;
+                let colours = shading.colours(pixel);
+                assert_eq!(colours.len(), (w * h) as usize, "{label}");
+                for (i, colour) in colours.iter().enumerate() {
+                    let led = [i as u32 % w, i as u32 / w];
+                    let want = shading
+                        .source(led)
+                        .map_or(look.background, pixel)
+                        .map(|v| shading.table[usize::from(v)]);
+                    assert_eq!(*colour, want, "{label} LED {led:?}");
                 }
-            }
-        }
+            },
+        );
     }
 
     #[test]
