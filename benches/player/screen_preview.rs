@@ -1,7 +1,9 @@
 //! CPU of the device previews (issue 17): the same animated GIF on the plain
-//! canvas, as one 64×64 LED panel, and as screen + p3a frame + 64×64 LED panel
-//! side by side, each in a 720×720 full-screen window on its own Xvfb, 3 runs
-//! each. The previews must cost no more than the plain canvas.
+//! canvas, as one 64×64 LED panel, as screen + p3a frame + 64×64 LED panel
+//! side by side, and as the LED panel drawn the way it is on a GPU, each in a
+//! 720×720 full-screen window on its own Xvfb, 3 runs each. The previews must
+//! cost no more than the plain canvas; the GPU's path is counted without
+//! llvmpipe's rasteriser threads, the work a GPU would take over.
 
 use std::path::Path;
 use std::time::Duration;
