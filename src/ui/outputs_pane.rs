@@ -183,22 +183,78 @@ fn finder(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, board: &mut Board) {
     if found.is_empty() {
         ui.label(RichText::new("Looking for WLED panels…").small());
     }
-    for panel in found {
-        ui.horizontal(|ui| {
-            ui.label(format!(
-                "{} ({}, {})",
-                panel.name, panel.host, panel.address
-            ));
-            if ui
-                .small_button("Add")
-                .on_hover_text(format!("Add {} as a 64×64 DDP panel", panel.name))
-                .clicked()
-            {
-                add(outputs, panel.ddp_url());
-            }
-        });
-    }
+    found_rows(ui, outputs, &found);
     // Answers arrive on their own: look again shortly.
     ui.ctx()
         .request_repaint_after(std::time::Duration::from_millis(500));
+}
+
+/// One row per panel found, with its Add button. The list is sorted by name
+/// and changes as answers come and go, so each row's widgets take their ids
+/// from the panel, not from the row's place: a click pressed on one panel's
+/// button (or a screen reader's action on it) never adds the panel that has
+/// moved into its place.
+fn found_rows(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, found: &[Panel]) {
+    for panel in found {
+        let own = egui::UiBuilder::new().scope_id(egui::Id::unique(("led finder", &panel.name)));
+        ui.scope_builder(own, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "{} ({}, {})",
+                    panel.name, panel.host, panel.address
+                ));
+                let add_it = ui
+                    .small_button("Add")
+                    .on_hover_text(format!("Add {} as a 64×64 DDP panel", panel.name));
+                // Named for a screen reader: a list of buttons all called "Add" says nothing.
+                let name = format!("Add {}", panel.name);
+                add_it.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone())
+                });
+                if add_it.clicked() {
+                    add(outputs, panel.ddp_url());
+                }
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::{NodeT as _, Queryable as _};
+
+    use super::*;
+
+    fn panel(name: &str, last: u8) -> Panel {
+        Panel {
+            name: name.to_owned(),
+            host: format!("{}.local", name.to_lowercase()),
+            address: IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)),
+        }
+    }
+
+    type Pane = (Vec<Panel>, Vec<SavedOutput>);
+
+    /// A panel answering with a name that sorts first must not take over the
+    /// Add button of the panel the user is pressing.
+    #[test]
+    fn a_found_panel_keeps_its_add_button_when_another_sorts_before_it() {
+        let pane: Pane = (vec![panel("Kitchen", 2)], Vec::new());
+        let mut h = Harness::new_ui_state(
+            |ui, (found, outputs): &mut Pane| found_rows(ui, outputs, found),
+            pane,
+        );
+        h.run();
+        let before = h.get_by_label("Add Kitchen").accesskit_node().id();
+        h.state_mut().0.insert(0, panel("Attic", 3));
+        h.run();
+        assert_eq!(h.get_by_label("Add Kitchen").accesskit_node().id(), before);
+        h.get_by_label("Add Kitchen").click_accesskit();
+        h.run();
+        let added: Vec<&str> = h.state().1.iter().map(|o| o.url.as_str()).collect();
+        assert_eq!(added, ["ddp://127.0.0.2"]);
+    }
 }
