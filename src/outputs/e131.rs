@@ -13,6 +13,10 @@ const VECTOR_E131_DATA_PACKET: u32 = 0x0000_0002;
 const VECTOR_DMP_SET_PROPERTY: u8 = 0x02;
 /// "Flags" nibble of every PDU's length field.
 const PDU_FLAGS: u16 = 0x7000;
+/// Where the framing layer's options byte is.
+const OPTIONS_AT: usize = 112;
+/// Options bit 6, Stream_Terminated: the source stops sending this universe.
+const STREAM_TERMINATED: u8 = 0x40;
 
 /// Who sends: a fixed component id and a name receivers may show.
 #[derive(Clone, Debug)]
@@ -74,6 +78,24 @@ pub fn packets(source: &Source, first_universe: u16, sequence: u8, rgb: &[u8]) -
         .collect()
 }
 
+/// The packets that end a stream: `packets` with Stream_Terminated set. A
+/// source sends them three times when it stops, so that receivers let go of
+/// the universes at once rather than hold the last frame until their timeout.
+pub fn terminating(source: &Source, first_universe: u16, sequence: u8, rgb: &[u8]) -> Vec<Vec<u8>> {
+    let mut all = packets(source, first_universe, sequence, rgb);
+    for packet in &mut all {
+        packet[OPTIONS_AT] |= STREAM_TERMINATED;
+    }
+    all
+}
+
+/// Whether a packet ends its universe's stream (Stream_Terminated).
+pub fn is_terminated(packet: &[u8]) -> bool {
+    packet
+        .get(OPTIONS_AT)
+        .is_some_and(|options| options & STREAM_TERMINATED != 0)
+}
+
 fn pdu_length(len: usize) -> [u8; 2] {
     (PDU_FLAGS | (len as u16 & 0x0FFF)).to_be_bytes()
 }
@@ -133,6 +155,21 @@ mod tests {
         assert_eq!(&p[117..119], &[0x02, 0xA1]);
         assert_eq!(&p[119..125], &[0, 0, 0, 1, 0x02, 0x01]);
         assert_eq!(p[125], 0);
+    }
+
+    #[test]
+    fn an_ending_is_the_same_packet_with_stream_terminated_set() {
+        let rgb = [7u8; 600];
+        let data = packets(&source(), 3, 9, &rgb);
+        let ends = terminating(&source(), 3, 9, &rgb);
+        assert_eq!(ends.len(), 2);
+        for (data, end) in data.iter().zip(&ends) {
+            assert!(!is_terminated(data) && is_terminated(end));
+            assert_eq!(end[112], 0x40, "options: only Stream_Terminated");
+            let mut same = end.clone();
+            same[112] = 0;
+            assert_eq!(&same, data, "everything else as the data packet");
+        }
     }
 
     #[test]

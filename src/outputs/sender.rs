@@ -22,6 +22,10 @@ const RETRY_LOOKUP: Duration = Duration::from_secs(5);
 pub(crate) const TEST_PATTERN_FOR: Duration = Duration::from_secs(5);
 /// A send that the system holds longer than this counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_millis(50);
+/// E1.31 asks a source that stops to send its Stream_Terminated packets this many times.
+const TERMINATIONS: usize = 3;
+/// How long dropping a sender waits for its thread to end (and say so to E1.31 receivers).
+const STOP_WITHIN: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 struct Slot {
@@ -41,10 +45,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// One output's sending thread; dropping it stops the thread.
+/// One output's sending thread; dropping it stops the thread, waiting a moment
+/// for an E1.31 stream's last packets.
 pub struct Sender {
     spec: OutputSpec,
     shared: Arc<Shared>,
+    worker: Option<thread::JoinHandle<()>>,
 }
 
 impl Sender {
@@ -55,10 +61,14 @@ impl Sender {
             tally: Mutex::default(),
         });
         let worker = Worker::new(spec.clone(), shared.clone());
-        thread::Builder::new()
+        let worker = thread::Builder::new()
             .name(format!("output {}", spec.host))
             .spawn(move || worker.run())?;
-        Ok(Self { spec, shared })
+        Ok(Self {
+            spec,
+            shared,
+            worker: Some(worker),
+        })
     }
 
     pub fn spec(&self) -> &OutputSpec {
@@ -89,6 +99,10 @@ impl Drop for Sender {
     fn drop(&mut self) {
         lock(&self.shared.slot).stop = true;
         self.shared.wake.notify_one();
+        // Bounded: a thread stuck looking a host up is left to end on its own.
+        if let Some(worker) = self.worker.take() {
+            crate::bounded_join::join_within(worker, STOP_WITHIN);
+        }
     }
 }
 
@@ -104,6 +118,8 @@ struct Worker {
     pattern: bool,
     /// The last failure to open that was logged.
     logged: Option<String>,
+    /// Packets have gone out: a stream that E1.31 receivers are told has ended.
+    streaming: bool,
 }
 
 enum Next {
@@ -129,6 +145,7 @@ impl Worker {
             last: None,
             pattern: false,
             logged: None,
+            streaming: false,
         }
     }
 
@@ -143,6 +160,29 @@ impl Worker {
             match &socket {
                 Some(socket) => self.send(socket, &frame),
                 None => lock(&self.shared.tally).dropped(1),
+            }
+        }
+        if let Some(socket) = &socket {
+            self.terminate(socket);
+        }
+    }
+
+    /// An E1.31 stream that sent anything ends with Stream_Terminated packets
+    /// (E1.31 §6.2.6), three times; receivers then let go of its universes.
+    fn terminate(&mut self, socket: &UdpSocket) {
+        let Protocol::E131 { universe } = self.spec.protocol else {
+            return;
+        };
+        if !self.streaming {
+            return;
+        }
+        let [w, h] = self.spec.size;
+        // Receivers ignore a terminating packet's data: dark LEDs, the panel's length.
+        let rgb = vec![0; w as usize * h as usize * 3];
+        for _ in 0..TERMINATIONS {
+            self.sequence = ddp::next_sequence(self.sequence);
+            for packet in e131::terminating(&self.source, universe, self.sequence, &rgb) {
+                let _ = socket.send(&packet);
             }
         }
     }
@@ -230,6 +270,7 @@ impl Worker {
                 e131::packets(&self.source, universe, self.sequence, &rgb)
             }
         };
+        self.streaming = true;
         let mut failure = None;
         for packet in &packets {
             if let Err(e) = socket.send(packet) {
@@ -266,5 +307,79 @@ fn state_of(e: &io::Error) -> State {
             State::Unreachable("its network cannot be reached from this computer".into())
         }
         _ => State::Unreachable(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Packets on `receiver` until `count` have Stream_Terminated set, then
+    /// whatever is already waiting: (universe, sequence, terminated) each.
+    fn until_terminated(receiver: &UdpSocket, count: usize) -> Vec<(u16, u8, bool)> {
+        let mut seen = Vec::new();
+        let mut packet = [0u8; 2048];
+        while seen.iter().filter(|(_, _, t)| *t).count() < count {
+            let n = receiver.recv(&mut packet).expect("the stream's packets");
+            let (universe, sequence, _) = e131::read(&packet[..n]).expect("an E1.31 packet");
+            seen.push((universe, sequence, e131::is_terminated(&packet[..n])));
+        }
+        // The sender's thread has ended: anything more would already be here.
+        receiver.set_nonblocking(true).unwrap();
+        while let Ok(n) = receiver.recv(&mut packet) {
+            let (universe, sequence, _) = e131::read(&packet[..n]).expect("an E1.31 packet");
+            seen.push((universe, sequence, e131::is_terminated(&packet[..n])));
+        }
+        seen
+    }
+
+    #[test]
+    fn an_e131_stream_says_three_times_that_it_ended_when_the_output_stops() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        // 256 LEDs: universes 7 and 8.
+        let url = format!("e131://127.0.0.1:{port}?universe=7&size=16x16");
+        let sender = Sender::start(OutputSpec::parse(&url).unwrap()).unwrap();
+        sender.offer(Arc::new(LedColours {
+            size: [16, 16],
+            colours: vec![[200, 100, 50]; 256],
+        }));
+        let mut packet = [0u8; 2048];
+        let n = receiver.recv(&mut packet).expect("the frame");
+        assert!(!e131::is_terminated(&packet[..n]), "art, not an ending");
+        drop(sender);
+        let seen = until_terminated(&receiver, 6);
+        let ends: Vec<(u16, u8)> = seen
+            .iter()
+            .skip_while(|(_, _, t)| !t)
+            .map(|&(universe, sequence, t)| {
+                assert!(t, "a data packet after the stream ended: {seen:?}");
+                (universe, sequence)
+            })
+            .collect();
+        assert_eq!(ends.len(), 6, "three endings of two universes: {seen:?}");
+        for universe in [7, 8] {
+            let sequences: Vec<u8> = ends
+                .iter()
+                .filter(|(u, _)| *u == universe)
+                .map(|(_, s)| *s)
+                .collect();
+            assert_eq!(sequences.len(), 3, "universe {universe}: {seen:?}");
+            assert_ne!(sequences[0], sequences[1], "each ending is a new packet");
+        }
+    }
+
+    #[test]
+    fn an_output_that_never_sent_ends_without_a_word() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        let url = format!("e131://127.0.0.1:{port}?universe=1&size=8x8");
+        drop(Sender::start(OutputSpec::parse(&url).unwrap()).unwrap());
+        receiver.set_nonblocking(true).unwrap();
+        let mut packet = [0u8; 2048];
+        assert!(receiver.recv(&mut packet).is_err(), "nothing was streaming");
     }
 }

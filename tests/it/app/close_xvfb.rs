@@ -97,3 +97,46 @@ fn a_terminate_signal_closes_the_window_as_its_close_button_does() {
         assert!(!holds_socket(&run), "after {name} the socket file is left");
     }
 }
+
+/// A window playing to an E1.31 panel tells it, as it closes, that the stream
+/// has ended (Stream_Terminated, three times a universe): the panel lets go at
+/// once instead of holding the last frame until its own timeout.
+#[test]
+#[ignore = "needs Xvfb: scripts/test-all.sh runs it"]
+fn closing_the_window_ends_its_e131_stream_with_the_terminated_packets() {
+    use makapix_player::outputs::e131;
+    let receiver = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let port = receiver.local_addr().unwrap().port();
+    let x = xvfb::Xvfb::start(800, 600);
+    let home = tempfile::tempdir().unwrap();
+    let output = format!("e131://127.0.0.1:{port}?universe=4&size=8x8");
+    let mut player = Running(
+        x.player(home.path())
+            .args(["--output", &output])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start makapix-player"),
+    );
+    let mut packet = [0u8; 2048];
+    // The sample art reaches the panel first.
+    let n = receiver.recv(&mut packet).expect("the art on the panel");
+    assert!(e131::read(&packet[..n]).is_some() && !e131::is_terminated(&packet[..n]));
+    let pid = player.0.id();
+    // SAFETY: signals the child this test started and still holds.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) }, 0);
+    let status = ended_within_5_s(&mut player, "SIGTERM");
+    assert!(status.success(), "the player ended with {status}");
+    // The player has ended: every packet it sent is waiting here.
+    receiver.set_nonblocking(true).unwrap();
+    let mut ends = 0;
+    while let Ok(n) = receiver.recv(&mut packet) {
+        if e131::is_terminated(&packet[..n]) {
+            assert_eq!(e131::read(&packet[..n]).map(|(u, ..)| u), Some(4));
+            ends += 1;
+        }
+    }
+    assert_eq!(ends, 3, "three Stream_Terminated packets for universe 4");
+}
