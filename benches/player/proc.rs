@@ -210,15 +210,24 @@ impl Drop for Player {
 
 /// Fields of /proc/PID/stat after the command name (which may hold spaces).
 fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_fields_at(Path::new(&format!("/proc/{pid}/stat")))
+}
+
+/// The fields of a `stat` file (a process's or one thread's) after the command name.
+fn stat_fields_at(path: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(path).ok()?;
     let rest = &text[text.rfind(')')? + 2..];
     Some(rest.split_whitespace().map(str::to_owned).collect())
 }
 
+/// utime + stime from a `stat` file's fields, in clock ticks.
+fn ticks_of(fields: &[String]) -> Option<u64> {
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
 /// utime + stime of one process, in clock ticks.
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
-    let f = stat_fields(pid)?;
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+    ticks_of(&stat_fields(pid)?)
 }
 
 /// utime + stime of the threads of `pid` that Mesa's llvmpipe rasterises in
@@ -233,12 +242,7 @@ pub fn raster_ticks(pid: u32) -> u64 {
             std::fs::read_to_string(t.path().join("comm"))
                 .is_ok_and(|name| name.starts_with("llvmpipe"))
         })
-        .filter_map(|t| {
-            let text = std::fs::read_to_string(t.path().join("stat")).ok()?;
-            let rest = &text[text.rfind(')')? + 2..];
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-        })
+        .filter_map(|t| ticks_of(&stat_fields_at(&t.path().join("stat"))?))
         .sum()
 }
 
