@@ -94,7 +94,7 @@ impl Xvfb {
         // Cargo names the binary it built to tests and benches only; an example
         // (which never starts one) would run the installed player.
         let binary = option_env!("CARGO_BIN_EXE_makapix-player").unwrap_or("makapix-player");
-        let run = home.join("run");
+        let run = session_dir(home);
         // Private, as a session's is: the player uses no other.
         std::fs::DirBuilder::new()
             .mode(0o700)
@@ -240,4 +240,11 @@ impl Drop for Xvfb {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The session folder (`XDG_RUNTIME_DIR`) `Xvfb::player` gives a player whose
+/// home is `home`: its single-instance socket lives there.
+#[allow(dead_code)]
+pub fn session_dir(home: &Path) -> std::path::PathBuf {
+    home.join("run")
 }

@@ -67,7 +67,6 @@ fn holds_socket(dir: &std::path::Path) -> bool {
 #[test]
 #[ignore = "needs Xvfb: scripts/test-all.sh runs it"]
 fn a_terminate_signal_closes_the_window_as_its_close_button_does() {
-    use std::os::unix::fs::DirBuilderExt as _;
     let x = xvfb::Xvfb::start(800, 600);
     for (signal, name) in [
         (libc::SIGTERM, "SIGTERM"),
@@ -75,11 +74,9 @@ fn a_terminate_signal_closes_the_window_as_its_close_button_does() {
         (libc::SIGHUP, "SIGHUP"),
     ] {
         let home = tempfile::tempdir().unwrap();
-        let run = home.path().join("run");
-        std::fs::DirBuilder::new().mode(0o700).create(&run).unwrap();
+        let run = xvfb::session_dir(home.path());
         let mut player = Running(
             x.player(home.path())
-                .env("XDG_RUNTIME_DIR", &run)
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("start makapix-player"),
