@@ -16,6 +16,17 @@ impl Drop for Running {
     }
 }
 
+/// The real binary on `x` with its home in `home` and `args`, killed when dropped.
+fn start(x: &xvfb::Xvfb, home: &std::path::Path, args: &[&str]) -> Running {
+    Running(
+        x.player(home)
+            .args(args)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start makapix-player"),
+    )
+}
+
 /// How the player ended, which it must do by itself within 5 s of `what`.
 fn ended_within_5_s(player: &mut Running, what: &str) -> std::process::ExitStatus {
     let asked = Instant::now();
@@ -38,12 +49,7 @@ fn ended_within_5_s(player: &mut Running, what: &str) -> std::process::ExitStatu
 fn the_window_closes_when_the_x_server_lags_behind_the_close() {
     let x = xvfb::Xvfb::start(800, 600);
     let home = tempfile::tempdir().unwrap();
-    let mut player = Running(
-        x.player(home.path())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start makapix-player"),
-    );
+    let mut player = start(&x, home.path(), &[]);
     let pid = player.0.id();
     x.wait_for_window(pid, Duration::from_secs(30));
 
@@ -75,12 +81,7 @@ fn a_terminate_signal_closes_the_window_as_its_close_button_does() {
     ] {
         let home = tempfile::tempdir().unwrap();
         let run = xvfb::session_dir(home.path());
-        let mut player = Running(
-            x.player(home.path())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start makapix-player"),
-        );
+        let mut player = start(&x, home.path(), &[]);
         let pid = player.0.id();
         x.wait_for_window(pid, Duration::from_secs(30));
         assert!(holds_socket(&run), "the window listens for later launches");
@@ -110,13 +111,7 @@ fn closing_the_window_ends_its_e131_stream_with_the_terminated_packets() {
     let x = xvfb::Xvfb::start(800, 600);
     let home = tempfile::tempdir().unwrap();
     let output = format!("e131://127.0.0.1:{port}?universe=4&size=8x8");
-    let mut player = Running(
-        x.player(home.path())
-            .args(["--output", &output])
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start makapix-player"),
-    );
+    let mut player = start(&x, home.path(), &["--output", &output]);
     let mut packet = [0u8; 2048];
     // The sample art reaches the panel first.
     let n = receiver.recv(&mut packet).expect("the art on the panel");
