@@ -14,7 +14,7 @@ use super::keyring_store::{KeyringStore, Secrets, Slot, StoreError};
 use super::register::{Api, HttpError, Poll, Renewal};
 use super::renewal::{self, NextPoll, PollOutcome, PollTiming};
 use super::server::{self as server, Overrides, PlayerApi, Server, ServerError};
-use super::validate::{self, ValidationError};
+use super::validate::{self, Identity, ValidationError};
 use crate::protocol::http::Secret;
 
 /// How many earlier generations `remove` also clears.
@@ -50,12 +50,35 @@ pub enum CredError {
         "The server refused the renewal even with a new token; the current certificate stays in use."
     )]
     TokenRefused,
+    #[error(
+        "This certificate expired on {expired}, and the one stored for this player is newer (it ends on {stored}). Nothing was changed."
+    )]
+    OlderThanStored { expired: String, stored: String },
     #[error("The registration code expired before it was entered.")]
     CodeExpired,
     #[error("Registration was cancelled.")]
     Cancelled,
     #[error("No per-user config folder is known, so the player cannot remember its identity.")]
     NoConfigFolder,
+}
+
+/// An expired certificate never replaces a later one of the same player (an
+/// old bundle found again), which would leave the player worse off if the
+/// renewal then failed.
+fn keeps_newer(stored: Option<&ActiveSet>, new: &Identity, now: i64) -> Result<(), CredError> {
+    match stored {
+        Some(stored)
+            if now > new.not_after
+                && stored.slot.player_key == new.player_key
+                && stored.not_after > new.not_after =>
+        {
+            Err(CredError::OlderThanStored {
+                expired: validate::format_date(new.not_after),
+                stored: validate::format_date(stored.not_after),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Registration steps worth showing.
@@ -111,7 +134,7 @@ impl Service {
     ) -> Result<ActiveSet, CredError> {
         let files = bundle::read_files(paths)?;
         let set = bundle::parse_files(&files)?;
-        self.install(set, now, random)
+        self.install_imported(set, now, random)
     }
 
     /// False when no keyring service could be opened.
@@ -204,18 +227,37 @@ impl Service {
         random: u64,
     ) -> Result<ActiveSet, CredError> {
         let set = bundle::parse(inputs)?;
-        self.install(set, now, random)
+        self.install_imported(set, now, random)
     }
 
-    /// Validates, stores under a new slot, switches the facts to it, then
-    /// deletes the old slot: until the switch the old set stays in force.
+    /// Installs a set the user brought, which may have expired: its player key
+    /// renews it (the caller's renewal check finds it due at once).
+    fn install_imported(&self, set: PemSet, now: i64, random: u64) -> Result<ActiveSet, CredError> {
+        let identity = validate::validate_import(&set, now)?;
+        self.store_set(set, identity, now, random)
+    }
+
+    /// Validates a set from the server (renewed or registered), then stores it.
     pub fn install(&self, set: PemSet, now: i64, random: u64) -> Result<ActiveSet, CredError> {
         let identity = validate::validate(&set, now)?;
+        self.store_set(set, identity, now, random)
+    }
+
+    /// Stores under a new slot, switches the facts to it, then deletes the old
+    /// slot: until the switch the old set stays in force.
+    fn store_set(
+        &self,
+        set: PemSet,
+        identity: Identity,
+        now: i64,
+        random: u64,
+    ) -> Result<ActiveSet, CredError> {
         let mut secrets = Secrets::from_pem(&set)?;
         let store = self.store()?;
         let _turn = self.exclusive()?;
         let path = self.path()?;
         let mut f = self.facts()?;
+        keeps_newer(f.active.as_ref(), &identity, now)?;
         let old = f.active.take();
         // The web's bundle has no token: a new set keeps the stored one only
         // when it is the same player at the same service (`inherit`).

@@ -18,7 +18,7 @@ use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
 use crate::bridge::transport::{HttpsApi, TokenError, TokenSource};
-use crate::credentials::bundle::{self, Input};
+use crate::credentials::bundle::Input;
 use crate::credentials::facts::ActiveSet;
 use crate::credentials::keyring_store::{KeyringStore, StoreError};
 use crate::credentials::register::HttpError;
@@ -28,6 +28,7 @@ use crate::credentials::service::{self, CredError, Progress, Service};
 use crate::credentials::validate::format_date;
 use crate::protocol::http::Secret;
 
+mod import;
 mod renewal;
 
 use renewal::Renewals;
@@ -224,7 +225,7 @@ impl CredentialsTask {
             CredentialsAction::ImportFiles(paths) => self.blocking(move |svc, sink| {
                 sink.send(working("Checking the certificates…"));
                 let result = svc.import_files(&paths, service::unix_now(), service::random_u64());
-                report_import(svc, sink, result);
+                import::report(svc, sink, result);
             }),
             CredentialsAction::ImportText(text) => self.blocking(move |svc, sink| {
                 sink.send(working("Checking the certificates…"));
@@ -232,10 +233,8 @@ impl CredentialsTask {
                     name: "The pasted text",
                     bytes: text.expose().as_bytes(),
                 };
-                let result = bundle::parse(&[input])
-                    .map_err(CredError::from)
-                    .and_then(|set| svc.install(set, service::unix_now(), service::random_u64()));
-                report_import(svc, sink, result);
+                let result = svc.import(&[input], service::unix_now(), service::random_u64());
+                import::report(svc, sink, result);
             }),
             CredentialsAction::Register => self.register(),
             CredentialsAction::CancelRegistration => {
@@ -436,15 +435,6 @@ fn report_load(svc: &Service, sink: &Reporter) -> bool {
         }
     }
     false
-}
-
-/// An imported set near its expiry (the web's bundle may be old) renews at once.
-fn report_import(svc: &Service, sink: &Reporter, result: Result<ActiveSet, CredError>) {
-    let imported = result.is_ok();
-    report_change(svc, sink, result, "Credentials imported");
-    if imported {
-        renewal::check(svc, sink, Trigger::Installed);
-    }
 }
 
 fn report_change(svc: &Service, sink: &Reporter, result: Result<ActiveSet, CredError>, what: &str) {

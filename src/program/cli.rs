@@ -254,8 +254,13 @@ pub fn run_with(svc: &Service, command: &Command, now: i64) -> Result<(), CredEr
     match command {
         Command::Import { files } => {
             let active = svc.import_files(files, now, service::random_u64())?;
+            let until = if now >= active.not_after {
+                "expired on"
+            } else {
+                "valid until"
+            };
             println!(
-                "Imported: player {}, valid until {}.",
+                "Imported: player {}, {until} {}.",
                 short(&active.slot.player_key),
                 format_date(active.not_after)
             );

@@ -1,8 +1,10 @@
 //! Credentials against Makapix Club as it runs today (the rig's `api`
 //! follows the server's current contract): a player imported from the web's
-//! bundle (no API token) renews by itself, a certificate issued "in the
-//! future" by a clock a few minutes ahead imports, registration rides out a
-//! bad minute, and a set the owner renewed from the web is adopted.
+//! bundle (no API token) renews by itself, one whose certificate expired
+//! years ago renews before the session tries it (and never replaces a newer
+//! set of its player), a certificate issued "in the future" by a clock a few
+//! minutes ahead imports, registration rides out a bad minute, and a set the
+//! owner renewed from the web is adopted.
 //! The keyring is the mock store; broker, TLS and HTTP are real.
 
 use super::{linked, pump};
@@ -21,6 +23,7 @@ use makapix_player::credentials::keyring_store::KeyringStore;
 use makapix_player::credentials::renewal::PollTiming;
 use makapix_player::credentials::server::Overrides;
 use makapix_player::credentials::service::{CredError, Service};
+use makapix_player::net::credentials_task::CredentialsTask;
 use makapix_player::protocol::http::Secret;
 use rig::api::MakapixApi;
 use time::{Duration as Span, OffsetDateTime};
@@ -144,6 +147,157 @@ fn a_bundle_without_a_token_that_expires_in_a_day_renews_by_itself() {
         );
     }
     broker.stop();
+}
+
+#[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
+fn a_bundle_whose_certificate_expired_renews_before_the_session_tries_it() {
+    let mut broker = rig::broker::Broker::start();
+    let api = MakapixApi::start(&broker.ca.pem, broker.tls_port);
+    let key = rig::certs::player_key();
+    let t = OffsetDateTime::now_utc();
+    // A bundle kept since the player was last used, three years ago.
+    let old = broker
+        .ca
+        .player_valid(&key, t - Span::days(1200), t - Span::days(105));
+    let new = broker.ca.player_valid(&key, t, t + Span::days(1095));
+    api.add_player(&key, old);
+    api.next_certificate(&key, new.clone());
+
+    let dir = tempfile::tempdir().unwrap();
+    let (window, runtime_end) = pair(Arc::new(|| {}));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut events: Vec<RuntimeEvent> = Vec::new();
+    rt.block_on(async {
+        let (mut task, connection) = linked(service(dir.path(), &api.base), &runtime_end.sink);
+        task.handle(CredentialsAction::ImportText(Secret::new(api.bundle(&key))));
+        pump(&window, &mut events, "connected", connected).await;
+        connection.shutdown().await;
+    });
+
+    let shown: Vec<i64> = events
+        .iter()
+        .filter_map(|e| match e {
+            RuntimeEvent::Credentials(CredentialsEvent::Registered(s)) => Some(s.not_after),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [new.not_after.unix_timestamp()],
+        "only the renewed set is handed to the session: {events:?}"
+    );
+    let said: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            RuntimeEvent::Credentials(
+                CredentialsEvent::Working(t)
+                | CredentialsEvent::Done(t)
+                | CredentialsEvent::Failed(t),
+            ) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        said.iter()
+            .any(|t| t.contains("expired on") && t.ends_with("renewing it…")),
+        "{said:?}"
+    );
+    assert!(
+        said.last()
+            .is_some_and(|t| t.starts_with("Credentials imported and renewed")),
+        "{said:?}"
+    );
+    assert_eq!(api.count("/renew-cert"), 1, "{:?}", api.log());
+    assert_eq!(
+        api.count("/token/rotate"),
+        1,
+        "the web's bundle has no token"
+    );
+    broker.stop();
+}
+
+#[test]
+fn an_expired_bundle_that_cannot_renew_is_kept_and_the_sentence_says_why() {
+    let mut ca = rig::certs::Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem, 8883);
+    let key = rig::certs::player_key();
+    let t = OffsetDateTime::now_utc();
+    let old = ca.player_valid(&key, t - Span::days(1200), t - Span::days(105));
+    api.add_player(&key, old.clone());
+    let bundle = api.bundle(&key);
+    api.remove_player(&key);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (window, runtime_end) = pair(Arc::new(|| {}));
+    let mut task =
+        CredentialsTask::with_service(runtime_end.sink.clone(), service(dir.path(), &api.base));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut events: Vec<RuntimeEvent> = Vec::new();
+    rt.block_on(async {
+        task.handle(CredentialsAction::ImportText(Secret::new(bundle)));
+        pump(&window, &mut events, "the failure", |e| {
+            matches!(e, RuntimeEvent::Credentials(CredentialsEvent::Failed(_)))
+        })
+        .await;
+    });
+    let Some(RuntimeEvent::Credentials(CredentialsEvent::Failed(said))) = events.last() else {
+        unreachable!()
+    };
+    assert!(
+        said.starts_with("Credentials imported, but the certificate expired on"),
+        "{said}"
+    );
+    assert!(said.contains("removed from its account"), "{said}");
+    assert!(
+        events.iter().any(|e| matches!(e,
+            RuntimeEvent::Credentials(CredentialsEvent::Registered(s)) if s.not_after == old.not_after.unix_timestamp())),
+        "the imported player is shown: {events:?}"
+    );
+    // player.json names it (its secrets are in the task's own mock keyring).
+    let facts = service(dir.path(), &api.base).facts().unwrap();
+    let kept = facts.active.expect("the imported set stays stored");
+    assert_eq!(kept.not_after, old.not_after.unix_timestamp());
+    assert_eq!(api.count("/renew-cert"), 0);
+}
+
+#[test]
+fn an_old_expired_bundle_never_replaces_a_newer_certificate_of_its_player() {
+    let mut ca = rig::certs::Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem, 8883);
+    let key = rig::certs::player_key();
+    let t = OffsetDateTime::now_utc();
+    api.add_player(
+        &key,
+        ca.player_valid(&key, t - Span::days(1200), t - Span::days(105)),
+    );
+    let old_bundle = api.bundle(&key);
+    let fresh = ca.player_valid(&key, t, t + Span::days(1095));
+    api.owner_renews(&key, fresh.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let service = service(dir.path(), &api.base);
+    import(&service, &api.bundle(&key)).unwrap();
+
+    let err = import(&service, &old_bundle).unwrap_err();
+    assert!(matches!(err, CredError::OlderThanStored { .. }), "{err}");
+    assert!(err.to_string().ends_with("Nothing was changed."), "{err}");
+    let active = service.load().unwrap().unwrap();
+    assert_eq!(active.not_after, fresh.not_after.unix_timestamp());
+
+    // Another player's expired bundle is a choice the user made: it is stored.
+    let other = rig::certs::player_key();
+    api.add_player(
+        &other,
+        ca.player_valid(&other, t - Span::days(1200), t - Span::days(105)),
+    );
+    import(&service, &api.bundle(&other)).expect("another player's set");
+    assert_eq!(service.load().unwrap().unwrap().slot.player_key, other);
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! (the wall clock jumps ahead); at the planned minute of a running session;
 //! an expired certificate renews before the session connects; the broker's
 //! refusals get one renewal before the player is given up as removed; the
-//! command line's import renews a due set; failures back off under the limit.
+//! command line's import renews a due or expired set; failures back off under
+//! the limit.
 //! Time moves by an offset on the runtime's wall clock, never by sleeping.
 
 use super::pump;
@@ -140,7 +141,8 @@ fn stored(
         name: "player-certificates.json",
         bytes: bundle.as_bytes(),
     };
-    // Imported while it was still valid (an expired one does not import).
+    // Imported while it was still valid: a player stored long ago (an expired
+    // bundle imported today renews at once, `field.rs`).
     let imported = unix_now().min(old.not_after.unix_timestamp() - DAY);
     let service = service(dir.path(), &api.base);
     service
@@ -454,4 +456,29 @@ fn the_command_lines_import_of_a_due_set_renews_at_once() {
     assert_eq!(api.count("/renew-cert"), 1);
     let active = service.load().unwrap().unwrap();
     assert_eq!(active.not_after, fresh.not_after.unix_timestamp());
+}
+
+#[test]
+fn the_command_lines_import_of_an_expired_bundle_renews_it() {
+    use makapix_player::program::cli::{Command, run_with};
+    let mut ca = rig::certs::Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem, 8883);
+    let key = rig::certs::player_key();
+    let t = OffsetDateTime::now_utc();
+    let old = ca.player_valid(&key, t - Span::days(1200), t - Span::days(105));
+    api.add_player(&key, old);
+    let next = ca.player_valid(&key, t, t + Span::days(1095));
+    api.next_certificate(&key, next.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("player-certificates.json");
+    std::fs::write(&bundle, api.bundle(&key)).unwrap();
+    let service = service(dir.path(), &api.base);
+
+    let import = Command::Import {
+        files: vec![bundle],
+    };
+    run_with(&service, &import, unix_now()).expect("the import");
+    assert_eq!(api.count("/renew-cert"), 1, "{:?}", api.log());
+    let active = service.load().unwrap().unwrap();
+    assert_eq!(active.not_after, next.not_after.unix_timestamp());
 }

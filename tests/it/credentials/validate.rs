@@ -5,7 +5,7 @@ use crate::support::certs;
 
 use certs::{Ca, Minted, Options, PLAYER_KEY};
 use makapix_player::credentials::bundle::{self, BundleError, Input, PemSet};
-use makapix_player::credentials::validate::{ValidationError, validate};
+use makapix_player::credentials::validate::{ValidationError, validate, validate_import};
 use makapix_player::protocol::http::Secret;
 use time::{Duration, OffsetDateTime};
 
@@ -130,6 +130,28 @@ fn expired_and_future_certificates_are_refused() {
     let err = validate(&set(&future), now()).unwrap_err();
     assert!(matches!(err, ValidationError::ClockBehind { .. }), "{err}");
     assert!(err.to_string().contains("clock is 2 days"), "{err}");
+}
+
+#[test]
+fn an_import_may_bring_an_expired_certificate_but_not_one_from_the_future() {
+    let t = OffsetDateTime::now_utc();
+    let expired = Ca::new("CA").mint(&Options {
+        not_before: t - Duration::days(1200),
+        not_after: t - Duration::days(105),
+        ..Options::default()
+    });
+    let identity = validate_import(&set(&expired), now()).expect("renewable by its player key");
+    assert_eq!(
+        identity.not_after,
+        (t - Duration::days(105)).unix_timestamp()
+    );
+    let future = Ca::new("CA").mint(&Options {
+        not_before: t + Duration::days(2),
+        not_after: t + Duration::days(400),
+        ..Options::default()
+    });
+    let err = validate_import(&set(&future), now()).unwrap_err();
+    assert!(matches!(err, ValidationError::ClockBehind { .. }), "{err}");
 }
 
 #[test]
