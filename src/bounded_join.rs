@@ -1,6 +1,7 @@
-//! Waiting for a worker thread at exit, but not for ever: a thread stuck in a
-//! long decode or a hung disk is abandoned (the process ends it), so the window
-//! always closes within its 2-second budget.
+//! Waiting for a worker thread, but not for ever: a thread stuck in a long
+//! decode, a hung disk or a host lookup is abandoned (at exit the process ends
+//! it), so the window always closes within its 2-second budget and an LED
+//! output removed mid-session never holds the window up.
 
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -11,7 +12,10 @@ pub(crate) fn join_within(worker: JoinHandle<()>, budget: Duration) -> bool {
     while !worker.is_finished() {
         if Instant::now() >= deadline {
             let name = worker.thread().name().unwrap_or("a worker").to_owned();
-            tracing::warn!("{name} did not finish in time; left behind at exit");
+            tracing::warn!(
+                "{name} did not finish within {} ms; it is left to end on its own",
+                budget.as_millis()
+            );
             return false;
         }
         std::thread::sleep(Duration::from_millis(2));
