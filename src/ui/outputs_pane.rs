@@ -43,15 +43,21 @@ pub fn show(ui: &mut Ui, outputs: &mut Vec<SavedOutput>) {
 fn saved(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, mut board: Option<&mut Board>) {
     let mut remove = None;
     for (i, output) in outputs.iter_mut().enumerate() {
-        ui.push_id(("led-output", i), |ui| {
+        // Keyed by address (unique in the list): a row keeps its widgets'
+        // ids, and a screen reader its place, when a row above is removed.
+        let own = egui::UiBuilder::new().scope_id(egui::Id::unique(("led output", &output.url)));
+        ui.scope_builder(own, |ui| {
             ui.horizontal(|ui| {
                 ui.checkbox(&mut output.enabled, &output.url)
                     .on_hover_text("Send the art to this panel");
-                if ui
+                let remove_it = ui
                     .small_button("Remove")
-                    .on_hover_text(format!("Remove {}", output.url))
-                    .clicked()
-                {
+                    .on_hover_text(format!("Remove {}", output.url));
+                let name = format!("Remove {}", output.url);
+                remove_it.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone())
+                });
+                if remove_it.clicked() {
                     remove = Some(i);
                 }
             });
@@ -256,5 +262,27 @@ mod tests {
         h.run();
         let added: Vec<&str> = h.state().1.iter().map(|o| o.url.as_str()).collect();
         assert_eq!(added, ["ddp://127.0.0.2"]);
+    }
+
+    #[test]
+    fn a_saved_panel_keeps_its_widgets_when_a_panel_above_is_removed() {
+        let saved = |url: &str| SavedOutput {
+            url: url.to_owned(),
+            enabled: false,
+        };
+        let outputs = vec![saved("ddp://127.0.0.2"), saved("e131://127.0.0.3")];
+        let mut h = Harness::new_ui_state(|ui, outputs| super::saved(ui, outputs, None), outputs);
+        h.run();
+        let before = h.get_by_label("e131://127.0.0.3").accesskit_node().id();
+        h.get_by_label("Remove ddp://127.0.0.2").click_accesskit();
+        h.run();
+        assert_eq!(h.state().len(), 1);
+        assert_eq!(
+            h.get_by_label("e131://127.0.0.3").accesskit_node().id(),
+            before
+        );
+        h.get_by_label("e131://127.0.0.3").click_accesskit();
+        h.run();
+        assert!(h.state()[0].enabled, "its tick box ticks it");
     }
 }
