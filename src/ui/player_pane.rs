@@ -354,7 +354,7 @@ impl PlayerPane {
         let toggle = ui.checkbox(&mut websocket, "Connect over WebSocket (wss://…/mqtt)");
         ui.label(
             RichText::new(
-                "Only for a custom broker that offers MQTT over a WebSocket, with the same certificate. makapix.club has no WebSocket listener; for networks that block its MQTT port, the answer is the HTTPS transport, which is coming.",
+                "Only for a custom broker that offers MQTT over a WebSocket, with the same certificate. makapix.club has no WebSocket listener; where a network blocks its MQTT port, the Automatic transport below sends requests and views over HTTPS.",
             )
             .small(),
         );

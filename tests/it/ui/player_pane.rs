@@ -335,7 +335,7 @@ fn the_websocket_option_is_only_for_a_custom_broker_and_says_makapix_club_has_no
     tell(&mut h, &end, CredentialsEvent::Server(custom));
     h.get_by_label_contains("Connect over WebSocket");
     h.get_by_label_contains("makapix.club has no WebSocket listener");
-    h.get_by_label_contains("the HTTPS transport");
+    h.get_by_label_contains("requests and views over HTTPS");
 }
 
 #[test]
