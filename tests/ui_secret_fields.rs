@@ -289,3 +289,32 @@ fn after_an_import_the_paste_box_and_its_undo_history_hold_no_key() {
         .any(|a| matches!(a, Action::Credentials(CredentialsAction::ImportText(_))));
     assert!(!again, "the key came back and was imported again");
 }
+
+#[test]
+fn a_whole_bundle_pasted_leaves_the_import_button_in_reach() {
+    let (mut h, mut end) = window(None);
+    steps(&mut h, 2);
+    h.get_by_label("Paste certificates").click();
+    steps(&mut h, 2);
+    let top = h.get_by_label("Certificates to import").rect().top();
+    h.get_by_label("Certificates to import").focus();
+    h.step();
+    // A bundle's size: three PEM blocks of 64-character lines.
+    let bundle: String = (0..70)
+        .map(|i| format!("{i:02}{}\n", "SECRET".repeat(10)))
+        .collect();
+    h.get_by_label("Certificates to import").type_text(&bundle);
+    steps(&mut h, 3);
+    let button = h.get_by_label("Import pasted text").rect();
+    assert!(
+        button.top() - top < 160.0,
+        "the button is {} points below the box's top",
+        button.top() - top
+    );
+    h.get_by_label("Import pasted text").click();
+    steps(&mut h, 2);
+    let imported = std::iter::from_fn(|| end.actions.try_recv().ok()).any(|a| {
+        matches!(a, Action::Credentials(CredentialsAction::ImportText(t)) if t.expose() == bundle)
+    });
+    assert!(imported, "the whole pasted text is imported");
+}

@@ -32,19 +32,30 @@ fn forget_history(ui: &Ui, field: &Response) {
     );
 }
 
+/// The most the paste box grows to, in points (about six lines).
+const PASTE_BOX_HEIGHT: f32 = 100.0;
+
 /// The "Paste certificates" box and its Import button; the pasted text when
 /// imported. The box is a password field: what it holds (a private key) is
 /// shown, told to screen readers and the AccessKit tree as `•`s, and cannot
 /// be copied back out. On import the text moves into the `Secret` and the
 /// box's undo history is wiped, so Ctrl+Z cannot bring the key back.
 pub(crate) fn paste_box(ui: &mut Ui, paste: &mut String) -> Option<Secret> {
-    let field = ui.add(
-        egui::TextEdit::multiline(paste)
-            .password(true)
-            .hint_text("Paste the bundle JSON or the PEM blocks here")
-            .desired_rows(3)
-            .desired_width(f32::INFINITY),
-    );
+    // A whole bundle is some 70 lines: the box scrolls rather than pushing
+    // its Import button a screen further down.
+    let field = egui::ScrollArea::vertical()
+        .id_salt("paste certificates")
+        .max_height(PASTE_BOX_HEIGHT)
+        .show(ui, |ui| {
+            ui.add(
+                egui::TextEdit::multiline(paste)
+                    .password(true)
+                    .hint_text("Paste the bundle JSON or the PEM blocks here")
+                    .desired_rows(3)
+                    .desired_width(f32::INFINITY),
+            )
+        })
+        .inner;
     field.widget_info(|| {
         egui::WidgetInfo::labeled(egui::Role::PasswordInput, true, "Certificates to import")
     });
