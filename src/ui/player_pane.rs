@@ -581,8 +581,10 @@ fn banner(ctx: &egui::Context, canvas: Rect, summary: &PlayerSummary, now: i64) 
 }
 
 fn show_banner(ctx: &egui::Context, canvas: Rect, text: &str, color: Color32) {
+    // Part of the canvas: under Diagnostics and the other windows, not over them.
     egui::Area::new(egui::Id::unique("player_banner"))
-        .order(egui::Order::Foreground)
+        .order(egui::Order::Background)
+        .interactable(false)
         .fixed_pos(canvas.left_top() + egui::vec2(8.0, 8.0))
         .show(ctx, |ui| {
             egui::Frame::new()
