@@ -363,30 +363,38 @@ fn buttons(
     });
 }
 
-/// The last messages, newest at the bottom.
+/// The last messages, newest at the bottom: the time, way, topic and size in
+/// aligned monospace, then the summary wrapped to the window's width (a
+/// grid's last column would cut a long sentence at the edge).
 fn log(ui: &mut Ui, view: &ConnectionView) {
+    let topic_width = view
+        .log
+        .iter()
+        .map(|e| short_topic(&e.topic).chars().count())
+        .max()
+        .unwrap_or(0);
     egui::ScrollArea::vertical()
         .stick_to_bottom(true)
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            egui::Grid::new("mqtt_log").striped(true).show(ui, |ui| {
-                for entry in &view.log {
-                    ui.monospace(clock(entry.at));
-                    ui.monospace(match entry.direction {
-                        Direction::In => "in ",
-                        Direction::Out => "out",
-                        Direction::Note => "·",
-                    });
-                    ui.monospace(short_topic(&entry.topic));
-                    ui.monospace(if entry.size > 0 {
-                        format!("{} B", entry.size)
-                    } else {
-                        String::new()
-                    });
-                    ui.label(&entry.summary);
-                    ui.end_row();
-                }
-            });
+            for entry in &view.log {
+                let way = match entry.direction {
+                    Direction::In => "in ",
+                    Direction::Out => "out",
+                    Direction::Note => " · ",
+                };
+                let size = if entry.size > 0 {
+                    format!("{} B", entry.size)
+                } else {
+                    String::new()
+                };
+                let topic = short_topic(&entry.topic);
+                let head = format!("{} {way} {topic:<topic_width$} {size:>8}", clock(entry.at));
+                ui.horizontal_top(|ui| {
+                    ui.monospace(head);
+                    ui.add(egui::Label::new(&entry.summary).wrap());
+                });
+            }
         });
 }
 
@@ -490,5 +498,28 @@ mod tests {
         assert!(view.can_reconnect());
         assert_eq!(short_topic("makapix/player/k-1/response/r1"), "response/r1");
         assert_eq!(short_topic("other/topic"), "other/topic");
+    }
+
+    /// A long sentence in the log is read whole, wrapped inside the window.
+    #[test]
+    fn a_long_log_line_wraps_inside_its_pane() {
+        use egui_kittest::Harness;
+        use egui_kittest::kittest::Queryable as _;
+        let said = "Nothing accepts connections at 127.0.0.1:9. Check the broker host and port, and that the broker is running. — next attempt in 4.4 s";
+        let mut view = ConnectionView::default();
+        view.log.push_back(LogEntry {
+            at: SystemTime::UNIX_EPOCH,
+            direction: Direction::Note,
+            topic: String::new(),
+            size: 0,
+            summary: said.to_owned(),
+        });
+        let mut h = Harness::builder()
+            .with_size([500.0, 300.0])
+            .build_ui(|ui| log(ui, &view));
+        h.run();
+        let line = h.get_by_label(said).rect();
+        assert!(line.right() <= 500.0, "cut at the edge: {line:?}");
+        assert!(line.height() > 30.0, "on one line: {line:?}");
     }
 }
