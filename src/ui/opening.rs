@@ -138,7 +138,7 @@ impl Opener {
             .name("file-dialog".into())
             .spawn(move || {
                 let paths = pollster::block_on(picked);
-                let quick = started.elapsed() < Duration::from_millis(700);
+                let quick = crate::app::file_dialog::never_opened(started);
                 let _ = tx.send(Picked::Chosen { paths, quick });
                 wake.wake();
             });
