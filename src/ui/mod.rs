@@ -26,6 +26,7 @@ mod menu;
 mod opening;
 mod outputs_pane;
 mod overlays;
+mod path_prompt;
 pub(crate) mod player_pane;
 pub(crate) mod playlist_editor;
 mod present_trace;

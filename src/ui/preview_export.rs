@@ -4,12 +4,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Instant;
 
 use eframe::egui;
 
 use super::library::Entry;
+use super::path_prompt::{self, Answer, PathPrompt};
 use super::wake::Wake;
 use crate::app::export::Done;
+use crate::app::file_dialog;
 use crate::player::ArtworkSource;
 use crate::preview::PreviewMode;
 use crate::preview::render::{self, Frame, Look};
@@ -25,6 +28,12 @@ enum Report {
     /// Frames rendered so far, of all.
     Progress(usize, usize),
     Exported(Result<Done, String>),
+    /// No dialog could open: ask in the window, titled so, for an animation or not.
+    NoDialog {
+        title: String,
+        animation: bool,
+        suggested: PathBuf,
+    },
 }
 
 pub(crate) struct Export {
@@ -33,6 +42,8 @@ pub(crate) struct Export {
     wake: Wake,
     /// An animation export is under way (one at a time).
     exporting: bool,
+    /// Asking for the path where no dialog opened; true for an animation.
+    prompt: Option<(PathPrompt, bool)>,
 }
 
 impl Export {
@@ -43,6 +54,7 @@ impl Export {
             rx,
             wake: wake.clone(),
             exporting: false,
+            prompt: None,
         }
     }
 
@@ -54,19 +66,41 @@ impl Export {
         settings: &Settings,
     ) {
         let name = format!("{} preview.png", stem(on_screen, settings));
+        let title = "Save preview image";
         let fut = rfd::AsyncFileDialog::new()
-            .set_title("Save preview image")
+            .set_title(title)
             .add_filter("PNG image", &["png"])
-            .set_file_name(name)
+            .set_file_name(&name)
             .save_file();
+        let no_dialog = Report::NoDialog {
+            title: title.to_owned(),
+            animation: false,
+            suggested: path_prompt::pictures().join(name),
+        };
+        self.ask(ctx, fut, Report::Chosen, no_dialog);
+    }
+
+    /// Waits for the dialog `fut` off the window thread: its path becomes
+    /// `chosen`; nothing at once means no dialog opened (`no_dialog`).
+    fn ask(
+        &self,
+        ctx: &egui::Context,
+        fut: impl Future<Output = Option<rfd::FileHandle>> + Send + 'static,
+        chosen: fn(PathBuf) -> Report,
+        no_dialog: Report,
+    ) {
         let (tx, ctx) = (self.tx.clone(), ctx.clone());
+        let started = Instant::now();
         let spawned = std::thread::Builder::new()
             .name("preview-dialog".into())
             .spawn(move || {
-                if let Some(file) = pollster::block_on(fut) {
-                    let _ = tx.send(Report::Chosen(file.path().to_path_buf()));
-                    ctx.request_repaint();
-                }
+                let report = match pollster::block_on(fut) {
+                    Some(file) => chosen(file.path().to_path_buf()),
+                    None if file_dialog::never_opened(started) => no_dialog,
+                    None => return,
+                };
+                let _ = tx.send(report);
+                ctx.request_repaint();
             });
         if let Err(e) = spawned {
             tracing::error!("cannot open the file dialog: {e}");
@@ -107,12 +141,23 @@ impl Export {
     /// Chosen paths start an export; finished ones are told in the status bar.
     pub(super) fn finish(
         &mut self,
+        ctx: &egui::Context,
         on_screen: Option<(&ArtworkSource, &Entry)>,
         settings: &Settings,
     ) -> Vec<Notice> {
         let mut notices = Vec::new();
         while let Ok(report) = self.rx.try_recv() {
             match report {
+                Report::NoDialog {
+                    title,
+                    animation,
+                    suggested,
+                } => {
+                    tracing::info!("no file dialog opened; asking for the path in the window");
+                    let action = if animation { "Export" } else { "Save" };
+                    let prompt = PathPrompt::new(title, "Type where to save:", action, &suggested);
+                    self.prompt = Some((prompt, animation));
+                }
                 Report::Chosen(path) => {
                     notices.extend(self.save_to(path, on_screen.map(|(_, e)| e), settings));
                 }
@@ -148,7 +193,34 @@ impl Export {
                 }
             }
         }
+        notices.extend(self.prompted(ctx, on_screen.map(|(_, e)| e), settings));
         notices
+    }
+
+    /// The path prompt, while it is open; its path saves or exports as a dialog's would.
+    fn prompted(
+        &mut self,
+        ctx: &egui::Context,
+        on_screen: Option<&Entry>,
+        settings: &Settings,
+    ) -> Option<Notice> {
+        let (prompt, animation) = self.prompt.as_mut()?;
+        let animation = *animation;
+        match prompt.show(ctx) {
+            Answer::Waiting => None,
+            Answer::Cancelled => {
+                self.prompt = None;
+                None
+            }
+            Answer::Path(path) => {
+                self.prompt = None;
+                if animation {
+                    self.export_to(path, on_screen, settings)
+                } else {
+                    self.save_to(path, on_screen, settings)
+                }
+            }
+        }
     }
 }
 
@@ -165,25 +237,20 @@ impl Export {
     ) {
         let mode = export_mode(settings);
         let name = format!("{} {}.gif", stem_of(on_screen), mode.name());
+        let title = format!("Export the {} preview", mode.label());
         let fut = rfd::AsyncFileDialog::new()
-            .set_title(format!("Export the {} preview", mode.label()))
+            .set_title(&title)
             .add_filter("Animated GIF", &["gif"])
             .add_filter("APNG / PNG", &["png"])
             .add_filter("WebP", &["webp"])
-            .set_file_name(name)
+            .set_file_name(&name)
             .save_file();
-        let (tx, ctx) = (self.tx.clone(), ctx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("export-dialog".into())
-            .spawn(move || {
-                if let Some(file) = pollster::block_on(fut) {
-                    let _ = tx.send(Report::AnimationChosen(file.path().to_path_buf()));
-                    ctx.request_repaint();
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::error!("cannot open the file dialog: {e}");
-        }
+        let no_dialog = Report::NoDialog {
+            title,
+            animation: true,
+            suggested: path_prompt::pictures().join(name),
+        };
+        self.ask(ctx, fut, Report::AnimationChosen, no_dialog);
     }
 
     /// Exports every frame of the artwork on screen as the first device
@@ -319,7 +386,74 @@ fn with_png_extension(path: PathBuf) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable as _;
+
     use super::*;
+
+    fn no_dialog() -> Report {
+        Report::NoDialog {
+            title: "Save preview image".into(),
+            animation: false,
+            suggested: "/pictures/sun preview.png".into(),
+        }
+    }
+
+    /// What `ask` sends for a dialog that answers `answer` after `after`.
+    fn asked(after: Duration, answer: Option<&str>) -> Option<String> {
+        let export = Export::new(&Wake::default());
+        let answer = answer.map(|p| rfd::FileHandle::from(PathBuf::from(p)));
+        let fut = async move {
+            std::thread::sleep(after);
+            answer
+        };
+        export.ask(&egui::Context::default(), fut, Report::Chosen, no_dialog());
+        match export.rx.recv_timeout(Duration::from_secs(2)) {
+            Ok(Report::Chosen(path)) => Some(path.display().to_string()),
+            Ok(Report::NoDialog { .. }) => Some("no dialog".into()),
+            Ok(_) => Some("another report".into()),
+            Err(_) => None,
+        }
+    }
+
+    #[test]
+    fn nothing_at_once_means_no_dialog_opened_and_nothing_later_a_cancel() {
+        assert_eq!(asked(Duration::ZERO, None).as_deref(), Some("no dialog"));
+        assert_eq!(asked(Duration::from_millis(900), None), None);
+        assert_eq!(
+            asked(Duration::ZERO, Some("/a/b.png")).as_deref(),
+            Some("/a/b.png")
+        );
+    }
+
+    #[test]
+    fn where_no_dialog_opened_the_window_asks_and_its_path_is_saved_to() {
+        let export = Export::new(&Wake::default());
+        export.tx.send(no_dialog()).unwrap();
+        let state = (export, Vec::<Notice>::new());
+        let mut h = Harness::new_ui_state(
+            |ui, (export, notices): &mut (Export, Vec<Notice>)| {
+                notices.extend(export.finish(ui.ctx(), None, &Settings::default()));
+            },
+            state,
+        );
+        h.run();
+        h.get_by_label("Save preview image");
+        h.get_by_label("Save").click();
+        h.run();
+        let said: Vec<&str> = h.state().1.iter().map(|n| n.text.as_str()).collect();
+        // Nothing is on screen here: the sentence is save_to's own.
+        assert_eq!(
+            said,
+            ["There is no artwork on screen to save a preview of; wait until it shows."]
+        );
+        assert!(
+            h.query_by_label("Save preview image").is_none(),
+            "the prompt closed"
+        );
+    }
 
     #[test]
     fn a_saved_preview_is_a_png() {

@@ -185,7 +185,7 @@ impl Previews {
         on_screen: Option<(&ArtworkSource, &Entry)>,
         settings: &Settings,
     ) -> Vec<Notice> {
-        let notices = self.export.finish(on_screen, settings);
+        let notices = self.export.finish(ctx, on_screen, settings);
         self.art.keep_only(match on_screen {
             Some((_, Entry::Ready(art))) => Some(art.texture_id()),
             _ => None,

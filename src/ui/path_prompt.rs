@@ -1,0 +1,192 @@
+//! Where no file dialog can open (a Linux desktop without xdg-desktop-portal
+//! or zenity, where rfd comes back at once with nothing), a small window asks
+//! for the path instead, filled in with a sensible place: saving never
+//! silently does nothing.
+
+use std::path::{Path, PathBuf};
+
+use eframe::egui::{self, Key, RichText};
+
+/// Where to suggest saving: the Pictures folder, else the home folder.
+pub(crate) fn pictures() -> PathBuf {
+    let user = directories::UserDirs::new();
+    user.as_ref()
+        .and_then(|u| u.picture_dir().map(Path::to_path_buf))
+        .or_else(|| user.as_ref().map(|u| u.home_dir().to_path_buf()))
+        .unwrap_or_default()
+}
+
+/// What the window came to this pass.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Answer {
+    Waiting,
+    Cancelled,
+    Path(PathBuf),
+}
+
+/// The window asking for a path.
+pub(crate) struct PathPrompt {
+    title: String,
+    question: &'static str,
+    action: &'static str,
+    text: String,
+    problem: Option<&'static str>,
+    focused: bool,
+}
+
+impl PathPrompt {
+    /// Titled `title`, asking `question` ("Type where to save:"), its button
+    /// `action`, filled in with `suggested`.
+    pub(crate) fn new(
+        title: impl Into<String>,
+        question: &'static str,
+        action: &'static str,
+        suggested: &Path,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            question,
+            action,
+            text: suggested.display().to_string(),
+            problem: None,
+            focused: false,
+        }
+    }
+
+    /// Draws the window; Enter or the button gives the path, Esc or Cancel ends it.
+    pub(crate) fn show(&mut self, ctx: &egui::Context) -> Answer {
+        let mut answer = Answer::Waiting;
+        egui::Window::new(self.title.as_str())
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            // Asked for by the user just now: above the welcome card and the other windows.
+            .order(egui::Order::Foreground)
+            .show(ctx, |ui| {
+                ui.set_width(520.0);
+                ui.label(format!(
+                    "No file dialog is available on this desktop (it needs xdg-desktop-portal \
+                     or zenity). {}",
+                    self.question
+                ));
+                let field = ui
+                    .horizontal(|ui| {
+                        let caption = ui.label("File");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.text).desired_width(f32::INFINITY),
+                        )
+                        .labelled_by(caption.id)
+                    })
+                    .inner;
+                if !std::mem::replace(&mut self.focused, true) {
+                    field.request_focus();
+                }
+                if let Some(problem) = self.problem {
+                    ui.label(RichText::new(problem).color(ui.visuals().error_fg_color));
+                }
+                let entered = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                ui.horizontal(|ui| {
+                    if ui.button(self.action).clicked() || entered {
+                        answer = self.take();
+                    }
+                    if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(Key::Escape)) {
+                        answer = Answer::Cancelled;
+                    }
+                });
+            });
+        answer
+    }
+
+    /// The path typed, `~` standing for the home folder; a sentence if there is none.
+    fn take(&mut self) -> Answer {
+        let typed = self.text.trim();
+        let path = match typed.strip_prefix("~/").or((typed == "~").then_some("")) {
+            Some(rest) => match directories::UserDirs::new() {
+                Some(user) => user.home_dir().join(rest),
+                None => PathBuf::from(typed),
+            },
+            None => PathBuf::from(typed),
+        };
+        if path.file_name().is_none() || typed.ends_with(['/', '\\']) {
+            self.problem = Some("Type a file name at the end of the path.");
+            return Answer::Waiting;
+        }
+        Answer::Path(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable as _;
+
+    use super::*;
+
+    fn prompt(suggested: &str) -> Harness<'static, (PathPrompt, Vec<Answer>)> {
+        let state = (
+            PathPrompt::new(
+                "Export the preview",
+                "Type where to save:",
+                "Export",
+                Path::new(suggested),
+            ),
+            Vec::new(),
+        );
+        Harness::new_ui_state(
+            |ui, (prompt, answers): &mut (PathPrompt, Vec<Answer>)| {
+                let answer = prompt.show(ui.ctx());
+                if answer != Answer::Waiting {
+                    answers.push(answer);
+                }
+            },
+            state,
+        )
+    }
+
+    #[test]
+    fn the_suggested_path_is_given_on_enter_and_a_typed_one_on_the_button() {
+        let mut h = prompt("/home/me/Pictures/sun led64x64.gif");
+        h.run();
+        h.key_press(Key::Enter);
+        h.run();
+        assert_eq!(
+            h.state().1,
+            [Answer::Path("/home/me/Pictures/sun led64x64.gif".into())]
+        );
+
+        let mut h = prompt("/home/me/Pictures/sun.gif");
+        h.run();
+        h.get_by_label("File").focus();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+        h.get_by_label("File").type_text("/tmp/out.webp");
+        h.run();
+        h.get_by_label("Export").click();
+        h.run();
+        assert_eq!(h.state().1, [Answer::Path("/tmp/out.webp".into())]);
+    }
+
+    #[test]
+    fn a_folder_alone_is_refused_with_a_sentence_and_esc_cancels() {
+        let mut h = prompt("/home/me/Pictures/");
+        h.run();
+        h.get_by_label("Export").click();
+        h.run();
+        assert!(h.state().1.is_empty(), "{:?}", h.state().1);
+        h.get_by_label("Type a file name at the end of the path.");
+        h.key_press(Key::Escape);
+        h.run();
+        assert_eq!(h.state().1, [Answer::Cancelled]);
+    }
+
+    #[test]
+    fn a_tilde_stands_for_the_home_folder() {
+        let mut h = prompt("~/art.png");
+        h.run();
+        h.get_by_label("Export").click();
+        h.run();
+        let Some(Answer::Path(path)) = h.state().1.first() else {
+            panic!("{:?}", h.state().1);
+        };
+        assert!(path.ends_with("art.png") && path.is_absolute(), "{path:?}");
+    }
+}
