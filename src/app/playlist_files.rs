@@ -3,7 +3,9 @@
 //! on a disk or a dialog. Each hands what it did to `done`.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
+use crate::app::file_dialog;
 use crate::app::local_files::{self, PLAYLIST_EXTENSION};
 use crate::player::playlist::Playlist;
 use crate::player::playlist_edit::PlaylistEdit;
@@ -25,6 +27,9 @@ pub enum FileDone {
     OpenPicked(PathBuf),
     /// The Save As dialog picked this file.
     SavePicked(PathBuf),
+    /// No dialog could open (`file_dialog`): the Save As one would have
+    /// offered this file name; `None` for Open.
+    NoDialog { save_as: Option<String> },
 }
 
 /// Where a file thread reports.
@@ -67,26 +72,35 @@ pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
 }
 
 /// Open (`save_as` is `None`) or Save As with a suggested file name; the
-/// picked path comes back as `OpenPicked` or `SavePicked`.
+/// picked path comes back as `OpenPicked` or `SavePicked`, a dialog that
+/// could not open as `NoDialog`.
 pub(crate) fn dialog(save_as: Option<String>, done: Done) {
     let filter = [PLAYLIST_EXTENSION];
     let dialog = rfd::AsyncFileDialog::new().add_filter("Makapix Player playlists", &filter);
+    let started = Instant::now();
+    let no_dialog =
+        move |save_as| file_dialog::never_opened(started).then_some(FileDone::NoDialog { save_as });
     match save_as {
         Some(stem) => {
+            let name = format!("{stem}.{PLAYLIST_EXTENSION}");
             let fut = dialog
                 .set_title("Save playlist")
-                .set_file_name(format!("{stem}.{PLAYLIST_EXTENSION}"))
+                .set_file_name(&name)
                 .save_file();
             spawn("playlist-dialog", done, move || {
-                let file = pollster::block_on(fut)?;
-                Some(FileDone::SavePicked(file.path().to_path_buf()))
+                match pollster::block_on(fut) {
+                    Some(file) => Some(FileDone::SavePicked(file.path().to_path_buf())),
+                    None => no_dialog(Some(name)),
+                }
             });
         }
         None => {
             let fut = dialog.set_title("Open playlist").pick_file();
             spawn("playlist-dialog", done, move || {
-                let file = pollster::block_on(fut)?;
-                Some(FileDone::OpenPicked(file.path().to_path_buf()))
+                match pollster::block_on(fut) {
+                    Some(file) => Some(FileDone::OpenPicked(file.path().to_path_buf())),
+                    None => no_dialog(None),
+                }
             });
         }
     }

@@ -7,11 +7,20 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui::{self, Key, RichText};
 
-/// Where to suggest saving: the Pictures folder, else the home folder.
+/// Where to suggest saving an image: the Pictures folder, else the home folder.
 pub(crate) fn pictures() -> PathBuf {
+    user_folder(directories::UserDirs::picture_dir)
+}
+
+/// Where to suggest a playlist: the Documents folder, else the home folder.
+pub(crate) fn documents() -> PathBuf {
+    user_folder(directories::UserDirs::document_dir)
+}
+
+fn user_folder(pick: fn(&directories::UserDirs) -> Option<&Path>) -> PathBuf {
     let user = directories::UserDirs::new();
     user.as_ref()
-        .and_then(|u| u.picture_dir().map(Path::to_path_buf))
+        .and_then(|u| pick(u).map(Path::to_path_buf))
         .or_else(|| user.as_ref().map(|u| u.home_dir().to_path_buf()))
         .unwrap_or_default()
 }

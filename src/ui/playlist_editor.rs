@@ -16,6 +16,7 @@ use crate::session::Notice;
 use crate::app::playlist_files::{self, FileDone};
 
 use super::actions::UserAction;
+use super::path_prompt::{self, Answer, PathPrompt};
 use super::wake::Wake;
 
 /// What the pane's buttons ask for.
@@ -70,6 +71,8 @@ pub(crate) struct PlaylistEditor {
     done_tx: Sender<PlaylistCommand>,
     done: Receiver<PlaylistCommand>,
     wake: Wake,
+    /// Asking for a path where no dialog opened; true for Save As.
+    prompt: Option<(PathPrompt, bool)>,
 }
 
 /// What the editor asks of the window.
@@ -150,6 +153,21 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<U
                 }
             });
         });
+    if let Some((prompt, save)) = &mut editor.prompt {
+        let save = *save;
+        match prompt.show(ui.ctx()) {
+            Answer::Waiting => {}
+            Answer::Cancelled => editor.prompt = None,
+            Answer::Path(path) => {
+                editor.prompt = None;
+                out.push(if save {
+                    PlaylistCommand::SaveTo(path)
+                } else {
+                    PlaylistCommand::OpenPath(path)
+                });
+            }
+        }
+    }
     actions.extend(out.into_iter().map(UserAction::Playlist));
 }
 
@@ -324,6 +342,7 @@ impl PlaylistEditor {
             done_tx,
             done,
             wake: wake.clone(),
+            prompt: None,
         }
     }
 
@@ -392,6 +411,7 @@ impl PlaylistEditor {
             PlaylistCommand::SaveTo(path) => self.save_to(path),
             PlaylistCommand::File(FileDone::OpenPicked(path)) => self.open_path(path),
             PlaylistCommand::File(FileDone::SavePicked(path)) => self.save_to(path),
+            PlaylistCommand::File(FileDone::NoDialog { save_as }) => self.ask_for_path(save_as),
             PlaylistCommand::File(FileDone::Loaded { path, result }) => match result {
                 Ok(playlist) => {
                     self.edit = PlaylistEdit::opened(playlist, path);
@@ -443,6 +463,31 @@ impl PlaylistEditor {
     fn dialog(&self, save: bool) {
         let name = save.then(|| playlist_files::file_stem(&self.edit));
         playlist_files::dialog(name, self.report());
+    }
+
+    /// No dialog could open: the window asks for the path (Save As offers `save_as`).
+    fn ask_for_path(&mut self, save_as: Option<String>) {
+        let folder = path_prompt::documents();
+        self.prompt = Some(match save_as {
+            Some(name) => (
+                PathPrompt::new(
+                    "Save playlist",
+                    "Type where to save:",
+                    "Save to this file",
+                    &folder.join(name),
+                ),
+                true,
+            ),
+            None => (
+                PathPrompt::new(
+                    "Open playlist",
+                    "Type the playlist's path:",
+                    "Open this file",
+                    &folder.join(""),
+                ),
+                false,
+            ),
+        });
     }
 
     /// Where a file thread reports: back to this editor, waking the window.
@@ -510,3 +555,7 @@ fn tell(text: String, is_error: bool) -> EditorRequest {
     }
     EditorRequest::Tell(Notice { text, is_error })
 }
+
+#[cfg(test)]
+#[path = "playlist_editor_tests.rs"]
+mod tests;

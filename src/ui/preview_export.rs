@@ -154,7 +154,11 @@ impl Export {
                     suggested,
                 } => {
                     tracing::info!("no file dialog opened; asking for the path in the window");
-                    let action = if animation { "Export" } else { "Save" };
+                    let action = if animation {
+                        "Export"
+                    } else {
+                        "Save to this file"
+                    };
                     let prompt = PathPrompt::new(title, "Type where to save:", action, &suggested);
                     self.prompt = Some((prompt, animation));
                 }
@@ -441,7 +445,7 @@ mod tests {
         );
         h.run();
         h.get_by_label("Save preview image");
-        h.get_by_label("Save").click();
+        h.get_by_label("Save to this file").click();
         h.run();
         let said: Vec<&str> = h.state().1.iter().map(|n| n.text.as_str()).collect();
         // Nothing is on screen here: the sentence is save_to's own.

@@ -1,0 +1,65 @@
+//! The playlist editor where no file dialog can open: its path window.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+use super::*;
+
+/// The editor, drawn; what it asked of the window each pass.
+fn drawn(editor: PlaylistEditor) -> Harness<'static, (PlaylistEditor, Vec<UserAction>)> {
+    Harness::new_ui_state(
+        |ui, (editor, actions): &mut (PlaylistEditor, Vec<UserAction>)| {
+            show(ui, editor, actions);
+        },
+        (editor, Vec::new()),
+    )
+}
+
+#[test]
+fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
+    let mut editor = PlaylistEditor::new(&Wake::default());
+    let no_dialog = FileDone::NoDialog {
+        save_as: Some("Launch.makapix-playlist".into()),
+    };
+    assert!(
+        editor
+            .on_command(PlaylistCommand::File(no_dialog), None)
+            .is_empty()
+    );
+    let mut h = drawn(editor);
+    h.run();
+    h.get_by_label("Save playlist");
+    h.get_by_label("Save to this file").click();
+    h.run();
+    let wanted = path_prompt::documents().join("Launch.makapix-playlist");
+    assert!(
+        h.state()
+            .1
+            .contains(&UserAction::Playlist(PlaylistCommand::SaveTo(wanted))),
+        "{:?}",
+        h.state().1
+    );
+    assert!(
+        h.query_by_label("Save playlist").is_none(),
+        "the prompt closed"
+    );
+}
+
+#[test]
+fn where_no_dialog_opened_open_asks_for_the_playlist_s_path() {
+    let mut editor = PlaylistEditor::new(&Wake::default());
+    let no_dialog = FileDone::NoDialog { save_as: None };
+    editor.on_command(PlaylistCommand::File(no_dialog), None);
+    let mut h = drawn(editor);
+    h.run();
+    h.get_by_label("File").focus();
+    h.get_by_label("File").type_text("mine.makapix-playlist");
+    h.run();
+    h.get_by_label("Open this file").click();
+    h.run();
+    let opened = h.state().1.iter().any(|a| {
+        matches!(a, UserAction::Playlist(PlaylistCommand::OpenPath(p))
+            if p.ends_with("mine.makapix-playlist"))
+    });
+    assert!(opened, "{:?}", h.state().1);
+}
