@@ -27,6 +27,7 @@ mod opening;
 mod outputs_pane;
 mod overlays;
 mod path_prompt;
+mod player_banner;
 pub(crate) mod player_pane;
 pub(crate) mod playlist_editor;
 mod present_trace;

@@ -18,12 +18,11 @@ use crate::credentials::server::{Environment, Server};
 use crate::credentials::validate::format_date;
 use crate::protocol::http::Secret;
 
-const WARN: Color32 = Color32::from_rgb(240, 170, 60);
-const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
+pub(super) const WARN: Color32 = Color32::from_rgb(240, 170, 60);
+pub(super) const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
 
 /// Said when Makapix Club refuses this player's identity for good.
 const REMOVED: &str = "This player was removed from its Makapix account (or the account is suspended): Makapix Club no longer accepts it. Register this computer again, or import new certificates downloaded from makapix.club. A suspension ends by itself: unless the server said the player was removed for sure, it checks again every hour.";
-const REMOVED_BANNER: &str = "This player was removed from its Makapix account. Register it again or import new certificates in Settings › Player.";
 
 pub struct PlayerPane {
     pub(crate) summary: Option<PlayerSummary>,
@@ -394,11 +393,7 @@ impl PlayerPane {
     /// Returns true while something counts down (repaint each second).
     pub fn overlay(&mut self, ctx: &egui::Context, canvas: Rect, now: i64) -> bool {
         if let Some(summary) = &self.summary {
-            if self.removed {
-                show_banner(ctx, canvas, REMOVED_BANNER, ERROR);
-            } else {
-                banner(ctx, canvas, summary, now);
-            }
+            super::player_banner::show(ctx, canvas, summary, self.removed, now);
         }
         let Some(status) = self.registration.clone() else {
             return false;
@@ -562,38 +557,5 @@ fn identity(
             ui.label("Server");
             ui.label(server.describe());
             ui.end_row();
-        });
-}
-
-fn banner(ctx: &egui::Context, canvas: Rect, summary: &PlayerSummary, now: i64) {
-    let (text, color) = match summary.health(now) {
-        Health::Valid { .. } => return,
-        Health::ExpiringSoon { days_left } => (
-            format!("The player certificate expires in {days_left} days. Renew it in Settings › Player."),
-            WARN,
-        ),
-        Health::Expired => (
-            "The player certificate has expired: this player cannot connect. Renew it or register again in Settings › Player.".to_owned(),
-            ERROR,
-        ),
-    };
-    show_banner(ctx, canvas, &text, color);
-}
-
-fn show_banner(ctx: &egui::Context, canvas: Rect, text: &str, color: Color32) {
-    // Part of the canvas: under Diagnostics and the other windows, not over them.
-    egui::Area::new(egui::Id::unique("player_banner"))
-        .order(egui::Order::Background)
-        .interactable(false)
-        .fixed_pos(canvas.left_top() + egui::vec2(8.0, 8.0))
-        .show(ctx, |ui| {
-            egui::Frame::new()
-                .fill(color)
-                .inner_margin(6.0)
-                .corner_radius(4.0)
-                .show(ui, |ui| {
-                    ui.set_max_width(canvas.width() - 32.0);
-                    ui.label(RichText::new(text).color(Color32::BLACK));
-                });
         });
 }
