@@ -7,6 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use eframe::egui::{self, Color32, Rect, RichText, Ui};
 
+use crate::app::file_dialog;
 use crate::bridge::connection::ConnectionState;
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
@@ -20,6 +21,9 @@ use crate::protocol::http::Secret;
 
 pub(super) const WARN: Color32 = Color32::from_rgb(240, 170, 60);
 pub(super) const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
+
+/// Said when Import… could not open a file dialog.
+const NO_DIALOG: &str = "No file dialog is available on this desktop (it needs xdg-desktop-portal or zenity). Drop the certificate files onto the window, paste them under Paste certificates, or run `makapix-player import FILE…` in a terminal.";
 
 /// Said when Makapix Club refuses this player's identity for good.
 const REMOVED: &str = "This player was removed from its Makapix account (or the account is suspended): Makapix Club no longer accepts it. Register this computer again, or import new certificates downloaded from makapix.club. A suspension ends by itself: unless the server said the player was removed for sure, it checks again every hour.";
@@ -48,8 +52,9 @@ pub struct PlayerPane {
     paste: String,
     custom_port: String,
     outbox: Vec<CredentialsAction>,
-    picked_tx: Sender<Vec<PathBuf>>,
-    picked_rx: Receiver<Vec<PathBuf>>,
+    /// The files the dialog picked, and whether it never opened (`file_dialog`).
+    picked_tx: Sender<(Vec<PathBuf>, bool)>,
+    picked_rx: Receiver<(Vec<PathBuf>, bool)>,
 }
 
 impl Default for PlayerPane {
@@ -142,9 +147,11 @@ impl PlayerPane {
 
     /// What the pane asked for since the last frame, for the window to send.
     pub(crate) fn take_actions(&mut self) -> Vec<CredentialsAction> {
-        while let Ok(paths) = self.picked_rx.try_recv() {
+        while let Ok((paths, never_opened)) = self.picked_rx.try_recv() {
             if !paths.is_empty() {
                 self.outbox.push(CredentialsAction::ImportFiles(paths));
+            } else if never_opened {
+                self.message = Some((NO_DIALOG.to_owned(), true));
             }
         }
         std::mem::take(&mut self.outbox)
@@ -373,13 +380,15 @@ impl PlayerPane {
             .set_title("Import player certificates")
             .add_filter("Certificates", &["json", "pem", "crt", "key", "txt"])
             .pick_files();
+        let started = std::time::Instant::now();
         let spawned = std::thread::Builder::new()
             .name("credentials-dialog".into())
             .spawn(move || {
-                let picked = pollster::block_on(dialog)
+                let picked: Vec<PathBuf> = pollster::block_on(dialog)
                     .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
                     .unwrap_or_default();
-                let _ = tx.send(picked);
+                let never_opened = picked.is_empty() && file_dialog::never_opened(started);
+                let _ = tx.send((picked, never_opened));
             });
         if spawned.is_err() {
             self.message = Some((
@@ -558,4 +567,29 @@ fn identity(
             ui.label(server.describe());
             ui.end_row();
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_import_dialog_that_never_opened_says_what_else_to_do() {
+        let mut pane = PlayerPane::default();
+        pane.picked_tx.send((Vec::new(), false)).unwrap();
+        assert!(pane.take_actions().is_empty());
+        assert!(pane.message.is_none(), "a cancelled dialog says nothing");
+        pane.picked_tx.send((Vec::new(), true)).unwrap();
+        assert!(pane.take_actions().is_empty());
+        let said = pane.message.as_ref().map(|(text, _)| text.as_str());
+        assert!(
+            said.is_some_and(|t| t.contains("makapix-player import")),
+            "{said:?}"
+        );
+        let picked = vec![PathBuf::from("/a/certs.json")];
+        pane.picked_tx.send((picked.clone(), false)).unwrap();
+        assert!(
+            matches!(&pane.take_actions()[..], [CredentialsAction::ImportFiles(p)] if *p == picked)
+        );
+    }
 }
