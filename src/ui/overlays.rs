@@ -124,9 +124,10 @@ fn info(ctx: &egui::Context, app: &PlayerApp, now: Duration, canvas: Rect) {
             app.channel().label()
         )));
     }
+    // Part of the canvas, like the certificate banner: under every window.
     egui::Area::new(egui::Id::unique("info_overlay"))
         .fixed_pos(canvas.min + egui::vec2(10.0, 10.0))
-        .order(egui::Order::Foreground)
+        .order(egui::Order::Background)
         .interactable(false)
         .show(ctx, |ui| {
             egui::Frame::new()

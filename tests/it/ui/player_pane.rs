@@ -138,14 +138,15 @@ fn a_banner_warns_from_30_days_and_an_expired_certificate_is_an_error() {
     h.get_by_label_contains("has expired: this player cannot connect");
 }
 
-/// The banner belongs to the canvas: a window opened over it (Diagnostics,
-/// where the user goes to see why) is not hidden under it.
+/// The banner and the info overlay belong to the canvas: a window opened over
+/// them (Diagnostics, where the user goes to see why) is not hidden under them.
 #[test]
-fn the_banner_stays_under_the_diagnostics_window() {
+fn the_banner_and_the_info_overlay_stay_under_the_diagnostics_window() {
     let (mut h, end) = setup();
     let mut expired = summary(0);
     expired.not_after = now() - DAY;
     tell(&mut h, &end, CredentialsEvent::Registered(expired));
+    h.key_press(egui::Key::I);
     h.state_mut().open_diagnostics();
     h.step();
     h.step();
@@ -155,16 +156,18 @@ fn the_banner_stays_under_the_diagnostics_window() {
         .ctx
         .layer_id_at(in_window)
         .expect("the Diagnostics window");
-    let under = h
-        .ctx
-        .memory(|m| m.areas().visible_layer_ids())
-        .into_iter()
-        .find(|l| l.id == egui::Id::unique("player_banner"))
-        .expect("the banner's layer");
-    assert!(
-        under.order < over.order,
-        "the banner ({under:?}) is painted over the window ({over:?})"
-    );
+    for overlay in ["player_banner", "info_overlay"] {
+        let under = h
+            .ctx
+            .memory(|m| m.areas().visible_layer_ids())
+            .into_iter()
+            .find(|l| l.id == egui::Id::unique(overlay))
+            .unwrap_or_else(|| panic!("{overlay} is not shown"));
+        assert!(
+            under.order < over.order,
+            "{overlay} ({under:?}) is painted over the window ({over:?})"
+        );
+    }
 }
 
 #[test]
