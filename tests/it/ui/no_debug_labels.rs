@@ -45,7 +45,10 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
+        } else if path.extension().is_some_and(|e| e == "rs")
+            // A module's tests kept beside it (`#[path = "…_tests.rs"] mod tests;`).
+            && !path.to_string_lossy().ends_with("_tests.rs")
+        {
             out.push(path);
         }
     }
