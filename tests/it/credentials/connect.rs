@@ -2,7 +2,7 @@
 //! player to a broker set up like Makapix's, removing it says goodbye. The
 //! keyring is the mock store; the broker, TLS and the test back end are real.
 
-use super::{linked, pump};
+use super::{linked, pump, runtime};
 use crate::support::rig;
 
 use std::sync::Arc;
@@ -50,10 +50,7 @@ fn imported_credentials_connect_the_player_and_removing_them_disconnects() {
     let dir = tempfile::tempdir().unwrap();
     let service = service(dir.path());
     let (window, runtime_end) = pair(Arc::new(|| {}));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut events: Vec<RuntimeEvent> = Vec::new();
     rt.block_on(async {
         let (mut task, connection) = linked(service, &runtime_end.sink);
@@ -108,10 +105,7 @@ fn choosing_the_websocket_transport_moves_the_session_there() {
     let dir = tempfile::tempdir().unwrap();
     let service = service(dir.path());
     let (window, runtime_end) = pair(Arc::new(|| {}));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut events: Vec<RuntimeEvent> = Vec::new();
     rt.block_on(async {
         let (mut task, connection) = linked(service, &runtime_end.sink);

@@ -7,7 +7,7 @@
 //! owner renewed from the web is adopted.
 //! The keyring is the mock store; broker, TLS and HTTP are real.
 
-use super::{linked, pump};
+use super::{linked, pump, runtime};
 use crate::support::rig;
 
 use std::sync::Arc;
@@ -26,6 +26,7 @@ use makapix_player::credentials::service::{CredError, Service};
 use makapix_player::net::credentials_task::CredentialsTask;
 use makapix_player::protocol::http::Secret;
 use rig::api::MakapixApi;
+use rig::certs::Identity;
 use time::{Duration as Span, OffsetDateTime};
 
 /// The credentials service over a mock keyring, talking to `api`.
@@ -54,6 +55,24 @@ fn import(service: &Service, bundle: &str) -> Result<i64, CredError> {
         bytes: bundle.as_bytes(),
     };
     service.import(&[input], now(), 7).map(|a| a.not_after)
+}
+
+/// A certificate of `key` from `ca` that ended 105 days ago, issued 1,200 days
+/// ago: a bundle kept since the player was last used, years before.
+fn long_expired(ca: &mut rig::certs::Ca, key: &str) -> Identity {
+    let t = OffsetDateTime::now_utc();
+    ca.player_valid(key, t - Span::days(1200), t - Span::days(105))
+}
+
+/// The expiry dates the window was shown, in order.
+fn shown_expiries(events: &[RuntimeEvent]) -> Vec<i64> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RuntimeEvent::Credentials(CredentialsEvent::Registered(s)) => Some(s.not_after),
+            _ => None,
+        })
+        .collect()
 }
 
 fn connected(e: &RuntimeEvent) -> bool {
@@ -85,10 +104,7 @@ fn a_bundle_without_a_token_that_expires_in_a_day_renews_by_itself() {
 
     let dir = tempfile::tempdir().unwrap();
     let (window, runtime_end) = pair(Arc::new(|| {}));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut events: Vec<RuntimeEvent> = Vec::new();
     rt.block_on(async {
         let (mut task, connection) = linked(service(dir.path(), &api.base), &runtime_end.sink);
@@ -97,15 +113,8 @@ fn a_bundle_without_a_token_that_expires_in_a_day_renews_by_itself() {
             matches!(e, RuntimeEvent::Credentials(CredentialsEvent::Done(t)) if t.starts_with("Certificate renewed automatically"))
         })
         .await;
-        let shown: Vec<i64> = events
-            .iter()
-            .filter_map(|e| match e {
-                RuntimeEvent::Credentials(CredentialsEvent::Registered(s)) => Some(s.not_after),
-                _ => None,
-            })
-            .collect();
         assert_eq!(
-            shown,
+            shown_expiries(&events),
             [old.not_after.unix_timestamp(), new.not_after.unix_timestamp()],
             "the old expiry, then the new one, is shown"
         );
@@ -156,20 +165,14 @@ fn a_bundle_whose_certificate_expired_renews_before_the_session_tries_it() {
     let api = MakapixApi::start(&broker.ca.pem, broker.tls_port);
     let key = rig::certs::player_key();
     let t = OffsetDateTime::now_utc();
-    // A bundle kept since the player was last used, three years ago.
-    let old = broker
-        .ca
-        .player_valid(&key, t - Span::days(1200), t - Span::days(105));
+    let old = long_expired(&mut broker.ca, &key);
     let new = broker.ca.player_valid(&key, t, t + Span::days(1095));
     api.add_player(&key, old);
     api.next_certificate(&key, new.clone());
 
     let dir = tempfile::tempdir().unwrap();
     let (window, runtime_end) = pair(Arc::new(|| {}));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut events: Vec<RuntimeEvent> = Vec::new();
     rt.block_on(async {
         let (mut task, connection) = linked(service(dir.path(), &api.base), &runtime_end.sink);
@@ -178,15 +181,8 @@ fn a_bundle_whose_certificate_expired_renews_before_the_session_tries_it() {
         connection.shutdown().await;
     });
 
-    let shown: Vec<i64> = events
-        .iter()
-        .filter_map(|e| match e {
-            RuntimeEvent::Credentials(CredentialsEvent::Registered(s)) => Some(s.not_after),
-            _ => None,
-        })
-        .collect();
     assert_eq!(
-        shown,
+        shown_expiries(&events),
         [new.not_after.unix_timestamp()],
         "only the renewed set is handed to the session: {events:?}"
     );
@@ -225,8 +221,7 @@ fn an_expired_bundle_that_cannot_renew_is_kept_and_the_sentence_says_why() {
     let mut ca = rig::certs::Ca::new("Makapix Test CA");
     let api = MakapixApi::start(&ca.pem, 8883);
     let key = rig::certs::player_key();
-    let t = OffsetDateTime::now_utc();
-    let old = ca.player_valid(&key, t - Span::days(1200), t - Span::days(105));
+    let old = long_expired(&mut ca, &key);
     api.add_player(&key, old.clone());
     let bundle = api.bundle(&key);
     api.remove_player(&key);
@@ -235,10 +230,7 @@ fn an_expired_bundle_that_cannot_renew_is_kept_and_the_sentence_says_why() {
     let (window, runtime_end) = pair(Arc::new(|| {}));
     let mut task =
         CredentialsTask::with_service(runtime_end.sink.clone(), service(dir.path(), &api.base));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut events: Vec<RuntimeEvent> = Vec::new();
     rt.block_on(async {
         task.handle(CredentialsAction::ImportText(Secret::new(bundle)));
@@ -273,10 +265,7 @@ fn an_old_expired_bundle_never_replaces_a_newer_certificate_of_its_player() {
     let api = MakapixApi::start(&ca.pem, 8883);
     let key = rig::certs::player_key();
     let t = OffsetDateTime::now_utc();
-    api.add_player(
-        &key,
-        ca.player_valid(&key, t - Span::days(1200), t - Span::days(105)),
-    );
+    api.add_player(&key, long_expired(&mut ca, &key));
     let old_bundle = api.bundle(&key);
     let fresh = ca.player_valid(&key, t, t + Span::days(1095));
     api.owner_renews(&key, fresh.clone());
@@ -292,10 +281,7 @@ fn an_old_expired_bundle_never_replaces_a_newer_certificate_of_its_player() {
 
     // Another player's expired bundle is a choice the user made: it is stored.
     let other = rig::certs::player_key();
-    api.add_player(
-        &other,
-        ca.player_valid(&other, t - Span::days(1200), t - Span::days(105)),
-    );
+    api.add_player(&other, long_expired(&mut ca, &other));
     import(&service, &api.bundle(&other)).expect("another player's set");
     assert_eq!(service.load().unwrap().unwrap().slot.player_key, other);
 }

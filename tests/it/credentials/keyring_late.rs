@@ -5,6 +5,7 @@
 //! player connects as soon as the keyring answers. The broker and TLS are real;
 //! the keyring is the mock store behind an opener that fails at first.
 
+use super::runtime;
 use crate::support::rig;
 
 use std::sync::Arc;
@@ -66,10 +67,7 @@ fn a_keyring_that_fails_its_first_three_reads_still_connects() {
 
     makapix_player::net::tls::install_crypto_provider();
     let (window, runtime_end) = pair(Arc::new(|| {}));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut events = Vec::new();
     rt.block_on(async {
         let connection = Arc::new(ConnectionHandle::start(runtime_end.sink.clone()));

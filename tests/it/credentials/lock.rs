@@ -6,6 +6,7 @@
 //! processes (the command line and a window) a file lock beside `player.json`
 //! does the same: two services over the same files install one after the other.
 
+use super::runtime;
 use crate::support::rig;
 
 use std::any::Any;
@@ -158,10 +159,7 @@ fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_w
     };
 
     let (window, runtime_end) = pair(Arc::new(|| {}));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     // Dropped before the runtime, which waits for its blocking workers.
     let _open_at_end = OpenAtEnd(Arc::clone(&gate));
     let mut events: Vec<RuntimeEvent> = Vec::new();

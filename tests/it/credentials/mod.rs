@@ -44,6 +44,14 @@ async fn pump(
     }
 }
 
+/// A runtime on the test's thread, with its clock and sockets.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// The credentials task and the MQTT session on one runtime, linked as in the app.
 fn linked(service: Service, sink: &EventSink) -> (CredentialsTask, Arc<ConnectionHandle>) {
     makapix_player::net::tls::install_crypto_provider();

@@ -8,7 +8,7 @@
 //! the limit.
 //! Time moves by an offset on the runtime's wall clock, never by sleeping.
 
-use super::pump;
+use super::{pump, runtime};
 use crate::support::rig;
 
 use std::sync::Arc;
@@ -164,10 +164,7 @@ fn run<F: std::future::Future<Output = Vec<RuntimeEvent>>>(
     body: impl FnOnce(WindowEnd, CredentialsTask, Arc<ConnectionHandle>, Clock) -> F,
 ) -> Vec<RuntimeEvent> {
     let (window, runtime_end) = pair(Arc::new(|| {}));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(async {
         let (clock, renewal_clock) = Clock::new();
         let service = s.service.take().expect("one run per stored set");
