@@ -125,8 +125,9 @@ fn info(ctx: &egui::Context, app: &PlayerApp, now: Duration, canvas: Rect) {
         )));
     }
     // Part of the canvas, like the certificate banner: under every window.
+    let top = super::player_banner::bottom(ctx).map_or(canvas.min.y + 10.0, |b| b + 6.0);
     egui::Area::new(egui::Id::unique("info_overlay"))
-        .fixed_pos(canvas.min + egui::vec2(10.0, 10.0))
+        .fixed_pos(egui::pos2(canvas.min.x + 10.0, top))
         .order(egui::Order::Background)
         .interactable(false)
         .show(ctx, |ui| {

@@ -9,6 +9,22 @@ use crate::credentials::renewal::Health;
 
 const REMOVED_BANNER: &str = "This player was removed from its Makapix account. Register it again or import new certificates in Settings › Player.";
 
+/// The banner's area (and layer) id.
+fn id() -> egui::Id {
+    egui::Id::unique("player_banner")
+}
+
+/// Where the banner shown in the last frame ends, if one was: what else sits
+/// in the canvas's corner (the info overlay) goes below it, not under it.
+pub(super) fn bottom(ctx: &egui::Context) -> Option<f32> {
+    let layer = egui::LayerId::new(egui::Order::Background, id());
+    ctx.memory(|m| {
+        let shown = m.areas().visible_layer_ids().contains(&layer);
+        shown.then(|| m.area_rect(id())).flatten()
+    })
+    .map(|rect| rect.bottom())
+}
+
 /// The banner for `summary` (removed from its account: `removed`), if one is due.
 pub(super) fn show(
     ctx: &egui::Context,
@@ -37,7 +53,7 @@ pub(super) fn show(
 
 fn show_banner(ctx: &egui::Context, canvas: Rect, text: &str, color: Color32) {
     // Part of the canvas: under Diagnostics and the other windows, not over them.
-    egui::Area::new(egui::Id::unique("player_banner"))
+    egui::Area::new(id())
         .order(egui::Order::Background)
         .interactable(false)
         .fixed_pos(canvas.left_top() + egui::vec2(8.0, 8.0))

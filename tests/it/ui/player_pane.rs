@@ -170,6 +170,24 @@ fn the_banner_and_the_info_overlay_stay_under_the_diagnostics_window() {
     }
 }
 
+/// Both sit in the canvas's corner: the info overlay goes below the banner.
+#[test]
+fn the_info_overlay_sits_below_the_banner_not_under_it() {
+    let (mut h, end) = setup();
+    let mut expired = summary(0);
+    expired.not_after = now() - DAY;
+    tell(&mut h, &end, CredentialsEvent::Registered(expired));
+    h.key_press(egui::Key::I);
+    h.step();
+    h.step();
+    let banner = h.get_by_label_contains("has expired").rect();
+    let size_line = h.get_by_label_contains(" px · ").rect();
+    assert!(
+        size_line.top() > banner.bottom(),
+        "the overlay's line at {size_line:?} is under the banner at {banner:?}"
+    );
+}
+
 #[test]
 fn remove_asks_first() {
     let (mut h, mut end) = setup();
