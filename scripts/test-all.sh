@@ -106,7 +106,8 @@ dbus-run-session -- bash -c '
   eval "$(printf ci-pass | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
   run_ignored system keyring_real::a_credential_set_lives_in_the_real_keyring \
     keyring_real::the_command_line_imports_registers_renews_and_removes_with_the_real_keyring \
-    keyring_real::the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring
+    keyring_real::the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring \
+    keyring_real::an_expired_bundle_the_server_cannot_renew_now_is_kept_with_the_way_forward
   # A whole session (registration, renewal, the window, a refused request): the whole player
   # key in no output and no file but player.json; every file 0600 in 0700 folders.
   run_ignored system player_key_secret::no_whole_player_key_in_anything_the_player_printed_or_wrote

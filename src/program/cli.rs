@@ -359,7 +359,12 @@ fn show(svc: &Service, now: i64, reveal: bool) -> Result<(), CredError> {
             "none yet (one is fetched from the player key at the first renewal)"
         }
     );
-    if let Some(at) = active.renew_at {
+    if now >= active.not_after {
+        // A date in the past reads as a mistake; say what happens instead.
+        println!(
+            "Renews:     when the player next runs, or now with `makapix-player credentials renew`"
+        );
+    } else if let Some(at) = active.renew_at {
         println!("Renews:     automatically from {}", format_date(at));
     }
     Ok(())

@@ -306,3 +306,41 @@ fn the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring
     let (ok, out) = player(root.path(), &["credentials", "remove"]);
     assert!(ok, "{out}");
 }
+
+/// A bundle kept for years, imported while the server is down: kept, and the
+/// command line says what happens next instead of a renewal date in the past.
+#[test]
+#[ignore = "needs a running Secret Service: scripts/test-all.sh runs it inside dbus-run-session"]
+fn an_expired_bundle_the_server_cannot_renew_now_is_kept_with_the_way_forward() {
+    let root = tempfile::tempdir().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    // A player of its own, as above.
+    let key = "8e3f2b91-4c6d-4a7e-9f10-3b5c7d9e1a24".to_owned();
+    let expired = certs::Ca::new("Makapix Test CA").mint(&certs::Options {
+        cn: key,
+        not_before: now - time::Duration::days(1200),
+        not_after: now - time::Duration::days(105),
+        ..certs::Options::default()
+    });
+    let downloads = tempfile::tempdir().unwrap();
+    let bundle = downloads.path().join("player-certificates.json");
+    std::fs::write(&bundle, certs::bundle_json(&expired, None)).unwrap();
+    let server = http_server::TestServer::start(Box::new(|_| (503, "{}".into())));
+    let bundle = bundle.display().to_string();
+    let (ok, out) = player(root.path(), &["import", &bundle, "--api", &server.base]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Imported: player 8e3f2b91…, expired on"),
+        "{out}"
+    );
+    assert!(out.contains("The renewal failed"), "{out}");
+    let (_, out) = player(root.path(), &["credentials", "show", "--api", &server.base]);
+    assert!(out.contains("(expired)"), "{out}");
+    assert!(
+        out.contains("Renews:     when the player next runs, or now with"),
+        "{out}"
+    );
+    assert_clean(root.path(), &expired.key_pem, "no token");
+    let (ok, out) = player(root.path(), &["credentials", "remove"]);
+    assert!(ok, "{out}");
+}
