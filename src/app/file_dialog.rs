@@ -3,6 +3,7 @@
 //! window manager) it answers at once, and no person finds a dialog's Cancel
 //! button that fast; the caller then asks another way instead of doing nothing.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Sooner than this, an empty answer means no dialog was shown.
@@ -11,6 +12,26 @@ const NEVER_OPENED: Duration = Duration::from_millis(700);
 /// True when a dialog started at `started` and answering nothing now never opened.
 pub(crate) fn never_opened(started: Instant) -> bool {
     started.elapsed() < NEVER_OPENED
+}
+
+/// Where to suggest saving an image: the Pictures folder, else the home
+/// folder. Reads the XDG user-dirs file: call it off the window thread.
+pub(crate) fn pictures() -> PathBuf {
+    user_folder(directories::UserDirs::picture_dir)
+}
+
+/// Where to suggest a playlist: the Documents folder, else the home folder.
+/// Reads the XDG user-dirs file: call it off the window thread.
+pub(crate) fn documents() -> PathBuf {
+    user_folder(directories::UserDirs::document_dir)
+}
+
+fn user_folder(pick: fn(&directories::UserDirs) -> Option<&Path>) -> PathBuf {
+    let user = directories::UserDirs::new();
+    user.as_ref()
+        .and_then(|u| pick(u).map(Path::to_path_buf))
+        .or_else(|| user.as_ref().map(|u| u.home_dir().to_path_buf()))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -27,9 +27,9 @@ pub enum FileDone {
     OpenPicked(PathBuf),
     /// The Save As dialog picked this file.
     SavePicked(PathBuf),
-    /// No dialog could open (`file_dialog`): the Save As one would have
-    /// offered this file name; `None` for Open.
-    NoDialog { save_as: Option<String> },
+    /// No dialog could open (`file_dialog`): ask for a path, starting from
+    /// `suggested`, to save to (`save`) or open.
+    NoDialog { suggested: PathBuf, save: bool },
 }
 
 /// Where a file thread reports.
@@ -78,8 +78,13 @@ pub(crate) fn dialog(save_as: Option<String>, done: Done) {
     let filter = [PLAYLIST_EXTENSION];
     let dialog = rfd::AsyncFileDialog::new().add_filter("Makapix Player playlists", &filter);
     let started = Instant::now();
-    let no_dialog =
-        move |save_as| file_dialog::never_opened(started).then_some(FileDone::NoDialog { save_as });
+    // The Documents folder is found here, off the window thread (a file read).
+    let no_dialog = move |name: &str, save| {
+        file_dialog::never_opened(started).then(|| FileDone::NoDialog {
+            suggested: file_dialog::documents().join(name),
+            save,
+        })
+    };
     match save_as {
         Some(stem) => {
             let name = format!("{stem}.{PLAYLIST_EXTENSION}");
@@ -90,7 +95,7 @@ pub(crate) fn dialog(save_as: Option<String>, done: Done) {
             spawn("playlist-dialog", done, move || {
                 match pollster::block_on(fut) {
                     Some(file) => Some(FileDone::SavePicked(file.path().to_path_buf())),
-                    None => no_dialog(Some(name)),
+                    None => no_dialog(&name, true),
                 }
             });
         }
@@ -99,7 +104,7 @@ pub(crate) fn dialog(save_as: Option<String>, done: Done) {
             spawn("playlist-dialog", done, move || {
                 match pollster::block_on(fut) {
                     Some(file) => Some(FileDone::OpenPicked(file.path().to_path_buf())),
-                    None => no_dialog(None),
+                    None => no_dialog("", false),
                 }
             });
         }

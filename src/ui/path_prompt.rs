@@ -7,24 +7,6 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui::{self, Key, RichText};
 
-/// Where to suggest saving an image: the Pictures folder, else the home folder.
-pub(crate) fn pictures() -> PathBuf {
-    user_folder(directories::UserDirs::picture_dir)
-}
-
-/// Where to suggest a playlist: the Documents folder, else the home folder.
-pub(crate) fn documents() -> PathBuf {
-    user_folder(directories::UserDirs::document_dir)
-}
-
-fn user_folder(pick: fn(&directories::UserDirs) -> Option<&Path>) -> PathBuf {
-    let user = directories::UserDirs::new();
-    user.as_ref()
-        .and_then(|u| pick(u).map(Path::to_path_buf))
-        .or_else(|| user.as_ref().map(|u| u.home_dir().to_path_buf()))
-        .unwrap_or_default()
-}
-
 /// What the window came to this pass.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Answer {
@@ -109,9 +91,10 @@ impl PathPrompt {
     /// The path typed, `~` standing for the home folder; a sentence if there is none.
     fn take(&mut self) -> Answer {
         let typed = self.text.trim();
+        // HOME, not the user-dirs file: nothing on the window thread reads a file.
         let path = match typed.strip_prefix("~/").or((typed == "~").then_some("")) {
-            Some(rest) => match directories::UserDirs::new() {
-                Some(user) => user.home_dir().join(rest),
+            Some(rest) => match std::env::home_dir() {
+                Some(home) => home.join(rest),
                 None => PathBuf::from(typed),
             },
             None => PathBuf::from(typed),

@@ -3,7 +3,7 @@
 //! its post ids for the web. The list itself is the pure
 //! `player::playlist_edit`; this file draws it and carries out its commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
@@ -16,7 +16,7 @@ use crate::session::Notice;
 use crate::app::playlist_files::{self, FileDone};
 
 use super::actions::UserAction;
-use super::path_prompt::{self, Answer, PathPrompt};
+use super::path_prompt::{Answer, PathPrompt};
 use super::wake::Wake;
 
 /// What the pane's buttons ask for.
@@ -411,7 +411,9 @@ impl PlaylistEditor {
             PlaylistCommand::SaveTo(path) => self.save_to(path),
             PlaylistCommand::File(FileDone::OpenPicked(path)) => self.open_path(path),
             PlaylistCommand::File(FileDone::SavePicked(path)) => self.save_to(path),
-            PlaylistCommand::File(FileDone::NoDialog { save_as }) => self.ask_for_path(save_as),
+            PlaylistCommand::File(FileDone::NoDialog { suggested, save }) => {
+                self.ask_for_path(&suggested, save);
+            }
             PlaylistCommand::File(FileDone::Loaded { path, result }) => match result {
                 Ok(playlist) => {
                     self.edit = PlaylistEdit::opened(playlist, path);
@@ -465,29 +467,24 @@ impl PlaylistEditor {
         playlist_files::dialog(name, self.report());
     }
 
-    /// No dialog could open: the window asks for the path (Save As offers `save_as`).
-    fn ask_for_path(&mut self, save_as: Option<String>) {
-        let folder = path_prompt::documents();
-        self.prompt = Some(match save_as {
-            Some(name) => (
-                PathPrompt::new(
-                    "Save playlist",
-                    "Type where to save:",
-                    "Save to this file",
-                    &folder.join(name),
-                ),
-                true,
-            ),
-            None => (
-                PathPrompt::new(
-                    "Open playlist",
-                    "Type the playlist's path:",
-                    "Open this file",
-                    &folder.join(""),
-                ),
-                false,
-            ),
-        });
+    /// No dialog could open: the window asks for the path, from `suggested`.
+    fn ask_for_path(&mut self, suggested: &Path, save: bool) {
+        let prompt = if save {
+            PathPrompt::new(
+                "Save playlist",
+                "Type where to save:",
+                "Save to this file",
+                suggested,
+            )
+        } else {
+            PathPrompt::new(
+                "Open playlist",
+                "Type the playlist's path:",
+                "Open this file",
+                suggested,
+            )
+        };
+        self.prompt = Some((prompt, save));
     }
 
     /// Where a file thread reports: back to this editor, waking the window.

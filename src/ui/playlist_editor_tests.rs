@@ -18,8 +18,10 @@ fn drawn(editor: PlaylistEditor) -> Harness<'static, (PlaylistEditor, Vec<UserAc
 #[test]
 fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
     let mut editor = PlaylistEditor::new(&Wake::default());
+    let wanted = PathBuf::from("/home/me/Documents/Launch.makapix-playlist");
     let no_dialog = FileDone::NoDialog {
-        save_as: Some("Launch.makapix-playlist".into()),
+        suggested: wanted.clone(),
+        save: true,
     };
     assert!(
         editor
@@ -31,7 +33,6 @@ fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
     h.get_by_label("Save playlist");
     h.get_by_label("Save to this file").click();
     h.run();
-    let wanted = path_prompt::documents().join("Launch.makapix-playlist");
     assert!(
         h.state()
             .1
@@ -48,7 +49,10 @@ fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
 #[test]
 fn where_no_dialog_opened_open_asks_for_the_playlist_s_path() {
     let mut editor = PlaylistEditor::new(&Wake::default());
-    let no_dialog = FileDone::NoDialog { save_as: None };
+    let no_dialog = FileDone::NoDialog {
+        suggested: "/home/me/Documents/".into(),
+        save: false,
+    };
     editor.on_command(PlaylistCommand::File(no_dialog), None);
     let mut h = drawn(editor);
     h.run();

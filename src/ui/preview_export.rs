@@ -9,7 +9,7 @@ use std::time::Instant;
 use eframe::egui;
 
 use super::library::Entry;
-use super::path_prompt::{self, Answer, PathPrompt};
+use super::path_prompt::{Answer, PathPrompt};
 use super::wake::Wake;
 use crate::app::export::Done;
 use crate::app::file_dialog;
@@ -72,22 +72,23 @@ impl Export {
             .add_filter("PNG image", &["png"])
             .set_file_name(&name)
             .save_file();
-        let no_dialog = Report::NoDialog {
+        let no_dialog = move || Report::NoDialog {
             title: title.to_owned(),
             animation: false,
-            suggested: path_prompt::pictures().join(name),
+            suggested: file_dialog::pictures().join(name),
         };
         self.ask(ctx, fut, Report::Chosen, no_dialog);
     }
 
     /// Waits for the dialog `fut` off the window thread: its path becomes
-    /// `chosen`; nothing at once means no dialog opened (`no_dialog`).
+    /// `chosen`; nothing at once means no dialog opened (`no_dialog`, which
+    /// finds the folder to suggest there too).
     fn ask(
         &self,
         ctx: &egui::Context,
         fut: impl Future<Output = Option<rfd::FileHandle>> + Send + 'static,
         chosen: fn(PathBuf) -> Report,
-        no_dialog: Report,
+        no_dialog: impl FnOnce() -> Report + Send + 'static,
     ) {
         let (tx, ctx) = (self.tx.clone(), ctx.clone());
         let started = Instant::now();
@@ -96,7 +97,7 @@ impl Export {
             .spawn(move || {
                 let report = match pollster::block_on(fut) {
                     Some(file) => chosen(file.path().to_path_buf()),
-                    None if file_dialog::never_opened(started) => no_dialog,
+                    None if file_dialog::never_opened(started) => no_dialog(),
                     None => return,
                 };
                 let _ = tx.send(report);
@@ -249,10 +250,10 @@ impl Export {
             .add_filter("WebP", &["webp"])
             .set_file_name(&name)
             .save_file();
-        let no_dialog = Report::NoDialog {
+        let no_dialog = move || Report::NoDialog {
             title,
             animation: true,
-            suggested: path_prompt::pictures().join(name),
+            suggested: file_dialog::pictures().join(name),
         };
         self.ask(ctx, fut, Report::AnimationChosen, no_dialog);
     }
@@ -413,7 +414,7 @@ mod tests {
             std::thread::sleep(after);
             answer
         };
-        export.ask(&egui::Context::default(), fut, Report::Chosen, no_dialog());
+        export.ask(&egui::Context::default(), fut, Report::Chosen, no_dialog);
         match export.rx.recv_timeout(Duration::from_secs(2)) {
             Ok(Report::Chosen(path)) => Some(path.display().to_string()),
             Ok(Report::NoDialog { .. }) => Some("no dialog".into()),
