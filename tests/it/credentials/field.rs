@@ -7,7 +7,7 @@
 //! owner renewed from the web is adopted.
 //! The keyring is the mock store; broker, TLS and HTTP are real.
 
-use super::{linked, pump, runtime};
+use super::{api_alone, linked, pump, runtime};
 use crate::support::rig;
 
 use std::sync::Arc;
@@ -218,9 +218,7 @@ fn a_bundle_whose_certificate_expired_renews_before_the_session_tries_it() {
 
 #[test]
 fn an_expired_bundle_that_cannot_renew_is_kept_and_the_sentence_says_why() {
-    let mut ca = rig::certs::Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem, 8883);
-    let key = rig::certs::player_key();
+    let (mut ca, api, key) = api_alone();
     let old = long_expired(&mut ca, &key);
     api.add_player(&key, old.clone());
     let bundle = api.bundle(&key);
@@ -261,9 +259,7 @@ fn an_expired_bundle_that_cannot_renew_is_kept_and_the_sentence_says_why() {
 
 #[test]
 fn an_old_expired_bundle_never_replaces_a_newer_certificate_of_its_player() {
-    let mut ca = rig::certs::Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem, 8883);
-    let key = rig::certs::player_key();
+    let (mut ca, api, key) = api_alone();
     let t = OffsetDateTime::now_utc();
     api.add_player(&key, long_expired(&mut ca, &key));
     let old_bundle = api.bundle(&key);
@@ -288,9 +284,7 @@ fn an_old_expired_bundle_never_replaces_a_newer_certificate_of_its_player() {
 
 #[test]
 fn a_certificate_issued_5_minutes_in_the_future_imports() {
-    let mut ca = rig::certs::Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem, 8883);
-    let key = rig::certs::player_key();
+    let (mut ca, api, key) = api_alone();
     let t = OffsetDateTime::now_utc();
     // The server's clock is 5 minutes ahead of this computer's.
     api.add_player(
@@ -313,9 +307,7 @@ fn a_certificate_issued_5_minutes_in_the_future_imports() {
 
 #[test]
 fn registration_polling_rides_out_two_502s() {
-    let mut ca = rig::certs::Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem, 8883);
-    let key = rig::certs::player_key();
+    let (mut ca, api, key) = api_alone();
     api.provision_as(&key, ca.player(&key));
     // The owner enters the code at once, but the API is restarting behind its proxy.
     api.enter_code(&key);
@@ -340,9 +332,7 @@ fn registration_polling_rides_out_two_502s() {
 
 #[test]
 fn when_the_owner_renewed_from_the_web_the_new_set_is_installed() {
-    let mut ca = rig::certs::Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem, 8883);
-    let key = rig::certs::player_key();
+    let (mut ca, api, key) = api_alone();
     let t = OffsetDateTime::now_utc();
     api.add_player(
         &key,
@@ -392,9 +382,7 @@ fn reqwest_like_get(url: &str) -> String {
 
 #[test]
 fn a_removed_player_without_a_token_is_told_so_when_it_renews() {
-    let mut ca = rig::certs::Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem, 8883);
-    let key = rig::certs::player_key();
+    let (mut ca, api, key) = api_alone();
     let t = OffsetDateTime::now_utc();
     api.add_player(
         &key,
@@ -411,9 +399,7 @@ fn a_removed_player_without_a_token_is_told_so_when_it_renews() {
 
 #[test]
 fn a_player_whose_certificate_failed_stops_polling_with_its_own_sentence() {
-    let mut ca = rig::certs::Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem, 8883);
-    let key = rig::certs::player_key();
+    let (mut ca, api, key) = api_alone();
     api.provision_as(&key, ca.player(&key));
     // The owner entered the code, but the server could not make the certificate.
     api.enter_code_certificate_fails(&key);

@@ -1,6 +1,8 @@
 //! Credentials: import, validation, registration, renewal, the keyring and
 //! connecting with what was stored, against the rig and a local HTTP server.
 
+use crate::support::rig;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,6 +11,7 @@ use makapix_player::bridge::channel::{EventSink, WindowEnd};
 use makapix_player::credentials::service::Service;
 use makapix_player::net::connection_handle::ConnectionHandle;
 use makapix_player::net::credentials_task::CredentialsTask;
+use rig::api::MakapixApi;
 
 mod connect;
 mod field;
@@ -42,6 +45,14 @@ async fn pump(
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// The rig's Makapix API with no broker behind it (the port it names is never
+/// dialled), its CA, and a new player's key.
+fn api_alone() -> (rig::certs::Ca, MakapixApi, String) {
+    let ca = rig::certs::Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem, 8883);
+    (ca, api, rig::certs::player_key())
 }
 
 /// A runtime on the test's thread, with its clock and sockets.

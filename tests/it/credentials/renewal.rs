@@ -8,7 +8,7 @@
 //! the limit.
 //! Time moves by an offset on the runtime's wall clock, never by sleeping.
 
-use super::{pump, runtime};
+use super::{api_alone, pump, runtime};
 use crate::support::rig;
 
 use std::sync::Arc;
@@ -429,14 +429,7 @@ fn the_command_lines_import_of_a_due_set_renews_at_once() {
     api.add_player(&key, old);
     api.next_certificate(&key, next.clone());
     let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("player-certificates.json");
-    std::fs::write(&bundle, api.bundle(&key)).unwrap();
-    let service = service(dir.path(), &api.base);
-
-    let import = Command::Import {
-        files: vec![bundle.clone()],
-    };
-    run_with(&service, &import, unix_now()).expect("the import");
+    let (service, bundle) = imported_from_the_command_line(&api, &key, dir.path());
     assert_eq!(api.count("/renew-cert"), 1, "{:?}", api.log());
     let active = service.load().unwrap().unwrap();
     assert_eq!(active.not_after, next.not_after.unix_timestamp());
@@ -449,6 +442,9 @@ fn the_command_lines_import_of_a_due_set_renews_at_once() {
     let fresh = broker.ca.player_valid(&key, t, t + Span::days(1095));
     api.owner_renews(&key, fresh.clone());
     std::fs::write(&bundle, api.bundle(&key)).unwrap();
+    let import = Command::Import {
+        files: vec![bundle],
+    };
     run_with(&service, &import, unix_now()).expect("the import");
     assert_eq!(api.count("/renew-cert"), 1);
     let active = service.load().unwrap().unwrap();
@@ -457,25 +453,33 @@ fn the_command_lines_import_of_a_due_set_renews_at_once() {
 
 #[test]
 fn the_command_lines_import_of_an_expired_bundle_renews_it() {
-    use makapix_player::program::cli::{Command, run_with};
-    let mut ca = rig::certs::Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem, 8883);
-    let key = rig::certs::player_key();
+    let (mut ca, api, key) = api_alone();
     let t = OffsetDateTime::now_utc();
     let old = ca.player_valid(&key, t - Span::days(1200), t - Span::days(105));
     api.add_player(&key, old);
     let next = ca.player_valid(&key, t, t + Span::days(1095));
     api.next_certificate(&key, next.clone());
     let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("player-certificates.json");
-    std::fs::write(&bundle, api.bundle(&key)).unwrap();
-    let service = service(dir.path(), &api.base);
-
-    let import = Command::Import {
-        files: vec![bundle],
-    };
-    run_with(&service, &import, unix_now()).expect("the import");
+    let (service, _) = imported_from_the_command_line(&api, &key, dir.path());
     assert_eq!(api.count("/renew-cert"), 1, "{:?}", api.log());
     let active = service.load().unwrap().unwrap();
     assert_eq!(active.not_after, next.not_after.unix_timestamp());
+}
+
+/// `makapix-player import` of the bundle the web offers for `key`, saved in
+/// `dir` as a browser would: the service it went into, and the bundle's path.
+fn imported_from_the_command_line(
+    api: &MakapixApi,
+    key: &str,
+    dir: &std::path::Path,
+) -> (Service, std::path::PathBuf) {
+    use makapix_player::program::cli::{Command, run_with};
+    let bundle = dir.join("player-certificates.json");
+    std::fs::write(&bundle, api.bundle(key)).unwrap();
+    let service = service(dir, &api.base);
+    let import = Command::Import {
+        files: vec![bundle.clone()],
+    };
+    run_with(&service, &import, unix_now()).expect("the import");
+    (service, bundle)
 }
