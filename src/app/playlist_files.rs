@@ -3,9 +3,8 @@
 //! on a disk or a dialog. Each hands what it did to `done`.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use crate::app::file_dialog;
+use crate::app::file_dialog::{self, Outcome};
 use crate::app::local_files::{self, PLAYLIST_EXTENSION};
 use crate::player::playlist::Playlist;
 use crate::player::playlist_edit::PlaylistEdit;
@@ -77,13 +76,10 @@ pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
 pub(crate) fn dialog(save_as: Option<String>, done: Done) {
     let filter = [PLAYLIST_EXTENSION];
     let dialog = rfd::AsyncFileDialog::new().add_filter("Makapix Player playlists", &filter);
-    let started = Instant::now();
-    // The Documents folder is found here, off the window thread (a file read).
-    let no_dialog = move |name: &str, save| {
-        file_dialog::never_opened(started).then(|| FileDone::NoDialog {
-            suggested: file_dialog::documents().join(name),
-            save,
-        })
+    // The Documents folder is found on the dialog's thread (a file read).
+    let no_dialog = |name: &str, save| FileDone::NoDialog {
+        suggested: file_dialog::documents().join(name),
+        save,
     };
     match save_as {
         Some(stem) => {
@@ -93,18 +89,20 @@ pub(crate) fn dialog(save_as: Option<String>, done: Done) {
                 .set_file_name(&name)
                 .save_file();
             spawn("playlist-dialog", done, move || {
-                match pollster::block_on(fut) {
-                    Some(file) => Some(FileDone::SavePicked(file.path().to_path_buf())),
-                    None => no_dialog(&name, true),
+                match file_dialog::wait(fut) {
+                    Outcome::Chosen(file) => Some(FileDone::SavePicked(file.path().to_path_buf())),
+                    Outcome::NeverOpened => Some(no_dialog(&name, true)),
+                    Outcome::Cancelled => None,
                 }
             });
         }
         None => {
             let fut = dialog.set_title("Open playlist").pick_file();
             spawn("playlist-dialog", done, move || {
-                match pollster::block_on(fut) {
-                    Some(file) => Some(FileDone::OpenPicked(file.path().to_path_buf())),
-                    None => no_dialog("", false),
+                match file_dialog::wait(fut) {
+                    Outcome::Chosen(file) => Some(FileDone::OpenPicked(file.path().to_path_buf())),
+                    Outcome::NeverOpened => Some(no_dialog("", false)),
+                    Outcome::Cancelled => None,
                 }
             });
         }

@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui;
 
+use crate::app::file_dialog::{self, Outcome};
 use crate::app::local_files::{self, IMAGE_EXTENSIONS, PLAYLIST_EXTENSION};
 
 /// What File › Open offers by default: images and saved playlists.
@@ -113,32 +114,29 @@ impl Opener {
         let dialog = rfd::AsyncFileDialog::new().set_title("Play artworks");
         let tx = self.tx.clone();
         let wake = self.wake.clone();
-        let started = Instant::now();
-        let picked: std::pin::Pin<Box<dyn std::future::Future<Output = Vec<PathBuf>> + Send>> =
-            if folder {
-                let fut = dialog.pick_folder();
-                Box::pin(async move {
-                    fut.await
-                        .map(|h| vec![h.path().to_path_buf()])
-                        .unwrap_or_default()
-                })
-            } else {
-                let fut = dialog
-                    .add_filter("Pixel art and playlists", &OPENABLE)
-                    .add_filter("Pixel art", &IMAGE_EXTENSIONS)
-                    .add_filter("Makapix Player playlists", &[PLAYLIST_EXTENSION])
-                    .pick_files();
-                Box::pin(async move {
-                    fut.await
-                        .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
-                        .unwrap_or_default()
-                })
-            };
+        let picked: std::pin::Pin<Box<dyn Future<Output = Option<Vec<PathBuf>>> + Send>> = if folder
+        {
+            let fut = dialog.pick_folder();
+            Box::pin(async move { fut.await.map(|h| vec![h.path().to_path_buf()]) })
+        } else {
+            let fut = dialog
+                .add_filter("Pixel art and playlists", &OPENABLE)
+                .add_filter("Pixel art", &IMAGE_EXTENSIONS)
+                .add_filter("Makapix Player playlists", &[PLAYLIST_EXTENSION])
+                .pick_files();
+            Box::pin(async move {
+                fut.await
+                    .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
+            })
+        };
         let spawned = std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
-                let paths = pollster::block_on(picked);
-                let quick = crate::app::file_dialog::never_opened(started);
+                let (paths, quick) = match file_dialog::wait(picked) {
+                    Outcome::Chosen(paths) => (paths, false),
+                    Outcome::Cancelled => (Vec::new(), false),
+                    Outcome::NeverOpened => (Vec::new(), true),
+                };
                 let _ = tx.send(Picked::Chosen { paths, quick });
                 wake.wake();
             });

@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use eframe::egui::{self, Color32, Rect, RichText, Ui};
 
-use crate::app::file_dialog;
+use crate::app::file_dialog::{self, Outcome};
 use crate::bridge::connection::ConnectionState;
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
@@ -52,9 +52,9 @@ pub struct PlayerPane {
     paste: String,
     custom_port: String,
     outbox: Vec<CredentialsAction>,
-    /// The files the dialog picked, and whether it never opened (`file_dialog`).
-    picked_tx: Sender<(Vec<PathBuf>, bool)>,
-    picked_rx: Receiver<(Vec<PathBuf>, bool)>,
+    /// What the Import… dialog came to.
+    picked_tx: Sender<Outcome<Vec<PathBuf>>>,
+    picked_rx: Receiver<Outcome<Vec<PathBuf>>>,
 }
 
 impl Default for PlayerPane {
@@ -147,11 +147,13 @@ impl PlayerPane {
 
     /// What the pane asked for since the last frame, for the window to send.
     pub(crate) fn take_actions(&mut self) -> Vec<CredentialsAction> {
-        while let Ok((paths, never_opened)) = self.picked_rx.try_recv() {
-            if !paths.is_empty() {
-                self.outbox.push(CredentialsAction::ImportFiles(paths));
-            } else if never_opened {
-                self.message = Some((NO_DIALOG.to_owned(), true));
+        while let Ok(picked) = self.picked_rx.try_recv() {
+            match picked {
+                Outcome::Chosen(paths) if !paths.is_empty() => {
+                    self.outbox.push(CredentialsAction::ImportFiles(paths));
+                }
+                Outcome::NeverOpened => self.message = Some((NO_DIALOG.to_owned(), true)),
+                Outcome::Chosen(_) | Outcome::Cancelled => {}
             }
         }
         std::mem::take(&mut self.outbox)
@@ -380,15 +382,15 @@ impl PlayerPane {
             .set_title("Import player certificates")
             .add_filter("Certificates", &["json", "pem", "crt", "key", "txt"])
             .pick_files();
-        let started = std::time::Instant::now();
         let spawned = std::thread::Builder::new()
             .name("credentials-dialog".into())
             .spawn(move || {
-                let picked: Vec<PathBuf> = pollster::block_on(dialog)
-                    .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
-                    .unwrap_or_default();
-                let never_opened = picked.is_empty() && file_dialog::never_opened(started);
-                let _ = tx.send((picked, never_opened));
+                let paths = async move {
+                    let picked = dialog.await?;
+                    Some(picked.iter().map(|h| h.path().to_path_buf()).collect())
+                };
+                let picked = file_dialog::wait(paths);
+                let _ = tx.send(picked);
             });
         if spawned.is_err() {
             self.message = Some((
@@ -576,10 +578,10 @@ mod tests {
     #[test]
     fn an_import_dialog_that_never_opened_says_what_else_to_do() {
         let mut pane = PlayerPane::default();
-        pane.picked_tx.send((Vec::new(), false)).unwrap();
+        pane.picked_tx.send(Outcome::Cancelled).unwrap();
         assert!(pane.take_actions().is_empty());
         assert!(pane.message.is_none(), "a cancelled dialog says nothing");
-        pane.picked_tx.send((Vec::new(), true)).unwrap();
+        pane.picked_tx.send(Outcome::NeverOpened).unwrap();
         assert!(pane.take_actions().is_empty());
         let said = pane.message.as_ref().map(|(text, _)| text.as_str());
         assert!(
@@ -587,7 +589,9 @@ mod tests {
             "{said:?}"
         );
         let picked = vec![PathBuf::from("/a/certs.json")];
-        pane.picked_tx.send((picked.clone(), false)).unwrap();
+        pane.picked_tx
+            .send(Outcome::Chosen(picked.clone()))
+            .unwrap();
         assert!(
             matches!(&pane.take_actions()[..], [CredentialsAction::ImportFiles(p)] if *p == picked)
         );

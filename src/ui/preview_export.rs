@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::Instant;
 
 use eframe::egui;
 
@@ -12,7 +11,7 @@ use super::library::Entry;
 use super::path_prompt::{Answer, PathPrompt};
 use super::wake::Wake;
 use crate::app::export::Done;
-use crate::app::file_dialog;
+use crate::app::file_dialog::{self, Outcome};
 use crate::player::ArtworkSource;
 use crate::preview::PreviewMode;
 use crate::preview::render::{self, Frame, Look};
@@ -91,14 +90,13 @@ impl Export {
         no_dialog: impl FnOnce() -> Report + Send + 'static,
     ) {
         let (tx, ctx) = (self.tx.clone(), ctx.clone());
-        let started = Instant::now();
         let spawned = std::thread::Builder::new()
             .name("preview-dialog".into())
             .spawn(move || {
-                let report = match pollster::block_on(fut) {
-                    Some(file) => chosen(file.path().to_path_buf()),
-                    None if file_dialog::never_opened(started) => no_dialog(),
-                    None => return,
+                let report = match file_dialog::wait(fut) {
+                    Outcome::Chosen(file) => chosen(file.path().to_path_buf()),
+                    Outcome::NeverOpened => no_dialog(),
+                    Outcome::Cancelled => return,
                 };
                 let _ = tx.send(report);
                 ctx.request_repaint();
