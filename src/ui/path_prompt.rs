@@ -9,10 +9,28 @@ use eframe::egui::{self, Key, RichText};
 
 /// What the window came to this pass.
 #[derive(Debug, PartialEq)]
-pub(crate) enum Answer {
+enum Answer {
     Waiting,
     Cancelled,
     Path(PathBuf),
+}
+
+/// Draws the prompt in `open` (with what it was asked for) while there is
+/// one; once it is answered it closes, and a path given comes back with that.
+pub(crate) fn ask<T: Copy>(
+    open: &mut Option<(PathPrompt, T)>,
+    ctx: &egui::Context,
+) -> Option<(PathBuf, T)> {
+    let (prompt, purpose) = open.as_mut()?;
+    let purpose = *purpose;
+    let answer = prompt.show(ctx);
+    if answer != Answer::Waiting {
+        *open = None;
+    }
+    match answer {
+        Answer::Path(path) => Some((path, purpose)),
+        Answer::Waiting | Answer::Cancelled => None,
+    }
 }
 
 /// The window asking for a path.
@@ -45,7 +63,7 @@ impl PathPrompt {
     }
 
     /// Draws the window; Enter or the button gives the path, Esc or Cancel ends it.
-    pub(crate) fn show(&mut self, ctx: &egui::Context) -> Answer {
+    fn show(&mut self, ctx: &egui::Context) -> Answer {
         let mut answer = Answer::Waiting;
         egui::Window::new(self.title.as_str())
             .collapsible(false)

@@ -16,7 +16,7 @@ use crate::session::Notice;
 use crate::app::playlist_files::{self, FileDone};
 
 use super::actions::UserAction;
-use super::path_prompt::{Answer, PathPrompt};
+use super::path_prompt::{self, PathPrompt};
 use super::wake::Wake;
 
 /// What the pane's buttons ask for.
@@ -153,20 +153,12 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<U
                 }
             });
         });
-    if let Some((prompt, save)) = &mut editor.prompt {
-        let save = *save;
-        match prompt.show(ui.ctx()) {
-            Answer::Waiting => {}
-            Answer::Cancelled => editor.prompt = None,
-            Answer::Path(path) => {
-                editor.prompt = None;
-                out.push(if save {
-                    PlaylistCommand::SaveTo(path)
-                } else {
-                    PlaylistCommand::OpenPath(path)
-                });
-            }
-        }
+    if let Some((path, save)) = path_prompt::ask(&mut editor.prompt, ui.ctx()) {
+        out.push(if save {
+            PlaylistCommand::SaveTo(path)
+        } else {
+            PlaylistCommand::OpenPath(path)
+        });
     }
     actions.extend(out.into_iter().map(UserAction::Playlist));
 }

@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use eframe::egui;
 
 use super::library::Entry;
-use super::path_prompt::{Answer, PathPrompt};
+use super::path_prompt::{self, PathPrompt};
 use super::wake::Wake;
 use crate::app::export::Done;
 use crate::app::file_dialog::{self, Outcome};
@@ -207,22 +207,11 @@ impl Export {
         on_screen: Option<&Entry>,
         settings: &Settings,
     ) -> Option<Notice> {
-        let (prompt, animation) = self.prompt.as_mut()?;
-        let animation = *animation;
-        match prompt.show(ctx) {
-            Answer::Waiting => None,
-            Answer::Cancelled => {
-                self.prompt = None;
-                None
-            }
-            Answer::Path(path) => {
-                self.prompt = None;
-                if animation {
-                    self.export_to(path, on_screen, settings)
-                } else {
-                    self.save_to(path, on_screen, settings)
-                }
-            }
+        let (path, animation) = path_prompt::ask(&mut self.prompt, ctx)?;
+        if animation {
+            self.export_to(path, on_screen, settings)
+        } else {
+            self.save_to(path, on_screen, settings)
         }
     }
 }
