@@ -45,19 +45,12 @@ fn saved(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, mut board: Option<&mut Boa
     for (i, output) in outputs.iter_mut().enumerate() {
         // Keyed by address (unique in the list): a row keeps its widgets'
         // ids, and a screen reader its place, when a row above is removed.
-        let own = egui::UiBuilder::new().scope_id(egui::Id::unique(("led output", &output.url)));
-        ui.scope_builder(own, |ui| {
+        keyed(ui, ("led output", &output.url), |ui| {
             ui.horizontal(|ui| {
                 ui.checkbox(&mut output.enabled, &output.url)
                     .on_hover_text("Send the art to this panel");
-                let remove_it = ui
-                    .small_button("Remove")
-                    .on_hover_text(format!("Remove {}", output.url));
                 let name = format!("Remove {}", output.url);
-                remove_it.widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone())
-                });
-                if remove_it.clicked() {
+                if named_small_button(ui, "Remove", &name, &name).clicked() {
                     remove = Some(i);
                 }
             });
@@ -202,27 +195,35 @@ fn finder(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, board: &mut Board) {
 /// moved into its place.
 fn found_rows(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, found: &[Panel]) {
     for panel in found {
-        let own = egui::UiBuilder::new().scope_id(egui::Id::unique(("led finder", &panel.name)));
-        ui.scope_builder(own, |ui| {
+        keyed(ui, ("led finder", &panel.name), |ui| {
             ui.horizontal(|ui| {
                 ui.label(format!(
                     "{} ({}, {})",
                     panel.name, panel.host, panel.address
                 ));
-                let add_it = ui
-                    .small_button("Add")
-                    .on_hover_text(format!("Add {} as a 64×64 DDP panel", panel.name));
-                // Named for a screen reader: a list of buttons all called "Add" says nothing.
+                let hover = format!("Add {} as a 64×64 DDP panel", panel.name);
                 let name = format!("Add {}", panel.name);
-                add_it.widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone())
-                });
-                if add_it.clicked() {
+                if named_small_button(ui, "Add", &name, &hover).clicked() {
                     add(outputs, panel.ddp_url());
                 }
             });
         });
     }
+}
+
+/// `add` in a scope of its own keyed by `key`, not by its place in a list
+/// that changes under it.
+fn keyed(ui: &mut Ui, key: (&str, &str), add: impl FnOnce(&mut Ui)) {
+    let own = egui::UiBuilder::new().scope_id(egui::Id::unique(key));
+    ui.scope_builder(own, add);
+}
+
+/// A small button showing `label`, named `name` for a screen reader (a list
+/// of buttons all called "Add" or "Remove" says nothing), `hover` on hover.
+fn named_small_button(ui: &mut Ui, label: &str, name: &str, hover: &str) -> egui::Response {
+    let button = ui.small_button(label).on_hover_text(hover);
+    button.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name));
+    button
 }
 
 #[cfg(test)]
