@@ -138,15 +138,22 @@ fn a_banner_warns_from_30_days_and_an_expired_certificate_is_an_error() {
     h.get_by_label_contains("has expired: this player cannot connect");
 }
 
-/// The banner and the info overlay belong to the canvas: a window opened over
-/// them (Diagnostics, where the user goes to see why) is not hidden under them.
-#[test]
-fn the_banner_and_the_info_overlay_stay_under_the_diagnostics_window() {
+/// An expired player's window with the info overlay asked for (I): the
+/// banner and the overlay both at the canvas's corner.
+fn expired_with_the_info_overlay() -> (Harness<'static, PlayerApp>, RuntimeEnd) {
     let (mut h, end) = setup();
     let mut expired = summary(0);
     expired.not_after = now() - DAY;
     tell(&mut h, &end, CredentialsEvent::Registered(expired));
     h.key_press(egui::Key::I);
+    (h, end)
+}
+
+/// The banner and the info overlay belong to the canvas: a window opened over
+/// them (Diagnostics, where the user goes to see why) is not hidden under them.
+#[test]
+fn the_banner_and_the_info_overlay_stay_under_the_diagnostics_window() {
+    let (mut h, _end) = expired_with_the_info_overlay();
     h.state_mut().open_diagnostics();
     h.step();
     h.step();
@@ -173,11 +180,7 @@ fn the_banner_and_the_info_overlay_stay_under_the_diagnostics_window() {
 /// Both sit in the canvas's corner: the info overlay goes below the banner.
 #[test]
 fn the_info_overlay_sits_below_the_banner_not_under_it() {
-    let (mut h, end) = setup();
-    let mut expired = summary(0);
-    expired.not_after = now() - DAY;
-    tell(&mut h, &end, CredentialsEvent::Registered(expired));
-    h.key_press(egui::Key::I);
+    let (mut h, _end) = expired_with_the_info_overlay();
     h.step();
     h.step();
     let banner = h.get_by_label_contains("has expired").rect();
