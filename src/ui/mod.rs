@@ -28,6 +28,7 @@ mod outputs_pane;
 mod overlays;
 mod path_prompt;
 mod player_banner;
+mod player_identity;
 pub(crate) mod player_pane;
 pub(crate) mod playlist_editor;
 mod present_trace;

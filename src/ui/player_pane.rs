@@ -12,11 +12,8 @@ use crate::bridge::connection::ConnectionState;
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
-use crate::credentials::renewal::Health;
-use crate::credentials::renewal_schedule;
 use crate::credentials::secret_text;
 use crate::credentials::server::{Environment, Server};
-use crate::credentials::validate::format_date;
 use crate::protocol::http::Secret;
 
 pub(super) const WARN: Color32 = Color32::from_rgb(240, 170, 60);
@@ -192,7 +189,7 @@ impl PlayerPane {
     /// The Player section of the settings panel.
     pub fn show(&mut self, ui: &mut Ui, now: i64) {
         match (&self.summary, &self.keyring_waiting) {
-            (Some(summary), _) => identity(
+            (Some(summary), _) => super::player_identity::show(
                 ui,
                 summary,
                 &self.server,
@@ -482,37 +479,6 @@ impl PlayerPane {
     }
 }
 
-/// The key masked (its short form) unless `reveal`; Copy puts the whole key on
-/// the clipboard without showing it.
-fn player_key(ui: &mut Ui, key: &str, reveal: &mut bool) {
-    ui.horizontal(|ui| {
-        let shown = if *reveal {
-            key.to_owned()
-        } else {
-            crate::player_key::short(key).to_string()
-        };
-        let toggle = if *reveal { "Hide key" } else { "Show key" };
-        if ui
-            .small_button(toggle)
-            .on_hover_text(
-                "The player key works as a password at Makapix Club: show it only to yourself",
-            )
-            .clicked()
-        {
-            *reveal = !*reveal;
-        }
-        if ui
-            .small_button("Copy key")
-            .on_hover_text("Copies the whole player key")
-            .clicked()
-        {
-            ui.ctx().copy_text(key.to_owned());
-        }
-        // After the buttons, so showing the long key does not move them.
-        ui.label(RichText::new(shown).monospace().small());
-    });
-}
-
 fn is_credentials_file(path: &std::path::Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
         ["json", "pem", "crt", "cer", "key"].contains(&e.to_ascii_lowercase().as_str())
@@ -523,52 +489,6 @@ fn is_credentials_file(path: &std::path::Path) -> bool {
 fn looks_like_credentials(text: &str) -> bool {
     text.contains("-----BEGIN ")
         || (text.trim_start().starts_with('{') && text.contains("\"key_pem\""))
-}
-
-fn identity(
-    ui: &mut Ui,
-    summary: &PlayerSummary,
-    server: &Server,
-    renewal: Option<i64>,
-    now: i64,
-    reveal: &mut bool,
-) {
-    egui::Grid::new("player_identity")
-        .num_columns(2)
-        .show(ui, |ui| {
-            ui.label("Player key");
-            player_key(ui, &summary.player_key, reveal);
-            ui.end_row();
-            ui.label("Expires");
-            let date = format_date(summary.not_after);
-            let (text, color) = match summary.health(now) {
-                Health::Valid { days_left } => (format!("{date} ({days_left} days left)"), None),
-                Health::ExpiringSoon { days_left } => {
-                    (format!("{date} ({days_left} days left)"), Some(WARN))
-                }
-                Health::Expired => (format!("{date} (expired)"), Some(ERROR)),
-            };
-            let mut text = RichText::new(text);
-            if let Some(color) = color {
-                text = text.color(color);
-            }
-            ui.label(text);
-            ui.end_row();
-            if let Some(at) = renewal {
-                ui.label("Next renewal");
-                ui.label(format!(
-                    "automatic, {}",
-                    renewal_schedule::describe(at, now)
-                ));
-                ui.end_row();
-            }
-            ui.label("Issuer");
-            ui.label(&summary.issuer);
-            ui.end_row();
-            ui.label("Server");
-            ui.label(server.describe());
-            ui.end_row();
-        });
 }
 
 #[cfg(test)]

@@ -442,3 +442,31 @@ fn the_player_key_is_masked_until_shown_and_copied_whole() {
     h.get_by_label("3f2b8c1e…");
     assert!(h.query_by_label_contains(KEY).is_none());
 }
+
+/// Where the settings panel begins: its heading's left edge (the panel is
+/// docked to the window's right edge).
+fn panel_left(h: &Harness<'static, PlayerApp>) -> f32 {
+    h.get_by_label("Settings").rect().left()
+}
+
+#[test]
+fn storing_a_player_does_not_widen_the_settings_panel() {
+    let (mut h, end) = setup();
+    let before = panel_left(&h);
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    let after = panel_left(&h);
+    assert!(
+        (after - before).abs() < 1.0,
+        "the panel began at {before} and at {after} once a player was stored: the canvas jumps"
+    );
+    click(&mut h, "Show key");
+    assert!(
+        h.query_by_label_contains(KEY).is_some(),
+        "the whole key shown"
+    );
+    let revealed = panel_left(&h);
+    assert!(
+        (revealed - before).abs() < 1.0,
+        "the panel began at {before} and at {revealed} with the whole key shown"
+    );
+}
