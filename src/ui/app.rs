@@ -314,7 +314,8 @@ impl PlayerApp {
         if let Some(took) = self.core.command_on_screen() {
             self.net.command_shown(took);
         }
-        self.help = overlays::show(&ctx, self, now, canvas_rect, &mut clicked);
+        let banner = self.player.banner(&ctx, canvas_rect, unix_now() as i64);
+        self.help = overlays::show(&ctx, self, now, canvas_rect, banner, &mut clicked);
         let renderer = self.previews.renderer();
         let facts = super::support_report::Facts::of(&self.player, self.core.settings(), renderer);
         diagnostics::show(&ctx, &mut self.net, &facts, &mut clicked);

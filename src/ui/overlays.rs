@@ -22,11 +22,12 @@ pub(crate) fn show(
     app: &PlayerApp,
     now: Duration,
     canvas: Rect,
+    banner: Option<Rect>,
     actions: &mut Vec<UserAction>,
 ) -> HelpWindows {
     let mut help = app.help();
     if app.settings().show_info {
-        info(ctx, app, now, canvas);
+        info(ctx, app, now, canvas, banner);
     }
     let hovering = ctx.input(|i| !i.raw.hovered_files.is_empty());
     if hovering {
@@ -77,7 +78,7 @@ pub(crate) fn show(
     help
 }
 
-fn info(ctx: &egui::Context, app: &PlayerApp, now: Duration, canvas: Rect) {
+fn info(ctx: &egui::Context, app: &PlayerApp, now: Duration, canvas: Rect, banner: Option<Rect>) {
     let engine = app.engine();
     let Some(source) = engine.current() else {
         return;
@@ -124,8 +125,8 @@ fn info(ctx: &egui::Context, app: &PlayerApp, now: Duration, canvas: Rect) {
             app.channel().label()
         )));
     }
-    // Part of the canvas, like the certificate banner: under every window.
-    let top = super::player_banner::bottom(ctx).map_or(canvas.min.y + 10.0, |b| b + 6.0);
+    // Part of the canvas, like the certificate banner (and below it): under every window.
+    let top = banner.map_or(canvas.min.y + 10.0, |b| b.bottom() + 6.0);
     egui::Area::new(egui::Id::unique("info_overlay"))
         .fixed_pos(egui::pos2(canvas.min.x + 10.0, top))
         .order(egui::Order::Background)

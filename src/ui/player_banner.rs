@@ -14,31 +14,21 @@ fn id() -> egui::Id {
     egui::Id::unique("player_banner")
 }
 
-/// Where the banner shown in the last frame ends, if one was: what else sits
-/// in the canvas's corner (the info overlay) goes below it, not under it.
-pub(super) fn bottom(ctx: &egui::Context) -> Option<f32> {
-    let layer = egui::LayerId::new(egui::Order::Background, id());
-    ctx.memory(|m| {
-        let shown = m.areas().visible_layer_ids().contains(&layer);
-        shown.then(|| m.area_rect(id())).flatten()
-    })
-    .map(|rect| rect.bottom())
-}
-
-/// The banner for `summary` (removed from its account: `removed`), if one is due.
+/// The banner for `summary` (removed from its account: `removed`), if one is
+/// due: where it is, so that what else sits in the canvas's corner (the info
+/// overlay) goes below it in the same frame.
 pub(super) fn show(
     ctx: &egui::Context,
     canvas: Rect,
     summary: &PlayerSummary,
     removed: bool,
     now: i64,
-) {
+) -> Option<Rect> {
     if removed {
-        show_banner(ctx, canvas, REMOVED_BANNER, ERROR);
-        return;
+        return Some(show_banner(ctx, canvas, REMOVED_BANNER, ERROR));
     }
     let (text, color) = match summary.health(now) {
-        Health::Valid { .. } => return,
+        Health::Valid { .. } => return None,
         Health::ExpiringSoon { days_left } => (
             format!("The player certificate expires in {days_left} days. Renew it in Settings › Player."),
             WARN,
@@ -48,10 +38,10 @@ pub(super) fn show(
             ERROR,
         ),
     };
-    show_banner(ctx, canvas, &text, color);
+    Some(show_banner(ctx, canvas, &text, color))
 }
 
-fn show_banner(ctx: &egui::Context, canvas: Rect, text: &str, color: Color32) {
+fn show_banner(ctx: &egui::Context, canvas: Rect, text: &str, color: Color32) -> Rect {
     // Part of the canvas: under Diagnostics and the other windows, not over them.
     egui::Area::new(id())
         .order(egui::Order::Background)
@@ -66,5 +56,7 @@ fn show_banner(ctx: &egui::Context, canvas: Rect, text: &str, color: Color32) {
                     ui.set_max_width(canvas.width() - 32.0);
                     ui.label(RichText::new(text).color(Color32::BLACK));
                 });
-        });
+        })
+        .response
+        .rect
 }

@@ -397,12 +397,15 @@ impl PlayerPane {
         }
     }
 
-    /// Over the canvas: the registration code, and the expiry banner.
+    /// Over the canvas's top: the certificate's banner, if one is due; where it is.
+    pub fn banner(&self, ctx: &egui::Context, canvas: Rect, now: i64) -> Option<Rect> {
+        let summary = self.summary.as_ref()?;
+        super::player_banner::show(ctx, canvas, summary, self.removed, now)
+    }
+
+    /// Over the canvas: the registration code.
     /// Returns true while something counts down (repaint each second).
     pub fn overlay(&mut self, ctx: &egui::Context, canvas: Rect, now: i64) -> bool {
-        if let Some(summary) = &self.summary {
-            super::player_banner::show(ctx, canvas, summary, self.removed, now);
-        }
         let Some(status) = self.registration.clone() else {
             return false;
         };

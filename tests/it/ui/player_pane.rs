@@ -191,6 +191,39 @@ fn the_info_overlay_sits_below_the_banner_not_under_it() {
     );
 }
 
+/// The overlay follows the banner in the frame it comes or goes, not one late.
+#[test]
+fn the_info_overlay_moves_in_the_frame_the_banner_comes_or_goes() {
+    let (mut h, end) = expired_with_the_info_overlay();
+    h.step();
+    let banner = h.get_by_label_contains("has expired").rect();
+    let below = h.get_by_label_contains(" px · ").rect().top();
+    end.sink
+        .send(RuntimeEvent::Credentials(CredentialsEvent::Registered(
+            summary(200),
+        )));
+    h.step();
+    assert!(h.query_by_label_contains("has expired").is_none());
+    let corner = h.get_by_label_contains(" px · ").rect().top();
+    assert!(
+        below - corner >= banner.height(),
+        "the banner ({banner:?}) went; the overlay's line came up from {below} to {corner} only"
+    );
+    let mut expired = summary(0);
+    expired.not_after = now() - DAY;
+    end.sink
+        .send(RuntimeEvent::Credentials(CredentialsEvent::Registered(
+            expired,
+        )));
+    h.step();
+    let banner = h.get_by_label_contains("has expired").rect();
+    let line = h.get_by_label_contains(" px · ").rect();
+    assert!(
+        line.top() > banner.bottom(),
+        "the banner came back, the overlay's line at {line:?} is under it at {banner:?}"
+    );
+}
+
 #[test]
 fn remove_asks_first() {
     let (mut h, mut end) = setup();
