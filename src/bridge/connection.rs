@@ -146,6 +146,10 @@ pub struct Tuning {
     /// The HTTPS API's rate-limit window (its reads: 60 per minute): a request
     /// answered 429 waits at most this long before it goes again.
     pub rate_window: Duration,
+    /// After the HTTPS transport could not get a bearer token (`token/rotate`
+    /// failed), how long before it asks again; doubles up to 20 times this
+    /// while it keeps failing. Makapix Club counts failed rotations too.
+    pub token_wait: Duration,
 }
 
 impl Default for Tuning {
@@ -164,6 +168,7 @@ impl Default for Tuning {
             takeover_wait: Duration::from_secs(300),
             recheck_after: Duration::from_secs(3600),
             rate_window: Duration::from_secs(60),
+            token_wait: Duration::from_secs(30),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! its kind's gate (`throttle`) and goes again: the work is never dropped.
 
 pub(crate) mod throttle;
+mod token_hold;
 pub mod wire;
 
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,7 @@ use super::backoff::{Backoff, random_jitter};
 use super::requests::RequestError;
 use super::standing::{Refusal, owner_blocked};
 use throttle::Throttle;
+use token_hold::TokenHold;
 
 /// Calls at once: the server limits reads to 60 a minute, so more buys nothing.
 const CONCURRENCY: usize = 4;
@@ -60,12 +62,13 @@ struct Inner {
     rate_budget: Duration,
 }
 
-#[derive(Default)]
 struct Held {
     token: Option<Secret>,
     /// Made by `token/rotate` for a refused one and not accepted yet: if it is
     /// refused too, the episode ends without another rotation.
     unproven: bool,
+    /// After a token could not be had, none is asked for until a wait passes.
+    hold: TokenHold,
 }
 
 /// The server's rate-limit bucket of a request kind (echo is limited apart,
@@ -97,7 +100,11 @@ impl HttpsClient {
                 agent,
                 base: wire::check_base(&api.base_url),
                 tokens: Arc::clone(&api.tokens),
-                held: Mutex::new(Held::default()),
+                held: Mutex::new(Held {
+                    token: None,
+                    unproven: false,
+                    hold: TokenHold::new(tuning.token_wait),
+                }),
                 permits: Semaphore::new(CONCURRENCY),
                 retries: tuning.request_retries,
                 retry_start: tuning.backoff_start,
@@ -302,8 +309,15 @@ impl Inner {
         if let Some(token) = held.token.as_ref() {
             return Ok(token.clone());
         }
-        let token = self.tokens.token().map_err(|e| self.token_error(e))?;
+        if let Some(said) = held.hold.holding(Instant::now()) {
+            return Err(RequestError::Https(said));
+        }
+        let token = self
+            .tokens
+            .token()
+            .map_err(|e| self.token_error(e, &mut held))?;
         held.token = Some(token.clone());
+        held.hold.succeeded();
         Ok(token)
     }
 
@@ -320,12 +334,16 @@ impl Inner {
             drop(held);
             return Err(self.refuse(Refusal::Removed));
         }
+        if let Some(said) = held.hold.holding(Instant::now()) {
+            return Err(RequestError::Https(said));
+        }
         let token = self
             .tokens
             .rotate(refused)
-            .map_err(|e| self.token_error(e))?;
+            .map_err(|e| self.token_error(e, &mut held))?;
         held.token = Some(token.clone());
         held.unproven = true;
+        held.hold.succeeded();
         Ok(token)
     }
 
@@ -337,10 +355,16 @@ impl Inner {
         }
     }
 
-    fn token_error(&self, e: TokenError) -> RequestError {
+    /// A token could not be had: the player was removed, or it waits before
+    /// asking again (Makapix Club counts failed rotations against its limit).
+    fn token_error(&self, e: TokenError, held: &mut Held) -> RequestError {
         match e {
             TokenError::PlayerUnknown(_) => self.refuse(Refusal::Removed),
-            TokenError::Failed(why) => RequestError::Https(why),
+            TokenError::Failed(why) => {
+                let said = held.hold.failed(Instant::now(), why, random_jitter());
+                tracing::warn!("no bearer token for the HTTPS API: {said}");
+                RequestError::Https(said)
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 mod https_api_address;
 mod https_removal;
+mod https_token;
 mod https_transport;
 mod mqtt_removed;
 mod mqtt_requests;

@@ -6,7 +6,9 @@
 //!   the first fetch (`null` afterwards); 404 "Certificates not available for
 //!   this player" for ever when the server failed to make the certificate;
 //! - `POST /player/{key}/token/rotate`: no auth, a new token that revokes the
-//!   old one, 30 per hour;
+//!   old one; 429 past 30 calls per address (a Redis counter like
+//!   renew-cert's: every call let through counts, a 404 or a failure too, and
+//!   the hour starts again after the last one let through);
 //! - `POST /player/renew-cert` with the bearer token: 401 for a bad token,
 //!   429 past 10 calls a day per player (the server's Redis counter: every
 //!   call it lets through counts, the too-early ones too, and the day starts
@@ -19,7 +21,8 @@
 //!   401 "Account banned" while the owner is banned, whatever the token, and
 //!   `token/rotate` still succeeds then): see `player_api.rs`.
 //!
-//! And, for tests: "the next N polls answer 502", "the owner renewed from the
+//! And, for tests: "the next N polls answer 502", "the next N rotations answer
+//! 503" (the database is down), "the owner renewed from the
 //! web", "the owner removed the player" (`token/rotate` answers 404), "the
 //! owner's account is gone" and "the owner is banned (until …)".
 //!
@@ -40,7 +43,7 @@ use super::server::{Responder, catalogue};
 /// The server's renewal window.
 pub const RENEW_WINDOW_DAYS: i64 = 90;
 /// Token rotations allowed per hour (per address; one address in tests).
-pub const ROTATIONS_PER_HOUR: usize = 30;
+pub const ROTATIONS_PER_HOUR: u32 = 30;
 /// `renew-cert` calls allowed per player in a day.
 pub const RENEWALS_PER_DAY: u32 = 10;
 
@@ -73,7 +76,12 @@ struct State {
     /// What `provision` hands out next: (player key, its first certificate).
     provisionable: Option<String>,
     failing_polls: u32,
-    rotations: Vec<Instant>,
+    /// `token/rotate` calls counted by the server's limiter (each allowed
+    /// call, whatever it answers), and when the count lapses: an hour after
+    /// the last allowed call, as Redis's EXPIRE renewed on each one does.
+    rotations: u32,
+    rotations_lapse: Option<Instant>,
+    failing_rotations: u32,
     tokens_made: u32,
     renewals_refused: u32,
     /// `https_api.base_url` in provisioning and credentials answers.
@@ -89,7 +97,9 @@ impl Default for State {
             limits: Limits::default(),
             provisionable: None,
             failing_polls: 0,
-            rotations: Vec::new(),
+            rotations: 0,
+            rotations_lapse: None,
+            failing_rotations: 0,
             tokens_made: 0,
             renewals_refused: 0,
             advertised: String::new(),
@@ -222,6 +232,12 @@ impl MakapixApi {
     /// Requests the player API answered 429 `rate_limited` so far.
     pub fn rate_limited(&self) -> u32 {
         self.state.lock().unwrap().limits.refused
+    }
+
+    /// The next `n` `token/rotate` calls the limiter lets through answer 503
+    /// (the server's database is down).
+    pub fn fail_next_rotations(&self, n: u32) {
+        self.state.lock().unwrap().failing_rotations = n;
     }
 
     /// The next `n` credential polls answer 502 (a proxy in front of a restarting API).
@@ -411,10 +427,12 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
             )
         }
         ("POST", ["player", key, "token", "rotate"]) => {
-            let hour_ago = Instant::now() - Duration::from_secs(3600);
-            state.rotations.retain(|t| *t > hour_ago);
-            if state.rotations.len() >= ROTATIONS_PER_HOUR {
+            if !rotation_allowed(state) {
                 return (429, json!({"detail": "rate limited"}).to_string());
+            }
+            if state.failing_rotations > 0 {
+                state.failing_rotations -= 1;
+                return (503, json!({"detail": "database unavailable"}).to_string());
             }
             let made = state.tokens_made + 1;
             let Some(p) = state.players.get_mut(*key).filter(|p| !p.removed) else {
@@ -423,7 +441,6 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
             let token = format!("mpx_live_{made:04}");
             p.token = Some(token.clone());
             state.tokens_made = made;
-            state.rotations.push(Instant::now());
             (
                 200,
                 json!({"api_token": token, "rotated_at": "2026-08-20T12:00:00Z"}).to_string(),
@@ -494,5 +511,20 @@ fn renewal_allowed(p: &mut Player) -> bool {
         return false;
     }
     p.renewals = (p.renewals.0 + 1, Some(now + Duration::from_secs(86_400)));
+    true
+}
+
+/// The server's limiter for `token/rotate` (per address; one address here):
+/// the check comes first, so a call that then fails counts too.
+fn rotation_allowed(state: &mut State) -> bool {
+    let now = Instant::now();
+    if state.rotations_lapse.is_some_and(|lapse| now >= lapse) {
+        state.rotations = 0;
+    }
+    if state.rotations >= ROTATIONS_PER_HOUR {
+        return false;
+    }
+    state.rotations += 1;
+    state.rotations_lapse = Some(now + Duration::from_secs(3600));
     true
 }

@@ -45,6 +45,8 @@ pub fn fast_tuning() -> Tuning {
         recheck_after: Duration::from_secs(30),
         // The rig's API counts reads over a minute unless the test sets its window.
         rate_window: Duration::from_secs(60),
+        // Short: tests of a token that cannot be had wait it out.
+        token_wait: Duration::from_millis(500),
     }
 }
 
