@@ -18,7 +18,7 @@ use crate::art::{self, MARKERS};
 use crate::outside::{SIDE, window_args};
 use crate::proc::{Home, Player, unix_us};
 use crate::screen::Screen;
-use crate::screen_cpu::{Use, measure, medians};
+use crate::screen_cpu::{Use, measure, median_run};
 use crate::stats::{Row, mean, median, percentile};
 use crate::xvfb::Xvfb;
 
@@ -182,7 +182,8 @@ pub fn outputs(bin: &Path, dir: &Path, mode: Mode) -> (Vec<Row>, String) {
             }
         }
     }
-    let (plain, with): (Use, Use) = (medians(&plain), medians(&with));
+    let own = |u: &Use| u.own;
+    let (plain, with): (Use, Use) = (median_run(&plain, own), median_run(&with, own));
     let more = with.own - plain.own;
 
     // 2, 3. One traced run: the window's `present` lines beside the receiver's arrivals.
@@ -292,8 +293,8 @@ pub fn outputs(bin: &Path, dir: &Path, mode: Mode) -> (Vec<Row>, String) {
         "A 64×64 GIF of 20 frames with delays of 50/100/150/100 ms ({fps:.1} frames/s) in a \
          720×720 full-screen window on its own Xvfb; the DDP receiver is a UDP socket on \
          127.0.0.1 in the benchmark. CPU: {runs} runs each without and with \
-         `--output ddp://127.0.0.1:PORT?size=64x64`, {:.0} s after a {:.0} s settle, medians; \
-         the player's whole process (the sending thread included); X server {:.2}% → {:.2}%, \
+         `--output ddp://127.0.0.1:PORT?size=64x64`, {:.0} s after a {:.0} s settle, the median \
+         run by the player's CPU; the player's whole process (the sending thread included); X server {:.2}% → {:.2}%, \
          context switches a second {:.0} → {:.0}. Latency and timing: one run with \
          `--trace-timing`, {:.0} s, {} new frames at the receiver; each is matched to the \
          window's `present` line of the nearest frame (wall clock `unix_us` on both sides, the \
