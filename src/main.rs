@@ -146,6 +146,7 @@ fn open_window(
     let options = native_options(&cli);
     let previews = cli.preview.clone();
     let outputs = cli.outputs.clone();
+    let size_given = cli.window_size.is_some();
     // Caught from now on: a signal while the window opens closes it once it is there.
     let quit = quit_signals::QuitSignals::start();
     let start = StartOptions {
@@ -177,6 +178,10 @@ fn open_window(
                 Err(e) => tracing::error!("the background runtime could not start: {e}"),
             }
             let mut app = PlayerApp::new(start);
+            // `--window-size` is for this run; otherwise the size the user left it at.
+            if !size_given {
+                makapix_player::ui::window_place::restore(&cc.egui_ctx, app.settings());
+            }
             if let Some(gl) = &cc.gl {
                 app.use_gl(Arc::clone(gl));
             }

@@ -120,6 +120,34 @@ pub struct Settings {
     pub welcome_dismissed: bool,
     /// The settings panel's sections the user folded; a section added later starts open.
     pub closed_sections: Vec<SettingsSection>,
+    /// The window's size when it was last changed (`ui/window_place.rs`); `None`: never changed.
+    pub window: Option<WindowPlace>,
+}
+
+/// The window as the user left it: its inner size in points, and whether it
+/// was maximised (then `size` is the size it comes back to).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowPlace {
+    pub size: [f32; 2],
+    pub maximized: bool,
+}
+
+impl WindowPlace {
+    /// The window's own bounds: never under its minimum, never absurdly large.
+    const MIN: [f32; 2] = [320.0, 240.0];
+    const MAX: f32 = 16_384.0;
+
+    /// Within bounds, or `None` for a size that is no size (a hand-edited NaN).
+    fn sanitized(self) -> Option<Self> {
+        let [w, h] = self.size;
+        (w.is_finite() && h.is_finite()).then(|| Self {
+            size: [
+                w.clamp(Self::MIN[0], Self::MAX).round(),
+                h.clamp(Self::MIN[1], Self::MAX).round(),
+            ],
+            maximized: self.maximized,
+        })
+    }
 }
 
 /// The settings panel's sections, in the order they are drawn (Player comes
@@ -169,6 +197,7 @@ impl Default for Settings {
             outputs: Vec::new(),
             welcome_dismissed: false,
             closed_sections: Vec::new(),
+            window: None,
         }
     }
 }
@@ -190,6 +219,7 @@ impl Settings {
         self.brightness = self.brightness.min(100);
         self.dwell_secs = self.dwell_secs.clamp(MIN_DWELL_SECS, MAX_DWELL_SECS);
         self.preview = self.preview.sanitized();
+        self.window = self.window.and_then(WindowPlace::sanitized);
         self
     }
 
@@ -394,6 +424,27 @@ mod tests {
         assert_eq!(settings.brightness, 100);
         assert_eq!(settings.dwell_secs, MIN_DWELL_SECS);
         assert_eq!(settings.rotation, Rotation::R90);
+    }
+
+    #[test]
+    fn a_remembered_window_size_is_kept_within_the_window_s_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let text = br#"{"window": {"size": [10.4, 99999.0], "maximized": true}}"#;
+        std::fs::write(&path, text).unwrap();
+        let (settings, err) = load(&path);
+        assert!(err.is_none(), "{err:?}");
+        let expected = WindowPlace {
+            size: [320.0, 16_384.0],
+            maximized: true,
+        };
+        assert_eq!(settings.window, Some(expected));
+        std::fs::write(
+            &path,
+            br#"{"window": {"size": [1200.4, 800.6], "maximized": false}}"#,
+        )
+        .unwrap();
+        assert_eq!(load(&path).0.window.map(|w| w.size), Some([1200.0, 801.0]));
     }
 
     #[test]

@@ -339,7 +339,7 @@ impl PlayerApp {
             self.core.sync_loads(now);
             ctx.request_repaint();
         }
-        self.core.save_settings();
+        self.core.save_settings(&ctx);
         self.core.schedule_repaint(&ctx, now);
     }
 

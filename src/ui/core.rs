@@ -81,6 +81,13 @@ impl Core {
         self.0.wait_for_new_art(ctx, now)
     }
 
+    /// Saves the settings if they changed this frame, with the window's size
+    /// if the user changed it.
+    pub(crate) fn save_settings(&mut self, ctx: &egui::Context) {
+        super::window_place::follow(ctx, self.0.settings_mut());
+        self.0.save_settings();
+    }
+
     /// Sleeps until the next animation frame or the end of the dwell; a still artwork costs nothing.
     pub(crate) fn schedule_repaint(&self, ctx: &egui::Context, now: Duration) {
         if let Some(wait) = self.0.repaint_wait(now) {

@@ -42,6 +42,7 @@ mod status_bar;
 pub mod support_report;
 mod wake;
 pub mod welcome;
+pub mod window_place;
 
 pub use crate::app::launch::StartOptions;
 pub use actions::UserAction;

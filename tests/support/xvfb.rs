@@ -169,6 +169,28 @@ impl Xvfb {
         }
     }
 
+    /// The inner size of X window `window` (no window manager: the client's own).
+    #[allow(dead_code)]
+    pub fn window_size(&self, window: u32) -> (u16, u16) {
+        use x11rb::protocol::xproto::ConnectionExt;
+        let (conn, _) = x11rb::connect(Some(&self.display)).expect("connect to Xvfb");
+        let geometry = conn.get_geometry(window).unwrap().reply().unwrap();
+        (geometry.width, geometry.height)
+    }
+
+    /// Resizes X window `window` as a user dragging its edge would.
+    #[allow(dead_code)]
+    pub fn resize_window(&self, window: u32, width: u32, height: u32) {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::{ConfigureWindowAux, ConnectionExt};
+        let (conn, _) = x11rb::connect(Some(&self.display)).expect("connect to Xvfb");
+        let size = ConfigureWindowAux::new().width(width).height(height);
+        conn.configure_window(window, &size).unwrap();
+        // A reply to a later request: the resize was carried out before the hang-up.
+        conn.get_input_focus().unwrap().reply().unwrap();
+        conn.flush().unwrap();
+    }
+
     /// `close_window`; with `stall`, the X server is stopped for that long just
     /// before the close is sent, as a loaded machine holds it up.
     pub fn close_window_stalled(&self, pid: u32, stall: Option<Duration>) {

@@ -5,3 +5,4 @@ mod export_preview;
 mod led_outputs;
 mod preview_xvfb;
 mod smoke_xvfb;
+mod window_place_xvfb;
