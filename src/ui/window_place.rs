@@ -101,6 +101,13 @@ mod tests {
         }
     }
 
+    /// Maximised on a 1920×1080 screen.
+    const MAXIMIZED: Seen = Seen {
+        size: [1920.0, 1050.0],
+        maximized: true,
+        away: false,
+    };
+
     fn place(w: f32, h: f32, maximized: bool) -> Option<WindowPlace> {
         Some(WindowPlace {
             size: [w, h],
@@ -122,11 +129,7 @@ mod tests {
     #[test]
     fn maximised_keeps_the_size_to_come_back_to() {
         let before = normal(1000.0, 800.0);
-        let maximized = Seen {
-            size: [1920.0, 1050.0],
-            maximized: true,
-            away: false,
-        };
+        let maximized = MAXIMIZED;
         let kept = place(1000.0, 800.0, false);
         assert_eq!(
             remembered(before, maximized, kept),
@@ -156,13 +159,8 @@ mod tests {
         };
         assert_eq!(remembered(before, full, place(1000.0, 800.0, false)), None);
         let kept = place(1000.0, 800.0, true);
-        let maximized = Seen {
-            size: [1920.0, 1050.0],
-            maximized: true,
-            away: false,
-        };
         assert_eq!(
-            remembered(full, maximized, kept),
+            remembered(full, MAXIMIZED, kept),
             place(1000.0, 800.0, true),
             "back from full screen to maximised: the kept size stays"
         );
