@@ -50,7 +50,7 @@ impl TokenHold {
 
 fn sentence(why: &str, left: Duration) -> String {
     let secs = left.as_secs_f64().ceil().max(1.0);
-    format!("{why} The player asks Makapix Club for one again in {secs:.0} s.")
+    format!("{why} The player tries again to get a token in {secs:.0} s.")
 }
 
 #[cfg(test)]
@@ -67,10 +67,10 @@ mod tests {
         let said = hold.failed(t0, WHY.into(), 0.0);
         assert_eq!(
             said,
-            format!("{WHY} The player asks Makapix Club for one again in 15 s.")
+            format!("{WHY} The player tries again to get a token in 15 s.")
         );
         let held = hold.holding(t0 + Duration::from_secs(10));
-        assert!(held.is_some_and(|s| s.ends_with("again in 5 s.")));
+        assert!(held.is_some_and(|s| s.ends_with("a token in 5 s.")));
         assert_eq!(hold.holding(t0 + Duration::from_secs(15)), None);
     }
 

@@ -63,7 +63,7 @@ fn a_token_that_could_not_be_had_is_not_asked_for_with_every_request() {
         );
         for answer in &later {
             assert!(
-                matches!(answer, Err(RequestError::Https(why)) if why.contains("asks Makapix Club for one again")),
+                matches!(answer, Err(RequestError::Https(why)) if why.contains("tries again to get a token in")),
                 "{answer:?}"
             );
         }
