@@ -502,4 +502,25 @@ fn storing_a_player_does_not_widen_the_settings_panel() {
         (revealed - before).abs() < 1.0,
         "the panel began at {before} and at {revealed} with the whole key shown"
     );
+    // A custom server's fields fit in the panel, not past its edge.
+    let custom = makapix_player::credentials::server::Server {
+        environment: makapix_player::credentials::server::Environment::Custom,
+        vault_base: "https://vault.a-rather-long-host-name.example/artworks".into(),
+        ..makapix_player::credentials::server::Server::production()
+    };
+    tell(&mut h, &end, CredentialsEvent::Server(custom));
+    let custom_left = panel_left(&h);
+    assert!(
+        (custom_left - before).abs() < 1.0,
+        "{custom_left} ≠ {before}"
+    );
+    let right = h
+        .query_all_by_label("Vault base URL")
+        .map(|n| n.rect().right())
+        .fold(0.0, f32::max);
+    let window = h.ctx.content_rect().right();
+    assert!(
+        right <= window - 8.0,
+        "a field ends at {right}, the window at {window}"
+    );
 }
