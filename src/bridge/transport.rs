@@ -72,14 +72,20 @@ pub enum TokenError {
     /// `token/rotate` answered 404: the server has no registered player with
     /// this key any more (deleted from its account). The sentence says what to do.
     PlayerUnknown(String),
-    /// Anything else (offline, the keyring, a rate limit): the sentence says what.
+    /// The server was not reached (offline, refused connection, its
+    /// certificate): nothing counted against its limits, so the next request
+    /// may try again at once.
+    Unreachable(String),
+    /// Anything else (the server's error, its rate limit, the keyring): the sentence says what.
     Failed(String),
 }
 
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenError::PlayerUnknown(s) | TokenError::Failed(s) => f.write_str(s),
+            TokenError::PlayerUnknown(s) | TokenError::Unreachable(s) | TokenError::Failed(s) => {
+                f.write_str(s)
+            }
         }
     }
 }

@@ -17,18 +17,17 @@ use crate::bridge::connection::{
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
 };
-use crate::bridge::transport::{HttpsApi, TokenError, TokenSource};
+use crate::bridge::transport::HttpsApi;
 use crate::credentials::bundle::Input;
 use crate::credentials::facts::ActiveSet;
 use crate::credentials::keyring_store::{KeyringStore, StoreError};
-use crate::credentials::register::HttpError;
 use crate::credentials::renewal_schedule::Trigger;
 use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
 use crate::credentials::validate::format_date;
-use crate::protocol::http::Secret;
 
 mod import;
+mod keyring_tokens;
 mod renewal;
 
 use renewal::Renewals;
@@ -504,40 +503,9 @@ fn session_config(svc: &Service, shared: &Arc<Shared>) -> Result<SessionConfig, 
         tuning: Tuning::default(),
         https: Some(HttpsApi {
             base_url: api.base_url,
-            tokens: Arc::new(KeyringTokens {
-                shared: Arc::clone(shared),
-            }),
+            tokens: Arc::new(keyring_tokens::KeyringTokens::new(Arc::clone(shared))),
         }),
     })
-}
-
-/// The bearer token from the keyring, for the HTTPS transport; keyring and
-/// `token/rotate` calls take their turn with the other credential work.
-struct KeyringTokens {
-    shared: Arc<Shared>,
-}
-
-impl TokenSource for KeyringTokens {
-    fn token(&self) -> Result<Secret, TokenError> {
-        let _turn = self.shared.busy.lock().unwrap_or_else(|p| p.into_inner());
-        self.shared.service().api_token().map_err(token_error)
-    }
-
-    fn rotate(&self, refused: &Secret) -> Result<Secret, TokenError> {
-        let _turn = self.shared.busy.lock().unwrap_or_else(|p| p.into_inner());
-        self.shared
-            .service()
-            .rotate_api_token(refused)
-            .map_err(token_error)
-    }
-}
-
-/// `token/rotate`'s 404 (the player was deleted) told apart from other failures.
-fn token_error(e: CredError) -> TokenError {
-    match e {
-        CredError::Http(HttpError::UnknownPlayer) => TokenError::PlayerUnknown(e.to_string()),
-        other => TokenError::Failed(other.to_string()),
-    }
 }
 
 fn credentials(event: CredentialsEvent) -> RuntimeEvent {

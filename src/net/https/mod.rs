@@ -355,11 +355,13 @@ impl Inner {
         }
     }
 
-    /// A token could not be had: the player was removed, or it waits before
-    /// asking again (Makapix Club counts failed rotations against its limit).
+    /// A token could not be had: the player was removed; the server was not
+    /// reached (the next request tries again); or it waits before asking
+    /// again (Makapix Club counts failed rotations against its limit).
     fn token_error(&self, e: TokenError, held: &mut Held) -> RequestError {
         match e {
             TokenError::PlayerUnknown(_) => self.refuse(Refusal::Removed),
+            TokenError::Unreachable(why) => RequestError::Https(why),
             TokenError::Failed(why) => {
                 let said = held.hold.failed(Instant::now(), why, random_jitter());
                 tracing::warn!("no bearer token for the HTTPS API: {said}");

@@ -6,11 +6,15 @@
 
 use crate::support::rig;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use makapix_player::bridge::connection::Tuning;
+use makapix_player::bridge::transport::{HttpsApi, TokenError, TokenSource};
 use makapix_player::net::https::HttpsClient;
 use makapix_player::net::requests::RequestError;
+use makapix_player::protocol::http::Secret;
 use makapix_player::protocol::request::RequestBody;
 use rig::api::MakapixApi;
 use rig::certs::{Ca, player_key};
@@ -86,4 +90,67 @@ fn a_token_that_could_not_be_had_is_not_asked_for_with_every_request() {
         2,
         "one failed rotation, one after the wait"
     );
+}
+
+/// A token source that is offline for its first `offline` calls.
+struct OfflineAtFirst {
+    offline: usize,
+    calls: AtomicUsize,
+}
+
+impl TokenSource for OfflineAtFirst {
+    fn token(&self) -> Result<Secret, TokenError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) < self.offline {
+            return Err(TokenError::Unreachable("offline".into()));
+        }
+        Ok(Secret::new(ACCEPTED))
+    }
+
+    fn rotate(&self, _refused: &Secret) -> Result<Secret, TokenError> {
+        Err(TokenError::Failed("no rotation in this test".into()))
+    }
+}
+
+const ACCEPTED: &str = "mpx_live_accepted";
+
+/// Nothing reached the server, so nothing counted: the network back, the
+/// next request gets its token at once.
+#[test]
+fn a_token_the_network_kept_away_is_asked_for_again_with_the_next_request() {
+    let mut ca = Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem.clone(), 1);
+    let key = player_key();
+    api.add_player(&key, ca.player(&key));
+    api.accept_token(&key, ACCEPTED);
+    let tokens = Arc::new(OfflineAtFirst {
+        offline: 2,
+        calls: AtomicUsize::new(0),
+    });
+    let https = HttpsApi {
+        base_url: api.base.clone(),
+        tokens: Arc::clone(&tokens) as Arc<dyn TokenSource>,
+    };
+    // A wait long enough that a held request could never pass.
+    let tuning = Tuning {
+        token_wait: Duration::from_secs(600),
+        ..tuning()
+    };
+    let client = HttpsClient::new(&https, &tuning);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answers: Vec<_> = rt.block_on(async {
+        let mut out = Vec::new();
+        for n in 0..3 {
+            out.push(client.send(echo(&format!("try {n}"))).await);
+        }
+        out
+    });
+    assert!(
+        matches!(&answers[..2], [Err(RequestError::Https(a)), Err(RequestError::Https(b))] if a == "offline" && b == "offline"),
+        "{answers:?}"
+    );
+    assert!(answers[2].is_ok(), "{:?}", answers[2]);
+    assert_eq!(tokens.calls.load(Ordering::SeqCst), 3);
 }

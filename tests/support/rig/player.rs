@@ -114,6 +114,7 @@ impl RotatingTokens {
             .map(|r| r.api_token)
             .map_err(|e| match e {
                 HttpError::UnknownPlayer => TokenError::PlayerUnknown(e.to_string()),
+                HttpError::Network(_) => TokenError::Unreachable(e.to_string()),
                 other => TokenError::Failed(other.to_string()),
             })
     }
