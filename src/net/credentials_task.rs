@@ -313,7 +313,8 @@ impl CredentialsTask {
                 }
                 // Half the bound at least: the keyring is asked over IPC, not in a busy loop.
                 let wait = backoff.next_wait(0.5 + super::backoff::random_jitter() / 2.0);
-                tracing::info!("the keyring is not up yet; trying again in {wait:?}");
+                let secs = wait.as_secs_f64();
+                tracing::info!("the keyring is not up yet; trying again in {secs:.1} s");
                 tokio::time::sleep(wait).await;
             }
         });

@@ -253,7 +253,8 @@ impl Transports {
                         // Half the bound at least: the server allows ten echoes a minute.
                         w.next_wait(0.5 + random_jitter() / 2.0)
                     });
-                tracing::warn!("HTTPS API: {why} — next check in {wait:?}");
+                let secs = wait.as_secs_f64();
+                tracing::warn!("HTTPS API: {why} — next check in {secs:.1} s");
                 self.next_check = Some(tokio::time::Instant::now() + wait);
             }
         }
