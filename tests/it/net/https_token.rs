@@ -36,19 +36,25 @@ fn tuning() -> Tuning {
     }
 }
 
-#[test]
-fn a_token_that_could_not_be_had_is_not_asked_for_with_every_request() {
+/// The rig's API with one registered player (its key), and a runtime to call it from.
+fn api_with_a_player() -> (MakapixApi, String, tokio::runtime::Runtime) {
     let mut ca = Ca::new("Makapix Test CA");
     let api = MakapixApi::start(&ca.pem.clone(), 1);
     let key = player_key();
     api.add_player(&key, ca.player(&key));
-    api.fail_next_rotations(u32::MAX);
-    let (https, _tokens) = https_api(&api, &key);
-    let client = HttpsClient::new(&https, &tuning());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    (api, key, rt)
+}
+
+#[test]
+fn a_token_that_could_not_be_had_is_not_asked_for_with_every_request() {
+    let (api, key, rt) = api_with_a_player();
+    api.fail_next_rotations(u32::MAX);
+    let (https, _tokens) = https_api(&api, &key);
+    let client = HttpsClient::new(&https, &tuning());
     rt.block_on(async {
         let failed_at = Instant::now();
         let first = client.send(echo("first")).await;
@@ -117,10 +123,7 @@ const ACCEPTED: &str = "mpx_live_accepted";
 /// next request gets its token at once.
 #[test]
 fn a_token_the_network_kept_away_is_asked_for_again_with_the_next_request() {
-    let mut ca = Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem.clone(), 1);
-    let key = player_key();
-    api.add_player(&key, ca.player(&key));
+    let (api, key, rt) = api_with_a_player();
     api.accept_token(&key, ACCEPTED);
     let tokens = Arc::new(OfflineAtFirst {
         offline: 2,
@@ -136,10 +139,6 @@ fn a_token_the_network_kept_away_is_asked_for_again_with_the_next_request() {
         ..tuning()
     };
     let client = HttpsClient::new(&https, &tuning);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let answers: Vec<_> = rt.block_on(async {
         let mut out = Vec::new();
         for n in 0..3 {
