@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use eframe::egui::{self, ViewportCommand};
 
+use crate::app::file_dialog::Outcome;
 use crate::app::launch::StartOptions;
 use crate::bridge::Action as RuntimeAction;
 use crate::bridge::channel::WindowEnd;
@@ -425,11 +426,13 @@ impl PlayerApp {
         while let Some(picked) = self.opener.take() {
             match picked {
                 Picked::Opened(opened) => self.core.play_opened(opened, now),
-                Picked::Chosen { paths, .. } if !paths.is_empty() => self.opener.open_paths(paths),
-                Picked::Chosen { quick: true, .. } => {
+                Picked::Dialog(Outcome::Chosen(paths)) if !paths.is_empty() => {
+                    self.opener.open_paths(paths);
+                }
+                Picked::Dialog(Outcome::NeverOpened) => {
                     self.core.tell(Notice::error(opening::NO_DIALOG));
                 }
-                Picked::Chosen { .. } => {}
+                Picked::Dialog(_) => {}
                 Picked::LastChannel(last) => {
                     let resumed = last.is_some_and(|last| {
                         self.core

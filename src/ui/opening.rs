@@ -32,11 +32,8 @@ pub(crate) const FIRST_READ_WAIT: Duration = Duration::from_millis(25);
 /// What a worker thread read or a dialog picked.
 pub(crate) enum Picked {
     Opened(local_files::Opened),
-    /// `quick`: the dialog came back at once, so it probably never showed.
-    Chosen {
-        paths: Vec<PathBuf>,
-        quick: bool,
-    },
+    /// What File › Open's dialog came to.
+    Dialog(Outcome<Vec<PathBuf>>),
     /// The Makapix channel kept by the last session, if any.
     LastChannel(Option<Box<LastChannel>>),
 }
@@ -132,12 +129,7 @@ impl Opener {
         let spawned = std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
-                let (paths, quick) = match file_dialog::wait(picked) {
-                    Outcome::Chosen(paths) => (paths, false),
-                    Outcome::Cancelled => (Vec::new(), false),
-                    Outcome::NeverOpened => (Vec::new(), true),
-                };
-                let _ = tx.send(Picked::Chosen { paths, quick });
+                let _ = tx.send(Picked::Dialog(file_dialog::wait(picked)));
                 wake.wake();
             });
         if let Err(e) = spawned {
