@@ -98,10 +98,11 @@ fn a_token_that_could_not_be_had_is_not_asked_for_with_every_request() {
     );
 }
 
-/// A token source that is offline for its first `offline` calls.
+/// A token source that is offline for its first `offline` calls, then gives `token`.
 struct OfflineAtFirst {
     offline: usize,
     calls: AtomicUsize,
+    token: String,
 }
 
 impl TokenSource for OfflineAtFirst {
@@ -109,7 +110,7 @@ impl TokenSource for OfflineAtFirst {
         if self.calls.fetch_add(1, Ordering::SeqCst) < self.offline {
             return Err(TokenError::Unreachable("offline".into()));
         }
-        Ok(Secret::new(ACCEPTED))
+        Ok(Secret::new(self.token.clone()))
     }
 
     fn rotate(&self, _refused: &Secret) -> Result<Secret, TokenError> {
@@ -117,17 +118,18 @@ impl TokenSource for OfflineAtFirst {
     }
 }
 
-const ACCEPTED: &str = "mpx_live_accepted";
-
 /// Nothing reached the server, so nothing counted: the network back, the
 /// next request gets its token at once.
 #[test]
 fn a_token_the_network_kept_away_is_asked_for_again_with_the_next_request() {
     let (api, key, rt) = api_with_a_player();
-    api.accept_token(&key, ACCEPTED);
+    // Minted now: no token of any kind is kept in the repository.
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    api.accept_token(&key, &token);
     let tokens = Arc::new(OfflineAtFirst {
         offline: 2,
         calls: AtomicUsize::new(0),
+        token,
     });
     let https = HttpsApi {
         base_url: api.base.clone(),
