@@ -26,8 +26,11 @@ pub(crate) fn follow(ctx: &egui::Context, settings: &mut Settings) {
         return;
     };
     let id = egui::Id::unique("window_place_seen");
-    let before = ctx.data_mut(|d| d.get_temp::<Seen>(id));
-    ctx.data_mut(|d| d.insert_temp(id, now));
+    let before = ctx.data_mut(|d| {
+        let before = d.get_temp::<Seen>(id);
+        d.insert_temp(id, now);
+        before
+    });
     let place = before.and_then(|before| remembered(before, now, settings.window));
     if place.is_some() && place != settings.window {
         settings.window = place;
