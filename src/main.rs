@@ -123,7 +123,7 @@ fn native_options(cli: &Cli) -> eframe::NativeOptions {
             .with_title("Makapix Player")
             .with_app_id("club.makapix.Player")
             .with_inner_size(cli.window_size.unwrap_or([900.0, 700.0]))
-            .with_min_inner_size([320.0, 240.0])
+            .with_min_inner_size(makapix_player::settings::WindowPlace::MIN)
             .with_drag_and_drop(true)
             .with_icon(window_icon()),
         renderer: eframe::Renderer::Glow,

@@ -133,8 +133,9 @@ pub struct WindowPlace {
 }
 
 impl WindowPlace {
-    /// The window's own bounds: never under its minimum, never absurdly large.
-    const MIN: [f32; 2] = [320.0, 240.0];
+    /// The window's smallest inner size (the window is made with it too).
+    pub const MIN: [f32; 2] = [320.0, 240.0];
+    /// Never absurdly large.
     const MAX: f32 = 16_384.0;
 
     /// Within bounds, or `None` for a size that is no size (a hand-edited NaN).
