@@ -2,9 +2,24 @@
 //! answers nothing for both. Without xdg-desktop-portal or zenity (a bare
 //! window manager) it answers at once, and no person finds a dialog's Cancel
 //! button that fast; the caller then asks another way instead of doing nothing.
+//! The dialogs that open files come through `OpenDialogs`, which tests replace.
 
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use crate::app::local_files::{IMAGE_EXTENSIONS, PLAYLIST_EXTENSION};
+
+/// What File › Open offers by default: images and saved playlists.
+const OPENABLE: [&str; 6] = [
+    IMAGE_EXTENSIONS[0],
+    IMAGE_EXTENSIONS[1],
+    IMAGE_EXTENSIONS[2],
+    IMAGE_EXTENSIONS[3],
+    IMAGE_EXTENSIONS[4],
+    PLAYLIST_EXTENSION,
+];
 
 /// Sooner than this, an empty answer means no dialog was shown.
 const NEVER_OPENED: Duration = Duration::from_millis(700);
@@ -32,6 +47,90 @@ pub(crate) fn wait<T>(dialog: impl Future<Output = Option<T>>) -> Outcome<T> {
 /// True when a dialog started at `started` and answering nothing now never opened.
 fn never_opened(started: Instant) -> bool {
     started.elapsed() < NEVER_OPENED
+}
+
+/// Which dialog the window asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenRequest {
+    /// File › Open: pixel art and playlists.
+    ArtFiles,
+    /// File › Open folder.
+    ArtFolder,
+    /// Settings › Player › Import…, and the welcome card's import.
+    Certificates,
+}
+
+/// The paths a dialog came back with, or nothing (cancelled, or never opened).
+pub type Answer = Pin<Box<dyn Future<Output = Option<Vec<PathBuf>>> + Send>>;
+
+/// Opens the dialogs that pick files: the desktop's own unless a test gives
+/// its own (a real dialog in a test would wait for a person).
+#[derive(Clone)]
+pub struct OpenDialogs(Arc<dyn Fn(OpenRequest) -> Answer + Send + Sync>);
+
+impl std::fmt::Debug for OpenDialogs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OpenDialogs")
+    }
+}
+
+impl Default for OpenDialogs {
+    fn default() -> Self {
+        Self::new(desktop)
+    }
+}
+
+impl OpenDialogs {
+    pub fn new(open: impl Fn(OpenRequest) -> Answer + Send + Sync + 'static) -> Self {
+        Self(Arc::new(open))
+    }
+
+    /// Opens the dialog for `request` and hands what it came to to `deliver`,
+    /// on a thread named `name`: the dialog's future is made here, on the
+    /// window's thread, and waited for there, so the window never blocks.
+    pub(crate) fn open(
+        &self,
+        request: OpenRequest,
+        name: &str,
+        deliver: impl FnOnce(Outcome<Vec<PathBuf>>) + Send + 'static,
+    ) -> std::io::Result<()> {
+        let answer = (self.0)(request);
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || deliver(wait(answer)))
+            .map(drop)
+    }
+}
+
+/// The desktop's dialogs (xdg-desktop-portal or zenity on Linux).
+fn desktop(request: OpenRequest) -> Answer {
+    let paths = |handles: Vec<rfd::FileHandle>| -> Vec<PathBuf> {
+        handles.iter().map(|h| h.path().to_path_buf()).collect()
+    };
+    match request {
+        OpenRequest::ArtFolder => {
+            let picked = rfd::AsyncFileDialog::new()
+                .set_title("Play artworks")
+                .pick_folder();
+            Box::pin(async move { picked.await.map(|h| paths(vec![h])) })
+        }
+        OpenRequest::ArtFiles => {
+            let picked = rfd::AsyncFileDialog::new()
+                .set_title("Play artworks")
+                .add_filter("Pixel art and playlists", &OPENABLE)
+                .add_filter("Pixel art", &IMAGE_EXTENSIONS)
+                .add_filter("Makapix Player playlists", &[PLAYLIST_EXTENSION])
+                .pick_files();
+            Box::pin(async move { picked.await.map(paths) })
+        }
+        OpenRequest::Certificates => {
+            let picked = rfd::AsyncFileDialog::new()
+                .set_title("Import player certificates")
+                .add_filter("Certificates", &["json", "pem", "crt", "key", "txt"])
+                .pick_files();
+            Box::pin(async move { picked.await.map(paths) })
+        }
+    }
 }
 
 /// Where to suggest saving an image: the Pictures folder, else the home

@@ -11,7 +11,7 @@ pub mod carry_out;
 pub mod controller;
 pub mod decode_schedule;
 pub mod export;
-pub(crate) mod file_dialog;
+pub mod file_dialog;
 pub mod launch;
 pub mod library;
 pub mod local_files;

@@ -65,11 +65,12 @@ pub struct PlayerApp {
 impl PlayerApp {
     pub fn new(options: StartOptions) -> Self {
         let wake = Wake::default();
+        let dialogs = options.open_dialogs.clone().unwrap_or_default();
         Self {
             core: Core::new(&options, &wake),
-            opener: Opener::new(&wake),
+            opener: Opener::new(&wake, dialogs.clone()),
             net: ConnectionView::default(),
-            player: PlayerPane::default(),
+            player: PlayerPane::new(dialogs, &wake),
             playlist_editor: PlaylistEditor::new(&wake),
             previews: Previews::new(&wake),
             outputs: Default::default(),

@@ -7,18 +7,8 @@ use std::time::Duration;
 
 use eframe::egui;
 
-use crate::app::file_dialog::{self, Outcome};
-use crate::app::local_files::{self, IMAGE_EXTENSIONS, PLAYLIST_EXTENSION};
-
-/// What File › Open offers by default: images and saved playlists.
-const OPENABLE: [&str; 6] = [
-    IMAGE_EXTENSIONS[0],
-    IMAGE_EXTENSIONS[1],
-    IMAGE_EXTENSIONS[2],
-    IMAGE_EXTENSIONS[3],
-    IMAGE_EXTENSIONS[4],
-    PLAYLIST_EXTENSION,
-];
+use crate::app::file_dialog::{OpenDialogs, OpenRequest, Outcome};
+use crate::app::local_files;
 
 use super::actions::UserAction;
 use super::wake::Wake;
@@ -47,16 +37,18 @@ pub(crate) struct Opener {
     wake: Wake,
     /// A report already taken off `rx` by `wait_briefly`, handed out first.
     held: Option<Picked>,
+    dialogs: OpenDialogs,
 }
 
 impl Opener {
-    pub(crate) fn new(wake: &Wake) -> Self {
+    pub(crate) fn new(wake: &Wake, dialogs: OpenDialogs) -> Self {
         let (tx, rx) = mpsc::channel();
         Self {
             tx,
             rx,
             wake: wake.clone(),
             held: None,
+            dialogs,
         }
     }
 
@@ -108,31 +100,18 @@ impl Opener {
     }
 
     pub(crate) fn open_dialog(&self, folder: bool) {
-        let dialog = rfd::AsyncFileDialog::new().set_title("Play artworks");
+        let request = if folder {
+            OpenRequest::ArtFolder
+        } else {
+            OpenRequest::ArtFiles
+        };
         let tx = self.tx.clone();
         let wake = self.wake.clone();
-        let picked: std::pin::Pin<Box<dyn Future<Output = Option<Vec<PathBuf>>> + Send>> = if folder
-        {
-            let fut = dialog.pick_folder();
-            Box::pin(async move { fut.await.map(|h| vec![h.path().to_path_buf()]) })
-        } else {
-            let fut = dialog
-                .add_filter("Pixel art and playlists", &OPENABLE)
-                .add_filter("Pixel art", &IMAGE_EXTENSIONS)
-                .add_filter("Makapix Player playlists", &[PLAYLIST_EXTENSION])
-                .pick_files();
-            Box::pin(async move {
-                fut.await
-                    .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
-            })
-        };
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".into())
-            .spawn(move || {
-                let _ = tx.send(Picked::Dialog(file_dialog::wait(picked)));
-                wake.wake();
-            });
-        if let Err(e) = spawned {
+        let opened = self.dialogs.open(request, "file-dialog", move |outcome| {
+            let _ = tx.send(Picked::Dialog(outcome));
+            wake.wake();
+        });
+        if let Err(e) = opened {
             tracing::error!("cannot open the file dialog: {e}");
         }
     }

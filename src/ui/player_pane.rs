@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use eframe::egui::{self, Color32, Rect, RichText, Ui};
 
-use crate::app::file_dialog::{self, Outcome};
+use crate::app::file_dialog::{OpenDialogs, OpenRequest, Outcome};
 use crate::bridge::connection::ConnectionState;
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
@@ -15,6 +15,8 @@ use crate::bridge::credentials::{
 use crate::credentials::secret_text;
 use crate::credentials::server::{Environment, Server};
 use crate::protocol::http::Secret;
+
+use super::wake::Wake;
 
 pub(super) const WARN: Color32 = Color32::from_rgb(240, 170, 60);
 pub(super) const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
@@ -52,10 +54,19 @@ pub struct PlayerPane {
     /// What the Import… dialog came to.
     picked_tx: Sender<Outcome<Vec<PathBuf>>>,
     picked_rx: Receiver<Outcome<Vec<PathBuf>>>,
+    dialogs: OpenDialogs,
+    wake: Wake,
 }
 
 impl Default for PlayerPane {
     fn default() -> Self {
+        Self::new(OpenDialogs::default(), &Wake::default())
+    }
+}
+
+impl PlayerPane {
+    /// A pane whose Import… opens `dialogs`; `wake` brings the window to the answer.
+    pub(crate) fn new(dialogs: OpenDialogs, wake: &Wake) -> Self {
         let (picked_tx, picked_rx) = mpsc::channel();
         Self {
             summary: None,
@@ -74,11 +85,11 @@ impl Default for PlayerPane {
             outbox: Vec::new(),
             picked_tx,
             picked_rx,
+            dialogs,
+            wake: wake.clone(),
         }
     }
-}
 
-impl PlayerPane {
     pub fn summary(&self) -> Option<&PlayerSummary> {
         self.summary.as_ref()
     }
@@ -372,24 +383,21 @@ impl PlayerPane {
         }
     }
 
-    /// The file dialog runs off the window thread, like the art dialog.
-    fn pick_files(&mut self) {
+    /// Opens the dialog that picks certificate files; what it comes to is
+    /// taken with the next `take_actions`. It runs off the window thread, like
+    /// the art dialog.
+    pub(crate) fn pick_files(&mut self) {
         let tx = self.picked_tx.clone();
-        let dialog = rfd::AsyncFileDialog::new()
-            .set_title("Import player certificates")
-            .add_filter("Certificates", &["json", "pem", "crt", "key", "txt"])
-            .pick_files();
-        let spawned = std::thread::Builder::new()
-            .name("credentials-dialog".into())
-            .spawn(move || {
-                let paths = async move {
-                    let picked = dialog.await?;
-                    Some(picked.iter().map(|h| h.path().to_path_buf()).collect())
-                };
-                let picked = file_dialog::wait(paths);
-                let _ = tx.send(picked);
-            });
-        if spawned.is_err() {
+        let wake = self.wake.clone();
+        let opened = self.dialogs.open(
+            OpenRequest::Certificates,
+            "credentials-dialog",
+            move |outcome| {
+                let _ = tx.send(outcome);
+                wake.wake();
+            },
+        );
+        if opened.is_err() {
             self.message = Some((
                 "The file dialog could not be opened; paste the certificates instead.".into(),
                 true,

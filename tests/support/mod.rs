@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each binary uses only part of it
 
 pub mod certs;
+pub mod dialogs;
 pub mod http_server;
 pub mod raster;
 pub mod rig;

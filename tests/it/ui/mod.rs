@@ -6,6 +6,7 @@ mod commands;
 mod comments;
 mod connection;
 mod diagnostics;
+mod file_dialogs;
 mod hostile_files;
 mod https;
 mod likes;

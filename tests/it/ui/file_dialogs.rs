@@ -1,0 +1,70 @@
+//! File › Open and Open folder through the window's dialogs, answered for the
+//! user: what is picked plays, a cancelled dialog changes nothing, and a
+//! dialog that never opened says what else to do.
+
+use crate::support;
+use crate::support::dialogs::{answering, requests};
+use crate::support::screen::{file_shown, harness, sample_shown, step_until};
+use eframe::egui::{Key, Modifiers};
+use makapix_player::app::file_dialog::OpenRequest;
+use makapix_player::samples::SAMPLES;
+use makapix_player::ui::StartOptions;
+
+const WINDOW: [f32; 2] = [900.0, 640.0];
+
+fn started(
+    answer: Option<Vec<std::path::PathBuf>>,
+) -> (
+    egui_kittest::Harness<'static, makapix_player::ui::PlayerApp>,
+    support::dialogs::Asked,
+) {
+    let (dialogs, asked) = answering(answer);
+    let mut h = harness(
+        WINDOW,
+        StartOptions {
+            open_dialogs: Some(dialogs),
+            ..StartOptions::default()
+        },
+    );
+    step_until(&mut h, "the first sample", |a| {
+        sample_shown(a, SAMPLES[0].name)
+    });
+    (h, asked)
+}
+
+#[test]
+fn ctrl_o_plays_the_files_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("picked.png");
+    support::write_sample_png(&file);
+    let (mut h, asked) = started(Some(vec![file]));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    step_until(&mut h, "the picked file", |a| {
+        file_shown(a).as_deref() == Some("picked.png")
+    });
+    assert_eq!(requests(&asked), [OpenRequest::ArtFiles]);
+}
+
+#[test]
+fn open_folder_asks_for_a_folder_and_plays_it() {
+    let dir = tempfile::tempdir().unwrap();
+    support::write_sample_png(&dir.path().join("in-folder.png"));
+    let (mut h, asked) = started(Some(vec![dir.path().to_path_buf()]));
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::O);
+    step_until(&mut h, "the folder's file", |a| {
+        file_shown(a).as_deref() == Some("in-folder.png")
+    });
+    assert_eq!(requests(&asked), [OpenRequest::ArtFolder]);
+}
+
+#[test]
+fn a_dialog_that_never_opened_says_what_else_to_do() {
+    let (mut h, asked) = started(None);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    step_until(&mut h, "the sentence", |a| {
+        a.notice()
+            .is_some_and(|n| n.is_error && n.text.contains("Drop files onto the window"))
+    });
+    assert_eq!(requests(&asked), [OpenRequest::ArtFiles]);
+    assert!(sample_shown(h.state(), SAMPLES[0].name), "the art plays on");
+}
