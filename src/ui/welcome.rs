@@ -58,7 +58,10 @@ impl Welcome {
                 player.register();
                 Some(UserAction::OpenSettingsSection(SettingsSection::Player))
             }
-            Choice::Import => Some(UserAction::OpenSettingsSection(SettingsSection::Player)),
+            Choice::Import => {
+                player.pick_files();
+                Some(UserAction::OpenSettingsSection(SettingsSection::Player))
+            }
             Choice::PlayFiles => {
                 settings.welcome_dismissed = true;
                 Some(UserAction::OpenSettingsSection(SettingsSection::Files))
