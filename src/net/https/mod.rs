@@ -309,16 +309,7 @@ impl Inner {
         if let Some(token) = held.token.as_ref() {
             return Ok(token.clone());
         }
-        if let Some(said) = held.hold.holding(Instant::now()) {
-            return Err(RequestError::Https(said));
-        }
-        let token = self
-            .tokens
-            .token()
-            .map_err(|e| self.token_error(e, &mut held))?;
-        held.token = Some(token.clone());
-        held.hold.succeeded();
-        Ok(token)
+        self.ask(&mut held, |tokens| tokens.token())
     }
 
     /// A token other than `refused`: one made meanwhile by another call, or a
@@ -334,15 +325,23 @@ impl Inner {
             drop(held);
             return Err(self.refuse(Refusal::Removed));
         }
+        let token = self.ask(&mut held, |tokens| tokens.rotate(refused))?;
+        held.unproven = true;
+        Ok(token)
+    }
+
+    /// Asks the token source (`get`) unless the wait after a failure runs;
+    /// keeps what it gives.
+    fn ask(
+        &self,
+        held: &mut Held,
+        get: impl FnOnce(&dyn TokenSource) -> Result<Secret, TokenError>,
+    ) -> Result<Secret, RequestError> {
         if let Some(said) = held.hold.holding(Instant::now()) {
             return Err(RequestError::Https(said));
         }
-        let token = self
-            .tokens
-            .rotate(refused)
-            .map_err(|e| self.token_error(e, &mut held))?;
+        let token = get(self.tokens.as_ref()).map_err(|e| self.token_error(e, held))?;
         held.token = Some(token.clone());
-        held.unproven = true;
         held.hold.succeeded();
         Ok(token)
     }
