@@ -253,9 +253,20 @@ impl Transports {
                         // Half the bound at least: the server allows ten echoes a minute.
                         w.next_wait(0.5 + random_jitter() / 2.0)
                     });
-                let secs = wait.as_secs_f64();
-                tracing::warn!("HTTPS API: {why} — next check in {secs:.1} s");
-                self.next_check = Some(tokio::time::Instant::now() + wait);
+                // While no token is asked for, a check would be answered
+                // without the network: the next one is due when that ends,
+                // and the sentence already says when.
+                match self.https.as_ref().and_then(HttpsClient::token_wait) {
+                    Some(held) => {
+                        tracing::warn!("HTTPS API: {why}");
+                        self.next_check = Some(tokio::time::Instant::now() + held.max(wait));
+                    }
+                    None => {
+                        let secs = wait.as_secs_f64();
+                        tracing::warn!("HTTPS API: {why} — next check in {secs:.1} s");
+                        self.next_check = Some(tokio::time::Instant::now() + wait);
+                    }
+                }
             }
         }
         self.router.https_checked(outcome);

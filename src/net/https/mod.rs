@@ -135,6 +135,16 @@ impl HttpsClient {
         self.inner.standing.send_replace(None);
     }
 
+    /// How long no bearer token is asked for yet, after one could not be had:
+    /// every call is answered without the network until then.
+    pub(crate) fn token_wait(&self) -> Option<Duration> {
+        let held = self.inner.held();
+        if held.token.is_some() {
+            return None;
+        }
+        held.hold.left(Instant::now())
+    }
+
     /// The base URL requests go to (for the tooltip), as configured.
     pub fn base(&self) -> &str {
         match &self.inner.base {

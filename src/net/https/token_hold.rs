@@ -31,6 +31,12 @@ impl TokenHold {
         Some(sentence(why, *until - now))
     }
 
+    /// How long the wait still runs at `now`, if it does.
+    pub(crate) fn left(&self, now: Instant) -> Option<Duration> {
+        let (until, _) = self.until.as_ref().filter(|(until, _)| now < *until)?;
+        Some(*until - now)
+    }
+
     /// Getting a token failed at `now` for `why`: the next try waits between
     /// half and all of the current bound (`jitter` in `[0, 1)` picks where),
     /// so it never comes at once. Returns the sentence to answer with.
@@ -72,6 +78,11 @@ mod tests {
         let held = hold.holding(t0 + Duration::from_secs(10));
         assert!(held.is_some_and(|s| s.ends_with("a token in 5 s.")));
         assert_eq!(hold.holding(t0 + Duration::from_secs(15)), None);
+        assert_eq!(
+            hold.left(t0 + Duration::from_secs(10)),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(hold.left(t0 + Duration::from_secs(15)), None);
     }
 
     #[test]

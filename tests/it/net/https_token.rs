@@ -10,15 +10,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use makapix_player::bridge::connection::Tuning;
-use makapix_player::bridge::transport::{HttpsApi, TokenError, TokenSource};
+use makapix_player::bridge::connection::{
+    ConnectionAction, ConnectionEvent, ConnectionState, Tuning,
+};
+use makapix_player::bridge::transport::{HttpsApi, TokenError, TokenSource, TransportChoice};
 use makapix_player::net::https::HttpsClient;
 use makapix_player::net::requests::RequestError;
 use makapix_player::protocol::http::Secret;
 use makapix_player::protocol::request::RequestBody;
 use rig::api::MakapixApi;
 use rig::certs::{Ca, player_key};
-use rig::player::https_api;
+use rig::player::{Player, config_at, https_api};
+
+const SOON: Duration = Duration::from_secs(10);
 
 /// The first wait after a failed rotation, shortened from production's.
 const TOKEN_WAIT: Duration = Duration::from_millis(800);
@@ -154,4 +158,51 @@ fn a_token_the_network_kept_away_is_asked_for_again_with_the_next_request() {
     );
     assert!(answers[2].is_ok(), "{:?}", answers[2]);
     assert_eq!(tokens.calls.load(Ordering::SeqCst), 3);
+}
+
+/// HTTPS only, and the token cannot be had: the check is answered by the
+/// wait, so the next one is announced for when the wait ends (not after the
+/// check's own short back-off, which would only be answered the same), and
+/// once the server is back the player connects by itself.
+#[test]
+fn while_no_token_is_asked_for_the_next_check_is_when_the_wait_ends() {
+    let mut ca = Ca::new("Makapix Test CA");
+    let ca_pem = ca.pem.clone();
+    let api = MakapixApi::start(&ca_pem, 1);
+    let key = player_key();
+    let me = ca.player(&key);
+    api.add_player(&key, me.clone());
+    api.fail_next_rotations(u32::MAX);
+    let mut config = config_at(rig::free_port(), &key, &me, &ca_pem);
+    config.https = Some(https_api(&api, &key).0);
+    // The first wait is 2–4 s; the check's own back-off starts at 300 ms.
+    config.tuning.token_wait = Duration::from_secs(4);
+    let mut player = Player::start();
+    player.send(ConnectionAction::SetTransport(TransportChoice::HttpsOnly));
+    player.connect(config);
+    let first = player.wait("a failed check of HTTPS", SOON, |e| match e {
+        ConnectionEvent::Info(i) if i.https_error.is_some() => Some(i.clone()),
+        _ => None,
+    });
+    let failed_at = Instant::now();
+    let why = first.https_error.unwrap_or_default();
+    assert!(why.contains("tries again to get a token in"), "{why}");
+    let announced = first.retry_in.expect("the next check is announced");
+    assert!(
+        announced >= Duration::from_millis(1500),
+        "next check announced in {announced:?}, within the token's wait"
+    );
+    api.fail_next_rotations(0);
+    player.wait_state(ConnectionState::Connected, SOON);
+    assert!(
+        failed_at.elapsed() >= Duration::from_millis(1500),
+        "connected {:?} after the failure",
+        failed_at.elapsed()
+    );
+    assert_eq!(
+        api.count("token/rotate"),
+        2,
+        "one failed rotation, one after the wait"
+    );
+    player.shutdown();
 }
