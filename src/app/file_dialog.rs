@@ -21,6 +21,16 @@ const OPENABLE: [&str; 6] = [
     PLAYLIST_EXTENSION,
 ];
 
+/// What a sentence about a dialog that never opened starts with: what is
+/// missing, and what would bring it (the caller goes on with what else to do).
+pub(crate) const NO_DIALOG: &str =
+    "No file dialog is available on this desktop (it needs xdg-desktop-portal or zenity).";
+
+/// `NO_DIALOG` followed by what else to do.
+pub(crate) fn no_dialog(instead: &str) -> String {
+    format!("{NO_DIALOG} {instead}")
+}
+
 /// Sooner than this, an empty answer means no dialog was shown.
 const NEVER_OPENED: Duration = Duration::from_millis(700);
 

@@ -431,7 +431,7 @@ impl PlayerApp {
                     self.opener.open_paths(paths);
                 }
                 Picked::Dialog(Outcome::NeverOpened) => {
-                    self.core.tell(Notice::error(opening::NO_DIALOG));
+                    self.core.tell(Notice::error(opening::no_dialog()));
                 }
                 Picked::Dialog(_) => {}
                 Picked::LastChannel(last) => {

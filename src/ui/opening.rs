@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use eframe::egui;
 
-use crate::app::file_dialog::{OpenDialogs, OpenRequest, Outcome};
+use crate::app::file_dialog::{self, OpenDialogs, OpenRequest, Outcome};
 use crate::app::local_files;
 
 use super::actions::UserAction;
@@ -117,8 +117,10 @@ impl Opener {
     }
 }
 
-/// The sentence when a file dialog came back at once with nothing.
-pub(crate) const NO_DIALOG: &str = "No file dialog is available on this desktop. Drop files onto the window, or copy a file's path and press Ctrl+V.";
+/// The sentence when File › Open's dialog came back at once with nothing.
+pub(crate) fn no_dialog() -> String {
+    file_dialog::no_dialog("Drop files onto the window, or copy a file's path and press Ctrl+V.")
+}
 
 /// Files dropped on the window, and paths pasted while no text field has focus.
 pub(crate) fn dropped_or_pasted(ctx: &egui::Context) -> Vec<UserAction> {

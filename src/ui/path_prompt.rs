@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui::{self, Key, RichText};
 
+use crate::app::file_dialog;
+
 /// What the window came to this pass.
 #[derive(Debug, PartialEq)]
 enum Answer {
@@ -73,11 +75,7 @@ impl PathPrompt {
             .order(egui::Order::Foreground)
             .show(ctx, |ui| {
                 ui.set_width(520.0);
-                ui.label(format!(
-                    "No file dialog is available on this desktop (it needs xdg-desktop-portal \
-                     or zenity). {}",
-                    self.question
-                ));
+                ui.label(file_dialog::no_dialog(self.question));
                 let field = ui
                     .horizontal(|ui| {
                         let caption = ui.label("File");

@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use eframe::egui::{self, Color32, Rect, RichText, Ui};
 
-use crate::app::file_dialog::{OpenDialogs, OpenRequest, Outcome};
+use crate::app::file_dialog::{self, OpenDialogs, OpenRequest, Outcome};
 use crate::bridge::connection::ConnectionState;
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
@@ -21,8 +21,8 @@ use super::wake::Wake;
 pub(super) const WARN: Color32 = Color32::from_rgb(240, 170, 60);
 pub(super) const ERROR: Color32 = Color32::from_rgb(235, 90, 80);
 
-/// Said when Import… could not open a file dialog.
-const NO_DIALOG: &str = "No file dialog is available on this desktop (it needs xdg-desktop-portal or zenity). Drop the certificate files onto the window, paste them under Paste certificates, or run `makapix-player import FILE…` in a terminal.";
+/// What to do when Import… could not open a file dialog.
+const NO_DIALOG_INSTEAD: &str = "Drop the certificate files onto the window, paste them under Paste certificates, or run `makapix-player import FILE…` in a terminal.";
 
 /// Said when Makapix Club refuses this player's identity for good.
 const REMOVED: &str = "This player was removed from its Makapix account (or the account is suspended): Makapix Club no longer accepts it. Register this computer again, or import new certificates downloaded from makapix.club. A suspension ends by itself: unless the server said the player was removed for sure, it checks again every hour.";
@@ -160,7 +160,9 @@ impl PlayerPane {
                 Outcome::Chosen(paths) if !paths.is_empty() => {
                     self.outbox.push(CredentialsAction::ImportFiles(paths));
                 }
-                Outcome::NeverOpened => self.message = Some((NO_DIALOG.to_owned(), true)),
+                Outcome::NeverOpened => {
+                    self.message = Some((file_dialog::no_dialog(NO_DIALOG_INSTEAD), true));
+                }
                 Outcome::Chosen(_) | Outcome::Cancelled => {}
             }
         }

@@ -65,6 +65,13 @@ fn a_dialog_that_never_opened_says_what_else_to_do() {
         a.notice()
             .is_some_and(|n| n.is_error && n.text.contains("Drop files onto the window"))
     });
+    // It names what would bring the dialog.
+    let said = h
+        .state()
+        .notice()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("xdg-desktop-portal or zenity"), "{said}");
     assert_eq!(requests(&asked), [OpenRequest::ArtFiles]);
     assert!(sample_shown(h.state(), SAMPLES[0].name), "the art plays on");
 }
