@@ -23,8 +23,9 @@ use super::wake::Wake;
 #[derive(Clone, Debug, PartialEq)]
 pub enum PlaylistCommand {
     New,
-    /// Asks for a file with a dialog.
+    /// Asks for a file with a dialog (after asking about unsaved changes).
     Open,
+    /// The file asked for in the window where no dialog opened.
     OpenPath(PathBuf),
     Save,
     /// Asks where with a dialog.
@@ -380,7 +381,8 @@ impl PlaylistEditor {
             PlaylistCommand::New => self.edit = PlaylistEdit::default(),
             PlaylistCommand::Open if modified => self.confirm = Some(Replace::OpenDialog),
             PlaylistCommand::Open => self.dialog(false),
-            PlaylistCommand::OpenPath(path) => self.open_path(path),
+            // Unsaved changes were asked about before Open… asked for a file.
+            PlaylistCommand::OpenPath(path) => self.read(path),
             PlaylistCommand::Discard => match self.confirm.take() {
                 Some(Replace::New) => self.edit = PlaylistEdit::default(),
                 Some(Replace::OpenDialog) => self.dialog(false),
@@ -401,7 +403,7 @@ impl PlaylistEditor {
             },
             PlaylistCommand::SaveAs => self.dialog(true),
             PlaylistCommand::SaveTo(path) => self.save_to(path),
-            PlaylistCommand::File(FileDone::OpenPicked(path)) => self.open_path(path),
+            PlaylistCommand::File(FileDone::OpenPicked(path)) => self.read(path),
             PlaylistCommand::File(FileDone::SavePicked(path)) => self.save_to(path),
             PlaylistCommand::File(FileDone::NoDialog { suggested, save }) => {
                 self.ask_for_path(&suggested, save);

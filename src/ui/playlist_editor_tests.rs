@@ -67,3 +67,38 @@ fn where_no_dialog_opened_open_asks_for_the_playlist_s_path() {
     });
     assert!(opened, "{:?}", h.state().1);
 }
+
+/// Open… asks about unsaved changes before its dialog opens: the file then
+/// picked (by the dialog, or typed where none opened) is read without asking
+/// a second time.
+#[test]
+fn a_playlist_picked_for_open_is_read_without_asking_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.makapix-playlist");
+    std::fs::write(
+        &other,
+        r#"{"format": "makapix-player-playlist", "version": 1, "title": "Other", "items": [{"post_id": 5}]}"#,
+    )
+    .unwrap();
+    for picked in [
+        PlaylistCommand::File(FileDone::OpenPicked(other.clone())),
+        PlaylistCommand::OpenPath(other.clone()),
+    ] {
+        let mut editor = PlaylistEditor::new(&Wake::default());
+        editor.edit.set_title("Mine");
+        assert!(editor.edit.is_modified());
+        editor.on_command(picked.clone(), None);
+        assert!(editor.confirm.is_none(), "asked again after {picked:?}");
+        let read = editor.done.recv_timeout(std::time::Duration::from_secs(5));
+        assert!(
+            matches!(
+                &read,
+                Ok(PlaylistCommand::File(FileDone::Loaded {
+                    result: Ok(_),
+                    ..
+                }))
+            ),
+            "{read:?}"
+        );
+    }
+}
