@@ -161,7 +161,7 @@ fn open_window(
         timezone: makapix_player::app::launch::system_timezone(),
         transport: cli.transport,
         first_read_wait: None,
-        open_dialogs: None,
+        file_dialogs: None,
     };
     eframe::run_native(
         "Makapix Player",

@@ -2,7 +2,8 @@
 //! answers nothing for both. Without xdg-desktop-portal or zenity (a bare
 //! window manager) it answers at once, and no person finds a dialog's Cancel
 //! button that fast; the caller then asks another way instead of doing nothing.
-//! The dialogs that open files come through `OpenDialogs`, which tests replace.
+//! Every dialog that picks or names a file comes through `FileDialogs`, which
+//! tests replace.
 
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -60,38 +61,46 @@ fn never_opened(started: Instant) -> bool {
 }
 
 /// Which dialog the window asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpenRequest {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DialogRequest {
     /// File › Open: pixel art and playlists.
     ArtFiles,
     /// File › Open folder.
     ArtFolder,
     /// Settings › Player › Import…, and the welcome card's import.
     Certificates,
+    /// The playlist editor's Open….
+    OpenPlaylist,
+    /// The playlist editor's Save as…, suggesting the file `name`.
+    SavePlaylist { name: String },
+    /// File › Save preview image…, suggesting the file `name`.
+    SavePreviewImage { name: String },
+    /// File › Export preview…: the dialog's `title` names the device.
+    ExportPreview { title: String, name: String },
 }
 
 /// The paths a dialog came back with, or nothing (cancelled, or never opened).
 pub type Answer = Pin<Box<dyn Future<Output = Option<Vec<PathBuf>>> + Send>>;
 
-/// Opens the dialogs that pick files: the desktop's own unless a test gives
-/// its own (a real dialog in a test would wait for a person).
+/// Opens the dialogs that pick or name files: the desktop's own unless a test
+/// gives its own (a real dialog in a test would wait for a person).
 #[derive(Clone)]
-pub struct OpenDialogs(Arc<dyn Fn(OpenRequest) -> Answer + Send + Sync>);
+pub struct FileDialogs(Arc<dyn Fn(DialogRequest) -> Answer + Send + Sync>);
 
-impl std::fmt::Debug for OpenDialogs {
+impl std::fmt::Debug for FileDialogs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OpenDialogs")
+        f.write_str("FileDialogs")
     }
 }
 
-impl Default for OpenDialogs {
+impl Default for FileDialogs {
     fn default() -> Self {
         Self::new(desktop)
     }
 }
 
-impl OpenDialogs {
-    pub fn new(open: impl Fn(OpenRequest) -> Answer + Send + Sync + 'static) -> Self {
+impl FileDialogs {
+    pub fn new(open: impl Fn(DialogRequest) -> Answer + Send + Sync + 'static) -> Self {
         Self(Arc::new(open))
     }
 
@@ -100,7 +109,7 @@ impl OpenDialogs {
     /// window's thread, and waited for there, so the window never blocks.
     pub(crate) fn open(
         &self,
-        request: OpenRequest,
+        request: DialogRequest,
         name: &str,
         deliver: impl FnOnce(Outcome<Vec<PathBuf>>) + Send + 'static,
     ) -> std::io::Result<()> {
@@ -113,34 +122,59 @@ impl OpenDialogs {
 }
 
 /// The desktop's dialogs (xdg-desktop-portal or zenity on Linux).
-fn desktop(request: OpenRequest) -> Answer {
-    let paths = |handles: Vec<rfd::FileHandle>| -> Vec<PathBuf> {
-        handles.iter().map(|h| h.path().to_path_buf()).collect()
-    };
+fn desktop(request: DialogRequest) -> Answer {
+    let dialog = rfd::AsyncFileDialog::new();
+    let playlists = ("Makapix Player playlists", &[PLAYLIST_EXTENSION][..]);
     match request {
-        OpenRequest::ArtFolder => {
-            let picked = rfd::AsyncFileDialog::new()
-                .set_title("Play artworks")
-                .pick_folder();
-            Box::pin(async move { picked.await.map(|h| paths(vec![h])) })
-        }
-        OpenRequest::ArtFiles => {
-            let picked = rfd::AsyncFileDialog::new()
+        DialogRequest::ArtFolder => one(dialog.set_title("Play artworks").pick_folder()),
+        DialogRequest::ArtFiles => many(
+            dialog
                 .set_title("Play artworks")
                 .add_filter("Pixel art and playlists", &OPENABLE)
                 .add_filter("Pixel art", &IMAGE_EXTENSIONS)
-                .add_filter("Makapix Player playlists", &[PLAYLIST_EXTENSION])
-                .pick_files();
-            Box::pin(async move { picked.await.map(paths) })
-        }
-        OpenRequest::Certificates => {
-            let picked = rfd::AsyncFileDialog::new()
+                .add_filter(playlists.0, playlists.1),
+        ),
+        DialogRequest::Certificates => many(
+            dialog
                 .set_title("Import player certificates")
-                .add_filter("Certificates", &["json", "pem", "crt", "key", "txt"])
-                .pick_files();
-            Box::pin(async move { picked.await.map(paths) })
-        }
+                .add_filter("Certificates", &["json", "pem", "crt", "key", "txt"]),
+        ),
+        DialogRequest::OpenPlaylist => one(dialog
+            .set_title("Open playlist")
+            .add_filter(playlists.0, playlists.1)
+            .pick_file()),
+        DialogRequest::SavePlaylist { name } => one(dialog
+            .set_title("Save playlist")
+            .add_filter(playlists.0, playlists.1)
+            .set_file_name(name)
+            .save_file()),
+        DialogRequest::SavePreviewImage { name } => one(dialog
+            .set_title("Save preview image")
+            .add_filter("PNG image", &["png"])
+            .set_file_name(name)
+            .save_file()),
+        DialogRequest::ExportPreview { title, name } => one(dialog
+            .set_title(title)
+            .add_filter("Animated GIF", &["gif"])
+            .add_filter("APNG / PNG", &["png"])
+            .add_filter("WebP", &["webp"])
+            .set_file_name(name)
+            .save_file()),
     }
+}
+
+/// A dialog that picks many files.
+fn many(dialog: rfd::AsyncFileDialog) -> Answer {
+    let picked = dialog.pick_files();
+    Box::pin(async move {
+        let handles = picked.await?;
+        Some(handles.iter().map(|h| h.path().to_path_buf()).collect())
+    })
+}
+
+/// A dialog that picks or names one file or folder.
+fn one(picked: impl Future<Output = Option<rfd::FileHandle>> + Send + 'static) -> Answer {
+    Box::pin(async move { picked.await.map(|h| vec![h.path().to_path_buf()]) })
 }
 
 /// Where to suggest saving an image: the Pictures folder, else the home

@@ -33,7 +33,7 @@ pub struct StartOptions {
     /// read; `None`: 25 ms. Tests on a loaded machine give it longer.
     pub first_read_wait: Option<std::time::Duration>,
     /// The dialogs that pick files; `None`: the desktop's own. Tests answer for the user.
-    pub open_dialogs: Option<crate::app::file_dialog::OpenDialogs>,
+    pub file_dialogs: Option<crate::app::file_dialog::FileDialogs>,
 }
 
 /// The computer's IANA time zone name, or empty when the system does not say.

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::app::file_dialog::{self, Outcome};
+use crate::app::file_dialog::{self, DialogRequest, FileDialogs, Outcome};
 use crate::app::local_files::{self, PLAYLIST_EXTENSION};
 use crate::player::playlist::Playlist;
 use crate::player::playlist_edit::PlaylistEdit;
@@ -73,39 +73,31 @@ pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
 /// Open (`save_as` is `None`) or Save As with a suggested file name; the
 /// picked path comes back as `OpenPicked` or `SavePicked`, a dialog that
 /// could not open as `NoDialog`.
-pub(crate) fn dialog(save_as: Option<String>, done: Done) {
-    let filter = [PLAYLIST_EXTENSION];
-    let dialog = rfd::AsyncFileDialog::new().add_filter("Makapix Player playlists", &filter);
-    // The Documents folder is found on the dialog's thread (a file read).
-    let no_dialog = |name: &str, save| FileDone::NoDialog {
-        suggested: file_dialog::documents().join(name),
-        save,
+pub(crate) fn dialog(dialogs: &FileDialogs, save_as: Option<String>, done: Done) {
+    let name = save_as.map(|stem| format!("{stem}.{PLAYLIST_EXTENSION}"));
+    let save = name.is_some();
+    let request = match &name {
+        Some(name) => DialogRequest::SavePlaylist { name: name.clone() },
+        None => DialogRequest::OpenPlaylist,
     };
-    match save_as {
-        Some(stem) => {
-            let name = format!("{stem}.{PLAYLIST_EXTENSION}");
-            let fut = dialog
-                .set_title("Save playlist")
-                .set_file_name(&name)
-                .save_file();
-            spawn("playlist-dialog", done, move || {
-                match file_dialog::wait(fut) {
-                    Outcome::Chosen(file) => Some(FileDone::SavePicked(file.path().to_path_buf())),
-                    Outcome::NeverOpened => Some(no_dialog(&name, true)),
-                    Outcome::Cancelled => None,
-                }
-            });
+    let opened = dialogs.open(request, "playlist-dialog", move |outcome| {
+        let path = match outcome {
+            Outcome::Chosen(paths) => paths.into_iter().next(),
+            Outcome::NeverOpened => {
+                // The Documents folder is found on the dialog's thread (a file read).
+                let suggested = file_dialog::documents().join(name.unwrap_or_default());
+                return done(FileDone::NoDialog { suggested, save });
+            }
+            Outcome::Cancelled => None,
+        };
+        match path {
+            Some(path) if save => done(FileDone::SavePicked(path)),
+            Some(path) => done(FileDone::OpenPicked(path)),
+            None => {}
         }
-        None => {
-            let fut = dialog.set_title("Open playlist").pick_file();
-            spawn("playlist-dialog", done, move || {
-                match file_dialog::wait(fut) {
-                    Outcome::Chosen(file) => Some(FileDone::OpenPicked(file.path().to_path_buf())),
-                    Outcome::NeverOpened => Some(no_dialog("", false)),
-                    Outcome::Cancelled => None,
-                }
-            });
-        }
+    });
+    if let Err(e) = opened {
+        tracing::error!("cannot start the playlist-dialog thread: {e}");
     }
 }
 

@@ -65,14 +65,14 @@ pub struct PlayerApp {
 impl PlayerApp {
     pub fn new(options: StartOptions) -> Self {
         let wake = Wake::default();
-        let dialogs = options.open_dialogs.clone().unwrap_or_default();
+        let dialogs = options.file_dialogs.clone().unwrap_or_default();
         Self {
             core: Core::new(&options, &wake),
             opener: Opener::new(&wake, dialogs.clone()),
             net: ConnectionView::default(),
-            player: PlayerPane::new(dialogs, &wake),
-            playlist_editor: PlaylistEditor::new(&wake),
-            previews: Previews::new(&wake),
+            player: PlayerPane::new(dialogs.clone(), &wake),
+            playlist_editor: PlaylistEditor::new(&wake, dialogs.clone()),
+            previews: Previews::new(&wake, dialogs),
             outputs: Default::default(),
             picker: Default::default(),
             wake,
@@ -190,20 +190,6 @@ impl PlayerApp {
         &self.outputs
     }
 
-    /// Renders what the previews show now into a PNG at `path` (File › Save preview image…).
-    pub fn save_preview_to(&mut self, path: PathBuf) {
-        let entry = self.core.on_screen().map(|(_, e)| e);
-        let refused = self.previews.save_to(path, entry, self.core.settings());
-        refused.into_iter().for_each(|n| self.core.tell(n));
-    }
-
-    /// Exports every frame as the first device preview shows it (File › Export preview…).
-    pub fn export_preview_to(&mut self, path: PathBuf) {
-        let entry = self.core.on_screen().map(|(_, e)| e);
-        let told = self.previews.export_to(path, entry, self.core.settings());
-        told.into_iter().for_each(|n| self.core.tell(n));
-    }
-
     pub(crate) fn help(&self) -> overlays::HelpWindows {
         self.help
     }
@@ -216,17 +202,6 @@ impl PlayerApp {
     /// The playlist in the editor.
     pub fn edited_playlist(&self) -> &crate::player::playlist_edit::PlaylistEdit {
         self.playlist_editor.edit()
-    }
-
-    /// Save As without the dialog (tests, and where no dialog is available).
-    pub fn save_playlist_as(&mut self, path: PathBuf) {
-        self.playlist_command(PlaylistCommand::SaveTo(path), None);
-    }
-
-    /// Opens a saved playlist in the editor without the dialog; unsaved changes
-    /// are asked about first, as with Open….
-    pub fn open_playlist_in_editor(&mut self, path: PathBuf) {
-        self.playlist_editor.open_path(path);
     }
 
     /// The artwork on screen and whether it is a placeholder for a failed load.
@@ -543,9 +518,7 @@ impl PlayerApp {
             UserAction::Preview(command) => {
                 let current = core.engine().current().cloned();
                 let settings = core.settings_mut();
-                let refused = self
-                    .previews
-                    .command(ctx, command, current.as_ref(), settings);
+                let refused = self.previews.command(command, current.as_ref(), settings);
                 refused.into_iter().for_each(|n| core.tell(n));
             }
             UserAction::Tell(notice) => core.tell(notice),

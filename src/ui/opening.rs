@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use eframe::egui;
 
-use crate::app::file_dialog::{self, OpenDialogs, OpenRequest, Outcome};
+use crate::app::file_dialog::{self, DialogRequest, FileDialogs, Outcome};
 use crate::app::local_files;
 
 use super::actions::UserAction;
@@ -37,11 +37,11 @@ pub(crate) struct Opener {
     wake: Wake,
     /// A report already taken off `rx` by `wait_briefly`, handed out first.
     held: Option<Picked>,
-    dialogs: OpenDialogs,
+    dialogs: FileDialogs,
 }
 
 impl Opener {
-    pub(crate) fn new(wake: &Wake, dialogs: OpenDialogs) -> Self {
+    pub(crate) fn new(wake: &Wake, dialogs: FileDialogs) -> Self {
         let (tx, rx) = mpsc::channel();
         Self {
             tx,
@@ -101,9 +101,9 @@ impl Opener {
 
     pub(crate) fn open_dialog(&self, folder: bool) {
         let request = if folder {
-            OpenRequest::ArtFolder
+            DialogRequest::ArtFolder
         } else {
-            OpenRequest::ArtFiles
+            DialogRequest::ArtFiles
         };
         let tx = self.tx.clone();
         let wake = self.wake.clone();

@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use eframe::egui::{self, Color32, Rect, RichText, Ui};
 
-use crate::app::file_dialog::{self, OpenDialogs, OpenRequest, Outcome};
+use crate::app::file_dialog::{self, DialogRequest, FileDialogs, Outcome};
 use crate::bridge::connection::ConnectionState;
 use crate::bridge::credentials::{
     CredentialsAction, CredentialsEvent, PlayerSummary, RegistrationStatus,
@@ -54,19 +54,19 @@ pub struct PlayerPane {
     /// What the Import… dialog came to.
     picked_tx: Sender<Outcome<Vec<PathBuf>>>,
     picked_rx: Receiver<Outcome<Vec<PathBuf>>>,
-    dialogs: OpenDialogs,
+    dialogs: FileDialogs,
     wake: Wake,
 }
 
 impl Default for PlayerPane {
     fn default() -> Self {
-        Self::new(OpenDialogs::default(), &Wake::default())
+        Self::new(FileDialogs::default(), &Wake::default())
     }
 }
 
 impl PlayerPane {
     /// A pane whose Import… opens `dialogs`; `wake` brings the window to the answer.
-    pub(crate) fn new(dialogs: OpenDialogs, wake: &Wake) -> Self {
+    pub(crate) fn new(dialogs: FileDialogs, wake: &Wake) -> Self {
         let (picked_tx, picked_rx) = mpsc::channel();
         Self {
             summary: None,
@@ -392,7 +392,7 @@ impl PlayerPane {
         let tx = self.picked_tx.clone();
         let wake = self.wake.clone();
         let opened = self.dialogs.open(
-            OpenRequest::Certificates,
+            DialogRequest::Certificates,
             "credentials-dialog",
             move |outcome| {
                 let _ = tx.send(outcome);

@@ -13,6 +13,7 @@ use crate::player::playlist_edit::{PlaylistEdit, item_label};
 use crate::player::{ArtworkSource, MakapixPost};
 use crate::session::Notice;
 
+use crate::app::file_dialog::FileDialogs;
 use crate::app::playlist_files::{self, FileDone};
 
 use super::actions::UserAction;
@@ -57,7 +58,6 @@ enum Replace {
     /// The window was asked to close.
     Quit,
     OpenDialog,
-    Open(PathBuf),
 }
 
 pub(crate) struct PlaylistEditor {
@@ -74,6 +74,7 @@ pub(crate) struct PlaylistEditor {
     wake: Wake,
     /// Asking for a path where no dialog opened; true for Save As.
     prompt: Option<(PathPrompt, bool)>,
+    dialogs: FileDialogs,
 }
 
 /// What the editor asks of the window.
@@ -168,7 +169,7 @@ fn confirm(ui: &mut Ui, edit: &PlaylistEdit, replace: &Replace, out: &mut Vec<Pl
     let what = match replace {
         Replace::New => "starting a new one",
         Replace::Quit => "quitting",
-        Replace::OpenDialog | Replace::Open(_) => "opening another",
+        Replace::OpenDialog => "opening another",
     };
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label(format!(
@@ -324,7 +325,7 @@ fn named(response: &egui::Response, kind: egui::Role, name: String) {
 }
 
 impl PlaylistEditor {
-    pub(crate) fn new(wake: &Wake) -> Self {
+    pub(crate) fn new(wake: &Wake, dialogs: FileDialogs) -> Self {
         let (done_tx, done) = mpsc::channel();
         Self {
             edit: PlaylistEdit::default(),
@@ -336,6 +337,7 @@ impl PlaylistEditor {
             done,
             wake: wake.clone(),
             prompt: None,
+            dialogs,
         }
     }
 
@@ -386,7 +388,6 @@ impl PlaylistEditor {
             PlaylistCommand::Discard => match self.confirm.take() {
                 Some(Replace::New) => self.edit = PlaylistEdit::default(),
                 Some(Replace::OpenDialog) => self.dialog(false),
-                Some(Replace::Open(path)) => self.read(path),
                 Some(Replace::Quit) => {
                     self.quitting = true;
                     out.push(EditorRequest::Close);
@@ -438,16 +439,6 @@ impl PlaylistEditor {
         out
     }
 
-    /// Opens a saved playlist; unsaved changes are asked about first.
-    pub(crate) fn open_path(&mut self, path: PathBuf) {
-        if self.edit.is_modified() {
-            self.confirm = Some(Replace::Open(path));
-        } else {
-            self.read(path);
-        }
-        self.open = true;
-    }
-
     fn read(&self, path: PathBuf) {
         playlist_files::read(path, self.report());
     }
@@ -458,7 +449,7 @@ impl PlaylistEditor {
 
     fn dialog(&self, save: bool) {
         let name = save.then(|| playlist_files::file_stem(&self.edit));
-        playlist_files::dialog(name, self.report());
+        playlist_files::dialog(&self.dialogs, name, self.report());
     }
 
     /// No dialog could open: the window asks for the path, from `suggested`.

@@ -17,7 +17,7 @@ fn drawn(editor: PlaylistEditor) -> Harness<'static, (PlaylistEditor, Vec<UserAc
 
 #[test]
 fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
-    let mut editor = PlaylistEditor::new(&Wake::default());
+    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
     let wanted = PathBuf::from("/home/me/Documents/Launch.makapix-playlist");
     let no_dialog = FileDone::NoDialog {
         suggested: wanted.clone(),
@@ -48,7 +48,7 @@ fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
 
 #[test]
 fn where_no_dialog_opened_open_asks_for_the_playlist_s_path() {
-    let mut editor = PlaylistEditor::new(&Wake::default());
+    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
     let no_dialog = FileDone::NoDialog {
         suggested: "/home/me/Documents/".into(),
         save: false,
@@ -84,7 +84,7 @@ fn a_playlist_picked_for_open_is_read_without_asking_again() {
         PlaylistCommand::File(FileDone::OpenPicked(other.clone())),
         PlaylistCommand::OpenPath(other.clone()),
     ] {
-        let mut editor = PlaylistEditor::new(&Wake::default());
+        let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
         editor.edit.set_title("Mine");
         assert!(editor.edit.is_modified());
         editor.on_command(picked.clone(), None);

@@ -11,7 +11,7 @@ use super::library::Entry;
 use super::path_prompt::{self, PathPrompt};
 use super::wake::Wake;
 use crate::app::export::Done;
-use crate::app::file_dialog::{self, Outcome};
+use crate::app::file_dialog::{self, DialogRequest, FileDialogs, Outcome};
 use crate::player::ArtworkSource;
 use crate::preview::PreviewMode;
 use crate::preview::render::{self, Frame, Look};
@@ -43,10 +43,11 @@ pub(crate) struct Export {
     exporting: bool,
     /// Asking for the path where no dialog opened; true for an animation.
     prompt: Option<(PathPrompt, bool)>,
+    dialogs: FileDialogs,
 }
 
 impl Export {
-    pub(crate) fn new(wake: &Wake) -> Self {
+    pub(crate) fn new(wake: &Wake, dialogs: FileDialogs) -> Self {
         let (tx, rx) = mpsc::channel();
         Self {
             tx,
@@ -54,54 +55,47 @@ impl Export {
             wake: wake.clone(),
             exporting: false,
             prompt: None,
+            dialogs,
         }
     }
 
     /// Asks where to save, off the window thread; the path comes back to `finish`.
-    pub(super) fn dialog(
-        &self,
-        ctx: &egui::Context,
-        on_screen: Option<&ArtworkSource>,
-        settings: &Settings,
-    ) {
+    pub(super) fn dialog(&self, on_screen: Option<&ArtworkSource>, settings: &Settings) {
         let name = format!("{} preview.png", stem(on_screen, settings));
-        let title = "Save preview image";
-        let fut = rfd::AsyncFileDialog::new()
-            .set_title(title)
-            .add_filter("PNG image", &["png"])
-            .set_file_name(&name)
-            .save_file();
+        let request = DialogRequest::SavePreviewImage { name: name.clone() };
         let no_dialog = move || Report::NoDialog {
-            title: title.to_owned(),
+            title: "Save preview image".to_owned(),
             animation: false,
             suggested: file_dialog::pictures().join(name),
         };
-        self.ask(ctx, fut, Report::Chosen, no_dialog);
+        self.ask(request, Report::Chosen, no_dialog);
     }
 
-    /// Waits for the dialog `fut` off the window thread: its path becomes
+    /// Asks the dialog for `request` off the window thread: its path becomes
     /// `chosen`; nothing at once means no dialog opened (`no_dialog`, which
     /// finds the folder to suggest there too).
     fn ask(
         &self,
-        ctx: &egui::Context,
-        fut: impl Future<Output = Option<rfd::FileHandle>> + Send + 'static,
+        request: DialogRequest,
         chosen: fn(PathBuf) -> Report,
         no_dialog: impl FnOnce() -> Report + Send + 'static,
     ) {
-        let (tx, ctx) = (self.tx.clone(), ctx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("preview-dialog".into())
-            .spawn(move || {
-                let report = match file_dialog::wait(fut) {
-                    Outcome::Chosen(file) => chosen(file.path().to_path_buf()),
+        let (tx, wake) = (self.tx.clone(), self.wake.clone());
+        let opened = self
+            .dialogs
+            .open(request, "preview-dialog", move |outcome| {
+                let report = match outcome {
+                    Outcome::Chosen(paths) => match paths.into_iter().next() {
+                        Some(path) => chosen(path),
+                        None => return,
+                    },
                     Outcome::NeverOpened => no_dialog(),
                     Outcome::Cancelled => return,
                 };
                 let _ = tx.send(report);
-                ctx.request_repaint();
+                wake.wake();
             });
-        if let Err(e) = spawned {
+        if let Err(e) = opened {
             tracing::error!("cannot open the file dialog: {e}");
         }
     }
@@ -221,28 +215,20 @@ impl Export {
 /// that reports its progress and ends with a sentence.
 impl Export {
     /// Asks where to export, off the window thread; the path comes back to `finish`.
-    pub(super) fn export_dialog(
-        &self,
-        ctx: &egui::Context,
-        on_screen: Option<&ArtworkSource>,
-        settings: &Settings,
-    ) {
+    pub(super) fn export_dialog(&self, on_screen: Option<&ArtworkSource>, settings: &Settings) {
         let mode = export_mode(settings);
         let name = format!("{} {}.gif", stem_of(on_screen), mode.name());
         let title = format!("Export the {} preview", mode.label());
-        let fut = rfd::AsyncFileDialog::new()
-            .set_title(&title)
-            .add_filter("Animated GIF", &["gif"])
-            .add_filter("APNG / PNG", &["png"])
-            .add_filter("WebP", &["webp"])
-            .set_file_name(&name)
-            .save_file();
+        let request = DialogRequest::ExportPreview {
+            title: title.clone(),
+            name: name.clone(),
+        };
         let no_dialog = move || Report::NoDialog {
             title,
             animation: true,
             suggested: file_dialog::pictures().join(name),
         };
-        self.ask(ctx, fut, Report::AnimationChosen, no_dialog);
+        self.ask(request, Report::AnimationChosen, no_dialog);
     }
 
     /// Exports every frame of the artwork on screen as the first device
@@ -395,13 +381,19 @@ mod tests {
 
     /// What `ask` sends for a dialog that answers `answer` after `after`.
     fn asked(after: Duration, answer: Option<&str>) -> Option<String> {
-        let export = Export::new(&Wake::default());
-        let answer = answer.map(|p| rfd::FileHandle::from(PathBuf::from(p)));
-        let fut = async move {
-            std::thread::sleep(after);
-            answer
+        let answer = answer.map(|p| vec![PathBuf::from(p)]);
+        let dialogs = FileDialogs::new(move |_| {
+            let answer = answer.clone();
+            Box::pin(async move {
+                std::thread::sleep(after);
+                answer
+            })
+        });
+        let export = Export::new(&Wake::default(), dialogs);
+        let request = DialogRequest::SavePreviewImage {
+            name: "sun preview.png".into(),
         };
-        export.ask(&egui::Context::default(), fut, Report::Chosen, no_dialog);
+        export.ask(request, Report::Chosen, no_dialog);
         match export.rx.recv_timeout(Duration::from_secs(2)) {
             Ok(Report::Chosen(path)) => Some(path.display().to_string()),
             Ok(Report::NoDialog { .. }) => Some("no dialog".into()),
@@ -422,7 +414,7 @@ mod tests {
 
     #[test]
     fn where_no_dialog_opened_the_window_asks_and_its_path_is_saved_to() {
-        let export = Export::new(&Wake::default());
+        let export = Export::new(&Wake::default(), FileDialogs::default());
         export.tx.send(no_dialog()).unwrap();
         let state = (export, Vec::<Notice>::new());
         let mut h = Harness::new_ui_state(

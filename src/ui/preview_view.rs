@@ -34,6 +34,7 @@ use super::library::{Entry, LoadedArt};
 use super::preview_export::Export;
 use super::preview_notes::Notes;
 use super::wake::Wake;
+use crate::app::file_dialog::FileDialogs;
 use crate::media::frame_store::Canvas;
 use crate::player::ArtworkSource;
 use crate::preview::color::{self, LedLook};
@@ -112,7 +113,7 @@ pub(crate) fn look(settings: &Settings) -> Look {
 }
 
 impl Previews {
-    pub(crate) fn new(wake: &Wake) -> Self {
+    pub(crate) fn new(wake: &Wake, dialogs: FileDialogs) -> Self {
         Self {
             gl: None,
             program: None,
@@ -123,7 +124,7 @@ impl Previews {
             lights: LedLights::default(),
             led: None,
             meshes: RefCell::default(),
-            export: Export::new(wake),
+            export: Export::new(wake, dialogs),
             notes: Notes::default(),
         }
     }
@@ -216,30 +217,9 @@ impl Previews {
         notices
     }
 
-    /// Renders what the previews show now into a PNG at `path`, off the window thread.
-    pub(crate) fn save_to(
-        &self,
-        path: std::path::PathBuf,
-        on_screen: Option<&Entry>,
-        settings: &Settings,
-    ) -> Option<Notice> {
-        self.export.save_to(path, on_screen, settings)
-    }
-
-    /// Exports every frame as the first device preview shows it to `path`, off the window thread.
-    pub(crate) fn export_to(
-        &mut self,
-        path: std::path::PathBuf,
-        on_screen: Option<&Entry>,
-        settings: &Settings,
-    ) -> Option<Notice> {
-        self.export.export_to(path, on_screen, settings)
-    }
-
     /// A preview command; the notice says why it could not be done.
     pub(crate) fn command(
         &mut self,
-        ctx: &egui::Context,
         command: PreviewCommand,
         on_screen: Option<&ArtworkSource>,
         settings: &mut Settings,
@@ -255,8 +235,8 @@ impl Previews {
                 }
             }
             PreviewCommand::Cycle => preview.cycle(),
-            PreviewCommand::SaveImage => self.export.dialog(ctx, on_screen, settings),
-            PreviewCommand::Export => self.export.export_dialog(ctx, on_screen, settings),
+            PreviewCommand::SaveImage => self.export.dialog(on_screen, settings),
+            PreviewCommand::Export => self.export.export_dialog(on_screen, settings),
         }
         None
     }

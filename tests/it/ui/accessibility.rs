@@ -4,6 +4,7 @@
 //! panel's keys are driven against the test server in `ui_comments.rs`.
 
 use crate::support;
+use crate::support::dialogs::Dialogs;
 use crate::support::screen::harness_of;
 use crate::support::screen::step_until;
 
@@ -39,6 +40,13 @@ fn click(h: &mut Harness<'static, PlayerApp>, label: &str) {
     h.run_steps(2);
 }
 
+/// Opens the editor (E) and `list` in it through its Open… dialog.
+fn open_in_editor(h: &mut Harness<'static, PlayerApp>, dialogs: &Dialogs, list: &Path) {
+    press(h, Modifiers::NONE, Key::E);
+    dialogs.will_pick_one(list);
+    click(h, "Open…");
+}
+
 fn write_playlist(path: &Path, sources: Vec<PlaylistSource>) {
     let playlist = Playlist {
         title: "Keys".into(),
@@ -65,11 +73,13 @@ fn every_pane_names_all_its_controls() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("three.makapix-playlist");
     write_playlist(&list, posts(&[1, 2, 3]));
+    let dialogs = Dialogs::default();
     let (mut h, _end) = setup(StartOptions {
         settings: Some(Settings {
             show_settings: true,
             ..Settings::default()
         }),
+        file_dialogs: Some(dialogs.file_dialogs()),
         ..StartOptions::default()
     });
 
@@ -83,7 +93,7 @@ fn every_pane_names_all_its_controls() {
     assert!(!h.state().settings().show_settings);
 
     // The playlist editor, with rows and their icon buttons.
-    h.state_mut().open_playlist_in_editor(list);
+    open_in_editor(&mut h, &dialogs, &list);
     step_until(&mut h, "the playlist read", |a| {
         !a.edited_playlist().is_empty()
     });
@@ -129,8 +139,10 @@ fn the_playlist_editor_works_from_the_keyboard() {
     support::write_sample_png(&art);
     let list = dir.path().join("keys.makapix-playlist");
     write_playlist(&list, posts(&[1, 2, 3]));
+    let dialogs = Dialogs::default();
     let (mut h, _end) = setup(StartOptions {
         paths: vec![art.clone()],
+        file_dialogs: Some(dialogs.file_dialogs()),
         ..StartOptions::default()
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -139,7 +151,7 @@ fn the_playlist_editor_works_from_the_keyboard() {
         h.step();
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    h.state_mut().open_playlist_in_editor(list.clone());
+    open_in_editor(&mut h, &dialogs, &list);
     step_until(&mut h, "the playlist read", |a| {
         !a.edited_playlist().is_empty()
     });

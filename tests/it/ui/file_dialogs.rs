@@ -3,33 +3,29 @@
 //! dialog that never opened says what else to do.
 
 use crate::support;
-use crate::support::dialogs::{answering, requests};
+use crate::support::dialogs::Dialogs;
 use crate::support::screen::{file_shown, harness, sample_shown, step_until};
 use eframe::egui::{Key, Modifiers};
-use makapix_player::app::file_dialog::OpenRequest;
+use egui_kittest::Harness;
+use makapix_player::app::file_dialog::DialogRequest;
 use makapix_player::samples::SAMPLES;
-use makapix_player::ui::StartOptions;
+use makapix_player::ui::{PlayerApp, StartOptions};
 
 const WINDOW: [f32; 2] = [900.0, 640.0];
 
-fn started(
-    answer: Option<Vec<std::path::PathBuf>>,
-) -> (
-    egui_kittest::Harness<'static, makapix_player::ui::PlayerApp>,
-    support::dialogs::Asked,
-) {
-    let (dialogs, asked) = answering(answer);
+/// The window, its dialogs answered by `dialogs`, once the samples play.
+fn started(dialogs: &Dialogs) -> Harness<'static, PlayerApp> {
     let mut h = harness(
         WINDOW,
         StartOptions {
-            open_dialogs: Some(dialogs),
+            file_dialogs: Some(dialogs.file_dialogs()),
             ..StartOptions::default()
         },
     );
     step_until(&mut h, "the first sample", |a| {
         sample_shown(a, SAMPLES[0].name)
     });
-    (h, asked)
+    h
 }
 
 #[test]
@@ -37,29 +33,32 @@ fn ctrl_o_plays_the_files_picked() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("picked.png");
     support::write_sample_png(&file);
-    let (mut h, asked) = started(Some(vec![file]));
+    let dialogs = Dialogs::picking(vec![file]);
+    let mut h = started(&dialogs);
     h.key_press_modifiers(Modifiers::COMMAND, Key::O);
     step_until(&mut h, "the picked file", |a| {
         file_shown(a).as_deref() == Some("picked.png")
     });
-    assert_eq!(requests(&asked), [OpenRequest::ArtFiles]);
+    assert_eq!(dialogs.asked(), [DialogRequest::ArtFiles]);
 }
 
 #[test]
 fn open_folder_asks_for_a_folder_and_plays_it() {
     let dir = tempfile::tempdir().unwrap();
     support::write_sample_png(&dir.path().join("in-folder.png"));
-    let (mut h, asked) = started(Some(vec![dir.path().to_path_buf()]));
+    let dialogs = Dialogs::picking(vec![dir.path().to_path_buf()]);
+    let mut h = started(&dialogs);
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::O);
     step_until(&mut h, "the folder's file", |a| {
         file_shown(a).as_deref() == Some("in-folder.png")
     });
-    assert_eq!(requests(&asked), [OpenRequest::ArtFolder]);
+    assert_eq!(dialogs.asked(), [DialogRequest::ArtFolder]);
 }
 
 #[test]
 fn a_dialog_that_never_opened_says_what_else_to_do() {
-    let (mut h, asked) = started(None);
+    let dialogs = Dialogs::default();
+    let mut h = started(&dialogs);
     h.key_press_modifiers(Modifiers::COMMAND, Key::O);
     step_until(&mut h, "the sentence", |a| {
         a.notice()
@@ -72,6 +71,6 @@ fn a_dialog_that_never_opened_says_what_else_to_do() {
         .map(|n| n.text.clone())
         .unwrap_or_default();
     assert!(said.contains("xdg-desktop-portal or zenity"), "{said}");
-    assert_eq!(requests(&asked), [OpenRequest::ArtFiles]);
+    assert_eq!(dialogs.asked(), [DialogRequest::ArtFiles]);
     assert!(sample_shown(h.state(), SAMPLES[0].name), "the art plays on");
 }

@@ -4,6 +4,7 @@
 //! the vault, the file is read from disk, in the playlist's order; a post the
 //! server no longer has is skipped with a sentence.
 
+use crate::support::dialogs::Dialogs;
 use crate::support::rig;
 use crate::support::screen::harness_of;
 use crate::support::screen::{file_shown, post_shown};
@@ -12,6 +13,7 @@ use std::path::Path;
 
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
+use makapix_player::app::file_dialog::DialogRequest;
 use makapix_player::samples;
 use makapix_player::session::Channel;
 use makapix_player::ui::PlayerApp;
@@ -138,12 +140,20 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
     s.h.get_by_label("Launch *");
 
     let path = folder.path().join("launch.makapix-playlist");
-    s.h.state_mut().save_playlist_as(path.clone());
+    s.dialogs.will_pick_one(&path);
+    click(&mut s, "Save As…");
     // Written off the window thread: the title loses its mark when it is done.
     step_until(&mut s.h, "the playlist saved", |a| {
         !a.edited_playlist().is_modified()
     });
     s.h.get_by_label("Launch");
+    assert_eq!(
+        s.dialogs.asked(),
+        [DialogRequest::SavePlaylist {
+            name: "Launch.makapix-playlist".into()
+        }],
+        "Save As… suggested a name from the title"
+    );
     let saved = std::fs::read_to_string(&path).unwrap();
     let saved: Value = serde_json::from_str(&saved).unwrap();
     assert_eq!(
@@ -180,8 +190,16 @@ fn a_playlist_built_in_the_window_is_saved_reopened_and_played_in_order() {
     // Reopen in a fresh window whose artwork cache is empty, and play.
     let root = tempfile::tempdir().unwrap();
     let mut s = session(root.path(), &vault);
-    s.h.state_mut().open_playlist_in_editor(path);
+    s.h.key_press(egui::Key::E);
+    s.h.step();
+    s.dialogs.will_pick_one(&path);
+    click(&mut s, "Open…");
     step_until(&mut s.h, "the playlist read", |a| labels(a).len() == 3);
+    assert_eq!(
+        s.dialogs.asked(),
+        [DialogRequest::OpenPlaylist],
+        "the editor's Open… asked for a playlist"
+    );
     assert_eq!(labels(s.h.state()), ["Post 41", "Post 404", "frog.png"]);
     click(&mut s, "▶ Play");
     let seen = std::cell::RefCell::new(Vec::new());
@@ -238,8 +256,10 @@ fn samples_are_not_added_and_unsaved_changes_are_asked_about() {
     let dir = tempfile::tempdir().unwrap();
     let frog = dir.path().join("frog.png");
     std::fs::write(&frog, samples::bytes("heart-8.png").unwrap()).unwrap();
+    let dialogs = Dialogs::default();
     let app = PlayerApp::new(StartOptions {
         settings: Some(Default::default()),
+        file_dialogs: Some(dialogs.file_dialogs()),
         ..StartOptions::default()
     });
     let mut h = harness_of(app, [900.0, 640.0], Some(0.05));
@@ -300,13 +320,16 @@ fn samples_are_not_added_and_unsaved_changes_are_asked_about() {
         r#"{"format": "makapix-player-playlist", "version": 1, "title": "Other", "items": [{"post_id": 5}]}"#,
     )
     .unwrap();
-    h.state_mut().open_playlist_in_editor(other);
+    h.get_by_label("Open…").click();
+    h.step();
     h.step();
     assert_eq!(
         labels(h.state()),
         ["frog.png"],
         "not replaced before the answer"
     );
+    assert!(dialogs.asked().is_empty(), "asked before the dialog");
+    dialogs.will_pick_one(&other);
     h.get_by_label("Discard changes").click();
     step_until(&mut h, "the other playlist read", |a| {
         labels(a) == ["Post 5"]

@@ -2,18 +2,25 @@
 //! cycle key and the command line's names, and four previews side by side
 //! showing the same animation frame, the LED panels' own texture included.
 
+use crate::support::dialogs::Dialogs;
 use crate::support::screen::{harness, sample_shown as showing, step_until};
 use std::collections::HashSet;
 
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use makapix_player::app::file_dialog::DialogRequest;
 use makapix_player::preview::{PreviewMode, PreviewSettings};
 use makapix_player::samples::SAMPLES;
 use makapix_player::settings::Settings;
 use makapix_player::ui::{PlayerApp, StartOptions};
 
 fn window(preview: PreviewSettings) -> Harness<'static, PlayerApp> {
+    window_with(preview, &Dialogs::default())
+}
+
+/// The same, its file dialogs answered by `dialogs`.
+fn window_with(preview: PreviewSettings, dialogs: &Dialogs) -> Harness<'static, PlayerApp> {
     let settings = Settings {
         preview,
         ..Settings::default()
@@ -22,6 +29,7 @@ fn window(preview: PreviewSettings) -> Harness<'static, PlayerApp> {
         [1000.0, 700.0],
         StartOptions {
             settings: Some(settings),
+            file_dialogs: Some(dialogs.file_dialogs()),
             ..StartOptions::default()
         },
     )
@@ -131,14 +139,24 @@ fn save_preview_image_writes_the_previews_as_a_png() {
         bits: 5,
         ..PreviewSettings::default()
     };
-    let mut h = window(preview.clone());
+    let dialogs = Dialogs::default();
+    let mut h = window_with(preview.clone(), &dialogs);
     step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
     let dir = tempfile::tempdir().unwrap();
     // Without an extension: the export adds `.png`.
-    h.state_mut().save_preview_to(dir.path().join("mountains"));
+    dialogs.will_pick_one(dir.path().join("mountains"));
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Save preview image…").click();
     step_until(&mut h, "the export to finish", |a| {
         a.notice().is_some_and(|n| n.text.contains("Preview saved"))
     });
+    assert_eq!(
+        dialogs.asked(),
+        [DialogRequest::SavePreviewImage {
+            name: "mountains-256 led32x32 preview.png".into()
+        }]
+    );
     let saved = image::open(dir.path().join("mountains.png"))
         .expect("a PNG")
         .to_rgba8();
@@ -173,10 +191,12 @@ fn export_preview_writes_every_frame_as_the_led_panel_shows_it() {
     use makapix_player::media::decode::{DecodeLimits, decode, decode_file};
 
     let led = PreviewMode::Led { w: 32, h: 32 };
-    let mut h = window(PreviewSettings {
+    let dialogs = Dialogs::default();
+    let preview = PreviewSettings {
         modes: vec![PreviewMode::Screen, led],
         ..PreviewSettings::default()
-    });
+    };
+    let mut h = window_with(preview, &dialogs);
     step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
     h.key_press(egui::Key::ArrowRight);
     step_until(&mut h, "the animated sample", |a| {
@@ -184,10 +204,16 @@ fn export_preview_writes_every_frame_as_the_led_panel_shows_it() {
     });
     let dir = tempfile::tempdir().unwrap();
     // Without a known extension: a GIF; the LED panel, not the plain screen, is exported.
-    h.state_mut().export_preview_to(dir.path().join("slime"));
+    dialogs.will_pick_one(dir.path().join("slime"));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
     step_until(&mut h, "the export to finish", |a| {
         a.notice().is_some_and(|n| n.text.starts_with("Exported"))
     });
+    assert!(
+        matches!(&dialogs.asked()[..], [DialogRequest::ExportPreview { title, .. }] if title.contains("LED")),
+        "{:?}",
+        dialogs.asked()
+    );
     let text = h
         .state()
         .notice()

@@ -3,12 +3,12 @@
 //! indicator leads in each state. The test plays the runtime's part through
 //! the real bridge channels, as `ui_player_pane.rs` does.
 
-use crate::support::dialogs::{answering, requests};
+use crate::support::dialogs::Dialogs;
 use crate::support::screen::harness_of;
 use eframe::egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use makapix_player::app::file_dialog::{OpenDialogs, OpenRequest};
+use makapix_player::app::file_dialog::DialogRequest;
 use makapix_player::bridge::channel::{RuntimeEnd, pair};
 use makapix_player::bridge::connection::{ConnectionEvent, ConnectionState};
 use makapix_player::bridge::credentials::{
@@ -26,17 +26,14 @@ fn now() -> i64 {
 
 fn setup(settings: Settings) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
     // No test here expects a dialog: one that is asked for answers nothing.
-    setup_with(settings, answering(None).0)
+    setup_with(settings, &Dialogs::default())
 }
 
-fn setup_with(
-    settings: Settings,
-    dialogs: OpenDialogs,
-) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
+fn setup_with(settings: Settings, dialogs: &Dialogs) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
     let (window_end, runtime_end) = pair(std::sync::Arc::new(|| {}));
     let mut app = PlayerApp::new(StartOptions {
         settings: Some(settings),
-        open_dialogs: Some(dialogs),
+        file_dialogs: Some(dialogs.file_dialogs()),
         ..StartOptions::default()
     });
     app.attach_runtime(window_end);
@@ -122,8 +119,8 @@ fn a_fresh_home_shows_the_card_and_register_reaches_the_code() {
 #[test]
 fn import_from_the_card_opens_the_dialog_and_imports_what_is_picked() {
     let picked = vec![std::path::PathBuf::from("/downloads/player-certs.json")];
-    let (dialogs, asked) = answering(Some(picked.clone()));
-    let (mut h, mut end) = setup_with(Settings::default(), dialogs);
+    let dialogs = Dialogs::picking(picked.clone());
+    let (mut h, mut end) = setup_with(Settings::default(), &dialogs);
     tell(&mut h, &end, CredentialsEvent::NotRegistered);
     sent(&mut end);
     click(&mut h, "Import the certificates you downloaded");
@@ -137,7 +134,7 @@ fn import_from_the_card_opens_the_dialog_and_imports_what_is_picked() {
         matches!(&imported[..], [CredentialsAction::ImportFiles(p)] if *p == picked),
         "{imported:?}"
     );
-    assert_eq!(requests(&asked), [OpenRequest::Certificates]);
+    assert_eq!(dialogs.asked(), [DialogRequest::Certificates]);
     // The Player section is open behind it, for the import's progress.
     assert!(h.query_by_label(WELCOME).is_none());
     assert!(h.state().settings().show_settings);

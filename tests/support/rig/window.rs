@@ -26,6 +26,8 @@ pub struct Session {
     pub key: String,
     pub h: Harness<'static, PlayerApp>,
     pub tap: Arc<Tap>,
+    /// What the window's file dialogs pick (unless the options gave dialogs of their own).
+    pub dialogs: crate::support::dialogs::Dialogs,
 }
 
 /// A session whose window keeps its files under `root` and fetches artworks from `vault`.
@@ -76,10 +78,14 @@ pub fn start_slowed(options: StartOptions) -> Session {
 }
 
 fn launch(
-    options: StartOptions,
+    mut options: StartOptions,
     responder: impl Fn(&Value) -> Option<Value> + Send + Sync + 'static,
 ) -> Session {
     net::tls::install_crypto_provider();
+    let dialogs = crate::support::dialogs::Dialogs::default();
+    if options.file_dialogs.is_none() {
+        options.file_dialogs = Some(dialogs.file_dialogs());
+    }
     let mut broker = Broker::start();
     let server = TestServer::start(&broker);
     server.set_responder(responder);
@@ -102,6 +108,7 @@ fn launch(
         key,
         h,
         tap,
+        dialogs,
     }
 }
 
