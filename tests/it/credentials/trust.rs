@@ -74,7 +74,8 @@ fn a_good_saved_server_still_loads_and_a_new_choice_replaces_a_bad_one() {
     assert_eq!(bad.server().unwrap(), Server::production());
 }
 
-const TOKEN: &str = "mpx_live_stored_token";
+/// Minted once a run (`support::minted_token`).
+static TOKEN: std::sync::LazyLock<String> = std::sync::LazyLock::new(crate::support::minted_token);
 
 /// A bundle for the test player from `ca`, naming `api` as its HTTPS API.
 fn bundle(ca: &Ca, token: Option<&str>, api: Option<&str>) -> String {
@@ -108,21 +109,21 @@ fn a_new_set_from_another_ca_or_api_host_does_not_inherit_the_stored_token() {
     let ca = Ca::new("Makapix CA");
     let api = Some("https://makapix.club/api");
     let (service, _dir) = service_over("{}");
-    import(&service, &bundle(&ca, Some(TOKEN), api));
-    assert_eq!(stored_token(&service).as_deref(), Some(TOKEN));
+    import(&service, &bundle(&ca, Some(TOKEN.as_str()), api));
+    assert_eq!(stored_token(&service).as_deref(), Some(TOKEN.as_str()));
 
     // The web's bundle again (no token), same CA and API: the token stays.
     import(&service, &bundle(&ca, None, api));
-    assert_eq!(stored_token(&service).as_deref(), Some(TOKEN));
+    assert_eq!(stored_token(&service).as_deref(), Some(TOKEN.as_str()));
     import(&service, &bundle(&ca, None, None));
-    assert_eq!(stored_token(&service).as_deref(), Some(TOKEN));
+    assert_eq!(stored_token(&service).as_deref(), Some(TOKEN.as_str()));
 
     // The same player key under another CA: not the same service.
     import(&service, &bundle(&Ca::new("Another CA"), None, api));
     assert_eq!(stored_token(&service), None, "inherited across CAs");
 
     // Back to the first CA with a token, then a set naming another API host.
-    import(&service, &bundle(&ca, Some(TOKEN), api));
+    import(&service, &bundle(&ca, Some(TOKEN.as_str()), api));
     import(
         &service,
         &bundle(&ca, None, Some("https://api.elsewhere.example/api")),

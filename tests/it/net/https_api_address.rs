@@ -26,7 +26,8 @@ use makapix_player::protocol::view::ViewEvent;
 use rig::api::MakapixApi;
 use rig::certs::{Ca, Identity, player_key};
 
-const TOKEN: &str = "mpx_live_named_api";
+/// Minted once a run (`support::minted_token`).
+static TOKEN: std::sync::LazyLock<String> = std::sync::LazyLock::new(crate::support::minted_token);
 
 /// Two test APIs: the one the credentials name, and the server's `api_base`.
 struct Apis {
@@ -42,7 +43,7 @@ impl Apis {
         };
         for api in [&apis.named, &apis.server] {
             api.add_player(key, me.clone());
-            api.accept_token(key, TOKEN);
+            api.accept_token(key, &TOKEN);
         }
         apis
     }
@@ -55,7 +56,7 @@ fn bundle(ca: &Ca, me: &Identity, closed_port: u16, https_base: &str) -> String 
         "ca_pem": ca.pem, "cert_pem": me.cert_pem, "key_pem": me.key_pem,
         "broker": {"host": "127.0.0.1", "port": closed_port},
         "https_api": {"base_url": https_base, "auth": "bearer"},
-        "api_token": TOKEN,
+        "api_token": *TOKEN,
     })
     .to_string()
 }

@@ -127,8 +127,7 @@ impl TokenSource for OfflineAtFirst {
 #[test]
 fn a_token_the_network_kept_away_is_asked_for_again_with_the_next_request() {
     let (api, key, rt) = api_with_a_player();
-    // Minted now: no token of any kind is kept in the repository.
-    let token = uuid::Uuid::new_v4().simple().to_string();
+    let token = crate::support::minted_token();
     api.accept_token(&key, &token);
     let tokens = Arc::new(OfflineAtFirst {
         offline: 2,
