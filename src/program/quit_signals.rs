@@ -34,6 +34,8 @@ impl QuitSignals {
         }
     }
 
+    /// Only signals ask (none reach a Windows window).
+    #[cfg(any(unix, test))]
     fn ask(&self) {
         tracing::info!("asked to quit by a signal: closing the window");
         self.asked.store(true, Ordering::SeqCst);
