@@ -5,7 +5,7 @@
 use std::time::SystemTime;
 
 use eframe::egui::{self, Color32, Ui};
-use egui_plot::{Corner, Legend, Line, Plot, Points, Span};
+use egui_plot::{Corner, Legend, Line, Plot, PlotResponse, Points, Span};
 
 use crate::app::timeline::{Band, SPAN, Timeline};
 
@@ -20,7 +20,8 @@ fn band_color(band: Band) -> Color32 {
 
 /// Both plots, one above the other.
 pub fn show(ui: &mut Ui, timeline: &Timeline, now: SystemTime) {
-    let height = 120.0;
+    // Room for a legend of five entries above the axis's numbers.
+    let height = 170.0;
     let start = -SPAN.as_secs_f64();
     ui.label("Connection and the time from each command to the screen (last 10 minutes)");
     Plot::new("diagnostics_connection")
@@ -55,8 +56,8 @@ pub fn show(ui: &mut Ui, timeline: &Timeline, now: SystemTime) {
     rates(ui, timeline, now, height);
 }
 
-/// Messages each way and views' fates, per minute.
-fn rates(ui: &mut Ui, timeline: &Timeline, now: SystemTime, height: f32) {
+/// Messages each way and views' fates, per minute; the plot's response.
+fn rates(ui: &mut Ui, timeline: &Timeline, now: SystemTime, height: f32) -> PlotResponse<()> {
     let start = -SPAN.as_secs_f64();
     ui.label("Messages and views per minute");
     let minutes = |i: usize| (i as f64 - 9.0) * 60.0;
@@ -75,6 +76,8 @@ fn rates(ui: &mut Ui, timeline: &Timeline, now: SystemTime, height: f32) {
         .include_x(start)
         .include_x(0.0)
         .include_y(0.0)
+        // A scale before the first message: counts are never negative.
+        .include_y(10.0)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
@@ -110,5 +113,24 @@ fn rates(ui: &mut Ui, timeline: &Timeline, now: SystemTime, height: f32) {
             for (name, values, color) in lines {
                 plot.line(Line::new(name, series(values)).color(color));
             }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_rates_plot_counts_up_from_zero() {
+        let mut lowest = None;
+        let mut h = egui_kittest::Harness::new_ui(|ui| {
+            let shown = rates(ui, &Timeline::default(), SystemTime::now(), 170.0);
+            lowest = Some(shown.transform.bounds().min()[1]);
         });
+        h.run();
+        drop(h);
+        // egui_plot adds a margin of 5% of the range below the lowest value.
+        let lowest = lowest.expect("drawn");
+        assert!(lowest > -1.0, "the count axis starts at {lowest}");
+    }
 }
