@@ -98,27 +98,38 @@ pub fn wanted(player: &PlayerPane, state: ConnectionState, settings: &Settings) 
         && state == ConnectionState::NotRegistered
 }
 
-/// Draws the card centred on `canvas`; `focus` puts the keyboard on its
-/// first button (the frame the card appears), so Enter registers.
+/// Below this canvas height the card would hide the art: it sits at the
+/// canvas's foot instead of its centre, its hints in tooltips.
+const COMPACT_BELOW: f32 = 560.0;
+
+/// Draws the card over `canvas`; `focus` puts the keyboard on its first
+/// button (the frame the card appears), so Enter registers.
 pub fn show(ctx: &egui::Context, canvas: Rect, focus: bool) -> Option<Choice> {
     let width = 440.0_f32.min(canvas.width() - 16.0).max(200.0);
+    let compact = canvas.height() < COMPACT_BELOW;
+    let (pivot, at) = if compact {
+        let foot = canvas.center_bottom() - egui::vec2(0.0, 8.0);
+        (egui::Align2::CENTER_BOTTOM, foot)
+    } else {
+        (egui::Align2::CENTER_CENTER, canvas.center())
+    };
     let mut choice = None;
     egui::Area::new(egui::Id::unique("welcome_card"))
         .order(egui::Order::Foreground)
-        .pivot(egui::Align2::CENTER_CENTER)
-        .fixed_pos(canvas.center())
+        .pivot(pivot)
+        .fixed_pos(at)
         .show(ctx, |ui| {
             egui::Frame::window(ui.style())
                 .inner_margin(16.0)
                 .show(ui, |ui| {
                     ui.set_width(width);
-                    choice = card(ui, focus);
+                    choice = card(ui, focus, compact);
                 });
         });
     choice
 }
 
-fn card(ui: &mut Ui, focus: bool) -> Option<Choice> {
+fn card(ui: &mut Ui, focus: bool, compact: bool) -> Option<Choice> {
     let mut choice = None;
     ui.label(
         RichText::new("Welcome to Makapix Player")
@@ -147,14 +158,18 @@ fn card(ui: &mut Ui, focus: bool) -> Option<Choice> {
     for (i, (way, title, hint)) in ways.into_iter().enumerate() {
         let button = egui::Button::new(RichText::new(title).size(16.0))
             .min_size(egui::vec2(ui.available_width(), 32.0));
-        let response = ui.add(button);
+        let mut response = ui.add(button);
         if focus && i == 0 {
             response.request_focus();
+        }
+        if compact {
+            response = response.on_hover_text(hint);
+        } else {
+            ui.label(RichText::new(hint).small().color(Color32::GRAY));
         }
         if response.clicked() {
             choice = Some(way);
         }
-        ui.label(RichText::new(hint).small().color(Color32::GRAY));
         ui.add_space(6.0);
     }
     let close = ui

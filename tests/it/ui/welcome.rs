@@ -30,6 +30,14 @@ fn setup(settings: Settings) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
 }
 
 fn setup_with(settings: Settings, dialogs: &Dialogs) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
+    setup_sized(settings, dialogs, [1000.0, 1000.0])
+}
+
+fn setup_sized(
+    settings: Settings,
+    dialogs: &Dialogs,
+    size: [f32; 2],
+) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
     let (window_end, runtime_end) = pair(std::sync::Arc::new(|| {}));
     let mut app = PlayerApp::new(StartOptions {
         settings: Some(settings),
@@ -37,7 +45,7 @@ fn setup_with(settings: Settings, dialogs: &Dialogs) -> (Harness<'static, Player
         ..StartOptions::default()
     });
     app.attach_runtime(window_end);
-    let mut h = harness_of(app, [1000.0, 1000.0], None);
+    let mut h = harness_of(app, size, None);
     h.run_steps(2);
     (h, runtime_end)
 }
@@ -304,4 +312,37 @@ fn files_named_at_launch_are_not_covered_by_the_card() {
     tell(&mut h, &end, CredentialsEvent::NotRegistered);
     assert!(h.query_by_label(WELCOME).is_none());
     assert!(!h.state().settings().welcome_dismissed, "only for this run");
+}
+
+/// In a window too short for the card and the art around it, the card sits
+/// at the canvas's foot, its hints in tooltips, and the art's top shows.
+#[test]
+fn in_a_small_window_the_card_sits_low_and_the_art_shows_above_it() {
+    let (mut h, end) = setup_sized(Settings::default(), &Dialogs::default(), [700.0, 500.0]);
+    tell(&mut h, &end, CredentialsEvent::NotRegistered);
+    let title = h.get_by_label(WELCOME).rect();
+    let dismiss = h.get_by_label("Not now").rect();
+    let status = h.get_by_label("Not registered").rect();
+    // Centred, the card's foot was 100 points above the status bar.
+    assert!(
+        status.min.y - dismiss.max.y < 40.0,
+        "the card's foot at {}, the status bar at {}",
+        dismiss.max.y,
+        status.min.y
+    );
+    // The 256-point art is centred in the canvas: its top rows are above the card.
+    let canvas_middle = 250.0;
+    assert!(
+        title.min.y > canvas_middle - 128.0 + 80.0,
+        "the card starts at {}",
+        title.min.y
+    );
+    assert!(h.query_by_label_contains("You get a short code").is_none());
+    h.get_by_label("Register this computer");
+    h.check_accessibility();
+
+    // Tall enough: centred, with its hints.
+    let (mut h, end) = fresh();
+    tell(&mut h, &end, CredentialsEvent::NotRegistered);
+    h.get_by_label_contains("You get a short code");
 }
