@@ -18,15 +18,21 @@ fn band_color(band: Band) -> Color32 {
     }
 }
 
+/// In small type: five entries fit above the axis's numbers.
+fn legend() -> Legend {
+    Legend::default()
+        .position(Corner::LeftTop)
+        .text_style(egui::TextStyle::Small)
+}
+
 /// Both plots, one above the other.
 pub fn show(ui: &mut Ui, timeline: &Timeline, now: SystemTime) {
-    // Room for a legend of five entries above the axis's numbers.
-    let height = 170.0;
+    let height = 120.0;
     let start = -SPAN.as_secs_f64();
     ui.label("Connection and the time from each command to the screen (last 10 minutes)");
     Plot::new("diagnostics_connection")
         .height(height)
-        .legend(Legend::default().position(Corner::LeftTop))
+        .legend(legend())
         .include_x(start)
         .include_x(0.0)
         .include_y(0.0)
@@ -72,7 +78,7 @@ fn rates(ui: &mut Ui, timeline: &Timeline, now: SystemTime, height: f32) -> Plot
     };
     Plot::new("diagnostics_rates")
         .height(height)
-        .legend(Legend::default().position(Corner::LeftTop))
+        .legend(legend())
         .include_x(start)
         .include_x(0.0)
         .include_y(0.0)
