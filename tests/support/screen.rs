@@ -27,10 +27,15 @@ pub fn harness_of(
 }
 
 /// A window of `size` started with `options` (default settings unless given,
-/// so the tester's own settings file is never read), stepping 0.05 s of app time.
+/// so the tester's own settings file is never read, and dialogs that answer
+/// nothing unless given), stepping 0.05 s of app time.
 pub fn harness(size: [f32; 2], options: StartOptions) -> Harness<'static, PlayerApp> {
+    // Unless the test answers them, dialogs answer nothing: never a real one.
+    let dialogs = (options.file_dialogs.clone())
+        .unwrap_or_else(|| crate::support::dialogs::Dialogs::default().file_dialogs());
     let app = PlayerApp::new(StartOptions {
         settings: Some(options.settings.clone().unwrap_or_default()),
+        file_dialogs: Some(dialogs),
         ..options
     });
     harness_of(app, size, Some(0.05))
