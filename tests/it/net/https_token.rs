@@ -20,7 +20,7 @@ use makapix_player::protocol::http::Secret;
 use makapix_player::protocol::request::RequestBody;
 use rig::api::MakapixApi;
 use rig::certs::{Ca, player_key};
-use rig::player::{Player, config_at, https_api};
+use rig::player::{Player, https_api, https_player_of};
 
 const SOON: Duration = Duration::from_secs(10);
 
@@ -168,12 +168,8 @@ fn while_no_token_is_asked_for_the_next_check_is_when_the_wait_ends() {
     let mut ca = Ca::new("Makapix Test CA");
     let ca_pem = ca.pem.clone();
     let api = MakapixApi::start(&ca_pem, 1);
-    let key = player_key();
-    let me = ca.player(&key);
-    api.add_player(&key, me.clone());
+    let (_key, mut config) = https_player_of(&api, &mut ca, &ca_pem, rig::free_port());
     api.fail_next_rotations(u32::MAX);
-    let mut config = config_at(rig::free_port(), &key, &me, &ca_pem);
-    config.https = Some(https_api(&api, &key).0);
     // The first wait is 2–4 s; the check's own back-off starts at 300 ms.
     config.tuning.token_wait = Duration::from_secs(4);
     let mut player = Player::start();

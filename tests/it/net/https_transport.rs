@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use makapix_player::bridge::connection::{
-    ConnectionAction, ConnectionEvent, ConnectionState, RequestFailure, SessionConfig,
+    ConnectionAction, ConnectionEvent, ConnectionState, RequestFailure,
 };
 use makapix_player::bridge::transport::{TransportChoice, Via};
 use makapix_player::net::https::HttpsClient;
@@ -23,7 +23,7 @@ use makapix_player::protocol::view::ViewOutcome;
 use rig::api::MakapixApi;
 use rig::broker::Broker;
 use rig::certs::{Ca, player_key};
-use rig::player::{Player, config_at, https_api};
+use rig::player::{Player, config_at, https_api, https_player_of};
 use rig::proxy::Proxy;
 use rig::server::TestServer;
 use serde_json::Value;
@@ -31,21 +31,6 @@ use serde_json::Value;
 const SOON: Duration = Duration::from_secs(10);
 /// The echo that checks HTTPS before it is shown as the way.
 const PROBE: &str = "makapix-player transport check";
-
-/// A player the test API knows, and its session configuration for `mqtt_port`.
-fn player_of(
-    api: &MakapixApi,
-    ca: &mut Ca,
-    ca_pem: &str,
-    mqtt_port: u16,
-) -> (String, SessionConfig) {
-    let key = player_key();
-    let me = ca.player(&key);
-    api.add_player(&key, me.clone());
-    let mut config = config_at(mqtt_port, &key, &me, ca_pem);
-    config.https = Some(https_api(api, &key).0);
-    (key, config)
-}
 
 fn request(player: &mut Player, tag: u64, body: RequestBody) -> Result<Response, RequestFailure> {
     player.send(ConnectionAction::Request {
@@ -89,7 +74,7 @@ fn every_request_type_answers_over_https_with_a_token_made_on_first_use() {
     let ca_pem = ca.pem.clone();
     let api = MakapixApi::start(&ca_pem, 1);
     let closed = rig::free_port();
-    let (key, config) = player_of(&api, &mut ca, &ca_pem, closed);
+    let (key, config) = https_player_of(&api, &mut ca, &ca_pem, closed);
     let mut player = Player::start();
     player.send(ConnectionAction::SetTransport(TransportChoice::HttpsOnly));
     player.connect(config);
@@ -353,7 +338,7 @@ fn with_the_broker_port_closed_requests_go_over_https_at_once_and_return_to_mqtt
     let mut broker = Broker::start();
     let ca_pem = broker.ca.pem.clone();
     let api = MakapixApi::start(&ca_pem, broker.tls_port);
-    let (_key, config) = player_of(&api, &mut broker.ca, &ca_pem, broker.tls_port);
+    let (_key, config) = https_player_of(&api, &mut broker.ca, &ca_pem, broker.tls_port);
     broker.stop();
     let mut player = Player::start();
     let started = Instant::now();
@@ -397,7 +382,7 @@ fn with_a_port_that_swallows_packets_it_falls_back_within_the_connect_timeout() 
     // Accepts TCP (the kernel does) and never answers: like a firewall that drops.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
-    let (_key, config) = player_of(&api, &mut ca, &ca_pem, port);
+    let (_key, config) = https_player_of(&api, &mut ca, &ca_pem, port);
     let limit = config.tuning.connect_timeout + Duration::from_secs(1);
     let mut player = Player::start();
     let started = Instant::now();
@@ -469,7 +454,7 @@ fn offline_both_ways_it_is_never_shown_connected_and_requests_say_why() {
     let mut ca = Ca::new("Makapix Test CA");
     let ca_pem = ca.pem.clone();
     let api = MakapixApi::start(&ca_pem, 1);
-    let (_key, mut config) = player_of(&api, &mut ca, &ca_pem, rig::free_port());
+    let (_key, mut config) = https_player_of(&api, &mut ca, &ca_pem, rig::free_port());
     if let Some(https) = config.https.as_mut() {
         https.base_url = format!("http://127.0.0.1:{}/api", rig::free_port());
     }
@@ -502,7 +487,7 @@ fn https_only_is_connected_only_once_the_api_answered_and_says_why_not_until_the
     let mut ca = Ca::new("Makapix Test CA");
     let ca_pem = ca.pem.clone();
     let api = MakapixApi::start(&ca_pem, 1);
-    let (key, config) = player_of(&api, &mut ca, &ca_pem, rig::free_port());
+    let (key, config) = https_player_of(&api, &mut ca, &ca_pem, rig::free_port());
     let mut unreachable = config.clone();
     if let Some(https) = unreachable.https.as_mut() {
         https.base_url = format!("http://127.0.0.1:{}/api", rig::free_port());
@@ -574,7 +559,7 @@ fn no_view_goes_over_https_while_its_check_fails() {
             .then(|| rig::server::catalogue(req))
             .flatten()
     });
-    let (_key, config) = player_of(&api, &mut ca, &ca_pem, rig::free_port());
+    let (_key, config) = https_player_of(&api, &mut ca, &ca_pem, rig::free_port());
     let mut player = Player::start();
     player.send(ConnectionAction::SetTransport(TransportChoice::HttpsOnly));
     player.connect(config);

@@ -135,6 +135,22 @@ pub fn https_api(api: &MakapixApi, player_key: &str) -> (HttpsApi, Arc<RotatingT
     (https, tokens)
 }
 
+/// A player the test API knows, and its session configuration for a broker
+/// at `mqtt_port` and the API over HTTPS.
+pub fn https_player_of(
+    api: &MakapixApi,
+    ca: &mut super::certs::Ca,
+    ca_pem: &str,
+    mqtt_port: u16,
+) -> (String, SessionConfig) {
+    let key = super::certs::player_key();
+    let me = ca.player(&key);
+    api.add_player(&key, me.clone());
+    let mut config = config_at(mqtt_port, &key, &me, ca_pem);
+    config.https = Some(https_api(api, &key).0);
+    (key, config)
+}
+
 pub struct Player {
     window: WindowEnd,
     /// Every connection event so far, with when it arrived.
