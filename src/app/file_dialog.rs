@@ -24,7 +24,7 @@ const OPENABLE: [&str; 6] = [
 
 /// What a sentence about a dialog that never opened starts with: what is
 /// missing, and what would bring it (the caller goes on with what else to do).
-pub(crate) const NO_DIALOG: &str =
+const NO_DIALOG: &str =
     "No file dialog is available on this desktop (it needs xdg-desktop-portal or zenity).";
 
 /// `NO_DIALOG` followed by what else to do.
