@@ -130,7 +130,7 @@ mod tests {
     fn an_empty_rates_plot_counts_up_from_zero() {
         let mut lowest = None;
         let mut h = egui_kittest::Harness::new_ui(|ui| {
-            let shown = rates(ui, &Timeline::default(), SystemTime::now(), 170.0);
+            let shown = rates(ui, &Timeline::default(), SystemTime::now(), 120.0);
             lowest = Some(shown.transform.bounds().min()[1]);
         });
         h.run();
