@@ -363,6 +363,9 @@ fn buttons(
     });
 }
 
+/// Said where the log is, before anything was logged.
+const EMPTY_LOG: &str = "Nothing logged yet. The connection to Makapix Club shows here, newest last: each attempt, the messages each way and what went wrong.";
+
 /// The last messages, newest at the bottom: the time, way, topic and size in
 /// aligned monospace, then the summary wrapped to the window's width (a
 /// grid's last column would cut a long sentence at the edge).
@@ -377,6 +380,9 @@ fn log(ui: &mut Ui, view: &ConnectionView) {
         .stick_to_bottom(true)
         .auto_shrink([false, false])
         .show(ui, |ui| {
+            if view.log.is_empty() {
+                ui.weak(EMPTY_LOG);
+            }
             for entry in &view.log {
                 let way = match entry.direction {
                     Direction::In => "in ",
@@ -498,6 +504,32 @@ mod tests {
         assert!(view.can_reconnect());
         assert_eq!(short_topic("makapix/player/k-1/response/r1"), "response/r1");
         assert_eq!(short_topic("other/topic"), "other/topic");
+    }
+
+    /// An empty log says what will be there, and goes once a line is logged.
+    #[test]
+    fn an_empty_log_says_what_it_will_show() {
+        use egui_kittest::Harness;
+        use egui_kittest::kittest::Queryable as _;
+        let mut view = ConnectionView::default();
+        let mut h = Harness::builder()
+            .with_size([500.0, 300.0])
+            .build_ui(|ui| log(ui, &view));
+        h.run();
+        h.get_by_label(EMPTY_LOG);
+        drop(h);
+        view.log.push_back(LogEntry {
+            at: SystemTime::UNIX_EPOCH,
+            direction: Direction::Note,
+            topic: String::new(),
+            size: 0,
+            summary: "connecting to 127.0.0.1:8883".to_owned(),
+        });
+        let mut h = Harness::builder()
+            .with_size([500.0, 300.0])
+            .build_ui(|ui| log(ui, &view));
+        h.run();
+        assert!(h.query_by_label(EMPTY_LOG).is_none());
     }
 
     /// A long sentence in the log is read whole, wrapped inside the window.
