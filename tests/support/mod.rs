@@ -15,6 +15,17 @@ pub mod xvfb;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+/// A child process killed and reaped when dropped: a test that fails midway
+/// leaves no player running behind it.
+pub struct Running(pub std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A bearer token made when the test runs: no token of any kind is kept in
 /// the repository, where a secret scanner would rightly flag it.
 pub fn minted_token() -> String {

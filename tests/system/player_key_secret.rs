@@ -9,12 +9,13 @@
 //! The real keyring and a real X server: scripts/test-all.sh runs it inside a
 //! private D-Bus session with gnome-keyring, like tests/keyring_real.rs.
 
+use crate::support::Running;
 use crate::support::rig;
 use crate::support::xvfb;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use rig::api::MakapixApi;
@@ -46,15 +47,6 @@ fn drain(mut stream: impl Read + Send + 'static) -> std::thread::JoinHandle<Stri
         let _ = stream.read_to_end(&mut bytes);
         String::from_utf8_lossy(&bytes).into_owned()
     })
-}
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// `register`: shows the code; the owner enters it on the web; the player stores the set.

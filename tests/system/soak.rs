@@ -18,12 +18,13 @@
 //! while the player is online, and restarts the broker once what was sent is
 //! acknowledged (or after `SETTLE` at most, which then shows as a missing ack).
 
+use crate::support::Running;
 use crate::support::rig;
 use crate::support::xvfb;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use makapix_player::protocol::view::ViewEvent;
@@ -426,13 +427,4 @@ fn find_where(dir: &Path, wanted: &dyn Fn(&str) -> bool) -> Option<PathBuf> {
         }
     }
     None
-}
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -2,19 +2,11 @@
 //! even when the X server is held up while the close is sent (a loaded machine:
 //! the soak and the player-key test saw the window stay open at load 8 to 14).
 
+use crate::support::Running;
 use crate::support::xvfb;
 
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// The real binary on `x` with its home in `home` and `args`, killed when dropped.
 fn start(x: &xvfb::Xvfb, home: &std::path::Path, args: &[&str]) -> Running {

@@ -2,21 +2,13 @@
 //! `--window-size` still decides for the run it is given to. The real binary
 //! on Xvfb (no window manager: the test resizes the window as a user would).
 
+use crate::support::Running;
 use crate::support::xvfb;
 
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 const SOON: Duration = Duration::from_secs(30);
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Waits for the window's first frames: the bare X screen is black, the
 /// window's menu bar and welcome card are not.
@@ -41,11 +33,7 @@ fn start(x: &xvfb::Xvfb, home: &std::path::Path, args: &[&str]) -> (Running, u32
 
 /// Waits until `done` holds, at most `SOON`.
 fn until(what: &str, mut done: impl FnMut() -> bool) {
-    let asked = Instant::now();
-    while !done() {
-        assert!(asked.elapsed() < SOON, "{what} did not happen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crate::support::rig::wait_for(what, SOON, || done().then_some(()));
 }
 
 /// Closes the window as its close button does, and waits for the player to end.
