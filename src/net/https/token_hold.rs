@@ -27,8 +27,9 @@ impl TokenHold {
 
     /// The sentence to answer with at `now` instead of asking, if the wait runs.
     pub(crate) fn holding(&self, now: Instant) -> Option<String> {
-        let (until, why) = self.until.as_ref().filter(|(until, _)| now < *until)?;
-        Some(sentence(why, *until - now))
+        let left = self.left(now)?;
+        let (_, why) = self.until.as_ref()?;
+        Some(sentence(why, left))
     }
 
     /// How long the wait still runs at `now`, if it does.
