@@ -24,13 +24,9 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// A 1000×1000 window whose dialogs answer nothing.
 fn setup(settings: Settings) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
-    // No test here expects a dialog: one that is asked for answers nothing.
-    setup_with(settings, &Dialogs::default())
-}
-
-fn setup_with(settings: Settings, dialogs: &Dialogs) -> (Harness<'static, PlayerApp>, RuntimeEnd) {
-    setup_sized(settings, dialogs, [1000.0, 1000.0])
+    setup_sized(settings, &Dialogs::default(), [1000.0, 1000.0])
 }
 
 fn setup_sized(
@@ -128,7 +124,7 @@ fn a_fresh_home_shows_the_card_and_register_reaches_the_code() {
 fn import_from_the_card_opens_the_dialog_and_imports_what_is_picked() {
     let picked = vec![std::path::PathBuf::from("/downloads/player-certs.json")];
     let dialogs = Dialogs::picking(picked.clone());
-    let (mut h, mut end) = setup_with(Settings::default(), &dialogs);
+    let (mut h, mut end) = setup_sized(Settings::default(), &dialogs, [1000.0, 1000.0]);
     tell(&mut h, &end, CredentialsEvent::NotRegistered);
     sent(&mut end);
     click(&mut h, "Import the certificates you downloaded");
