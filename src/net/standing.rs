@@ -89,13 +89,6 @@ fn pace(after: Duration) -> String {
     }
 }
 
-/// Whether a 401's `detail` blames the owner's account rather than the token
-/// (`get_current_player` checks the token first, then the owner): a new token
-/// cannot help then.
-pub(crate) fn owner_blocked(detail: &str) -> bool {
-    matches!(detail.trim(), "Account banned" | "Account deactivated")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,13 +121,5 @@ mod tests {
                 .message
                 .contains("every 2 s")
         );
-    }
-
-    #[test]
-    fn only_the_owner_s_account_in_a_401_spares_the_token() {
-        assert!(owner_blocked("Account banned"));
-        assert!(owner_blocked("Account deactivated"));
-        assert!(!owner_blocked("Invalid or missing player token"));
-        assert!(!owner_blocked(""));
     }
 }

@@ -27,6 +27,13 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Whether a 401's `detail` blames the owner's account rather than the token
+/// (the server checks the token first, then the owner): a new token cannot
+/// help then, on any bearer call, `renew-cert` included.
+pub fn owner_blocked(detail: &str) -> bool {
+    matches!(detail.trim(), "Account banned" | "Account deactivated")
+}
+
 /// `POST {api}/player/provision` body.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub(crate) struct ProvisionRequest {
@@ -98,6 +105,14 @@ pub struct RotateResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_owner_s_account_in_a_401_spares_the_token() {
+        assert!(owner_blocked("Account banned"));
+        assert!(owner_blocked("Account deactivated"));
+        assert!(!owner_blocked("Invalid or missing player token"));
+        assert!(!owner_blocked(""));
+    }
 
     #[test]
     fn credentials_parse_and_debug_hides_key_and_token() {

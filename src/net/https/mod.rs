@@ -22,13 +22,14 @@ use tokio::sync::{Semaphore, watch};
 use crate::bridge::connection::Tuning;
 use crate::bridge::transport::{HttpsApi, TokenError, TokenSource};
 use crate::protocol::http::Secret;
+use crate::protocol::http::owner_blocked;
 use crate::protocol::request::{RequestBody, RequestKind};
 use crate::protocol::response::{ErrorCode, Response};
 use crate::protocol::view::{ViewEvent, ViewOutcome};
 
 use super::backoff::{Backoff, random_jitter};
 use super::requests::RequestError;
-use super::standing::{Refusal, owner_blocked};
+use super::standing::Refusal;
 use throttle::Throttle;
 use token_hold::TokenHold;
 
