@@ -9,7 +9,8 @@ use ureq::middleware::MiddlewareNext;
 use ureq::{Body, SendBody};
 
 use crate::protocol::http::{
-    CredentialsResponse, ProvisionRequest, ProvisionResponse, RenewResponse, RotateResponse, Secret,
+    CredentialsResponse, ProvisionRequest, ProvisionResponse, RenewResponse, RotateResponse,
+    Secret, owner_blocked,
 };
 
 /// What the player calls itself when it provisions.
@@ -65,6 +66,9 @@ pub enum Renewal {
     TooEarly,
     /// 401: the token is no longer valid.
     BadToken,
+    /// 401 "Account banned" (or deactivated): whatever the token, so a new
+    /// one would not help.
+    OwnerBlocked,
 }
 
 pub struct Api {
@@ -162,7 +166,7 @@ impl Api {
     }
 
     pub fn renew(&self, token: &Secret) -> Result<Renewal, HttpError> {
-        let response = self
+        let mut response = self
             .agent
             .post(format!("{}/player/renew-cert", self.base))
             .header("Authorization", format!("Bearer {}", token.expose()))
@@ -172,6 +176,7 @@ impl Api {
         match response.status().as_u16() {
             200 => Ok(Renewal::Renewed(Box::new(read_json(response)?))),
             400 => Ok(Renewal::TooEarly),
+            401 if owner_blocked(&detail(&mut response)) => Ok(Renewal::OwnerBlocked),
             401 => Ok(Renewal::BadToken),
             429 => Err(HttpError::RateLimited),
             code => Err(HttpError::Status(code)),
@@ -220,6 +225,11 @@ fn network(e: ureq::Error) -> HttpError {
 /// Whether the answer's `detail` holds `words` (a short body read; an
 /// unreadable one says nothing).
 fn says(response: &mut ureq::http::Response<ureq::Body>, words: &str) -> bool {
+    detail(response).contains(words)
+}
+
+/// The error body's `detail` (empty when there is none).
+fn detail(response: &mut ureq::http::Response<ureq::Body>) -> String {
     #[derive(serde::Deserialize)]
     struct Detail {
         detail: Option<String>,
@@ -231,7 +241,7 @@ fn says(response: &mut ureq::http::Response<ureq::Body>, words: &str) -> bool {
         .read_json::<Detail>()
         .ok()
         .and_then(|d| d.detail)
-        .is_some_and(|d| d.contains(words))
+        .unwrap_or_default()
 }
 
 fn read_json<T: DeserializeOwned>(

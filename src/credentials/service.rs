@@ -51,6 +51,10 @@ pub enum CredError {
     )]
     TokenRefused,
     #[error(
+        "Makapix Club does not renew this certificate while the owner's account is banned or deactivated; the current certificate stays in use. The owner can ask Makapix Club's moderators about it."
+    )]
+    OwnerBlocked,
+    #[error(
         "This certificate expired on {expired}, and the one stored for this player is newer (it ends on {stored}). Nothing was changed."
     )]
     OlderThanStored { expired: String, stored: String },
@@ -385,6 +389,7 @@ impl Service {
             }
             Renewal::TooEarly => self.adopt_web_renewal(&api, &active, token, now, random),
             Renewal::BadToken => Err(CredError::TokenRefused),
+            Renewal::OwnerBlocked => Err(CredError::OwnerBlocked),
         }
     }
 

@@ -361,6 +361,30 @@ fn renewal_refused_twice_keeps_the_old_certificate_and_the_new_token() {
 }
 
 #[test]
+fn a_banned_owners_renewal_keeps_the_token_and_says_why() {
+    let server = TestServer::start(Box::new(|r| {
+        if r.path.ends_with("/token/rotate") {
+            (200, serde_json::json!({"api_token": ROTATED}).to_string())
+        } else {
+            (
+                401,
+                serde_json::json!({"detail": "Account banned"}).to_string(),
+            )
+        }
+    }));
+    let (rig, _, _) = registered(&server);
+    let before = rig.service.facts().unwrap().active.unwrap();
+    let err = rig.service.renew(now(), 2).unwrap_err();
+    assert!(matches!(err, CredError::OwnerBlocked), "{err}");
+    assert!(err.to_string().contains("banned"), "{err}");
+    assert_eq!(server.count("/renew-cert"), 1, "no retry with a new token");
+    assert_eq!(server.count("/token/rotate"), 0);
+    assert_eq!(rig.service.load().unwrap().unwrap(), before);
+    let (_, secrets) = rig.service.secrets().unwrap();
+    assert_eq!(secrets.api_token.unwrap().expose(), TOKEN);
+}
+
+#[test]
 fn a_bad_import_leaves_the_current_set_in_force_and_remove_clears_it() {
     let server = TestServer::start(Box::new(|_| (500, "{}".into())));
     let (rig, _, _) = registered(&server);

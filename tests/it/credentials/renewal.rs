@@ -115,6 +115,7 @@ struct Stored {
     dir: tempfile::TempDir,
     /// Over a mock keyring of its own: the one the task is started with.
     service: std::cell::Cell<Option<Service>>,
+    key: String,
     old: Identity,
     next: Identity,
 }
@@ -153,6 +154,7 @@ fn stored(
         api,
         dir,
         service: std::cell::Cell::new(Some(service)),
+        key,
         old,
         next,
     }
@@ -370,6 +372,32 @@ fn refusals_at_the_broker_get_one_renewal_before_the_player_is_given_up() {
         events
     });
     assert_eq!(s.api.count("/renew-cert"), 1, "{events:?}");
+}
+
+#[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
+fn a_banned_owners_due_certificate_says_so_and_rotates_no_token() {
+    // Due at start-up, and the owner is banned: `renew-cert` answers 401
+    // "Account banned" whatever the token.
+    let s = stored(issued_long_ago(10), 0, true);
+    s.api.ban_owner(&s.key, None);
+    let events = run(&s, |window, _task, _c, _clock| async move {
+        let mut events = Vec::new();
+        pump(&window, &mut events, "the failed renewal", |e| {
+            matches!(e, RuntimeEvent::Credentials(CredentialsEvent::Failed(t)) if t.starts_with("Automatic renewal failed"))
+        })
+        .await;
+        events
+    });
+    let Some(RuntimeEvent::Credentials(CredentialsEvent::Failed(said))) = events.last() else {
+        unreachable!("pump stops at the failure");
+    };
+    assert!(said.contains("banned"), "it says why: {said}");
+    assert!(!said.contains("new token"), "{said}");
+    // The web's bundle holds no token: one rotation gets it. None more: a new
+    // token cannot lift a ban, and each rotation spends the server's limits.
+    assert_eq!(s.api.count("/token/rotate"), 1, "{:?}", s.api.log());
+    assert_eq!(s.api.count("/renew-cert"), 1, "{:?}", s.api.log());
 }
 
 #[test]
