@@ -41,6 +41,22 @@ pub(crate) fn health(not_after: i64, now: i64) -> Health {
     }
 }
 
+/// How long a registration code lives at the server.
+pub(crate) const CODE_LIFE: i64 = 15 * 60;
+
+/// When, by this computer's clock, a code the server says runs out at
+/// `expires_at` (by its clock) runs out. On a clock a code's life or more
+/// fast, every code would arrive expired and new ones would be asked for
+/// until the server's limit of 10 an hour; on one that slow, a dead code
+/// would be polled for hours. A deadline outside the next two lives is
+/// taken as the code's usual life from now.
+pub(crate) fn code_deadline(expires_at: Option<i64>, now: i64) -> i64 {
+    match expires_at {
+        Some(at) if at > now && at <= now + 2 * CODE_LIFE => at,
+        _ => now + CODE_LIFE,
+    }
+}
+
 /// The registration rhythm; tests shorten it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PollTiming {
@@ -106,6 +122,18 @@ mod tests {
     use super::*;
 
     const EXPIRY: i64 = 2_000_000_000;
+
+    #[test]
+    fn a_codes_deadline_is_the_servers_unless_the_clocks_disagree() {
+        let now = EXPIRY;
+        assert_eq!(code_deadline(Some(now + 900), now), now + 900);
+        assert_eq!(code_deadline(Some(now + 1), now), now + 1);
+        // This clock 20 minutes fast: the code would arrive expired.
+        assert_eq!(code_deadline(Some(now - 300), now), now + CODE_LIFE);
+        // Two hours slow: the code would be polled long after it died.
+        assert_eq!(code_deadline(Some(now + 7200 + 900), now), now + CODE_LIFE);
+        assert_eq!(code_deadline(None, now), now + CODE_LIFE);
+    }
 
     #[test]
     fn renewal_falls_inside_the_window_and_spreads() {

@@ -489,8 +489,10 @@ impl Service {
         loop {
             let provision = api.provision()?;
             crate::player_key::remember(&provision.player_key);
-            let expires_at = parse_time(&provision.registration_code_expires_at)
-                .unwrap_or_else(|| unix_now() + 15 * 60);
+            let expires_at = renewal::code_deadline(
+                parse_time(&provision.registration_code_expires_at),
+                unix_now(),
+            );
             progress(Progress::Code {
                 code: provision.registration_code.clone(),
                 expires_at,

@@ -239,6 +239,40 @@ fn an_expired_code_ends_or_is_replaced_by_a_new_one() {
     assert_eq!(codes, 2, "a fresh code was shown after the first expired");
 }
 
+#[test]
+fn a_code_that_arrives_expired_by_a_fast_clock_is_still_polled() {
+    let m = certs::valid_set();
+    let body = credentials_body(&m, Some(TOKEN));
+    let mut polls = 0;
+    let server = TestServer::start(Box::new(move |r| match r.path.as_str() {
+        // The server's deadline, 15 minutes on, is 5 minutes ago by this
+        // computer's clock: it runs 20 minutes fast.
+        "/api/player/provision" => (201, provision_body(-300)),
+        _ => {
+            polls += 1;
+            if polls >= 2 {
+                (200, body.clone())
+            } else {
+                (404, "{}".into())
+            }
+        }
+    }));
+    let rig = make_rig(&server.base);
+    let mut shown = Vec::new();
+    rig.service
+        .register(&AtomicBool::new(false), false, &mut |p| {
+            if let Progress::Code { expires_at, .. } = p {
+                shown.push(expires_at - now());
+            }
+        })
+        .unwrap();
+    assert_eq!(server.count("/provision"), 1, "one code, typed in");
+    assert!(
+        matches!(shown[..], [left] if left > 14 * 60),
+        "the code is shown with its life: {shown:?}"
+    );
+}
+
 /// A registered player (bundle with a token) and a CA to mint renewals from.
 fn registered(server: &TestServer) -> (Rig, Ca, Minted) {
     let ca = Ca::new("Makapix CA");
