@@ -316,6 +316,12 @@ fn views_over_https_are_accepted_deduplicated_limited_and_refused_for_unknown_po
         matches!(too_soon, Ok(ViewOutcome::RateLimited { retry_after: Some(d) }) if d >= Duration::from_secs(1) && d <= Duration::from_secs(6)),
         "{too_soon:?}"
     );
+    // The server keeps the duplicate key of a view it refused for its rate
+    // (60 s): sent again sooner, it is a duplicate, and lost.
+    assert_eq!(
+        rt.block_on(client.send_view(&view(2, "2026-08-20T12:00:01Z"))),
+        Ok(ViewOutcome::Duplicate)
+    );
     assert_eq!(
         rt.block_on(client.send_view(&view(404, "2026-08-20T12:00:02Z"))),
         Ok(ViewOutcome::Refused("post_not_found".into()))
@@ -328,7 +334,7 @@ fn views_over_https_are_accepted_deduplicated_limited_and_refused_for_unknown_po
     assert_eq!(received[0]["intent"], "channel");
     assert_eq!(
         api.views().iter().map(|(_, s)| *s).collect::<Vec<_>>(),
-        [202, 200, 429, 404]
+        [202, 200, 429, 200, 404]
     );
 }
 

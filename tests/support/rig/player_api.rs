@@ -8,10 +8,12 @@
 //!   checked before the body; a body its request model refuses is 400
 //!   `invalid_request`;
 //! - `POST /player/events/view`: 202 accepted, 200 duplicate (same post and
-//!   timestamp, checked before the rate), 404 unknown post (id 404), 429 with
-//!   `Retry-After` when views come closer than 5 s for one player.
+//!   timestamp within 60 s; the key is set before the rate check, so a view
+//!   refused for the rate and sent again is a duplicate), 404 unknown post
+//!   (id 404), 429 with `Retry-After` when views come closer than 5 s for one
+//!   player.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -39,8 +41,10 @@ const REQUEST_TYPES: [&str; 7] = [
 /// What the view endpoint remembers.
 pub struct Views {
     pub gap: Duration,
+    /// How long a view's duplicate key lives (60 s on the server).
+    pub dedup_life: Duration,
     last: HashMap<String, Instant>,
-    seen: HashSet<(String, i64, String)>,
+    seen: HashMap<(String, i64, String), Instant>,
     /// Every view body received, with the status it was answered.
     pub log: Vec<(Value, u16)>,
 }
@@ -49,8 +53,9 @@ impl Default for Views {
     fn default() -> Self {
         Self {
             gap: VIEW_GAP,
+            dedup_life: Duration::from_secs(60),
             last: HashMap::new(),
-            seen: HashSet::new(),
+            seen: HashMap::new(),
             log: Vec::new(),
         }
     }
@@ -203,9 +208,13 @@ pub fn view(player_key: &str, views: &mut Views, body: &str) -> Reply {
         );
     };
     let key = (player_key.to_owned(), post_id, timestamp.to_owned());
+    let life = views.dedup_life;
+    views.seen.retain(|_, at| at.elapsed() < life);
     let reply = if post_id == 404 {
         error(&Value::Null, "Post not found", "not_found", 404)
-    } else if views.seen.contains(&key) {
+    } else if views.seen.insert(key, Instant::now()).is_some() {
+        // The server sets the duplicate key before its rate check: a view
+        // refused `rate_limited` and sent again within its life is a duplicate.
         Reply::new(
             200,
             json!({"success": true, "deduplicated": true}).to_string(),
@@ -223,7 +232,6 @@ pub fn view(player_key: &str, views: &mut Views, body: &str) -> Reply {
         reply
     } else {
         views.last.insert(player_key.to_owned(), Instant::now());
-        views.seen.insert(key);
         Reply::new(202, json!({"success": true}).to_string())
     };
     views.log.push((event, reply.status));
