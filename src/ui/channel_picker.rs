@@ -60,12 +60,18 @@ impl ChannelPicker {
         };
         if let Some((name, hint)) = field {
             // The hint disappears once there is text; the name stays for screen readers.
-            ui.add(
+            let field = ui.add(
                 egui::TextEdit::singleline(&mut self.text)
                     .hint_text(hint)
                     .desired_width(f32::INFINITY),
-            )
-            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, name));
+            );
+            field.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, name));
+            // A key pasted here by mistake would go to the server as a channel's name.
+            if super::secret_field::wipe_if_secret(ui, &field, &mut self.text) {
+                actions.push(UserAction::Tell(crate::session::Notice::error(
+                    crate::credentials::secret_text::REFUSED,
+                )));
+            }
         }
         if KINDS[self.kind.min(KINDS.len() - 1)].0 == channel_name::REACTIONS {
             // Makapix pages likes by when they were made: another order would
@@ -151,6 +157,33 @@ impl ChannelPicker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_pasted_for_a_hashtag_is_wiped_and_never_played() {
+        use egui_kittest::Harness;
+        let picker = ChannelPicker {
+            kind: 5,
+            text: String::new(),
+        };
+        let mut h = Harness::new_ui_state(
+            |ui, (picker, actions): &mut (ChannelPicker, Vec<UserAction>)| {
+                picker.show(ui, true, actions)
+            },
+            (picker, Vec::new()),
+        );
+        h.run();
+        crate::ui::secret_field::pasted::key_into(&mut h, "Hashtag");
+        let told = |a: &UserAction| matches!(a, UserAction::Tell(n) if n.text == crate::credentials::secret_text::REFUSED);
+        assert!(h.state().1.iter().any(told), "{:?}", h.state().1);
+        assert!(
+            !h.state()
+                .1
+                .iter()
+                .any(|a| matches!(a, UserAction::PlayChannel(_))),
+            "{:?}",
+            h.state().1
+        );
+    }
 
     #[test]
     fn each_pick_becomes_the_payload_the_web_would_send() {

@@ -132,6 +132,10 @@ fn add_by_address(ui: &mut Ui, outputs: &mut Vec<SavedOutput>) {
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(caption.id);
+    // A key pasted here by mistake is neither kept nor repeated in the error.
+    if super::secret_field::wipe_if_secret(ui, &response, &mut draft.url) {
+        draft.error = Some(crate::credentials::secret_text::REFUSED.to_owned());
+    }
     let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     if (ui.button("Add panel").clicked() || entered) && !draft.url.trim().is_empty() {
         match OutputSpec::parse(&draft.url) {
@@ -263,6 +267,17 @@ mod tests {
         h.run();
         let added: Vec<&str> = h.state().1.iter().map(|o| o.url.as_str()).collect();
         assert_eq!(added, ["ddp://127.0.0.2"]);
+    }
+
+    #[test]
+    fn a_key_pasted_for_an_address_is_wiped_not_repeated_in_the_error() {
+        let mut h = Harness::new_ui_state(add_by_address, Vec::new());
+        h.run();
+        crate::ui::secret_field::pasted::key_into(&mut h, "Add a panel by address:");
+        h.get_by_label(crate::credentials::secret_text::REFUSED);
+        h.get_by_label("Add panel").click();
+        h.run();
+        assert!(h.state().is_empty(), "nothing is added");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use eframe::egui::{self, Key, RichText};
 
 use crate::app::file_dialog;
+use crate::credentials::secret_text;
 
 /// What the window came to this pass.
 #[derive(Debug, PartialEq)]
@@ -87,6 +88,10 @@ impl PathPrompt {
                     .inner;
                 if !std::mem::replace(&mut self.focused, true) {
                     field.request_focus();
+                }
+                // A key pasted here by mistake would become a folder name on disk.
+                if super::secret_field::wipe_if_secret(ui, &field, &mut self.text) {
+                    self.problem = Some(secret_text::REFUSED);
                 }
                 if let Some(problem) = self.problem {
                     ui.label(RichText::new(problem).color(ui.visuals().error_fg_color));
@@ -184,6 +189,19 @@ mod tests {
         h.key_press(Key::Escape);
         h.run();
         assert_eq!(h.state().1, [Answer::Cancelled]);
+    }
+
+    #[test]
+    fn a_key_pasted_for_a_path_is_wiped_and_never_given() {
+        let mut h = prompt("/home/me/Pictures/sun.gif");
+        h.run();
+        h.get_by_label("File").focus();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+        crate::ui::secret_field::pasted::key_into(&mut h, "File");
+        h.get_by_label(secret_text::REFUSED);
+        h.get_by_label("Export").click();
+        h.run();
+        assert!(h.state().1.is_empty(), "{:?}", h.state().1);
     }
 
     #[test]

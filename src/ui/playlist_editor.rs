@@ -125,7 +125,13 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<U
                 let field = egui::TextEdit::singleline(&mut title)
                     .hint_text("Untitled")
                     .desired_width(f32::INFINITY);
-                if ui.add(field).labelled_by(caption.id).changed() {
+                let field = ui.add(field).labelled_by(caption.id);
+                // A key pasted here by mistake would be saved in the playlist's file.
+                if super::secret_field::wipe_if_secret(ui, &field, &mut title) {
+                    actions.push(UserAction::Tell(Notice::error(
+                        crate::credentials::secret_text::REFUSED,
+                    )));
+                } else if field.changed() {
                     editor.edit.set_title(&title);
                 }
             });

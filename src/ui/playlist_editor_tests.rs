@@ -47,6 +47,17 @@ fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
 }
 
 #[test]
+fn a_key_pasted_for_the_title_is_wiped_and_never_saved() {
+    let editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
+    let mut h = drawn(editor);
+    h.run();
+    crate::ui::secret_field::pasted::key_into(&mut h, "Title");
+    assert_eq!(h.state().0.edit.playlist().title, "");
+    let told = |a: &UserAction| matches!(a, UserAction::Tell(n) if n.text == crate::credentials::secret_text::REFUSED);
+    assert!(h.state().1.iter().any(told), "{:?}", h.state().1);
+}
+
+#[test]
 fn where_no_dialog_opened_open_asks_for_the_playlist_s_path() {
     let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
     let no_dialog = FileDone::NoDialog {

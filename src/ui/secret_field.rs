@@ -66,3 +66,34 @@ pub(crate) fn paste_box(ui: &mut Ui, paste: &mut String) -> Option<Secret> {
     forget_history(ui, &field);
     Some(Secret::new(text))
 }
+
+/// For the tests of each field that wipes a pasted secret.
+#[cfg(test)]
+pub(crate) mod pasted {
+    use eframe::egui::{Key, Modifiers};
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable as _;
+
+    /// What a user pastes by mistake: a private key, on one line.
+    const KEY: &str =
+        "-----BEGIN PRIVATE KEY----- MIIEvQIBADANBgkqhkiG9w0BAQEFAASC -----END PRIVATE KEY-----";
+
+    /// Pastes a private key into the field named `label`: it must leave the
+    /// field, stay off the screen and not come back with undo.
+    pub(crate) fn key_into<S>(h: &mut Harness<'_, S>, label: &str) {
+        h.get_by_label(label).focus();
+        h.run();
+        h.get_by_label(label).type_text(KEY);
+        h.run();
+        let left = h.get_by_label(label).value().unwrap_or_default();
+        assert_eq!(left, "", "{label} kept the key");
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        h.run();
+        let left = h.get_by_label(label).value().unwrap_or_default();
+        assert_eq!(left, "", "undo brought the key back into {label}");
+        assert!(
+            h.query_by_label_contains("MIIEvQ").is_none(),
+            "the key is on the screen"
+        );
+    }
+}
