@@ -302,14 +302,32 @@ fn export_mode(settings: &Settings) -> PreviewMode {
         .unwrap_or(PreviewMode::Screen)
 }
 
+/// The artwork's name as the start of a suggested file name: a file's stem, a
+/// post's title. A title comes from the server: with its separators and the
+/// characters file systems refuse replaced, it cannot point the save at another
+/// folder, and `..` cannot climb out of Pictures.
 fn stem_of(on_screen: Option<&ArtworkSource>) -> String {
-    let name = on_screen
-        .map(|s| s.display_name())
-        .unwrap_or_else(|| "artwork".into());
-    Path::new(&name)
+    let name = on_screen.map(|s| s.display_name()).unwrap_or_default();
+    let stem = Path::new(&name)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or(name)
+        .unwrap_or(name);
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_control() || r#"/\:*?"<>|"#.contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let clean = clean.trim_matches(|c: char| c == '.' || c.is_whitespace());
+    if clean.is_empty() {
+        "artwork".into()
+    } else {
+        clean.to_owned()
+    }
 }
 
 /// A name without a known extension gets `ext`.
@@ -325,13 +343,7 @@ fn with_extension_or(path: PathBuf, ext: &str) -> PathBuf {
 
 /// The suggested file name: the artwork's, then the previews shown.
 fn stem(on_screen: Option<&ArtworkSource>, settings: &Settings) -> String {
-    let name = on_screen
-        .map(|s| s.display_name())
-        .unwrap_or_else(|| "artwork".into());
-    let stem = Path::new(&name)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or(name);
+    let stem = stem_of(on_screen);
     let modes: Vec<String> = settings.preview.modes.iter().map(|m| m.name()).collect();
     format!("{stem} {}", modes.join("+"))
 }
@@ -437,6 +449,41 @@ mod tests {
             h.query_by_label("Save preview image").is_none(),
             "the prompt closed"
         );
+    }
+
+    #[test]
+    fn a_posts_title_names_one_file_in_the_folder_offered() {
+        let post = |title: &str| {
+            ArtworkSource::Makapix(crate::player::MakapixPost {
+                post_id: 7,
+                title: Some(title.into()),
+                storage_key: "k".into(),
+                storage_shard: "ab/cd".into(),
+                native_format: "png".into(),
+                art_url: None,
+            })
+        };
+        for title in [
+            "/tmp/x/..",
+            "../../.config/autostart/..",
+            "a\\b:c",
+            "..",
+            " . ",
+        ] {
+            let name = stem_of(Some(&post(title)));
+            let path = Path::new("/pictures").join(format!("{name} screen.gif"));
+            assert_eq!(
+                path.parent(),
+                Some(Path::new("/pictures")),
+                "{title:?}: {name:?}"
+            );
+            assert!(
+                !name.starts_with('.') && !name.is_empty(),
+                "{title:?}: {name:?}"
+            );
+        }
+        assert_eq!(stem_of(Some(&post("Sunset ☀"))), "Sunset ☀");
+        assert_eq!(stem_of(None), "artwork");
     }
 
     #[test]
