@@ -115,6 +115,7 @@ impl PlayerPane {
         match event {
             CredentialsEvent::NotRegistered => {
                 self.unregistered = true;
+                self.reveal_key = false;
                 self.summary = None;
                 self.keyring_waiting = None;
                 self.renewal_planned = None;
@@ -127,6 +128,10 @@ impl PlayerPane {
             CredentialsEvent::Registered(summary) => {
                 self.unregistered = false;
                 self.keyring_waiting = None;
+                // "Show key" was asked for one key: another player's starts hidden.
+                let same =
+                    self.summary.as_ref().map(|s| &s.player_key) == Some(&summary.player_key);
+                self.reveal_key &= same;
                 self.summary = Some(summary);
                 self.registration = None;
             }

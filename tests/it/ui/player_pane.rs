@@ -474,6 +474,23 @@ fn the_player_key_is_masked_until_shown_and_copied_whole() {
     h.step();
     h.get_by_label("3f2b8c1e…");
     assert!(h.query_by_label_contains(KEY).is_none());
+
+    // Shown for one player, the key of the next one (registered again, say) starts hidden.
+    click(&mut h, "Show key");
+    h.get_by_label(KEY);
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    h.get_by_label(KEY);
+    let next = "9d41e07a-52c3-4f8e-b6a0-7e1d2c3b4a59";
+    let other = PlayerSummary {
+        player_key: next.into(),
+        ..summary(1095)
+    };
+    tell(&mut h, &end, CredentialsEvent::Registered(other));
+    h.get_by_label("9d41e07a…");
+    assert!(
+        h.query_by_label_contains(next).is_none(),
+        "shown whole unasked"
+    );
 }
 
 /// Where the settings panel begins: its heading's left edge (the panel is
