@@ -100,6 +100,13 @@ fn pdu_length(len: usize) -> [u8; 2] {
     (PDU_FLAGS | (len as u16 & 0x0FFF)).to_be_bytes()
 }
 
+/// A universe's next sequence number: one more, 255 wrapping to 0 (E1.31
+/// §6.7.2). Receivers discard a packet up to 20 behind the last one, so a
+/// shorter count (DDP's 1 to 15) would be discarded at each wrap.
+pub(crate) fn next_sequence(sequence: u8) -> u8 {
+    sequence.wrapping_add(1)
+}
+
 /// What a receiver reads from one packet: (universe, sequence, DMX data).
 pub fn read(packet: &[u8]) -> Option<(u16, u8, &[u8])> {
     if packet.get(4..16)? != ACN_ID || packet.get(18..22)? != VECTOR_ROOT_E131_DATA.to_be_bytes() {

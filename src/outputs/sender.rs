@@ -180,8 +180,8 @@ impl Worker {
         // Receivers ignore a terminating packet's data: dark LEDs, the panel's length.
         let rgb = vec![0; w as usize * h as usize * 3];
         for _ in 0..TERMINATIONS {
-            self.sequence = ddp::next_sequence(self.sequence);
-            for packet in e131::terminating(&self.source, universe, self.sequence, &rgb) {
+            let sequence = self.next_sequence();
+            for packet in e131::terminating(&self.source, universe, sequence, &rgb) {
                 let _ = socket.send(&packet);
             }
         }
@@ -231,6 +231,15 @@ impl Worker {
         }
     }
 
+    /// The next frame's sequence number, counted as the protocol counts it.
+    fn next_sequence(&mut self) -> u8 {
+        self.sequence = match self.spec.protocol {
+            Protocol::Ddp => ddp::next_sequence(self.sequence),
+            Protocol::E131 { .. } => e131::next_sequence(self.sequence),
+        };
+        self.sequence
+    }
+
     /// Looks the host up (off the window thread: it may take seconds) and connects a UDP socket.
     fn open(&mut self) -> Option<UdpSocket> {
         let target = self.spec.socket_target();
@@ -263,12 +272,10 @@ impl Worker {
             return;
         }
         let rgb = self.wiring.wire_bytes(frame);
-        self.sequence = ddp::next_sequence(self.sequence);
+        let sequence = self.next_sequence();
         let packets = match self.spec.protocol {
-            Protocol::Ddp => ddp::packets(&rgb, self.sequence),
-            Protocol::E131 { universe } => {
-                e131::packets(&self.source, universe, self.sequence, &rgb)
-            }
+            Protocol::Ddp => ddp::packets(&rgb, sequence),
+            Protocol::E131 { universe } => e131::packets(&self.source, universe, sequence, &rgb),
         };
         self.streaming = true;
         let mut failure = None;
@@ -370,6 +377,33 @@ mod tests {
             assert_eq!(sequences.len(), 3, "universe {universe}: {seen:?}");
             assert_ne!(sequences[0], sequences[1], "each ending is a new packet");
         }
+    }
+
+    #[test]
+    fn an_e131_universes_sequence_counts_up_by_one_past_255() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        let url = format!("e131://127.0.0.1:{port}?universe=1&size=8x8");
+        let sender = Sender::start(OutputSpec::parse(&url).unwrap()).unwrap();
+        let mut packet = [0u8; 2048];
+        let mut sequences = Vec::new();
+        for i in 0..300u32 {
+            sender.offer(Arc::new(LedColours {
+                size: [8, 8],
+                colours: vec![[i as u8, 0, 0]; 64],
+            }));
+            // One universe: one packet a frame (a still frame's resend among them).
+            let n = receiver.recv(&mut packet).expect("the frame");
+            sequences.push(e131::read(&packet[..n]).expect("an E1.31 packet").1);
+        }
+        let steps: Vec<u8> = sequences
+            .windows(2)
+            .map(|w| w[1].wrapping_sub(w[0]))
+            .collect();
+        assert!(steps.iter().all(|s| *s == 1), "{sequences:?}");
     }
 
     #[test]
