@@ -176,9 +176,13 @@ impl Worker {
         if !self.streaming {
             return;
         }
-        let [w, h] = self.spec.size;
-        // Receivers ignore a terminating packet's data: dark LEDs, the panel's length.
-        let rgb = vec![0; w as usize * h as usize * 3];
+        // E1.31 receivers ignore a terminating packet's data, but WLED reads
+        // no Stream_Terminated and shows it for its 2.5 s live timeout: the
+        // art's last frame, not a dark panel.
+        let rgb = match self.last.as_deref() {
+            Some(last) if last.size == self.spec.size => self.wiring.wire_bytes(last),
+            _ => vec![0; self.spec.led_count() * 3],
+        };
         for _ in 0..TERMINATIONS {
             let sequence = self.next_sequence();
             for packet in e131::terminating(&self.source, universe, sequence, &rgb) {
@@ -376,6 +380,37 @@ mod tests {
                 .collect();
             assert_eq!(sequences.len(), 3, "universe {universe}: {seen:?}");
             assert_ne!(sequences[0], sequences[1], "each ending is a new packet");
+        }
+    }
+
+    #[test]
+    fn an_e131_ending_holds_the_last_frame_which_wled_shows() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        let url = format!("e131://127.0.0.1:{port}?universe=2&size=8x8");
+        let sender = Sender::start(OutputSpec::parse(&url).unwrap()).unwrap();
+        sender.offer(Arc::new(LedColours {
+            size: [8, 8],
+            colours: vec![[200, 100, 50]; 64],
+        }));
+        let mut packet = [0u8; 2048];
+        let n = receiver.recv(&mut packet).expect("the frame");
+        let art = e131::read(&packet[..n])
+            .expect("an E1.31 packet")
+            .2
+            .to_vec();
+        assert!(art.iter().any(|v| *v != 0));
+        drop(sender);
+        loop {
+            let n = receiver.recv(&mut packet).expect("the ending");
+            if e131::is_terminated(&packet[..n]) {
+                let data = e131::read(&packet[..n]).expect("an E1.31 packet").2;
+                assert_eq!(data, &art[..], "not a dark panel for WLED's 2.5 s");
+                break;
+            }
         }
     }
 
