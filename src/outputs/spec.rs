@@ -15,6 +15,10 @@ pub(crate) const DDP_PORT: u16 = 4048;
 pub(crate) const E131_PORT: u16 = 5568;
 /// Panels are 64×64 unless the address says otherwise.
 pub(crate) const DEFAULT_SIZE: [u32; 2] = [64, 64];
+/// The gamma sent unless the address says otherwise. WLED shows live data as
+/// it comes (its "Disable realtime gamma correction" is ticked out of the
+/// box: the source's job); 2.2 is what it gives its own colours today.
+pub(crate) const DEFAULT_GAMMA: f32 = 2.2;
 /// The highest universe E1.31 allows (63999).
 pub(crate) const MAX_UNIVERSE: u16 = 63_999;
 
@@ -39,7 +43,8 @@ pub struct OutputSpec {
     pub serpentine: bool,
     /// 0–100: every channel scaled by this share.
     pub brightness: u8,
-    /// Applied before brightness when set; WLED applies its own, so none by default.
+    /// Applied before brightness; `DEFAULT_GAMMA` unless the address says,
+    /// `None` for `gamma=1` (values sent as they are).
     pub gamma: Option<f32>,
 }
 
@@ -82,7 +87,7 @@ impl OutputSpec {
             size: DEFAULT_SIZE,
             serpentine: false,
             brightness: 100,
-            gamma: None,
+            gamma: Some(DEFAULT_GAMMA),
         };
         let mut universe = None;
         for (key, value) in url.query_pairs() {
@@ -157,8 +162,10 @@ impl fmt::Display for OutputSpec {
         if self.brightness != 100 {
             options.push(format!("brightness={}", self.brightness));
         }
-        if let Some(gamma) = self.gamma {
-            options.push(format!("gamma={gamma}"));
+        match self.gamma {
+            Some(gamma) if gamma == DEFAULT_GAMMA => {}
+            Some(gamma) => options.push(format!("gamma={gamma}")),
+            None => options.push("gamma=1".into()),
         }
         if !options.is_empty() {
             write!(f, "?{}", options.join("&"))?;
@@ -209,8 +216,9 @@ fn parse_brightness(value: &str) -> Result<u8, String> {
 }
 
 fn parse_gamma(value: &str) -> Result<Option<f32>, String> {
-    let bad =
-        || format!("gamma `{value}` is not between 1 and 4: write gamma=2.2, or leave it out");
+    let bad = || {
+        format!("gamma `{value}` is not between 1 and 4: write gamma=1 to send colours as they are")
+    };
     let gamma: f32 = value.trim().parse().map_err(|_| bad())?;
     if !(1.0..=4.0).contains(&gamma) {
         return Err(bad());

@@ -9,14 +9,14 @@ fn ddp_defaults_to_wleds_port_and_a_64_by_64_panel() {
     assert_eq!(spec.size, [64, 64]);
     assert!(!spec.serpentine);
     assert_eq!(spec.brightness, 100);
-    assert_eq!(spec.gamma, None);
+    assert_eq!(spec.gamma, Some(2.2), "what WLED leaves to the source");
     assert_eq!(spec.to_string(), "ddp://192.168.1.50");
 }
 
 #[test]
 fn e131_reads_its_universe_and_every_option() {
     let spec = OutputSpec::parse(
-        "e131://wled-desk.local:6000?universe=3&size=32x16&serpentine&brightness=40&gamma=2.2",
+        "e131://wled-desk.local:6000?universe=3&size=32x16&serpentine&brightness=40&gamma=2.8",
     )
     .unwrap();
     assert_eq!(spec.protocol, Protocol::E131 { universe: 3 });
@@ -25,9 +25,22 @@ fn e131_reads_its_universe_and_every_option() {
     assert_eq!(spec.size, [32, 16]);
     assert!(spec.serpentine);
     assert_eq!(spec.brightness, 40);
-    assert_eq!(spec.gamma, Some(2.2));
+    assert_eq!(spec.gamma, Some(2.8));
     // Written back and read again: the same output.
     assert_eq!(OutputSpec::parse(&spec.to_string()).unwrap(), spec);
+}
+
+#[test]
+fn gamma_one_sends_colours_as_they_are_and_is_written_back() {
+    let spec = OutputSpec::parse("ddp://10.0.0.1?gamma=1").unwrap();
+    assert_eq!(spec.gamma, None);
+    assert_eq!(spec.to_string(), "ddp://10.0.0.1?gamma=1");
+    let spec = OutputSpec::parse("ddp://10.0.0.1?gamma=2.2").unwrap();
+    assert_eq!(
+        spec.to_string(),
+        "ddp://10.0.0.1",
+        "the default is left out"
+    );
 }
 
 #[test]

@@ -441,7 +441,8 @@ fn the_settings_pane_adds_a_panel_shows_its_figures_and_sends_the_test_pattern()
 fn a_still_frame_is_sent_again_each_second() {
     use makapix_player::outputs::{LedColours, Outputs};
     let receiver = Receiver::ddp(4);
-    let url = format!("ddp://127.0.0.1:{}?size=2x2", receiver.port);
+    // Colours as they are (no gamma), to compare bytes.
+    let url = format!("ddp://127.0.0.1:{}?size=2x2&gamma=1", receiver.port);
     let mut outputs = Outputs::default();
     outputs.sync([url.as_str()]);
     outputs.offer(&[Arc::new(LedColours {
