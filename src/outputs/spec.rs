@@ -19,6 +19,8 @@ pub(crate) const DEFAULT_SIZE: [u32; 2] = [64, 64];
 /// it comes (its "Disable realtime gamma correction" is ticked out of the
 /// box: the source's job); 2.2 is what it gives its own colours today.
 pub(crate) const DEFAULT_GAMMA: f32 = 2.2;
+/// The fewest universes a WLED takes (an ESP8266's).
+const WLED_UNIVERSES: u32 = 9;
 /// The highest universe E1.31 allows (63999).
 pub(crate) const MAX_UNIVERSE: u16 = 63_999;
 
@@ -117,6 +119,22 @@ impl OutputSpec {
             spec.protocol = Protocol::E131 { universe };
         }
         Ok(spec)
+    }
+
+    /// A word for an E1.31 panel too large for a WLED: it takes at most 9
+    /// universes on an ESP8266, 12 on an ESP32 and 20 over Ethernet, and
+    /// leaves the LEDs past them dark.
+    pub fn wled_note(&self) -> Option<String> {
+        let Protocol::E131 { .. } = self.protocol else {
+            return None;
+        };
+        let needs = universes(self.size);
+        (needs > WLED_UNIVERSES).then(|| {
+            format!(
+                "This panel takes {needs} universes; a WLED takes 9 on an ESP8266, 12 on an ESP32 or 20 over Ethernet and leaves the rest dark. For a WLED, use DDP: ddp://{}",
+                self.host
+            )
+        })
     }
 
     pub fn led_count(&self) -> usize {

@@ -81,6 +81,23 @@ fn bad_addresses_say_what_to_write() {
 }
 
 #[test]
+fn an_e131_panel_past_a_wleds_universes_gets_a_word() {
+    let big = OutputSpec::parse("e131://wled.local?size=64x64").unwrap();
+    let note = big.wled_note().expect("25 universes");
+    assert!(
+        note.contains("25 universes") && note.contains("ddp://wled.local"),
+        "{note}"
+    );
+    // 1530 LEDs: 9 universes, what every WLED takes.
+    let fits = OutputSpec::parse("e131://wled.local?size=51x30").unwrap();
+    assert_eq!(fits.wled_note(), None);
+    assert_eq!(
+        OutputSpec::parse("ddp://wled.local").unwrap().wled_note(),
+        None
+    );
+}
+
+#[test]
 fn a_64_by_64_panel_takes_25_universes() {
     assert_eq!(universes([64, 64]), 25);
     assert_eq!(universes([170, 1]), 1);

@@ -54,6 +54,7 @@ fn saved(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, mut board: Option<&mut Boa
                     remove = Some(i);
                 }
             });
+            wled_note(ui, &output.url);
             if output.enabled {
                 status_line(ui, &output.url, board.as_deref_mut());
             }
@@ -67,7 +68,19 @@ fn saved(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, mut board: Option<&mut Boa
 fn command_line(ui: &mut Ui, board: &mut Board) {
     for url in board.command_line.clone() {
         ui.label(format!("{url} (from the command line, this run only)"));
+        wled_note(ui, &url);
         status_line(ui, &url, Some(board));
+    }
+}
+
+/// The word for an E1.31 panel larger than a WLED takes.
+fn wled_note(ui: &mut Ui, url: &str) {
+    if let Some(note) = OutputSpec::parse(url).ok().and_then(|s| s.wled_note()) {
+        ui.label(
+            RichText::new(note)
+                .small()
+                .color(ui.visuals().warn_fg_color),
+        );
     }
 }
 
@@ -278,6 +291,22 @@ mod tests {
         h.get_by_label("Add panel").click();
         h.run();
         assert!(h.state().is_empty(), "nothing is added");
+    }
+
+    #[test]
+    fn an_e131_panel_too_large_for_a_wled_says_so_under_it() {
+        let saved = |url: &str| SavedOutput {
+            url: url.to_owned(),
+            enabled: true,
+        };
+        let outputs = vec![
+            saved("e131://127.0.0.1?universe=1"),
+            saved("e131://127.0.0.2?universe=1&size=8x8"),
+        ];
+        let h = Harness::new_ui_state(|ui, outputs| super::saved(ui, outputs, None), outputs);
+        h.get_by_label_contains("takes 25 universes");
+        h.get_by_label_contains("use DDP: ddp://127.0.0.1");
+        assert!(h.query_by_label_contains("ddp://127.0.0.2").is_none());
     }
 
     #[test]
