@@ -141,6 +141,9 @@ struct Work {
     setup: Option<Arc<Setup>>,
     /// Fetches that came before the first configuration, in order.
     held: Vec<(MakapixPost, bool)>,
+    /// The configuration whose cache folder could not be opened, and why:
+    /// tried again at the next fetch (a drive mounted late, a folder fixed).
+    unusable: Option<(ArtworkConfig, String)>,
     running: HashMap<MakapixPost, Running>,
     permits: Arc<Semaphore>,
     done: mpsc::UnboundedSender<(MakapixPost, u64)>,
@@ -155,6 +158,7 @@ async fn run(mut orders: mpsc::UnboundedReceiver<Order>, sink: EventSink) {
         sink,
         setup: None,
         held: Vec::new(),
+        unusable: None,
         running: HashMap::new(),
         permits: Arc::new(Semaphore::new(MAX_DOWNLOADS)),
         done,
@@ -184,8 +188,14 @@ impl Work {
     async fn handle(&mut self, action: ArtworkAction) {
         match action {
             ArtworkAction::Configure(config) => self.configure(config).await,
-            ArtworkAction::Fetch(post) => self.fetch(post, false, None),
-            ArtworkAction::Refetch(post) => self.fetch(post, true, None),
+            ArtworkAction::Fetch(post) => {
+                self.open_cache_again().await;
+                self.fetch(post, false, None)
+            }
+            ArtworkAction::Refetch(post) => {
+                self.open_cache_again().await;
+                self.fetch(post, true, None)
+            }
             ArtworkAction::Cancel(posts) => {
                 for post in posts {
                     self.held.retain(|(p, _)| *p != post);
@@ -214,6 +224,7 @@ impl Work {
                     Ok(Err(e)) => {
                         tracing::error!("{e}");
                         self.refuse_held(e.to_string());
+                        self.unusable = Some((config, e.to_string()));
                         return;
                     }
                     Err(e) => {
@@ -223,6 +234,7 @@ impl Work {
                 }
             }
         };
+        self.unusable = None;
         let agent = agent_config(config.timeout).build().into();
         let also: Vec<&str> = config.also_from.iter().map(String::as_str).collect();
         let origins = Arc::new(ArtOrigins::new(&config.vault_base, &also));
@@ -234,6 +246,13 @@ impl Work {
         }));
         for (post, fresh) in std::mem::take(&mut self.held) {
             self.fetch(post, fresh, None);
+        }
+    }
+
+    /// A cache folder that could not be opened is tried again.
+    async fn open_cache_again(&mut self) {
+        if let Some((config, _)) = self.unusable.clone() {
+            self.configure(config).await;
         }
     }
 
@@ -255,6 +274,15 @@ impl Work {
         looked: Option<oneshot::Sender<Option<PathBuf>>>,
     ) {
         let Some(setup) = self.setup.clone() else {
+            // Not held for a cache that could not open: the window says why.
+            if let Some((_, why)) = &self.unusable {
+                let result = Err(why.clone());
+                self.sink.send(RuntimeEvent::Artwork(ArtworkEvent::Fetched {
+                    post,
+                    result,
+                }));
+                return;
+            }
             if !self.held.iter().any(|(p, _)| *p == post) {
                 self.held.push((post, fresh));
             }
@@ -527,3 +555,7 @@ mod redirect_tests;
 #[cfg(test)]
 #[path = "artwork_look_ahead_tests.rs"]
 mod look_ahead_tests;
+
+#[cfg(test)]
+#[path = "artwork_cache_tests.rs"]
+mod cache_tests;
