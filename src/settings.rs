@@ -2,7 +2,8 @@
 //!
 //! Writes happen on a background thread (never on the window thread) and are
 //! atomic: a crash mid-write leaves the previous file intact. A damaged file is
-//! kept aside as `settings.json.bad` so nothing the user set is silently lost.
+//! kept aside as `settings.json.bad` so nothing the user set is silently lost,
+//! and every setting it holds that can still be read is kept.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -256,6 +257,14 @@ pub enum SettingsError {
         reason: String,
         kept: PathBuf,
     },
+    #[error(
+        "Some settings in {path} could not be read ({lost}): they are back to their defaults, the others are kept. The file as it was is kept as {kept}."
+    )]
+    Partly {
+        path: PathBuf,
+        lost: String,
+        kept: PathBuf,
+    },
     #[error("Could not save the settings to {path}: {source}. Check that the folder is writable.")]
     Write {
         path: PathBuf,
@@ -276,20 +285,50 @@ pub fn load(path: &Path) -> (Settings, Option<SettingsError>) {
             return (Settings::default(), Some(err));
         }
     };
-    match serde_json::from_str::<Settings>(&text) {
-        Ok(settings) => (settings.sanitized(), None),
-        Err(e) => {
-            let kept = path.with_extension("json.bad");
-            // Keep the user's file for inspection rather than overwriting it on the next save.
-            let _ = std::fs::rename(path, &kept);
-            let err = SettingsError::Damaged {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-                kept,
-            };
+    let e = match serde_json::from_str::<Settings>(&text) {
+        Ok(settings) => return (settings.sanitized(), None),
+        Err(e) => e,
+    };
+    let kept = path.with_extension("json.bad");
+    // Keep the user's file for inspection rather than overwriting it on the next save.
+    let _ = std::fs::rename(path, &kept);
+    let path = path.to_path_buf();
+    match salvage(&text) {
+        Some((settings, lost)) => {
+            let lost = lost.join(", ");
+            (
+                settings.sanitized(),
+                Some(SettingsError::Partly { path, lost, kept }),
+            )
+        }
+        None => {
+            let reason = e.to_string();
+            let err = SettingsError::Damaged { path, reason, kept };
             (Settings::default(), Some(err))
         }
     }
+}
+
+/// The settings of a file this version cannot read whole (a value a newer
+/// version wrote, one damaged entry), read setting by setting: those it
+/// cannot read go back to their defaults, and their names come back too.
+/// `None` when the file is not a JSON object at all.
+fn salvage(text: &str) -> Option<(Settings, Vec<String>)> {
+    let serde_json::Value::Object(found) = serde_json::from_str(text).ok()? else {
+        return None;
+    };
+    let mut kept = serde_json::to_value(Settings::default()).ok()?;
+    let mut lost = Vec::new();
+    for (name, value) in found {
+        let mut tried = kept.clone();
+        tried[name.as_str()] = value;
+        if serde_json::from_value::<Settings>(tried.clone()).is_ok() {
+            kept = tried;
+        } else {
+            lost.push(name);
+        }
+    }
+    Some((serde_json::from_value(kept).ok()?, lost))
 }
 
 pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
@@ -409,6 +448,25 @@ mod tests {
             std::fs::read(dir.path().join("settings.json.bad")).unwrap(),
             b"{ not json"
         );
+    }
+
+    #[test]
+    fn a_value_this_version_cannot_read_resets_that_setting_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        // As a newer version might write it: an order this one does not know.
+        let text = br#"{"brightness": 40, "channel_order": "Sideways", "shuffle": true,
+            "outputs": [{"url": "ddp://10.0.0.9", "enabled": true}]}"#;
+        std::fs::write(&path, text).unwrap();
+        let (settings, err) = load(&path);
+        assert_eq!(settings.brightness, 40);
+        assert!(settings.shuffle);
+        assert_eq!(settings.outputs.len(), 1, "the LED panels are kept");
+        assert_eq!(settings.channel_order, Settings::default().channel_order);
+        let err = err.expect("the lost setting is reported").to_string();
+        assert!(err.contains("(channel_order)"), "{err}");
+        let bad = dir.path().join("settings.json.bad");
+        assert_eq!(std::fs::read(bad).unwrap(), text, "the file as it was");
     }
 
     #[test]
