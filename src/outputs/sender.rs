@@ -325,6 +325,18 @@ fn state_of(e: &io::Error) -> State {
 mod tests {
     use super::*;
 
+    /// A receiver on 127.0.0.1 and an E1.31 sender to it, `options` after the `?`.
+    fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        let url = format!("e131://127.0.0.1:{port}?{options}");
+        let sender = Sender::start(OutputSpec::parse(&url).unwrap()).unwrap();
+        (receiver, sender)
+    }
+
     /// Packets on `receiver` until `count` have Stream_Terminated set, then
     /// whatever is already waiting: (universe, sequence, terminated) each.
     fn until_terminated(receiver: &UdpSocket, count: usize) -> Vec<(u16, u8, bool)> {
@@ -346,14 +358,8 @@ mod tests {
 
     #[test]
     fn an_e131_stream_says_three_times_that_it_ended_when_the_output_stops() {
-        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        receiver
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let port = receiver.local_addr().unwrap().port();
         // 256 LEDs: universes 7 and 8.
-        let url = format!("e131://127.0.0.1:{port}?universe=7&size=16x16");
-        let sender = Sender::start(OutputSpec::parse(&url).unwrap()).unwrap();
+        let (receiver, sender) = e131_to_loopback("universe=7&size=16x16");
         sender.offer(Arc::new(LedColours {
             size: [16, 16],
             colours: vec![[200, 100, 50]; 256],
@@ -385,13 +391,7 @@ mod tests {
 
     #[test]
     fn an_e131_ending_holds_the_last_frame_which_wled_shows() {
-        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        receiver
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let port = receiver.local_addr().unwrap().port();
-        let url = format!("e131://127.0.0.1:{port}?universe=2&size=8x8");
-        let sender = Sender::start(OutputSpec::parse(&url).unwrap()).unwrap();
+        let (receiver, sender) = e131_to_loopback("universe=2&size=8x8");
         sender.offer(Arc::new(LedColours {
             size: [8, 8],
             colours: vec![[200, 100, 50]; 64],
@@ -416,13 +416,7 @@ mod tests {
 
     #[test]
     fn an_e131_universes_sequence_counts_up_by_one_past_255() {
-        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        receiver
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let port = receiver.local_addr().unwrap().port();
-        let url = format!("e131://127.0.0.1:{port}?universe=1&size=8x8");
-        let sender = Sender::start(OutputSpec::parse(&url).unwrap()).unwrap();
+        let (receiver, sender) = e131_to_loopback("universe=1&size=8x8");
         let mut packet = [0u8; 2048];
         let mut sequences = Vec::new();
         for i in 0..300u32 {
