@@ -14,7 +14,7 @@ use crate::storage::cache::ArtCache;
 
 use super::{Fetcher, cache_name};
 
-fn post(post_id: i64, key: &str) -> MakapixPost {
+pub(super) fn post(post_id: i64, key: &str) -> MakapixPost {
     MakapixPost {
         post_id,
         title: None,
@@ -26,7 +26,7 @@ fn post(post_id: i64, key: &str) -> MakapixPost {
 }
 
 /// A fetcher on `dir` whose vault refuses every connection, so only the cache answers.
-fn fetcher(dir: &Path) -> (Fetcher, WindowEnd) {
+pub(super) fn fetcher(dir: &Path) -> (Fetcher, WindowEnd) {
     let (window, runtime) = pair(Arc::new(|| {}));
     let fetcher = Fetcher::new(runtime.sink);
     let mut config = ArtworkConfig::new(dir.to_path_buf());
