@@ -143,8 +143,9 @@ fn a_second_launch_with_an_output_makes_the_window_play_to_it() {
     panel
         .set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
+    // Colours as they are (no gamma), to find the art's by its bytes.
     let url = format!(
-        "ddp://127.0.0.1:{}?size=8x8",
+        "ddp://127.0.0.1:{}?size=8x8&gamma=1",
         panel.local_addr().unwrap().port()
     );
     let out = player(&x, home.path())
