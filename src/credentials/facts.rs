@@ -44,8 +44,14 @@ pub enum FactsError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path} is damaged ({reason}); remove it and import or register again.")]
-    Damaged { path: String, reason: String },
+    #[error(
+        "{path} could not be read ({reason}): this computer no longer knows which player it is. The file was kept as {kept}; import the certificates or register again."
+    )]
+    Damaged {
+        path: String,
+        reason: String,
+        kept: String,
+    },
     #[error("Could not save {path}: {source}")]
     Write {
         path: String,
@@ -57,10 +63,7 @@ pub fn load(path: &Path) -> Result<PlayerFacts, FactsError> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let facts: PlayerFacts =
-                serde_json::from_slice(&bytes).map_err(|e| FactsError::Damaged {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
+                serde_json::from_slice(&bytes).map_err(|e| set_aside(path, e))?;
             // From here on the log and errors show this key short (see player_key).
             if let Some(active) = &facts.active {
                 crate::player_key::remember(&active.slot.player_key);
@@ -72,6 +75,21 @@ pub fn load(path: &Path) -> Result<PlayerFacts, FactsError> {
             path: path.display().to_string(),
             source,
         }),
+    }
+}
+
+/// A file this version cannot read (damaged, or written by a newer one) is
+/// moved aside, so that importing or registering again works; the error says
+/// so once, and the next load finds no file.
+fn set_aside(path: &Path, e: serde_json::Error) -> FactsError {
+    let kept = path.with_extension("json.bad");
+    if let Err(why) = std::fs::rename(path, &kept) {
+        tracing::warn!("could not move {} aside: {why}", path.display());
+    }
+    FactsError::Damaged {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+        kept: kept.display().to_string(),
     }
 }
 
@@ -119,7 +137,23 @@ mod tests {
         let old = r#"{"active":{"slot":{"player_key":"k","generation":1},"not_before":1,"not_after":2,"issuer":"CA","has_token":false}}"#;
         std::fs::write(&path, old).unwrap();
         assert_eq!(load(&path).unwrap().active.unwrap().https_api, None);
-        std::fs::write(&path, b"{nope").unwrap();
-        assert!(matches!(load(&path), Err(FactsError::Damaged { .. })));
+    }
+
+    #[test]
+    fn a_file_this_version_cannot_read_is_set_aside_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        // As a newer version might write it: a server kind this one does not know.
+        let newer = br#"{"server":{"environment":"Staging"}}"#;
+        std::fs::write(&path, newer).unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("player.json.bad") && err.contains("register again"),
+            "{err}"
+        );
+        let kept = dir.path().join("player.json.bad");
+        assert_eq!(std::fs::read(kept).unwrap(), newer);
+        // Import and register can go on: the next load starts afresh.
+        assert_eq!(load(&path).unwrap(), PlayerFacts::default());
     }
 }

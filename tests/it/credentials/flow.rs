@@ -273,6 +273,25 @@ fn a_code_that_arrives_expired_by_a_fast_clock_is_still_polled() {
     );
 }
 
+#[test]
+fn a_player_file_this_version_cannot_read_is_said_once_then_import_works() {
+    let server = TestServer::start(Box::new(|_| (500, "{}".into())));
+    let rig = make_rig(&server.base);
+    let facts = AppPaths::under(rig.root.path()).config.join("player.json");
+    std::fs::create_dir_all(facts.parent().unwrap()).unwrap();
+    std::fs::write(&facts, br#"{"server":{"environment":"Staging"}}"#).unwrap();
+    let said = rig.service.load().unwrap_err().to_string();
+    assert!(said.contains("player.json.bad"), "{said}");
+    let json = certs::bundle_json(&certs::valid_set(), Some(TOKEN));
+    let input = Input {
+        name: "b.json",
+        bytes: json.as_bytes(),
+    };
+    rig.service.import(&[input], now(), 1).unwrap();
+    let active = rig.service.load().unwrap().expect("imported");
+    assert_eq!(active.slot.player_key, certs::PLAYER_KEY);
+}
+
 /// A registered player (bundle with a token) and a CA to mint renewals from.
 fn registered(server: &TestServer) -> (Rig, Ca, Minted) {
     let ca = Ca::new("Makapix CA");
