@@ -309,7 +309,7 @@ mod tests {
             ],
         };
         let path = dir.path().join("frogs.makapix-playlist");
-        std::fs::write(&path, list.to_json(dir.path())).unwrap();
+        std::fs::write(&path, list.to_json(dir.path()).unwrap()).unwrap();
         let opened = open(std::slice::from_ref(&path));
         assert_eq!(opened.label, "Frogs");
         assert!(opened.problems.is_empty(), "{:?}", opened.problems);
@@ -369,7 +369,8 @@ mod tests {
                 file(good.clone()),
             ],
         }
-        .to_json(dir.path());
+        .to_json(dir.path())
+        .unwrap();
         let path = dir.path().join("traps.makapix-playlist");
         std::fs::write(&path, text).unwrap();
         let opened = open(std::slice::from_ref(&path));

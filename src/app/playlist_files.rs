@@ -61,11 +61,12 @@ pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
     spawn("playlist-save", done, move || {
         let path = with_playlist_extension(path);
         let folder = path.parent().unwrap_or(Path::new("."));
-        let text = playlist.to_json(folder);
         // Replaced whole, so a crash or a full disk never leaves half a playlist
-        // where the old one was.
-        let result = crate::storage::atomic_file::write_document(&path, text.as_bytes())
-            .map_err(|e| e.to_string());
+        // where the old one was; nothing is written when the text cannot be made.
+        let result = playlist.to_json(folder).and_then(|text| {
+            crate::storage::atomic_file::write_document(&path, text.as_bytes())
+                .map_err(|e| e.to_string())
+        });
         Some(FileDone::Saved { path, result })
     });
 }
@@ -128,6 +129,47 @@ fn with_playlist_extension(path: PathBuf) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file name Linux allows and JSON cannot hold: the save fails with a
+    /// sentence and the playlist already on disk stays as it was.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_name_that_is_not_unicode_fails_the_save_and_keeps_the_old_file() {
+        use crate::player::playlist::{PlaylistItem, PlaylistSource};
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("show.makapix-playlist");
+        std::fs::write(&path, "the playlist saved yesterday").unwrap();
+        let odd = dir
+            .path()
+            .join(std::ffi::OsStr::from_bytes(b"frog-\xff.png"));
+        let playlist = Playlist {
+            title: "Show".into(),
+            items: vec![PlaylistItem {
+                source: PlaylistSource::File { file: odd },
+                dwell_ms: None,
+            }],
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        save(
+            path.clone(),
+            playlist,
+            Box::new(move |done| tx.send(done).unwrap()),
+        );
+        let done = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        let FileDone::Saved {
+            result: Err(said), ..
+        } = done
+        else {
+            panic!("saved, or something else: {done:?}");
+        };
+        assert!(
+            said.contains("item 1") && said.contains("not valid Unicode"),
+            "{said}"
+        );
+        let kept = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(kept, "the playlist saved yesterday");
+    }
 
     #[test]
     fn a_saved_playlist_gets_its_extension() {

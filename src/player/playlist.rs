@@ -93,7 +93,22 @@ impl Playlist {
 
     /// The file's text. Local files are written relative to `folder` (where the
     /// playlist is saved) when inside it, so a folder of art and its playlist move together.
-    pub fn to_json(&self, folder: &Path) -> String {
+    /// A file name that is not Unicode cannot be written in JSON: the sentence says which.
+    pub fn to_json(&self, folder: &Path) -> Result<String, String> {
+        if let Some((n, file)) =
+            self.items
+                .iter()
+                .enumerate()
+                .find_map(|(n, item)| match &item.source {
+                    PlaylistSource::File { file } if file.to_str().is_none() => Some((n + 1, file)),
+                    _ => None,
+                })
+        {
+            return Err(format!(
+                "item {n}'s file name, {}, is not valid Unicode, which a playlist file cannot hold (rename the file or remove the item; the file on disk was not changed)",
+                file.display()
+            ));
+        }
         let mut playlist = self.clone();
         for item in &mut playlist.items {
             if let PlaylistSource::File { file } = &mut item.source
@@ -107,8 +122,9 @@ impl Playlist {
             version: VERSION,
             playlist,
         };
-        // Serialising plain strings, numbers and paths cannot fail.
-        serde_json::to_string_pretty(&saved).unwrap_or_default()
+        serde_json::to_string_pretty(&saved).map_err(|e| {
+            format!("it could not be written out ({e}); the file on disk was not changed")
+        })
     }
 
     /// Reads a saved playlist; relative file paths are taken from `folder`.
@@ -196,7 +212,7 @@ mod tests {
     fn a_playlist_survives_saving_and_opening() {
         let folder = Path::new("/home/artist/art");
         let list = sample(folder);
-        let text = list.to_json(folder);
+        let text = list.to_json(folder).unwrap();
         assert!(text.contains("\"format\": \"makapix-player-playlist\""));
         assert!(
             text.contains("\"file\": \"wip/frog.gif\""),
@@ -207,7 +223,9 @@ mod tests {
 
     #[test]
     fn a_moved_folder_keeps_its_files() {
-        let text = sample(Path::new("/old")).to_json(Path::new("/old"));
+        let text = sample(Path::new("/old"))
+            .to_json(Path::new("/old"))
+            .unwrap();
         let opened = Playlist::from_json(&text, Path::new("/new")).unwrap();
         assert_eq!(
             opened.items[1].source,

@@ -59,7 +59,7 @@ fn write_playlist(path: &Path, sources: Vec<PlaylistSource>) {
             .collect(),
     };
     let folder = path.parent().expect("a folder");
-    std::fs::write(path, playlist.to_json(folder)).expect("write the playlist");
+    std::fs::write(path, playlist.to_json(folder).unwrap()).expect("write the playlist");
 }
 
 fn posts(ids: &[i64]) -> Vec<PlaylistSource> {

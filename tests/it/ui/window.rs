@@ -165,7 +165,8 @@ fn a_playlist_named_at_launch_is_shown_by_the_first_pass() {
             dwell_ms: None,
         }],
     }
-    .to_json(dir.path());
+    .to_json(dir.path())
+    .unwrap();
     // A playlist that arrives a moment after it is opened, as from a slow disk:
     // a pass that does not wait for the worker reading it goes on without it.
     let list = dir.path().join("slow.makapix-playlist");
@@ -460,7 +461,7 @@ fn a_saved_playlist_plays_in_its_own_order_and_says_what_it_skipped() {
         ],
     };
     let path = dir.path().join("launch.makapix-playlist");
-    std::fs::write(&path, list.to_json(dir.path())).unwrap();
+    std::fs::write(&path, list.to_json(dir.path()).unwrap()).unwrap();
     let mut h = harness(
         WINDOW,
         StartOptions {
