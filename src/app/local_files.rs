@@ -1,6 +1,7 @@
 //! Turns paths a user gives (command line, File › Open, drag-and-drop, a pasted
 //! path) into the list of files of a local channel, like p3a's `sdcard` channel.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::player::order::sort_by_name;
@@ -152,7 +153,15 @@ pub fn read_playlist(path: &Path) -> Result<Playlist, String> {
         Ok(_) => {}
         Err(e) => return Err(format!("{name} cannot be opened: {e}.")),
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name} cannot be read: {e}."))?;
+    let mut text = String::new();
+    // Bounded again: the file may have grown since it was measured, and a
+    // device measures 0 (a link to /dev/zero would be read for ever).
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PLAYLIST_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| format!("{name} cannot be read: {e}."))?;
+    if text.len() as u64 > MAX_PLAYLIST_BYTES {
+        return Err(format!("{name} is too large to be a playlist."));
+    }
     let folder = path.parent().unwrap_or(Path::new("."));
     Playlist::from_json(&text, folder).map_err(|e| format!("{name}: {e}"))
 }
@@ -344,6 +353,16 @@ mod tests {
         assert_eq!(paths_from_pasted_text(&text), Some(vec![f]));
         assert_eq!(paths_from_pasted_text("hello world"), None);
         assert_eq!(paths_from_pasted_text(""), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_playlist_that_is_a_device_is_refused_not_read_for_ever() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("zero.makapix-playlist");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        let said = read_playlist(&link).unwrap_err();
+        assert!(said.contains("too large to be a playlist"), "{said}");
     }
 
     #[cfg(unix)]
