@@ -245,7 +245,13 @@ pub(crate) fn paths_from_pasted_text(text: &str) -> Option<Vec<PathBuf>> {
         .filter(|l| !l.is_empty())
         .map(|l| {
             let l = l.trim_matches('"').trim_matches('\'');
-            PathBuf::from(l.strip_prefix("file://").unwrap_or(l))
+            // A file manager's copy is a file:// address: %20 for a space, and
+            // file:///C:/… on Windows.
+            url::Url::parse(l)
+                .ok()
+                .filter(|u| u.scheme() == "file")
+                .and_then(|u| u.to_file_path().ok())
+                .unwrap_or_else(|| PathBuf::from(l))
         })
         .collect();
     (!paths.is_empty() && paths.iter().all(|p| p.exists())).then_some(paths)
@@ -353,6 +359,17 @@ mod tests {
         assert_eq!(paths_from_pasted_text(&text), Some(vec![f]));
         assert_eq!(paths_from_pasted_text("hello world"), None);
         assert_eq!(paths_from_pasted_text(""), None);
+    }
+
+    #[test]
+    fn a_file_address_with_escaped_characters_names_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("sun & moon é.png");
+        std::fs::write(&f, b"x").unwrap();
+        // As a file manager copies it: "%20" for the space, UTF-8 escaped.
+        let address = url::Url::from_file_path(&f).unwrap().to_string();
+        assert!(address.contains("%20"), "{address}");
+        assert_eq!(paths_from_pasted_text(&address), Some(vec![f]));
     }
 
     #[cfg(unix)]
