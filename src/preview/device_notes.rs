@@ -3,11 +3,12 @@
 //! bit depth, and frames beyond what the device is assumed to keep up with.
 //! Pure: the window passes the artwork's facts and shows the line beside the tile.
 //!
-//! Assumptions, stated because the devices' own sources do not state them:
-//! - p3a: its 720×720 screen is driven over MIPI-DSI in RGB888 (its board
-//!   supports RGB888 and RGB565; p3a's docs do not say which it uses), so no
-//!   colours merge; its repository states no frame-count limit, so the
-//!   player's own decode limit (5000 frames) is assumed.
+//! What p3a's firmware sets: its 720×720 screen runs in RGB888
+//! (`CONFIG_P3A_PIXEL_FORMAT_RGB888`), so no colours merge, and it has no
+//! mirror (it acks `set_mirror` unsupported). Assumptions, stated because the
+//! devices' own sources do not state them:
+//! - p3a: its repository states no frame-count limit, so the player's own
+//!   decode limit (5000 frames) is assumed.
 //! - LED panels: WLED's default target refresh is 42 frames a second, so a
 //!   frame shorter than 1/42 s may be skipped by the panel.
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 use super::mode::{Fitting, PreviewMode};
 use super::panel::{self, AxisFit, P3A_SIDE};
 use super::render::Look;
+use crate::preview::Mirror;
 
 /// The frames p3a is assumed to play at most (the player's own decode limit).
 pub(crate) const P3A_MAX_FRAMES: usize = 5000;
@@ -41,13 +43,13 @@ pub fn note(mode: PreviewMode, art: &ArtFacts, look: &Look) -> Option<String> {
     }
     let parts = match mode {
         PreviewMode::Screen => return None,
-        PreviewMode::P3a => p3a(shown, art),
+        PreviewMode::P3a => p3a(shown, art, look),
         PreviewMode::Led { w, h } => led([w, h], shown, art, look)?,
     };
     Some(format!("{}: {}", mode.label(), parts.join("; ")))
 }
 
-fn p3a(shown: [u32; 2], art: &ArtFacts) -> Vec<String> {
+fn p3a(shown: [u32; 2], art: &ArtFacts, look: &Look) -> Vec<String> {
     let Some([_, _, w, h]) = panel::p3a_rect(shown) else {
         return Vec::new();
     };
@@ -66,12 +68,16 @@ fn p3a(shown: [u32; 2], art: &ArtFacts) -> Vec<String> {
     } else {
         format!("{frames} frame{} kept", if frames == 1 { "" } else { "s" })
     };
-    vec![
+    let mut parts = vec![
         scale,
         cropped,
-        "colours kept (24-bit screen, assumed)".to_owned(),
+        "colours kept (24-bit screen)".to_owned(),
         limit,
-    ]
+    ];
+    if look.mirror != Mirror::None {
+        parts.push("not mirrored (p3a has no mirror)".to_owned());
+    }
+    parts
 }
 
 fn led(panel: [u32; 2], shown: [u32; 2], art: &ArtFacts, look: &Look) -> Option<Vec<String>> {
@@ -202,6 +208,18 @@ mod tests {
     }
 
     const LED64: PreviewMode = PreviewMode::Led { w: 64, h: 64 };
+
+    #[test]
+    fn the_p3a_line_says_it_does_not_mirror() {
+        let facts = art([64, 64], vec![[255, 0, 0]], &[100]);
+        let mut mirrored = look(Fitting::Nearest, 8);
+        mirrored.mirror = Mirror::Vertical;
+        let line = note(PreviewMode::P3a, &facts, &mirrored).unwrap();
+        assert!(line.ends_with("not mirrored (p3a has no mirror)"), "{line}");
+        let plain = note(PreviewMode::P3a, &facts, &look(Fitting::Nearest, 8)).unwrap();
+        assert!(!plain.contains("mirror"), "{plain}");
+        assert!(plain.contains("colours kept (24-bit screen)"), "{plain}");
+    }
 
     #[test]
     fn art_of_the_panels_size_is_one_to_one_and_whole() {

@@ -135,8 +135,13 @@ pub(crate) fn screen_at(frame: &Frame, look: &Look, scale: u32) -> RgbaImage {
     })
 }
 
-/// The p3a's 720×720 screen as its firmware fills it, dimmed like its backlight.
+/// The p3a's 720×720 screen as its firmware fills it, dimmed like its backlight;
+/// turned as asked, never mirrored (p3a acks `set_mirror` unsupported).
 fn p3a(frame: &Frame, look: &Look) -> RgbaImage {
+    let look = &Look {
+        mirror: Mirror::None,
+        ..look.clone()
+    };
     let tint = color::p3a_tint(look.brightness);
     let dim = |c: [u8; 3]| c.map(|v| color::tinted(v, tint));
     let background = opaque(dim(look.background));
@@ -343,6 +348,20 @@ mod tests {
         let image = p3a(&frame(), &look);
         // Tint 101: 255 × 101 / 255 = 101.
         assert_eq!(rgb(&image, 0, 0), [101, 0, 0]);
+    }
+
+    #[test]
+    fn p3a_turns_the_art_but_never_mirrors_it() {
+        let mut look = look(vec![]);
+        look.mirror = Mirror::Horizontal;
+        let image = p3a(&frame(), &look);
+        // p3a acks set_mirror unsupported: red stays top left.
+        assert_eq!(rgb(&image, 0, 0), [255, 0, 0]);
+        assert_eq!(rgb(&image, 719, 0), [0, 255, 0]);
+        look.rotation = Rotation::R90;
+        let turned = p3a(&frame(), &look);
+        look.mirror = Mirror::None;
+        assert_eq!(turned, p3a(&frame(), &look), "the turn is kept");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::app::PlayerApp;
 use super::art_gl::ArtGl;
 use super::geometry::{self, Placement};
 use super::library::{Entry, LoadedArt};
+use crate::preview::{Mirror, Rotation};
 use crate::settings::Settings;
 
 const CHECKER_SQUARE_POINTS: f32 = 8.0;
@@ -125,7 +126,13 @@ pub(crate) fn draw_art(
         None => {
             // `advance_frame` has made the frame due now the one shown.
             let texture = art.texture_to_draw(ui.ctx());
-            painter.add(oriented_quad(texture, place.rect, settings, tint))
+            painter.add(oriented_quad(
+                texture,
+                place.rect,
+                settings.rotation,
+                settings.mirror,
+                tint,
+            ))
         }
     };
 }
@@ -134,10 +141,11 @@ pub(crate) fn draw_art(
 pub(crate) fn oriented_quad(
     texture: egui::TextureId,
     rect: Rect,
-    settings: &Settings,
+    rotation: Rotation,
+    mirror: Mirror,
     tint: Color32,
 ) -> Shape {
-    let uvs = geometry::uv_corners(settings.rotation, settings.mirror);
+    let uvs = geometry::uv_corners(rotation, mirror);
     let corners = [
         rect.left_top(),
         rect.right_top(),

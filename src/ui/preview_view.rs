@@ -39,7 +39,7 @@ use crate::media::frame_store::Canvas;
 use crate::player::ArtworkSource;
 use crate::preview::color::{self, LedLook};
 use crate::preview::render::{BOARD, LedCell, Look};
-use crate::preview::{PreviewMode, PreviewSettings, panel};
+use crate::preview::{Mirror, PreviewMode, PreviewSettings, panel};
 use crate::session::Notice;
 use crate::settings::Settings;
 
@@ -461,10 +461,12 @@ fn draw_p3a(ui: &Ui, area: Rect, art: &LoadedArt, settings: &Settings) {
     );
     // Transparent pixels show the background the firmware composites them over.
     let gray = Color32::from_gray(tint);
+    // Turned as the p3a turns it, never mirrored: p3a has no mirror.
     painter.add(super::canvas::oriented_quad(
         art.texture_to_draw(painter.ctx()),
         rect,
-        settings,
+        settings.rotation,
+        Mirror::None,
         gray,
     ));
 }
