@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
-use crate::player::playlist::Playlist;
+use crate::player::playlist::{Playlist, PlaylistSource, is_network_path};
 use crate::player::playlist_edit::{PlaylistEdit, item_label};
 use crate::player::{ArtworkSource, MakapixPost};
 use crate::session::Notice;
@@ -439,7 +439,7 @@ impl PlaylistEditor {
             PlaylistCommand::MoveUp(i) => self.edit.move_up(i),
             PlaylistCommand::MoveDown(i) => self.edit.move_down(i),
             PlaylistCommand::Remove(i) => self.edit.remove(i),
-            PlaylistCommand::Play => out.push(self.play()),
+            PlaylistCommand::Play => out.extend(self.play()),
             PlaylistCommand::CopyPostIds => out.extend(self.copy_post_ids()),
         }
         out
@@ -504,17 +504,32 @@ impl PlaylistEditor {
         }
     }
 
-    fn play(&self) -> EditorRequest {
+    fn play(&self) -> Vec<EditorRequest> {
         if self.edit.is_empty() {
-            return tell(
+            return vec![tell(
                 "The playlist is empty: add artworks to it first.".into(),
                 true,
-            );
+            )];
         }
-        EditorRequest::Play {
-            playlist: self.edit.playlist().clone(),
-            label: self.edit.heading().trim_end_matches(" *").to_owned(),
+        let mut playlist = self.edit.playlist().clone();
+        // An opened playlist can come from anyone: a network share in it would
+        // be handed the user's Windows sign-in, as File › Open never allows.
+        let before = playlist.items.len();
+        playlist.items.retain(
+            |i| !matches!(&i.source, PlaylistSource::File { file } if is_network_path(file)),
+        );
+        let mut out = Vec::new();
+        let left = before - playlist.items.len();
+        if left > 0 {
+            out.push(tell(format!("{left} item(s) on a network share are left out: a playlist may only name files on this computer."), true));
         }
+        if !playlist.items.is_empty() {
+            out.push(EditorRequest::Play {
+                playlist,
+                label: self.edit.heading().trim_end_matches(" *").to_owned(),
+            });
+        }
+        out
     }
 
     fn copy_post_ids(&self) -> Vec<EditorRequest> {

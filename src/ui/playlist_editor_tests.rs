@@ -113,3 +113,46 @@ fn a_playlist_picked_for_open_is_read_without_asking_again() {
         );
     }
 }
+
+/// ▶ Play leaves out what File › Open leaves out of a playlist: a file on a
+/// network share (opening it would hand the user's Windows sign-in there).
+#[test]
+fn play_leaves_out_files_on_a_network_share() {
+    use crate::player::playlist::{PlaylistItem, PlaylistSource};
+    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
+    let playlist = Playlist {
+        title: "From a stranger".into(),
+        items: vec![
+            PlaylistItem {
+                source: PlaylistSource::File {
+                    file: PathBuf::from(r"\\host\share\x.png"),
+                },
+                dwell_ms: None,
+            },
+            PlaylistItem {
+                source: PlaylistSource::Post { post_id: 5 },
+                dwell_ms: None,
+            },
+        ],
+    };
+    let loaded = FileDone::Loaded {
+        path: PathBuf::from("/tmp/stranger.makapix-playlist"),
+        result: Ok(playlist),
+    };
+    editor.on_command(PlaylistCommand::File(loaded), None);
+    let asked = editor.on_command(PlaylistCommand::Play, None);
+    let told = asked.iter().any(
+        |r| matches!(r, EditorRequest::Tell(n) if n.is_error && n.text.contains("network share")),
+    );
+    assert!(told, "{asked:?}");
+    let played: Vec<_> = asked
+        .iter()
+        .filter_map(|r| match r {
+            EditorRequest::Play { playlist, .. } => Some(playlist.items.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(played.len(), 1, "{asked:?}");
+    assert_eq!(played[0].len(), 1);
+    assert_eq!(played[0][0].source, PlaylistSource::Post { post_id: 5 });
+}
