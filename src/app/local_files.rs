@@ -50,6 +50,13 @@ pub(crate) fn is_playlist(path: &Path) -> bool {
 
 /// Reads the given files, folders and playlists. Does file I/O: call it off the window thread.
 pub fn open(paths: &[PathBuf]) -> Opened {
+    // Relative to the folder the player was started in (`makapix-player art/`):
+    // made whole here, so a playlist that adds one of them names the right file.
+    let paths: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+        .collect();
+    let paths = paths.as_slice();
     if let [one] = paths
         && is_playlist(one)
     {
@@ -348,6 +355,23 @@ mod tests {
             "{:?}",
             opened.problems
         );
+    }
+
+    /// `cargo test` runs in the package's folder: `docs` is a relative path there.
+    #[test]
+    fn relative_paths_are_played_as_whole_paths() {
+        let opened = open(&[PathBuf::from("docs")]);
+        assert!(!opened.items.is_empty(), "{:?}", opened.problems);
+        for item in &opened.items {
+            let ArtworkSource::File(file) = &item.source else {
+                panic!("{item:?}");
+            };
+            assert!(
+                file.is_absolute() && file.starts_with(std::env::current_dir().unwrap()),
+                "{file:?}"
+            );
+        }
+        assert_eq!(opened.label, "Folder docs");
     }
 
     #[test]
