@@ -289,7 +289,7 @@ pub fn load(path: &Path) -> (Settings, Option<SettingsError>) {
         Ok(settings) => return (settings.sanitized(), None),
         Err(e) => e,
     };
-    let kept = path.with_extension("json.bad");
+    let kept = crate::storage::paths::bad_path(path);
     // Keep the user's file for inspection rather than overwriting it on the next save.
     let _ = std::fs::rename(path, &kept);
     let path = path.to_path_buf();

@@ -82,7 +82,7 @@ pub fn load(path: &Path) -> Result<PlayerFacts, FactsError> {
 /// moved aside, so that importing or registering again works; the error says
 /// so once, and the next load finds no file.
 fn set_aside(path: &Path, e: serde_json::Error) -> FactsError {
-    let kept = path.with_extension("json.bad");
+    let kept = crate::storage::paths::bad_path(path);
     if let Err(why) = std::fs::rename(path, &kept) {
         tracing::warn!("could not move {} aside: {why}", path.display());
     }

@@ -13,7 +13,7 @@
 
 mod writer;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -150,15 +150,8 @@ fn read_capped(path: &Path) -> Result<Option<String>, Unreadable> {
         .map_err(|_| Unreadable::NotText)
 }
 
-/// Where a damaged queue file is kept: `views-queue.jsonl` → `views-queue.jsonl.bad`.
-pub fn bad_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".bad");
-    path.with_file_name(name)
-}
-
 fn set_aside<T>(path: &Path, why: &str) -> Loaded<T> {
-    let kept = bad_path(path);
+    let kept = super::paths::bad_path(path);
     let note = match std::fs::rename(path, &kept) {
         Ok(()) => format!(
             "The queue file {} could not be used: {why}. It was kept as {} and the queue starts empty.",

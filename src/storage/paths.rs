@@ -41,3 +41,10 @@ impl AppPaths {
         self.data.join("logs")
     }
 }
+/// Where a file this version cannot read is kept for inspection:
+/// `settings.json` → `settings.json.bad`.
+pub fn bad_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".bad");
+    path.with_file_name(name)
+}
