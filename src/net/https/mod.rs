@@ -21,8 +21,7 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::bridge::connection::Tuning;
 use crate::bridge::transport::{HttpsApi, TokenError, TokenSource};
-use crate::protocol::http::Secret;
-use crate::protocol::http::owner_blocked;
+use crate::protocol::http::{Secret, owner_blocked};
 use crate::protocol::request::{RequestBody, RequestKind};
 use crate::protocol::response::{ErrorCode, Response};
 use crate::protocol::view::{ViewEvent, ViewOutcome};
