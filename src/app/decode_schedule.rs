@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::media::decode::{self, DecodeError, DecodeLimits};
 use crate::media::frame_store::{self, CompactArtwork};
 use crate::media::loader::Loader;
-use crate::media::watch::FileWatcher;
+use crate::media::watch::{FileWatcher, ReadStamps};
 use crate::player::{ArtworkSource, Engine, LoadOutcome, MakapixPost};
 use crate::samples;
 
@@ -299,7 +299,10 @@ impl<K: ArtKind> DecodeSchedule<K> {
 
     fn request_load(&mut self, source: &ArtworkSource) {
         let job_source = source.clone();
-        self.request(source, move |early| read_and_decode(&job_source, early));
+        let stamps = self.watcher.read_stamps();
+        self.request(source, move |early| {
+            read_and_decode(&job_source, &stamps, early)
+        });
     }
 
     /// Decodes a post's fetched file on the decoder thread, on behalf of `source`.
@@ -368,11 +371,12 @@ impl<K: ArtKind> DecodeSchedule<K> {
                 None => {}
             }
         }
-        let watched = match engine.current() {
-            Some(ArtworkSource::File(path)) => Some(path.as_path()),
+        // Files decoded ahead are watched too: an edit before their turn must show.
+        let watched = wanted.iter().filter_map(|source| match source {
+            ArtworkSource::File(path) => Some(path.clone()),
             _ => None,
-        };
-        self.watcher.watch(watched);
+        });
+        self.watcher.watch(watched.collect());
         posts
     }
 
@@ -402,6 +406,7 @@ impl<K: ArtKind> DecodeSchedule<K> {
 
 fn read_and_decode(
     source: &ArtworkSource,
+    stamps: &ReadStamps,
     early: impl FnOnce(CompactArtwork),
 ) -> Result<CompactArtwork, DecodeError> {
     let limits = DecodeLimits::default();
@@ -410,8 +415,10 @@ fn read_and_decode(
             Some(bytes) => frame_store::decode_showing_first(bytes, &limits, early),
             None => Err(DecodeError::NotAnImage),
         },
-        ArtworkSource::File(path) => decode::read_file(path, &limits)
-            .and_then(|bytes| frame_store::decode_showing_first(&bytes, &limits, early)),
+        ArtworkSource::File(path) => decode::read_file_noting(path, &limits, |meta| {
+            stamps.read(path, meta);
+        })
+        .and_then(|bytes| frame_store::decode_showing_first(&bytes, &limits, early)),
         // Posts are decoded from their fetched file (`decode_file`).
         ArtworkSource::Makapix(_) => Err(DecodeError::NotAnImage),
     }

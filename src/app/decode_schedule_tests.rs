@@ -121,3 +121,49 @@ fn the_frame_due_is_the_one_shown() {
     };
     assert_eq!(art.shown, 1, "the second frame, once its time came");
 }
+
+#[test]
+fn a_file_decoded_ahead_and_edited_before_its_turn_is_decoded_again() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let png = |name: &str, side: u32| {
+        let path = dir.path().join(name);
+        let pixels = vec![200; (side * side * 4) as usize];
+        image::save_buffer(&path, &pixels, side, side, image::ExtendedColorType::Rgba8)
+            .expect("the file written");
+        ArtworkSource::File(path)
+    };
+    let (first, next) = (png("first.png", 8), png("next.png", 8));
+    let mut artworks = schedule();
+    let mut engine = Engine::new(Duration::from_secs(30));
+    let items = [&first, &next].map(|s| QueueItem::new(s.clone()));
+    engine.set_items(items.to_vec(), 0, Duration::ZERO);
+    let budget = Duration::from_secs(10);
+    let bytes_of_next = |artworks: &DecodeSchedule<Plain>| match artworks.library().get(&next) {
+        Some(Entry::Ready(art)) => Some(art.bytes),
+        _ => None,
+    };
+    artworks.sync(&mut engine, Duration::ZERO);
+    while !artworks.is_ready(&first) || bytes_of_next(&artworks).is_none() {
+        let report = artworks.reports.recv_timeout(budget).expect("the decodes");
+        artworks.take(report, &NoGpu, &mut engine, Duration::ZERO, &mut Vec::new());
+        artworks.sync(&mut engine, Duration::ZERO);
+    }
+    assert_eq!(
+        engine.current(),
+        Some(&first),
+        "the next file waits its turn"
+    );
+    let before = bytes_of_next(&artworks);
+    png("next.png", 16);
+    while bytes_of_next(&artworks) == before {
+        let report = artworks.reports.recv_timeout(budget);
+        let report = report.expect("the edited file decoded again");
+        artworks.take(report, &NoGpu, &mut engine, Duration::ZERO, &mut Vec::new());
+        artworks.sync(&mut engine, Duration::ZERO);
+    }
+    assert_eq!(
+        engine.current(),
+        Some(&first),
+        "still the first file's turn"
+    );
+}

@@ -20,7 +20,7 @@ use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder, ImageError};
 pub use super::decode_error::DecodeError;
 use super::decode_error::{damaged, file_too_big, image_error};
 use super::frame_gate::FrameGate;
-pub use super::read_file::read_file;
+pub use super::read_file::{read_file, read_file_noting};
 
 const MIB: u64 = 1024 * 1024;
 

@@ -15,6 +15,16 @@ use super::decode_error::{DecodeError, file_too_big, io_reason};
 /// and the open a FIFO put there in between, which would block the decoder for
 /// ever. The open itself never waits (`O_NONBLOCK`), whatever the path is.
 pub fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeError> {
+    read_file_noting(path, limits, |_| {})
+}
+
+/// `read_file`, telling `opened` the metadata of what was opened before a
+/// byte is read: the version of the file the bytes come from.
+pub fn read_file_noting(
+    path: &Path,
+    limits: &DecodeLimits,
+    opened: impl FnOnce(&std::fs::Metadata),
+) -> Result<Vec<u8>, DecodeError> {
     let file = file_label(path);
     let read_error = |err: std::io::Error| DecodeError::Read {
         file: file.clone(),
@@ -38,6 +48,7 @@ pub fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeEr
     if !meta.is_file() {
         return Err(DecodeError::NotAFile { file });
     }
+    opened(&meta);
     if meta.len() > limits.max_file_bytes {
         return Err(file_too_big(meta.len(), limits));
     }
