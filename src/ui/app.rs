@@ -403,7 +403,7 @@ impl PlayerApp {
             match picked {
                 Picked::Opened(opened) => self.core.play_opened(opened, now),
                 Picked::Dialog(Outcome::Chosen(paths)) if !paths.is_empty() => {
-                    self.opener.open_paths(paths);
+                    self.apply(UserAction::OpenPaths(paths), ctx, now);
                 }
                 Picked::Dialog(Outcome::NeverOpened) => {
                     self.core.tell(Notice::error(opening::no_dialog()));

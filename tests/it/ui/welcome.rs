@@ -4,7 +4,7 @@
 //! the real bridge channels, as `ui_player_pane.rs` does.
 
 use crate::support::dialogs::Dialogs;
-use crate::support::screen::harness_of;
+use crate::support::screen::{file_shown, harness_of, step_until};
 use eframe::egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -307,6 +307,26 @@ fn files_named_at_launch_are_not_covered_by_the_card() {
     h.run_steps(2);
     tell(&mut h, &end, CredentialsEvent::NotRegistered);
     assert!(h.query_by_label(WELCOME).is_none());
+    assert!(!h.state().settings().welcome_dismissed, "only for this run");
+}
+
+#[test]
+fn files_picked_with_ctrl_o_are_not_covered_by_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("picked.png");
+    crate::support::write_sample_png(&file);
+    let dialogs = Dialogs::picking(vec![file]);
+    let (mut h, end) = setup_sized(Settings::default(), &dialogs, [1000.0, 1000.0]);
+    tell(&mut h, &end, CredentialsEvent::NotRegistered);
+    h.get_by_label(WELCOME);
+    h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, Key::O);
+    step_until(&mut h, "the picked file", |a| {
+        file_shown(a).as_deref() == Some("picked.png")
+    });
+    assert!(
+        h.query_by_label(WELCOME).is_none(),
+        "the card hides the art"
+    );
     assert!(!h.state().settings().welcome_dismissed, "only for this run");
 }
 
