@@ -95,10 +95,44 @@ const OPEN_FILES: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, K
 const QUIT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
 const EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::E);
 
+/// What has the keyboard this frame.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyboardOwner {
+    /// Nothing focused: every shortcut is the window's.
+    Window,
+    /// A button, box, slider or list: Enter presses it and the arrows move
+    /// on from it or change its value; the other keys, Space too (pause:
+    /// the docs say Enter presses a button), are still the window's.
+    Control,
+    /// A text field: it takes every key it can type or edit with.
+    Text,
+}
+
+impl KeyboardOwner {
+    pub(crate) fn of(ctx: &egui::Context) -> Self {
+        if ctx.text_edit_focused() {
+            Self::Text
+        } else if ctx.memory(|m| m.focused().is_some()) {
+            Self::Control
+        } else {
+            Self::Window
+        }
+    }
+}
+
+/// Keys a focused control (not only a text field) uses as its own.
+const CONTROL_KEYS: [Key; 4] = [
+    Key::ArrowLeft,
+    Key::ArrowRight,
+    Key::ArrowUp,
+    Key::ArrowDown,
+];
+
 /// Reads this frame's key presses. Single-key shortcuts are skipped while a
-/// text field has the keyboard, so typing a path does not flip the artwork.
+/// text field has the keyboard, so typing a path does not flip the artwork,
+/// and the arrows while another control has it.
 pub(crate) fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
-    let typing = ctx.egui_wants_keyboard_input();
+    let owner = KeyboardOwner::of(ctx);
     ctx.input_mut(|input| {
         let mut actions = Vec::new();
         // Longest combination first: Ctrl+Shift+O must not also count as Ctrl+O.
@@ -114,7 +148,7 @@ pub(crate) fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
         if input.consume_shortcut(&EXPORT) {
             actions.push(UserAction::Preview(PreviewCommand::Export));
         }
-        if typing {
+        if owner == KeyboardOwner::Text {
             return actions;
         }
         let plain = [
@@ -134,6 +168,9 @@ pub(crate) fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
             (Key::V, UserAction::Preview(PreviewCommand::Cycle)),
         ];
         for (key, action) in plain {
+            if owner == KeyboardOwner::Control && CONTROL_KEYS.contains(&key) {
+                continue;
+            }
             if input.consume_key(Modifiers::NONE, key) {
                 actions.push(action);
             }

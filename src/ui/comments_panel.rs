@@ -2,7 +2,7 @@
 
 use eframe::egui::{self, Key, Modifiers, RichText, Ui};
 
-use super::actions::UserAction;
+use super::actions::{KeyboardOwner, UserAction};
 use crate::session::comment_thread::Shown;
 use crate::session::comments::{Comments, CommentsStatus};
 
@@ -58,7 +58,7 @@ pub fn show(ui: &mut Ui, comments: &Comments, actions: &mut Vec<UserAction>) {
 /// `M` loads more comments (or tries again after a failure), as the button
 /// under the list does; `C` closes the panel, like everywhere else.
 fn keyboard(ctx: &egui::Context, comments: &Comments, actions: &mut Vec<UserAction>) {
-    if ctx.egui_wants_keyboard_input() {
+    if KeyboardOwner::of(ctx) == KeyboardOwner::Text {
         return;
     }
     let can_load = match comments.status() {

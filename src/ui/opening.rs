@@ -10,7 +10,7 @@ use eframe::egui;
 use crate::app::file_dialog::{self, DialogRequest, FileDialogs, Outcome};
 use crate::app::local_files;
 
-use super::actions::UserAction;
+use super::actions::{KeyboardOwner, UserAction};
 use super::wake::Wake;
 use crate::storage::last_channel::{self, LastChannel};
 
@@ -124,7 +124,7 @@ pub(crate) fn no_dialog() -> String {
 
 /// Files dropped on the window, and paths pasted while no text field has focus.
 pub(crate) fn dropped_or_pasted(ctx: &egui::Context) -> Vec<UserAction> {
-    let typing = ctx.egui_wants_keyboard_input();
+    let typing = KeyboardOwner::of(ctx) == KeyboardOwner::Text;
     ctx.input(|i| {
         let mut out = Vec::new();
         let dropped: Vec<PathBuf> = i

@@ -16,6 +16,7 @@ use crate::credentials::secret_text;
 use crate::credentials::server::{Environment, Server};
 use crate::protocol::http::Secret;
 
+use super::actions::KeyboardOwner;
 use super::wake::Wake;
 
 pub(super) const WARN: Color32 = Color32::from_rgb(240, 170, 60);
@@ -178,7 +179,7 @@ impl PlayerPane {
     /// it (outside a text field) are imported, not played: they are taken out
     /// of this frame's input before the art handler sees them.
     pub(crate) fn take_dropped_or_pasted(&mut self, ctx: &egui::Context) {
-        let typing = ctx.egui_wants_keyboard_input();
+        let typing = KeyboardOwner::of(ctx) == KeyboardOwner::Text;
         ctx.input_mut(|i| {
             let dropped: Vec<PathBuf> = i
                 .raw

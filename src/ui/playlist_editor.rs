@@ -16,7 +16,7 @@ use crate::session::Notice;
 use crate::app::file_dialog::FileDialogs;
 use crate::app::playlist_files::{self, FileDone};
 
-use super::actions::UserAction;
+use super::actions::{KeyboardOwner, UserAction};
 use super::path_prompt::{self, PathPrompt};
 use super::wake::Wake;
 
@@ -194,10 +194,11 @@ fn confirm(ui: &mut Ui, edit: &PlaylistEdit, replace: &Replace, out: &mut Vec<Pl
 }
 
 /// The pane's keys: Ctrl+S and Ctrl+Shift+S even while typing (as in any
-/// editor); the row keys only when no text field has the keyboard. The
+/// editor); the row keys only when no text field has the keyboard, and ↑ ↓
+/// only when no other control has it either. The
 /// selection moves with its row, so Alt+↑ pressed twice moves one item twice.
 fn keyboard(ctx: &egui::Context, editor: &mut PlaylistEditor) -> Vec<PlaylistCommand> {
-    let typing = ctx.egui_wants_keyboard_input();
+    let owner = KeyboardOwner::of(ctx);
     let count = editor.edit.playlist().items.len();
     let selected = editor.selected.filter(|&i| i < count);
     let mut out = Vec::new();
@@ -208,7 +209,7 @@ fn keyboard(ctx: &egui::Context, editor: &mut PlaylistEditor) -> Vec<PlaylistCom
         } else if input.consume_shortcut(&SAVE) {
             out.push(PlaylistCommand::Save);
         }
-        if typing {
+        if owner == KeyboardOwner::Text {
             return;
         }
         if input.consume_key(Modifiers::NONE, Key::A) {
@@ -234,6 +235,9 @@ fn keyboard(ctx: &egui::Context, editor: &mut PlaylistEditor) -> Vec<PlaylistCom
                     i.min(count.saturating_sub(2)),
                 )
             })
+        } else if owner == KeyboardOwner::Control {
+            // A focused button's arrows move the focus on, not the selection.
+            None
         } else if input.consume_key(Modifiers::NONE, Key::ArrowUp) {
             Some((None, selected.map_or(count - 1, |i| i.saturating_sub(1))))
         } else if input.consume_key(Modifiers::NONE, Key::ArrowDown) {

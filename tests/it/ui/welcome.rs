@@ -201,6 +201,30 @@ fn the_card_is_reached_from_the_keyboard() {
     assert!(matches!(sent(&mut end)[..], [CredentialsAction::Register]));
 }
 
+/// The card's focused button takes Enter, not the window's other keys:
+/// Space still pauses, letters still work, pasted certificates still import.
+#[test]
+fn the_window_keys_work_while_the_card_has_the_keyboard() {
+    let (mut h, mut end) = fresh();
+    sent(&mut end);
+    assert!(!h.state().engine().is_paused());
+    h.key_press(Key::Space);
+    h.run_steps(2);
+    assert!(sent(&mut end).is_empty(), "Space pressed Register");
+    assert!(h.state().engine().is_paused(), "Space pauses");
+    h.key_press(Key::S);
+    h.run_steps(2);
+    assert!(h.state().settings().show_settings, "S opens Settings");
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    h.event(eframe::egui::Event::Paste(pem.into()));
+    h.run_steps(2);
+    let actions = sent(&mut end);
+    assert!(
+        matches!(&actions[..], [CredentialsAction::ImportText(t)] if t.expose() == pem),
+        "{actions:?}"
+    );
+}
+
 #[test]
 fn a_stored_player_never_shows_the_card() {
     let (mut h, end) = setup(Settings::default());
