@@ -16,7 +16,8 @@ pub enum UserAction {
     /// ❤️ on the Makapix artwork on screen, or off again.
     ToggleLike,
     ToggleFullscreen,
-    LeaveFullscreen,
+    /// Esc: leave fullscreen, else close a Help or Diagnostics window.
+    Escape,
     ToggleInfo,
     ToggleSettings,
     /// The comments of the Makapix post on screen.
@@ -60,7 +61,7 @@ pub(crate) const SHORTCUTS: [(&str, &str); 24] = [
     ("P", "Pin the current artwork (stays until unpinned)"),
     ("L", "Like / unlike the Makapix artwork on screen (❤️)"),
     ("F or F11", "Fullscreen"),
-    ("Esc", "Leave fullscreen"),
+    ("Esc", "Leave fullscreen; close a menu or window"),
     ("I", "Info overlay"),
     ("S", "Settings panel"),
     ("C", "Comments of the Makapix artwork on screen"),
@@ -133,6 +134,8 @@ const CONTROL_KEYS: [Key; 4] = [
 /// and the arrows while another control has it.
 pub(crate) fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
     let owner = KeyboardOwner::of(ctx);
+    // An open menu or list closes on Esc by itself; the key is left to it.
+    let popup = egui::Popup::is_any_open(ctx);
     ctx.input_mut(|input| {
         let mut actions = Vec::new();
         // Longest combination first: Ctrl+Shift+O must not also count as Ctrl+O.
@@ -151,6 +154,10 @@ pub(crate) fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
         if owner == KeyboardOwner::Text {
             return actions;
         }
+        if !popup && input.key_pressed(Key::Escape) && input.modifiers.is_none() {
+            // Read, not taken: a prompt's own Esc (Cancel) still hears it.
+            actions.push(UserAction::Escape);
+        }
         let plain = [
             (Key::ArrowRight, UserAction::Next),
             (Key::ArrowLeft, UserAction::Previous),
@@ -159,7 +166,6 @@ pub(crate) fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
             (Key::L, UserAction::ToggleLike),
             (Key::F, UserAction::ToggleFullscreen),
             (Key::F11, UserAction::ToggleFullscreen),
-            (Key::Escape, UserAction::LeaveFullscreen),
             (Key::I, UserAction::ToggleInfo),
             (Key::S, UserAction::ToggleSettings),
             (Key::C, UserAction::ToggleComments),

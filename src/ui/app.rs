@@ -470,7 +470,7 @@ impl PlayerApp {
                 core.engine_mut().set_pinned(pinned);
             }
             UserAction::ToggleFullscreen => self.set_fullscreen(ctx, !self.fullscreen),
-            UserAction::LeaveFullscreen => self.set_fullscreen(ctx, false),
+            UserAction::Escape => self.escape(ctx),
             UserAction::ToggleInfo => core.settings_mut().show_info ^= true,
             UserAction::ToggleSettings => core.settings_mut().show_settings ^= true,
             UserAction::ToggleComments => core.with_session(now, |s, _, _| s.toggle_comments()),
@@ -555,6 +555,20 @@ impl PlayerApp {
                 }
                 (request, None) => tracing::debug!("{request:?} waits for a frame"),
             }
+        }
+    }
+
+    /// Esc leaves fullscreen first; else it closes one window over the art,
+    /// the last opened of its kind first.
+    fn escape(&mut self, ctx: &egui::Context) {
+        if self.fullscreen {
+            self.set_fullscreen(ctx, false);
+        } else if self.help.shortcuts {
+            self.help.shortcuts = false;
+        } else if self.help.about {
+            self.help.about = false;
+        } else {
+            self.net.open = false;
         }
     }
 
