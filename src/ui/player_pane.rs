@@ -353,8 +353,24 @@ impl PlayerPane {
                     ui.end_row();
                 }
             });
-        if let Ok(port) = self.custom_port.trim().parse::<u16>() {
+        let port = self
+            .custom_port
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|&p| p != 0);
+        if let Some(port) = port {
             edited.mqtt_port = port;
+        } else if changed {
+            // Sent as it was, the old port would come back into the field unexplained.
+            let typed = self.custom_port.trim();
+            self.message = Some((
+                format!(
+                    "\"{typed}\" is not a port: type a number from 1 to 65535 (8883 is MQTT over TLS). The server was not changed."
+                ),
+                true,
+            ));
+            changed = false;
         }
         if wiped {
             // Never saved, never sent: the field goes back empty and the pane says why.

@@ -425,6 +425,34 @@ fn the_websocket_option_is_only_for_a_custom_broker_and_says_makapix_club_has_no
 }
 
 #[test]
+fn a_custom_port_that_is_not_a_port_is_refused_with_a_sentence() {
+    use makapix_player::credentials::server::{Environment, Server};
+    let (mut h, mut end) = setup();
+    tell(&mut h, &end, CredentialsEvent::Registered(summary(200)));
+    let custom = Server {
+        environment: Environment::Custom,
+        mqtt_host: "broker.example".into(),
+        ..Server::production()
+    };
+    tell(&mut h, &end, CredentialsEvent::Server(custom));
+    sent(&mut end);
+    h.get_by_label("MQTT port").focus();
+    h.step();
+    // 8883 becomes 88830.
+    h.get_by_label("MQTT port").type_text("0");
+    h.step();
+    h.key_press(eframe::egui::Key::Tab);
+    h.step();
+    h.step();
+    h.get_by_label_contains("\"88830\" is not a port: type a number from 1 to 65535");
+    let actions = sent(&mut end);
+    assert!(
+        actions.is_empty(),
+        "the old port was sent back: {actions:?}"
+    );
+}
+
+#[test]
 fn while_the_keyring_is_not_up_a_known_player_is_never_offered_registration() {
     let (mut h, end) = setup();
     tell(
