@@ -244,7 +244,10 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// A pasted text is taken as paths when every line names something that exists.
+/// A pasted text is taken as paths when every line is a whole path or a
+/// `file://` address. Whether they exist is found on the opener's thread,
+/// which says so of each that does not; prose and relative names (which
+/// would mean nothing to a window) are left alone.
 pub(crate) fn paths_from_pasted_text(text: &str) -> Option<Vec<PathBuf>> {
     let paths: Vec<PathBuf> = text
         .lines()
@@ -261,7 +264,7 @@ pub(crate) fn paths_from_pasted_text(text: &str) -> Option<Vec<PathBuf>> {
                 .unwrap_or_else(|| PathBuf::from(l))
         })
         .collect();
-    (!paths.is_empty() && paths.iter().all(|p| p.exists())).then_some(paths)
+    (!paths.is_empty() && paths.iter().all(|p| p.is_absolute())).then_some(paths)
 }
 
 #[cfg(test)]
@@ -382,6 +385,11 @@ mod tests {
         let text = format!("file://{}\n", f.display());
         assert_eq!(paths_from_pasted_text(&text), Some(vec![f]));
         assert_eq!(paths_from_pasted_text("hello world"), None);
+        assert_eq!(paths_from_pasted_text("art/sun.png"), None, "relative");
+        // Missing, it is still a path: opening it says so.
+        let missing = dir.path().join("moved away.png");
+        let text = missing.display().to_string();
+        assert_eq!(paths_from_pasted_text(&text), Some(vec![missing]));
         assert_eq!(paths_from_pasted_text(""), None);
     }
 

@@ -378,6 +378,18 @@ fn a_pasted_path_plays_and_pasted_prose_is_ignored() {
     step_until(&mut h, "the pasted folder", |a| {
         showing_file(a, "pasted.png") == Some(false)
     });
+    // A path that is not there (moved, mistyped) is answered, not ignored.
+    let missing = dir.path().join("moved.png");
+    h.event(egui::Event::Paste(missing.display().to_string()));
+    step_until(&mut h, "a sentence about the missing file", |a| {
+        a.notice()
+            .is_some_and(|n| n.text.contains("moved.png") && n.text.contains("does not exist"))
+    });
+    assert_eq!(
+        showing_file(h.state(), "pasted.png"),
+        Some(false),
+        "still playing"
+    );
 }
 
 #[test]
