@@ -9,6 +9,7 @@ mod diagnostics;
 mod file_dialogs;
 mod hostile_files;
 mod https;
+mod keyboard;
 mod likes;
 mod no_debug_labels;
 mod owner_playset;

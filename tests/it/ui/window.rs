@@ -579,33 +579,3 @@ fn an_animation_shows_its_first_frame_while_the_rest_decode() {
     h.step();
     assert!(h.query_by_label("Decoding the animation…").is_none());
 }
-
-#[test]
-fn escape_closes_a_menu_then_the_shortcuts_window_then_leaves_fullscreen() {
-    let mut h = harness(WINDOW, StartOptions::default());
-    h.run_steps(2);
-    h.get_by_label("File").click();
-    h.run_steps(2);
-    h.get_by_label("Play sample art");
-    h.key_press(egui::Key::Escape);
-    h.run_steps(2);
-    assert!(
-        h.query_by_label("Play sample art").is_none(),
-        "the menu closes"
-    );
-    h.key_press(egui::Key::F1);
-    h.run_steps(2);
-    h.get_by_label("Open a folder");
-    h.key_press(egui::Key::Escape);
-    h.run_steps(2);
-    assert!(
-        h.query_by_label("Open a folder").is_none(),
-        "the shortcuts window closes"
-    );
-    h.key_press(egui::Key::F);
-    h.run_steps(2);
-    assert!(h.state().is_fullscreen());
-    h.key_press(egui::Key::Escape);
-    h.run_steps(2);
-    assert!(!h.state().is_fullscreen(), "Esc leaves fullscreen");
-}
