@@ -330,6 +330,11 @@ impl PlayerApp {
         self.core.decoding_on_screen()
     }
 
+    /// What an open under way is reading, while it reads.
+    pub(crate) fn reading(&self) -> Option<&str> {
+        self.opener.reading()
+    }
+
     /// Whether the first-run welcome card is on screen.
     pub fn welcome_shown(&self) -> bool {
         self.welcome.drawn()
@@ -408,7 +413,7 @@ impl PlayerApp {
                 Picked::Dialog(Outcome::NeverOpened) => {
                     self.core.tell(Notice::error(opening::no_dialog()));
                 }
-                Picked::Dialog(_) => {}
+                Picked::Dialog(_) | Picked::Read(..) => {}
                 Picked::LastChannel(last) => {
                     let resumed = last.is_some_and(|last| {
                         self.core

@@ -21,11 +21,29 @@ pub(crate) const FIRST_READ_WAIT: Duration = Duration::from_millis(25);
 
 /// What a worker thread read or a dialog picked.
 pub(crate) enum Picked {
+    /// What the newest open read (an open overtaken by a later one is dropped).
     Opened(local_files::Opened),
     /// What File › Open's dialog came to.
     Dialog(Outcome<Vec<PathBuf>>),
     /// The Makapix channel kept by the last session, if any.
     LastChannel(Option<Box<LastChannel>>),
+    /// A worker's read, with the number of the open that asked for it.
+    Read(u64, local_files::Opened),
+}
+
+/// "Reading art…" or "Reading art and 2 more…": the first name opened.
+fn reading_what(paths: &[PathBuf]) -> String {
+    let first = paths.first().map(|p| {
+        p.file_name()
+            .unwrap_or(p.as_os_str())
+            .to_string_lossy()
+            .into_owned()
+    });
+    match (first, paths.len()) {
+        (Some(name), 1) => format!("Reading {name}…"),
+        (Some(name), n) => format!("Reading {name} and {} more…", n - 1),
+        (None, _) => "Reading…".to_owned(),
+    }
 }
 
 /// Files, folders and playlists read off the window thread (a large folder
@@ -38,6 +56,10 @@ pub(crate) struct Opener {
     /// A report already taken off `rx` by `wait_briefly`, handed out first.
     held: Option<Picked>,
     dialogs: FileDialogs,
+    /// Opens asked for so far: each worker's answer carries its number.
+    opens: u64,
+    /// What the newest open is reading, while it reads.
+    reading: Option<String>,
 }
 
 impl Opener {
@@ -49,22 +71,33 @@ impl Opener {
             wake: wake.clone(),
             held: None,
             dialogs,
+            opens: 0,
+            reading: None,
         }
     }
 
-    /// Reads the given files, folders or playlist on a worker thread.
-    pub(crate) fn open_paths(&self, paths: Vec<PathBuf>) {
-        let tx = self.tx.clone();
-        let wake = self.wake.clone();
+    /// Reads the given files, folders or playlist on a worker thread. The
+    /// last open asked for wins, however long an earlier one takes.
+    pub(crate) fn open_paths(&mut self, paths: Vec<PathBuf>) {
+        self.opens += 1;
+        let number = self.opens;
+        self.reading = Some(reading_what(&paths));
+        let (tx, wake) = (self.tx.clone(), self.wake.clone());
         let spawned = std::thread::Builder::new()
             .name("open-paths".into())
             .spawn(move || {
-                let _ = tx.send(Picked::Opened(local_files::open(&paths)));
+                let _ = tx.send(Picked::Read(number, local_files::open(&paths)));
                 wake.wake();
             });
         if let Err(e) = spawned {
             tracing::error!("cannot read the files: {e}");
+            self.reading = None;
         }
+    }
+
+    /// What an open under way is reading ("Reading art…"), for the status bar.
+    pub(crate) fn reading(&self) -> Option<&str> {
+        self.reading.as_deref()
     }
 
     /// Reads the channel the last session kept (in `data_dir`).
@@ -86,7 +119,16 @@ impl Opener {
     }
 
     pub(crate) fn take(&mut self) -> Option<Picked> {
-        self.held.take().or_else(|| self.rx.try_recv().ok())
+        loop {
+            match self.held.take().or_else(|| self.rx.try_recv().ok())? {
+                Picked::Read(number, opened) if number == self.opens => {
+                    self.reading = None;
+                    return Some(Picked::Opened(opened));
+                }
+                Picked::Read(..) => tracing::info!("an open overtaken by a later one is dropped"),
+                picked => return Some(picked),
+            }
+        }
     }
 
     /// Waits at most `budget` for the worker started last to report, so the
@@ -147,4 +189,43 @@ pub(crate) fn dropped_or_pasted(ctx: &egui::Context) -> Vec<UserAction> {
         }
         out
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn of_two_opens_the_later_wins_whichever_is_read_first() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let (first, later) = (dir.path().join("first.png"), dir.path().join("later.png"));
+        let mut opener = Opener::new(&Wake::default(), FileDialogs::default());
+        opener.open_paths(vec![first]);
+        opener.open_paths(vec![later.clone()]);
+        assert_eq!(opener.reading(), Some("Reading later.png…"));
+        // Both reads done, then handed in as a slow disk would: the later first.
+        let wait = Duration::from_secs(10);
+        let mut read: Vec<Picked> = (0..2)
+            .filter_map(|_| opener.rx.recv_timeout(wait).ok())
+            .collect();
+        read.sort_by_key(|p| match p {
+            Picked::Read(number, _) => std::cmp::Reverse(*number),
+            _ => std::cmp::Reverse(0),
+        });
+        read.into_iter()
+            .for_each(|p| opener.tx.send(p).expect("sent"));
+        let Some(Picked::Opened(opened)) = opener.take() else {
+            panic!("the later open is played");
+        };
+        assert!(
+            opened.problems.iter().any(|p| p.contains("later.png")),
+            "{:?}",
+            opened.problems
+        );
+        assert!(
+            opener.take().is_none(),
+            "the earlier open, read last, is dropped"
+        );
+        assert_eq!(opener.reading(), None);
+    }
 }

@@ -75,7 +75,8 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
 }
 
 /// Work that takes a while, said while it lasts: a registration code waiting
-/// to be entered (also with its card hidden), downloads, decoding.
+/// to be entered (also with its card hidden), files being read, downloads,
+/// decoding.
 fn long_work(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
     let now = unix_now();
     if let Some(
@@ -105,6 +106,13 @@ fn long_work(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
             bytes(downloads.bytes)
         ))
         .on_hover_text("Artworks being downloaded from Makapix Club");
+        ui.separator();
+    }
+    if let Some(reading) = app.reading() {
+        ui.spinner();
+        ui.label(reading).on_hover_text(
+            "A large folder or a slow drive takes a while; what plays goes on meanwhile",
+        );
         ui.separator();
     }
     if app.decoding_on_screen() {

@@ -21,6 +21,7 @@ mod preview;
 mod resume_channel;
 mod screenshot;
 mod show_artwork;
+mod slow_open;
 mod views;
 mod welcome;
 mod window;
