@@ -20,6 +20,9 @@ pub(crate) const IMAGE_EXTENSIONS: [&str; 5] = ["png", "apng", "gif", "webp", "b
 /// Bounds a folder walk so a huge tree or a link loop cannot stall the program.
 const MAX_DEPTH: usize = 4;
 const MAX_FILES: usize = 10_000;
+/// Names listed before the first `MAX_FILES` by name are kept: a folder is
+/// listed in the disk's order, so its first names by name may come last.
+const MAX_LISTED: usize = 10 * MAX_FILES;
 
 #[derive(Debug, Default)]
 pub struct Collected {
@@ -191,7 +194,7 @@ pub fn collect(paths: &[PathBuf]) -> Collected {
                 let room = MAX_FILES.saturating_sub(out.files.len());
                 if found.len() > room {
                     out.problems.push(format!(
-                        "Only the first {MAX_FILES} images are played; {} has more.",
+                        "Only the first {MAX_FILES} images by name are played; {} has more. Open one of its folders to play the rest.",
                         path.display()
                     ));
                 }
@@ -216,7 +219,7 @@ pub fn collect(paths: &[PathBuf]) -> Collected {
 }
 
 fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
-    if depth > MAX_DEPTH || found.len() >= MAX_FILES {
+    if depth > MAX_DEPTH || found.len() >= MAX_LISTED {
         return;
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -238,7 +241,7 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
             Ok(_) if has_image_extension(&path) => found.push(path),
             _ => {}
         }
-        if found.len() >= MAX_FILES {
+        if found.len() >= MAX_LISTED {
             return;
         }
     }
@@ -288,6 +291,22 @@ mod tests {
             .collect();
         assert_eq!(names, ["a.webp", "b2.GIF", "b10.png", "c.bmp"]);
         assert!(got.problems.is_empty());
+    }
+
+    #[test]
+    fn a_folder_of_more_images_than_are_played_keeps_the_first_by_name_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        // Made in reverse, as a disk may list them: the last made, first by name.
+        for i in (0..=MAX_FILES).rev() {
+            std::fs::write(dir.path().join(format!("{i:05}.png")), b"").unwrap();
+        }
+        let got = collect(&[dir.path().to_path_buf()]);
+        assert_eq!(got.files.len(), MAX_FILES);
+        let first = got.files.first().and_then(|p| p.file_name());
+        assert_eq!(first, Some(std::ffi::OsStr::new("00000.png")));
+        let last = got.files.last().and_then(|p| p.file_name());
+        assert_eq!(last, Some(std::ffi::OsStr::new("09999.png")));
+        assert!(got.problems[0].contains("has more"), "{:?}", got.problems);
     }
 
     #[test]
