@@ -21,6 +21,8 @@ pub enum FileDone {
     Saved {
         path: PathBuf,
         result: Result<(), String>,
+        /// What was written: the editor may have changed since.
+        written: Playlist,
     },
     /// The Open dialog picked this file.
     OpenPicked(PathBuf),
@@ -67,7 +69,11 @@ pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
             crate::storage::atomic_file::write_document(&path, text.as_bytes())
                 .map_err(|e| e.to_string())
         });
-        Some(FileDone::Saved { path, result })
+        Some(FileDone::Saved {
+            path,
+            result,
+            written: playlist,
+        })
     });
 }
 

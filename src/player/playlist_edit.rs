@@ -165,10 +165,13 @@ impl PlaylistEdit {
             .find_map(|(i, t)| parse_dwell(t).err().map(|e| format!("Item {}: {e}", i + 1)))
     }
 
-    /// Saved to `path`: no longer modified.
-    pub(crate) fn saved_as(&mut self, path: PathBuf) {
+    /// `written` was saved to `path`: no longer modified, unless it was
+    /// edited since `written` was taken (the save runs off the window thread).
+    pub(crate) fn saved_as(&mut self, path: PathBuf, written: &Playlist) {
         self.path = Some(path);
-        self.modified = false;
+        if self.playlist == *written {
+            self.modified = false;
+        }
     }
 
     /// The Makapix post ids in order, comma-separated, for the web's playlist form.
@@ -304,7 +307,10 @@ mod tests {
         let mut edit = PlaylistEdit::default();
         edit.set_title("Spring drop");
         assert_eq!(edit.heading(), "Spring drop *");
-        edit.saved_as("/a/spring.makapix-playlist".into());
+        edit.saved_as(
+            "/a/spring.makapix-playlist".into(),
+            &edit.playlist().clone(),
+        );
         assert!(!edit.is_modified());
         assert_eq!(edit.heading(), "Spring drop");
         edit.set_title("Spring drop");

@@ -68,6 +68,11 @@ pub(crate) struct PlaylistEditor {
     confirm: Option<Replace>,
     /// The user chose to quit without saving: the next close goes through.
     quitting: bool,
+    /// Playlists put in the editor so far (new or opened), and which of them
+    /// the last save was of: a save that ends after another playlist came in
+    /// must not give that one its path.
+    edits: u64,
+    saving: u64,
     /// What the dialogs picked and the workers read or wrote, all off the window thread.
     done_tx: Sender<PlaylistCommand>,
     done: Receiver<PlaylistCommand>,
@@ -343,6 +348,8 @@ impl PlaylistEditor {
             selected: None,
             confirm: None,
             quitting: false,
+            edits: 0,
+            saving: 0,
             done_tx,
             done,
             wake: wake.clone(),
@@ -390,13 +397,13 @@ impl PlaylistEditor {
         let modified = self.edit.is_modified();
         match command {
             PlaylistCommand::New if modified => self.confirm = Some(Replace::New),
-            PlaylistCommand::New => self.edit = PlaylistEdit::default(),
+            PlaylistCommand::New => self.replace(PlaylistEdit::default()),
             PlaylistCommand::Open if modified => self.confirm = Some(Replace::OpenDialog),
             PlaylistCommand::Open => self.dialog(false),
             // Unsaved changes were asked about before Open… asked for a file.
             PlaylistCommand::OpenPath(path) => self.read(path),
             PlaylistCommand::Discard => match self.confirm.take() {
-                Some(Replace::New) => self.edit = PlaylistEdit::default(),
+                Some(Replace::New) => self.replace(PlaylistEdit::default()),
                 Some(Replace::OpenDialog) => self.dialog(false),
                 Some(Replace::Quit) => {
                     self.quitting = true;
@@ -421,14 +428,20 @@ impl PlaylistEditor {
             }
             PlaylistCommand::File(FileDone::Loaded { path, result }) => match result {
                 Ok(playlist) => {
-                    self.edit = PlaylistEdit::opened(playlist, path);
+                    self.replace(PlaylistEdit::opened(playlist, path));
                     self.open = true;
                 }
                 Err(problem) => out.push(tell(problem, true)),
             },
-            PlaylistCommand::File(FileDone::Saved { path, result }) => out.push(match result {
+            PlaylistCommand::File(FileDone::Saved {
+                path,
+                result,
+                written,
+            }) => out.push(match result {
                 Ok(()) => {
-                    self.edit.saved_as(path.clone());
+                    if self.saving == self.edits {
+                        self.edit.saved_as(path.clone(), &written);
+                    }
                     tell(format!("Playlist saved to {}.", path.display()), false)
                 }
                 Err(e) => tell(
@@ -453,8 +466,14 @@ impl PlaylistEditor {
         playlist_files::read(path, self.report());
     }
 
-    fn save_to(&self, path: PathBuf) {
+    fn save_to(&mut self, path: PathBuf) {
+        self.saving = self.edits;
         playlist_files::save(path, self.edit.playlist().clone(), self.report());
+    }
+
+    fn replace(&mut self, edit: PlaylistEdit) {
+        self.edits += 1;
+        self.edit = edit;
     }
 
     fn dialog(&self, save: bool) {

@@ -156,3 +156,40 @@ fn play_leaves_out_files_on_a_network_share() {
     assert_eq!(played[0].len(), 1);
     assert_eq!(played[0][0].source, PlaylistSource::Post { post_id: 5 });
 }
+
+/// The save runs off the window thread: what happens to the editor meanwhile
+/// must survive its answer.
+#[test]
+fn a_save_that_ends_after_an_edit_or_another_playlist_keeps_what_is_unsaved() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = dir.path().join("spring.makapix-playlist");
+    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
+    let wait = std::time::Duration::from_secs(10);
+    let saved_after = |editor: &mut PlaylistEditor, meanwhile: fn(&mut PlaylistEditor)| {
+        editor.on_command(PlaylistCommand::SaveTo(path.clone()), None);
+        meanwhile(editor);
+        let done = editor.done.recv_timeout(wait).expect("the save's answer");
+        editor.on_command(done, None);
+    };
+    editor.edit.set_title("Spring");
+    saved_after(&mut editor, |e| e.edit.set_title("Spring, edited"));
+    assert!(
+        editor.edit.is_modified(),
+        "the edit made while saving is unsaved"
+    );
+    assert_eq!(editor.edit.path(), Some(path.as_path()));
+    saved_after(&mut editor, |e| {
+        // Asked about the unsaved edit, the user lets it go.
+        e.on_command(PlaylistCommand::New, None);
+        e.on_command(PlaylistCommand::Discard, None);
+    });
+    assert_eq!(
+        editor.edit.path(),
+        None,
+        "the new playlist got the old one's file"
+    );
+    assert!(
+        !editor.edit.is_modified(),
+        "a new playlist is not an unsaved one"
+    );
+}
