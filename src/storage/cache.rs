@@ -160,7 +160,19 @@ impl ArtCache {
     }
 
     /// Stores `bytes` under `name` (from [`file_name`]) and returns its path.
+    /// On a full disk the least recently used artworks make room, once.
     pub fn put(&mut self, name: &str, bytes: &[u8]) -> Result<PathBuf, CacheError> {
+        self.put_with(name, bytes, |path, bytes| {
+            crate::storage::atomic_file::write_with_prefix(TEMP_PREFIX, path, bytes)
+        })
+    }
+
+    fn put_with(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        write: impl Fn(&Path, &[u8]) -> std::io::Result<()>,
+    ) -> Result<PathBuf, CacheError> {
         if !is_safe(name) {
             return Err(CacheError::Write(std::io::Error::other(format!(
                 "'{name}' is not a cache file name"
@@ -174,8 +186,12 @@ impl ArtCache {
             });
         }
         let path = self.dir.join(name);
-        crate::storage::atomic_file::write_with_prefix(TEMP_PREFIX, &path, bytes)
-            .map_err(CacheError::Write)?;
+        let mut written = write(&path, bytes);
+        if written.as_ref().is_err_and(is_disk_full) && self.make_room(size, name) {
+            tracing::warn!("the disk is full: older artworks in the cache made room");
+            written = write(&path, bytes);
+        }
+        written.map_err(CacheError::Write)?;
         self.clock += 1;
         if let Some(old) = self.entries.insert(
             name.to_owned(),
@@ -189,6 +205,17 @@ impl ArtCache {
         self.total += size;
         self.evict(Some(name));
         Ok(path)
+    }
+
+    /// Removes least recently used files (never `keep`) until `needed` bytes
+    /// are freed; returns whether any were.
+    fn make_room(&mut self, needed: u64, keep: &str) -> bool {
+        let target = self.total.saturating_sub(needed);
+        let (cap, total) = (self.cap, self.total);
+        self.cap = target;
+        self.evict(Some(keep));
+        self.cap = cap;
+        self.total < total
     }
 
     /// Removes least recently used files until the cache fits its cap; `keep` is never removed.
@@ -211,9 +238,53 @@ impl ArtCache {
     }
 }
 
+fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A disk with room for `room` bytes of artworks: writes past it fail as a
+    /// full disk does, the cache's own files counted as they are now.
+    fn disk_of(dir: &Path, room: u64) -> impl Fn(&Path, &[u8]) -> std::io::Result<()> {
+        let dir = dir.to_path_buf();
+        move |path: &Path, bytes: &[u8]| {
+            let used: u64 = fs::read_dir(&dir)?
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum();
+            if used + bytes.len() as u64 > room {
+                return Err(std::io::ErrorKind::StorageFull.into());
+            }
+            fs::write(path, bytes)
+        }
+    }
+
+    #[test]
+    fn on_a_full_disk_the_oldest_artworks_make_room_for_the_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = ArtCache::open(dir.path(), 1_000).unwrap();
+        for name in ["a.png", "b.png", "c.png"] {
+            cache.put(name, &[0; 10]).unwrap();
+        }
+        assert!(cache.get("a.png").is_some()); // b is now the oldest, then c
+        let disk = disk_of(dir.path(), 35);
+        let put = cache.put_with("d.png", &[0; 15], &disk);
+        assert!(put.is_ok(), "{put:?}");
+        assert!(cache.get("b.png").is_none() && !dir.path().join("b.png").exists());
+        assert!(cache.get("c.png").is_none(), "15 bytes needed two files");
+        assert!(cache.get("a.png").is_some() && cache.get("d.png").is_some());
+        assert_eq!(cache.total_bytes(), 25);
+        // Nothing left to give: the error is the disk's.
+        let err = cache.put_with("e.png", &[0; 40], disk_of(dir.path(), 20));
+        assert!(matches!(err, Err(CacheError::Write(_))), "{err:?}");
+    }
 
     #[test]
     fn hostile_server_strings_stay_inside_the_cache_folder() {
