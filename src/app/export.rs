@@ -11,14 +11,15 @@ use crate::media::decode::{self, DecodeLimits};
 use crate::media::frame_store::{self, Canvas, FrameStore};
 use crate::preview::PreviewMode;
 use crate::preview::encode::{Encoder, ExportFormat};
-use crate::preview::export::{check_scale, default_scale, render_scaled};
+use crate::preview::export::{check_scale, fitting_scale, render_scaled};
 use crate::preview::render::{Frame, Look};
 
 /// What to export, besides the artwork.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     pub mode: PreviewMode,
-    /// Output pixels per device pixel; `None`: the device's usual one.
+    /// Output pixels per device pixel, refused with advice when too large;
+    /// `None`: the device's usual one, or less where that would be too large.
     pub scale: Option<u32>,
     /// One frame only (0-based), as a still image.
     pub frame: Option<usize>,
@@ -83,7 +84,9 @@ pub fn export_frames(
     let format = ExportFormat::from_path(&request.output)?;
     let size = [frames.width(), frames.height()];
     let count = frames.frame_count();
-    let scale = request.scale.unwrap_or_else(|| default_scale(request.mode));
+    let scale = request
+        .scale
+        .unwrap_or_else(|| fitting_scale(request.mode, size, look));
     let out_size = check_scale(request.mode, size, look, scale)?;
     let chosen: Vec<usize> = match request.frame {
         Some(i) if i < count => vec![i],

@@ -13,12 +13,23 @@ pub(crate) const MAX_SCALE: u32 = 64;
 pub(crate) const MAX_SIDE: u32 = 4096;
 
 /// The scale used when none is asked for: an LED panel's usual pitch, the p3a's own pixels.
-pub(crate) fn default_scale(mode: PreviewMode) -> u32 {
+fn default_scale(mode: PreviewMode) -> u32 {
     match mode {
         PreviewMode::Led { .. } => EXPORT_PITCH,
         PreviewMode::P3a => 1,
         PreviewMode::Screen => 8,
     }
+}
+
+/// The scale used when none is asked for: the device's usual one, or the
+/// largest whole scale under it that keeps the export within `MAX_SIDE` (at
+/// least 1). The window offers no scale to choose, so large art must not be
+/// refused one there.
+pub(crate) fn fitting_scale(mode: PreviewMode, art: [u32; 2], look: &Look) -> u32 {
+    let [w, h] = output_size(mode, art, look, 1);
+    let fits = u64::from(MAX_SIDE) / w.max(h).max(1);
+    let scale = u64::from(default_scale(mode)).min(fits).max(1);
+    u32::try_from(scale).unwrap_or(1)
 }
 
 /// The exported image's size for art of `art` pixels (as authored).
@@ -114,6 +125,15 @@ mod tests {
         );
         let err = check_scale(led, [64, 64], &look(), 65).unwrap_err();
         assert!(err.contains("1 to 64"), "{err}");
+    }
+
+    #[test]
+    fn without_a_scale_asked_for_large_art_gets_the_largest_that_fits() {
+        let screen = PreviewMode::Screen;
+        assert_eq!(fitting_scale(screen, [64, 64], &look()), 8);
+        assert_eq!(fitting_scale(screen, [600, 600], &look()), 6);
+        assert_eq!(fitting_scale(screen, [5000, 10], &look()), 1);
+        assert_eq!(fitting_scale(PreviewMode::P3a, [600, 600], &look()), 1);
     }
 
     #[test]

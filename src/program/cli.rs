@@ -93,7 +93,8 @@ pub struct ExportArgs {
     /// The device: p3a, an LED panel ledWxH (led64x64, led32x32…), or screen.
     #[arg(long = "preview", value_name = "NAME", value_parser = parse_preview)]
     pub device: crate::preview::PreviewMode,
-    /// Output pixels per LED (default 10) or per p3a screen pixel (default 1).
+    /// Output pixels per LED (default 10), per p3a screen pixel (default 1) or
+    /// per art pixel (default 8, less for art over 512 pixels a side).
     #[arg(long, value_name = "N", value_parser = parse_scale)]
     pub scale: Option<u32>,
     /// Only this frame (1 is the first), as a still image.

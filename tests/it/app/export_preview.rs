@@ -203,6 +203,46 @@ fn the_window_form_exports_the_frames_it_holds_and_can_be_cancelled() {
     assert!(!cancelled.output.exists());
 }
 
+#[test]
+fn the_window_exports_large_art_on_screen_at_the_largest_scale_that_fits() {
+    // The window asks for no scale and has none to offer: 600 pixels at the
+    // usual 8 would be 4800 a side, over the limit.
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(600, 600, image::Rgba([255, 0, 0, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let art = frame_store::decode(&png, &DecodeLimits::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let request = Request {
+        mode: PreviewMode::Screen,
+        scale: None,
+        frame: None,
+        output: dir.path().join("large.png"),
+    };
+    let done = export::export_frames(
+        &art.frames,
+        &request,
+        &look(),
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(done.size, [3600, 3600]);
+    // Asked for explicitly, as on the command line, it is still refused with advice.
+    let err = export::export_frames(
+        &art.frames,
+        &Request {
+            scale: Some(8),
+            ..request
+        },
+        &look(),
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert!(err.contains("scale of 6 or less"), "{err}");
+}
+
 /// Runs the real binary with no display at all; (success, stdout, stderr).
 fn player(root: &Path, args: &[&str]) -> (bool, String, String) {
     let child = crate::support::headless_player(root)
