@@ -1,7 +1,7 @@
 //! Exporting what a device would show: an artwork file (or the frames the
 //! window holds) through one device's render into an animated GIF, APNG or
 //! WebP, or a still PNG, written whole. Shared by `makapix-player export` and
-//! File › Export preview…; runs on the caller's thread (a worker's, in the window).
+//! File › Export preview as; runs on the caller's thread (a worker's, in the window).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};

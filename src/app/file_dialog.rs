@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::app::local_files::{IMAGE_EXTENSIONS, PLAYLIST_EXTENSION};
+use crate::preview::encode::ExportFormat;
 
 /// What File › Open offers by default: images and saved playlists.
 const OPENABLE: [&str; 6] = [
@@ -75,8 +76,14 @@ pub enum DialogRequest {
     SavePlaylist { name: String },
     /// File › Save preview image…, suggesting the file `name`.
     SavePreviewImage { name: String },
-    /// File › Export preview…: the dialog's `title` names the device.
-    ExportPreview { title: String, name: String },
+    /// File › Export preview as: the dialog's `title` names the device; it
+    /// offers only `format`, chosen in the window, since the dialog does not
+    /// say which of several the user picked.
+    ExportPreview {
+        title: String,
+        name: String,
+        format: ExportFormat,
+    },
 }
 
 /// The paths a dialog came back with, or nothing (cancelled, or never opened).
@@ -153,11 +160,13 @@ fn desktop(request: DialogRequest) -> Answer {
             .add_filter("PNG image", &["png"])
             .set_file_name(name)
             .save_file()),
-        DialogRequest::ExportPreview { title, name } => one(dialog
+        DialogRequest::ExportPreview {
+            title,
+            name,
+            format,
+        } => one(dialog
             .set_title(title)
-            .add_filter("Animated GIF", &["gif"])
-            .add_filter("APNG / PNG", &["png"])
-            .add_filter("WebP", &["webp"])
+            .add_filter(format.name(true), &[format.extension()])
             .set_file_name(name)
             .save_file()),
     }

@@ -38,6 +38,15 @@ impl ExportFormat {
         }
     }
 
+    /// What a file of this format is named with, when the user gave no extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Gif => "gif",
+            Self::Png => "png",
+            Self::WebP => "webp",
+        }
+    }
+
     pub fn name(self, animated: bool) -> &'static str {
         match (self, animated) {
             (Self::Gif, _) => "GIF",

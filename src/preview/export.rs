@@ -1,4 +1,4 @@
-//! File › Export preview… and `makapix-player export`: one device's render of
+//! File › Export preview as and `makapix-player export`: one device's render of
 //! each frame at a whole scale. Pure: which sizes are allowed, and the render.
 
 use image::RgbaImage;

@@ -78,7 +78,7 @@ pub(crate) const SHORTCUTS: [(&str, &str); 24] = [
     ("V", "Next device preview (screen, p3a, LED panels)"),
     (
         "Ctrl+E",
-        "Export the device preview as an animated GIF, APNG or WebP",
+        "Export the device preview in the format chosen last (GIF at first)",
     ),
     ("Ctrl+O", "Open files"),
     ("Ctrl+Shift+O", "Open a folder"),

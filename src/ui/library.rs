@@ -196,7 +196,7 @@ impl LoadedArt {
             .then_some(pixels)
     }
 
-    /// Every frame, for File › Export preview… to render on its worker thread.
+    /// Every frame, for File › Export preview as to render on its worker thread.
     pub fn frames(&self) -> Arc<FrameStore> {
         Arc::clone(&self.frames)
     }

@@ -5,6 +5,7 @@ use eframe::egui::{self, Ui};
 use super::actions::UserAction;
 use super::app::PlayerApp;
 use super::preview_view::PreviewCommand;
+use crate::preview::encode::ExportFormat;
 use crate::session::likes::LikeState;
 
 pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
@@ -52,13 +53,17 @@ fn file_menu(ui: &mut Ui, actions: &mut Vec<UserAction>) {
         UserAction::Preview(PreviewCommand::SaveImage),
         actions,
     );
-    item(
-        ui,
-        "Export preview…",
-        "Ctrl+E",
-        UserAction::Preview(PreviewCommand::Export),
-        actions,
-    );
+    ui.menu_button("Export preview as", |ui| {
+        let formats = [
+            ("Animated GIF…", ExportFormat::Gif),
+            ("APNG…", ExportFormat::Png),
+            ("Animated WebP…", ExportFormat::WebP),
+        ];
+        for (label, format) in formats {
+            let action = UserAction::Preview(PreviewCommand::ExportAs(format));
+            item(ui, label, "", action, actions);
+        }
+    });
     ui.separator();
     item(ui, "Quit", "Ctrl+Q", UserAction::Quit, actions);
 }

@@ -14,6 +14,7 @@ use crate::app::export::Done;
 use crate::app::file_dialog::{self, DialogRequest, FileDialogs, Outcome};
 use crate::player::ArtworkSource;
 use crate::preview::PreviewMode;
+use crate::preview::encode::ExportFormat;
 use crate::preview::render::{self, Frame, Look};
 use crate::session::Notice;
 use crate::settings::Settings;
@@ -22,15 +23,16 @@ use crate::settings::Settings;
 enum Report {
     Chosen(PathBuf),
     Saved(Result<PathBuf, String>),
-    /// File › Export preview…: where to.
-    AnimationChosen(PathBuf),
+    /// File › Export preview as: where to, in the format chosen in the window.
+    AnimationChosen(PathBuf, ExportFormat),
     /// Frames rendered so far, of all.
     Progress(usize, usize),
     Exported(Result<Done, String>),
-    /// No dialog could open: ask in the window, titled so, for an animation or not.
+    /// No dialog could open: ask in the window, titled so, for an animation
+    /// in this format or (`None`) a preview image.
     NoDialog {
         title: String,
-        animation: bool,
+        animation: Option<ExportFormat>,
         suggested: PathBuf,
     },
 }
@@ -41,8 +43,10 @@ pub(crate) struct Export {
     wake: Wake,
     /// An animation export is under way (one at a time).
     exporting: bool,
-    /// Asking for the path where no dialog opened; true for an animation.
-    prompt: Option<(PathPrompt, bool)>,
+    /// Asking for the path where no dialog opened; an animation's format.
+    prompt: Option<(PathPrompt, Option<ExportFormat>)>,
+    /// The animation format chosen last: Ctrl+E exports in it.
+    format: ExportFormat,
     dialogs: FileDialogs,
 }
 
@@ -55,6 +59,7 @@ impl Export {
             wake: wake.clone(),
             exporting: false,
             prompt: None,
+            format: ExportFormat::Gif,
             dialogs,
         }
     }
@@ -65,7 +70,7 @@ impl Export {
         let request = DialogRequest::SavePreviewImage { name: name.clone() };
         let no_dialog = move || Report::NoDialog {
             title: "Save preview image".to_owned(),
-            animation: false,
+            animation: None,
             suggested: file_dialog::pictures().join(name),
         };
         self.ask(request, Report::Chosen, no_dialog);
@@ -77,7 +82,7 @@ impl Export {
     fn ask(
         &self,
         request: DialogRequest,
-        chosen: fn(PathBuf) -> Report,
+        chosen: impl FnOnce(PathBuf) -> Report + Send + 'static,
         no_dialog: impl FnOnce() -> Report + Send + 'static,
     ) {
         let (tx, wake) = (self.tx.clone(), self.wake.clone());
@@ -147,10 +152,9 @@ impl Export {
                     suggested,
                 } => {
                     tracing::info!("no file dialog opened; asking for the path in the window");
-                    let action = if animation {
-                        "Export"
-                    } else {
-                        "Save to this file"
+                    let action = match animation {
+                        Some(_) => "Export",
+                        None => "Save to this file",
                     };
                     let prompt = PathPrompt::new(title, "Type where to save:", action, &suggested);
                     self.prompt = Some((prompt, animation));
@@ -169,8 +173,9 @@ impl Export {
                     tracing::warn!("{e}");
                     notices.push(Notice::error(e));
                 }
-                Report::AnimationChosen(path) => {
-                    notices.extend(self.export_to(path, on_screen.map(|(_, e)| e), settings));
+                Report::AnimationChosen(path, format) => {
+                    let on_screen = on_screen.map(|(_, e)| e);
+                    notices.extend(self.export_to(path, format, on_screen, settings));
                 }
                 Report::Progress(done, all) => notices.push(Notice::info(format!(
                     "Exporting the preview: frame {done} of {all}…"
@@ -202,40 +207,59 @@ impl Export {
         settings: &Settings,
     ) -> Option<Notice> {
         let (path, animation) = path_prompt::ask(&mut self.prompt, ctx)?;
-        if animation {
-            self.export_to(path, on_screen, settings)
-        } else {
-            self.save_to(path, on_screen, settings)
+        match animation {
+            Some(format) => self.export_to(path, format, on_screen, settings),
+            None => self.save_to(path, on_screen, settings),
         }
     }
 }
 
-/// File › Export preview…: one device's render of every frame as an animated
+/// File › Export preview as: one device's render of every frame as an animated
 /// GIF, APNG or WebP (a still PNG for a still artwork), on a worker thread
 /// that reports its progress and ends with a sentence.
 impl Export {
-    /// Asks where to export, off the window thread; the path comes back to `finish`.
-    pub(super) fn export_dialog(&self, on_screen: Option<&ArtworkSource>, settings: &Settings) {
+    /// Asks where to export in `format` (`None`: the one chosen last), off the
+    /// window thread; the path comes back to `finish`.
+    pub(super) fn export_dialog(
+        &mut self,
+        on_screen: Option<&ArtworkSource>,
+        settings: &Settings,
+        format: Option<ExportFormat>,
+    ) {
+        let format = format.unwrap_or(self.format);
+        self.format = format;
         let mode = export_mode(settings);
-        let name = format!("{} {}.gif", stem_of(on_screen), mode.name());
+        let name = format!(
+            "{} {}.{}",
+            stem_of(on_screen),
+            mode.name(),
+            format.extension()
+        );
         let title = format!("Export the {} preview", mode.label());
         let request = DialogRequest::ExportPreview {
             title: title.clone(),
             name: name.clone(),
+            format,
         };
         let no_dialog = move || Report::NoDialog {
             title,
-            animation: true,
+            animation: Some(format),
             suggested: file_dialog::pictures().join(name),
         };
-        self.ask(request, Report::AnimationChosen, no_dialog);
+        self.ask(
+            request,
+            move |path| Report::AnimationChosen(path, format),
+            no_dialog,
+        );
     }
 
     /// Exports every frame of the artwork on screen as the first device
-    /// preview shows it, to `path` (its extension picks the format; none: GIF).
+    /// preview shows it, to `path`: its extension picks the format; without
+    /// one, `format` (chosen in the window) adds its own.
     pub(crate) fn export_to(
         &mut self,
         path: PathBuf,
+        format: ExportFormat,
         on_screen: Option<&Entry>,
         settings: &Settings,
     ) -> Option<Notice> {
@@ -253,7 +277,7 @@ impl Export {
             mode: export_mode(settings),
             scale: None,
             frame: None,
-            output: with_extension_or(path, "gif"),
+            output: with_extension_or(path, format.extension()),
         };
         let (frames, look) = (art.frames(), super::preview_view::look(settings));
         let (tx, wake) = (self.tx.clone(), self.wake.clone());
@@ -332,7 +356,7 @@ fn stem_of(on_screen: Option<&ArtworkSource>) -> String {
 
 /// A name without a known extension gets `ext`.
 fn with_extension_or(path: PathBuf, ext: &str) -> PathBuf {
-    if crate::preview::encode::ExportFormat::from_path(&path).is_ok() {
+    if ExportFormat::from_path(&path).is_ok() {
         return path;
     }
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -386,7 +410,7 @@ mod tests {
     fn no_dialog() -> Report {
         Report::NoDialog {
             title: "Save preview image".into(),
-            animation: false,
+            animation: None,
             suggested: "/pictures/sun preview.png".into(),
         }
     }

@@ -38,6 +38,7 @@ use crate::app::file_dialog::FileDialogs;
 use crate::media::frame_store::Canvas;
 use crate::player::ArtworkSource;
 use crate::preview::color::{self, LedLook};
+use crate::preview::encode::ExportFormat;
 use crate::preview::render::{BOARD, LedCell, Look};
 use crate::preview::{Mirror, PreviewMode, PreviewSettings, panel};
 use crate::session::Notice;
@@ -53,8 +54,10 @@ pub enum PreviewCommand {
     Cycle,
     /// File › Save preview image…
     SaveImage,
-    /// File › Export preview…: every frame, as the device shows it.
+    /// Ctrl+E: every frame, as the device shows it, in the format last chosen.
     Export,
+    /// File › Export preview as: the same in this format.
+    ExportAs(ExportFormat),
 }
 
 const CAPTION: f32 = 22.0;
@@ -236,7 +239,10 @@ impl Previews {
             }
             PreviewCommand::Cycle => preview.cycle(),
             PreviewCommand::SaveImage => self.export.dialog(on_screen, settings),
-            PreviewCommand::Export => self.export.export_dialog(on_screen, settings),
+            PreviewCommand::Export => self.export.export_dialog(on_screen, settings, None),
+            PreviewCommand::ExportAs(format) => {
+                self.export.export_dialog(on_screen, settings, Some(format));
+            }
         }
         None
     }

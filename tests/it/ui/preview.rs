@@ -231,6 +231,46 @@ fn export_preview_writes_every_frame_as_the_led_panel_shows_it() {
 }
 
 #[test]
+fn a_name_without_extension_gets_the_format_chosen_in_the_window() {
+    use makapix_player::media::decode::{ArtFormat, decode_file};
+    use makapix_player::preview::encode::ExportFormat;
+
+    let dialogs = Dialogs::default();
+    let led = PreviewMode::Led { w: 16, h: 16 };
+    let preview = PreviewSettings {
+        modes: vec![led],
+        ..PreviewSettings::default()
+    };
+    let mut h = window_with(preview, &dialogs);
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    let dir = tempfile::tempdir().unwrap();
+    // A GIF of the same name, which the dialog never asked about replacing.
+    let gif = dir.path().join("sunset.gif");
+    std::fs::write(&gif, b"not to be replaced").unwrap();
+    dialogs.will_pick_one(dir.path().join("sunset"));
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Export preview as").click();
+    h.run_steps(2);
+    h.get_by_label("Animated WebP…").click();
+    step_until(&mut h, "the export to finish", |a| {
+        a.notice().is_some_and(|n| n.text.starts_with("Exported"))
+    });
+    assert!(
+        matches!(
+            &dialogs.asked()[..],
+            [DialogRequest::ExportPreview { name, format: ExportFormat::WebP, .. }]
+                if name.ends_with(".webp")
+        ),
+        "{:?}",
+        dialogs.asked()
+    );
+    let exported = decode_file(&dir.path().join("sunset.webp"), &Default::default()).unwrap();
+    assert_eq!(exported.format, ArtFormat::WebP);
+    assert_eq!(std::fs::read(&gif).unwrap(), b"not to be replaced");
+}
+
+#[test]
 fn each_device_preview_says_what_the_device_does_to_the_art() {
     use egui_kittest::kittest::By;
     let mut h = window(PreviewSettings {
