@@ -29,9 +29,14 @@ enum Access {
     Umask,
 }
 
+/// At most this much of a file's name starts its temporary file's name: with
+/// the rest (38 bytes) it stays far within the 255 bytes a name may have, so
+/// any name the file system takes can be written.
+const NAME_IN_TEMP: usize = 32;
+
 /// `path`'s missing folders made for `access`, then `contents` written
-/// through a hidden temporary file: "." + the file's name + ".", clashing
-/// with no other file's temporary name.
+/// through a hidden temporary file: "." + the start of the file's name + ".",
+/// whose random rest clashes with no other file's temporary name.
 fn write_beside(path: &Path, contents: &[u8], access: Access) -> std::io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         match access {
@@ -39,10 +44,12 @@ fn write_beside(path: &Path, contents: &[u8], access: Access) -> std::io::Result
             Access::Umask => std::fs::create_dir_all(parent)?,
         }
     }
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(path.file_name().unwrap_or_default());
-    prefix.push(".");
-    write_as(&prefix.to_string_lossy(), path, contents, access)
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut end = name.len().min(NAME_IN_TEMP);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    write_as(&format!(".{}.", &name[..end]), path, contents, access)
 }
 
 /// Writes `contents` to a new temporary file beside `path` whose name starts
@@ -160,6 +167,22 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         write(&path, b"{}").unwrap();
         assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn a_name_as_long_as_the_file_system_takes_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        // 255 bytes, the most a name may have on common file systems, and one
+        // that cuts a character where its temporary name's part ends.
+        for name in ["a".repeat(251) + ".gif", "é".repeat(125) + ".webp"] {
+            let path = dir.path().join(&name);
+            write_document(&path, b"GIF89a").unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), b"GIF89a");
+            write(&path, b"GIF89b").unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), b"GIF89b");
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 2, "no temporary file stays");
     }
 
     /// This process's umask, read without changing it (Linux).
