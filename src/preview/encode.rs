@@ -299,7 +299,9 @@ fn gif_frame(w: u16, h: u16, rgb: &[u8]) -> gif::Frame<'static> {
 
 /// GIF delays are whole centiseconds: each frame ends at the artwork's own
 /// time rounded to the nearest one, so the loop keeps its length however the
-/// delays round; at least 2 cs, since browsers play 0 and 1 as 10.
+/// delays round; at least 2 cs, since browsers play 0 and 1 as 10. A frame
+/// longer than a GIF holds (655.35 s) is cut to that, its excess dropped:
+/// carried on, it would stretch the frames after it.
 #[derive(Default)]
 struct Centiseconds {
     elapsed: Duration,
@@ -313,7 +315,7 @@ impl Centiseconds {
         let cs = end
             .saturating_sub(self.written)
             .clamp(2, u64::from(u16::MAX));
-        self.written += cs;
+        self.written = (self.written + cs).max(end);
         cs as u16
     }
 }
@@ -393,6 +395,15 @@ mod tests {
             .to_vec();
         // Ends at 3.3, 6.6, 10.0, 11.5 cs → 3, 7, 10, 12 when rounded: the differences.
         assert_eq!(delays, [3, 4, 3, 2]);
+    }
+
+    #[test]
+    fn a_gif_frame_too_long_is_cut_without_stretching_the_next() {
+        let mut clock = Centiseconds::default();
+        let delays: Vec<u16> = [Duration::from_secs(1000), Duration::from_millis(100)]
+            .map(|d| clock.next(d))
+            .to_vec();
+        assert_eq!(delays, [u16::MAX, 10]);
     }
 
     #[test]
