@@ -104,9 +104,9 @@ pub fn export_frames(
     let mut canvas = Canvas::default();
     for (done, &index) in chosen.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
-            return Err("The export was cancelled; no file was written.".into());
+            return Err(CANCELLED.into());
         }
-        let rgba = frame_rgba(frames, index, &mut canvas)?;
+        let rgba = frame_rgba(frames, index, &mut canvas, cancel)?;
         let image = render_scaled(&Frame { size, rgba: &rgba }, look, request.mode, scale);
         let delay = frames.delays().get(index).copied().unwrap_or_default();
         encoder.add(&image, delay)?;
@@ -128,15 +128,23 @@ pub fn export_frames(
     })
 }
 
+/// What a cancelled export says.
+const CANCELLED: &str = "Export cancelled; no file was written.";
+
 /// Frame `index` as straight RGBA. Frames of many colours are decoded again
-/// from the file by the replay thread: waited for, within reason.
+/// from the file by the replay thread: waited for, within reason, or until
+/// the export is cancelled.
 fn frame_rgba(
     frames: &FrameStore,
     index: usize,
     canvas: &mut Canvas<[u8; 4]>,
+    cancel: &AtomicBool,
 ) -> Result<Vec<u8>, String> {
     let started = Instant::now();
     while !frames.render(index, |p| p, canvas) {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(CANCELLED.into());
+        }
         if started.elapsed() > Duration::from_secs(30) {
             return Err(format!(
                 "Frame {} of the artwork could not be decoded again; no file was written.",

@@ -16,7 +16,8 @@ pub enum UserAction {
     /// ❤️ on the Makapix artwork on screen, or off again.
     ToggleLike,
     ToggleFullscreen,
-    /// Esc: leave fullscreen, else close a Help or Diagnostics window.
+    /// Esc: leave fullscreen, else close a Help or Diagnostics window, else
+    /// cancel a preview export under way.
     Escape,
     ToggleInfo,
     ToggleSettings,
@@ -61,7 +62,10 @@ pub(crate) const SHORTCUTS: [(&str, &str); 24] = [
     ("P", "Pin the current artwork (stays until unpinned)"),
     ("L", "Like / unlike the Makapix artwork on screen (❤️)"),
     ("F or F11", "Fullscreen"),
-    ("Esc", "Leave fullscreen; close a menu or window"),
+    (
+        "Esc",
+        "Leave fullscreen; close a menu or window; cancel an export",
+    ),
     ("I", "Info overlay"),
     ("S", "Settings panel"),
     ("C", "Comments of the Makapix artwork on screen"),

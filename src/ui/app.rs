@@ -563,8 +563,9 @@ impl PlayerApp {
         }
     }
 
-    /// Esc leaves fullscreen first; else it closes one window over the art,
-    /// the last opened of its kind first.
+    /// Esc leaves fullscreen first (the status bar, with an export's Cancel
+    /// button, is hidden there); else it closes one window over the art; else
+    /// it cancels an export under way.
     fn escape(&mut self, ctx: &egui::Context) {
         if self.fullscreen {
             self.set_fullscreen(ctx, false);
@@ -572,8 +573,10 @@ impl PlayerApp {
             self.help.shortcuts = false;
         } else if self.help.about {
             self.help.about = false;
-        } else {
+        } else if self.net.open {
             self.net.open = false;
+        } else {
+            self.previews.cancel_export();
         }
     }
 

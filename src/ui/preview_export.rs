@@ -3,6 +3,8 @@
 //! rendered from the compact store) and later hears how the save went.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use eframe::egui;
@@ -41,8 +43,8 @@ pub(crate) struct Export {
     tx: Sender<Report>,
     rx: Receiver<Report>,
     wake: Wake,
-    /// An animation export is under way (one at a time).
-    exporting: bool,
+    /// An animation export under way (one at a time): the flag that cancels it.
+    exporting: Option<Arc<AtomicBool>>,
     /// Asking for the path where no dialog opened; an animation's format.
     prompt: Option<(PathPrompt, Option<ExportFormat>)>,
     /// The animation format chosen last: Ctrl+E exports in it.
@@ -57,7 +59,7 @@ impl Export {
             tx,
             rx,
             wake: wake.clone(),
-            exporting: false,
+            exporting: None,
             prompt: None,
             format: ExportFormat::Gif,
             dialogs,
@@ -181,11 +183,15 @@ impl Export {
                     "Exporting the preview: frame {done} of {all}…"
                 ))),
                 Report::Exported(result) => {
-                    self.exporting = false;
+                    let cancelled = self.exporting.take().is_some_and(|c| c.load(Relaxed));
                     notices.push(match result {
                         Ok(done) => {
                             tracing::info!("{}", done.sentence());
                             Notice::info(done.sentence())
+                        }
+                        Err(e) if cancelled => {
+                            tracing::info!("{e}");
+                            Notice::info(e)
                         }
                         Err(e) => {
                             tracing::warn!("{e}");
@@ -263,7 +269,7 @@ impl Export {
         on_screen: Option<&Entry>,
         settings: &Settings,
     ) -> Option<Notice> {
-        if self.exporting {
+        if self.exporting.is_some() {
             return Some(Notice::error(
                 "A preview export is under way; wait for it to finish, then export again.",
             ));
@@ -281,10 +287,11 @@ impl Export {
         };
         let (frames, look) = (art.frames(), super::preview_view::look(settings));
         let (tx, wake) = (self.tx.clone(), self.wake.clone());
+        let cancel = Arc::new(AtomicBool::new(false));
+        let cancelled = Arc::clone(&cancel);
         let spawned = std::thread::Builder::new()
             .name("preview-animation".into())
             .spawn(move || {
-                let cancel = std::sync::atomic::AtomicBool::new(false);
                 let mut last = std::time::Instant::now();
                 let mut progress = |done: usize, all: usize| {
                     // A few reports a second: each one repaints the window.
@@ -306,12 +313,26 @@ impl Export {
             });
         match spawned {
             Ok(_) => {
-                self.exporting = true;
+                self.exporting = Some(cancelled);
                 Some(Notice::info("Exporting the preview…"))
             }
             Err(e) => Some(Notice::error(format!(
                 "The export could not start ({e}); try again."
             ))),
+        }
+    }
+}
+
+/// The Cancel button beside the export's progress, and Esc.
+impl Export {
+    pub(crate) fn is_exporting(&self) -> bool {
+        self.exporting.is_some()
+    }
+
+    /// Stops the export under way before its next frame: no file is written.
+    pub(crate) fn cancel(&self) {
+        if let Some(cancel) = &self.exporting {
+            cancel.store(true, Relaxed);
         }
     }
 }

@@ -58,6 +58,8 @@ pub enum PreviewCommand {
     Export,
     /// File › Export preview as: the same in this format.
     ExportAs(ExportFormat),
+    /// The Cancel button beside the export's progress, or Esc.
+    CancelExport,
 }
 
 const CAPTION: f32 = 22.0;
@@ -243,8 +245,19 @@ impl Previews {
             PreviewCommand::ExportAs(format) => {
                 self.export.export_dialog(on_screen, settings, Some(format));
             }
+            PreviewCommand::CancelExport => self.cancel_export(),
         }
         None
+    }
+
+    /// A preview export is under way: the status bar offers to cancel it.
+    pub fn is_exporting(&self) -> bool {
+        self.export.is_exporting()
+    }
+
+    /// Stops the export under way, if any, before its next frame.
+    pub(crate) fn cancel_export(&self) {
+        self.export.cancel();
     }
 
     /// The frame the mesh fallback's LED texture holds, if one is lit (tests check it keeps up).

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use super::actions::UserAction;
 use super::app::PlayerApp;
 use super::diagnostics::ConnectionView;
+use super::preview_view::PreviewCommand;
 use crate::bridge::connection::ConnectionState;
 use crate::bridge::credentials::RegistrationStatus;
 use crate::bridge::transport::Via;
@@ -70,8 +71,22 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
                 };
                 ui.label(RichText::new(&notice.text).color(color));
             }
+            if app.previews().is_exporting() {
+                cancel_export(ui, actions);
+            }
         });
     });
+}
+
+/// Beside the export's progress (the notice): stops it, no file written.
+fn cancel_export(ui: &mut Ui, actions: &mut Vec<UserAction>) {
+    // An id of its own, as the like button's: the labels before it come and go.
+    let own = egui::UiBuilder::new().scope_id(egui::Id::unique("status bar cancel export"));
+    let button = ui.scope_builder(own, |ui| ui.button("Cancel export")).inner;
+    let tip = "Stop the preview export; no file is written (Esc)";
+    if button.on_hover_text(tip).clicked() {
+        actions.push(UserAction::Preview(PreviewCommand::CancelExport));
+    }
 }
 
 /// Work that takes a while, said while it lasts: a registration code waiting

@@ -271,6 +271,51 @@ fn a_name_without_extension_gets_the_format_chosen_in_the_window() {
 }
 
 #[test]
+fn an_export_under_way_is_cancelled_by_its_button_or_esc_and_writes_nothing() {
+    const CANCELLED: &str = "Export cancelled; no file was written.";
+    let dialogs = Dialogs::default();
+    let preview = PreviewSettings {
+        modes: vec![PreviewMode::P3a],
+        ..PreviewSettings::default()
+    };
+    let mut h = window_with(preview, &dialogs);
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.key_press(egui::Key::ArrowRight);
+    h.key_press(egui::Key::ArrowRight);
+    // Many frames of many colours, each 720×720: long enough to cancel.
+    step_until(&mut h, "the many-colour animation, decoded", |a| {
+        showing(a, SAMPLES[2].name) && !a.decoding_on_screen()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    for by_key in [false, true] {
+        dialogs.will_pick_one(dir.path().join("night.gif"));
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+        step_until(&mut h, "the export to start", |a| {
+            a.previews().is_exporting()
+        });
+        h.run_steps(2);
+        if by_key {
+            h.key_press(egui::Key::Escape);
+        } else {
+            h.get_by_label("Cancel export").click();
+        }
+        step_until(&mut h, "the export to stop", |a| {
+            !a.previews().is_exporting()
+        });
+        let said = h.state().notice().map(|n| (n.text.clone(), n.is_error));
+        assert_eq!(
+            said,
+            Some((CANCELLED.to_owned(), false)),
+            "by key: {by_key}"
+        );
+        h.run_steps(2);
+        assert!(h.query_by_label("Cancel export").is_none());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "by key: {by_key}: {left:?}");
+    }
+}
+
+#[test]
 fn each_device_preview_says_what_the_device_does_to_the_art() {
     use egui_kittest::kittest::By;
     let mut h = window(PreviewSettings {
