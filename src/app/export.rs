@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::media::decode::{self, DecodeLimits};
-use crate::media::frame_store::{self, Canvas, FrameStore};
+use crate::media::frame_store::{self, Canvas, FrameStore, Reader};
 use crate::preview::PreviewMode;
 use crate::preview::encode::{Encoder, ExportFormat};
 use crate::preview::export::{check_scale, fitting_scale, render_scaled};
@@ -102,11 +102,14 @@ pub fn export_frames(
     let mut bytes = Vec::new();
     let mut encoder = Encoder::new(format, out_size, chosen.len(), &mut bytes)?;
     let mut canvas = Canvas::default();
+    // A decoder of its own for frames left in the file: the window plays
+    // from the same store while it exports.
+    let reader = frames.reader();
     for (done, &index) in chosen.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
             return Err(CANCELLED.into());
         }
-        let rgba = frame_rgba(frames, index, &mut canvas, cancel)?;
+        let rgba = frame_rgba(&reader, index, &mut canvas, cancel)?;
         let image = render_scaled(&Frame { size, rgba: &rgba }, look, request.mode, scale);
         let delay = frames.delays().get(index).copied().unwrap_or_default();
         encoder.add(&image, delay)?;
@@ -135,7 +138,7 @@ const CANCELLED: &str = "Export cancelled; no file was written.";
 /// from the file by the replay thread: waited for, within reason, or until
 /// the export is cancelled.
 fn frame_rgba(
-    frames: &FrameStore,
+    frames: &Reader<'_>,
     index: usize,
     canvas: &mut Canvas<[u8; 4]>,
     cancel: &AtomicBool,

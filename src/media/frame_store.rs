@@ -31,10 +31,13 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use super::compact::{Pixels, Scratch, pixel};
+use super::compact::{Pixels, Scratch};
 use super::decode::{self, ArtFormat, DecodeError, DecodeLimits, FrameSink};
 use super::early_frame::EarlyFirstFrame;
 use super::replay::Replay;
+
+mod render;
+pub use render::Reader;
 
 /// At most this many frames from one key frame to the next.
 pub(crate) const KEY_INTERVAL: usize = 16;
@@ -171,56 +174,6 @@ impl FrameStore {
         self.delays.push(delay);
     }
 
-    /// Puts frame `index` into `canvas`, one mapped pixel per canvas pixel in
-    /// row order; `map` turns straight RGBA into what the caller uploads (it
-    /// runs once per palette entry for indexed frames). Moving on from the
-    /// frame the canvas holds paints only the changes; otherwise it starts
-    /// from the nearest key frame. Returns false when there is no such frame.
-    pub fn render<P: Copy>(
-        &self,
-        index: usize,
-        map: impl Fn([u8; 4]) -> P,
-        canvas: &mut Canvas<P>,
-    ) -> bool {
-        if index >= self.frames.len() {
-            return false;
-        }
-        if canvas.frame == Some(index) {
-            return true;
-        }
-        // Frame 0 is always a key frame.
-        let key = (0..=index)
-            .rev()
-            .find(|&i| self.frames.get(i).is_some_and(Pixels::is_key))
-            .unwrap_or(0);
-        let start = match canvas.frame {
-            Some(shown) if key <= shown && shown < index => shown + 1,
-            _ => {
-                let pixels = self.width as usize * self.height as usize;
-                canvas.pixels.clear();
-                canvas.pixels.resize(pixels, map([0; 4]));
-                key
-            }
-        };
-        for (at, frame) in self.frames.iter().enumerate().take(index + 1).skip(start) {
-            if !frame.is_elsewhere() {
-                frame.apply(&map, &mut canvas.pixels);
-                continue;
-            }
-            let Some(rgba) = self.replay.as_ref().and_then(|r| r.frame(at)) else {
-                // Not decoded in time: the caller keeps showing what it has,
-                // and the next call starts again from a key frame.
-                canvas.frame = None;
-                return false;
-            };
-            for (slot, chunk) in canvas.pixels.iter_mut().zip(rgba.chunks_exact(4)) {
-                *slot = map(pixel(chunk));
-            }
-        }
-        canvas.frame = Some(index);
-        true
-    }
-
     /// How many frames are left in the file, decoded again when they come due.
     pub fn replayed_frames(&self) -> usize {
         self.frames.iter().filter(|f| f.is_elsewhere()).count()
@@ -235,13 +188,6 @@ impl FrameStore {
     #[cfg(test)]
     pub(super) fn replay_handle(&self) -> Option<&Replay> {
         self.replay.as_ref()
-    }
-
-    /// Frame `index` as straight RGBA bytes.
-    pub fn rgba(&self, index: usize) -> Option<Vec<u8>> {
-        let mut canvas = Canvas::default();
-        self.render(index, |p| p, &mut canvas)
-            .then(|| canvas.pixels.into_iter().flatten().collect())
     }
 
     /// Drops the scratch buffers once decoding is done, and starts replaying

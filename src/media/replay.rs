@@ -99,6 +99,9 @@ impl Shared {
 /// The decoder thread's handle; dropping it ends the thread.
 pub(crate) struct Replay {
     shared: Arc<Shared>,
+    /// The file and its limits, for another replay of it (`another`).
+    bytes: Arc<[u8]>,
+    limits: DecodeLimits,
 }
 
 impl Replay {
@@ -116,14 +119,25 @@ impl Replay {
             max_decode_time: Duration::MAX,
             ..limits
         };
+        let file = Arc::clone(&bytes);
         let started = std::thread::Builder::new()
             .name("frame-replay".into())
-            .spawn(move || run(&worker, &bytes, &limits, count));
+            .spawn(move || run(&worker, &file, &limits, count));
         if let Err(e) = started {
             tracing::error!("cannot start the frame replay thread: {e}");
             shared.lock().failed = true;
         }
-        Self { shared }
+        Self {
+            shared,
+            bytes,
+            limits,
+        }
+    }
+
+    /// A replay of the same file with a decoder and a cursor of its own, for
+    /// a second reader: sharing one, each would send the other round the file.
+    pub fn another(&self) -> Self {
+        Self::start(Arc::clone(&self.bytes), self.limits, self.shared.count)
     }
 
     /// Frame `index` as straight RGBA, waiting briefly if the thread has not
@@ -457,6 +471,32 @@ mod tests {
                 assert!(got.as_ref() == Some(want), "round {round} frame {i}");
             }
         }
+    }
+
+    #[test]
+    fn a_second_reader_does_not_send_the_first_round_the_file() {
+        // The window plays frame i + 32 while an export renders frame i.
+        let (side, count) = (16, 64);
+        let bytes = encode::gif(side, side, &many_colours(side, count)).unwrap();
+        let limits = DecodeLimits {
+            keep_bytes: 0,
+            ..DecodeLimits::default()
+        };
+        let art = frame_store::decode(&bytes, &limits).unwrap();
+        let store = &art.frames;
+        assert_eq!(store.replayed_frames(), count - 1);
+        let export = store.reader();
+        let (mut shown, mut exported) = (Canvas::default(), Canvas::default());
+        for i in 0..count {
+            let played = (i + count / 2) % count;
+            // A paint waits only briefly: ask until the frame is there.
+            let ok = (0..400).any(|_| export.render(i, |p| p, &mut exported));
+            assert!(ok, "exported frame {i}");
+            let ok = (0..400).any(|_| store.render(played, |p| p, &mut shown));
+            assert!(ok, "played frame {played}");
+        }
+        let decoded = store.replay_decodes() + export.replay_decodes();
+        assert!(decoded <= 3 * count as u64, "{decoded} frames decoded");
     }
 
     /// Frame `i` as straight RGBA, rendered on `canvas`; None when not in time.
