@@ -246,8 +246,18 @@ impl Channels {
         }
     }
 
-    /// Something else plays: the channel is not fetched anew on connecting.
-    pub(crate) fn forget_resumed(&mut self) {
+    /// Something else plays: a channel that played stops paging, or a page
+    /// of it still on its way (or its failure) would put it back over the
+    /// new choice (the last choice wins). One still waiting for its first
+    /// artworks is `give_way`'s: the samples, played as a fallback, leave it.
+    pub(crate) fn played_over(&mut self, fx: &mut Effects) {
+        if self
+            .paging
+            .as_ref()
+            .is_some_and(|p| !p.feed.items().is_empty())
+        {
+            self.stop(fx);
+        }
         self.resumed = false;
     }
 

@@ -146,7 +146,7 @@ impl Session {
         if !same_makapix_channel {
             // Something else plays now: the next start begins with it, not the old channel.
             fx.push(Effect::KeepChannel(None));
-            self.channels.forget_resumed();
+            self.channels.played_over(fx);
         }
         let items = self.ordered(channel.items(), seen.settings);
         self.playing = channel;

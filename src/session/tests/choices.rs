@@ -1,6 +1,7 @@
 //! The last choice wins: a channel, playset or playlist still being fetched
-//! when something else is chosen does not replace it later, and a command
-//! replaced that way is still answered (protocol §6: each is acknowledged).
+//! when something else is chosen does not replace it later, nor does a later
+//! page of a channel that played, and a command replaced that way is still
+//! answered (protocol §6: each is acknowledged).
 
 use serde_json::{Value, json};
 
@@ -170,4 +171,42 @@ fn a_play_channel_before_the_kept_channel_is_read_plays_and_is_answered_once() {
     assert_ok(&ack);
     assert_eq!(p.playing_ids(), [1, 2]);
     assert_eq!(p.label(), "Makapix: recent");
+}
+
+/// A player playing `all`'s first page 1..=4, its second page asked for.
+fn paging_all() -> (Player, u64) {
+    let mut p = Player::connected();
+    let (first, _) = p
+        .command("c", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    p.answer(first, more(1..=4, "p2"));
+    let (next, _) = p.tick(true).only_request();
+    (p, next)
+}
+
+#[test]
+fn a_page_of_the_old_channel_coming_after_show_artwork_does_not_bring_it_back() {
+    let (mut p, next) = paging_all();
+    let shown = p.command("s", "show_artwork", show(99));
+    assert_eq!(shown.kept(), [None], "the next start begins with the post");
+    let out = p.answer(next, more(5..=8, "p3"));
+    assert!(out.engine().is_empty() && out.kept().is_empty(), "{out:?}");
+    assert!(matches!(p.session.channel(), Channel::Post(post) if post.post_id == 99));
+    p.tick(true);
+    assert_eq!(p.playing_ids(), [99]);
+    assert!(p.play_for(secs(120), secs(31)).queries().is_empty());
+}
+
+#[test]
+fn a_failed_page_of_the_old_channel_leaves_local_files_opened_after_it() {
+    let (mut p, next) = paging_all();
+    let local = Channel::Local {
+        items: vec![file("a.png")],
+        label: "Folder".into(),
+    };
+    p.act(|s, seen, fx| s.play(local.clone(), seen, fx));
+    let out = p.answer(next, failed("Makapix Club is unreachable."));
+    assert!(out.engine().is_empty() && out.kept().is_empty(), "{out:?}");
+    assert!(out.notices().is_empty(), "{out:?}");
+    assert_eq!(p.session.channel(), &local);
 }
