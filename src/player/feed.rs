@@ -7,7 +7,12 @@
 //! `has_more: false`; a page that adds nothing playable is followed by the
 //! next only after a wait that doubles with each such page in a row, and
 //! after `MAX_EMPTY_PAGES` of them the channel plays what it has.
+//!
+//! The server pages every channel but `reactions` by offset, so a post
+//! published between two requests pushes the last post of one page onto the
+//! next: a post already in the feed is not added again.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::protocol::request::QueryPosts;
@@ -29,6 +34,8 @@ pub(crate) const MAX_EMPTY_PAGES: u32 = 5;
 pub(crate) struct Feed {
     query: QueryPosts,
     items: Vec<QueueItem>,
+    /// The post ids in `items`.
+    known: HashSet<i64>,
     next_cursor: Option<String>,
     /// A page has been asked for and not yet answered.
     in_flight: bool,
@@ -50,6 +57,7 @@ impl Feed {
         Self {
             query,
             items: Vec::new(),
+            known: HashSet::new(),
             next_cursor: None,
             in_flight: false,
             stopped: false,
@@ -63,7 +71,7 @@ impl Feed {
     /// page is asked for (its cursor is gone) until the channel is fetched anew.
     pub(crate) fn resumed(query: QueryPosts, posts: &[PostEntry]) -> Self {
         let mut feed = Self::new(query);
-        feed.items = items_of(posts);
+        feed.add(items_of(posts));
         feed.pages = 1;
         feed.stopped = true;
         feed
@@ -107,9 +115,7 @@ impl Feed {
         // Only a cursor can fetch the next page, and only `has_more` says
         // there is one: a cursor with `has_more: false` ends the channel.
         self.next_cursor = page.next_cursor.filter(|c| !c.is_empty() && page.has_more);
-        let added = items_of(&page.posts);
-        let count = added.len();
-        self.items.extend(added);
+        let count = self.add(items_of(&page.posts));
         if count == 0 {
             self.empty_pages += 1;
             if self.empty_pages >= MAX_EMPTY_PAGES {
@@ -121,6 +127,17 @@ impl Feed {
             self.not_before = Duration::ZERO;
         }
         count
+    }
+
+    /// Appends the items whose post is not in the feed yet; returns how many.
+    fn add(&mut self, items: Vec<QueueItem>) -> usize {
+        let before = self.items.len();
+        for item in items {
+            if item.source.post_id().is_none_or(|id| self.known.insert(id)) {
+                self.items.push(item);
+            }
+        }
+        self.items.len() - before
     }
 
     pub(crate) fn on_failure(&mut self) {
@@ -254,6 +271,25 @@ pub(crate) mod tests {
         assert_eq!(feed.wants_more(Some(24), T), None, "no cursor: the end");
         assert_eq!(ids(&feed), (0..25).collect::<Vec<_>>());
         assert_eq!(feed.pages(), 3);
+    }
+
+    #[test]
+    fn a_post_repeated_by_the_next_page_is_played_once() {
+        let mut feed = Feed::new(QueryPosts::default());
+        feed.first_request();
+        assert_eq!(feed.on_page(page(0..10, Some("10")), T), 10);
+        feed.wants_more(Some(9), T).expect("the second page");
+        // A post published meanwhile moved post 9 down into the next offset.
+        assert_eq!(feed.on_page(page(9..19, Some("20")), T), 9);
+        assert_eq!(ids(&feed), (0..19).collect::<Vec<_>>());
+        feed.wants_more(Some(18), T).expect("the third page");
+        assert_eq!(feed.on_page(page(17..19, Some("30")), T), 0);
+        assert_eq!(
+            feed.wants_more(Some(18), T),
+            None,
+            "only repeats: nothing playable, so the next page waits"
+        );
+        assert!(feed.wants_more(Some(18), T + EMPTY_PAGE_WAIT).is_some());
     }
 
     #[test]
