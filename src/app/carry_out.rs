@@ -24,6 +24,8 @@ pub trait Outside {
     /// A post's file cannot be had: the placeholder says why (the engine is
     /// told by `run_session`).
     fn load_failed(&mut self, source: ArtworkSource, reason: String);
+    /// A post's file that could not be had may be now: its placeholder goes.
+    fn load_again(&mut self, source: ArtworkSource);
 }
 
 /// What a session call sees and changes.
@@ -86,6 +88,7 @@ fn carry_out(
             outside.load_failed(source.clone(), reason);
             engine.on_loaded(&source, LoadOutcome::Failed, now);
         }
+        Effect::LoadAgain(source) => outside.load_again(source),
     }
 }
 
@@ -110,6 +113,7 @@ impl Outside for Recorded<'_> {
     fn keep_channel(&mut self, _channel: Option<LastChannel>) {}
     fn decode(&mut self, _source: ArtworkSource, _path: PathBuf) {}
     fn load_failed(&mut self, _source: ArtworkSource, _reason: String) {}
+    fn load_again(&mut self, _source: ArtworkSource) {}
 }
 
 #[cfg(test)]
@@ -141,6 +145,9 @@ mod tests {
         fn load_failed(&mut self, source: ArtworkSource, reason: String) {
             self.order
                 .push(format!("failed {} {reason}", source.display_name()));
+        }
+        fn load_again(&mut self, source: ArtworkSource) {
+            self.order.push(format!("again {}", source.display_name()));
         }
     }
 

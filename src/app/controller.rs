@@ -78,6 +78,10 @@ impl<K: ArtKind> Outside for Hands<'_, K> {
     fn load_failed(&mut self, source: ArtworkSource, reason: String) {
         self.artworks.failed(source, reason);
     }
+
+    fn load_again(&mut self, source: ArtworkSource) {
+        self.artworks.forget_failed(&source);
+    }
 }
 
 pub struct Controller<K: ArtKind> {
@@ -307,7 +311,7 @@ impl<K: ArtKind> Controller<K> {
                 self.to_screen.command(&command, on_screen, Instant::now());
                 // Known before the engine wants it: decoded in this same pass.
                 if let Some(file) = cached {
-                    self.session.on_fetched(&file.post, Ok(file.path));
+                    self.session.on_fetched(&file.post, Ok(file.path), now);
                 }
                 self.with_session(now, |s, seen, fx| s.on_command(&command, seen, fx));
             }
@@ -320,7 +324,7 @@ impl<K: ArtKind> Controller<K> {
                 }
                 listeners.connection(event);
             }
-            Routed::Fetched { post, result } => self.session.on_fetched(&post, result),
+            Routed::Fetched { post, result } => self.session.on_fetched(&post, result, now),
             Routed::Downloads(progress) => self.downloads = progress,
             Routed::Credentials(event, configured) => {
                 self.tell_failure(configured);
@@ -386,10 +390,10 @@ impl<K: ArtKind> Controller<K> {
     pub fn sync_loads(&mut self, now: Duration) {
         let posts = self.artworks.sync(&mut self.engine, now);
         let wanted = self.engine.wanted();
-        self.with_session(now, |s, _, fx| {
+        self.with_session(now, |s, seen, fx| {
             s.keep_posts(&wanted, fx);
             for (source, post) in &posts {
-                s.want_post(source, post, fx);
+                s.want_post(source, post, seen, fx);
             }
         });
     }

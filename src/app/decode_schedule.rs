@@ -344,6 +344,14 @@ impl<K: ArtKind> DecodeSchedule<K> {
         self.library.insert(source, Entry::Failed(reason));
     }
 
+    /// A post's file may be had now: its placeholder goes, so the next `sync`
+    /// reports the post again while the engine wants it.
+    pub fn forget_failed(&mut self, source: &ArtworkSource) {
+        if matches!(self.library.get(source), Some(Entry::Failed(_))) {
+            self.library.remove(source);
+        }
+    }
+
     /// Keeps exactly what the engine wants decoded, and watches the file on
     /// screen. Returns the wanted Makapix posts whose files must be asked for.
     pub fn sync(

@@ -167,3 +167,16 @@ fn a_file_decoded_ahead_and_edited_before_its_turn_is_decoded_again() {
         "still the first file's turn"
     );
 }
+
+#[test]
+fn a_post_whose_placeholder_is_forgotten_is_reported_again() {
+    let mut artworks = schedule();
+    let mut engine = Engine::new(Duration::from_secs(30));
+    let source = post(5);
+    assert_eq!(asked_for(&mut artworks, &mut engine, &source).len(), 1);
+    artworks.failed(source.clone(), "offline".into());
+    assert!(artworks.sync(&mut engine, Duration::ZERO).is_empty());
+    artworks.forget_failed(&source);
+    let again = artworks.sync(&mut engine, Duration::ZERO);
+    assert!(matches!(&again[..], [(s, _)] if *s == source), "{again:?}");
+}

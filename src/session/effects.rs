@@ -100,6 +100,9 @@ pub enum Effect {
         source: ArtworkSource,
         reason: String,
     },
+    /// A post whose file could not be had may be now: forget its placeholder,
+    /// so the engine's next want asks the session for it again.
+    LoadAgain(ArtworkSource),
 }
 
 /// The effects of one call, in order.

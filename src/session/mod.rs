@@ -204,6 +204,7 @@ impl Session {
         if state == ConnectionState::Connected {
             self.channels
                 .refresh_resumed(&mut self.pending, seen.now, fx);
+            self.downloads.reconnected(seen.now);
         }
     }
 
@@ -302,9 +303,14 @@ impl Session {
         }
     }
 
-    /// The runtime's answer about a post's file.
-    pub(crate) fn on_fetched(&mut self, post: &MakapixPost, result: Result<PathBuf, String>) {
-        self.downloads.on_fetched(post, result);
+    /// The runtime's answer about a post's file, come at `now`.
+    pub(crate) fn on_fetched(
+        &mut self,
+        post: &MakapixPost,
+        result: Result<PathBuf, String>,
+        now: Duration,
+    ) {
+        self.downloads.on_fetched(post, result, now);
     }
 
     // ----- posts' files -----
@@ -314,9 +320,10 @@ impl Session {
         &mut self,
         source: &ArtworkSource,
         post: &MakapixPost,
+        seen: &Seen,
         fx: &mut Effects,
     ) {
-        self.downloads.want(source, post, fx);
+        self.downloads.want(source, post, seen.now, fx);
     }
 
     /// Forgets the files of posts the engine no longer wants.
@@ -496,7 +503,8 @@ impl Session {
     // ----- each frame -----
 
     /// Keeps every feature in step with what is on screen: `status`, the next
-    /// pages, comments, the playlist's posts, views, and requests given up on.
+    /// pages, comments, the playlist's posts, views, requests given up on, and
+    /// failed downloads tried again.
     /// `visible`: the artwork on screen is loaded, playing and not covered.
     /// Returns when to look again (a view or a request's deadline is due).
     pub fn tick(&mut self, seen: &Seen, visible: bool, fx: &mut Effects) -> Option<Duration> {
@@ -529,7 +537,8 @@ impl Session {
             fx,
         );
         let page_due = self.channels.next_look(seen.now);
-        [view_due, self.pending.next_deadline(), page_due]
+        let retry_due = self.downloads.retry_due(seen.now, fx);
+        [view_due, self.pending.next_deadline(), page_due, retry_due]
             .into_iter()
             .flatten()
             .min()
