@@ -1,6 +1,8 @@
 //! Queue orders: by name (folders) and shuffled (deterministic, seeded).
 
 use std::cmp::Ordering;
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
 
 /// Sorts by file name the way a person would: case-insensitive, with digit
@@ -22,6 +24,38 @@ pub fn shuffled<T>(mut items: Vec<T>, seed: u64) -> Vec<T> {
         items.swap(i, j);
     }
     items
+}
+
+/// `items` with those `before` holds (matched by `key`, a repeated key once
+/// per time it is held) in `before`'s order, and the rest shuffled after
+/// them. A channel that grows by pages keeps the order already played: what
+/// is on screen keeps its place, and artworks not yet seen are not put
+/// behind ones seen again. The same seed and pages give the same order, and
+/// with nothing before it is `shuffled(items, seed)`.
+pub fn shuffled_after<T, K: Eq + Hash>(
+    before: &[T],
+    items: Vec<T>,
+    key: impl Fn(&T) -> K,
+    seed: u64,
+) -> Vec<T> {
+    let mut slots: HashMap<K, VecDeque<usize>> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        slots.entry(key(item)).or_default().push_back(i);
+    }
+    let mut taken = vec![false; items.len()];
+    let mut order = Vec::with_capacity(items.len());
+    for held in before {
+        if let Some(i) = slots.get_mut(&key(held)).and_then(VecDeque::pop_front) {
+            taken[i] = true;
+            order.push(i);
+        }
+    }
+    let new: Vec<usize> = (0..items.len()).filter(|i| !taken[*i]).collect();
+    // Each page gets an order of its own, not a prefix of the previous one's.
+    let page_seed = seed ^ (order.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    order.extend(shuffled(new, page_seed));
+    let mut items: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| items[i].take()).collect()
 }
 
 fn file_name(path: &Path) -> std::borrow::Cow<'_, str> {
@@ -180,6 +214,36 @@ mod tests {
         let mut back = out;
         back.sort_unstable();
         assert_eq!(back, items);
+    }
+
+    #[test]
+    fn a_shuffle_extended_keeps_its_order_and_shuffles_only_what_is_new() {
+        let first = shuffled((0..10).collect::<Vec<u32>>(), 5);
+        let grown = shuffled_after(&first, (0..20).collect(), |i| *i, 5);
+        assert_eq!(grown[..10], first[..], "the order so far stays");
+        let mut new = grown[10..].to_vec();
+        assert_ne!(new, (10..20).collect::<Vec<_>>(), "shuffled");
+        new.sort_unstable();
+        assert_eq!(new, (10..20).collect::<Vec<_>>());
+        assert_eq!(
+            grown,
+            shuffled_after(&first, (0..20).collect(), |i| *i, 5),
+            "the same seed, the same order"
+        );
+        assert_eq!(
+            shuffled_after(&[], (0..10).collect::<Vec<u32>>(), |i| *i, 5),
+            first
+        );
+    }
+
+    #[test]
+    fn a_shuffle_extended_holds_repeats_and_drops_what_went() {
+        let before = ['b', 'a', 'b', 'x'];
+        let out = shuffled_after(&before, vec!['a', 'b', 'b', 'b', 'c'], |c| *c, 1);
+        assert_eq!(out[..3], ['b', 'a', 'b']);
+        let mut rest = out[3..].to_vec();
+        rest.sort_unstable();
+        assert_eq!(rest, ['b', 'c']);
     }
 
     #[test]

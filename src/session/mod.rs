@@ -148,14 +148,15 @@ impl Session {
             fx.push(Effect::KeepChannel(None));
             self.channels.played_over(fx);
         }
-        let items = self.ordered(channel.items(), seen.settings);
+        let items = self.ordered(channel.items(), &[], seen.settings);
         self.playing = channel;
         fx.engine(EngineCommand::Play(items));
     }
 
-    /// The same channel with more (or reordered) items: what is on screen stays.
+    /// The same channel with more items: what is on screen stays, and so does
+    /// the queue's order (shuffled, only the new items are shuffled, after it).
     fn extend(&mut self, channel: Channel, seen: &Seen, fx: &mut Effects) {
-        let items = self.ordered(channel.items(), seen.settings);
+        let items = self.ordered(channel.items(), seen.engine.items(), seen.settings);
         self.playing = channel;
         fx.engine(EngineCommand::Reorder(items));
     }
@@ -169,14 +170,16 @@ impl Session {
         self.playlists.give_way();
     }
 
-    /// Shuffle was turned on or off.
+    /// Shuffle was turned on or off: the whole queue is ordered anew.
     pub(crate) fn reorder(&mut self, seen: &Seen, fx: &mut Effects) {
-        self.extend(self.playing.clone(), seen, fx);
+        let items = self.ordered(self.playing.items(), &[], seen.settings);
+        fx.engine(EngineCommand::Reorder(items));
     }
 
-    fn ordered(&self, items: Vec<QueueItem>, settings: &Settings) -> Vec<QueueItem> {
-        if settings.shuffle {
-            order::shuffled(items, self.seed)
+    /// `items` as the queue plays them; shuffled, those `before` holds keep its order.
+    fn ordered(&self, items: Vec<QueueItem>, before: &[QueueItem], s: &Settings) -> Vec<QueueItem> {
+        if s.shuffle {
+            order::shuffled_after(before, items, |i| i.source.clone(), self.seed)
         } else {
             items
         }

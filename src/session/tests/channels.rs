@@ -492,3 +492,26 @@ fn a_channel_picked_in_the_window_whose_first_page_fails_says_it_could_not_be_lo
     let out = p.answer(tag, failed("Makapix Club is unreachable."));
     assert!(out.says("next page could not be loaded"), "{out:?}");
 }
+
+#[test]
+fn shuffled_a_later_page_is_shuffled_after_the_artworks_already_ordered() {
+    let mut p = Player::connected();
+    p.settings.shuffle = true;
+    let (tag, _) = p
+        .command("c", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    p.answer(tag, more(1..=10, "p2"));
+    let first = p.playing_ids();
+    assert_ne!(first, (1..=10).collect::<Vec<_>>(), "shuffled");
+    p.engine.show_index(7, p.now);
+    let (next, _) = p.tick(true).only_request();
+    let on_screen = p.on_screen();
+    p.answer(next, more(11..=20, "p3"));
+    let ids = p.playing_ids();
+    assert_eq!(ids[..10], first[..], "the order so far stays");
+    let mut added = ids[10..].to_vec();
+    added.sort_unstable();
+    assert_eq!(added, (11..=20).collect::<Vec<_>>(), "then the new page");
+    p.tick(true);
+    assert_eq!(p.on_screen(), on_screen);
+}
