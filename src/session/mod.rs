@@ -147,6 +147,7 @@ impl Session {
             // Something else plays now: the next start begins with it, not the old channel.
             fx.push(Effect::KeepChannel(None));
             self.channels.played_over(fx);
+            self.reports.new_choice();
         }
         let items = self.ordered(channel.items(), &[], seen.settings);
         self.playing = channel;
