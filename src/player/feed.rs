@@ -6,7 +6,10 @@
 //! still to come, so playback never waits at a page boundary. Paging ends at
 //! `has_more: false`; a page that adds nothing playable is followed by the
 //! next only after a wait that doubles with each such page in a row, and
-//! after `MAX_EMPTY_PAGES` of them the channel plays what it has.
+//! after `MAX_EMPTY_PAGES` of them the channel plays what it has. A page
+//! that failed is asked for again after a wait that doubles with each
+//! failure in a row (protocol §7: retry with back-off; a 429 or a lost
+//! connection passes), while the queue plays what it has.
 //!
 //! The server pages every channel but `reactions` by offset, so a post
 //! published between two requests pushes the last post of one page onto the
@@ -28,6 +31,10 @@ pub(crate) const PAGE_SIZE: u8 = 50;
 pub(crate) const EMPTY_PAGE_WAIT: Duration = Duration::from_secs(2);
 /// Pages in a row that add nothing playable before paging stops.
 pub(crate) const MAX_EMPTY_PAGES: u32 = 5;
+/// The wait after a page that failed; doubles with each failure in a row, up
+/// to `MAX_FAILED_PAGE_WAIT`.
+pub(crate) const FAILED_PAGE_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const MAX_FAILED_PAGE_WAIT: Duration = Duration::from_secs(600);
 
 /// A channel's paging state.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,9 +46,11 @@ pub(crate) struct Feed {
     next_cursor: Option<String>,
     /// A page has been asked for and not yet answered.
     in_flight: bool,
-    /// A page failed: paging stops (the queue keeps playing what it has and
-    /// wraps) until the channel is chosen again.
+    /// Paging gave up (`MAX_EMPTY_PAGES`) or the cursor is gone (resumed):
+    /// the queue keeps playing what it has and wraps.
     stopped: bool,
+    /// Pages in a row that failed.
+    failed_pages: u32,
     pages: usize,
     /// Pages in a row that added nothing playable.
     empty_pages: u32,
@@ -61,6 +70,7 @@ impl Feed {
             next_cursor: None,
             in_flight: false,
             stopped: false,
+            failed_pages: 0,
             pages: 0,
             empty_pages: 0,
             not_before: Duration::ZERO,
@@ -111,6 +121,7 @@ impl Feed {
     /// Takes in a page that came at `now`; returns how many queue items it added.
     pub(crate) fn on_page(&mut self, page: PostsPage, now: Duration) -> usize {
         self.in_flight = false;
+        self.failed_pages = 0;
         self.pages += 1;
         // Only a cursor can fetch the next page, and only `has_more` says
         // there is one: a cursor with `has_more: false` ends the channel.
@@ -140,9 +151,21 @@ impl Feed {
         self.items.len() - before
     }
 
-    pub(crate) fn on_failure(&mut self) {
+    /// The page asked for failed at `now`: it is asked for again after the
+    /// back-off. Returns the failures in a row, this one included.
+    pub(crate) fn on_failure(&mut self, now: Duration) -> u32 {
         self.in_flight = false;
-        self.stopped = true;
+        self.failed_pages += 1;
+        let doublings = (self.failed_pages - 1).min(16);
+        let wait = (FAILED_PAGE_WAIT * 2u32.pow(doublings)).min(MAX_FAILED_PAGE_WAIT);
+        self.not_before = now + wait;
+        self.failed_pages
+    }
+
+    /// When a page that failed is due to be asked for again, if that is later than `now`.
+    pub(crate) fn retry_at(&self, now: Duration) -> Option<Duration> {
+        let retrying = self.failed_pages > 0 && !self.in_flight && self.has_more();
+        (retrying && self.not_before > now).then_some(self.not_before)
     }
 
     /// The channel and its filters.
@@ -163,8 +186,8 @@ impl Feed {
     }
 
     /// Whether a later page will be asked for, whatever the wait before it:
-    /// the server gave a cursor and the feed has not given up (an end, a
-    /// failure, or `MAX_EMPTY_PAGES` empty pages in a row).
+    /// the server gave a cursor and the feed has not given up (an end, or
+    /// `MAX_EMPTY_PAGES` empty pages in a row).
     pub(crate) fn has_more(&self) -> bool {
         !self.stopped && self.next_cursor.is_some()
     }
@@ -293,14 +316,35 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_failed_page_stops_paging_but_keeps_what_was_fetched() {
+    fn a_failed_page_is_asked_again_after_a_wait_that_doubles() {
         let mut feed = Feed::new(QueryPosts::default());
         feed.first_request();
         feed.on_page(page(0..2, Some("c1")), T);
         assert!(feed.wants_more(Some(0), T).is_some());
-        feed.on_failure();
+        assert_eq!(feed.on_failure(T), 1);
+        assert_eq!(feed.items().len(), 2, "what was fetched still plays");
         assert_eq!(feed.wants_more(Some(1), T), None);
-        assert_eq!(feed.items().len(), 2);
+        assert_eq!(feed.retry_at(T), Some(T + FAILED_PAGE_WAIT));
+        let again = T + FAILED_PAGE_WAIT;
+        let asked = feed.wants_more(Some(1), again).expect("asked again");
+        assert_eq!(asked.cursor.as_deref(), Some("c1"), "the same page");
+        assert_eq!(feed.retry_at(again), None, "on its way");
+        assert_eq!(feed.on_failure(again), 2);
+        let twice = again + FAILED_PAGE_WAIT * 2;
+        let just_before = twice - Duration::from_millis(1);
+        assert_eq!(
+            feed.wants_more(Some(1), just_before),
+            None,
+            "twice the wait"
+        );
+        assert!(feed.wants_more(Some(1), twice).is_some());
+        feed.on_page(page(2..4, Some("c2")), twice);
+        assert_eq!(feed.retry_at(twice), None);
+        for _ in 0..20 {
+            feed.wants_more(Some(3), Duration::MAX / 2);
+            feed.on_failure(T);
+        }
+        assert_eq!(feed.retry_at(T), Some(T + MAX_FAILED_PAGE_WAIT), "capped");
     }
 
     #[test]
@@ -368,8 +412,8 @@ pub(crate) mod tests {
         assert!(!ended.has_more(), "has_more: false");
         let mut failed = fresh();
         failed.on_page(page(0..2, Some("c1")), T);
-        failed.on_failure();
-        assert!(!failed.has_more(), "a failed page");
+        failed.on_failure(T);
+        assert!(failed.has_more(), "a failed page is asked again");
         for n in 2..MAX_EMPTY_PAGES {
             feed.on_page(page(0..0, Some("again")), T);
             assert!(feed.has_more(), "{n} empty pages");

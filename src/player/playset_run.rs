@@ -122,10 +122,11 @@ impl PlaysetRun {
         self.feed(index).map_or(0, |f| f.on_page(page, now))
     }
 
-    /// Channel `index`'s page failed: it plays what it has, without paging.
-    pub(crate) fn on_failure(&mut self, index: usize) {
+    /// Channel `index`'s page failed at `now`: it plays what it has, and a
+    /// later page is asked for again after a wait (a first one is not).
+    pub(crate) fn on_failure(&mut self, index: usize, now: Duration) {
         if let Some(f) = self.feed(index) {
-            f.on_failure();
+            f.on_failure(now);
         }
     }
 
@@ -189,6 +190,7 @@ impl PlaysetRun {
 mod tests {
     use super::*;
 
+    use crate::player::feed::FAILED_PAGE_WAIT;
     use crate::player::feed::tests::page;
 
     const T: Duration = Duration::from_secs(10);
@@ -268,16 +270,19 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_page_keeps_the_channel_playing_without_paging() {
+    fn a_failed_page_keeps_the_channel_playing_and_is_asked_again_later() {
         let mut r = run();
         r.first_requests();
         r.on_page(0, page(0..2, Some("p2")), T);
-        r.on_failure(1);
+        r.on_failure(1, T);
         r.on_shown(0);
         assert_eq!(r.wants_more(T).len(), 1);
-        r.on_failure(0);
+        r.on_failure(0, T);
         r.on_shown(1);
         assert!(r.wants_more(T).is_empty());
         assert_eq!(r.items().len(), MIX_LENGTH, "u1's two artworks, wrapping");
+        let again = r.wants_more(T + FAILED_PAGE_WAIT);
+        assert_eq!(again.len(), 1, "u1's page, not cats' first: {again:?}");
+        assert_eq!(again[0].0, 0);
     }
 }

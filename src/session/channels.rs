@@ -304,17 +304,20 @@ impl Channels {
         };
         if let Err(reason) = &outcome {
             tracing::warn!("{}: {reason}", paging.label);
-            paging.feed.on_failure();
-            if !first || paging.ack.is_none() {
+            // A later page is asked for again: said once, not at every try.
+            let in_a_row = paging.feed.on_failure(now);
+            if (!first && in_a_row == 1) || (first && paging.ack.is_none()) {
                 fx.notice(Notice::error(failure_text(&paging.label, reason, first)));
             }
         }
         if let Some(command_id) = paging.ack.take() {
             fx.connection(ConnectionAction::Ack(late_ack(command_id, outcome.clone())));
         }
-        if first && outcome.is_err() {
-            // What was playing goes on.
-            self.paging = None;
+        if outcome.is_err() {
+            // What was playing goes on; a channel that played pages on later.
+            if first {
+                self.paging = None;
+            }
             return PageOutcome::Nothing;
         }
         fx.push(Effect::KeepChannel(Some(Box::new(LastChannel {
@@ -341,11 +344,14 @@ impl Channels {
             .is_some_and(|p| p.feed.pages() > 0 && p.feed.items().is_empty())
     }
 
-    /// When to look again for such a channel's next page: its wait after an
-    /// empty page (`Feed`'s back-off) is a few of these at most.
+    /// When to look again for the next page: for a channel with nothing
+    /// playable yet, its wait after an empty page (`Feed`'s back-off) is a
+    /// few of these at most; a page that failed, when it is due again.
     pub(crate) fn next_look(&self, now: Duration) -> Option<Duration> {
-        let idle = self.paging.as_ref().is_some_and(|p| !p.feed.is_waiting());
-        (idle && self.awaits_artworks()).then_some(now + EMPTY_PAGE_WAIT)
+        let paging = self.paging.as_ref()?;
+        let idle = !paging.feed.is_waiting();
+        let empty = (idle && self.awaits_artworks()).then_some(now + EMPTY_PAGE_WAIT);
+        empty.into_iter().chain(paging.feed.retry_at(now)).min()
     }
 
     /// Asks for the next page when the artwork at `position` nears the end of
@@ -393,7 +399,10 @@ impl Paging {
 /// channel plays yet, so it is the channel, not a page, that failed.
 fn failure_text(label: &str, reason: &str, first: bool) -> String {
     if !first {
-        format!("{label}: the next page could not be loaded: {reason}")
+        let reason = reason.trim_end_matches('.');
+        format!(
+            "{label}: the next page could not be loaded ({reason}); it will be asked for again."
+        )
     } else if reason == NOTHING_PLAYABLE {
         format!("The channel \"{label}\" has no artworks this player can show; pick another one.")
     } else {

@@ -210,11 +210,11 @@ impl Playsets {
             // One channel failing leaves the others to play.
             Ok(_) => {
                 tracing::warn!("playset {}: channel {index} answered oddly", mixing.name);
-                mixing.run.on_failure(index);
+                mixing.run.on_failure(index, now);
             }
             Err(e) => {
                 tracing::warn!("playset {}: channel {index}: {e}", mixing.name);
-                mixing.run.on_failure(index);
+                mixing.run.on_failure(index, now);
             }
         }
         mixing.ask(pending, now, fx);

@@ -130,6 +130,8 @@ fn a_playset_mixes_its_channels_and_pages_each_as_it_runs_low() {
         }
     }
     cursors.sort();
+    // Never answered here, each is given up at its deadline and asked again later.
+    cursors.dedup();
     assert_eq!(cursors, ["a2", "h2"]);
 
     // A view names the channel its artwork came from.

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::fixture::*;
 use crate::bridge::connection::RequestFailure;
-use crate::player::feed::{EMPTY_PAGE_WAIT, MAX_EMPTY_PAGES, PREFETCH_MARGIN};
+use crate::player::feed::{EMPTY_PAGE_WAIT, FAILED_PAGE_WAIT, MAX_EMPTY_PAGES, PREFETCH_MARGIN};
 use crate::protocol::command::AckStatus;
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::Response;
@@ -147,23 +147,32 @@ fn a_channel_picked_in_the_window_that_fails_says_why_in_the_status_bar() {
 }
 
 #[test]
-fn a_later_page_that_fails_stops_paging_and_what_plays_goes_on() {
+fn a_later_page_that_fails_is_asked_again_after_a_wait_and_what_plays_goes_on() {
+    // §7: retry with back-off; a 429 or a lost connection passes.
     let mut p = playing_all(1..=3);
     let (tag, _) = p.tick(true).only_request();
-    let out = p.answer(tag, failed("Makapix Club is unreachable."));
-    assert!(out.says("unreachable"), "{out:?}");
-    assert!(out.acks().is_empty());
-    assert!(
-        !out.engine()
-            .iter()
-            .any(|c| matches!(c, EngineCommand::Play(_))),
-        "{out:?}"
-    );
+    let out = p.answer(tag, failed_with("rate_limited", "Makapix Club is busy."));
+    assert!(out.says("busy"), "{out:?}");
+    assert!(out.acks().is_empty() && out.engine().is_empty(), "{out:?}");
     assert_eq!(p.playing_ids(), [1, 2, 3]);
+    let (due, out) = p.tick_due(true);
+    assert!(out.requests().is_empty(), "not at once");
     assert!(
-        p.play_for(secs(300), secs(31)).requests().is_empty(),
-        "no page after a failure"
+        due.is_some_and(|d| d <= p.now + FAILED_PAGE_WAIT),
+        "{due:?}"
     );
+    p.advance(FAILED_PAGE_WAIT);
+    let queries = p.tick(true).queries();
+    assert_eq!(queries.len(), 1, "{queries:?}");
+    assert_eq!(queries[0].1.cursor.as_deref(), Some("p2"), "the same page");
+    let out = p.answer(queries[0].0, failed("Makapix Club is unreachable."));
+    assert!(out.notices().is_empty(), "said once: {out:?}");
+    p.advance(FAILED_PAGE_WAIT);
+    assert!(p.tick(true).requests().is_empty(), "the wait doubled");
+    p.advance(FAILED_PAGE_WAIT);
+    let (tag, _) = p.tick(true).only_request();
+    p.answer(tag, last(4..=6));
+    assert_eq!(p.playing_ids(), (1..=6).collect::<Vec<_>>());
 }
 
 #[test]
