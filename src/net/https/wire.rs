@@ -86,8 +86,9 @@ pub fn retry_after(header: Option<&str>) -> Duration {
 }
 
 /// Reads a view answer by its status.
-/// `Err`: the answer says nothing about the view (the token was refused): it
-/// stays queued, as when the connection is lost.
+/// `Err`: the answer says nothing about the view (the token was refused, or a
+/// 5xx: the view endpoint never answers one itself, so a proxy or an outage
+/// answered for it): it stays queued, as when the connection is lost.
 pub(crate) fn view_answer(
     status: u16,
     retry_after_header: Option<&str>,
@@ -105,6 +106,11 @@ pub(crate) fn view_answer(
             return Err(
                 "Makapix Club refused the player's API token even after a new one was made.".into(),
             );
+        }
+        500..=599 => {
+            return Err(format!(
+                "Makapix Club's HTTPS API was not reached (HTTP {status} from the way there)"
+            ));
         }
         other => {
             let error = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
@@ -215,8 +221,14 @@ mod tests {
             later(DEFAULT_RETRY_AFTER)
         );
         assert!(
-            matches!(view_answer(500, None, br#"{"error":"boom"}"#), Ok(ViewOutcome::Failed(e)) if e.contains("boom"))
+            matches!(view_answer(400, None, br#"{"error":"boom"}"#), Ok(ViewOutcome::Failed(e)) if e.contains("boom"))
         );
+        for status in [500, 502, 503, 504] {
+            assert!(
+                view_answer(status, None, b"<html>Bad Gateway</html>").is_err(),
+                "{status}: the API was not reached, so nothing counts against the view"
+            );
+        }
         assert!(view_answer(401, None, b"{}").is_err(), "kept, not counted");
     }
 }

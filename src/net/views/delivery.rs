@@ -258,6 +258,22 @@ impl Delivery {
         changes
     }
 
+    /// The live sending never reached the server (no answer came over HTTPS,
+    /// or a proxy answered for it): like an unheard one, it waits and is sent
+    /// again, not counted against the view, however long the outage lasts.
+    pub(crate) fn unreached(&mut self, now: Instant) -> Changes {
+        let mut changes = Changes::default();
+        if let Some(id) = self.live().map(|s| s.id)
+            && self.unsent(id)
+        {
+            self.hold(id, now + self.pace.ack_timeout);
+            changes
+                .notes
+                .push("the view did not reach the server; it waits".into());
+        }
+        changes
+    }
+
     /// The next answer from the server, matched to the oldest sending that
     /// may still be answered.
     pub fn settle(&mut self, outcome: &ViewOutcome, now: Instant) -> Changes {

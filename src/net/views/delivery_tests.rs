@@ -256,6 +256,22 @@ fn views_nobody_received_wait_and_are_not_counted_against() {
 }
 
 #[test]
+fn views_that_never_reached_the_server_wait_and_are_not_counted_against() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1]);
+    let max = d.pace().max_failures.max(d.pace().max_unanswered);
+    for i in 0..max * 3 {
+        let now = t0 + secs(30.0 * f64::from(i));
+        let id = d.due(now).unwrap();
+        d.sent(id, now);
+        let c = d.unreached(now);
+        assert!(c.removed.is_empty(), "{:?}", c.notes);
+        assert_eq!(d.due(now + secs(19.0)), None, "it waits before going again");
+    }
+    assert_eq!(d.len(), 1);
+}
+
+#[test]
 fn restored_views_go_first_and_the_oldest_go_when_full() {
     let t0 = Instant::now();
     let mut d = Delivery::new(Pace::PRODUCTION, 3);

@@ -55,7 +55,7 @@ impl ViewOutbox {
             Ok(outcome) => self.settle(&outcome, now),
             Err(why) => {
                 tracing::info!("a view did not get through over HTTPS ({why}); kept");
-                self.connection_lost();
+                self.unreached(now);
             }
         }
     }

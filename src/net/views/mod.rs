@@ -235,9 +235,10 @@ impl ViewOutbox {
         self.current.delivery.set_pace(pace);
     }
 
-    /// The transport failed with a view on its way.
-    pub(crate) fn connection_lost(&mut self) {
-        self.current.delivery.connection_lost();
+    /// The view on its way did not reach the server: it waits, uncounted.
+    pub(crate) fn unreached(&mut self, now: Instant) {
+        let changes = self.current.delivery.unreached(now);
+        self.apply(changes);
     }
 
     /// Gives up on overdue answers, then hands `sink` the next view if one is due.

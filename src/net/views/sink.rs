@@ -5,7 +5,7 @@
 //! (`ViewOutbox::puback`) then the server's answer on `view/ack`
 //! (`ViewOutbox::ack`); for another transport, `ViewOutbox::settle` with a
 //! `ViewOutcome` (the HTTPS one reads it with `ViewOutcome::from_http`), or
-//! `ViewOutbox::connection_lost` when the attempt failed on the way.
+//! `ViewOutbox::unreached` when it did not reach the server.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -2,6 +2,7 @@ mod https_api_address;
 mod https_removal;
 mod https_token;
 mod https_transport;
+mod https_views;
 mod mqtt_removed;
 mod mqtt_requests;
 mod mqtt_session;

@@ -21,8 +21,9 @@
 //!   401 "Account banned" while the owner is banned, whatever the token, and
 //!   `token/rotate` still succeeds then): see `player_api.rs`.
 //!
-//! And, for tests: "the next N polls answer 502", "the next N rotations answer
-//! 503" (the database is down), "the owner renewed from the
+//! And, for tests: "the next N polls answer 502", "the next N view events
+//! answer 502" (a proxy in front of an API that is down), "the next N
+//! rotations answer 503" (the database is down), "the owner renewed from the
 //! web", "the owner removed the player" (`token/rotate` answers 404), "the
 //! owner's account is gone" and "the owner is banned (until …)".
 //!
@@ -76,6 +77,8 @@ struct State {
     /// What `provision` hands out next: (player key, its first certificate).
     provisionable: Option<String>,
     failing_polls: u32,
+    /// View events a proxy answers 502 before they reach the API.
+    failing_views: u32,
     /// `token/rotate` calls counted by the server's limiter (each allowed
     /// call, whatever it answers), and when the count lapses: an hour after
     /// the last allowed call, as Redis's EXPIRE renewed on each one does.
@@ -97,6 +100,7 @@ impl Default for State {
             limits: Limits::default(),
             provisionable: None,
             failing_polls: 0,
+            failing_views: 0,
             rotations: 0,
             rotations_lapse: None,
             failing_rotations: 0,
@@ -245,6 +249,12 @@ impl MakapixApi {
         self.state.lock().unwrap().failing_polls = n;
     }
 
+    /// The next `n` view events answer 502 from a proxy: the API never sees
+    /// them (they are not in `views()`).
+    pub fn fail_next_views(&self, n: u32) {
+        self.state.lock().unwrap().failing_views = n;
+    }
+
     /// The token the server accepts for `player_key` now.
     pub fn token(&self, player_key: &str) -> Option<String> {
         self.state
@@ -337,6 +347,10 @@ fn player_endpoints(state: &mut State, r: &Request) -> Option<Reply> {
     let path = r.path.strip_prefix("/api").unwrap_or(&r.path);
     if r.method != "POST" || !matches!(path, "/player/rpc" | "/player/events/view") {
         return None;
+    }
+    if path == "/player/events/view" && state.failing_views > 0 {
+        state.failing_views -= 1;
+        return Some(Reply::new(502, "<html>Bad Gateway</html>".into()));
     }
     let bearer = r
         .authorization
