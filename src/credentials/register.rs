@@ -40,8 +40,9 @@ pub enum HttpError {
     CertificatesUnavailable,
     #[error("{0} Check the server address in Settings › Player.")]
     Address(String),
+    /// Holds only where it pointed (`redirect_target`), never the address.
     #[error(
-        "The Makapix server sent the request on to another address ({0}); the player does not follow it, since the request carries the player's key or token. Check the server address in Settings › Player."
+        "The Makapix server redirected the request (to {0}); the player does not follow it, since the request carries the player's key or token. Check the server address in Settings › Player."
     )]
     Redirected(String),
 }
@@ -101,7 +102,10 @@ fn only_checked_addresses(
     next.handle(request)
 }
 
-/// Where a 3xx answer pointed (cut short: it is the server's text), if it is one.
+/// Where a 3xx answer pointed, if it is one: its host at most. The address
+/// itself would repeat the request's path (`/player/{key}/token/rotate` holds
+/// the player key) or carry anything the server put there, and this text
+/// reaches the window and the log.
 pub(crate) fn redirect_target(response: &Response<Body>) -> Option<String> {
     if !response.status().is_redirection() {
         return None;
@@ -109,9 +113,21 @@ pub(crate) fn redirect_target(response: &Response<Body>) -> Option<String> {
     let location = response
         .headers()
         .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("no address given");
-    Some(location.chars().take(200).collect())
+        .and_then(|v| v.to_str().ok());
+    Some(redirect_host(location))
+}
+
+fn redirect_host(location: Option<&str>) -> String {
+    let host = location
+        .and_then(|l| url::Url::parse(l).ok())
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h.chars().take(100).collect::<String>())
+        });
+    match host {
+        Some(host) => crate::player_key::redact(&host).into_owned(),
+        None => "another address on the same server".into(),
+    }
 }
 
 /// The answer, unless it is a redirect (never followed with the key or token).
@@ -254,4 +270,43 @@ fn read_json<T: DeserializeOwned>(
         .read_json()
         // serde's message names the field at fault, never a value.
         .map_err(|e| HttpError::BadAnswer(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "fa16acc1-5d2c-4f4e-9d0b-2b8e7c1f00aa";
+
+    fn redirect(location: &str) -> Response<Body> {
+        Response::builder()
+            .status(307)
+            .header("location", location)
+            .body(Body::builder().data(""))
+            .expect("a response")
+    }
+
+    #[test]
+    fn a_redirect_is_named_by_its_host_never_its_address() {
+        let to =
+            format!("https://user:pw@elsewhere.example:8443/api/player/{KEY}/token/rotate?t=x");
+        let target = redirect_target(&redirect(&to)).expect("a redirect");
+        let said = HttpError::Redirected(target).to_string();
+        assert!(
+            said.contains("redirected the request (to elsewhere.example)"),
+            "{said}"
+        );
+        for secret in [KEY, "fa16acc1", "/player/", "user", "pw", "t=x"] {
+            assert!(!said.contains(secret), "{secret} in: {said}");
+        }
+        // A path alone (same server) names no host, and no path either.
+        let same = redirect_target(&redirect(&format!("/api/player/{KEY}/credentials")));
+        let said = HttpError::Redirected(same.expect("a redirect")).to_string();
+        assert!(!said.contains(KEY) && !said.contains("/player/"), "{said}");
+        let plain = Response::builder()
+            .status(200)
+            .body(Body::builder().data("{}"))
+            .expect("a response");
+        assert_eq!(redirect_target(&plain), None);
+    }
 }

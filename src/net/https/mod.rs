@@ -288,7 +288,7 @@ impl Inner {
             })?;
         if let Some(target) = crate::credentials::register::redirect_target(&response) {
             return Err(RequestError::Https(format!(
-                "Makapix Club's HTTPS API sent the request on to another address ({target}); the player does not follow it with its token. Check the API base URL in Settings › Player."
+                "Makapix Club's HTTPS API redirected the request (to {target}); the player does not follow it with its token. Check the API base URL in Settings › Player."
             )));
         }
         let status = response.status().as_u16();
