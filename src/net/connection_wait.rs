@@ -15,9 +15,11 @@ use crate::protocol::response::ErrorCode;
 use super::connection_handle::Inbox;
 use super::connection_task::Task;
 use super::dispatch::{Lost, Transports};
+use super::https::ViewNotThrough;
 use super::requests::RequestError;
 use super::standing::Refusal;
 use super::views::delivery::Pace;
+use super::views::https_sink::Answer;
 
 /// How a wait ended.
 pub(super) enum Waited {
@@ -145,7 +147,7 @@ impl Task {
                         self.https_views.poll(&mut self.views, client, Instant::now());
                     }
                 }
-                answer = self.https_views.answer() => self.views.https_answered(answer, Instant::now()),
+                answer = self.https_views.answer() => self.view_answered(answer),
                 ctl = inbox.controls.recv() => {
                     let Some(ctl) = ctl else { break Waited::End };
                     if let Some(stop) = self.on_control(ctl, None).await {
@@ -182,5 +184,16 @@ impl Task {
         };
         self.ways.keep_probe(probe);
         ended
+    }
+
+    /// An HTTPS view's answer settles it; one that did not reach the API
+    /// also tells the router, as a failed request does, so HTTPS is no longer
+    /// shown connected and is checked again after its back-off.
+    fn view_answered(&mut self, answer: Answer) {
+        if let Err(ViewNotThrough::Unreached(why)) = &answer {
+            self.ways.https_lost(why.clone());
+            self.set_state(self.conn_state);
+        }
+        self.views.https_answered(answer, Instant::now());
     }
 }

@@ -4,7 +4,8 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug)]
@@ -39,6 +40,8 @@ pub type Replier = Box<dyn FnMut(&Request) -> Reply + Send>;
 pub struct TestServer {
     pub base: String,
     pub requests: Arc<Mutex<Vec<Request>>>,
+    addr: SocketAddr,
+    stopped: Arc<AtomicBool>,
 }
 
 impl TestServer {
@@ -53,18 +56,39 @@ impl TestServer {
     /// The same, for a handler that sets headers too.
     pub fn start_replying(handler: Replier) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}/api", listener.local_addr().unwrap());
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}/api");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
         let handler = Arc::new(Mutex::new(handler));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&stopped);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                if stop.load(Ordering::SeqCst) {
+                    // The listening socket closes with this thread: connections are refused.
+                    return;
+                }
                 let log = Arc::clone(&log);
                 let handler = Arc::clone(&handler);
-                std::thread::spawn(move || serve(stream, &log, &handler));
+                let stop = Arc::clone(&stop);
+                std::thread::spawn(move || serve(stream, &log, &handler, &stop));
             }
         });
-        Self { base, requests }
+        Self {
+            base,
+            requests,
+            addr,
+            stopped,
+        }
+    }
+
+    /// The server goes away: new connections are refused, and a request on
+    /// a connection kept alive is closed unanswered.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so that it sees the flag.
+        let _ = TcpStream::connect(self.addr);
     }
 
     pub fn paths(&self) -> Vec<String> {
@@ -84,12 +108,17 @@ impl TestServer {
     }
 }
 
-fn serve(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Mutex<Replier>) {
+fn serve(
+    stream: TcpStream,
+    log: &Mutex<Vec<Request>>,
+    handler: &Mutex<Replier>,
+    stopped: &AtomicBool,
+) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     // Several requests may come on one kept-alive connection.
     loop {
         let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || stopped.load(Ordering::SeqCst) {
             return;
         }
         let mut parts = line.split_whitespace();

@@ -31,6 +31,7 @@ use super::requests::RequestError;
 use super::standing::Refusal;
 use throttle::Throttle;
 use token_hold::TokenHold;
+pub use wire::ViewNotThrough;
 
 /// Calls at once: the server limits reads to 60 a minute, so more buys nothing.
 const CONCURRENCY: usize = 4;
@@ -215,15 +216,18 @@ impl HttpsClient {
 
     /// Sends one view event (without `player_key`: the token says who).
     /// `Err`: it did not get through (offline, a refused token); the view stays queued.
-    pub async fn send_view(&self, view: &ViewEvent) -> Result<ViewOutcome, String> {
-        let mut json = serde_json::to_value(view).map_err(|e| e.to_string())?;
+    pub async fn send_view(&self, view: &ViewEvent) -> Result<ViewOutcome, ViewNotThrough> {
+        let mut json =
+            serde_json::to_value(view).map_err(|e| ViewNotThrough::Other(e.to_string()))?;
         if let Value::Object(map) = &mut json {
             map.remove("player_key");
             map.remove("request_ack");
         }
         match self.post("player/events/view", json).await {
             Ok(raw) => wire::view_answer(raw.status, raw.retry_after.as_deref(), &raw.body),
-            Err(e) => Err(e.to_string()),
+            // What a request that failed so tells the router (`dispatch::Routes`).
+            Err(RequestError::Https(why)) => Err(ViewNotThrough::Unreached(why)),
+            Err(e) => Err(ViewNotThrough::Other(e.to_string())),
         }
     }
 

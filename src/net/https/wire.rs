@@ -85,6 +85,16 @@ pub fn retry_after(header: Option<&str>) -> Duration {
         .unwrap_or(DEFAULT_RETRY_AFTER)
 }
 
+/// Why a view did not get through; it stays queued either way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ViewNotThrough {
+    /// The API was not reached (no answer, refused, timed out, a proxy's
+    /// 5xx): HTTPS is failing, as when a request finds it unusable.
+    Unreached(String),
+    /// Anything else (the token refused: the player's standing says the rest).
+    Other(String),
+}
+
 /// Reads a view answer by its status.
 /// `Err`: the answer says nothing about the view (the token was refused, or a
 /// 5xx: the view endpoint never answers one itself, so a proxy or an outage
@@ -93,7 +103,7 @@ pub(crate) fn view_answer(
     status: u16,
     retry_after_header: Option<&str>,
     body: &[u8],
-) -> Result<ViewOutcome, String> {
+) -> Result<ViewOutcome, ViewNotThrough> {
     Ok(match status {
         202 => ViewOutcome::Accepted,
         200 => ViewOutcome::Duplicate,
@@ -103,14 +113,14 @@ pub(crate) fn view_answer(
             retry_after: Some(retry_after(retry_after_header)),
         },
         401 => {
-            return Err(
+            return Err(ViewNotThrough::Other(
                 "Makapix Club refused the player's API token even after a new one was made.".into(),
-            );
+            ));
         }
         500..=599 => {
-            return Err(format!(
+            return Err(ViewNotThrough::Unreached(format!(
                 "Makapix Club's HTTPS API was not reached (HTTP {status} from the way there)"
-            ));
+            )));
         }
         other => {
             let error = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
@@ -225,10 +235,16 @@ mod tests {
         );
         for status in [500, 502, 503, 504] {
             assert!(
-                view_answer(status, None, b"<html>Bad Gateway</html>").is_err(),
+                matches!(
+                    view_answer(status, None, b"<html>Bad Gateway</html>"),
+                    Err(ViewNotThrough::Unreached(_))
+                ),
                 "{status}: the API was not reached, so nothing counts against the view"
             );
         }
-        assert!(view_answer(401, None, b"{}").is_err(), "kept, not counted");
+        assert!(
+            matches!(view_answer(401, None, b"{}"), Err(ViewNotThrough::Other(_))),
+            "kept, not counted"
+        );
     }
 }

@@ -9,13 +9,13 @@ use tokio::sync::mpsc;
 
 use crate::protocol::view::{ViewEvent, ViewOutcome};
 
-use super::super::https::HttpsClient;
+use super::super::https::{HttpsClient, ViewNotThrough};
 use super::ViewOutbox;
 use super::delivery::ViewId;
 use super::sink::{Handed, NotTaken, ViewSink};
 
 /// An answer, or why the view did not get through (it stays queued).
-type Answer = Result<ViewOutcome, String>;
+pub(crate) type Answer = Result<ViewOutcome, ViewNotThrough>;
 
 pub(crate) struct HttpsViews {
     tx: mpsc::UnboundedSender<Answer>,
@@ -44,7 +44,7 @@ impl HttpsViews {
         self.rx
             .recv()
             .await
-            .unwrap_or_else(|| Err("the views channel closed".into()))
+            .unwrap_or_else(|| Err(ViewNotThrough::Other("the views channel closed".into())))
     }
 }
 
@@ -53,7 +53,7 @@ impl ViewOutbox {
     pub(crate) fn https_answered(&mut self, answer: Answer, now: Instant) {
         match answer {
             Ok(outcome) => self.settle(&outcome, now),
-            Err(why) => {
+            Err(ViewNotThrough::Unreached(why) | ViewNotThrough::Other(why)) => {
                 tracing::info!("a view did not get through over HTTPS ({why}); kept");
                 self.unreached(now);
             }

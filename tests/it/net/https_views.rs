@@ -1,12 +1,14 @@
 //! Views over the HTTPS player API when the way there fails: a view answered
 //! 5xx by a proxy (the view endpoint never answers one itself) is kept and
-//! sent again, never counted against the view, however long the outage lasts.
+//! sent again, never counted against the view, however long the outage lasts;
+//! a view that cannot reach the API takes HTTPS out of "Connected", as a
+//! failed request does.
 
 use crate::support::rig;
 
 use std::time::{Duration, Instant};
 
-use makapix_player::bridge::connection::{ConnectionAction, ConnectionState};
+use makapix_player::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use makapix_player::bridge::transport::TransportChoice;
 use makapix_player::net::views::delivery::Pace;
 use makapix_player::protocol::view::ViewEvent;
@@ -66,5 +68,24 @@ fn a_view_answered_502_for_longer_than_three_resend_periods_is_delivered_after()
         "{:?}",
         player.log_lines()
     );
+    player.shutdown();
+}
+
+#[test]
+fn a_view_that_cannot_reach_the_api_takes_https_out_of_connected() {
+    let (api, mut player) = connected();
+    api.http.stop();
+    player.send(ConnectionAction::View(view(3)));
+    let why = player.wait("HTTPS said failing", Duration::from_secs(30), |e| match e {
+        ConnectionEvent::Info(i) => i.https_error.clone(),
+        _ => None,
+    });
+    assert!(
+        why.contains("Could not reach Makapix Club over HTTPS"),
+        "{why}"
+    );
+    // The state is sent just before the facts that name the error.
+    assert_eq!(player.states().last(), Some(&ConnectionState::Disconnected));
+    assert!(api.views().is_empty(), "{:?}", api.views());
     player.shutdown();
 }
