@@ -34,6 +34,15 @@ pub fn owner_blocked(detail: &str) -> bool {
     matches!(detail.trim(), "Account banned" | "Account deactivated")
 }
 
+/// Whether a 429's `detail` is the server's word for a refused bearer token
+/// once an address made 60 failed authentications in an hour (protocol §13):
+/// the token was refused, as with a 401; no request limit was reached.
+pub fn too_many_failed_authentications(detail: &str) -> bool {
+    detail
+        .trim_start()
+        .starts_with("Too many failed authentication attempts")
+}
+
 /// `POST {api}/player/provision` body.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub(crate) struct ProvisionRequest {

@@ -2,7 +2,9 @@
 //! over MQTT, `POST {api}/player/rpc`, and view events, `POST
 //! {api}/player/events/view`, with the player's bearer token. One ureq agent
 //! (one connection pool) per client, a few calls at a time, each on a blocking
-//! worker. A 401 makes a new token once per failure episode and tries again;
+//! worker. A 401 (or the 429 the server gives a refused token instead once
+//! its address made too many failed authentications) makes a new token once
+//! per failure episode and tries again;
 //! a 401 that blames the owner's account ("Account banned"), a fresh token
 //! refused too, or `token/rotate` answering 404 means Makapix Club refuses the
 //! player (`standing`): every call is answered so, without the network, until
@@ -247,8 +249,10 @@ impl HttpsClient {
 }
 
 impl Inner {
-    /// Posts with the held token. A 401 gets one new token and one more try,
-    /// unless it blames the owner's account; a second 401 is a refusal.
+    /// Posts with the held token. A refused token (401, or the 429 for an
+    /// address with too many failed authentications) gets one new token and
+    /// one more try, unless a 401 blames the owner's account; a second
+    /// refusal is the player's.
     fn post(&self, path: &str, body: &Value) -> Result<Raw, RequestError> {
         let base = self
             .base
@@ -258,7 +262,7 @@ impl Inner {
         self.check_standing()?;
         let token = self.token()?;
         let raw = self.post_with(&url, body, &token)?;
-        if raw.status != 401 {
+        if !wire::token_refused(raw.status, &raw.body) {
             self.proven(&token);
             return Ok(raw);
         }
@@ -268,7 +272,7 @@ impl Inner {
         tracing::info!("the HTTPS API refused the player's token; getting a new one");
         let fresh = self.fresh_token(&token)?;
         let raw = self.post_with(&url, body, &fresh)?;
-        if raw.status != 401 {
+        if !wire::token_refused(raw.status, &raw.body) {
             self.proven(&fresh);
             return Ok(raw);
         }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::protocol::http::too_many_failed_authentications;
 use crate::protocol::request::RequestKind;
 use crate::protocol::response::{self, ErrorCode, Response};
 use crate::protocol::view::ViewOutcome;
@@ -66,6 +67,12 @@ pub(crate) fn rpc_answer(
     let bytes = serde_json::to_vec(&Value::Object(map))
         .map_err(|e| RequestError::Malformed(e.to_string()))?;
     Ok(response::parse(kind, &bytes)?)
+}
+
+/// Whether the answer refuses the bearer token: a 401, or the 429 the server
+/// gives instead once too many failed authentications came from this address.
+pub(crate) fn token_refused(status: u16, body: &[u8]) -> bool {
+    status == 401 || (status == 429 && too_many_failed_authentications(&detail(body)))
 }
 
 /// FastAPI's `{"detail": "…"}` of an error answer, or nothing.
@@ -204,6 +211,20 @@ mod tests {
             rpc_answer(RequestKind::Echo, "r", 200, b"<html>portal</html>"),
             Err(RequestError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn a_429_for_failed_authentications_refuses_the_token_and_a_read_limit_does_not() {
+        let failed =
+            bytes(json!({"detail": "Too many failed authentication attempts. Try again later."}));
+        assert!(token_refused(429, &failed));
+        assert!(token_refused(401, b"{}"));
+        let limited = bytes(
+            json!({"request_id": null, "success": false, "error": "Rate limit exceeded", "error_code": "rate_limited"}),
+        );
+        assert!(!token_refused(429, &limited));
+        assert!(!token_refused(429, b""));
+        assert!(!token_refused(500, &failed));
     }
 
     #[test]

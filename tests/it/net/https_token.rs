@@ -2,7 +2,9 @@
 //! allows 30 `token/rotate` calls an hour per address, counting failed ones,
 //! and locks the address out for an hour after the last. A player whose
 //! rotation fails (the server's database down) must not ask again with every
-//! request, or it is locked out long after the server is back.
+//! request, or it is locked out long after the server is back. Failed bearer
+//! checks are counted per address too (60 an hour, then 429): a stale token
+//! answered so is replaced as if answered 401.
 
 use crate::support::rig;
 
@@ -18,7 +20,7 @@ use makapix_player::net::https::HttpsClient;
 use makapix_player::net::requests::RequestError;
 use makapix_player::protocol::http::Secret;
 use makapix_player::protocol::request::RequestBody;
-use rig::api::MakapixApi;
+use rig::api::{FAILED_AUTHS_PER_HOUR, MakapixApi};
 use rig::certs::{Ca, player_key};
 use rig::player::{Player, https_api, https_player_of};
 
@@ -200,4 +202,39 @@ fn while_no_token_is_asked_for_the_next_check_is_when_the_wait_ends() {
         "one failed rotation, one after the wait"
     );
     player.shutdown();
+}
+
+/// Past 60 failed bearer checks from its address, the server answers a stale
+/// token 429 "Too many failed authentication attempts", not 401: it is still
+/// the token that was refused, not a read limit to wait out.
+#[test]
+fn a_stale_token_answered_429_for_failed_logins_is_rotated_once() {
+    let (api, key, rt) = api_with_a_player();
+    let (https, tokens) = https_api(&api, &key);
+    // Short read-limit gates: a 429 taken for the read limit fails fast.
+    let tuning = Tuning {
+        rate_window: Duration::from_millis(500),
+        ..tuning()
+    };
+    let client = HttpsClient::new(&https, &tuning);
+    let read = || RequestBody::GetPost {
+        post_id: 7,
+        include_fields: vec![],
+    };
+    assert!(rt.block_on(client.send(read())).is_ok());
+    assert_eq!(
+        tokens.rotations.load(Ordering::SeqCst),
+        1,
+        "the first token"
+    );
+    api.failed_authentications(FAILED_AUTHS_PER_HOUR);
+    api.rotate_on_the_web(&key);
+    let answer = rt.block_on(client.send(read()));
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(
+        tokens.rotations.load(Ordering::SeqCst),
+        2,
+        "one new token for the refused one"
+    );
+    assert_eq!(api.count("token/rotate"), 2);
 }

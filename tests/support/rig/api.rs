@@ -17,9 +17,11 @@
 //!
 //! - the player API, `POST /player/rpc` and `POST /player/events/view`, with
 //!   the same bearer check (`get_current_player`: 401 "Invalid or missing
-//!   player token" for a stale or unknown token, or a player without an owner;
-//!   401 "Account banned" while the owner is banned, whatever the token, and
-//!   `token/rotate` still succeeds then): see `player_api.rs`.
+//!   player token" for a stale or unknown token, or a player without an owner,
+//!   each counted per address: past 60 in an hour, 429 "Too many failed
+//!   authentication attempts…" instead; 401 "Account banned" while the owner
+//!   is banned, whatever the token, and `token/rotate` still succeeds then):
+//!   see `player_api.rs`.
 //!
 //! And, for tests: "the next N polls answer 502", "the next N view events
 //! answer 502" (a proxy in front of an API that is down), "the next N
@@ -47,6 +49,8 @@ pub const RENEW_WINDOW_DAYS: i64 = 90;
 pub const ROTATIONS_PER_HOUR: u32 = 30;
 /// `renew-cert` calls allowed per player in a day.
 pub const RENEWALS_PER_DAY: u32 = 10;
+/// Failed bearer checks per address (one here) in an hour before they are 429.
+pub const FAILED_AUTHS_PER_HOUR: u32 = 60;
 
 struct Player {
     current: Identity,
@@ -85,6 +89,10 @@ struct State {
     rotations: u32,
     rotations_lapse: Option<Instant>,
     failing_rotations: u32,
+    /// Failed bearer checks counted by the server's limiter, and when the
+    /// count lapses (an hour after the last one counted).
+    auth_failures: u32,
+    auth_failures_lapse: Option<Instant>,
     tokens_made: u32,
     renewals_refused: u32,
     /// `https_api.base_url` in provisioning and credentials answers.
@@ -104,6 +112,8 @@ impl Default for State {
             rotations: 0,
             rotations_lapse: None,
             failing_rotations: 0,
+            auth_failures: 0,
+            auth_failures_lapse: None,
             tokens_made: 0,
             renewals_refused: 0,
             advertised: String::new(),
@@ -244,6 +254,14 @@ impl MakapixApi {
         self.state.lock().unwrap().failing_rotations = n;
     }
 
+    /// `n` failed bearer checks from this address were counted already
+    /// (other players behind the same address, or an old token).
+    pub fn failed_authentications(&self, n: u32) {
+        let mut state = self.state.lock().unwrap();
+        state.auth_failures += n;
+        state.auth_failures_lapse = Some(Instant::now() + Duration::from_secs(3600));
+    }
+
     /// The next `n` credential polls answer 502 (a proxy in front of a restarting API).
     pub fn fail_next_polls(&self, n: u32) {
         self.state.lock().unwrap().failing_polls = n;
@@ -364,14 +382,7 @@ fn player_endpoints(state: &mut State, r: &Request) -> Option<Reply> {
         })
         .map(|(k, p)| (k.clone(), p.banned_until))
     else {
-        let mut reply = Reply::new(
-            401,
-            json!({"detail": "Invalid or missing player token"}).to_string(),
-        );
-        reply
-            .headers
-            .push(("WWW-Authenticate".into(), "Bearer".into()));
-        return Some(reply);
+        return Some(failed_authentication(state));
     };
     if banned_until.is_some_and(|until| Instant::now() < until) {
         return Some(Reply::new(
@@ -512,6 +523,31 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
         }
         _ => (404, json!({"detail": "no such endpoint"}).to_string()),
     }
+}
+
+/// A bearer token the server does not accept (`_fail`): counted per address
+/// like the server's `check_rate_limit` (a counter at its limit refuses
+/// without counting; each counted failure restarts the hour), and 429
+/// instead of 401 once 60 were counted.
+fn failed_authentication(state: &mut State) -> Reply {
+    let now = Instant::now();
+    if state.auth_failures_lapse.is_some_and(|lapse| now >= lapse) {
+        state.auth_failures = 0;
+    }
+    if state.auth_failures >= FAILED_AUTHS_PER_HOUR {
+        let detail = "Too many failed authentication attempts. Try again later.";
+        return Reply::new(429, json!({ "detail": detail }).to_string());
+    }
+    state.auth_failures += 1;
+    state.auth_failures_lapse = Some(now + Duration::from_secs(3600));
+    let mut reply = Reply::new(
+        401,
+        json!({"detail": "Invalid or missing player token"}).to_string(),
+    );
+    reply
+        .headers
+        .push(("WWW-Authenticate".into(), "Bearer".into()));
+    reply
 }
 
 /// The server's per-player limit on `renew-cert`: INCR and EXPIRE of one key,
