@@ -18,7 +18,7 @@ use super::dispatch::{Lost, Transports};
 use super::https::ViewNotThrough;
 use super::requests::RequestError;
 use super::standing::Refusal;
-use super::views::delivery::Pace;
+use super::views::delivery::{Pace, ViewId};
 use super::views::https_sink::Answer;
 
 /// How a wait ended.
@@ -147,7 +147,7 @@ impl Task {
                         self.https_views.poll(&mut self.views, client, Instant::now());
                     }
                 }
-                answer = self.https_views.answer() => self.view_answered(answer),
+                (id, answer) = self.https_views.answer() => self.view_answered(id, answer),
                 ctl = inbox.controls.recv() => {
                     let Some(ctl) = ctl else { break Waited::End };
                     if let Some(stop) = self.on_control(ctl, None).await {
@@ -189,11 +189,11 @@ impl Task {
     /// An HTTPS view's answer settles it; one that did not reach the API
     /// also tells the router, as a failed request does, so HTTPS is no longer
     /// shown connected and is checked again after its back-off.
-    fn view_answered(&mut self, answer: Answer) {
+    fn view_answered(&mut self, id: ViewId, answer: Answer) {
         if let Err(ViewNotThrough::Unreached(why)) = &answer {
             self.ways.https_lost(why.clone());
             self.set_state(self.conn_state);
         }
-        self.views.https_answered(answer, Instant::now());
+        self.views.https_answered(id, answer, Instant::now());
     }
 }

@@ -12,7 +12,8 @@
 //!   `processing_error`) and sent again within that minute would be answered
 //!   `duplicate` and lost. Such a view goes out again only `resend_after` (65 s)
 //!   after it was last sent; the views behind it do not wait for it.
-//! - Answers carry no view id, and the server answers in the order it was sent.
+//! - Answers over MQTT carry no view id, and the server answers in the order
+//!   it was sent (an HTTPS answer is its request's: `settle_view`).
 //!   One view at a time waits for its answer; a sending whose answer is overdue
 //!   (`ack_timeout`) is given up on and the view sent again, but the sending is
 //!   kept in line for `resend_after`, so a late answer is matched to the view it
@@ -258,14 +259,13 @@ impl Delivery {
         changes
     }
 
-    /// The live sending never reached the server (no answer came over HTTPS,
-    /// or a proxy answered for it): like an unheard one, it waits and is sent
-    /// again, not counted against the view, however long the outage lasts.
-    pub(crate) fn unreached(&mut self, now: Instant) -> Changes {
+    /// The sending of view `id` never reached the server (no answer came
+    /// over HTTPS, or a proxy answered for it): like an unheard one, it waits
+    /// and is sent again, not counted against the view, however long the
+    /// outage lasts.
+    pub(crate) fn unreached(&mut self, id: ViewId, now: Instant) -> Changes {
         let mut changes = Changes::default();
-        if let Some(id) = self.live().map(|s| s.id)
-            && self.unsent(id)
-        {
+        if self.unsent(id) {
             self.hold(id, now + self.pace.ack_timeout);
             changes
                 .notes
@@ -277,18 +277,55 @@ impl Delivery {
     /// The next answer from the server, matched to the oldest sending that
     /// may still be answered.
     pub fn settle(&mut self, outcome: &ViewOutcome, now: Instant) -> Changes {
-        let mut changes = Changes::default();
-        let Some(front) = self.awaiting.front() else {
+        let Some(id) = self.awaiting.front().map(|s| s.id) else {
+            let mut changes = Changes::default();
             changes.notes.push(format!(
                 "view answer {outcome:?} for no view waiting; ignored"
             ));
             return changes;
         };
-        let (id, sent_at) = (front.id, front.sent_at);
+        self.settle_sending(id, outcome, now, false)
+    }
+
+    /// An answer that names its view `id` (HTTPS: each post has its own
+    /// answer). One for a view no longer awaited (settled, or its sending
+    /// forgotten when a session started) is dropped: it must not settle
+    /// the view awaited now.
+    pub(crate) fn settle_view(
+        &mut self,
+        id: ViewId,
+        outcome: &ViewOutcome,
+        now: Instant,
+    ) -> Changes {
+        if !self.awaiting.iter().any(|s| s.id == id) {
+            let mut changes = Changes::default();
+            changes.notes.push(format!(
+                "view answer {outcome:?} for a view no longer awaited; ignored"
+            ));
+            return changes;
+        }
+        self.settle_sending(id, outcome, now, true)
+    }
+
+    /// Settles view `id` by its oldest sending awaited. `own`: the answer
+    /// is known to be this view's, so even a `duplicate` to its first
+    /// sending is its own.
+    fn settle_sending(
+        &mut self,
+        id: ViewId,
+        outcome: &ViewOutcome,
+        now: Instant,
+        own: bool,
+    ) -> Changes {
+        let mut changes = Changes::default();
+        let Some(sending) = self.awaiting.iter().find(|s| s.id == id) else {
+            return changes;
+        };
+        let (sent_at, first) = (sending.sent_at, sending.first);
         let entry = self.entries.iter().find(|e| e.id == id);
         let post = entry.map_or(0, |e| e.view.post_id);
-        let sent_once = front.first && entry.is_some_and(|e| e.sendings == 1);
-        if *outcome == ViewOutcome::Duplicate && sent_once {
+        let sent_once = first && entry.is_some_and(|e| e.sendings == 1);
+        if *outcome == ViewOutcome::Duplicate && sent_once && !own {
             changes.notes.push(format!(
                 "a late duplicate answer came while the view of post {post} awaited its first; it waits for its own"
             ));

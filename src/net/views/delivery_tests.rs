@@ -264,7 +264,7 @@ fn views_that_never_reached_the_server_wait_and_are_not_counted_against() {
         let now = t0 + secs(30.0 * f64::from(i));
         let id = d.due(now).unwrap();
         d.sent(id, now);
-        let c = d.unreached(now);
+        let c = d.unreached(id, now);
         assert!(c.removed.is_empty(), "{:?}", c.notes);
         assert_eq!(d.due(now + secs(19.0)), None, "it waits before going again");
     }
@@ -286,4 +286,18 @@ fn restored_views_go_first_and_the_oldest_go_when_full() {
     let c = d.push(12, view(12));
     assert_eq!(c.removed, vec![10]);
     assert_eq!(d.ids().collect::<Vec<_>>(), vec![2, 11, 12]);
+}
+
+#[test]
+fn an_answer_naming_its_view_settles_it_and_none_other() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1, 2]);
+    d.sent(1, t0);
+    // Named for a view not awaited: nothing settles.
+    let c = d.settle_view(2, &ViewOutcome::Accepted, t0);
+    assert!(c.removed.is_empty(), "{:?}", c.notes);
+    // A duplicate named for its first sending is its own.
+    let c = d.settle_view(1, &ViewOutcome::Duplicate, t0);
+    assert_eq!(c.removed, vec![1]);
+    assert_eq!(d.len(), 1);
 }

@@ -18,8 +18,8 @@ use super::sink::{Handed, NotTaken, ViewSink};
 pub(crate) type Answer = Result<ViewOutcome, ViewNotThrough>;
 
 pub(crate) struct HttpsViews {
-    tx: mpsc::UnboundedSender<Answer>,
-    rx: mpsc::UnboundedReceiver<Answer>,
+    tx: mpsc::UnboundedSender<(ViewId, Answer)>,
+    rx: mpsc::UnboundedReceiver<(ViewId, Answer)>,
 }
 
 impl Default for HttpsViews {
@@ -39,23 +39,29 @@ impl HttpsViews {
         outbox.poll(now, &mut sink);
     }
 
-    /// The next answer (never ends: this holds a sender).
-    pub async fn answer(&mut self) -> Answer {
-        self.rx
-            .recv()
-            .await
-            .unwrap_or_else(|| Err(ViewNotThrough::Other("the views channel closed".into())))
+    /// The next answer, with the view it answers (never ends: this holds a sender).
+    pub async fn answer(&mut self) -> (ViewId, Answer) {
+        self.rx.recv().await.unwrap_or_else(|| {
+            let closed = ViewNotThrough::Other("the views channel closed".into());
+            (0, Err(closed))
+        })
     }
 }
 
 impl ViewOutbox {
-    /// An HTTPS answer settles the view; a failure to get through keeps it.
-    pub(crate) fn https_answered(&mut self, answer: Answer, now: Instant) {
+    /// An HTTPS answer settles view `id`, if it is still awaited (an MQTT
+    /// session may have started and settled it meanwhile); a failure to get
+    /// through keeps it.
+    pub(crate) fn https_answered(&mut self, id: ViewId, answer: Answer, now: Instant) {
         match answer {
-            Ok(outcome) => self.settle(&outcome, now),
+            Ok(outcome) => {
+                let changes = self.current.delivery.settle_view(id, &outcome, now);
+                self.settled(&outcome, changes);
+            }
             Err(ViewNotThrough::Unreached(why) | ViewNotThrough::Other(why)) => {
                 tracing::info!("a view did not get through over HTTPS ({why}); kept");
-                self.unreached(now);
+                let changes = self.current.delivery.unreached(id, now);
+                self.apply(changes);
             }
         }
     }
@@ -63,15 +69,74 @@ impl ViewOutbox {
 
 struct HttpsSink<'a> {
     client: &'a HttpsClient,
-    tx: &'a mpsc::UnboundedSender<Answer>,
+    tx: &'a mpsc::UnboundedSender<(ViewId, Answer)>,
 }
 
 impl ViewSink for HttpsSink<'_> {
-    fn deliver(&mut self, _id: ViewId, view: &ViewEvent) -> Result<Handed, NotTaken> {
+    fn deliver(&mut self, id: ViewId, view: &ViewEvent) -> Result<Handed, NotTaken> {
         let (client, tx, view) = (self.client.clone(), self.tx.clone(), view.clone());
         tokio::spawn(async move {
-            let _ = tx.send(client.send_view(&view).await);
+            let _ = tx.send((id, client.send_view(&view).await));
         });
         Ok(Handed::Taken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::delivery::Pace;
+    use super::super::sink::NotTaken;
+    use super::*;
+    use crate::protocol::view::utc_timestamp;
+    use std::time::Duration;
+
+    fn view(post_id: i64) -> ViewEvent {
+        ViewEvent {
+            post_id,
+            timestamp: utc_timestamp(0),
+            timezone: String::new(),
+            intent: "channel".into(),
+            play_order: 0,
+            channel: "all".into(),
+            player_key: String::new(),
+            channel_user_sqid: None,
+            channel_hashtag: None,
+        }
+    }
+
+    /// Takes every view; remembers which went, in order.
+    #[derive(Default)]
+    struct Taken(Vec<(ViewId, i64)>);
+
+    impl ViewSink for Taken {
+        fn deliver(&mut self, id: ViewId, view: &ViewEvent) -> Result<Handed, NotTaken> {
+            self.0.push((id, view.post_id));
+            Ok(Handed::Taken)
+        }
+    }
+
+    #[test]
+    fn an_old_https_answer_never_settles_the_view_awaited_now() {
+        let pace = Pace::PRODUCTION;
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let mut outbox = ViewOutbox::default();
+        outbox.push(view(1));
+        outbox.push(view(2));
+        let mut sink = Taken::default();
+        // V1 goes over HTTPS; its answer is still on its way when MQTT is back.
+        outbox.poll(at(0), &mut sink);
+        let (v1, _) = sink.0[0];
+        outbox.session_started(pace);
+        // The session sends V1 again, and the server says it has it.
+        outbox.poll(at(10), &mut sink);
+        assert_eq!(sink.0[1], (v1, 1));
+        outbox.settle(&ViewOutcome::Duplicate, at(10));
+        outbox.poll(at(20), &mut sink);
+        assert_eq!(sink.0[2].1, 2, "V2 awaits its answer");
+        // The first sending's answer arrives at last.
+        outbox.https_answered(v1, Ok(ViewOutcome::Accepted), at(21));
+        assert_eq!(outbox.len(), 1, "V2 is still queued");
+        assert!(outbox.current.delivery.view(sink.0[2].0).is_some());
     }
 }

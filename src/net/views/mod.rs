@@ -235,12 +235,6 @@ impl ViewOutbox {
         self.current.delivery.set_pace(pace);
     }
 
-    /// The view on its way did not reach the server: it waits, uncounted.
-    pub(crate) fn unreached(&mut self, now: Instant) {
-        let changes = self.current.delivery.unreached(now);
-        self.apply(changes);
-    }
-
     /// Gives up on overdue answers, then hands `sink` the next view if one is due.
     pub fn poll(&mut self, now: Instant, sink: &mut dyn ViewSink) {
         self.absorb();
@@ -311,6 +305,11 @@ impl ViewOutbox {
     /// The outcome of the view that awaits one, from any transport.
     pub fn settle(&mut self, outcome: &ViewOutcome, now: Instant) {
         let changes = self.current.delivery.settle(outcome, now);
+        self.settled(outcome, changes);
+    }
+
+    /// Carries out what an answer did, and tells the plot what became of the view.
+    fn settled(&mut self, outcome: &ViewOutcome, changes: Changes) {
         let fate = match outcome {
             _ if changes.removed.is_empty() => None,
             ViewOutcome::Accepted | ViewOutcome::Duplicate => Some(ViewFate::Delivered),

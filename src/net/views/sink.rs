@@ -3,9 +3,8 @@
 //! `ViewOutbox::poll` hands the next due view to a `ViewSink`; the outcome
 //! comes back later through the outbox: for MQTT, the broker's PUBACK
 //! (`ViewOutbox::puback`) then the server's answer on `view/ack`
-//! (`ViewOutbox::ack`); for another transport, `ViewOutbox::settle` with a
-//! `ViewOutcome` (the HTTPS one reads it with `ViewOutcome::from_http`), or
-//! `ViewOutbox::unreached` when it did not reach the server.
+//! (`ViewOutbox::ack`); for HTTPS, `ViewOutbox::https_answered` with the view
+//! the answer is for, and its `ViewOutcome` or why it did not get through.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
