@@ -2,7 +2,7 @@
 //! 5xx by a proxy (the view endpoint never answers one itself) is kept and
 //! sent again, never counted against the view, however long the outage lasts;
 //! a view that cannot reach the API takes HTTPS out of "Connected", as a
-//! failed request does.
+//! failed request does. And the view endpoint's checks in the server's order.
 
 use crate::support::rig;
 
@@ -10,18 +10,23 @@ use std::time::{Duration, Instant};
 
 use makapix_player::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use makapix_player::bridge::transport::TransportChoice;
+use makapix_player::net::https::HttpsClient;
 use makapix_player::net::views::delivery::Pace;
-use makapix_player::protocol::view::ViewEvent;
+use makapix_player::protocol::view::{ViewEvent, ViewOutcome};
 use rig::api::MakapixApi;
-use rig::certs::Ca;
-use rig::player::{Player, VIEW_SCALE, https_player_of};
+use rig::certs::{Ca, player_key};
+use rig::player::{Player, VIEW_SCALE, fast_tuning, https_api, https_player_of};
 use serde_json::json;
 
 const SOON: Duration = Duration::from_secs(10);
 
 fn view(post_id: i64) -> ViewEvent {
+    view_at(post_id, 0)
+}
+
+fn view_at(post_id: i64, second: u32) -> ViewEvent {
     serde_json::from_value(json!({"post_id": post_id,
-        "timestamp": "2026-08-20T12:00:00Z",
+        "timestamp": format!("2026-08-20T12:00:{second:02}Z"),
         "timezone": "", "intent": "channel", "play_order": 0, "channel": "all"}))
     .unwrap()
 }
@@ -88,4 +93,39 @@ fn a_view_that_cannot_reach_the_api_takes_https_out_of_connected() {
     assert_eq!(player.states().last(), Some(&ConnectionState::Disconnected));
     assert!(api.views().is_empty(), "{:?}", api.views());
     player.shutdown();
+}
+
+/// The server checks a view for a duplicate, then for its rate (setting the
+/// 5 s key), and only then looks its post up.
+#[test]
+fn the_view_endpoint_checks_duplicates_then_the_rate_then_the_post() {
+    let mut ca = Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem.clone(), 1);
+    let key = player_key();
+    api.add_player(&key, ca.player(&key));
+    let client = HttpsClient::new(&https_api(&api, &key).0, &fast_tuning());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let unknown = view_at(404, 1);
+    assert_eq!(
+        rt.block_on(client.send_view(&unknown)),
+        Ok(ViewOutcome::Refused("post_not_found".into()))
+    );
+    // The view of an unknown post took the 5 s key.
+    let next = rt.block_on(client.send_view(&view_at(5, 2)));
+    assert!(
+        matches!(next, Ok(ViewOutcome::RateLimited { .. })),
+        "{next:?}"
+    );
+    // And its duplicate key: sent again, it is a duplicate, not a 404.
+    assert_eq!(
+        rt.block_on(client.send_view(&unknown)),
+        Ok(ViewOutcome::Duplicate)
+    );
+    assert_eq!(
+        api.views().iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+        [404, 429, 200]
+    );
 }

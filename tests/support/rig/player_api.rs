@@ -7,11 +7,12 @@
 //!   player and window (`Limits`: 429 `rate_limited` without `Retry-After`),
 //!   checked before the body; a body its request model refuses is 400
 //!   `invalid_request`;
-//! - `POST /player/events/view`: 202 accepted, 200 duplicate (same post and
-//!   timestamp within 60 s; the key is set before the rate check, so a view
-//!   refused for the rate and sent again is a duplicate), 404 unknown post
-//!   (id 404), 429 with `Retry-After` when views come closer than 5 s for one
-//!   player.
+//! - `POST /player/events/view` (`services/player_views.py`), in the server's
+//!   order: 200 duplicate (same post and timestamp within 60 s; the key is set
+//!   before the rate check, so a view refused for the rate and sent again is a
+//!   duplicate), then 429 with `Retry-After` when views come closer than 5 s
+//!   for one player (the 5 s key is set here, for an unknown post too), then
+//!   404 for an unknown post (id 404), else 202 accepted.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -210,9 +211,7 @@ pub fn view(player_key: &str, views: &mut Views, body: &str) -> Reply {
     let key = (player_key.to_owned(), post_id, timestamp.to_owned());
     let life = views.dedup_life;
     views.seen.retain(|_, at| at.elapsed() < life);
-    let reply = if post_id == 404 {
-        error(&Value::Null, "Post not found", "not_found", 404)
-    } else if views.seen.insert(key, Instant::now()).is_some() {
+    let reply = if views.seen.insert(key, Instant::now()).is_some() {
         // The server sets the duplicate key before its rate check: a view
         // refused `rate_limited` and sent again within its life is a duplicate.
         Reply::new(
@@ -231,8 +230,13 @@ pub fn view(player_key: &str, views: &mut Views, body: &str) -> Reply {
             .push(("Retry-After".into(), (wait.as_secs() + 1).to_string()));
         reply
     } else {
+        // The 5 s key is set before the post is looked up.
         views.last.insert(player_key.to_owned(), Instant::now());
-        Reply::new(202, json!({"success": true}).to_string())
+        if post_id == 404 {
+            error(&Value::Null, "Post not found", "not_found", 404)
+        } else {
+            Reply::new(202, json!({"success": true}).to_string())
+        }
     };
     views.log.push((event, reply.status));
     reply
