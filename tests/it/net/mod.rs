@@ -1,4 +1,5 @@
 mod https_api_address;
+mod https_limits;
 mod https_removal;
 mod https_token;
 mod https_transport;

@@ -238,7 +238,7 @@ impl MakapixApi {
         }
     }
 
-    /// Reads and reactions are counted over `window` instead of a minute.
+    /// Reads, reactions and echoes are counted over `window` instead of a minute.
     pub fn set_limit_window(&self, window: Duration) {
         self.state.lock().unwrap().limits.window = window;
     }

@@ -6,7 +6,8 @@
 //!   not the token's is 403; reads (60) and reactions (30) are limited per
 //!   player and window (`Limits`: 429 `rate_limited` without `Retry-After`),
 //!   checked before the body; a body its request model refuses is 400
-//!   `invalid_request`;
+//!   `invalid_request`; `echo` is limited in its handler, after the body (10
+//!   a window: 429 `rate_limit_exceeded`);
 //! - `POST /player/events/view` (`services/player_views.py`), in the server's
 //!   order: 200 duplicate (same post and timestamp within 60 s; the key is set
 //!   before the rate check, so a view refused for the rate and sent again is a
@@ -28,6 +29,8 @@ pub const VIEW_GAP: Duration = Duration::from_secs(5);
 pub const READS_PER_WINDOW: u32 = 60;
 /// Reactions: 30 a minute per player.
 pub const REACTIONS_PER_WINDOW: u32 = 30;
+/// Echoes: 10 a minute per player.
+pub const ECHOES_PER_WINDOW: u32 = 10;
 
 const REQUEST_TYPES: [&str; 7] = [
     "query_posts",
@@ -70,8 +73,10 @@ pub struct Limits {
     /// 60 s on the server; tests shorten it.
     pub window: Duration,
     counters: HashMap<(String, &'static str), (u32, Instant)>,
-    /// Requests answered 429 so far.
+    /// Reads and reactions answered 429 so far.
     pub refused: u32,
+    /// Echoes answered 429 so far.
+    pub echoes_refused: u32,
 }
 
 impl Default for Limits {
@@ -80,6 +85,7 @@ impl Default for Limits {
             window: Duration::from_secs(60),
             counters: HashMap::new(),
             refused: 0,
+            echoes_refused: 0,
         }
     }
 }
@@ -92,9 +98,22 @@ impl Limits {
                 ("read", READS_PER_WINDOW)
             }
             "submit_reaction" | "revoke_reaction" => ("react", REACTIONS_PER_WINDOW),
-            // echo is limited inside its handler (not modelled here).
+            // echo is limited inside its handler (`allow_echo`).
             _ => return true,
         };
+        let allowed = self.count(player_key, bucket, limit);
+        self.refused += u32::from(!allowed);
+        allowed
+    }
+
+    /// Whether `player_key` may echo now (and counts it), as the handler does.
+    fn allow_echo(&mut self, player_key: &str) -> bool {
+        let allowed = self.count(player_key, "echo", ECHOES_PER_WINDOW);
+        self.echoes_refused += u32::from(!allowed);
+        allowed
+    }
+
+    fn count(&mut self, player_key: &str, bucket: &'static str, limit: u32) -> bool {
         let now = Instant::now();
         let key = (player_key.to_owned(), bucket);
         let count = match self.counters.get(&key) {
@@ -102,7 +121,6 @@ impl Limits {
             _ => 0,
         };
         if count >= limit {
-            self.refused += 1;
             return false;
         }
         self.counters.insert(key, (count + 1, now + self.window));
@@ -181,6 +199,10 @@ pub fn rpc(player_key: &str, responder: &Responder, limits: &mut Limits, body: &
             "invalid_request",
             400,
         );
+    }
+    if kind == "echo" && !limits.allow_echo(player_key) {
+        let message = "Rate limit exceeded for echo requests";
+        return error(&request_id, message, "rate_limit_exceeded", 429);
     }
     req["player_key"] = json!(player_key);
     req["request_id"] = json!(request_id.as_str().unwrap_or(""));
