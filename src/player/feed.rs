@@ -36,6 +36,10 @@ pub(crate) const MAX_EMPTY_PAGES: u32 = 5;
 pub(crate) const FAILED_PAGE_WAIT: Duration = Duration::from_secs(30);
 pub(crate) const MAX_FAILED_PAGE_WAIT: Duration = Duration::from_secs(600);
 
+/// How often a channel that plays looks at its first page again for posts
+/// published since (p3a re-reads its channels every hour too).
+pub(crate) const FRESH_LOOK_EVERY: Duration = Duration::from_secs(3600);
+
 /// A channel's paging state.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Feed {
@@ -137,6 +141,36 @@ impl Feed {
             self.empty_pages = 0;
             self.not_before = Duration::ZERO;
         }
+        count
+    }
+
+    /// The first page's request, asked aside from the paging for posts
+    /// published since the channel started (`on_fresh_page`).
+    pub(crate) fn fresh_request(&self) -> QueryPosts {
+        QueryPosts {
+            cursor: None,
+            ..self.query.clone()
+        }
+    }
+
+    /// The first page looked at again: its posts the feed does not hold yet
+    /// go right after `after` (the artwork on screen), so what was published
+    /// since shows next, and the paging goes on where it was. Returns how many.
+    pub(crate) fn on_fresh_page(
+        &mut self,
+        page: &PostsPage,
+        after: Option<&ArtworkSource>,
+    ) -> usize {
+        let at = after
+            .and_then(|shown| self.items.iter().position(|i| i.source == *shown))
+            .map_or(0, |i| i + 1);
+        let known = &mut self.known;
+        let fresh: Vec<QueueItem> = items_of(&page.posts)
+            .into_iter()
+            .filter(|item| item.source.post_id().is_some_and(|id| known.insert(id)))
+            .collect();
+        let count = fresh.len();
+        self.items.splice(at..at, fresh);
         count
     }
 
@@ -313,6 +347,27 @@ pub(crate) mod tests {
             "only repeats: nothing playable, so the next page waits"
         );
         assert!(feed.wants_more(Some(18), T + EMPTY_PAGE_WAIT).is_some());
+    }
+
+    #[test]
+    fn a_fresh_look_puts_what_was_published_since_after_the_artwork_shown() {
+        let mut feed = Feed::new(QueryPosts::default());
+        feed.first_request();
+        feed.on_page(page(1..4, Some("p2")), Duration::ZERO);
+        let shown = feed.items()[1].source.clone();
+        // Posts 10 and 11 were published since; 1 and 2 are known.
+        let mut fresh = page(10..12, Some("p2"));
+        fresh.posts.extend(page(1..3, None).posts);
+        assert_eq!(feed.fresh_request().cursor, None, "the first page");
+        assert_eq!(feed.on_fresh_page(&fresh, Some(&shown)), 2);
+        assert_eq!(ids(&feed), [1, 2, 10, 11, 3]);
+        assert_eq!(feed.on_fresh_page(&fresh, Some(&shown)), 0, "known now");
+        let next = feed.wants_more(Some(4), Duration::ZERO);
+        assert_eq!(
+            next.and_then(|q| q.cursor).as_deref(),
+            Some("p2"),
+            "paging goes on"
+        );
     }
 
     #[test]

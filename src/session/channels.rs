@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use crate::bridge::connection::{ConnectionAction, RequestFailure};
-use crate::player::feed::{EMPTY_PAGE_WAIT, Feed};
+use crate::player::ArtworkSource;
+use crate::player::feed::{EMPTY_PAGE_WAIT, FRESH_LOOK_EVERY, Feed};
 use crate::player::playset_run::ViewChannel;
 use crate::protocol::channel_name;
 use crate::protocol::command::PlayChannel;
@@ -19,6 +20,7 @@ use super::channel::Channel;
 use super::commands::{Outcome, Refusal, late_ack};
 use super::effects::{Effect, Effects, Notice};
 use super::pending::{Pending, Purpose, request};
+use super::seen::Seen;
 
 /// What the player asks the server to add to each post: its size, frames and
 /// own dwell time (used as the artwork's dwell), owner and transparency. The
@@ -145,6 +147,10 @@ struct Paging {
     ack: Option<String>,
     /// The posts of the pages so far, kept for the next start.
     posts: Vec<PostEntry>,
+    /// The next look at the first page for posts published since, and the
+    /// look in flight.
+    fresh_at: Duration,
+    fresh: Option<u64>,
 }
 
 #[derive(Default)]
@@ -174,6 +180,8 @@ impl Channels {
             tag,
             ack: command_id.map(str::to_owned),
             posts: Vec::new(),
+            fresh_at: now + FRESH_LOOK_EVERY,
+            fresh: None,
         });
         self.resumed = false;
     }
@@ -200,6 +208,9 @@ impl Channels {
             tag: 0,
             ack: None,
             posts: last.posts,
+            // Fetched anew once connected (`refresh_resumed`), which sets it.
+            fresh_at: Duration::MAX,
+            fresh: None,
         });
         self.resumed = true;
         Some(channel)
@@ -222,6 +233,7 @@ impl Channels {
         paging.feed = Feed::new(paging.feed.query().clone());
         paging.posts.clear();
         paging.tag = send(pending, paging.feed.first_request(), now, fx);
+        paging.fresh_at = now + FRESH_LOOK_EVERY;
     }
 
     /// Something else plays: paging stops, and a command still waiting for
@@ -280,9 +292,14 @@ impl Channels {
         &mut self,
         tag: u64,
         result: Result<Response, RequestFailure>,
-        now: Duration,
+        seen: &Seen,
         fx: &mut Effects,
     ) -> PageOutcome {
+        let now = seen.now;
+        if self.paging.as_ref().is_some_and(|p| p.fresh == Some(tag)) {
+            // Posts published since follow the artwork on screen now.
+            return self.on_fresh_page(result, seen.on_screen(), fx);
+        }
         let Some(paging) = self.paging.as_mut().filter(|p| p.tag == tag) else {
             return PageOutcome::Nothing;
         };
@@ -320,15 +337,7 @@ impl Channels {
             }
             return PageOutcome::Nothing;
         }
-        fx.push(Effect::KeepChannel(Some(Box::new(LastChannel {
-            label: paging.label.clone(),
-            query: paging.feed.query().clone(),
-            posts: paging.posts.clone(),
-        }))));
-        let channel = Channel::Makapix {
-            label: paging.label.clone(),
-            items: paging.feed.items().to_vec(),
-        };
+        let channel = paging.kept(fx);
         if first {
             PageOutcome::Play(channel)
         } else {
@@ -355,7 +364,7 @@ impl Channels {
     }
 
     /// Asks for the next page when the artwork at `position` nears the end of
-    /// what is known.
+    /// what is known, and for the first page again when a fresh look is due.
     pub(crate) fn page_ahead(
         &mut self,
         position: Option<usize>,
@@ -369,10 +378,72 @@ impl Channels {
         if let Some(next) = paging.feed.wants_more(position, now) {
             paging.tag = send(pending, next, now, fx);
         }
+        let playing = !paging.feed.items().is_empty();
+        if playing && paging.fresh.is_none() && now >= paging.fresh_at {
+            let tag = send(pending, paging.feed.fresh_request(), now, fx);
+            paging.fresh = Some(tag);
+            paging.fresh_at = now + FRESH_LOOK_EVERY;
+        }
+    }
+
+    /// The fresh look's answer: posts published since play next. A failure
+    /// waits for the next look; the channel plays on as it was.
+    fn on_fresh_page(
+        &mut self,
+        result: Result<Response, RequestFailure>,
+        shown: Option<&ArtworkSource>,
+        fx: &mut Effects,
+    ) -> PageOutcome {
+        let Some(paging) = self.paging.as_mut() else {
+            return PageOutcome::Nothing;
+        };
+        paging.fresh = None;
+        let page = match result {
+            Ok(Response::Posts(page)) => page,
+            Ok(_) => return PageOutcome::Nothing,
+            Err(failure) => {
+                tracing::info!(
+                    "{}: no fresh look this hour: {}",
+                    paging.label,
+                    failure.sentence
+                );
+                return PageOutcome::Nothing;
+            }
+        };
+        let added = paging.feed.on_fresh_page(&page, shown);
+        tracing::info!("{}: {added} artworks published since", paging.label);
+        if added == 0 {
+            return PageOutcome::Nothing;
+        }
+        let kept: std::collections::HashSet<i64> = paging
+            .posts
+            .iter()
+            .flat_map(PostEntry::artwork_ids)
+            .collect();
+        let room = MAX_POSTS.saturating_sub(paging.posts.len());
+        let new = page.posts.into_iter().filter(|entry| {
+            let ids = entry.artwork_ids();
+            !ids.is_empty() && ids.iter().all(|id| !kept.contains(id))
+        });
+        paging.posts.extend(new.take(room));
+        PageOutcome::Extend(paging.kept(fx))
     }
 }
 
 impl Paging {
+    /// The channel as it plays now, kept for the next start.
+    fn kept(&self, fx: &mut Effects) -> Channel {
+        fx.push(Effect::KeepChannel(Some(Box::new(LastChannel {
+            label: self.label.clone(),
+            query: self.feed.query().clone(),
+            posts: self.posts.clone(),
+        }))));
+        Channel::Makapix {
+            label: self.label.clone(),
+            items: self.feed.items().to_vec(),
+        }
+    }
+
     /// Takes in a page of posts: whether the channel has artworks to play,
     /// `Ok(false)` when it has none yet but more pages to ask for, an error
     /// when it never will.

@@ -278,7 +278,7 @@ impl Session {
         fx: &mut Effects,
     ) {
         match purpose {
-            Purpose::ChannelPage => match self.channels.on_page(tag, result, seen.now, fx) {
+            Purpose::ChannelPage => match self.channels.on_page(tag, result, seen, fx) {
                 PageOutcome::Play(channel) => self.play(channel, seen, fx),
                 PageOutcome::Extend(channel) => self.extend(channel, seen, fx),
                 PageOutcome::Nothing => {}
