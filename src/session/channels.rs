@@ -60,6 +60,17 @@ pub(crate) enum Wanted {
     Local,
 }
 
+/// Asks `query` in the order chosen in the settings, where the channel has one.
+fn in_order(query: &mut QueryPosts, settings: &Settings) {
+    if query.server_order_only() {
+        query.sort = Some(SERVER_ORDER.to_owned());
+    } else {
+        let order = settings.channel_order;
+        query.sort = order.sort().map(str::to_owned);
+        query.random_seed = (order == ChannelOrder::Random).then_some(settings.channel_seed);
+    }
+}
+
 /// Checks a `play_channel` and builds its query in the order chosen in the settings.
 pub fn wanted(cmd: &PlayChannel, settings: &Settings) -> Result<Wanted, Outcome> {
     let name = cmd.channel_name.as_str();
@@ -68,13 +79,7 @@ pub fn wanted(cmd: &PlayChannel, settings: &Settings) -> Result<Wanted, Outcome>
         include_fields: include_fields(),
         ..QueryPosts::default()
     };
-    if query.server_order_only() {
-        query.sort = Some(SERVER_ORDER.to_owned());
-    } else {
-        let order = settings.channel_order;
-        query.sort = order.sort().map(str::to_owned);
-        query.random_seed = (order == ChannelOrder::Random).then_some(settings.channel_seed);
-    }
+    in_order(&mut query, settings);
     let label = match name {
         channel_name::ALL => "Makapix: recent".to_owned(),
         channel_name::PROMOTED => "Makapix: promoted".to_owned(),
@@ -234,6 +239,26 @@ impl Channels {
         paging.posts.clear();
         paging.tag = send(pending, paging.feed.first_request(), now, fx);
         paging.fresh_at = now + FRESH_LOOK_EVERY;
+    }
+
+    /// The order chosen in the settings changed: a channel asked in another
+    /// order is asked for again from its first page, which replaces what plays.
+    pub(crate) fn order_changed(&mut self, seen: &Seen, pending: &mut Pending, fx: &mut Effects) {
+        let Some(paging) = self.paging.as_mut() else {
+            return;
+        };
+        let mut query = paging.feed.query().clone();
+        in_order(&mut query, seen.settings);
+        if query == *paging.feed.query() {
+            return;
+        }
+        tracing::info!("{}: asked for again in the new order", paging.label);
+        paging.feed = Feed::new(query);
+        paging.posts.clear();
+        paging.fresh = None;
+        paging.fresh_at = seen.now + FRESH_LOOK_EVERY;
+        paging.tag = send(pending, paging.feed.first_request(), seen.now, fx);
+        self.resumed = false;
     }
 
     /// Something else plays: paging stops, and a command still waiting for

@@ -171,10 +171,12 @@ impl Session {
         self.playlists.give_way();
     }
 
-    /// Shuffle was turned on or off: the whole queue is ordered anew.
+    /// Shuffle or the channels' order changed: the queue is ordered anew, and
+    /// a channel asked in another order is asked for again.
     pub(crate) fn reorder(&mut self, seen: &Seen, fx: &mut Effects) {
         let items = self.ordered(self.playing.items(), &[], seen.settings);
         fx.engine(EngineCommand::Reorder(items));
+        self.channels.order_changed(seen, &mut self.pending, fx);
     }
 
     /// `items` as the queue plays them; shuffled, those `before` holds keep its order.

@@ -453,6 +453,7 @@ fn status_names_only_posts_the_server_confirmed_in_this_session() {
     assert_eq!(rig.current_posts(), [Some(900)]);
 }
 
+mod channel_refresh;
 mod channels;
 mod choices;
 mod commands;

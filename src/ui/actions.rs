@@ -35,6 +35,8 @@ pub enum UserAction {
     OpenPaths(Vec<PathBuf>),
     PlaySamples,
     SetShuffle(bool),
+    /// The channels' order changed in the settings: what plays follows it.
+    Reorder,
     ShowShortcuts,
     ShowAbout,
     OpenLogFolder,

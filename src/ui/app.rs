@@ -498,6 +498,7 @@ impl PlayerApp {
                 core.settings_mut().shuffle = on;
                 core.with_session(now, |s, seen, fx| s.reorder(seen, fx));
             }
+            UserAction::Reorder => core.with_session(now, |s, seen, fx| s.reorder(seen, fx)),
             UserAction::ShowShortcuts => self.help.shortcuts = true,
             UserAction::ShowAbout => self.help.about = true,
             UserAction::OpenLogFolder => {

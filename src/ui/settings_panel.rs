@@ -207,6 +207,7 @@ fn playback(
         .labelled_by(caption.id);
     });
     ui.label(egui::RichText::new("Animations always play at least one full loop.").small());
+    let order = settings.channel_order;
     ui.horizontal(|ui| {
         let label = ui.label("Makapix channels");
         egui::ComboBox::from_id_salt("channel_order")
@@ -219,6 +220,10 @@ fn playback(
             .response
             .labelled_by(label.id);
     });
+    if settings.channel_order != order {
+        // The channel playing is asked for again in the new order.
+        actions.push(UserAction::Reorder);
+    }
     let mut shuffle = settings.shuffle;
     if ui.checkbox(&mut shuffle, "Shuffle").changed() {
         actions.push(UserAction::SetShuffle(shuffle));

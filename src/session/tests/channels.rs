@@ -6,9 +6,7 @@ use serde_json::json;
 
 use super::fixture::*;
 use crate::bridge::connection::RequestFailure;
-use crate::player::feed::{
-    EMPTY_PAGE_WAIT, FAILED_PAGE_WAIT, FRESH_LOOK_EVERY, MAX_EMPTY_PAGES, PREFETCH_MARGIN,
-};
+use crate::player::feed::{EMPTY_PAGE_WAIT, FAILED_PAGE_WAIT, MAX_EMPTY_PAGES, PREFETCH_MARGIN};
 use crate::protocol::command::AckStatus;
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::Response;
@@ -18,7 +16,7 @@ use crate::settings::ChannelOrder;
 use crate::storage::last_channel::{LastChannel, MAX_POSTS};
 
 /// A player playing `all`'s first page `ids` (with more after cursor `p2`).
-fn playing_all(ids: std::ops::RangeInclusive<i64>) -> Player {
+pub(super) fn playing_all(ids: std::ops::RangeInclusive<i64>) -> Player {
     let mut p = Player::connected();
     let (tag, _) = p
         .command("c", "play_channel", json!({"channel_name": "all"}))
@@ -525,44 +523,4 @@ fn shuffled_a_later_page_is_shuffled_after_the_artworks_already_ordered() {
     assert_eq!(added, (11..=20).collect::<Vec<_>>(), "then the new page");
     p.tick(true);
     assert_eq!(p.on_screen(), on_screen);
-}
-
-/// p3a reads its channels again every hour; an unattended player must see
-/// what was published since it started, not only what its pages held then.
-#[test]
-fn every_hour_the_first_page_is_read_again_and_what_is_new_plays_next() {
-    let mut p = Player::connected();
-    let (tag, _) = p
-        .command("c", "play_channel", json!({"channel_name": "all"}))
-        .only_request();
-    p.answer(tag, last(1..=4));
-    let out = p.play_for(FRESH_LOOK_EVERY - secs(31), secs(31));
-    assert!(
-        out.queries().is_empty(),
-        "the whole channel was held: no page"
-    );
-    let out = p.play_for(secs(62), secs(31));
-    let queries = out.queries();
-    let [(tag, q)] = &queries[..] else {
-        panic!("one fresh look at the first page: {queries:?}");
-    };
-    assert_eq!(
-        (q.cursor.as_deref(), q.channel.as_deref()),
-        (None, Some("all"))
-    );
-    let shown = p.on_screen().expect("an artwork on screen");
-    // Posts 7 and 8 were published since; 1 and 2 are known.
-    let out = p.answer(*tag, last([8, 7, 1, 2]));
-    let after = p.playing_ids();
-    let at = after
-        .iter()
-        .position(|&id| id == shown)
-        .expect("still queued");
-    assert_eq!(after[at + 1..at + 3], [8, 7], "what is new comes next");
-    assert_eq!(after.len(), 6, "known posts not again: {after:?}");
-    assert_eq!(p.on_screen(), Some(shown), "what shows stays");
-    let kept = out.kept().last().cloned().flatten().expect("kept");
-    assert_eq!(kept.posts.len(), 6, "the next start has them too");
-    p.play_for(FRESH_LOOK_EVERY - secs(31), secs(31));
-    assert!(p.tick(true).queries().is_empty(), "an hour between looks");
 }
