@@ -9,7 +9,8 @@
 //!   old one; 429 past 30 calls per address (a Redis counter like
 //!   renew-cert's: every call let through counts, a 404 or a failure too, and
 //!   the hour starts again after the last one let through);
-//! - `POST /player/renew-cert` with the bearer token: 401 for a bad token,
+//! - `POST /player/renew-cert` with the bearer token: 401 for a bad token
+//!   (counted with the player API's failed checks, and 429 past them),
 //!   429 past 10 calls a day per player (the server's Redis counter: every
 //!   call it lets through counts, the too-early ones too, and the day starts
 //!   again 24 hours after the last one it let through), 400 outside the
@@ -481,7 +482,9 @@ fn answer(state: &mut State, ca_pem: &str, broker_port: u16, r: &Request) -> (u1
                 .values_mut()
                 .find(|p| !p.orphaned && p.token.is_some() && p.token.as_deref() == bearer)
             else {
-                return (401, json!({"detail": "invalid token"}).to_string());
+                // The same bearer check as the player API: counted per address.
+                let reply = failed_authentication(state);
+                return (reply.status, reply.body);
             };
             if p.banned_until.is_some_and(|until| Instant::now() < until) {
                 return (401, json!({"detail": "Account banned"}).to_string());
