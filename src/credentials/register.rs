@@ -10,7 +10,7 @@ use ureq::{Body, SendBody};
 
 use crate::protocol::http::{
     CredentialsResponse, ProvisionRequest, ProvisionResponse, RenewResponse, RotateResponse,
-    Secret, owner_blocked,
+    Secret, owner_blocked, too_many_failed_authentications,
 };
 
 /// What the player calls itself when it provisions.
@@ -194,6 +194,9 @@ impl Api {
             400 => Ok(Renewal::TooEarly),
             401 if owner_blocked(&detail(&mut response)) => Ok(Renewal::OwnerBlocked),
             401 => Ok(Renewal::BadToken),
+            // Past 60 refused tokens an hour from this address the server
+            // says 429, not 401: still a refused token, and a new one passes.
+            429 if too_many_failed_authentications(&detail(&mut response)) => Ok(Renewal::BadToken),
             429 => Err(HttpError::RateLimited),
             code => Err(HttpError::Status(code)),
         }
