@@ -50,6 +50,9 @@ pub(crate) struct Export {
     /// The animation format chosen last: Ctrl+E exports in it.
     format: ExportFormat,
     dialogs: FileDialogs,
+    /// An export asked for while its animation was still decoding: it starts
+    /// when every frame is ready, if the same artwork is still on screen.
+    deferred: Option<(PathBuf, ExportFormat, ArtworkSource)>,
 }
 
 impl Export {
@@ -62,6 +65,7 @@ impl Export {
             exporting: None,
             prompt: None,
             format: ExportFormat::Gif,
+            deferred: None,
             dialogs,
         }
     }
@@ -139,13 +143,26 @@ impl Export {
     }
 
     /// Chosen paths start an export; finished ones are told in the status bar.
+    /// `decoding`: the animation on screen shows its first frame while the
+    /// others decode, so an export waits for them.
     pub(super) fn finish(
         &mut self,
         ctx: &egui::Context,
         on_screen: Option<(&ArtworkSource, &Entry)>,
         settings: &Settings,
+        decoding: bool,
     ) -> Vec<Notice> {
         let mut notices = Vec::new();
+        if !decoding && let Some((path, format, source)) = self.deferred.take() {
+            notices.extend(match on_screen {
+                Some((shown, entry)) if *shown == source => {
+                    self.export_to(path, format, Some(entry), settings)
+                }
+                _ => Some(Notice::error(
+                    "The artwork changed before its export could start; export it again.",
+                )),
+            });
+        }
         while let Ok(report) = self.rx.try_recv() {
             match report {
                 Report::NoDialog {
@@ -176,8 +193,8 @@ impl Export {
                     notices.push(Notice::error(e));
                 }
                 Report::AnimationChosen(path, format) => {
-                    let on_screen = on_screen.map(|(_, e)| e);
-                    notices.extend(self.export_to(path, format, on_screen, settings));
+                    notices
+                        .extend(self.export_decoded(path, format, on_screen, settings, decoding));
                 }
                 Report::Progress(done, all) => notices.push(Notice::info(format!(
                     "Exporting the preview: frame {done} of {all}…"
@@ -201,7 +218,7 @@ impl Export {
                 }
             }
         }
-        notices.extend(self.prompted(ctx, on_screen.map(|(_, e)| e), settings));
+        notices.extend(self.prompted(ctx, on_screen, settings, decoding));
         notices
     }
 
@@ -209,13 +226,36 @@ impl Export {
     fn prompted(
         &mut self,
         ctx: &egui::Context,
-        on_screen: Option<&Entry>,
+        on_screen: Option<(&ArtworkSource, &Entry)>,
         settings: &Settings,
+        decoding: bool,
     ) -> Option<Notice> {
         let (path, animation) = path_prompt::ask(&mut self.prompt, ctx)?;
         match animation {
-            Some(format) => self.export_to(path, format, on_screen, settings),
-            None => self.save_to(path, on_screen, settings),
+            Some(format) => self.export_decoded(path, format, on_screen, settings, decoding),
+            None => self.save_to(path, on_screen.map(|(_, e)| e), settings),
+        }
+    }
+
+    /// Exports now, or once the animation on screen has every frame: its
+    /// first shows while the others decode, and an export of it then would
+    /// hold that one frame alone.
+    fn export_decoded(
+        &mut self,
+        path: PathBuf,
+        format: ExportFormat,
+        on_screen: Option<(&ArtworkSource, &Entry)>,
+        settings: &Settings,
+        decoding: bool,
+    ) -> Option<Notice> {
+        match on_screen {
+            Some((source, _)) if decoding => {
+                self.deferred = Some((path, format, source.clone()));
+                Some(Notice::info(
+                    "The animation is still decoding; its export starts when every frame is ready.",
+                ))
+            }
+            _ => self.export_to(path, format, on_screen.map(|(_, e)| e), settings),
         }
     }
 }
@@ -476,7 +516,7 @@ mod tests {
         let state = (export, Vec::<Notice>::new());
         let mut h = Harness::new_ui_state(
             |ui, (export, notices): &mut (Export, Vec<Notice>)| {
-                notices.extend(export.finish(ui.ctx(), None, &Settings::default()));
+                notices.extend(export.finish(ui.ctx(), None, &Settings::default(), false));
             },
             state,
         );

@@ -188,10 +188,10 @@ impl Previews {
     pub(crate) fn prepare(
         &mut self,
         ctx: &egui::Context,
-        on_screen: Option<(&ArtworkSource, &Entry)>,
+        (on_screen, decoding): (Option<(&ArtworkSource, &Entry)>, bool),
         settings: &Settings,
     ) -> Vec<Notice> {
-        let notices = self.export.finish(ctx, on_screen, settings);
+        let notices = self.export.finish(ctx, on_screen, settings, decoding);
         self.art.keep_only(match on_screen {
             Some((_, Entry::Ready(art))) => Some(art.texture_id()),
             _ => None,

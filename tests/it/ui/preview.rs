@@ -341,3 +341,34 @@ fn each_device_preview_says_what_the_device_does_to_the_art() {
         "{led:?}"
     );
 }
+
+/// An animation shows its first frame while the others decode: an export
+/// asked for then waits for them, or it would hold that one frame alone.
+#[test]
+fn an_export_asked_while_the_animation_decodes_waits_for_every_frame() {
+    use makapix_player::media::decode::{DecodeLimits, decode, decode_file};
+
+    let dialogs = Dialogs::default();
+    let preview = PreviewSettings {
+        modes: vec![PreviewMode::Led { w: 16, h: 16 }],
+        ..PreviewSettings::default()
+    };
+    let mut h = window_with(preview, &dialogs);
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    let dir = tempfile::tempdir().unwrap();
+    dialogs.will_pick_one(dir.path().join("night.gif"));
+    h.key_press(egui::Key::ArrowRight);
+    h.key_press(egui::Key::ArrowRight);
+    // Many frames of many colours, each 720×720: its first shows long before the rest.
+    step_until(&mut h, "the many-colour animation's first frame", |a| {
+        showing(a, SAMPLES[2].name) && a.decoding_on_screen()
+    });
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    step_until(&mut h, "the export to finish", |a| {
+        a.notice().is_some_and(|n| n.text.starts_with("Exported"))
+    });
+    let limits = DecodeLimits::default();
+    let source = decode(SAMPLES[2].bytes, &limits).unwrap();
+    let exported = decode_file(&dir.path().join("night.gif"), &limits).unwrap();
+    assert_eq!(exported.frames.len(), source.frames.len(), "every frame");
+}
