@@ -319,11 +319,15 @@ impl Export {
                 "There is no artwork on screen to export; wait until it shows.",
             ));
         };
+        let output = with_extension_or(path.clone(), format.extension());
+        // The dialog asked about replacing the name picked, not the one with
+        // the extension added: that one is never replaced unasked.
+        let added = output != path;
         let request = crate::app::export::Request {
             mode: export_mode(settings),
             scale: None,
             frame: None,
-            output: with_extension_or(path, format.extension()),
+            output,
         };
         let (frames, look) = (art.frames(), super::preview_view::look(settings));
         let (tx, wake) = (self.tx.clone(), self.wake.clone());
@@ -341,13 +345,17 @@ impl Export {
                         wake.wake();
                     }
                 };
-                let result = crate::app::export::export_frames(
-                    &frames,
-                    &request,
-                    &look,
-                    &cancel,
-                    &mut progress,
-                );
+                let result = if added && request.output.exists() {
+                    Err(already_there(&request.output))
+                } else {
+                    crate::app::export::export_frames(
+                        &frames,
+                        &request,
+                        &look,
+                        &cancel,
+                        &mut progress,
+                    )
+                };
                 let _ = tx.send(Report::Exported(result));
                 wake.wake();
             });
@@ -416,6 +424,15 @@ fn stem_of(on_screen: Option<&ArtworkSource>) -> String {
 }
 
 /// A name without a known extension gets `ext`.
+/// The sentence for a file the export would replace unasked.
+fn already_there(output: &Path) -> String {
+    let name = output.file_name().unwrap_or_default().to_string_lossy();
+    format!(
+        "{name} already exists, and the dialog did not ask about replacing it; \
+         export again and pick {name} to replace it, or type another name."
+    )
+}
+
 fn with_extension_or(path: PathBuf, ext: &str) -> PathBuf {
     if ExportFormat::from_path(&path).is_ok() {
         return path;

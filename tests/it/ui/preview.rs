@@ -372,3 +372,33 @@ fn an_export_asked_while_the_animation_decodes_waits_for_every_frame() {
     let exported = decode_file(&dir.path().join("night.gif"), &limits).unwrap();
     assert_eq!(exported.frames.len(), source.frames.len(), "every frame");
 }
+
+/// The dialog asks about replacing the name picked; a file named by adding
+/// the extension to it is never replaced without that question.
+#[test]
+fn a_file_the_added_extension_names_is_not_replaced_unasked() {
+    let dialogs = Dialogs::default();
+    let preview = PreviewSettings {
+        modes: vec![PreviewMode::Led { w: 16, h: 16 }],
+        ..PreviewSettings::default()
+    };
+    let mut h = window_with(preview, &dialogs);
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    let dir = tempfile::tempdir().unwrap();
+    let gif = dir.path().join("sunset.gif");
+    std::fs::write(&gif, b"last week's export").unwrap();
+    dialogs.will_pick_one(dir.path().join("sunset"));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    step_until(&mut h, "the refusal", |a| {
+        a.notice()
+            .is_some_and(|n| n.is_error && n.text.starts_with("sunset.gif already exists"))
+    });
+    assert_eq!(std::fs::read(&gif).unwrap(), b"last week's export");
+    // Picked by its whole name, the dialog asked: it is replaced.
+    dialogs.will_pick_one(gif.clone());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    step_until(&mut h, "the export", |a| {
+        a.notice().is_some_and(|n| n.text.starts_with("Exported"))
+    });
+    assert_ne!(std::fs::read(&gif).unwrap(), b"last week's export");
+}
