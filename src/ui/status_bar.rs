@@ -102,8 +102,9 @@ fn long_work(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
         let left = (expires_at - now).max(0);
         let text = format!("Code {code} · {}:{:02} left", left / 60, left % 60);
         let tip = "Enter this code on makapix.club › Settings › Players › Add Device. Click for Settings › Player.";
-        let label = egui::Label::new(RichText::new(text).strong()).sense(egui::Sense::click());
-        if ui.add(label).on_hover_text(tip).clicked() {
+        // A button, not a clickable label: a screen reader says it can be pressed.
+        let button = egui::Button::new(RichText::new(text).strong()).frame(false);
+        if ui.add(button).on_hover_text(tip).clicked() {
             actions.push(UserAction::OpenSettingsSection(SettingsSection::Player));
         }
         ui.separator();
@@ -177,7 +178,7 @@ fn connection_indicator(ui: &mut Ui, view: &ConnectionView, actions: &mut Vec<Us
     ui.painter().circle_filled(rect.center(), 5.0, color);
     let tooltip = view.tooltip(SystemTime::now());
     if ui
-        .add(egui::Label::new(word).sense(egui::Sense::click()))
+        .add(egui::Button::new(word).frame(false))
         .on_hover_text(tooltip)
         .clicked()
     {

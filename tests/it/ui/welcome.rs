@@ -276,6 +276,8 @@ fn the_indicator_leads_to_the_player_section_or_diagnostics() {
             ..Settings::default()
         });
         state(&mut h, &end, connection);
+        // A screen reader hears a button: something to press.
+        h.get_by_role_and_label(eframe::egui::accesskit::Role::Button, word);
         click(&mut h, word);
         let app = h.state();
         let settings = app.settings();
