@@ -53,6 +53,9 @@ fn main() -> anyhow::Result<()> {
         "Makapix Player {VERSION} starting; log file: {}",
         log_file.map_or_else(|| "none".into(), |p| p.display().to_string())
     );
+    if let Some(paths) = &app_paths {
+        paths.sweep_leftovers();
+    }
     open_window(cli, app_paths, handover)
 }
 

@@ -104,9 +104,75 @@ fn create_temp(prefix: &str, path: &Path, access: Access) -> std::io::Result<(Pa
     }
 }
 
+/// Removes the temporary files a crash or a power cut left in `dir` and the
+/// folders under it (down to `depth`), older than `age` (a younger one may
+/// be another process's write under way); returns how many went. Only this
+/// module's names are touched: "." + the start of a name + "." + 32 hex
+/// digits + ".tmp", regular files, never through a link.
+pub fn sweep_leftovers(dir: &Path, age: std::time::Duration, depth: usize) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() && depth > 0 {
+            removed += sweep_leftovers(&entry.path(), age, depth - 1);
+        }
+        let stale = || {
+            let modified = entry.metadata().and_then(|m| m.modified());
+            modified.is_ok_and(|t| t.elapsed().is_ok_and(|e| e > age))
+        };
+        let name = entry.file_name();
+        if kind.is_file() && name.to_str().is_some_and(is_leftover) && stale() {
+            removed += usize::from(std::fs::remove_file(entry.path()).is_ok());
+        }
+    }
+    removed
+}
+
+fn is_leftover(name: &str) -> bool {
+    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    stem.rsplit_once('.').is_some_and(|(_, random)| {
+        random.len() == 32 && random.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crash_s_old_temporary_files_are_swept_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("views");
+        std::fs::create_dir(&sub).unwrap();
+        let random = "0123456789abcdef0123456789abcdef";
+        let left = |at: &Path, name: &str, hours: u64| {
+            let path = at.join(name);
+            let file = File::create(&path).unwrap();
+            let then = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+            file.set_modified(then).unwrap();
+            path
+        };
+        let old = left(dir.path(), &format!(".settings.json.{random}.tmp"), 2);
+        let nested = left(&sub, &format!(".views.jsonl.{random}.tmp"), 2);
+        let young = left(dir.path(), &format!(".player.json.{random}.tmp"), 0);
+        let theirs = left(dir.path(), "notes.tmp", 2);
+        let hidden = left(dir.path(), ".cache.tmp", 2);
+        let swept = sweep_leftovers(dir.path(), std::time::Duration::from_secs(3600), 1);
+        assert_eq!(swept, 2);
+        assert!(!old.exists() && !nested.exists());
+        assert!(young.exists(), "maybe a write under way");
+        assert!(
+            theirs.exists() && hidden.exists(),
+            "not this module's names"
+        );
+    }
 
     #[test]
     fn a_file_is_replaced_whole_and_no_temporary_file_stays() {

@@ -37,6 +37,29 @@ impl AppPaths {
         self.config.join("settings.json")
     }
 
+    /// Removes, on a thread of its own, the temporary files a crash left in
+    /// the player's folders (the artwork cache sweeps its own when it opens).
+    pub fn sweep_leftovers(&self) {
+        const AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+        let dirs = [self.config.clone(), self.data.clone()];
+        let spawned = std::thread::Builder::new()
+            .name("sweep-leftovers".into())
+            .spawn(move || {
+                for dir in dirs {
+                    let swept = super::atomic_file::sweep_leftovers(&dir, AGE, 3);
+                    if swept > 0 {
+                        tracing::info!(
+                            "removed {swept} temporary files left by a crash in {}",
+                            dir.display()
+                        );
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot look for files a crash left: {e}");
+        }
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data.join("logs")
     }
