@@ -75,7 +75,7 @@ fn a_huge_file_is_kept_aside_without_being_read_whole() {
     let loaded = load::<View>(&path, counter());
     assert!(loaded.items.is_empty());
     assert!(loaded.note.unwrap().contains("bytes"));
-    assert!(crate::storage::paths::bad_path(&path).exists());
+    assert!(dir.path().join("views.jsonl.bad").exists());
 }
 
 #[test]

@@ -64,10 +64,48 @@ impl AppPaths {
         self.data.join("logs")
     }
 }
-/// Where a file this version cannot read is kept for inspection:
-/// `settings.json` → `settings.json.bad`.
+
+/// Where a file this version cannot read is kept, beside it: the first of
+/// `name.bad`, `name.bad.2` … `name.bad.9` not taken, so a second damaged
+/// file does not replace the first; once all are, the last is replaced.
+/// Looks at the folder: call it off the window thread, as its callers do.
 pub fn bad_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".bad");
-    path.with_file_name(name)
+    let name = path.file_name().unwrap_or_default().to_os_string();
+    let numbered = |n: u32| {
+        let mut kept = name.clone();
+        kept.push(if n == 1 {
+            ".bad".to_owned()
+        } else {
+            format!(".bad.{n}")
+        });
+        path.with_file_name(kept)
+    };
+    (1..MAX_KEPT)
+        .map(numbered)
+        .find(|kept| std::fs::symlink_metadata(kept).is_err())
+        .unwrap_or_else(|| numbered(MAX_KEPT))
+}
+
+/// Unreadable versions of one file kept at most.
+const MAX_KEPT: u32 = 9;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_unreadable_version_is_kept_beside_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let mut kept = Vec::new();
+        for _ in 0..10 {
+            let next = super::bad_path(&path);
+            std::fs::write(&next, kept.len().to_string()).unwrap();
+            kept.push(next);
+        }
+        assert_eq!(kept[0], dir.path().join("settings.json.bad"));
+        assert_eq!(kept[1], dir.path().join("settings.json.bad.2"));
+        assert_eq!(kept[8], dir.path().join("settings.json.bad.9"));
+        assert_eq!(kept[9], kept[8], "the last is replaced once all are taken");
+        let first = std::fs::read_to_string(&kept[0]).unwrap();
+        assert_eq!(first, "0", "the first is never replaced");
+    }
 }
