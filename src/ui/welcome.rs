@@ -115,7 +115,7 @@ pub fn show(ctx: &egui::Context, canvas: Rect, focus: bool) -> Option<Choice> {
     };
     let mut choice = None;
     egui::Area::new(egui::Id::unique("welcome_card"))
-        .order(egui::Order::Foreground)
+        .order(egui::Order::Middle)
         .pivot(pivot)
         .fixed_pos(at)
         .show(ctx, |ui| {

@@ -225,6 +225,36 @@ fn the_window_keys_work_while_the_card_has_the_keyboard() {
     );
 }
 
+/// A window asked for over the card (F1's shortcuts, Diagnostics) comes
+/// above it: the card is not drawn over what the user just opened.
+#[test]
+fn the_shortcuts_window_opens_above_the_card() {
+    let (mut h, _end) = fresh();
+    let card = h.get_by_label(WELCOME).rect().center();
+    h.key_press(Key::F1);
+    h.run_steps(2);
+    let low = h.get_by_label("Open a folder").rect();
+    assert!(
+        low.bottom() > card.y,
+        "the window reaches down over the card"
+    );
+    // The window's own title, above the card; its widest row reaches into the card.
+    let title = h.query_all_by_label("Keyboard shortcuts").map(|n| n.rect());
+    let title = title
+        .min_by(|a, b| a.top().total_cmp(&b.top()))
+        .expect("the window");
+    let window = h.ctx.layer_id_at(title.center());
+    let wide = h.get_by_label("Play the file or folder whose path is on the clipboard");
+    let both = eframe::egui::pos2(card.x.min(wide.rect().right() - 4.0), card.y);
+    let card_width = h.get_by_label("Register this computer").rect();
+    assert!(both.x > card_width.left(), "the point is on the card");
+    let over = h.ctx.layer_id_at(both);
+    assert!(
+        window.is_some() && over == window,
+        "{over:?} is not the window {window:?}"
+    );
+}
+
 #[test]
 fn a_stored_player_never_shows_the_card() {
     let (mut h, end) = setup(Settings::default());
