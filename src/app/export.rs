@@ -14,6 +14,29 @@ use crate::preview::encode::{Encoder, ExportFormat};
 use crate::preview::export::{check_scale, fitting_scale, render_scaled};
 use crate::preview::render::{Frame, Look};
 
+/// Where an export from the window goes: `path` as picked, with `format`'s
+/// extension added when it has no known one, and whether it was added. The
+/// dialog asked about replacing the name picked, not the one with the
+/// extension added: that one is never replaced unasked (`already_there`).
+pub fn output_for(path: PathBuf, format: ExportFormat) -> (PathBuf, bool) {
+    if ExportFormat::from_path(&path).is_ok() {
+        return (path, false);
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".");
+    name.push(format.extension());
+    (path.with_file_name(name), true)
+}
+
+/// The sentence for a file the export would replace unasked.
+pub fn already_there(output: &Path) -> String {
+    let name = output.file_name().unwrap_or_default().to_string_lossy();
+    format!(
+        "{name} already exists, and the dialog did not ask about replacing it; \
+         export again and pick {name} to replace it, or type another name."
+    )
+}
+
 /// What to export, besides the artwork.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {

@@ -280,11 +280,8 @@ impl PlayerApp {
         let checker = super::artworks::checker(&ctx);
         self.core.advance_frame(now);
         // LED previews light the same frame.
-        let told = self.previews.prepare(
-            &ctx,
-            (self.core.on_screen(), self.decoding_on_screen()),
-            self.core.settings(),
-        );
+        let shown = (self.core.on_screen(), self.decoding_on_screen());
+        let told = self.previews.prepare(&ctx, shown, self.core.settings());
         told.into_iter().for_each(|n| self.core.tell(n));
         // LED panels get the same frame, sent off this thread.
         self.outputs

@@ -319,10 +319,7 @@ impl Export {
                 "There is no artwork on screen to export; wait until it shows.",
             ));
         };
-        let output = with_extension_or(path.clone(), format.extension());
-        // The dialog asked about replacing the name picked, not the one with
-        // the extension added: that one is never replaced unasked.
-        let added = output != path;
+        let (output, added) = crate::app::export::output_for(path, format);
         let request = crate::app::export::Request {
             mode: export_mode(settings),
             scale: None,
@@ -346,7 +343,7 @@ impl Export {
                     }
                 };
                 let result = if added && request.output.exists() {
-                    Err(already_there(&request.output))
+                    Err(crate::app::export::already_there(&request.output))
                 } else {
                     crate::app::export::export_frames(
                         &frames,
@@ -421,26 +418,6 @@ fn stem_of(on_screen: Option<&ArtworkSource>) -> String {
     } else {
         clean.to_owned()
     }
-}
-
-/// A name without a known extension gets `ext`.
-/// The sentence for a file the export would replace unasked.
-fn already_there(output: &Path) -> String {
-    let name = output.file_name().unwrap_or_default().to_string_lossy();
-    format!(
-        "{name} already exists, and the dialog did not ask about replacing it; \
-         export again and pick {name} to replace it, or type another name."
-    )
-}
-
-fn with_extension_or(path: PathBuf, ext: &str) -> PathBuf {
-    if ExportFormat::from_path(&path).is_ok() {
-        return path;
-    }
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".");
-    name.push(ext);
-    path.with_file_name(name)
 }
 
 /// The suggested file name: the artwork's, then the previews shown.
