@@ -51,6 +51,29 @@ pub fn headless_player(root: &Path) -> Command {
     command
 }
 
+/// A playlist of one small PNG named `art`, in `dir`, to be read through a
+/// pipe (`slow.makapix-playlist`): its reader waits until the test writes
+/// the text returned into it, as a reader of a stalled drive would.
+#[cfg(unix)]
+pub fn slow_playlist(dir: &Path, art: &str) -> (std::path::PathBuf, String) {
+    use makapix_player::player::playlist::{Playlist, PlaylistItem, PlaylistSource};
+    let file = dir.join(art);
+    write_png(&file, 8, 8, [0, 200, 0, 255]);
+    let item = PlaylistItem {
+        source: PlaylistSource::File { file },
+        dwell_ms: None,
+    };
+    let playlist = Playlist {
+        title: "Slow".into(),
+        items: vec![item],
+    };
+    let text = playlist.to_json(dir).unwrap();
+    let list = dir.join("slow.makapix-playlist");
+    let made = std::process::Command::new("mkfifo").arg(&list).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    (list, text)
+}
+
 /// A small opaque PNG of one colour, written with the crate's own encoder.
 pub fn write_png(path: &Path, width: u32, height: u32, rgba: [u8; 4]) {
     let pixels: Vec<u8> = rgba

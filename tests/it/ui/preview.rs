@@ -19,6 +19,19 @@ fn window(preview: PreviewSettings) -> Harness<'static, PlayerApp> {
     window_with(preview, &Dialogs::default())
 }
 
+/// One 16×16 LED panel as the only preview (quick to export), the first
+/// sample on screen, and the file dialogs the test answers.
+fn small_led_window() -> (Harness<'static, PlayerApp>, Dialogs) {
+    let dialogs = Dialogs::default();
+    let preview = PreviewSettings {
+        modes: vec![PreviewMode::Led { w: 16, h: 16 }],
+        ..PreviewSettings::default()
+    };
+    let mut h = window_with(preview, &dialogs);
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    (h, dialogs)
+}
+
 /// The same, its file dialogs answered by `dialogs`.
 fn window_with(preview: PreviewSettings, dialogs: &Dialogs) -> Harness<'static, PlayerApp> {
     let settings = Settings {
@@ -235,14 +248,7 @@ fn a_name_without_extension_gets_the_format_chosen_in_the_window() {
     use makapix_player::media::decode::{ArtFormat, decode_file};
     use makapix_player::preview::encode::ExportFormat;
 
-    let dialogs = Dialogs::default();
-    let led = PreviewMode::Led { w: 16, h: 16 };
-    let preview = PreviewSettings {
-        modes: vec![led],
-        ..PreviewSettings::default()
-    };
-    let mut h = window_with(preview, &dialogs);
-    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    let (mut h, dialogs) = small_led_window();
     let dir = tempfile::tempdir().unwrap();
     // A GIF of the same name, which the dialog never asked about replacing.
     let gif = dir.path().join("sunset.gif");
@@ -348,13 +354,7 @@ fn each_device_preview_says_what_the_device_does_to_the_art() {
 fn an_export_asked_while_the_animation_decodes_waits_for_every_frame() {
     use makapix_player::media::decode::{DecodeLimits, decode, decode_file};
 
-    let dialogs = Dialogs::default();
-    let preview = PreviewSettings {
-        modes: vec![PreviewMode::Led { w: 16, h: 16 }],
-        ..PreviewSettings::default()
-    };
-    let mut h = window_with(preview, &dialogs);
-    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    let (mut h, dialogs) = small_led_window();
     let dir = tempfile::tempdir().unwrap();
     dialogs.will_pick_one(dir.path().join("night.gif"));
     h.key_press(egui::Key::ArrowRight);
@@ -377,13 +377,7 @@ fn an_export_asked_while_the_animation_decodes_waits_for_every_frame() {
 /// the extension to it is never replaced without that question.
 #[test]
 fn a_file_the_added_extension_names_is_not_replaced_unasked() {
-    let dialogs = Dialogs::default();
-    let preview = PreviewSettings {
-        modes: vec![PreviewMode::Led { w: 16, h: 16 }],
-        ..PreviewSettings::default()
-    };
-    let mut h = window_with(preview, &dialogs);
-    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    let (mut h, dialogs) = small_led_window();
     let dir = tempfile::tempdir().unwrap();
     let gif = dir.path().join("sunset.gif");
     std::fs::write(&gif, b"last week's export").unwrap();

@@ -7,7 +7,6 @@ use crate::support;
 use crate::support::screen::{file_on_screen, harness, sample_shown, step_until};
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
-use makapix_player::player::playlist::{Playlist, PlaylistItem, PlaylistSource};
 use makapix_player::samples::SAMPLES;
 use makapix_player::ui::StartOptions;
 
@@ -17,21 +16,8 @@ const WINDOW: [f32; 2] = [900.0, 640.0];
 #[test]
 fn a_slow_read_is_said_in_the_status_bar_until_it_plays() {
     let dir = tempfile::tempdir().unwrap();
-    let art = dir.path().join("slow-art.png");
-    support::write_png(&art, 8, 8, [0, 200, 0, 255]);
-    let text = Playlist {
-        title: "Slow".into(),
-        items: vec![PlaylistItem {
-            source: PlaylistSource::File { file: art },
-            dwell_ms: None,
-        }],
-    }
-    .to_json(dir.path())
-    .unwrap();
     // A playlist that arrives only when the test writes it, as from a stalled drive.
-    let list = dir.path().join("slow.makapix-playlist");
-    let made = std::process::Command::new("mkfifo").arg(&list).status();
-    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let (list, text) = support::slow_playlist(dir.path(), "slow-art.png");
     let mut h = harness(WINDOW, StartOptions::default());
     step_until(&mut h, "the first sample", |a| {
         sample_shown(a, SAMPLES[0].name)

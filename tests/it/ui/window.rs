@@ -152,26 +152,12 @@ fn a_broken_file_shows_a_placeholder_with_the_reason_then_playback_moves_on() {
 #[cfg(unix)]
 #[test]
 fn a_playlist_named_at_launch_is_shown_by_the_first_pass() {
-    use makapix_player::player::playlist::{Playlist, PlaylistItem, PlaylistSource};
     use std::io::Write;
 
     let dir = tempfile::tempdir().unwrap();
-    let art = dir.path().join("first.png");
-    support::write_png(&art, 8, 8, [0, 200, 0, 255]);
-    let text = Playlist {
-        title: "Slow".into(),
-        items: vec![PlaylistItem {
-            source: PlaylistSource::File { file: art },
-            dwell_ms: None,
-        }],
-    }
-    .to_json(dir.path())
-    .unwrap();
     // A playlist that arrives a moment after it is opened, as from a slow disk:
     // a pass that does not wait for the worker reading it goes on without it.
-    let list = dir.path().join("slow.makapix-playlist");
-    let made = std::process::Command::new("mkfifo").arg(&list).status();
-    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let (list, text) = support::slow_playlist(dir.path(), "first.png");
     let fifo = list.clone();
     let writer = std::thread::spawn(move || {
         // Opening blocks until the player's worker opens the playlist to read it.
