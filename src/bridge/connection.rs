@@ -22,6 +22,10 @@ pub enum ConnectionAction {
     Disconnect,
     /// Drop any back-off wait and connect now.
     ReconnectNow,
+    /// The computer woke from sleep: a session that seems up is most likely
+    /// dead (the broker drops a client silent for 90 s, and keep-alive would
+    /// take up to two minutes to notice), so it ends and a new one starts now.
+    Woke,
     /// Send a request; the answer comes back as `ConnectionEvent::Answered` with the same `tag`.
     Request { tag: u64, body: Box<RequestBody> },
     /// Send `echo` and report the round-trip time (`ConnectionEvent::TestResult`).

@@ -267,6 +267,10 @@ impl Task {
         match action {
             ConnectionAction::Connect(config) => Some(Stop::Replace(config)),
             ConnectionAction::Disconnect => Some(Stop::Disconnect),
+            ConnectionAction::Woke => {
+                tracing::info!("the computer woke; starting the session again");
+                self.config.is_some().then_some(Stop::ReconnectNow)
+            }
             ConnectionAction::ReconnectNow => {
                 if live.is_none() && self.config.is_some() {
                     Some(Stop::ReconnectNow)

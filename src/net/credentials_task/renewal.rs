@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::bridge::RuntimeEvent;
 use crate::bridge::channel::Observer;
-use crate::bridge::connection::{ConnectionEvent, ConnectionState};
+use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::CredentialsEvent;
 use crate::credentials::facts::ActiveSet;
 use crate::credentials::register::HttpError;
@@ -30,7 +30,7 @@ pub type WallClock = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub struct RenewalClock {
     pub wall: WallClock,
     /// How often the loop reads the wall clock: the latest a check comes after
-    /// it is due, or after the computer woke.
+    /// it is due, or a wake is noticed (and the session started again).
     pub tick: Duration,
     /// Ticks taken so far, so a test can wait for the loop to have seen a time.
     pub ticks: Arc<AtomicU64>,
@@ -40,7 +40,7 @@ impl Default for RenewalClock {
     fn default() -> Self {
         Self {
             wall: Arc::new(service::unix_now),
-            tick: Duration::from_secs(60),
+            tick: Duration::from_secs(10),
             ticks: Arc::default(),
         }
     }
@@ -137,6 +137,7 @@ pub(super) fn start_loop(shared: Arc<Shared>, sink: Reporter) {
                     clock.ticks.fetch_add(1, Ordering::SeqCst);
                     if woke {
                         tracing::info!("the computer woke; checking the certificate");
+                        sink.session(ConnectionAction::Woke);
                         Some(Trigger::Woke)
                     } else {
                         (now.wall >= renewals.next_check.load(Ordering::SeqCst))

@@ -280,6 +280,34 @@ fn a_player_that_slept_past_its_renewal_time_renews_on_waking() {
 
 #[test]
 #[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
+fn a_session_up_when_the_computer_slept_starts_again_on_waking() {
+    // Far from due: waking renews nothing. But the broker dropped the silent
+    // client long ago, and keep-alive would take up to two minutes to notice.
+    let s = stored(issued_long_ago(300), 0, true);
+    let events = run(&s, |window, _task, _c, clock| async move {
+        let mut events = Vec::new();
+        pump(&window, &mut events, "connected", |e| {
+            state(e, ConnectionState::Connected)
+        })
+        .await;
+        clock.jump_to(2 * 3600).await;
+        pump(&window, &mut events, "a new session on waking", |e| {
+            state(e, ConnectionState::Reconnecting)
+        })
+        .await;
+        pump(&window, &mut events, "connected again", |e| {
+            state(e, ConnectionState::Connected)
+        })
+        .await;
+        events
+    });
+    assert_eq!(s.api.count("/renew-cert"), 0, "{:?}", s.api.log());
+    let shown: Vec<_> = events.iter().filter(|e| renewed(e)).collect();
+    assert!(shown.is_empty(), "{shown:?}");
+}
+
+#[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
 fn a_renewal_due_at_minute_3_of_a_10_minute_session_happens_at_minute_3_or_4() {
     // A short certificate (issued an hour ago, 10 days long): renewal planned 3 minutes from now.
     let issued = OffsetDateTime::now_utc() - Span::hours(1);
