@@ -65,7 +65,17 @@ pub fn open(paths: &[PathBuf]) -> Opened {
     {
         return open_playlist(one);
     }
-    let collected = collect(paths);
+    // A playlist among other files would be tried as an image: it plays on its own.
+    let (lists, paths): (Vec<PathBuf>, Vec<PathBuf>) =
+        paths.iter().cloned().partition(|p| is_playlist(p));
+    let paths = paths.as_slice();
+    let mut collected = collect(paths);
+    collected.problems.extend(lists.iter().map(|list| {
+        format!(
+            "{} is a playlist: open it on its own to play it.",
+            display_name(list)
+        )
+    }));
     let label = match paths {
         [one] if one.is_dir() => format!(
             "Folder {}",
@@ -307,6 +317,23 @@ mod tests {
         let last = got.files.last().and_then(|p| p.file_name());
         assert_eq!(last, Some(std::ffi::OsStr::new("09999.png")));
         assert!(got.problems[0].contains("has more"), "{:?}", got.problems);
+    }
+
+    #[test]
+    fn a_playlist_opened_with_other_files_is_left_out_and_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let art = dir.path().join("sun.png");
+        let list = dir.path().join("spring.makapix-playlist");
+        std::fs::write(&art, b"x").unwrap();
+        std::fs::write(&list, b"{}").unwrap();
+        let opened = open(&[art.clone(), list]);
+        let sources: Vec<_> = opened.items.iter().map(|i| i.source.clone()).collect();
+        assert_eq!(sources, [ArtworkSource::File(art)], "not tried as an image");
+        let said = opened.problems.join(" ");
+        assert!(
+            said.contains("spring.makapix-playlist is a playlist: open it on its own"),
+            "{said}"
+        );
     }
 
     #[test]
