@@ -114,7 +114,9 @@ impl Playlist {
             if let PlaylistSource::File { file } = &mut item.source
                 && let Ok(relative) = file.strip_prefix(folder)
             {
-                *file = relative.to_path_buf();
+                // Written with `/`, which every system reads (Windows too).
+                let parts: Vec<_> = relative.iter().map(|p| p.to_string_lossy()).collect();
+                *file = PathBuf::from(parts.join("/"));
             }
         }
         let saved = Saved {
@@ -165,11 +167,23 @@ impl Playlist {
                 }
                 // A network path stays as written, for the player to recognise and refuse.
                 if file.is_relative() && !is_network_path(file) {
-                    *file = folder.join(&*file);
+                    *file = folder.join(portable(file));
                 }
             }
         }
         Ok(playlist)
+    }
+}
+
+/// A relative path as this system names it: one written on Windows by an
+/// older version (`art\sun.png`) has its `\` read as `/` elsewhere, where a
+/// `\` would otherwise be part of one file's name.
+fn portable(relative: &Path) -> PathBuf {
+    match relative.to_str() {
+        Some(text) if cfg!(not(windows)) && text.contains('\\') => {
+            PathBuf::from(text.replace('\\', "/"))
+        }
+        _ => relative.to_path_buf(),
     }
 }
 
@@ -219,6 +233,22 @@ mod tests {
             "relative inside its folder: {text}"
         );
         assert_eq!(Playlist::from_json(&text, folder).unwrap(), list);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_playlist_saved_on_windows_names_its_files_here_too() {
+        let folder = Path::new("/home/artist/art");
+        let text = sample(folder).to_json(folder).unwrap();
+        // As an older version wrote it on Windows.
+        let windows = text.replace("wip/frog.gif", "wip\\\\frog.gif");
+        assert!(windows.contains(r#""wip\\frog.gif""#), "{windows}");
+        let read = Playlist::from_json(&windows, folder).unwrap();
+        assert_eq!(
+            read,
+            sample(folder),
+            "one file in wip, not a file named wip\\frog.gif"
+        );
     }
 
     #[test]
