@@ -306,7 +306,9 @@ fn a_damaged_queue_file_is_kept_aside_and_the_player_starts_empty() {
     player.connect(cfg);
     let note = player.wait_note(".bad", SOON);
     assert!(note.contains("the queue starts empty"), "{note}");
-    let kept = std::fs::read_to_string(makapix_player::storage::paths::bad_path(&queue)).unwrap();
+    let mut kept_name = queue.file_name().unwrap().to_os_string();
+    kept_name.push(".bad");
+    let kept = std::fs::read_to_string(queue.with_file_name(kept_name)).unwrap();
     assert!(kept.contains("garbage"));
     // The player goes on with a new queue.
     player.send(ConnectionAction::View(view(3, 0)));
