@@ -86,23 +86,9 @@ impl ViewSink for HttpsSink<'_> {
 mod tests {
     use super::super::delivery::Pace;
     use super::super::sink::NotTaken;
+    use super::super::tests::view;
     use super::*;
-    use crate::protocol::view::utc_timestamp;
     use std::time::Duration;
-
-    fn view(post_id: i64) -> ViewEvent {
-        ViewEvent {
-            post_id,
-            timestamp: utc_timestamp(0),
-            timezone: String::new(),
-            intent: "channel".into(),
-            play_order: 0,
-            channel: "all".into(),
-            player_key: String::new(),
-            channel_user_sqid: None,
-            channel_hashtag: None,
-        }
-    }
 
     /// Takes every view; remembers which went, in order.
     #[derive(Default)]

@@ -399,7 +399,8 @@ mod tests {
     use crate::protocol::view::utc_timestamp;
     use std::time::Duration;
 
-    fn view(post_id: i64) -> ViewEvent {
+    /// A view of `post_id` on `all`; shared with the transports' tests.
+    pub(super) fn view(post_id: i64) -> ViewEvent {
         ViewEvent {
             post_id,
             timestamp: utc_timestamp(0),
