@@ -7,8 +7,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::bundle::PemSet;
 
-/// What a valid set tells about the player; nothing secret.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a valid set tells about the player; its key shown short in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Identity {
     /// The certificate's Common Name: the player's UUID.
     pub player_key: String,
@@ -17,6 +17,17 @@ pub struct Identity {
     pub not_after: i64,
     /// Who signed the certificate (the CA's name).
     pub issuer: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("player_key", &crate::player_key::short(&self.player_key))
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .field("issuer", &self.issuer)
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -207,6 +218,22 @@ pub(crate) fn format_date_time(unix: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_identity_debug_prints_its_key_short() {
+        let key = "3f2b8c1e-7d4a-4e6b-9a15-2c8d0e7f6a91";
+        let identity = Identity {
+            player_key: key.into(),
+            not_before: 0,
+            not_after: 1,
+            issuer: "Makapix CA".into(),
+        };
+        let printed = format!("{identity:?}");
+        assert!(
+            !printed.contains(key) && printed.contains("3f2b8c1e…"),
+            "{printed}"
+        );
+    }
 
     const NOW: i64 = 1_798_675_200;
 

@@ -66,7 +66,7 @@ pub struct AdvertisedHttpsApi {
 }
 
 /// 201 answer to provisioning.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct ProvisionResponse {
     pub player_key: String,
     pub registration_code: String,
@@ -76,6 +76,18 @@ pub struct ProvisionResponse {
     pub mqtt_broker: Option<Broker>,
     #[serde(default)]
     pub https_api: Option<AdvertisedHttpsApi>,
+}
+
+impl fmt::Debug for ProvisionResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProvisionResponse")
+            .field("player_key", &super::DebugKey(&self.player_key))
+            .field("registration_code", &self.registration_code)
+            .field("expires_at", &self.registration_code_expires_at)
+            .field("mqtt_broker", &self.mqtt_broker)
+            .field("https_api", &self.https_api)
+            .finish()
+    }
 }
 
 /// 200 answer of `GET {api}/player/{player_key}/credentials`, and the shape of the

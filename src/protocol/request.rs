@@ -148,7 +148,7 @@ pub struct Criterion {
 }
 
 /// What goes on the wire: the body plus the id and the sender.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub(crate) struct RequestEnvelope<'a> {
     pub request_id: &'a str,
     pub player_key: &'a str,

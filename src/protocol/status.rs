@@ -9,7 +9,7 @@ pub enum Presence {
     Offline,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
     /// Required: the server ignores a status without it.
     pub player_key: String,
@@ -19,6 +19,17 @@ pub struct Status {
     pub current_post_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware_version: Option<String>,
+}
+
+impl std::fmt::Debug for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Status")
+            .field("player_key", &super::DebugKey(&self.player_key))
+            .field("status", &self.status)
+            .field("current_post_id", &self.current_post_id)
+            .field("firmware_version", &self.firmware_version)
+            .finish()
+    }
 }
 
 impl Status {

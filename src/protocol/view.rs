@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewEvent {
     pub post_id: i64,
     /// ISO 8601 UTC, e.g. `2026-01-01T12:00:00Z`.
@@ -24,6 +24,21 @@ pub struct ViewEvent {
     pub channel_user_sqid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_hashtag: Option<String>,
+}
+
+impl std::fmt::Debug for ViewEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ViewEvent")
+            .field("post_id", &self.post_id)
+            .field("timestamp", &self.timestamp)
+            .field("intent", &self.intent)
+            .field("play_order", &self.play_order)
+            .field("channel", &self.channel)
+            .field("player_key", &super::DebugKey(&self.player_key))
+            .field("channel_user_sqid", &self.channel_user_sqid)
+            .field("channel_hashtag", &self.channel_hashtag)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A view as it goes out on MQTT: the event, asking the server to answer on `view/ack`.
