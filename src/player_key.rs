@@ -44,6 +44,28 @@ impl fmt::Debug for Short<'_> {
     }
 }
 
+/// A whole player key carried in a message: `Debug` shows it short, so a
+/// stray `{:?}` of what carries it prints no password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Key(String);
+
+impl Key {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The whole key, for what needs it (a comparison, Show key).
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&short(&self.0), f)
+    }
+}
+
 /// A topic under `makapix/player/{key}/` with the key in its short form
 /// (Diagnostics and the log name topics; the key is the same on every line).
 pub fn topic(topic: &str) -> String {
@@ -122,6 +144,20 @@ pub fn install_panic_hook() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_carried_in_a_message_debug_prints_short() {
+        let key = "3f2b8c1e-7d4a-4e6b-9a15-2c8d0e7f6a91";
+        let waiting = crate::bridge::credentials::CredentialsEvent::KeyringWaiting {
+            player_key: Key::new(key),
+        };
+        let printed = format!("{waiting:?}");
+        assert!(
+            !printed.contains(key) && printed.contains("\"3f2b8c1e…\""),
+            "{printed}"
+        );
+        assert_eq!(Key::new(key).reveal(), key);
+    }
 
     const KEY: &str = "fa16acc1-5d2c-4f4e-9d0b-2b8e7c1f00aa";
 

@@ -86,7 +86,7 @@ pub enum CredentialsEvent {
     /// runtime keeps trying and connects once it appears. Registering now
     /// would make a second player on the account.
     KeyringWaiting {
-        player_key: String,
+        player_key: crate::player_key::Key,
     },
     /// Credentials are stored (after start-up, import, registration or renewal).
     Registered(PlayerSummary),

@@ -423,7 +423,7 @@ fn report_load(svc: &Service, sink: &Reporter) -> bool {
         {
             tracing::warn!("stored credentials wait for the keyring: {e}");
             sink.send(credentials(CredentialsEvent::KeyringWaiting {
-                player_key: active.slot.player_key,
+                player_key: crate::player_key::Key::new(active.slot.player_key),
             }));
             sink.send(connection(ConnectionState::Disconnected));
             return true;

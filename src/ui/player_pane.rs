@@ -124,7 +124,7 @@ impl PlayerPane {
             CredentialsEvent::KeyringWaiting { player_key } => {
                 self.unregistered = false;
                 self.summary = None;
-                self.keyring_waiting = Some(player_key);
+                self.keyring_waiting = Some(player_key.reveal().to_owned());
             }
             CredentialsEvent::Registered(summary) => {
                 self.unregistered = false;

@@ -107,7 +107,7 @@ fn a_keyring_that_fails_its_first_three_reads_still_connects() {
     let waits = events
         .iter()
         .filter(|e| {
-            matches!(e, RuntimeEvent::Credentials(CredentialsEvent::KeyringWaiting { player_key: k }) if *k == player_key)
+            matches!(e, RuntimeEvent::Credentials(CredentialsEvent::KeyringWaiting { player_key: k }) if k.reveal() == player_key)
         })
         .count();
     assert_eq!(

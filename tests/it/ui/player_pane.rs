@@ -459,7 +459,7 @@ fn while_the_keyring_is_not_up_a_known_player_is_never_offered_registration() {
         &mut h,
         &end,
         CredentialsEvent::KeyringWaiting {
-            player_key: KEY.into(),
+            player_key: makapix_player::player_key::Key::new(KEY),
         },
     );
     h.get_by_label_contains("the keyring");

@@ -272,7 +272,7 @@ fn a_stored_player_never_shows_the_card() {
         &mut h,
         &end,
         CredentialsEvent::KeyringWaiting {
-            player_key: summary().player_key,
+            player_key: makapix_player::player_key::Key::new(summary().player_key),
         },
     );
     assert!(
