@@ -164,14 +164,9 @@ impl Feed {
         let at = after
             .and_then(|shown| self.items.iter().position(|i| i.source == *shown))
             .map_or(0, |i| i + 1);
-        let known = &mut self.known;
-        let fresh: Vec<QueueItem> = items_of(&page.posts)
-            .into_iter()
-            .filter(|item| item.source.post_id().is_some_and(|id| known.insert(id)))
-            .collect();
-        let count = fresh.len();
-        self.items.splice(at..at, fresh);
-        count
+        let added = self.add(items_of(&page.posts));
+        self.items[at..].rotate_right(added);
+        added
     }
 
     /// Appends the items whose post is not in the feed yet; returns how many.
