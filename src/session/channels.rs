@@ -235,10 +235,8 @@ impl Channels {
         let Some(paging) = self.paging.as_mut() else {
             return;
         };
-        paging.feed = Feed::new(paging.feed.query().clone());
-        paging.posts.clear();
-        paging.tag = send(pending, paging.feed.first_request(), now, fx);
-        paging.fresh_at = now + FRESH_LOOK_EVERY;
+        let query = paging.feed.query().clone();
+        paging.ask_from_start(query, pending, now, fx);
     }
 
     /// The order chosen in the settings changed: a channel asked in another
@@ -253,11 +251,7 @@ impl Channels {
             return;
         }
         tracing::info!("{}: asked for again in the new order", paging.label);
-        paging.feed = Feed::new(query);
-        paging.posts.clear();
-        paging.fresh = None;
-        paging.fresh_at = seen.now + FRESH_LOOK_EVERY;
-        paging.tag = send(pending, paging.feed.first_request(), seen.now, fx);
+        paging.ask_from_start(query, pending, seen.now, fx);
         self.resumed = false;
     }
 
@@ -456,6 +450,21 @@ impl Channels {
 }
 
 impl Paging {
+    /// Asks for `query`'s first page anew; that page replaces what plays.
+    fn ask_from_start(
+        &mut self,
+        query: QueryPosts,
+        pending: &mut Pending,
+        now: Duration,
+        fx: &mut Effects,
+    ) {
+        self.feed = Feed::new(query);
+        self.posts.clear();
+        self.fresh = None;
+        self.fresh_at = now + FRESH_LOOK_EVERY;
+        self.tag = send(pending, self.feed.first_request(), now, fx);
+    }
+
     /// The channel as it plays now, kept for the next start.
     fn kept(&self, fx: &mut Effects) -> Channel {
         fx.push(Effect::KeepChannel(Some(Box::new(LastChannel {
