@@ -155,7 +155,7 @@ fn leave_out_unsafe_files(playlist: &mut Playlist, name: &str) -> Vec<String> {
     problems
 }
 
-fn display_name(path: &Path) -> String {
+pub(crate) fn display_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

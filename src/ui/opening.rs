@@ -33,12 +33,7 @@ pub(crate) enum Picked {
 
 /// "Reading art…" or "Reading art and 2 more…": the first name opened.
 fn reading_what(paths: &[PathBuf]) -> String {
-    let first = paths.first().map(|p| {
-        p.file_name()
-            .unwrap_or(p.as_os_str())
-            .to_string_lossy()
-            .into_owned()
-    });
+    let first = paths.first().map(|p| local_files::display_name(p));
     match (first, paths.len()) {
         (Some(name), 1) => format!("Reading {name}…"),
         (Some(name), n) => format!("Reading {name} and {} more…", n - 1),
