@@ -241,14 +241,14 @@ pub type Entry = crate::app::library::Entry<LoadedArt>;
 pub type Library = crate::app::library::Library<LoadedArt>;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::media::frame_store::FrameStore;
     use eframe::egui::ImageData;
 
     const COLOURS: [[u8; 4]; 3] = [[255, 0, 0, 255], [0, 0, 255, 128], [0, 0, 0, 0]];
 
-    fn art() -> PreparedArt {
+    pub(crate) fn art() -> PreparedArt {
         let mut frames = FrameStore::default();
         for colour in COLOURS {
             frames.push(&colour.repeat(4), 2, 2, Duration::from_millis(50));
@@ -282,7 +282,7 @@ mod tests {
         vec![Color32::from_rgba_unmultiplied(r, g, b, a); 4]
     }
 
-    fn ready(ctx: &egui::Context, name: &str, art: PreparedArt) -> Entry {
+    pub(crate) fn ready(ctx: &egui::Context, name: &str, art: PreparedArt) -> Entry {
         Entry::Ready(LoadedArt::upload(ctx, name, art))
     }
 

@@ -348,33 +348,6 @@ fn each_device_preview_says_what_the_device_does_to_the_art() {
     );
 }
 
-/// An animation shows its first frame while the others decode: an export
-/// asked for then waits for them, or it would hold that one frame alone.
-#[test]
-fn an_export_asked_while_the_animation_decodes_waits_for_every_frame() {
-    use makapix_player::media::decode::{DecodeLimits, decode, decode_file};
-
-    let (mut h, dialogs) = small_led_window();
-    let dir = tempfile::tempdir().unwrap();
-    dialogs.will_pick_one(dir.path().join("night.gif"));
-    h.key_press(egui::Key::ArrowRight);
-    h.key_press(egui::Key::ArrowRight);
-    // Many frames of many colours, each 720×720: its first shows long before the rest.
-    step_until(&mut h, "the many-colour animation's first frame", |a| {
-        showing(a, SAMPLES[2].name) && a.decoding_on_screen()
-    });
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
-    step_until(&mut h, "the export to finish", |a| {
-        a.notice().is_some_and(|n| n.text.starts_with("Exported"))
-    });
-    let limits = DecodeLimits::default();
-    let source = decode(SAMPLES[2].bytes, &limits).unwrap();
-    let exported = decode_file(&dir.path().join("night.gif"), &limits).unwrap();
-    assert_eq!(exported.frames.len(), source.frames.len(), "every frame");
-}
-
-/// The dialog asks about replacing the name picked; a file named by adding
-/// the extension to it is never replaced without that question.
 #[test]
 fn a_file_the_added_extension_names_is_not_replaced_unasked() {
     let (mut h, dialogs) = small_led_window();
