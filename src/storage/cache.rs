@@ -23,7 +23,9 @@ pub enum CacheError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("An artwork could not be saved in the cache: {0}. Check the free disk space.")]
+    #[error(
+        "An artwork could not be saved in the cache: {0}. Check the free disk space and that the cache folder is writable."
+    )]
     Write(std::io::Error),
     #[error("The artwork is larger ({size} bytes) than the whole cache ({cap} bytes).")]
     TooLarge { size: u64, cap: u64 },
@@ -143,10 +145,24 @@ impl ArtCache {
         entry.used = clock;
         let path = self.dir.join(name);
         // The modification time carries recency across restarts.
-        if let Ok(file) = fs::File::options().write(true).open(&path) {
-            let _ = file.set_modified(SystemTime::now());
+        match fs::File::options().write(true).open(&path) {
+            Ok(file) => {
+                let _ = file.set_modified(SystemTime::now());
+            }
+            // Removed behind our back (a disk cleaner): a miss, so it is downloaded again.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.forget(name);
+                return None;
+            }
+            Err(_) => {}
         }
         Some(path)
+    }
+
+    fn forget(&mut self, name: &str) {
+        if let Some(entry) = self.entries.remove(name) {
+            self.total -= entry.size;
+        }
     }
 
     /// Forgets `name` and removes its file (it would not decode).
@@ -187,6 +203,12 @@ impl ArtCache {
         }
         let path = self.dir.join(name);
         let mut written = write(&path, bytes);
+        if written
+            .as_ref()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
+            written = self.make_folder_again().and_then(|()| write(&path, bytes));
+        }
         if written.as_ref().is_err_and(is_disk_full) && self.make_room(size, name) {
             tracing::warn!("the disk is full: older artworks in the cache made room");
             written = write(&path, bytes);
@@ -205,6 +227,19 @@ impl ArtCache {
         self.total += size;
         self.evict(Some(name));
         Ok(path)
+    }
+
+    /// The folder went away while the player ran (a disk cleaner, or
+    /// systemd-tmpfiles for a cache under /tmp): it is made again, empty.
+    fn make_folder_again(&mut self) -> std::io::Result<()> {
+        tracing::warn!(
+            "the artwork cache folder {} was removed; it is made again",
+            self.dir.display()
+        );
+        crate::storage::private_files::create_dir(&self.dir)?;
+        self.entries.clear();
+        self.total = 0;
+        Ok(())
     }
 
     /// Removes least recently used files (never `keep`) until `needed` bytes
@@ -346,6 +381,22 @@ mod tests {
         cache.put(&name, &[1; 10]).unwrap();
         assert_eq!(cache.get(&name), Some(dir.path().join(&name)));
         assert!(!dir.path().join("ab%2Fcd~k-1.gif").exists());
+    }
+
+    #[test]
+    fn a_cache_folder_removed_while_running_is_made_again() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("art");
+        let mut cache = ArtCache::open(&dir, 1 << 20).unwrap();
+        cache.put("a.png", b"aaaa").unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+
+        assert_eq!(cache.get("a.png"), None, "a removed file is a miss");
+        assert_eq!(cache.total_bytes(), 0);
+        let b = cache.put("b.png", b"bb").unwrap();
+        assert_eq!(fs::read(&b).unwrap(), b"bb");
+        assert_eq!((cache.len(), cache.total_bytes()), (1, 2));
+        assert_eq!(cache.get("b.png"), Some(b));
     }
 
     #[test]
