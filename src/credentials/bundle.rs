@@ -225,10 +225,12 @@ fn pem_blocks(text: &str) -> Result<Vec<Block>, BundleError> {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + "-----BEGIN ".len()..];
-        let Some(label_end) = after.find("-----") else {
-            return Err(BundleError::Truncated(first_line(&rest[start..])));
+        let label = match after.find("-----") {
+            Some(end) if is_label(&after[..end]) => after[..end].to_owned(),
+            // Never quoted whole: with its line breaks lost, what follows
+            // BEGIN up to the next dashes is a private key.
+            _ => return Err(BundleError::Truncated("-----BEGIN".into())),
         };
-        let label = after[..label_end].to_owned();
         let end_marker = format!("-----END {label}-----");
         let Some(end) = rest[start..].find(&end_marker) else {
             return Err(BundleError::Truncated(format!("-----BEGIN {label}-----")));
@@ -243,13 +245,9 @@ fn pem_blocks(text: &str) -> Result<Vec<Block>, BundleError> {
     Ok(blocks)
 }
 
-fn first_line(s: &str) -> String {
-    s.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(40)
-        .collect()
+/// "CERTIFICATE", "RSA PRIVATE KEY"…: capitals and spaces on one line.
+fn is_label(text: &str) -> bool {
+    text.len() <= 40 && text.chars().all(|c| c.is_ascii_uppercase() || c == ' ')
 }
 
 fn from_blocks(blocks: Vec<Block>) -> Result<PemSet, BundleError> {
@@ -313,7 +311,7 @@ fn pem_der(text: &str) -> Result<Vec<u8>, BundleError> {
     use rustls_pki_types::pem::PemObject;
     rustls_pki_types::CertificateDer::from_pem_slice(text.as_bytes())
         .map(|c| c.to_vec())
-        .map_err(|e| BundleError::UnreadableCertificate(e.to_string()))
+        .map_err(|e| BundleError::UnreadableCertificate(super::pem::problem(&e)))
 }
 
 fn parse_cert(der: &[u8]) -> Result<X509Certificate<'_>, BundleError> {
@@ -363,6 +361,19 @@ mod tests {
         assert_eq!(one("empty.txt", b"hello"), Err(BundleError::Empty));
         let cut = b"-----BEGIN CERTIFICATE-----\nMIIB\n";
         assert!(matches!(one("c.pem", cut), Err(BundleError::Truncated(_))));
+    }
+
+    #[test]
+    fn a_key_whose_begin_line_is_damaged_is_never_quoted() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+        for text in [
+            format!("-----BEGIN PRIVATE KEY\n{body}\n-----END PRIVATE KEY-----\n"),
+            format!("-----BEGIN PRIVATE KEY {body} -----END PRIVATE KEY"),
+        ] {
+            let e = one("k.pem", text.as_bytes()).unwrap_err();
+            assert!(matches!(e, BundleError::Truncated(_)), "{e:?}");
+            assert!(!e.to_string().contains(&body[..12]), "{e}");
+        }
     }
 
     #[test]

@@ -1,4 +1,34 @@
-//! DER back to PEM text, for the parts that take PEM (the MQTT session's TLS set-up).
+//! PEM text: DER back to PEM for the parts that take PEM (the MQTT session's
+//! TLS set-up), and what a PEM that would not parse says to the user.
+
+use rustls_pki_types::pem::Error as PemError;
+
+/// Why a PEM would not parse, in words that never quote it. The parser's
+/// own message lists the bytes it stopped on: for a key whose line breaks
+/// were lost, that is the whole key.
+pub fn problem(e: &PemError) -> String {
+    match e {
+        PemError::MissingSectionEnd { .. } => {
+            "a block has no END line; were its line breaks lost?".into()
+        }
+        PemError::IllegalSectionStart { .. } => "a BEGIN line is malformed".into(),
+        PemError::Base64Decode(_) => "its base64 text is damaged".into(),
+        PemError::Io(e) => format!("it could not be read: {}", e.kind()),
+        PemError::NoItemsFound => "no PEM block of the right kind was found".into(),
+        PemError::SectionTooLarge => "a block is too large".into(),
+        other => format!("it is not valid PEM ({})", variant_name(other)),
+    }
+}
+
+/// The variant alone, for errors added after this was written.
+fn variant_name(e: &PemError) -> String {
+    let debug = format!("{e:?}");
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -51,6 +81,19 @@ mod tests {
         ] {
             assert_eq!(base64(plain.as_bytes()), coded, "{plain}");
         }
+    }
+
+    #[test]
+    fn a_key_whose_line_breaks_were_lost_is_never_quoted() {
+        use rustls_pki_types::PrivateKeyDer;
+        use rustls_pki_types::pem::PemObject;
+        let der: Vec<u8> = (0..=255u8).cycle().take(600).collect();
+        let one_line = encode("PRIVATE KEY", &der).replace('\n', " ");
+        let e = PrivateKeyDer::from_pem_slice(one_line.as_bytes()).unwrap_err();
+        let body = &base64(&der)[..24];
+        let said = problem(&e);
+        assert!(said.contains("line breaks"), "{said}");
+        assert!(!said.contains(body) && !said.contains("77, 73"), "{said}");
     }
 
     #[test]

@@ -86,18 +86,17 @@ pub fn validate_import(set: &PemSet, now: i64) -> Result<Identity, ValidationErr
 /// Every check but the dates'.
 fn checked(set: &PemSet) -> Result<Identity, ValidationError> {
     let cert_der = CertificateDer::from_pem_slice(set.cert_pem.as_bytes())
-        .map_err(|e| ValidationError::BadCertificate(e.to_string()))?;
+        .map_err(|e| ValidationError::BadCertificate(super::pem::problem(&e)))?;
     let ca_der = CertificateDer::from_pem_slice(set.ca_pem.as_bytes())
-        .map_err(|e| ValidationError::BadCa(e.to_string()))?;
+        .map_err(|e| ValidationError::BadCa(super::pem::problem(&e)))?;
     let cert = X509Certificate::from_der(&cert_der)
         .map(|(_, c)| c)
         .map_err(|e| ValidationError::BadCertificate(e.to_string()))?;
     let ca = X509Certificate::from_der(&ca_der)
         .map(|(_, c)| c)
         .map_err(|e| ValidationError::BadCa(e.to_string()))?;
-    // The pem error names the problem ("no key found"), never the key's bytes.
     let key = PrivateKeyDer::from_pem_slice(set.key_pem.expose().as_bytes())
-        .map_err(|e| ValidationError::BadKey(e.to_string()))?;
+        .map_err(|e| ValidationError::BadKey(super::pem::problem(&e)))?;
 
     let signing = rustls::crypto::ring::sign::any_supported_type(&key)
         .map_err(|_| ValidationError::UnsupportedKey)?;

@@ -43,7 +43,7 @@ pub fn client_config(
     let mut roots = RootCertStore::empty();
     let cas = CertificateDer::pem_slice_iter(ca_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CredentialError::Ca(e.to_string()))?;
+        .map_err(|e| CredentialError::Ca(crate::credentials::pem::problem(&e)))?;
     if cas.is_empty() {
         return Err(CredentialError::Ca("no certificate found".into()));
     }
@@ -54,7 +54,7 @@ pub fn client_config(
     }
     let chain = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CredentialError::Certificate(e.to_string()))?;
+        .map_err(|e| CredentialError::Certificate(crate::credentials::pem::problem(&e)))?;
     if chain.is_empty() {
         return Err(CredentialError::Certificate("no certificate found".into()));
     }
@@ -63,7 +63,7 @@ pub fn client_config(
     }
     // Accepts PKCS#8 (`BEGIN PRIVATE KEY`), PKCS#1 (`BEGIN RSA PRIVATE KEY`) and SEC1.
     let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        .map_err(|e| CredentialError::Key(e.to_string()))?;
+        .map_err(|e| CredentialError::Key(crate::credentials::pem::problem(&e)))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
