@@ -23,6 +23,8 @@ pub(crate) const RETRY_MAX: i64 = 6 * 3600;
 /// Automatic attempts allowed in any 24 hours: the server allows 10 a day per
 /// player, and the user's own "Renew now" and the command line count there too.
 pub(crate) const DAILY_BUDGET: usize = 6;
+/// The last check later than now by more than this: the wall clock was set back.
+const CLOCK_SLACK: i64 = 60;
 /// The wall clock ahead of the monotonic one by more than this: the computer slept.
 pub(crate) const WAKE_JUMP: i64 = 120;
 
@@ -96,6 +98,9 @@ impl Schedule {
     /// Whether to call `renew-cert` now, for `trigger`, with the stored set `cert`.
     /// Also records the check.
     pub fn check(&mut self, trigger: Trigger, cert: Option<Cert>, now: i64) -> bool {
+        if self.last_check.is_some_and(|last| last > now + CLOCK_SLACK) {
+            self.clock_went_back();
+        }
         self.last_check = Some(now);
         self.forget_old(now);
         if trigger == Trigger::Connected {
@@ -138,6 +143,16 @@ impl Schedule {
                 Some(now + (FIRST_RETRY << doublings).min(RETRY_MAX))
             }
         };
+    }
+
+    /// The wall clock was set back (or had run ahead and was corrected):
+    /// attempts and holds dated in its "future" would block renewal until
+    /// the clock caught up with them, months perhaps.
+    fn clock_went_back(&mut self) {
+        tracing::info!("the wall clock went back; renewal's waits start afresh");
+        self.attempts.clear();
+        self.hold_until = None;
+        self.failures = 0;
     }
 
     /// The wall time of the next check: the planned renewal, the end of a
@@ -356,6 +371,21 @@ mod tests {
         assert_eq!(s.planned(c, T0 + DAY), Some(T0 + DAY + RETRY_MAX));
         s.attempted(Outcome::Renewed, T0 + DAY + RETRY_MAX);
         assert_eq!(s.planned(cert(T0 + 900 * DAY), T0), Some(T0 + 900 * DAY));
+    }
+
+    #[test]
+    fn a_clock_set_back_a_year_does_not_hold_renewal_for_a_year() {
+        let mut s = Schedule::default();
+        let ahead = T0 + 365 * DAY;
+        let c = cert(T0 - DAY);
+        assert!(s.check(Trigger::Timer, c, ahead));
+        for _ in 0..DAILY_BUDGET {
+            s.attempted(Outcome::TooEarly, ahead);
+        }
+        assert!(s.check(Trigger::Timer, c, T0), "the clock corrected");
+        assert!(s.next_check(c, T0) <= T0 + CHECK_EVERY);
+        s.attempted(Outcome::TooEarly, T0);
+        assert!(!s.check(Trigger::Timer, c, T0 + HOUR), "held a day again");
     }
 
     #[test]
