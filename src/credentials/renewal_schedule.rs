@@ -55,8 +55,12 @@ pub enum Outcome {
     TooEarly,
     /// 429: the daily limit is used up.
     RateLimited,
-    /// The network, the server, or a refused token.
+    /// The server, or a refused token.
     Failed,
+    /// Never reached the server (the network is down, the keyring is
+    /// locked): the server did not count it, so neither does the daily
+    /// budget, and the wait is short and ends when the network comes back.
+    NotSent,
 }
 
 /// The facts of the stored set the schedule needs (Unix seconds).
@@ -92,6 +96,8 @@ pub(crate) struct Schedule {
     last_check: Option<i64>,
     /// The one renewal tried after the broker's refusals is spent until a session comes up.
     refusal_renewal_spent: bool,
+    /// The hold is a wait after attempts that never reached the server.
+    held_unsent: bool,
 }
 
 impl Schedule {
@@ -105,6 +111,9 @@ impl Schedule {
         self.forget_old(now);
         if trigger == Trigger::Connected {
             self.refusal_renewal_spent = false;
+        }
+        if self.held_unsent && matches!(trigger, Trigger::Connected | Trigger::Woke) {
+            self.hold_until = None;
         }
         let Some(cert) = cert else {
             return false;
@@ -122,6 +131,12 @@ impl Schedule {
     /// An attempt (automatic or asked for) was made at `now` and came to `outcome`.
     pub(crate) fn attempted(&mut self, outcome: Outcome, now: i64) {
         self.forget_old(now);
+        self.held_unsent = outcome == Outcome::NotSent;
+        if outcome == Outcome::NotSent {
+            self.failures += 1;
+            self.hold_until = Some(now + self.retry_wait().min(CHECK_EVERY));
+            return;
+        }
         self.attempts.push_back(now);
         self.hold_until = match outcome {
             Outcome::Renewed => {
@@ -137,12 +152,17 @@ impl Schedule {
                 self.failures += 1;
                 Some(now + RETRY_MAX)
             }
-            Outcome::Failed => {
+            Outcome::Failed | Outcome::NotSent => {
                 self.failures += 1;
-                let doublings = self.failures.saturating_sub(1).min(10);
-                Some(now + (FIRST_RETRY << doublings).min(RETRY_MAX))
+                Some(now + self.retry_wait())
             }
         };
+    }
+
+    /// The wait after `failures` failed attempts in a row.
+    fn retry_wait(&self) -> i64 {
+        let doublings = self.failures.saturating_sub(1).min(10);
+        (FIRST_RETRY << doublings).min(RETRY_MAX)
     }
 
     /// The wall clock was set back (or had run ahead and was corrected):
@@ -386,6 +406,25 @@ mod tests {
         assert!(s.next_check(c, T0) <= T0 + CHECK_EVERY);
         s.attempted(Outcome::TooEarly, T0);
         assert!(!s.check(Trigger::Timer, c, T0 + HOUR), "held a day again");
+    }
+
+    #[test]
+    fn attempts_that_never_reached_the_server_keep_the_budget_and_wait_less() {
+        let mut s = Schedule::default();
+        let c = cert(T0 - DAY);
+        let at = run(&mut s, c, T0, 24 * 60, |_| Outcome::NotSent);
+        let gaps: Vec<i64> = at.windows(2).map(|w| (w[1] - w[0]) / MIN).collect();
+        assert_eq!(&gaps[..4], [15, 30, 60, 60], "{gaps:?}");
+        assert!(at.len() > 20, "tried hourly all day: {at:?}");
+        // Back on the network: no wait.
+        s.attempted(Outcome::NotSent, T0 + DAY);
+        assert!(!s.check(Trigger::Timer, c, T0 + DAY + MIN));
+        assert!(s.check(Trigger::Connected, c, T0 + DAY + MIN));
+        s.attempted(Outcome::Failed, T0 + DAY + MIN);
+        assert!(
+            !s.check(Trigger::Connected, c, T0 + DAY + 2 * MIN),
+            "a real failure waits"
+        );
     }
 
     #[test]

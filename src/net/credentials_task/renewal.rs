@@ -15,6 +15,7 @@ use crate::bridge::channel::Observer;
 use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use crate::bridge::credentials::CredentialsEvent;
 use crate::credentials::facts::ActiveSet;
+use crate::credentials::keyring_store::StoreError;
 use crate::credentials::register::HttpError;
 use crate::credentials::renewal_schedule::{self, Cert, Outcome, Reading, Schedule, Trigger};
 use crate::credentials::service::{self, CredError, Service};
@@ -221,6 +222,11 @@ fn outcome(result: &Result<ActiveSet, CredError>) -> Outcome {
         Err(CredError::Http(HttpError::RateLimited | HttpError::Status(429))) => {
             Outcome::RateLimited
         }
+        // A locked or missing keyring: the set is read from it before the call.
+        Err(
+            CredError::Http(HttpError::Network(_))
+            | CredError::Store(StoreError::Locked | StoreError::NoService),
+        ) => Outcome::NotSent,
         Err(_) => Outcome::Failed,
     }
 }
