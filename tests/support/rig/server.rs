@@ -183,13 +183,18 @@ impl TestServer {
     }
 
     /// The owner of `player_key` is banned for `span` (`banned_until`): its
-    /// requests fail with `authentication_failed` until then, and the ban ends
-    /// by itself.
+    /// requests fail with `authentication_failed` and its views are acked
+    /// `owner_not_permitted` until then, and the ban ends by itself.
     pub fn ban_owner(&self, player_key: &str, span: Duration) {
         let until = Instant::now() + span;
         self.removed
             .lock()
             .unwrap()
+            .insert(player_key.to_owned(), until);
+        self.views
+            .lock()
+            .unwrap()
+            .banned_until
             .insert(player_key.to_owned(), until);
     }
 

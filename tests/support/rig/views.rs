@@ -34,12 +34,17 @@ pub struct ViewRules {
     /// (`"processing_error"`, `"owner_not_permitted"`…). `"silence"` applies
     /// the rules but loses the answer on the way (recorded as `lost:<code>`).
     pub scripted: VecDeque<String>,
+    /// Every answer is lost on the way while set (as `"silence"` does for one).
+    pub mute: bool,
     dedup: HashMap<(String, i64, String), Instant>,
     last_accepted: HashMap<String, Instant>,
     /// Another device with the same identity keeps the rate key alive until then.
     busy_until: HashMap<String, Instant>,
     /// Players removed from their account: their views are `player_not_registered`.
     pub removed: HashSet<String>,
+    /// Players whose owner is banned, until when: their views are
+    /// `owner_not_permitted`, as the server answers a banned or deactivated owner.
+    pub banned_until: HashMap<String, Instant>,
     pub seen: Vec<ViewSeen>,
 }
 
@@ -49,10 +54,12 @@ impl Default for ViewRules {
             scale: SCALE,
             missing_posts: HashSet::from([404]),
             scripted: VecDeque::new(),
+            mute: false,
             dedup: HashMap::new(),
             last_accepted: HashMap::new(),
             busy_until: HashMap::new(),
             removed: HashSet::new(),
+            banned_until: HashMap::new(),
             seen: Vec::new(),
         }
     }
@@ -88,7 +95,7 @@ impl ViewRules {
         let post_id = body["post_id"].as_i64().unwrap_or(0);
         let timestamp = body["timestamp"].as_str().unwrap_or("").to_owned();
         let scripted = self.scripted.pop_front();
-        let lost = scripted.as_deref() == Some("silence");
+        let lost = self.mute || scripted.as_deref() == Some("silence");
         let code = match scripted {
             Some(code) if !lost => Some(code),
             _ => self.judge(&topic_key, body, post_id, &timestamp, at),
@@ -127,6 +134,9 @@ impl ViewRules {
         }
         if self.removed.contains(key) {
             return Some("player_not_registered".into());
+        }
+        if self.banned_until.get(key).is_some_and(|until| at < *until) {
+            return Some("owner_not_permitted".into());
         }
         let life = self.dedup_life();
         self.dedup.retain(|_, t| at.duration_since(*t) < life);
