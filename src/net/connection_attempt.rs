@@ -93,6 +93,7 @@ impl Task {
                     session.standing = None;
                     // Refused again: the answer itself ends the session (`on_publish`).
                     if heard.is_ok() {
+                        self.refused_as = None;
                         self.set_state(ConnectionState::Connected);
                     }
                     None

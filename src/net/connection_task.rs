@@ -83,6 +83,8 @@ pub(super) struct Task {
     /// Makapix Club refused the player before this session: an `echo` right
     /// after connecting asks whether it still does (a ban may have ended).
     pub(super) ask_standing: bool,
+    /// How Makapix Club refuses the player in this outage, as clearly as it said.
+    pub(super) refused_as: Option<Refusal>,
     /// Where a `show_artwork`'s file is looked for before the window hears of it.
     pub(super) files: Option<Fetcher>,
 }
@@ -116,6 +118,7 @@ impl Task {
             views: ViewOutbox::new(diag),
             ways: Transports::default(),
             ask_standing: false,
+            refused_as: None,
             https_views: HttpsViews::default(),
             files: None,
         }
@@ -218,6 +221,7 @@ impl Task {
                 self.reconnect = Reconnect::new(&config.tuning);
                 self.ever_connected = false;
                 self.ask_standing = false;
+                self.refused_as = None;
                 self.info = SessionInfo {
                     broker: Some(config.broker.to_string()),
                     https_api: self.ways.configure(Some(&config)),

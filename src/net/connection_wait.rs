@@ -51,6 +51,10 @@ impl Task {
     /// the task must end.
     pub(super) async fn refused(&mut self, mut refusal: Refusal, inbox: &mut Inbox) -> bool {
         loop {
+            refusal = self
+                .refused_as
+                .map_or(refusal, |before| before.then(refusal));
+            self.refused_as = Some(refusal);
             self.pending.fail_all();
             self.ways.router.mqtt_stopped();
             self.ways.refuse(refusal);
@@ -162,6 +166,9 @@ impl Task {
                 outcome = Transports::checked(&mut probe) => {
                     // HTTPS answered: no refusal stands for the next MQTT session to ask about.
                     self.ask_standing &= outcome.is_err();
+                    if outcome.is_ok() {
+                        self.refused_as = None;
+                    }
                     self.ways.take_check(outcome);
                     self.set_state(self.conn_state);
                 }

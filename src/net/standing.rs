@@ -34,6 +34,17 @@ impl Refusal {
         matches!(self, Refusal::Removed | Refusal::NotRegistered)
     }
 
+    /// What `next` adds to this refusal, seen earlier in the same outage:
+    /// `authentication_failed` over MQTT is removal or a ban, so a ban known
+    /// from a clearer answer (a view acked `owner_not_permitted`, the API's
+    /// "Account banned") stands, and the player is not shown as removed.
+    pub fn then(self, next: Refusal) -> Refusal {
+        match (self, next) {
+            (Refusal::Banned, Refusal::RemovedOrBanned) => Refusal::Banned,
+            _ => next,
+        }
+    }
+
     /// What the window shows.
     pub fn state(self) -> ConnectionState {
         match self {
@@ -94,6 +105,16 @@ mod tests {
     use super::*;
 
     const HOUR: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn a_ban_known_stands_when_the_broker_then_says_only_authentication_failed() {
+        use Refusal::*;
+        assert_eq!(Banned.then(RemovedOrBanned), Banned);
+        assert_eq!(Banned.then(Removed), Removed);
+        assert_eq!(Banned.then(NotRegistered), NotRegistered);
+        assert_eq!(RemovedOrBanned.then(Banned), Banned);
+        assert_eq!(RemovedOrBanned.then(RemovedOrBanned), RemovedOrBanned);
+    }
 
     #[test]
     fn a_ban_is_checked_again_hourly_and_a_sure_removal_is_not() {

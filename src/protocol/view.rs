@@ -120,6 +120,13 @@ impl ViewOutcome {
         matches!(self, Self::Refused(code) if code == "player_not_registered")
     }
 
+    /// The server no longer serves the player's owner (banned or deactivated,
+    /// which may end): over MQTT, the only sign a ban gives while nothing else
+    /// is asked.
+    pub(crate) fn says_owner_banned(&self) -> bool {
+        matches!(self, Self::Refused(code) if code == "owner_not_permitted")
+    }
+
     /// Whether the view is done with (delivered, or never deliverable).
     pub fn settles(&self) -> bool {
         matches!(self, Self::Accepted | Self::Duplicate | Self::Refused(_))

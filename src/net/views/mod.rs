@@ -286,9 +286,15 @@ impl ViewOutbox {
     }
 
     /// The server's answer on `view/ack`; `Some` when it says the server no
-    /// longer knows this player (`player_not_registered`: it was removed).
+    /// longer knows this player (`player_not_registered`: it was removed), or
+    /// no longer serves its owner (`owner_not_permitted`: banned or
+    /// deactivated). A ban may end, so that view is kept for a later session.
     pub fn ack(&mut self, payload: &[u8], now: Instant) -> Option<Refusal> {
         match ViewOutcome::from_ack(payload) {
+            Ok(outcome) if outcome.says_owner_banned() => {
+                self.note("the owner's account is banned or deactivated; the view waits".into());
+                Some(Refusal::Banned)
+            }
             Ok(outcome) => {
                 self.settle(&outcome, now);
                 outcome

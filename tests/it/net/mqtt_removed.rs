@@ -243,3 +243,70 @@ fn a_temporary_ban_ends_in_removed_then_the_player_is_back_when_it_ends() {
     player.shutdown();
     broker.stop();
 }
+
+/// A banned owner's player that asks nothing (a long dwell, local art) hears
+/// of the ban only from its views' answers: `owner_not_permitted`. The view
+/// is kept, the window says banned (not removed) even when the recheck's
+/// `authentication_failed` cannot tell the two apart, and once the ban ends
+/// the view is delivered.
+#[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
+fn a_banned_owners_view_is_kept_and_the_player_says_banned_until_it_ends() {
+    let mut broker = Broker::start();
+    let server = TestServer::start(&broker);
+    let key = player_key();
+    let me = broker.ca.player(&key);
+    let mut player = Player::start();
+    let mut cfg = config(&broker, &key, &me, &broker.ca.pem);
+    cfg.tuning.recheck_after = Duration::from_secs(1);
+    player.connect(cfg);
+    player.wait_state(ConnectionState::Connected, SOON);
+
+    let ban = Duration::from_secs(8);
+    server.ban_owner(&key, ban);
+    let banned_at = Instant::now();
+    let view: makapix_player::protocol::view::ViewEvent = serde_json::from_value(
+        serde_json::json!({"post_id": 7, "timestamp": "2026-01-01T00:00:00Z",
+            "timezone": "", "intent": "channel", "play_order": 0, "channel": "all"}),
+    )
+    .unwrap();
+    player.send(ConnectionAction::View(view));
+    player.wait_state(ConnectionState::Banned, SOON);
+    let failure = player.last_failure().expect("a sentence");
+    assert_eq!(failure.kind, FailureKind::Banned, "{}", failure.message);
+
+    // Rechecks where only the echo's `authentication_failed` answers.
+    server.view_rules(|r| r.mute = true);
+    let shown_at = Instant::now();
+    while attempts_since(&player, shown_at) < 2 {
+        assert!(shown_at.elapsed() < SOON, "no recheck");
+        player.idle(Duration::from_millis(50));
+    }
+    player.idle(Duration::from_millis(500));
+    assert!(banned_at.elapsed() < ban, "the rechecks came after the ban");
+    server.view_rules(|r| r.mute = false);
+    player.wait_state(ConnectionState::Connected, ban + SOON);
+    assert!(banned_at.elapsed() >= ban, "back before the ban ended");
+    assert!(
+        !player.states().contains(&ConnectionState::Removed),
+        "never shown as removed: {:?}",
+        player.states()
+    );
+    let deadline = Instant::now() + SOON;
+    while server.views_seen().last().and_then(|v| v.answer.clone()) != Some("success".into()) {
+        assert!(Instant::now() < deadline, "{:#?}", server.views_seen());
+        player.idle(Duration::from_millis(100));
+    }
+    let answers: Vec<_> = server
+        .views_seen()
+        .into_iter()
+        .map(|v| (v.post_id, v.answer))
+        .collect();
+    assert_eq!(
+        answers.first(),
+        Some(&(7, Some("owner_not_permitted".into())))
+    );
+    assert_eq!(answers.last(), Some(&(7, Some("success".into()))));
+    player.shutdown();
+    broker.stop();
+}
