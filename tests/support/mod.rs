@@ -26,6 +26,12 @@ impl Drop for Running {
     }
 }
 
+/// An HTTPS API address on this computer (port 9, discard, which test machines
+/// do not serve) for players the test gives no API of its own: what such a
+/// player asks over HTTPS (its broker gone, Automatic turns to HTTPS) fails at
+/// once and never reaches makapix.club, the default.
+pub const NO_API: &str = "http://127.0.0.1:9/api";
+
 /// A bearer token made when the test runs: no token of any kind is kept in
 /// the repository, where a secret scanner would rightly flag it.
 pub fn minted_token() -> String {

@@ -1,6 +1,8 @@
 //! A private X server for tests that run the real binary.
 
 use std::path::Path;
+
+use super::NO_API;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -88,8 +90,17 @@ impl Xvfb {
     /// folder under `home` and software OpenGL, as a first start on a clean account.
     /// Its session folder is `home`'s too, so a player the test kills leaves its
     /// single-instance socket there, not in the machine's temporary folder.
+    /// Its HTTPS API is `NO_API` (`player_with_api` names another): a player whose
+    /// broker goes away turns to HTTPS, and the default would be makapix.club.
     #[allow(dead_code)]
     pub fn player(&self, home: &Path) -> Command {
+        self.player_with_api(home, NO_API)
+    }
+
+    /// `player`, its HTTPS API at `api` (a rig's `MakapixApi`): the one `--api`,
+    /// since the command line refuses a flag given twice.
+    #[allow(dead_code)]
+    pub fn player_with_api(&self, home: &Path, api: &str) -> Command {
         use std::os::unix::fs::DirBuilderExt as _;
         // Cargo names the binary it built to tests and benches only; an example
         // (which never starts one) would run the installed player.
@@ -111,6 +122,7 @@ impl Xvfb {
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .args(["--api", api])
             .stdout(Stdio::null());
         command
     }

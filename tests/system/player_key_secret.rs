@@ -24,9 +24,10 @@ use rig::server::TestServer;
 use time::OffsetDateTime;
 
 /// The program with its per-user folders under `home` (the keyring daemon
-/// keeps the session's own `XDG_DATA_HOME`; the player's data folder is ours).
-fn player(x: &xvfb::Xvfb, home: &Path, args: &[&str]) -> Command {
-    let mut cmd = x.player(home);
+/// keeps the session's own `XDG_DATA_HOME`; the player's data folder is ours),
+/// its HTTPS API the rig's `api`.
+fn player(x: &xvfb::Xvfb, home: &Path, api: &MakapixApi, args: &[&str]) -> Command {
+    let mut cmd = x.player_with_api(home, &api.base);
     cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd
 }
@@ -52,7 +53,7 @@ fn drain(mut stream: impl Read + Send + 'static) -> std::thread::JoinHandle<Stri
 /// `register`: shows the code; the owner enters it on the web; the player stores the set.
 fn register(x: &xvfb::Xvfb, home: &Path, api: &MakapixApi, key: &str) -> String {
     let mut child = Running(
-        player(x, home, &["register", "--verbose", "--api", &api.base])
+        player(x, home, api, &["register", "--verbose"])
             .spawn()
             .expect("start register"),
     );
@@ -86,7 +87,7 @@ fn window_session(
 ) -> String {
     let server = TestServer::start(broker);
     let mut window = Running(
-        player(x, home, &["--verbose", "--api", &api.base])
+        player(x, home, api, &["--verbose"])
             .spawn()
             .expect("start the window"),
     );
@@ -157,7 +158,8 @@ fn no_whole_player_key_in_anything_the_player_printed_or_wrote() {
     let out = player(
         &x,
         home.path(),
-        &["credentials", "renew", "--verbose", "--api", &api.base],
+        &api,
+        &["credentials", "renew", "--verbose"],
     )
     .output()
     .unwrap();
@@ -173,7 +175,7 @@ fn no_whole_player_key_in_anything_the_player_printed_or_wrote() {
         window_session(&x, home.path(), &api, &broker, &key),
     ));
 
-    let out = player(&x, home.path(), &["credentials", "show"])
+    let out = player(&x, home.path(), &api, &["credentials", "show"])
         .output()
         .unwrap();
     assert!(
@@ -189,7 +191,8 @@ fn no_whole_player_key_in_anything_the_player_printed_or_wrote() {
     let out = player(
         &x,
         home.path(),
-        &["credentials", "renew", "--verbose", "--api", &api.base],
+        &api,
+        &["credentials", "renew", "--verbose"],
     )
     .output()
     .unwrap();

@@ -222,6 +222,9 @@ fn soak(length: Duration) {
 }
 
 /// The player's environment: its own home, config, data and cache folders on `x`.
+/// Its HTTPS API is `NO_API` (on this computer, nothing answering): each
+/// broker restart turns the Automatic transport to HTTPS, whose default is
+/// makapix.club, and views sent there would be neither the soak's nor counted.
 fn player(x: &xvfb::Xvfb, home: &Path) -> Command {
     let mut cmd = x.player(home);
     cmd.stderr(Stdio::null());
