@@ -29,14 +29,16 @@ fn bundle(broker: &rig::broker::Broker, identity: &rig::certs::Identity, port: u
     .to_string()
 }
 
-/// The credentials service over the mock keyring, its facts in `dir`.
+/// The credentials service over the mock keyring, its facts in `dir`. Its
+/// HTTPS API is on this computer: while the broker's port is closed the
+/// session turns to HTTPS, which would otherwise be makapix.club.
 fn service(dir: &std::path::Path) -> Service {
     let store = KeyringStore::with_store(keyring_core::mock::Store::new().unwrap(), "test");
-    Service::new(
-        Ok(store),
-        Some(dir.join("player.json")),
-        Overrides::default(),
-    )
+    let overrides = Overrides {
+        api: Some(crate::support::NO_API.into()),
+        ..Overrides::default()
+    };
+    Service::new(Ok(store), Some(dir.join("player.json")), overrides)
 }
 
 #[test]
