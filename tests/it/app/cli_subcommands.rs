@@ -4,17 +4,20 @@
 use std::time::{Duration, Instant};
 
 /// Runs the program with `args`, no display and no keyring service, its
-/// folders under `root`; (success, stdout + stderr). Killed after 20 s: a
-/// window that opened instead of the command would wait for ever.
+/// folders under `root`; (success, stdout + stderr). A command still running
+/// after 20 s fails the test: a window that opened instead of the command
+/// would wait for ever.
 fn player(root: &std::path::Path, args: &[&str]) -> (bool, String) {
     let mut child = crate::support::headless_player(root)
         .args(args)
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
+    let mut hung = false;
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
             let _ = child.kill();
+            hung = true;
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -24,6 +27,11 @@ fn player(root: &std::path::Path, args: &[&str]) -> (bool, String) {
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !hung,
+        "`{}` did not end within 20 s: {text}",
+        args.join(" ")
     );
     (out.status.success(), text)
 }
@@ -39,10 +47,16 @@ fn a_server_flag_before_the_subcommand_runs_the_subcommand() {
         before, after,
         "the same command whichever side the flag is on"
     );
+    let (ok, text) = before;
+    // The command ran (nothing stored here) with the flag taken: it makes the server Custom.
+    assert!(ok, "{text}");
     assert!(
-        !before.1.contains("window") && !before.1.contains("credentials\""),
-        "{}",
-        before.1
+        text.starts_with("Not registered.") && text.contains("Server:     Custom"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("window") && !text.contains("credentials\""),
+        "{text}"
     );
 }
 
