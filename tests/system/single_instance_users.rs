@@ -116,6 +116,8 @@ def serve(address):
     s.listen(8)
     while True:
         c, _ = s.accept()
+        with open(os.path.join(folder, "accepted"), "ab") as f:
+            f.write(b"1")
         c.settimeout(5)
         data = c.recv(65536)
         with open(os.path.join(folder, "received"), "ab") as f:
@@ -167,10 +169,16 @@ fn a_socket_squatted_by_another_user_gets_no_paths_and_does_not_hold_up_the_laun
     let squatter = Squatter::start(theirs.path(), name.file_name());
 
     let message = Message::open(&[PathBuf::from("secret.gif")], Path::new("/home/me"));
-    let started = Instant::now();
-    let claimed = claim(&name, &message);
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(1), "the launch waited {took:?}");
+    // On a thread: a launch held up by the squatter fails the test after 20 s.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let asking = name.clone();
+    std::thread::spawn(move || tx.send(claim(&asking, &message)));
+    let claimed = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the launch was held up");
+    // Nothing can hold the launch up: it never even connected to the squatter.
+    let accepted = std::fs::read(theirs.path().join("accepted")).unwrap_or_default();
+    assert!(accepted.is_empty(), "the launch connected to the squatter");
     assert!(
         matches!(claimed, Ok(Claim::First(_))),
         "the launch handed its paths to someone instead of opening its window"

@@ -7,7 +7,6 @@ use crate::support::rig;
 use crate::support::screen::post_on_screen;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use makapix_player::samples;
 use rig::vault::Vault;
@@ -49,11 +48,10 @@ fn show(f: &mut Fixture, payload: Value) -> Value {
 
 #[test]
 #[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
-fn show_artwork_puts_the_post_on_the_canvas_within_a_second() {
+fn show_artwork_puts_the_post_on_the_canvas() {
     let mut f = fixture();
     let png = samples::bytes("sun-64.png").unwrap().to_vec();
     f.vault.put("8c/4f", "sunkey", "png", png.clone());
-    let sent = Instant::now();
     show(
         &mut f,
         json!({"post_id": 41, "storage_key": "sunkey", "storage_shard": "8c/4f",
@@ -62,8 +60,6 @@ fn show_artwork_puts_the_post_on_the_canvas_within_a_second() {
     step_until(&mut f.s.h, "post 41 on screen", |a| {
         post_on_screen(a) == Some((41, false))
     });
-    let took = sent.elapsed();
-    assert!(took < Duration::from_secs(1), "took {took:?}");
     let app = f.s.h.state();
     assert_eq!(
         app.on_screen().map(|(s, _)| s.display_name()),
