@@ -123,6 +123,11 @@ pub struct Settings {
     pub closed_sections: Vec<SettingsSection>,
     /// The window's size when it was last changed (`ui/window_place.rs`); `None`: never changed.
     pub window: Option<WindowPlace>,
+    /// Settings a newer version wrote that this one does not know: written
+    /// back as they were, so going back to an older version and forth again
+    /// loses none of them.
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The window as the user left it: its inner size in points, and whether it
@@ -200,6 +205,7 @@ impl Default for Settings {
             welcome_dismissed: false,
             closed_sections: Vec::new(),
             window: None,
+            unknown: serde_json::Map::new(),
         }
     }
 }
@@ -470,19 +476,26 @@ mod tests {
     }
 
     #[test]
-    fn out_of_range_values_are_clamped_and_unknown_fields_ignored() {
+    fn out_of_range_values_are_clamped_and_unknown_fields_kept() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("settings.json");
         std::fs::write(
             &path,
-            br#"{"brightness": 250, "dwell_secs": 0, "rotation": "90", "future_field": true}"#,
+            br#"{"brightness": 250, "dwell_secs": 0, "rotation": "90", "future_field": {"a": [1]}}"#,
         )
         .unwrap();
-        let (settings, err) = load(&path);
+        let (mut settings, err) = load(&path);
         assert!(err.is_none());
         assert_eq!(settings.brightness, 100);
         assert_eq!(settings.dwell_secs, MIN_DWELL_SECS);
         assert_eq!(settings.rotation, Rotation::R90);
+        settings.dwell_secs = 30;
+        save(&path, &settings).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(written["future_field"], serde_json::json!({"a": [1]}));
+        assert_eq!(written["dwell_secs"], 30);
+        assert_eq!(load(&path).0, settings);
     }
 
     #[test]
