@@ -109,7 +109,7 @@ dbus-run-session -- bash -c '
     keyring_real::the_command_lines_import_of_a_due_bundle_renews_at_once_with_the_real_keyring \
     keyring_real::an_expired_bundle_the_server_cannot_renew_now_is_kept_with_the_way_forward
   # A whole session (registration, renewal, the window, a refused request): the whole player
-  # key in no output and no file but player.json; every file 0600 in 0700 folders.
+  # key in no output and no file, player.json included; every file 0600 in 0700 folders.
   run_ignored system player_key_secret::no_whole_player_key_in_anything_the_player_printed_or_wrote
   # One window per identity: the real binary, the real keyring, one MQTT session at the broker.
   run_ignored system single_instance_xvfb::a_second_launch_makes_no_second_mqtt_session

@@ -172,8 +172,9 @@ mod tests {
     /// Structures that carry the key print it short when debugged (a log line, a panic).
     #[test]
     fn structures_holding_the_key_debug_it_short() {
+        // Written by an earlier version: the slot's id is the whole key.
         let slot = crate::credentials::keyring_store::Slot {
-            player_key: KEY.into(),
+            id: KEY.into(),
             generation: 3,
         };
         let summary = crate::bridge::credentials::PlayerSummary {

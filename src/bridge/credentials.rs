@@ -81,7 +81,8 @@ pub enum RegistrationStatus {
 pub enum CredentialsEvent {
     /// No credentials are stored: the player is not registered.
     NotRegistered,
-    /// This computer is `player_key` (its `player.json` says so) but the
+    /// This computer is the player whose key starts with `player_key` (its
+    /// `player.json` keeps only that start; the whole key is in the keyring) but the
     /// keyring is not up yet (started before the desktop's keyring): the
     /// runtime keeps trying and connects once it appears. Registering now
     /// would make a second player on the account.

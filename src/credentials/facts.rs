@@ -1,6 +1,7 @@
 //! Non-secret facts about the player, in `player.json` in the config folder:
-//! which server, which stored set is active, its player_key and dates. The
-//! secrets themselves live only in the keyring.
+//! which server, which stored set is active, the start of its player key and
+//! its dates. The secrets, the whole player key among them, live only in the
+//! keyring (files are read by backups, sync tools and any program of the user).
 
 use std::path::Path;
 
@@ -23,6 +24,11 @@ pub struct PlayerFacts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActiveSet {
     pub slot: Slot,
+    /// The player key's first characters (`player_key::short` shows no more),
+    /// to name the player while the keyring is locked; the whole key is read
+    /// from the stored certificate (`Secrets::player_key`).
+    #[serde(default)]
+    pub shown_key: String,
     /// Unix seconds.
     pub not_before: i64,
     pub not_after: i64,
@@ -62,11 +68,16 @@ pub enum FactsError {
 pub fn load(path: &Path) -> Result<PlayerFacts, FactsError> {
     match std::fs::read(path) {
         Ok(bytes) => {
-            let facts: PlayerFacts =
+            let mut facts: PlayerFacts =
                 serde_json::from_slice(&bytes).map_err(|e| set_aside(path, e))?;
-            // From here on the log and errors show this key short (see player_key).
-            if let Some(active) = &facts.active {
-                crate::player_key::remember(&active.slot.player_key);
+            if let Some(active) = facts.active.as_mut().filter(|a| a.slot.is_legacy()) {
+                // An earlier version's file names the set by the whole key
+                // (until `migrate` moves it): from here on the log and errors
+                // show it short (see player_key).
+                crate::player_key::remember(&active.slot.id);
+                if active.shown_key.is_empty() {
+                    active.shown_key = shown_key(&active.slot.id);
+                }
             }
             Ok(facts)
         }
@@ -93,10 +104,15 @@ fn set_aside(path: &Path, e: serde_json::Error) -> FactsError {
     }
 }
 
+/// What `player.json` keeps of a player key: no more than is ever shown unasked.
+pub fn shown_key(player_key: &str) -> String {
+    player_key
+        .chars()
+        .take(crate::player_key::SHOWN_CHARS)
+        .collect()
+}
+
 pub fn save(path: &Path, facts: &PlayerFacts) -> Result<(), FactsError> {
-    if let Some(active) = &facts.active {
-        crate::player_key::remember(&active.slot.player_key);
-    }
     let json = serde_json::to_vec_pretty(facts).map_err(|e| FactsError::Write {
         path: path.display().to_string(),
         source: std::io::Error::other(e),
@@ -120,9 +136,10 @@ mod tests {
             server: Server::development(),
             active: Some(ActiveSet {
                 slot: Slot {
-                    player_key: "k".into(),
+                    id: "5c2f0e9a7b1d4e63".into(),
                     generation: 3,
                 },
+                shown_key: "fa16acc1".into(),
                 not_before: 1,
                 not_after: 2,
                 issuer: "Makapix CA".into(),
@@ -133,10 +150,17 @@ mod tests {
         };
         save(&path, &facts).unwrap();
         assert_eq!(load(&path).unwrap(), facts);
-        // Facts saved before the HTTPS API was kept still load.
-        let old = r#"{"active":{"slot":{"player_key":"k","generation":1},"not_before":1,"not_after":2,"issuer":"CA","has_token":false}}"#;
+        // Facts saved before the HTTPS API was kept, and before the slot had
+        // an id of its own, still load: the whole key is the id until `migrate`.
+        let key = "fa16acc1-5d2c-4f4e-9d0b-2b8e7c1f00aa";
+        let old = format!(
+            r#"{{"active":{{"slot":{{"player_key":"{key}","generation":1}},"not_before":1,"not_after":2,"issuer":"CA","has_token":false}}}}"#
+        );
         std::fs::write(&path, old).unwrap();
-        assert_eq!(load(&path).unwrap().active.unwrap().https_api, None);
+        let active = load(&path).unwrap().active.unwrap();
+        assert_eq!(active.https_api, None);
+        assert!(active.slot.is_legacy() && active.slot.id == key);
+        assert_eq!(active.shown_key, "fa16acc1");
     }
 
     #[test]

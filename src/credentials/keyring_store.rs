@@ -32,19 +32,24 @@ impl fmt::Debug for SecretBytes {
     }
 }
 
-/// Which stored set: a player and a generation. A replacement is written
+/// Which stored set: a random id and a generation. A replacement is written
 /// under the next generation, so the old set stays whole until the switch.
+/// The id names the keyring entries, which other programs can list without
+/// unlocking the keyring: so it is random, never the player key (which works
+/// as a password). Sets stored by earlier versions used the whole key as the
+/// id (their `player.json` says `player_key`); see `migrate`.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Slot {
-    pub player_key: String,
+    #[serde(alias = "player_key")]
+    pub id: String,
     pub generation: u32,
 }
 
-/// The key in its short form: the key works as a password (see `player_key`).
+/// The id in its short form: a legacy id is the whole player key.
 impl fmt::Debug for Slot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Slot")
-            .field("player_key", &crate::player_key::short(&self.player_key))
+            .field("id", &crate::player_key::short(&self.id))
             .field("generation", &self.generation)
             .finish()
     }
@@ -52,7 +57,36 @@ impl fmt::Debug for Slot {
 
 impl Slot {
     fn user(&self, part: Part) -> String {
-        format!("{}#{}/{}", self.player_key, self.generation, part.name())
+        format!("{}#{}/{}", self.id, self.generation, part.name())
+    }
+
+    /// A slot under a new random id (16 hex digits).
+    pub(crate) fn random(generation: u32) -> Result<Self, StoreError> {
+        use ring::rand::SecureRandom;
+        let mut bytes = [0u8; 8];
+        ring::rand::SystemRandom::new()
+            .fill(&mut bytes)
+            .map_err(|_| StoreError::Other("the system gave no random numbers".into()))?;
+        let id = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self { id, generation })
+    }
+
+    /// Where the set replacing `old` goes: the next generation of the same id,
+    /// or a new random id when there is none yet (or it is a legacy one).
+    pub(crate) fn after(old: Option<&Slot>) -> Result<Self, StoreError> {
+        match old {
+            Some(old) if !old.is_legacy() => Ok(Self {
+                id: old.id.clone(),
+                generation: old.generation.wrapping_add(1),
+            }),
+            Some(old) => Self::random(old.generation.wrapping_add(1)),
+            None => Self::random(1),
+        }
+    }
+
+    /// Stored by an earlier version: the id is the whole player key.
+    pub fn is_legacy(&self) -> bool {
+        super::validate::is_uuid(&self.id)
     }
 }
 
@@ -121,6 +155,13 @@ impl Secrets {
             ca_der: ca.to_vec(),
             api_token: set.api_token.clone(),
         })
+    }
+
+    /// The player key: the certificate's Common Name, checked to be one when
+    /// the set was stored (`validate`). Kept nowhere else, so no entry name and
+    /// no file needs to hold it.
+    pub fn player_key(&self) -> Result<String, StoreError> {
+        super::validate::player_key_of(&self.cert_der).ok_or(StoreError::Missing("player key"))
     }
 
     /// The client certificate, for the MQTT session's TLS configuration.
@@ -302,6 +343,24 @@ impl KeyringStore {
         }
         first_error.map_or(Ok(()), Err)
     }
+
+    /// Deletes `slot` and up to `earlier` generations before it; those are
+    /// left-overs of clean-ups that failed at the time, removed best effort.
+    pub(crate) fn delete_with_earlier(&self, slot: &Slot, earlier: u32) -> Result<(), StoreError> {
+        for back in 1..=earlier {
+            let Some(generation) = slot.generation.checked_sub(back) else {
+                break;
+            };
+            let old = Slot {
+                generation,
+                ..slot.clone()
+            };
+            if let Err(e) = self.delete(&old) {
+                tracing::warn!("an older credential set could not be removed: {e}");
+            }
+        }
+        self.delete(slot)
+    }
 }
 
 fn ignore_missing(result: keyring_core::Result<()>, part: Part) -> Result<(), StoreError> {
@@ -369,7 +428,7 @@ mod tests {
 
     fn slot(generation: u32) -> Slot {
         Slot {
-            player_key: "0f8fad5b-d9cb-469f-a165-70867728950e".into(),
+            id: "5c2f0e9a7b1d4e63".into(),
             generation,
         }
     }

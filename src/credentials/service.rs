@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::bundle::{self, BundleError, Input, PemSet};
 use super::facts::{self, ActiveSet, FactsError, PlayerFacts};
-use super::inherit;
+use super::inherit::{self, Before};
 use super::install_lock::{self, InstallLock, LockError};
 use super::keyring_store::{KeyringStore, Secrets, Slot, StoreError};
 use super::register::{Api, HttpError, Poll, Renewal};
@@ -64,25 +64,6 @@ pub enum CredError {
     Cancelled,
     #[error("No per-user config folder is known, so the player cannot remember its identity.")]
     NoConfigFolder,
-}
-
-/// An expired certificate never replaces a later one of the same player (an
-/// old bundle found again), which would leave the player worse off if the
-/// renewal then failed.
-fn keeps_newer(stored: Option<&ActiveSet>, new: &Identity, now: i64) -> Result<(), CredError> {
-    match stored {
-        Some(stored)
-            if now > new.not_after
-                && stored.slot.player_key == new.player_key
-                && stored.not_after > new.not_after =>
-        {
-            Err(CredError::OlderThanStored {
-                expired: validate::format_date(new.not_after),
-                stored: validate::format_date(stored.not_after),
-            })
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Registration steps worth showing.
@@ -210,18 +191,24 @@ impl Service {
 
     /// The active set, after checking its secrets are really in the keyring.
     pub fn load(&self) -> Result<Option<ActiveSet>, CredError> {
-        let Some(active) = self.facts()?.active else {
+        if self.facts()?.active.is_none() {
             return Ok(None);
-        };
-        self.store()?.read(&active.slot)?;
-        Ok(Some(active))
+        }
+        Ok(Some(self.secrets()?.0))
     }
 
     /// The secrets of the active set (for the MQTT session and renewal).
     pub fn secrets(&self) -> Result<(ActiveSet, Secrets), CredError> {
         let active = self.facts()?.active.ok_or(CredError::NotRegistered)?;
         let secrets = self.store()?.read(&active.slot)?;
+        // From here on the log and errors show this key short (see player_key).
+        crate::player_key::remember(&secrets.player_key()?);
         Ok((active, secrets))
+    }
+
+    /// The whole player key, read from the keyring (Show key, `--reveal`).
+    pub fn player_key(&self) -> Result<String, CredError> {
+        Ok(self.secrets()?.1.player_key()?)
     }
 
     pub fn import(
@@ -261,33 +248,27 @@ impl Service {
         let _turn = self.exclusive()?;
         let path = self.path()?;
         let mut f = self.facts()?;
-        keeps_newer(f.active.as_ref(), &identity, now)?;
         let old = f.active.take();
-        // The web's bundle has no token: a new set keeps the stored one only
-        // when it is the same player at the same service (`inherit`).
-        if secrets.api_token.is_none()
-            && let Some(old) = &old
-            && let Ok(stored) = store.read(&old.slot)
-        {
-            let (player, api) = (&identity.player_key, &f.server.api_base);
-            if inherit::keeps_token(&set, &secrets.ca_der, old, &stored.ca_der, player, api) {
-                secrets.api_token = stored.api_token;
-            } else if stored.api_token.is_some() {
-                tracing::info!(
-                    "the new credentials name another CA, player or API host: the stored API token is not carried over"
-                );
-            }
+        // The set in force, read back: its certificate says which player it is.
+        let stored = old
+            .as_ref()
+            .and_then(|o| Some((o, store.read(&o.slot).ok()?)));
+        let before = stored.as_ref().and_then(|(a, s)| Before::new(a, s));
+        if let Some(until) = inherit::newer_stored(before.as_ref(), &identity, now) {
+            return Err(CredError::OlderThanStored {
+                expired: validate::format_date(identity.not_after),
+                stored: validate::format_date(until),
+            });
         }
-        let slot = Slot {
-            player_key: identity.player_key.clone(),
-            generation: old
-                .as_ref()
-                .map_or(1, |a| a.slot.generation.wrapping_add(1)),
-        };
+        let (player, api) = (&identity.player_key, &f.server.api_base);
+        inherit::carry_token(&set, &mut secrets, before.as_ref(), player, api);
+        let https_api = inherit::https_api_of(&set, before.as_ref(), player);
+        let slot = Slot::after(old.as_ref().map(|o| &o.slot))?;
         store.write(&slot, &secrets)?;
-        let https_api = inherit::https_api_of(&set, old.as_ref(), &identity.player_key);
+        crate::player_key::remember(&identity.player_key);
         let active = ActiveSet {
             slot: slot.clone(),
+            shown_key: facts::shown_key(&identity.player_key),
             not_before: identity.not_before,
             not_after: identity.not_after,
             issuer: identity.issuer,
@@ -315,7 +296,7 @@ impl Service {
         }
         tracing::info!(
             "credentials stored for player {}",
-            crate::player_key::short(&active.slot.player_key)
+            crate::player_key::short(&identity.player_key)
         );
         Ok(active)
     }
@@ -330,25 +311,12 @@ impl Service {
         let Some(active) = f.active.take() else {
             return Ok(false);
         };
-        let store = self.store()?;
-        store.delete(&active.slot)?;
-        // Earlier generations whose clean-up failed at the time (best effort).
-        for back in 1..=ORPHAN_GENERATIONS {
-            let Some(generation) = active.slot.generation.checked_sub(back) else {
-                break;
-            };
-            let old = Slot {
-                generation,
-                ..active.slot.clone()
-            };
-            if let Err(e) = store.delete(&old) {
-                tracing::warn!("an older credential set could not be removed: {e}");
-            }
-        }
+        self.store()?
+            .delete_with_earlier(&active.slot, ORPHAN_GENERATIONS)?;
         facts::save(self.path()?, &f)?;
         tracing::info!(
             "credentials removed for player {}",
-            crate::player_key::short(&active.slot.player_key)
+            crate::player_key::short(&active.shown_key)
         );
         Ok(true)
     }
@@ -360,18 +328,19 @@ impl Service {
     /// already renewed from the web, the set the owner made is installed.
     pub fn renew(&self, now: i64, random: u64) -> Result<ActiveSet, CredError> {
         let (active, secrets) = self.secrets()?;
+        let key = secrets.player_key()?;
         let api = Api::new(&self.server()?.api_base);
         let mut token = match secrets.api_token {
             Some(token) => token,
             None => {
                 tracing::info!("no API token stored; getting one with token/rotate");
-                self.rotate(&api, &active, None)?
+                self.rotate(&api, &active, &key, None)?
             }
         };
         let mut answer = api.renew(&token)?;
         if matches!(answer, Renewal::BadToken) {
             tracing::info!("the API token was refused; rotating it");
-            token = self.rotate(&api, &active, Some(&token))?;
+            token = self.rotate(&api, &active, &key, Some(&token))?;
             answer = api.renew(&token)?;
         }
         match answer {
@@ -387,7 +356,7 @@ impl Service {
                 };
                 self.install(set, now, random)
             }
-            Renewal::TooEarly => self.adopt_web_renewal(&api, &active, token, now, random),
+            Renewal::TooEarly => self.adopt_web_renewal(&api, &active, &key, token, now, random),
             Renewal::BadToken => Err(CredError::TokenRefused),
             Renewal::OwnerBlocked => Err(CredError::OwnerBlocked),
         }
@@ -401,7 +370,8 @@ impl Service {
             Some(token) => Ok(token),
             None => {
                 tracing::info!("no API token stored; getting one with token/rotate");
-                self.rotate(&Api::new(&self.server()?.api_base), &active, None)
+                let api = Api::new(&self.server()?.api_base);
+                self.rotate(&api, &active, &secrets.player_key()?, None)
             }
         }
     }
@@ -410,11 +380,13 @@ impl Service {
     /// the player stored a new one meanwhile).
     pub(crate) fn rotate_api_token(&self, refused: &Secret) -> Result<Secret, CredError> {
         let (active, secrets) = self.secrets()?;
+        let key = secrets.player_key()?;
         if let Some(token) = secrets.api_token.filter(|t| t != refused) {
             return Ok(token);
         }
         tracing::info!("the API token was refused; rotating it");
-        self.rotate(&Api::new(&self.server()?.api_base), &active, Some(refused))
+        let api = Api::new(&self.server()?.api_base);
+        self.rotate(&api, &active, &key, Some(refused))
     }
 
     /// A new token from the player key; stored at once, since the old one is now revoked.
@@ -422,9 +394,10 @@ impl Service {
         &self,
         api: &Api,
         active: &ActiveSet,
+        player_key: &str,
         old: Option<&Secret>,
     ) -> Result<Secret, CredError> {
-        let token = api.rotate_token(&active.slot.player_key, old)?.api_token;
+        let token = api.rotate_token(player_key, old)?.api_token;
         let _turn = self.exclusive()?;
         self.store()?.write_token(&active.slot, &token)?;
         let mut f = self.facts()?;
@@ -441,20 +414,20 @@ impl Service {
         &self,
         api: &Api,
         active: &ActiveSet,
+        player_key: &str,
         token: Secret,
         now: i64,
         random: u64,
     ) -> Result<ActiveSet, CredError> {
         // Whatever else the endpoint says, the server's answer stands: not yet.
-        let Ok(Poll::Ready(creds)) = api.poll_credentials(&active.slot.player_key) else {
+        let Ok(Poll::Ready(creds)) = api.poll_credentials(player_key) else {
             return Err(CredError::TooEarly);
         };
         let mut set = PemSet::from(*creds);
         // `api_token` is null after the first fetch: ours stays valid.
         set.api_token.get_or_insert(token);
-        let newer = validate::validate(&set, now).is_ok_and(|id| {
-            id.player_key == active.slot.player_key && id.not_after > active.not_after
-        });
+        let newer = validate::validate(&set, now)
+            .is_ok_and(|id| id.player_key == player_key && id.not_after > active.not_after);
         if !newer {
             return Err(CredError::TooEarly);
         }

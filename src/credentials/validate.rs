@@ -190,6 +190,14 @@ fn common_name_of(name: &x509_parser::x509::X509Name<'_>) -> String {
         .to_owned()
 }
 
+/// The player key a stored certificate names: its Common Name, as `validate`
+/// read it when the set was stored.
+pub(crate) fn player_key_of(cert_der: &[u8]) -> Option<String> {
+    let (_, cert) = X509Certificate::from_der(cert_der).ok()?;
+    let cn = common_name(&cert);
+    is_uuid(&cn).then(|| cn.to_ascii_lowercase())
+}
+
 /// 8-4-4-4-12 hexadecimal digits, the shape of every `player_key`.
 pub(crate) fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();

@@ -20,7 +20,7 @@ use crate::bridge::credentials::{
 use crate::bridge::transport::HttpsApi;
 use crate::credentials::bundle::Input;
 use crate::credentials::facts::ActiveSet;
-use crate::credentials::keyring_store::{KeyringStore, StoreError};
+use crate::credentials::keyring_store::{KeyringStore, Secrets, StoreError};
 use crate::credentials::renewal_schedule::Trigger;
 use crate::credentials::server::Overrides;
 use crate::credentials::service::{self, CredError, Progress, Service};
@@ -272,11 +272,8 @@ impl CredentialsTask {
                     sink.send(credentials(CredentialsEvent::Server(server)));
                 }
                 // Another broker or transport: the session moves there at once.
-                if changed
-                    && sink.session.is_some()
-                    && let Ok(Some(active)) = svc.load()
-                {
-                    registered(svc, sink, &active);
+                if changed && sink.session.is_some() && matches!(svc.load(), Ok(Some(_))) {
+                    registered(svc, sink);
                 }
             }),
         }
@@ -413,7 +410,7 @@ fn report_load(svc: &Service, sink: &Reporter) -> bool {
             // renews it: renew first, then connect (with the old one if that failed).
             let expired = sink.renewals.now() >= active.not_after;
             if !(expired && renewal::check(svc, sink, Trigger::Loaded)) {
-                registered(svc, sink, &active);
+                registered(svc, sink);
             }
         }
         Ok(None) => sink.send(credentials(CredentialsEvent::NotRegistered)),
@@ -423,7 +420,7 @@ fn report_load(svc: &Service, sink: &Reporter) -> bool {
         {
             tracing::warn!("stored credentials wait for the keyring: {e}");
             sink.send(credentials(CredentialsEvent::KeyringWaiting {
-                player_key: crate::player_key::Key::new(active.slot.player_key),
+                player_key: crate::player_key::Key::new(active.shown_key),
             }));
             sink.send(connection(ConnectionState::Disconnected));
             return true;
@@ -443,10 +440,10 @@ fn report_change(svc: &Service, sink: &Reporter, result: Result<ActiveSet, CredE
             if let Ok(server) = svc.server() {
                 sink.send(credentials(CredentialsEvent::Server(server)));
             }
-            registered(svc, sink, &active);
+            registered(svc, sink);
             sink.send(credentials(CredentialsEvent::Done(format!(
                 "{what}: player {}, valid until {}.",
-                crate::player_key::short(&active.slot.player_key),
+                crate::player_key::short(&active.shown_key),
                 format_date(active.not_after)
             ))));
         }
@@ -457,9 +454,22 @@ fn report_change(svc: &Service, sink: &Reporter, result: Result<ActiveSet, CredE
     }
 }
 
-fn registered(svc: &Service, sink: &Reporter, active: &ActiveSet) {
+fn registered(svc: &Service, sink: &Reporter) {
+    // The whole key is only in the keyring (the stored certificate names it).
+    let stored = svc
+        .secrets()
+        .and_then(|(active, secrets)| Ok((active, secrets.player_key()?, secrets)));
+    let (active, player_key, secrets) = match stored {
+        Ok(stored) => stored,
+        Err(e) => {
+            tracing::warn!("stored credentials unavailable: {e}");
+            sink.send(connection(ConnectionState::Disconnected));
+            sink.send(failed(&e));
+            return;
+        }
+    };
     sink.send(credentials(CredentialsEvent::Registered(PlayerSummary {
-        player_key: active.slot.player_key.clone(),
+        player_key: player_key.clone(),
         not_after: active.not_after,
         issuer: active.issuer.clone(),
         has_token: active.has_token,
@@ -471,7 +481,7 @@ fn registered(svc: &Service, sink: &Reporter, active: &ActiveSet) {
     }
     // A new or renewed identity replaces the session at once (make-before-break:
     // the old certificate stays valid on the server until then).
-    match session_config(svc, &sink.shared) {
+    match session_config(svc, &sink.shared, player_key, &secrets) {
         Ok(config) => sink.session(ConnectionAction::Connect(Box::new(config))),
         Err(reason) => {
             tracing::warn!("cannot start the MQTT session: {reason}");
@@ -482,15 +492,19 @@ fn registered(svc: &Service, sink: &Reporter, active: &ActiveSet) {
 }
 
 /// The stored identity and server as a session configuration.
-fn session_config(svc: &Service, shared: &Arc<Shared>) -> Result<SessionConfig, String> {
-    let (active, secrets) = svc.secrets().map_err(|e| e.to_string())?;
+fn session_config(
+    svc: &Service,
+    shared: &Arc<Shared>,
+    player_key: String,
+    secrets: &Secrets,
+) -> Result<SessionConfig, String> {
     let server = svc.server().map_err(|e| e.to_string())?;
     let api = svc.player_api().map_err(|e| e.to_string())?;
     let (ca_pem, cert_pem, key_pem) = secrets.session_pems().ok_or_else(|| {
         "The stored private key is damaged; import the credentials again.".to_owned()
     })?;
     Ok(SessionConfig {
-        player_key: active.slot.player_key.clone(),
+        player_key,
         broker: match server.websocket {
             Some(url) => Broker::WebSocket { url },
             None => Broker::Tls {

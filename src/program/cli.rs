@@ -262,7 +262,7 @@ pub fn run_with(svc: &Service, command: &Command, now: i64) -> Result<(), CredEr
             };
             println!(
                 "Imported: player {}, {until} {}.",
-                short(&active.slot.player_key),
+                short(&active.shown_key),
                 format_date(active.not_after)
             );
             renew_if_due(svc, &active, now);
@@ -281,7 +281,7 @@ pub fn run_with(svc: &Service, command: &Command, now: i64) -> Result<(), CredEr
             })?;
             println!(
                 "Registered: player {}, valid until {}.",
-                short(&active.slot.player_key),
+                short(&active.shown_key),
                 format_date(active.not_after)
             );
         }
@@ -341,10 +341,10 @@ fn show(svc: &Service, now: i64, reveal: bool) -> Result<(), CredError> {
         Health::ExpiringSoon { days_left } => format!("{days_left} days left — renew soon"),
         Health::Expired => "expired".to_owned(),
     };
-    let key = short(&active.slot.player_key);
     if reveal {
-        println!("Player key: {}", key.reveal());
+        println!("Player key: {}", svc.player_key()?);
     } else {
+        let key = short(&active.shown_key);
         println!("Player key: {key} (the whole key: credentials show --reveal)");
     }
     println!("Expires:    {} ({state})", format_date(active.not_after));

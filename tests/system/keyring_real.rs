@@ -51,13 +51,20 @@ fn a_credential_set_lives_in_the_real_keyring() {
         )
         .expect("import into the real keyring");
 
-    // Really in the Secret Service: another program sees the four entries.
+    // Really in the Secret Service: another program sees the four entries,
+    // and their names (listed without unlocking) do not say the player key.
     let items = secret_tool_items();
+    // Only the names: the certificate's bytes, printed as its secret, do name it.
+    let names: Vec<&str> = items
+        .lines()
+        .filter(|l| l.starts_with("label") || l.starts_with("attribute."))
+        .collect();
+    assert!(
+        !names.iter().any(|l| l.contains(certs::PLAYER_KEY)),
+        "an entry names the whole player key:\n{names:?}"
+    );
     for part in ["private-key", "certificate", "ca", "api-token"] {
-        let user = format!(
-            "{}#{}/{part}",
-            active.slot.player_key, active.slot.generation
-        );
+        let user = format!("{}#{}/{part}", active.slot.id, active.slot.generation);
         assert!(
             items.contains(&user),
             "secret-tool does not list {user}:\n{items}"
@@ -85,7 +92,7 @@ fn a_credential_set_lives_in_the_real_keyring() {
         .unwrap();
     assert_eq!(replaced.slot.generation, active.slot.generation + 1);
     let items = secret_tool_items();
-    let old_user = format!("{}#{}/", active.slot.player_key, active.slot.generation);
+    let old_user = format!("{}#{}/", active.slot.id, active.slot.generation);
     assert!(
         !items.contains(&old_user),
         "the old set is still stored:\n{items}"
@@ -95,10 +102,7 @@ fn a_credential_set_lives_in_the_real_keyring() {
     // Remove: nothing of ours is left.
     assert!(service.remove().unwrap());
     let items = secret_tool_items();
-    assert!(
-        !items.contains(&active.slot.player_key),
-        "entries left:\n{items}"
-    );
+    assert!(!items.contains(&active.slot.id), "entries left:\n{items}");
 }
 
 use crate::support::http_server;

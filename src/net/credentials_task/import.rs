@@ -41,7 +41,7 @@ fn renew_expired_import(svc: &Service, sink: &Reporter, active: &ActiveSet) {
         Ok(_) => report_change(svc, sink, result, "Credentials imported and renewed"),
         Err(e) => {
             tracing::warn!("the imported certificate could not be renewed: {e}");
-            registered(svc, sink, active);
+            registered(svc, sink);
             sink.send(credentials(CredentialsEvent::Failed(
                 crate::player_key::redact(&format!(
                     "Credentials imported, but the certificate expired on {expired} and could not be renewed: {e} The player tries again by itself; Settings › Player › Renew now tries at once."

@@ -194,7 +194,7 @@ fn attempt(svc: &Service, sink: &Reporter, trigger: Trigger, now: i64) -> bool {
     sink.renewals.schedule().attempted(outcome(&result), now);
     match result {
         Ok(active) => {
-            registered(svc, sink, &active);
+            registered(svc, sink);
             sink.send(credentials(CredentialsEvent::Done(format!(
                 "Certificate renewed automatically; valid until {}.",
                 format_date(active.not_after)

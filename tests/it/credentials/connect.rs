@@ -65,6 +65,9 @@ fn imported_credentials_connect_the_player_and_removing_them_disconnects() {
             )
         };
         pump(&window, &mut events, "connected after the import", connected).await;
+        // Connected with the key read from the keyring: the file never held it.
+        let facts = std::fs::read_to_string(dir.path().join("player.json")).unwrap();
+        assert!(!facts.contains(&player_key), "player.json: {facts}");
 
         task.handle(CredentialsAction::Remove);
         let removed = |e: &RuntimeEvent| {

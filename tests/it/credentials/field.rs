@@ -279,7 +279,7 @@ fn an_old_expired_bundle_never_replaces_a_newer_certificate_of_its_player() {
     let other = rig::certs::player_key();
     api.add_player(&other, long_expired(&mut ca, &other));
     import(&service, &api.bundle(&other)).expect("another player's set");
-    assert_eq!(service.load().unwrap().unwrap().slot.player_key, other);
+    assert_eq!(service.player_key().unwrap(), other);
 }
 
 #[test]
@@ -294,7 +294,7 @@ fn a_certificate_issued_5_minutes_in_the_future_imports() {
     let dir = tempfile::tempdir().unwrap();
     let service = service(dir.path(), &api.base);
     import(&service, &api.bundle(&key)).unwrap();
-    assert_eq!(service.load().unwrap().unwrap().slot.player_key, key);
+    assert_eq!(service.player_key().unwrap(), key);
 
     // An hour ahead is no clock drift: the sentence says the clock is wrong, by how much.
     api.add_player(
@@ -317,7 +317,7 @@ fn registration_polling_rides_out_two_502s() {
     let active = service
         .register(&AtomicBool::new(false), false, &mut |_| {})
         .expect("registration survives the bad minute");
-    assert_eq!(active.slot.player_key, key);
+    assert_eq!(service.player_key().unwrap(), key);
     assert!(
         active.has_token,
         "the one-time token of the first good poll"
@@ -408,7 +408,7 @@ fn a_player_whose_certificate_failed_stops_polling_with_its_own_sentence() {
     let (done, result) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let outcome = service.register(&AtomicBool::new(false), false, &mut |_| {});
-        let _ = done.send(outcome.map(|a| a.slot.player_key));
+        let _ = done.send(outcome.map(|a| a.shown_key));
     });
     let err = result
         .recv_timeout(std::time::Duration::from_secs(20))

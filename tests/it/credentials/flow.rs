@@ -140,7 +140,7 @@ fn registration_polls_through_404_then_stores_everything_with_the_one_time_token
         .service
         .register(&AtomicBool::new(false), false, &mut |p| seen.push(p))
         .unwrap();
-    assert_eq!(active.slot.player_key, certs::PLAYER_KEY);
+    assert_eq!(rig.service.player_key().unwrap(), certs::PLAYER_KEY);
     assert!(active.has_token);
     assert_eq!(
         active.https_api.as_deref(),
@@ -159,10 +159,8 @@ fn registration_polls_through_404_then_stores_everything_with_the_one_time_token
     let (_, secrets) = rig.service.secrets().unwrap();
     assert_eq!(secrets.api_token.unwrap().expose(), TOKEN);
     // The player remembers it after a "restart" (a new service on the same folder and store).
-    assert_eq!(
-        rig.service.load().unwrap().unwrap().slot.player_key,
-        certs::PLAYER_KEY
-    );
+    assert!(rig.service.load().unwrap().is_some());
+    assert_eq!(rig.service.player_key().unwrap(), certs::PLAYER_KEY);
     assert_no_secret_on_disk(rig.root.path(), &[&m.key_pem], &[TOKEN]);
 }
 
@@ -288,8 +286,8 @@ fn a_player_file_this_version_cannot_read_is_said_once_then_import_works() {
         bytes: json.as_bytes(),
     };
     rig.service.import(&[input], now(), 1).unwrap();
-    let active = rig.service.load().unwrap().expect("imported");
-    assert_eq!(active.slot.player_key, certs::PLAYER_KEY);
+    rig.service.load().unwrap().expect("imported");
+    assert_eq!(rig.service.player_key().unwrap(), certs::PLAYER_KEY);
 }
 
 /// A registered player (bundle with a token) and a CA to mint renewals from.
@@ -525,7 +523,7 @@ fn the_four_files_the_web_offers_import_together() {
         file("-certs.json", &certs::bundle_json(&m, Some(TOKEN))),
     ];
     let active = rig.service.import_files(&files, now(), 1).unwrap();
-    assert_eq!(active.slot.player_key, certs::PLAYER_KEY);
+    assert_eq!(rig.service.player_key().unwrap(), certs::PLAYER_KEY);
     assert!(active.has_token, "what only the bundle holds is kept");
 
     // A PEM file of another player beside the bundle is refused, named.

@@ -106,10 +106,11 @@ fn a_keyring_that_fails_its_first_three_reads_still_connects() {
         4,
         "three failures, then the keyring"
     );
+    // Without the keyring only the start of the key is known (player.json keeps no more).
     let waits = events
         .iter()
         .filter(|e| {
-            matches!(e, RuntimeEvent::Credentials(CredentialsEvent::KeyringWaiting { player_key: k }) if k.reveal() == player_key)
+            matches!(e, RuntimeEvent::Credentials(CredentialsEvent::KeyringWaiting { player_key: k }) if k.reveal() == &player_key[..8])
         })
         .count();
     assert_eq!(

@@ -217,7 +217,7 @@ fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_w
         tokio::time::sleep(Duration::from_millis(500)).await;
         let asked = gate.asked.lock().unwrap().clone();
         assert!(
-            asked.iter().all(|u| u.starts_with(&imported)),
+            asked.iter().all(|u| slot_of(u) == slot_of(&asked[0])),
             "registration wrote while the import held the lock: {asked:?}"
         );
 
@@ -238,13 +238,14 @@ fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_w
         wait_for("the import and the registration to finish", &both).await;
     });
 
-    // Every write of the import, then every write of the registration.
+    // Every write of the import (the slot it asked first), then every write of the registration.
+    let import_slot = slot_of(&gate.asked.lock().unwrap()[0]).to_owned();
     let owners: Vec<char> = gate
         .wrote
         .lock()
         .unwrap()
         .iter()
-        .map(|u| if u.starts_with(&imported) { 'I' } else { 'R' })
+        .map(|u| if slot_of(u) == import_slot { 'I' } else { 'R' })
         .collect();
     let import_writes = owners.iter().filter(|o| **o == 'I').count();
     assert!(
@@ -255,6 +256,12 @@ fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_w
         owners[..import_writes].iter().all(|o| *o == 'I'),
         "the writes interleaved: {owners:?}"
     );
+}
+
+/// The slot an entry name belongs to (`{id}#{generation}`): the names carry
+/// no player key, and each install writes a slot of its own.
+fn slot_of(user: &str) -> &str {
+    user.split_once('/').map_or(user, |(slot, _)| slot)
 }
 
 /// A service over the shared keyring behind `gate`, as a separate process
@@ -314,7 +321,7 @@ fn two_installs_from_separate_services_are_serialised_by_the_file_lock() {
     std::thread::sleep(Duration::from_millis(500));
     let asked = gate.asked.lock().unwrap().clone();
     assert!(
-        asked.iter().all(|u| u.starts_with(&first_key)),
+        asked.iter().all(|u| slot_of(u) == slot_of(&asked[0])),
         "the second install wrote while the first held the lock: {asked:?}"
     );
     gate.set_closed(false);
@@ -326,6 +333,7 @@ fn two_installs_from_separate_services_are_serialised_by_the_file_lock() {
     let reader = service_over(&facts, &keyring, &gate);
     let (active, _) = reader.secrets().unwrap();
     assert_eq!(active.slot, second);
+    assert_eq!(reader.player_key().unwrap(), second_key);
     let left = KeyringStore::with_store(Arc::clone(&keyring), "test");
     assert!(
         left.read(&first).is_err(),

@@ -18,6 +18,7 @@ mod field;
 mod flow;
 mod keyring_late;
 mod lock;
+mod names;
 mod renewal;
 mod runtime;
 mod trust;
