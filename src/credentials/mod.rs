@@ -7,6 +7,7 @@ pub mod facts;
 pub(crate) mod inherit;
 pub(crate) mod install_lock;
 pub mod keyring_store;
+pub(crate) mod migrate;
 pub mod pem;
 pub mod register;
 pub mod renewal;

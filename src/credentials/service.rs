@@ -11,6 +11,7 @@ use super::facts::{self, ActiveSet, FactsError, PlayerFacts};
 use super::inherit::{self, Before};
 use super::install_lock::{self, InstallLock, LockError};
 use super::keyring_store::{KeyringStore, Secrets, Slot, StoreError};
+use super::migrate;
 use super::register::{Api, HttpError, Poll, Renewal};
 use super::renewal::{self, NextPoll, PollOutcome, PollTiming};
 use super::server::{self as server, Overrides, PlayerApi, Server, ServerError};
@@ -18,7 +19,7 @@ use super::validate::{self, Identity, ValidationError};
 use crate::protocol::http::Secret;
 
 /// How many earlier generations `remove` also clears.
-const ORPHAN_GENERATIONS: u32 = 4;
+pub(crate) const ORPHAN_GENERATIONS: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CredError {
@@ -190,11 +191,18 @@ impl Service {
     }
 
     /// The active set, after checking its secrets are really in the keyring.
+    /// A set an earlier version stored is moved to this version's scheme once
+    /// the keyring answers (`migrate`); a failed move leaves it in use.
     pub fn load(&self) -> Result<Option<ActiveSet>, CredError> {
         if self.facts()?.active.is_none() {
             return Ok(None);
         }
-        Ok(Some(self.secrets()?.0))
+        let (active, _) = self.secrets()?;
+        if !active.slot.is_legacy() {
+            return Ok(Some(active));
+        }
+        migrate::upgrade_logged(self.store()?, self.path()?);
+        Ok(self.facts()?.active)
     }
 
     /// The secrets of the active set (for the MQTT session and renewal).
