@@ -11,10 +11,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::preview::{Mirror, Rotation};
-use crate::storage::background_writer::BackgroundWriter;
 
 /// The saved settings read on a worker while the window opens.
 pub mod load;
+mod saver;
+
+pub(crate) use saver::SettingsSaver;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -348,50 +350,6 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
     })
 }
 
-/// Saves settings off the window thread, only when they changed.
-pub(crate) struct SettingsSaver {
-    last: Settings,
-    writer: BackgroundWriter<Settings>,
-}
-
-impl SettingsSaver {
-    /// `path` None: nothing is persisted (no home folder).
-    pub fn new(path: Option<PathBuf>, initial: Settings) -> Self {
-        let writer = match path {
-            Some(path) => BackgroundWriter::spawn("settings-saver", move |settings: Settings| {
-                if let Err(e) = save(&path, &settings) {
-                    tracing::warn!("{e}");
-                }
-            }),
-            None => BackgroundWriter::disabled(),
-        };
-        Self {
-            last: initial,
-            writer,
-        }
-    }
-
-    /// Cheap when nothing changed: one comparison per frame.
-    pub(crate) fn save_if_changed(&mut self, settings: &Settings) {
-        if *settings == self.last {
-            return;
-        }
-        self.last = settings.clone();
-        self.writer.send(settings.clone());
-    }
-
-    /// Waits for pending writes (tests read the file next).
-    #[cfg(test)]
-    pub(crate) fn flush(&mut self) {
-        self.writer.flush();
-    }
-
-    /// Waits for pending writes until `deadline`, shared with other files written at quit.
-    pub(crate) fn flush_by(&mut self, deadline: std::time::Instant) {
-        self.writer.flush_by(deadline);
-    }
-}
-
 /// The settings to start from: given, saved, or the defaults. A damaged
 /// settings file is kept aside; the sentence says so.
 pub(crate) fn initial(given: Option<Settings>, saved: Option<&Path>) -> (Settings, Option<String>) {
@@ -434,7 +392,7 @@ mod tests {
             ..Settings::default()
         };
         let mut saver = SettingsSaver::new(Some(path.clone()), Settings::default());
-        saver.save_if_changed(&settings);
+        saver.save_if_changed(&settings, std::time::Instant::now());
         saver.flush();
         let (loaded, err) = load(&path);
         assert!(err.is_none());
@@ -540,7 +498,7 @@ mod tests {
             ..Settings::default()
         };
         let mut saver = SettingsSaver::new(Some(path.clone()), Settings::default());
-        saver.save_if_changed(&settings);
+        saver.save_if_changed(&settings, std::time::Instant::now());
         saver.flush();
         assert_eq!(load(&path).0, settings);
         // A file from before LED panels existed has none.

@@ -412,7 +412,10 @@ impl<K: ArtKind> Controller<K> {
     }
 
     pub fn save_settings(&mut self) {
-        self.saver.save_if_changed(&self.settings);
+        let now = std::time::Instant::now();
+        if let Some(why) = self.saver.save_if_changed(&self.settings, now) {
+            self.tell(Notice::error(why));
+        }
         if self.transport_sent.is_some() {
             self.send_transport();
         }

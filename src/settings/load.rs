@@ -85,7 +85,7 @@ mod tests {
             ..Settings::default()
         };
         let mut saver = SettingsSaver::new(Some(path.clone()), Settings::default());
-        saver.save_if_changed(&saved);
+        saver.save_if_changed(&saved, std::time::Instant::now());
         saver.flush();
         let read = SettingsRead::start(Some(path));
         let (settings, said) = read.wait();
