@@ -1,0 +1,122 @@
+use super::*;
+
+/// A receiver on 127.0.0.1 and an E1.31 sender to it, `options` after the `?`.
+fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
+    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let port = receiver.local_addr().unwrap().port();
+    let url = format!("e131://127.0.0.1:{port}?{options}");
+    let sender = Sender::start(OutputSpec::parse(&url).unwrap()).unwrap();
+    (receiver, sender)
+}
+
+/// Packets on `receiver` until `count` have Stream_Terminated set, then
+/// whatever is already waiting: (universe, sequence, terminated) each.
+fn until_terminated(receiver: &UdpSocket, count: usize) -> Vec<(u16, u8, bool)> {
+    let mut seen = Vec::new();
+    let mut packet = [0u8; 2048];
+    while seen.iter().filter(|(_, _, t)| *t).count() < count {
+        let n = receiver.recv(&mut packet).expect("the stream's packets");
+        let (universe, sequence, _) = e131::read(&packet[..n]).expect("an E1.31 packet");
+        seen.push((universe, sequence, e131::is_terminated(&packet[..n])));
+    }
+    // The sender's thread has ended: anything more would already be here.
+    receiver.set_nonblocking(true).unwrap();
+    while let Ok(n) = receiver.recv(&mut packet) {
+        let (universe, sequence, _) = e131::read(&packet[..n]).expect("an E1.31 packet");
+        seen.push((universe, sequence, e131::is_terminated(&packet[..n])));
+    }
+    seen
+}
+
+#[test]
+fn an_e131_stream_says_three_times_that_it_ended_when_the_output_stops() {
+    // 256 LEDs: universes 7 and 8.
+    let (receiver, sender) = e131_to_loopback("universe=7&size=16x16");
+    sender.offer(Arc::new(LedColours {
+        size: [16, 16],
+        colours: vec![[200, 100, 50]; 256],
+    }));
+    let mut packet = [0u8; 2048];
+    let n = receiver.recv(&mut packet).expect("the frame");
+    assert!(!e131::is_terminated(&packet[..n]), "art, not an ending");
+    drop(sender);
+    let seen = until_terminated(&receiver, 6);
+    let ends: Vec<(u16, u8)> = seen
+        .iter()
+        .skip_while(|(_, _, t)| !t)
+        .map(|&(universe, sequence, t)| {
+            assert!(t, "a data packet after the stream ended: {seen:?}");
+            (universe, sequence)
+        })
+        .collect();
+    assert_eq!(ends.len(), 6, "three endings of two universes: {seen:?}");
+    for universe in [7, 8] {
+        let sequences: Vec<u8> = ends
+            .iter()
+            .filter(|(u, _)| *u == universe)
+            .map(|(_, s)| *s)
+            .collect();
+        assert_eq!(sequences.len(), 3, "universe {universe}: {seen:?}");
+        assert_ne!(sequences[0], sequences[1], "each ending is a new packet");
+    }
+}
+
+#[test]
+fn an_e131_ending_holds_the_last_frame_which_wled_shows() {
+    let (receiver, sender) = e131_to_loopback("universe=2&size=8x8");
+    sender.offer(Arc::new(LedColours {
+        size: [8, 8],
+        colours: vec![[200, 100, 50]; 64],
+    }));
+    let mut packet = [0u8; 2048];
+    let n = receiver.recv(&mut packet).expect("the frame");
+    let art = e131::read(&packet[..n])
+        .expect("an E1.31 packet")
+        .2
+        .to_vec();
+    assert!(art.iter().any(|v| *v != 0));
+    drop(sender);
+    loop {
+        let n = receiver.recv(&mut packet).expect("the ending");
+        if e131::is_terminated(&packet[..n]) {
+            let data = e131::read(&packet[..n]).expect("an E1.31 packet").2;
+            assert_eq!(data, &art[..], "not a dark panel for WLED's 2.5 s");
+            break;
+        }
+    }
+}
+
+#[test]
+fn an_e131_universes_sequence_counts_up_by_one_past_255() {
+    let (receiver, sender) = e131_to_loopback("universe=1&size=8x8");
+    let mut packet = [0u8; 2048];
+    let mut sequences = Vec::new();
+    for i in 0..300u32 {
+        sender.offer(Arc::new(LedColours {
+            size: [8, 8],
+            colours: vec![[i as u8, 0, 0]; 64],
+        }));
+        // One universe: one packet a frame (a still frame's resend among them).
+        let n = receiver.recv(&mut packet).expect("the frame");
+        sequences.push(e131::read(&packet[..n]).expect("an E1.31 packet").1);
+    }
+    let steps: Vec<u8> = sequences
+        .windows(2)
+        .map(|w| w[1].wrapping_sub(w[0]))
+        .collect();
+    assert!(steps.iter().all(|s| *s == 1), "{sequences:?}");
+}
+
+#[test]
+fn an_output_that_never_sent_ends_without_a_word() {
+    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = receiver.local_addr().unwrap().port();
+    let url = format!("e131://127.0.0.1:{port}?universe=1&size=8x8");
+    drop(Sender::start(OutputSpec::parse(&url).unwrap()).unwrap());
+    receiver.set_nonblocking(true).unwrap();
+    let mut packet = [0u8; 2048];
+    assert!(receiver.recv(&mut packet).is_err(), "nothing was streaming");
+}
