@@ -11,6 +11,7 @@
 pub mod ddp;
 pub(crate) mod discovery;
 pub mod e131;
+mod link;
 pub mod pixels;
 pub(crate) mod sender;
 pub mod spec;

@@ -4,11 +4,11 @@
 //! frame only swaps a pointer under a lock the thread holds for no I/O.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::link::{Link, Resolve, Timing, system_resolve};
 use super::pixels::{LedColours, Wiring, test_pattern};
 use super::spec::{OutputSpec, Protocol};
 use super::status::{State, Status, Tally};
@@ -16,12 +16,8 @@ use super::{ddp, e131};
 
 /// WLED leaves live mode after 2.5 s without data: a still frame is sent again this often.
 const RESEND: Duration = Duration::from_secs(1);
-/// A host that cannot be found is looked up again after this.
-const RETRY_LOOKUP: Duration = Duration::from_secs(5);
 /// The test pattern stays this long.
 pub(crate) const TEST_PATTERN_FOR: Duration = Duration::from_secs(5);
-/// A send that the system holds longer than this counts as failed.
-const SEND_TIMEOUT: Duration = Duration::from_millis(50);
 /// E1.31 asks a source that stops to send its Stream_Terminated packets this many times.
 const TERMINATIONS: usize = 3;
 /// How long dropping a sender waits for its thread to end (and say so to E1.31 receivers).
@@ -55,12 +51,22 @@ pub struct Sender {
 
 impl Sender {
     pub fn start(spec: OutputSpec) -> io::Result<Self> {
+        Self::start_with(spec, system_resolve(), Timing::default())
+    }
+
+    /// `start` with the host looked up by `resolve`, looked up again as `timing` says.
+    pub(crate) fn start_with(
+        spec: OutputSpec,
+        resolve: Resolve,
+        timing: Timing,
+    ) -> io::Result<Self> {
         let shared = Arc::new(Shared {
             slot: Mutex::default(),
             wake: Condvar::new(),
             tally: Mutex::default(),
         });
-        let worker = Worker::new(spec.clone(), shared.clone());
+        let link = Link::new(&spec, resolve, timing);
+        let worker = Worker::new(spec.clone(), shared.clone(), link);
         let worker = thread::Builder::new()
             .name(format!("output {}", spec.host))
             .spawn(move || worker.run())?;
@@ -110,6 +116,7 @@ struct Worker {
     spec: OutputSpec,
     wiring: Wiring,
     shared: Arc<Shared>,
+    link: Link,
     sequence: u8,
     source: e131::Source,
     /// The art's newest frame, sent again while nothing new comes.
@@ -128,7 +135,7 @@ enum Next {
 }
 
 impl Worker {
-    fn new(spec: OutputSpec, shared: Arc<Shared>) -> Self {
+    fn new(spec: OutputSpec, shared: Arc<Shared>, link: Link) -> Self {
         Self {
             wiring: Wiring {
                 serpentine: spec.serpentine,
@@ -137,6 +144,7 @@ impl Worker {
             },
             spec,
             shared,
+            link,
             sequence: 0,
             source: e131::Source {
                 cid: *uuid::Uuid::new_v4().as_bytes(),
@@ -150,26 +158,15 @@ impl Worker {
     }
 
     fn run(mut self) {
-        let mut socket: Option<UdpSocket> = None;
-        let mut looked_up: Option<Instant> = None;
         while let Next::Send(frame) = self.next() {
-            if socket.is_none() && looked_up.is_none_or(|t| t.elapsed() >= RETRY_LOOKUP) {
-                looked_up = Some(Instant::now());
-                socket = self.open();
-            }
-            match &socket {
-                Some(socket) => self.send(socket, &frame),
-                None => lock(&self.shared.tally).dropped(1),
-            }
+            self.send(&frame);
         }
-        if let Some(socket) = &socket {
-            self.terminate(socket);
-        }
+        self.terminate();
     }
 
     /// An E1.31 stream that sent anything ends with Stream_Terminated packets
     /// (E1.31 §6.2.6), three times; receivers then let go of its universes.
-    fn terminate(&mut self, socket: &UdpSocket) {
+    fn terminate(&mut self) {
         let Protocol::E131 { universe } = self.spec.protocol else {
             return;
         };
@@ -185,8 +182,11 @@ impl Worker {
         };
         for _ in 0..TERMINATIONS {
             let sequence = self.next_sequence();
-            for packet in e131::terminating(&self.source, universe, sequence, &rgb) {
-                let _ = socket.send(&packet);
+            let packets = e131::terminating(&self.source, universe, sequence, &rgb);
+            if let Some(socket) = self.link.socket() {
+                for packet in &packets {
+                    let _ = socket.send(packet);
+                }
             }
         }
     }
@@ -244,33 +244,17 @@ impl Worker {
         self.sequence
     }
 
-    /// Looks the host up (off the window thread: it may take seconds) and connects a UDP socket.
-    fn open(&mut self) -> Option<UdpSocket> {
-        let target = self.spec.socket_target();
-        let opened = target
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot find {}: {e}", self.spec.host))
-            .and_then(|mut addrs| {
-                addrs
-                    .next()
-                    .ok_or_else(|| format!("{} has no address", self.spec.host))
-            })
-            .and_then(|addr| connect(addr).map_err(|e| format!("{target}: {e}")));
-        match opened {
-            Ok(socket) => Some(socket),
-            Err(why) => {
-                // Looked up again every few seconds: said once per reason, not each time.
-                if self.logged.as_ref() != Some(&why) {
-                    tracing::warn!("LED output {}: {why}", self.spec);
-                    self.logged = Some(why.clone());
-                }
-                lock(&self.shared.tally).failed(Instant::now(), State::Unreachable(why));
-                None
+    fn send(&mut self, frame: &LedColours) {
+        let now = Instant::now();
+        if let Err(why) = self.link.ready(now) {
+            // Looked up again every few seconds: said once per reason, not each time.
+            if self.logged.as_ref() != Some(&why) {
+                tracing::warn!("LED output {}: {why}", self.spec);
+                self.logged = Some(why.clone());
             }
+            lock(&self.shared.tally).failed(now, State::Unreachable(why));
+            return;
         }
-    }
-
-    fn send(&mut self, socket: &UdpSocket, frame: &LedColours) {
         if frame.size != self.spec.size {
             lock(&self.shared.tally).dropped(1);
             return;
@@ -282,31 +266,13 @@ impl Worker {
             Protocol::E131 { universe } => e131::packets(&self.source, universe, sequence, &rgb),
         };
         self.streaming = true;
-        let mut failure = None;
-        for packet in &packets {
-            if let Err(e) = socket.send(packet) {
-                failure = Some(e);
-            }
-        }
+        let sent = self.link.send(&packets, now);
         let mut tally = lock(&self.shared.tally);
-        match failure {
-            None => tally.sent(Instant::now()),
-            Some(e) => tally.failed(Instant::now(), state_of(&e)),
+        match sent {
+            Ok(()) => tally.sent(now),
+            Err(e) => tally.failed(now, state_of(&e)),
         }
     }
-}
-
-fn connect(addr: SocketAddr) -> io::Result<UdpSocket> {
-    let local: SocketAddr = if addr.is_ipv4() {
-        ([0, 0, 0, 0], 0).into()
-    } else {
-        ([0u16; 8], 0).into()
-    };
-    let socket = UdpSocket::bind(local)?;
-    // Connected: the system then reports the receiver's "port unreachable" answers on later sends.
-    socket.connect(addr)?;
-    socket.set_write_timeout(Some(SEND_TIMEOUT))?;
-    Ok(socket)
 }
 
 fn state_of(e: &io::Error) -> State {

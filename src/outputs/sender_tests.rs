@@ -1,4 +1,5 @@
 use super::*;
+use std::net::{SocketAddr, UdpSocket};
 
 /// A receiver on 127.0.0.1 and an E1.31 sender to it, `options` after the `?`.
 fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
@@ -119,4 +120,65 @@ fn an_output_that_never_sent_ends_without_a_word() {
     receiver.set_nonblocking(true).unwrap();
     let mut packet = [0u8; 2048];
     assert!(receiver.recv(&mut packet).is_err(), "nothing was streaming");
+}
+
+/// A resolver whose answer the test changes, and how many times it was asked.
+fn movable(to: SocketAddr) -> (Arc<Mutex<SocketAddr>>, Resolve) {
+    let answer = Arc::new(Mutex::new(to));
+    let answers = answer.clone();
+    let resolve: Resolve = Arc::new(move |_: &str| Ok(vec![*lock(&answers)]));
+    (answer, resolve)
+}
+
+/// Offers frames until `receiver` has one, or fails after 10 s.
+fn until_received(sender: &Sender, receiver: &UdpSocket, what: &str) {
+    receiver
+        .set_read_timeout(Some(Duration::from_millis(20)))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut packet = [0u8; 2048];
+    loop {
+        sender.offer(Arc::new(LedColours {
+            size: [8, 8],
+            colours: vec![[9, 9, 9]; 64],
+        }));
+        if receiver.recv(&mut packet).is_ok() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: no frame within 10 s");
+    }
+}
+
+fn quick(refresh: Duration) -> Timing {
+    Timing {
+        retry: Duration::from_millis(50),
+        refresh,
+    }
+}
+
+#[test]
+fn a_name_that_moves_is_followed_while_the_old_address_still_takes_frames() {
+    let old = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let new = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let (answer, resolve) = movable(old.local_addr().unwrap());
+    let spec = OutputSpec::parse("ddp://panel.test?size=8x8").unwrap();
+    let sender = Sender::start_with(spec, resolve, quick(Duration::from_millis(100))).unwrap();
+    until_received(&sender, &old, "the first address");
+    *lock(&answer) = new.local_addr().unwrap();
+    until_received(&sender, &new, "the name's new address");
+}
+
+#[test]
+fn an_address_that_stopped_answering_is_looked_up_again() {
+    let old = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let new = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let (answer, resolve) = movable(old.local_addr().unwrap());
+    // A name never refreshed while it works: only the failures move it.
+    let spec = OutputSpec::parse("ddp://panel.test?size=8x8").unwrap();
+    let sender = Sender::start_with(spec, resolve, quick(Duration::from_secs(3600))).unwrap();
+    until_received(&sender, &old, "the first address");
+    *lock(&answer) = new.local_addr().unwrap();
+    // Nothing listens there now: loopback answers "port unreachable".
+    drop(old);
+    until_received(&sender, &new, "the address looked up again");
 }

@@ -1,0 +1,247 @@
+//! Where an output's packets go: its host looked up and a UDP socket
+//! connected to the address found. Both go stale: a panel gets another
+//! address (DHCP, a `.local` name answering anew) and so does this computer
+//! (another network), and a connected socket pins the two. So the socket is
+//! dropped and the host looked up again when sends keep failing, at once when
+//! the system says the route or this computer's address is gone, and every
+//! minute for a name, whose answer may move while sends still go out.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::spec::OutputSpec;
+
+/// A send that the system holds longer than this counts as failed.
+const SEND_TIMEOUT: Duration = Duration::from_millis(50);
+
+/// Looks `host:port` up: the system's resolver, or a test's.
+pub(crate) type Resolve = Arc<dyn Fn(&str) -> io::Result<Vec<SocketAddr>> + Send + Sync>;
+
+pub(crate) fn system_resolve() -> Resolve {
+    Arc::new(|target| target.to_socket_addrs().map(Iterator::collect))
+}
+
+/// How soon a host is looked up again (shorter in tests).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+    /// Lookups while failing are this far apart, and sends failing this long
+    /// mean the address is stale.
+    pub retry: Duration,
+    /// A name is looked up again this often while sends go out.
+    pub refresh: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            retry: Duration::from_secs(5),
+            refresh: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What a lookup that is due does to the socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// None, or a failing one: a new socket whatever the answer.
+    Replace,
+    /// A working one: kept unless the name now gives other addresses.
+    Refresh,
+}
+
+/// When to look the host up again. Pure: time is passed in.
+#[derive(Debug)]
+pub(crate) struct Schedule {
+    timing: Timing,
+    /// The host is a name, not an address.
+    name: bool,
+    looked_up: Option<Instant>,
+    /// The first failed send of the failures now coming, each within
+    /// `retry` of the one before: a receiver gone answers "port unreachable"
+    /// to a send now and then, and the sends between go out.
+    failing_since: Option<Instant>,
+    last_failure: Option<Instant>,
+    /// The system said the route or this computer's address is gone.
+    route_gone: bool,
+}
+
+impl Schedule {
+    pub fn new(timing: Timing, name: bool) -> Self {
+        Self {
+            timing,
+            name,
+            looked_up: None,
+            failing_since: None,
+            last_failure: None,
+            route_gone: false,
+        }
+    }
+
+    pub fn looked_up(&mut self, now: Instant) {
+        self.looked_up = Some(now);
+        self.route_gone = false;
+    }
+
+    pub fn failed(&mut self, now: Instant, route_gone: bool) {
+        let ongoing = self
+            .last_failure
+            .is_some_and(|t| now.saturating_duration_since(t) < self.timing.retry);
+        if !ongoing {
+            self.failing_since = Some(now);
+        }
+        self.last_failure = Some(now);
+        self.route_gone |= route_gone;
+    }
+
+    /// Whether to look the host up now, with or without a socket to keep.
+    pub fn due(&self, now: Instant, connected: bool) -> Option<Lookup> {
+        let since = |t: Instant| now.saturating_duration_since(t);
+        let Some(looked_up) = self.looked_up.map(since) else {
+            return Some(Lookup::Replace);
+        };
+        // Never more often than `retry`: a lookup can take seconds, and frames wait.
+        if looked_up < self.timing.retry {
+            return None;
+        }
+        let failing = self
+            .last_failure
+            .is_some_and(|t| since(t) < self.timing.retry);
+        let stale = self.route_gone
+            || (failing
+                && self
+                    .failing_since
+                    .is_some_and(|t| since(t) >= self.timing.retry));
+        if !connected || stale {
+            return Some(Lookup::Replace);
+        }
+        (self.name && looked_up >= self.timing.refresh).then_some(Lookup::Refresh)
+    }
+}
+
+/// The system's word that the socket's route or source address is gone:
+/// another network, or none. Looked up again at once.
+fn route_gone(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::NetworkDown
+            | io::ErrorKind::AddrNotAvailable
+            | io::ErrorKind::InvalidInput
+    )
+}
+
+/// One output's socket, and when it is opened again.
+pub(crate) struct Link {
+    host: String,
+    target: String,
+    resolve: Resolve,
+    schedule: Schedule,
+    socket: Option<(UdpSocket, SocketAddr)>,
+    /// Why there is no socket, until one opens.
+    why: String,
+}
+
+impl Link {
+    pub fn new(spec: &OutputSpec, resolve: Resolve, timing: Timing) -> Self {
+        Self {
+            host: spec.host.clone(),
+            target: spec.socket_target(),
+            resolve,
+            schedule: Schedule::new(timing, spec.host.parse::<IpAddr>().is_err()),
+            socket: None,
+            why: format!("{} not looked up yet", spec.host),
+        }
+    }
+
+    /// Looks the host up (off the window thread: it may take seconds) and
+    /// connects when due; `Err` says why there is no socket to send on.
+    pub fn ready(&mut self, now: Instant) -> Result<(), String> {
+        if let Some(lookup) = self.schedule.due(now, self.socket.is_some()) {
+            self.schedule.looked_up(now);
+            self.reopen(lookup);
+        }
+        match self.socket {
+            Some(_) => Ok(()),
+            None => Err(self.why.clone()),
+        }
+    }
+
+    fn reopen(&mut self, lookup: Lookup) {
+        let found = match (self.resolve)(&self.target) {
+            Ok(found) if found.is_empty() => Err(format!("{} has no address", self.host)),
+            Ok(found) => Ok(found),
+            Err(e) => Err(format!("cannot find {}: {e}", self.host)),
+        };
+        let found = match found {
+            Ok(found) => found,
+            // A name that does not answer for once leaves a working socket alone.
+            Err(_) if lookup == Lookup::Refresh => return,
+            Err(why) => {
+                self.socket = None;
+                self.why = why;
+                return;
+            }
+        };
+        if lookup == Lookup::Refresh
+            && self
+                .socket
+                .as_ref()
+                .is_some_and(|(_, to)| found.contains(to))
+        {
+            return;
+        }
+        self.socket = None;
+        let addr = found[0];
+        match connect(addr) {
+            Ok(socket) => self.socket = Some((socket, addr)),
+            Err(e) => self.why = format!("{addr}: {e}"),
+        }
+    }
+
+    /// Sends every packet; the last error, if any, after trying them all.
+    pub fn send(&mut self, packets: &[Vec<u8>], now: Instant) -> io::Result<()> {
+        let Some((socket, _)) = &self.socket else {
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                self.why.clone(),
+            ));
+        };
+        let mut failure = None;
+        for packet in packets {
+            if let Err(e) = socket.send(packet) {
+                failure = Some(e);
+            }
+        }
+        match failure {
+            None => Ok(()),
+            Some(e) => {
+                self.schedule.failed(now, route_gone(&e));
+                Err(e)
+            }
+        }
+    }
+
+    /// The socket open now, for the packets that end a stream.
+    pub fn socket(&self) -> Option<&UdpSocket> {
+        self.socket.as_ref().map(|(socket, _)| socket)
+    }
+}
+
+fn connect(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let local: SocketAddr = if addr.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        ([0u16; 8], 0).into()
+    };
+    let socket = UdpSocket::bind(local)?;
+    // Connected: the system then reports the receiver's "port unreachable" answers on later sends.
+    socket.connect(addr)?;
+    socket.set_write_timeout(Some(SEND_TIMEOUT))?;
+    Ok(socket)
+}
+
+#[cfg(test)]
+#[path = "link_tests.rs"]
+mod tests;
