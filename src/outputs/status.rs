@@ -4,7 +4,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-/// A failure colours the state this long after it happened.
+/// A failure colours the state until a send goes out, and at least this long
+/// after it: a receiver gone answers "port unreachable" to some sends only,
+/// and the state would flicker between the two.
 const ERROR_HOLDS: Duration = Duration::from_secs(2);
 /// Frames a second are counted over this window.
 const RATE_WINDOW: Duration = Duration::from_secs(1);
@@ -50,11 +52,14 @@ pub(crate) struct Tally {
     sent: u64,
     dropped: u64,
     failure: Option<(Instant, State)>,
+    /// A send went out since the last failure.
+    recovered: bool,
 }
 
 impl Tally {
     pub fn sent(&mut self, now: Instant) {
         self.sent += 1;
+        self.recovered = true;
         self.sent_at.push_back(now);
         self.prune(now);
     }
@@ -67,6 +72,7 @@ impl Tally {
     pub fn failed(&mut self, now: Instant, state: State) {
         self.dropped += 1;
         self.failure = Some((now, state));
+        self.recovered = false;
     }
 
     fn prune(&mut self, now: Instant) {
@@ -84,7 +90,7 @@ impl Tally {
         let failure = self
             .failure
             .as_ref()
-            .filter(|(at, _)| now.saturating_duration_since(*at) < ERROR_HOLDS);
+            .filter(|(at, _)| !self.recovered || now.saturating_duration_since(*at) < ERROR_HOLDS);
         let state = match failure {
             Some((_, state)) => state.clone(),
             None if self.sent > 0 => State::Sending,
@@ -121,12 +127,29 @@ mod tests {
     }
 
     #[test]
-    fn a_failure_shows_for_two_seconds_and_counts_as_dropped() {
+    fn a_failure_shows_until_a_send_goes_out() {
+        let t0 = Instant::now();
+        let mut tally = Tally::default();
+        let lost = State::Unreachable("cannot find panel.local".into());
+        tally.failed(t0, lost.clone());
+        // Frames, then none: still the reason, never "Waiting for a frame".
+        assert_eq!(tally.status(t0 + Duration::from_secs(60)).state, lost);
+        tally.sent(t0 + Duration::from_secs(61));
+        tally.sent(t0 + Duration::from_secs(63));
+        assert_eq!(
+            tally.status(t0 + Duration::from_secs(63)).state,
+            State::Sending
+        );
+    }
+
+    #[test]
+    fn a_failure_among_sends_shows_for_two_seconds_and_counts_as_dropped() {
         let t0 = Instant::now();
         let mut tally = Tally::default();
         tally.sent(t0);
         tally.failed(t0, State::Refused);
         tally.dropped(2);
+        tally.sent(t0 + Duration::from_millis(500));
         let status = tally.status(t0 + Duration::from_secs(1));
         assert_eq!((status.state, status.dropped), (State::Refused, 3));
         assert_eq!(
