@@ -5,7 +5,13 @@
 //! dropped and the host looked up again when sends keep failing, at once when
 //! the system says the route or this computer's address is gone, and every
 //! minute for a name, whose answer may move while sends still go out.
+//!
+//! A name may give several addresses (`localhost`, a dual-stack `.local`
+//! often lists IPv6 first while WLED listens on IPv4): IPv4 is tried first,
+//! as discovery prefers it, and the next address when one is refused or
+//! cannot be reached.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::sync::Arc;
@@ -132,6 +138,23 @@ fn route_gone(e: &io::Error) -> bool {
     )
 }
 
+/// The failures that say this address is wrong, not the network: try the next.
+fn try_next(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+    )
+}
+
+/// The order addresses are tried in: IPv4 first, then the resolver's order.
+pub(crate) fn in_order(mut found: Vec<SocketAddr>) -> VecDeque<SocketAddr> {
+    found.sort_by_key(|a| !a.is_ipv4());
+    found.into()
+}
+
 /// One output's socket, and when it is opened again.
 pub(crate) struct Link {
     host: String,
@@ -139,6 +162,8 @@ pub(crate) struct Link {
     resolve: Resolve,
     schedule: Schedule,
     socket: Option<(UdpSocket, SocketAddr)>,
+    /// The host's addresses not tried yet since it was looked up.
+    spare: VecDeque<SocketAddr>,
     /// Why there is no socket, until one opens.
     why: String,
 }
@@ -151,6 +176,7 @@ impl Link {
             resolve,
             schedule: Schedule::new(timing, spec.host.parse::<IpAddr>().is_err()),
             socket: None,
+            spare: VecDeque::new(),
             why: format!("{} not looked up yet", spec.host),
         }
     }
@@ -192,11 +218,21 @@ impl Link {
         {
             return;
         }
+        self.spare = in_order(found);
+        self.connect_next();
+    }
+
+    /// Connects to the first spare address that takes a socket.
+    fn connect_next(&mut self) {
         self.socket = None;
-        let addr = found[0];
-        match connect(addr) {
-            Ok(socket) => self.socket = Some((socket, addr)),
-            Err(e) => self.why = format!("{addr}: {e}"),
+        while let Some(addr) = self.spare.pop_front() {
+            match connect(addr) {
+                Ok(socket) => {
+                    self.socket = Some((socket, addr));
+                    return;
+                }
+                Err(e) => self.why = format!("{addr}: {e}"),
+            }
         }
     }
 
@@ -218,6 +254,9 @@ impl Link {
             None => Ok(()),
             Some(e) => {
                 self.schedule.failed(now, route_gone(&e));
+                if try_next(&e) && !self.spare.is_empty() {
+                    self.connect_next();
+                }
                 Err(e)
             }
         }

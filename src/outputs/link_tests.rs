@@ -96,3 +96,13 @@ fn the_system_errors_of_a_route_gone_are_told_apart() {
         io::ErrorKind::ConnectionRefused
     )));
 }
+
+#[test]
+fn ipv4_addresses_are_tried_first_then_the_resolvers_order() {
+    let found: Vec<SocketAddr> = ["[::1]:1", "127.0.0.2:2", "[fd00::2]:3", "127.0.0.1:4"]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+    let ports: Vec<u16> = in_order(found).iter().map(SocketAddr::port).collect();
+    assert_eq!(ports, [2, 4, 1, 3]);
+}

@@ -182,3 +182,22 @@ fn an_address_that_stopped_answering_is_looked_up_again() {
     drop(old);
     until_received(&sender, &new, "the address looked up again");
 }
+
+#[test]
+fn an_address_refused_gives_way_to_the_hosts_next_one() {
+    let refusing = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let listening = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let both = vec![refusing, listening.local_addr().unwrap()];
+    let resolve: Resolve = Arc::new(move |_: &str| Ok(both.clone()));
+    // Never looked up again in this test: only the next address can help.
+    let never = Timing {
+        retry: Duration::from_secs(3600),
+        refresh: Duration::from_secs(3600),
+    };
+    let spec = OutputSpec::parse("ddp://localhost?size=8x8").unwrap();
+    let sender = Sender::start_with(spec, resolve, never).unwrap();
+    until_received(&sender, &listening, "the second address");
+}
