@@ -4,8 +4,9 @@
 //! no user name or password, no path, one host.
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
 
-use url::Url;
+use url::{Host, Url};
 
 use crate::preview::mode::MAX_PANEL_SIDE;
 
@@ -71,9 +72,12 @@ impl OutputSpec {
                 "`{text}` has a user name or password: an LED panel takes none, leave it out"
             ));
         }
-        let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| {
-            format!("`{text}` names no host: write the panel's address, such as ddp://192.168.1.50")
-        })?;
+        let host = parse_host(&url, text)?;
+        if url.port() == Some(0) {
+            return Err(format!(
+                "`{text}` has port 0, which is no port: leave it out for the protocol's own, or write the panel's"
+            ));
+        }
         if !matches!(url.path(), "" | "/") || url.fragment().is_some() {
             return Err(format!(
                 "`{text}` has a path: an output address is only the host, a port and options after `?`"
@@ -81,10 +85,7 @@ impl OutputSpec {
         }
         let mut spec = Self {
             protocol: Protocol::Ddp,
-            host: host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned(),
+            host,
             port: url.port().unwrap_or(protocol_port),
             size: DEFAULT_SIZE,
             serpentine: false,
@@ -117,6 +118,7 @@ impl OutputSpec {
                 ));
             }
             spec.protocol = Protocol::E131 { universe };
+            check_multicast(&spec)?;
         }
         Ok(spec)
     }
@@ -195,6 +197,92 @@ impl fmt::Display for OutputSpec {
 /// Universes a panel of `size` takes at 170 pixels each.
 pub fn universes(size: [u32; 2]) -> u32 {
     (size[0] * size[1]).div_ceil(super::e131::PIXELS_PER_UNIVERSE as u32)
+}
+
+/// The host as the system is to look it up. An address is one everywhere
+/// (the system's resolver reads `192.168.1.050` as octal: .40, another
+/// device), and a name with letters beyond ASCII goes as its punycode (the
+/// URL keeps it percent-encoded, which no resolver reads).
+fn parse_host(url: &Url, text: &str) -> Result<String, String> {
+    let domain = match url.host() {
+        Some(Host::Ipv6(ip)) => return Ok(ip.to_string()),
+        Some(Host::Ipv4(ip)) => return checked_ipv4(ip, text).map(|ip| ip.to_string()),
+        Some(Host::Domain(domain)) if !domain.is_empty() => domain,
+        _ => {
+            return Err(format!(
+                "`{text}` names no host: write the panel's address, such as ddp://192.168.1.50"
+            ));
+        }
+    };
+    let domain = if domain.contains('%') {
+        match Host::parse(domain) {
+            Ok(Host::Domain(ascii)) => ascii,
+            _ => {
+                return Err(format!(
+                    "`{text}` does not name a host: write the panel's address, such as 192.168.1.50, or its name"
+                ));
+            }
+        }
+    } else {
+        domain.to_owned()
+    };
+    if !ends_in_number(&domain) {
+        return Ok(domain);
+    }
+    let ip: Ipv4Addr = domain.parse().map_err(|_| {
+        format!(
+            "`{domain}` is not read the same way everywhere (a number with a leading zero counts as octal): write four numbers 0 to 255 without leading zeros, such as 192.168.1.50"
+        )
+    })?;
+    checked_ipv4(ip, text).map(|ip| ip.to_string())
+}
+
+/// A last label that is a number: the host is an IPv4 address, in some form.
+fn ends_in_number(host: &str) -> bool {
+    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    let hex = last
+        .strip_prefix("0x")
+        .or_else(|| last.strip_prefix("0X"))
+        .is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
+    hex || (!last.is_empty() && last.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn checked_ipv4(ip: Ipv4Addr, text: &str) -> Result<Ipv4Addr, String> {
+    if ip.is_broadcast() || ip.is_unspecified() {
+        return Err(format!(
+            "`{text}` is not one panel's address ({ip} is every device on the network, or none): write the panel's own, such as 192.168.1.50"
+        ));
+    }
+    Ok(ip)
+}
+
+/// E1.31 gives each universe a multicast group of its own (239.255.hi.lo):
+/// a group address reaches the receivers of one universe only.
+fn check_multicast(spec: &OutputSpec) -> Result<(), String> {
+    let Protocol::E131 { universe } = spec.protocol else {
+        return Ok(());
+    };
+    let Ok(ip) = spec.host.parse::<IpAddr>() else {
+        return Ok(());
+    };
+    if !ip.is_multicast() {
+        return Ok(());
+    }
+    let [hi, lo] = universe.to_be_bytes();
+    let group = Ipv4Addr::new(239, 255, hi, lo);
+    let count = universes(spec.size);
+    if count > 1 {
+        return Err(format!(
+            "{ip} is a multicast group, and E1.31 sends each universe to its own (239.255.x.y): a {}×{} panel takes {count} universes, so write the panel's own address",
+            spec.size[0], spec.size[1]
+        ));
+    }
+    if ip != IpAddr::V4(group) {
+        return Err(format!(
+            "universe {universe}'s multicast group is {group}, not {ip}: write e131://{group}?universe={universe}, or the panel's own address"
+        ));
+    }
+    Ok(())
 }
 
 fn parse_size(value: &str) -> Result<[u32; 2], String> {

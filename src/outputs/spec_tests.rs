@@ -74,6 +74,18 @@ fn bad_addresses_say_what_to_write() {
         ("e131://10.0.0.1?universe=0", "not 1 to 63999"),
         ("e131://10.0.0.1?universe=63990", "past sACN"),
         ("ddp://10.0.0.1?serpentine=maybe", "neither on nor off"),
+        ("ddp://10.0.0.1:0", "port 0"),
+        ("ddp://255.255.255.255", "every device on the network"),
+        ("ddp://0.0.0.0", "every device on the network, or none"),
+        ("ddp://192.168.1.050", "leading zero"),
+        ("ddp://0x7f.1", "leading zero"),
+        ("ddp://10.1", "four numbers"),
+        (
+            "e131://239.255.0.1?universe=1&size=64x64",
+            "takes 25 universes",
+        ),
+        ("e131://239.255.0.1?universe=2&size=8x8", "239.255.0.2"),
+        ("ddp://wled%20desk.local", "does not name a host"),
     ] {
         let err = OutputSpec::parse(text).unwrap_err();
         assert!(err.contains(says), "{text}: {err}");
@@ -102,4 +114,17 @@ fn a_64_by_64_panel_takes_25_universes() {
     assert_eq!(universes([64, 64]), 25);
     assert_eq!(universes([170, 1]), 1);
     assert_eq!(universes([171, 1]), 2);
+}
+
+#[test]
+fn a_host_beyond_ascii_is_sent_to_as_its_punycode() {
+    let spec = OutputSpec::parse("ddp://wlédesk.local").unwrap();
+    assert_eq!(spec.host, "xn--wldesk-cva.local");
+    assert_eq!(OutputSpec::parse(&spec.to_string()).unwrap(), spec);
+}
+
+#[test]
+fn one_universes_own_multicast_group_is_an_address() {
+    let spec = OutputSpec::parse("e131://239.255.1.2?universe=258&size=10x10").unwrap();
+    assert_eq!(spec.host, "239.255.1.2");
 }
