@@ -37,6 +37,8 @@ pub struct SavedOutput {
 struct Running {
     url: String,
     sender: Result<Sender, String>,
+    /// Refused as a second address of a panel: started once the first goes.
+    second: bool,
 }
 
 /// Every output playing now, kept in step with the list asked for.
@@ -48,17 +50,31 @@ pub struct Outputs {
 impl Outputs {
     /// Starts the outputs newly in `urls` and stops those no longer there;
     /// an output whose address did not change keeps its thread and figures.
+    /// Of two addresses of one panel, the later is refused.
     pub fn sync<'a>(&mut self, urls: impl IntoIterator<Item = &'a str>) {
         let mut kept = Vec::new();
         for url in urls {
             if kept.iter().any(|r: &Running| r.url == url) {
                 continue;
             }
-            let running = match self.running.iter().position(|r| r.url == url) {
-                Some(i) => self.running.swap_remove(i),
-                None => Running {
+            let earlier = same_panel_as(url, kept.iter().map(|r| r.url.as_str()));
+            let was = self
+                .running
+                .iter()
+                .position(|r| r.url == url && (r.second == earlier.is_some()));
+            let running = match (earlier, was) {
+                (_, Some(i)) => self.running.swap_remove(i),
+                (Some(earlier), None) => Running {
+                    url: url.to_owned(),
+                    sender: Err(format!(
+                        "Not sent: {earlier} drives the same panel, and two streams make it flicker. Remove one."
+                    )),
+                    second: true,
+                },
+                (None, None) => Running {
                     url: url.to_owned(),
                     sender: start(url),
+                    second: false,
                 },
             };
             kept.push(running);
@@ -119,9 +135,43 @@ impl Outputs {
     }
 }
 
+/// The first of `listed` that drives the same panel as `url`.
+pub fn same_panel_as<'a>(url: &str, listed: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let spec = OutputSpec::parse(url).ok()?;
+    listed
+        .into_iter()
+        .find(|other| OutputSpec::parse(other).is_ok_and(|other| other.same_panel(&spec)))
+}
+
 fn start(url: &str) -> Result<Sender, String> {
     let spec = OutputSpec::parse(url)?;
     Sender::start(spec).map_err(|e| {
         format!("The output could not start ({e}): close other programs and try again.")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::UdpSocket;
+
+    use super::*;
+
+    #[test]
+    fn of_two_addresses_of_one_panel_the_later_is_refused() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        let first = format!("ddp://127.0.0.1:{port}?size=8x8");
+        let second = format!("ddp://127.0.0.1:{port}?size=8x8&brightness=40");
+        let mut outputs = Outputs::default();
+        outputs.sync([first.as_str(), second.as_str()]);
+        assert!(matches!(outputs.status(&first), Some(Ok(_))));
+        let refused = outputs.status(&second).unwrap().unwrap_err();
+        assert!(
+            refused.contains(&first) && refused.contains("same panel"),
+            "{refused}"
+        );
+        // The first gone, the second plays.
+        outputs.sync([second.as_str()]);
+        assert!(matches!(outputs.status(&second), Some(Ok(_))));
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
+use std::ops::RangeInclusive;
 
 use url::{Host, Url};
 
@@ -137,6 +138,27 @@ impl OutputSpec {
                 self.host
             )
         })
+    }
+
+    /// Whether `other` streams to the same receiver: the same host and port,
+    /// and universes in common when both are E1.31. Two streams to one panel
+    /// take turns on its LEDs: it flickers.
+    pub fn same_panel(&self, other: &OutputSpec) -> bool {
+        if !self.host.eq_ignore_ascii_case(&other.host) || self.port != other.port {
+            return false;
+        }
+        match (self.universe_range(), other.universe_range()) {
+            (Some(a), Some(b)) => a.start() <= b.end() && b.start() <= a.end(),
+            _ => true,
+        }
+    }
+
+    fn universe_range(&self) -> Option<RangeInclusive<u32>> {
+        let Protocol::E131 { universe } = self.protocol else {
+            return None;
+        };
+        let first = u32::from(universe);
+        Some(first..=first + universes(self.size) - 1)
     }
 
     pub fn led_count(&self) -> usize {

@@ -128,3 +128,21 @@ fn one_universes_own_multicast_group_is_an_address() {
     let spec = OutputSpec::parse("e131://239.255.1.2?universe=258&size=10x10").unwrap();
     assert_eq!(spec.host, "239.255.1.2");
 }
+
+#[test]
+fn two_addresses_of_one_receiver_are_the_same_panel() {
+    let spec = |text: &str| OutputSpec::parse(text).unwrap();
+    let same = |a: &str, b: &str| spec(a).same_panel(&spec(b));
+    assert!(same(
+        "ddp://127.0.0.1:4100",
+        "ddp://127.0.0.1:4100?brightness=40"
+    ));
+    assert!(same("ddp://WLED.local", "ddp://wled.local?size=32x32"));
+    assert!(!same("ddp://127.0.0.1:4100", "ddp://127.0.0.1:4101"));
+    assert!(!same("ddp://127.0.0.1", "ddp://127.0.0.2"));
+    // A 64×64 panel from universe 1 takes 1 to 25.
+    let big = "e131://10.0.0.1?universe=1";
+    assert!(same(big, "e131://10.0.0.1?universe=25&size=8x8"));
+    assert!(!same(big, "e131://10.0.0.1?universe=26&size=8x8"));
+    assert!(same(big, "ddp://10.0.0.1:5568"), "one port, two protocols");
+}

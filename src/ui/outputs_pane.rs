@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText, Ui};
 
 use super::led_outputs::{Board, SharedBoard, board_id};
 use crate::outputs::discovery::{Discovery, Panel};
-use crate::outputs::{OutputSpec, SavedOutput, State, Status};
+use crate::outputs::{OutputSpec, SavedOutput, State, Status, same_panel_as};
 
 /// What the pane keeps between passes: the address being typed and its error.
 #[derive(Clone, Default)]
@@ -151,11 +151,8 @@ fn add_by_address(ui: &mut Ui, outputs: &mut Vec<SavedOutput>) {
     }
     let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     if (ui.button("Add panel").clicked() || entered) && !draft.url.trim().is_empty() {
-        match OutputSpec::parse(&draft.url) {
-            Ok(spec) => {
-                add(outputs, spec.to_string());
-                draft = Draft::default();
-            }
+        match OutputSpec::parse(&draft.url).and_then(|spec| add(outputs, spec.to_string())) {
+            Ok(()) => draft = Draft::default(),
             Err(e) => draft.error = Some(e),
         }
     }
@@ -169,10 +166,18 @@ fn add_by_address(ui: &mut Ui, outputs: &mut Vec<SavedOutput>) {
     ui.data_mut(|d| d.insert_temp(id, draft));
 }
 
-fn add(outputs: &mut Vec<SavedOutput>, url: String) {
-    if !outputs.iter().any(|o| o.url == url) {
-        outputs.push(SavedOutput { url, enabled: true });
+/// Adds `url` unless it is listed, or another entry drives the same panel.
+fn add(outputs: &mut Vec<SavedOutput>, url: String) -> Result<(), String> {
+    if outputs.iter().any(|o| o.url == url) {
+        return Ok(());
     }
+    if let Some(listed) = same_panel_as(&url, outputs.iter().map(|o| o.url.as_str())) {
+        return Err(format!(
+            "{listed} already drives this panel, and two streams make it flicker: remove that one first to add it with other options."
+        ));
+    }
+    outputs.push(SavedOutput { url, enabled: true });
+    Ok(())
 }
 
 /// "Find panels on the network": WLED's mDNS answers, browsed only while open.
@@ -218,10 +223,16 @@ fn found_rows(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, found: &[Panel]) {
                     "{} ({}, {})",
                     panel.name, panel.host, panel.address
                 ));
+                let url = panel.ddp_url();
+                if let Some(listed) = same_panel_as(&url, outputs.iter().map(|o| o.url.as_str())) {
+                    ui.label(RichText::new(format!("in the list as {listed}")).small());
+                    return;
+                }
                 let hover = format!("Add {} as a 64×64 DDP panel", panel.name);
                 let name = format!("Add {}", panel.name);
                 if named_small_button(ui, "Add", &name, &hover).clicked() {
-                    add(outputs, panel.ddp_url());
+                    // Not listed (checked above): nothing to refuse.
+                    let _ = add(outputs, url);
                 }
             });
         });
@@ -280,6 +291,37 @@ mod tests {
         h.run();
         let added: Vec<&str> = h.state().1.iter().map(|o| o.url.as_str()).collect();
         assert_eq!(added, ["ddp://127.0.0.2"]);
+    }
+
+    #[test]
+    fn a_second_address_of_a_listed_panel_is_refused_with_a_sentence() {
+        let mut outputs = vec![SavedOutput {
+            url: "ddp://127.0.0.2".into(),
+            enabled: true,
+        }];
+        let err = add(&mut outputs, "ddp://127.0.0.2?brightness=40".into()).unwrap_err();
+        assert!(
+            err.contains("ddp://127.0.0.2 already drives this panel"),
+            "{err}"
+        );
+        assert_eq!(outputs.len(), 1);
+        add(&mut outputs, "ddp://127.0.0.3".into()).unwrap();
+        assert_eq!(outputs.len(), 2, "another panel is added");
+    }
+
+    #[test]
+    fn a_found_panel_already_listed_has_no_add_button() {
+        let listed = SavedOutput {
+            url: "ddp://127.0.0.2?size=32x32".into(),
+            enabled: true,
+        };
+        let pane: Pane = (vec![panel("Kitchen", 2)], vec![listed]);
+        let h = Harness::new_ui_state(
+            |ui, (found, outputs): &mut Pane| found_rows(ui, outputs, found),
+            pane,
+        );
+        h.get_by_label_contains("in the list as ddp://127.0.0.2?size=32x32");
+        assert!(h.query_by_label("Add Kitchen").is_none());
     }
 
     #[test]
