@@ -119,6 +119,8 @@ pub struct Settings {
     pub transport: crate::bridge::transport::TransportChoice,
     /// LED panels the art plays on too (Settings › LED panels).
     pub outputs: Vec<crate::outputs::SavedOutput>,
+    /// The CID E1.31 packets carry, picked once per installation (`Outputs::set_source_id`).
+    pub led_source_id: Option<uuid::Uuid>,
     /// The first-run welcome card was dismissed: it does not come back.
     pub welcome_dismissed: bool,
     /// The settings panel's sections the user folded; a section added later starts open.
@@ -204,6 +206,7 @@ impl Default for Settings {
             preview: Default::default(),
             transport: Default::default(),
             outputs: Vec::new(),
+            led_source_id: None,
             welcome_dismissed: false,
             closed_sections: Vec::new(),
             window: None,

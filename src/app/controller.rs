@@ -126,6 +126,10 @@ impl<K: ArtKind> Controller<K> {
         if settings.channel_seed == 0 {
             settings.channel_seed = seed | 1;
         }
+        // The same way, E1.31's source id stays the same across restarts.
+        settings
+            .led_source_id
+            .get_or_insert_with(uuid::Uuid::new_v4);
         let overrides = options.server_overrides.clone();
         Self {
             engine: Engine::new(settings.dwell()),

@@ -17,7 +17,7 @@ pub(crate) mod sender;
 pub mod spec;
 pub mod status;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,8 @@ struct Running {
 #[derive(Default)]
 pub struct Outputs {
     running: Vec<Running>,
+    /// E1.31's CID for this installation, once the settings give it.
+    source_id: Option<[u8; 16]>,
 }
 
 impl Outputs {
@@ -73,7 +75,7 @@ impl Outputs {
                 },
                 (None, None) => Running {
                     url: url.to_owned(),
-                    sender: start(url),
+                    sender: start(url, self.source_id.unwrap_or_else(run_source_id)),
                     second: false,
                 },
             };
@@ -81,6 +83,14 @@ impl Outputs {
         }
         // Dropping the rest stops their threads.
         self.running = kept;
+    }
+
+    /// The CID (component identifier) E1.31 packets carry: E1.31 §5.6 has a
+    /// source keep one for its lifetime, so receivers that track or prefer
+    /// sources by it see one player, not a new source at each start. The
+    /// settings keep one per installation; outputs started from now on carry it.
+    pub fn set_source_id(&mut self, id: uuid::Uuid) {
+        self.source_id = Some(*id.as_bytes());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -143,9 +153,15 @@ pub fn same_panel_as<'a>(url: &str, listed: impl IntoIterator<Item = &'a str>) -
         .find(|other| OutputSpec::parse(other).is_ok_and(|other| other.same_panel(&spec)))
 }
 
-fn start(url: &str) -> Result<Sender, String> {
+/// Without the settings' CID (a test, a tool): one for the whole run.
+fn run_source_id() -> [u8; 16] {
+    static ID: OnceLock<[u8; 16]> = OnceLock::new();
+    *ID.get_or_init(|| *uuid::Uuid::new_v4().as_bytes())
+}
+
+fn start(url: &str, cid: [u8; 16]) -> Result<Sender, String> {
     let spec = OutputSpec::parse(url)?;
-    Sender::start(spec).map_err(|e| {
+    Sender::start(spec, cid).map_err(|e| {
         format!("The output could not start ({e}): close other programs and try again.")
     })
 }
@@ -173,5 +189,35 @@ mod tests {
         // The first gone, the second plays.
         outputs.sync([second.as_str()]);
         assert!(matches!(outputs.status(&second), Some(Ok(_))));
+    }
+
+    /// The CID of the first E1.31 packet `url` sends to `receiver` once started.
+    fn cid_sent(outputs: &mut Outputs, url: &str, receiver: &UdpSocket) -> [u8; 16] {
+        outputs.sync([url]);
+        outputs.offer(&[Arc::new(LedColours {
+            size: [8, 8],
+            colours: vec![[1, 2, 3]; 64],
+        })]);
+        let mut packet = [0u8; 1024];
+        let n = receiver.recv(&mut packet).expect("a packet");
+        assert!(e131::read(&packet[..n]).is_some(), "an E1.31 packet");
+        packet[22..38].try_into().unwrap()
+    }
+
+    #[test]
+    fn e131_packets_carry_the_installations_source_id_across_starts() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        let url = format!("e131://127.0.0.1:{port}?universe=1&size=8x8");
+        let id = uuid::Uuid::from_bytes([0x5a; 16]);
+        let mut outputs = Outputs::default();
+        outputs.set_source_id(id);
+        assert_eq!(cid_sent(&mut outputs, &url, &receiver), *id.as_bytes());
+        // Unticked, ticked again: the same source.
+        outputs.sync([]);
+        assert_eq!(cid_sent(&mut outputs, &url, &receiver), *id.as_bytes());
     }
 }

@@ -50,13 +50,15 @@ pub struct Sender {
 }
 
 impl Sender {
-    pub fn start(spec: OutputSpec) -> io::Result<Self> {
-        Self::start_with(spec, system_resolve(), Timing::default())
+    /// Starts sending to `spec`; E1.31 packets name the source `cid` (see `Outputs::set_source_id`).
+    pub fn start(spec: OutputSpec, cid: [u8; 16]) -> io::Result<Self> {
+        Self::start_with(spec, cid, system_resolve(), Timing::default())
     }
 
     /// `start` with the host looked up by `resolve`, looked up again as `timing` says.
     pub(crate) fn start_with(
         spec: OutputSpec,
+        cid: [u8; 16],
         resolve: Resolve,
         timing: Timing,
     ) -> io::Result<Self> {
@@ -66,7 +68,7 @@ impl Sender {
             tally: Mutex::default(),
         });
         let link = Link::new(&spec, resolve, timing);
-        let worker = Worker::new(spec.clone(), shared.clone(), link);
+        let worker = Worker::new(spec.clone(), shared.clone(), link, cid);
         let worker = thread::Builder::new()
             .name(format!("output {}", spec.host))
             .spawn(move || worker.run())?;
@@ -135,7 +137,7 @@ enum Next {
 }
 
 impl Worker {
-    fn new(spec: OutputSpec, shared: Arc<Shared>, link: Link) -> Self {
+    fn new(spec: OutputSpec, shared: Arc<Shared>, link: Link, cid: [u8; 16]) -> Self {
         Self {
             wiring: Wiring {
                 serpentine: spec.serpentine,
@@ -147,7 +149,7 @@ impl Worker {
             link,
             sequence: 0,
             source: e131::Source {
-                cid: *uuid::Uuid::new_v4().as_bytes(),
+                cid,
                 name: "Makapix Player".into(),
             },
             last: None,

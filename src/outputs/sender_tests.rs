@@ -9,7 +9,7 @@ fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
         .unwrap();
     let port = receiver.local_addr().unwrap().port();
     let url = format!("e131://127.0.0.1:{port}?{options}");
-    let sender = Sender::start(OutputSpec::parse(&url).unwrap()).unwrap();
+    let sender = Sender::start(OutputSpec::parse(&url).unwrap(), [7; 16]).unwrap();
     (receiver, sender)
 }
 
@@ -116,7 +116,7 @@ fn an_output_that_never_sent_ends_without_a_word() {
     let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = receiver.local_addr().unwrap().port();
     let url = format!("e131://127.0.0.1:{port}?universe=1&size=8x8");
-    drop(Sender::start(OutputSpec::parse(&url).unwrap()).unwrap());
+    drop(Sender::start(OutputSpec::parse(&url).unwrap(), [7; 16]).unwrap());
     receiver.set_nonblocking(true).unwrap();
     let mut packet = [0u8; 2048];
     assert!(receiver.recv(&mut packet).is_err(), "nothing was streaming");
@@ -162,7 +162,8 @@ fn a_name_that_moves_is_followed_while_the_old_address_still_takes_frames() {
     let new = UdpSocket::bind("127.0.0.1:0").unwrap();
     let (answer, resolve) = movable(old.local_addr().unwrap());
     let spec = OutputSpec::parse("ddp://panel.test?size=8x8").unwrap();
-    let sender = Sender::start_with(spec, resolve, quick(Duration::from_millis(100))).unwrap();
+    let sender =
+        Sender::start_with(spec, [7; 16], resolve, quick(Duration::from_millis(100))).unwrap();
     until_received(&sender, &old, "the first address");
     *lock(&answer) = new.local_addr().unwrap();
     until_received(&sender, &new, "the name's new address");
@@ -175,7 +176,8 @@ fn an_address_that_stopped_answering_is_looked_up_again() {
     let (answer, resolve) = movable(old.local_addr().unwrap());
     // A name never refreshed while it works: only the failures move it.
     let spec = OutputSpec::parse("ddp://panel.test?size=8x8").unwrap();
-    let sender = Sender::start_with(spec, resolve, quick(Duration::from_secs(3600))).unwrap();
+    let sender =
+        Sender::start_with(spec, [7; 16], resolve, quick(Duration::from_secs(3600))).unwrap();
     until_received(&sender, &old, "the first address");
     *lock(&answer) = new.local_addr().unwrap();
     // Nothing listens there now: loopback answers "port unreachable".
@@ -198,6 +200,6 @@ fn an_address_refused_gives_way_to_the_hosts_next_one() {
         refresh: Duration::from_secs(3600),
     };
     let spec = OutputSpec::parse("ddp://localhost?size=8x8").unwrap();
-    let sender = Sender::start_with(spec, resolve, never).unwrap();
+    let sender = Sender::start_with(spec, [7; 16], resolve, never).unwrap();
     until_received(&sender, &listening, "the second address");
 }

@@ -86,6 +86,9 @@ impl LedOutputs {
             .map(|o| o.url.clone())
             .chain(self.command_line.iter().cloned())
             .collect();
+        if let Some(id) = settings.led_source_id {
+            self.outputs.set_source_id(id);
+        }
         self.outputs.sync(urls.iter().map(String::as_str));
         if let Some((source, Entry::Ready(art))) = on_screen {
             self.offer(source, art, settings, urls);
