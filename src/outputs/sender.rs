@@ -125,8 +125,6 @@ struct Worker {
     last: Option<Arc<LedColours>>,
     /// The test pattern is what the panel shows.
     pattern: bool,
-    /// The last failure to open that was logged.
-    logged: Option<String>,
     /// Packets have gone out: a stream that E1.31 receivers are told has ended.
     streaming: bool,
 }
@@ -154,7 +152,6 @@ impl Worker {
             },
             last: None,
             pattern: false,
-            logged: None,
             streaming: false,
         }
     }
@@ -249,12 +246,7 @@ impl Worker {
     fn send(&mut self, frame: &LedColours) {
         let now = Instant::now();
         if let Err(why) = self.link.ready(now) {
-            // Looked up again every few seconds: said once per reason, not each time.
-            if self.logged.as_ref() != Some(&why) {
-                tracing::warn!("LED output {}: {why}", self.spec);
-                self.logged = Some(why.clone());
-            }
-            lock(&self.shared.tally).failed(now, State::Unreachable(why));
+            self.failed(now, State::Unreachable(why));
             return;
         }
         if frame.size != self.spec.size {
@@ -268,11 +260,21 @@ impl Worker {
             Protocol::E131 { universe } => e131::packets(&self.source, universe, sequence, &rgb),
         };
         self.streaming = true;
-        let sent = self.link.send(&packets, now);
-        let mut tally = lock(&self.shared.tally);
-        match sent {
-            Ok(()) => tally.sent(now),
-            Err(e) => tally.failed(now, state_of(&e)),
+        match self.link.send(&packets, now) {
+            Ok(()) => {
+                if lock(&self.shared.tally).sent(now) {
+                    tracing::info!("LED output {}: sending again", self.spec);
+                }
+            }
+            Err(e) => self.failed(now, state_of(&e)),
+        }
+    }
+
+    /// Counts a failed frame; the log hears of a failure once, not per packet.
+    fn failed(&self, now: Instant, state: State) {
+        let starts = lock(&self.shared.tally).failed(now, state.clone());
+        if starts {
+            tracing::warn!("LED output {}: {}", self.spec, state.label());
         }
     }
 }

@@ -54,14 +54,27 @@ pub(crate) struct Tally {
     failure: Option<(Instant, State)>,
     /// A send went out since the last failure.
     recovered: bool,
+    /// In a failure told to the log, not yet its recovery.
+    told: bool,
 }
 
 impl Tally {
-    pub fn sent(&mut self, now: Instant) {
+    /// Counts a frame sent; true when it ends a failure told to the log (no
+    /// failure for `ERROR_HOLDS`: one send between "port unreachable" answers is none).
+    pub fn sent(&mut self, now: Instant) -> bool {
         self.sent += 1;
         self.recovered = true;
+        let recovered = self.told
+            && self
+                .failure
+                .as_ref()
+                .is_some_and(|(at, _)| now.saturating_duration_since(*at) >= ERROR_HOLDS);
+        if recovered {
+            self.told = false;
+        }
         self.sent_at.push_back(now);
         self.prune(now);
+        recovered
     }
 
     /// A frame that never reached the wire: replaced by a newer one, or its send failed.
@@ -69,10 +82,12 @@ impl Tally {
         self.dropped += count;
     }
 
-    pub fn failed(&mut self, now: Instant, state: State) {
+    /// Counts a failed frame; true when it starts a failure, to tell the log once.
+    pub fn failed(&mut self, now: Instant, state: State) -> bool {
         self.dropped += 1;
         self.failure = Some((now, state));
         self.recovered = false;
+        !std::mem::replace(&mut self.told, true)
     }
 
     fn prune(&mut self, now: Instant) {
@@ -156,5 +171,22 @@ mod tests {
             tally.status(t0 + Duration::from_secs(3)).state,
             State::Sending
         );
+    }
+
+    #[test]
+    fn a_failure_is_told_once_and_its_end_once() {
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let mut tally = Tally::default();
+        assert!(!tally.sent(at(0)));
+        assert!(tally.failed(at(10), State::Refused), "the failure starts");
+        // "Port unreachable" to every other send: one failure, not many.
+        assert!(!tally.sent(at(40)));
+        assert!(!tally.failed(at(70), State::Refused));
+        assert!(!tally.failed(at(1000), State::Unreachable("no route".into())));
+        assert!(!tally.sent(at(2500)), "within 2 s of the last failure");
+        assert!(tally.sent(at(3000)), "the failure ends");
+        assert!(!tally.sent(at(3030)));
+        assert!(tally.failed(at(9000), State::Refused), "a new failure");
     }
 }
