@@ -28,7 +28,10 @@ impl Panel {
         addresses: impl IntoIterator<Item = IpAddr>,
     ) -> Option<Self> {
         let name = fullname.strip_suffix(&format!(".{SERVICE}"))?;
-        let usable = |a: &IpAddr| !a.is_unspecified() && !a.is_multicast();
+        // A link-local IPv6 address needs the interface it was heard on,
+        // which an output's address cannot carry: it would never connect.
+        let link_local = |a: &IpAddr| matches!(a, IpAddr::V6(v6) if v6.is_unicast_link_local());
+        let usable = |a: &IpAddr| !a.is_unspecified() && !a.is_multicast() && !link_local(a);
         let mut addresses: Vec<IpAddr> = addresses.into_iter().filter(usable).collect();
         // IPv4 first, then the lowest: the same answer always gives the same address.
         addresses.sort_by_key(|a| (!a.is_ipv4(), *a));
@@ -159,6 +162,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(panel.ddp_url(), "ddp://[fd00::5]");
+        let link_local: IpAddr = "fe80::1".parse().unwrap();
+        assert!(Panel::from_answer("m._wled._tcp.local.", "m.local.", [link_local]).is_none());
+        let both = Panel::from_answer(
+            "m._wled._tcp.local.",
+            "m.local.",
+            [link_local, "fd00::5".parse().unwrap()],
+        );
+        assert_eq!(
+            both.map(|p| p.ddp_url()).as_deref(),
+            Some("ddp://[fd00::5]")
+        );
     }
 
     #[test]
