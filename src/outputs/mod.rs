@@ -81,8 +81,8 @@ impl Outputs {
             };
             kept.push(running);
         }
-        // Dropping the rest stops their threads.
-        self.running = kept;
+        let gone = std::mem::replace(&mut self.running, kept);
+        sender::stop_together(gone.into_iter().filter_map(|r| r.sender.ok()));
     }
 
     /// The CID (component identifier) E1.31 packets carry: E1.31 §5.6 has a
@@ -142,6 +142,13 @@ impl Outputs {
 
     fn senders(&self) -> impl Iterator<Item = &Sender> {
         self.running.iter().filter_map(|r| r.sender.as_ref().ok())
+    }
+}
+
+impl Drop for Outputs {
+    fn drop(&mut self) {
+        let running = std::mem::take(&mut self.running);
+        sender::stop_together(running.into_iter().filter_map(|r| r.sender.ok()));
     }
 }
 

@@ -103,14 +103,39 @@ impl Sender {
     }
 }
 
-impl Drop for Sender {
-    fn drop(&mut self) {
+impl Sender {
+    fn ask_to_stop(&self) {
         lock(&self.shared.slot).stop = true;
         self.shared.wake.notify_one();
-        // Bounded: a thread stuck looking a host up is left to end on its own.
+    }
+
+    /// Bounded: a thread stuck looking a host up is left to end on its own.
+    fn join_by(&mut self, deadline: Instant) {
         if let Some(worker) = self.worker.take() {
-            crate::bounded_join::join_within(worker, STOP_WITHIN);
+            let left = deadline.saturating_duration_since(Instant::now());
+            crate::bounded_join::join_within(worker, left);
         }
+    }
+}
+
+/// Stops `senders` together: all are told first, then waited for within one
+/// `STOP_WITHIN`, so panels whose threads are stuck on a lookup cost the
+/// window (and the quit) that once, not once each.
+pub(crate) fn stop_together(senders: impl IntoIterator<Item = Sender>) {
+    let mut senders: Vec<Sender> = senders.into_iter().collect();
+    for sender in &senders {
+        sender.ask_to_stop();
+    }
+    let deadline = Instant::now() + STOP_WITHIN;
+    for sender in &mut senders {
+        sender.join_by(deadline);
+    }
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        self.ask_to_stop();
+        self.join_by(Instant::now() + STOP_WITHIN);
     }
 }
 

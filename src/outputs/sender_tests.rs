@@ -203,3 +203,34 @@ fn an_address_refused_gives_way_to_the_hosts_next_one() {
     let sender = Sender::start_with(spec, [7; 16], resolve, never).unwrap();
     until_received(&sender, &listening, "the second address");
 }
+
+#[test]
+fn outputs_stuck_on_a_lookup_stop_together_not_one_after_another() {
+    let (entered, started) = std::sync::mpsc::channel();
+    let stuck: Resolve = Arc::new(move |_: &str| {
+        let _ = entered.send(());
+        std::thread::sleep(Duration::from_secs(5));
+        Err(io::Error::other("the lookup never answered"))
+    });
+    let spec = OutputSpec::parse("ddp://panel.test:4048?size=2x2").unwrap();
+    let senders: Vec<Sender> = (0..20)
+        .map(|_| Sender::start_with(spec.clone(), [7; 16], stuck.clone(), Timing::default()))
+        .collect::<io::Result<_>>()
+        .unwrap();
+    for sender in &senders {
+        sender.offer(Arc::new(LedColours {
+            size: [2, 2],
+            colours: vec![[9, 9, 9]; 4],
+        }));
+    }
+    for _ in 0..20 {
+        started
+            .recv_timeout(Duration::from_secs(20))
+            .expect("every lookup began");
+    }
+    let began = Instant::now();
+    stop_together(senders);
+    // One after another, 20 stuck threads would hold the window 20 × STOP_WITHIN.
+    let took = began.elapsed();
+    assert!(took < STOP_WITHIN * 10, "{took:?}");
+}
