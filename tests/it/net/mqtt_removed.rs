@@ -12,6 +12,7 @@ use makapix_player::bridge::connection::{
 };
 use makapix_player::protocol::request::RequestBody;
 use makapix_player::protocol::response::ErrorCode;
+use makapix_player::protocol::view::ViewEvent;
 use rig::broker::Broker;
 use rig::certs::player_key;
 use rig::player::{Player, config};
@@ -21,6 +22,26 @@ const SOON: Duration = Duration::from_secs(10);
 
 fn attempts_since(player: &Player, since: Instant) -> usize {
     player.attempts().iter().filter(|t| **t >= since).count()
+}
+
+/// A view of post `post_id`, as the window makes one.
+fn view(post_id: i64) -> ViewEvent {
+    serde_json::from_value(serde_json::json!({"post_id": post_id,
+        "timestamp": "2026-01-01T00:00:00Z", "timezone": "", "intent": "channel",
+        "play_order": 0, "channel": "all"}))
+    .unwrap()
+}
+
+/// A player of `key` connected to `broker` that checks a refusal again every
+/// second (an hour in production).
+fn rechecking_player(broker: &mut Broker, key: &str) -> Player {
+    let me = broker.ca.player(key);
+    let mut player = Player::start();
+    let mut cfg = config(broker, key, &me, &broker.ca.pem);
+    cfg.tuning.recheck_after = Duration::from_secs(1);
+    player.connect(cfg);
+    player.wait_state(ConnectionState::Connected, SOON);
+    player
 }
 
 #[test]
@@ -158,12 +179,7 @@ fn a_view_answered_player_not_registered_ends_in_removed() {
 
     server.remove_player(&key);
     for post in [7, 8] {
-        let view: makapix_player::protocol::view::ViewEvent = serde_json::from_value(
-            serde_json::json!({"post_id": post, "timestamp": "2026-01-01T00:00:00Z",
-                "timezone": "", "intent": "channel", "play_order": 0, "channel": "all"}),
-        )
-        .unwrap();
-        player.send(ConnectionAction::View(view));
+        player.send(ConnectionAction::View(view(post)));
     }
     // The view behind it will never be accepted either: dropped, and said so.
     player.wait_note("1 waiting view(s) of this player dropped", SOON);
@@ -192,13 +208,7 @@ fn a_temporary_ban_ends_in_removed_then_the_player_is_back_when_it_ends() {
     let mut broker = Broker::start();
     let server = TestServer::start(&broker);
     let key = player_key();
-    let me = broker.ca.player(&key);
-    let mut player = Player::start();
-    let mut cfg = config(&broker, &key, &me, &broker.ca.pem);
-    // An hour in production.
-    cfg.tuning.recheck_after = Duration::from_secs(1);
-    player.connect(cfg);
-    player.wait_state(ConnectionState::Connected, SOON);
+    let mut player = rechecking_player(&mut broker, &key);
 
     // The owner is banned for a few seconds (`banned_until`): over MQTT the
     // server answers `authentication_failed`, as for a removed player.
@@ -255,22 +265,12 @@ fn a_banned_owners_view_is_kept_and_the_player_says_banned_until_it_ends() {
     let mut broker = Broker::start();
     let server = TestServer::start(&broker);
     let key = player_key();
-    let me = broker.ca.player(&key);
-    let mut player = Player::start();
-    let mut cfg = config(&broker, &key, &me, &broker.ca.pem);
-    cfg.tuning.recheck_after = Duration::from_secs(1);
-    player.connect(cfg);
-    player.wait_state(ConnectionState::Connected, SOON);
+    let mut player = rechecking_player(&mut broker, &key);
 
     let ban = Duration::from_secs(8);
     server.ban_owner(&key, ban);
     let banned_at = Instant::now();
-    let view: makapix_player::protocol::view::ViewEvent = serde_json::from_value(
-        serde_json::json!({"post_id": 7, "timestamp": "2026-01-01T00:00:00Z",
-            "timezone": "", "intent": "channel", "play_order": 0, "channel": "all"}),
-    )
-    .unwrap();
-    player.send(ConnectionAction::View(view));
+    player.send(ConnectionAction::View(view(7)));
     player.wait_state(ConnectionState::Banned, SOON);
     let failure = player.last_failure().expect("a sentence");
     assert_eq!(failure.kind, FailureKind::Banned, "{}", failure.message);
