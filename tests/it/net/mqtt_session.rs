@@ -4,10 +4,10 @@
 
 use crate::support::rig;
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use makapix_player::bridge::connection::{
-    ConnectionAction, ConnectionEvent, ConnectionState, FailureKind,
+    ConnectionAction, ConnectionEvent, ConnectionState, Direction, FailureKind,
 };
 use makapix_player::protocol::capabilities::PlayerState;
 use rig::broker::Broker;
@@ -83,22 +83,24 @@ fn connects_subscribes_and_announces_itself_with_retained_capabilities_and_state
     broker.stop();
 }
 
-/// Runs a player that cannot get in for `watch`, and checks that it ends
-/// Disconnected with a sentence of `kind`, retrying with back-off, not in a loop.
+/// Runs a player that cannot get in, and checks that it ends Disconnected
+/// with a sentence of `kind`, retrying with back-off, not in a loop.
 fn refused(
     config: makapix_player::bridge::connection::SessionConfig,
     kind: FailureKind,
     words: &str,
 ) {
     let mut player = Player::start();
-    let started = Instant::now();
     player.connect(config);
     player.wait("a failure", SOON, |e| match e {
         ConnectionEvent::Info(i) if i.last_error.is_some() => Some(()),
         _ => None,
     });
     player.wait_state(ConnectionState::Disconnected, SOON);
-    player.idle(Duration::from_millis(2500).saturating_sub(started.elapsed()));
+    // Three attempts (a revoked certificate is taken as a removal after three).
+    while player.attempts().len() < 3 {
+        player.wait("another attempt", SOON, |e| attempt_at(e).map(|_| ()));
+    }
     let failure = player.last_failure().expect("a failure");
     assert_eq!(failure.kind, kind, "{}", failure.message);
     assert!(failure.message.contains(words), "{}", failure.message);
@@ -107,24 +109,54 @@ fn refused(
         "{:?}",
         player.states()
     );
-    // Waits drawn under a bound doubling from 300 ms (full jitter): a handful
-    // of attempts in 2.5 s, never dozens, and each wait under its bound.
-    let attempts = player.attempts();
-    assert!(
-        (2..=10).contains(&attempts.len()),
-        "{} attempts in 2.5 s",
-        attempts.len()
-    );
+    // Each wait is drawn under a bound doubling from 300 ms (full jitter), said
+    // before it starts, and waited out: the next attempt comes no sooner.
     let mut bound = Duration::from_millis(300);
-    for pair in attempts.windows(2) {
+    let pairs = waits_between_attempts(&player);
+    assert!(pairs.len() >= 2, "{pairs:?}");
+    for (wait, gap) in pairs {
+        let wait = wait.expect("a wait said before each new attempt");
         assert!(
-            pair[1] - pair[0] <= bound + Duration::from_millis(400),
-            "a wait of {:?} passed its bound {bound:?}",
-            pair[1] - pair[0]
+            wait <= bound,
+            "a wait of {wait:?} passed its bound {bound:?}"
+        );
+        assert!(
+            gap >= wait,
+            "the next attempt came {gap:?} after, not {wait:?}"
         );
         bound = (bound * 2).min(Duration::from_secs(2));
     }
     player.shutdown();
+}
+
+/// When an attempt started, by the runtime's clock, if `e` says one did.
+fn attempt_at(e: &ConnectionEvent) -> Option<SystemTime> {
+    match e {
+        ConnectionEvent::Logged(l)
+            if l.direction == Direction::Note && l.summary.starts_with("connecting to") =>
+        {
+            Some(l.at)
+        }
+        _ => None,
+    }
+}
+
+/// For each pair of attempts in a row: the wait the runtime said it would
+/// take after the first (the first said, if any), and the time between them.
+fn waits_between_attempts(player: &Player) -> Vec<(Option<Duration>, Duration)> {
+    let mut pairs = Vec::new();
+    let mut last: Option<(SystemTime, Option<Duration>)> = None;
+    for (_, e) in &player.events {
+        if let Some(at) = attempt_at(e) {
+            if let Some((before, said)) = last {
+                pairs.push((said, at.duration_since(before).unwrap_or_default()));
+            }
+            last = Some((at, None));
+        } else if let (ConnectionEvent::Info(i), Some((_, said @ None))) = (e, &mut last) {
+            *said = i.retry_in;
+        }
+    }
+    pairs
 }
 
 #[test]
