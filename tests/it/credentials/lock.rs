@@ -11,6 +11,7 @@ use crate::support::rig;
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,9 @@ use makapix_player::credentials::server::Overrides;
 use makapix_player::credentials::service::Service;
 use makapix_player::net::credentials_task::CredentialsTask;
 use makapix_player::protocol::http::Secret;
+
+/// The install lock's file, beside `player.json` (`credentials::install_lock`).
+const LOCK_FILE: &str = "credentials.lock";
 
 /// Holds keyring writes while closed; records who asked and who wrote, in order.
 #[derive(Default)]
@@ -144,6 +148,7 @@ fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_w
         gate: Arc::clone(&gate),
     };
     let dir = tempfile::tempdir().unwrap();
+    let registering = Arc::new(Mutex::new(None));
     let mut service = Service::new(
         Ok(KeyringStore::with_store(Arc::new(store), "test")),
         Some(dir.path().join("player.json")),
@@ -164,7 +169,10 @@ fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_w
     let _open_at_end = OpenAtEnd(Arc::clone(&gate));
     let mut events: Vec<RuntimeEvent> = Vec::new();
     rt.block_on(async {
-        let mut task = CredentialsTask::with_service(runtime_end.sink.clone(), service);
+        let sink = runtime_end
+            .sink
+            .observed(learn_the_storing_thread(&registering));
+        let mut task = CredentialsTask::with_service(sink, service);
         let mut wait_for = async |what: &str, done: &dyn Fn(&[RuntimeEvent]) -> bool| {
             let deadline = Instant::now() + Duration::from_secs(20);
             while !done(&events) {
@@ -213,11 +221,18 @@ fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_w
             })
         })
         .await;
-        // Time for an install that ignored the lock to reach the keyring.
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Registration now waits for the lock, or (wrongly) asks for a write.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !asleep(&registering) && !another_slot_asked(&gate) {
+            assert!(
+                Instant::now() < deadline,
+                "registration neither waited nor wrote"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let asked = gate.asked.lock().unwrap().clone();
         assert!(
-            asked.iter().all(|u| slot_of(u) == slot_of(&asked[0])),
+            !another_slot_asked(&gate),
             "registration wrote while the import held the lock: {asked:?}"
         );
 
@@ -239,23 +254,96 @@ fn registration_installs_after_an_import_that_holds_the_lock_never_between_its_w
     });
 
     // Every write of the import (the slot it asked first), then every write of the registration.
-    let import_slot = slot_of(&gate.asked.lock().unwrap()[0]).to_owned();
+    assert_holder_wrote_first(&gate, 3);
+}
+
+/// Whether an install asked the keyring for a write of another slot than the
+/// first write's (that of the install holding the lock).
+fn another_slot_asked(gate: &Gate) -> bool {
+    let asked = gate.asked.lock().unwrap();
+    asked.iter().any(|u| slot_of(u) != slot_of(&asked[0]))
+}
+
+/// Checks every write of the lock's holder (the slot asked first), at least
+/// `holder_writes` of them, came before any write of the other install.
+fn assert_holder_wrote_first(gate: &Gate, holder_writes: usize) {
+    let holder = slot_of(&gate.asked.lock().unwrap()[0]).to_owned();
     let owners: Vec<char> = gate
         .wrote
         .lock()
         .unwrap()
         .iter()
-        .map(|u| if slot_of(u) == import_slot { 'I' } else { 'R' })
+        .map(|u| if slot_of(u) == holder { 'H' } else { 'O' })
         .collect();
-    let import_writes = owners.iter().filter(|o| **o == 'I').count();
+    let held = owners.iter().filter(|o| **o == 'H').count();
+    assert!(held >= holder_writes && owners.len() > held, "{owners:?}");
     assert!(
-        import_writes >= 3 && owners.len() > import_writes,
-        "{owners:?}"
-    );
-    assert!(
-        owners[..import_writes].iter().all(|o| *o == 'I'),
+        owners[..held].iter().all(|o| *o == 'H'),
         "the writes interleaved: {owners:?}"
     );
+}
+
+/// An observer of the task's events that notes the thread saying it stores
+/// a registration (`/proc/thread-self`: `PID/task/TID`), which next takes the lock.
+fn learn_the_storing_thread(
+    thread: &Arc<Mutex<Option<PathBuf>>>,
+) -> Arc<dyn Fn(&RuntimeEvent) + Send + Sync> {
+    let thread = Arc::clone(thread);
+    Arc::new(move |e| {
+        if let RuntimeEvent::Credentials(CredentialsEvent::Registration(
+            RegistrationStatus::Storing,
+        )) = e
+        {
+            *thread.lock().unwrap() = std::fs::read_link("/proc/thread-self").ok();
+        }
+    })
+}
+
+/// Whether that thread sleeps (state `S` in its /proc stat): after saying it
+/// stores, it only sleeps waiting for a lock (or, wrongly, in a held write).
+#[cfg(target_os = "linux")]
+fn asleep(thread: &Mutex<Option<PathBuf>>) -> bool {
+    let Some(task) = thread.lock().unwrap().clone() else {
+        return false;
+    };
+    let stat = std::fs::read_to_string(Path::new("/proc").join(task).join("stat"));
+    // `TID (name) STATE …`; the name may hold spaces and parentheses.
+    stat.ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('S'))
+        })
+        .unwrap_or(false)
+}
+
+/// Elsewhere the kernel does not say: the order of the writes is the check.
+#[cfg(not(target_os = "linux"))]
+fn asleep(_thread: &Mutex<Option<PathBuf>>) -> bool {
+    true
+}
+
+/// Whether a request for the install lock at `lock` is blocked behind the
+/// holder's: the kernel lists it in /proc/locks with `->`, for this process.
+#[cfg(target_os = "linux")]
+fn waits_for_the_lock(lock: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(lock) else {
+        return false;
+    };
+    let (pid, inode) = (std::process::id().to_string(), format!(":{}", meta.ino()));
+    let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+    locks.lines().any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.get(1) == Some(&"->")
+            && fields.get(5) == Some(&pid.as_str())
+            && fields.get(6).is_some_and(|f| f.ends_with(&inode))
+    })
+}
+
+/// Elsewhere the kernel does not say: the order of the writes is the check.
+#[cfg(not(target_os = "linux"))]
+fn waits_for_the_lock(_lock: &Path) -> bool {
+    true
 }
 
 /// The slot an entry name belongs to (`{id}#{generation}`): the names carry
@@ -317,16 +405,25 @@ fn two_installs_from_separate_services_are_serialised_by_the_file_lock() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let second = import(service_over(&facts, &keyring, &gate), second_bundle);
-    // Time for an install that ignored the lock to reach the keyring.
-    std::thread::sleep(Duration::from_millis(500));
+    // The second now waits for the lock, or (wrongly) asks for a write.
+    let lock = dir.path().join(LOCK_FILE);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !waits_for_the_lock(&lock) && !another_slot_asked(&gate) {
+        assert!(
+            Instant::now() < deadline,
+            "the second install neither waited nor wrote"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let asked = gate.asked.lock().unwrap().clone();
     assert!(
-        asked.iter().all(|u| slot_of(u) == slot_of(&asked[0])),
+        !another_slot_asked(&gate),
         "the second install wrote while the first held the lock: {asked:?}"
     );
     gate.set_closed(false);
     let first = first.join().unwrap().unwrap();
     let second = second.join().unwrap().unwrap();
+    assert_holder_wrote_first(&gate, 3);
 
     // One after the other: the second saw the first's set, replaced and removed it.
     assert_eq!((first.generation, second.generation), (1, 2));
