@@ -2,7 +2,7 @@
 //! test server: for tests of commands and what they put on screen.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -117,6 +117,7 @@ fn launch(
 pub struct Tap {
     commands: AtomicUsize,
     views: AtomicUsize,
+    runtime_ended: AtomicBool,
 }
 
 impl Tap {
@@ -128,6 +129,12 @@ impl Tap {
     /// View events the window has asked the runtime to publish.
     pub fn views_sent(&self) -> usize {
         self.views.load(Ordering::SeqCst)
+    }
+
+    /// Whether the runtime and everything it started have ended: the last of
+    /// its ways back to the window is gone.
+    pub fn runtime_ended(&self) -> bool {
+        self.runtime_ended.load(Ordering::SeqCst)
     }
 }
 
@@ -154,6 +161,7 @@ fn tapped_pair() -> (WindowEnd, RuntimeEnd, Arc<Tap>) {
                 to_window.sink.send(event);
             }
         }
+        counted.runtime_ended.store(true, Ordering::SeqCst);
     });
     let (actions_tx, actions) = tokio::sync::mpsc::channel(ACTION_QUEUE);
     let mut from_window = to_window.actions;
@@ -181,6 +189,15 @@ fn tapped_pair() -> (WindowEnd, RuntimeEnd, Arc<Tap>) {
 pub use crate::support::screen::step_until;
 
 impl Session {
+    /// Quits as the window does, then waits until the runtime has ended: after
+    /// that nothing of the player can ask the network for more.
+    pub fn shut_down(&mut self) {
+        self.h.state_mut().shutdown();
+        super::wait_for("the runtime to end", SOON, || {
+            self.tap.runtime_ended().then_some(())
+        });
+    }
+
     /// Sends a command and steps the window until its ack arrives; returns the ack.
     pub fn command(&mut self, kind: &str, payload: Value) -> Value {
         let id = self.server.send_command(&self.key, kind, payload);
