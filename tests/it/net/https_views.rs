@@ -132,3 +132,36 @@ fn the_view_endpoint_checks_duplicates_then_the_rate_then_the_post() {
         [404, 429, 200]
     );
 }
+
+#[test]
+fn a_view_with_an_intent_other_than_artwork_or_channel_is_refused_400() {
+    let mut ca = Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem.clone(), 1);
+    let key = player_key();
+    api.add_player(&key, ca.player(&key));
+    let client = HttpsClient::new(&https_api(&api, &key).0, &fast_tuning());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // The server's schema takes `artwork` or `channel` only (protocol §8, §12).
+    let odd = ViewEvent {
+        intent: "impression".into(),
+        ..view_at(5, 1)
+    };
+    assert_eq!(
+        rt.block_on(client.send_view(&odd)),
+        Ok(ViewOutcome::Failed(
+            "HTTP 400: Invalid view event payload".into()
+        ))
+    );
+    // Refused before its checks: it set neither the duplicate nor the 5 s key.
+    assert_eq!(
+        rt.block_on(client.send_view(&view_at(5, 1))),
+        Ok(ViewOutcome::Accepted)
+    );
+    assert_eq!(
+        api.views().iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+        [400, 202]
+    );
+}

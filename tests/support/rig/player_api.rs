@@ -222,14 +222,11 @@ pub fn view(player_key: &str, views: &mut Views, body: &str) -> Reply {
     let event: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let (Some(post_id), Some(timestamp)) = (event["post_id"].as_i64(), event["timestamp"].as_str())
     else {
-        views.log.push((event, 400));
-        return error(
-            &Value::Null,
-            "Invalid view event payload",
-            "invalid_request",
-            400,
-        );
+        return invalid_view(views, event);
     };
+    if !super::views::is_view_event(&event, false) {
+        return invalid_view(views, event);
+    }
     let key = (player_key.to_owned(), post_id, timestamp.to_owned());
     let life = views.dedup_life;
     views.seen.retain(|_, at| at.elapsed() < life);
@@ -262,4 +259,15 @@ pub fn view(player_key: &str, views: &mut Views, body: &str) -> Reply {
     };
     views.log.push((event, reply.status));
     reply
+}
+
+/// The server's answer to a view its schema refuses (`player_rpc.py`).
+fn invalid_view(views: &mut Views, event: Value) -> Reply {
+    views.log.push((event, 400));
+    error(
+        &Value::Null,
+        "Invalid view event payload",
+        "invalid_request",
+        400,
+    )
 }

@@ -4,7 +4,9 @@
 //! (the broker keeps its session); the duplicate check (player, post, timestamp; 60 s
 //! memory) comes before the rate check, and marks the view even when the rate
 //! check then refuses it; one view per 5 s per player, counted from the last
-//! accepted one, with no tolerance; unknown posts are `post_not_found`.
+//! accepted one, with no tolerance; unknown posts are `post_not_found`. A body
+//! the server's schema refuses (an `intent` other than `artwork` or `channel`…)
+//! is dropped without an ack.
 //! Intervals are the server's times `scale`, to match a player whose
 //! `Tuning::view_scale` is the same.
 
@@ -94,6 +96,18 @@ impl ViewRules {
         let topic_key = topic.split('/').nth(2).unwrap_or("").to_owned();
         let post_id = body["post_id"].as_i64().unwrap_or(0);
         let timestamp = body["timestamp"].as_str().unwrap_or("").to_owned();
+        if !is_view_event(body, true) {
+            // The server logs a body its schema refuses and drops it: no ack,
+            // even when one was asked, and no rule (nor scripted answer) applies.
+            self.seen.push(ViewSeen {
+                player_key: topic_key,
+                post_id,
+                timestamp,
+                at,
+                answer: None,
+            });
+            return None;
+        }
         let scripted = self.scripted.pop_front();
         let lost = self.mute || scripted.as_deref() == Some("silence");
         let code = match scripted {
@@ -161,4 +175,23 @@ impl ViewRules {
         }
         None
     }
+}
+
+/// Whether `body` passes the server's schema for a view (`P3AViewEvent` in
+/// `api/app/player_protocol/schemas.py`): `intent` is `artwork` or `channel`,
+/// `play_order` 0 to 2, and every field of its type. Over HTTPS the server
+/// takes `player_key` from the token, so the body need not carry it.
+pub fn is_view_event(body: &Value, over_mqtt: bool) -> bool {
+    let text = |field: &str| body[field].is_string();
+    let text_or_null = |field: &str| body[field].is_null() || body[field].is_string();
+    body["post_id"].is_i64()
+        && text("timestamp")
+        && text("timezone")
+        && matches!(body["intent"].as_str(), Some("artwork" | "channel"))
+        && body["play_order"].as_u64().is_some_and(|o| o <= 2)
+        && text("channel")
+        && (!over_mqtt || text("player_key"))
+        && text_or_null("channel_user_sqid")
+        && text_or_null("channel_hashtag")
+        && (body["request_ack"].is_null() || body["request_ack"].is_boolean())
 }
