@@ -10,6 +10,7 @@
 //! ends check the other's identity, and on Windows the pipe admits this user
 //! alone (`windows.rs`). Credentials reloads are spaced out (`reload_gate.rs`).
 
+mod first_lock;
 mod listener;
 mod place;
 mod reload_gate;
@@ -18,12 +19,13 @@ mod windows;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use interprocess::local_socket::traits::Stream as _;
 use interprocess::local_socket::{Listener, ListenerOptions, Name, Stream};
 use serde::{Deserialize, Serialize};
 
+use first_lock::FirstLock;
 pub use listener::InstanceListener;
 pub use reload_gate::SPACING as RELOAD_SPACING;
 
@@ -32,6 +34,10 @@ const MAX_MESSAGE: u64 = 256 * 1024;
 /// How long either side waits for the other; a second launch is gone within a second.
 const PATIENCE: Duration = Duration::from_millis(700);
 const REPLY: &[u8] = b"ok\n";
+/// How long a launch waits for a window that holds the name to answer.
+const WAIT_FOR_FIRST: Duration = Duration::from_secs(10);
+/// How often it asks meanwhile.
+const RETRY: Duration = Duration::from_millis(50);
 
 /// What a later launch asks of the running window.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +93,14 @@ impl InstanceName {
     pub fn socket_path(&self) -> io::Result<PathBuf> {
         let temp = std::env::temp_dir();
         Ok(place::socket_dir(self.runtime_dir.as_deref(), &temp)?.join(&self.file))
+    }
+
+    /// The lock file beside the socket that decides who listens (Unix).
+    #[cfg(unix)]
+    fn lock_path(&self) -> io::Result<PathBuf> {
+        let temp = std::env::temp_dir();
+        let dir = place::socket_dir(self.runtime_dir.as_deref(), &temp)?;
+        Ok(dir.join(format!("{}.lock", self.file)))
     }
 
     #[cfg(unix)]
@@ -149,39 +163,72 @@ fn is_foreign(e: &io::Error) -> bool {
 
 /// Hands `message` to a running window, or becomes the one that listens.
 pub fn claim(name: &InstanceName, message: &Message) -> Result<Claim, ClaimError> {
-    // Two launches at once: one wins the name, the other then reaches it.
-    for _ in 0..3 {
-        let take_over = match send(name, message) {
+    let deadline = Instant::now() + WAIT_FOR_FIRST;
+    loop {
+        match send(name, message) {
             Ok(()) => return Ok(Claim::HandedOver),
             // Windows: a pipe of another user's cannot be replaced; this window
             // opens without one (nothing was sent to it).
             Err(e) if cfg!(windows) && is_foreign(&e) => return Err(ClaimError::Foreign),
-            // Unix: a socket file nobody answers on (a crashed window's), or
-            // another user's in our folder (root's), is replaced, not obeyed.
-            Err(e) => {
-                is_foreign(&e)
-                    || matches!(
-                        e.kind(),
-                        io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound
-                    )
-            }
-        };
-        match listen(name, take_over) {
-            Ok(listener) => return Ok(Claim::First(InstanceListener::start(listener, name)?)),
-            // Taken meanwhile (Windows says "access denied" for a pipe that exists,
-            // also when another user's pipe squats the name).
-            Err(e)
-                if matches!(
+            Err(_) => {}
+        }
+        // Another launch is deciding, or a window holds the name while it starts
+        // listening (or does not answer): ask again until it answers.
+        if let Some(lock) = FirstLock::try_take(name)?
+            && let Some(claimed) = claim_first(name, message, lock)?
+        {
+            return Ok(claimed);
+        }
+        if Instant::now() >= deadline {
+            return Err(ClaimError::NoAnswer);
+        }
+        std::thread::sleep(RETRY);
+    }
+}
+
+/// Under the lock: hands over to a window that answers now, else listens,
+/// replacing a socket file nobody answers on. `None`: ask again later.
+fn claim_first(
+    name: &InstanceName,
+    message: &Message,
+    lock: FirstLock,
+) -> Result<Option<Claim>, ClaimError> {
+    // Asked again under the lock: a window may have started listening since.
+    let take_over = match send(name, message) {
+        // A window that takes no lock (an older version's).
+        Ok(()) => return Ok(Some(Claim::HandedOver)),
+        Err(e) if cfg!(windows) && is_foreign(&e) => return Err(ClaimError::Foreign),
+        // Unix: a socket file nobody answers on (a crashed window's), or
+        // another user's in our folder (root's), is replaced, not obeyed.
+        Err(e) => {
+            is_foreign(&e)
+                || matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound
+                )
+        }
+    };
+    // A socket that accepts but does not answer in time is never replaced.
+    if !take_over {
+        return Ok(None);
+    }
+    match listen(name) {
+        Ok(listener) => Ok(Some(Claim::First(InstanceListener::start(
+            listener, name, lock,
+        )?))),
+        // Windows says "access denied" for a pipe that exists (its owner is
+        // closing), also when another user's pipe squats the name.
+        Err(e)
+            if cfg!(windows)
+                && matches!(
                     e.kind(),
                     io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied
                 ) =>
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => return Err(e.into()),
+        {
+            Ok(None)
         }
+        Err(e) => Err(e.into()),
     }
-    Err(ClaimError::NoAnswer)
 }
 
 /// Tells a running window, if any, to read the stored credentials again.
@@ -217,11 +264,12 @@ fn send(name: &InstanceName, message: &Message) -> io::Result<()> {
     }
 }
 
-/// Listens on `name`; `take_over`: a socket file already there is replaced (Unix).
-fn listen(name: &InstanceName, take_over: bool) -> io::Result<Listener> {
+/// Listens on `name`. Only under the lock, once nobody answered there: a
+/// socket file already there is then replaced (Unix).
+fn listen(name: &InstanceName) -> io::Result<Listener> {
     let options = ListenerOptions::new()
         .name(name.socket()?)
-        .try_overwrite(cfg!(unix) && take_over)
+        .try_overwrite(cfg!(unix))
         .max_spin_time(Duration::from_millis(500));
     #[cfg(windows)]
     let options = windows::only_this_user(options)?;

@@ -14,7 +14,7 @@ use crate::logging::{Throttle, clip};
 #[cfg(doc)]
 use super::RELOAD_SPACING;
 use super::reload_gate::ReloadGate;
-use super::{InstanceName, MAX_MESSAGE, Message, PATIENCE, REPLY, place};
+use super::{FirstLock, InstanceName, MAX_MESSAGE, Message, PATIENCE, REPLY, place};
 
 type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send>>>>;
 
@@ -28,6 +28,9 @@ pub struct InstanceListener {
     /// launches is never joined, so the listener's own clean-up never runs.
     #[cfg(unix)]
     file: Option<place::SocketFile>,
+    /// Held while the window listens: a later launch never binds over its socket.
+    /// Dropped after the socket file is removed.
+    _first: FirstLock,
 }
 
 impl Drop for InstanceListener {
@@ -40,7 +43,11 @@ impl Drop for InstanceListener {
 }
 
 impl InstanceListener {
-    pub(super) fn start(listener: Listener, name: &InstanceName) -> io::Result<Self> {
+    pub(super) fn start(
+        listener: Listener,
+        name: &InstanceName,
+        first: FirstLock,
+    ) -> io::Result<Self> {
         #[cfg(unix)]
         let file = name.socket_path().ok().and_then(place::SocketFile::made_at);
         #[cfg(not(unix))]
@@ -57,6 +64,7 @@ impl InstanceListener {
             reloads: ReloadGate::default(),
             #[cfg(unix)]
             file,
+            _first: first,
         })
     }
 

@@ -102,18 +102,91 @@ fn a_closing_window_removes_its_socket_file_but_not_a_later_ones() {
     assert!(path.exists());
     drop(server);
     assert!(!path.exists(), "the closed window's socket file is gone");
-    // A window whose file a later one replaced leaves the later one's alone.
+    // A window whose file was replaced (by a window of an older version, which
+    // takes no lock) leaves the other's alone.
     let Ok(Claim::First(old)) = claim(&name, &Message::default()) else {
         panic!("the name is free again");
     };
     std::fs::remove_file(&path).unwrap();
-    let Ok(Claim::First(new)) = claim(&name, &Message::default()) else {
-        panic!("the name is free again");
-    };
+    let other = std::os::unix::net::UnixListener::bind(&path).unwrap();
     drop(old);
-    assert!(path.exists(), "the later window's file stays");
-    drop(new);
-    assert!(!path.exists());
+    assert!(path.exists(), "the other window's file stays");
+    drop(other);
+}
+
+/// Launches at once (a file manager opening several files, or the desktop's
+/// autostart beside a click) after a crash left the socket file: one window,
+/// and every other launch's paths reach it. Rounds, since the threads of one
+/// round may well run one after the other.
+#[test]
+fn of_eight_launches_at_once_one_listens_and_seven_hand_over_to_it() {
+    for round in 0..ROUNDS {
+        let name = unique_name();
+        #[cfg(unix)]
+        if round % 2 == 1 {
+            // Bound, then gone without removing its file, as a crashed window leaves it.
+            drop(std::os::unix::net::UnixListener::bind(name.socket_path().unwrap()).unwrap());
+        }
+        let (firsts, handed_over) = eight_launches_at_once(&name);
+        assert_eq!(
+            firsts.len(),
+            1,
+            "round {round}: launches that opened a window"
+        );
+        assert_eq!(handed_over, 7);
+        let mut got = std::collections::BTreeSet::new();
+        let mut server = firsts.into_iter().next().unwrap();
+        while let Some(message) = server.try_recv() {
+            got.extend(message.paths);
+        }
+        assert_eq!(got.len(), 7, "paths the window received: {got:?}");
+    }
+}
+
+const ROUNDS: usize = 40;
+
+/// What eight claims let go at once came to: the listeners, and how many handed over.
+fn eight_launches_at_once(name: &InstanceName) -> (Vec<InstanceListener>, usize) {
+    let barrier = Arc::new(std::sync::Barrier::new(8));
+    let launches: Vec<_> = (0..8)
+        .map(|i| {
+            let (name, barrier) = (name.clone(), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let message = Message::open(&[PathBuf::from(format!("{i}.gif"))], Path::new("/w"));
+                barrier.wait();
+                claim(&name, &message)
+            })
+        })
+        .collect();
+    let mut firsts = Vec::new();
+    let mut handed_over = 0;
+    for launch in launches {
+        match launch.join().unwrap() {
+            Ok(Claim::First(server)) => firsts.push(server),
+            Ok(Claim::HandedOver) => handed_over += 1,
+            Err(e) => panic!("a launch failed: {e}"),
+        }
+    }
+    (firsts, handed_over)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_claim_while_a_window_listens_hands_over_and_never_binds() {
+    use std::os::unix::fs::MetadataExt as _;
+    let name = unique_name();
+    let path = name.socket_path().unwrap();
+    let Ok(Claim::First(mut server)) = claim(&name, &Message::default()) else {
+        panic!("nobody listened yet");
+    };
+    let inode = || std::fs::symlink_metadata(&path).unwrap().ino();
+    let bound = inode();
+    for i in 0..3 {
+        let message = Message::open(&[PathBuf::from(format!("{i}.gif"))], Path::new("/w"));
+        assert!(matches!(claim(&name, &message), Ok(Claim::HandedOver)));
+        assert!(server.try_recv().is_some_and(|m| m.paths.len() == 1));
+    }
+    assert_eq!(inode(), bound, "the window's socket file was replaced");
 }
 
 #[test]
