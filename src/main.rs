@@ -108,7 +108,9 @@ fn claim_window(
             None
         }
         Ok(single_instance::Claim::First(server)) => Some(Some(server)),
-        Err(e @ single_instance::ClaimError::NoAnswer) => {
+        Err(
+            e @ (single_instance::ClaimError::NoAnswer | single_instance::ClaimError::StillClosing),
+        ) => {
             eprintln!("{e}");
             std::process::exit(1);
         }

@@ -34,7 +34,10 @@ const MAX_MESSAGE: u64 = 256 * 1024;
 /// How long either side waits for the other; a second launch is gone within a second.
 const PATIENCE: Duration = Duration::from_millis(700);
 const REPLY: &[u8] = b"ok\n";
-/// How long a launch waits for a window that holds the name to answer.
+/// The window is closing: the launch waits for it to go, then opens its own.
+const CLOSING: &[u8] = b"closing\n";
+/// How long a launch waits for a window that holds the name to answer, or to
+/// finish closing (under 2 s: ARCHITECTURE.md).
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(10);
 /// How often it asks meanwhile.
 const RETRY: Duration = Duration::from_millis(50);
@@ -148,6 +151,10 @@ pub enum ClaimError {
         "Another user's program holds the name of the player's local pipe, so a later launch will open a window of its own; sign out and in again if it stays."
     )]
     Foreign,
+    #[error(
+        "The Makapix Player window that was closing has not ended yet; start the player again once it has."
+    )]
+    StillClosing,
     #[error("The player could not check for a window already running: {0}")]
     Io(#[from] io::Error),
 }
@@ -164,23 +171,30 @@ fn is_foreign(e: &io::Error) -> bool {
 /// Hands `message` to a running window, or becomes the one that listens.
 pub fn claim(name: &InstanceName, message: &Message) -> Result<Claim, ClaimError> {
     let deadline = Instant::now() + WAIT_FOR_FIRST;
+    let mut closing = false;
     loop {
         match send(name, message) {
-            Ok(()) => return Ok(Claim::HandedOver),
+            Ok(Reply::Taken) => return Ok(Claim::HandedOver),
+            // It holds the lock until it is gone; then this launch opens the window.
+            Ok(Reply::Closing) => closing = true,
             // Windows: a pipe of another user's cannot be replaced; this window
             // opens without one (nothing was sent to it).
             Err(e) if cfg!(windows) && is_foreign(&e) => return Err(ClaimError::Foreign),
             Err(_) => {}
         }
         // Another launch is deciding, or a window holds the name while it starts
-        // listening (or does not answer): ask again until it answers.
+        // listening, closes (or does not answer): ask again until it answers.
         if let Some(lock) = FirstLock::try_take(name)?
             && let Some(claimed) = claim_first(name, message, lock)?
         {
             return Ok(claimed);
         }
         if Instant::now() >= deadline {
-            return Err(ClaimError::NoAnswer);
+            return Err(if closing {
+                ClaimError::StillClosing
+            } else {
+                ClaimError::NoAnswer
+            });
         }
         std::thread::sleep(RETRY);
     }
@@ -196,7 +210,9 @@ fn claim_first(
     // Asked again under the lock: a window may have started listening since.
     let take_over = match send(name, message) {
         // A window that takes no lock (an older version's).
-        Ok(()) => return Ok(Some(Claim::HandedOver)),
+        Ok(Reply::Taken) => return Ok(Some(Claim::HandedOver)),
+        // It let the lock go: it is on its way out.
+        Ok(Reply::Closing) => true,
         Err(e) if cfg!(windows) && is_foreign(&e) => return Err(ClaimError::Foreign),
         // Unix: a socket file nobody answers on (a crashed window's), or
         // another user's in our folder (root's), is replaced, not obeyed.
@@ -238,10 +254,18 @@ pub fn notify_credentials_changed(name: &InstanceName) -> bool {
         reload_credentials: true,
         ..Message::default()
     };
-    send(name, &message).is_ok()
+    matches!(send(name, &message), Ok(Reply::Taken))
 }
 
-fn send(name: &InstanceName, message: &Message) -> io::Result<()> {
+/// What a running window answered.
+enum Reply {
+    /// Queued for the window.
+    Taken,
+    /// Not taken: the window is closing.
+    Closing,
+}
+
+fn send(name: &InstanceName, message: &Message) -> io::Result<Reply> {
     let mut stream = Stream::connect(name.socket()?)?;
     // Paths and flags go to this user's window only, never to whoever holds the name.
     if !place::same_user(&stream) {
@@ -258,7 +282,9 @@ fn send(name: &InstanceName, message: &Message) -> io::Result<()> {
         .take(16)
         .read_until(b'\n', &mut reply)?;
     if reply == REPLY {
-        Ok(())
+        Ok(Reply::Taken)
+    } else if reply == CLOSING {
+        Ok(Reply::Closing)
     } else {
         Err(io::Error::other("the running window did not confirm"))
     }

@@ -228,8 +228,10 @@ impl PlayerApp {
         }
     }
 
-    /// Saves pending settings; the window is closing.
+    /// Saves pending settings; the window is closing. A launch from now on
+    /// waits for it to go and opens its own, rather than being confirmed and lost.
     pub fn shutdown(&mut self) {
+        self.handovers.iter().for_each(|h| h.close());
         self.core.shutdown();
     }
 

@@ -14,9 +14,19 @@ use crate::logging::{Throttle, clip};
 #[cfg(doc)]
 use super::RELOAD_SPACING;
 use super::reload_gate::ReloadGate;
-use super::{FirstLock, InstanceName, MAX_MESSAGE, Message, PATIENCE, REPLY, place};
+use super::{CLOSING, FirstLock, InstanceName, MAX_MESSAGE, Message, PATIENCE, REPLY, place};
 
-type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send>>>>;
+/// What the window and the thread answering launches share.
+#[derive(Default)]
+struct Shared {
+    wake: Option<Box<dyn Fn() + Send>>,
+    /// The window is closing: nothing more is queued or confirmed.
+    closing: bool,
+    /// Launches told so (tests watch it).
+    told_closing: usize,
+}
+
+type Waker = Arc<Mutex<Shared>>;
 
 /// The first window's end: a thread answers later launches at once (even while
 /// the window is busy) and queues their messages for the window.
@@ -70,7 +80,23 @@ impl InstanceListener {
 
     /// How to wake the window when a message arrives (known once the window exists).
     pub fn set_wake(&self, wake: impl Fn() + Send + 'static) {
-        *self.waker.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(wake));
+        self.shared().wake = Some(Box::new(wake));
+    }
+
+    /// The window is closing: a later launch is no longer confirmed (the window
+    /// would never play what it asked) but told to wait for this one to go.
+    pub fn close(&self) {
+        self.shared().closing = true;
+    }
+
+    /// How many launches were told this window is closing.
+    #[cfg(test)]
+    pub(super) fn told_closing(&self) -> usize {
+        self.shared().told_closing
+    }
+
+    fn shared(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.waker.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The next message, with credentials reloads at most one per
@@ -126,24 +152,9 @@ fn serve(listener: &Listener, tx: &Sender<Message>, wake: &Waker) {
         }
         match read_message(&mut stream) {
             Ok(message) => {
-                tracing::info!(
-                    "a later launch handed over {} path(s) and {} output(s){}",
-                    message.paths.len(),
-                    message.outputs.len(),
-                    if message.reload_credentials {
-                        "; credentials changed"
-                    } else {
-                        ""
-                    }
-                );
-                if tx.send(message).is_err() {
+                if !take(message, tx, wake, &mut stream) {
                     return; // the window is gone
                 }
-                if let Some(wake) = wake.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-                    wake();
-                }
-                // Confirmed once queued and the window woken: the launch may then end.
-                let _ = stream.write_all(REPLY);
             }
             Err(e) => {
                 if let Some(note) = WARNINGS.allow() {
@@ -165,4 +176,39 @@ fn read_message(stream: &mut Stream) -> io::Result<Message> {
         .take(MAX_MESSAGE)
         .read_until(b'\n', &mut line)?;
     serde_json::from_slice(&line).map_err(io::Error::other)
+}
+
+/// Queues `message` for the window and confirms it to the launch, or tells the
+/// launch the window is closing. False once the window is gone.
+fn take(message: Message, tx: &Sender<Message>, shared: &Waker, stream: &mut Stream) -> bool {
+    // Held until answered: once `close` returns, no launch is confirmed.
+    let mut shared = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if shared.closing {
+        shared.told_closing += 1;
+        // It asks again until this window is gone: once in the log.
+        if shared.told_closing == 1 {
+            tracing::info!("a later launch was told to wait: this window is closing");
+        }
+        let _ = stream.write_all(CLOSING);
+        return true;
+    }
+    tracing::info!(
+        "a later launch handed over {} path(s) and {} output(s){}",
+        message.paths.len(),
+        message.outputs.len(),
+        if message.reload_credentials {
+            "; credentials changed"
+        } else {
+            ""
+        }
+    );
+    if tx.send(message).is_err() {
+        return false;
+    }
+    if let Some(wake) = shared.wake.as_ref() {
+        wake();
+    }
+    // Confirmed once queued and the window woken: the launch may then end.
+    let _ = stream.write_all(REPLY);
+    true
 }

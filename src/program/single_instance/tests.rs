@@ -193,3 +193,40 @@ fn a_claim_while_a_window_listens_hands_over_and_never_binds() {
 fn without_a_window_nothing_is_told() {
     assert!(!notify_credentials_changed(&unique_name()));
 }
+
+/// A launch while the window quits (on_exit takes up to 2 s) is not confirmed
+/// and lost: it waits for the window to go, then opens its own.
+#[test]
+fn a_launch_while_the_window_closes_waits_and_then_opens_its_own() {
+    let name = unique_name();
+    let Ok(Claim::First(mut closing)) = claim(&name, &Message::default()) else {
+        panic!("nobody listened yet");
+    };
+    closing.close();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let asking = name.clone();
+    std::thread::spawn(move || {
+        let message = Message::open(&[PathBuf::from("late.gif")], Path::new("/w"));
+        let _ = tx.send(claim(&asking, &message));
+    });
+    // The launch asked while the window was closing, and was told so.
+    let hang = Instant::now() + Duration::from_secs(20);
+    while closing.told_closing() == 0 {
+        if let Ok(early) = rx.try_recv() {
+            let handed_over = matches!(early, Ok(Claim::HandedOver));
+            panic!("the launch ended while the window closed (handed over: {handed_over})");
+        }
+        assert!(Instant::now() < hang, "the launch never asked");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(closing.try_recv().is_none(), "queued for a closing window");
+    drop(closing);
+    let claimed = rx.recv_timeout(Duration::from_secs(20)).expect("hung");
+    let Ok(Claim::First(mut window)) = claimed else {
+        panic!("the launch did not open its window once the other was gone");
+    };
+    // The new window hears later launches.
+    let message = Message::open(&[PathBuf::from("next.gif")], Path::new("/w"));
+    assert!(matches!(claim(&name, &message), Ok(Claim::HandedOver)));
+    assert!(window.try_recv().is_some_and(|m| m.paths.len() == 1));
+}
