@@ -53,6 +53,14 @@ fn main() -> anyhow::Result<()> {
         "Makapix Player {VERSION} starting; log file: {}",
         log_file.map_or_else(|| "none".into(), |p| p.display().to_string())
     );
+    // Without the socket the window opens all the same, deaf to later launches.
+    let handover = match handover {
+        Ok(server) => Some(server),
+        Err(reason) => {
+            tracing::warn!("{reason}");
+            None
+        }
+    };
     if let Some(paths) = &app_paths {
         paths.sweep_leftovers();
     }
@@ -95,29 +103,28 @@ fn run_command(
     }
 }
 
-/// Claims the window of this identity: `Some(server)` to open it (with the
-/// socket later launches reach, when it could be had), `None` when a running
-/// window took this launch's wishes.
+/// Claims the window of this identity: `Some` to open it, with the socket
+/// later launches reach or why there is none; `None` when a running window
+/// took this launch's wishes.
 fn claim_window(
     instance_name: &single_instance::InstanceName,
     cli: &Cli,
-) -> Option<Option<single_instance::InstanceListener>> {
+) -> Option<Result<single_instance::InstanceListener, String>> {
+    use single_instance::ClaimError;
     match single_instance::claim(instance_name, &handover_message(cli)) {
         Ok(single_instance::Claim::HandedOver) => {
             println!("Makapix Player is already running; it plays what was asked.");
             None
         }
-        Ok(single_instance::Claim::First(server)) => Some(Some(server)),
-        Err(
-            e @ (single_instance::ClaimError::NoAnswer | single_instance::ClaimError::StillClosing),
-        ) => {
+        Ok(single_instance::Claim::First(server)) => Some(Ok(server)),
+        Err(e @ (ClaimError::NoAnswer | ClaimError::StillClosing | ClaimError::TooLarge(_))) => {
             eprintln!("{e}");
             std::process::exit(1);
         }
         // The local socket is a convenience: without it the window still opens.
         Err(e) => {
             eprintln!("{e}");
-            Some(None)
+            Some(Err(e.to_string()))
         }
     }
 }

@@ -155,6 +155,14 @@ pub enum ClaimError {
         "The Makapix Player window that was closing has not ended yet; start the player again once it has."
     )]
     StillClosing,
+    #[error(
+        "Too many files to hand to the running window at once ({0}); open their folder instead, or fewer files at a time."
+    )]
+    TooLarge(usize),
+    #[error(
+        "The folder for the player's local socket cannot be used ({0}), so this window opens without checking for another one."
+    )]
+    Unusable(io::Error),
     #[error("The player could not check for a window already running: {0}")]
     Io(#[from] io::Error),
 }
@@ -168,8 +176,28 @@ fn is_foreign(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<Foreign>())
 }
 
+/// The message is larger than a window reads: this many paths.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} paths are more than the running window reads at once")]
+struct TooLarge(usize);
+
+/// A failure to reach the window that asking again cannot mend.
+fn final_failure(e: &io::Error) -> Option<ClaimError> {
+    // Windows: a pipe of another user's cannot be replaced; this window
+    // opens without one (nothing was sent to it).
+    if cfg!(windows) && is_foreign(e) {
+        return Some(ClaimError::Foreign);
+    }
+    let too_large = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<TooLarge>());
+    too_large.map(|TooLarge(paths)| ClaimError::TooLarge(*paths))
+}
+
 /// Hands `message` to a running window, or becomes the one that listens.
 pub fn claim(name: &InstanceName, message: &Message) -> Result<Claim, ClaimError> {
+    // No folder for the socket: no window can be reached there, nor this one.
+    name.socket().map_err(ClaimError::Unusable)?;
     let deadline = Instant::now() + WAIT_FOR_FIRST;
     let mut closing = false;
     loop {
@@ -177,14 +205,15 @@ pub fn claim(name: &InstanceName, message: &Message) -> Result<Claim, ClaimError
             Ok(Reply::Taken) => return Ok(Claim::HandedOver),
             // It holds the lock until it is gone; then this launch opens the window.
             Ok(Reply::Closing) => closing = true,
-            // Windows: a pipe of another user's cannot be replaced; this window
-            // opens without one (nothing was sent to it).
-            Err(e) if cfg!(windows) && is_foreign(&e) => return Err(ClaimError::Foreign),
-            Err(_) => {}
+            Err(e) => {
+                if let Some(failure) = final_failure(&e) {
+                    return Err(failure);
+                }
+            }
         }
         // Another launch is deciding, or a window holds the name while it starts
         // listening, closes (or does not answer): ask again until it answers.
-        if let Some(lock) = FirstLock::try_take(name)?
+        if let Some(lock) = FirstLock::try_take(name).map_err(ClaimError::Unusable)?
             && let Some(claimed) = claim_first(name, message, lock)?
         {
             return Ok(claimed);
@@ -213,10 +242,12 @@ fn claim_first(
         Ok(Reply::Taken) => return Ok(Some(Claim::HandedOver)),
         // It let the lock go: it is on its way out.
         Ok(Reply::Closing) => true,
-        Err(e) if cfg!(windows) && is_foreign(&e) => return Err(ClaimError::Foreign),
         // Unix: a socket file nobody answers on (a crashed window's), or
         // another user's in our folder (root's), is replaced, not obeyed.
         Err(e) => {
+            if let Some(failure) = final_failure(&e) {
+                return Err(failure);
+            }
             is_foreign(&e)
                 || matches!(
                     e.kind(),
@@ -243,6 +274,7 @@ fn claim_first(
         {
             Ok(None)
         }
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(ClaimError::Unusable(e)),
         Err(e) => Err(e.into()),
     }
 }
@@ -275,6 +307,11 @@ fn send(name: &InstanceName, message: &Message) -> io::Result<Reply> {
     stream.set_recv_timeout(Some(PATIENCE))?;
     let mut line = serde_json::to_vec(message).map_err(io::Error::other)?;
     line.push(b'\n');
+    // The window would read part of it and answer nothing.
+    if line.len() as u64 > MAX_MESSAGE {
+        let too_large = TooLarge(message.paths.len());
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, too_large));
+    }
     stream.write_all(&line)?;
     stream.flush()?;
     let mut reply = Vec::new();

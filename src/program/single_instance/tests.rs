@@ -230,3 +230,48 @@ fn a_launch_while_the_window_closes_waits_and_then_opens_its_own() {
     assert!(matches!(claim(&name, &message), Ok(Claim::HandedOver)));
     assert!(window.try_recv().is_some_and(|m| m.paths.len() == 1));
 }
+
+/// `makapix-player ~/art/*.png` with thousands of files: a sentence that says
+/// so, not "another window does not answer".
+#[test]
+fn a_handover_larger_than_a_window_reads_says_so() {
+    let name = unique_name();
+    let Ok(Claim::First(mut server)) = claim(&name, &Message::default()) else {
+        panic!("nobody listened yet");
+    };
+    let paths: Vec<_> = (0..5000)
+        .map(|i| {
+            PathBuf::from(format!(
+                "drawings/2024/a-long-name-for-a-drawing-{i:05}.png"
+            ))
+        })
+        .collect();
+    let message = Message::open(&paths, Path::new("/home/someone/art"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let asking = name.clone();
+    std::thread::spawn(move || tx.send(claim(&asking, &message)));
+    let claimed = rx.recv_timeout(Duration::from_secs(20)).expect("hung");
+    let Err(e @ ClaimError::TooLarge(5000)) = claimed else {
+        panic!("not told the message was too large");
+    };
+    assert!(e.to_string().contains("5000"), "{e}");
+    assert!(server.try_recv().is_none());
+}
+
+/// A socket folder the player cannot use: the window opens without the socket.
+#[cfg(unix)]
+#[test]
+fn an_unusable_socket_folder_is_not_a_window_that_does_not_answer() {
+    use std::os::unix::fs::PermissionsExt;
+    let runtime = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(runtime.path(), PermissionsExt::from_mode(0o700)).unwrap();
+    let name = unique_name().with_runtime_dir(Some(runtime.path().into()));
+    // What stands where the lock file goes cannot be opened as one.
+    std::fs::create_dir(runtime.path().join(format!("{}.lock", name.file_name()))).unwrap();
+    let claimed = claim(&name, &Message::default());
+    assert!(
+        matches!(claimed, Err(ClaimError::Unusable(_))),
+        "{:?}",
+        claimed.err().map(|e| e.to_string())
+    );
+}
