@@ -3,17 +3,29 @@
 //! that started it) and SIGHUP (that terminal closed). The window then saves
 //! the settings and the channel kept, ends the MQTT session and removes its
 //! socket file; the signals' default action ended the process on the spot.
+//! A second signal gets that default action: a window held up by something
+//! (or a user pressing Ctrl+C again) must not outlast the ask to end.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 type Close = Box<dyn Fn() + Send + Sync>;
+/// Ends the process as the signal (its number) would have.
+type End = Box<dyn Fn(i32) + Send + Sync>;
 
 /// A quit asked by a signal, also one that arrived before the window could close.
-#[derive(Default)]
 pub struct QuitSignals {
     close: OnceLock<Close>,
     asked: AtomicBool,
+    // Only signals ask, and none reach a Windows window.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    end: End,
+}
+
+impl Default for QuitSignals {
+    fn default() -> Self {
+        Self::ending_with(end_now)
+    }
 }
 
 impl QuitSignals {
@@ -34,11 +46,24 @@ impl QuitSignals {
         }
     }
 
+    /// A second signal calls `end` in place of closing the window again.
+    fn ending_with(end: impl Fn(i32) + Send + Sync + 'static) -> Self {
+        Self {
+            close: OnceLock::new(),
+            asked: AtomicBool::new(false),
+            end: Box::new(end),
+        }
+    }
+
     /// Only signals ask (none reach a Windows window).
     #[cfg(any(unix, test))]
-    fn ask(&self) {
+    fn ask(&self, signal: i32) {
+        if self.asked.swap(true, Ordering::SeqCst) {
+            tracing::warn!("asked to quit again by a signal: ending at once");
+            (self.end)(signal);
+            return;
+        }
         tracing::info!("asked to quit by a signal: closing the window");
-        self.asked.store(true, Ordering::SeqCst);
         self.close_now();
     }
 
@@ -57,11 +82,20 @@ fn watch(quit: Arc<QuitSignals>) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("quit-signals".into())
         .spawn(move || {
-            for _ in signals.forever() {
-                quit.ask();
+            for signal in signals.forever() {
+                quit.ask(signal);
             }
         })?;
     Ok(())
+}
+
+/// The signal's own default action (the shell sees "Terminated"), else an exit.
+fn end_now(signal: i32) {
+    #[cfg(unix)]
+    if let Err(e) = signal_hook::low_level::emulate_default_handler(signal) {
+        tracing::warn!("signal {signal}'s default action could not be taken: {e}");
+    }
+    std::process::exit(128 + signal);
 }
 
 /// Windows sends a window no such signals: its close arrives as a window message.
@@ -75,18 +109,42 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
+    const SIGTERM: i32 = 15;
+    const SIGINT: i32 = 2;
+
     #[test]
     fn a_quit_asked_before_the_window_could_close_closes_it_once_it_can() {
         let quit = QuitSignals::default();
-        quit.ask();
+        quit.ask(SIGTERM);
         let closed = Arc::new(AtomicUsize::new(0));
         let count = Arc::clone(&closed);
         quit.close_with(move || {
             count.fetch_add(1, Ordering::SeqCst);
         });
         assert_eq!(closed.load(Ordering::SeqCst), 1);
-        quit.ask();
-        assert_eq!(closed.load(Ordering::SeqCst), 2, "each signal closes again");
+    }
+
+    /// Ctrl+C again, or a session ending while a dialog holds the window: the
+    /// process ends at once, as without the player's handler.
+    #[test]
+    fn a_second_signal_ends_the_process_at_once() {
+        let ended = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = Arc::clone(&ended);
+        let quit = QuitSignals::ending_with(move |signal| seen.lock().unwrap().push(signal));
+        let closed = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&closed);
+        quit.close_with(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+        });
+        quit.ask(SIGTERM);
+        assert_eq!(closed.load(Ordering::SeqCst), 1);
+        assert!(
+            ended.lock().unwrap().is_empty(),
+            "the first signal closes the window"
+        );
+        quit.ask(SIGINT);
+        assert_eq!(*ended.lock().unwrap(), [SIGINT]);
+        assert_eq!(closed.load(Ordering::SeqCst), 1, "not closed again");
     }
 
     #[test]
@@ -96,7 +154,7 @@ mod tests {
         let flag = Arc::clone(&closed);
         quit.close_with(move || flag.store(true, Ordering::SeqCst));
         assert!(!closed.load(Ordering::SeqCst));
-        quit.ask();
+        quit.ask(SIGTERM);
         assert!(closed.load(Ordering::SeqCst));
     }
 }
