@@ -13,6 +13,15 @@ use crate::protocol::view::ViewEvent;
 use super::artwork::CachedFile;
 use super::transport::{HttpsApi, TransportChoice, Via};
 
+/// Why Makapix Club refuses the player, as an HTTPS answer told it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// 401 "Account banned": the owner's account is banned or deactivated.
+    OwnerBanned,
+    /// `token/rotate` answered 404: the player was deleted.
+    PlayerDeleted,
+}
+
 /// Window → runtime.
 #[derive(Debug)]
 pub enum ConnectionAction {
@@ -26,6 +35,9 @@ pub enum ConnectionAction {
     /// dead (the broker drops a client silent for 90 s, and keep-alive would
     /// take up to two minutes to notice), so it ends and a new one starts now.
     Woke,
+    /// What a renewal heard of the player's standing while Makapix Club
+    /// refuses it: the MQTT refusal alone says only "removed or banned".
+    Standing(Verdict),
     /// Send a request; the answer comes back as `ConnectionEvent::Answered` with the same `tag`.
     Request { tag: u64, body: Box<RequestBody> },
     /// Send `echo` and report the round-trip time (`ConnectionEvent::TestResult`).

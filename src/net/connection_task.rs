@@ -47,6 +47,8 @@ pub(super) enum Stop {
     Disconnect,
     Replace(Box<SessionConfig>),
     ReconnectNow,
+    /// An HTTPS answer told how Makapix Club refuses the player.
+    Refused(Refusal),
 }
 
 pub(super) enum Ended {
@@ -165,6 +167,11 @@ impl Task {
             self.set_state(attempt_state);
         }
         match self.attempt(&config, inbox).await {
+            Ended::Stop(Stop::Refused(refusal)) => {
+                self.pending.fail_all();
+                self.ways.router.mqtt_stopped();
+                Waited::Refused(refusal)
+            }
             Ended::Stop(stop) => {
                 self.pending.fail_all();
                 self.ways.router.mqtt_stopped();
@@ -233,6 +240,8 @@ impl Task {
                 }
                 false
             }
+            // Rested on by the caller (`Waited::Refused`).
+            Stop::Refused(_) => false,
             Stop::ReconnectNow => {
                 self.reconnect.reset();
                 self.ways.check_now();
@@ -271,6 +280,10 @@ impl Task {
         match action {
             ConnectionAction::Connect(config) => Some(Stop::Replace(config)),
             ConnectionAction::Disconnect => Some(Stop::Disconnect),
+            // Only while refused: a renewal's answer then says how.
+            ConnectionAction::Standing(verdict) => {
+                self.refused_as.map(|_| Stop::Refused(verdict.into()))
+            }
             ConnectionAction::Woke => {
                 tracing::info!("the computer woke; starting the session again");
                 self.config.is_some().then_some(Stop::ReconnectNow)

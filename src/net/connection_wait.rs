@@ -13,7 +13,7 @@ use crate::protocol::request::RequestBody;
 use crate::protocol::response::ErrorCode;
 
 use super::connection_handle::Inbox;
-use super::connection_task::Task;
+use super::connection_task::{Stop, Task};
 use super::dispatch::{Lost, Transports};
 use super::https::ViewNotThrough;
 use super::requests::RequestError;
@@ -157,6 +157,9 @@ impl Task {
                     if let Some(stop) = self.on_control(ctl, None).await {
                         // Before the stop: new credentials abort a check of the old ones.
                         self.ways.keep_probe(probe.take());
+                        if let Stop::Refused(refusal) = stop {
+                            break Waited::Refused(refusal);
+                        }
                         break Waited::ended(self.apply(stop));
                     }
                 }

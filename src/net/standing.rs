@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::bridge::connection::{ConnectionState, Failure, FailureKind};
+use crate::bridge::connection::{ConnectionState, Failure, FailureKind, Verdict};
 
 /// Why Makapix Club refuses this player.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +25,15 @@ pub enum Refusal {
     /// player any more (removal leaves the MQTT session up, so this may be
     /// the only sign).
     NotRegistered,
+}
+
+impl From<Verdict> for Refusal {
+    fn from(verdict: Verdict) -> Self {
+        match verdict {
+            Verdict::OwnerBanned => Refusal::Banned,
+            Verdict::PlayerDeleted => Refusal::Removed,
+        }
+    }
 }
 
 impl Refusal {
@@ -114,6 +123,8 @@ mod tests {
         assert_eq!(Banned.then(NotRegistered), NotRegistered);
         assert_eq!(RemovedOrBanned.then(Banned), Banned);
         assert_eq!(RemovedOrBanned.then(RemovedOrBanned), RemovedOrBanned);
+        assert_eq!(RemovedOrBanned.then(Verdict::OwnerBanned.into()), Banned);
+        assert_eq!(RemovedOrBanned.then(Verdict::PlayerDeleted.into()), Removed);
     }
 
     #[test]

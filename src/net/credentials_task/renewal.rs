@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::bridge::RuntimeEvent;
 use crate::bridge::channel::Observer;
-use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
+use crate::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState, Verdict};
 use crate::bridge::credentials::CredentialsEvent;
 use crate::credentials::facts::ActiveSet;
 use crate::credentials::keyring_store::StoreError;
@@ -203,6 +203,9 @@ fn attempt(svc: &Service, sink: &Reporter, trigger: Trigger, now: i64) -> bool {
         }
         Err(e) => {
             tracing::warn!("automatic renewal failed: {e}");
+            if let Some(verdict) = verdict(&e) {
+                sink.session(ConnectionAction::Standing(verdict));
+            }
             let planned = stored(svc).and_then(|c| sink.renewals.schedule().planned(Some(c), now));
             let next = planned
                 .map(|at| format!(" The next try is {}.", renewal_schedule::describe(at, now)))
@@ -212,6 +215,15 @@ fn attempt(svc: &Service, sink: &Reporter, trigger: Trigger, now: i64) -> bool {
             ))));
             false
         }
+    }
+}
+
+/// What a failed renewal says of the player's standing, when it says it for sure.
+fn verdict(e: &CredError) -> Option<Verdict> {
+    match e {
+        CredError::OwnerBlocked => Some(Verdict::OwnerBanned),
+        CredError::Http(HttpError::UnknownPlayer) => Some(Verdict::PlayerDeleted),
+        _ => None,
     }
 }
 
@@ -228,5 +240,22 @@ fn outcome(result: &Result<ActiveSet, CredError>) -> Outcome {
             | CredError::Store(StoreError::Locked | StoreError::NoService),
         ) => Outcome::NotSent,
         Err(_) => Outcome::Failed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_renewal_tells_a_ban_and_a_deletion_and_nothing_else() {
+        assert_eq!(
+            verdict(&CredError::OwnerBlocked),
+            Some(Verdict::OwnerBanned)
+        );
+        let deleted = CredError::Http(HttpError::UnknownPlayer);
+        assert_eq!(verdict(&deleted), Some(Verdict::PlayerDeleted));
+        assert_eq!(verdict(&CredError::TooEarly), None);
+        assert_eq!(verdict(&CredError::Http(HttpError::RateLimited)), None);
     }
 }

@@ -8,7 +8,7 @@ use crate::support::rig;
 use std::time::{Duration, Instant};
 
 use makapix_player::bridge::connection::{
-    ConnectionAction, ConnectionEvent, ConnectionState, FailureKind,
+    ConnectionAction, ConnectionEvent, ConnectionState, FailureKind, Verdict,
 };
 use makapix_player::protocol::request::RequestBody;
 use makapix_player::protocol::response::ErrorCode;
@@ -307,6 +307,47 @@ fn a_banned_owners_view_is_kept_and_the_player_says_banned_until_it_ends() {
         Some(&(7, Some("owner_not_permitted".into())))
     );
     assert_eq!(answers.last(), Some(&(7, Some("success".into()))));
+    player.shutdown();
+    broker.stop();
+}
+
+/// `authentication_failed` over MQTT is removal or a ban; the renewal tried
+/// then asks the HTTPS API, whose answer says which: the window shows it,
+/// and a deletion for sure stops the rechecks.
+#[test]
+#[ignore = "needs mosquitto: scripts/test-all.sh runs it"]
+fn what_a_renewal_hears_tells_a_ban_from_a_removal() {
+    let mut broker = Broker::start();
+    let server = TestServer::start(&broker);
+    let key = player_key();
+    let mut player = rechecking_player(&mut broker, &key);
+    // Ignored while the player is not refused.
+    player.send(ConnectionAction::Standing(Verdict::PlayerDeleted));
+    server.ban_owner(&key, Duration::from_secs(3600));
+    player.send(ConnectionAction::Request {
+        tag: 1,
+        body: Box::new(RequestBody::Echo {
+            echo_data: "still there?".into(),
+        }),
+    });
+    player.wait_state(ConnectionState::Removed, SOON);
+
+    player.send(ConnectionAction::Standing(Verdict::OwnerBanned));
+    player.wait_state(ConnectionState::Banned, SOON);
+    let failure = player.last_failure().expect("a sentence");
+    assert_eq!(failure.kind, FailureKind::Banned, "{}", failure.message);
+
+    player.send(ConnectionAction::Standing(Verdict::PlayerDeleted));
+    player.wait_state(ConnectionState::Removed, SOON);
+    let deleted_at = Instant::now();
+    let failure = player.last_failure().expect("a sentence");
+    assert!(
+        failure.message.contains("does not know this player"),
+        "{}",
+        failure.message
+    );
+    player.idle(Duration::from_secs(3));
+    assert_eq!(attempts_since(&player, deleted_at), 0, "no more rechecks");
     player.shutdown();
     broker.stop();
 }
