@@ -166,13 +166,21 @@ impl Engine {
             return;
         }
         self.items = items;
+        // How far what is on screen moved: a long channel drops the start of
+        // its queue (`Feed::trim`), moving every position by as much, and
+        // history is looked up there first rather than searched for.
+        let mut shift = 0;
         if let Some(cur) = self.current.as_mut() {
+            let was = cur.index;
             cur.index = resolve_index(&self.items, &cur.source, cur.index);
+            if let (Some(was), Some(now)) = (was, cur.index) {
+                shift = now as isize - was as isize;
+            }
         }
         if let Some(p) = self.pending.as_mut() {
             p.index = resolve_index(&self.items, &p.source, p.index);
         }
-        self.history.reindex(&self.items);
+        self.history.reindex(&self.items, shift);
         self.settle(self.last_now);
     }
 

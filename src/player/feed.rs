@@ -14,8 +14,20 @@
 //! The server pages every channel but `reactions` by offset, so a post
 //! published between two requests pushes the last post of one page onto the
 //! next: a post already in the feed is not added again.
+//!
+//! A channel may play for weeks (`all` holds every post ever made), so the
+//! feed holds a window, not everything it paged: `trim` drops what the queue
+//! played more than `KEEP_BEHIND` artworks ago. The ids of dropped posts are
+//! still remembered (`REMEMBERED_IDS` of them, and those of the first page
+//! last seen) so that a repeat of the paging or the hourly look does not
+//! bring them back early. A finite channel wraps: one that never had to drop
+//! anything loops over what it holds, as before; one that did is read again
+//! from its first page when its last page has come, as a new lap whose
+//! posts are new again, so the loop still goes through every post in order.
+//! A feed that stopped paging (given up, or resumed without a cursor) drops
+//! nothing: it loops over what it holds.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use crate::protocol::request::QueryPosts;
@@ -40,13 +52,33 @@ pub(crate) const MAX_FAILED_PAGE_WAIT: Duration = Duration::from_secs(600);
 /// published since (p3a re-reads its channels every hour too).
 pub(crate) const FRESH_LOOK_EVERY: Duration = Duration::from_secs(3600);
 
+/// Artworks kept behind the one on screen. Back walks at most the engine's
+/// 256 entries of history, all of them still in the queue with this many;
+/// about four hours at the default dwell, and a few hundred KiB per copy
+/// of the list (the feed's, the session's and the engine's).
+pub(crate) const KEEP_BEHIND: usize = 500;
+
+/// Post ids remembered after their artworks were dropped, so that a post
+/// paged again soon after (offset paging, the hourly look) is not played
+/// again: three and a half days at the default dwell, for about 300 KiB.
+pub(crate) const REMEMBERED_IDS: usize = 10_000;
+
 /// A channel's paging state.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Feed {
     query: QueryPosts,
     items: Vec<QueueItem>,
-    /// The post ids in `items`.
+    /// The post ids of this lap in `items`, and those in `forgotten`.
     known: HashSet<i64>,
+    /// Ids of posts dropped from `items` this lap, oldest first, still in
+    /// `known` until `REMEMBERED_IDS` newer ones push them out.
+    forgotten: VecDeque<i64>,
+    /// The post ids of the first page last read (at the start or the
+    /// hourly look): never new to the next look, however long ago they played.
+    first_ids: HashSet<i64>,
+    /// Posts were dropped this lap: when the last page has come, the channel
+    /// is read again from its first page rather than looping over a part.
+    trimmed: bool,
     next_cursor: Option<String>,
     /// A page has been asked for and not yet answered.
     in_flight: bool,
@@ -71,6 +103,9 @@ impl Feed {
             query,
             items: Vec::new(),
             known: HashSet::new(),
+            forgotten: VecDeque::new(),
+            first_ids: HashSet::new(),
+            trimmed: false,
             next_cursor: None,
             in_flight: false,
             stopped: false,
@@ -107,7 +142,7 @@ impl Feed {
         if self.in_flight || self.stopped || self.pages == 0 || now < self.not_before {
             return None;
         }
-        let cursor = self.next_cursor.clone()?;
+        let cursor = self.next_page()?;
         let left = self
             .items
             .len()
@@ -115,11 +150,31 @@ impl Feed {
         if left > PREFETCH_MARGIN {
             return None;
         }
+        if cursor.is_none() {
+            self.new_lap();
+        }
         self.in_flight = true;
         Some(QueryPosts {
-            cursor: Some(cursor),
+            cursor,
             ..self.query.clone()
         })
+    }
+
+    /// The next page's cursor; `Some(None)`: the first page again, a new lap.
+    fn next_page(&self) -> Option<Option<String>> {
+        match &self.next_cursor {
+            Some(cursor) => Some(Some(cursor.clone())),
+            None => self.trimmed.then_some(None),
+        }
+    }
+
+    /// The channel is read again from its start: every post of it is new to
+    /// this lap, even one still held from the last (it plays once more, as
+    /// it would have when the queue wrapped).
+    fn new_lap(&mut self) {
+        self.known.clear();
+        self.forgotten.clear();
+        self.trimmed = false;
     }
 
     /// Takes in a page that came at `now`; returns how many queue items it added.
@@ -130,7 +185,11 @@ impl Feed {
         // Only a cursor can fetch the next page, and only `has_more` says
         // there is one: a cursor with `has_more: false` ends the channel.
         self.next_cursor = page.next_cursor.filter(|c| !c.is_empty() && page.has_more);
-        let count = self.add(items_of(&page.posts));
+        let items = items_of(&page.posts);
+        if self.pages == 1 {
+            self.first_ids = ids_of(&items);
+        }
+        let count = self.add(items);
         if count == 0 {
             self.empty_pages += 1;
             if self.empty_pages >= MAX_EMPTY_PAGES {
@@ -164,9 +223,72 @@ impl Feed {
         let at = after
             .and_then(|shown| self.items.iter().position(|i| i.source == *shown))
             .map_or(0, |i| i + 1);
-        let added = self.add(items_of(&page.posts));
+        let items = items_of(&page.posts);
+        let first_ids = ids_of(&items);
+        let new = items.into_iter().filter(|i| {
+            i.source
+                .post_id()
+                .is_none_or(|id| !self.first_ids.contains(&id))
+        });
+        let added = self.add(new.collect());
+        self.first_ids = first_ids;
         self.items[at..].rotate_right(added);
         added
+    }
+
+    /// Drops from the feed what `queue` (its items in the order they play,
+    /// the artwork on screen at `position`) played more than `KEEP_BEHIND`
+    /// artworks ago: `queue`'s first items, whose number it returns.
+    pub(crate) fn trim(&mut self, queue: &[QueueItem], position: Option<usize>) -> usize {
+        if self.stopped {
+            return 0;
+        }
+        let behind = position.map_or(0, |p| p.saturating_sub(KEEP_BEHIND));
+        let played = &queue[..behind.min(queue.len())];
+        if played.is_empty() {
+            return 0;
+        }
+        if self.items.starts_with(played) {
+            // Played in the feed's own order (not shuffled): its start goes.
+            let dropped: Vec<QueueItem> = self.items.drain(..played.len()).collect();
+            self.forget_all(&dropped);
+            return played.len();
+        }
+        // By count, earliest first: a post held twice (the end of the last
+        // lap and the start of this one) loses its older copy only.
+        let mut drop: HashMap<&ArtworkSource, usize> = HashMap::new();
+        for item in played {
+            *drop.entry(&item.source).or_default() += 1;
+        }
+        let mut dropped = Vec::new();
+        self.items.retain(|item| match drop.get_mut(&item.source) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                dropped.push(item.clone());
+                false
+            }
+            _ => true,
+        });
+        self.forget_all(&dropped);
+        played.len()
+    }
+
+    /// `dropped` are no longer held: their ids are remembered among the last
+    /// `REMEMBERED_IDS`, and the channel is read again when its end comes.
+    fn forget_all(&mut self, dropped: &[QueueItem]) {
+        self.trimmed = true;
+        for id in dropped.iter().filter_map(|i| i.source.post_id()) {
+            // An id of the last lap is not known in this one: nothing to forget.
+            if !self.known.contains(&id) {
+                continue;
+            }
+            self.forgotten.push_back(id);
+            if self.forgotten.len() > REMEMBERED_IDS
+                && let Some(old) = self.forgotten.pop_front()
+            {
+                self.known.remove(&old);
+            }
+        }
     }
 
     /// Appends the items whose post is not in the feed yet; returns how many.
@@ -218,8 +340,18 @@ impl Feed {
     /// the server gave a cursor and the feed has not given up (an end, or
     /// `MAX_EMPTY_PAGES` empty pages in a row).
     pub(crate) fn has_more(&self) -> bool {
-        !self.stopped && self.next_cursor.is_some()
+        !self.stopped && self.next_page().is_some()
     }
+
+    /// How many post ids the feed remembers, held or dropped.
+    #[cfg(test)]
+    pub(crate) fn known_len(&self) -> usize {
+        self.known.len()
+    }
+}
+
+fn ids_of(items: &[QueueItem]) -> HashSet<i64> {
+    items.iter().filter_map(|i| i.source.post_id()).collect()
 }
 
 /// The queue items a page makes: artworks as they are, playlists expanded

@@ -249,3 +249,93 @@ fn a_page_with_nothing_playable_backs_off_then_stops() {
     assert_eq!(waits, [2, 4, 8, 16], "the wait doubles, then paging stops");
     assert_eq!(feed.items().len(), 2, "what was fetched still plays");
 }
+
+/// Pages `feed` through `pages` pages of 50 after its first, `0..50`, the
+/// artwork on screen always the last but `PREFETCH_MARGIN` (as it is when
+/// the next page is asked for) and the queue played in the feed's order.
+fn play_pages(feed: &mut Feed, pages: i64, last_cursor: Option<&str>) {
+    feed.first_request();
+    feed.on_page(page(0..50, Some("50")), T);
+    for n in 1..=pages {
+        let position = feed.items().len() - 1 - PREFETCH_MARGIN;
+        let asked = feed.wants_more(Some(position), T).expect("the next page");
+        assert_eq!(asked.cursor, Some((n * 50).to_string()));
+        let next = ((n + 1) * 50).to_string();
+        let cursor = if n == pages {
+            last_cursor
+        } else {
+            Some(&next[..])
+        };
+        // Offset paging: a post published meanwhile repeats the last one.
+        feed.on_page(page(n * 50 - 1..(n + 1) * 50, cursor), T);
+        let queue = feed.items().to_vec();
+        feed.trim(&queue, Some(position));
+    }
+}
+
+#[test]
+fn a_feed_holds_a_window_behind_the_artwork_on_screen_and_dropped_posts_stay_out() {
+    let mut feed = Feed::new(QueryPosts::default());
+    play_pages(&mut feed, 40, Some("more"));
+    let held = ids(&feed);
+    let on_screen = 2050 - 1 - PREFETCH_MARGIN as i64 - 50;
+    assert_eq!(
+        held[0],
+        on_screen - KEEP_BEHIND as i64,
+        "{KEEP_BEHIND} behind"
+    );
+    assert_eq!(held, (held[0]..2050).collect::<Vec<_>>(), "then all ahead");
+    // Paged again by offset, a post dropped long ago is still no new post.
+    feed.wants_more(Some(feed.items().len() - 1), T);
+    assert_eq!(feed.on_page(page(3..5, Some("again")), T), 0);
+}
+
+#[test]
+fn a_post_of_the_first_page_is_not_new_to_the_hourly_look_however_long_ago_it_played() {
+    let mut feed = Feed::new(QueryPosts::default());
+    // Enough pages for the first page's ids to be forgotten.
+    play_pages(
+        &mut feed,
+        (REMEMBERED_IDS + KEEP_BEHIND) as i64 / 50 + 2,
+        Some("more"),
+    );
+    assert!(!feed.known.contains(&0), "forgotten with the rest");
+    let shown = feed.items()[KEEP_BEHIND].source.clone();
+    let mut fresh = page(-2..0, None);
+    fresh.posts.extend(page(0..48, None).posts);
+    assert_eq!(
+        feed.on_fresh_page(&fresh, Some(&shown)),
+        2,
+        "only -2 and -1"
+    );
+    assert_eq!(ids(&feed)[KEEP_BEHIND + 1..][..2], [-2, -1]);
+}
+
+#[test]
+fn a_finite_channel_that_dropped_posts_is_read_again_from_its_start() {
+    let mut feed = Feed::new(QueryPosts::default());
+    play_pages(&mut feed, 20, None);
+    assert!(feed.has_more(), "posts were dropped: a new lap follows");
+    let end = feed.items().len() - 1;
+    let lap = feed.wants_more(Some(end), T).expect("the first page again");
+    assert_eq!(lap.cursor, None);
+    assert_eq!(
+        feed.on_page(page(0..50, Some("50")), T),
+        50,
+        "new to this lap"
+    );
+    assert_eq!(ids(&feed)[end + 1..], (0..50).collect::<Vec<_>>()[..]);
+    assert_eq!(
+        feed.wants_more(Some(end + 50 - 3), T)
+            .and_then(|q| q.cursor)
+            .as_deref(),
+        Some("50")
+    );
+
+    // One that never had to drop anything loops over what it holds.
+    let mut small = Feed::new(QueryPosts::default());
+    play_pages(&mut small, 5, None);
+    assert_eq!(ids(&small), (0..300).collect::<Vec<_>>());
+    assert_eq!(small.wants_more(Some(299), T), None, "the queue wraps");
+    assert!(!small.has_more());
+}

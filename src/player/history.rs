@@ -55,10 +55,13 @@ impl History {
         &self.entries[pos]
     }
 
-    /// The queue was reordered: every entry's position is looked up again.
-    pub(super) fn reindex(&mut self, items: &[QueueItem]) {
+    /// The queue was reordered: every entry's position is looked up again,
+    /// first `shift` places from where it was (where the artwork on screen went).
+    pub(super) fn reindex(&mut self, items: &[QueueItem], shift: isize) {
         for entry in &mut self.entries {
-            entry.index = resolve_index(items, &entry.source, entry.index);
+            let moved = entry.index.and_then(|i| i.checked_add_signed(shift));
+            let there = moved.filter(|&i| items.get(i).is_some_and(|it| it.source == entry.source));
+            entry.index = resolve_index(items, &entry.source, there.or(entry.index));
         }
     }
 

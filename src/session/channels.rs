@@ -138,8 +138,9 @@ pub(crate) enum PageOutcome {
     Nothing,
     /// The first page: the channel replaces what plays.
     Play(Channel),
-    /// A later page: the same channel with more artworks.
-    Extend(Channel),
+    /// A later page: the same channel with more artworks, and without the
+    /// queue's first so many, played long ago (`Feed::trim`).
+    Extend(Channel, usize),
 }
 
 /// The Makapix channel being paged through.
@@ -292,6 +293,12 @@ impl Channels {
         self.resumed = false;
     }
 
+    /// The feed of the channel being paged.
+    #[cfg(test)]
+    pub(crate) fn feed(&self) -> Option<&Feed> {
+        self.paging.as_ref().map(|p| &p.feed)
+    }
+
     pub fn label(&self) -> Option<&str> {
         self.paging.as_ref().map(|p| p.label.as_str())
     }
@@ -356,12 +363,13 @@ impl Channels {
             }
             return PageOutcome::Nothing;
         }
-        let channel = paging.kept(fx);
         if first {
-            PageOutcome::Play(channel)
-        } else {
-            PageOutcome::Extend(channel)
+            return PageOutcome::Play(paging.kept(fx));
         }
+        let dropped = paging
+            .feed
+            .trim(seen.engine.items(), seen.engine.current_index());
+        PageOutcome::Extend(paging.kept(fx), dropped)
     }
 
     /// A channel whose pages so far brought nothing playable, with more to
@@ -445,7 +453,7 @@ impl Channels {
             !ids.is_empty() && ids.iter().all(|id| !kept.contains(id))
         });
         paging.posts.extend(new.take(room));
-        PageOutcome::Extend(paging.kept(fx))
+        PageOutcome::Extend(paging.kept(fx), 0)
     }
 }
 

@@ -155,9 +155,9 @@ impl Session {
     }
 
     /// The same channel with more items: what is on screen stays, and so does
-    /// the queue's order (shuffled, only the new items are shuffled, after it).
-    fn extend(&mut self, channel: Channel, seen: &Seen, fx: &mut Effects) {
-        let items = self.ordered(channel.items(), seen.engine.items(), seen.settings);
+    /// the order of the queue `before` (shuffled, new items go after it).
+    fn extend(&mut self, channel: Channel, before: &[QueueItem], seen: &Seen, fx: &mut Effects) {
+        let items = self.ordered(channel.items(), before, seen.settings);
         self.playing = channel;
         fx.engine(EngineCommand::Reorder(items));
     }
@@ -282,7 +282,7 @@ impl Session {
         match purpose {
             Purpose::ChannelPage => match self.channels.on_page(tag, result, seen, fx) {
                 PageOutcome::Play(channel) => self.play(channel, seen, fx),
-                PageOutcome::Extend(channel) => self.extend(channel, seen, fx),
+                PageOutcome::Extend(ch, n) => self.extend(ch, &seen.engine.items()[n..], seen, fx),
                 PageOutcome::Nothing => {}
             },
             Purpose::PlaysetPage { channel } => {
@@ -452,7 +452,7 @@ impl Session {
                 self.channels.stop(fx);
                 self.play(channel, seen, fx);
             }
-            MixOutcome::Extend(channel) => self.extend(channel, seen, fx),
+            MixOutcome::Extend(channel) => self.extend(channel, seen.engine.items(), seen, fx),
             MixOutcome::Nothing => {}
         }
     }
@@ -593,7 +593,7 @@ impl Session {
                 self.channels.stop(fx);
                 self.play(channel, seen, fx);
             }
-            PlaylistOutcome::Extend(channel) => self.extend(channel, seen, fx),
+            PlaylistOutcome::Extend(channel) => self.extend(channel, seen.engine.items(), seen, fx),
             PlaylistOutcome::Nothing => {}
         }
     }

@@ -454,6 +454,7 @@ fn status_names_only_posts_the_server_confirmed_in_this_session() {
 }
 
 mod channel_refresh;
+mod channel_window;
 mod channels;
 mod choices;
 mod commands;

@@ -1,0 +1,137 @@
+//! A channel left playing for weeks: the feed, the session and the engine
+//! hold a window of its posts, not every post paged, and it plays on in
+//! order, new posts next after each hourly look, a finite one lap after lap.
+
+use serde_json::json;
+
+use super::fixture::*;
+use crate::bridge::connection::RequestFailure;
+use crate::player::feed::{KEEP_BEHIND, PAGE_SIZE, REMEMBERED_IDS};
+use crate::protocol::request::QueryPosts;
+use crate::protocol::response::Response;
+
+/// The most artworks a list may hold: the window behind, the page on
+/// screen, the one asked ahead and what an hourly look put next.
+const CAP: usize = KEEP_BEHIND + 3 * PAGE_SIZE as usize;
+/// Ids of posts published while the channel plays, above every other.
+const NEW: i64 = 1_000_000_000;
+
+/// Makapix's side: a channel of `base` posts (`0..base`) after those
+/// published since the player started, newest first, paged by offset (a
+/// post published moves every later page on by one, as the server does).
+struct Server {
+    base: usize,
+    published: Vec<i64>,
+    /// Posts published before each look at the first page.
+    each_look: usize,
+}
+
+impl Server {
+    fn answer(&mut self, q: &QueryPosts) -> Result<Response, RequestFailure> {
+        let offset: usize = q.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+        if offset == 0 {
+            for _ in 0..self.each_look {
+                self.published.insert(0, NEW + self.published.len() as i64);
+            }
+        }
+        let len = self.published.len() + self.base;
+        let end = (offset + PAGE_SIZE as usize).min(len);
+        let ids = (offset..end).map(|i| match self.published.get(i) {
+            Some(id) => *id,
+            None => (i - self.published.len()) as i64,
+        });
+        if end < len {
+            more(ids, &end.to_string())
+        } else {
+            last(ids)
+        }
+    }
+}
+
+/// Plays `server`'s channel `all` until `artworks` were shown, every page
+/// answered at once; `check` runs after each. Returns what was shown, in order.
+fn play(p: &mut Player, server: &mut Server, artworks: usize, check: impl Fn(&Player)) -> Vec<i64> {
+    let out = p.command("c", "play_channel", json!({"channel_name": "all"}));
+    let mut asked = out.queries();
+    let mut shown: Vec<i64> = Vec::new();
+    while shown.len() < artworks {
+        for (tag, q) in asked.drain(..) {
+            p.answer(tag, server.answer(&q));
+            check(p);
+        }
+        p.advance(p.engine.dwell());
+        asked = p.tick(true).queries();
+        let on_screen = p.on_screen().expect("an artwork on screen");
+        if shown.last() != Some(&on_screen) {
+            shown.push(on_screen);
+        }
+    }
+    shown
+}
+
+/// Each list the player keeps of the channel stays within its cap.
+fn held_within_caps(p: &Player) {
+    let feed = p.session.channels.feed().expect("the channel pages");
+    let lists = [
+        ("feed", feed.items().len()),
+        ("session", p.session.channel().items().len()),
+        ("engine", p.engine.items().len()),
+    ];
+    for (list, len) in lists {
+        assert!(len <= CAP, "the {list} holds {len} artworks");
+    }
+    let known = feed.known_len();
+    assert!(known <= CAP + REMEMBERED_IDS, "the feed knows {known} ids");
+}
+
+#[test]
+fn a_channel_played_for_5000_pages_holds_a_window_and_plays_each_post_once_in_order() {
+    let mut p = Player::connected();
+    let mut server = Server {
+        base: usize::MAX / 2,
+        published: Vec::new(),
+        each_look: 2,
+    };
+    let shown = play(&mut p, &mut server, 5_000 * 50, held_within_caps);
+    let paged: Vec<i64> = shown.iter().copied().filter(|id| *id < NEW).collect();
+    let in_order: Vec<i64> = (0..paged.len() as i64).collect();
+    assert!(paged == in_order, "the channel's posts in order, once each");
+    let mut published: Vec<i64> = shown.iter().copied().filter(|id| *id >= NEW).collect();
+    let looks = published.len();
+    published.sort_unstable();
+    published.dedup();
+    assert_eq!(published.len(), looks, "each published post once");
+    // The last look's posts may not have come yet.
+    assert!(
+        looks + 2 >= server.published.len(),
+        "{looks} of {}",
+        server.published.len()
+    );
+}
+
+#[test]
+fn a_finite_channel_bigger_than_the_window_plays_every_post_lap_after_lap() {
+    for shuffle in [false, true] {
+        let mut p = Player::connected();
+        p.settings.shuffle = shuffle;
+        let base = KEEP_BEHIND + 700;
+        let mut server = Server {
+            base,
+            published: Vec::new(),
+            each_look: 0,
+        };
+        let shown = play(&mut p, &mut server, base * 3, held_within_caps);
+        for (n, lap) in shown.chunks(base).enumerate() {
+            let mut lap = lap.to_vec();
+            if !shuffle {
+                assert!(lap.is_sorted(), "lap {n} in the channel's order");
+            }
+            lap.sort_unstable();
+            let every: Vec<i64> = (0..base as i64).collect();
+            assert!(
+                lap == every,
+                "shuffle {shuffle}: lap {n} shows every post once"
+            );
+        }
+    }
+}
