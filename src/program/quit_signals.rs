@@ -4,10 +4,17 @@
 //! the settings and the channel kept, ends the MQTT session and removes its
 //! socket file; the signals' default action ended the process on the spot.
 //! A second signal gets that default action: a window held up by something
-//! (or a user pressing Ctrl+C again) must not outlast the ask to end.
+//! (or a user pressing Ctrl+C again) must not outlast the ask to end. One
+//! that follows the first within a second is the same ask: at logout logind
+//! sends SIGTERM and SIGHUP together, and a closing terminal's shell passes
+//! its SIGHUP on to its jobs.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Signals this soon after the first are part of the same ask.
+const SAME_ASK: Duration = Duration::from_secs(1);
 
 type Close = Box<dyn Fn() + Send + Sync>;
 /// Ends the process as the signal (its number) would have.
@@ -17,6 +24,7 @@ type End = Box<dyn Fn(i32) + Send + Sync>;
 pub struct QuitSignals {
     close: OnceLock<Close>,
     asked: AtomicBool,
+    first_at: OnceLock<Instant>,
     // Only signals ask, and none reach a Windows window.
     #[cfg_attr(not(unix), allow(dead_code))]
     end: End,
@@ -51,6 +59,7 @@ impl QuitSignals {
         Self {
             close: OnceLock::new(),
             asked: AtomicBool::new(false),
+            first_at: OnceLock::new(),
             end: Box::new(end),
         }
     }
@@ -58,11 +67,22 @@ impl QuitSignals {
     /// Only signals ask (none reach a Windows window).
     #[cfg(any(unix, test))]
     fn ask(&self, signal: i32) {
+        self.ask_at(signal, Instant::now());
+    }
+
+    #[cfg(any(unix, test))]
+    fn ask_at(&self, signal: i32, now: Instant) {
         if self.asked.swap(true, Ordering::SeqCst) {
+            let first = self.first_at.get().copied().unwrap_or(now);
+            if now.saturating_duration_since(first) < SAME_ASK {
+                tracing::info!("signal {signal} right after the first: still closing");
+                return;
+            }
             tracing::warn!("asked to quit again by a signal: ending at once");
             (self.end)(signal);
             return;
         }
+        let _ = self.first_at.set(now);
         tracing::info!("asked to quit by a signal: closing the window");
         self.close_now();
     }
@@ -111,6 +131,7 @@ mod tests {
 
     const SIGTERM: i32 = 15;
     const SIGINT: i32 = 2;
+    const SIGHUP: i32 = 1;
 
     #[test]
     fn a_quit_asked_before_the_window_could_close_closes_it_once_it_can() {
@@ -136,13 +157,17 @@ mod tests {
         quit.close_with(move || {
             count.fetch_add(1, Ordering::SeqCst);
         });
-        quit.ask(SIGTERM);
+        let t0 = Instant::now();
+        quit.ask_at(SIGTERM, t0);
         assert_eq!(closed.load(Ordering::SeqCst), 1);
         assert!(
             ended.lock().unwrap().is_empty(),
             "the first signal closes the window"
         );
-        quit.ask(SIGINT);
+        // Logout: logind's SIGHUP right behind its SIGTERM is the same ask.
+        quit.ask_at(SIGHUP, t0 + Duration::from_millis(5));
+        assert!(ended.lock().unwrap().is_empty(), "still closing");
+        quit.ask_at(SIGINT, t0 + SAME_ASK);
         assert_eq!(*ended.lock().unwrap(), [SIGINT]);
         assert_eq!(closed.load(Ordering::SeqCst), 1, "not closed again");
     }
