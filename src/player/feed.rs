@@ -79,6 +79,9 @@ pub(crate) struct Feed {
     /// Posts were dropped this lap: when the last page has come, the channel
     /// is read again from its first page rather than looping over a part.
     trimmed: bool,
+    /// The first page was asked for again as a new lap: it starts when the
+    /// page comes (one that fails is asked for again, as a lap still).
+    lap_asked: bool,
     next_cursor: Option<String>,
     /// A page has been asked for and not yet answered.
     in_flight: bool,
@@ -106,6 +109,7 @@ impl Feed {
             forgotten: VecDeque::new(),
             first_ids: HashSet::new(),
             trimmed: false,
+            lap_asked: false,
             next_cursor: None,
             in_flight: false,
             stopped: false,
@@ -150,9 +154,7 @@ impl Feed {
         if left > PREFETCH_MARGIN {
             return None;
         }
-        if cursor.is_none() {
-            self.new_lap();
-        }
+        self.lap_asked = cursor.is_none();
         self.in_flight = true;
         Some(QueryPosts {
             cursor,
@@ -180,6 +182,9 @@ impl Feed {
     /// Takes in a page that came at `now`; returns how many queue items it added.
     pub(crate) fn on_page(&mut self, page: PostsPage, now: Duration) -> usize {
         self.in_flight = false;
+        if std::mem::take(&mut self.lap_asked) {
+            self.new_lap();
+        }
         self.failed_pages = 0;
         self.pages += 1;
         // Only a cursor can fetch the next page, and only `has_more` says

@@ -319,6 +319,14 @@ fn a_finite_channel_that_dropped_posts_is_read_again_from_its_start() {
     let end = feed.items().len() - 1;
     let lap = feed.wants_more(Some(end), T).expect("the first page again");
     assert_eq!(lap.cursor, None);
+    // A lap whose first page fails is asked for again after the back-off.
+    feed.on_failure(T);
+    assert!(feed.has_more(), "still a lap to read");
+    let later = feed.retry_at(T).expect("a retry planned");
+    let lap = feed
+        .wants_more(Some(end), later)
+        .expect("the first page again");
+    assert_eq!(lap.cursor, None);
     assert_eq!(
         feed.on_page(page(0..50, Some("50")), T),
         50,
