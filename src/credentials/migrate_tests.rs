@@ -103,3 +103,25 @@ fn a_move_that_fails_half_way_leaves_the_old_set_in_force_and_is_tried_again() {
     assert!(upgrade(&store, &path, NEW_ID).unwrap());
     assert_eq!(names_in(&inner).len(), 4);
 }
+
+#[test]
+fn a_token_rotated_while_the_set_moved_goes_with_the_set_in_force() {
+    let (inner, store) = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(facts::FILE_NAME);
+    legacy_set(&store, &path);
+    let was = facts::load(&path).unwrap().active.unwrap().slot;
+    assert!(upgrade(&store, &path, NEW_ID).unwrap());
+
+    let token = Secret::new("tok-rotated");
+    crate::credentials::rotated_token::keep(&store, &path, &was, KEY, &token).unwrap();
+    let now = facts::load(&path).unwrap().active.unwrap().slot;
+    let kept = store
+        .read(&now)
+        .unwrap()
+        .api_token
+        .map(|t| t.expose().to_owned());
+    assert_eq!(kept.as_deref(), Some("tok-rotated"));
+    let names = names_in(&inner);
+    assert!(names.iter().all(|n| !n.contains(KEY)), "{names:?}");
+}

@@ -12,6 +12,7 @@ pub mod pem;
 pub mod register;
 pub mod renewal;
 pub mod renewal_schedule;
+pub(crate) mod rotated_token;
 pub(crate) mod secret_text;
 pub mod server;
 pub mod service;

@@ -407,12 +407,13 @@ impl Service {
     ) -> Result<Secret, CredError> {
         let token = api.rotate_token(player_key, old)?.api_token;
         let _turn = self.exclusive()?;
-        self.store()?.write_token(&active.slot, &token)?;
-        let mut f = self.facts()?;
-        if let Some(a) = f.active.as_mut().filter(|a| a.slot == active.slot) {
-            a.has_token = true;
-            facts::save(self.path()?, &f)?;
-        }
+        super::rotated_token::keep(
+            self.store()?,
+            self.path()?,
+            &active.slot,
+            player_key,
+            &token,
+        )?;
         Ok(token)
     }
 
