@@ -132,12 +132,10 @@ impl Schedule {
     pub(crate) fn attempted(&mut self, outcome: Outcome, now: i64) {
         self.forget_old(now);
         self.held_unsent = outcome == Outcome::NotSent;
-        if outcome == Outcome::NotSent {
-            self.failures += 1;
-            self.hold_until = Some(now + self.retry_wait().min(CHECK_EVERY));
-            return;
+        // The server counted it only if it reached the server.
+        if outcome != Outcome::NotSent {
+            self.attempts.push_back(now);
         }
-        self.attempts.push_back(now);
         self.hold_until = match outcome {
             Outcome::Renewed => {
                 self.failures = 0;
@@ -152,9 +150,13 @@ impl Schedule {
                 self.failures += 1;
                 Some(now + RETRY_MAX)
             }
-            Outcome::Failed | Outcome::NotSent => {
+            Outcome::Failed => {
                 self.failures += 1;
                 Some(now + self.retry_wait())
+            }
+            Outcome::NotSent => {
+                self.failures += 1;
+                Some(now + self.retry_wait().min(CHECK_EVERY))
             }
         };
     }
