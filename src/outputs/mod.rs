@@ -81,8 +81,7 @@ impl Outputs {
             };
             kept.push(running);
         }
-        let gone = std::mem::replace(&mut self.running, kept);
-        sender::stop_together(gone.into_iter().filter_map(|r| r.sender.ok()));
+        stop(std::mem::replace(&mut self.running, kept));
     }
 
     /// The CID (component identifier) E1.31 packets carry: E1.31 §5.6 has a
@@ -147,9 +146,13 @@ impl Outputs {
 
 impl Drop for Outputs {
     fn drop(&mut self) {
-        let running = std::mem::take(&mut self.running);
-        sender::stop_together(running.into_iter().filter_map(|r| r.sender.ok()));
+        stop(std::mem::take(&mut self.running));
     }
+}
+
+/// Their threads stopped together (`sender::stop_together`).
+fn stop(running: Vec<Running>) {
+    sender::stop_together(running.into_iter().filter_map(|r| r.sender.ok()));
 }
 
 /// The first of `listed` that drives the same panel as `url`.
@@ -223,8 +226,13 @@ mod tests {
         let mut outputs = Outputs::default();
         outputs.set_source_id(id);
         assert_eq!(cid_sent(&mut outputs, &url, &receiver), *id.as_bytes());
-        // Unticked, ticked again: the same source.
+        // Unticked, ticked again: the same source. The first stream's last
+        // packets (its endings, sent before its thread ended) go unread.
         outputs.sync([]);
+        receiver.set_nonblocking(true).unwrap();
+        let mut packet = [0u8; 1024];
+        while receiver.recv(&mut packet).is_ok() {}
+        receiver.set_nonblocking(false).unwrap();
         assert_eq!(cid_sent(&mut outputs, &url, &receiver), *id.as_bytes());
     }
 }
