@@ -35,7 +35,8 @@ fn a_second_claim_hands_its_message_to_the_first() {
     };
     let started = Instant::now();
     assert!(matches!(claim(&name, &message), Ok(Claim::HandedOver)));
-    assert!(started.elapsed() < Duration::from_secs(1));
+    // Not the 10 s a window that does not answer costs.
+    assert!(started.elapsed() < Duration::from_secs(5));
     let got = server.try_recv().expect("the message arrived");
     assert_eq!(got.paths, [PathBuf::from("/work/art.gif")]);
     assert_eq!(got.outputs, ["ddp://127.0.0.1:4048?size=8x8"]);
@@ -88,7 +89,8 @@ fn a_socket_file_left_by_a_crashed_window_is_taken_over() {
         claim(&name, &Message::default()),
         Ok(Claim::First(_))
     ));
-    assert!(started.elapsed() < Duration::from_secs(1));
+    // Not the 10 s a window that does not answer costs.
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[cfg(unix)]
