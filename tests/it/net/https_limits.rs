@@ -4,26 +4,15 @@
 
 use crate::support::rig;
 
-use makapix_player::net::https::HttpsClient;
 use makapix_player::net::requests::RequestError;
 use makapix_player::protocol::request::RequestBody;
 use makapix_player::protocol::response::ErrorCode;
-use rig::api::MakapixApi;
-use rig::certs::{Ca, player_key};
-use rig::player::{fast_tuning, https_api};
+use rig::player::https_alone;
 use rig::player_api::ECHOES_PER_WINDOW;
 
 #[test]
 fn the_eleventh_echo_in_a_minute_is_refused_rate_limit_exceeded() {
-    let mut ca = Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem.clone(), 1);
-    let key = player_key();
-    api.add_player(&key, ca.player(&key));
-    let client = HttpsClient::new(&https_api(&api, &key).0, &fast_tuning());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (api, client, rt) = https_alone();
     let echo = |n: u32| RequestBody::Echo {
         echo_data: format!("echo {n}"),
     };

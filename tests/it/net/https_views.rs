@@ -10,12 +10,11 @@ use std::time::{Duration, Instant};
 
 use makapix_player::bridge::connection::{ConnectionAction, ConnectionEvent, ConnectionState};
 use makapix_player::bridge::transport::TransportChoice;
-use makapix_player::net::https::HttpsClient;
 use makapix_player::net::views::delivery::Pace;
 use makapix_player::protocol::view::{ViewEvent, ViewOutcome};
 use rig::api::MakapixApi;
-use rig::certs::{Ca, player_key};
-use rig::player::{Player, VIEW_SCALE, fast_tuning, https_api, https_player_of};
+use rig::certs::Ca;
+use rig::player::{Player, VIEW_SCALE, https_alone, https_player_of};
 use serde_json::json;
 
 const SOON: Duration = Duration::from_secs(10);
@@ -102,15 +101,7 @@ fn a_view_that_cannot_reach_the_api_takes_https_out_of_connected() {
 /// 5 s key), and only then looks its post up.
 #[test]
 fn the_view_endpoint_checks_duplicates_then_the_rate_then_the_post() {
-    let mut ca = Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem.clone(), 1);
-    let key = player_key();
-    api.add_player(&key, ca.player(&key));
-    let client = HttpsClient::new(&https_api(&api, &key).0, &fast_tuning());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (api, client, rt) = https_alone();
     let unknown = view_at(404, 1);
     assert_eq!(
         rt.block_on(client.send_view(&unknown)),
@@ -135,15 +126,7 @@ fn the_view_endpoint_checks_duplicates_then_the_rate_then_the_post() {
 
 #[test]
 fn a_view_with_an_intent_other_than_artwork_or_channel_is_refused_400() {
-    let mut ca = Ca::new("Makapix Test CA");
-    let api = MakapixApi::start(&ca.pem.clone(), 1);
-    let key = player_key();
-    api.add_player(&key, ca.player(&key));
-    let client = HttpsClient::new(&https_api(&api, &key).0, &fast_tuning());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (api, client, rt) = https_alone();
     // The server's schema takes `artwork` or `channel` only (protocol §8, §12).
     let odd = ViewEvent {
         intent: "impression".into(),

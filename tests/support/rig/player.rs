@@ -121,6 +121,27 @@ impl RotatingTokens {
 }
 
 /// The test API's player endpoints for `player_key`, with its tokens.
+/// The HTTPS API's rig with one player and no broker, that player's HTTPS
+/// client, and a runtime to drive the client on this thread.
+#[allow(dead_code)]
+pub fn https_alone() -> (
+    MakapixApi,
+    makapix_player::net::https::HttpsClient,
+    tokio::runtime::Runtime,
+) {
+    let mut ca = super::certs::Ca::new("Makapix Test CA");
+    let api = MakapixApi::start(&ca.pem.clone(), 1);
+    let key = super::certs::player_key();
+    api.add_player(&key, ca.player(&key));
+    let client =
+        makapix_player::net::https::HttpsClient::new(&https_api(&api, &key).0, &fast_tuning());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    (api, client, rt)
+}
+
 pub fn https_api(api: &MakapixApi, player_key: &str) -> (HttpsApi, Arc<RotatingTokens>) {
     let tokens = Arc::new(RotatingTokens {
         api: Api::new(&api.base),
