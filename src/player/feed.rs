@@ -253,14 +253,9 @@ impl Feed {
         if played.is_empty() {
             return 0;
         }
-        if self.items.starts_with(played) {
-            // Played in the feed's own order (not shuffled): its start goes.
-            let dropped: Vec<QueueItem> = self.items.drain(..played.len()).collect();
-            self.forget_all(&dropped);
-            return played.len();
-        }
-        // By count, earliest first: a post held twice (the end of the last
-        // lap and the start of this one) loses its older copy only.
+        // By count, earliest first, whatever the queue's order (shuffled or
+        // not): a post held twice (the end of the last lap and the start of
+        // this one) loses its older copy only.
         let mut drop: HashMap<&ArtworkSource, usize> = HashMap::new();
         for item in played {
             *drop.entry(&item.source).or_default() += 1;
