@@ -18,6 +18,12 @@ pub struct PlayerFacts {
     pub server: Server,
     #[serde(default)]
     pub active: Option<ActiveSet>,
+    /// The generation of a set an earlier version stored under the active
+    /// player's whole key, left in the keyring when its deletion failed or
+    /// was cut short; deleted at the next load (`migrate::sweep`). The key is
+    /// the active set's own, so this file never names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_leftover: Option<u32>,
 }
 
 /// The stored set in force.
@@ -147,6 +153,7 @@ mod tests {
                 renew_at: Some(2),
                 https_api: Some("https://api.example/api".into()),
             }),
+            legacy_leftover: Some(2),
         };
         save(&path, &facts).unwrap();
         assert_eq!(load(&path).unwrap(), facts);

@@ -6,11 +6,14 @@
 //! id the way a new set is installed: the new entries are written, then
 //! `player.json` is switched to them (one atomic write), then the old entries
 //! are deleted. Until the switch the old set stays in force; a failure before
-//! it leaves the old set as it was, and the next load tries again.
+//! it leaves the old set as it was, and the next load tries again. The
+//! switch also notes that old entries remain (`legacy_leftover`, without the
+//! key), so that a deletion that fails, or a process ended before it, is done
+//! at a later load (`sweep`): the entries' names would show the key for good.
 
 use std::path::Path;
 
-use super::facts;
+use super::facts::{self, ActiveSet};
 use super::install_lock;
 use super::keyring_store::{KeyringStore, Slot, StoreError};
 use super::service::{CredError, ORPHAN_GENERATIONS};
@@ -36,9 +39,27 @@ pub(crate) fn upgrade(
     facts_path: &Path,
     id: &str,
 ) -> Result<bool, CredError> {
+    let Some(old) = switch(store, facts_path, id)? else {
+        return Ok(false);
+    };
+    delete_leftover(store, facts_path, &old.slot);
+    tracing::info!(
+        "the credentials of player {} moved to keyring entries that do not name the player key",
+        crate::player_key::short(&old.shown_key)
+    );
+    Ok(true)
+}
+
+/// Writes the set under `id` and names it in `player.json`, noting that the
+/// old entries remain; the set that was in force, if it was a legacy one.
+fn switch(
+    store: &KeyringStore,
+    facts_path: &Path,
+    id: &str,
+) -> Result<Option<ActiveSet>, CredError> {
     let mut f = facts::load(facts_path)?;
     let Some(old) = f.active.clone().filter(|a| a.slot.is_legacy()) else {
-        return Ok(false);
+        return Ok(None);
     };
     let secrets = store.read(&old.slot)?;
     // The key is read back from the certificate from now on: it must be the
@@ -58,19 +79,60 @@ pub(crate) fn upgrade(
     active.slot = slot.clone();
     active.shown_key = facts::shown_key(&old.slot.id);
     f.active = Some(active);
+    f.legacy_leftover = Some(old.slot.generation);
     if let Err(e) = facts::save(facts_path, &f) {
         // The switch failed: the old set is still the one named on disk.
         let _ = store.delete(&slot);
         return Err(e.into());
     }
-    if let Err(e) = store.delete_with_earlier(&old.slot, ORPHAN_GENERATIONS) {
-        tracing::warn!("the credentials' old keyring entries could not be removed: {e}");
+    Ok(Some(old))
+}
+
+/// Deletes what the set in force, `active` (player `key`), left under the
+/// key's name, when `player.json` says something was left; logged, never
+/// failing the load.
+pub(crate) fn sweep(store: &KeyringStore, facts_path: &Path, active: &Slot, key: &str) {
+    let noted = facts::load(facts_path).map(|f| f.legacy_leftover);
+    if active.is_legacy() || !matches!(noted, Ok(Some(_))) {
+        return;
     }
-    tracing::info!(
-        "the credentials of player {} moved to keyring entries that do not name the player key",
-        crate::player_key::short(&old.shown_key)
-    );
-    Ok(true)
+    let Ok(_turn) = install_lock::acquire(facts_path) else {
+        return; // Another process is installing; the next load tries again.
+    };
+    // Read again under the lock: another process may have swept meanwhile.
+    let Ok(Some(generation)) = facts::load(facts_path).map(|f| f.legacy_leftover) else {
+        return;
+    };
+    let old = Slot {
+        id: key.to_owned(),
+        generation,
+    };
+    delete_leftover(store, facts_path, &old);
+}
+
+/// The generation to note as left over when a set replaces `old`: one stored
+/// the old way under the same player's key (`key`). Another player's key
+/// cannot be noted without writing it down.
+pub(crate) fn leftover_of(old: &Slot, key: &str) -> Option<u32> {
+    (old.is_legacy() && old.id == key).then_some(old.generation)
+}
+
+/// Deletes the legacy slot `old` and its earlier generations, then clears the
+/// note in `player.json`; a failure leaves the note for the next load.
+pub(crate) fn delete_leftover(store: &KeyringStore, facts_path: &Path, old: &Slot) {
+    if let Err(e) = store.delete_with_earlier(old, ORPHAN_GENERATIONS) {
+        tracing::warn!(
+            "keyring entries an earlier version named after the player key could not be removed (tried again at the next start): {e}"
+        );
+        return;
+    }
+    let cleared = facts::load(facts_path).and_then(|mut f| {
+        f.legacy_leftover = None;
+        facts::save(facts_path, &f)
+    });
+    if let Err(e) = cleared {
+        tracing::warn!("the old keyring entries were removed, but noting it failed: {e}");
+    }
 }
 
 #[cfg(test)]

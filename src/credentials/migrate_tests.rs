@@ -72,6 +72,7 @@ fn a_legacy_set_moves_to_a_random_id_and_keeps_its_player() {
     let names = names_in(&inner);
     assert_eq!(names.len(), 4, "{names:?}");
     assert!(names.iter().all(|n| !n.contains(KEY)), "{names:?}");
+    assert_eq!(facts::load(&path).unwrap().legacy_leftover, None);
     // Done once: a second call finds nothing to move.
     assert!(!upgrade(&store, &path, "0000000000000000").unwrap());
 }
@@ -124,4 +125,70 @@ fn a_token_rotated_while_the_set_moved_goes_with_the_set_in_force() {
     assert_eq!(kept.as_deref(), Some("tok-rotated"));
     let names = names_in(&inner);
     assert!(names.iter().all(|n| !n.contains(KEY)), "{names:?}");
+}
+
+/// Makes the next call on the entry `user` fail, as a keyring locked meanwhile does.
+fn fail_next(inner: &Arc<keyring_core::CredentialStore>, user: &str) {
+    let entry = keyring_core::Entry::new_in_store(inner, "test", user).unwrap();
+    let cred: &keyring_core::mock::Cred = entry.as_any().downcast_ref().unwrap();
+    cred.set_error(keyring_core::Error::NoStorageAccess(Box::new(
+        std::io::Error::other("locked"),
+    )));
+}
+
+#[test]
+fn old_entries_left_when_a_move_stopped_after_its_switch_go_at_the_next_load() {
+    let (inner, store) = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(facts::FILE_NAME);
+    legacy_set(&store, &path);
+    // The process ends (or the keyring fails) between the switch and the deletion.
+    switch(&store, &path, NEW_ID).unwrap();
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(KEY), "the note names no key: {text}");
+    let facts = facts::load(&path).unwrap();
+    assert_eq!(facts.legacy_leftover, Some(2));
+    assert!(names_in(&inner).iter().any(|n| n.starts_with(KEY)));
+
+    let active = facts.active.unwrap().slot;
+    sweep(&store, &path, &active, KEY);
+    let names = names_in(&inner);
+    assert!(names.iter().all(|n| !n.contains(KEY)), "{names:?}");
+    assert_eq!(names.len(), 4, "the set in force is whole: {names:?}");
+    assert_eq!(facts::load(&path).unwrap().legacy_leftover, None);
+}
+
+#[test]
+fn a_sweep_that_fails_keeps_its_note_for_the_next_one() {
+    let (inner, store) = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(facts::FILE_NAME);
+    legacy_set(&store, &path);
+    switch(&store, &path, NEW_ID).unwrap();
+    let active = facts::load(&path).unwrap().active.unwrap().slot;
+
+    fail_next(&inner, &format!("{KEY}#2/private-key"));
+    sweep(&store, &path, &active, KEY);
+    assert_eq!(facts::load(&path).unwrap().legacy_leftover, Some(2));
+    assert!(names_in(&inner).iter().any(|n| n.starts_with(KEY)));
+    sweep(&store, &path, &active, KEY);
+    assert_eq!(facts::load(&path).unwrap().legacy_leftover, None);
+    assert!(names_in(&inner).iter().all(|n| !n.contains(KEY)));
+}
+
+#[test]
+fn only_a_legacy_slot_of_the_same_player_is_noted() {
+    let legacy = Slot {
+        id: KEY.into(),
+        generation: 3,
+    };
+    assert_eq!(leftover_of(&legacy, KEY), Some(3));
+    let other = "1c8f6c3e-1d2a-4f5b-9c7d-8e9f0a1b2c3d";
+    assert_eq!(leftover_of(&legacy, other), None, "another player's key");
+    let random = Slot {
+        id: NEW_ID.into(),
+        generation: 3,
+    };
+    assert_eq!(leftover_of(&random, KEY), None);
 }

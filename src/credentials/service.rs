@@ -197,8 +197,10 @@ impl Service {
         if self.facts()?.active.is_none() {
             return Ok(None);
         }
-        let (active, _) = self.secrets()?;
+        let (active, secrets) = self.secrets()?;
         if !active.slot.is_legacy() {
+            let (store, path) = (self.store()?, self.path()?);
+            migrate::sweep(store, path, &active.slot, &secrets.player_key()?);
             return Ok(Some(active));
         }
         migrate::upgrade_logged(self.store()?, self.path()?);
@@ -292,15 +294,23 @@ impl Service {
             f.server = f.server.with_broker(&broker.host, broker.port);
         }
         f.active = Some(active.clone());
+        let left = old
+            .as_ref()
+            .and_then(|o| migrate::leftover_of(&o.slot, player));
+        f.legacy_leftover = left.or(f.legacy_leftover);
         if let Err(e) = facts::save(path, &f) {
             // The switch failed: the old set is still the one named on disk.
             let _ = store.delete(&slot);
             return Err(e.into());
         }
-        if let Some(old) = old.filter(|o| o.slot != slot)
-            && let Err(e) = store.delete(&old.slot)
-        {
-            tracing::warn!("the previous credentials could not be removed from the keyring: {e}");
+        match old.filter(|o| o.slot != slot) {
+            Some(old) if left.is_some() => migrate::delete_leftover(store, path, &old.slot),
+            Some(old) => {
+                if let Err(e) = store.delete(&old.slot) {
+                    tracing::warn!("the previous credentials could not be removed: {e}");
+                }
+            }
+            None => {}
         }
         tracing::info!(
             "credentials stored for player {}",

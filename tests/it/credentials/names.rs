@@ -132,3 +132,25 @@ fn a_set_an_earlier_version_stored_moves_at_load_and_stays_the_same_player() {
     assert_eq!(after.private_key(), before.private_key(), "the same key");
     assert_eq!(rig.service.player_key().unwrap(), certs::PLAYER_KEY);
 }
+
+#[test]
+fn old_entries_a_move_left_behind_go_at_the_next_load() {
+    let rig = rig();
+    let secrets = stored_the_old_way(&rig);
+    assert!(rig.service.load().unwrap().is_some());
+    // The move's deletion failed (or the process ended before it): the old
+    // entries are back, and player.json says something was left.
+    let key = certs::PLAYER_KEY;
+    let old: Slot =
+        serde_json::from_str(&format!(r#"{{"player_key":"{key}","generation":1}}"#)).unwrap();
+    rig.store.write(&old, &secrets).unwrap();
+    let path = rig.dir.path().join("player.json");
+    let mut facts: serde_json::Value = serde_json::from_str(&rig.facts_text()).unwrap();
+    facts["legacy_leftover"] = 1.into();
+    write(&path, &facts.to_string());
+
+    assert!(rig.service.load().unwrap().is_some());
+    rig.assert_no_whole_key();
+    assert!(!rig.facts_text().contains("legacy_leftover"));
+    assert_eq!(rig.service.player_key().unwrap(), key);
+}
