@@ -111,7 +111,7 @@ cargo deny --offline check licenses bans sources
 echo "== cargo test: what passes on any machine with Rust (the tests below are ignored there)"
 cargo test --all-targets --locked
 echo "== the tests that need mosquitto, Xvfb, openssl, D-Bus or the package validators (ignored by a plain cargo test)"
-run_all_ignored it log_budget playset_bounds ui_secret_fields
+run_all_ignored it log_budget memory_bounds ui_secret_fields
 run_ignored system single_instance_xvfb::a_second_launch_with_a_file_hands_it_over_and_exits \
   single_instance_xvfb::a_second_launch_with_an_output_makes_the_window_play_to_it \
   packaging::the_desktop_entry_passes_desktop_file_validate \

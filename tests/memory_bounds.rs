@@ -1,10 +1,13 @@
+//! What outside data costs in memory, measured, not guessed: this binary
+//! counts every allocation (its own global allocator), and its tests take
+//! turns, since the count is the whole process's.
+//!
 //! A `play_playset` command is outside data: whatever its size, the session
-//! answers it at once and without growing. This binary counts every allocation
-//! (its own global allocator), so the memory a command costs is measured, not
-//! guessed.
+//! answers it at once and without growing.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -45,6 +48,17 @@ static ALLOCATOR: Counting = Counting;
 
 const MB: usize = 1_000_000;
 
+/// Held by a test while it measures.
+static TURN: Mutex<()> = Mutex::new(());
+
+/// The most bytes held above the present while `work` runs, and its result.
+fn peak_of<T>(work: impl FnOnce() -> T) -> (usize, T) {
+    let before = HELD.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let result = work();
+    (PEAK.load(Ordering::Relaxed) - before, result)
+}
+
 #[test]
 fn a_256_kib_playset_of_sdcard_channels_is_refused_within_50_mb() {
     let settings = Settings::default();
@@ -80,14 +94,14 @@ fn a_256_kib_playset_of_sdcard_channels_is_refused_within_50_mb() {
     );
     assert!(payload.len() >= 256 * 1024);
 
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let started = Instant::now();
-    PEAK.store(HELD.load(Ordering::Relaxed), Ordering::Relaxed);
-    let before = HELD.load(Ordering::Relaxed);
-    // From the bytes, as the runtime reads them off the broker.
-    let envelope: CommandEnvelope = serde_json::from_str(&payload).expect("a valid envelope");
-    session.on_command(&envelope, &seen, &mut fx);
-    let effects = fx.take();
-    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let (peak, effects) = peak_of(|| {
+        // From the bytes, as the runtime reads them off the broker.
+        let envelope: CommandEnvelope = serde_json::from_str(&payload).expect("a valid envelope");
+        session.on_command(&envelope, &seen, &mut fx);
+        fx.take()
+    });
     let took = started.elapsed();
 
     let ack = effects.iter().find_map(|e| match e {
