@@ -118,3 +118,73 @@ fn a_256_kib_playset_of_sdcard_channels_is_refused_within_50_mb() {
     assert!(peak < 50 * MB, "held {} MB at most", peak / MB);
     assert_eq!(session.channel().label(), "art", "what played still plays");
 }
+
+/// A zlib stream that inflates to `1 + 258 × repeats` zero bytes: one literal,
+/// then copies of 258 bytes at distance 1, in one block of fixed codes
+/// (13 bits a copy, so a few MB inflate to hundreds of MiB).
+fn deflate_bomb(repeats: usize) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let (mut acc, mut bits) = (0u64, 0u32);
+    let mut put = |value: u32, count: u32, msb_first: bool, out: &mut Vec<u8>| {
+        for i in 0..count {
+            let bit = if msb_first {
+                (value >> (count - 1 - i)) & 1
+            } else {
+                (value >> i) & 1
+            };
+            acc |= u64::from(bit) << bits;
+            bits += 1;
+            if bits == 8 {
+                out.push(acc as u8);
+                (acc, bits) = (0, 0);
+            }
+        }
+    };
+    put(1, 1, false, &mut out); // the last block
+    put(1, 2, false, &mut out); // of fixed codes
+    put(0b0011_0000, 8, true, &mut out); // literal 0
+    for _ in 0..repeats {
+        put(0b1100_0101, 8, true, &mut out); // length 258
+        put(0, 5, true, &mut out); // distance 1
+    }
+    put(0, 7, true, &mut out); // end of block
+    put(0, 7, false, &mut out); // to a whole byte
+    let len = 1 + 258 * repeats as u64;
+    let adler = (len % 65521) << 16 | 1;
+    out.extend_from_slice(&(adler as u32).to_be_bytes());
+    out
+}
+
+/// A 1×1 PNG whose colour profile inflates to `repeats × 258` bytes.
+fn png_with_huge_profile(repeats: usize) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut plain = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut plain)
+        .write_image(&[9, 99, 199, 255], 1, 1, image::ExtendedColorType::Rgba8)
+        .expect("a 1×1 PNG");
+    let mut data = b"bomb\0\0".to_vec();
+    data.extend_from_slice(&deflate_bomb(repeats));
+    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+    chunk.extend_from_slice(b"iCCP");
+    chunk.extend_from_slice(&data);
+    chunk.extend_from_slice(&crc32fast::hash(&chunk[4..]).to_be_bytes());
+    let after_header = 8 + 12 + 13;
+    let mut file = plain[..after_header].to_vec();
+    file.extend_from_slice(&chunk);
+    file.extend_from_slice(&plain[after_header..]);
+    file
+}
+
+#[test]
+fn a_1x1_png_whose_colour_profile_inflates_to_300_mib_decodes_within_50_mb() {
+    use makapix_player::media::decode::{DecodeLimits, decode};
+    let file = png_with_huge_profile(300 * 1024 * 1024 / 258);
+    assert!(file.len() < 3 * 1024 * 1024, "{} bytes", file.len());
+
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let (peak, art) = peak_of(|| decode(&file, &DecodeLimits::default()));
+    let art = art.expect("the pixels are whole; only the profile is odd");
+    assert_eq!((art.width, art.height), (1, 1));
+    assert_eq!(art.frames[0].rgba, [9, 99, 199, 255]);
+    assert!(peak < 50 * MB, "held {} MB at most", peak / MB);
+}

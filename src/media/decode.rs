@@ -289,7 +289,8 @@ fn decode_as(
     let input = Cursor::new(bytes);
     match format {
         ArtFormat::Png | ArtFormat::Apng => {
-            let png = PngDecoder::with_limits(input, limits.image_limits());
+            let bytes = super::png_profile::without_profile(bytes);
+            let png = PngDecoder::with_limits(Cursor::new(bytes.as_ref()), limits.image_limits());
             let decoder = ready(ArtFormat::Png, png, limits)?;
             if decoder
                 .is_apng()

@@ -13,6 +13,7 @@ pub mod frame_store;
 mod gif_frames;
 pub mod loader;
 mod packed;
+mod png_profile;
 mod read_file;
 mod replay;
 mod run_length;
