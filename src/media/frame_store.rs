@@ -130,6 +130,14 @@ impl FrameStore {
         self.bytes
     }
 
+    /// Memory held for the frames: what `byte_count` counts, and for frames
+    /// played from the file, the file and the frames decoded from it.
+    pub fn held_bytes(&self) -> u64 {
+        let canvas = u64::from(self.width) * u64::from(self.height) * 4;
+        let replay = self.replay.as_ref().map_or(0, |r| r.held_bytes(canvas));
+        self.bytes + replay
+    }
+
     /// How many frames are stored whole rather than as changes.
     pub fn key_frames(&self) -> usize {
         self.frames.iter().filter(|f| f.is_key()).count()

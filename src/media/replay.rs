@@ -163,6 +163,16 @@ impl Replay {
         found.map(|(_, rgba)| Arc::clone(rgba))
     }
 
+    /// Memory this replay holds: its copy of the file, the frames in its ring
+    /// and spare, and the decoder's own canvases (two, as compositing keeps the
+    /// frame and the one before).
+    pub fn held_bytes(&self, canvas_bytes: u64) -> u64 {
+        let state = self.shared.lock();
+        let frames = state.ring.iter().map(|(_, f)| f).chain(&state.spare);
+        let frames: u64 = frames.map(|f| f.len() as u64).sum();
+        self.bytes.len() as u64 + frames + 2 * canvas_bytes
+    }
+
     /// Frames the thread has decoded so far.
     pub fn decoded(&self) -> u64 {
         self.shared.lock().decoded
@@ -412,6 +422,23 @@ mod tests {
         // allocated again: one allocation per frame would churn the heap.
         let allocated = replay.allocated();
         assert!(allocated <= RING as u64 + 1, "{allocated} frames allocated");
+    }
+
+    #[test]
+    fn frames_played_from_the_file_hold_the_file_and_the_frames_decoded() {
+        let (side, count) = (32, 12);
+        let bytes = encode::apng(side, side, &many_colours(side, count)).unwrap();
+        let art = frame_store::decode(&bytes, &DecodeLimits::default()).unwrap();
+        let store = &art.frames;
+        assert!(store_replay(store).settle(Duration::from_secs(10)));
+        // What the recent posts are counted in sees the window ahead too.
+        let ring = AHEAD as u64 * u64::from(side * side * 4);
+        let least = store.byte_count() + bytes.len() as u64 + ring;
+        assert!(
+            store.held_bytes() >= least,
+            "{} < {least}",
+            store.held_bytes()
+        );
     }
 
     #[test]

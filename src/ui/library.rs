@@ -206,10 +206,11 @@ impl LoadedArt {
         self.frames.rgba(self.shown)
     }
 
-    /// Memory this artwork holds: its frames, the canvas and the texture.
+    /// Memory this artwork holds: its frames (with those played from its
+    /// file), the canvas and the texture.
     pub fn held_bytes(&self) -> u64 {
         let [w, h] = self.texture.size();
-        self.frames.byte_count() + (self.canvas.pixels().len() as u64 + (w * h) as u64) * 4
+        self.frames.held_bytes() + (self.canvas.pixels().len() as u64 + (w * h) as u64) * 4
     }
 
     /// Makes frame `index` the one shown unless it is already.
