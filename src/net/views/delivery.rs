@@ -113,6 +113,11 @@ pub struct Delivery {
     awaiting: VecDeque<Sending>,
     /// When the last view was answered, or sent while no answer came.
     last_mark: Option<Instant>,
+    /// Sendings in a row that did not reach the server or found nobody
+    /// listening: each doubles the wait before the next view (`unreached_wait`),
+    /// so a server that is down does not get a view every `gap` for as long
+    /// as the outage lasts.
+    unreached: u32,
 }
 
 impl Delivery {
@@ -123,6 +128,7 @@ impl Delivery {
             entries: VecDeque::new(),
             awaiting: VecDeque::new(),
             last_mark: None,
+            unreached: 0,
         }
     }
 
@@ -201,9 +207,10 @@ impl Delivery {
         if self.live().is_some() {
             return None;
         }
+        let wait = self.pace.gap.max(self.unreached_wait());
         if self
             .last_mark
-            .is_some_and(|t| now.saturating_duration_since(t) < self.pace.gap)
+            .is_some_and(|t| now.saturating_duration_since(t) < wait)
         {
             return None;
         }
@@ -211,6 +218,21 @@ impl Delivery {
             .iter()
             .find(|e| e.not_before.is_none_or(|t| t <= now))
             .map(|e| e.id)
+    }
+
+    /// The wait after `unreached` sendings in a row: `ack_timeout`, doubled
+    /// for each one after the first, up to 15 times it (5 minutes).
+    fn unreached_wait(&self) -> Duration {
+        let Some(doublings) = self.unreached.checked_sub(1) else {
+            return Duration::ZERO;
+        };
+        let most = self.pace.ack_timeout * 15;
+        (self.pace.ack_timeout * 2u32.saturating_pow(doublings.min(8))).min(most)
+    }
+
+    /// The server was reached again (a session started): views go at the pace.
+    pub(crate) fn reached(&mut self) {
+        self.unreached = 0;
     }
 
     /// The transport took view `id` at `now`.
@@ -252,6 +274,7 @@ impl Delivery {
         let mut changes = Changes::default();
         if self.unsent(id) {
             self.hold(id, now + self.pace.ack_timeout);
+            self.unreached = self.unreached.saturating_add(1);
             changes
                 .notes
                 .push("the server is not listening for views now; the view waits".into());
@@ -267,6 +290,7 @@ impl Delivery {
         let mut changes = Changes::default();
         if self.unsent(id) {
             self.hold(id, now + self.pace.ack_timeout);
+            self.unreached = self.unreached.saturating_add(1);
             changes
                 .notes
                 .push("the view did not reach the server; it waits".into());
@@ -335,6 +359,7 @@ impl Delivery {
         // another of them is late, and cannot be the next view's.
         self.awaiting.retain(|s| s.id != id);
         self.last_mark = Some(self.last_mark.map_or(now, |t| t.max(now)));
+        self.unreached = 0;
         if self.view(id).is_none() {
             changes.notes.push(format!(
                 "view answer {outcome:?} for a view settled already; ignored"

@@ -243,31 +243,28 @@ fn an_answer_with_no_view_waiting_changes_nothing() {
 
 #[test]
 fn views_nobody_received_wait_and_are_not_counted_against() {
-    let t0 = Instant::now();
     let mut d = queue(&[1]);
-    for i in 0..5 {
-        let now = t0 + secs(30.0 * f64::from(i));
-        let id = d.due(now).unwrap();
-        d.sent(id, now);
-        d.unheard(id, now);
-        assert_eq!(d.due(now + secs(19.0)), None);
-    }
+    let unheard = |d: &mut Delivery, id, now| {
+        assert!(d.unheard(id, now).removed.is_empty());
+    };
+    let gaps = gaps_while(&mut d, Instant::now(), 5, unheard);
+    assert!(gaps.iter().all(|&g| g >= 20), "{gaps:?}");
     assert_eq!(d.len(), 1);
 }
 
 #[test]
 fn views_that_never_reached_the_server_wait_and_are_not_counted_against() {
-    let t0 = Instant::now();
     let mut d = queue(&[1]);
     let max = d.pace().max_failures.max(d.pace().max_unanswered);
-    for i in 0..max * 3 {
-        let now = t0 + secs(30.0 * f64::from(i));
-        let id = d.due(now).unwrap();
-        d.sent(id, now);
+    let unreached = |d: &mut Delivery, id, now| {
         let c = d.unreached(id, now);
         assert!(c.removed.is_empty(), "{:?}", c.notes);
-        assert_eq!(d.due(now + secs(19.0)), None, "it waits before going again");
-    }
+    };
+    let gaps = gaps_while(&mut d, Instant::now(), max as usize * 3, unreached);
+    assert!(
+        gaps.iter().all(|&g| g >= 20),
+        "it waits before going again: {gaps:?}"
+    );
     assert_eq!(d.len(), 1);
 }
 
@@ -300,4 +297,58 @@ fn an_answer_naming_its_view_settles_it_and_none_other() {
     let c = d.settle_view(1, &ViewOutcome::Duplicate, t0);
     assert_eq!(c.removed, vec![1]);
     assert_eq!(d.len(), 1);
+}
+
+/// The seconds between sendings while each of `rounds` fails with `miss`.
+fn gaps_while(
+    d: &mut Delivery,
+    t0: Instant,
+    rounds: usize,
+    miss: fn(&mut Delivery, ViewId, Instant),
+) -> Vec<u64> {
+    let (mut now, mut last, mut gaps) = (t0, None, Vec::new());
+    for _ in 0..rounds {
+        while d.due(now).is_none() {
+            now += secs(1.0);
+        }
+        let id = d.due(now).unwrap();
+        if let Some(last) = last {
+            gaps.push(now.duration_since(last).as_secs());
+        }
+        d.sent(id, now);
+        last = Some(now);
+        miss(d, id, now);
+    }
+    gaps
+}
+
+#[test]
+fn views_that_do_not_reach_the_server_go_ever_more_rarely_until_one_gets_through() {
+    let t0 = Instant::now();
+    let mut d = queue(&(1..=20).collect::<Vec<_>>());
+    let unreached = |d: &mut Delivery, id, now| {
+        d.unreached(id, now);
+    };
+    let gaps = gaps_while(&mut d, t0, 7, unreached);
+    assert_eq!(gaps, [20, 40, 80, 160, 300, 300]);
+    assert_eq!(d.len(), 20, "every view waits");
+
+    // One answer, and the pace is the server's again.
+    let now = t0 + secs(10_000.0);
+    assert!(round(&mut d, now, ViewOutcome::Accepted).is_some());
+    assert!(d.due(now + secs(6.0)).is_some());
+}
+
+#[test]
+fn a_session_that_starts_ends_the_wait_after_views_nobody_heard() {
+    let t0 = Instant::now();
+    let mut d = queue(&[1, 2, 3, 4]);
+    let unheard = |d: &mut Delivery, id, now| {
+        d.unheard(id, now);
+    };
+    assert_eq!(gaps_while(&mut d, t0, 3, unheard), [20, 40]);
+    let sent_last = t0 + secs(60.0);
+    assert_eq!(d.due(sent_last + secs(79.0)), None);
+    d.reached();
+    assert!(d.due(sent_last + secs(6.0)).is_some());
 }

@@ -227,6 +227,7 @@ impl ViewOutbox {
     pub(crate) fn session_started(&mut self, pace: Pace) {
         self.current.delivery.set_pace(pace);
         self.current.delivery.connection_lost();
+        self.current.delivery.reached();
         self.order.reset();
     }
 

@@ -50,8 +50,9 @@ fn a_view_answered_502_for_longer_than_three_resend_periods_is_delivered_after()
     // window, and the test's checks come faster than production's.
     api.set_limit_window(Duration::from_secs(1));
     let resend_after = Pace::scaled(VIEW_SCALE).resend_after;
-    // More 502s than a view may fail, spread over more than three resend periods.
-    let outage = 12;
+    // More 502s than a view may fail, spread over more than three resend
+    // periods by the waits, which double after each (2, 4, 8, 16 s here).
+    let outage = 4;
     api.fail_next_views(outage);
     let started = Instant::now();
     player.send(ConnectionAction::View(view(3)));
