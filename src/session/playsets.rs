@@ -94,6 +94,30 @@ fn query_for(channel: &PlaysetChannel) -> Result<QueryPosts, String> {
     Ok(q)
 }
 
+/// The playset's exposure and pick modes, `equal` and `recency` when unsaid.
+fn modes(cmd: &PlayPlayset) -> Result<(ExposureMode, PickMode), Refusal> {
+    let exposure = match cmd.exposure_mode.as_deref().unwrap_or("equal") {
+        "equal" => ExposureMode::Equal,
+        "manual" => ExposureMode::Manual,
+        "proportional" => ExposureMode::Proportional,
+        other => {
+            return Err(refuse(format!(
+                "exposure mode `{other}` is not one of equal, manual, proportional"
+            )));
+        }
+    };
+    let pick = match cmd.pick_mode.as_deref().unwrap_or("recency") {
+        "recency" => PickMode::Recency,
+        "random" => PickMode::Random,
+        other => {
+            return Err(refuse(format!(
+                "pick mode `{other}` is not one of recency, random"
+            )));
+        }
+    };
+    Ok((exposure, pick))
+}
+
 fn refuse(why: impl Into<String>) -> Refusal {
     Refusal::Payload(why.into())
 }
@@ -112,25 +136,7 @@ impl Playsets {
         now: Duration,
         fx: &mut Effects,
     ) -> Result<MixOutcome, Refusal> {
-        let exposure = match cmd.exposure_mode.as_deref().unwrap_or("equal") {
-            "equal" => ExposureMode::Equal,
-            "manual" => ExposureMode::Manual,
-            "proportional" => ExposureMode::Proportional,
-            other => {
-                return Err(refuse(format!(
-                    "exposure mode `{other}` is not one of equal, manual, proportional"
-                )));
-            }
-        };
-        let pick = match cmd.pick_mode.as_deref().unwrap_or("recency") {
-            "recency" => PickMode::Recency,
-            "random" => PickMode::Random,
-            other => {
-                return Err(refuse(format!(
-                    "pick mode `{other}` is not one of recency, random"
-                )));
-            }
-        };
+        let (exposure, pick) = modes(&cmd)?;
         if cmd.channels.is_empty() {
             return Err(refuse("the playset has no channels"));
         }
