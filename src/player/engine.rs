@@ -157,28 +157,32 @@ impl Engine {
         self.settle(now);
     }
 
-    /// Same items in another order (shuffle toggled): the current artwork stays
-    /// current and on screen; its position is found by source. History is
-    /// kept, it records what was shown, not positions.
-    pub(crate) fn reorder(&mut self, items: Vec<QueueItem>) {
+    /// Same items in another order (shuffle toggled), or the same queue
+    /// without its first `dropped` items and with more after: the current
+    /// artwork stays current and on screen; its position is found by source,
+    /// looked for first where it moved to (a playset's queue holds a small
+    /// channel's artworks many times). History is kept, it records what was
+    /// shown, not positions.
+    pub(crate) fn reorder(&mut self, items: Vec<QueueItem>, dropped: usize) {
         if items.is_empty() {
             self.set_items(items, 0, self.last_now);
             return;
         }
         self.items = items;
+        let moved = |index: Option<usize>| index.and_then(|i| i.checked_sub(dropped));
         // How far what is on screen moved: a long channel drops the start of
         // its queue (`Feed::trim`), moving every position by as much, and
         // history is looked up there first rather than searched for.
         let mut shift = 0;
         if let Some(cur) = self.current.as_mut() {
             let was = cur.index;
-            cur.index = resolve_index(&self.items, &cur.source, cur.index);
+            cur.index = resolve_index(&self.items, &cur.source, moved(cur.index));
             if let (Some(was), Some(now)) = (was, cur.index) {
                 shift = now as isize - was as isize;
             }
         }
         if let Some(p) = self.pending.as_mut() {
-            p.index = resolve_index(&self.items, &p.source, p.index);
+            p.index = resolve_index(&self.items, &p.source, moved(p.index));
         }
         self.history.reindex(&self.items, shift);
         self.settle(self.last_now);

@@ -25,7 +25,7 @@ fn random_use_keeps_invariants() {
             1 => {
                 let mut items = e.items().to_vec();
                 items.reverse();
-                e.reorder(items);
+                e.reorder(items, 0);
             }
             2 => e.next(now),
             3 => e.previous(now),

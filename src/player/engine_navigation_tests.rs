@@ -36,7 +36,7 @@ fn history_follows_shown_artworks_across_a_reorder() {
     let mut e = playing(&["a", "b", "c", "d", "e"]);
     go(&mut e, 10, Engine::tick);
     go(&mut e, 20, Engine::tick);
-    e.reorder(queue(&["c", "e", "a", "d", "b"]));
+    e.reorder(queue(&["c", "e", "a", "d", "b"]), 0);
     assert_eq!((shown(&e), e.current_index()), ("c".into(), Some(0)));
     go(&mut e, 21, Engine::previous);
     assert_eq!((shown(&e), e.current_index()), ("b".into(), Some(4)));
@@ -164,7 +164,7 @@ fn empty_engine_is_inert() {
     e.set_paused(true, s(5));
     e.set_pinned(true);
     e.on_loaded(&art("a"), STILL, s(6));
-    e.reorder(Vec::new());
+    e.reorder(Vec::new(), 0);
     e.set_items(Vec::new(), 7, s(7));
     assert_eq!(
         (e.current(), e.pending(), e.current_index()),
@@ -280,7 +280,7 @@ fn reorder_keeps_current_and_pending() {
     e.set_items(queue(&["a", "b", "c", "d"]), 0, s(0));
     e.on_loaded(&art("a"), STILL, s(0));
     e.next(s(1));
-    e.reorder(queue(&["d", "b", "c", "a"]));
+    e.reorder(queue(&["d", "b", "c", "a"]), 0);
     assert_eq!((shown(&e), e.current_index()), ("a".into(), Some(3)));
     assert_eq!(e.pending(), Some(&art("b")));
     assert_eq!(e.wanted(), [art("a"), art("b"), art("c")]);

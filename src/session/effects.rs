@@ -43,8 +43,12 @@ pub enum EngineCommand {
     SetPaused(bool),
     /// A new queue, played from its first item.
     Play(Vec<QueueItem>),
-    /// The same queue with more or reordered items: what is on screen stays.
-    Reorder(Vec<QueueItem>),
+    /// The same queue with more or reordered items, without its first
+    /// `dropped` (played long ago): what is on screen stays.
+    Reorder {
+        items: Vec<QueueItem>,
+        dropped: usize,
+    },
 }
 
 impl EngineCommand {
@@ -54,7 +58,7 @@ impl EngineCommand {
             EngineCommand::Previous => engine.previous(now),
             EngineCommand::SetPaused(paused) => engine.set_paused(paused, now),
             EngineCommand::Play(items) => engine.set_items(items, 0, now),
-            EngineCommand::Reorder(items) => engine.reorder(items),
+            EngineCommand::Reorder { items, dropped } => engine.reorder(items, dropped),
         }
     }
 }

@@ -155,11 +155,13 @@ impl Session {
     }
 
     /// The same channel with more items: what is on screen stays, and so does
-    /// the order of the queue `before` (shuffled, new items go after it).
-    fn extend(&mut self, channel: Channel, before: &[QueueItem], seen: &Seen, fx: &mut Effects) {
+    /// the order of the queue (shuffled, new items go after it).
+    /// `dropped`: the queue's first so many, played long ago, are gone.
+    fn extend(&mut self, channel: Channel, dropped: usize, seen: &Seen, fx: &mut Effects) {
+        let before = seen.engine.items().get(dropped..).unwrap_or_default();
         let items = self.ordered(channel.items(), before, seen.settings);
         self.playing = channel;
-        fx.engine(EngineCommand::Reorder(items));
+        fx.engine(EngineCommand::Reorder { items, dropped });
     }
 
     /// What plays was chosen: what was chosen before and is still being
@@ -175,7 +177,7 @@ impl Session {
     /// a channel asked in another order is asked for again.
     pub(crate) fn reorder(&mut self, seen: &Seen, fx: &mut Effects) {
         let items = self.ordered(self.playing.items(), &[], seen.settings);
-        fx.engine(EngineCommand::Reorder(items));
+        fx.engine(EngineCommand::Reorder { items, dropped: 0 });
         self.channels.order_changed(seen, &mut self.pending, fx);
     }
 
@@ -282,7 +284,7 @@ impl Session {
         match purpose {
             Purpose::ChannelPage => match self.channels.on_page(tag, result, seen, fx) {
                 PageOutcome::Play(channel) => self.play(channel, seen, fx),
-                PageOutcome::Extend(ch, n) => self.extend(ch, &seen.engine.items()[n..], seen, fx),
+                PageOutcome::Extend(ch, n) => self.extend(ch, n, seen, fx),
                 PageOutcome::Nothing => {}
             },
             Purpose::PlaysetPage { channel } => {
@@ -452,7 +454,7 @@ impl Session {
                 self.channels.stop(fx);
                 self.play(channel, seen, fx);
             }
-            MixOutcome::Extend(channel) => self.extend(channel, seen.engine.items(), seen, fx),
+            MixOutcome::Extend(channel) => self.extend(channel, 0, seen, fx),
             MixOutcome::Nothing => {}
         }
     }
@@ -593,7 +595,7 @@ impl Session {
                 self.channels.stop(fx);
                 self.play(channel, seen, fx);
             }
-            PlaylistOutcome::Extend(channel) => self.extend(channel, seen.engine.items(), seen, fx),
+            PlaylistOutcome::Extend(channel) => self.extend(channel, 0, seen, fx),
             PlaylistOutcome::Nothing => {}
         }
     }

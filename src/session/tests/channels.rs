@@ -81,7 +81,7 @@ fn the_next_page_is_asked_once_near_the_end_with_the_cursor_given() {
     let on_screen = p.on_screen();
     let out = p.answer(*tag, more(11..=20, "p3"));
     assert!(
-        matches!(out.engine()[..], [EngineCommand::Reorder(_)]),
+        matches!(out.engine()[..], [EngineCommand::Reorder { .. }]),
         "{:?}",
         out.engine()
     );
