@@ -253,22 +253,7 @@ impl Feed {
         if played.is_empty() {
             return 0;
         }
-        // By count, earliest first, whatever the queue's order (shuffled or
-        // not): a post held twice (the end of the last lap and the start of
-        // this one) loses its older copy only.
-        let mut drop: HashMap<&ArtworkSource, usize> = HashMap::new();
-        for item in played {
-            *drop.entry(&item.source).or_default() += 1;
-        }
-        let mut dropped = Vec::new();
-        self.items.retain(|item| match drop.get_mut(&item.source) {
-            Some(left) if *left > 0 => {
-                *left -= 1;
-                dropped.push(item.clone());
-                false
-            }
-            _ => true,
-        });
+        let dropped = drop_played(&mut self.items, played);
         self.forget_all(&dropped);
         played.len()
     }
@@ -348,6 +333,27 @@ impl Feed {
     pub(crate) fn known_len(&self) -> usize {
         self.known.len()
     }
+}
+
+/// Takes out of `items` those `played` holds, and returns them. By count,
+/// earliest first, whatever the order `played` is in (shuffled or not): a
+/// post held twice (the end of the last lap and the start of this one, or a
+/// playset's small channel picked again) loses its older copies only.
+pub(crate) fn drop_played(items: &mut Vec<QueueItem>, played: &[QueueItem]) -> Vec<QueueItem> {
+    let mut drop: HashMap<&ArtworkSource, usize> = HashMap::new();
+    for item in played {
+        *drop.entry(&item.source).or_default() += 1;
+    }
+    let mut dropped = Vec::new();
+    items.retain(|item| match drop.get_mut(&item.source) {
+        Some(left) if *left > 0 => {
+            *left -= 1;
+            dropped.push(item.clone());
+            false
+        }
+        _ => true,
+    });
+    dropped
 }
 
 fn ids_of(items: &[QueueItem]) -> HashSet<i64> {

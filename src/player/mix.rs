@@ -1,63 +1,129 @@
 //! A playset's queue: its channels' artworks interleaved by exposure
-//! (`playset::ChannelMix`), each channel walked in its pick mode
-//! (`playset::ItemPicker`). Pure and deterministic for a seed.
+//! (`playset::ChannelMix`), each channel giving its next one in its pick
+//! mode (`playset_channel`). Pure and deterministic for a seed.
+//!
+//! The queue is a window that moves with the screen: `MIX_AHEAD` picks
+//! ahead of the artwork on screen, made as it moves on, and what was played
+//! more than `KEEP_BEHIND` artworks ago dropped. So a playset left playing
+//! goes on through its channels' pages instead of starting its picks over.
 
-use super::playset::{ChannelMix, ChannelShare, ExposureMode, ItemPicker, PickMode, weights};
+use super::feed::{KEEP_BEHIND, PAGE_SIZE, drop_played};
+use super::playset::{ChannelMix, ChannelShare, ExposureMode, weights};
+use super::playset_channel::RunChannel;
 use super::source::QueueItem;
 
-/// One channel of the mix: its weight and the artworks known so far.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MixChannel {
-    pub weight: u32,
-    pub items: Vec<QueueItem>,
+/// Picks made ahead of the artwork on screen: the next to decode and a few
+/// more, and few enough that a channel's posts published since (its hourly
+/// look) come within a few artworks.
+pub(crate) const MIX_AHEAD: usize = 10;
+
+/// Played artworks beyond `KEEP_BEHIND` before the queue drops them: a
+/// page's worth at a time, not a new list at every artwork.
+const TRIM_EVERY: usize = PAGE_SIZE as usize;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Mix {
+    exposure: ExposureMode,
+    chooser: ChannelMix,
+    queue: Vec<QueueItem>,
 }
 
-/// `count` queue items drawn from `channels`; empty channels are left out.
-pub fn mix(
-    channels: &[MixChannel],
-    exposure: ExposureMode,
-    pick: PickMode,
-    seed: u64,
-    count: usize,
-) -> Vec<QueueItem> {
-    let live: Vec<&MixChannel> = channels.iter().filter(|c| !c.items.is_empty()).collect();
-    let shares: Vec<ChannelShare> = live
-        .iter()
-        .map(|c| ChannelShare {
-            weight: c.weight,
-            content_count: Some(c.items.len() as u64),
-        })
-        .collect();
-    let mut chooser = ChannelMix::new(weights(exposure, &shares));
-    let mut pickers: Vec<ItemPicker> = (0..live.len())
-        .map(|i| ItemPicker::new(pick, seed.wrapping_add(i as u64)))
-        .collect();
-    let mut out = Vec::with_capacity(count);
-    while out.len() < count {
-        let Some(channel) = chooser.next_channel() else {
-            break;
-        };
-        let items = &live[channel].items;
-        match pickers[channel].pick(items.len()) {
-            Some(at) => out.push(items[at].clone()),
-            None => break,
+impl Mix {
+    pub fn new(exposure: ExposureMode) -> Self {
+        Self {
+            exposure,
+            chooser: ChannelMix::new(Vec::new()),
+            queue: Vec::new(),
         }
     }
-    out
+
+    /// The queue as it stands.
+    pub fn queue(&self) -> &[QueueItem] {
+        &self.queue
+    }
+
+    /// The queue with the artwork at `position` of `played` (the queue as
+    /// the engine plays it, maybe shuffled) on screen: what `played` holds
+    /// more than `KEEP_BEHIND` before it dropped, and picks made until
+    /// `MIX_AHEAD` are ahead of it. `Some(dropped)` when the queue changed.
+    pub(crate) fn advance(
+        &mut self,
+        channels: &mut [RunChannel],
+        played: &[QueueItem],
+        position: Option<usize>,
+    ) -> Option<usize> {
+        let behind = position.map_or(0, |p| p.saturating_sub(KEEP_BEHIND));
+        let dropped = match played.get(..behind) {
+            Some(old) if behind >= TRIM_EVERY => drop_played(&mut self.queue, old).len(),
+            _ => 0,
+        };
+        let want = position.map_or(0, |p| p + 1 - dropped) + MIX_AHEAD;
+        let before = self.queue.len();
+        while self.queue.len() < want {
+            let Some(item) = self.pick(channels) else {
+                break;
+            };
+            self.queue.push(item);
+        }
+        (dropped > 0 || self.queue.len() > before).then_some(dropped)
+    }
+
+    /// The next artwork, from a channel that has one now; `None` when none has.
+    fn pick(&mut self, channels: &mut [RunChannel]) -> Option<QueueItem> {
+        let ready: Vec<bool> = channels.iter().map(RunChannel::ready).collect();
+        let shares: Vec<ChannelShare> = channels
+            .iter()
+            .zip(&ready)
+            .filter(|(_, r)| **r)
+            .map(|(c, _)| ChannelShare {
+                weight: c.weight(),
+                content_count: Some(c.items().len() as u64),
+            })
+            .collect();
+        // A channel with nothing to give now has no weight until it has.
+        let mut live = weights(self.exposure, &shares).into_iter();
+        let all = ready
+            .iter()
+            .map(|r| if *r { live.next().unwrap_or(0) } else { 0 })
+            .collect();
+        self.chooser.set_weights(all);
+        let channel = self.chooser.next_channel()?;
+        channels.get_mut(channel)?.take()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::player::ArtworkSource;
+    use crate::player::playset::PickMode;
+    use std::sync::Arc;
 
-    fn channel(name: &'static str, n: usize, weight: u32) -> MixChannel {
-        MixChannel {
-            weight,
-            items: (0..n)
-                .map(|_| QueueItem::new(ArtworkSource::Embedded(name)))
-                .collect(),
+    fn channel(name: &'static str, n: usize, weight: u32) -> RunChannel {
+        let items: Arc<[QueueItem]> = (0..n)
+            .map(|_| QueueItem::new(ArtworkSource::Embedded(name)))
+            .collect();
+        let mut c = RunChannel::local(weight, items);
+        c.start(PickMode::Recency, 1);
+        c
+    }
+
+    /// `count` picks, the screen moving on one artwork at a time.
+    fn picks(channels: &mut [RunChannel], exposure: ExposureMode, count: usize) -> Vec<QueueItem> {
+        let mut mix = Mix::new(exposure);
+        let mut shown = Vec::new();
+        let mut position = None;
+        while shown.len() < count {
+            let played = mix.queue().to_vec();
+            let dropped = mix.advance(channels, &played, position).unwrap_or(0);
+            let at = position.map_or(0, |p| p + 1 - dropped);
+            let Some(item) = mix.queue().get(at) else {
+                break;
+            };
+            shown.push(item.clone());
+            position = Some(at);
         }
+        shown
     }
 
     fn shares(items: &[QueueItem]) -> (usize, usize) {
@@ -70,26 +136,36 @@ mod tests {
 
     #[test]
     fn each_exposure_mode_gives_its_share_over_many_picks() {
-        let chans = [channel("a", 10, 3), channel("b", 30, 1)];
-        let equal = mix(&chans, ExposureMode::Equal, PickMode::Recency, 1, 400);
-        assert_eq!(shares(&equal), (200, 200));
-        let manual = mix(&chans, ExposureMode::Manual, PickMode::Random, 1, 400);
-        assert_eq!(shares(&manual), (300, 100));
-        let proportional = mix(
-            &chans,
-            ExposureMode::Proportional,
-            PickMode::Recency,
-            1,
-            400,
-        );
-        assert_eq!(shares(&proportional), (100, 300));
+        let mut chans = [channel("a", 10, 3), channel("b", 30, 1)];
+        let equal = picks(&mut chans, ExposureMode::Equal, 4000);
+        assert_eq!(shares(&equal), (2000, 2000));
+        let manual = picks(&mut chans, ExposureMode::Manual, 4000);
+        assert_eq!(shares(&manual), (3000, 1000));
+        let proportional = picks(&mut chans, ExposureMode::Proportional, 4000);
+        assert_eq!(shares(&proportional), (1000, 3000));
     }
 
     #[test]
     fn empty_channels_are_left_out() {
-        let chans = [channel("a", 0, 5), channel("b", 2, 1)];
-        let items = mix(&chans, ExposureMode::Manual, PickMode::Recency, 1, 4);
+        let mut chans = [channel("a", 0, 5), channel("b", 2, 1)];
+        let items = picks(&mut chans, ExposureMode::Manual, 4);
         assert_eq!(shares(&items), (0, 4));
-        assert!(mix(&[], ExposureMode::Equal, PickMode::Recency, 1, 4).is_empty());
+        assert!(picks(&mut [], ExposureMode::Equal, 4).is_empty());
+    }
+
+    #[test]
+    fn the_queue_is_a_window_around_the_screen() {
+        let mut chans = [channel("a", 3, 1)];
+        let mut mix = Mix::new(ExposureMode::Equal);
+        assert_eq!(mix.advance(&mut chans, &[], None), Some(0));
+        assert_eq!(mix.queue().len(), MIX_AHEAD, "picks ahead only");
+        let end = KEEP_BEHIND + TRIM_EVERY;
+        let played = mix.queue().to_vec();
+        mix.advance(&mut chans, &played, Some(end - 1));
+        assert_eq!(mix.queue().len(), end + MIX_AHEAD);
+        let played = mix.queue().to_vec();
+        let dropped = mix.advance(&mut chans, &played, Some(end));
+        assert_eq!(dropped, Some(TRIM_EVERY));
+        assert_eq!(mix.queue().len(), KEEP_BEHIND + 1 + MIX_AHEAD);
     }
 }

@@ -13,6 +13,7 @@ pub mod playlist;
 pub mod playlist_edit;
 pub(crate) mod playlist_feed;
 pub mod playset;
+mod playset_channel;
 pub(crate) mod playset_run;
 pub mod source;
 mod stopwatch;

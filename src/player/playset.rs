@@ -17,7 +17,8 @@ pub enum ExposureMode {
 /// How a channel chooses its next artwork.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PickMode {
-    /// Newest first, moving to older ones, then again from the newest.
+    /// Newest first, moving to older ones through every page, then again
+    /// from the newest (`playset_channel`).
     Recency,
     /// In random order, each artwork once before any repeats.
     Random,
@@ -67,6 +68,13 @@ impl ChannelMix {
         Self { weights, credit }
     }
 
+    /// New weights (channels that filled or emptied, new content counts):
+    /// each channel keeps the credit it has, so the shares go on evenly.
+    pub(crate) fn set_weights(&mut self, weights: Vec<u64>) {
+        self.credit.resize(weights.len(), 0);
+        self.weights = weights;
+    }
+
     /// The channel for the next artwork; `None` when no channel has weight.
     pub(crate) fn next_channel(&mut self) -> Option<usize> {
         let total: i128 = self.weights.iter().map(|&w| i128::from(w)).sum();
@@ -85,62 +93,6 @@ impl ChannelMix {
         self.credit[best] -= total;
         Some(best)
     }
-}
-
-/// Walks one channel's artworks in its pick mode. Positions index the channel's
-/// list as the server returns it, newest first.
-#[derive(Clone, Debug)]
-pub(crate) struct ItemPicker {
-    mode: PickMode,
-    next: usize,
-    bag: Vec<usize>,
-    rng: u64,
-}
-
-impl ItemPicker {
-    pub fn new(mode: PickMode, seed: u64) -> Self {
-        Self {
-            mode,
-            next: 0,
-            bag: Vec::new(),
-            rng: seed,
-        }
-    }
-
-    /// The position of the next artwork among `len`; `None` for an empty channel.
-    /// `len` may grow between calls as more pages arrive.
-    pub fn pick(&mut self, len: usize) -> Option<usize> {
-        if len == 0 {
-            return None;
-        }
-        match self.mode {
-            PickMode::Recency => {
-                let at = self.next % len;
-                self.next = at + 1;
-                Some(at)
-            }
-            PickMode::Random => {
-                self.bag.retain(|&i| i < len);
-                if self.bag.is_empty() {
-                    self.bag = (0..len).collect();
-                    // Fisher–Yates; popped from the end below.
-                    for i in (1..len).rev() {
-                        let j = (splitmix(&mut self.rng) % (i as u64 + 1)) as usize;
-                        self.bag.swap(i, j);
-                    }
-                }
-                self.bag.pop()
-            }
-        }
-    }
-}
-
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]
@@ -221,41 +173,5 @@ mod tests {
             longest_run <= 2,
             "the heavy channel's turns are spread out, not bunched"
         );
-    }
-
-    #[test]
-    fn recency_walks_newest_to_oldest_and_wraps_as_pages_arrive() {
-        let mut p = ItemPicker::new(PickMode::Recency, 0);
-        let got: Vec<_> = (0..4).map(|_| p.pick(3).unwrap()).collect();
-        assert_eq!(got, vec![0, 1, 2, 0]);
-        // A second page arrived: carry on into it.
-        assert_eq!(p.pick(5), Some(1));
-        assert_eq!(p.pick(0), None);
-    }
-
-    #[test]
-    fn random_picks_each_artwork_once_per_pass_and_depends_on_the_seed() {
-        let mut p = ItemPicker::new(PickMode::Random, 7);
-        let mut first: Vec<_> = (0..10).map(|_| p.pick(10).unwrap()).collect();
-        let order = first.clone();
-        first.sort_unstable();
-        assert_eq!(first, (0..10).collect::<Vec<_>>(), "a permutation");
-        let mut again = ItemPicker::new(PickMode::Random, 7);
-        let same: Vec<_> = (0..10).map(|_| again.pick(10).unwrap()).collect();
-        assert_eq!(same, order, "same seed, same order");
-        let mut other = ItemPicker::new(PickMode::Random, 8);
-        let different: Vec<_> = (0..10).map(|_| other.pick(10).unwrap()).collect();
-        assert_ne!(different, order);
-        assert_ne!(order, (0..10).collect::<Vec<_>>(), "actually shuffled");
-    }
-
-    #[test]
-    fn random_pick_over_many_passes_is_fair() {
-        let mut p = ItemPicker::new(PickMode::Random, 99);
-        let mut counts = [0usize; 6];
-        for _ in 0..6000 {
-            counts[p.pick(6).unwrap()] += 1;
-        }
-        assert_eq!(counts, [1000; 6]);
     }
 }

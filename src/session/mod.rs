@@ -288,10 +288,10 @@ impl Session {
                 PageOutcome::Nothing => {}
             },
             Purpose::PlaysetPage { channel } => {
-                let (playing, pending) = (&self.playing, &mut self.pending);
+                let pending = &mut self.pending;
                 let outcome = self
                     .playsets
-                    .on_page(tag, channel, result, playing, pending, seen.now, fx);
+                    .on_page(tag, channel, result, pending, seen.now, fx);
                 self.on_mix(outcome, seen, fx);
             }
             Purpose::Like { post_id, likes } => self.likes.on_answer(post_id, likes, result, fx),
@@ -454,7 +454,7 @@ impl Session {
                 self.channels.stop(fx);
                 self.play(channel, seen, fx);
             }
-            MixOutcome::Extend(channel) => self.extend(channel, 0, seen, fx),
+            MixOutcome::Extend(channel, n) => self.extend(channel, n, seen, fx),
             MixOutcome::Nothing => {}
         }
     }
@@ -562,13 +562,9 @@ impl Session {
     }
 
     fn page_ahead(&mut self, seen: &Seen, fx: &mut Effects) {
-        self.playsets.page_ahead(
-            &self.playing,
-            seen.on_screen(),
-            &mut self.pending,
-            seen.now,
-            fx,
-        );
+        let (playing, pending) = (&self.playing, &mut self.pending);
+        let outcome = self.playsets.page_ahead(playing, seen, pending, fx);
+        self.on_mix(outcome, seen, fx);
         let paging_this = matches!(&self.playing, Channel::Makapix { label, .. }
             if Some(label.as_str()) == self.channels.label());
         // A channel whose first pages had nothing playable pages on before it plays.

@@ -2,8 +2,9 @@
 //! files for `sdcard`) is fetched, then mixed into one queue by the playset's
 //! exposure and pick modes (`player::playset_run`). The command is answered when
 //! every channel has answered (failed channels included) and the mix starts.
-//! While it plays, each channel's next page is fetched as that channel runs
-//! low, and views name the channel of each artwork. A playset may name
+//! While it plays, the queue moves on with the screen (`Mix::advance`), each
+//! channel's next page is fetched as that channel runs low, and views name
+//! the channel of each artwork. A playset may name
 //! hundreds of channels (the artists one follows): at most
 //! `MAX_PAGES_IN_FLIGHT` of their pages are asked for at once, the rest wait
 //! their turn.
@@ -13,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bridge::connection::{ConnectionAction, RequestFailure};
+use crate::player::QueueItem;
 use crate::player::playset::{ExposureMode, PickMode};
 use crate::player::playset_run::{PlaysetRun, RunChannel, ViewChannel};
-use crate::player::{ArtworkSource, QueueItem};
 use crate::protocol::command::PlayPlayset;
 use crate::protocol::request::{QueryPosts, RequestBody};
 use crate::protocol::response::{PlaysetChannel, Response};
@@ -25,6 +26,7 @@ use super::channels::REPLACED;
 use super::commands::{Refusal, late_ack};
 use super::effects::{Effects, Notice};
 use super::pending::{Pending, Purpose, request};
+use super::seen::Seen;
 
 /// Channel pages of one playset asked for at once.
 pub(crate) const MAX_PAGES_IN_FLIGHT: usize = 4;
@@ -42,8 +44,9 @@ pub(crate) enum MixOutcome {
     Nothing,
     /// Every channel has answered: the mix plays.
     Play(Channel),
-    /// A later page: the mix grows; what is on screen stays.
-    Extend(Channel),
+    /// The mix moved on: more picks, and without its first so many, played
+    /// long ago; what is on screen stays.
+    Extend(Channel, usize),
 }
 
 /// A playset being fetched (its first pages), then played and paged.
@@ -59,8 +62,8 @@ struct Mixing {
     ack: Option<String>,
     /// The first pages are in and the mix is playing.
     started: bool,
-    /// The post last counted as shown.
-    last_shown: Option<i64>,
+    /// The queue position last moved on from; `None` after a page came.
+    looked: Option<Option<usize>>,
 }
 
 #[derive(Default)]
@@ -177,7 +180,7 @@ impl Playsets {
             queued,
             ack: command_id.map(str::to_owned),
             started: false,
-            last_shown: None,
+            looked: None,
         };
         self.give_way(fx);
         mixing.ask(pending, now, fx);
@@ -186,14 +189,12 @@ impl Playsets {
         Ok(self.finish(fx))
     }
 
-    /// One channel's page, come at `now`. `playing`: what the queue plays now.
-    #[allow(clippy::too_many_arguments)]
+    /// One channel's page, come at `now`.
     pub(crate) fn on_page(
         &mut self,
         tag: u64,
         index: usize,
         result: Result<Response, RequestFailure>,
-        playing: &Channel,
         pending: &mut Pending,
         now: Duration,
         fx: &mut Effects,
@@ -205,6 +206,7 @@ impl Playsets {
             return MixOutcome::Nothing;
         };
         mixing.waiting.remove(pos);
+        mixing.looked = None;
         match result {
             Ok(Response::Posts(page)) => {
                 let added = mixing.run.on_page(index, page, now);
@@ -227,14 +229,7 @@ impl Playsets {
         if !mixing.started {
             return self.finish(fx);
         }
-        if self.is_playing(playing)
-            && let Some(m) = self.mixing.as_ref()
-        {
-            return MixOutcome::Extend(Channel::Makapix {
-                label: m.label.clone(),
-                items: m.run.items(),
-            });
-        }
+        // The mix takes the page in as the screen moves on (`page_ahead`).
         MixOutcome::Nothing
     }
 
@@ -281,32 +276,34 @@ impl Playsets {
         self.mixing.as_ref()?.run.channel_of(on_screen?)
     }
 
-    /// Counts the artwork on screen against its channel, and asks for the next
-    /// page of each channel that runs low.
+    /// Moves the mix on with the screen, and asks for the next page of each
+    /// channel that runs low.
     pub(crate) fn page_ahead(
         &mut self,
         playing: &Channel,
-        on_screen: Option<&ArtworkSource>,
+        seen: &Seen,
         pending: &mut Pending,
-        now: Duration,
         fx: &mut Effects,
-    ) {
+    ) -> MixOutcome {
         if !self.is_playing(playing) {
-            return;
+            return MixOutcome::Nothing;
         }
-        let post = on_screen.and_then(ArtworkSource::post_id);
         let Some(m) = self.mixing.as_mut() else {
-            return;
+            return MixOutcome::Nothing;
         };
-        if post == m.last_shown {
-            return;
+        let now = seen.now;
+        let position = seen.engine.current_index();
+        let mut outcome = MixOutcome::Nothing;
+        if m.looked != Some(position) {
+            m.looked = Some(position);
+            if let Some(dropped) = m.run.advance(seen.engine.items(), position) {
+                let items = m.run.items();
+                outcome = MixOutcome::Extend(m.channel(items), dropped);
+            }
+            m.queued.extend(m.run.wants_more(now));
         }
-        m.last_shown = post;
-        if let Some(post) = post {
-            m.run.on_shown(post);
-        }
-        m.queued.extend(m.run.wants_more(now));
         m.ask(pending, now, fx);
+        outcome
     }
 
     /// Once every channel has answered: the command is answered and the mix plays.
@@ -317,6 +314,7 @@ impl Playsets {
         if m.started || !m.waiting.is_empty() || !m.queued.is_empty() {
             return MixOutcome::Nothing;
         }
+        m.run.advance(&[], None);
         let items = m.run.items();
         let outcome = if items.is_empty() {
             Err("none of the playset's channels has artworks this player can show".to_owned())
@@ -338,10 +336,7 @@ impl Playsets {
             return MixOutcome::Nothing;
         }
         m.started = true;
-        MixOutcome::Play(Channel::Makapix {
-            label: m.label.clone(),
-            items,
-        })
+        MixOutcome::Play(m.channel(items))
     }
 }
 
@@ -353,6 +348,13 @@ impl Mixing {
                 break;
             };
             self.waiting.push(send(pending, index, query, now, fx));
+        }
+    }
+
+    fn channel(&self, items: Vec<QueueItem>) -> Channel {
+        Channel::Makapix {
+            label: self.label.clone(),
+            items,
         }
     }
 }

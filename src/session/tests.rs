@@ -464,6 +464,7 @@ mod fixture;
 mod likes;
 mod owner_playsets;
 mod playlists;
+mod playset_window;
 mod playsets;
 mod queries;
 mod rig;

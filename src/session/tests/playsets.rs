@@ -44,9 +44,20 @@ fn mixed(exposure: &str, pick: &str, channels: Vec<Value>, a_ids: &[i64], b_ids:
     p
 }
 
-/// How many of the first `n` artworks of the queue are below 100 (user `a`'s).
-fn share_of_a(p: &Player, n: usize) -> usize {
-    p.playing_ids()[..n].iter().filter(|id| **id < 100).count()
+/// The next `n` artworks on screen, a dwell each.
+fn shown(p: &mut Player, n: usize) -> Vec<i64> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        p.tick(true);
+        out.extend(p.on_screen());
+        p.advance(p.engine.dwell());
+    }
+    out
+}
+
+/// How many of the next `n` artworks shown are below 100 (user `a`'s).
+fn share_of_a(p: &mut Player, n: usize) -> usize {
+    shown(p, n).iter().filter(|id| **id < 100).count()
 }
 
 const A6: [i64; 6] = [1, 2, 3, 4, 5, 6];
@@ -114,55 +125,57 @@ fn the_command_is_answered_once_all_have_answered_and_failed_channels_are_left_o
 
 #[test]
 fn equal_exposure_gives_each_channel_the_same_share() {
-    let p = mixed("equal", "recency", vec![user("a"), user("b")], &A6, &B2);
-    assert_eq!(share_of_a(&p, 8), 4, "{:?}", p.playing_ids());
-    assert_eq!(share_of_a(&p, 100), 50);
+    let mut p = mixed("equal", "recency", vec![user("a"), user("b")], &A6, &B2);
+    assert_eq!(share_of_a(&mut p, 8), 4);
+    assert_eq!(share_of_a(&mut p, 100), 50);
 }
 
 #[test]
 fn manual_exposure_shares_by_weight() {
     let channels = vec![weighted("a", 1.0), weighted("b", 3.0)];
-    let p = mixed("manual", "recency", channels, &A6, &B2);
-    assert_eq!(share_of_a(&p, 8), 2, "{:?}", p.playing_ids());
-    assert_eq!(share_of_a(&p, 100), 25);
+    let mut p = mixed("manual", "recency", channels, &A6, &B2);
+    assert_eq!(share_of_a(&mut p, 8), 2);
+    assert_eq!(share_of_a(&mut p, 100), 25);
 }
 
 #[test]
 fn proportional_exposure_shares_by_what_each_channel_holds() {
     // Weights are for `manual` only: here they change nothing.
     let channels = vec![weighted("a", 1.0), weighted("b", 9.0)];
-    let p = mixed("proportional", "recency", channels, &A6, &B2);
-    assert_eq!(share_of_a(&p, 8), 6, "{:?}", p.playing_ids());
-    assert_eq!(share_of_a(&p, 100), 75);
+    let mut p = mixed("proportional", "recency", channels, &A6, &B2);
+    assert_eq!(share_of_a(&mut p, 8), 6);
+    assert_eq!(share_of_a(&mut p, 100), 75);
 }
 
 #[test]
 fn manual_weights_that_are_all_zero_or_negative_share_equally() {
     let channels = vec![weighted("a", 0.0), weighted("b", -4.0)];
-    let p = mixed("manual", "recency", channels, &A6, &B2);
-    assert_eq!(share_of_a(&p, 8), 4, "{:?}", p.playing_ids());
+    let mut p = mixed("manual", "recency", channels, &A6, &B2);
+    assert_eq!(share_of_a(&mut p, 8), 4);
 }
 
 #[test]
 fn recency_walks_each_channel_newest_first_as_the_server_sent_it() {
     // The server sends newest first; recency starts there and moves to older.
-    let p = mixed(
+    let mut p = mixed(
         "equal",
         "recency",
         vec![user("a"), user("b")],
         &[9, 8, 7],
         &[109, 108],
     );
-    let a: Vec<i64> = p.playing_ids().into_iter().filter(|id| *id < 100).collect();
+    let ids = shown(&mut p, 14);
+    let a: Vec<i64> = ids.iter().copied().filter(|id| *id < 100).collect();
     assert_eq!(a[..7], [9, 8, 7, 9, 8, 7, 9], "then again from the newest");
-    let b: Vec<i64> = p.playing_ids().into_iter().filter(|id| *id > 100).collect();
+    let b: Vec<i64> = ids.iter().copied().filter(|id| *id > 100).collect();
     assert_eq!(b[..4], [109, 108, 109, 108]);
 }
 
 #[test]
 fn random_picks_each_artwork_once_before_any_repeats() {
-    let p = mixed("equal", "random", vec![user("a"), user("b")], &A6, &B2);
-    let a: Vec<i64> = p.playing_ids().into_iter().filter(|id| *id < 100).collect();
+    let mut p = mixed("equal", "random", vec![user("a"), user("b")], &A6, &B2);
+    let ids = shown(&mut p, 120);
+    let a: Vec<i64> = ids.into_iter().filter(|id| *id < 100).collect();
     for round in a.chunks(6).take(10) {
         let mut sorted = round.to_vec();
         sorted.sort_unstable();

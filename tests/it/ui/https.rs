@@ -310,7 +310,8 @@ fn asked_for(api: &MakapixApi, request_type: &str, post_id: i64) -> bool {
 /// The owner's playset of 100 followed artists over HTTPS: 101 reads against
 /// a limit of 60 per window (shortened here, with the player's rule scaled
 /// alike), so some are answered 429 and wait their turn; every channel's
-/// artwork ends up in the mix.
+/// artwork ends up in the mix (a window moving with the screen: gathered
+/// as Next moves it on).
 #[test]
 fn a_playset_of_100_channels_over_https_loads_every_channel_under_the_read_limit() {
     const CHANNELS: i64 = 100;
@@ -351,26 +352,25 @@ fn a_playset_of_100_channels_over_https_loads_every_channel_under_the_read_limit
 
     let mut h = connected_over_https(root.path(), &vault, config, 700.0);
     h.get_by_label("Play followed artists").click_accesskit();
-    let mixed = |a: &PlayerApp| -> std::collections::BTreeSet<i64> {
-        a.engine()
-            .items()
-            .iter()
-            .filter_map(|i| i.source.post_id())
-            .collect()
+    let mut mixed = std::collections::BTreeSet::new();
+    let gather = |a: &PlayerApp, mixed: &mut std::collections::BTreeSet<i64>| {
+        mixed.extend(a.engine().items().iter().filter_map(|i| i.source.post_id()));
     };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while mixed(h.state()).len() < CHANNELS as usize {
+    while mixed.len() < CHANNELS as usize {
         assert!(
             Instant::now() < deadline,
             "{} of {CHANNELS} channels in the mix; {} reads refused",
-            mixed(h.state()).len(),
+            mixed.len(),
             api.rate_limited()
         );
+        h.key_press(egui::Key::ArrowRight);
         h.step();
+        gather(h.state(), &mut mixed);
         std::thread::sleep(Duration::from_millis(10));
     }
     let expected: std::collections::BTreeSet<i64> = (1000..1000 + CHANNELS).collect();
-    assert_eq!(mixed(h.state()), expected, "every channel, none lost");
+    assert_eq!(mixed, expected, "every channel, none lost");
     assert!(
         api.rate_limited() > 0,
         "the read limit was reached (else this proves nothing)"

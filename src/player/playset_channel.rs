@@ -1,0 +1,178 @@
+//! One channel of a playset as it plays: its artworks (a Makapix channel's
+//! `Feed`, or the local files), the order it plays them in this pass, and
+//! how many of them the mix has taken. Pure.
+//!
+//! `recency` takes them as the server sent them, newest first, on through
+//! every page; `random` shuffles each pass, and each later page after what
+//! the pass already holds, so every artwork plays once before any repeats.
+//! A pass ends when the channel has no more pages (a finite channel that
+//! dropped some is read again from its first page by its `Feed`, as a new
+//! lap); a channel waiting for its next page gives nothing meanwhile.
+//! What the mix took more than `KEEP_BEHIND` artworks ago is dropped
+//! (`Feed::trim`), so a channel played for weeks holds a window of its posts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::protocol::request::QueryPosts;
+use crate::protocol::response::PostsPage;
+
+use super::feed::{Feed, KEEP_BEHIND, PAGE_SIZE};
+use super::order::{shuffled, shuffled_after};
+use super::playset::PickMode;
+use super::source::QueueItem;
+
+/// Artworks taken beyond `KEEP_BEHIND` before the channel drops them: a
+/// page's worth at a time, not one copy of its list at every pick.
+const TRIM_EVERY: usize = PAGE_SIZE as usize;
+
+#[derive(Clone, Debug)]
+pub(crate) struct RunChannel {
+    weight: u32,
+    /// `None` for the local folder (`sdcard`): its items are all known.
+    feed: Option<Feed>,
+    /// The local files, shared with the session's list rather than copied.
+    local: Arc<[QueueItem]>,
+    pick: PickMode,
+    seed: u64,
+    /// The artworks held, in the order this pass takes them.
+    order: Vec<QueueItem>,
+    /// How many of `order` the mix has taken.
+    taken: usize,
+    /// Passes ended so far: each `random` pass is shuffled by its own seed.
+    passes: u64,
+}
+
+impl RunChannel {
+    pub fn makapix(weight: u32, query: QueryPosts) -> Self {
+        Self::new(weight, Some(Feed::new(query)), Arc::new([]))
+    }
+
+    pub fn local(weight: u32, items: Arc<[QueueItem]>) -> Self {
+        Self::new(weight, None, items)
+    }
+
+    fn new(weight: u32, feed: Option<Feed>, local: Arc<[QueueItem]>) -> Self {
+        Self {
+            weight,
+            feed,
+            local,
+            pick: PickMode::Recency,
+            seed: 0,
+            order: Vec::new(),
+            taken: 0,
+            passes: 0,
+        }
+    }
+
+    /// Plays in `pick` mode, random orders drawn from `seed`.
+    pub(crate) fn start(&mut self, pick: PickMode, seed: u64) {
+        self.pick = pick;
+        self.seed = seed;
+        self.follow();
+    }
+
+    pub fn weight(&self) -> u32 {
+        self.weight
+    }
+
+    pub(crate) fn feed(&self) -> Option<&Feed> {
+        self.feed.as_ref()
+    }
+
+    /// The artworks held.
+    pub fn items(&self) -> &[QueueItem] {
+        self.feed.as_ref().map_or(&*self.local, Feed::items)
+    }
+
+    /// Whether `take` gives an artwork now.
+    pub(crate) fn ready(&self) -> bool {
+        let paging = self.feed.as_ref().is_some_and(Feed::has_more);
+        self.taken < self.order.len() || (!paging && !self.order.is_empty())
+    }
+
+    /// The channel's next artwork; `None` when it has none now (empty, or
+    /// its next page has not come).
+    pub(crate) fn take(&mut self) -> Option<QueueItem> {
+        if !self.ready() {
+            return None;
+        }
+        if self.taken >= self.order.len() {
+            // The channel's end: again from its start, in a new order if random.
+            self.taken = 0;
+            self.passes += 1;
+            if self.pick == PickMode::Random {
+                self.order = shuffled(std::mem::take(&mut self.order), self.pass_seed());
+            }
+        }
+        let item = self.order.get(self.taken)?.clone();
+        self.taken += 1;
+        self.trim();
+        Some(item)
+    }
+
+    fn pass_seed(&self) -> u64 {
+        self.seed ^ self.passes.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// Drops what was taken more than `KEEP_BEHIND` artworks ago.
+    fn trim(&mut self) {
+        let Some(feed) = self.feed.as_mut() else {
+            return;
+        };
+        if self.taken < KEEP_BEHIND + TRIM_EVERY {
+            return;
+        }
+        let dropped = feed.trim(&self.order, Some(self.taken - 1));
+        self.order.drain(..dropped);
+        self.taken -= dropped;
+    }
+
+    /// `order` after a page came: its new artworks after the rest.
+    fn follow(&mut self) {
+        let items = self.items().to_vec();
+        self.order = match self.pick {
+            PickMode::Recency => items,
+            PickMode::Random => {
+                let before = std::mem::take(&mut self.order);
+                let key = |i: &QueueItem| i.source.clone();
+                shuffled_after(&before, items, key, self.pass_seed())
+            }
+        };
+        self.taken = self.taken.min(self.order.len());
+    }
+
+    /// The first page's request, for a Makapix channel.
+    pub(crate) fn first_request(&mut self) -> Option<QueryPosts> {
+        Some(self.feed.as_mut()?.first_request())
+    }
+
+    /// Takes in a page come at `now`; returns how many artworks it added.
+    pub(crate) fn on_page(&mut self, page: PostsPage, now: Duration) -> usize {
+        let Some(feed) = self.feed.as_mut() else {
+            return 0;
+        };
+        let added = feed.on_page(page, now);
+        self.follow();
+        added
+    }
+
+    /// The page asked for failed at `now`: asked for again after a wait.
+    pub(crate) fn on_failure(&mut self, now: Duration) {
+        if let Some(f) = self.feed.as_mut() {
+            f.on_failure(now);
+        }
+    }
+
+    /// The next page's request when the channel runs low.
+    pub(crate) fn wants_more(&mut self, now: Duration) -> Option<QueryPosts> {
+        // The feed's position is the last artwork taken: in `recency` order
+        // it is that one, in `random` as many are left after it.
+        let position = self.taken.checked_sub(1);
+        self.feed.as_mut()?.wants_more(position, now)
+    }
+}
+
+#[cfg(test)]
+#[path = "playset_channel_tests.rs"]
+mod tests;

@@ -1,0 +1,80 @@
+//! One channel of a playset: its pick modes over pages, laps and a window.
+
+use std::time::Duration;
+
+use super::*;
+use crate::player::feed::tests::page;
+
+const T: Duration = Duration::from_secs(10);
+
+fn channel(pick: PickMode) -> RunChannel {
+    let mut c = RunChannel::makapix(1, QueryPosts::default());
+    c.start(pick, 5);
+    c.first_request();
+    c
+}
+
+/// Takes `n` artworks, each page answered (50 posts, offset paged, `len`
+/// in all) as soon as it is asked for.
+fn take(c: &mut RunChannel, n: usize, len: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        if let Some(q) = c.wants_more(T) {
+            let from: i64 = q.cursor.as_deref().map_or(0, |s| s.parse().unwrap());
+            let to = (from + 50).min(len);
+            let next = to.to_string();
+            c.on_page(page(from..to, (to < len).then_some(&*next)), T);
+        }
+        out.extend(c.take().and_then(|i| i.source.post_id()));
+    }
+    out
+}
+
+#[test]
+fn recency_goes_on_through_every_page_and_holds_a_window() {
+    let mut c = channel(PickMode::Recency);
+    c.on_page(page(0..50, Some("50")), T);
+    let got = take(&mut c, 3_000, i64::MAX);
+    assert!(
+        got == (0..3_000).collect::<Vec<_>>(),
+        "newest first, never again"
+    );
+    let held = c.items().len();
+    assert!(held <= KEEP_BEHIND + TRIM_EVERY + 50, "holds {held}");
+}
+
+#[test]
+fn a_finite_channel_bigger_than_the_window_plays_lap_after_lap() {
+    for pick in [PickMode::Recency, PickMode::Random] {
+        let mut c = channel(pick);
+        let len = (KEEP_BEHIND + 300) as i64;
+        c.on_page(page(0..50, Some("50")), T);
+        let got = take(&mut c, len as usize * 3, len);
+        for lap in got.chunks(len as usize) {
+            let mut lap = lap.to_vec();
+            if pick == PickMode::Recency {
+                assert!(lap.is_sorted(), "newest first");
+            }
+            lap.sort_unstable();
+            assert!(
+                lap == (0..len).collect::<Vec<_>>(),
+                "{pick:?}: each once a lap"
+            );
+        }
+    }
+}
+
+#[test]
+fn random_picks_each_artwork_once_a_pass_in_a_new_order_each_pass() {
+    let mut c = channel(PickMode::Random);
+    c.on_page(page(0..6, None), T);
+    let got = take(&mut c, 60, 6);
+    let passes: Vec<&[i64]> = got.chunks(6).collect();
+    for pass in &passes {
+        let mut sorted = pass.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [0, 1, 2, 3, 4, 5], "{got:?}");
+    }
+    assert!(passes.windows(2).any(|w| w[0] != w[1]), "{got:?}");
+    assert_ne!(passes[0], [0, 1, 2, 3, 4, 5], "shuffled");
+}

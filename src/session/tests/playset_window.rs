@@ -1,0 +1,128 @@
+//! A playset left playing for days: each channel goes on through its pages
+//! in its pick mode, never starting its picks over, the lists held stay a
+//! window.
+
+use serde_json::json;
+
+use super::fixture::*;
+use crate::bridge::connection::RequestFailure;
+use crate::player::feed::{KEEP_BEHIND, PAGE_SIZE};
+use crate::protocol::request::QueryPosts;
+use crate::protocol::response::Response;
+
+/// User `a`'s posts are `A + i`, `b`'s `B + i`, newest first.
+const A: i64 = 0;
+const B: i64 = 1_000_000;
+/// The most artworks the queue may hold: the window behind, a page's worth
+/// before it is trimmed, and the picks ahead.
+const CAP: usize = KEEP_BEHIND + 2 * PAGE_SIZE as usize;
+
+/// Makapix's side: user channels of `len` posts each (`a` of `a_len`),
+/// paged by offset.
+struct Server {
+    len: usize,
+    a_len: usize,
+}
+
+impl Server {
+    fn answer(&self, q: &QueryPosts) -> Result<Response, RequestFailure> {
+        let a = q.user_sqid.as_deref() == Some("a");
+        let (base, len) = if a { (A, self.a_len) } else { (B, self.len) };
+        let all = (0..len as i64).map(|i| base + i);
+        let offset: usize = q.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+        let end = (offset + PAGE_SIZE as usize).min(len);
+        let ids = all.skip(offset).take(end - offset);
+        if end < len {
+            more(ids, &end.to_string())
+        } else {
+            last(ids)
+        }
+    }
+}
+
+/// Plays a playset of users `a` and `b` in `pick` mode until `artworks` were
+/// shown, every page answered at once, the lists held checked after each.
+/// Returns what was shown, in order.
+fn play(p: &mut Player, server: &Server, pick: &str, artworks: usize) -> Vec<i64> {
+    let payload = json!({"playset_name": "mix", "exposure_mode": "equal", "pick_mode": pick,
+        "channels": [{"type": "user", "identifier": "a"}, {"type": "user", "identifier": "b"}]});
+    let mut asked = p.command("ps", "play_playset", payload).queries();
+    let mut shown: Vec<i64> = Vec::new();
+    while shown.len() < artworks {
+        for (tag, q) in asked.drain(..) {
+            p.answer(tag, server.answer(&q));
+        }
+        p.advance(p.engine.dwell());
+        asked = p.tick(true).queries();
+        let held = [p.engine.items().len(), p.session.channel().items().len()];
+        assert!(held.iter().all(|n| *n <= CAP), "held {held:?}");
+        shown.extend(p.on_screen());
+    }
+    shown
+}
+
+/// The posts of the channel whose ids start at `base`, as `base + i` → `i`.
+fn of(shown: &[i64], base: i64) -> Vec<i64> {
+    let range = base..base + B;
+    shown
+        .iter()
+        .filter(|id| range.contains(id))
+        .map(|id| id - base)
+        .collect()
+}
+
+#[test]
+fn a_playset_of_long_channels_plays_each_newest_first_without_starting_over() {
+    let mut p = Player::connected();
+    let server = Server {
+        len: usize::MAX / 4,
+        a_len: usize::MAX / 4,
+    };
+    let shown = play(&mut p, &server, "recency", 3_000);
+    for base in [A, B] {
+        let got = of(&shown, base);
+        assert_eq!(got.len(), 1_500, "an equal share");
+        let want: Vec<i64> = (0..got.len() as i64).collect();
+        assert!(got == want, "channel {base}: its posts in order, once each");
+    }
+}
+
+/// The queue holds a small channel's artworks many times over: trimming
+/// it must not put the screen back on an older copy of the one it shows.
+#[test]
+fn a_small_channel_beside_a_long_one_does_not_send_the_mix_back() {
+    let mut p = Player::connected();
+    let server = Server {
+        len: usize::MAX / 4,
+        a_len: 2,
+    };
+    let shown = play(&mut p, &server, "recency", 3_000);
+    let b = of(&shown, B);
+    assert!(b == (0..1_500).collect::<Vec<_>>(), "b in order, once each");
+    let a = of(&shown, A);
+    assert!(a.chunks(2).all(|pair| pair == [0, 1]), "a over and over");
+}
+
+#[test]
+fn each_channel_bigger_than_the_window_plays_every_post_once_a_lap() {
+    for pick in ["recency", "random"] {
+        let mut p = Player::connected();
+        let len = KEEP_BEHIND + 300;
+        let server = Server { len, a_len: len };
+        let shown = play(&mut p, &server, pick, len * 2 * 3);
+        for base in [A, B] {
+            for (n, lap) in of(&shown, base).chunks(len).enumerate() {
+                let mut lap = lap.to_vec();
+                if pick == "recency" {
+                    assert!(lap.is_sorted(), "lap {n} newest first");
+                }
+                lap.sort_unstable();
+                let every: Vec<i64> = (0..len as i64).collect();
+                assert!(
+                    lap == every,
+                    "{pick}: lap {n} of {base} shows every post once"
+                );
+            }
+        }
+    }
+}
