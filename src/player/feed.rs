@@ -228,6 +228,14 @@ impl Feed {
         let at = after
             .and_then(|shown| self.items.iter().position(|i| i.source == *shown))
             .map_or(0, |i| i + 1);
+        self.on_fresh_page_at(page, at)
+    }
+
+    /// `on_fresh_page` with what is new put at `at` (a position in `items`,
+    /// clamped): a playset's channel knows where its next pick is, and a
+    /// post held twice (two laps) would be found at the wrong one.
+    pub(crate) fn on_fresh_page_at(&mut self, page: &PostsPage, at: usize) -> usize {
+        let at = at.min(self.items.len());
         let items = items_of(&page.posts);
         let first_ids = ids_of(&items);
         let new = items.into_iter().filter(|i| {

@@ -41,6 +41,8 @@ pub(crate) struct RunChannel {
     taken: usize,
     /// Passes ended so far: each `random` pass is shuffled by its own seed.
     passes: u64,
+    /// A fresh look at the first page is asked for and not answered.
+    looking: bool,
 }
 
 impl RunChannel {
@@ -62,6 +64,7 @@ impl RunChannel {
             order: Vec::new(),
             taken: 0,
             passes: 0,
+            looking: false,
         }
     }
 
@@ -69,7 +72,7 @@ impl RunChannel {
     pub(crate) fn start(&mut self, pick: PickMode, seed: u64) {
         self.pick = pick;
         self.seed = seed;
-        self.follow();
+        self.follow(0);
     }
 
     pub fn weight(&self) -> u32 {
@@ -128,15 +131,21 @@ impl RunChannel {
         self.taken -= dropped;
     }
 
-    /// `order` after a page came: its new artworks after the rest.
-    fn follow(&mut self) {
+    /// `order` after the artworks held changed: a page came (new artworks
+    /// after the rest), or a fresh look put `fresh` new ones where the next
+    /// pick is.
+    fn follow(&mut self, fresh: usize) {
         let items = self.items().to_vec();
         self.order = match self.pick {
             PickMode::Recency => items,
             PickMode::Random => {
                 let before = std::mem::take(&mut self.order);
                 let key = |i: &QueueItem| i.source.clone();
-                shuffled_after(&before, items, key, self.pass_seed())
+                let mut order = shuffled_after(&before, items, key, self.pass_seed());
+                let next = self.taken.min(order.len());
+                let rest = &mut order[next..];
+                rest.rotate_right(fresh.min(rest.len()));
+                order
             }
         };
         self.taken = self.taken.min(self.order.len());
@@ -153,7 +162,7 @@ impl RunChannel {
             return 0;
         };
         let added = feed.on_page(page, now);
-        self.follow();
+        self.follow(0);
         added
     }
 
@@ -170,6 +179,36 @@ impl RunChannel {
         // it is that one, in `random` as many are left after it.
         let position = self.taken.checked_sub(1);
         self.feed.as_mut()?.wants_more(position, now)
+    }
+
+    /// The first page asked for again, for posts published since; `None`
+    /// for the local files, a channel not playing yet, or one already looking.
+    pub(crate) fn fresh_request(&mut self) -> Option<QueryPosts> {
+        let feed = self.feed.as_ref()?;
+        if self.looking || feed.items().is_empty() {
+            return None;
+        }
+        self.looking = true;
+        Some(feed.fresh_request())
+    }
+
+    /// The fresh look's answer (`None`: it failed): the posts published
+    /// since are the channel's next picks. Returns how many.
+    pub(crate) fn on_fresh_page(&mut self, page: Option<&PostsPage>) -> usize {
+        self.looking = false;
+        let (Some(page), Some(feed)) = (page, self.feed.as_mut()) else {
+            return 0;
+        };
+        let at = match self.pick {
+            PickMode::Recency => self.taken,
+            // Put where the next pick is by `follow`.
+            PickMode::Random => feed.items().len(),
+        };
+        let added = feed.on_fresh_page_at(page, at);
+        if added > 0 {
+            self.follow(added);
+        }
+        added
     }
 }
 

@@ -78,3 +78,24 @@ fn random_picks_each_artwork_once_a_pass_in_a_new_order_each_pass() {
     assert!(passes.windows(2).any(|w| w[0] != w[1]), "{got:?}");
     assert_ne!(passes[0], [0, 1, 2, 3, 4, 5], "shuffled");
 }
+
+#[test]
+fn posts_published_since_are_the_channel_s_next_picks() {
+    for pick in [PickMode::Recency, PickMode::Random] {
+        let mut c = channel(pick);
+        c.on_page(page(0..10, None), T);
+        take(&mut c, 4, 10);
+        let look = c.fresh_request().expect("a look");
+        assert_eq!(look.cursor, None);
+        assert!(c.fresh_request().is_none(), "one look at a time");
+        // 100 and 101 are new, 0 to 2 known.
+        let fresh = page(100..102, None);
+        let mut both = page(0..3, None);
+        both.posts.splice(0..0, fresh.posts);
+        assert_eq!(c.on_fresh_page(Some(&both)), 2);
+        let mut next = take(&mut c, 2, 10);
+        next.sort_unstable();
+        assert_eq!(next, [100, 101], "{pick:?}");
+        assert!(c.fresh_request().is_some(), "the next look may go");
+    }
+}

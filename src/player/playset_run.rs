@@ -4,13 +4,17 @@
 //! sends the requests.
 //!
 //! A channel "runs low" when most of its known artworks have been picked;
-//! its next page is then asked for, like a single channel's.
+//! its next page is then asked for, like a single channel's. Every
+//! `FRESH_LOOK_EVERY` each channel's first page is looked at again, and what
+//! was published since is that channel's next picks, as a channel played
+//! alone does.
 
 use std::time::Duration;
 
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::PostsPage;
 
+use super::feed::FRESH_LOOK_EVERY;
 use super::mix::Mix;
 use super::playset::{ExposureMode, PickMode};
 pub(crate) use super::playset_channel::RunChannel;
@@ -46,6 +50,8 @@ pub(crate) struct PlaysetRun {
     pick: PickMode,
     channels: Vec<RunChannel>,
     mix: Mix,
+    /// The next fresh look at every channel's first page.
+    fresh_at: Duration,
 }
 
 impl PlaysetRun {
@@ -62,6 +68,7 @@ impl PlaysetRun {
             pick,
             channels,
             mix: Mix::new(exposure),
+            fresh_at: Duration::MAX,
         }
     }
 
@@ -69,8 +76,10 @@ impl PlaysetRun {
         self.pick
     }
 
-    /// The first page's request of every Makapix channel, by channel index.
-    pub(crate) fn first_requests(&mut self) -> Vec<(usize, QueryPosts)> {
+    /// The first page's request of every Makapix channel, by channel index,
+    /// asked at `now`: the first fresh look is an hour later.
+    pub(crate) fn first_requests(&mut self, now: Duration) -> Vec<(usize, QueryPosts)> {
+        self.fresh_at = now.saturating_add(FRESH_LOOK_EVERY);
         self.channels
             .iter_mut()
             .enumerate()
@@ -91,6 +100,14 @@ impl PlaysetRun {
         if let Some(c) = self.channels.get_mut(index) {
             c.on_failure(now);
         }
+    }
+
+    /// The fresh look of channel `index` answered (`None`: it failed);
+    /// returns how many posts were published since.
+    pub(crate) fn on_fresh_page(&mut self, index: usize, page: Option<&PostsPage>) -> usize {
+        self.channels
+            .get_mut(index)
+            .map_or(0, |c| c.on_fresh_page(page))
     }
 
     /// The mixed queue as it stands.
@@ -126,6 +143,19 @@ impl PlaysetRun {
             .iter_mut()
             .enumerate()
             .filter_map(|(i, c)| Some((i, c.wants_more(now)?)))
+            .collect()
+    }
+
+    /// Once `FRESH_LOOK_EVERY`: each playing channel's first page again.
+    pub(crate) fn fresh_due(&mut self, now: Duration) -> Vec<(usize, QueryPosts)> {
+        if now < self.fresh_at {
+            return Vec::new();
+        }
+        self.fresh_at = now.saturating_add(FRESH_LOOK_EVERY);
+        self.channels
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, c)| Some((i, c.fresh_request()?)))
             .collect()
     }
 }
@@ -170,7 +200,7 @@ mod tests {
     #[test]
     fn a_channel_that_runs_low_asks_for_its_next_page_alone() {
         let mut r = run();
-        let first = r.first_requests();
+        let first = r.first_requests(T);
         assert_eq!(first.len(), 2);
         r.on_page(0, page(0..5, Some("u1-p2")), T);
         r.on_page(1, page(100..140, Some("cats-p2")), T);
@@ -193,7 +223,7 @@ mod tests {
     #[test]
     fn a_channel_waiting_for_its_page_leaves_the_mix_to_the_others() {
         let mut r = run();
-        r.first_requests();
+        r.first_requests(T);
         r.on_page(0, page(0..2, Some("u1-p2")), T);
         r.on_page(1, page(100..140, None), T);
         r.advance(&[], None);
@@ -203,7 +233,7 @@ mod tests {
     #[test]
     fn each_post_knows_its_channel_for_views() {
         let mut r = run();
-        r.first_requests();
+        r.first_requests(T);
         r.on_page(0, page(0..2, None), T);
         r.on_page(1, page(100..102, None), T);
         assert_eq!(
@@ -228,7 +258,7 @@ mod tests {
     #[test]
     fn a_failed_page_keeps_the_channel_playing_and_is_asked_again_later() {
         let mut r = run();
-        r.first_requests();
+        r.first_requests(T);
         r.on_page(0, page(0..2, Some("p2")), T);
         r.on_failure(1, T);
         r.advance(&[], None);
@@ -239,5 +269,27 @@ mod tests {
         let again = r.wants_more(T + FAILED_PAGE_WAIT);
         assert_eq!(again.len(), 1, "u1's page, not cats' first: {again:?}");
         assert_eq!(again[0].0, 0);
+    }
+
+    #[test]
+    fn every_hour_each_playing_channel_looks_at_its_first_page_again() {
+        let mut r = run();
+        r.first_requests(T);
+        r.on_page(0, page(0..3, None), T);
+        r.on_failure(1, T);
+        assert!(r.fresh_due(T + FRESH_LOOK_EVERY - T).is_empty());
+        let looks = r.fresh_due(T + FRESH_LOOK_EVERY);
+        assert_eq!(
+            looks.len(),
+            1,
+            "not the channel that never played: {looks:?}"
+        );
+        assert_eq!((looks[0].0, looks[0].1.cursor.as_deref()), (0, None));
+        assert!(
+            r.fresh_due(T + FRESH_LOOK_EVERY * 2).is_empty(),
+            "still looking"
+        );
+        assert_eq!(r.on_fresh_page(0, Some(&page(7..8, None))), 1);
+        assert_eq!(r.fresh_due(T + FRESH_LOOK_EVERY * 3).len(), 1);
     }
 }

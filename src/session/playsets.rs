@@ -3,8 +3,9 @@
 //! exposure and pick modes (`player::playset_run`). The command is answered when
 //! every channel has answered (failed channels included) and the mix starts.
 //! While it plays, the queue moves on with the screen (`Mix::advance`), each
-//! channel's next page is fetched as that channel runs low, and views name
-//! the channel of each artwork. A playset may name
+//! channel's next page is fetched as that channel runs low, every channel
+//! looks at its first page again each hour for posts published since, and
+//! views name the channel of each artwork. A playset may name
 //! hundreds of channels (the artists one follows): at most
 //! `MAX_PAGES_IN_FLIGHT` of their pages are asked for at once, the rest wait
 //! their turn.
@@ -54,16 +55,25 @@ struct Mixing {
     name: String,
     label: String,
     run: PlaysetRun,
-    /// Tags of the answers still awaited.
-    waiting: Vec<u64>,
+    /// Tags of the answers still awaited, and whether each is a fresh look.
+    waiting: Vec<(u64, Ask)>,
     /// Pages to ask for once fewer are awaited, by channel index, oldest first.
-    queued: VecDeque<(usize, QueryPosts)>,
+    queued: VecDeque<(usize, QueryPosts, Ask)>,
     /// The `play_playset` command to answer; `None` when the window asked.
     ack: Option<String>,
     /// The first pages are in and the mix is playing.
     started: bool,
     /// The queue position last moved on from; `None` after a page came.
     looked: Option<Option<usize>>,
+}
+
+/// What a channel's page is asked for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Ask {
+    /// The next page (or the first).
+    Page,
+    /// The first page looked at again for posts published since.
+    Fresh,
 }
 
 #[derive(Default)]
@@ -171,7 +181,11 @@ impl Playsets {
             }
         }
         let mut run = PlaysetRun::new(exposure, pick, seed, channels);
-        let queued = run.first_requests().into();
+        let queued = run
+            .first_requests(now)
+            .into_iter()
+            .map(|(i, q)| (i, q, Ask::Page))
+            .collect();
         let mut mixing = Mixing {
             label: format!("Playset: {}", cmd.playset_name),
             name: cmd.playset_name,
@@ -202,11 +216,16 @@ impl Playsets {
         let Some(mixing) = self.mixing.as_mut() else {
             return MixOutcome::Nothing;
         };
-        let Some(pos) = mixing.waiting.iter().position(|t| *t == tag) else {
+        let Some(pos) = mixing.waiting.iter().position(|(t, _)| *t == tag) else {
             return MixOutcome::Nothing;
         };
-        mixing.waiting.remove(pos);
+        let (_, ask) = mixing.waiting.remove(pos);
         mixing.looked = None;
+        if ask == Ask::Fresh {
+            mixing.on_fresh_page(index, result);
+            mixing.ask(pending, now, fx);
+            return MixOutcome::Nothing;
+        }
         match result {
             Ok(Response::Posts(page)) => {
                 let added = mixing.run.on_page(index, page, now);
@@ -276,8 +295,9 @@ impl Playsets {
         self.mixing.as_ref()?.run.channel_of(on_screen?)
     }
 
-    /// Moves the mix on with the screen, and asks for the next page of each
-    /// channel that runs low.
+    /// Moves the mix on with the screen, asks for the next page of each
+    /// channel that runs low, and for each channel's first page when the
+    /// hourly look is due.
     pub(crate) fn page_ahead(
         &mut self,
         playing: &Channel,
@@ -292,6 +312,8 @@ impl Playsets {
             return MixOutcome::Nothing;
         };
         let now = seen.now;
+        let fresh = m.run.fresh_due(now).into_iter();
+        m.queued.extend(fresh.map(|(i, q)| (i, q, Ask::Fresh)));
         let position = seen.engine.current_index();
         let mut outcome = MixOutcome::Nothing;
         if m.looked != Some(position) {
@@ -300,7 +322,8 @@ impl Playsets {
                 let items = m.run.items();
                 outcome = MixOutcome::Extend(m.channel(items), dropped);
             }
-            m.queued.extend(m.run.wants_more(now));
+            let more = m.run.wants_more(now).into_iter();
+            m.queued.extend(more.map(|(i, q)| (i, q, Ask::Page)));
         }
         m.ask(pending, now, fx);
         outcome
@@ -344,10 +367,11 @@ impl Mixing {
     /// Asks for queued pages while fewer than `MAX_PAGES_IN_FLIGHT` are awaited.
     fn ask(&mut self, pending: &mut Pending, now: Duration, fx: &mut Effects) {
         while self.waiting.len() < MAX_PAGES_IN_FLIGHT {
-            let Some((index, query)) = self.queued.pop_front() else {
+            let Some((index, query, ask)) = self.queued.pop_front() else {
                 break;
             };
-            self.waiting.push(send(pending, index, query, now, fx));
+            self.waiting
+                .push((send(pending, index, query, now, fx), ask));
         }
     }
 
@@ -356,6 +380,24 @@ impl Mixing {
             label: self.label.clone(),
             items,
         }
+    }
+
+    /// A fresh look's answer: posts published since are the channel's next
+    /// picks. A failure waits for the next look; the channel plays on.
+    fn on_fresh_page(&mut self, index: usize, result: Result<Response, RequestFailure>) {
+        let page = match result {
+            Ok(Response::Posts(page)) => Some(page),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::info!("playset {}: channel {index}: no fresh look: {e}", self.name);
+                None
+            }
+        };
+        let added = self.run.on_fresh_page(index, page.as_ref());
+        tracing::info!(
+            "playset {}: channel {index}: {added} artworks published since",
+            self.name
+        );
     }
 }
 

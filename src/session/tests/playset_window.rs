@@ -1,35 +1,45 @@
 //! A playset left playing for days: each channel goes on through its pages
 //! in its pick mode, never starting its picks over, the lists held stay a
-//! window.
+//! window, and each channel's posts published since play within the hour.
+
+use std::time::Duration;
 
 use serde_json::json;
 
 use super::fixture::*;
 use crate::bridge::connection::RequestFailure;
-use crate::player::feed::{KEEP_BEHIND, PAGE_SIZE};
+use crate::player::feed::{FRESH_LOOK_EVERY, KEEP_BEHIND, PAGE_SIZE};
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::Response;
 
 /// User `a`'s posts are `A + i`, `b`'s `B + i`, newest first.
 const A: i64 = 0;
 const B: i64 = 1_000_000;
+/// A post published on `a` while the playset plays.
+const NEW: i64 = 999_999;
 /// The most artworks the queue may hold: the window behind, a page's worth
 /// before it is trimmed, and the picks ahead.
 const CAP: usize = KEEP_BEHIND + 2 * PAGE_SIZE as usize;
 
 /// Makapix's side: user channels of `len` posts each (`a` of `a_len`),
-/// paged by offset.
+/// paged by offset; from `publish_at` on, `NEW` is `a`'s newest post.
 struct Server {
     len: usize,
     a_len: usize,
+    publish_at: Duration,
 }
 
 impl Server {
-    fn answer(&self, q: &QueryPosts) -> Result<Response, RequestFailure> {
+    fn answer(&self, q: &QueryPosts, now: Duration) -> Result<Response, RequestFailure> {
         let a = q.user_sqid.as_deref() == Some("a");
+        let published = a && now >= self.publish_at;
         let (base, len) = if a { (A, self.a_len) } else { (B, self.len) };
-        let all = (0..len as i64).map(|i| base + i);
+        let all = published
+            .then_some(NEW)
+            .into_iter()
+            .chain((0..len as i64).map(|i| base + i));
         let offset: usize = q.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+        let len = len + usize::from(published);
         let end = (offset + PAGE_SIZE as usize).min(len);
         let ids = all.skip(offset).take(end - offset);
         if end < len {
@@ -50,7 +60,7 @@ fn play(p: &mut Player, server: &Server, pick: &str, artworks: usize) -> Vec<i64
     let mut shown: Vec<i64> = Vec::new();
     while shown.len() < artworks {
         for (tag, q) in asked.drain(..) {
-            p.answer(tag, server.answer(&q));
+            p.answer(tag, server.answer(&q, p.now));
         }
         p.advance(p.engine.dwell());
         asked = p.tick(true).queries();
@@ -63,7 +73,7 @@ fn play(p: &mut Player, server: &Server, pick: &str, artworks: usize) -> Vec<i64
 
 /// The posts of the channel whose ids start at `base`, as `base + i` → `i`.
 fn of(shown: &[i64], base: i64) -> Vec<i64> {
-    let range = base..base + B;
+    let range = base..base + NEW;
     shown
         .iter()
         .filter(|id| range.contains(id))
@@ -77,6 +87,7 @@ fn a_playset_of_long_channels_plays_each_newest_first_without_starting_over() {
     let server = Server {
         len: usize::MAX / 4,
         a_len: usize::MAX / 4,
+        publish_at: Duration::MAX,
     };
     let shown = play(&mut p, &server, "recency", 3_000);
     for base in [A, B] {
@@ -95,6 +106,7 @@ fn a_small_channel_beside_a_long_one_does_not_send_the_mix_back() {
     let server = Server {
         len: usize::MAX / 4,
         a_len: 2,
+        publish_at: Duration::MAX,
     };
     let shown = play(&mut p, &server, "recency", 3_000);
     let b = of(&shown, B);
@@ -108,7 +120,11 @@ fn each_channel_bigger_than_the_window_plays_every_post_once_a_lap() {
     for pick in ["recency", "random"] {
         let mut p = Player::connected();
         let len = KEEP_BEHIND + 300;
-        let server = Server { len, a_len: len };
+        let server = Server {
+            len,
+            a_len: len,
+            publish_at: Duration::MAX,
+        };
         let shown = play(&mut p, &server, pick, len * 2 * 3);
         for base in [A, B] {
             for (n, lap) in of(&shown, base).chunks(len).enumerate() {
@@ -125,4 +141,24 @@ fn each_channel_bigger_than_the_window_plays_every_post_once_a_lap() {
             }
         }
     }
+}
+
+/// A channel played alone reads its first page again every hour; in a
+/// playset, each channel does too, and what was published since plays.
+#[test]
+fn a_post_published_on_a_playset_s_channel_plays_within_the_hour() {
+    let mut p = Player::connected();
+    let publish_at = START + FRESH_LOOK_EVERY - secs(60);
+    let server = Server {
+        len: 5,
+        a_len: 5,
+        publish_at,
+    };
+    let dwell = p.engine.dwell().as_secs() as usize;
+    let hour = FRESH_LOOK_EVERY.as_secs() as usize / dwell;
+    let shown = play(&mut p, &server, "recency", hour + 20);
+    let at = shown.iter().position(|id| *id == NEW);
+    let at = at.expect("the new post played");
+    assert!(at >= hour - 2, "not before it was published: {at}");
+    assert!(at <= hour + 15, "within a few artworks of the look: {at}");
 }
