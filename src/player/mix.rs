@@ -70,21 +70,21 @@ impl Mix {
 
     /// The next artwork, from a channel that has one now; `None` when none has.
     fn pick(&mut self, channels: &mut [RunChannel]) -> Option<QueueItem> {
-        let ready: Vec<bool> = channels.iter().map(RunChannel::ready).collect();
         let shares: Vec<ChannelShare> = channels
             .iter()
-            .zip(&ready)
-            .filter(|(_, r)| **r)
-            .map(|(c, _)| ChannelShare {
+            .map(|c| ChannelShare {
                 weight: c.weight(),
                 content_count: Some(c.items().len() as u64),
             })
             .collect();
-        // A channel with nothing to give now has no weight until it has.
-        let mut live = weights(self.exposure, &shares).into_iter();
-        let all = ready
-            .iter()
-            .map(|r| if *r { live.next().unwrap_or(0) } else { 0 })
+        // Weighed over every channel, so that a weight-0 channel stays out
+        // while the weighted ones wait for a page (all-zero weights are the
+        // playset's own, shared equally); then a channel with nothing to
+        // give now has no weight until it has.
+        let all = weights(self.exposure, &shares)
+            .into_iter()
+            .zip(channels.iter())
+            .map(|(w, c)| if c.ready() { w } else { 0 })
             .collect();
         self.chooser.set_weights(all);
         let channel = self.chooser.next_channel()?;
@@ -96,6 +96,7 @@ impl Mix {
 mod tests {
     use super::*;
     use crate::player::ArtworkSource;
+    use crate::player::feed::tests::page;
     use crate::player::playset::PickMode;
     use std::sync::Arc;
 
@@ -151,6 +152,21 @@ mod tests {
         let items = picks(&mut chans, ExposureMode::Manual, 4);
         assert_eq!(shares(&items), (0, 4));
         assert!(picks(&mut [], ExposureMode::Equal, 4).is_empty());
+    }
+
+    /// A weight-0 channel is never picked in `manual`, not even while the
+    /// weighted ones wait for a page.
+    #[test]
+    fn a_weight_0_channel_is_not_picked_while_the_weighted_ones_wait() {
+        let mut paging = RunChannel::makapix(1, Default::default());
+        paging.start(PickMode::Recency, 1);
+        paging.first_request();
+        paging.on_page(page(0..2, Some("p2")), Default::default());
+        let mut chans = [paging, channel("b", 3, 0)];
+        let mut mix = Mix::new(ExposureMode::Manual);
+        mix.advance(&mut chans, &[], None);
+        let ids: Vec<_> = mix.queue().iter().map(|i| i.source.post_id()).collect();
+        assert_eq!(ids, [Some(0), Some(1)], "none of b's while a waits");
     }
 
     #[test]
