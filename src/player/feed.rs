@@ -312,6 +312,12 @@ impl Feed {
         (retrying && self.not_before > now).then_some(self.not_before)
     }
 
+    /// Whether the last page asked for failed and none has come since: it
+    /// is tried again after the back-off (`retry_at`), or is being tried.
+    pub(crate) fn failing(&self) -> bool {
+        self.failed_pages > 0
+    }
+
     /// The channel and its filters.
     pub fn query(&self) -> &QueryPosts {
         &self.query

@@ -88,9 +88,14 @@ impl RunChannel {
         self.feed.as_ref().map_or(&*self.local, Feed::items)
     }
 
-    /// Whether `take` gives an artwork now.
+    /// Whether `take` gives an artwork now. A channel whose next page failed
+    /// plays what it holds again while that page is tried again, as a
+    /// channel played alone does, rather than leave the mix for the wait.
     pub(crate) fn ready(&self) -> bool {
-        let paging = self.feed.as_ref().is_some_and(Feed::has_more);
+        let paging = self
+            .feed
+            .as_ref()
+            .is_some_and(|f| f.has_more() && !f.failing());
         self.taken < self.order.len() || (!paging && !self.order.is_empty())
     }
 
@@ -176,9 +181,15 @@ impl RunChannel {
     /// The next page's request when the channel runs low.
     pub(crate) fn wants_more(&mut self, now: Duration) -> Option<QueryPosts> {
         // The feed's position is the last artwork taken: in `recency` order
-        // it is that one, in `random` as many are left after it.
-        let position = self.taken.checked_sub(1);
-        self.feed.as_mut()?.wants_more(position, now)
+        // it is that one, in `random` as many are left after it. A page that
+        // failed was wanted at the end, and is asked again wherever the
+        // channel has wrapped to meanwhile.
+        let feed = self.feed.as_mut()?;
+        let position = match feed.failing() {
+            true => feed.items().len().checked_sub(1),
+            false => self.taken.checked_sub(1),
+        };
+        feed.wants_more(position, now)
     }
 
     /// The first page asked for again, for posts published since; `None`

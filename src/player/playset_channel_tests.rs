@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::player::feed::FAILED_PAGE_WAIT;
 use crate::player::feed::tests::page;
 
 const T: Duration = Duration::from_secs(10);
@@ -98,4 +99,22 @@ fn posts_published_since_are_the_channel_s_next_picks() {
         assert_eq!(next, [100, 101], "{pick:?}");
         assert!(c.fresh_request().is_some(), "the next look may go");
     }
+}
+
+/// A channel played alone plays what it holds while its next page is
+/// tried again; in a playset it stays in the mix the same way.
+#[test]
+fn a_channel_whose_next_page_fails_plays_what_it_holds_meanwhile() {
+    let mut c = channel(PickMode::Recency);
+    c.on_page(page(0..2, Some("p2")), T);
+    let asked = (c.take(), c.take(), c.wants_more(T));
+    assert!(asked.2.is_some(), "{asked:?}");
+    c.on_failure(T);
+    let meanwhile: Vec<_> = (0..3).filter_map(|_| c.take()?.source.post_id()).collect();
+    assert_eq!(meanwhile, [0, 1, 0], "wrapped while it waits to try again");
+    let again = c.wants_more(T + FAILED_PAGE_WAIT).expect("tried again");
+    assert_eq!(again.cursor.as_deref(), Some("p2"));
+    c.on_page(page(2..4, None), T + FAILED_PAGE_WAIT);
+    let next: Vec<_> = (0..3).filter_map(|_| c.take()?.source.post_id()).collect();
+    assert_eq!(next, [1, 2, 3], "then on through the page that came");
 }
