@@ -193,23 +193,29 @@ impl RunChannel {
     }
 
     /// The first page asked for again, for posts published since; `None`
-    /// for the local files, a channel not playing yet, or one already looking.
+    /// for the local files, a channel whose first page is on its way, or one
+    /// already looking. A channel with nothing (an artist with no posts yet,
+    /// a first page that failed) looks too: what it gets is what it plays.
     pub(crate) fn fresh_request(&mut self) -> Option<QueryPosts> {
         let feed = self.feed.as_ref()?;
-        if self.looking || feed.items().is_empty() {
+        if self.looking || (feed.pages() == 0 && feed.is_waiting()) {
             return None;
         }
         self.looking = true;
         Some(feed.fresh_request())
     }
 
-    /// The fresh look's answer (`None`: it failed): the posts published
-    /// since are the channel's next picks. Returns how many.
-    pub(crate) fn on_fresh_page(&mut self, page: Option<&PostsPage>) -> usize {
+    /// The fresh look's answer (`None`: it failed), come at `now`: the posts
+    /// published since are the channel's next picks. Returns how many.
+    pub(crate) fn on_fresh_page(&mut self, page: Option<&PostsPage>, now: Duration) -> usize {
         self.looking = false;
         let (Some(page), Some(feed)) = (page, self.feed.as_mut()) else {
             return 0;
         };
+        if feed.pages() == 0 {
+            // The first page failed: this one is it, and paging goes on from it.
+            return self.on_page(page.clone(), now);
+        }
         let at = match self.pick {
             PickMode::Recency => self.taken,
             // Put where the next pick is by `follow`.

@@ -93,7 +93,7 @@ fn posts_published_since_are_the_channel_s_next_picks() {
         let fresh = page(100..102, None);
         let mut both = page(0..3, None);
         both.posts.splice(0..0, fresh.posts);
-        assert_eq!(c.on_fresh_page(Some(&both)), 2);
+        assert_eq!(c.on_fresh_page(Some(&both), T), 2);
         let mut next = take(&mut c, 2, 10);
         next.sort_unstable();
         assert_eq!(next, [100, 101], "{pick:?}");
@@ -117,4 +117,27 @@ fn a_channel_whose_next_page_fails_plays_what_it_holds_meanwhile() {
     c.on_page(page(2..4, None), T + FAILED_PAGE_WAIT);
     let next: Vec<_> = (0..3).filter_map(|_| c.take()?.source.post_id()).collect();
     assert_eq!(next, [1, 2, 3], "then on through the page that came");
+}
+
+/// An artist followed before they published, and a channel whose first
+/// page failed, look every hour too, and what they get plays; the failed
+/// one pages on from it.
+#[test]
+fn a_channel_with_nothing_yet_still_looks_every_hour() {
+    let mut empty = channel(PickMode::Recency);
+    empty.on_page(page(0..0, None), T);
+    let mut failed = channel(PickMode::Recency);
+    failed.on_failure(T);
+    for (c, len) in [(&mut empty, 50), (&mut failed, 100)] {
+        assert!(c.take().is_none(), "nothing to play yet");
+        let look = c.fresh_request().expect("a look");
+        assert_eq!(look.cursor, None);
+        assert_eq!(c.on_fresh_page(Some(&page(0..50, Some("50"))), T), 50);
+        assert!(take(c, len, len as i64) == (0..len as i64).collect::<Vec<_>>());
+    }
+    let mut asking = channel(PickMode::Recency);
+    assert!(
+        asking.fresh_request().is_none(),
+        "its first page is on its way"
+    );
 }

@@ -222,7 +222,7 @@ impl Playsets {
         let (_, ask) = mixing.waiting.remove(pos);
         mixing.looked = None;
         if ask == Ask::Fresh {
-            mixing.on_fresh_page(index, result);
+            mixing.on_fresh_page(index, result, now);
             mixing.ask(pending, now, fx);
             return MixOutcome::Nothing;
         }
@@ -384,7 +384,12 @@ impl Mixing {
 
     /// A fresh look's answer: posts published since are the channel's next
     /// picks. A failure waits for the next look; the channel plays on.
-    fn on_fresh_page(&mut self, index: usize, result: Result<Response, RequestFailure>) {
+    fn on_fresh_page(
+        &mut self,
+        index: usize,
+        result: Result<Response, RequestFailure>,
+        now: Duration,
+    ) {
         let page = match result {
             Ok(Response::Posts(page)) => Some(page),
             Ok(_) => None,
@@ -393,7 +398,7 @@ impl Mixing {
                 None
             }
         };
-        let added = self.run.on_fresh_page(index, page.as_ref());
+        let added = self.run.on_fresh_page(index, page.as_ref(), now);
         tracing::info!(
             "playset {}: channel {index}: {added} artworks published since",
             self.name
