@@ -17,7 +17,9 @@ use std::time::Duration;
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::PostsPage;
 
-use super::feed::{Feed, KEEP_BEHIND, PAGE_SIZE};
+use super::feed::{
+    FAILED_PAGE_WAIT, FRESH_LOOK_EVERY, Feed, KEEP_BEHIND, MAX_FAILED_PAGE_WAIT, PAGE_SIZE,
+};
 use super::order::{shuffled, shuffled_after};
 use super::playset::PickMode;
 use super::source::QueueItem;
@@ -43,6 +45,10 @@ pub(crate) struct RunChannel {
     passes: u64,
     /// A fresh look at the first page is asked for and not answered.
     looking: bool,
+    /// When the next fresh look is due.
+    look_at: Duration,
+    /// Fresh looks failed in a row: the next is tried after a wait that doubles.
+    failed_looks: u32,
 }
 
 impl RunChannel {
@@ -65,6 +71,8 @@ impl RunChannel {
             taken: 0,
             passes: 0,
             looking: false,
+            look_at: Duration::MAX,
+            failed_looks: 0,
         }
     }
 
@@ -192,6 +200,21 @@ impl RunChannel {
         feed.wants_more(position, now)
     }
 
+    /// The next fresh look is due at `at`.
+    pub(crate) fn look_at(&mut self, at: Duration) {
+        self.look_at = at;
+    }
+
+    /// The fresh look's request when it is due at `now`; the next is due
+    /// `FRESH_LOOK_EVERY` later.
+    pub(crate) fn fresh_due(&mut self, now: Duration) -> Option<QueryPosts> {
+        if now < self.look_at || self.looking {
+            return None;
+        }
+        self.look_at = now.saturating_add(FRESH_LOOK_EVERY);
+        self.fresh_request()
+    }
+
     /// The first page asked for again, for posts published since; `None`
     /// for the local files, a channel whose first page is on its way, or one
     /// already looking. A channel with nothing (an artist with no posts yet,
@@ -209,7 +232,16 @@ impl RunChannel {
     /// published since are the channel's next picks. Returns how many.
     pub(crate) fn on_fresh_page(&mut self, page: Option<&PostsPage>, now: Duration) -> usize {
         self.looking = false;
-        let (Some(page), Some(feed)) = (page, self.feed.as_mut()) else {
+        let Some(page) = page else {
+            // Tried again after a wait, as a failed page is, not an hour later.
+            self.failed_looks = self.failed_looks.saturating_add(1);
+            let doublings = (self.failed_looks - 1).min(16);
+            let wait = (FAILED_PAGE_WAIT * 2u32.pow(doublings)).min(MAX_FAILED_PAGE_WAIT);
+            self.look_at = self.look_at.min(now.saturating_add(wait));
+            return 0;
+        };
+        self.failed_looks = 0;
+        let Some(feed) = self.feed.as_mut() else {
             return 0;
         };
         if feed.pages() == 0 {

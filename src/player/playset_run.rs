@@ -50,8 +50,6 @@ pub(crate) struct PlaysetRun {
     pick: PickMode,
     channels: Vec<RunChannel>,
     mix: Mix,
-    /// The next fresh look at every channel's first page.
-    fresh_at: Duration,
 }
 
 impl PlaysetRun {
@@ -68,7 +66,6 @@ impl PlaysetRun {
             pick,
             channels,
             mix: Mix::new(exposure),
-            fresh_at: Duration::MAX,
         }
     }
 
@@ -77,9 +74,15 @@ impl PlaysetRun {
     }
 
     /// The first page's request of every Makapix channel, by channel index,
-    /// asked at `now`: the first fresh look is an hour later.
+    /// asked at `now`. Each channel's first fresh look is an hour later, at
+    /// its own offset within that hour: a thousand followed artists look one
+    /// every few seconds, not a thousand on one frame.
     pub(crate) fn first_requests(&mut self, now: Duration) -> Vec<(usize, QueryPosts)> {
-        self.fresh_at = now.saturating_add(FRESH_LOOK_EVERY);
+        let count = u32::try_from(self.channels.len()).unwrap_or(u32::MAX);
+        for (i, c) in self.channels.iter_mut().enumerate() {
+            let offset = FRESH_LOOK_EVERY * u32::try_from(i).unwrap_or(0) / count;
+            c.look_at(now.saturating_add(FRESH_LOOK_EVERY + offset));
+        }
         self.channels
             .iter_mut()
             .enumerate()
@@ -151,16 +154,13 @@ impl PlaysetRun {
             .collect()
     }
 
-    /// Once `FRESH_LOOK_EVERY`: each playing channel's first page again.
+    /// The fresh looks due at `now`, by channel index: each channel's every
+    /// `FRESH_LOOK_EVERY`, a failed one again sooner.
     pub(crate) fn fresh_due(&mut self, now: Duration) -> Vec<(usize, QueryPosts)> {
-        if now < self.fresh_at {
-            return Vec::new();
-        }
-        self.fresh_at = now.saturating_add(FRESH_LOOK_EVERY);
         self.channels
             .iter_mut()
             .enumerate()
-            .filter_map(|(i, c)| Some((i, c.fresh_request()?)))
+            .filter_map(|(i, c)| Some((i, c.fresh_due(now)?)))
             .collect()
     }
 }
@@ -284,16 +284,53 @@ mod tests {
         r.on_failure(1, T);
         assert!(r.fresh_due(T + FRESH_LOOK_EVERY - T).is_empty());
         let looks = r.fresh_due(T + FRESH_LOOK_EVERY);
-        let looks: Vec<_> = looks
-            .iter()
-            .map(|(i, q)| (*i, q.cursor.as_deref()))
-            .collect();
-        assert_eq!(looks, [(0, None), (1, None)], "the failed one too");
+        assert_eq!((looks[0].0, looks[0].1.cursor.as_deref()), (0, None));
+        let half = T + FRESH_LOOK_EVERY + FRESH_LOOK_EVERY / 2;
+        let looks = r.fresh_due(half);
+        assert_eq!(looks.len(), 1, "the failed one too, at its own time");
+        assert_eq!((looks[0].0, looks[0].1.cursor.as_deref()), (1, None));
         assert!(
             r.fresh_due(T + FRESH_LOOK_EVERY * 2).is_empty(),
             "still looking"
         );
         assert_eq!(r.on_fresh_page(0, Some(&page(7..8, None)), T), 1);
         assert_eq!(r.fresh_due(T + FRESH_LOOK_EVERY * 3).len(), 1);
+    }
+
+    /// A playset of a thousand followed artists sends its looks one at a
+    /// time over the hour, not a thousand on one frame; a look that failed
+    /// is tried again after a wait, not an hour later.
+    #[test]
+    fn the_looks_are_spread_over_the_hour_and_a_failed_one_is_tried_again() {
+        let channels = (0..4).map(|_| RunChannel::makapix(1, query("all", None, None)));
+        let mut r = PlaysetRun::new(
+            ExposureMode::Equal,
+            PickMode::Recency,
+            1,
+            channels.collect(),
+        );
+        r.first_requests(T);
+        for i in 0..4 {
+            r.on_page(i, page(0..2, None), T);
+        }
+        let quarter = FRESH_LOOK_EVERY / 4;
+        let mut when = Vec::new();
+        for minute in 60..=135 {
+            let now = T + Duration::from_secs(minute * 60);
+            for (i, _) in r.fresh_due(now) {
+                when.push((i, minute));
+                r.on_fresh_page(i, Some(&page(0..2, None)), now);
+            }
+        }
+        assert_eq!(
+            when,
+            [(0, 60), (1, 75), (2, 90), (3, 105), (0, 120), (1, 135)]
+        );
+        let failed_at = T + FRESH_LOOK_EVERY * 2 + quarter * 2;
+        assert_eq!(r.fresh_due(failed_at).len(), 1);
+        r.on_fresh_page(2, None, failed_at);
+        let again = r.fresh_due(failed_at + FAILED_PAGE_WAIT);
+        assert_eq!(again.len(), 1, "the failed look again: {again:?}");
+        assert_eq!(again[0].0, 2);
     }
 }

@@ -58,7 +58,9 @@ struct Mixing {
     /// Tags of the answers still awaited, and whether each is a fresh look.
     waiting: Vec<(u64, Ask)>,
     /// Pages to ask for once fewer are awaited, by channel index, oldest first.
-    queued: VecDeque<(usize, QueryPosts, Ask)>,
+    queued: VecDeque<(usize, QueryPosts)>,
+    /// Fresh looks to ask for once no page is queued, oldest first.
+    looks: VecDeque<(usize, QueryPosts)>,
     /// The `play_playset` command to answer; `None` when the window asked.
     ack: Option<String>,
     /// The first pages are in and the mix is playing.
@@ -181,17 +183,14 @@ impl Playsets {
             }
         }
         let mut run = PlaysetRun::new(exposure, pick, seed, channels);
-        let queued = run
-            .first_requests(now)
-            .into_iter()
-            .map(|(i, q)| (i, q, Ask::Page))
-            .collect();
+        let queued = run.first_requests(now).into();
         let mut mixing = Mixing {
             label: format!("Playset: {}", cmd.playset_name),
             name: cmd.playset_name,
             run,
             waiting: Vec::new(),
             queued,
+            looks: VecDeque::new(),
             ack: command_id.map(str::to_owned),
             started: false,
             looked: None,
@@ -312,8 +311,7 @@ impl Playsets {
             return MixOutcome::Nothing;
         };
         let now = seen.now;
-        let fresh = m.run.fresh_due(now).into_iter();
-        m.queued.extend(fresh.map(|(i, q)| (i, q, Ask::Fresh)));
+        m.looks.extend(m.run.fresh_due(now));
         let position = seen.engine.current_index();
         let mut outcome = MixOutcome::Nothing;
         if m.looked != Some(position) {
@@ -322,8 +320,7 @@ impl Playsets {
                 let items = m.run.items();
                 outcome = MixOutcome::Extend(m.channel(items), dropped);
             }
-            let more = m.run.wants_more(now).into_iter();
-            m.queued.extend(more.map(|(i, q)| (i, q, Ask::Page)));
+            m.queued.extend(m.run.wants_more(now));
         }
         m.ask(pending, now, fx);
         outcome
@@ -364,10 +361,14 @@ impl Playsets {
 }
 
 impl Mixing {
-    /// Asks for queued pages while fewer than `MAX_PAGES_IN_FLIGHT` are awaited.
+    /// Asks for queued pages while fewer than `MAX_PAGES_IN_FLIGHT` are
+    /// awaited: next pages first, as a channel waiting for one plays less
+    /// meanwhile, and fresh looks after them.
     fn ask(&mut self, pending: &mut Pending, now: Duration, fx: &mut Effects) {
         while self.waiting.len() < MAX_PAGES_IN_FLIGHT {
-            let Some((index, query, ask)) = self.queued.pop_front() else {
+            let page = self.queued.pop_front().map(|(i, q)| (i, q, Ask::Page));
+            let look = || self.looks.pop_front().map(|(i, q)| (i, q, Ask::Fresh));
+            let Some((index, query, ask)) = page.or_else(look) else {
                 break;
             };
             self.waiting
@@ -383,7 +384,7 @@ impl Mixing {
     }
 
     /// A fresh look's answer: posts published since are the channel's next
-    /// picks. A failure waits for the next look; the channel plays on.
+    /// picks. A failure is tried again after a wait; the channel plays on.
     fn on_fresh_page(
         &mut self,
         index: usize,
