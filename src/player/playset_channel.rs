@@ -215,6 +215,13 @@ impl RunChannel {
         self.fresh_request()
     }
 
+    /// When this channel's next look or failed page's retry is due, if any.
+    pub(crate) fn next_look(&self, now: Duration) -> Option<Duration> {
+        let feed = self.feed.as_ref()?;
+        let look = (!self.looking).then_some(self.look_at.max(now));
+        look.into_iter().chain(feed.retry_at(now)).min()
+    }
+
     /// The first page asked for again, for posts published since; `None`
     /// for the local files, a channel whose first page is on its way, or one
     /// already looking. A channel with nothing (an artist with no posts yet,

@@ -163,6 +163,11 @@ impl PlaysetRun {
             .filter_map(|(i, c)| Some((i, c.fresh_due(now)?)))
             .collect()
     }
+
+    /// When a look or a failed page's retry is next due, if one is.
+    pub(crate) fn next_look(&self, now: Duration) -> Option<Duration> {
+        self.channels.iter().filter_map(|c| c.next_look(now)).min()
+    }
 }
 
 #[cfg(test)]
@@ -326,9 +331,11 @@ mod tests {
             when,
             [(0, 60), (1, 75), (2, 90), (3, 105), (0, 120), (1, 135)]
         );
+        assert_eq!(r.next_look(T), Some(T + FRESH_LOOK_EVERY * 2 + quarter * 2));
         let failed_at = T + FRESH_LOOK_EVERY * 2 + quarter * 2;
         assert_eq!(r.fresh_due(failed_at).len(), 1);
         r.on_fresh_page(2, None, failed_at);
+        assert_eq!(r.next_look(failed_at), Some(failed_at + FAILED_PAGE_WAIT));
         let again = r.fresh_due(failed_at + FAILED_PAGE_WAIT);
         assert_eq!(again.len(), 1, "the failed look again: {again:?}");
         assert_eq!(again[0].0, 2);

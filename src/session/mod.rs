@@ -545,9 +545,11 @@ impl Session {
             fx,
         );
         let page_due = self.channels.next_look(seen.now);
+        let mix_due = self.playsets.next_look(&self.playing, seen.now);
         let retry_due = self.downloads.retry_due(seen.now, fx);
         [view_due, self.pending.next_deadline(), page_due, retry_due]
             .into_iter()
+            .chain([mix_due])
             .flatten()
             .min()
     }

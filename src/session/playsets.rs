@@ -320,10 +320,18 @@ impl Playsets {
                 let items = m.run.items();
                 outcome = MixOutcome::Extend(m.channel(items), dropped);
             }
-            m.queued.extend(m.run.wants_more(now));
         }
+        // Every frame, not only when the screen moves: a page that failed
+        // is due again after its wait, whatever is on screen.
+        m.queued.extend(m.run.wants_more(now));
         m.ask(pending, now, fx);
         outcome
+    }
+
+    /// When the playing mix next has a look or a failed page's retry due.
+    pub(crate) fn next_look(&self, playing: &Channel, now: Duration) -> Option<Duration> {
+        let m = self.mixing.as_ref().filter(|_| self.is_playing(playing))?;
+        m.run.next_look(now)
     }
 
     /// Once every channel has answered: the command is answered and the mix plays.

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::fixture::*;
+use crate::player::feed::FAILED_PAGE_WAIT;
 use crate::protocol::command::AckStatus;
 use crate::protocol::request::QueryPosts;
 use crate::session::pending::ANSWER_DEADLINE;
@@ -375,4 +376,32 @@ fn a_later_page_of_a_playset_no_longer_playing_changes_nothing() {
     assert!(out.engine().is_empty(), "{out:?}");
     p.tick(true);
     assert_eq!(p.playing_ids(), [77]);
+}
+
+/// A playset's page that failed is asked again when its wait is over: the
+/// window is woken for it, and the screen need not move.
+#[test]
+fn a_failed_page_is_asked_again_on_time_with_the_screen_still() {
+    let mut p = Player::connected();
+    let asked = p.command(
+        "ps",
+        "play_playset",
+        playset("equal", "recency", vec![user("a")]),
+    );
+    p.answer(tag_of(&asked.queries(), "a"), more([1, 2], "p2"));
+    let now = p.now;
+    p.engine.set_paused(true, now);
+    let next = p.tick(true).queries();
+    assert_eq!(next.len(), 1, "a's next page: {next:?}");
+    p.answer(next[0].0, failed("the server is down"));
+    let (wake, _) = p.tick_due(true);
+    let retry = p.now + FAILED_PAGE_WAIT;
+    assert!(
+        wake.is_some_and(|w| w <= retry),
+        "woken by {retry:?}: {wake:?}"
+    );
+    p.advance(FAILED_PAGE_WAIT);
+    let again = p.tick(true).queries();
+    assert_eq!(again.len(), 1, "asked again: {again:?}");
+    assert_eq!(again[0].1.cursor.as_deref(), Some("p2"));
 }
