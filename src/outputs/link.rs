@@ -6,6 +6,10 @@
 //! the system says the route or this computer's address is gone, and every
 //! minute for a name, whose answer may move while sends still go out.
 //!
+//! Lookups run on a thread of their own (`lookup.rs`): while one is under
+//! way, frames go on out on the socket there is, and before the first answer
+//! there is none, so nothing goes out and the panel shows "Looking up".
+//!
 //! A name may give several addresses (`localhost`, a dual-stack `.local`
 //! often lists IPv6 first while WLED listens on IPv4): IPv4 is tried first,
 //! as discovery prefers it, and the next address when one is refused or
@@ -13,21 +17,14 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
+use super::lookup::{Answer, Lookups, Resolve, Wake};
 use super::spec::OutputSpec;
 
 /// A send that the system holds longer than this counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_millis(50);
-
-/// Looks `host:port` up: the system's resolver, or a test's.
-pub(crate) type Resolve = Arc<dyn Fn(&str) -> io::Result<Vec<SocketAddr>> + Send + Sync>;
-
-pub(crate) fn system_resolve() -> Resolve {
-    Arc::new(|target| target.to_socket_addrs().map(Iterator::collect))
-}
 
 /// How soon a host is looked up again (shorter in tests).
 #[derive(Clone, Copy, Debug)]
@@ -155,47 +152,83 @@ pub(crate) fn in_order(mut found: Vec<SocketAddr>) -> VecDeque<SocketAddr> {
     found.into()
 }
 
+/// Why there is no socket to send on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum NotReady {
+    /// The host's first lookup has not answered yet.
+    LookingUp,
+    /// The sentence says why.
+    Unreachable(String),
+}
+
 /// One output's socket, and when it is opened again.
 pub(crate) struct Link {
     host: String,
-    target: String,
-    resolve: Resolve,
+    lookups: Lookups,
     schedule: Schedule,
+    /// The lookup asked for and not answered yet.
+    asked: Option<Lookup>,
     socket: Option<(UdpSocket, SocketAddr)>,
     /// The host's addresses not tried yet since it was looked up.
     spare: VecDeque<SocketAddr>,
-    /// Why there is no socket, until one opens.
-    why: String,
+    /// Why there is no socket, once a lookup answered.
+    why: Option<String>,
 }
 
 impl Link {
-    pub fn new(spec: &OutputSpec, resolve: Resolve, timing: Timing) -> Self {
-        Self {
+    /// Starts the host's lookup thread, and its first lookup; `wake` is
+    /// called there each time an answer is ready.
+    pub fn new(
+        spec: &OutputSpec,
+        resolve: Resolve,
+        timing: Timing,
+        wake: Wake,
+    ) -> io::Result<Self> {
+        let name = spec.host.parse::<IpAddr>().is_err();
+        let mut link = Self {
             host: spec.host.clone(),
-            target: spec.socket_target(),
-            resolve,
-            schedule: Schedule::new(timing, spec.host.parse::<IpAddr>().is_err()),
+            lookups: Lookups::start(spec.socket_target(), resolve, wake)?,
+            schedule: Schedule::new(timing, name),
+            asked: None,
             socket: None,
             spare: VecDeque::new(),
-            why: format!("{} not looked up yet", spec.host),
+            why: None,
+        };
+        link.ask_if_due(Instant::now());
+        Ok(link)
+    }
+
+    /// Takes a lookup's answer and asks for the next when due; `Err` says why
+    /// there is no socket to send on. Never waits for a lookup.
+    pub fn ready(&mut self, now: Instant) -> Result<(), NotReady> {
+        if let Some(lookup) = self.asked
+            && let Some(answer) = self.lookups.answer()
+        {
+            self.asked = None;
+            self.reopen(lookup, answer);
+        }
+        self.ask_if_due(now);
+        match (&self.socket, &self.why) {
+            (Some(_), _) => Ok(()),
+            (None, None) => Err(NotReady::LookingUp),
+            (None, Some(why)) => Err(NotReady::Unreachable(why.clone())),
         }
     }
 
-    /// Looks the host up (off the window thread: it may take seconds) and
-    /// connects when due; `Err` says why there is no socket to send on.
-    pub fn ready(&mut self, now: Instant) -> Result<(), String> {
+    /// One lookup at a time: a stuck one is not asked again behind itself.
+    fn ask_if_due(&mut self, now: Instant) {
+        if self.asked.is_some() {
+            return;
+        }
         if let Some(lookup) = self.schedule.due(now, self.socket.is_some()) {
             self.schedule.looked_up(now);
-            self.reopen(lookup);
-        }
-        match self.socket {
-            Some(_) => Ok(()),
-            None => Err(self.why.clone()),
+            self.lookups.ask();
+            self.asked = Some(lookup);
         }
     }
 
-    fn reopen(&mut self, lookup: Lookup) {
-        let found = match (self.resolve)(&self.target) {
+    fn reopen(&mut self, lookup: Lookup, answer: Answer) {
+        let found = match answer {
             Ok(found) if found.is_empty() => Err(format!("{} has no address", self.host)),
             Ok(found) => Ok(found),
             Err(e) => Err(format!("cannot find {}: {e}", self.host)),
@@ -203,10 +236,10 @@ impl Link {
         let found = match found {
             Ok(found) => found,
             // A name that does not answer for once leaves a working socket alone.
-            Err(_) if lookup == Lookup::Refresh => return,
+            Err(_) if lookup == Lookup::Refresh && self.socket.is_some() => return,
             Err(why) => {
                 self.socket = None;
-                self.why = why;
+                self.why = Some(why);
                 return;
             }
         };
@@ -231,7 +264,7 @@ impl Link {
                     self.socket = Some((socket, addr));
                     return;
                 }
-                Err(e) => self.why = format!("{addr}: {e}"),
+                Err(e) => self.why = Some(format!("{addr}: {e}")),
             }
         }
     }
@@ -239,10 +272,8 @@ impl Link {
     /// Sends every packet; the last error, if any, after trying them all.
     pub fn send(&mut self, packets: &[Vec<u8>], now: Instant) -> io::Result<()> {
         let Some((socket, _)) = &self.socket else {
-            return Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                self.why.clone(),
-            ));
+            let why = self.why.as_deref().unwrap_or("not looked up yet");
+            return Err(io::Error::new(io::ErrorKind::NotConnected, why));
         };
         let mut failure = None;
         for packet in packets {

@@ -12,6 +12,7 @@ pub mod ddp;
 pub(crate) mod discovery;
 pub mod e131;
 mod link;
+mod lookup;
 pub mod pixels;
 pub(crate) mod sender;
 pub mod spec;

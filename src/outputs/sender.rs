@@ -8,7 +8,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::link::{Link, Resolve, Timing, system_resolve};
+use super::link::{Link, NotReady, Timing};
+use super::lookup::{Resolve, Wake, system_resolve};
 use super::pixels::{LedColours, Wiring, test_pattern};
 use super::spec::{OutputSpec, Protocol};
 use super::status::{State, Status, Tally};
@@ -28,6 +29,8 @@ struct Slot {
     /// The newest frame offered, not yet taken.
     fresh: Option<Arc<LedColours>>,
     test_until: Option<Instant>,
+    /// A host lookup answered: what waited for it goes out now.
+    answered: bool,
     stop: bool,
 }
 
@@ -67,7 +70,7 @@ impl Sender {
             wake: Condvar::new(),
             tally: Mutex::default(),
         });
-        let link = Link::new(&spec, resolve, timing);
+        let link = Link::new(&spec, resolve, timing, waker(&shared))?;
         let worker = Worker::new(spec.clone(), shared.clone(), link, cid);
         let worker = thread::Builder::new()
             .name(format!("output {}", spec.host))
@@ -103,13 +106,25 @@ impl Sender {
     }
 }
 
+/// Wakes the sending thread when a lookup answers; a sender gone is left be.
+fn waker(shared: &Arc<Shared>) -> Wake {
+    let shared = Arc::downgrade(shared);
+    Box::new(move || {
+        if let Some(shared) = shared.upgrade() {
+            lock(&shared.slot).answered = true;
+            shared.wake.notify_one();
+        }
+    })
+}
+
 impl Sender {
     fn ask_to_stop(&self) {
         lock(&self.shared.slot).stop = true;
         self.shared.wake.notify_one();
     }
 
-    /// Bounded: a thread stuck looking a host up is left to end on its own.
+    /// Bounded, though lookups run on a thread of their own: a thread whose
+    /// sends the system holds is left to end on its own.
     fn join_by(&mut self, deadline: Instant) {
         if let Some(worker) = self.worker.take() {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -119,8 +134,8 @@ impl Sender {
 }
 
 /// Stops `senders` together: all are told first, then waited for within one
-/// `STOP_WITHIN`, so panels whose threads are stuck on a lookup cost the
-/// window (and the quit) that once, not once each.
+/// `STOP_WITHIN`, so panels whose threads are stuck cost the window (and
+/// the quit) that once, not once each.
 pub(crate) fn stop_together(senders: impl IntoIterator<Item = Sender>) {
     let mut senders: Vec<Sender> = senders.into_iter().collect();
     for sender in &senders {
@@ -233,6 +248,15 @@ impl Worker {
                     return Next::Send(fresh);
                 }
             }
+            // The frame that found no address yet goes out now, not a second later.
+            if std::mem::take(&mut slot.answered) && testing == self.pattern {
+                if testing {
+                    return Next::Send(Arc::new(test_pattern(self.spec.size)));
+                }
+                if let Some(last) = &self.last {
+                    return Next::Send(last.clone());
+                }
+            }
             if testing != self.pattern || now >= deadline {
                 self.pattern = testing;
                 if testing {
@@ -270,9 +294,17 @@ impl Worker {
 
     fn send(&mut self, frame: &LedColours) {
         let now = Instant::now();
-        if let Err(why) = self.link.ready(now) {
-            self.failed(now, State::Unreachable(why));
-            return;
+        match self.link.ready(now) {
+            Ok(()) => {}
+            // Held, not dropped: the newest frame goes out when the lookup answers.
+            Err(NotReady::LookingUp) => {
+                lock(&self.shared.tally).looking_up(&self.spec.host);
+                return;
+            }
+            Err(NotReady::Unreachable(why)) => {
+                self.failed(now, State::Unreachable(why));
+                return;
+            }
         }
         if frame.size != self.spec.size {
             lock(&self.shared.tally).dropped(1);

@@ -234,3 +234,114 @@ fn outputs_stuck_on_a_lookup_stop_together_not_one_after_another() {
     let took = began.elapsed();
     assert!(took < STOP_WITHIN * 10, "{took:?}");
 }
+
+/// A resolver that answers `to` for the first `free` lookups, then holds
+/// each later one until the test lets it go (or drops `release`); `began`
+/// hears of each held lookup as it starts.
+struct Held {
+    resolve: Resolve,
+    began: std::sync::mpsc::Receiver<()>,
+    release: std::sync::mpsc::Sender<()>,
+}
+
+fn held_after(free: usize, to: SocketAddr) -> Held {
+    let (began_tx, began) = std::sync::mpsc::channel();
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let gate = Mutex::new(gate);
+    let asked = std::sync::atomic::AtomicUsize::new(0);
+    let resolve: Resolve = Arc::new(move |_: &str| {
+        if asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= free {
+            let _ = began_tx.send(());
+            let _ = lock(&gate).recv();
+        }
+        Ok(vec![to])
+    });
+    Held {
+        resolve,
+        began,
+        release,
+    }
+}
+
+/// An E1.31 receiver on 127.0.0.1, and an output to it by a name whose
+/// lookups `held_after(free, …)` answers; colours go out as they are.
+fn e131_by_name(free: usize, refresh: Duration) -> (UdpSocket, Held, Sender) {
+    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let held = held_after(free, receiver.local_addr().unwrap());
+    let spec = OutputSpec::parse("e131://panel.test?universe=1&size=8x8&gamma=1").unwrap();
+    let sender = Sender::start_with(spec, [7; 16], held.resolve.clone(), quick(refresh)).unwrap();
+    (receiver, held, sender)
+}
+
+fn grey(level: u8) -> Arc<LedColours> {
+    Arc::new(LedColours {
+        size: [8, 8],
+        colours: vec![[level; 3]; 64],
+    })
+}
+
+/// Reads packets until one carries `level`'s frame (not an older one still
+/// queued on the socket); fails after 10 s without it.
+fn until_level(receiver: &UdpSocket, level: u8, what: &str) {
+    let mut packet = [0u8; 2048];
+    loop {
+        let n = receiver
+            .recv(&mut packet)
+            .unwrap_or_else(|e| panic!("{what}: no frame of {level} ({e})"));
+        let (_, _, data) = e131::read(&packet[..n]).expect("an E1.31 packet");
+        if data.first() == Some(&level) {
+            return;
+        }
+    }
+}
+
+#[test]
+fn frames_keep_going_out_while_a_lookup_hangs_and_the_output_still_stops() {
+    // The first lookup answers; each later one (a refresh after 100 ms) hangs.
+    let (receiver, held, sender) = e131_by_name(1, Duration::from_millis(100));
+    sender.offer(grey(1));
+    until_level(&receiver, 1, "the first lookup's address");
+    // A still frame goes out again each second: one of them asks for the refresh.
+    held.began
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a refresh lookup began");
+    for level in 2..=5 {
+        sender.offer(grey(level));
+        until_level(&receiver, level, "while the refresh hangs");
+    }
+    // Stopping while the lookup still hangs: the thread ends at once and
+    // says so to the receiver, not once the resolver lets go.
+    drop(sender);
+    let mut packet = [0u8; 2048];
+    loop {
+        let n = receiver
+            .recv(&mut packet)
+            .expect("the stream's end while the lookup hangs");
+        if e131::is_terminated(&packet[..n]) {
+            break;
+        }
+    }
+    drop(held.release);
+}
+
+#[test]
+fn a_frame_waits_for_the_first_lookup_and_goes_out_when_it_answers() {
+    let (receiver, held, sender) = e131_by_name(0, Duration::from_secs(3600));
+    held.began
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the first lookup began");
+    sender.offer(grey(7));
+    let looking_up = State::LookingUp("panel.test".into());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sender.status().state != looking_up {
+        assert!(Instant::now() < deadline, "{:?}", sender.status());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(sender.status().dropped, 0, "held, not dropped");
+    // Answered: the frame offered goes out, no other offered.
+    held.release.send(()).unwrap();
+    until_level(&receiver, 7, "the frame that waited");
+}

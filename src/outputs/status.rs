@@ -13,8 +13,10 @@ const RATE_WINDOW: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum State {
-    /// Nothing sent yet (no frame, or the address is being looked up).
+    /// Nothing sent yet: no frame.
     Waiting,
+    /// Nothing sent yet: the host named is being looked up.
+    LookingUp(String),
     Sending,
     /// The host cannot be found or reached; the sentence says which.
     Unreachable(String),
@@ -26,6 +28,7 @@ impl State {
     pub fn label(&self) -> String {
         match self {
             State::Waiting => "Waiting for a frame".into(),
+            State::LookingUp(host) => format!("Looking up {host}…"),
             State::Sending => "Sending".into(),
             State::Unreachable(why) => format!("Unreachable: {why}"),
             State::Refused => {
@@ -56,6 +59,8 @@ pub(crate) struct Tally {
     recovered: bool,
     /// In a failure told to the log, not yet its recovery.
     told: bool,
+    /// A frame waits for this host's first lookup.
+    looking_up: Option<String>,
 }
 
 impl Tally {
@@ -90,6 +95,13 @@ impl Tally {
         !std::mem::replace(&mut self.told, true)
     }
 
+    /// A frame waits for the first lookup of `host`: not a failure, not dropped.
+    pub fn looking_up(&mut self, host: &str) {
+        if self.looking_up.is_none() {
+            self.looking_up = Some(host.to_owned());
+        }
+    }
+
     fn prune(&mut self, now: Instant) {
         while self
             .sent_at
@@ -109,7 +121,10 @@ impl Tally {
         let state = match failure {
             Some((_, state)) => state.clone(),
             None if self.sent > 0 => State::Sending,
-            None => State::Waiting,
+            None => match &self.looking_up {
+                Some(host) => State::LookingUp(host.clone()),
+                None => State::Waiting,
+            },
         };
         Status {
             state,

@@ -99,7 +99,7 @@ fn status_line(ui: &mut Ui, url: &str, board: Option<&mut Board>) {
             Some(Ok(status)) => {
                 let text = RichText::new(describe(status)).small();
                 ui.label(match status.state {
-                    State::Sending | State::Waiting => text,
+                    State::Sending | State::Waiting | State::LookingUp(_) => text,
                     _ => text.color(ui.visuals().warn_fg_color),
                 });
             }
