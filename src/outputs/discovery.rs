@@ -1,10 +1,15 @@
 //! Finding WLED panels: WLED announces `_wled._tcp` over mDNS. Browsing
 //! starts only when the user opens the picker (`Discovery::start`) and stops
-//! when it closes; reading an answer (`Panel::from_answer`) is pure.
+//! when it closes; reading an answer (`Panel::from_answer`) is pure. Each
+//! panel found is saved by its host name when the system finds it by that
+//! name, else by its address (`name_check.rs`).
 
 use std::net::IpAddr;
 
 use mdns_sd::{ServiceDaemon, ServiceEvent};
+
+use super::lookup::system_resolve;
+use super::name_check::NameChecks;
 
 pub const SERVICE: &str = "_wled._tcp.local.";
 
@@ -17,6 +22,9 @@ pub(crate) struct Panel {
     pub host: String,
     /// The address to send to: IPv4 first (WLED's own), else IPv6.
     pub address: IpAddr,
+    /// The system finds `host` at `address`: the output names the host, and
+    /// follows the panel when its address changes.
+    pub by_name: bool,
 }
 
 impl Panel {
@@ -40,15 +48,28 @@ impl Panel {
             name: unescape(name),
             host: hostname.trim_end_matches('.').to_owned(),
             address,
+            by_name: false,
         })
     }
 
-    /// The output address that drives it over DDP.
+    /// The output address that drives it over DDP: by name when the system
+    /// finds it so, else by address.
     pub(crate) fn ddp_url(&self) -> String {
-        match self.address {
+        let [named, numbered] = self.ddp_urls();
+        if self.by_name { named } else { numbered }
+    }
+
+    /// Both output addresses that name it, by host name and by address: a
+    /// list holding either holds the panel.
+    pub(crate) fn ddp_urls(&self) -> [String; 2] {
+        let numbered = match self.address {
             IpAddr::V4(a) => format!("ddp://{a}"),
             IpAddr::V6(a) => format!("ddp://[{a}]"),
-        }
+        };
+        [
+            format!("ddp://{}", self.host.to_ascii_lowercase()),
+            numbered,
+        ]
     }
 }
 
@@ -77,6 +98,7 @@ pub(crate) struct Discovery {
     daemon: ServiceDaemon,
     events: mdns_sd::Receiver<ServiceEvent>,
     found: Vec<Panel>,
+    names: NameChecks,
 }
 
 impl Discovery {
@@ -92,6 +114,7 @@ impl Discovery {
             daemon,
             events,
             found: Vec::new(),
+            names: NameChecks::start(system_resolve()),
         })
     }
 
@@ -113,6 +136,9 @@ impl Discovery {
                 }
                 _ => {}
             }
+        }
+        for panel in &mut self.found {
+            panel.by_name = self.names.by_name(&panel.host, panel.address);
         }
         &self.found
     }

@@ -13,6 +13,7 @@ pub(crate) mod discovery;
 pub mod e131;
 mod link;
 mod lookup;
+mod name_check;
 pub mod pixels;
 pub(crate) mod sender;
 pub mod spec;

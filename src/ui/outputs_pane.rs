@@ -223,12 +223,17 @@ fn found_rows(ui: &mut Ui, outputs: &mut Vec<SavedOutput>, found: &[Panel]) {
                     "{} ({}, {})",
                     panel.name, panel.host, panel.address
                 ));
-                let url = panel.ddp_url();
-                if let Some(listed) = same_panel_as(&url, outputs.iter().map(|o| o.url.as_str())) {
+                // Listed by its name or by its address, it is the same panel.
+                let listed = panel
+                    .ddp_urls()
+                    .iter()
+                    .find_map(|url| same_panel_as(url, outputs.iter().map(|o| o.url.as_str())));
+                if let Some(listed) = listed {
                     ui.label(RichText::new(format!("in the list as {listed}")).small());
                     return;
                 }
-                let hover = format!("Add {} as a 64×64 DDP panel", panel.name);
+                let url = panel.ddp_url();
+                let hover = format!("Add {} as a 64×64 DDP panel: {url}", panel.name);
                 let name = format!("Add {}", panel.name);
                 if named_small_button(ui, "Add", &name, &hover).clicked() {
                     // Not listed (checked above): nothing to refuse.
@@ -268,6 +273,7 @@ mod tests {
             name: name.to_owned(),
             host: format!("{}.local", name.to_lowercase()),
             address: IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)),
+            by_name: false,
         }
     }
 
@@ -291,6 +297,48 @@ mod tests {
         h.run();
         let added: Vec<&str> = h.state().1.iter().map(|o| o.url.as_str()).collect();
         assert_eq!(added, ["ddp://127.0.0.2"]);
+    }
+
+    fn found_rows_of(found: Vec<Panel>, outputs: Vec<SavedOutput>) -> Harness<'static, Pane> {
+        Harness::new_ui_state(
+            |ui, (found, outputs): &mut Pane| found_rows(ui, outputs, found),
+            (found, outputs),
+        )
+    }
+
+    #[test]
+    fn a_found_panel_the_system_finds_by_name_is_added_by_name() {
+        let by_name = Panel {
+            by_name: true,
+            ..panel("Kitchen", 2)
+        };
+        let mut h = found_rows_of(vec![by_name, panel("Attic", 3)], Vec::new());
+        h.get_by_label("Add Kitchen").click_accesskit();
+        h.run();
+        h.get_by_label("Add Attic").click_accesskit();
+        h.run();
+        let added: Vec<&str> = h.state().1.iter().map(|o| o.url.as_str()).collect();
+        assert_eq!(added, ["ddp://kitchen.local", "ddp://127.0.0.3"]);
+    }
+
+    #[test]
+    fn a_found_panel_listed_by_its_other_form_has_no_add_button() {
+        let saved = |url: &str| SavedOutput {
+            url: url.to_owned(),
+            enabled: true,
+        };
+        let by_name = Panel {
+            by_name: true,
+            ..panel("Kitchen", 2)
+        };
+        let numbered = vec![saved("ddp://127.0.0.2?size=32x32")];
+        let h = found_rows_of(vec![by_name], numbered);
+        h.get_by_label_contains("in the list as ddp://127.0.0.2?size=32x32");
+        assert!(h.query_by_label("Add Kitchen").is_none());
+        let named = vec![saved("ddp://attic.local")];
+        let h = found_rows_of(vec![panel("Attic", 3)], named);
+        h.get_by_label_contains("in the list as ddp://attic.local");
+        assert!(h.query_by_label("Add Attic").is_none());
     }
 
     #[test]

@@ -1,0 +1,181 @@
+//! Whether a panel the finder found is saved by its mDNS host name or by
+//! its address. A name keeps the output following the panel when its
+//! address changes (a new DHCP lease, another network): `link.rs` looks a
+//! name up again every minute and when sends fail. But the output looks it
+//! up with the system's resolver, and that resolves `.local` names on macOS
+//! and Windows 10 and later, on Linux only with nss-mdns or a resolver that
+//! speaks mDNS. So the name is saved only when the system's resolver, asked
+//! here, leads to the address mDNS gave; else the address, as before.
+//!
+//! The choice is pure with the resolver passed in (`name_leads_to`); the
+//! lookups run on one worker thread (`NameChecks`): one may hang for
+//! seconds, and the window never waits. A panel not checked yet is saved by
+//! its address.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::mpsc;
+use std::thread;
+
+use super::link::in_order;
+use super::lookup::Resolve;
+use super::spec::OutputSpec;
+
+/// Whether the system's resolver (`resolve`) finds `host` at `address`: an
+/// output named `host` would first send where mDNS said the panel is.
+pub(crate) fn name_leads_to(host: &str, address: IpAddr, resolve: &Resolve) -> bool {
+    let Some(spec) = by_name(host) else {
+        return false;
+    };
+    match resolve(&spec.socket_target()) {
+        // IPv4 first, as the output tries them.
+        Ok(found) => in_order(found).front().map(|a| a.ip()) == Some(address),
+        Err(_) => false,
+    }
+}
+
+/// The DDP output naming `host`, if `host` makes one (an mDNS host name may
+/// hold what an output's host may not).
+pub(crate) fn by_name(host: &str) -> Option<OutputSpec> {
+    let spec = OutputSpec::parse(&format!("ddp://{host}")).ok()?;
+    (spec.host.eq_ignore_ascii_case(host) && spec.host.parse::<IpAddr>().is_err()).then_some(spec)
+}
+
+type Key = (String, IpAddr);
+
+/// The finder's checks, each host and address once, on a worker thread of
+/// its own that ends when this is dropped (after a lookup under way).
+pub(crate) struct NameChecks {
+    asks: mpsc::Sender<Key>,
+    answers: mpsc::Receiver<(Key, bool)>,
+    /// `None`: asked, not answered yet.
+    known: HashMap<Key, Option<bool>>,
+}
+
+impl NameChecks {
+    pub fn start(resolve: Resolve) -> Self {
+        let (asks, asked) = mpsc::channel::<Key>();
+        let (answer, answers) = mpsc::channel();
+        // A thread that cannot start answers nothing: every panel is saved by its address.
+        let _ = thread::Builder::new()
+            .name("panel name check".into())
+            .spawn(move || {
+                for (host, address) in asked {
+                    let leads = name_leads_to(&host, address, &resolve);
+                    if answer.send(((host, address), leads)).is_err() {
+                        return;
+                    }
+                }
+            });
+        Self {
+            asks,
+            answers,
+            known: HashMap::new(),
+        }
+    }
+
+    /// Whether the panel at `address` may be saved as `host`: asked the
+    /// first time, and no until the answer came. Never waits.
+    pub fn by_name(&mut self, host: &str, address: IpAddr) -> bool {
+        while let Ok((key, leads)) = self.answers.try_recv() {
+            self.known.insert(key, Some(leads));
+        }
+        let key = (host.to_owned(), address);
+        if let Some(known) = self.known.get(&key) {
+            return known.unwrap_or(false);
+        }
+        let _ = self.asks.send(key.clone());
+        self.known.insert(key, None);
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn answering(found: &[&str]) -> Resolve {
+        let found: Vec<SocketAddr> = found.iter().map(|a| a.parse().unwrap()).collect();
+        Arc::new(move |_: &str| Ok(found.clone()))
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_name_the_system_finds_at_the_panels_address_is_kept() {
+        let resolve = answering(&["[fd00::5]:4048", "192.168.1.50:4048"]);
+        assert!(name_leads_to(
+            "wled-desk.local",
+            ip("192.168.1.50"),
+            &resolve
+        ));
+    }
+
+    #[test]
+    fn a_name_that_leads_elsewhere_or_nowhere_gives_way_to_the_address() {
+        let desk = ip("192.168.1.50");
+        let elsewhere = answering(&["192.168.1.77:4048", "192.168.1.50:4048"]);
+        assert!(!name_leads_to("wled-desk.local", desk, &elsewhere), "first");
+        let none = answering(&[]);
+        assert!(!name_leads_to("wled-desk.local", desk, &none));
+        let not_found: Resolve = Arc::new(|_: &str| Err(io::Error::other("no such host")));
+        assert!(!name_leads_to("wled-desk.local", desk, &not_found));
+    }
+
+    #[test]
+    fn the_resolver_is_asked_for_the_name_on_ddps_port() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let log = asked.clone();
+        let resolve: Resolve = Arc::new(move |target: &str| {
+            log.lock().unwrap().push(target.to_owned());
+            Ok(vec!["10.0.0.2:4048".parse().unwrap()])
+        });
+        assert!(name_leads_to("wled-desk.local", ip("10.0.0.2"), &resolve));
+        // A host no output can name is never looked up.
+        assert!(!name_leads_to(
+            "desk matrix.local",
+            ip("10.0.0.2"),
+            &resolve
+        ));
+        assert!(!name_leads_to("10.0.0.2", ip("10.0.0.2"), &resolve));
+        assert_eq!(*asked.lock().unwrap(), ["wled-desk.local:4048"]);
+    }
+
+    /// `by_name` asked until it says yes; fails after 10 s.
+    fn until_by_name(checks: &mut NameChecks, host: &str, address: IpAddr) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !checks.by_name(host, address) {
+            assert!(Instant::now() < deadline, "{host} never checked");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_panel_is_saved_by_its_address_until_its_name_is_checked() {
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Mutex::new(gate);
+        let resolve: Resolve = Arc::new(move |_: &str| {
+            let _ = gate.lock().unwrap().recv();
+            Ok(vec!["127.0.0.9:4048".parse().unwrap()])
+        });
+        let mut checks = NameChecks::start(resolve);
+        let desk = ip("127.0.0.9");
+        assert!(!checks.by_name("desk.local", desk), "the lookup hangs");
+        assert!(
+            !checks.by_name("desk.local", desk),
+            "and the window goes on"
+        );
+        release.send(()).unwrap();
+        until_by_name(&mut checks, "desk.local", desk);
+        // Another address for the same name is checked anew.
+        assert!(!checks.by_name("desk.local", ip("127.0.0.10")));
+        drop(release);
+    }
+}
