@@ -293,6 +293,11 @@ impl Link {
         }
     }
 
+    /// The address the socket sends to now.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.socket.as_ref().map(|(_, to)| *to)
+    }
+
     /// The socket open now, for the packets that end a stream.
     pub fn socket(&self) -> Option<&UdpSocket> {
         self.socket.as_ref().map(|(socket, _)| socket)

@@ -19,6 +19,7 @@ pub(crate) mod sender;
 pub mod spec;
 pub mod status;
 
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,32 @@ impl Outputs {
             kept.push(running);
         }
         stop(std::mem::replace(&mut self.running, kept));
+        self.hold_duplicates();
+    }
+
+    /// Of two outputs whose hosts differ but lead to one panel (its name and
+    /// its address, two names of one host), the later holds its frames and
+    /// says why: two streams make the panel flicker. Their text cannot tell,
+    /// only the lookups can, so this is looked at again each pass.
+    fn hold_duplicates(&self) {
+        let mut reached: Vec<(&str, &OutputSpec, SocketAddr)> = Vec::new();
+        for running in &self.running {
+            let Ok(sender) = &running.sender else {
+                continue;
+            };
+            let Some(to) = sender.reaches() else {
+                sender.hold(None);
+                continue;
+            };
+            let spec = sender.spec();
+            let earlier = reached
+                .iter()
+                .find(|(_, other, at)| *at == to && other.shares_universes(spec));
+            sender.hold(earlier.map(|(url, _, at)| {
+                format!("{url} reaches the same panel at {at}, and two streams make it flicker. Remove one.")
+            }));
+            reached.push((&running.url, spec, to));
+        }
     }
 
     /// The CID (component identifier) E1.31 packets carry: E1.31 §5.6 has a
@@ -201,6 +228,55 @@ mod tests {
         // The first gone, the second plays.
         outputs.sync([second.as_str()]);
         assert!(matches!(outputs.status(&second), Some(Ok(_))));
+    }
+
+    /// Offers a frame and runs a window pass until `url`'s state is
+    /// `wanted`; fails after 10 s.
+    fn until_state(
+        outputs: &mut Outputs,
+        urls: &[&str],
+        url: &str,
+        wanted: impl Fn(&Status) -> bool,
+    ) -> Status {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            outputs.sync(urls.iter().copied());
+            outputs.offer(&[Arc::new(LedColours {
+                size: [8, 8],
+                colours: vec![[1, 2, 3]; 64],
+            })]);
+            let status = outputs.status(url).unwrap().unwrap();
+            if wanted(&status) {
+                return status;
+            }
+            assert!(std::time::Instant::now() < deadline, "{url}: {status:?}");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_panel_listed_by_name_and_by_address_gets_one_stream() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        let by_address = format!("ddp://127.0.0.1:{port}?size=8x8");
+        // `localhost` is 127.0.0.1 first (IPv4 before IPv6, as outputs try them).
+        let by_name = format!("ddp://localhost:{port}?size=8x8");
+        let both = [by_address.as_str(), by_name.as_str()];
+        let mut outputs = Outputs::default();
+        let held = until_state(&mut outputs, &both, &by_name, |s| {
+            matches!(&s.state, State::Held(_))
+        });
+        let State::Held(why) = &held.state else {
+            unreachable!()
+        };
+        assert!(why.contains(&by_address), "{why}");
+        // While held it sends nothing, as the first goes on.
+        let first = outputs.status(&by_address).unwrap().unwrap().sent;
+        until_state(&mut outputs, &both, &by_address, |s| s.sent >= first + 5);
+        let later = outputs.status(&by_name).unwrap().unwrap();
+        assert_eq!(later.sent, held.sent, "{later:?}");
+        // The first removed, the second plays.
+        until_state(&mut outputs, &[&by_name], &by_name, |s| s.sent > held.sent);
     }
 
     /// The CID of the first E1.31 packet `url` sends to `receiver` once started.

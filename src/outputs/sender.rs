@@ -4,6 +4,7 @@
 //! frame only swaps a pointer under a lock the thread holds for no I/O.
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -31,6 +32,8 @@ struct Slot {
     test_until: Option<Instant>,
     /// A host lookup answered: what waited for it goes out now.
     answered: bool,
+    /// Another output reaches this panel: nothing is sent, for this reason.
+    held: Option<String>,
     stop: bool,
 }
 
@@ -38,6 +41,8 @@ struct Shared {
     slot: Mutex<Slot>,
     wake: Condvar,
     tally: Mutex<Tally>,
+    /// Where the packets go now, once the host was looked up.
+    reaches: Mutex<Option<SocketAddr>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -69,6 +74,7 @@ impl Sender {
             slot: Mutex::default(),
             wake: Condvar::new(),
             tally: Mutex::default(),
+            reaches: Mutex::default(),
         });
         let link = Link::new(&spec, resolve, timing, waker(&shared))?;
         let worker = Worker::new(spec.clone(), shared.clone(), link, cid);
@@ -103,6 +109,17 @@ impl Sender {
 
     pub fn status(&self) -> Status {
         lock(&self.shared.tally).status(Instant::now())
+    }
+
+    /// The address its packets go to now; `None` before the host answered.
+    pub(crate) fn reaches(&self) -> Option<SocketAddr> {
+        *lock(&self.shared.reaches)
+    }
+
+    /// Sends nothing while `why` is given (another output reaches the same
+    /// panel), saying so in its state; sends again once it is `None`.
+    pub(crate) fn hold(&self, why: Option<String>) {
+        lock(&self.shared.slot).held = why;
     }
 }
 
@@ -294,7 +311,9 @@ impl Worker {
 
     fn send(&mut self, frame: &LedColours) {
         let now = Instant::now();
-        match self.link.ready(now) {
+        let ready = self.link.ready(now);
+        *lock(&self.shared.reaches) = self.link.address();
+        match ready {
             Ok(()) => {}
             // Held, not dropped: the newest frame goes out when the lookup answers.
             Err(NotReady::LookingUp) => {
@@ -305,6 +324,11 @@ impl Worker {
                 self.failed(now, State::Unreachable(why));
                 return;
             }
+        }
+        let held = lock(&self.shared.slot).held.clone();
+        if let Some(why) = held {
+            self.failed(now, State::Held(why));
+            return;
         }
         if frame.size != self.spec.size {
             lock(&self.shared.tally).dropped(1);

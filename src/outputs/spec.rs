@@ -144,9 +144,14 @@ impl OutputSpec {
     /// and universes in common when both are E1.31. Two streams to one panel
     /// take turns on its LEDs: it flickers.
     pub fn same_panel(&self, other: &OutputSpec) -> bool {
-        if !self.host.eq_ignore_ascii_case(&other.host) || self.port != other.port {
-            return false;
-        }
+        self.host.eq_ignore_ascii_case(&other.host)
+            && self.port == other.port
+            && self.shares_universes(other)
+    }
+
+    /// Whether the two, sent to one receiver, would drive the same LEDs:
+    /// universes in common when both are E1.31, always otherwise.
+    pub(crate) fn shares_universes(&self, other: &OutputSpec) -> bool {
         match (self.universe_range(), other.universe_range()) {
             (Some(a), Some(b)) => a.start() <= b.end() && b.start() <= a.end(),
             _ => true,

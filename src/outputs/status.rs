@@ -22,6 +22,8 @@ pub enum State {
     Unreachable(String),
     /// The host answered that nothing listens on that port.
     Refused,
+    /// Not sent: another output reaches the same panel; the sentence says which.
+    Held(String),
 }
 
 impl State {
@@ -35,6 +37,7 @@ impl State {
                 "Refused: nothing listens on that port; check the panel's DDP or E1.31 setting"
                     .into()
             }
+            State::Held(why) => format!("Not sent: {why}"),
         }
     }
 }
