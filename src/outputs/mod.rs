@@ -24,6 +24,9 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
+use link::Timing;
+use lookup::{Resolve, system_resolve};
+
 pub use pixels::LedColours;
 pub use sender::Sender;
 pub use spec::OutputSpec;
@@ -45,14 +48,30 @@ struct Running {
 }
 
 /// Every output playing now, kept in step with the list asked for.
-#[derive(Default)]
 pub struct Outputs {
     running: Vec<Running>,
     /// E1.31's CID for this installation, once the settings give it.
     source_id: Option<[u8; 16]>,
+    /// How hosts are looked up: the system's resolver, or a test's.
+    resolve: Resolve,
+}
+
+impl Default for Outputs {
+    fn default() -> Self {
+        Self::with_resolve(system_resolve())
+    }
 }
 
 impl Outputs {
+    /// Outputs whose hosts `resolve` looks up (tests name hosts of their own).
+    pub(crate) fn with_resolve(resolve: Resolve) -> Self {
+        Self {
+            running: Vec::new(),
+            source_id: None,
+            resolve,
+        }
+    }
+
     /// Starts the outputs newly in `urls` and stops those no longer there;
     /// an output whose address did not change keeps its thread and figures.
     /// Of two addresses of one panel, the later is refused.
@@ -78,7 +97,11 @@ impl Outputs {
                 },
                 (None, None) => Running {
                     url: url.to_owned(),
-                    sender: start(url, self.source_id.unwrap_or_else(run_source_id)),
+                    sender: start(
+                        url,
+                        self.source_id.unwrap_or_else(run_source_id),
+                        self.resolve.clone(),
+                    ),
                     second: false,
                 },
             };
@@ -198,9 +221,9 @@ fn run_source_id() -> [u8; 16] {
     *ID.get_or_init(|| *uuid::Uuid::new_v4().as_bytes())
 }
 
-fn start(url: &str, cid: [u8; 16]) -> Result<Sender, String> {
+fn start(url: &str, cid: [u8; 16], resolve: Resolve) -> Result<Sender, String> {
     let spec = OutputSpec::parse(url)?;
-    Sender::start(spec, cid).map_err(|e| {
+    Sender::start_with(spec, cid, resolve, Timing::default()).map_err(|e| {
         format!("The output could not start ({e}): close other programs and try again.")
     })
 }
@@ -228,6 +251,17 @@ mod tests {
         // The first gone, the second plays.
         outputs.sync([second.as_str()]);
         assert!(matches!(outputs.status(&second), Some(Ok(_))));
+    }
+
+    /// A resolver that finds `panel.test` at 127.0.0.1, and an address as itself.
+    fn panel_test_at_loopback() -> Resolve {
+        Arc::new(|target: &str| {
+            let target = target.replace("panel.test", "127.0.0.1");
+            target
+                .parse::<SocketAddr>()
+                .map(|a| vec![a])
+                .map_err(|_| std::io::Error::other(format!("no such host: {target}")))
+        })
     }
 
     /// Offers a frame and runs a window pass until `url`'s state is
@@ -259,10 +293,9 @@ mod tests {
         let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
         let port = receiver.local_addr().unwrap().port();
         let by_address = format!("ddp://127.0.0.1:{port}?size=8x8");
-        // `localhost` is 127.0.0.1 first (IPv4 before IPv6, as outputs try them).
-        let by_name = format!("ddp://localhost:{port}?size=8x8");
+        let by_name = format!("ddp://panel.test:{port}?size=8x8");
         let both = [by_address.as_str(), by_name.as_str()];
-        let mut outputs = Outputs::default();
+        let mut outputs = Outputs::with_resolve(panel_test_at_loopback());
         let held = until_state(&mut outputs, &both, &by_name, |s| {
             matches!(&s.state, State::Held(_))
         });
