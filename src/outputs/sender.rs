@@ -41,12 +41,23 @@ struct Shared {
     slot: Mutex<Slot>,
     wake: Condvar,
     tally: Mutex<Tally>,
+    /// Notified at each change of `tally`: tests wait on it, not on sleeps.
+    tallied: Condvar,
     /// Where the packets go now, once the host was looked up.
     reaches: Mutex<Option<SocketAddr>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    /// Changes the figures, and tells whoever waits on them.
+    fn tally<R>(&self, change: impl FnOnce(&mut Tally) -> R) -> R {
+        let changed = change(&mut lock(&self.tally));
+        self.tallied.notify_all();
+        changed
+    }
 }
 
 /// One output's sending thread; dropping it stops the thread, waiting a moment
@@ -74,6 +85,7 @@ impl Sender {
             slot: Mutex::default(),
             wake: Condvar::new(),
             tally: Mutex::default(),
+            tallied: Condvar::new(),
             reaches: Mutex::default(),
         });
         let link = Link::new(&spec, resolve, timing, waker(&shared))?;
@@ -96,7 +108,7 @@ impl Sender {
     pub fn offer(&self, frame: Arc<LedColours>) {
         let replaced = lock(&self.shared.slot).fresh.replace(frame).is_some();
         if replaced {
-            lock(&self.shared.tally).dropped(1);
+            self.shared.tally(|t| t.dropped(1));
         }
         self.shared.wake.notify_one();
     }
@@ -109,6 +121,28 @@ impl Sender {
 
     pub fn status(&self) -> Status {
         lock(&self.shared.tally).status(Instant::now())
+    }
+
+    /// Waits until the figures change to what `wanted` accepts, and gives
+    /// them; fails after 10 s without.
+    #[cfg(test)]
+    pub(crate) fn until_status(&self, wanted: impl Fn(&Status) -> bool) -> Status {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut tally = lock(&self.shared.tally);
+        loop {
+            let now = Instant::now();
+            let status = tally.status(now);
+            if wanted(&status) {
+                return status;
+            }
+            assert!(now < deadline, "{}: {status:?}", self.spec);
+            tally = self
+                .shared
+                .tallied
+                .wait_timeout(tally, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
     }
 
     /// The address its packets go to now; `None` before the host answered.
@@ -317,7 +351,7 @@ impl Worker {
             Ok(()) => {}
             // Held, not dropped: the newest frame goes out when the lookup answers.
             Err(NotReady::LookingUp) => {
-                lock(&self.shared.tally).looking_up(&self.spec.host);
+                self.shared.tally(|t| t.looking_up(&self.spec.host));
                 return;
             }
             Err(NotReady::Unreachable(why)) => {
@@ -331,7 +365,7 @@ impl Worker {
             return;
         }
         if frame.size != self.spec.size {
-            lock(&self.shared.tally).dropped(1);
+            self.shared.tally(|t| t.dropped(1));
             return;
         }
         let rgb = self.wiring.wire_bytes(frame);
@@ -343,7 +377,7 @@ impl Worker {
         self.streaming = true;
         match self.link.send(&packets, now) {
             Ok(()) => {
-                if lock(&self.shared.tally).sent(now) {
+                if self.shared.tally(|t| t.sent(now)) {
                     tracing::info!("LED output {}: sending again", self.spec);
                 }
             }
@@ -353,7 +387,7 @@ impl Worker {
 
     /// Counts a failed frame; the log hears of a failure once, not per packet.
     fn failed(&self, now: Instant, state: State) {
-        let starts = lock(&self.shared.tally).failed(now, state.clone());
+        let starts = self.shared.tally(|t| t.failed(now, state.clone()));
         if starts {
             tracing::warn!("LED output {}: {}", self.spec, state.label());
         }

@@ -335,12 +335,8 @@ fn a_frame_waits_for_the_first_lookup_and_goes_out_when_it_answers() {
         .expect("the first lookup began");
     sender.offer(grey(7));
     let looking_up = State::LookingUp("panel.test".into());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while sender.status().state != looking_up {
-        assert!(Instant::now() < deadline, "{:?}", sender.status());
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    assert_eq!(sender.status().dropped, 0, "held, not dropped");
+    let status = sender.until_status(|s| s.state == looking_up);
+    assert_eq!(status.dropped, 0, "held, not dropped");
     // Answered: the frame offered goes out, no other offered.
     held.release.send(()).unwrap();
     until_level(&receiver, 7, "the frame that waited");
