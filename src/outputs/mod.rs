@@ -14,18 +14,19 @@ pub mod e131;
 mod link;
 mod lookup;
 mod name_check;
+mod panels;
 pub mod pixels;
 pub(crate) mod sender;
 pub mod spec;
 pub mod status;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
 use link::Timing;
 use lookup::{Resolve, system_resolve};
+use panels::Panels;
 
 pub use pixels::LedColours;
 pub use sender::Sender;
@@ -54,27 +55,35 @@ pub struct Outputs {
     source_id: Option<[u8; 16]>,
     /// How hosts are looked up: the system's resolver, or a test's.
     resolve: Resolve,
+    timing: Timing,
+    /// Where each output's packets go, for their threads to tell when two
+    /// reach one panel.
+    panels: Panels,
 }
 
 impl Default for Outputs {
     fn default() -> Self {
-        Self::with_resolve(system_resolve())
+        Self::with_lookups(system_resolve(), Timing::default())
     }
 }
 
 impl Outputs {
-    /// Outputs whose hosts `resolve` looks up (tests name hosts of their own).
-    pub(crate) fn with_resolve(resolve: Resolve) -> Self {
+    /// Outputs whose hosts `resolve` looks up, again as `timing` says
+    /// (tests name hosts of their own).
+    pub(crate) fn with_lookups(resolve: Resolve, timing: Timing) -> Self {
         Self {
             running: Vec::new(),
             source_id: None,
             resolve,
+            timing,
+            panels: Panels::default(),
         }
     }
 
     /// Starts the outputs newly in `urls` and stops those no longer there;
     /// an output whose address did not change keeps its thread and figures.
-    /// Of two addresses of one panel, the later is refused.
+    /// Of two addresses of one panel, the later is refused; of two hosts
+    /// that lead to one, the later holds (`panels.rs`).
     pub fn sync<'a>(&mut self, urls: impl IntoIterator<Item = &'a str>) {
         let mut kept = Vec::new();
         for url in urls {
@@ -97,43 +106,28 @@ impl Outputs {
                 },
                 (None, None) => Running {
                     url: url.to_owned(),
-                    sender: start(
-                        url,
-                        self.source_id.unwrap_or_else(run_source_id),
-                        self.resolve.clone(),
-                    ),
+                    sender: self.start(url),
                     second: false,
                 },
             };
             kept.push(running);
         }
+        let order: Vec<u64> = kept
+            .iter()
+            .filter_map(|r| r.sender.as_ref().ok())
+            .map(Sender::seat_id)
+            .collect();
+        self.panels.keep(&order);
         stop(std::mem::replace(&mut self.running, kept));
-        self.hold_duplicates();
     }
 
-    /// Of two outputs whose hosts differ but lead to one panel (its name and
-    /// its address, two names of one host), the later holds its frames and
-    /// says why: two streams make the panel flicker. Their text cannot tell,
-    /// only the lookups can, so this is looked at again each pass.
-    fn hold_duplicates(&self) {
-        let mut reached: Vec<(&str, &OutputSpec, SocketAddr)> = Vec::new();
-        for running in &self.running {
-            let Ok(sender) = &running.sender else {
-                continue;
-            };
-            let Some(to) = sender.reaches() else {
-                sender.hold(None);
-                continue;
-            };
-            let spec = sender.spec();
-            let earlier = reached
-                .iter()
-                .find(|(_, other, at)| *at == to && other.shares_universes(spec));
-            sender.hold(earlier.map(|(url, _, at)| {
-                format!("{url} reaches the same panel at {at}, and two streams make it flicker. Remove one.")
-            }));
-            reached.push((&running.url, spec, to));
-        }
+    fn start(&self, url: &str) -> Result<Sender, String> {
+        let spec = OutputSpec::parse(url)?;
+        let cid = self.source_id.unwrap_or_else(run_source_id);
+        let seat = self.panels.seat(url, &spec);
+        Sender::start_seated(spec, cid, self.resolve.clone(), self.timing, seat).map_err(|e| {
+            format!("The output could not start ({e}): close other programs and try again.")
+        })
     }
 
     /// The CID (component identifier) E1.31 packets carry: E1.31 §5.6 has a
@@ -221,16 +215,11 @@ fn run_source_id() -> [u8; 16] {
     *ID.get_or_init(|| *uuid::Uuid::new_v4().as_bytes())
 }
 
-fn start(url: &str, cid: [u8; 16], resolve: Resolve) -> Result<Sender, String> {
-    let spec = OutputSpec::parse(url)?;
-    Sender::start_with(spec, cid, resolve, Timing::default()).map_err(|e| {
-        format!("The output could not start ({e}): close other programs and try again.")
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    use std::net::UdpSocket;
+    use std::net::{SocketAddr, UdpSocket};
+    use std::sync::{Mutex, mpsc};
+    use std::time::Duration;
 
     use super::*;
 
@@ -253,63 +242,90 @@ mod tests {
         assert!(matches!(outputs.status(&second), Some(Ok(_))));
     }
 
-    /// A resolver that finds `panel.test` at 127.0.0.1, and an address as itself.
-    fn panel_test_at_loopback() -> Resolve {
-        Arc::new(|target: &str| {
-            let target = target.replace("panel.test", "127.0.0.1");
-            target
-                .parse::<SocketAddr>()
-                .map(|a| vec![a])
-                .map_err(|_| std::io::Error::other(format!("no such host: {target}")))
-        })
+    /// A resolver that finds an address as itself, and `panel.test` at the
+    /// address (its port too) the test sets; each lookup of the name first waits for a word on the
+    /// gate (dropped, it lets every one through).
+    fn name_at(to: SocketAddr) -> (Arc<Mutex<SocketAddr>>, mpsc::Sender<()>, Resolve) {
+        let at = Arc::new(Mutex::new(to));
+        let (gate, waits) = mpsc::channel::<()>();
+        let waits = Mutex::new(waits);
+        let found = at.clone();
+        let resolve: Resolve = Arc::new(move |target: &str| {
+            if !target.starts_with("panel.test:") {
+                return Ok(vec![target.parse().map_err(std::io::Error::other)?]);
+            }
+            let _ = waits.lock().unwrap().recv();
+            Ok(vec![*found.lock().unwrap()])
+        });
+        (at, gate, resolve)
     }
 
-    /// Offers a frame and runs a window pass until `url`'s state is
-    /// `wanted`; fails after 10 s.
-    fn until_state(
-        outputs: &mut Outputs,
-        urls: &[&str],
-        url: &str,
-        wanted: impl Fn(&Status) -> bool,
-    ) -> Status {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            outputs.sync(urls.iter().copied());
-            outputs.offer(&[Arc::new(LedColours {
-                size: [8, 8],
-                colours: vec![[1, 2, 3]; 64],
-            })]);
-            let status = outputs.status(url).unwrap().unwrap();
-            if wanted(&status) {
-                return status;
-            }
-            assert!(std::time::Instant::now() < deadline, "{url}: {status:?}");
-            std::thread::sleep(std::time::Duration::from_millis(1));
+    fn sender<'a>(outputs: &'a Outputs, url: &str) -> &'a Sender {
+        let running = outputs.running.iter().find(|r| r.url == url).unwrap();
+        running.sender.as_ref().unwrap()
+    }
+
+    fn frame() -> [Arc<LedColours>; 1] {
+        [Arc::new(LedColours {
+            size: [8, 8],
+            colours: vec![[1, 2, 3]; 64],
+        })]
+    }
+
+    fn quick() -> Timing {
+        Timing {
+            retry: Duration::from_millis(50),
+            refresh: Duration::from_millis(100),
         }
     }
 
+    // One window pass and one frame, as for a still artwork with Settings
+    // closed: the window does not pass again, so the sending threads decide.
     #[test]
     fn a_panel_listed_by_name_and_by_address_gets_one_stream() {
         let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = receiver.local_addr().unwrap().port();
-        let by_address = format!("ddp://127.0.0.1:{port}?size=8x8");
-        let by_name = format!("ddp://panel.test:{port}?size=8x8");
-        let both = [by_address.as_str(), by_name.as_str()];
-        let mut outputs = Outputs::with_resolve(panel_test_at_loopback());
-        let held = until_state(&mut outputs, &both, &by_name, |s| {
-            matches!(&s.state, State::Held(_))
-        });
+        receiver
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let panel = receiver.local_addr().unwrap();
+        let by_address = format!("ddp://{panel}?size=8x8");
+        let by_name = format!("ddp://panel.test:{}?size=8x8", panel.port());
+        let (_, gate, resolve) = name_at(panel);
+        let mut outputs = Outputs::with_lookups(resolve, Timing::default());
+        outputs.sync([by_address.as_str(), by_name.as_str()]);
+        outputs.offer(&frame());
+        // The address's stream first, then the name's lookup answers.
+        receiver.recv(&mut [0; 2048]).expect("the address's stream");
+        gate.send(()).unwrap();
+        let held = sender(&outputs, &by_name).until_status(|s| matches!(s.state, State::Held(_)));
         let State::Held(why) = &held.state else {
             unreachable!()
         };
         assert!(why.contains(&by_address), "{why}");
-        // While held it sends nothing, as the first goes on.
-        let first = outputs.status(&by_address).unwrap().unwrap().sent;
-        until_state(&mut outputs, &both, &by_address, |s| s.sent >= first + 5);
-        let later = outputs.status(&by_name).unwrap().unwrap();
-        assert_eq!(later.sent, held.sent, "{later:?}");
+        assert_eq!(held.sent, 0, "nothing from the name reached the panel");
         // The first removed, the second plays.
-        until_state(&mut outputs, &[&by_name], &by_name, |s| s.sent > held.sent);
+        outputs.sync([by_name.as_str()]);
+        sender(&outputs, &by_name).until_status(|s| s.sent > 0);
+    }
+
+    #[test]
+    fn a_name_that_moves_onto_a_listed_panels_address_holds() {
+        let panel = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let elsewhere = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let at = panel.local_addr().unwrap();
+        let by_address = format!("ddp://{at}?size=8x8");
+        let by_name = format!("ddp://panel.test:{}?size=8x8", at.port());
+        let (name, gate, resolve) = name_at(elsewhere.local_addr().unwrap());
+        drop(gate);
+        let mut outputs = Outputs::with_lookups(resolve, quick());
+        outputs.sync([by_address.as_str(), by_name.as_str()]);
+        outputs.offer(&frame());
+        let later = sender(&outputs, &by_name);
+        later.until_status(|s| s.sent > 0 && s.state == State::Sending);
+        // The name now leads to the first output's panel: looked up again
+        // as the still frame goes out again, it holds.
+        *name.lock().unwrap() = at;
+        later.until_status(|s| matches!(&s.state, State::Held(why) if why.contains(&by_address)));
     }
 
     /// The CID of the first E1.31 packet `url` sends to `receiver` once started.

@@ -4,13 +4,13 @@
 //! frame only swaps a pointer under a lock the thread holds for no I/O.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::link::{Link, NotReady, Timing};
 use super::lookup::{Resolve, Wake, system_resolve};
+use super::panels::{Panels, Seat};
 use super::pixels::{LedColours, Wiring, test_pattern};
 use super::spec::{OutputSpec, Protocol};
 use super::status::{State, Status, Tally};
@@ -32,8 +32,6 @@ struct Slot {
     test_until: Option<Instant>,
     /// A host lookup answered: what waited for it goes out now.
     answered: bool,
-    /// Another output reaches this panel: nothing is sent, for this reason.
-    held: Option<String>,
     stop: bool,
 }
 
@@ -43,8 +41,9 @@ struct Shared {
     tally: Mutex<Tally>,
     /// Notified at each change of `tally`: tests wait on it, not on sleeps.
     tallied: Condvar,
-    /// Where the packets go now, once the host was looked up.
-    reaches: Mutex<Option<SocketAddr>>,
+    /// Where the packets go, beside the other outputs': the later of two
+    /// that reach one panel holds.
+    seat: Seat,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -81,12 +80,25 @@ impl Sender {
         resolve: Resolve,
         timing: Timing,
     ) -> io::Result<Self> {
+        let seat = Panels::default().seat(&spec.to_string(), &spec);
+        Self::start_seated(spec, cid, resolve, timing, seat)
+    }
+
+    /// `start_with`, holding while an output seated before it in `seat`'s
+    /// `Panels` reaches the same panel.
+    pub(crate) fn start_seated(
+        spec: OutputSpec,
+        cid: [u8; 16],
+        resolve: Resolve,
+        timing: Timing,
+        seat: Seat,
+    ) -> io::Result<Self> {
         let shared = Arc::new(Shared {
             slot: Mutex::default(),
             wake: Condvar::new(),
             tally: Mutex::default(),
             tallied: Condvar::new(),
-            reaches: Mutex::default(),
+            seat,
         });
         let link = Link::new(&spec, resolve, timing, waker(&shared))?;
         let worker = Worker::new(spec.clone(), shared.clone(), link, cid);
@@ -145,15 +157,9 @@ impl Sender {
         }
     }
 
-    /// The address its packets go to now; `None` before the host answered.
-    pub(crate) fn reaches(&self) -> Option<SocketAddr> {
-        *lock(&self.shared.reaches)
-    }
-
-    /// Sends nothing while `why` is given (another output reaches the same
-    /// panel), saying so in its state; sends again once it is `None`.
-    pub(crate) fn hold(&self, why: Option<String>) {
-        lock(&self.shared.slot).held = why;
+    /// Its place among the outputs that may reach one panel.
+    pub(crate) fn seat_id(&self) -> u64 {
+        self.shared.seat.id()
     }
 }
 
@@ -170,6 +176,7 @@ fn waker(shared: &Arc<Shared>) -> Wake {
 
 impl Sender {
     fn ask_to_stop(&self) {
+        self.shared.seat.leave();
         lock(&self.shared.slot).stop = true;
         self.shared.wake.notify_one();
     }
@@ -346,7 +353,7 @@ impl Worker {
     fn send(&mut self, frame: &LedColours) {
         let now = Instant::now();
         let ready = self.link.ready(now);
-        *lock(&self.shared.reaches) = self.link.address();
+        let held = self.shared.seat.reaches(self.link.address());
         match ready {
             Ok(()) => {}
             // Held, not dropped: the newest frame goes out when the lookup answers.
@@ -359,7 +366,6 @@ impl Worker {
                 return;
             }
         }
-        let held = lock(&self.shared.slot).held.clone();
         if let Some(why) = held {
             self.failed(now, State::Held(why));
             return;
