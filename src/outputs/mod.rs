@@ -303,6 +303,7 @@ mod tests {
         };
         assert!(why.contains(&by_address), "{why}");
         assert_eq!(held.sent, 0, "nothing from the name reached the panel");
+        assert_eq!(held.dropped, 0, "held on purpose, not lost");
         // The first removed, the second plays.
         outputs.sync([by_name.as_str()]);
         sender(&outputs, &by_name).until_status(|s| s.sent > 0);

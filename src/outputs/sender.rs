@@ -367,7 +367,10 @@ impl Worker {
             }
         }
         if let Some(why) = held {
-            self.failed(now, State::Held(why));
+            let state = State::Held(why);
+            if self.shared.tally(|t| t.held(now, state.clone())) {
+                tracing::warn!("LED output {}: {}", self.spec, state.label());
+            }
             return;
         }
         if frame.size != self.spec.size {

@@ -93,6 +93,13 @@ impl Tally {
     /// Counts a failed frame; true when it starts a failure, to tell the log once.
     pub fn failed(&mut self, now: Instant, state: State) -> bool {
         self.dropped += 1;
+        self.held(now, state)
+    }
+
+    /// A frame not sent on purpose (`State::Held`: another output drives the
+    /// panel): shown as a failure is, but not counted as dropped, which
+    /// would say frames are lost. True when it starts, to tell the log once.
+    pub fn held(&mut self, now: Instant, state: State) -> bool {
         self.failure = Some((now, state));
         self.recovered = false;
         !std::mem::replace(&mut self.told, true)
@@ -189,6 +196,17 @@ mod tests {
             tally.status(t0 + Duration::from_secs(3)).state,
             State::Sending
         );
+    }
+
+    #[test]
+    fn a_held_frame_shows_why_and_is_not_counted_as_dropped() {
+        let t0 = Instant::now();
+        let mut tally = Tally::default();
+        let held = State::Held("ddp://10.0.0.2 reaches the same panel".into());
+        assert!(tally.held(t0, held.clone()), "told once");
+        assert!(!tally.held(t0 + Duration::from_secs(1), held.clone()));
+        let status = tally.status(t0 + Duration::from_secs(1));
+        assert_eq!((status.state, status.dropped), (held, 0));
     }
 
     #[test]
