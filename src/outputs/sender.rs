@@ -354,6 +354,9 @@ impl Worker {
         let now = Instant::now();
         let ready = self.link.ready(now);
         let held = self.shared.seat.reaches(self.link.address());
+        if ready != Err(NotReady::LookingUp) {
+            self.shared.tally(Tally::looked_up);
+        }
         match ready {
             Ok(()) => {}
             // Held, not dropped: the newest frame goes out when the lookup answers.

@@ -341,3 +341,21 @@ fn a_frame_waits_for_the_first_lookup_and_goes_out_when_it_answers() {
     held.release.send(()).unwrap();
     until_level(&receiver, 7, "the frame that waited");
 }
+
+#[test]
+fn once_the_lookup_answered_an_output_no_longer_says_looking_up() {
+    let (_receiver, held, sender) = e131_by_name(0, Duration::from_secs(3600));
+    held.began
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the first lookup began");
+    // A frame of another size than the panel's: it cannot go out.
+    sender.offer(Arc::new(LedColours {
+        size: [4, 4],
+        colours: vec![[9, 9, 9]; 16],
+    }));
+    let looking_up = State::LookingUp("panel.test".into());
+    sender.until_status(|s| s.state == looking_up);
+    held.release.send(()).unwrap();
+    let status = sender.until_status(|s| s.dropped == 1);
+    assert_eq!((status.state, status.sent), (State::Waiting, 0));
+}

@@ -112,6 +112,12 @@ impl Tally {
         }
     }
 
+    /// The host answered (or cannot be found, or the frame cannot go out
+    /// for another reason): the state says that, no longer "Looking up".
+    pub fn looked_up(&mut self) {
+        self.looking_up = None;
+    }
+
     fn prune(&mut self, now: Instant) {
         while self
             .sent_at
