@@ -291,54 +291,65 @@ impl Worker {
     /// Waits for what to send: a fresh frame, the test pattern when asked
     /// (the art again when it ends), or the same again when `RESEND` passed.
     fn next(&mut self) -> Next {
-        let mut slot = lock(&self.shared.slot);
+        let shared = self.shared.clone();
+        let mut slot = lock(&shared.slot);
         let mut deadline = Instant::now() + RESEND;
         loop {
-            if slot.stop {
-                return Next::Stop;
-            }
             let now = Instant::now();
-            let testing = slot.test_until.is_some_and(|t| now < t);
-            if let Some(fresh) = slot.fresh.take() {
-                self.last = Some(fresh.clone());
-                if !testing {
-                    self.pattern = false;
-                    return Next::Send(fresh);
-                }
+            if let Some(next) = self.pick(&mut slot, now, &mut deadline) {
+                return next;
             }
-            // The frame that found no address yet goes out now, not a second later.
-            if std::mem::take(&mut slot.answered) && testing == self.pattern {
-                if testing {
-                    return Next::Send(Arc::new(test_pattern(self.spec.size)));
-                }
-                if let Some(last) = &self.last {
-                    return Next::Send(last.clone());
-                }
-            }
-            if testing != self.pattern || now >= deadline {
-                self.pattern = testing;
-                if testing {
-                    return Next::Send(Arc::new(test_pattern(self.spec.size)));
-                }
-                if let Some(last) = &self.last {
-                    return Next::Send(last.clone());
-                }
-                deadline = now + RESEND;
-            }
-            let until = match slot.test_until.filter(|_| testing) {
+            let until = match slot.test_until.filter(|t| now < *t) {
                 Some(end) => end.min(deadline),
                 None => deadline,
             };
             let wait = until
                 .saturating_duration_since(now)
                 .max(Duration::from_millis(1));
-            slot = self
-                .shared
+            slot = shared
                 .wake
                 .wait_timeout(slot, wait)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
+    }
+
+    /// What `next` sends at `now`, if anything yet; `deadline` is when a
+    /// still frame goes out again. Takes what it sends from `slot`.
+    fn pick(&mut self, slot: &mut Slot, now: Instant, deadline: &mut Instant) -> Option<Next> {
+        if slot.stop {
+            return Some(Next::Stop);
+        }
+        let testing = slot.test_until.is_some_and(|t| now < t);
+        if let Some(fresh) = slot.fresh.take() {
+            self.last = Some(fresh.clone());
+            if !testing {
+                self.pattern = false;
+                // It is what an answer waited to send: not sent twice.
+                slot.answered = false;
+                return Some(Next::Send(fresh));
+            }
+        }
+        // The frame that found no address yet goes out now, not a second later.
+        if std::mem::take(&mut slot.answered) && testing == self.pattern {
+            if testing {
+                return Some(Next::Send(Arc::new(test_pattern(self.spec.size))));
+            }
+            if let Some(last) = &self.last {
+                return Some(Next::Send(last.clone()));
+            }
+        }
+        if testing != self.pattern || now >= *deadline {
+            self.pattern = testing;
+            if testing {
+                return Some(Next::Send(Arc::new(test_pattern(self.spec.size))));
+            }
+            if let Some(last) = &self.last {
+                return Some(Next::Send(last.clone()));
+            }
+            *deadline = now + RESEND;
+        }
+        None
     }
 
     /// The next frame's sequence number, counted as the protocol counts it.

@@ -359,3 +359,34 @@ fn once_the_lookup_answered_an_output_no_longer_says_looking_up() {
     let status = sender.until_status(|s| s.dropped == 1);
     assert_eq!((status.state, status.sent), (State::Waiting, 0));
 }
+
+#[test]
+fn a_fresh_frame_taken_with_a_lookups_answer_goes_out_once() {
+    let spec = OutputSpec::parse("ddp://panel.test?size=8x8").unwrap();
+    let shared = Arc::new(Shared {
+        slot: Mutex::default(),
+        wake: Condvar::new(),
+        tally: Mutex::default(),
+        tallied: Condvar::new(),
+        seat: Panels::default().seat("ddp://panel.test", &spec),
+    });
+    let nowhere: Resolve = Arc::new(|_: &str| Err(io::Error::other("no such host")));
+    let link = Link::new(&spec, nowhere, Timing::default(), Box::new(|| {})).unwrap();
+    let mut worker = Worker::new(spec, shared, link, [7; 16]);
+    let now = Instant::now();
+    let mut deadline = now + RESEND;
+    // A lookup answered, and a new frame came before the thread woke.
+    let mut slot = Slot {
+        fresh: Some(grey(8)),
+        answered: true,
+        ..Slot::default()
+    };
+    let first = worker.pick(&mut slot, now, &mut deadline);
+    assert!(matches!(first, Some(Next::Send(f)) if f.colours[0] == [8; 3]));
+    // Nothing more until the still frame's resend.
+    assert!(worker.pick(&mut slot, now, &mut deadline).is_none());
+    assert!(matches!(
+        worker.pick(&mut slot, now + RESEND, &mut deadline),
+        Some(Next::Send(_))
+    ));
+}
