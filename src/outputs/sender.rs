@@ -166,7 +166,7 @@ impl Sender {
 /// Wakes the sending thread when a lookup answers; a sender gone is left be.
 fn waker(shared: &Arc<Shared>) -> Wake {
     let shared = Arc::downgrade(shared);
-    Box::new(move || {
+    Arc::new(move || {
         if let Some(shared) = shared.upgrade() {
             lock(&shared.slot).answered = true;
             shared.wake.notify_one();

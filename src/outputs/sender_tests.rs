@@ -371,7 +371,7 @@ fn a_fresh_frame_taken_with_a_lookups_answer_goes_out_once() {
         seat: Panels::default().seat("ddp://panel.test", &spec),
     });
     let nowhere: Resolve = Arc::new(|_: &str| Err(io::Error::other("no such host")));
-    let link = Link::new(&spec, nowhere, Timing::default(), Box::new(|| {})).unwrap();
+    let link = Link::new(&spec, nowhere, Timing::default(), Arc::new(|| {})).unwrap();
     let mut worker = Worker::new(spec, shared, link, [7; 16]);
     let now = Instant::now();
     let mut deadline = now + RESEND;
