@@ -8,11 +8,14 @@
 //! here, leads to the address mDNS gave; else the address, as before.
 //!
 //! The choice is pure with the resolver passed in (`name_leads_to`); the
-//! lookups run on one worker thread (`NameChecks`): one may hang for
-//! seconds, and the window never waits. A panel not checked yet is saved by
-//! its address.
+//! lookups run on threads of their own, a few at once (`NameChecks`): one
+//! may hang for seconds (a `.local` name nobody answers), and it holds only
+//! its own thread, not the checks of the other panels; the window never
+//! waits. A panel not checked yet is saved by its address. An answer holds
+//! while the finder is open: a name the system missed once (an mDNS answer
+//! lost) is saved by address until the finder is opened again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::mpsc;
 use std::thread;
@@ -43,33 +46,32 @@ pub(crate) fn by_name(host: &str) -> Option<OutputSpec> {
 
 type Key = (String, IpAddr);
 
-/// The finder's checks, each host and address once, on a worker thread of
-/// its own that ends when this is dropped (after a lookup under way).
+/// Checks running at once: a hung one holds its thread until the resolver
+/// lets go, so the others go on while a few hang.
+const AT_ONCE: usize = 4;
+
+/// The finder's checks, each host and address once, on threads of their
+/// own that end after their lookup (after this is dropped too).
 pub(crate) struct NameChecks {
-    asks: mpsc::Sender<Key>,
+    resolve: Resolve,
+    answer: mpsc::Sender<(Key, bool)>,
     answers: mpsc::Receiver<(Key, bool)>,
+    /// Asked, waiting for one of the `AT_ONCE` places.
+    queued: VecDeque<Key>,
+    running: usize,
     /// `None`: asked, not answered yet.
     known: HashMap<Key, Option<bool>>,
 }
 
 impl NameChecks {
     pub fn start(resolve: Resolve) -> Self {
-        let (asks, asked) = mpsc::channel::<Key>();
         let (answer, answers) = mpsc::channel();
-        // A thread that cannot start answers nothing: every panel is saved by its address.
-        let _ = thread::Builder::new()
-            .name("panel name check".into())
-            .spawn(move || {
-                for (host, address) in asked {
-                    let leads = name_leads_to(&host, address, &resolve);
-                    if answer.send(((host, address), leads)).is_err() {
-                        return;
-                    }
-                }
-            });
         Self {
-            asks,
+            resolve,
+            answer,
             answers,
+            queued: VecDeque::new(),
+            running: 0,
             known: HashMap::new(),
         }
     }
@@ -77,16 +79,54 @@ impl NameChecks {
     /// Whether the panel at `address` may be saved as `host`: asked the
     /// first time, and no until the answer came. Never waits.
     pub fn by_name(&mut self, host: &str, address: IpAddr) -> bool {
-        while let Ok((key, leads)) = self.answers.try_recv() {
-            self.known.insert(key, Some(leads));
+        while let Ok(answer) = self.answers.try_recv() {
+            self.answered(answer);
         }
         let key = (host.to_owned(), address);
         if let Some(known) = self.known.get(&key) {
             return known.unwrap_or(false);
         }
-        let _ = self.asks.send(key.clone());
-        self.known.insert(key, None);
+        self.known.insert(key.clone(), None);
+        self.queued.push_back(key);
+        self.start_queued();
         false
+    }
+
+    fn answered(&mut self, (key, leads): (Key, bool)) {
+        self.running = self.running.saturating_sub(1);
+        self.known.insert(key, Some(leads));
+        self.start_queued();
+    }
+
+    fn start_queued(&mut self) {
+        while self.running < AT_ONCE
+            && let Some(key) = self.queued.pop_front()
+        {
+            let (resolve, answer) = (self.resolve.clone(), self.answer.clone());
+            let started = thread::Builder::new()
+                .name(format!("panel name check {}", key.0))
+                .spawn(move || {
+                    let leads = name_leads_to(&key.0, key.1, &resolve);
+                    // The finder closed: nobody waits for it.
+                    let _ = answer.send((key, leads));
+                });
+            // A check that cannot start answers nothing: that panel is saved by its address.
+            if started.is_ok() {
+                self.running += 1;
+            }
+        }
+    }
+
+    /// Waits for the next check to answer, and gives its host.
+    #[cfg(test)]
+    fn next_answer(&mut self) -> String {
+        let answer = self
+            .answers
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a check answered within 10 s");
+        let host = answer.0.0.clone();
+        self.answered(answer);
+        host
     }
 }
 
@@ -155,6 +195,26 @@ mod tests {
             assert!(Instant::now() < deadline, "{host} never checked");
             std::thread::sleep(Duration::from_millis(1));
         }
+    }
+
+    #[test]
+    fn a_name_that_hangs_holds_up_no_other_panels_check() {
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Mutex::new(gate);
+        let resolve: Resolve = Arc::new(move |target: &str| {
+            if target.starts_with("hung.local") {
+                let _ = gate.lock().unwrap().recv();
+            }
+            Ok(vec!["127.0.0.9:4048".parse().unwrap()])
+        });
+        let mut checks = NameChecks::start(resolve);
+        let desk = ip("127.0.0.9");
+        assert!(!checks.by_name("hung.local", desk));
+        assert!(!checks.by_name("desk.local", desk));
+        assert_eq!(checks.next_answer(), "desk.local", "while hung.local hangs");
+        assert!(checks.by_name("desk.local", desk));
+        assert!(!checks.by_name("hung.local", desk), "still unanswered");
+        drop(release);
     }
 
     #[test]
