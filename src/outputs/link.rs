@@ -104,7 +104,9 @@ impl Schedule {
         let Some(looked_up) = self.looked_up.map(since) else {
             return Some(Lookup::Replace);
         };
-        // Never more often than `retry`: a lookup can take seconds, and frames wait.
+        // Never more often than `retry`: an output failing fails every frame,
+        // and a lookup each frame would flood the DNS server (or, for a
+        // `.local` name, the network) with queries that give the same answer.
         if looked_up < self.timing.retry {
             return None;
         }
