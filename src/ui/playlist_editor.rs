@@ -9,7 +9,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use crate::player::playlist::{Playlist, PlaylistSource, is_network_path};
-use crate::player::playlist_edit::{PlaylistEdit, item_label};
+use crate::player::playlist_edit::PlaylistEdit;
 use crate::player::{ArtworkSource, MakapixPost};
 use crate::session::Notice;
 
@@ -18,6 +18,7 @@ use crate::app::playlist_files::{self, FileDone};
 
 use super::actions::{KeyboardOwner, UserAction};
 use super::path_prompt::{self, PathPrompt};
+use super::playlist_rows;
 use super::wake::Wake;
 
 /// What the pane's buttons ask for.
@@ -44,8 +45,6 @@ pub enum PlaylistCommand {
     /// A file thread (dialog, read, save) finished.
     File(FileDone),
 }
-
-const ROW_HEIGHT: f32 = 20.0;
 
 const SAVE_AS: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::S);
@@ -148,7 +147,7 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<U
                 out.push(PlaylistCommand::AddCurrent);
             }
             ui.separator();
-            items(ui, &mut editor.edit, &mut editor.selected, reveal, &mut out);
+            playlist_rows::show(ui, &mut editor.edit, &mut editor.selected, reveal, &mut out);
             if let Some(problem) = editor.edit.dwell_problem() {
                 ui.label(RichText::new(problem).color(egui::Color32::from_rgb(255, 170, 90)));
             }
@@ -199,13 +198,11 @@ fn confirm(ui: &mut Ui, edit: &PlaylistEdit, replace: &Replace, out: &mut Vec<Pl
 }
 
 /// The pane's keys: Ctrl+S and Ctrl+Shift+S even while typing (as in any
-/// editor); the row keys only when no text field has the keyboard, and ↑ ↓
-/// only when no other control has it either. The
-/// selection moves with its row, so Alt+↑ pressed twice moves one item twice.
+/// editor); A and the row keys (`playlist_rows::keys`) only when no text
+/// field has the keyboard.
 fn keyboard(ctx: &egui::Context, editor: &mut PlaylistEditor) -> Vec<PlaylistCommand> {
     let owner = KeyboardOwner::of(ctx);
     let count = editor.edit.playlist().items.len();
-    let selected = editor.selected.filter(|&i| i < count);
     let mut out = Vec::new();
     ctx.input_mut(|input| {
         // The longer combination first: Ctrl+Shift+S must not also count as Ctrl+S.
@@ -220,123 +217,9 @@ fn keyboard(ctx: &egui::Context, editor: &mut PlaylistEditor) -> Vec<PlaylistCom
         if input.consume_key(Modifiers::NONE, Key::A) {
             out.push(PlaylistCommand::AddCurrent);
         }
-        if count == 0 {
-            return;
-        }
-        // Alt+arrow before the plain arrow, which would also match it.
-        // (what to do, which row is selected afterwards)
-        let step = if input.consume_key(Modifiers::ALT, Key::ArrowUp) {
-            selected
-                .filter(|&i| i > 0)
-                .map(|i| (Some(PlaylistCommand::MoveUp(i)), i - 1))
-        } else if input.consume_key(Modifiers::ALT, Key::ArrowDown) {
-            selected
-                .filter(|&i| i + 1 < count)
-                .map(|i| (Some(PlaylistCommand::MoveDown(i)), i + 1))
-        } else if input.consume_key(Modifiers::NONE, Key::Delete) {
-            selected.map(|i| {
-                (
-                    Some(PlaylistCommand::Remove(i)),
-                    i.min(count.saturating_sub(2)),
-                )
-            })
-        } else if owner == KeyboardOwner::Control {
-            // A focused button's arrows move the focus on, not the selection.
-            None
-        } else if input.consume_key(Modifiers::NONE, Key::ArrowUp) {
-            Some((None, selected.map_or(count - 1, |i| i.saturating_sub(1))))
-        } else if input.consume_key(Modifiers::NONE, Key::ArrowDown) {
-            Some((None, selected.map_or(0, |i| (i + 1).min(count - 1))))
-        } else {
-            None
-        };
-        if let Some((command, now_selected)) = step {
-            out.extend(command);
-            editor.selected = Some(now_selected);
-        }
+        playlist_rows::keys(input, owner, count, &mut editor.selected, &mut out);
     });
     out
-}
-
-fn items(
-    ui: &mut Ui,
-    edit: &mut PlaylistEdit,
-    selected: &mut Option<usize>,
-    reveal: bool,
-    out: &mut Vec<PlaylistCommand>,
-) {
-    if edit.is_empty() {
-        ui.label("Empty. Show an artwork (a Makapix post or a local file) and press “Add current artwork”.");
-        return;
-    }
-    ui.label(
-        RichText::new(
-            "Dwell in seconds; empty uses the player's setting. \
-             Up/Down select a row, Alt+Up/Down move it, Delete removes it.",
-        )
-        .small()
-        .weak(),
-    );
-    let count = edit.playlist().items.len();
-    egui::ScrollArea::vertical()
-        .max_height(ui.available_height() - 60.0)
-        .auto_shrink([false, true])
-        .show_rows(ui, ROW_HEIGHT, count, |ui, rows| {
-            for i in rows {
-                let n = i + 1;
-                // Controls from the right edge; the name takes what is left, cut short if need be.
-                let row = egui::vec2(ui.available_width(), ROW_HEIGHT);
-                let layout = egui::Layout::right_to_left(egui::Align::Center);
-                ui.allocate_ui_with_layout(row, layout, |ui| {
-                    let buttons = [
-                        ("🗑", format!("Remove item {n}"), PlaylistCommand::Remove(i)),
-                        (
-                            "⏷",
-                            format!("Move item {n} down"),
-                            PlaylistCommand::MoveDown(i),
-                        ),
-                        ("⏶", format!("Move item {n} up"), PlaylistCommand::MoveUp(i)),
-                    ];
-                    for (icon, name, command) in buttons {
-                        let button = ui.small_button(icon).on_hover_text(&name);
-                        named(&button, egui::Role::Button, name);
-                        if button.clicked() {
-                            out.push(command);
-                        }
-                    }
-                    ui.label("s");
-                    let mut dwell = edit.dwell_text(i).to_owned();
-                    let field = ui.add(
-                        egui::TextEdit::singleline(&mut dwell)
-                            .desired_width(34.0)
-                            .hint_text("—"),
-                    );
-                    named(&field, egui::Role::TextInput, format!("Dwell of item {n}"));
-                    if field.changed() {
-                        // A bad value stays in the field; the problem is shown below the list.
-                        let _ = edit.set_dwell_text(i, &dwell);
-                    }
-                    ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                        let label = item_label(&edit.playlist().items[i]);
-                        let is_selected = *selected == Some(i);
-                        let row = egui::Button::selectable(is_selected, format!("{n}. {label}"))
-                            .truncate();
-                        let row = ui.add(row);
-                        if row.clicked() {
-                            *selected = Some(i);
-                        }
-                        if is_selected && reveal {
-                            row.scroll_to_me(None);
-                        }
-                    });
-                });
-            }
-        });
-}
-
-/// Gives an icon button or a bare field the name a screen reader (and a test) finds it by.
-fn named(response: &egui::Response, kind: egui::Role, name: String) {
-    response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &name));
 }
 
 impl PlaylistEditor {

@@ -1,0 +1,141 @@
+//! The playlist editor's list: its rows drawn (the item, its dwell field, its
+//! move and remove buttons) and the keys that select, move and remove them.
+
+use eframe::egui::{self, InputState, Key, Modifiers, RichText, Ui};
+
+use crate::player::playlist_edit::{PlaylistEdit, item_label};
+
+use super::actions::KeyboardOwner;
+use super::playlist_editor::PlaylistCommand;
+
+const ROW_HEIGHT: f32 = 20.0;
+
+/// The row keys, when no text field has the keyboard (↑ ↓ only when no other
+/// control has it either). The selection moves with its row, so Alt+↑
+/// pressed twice moves one item twice.
+pub(super) fn keys(
+    input: &mut InputState,
+    owner: KeyboardOwner,
+    count: usize,
+    selected: &mut Option<usize>,
+    out: &mut Vec<PlaylistCommand>,
+) {
+    if count == 0 {
+        return;
+    }
+    let current = selected.filter(|&i| i < count);
+    // Alt+arrow before the plain arrow, which would also match it.
+    // (what to do, which row is selected afterwards)
+    let step = if input.consume_key(Modifiers::ALT, Key::ArrowUp) {
+        current
+            .filter(|&i| i > 0)
+            .map(|i| (Some(PlaylistCommand::MoveUp(i)), i - 1))
+    } else if input.consume_key(Modifiers::ALT, Key::ArrowDown) {
+        current
+            .filter(|&i| i + 1 < count)
+            .map(|i| (Some(PlaylistCommand::MoveDown(i)), i + 1))
+    } else if input.consume_key(Modifiers::NONE, Key::Delete) {
+        current.map(|i| {
+            (
+                Some(PlaylistCommand::Remove(i)),
+                i.min(count.saturating_sub(2)),
+            )
+        })
+    } else if owner == KeyboardOwner::Control {
+        // A focused button's arrows move the focus on, not the selection.
+        None
+    } else if input.consume_key(Modifiers::NONE, Key::ArrowUp) {
+        Some((None, current.map_or(count - 1, |i| i.saturating_sub(1))))
+    } else if input.consume_key(Modifiers::NONE, Key::ArrowDown) {
+        Some((None, current.map_or(0, |i| (i + 1).min(count - 1))))
+    } else {
+        None
+    };
+    if let Some((command, now_selected)) = step {
+        out.extend(command);
+        *selected = Some(now_selected);
+    }
+}
+
+/// The rows, or a line saying how to fill an empty list; `reveal` scrolls to
+/// the selected row (the keyboard just moved it).
+pub(super) fn show(
+    ui: &mut Ui,
+    edit: &mut PlaylistEdit,
+    selected: &mut Option<usize>,
+    reveal: bool,
+    out: &mut Vec<PlaylistCommand>,
+) {
+    if edit.is_empty() {
+        ui.label("Empty. Show an artwork (a Makapix post or a local file) and press “Add current artwork”.");
+        return;
+    }
+    ui.label(
+        RichText::new(
+            "Dwell in seconds; empty uses the player's setting. \
+             Up/Down select a row, Alt+Up/Down move it, Delete removes it.",
+        )
+        .small()
+        .weak(),
+    );
+    let count = edit.playlist().items.len();
+    egui::ScrollArea::vertical()
+        .max_height(ui.available_height() - 60.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, ROW_HEIGHT, count, |ui, rows| {
+            for i in rows {
+                let n = i + 1;
+                // Controls from the right edge; the name takes what is left, cut short if need be.
+                let row = egui::vec2(ui.available_width(), ROW_HEIGHT);
+                let layout = egui::Layout::right_to_left(egui::Align::Center);
+                ui.allocate_ui_with_layout(row, layout, |ui| {
+                    let buttons = [
+                        ("🗑", format!("Remove item {n}"), PlaylistCommand::Remove(i)),
+                        (
+                            "⏷",
+                            format!("Move item {n} down"),
+                            PlaylistCommand::MoveDown(i),
+                        ),
+                        ("⏶", format!("Move item {n} up"), PlaylistCommand::MoveUp(i)),
+                    ];
+                    for (icon, name, command) in buttons {
+                        let button = ui.small_button(icon).on_hover_text(&name);
+                        named(&button, egui::Role::Button, name);
+                        if button.clicked() {
+                            out.push(command);
+                        }
+                    }
+                    ui.label("s");
+                    let mut dwell = edit.dwell_text(i).to_owned();
+                    let field = ui.add(
+                        egui::TextEdit::singleline(&mut dwell)
+                            .desired_width(34.0)
+                            .hint_text("—"),
+                    );
+                    named(&field, egui::Role::TextInput, format!("Dwell of item {n}"));
+                    if field.changed() {
+                        // A bad value stays in the field; the problem is shown below the list.
+                        let _ = edit.set_dwell_text(i, &dwell);
+                    }
+                    ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                        let label = item_label(&edit.playlist().items[i]);
+                        let is_selected = *selected == Some(i);
+                        let row = egui::Button::selectable(is_selected, format!("{n}. {label}"))
+                            .truncate();
+                        let row = ui.add(row);
+                        if row.clicked() {
+                            *selected = Some(i);
+                        }
+                        if is_selected && reveal {
+                            row.scroll_to_me(None);
+                        }
+                    });
+                });
+            }
+        });
+}
+
+/// Gives an icon button or a bare field the name a screen reader (and a test) finds it by.
+fn named(response: &egui::Response, kind: egui::Role, name: String) {
+    response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &name));
+}
