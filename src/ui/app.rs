@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use eframe::egui::{self, ViewportCommand};
 
-use crate::app::file_dialog::Outcome;
 use crate::app::launch::StartOptions;
 use crate::bridge::Action as RuntimeAction;
 use crate::bridge::channel::WindowEnd;
@@ -24,9 +23,9 @@ use super::actions::{self, UserAction};
 use super::core::{Core, unix_now};
 use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library};
-use super::opening::{self, Opener, Picked};
+use super::opening::{self, Opener};
 use super::player_pane::PlayerPane;
-use super::playlist_editor::{EditorRequest, PlaylistCommand, PlaylistEditor};
+use super::playlist_editor::{PlaylistCommand, PlaylistEditor};
 use super::preview_view::{self, Previews};
 use super::wake::Wake;
 use super::{canvas, menu, overlays, settings_panel, status_bar, welcome};
@@ -406,24 +405,8 @@ impl PlayerApp {
             ctx.request_repaint_after(due.saturating_duration_since(std::time::Instant::now()));
         }
         while let Some(picked) = self.opener.take() {
-            match picked {
-                Picked::Opened(opened) => self.core.play_opened(opened, now),
-                Picked::Dialog(Outcome::Chosen(paths)) if !paths.is_empty() => {
-                    self.apply(UserAction::OpenPaths(paths), ctx, now);
-                }
-                Picked::Dialog(Outcome::NeverOpened) => {
-                    self.core.tell(Notice::error(opening::no_dialog()));
-                }
-                Picked::Dialog(_) | Picked::Read(..) => {}
-                Picked::LastChannel(last) => {
-                    let resumed = last.is_some_and(|last| {
-                        self.core
-                            .with_session(now, |s, seen, fx| s.resume(*last, seen, fx))
-                    });
-                    if !resumed && self.core.engine().items().is_empty() {
-                        self.core.play(Channel::Samples, now);
-                    }
-                }
+            if let Some(paths) = self.core.picked(picked, now) {
+                self.apply(UserAction::OpenPaths(paths), ctx, now);
             }
         }
         let (done, ask) = self.playlist_editor.take_in(ctx);
@@ -545,23 +528,7 @@ impl PlayerApp {
             .current()
             .map(|s| (s, matches!(self.library().get(s), Some(Entry::Ready(_)))));
         for request in self.playlist_editor.on_command(command, on_screen) {
-            match (request, frame) {
-                (EditorRequest::Play { playlist, label }, Some((_, now))) => {
-                    self.core.with_session(now, |s, seen, fx| {
-                        s.play_playlist(&playlist, label, seen, fx);
-                    });
-                }
-                (EditorRequest::Remember(post), Some((_, now))) => {
-                    self.core
-                        .with_session(now, |s, _, _| s.remember_post(&post));
-                }
-                (EditorRequest::Tell(notice), _) => self.core.tell(notice),
-                (EditorRequest::CopyText(text), Some((ctx, _))) => ctx.copy_text(text),
-                (EditorRequest::Close, Some((ctx, _))) => {
-                    ctx.send_viewport_cmd(ViewportCommand::Close);
-                }
-                (request, None) => tracing::debug!("{request:?} waits for a frame"),
-            }
+            self.core.editor_asks(request, frame);
         }
     }
 

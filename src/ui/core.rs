@@ -3,18 +3,23 @@
 //! window's panes. Everything else is `Controller`'s, reached through `Deref`.
 
 use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use eframe::egui;
 
 use crate::app::controller::{Controller, Listeners};
+use crate::app::file_dialog::Outcome;
 use crate::app::launch::StartOptions;
 use crate::bridge::connection::ConnectionEvent;
 use crate::bridge::credentials::CredentialsEvent;
+use crate::session::{Channel, Notice};
 
 use super::artworks::Textures;
 use super::diagnostics::ConnectionView;
+use super::opening::Picked;
 use super::player_pane::PlayerPane;
+use super::playlist_editor::EditorRequest;
 use super::wake::Wake;
 
 pub(crate) use crate::app::controller::unix_now;
@@ -93,5 +98,52 @@ impl Core {
         if let Some(wait) = self.0.repaint_wait(now) {
             ctx.request_repaint_after(wait);
         }
+    }
+
+    /// What the playlist editor asks of the window; `frame` is `None`
+    /// outside a frame (tests), where only a notice can be told.
+    pub(crate) fn editor_asks(
+        &mut self,
+        request: EditorRequest,
+        frame: Option<(&egui::Context, Duration)>,
+    ) {
+        match (request, frame) {
+            (EditorRequest::Play { playlist, label }, Some((_, now))) => {
+                self.with_session(now, |s, seen, fx| {
+                    s.play_playlist(&playlist, label, seen, fx);
+                });
+            }
+            (EditorRequest::Remember(post), Some((_, now))) => {
+                self.with_session(now, |s, _, _| s.remember_post(&post));
+            }
+            (EditorRequest::Tell(notice), _) => self.tell(notice),
+            (EditorRequest::CopyText(text), Some((ctx, _))) => ctx.copy_text(text),
+            (EditorRequest::Close, Some((ctx, _))) => {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            (request, None) => tracing::debug!("{request:?} waits for a frame"),
+        }
+    }
+
+    /// What an open brought: played, told, or (files a dialog chose) the
+    /// paths to open as if dropped.
+    pub(crate) fn picked(&mut self, picked: Picked, now: Duration) -> Option<Vec<PathBuf>> {
+        match picked {
+            Picked::Opened(opened) => self.play_opened(opened, now),
+            Picked::Dialog(Outcome::Chosen(paths)) if !paths.is_empty() => return Some(paths),
+            Picked::Dialog(Outcome::NeverOpened) => {
+                self.tell(Notice::error(super::opening::no_dialog()));
+            }
+            Picked::Dialog(_) | Picked::Read(..) => {}
+            Picked::LastChannel(last) => {
+                let resumed = last.is_some_and(|last| {
+                    self.with_session(now, |s, seen, fx| s.resume(*last, seen, fx))
+                });
+                if !resumed && self.engine().items().is_empty() {
+                    self.play(Channel::Samples, now);
+                }
+            }
+        }
+        None
     }
 }
