@@ -19,6 +19,7 @@ use crate::app::playlist_files::{self, FileDone};
 use super::actions::{KeyboardOwner, UserAction};
 use super::path_prompt::{self, PathPrompt};
 use super::playlist_rows;
+use super::unsaved_changes::{self, Replace};
 use super::wake::Wake;
 
 /// What the pane's buttons ask for.
@@ -49,15 +50,6 @@ pub enum PlaylistCommand {
 const SAVE_AS: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::S);
 const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
-
-/// What waits for the user's word on unsaved changes.
-#[derive(Clone, Debug, PartialEq)]
-enum Replace {
-    New,
-    /// The window was asked to close.
-    Quit,
-    OpenDialog,
-}
 
 pub(crate) struct PlaylistEditor {
     edit: PlaylistEdit,
@@ -121,7 +113,7 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<U
                 }
             });
             if let Some(replace) = &editor.confirm {
-                confirm(ui, &editor.edit, replace, &mut out);
+                unsaved_changes::confirm(ui, &editor.edit, replace, &mut out);
             }
             ui.horizontal(|ui| {
                 let caption = ui.label("Title");
@@ -173,28 +165,6 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<U
         });
     }
     actions.extend(out.into_iter().map(UserAction::Playlist));
-}
-
-fn confirm(ui: &mut Ui, edit: &PlaylistEdit, replace: &Replace, out: &mut Vec<PlaylistCommand>) {
-    let what = match replace {
-        Replace::New => "starting a new one",
-        Replace::Quit => "quitting",
-        Replace::OpenDialog => "opening another",
-    };
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.label(format!(
-            "“{}” has unsaved changes. Discard them before {what}?",
-            edit.heading().trim_end_matches(" *")
-        ));
-        ui.horizontal(|ui| {
-            if ui.button("Discard changes").clicked() {
-                out.push(PlaylistCommand::Discard);
-            }
-            if ui.button("Keep editing").clicked() {
-                out.push(PlaylistCommand::KeepEditing);
-            }
-        });
-    });
 }
 
 /// The pane's keys: Ctrl+S and Ctrl+Shift+S even while typing (as in any
