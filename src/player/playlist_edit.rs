@@ -45,6 +45,16 @@ impl PlaylistEdit {
         }
     }
 
+    /// Edits kept at a close nobody could answer, back for the next start:
+    /// unsaved, going to `path` (the file they were made to) when saved.
+    pub fn recovered(playlist: Playlist, path: Option<PathBuf>) -> Self {
+        Self {
+            path,
+            modified: true,
+            ..Self::opened(playlist, PathBuf::new())
+        }
+    }
+
     pub fn playlist(&self) -> &Playlist {
         &self.playlist
     }
