@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # real-keyring test); the build needs no -dev package.
 # Plus the validators and dpkg tools that check the Linux package, and MinGW and wixl
 # (msitools), which build and read the Windows installer; clang for the macOS type-check;
-# Debian's python3, which the single-instance test runs as user nobody.
-PACKAGES=(xvfb imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
+# Debian's python3, which the single-instance test runs as user nobody; xdotool, which presses
+# keys in the real binary's window.
+PACKAGES=(xvfb xdotool imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
           mosquitto openssl gnome-keyring dbus libsecret-tools desktop-file-utils appstream dpkg-dev
           gcc-mingw-w64-x86-64 wixl msitools clang python3)
 bash scripts/install-packages.sh "${PACKAGES[@]}"

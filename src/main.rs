@@ -210,11 +210,8 @@ fn open_window(
                 app.watch_screen_lock(source);
             }
             let window = cc.egui_ctx.clone();
-            quit.close_with(move || {
-                // Taken by the next pass, which the repaint starts; from any thread.
-                window.send_viewport_cmd_to(egui::ViewportId::ROOT, egui::ViewportCommand::Close);
-                window.request_repaint();
-            });
+            // A close nobody will answer: the window keeps what it would ask about.
+            quit.close_with(move || makapix_player::ui::system_close::ask(&window));
             Ok(Box::new(app))
         }),
     )

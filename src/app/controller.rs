@@ -20,7 +20,6 @@ use crate::bridge::window_link::{Routed, WindowLink};
 use crate::player::{ArtworkSource, Engine};
 use crate::session::{Channel, Effects, Notice, Seen, Session};
 use crate::settings::{Settings, SettingsSaver};
-use crate::storage::background_writer;
 use crate::storage::last_channel::{self, LastChannel};
 use crate::storage::paths::AppPaths;
 
@@ -442,10 +441,10 @@ impl<K: ArtKind> Controller<K> {
     }
 
     /// Saves pending settings and the channel kept, then ends the runtime; the
-    /// window is closing. The files share one budget, so quitting stays within
-    /// 2 s whatever the disk does.
-    pub fn shutdown(&mut self) {
-        let deadline = std::time::Instant::now() + background_writer::WRITES_AT_QUIT;
+    /// window is closing. The files share one budget, ending at `deadline`
+    /// (`background_writer::WRITES_AT_QUIT` from the start of the quit), so
+    /// quitting stays within 2 s whatever the disk does.
+    pub fn shutdown(&mut self, deadline: std::time::Instant) {
         self.saver.flush_by(deadline);
         self.last_channel.flush_by(deadline);
         self.link.shutdown();

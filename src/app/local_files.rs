@@ -11,7 +11,7 @@ use crate::player::{ArtworkSource, QueueItem};
 /// Saved creators' playlists (see `player::playlist`) end with this.
 pub const PLAYLIST_EXTENSION: &str = "makapix-playlist";
 /// A playlist file larger than this is not something a person saved.
-const MAX_PLAYLIST_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_PLAYLIST_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Extensions looked for inside folders. A file named explicitly is always
 /// tried, whatever its name: the decoder recognises images by content.

@@ -17,5 +17,6 @@ pub mod library;
 pub mod local_files;
 pub mod opened;
 pub(crate) mod playlist_files;
+pub mod playlist_recovery;
 pub(crate) mod timeline;
 pub mod trace;

@@ -17,6 +17,7 @@ use crate::player::{ArtworkSource, Engine};
 use crate::session::likes::LikeState;
 use crate::session::{Channel, Notice, Session};
 use crate::settings::{Settings, SettingsSection};
+use crate::storage::background_writer::WRITES_AT_QUIT;
 use crate::storage::paths::AppPaths;
 
 use super::actions::{self, UserAction};
@@ -65,12 +66,13 @@ impl PlayerApp {
     pub fn new(options: StartOptions) -> Self {
         let wake = Wake::default();
         let dialogs = options.file_dialogs.clone().unwrap_or_default();
+        let data_dir = options.app_paths.as_ref().map(|p| p.data.as_path());
         Self {
             core: Core::new(&options, &wake),
             opener: Opener::new(&wake, dialogs.clone()),
             net: ConnectionView::default(),
             player: PlayerPane::new(dialogs.clone(), &wake),
-            playlist_editor: PlaylistEditor::new(&wake, dialogs.clone()),
+            playlist_editor: PlaylistEditor::new(&wake, dialogs.clone(), data_dir),
             previews: Previews::new(&wake, dialogs),
             outputs: Default::default(),
             picker: Default::default(),
@@ -231,7 +233,10 @@ impl PlayerApp {
     /// waits for it to go and opens its own, rather than being confirmed and lost.
     pub fn shutdown(&mut self) {
         self.handovers.iter().for_each(|h| h.close());
-        self.core.shutdown();
+        // Unsaved playlist edits first: the settings can be made again, they cannot.
+        let deadline = std::time::Instant::now() + WRITES_AT_QUIT;
+        self.playlist_editor.flush_by(deadline);
+        self.core.shutdown(deadline);
     }
 
     /// Frees what the window made on the GL context; it is going away.

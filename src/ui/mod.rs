@@ -41,6 +41,7 @@ mod secret_field;
 mod settings_panel;
 mod status_bar;
 pub mod support_report;
+pub mod system_close;
 mod unsaved_changes;
 mod wake;
 pub mod welcome;

@@ -15,11 +15,12 @@ use crate::session::Notice;
 
 use crate::app::file_dialog::FileDialogs;
 use crate::app::playlist_files::{self, FileDone};
+use crate::app::playlist_recovery::{Found, Keeper, Recovered};
 
 use super::actions::{KeyboardOwner, UserAction};
 use super::path_prompt::{self, PathPrompt};
 use super::playlist_rows;
-use super::unsaved_changes::{self, Replace};
+use super::unsaved_changes::{self, OnClose, Replace};
 use super::wake::Wake;
 
 /// What the pane's buttons ask for.
@@ -45,6 +46,8 @@ pub enum PlaylistCommand {
     KeepEditing,
     /// A file thread (dialog, read, save) finished.
     File(FileDone),
+    /// What the look for edits kept at the last close found.
+    Recovery(Found),
 }
 
 const SAVE_AS: KeyboardShortcut =
@@ -59,6 +62,12 @@ pub(crate) struct PlaylistEditor {
     confirm: Option<Replace>,
     /// The user chose to quit without saving: the next close goes through.
     quitting: bool,
+    /// Where unsaved edits are kept when the system closes the window (none
+    /// without a data folder).
+    recovery: Option<Keeper>,
+    /// The playlist in the editor is the one kept at the last close: its
+    /// file goes once it is saved, discarded or replaced, never before.
+    recovered: bool,
     /// Playlists put in the editor so far (new or opened), and which of them
     /// the last save was of: a save that ends after another playlist came in
     /// must not give that one its path.
@@ -193,14 +202,26 @@ fn keyboard(ctx: &egui::Context, editor: &mut PlaylistEditor) -> Vec<PlaylistCom
 }
 
 impl PlaylistEditor {
-    pub(crate) fn new(wake: &Wake, dialogs: FileDialogs) -> Self {
+    /// The editor; with a data folder, edits kept there at the last close
+    /// come back into it.
+    pub(crate) fn new(wake: &Wake, dialogs: FileDialogs, data_dir: Option<&Path>) -> Self {
         let (done_tx, done) = mpsc::channel();
+        let recovery = data_dir.map(Keeper::new);
+        if let Some(keeper) = &recovery {
+            let (tx, wake) = (done_tx.clone(), wake.clone());
+            keeper.look(move |found| {
+                let _ = tx.send(PlaylistCommand::Recovery(found));
+                wake.wake();
+            });
+        }
         Self {
             edit: PlaylistEdit::default(),
             open: false,
             selected: None,
             confirm: None,
             quitting: false,
+            recovery,
+            recovered: false,
             edits: 0,
             saving: 0,
             done_tx,
@@ -225,19 +246,88 @@ impl PlaylistEditor {
     }
 
     /// Holds the window open while the playlist has unsaved changes, until the
-    /// user says; returns what the dialogs and workers finished.
+    /// user says, or keeps them for the next start when the system closes it;
+    /// returns what the dialogs and workers finished, and whether it asks.
     pub(crate) fn take_in(&mut self, ctx: &egui::Context) -> (Vec<PlaylistCommand>, bool) {
         let mut ask = false;
-        if ctx.input(|i| i.viewport().close_requested())
-            && self.edit.is_modified()
-            && !self.quitting
-        {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.open = true;
-            self.confirm = Some(Replace::Quit);
-            ask = true;
+        if ctx.input(|i| i.viewport().close_requested()) {
+            let by_system = super::system_close::asked(ctx);
+            match unsaved_changes::on_close(self.edit.is_modified(), self.quitting, by_system) {
+                OnClose::Close => {}
+                OnClose::Ask => {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                    self.open = true;
+                    self.confirm = Some(Replace::Quit);
+                    ask = true;
+                }
+                OnClose::KeepAndClose => self.keep_for_next_start(),
+            }
         }
         (self.done.try_iter().collect(), ask)
+    }
+
+    /// The window is closing: waits for the edits being kept, until `deadline` at most.
+    pub(crate) fn flush_by(&mut self, deadline: std::time::Instant) {
+        if let Some(keeper) = &mut self.recovery {
+            keeper.flush_by(deadline);
+        }
+    }
+
+    fn keep_for_next_start(&mut self) {
+        let recovered = Recovered {
+            playlist: self.edit.playlist().clone(),
+            original: self.edit.path().map(Path::to_path_buf),
+        };
+        match &self.recovery {
+            Some(keeper) => {
+                tracing::info!("closed by the system with unsaved playlist changes: keeping them");
+                keeper.keep(recovered);
+            }
+            None => tracing::error!(
+                "closed by the system with unsaved playlist changes, which are lost: the player has no data folder to keep them in"
+            ),
+        }
+    }
+
+    /// The kept edits' file goes: they were saved, discarded or replaced.
+    fn forget_recovered(&mut self) {
+        if std::mem::take(&mut self.recovered)
+            && let Some(keeper) = &self.recovery
+        {
+            keeper.forget();
+        }
+    }
+
+    /// Edits kept at the last close, back in the editor; unless the user
+    /// began other edits meanwhile, which stay (the file stays too).
+    fn recover(&mut self, found: Found) -> EditorRequest {
+        let Recovered { playlist, original } = match found {
+            Found::Recovered(recovered) => recovered,
+            Found::Damaged(said) => return tell(said, true),
+        };
+        if self.edit.is_modified() {
+            let kept = self
+                .recovery
+                .as_ref()
+                .map(|k| k.path().display().to_string());
+            return tell(
+                format!(
+                    "Unsaved playlist changes from when the player was last closed by the system are kept in {}: open that file to get them back.",
+                    kept.unwrap_or_default()
+                ),
+                true,
+            );
+        }
+        self.replace(PlaylistEdit::recovered(playlist, original));
+        self.recovered = true;
+        self.open = true;
+        let title = self.edit.heading().trim_end_matches(" *").to_owned();
+        tell(
+            format!(
+                "Recovered the unsaved changes to “{title}” from when the player was last closed by the system. Save them or discard them."
+            ),
+            false,
+        )
     }
 
     /// Carries out a command. `on_screen`: the artwork on screen, and whether it showed.
@@ -259,6 +349,7 @@ impl PlaylistEditor {
                 Some(Replace::New) => self.replace(PlaylistEdit::default()),
                 Some(Replace::OpenDialog) => self.dialog(false),
                 Some(Replace::Quit) => {
+                    self.forget_recovered();
                     self.quitting = true;
                     out.push(EditorRequest::Close);
                 }
@@ -294,6 +385,7 @@ impl PlaylistEditor {
                 Ok(()) => {
                     if self.saving == self.edits {
                         self.edit.saved_as(path.clone(), &written);
+                        self.forget_recovered();
                     }
                     tell(format!("Playlist saved to {}.", path.display()), false)
                 }
@@ -311,6 +403,7 @@ impl PlaylistEditor {
             PlaylistCommand::Remove(i) => self.edit.remove(i),
             PlaylistCommand::Play => out.extend(self.play()),
             PlaylistCommand::CopyPostIds => out.extend(self.copy_post_ids()),
+            PlaylistCommand::Recovery(found) => out.push(self.recover(found)),
         }
         out
     }
@@ -325,6 +418,7 @@ impl PlaylistEditor {
     }
 
     fn replace(&mut self, edit: PlaylistEdit) {
+        self.forget_recovered();
         self.edits += 1;
         self.edit = edit;
     }

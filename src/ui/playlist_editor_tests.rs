@@ -1,4 +1,5 @@
-//! The playlist editor where no file dialog can open: its path window.
+//! The playlist editor where no file dialog can open: its path window; its
+//! commands; unsaved edits at a close, kept for the next start.
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -17,7 +18,7 @@ fn drawn(editor: PlaylistEditor) -> Harness<'static, (PlaylistEditor, Vec<UserAc
 
 #[test]
 fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
-    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
+    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default(), None);
     let wanted = PathBuf::from("/home/me/Documents/Launch.makapix-playlist");
     let no_dialog = FileDone::NoDialog {
         suggested: wanted.clone(),
@@ -48,7 +49,7 @@ fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
 
 #[test]
 fn a_key_pasted_for_the_title_is_wiped_and_never_saved() {
-    let editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
+    let editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default(), None);
     let mut h = drawn(editor);
     h.run();
     crate::ui::secret_field::pasted::key_into(&mut h, "Title");
@@ -59,7 +60,7 @@ fn a_key_pasted_for_the_title_is_wiped_and_never_saved() {
 
 #[test]
 fn where_no_dialog_opened_open_asks_for_the_playlist_s_path() {
-    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
+    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default(), None);
     let no_dialog = FileDone::NoDialog {
         suggested: "/home/me/Documents/".into(),
         save: false,
@@ -95,7 +96,7 @@ fn a_playlist_picked_for_open_is_read_without_asking_again() {
         PlaylistCommand::File(FileDone::OpenPicked(other.clone())),
         PlaylistCommand::OpenPath(other.clone()),
     ] {
-        let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
+        let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default(), None);
         editor.edit.set_title("Mine");
         assert!(editor.edit.is_modified());
         editor.on_command(picked.clone(), None);
@@ -119,7 +120,7 @@ fn a_playlist_picked_for_open_is_read_without_asking_again() {
 #[test]
 fn play_leaves_out_files_on_a_network_share() {
     use crate::player::playlist::{PlaylistItem, PlaylistSource};
-    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
+    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default(), None);
     let playlist = Playlist {
         title: "From a stranger".into(),
         items: vec![
@@ -163,7 +164,7 @@ fn play_leaves_out_files_on_a_network_share() {
 fn a_save_that_ends_after_an_edit_or_another_playlist_keeps_what_is_unsaved() {
     let dir = tempfile::tempdir().expect("a folder");
     let path = dir.path().join("spring.makapix-playlist");
-    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default());
+    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default(), None);
     let wait = std::time::Duration::from_secs(10);
     let saved_after = |editor: &mut PlaylistEditor, meanwhile: fn(&mut PlaylistEditor)| {
         editor.on_command(PlaylistCommand::SaveTo(path.clone()), None);
@@ -191,5 +192,142 @@ fn a_save_that_ends_after_an_edit_or_another_playlist_keeps_what_is_unsaved() {
     assert!(
         !editor.edit.is_modified(),
         "a new playlist is not an unsaved one"
+    );
+}
+
+/// The editor as the window runs it, each pass taking in what happened;
+/// `by_system` closes the window as a quit signal does, else as its close button.
+fn closed(editor: PlaylistEditor, by_system: bool) -> (PlaylistEditor, bool) {
+    let mut h = Harness::new_ui_state(
+        |ui, editor: &mut PlaylistEditor| {
+            editor.take_in(ui.ctx());
+        },
+        editor,
+    );
+    h.run();
+    if by_system {
+        crate::ui::system_close::ask(&h.ctx);
+    }
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.step();
+    let held = h.output().viewport_output[&egui::ViewportId::ROOT]
+        .commands
+        .contains(&egui::ViewportCommand::CancelClose);
+    let mut editor = h.into_state();
+    editor.flush_by(std::time::Instant::now() + std::time::Duration::from_secs(10));
+    (editor, held)
+}
+
+/// An editor on `data`, with what the look for kept edits found taken in.
+fn started(data: &Path) -> (PlaylistEditor, Vec<EditorRequest>) {
+    let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default(), Some(data));
+    let found = editor.done.recv_timeout(std::time::Duration::from_secs(10));
+    let told = editor.on_command(found.expect("the kept edits found"), None);
+    (editor, told)
+}
+
+fn spring(path: &Path) -> PlaylistEditor {
+    let mut editor = PlaylistEditor::new(
+        &Wake::default(),
+        FileDialogs::default(),
+        Some(path.parent().unwrap()),
+    );
+    let playlist = Playlist {
+        title: "Spring".into(),
+        items: Vec::new(),
+    };
+    let loaded = FileDone::Loaded {
+        path: path.to_owned(),
+        result: Ok(playlist),
+    };
+    editor.on_command(PlaylistCommand::File(loaded), None);
+    editor.edit.set_title("Spring, edited");
+    editor
+}
+
+/// A quit signal closes the window at once: nobody would answer "Discard?".
+/// The edits come back at the next start, unsaved, going to their own file.
+#[test]
+fn edits_unsaved_at_a_quit_signal_come_back_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("spring.makapix-playlist");
+    let (_, held) = closed(spring(&list), true);
+    assert!(
+        !held,
+        "a close the system asked for must not wait for an answer"
+    );
+    let (editor, told) = started(dir.path());
+    assert_eq!(editor.edit.playlist().title, "Spring, edited");
+    assert!(editor.edit.is_modified());
+    assert_eq!(
+        editor.edit.path(),
+        Some(list.as_path()),
+        "Save writes there"
+    );
+    assert!(editor.is_open());
+    let said = "Recovered the unsaved changes to “Spring, edited” from when the player was last closed by the system. Save them or discard them.";
+    assert!(
+        matches!(&told[..], [EditorRequest::Tell(n)] if n.text == said && !n.is_error),
+        "{told:?}"
+    );
+    let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
+    assert!(kept.exists(), "kept until saved, discarded or replaced");
+}
+
+/// The close button still asks, and keeps nothing.
+#[test]
+fn the_close_button_asks_about_unsaved_edits_and_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (editor, held) = closed(spring(&dir.path().join("spring.makapix-playlist")), false);
+    assert!(held, "the window stays open for the answer");
+    assert_eq!(editor.confirm, Some(Replace::Quit));
+    let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
+    assert!(!kept.exists());
+}
+
+/// The kept edits' file goes once the user saves, discards or replaces them.
+#[test]
+fn kept_edits_go_once_saved_discarded_or_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("spring.makapix-playlist");
+    let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
+    let wait = std::time::Duration::from_secs(10);
+    let ways: [fn(&mut PlaylistEditor); 3] = [
+        |e| {
+            e.on_command(PlaylistCommand::Save, None);
+            let done = e.done.recv_timeout(std::time::Duration::from_secs(10));
+            e.on_command(done.expect("the save's answer"), None);
+        },
+        |e| {
+            e.confirm = Some(Replace::Quit);
+            e.on_command(PlaylistCommand::Discard, None);
+        },
+        |e| {
+            e.on_command(PlaylistCommand::New, None);
+            e.on_command(PlaylistCommand::Discard, None);
+        },
+    ];
+    for (n, way) in ways.into_iter().enumerate() {
+        closed(spring(&list), true);
+        let (mut editor, _) = started(dir.path());
+        assert!(editor.recovered, "way {n}");
+        // Opening another, then cancelling its dialog, replaces nothing.
+        editor.on_command(PlaylistCommand::Open, None);
+        assert!(editor.confirm.is_some());
+        editor.on_command(PlaylistCommand::KeepEditing, None);
+        assert!(editor.recovered, "way {n}: forgotten before it was saved");
+        way(&mut editor);
+        editor.flush_by(std::time::Instant::now() + wait);
+        assert!(!kept.exists(), "way {n}: the kept file stays");
+    }
+    assert_eq!(
+        crate::app::local_files::read_playlist(&list).map(|p| p.title),
+        Ok("Spring, edited".to_owned()),
+        "saved where it was opened from"
     );
 }

@@ -5,4 +5,5 @@ mod export_preview;
 mod led_outputs;
 mod preview_xvfb;
 mod smoke_xvfb;
+mod unsaved_xvfb;
 mod window_place_xvfb;

@@ -1,0 +1,213 @@
+//! Unsaved playlist edits kept across a close nobody could answer. When a quit
+//! signal (a session ending, a terminal closing) closes the window while the
+//! playlist editor holds unsaved changes, the editor's "Discard them?" would
+//! wait for a user who is gone, and the process is killed seconds later. The
+//! edits are written instead to a file in the player's data folder, and the
+//! next start puts them back in the editor. The file is the playlist as Save
+//! writes it (so it also opens with File › Open), with the path of the file
+//! it was edited from.
+//!
+//! Every read and write runs off the window thread: the writes on one thread
+//! in order (the newest wish wins), the look at start on one of its own.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::player::playlist::Playlist;
+use crate::storage::background_writer::BackgroundWriter;
+
+use super::local_files::MAX_PLAYLIST_BYTES;
+
+/// The file in the data folder.
+pub const FILE_NAME: &str = "unsaved-playlist.makapix-playlist";
+/// The saved playlist's field naming the file the edits were made to.
+const ORIGINAL: &str = "recovered_from";
+
+/// A playlist kept at the last close, and the file it was edited from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recovered {
+    pub playlist: Playlist,
+    pub original: Option<PathBuf>,
+}
+
+/// What the look at start found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found {
+    Recovered(Recovered),
+    /// The file could not be read: the sentence says why and where it went.
+    Damaged(String),
+}
+
+/// The recovery file's text: the playlist as Save writes it to `folder`
+/// (where the file lives), with the file it was edited from.
+pub fn to_text(recovered: &Recovered, folder: &Path) -> Result<String, String> {
+    let text = recovered.playlist.to_json(folder)?;
+    let mut value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("it could not be written out ({e})"))?;
+    if let (Some(original), Some(fields)) = (&recovered.original, value.as_object_mut()) {
+        match original.to_str() {
+            Some(original) => {
+                fields.insert(ORIGINAL.into(), original.into());
+            }
+            // The edits matter more than where they were going: Save asks where.
+            None => tracing::warn!(
+                "the playlist's file name is not Unicode; its recovered edits will be saved where the user says"
+            ),
+        }
+    }
+    serde_json::to_string_pretty(&value).map_err(|e| format!("it could not be written out ({e})"))
+}
+
+/// A recovery file's text read back, relative paths taken from `folder`.
+pub fn from_text(text: &str, folder: &Path) -> Result<Recovered, String> {
+    let playlist = Playlist::from_json(text, folder).map_err(|e| e.to_string())?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let original = match value.get(ORIGINAL) {
+        None => None,
+        Some(serde_json::Value::String(path)) if !path.is_empty() => Some(PathBuf::from(path)),
+        Some(_) => return Err(format!("its \"{ORIGINAL}\" is not a file path")),
+    };
+    Ok(Recovered { playlist, original })
+}
+
+/// What the writer thread is asked.
+enum Job {
+    Keep(Recovered),
+    Forget,
+}
+
+/// The recovery file of one data folder, written and removed off the window thread.
+pub struct Keeper {
+    path: PathBuf,
+    writer: BackgroundWriter<Job>,
+}
+
+impl Keeper {
+    /// The recovery file in `data_dir`.
+    pub fn new(data_dir: &Path) -> Self {
+        let path = data_dir.join(FILE_NAME);
+        let file = path.clone();
+        let writer = BackgroundWriter::spawn("playlist-recovery", move |job| match job {
+            Job::Keep(recovered) => keep(&file, &recovered),
+            Job::Forget => forget(&file),
+        });
+        Self { path, writer }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `recovered` for the next start.
+    pub fn keep(&self, recovered: Recovered) {
+        self.writer.send(Job::Keep(recovered));
+    }
+
+    /// Removes the file: its edits were saved, discarded or replaced.
+    pub fn forget(&self) {
+        self.writer.send(Job::Forget);
+    }
+
+    /// Waits for the last write (the window is closing), until `deadline` at most.
+    pub fn flush_by(&mut self, deadline: Instant) {
+        self.writer.flush_by(deadline);
+    }
+
+    /// Looks for a file kept at the last close, on a thread of its own;
+    /// `done` hears what was found (nothing, when there is no file).
+    pub fn look(&self, done: impl FnOnce(Found) + Send + 'static) {
+        let path = self.path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("playlist-recovery-look".into())
+            .spawn(move || {
+                if let Some(found) = look(&path) {
+                    done(found);
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot look for unsaved playlist changes kept at the last close: {e}");
+        }
+    }
+}
+
+/// Writes the file whole (a temporary file renamed over it) or says why not.
+fn write(path: &Path, recovered: &Recovered) -> Result<(), String> {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let text = to_text(recovered, folder)?;
+    crate::storage::atomic_file::write(path, text.as_bytes()).map_err(|e| e.to_string())
+}
+
+fn keep(path: &Path, recovered: &Recovered) {
+    match write(path, recovered) {
+        Ok(()) => tracing::info!(
+            "the unsaved playlist changes were kept for the next start in {}",
+            path.display()
+        ),
+        Err(e) => tracing::error!(
+            "the unsaved playlist changes could not be kept in {}: {e}; they are lost",
+            path.display()
+        ),
+    }
+}
+
+fn forget(path: &Path) {
+    match std::fs::remove_file(path) {
+        Ok(()) => tracing::info!("removed the recovered playlist changes' file"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(
+            "the recovered playlist changes' file {} could not be removed: {e}; delete it by hand",
+            path.display()
+        ),
+    }
+}
+
+/// What `path` holds, if anything; a file that cannot be read is moved aside.
+fn look(path: &Path) -> Option<Found> {
+    let problem = match read(path) {
+        Ok(None) => return None,
+        Ok(Some(text)) => match from_text(&text, path.parent().unwrap_or(Path::new("."))) {
+            Ok(recovered) => return Some(Found::Recovered(recovered)),
+            Err(problem) => problem,
+        },
+        Err(problem) => problem,
+    };
+    let kept = crate::storage::paths::bad_path(path);
+    let said = match std::fs::rename(path, &kept) {
+        Ok(()) => format!(
+            "The unsaved playlist changes kept when the player was last closed by the system could not be read ({problem}). The file was moved to {}.",
+            kept.display()
+        ),
+        Err(e) => format!(
+            "The unsaved playlist changes kept when the player was last closed by the system could not be read ({problem}), nor moved aside ({e}). Delete {} to stop this message.",
+            path.display()
+        ),
+    };
+    tracing::warn!("{said}");
+    Some(Found::Damaged(said))
+}
+
+/// The file's text; `None` when there is none. Only a regular file within a
+/// playlist's size is read (a FIFO put there would block the read for ever).
+fn read(path: &Path) -> Result<Option<String>, String> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("it cannot be looked at: {e}")),
+    };
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PLAYLIST_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| format!("it cannot be read: {e}"))?;
+    if text.len() as u64 > MAX_PLAYLIST_BYTES {
+        return Err("it is too large to be a playlist".into());
+    }
+    Ok(Some(text))
+}
+
+#[cfg(test)]
+#[path = "playlist_recovery_tests.rs"]
+mod tests;

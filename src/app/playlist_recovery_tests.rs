@@ -1,0 +1,131 @@
+use super::*;
+use crate::player::playlist::{PlaylistItem, PlaylistSource};
+use std::time::Duration;
+
+fn edits(folder: &Path) -> Recovered {
+    Recovered {
+        playlist: Playlist {
+            title: "Spring".into(),
+            items: vec![
+                PlaylistItem {
+                    source: PlaylistSource::Post { post_id: 7 },
+                    dwell_ms: Some(4_000),
+                },
+                PlaylistItem {
+                    source: PlaylistSource::File {
+                        file: folder.join("art").join("frog.png"),
+                    },
+                    dwell_ms: None,
+                },
+            ],
+        },
+        original: Some(PathBuf::from("/home/me/Documents/Spring.makapix-playlist")),
+    }
+}
+
+/// The look's answer, waited for.
+fn looked(keeper: &Keeper) -> Option<Found> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    keeper.look(move |found| {
+        let _ = tx.send(found);
+    });
+    rx.recv_timeout(Duration::from_secs(10)).ok()
+}
+
+fn flushed(mut keeper: Keeper) {
+    keeper.flush_by(Instant::now() + Duration::from_secs(10));
+}
+
+#[test]
+fn the_edits_and_their_file_come_back_as_they_were_kept() {
+    let folder = Path::new("/data/player");
+    for original in [
+        Some(PathBuf::from("/home/me/Spring.makapix-playlist")),
+        None,
+    ] {
+        let kept = Recovered {
+            original,
+            ..edits(folder)
+        };
+        let text = to_text(&kept, folder).unwrap();
+        assert_eq!(from_text(&text, folder).unwrap(), kept);
+    }
+}
+
+/// The file is a playlist as Save writes it: File › Open reads it too.
+#[test]
+fn the_kept_file_is_a_playlist_that_opens_as_any_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let keeper = Keeper::new(dir.path());
+    keeper.keep(edits(dir.path()));
+    let path = keeper.path().to_path_buf();
+    flushed(keeper);
+    let opened = crate::app::local_files::read_playlist(&path).unwrap();
+    assert_eq!(opened, edits(dir.path()).playlist);
+}
+
+#[test]
+fn kept_edits_are_found_at_the_next_start_until_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let keeper = Keeper::new(dir.path());
+    assert_eq!(looked(&keeper), None, "nothing kept yet");
+    keeper.keep(edits(dir.path()));
+    flushed(keeper);
+
+    let keeper = Keeper::new(dir.path());
+    assert_eq!(
+        looked(&keeper),
+        Some(Found::Recovered(edits(dir.path()))),
+        "the next start finds them"
+    );
+    assert_eq!(
+        looked(&keeper),
+        Some(Found::Recovered(edits(dir.path()))),
+        "looking does not remove them"
+    );
+    keeper.forget();
+    let path = keeper.path().to_path_buf();
+    flushed(keeper);
+    assert!(!path.exists());
+}
+
+/// A damaged file is said in a sentence and moved aside, never deleted,
+/// and the next start is not told again.
+#[test]
+fn a_file_that_cannot_be_read_is_moved_aside_with_a_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let keeper = Keeper::new(dir.path());
+    std::fs::write(keeper.path(), "{\"format\": \"makapix-player-playl").unwrap();
+    let Some(Found::Damaged(said)) = looked(&keeper) else {
+        panic!("not reported as damaged");
+    };
+    let aside = dir.path().join(format!("{FILE_NAME}.bad"));
+    assert!(said.contains("could not be read"), "{said}");
+    assert!(said.contains(&aside.display().to_string()), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(&aside).unwrap(),
+        "{\"format\": \"makapix-player-playl"
+    );
+    assert!(!keeper.path().exists());
+    assert_eq!(looked(&keeper), None);
+
+    // Not a file at all: a folder in its place is moved aside too.
+    std::fs::create_dir(keeper.path()).unwrap();
+    assert!(matches!(looked(&keeper), Some(Found::Damaged(_))));
+    assert!(dir.path().join(format!("{FILE_NAME}.bad.2")).is_dir());
+}
+
+/// A data folder that cannot be written (here a file stands where it
+/// should be) loses the edits with a logged error, not a panic.
+#[test]
+fn a_data_folder_that_cannot_be_written_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_folder = dir.path().join("data");
+    std::fs::write(&not_a_folder, "a file").unwrap();
+    let path = not_a_folder.join(FILE_NAME);
+    assert!(write(&path, &edits(dir.path())).is_err());
+    let keeper = Keeper::new(&not_a_folder);
+    keeper.keep(edits(dir.path()));
+    flushed(keeper);
+    assert_eq!(std::fs::read_to_string(&not_a_folder).unwrap(), "a file");
+}
