@@ -16,8 +16,9 @@ pub enum UserAction {
     /// ❤️ on the Makapix artwork on screen, or off again.
     ToggleLike,
     ToggleFullscreen,
-    /// Esc: leave fullscreen, else close a Help or Diagnostics window, else
-    /// cancel a preview export under way.
+    /// Esc: one thing, the topmost (`escape_does`): a prompt's own, else
+    /// leave fullscreen, else close a Help or Diagnostics window, else cancel
+    /// a preview export under way.
     Escape,
     ToggleInfo,
     ToggleSettings,
@@ -66,7 +67,7 @@ pub(crate) const SHORTCUTS: [(&str, &str); 24] = [
     ("F or F11", "Fullscreen"),
     (
         "Esc",
-        "Leave fullscreen; close a menu or window; cancel an export",
+        "One at a time: close a menu or prompt; leave fullscreen; close a window; cancel an export",
     ),
     ("I", "Info overlay"),
     ("S", "Settings panel"),
@@ -124,6 +125,48 @@ impl KeyboardOwner {
         } else {
             Self::Window
         }
+    }
+}
+
+/// What is open that Esc could close, top first.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct OpenToEscape {
+    /// A window asking for a path: it hears Esc itself.
+    pub prompt: bool,
+    pub fullscreen: bool,
+    pub shortcuts: bool,
+    pub about: bool,
+    pub diagnostics: bool,
+}
+
+/// What one Esc press does: one thing, the topmost. An export under way is
+/// cancelled only when nothing else is open, so dismissing a prompt or a
+/// window never costs the export too.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum EscapeDoes {
+    /// Nothing more: the prompt cancels itself.
+    Prompt,
+    /// Leaves fullscreen (the status bar, with an export's Cancel button, is hidden there).
+    LeaveFullscreen,
+    CloseShortcuts,
+    CloseAbout,
+    CloseDiagnostics,
+    CancelExport,
+}
+
+pub(crate) fn escape_does(open: OpenToEscape) -> EscapeDoes {
+    if open.prompt {
+        EscapeDoes::Prompt
+    } else if open.fullscreen {
+        EscapeDoes::LeaveFullscreen
+    } else if open.shortcuts {
+        EscapeDoes::CloseShortcuts
+    } else if open.about {
+        EscapeDoes::CloseAbout
+    } else if open.diagnostics {
+        EscapeDoes::CloseDiagnostics
+    } else {
+        EscapeDoes::CancelExport
     }
 }
 
@@ -189,4 +232,53 @@ pub(crate) fn from_keyboard(ctx: &egui::Context) -> Vec<UserAction> {
         }
         actions
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A prompt over everything takes the press alone; then each window in
+    /// turn; an export is cancelled only when nothing is left to close.
+    #[test]
+    fn one_escape_does_one_thing_the_topmost_first() {
+        let all = OpenToEscape {
+            prompt: true,
+            fullscreen: true,
+            shortcuts: true,
+            about: true,
+            diagnostics: true,
+        };
+        let mut open = all;
+        let mut done = Vec::new();
+        loop {
+            let does = escape_does(open);
+            done.push(does);
+            match does {
+                EscapeDoes::Prompt => open.prompt = false,
+                EscapeDoes::LeaveFullscreen => open.fullscreen = false,
+                EscapeDoes::CloseShortcuts => open.shortcuts = false,
+                EscapeDoes::CloseAbout => open.about = false,
+                EscapeDoes::CloseDiagnostics => open.diagnostics = false,
+                EscapeDoes::CancelExport => break,
+            }
+        }
+        use EscapeDoes::*;
+        assert_eq!(
+            done,
+            [
+                Prompt,
+                LeaveFullscreen,
+                CloseShortcuts,
+                CloseAbout,
+                CloseDiagnostics,
+                CancelExport
+            ]
+        );
+        let prompt_only = OpenToEscape {
+            prompt: true,
+            ..OpenToEscape::default()
+        };
+        assert_eq!(escape_does(prompt_only), Prompt, "not the export too");
+    }
 }

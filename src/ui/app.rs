@@ -20,7 +20,7 @@ use crate::settings::{Settings, SettingsSection};
 use crate::storage::background_writer::WRITES_AT_QUIT;
 use crate::storage::paths::AppPaths;
 
-use super::actions::{self, UserAction};
+use super::actions::{self, EscapeDoes, UserAction};
 use super::core::{Core, unix_now};
 use super::diagnostics::{self, ConnectionView};
 use super::library::{Entry, Library};
@@ -537,20 +537,24 @@ impl PlayerApp {
         }
     }
 
-    /// Esc leaves fullscreen first (the status bar, with an export's Cancel
-    /// button, is hidden there); else it closes one window over the art; else
-    /// it cancels an export under way.
+    /// One Esc does one thing, the topmost: a prompt cancels itself; else
+    /// fullscreen is left, or one window over the art closed; else an export
+    /// under way is cancelled.
     fn escape(&mut self, ctx: &egui::Context) {
-        if self.fullscreen {
-            self.set_fullscreen(ctx, false);
-        } else if self.help.shortcuts {
-            self.help.shortcuts = false;
-        } else if self.help.about {
-            self.help.about = false;
-        } else if self.net.open {
-            self.net.open = false;
-        } else {
-            self.previews.cancel_export();
+        let open = actions::OpenToEscape {
+            prompt: super::path_prompt::is_open(ctx),
+            fullscreen: self.fullscreen,
+            shortcuts: self.help.shortcuts,
+            about: self.help.about,
+            diagnostics: self.net.open,
+        };
+        match actions::escape_does(open) {
+            EscapeDoes::Prompt => {}
+            EscapeDoes::LeaveFullscreen => self.set_fullscreen(ctx, false),
+            EscapeDoes::CloseShortcuts => self.help.shortcuts = false,
+            EscapeDoes::CloseAbout => self.help.about = false,
+            EscapeDoes::CloseDiagnostics => self.net.open = false,
+            EscapeDoes::CancelExport => self.previews.cancel_export(),
         }
     }
 

@@ -27,13 +27,27 @@ pub(crate) fn ask<T: Copy>(
     let (prompt, purpose) = open.as_mut()?;
     let purpose = *purpose;
     let answer = prompt.show(ctx);
-    if answer != Answer::Waiting {
+    if answer == Answer::Waiting {
+        let pass = ctx.cumulative_pass_nr();
+        ctx.data_mut(|d| d.insert_temp(shown_id(), pass));
+    } else {
         *open = None;
     }
     match answer {
         Answer::Path(path) => Some((path, purpose)),
         Answer::Waiting | Answer::Cancelled => None,
     }
+}
+
+fn shown_id() -> egui::Id {
+    egui::Id::unique("path_prompt_shown")
+}
+
+/// Whether a prompt stayed open in the last pass: the window's top, which
+/// hears Esc itself (Cancel), so nothing under it takes the same press.
+pub(crate) fn is_open(ctx: &egui::Context) -> bool {
+    let shown = ctx.data(|d| d.get_temp::<u64>(shown_id()));
+    shown.is_some_and(|pass| pass + 1 >= ctx.cumulative_pass_nr())
 }
 
 /// The window asking for a path.

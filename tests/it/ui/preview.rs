@@ -321,6 +321,60 @@ fn an_export_under_way_is_cancelled_by_its_button_or_esc_and_writes_nothing() {
     }
 }
 
+/// A prompt open over an export under way: one Esc closes the prompt, and
+/// only that. The export goes on to its end (or a second Esc cancels it).
+#[test]
+fn one_escape_closes_a_prompt_and_leaves_the_export_running() {
+    const CANCELLED: &str = "Export cancelled; no file was written.";
+    let dialogs = Dialogs::default();
+    let preview = PreviewSettings {
+        modes: vec![PreviewMode::P3a],
+        ..PreviewSettings::default()
+    };
+    let mut h = window_with(preview, &dialogs);
+    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
+    h.key_press(egui::Key::ArrowRight);
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "the many-colour animation, decoded", |a| {
+        showing(a, SAMPLES[2].name) && !a.decoding_on_screen()
+    });
+    // The playlist editor's Save As, where no dialog opens: a prompt, its field focused.
+    h.key_press(egui::Key::E);
+    h.run_steps(2);
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::S,
+    );
+    let prompt = |h: &Harness<'static, PlayerApp>| h.query_by_label("Save playlist").is_some();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !prompt(&h) {
+        if std::time::Instant::now() >= deadline {
+            crate::support::screen::timed_out(&h, "the path prompt");
+        }
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    dialogs.will_pick_one(dir.path().join("night.gif"));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    step_until(&mut h, "the export to start", |a| {
+        a.previews().is_exporting()
+    });
+
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!prompt(&h), "Esc closes the prompt");
+    step_until(&mut h, "the export to end", |a| {
+        !a.previews().is_exporting()
+    });
+    let said = h.state().notice().map(|n| n.text.clone());
+    assert_ne!(
+        said.as_deref(),
+        Some(CANCELLED),
+        "the Esc that closed the prompt cancelled the export too"
+    );
+}
+
 #[test]
 fn each_device_preview_says_what_the_device_does_to_the_art() {
     use egui_kittest::kittest::By;
