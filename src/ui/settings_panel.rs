@@ -180,7 +180,15 @@ fn display(ui: &mut Ui, settings: &mut Settings) {
             ui.end_row();
 
             ui.label("Background");
-            ui.color_edit_button_srgb(&mut settings.background);
+            let button = ui.color_edit_button_srgb(&mut settings.background);
+            // egui names every colour button "Color": a screen reader would not say which.
+            let [r, g, b] = settings.background;
+            button.widget_info(|| {
+                let mut info =
+                    egui::WidgetInfo::labeled(egui::Role::ColorWell, true, "Background colour");
+                info.current_text_value = Some(format!("#{r:02x}{g:02x}{b:02x}"));
+                info
+            });
             ui.end_row();
         });
     ui.checkbox(

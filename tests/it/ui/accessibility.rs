@@ -86,6 +86,11 @@ fn every_pane_names_all_its_controls() {
     // Settings, with the Player pane and its paste field open.
     h.get_by_label("Show each artwork for");
     h.get_by_label("Or type a file or folder path:");
+    // egui calls every colour button "Color"; this one says which it is.
+    let background = egui_kittest::kittest::By::new()
+        .role(eframe::egui::accesskit::Role::ColorWell)
+        .label("Background colour");
+    h.get(background);
     click(&mut h, "Paste certificates");
     h.get_by_label("Certificates to import");
     h.check_accessibility();
