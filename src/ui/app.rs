@@ -244,6 +244,23 @@ impl PlayerApp {
         self.previews.release_gl(gl);
     }
 
+    /// What runs in every pass, also while the window is minimised or
+    /// covered, when eframe runs only this and draws nothing: a close asked
+    /// of the window, which unsaved playlist edits hold (asked about in the
+    /// window, brought back to the user) or which keeps them (the system asked).
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        if self.playlist_editor.close_requested(ctx) {
+            self.set_fullscreen(ctx, false);
+            ctx.send_viewport_cmd(ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(ViewportCommand::Focus);
+        }
+        if super::system_close::asked(ctx) {
+            // The pass that takes the close command only makes it an event; a
+            // hidden window asks for no other pass, so the close would wait.
+            ctx.request_repaint();
+        }
+    }
+
     /// One frame: the whole window.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         super::present_trace::pass_started();
@@ -414,11 +431,7 @@ impl PlayerApp {
                 self.apply(UserAction::OpenPaths(paths), ctx, now);
             }
         }
-        let (done, ask) = self.playlist_editor.take_in(ctx);
-        if ask {
-            self.set_fullscreen(ctx, false);
-        }
-        for command in done {
+        for command in self.playlist_editor.take_done() {
             self.playlist_command(command, Some((ctx, now)));
         }
     }

@@ -1,5 +1,6 @@
-//! How eframe drives the window: the input each pass starts from, the pass
-//! itself, the colour each frame is cleared to, and the exit.
+//! How eframe drives the window: the input each pass starts from, what runs
+//! in every pass (also a hidden window's), the drawn pass, the colour each
+//! frame is cleared to, and the exit.
 
 use eframe::egui;
 
@@ -16,6 +17,10 @@ const MAX_TEXTURE_SIDE: usize = 4096;
 impl eframe::App for PlayerApp {
     fn raw_input_hook(&mut self, _ctx: &egui::Context, raw: &mut egui::RawInput) {
         raw.max_texture_side = raw.max_texture_side.map(|s| s.min(MAX_TEXTURE_SIDE));
+    }
+
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        PlayerApp::logic(self, ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -245,25 +245,34 @@ impl PlaylistEditor {
         self.open = !self.open;
     }
 
-    /// Holds the window open while the playlist has unsaved changes, until the
-    /// user says, or keeps them for the next start when the system closes it;
-    /// returns what the dialogs and workers finished, and whether it asks.
-    pub(crate) fn take_in(&mut self, ctx: &egui::Context) -> (Vec<PlaylistCommand>, bool) {
-        let mut ask = false;
-        if ctx.input(|i| i.viewport().close_requested()) {
-            let by_system = super::system_close::asked(ctx);
-            match unsaved_changes::on_close(self.edit.is_modified(), self.quitting, by_system) {
-                OnClose::Close => {}
-                OnClose::Ask => {
-                    ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-                    self.open = true;
-                    self.confirm = Some(Replace::Quit);
-                    ask = true;
-                }
-                OnClose::KeepAndClose => self.keep_for_next_start(),
+    /// A close asked of the window: held while the playlist has unsaved
+    /// changes, until the user says, or the changes kept for the next start
+    /// when the system asked. True when the user is asked. Called from the
+    /// window's `logic`, which eframe runs even while the window is minimised
+    /// or covered and not drawn.
+    pub(crate) fn close_requested(&mut self, ctx: &egui::Context) -> bool {
+        if !ctx.input(|i| i.viewport().close_requested()) {
+            return false;
+        }
+        let by_system = super::system_close::asked(ctx);
+        match unsaved_changes::on_close(self.edit.is_modified(), self.quitting, by_system) {
+            OnClose::Close => false,
+            OnClose::Ask => {
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.open = true;
+                self.confirm = Some(Replace::Quit);
+                true
+            }
+            OnClose::KeepAndClose => {
+                self.keep_for_next_start();
+                false
             }
         }
-        (self.done.try_iter().collect(), ask)
+    }
+
+    /// What the dialogs and workers finished.
+    pub(crate) fn take_done(&mut self) -> Vec<PlaylistCommand> {
+        self.done.try_iter().collect()
     }
 
     /// The window is closing: waits for the edits being kept, until `deadline` at most.

@@ -195,30 +195,26 @@ fn a_save_that_ends_after_an_edit_or_another_playlist_keeps_what_is_unsaved() {
     );
 }
 
-/// The editor as the window runs it, each pass taking in what happened;
-/// `by_system` closes the window as a quit signal does, else as its close button.
-fn closed(editor: PlaylistEditor, by_system: bool) -> (PlaylistEditor, bool) {
-    let mut h = Harness::new_ui_state(
-        |ui, editor: &mut PlaylistEditor| {
-            editor.take_in(ui.ctx());
-        },
-        editor,
-    );
-    h.run();
+/// The window closed with `editor` in it, as a quit signal (`by_system`) or
+/// its close button closes it, in a pass eframe runs while the window is
+/// minimised or covered: its logic only, nothing drawn. Whether the close was
+/// held.
+fn closed(mut editor: PlaylistEditor, by_system: bool) -> (PlaylistEditor, bool) {
+    let ctx = egui::Context::default();
     if by_system {
-        crate::ui::system_close::ask(&h.ctx);
+        crate::ui::system_close::ask(&ctx);
     }
-    h.input_mut()
-        .viewports
-        .entry(egui::ViewportId::ROOT)
-        .or_default()
-        .events
-        .push(egui::ViewportEvent::Close);
-    h.step();
-    let held = h.output().viewport_output[&egui::ViewportId::ROOT]
-        .commands
-        .contains(&egui::ViewportCommand::CancelClose);
-    let mut editor = h.into_state();
+    let mut hidden = egui::RawInput::default();
+    let root = hidden.viewports.entry(egui::ViewportId::ROOT).or_default();
+    root.minimized = Some(true);
+    root.events.push(egui::ViewportEvent::Close);
+    let out = ctx.run_logic(&hidden, |ctx| {
+        editor.close_requested(ctx);
+    });
+    let held = out
+        .viewport_commands
+        .get(&egui::ViewportId::ROOT)
+        .is_some_and(|c| c.contains(&egui::ViewportCommand::CancelClose));
     editor.flush_by(std::time::Instant::now() + std::time::Duration::from_secs(10));
     (editor, held)
 }

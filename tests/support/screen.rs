@@ -23,7 +23,12 @@ pub fn harness_of(
     if let Some(dt) = step_dt {
         builder = builder.with_step_dt(dt);
     }
-    builder.build_ui_state(|ui, app: &mut PlayerApp| app.show(ui), app)
+    // As eframe runs a pass of a window it draws: its logic, then its ui.
+    let pass = |ui: &mut eframe::egui::Ui, app: &mut PlayerApp| {
+        app.logic(ui.ctx());
+        app.show(ui);
+    };
+    builder.build_ui_state(pass, app)
 }
 
 /// A window of `size` started with `options` (default settings unless given,

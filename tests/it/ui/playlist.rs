@@ -351,3 +351,65 @@ fn samples_are_not_added_and_unsaved_changes_are_asked_about() {
     );
     assert_eq!(on_screen(h.state()).as_deref(), Some("frog.png"));
 }
+
+/// A minimised or covered window is not drawn: eframe runs only its logic
+/// (`egui::Context::run_logic`, no ui pass). A close asked of it then still
+/// keeps unsaved edits when the system asked, and brings the window back to
+/// ask about them when its close button did.
+#[test]
+fn a_hidden_window_closing_keeps_or_asks_about_unsaved_edits() {
+    for by_system in [true, false] {
+        let root = tempfile::tempdir().unwrap();
+        let paths = makapix_player::storage::paths::AppPaths::under(root.path());
+        let kept = paths.data.join("unsaved-playlist.makapix-playlist");
+        let app = PlayerApp::new(makapix_player::ui::StartOptions {
+            settings: Some(Default::default()),
+            file_dialogs: Some(Dialogs::default().file_dialogs()),
+            app_paths: Some(paths),
+            ..Default::default()
+        });
+        let mut h = harness_of(app, [900.0, 640.0], Some(0.05));
+        h.step();
+        h.key_press(egui::Key::E);
+        h.step();
+        h.get_by_label("Title").focus();
+        h.step();
+        h.get_by_label("Title").type_text("Spring");
+        h.step();
+        assert!(h.state().edited_playlist().is_modified());
+
+        let ctx = h.ctx.clone();
+        if by_system {
+            makapix_player::ui::system_close::ask(&ctx);
+        }
+        let mut hidden = egui::RawInput::default();
+        let root_viewport = hidden.viewports.entry(egui::ViewportId::ROOT).or_default();
+        root_viewport.minimized = Some(true);
+        root_viewport.events.push(egui::ViewportEvent::Close);
+        let mut frame = eframe::Frame::_new_kittest();
+        let out = ctx.run_logic(&hidden, |ctx| {
+            eframe::App::logic(h.state_mut(), ctx, &mut frame);
+        });
+        let commands = out
+            .viewport_commands
+            .get(&egui::ViewportId::ROOT)
+            .cloned()
+            .unwrap_or_default();
+        let held = commands.contains(&egui::ViewportCommand::CancelClose);
+        h.state_mut().shutdown();
+        if by_system {
+            assert!(!held, "nobody is there to answer");
+            let text = std::fs::read_to_string(&kept).unwrap_or_default();
+            assert!(text.contains("Spring"), "the edits were not kept: {text:?}");
+        } else {
+            assert!(held, "the window closed over unsaved edits");
+            for shown in [
+                egui::ViewportCommand::Minimized(false),
+                egui::ViewportCommand::Focus,
+            ] {
+                assert!(commands.contains(&shown), "{shown:?} in {commands:?}");
+            }
+            assert!(!kept.exists(), "the user answers: nothing is kept");
+        }
+    }
+}
