@@ -14,10 +14,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::player::playlist::Playlist;
+use crate::player::playlist::{Playlist, is_network_path};
 use crate::storage::background_writer::BackgroundWriter;
 
-use super::local_files::MAX_PLAYLIST_BYTES;
+use super::local_files::{MAX_PLAYLIST_BYTES, PLAYLIST_EXTENSION};
 
 /// The file in the data folder.
 pub const FILE_NAME: &str = "unsaved-playlist.makapix-playlist";
@@ -65,10 +65,41 @@ pub fn from_text(text: &str, folder: &Path) -> Result<Recovered, String> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let original = match value.get(ORIGINAL) {
         None => None,
-        Some(serde_json::Value::String(path)) if !path.is_empty() => Some(PathBuf::from(path)),
+        Some(serde_json::Value::String(path)) if !path.is_empty() => {
+            fit_original(PathBuf::from(path), folder)
+        }
         Some(_) => return Err(format!("its \"{ORIGINAL}\" is not a file path")),
     };
     Ok(Recovered { playlist, original })
+}
+
+/// The file the edits were made to, if Save may write there without
+/// asking: the recovery file sits where any program the user runs can write,
+/// so it may name any file. Only an absolute path to a playlist on this
+/// computer is taken, and never the recovery file itself (which goes once
+/// saved).
+fn fit_original(path: PathBuf, folder: &Path) -> Option<PathBuf> {
+    let playlist = (path.extension()).is_some_and(|e| e.eq_ignore_ascii_case(PLAYLIST_EXTENSION));
+    if path.is_absolute() && playlist && !is_network_path(&path) && path != folder.join(FILE_NAME) {
+        return Some(path);
+    }
+    tracing::warn!(
+        "the recovered playlist changes name {} as the file they were made to, which is not a playlist on this computer: Save will ask where to write them",
+        path.display()
+    );
+    None
+}
+
+/// What the user is told of edits recovered into the editor, titled
+/// `title`; `original`: where Save writes them (`None`: Save asks where).
+pub fn recovered_sentence(title: &str, original: Option<&Path>) -> String {
+    let save = match original {
+        Some(path) => format!("Save writes them to {}", path.display()),
+        None => "Save asks where to write them".to_owned(),
+    };
+    format!(
+        "Recovered the unsaved changes to “{title}” from when the player was last closed by the system. {save}; or discard them."
+    )
 }
 
 /// What the writer thread is asked.

@@ -129,3 +129,44 @@ fn a_data_folder_that_cannot_be_written_is_an_error_not_a_panic() {
     flushed(keeper);
     assert_eq!(std::fs::read_to_string(&not_a_folder).unwrap(), "a file");
 }
+
+/// The recovery file may be written by any program the user runs: a file it
+/// names that is not a playlist on this computer is not where Save writes.
+#[test]
+fn a_kept_file_naming_no_playlist_on_this_computer_leaves_save_to_ask() {
+    let folder = Path::new("/data/player");
+    let refused = [
+        "Spring.makapix-playlist",
+        "../Spring.makapix-playlist",
+        "/home/me/.bashrc",
+        "/home/me/Spring.makapix-playlist.sh",
+        r"\\server\share\Spring.makapix-playlist",
+        "/data/player/unsaved-playlist.makapix-playlist",
+    ];
+    for original in refused {
+        let kept = Recovered {
+            original: Some(PathBuf::from(original)),
+            ..edits(folder)
+        };
+        let text = to_text(&kept, folder).unwrap();
+        let back = from_text(&text, folder).unwrap();
+        assert_eq!(back.original, None, "{original}");
+        assert_eq!(
+            back.playlist, kept.playlist,
+            "{original}: the edits come back"
+        );
+    }
+    let kept = edits(folder);
+    let back = from_text(&to_text(&kept, folder).unwrap(), folder).unwrap();
+    assert_eq!(back.original, kept.original, "a playlist's path is taken");
+}
+
+#[test]
+fn the_recovery_sentence_says_where_save_writes() {
+    let path = Path::new("/home/me/Spring.makapix-playlist");
+    assert_eq!(
+        recovered_sentence("Spring", Some(path)),
+        "Recovered the unsaved changes to “Spring” from when the player was last closed by the system. Save writes them to /home/me/Spring.makapix-playlist; or discard them."
+    );
+    assert!(recovered_sentence("Spring", None).contains("Save asks where to write them"));
+}

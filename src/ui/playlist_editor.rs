@@ -15,7 +15,7 @@ use crate::session::Notice;
 
 use crate::app::file_dialog::FileDialogs;
 use crate::app::playlist_files::{self, FileDone};
-use crate::app::playlist_recovery::{Found, Keeper, Recovered};
+use crate::app::playlist_recovery::{Found, Keeper, Recovered, recovered_sentence};
 
 use super::actions::{KeyboardOwner, UserAction};
 use super::path_prompt::{self, PathPrompt};
@@ -330,11 +330,9 @@ impl PlaylistEditor {
         self.replace(PlaylistEdit::recovered(playlist, original));
         self.recovered = true;
         self.open = true;
-        let title = self.edit.heading().trim_end_matches(" *").to_owned();
+        let heading = self.edit.heading();
         tell(
-            format!(
-                "Recovered the unsaved changes to “{title}” from when the player was last closed by the system. Save them or discard them."
-            ),
+            recovered_sentence(heading.trim_end_matches(" *"), self.edit.path()),
             false,
         )
     }

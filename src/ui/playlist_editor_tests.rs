@@ -266,7 +266,10 @@ fn edits_unsaved_at_a_quit_signal_come_back_at_the_next_start() {
         "Save writes there"
     );
     assert!(editor.is_open());
-    let said = "Recovered the unsaved changes to “Spring, edited” from when the player was last closed by the system. Save them or discard them.";
+    let said = format!(
+        "Recovered the unsaved changes to “Spring, edited” from when the player was last closed by the system. Save writes them to {}; or discard them.",
+        list.display()
+    );
     assert!(
         matches!(&told[..], [EditorRequest::Tell(n)] if n.text == said && !n.is_error),
         "{told:?}"

@@ -150,7 +150,7 @@ fn a_playlist_edit_unsaved_at_sigterm_is_back_at_the_next_start() {
     let window = x.wait_for_window(player.0.id(), Duration::from_secs(30));
     logged(
         &log,
-        "Recovered the unsaved changes to “Untitled” from when the player was last closed by the system. Save them or discard them.",
+        "Recovered the unsaved changes to “Untitled” from when the player was last closed by the system. Save asks where to write them; or discard them.",
     );
     let before = changed_from(&x, &image::RgbaImage::new(1, 1));
     press(window, &x.display, &["ctrl+shift+s"]);
