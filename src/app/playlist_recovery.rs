@@ -23,6 +23,10 @@ use super::local_files::{MAX_PLAYLIST_BYTES, PLAYLIST_EXTENSION};
 pub const FILE_NAME: &str = "unsaved-playlist.makapix-playlist";
 /// The saved playlist's field naming the file the edits were made to.
 const ORIGINAL: &str = "recovered_from";
+/// How that file was when the edits were kept: its length in bytes, and
+/// when it was last modified (nanoseconds since 1970).
+const ORIGINAL_LENGTH: &str = "recovered_from_length";
+const ORIGINAL_MODIFIED: &str = "recovered_from_modified_ns";
 
 /// A playlist kept at the last close, and the file it was edited from.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,17 +35,36 @@ pub struct Recovered {
     pub original: Option<PathBuf>,
 }
 
+/// How a file was: its length and modification time. One that differs
+/// from it since is a file someone changed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stamp {
+    length: u64,
+    modified_ns: u64,
+}
+
 /// What the look at start found.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Found {
-    Recovered(Recovered),
+    Recovered {
+        edits: Recovered,
+        /// The file the edits were made to, when it changed after they were
+        /// kept: Save would write over those changes, so it asks where
+        /// (`edits.original` is `None` then).
+        changed: Option<PathBuf>,
+    },
     /// The file could not be read: the sentence says why and where it went.
     Damaged(String),
 }
 
 /// The recovery file's text: the playlist as Save writes it to `folder`
-/// (where the file lives), with the file it was edited from.
-pub fn to_text(recovered: &Recovered, folder: &Path) -> Result<String, String> {
+/// (where the file lives), with the file it was edited from and how that
+/// file was then (`stamp`).
+pub fn to_text(
+    recovered: &Recovered,
+    folder: &Path,
+    stamp: Option<Stamp>,
+) -> Result<String, String> {
     let text = recovered.playlist.to_json(folder)?;
     let mut value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("it could not be written out ({e})"))?;
@@ -49,6 +72,14 @@ pub fn to_text(recovered: &Recovered, folder: &Path) -> Result<String, String> {
         match original.to_str() {
             Some(original) => {
                 fields.insert(ORIGINAL.into(), original.into());
+                if let Some(Stamp {
+                    length,
+                    modified_ns,
+                }) = stamp
+                {
+                    fields.insert(ORIGINAL_LENGTH.into(), length.into());
+                    fields.insert(ORIGINAL_MODIFIED.into(), modified_ns.into());
+                }
             }
             // The edits matter more than where they were going: Save asks where.
             None => tracing::warn!(
@@ -59,8 +90,9 @@ pub fn to_text(recovered: &Recovered, folder: &Path) -> Result<String, String> {
     serde_json::to_string_pretty(&value).map_err(|e| format!("it could not be written out ({e})"))
 }
 
-/// A recovery file's text read back, relative paths taken from `folder`.
-pub fn from_text(text: &str, folder: &Path) -> Result<Recovered, String> {
+/// A recovery file's text read back, relative paths taken from `folder`;
+/// with how the file the edits were made to was when they were kept.
+pub fn from_text(text: &str, folder: &Path) -> Result<(Recovered, Option<Stamp>), String> {
     let playlist = Playlist::from_json(text, folder).map_err(|e| e.to_string())?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let original = match value.get(ORIGINAL) {
@@ -70,7 +102,43 @@ pub fn from_text(text: &str, folder: &Path) -> Result<Recovered, String> {
         }
         Some(_) => return Err(format!("its \"{ORIGINAL}\" is not a file path")),
     };
-    Ok(Recovered { playlist, original })
+    let stamp = match (
+        value[ORIGINAL_LENGTH].as_u64(),
+        value[ORIGINAL_MODIFIED].as_u64(),
+    ) {
+        (Some(length), Some(modified_ns)) => Some(Stamp {
+            length,
+            modified_ns,
+        }),
+        _ => None,
+    };
+    Ok((Recovered { playlist, original }, stamp))
+}
+
+/// How `path` is now; `None` when it cannot be looked at (gone, say).
+fn stamp_of(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH);
+    Some(Stamp {
+        length: meta.len(),
+        modified_ns: u64::try_from(since.ok()?.as_nanos()).ok()?,
+    })
+}
+
+/// The edits read back, and the file they were made to given up when it
+/// is not as it was when they were kept.
+fn checked(mut edits: Recovered, kept: Option<Stamp>) -> Found {
+    let changed = (edits.original.as_deref())
+        .filter(|original| stamp_of(original) != kept)
+        .map(Path::to_path_buf);
+    if let Some(original) = &changed {
+        tracing::warn!(
+            "{} changed after the unsaved changes to it were kept: Save will ask where to write them",
+            original.display()
+        );
+        edits.original = None;
+    }
+    Found::Recovered { edits, changed }
 }
 
 /// The file the edits were made to, if Save may write there without
@@ -91,11 +159,16 @@ fn fit_original(path: PathBuf, folder: &Path) -> Option<PathBuf> {
 }
 
 /// What the user is told of edits recovered into the editor, titled
-/// `title`; `original`: where Save writes them (`None`: Save asks where).
-pub fn recovered_sentence(title: &str, original: Option<&Path>) -> String {
-    let save = match original {
-        Some(path) => format!("Save writes them to {}", path.display()),
-        None => "Save asks where to write them".to_owned(),
+/// `title`; `original`: where Save writes them (`None`: Save asks where);
+/// `changed`: the file they were made to, changed after they were kept.
+pub fn recovered_sentence(title: &str, original: Option<&Path>, changed: Option<&Path>) -> String {
+    let save = match (original, changed) {
+        (Some(path), _) => format!("Save writes them to {}", path.display()),
+        (None, Some(path)) => format!(
+            "{} changed after they were kept, so Save asks where to write them rather than write over that",
+            path.display()
+        ),
+        (None, None) => "Save asks where to write them".to_owned(),
     };
     format!(
         "Recovered the unsaved changes to “{title}” from when the player was last closed by the system. {save}; or discard them."
@@ -165,7 +238,8 @@ impl Keeper {
 /// Writes the file whole (a temporary file renamed over it) or says why not.
 fn write(path: &Path, recovered: &Recovered) -> Result<(), String> {
     let folder = path.parent().unwrap_or(Path::new("."));
-    let text = to_text(recovered, folder)?;
+    let stamp = recovered.original.as_deref().and_then(stamp_of);
+    let text = to_text(recovered, folder, stamp)?;
     crate::storage::atomic_file::write(path, text.as_bytes()).map_err(|e| e.to_string())
 }
 
@@ -198,7 +272,7 @@ fn look(path: &Path) -> Option<Found> {
     let problem = match read(path) {
         Ok(None) => return None,
         Ok(Some(text)) => match from_text(&text, path.parent().unwrap_or(Path::new("."))) {
-            Ok(recovered) => return Some(Found::Recovered(recovered)),
+            Ok((edits, stamp)) => return Some(checked(edits, stamp)),
             Err(problem) => problem,
         },
         Err(problem) => problem,

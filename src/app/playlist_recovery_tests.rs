@@ -47,8 +47,8 @@ fn the_edits_and_their_file_come_back_as_they_were_kept() {
             original,
             ..edits(folder)
         };
-        let text = to_text(&kept, folder).unwrap();
-        assert_eq!(from_text(&text, folder).unwrap(), kept);
+        let text = to_text(&kept, folder, None).unwrap();
+        assert_eq!(from_text(&text, folder).unwrap(), (kept, None));
     }
 }
 
@@ -75,12 +75,18 @@ fn kept_edits_are_found_at_the_next_start_until_forgotten() {
     let keeper = Keeper::new(dir.path());
     assert_eq!(
         looked(&keeper),
-        Some(Found::Recovered(edits(dir.path()))),
+        Some(Found::Recovered {
+            edits: edits(dir.path()),
+            changed: None
+        }),
         "the next start finds them"
     );
     assert_eq!(
         looked(&keeper),
-        Some(Found::Recovered(edits(dir.path()))),
+        Some(Found::Recovered {
+            edits: edits(dir.path()),
+            changed: None
+        }),
         "looking does not remove them"
     );
     keeper.forget();
@@ -148,8 +154,8 @@ fn a_kept_file_naming_no_playlist_on_this_computer_leaves_save_to_ask() {
             original: Some(PathBuf::from(original)),
             ..edits(folder)
         };
-        let text = to_text(&kept, folder).unwrap();
-        let back = from_text(&text, folder).unwrap();
+        let text = to_text(&kept, folder, None).unwrap();
+        let (back, _) = from_text(&text, folder).unwrap();
         assert_eq!(back.original, None, "{original}");
         assert_eq!(
             back.playlist, kept.playlist,
@@ -157,7 +163,7 @@ fn a_kept_file_naming_no_playlist_on_this_computer_leaves_save_to_ask() {
         );
     }
     let kept = edits(folder);
-    let back = from_text(&to_text(&kept, folder).unwrap(), folder).unwrap();
+    let (back, _) = from_text(&to_text(&kept, folder, None).unwrap(), folder).unwrap();
     assert_eq!(back.original, kept.original, "a playlist's path is taken");
 }
 
@@ -165,8 +171,48 @@ fn a_kept_file_naming_no_playlist_on_this_computer_leaves_save_to_ask() {
 fn the_recovery_sentence_says_where_save_writes() {
     let path = Path::new("/home/me/Spring.makapix-playlist");
     assert_eq!(
-        recovered_sentence("Spring", Some(path)),
+        recovered_sentence("Spring", Some(path), None),
         "Recovered the unsaved changes to “Spring” from when the player was last closed by the system. Save writes them to /home/me/Spring.makapix-playlist; or discard them."
     );
-    assert!(recovered_sentence("Spring", None).contains("Save asks where to write them"));
+    assert!(recovered_sentence("Spring", None, None).contains("Save asks where to write them"));
+    assert!(recovered_sentence("Spring", None, Some(path)).contains(
+        "/home/me/Spring.makapix-playlist changed after they were kept, so Save asks where"
+    ));
+}
+
+/// The file the edits were made to may change before the next start (saved
+/// by another program, say): Save must not write over that unasked.
+#[test]
+fn the_edits_file_changed_since_they_were_kept_is_no_longer_where_save_writes() {
+    for change in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let original = dir.path().join("Spring.makapix-playlist");
+        std::fs::write(&original, "as it was opened").unwrap();
+        let kept = Recovered {
+            original: Some(original.clone()),
+            ..edits(dir.path())
+        };
+        let keeper = Keeper::new(dir.path());
+        keeper.keep(kept.clone());
+        flushed(keeper);
+        if change {
+            std::fs::write(&original, "as another program saved it").unwrap();
+        }
+        let found = looked(&Keeper::new(dir.path()));
+        let expected = if change {
+            Found::Recovered {
+                edits: Recovered {
+                    original: None,
+                    ..kept
+                },
+                changed: Some(original),
+            }
+        } else {
+            Found::Recovered {
+                edits: kept,
+                changed: None,
+            }
+        };
+        assert_eq!(found, Some(expected), "changed {change}");
+    }
 }

@@ -310,8 +310,8 @@ impl PlaylistEditor {
     /// Edits kept at the last close, back in the editor; unless the user
     /// began other edits meanwhile, which stay (the file stays too).
     fn recover(&mut self, found: Found) -> EditorRequest {
-        let Recovered { playlist, original } = match found {
-            Found::Recovered(recovered) => recovered,
+        let (Recovered { playlist, original }, changed) = match found {
+            Found::Recovered { edits, changed } => (edits, changed),
             Found::Damaged(said) => return tell(said, true),
         };
         if self.edit.is_modified() {
@@ -332,7 +332,11 @@ impl PlaylistEditor {
         self.open = true;
         let heading = self.edit.heading();
         tell(
-            recovered_sentence(heading.trim_end_matches(" *"), self.edit.path()),
+            recovered_sentence(
+                heading.trim_end_matches(" *"),
+                self.edit.path(),
+                changed.as_deref(),
+            ),
             false,
         )
     }
