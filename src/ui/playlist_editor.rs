@@ -396,7 +396,11 @@ impl PlaylistEditor {
                 Ok(()) => {
                     if self.saving == self.edits {
                         self.edit.saved_as(path.clone(), &written);
-                        self.forget_recovered();
+                        // Edits made since the save began may have just been
+                        // kept (a close in this pass): they are not saved.
+                        if !self.edit.is_modified() {
+                            self.forget_recovered();
+                        }
                     }
                     tell(format!("Playlist saved to {}.", path.display()), false)
                 }

@@ -200,6 +200,13 @@ fn a_save_that_ends_after_an_edit_or_another_playlist_keeps_what_is_unsaved() {
 /// minimised or covered: its logic only, nothing drawn. Whether the close was
 /// held.
 fn closed(mut editor: PlaylistEditor, by_system: bool) -> (PlaylistEditor, bool) {
+    let held = close(&mut editor, by_system);
+    editor.flush_by(std::time::Instant::now() + std::time::Duration::from_secs(10));
+    (editor, held)
+}
+
+/// As `closed`, the process not yet ending: the editor takes more in.
+fn close(editor: &mut PlaylistEditor, by_system: bool) -> bool {
     let ctx = egui::Context::default();
     if by_system {
         crate::ui::system_close::ask(&ctx);
@@ -211,12 +218,9 @@ fn closed(mut editor: PlaylistEditor, by_system: bool) -> (PlaylistEditor, bool)
     let out = ctx.run_logic(&hidden, |ctx| {
         editor.close_requested(ctx);
     });
-    let held = out
-        .viewport_commands
+    out.viewport_commands
         .get(&egui::ViewportId::ROOT)
-        .is_some_and(|c| c.contains(&egui::ViewportCommand::CancelClose));
-    editor.flush_by(std::time::Instant::now() + std::time::Duration::from_secs(10));
-    (editor, held)
+        .is_some_and(|c| c.contains(&egui::ViewportCommand::CancelClose))
 }
 
 /// An editor on `data`, with what the look for kept edits found taken in.
@@ -328,5 +332,29 @@ fn kept_edits_go_once_saved_discarded_or_replaced() {
         crate::app::local_files::read_playlist(&list).map(|p| p.title),
         Ok("Spring, edited".to_owned()),
         "saved where it was opened from"
+    );
+}
+
+/// A save of the recovered edits that ends in the pass a quit signal closes
+/// the window, after edits made since it began: the close keeps them first,
+/// and the save's answer must not then remove what was just kept.
+#[test]
+fn a_save_ending_as_the_system_closes_keeps_the_edits_made_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("spring.makapix-playlist");
+    closed(spring(&list), true);
+    let (mut editor, _) = started(dir.path());
+    editor.on_command(PlaylistCommand::Save, None);
+    editor.edit.set_title("Spring, edited again");
+    let saved = editor.done.recv_timeout(std::time::Duration::from_secs(10));
+    // One pass: the window's logic takes the close, then the saved answer.
+    assert!(!close(&mut editor, true));
+    editor.on_command(saved.expect("the save's answer"), None);
+    editor.flush_by(std::time::Instant::now() + std::time::Duration::from_secs(10));
+    let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
+    assert_eq!(
+        crate::app::local_files::read_playlist(&kept).map(|p| p.title),
+        Ok("Spring, edited again".to_owned()),
+        "the edits made since the save began are kept"
     );
 }
