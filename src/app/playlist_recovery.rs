@@ -12,7 +12,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::player::playlist::{Playlist, is_network_path};
 use crate::storage::background_writer::BackgroundWriter;
@@ -175,6 +175,13 @@ pub fn recovered_sentence(title: &str, original: Option<&Path>, changed: Option<
     )
 }
 
+/// How long keeping the edits may take at quit. Not the 600 ms the settings'
+/// writes share (`WRITES_AT_QUIT`): settings can be set again, these edits
+/// cannot be made again; and they are written only at a close the system
+/// asked for, where the process has seconds before it is killed. With
+/// nothing to write, the wait ends at once.
+pub const WRITE_AT_QUIT: Duration = Duration::from_secs(3);
+
 /// What the writer thread is asked.
 enum Job {
     Keep(Recovered),
@@ -216,6 +223,11 @@ impl Keeper {
     /// Waits for the last write (the window is closing), until `deadline` at most.
     pub fn flush_by(&mut self, deadline: Instant) {
         self.writer.flush_by(deadline);
+    }
+
+    /// Waits for the last write as the window closes, `WRITE_AT_QUIT` at most.
+    pub fn flush_at_quit(&mut self) {
+        self.flush_by(Instant::now() + WRITE_AT_QUIT);
     }
 
     /// Looks for a file kept at the last close, on a thread of its own;

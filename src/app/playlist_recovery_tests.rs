@@ -216,3 +216,25 @@ fn the_edits_file_changed_since_they_were_kept_is_no_longer_where_save_writes() 
         assert_eq!(found, Some(expected), "changed {change}");
     }
 }
+
+/// Keeping the edits at quit does not share the settings' 600 ms: a disk
+/// slower than that still gets them written before the window goes.
+#[test]
+fn the_edits_kept_at_quit_have_a_budget_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    let file = path.clone();
+    let slow_until = Instant::now() + crate::storage::background_writer::WRITES_AT_QUIT * 2;
+    let mut keeper = Keeper {
+        path: path.clone(),
+        writer: BackgroundWriter::spawn("slow-disk", move |job| {
+            std::thread::sleep(slow_until.saturating_duration_since(Instant::now()));
+            if let Job::Keep(recovered) = job {
+                keep(&file, &recovered);
+            }
+        }),
+    };
+    keeper.keep(edits(dir.path()));
+    keeper.flush_at_quit();
+    assert!(path.exists(), "the window went before the edits were kept");
+}

@@ -233,10 +233,11 @@ impl PlayerApp {
     /// waits for it to go and opens its own, rather than being confirmed and lost.
     pub fn shutdown(&mut self) {
         self.handovers.iter().for_each(|h| h.close());
-        // Unsaved playlist edits first: the settings can be made again, they cannot.
-        let deadline = std::time::Instant::now() + WRITES_AT_QUIT;
-        self.playlist_editor.flush_by(deadline);
-        self.core.shutdown(deadline);
+        // Unsaved playlist edits first, with a budget of their own: the
+        // settings can be made again, they cannot.
+        self.playlist_editor.flush_at_quit();
+        self.core
+            .shutdown(std::time::Instant::now() + WRITES_AT_QUIT);
     }
 
     /// Frees what the window made on the GL context; it is going away.

@@ -275,10 +275,11 @@ impl PlaylistEditor {
         self.done.try_iter().collect()
     }
 
-    /// The window is closing: waits for the edits being kept, until `deadline` at most.
-    pub(crate) fn flush_by(&mut self, deadline: std::time::Instant) {
+    /// The window is closing: waits for the edits being kept (a few
+    /// seconds at most, a budget of their own).
+    pub(crate) fn flush_at_quit(&mut self) {
         if let Some(keeper) = &mut self.recovery {
-            keeper.flush_by(deadline);
+            keeper.flush_at_quit();
         }
     }
 

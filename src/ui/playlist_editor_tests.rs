@@ -201,7 +201,7 @@ fn a_save_that_ends_after_an_edit_or_another_playlist_keeps_what_is_unsaved() {
 /// held.
 fn closed(mut editor: PlaylistEditor, by_system: bool) -> (PlaylistEditor, bool) {
     let held = close(&mut editor, by_system);
-    editor.flush_by(std::time::Instant::now() + std::time::Duration::from_secs(10));
+    editor.flush_at_quit();
     (editor, held)
 }
 
@@ -299,7 +299,6 @@ fn kept_edits_go_once_saved_discarded_or_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("spring.makapix-playlist");
     let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
-    let wait = std::time::Duration::from_secs(10);
     let ways: [fn(&mut PlaylistEditor); 3] = [
         |e| {
             e.on_command(PlaylistCommand::Save, None);
@@ -325,7 +324,7 @@ fn kept_edits_go_once_saved_discarded_or_replaced() {
         editor.on_command(PlaylistCommand::KeepEditing, None);
         assert!(editor.recovered, "way {n}: forgotten before it was saved");
         way(&mut editor);
-        editor.flush_by(std::time::Instant::now() + wait);
+        editor.flush_at_quit();
         assert!(!kept.exists(), "way {n}: the kept file stays");
     }
     assert_eq!(
@@ -350,7 +349,7 @@ fn a_save_ending_as_the_system_closes_keeps_the_edits_made_since() {
     // One pass: the window's logic takes the close, then the saved answer.
     assert!(!close(&mut editor, true));
     editor.on_command(saved.expect("the save's answer"), None);
-    editor.flush_by(std::time::Instant::now() + std::time::Duration::from_secs(10));
+    editor.flush_at_quit();
     let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
     assert_eq!(
         crate::app::local_files::read_playlist(&kept).map(|p| p.title),
