@@ -384,7 +384,7 @@ impl PlaylistEditor {
             }
             PlaylistCommand::File(FileDone::Loaded { path, result }) => match result {
                 Ok(playlist) => {
-                    self.replace(PlaylistEdit::opened(playlist, path));
+                    self.opened(playlist, path);
                     self.open = true;
                 }
                 Err(problem) => out.push(tell(problem, true)),
@@ -431,6 +431,20 @@ impl PlaylistEditor {
     fn save_to(&mut self, path: PathBuf) {
         self.saving = self.edits;
         playlist_files::save(path, self.edit.playlist().clone(), self.report());
+    }
+
+    /// A playlist read from `path`. The edits kept at the last close, opened
+    /// by hand (the editor held others when they were found), are recovered
+    /// ones: unsaved, Save asking where rather than writing over the file
+    /// kept, and that file removed once they are saved, discarded or replaced.
+    fn opened(&mut self, playlist: Playlist, path: PathBuf) {
+        let kept = self.recovery.as_ref().is_some_and(|k| k.path() == path);
+        if kept {
+            self.replace(PlaylistEdit::recovered(playlist, None));
+            self.recovered = true;
+        } else {
+            self.replace(PlaylistEdit::opened(playlist, path));
+        }
     }
 
     fn replace(&mut self, edit: PlaylistEdit) {

@@ -357,3 +357,38 @@ fn a_save_ending_as_the_system_closes_keeps_the_edits_made_since() {
         "the edits made since the save began are kept"
     );
 }
+
+/// Kept edits found while the editor held others are left in their file;
+/// opened from there by hand, they are the recovered edits still: unsaved,
+/// and the file goes once they are saved, discarded or replaced, rather
+/// than coming back at every start.
+#[test]
+fn kept_edits_opened_by_hand_go_once_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    closed(spring(&dir.path().join("spring.makapix-playlist")), true);
+    let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
+    let wait = std::time::Duration::from_secs(10);
+    let mut editor =
+        PlaylistEditor::new(&Wake::default(), FileDialogs::default(), Some(dir.path()));
+    editor.edit.set_title("Other work");
+    let found = editor
+        .done
+        .recv_timeout(wait)
+        .expect("the kept edits found");
+    editor.on_command(found, None);
+    assert_eq!(editor.edit.playlist().title, "Other work", "not replaced");
+
+    editor.on_command(PlaylistCommand::OpenPath(kept.clone()), None);
+    let loaded = editor.done.recv_timeout(wait).expect("the kept file read");
+    editor.on_command(loaded, None);
+    assert_eq!(editor.edit.playlist().title, "Spring, edited");
+    assert!(editor.edit.is_modified(), "the kept edits are unsaved");
+    assert_eq!(editor.edit.path(), None, "Save asks where");
+    editor.on_command(PlaylistCommand::New, None);
+    editor.on_command(PlaylistCommand::Discard, None);
+    editor.flush_at_quit();
+    assert!(
+        !kept.exists(),
+        "the discarded edits come back at every start"
+    );
+}
