@@ -460,6 +460,7 @@ impl PlaylistEditor {
 
     /// No dialog could open: the window asks for the path, from `suggested`.
     fn ask_for_path(&mut self, suggested: &Path, save: bool) {
+        tracing::info!("no file dialog could open: the window asks for the playlist's path");
         let prompt = if save {
             PathPrompt::new(
                 "Save playlist",

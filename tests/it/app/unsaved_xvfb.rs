@@ -77,7 +77,7 @@ fn changed_from(x: &xvfb::Xvfb, before: &image::RgbaImage) -> image::RgbaImage {
     }
 }
 
-/// How the player ended, which it must do by itself within 5 s of SIGTERM.
+/// How the player ended, which it must do by itself within 20 s of SIGTERM.
 fn ended_after_sigterm(player: &mut Running) -> std::process::ExitStatus {
     // SAFETY: signals the child this test started and still holds.
     assert_eq!(
@@ -89,10 +89,11 @@ fn ended_after_sigterm(player: &mut Running) -> std::process::ExitStatus {
         if let Some(status) = player.0.try_wait().unwrap() {
             return status;
         }
-        // Quitting takes under 2 s; a question waiting for an answer never ends.
+        // Quitting takes seconds; a question waiting for an answer never
+        // ends. The limit only tells the two apart, on a loaded machine too.
         assert!(
-            asked.elapsed() < Duration::from_secs(5),
-            "the player was still running 5 s after SIGTERM"
+            asked.elapsed() < Duration::from_secs(20),
+            "the player was still running 20 s after SIGTERM"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -152,9 +153,12 @@ fn a_playlist_edit_unsaved_at_sigterm_is_back_at_the_next_start() {
         &log,
         "Recovered the unsaved changes to “Untitled” from when the player was last closed by the system. Save asks where to write them; or discard them.",
     );
-    let before = changed_from(&x, &image::RgbaImage::new(1, 1));
+    // The window drawn (and so mapped, to take keys).
+    changed_from(&x, &image::RgbaImage::new(1, 1));
     press(window, &x.display, &["ctrl+shift+s"]);
-    changed_from(&x, &before);
+    // Return only once the prompt is there to take it: the screen changing
+    // may be the recovered editor drawn late.
+    logged(&log, "the window asks for the playlist's path");
     press(window, &x.display, &["Return"]);
     let saved = logged(&log, "Playlist saved to ");
     let saved = saved
