@@ -361,6 +361,12 @@ fn one_escape_closes_a_prompt_and_leaves_the_export_running() {
         a.previews().is_exporting()
     });
 
+    // Still under way as Esc is pressed, or the test proves nothing.
+    assert!(
+        h.state().previews().is_exporting(),
+        "the export ended early"
+    );
+    assert!(prompt(&h), "the prompt closed early");
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     assert!(!prompt(&h), "Esc closes the prompt");
