@@ -1,7 +1,9 @@
-//! Termination asked of the process closes the window as its close button
-//! does: SIGTERM (a session ending, `kill`), SIGINT (Ctrl+C in the terminal
-//! that started it) and SIGHUP (that terminal closed). The window then saves
-//! the settings and the channel kept, ends the MQTT session and removes its
+//! Termination asked of the process closes the window: SIGTERM (a session
+//! ending, `kill`), SIGINT (Ctrl+C in the terminal that started it) and
+//! SIGHUP (that terminal closed). Unlike its close button, this close asks
+//! nothing: nobody may be there to answer, so unsaved playlist edits are kept
+//! for the next start instead (`ui::system_close`). The window then saves the
+//! settings and the channel kept, ends the MQTT session and removes its
 //! socket file; the signals' default action ended the process on the spot.
 //! A second signal gets that default action: a window held up by something
 //! (or a user pressing Ctrl+C again) must not outlast the ask to end. One
