@@ -45,21 +45,23 @@ fn logged(log: &Path, what: &str) -> String {
     }
 }
 
+/// Runs xdotool on `display`.
+fn xdotool(display: &str, args: &[&str]) {
+    let status = Command::new("xdotool")
+        .env("DISPLAY", display)
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .expect("xdotool is needed to press keys (apt-get install xdotool)");
+    assert!(status.success(), "xdotool {args:?}");
+}
+
 /// Presses `keys` in `window` as a user would (xdotool, through XTest).
 fn press(window: u32, display: &str, keys: &[&str]) {
-    let xdotool = |args: &[&str]| {
-        let status = Command::new("xdotool")
-            .env("DISPLAY", display)
-            .args(args)
-            .stdout(Stdio::null())
-            .status()
-            .expect("xdotool is needed to press keys (apt-get install xdotool)");
-        assert!(status.success(), "xdotool {args:?}");
-    };
-    xdotool(&["windowfocus", "--sync", &window.to_string()]);
+    xdotool(display, &["windowfocus", "--sync", &window.to_string()]);
     let mut args = vec!["key", "--clearmodifiers"];
     args.extend(keys);
-    xdotool(&args);
+    xdotool(display, &args);
 }
 
 /// The screen once it stops changing and differs from `before` (30 s at most).
@@ -173,5 +175,40 @@ fn a_playlist_edit_unsaved_at_sigterm_is_back_at_the_next_start() {
     assert!(
         !kept_file(home.path()).exists(),
         "the kept edit is gone once saved"
+    );
+}
+
+/// A window that is not drawn (minimised, or here unmapped: Xvfb has no
+/// window manager to minimise it) runs only eframe's `App::logic`; SIGTERM
+/// must keep the unsaved edit there too.
+#[test]
+#[ignore = "needs Xvfb and xdotool: scripts/test-all.sh runs it"]
+fn a_playlist_edit_unsaved_in_a_hidden_window_is_kept_at_sigterm() {
+    let x = xvfb::Xvfb::start(1024, 768);
+    let home = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let art = home.path().join("art.png");
+    write_sample_png(&art);
+
+    let log = logs.path().join("hidden.log");
+    let mut player = start(&x, home.path(), &log, &[&art]);
+    let window = x.wait_for_window(player.0.id(), Duration::from_secs(30));
+    logged(&log, "timing first_artwork");
+    let before = changed_from(&x, &image::RgbaImage::new(1, 1));
+    press(window, &x.display, &["e"]);
+    let editor = changed_from(&x, &before);
+    press(window, &x.display, &["a"]);
+    changed_from(&x, &editor);
+    xdotool(&x.display, &["windowunmap", "--sync", &window.to_string()]);
+
+    let status = ended_after_sigterm(&mut player);
+    assert!(
+        status.success(),
+        "after SIGTERM the player ended with {status}"
+    );
+    assert_eq!(
+        files_in(&kept_file(home.path())),
+        [art.to_str().unwrap()],
+        "the edit was not kept"
     );
 }
