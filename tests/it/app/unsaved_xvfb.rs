@@ -101,6 +101,20 @@ fn ended_after_sigterm(player: &mut Running) -> std::process::ExitStatus {
     }
 }
 
+/// The player started on `art`, its editor opened (E) and the art added to
+/// it (A): an unsaved edit. Its window's id comes with it.
+fn with_an_unsaved_edit(x: &xvfb::Xvfb, home: &Path, log: &Path, art: &Path) -> (Running, u32) {
+    let player = start(x, home, log, &[art]);
+    let window = x.wait_for_window(player.0.id(), Duration::from_secs(30));
+    logged(log, "timing first_artwork");
+    let before = changed_from(x, &image::RgbaImage::new(1, 1));
+    press(window, &x.display, &["e"]);
+    let editor = changed_from(x, &before);
+    press(window, &x.display, &["a"]);
+    changed_from(x, &editor);
+    (player, window)
+}
+
 /// The files a saved playlist names (a relative one is from its folder).
 fn files_in(playlist: &Path) -> Vec<String> {
     let folder = playlist.parent().unwrap_or(Path::new("/"));
@@ -125,16 +139,8 @@ fn a_playlist_edit_unsaved_at_sigterm_is_back_at_the_next_start() {
     write_sample_png(&art);
     let art_text = art.to_str().unwrap().to_owned();
 
-    // The art on screen, the editor opened (E), the art added to it (A): unsaved.
     let log = logs.path().join("first.log");
-    let mut player = start(&x, home.path(), &log, &[&art]);
-    let window = x.wait_for_window(player.0.id(), Duration::from_secs(30));
-    logged(&log, "timing first_artwork");
-    let before = changed_from(&x, &image::RgbaImage::new(1, 1));
-    press(window, &x.display, &["e"]);
-    let editor = changed_from(&x, &before);
-    press(window, &x.display, &["a"]);
-    changed_from(&x, &editor);
+    let (mut player, _) = with_an_unsaved_edit(&x, home.path(), &log, &art);
 
     let status = ended_after_sigterm(&mut player);
     assert!(
@@ -191,14 +197,7 @@ fn a_playlist_edit_unsaved_in_a_hidden_window_is_kept_at_sigterm() {
     write_sample_png(&art);
 
     let log = logs.path().join("hidden.log");
-    let mut player = start(&x, home.path(), &log, &[&art]);
-    let window = x.wait_for_window(player.0.id(), Duration::from_secs(30));
-    logged(&log, "timing first_artwork");
-    let before = changed_from(&x, &image::RgbaImage::new(1, 1));
-    press(window, &x.display, &["e"]);
-    let editor = changed_from(&x, &before);
-    press(window, &x.display, &["a"]);
-    changed_from(&x, &editor);
+    let (mut player, window) = with_an_unsaved_edit(&x, home.path(), &log, &art);
     xdotool(&x.display, &["windowunmap", "--sync", &window.to_string()]);
 
     let status = ended_after_sigterm(&mut player);
