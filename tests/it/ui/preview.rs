@@ -276,22 +276,29 @@ fn a_name_without_extension_gets_the_format_chosen_in_the_window() {
     assert_eq!(std::fs::read(&gif).unwrap(), b"not to be replaced");
 }
 
-#[test]
-fn an_export_under_way_is_cancelled_by_its_button_or_esc_and_writes_nothing() {
-    const CANCELLED: &str = "Export cancelled; no file was written.";
-    let dialogs = Dialogs::default();
+/// The p3a preview on, the many-colour sample decoded on screen: many
+/// frames of many colours, each 720×720, so an export of it takes long
+/// enough to cancel.
+fn at_the_many_colour_animation(dialogs: &Dialogs) -> Harness<'static, PlayerApp> {
     let preview = PreviewSettings {
         modes: vec![PreviewMode::P3a],
         ..PreviewSettings::default()
     };
-    let mut h = window_with(preview, &dialogs);
+    let mut h = window_with(preview, dialogs);
     step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
     h.key_press(egui::Key::ArrowRight);
     h.key_press(egui::Key::ArrowRight);
-    // Many frames of many colours, each 720×720: long enough to cancel.
     step_until(&mut h, "the many-colour animation, decoded", |a| {
         showing(a, SAMPLES[2].name) && !a.decoding_on_screen()
     });
+    h
+}
+
+#[test]
+fn an_export_under_way_is_cancelled_by_its_button_or_esc_and_writes_nothing() {
+    const CANCELLED: &str = "Export cancelled; no file was written.";
+    let dialogs = Dialogs::default();
+    let mut h = at_the_many_colour_animation(&dialogs);
     let dir = tempfile::tempdir().unwrap();
     for by_key in [false, true] {
         dialogs.will_pick_one(dir.path().join("night.gif"));
@@ -327,17 +334,7 @@ fn an_export_under_way_is_cancelled_by_its_button_or_esc_and_writes_nothing() {
 fn one_escape_closes_a_prompt_and_leaves_the_export_running() {
     const CANCELLED: &str = "Export cancelled; no file was written.";
     let dialogs = Dialogs::default();
-    let preview = PreviewSettings {
-        modes: vec![PreviewMode::P3a],
-        ..PreviewSettings::default()
-    };
-    let mut h = window_with(preview, &dialogs);
-    step_until(&mut h, "first sample", |a| showing(a, SAMPLES[0].name));
-    h.key_press(egui::Key::ArrowRight);
-    h.key_press(egui::Key::ArrowRight);
-    step_until(&mut h, "the many-colour animation, decoded", |a| {
-        showing(a, SAMPLES[2].name) && !a.decoding_on_screen()
-    });
+    let mut h = at_the_many_colour_animation(&dialogs);
     // The playlist editor's Save As, where no dialog opens: a prompt, its field focused.
     h.key_press(egui::Key::E);
     h.run_steps(2);
