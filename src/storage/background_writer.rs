@@ -51,7 +51,8 @@ impl<T: Send + 'static> BackgroundWriter<T> {
 /// How long the player's files may take to be written at quit, all writers
 /// together. An atomic write syncs the file and its folder; on a busy disk that
 /// took over 200 ms and the last change was lost. 600 ms leaves the runtime's
-/// goodbye (`bridge::channel::EXIT_BUDGET`) its time within the 2 s quit.
+/// goodbye (`bridge::channel::EXIT_BUDGET`) its time within the 2 s quit; only
+/// playlist edits kept at a quit signal have longer (`WRITE_AT_QUIT`).
 pub const WRITES_AT_QUIT: Duration = Duration::from_millis(600);
 
 impl<T> BackgroundWriter<T> {

@@ -59,12 +59,12 @@ fn holds_socket(dir: &std::path::Path) -> bool {
 }
 
 /// A session ending (SIGTERM), Ctrl+C in the starting terminal (SIGINT) or that
-/// terminal closing (SIGHUP) closes the window as its close button does: the
+/// terminal closing (SIGHUP) closes the window, without asking anything: the
 /// player ends by itself, and what it does on the way out (here, removing its
 /// socket file) is done.
 #[test]
 #[ignore = "needs Xvfb: scripts/test-all.sh runs it"]
-fn a_terminate_signal_closes_the_window_as_its_close_button_does() {
+fn a_terminate_signal_closes_the_window_and_ends_the_player_cleanly() {
     let x = xvfb::Xvfb::start(800, 600);
     for (signal, name) in [
         (libc::SIGTERM, "SIGTERM"),
