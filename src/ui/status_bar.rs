@@ -62,6 +62,9 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
                     }
                 }
             }
+            if app.previews().is_exporting() {
+                cancel_export(ui, actions);
+            }
             if let Some(notice) = app.notice() {
                 ui.separator();
                 let color = if notice.is_error {
@@ -69,16 +72,18 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, actions: &mut Vec<UserAction>) {
                 } else {
                     ui.visuals().text_color()
                 };
-                ui.label(RichText::new(&notice.text).color(color));
-            }
-            if app.previews().is_exporting() {
-                cancel_export(ui, actions);
+                // The row neither wraps nor grows: a sentence longer than the
+                // room left ends in "…" and is read whole on hover (and by
+                // screen readers), rather than cut off at the window's edge.
+                let text = RichText::new(&notice.text).color(color);
+                ui.add(egui::Label::new(text).truncate());
             }
         });
     });
 }
 
-/// Beside the export's progress (the notice): stops it, no file written.
+/// Before the export's progress (the notice, which may be cut short to fit):
+/// stops it, no file written.
 fn cancel_export(ui: &mut Ui, actions: &mut Vec<UserAction>) {
     // An id of its own, as the like button's: the labels before it come and go.
     let own = egui::UiBuilder::new().scope_id(egui::Id::unique("status bar cancel export"));

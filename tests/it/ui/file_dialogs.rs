@@ -7,6 +7,7 @@ use crate::support::dialogs::Dialogs;
 use crate::support::screen::{file_shown, harness, sample_shown, step_until};
 use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use makapix_player::app::file_dialog::DialogRequest;
 use makapix_player::samples::SAMPLES;
 use makapix_player::ui::{PlayerApp, StartOptions};
@@ -73,4 +74,30 @@ fn a_dialog_that_never_opened_says_what_else_to_do() {
     assert!(said.contains("xdg-desktop-portal or zenity"), "{said}");
     assert_eq!(dialogs.asked(), [DialogRequest::ArtFiles]);
     assert!(sample_shown(h.state(), SAMPLES[0].name), "the art plays on");
+}
+
+/// A sentence longer than the status bar's room ends in "…" inside the
+/// window, and is whole for a screen reader (and on hover).
+#[test]
+fn a_notice_longer_than_the_status_bar_stays_inside_the_window() {
+    let dialogs = Dialogs::default();
+    let mut h = started(&dialogs);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    step_until(&mut h, "the sentence", |a| {
+        a.notice()
+            .is_some_and(|n| n.text.contains("xdg-desktop-portal"))
+    });
+    h.run_steps(2);
+    let said = h
+        .state()
+        .notice()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    let shown = h.get_by_label(&said).rect();
+    assert!(
+        shown.right() <= WINDOW[0],
+        "the notice ends at x = {} in a window {} wide",
+        shown.right(),
+        WINDOW[0]
+    );
 }
