@@ -15,7 +15,7 @@ use std::path::Path;
 
 use super::facts::{self, ActiveSet};
 use super::install_lock;
-use super::keyring_store::{KeyringStore, Slot, StoreError};
+use super::keyring_store::{KeyringStore, Secrets, Slot, StoreError};
 use super::service::{CredError, ORPHAN_GENERATIONS};
 
 /// Moves a legacy set under the install lock; a failure is logged, and the
@@ -88,12 +88,15 @@ fn switch(
     Ok(Some(old))
 }
 
-/// Deletes what the set in force, `active` (player `key`), left under the
-/// key's name, when `player.json` says something was left; logged, never
-/// failing the load.
-pub(crate) fn sweep(store: &KeyringStore, facts_path: &Path, active: &Slot, key: &str) {
-    let noted = facts::load(facts_path).map(|f| f.legacy_leftover);
-    if active.is_legacy() || !matches!(noted, Ok(Some(_))) {
+/// Deletes what the set in force, whose secrets are `secrets` (not a legacy
+/// set: `load` moves those first), left under its player key's name, when
+/// `player.json` says something was left; logged, never failing the load.
+/// Only then is the key read from the certificate: most loads have no note.
+pub(crate) fn sweep(store: &KeyringStore, facts_path: &Path, secrets: &Secrets) {
+    if !matches!(
+        facts::load(facts_path).map(|f| f.legacy_leftover),
+        Ok(Some(_))
+    ) {
         return;
     }
     let Ok(_turn) = install_lock::acquire(facts_path) else {
@@ -103,11 +106,10 @@ pub(crate) fn sweep(store: &KeyringStore, facts_path: &Path, active: &Slot, key:
     let Ok(Some(generation)) = facts::load(facts_path).map(|f| f.legacy_leftover) else {
         return;
     };
-    let old = Slot {
-        id: key.to_owned(),
-        generation,
+    let Ok(id) = secrets.player_key() else {
+        return;
     };
-    delete_leftover(store, facts_path, &old);
+    delete_leftover(store, facts_path, &Slot { id, generation });
 }
 
 /// The generation to note as left over when a set replaces `old`: one stored

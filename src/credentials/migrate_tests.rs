@@ -141,7 +141,7 @@ fn old_entries_left_when_a_move_stopped_after_its_switch_go_at_the_next_load() {
     let (inner, store) = mock();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(facts::FILE_NAME);
-    legacy_set(&store, &path);
+    let secrets = legacy_set(&store, &path);
     // The process ends (or the keyring fails) between the switch and the deletion.
     switch(&store, &path, NEW_ID).unwrap();
 
@@ -151,8 +151,7 @@ fn old_entries_left_when_a_move_stopped_after_its_switch_go_at_the_next_load() {
     assert_eq!(facts.legacy_leftover, Some(2));
     assert!(names_in(&inner).iter().any(|n| n.starts_with(KEY)));
 
-    let active = facts.active.unwrap().slot;
-    sweep(&store, &path, &active, KEY);
+    sweep(&store, &path, &secrets);
     let names = names_in(&inner);
     assert!(names.iter().all(|n| !n.contains(KEY)), "{names:?}");
     assert_eq!(names.len(), 4, "the set in force is whole: {names:?}");
@@ -164,15 +163,14 @@ fn a_sweep_that_fails_keeps_its_note_for_the_next_one() {
     let (inner, store) = mock();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(facts::FILE_NAME);
-    legacy_set(&store, &path);
+    let secrets = legacy_set(&store, &path);
     switch(&store, &path, NEW_ID).unwrap();
-    let active = facts::load(&path).unwrap().active.unwrap().slot;
 
     fail_next(&inner, &format!("{KEY}#2/private-key"));
-    sweep(&store, &path, &active, KEY);
+    sweep(&store, &path, &secrets);
     assert_eq!(facts::load(&path).unwrap().legacy_leftover, Some(2));
     assert!(names_in(&inner).iter().any(|n| n.starts_with(KEY)));
-    sweep(&store, &path, &active, KEY);
+    sweep(&store, &path, &secrets);
     assert_eq!(facts::load(&path).unwrap().legacy_leftover, None);
     assert!(names_in(&inner).iter().all(|n| !n.contains(KEY)));
 }

@@ -199,8 +199,7 @@ impl Service {
         }
         let (active, secrets) = self.secrets()?;
         if !active.slot.is_legacy() {
-            let (store, path) = (self.store()?, self.path()?);
-            migrate::sweep(store, path, &active.slot, &secrets.player_key()?);
+            migrate::sweep(self.store()?, self.path()?, &secrets);
             return Ok(Some(active));
         }
         migrate::upgrade_logged(self.store()?, self.path()?);
