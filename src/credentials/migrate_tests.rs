@@ -85,11 +85,7 @@ fn a_move_that_fails_half_way_leaves_the_old_set_in_force_and_is_tried_again() {
     let secrets = legacy_set(&store, &path);
     let before = std::fs::read(&path).unwrap();
     // The third entry of the new set fails, as a keyring locked meanwhile does.
-    let ca = keyring_core::Entry::new_in_store(&inner, "test", &format!("{NEW_ID}#2/ca")).unwrap();
-    let cred: &keyring_core::mock::Cred = ca.as_any().downcast_ref().unwrap();
-    cred.set_error(keyring_core::Error::NoStorageAccess(Box::new(
-        std::io::Error::other("locked"),
-    )));
+    fail_next(&inner, &format!("{NEW_ID}#2/ca"));
     assert!(upgrade(&store, &path, NEW_ID).is_err());
 
     assert_eq!(
