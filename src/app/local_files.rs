@@ -173,17 +173,32 @@ pub fn read_playlist(path: &Path) -> Result<Playlist, String> {
         Ok(_) => {}
         Err(e) => return Err(format!("{name} cannot be opened: {e}.")),
     }
-    let mut text = String::new();
-    // Bounded again: the file may have grown since it was measured, and a
-    // device measures 0 (a link to /dev/zero would be read for ever).
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_PLAYLIST_BYTES + 1).read_to_string(&mut text))
-        .map_err(|e| format!("{name} cannot be read: {e}."))?;
-    if text.len() as u64 > MAX_PLAYLIST_BYTES {
-        return Err(format!("{name} is too large to be a playlist."));
-    }
+    let text = playlist_text(path).map_err(|e| match e {
+        TextNotRead::TooLarge => format!("{name} is too large to be a playlist."),
+        TextNotRead::Io(e) => format!("{name} cannot be read: {e}."),
+    })?;
     let folder = path.parent().unwrap_or(Path::new("."));
     Playlist::from_json(&text, folder).map_err(|e| format!("{name}: {e}"))
+}
+
+/// Why a playlist file's text was not read.
+pub(crate) enum TextNotRead {
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// A playlist file's text, at most `MAX_PLAYLIST_BYTES`. Bounded while it is
+/// read, not only measured before: the file may have grown since, and a
+/// device measures 0 (a link to /dev/zero would be read for ever).
+pub(crate) fn playlist_text(path: &Path) -> Result<String, TextNotRead> {
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PLAYLIST_BYTES + 1).read_to_string(&mut text))
+        .map_err(TextNotRead::Io)?;
+    if text.len() as u64 > MAX_PLAYLIST_BYTES {
+        return Err(TextNotRead::TooLarge);
+    }
+    Ok(text)
 }
 
 pub(crate) fn has_image_extension(path: &Path) -> bool {

@@ -10,14 +10,13 @@
 //! Every read and write runs off the window thread: the writes on one thread
 //! in order (the newest wish wins), the look at start on one of its own.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::player::playlist::{Playlist, is_network_path};
 use crate::storage::background_writer::BackgroundWriter;
 
-use super::local_files::{MAX_PLAYLIST_BYTES, PLAYLIST_EXTENSION};
+use super::local_files::{PLAYLIST_EXTENSION, TextNotRead, playlist_text};
 
 /// The file in the data folder.
 pub const FILE_NAME: &str = "unsaved-playlist.makapix-playlist";
@@ -315,13 +314,10 @@ fn read(path: &Path) -> Result<Option<String>, String> {
     if !meta.is_file() {
         return Err("it is not a regular file".into());
     }
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_PLAYLIST_BYTES + 1).read_to_string(&mut text))
-        .map_err(|e| format!("it cannot be read: {e}"))?;
-    if text.len() as u64 > MAX_PLAYLIST_BYTES {
-        return Err("it is too large to be a playlist".into());
-    }
+    let text = playlist_text(path).map_err(|e| match e {
+        TextNotRead::TooLarge => "it is too large to be a playlist".to_owned(),
+        TextNotRead::Io(e) => format!("it cannot be read: {e}"),
+    })?;
     Ok(Some(text))
 }
 
