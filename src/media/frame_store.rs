@@ -34,6 +34,7 @@ use std::sync::Arc;
 use super::compact::{Pixels, Scratch};
 use super::decode::{self, ArtFormat, DecodeError, DecodeLimits, FrameSink};
 use super::early_frame::EarlyFirstFrame;
+use super::png_profile::without_profile;
 use super::replay::Replay;
 
 mod render;
@@ -199,13 +200,18 @@ impl FrameStore {
     }
 
     /// Drops the scratch buffers once decoding is done, and starts replaying
-    /// `bytes` if frames were left in them.
-    fn finish(&mut self, bytes: &[u8], limits: &DecodeLimits) {
+    /// `bytes` if frames were left in them. A PNG's colour profile is cut out
+    /// of the copy kept, once, rather than by the decoder on every lap.
+    fn finish(&mut self, format: ArtFormat, bytes: &[u8], limits: &DecodeLimits) {
         *self.scratch = Scratch::default();
         self.frames.shrink_to_fit();
         self.delays.shrink_to_fit();
         if self.replayed_frames() > 0 {
-            self.replay = Some(Replay::start(Arc::from(bytes), *limits, self.frames.len()));
+            let file: Arc<[u8]> = match format {
+                ArtFormat::Png | ArtFormat::Apng => Arc::from(without_profile(bytes).as_ref()),
+                _ => Arc::from(bytes),
+            };
+            self.replay = Some(Replay::start(file, *limits, self.frames.len()));
         }
     }
 }
@@ -260,7 +266,7 @@ impl CompactArtwork {
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<CompactArtwork, DecodeError> {
     let mut frames = FrameStore::for_file(limits);
     let (format, _, _) = decode::decode_with(bytes, limits, &mut frames)?;
-    frames.finish(bytes, limits);
+    frames.finish(format, bytes, limits);
     Ok(CompactArtwork { format, frames })
 }
 
@@ -292,7 +298,7 @@ pub fn decode_showing_first(
         });
         decode::decode_with(bytes, limits, &mut tap)?
     };
-    frames.finish(bytes, limits);
+    frames.finish(format, bytes, limits);
     Ok(CompactArtwork { format, frames })
 }
 

@@ -44,27 +44,34 @@ fn profile_chunks(b: &[u8]) -> Option<Vec<Range<usize>>> {
     }
 }
 
+/// `png` with a chunk of `kind` holding `data` put after its header (tests).
+#[cfg(test)]
+pub(super) fn with_chunk(png: &[u8], kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let ihdr_end = SIGNATURE_LEN + 12 + 13;
+    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+    chunk.extend_from_slice(kind);
+    chunk.extend_from_slice(data);
+    chunk.extend_from_slice(&crc32fast::hash(&chunk[4..]).to_be_bytes());
+    let mut with = png[..ihdr_end].to_vec();
+    with.extend_from_slice(&chunk);
+    with.extend_from_slice(&png[ihdr_end..]);
+    with
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::media::decode::{DecodeLimits, decode};
     use image::ImageEncoder;
 
-    /// A 2×1 PNG with a chunk of `kind` holding `data` put after its header.
+    /// A 2×1 PNG, and the same with a chunk of `kind` holding `data`.
     fn png_with(kind: &[u8; 4], data: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let rgba = vec![200, 10, 30, 255, 5, 250, 60, 255];
         let mut plain = Vec::new();
         image::codecs::png::PngEncoder::new(&mut plain)
             .write_image(&rgba, 2, 1, image::ExtendedColorType::Rgba8)
             .unwrap();
-        let ihdr_end = SIGNATURE_LEN + 12 + 13;
-        let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
-        chunk.extend_from_slice(kind);
-        chunk.extend_from_slice(data);
-        chunk.extend_from_slice(&crc32fast::hash(&chunk[4..]).to_be_bytes());
-        let mut with = plain[..ihdr_end].to_vec();
-        with.extend_from_slice(&chunk);
-        with.extend_from_slice(&plain[ihdr_end..]);
+        let with = with_chunk(&plain, kind, data);
         (plain, with)
     }
 

@@ -173,6 +173,12 @@ impl Replay {
         self.bytes.len() as u64 + frames + 2 * canvas_bytes
     }
 
+    /// The length of the file replayed (tests).
+    #[cfg(test)]
+    pub fn file_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Frames the thread has decoded so far.
     pub fn decoded(&self) -> u64 {
         self.shared.lock().decoded
@@ -439,6 +445,25 @@ mod tests {
             "{} < {least}",
             store.held_bytes()
         );
+    }
+
+    #[test]
+    fn an_animation_with_a_colour_profile_replays_a_file_without_it() {
+        let (side, count) = (32, 12);
+        let frames = many_colours(side, count);
+        let plain = encode::apng(side, side, &frames).unwrap();
+        // Stored (not compressed) bytes: the chunk's size is what is held.
+        let profile = [b"p\0\0".as_slice(), &[0x78, 0x01], &[0; 4096]].concat();
+        let bytes = super::super::png_profile::with_chunk(&plain, b"iCCP", &profile);
+        let art = frame_store::decode(&bytes, &DecodeLimits::default()).unwrap();
+        let replay = store_replay(&art.frames);
+        // Cut once here, not again by the decoder on every lap of the loop.
+        assert_eq!(replay.file_len(), plain.len());
+        let mut canvas = Canvas::default();
+        for (i, (want, _)) in frames.iter().enumerate().skip(1) {
+            assert!(replay.settle(Duration::from_secs(10)));
+            assert!(rendered(&art.frames, i, &mut canvas).as_ref() == Some(want));
+        }
     }
 
     #[test]
