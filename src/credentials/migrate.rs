@@ -91,14 +91,8 @@ fn switch(
 /// Deletes what the set in force, whose secrets are `secrets` (not a legacy
 /// set: `load` moves those first), left under its player key's name, when
 /// `player.json` says something was left; logged, never failing the load.
-/// Only then is the key read from the certificate: most loads have no note.
+/// `load` calls it only when it read such a note: most loads have none.
 pub(crate) fn sweep(store: &KeyringStore, facts_path: &Path, secrets: &Secrets) {
-    if !matches!(
-        facts::load(facts_path).map(|f| f.legacy_leftover),
-        Ok(Some(_))
-    ) {
-        return;
-    }
     let Ok(_turn) = install_lock::acquire(facts_path) else {
         return; // Another process is installing; the next load tries again.
     };

@@ -194,12 +194,15 @@ impl Service {
     /// A set an earlier version stored is moved to this version's scheme once
     /// the keyring answers (`migrate`); a failed move leaves it in use.
     pub fn load(&self) -> Result<Option<ActiveSet>, CredError> {
-        if self.facts()?.active.is_none() {
+        let facts = self.facts()?;
+        let Some(active) = facts.active else {
             return Ok(None);
-        }
-        let (active, secrets) = self.secrets()?;
+        };
+        let secrets = self.secrets_of(&active)?;
         if !active.slot.is_legacy() {
-            migrate::sweep(self.store()?, self.path()?, &secrets);
+            if facts.legacy_leftover.is_some() {
+                migrate::sweep(self.store()?, self.path()?, &secrets);
+            }
             return Ok(Some(active));
         }
         migrate::upgrade_logged(self.store()?, self.path()?);
@@ -209,10 +212,15 @@ impl Service {
     /// The secrets of the active set (for the MQTT session and renewal).
     pub fn secrets(&self) -> Result<(ActiveSet, Secrets), CredError> {
         let active = self.facts()?.active.ok_or(CredError::NotRegistered)?;
+        let secrets = self.secrets_of(&active)?;
+        Ok((active, secrets))
+    }
+
+    fn secrets_of(&self, active: &ActiveSet) -> Result<Secrets, CredError> {
         let secrets = self.store()?.read(&active.slot)?;
         // From here on the log and errors show this key short (see player_key).
         crate::player_key::remember(&secrets.player_key()?);
-        Ok((active, secrets))
+        Ok(secrets)
     }
 
     /// The whole player key, read from the keyring (Show key, `--reveal`).
