@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::player::playlist::{Playlist, is_network_path};
+use crate::player::playlist_edit::PlaylistEdit;
 use crate::storage::background_writer::BackgroundWriter;
 
 use super::local_files::{PLAYLIST_EXTENSION, TextNotRead, playlist_text};
@@ -242,6 +243,80 @@ impl Keeper {
             });
         if let Err(e) = spawned {
             tracing::error!("cannot look for unsaved playlist changes kept at the last close: {e}");
+        }
+    }
+}
+
+/// The playlist editor's side of the kept edits: where they go when the
+/// system closes the window, and whether the playlist in the editor is the
+/// one kept at the last close (its file goes once it is saved, discarded or
+/// replaced, never before).
+pub struct Recovery {
+    /// None without a data folder.
+    keeper: Option<Keeper>,
+    recovered: bool,
+}
+
+impl Recovery {
+    /// Kept edits in `data_dir`, if any; `found` hears what the look for
+    /// those of the last close found, on a thread of its own.
+    pub fn new(data_dir: Option<&Path>, found: impl FnOnce(Found) + Send + 'static) -> Self {
+        let keeper = data_dir.map(Keeper::new);
+        if let Some(keeper) = &keeper {
+            keeper.look(found);
+        }
+        Self {
+            keeper,
+            recovered: false,
+        }
+    }
+
+    /// The file the edits are kept in.
+    pub fn kept_file(&self) -> Option<&Path> {
+        self.keeper.as_ref().map(Keeper::path)
+    }
+
+    /// Whether the playlist in the editor is the one kept at the last close.
+    pub fn is_recovered(&self) -> bool {
+        self.recovered
+    }
+
+    /// The playlist now in the editor is the one kept at the last close.
+    pub fn recovered(&mut self) {
+        self.recovered = true;
+    }
+
+    /// The kept edits' file goes: they were saved, discarded or replaced.
+    pub fn forget(&mut self) {
+        if std::mem::take(&mut self.recovered)
+            && let Some(keeper) = &self.keeper
+        {
+            keeper.forget();
+        }
+    }
+
+    /// Keeps `edit`'s playlist for the next start: the system closes the window.
+    pub fn keep(&self, edit: &PlaylistEdit) {
+        let recovered = Recovered {
+            playlist: edit.playlist().clone(),
+            original: edit.path().map(Path::to_path_buf),
+        };
+        match &self.keeper {
+            Some(keeper) => {
+                tracing::info!("closed by the system with unsaved playlist changes: keeping them");
+                keeper.keep(recovered);
+            }
+            None => tracing::error!(
+                "closed by the system with unsaved playlist changes, which are lost: the player has no data folder to keep them in"
+            ),
+        }
+    }
+
+    /// Waits for the edits being kept as the window closes (a few seconds
+    /// at most, a budget of their own).
+    pub fn flush_at_quit(&mut self) {
+        if let Some(keeper) = &mut self.keeper {
+            keeper.flush_at_quit();
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::session::Notice;
 
 use crate::app::file_dialog::FileDialogs;
 use crate::app::playlist_files::{self, FileDone};
-use crate::app::playlist_recovery::{Found, Keeper, Recovered, recovered_sentence};
+use crate::app::playlist_recovery::{Found, Recovered, Recovery, recovered_sentence};
 
 use super::actions::{KeyboardOwner, UserAction};
 use super::path_prompt::{self, PathPrompt};
@@ -62,12 +62,9 @@ pub(crate) struct PlaylistEditor {
     confirm: Option<Replace>,
     /// The user chose to quit without saving: the next close goes through.
     quitting: bool,
-    /// Where unsaved edits are kept when the system closes the window (none
-    /// without a data folder).
-    recovery: Option<Keeper>,
-    /// The playlist in the editor is the one kept at the last close: its
-    /// file goes once it is saved, discarded or replaced, never before.
-    recovered: bool,
+    /// Where unsaved edits are kept when the system closes the window, and
+    /// whether the playlist in the editor is the one kept at the last close.
+    recovery: Recovery,
     /// Playlists put in the editor so far (new or opened), and which of them
     /// the last save was of: a save that ends after another playlist came in
     /// must not give that one its path.
@@ -206,14 +203,11 @@ impl PlaylistEditor {
     /// come back into it.
     pub(crate) fn new(wake: &Wake, dialogs: FileDialogs, data_dir: Option<&Path>) -> Self {
         let (done_tx, done) = mpsc::channel();
-        let recovery = data_dir.map(Keeper::new);
-        if let Some(keeper) = &recovery {
-            let (tx, wake) = (done_tx.clone(), wake.clone());
-            keeper.look(move |found| {
-                let _ = tx.send(PlaylistCommand::Recovery(found));
-                wake.wake();
-            });
-        }
+        let (tx, woken) = (done_tx.clone(), wake.clone());
+        let recovery = Recovery::new(data_dir, move |found| {
+            let _ = tx.send(PlaylistCommand::Recovery(found));
+            woken.wake();
+        });
         Self {
             edit: PlaylistEdit::default(),
             open: false,
@@ -221,7 +215,6 @@ impl PlaylistEditor {
             confirm: None,
             quitting: false,
             recovery,
-            recovered: false,
             edits: 0,
             saving: 0,
             done_tx,
@@ -264,7 +257,7 @@ impl PlaylistEditor {
                 true
             }
             OnClose::KeepAndClose => {
-                self.keep_for_next_start();
+                self.recovery.keep(&self.edit);
                 false
             }
         }
@@ -278,34 +271,7 @@ impl PlaylistEditor {
     /// The window is closing: waits for the edits being kept (a few
     /// seconds at most, a budget of their own).
     pub(crate) fn flush_at_quit(&mut self) {
-        if let Some(keeper) = &mut self.recovery {
-            keeper.flush_at_quit();
-        }
-    }
-
-    fn keep_for_next_start(&mut self) {
-        let recovered = Recovered {
-            playlist: self.edit.playlist().clone(),
-            original: self.edit.path().map(Path::to_path_buf),
-        };
-        match &self.recovery {
-            Some(keeper) => {
-                tracing::info!("closed by the system with unsaved playlist changes: keeping them");
-                keeper.keep(recovered);
-            }
-            None => tracing::error!(
-                "closed by the system with unsaved playlist changes, which are lost: the player has no data folder to keep them in"
-            ),
-        }
-    }
-
-    /// The kept edits' file goes: they were saved, discarded or replaced.
-    fn forget_recovered(&mut self) {
-        if std::mem::take(&mut self.recovered)
-            && let Some(keeper) = &self.recovery
-        {
-            keeper.forget();
-        }
+        self.recovery.flush_at_quit();
     }
 
     /// Edits kept at the last close, back in the editor; unless the user
@@ -316,10 +282,7 @@ impl PlaylistEditor {
             Found::Damaged(said) => return tell(said, true),
         };
         if self.edit.is_modified() {
-            let kept = self
-                .recovery
-                .as_ref()
-                .map(|k| k.path().display().to_string());
+            let kept = (self.recovery.kept_file()).map(|k| k.display().to_string());
             return tell(
                 format!(
                     "Unsaved playlist changes from when the player was last closed by the system are kept in {}: open that file to get them back.",
@@ -329,7 +292,7 @@ impl PlaylistEditor {
             );
         }
         self.replace(PlaylistEdit::recovered(playlist, original));
-        self.recovered = true;
+        self.recovery.recovered();
         self.open = true;
         let heading = self.edit.heading();
         tell(
@@ -361,7 +324,7 @@ impl PlaylistEditor {
                 Some(Replace::New) => self.replace(PlaylistEdit::default()),
                 Some(Replace::OpenDialog) => self.dialog(false),
                 Some(Replace::Quit) => {
-                    self.forget_recovered();
+                    self.recovery.forget();
                     self.quitting = true;
                     out.push(EditorRequest::Close);
                 }
@@ -400,7 +363,7 @@ impl PlaylistEditor {
                         // Edits made since the save began may have just been
                         // kept (a close in this pass): they are not saved.
                         if !self.edit.is_modified() {
-                            self.forget_recovered();
+                            self.recovery.forget();
                         }
                     }
                     tell(format!("Playlist saved to {}.", path.display()), false)
@@ -438,17 +401,16 @@ impl PlaylistEditor {
     /// ones: unsaved, Save asking where rather than writing over the file
     /// kept, and that file removed once they are saved, discarded or replaced.
     fn opened(&mut self, playlist: Playlist, path: PathBuf) {
-        let kept = self.recovery.as_ref().is_some_and(|k| k.path() == path);
-        if kept {
+        if self.recovery.kept_file() == Some(path.as_path()) {
             self.replace(PlaylistEdit::recovered(playlist, None));
-            self.recovered = true;
+            self.recovery.recovered();
         } else {
             self.replace(PlaylistEdit::opened(playlist, path));
         }
     }
 
     fn replace(&mut self, edit: PlaylistEdit) {
-        self.forget_recovered();
+        self.recovery.forget();
         self.edits += 1;
         self.edit = edit;
     }

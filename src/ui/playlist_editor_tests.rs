@@ -317,12 +317,15 @@ fn kept_edits_go_once_saved_discarded_or_replaced() {
     for (n, way) in ways.into_iter().enumerate() {
         closed(spring(&list), true);
         let (mut editor, _) = started(dir.path());
-        assert!(editor.recovered, "way {n}");
+        assert!(editor.recovery.is_recovered(), "way {n}");
         // Opening another, then cancelling its dialog, replaces nothing.
         editor.on_command(PlaylistCommand::Open, None);
         assert!(editor.confirm.is_some());
         editor.on_command(PlaylistCommand::KeepEditing, None);
-        assert!(editor.recovered, "way {n}: forgotten before it was saved");
+        assert!(
+            editor.recovery.is_recovered(),
+            "way {n}: forgotten before it was saved"
+        );
         way(&mut editor);
         editor.flush_at_quit();
         assert!(!kept.exists(), "way {n}: the kept file stays");
