@@ -62,6 +62,8 @@ pub(crate) struct PlaylistEditor {
     confirm: Option<Replace>,
     /// The user chose to quit without saving: the next close goes through.
     quitting: bool,
+    /// The system closes the window: unsaved edits are kept as it goes.
+    closed_by_system: bool,
     /// Where unsaved edits are kept when the system closes the window, and
     /// whether the playlist in the editor is the one kept at the last close.
     recovery: Recovery,
@@ -214,6 +216,7 @@ impl PlaylistEditor {
             selected: None,
             confirm: None,
             quitting: false,
+            closed_by_system: false,
             recovery,
             edits: 0,
             saving: 0,
@@ -239,15 +242,16 @@ impl PlaylistEditor {
     }
 
     /// A close asked of the window: held while the playlist has unsaved
-    /// changes, until the user says, or the changes kept for the next start
-    /// when the system asked. True when the user is asked. Called from the
-    /// window's `logic`, which eframe runs even while the window is minimised
-    /// or covered and not drawn.
+    /// changes, until the user says, or let go when the system asked (the
+    /// changes are kept for the next start as the window goes). True when
+    /// the user is asked. Called from the window's `logic`, which eframe runs
+    /// even while the window is minimised or covered and not drawn.
     pub(crate) fn close_requested(&mut self, ctx: &egui::Context) -> bool {
         if !ctx.input(|i| i.viewport().close_requested()) {
             return false;
         }
         let by_system = super::system_close::asked(ctx);
+        self.closed_by_system |= by_system;
         match unsaved_changes::on_close(self.edit.is_modified(), self.quitting, by_system) {
             OnClose::Close => false,
             OnClose::Ask => {
@@ -256,10 +260,9 @@ impl PlaylistEditor {
                 self.confirm = Some(Replace::Quit);
                 true
             }
-            OnClose::KeepAndClose => {
-                self.recovery.keep(&self.edit);
-                false
-            }
+            // Kept as the window goes (`flush_at_quit`), not now: this pass
+            // has still to run the editor's fields, and the keys they take.
+            OnClose::KeepAndClose => false,
         }
     }
 
@@ -268,9 +271,16 @@ impl PlaylistEditor {
         self.done.try_iter().collect()
     }
 
-    /// The window is closing: waits for the edits being kept (a few
-    /// seconds at most, a budget of their own).
+    /// The window is closing, after its last pass: when the system closed
+    /// it, the unsaved edits are kept, those of that pass too; waits for
+    /// them to be written (a few seconds at most, a budget of their own).
     pub(crate) fn flush_at_quit(&mut self) {
+        let modified = self.edit.is_modified();
+        if self.closed_by_system
+            && unsaved_changes::on_close(modified, self.quitting, true) == OnClose::KeepAndClose
+        {
+            self.recovery.keep(&self.edit);
+        }
         self.recovery.flush_at_quit();
     }
 

@@ -395,3 +395,34 @@ fn kept_edits_opened_by_hand_go_once_discarded() {
         "the discarded edits come back at every start"
     );
 }
+
+/// The quit signal's close and the user's last keys in one pass: the
+/// window's logic takes the close before the editor's field takes the
+/// keys. What was typed is kept all the same.
+#[test]
+fn what_is_typed_in_the_pass_a_quit_signal_closes_the_window_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("spring.makapix-playlist");
+    let mut h = Harness::new_ui_state(
+        |ui, (editor, actions): &mut (PlaylistEditor, Vec<UserAction>)| {
+            // A pass as eframe runs the window's: its logic, then what is drawn.
+            editor.close_requested(ui.ctx());
+            show(ui, editor, actions);
+        },
+        (spring(&list), Vec::new()),
+    );
+    h.run();
+    h.get_by_label("Title").focus();
+    h.run();
+    crate::ui::system_close::ask(&h.ctx);
+    let input = h.input_mut();
+    input.events.push(egui::Event::Text("!".into()));
+    let root = input.viewports.entry(egui::ViewportId::ROOT).or_default();
+    root.events.push(egui::ViewportEvent::Close);
+    h.step();
+    let (mut editor, _) = h.into_state();
+    assert_eq!(editor.edit.playlist().title, "Spring, edited!", "typed");
+    editor.flush_at_quit();
+    let (editor, _) = started(dir.path());
+    assert_eq!(editor.edit.playlist().title, "Spring, edited!");
+}
