@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::app::file_dialog::{self, DialogRequest, FileDialogs, Outcome};
 use crate::app::local_files::{self, PLAYLIST_EXTENSION};
+use crate::app::playlist_recovery::Stamp;
 use crate::player::playlist::Playlist;
 use crate::player::playlist_edit::PlaylistEdit;
 
@@ -16,6 +17,8 @@ pub enum FileDone {
     Loaded {
         path: PathBuf,
         result: Result<Playlist, String>,
+        /// How the file was just before it was read.
+        stamp: Option<Stamp>,
     },
     /// A playlist was written (the path with its extension), or why not.
     Saved {
@@ -23,6 +26,8 @@ pub enum FileDone {
         result: Result<(), String>,
         /// What was written: the editor may have changed since.
         written: Playlist,
+        /// How the file was just after it was written.
+        stamp: Option<Stamp>,
     },
     /// The Open dialog picked this file.
     OpenPicked(PathBuf),
@@ -52,8 +57,14 @@ fn spawn(name: &str, done: Done, job: impl FnOnce() -> Option<FileDone> + Send +
 /// Reads a playlist; `Loaded` brings it, or the sentence saying what is wrong.
 pub fn read(path: PathBuf, done: Done) {
     spawn("playlist-read", done, move || {
+        // Before the read: a change made while it reads shows as one made since.
+        let stamp = Stamp::of(&path);
         let result = local_files::read_playlist(&path);
-        Some(FileDone::Loaded { path, result })
+        Some(FileDone::Loaded {
+            path,
+            result,
+            stamp,
+        })
     });
 }
 
@@ -69,10 +80,12 @@ pub fn save(path: PathBuf, playlist: Playlist, done: Done) {
             crate::storage::atomic_file::write_document(&path, text.as_bytes())
                 .map_err(|e| e.to_string())
         });
+        let stamp = result.is_ok().then(|| Stamp::of(&path)).flatten();
         Some(FileDone::Saved {
             path,
             result,
             written: playlist,
+            stamp,
         })
     });
 }

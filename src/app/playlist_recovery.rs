@@ -23,8 +23,8 @@ use super::local_files::{PLAYLIST_EXTENSION, TextNotRead, playlist_text};
 pub const FILE_NAME: &str = "unsaved-playlist.makapix-playlist";
 /// The saved playlist's field naming the file the edits were made to.
 const ORIGINAL: &str = "recovered_from";
-/// How that file was when the edits were kept: its length in bytes, and
-/// when it was last modified (nanoseconds since 1970).
+/// How that file was when the editor opened or last saved it: its length in
+/// bytes, and when it was last modified (nanoseconds since 1970).
 const ORIGINAL_LENGTH: &str = "recovered_from_length";
 const ORIGINAL_MODIFIED: &str = "recovered_from_modified_ns";
 
@@ -33,6 +33,10 @@ const ORIGINAL_MODIFIED: &str = "recovered_from_modified_ns";
 pub struct Recovered {
     pub playlist: Playlist,
     pub original: Option<PathBuf>,
+    /// How `original` was when the editor opened it or last saved it: a
+    /// change made since, by another program, is one Save must not write
+    /// over unasked.
+    pub stamp: Option<Stamp>,
 }
 
 /// How a file was: its length and modification time. One that differs
@@ -59,12 +63,8 @@ pub enum Found {
 
 /// The recovery file's text: the playlist as Save writes it to `folder`
 /// (where the file lives), with the file it was edited from and how that
-/// file was then (`stamp`).
-pub fn to_text(
-    recovered: &Recovered,
-    folder: &Path,
-    stamp: Option<Stamp>,
-) -> Result<String, String> {
+/// file was when opened or saved.
+pub fn to_text(recovered: &Recovered, folder: &Path) -> Result<String, String> {
     let text = recovered.playlist.to_json(folder)?;
     let mut value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("it could not be written out ({e})"))?;
@@ -75,7 +75,7 @@ pub fn to_text(
                 if let Some(Stamp {
                     length,
                     modified_ns,
-                }) = stamp
+                }) = recovered.stamp
                 {
                     fields.insert(ORIGINAL_LENGTH.into(), length.into());
                     fields.insert(ORIGINAL_MODIFIED.into(), modified_ns.into());
@@ -90,9 +90,8 @@ pub fn to_text(
     serde_json::to_string_pretty(&value).map_err(|e| format!("it could not be written out ({e})"))
 }
 
-/// A recovery file's text read back, relative paths taken from `folder`;
-/// with how the file the edits were made to was when they were kept.
-pub fn from_text(text: &str, folder: &Path) -> Result<(Recovered, Option<Stamp>), String> {
+/// A recovery file's text read back, relative paths taken from `folder`.
+pub fn from_text(text: &str, folder: &Path) -> Result<Recovered, String> {
     let playlist = Playlist::from_json(text, folder).map_err(|e| e.to_string())?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let original = match value.get(ORIGINAL) {
@@ -112,31 +111,40 @@ pub fn from_text(text: &str, folder: &Path) -> Result<(Recovered, Option<Stamp>)
         }),
         _ => None,
     };
-    Ok((Recovered { playlist, original }, stamp))
-}
-
-/// How `path` is now; `None` when it cannot be looked at (gone, say).
-fn stamp_of(path: &Path) -> Option<Stamp> {
-    let meta = std::fs::metadata(path).ok()?;
-    let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH);
-    Some(Stamp {
-        length: meta.len(),
-        modified_ns: u64::try_from(since.ok()?.as_nanos()).ok()?,
+    let stamp = original.is_some().then_some(stamp).flatten();
+    Ok(Recovered {
+        playlist,
+        original,
+        stamp,
     })
 }
 
+impl Stamp {
+    /// How `path` is now; `None` when it cannot be looked at (gone, say).
+    /// Taken on a file thread, before a playlist is read or after it is written.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH);
+        Some(Stamp {
+            length: meta.len(),
+            modified_ns: u64::try_from(since.ok()?.as_nanos()).ok()?,
+        })
+    }
+}
+
 /// The edits read back, and the file they were made to given up when it
-/// is not as it was when they were kept.
-fn checked(mut edits: Recovered, kept: Option<Stamp>) -> Found {
+/// is not as it was when the editor opened or last saved it.
+fn checked(mut edits: Recovered) -> Found {
     let changed = (edits.original.as_deref())
-        .filter(|original| stamp_of(original) != kept)
+        .filter(|original| Stamp::of(original) != edits.stamp)
         .map(Path::to_path_buf);
     if let Some(original) = &changed {
         tracing::warn!(
-            "{} changed after the unsaved changes to it were kept: Save will ask where to write them",
+            "{} changed after the editor opened or saved it, before its unsaved changes were recovered: Save will ask where to write them",
             original.display()
         );
         edits.original = None;
+        edits.stamp = None;
     }
     Found::Recovered { edits, changed }
 }
@@ -160,12 +168,12 @@ fn fit_original(path: PathBuf, folder: &Path) -> Option<PathBuf> {
 
 /// What the user is told of edits recovered into the editor, titled
 /// `title`; `original`: where Save writes them (`None`: Save asks where);
-/// `changed`: the file they were made to, changed after they were kept.
+/// `changed`: the file they were made to, changed since the editor opened or saved it.
 pub fn recovered_sentence(title: &str, original: Option<&Path>, changed: Option<&Path>) -> String {
     let save = match (original, changed) {
         (Some(path), _) => format!("Save writes them to {}", path.display()),
         (None, Some(path)) => format!(
-            "{} changed after they were kept, so Save asks where to write them rather than write over that",
+            "{} changed since it was opened or saved here, so Save asks where to write them rather than write over that",
             path.display()
         ),
         (None, None) => "Save asks where to write them".to_owned(),
@@ -255,6 +263,8 @@ pub struct Recovery {
     /// None without a data folder.
     keeper: Option<Keeper>,
     recovered: bool,
+    /// How the file in the editor was when opened or last saved.
+    stamp: Option<Stamp>,
 }
 
 impl Recovery {
@@ -268,6 +278,7 @@ impl Recovery {
         Self {
             keeper,
             recovered: false,
+            stamp: None,
         }
     }
 
@@ -281,9 +292,17 @@ impl Recovery {
         self.recovered
     }
 
-    /// The playlist now in the editor is the one kept at the last close.
-    pub fn recovered(&mut self) {
+    /// The playlist now in the editor is the one kept at the last close;
+    /// `stamp`: how the file it was made to was when opened or saved.
+    pub fn recovered(&mut self, stamp: Option<Stamp>) {
         self.recovered = true;
+        self.stamp = stamp;
+    }
+
+    /// The file in the editor was like this when it was opened or saved
+    /// (`None`: no file, or one that could not be looked at).
+    pub fn stamped(&mut self, stamp: Option<Stamp>) {
+        self.stamp = stamp;
     }
 
     /// The kept edits' file goes: they were saved, discarded or replaced.
@@ -300,6 +319,7 @@ impl Recovery {
         let recovered = Recovered {
             playlist: edit.playlist().clone(),
             original: edit.path().map(Path::to_path_buf),
+            stamp: self.stamp,
         };
         match &self.keeper {
             Some(keeper) => {
@@ -324,8 +344,7 @@ impl Recovery {
 /// Writes the file whole (a temporary file renamed over it) or says why not.
 fn write(path: &Path, recovered: &Recovered) -> Result<(), String> {
     let folder = path.parent().unwrap_or(Path::new("."));
-    let stamp = recovered.original.as_deref().and_then(stamp_of);
-    let text = to_text(recovered, folder, stamp)?;
+    let text = to_text(recovered, folder)?;
     crate::storage::atomic_file::write(path, text.as_bytes()).map_err(|e| e.to_string())
 }
 
@@ -358,7 +377,7 @@ fn look(path: &Path) -> Option<Found> {
     let problem = match read(path) {
         Ok(None) => return None,
         Ok(Some(text)) => match from_text(&text, path.parent().unwrap_or(Path::new("."))) {
-            Ok((edits, stamp)) => return Some(checked(edits, stamp)),
+            Ok(edits) => return Some(checked(edits)),
             Err(problem) => problem,
         },
         Err(problem) => problem,

@@ -20,6 +20,7 @@ fn edits(folder: &Path) -> Recovered {
             ],
         },
         original: Some(PathBuf::from("/home/me/Documents/Spring.makapix-playlist")),
+        stamp: None,
     }
 }
 
@@ -47,8 +48,8 @@ fn the_edits_and_their_file_come_back_as_they_were_kept() {
             original,
             ..edits(folder)
         };
-        let text = to_text(&kept, folder, None).unwrap();
-        assert_eq!(from_text(&text, folder).unwrap(), (kept, None));
+        let text = to_text(&kept, folder).unwrap();
+        assert_eq!(from_text(&text, folder).unwrap(), kept);
     }
 }
 
@@ -154,8 +155,8 @@ fn a_kept_file_naming_no_playlist_on_this_computer_leaves_save_to_ask() {
             original: Some(PathBuf::from(original)),
             ..edits(folder)
         };
-        let text = to_text(&kept, folder, None).unwrap();
-        let (back, _) = from_text(&text, folder).unwrap();
+        let text = to_text(&kept, folder).unwrap();
+        let back = from_text(&text, folder).unwrap();
         assert_eq!(back.original, None, "{original}");
         assert_eq!(
             back.playlist, kept.playlist,
@@ -163,7 +164,7 @@ fn a_kept_file_naming_no_playlist_on_this_computer_leaves_save_to_ask() {
         );
     }
     let kept = edits(folder);
-    let (back, _) = from_text(&to_text(&kept, folder, None).unwrap(), folder).unwrap();
+    let back = from_text(&to_text(&kept, folder).unwrap(), folder).unwrap();
     assert_eq!(back.original, kept.original, "a playlist's path is taken");
 }
 
@@ -176,20 +177,21 @@ fn the_recovery_sentence_says_where_save_writes() {
     );
     assert!(recovered_sentence("Spring", None, None).contains("Save asks where to write them"));
     assert!(recovered_sentence("Spring", None, Some(path)).contains(
-        "/home/me/Spring.makapix-playlist changed after they were kept, so Save asks where"
+        "/home/me/Spring.makapix-playlist changed since it was opened or saved here, so Save asks where"
     ));
 }
 
-/// The file the edits were made to may change before the next start (saved
-/// by another program, say): Save must not write over that unasked.
+/// The file the edits were made to may change after the editor opened it
+/// (saved by another program, say): Save must not write over that unasked.
 #[test]
-fn the_edits_file_changed_since_they_were_kept_is_no_longer_where_save_writes() {
+fn the_edits_file_changed_since_it_was_opened_is_no_longer_where_save_writes() {
     for change in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         let original = dir.path().join("Spring.makapix-playlist");
         std::fs::write(&original, "as it was opened").unwrap();
         let kept = Recovered {
             original: Some(original.clone()),
+            stamp: Stamp::of(&original),
             ..edits(dir.path())
         };
         let keeper = Keeper::new(dir.path());
@@ -203,6 +205,7 @@ fn the_edits_file_changed_since_they_were_kept_is_no_longer_where_save_writes() 
             Found::Recovered {
                 edits: Recovered {
                     original: None,
+                    stamp: None,
                     ..kept
                 },
                 changed: Some(original),

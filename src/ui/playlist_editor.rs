@@ -15,7 +15,7 @@ use crate::session::Notice;
 
 use crate::app::file_dialog::FileDialogs;
 use crate::app::playlist_files::{self, FileDone};
-use crate::app::playlist_recovery::{Found, Recovered, Recovery, recovered_sentence};
+use crate::app::playlist_recovery::{Found, Recovered, Recovery, Stamp, recovered_sentence};
 
 use super::actions::{KeyboardOwner, UserAction};
 use super::path_prompt::{self, PathPrompt};
@@ -287,7 +287,14 @@ impl PlaylistEditor {
     /// Edits kept at the last close, back in the editor; unless the user
     /// began other edits meanwhile, which stay (the file stays too).
     fn recover(&mut self, found: Found) -> EditorRequest {
-        let (Recovered { playlist, original }, changed) = match found {
+        let (
+            Recovered {
+                playlist,
+                original,
+                stamp,
+            },
+            changed,
+        ) = match found {
             Found::Recovered { edits, changed } => (edits, changed),
             Found::Damaged(said) => return tell(said, true),
         };
@@ -302,7 +309,7 @@ impl PlaylistEditor {
             );
         }
         self.replace(PlaylistEdit::recovered(playlist, original));
-        self.recovery.recovered();
+        self.recovery.recovered(stamp);
         self.open = true;
         let heading = self.edit.heading();
         tell(
@@ -355,9 +362,13 @@ impl PlaylistEditor {
             PlaylistCommand::File(FileDone::NoDialog { suggested, save }) => {
                 self.ask_for_path(&suggested, save);
             }
-            PlaylistCommand::File(FileDone::Loaded { path, result }) => match result {
+            PlaylistCommand::File(FileDone::Loaded {
+                path,
+                result,
+                stamp,
+            }) => match result {
                 Ok(playlist) => {
-                    self.opened(playlist, path);
+                    self.opened(playlist, path, stamp);
                     self.open = true;
                 }
                 Err(problem) => out.push(tell(problem, true)),
@@ -366,26 +377,8 @@ impl PlaylistEditor {
                 path,
                 result,
                 written,
-            }) => out.push(match result {
-                Ok(()) => {
-                    if self.saving == self.edits {
-                        self.edit.saved_as(path.clone(), &written);
-                        // Edits made since the save began may have just been
-                        // kept (a close in this pass): they are not saved.
-                        if !self.edit.is_modified() {
-                            self.recovery.forget();
-                        }
-                    }
-                    tell(format!("Playlist saved to {}.", path.display()), false)
-                }
-                Err(e) => tell(
-                    format!(
-                        "The playlist could not be saved to {}: {e}. It is still open in the editor.",
-                        path.display()
-                    ),
-                    true,
-                ),
-            }),
+                stamp,
+            }) => out.push(self.saved(path, result, &written, stamp)),
             PlaylistCommand::AddCurrent => self.add_current(on_screen, &mut out),
             PlaylistCommand::MoveUp(i) => self.edit.move_up(i),
             PlaylistCommand::MoveDown(i) => self.edit.move_down(i),
@@ -395,6 +388,35 @@ impl PlaylistEditor {
             PlaylistCommand::Recovery(found) => out.push(self.recover(found)),
         }
         out
+    }
+
+    /// A save ended: `written` went to `path`, which was then as `stamp` says.
+    fn saved(
+        &mut self,
+        path: PathBuf,
+        result: Result<(), String>,
+        written: &Playlist,
+        stamp: Option<Stamp>,
+    ) -> EditorRequest {
+        if let Err(e) = result {
+            return tell(
+                format!(
+                    "The playlist could not be saved to {}: {e}. It is still open in the editor.",
+                    path.display()
+                ),
+                true,
+            );
+        }
+        if self.saving == self.edits {
+            self.edit.saved_as(path.clone(), written);
+            self.recovery.stamped(stamp);
+            // Edits made since the save began are unsaved still: a
+            // recovered playlist's kept file stays until they are saved too.
+            if !self.edit.is_modified() {
+                self.recovery.forget();
+            }
+        }
+        tell(format!("Playlist saved to {}.", path.display()), false)
     }
 
     fn read(&self, path: PathBuf) {
@@ -410,17 +432,19 @@ impl PlaylistEditor {
     /// by hand (the editor held others when they were found), are recovered
     /// ones: unsaved, Save asking where rather than writing over the file
     /// kept, and that file removed once they are saved, discarded or replaced.
-    fn opened(&mut self, playlist: Playlist, path: PathBuf) {
+    fn opened(&mut self, playlist: Playlist, path: PathBuf, stamp: Option<Stamp>) {
         if self.recovery.kept_file() == Some(path.as_path()) {
             self.replace(PlaylistEdit::recovered(playlist, None));
-            self.recovery.recovered();
+            self.recovery.recovered(None);
         } else {
             self.replace(PlaylistEdit::opened(playlist, path));
+            self.recovery.stamped(stamp);
         }
     }
 
     fn replace(&mut self, edit: PlaylistEdit) {
         self.recovery.forget();
+        self.recovery.stamped(None);
         self.edits += 1;
         self.edit = edit;
     }

@@ -139,6 +139,7 @@ fn play_leaves_out_files_on_a_network_share() {
     let loaded = FileDone::Loaded {
         path: PathBuf::from("/tmp/stranger.makapix-playlist"),
         result: Ok(playlist),
+        stamp: None,
     };
     editor.on_command(PlaylistCommand::File(loaded), None);
     let asked = editor.on_command(PlaylistCommand::Play, None);
@@ -244,6 +245,7 @@ fn spring(path: &Path) -> PlaylistEditor {
     let loaded = FileDone::Loaded {
         path: path.to_owned(),
         result: Ok(playlist),
+        stamp: crate::app::playlist_recovery::Stamp::of(path),
     };
     editor.on_command(PlaylistCommand::File(loaded), None);
     editor.edit.set_title("Spring, edited");
@@ -425,4 +427,41 @@ fn what_is_typed_in_the_pass_a_quit_signal_closes_the_window_is_kept() {
     editor.flush_at_quit();
     let (editor, _) = started(dir.path());
     assert_eq!(editor.edit.playlist().title, "Spring, edited!");
+}
+
+/// The file the edits were made to, changed by another program after the
+/// editor opened or saved it and before a quit signal: Save must not write
+/// over that change at the next start. Unchanged, Save writes there.
+#[test]
+fn a_file_changed_after_it_was_opened_or_saved_is_not_where_save_writes() {
+    let wait = std::time::Duration::from_secs(10);
+    for (saved, changed) in [(false, false), (false, true), (true, false), (true, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("spring.makapix-playlist");
+        let text = r#"{"format": "makapix-player-playlist", "version": 1, "title": "Spring", "items": []}"#;
+        std::fs::write(&list, text).unwrap();
+        let mut editor =
+            PlaylistEditor::new(&Wake::default(), FileDialogs::default(), Some(dir.path()));
+        editor.on_command(PlaylistCommand::OpenPath(list.clone()), None);
+        let loaded = editor.done.recv_timeout(wait).expect("the playlist read");
+        editor.on_command(loaded, None);
+        if saved {
+            editor.edit.set_title("Spring, saved");
+            editor.on_command(PlaylistCommand::Save, None);
+            let done = editor.done.recv_timeout(wait).expect("the save's answer");
+            editor.on_command(done, None);
+        }
+        editor.edit.set_title("Spring, edited");
+        if changed {
+            std::fs::write(&list, text.replace("Spring", "Spring, by another program")).unwrap();
+        }
+        closed(editor, true);
+        let (editor, told) = started(dir.path());
+        let case = format!("saved {saved}, changed {changed}");
+        assert_eq!(editor.edit.playlist().title, "Spring, edited", "{case}");
+        let expected = (!changed).then_some(list.as_path());
+        assert_eq!(editor.edit.path(), expected, "{case}: where Save writes");
+        let said = matches!(&told[..], [EditorRequest::Tell(n)] if n.text.contains("changed since it was opened or saved here"));
+        assert_eq!(said, changed, "{case}: {told:?}");
+    }
 }
