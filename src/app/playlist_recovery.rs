@@ -13,7 +13,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::player::playlist::{Playlist, is_network_path};
+use crate::credentials::secret_text::looks_secret;
+use crate::player::playlist::{Playlist, PlaylistItem, is_network_path};
 use crate::player::playlist_edit::PlaylistEdit;
 use crate::storage::background_writer::BackgroundWriter;
 
@@ -27,6 +28,12 @@ const ORIGINAL: &str = "recovered_from";
 /// bytes, and when it was last modified (nanoseconds since 1970).
 const ORIGINAL_LENGTH: &str = "recovered_from_length";
 const ORIGINAL_MODIFIED: &str = "recovered_from_modified_ns";
+/// The dwell fields whose text is not the dwell kept (text that is not yet a
+/// number of seconds, say): `[{"item": 2, "text": "7 min"}]`, items counted
+/// from 1. A side note the playlist format ignores, as it does the fields above.
+const DWELL_TEXTS: &str = "recovered_dwell_texts";
+/// No dwell field's text is longer (the field is a few characters wide).
+const MAX_DWELL_TEXT: usize = 64;
 
 /// A playlist kept at the last close, and the file it was edited from.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +44,71 @@ pub struct Recovered {
     /// change made since, by another program, is one Save must not write
     /// over unasked.
     pub stamp: Option<Stamp>,
+    /// Dwell fields as typed, by item (from 0), where that is not the dwell
+    /// in `playlist`: not yet a number of seconds, or one written another way.
+    pub dwell_texts: Vec<(usize, String)>,
+}
+
+impl Recovered {
+    /// The edits in the editor: `edit`, made to the file `stamp` tells of.
+    pub fn of(edit: &PlaylistEdit, stamp: Option<Stamp>) -> Self {
+        let items = &edit.playlist().items;
+        let dwell_texts = (0..items.len())
+            .filter(|&i| edit.dwell_text(i) != shown_dwell(&items[i]))
+            .map(|i| (i, edit.dwell_text(i).to_owned()))
+            // A key pasted into a dwell field by mistake is no dwell to keep.
+            .filter(|(_, text)| text.chars().count() <= MAX_DWELL_TEXT && !looks_secret(text))
+            .collect();
+        Self {
+            playlist: edit.playlist().clone(),
+            original: edit.path().map(Path::to_path_buf),
+            stamp,
+            dwell_texts,
+        }
+    }
+
+    /// The edits back in the editor: unsaved, each dwell field as it was typed.
+    pub fn into_edit(self) -> PlaylistEdit {
+        let mut edit = PlaylistEdit::recovered(self.playlist, self.original);
+        for (i, text) in &self.dwell_texts {
+            // Text that is no dwell stays in its field, the problem said under the list.
+            let _ = edit.set_dwell_text(*i, text);
+        }
+        edit
+    }
+}
+
+/// What an item's dwell field shows when its playlist is opened.
+fn shown_dwell(item: &PlaylistItem) -> String {
+    let alone = Playlist {
+        title: String::new(),
+        items: vec![item.clone()],
+    };
+    PlaylistEdit::opened(alone, PathBuf::new())
+        .dwell_text(0)
+        .to_owned()
+}
+
+/// The dwell texts noted in a recovery file's `value`, for `count` items;
+/// a note out of place is left out (the edits matter more than one field).
+fn dwell_texts(value: &serde_json::Value, count: usize) -> Vec<(usize, String)> {
+    let notes = value[DWELL_TEXTS].as_array().map_or(&[][..], Vec::as_slice);
+    let texts: Vec<_> = notes
+        .iter()
+        .filter_map(|note| {
+            let item = usize::try_from(note["item"].as_u64()?).ok()?;
+            let text = note["text"].as_str()?;
+            let fits = (1..=count).contains(&item) && text.chars().count() <= MAX_DWELL_TEXT;
+            fits.then(|| (item - 1, text.to_owned()))
+        })
+        .collect();
+    if texts.len() < notes.len() {
+        tracing::warn!(
+            "{} of the dwell fields kept as typed name no item or are too long: they are left out",
+            notes.len() - texts.len()
+        );
+    }
+    texts
 }
 
 /// How a file was: its length and modification time. One that differs
@@ -68,6 +140,12 @@ pub fn to_text(recovered: &Recovered, folder: &Path) -> Result<String, String> {
     let text = recovered.playlist.to_json(folder)?;
     let mut value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("it could not be written out ({e})"))?;
+    if let (false, Some(fields)) = (recovered.dwell_texts.is_empty(), value.as_object_mut()) {
+        let notes = (recovered.dwell_texts.iter())
+            .map(|(i, text)| serde_json::json!({ "item": i + 1, "text": text }))
+            .collect();
+        fields.insert(DWELL_TEXTS.into(), serde_json::Value::Array(notes));
+    }
     if let (Some(original), Some(fields)) = (&recovered.original, value.as_object_mut()) {
         match original.to_str() {
             Some(original) => {
@@ -112,10 +190,12 @@ pub fn from_text(text: &str, folder: &Path) -> Result<Recovered, String> {
         _ => None,
     };
     let stamp = original.is_some().then_some(stamp).flatten();
+    let dwell_texts = dwell_texts(&value, playlist.items.len());
     Ok(Recovered {
         playlist,
         original,
         stamp,
+        dwell_texts,
     })
 }
 
@@ -316,11 +396,7 @@ impl Recovery {
 
     /// Keeps `edit`'s playlist for the next start: the system closes the window.
     pub fn keep(&self, edit: &PlaylistEdit) {
-        let recovered = Recovered {
-            playlist: edit.playlist().clone(),
-            original: edit.path().map(Path::to_path_buf),
-            stamp: self.stamp,
-        };
+        let recovered = Recovered::of(edit, self.stamp);
         match &self.keeper {
             Some(keeper) => {
                 tracing::info!("closed by the system with unsaved playlist changes: keeping them");

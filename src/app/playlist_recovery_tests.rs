@@ -21,6 +21,7 @@ fn edits(folder: &Path) -> Recovered {
         },
         original: Some(PathBuf::from("/home/me/Documents/Spring.makapix-playlist")),
         stamp: None,
+        dwell_texts: Vec::new(),
     }
 }
 
@@ -240,4 +241,38 @@ fn the_edits_kept_at_quit_have_a_budget_of_their_own() {
     keeper.keep(edits(dir.path()));
     keeper.flush_at_quit();
     assert!(path.exists(), "the window went before the edits were kept");
+}
+
+/// Dwell fields as typed are a side note the playlist format ignores; a
+/// note out of place (any program may write the file) is left out, and
+/// the edits still come back.
+#[test]
+fn dwell_fields_as_typed_come_back_and_notes_out_of_place_are_left_out() {
+    let folder = Path::new("/data/player");
+    let kept = Recovered {
+        dwell_texts: vec![(1, "7 min".into())],
+        ..edits(folder)
+    };
+    let text = to_text(&kept, folder).unwrap();
+    assert_eq!(from_text(&text, folder).unwrap(), kept);
+    assert_eq!(
+        Playlist::from_json(&text, folder).unwrap(),
+        kept.playlist,
+        "a playlist as any other"
+    );
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value[DWELL_TEXTS] = serde_json::json!([
+        {"item": 0, "text": "1"},
+        {"item": 3, "text": "1"},
+        {"item": 1, "text": "x".repeat(MAX_DWELL_TEXT + 1)},
+        {"item": 1, "text": 5},
+        "2",
+        {"item": 2, "text": "soon"},
+    ]);
+    let back = from_text(&value.to_string(), folder).unwrap();
+    assert_eq!(back.dwell_texts, [(1, "soon".to_owned())]);
+    value[DWELL_TEXTS] = serde_json::json!("not a list");
+    let back = from_text(&value.to_string(), folder).unwrap();
+    assert_eq!(back.playlist, kept.playlist);
+    assert!(back.dwell_texts.is_empty());
 }

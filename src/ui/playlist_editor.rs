@@ -15,7 +15,7 @@ use crate::session::Notice;
 
 use crate::app::file_dialog::FileDialogs;
 use crate::app::playlist_files::{self, FileDone};
-use crate::app::playlist_recovery::{Found, Recovered, Recovery, Stamp, recovered_sentence};
+use crate::app::playlist_recovery::{Found, Recovery, Stamp, recovered_sentence};
 
 use super::actions::{KeyboardOwner, UserAction};
 use super::path_prompt::{self, PathPrompt};
@@ -287,14 +287,7 @@ impl PlaylistEditor {
     /// Edits kept at the last close, back in the editor; unless the user
     /// began other edits meanwhile, which stay (the file stays too).
     fn recover(&mut self, found: Found) -> EditorRequest {
-        let (
-            Recovered {
-                playlist,
-                original,
-                stamp,
-            },
-            changed,
-        ) = match found {
+        let (edits, changed) = match found {
             Found::Recovered { edits, changed } => (edits, changed),
             Found::Damaged(said) => return tell(said, true),
         };
@@ -308,18 +301,23 @@ impl PlaylistEditor {
                 true,
             );
         }
-        self.replace(PlaylistEdit::recovered(playlist, original));
+        let stamp = edits.stamp;
+        self.replace(edits.into_edit());
         self.recovery.recovered(stamp);
         self.open = true;
         let heading = self.edit.heading();
-        tell(
-            recovered_sentence(
-                heading.trim_end_matches(" *"),
-                self.edit.path(),
-                changed.as_deref(),
+        let said = recovered_sentence(
+            heading.trim_end_matches(" *"),
+            self.edit.path(),
+            changed.as_deref(),
+        );
+        match self.edit.dwell_problem() {
+            Some(problem) => tell(
+                format!("{said} A dwell typed then needs fixing: {problem}"),
+                false,
             ),
-            false,
-        )
+            None => tell(said, false),
+        }
     }
 
     /// Carries out a command. `on_screen`: the artwork on screen, and whether it showed.

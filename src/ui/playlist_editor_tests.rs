@@ -465,3 +465,82 @@ fn a_file_changed_after_it_was_opened_or_saved_is_not_where_save_writes() {
         assert_eq!(said, changed, "{case}: {told:?}");
     }
 }
+
+/// A dwell typed but not yet a number of seconds is kept as typed: the
+/// next start puts it back in its field, with the line saying what to fix,
+/// and the kept file still opens as a playlist.
+#[test]
+fn a_dwell_typed_but_not_valid_comes_back_in_its_field() {
+    use crate::player::playlist::{PlaylistItem, PlaylistSource};
+    let dir = tempfile::tempdir().unwrap();
+    let mut editor = spring(&dir.path().join("spring.makapix-playlist"));
+    for post_id in [5, 6] {
+        let post = crate::player::MakapixPost {
+            post_id,
+            title: None,
+            storage_key: "k".into(),
+            storage_shard: "ab/cd".into(),
+            native_format: "png".into(),
+            art_url: None,
+        };
+        editor
+            .edit
+            .add(Some(&ArtworkSource::Makapix(post)))
+            .unwrap();
+    }
+    editor.edit.set_dwell_text(0, "7").unwrap();
+    assert!(editor.edit.set_dwell_text(0, "7 min").is_err());
+    editor.edit.set_dwell_text(1, "2,5").unwrap();
+    editor
+        .edit
+        .add(Some(&ArtworkSource::File("/art/a.png".into())))
+        .unwrap();
+    let key = "-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----";
+    assert!(editor.edit.set_dwell_text(2, key).is_err());
+    closed(editor, true);
+    let (editor, told) = started(dir.path());
+    assert_eq!(editor.edit.dwell_text(0), "7 min", "as typed");
+    assert_eq!(editor.edit.dwell_text(1), "2,5", "as typed");
+    let dwells: Vec<_> = (editor.edit.playlist().items.iter())
+        .map(|i| i.dwell_ms)
+        .collect();
+    assert_eq!(
+        dwells,
+        [Some(7_000), Some(2_500), None],
+        "the last good dwells"
+    );
+    assert_eq!(
+        editor.edit.dwell_text(2),
+        "",
+        "a key pasted there is kept nowhere"
+    );
+    let problem = "Item 1: \"7 min\" is not a number of seconds.";
+    assert!(
+        matches!(&told[..], [EditorRequest::Tell(n)] if n.text.ends_with(problem)),
+        "{told:?}"
+    );
+    let mut h = drawn(editor);
+    h.run();
+    assert_eq!(
+        h.get_by_label("Dwell of item 1").value().as_deref(),
+        Some("7 min")
+    );
+    h.get_by_label(problem);
+    let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
+    let opened = crate::app::local_files::read_playlist(&kept).map(|p| p.items);
+    let mut items = [(5, 7_000), (6, 2_500)]
+        .map(|(post_id, ms)| PlaylistItem {
+            source: PlaylistSource::Post { post_id },
+            dwell_ms: Some(ms),
+        })
+        .to_vec();
+    items.push(PlaylistItem {
+        source: PlaylistSource::File {
+            file: "/art/a.png".into(),
+        },
+        dwell_ms: None,
+    });
+    assert_eq!(opened, Ok(items), "a playlist other programs read");
+    let text = std::fs::read_to_string(&kept).unwrap();
+    assert!(!text.contains("PRIVATE KEY"), "{text}");
+}
