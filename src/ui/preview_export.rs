@@ -374,6 +374,11 @@ impl Export {
         self.exporting.is_some()
     }
 
+    /// The export under way was asked to stop, and has not yet.
+    pub(crate) fn is_cancelling(&self) -> bool {
+        (self.exporting.as_ref()).is_some_and(|c| c.load(Relaxed))
+    }
+
     /// Stops the export under way before its next frame: no file is written.
     pub(crate) fn cancel(&self) {
         if let Some(cancel) = &self.exporting {

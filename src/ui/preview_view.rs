@@ -255,6 +255,11 @@ impl Previews {
         self.export.is_exporting()
     }
 
+    /// The export under way was asked to stop (its Cancel, or Esc), and has not yet.
+    pub fn is_cancelling_export(&self) -> bool {
+        self.export.is_cancelling()
+    }
+
     /// Stops the export under way, if any, before its next frame.
     pub(crate) fn cancel_export(&self) {
         self.export.cancel();

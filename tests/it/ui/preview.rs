@@ -329,7 +329,8 @@ fn an_export_under_way_is_cancelled_by_its_button_or_esc_and_writes_nothing() {
 }
 
 /// A prompt open over an export under way: one Esc closes the prompt, and
-/// only that. The export goes on to its end (or a second Esc cancels it).
+/// only that: the export is not asked to stop. A second Esc cancels it.
+/// Nothing waits for the long export to end (under load it may take minutes).
 #[test]
 fn one_escape_closes_a_prompt_and_leaves_the_export_running() {
     const CANCELLED: &str = "Export cancelled; no file was written.";
@@ -358,24 +359,31 @@ fn one_escape_closes_a_prompt_and_leaves_the_export_running() {
         a.previews().is_exporting()
     });
 
-    // Still under way as Esc is pressed, or the test proves nothing.
-    assert!(
-        h.state().previews().is_exporting(),
-        "the export ended early"
-    );
+    // Under way as Esc is pressed: the pass that saw it start was the last.
     assert!(prompt(&h), "the prompt closed early");
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     assert!(!prompt(&h), "Esc closes the prompt");
-    step_until(&mut h, "the export to end", |a| {
-        !a.previews().is_exporting()
-    });
-    let said = h.state().notice().map(|n| n.text.clone());
-    assert_ne!(
-        said.as_deref(),
-        Some(CANCELLED),
+    let previews = h.state().previews();
+    assert!(
+        !previews.is_cancelling_export(),
         "the Esc that closed the prompt cancelled the export too"
     );
+    if previews.is_exporting() {
+        h.key_press(egui::Key::Escape);
+        step_until(&mut h, "the export to stop", |a| {
+            !a.previews().is_exporting()
+        });
+        // Cancelled, or ended on its own before the second Esc came.
+        let said = h.state().notice().map(|n| n.text.clone());
+        let ended = said.as_deref() == Some(CANCELLED)
+            || said.as_deref().is_some_and(|s| s.starts_with("Exported"));
+        assert!(ended, "{said:?}");
+    } else {
+        // It ended on its own in the passes the Esc took: not cancelled.
+        let said = h.state().notice().map(|n| n.text.clone());
+        assert_ne!(said.as_deref(), Some(CANCELLED));
+    }
 }
 
 #[test]
