@@ -13,7 +13,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::credentials::secret_text::looks_secret;
 use crate::player::playlist::{Playlist, PlaylistItem, is_network_path};
 use crate::player::playlist_edit::PlaylistEdit;
 use crate::storage::background_writer::BackgroundWriter;
@@ -32,8 +31,13 @@ const ORIGINAL_MODIFIED: &str = "recovered_from_modified_ns";
 /// number of seconds, say): `[{"item": 2, "text": "7 min"}]`, items counted
 /// from 1. A side note the playlist format ignores, as it does the fields above.
 const DWELL_TEXTS: &str = "recovered_dwell_texts";
-/// No dwell field's text is longer (the field is a few characters wide).
-const MAX_DWELL_TEXT: usize = 64;
+/// No dwell typed is longer: "2 minutes 30 seconds" fits.
+const MAX_DWELL_TEXT: usize = 24;
+/// The words a dwell may be typed with, in any case.
+const DWELL_UNITS: &[&str] = &[
+    "ms", "s", "sec", "secs", "second", "seconds", "m", "min", "mins", "minute", "minutes", "h",
+    "hr", "hrs", "hour", "hours",
+];
 
 /// A playlist kept at the last close, and the file it was edited from.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,8 +60,8 @@ impl Recovered {
         let dwell_texts = (0..items.len())
             .filter(|&i| edit.dwell_text(i) != shown_dwell(&items[i]))
             .map(|i| (i, edit.dwell_text(i).to_owned()))
-            // A key pasted into a dwell field by mistake is no dwell to keep.
-            .filter(|(_, text)| text.chars().count() <= MAX_DWELL_TEXT && !looks_secret(text))
+            // The file is plain text: a key or token pasted by mistake must not reach it.
+            .filter(|(_, text)| typed_as_dwell(text))
             .collect();
         Self {
             playlist: edit.playlist().clone(),
@@ -76,6 +80,19 @@ impl Recovered {
         }
         edit
     }
+}
+
+/// Whether `text` reads as a dwell typed in: short, and only digits, spaces,
+/// `:` `.` `,` and unit words. A list of what is allowed, not of what is
+/// refused: a player key, an API token or a key's PEM pasted into the field
+/// by mistake is none of it, nor is any secret no list foresaw. Losing a
+/// note is fine (it only brings back text that is not yet a dwell).
+fn typed_as_dwell(text: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, ' ' | ':' | '.' | ',');
+    let unit = |word: &str| DWELL_UNITS.iter().any(|u| u.eq_ignore_ascii_case(word));
+    text.chars().count() <= MAX_DWELL_TEXT
+        && text.chars().all(allowed)
+        && (text.split(|c: char| !c.is_ascii_alphabetic())).all(|w| w.is_empty() || unit(w))
 }
 
 /// What an item's dwell field shows when its playlist is opened.
@@ -98,13 +115,13 @@ fn dwell_texts(value: &serde_json::Value, count: usize) -> Vec<(usize, String)> 
         .filter_map(|note| {
             let item = usize::try_from(note["item"].as_u64()?).ok()?;
             let text = note["text"].as_str()?;
-            let fits = (1..=count).contains(&item) && text.chars().count() <= MAX_DWELL_TEXT;
+            let fits = (1..=count).contains(&item) && typed_as_dwell(text);
             fits.then(|| (item - 1, text.to_owned()))
         })
         .collect();
     if texts.len() < notes.len() {
         tracing::warn!(
-            "{} of the dwell fields kept as typed name no item or are too long: they are left out",
+            "{} of the dwell fields kept as typed name no item or are no dwell: they are left out",
             notes.len() - texts.len()
         );
     }

@@ -264,15 +264,69 @@ fn dwell_fields_as_typed_come_back_and_notes_out_of_place_are_left_out() {
     value[DWELL_TEXTS] = serde_json::json!([
         {"item": 0, "text": "1"},
         {"item": 3, "text": "1"},
-        {"item": 1, "text": "x".repeat(MAX_DWELL_TEXT + 1)},
+        {"item": 1, "text": "1".repeat(MAX_DWELL_TEXT + 1)},
         {"item": 1, "text": 5},
         "2",
-        {"item": 2, "text": "soon"},
+        {"item": 1, "text": "not a dwell"},
+        {"item": 2, "text": "1 MIN 30 s"},
     ]);
     let back = from_text(&value.to_string(), folder).unwrap();
-    assert_eq!(back.dwell_texts, [(1, "soon".to_owned())]);
+    assert_eq!(back.dwell_texts, [(1, "1 MIN 30 s".to_owned())]);
     value[DWELL_TEXTS] = serde_json::json!("not a list");
     let back = from_text(&value.to_string(), folder).unwrap();
     assert_eq!(back.playlist, kept.playlist);
     assert!(back.dwell_texts.is_empty());
+}
+
+/// The kept file is plain text in the data folder: a player key (the
+/// window's "Copy key" puts one on the clipboard), an API token or a PEM
+/// pasted into a dwell field by mistake must not reach it. What reads as a
+/// dwell typed in is kept.
+#[test]
+fn a_secret_pasted_into_a_dwell_field_is_kept_nowhere() {
+    let player_key = "3f2b8c1e-9d4a-4e7b-b6c5-0a1d2e3f4a5b";
+    let token = format!("mpx_live_{}", "Zq8rT2vLm5Kx9Wc3Hn7Yb1Pd4Fs6Gj0Ua8Ee2Ri5OoX");
+    assert_eq!(token.len(), "mpx_live_".len() + 43);
+    let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END PRIVATE KEY-----";
+    let typed = ["7 min", "1:30", "2,5 sec", "90S"];
+    let item = |post_id| PlaylistItem {
+        source: PlaylistSource::Post { post_id },
+        dwell_ms: None,
+    };
+    let playlist = Playlist {
+        title: "Spring".into(),
+        items: (1..=7).map(item).collect(),
+    };
+    let mut edit =
+        PlaylistEdit::opened(playlist, PathBuf::from("/home/me/Spring.makapix-playlist"));
+    for (i, text) in [player_key, &token, pem]
+        .into_iter()
+        .chain(typed)
+        .enumerate()
+    {
+        let _ = edit.set_dwell_text(i, text);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keeper = Keeper::new(dir.path());
+    keeper.keep(Recovered::of(&edit, None));
+    let path = keeper.path().to_path_buf();
+    flushed(keeper);
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    for secret in [
+        player_key,
+        &token,
+        "PRIVATE KEY",
+        "MIIEvQIBADANBgkqhkiG9w0B",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} is in the kept file: {text}"
+        );
+    }
+    let back = from_text(&text, dir.path()).unwrap().dwell_texts;
+    let expected: Vec<_> = (typed.iter().enumerate())
+        .map(|(i, t)| (i + 3, (*t).to_owned()))
+        .collect();
+    assert_eq!(back, expected, "dwells as typed are kept");
 }
