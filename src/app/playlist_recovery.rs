@@ -354,8 +354,8 @@ impl Keeper {
 
 /// The playlist editor's side of the kept edits: where they go when the
 /// system closes the window, and whether the playlist in the editor is the
-/// one kept at the last close (its file goes once it is saved, discarded or
-/// replaced, never before).
+/// one kept, at the last close or this one (its file goes once it is saved,
+/// discarded or replaced, never before).
 pub struct Recovery {
     /// None without a data folder.
     keeper: Option<Keeper>,
@@ -384,7 +384,8 @@ impl Recovery {
         self.keeper.as_ref().map(Keeper::path)
     }
 
-    /// Whether the playlist in the editor is the one kept at the last close.
+    /// Whether the playlist in the editor is the one kept, at the last
+    /// close or this one.
     pub fn is_recovered(&self) -> bool {
         self.recovered
     }
@@ -411,12 +412,15 @@ impl Recovery {
         }
     }
 
-    /// Keeps `edit`'s playlist for the next start: the system closes the window.
-    pub fn keep(&self, edit: &PlaylistEdit) {
+    /// Keeps `edit`'s playlist for the next start: the system closes the
+    /// window. Its file goes too if the edits are saved or let go before
+    /// the window is gone (a save ending in the closing pass, say).
+    pub fn keep(&mut self, edit: &PlaylistEdit) {
         let recovered = Recovered::of(edit, self.stamp);
         match &self.keeper {
             Some(keeper) => {
                 tracing::info!("closed by the system with unsaved playlist changes: keeping them");
+                self.recovered = true;
                 keeper.keep(recovered);
             }
             None => tracing::error!(

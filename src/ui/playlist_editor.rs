@@ -260,9 +260,14 @@ impl PlaylistEditor {
                 self.confirm = Some(Replace::Quit);
                 true
             }
-            // Kept as the window goes (`flush_at_quit`), not now: this pass
-            // has still to run the editor's fields, and the keys they take.
-            OnClose::KeepAndClose => false,
+            // Kept now, should the process die before the window goes (the
+            // X server gone at logout, a panic while drawing); and kept
+            // again as it goes (`flush_at_quit`), with the keys this pass's
+            // fields have still to take.
+            OnClose::KeepAndClose => {
+                self.recovery.keep(&self.edit);
+                false
+            }
         }
     }
 
@@ -272,7 +277,8 @@ impl PlaylistEditor {
     }
 
     /// The window is closing, after its last pass: when the system closed
-    /// it, the unsaved edits are kept, those of that pass too; waits for
+    /// it, the unsaved edits are kept again, those of that pass too (the
+    /// newer keep replaces the one made as the close was taken); waits for
     /// them to be written (a few seconds at most, a budget of their own).
     pub(crate) fn flush_at_quit(&mut self) {
         let modified = self.edit.is_modified();

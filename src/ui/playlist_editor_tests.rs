@@ -284,6 +284,39 @@ fn edits_unsaved_at_a_quit_signal_come_back_at_the_next_start() {
     assert!(kept.exists(), "kept until saved, discarded or replaced");
 }
 
+/// The edits are kept as the system's close is taken, not only as the
+/// window goes: a process that dies between (the X server gone at logout, a
+/// panic while drawing) still leaves them for the next start.
+#[test]
+fn edits_are_kept_as_the_system_s_close_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut editor = spring(&dir.path().join("spring.makapix-playlist"));
+    assert!(!close(&mut editor, true));
+    // The window's `flush_at_quit` never runs: only the writer settles.
+    editor.recovery.flush_at_quit();
+    let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
+    assert_eq!(
+        crate::app::local_files::read_playlist(&kept).map(|p| p.title),
+        Ok("Spring, edited".to_owned())
+    );
+}
+
+/// Kept as the close is taken, the edits then saved in that same pass (a
+/// save that began before): nothing is left unsaved, so nothing is kept.
+#[test]
+fn edits_saved_in_the_pass_the_system_closes_the_window_are_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut editor = spring(&dir.path().join("spring.makapix-playlist"));
+    editor.on_command(PlaylistCommand::Save, None);
+    let saved = editor.done.recv_timeout(std::time::Duration::from_secs(10));
+    assert!(!close(&mut editor, true));
+    editor.on_command(saved.expect("the save's answer"), None);
+    assert!(!editor.edit.is_modified());
+    editor.flush_at_quit();
+    let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
+    assert!(!kept.exists(), "saved edits come back as unsaved ones");
+}
+
 /// The close button still asks, and keeps nothing.
 #[test]
 fn the_close_button_asks_about_unsaved_edits_and_keeps_nothing() {
