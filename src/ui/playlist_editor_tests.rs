@@ -374,7 +374,9 @@ fn kept_edits_go_once_saved_discarded_or_replaced() {
 
 /// A save of the recovered edits that ends in the pass a quit signal closes
 /// the window, after edits made since it began: the close keeps them first,
-/// and the save's answer must not then remove what was just kept.
+/// and the save's answer must not then remove what was just kept. The
+/// window's keep as it goes would write them again, so the process here
+/// dies before that: the kept file alone must hold them.
 #[test]
 fn a_save_ending_as_the_system_closes_keeps_the_edits_made_since() {
     let dir = tempfile::tempdir().unwrap();
@@ -387,7 +389,8 @@ fn a_save_ending_as_the_system_closes_keeps_the_edits_made_since() {
     // One pass: the window's logic takes the close, then the saved answer.
     assert!(!close(&mut editor, true));
     editor.on_command(saved.expect("the save's answer"), None);
-    editor.flush_at_quit();
+    // Only the writer settles: the window's `flush_at_quit` never runs.
+    editor.recovery.flush_at_quit();
     let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
     assert_eq!(
         crate::app::local_files::read_playlist(&kept).map(|p| p.title),
