@@ -150,7 +150,9 @@ impl PlaylistEdit {
 
     /// Takes an item's dwell field as typed, in seconds: empty is the default
     /// dwell. Text that is not a dwell stays in the field and the item keeps
-    /// its last good dwell; the error says why.
+    /// its last good dwell; the error says why. That text is an unsaved
+    /// edit all the same: the user typed it, and a close must not lose it
+    /// unasked.
     pub(crate) fn set_dwell_text(&mut self, index: usize, text: &str) -> Result<(), String> {
         let (Some(item), Some(typed)) = (
             self.playlist.items.get_mut(index),
@@ -158,8 +160,9 @@ impl PlaylistEdit {
         ) else {
             return Ok(());
         };
+        let retyped = *typed != text;
         *typed = text.to_owned();
-        let dwell_ms = parse_dwell(text)?;
+        let dwell_ms = parse_dwell(text).inspect_err(|_| self.modified |= retyped)?;
         if item.dwell_ms != dwell_ms {
             item.dwell_ms = dwell_ms;
             self.modified = true;
@@ -176,10 +179,12 @@ impl PlaylistEdit {
     }
 
     /// `written` was saved to `path`: no longer modified, unless it was
-    /// edited since `written` was taken (the save runs off the window thread).
+    /// edited since `written` was taken (the save runs off the window
+    /// thread), or a dwell field holds text that is not a dwell (the file
+    /// has the last good dwell, not what was typed).
     pub(crate) fn saved_as(&mut self, path: PathBuf, written: &Playlist) {
         self.path = Some(path);
-        if self.playlist == *written {
+        if self.playlist == *written && self.dwell_problem().is_none() {
             self.modified = false;
         }
     }
@@ -332,6 +337,28 @@ mod tests {
             PlaylistEdit::opened(edit.playlist().clone(), "/a/x.makapix-playlist".into());
         assert!(!reopened.is_modified());
         assert_eq!(reopened.heading(), "Spring drop");
+    }
+
+    /// Text typed into a dwell field that is not yet a dwell is an edit
+    /// like any other: marked unsaved (and so asked about at a close, kept
+    /// at a system close) until it is a dwell again and saved.
+    #[test]
+    fn a_dwell_typed_but_not_valid_is_an_unsaved_edit() {
+        let mut list = Playlist::default();
+        list.items.push(PlaylistItem {
+            source: PlaylistSource::Post { post_id: 3 },
+            dwell_ms: Some(7_000),
+        });
+        let path = PathBuf::from("/a/b.makapix-playlist");
+        let mut edit = PlaylistEdit::opened(list.clone(), path.clone());
+        assert!(edit.set_dwell_text(0, "7 min").is_err());
+        assert!(edit.is_modified());
+        assert_eq!(edit.heading(), "b *");
+        edit.saved_as(path.clone(), &list);
+        assert!(edit.is_modified(), "what was typed is not in the file");
+        edit.set_dwell_text(0, "7").unwrap();
+        edit.saved_as(path, &list);
+        assert!(!edit.is_modified());
     }
 
     #[test]
