@@ -13,8 +13,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::player::playlist::{Playlist, PlaylistItem, is_network_path};
-use crate::player::playlist_edit::PlaylistEdit;
+use crate::player::playlist::{Playlist, is_network_path};
+use crate::player::playlist_edit::{PlaylistEdit, dwell_text as shown_dwell};
 use crate::storage::background_writer::BackgroundWriter;
 
 use super::local_files::{PLAYLIST_EXTENSION, TextNotRead, playlist_text};
@@ -93,17 +93,6 @@ fn typed_as_dwell(text: &str) -> bool {
     text.chars().count() <= MAX_DWELL_TEXT
         && text.chars().all(allowed)
         && (text.split(|c: char| !c.is_ascii_alphabetic())).all(|w| w.is_empty() || unit(w))
-}
-
-/// What an item's dwell field shows when its playlist is opened.
-fn shown_dwell(item: &PlaylistItem) -> String {
-    let alone = Playlist {
-        title: String::new(),
-        items: vec![item.clone()],
-    };
-    PlaylistEdit::opened(alone, PathBuf::new())
-        .dwell_text(0)
-        .to_owned()
 }
 
 /// The dwell texts noted in a recovery file's `value`, for `count` items;

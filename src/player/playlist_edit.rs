@@ -211,7 +211,8 @@ pub fn item_label(item: &PlaylistItem) -> String {
     }
 }
 
-fn dwell_text(item: &PlaylistItem) -> String {
+/// What an item's dwell field shows when its playlist is opened.
+pub(crate) fn dwell_text(item: &PlaylistItem) -> String {
     item.dwell_ms.map_or_else(String::new, |ms| {
         let secs = ms as f64 / 1000.0;
         format!("{secs}")
