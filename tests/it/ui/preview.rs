@@ -329,8 +329,9 @@ fn an_export_under_way_is_cancelled_by_its_button_or_esc_and_writes_nothing() {
 }
 
 /// A prompt open over an export under way: one Esc closes the prompt, and
-/// only that: the export is not asked to stop. A second Esc cancels it.
-/// Nothing waits for the long export to end (under load it may take minutes).
+/// only that: the export is not asked to stop. A second Esc, with the export
+/// still running, ends it: cancelled, or exported if it ended on its own
+/// before that Esc was taken (the two race). Nothing waits for the long export to end (under load it may take minutes).
 #[test]
 fn one_escape_closes_a_prompt_and_leaves_the_export_running() {
     const CANCELLED: &str = "Export cancelled; no file was written.";
