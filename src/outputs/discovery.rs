@@ -137,8 +137,9 @@ impl Discovery {
                 _ => {}
             }
         }
+        let now = std::time::Instant::now();
         for panel in &mut self.found {
-            panel.by_name = self.names.by_name(&panel.host, panel.address);
+            panel.by_name = self.names.by_name(&panel.host, panel.address, now);
         }
         &self.found
     }

@@ -11,14 +11,17 @@
 //! lookups run on threads of their own, a few at once (`NameChecks`): one
 //! may hang for seconds (a `.local` name nobody answers), and it holds only
 //! its own thread, not the checks of the other panels; the window never
-//! waits. A panel not checked yet is saved by its address. An answer holds
-//! while the finder is open: a name the system missed once (an mDNS answer
-//! lost) is saved by address until the finder is opened again.
+//! waits. A panel not checked yet is saved by its address. A yes holds while
+//! the finder is open; a no is asked again after a wait that doubles each
+//! time (`retry_after`): the system's mDNS responder (avahi) often misses a
+//! name at first, or an answer is lost, and a panel saved by its address
+//! then is lost at its next DHCP lease.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::mpsc;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use super::link::in_order;
 use super::lookup::Resolve;
@@ -50,8 +53,39 @@ type Key = (String, IpAddr);
 /// lets go, so the others go on while a few hang.
 const AT_ONCE: usize = 4;
 
-/// The finder's checks, each host and address once, on threads of their
-/// own that end after their lookup (after this is dropped too).
+/// A name the system did not find is asked again this long after the first
+/// no, twice as long after each later one, up to `RETRY_AT_MOST`: a `.local`
+/// name a responder is slow to answer is found while the user still looks,
+/// and one that never resolves (Linux without nss-mdns) costs a lookup every
+/// half minute, not a stream of them.
+const RETRY_FIRST: Duration = Duration::from_secs(2);
+const RETRY_AT_MOST: Duration = Duration::from_secs(30);
+
+/// How long after its `noes`-th no (from 1) a name is asked again.
+pub(crate) fn retry_after(noes: u32) -> Duration {
+    let doublings = noes.saturating_sub(1).min(16);
+    RETRY_FIRST
+        .saturating_mul(1 << doublings)
+        .min(RETRY_AT_MOST)
+}
+
+/// What is known of one host and address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Known {
+    /// Asked, not answered yet; `noes` answers before were no.
+    Asked {
+        noes: u32,
+    },
+    Yes,
+    /// The `noes`-th no came at `at`.
+    No {
+        at: Instant,
+        noes: u32,
+    },
+}
+
+/// The finder's checks of each host and address, on threads of their own
+/// that end after their lookup (after this is dropped too).
 pub(crate) struct NameChecks {
     resolve: Resolve,
     answer: mpsc::Sender<(Key, bool)>,
@@ -59,8 +93,7 @@ pub(crate) struct NameChecks {
     /// Asked, waiting for one of the `AT_ONCE` places.
     queued: VecDeque<Key>,
     running: usize,
-    /// `None`: asked, not answered yet.
-    known: HashMap<Key, Option<bool>>,
+    known: HashMap<Key, Known>,
 }
 
 impl NameChecks {
@@ -76,25 +109,46 @@ impl NameChecks {
         }
     }
 
-    /// Whether the panel at `address` may be saved as `host`: asked the
-    /// first time, and no until the answer came. Never waits.
-    pub fn by_name(&mut self, host: &str, address: IpAddr) -> bool {
+    /// Whether the panel at `address` may be saved as `host` at `now`:
+    /// asked the first time and again when a no is old enough, and no until
+    /// a yes came. Never waits.
+    pub fn by_name(&mut self, host: &str, address: IpAddr, now: Instant) -> bool {
         while let Ok(answer) = self.answers.try_recv() {
-            self.answered(answer);
+            self.answered(answer, now);
         }
         let key = (host.to_owned(), address);
-        if let Some(known) = self.known.get(&key) {
-            return known.unwrap_or(false);
-        }
-        self.known.insert(key.clone(), None);
+        let noes = match self.known.get(&key) {
+            None => 0,
+            Some(Known::Yes) => return true,
+            Some(Known::Asked { .. }) => return false,
+            Some(Known::No { at, noes }) => {
+                if now.saturating_duration_since(*at) < retry_after(*noes) {
+                    return false;
+                }
+                *noes
+            }
+        };
+        self.known.insert(key.clone(), Known::Asked { noes });
         self.queued.push_back(key);
         self.start_queued();
         false
     }
 
-    fn answered(&mut self, (key, leads): (Key, bool)) {
+    fn answered(&mut self, (key, leads): (Key, bool), now: Instant) {
         self.running = self.running.saturating_sub(1);
-        self.known.insert(key, Some(leads));
+        let noes = match self.known.get(&key) {
+            Some(Known::Asked { noes }) => *noes,
+            _ => 0,
+        };
+        let known = if leads {
+            Known::Yes
+        } else {
+            Known::No {
+                at: now,
+                noes: noes + 1,
+            }
+        };
+        self.known.insert(key, known);
         self.start_queued();
     }
 
@@ -103,29 +157,32 @@ impl NameChecks {
             && let Some(key) = self.queued.pop_front()
         {
             let (resolve, answer) = (self.resolve.clone(), self.answer.clone());
+            let asked = key.clone();
             let started = thread::Builder::new()
                 .name(format!("panel name check {}", key.0))
                 .spawn(move || {
-                    let leads = name_leads_to(&key.0, key.1, &resolve);
+                    let leads = name_leads_to(&asked.0, asked.1, &resolve);
                     // The finder closed: nobody waits for it.
-                    let _ = answer.send((key, leads));
+                    let _ = answer.send((asked, leads));
                 });
-            // A check that cannot start answers nothing: that panel is saved by its address.
-            if started.is_ok() {
-                self.running += 1;
+            self.running += 1;
+            // A check that cannot start answers no: that panel is saved by
+            // its address, and asked again later.
+            if started.is_err() {
+                let _ = self.answer.send((key, false));
             }
         }
     }
 
-    /// Waits for the next check to answer, and gives its host.
+    /// Waits for the next check to answer, takes it at `now`, and gives its host.
     #[cfg(test)]
-    fn next_answer(&mut self) -> String {
+    fn next_answer(&mut self, now: Instant) -> String {
         let answer = self
             .answers
-            .recv_timeout(std::time::Duration::from_secs(10))
+            .recv_timeout(Duration::from_secs(10))
             .expect("a check answered within 10 s");
         let host = answer.0.0.clone();
-        self.answered(answer);
+        self.answered(answer, now);
         host
     }
 }
@@ -198,12 +255,17 @@ mod tests {
             Ok(vec!["127.0.0.9:4048".parse().unwrap()])
         });
         let mut checks = NameChecks::start(resolve);
+        let now = Instant::now();
         let desk = ip("127.0.0.9");
-        assert!(!checks.by_name("hung.local", desk));
-        assert!(!checks.by_name("desk.local", desk));
-        assert_eq!(checks.next_answer(), "desk.local", "while hung.local hangs");
-        assert!(checks.by_name("desk.local", desk));
-        assert!(!checks.by_name("hung.local", desk), "still unanswered");
+        assert!(!checks.by_name("hung.local", desk, now));
+        assert!(!checks.by_name("desk.local", desk, now));
+        assert_eq!(
+            checks.next_answer(now),
+            "desk.local",
+            "while hung.local hangs"
+        );
+        assert!(checks.by_name("desk.local", desk, now));
+        assert!(!checks.by_name("hung.local", desk, now), "still unanswered");
         drop(release);
     }
 
@@ -223,21 +285,104 @@ mod tests {
             Ok(vec![format!("127.0.0.{last}:4048").parse().unwrap()])
         });
         let mut checks = NameChecks::start(resolve);
+        let now = Instant::now();
         let (first, second) = (ip("127.0.0.9"), ip("127.0.0.10"));
-        assert!(!checks.by_name("desk.local", first), "the lookup hangs");
         assert!(
-            !checks.by_name("desk.local", first),
+            !checks.by_name("desk.local", first, now),
+            "the lookup hangs"
+        );
+        assert!(
+            !checks.by_name("desk.local", first, now),
             "and the window goes on"
         );
         release.send(()).unwrap();
-        assert_eq!(checks.next_answer(), "desk.local");
-        assert!(checks.by_name("desk.local", first));
+        assert_eq!(checks.next_answer(now), "desk.local");
+        assert!(checks.by_name("desk.local", first, now));
         // Another address for the same name is looked up anew, not given
         // the first one's answer.
-        assert!(!checks.by_name("desk.local", second), "not answered yet");
+        assert!(
+            !checks.by_name("desk.local", second, now),
+            "not answered yet"
+        );
         release.send(()).unwrap();
-        assert_eq!(checks.next_answer(), "desk.local");
-        assert!(checks.by_name("desk.local", second));
+        assert_eq!(checks.next_answer(now), "desk.local");
+        assert!(checks.by_name("desk.local", second, now));
         assert_eq!(*asked.lock().unwrap(), ["desk.local:4048"; 2]);
+    }
+
+    #[test]
+    fn a_name_the_system_missed_is_asked_again_after_a_wait() {
+        // The system's responder misses the name twice, then finds it.
+        let (began, lookups) = mpsc::channel::<()>();
+        let misses = Arc::new(Mutex::new(2));
+        let resolve: Resolve = Arc::new(move |_: &str| {
+            let _ = began.send(());
+            let mut misses = misses.lock().unwrap();
+            if *misses > 0 {
+                *misses -= 1;
+                return Err(io::Error::other("no such host"));
+            }
+            Ok(vec!["127.0.0.9:4048".parse().unwrap()])
+        });
+        let mut checks = NameChecks::start(resolve);
+        let desk = ip("127.0.0.9");
+        let start = Instant::now();
+        assert!(!checks.by_name("desk.local", desk, start));
+        assert_eq!(checks.next_answer(start), "desk.local");
+        // Before the wait is over, the no holds and nothing is asked.
+        let first_no = start + retry_after(1);
+        let early = first_no - Duration::from_millis(1);
+        assert!(!checks.by_name("desk.local", desk, early));
+        assert!(!checks.by_name("desk.local", desk, first_no), "asked again");
+        assert_eq!(checks.next_answer(first_no), "desk.local");
+        // The second no waits twice as long.
+        let second_no = first_no + retry_after(2);
+        assert!(retry_after(2) > retry_after(1));
+        assert!(!checks.by_name("desk.local", desk, second_no - retry_after(1)));
+        assert!(!checks.by_name("desk.local", desk, second_no));
+        assert_eq!(checks.next_answer(second_no), "desk.local");
+        assert!(
+            checks.by_name("desk.local", desk, second_no),
+            "found at last"
+        );
+        let asked = lookups.try_iter().count();
+        assert_eq!(asked, 3, "one lookup per wait, no more");
+    }
+
+    #[test]
+    fn the_wait_before_asking_again_doubles_up_to_half_a_minute() {
+        let waits: Vec<u64> = (1..=6).map(|n| retry_after(n).as_secs()).collect();
+        assert_eq!(waits, [2, 4, 8, 16, 30, 30]);
+        assert_eq!(retry_after(u32::MAX), RETRY_AT_MOST);
+    }
+
+    #[test]
+    fn names_asked_again_wait_their_turn_among_the_four() {
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Mutex::new(gate);
+        let answered_no = Arc::new(Mutex::new(false));
+        let no = answered_no.clone();
+        // The first round answers no at once; later lookups hang until let go.
+        let resolve: Resolve = Arc::new(move |_: &str| {
+            if *no.lock().unwrap() {
+                let _ = gate.lock().unwrap().recv();
+            }
+            Err(io::Error::other("no such host"))
+        });
+        let mut checks = NameChecks::start(resolve);
+        let now = Instant::now();
+        let hosts: Vec<String> = (0..6).map(|n| format!("panel{n}.local")).collect();
+        for host in &hosts {
+            assert!(!checks.by_name(host, ip("127.0.0.9"), now));
+            checks.next_answer(now);
+        }
+        *answered_no.lock().unwrap() = true;
+        let later = now + retry_after(1);
+        for host in &hosts {
+            assert!(!checks.by_name(host, ip("127.0.0.9"), later));
+        }
+        assert_eq!(checks.running, AT_ONCE, "never more than four at once");
+        assert_eq!(checks.queued.len(), hosts.len() - AT_ONCE);
+        drop(release);
     }
 }
