@@ -26,7 +26,8 @@ use super::spec::OutputSpec;
 /// A send that the system holds longer than this counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_millis(50);
 
-/// How soon a host is looked up again (shorter in tests).
+/// How soon an output does things again: looks its host up, sends a
+/// still frame (shorter or longer in tests).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
     /// Lookups while failing are this far apart, and sends failing this long
@@ -34,6 +35,9 @@ pub(crate) struct Timing {
     pub retry: Duration,
     /// A name is looked up again this often while sends go out.
     pub refresh: Duration,
+    /// A still frame is sent again this often: WLED leaves live mode after
+    /// 2.5 s without data.
+    pub resend: Duration,
 }
 
 impl Default for Timing {
@@ -41,6 +45,7 @@ impl Default for Timing {
         Self {
             retry: Duration::from_secs(5),
             refresh: Duration::from_secs(60),
+            resend: Duration::from_secs(1),
         }
     }
 }

@@ -3,6 +3,7 @@ use super::*;
 const TIMING: Timing = Timing {
     retry: Duration::from_secs(5),
     refresh: Duration::from_secs(60),
+    resend: Duration::from_secs(1),
 };
 
 fn secs(t0: Instant, s: u64) -> Instant {

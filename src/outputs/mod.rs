@@ -268,7 +268,7 @@ mod tests {
     fn frame() -> [Arc<LedColours>; 1] {
         [Arc::new(LedColours {
             size: [8, 8],
-            colours: vec![[1, 2, 3]; 64],
+            colours: vec![[200, 100, 50]; 64],
         })]
     }
 
@@ -276,7 +276,16 @@ mod tests {
         Timing {
             retry: Duration::from_millis(50),
             refresh: Duration::from_millis(100),
+            ..Timing::default()
         }
+    }
+
+    /// The LEDs a DDP packet carries (not its sequence number).
+    fn leds(receiver: &UdpSocket, what: &str) -> Vec<u8> {
+        let mut packet = [0; 2048];
+        let n = receiver.recv(&mut packet).expect(what);
+        let (_, leds, _) = ddp::read(&packet[..n]).expect("a DDP packet");
+        leds.to_vec()
     }
 
     // One window pass and one frame, as for a still artwork with Settings
@@ -288,14 +297,24 @@ mod tests {
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let panel = receiver.local_addr().unwrap();
-        let by_address = format!("ddp://{panel}?size=8x8");
-        let by_name = format!("ddp://panel.test:{}?size=8x8", panel.port());
+        let by_address = format!("ddp://{panel}?size=8x8&gamma=1");
+        // Dimmer: its packets tell themselves apart.
+        let by_name = format!(
+            "ddp://panel.test:{}?size=8x8&gamma=1&brightness=40",
+            panel.port()
+        );
         let (_, gate, resolve) = name_at(panel);
-        let mut outputs = Outputs::with_lookups(resolve, Timing::default());
+        // A still frame is never sent again in this test: only the first
+        // output leaving can let the second's frame out.
+        let never_again = Timing {
+            resend: Duration::from_secs(3600),
+            ..Timing::default()
+        };
+        let mut outputs = Outputs::with_lookups(resolve, never_again);
         outputs.sync([by_address.as_str(), by_name.as_str()]);
         outputs.offer(&frame());
         // The address's stream first, then the name's lookup answers.
-        receiver.recv(&mut [0; 2048]).expect("the address's stream");
+        let first = leds(&receiver, "the address's stream");
         gate.send(()).unwrap();
         let held = sender(&outputs, &by_name).until_status(|s| matches!(s.state, State::Held(_)));
         let State::Held(why) = &held.state else {
@@ -304,9 +323,10 @@ mod tests {
         assert!(why.contains(&by_address), "{why}");
         assert_eq!(held.sent, 0, "nothing from the name reached the panel");
         assert_eq!(held.dropped, 0, "held on purpose, not lost");
-        // The first removed, the second plays.
+        // The first removed, the second's held frame reaches the panel.
         outputs.sync([by_name.as_str()]);
-        sender(&outputs, &by_name).until_status(|s| s.sent > 0);
+        let second = leds(&receiver, "the held output's frame once the first left");
+        assert_ne!(second, first, "the name's dimmer frame");
     }
 
     #[test]

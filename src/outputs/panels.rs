@@ -6,12 +6,15 @@
 //! Settings closed). So the sending threads decide: before each frame an
 //! output notes here where its packets go, and holds while one listed before
 //! it reaches the same LEDs there. The window keeps the list's order here
-//! (`Outputs::sync`).
+//! (`Outputs::sync`). When the one it gave way to stops, moves or is listed
+//! after it, a held output is woken to try again at once: with a still
+//! artwork its frame would otherwise wait for the next resend, a second on.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use super::lookup::Wake;
 use super::spec::OutputSpec;
 
 struct Entry {
@@ -20,6 +23,10 @@ struct Entry {
     spec: OutputSpec,
     /// Where its packets go now; `None` before its host answered.
     to: Option<SocketAddr>,
+    /// It gave way to an earlier output when it last tried.
+    held: bool,
+    /// Tells its sending thread to try again.
+    wake: Option<Wake>,
 }
 
 /// The addresses the running outputs reach, in the list's order.
@@ -46,6 +53,8 @@ impl Panels {
             url: url.to_owned(),
             spec: spec.clone(),
             to: None,
+            held: false,
+            wake: None,
         });
         Seat {
             panels: self.clone(),
@@ -59,6 +68,22 @@ impl Panels {
         let mut entries = self.entries();
         entries.retain(|e| ids.contains(&e.seat));
         entries.sort_by_key(|e| ids.iter().position(|id| *id == e.seat));
+        wake_held(entries, 0);
+    }
+}
+
+/// Wakes the held outputs from `from` on, after letting go of the list:
+/// each may no longer have one to give way to.
+fn wake_held(entries: MutexGuard<'_, Vec<Entry>>, from: usize) {
+    let wakes: Vec<Wake> = entries
+        .iter()
+        .skip(from)
+        .filter(|e| e.held)
+        .filter_map(|e| e.wake.clone())
+        .collect();
+    drop(entries);
+    for wake in wakes {
+        wake();
     }
 }
 
@@ -67,32 +92,108 @@ impl Seat {
         self.id
     }
 
+    /// How this output's sending thread is told to try again.
+    pub fn wake_with(&self, wake: Wake) {
+        let mut entries = self.panels.entries();
+        if let Some(entry) = entries.iter_mut().find(|e| e.seat == self.id) {
+            entry.wake = Some(wake);
+        }
+    }
+
     /// Notes that this output's packets go to `to` now; gives why it holds
     /// when an output listed before it reaches the same LEDs there.
     pub fn reaches(&self, to: Option<SocketAddr>) -> Option<String> {
         let mut entries = self.panels.entries();
         let at = entries.iter().position(|e| e.seat == self.id)?;
+        let moved = entries[at].to.is_some_and(|was| Some(was) != to);
         entries[at].to = to;
-        let to = to?;
-        let (earlier, this) = entries.split_at(at);
-        let earlier = earlier
-            .iter()
-            .find(|e| e.to == Some(to) && e.spec.shares_universes(&this[0].spec))?;
-        Some(format!(
-            "{} reaches the same panel at {to}, and two streams make it flicker. Remove one.",
-            earlier.url
-        ))
+        let why = to.and_then(|to| {
+            let (earlier, this) = entries.split_at(at);
+            let earlier = earlier
+                .iter()
+                .find(|e| e.to == Some(to) && e.spec.shares_universes(&this[0].spec))?;
+            Some(format!(
+                "{} reaches the same panel at {to}, and two streams make it flicker. Remove one.",
+                earlier.url
+            ))
+        });
+        entries[at].held = why.is_some();
+        if moved {
+            wake_held(entries, at + 1);
+        }
+        why
     }
 
     /// The output stops: those after it no longer give way to it.
     pub fn leave(&self) {
-        self.panels.entries().retain(|e| e.seat != self.id);
+        let mut entries = self.panels.entries();
+        let Some(at) = entries.iter().position(|e| e.seat == self.id) else {
+            return;
+        };
+        entries.remove(at);
+        wake_held(entries, at);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::mpsc;
+
     use super::*;
+
+    /// Counts `seat`'s wakes.
+    fn woken(seat: &Seat) -> mpsc::Receiver<()> {
+        let (wake, wakes) = mpsc::channel();
+        seat.wake_with(Arc::new(move || {
+            let _ = wake.send(());
+        }));
+        wakes
+    }
+
+    #[test]
+    fn a_held_output_is_woken_as_the_one_it_gave_way_to_leaves() {
+        let panels = Panels::default();
+        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
+        let elsewhere: SocketAddr = "127.0.0.2:4048".parse().unwrap();
+        let first = panels.seat("ddp://127.0.0.1", &spec("ddp://127.0.0.1"));
+        let second = panels.seat("ddp://panel.test", &spec("ddp://panel.test"));
+        let third = panels.seat("ddp://other.test", &spec("ddp://other.test"));
+        let (held, sending) = (woken(&second), woken(&third));
+        first.reaches(Some(at));
+        assert!(second.reaches(Some(at)).is_some());
+        third.reaches(Some(elsewhere));
+        assert!(held.try_recv().is_err(), "nothing changed yet");
+        first.leave();
+        assert!(held.try_recv().is_ok(), "woken as the first left");
+        assert!(sending.try_recv().is_err(), "only the held one");
+        assert_eq!(second.reaches(Some(at)), None);
+    }
+
+    #[test]
+    fn a_held_output_is_woken_as_the_earlier_moves_or_is_listed_after_it() {
+        let panels = Panels::default();
+        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
+        let elsewhere: SocketAddr = "127.0.0.2:4048".parse().unwrap();
+        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
+        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        let held = woken(&second);
+        first.reaches(Some(at));
+        assert!(second.reaches(Some(at)).is_some());
+        first.reaches(Some(at));
+        assert!(held.try_recv().is_err(), "the first still there");
+        // The first's name now leads elsewhere.
+        first.reaches(Some(elsewhere));
+        assert!(held.try_recv().is_ok(), "woken as the first moved");
+        assert_eq!(second.reaches(Some(at)), None);
+        // Back onto the second's panel: the second holds again, and is
+        // woken when the list puts it first.
+        first.reaches(Some(at));
+        assert!(second.reaches(Some(at)).is_some());
+        panels.keep(&[second.id(), first.id()]);
+        assert!(held.try_recv().is_ok(), "woken as it was listed first");
+        assert_eq!(second.reaches(Some(at)), None);
+        assert!(held.try_recv().is_err(), "one wake each");
+    }
 
     fn spec(url: &str) -> OutputSpec {
         OutputSpec::parse(url).unwrap()

@@ -16,8 +16,6 @@ use super::spec::{OutputSpec, Protocol};
 use super::status::{State, Status, Tally};
 use super::{ddp, e131};
 
-/// WLED leaves live mode after 2.5 s without data: a still frame is sent again this often.
-const RESEND: Duration = Duration::from_secs(1);
 /// The test pattern stays this long.
 pub(crate) const TEST_PATTERN_FOR: Duration = Duration::from_secs(5);
 /// E1.31 asks a source that stops to send its Stream_Terminated packets this many times.
@@ -30,8 +28,9 @@ struct Slot {
     /// The newest frame offered, not yet taken.
     fresh: Option<Arc<LedColours>>,
     test_until: Option<Instant>,
-    /// A host lookup answered: what waited for it goes out now.
-    answered: bool,
+    /// What held the frame back changed (a lookup answered, an output this
+    /// one gave way to stopped or moved): what waited goes out now.
+    again: bool,
     stop: bool,
 }
 
@@ -101,7 +100,8 @@ impl Sender {
             seat,
         });
         let link = Link::new(&spec, resolve, timing, waker(&shared))?;
-        let worker = Worker::new(spec.clone(), shared.clone(), link, cid);
+        shared.seat.wake_with(waker(&shared));
+        let worker = Worker::new(spec.clone(), shared.clone(), link, cid, timing.resend);
         let worker = thread::Builder::new()
             .name(format!("output {}", spec.host))
             .spawn(move || worker.run())?;
@@ -163,12 +163,13 @@ impl Sender {
     }
 }
 
-/// Wakes the sending thread when a lookup answers; a sender gone is left be.
+/// Wakes the sending thread to try again what waited (a lookup answered, an
+/// output it gave way to left); a sender gone is left be.
 fn waker(shared: &Arc<Shared>) -> Wake {
     let shared = Arc::downgrade(shared);
     Arc::new(move || {
         if let Some(shared) = shared.upgrade() {
-            lock(&shared.slot).answered = true;
+            lock(&shared.slot).again = true;
             shared.wake.notify_one();
         }
     })
@@ -225,6 +226,8 @@ struct Worker {
     pattern: bool,
     /// Packets have gone out: a stream that E1.31 receivers are told has ended.
     streaming: bool,
+    /// A still frame is sent again this often.
+    resend: Duration,
 }
 
 enum Next {
@@ -233,7 +236,13 @@ enum Next {
 }
 
 impl Worker {
-    fn new(spec: OutputSpec, shared: Arc<Shared>, link: Link, cid: [u8; 16]) -> Self {
+    fn new(
+        spec: OutputSpec,
+        shared: Arc<Shared>,
+        link: Link,
+        cid: [u8; 16],
+        resend: Duration,
+    ) -> Self {
         Self {
             wiring: Wiring {
                 serpentine: spec.serpentine,
@@ -251,6 +260,7 @@ impl Worker {
             last: None,
             pattern: false,
             streaming: false,
+            resend,
         }
     }
 
@@ -289,11 +299,11 @@ impl Worker {
     }
 
     /// Waits for what to send: a fresh frame, the test pattern when asked
-    /// (the art again when it ends), or the same again when `RESEND` passed.
+    /// (the art again when it ends), or the same again when `resend` passed.
     fn next(&mut self) -> Next {
         let shared = self.shared.clone();
         let mut slot = lock(&shared.slot);
-        let mut deadline = Instant::now() + RESEND;
+        let mut deadline = Instant::now() + self.resend;
         loop {
             let now = Instant::now();
             if let Some(next) = self.pick(&mut slot, now, &mut deadline) {
@@ -325,13 +335,14 @@ impl Worker {
             self.last = Some(fresh.clone());
             if !testing {
                 self.pattern = false;
-                // It is what an answer waited to send: not sent twice.
-                slot.answered = false;
+                // It is what waited to go out again: not sent twice.
+                slot.again = false;
                 return Some(Next::Send(fresh));
             }
         }
-        // The frame that found no address yet goes out now, not a second later.
-        if std::mem::take(&mut slot.answered) && testing == self.pattern {
+        // The frame that found no address yet, or was held, goes out now,
+        // not at the next resend.
+        if std::mem::take(&mut slot.again) && testing == self.pattern {
             if testing {
                 return Some(Next::Send(Arc::new(test_pattern(self.spec.size))));
             }
@@ -347,7 +358,7 @@ impl Worker {
             if let Some(last) = &self.last {
                 return Some(Next::Send(last.clone()));
             }
-            *deadline = now + RESEND;
+            *deadline = now + self.resend;
         }
         None
     }

@@ -1,6 +1,8 @@
 use super::*;
 use std::net::{SocketAddr, UdpSocket};
 
+const RESEND: Duration = Duration::from_secs(1);
+
 /// A receiver on 127.0.0.1 and an E1.31 sender to it, `options` after the `?`.
 fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
     let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -153,6 +155,7 @@ fn quick(refresh: Duration) -> Timing {
     Timing {
         retry: Duration::from_millis(50),
         refresh,
+        ..Timing::default()
     }
 }
 
@@ -198,6 +201,7 @@ fn an_address_refused_gives_way_to_the_hosts_next_one() {
     let never = Timing {
         retry: Duration::from_secs(3600),
         refresh: Duration::from_secs(3600),
+        ..Timing::default()
     };
     let spec = OutputSpec::parse("ddp://localhost?size=8x8").unwrap();
     let sender = Sender::start_with(spec, [7; 16], resolve, never).unwrap();
@@ -372,13 +376,13 @@ fn a_fresh_frame_taken_with_a_lookups_answer_goes_out_once() {
     });
     let nowhere: Resolve = Arc::new(|_: &str| Err(io::Error::other("no such host")));
     let link = Link::new(&spec, nowhere, Timing::default(), Arc::new(|| {})).unwrap();
-    let mut worker = Worker::new(spec, shared, link, [7; 16]);
+    let mut worker = Worker::new(spec, shared, link, [7; 16], RESEND);
     let now = Instant::now();
     let mut deadline = now + RESEND;
     // A lookup answered, and a new frame came before the thread woke.
     let mut slot = Slot {
         fresh: Some(grey(8)),
-        answered: true,
+        again: true,
         ..Slot::default()
     };
     let first = worker.pick(&mut slot, now, &mut deadline);
