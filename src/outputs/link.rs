@@ -18,6 +18,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::lookup::{Answer, Lookups, Resolve, Wake};
@@ -159,6 +160,27 @@ pub(crate) fn in_order(mut found: Vec<SocketAddr>) -> VecDeque<SocketAddr> {
     found.into()
 }
 
+/// What an output's packets go out on: a UDP socket connected to the
+/// panel, or a test's (one whose sends the test holds: no loopback send
+/// can be made to wait).
+pub(crate) trait Wire: Send {
+    fn send(&self, packet: &[u8]) -> io::Result<usize>;
+}
+
+impl Wire for UdpSocket {
+    fn send(&self, packet: &[u8]) -> io::Result<usize> {
+        UdpSocket::send(self, packet)
+    }
+}
+
+/// Opens a wire to an address.
+pub(crate) type Connect = Arc<dyn Fn(SocketAddr) -> io::Result<Box<dyn Wire>> + Send + Sync>;
+
+/// A UDP socket connected to the address (`connect`).
+pub(crate) fn udp_connect() -> Connect {
+    Arc::new(|addr| Ok(Box::new(connect(addr)?)))
+}
+
 /// Why there is no socket to send on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum NotReady {
@@ -172,10 +194,11 @@ pub(crate) enum NotReady {
 pub(crate) struct Link {
     host: String,
     lookups: Lookups,
+    connect: Connect,
     schedule: Schedule,
     /// The lookup asked for and not answered yet.
     asked: Option<Lookup>,
-    socket: Option<(UdpSocket, SocketAddr)>,
+    socket: Option<(Box<dyn Wire>, SocketAddr)>,
     /// The host's addresses not tried yet since it was looked up.
     spare: VecDeque<SocketAddr>,
     /// Why there is no socket, once a lookup answered.
@@ -184,10 +207,12 @@ pub(crate) struct Link {
 
 impl Link {
     /// Starts the host's lookup thread, and its first lookup; `wake` is
-    /// called there each time an answer is ready.
+    /// called there each time an answer is ready. Sockets are opened with
+    /// `connect`.
     pub fn new(
         spec: &OutputSpec,
         resolve: Resolve,
+        connect: Connect,
         timing: Timing,
         wake: Wake,
     ) -> io::Result<Self> {
@@ -195,6 +220,7 @@ impl Link {
         let mut link = Self {
             host: spec.host.clone(),
             lookups: Lookups::start(spec.socket_target(), resolve, wake)?,
+            connect,
             schedule: Schedule::new(timing, name),
             asked: None,
             socket: None,
@@ -266,7 +292,7 @@ impl Link {
     fn connect_next(&mut self) {
         self.socket = None;
         while let Some(addr) = self.spare.pop_front() {
-            match connect(addr) {
+            match (self.connect)(addr) {
                 Ok(socket) => {
                     self.socket = Some((socket, addr));
                     return;
@@ -306,8 +332,8 @@ impl Link {
     }
 
     /// The socket open now, for the packets that end a stream.
-    pub fn socket(&self) -> Option<&UdpSocket> {
-        self.socket.as_ref().map(|(socket, _)| socket)
+    pub fn socket(&self) -> Option<&dyn Wire> {
+        self.socket.as_ref().map(|(socket, _)| socket.as_ref())
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::link::{Link, NotReady, Timing};
+use super::link::{Connect, Link, NotReady, Timing, udp_connect};
 use super::lookup::{Resolve, Wake, system_resolve};
 use super::panels::{Panels, Seat};
 use super::pixels::{LedColours, Wiring, test_pattern};
@@ -92,6 +92,18 @@ impl Sender {
         timing: Timing,
         seat: Seat,
     ) -> io::Result<Self> {
+        Self::start_wired(spec, cid, resolve, udp_connect(), timing, seat)
+    }
+
+    /// `start_seated`, its packets sent on what `connect` opens.
+    pub(crate) fn start_wired(
+        spec: OutputSpec,
+        cid: [u8; 16],
+        resolve: Resolve,
+        connect: Connect,
+        timing: Timing,
+        seat: Seat,
+    ) -> io::Result<Self> {
         let shared = Arc::new(Shared {
             slot: Mutex::default(),
             wake: Condvar::new(),
@@ -99,7 +111,7 @@ impl Sender {
             tallied: Condvar::new(),
             seat,
         });
-        let link = Link::new(&spec, resolve, timing, waker(&shared))?;
+        let link = Link::new(&spec, resolve, connect, timing, waker(&shared))?;
         shared.seat.wake_with(waker(&shared));
         let worker = Worker::new(spec.clone(), shared.clone(), link, cid, timing.resend);
         let worker = thread::Builder::new()
@@ -196,11 +208,17 @@ impl Sender {
 /// `STOP_WITHIN`, so panels whose threads are stuck cost the window (and
 /// the quit) that once, not once each.
 pub(crate) fn stop_together(senders: impl IntoIterator<Item = Sender>) {
+    stop_within(senders, STOP_WITHIN);
+}
+
+/// `stop_together` waiting `within` (longer in a test that must see every
+/// sender told before the wait).
+fn stop_within(senders: impl IntoIterator<Item = Sender>, within: Duration) {
     let mut senders: Vec<Sender> = senders.into_iter().collect();
     for sender in &senders {
         sender.ask_to_stop();
     }
-    let deadline = Instant::now() + STOP_WITHIN;
+    let deadline = Instant::now() + within;
     for sender in &mut senders {
         sender.join_by(deadline);
     }

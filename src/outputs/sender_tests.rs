@@ -1,5 +1,7 @@
 use super::*;
+use crate::outputs::link::{Wire, udp_connect};
 use std::net::{SocketAddr, UdpSocket};
+use std::sync::mpsc;
 
 const RESEND: Duration = Duration::from_secs(1);
 
@@ -375,7 +377,8 @@ fn a_fresh_frame_taken_with_a_lookups_answer_goes_out_once() {
         seat: Panels::default().seat("ddp://panel.test", &spec),
     });
     let nowhere: Resolve = Arc::new(|_: &str| Err(io::Error::other("no such host")));
-    let link = Link::new(&spec, nowhere, Timing::default(), Arc::new(|| {})).unwrap();
+    let wake = Arc::new(|| {});
+    let link = Link::new(&spec, nowhere, udp_connect(), Timing::default(), wake).unwrap();
     let mut worker = Worker::new(spec, shared, link, [7; 16], RESEND);
     let now = Instant::now();
     let mut deadline = now + RESEND;
@@ -393,4 +396,96 @@ fn a_fresh_frame_taken_with_a_lookups_answer_goes_out_once() {
         worker.pick(&mut slot, now + RESEND, &mut deadline),
         Some(Next::Send(_))
     ));
+}
+
+/// A wire each of whose sends waits until the test lets it go (or drops
+/// `release`); `began` hears of each as it starts.
+struct Stuck {
+    began: mpsc::Sender<()>,
+    gate: Arc<Mutex<mpsc::Receiver<()>>>,
+}
+
+impl Wire for Stuck {
+    fn send(&self, packet: &[u8]) -> io::Result<usize> {
+        let _ = self.began.send(());
+        let _ = lock(&self.gate).recv();
+        Ok(packet.len())
+    }
+}
+
+/// A DDP output to 127.0.0.1 whose first send is under way and held; its
+/// sends go on once `release` is dropped.
+fn stuck_output() -> (Sender, mpsc::Sender<()>) {
+    let (began_tx, began) = mpsc::channel();
+    let (release, gate) = mpsc::channel::<()>();
+    let gate = Arc::new(Mutex::new(gate));
+    let connect: Connect = Arc::new(move |_| {
+        Ok(Box::new(Stuck {
+            began: began_tx.clone(),
+            gate: gate.clone(),
+        }))
+    });
+    let spec = OutputSpec::parse("ddp://127.0.0.1:9?size=8x8").unwrap();
+    let seat = Panels::default().seat("ddp://127.0.0.1:9", &spec);
+    let timing = Timing::default();
+    let sender =
+        Sender::start_wired(spec, [7; 16], system_resolve(), connect, timing, seat).unwrap();
+    sender.offer(grey(1));
+    began
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the stuck output's send began");
+    (sender, release)
+}
+
+/// Stops `senders` with `stop` on a thread of its own; the channel hears
+/// when it returned.
+fn stopping(senders: Vec<Sender>, stop: fn(Vec<Sender>)) -> mpsc::Receiver<()> {
+    let (done, returned) = mpsc::channel();
+    std::thread::spawn(move || {
+        stop(senders);
+        let _ = done.send(());
+    });
+    returned
+}
+
+#[test]
+fn outputs_stopped_together_are_all_told_before_any_is_waited_for() {
+    let (stuck, release) = stuck_output();
+    let (receiver, streaming) = e131_to_loopback("universe=1&size=8x8");
+    streaming.offer(grey(2));
+    receiver.recv(&mut [0; 2048]).expect("the E1.31 stream");
+    // Listed after the stuck one, and the wait made an hour: waiting for
+    // each in turn would tell the second to stop only in an hour.
+    let returned = stopping(vec![stuck, streaming], |senders| {
+        stop_within(senders, Duration::from_secs(3600))
+    });
+    // The stream goes on, sent again each second, until it is told to end.
+    let told = Instant::now() + Duration::from_secs(10);
+    let mut packet = [0u8; 2048];
+    loop {
+        let n = receiver.recv(&mut packet).expect("the E1.31 stream");
+        if e131::is_terminated(&packet[..n]) {
+            break;
+        }
+        assert!(Instant::now() < told, "the second was not told to stop");
+    }
+    assert!(
+        returned.try_recv().is_err(),
+        "still waiting for the stuck one"
+    );
+    drop(release);
+    returned
+        .recv_timeout(Duration::from_secs(10))
+        .expect("returned once the stuck send let go");
+}
+
+#[test]
+fn outputs_whose_sends_are_stuck_are_left_to_end_on_their_own() {
+    let (first, first_release) = stuck_output();
+    let (second, second_release) = stuck_output();
+    let returned = stopping(vec![first, second], stop_together);
+    returned
+        .recv_timeout(Duration::from_secs(10))
+        .expect("returned while both sends were still stuck");
+    drop((first_release, second_release));
 }
