@@ -329,6 +329,53 @@ mod tests {
         assert_ne!(second, first, "the name's dimmer frame");
     }
 
+    /// "TERM:" or "data:" and the first LED's red of the next E1.31 packet.
+    fn e131_seen(receiver: &UdpSocket, what: &str) -> String {
+        let mut packet = [0u8; 2048];
+        let n = receiver.recv(&mut packet).expect(what);
+        let (_, _, leds) = e131::read(&packet[..n]).expect("an E1.31 packet");
+        let kind = match e131::is_terminated(&packet[..n]) {
+            true => "TERM",
+            false => "data",
+        };
+        format!("{kind}:{}", leds[0])
+    }
+
+    // WLED shows a terminating packet's data: the removed output's endings
+    // must reach the panel before the held one's frame, or the panel is left
+    // showing the removed output's picture until the next resend.
+    #[test]
+    fn a_removed_e131_output_ends_before_the_held_one_takes_over() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let panel = receiver.local_addr().unwrap();
+        let by_address = format!("e131://{panel}?universe=1&size=8x8&gamma=1");
+        // Dimmer: its packets tell themselves apart (200 × 40 % = 80).
+        let by_name = format!(
+            "e131://panel.test:{}?universe=1&size=8x8&gamma=1&brightness=40",
+            panel.port()
+        );
+        let (_, gate, resolve) = name_at(panel);
+        // Only the wake as the first leaves can let the second's frame out.
+        let never_again = Timing {
+            resend: Duration::from_secs(3600),
+            ..Timing::default()
+        };
+        let mut outputs = Outputs::with_lookups(resolve, never_again);
+        outputs.sync([by_address.as_str(), by_name.as_str()]);
+        outputs.offer(&frame());
+        assert_eq!(e131_seen(&receiver, "the address's stream"), "data:200");
+        gate.send(()).unwrap();
+        sender(&outputs, &by_name).until_status(|s| matches!(s.state, State::Held(_)));
+        outputs.sync([by_name.as_str()]);
+        let seen: Vec<String> = (0..4)
+            .map(|_| e131_seen(&receiver, "the endings, then the held frame"))
+            .collect();
+        assert_eq!(seen, ["TERM:200", "TERM:200", "TERM:200", "data:80"]);
+    }
+
     #[test]
     fn a_name_that_moves_onto_a_listed_panels_address_holds() {
         let panel = UdpSocket::bind("127.0.0.1:0").unwrap();

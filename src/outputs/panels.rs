@@ -6,9 +6,12 @@
 //! Settings closed). So the sending threads decide: before each frame an
 //! output notes here where its packets go, and holds while one listed before
 //! it reaches the same LEDs there. The window keeps the list's order here
-//! (`Outputs::sync`). When the one it gave way to stops, moves or is listed
+//! (`Outputs::sync`). When the one it gave way to leaves, moves or is listed
 //! after it, a held output is woken to try again at once: with a still
 //! artwork its frame would otherwise wait for the next resend, a second on.
+//! A removed output leaves from its own thread once its last packets are
+//! out: WLED shows an E1.31 ending's data, so the held output's frame must
+//! come after them, or the panel keeps the removed output's picture.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +30,8 @@ struct Entry {
     held: bool,
     /// Tells its sending thread to try again.
     wake: Option<Wake>,
+    /// Removed from the list, still sending its last packets.
+    leaving: bool,
 }
 
 /// The addresses the running outputs reach, in the list's order.
@@ -55,6 +60,7 @@ impl Panels {
             to: None,
             held: false,
             wake: None,
+            leaving: false,
         });
         Seat {
             panels: self.clone(),
@@ -62,13 +68,24 @@ impl Panels {
         }
     }
 
-    /// Keeps the seats `ids` in that order, the list's, and drops the
-    /// others: their outputs were removed.
+    /// Keeps the seats `ids` in that order, the list's; the others' outputs
+    /// were removed, and still count, first, until they leave (`Seat::leave`).
+    /// Held outputs are woken only if the list's order changed: one whose
+    /// earlier output is removed takes over once that one has left.
     pub fn keep(&self, ids: &[u64]) {
         let mut entries = self.entries();
-        entries.retain(|e| ids.contains(&e.seat));
+        let kept_order = |entries: &[Entry]| -> Vec<u64> {
+            let kept = entries.iter().filter(|e| ids.contains(&e.seat));
+            kept.map(|e| e.seat).collect()
+        };
+        let before = kept_order(&entries);
+        for entry in entries.iter_mut() {
+            entry.leaving = !ids.contains(&entry.seat);
+        }
         entries.sort_by_key(|e| ids.iter().position(|id| *id == e.seat));
-        wake_held(entries, 0);
+        if kept_order(&entries) != before {
+            wake_held(entries, 0);
+        }
     }
 }
 
@@ -111,6 +128,8 @@ impl Seat {
             let (earlier, this) = entries.split_at(at);
             let earlier = earlier
                 .iter()
+                // One removed while it held sends nothing there.
+                .filter(|e| !(e.leaving && e.held))
                 .find(|e| e.to == Some(to) && e.spec.shares_universes(&this[0].spec))?;
             Some(format!(
                 "{} reaches the same panel at {to}, and two streams make it flicker. Remove one.",
@@ -124,7 +143,8 @@ impl Seat {
         why
     }
 
-    /// The output stops: those after it no longer give way to it.
+    /// The output stopped (or is left stuck): those after it no longer give
+    /// way to it. Once only: later calls do nothing.
     pub fn leave(&self) {
         let mut entries = self.panels.entries();
         let Some(at) = entries.iter().position(|e| e.seat == self.id) else {
@@ -132,6 +152,13 @@ impl Seat {
         };
         entries.remove(at);
         wake_held(entries, at);
+    }
+}
+
+/// A seat whose output never started, or has ended, leaves too.
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.leave();
     }
 }
 
@@ -231,8 +258,58 @@ mod tests {
         panels.keep(&[seats[2].id(), seats[1].id(), seats[0].id()]);
         assert_eq!(seats[2].reaches(Some(at)), None);
         assert!(seats[0].reaches(Some(at)).is_some());
-        // Removed from the list: it no longer counts.
+        // Removed from the list: it counts until its thread leaves.
         panels.keep(&[seats[0].id()]);
+        assert!(seats[0].reaches(Some(at)).is_some());
+        seats[2].leave();
         assert_eq!(seats[0].reaches(Some(at)), None);
+    }
+
+    #[test]
+    fn a_removed_output_is_given_way_to_until_it_leaves() {
+        let panels = Panels::default();
+        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
+        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
+        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        let held = woken(&second);
+        first.reaches(Some(at));
+        assert!(second.reaches(Some(at)).is_some());
+        // Removed: its last packets are still to go out, and WLED shows
+        // them, so the second's frame must wait for them.
+        panels.keep(&[second.id()]);
+        assert!(
+            held.try_recv().is_err(),
+            "not woken as the first is removed"
+        );
+        assert!(second.reaches(Some(at)).is_some(), "still gives way");
+        first.leave();
+        assert!(held.try_recv().is_ok(), "woken as the first left");
+        assert_eq!(second.reaches(Some(at)), None);
+    }
+
+    #[test]
+    fn a_seat_dropped_leaves() {
+        let panels = Panels::default();
+        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
+        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
+        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        first.reaches(Some(at));
+        assert!(second.reaches(Some(at)).is_some());
+        // Its output never started, or has ended.
+        drop(first);
+        assert_eq!(second.reaches(Some(at)), None);
+    }
+
+    #[test]
+    fn an_output_removed_while_it_held_is_not_given_way_to() {
+        let panels = Panels::default();
+        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
+        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
+        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        first.reaches(Some(at));
+        assert!(second.reaches(Some(at)).is_some());
+        // The held one removed, sorted before the first as it leaves.
+        panels.keep(&[first.id()]);
+        assert_eq!(first.reaches(Some(at)), None, "it sends nothing there");
     }
 }

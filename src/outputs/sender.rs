@@ -188,19 +188,21 @@ fn waker(shared: &Arc<Shared>) -> Wake {
 }
 
 impl Sender {
+    /// The thread leaves `Panels` itself once its last packets are out.
     fn ask_to_stop(&self) {
-        self.shared.seat.leave();
         lock(&self.shared.slot).stop = true;
         self.shared.wake.notify_one();
     }
 
     /// Bounded, though lookups run on a thread of their own: a thread whose
-    /// sends the system holds is left to end on its own.
+    /// sends the system holds is left to end on its own, and leaves `Panels`
+    /// now, so that an output held behind it does not wait for it forever.
     fn join_by(&mut self, deadline: Instant) {
         if let Some(worker) = self.worker.take() {
             let left = deadline.saturating_duration_since(Instant::now());
             crate::bounded_join::join_within(worker, left);
         }
+        self.shared.seat.leave();
     }
 }
 
@@ -287,6 +289,9 @@ impl Worker {
             self.send(&frame);
         }
         self.terminate();
+        // Only now may an output held behind this one send: WLED shows the
+        // endings' data, so its frame must come after them.
+        self.shared.seat.leave();
     }
 
     /// An E1.31 stream that sent anything ends with Stream_Terminated packets

@@ -413,9 +413,14 @@ impl Wire for Stuck {
     }
 }
 
-/// A DDP output to 127.0.0.1 whose first send is under way and held; its
+/// A DDP output to 127.0.0.1:9 whose first send is under way and held; its
 /// sends go on once `release` is dropped.
 fn stuck_output() -> (Sender, mpsc::Sender<()>) {
+    stuck_output_in(&Panels::default())
+}
+
+/// `stuck_output`, seated in `panels`.
+fn stuck_output_in(panels: &Panels) -> (Sender, mpsc::Sender<()>) {
     let (began_tx, began) = mpsc::channel();
     let (release, gate) = mpsc::channel::<()>();
     let gate = Arc::new(Mutex::new(gate));
@@ -426,7 +431,7 @@ fn stuck_output() -> (Sender, mpsc::Sender<()>) {
         }))
     });
     let spec = OutputSpec::parse("ddp://127.0.0.1:9?size=8x8").unwrap();
-    let seat = Panels::default().seat("ddp://127.0.0.1:9", &spec);
+    let seat = panels.seat("ddp://127.0.0.1:9", &spec);
     let timing = Timing::default();
     let sender =
         Sender::start_wired(spec, [7; 16], system_resolve(), connect, timing, seat).unwrap();
@@ -488,4 +493,65 @@ fn outputs_whose_sends_are_stuck_are_left_to_end_on_their_own() {
         .recv_timeout(Duration::from_secs(10))
         .expect("returned while both sends were still stuck");
     drop((first_release, second_release));
+}
+
+/// A seat after the others in `panels`, held behind the one that reaches
+/// `at`; `wake` runs as it is woken.
+fn held_behind(panels: &Panels, at: SocketAddr, wake: impl Fn() + Send + Sync + 'static) -> Seat {
+    let url = "e131://panel.test?universe=1&size=8x8";
+    let seat = panels.seat(url, &OutputSpec::parse(url).unwrap());
+    seat.wake_with(Arc::new(wake));
+    assert!(seat.reaches(Some(at)).is_some(), "held");
+    seat
+}
+
+#[test]
+fn a_held_output_is_woken_only_once_the_stopped_ones_endings_are_out() {
+    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let at = receiver.local_addr().unwrap();
+    let panels = Panels::default();
+    let url = format!("e131://{at}?universe=1&size=8x8");
+    let spec = OutputSpec::parse(&url).unwrap();
+    let seat = panels.seat(&url, &spec);
+    let timing = Timing::default();
+    let stopped = Sender::start_seated(spec, [7; 16], system_resolve(), timing, seat).unwrap();
+    stopped.offer(grey(2));
+    receiver.recv(&mut [0; 2048]).expect("the E1.31 stream");
+    // As it is woken, the held one counts the endings already on the wire.
+    let (woken, wakes) = mpsc::channel();
+    let seen = receiver.try_clone().unwrap();
+    let _held = held_behind(&panels, at, move || {
+        seen.set_nonblocking(true).unwrap();
+        let mut packet = [0u8; 2048];
+        let mut endings = 0;
+        while let Ok(n) = seen.recv(&mut packet) {
+            endings += usize::from(e131::is_terminated(&packet[..n]));
+        }
+        let _ = woken.send(endings);
+    });
+    drop(stopped);
+    let endings = wakes
+        .recv_timeout(Duration::from_secs(10))
+        .expect("woken as the stopped one left");
+    assert_eq!(endings, TERMINATIONS, "WLED would show the endings last");
+}
+
+#[test]
+fn a_held_output_is_not_kept_waiting_by_a_stopped_one_whose_send_is_stuck() {
+    let panels = Panels::default();
+    let (stuck, release) = stuck_output_in(&panels);
+    let (woken, wakes) = mpsc::channel();
+    let at = "127.0.0.1:9".parse().unwrap();
+    let held = held_behind(&panels, at, move || {
+        let _ = woken.send(());
+    });
+    stop_together([stuck]);
+    wakes
+        .recv_timeout(Duration::from_secs(10))
+        .expect("woken while the stopped one's send is still stuck");
+    assert_eq!(held.reaches(Some(at)), None, "nothing to give way to");
+    drop(release);
 }
