@@ -325,21 +325,34 @@ mod tests {
             Ok(vec!["127.0.0.9:4048".parse().unwrap()])
         });
         let mut checks = NameChecks::start(resolve);
+        // Lookups started or waiting to, counted as they are asked for (the
+        // lookups' own threads may not have begun yet).
+        let asking = |checks: &NameChecks| checks.running + checks.queued.len();
         let desk = ip("127.0.0.9");
         let start = Instant::now();
         assert!(!checks.by_name("desk.local", desk, start));
         assert_eq!(checks.next_answer(start), "desk.local");
-        // Before the wait is over, the no holds and nothing is asked.
+        // Before the wait is over, the no holds and nothing is asked: the
+        // window asks at each redraw of each panel, twice a second.
         let first_no = start + retry_after(1);
         let early = first_no - Duration::from_millis(1);
         assert!(!checks.by_name("desk.local", desk, early));
-        assert!(!checks.by_name("desk.local", desk, first_no), "asked again");
+        assert_eq!(asking(&checks), 0, "not asked before the wait is over");
+        assert!(!checks.by_name("desk.local", desk, first_no));
+        assert_eq!(asking(&checks), 1, "asked again once the wait is over");
         assert_eq!(checks.next_answer(first_no), "desk.local");
-        // The second no waits twice as long.
+        // The second no waits longer: the first wait over, nothing is asked.
         let second_no = first_no + retry_after(2);
         assert!(retry_after(2) > retry_after(1));
-        assert!(!checks.by_name("desk.local", desk, second_no - retry_after(1)));
+        for early in [
+            first_no + retry_after(1),
+            second_no - Duration::from_millis(1),
+        ] {
+            assert!(!checks.by_name("desk.local", desk, early));
+            assert_eq!(asking(&checks), 0, "the second wait is not over");
+        }
         assert!(!checks.by_name("desk.local", desk, second_no));
+        assert_eq!(asking(&checks), 1, "asked again once it is");
         assert_eq!(checks.next_answer(second_no), "desk.local");
         assert!(
             checks.by_name("desk.local", desk, second_no),
