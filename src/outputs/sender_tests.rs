@@ -3,8 +3,6 @@ use crate::outputs::link::{Wire, udp_connect};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::mpsc;
 
-const RESEND: Duration = Duration::from_secs(1);
-
 /// A receiver on 127.0.0.1 and an E1.31 sender to it, `options` after the `?`.
 fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
     let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -378,10 +376,11 @@ fn a_fresh_frame_taken_with_a_lookups_answer_goes_out_once() {
     });
     let nowhere: Resolve = Arc::new(|_: &str| Err(io::Error::other("no such host")));
     let wake = Arc::new(|| {});
-    let link = Link::new(&spec, nowhere, udp_connect(), Timing::default(), wake).unwrap();
-    let mut worker = Worker::new(spec, shared, link, [7; 16], RESEND);
+    let timing = Timing::default();
+    let link = Link::new(&spec, nowhere, udp_connect(), timing, wake).unwrap();
+    let mut worker = Worker::new(spec, shared, link, [7; 16], timing.resend);
     let now = Instant::now();
-    let mut deadline = now + RESEND;
+    let mut deadline = now + timing.resend;
     // A lookup answered, and a new frame came before the thread woke.
     let mut slot = Slot {
         fresh: Some(grey(8)),
@@ -393,7 +392,7 @@ fn a_fresh_frame_taken_with_a_lookups_answer_goes_out_once() {
     // Nothing more until the still frame's resend.
     assert!(worker.pick(&mut slot, now, &mut deadline).is_none());
     assert!(matches!(
-        worker.pick(&mut slot, now + RESEND, &mut deadline),
+        worker.pick(&mut slot, now + timing.resend, &mut deadline),
         Some(Next::Send(_))
     ));
 }
