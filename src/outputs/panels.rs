@@ -26,8 +26,10 @@ struct Entry {
     spec: OutputSpec,
     /// Where its packets go now; `None` before its host answered.
     to: Option<SocketAddr>,
-    /// It gave way to an earlier output when it last tried.
-    held: bool,
+    /// Why it gave way to an earlier output when it last tried. Kept once it
+    /// leaves: listed first then, it could otherwise send over the output
+    /// that takes over.
+    held: Option<String>,
     /// Tells its sending thread to try again.
     wake: Option<Wake>,
     /// Removed from the list, still sending its last packets.
@@ -58,7 +60,7 @@ impl Panels {
             url: url.to_owned(),
             spec: spec.clone(),
             to: None,
-            held: false,
+            held: None,
             wake: None,
             leaving: false,
         });
@@ -95,7 +97,7 @@ fn wake_held(entries: MutexGuard<'_, Vec<Entry>>, from: usize) {
     let wakes: Vec<Wake> = entries
         .iter()
         .skip(from)
-        .filter(|e| e.held)
+        .filter(|e| e.held.is_some())
         .filter_map(|e| e.wake.clone())
         .collect();
     drop(entries);
@@ -124,23 +126,36 @@ impl Seat {
         let at = entries.iter().position(|e| e.seat == self.id)?;
         let moved = entries[at].to.is_some_and(|was| Some(was) != to);
         entries[at].to = to;
-        let why = to.and_then(|to| {
-            let (earlier, this) = entries.split_at(at);
-            let earlier = earlier
-                .iter()
-                // One removed while it held sends nothing there.
-                .filter(|e| !(e.leaving && e.held))
-                .find(|e| e.to == Some(to) && e.spec.shares_universes(&this[0].spec))?;
-            Some(format!(
-                "{} reaches the same panel at {to}, and two streams make it flicker. Remove one.",
-                earlier.url
-            ))
-        });
-        entries[at].held = why.is_some();
+        let why = match &entries[at] {
+            // It holds on until it leaves, so it sends nothing there.
+            e if e.leaving && e.held.is_some() => e.held.clone(),
+            _ => to.and_then(|to| {
+                let (earlier, this) = entries.split_at(at);
+                let earlier = earlier
+                    .iter()
+                    // One removed while it held sends nothing there.
+                    .filter(|e| !(e.leaving && e.held.is_some()))
+                    .find(|e| e.to == Some(to) && e.spec.shares_universes(&this[0].spec))?;
+                Some(format!(
+                    "{} reaches the same panel at {to}, and two streams make it flicker. Remove one.",
+                    earlier.url
+                ))
+            }),
+        };
+        entries[at].held = why.clone();
         if moved {
             wake_held(entries, at + 1);
         }
         why
+    }
+
+    /// The output is being stopped: as a removed one, it still counts until
+    /// it leaves, and if it held, it holds on.
+    pub fn stopping(&self) {
+        let mut entries = self.panels.entries();
+        if let Some(entry) = entries.iter_mut().find(|e| e.seat == self.id) {
+            entry.leaving = true;
+        }
     }
 
     /// The output stopped (or is left stuck): those after it no longer give
@@ -311,5 +326,39 @@ mod tests {
         // The held one removed, sorted before the first as it leaves.
         panels.keep(&[first.id()]);
         assert_eq!(first.reaches(Some(at)), None, "it sends nothing there");
+    }
+
+    #[test]
+    fn an_output_removed_while_it_held_still_holds_when_it_tries_again() {
+        let panels = Panels::default();
+        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
+        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
+        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        first.reaches(Some(at));
+        assert!(second.reaches(Some(at)).is_some());
+        // Listed first as it leaves, with no one before it: its thread
+        // tries again before it sees its stop, and must still send nothing.
+        panels.keep(&[first.id()]);
+        let why = second.reaches(Some(at)).expect("still held");
+        assert!(why.starts_with("ddp://a.test reaches"), "{why}");
+        assert_eq!(first.reaches(Some(at)), None, "the kept one sends");
+    }
+
+    #[test]
+    fn outputs_all_stopping_keep_holding_as_the_first_leaves() {
+        let panels = Panels::default();
+        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
+        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
+        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        let held = woken(&second);
+        first.reaches(Some(at));
+        assert!(second.reaches(Some(at)).is_some());
+        // As `stop_within` does: all marked leaving before any is told to
+        // stop, so the first may end before the second hears its stop.
+        first.stopping();
+        second.stopping();
+        first.leave();
+        assert!(held.try_recv().is_ok(), "woken as the first left");
+        assert!(second.reaches(Some(at)).is_some(), "still sends nothing");
     }
 }

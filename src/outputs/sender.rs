@@ -217,6 +217,11 @@ pub(crate) fn stop_together(senders: impl IntoIterator<Item = Sender>) {
 /// sender told before the wait).
 fn stop_within(senders: impl IntoIterator<Item = Sender>, within: Duration) {
     let mut senders: Vec<Sender> = senders.into_iter().collect();
+    // All first: one that ends before another is told to stop wakes it, and
+    // one that held must send nothing then (`Seat::stopping`).
+    for sender in &senders {
+        sender.shared.seat.stopping();
+    }
     for sender in &senders {
         sender.ask_to_stop();
     }
