@@ -28,7 +28,7 @@ use super::spec::OutputSpec;
 const SEND_TIMEOUT: Duration = Duration::from_millis(50);
 
 /// How soon an output does things again: looks its host up, sends a
-/// still frame (shorter or longer in tests).
+/// still frame; how long its stop waits (shorter or longer in tests).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
     /// Lookups while failing are this far apart, and sends failing this long
@@ -39,6 +39,9 @@ pub(crate) struct Timing {
     /// A still frame is sent again this often: WLED leaves live mode after
     /// 2.5 s without data.
     pub resend: Duration,
+    /// Stopping waits this long for the sending thread to end (and say so
+    /// to E1.31 receivers); one stuck in a send is left to end on its own.
+    pub stop: Duration,
 }
 
 impl Default for Timing {
@@ -47,6 +50,7 @@ impl Default for Timing {
             retry: Duration::from_secs(5),
             refresh: Duration::from_secs(60),
             resend: Duration::from_secs(1),
+            stop: Duration::from_millis(100),
         }
     }
 }

@@ -4,6 +4,7 @@ const TIMING: Timing = Timing {
     retry: Duration::from_secs(5),
     refresh: Duration::from_secs(60),
     resend: Duration::from_secs(1),
+    stop: Duration::from_millis(100),
 };
 
 fn secs(t0: Instant, s: u64) -> Instant {

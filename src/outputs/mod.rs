@@ -358,9 +358,11 @@ mod tests {
             panel.port()
         );
         let (_, gate, resolve) = name_at(panel);
-        // Only the wake as the first leaves can let the second's frame out.
+        // Only the wake as the first leaves can let the second's frame out,
+        // and its stop waits for its endings however long they take.
         let never_again = Timing {
             resend: Duration::from_secs(3600),
+            stop: Duration::from_secs(3600),
             ..Timing::default()
         };
         let mut outputs = Outputs::with_lookups(resolve, never_again);

@@ -20,8 +20,6 @@ use super::{ddp, e131};
 pub(crate) const TEST_PATTERN_FOR: Duration = Duration::from_secs(5);
 /// E1.31 asks a source that stops to send its Stream_Terminated packets this many times.
 const TERMINATIONS: usize = 3;
-/// How long dropping a sender waits for its thread to end (and say so to E1.31 receivers).
-const STOP_WITHIN: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 struct Slot {
@@ -64,6 +62,8 @@ pub struct Sender {
     spec: OutputSpec,
     shared: Arc<Shared>,
     worker: Option<thread::JoinHandle<()>>,
+    /// How long its stop waits for the thread (`Timing::stop`).
+    stop: Duration,
 }
 
 impl Sender {
@@ -121,6 +121,7 @@ impl Sender {
             spec,
             shared,
             worker: Some(worker),
+            stop: timing.stop,
         })
     }
 
@@ -207,10 +208,12 @@ impl Sender {
 }
 
 /// Stops `senders` together: all are told first, then waited for within one
-/// `STOP_WITHIN`, so panels whose threads are stuck cost the window (and
-/// the quit) that once, not once each.
+/// `Timing::stop` (their longest), so panels whose threads are stuck cost
+/// the window (and the quit) that once, not once each.
 pub(crate) fn stop_together(senders: impl IntoIterator<Item = Sender>) {
-    stop_within(senders, STOP_WITHIN);
+    let senders: Vec<Sender> = senders.into_iter().collect();
+    let within = senders.iter().map(|s| s.stop).max().unwrap_or_default();
+    stop_within(senders, within);
 }
 
 /// `stop_together` waiting `within` (longer in a test that must see every
@@ -234,7 +237,7 @@ fn stop_within(senders: impl IntoIterator<Item = Sender>, within: Duration) {
 impl Drop for Sender {
     fn drop(&mut self) {
         self.ask_to_stop();
-        self.join_by(Instant::now() + STOP_WITHIN);
+        self.join_by(Instant::now() + self.stop);
     }
 }
 

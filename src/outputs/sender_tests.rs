@@ -531,7 +531,9 @@ fn a_held_output_is_woken_only_once_the_stopped_ones_endings_are_out() {
         }
         let _ = woken.send(endings);
     });
-    drop(stopped);
+    // Waited for as long as it takes: a stop that gave up on it would leave
+    // for it, and wake the held one, before its endings by design.
+    stop_within([stopped], Duration::from_secs(3600));
     let endings = wakes
         .recv_timeout(Duration::from_secs(10))
         .expect("woken as the stopped one left");
