@@ -252,7 +252,8 @@ struct Worker {
     last: Option<Arc<LedColours>>,
     /// The test pattern is what the panel shows.
     pattern: bool,
-    /// Packets have gone out: a stream that E1.31 receivers are told has ended.
+    /// Packets have gone out, and it has not held since: a stream that E1.31
+    /// receivers are told has ended.
     streaming: bool,
     /// A still frame is sent again this often.
     resend: Duration,
@@ -423,6 +424,9 @@ impl Worker {
             }
         }
         if let Some(why) = held {
+            // Its stream gave way: endings would now reach the LEDs the
+            // other output drives, and WLED would show their picture.
+            self.streaming = false;
             let state = State::Held(why);
             if self.shared.tally(|t| t.held(now, state.clone())) {
                 tracing::warn!("LED output {}: {}", self.spec, state.label());

@@ -556,3 +556,34 @@ fn a_held_output_is_not_kept_waiting_by_a_stopped_one_whose_send_is_stuck() {
     assert_eq!(held.reaches(Some(at)), None, "nothing to give way to");
     drop(release);
 }
+
+#[test]
+fn an_output_that_holds_ends_without_endings_over_the_one_it_gave_way_to() {
+    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let at = receiver.local_addr().unwrap();
+    let panels = Panels::default();
+    let first_url = "e131://panel.test?universe=1&size=8x8";
+    let first = panels.seat(first_url, &OutputSpec::parse(first_url).unwrap());
+    let url = format!("e131://{at}?universe=1&size=8x8");
+    let spec = OutputSpec::parse(&url).unwrap();
+    let seat = panels.seat(&url, &spec);
+    let held =
+        Sender::start_seated(spec, [7; 16], system_resolve(), Timing::default(), seat).unwrap();
+    held.offer(grey(2));
+    receiver
+        .recv(&mut [0; 2048])
+        .expect("its stream, before it held");
+    // The first output's name now leads to its panel: it holds.
+    first.reaches(Some(at));
+    held.offer(grey(3));
+    held.until_status(|s| matches!(s.state, State::Held(_)));
+    stop_within([held], Duration::from_secs(3600));
+    receiver.set_nonblocking(true).unwrap();
+    let mut packet = [0u8; 2048];
+    while let Ok(n) = receiver.recv(&mut packet) {
+        assert!(!e131::is_terminated(&packet[..n]), "WLED would show it");
+    }
+}
