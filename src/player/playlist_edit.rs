@@ -241,14 +241,7 @@ mod tests {
     use crate::player::MakapixPost;
 
     fn post(post_id: i64) -> ArtworkSource {
-        ArtworkSource::Makapix(MakapixPost {
-            post_id,
-            title: None,
-            storage_key: "k".into(),
-            storage_shard: "ab/cd".into(),
-            native_format: "png".into(),
-            art_url: None,
-        })
+        ArtworkSource::Makapix(MakapixPost::for_test(post_id))
     }
 
     fn labels(edit: &PlaylistEdit) -> Vec<String> {

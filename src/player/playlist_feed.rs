@@ -149,14 +149,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn post(post_id: i64) -> MakapixPost {
-        MakapixPost {
-            post_id,
-            title: None,
-            storage_key: format!("k{post_id}"),
-            storage_shard: "ab/cd".into(),
-            native_format: "png".into(),
-            art_url: None,
-        }
+        MakapixPost::for_test(post_id)
     }
 
     fn list(items: &[Result<i64, &str>]) -> Playlist {

@@ -30,6 +30,19 @@ pub struct MakapixPost {
 }
 
 impl MakapixPost {
+    /// A PNG post without a title, stored under `k{post_id}` (tests).
+    #[cfg(test)]
+    pub(crate) fn for_test(post_id: i64) -> Self {
+        MakapixPost {
+            post_id,
+            title: None,
+            storage_key: format!("k{post_id}"),
+            storage_shard: "ab/cd".into(),
+            native_format: "png".into(),
+            art_url: None,
+        }
+    }
+
     /// The post a `show_artwork` names; `None` when it names no file (neither
     /// an `art_url` nor a storage key and format).
     pub(crate) fn from_show(show: &ShowArtwork) -> Option<MakapixPost> {

@@ -511,14 +511,7 @@ fn a_dwell_typed_but_not_valid_comes_back_in_its_field() {
     let dir = tempfile::tempdir().unwrap();
     let mut editor = spring(&dir.path().join("spring.makapix-playlist"));
     for post_id in [5, 6] {
-        let post = crate::player::MakapixPost {
-            post_id,
-            title: None,
-            storage_key: "k".into(),
-            storage_shard: "ab/cd".into(),
-            native_format: "png".into(),
-            art_url: None,
-        };
+        let post = crate::player::MakapixPost::for_test(post_id);
         editor
             .edit
             .add(Some(&ArtworkSource::Makapix(post)))

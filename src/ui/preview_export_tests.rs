@@ -122,12 +122,8 @@ fn where_no_dialog_opened_the_window_asks_and_its_path_is_saved_to() {
 fn a_posts_title_names_one_file_in_the_folder_offered() {
     let post = |title: &str| {
         ArtworkSource::Makapix(crate::player::MakapixPost {
-            post_id: 7,
             title: Some(title.into()),
-            storage_key: "k".into(),
-            storage_shard: "ab/cd".into(),
-            native_format: "png".into(),
-            art_url: None,
+            ..crate::player::MakapixPost::for_test(7)
         })
     };
     for title in [

@@ -92,14 +92,7 @@ fn items_are_released_in_the_playlist_s_order_whatever_order_answers_come_in() {
 #[test]
 fn local_files_and_posts_already_seen_play_without_a_request() {
     let mut p = Player::connected();
-    p.session.remember_post(&MakapixPost {
-        post_id: 9,
-        title: None,
-        storage_key: "k9".into(),
-        storage_shard: "ab/cd".into(),
-        native_format: "png".into(),
-        art_url: None,
-    });
+    p.session.remember_post(&MakapixPost::for_test(9));
     let list = playlist(vec![
         PlaylistSource::File {
             file: "a.png".into(),
