@@ -21,6 +21,7 @@ pub mod owner_playsets;
 pub mod pending;
 mod playlists;
 mod playsets;
+mod queue_order;
 mod reports;
 mod seen;
 mod views;
@@ -33,12 +34,11 @@ use std::time::Duration;
 
 use crate::bridge::connection::{ConnectionAction, ConnectionState, RequestFailure};
 use crate::player::playlist::Playlist;
-use crate::player::{ArtworkSource, Engine, MakapixPost, QueueItem, order};
+use crate::player::{ArtworkSource, Engine, MakapixPost};
 use crate::protocol::command::{
     CommandEnvelope, CommandError, PlayChannel, PlayPlayset, ShowArtwork,
 };
 use crate::protocol::response::Response;
-use crate::settings::Settings;
 use crate::storage::last_channel::LastChannel;
 
 pub use channel::Channel;
@@ -149,17 +149,16 @@ impl Session {
             self.channels.played_over(fx);
             self.reports.new_choice();
         }
-        let items = self.ordered(channel.items(), &[], seen.settings);
+        let items = queue_order::ordered(channel.items(), &[], seen.settings, self.seed);
         self.playing = channel;
         fx.engine(EngineCommand::Play(items));
     }
 
-    /// The same channel with more items: what is on screen stays, and so does
-    /// the order of the queue (shuffled, new items go after it).
+    /// The same channel with more items (`queue_order::extended`).
     /// `dropped`: the queue's first so many, played long ago, are gone.
     fn extend(&mut self, channel: Channel, dropped: usize, seen: &Seen, fx: &mut Effects) {
-        let before = seen.engine.items().get(dropped..).unwrap_or_default();
-        let items = self.ordered(channel.items(), before, seen.settings);
+        let (engine, settings) = (seen.engine, seen.settings);
+        let items = queue_order::extended(&channel, engine, dropped, settings, self.seed);
         self.playing = channel;
         fx.engine(EngineCommand::Reorder { items, dropped });
     }
@@ -176,18 +175,9 @@ impl Session {
     /// Shuffle or the channels' order changed: the queue is ordered anew, and
     /// a channel asked in another order is asked for again.
     pub(crate) fn reorder(&mut self, seen: &Seen, fx: &mut Effects) {
-        let items = self.ordered(self.playing.items(), &[], seen.settings);
+        let items = queue_order::reordered(&self.playing, seen.settings, self.seed);
         fx.engine(EngineCommand::Reorder { items, dropped: 0 });
         self.channels.order_changed(seen, &mut self.pending, fx);
-    }
-
-    /// `items` as the queue plays them; shuffled, those `before` holds keep its order.
-    fn ordered(&self, items: Vec<QueueItem>, before: &[QueueItem], s: &Settings) -> Vec<QueueItem> {
-        if s.shuffle {
-            order::shuffled_after(before, items, |i| i.source.clone(), self.seed)
-        } else {
-            items
-        }
     }
 
     /// At start: the Makapix channel of the last session plays, from the disk

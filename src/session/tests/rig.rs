@@ -10,6 +10,7 @@ use crate::player::LoadOutcome;
 use crate::protocol::command::CommandAck;
 use crate::protocol::request::RequestBody;
 use crate::session::*;
+use crate::settings::Settings;
 
 pub(super) struct Rig {
     pub(super) session: Session,
