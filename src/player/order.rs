@@ -38,24 +38,47 @@ pub fn shuffled_after<T, K: Eq + Hash>(
     key: impl Fn(&T) -> K,
     seed: u64,
 ) -> Vec<T> {
+    let (mut order, new) = held_first(before, items, key);
+    // Each page gets an order of its own, not a prefix of the previous one's.
+    let page_seed = seed ^ (order.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    order.extend(shuffled(new, page_seed));
+    order
+}
+
+/// `items` with those `before` holds (as `shuffled_after` matches them) in
+/// `before`'s order, and the rest after them in their own order: shuffle
+/// turned off keeps what was played where it is, and what is to come plays
+/// in the channel's order.
+pub fn in_order_after<T, K: Eq + Hash>(
+    before: &[T],
+    items: Vec<T>,
+    key: impl Fn(&T) -> K,
+) -> Vec<T> {
+    let (mut order, rest) = held_first(before, items, key);
+    order.extend(rest);
+    order
+}
+
+/// `items` split in two: those `before` holds, in `before`'s order, and
+/// the rest, in their own.
+fn held_first<T, K: Eq + Hash>(
+    before: &[T],
+    items: Vec<T>,
+    key: impl Fn(&T) -> K,
+) -> (Vec<T>, Vec<T>) {
     let mut slots: HashMap<K, VecDeque<usize>> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         slots.entry(key(item)).or_default().push_back(i);
     }
-    let mut taken = vec![false; items.len()];
-    let mut order = Vec::with_capacity(items.len());
+    let mut order = Vec::with_capacity(before.len().min(items.len()));
     for held in before {
         if let Some(i) = slots.get_mut(&key(held)).and_then(VecDeque::pop_front) {
-            taken[i] = true;
             order.push(i);
         }
     }
-    let new: Vec<usize> = (0..items.len()).filter(|i| !taken[*i]).collect();
-    // Each page gets an order of its own, not a prefix of the previous one's.
-    let page_seed = seed ^ (order.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    order.extend(shuffled(new, page_seed));
     let mut items: Vec<Option<T>> = items.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| items[i].take()).collect()
+    let held = order.into_iter().filter_map(|i| items[i].take()).collect();
+    (held, items.into_iter().flatten().collect())
 }
 
 fn file_name(path: &Path) -> std::borrow::Cow<'_, str> {
@@ -244,6 +267,15 @@ mod tests {
         let mut rest = out[3..].to_vec();
         rest.sort_unstable();
         assert_eq!(rest, ['b', 'c']);
+    }
+
+    #[test]
+    fn in_order_after_keeps_what_is_held_and_the_rest_in_its_own_order() {
+        let before = ['c', 'a', 'x', 'a'];
+        let out = in_order_after(&before, vec!['a', 'b', 'c', 'a', 'd', 'a'], |c| *c);
+        assert_eq!(out, ['c', 'a', 'a', 'b', 'd', 'a']);
+        let prefix = in_order_after(&['a', 'b'], vec!['a', 'b', 'a', 'c'], |c| *c);
+        assert_eq!(prefix, ['a', 'b', 'a', 'c'], "a prefix held: the same list");
     }
 
     #[test]

@@ -2,23 +2,33 @@
 //! shuffle on, shuffled by the session's seed. A channel that grows (a page,
 //! the playset's next picks, a playlist's posts) keeps the order its queue
 //! already has, and only what is new is shuffled after it. Pure.
+//!
+//! A Makapix channel's or a playset's queue is a window moving through a
+//! longer run: up to 500 artworks played behind the one on screen, and
+//! those to come. Ordered anew (shuffle turned on or off, another order
+//! chosen), what was played up to the artwork on screen keeps its place and
+//! only what is to come takes the new order, so the next artworks are new
+//! ones, not the window played again. A finite list (files, a playlist,
+//! the samples) loops over everything it holds, and is ordered anew whole.
 
 use crate::player::{Engine, QueueItem, order};
 use crate::settings::Settings;
 
 use super::channel::Channel;
 
-/// `items` as the queue plays them; shuffled, those `before` holds keep its order.
+/// `items` as the queue plays them: those `kept` holds first, in its order,
+/// and the rest after them, shuffled or in the channel's order.
 pub(super) fn ordered(
     items: Vec<QueueItem>,
-    before: &[QueueItem],
+    kept: &[QueueItem],
     s: &Settings,
     seed: u64,
 ) -> Vec<QueueItem> {
+    let key = |i: &QueueItem| i.source.clone();
     if s.shuffle {
-        order::shuffled_after(before, items, |i| i.source.clone(), seed)
+        order::shuffled_after(kept, items, key, seed)
     } else {
-        items
+        order::in_order_after(kept, items, key)
     }
 }
 
@@ -32,11 +42,31 @@ pub(super) fn extended(
     s: &Settings,
     seed: u64,
 ) -> Vec<QueueItem> {
-    let before = engine.items().get(dropped..).unwrap_or_default();
-    ordered(channel.items(), before, s, seed)
+    let kept = match s.shuffle {
+        true => engine.items().get(dropped..).unwrap_or_default(),
+        // A window shuffled before stays as it was played; the rest, a
+        // fresh look's posts among them, in the channel's order.
+        false => played(channel, engine, dropped),
+    };
+    ordered(channel.items(), kept, s, seed)
 }
 
 /// The queue of `channel` once shuffle or the channels' order changed.
-pub(super) fn reordered(channel: &Channel, s: &Settings, seed: u64) -> Vec<QueueItem> {
-    ordered(channel.items(), &[], s, seed)
+pub(super) fn reordered(
+    channel: &Channel,
+    engine: &Engine,
+    s: &Settings,
+    seed: u64,
+) -> Vec<QueueItem> {
+    ordered(channel.items(), played(channel, engine, 0), s, seed)
+}
+
+/// What keeps its place in a window's queue ordered anew: the engine's
+/// queue, without its first `dropped`, up to the artwork on screen. Nothing
+/// for a finite list, or when what shows is not in the queue.
+fn played<'a>(channel: &Channel, engine: &'a Engine, dropped: usize) -> &'a [QueueItem] {
+    let window = matches!(channel, Channel::Makapix { .. });
+    let at = engine.current_index().filter(|_| window);
+    at.and_then(|at| engine.items().get(dropped..=at))
+        .unwrap_or_default()
 }

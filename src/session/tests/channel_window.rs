@@ -52,7 +52,19 @@ impl Server {
 /// answered at once; `check` runs after each. Returns what was shown, in order.
 fn play(p: &mut Player, server: &mut Server, artworks: usize, check: impl Fn(&Player)) -> Vec<i64> {
     let out = p.command("c", "play_channel", json!({"channel_name": "all"}));
-    let mut asked = out.queries();
+    play_on(p, server, out.queries(), artworks, check)
+}
+
+/// Plays on until `artworks` more were shown, `asked` and every page after
+/// it answered at once; the last asked are answered too, so a test may play
+/// on. `check` runs after each answer. Returns what was shown, in order.
+fn play_on(
+    p: &mut Player,
+    server: &mut Server,
+    mut asked: Vec<(u64, QueryPosts)>,
+    artworks: usize,
+    check: impl Fn(&Player),
+) -> Vec<i64> {
     let mut shown: Vec<i64> = Vec::new();
     while shown.len() < artworks {
         for (tag, q) in asked.drain(..) {
@@ -65,6 +77,9 @@ fn play(p: &mut Player, server: &mut Server, artworks: usize, check: impl Fn(&Pl
         if shown.last() != Some(&on_screen) {
             shown.push(on_screen);
         }
+    }
+    for (tag, q) in asked {
+        p.answer(tag, server.answer(&q));
     }
     shown
 }
@@ -133,5 +148,41 @@ fn a_finite_channel_bigger_than_the_window_plays_every_post_lap_after_lap() {
                 "shuffle {shuffle}: lap {n} shows every post once"
             );
         }
+    }
+}
+
+/// Shuffle turned on or off, or the channels' order changed, while a long
+/// channel plays: what shows stays, and the next artworks are new ones, not
+/// the window of those played before it in a new order.
+#[test]
+fn a_new_order_while_a_long_channel_plays_does_not_play_its_window_again() {
+    for (before, after) in [(false, true), (true, false), (true, true)] {
+        let mut p = Player::connected();
+        p.settings.shuffle = before;
+        let mut server = Server {
+            base: usize::MAX / 2,
+            published: Vec::new(),
+            each_look: 0,
+        };
+        // Part way through a page: its next one has not come yet.
+        let mut played = play(&mut p, &mut server, KEEP_BEHIND + 125, held_within_caps);
+        let shows = played.pop();
+        assert_eq!(p.on_screen(), shows);
+        p.settings.shuffle = after;
+        let out = p.act(|s, seen, fx| s.reorder(seen, fx));
+        assert!(out.queries().is_empty(), "the channel's order stands");
+        assert_eq!(
+            p.on_screen(),
+            shows,
+            "shuffle {before} → {after}: what shows stays"
+        );
+        let next = play_on(&mut p, &mut server, Vec::new(), 100, held_within_caps);
+        let again: Vec<_> = next.iter().filter(|id| played.contains(id)).collect();
+        assert!(
+            again.is_empty(),
+            "shuffle {before} → {after}: {} played again, first {:?}",
+            again.len(),
+            again.first()
+        );
     }
 }

@@ -56,7 +56,19 @@ impl Server {
 fn play(p: &mut Player, server: &Server, pick: &str, artworks: usize) -> Vec<i64> {
     let payload = json!({"playset_name": "mix", "exposure_mode": "equal", "pick_mode": pick,
         "channels": [{"type": "user", "identifier": "a"}, {"type": "user", "identifier": "b"}]});
-    let mut asked = p.command("ps", "play_playset", payload).queries();
+    let asked = p.command("ps", "play_playset", payload).queries();
+    play_on(p, server, asked, artworks)
+}
+
+/// Plays on until `artworks` more were shown, `asked` and every page after
+/// it answered at once; the last asked are answered too, so a test may play
+/// on. Returns what was shown, in order.
+fn play_on(
+    p: &mut Player,
+    server: &Server,
+    mut asked: Vec<(u64, QueryPosts)>,
+    artworks: usize,
+) -> Vec<i64> {
     let mut shown: Vec<i64> = Vec::new();
     while shown.len() < artworks {
         for (tag, q) in asked.drain(..) {
@@ -67,6 +79,9 @@ fn play(p: &mut Player, server: &Server, pick: &str, artworks: usize) -> Vec<i64
         let held = [p.engine.items().len(), p.session.channel().items().len()];
         assert!(held.iter().all(|n| *n <= CAP), "held {held:?}");
         shown.extend(p.on_screen());
+    }
+    for (tag, q) in asked {
+        p.answer(tag, server.answer(&q, p.now));
     }
     shown
 }
@@ -161,4 +176,39 @@ fn a_post_published_on_a_playset_s_channel_plays_within_the_hour() {
     let at = at.expect("the new post played");
     assert!(at >= hour - 2, "not before it was published: {at}");
     assert!(at <= hour + 15, "within a few artworks of the look: {at}");
+}
+
+/// Shuffle turned on or off, or the channels' order changed, while a
+/// playset plays: what shows stays, and the next artworks are new ones, not
+/// the window of those played before it in a new order.
+#[test]
+fn a_new_order_while_a_playset_plays_does_not_play_its_window_again() {
+    for (before, after) in [(false, true), (true, false), (true, true)] {
+        let mut p = Player::connected();
+        p.settings.shuffle = before;
+        let server = Server {
+            len: usize::MAX / 4,
+            a_len: usize::MAX / 4,
+            publish_at: Duration::MAX,
+        };
+        // Part way through a page: its next one has not come yet.
+        let mut played = play(&mut p, &server, "recency", KEEP_BEHIND + 125);
+        let shows = played.pop();
+        assert_eq!(p.on_screen(), shows);
+        p.settings.shuffle = after;
+        p.act(|s, seen, fx| s.reorder(seen, fx));
+        assert_eq!(
+            p.on_screen(),
+            shows,
+            "shuffle {before} → {after}: what shows stays"
+        );
+        let next = play_on(&mut p, &server, Vec::new(), 100);
+        let again: Vec<_> = next.iter().filter(|id| played.contains(id)).collect();
+        assert!(
+            again.is_empty(),
+            "shuffle {before} → {after}: {} played again, first {:?}",
+            again.len(),
+            again.first()
+        );
+    }
 }
