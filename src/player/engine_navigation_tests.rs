@@ -287,3 +287,41 @@ fn reorder_keeps_current_and_pending() {
     e.on_loaded(&art("b"), STILL, s(2));
     assert_eq!(e.current_index(), Some(1));
 }
+
+/// A playset's queue holds a small channel's artwork many times, and a long
+/// run drops the start of its queue (`Reorder { dropped }`): the copy on
+/// screen is found where it moved to, not at its old place, which holds
+/// another copy, nor at the first.
+#[test]
+fn a_trimmed_queue_of_repeats_keeps_the_copy_on_screen_where_it_moved() {
+    let mut e = playing(&["a", "x", "a", "y", "a", "z", "a", "w"]);
+    go(&mut e, 1, |e, now| e.show_index(4, now));
+    e.reorder(queue(&["a", "y", "a", "z", "a", "w", "a", "v"]), 2);
+    assert_eq!((shown(&e), e.current_index()), ("a".into(), Some(2)));
+    assert_eq!(
+        go(&mut e, 11, Engine::tick),
+        "z",
+        "what came after it comes next"
+    );
+    assert_eq!(e.current_index(), Some(3));
+}
+
+/// Back after the queue's start was dropped goes to the copy of a repeated
+/// artwork that was shown, found where it moved to.
+#[test]
+fn back_after_a_trim_goes_to_the_copy_that_was_shown() {
+    let mut e = playing(&["a", "b", "a", "c", "a", "d", "a", "e"]);
+    let shown_then: String = (1..6).map(|t| go(&mut e, t * 10, Engine::tick)).collect();
+    assert_eq!(shown_then, "bacad");
+    e.reorder(queue(&["a", "c", "a", "d", "a", "e", "a", "f"]), 2);
+    assert_eq!((shown(&e), e.current_index()), ("d".into(), Some(3)));
+    let back = |e: &mut Engine, t| (go(e, t, Engine::previous), e.current_index());
+    assert_eq!(back(&mut e, 51), ("a".into(), Some(2)));
+    assert_eq!(back(&mut e, 52), ("c".into(), Some(1)));
+    assert_eq!(back(&mut e, 53), ("a".into(), Some(0)));
+    assert_eq!(
+        back(&mut e, 54),
+        ("b".into(), None),
+        "dropped: shown, not queued"
+    );
+}
