@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::fixture::*;
-use crate::player::feed::FAILED_PAGE_WAIT;
+use crate::player::feed::{FAILED_PAGE_WAIT, FRESH_LOOK_EVERY};
 use crate::protocol::command::AckStatus;
 use crate::protocol::request::QueryPosts;
 use crate::session::pending::ANSWER_DEADLINE;
@@ -394,7 +394,8 @@ fn a_failed_page_is_asked_again_on_time_with_the_screen_still() {
     let next = p.tick(true).queries();
     assert_eq!(next.len(), 1, "a's next page: {next:?}");
     p.answer(next[0].0, failed("the server is down"));
-    let (wake, _) = p.tick_due(true);
+    // Hidden: no view due wakes it either.
+    let (wake, _) = p.tick_due(false);
     let retry = p.now + FAILED_PAGE_WAIT;
     assert!(
         wake.is_some_and(|w| w <= retry),
@@ -404,4 +405,28 @@ fn a_failed_page_is_asked_again_on_time_with_the_screen_still() {
     let again = p.tick(true).queries();
     assert_eq!(again.len(), 1, "asked again: {again:?}");
     assert_eq!(again[0].1.cursor.as_deref(), Some("p2"));
+}
+
+/// A playset with nothing else to wake the window (paused, hidden, no page
+/// awaited) is woken for its channels' hourly look, and looks.
+#[test]
+fn a_still_playset_is_woken_for_its_hourly_look() {
+    let mut p = Player::connected();
+    let started = p.now;
+    let asked = p.command(
+        "ps",
+        "play_playset",
+        playset("equal", "recency", vec![user("a")]),
+    );
+    p.answer(tag_of(&asked.queries(), "a"), last([1, 2]));
+    let now = p.now;
+    p.engine.set_paused(true, now);
+    let (wake, out) = p.tick_due(false);
+    assert!(out.queries().is_empty(), "nothing to ask yet");
+    let look = started + FRESH_LOOK_EVERY;
+    assert_eq!(wake, Some(look), "woken for the look");
+    p.now = look;
+    let asked = p.tick(false).queries();
+    assert_eq!(asked.len(), 1, "the first page again: {asked:?}");
+    assert_eq!(asked[0].1.cursor, None);
 }
