@@ -16,9 +16,11 @@ fn channel(pick: PickMode) -> RunChannel {
 }
 
 /// Takes `n` artworks, each page answered (50 posts, offset paged, `len`
-/// in all) as soon as it is asked for.
+/// in all) as soon as it is asked for. With every page answered at once the
+/// channel always has one to give: when it gives none, the test fails
+/// rather than asking forever.
 fn take(c: &mut RunChannel, n: usize, len: i64) -> Vec<i64> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(n);
     while out.len() < n {
         if let Some(q) = c.wants_more(T) {
             let from: i64 = q.cursor.as_deref().map_or(0, |s| s.parse().unwrap());
@@ -26,7 +28,10 @@ fn take(c: &mut RunChannel, n: usize, len: i64) -> Vec<i64> {
             let next = to.to_string();
             c.on_page(page(from..to, (to < len).then_some(&*next)), T);
         }
-        out.extend(c.take().and_then(|i| i.source.post_id()));
+        let Some(id) = c.take().and_then(|i| i.source.post_id()) else {
+            panic!("the channel gave nothing after {} artworks", out.len());
+        };
+        out.push(id);
     }
     out
 }
