@@ -382,12 +382,20 @@ impl Channels {
 
     /// When to look again for the next page: for a channel with nothing
     /// playable yet, its wait after an empty page (`Feed`'s back-off) is a
-    /// few of these at most; a page that failed, when it is due again.
+    /// few of these at most; a page that failed, when it is due again; the
+    /// hourly look at the first page, so that a window with nothing else to
+    /// wake it (one artwork, paused, hidden) still looks.
     pub(crate) fn next_look(&self, now: Duration) -> Option<Duration> {
         let paging = self.paging.as_ref()?;
         let idle = !paging.feed.is_waiting();
         let empty = (idle && self.awaits_artworks()).then_some(now + EMPTY_PAGE_WAIT);
-        empty.into_iter().chain(paging.feed.retry_at(now)).min()
+        // A resumed channel's look waits for the connection (`Duration::MAX`).
+        let playing = !paging.feed.items().is_empty() && paging.fresh.is_none();
+        let fresh = (playing && paging.fresh_at != Duration::MAX).then(|| paging.fresh_at.max(now));
+        [empty, fresh, paging.feed.retry_at(now)]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Asks for the next page when the artwork at `position` nears the end of

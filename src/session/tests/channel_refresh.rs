@@ -85,3 +85,24 @@ fn a_new_order_in_the_settings_asks_the_channel_playing_again_in_it() {
         "and so at the next start"
     );
 }
+
+/// A channel played alone with nothing else to wake the window (one
+/// artwork, so no dwell ends; hidden, so no view is due; every page in) is
+/// woken for its hourly look, as a playset's channels are, and looks.
+#[test]
+fn a_still_channel_is_woken_for_its_hourly_look() {
+    let mut p = Player::connected();
+    let started = p.now;
+    let (tag, _) = p
+        .command("c", "play_channel", json!({"channel_name": "all"}))
+        .only_request();
+    p.answer(tag, last([1]));
+    let (wake, out) = p.tick_due(false);
+    assert!(out.queries().is_empty(), "nothing to ask yet");
+    let look = started + FRESH_LOOK_EVERY;
+    assert_eq!(wake, Some(look), "woken for the look");
+    p.now = look;
+    let asked = p.tick(false).queries();
+    assert_eq!(asked.len(), 1, "the first page again: {asked:?}");
+    assert_eq!(asked[0].1.cursor, None);
+}
