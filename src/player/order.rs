@@ -66,6 +66,10 @@ fn held_first<T, K: Eq + Hash>(
     items: Vec<T>,
     key: impl Fn(&T) -> K,
 ) -> (Vec<T>, Vec<T>) {
+    if before.is_empty() {
+        // A new queue, or one in the channel's own order: nothing to look up.
+        return (Vec::new(), items);
+    }
     let mut slots: HashMap<K, VecDeque<usize>> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         slots.entry(key(item)).or_default().push_back(i);
