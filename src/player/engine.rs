@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::history::{Entry, History, Via, resolve_index};
+use super::history::{Entry, History, Via, resolve_index, shifted};
 use super::source::{ArtworkSource, QueueItem};
 use super::stopwatch::Stopwatch;
 
@@ -182,7 +182,10 @@ impl Engine {
             }
         }
         if let Some(p) = self.pending.as_mut() {
-            p.index = resolve_index(&self.items, &p.source, moved(p.index));
+            // Where what shows went first: the first copy of a repeat may
+            // be long played, and playback would go on from there.
+            let there = shifted(&self.items, &p.source, p.index, shift);
+            p.index = resolve_index(&self.items, &p.source, there.or(moved(p.index)));
         }
         self.history.reindex(&self.items, shift);
         self.settle(self.last_now);
@@ -310,6 +313,17 @@ impl Engine {
     /// (an artwork of a former queue still on screen).
     pub fn current_index(&self) -> Option<usize> {
         self.current.as_ref().and_then(|c| c.index)
+    }
+
+    /// Position in `items()` of the furthest artwork reached: the one on
+    /// screen, the one waiting to replace it going forward, or after Back
+    /// those shown ahead of it. Nothing after it was played yet. None when
+    /// none of them is in the queue.
+    pub fn reached_index(&self) -> Option<usize> {
+        let waits = self.pending.as_ref().filter(|p| p.via != Via::Prepend);
+        let ahead = self.history.ahead().map(|e| e.index);
+        let reached = [self.current_index(), waits.and_then(|p| p.index)];
+        reached.into_iter().chain(ahead).flatten().max()
     }
 
     /// Waiting to be decoded before it replaces current.

@@ -325,3 +325,18 @@ fn back_after_a_trim_goes_to_the_copy_that_was_shown() {
         "dropped: shown, not queued"
     );
 }
+
+/// What waits for its decode, a repeated artwork, is looked for where what
+/// is on screen moved to, not at its first copy: playback goes on from the
+/// place it was going to, not from an earlier one.
+#[test]
+fn a_waiting_repeat_is_found_where_what_shows_moved() {
+    let mut e = playing(&["x", "a", "c", "b", "d", "b"]);
+    go(&mut e, 1, |e, now| e.show_index(1, now));
+    e.show_index(5, s(2));
+    assert_eq!(e.pending(), Some(&art("b")));
+    e.reorder(queue(&["y", "x", "a", "c", "b", "d", "b"]), 0);
+    assert_eq!(e.current_index(), Some(2));
+    load_wanted(&mut e, s(3));
+    assert_eq!((shown(&e), e.current_index()), ("b".into(), Some(6)));
+}

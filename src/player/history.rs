@@ -55,12 +55,17 @@ impl History {
         &self.entries[pos]
     }
 
+    /// The entries after the one on screen: shown before Back was pressed.
+    pub(super) fn ahead(&self) -> impl Iterator<Item = &Entry> {
+        let from = self.cursor.map_or(self.entries.len(), |c| c + 1);
+        self.entries.iter().skip(from)
+    }
+
     /// The queue was reordered: every entry's position is looked up again,
     /// first `shift` places from where it was (where the artwork on screen went).
     pub(super) fn reindex(&mut self, items: &[QueueItem], shift: isize) {
         for entry in &mut self.entries {
-            let moved = entry.index.and_then(|i| i.checked_add_signed(shift));
-            let there = moved.filter(|&i| items.get(i).is_some_and(|it| it.source == entry.source));
+            let there = shifted(items, &entry.source, entry.index, shift);
             entry.index = resolve_index(items, &entry.source, there.or(entry.index));
         }
     }
@@ -109,4 +114,15 @@ pub(super) fn resolve_index(
 ) -> Option<usize> {
     hint.filter(|&i| items.get(i).is_some_and(|item| item.source == *source))
         .or_else(|| items.iter().position(|item| item.source == *source))
+}
+
+/// `index` moved by `shift`, if `source` is there in `items`.
+pub(super) fn shifted(
+    items: &[QueueItem],
+    source: &ArtworkSource,
+    index: Option<usize>,
+    shift: isize,
+) -> Option<usize> {
+    let moved = index.and_then(|i| i.checked_add_signed(shift));
+    moved.filter(|&i| items.get(i).is_some_and(|item| item.source == *source))
 }

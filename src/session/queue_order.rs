@@ -6,9 +6,10 @@
 //! A Makapix channel's or a playset's queue is a window moving through a
 //! longer run: up to 500 artworks played behind the one on screen, and
 //! those to come. Ordered anew (shuffle turned on or off, another order
-//! chosen), what was played up to the artwork on screen keeps its place and
-//! only what is to come takes the new order, so the next artworks are new
-//! ones, not the window played again. A finite list (files, a playlist,
+//! chosen), what was reached (up to the artwork on screen, the one waiting
+//! to replace it, or those shown before Back) keeps its place and only what
+//! is to come takes the new order, so the next artworks are new ones, not
+//! the window played again. A finite list (files, a playlist,
 //! the samples) loops over everything it holds, and is ordered anew whole.
 
 use crate::player::{Engine, QueueItem, order};
@@ -62,11 +63,14 @@ pub(super) fn reordered(
 }
 
 /// What keeps its place in a window's queue ordered anew: the engine's
-/// queue, without its first `dropped`, up to the artwork on screen. Nothing
-/// for a finite list, or when what shows is not in the queue.
+/// queue, without its first `dropped`, up to the furthest artwork reached
+/// (`Engine::reached_index`). Up to the one on screen only, what waits to
+/// replace it, or was shown before Back, would be looked up in the new
+/// order, and playback go on from there, never showing those put before
+/// it. Nothing for a finite list, or when none is in the queue.
 fn played<'a>(channel: &Channel, engine: &'a Engine, dropped: usize) -> &'a [QueueItem] {
     let window = matches!(channel, Channel::Makapix { .. });
-    let at = engine.current_index().filter(|_| window);
+    let at = engine.reached_index().filter(|_| window);
     at.and_then(|at| engine.items().get(dropped..=at))
         .unwrap_or_default()
 }

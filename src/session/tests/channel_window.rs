@@ -7,6 +7,7 @@ use serde_json::json;
 use super::fixture::*;
 use crate::bridge::connection::RequestFailure;
 use crate::player::feed::{KEEP_BEHIND, PAGE_SIZE, REMEMBERED_IDS};
+use crate::player::{ArtworkSource, QueueItem};
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::Response;
 
@@ -184,5 +185,85 @@ fn a_new_order_while_a_long_channel_plays_does_not_play_its_window_again() {
             again.len(),
             again.first()
         );
+    }
+}
+
+/// The posts of `items`, in order.
+fn ids(items: &[QueueItem]) -> Vec<i64> {
+    items.iter().filter_map(|i| i.source.post_id()).collect()
+}
+
+/// Shuffle changed while the next artwork still waits for its download
+/// (Next pressed twice on a slow network): it still plays next, and so does
+/// every artwork that was to come after it, and none played before.
+#[test]
+fn a_new_order_while_the_next_artwork_waits_plays_every_one_to_come() {
+    for (before, after) in [(false, true), (true, false), (true, true)] {
+        let mut p = Player::connected();
+        p.settings.shuffle = before;
+        let mut server = Server {
+            base: usize::MAX / 2,
+            published: Vec::new(),
+            each_look: 0,
+        };
+        let mut played = play(&mut p, &mut server, 120, held_within_caps);
+        // The first Next was downloaded ahead and shows; the second waits.
+        p.command("n1", "swap_next", json!({}));
+        p.command("n2", "swap_next", json!({}));
+        played.extend(p.on_screen());
+        let waits = p.engine.pending().and_then(ArtworkSource::post_id);
+        assert!(waits.is_some(), "the next artwork waits");
+        let (shows, at) = (p.on_screen(), p.engine.current_index().unwrap());
+        let to_come = ids(&p.engine.items()[at + 1..]);
+        p.settings.shuffle = after;
+        p.act(|s, seen, fx| s.reorder(seen, fx));
+        let case = format!("shuffle {before} → {after}");
+        assert_eq!(p.on_screen(), shows, "{case}: what shows stays");
+        let next = play_on(&mut p, &mut server, Vec::new(), 300, held_within_caps);
+        assert_eq!(
+            next.first().copied(),
+            waits,
+            "{case}: what waits plays next"
+        );
+        let again: Vec<_> = next.iter().filter(|id| played.contains(id)).collect();
+        assert!(again.is_empty(), "{case}: {again:?} played again");
+        let missed: Vec<_> = to_come.iter().filter(|id| !next.contains(id)).collect();
+        assert!(missed.is_empty(), "{case}: {missed:?} never played");
+    }
+}
+
+/// Back pressed three times, then shuffle changed: Next walks on through
+/// the three shown after the one on screen, then on to those never played,
+/// every one of them, not to what was played or to some place further on.
+#[test]
+fn a_new_order_after_going_back_plays_every_one_to_come() {
+    for (before, after) in [(false, true), (true, false), (true, true)] {
+        let mut p = Player::connected();
+        p.settings.shuffle = before;
+        let mut server = Server {
+            base: usize::MAX / 2,
+            published: Vec::new(),
+            each_look: 0,
+        };
+        let played = play(&mut p, &mut server, 120, held_within_caps);
+        let at = p.engine.current_index().unwrap();
+        let to_come = ids(&p.engine.items()[at + 1..]);
+        for back in ["b1", "b2", "b3"] {
+            p.command(back, "swap_back", json!({}));
+            p.tick(true);
+        }
+        let ahead = &played[played.len() - 3..];
+        let shows = played.get(played.len() - 4).copied();
+        assert_eq!(p.on_screen(), shows);
+        p.settings.shuffle = after;
+        p.act(|s, seen, fx| s.reorder(seen, fx));
+        let case = format!("shuffle {before} → {after}");
+        assert_eq!(p.on_screen(), shows, "{case}: what shows stays");
+        let next = play_on(&mut p, &mut server, Vec::new(), 300, held_within_caps);
+        assert_eq!(&next[..3], ahead, "{case}: forward through what was shown");
+        let again: Vec<_> = next[3..].iter().filter(|id| played.contains(id)).collect();
+        assert!(again.is_empty(), "{case}: {again:?} played again");
+        let missed: Vec<_> = to_come.iter().filter(|id| !next.contains(id)).collect();
+        assert!(missed.is_empty(), "{case}: {missed:?} never played");
     }
 }

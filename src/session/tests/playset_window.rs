@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::fixture::*;
 use crate::bridge::connection::RequestFailure;
+use crate::player::ArtworkSource;
 use crate::player::feed::{FRESH_LOOK_EVERY, KEEP_BEHIND, PAGE_SIZE};
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::Response;
@@ -210,5 +211,52 @@ fn a_new_order_while_a_playset_plays_does_not_play_its_window_again() {
             again.len(),
             again.first()
         );
+    }
+}
+
+/// Shuffle changed while the next artwork, one of a small channel's shown
+/// over and over, still waits for its download (Next pressed twice on a slow
+/// network): it plays next from where it waits, not from where it played
+/// before, and so every artwork to come plays, none played before.
+#[test]
+fn a_new_order_while_a_repeat_waits_plays_every_one_to_come() {
+    for (before, after) in [(false, true), (true, false), (true, true)] {
+        let mut p = Player::connected();
+        p.settings.shuffle = before;
+        let server = Server {
+            len: usize::MAX / 4,
+            a_len: 3,
+            publish_at: Duration::MAX,
+        };
+        let mut played = play(&mut p, &server, "recency", KEEP_BEHIND + 125);
+        // Next twice until what waits is one of `a`'s, all played before.
+        let waits = loop {
+            let mut asked = p.command("n1", "swap_next", json!({})).queries();
+            asked.extend(p.command("n2", "swap_next", json!({})).queries());
+            played.extend(p.on_screen());
+            if let Some(id) = p.engine.pending().and_then(ArtworkSource::post_id)
+                && id < B
+            {
+                break id;
+            }
+            asked.extend(p.tick(true).queries());
+            played.extend(p.on_screen());
+            for (tag, q) in asked {
+                p.answer(tag, server.answer(&q, p.now));
+            }
+        };
+        let (shows, at) = (p.on_screen(), p.engine.current_index().unwrap());
+        let to_come = of(&p.playing_ids()[at + 1..], B);
+        p.settings.shuffle = after;
+        p.act(|s, seen, fx| s.reorder(seen, fx));
+        let case = format!("shuffle {before} → {after}");
+        assert_eq!(p.on_screen(), shows, "{case}: what shows stays");
+        let next = play_on(&mut p, &server, Vec::new(), 2 * to_come.len() + 10);
+        assert_eq!(next.first(), Some(&waits), "{case}: what waits plays next");
+        let (played, next) = (of(&played, B), of(&next, B));
+        let again: Vec<_> = next.iter().filter(|id| played.contains(id)).collect();
+        assert!(again.is_empty(), "{case}: {again:?} played again");
+        let missed: Vec<_> = to_come.iter().filter(|id| !next.contains(id)).collect();
+        assert!(missed.is_empty(), "{case}: {missed:?} never played");
     }
 }
