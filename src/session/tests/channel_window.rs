@@ -152,9 +152,11 @@ fn a_finite_channel_bigger_than_the_window_plays_every_post_lap_after_lap() {
     }
 }
 
-/// Shuffle turned on or off, or the channels' order changed, while a long
-/// channel plays: what shows stays, and the next artworks are new ones, not
-/// the window of those played before it in a new order.
+/// Shuffle turned on or off while a long channel plays, or its queue
+/// shuffled anew (as when the channels' order changes; that the channel is
+/// then asked for again is `channel_refresh`'s): what shows stays, and the
+/// next artworks are new ones, not the window of those played before it in
+/// a new order, and with shuffle off in the channel's order.
 #[test]
 fn a_new_order_while_a_long_channel_plays_does_not_play_its_window_again() {
     for (before, after) in [(false, true), (true, false), (true, true)] {
@@ -185,6 +187,9 @@ fn a_new_order_while_a_long_channel_plays_does_not_play_its_window_again() {
             again.len(),
             again.first()
         );
+        if !after {
+            assert!(next.is_sorted(), "{before} → off: the channel's order");
+        }
     }
 }
 

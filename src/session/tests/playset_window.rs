@@ -12,6 +12,7 @@ use crate::player::ArtworkSource;
 use crate::player::feed::{FRESH_LOOK_EVERY, KEEP_BEHIND, PAGE_SIZE};
 use crate::protocol::request::QueryPosts;
 use crate::protocol::response::Response;
+use crate::settings::ChannelOrder;
 
 /// User `a`'s posts are `A + i`, `b`'s `B + i`, newest first.
 const A: i64 = 0;
@@ -179,9 +180,11 @@ fn a_post_published_on_a_playset_s_channel_plays_within_the_hour() {
     assert!(at <= hour + 15, "within a few artworks of the look: {at}");
 }
 
-/// Shuffle turned on or off, or the channels' order changed, while a
-/// playset plays: what shows stays, and the next artworks are new ones, not
-/// the window of those played before it in a new order.
+/// Shuffle turned on or off, or the channels' order changed (a playset's
+/// picks keep theirs: only its queue is shuffled anew), while a playset
+/// plays: what shows stays, and the next artworks are new ones, not the
+/// window of those played before it in a new order, and with shuffle off
+/// each channel's in its order.
 #[test]
 fn a_new_order_while_a_playset_plays_does_not_play_its_window_again() {
     for (before, after) in [(false, true), (true, false), (true, true)] {
@@ -197,6 +200,9 @@ fn a_new_order_while_a_playset_plays_does_not_play_its_window_again() {
         let shows = played.pop();
         assert_eq!(p.on_screen(), shows);
         p.settings.shuffle = after;
+        if before == after {
+            p.settings.channel_order = ChannelOrder::Newest;
+        }
         p.act(|s, seen, fx| s.reorder(seen, fx));
         assert_eq!(
             p.on_screen(),
@@ -211,6 +217,10 @@ fn a_new_order_while_a_playset_plays_does_not_play_its_window_again() {
             again.len(),
             again.first()
         );
+        for base in [A, B].into_iter().filter(|_| !after) {
+            let got = of(&next, base);
+            assert!(got.is_sorted(), "{before} → off: {base} in its order");
+        }
     }
 }
 
