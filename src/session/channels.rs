@@ -303,6 +303,14 @@ impl Channels {
         self.paging.as_ref().map(|p| p.label.as_str())
     }
 
+    /// Whether `playing` is the channel paged and it loops over what it
+    /// holds: its last page came and nothing was dropped, or paging stopped.
+    pub(crate) fn loops(&self, playing: &Channel) -> bool {
+        let paged = matches!(playing, Channel::Makapix { label, .. }
+            if Some(label.as_str()) == self.label());
+        paged && self.paging.as_ref().is_some_and(|p| !p.feed.has_more())
+    }
+
     /// The view event's `play_order`: the order the channel was asked in.
     pub fn play_order(&self) -> Option<u8> {
         Some(self.paging.as_ref()?.feed.query().play_order())

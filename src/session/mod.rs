@@ -175,7 +175,8 @@ impl Session {
     /// Shuffle or the channels' order changed: the queue is ordered anew, and
     /// a channel asked in another order is asked for again.
     pub(crate) fn reorder(&mut self, seen: &Seen, fx: &mut Effects) {
-        let items = queue_order::reordered(&self.playing, seen.engine, seen.settings, self.seed);
+        let (loops, settings) = (self.channels.loops(&self.playing), seen.settings);
+        let items = queue_order::reordered(&self.playing, seen.engine, loops, settings, self.seed);
         fx.engine(EngineCommand::Reorder { items, dropped: 0 });
         self.channels.order_changed(seen, &mut self.pending, fx);
     }

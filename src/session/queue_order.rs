@@ -10,7 +10,12 @@
 //! to replace it, or those shown before Back) keeps its place and only what
 //! is to come takes the new order, so the next artworks are new ones, not
 //! the window played again. A finite list (files, a playlist,
-//! the samples) loops over everything it holds, and is ordered anew whole.
+//! the samples) loops over everything it holds, and is ordered anew whole;
+//! so is a channel that loops like one (its last page came, nothing was
+//! dropped) once its lap is at its end: what was reached would be all of
+//! it, nothing left to take the new order, and every lap after would play
+//! in the old order. A long channel waiting for its next page is at the end
+//! of its queue too, but not of its lap: it keeps what was reached.
 
 use crate::player::{Engine, QueueItem, order};
 use crate::settings::Settings;
@@ -53,13 +58,22 @@ pub(super) fn extended(
 }
 
 /// The queue of `channel` once shuffle or the channels' order changed.
+/// `loops`: the channel plays over what it holds, lap after lap, and no
+/// page will come after its last (`Channels::loops`).
 pub(super) fn reordered(
     channel: &Channel,
     engine: &Engine,
+    loops: bool,
     s: &Settings,
     seed: u64,
 ) -> Vec<QueueItem> {
-    ordered(channel.items(), played(channel, engine, 0), s, seed)
+    let items = channel.items();
+    let kept = played(channel, engine, 0);
+    // One artwork left, or none, has no order to change: the next laps
+    // would replay what was kept in the order it had.
+    let lap_ends = items.len().saturating_sub(kept.len()) < 2;
+    let kept = if loops && lap_ends { &[] } else { kept };
+    ordered(items, kept, s, seed)
 }
 
 /// What keeps its place in a window's queue ordered anew: the engine's

@@ -272,3 +272,55 @@ fn a_new_order_after_going_back_plays_every_one_to_come() {
         assert!(missed.is_empty(), "{case}: {missed:?} never played");
     }
 }
+
+/// Shuffle turned on at the end of a lap of a small channel, one that
+/// loops over its few posts (one page, nothing more): the last artwork on
+/// screen, or waiting after Next. What shows stays, and the laps after it
+/// are shuffled, not the channel's order lap after lap.
+#[test]
+fn shuffle_turned_on_at_the_end_of_a_small_channels_lap_shuffles_the_next() {
+    const BASE: usize = 10;
+    for waits in [false, true] {
+        let mut p = Player::connected();
+        let mut server = Server {
+            base: BASE,
+            published: Vec::new(),
+            each_look: 0,
+        };
+        if waits {
+            // Next shows the artwork downloaded ahead; the last one waits.
+            play(&mut p, &mut server, BASE - 2, held_within_caps);
+            p.command("n1", "swap_next", json!({}));
+            p.command("n2", "swap_next", json!({}));
+            let last = p.engine.pending().and_then(ArtworkSource::post_id);
+            assert_eq!(last, Some(BASE as i64 - 1), "the last artwork waits");
+        } else {
+            play(&mut p, &mut server, BASE, held_within_caps);
+            assert_eq!(p.on_screen(), Some(BASE as i64 - 1), "the last shows");
+        }
+        let shows = p.on_screen();
+        p.settings.shuffle = true;
+        p.act(|s, seen, fx| s.reorder(seen, fx));
+        assert_eq!(p.on_screen(), shows, "waits {waits}: what shows stays");
+        let mut next = play_on(
+            &mut p,
+            &mut server,
+            Vec::new(),
+            1 + 3 * BASE,
+            held_within_caps,
+        );
+        if waits {
+            assert_eq!(next.remove(0), BASE as i64 - 1, "what waits plays next");
+        }
+        let in_order: Vec<i64> = (0..BASE as i64).collect();
+        for (n, lap) in next.chunks(BASE).take(3).enumerate() {
+            assert_ne!(lap, in_order, "waits {waits}: lap {n} shuffled");
+            let mut every = lap.to_vec();
+            every.sort_unstable();
+            assert_eq!(
+                every, in_order,
+                "waits {waits}: lap {n} shows each post once"
+            );
+        }
+    }
+}
