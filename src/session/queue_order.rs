@@ -12,10 +12,10 @@
 //! the window played again. A finite list (files, a playlist,
 //! the samples) loops over everything it holds, and is ordered anew whole;
 //! so is a channel that loops like one (its last page came, nothing was
-//! dropped) once its lap is at its end: what was reached would be all of
-//! it, nothing left to take the new order, and every lap after would play
-//! in the old order. A long channel waiting for its next page is at the end
-//! of its queue too, but not of its lap: it keeps what was reached.
+//! dropped): what was kept would play in its old order on every lap after,
+//! all of it when the toggle came at a lap's end. A long channel waiting
+//! for its next page is at the end of its queue too, but not of its run:
+//! it keeps what was reached.
 
 use crate::player::{Engine, QueueItem, order};
 use crate::settings::Settings;
@@ -67,13 +67,13 @@ pub(super) fn reordered(
     s: &Settings,
     seed: u64,
 ) -> Vec<QueueItem> {
-    let items = channel.items();
-    let kept = played(channel, engine, 0);
-    // One artwork left, or none, has no order to change: the next laps
-    // would replay what was kept in the order it had.
-    let lap_ends = items.len().saturating_sub(kept.len()) < 2;
-    let kept = if loops && lap_ends { &[] } else { kept };
-    ordered(items, kept, s, seed)
+    // What was kept would stay in its old order lap after lap.
+    let kept = if loops {
+        &[]
+    } else {
+        played(channel, engine, 0)
+    };
+    ordered(channel.items(), kept, s, seed)
 }
 
 /// What keeps its place in a window's queue ordered anew: the engine's

@@ -273,30 +273,30 @@ fn a_new_order_after_going_back_plays_every_one_to_come() {
     }
 }
 
-/// Shuffle turned on at the end of a lap of a small channel, one that
-/// loops over its few posts (one page, nothing more): the last artwork on
-/// screen, or waiting after Next. What shows stays, and the laps after it
-/// are shuffled, not the channel's order lap after lap.
+/// Shuffle turned on in a small channel, one that loops over its few posts
+/// (one page, nothing more), as files do: at the end of a lap (the last
+/// artwork on screen, or waiting after Next) or in its middle. What shows
+/// stays, and the laps after it are shuffled whole, not in the channel's
+/// order, nor with the part played before the toggle in it lap after lap.
 #[test]
-fn shuffle_turned_on_at_the_end_of_a_small_channels_lap_shuffles_the_next() {
+fn shuffle_turned_on_in_a_small_channel_shuffles_every_lap_after() {
     const BASE: usize = 10;
-    for waits in [false, true] {
+    for (shown, waits) in [(BASE, false), (BASE - 2, true), (5, false)] {
         let mut p = Player::connected();
         let mut server = Server {
             base: BASE,
             published: Vec::new(),
             each_look: 0,
         };
+        play(&mut p, &mut server, shown, held_within_caps);
         if waits {
             // Next shows the artwork downloaded ahead; the last one waits.
-            play(&mut p, &mut server, BASE - 2, held_within_caps);
             p.command("n1", "swap_next", json!({}));
             p.command("n2", "swap_next", json!({}));
             let last = p.engine.pending().and_then(ArtworkSource::post_id);
             assert_eq!(last, Some(BASE as i64 - 1), "the last artwork waits");
         } else {
-            play(&mut p, &mut server, BASE, held_within_caps);
-            assert_eq!(p.on_screen(), Some(BASE as i64 - 1), "the last shows");
+            assert_eq!(p.on_screen(), Some(shown as i64 - 1));
         }
         let shows = p.on_screen();
         p.settings.shuffle = true;
@@ -313,6 +313,12 @@ fn shuffle_turned_on_at_the_end_of_a_small_channels_lap_shuffles_the_next() {
             assert_eq!(next.remove(0), BASE as i64 - 1, "what waits plays next");
         }
         let in_order: Vec<i64> = (0..BASE as i64).collect();
+        let before: Vec<i64> = (0..shown as i64).collect();
+        let kept_in_order = next.windows(shown).any(|w| w == before);
+        assert!(
+            !kept_in_order,
+            "shown {shown}: the part played is shuffled too"
+        );
         for (n, lap) in next.chunks(BASE).take(3).enumerate() {
             assert_ne!(lap, in_order, "waits {waits}: lap {n} shuffled");
             let mut every = lap.to_vec();
