@@ -28,6 +28,15 @@ struct Server {
 }
 
 impl Server {
+    /// A channel of `base` posts, none published while it plays.
+    fn of(base: usize) -> Self {
+        Server {
+            base,
+            published: Vec::new(),
+            each_look: 0,
+        }
+    }
+
     fn answer(&mut self, q: &QueryPosts) -> Result<Response, RequestFailure> {
         let offset: usize = q.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
         if offset == 0 {
@@ -131,11 +140,7 @@ fn a_finite_channel_bigger_than_the_window_plays_every_post_lap_after_lap() {
         let mut p = Player::connected();
         p.settings.shuffle = shuffle;
         let base = KEEP_BEHIND + 700;
-        let mut server = Server {
-            base,
-            published: Vec::new(),
-            each_look: 0,
-        };
+        let mut server = Server::of(base);
         let shown = play(&mut p, &mut server, base * 3, held_within_caps);
         for (n, lap) in shown.chunks(base).enumerate() {
             let mut lap = lap.to_vec();
@@ -162,11 +167,7 @@ fn a_new_order_while_a_long_channel_plays_does_not_play_its_window_again() {
     for (before, after) in [(false, true), (true, false), (true, true)] {
         let mut p = Player::connected();
         p.settings.shuffle = before;
-        let mut server = Server {
-            base: usize::MAX / 2,
-            published: Vec::new(),
-            each_look: 0,
-        };
+        let mut server = Server::of(usize::MAX / 2);
         // Part way through a page: its next one has not come yet.
         let mut played = play(&mut p, &mut server, KEEP_BEHIND + 125, held_within_caps);
         let shows = played.pop();
@@ -206,11 +207,7 @@ fn a_new_order_while_the_next_artwork_waits_plays_every_one_to_come() {
     for (before, after) in [(false, true), (true, false), (true, true)] {
         let mut p = Player::connected();
         p.settings.shuffle = before;
-        let mut server = Server {
-            base: usize::MAX / 2,
-            published: Vec::new(),
-            each_look: 0,
-        };
+        let mut server = Server::of(usize::MAX / 2);
         let mut played = play(&mut p, &mut server, 120, held_within_caps);
         // The first Next was downloaded ahead and shows; the second waits.
         p.command("n1", "swap_next", json!({}));
@@ -245,11 +242,7 @@ fn a_new_order_after_going_back_plays_every_one_to_come() {
     for (before, after) in [(false, true), (true, false), (true, true)] {
         let mut p = Player::connected();
         p.settings.shuffle = before;
-        let mut server = Server {
-            base: usize::MAX / 2,
-            published: Vec::new(),
-            each_look: 0,
-        };
+        let mut server = Server::of(usize::MAX / 2);
         let played = play(&mut p, &mut server, 120, held_within_caps);
         let at = p.engine.current_index().unwrap();
         let to_come = ids(&p.engine.items()[at + 1..]);
@@ -283,11 +276,7 @@ fn shuffle_turned_on_in_a_small_channel_shuffles_every_lap_after() {
     const BASE: usize = 10;
     for (shown, waits) in [(BASE, false), (BASE - 2, true), (5, false)] {
         let mut p = Player::connected();
-        let mut server = Server {
-            base: BASE,
-            published: Vec::new(),
-            each_look: 0,
-        };
+        let mut server = Server::of(BASE);
         play(&mut p, &mut server, shown, held_within_caps);
         if waits {
             // Next shows the artwork downloaded ahead; the last one waits.
