@@ -96,6 +96,27 @@ pub(crate) enum EditorRequest {
     Close,
 }
 
+/// The title's field; true when a key pasted into it was wiped.
+fn title_field(ui: &mut Ui, editor: &mut PlaylistEditor) -> bool {
+    ui.horizontal(|ui| {
+        let caption = ui.label("Title");
+        let mut title = editor.edit.playlist().title.clone();
+        let field = egui::TextEdit::singleline(&mut title)
+            .hint_text("Untitled")
+            .desired_width(f32::INFINITY);
+        let field = ui.add(field).labelled_by(caption.id);
+        // A key pasted here by mistake would be saved in the playlist's file.
+        if super::secret_field::wipe_if_secret(ui, &field, &mut title) {
+            return true;
+        }
+        if field.changed() {
+            editor.edit.set_title(&title);
+        }
+        false
+    })
+    .inner
+}
+
 pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<UserAction>) {
     let before = editor.selected;
     let mut out = keyboard(ui.ctx(), editor);
@@ -123,22 +144,7 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<U
             if let Some(replace) = &editor.confirm {
                 unsaved_changes::confirm(ui, &editor.edit, replace, &mut out);
             }
-            ui.horizontal(|ui| {
-                let caption = ui.label("Title");
-                let mut title = editor.edit.playlist().title.clone();
-                let field = egui::TextEdit::singleline(&mut title)
-                    .hint_text("Untitled")
-                    .desired_width(f32::INFINITY);
-                let field = ui.add(field).labelled_by(caption.id);
-                // A key pasted here by mistake would be saved in the playlist's file.
-                if super::secret_field::wipe_if_secret(ui, &field, &mut title) {
-                    actions.push(UserAction::Tell(Notice::error(
-                        crate::credentials::secret_text::REFUSED,
-                    )));
-                } else if field.changed() {
-                    editor.edit.set_title(&title);
-                }
-            });
+            let title_wiped = title_field(ui, editor);
             if ui
                 .button("➕ Add current artwork")
                 .on_hover_text("A Makapix post is added by its id, a local file by its path")
@@ -147,7 +153,13 @@ pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<U
                 out.push(PlaylistCommand::AddCurrent);
             }
             ui.separator();
-            playlist_rows::show(ui, &mut editor.edit, &mut editor.selected, reveal, &mut out);
+            let rows = &mut editor.edit;
+            let row_wiped = playlist_rows::show(ui, rows, &mut editor.selected, reveal, &mut out);
+            if title_wiped || row_wiped {
+                actions.push(UserAction::Tell(Notice::error(
+                    crate::credentials::secret_text::REFUSED,
+                )));
+            }
             if let Some(problem) = editor.edit.dwell_problem() {
                 ui.label(RichText::new(problem).color(egui::Color32::from_rgb(255, 170, 90)));
             }

@@ -59,6 +59,23 @@ fn a_key_pasted_for_the_title_is_wiped_and_never_saved() {
 }
 
 #[test]
+fn a_key_pasted_for_a_dwell_is_wiped_and_never_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut editor = spring(&dir.path().join("spring.makapix-playlist"));
+    let post = crate::player::MakapixPost::for_test(5);
+    editor
+        .edit
+        .add(Some(&ArtworkSource::Makapix(post)))
+        .unwrap();
+    let mut h = drawn(editor);
+    h.run();
+    crate::ui::secret_field::pasted::key_into(&mut h, "Dwell of item 1");
+    assert_eq!(h.state().0.edit.dwell_text(0), "", "no dwell typed");
+    let told = |a: &UserAction| matches!(a, UserAction::Tell(n) if n.text == crate::credentials::secret_text::REFUSED);
+    assert!(h.state().1.iter().any(told), "{:?}", h.state().1);
+}
+
+#[test]
 fn where_no_dialog_opened_open_asks_for_the_playlist_s_path() {
     let mut editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default(), None);
     let no_dialog = FileDone::NoDialog {

@@ -58,18 +58,20 @@ pub(super) fn keys(
 }
 
 /// The rows, or a line saying how to fill an empty list; `reveal` scrolls to
-/// the selected row (the keyboard just moved it).
+/// the selected row (the keyboard just moved it). True when a key pasted
+/// into a dwell field was wiped.
 pub(super) fn show(
     ui: &mut Ui,
     edit: &mut PlaylistEdit,
     selected: &mut Option<usize>,
     reveal: bool,
     out: &mut Vec<PlaylistCommand>,
-) {
+) -> bool {
     if edit.is_empty() {
         ui.label("Empty. Show an artwork (a Makapix post or a local file) and press “Add current artwork”.");
-        return;
+        return false;
     }
+    let mut wiped = false;
     ui.label(
         RichText::new(
             "Dwell in seconds; empty uses the player's setting. \
@@ -106,17 +108,7 @@ pub(super) fn show(
                         }
                     }
                     ui.label("s");
-                    let mut dwell = edit.dwell_text(i).to_owned();
-                    let field = ui.add(
-                        egui::TextEdit::singleline(&mut dwell)
-                            .desired_width(34.0)
-                            .hint_text("—"),
-                    );
-                    named(&field, egui::Role::TextInput, format!("Dwell of item {n}"));
-                    if field.changed() {
-                        // A bad value stays in the field; the problem is shown below the list.
-                        let _ = edit.set_dwell_text(i, &dwell);
-                    }
+                    wiped |= dwell_field(ui, edit, i);
                     ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                         let label = item_label(&edit.playlist().items[i]);
                         let is_selected = *selected == Some(i);
@@ -133,6 +125,32 @@ pub(super) fn show(
                 });
             }
         });
+    wiped
+}
+
+/// Item `i`'s dwell field; true when a key pasted into it was wiped.
+fn dwell_field(ui: &mut Ui, edit: &mut PlaylistEdit, i: usize) -> bool {
+    let mut dwell = edit.dwell_text(i).to_owned();
+    let field = ui.add(
+        egui::TextEdit::singleline(&mut dwell)
+            .desired_width(34.0)
+            .hint_text("—"),
+    );
+    named(
+        &field,
+        egui::Role::TextInput,
+        format!("Dwell of item {}", i + 1),
+    );
+    // A key pasted here by mistake would stay on the screen and in the
+    // field's undo history, as a dwell not valid.
+    if super::secret_field::wipe_if_secret(ui, &field, &mut dwell) {
+        return true;
+    }
+    if field.changed() {
+        // A bad value stays in the field; the problem is shown below the list.
+        let _ = edit.set_dwell_text(i, &dwell);
+    }
+    false
 }
 
 /// Gives an icon button or a bare field the name a screen reader (and a test) finds it by.
