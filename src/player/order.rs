@@ -1,7 +1,7 @@
 //! Queue orders: by name (folders) and shuffled (deterministic, seeded).
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
 
@@ -32,10 +32,10 @@ pub fn shuffled<T>(mut items: Vec<T>, seed: u64) -> Vec<T> {
 /// is on screen keeps its place, and artworks not yet seen are not put
 /// behind ones seen again. The same seed and pages give the same order, and
 /// with nothing before it is `shuffled(items, seed)`.
-pub fn shuffled_after<T, K: Eq + Hash>(
+pub fn shuffled_after<T, K: Eq + Hash + ?Sized>(
     before: &[T],
     items: Vec<T>,
-    key: impl Fn(&T) -> K,
+    key: impl Fn(&T) -> &K,
     seed: u64,
 ) -> Vec<T> {
     let (mut order, new) = held_first(before, items, key);
@@ -49,10 +49,10 @@ pub fn shuffled_after<T, K: Eq + Hash>(
 /// `before`'s order, and the rest after them in their own order: shuffle
 /// turned off keeps what was played where it is, and what is to come plays
 /// in the channel's order.
-pub fn in_order_after<T, K: Eq + Hash>(
+pub fn in_order_after<T, K: Eq + Hash + ?Sized>(
     before: &[T],
     items: Vec<T>,
-    key: impl Fn(&T) -> K,
+    key: impl Fn(&T) -> &K,
 ) -> Vec<T> {
     let (mut order, rest) = held_first(before, items, key);
     order.extend(rest);
@@ -61,28 +61,55 @@ pub fn in_order_after<T, K: Eq + Hash>(
 
 /// `items` split in two: those `before` holds, in `before`'s order, and
 /// the rest, in their own.
-fn held_first<T, K: Eq + Hash>(
+fn held_first<T, K: Eq + Hash + ?Sized>(
     before: &[T],
-    items: Vec<T>,
-    key: impl Fn(&T) -> K,
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> &K,
 ) -> (Vec<T>, Vec<T>) {
     if before.is_empty() {
         // A new queue, or one in the channel's own order: nothing to look up.
         return (Vec::new(), items);
     }
-    let mut slots: HashMap<K, VecDeque<usize>> = HashMap::new();
-    for (i, item) in items.iter().enumerate() {
-        slots.entry(key(item)).or_default().push_back(i);
+    let held_as_is =
+        before.len() <= items.len() && before.iter().zip(&items).all(|(b, i)| key(b) == key(i));
+    if held_as_is {
+        // A queue grown at its end (a channel's next page, played in its
+        // own order): the same split, without a lookup of every item.
+        let rest = items.split_off(before.len());
+        return (items, rest);
     }
-    let mut order = Vec::with_capacity(before.len().min(items.len()));
-    for held in before {
-        if let Some(i) = slots.get_mut(&key(held)).and_then(VecDeque::pop_front) {
-            order.push(i);
-        }
-    }
+    let order = held_indices(before, &items, key);
     let mut items: Vec<Option<T>> = items.into_iter().map(Some).collect();
     let held = order.into_iter().filter_map(|i| items[i].take()).collect();
     (held, items.into_iter().flatten().collect())
+}
+
+/// Where in `items` each item `before` holds is, in `before`'s order: a key
+/// held twice takes its first two places in `items`, and one `items` lacks
+/// (or holds fewer times) is passed over.
+fn held_indices<T, K: Eq + Hash + ?Sized>(
+    before: &[T],
+    items: &[T],
+    key: impl Fn(&T) -> &K,
+) -> Vec<usize> {
+    // Each key's first unmatched place, and after each place the next place
+    // of the same key: one map entry a key, no list a key.
+    let mut first: HashMap<&K, Option<usize>> = HashMap::with_capacity(items.len());
+    let mut next = vec![None; items.len()];
+    for (i, item) in items.iter().enumerate().rev() {
+        next[i] = first.insert(key(item), Some(i)).flatten();
+    }
+    let mut order = Vec::with_capacity(before.len().min(items.len()));
+    for held in before {
+        let Some(slot) = first.get_mut(key(held)) else {
+            continue;
+        };
+        if let Some(i) = *slot {
+            order.push(i);
+            *slot = next[i];
+        }
+    }
+    order
 }
 
 fn file_name(path: &Path) -> std::borrow::Cow<'_, str> {
@@ -246,7 +273,7 @@ mod tests {
     #[test]
     fn a_shuffle_extended_keeps_its_order_and_shuffles_only_what_is_new() {
         let first = shuffled((0..10).collect::<Vec<u32>>(), 5);
-        let grown = shuffled_after(&first, (0..20).collect(), |i| *i, 5);
+        let grown = shuffled_after(&first, (0..20).collect(), |i| i, 5);
         assert_eq!(grown[..10], first[..], "the order so far stays");
         let mut new = grown[10..].to_vec();
         assert_ne!(new, (10..20).collect::<Vec<_>>(), "shuffled");
@@ -254,11 +281,11 @@ mod tests {
         assert_eq!(new, (10..20).collect::<Vec<_>>());
         assert_eq!(
             grown,
-            shuffled_after(&first, (0..20).collect(), |i| *i, 5),
+            shuffled_after(&first, (0..20).collect(), |i| i, 5),
             "the same seed, the same order"
         );
         assert_eq!(
-            shuffled_after(&[], (0..10).collect::<Vec<u32>>(), |i| *i, 5),
+            shuffled_after(&[], (0..10).collect::<Vec<u32>>(), |i| i, 5),
             first
         );
     }
@@ -266,7 +293,7 @@ mod tests {
     #[test]
     fn a_shuffle_extended_holds_repeats_and_drops_what_went() {
         let before = ['b', 'a', 'b', 'x'];
-        let out = shuffled_after(&before, vec!['a', 'b', 'b', 'b', 'c'], |c| *c, 1);
+        let out = shuffled_after(&before, vec!['a', 'b', 'b', 'b', 'c'], |c| c, 1);
         assert_eq!(out[..3], ['b', 'a', 'b']);
         let mut rest = out[3..].to_vec();
         rest.sort_unstable();
@@ -276,10 +303,37 @@ mod tests {
     #[test]
     fn in_order_after_keeps_what_is_held_and_the_rest_in_its_own_order() {
         let before = ['c', 'a', 'x', 'a'];
-        let out = in_order_after(&before, vec!['a', 'b', 'c', 'a', 'd', 'a'], |c| *c);
+        let out = in_order_after(&before, vec!['a', 'b', 'c', 'a', 'd', 'a'], |c| c);
         assert_eq!(out, ['c', 'a', 'a', 'b', 'd', 'a']);
-        let prefix = in_order_after(&['a', 'b'], vec!['a', 'b', 'a', 'c'], |c| *c);
+        let prefix = in_order_after(&['a', 'b'], vec!['a', 'b', 'a', 'c'], |c| c);
         assert_eq!(prefix, ['a', 'b', 'a', 'c'], "a prefix held: the same list");
+    }
+
+    /// The lookup, and its shortcut for a queue grown at its end, agree
+    /// with the plain rule on lists with repeats: each key held takes the
+    /// first of its places in `items` not taken yet.
+    #[test]
+    fn held_first_takes_each_held_key_s_first_free_place() {
+        let mut rng = SplitMix64(7);
+        for _ in 0..2_000 {
+            let items: Vec<usize> = (0..rng.below(12)).map(|_| rng.below(4)).collect();
+            let before: Vec<usize> = match rng.below(2) {
+                0 => items[..rng.below(items.len() + 1)].to_vec(),
+                _ => (0..rng.below(12)).map(|_| rng.below(5)).collect(),
+            };
+            let mut taken = vec![false; items.len()];
+            let mut held = Vec::new();
+            for b in &before {
+                if let Some(i) = (0..items.len()).find(|&i| !taken[i] && items[i] == *b) {
+                    taken[i] = true;
+                    held.push(items[i]);
+                }
+            }
+            let rest = (0..items.len()).filter(|&i| !taken[i]).map(|i| items[i]);
+            let want = (held, rest.collect());
+            let got = held_first(&before, items.clone(), |x| x);
+            assert_eq!(got, want, "{before:?} held in {items:?}");
+        }
     }
 
     #[test]

@@ -153,8 +153,7 @@ impl RunChannel {
             PickMode::Recency => items,
             PickMode::Random => {
                 let before = std::mem::take(&mut self.order);
-                let key = |i: &QueueItem| i.source.clone();
-                let mut order = shuffled_after(&before, items, key, self.pass_seed());
+                let mut order = shuffled_after(&before, items, QueueItem::source, self.pass_seed());
                 let next = self.taken.min(order.len());
                 let rest = &mut order[next..];
                 rest.rotate_right(fresh.min(rest.len()));

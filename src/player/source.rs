@@ -101,6 +101,12 @@ impl QueueItem {
             dwell: None,
         }
     }
+
+    /// The artwork this item plays: what a new order matches items by,
+    /// whatever their dwell.
+    pub fn source(&self) -> &ArtworkSource {
+        &self.source
+    }
 }
 
 #[cfg(test)]

@@ -30,11 +30,10 @@ pub(super) fn ordered(
     s: &Settings,
     seed: u64,
 ) -> Vec<QueueItem> {
-    let key = |i: &QueueItem| i.source.clone();
     if s.shuffle {
-        order::shuffled_after(kept, items, key, seed)
+        order::shuffled_after(kept, items, QueueItem::source, seed)
     } else {
-        order::in_order_after(kept, items, key)
+        order::in_order_after(kept, items, QueueItem::source)
     }
 }
 
