@@ -4,6 +4,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each step's wall time, printed as it starts and listed at the exit: CI gives a full run 30
+# minutes on 2 cores, and this list says where they go.
+step_times=()
+step_name="system packages"
+step_start=$SECONDS
+end_step() {
+  step_times+=("$(printf '%6d s  %s' $((SECONDS - step_start)) "$step_name")")
+}
+step() {
+  end_step
+  step_name=$1
+  step_start=$SECONDS
+  echo "== [${SECONDS} s] $1"
+}
+print_step_times() {
+  end_step
+  echo "== time by step (${SECONDS} s in all):"
+  printf '%s\n' "${step_times[@]}"
+}
+trap print_step_times EXIT
+
 # Runtime pieces only (an X server, software OpenGL, screenshots; mosquitto and openssl for
 # the MQTT test rig in tests/support/rig and RSA test keys; a Secret Service and D-Bus for the
 # real-keyring test); the build needs no -dev package.
@@ -99,19 +120,21 @@ check_system_tests_named() {
 }
 export -f run_ignored
 
-echo "== cargo fmt --check"
-cargo fmt --all -- --check
-echo "== cargo clippy"
-cargo clippy --all-targets --locked -- -D warnings
-echo "== supply chain: licences, banned crates, sources (cargo deny, deny.toml)"
+step "cargo tools the checks use (cargo-deny, cargo-deb), built once a machine"
 cargo deny --version 2>/dev/null | grep -qx 'cargo-deny 0.20.2' || cargo install cargo-deny --locked --version 0.20.2
+command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked --version 3.8.0
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+step "supply chain: licences, banned crates, sources (cargo deny, deny.toml)"
 # Every target's crates (Windows, macOS too) must be on disk for cargo metadata; the check
 # itself then runs offline (no advisory database: licences, bans and sources need none).
 cargo fetch --locked
 cargo deny --offline check licenses bans sources
-echo "== cargo test: what passes on any machine with Rust (the tests below are ignored there)"
+step "cargo test: what passes on any machine with Rust (the tests below are ignored there)"
 cargo test --all-targets --locked
-echo "== the tests that need mosquitto, Xvfb, openssl, D-Bus or the package validators (ignored by a plain cargo test)"
+step "the tests that need mosquitto, Xvfb, openssl, D-Bus or the package validators (ignored by a plain cargo test)"
 run_all_ignored it log_budget memory_bounds ui_secret_fields
 run_ignored system single_instance_xvfb::a_second_launch_with_a_file_hands_it_over_and_exits \
   single_instance_xvfb::a_second_launch_with_an_output_makes_the_window_play_to_it \
@@ -119,7 +142,7 @@ run_ignored system single_instance_xvfb::a_second_launch_with_a_file_hands_it_ov
   packaging::the_metainfo_passes_appstreamcli_and_names_this_version
 # Every ignored test of tests/system is run by a step of this script or listed in MANUAL_ONLY.
 check_system_tests_named
-echo "== real OS keyring (Secret Service by gnome-keyring in a private D-Bus session), remote benchmark smoke"
+step "real OS keyring (Secret Service by gnome-keyring in a private D-Bus session), remote benchmark smoke"
 # The login collection only exists once unlocked with a password, given on stdin.
 dbus-run-session -- bash -c '
   set -euo pipefail
@@ -141,7 +164,7 @@ dbus-run-session -- bash -c '
   # smoke iteration (the rest of benches/player ran once under cargo test above). Never timed.
   MAKAPIX_BENCH_REMOTE=1 cargo test --locked --bench player -- remote screen-show' 2> >(grep -v "Failed to set fd limit" >&2)
 
-echo "== one window per identity, for its own user only (acts as nobody: needs root)"
+step "one window per identity, for its own user only (acts as nobody: needs root)"
 if [ "$(id -u)" -eq 0 ]; then
   run_ignored system single_instance_users::a_launch_by_another_user_is_not_obeyed \
     single_instance_users::a_socket_squatted_by_another_user_gets_no_paths_and_does_not_hold_up_the_launch
@@ -149,12 +172,11 @@ else
   skip "not root, so a launch by another user was not tried against the window's socket."
 fi
 
-echo "== Linux package (cargo deb)"
-command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked --version 3.8.0
+step "Linux package (cargo deb)"
 deb=$(cargo deb --locked --profile package-check | tail -n 1)
 MAKAPIX_DEB="$deb" run_ignored system packaging::the_debian_package_holds_the_binary_desktop_entry_icons_and_metainfo
 
-echo "== Windows installer (MinGW cross build + wixl)"
+step "Windows installer (MinGW cross build + wixl)"
 if rustup target add x86_64-pc-windows-gnu >/dev/null 2>&1; then
   msi=$(bash scripts/build-msi.sh | tail -n 1)
   MAKAPIX_MSI="$msi" run_ignored system packaging::the_windows_installer_holds_the_gui_program_its_shortcut_and_file_types
@@ -163,7 +185,7 @@ else
   skip "rustup could not install the x86_64-pc-windows-gnu target, so the MSI was not checked."
 fi
 
-echo "== macOS build type-check"
+step "macOS build type-check"
 if rustup target add aarch64-apple-darwin >/dev/null 2>&1; then
   bash scripts/check-macos.sh
 else
