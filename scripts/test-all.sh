@@ -180,7 +180,9 @@ else
 fi
 
 step "Linux package (cargo deb)"
-deb=$(cargo deb --locked --profile package-check | tail -n 1)
+# The test build's profile: the binary is rebuilt only without the tests' `dev` feature,
+# not with every crate again as a profile of its own would be.
+deb=$(cargo deb --locked --profile dev --fast | tail -n 1)
 MAKAPIX_DEB="$deb" run_ignored system packaging::the_debian_package_holds_the_binary_desktop_entry_icons_and_metainfo
 
 step "Windows installer (MinGW cross build + wixl)"
