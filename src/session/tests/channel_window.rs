@@ -117,7 +117,12 @@ fn a_channel_played_for_5000_pages_holds_a_window_and_plays_each_post_once_in_or
         published: Vec::new(),
         each_look: 2,
     };
-    let shown = play(&mut p, &mut server, 5_000 * 50, held_within_caps);
+    let shown = play(
+        &mut p,
+        &mut server,
+        1_000 * PAGE_SIZE as usize,
+        held_within_caps,
+    );
     let paged: Vec<i64> = shown.iter().copied().filter(|id| *id < NEW).collect();
     let in_order: Vec<i64> = (0..paged.len() as i64).collect();
     assert!(paged == in_order, "the channel's posts in order, once each");
@@ -142,18 +147,7 @@ fn a_finite_channel_bigger_than_the_window_plays_every_post_lap_after_lap() {
         let base = KEEP_BEHIND + 700;
         let mut server = Server::of(base);
         let shown = play(&mut p, &mut server, base * 3, held_within_caps);
-        for (n, lap) in shown.chunks(base).enumerate() {
-            let mut lap = lap.to_vec();
-            if !shuffle {
-                assert!(lap.is_sorted(), "lap {n} in the channel's order");
-            }
-            lap.sort_unstable();
-            let every: Vec<i64> = (0..base as i64).collect();
-            assert!(
-                lap == every,
-                "shuffle {shuffle}: lap {n} shows every post once"
-            );
-        }
+        assert_laps_of_every_post(&shown, base, !shuffle, &format!("shuffle {shuffle}"));
     }
 }
 
@@ -181,13 +175,7 @@ fn a_new_order_while_a_long_channel_plays_does_not_play_its_window_again() {
             "shuffle {before} → {after}: what shows stays"
         );
         let next = play_on(&mut p, &mut server, Vec::new(), 100, held_within_caps);
-        let again: Vec<_> = next.iter().filter(|id| played.contains(id)).collect();
-        assert!(
-            again.is_empty(),
-            "shuffle {before} → {after}: {} played again, first {:?}",
-            again.len(),
-            again.first()
-        );
+        assert_none_again(&next, &played, &format!("shuffle {before} → {after}"));
         if !after {
             assert!(next.is_sorted(), "{before} → off: the channel's order");
         }
@@ -227,10 +215,7 @@ fn a_new_order_while_the_next_artwork_waits_plays_every_one_to_come() {
             waits,
             "{case}: what waits plays next"
         );
-        let again: Vec<_> = next.iter().filter(|id| played.contains(id)).collect();
-        assert!(again.is_empty(), "{case}: {again:?} played again");
-        let missed: Vec<_> = to_come.iter().filter(|id| !next.contains(id)).collect();
-        assert!(missed.is_empty(), "{case}: {missed:?} never played");
+        assert_every_one_to_come(&next, &played, &to_come, &case);
     }
 }
 
@@ -259,10 +244,7 @@ fn a_new_order_after_going_back_plays_every_one_to_come() {
         assert_eq!(p.on_screen(), shows, "{case}: what shows stays");
         let next = play_on(&mut p, &mut server, Vec::new(), 300, held_within_caps);
         assert_eq!(&next[..3], ahead, "{case}: forward through what was shown");
-        let again: Vec<_> = next[3..].iter().filter(|id| played.contains(id)).collect();
-        assert!(again.is_empty(), "{case}: {again:?} played again");
-        let missed: Vec<_> = to_come.iter().filter(|id| !next.contains(id)).collect();
-        assert!(missed.is_empty(), "{case}: {missed:?} never played");
+        assert_every_one_to_come(&next[3..], &played, &to_come, &case);
     }
 }
 

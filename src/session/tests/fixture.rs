@@ -362,3 +362,35 @@ pub fn assert_refused(ack: &CommandAck, words: &str) {
     let said = ack.error.as_deref().unwrap_or_default();
     assert!(said.contains(words), "{said:?} should say {words:?}");
 }
+
+/// Each `len` posts of `shown` are the posts `0..len`, once each; in that
+/// order if `in_order`. `run` names the run in a failure.
+pub fn assert_laps_of_every_post(shown: &[i64], len: usize, in_order: bool, run: &str) {
+    let every: Vec<i64> = (0..len as i64).collect();
+    for (n, lap) in shown.chunks(len).enumerate() {
+        let mut lap = lap.to_vec();
+        if in_order {
+            assert!(lap.is_sorted(), "{run}: lap {n} in order");
+        }
+        lap.sort_unstable();
+        assert!(lap == every, "{run}: lap {n} shows every post once");
+    }
+}
+
+/// None of the posts `next` played is one of `played`.
+pub fn assert_none_again(next: &[i64], played: &[i64], run: &str) {
+    let again: Vec<_> = next.iter().filter(|id| played.contains(id)).collect();
+    assert!(
+        again.is_empty(),
+        "{run}: {} played again, first {:?}",
+        again.len(),
+        again.first()
+    );
+}
+
+/// The posts `next` played hold each of `to_come` and none of `played`.
+pub fn assert_every_one_to_come(next: &[i64], played: &[i64], to_come: &[i64], run: &str) {
+    assert_none_again(next, played, run);
+    let missed: Vec<_> = to_come.iter().filter(|id| !next.contains(id)).collect();
+    assert!(missed.is_empty(), "{run}: {missed:?} never played");
+}

@@ -144,18 +144,8 @@ fn each_channel_bigger_than_the_window_plays_every_post_once_a_lap() {
         };
         let shown = play(&mut p, &server, pick, len * 2 * 3);
         for base in [A, B] {
-            for (n, lap) in of(&shown, base).chunks(len).enumerate() {
-                let mut lap = lap.to_vec();
-                if pick == "recency" {
-                    assert!(lap.is_sorted(), "lap {n} newest first");
-                }
-                lap.sort_unstable();
-                let every: Vec<i64> = (0..len as i64).collect();
-                assert!(
-                    lap == every,
-                    "{pick}: lap {n} of {base} shows every post once"
-                );
-            }
+            let run = format!("{pick}: {base}");
+            assert_laps_of_every_post(&of(&shown, base), len, pick == "recency", &run);
         }
     }
 }
@@ -210,13 +200,7 @@ fn a_new_order_while_a_playset_plays_does_not_play_its_window_again() {
             "shuffle {before} → {after}: what shows stays"
         );
         let next = play_on(&mut p, &server, Vec::new(), 100);
-        let again: Vec<_> = next.iter().filter(|id| played.contains(id)).collect();
-        assert!(
-            again.is_empty(),
-            "shuffle {before} → {after}: {} played again, first {:?}",
-            again.len(),
-            again.first()
-        );
+        assert_none_again(&next, &played, &format!("shuffle {before} → {after}"));
         for base in [A, B].into_iter().filter(|_| !after) {
             let got = of(&next, base);
             assert!(got.is_sorted(), "{before} → off: {base} in its order");
@@ -264,9 +248,6 @@ fn a_new_order_while_a_repeat_waits_plays_every_one_to_come() {
         let next = play_on(&mut p, &server, Vec::new(), 2 * to_come.len() + 10);
         assert_eq!(next.first(), Some(&waits), "{case}: what waits plays next");
         let (played, next) = (of(&played, B), of(&next, B));
-        let again: Vec<_> = next.iter().filter(|id| played.contains(id)).collect();
-        assert!(again.is_empty(), "{case}: {again:?} played again");
-        let missed: Vec<_> = to_come.iter().filter(|id| !next.contains(id)).collect();
-        assert!(missed.is_empty(), "{case}: {missed:?} never played");
+        assert_every_one_to_come(&next, &played, &to_come, &case);
     }
 }
