@@ -179,6 +179,7 @@ impl Drop for Seat {
 
 #[cfg(test)]
 mod tests {
+    use std::net::{Ipv4Addr, SocketAddrV4};
     use std::sync::mpsc;
 
     use super::*;
@@ -214,27 +215,36 @@ mod tests {
     #[test]
     fn a_held_output_is_woken_as_the_earlier_moves_or_is_listed_after_it() {
         let panels = Panels::default();
-        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
         let elsewhere: SocketAddr = "127.0.0.2:4048".parse().unwrap();
-        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
-        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        let (first, second) = two_at_one_panel(&panels);
         let held = woken(&second);
-        first.reaches(Some(at));
-        assert!(second.reaches(Some(at)).is_some());
-        first.reaches(Some(at));
+        first.reaches(Some(AT));
         assert!(held.try_recv().is_err(), "the first still there");
         // The first's name now leads elsewhere.
         first.reaches(Some(elsewhere));
         assert!(held.try_recv().is_ok(), "woken as the first moved");
-        assert_eq!(second.reaches(Some(at)), None);
+        assert_eq!(second.reaches(Some(AT)), None);
         // Back onto the second's panel: the second holds again, and is
         // woken when the list puts it first.
-        first.reaches(Some(at));
-        assert!(second.reaches(Some(at)).is_some());
+        first.reaches(Some(AT));
+        assert!(second.reaches(Some(AT)).is_some());
         panels.keep(&[second.id(), first.id()]);
         assert!(held.try_recv().is_ok(), "woken as it was listed first");
-        assert_eq!(second.reaches(Some(at)), None);
+        assert_eq!(second.reaches(Some(AT)), None);
         assert!(held.try_recv().is_err(), "one wake each");
+    }
+
+    /// Where both outputs of `two_at_one_panel` send.
+    const AT: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 4048));
+
+    /// Two DDP outputs, a.test listed before b.test, whose names both lead
+    /// to `AT`: the second holds, giving way to the first.
+    fn two_at_one_panel(panels: &Panels) -> (Seat, Seat) {
+        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
+        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        first.reaches(Some(AT));
+        assert!(second.reaches(Some(AT)).is_some(), "the second holds");
+        (first, second)
     }
 
     fn spec(url: &str) -> OutputSpec {
@@ -283,12 +293,8 @@ mod tests {
     #[test]
     fn a_removed_output_is_given_way_to_until_it_leaves() {
         let panels = Panels::default();
-        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
-        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
-        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        let (first, second) = two_at_one_panel(&panels);
         let held = woken(&second);
-        first.reaches(Some(at));
-        assert!(second.reaches(Some(at)).is_some());
         // Removed: its last packets are still to go out, and WLED shows
         // them, so the second's frame must wait for them.
         panels.keep(&[second.id()]);
@@ -296,69 +302,54 @@ mod tests {
             held.try_recv().is_err(),
             "not woken as the first is removed"
         );
-        assert!(second.reaches(Some(at)).is_some(), "still gives way");
+        assert!(second.reaches(Some(AT)).is_some(), "still gives way");
         first.leave();
         assert!(held.try_recv().is_ok(), "woken as the first left");
-        assert_eq!(second.reaches(Some(at)), None);
+        assert_eq!(second.reaches(Some(AT)), None);
     }
 
     #[test]
     fn a_seat_dropped_leaves() {
         let panels = Panels::default();
-        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
-        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
-        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
-        first.reaches(Some(at));
-        assert!(second.reaches(Some(at)).is_some());
+        let (first, second) = two_at_one_panel(&panels);
         // Its output never started, or has ended.
         drop(first);
-        assert_eq!(second.reaches(Some(at)), None);
+        assert_eq!(second.reaches(Some(AT)), None);
     }
 
     #[test]
     fn an_output_removed_while_it_held_is_not_given_way_to() {
         let panels = Panels::default();
-        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
-        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
-        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
-        first.reaches(Some(at));
-        assert!(second.reaches(Some(at)).is_some());
-        // The held one removed, sorted before the first as it leaves.
+        // The held one kept alive (a seat dropped leaves), then removed,
+        // sorted before the first as it leaves.
+        let (first, _held) = two_at_one_panel(&panels);
         panels.keep(&[first.id()]);
-        assert_eq!(first.reaches(Some(at)), None, "it sends nothing there");
+        assert_eq!(first.reaches(Some(AT)), None, "it sends nothing there");
     }
 
     #[test]
     fn an_output_removed_while_it_held_still_holds_when_it_tries_again() {
         let panels = Panels::default();
-        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
-        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
-        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
-        first.reaches(Some(at));
-        assert!(second.reaches(Some(at)).is_some());
+        let (first, second) = two_at_one_panel(&panels);
         // Listed first as it leaves, with no one before it: its thread
         // tries again before it sees its stop, and must still send nothing.
         panels.keep(&[first.id()]);
-        let why = second.reaches(Some(at)).expect("still held");
+        let why = second.reaches(Some(AT)).expect("still held");
         assert!(why.starts_with("ddp://a.test reaches"), "{why}");
-        assert_eq!(first.reaches(Some(at)), None, "the kept one sends");
+        assert_eq!(first.reaches(Some(AT)), None, "the kept one sends");
     }
 
     #[test]
     fn outputs_all_stopping_keep_holding_as_the_first_leaves() {
         let panels = Panels::default();
-        let at: SocketAddr = "127.0.0.1:4048".parse().unwrap();
-        let first = panels.seat("ddp://a.test", &spec("ddp://a.test"));
-        let second = panels.seat("ddp://b.test", &spec("ddp://b.test"));
+        let (first, second) = two_at_one_panel(&panels);
         let held = woken(&second);
-        first.reaches(Some(at));
-        assert!(second.reaches(Some(at)).is_some());
         // As `stop_within` does: all marked leaving before any is told to
         // stop, so the first may end before the second hears its stop.
         first.stopping();
         second.stopping();
         first.leave();
         assert!(held.try_recv().is_ok(), "woken as the first left");
-        assert!(second.reaches(Some(at)).is_some(), "still sends nothing");
+        assert!(second.reaches(Some(AT)).is_some(), "still sends nothing");
     }
 }
