@@ -271,15 +271,8 @@ impl Delivery {
     /// The broker took view `id` but nobody was subscribed to receive it (the
     /// back end is down): it is sent again later, not counted against it.
     pub(crate) fn unheard(&mut self, id: ViewId, now: Instant) -> Changes {
-        let mut changes = Changes::default();
-        if self.unsent(id) {
-            self.hold(id, now + self.pace.ack_timeout);
-            self.unreached = self.unreached.saturating_add(1);
-            changes
-                .notes
-                .push("the server is not listening for views now; the view waits".into());
-        }
-        changes
+        let note = "the server is not listening for views now; the view waits";
+        self.waits_unsent(id, now, note)
     }
 
     /// The sending of view `id` never reached the server (no answer came
@@ -287,13 +280,17 @@ impl Delivery {
     /// and is sent again, not counted against the view, however long the
     /// outage lasts.
     pub(crate) fn unreached(&mut self, id: ViewId, now: Instant) -> Changes {
+        self.waits_unsent(id, now, "the view did not reach the server; it waits")
+    }
+
+    /// View `id`'s live sending, which the server never got, out of line:
+    /// the view waits to be sent again, `note` saying why.
+    fn waits_unsent(&mut self, id: ViewId, now: Instant, note: &str) -> Changes {
         let mut changes = Changes::default();
         if self.unsent(id) {
             self.hold(id, now + self.pace.ack_timeout);
             self.unreached = self.unreached.saturating_add(1);
-            changes
-                .notes
-                .push("the view did not reach the server; it waits".into());
+            changes.notes.push(note.into());
         }
         changes
     }
