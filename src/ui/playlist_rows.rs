@@ -9,6 +9,8 @@ use super::actions::KeyboardOwner;
 use super::playlist_editor::PlaylistCommand;
 
 const ROW_HEIGHT: f32 = 20.0;
+/// The dwell field's width, for a few digits; it grows to show what is typed.
+const DWELL_WIDTH: f32 = 34.0;
 
 /// The row keys, when no text field has the keyboard (↑ ↓ only when no other
 /// control has it either). The selection moves with its row, so Alt+↑
@@ -133,7 +135,8 @@ fn dwell_field(ui: &mut Ui, edit: &mut PlaylistEdit, i: usize) -> bool {
     let mut dwell = edit.dwell_text(i).to_owned();
     let field = ui.add(
         egui::TextEdit::singleline(&mut dwell)
-            .desired_width(34.0)
+            .desired_width(DWELL_WIDTH)
+            .clip_text(false)
             .hint_text("—"),
     );
     named(
@@ -156,4 +159,52 @@ fn dwell_field(ui: &mut Ui, edit: &mut PlaylistEdit, i: usize) -> bool {
 /// Gives an icon button or a bare field the name a screen reader (and a test) finds it by.
 fn named(response: &egui::Response, kind: egui::Role, name: String) {
     response.widget_info(|| egui::WidgetInfo::labeled(kind, true, &name));
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable as _;
+
+    use super::*;
+    use crate::player::{ArtworkSource, MakapixPost};
+
+    /// The rows of a playlist of one post whose dwell field holds `typed`;
+    /// the field's width, and that of `typed` in the field's font.
+    fn field_and_text_widths(typed: &str) -> (f32, f32) {
+        let mut edit = PlaylistEdit::default();
+        let post = ArtworkSource::Makapix(MakapixPost::for_test(5));
+        edit.add(Some(&post)).expect("a post is addable");
+        let _ = edit.set_dwell_text(0, typed);
+        let mut h = Harness::new_ui_state(
+            |ui, edit: &mut PlaylistEdit| {
+                show(ui, edit, &mut None, false, &mut Vec::new());
+            },
+            edit,
+        );
+        h.run();
+        let field = h.get_by_label("Dwell of item 1").rect().width();
+        let font = egui::TextStyle::Body.resolve(&h.ctx.global_style());
+        let text = h.ctx.fonts_mut(|f| {
+            f.layout_no_wrap(typed.to_owned(), font, egui::Color32::PLACEHOLDER)
+                .size()
+                .x
+        });
+        (field, text)
+    }
+
+    #[test]
+    fn a_dwell_field_shows_the_whole_of_what_was_typed() {
+        for typed in ["7 min", "12.5", "1:30"] {
+            let (field, text) = field_and_text_widths(typed);
+            // egui's field keeps 8 px a side around its text: one sized by
+            // hand to the text and 11 px more cut off the last letter.
+            assert!(
+                field >= text + 16.0,
+                "{typed:?}: {text} px of text in {field}"
+            );
+        }
+        let (short, _) = field_and_text_widths("5");
+        assert!(short >= DWELL_WIDTH, "a short dwell keeps {short} px");
+    }
 }
