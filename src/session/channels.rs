@@ -303,12 +303,15 @@ impl Channels {
         self.paging.as_ref().map(|p| p.label.as_str())
     }
 
+    /// Whether `channel` is the Makapix channel being paged.
+    pub(crate) fn pages(&self, channel: &Channel) -> bool {
+        matches!(channel, Channel::Makapix { label, .. } if Some(label.as_str()) == self.label())
+    }
+
     /// Whether `playing` is the channel paged and it loops over what it
     /// holds: its last page came and nothing was dropped, or paging stopped.
     pub(crate) fn loops(&self, playing: &Channel) -> bool {
-        let paged = matches!(playing, Channel::Makapix { label, .. }
-            if Some(label.as_str()) == self.label());
-        paged && self.paging.as_ref().is_some_and(|p| !p.feed.has_more())
+        self.pages(playing) && self.paging.as_ref().is_some_and(|p| !p.feed.has_more())
     }
 
     /// The view event's `play_order`: the order the channel was asked in.

@@ -141,9 +141,7 @@ impl Session {
         if matches!(channel, Channel::Local { .. }) {
             self.last_local = Some(channel.clone());
         }
-        let same_makapix_channel = matches!((&channel, self.channels.label()),
-            (Channel::Makapix { label, .. }, Some(paging)) if label == paging);
-        if !same_makapix_channel {
+        if !self.channels.pages(&channel) {
             // Something else plays now: the next start begins with it, not the old channel.
             fx.push(Effect::KeepChannel(None));
             self.channels.played_over(fx);
@@ -558,8 +556,7 @@ impl Session {
         let (playing, pending) = (&self.playing, &mut self.pending);
         let outcome = self.playsets.page_ahead(playing, seen, pending, fx);
         self.on_mix(outcome, seen, fx);
-        let paging_this = matches!(&self.playing, Channel::Makapix { label, .. }
-            if Some(label.as_str()) == self.channels.label());
+        let paging_this = self.channels.pages(&self.playing);
         // A channel whose first pages had nothing playable pages on before it plays.
         if paging_this || self.channels.awaits_artworks() {
             let position = seen.engine.current_index().filter(|_| paging_this);
