@@ -36,6 +36,14 @@ struct Entry {
     leaving: bool,
 }
 
+impl Entry {
+    /// Removed while it held: it holds on until it leaves, sending nothing,
+    /// and those after it do not give way to it.
+    fn holds_on(&self) -> bool {
+        self.leaving && self.held.is_some()
+    }
+}
+
 /// The addresses the running outputs reach, in the list's order.
 #[derive(Clone, Default)]
 pub(crate) struct Panels(Arc<Mutex<Vec<Entry>>>);
@@ -111,12 +119,17 @@ impl Seat {
         self.id
     }
 
-    /// How this output's sending thread is told to try again.
-    pub fn wake_with(&self, wake: Wake) {
+    /// Changes this output's entry, if it has not left.
+    fn with_entry(&self, change: impl FnOnce(&mut Entry)) {
         let mut entries = self.panels.entries();
         if let Some(entry) = entries.iter_mut().find(|e| e.seat == self.id) {
-            entry.wake = Some(wake);
+            change(entry);
         }
+    }
+
+    /// How this output's sending thread is told to try again.
+    pub fn wake_with(&self, wake: Wake) {
+        self.with_entry(|entry| entry.wake = Some(wake));
     }
 
     /// Notes that this output's packets go to `to` now; gives why it holds
@@ -127,14 +140,12 @@ impl Seat {
         let moved = entries[at].to.is_some_and(|was| Some(was) != to);
         entries[at].to = to;
         let why = match &entries[at] {
-            // It holds on until it leaves, so it sends nothing there.
-            e if e.leaving && e.held.is_some() => e.held.clone(),
+            e if e.holds_on() => e.held.clone(),
             _ => to.and_then(|to| {
                 let (earlier, this) = entries.split_at(at);
                 let earlier = earlier
                     .iter()
-                    // One removed while it held sends nothing there.
-                    .filter(|e| !(e.leaving && e.held.is_some()))
+                    .filter(|e| !e.holds_on())
                     .find(|e| e.to == Some(to) && e.spec.shares_universes(&this[0].spec))?;
                 Some(format!(
                     "{} reaches the same panel at {to}, and two streams make it flicker. Remove one.",
@@ -152,10 +163,7 @@ impl Seat {
     /// The output is being stopped: as a removed one, it still counts until
     /// it leaves, and if it held, it holds on.
     pub fn stopping(&self) {
-        let mut entries = self.panels.entries();
-        if let Some(entry) = entries.iter_mut().find(|e| e.seat == self.id) {
-            entry.leaving = true;
-        }
+        self.with_entry(|entry| entry.leaving = true);
     }
 
     /// The output stopped (or is left stuck): those after it no longer give
