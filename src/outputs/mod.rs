@@ -215,6 +215,19 @@ fn run_source_id() -> [u8; 16] {
     *ID.get_or_init(|| *uuid::Uuid::new_v4().as_bytes())
 }
 
+/// A panel for a test: a UDP socket on 127.0.0.1 whose reads give up after
+/// 10 s, and its address.
+#[cfg(test)]
+fn loopback_panel() -> (std::net::UdpSocket, std::net::SocketAddr) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a loopback socket");
+    let ten_seconds = Some(std::time::Duration::from_secs(10));
+    socket
+        .set_read_timeout(ten_seconds)
+        .expect("a read timeout");
+    let at = socket.local_addr().expect("its address");
+    (socket, at)
+}
+
 #[cfg(test)]
 mod tests {
     use std::net::{SocketAddr, UdpSocket};
@@ -292,11 +305,7 @@ mod tests {
     // closed: the window does not pass again, so the sending threads decide.
     #[test]
     fn a_panel_listed_by_name_and_by_address_gets_one_stream() {
-        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        receiver
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let panel = receiver.local_addr().unwrap();
+        let (receiver, panel) = loopback_panel();
         let by_address = format!("ddp://{panel}?size=8x8&gamma=1");
         // Dimmer: its packets tell themselves apart.
         let by_name = format!(
@@ -346,11 +355,7 @@ mod tests {
     // showing the removed output's picture until the next resend.
     #[test]
     fn a_removed_e131_output_ends_before_the_held_one_takes_over() {
-        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        receiver
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let panel = receiver.local_addr().unwrap();
+        let (receiver, panel) = loopback_panel();
         let by_address = format!("e131://{panel}?universe=1&size=8x8&gamma=1");
         // Dimmer: its packets tell themselves apart (200 × 40 % = 80).
         let by_name = format!(

@@ -1,16 +1,13 @@
 use super::*;
 use crate::outputs::link::{Wire, udp_connect};
+use crate::outputs::loopback_panel;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::mpsc;
 
 /// A receiver on 127.0.0.1 and an E1.31 sender to it, `options` after the `?`.
 fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
-    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-    receiver
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let port = receiver.local_addr().unwrap().port();
-    let url = format!("e131://127.0.0.1:{port}?{options}");
+    let (receiver, at) = loopback_panel();
+    let url = format!("e131://{at}?{options}");
     let sender = Sender::start(OutputSpec::parse(&url).unwrap(), [7; 16]).unwrap();
     (receiver, sender)
 }
@@ -270,11 +267,8 @@ fn held_after(free: usize, to: SocketAddr) -> Held {
 /// An E1.31 receiver on 127.0.0.1, and an output to it by a name whose
 /// lookups `held_after(free, …)` answers; colours go out as they are.
 fn e131_by_name(free: usize, refresh: Duration) -> (UdpSocket, Held, Sender) {
-    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-    receiver
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let held = held_after(free, receiver.local_addr().unwrap());
+    let (receiver, at) = loopback_panel();
+    let held = held_after(free, at);
     let spec = OutputSpec::parse("e131://panel.test?universe=1&size=8x8&gamma=1").unwrap();
     let sender = Sender::start_with(spec, [7; 16], held.resolve.clone(), quick(refresh)).unwrap();
     (receiver, held, sender)
@@ -506,11 +500,7 @@ fn held_behind(panels: &Panels, at: SocketAddr, wake: impl Fn() + Send + Sync + 
 
 #[test]
 fn a_held_output_is_woken_only_once_the_stopped_ones_endings_are_out() {
-    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-    receiver
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let at = receiver.local_addr().unwrap();
+    let (receiver, at) = loopback_panel();
     let panels = Panels::default();
     let url = format!("e131://{at}?universe=1&size=8x8");
     let spec = OutputSpec::parse(&url).unwrap();
@@ -559,11 +549,7 @@ fn a_held_output_is_not_kept_waiting_by_a_stopped_one_whose_send_is_stuck() {
 
 #[test]
 fn an_output_that_holds_ends_without_endings_over_the_one_it_gave_way_to() {
-    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-    receiver
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let at = receiver.local_addr().unwrap();
+    let (receiver, at) = loopback_panel();
     let panels = Panels::default();
     let first_url = "e131://panel.test?universe=1&size=8x8";
     let first = panels.seat(first_url, &OutputSpec::parse(first_url).unwrap());
