@@ -97,12 +97,5 @@ fn a_still_channel_is_woken_for_its_hourly_look() {
         .command("c", "play_channel", json!({"channel_name": "all"}))
         .only_request();
     p.answer(tag, last([1]));
-    let (wake, out) = p.tick_due(false);
-    assert!(out.queries().is_empty(), "nothing to ask yet");
-    let look = started + FRESH_LOOK_EVERY;
-    assert_eq!(wake, Some(look), "woken for the look");
-    p.now = look;
-    let asked = p.tick(false).queries();
-    assert_eq!(asked.len(), 1, "the first page again: {asked:?}");
-    assert_eq!(asked[0].1.cursor, None);
+    assert_woken_for_the_hourly_look(&mut p, started);
 }

@@ -394,3 +394,16 @@ pub fn assert_every_one_to_come(next: &[i64], played: &[i64], to_come: &[i64], r
     let missed: Vec<_> = to_come.iter().filter(|id| !next.contains(id)).collect();
     assert!(missed.is_empty(), "{run}: {missed:?} never played");
 }
+
+/// With nothing else due, the window is woken an hour after `started` for
+/// the hourly look, not before, and the first page is asked for again.
+pub fn assert_woken_for_the_hourly_look(p: &mut Player, started: Duration) {
+    let (wake, out) = p.tick_due(false);
+    assert!(out.queries().is_empty(), "nothing to ask yet");
+    let look = started + crate::player::feed::FRESH_LOOK_EVERY;
+    assert_eq!(wake, Some(look), "woken for the look");
+    p.now = look;
+    let asked = p.tick(false).queries();
+    assert_eq!(asked.len(), 1, "the first page again: {asked:?}");
+    assert_eq!(asked[0].1.cursor, None);
+}

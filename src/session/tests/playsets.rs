@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::fixture::*;
-use crate::player::feed::{FAILED_PAGE_WAIT, FRESH_LOOK_EVERY};
+use crate::player::feed::FAILED_PAGE_WAIT;
 use crate::protocol::command::AckStatus;
 use crate::protocol::request::QueryPosts;
 use crate::session::pending::ANSWER_DEADLINE;
@@ -421,12 +421,5 @@ fn a_still_playset_is_woken_for_its_hourly_look() {
     p.answer(tag_of(&asked.queries(), "a"), last([1, 2]));
     let now = p.now;
     p.engine.set_paused(true, now);
-    let (wake, out) = p.tick_due(false);
-    assert!(out.queries().is_empty(), "nothing to ask yet");
-    let look = started + FRESH_LOOK_EVERY;
-    assert_eq!(wake, Some(look), "woken for the look");
-    p.now = look;
-    let asked = p.tick(false).queries();
-    assert_eq!(asked.len(), 1, "the first page again: {asked:?}");
-    assert_eq!(asked[0].1.cursor, None);
+    assert_woken_for_the_hourly_look(&mut p, started);
 }
