@@ -11,6 +11,7 @@ mod architecture_tests;
 pub(crate) mod bounded_join;
 pub mod bridge;
 pub mod credentials;
+pub mod doubling;
 pub mod logging;
 pub mod media;
 pub mod net;

@@ -109,8 +109,8 @@ pub(crate) fn next_poll(
         PollOutcome::RateLimited => timing.rate_limited,
         PollOutcome::Pending => timing.interval,
         PollOutcome::Unreachable { failures } => {
-            let doublings = failures.saturating_sub(1).min(16);
-            (timing.interval * 2u32.pow(doublings)).min(timing.backoff_max.max(timing.interval))
+            let cap = timing.backoff_max.max(timing.interval);
+            crate::doubling::wait_after(failures, timing.interval, cap)
         }
     };
     // One last poll right at expiry, in case the owner typed the code in the final seconds.

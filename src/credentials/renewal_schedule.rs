@@ -163,8 +163,14 @@ impl Schedule {
 
     /// The wait after `failures` failed attempts in a row.
     fn retry_wait(&self) -> i64 {
-        let doublings = self.failures.saturating_sub(1).min(10);
-        (FIRST_RETRY << doublings).min(RETRY_MAX)
+        // Both constants are positive, and the wait is never over the second.
+        let (first, cap) = (FIRST_RETRY as u64, RETRY_MAX as u64);
+        let wait = crate::doubling::wait_after(
+            self.failures,
+            Duration::from_secs(first),
+            Duration::from_secs(cap),
+        );
+        wait.as_secs() as i64
     }
 
     /// The wall clock was set back (or had run ahead and was corrected):

@@ -63,10 +63,7 @@ const RETRY_AT_MOST: Duration = Duration::from_secs(30);
 
 /// How long after its `noes`-th no (from 1) a name is asked again.
 pub(crate) fn retry_after(noes: u32) -> Duration {
-    let doublings = noes.saturating_sub(1).min(16);
-    RETRY_FIRST
-        .saturating_mul(1 << doublings)
-        .min(RETRY_AT_MOST)
+    crate::doubling::wait_after(noes, RETRY_FIRST, RETRY_AT_MOST)
 }
 
 /// What is known of one host and address.

@@ -300,8 +300,8 @@ impl Feed {
     pub(crate) fn on_failure(&mut self, now: Duration) -> u32 {
         self.in_flight = false;
         self.failed_pages += 1;
-        let doublings = (self.failed_pages - 1).min(16);
-        let wait = (FAILED_PAGE_WAIT * 2u32.pow(doublings)).min(MAX_FAILED_PAGE_WAIT);
+        let wait =
+            crate::doubling::wait_after(self.failed_pages, FAILED_PAGE_WAIT, MAX_FAILED_PAGE_WAIT);
         self.not_before = now + wait;
         self.failed_pages
     }

@@ -205,8 +205,7 @@ impl Downloads {
 
 /// The wait after `failures` failed downloads in a row.
 fn retry_wait(failures: u32) -> Duration {
-    let doublings = failures.saturating_sub(1).min(16);
-    (RETRY_WAIT * 2u32.pow(doublings)).min(MAX_RETRY_WAIT)
+    crate::doubling::wait_after(failures, RETRY_WAIT, MAX_RETRY_WAIT)
 }
 
 #[cfg(test)]

@@ -39,7 +39,8 @@ impl Throttle {
         if self.wait(now) > Duration::ZERO {
             return;
         }
-        let bound = (self.window / 8).saturating_mul(1 << self.refusals.min(8));
+        let nth = self.refusals.saturating_add(1);
+        let bound = crate::doubling::wait_after(nth, self.window / 8, self.window);
         let wait = if bound >= self.window {
             // A whole window is sure to clear the server's counter.
             self.window

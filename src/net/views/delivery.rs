@@ -223,11 +223,11 @@ impl Delivery {
     /// The wait after `unreached` sendings in a row: `ack_timeout`, doubled
     /// for each one after the first, up to 15 times it (5 minutes).
     fn unreached_wait(&self) -> Duration {
-        let Some(doublings) = self.unreached.checked_sub(1) else {
+        if self.unreached == 0 {
             return Duration::ZERO;
-        };
+        }
         let most = self.pace.ack_timeout * 15;
-        (self.pace.ack_timeout * 2u32.saturating_pow(doublings.min(8))).min(most)
+        crate::doubling::wait_after(self.unreached, self.pace.ack_timeout, most)
     }
 
     /// The server was reached again (a session started): views go at the pace.
