@@ -116,6 +116,12 @@ mod tests {
     use super::*;
     use crate::protocol::response::{ArtworkPost, Post};
 
+    /// The keeper's writes waited for: not the 600 ms of a quit, which a
+    /// loaded disk's fsync can outlast, a minute only against a hang.
+    fn flushed(mut keeper: Keeper) {
+        keeper.flush_by(std::time::Instant::now() + std::time::Duration::from_secs(60));
+    }
+
     fn channel(posts: usize) -> LastChannel {
         let art = |n: i64| {
             let v = serde_json::json!({"post_id": n, "kind": "artwork", "storage_key": format!("k{n}"),
@@ -140,10 +146,9 @@ mod tests {
     fn a_kept_channel_comes_back_without_its_cursor_and_capped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        {
-            let keeper = Keeper::new(Some(path.clone()));
-            keeper.keep(channel(MAX_POSTS + 5));
-        }
+        let keeper = Keeper::new(Some(path.clone()));
+        keeper.keep(channel(MAX_POSTS + 5));
+        flushed(keeper);
         let back = load(&path).expect("kept");
         assert_eq!(back.label, "Makapix: #cats");
         assert_eq!(back.query.hashtag.as_deref(), Some("cats"));
@@ -156,17 +161,15 @@ mod tests {
     fn forgetting_removes_the_file_and_the_newest_wish_wins() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        {
-            let keeper = Keeper::new(Some(path.clone()));
-            keeper.keep(channel(2));
-            keeper.forget();
-        }
+        let keeper = Keeper::new(Some(path.clone()));
+        keeper.keep(channel(2));
+        keeper.forget();
+        flushed(keeper);
         assert!(!path.exists());
-        {
-            let keeper = Keeper::new(Some(path.clone()));
-            keeper.forget();
-            keeper.keep(channel(3));
-        }
+        let keeper = Keeper::new(Some(path.clone()));
+        keeper.forget();
+        keeper.keep(channel(3));
+        flushed(keeper);
         assert_eq!(load(&path).map(|c| c.posts.len()), Some(3));
     }
 
