@@ -45,6 +45,26 @@ pub fn shuffled_after<T, K: Eq + Hash + ?Sized>(
     order
 }
 
+/// `items` as `shuffled_after` orders them, but for where the new ones go:
+/// shuffled in after the first `reached` of `before`, not after all of it.
+/// Posts published since a shuffled channel started play next, as they do in
+/// the channel's own order, not after the hundreds of artworks queued.
+pub fn shuffled_in_after<T, K: Eq + Hash + ?Sized>(
+    before: &[T],
+    reached: usize,
+    items: Vec<T>,
+    key: impl Fn(&T) -> &K,
+    seed: u64,
+) -> Vec<T> {
+    let (played, to_come) = before.split_at(reached.min(before.len()));
+    let (mut order, rest) = held_first(played, items, &key);
+    let (queued, new) = held_first(to_come, rest, &key);
+    let new_seed = seed ^ (before.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    order.extend(shuffled(new, new_seed));
+    order.extend(queued);
+    order
+}
+
 /// `items` with those `before` holds (as `shuffled_after` matches them) in
 /// `before`'s order, and the rest after them in their own order: shuffle
 /// turned off keeps what was played where it is, and what is to come plays
@@ -298,6 +318,29 @@ mod tests {
         let mut rest = out[3..].to_vec();
         rest.sort_unstable();
         assert_eq!(rest, ['b', 'c']);
+    }
+
+    #[test]
+    fn what_is_new_is_shuffled_in_after_what_was_reached() {
+        let queue = shuffled((0..10).collect::<Vec<u32>>(), 5);
+        // Published since, at the channel's front: 20 to 24.
+        let items: Vec<u32> = (20..25).chain(0..10).collect();
+        let out = shuffled_in_after(&queue, 4, items.clone(), |i| i, 5);
+        assert_eq!(out[..4], queue[..4], "what was reached stays");
+        let mut new = out[4..9].to_vec();
+        new.sort_unstable();
+        assert_eq!(new, (20..25).collect::<Vec<_>>(), "what is new, next");
+        assert_eq!(out[9..], queue[4..], "what was queued after it, as it was");
+        assert_eq!(out, shuffled_in_after(&queue, 4, items, |i| i, 5));
+    }
+
+    #[test]
+    fn shuffled_in_after_holds_repeats_and_drops_what_went() {
+        let before = ['b', 'a', 'b', 'x', 'a'];
+        let out = shuffled_in_after(&before, 2, vec!['a', 'b', 'b', 'n', 'a'], |c| c, 1);
+        assert_eq!(out, ['b', 'a', 'n', 'b', 'a']);
+        let past_the_end = shuffled_in_after(&before, 9, vec!['a', 'n'], |c| c, 1);
+        assert_eq!(past_the_end, ['a', 'n'], "all reached: the new go last");
     }
 
     #[test]

@@ -20,6 +20,7 @@ use super::channel::Channel;
 use super::commands::{Outcome, Refusal, late_ack};
 use super::effects::{Effect, Effects, Notice};
 use super::pending::{Pending, Purpose, request};
+use super::queue_order::Growth;
 use super::seen::Seen;
 
 /// What the player asks the server to add to each post: its size, frames and
@@ -138,9 +139,9 @@ pub(crate) enum PageOutcome {
     Nothing,
     /// The first page: the channel replaces what plays.
     Play(Channel),
-    /// A later page: the same channel with more artworks, and without the
-    /// queue's first so many, played long ago (`Feed::trim`).
-    Extend(Channel, usize),
+    /// A later page or the hourly look's: the same channel with more
+    /// artworks (a page's without the queue's first so many, `Feed::trim`).
+    Extend(Channel, Growth),
 }
 
 /// The Makapix channel being paged through.
@@ -380,7 +381,7 @@ impl Channels {
         let dropped = paging
             .feed
             .trim(seen.engine.items(), seen.engine.current_index());
-        PageOutcome::Extend(paging.kept(fx), dropped)
+        PageOutcome::Extend(paging.kept(fx), Growth::More { dropped })
     }
 
     /// A channel whose pages so far brought nothing playable, with more to
@@ -472,7 +473,7 @@ impl Channels {
             !ids.is_empty() && ids.iter().all(|id| !kept.contains(id))
         });
         paging.posts.extend(new.take(room));
-        PageOutcome::Extend(paging.kept(fx), 0)
+        PageOutcome::Extend(paging.kept(fx), Growth::Fresh)
     }
 }
 

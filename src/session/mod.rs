@@ -54,6 +54,7 @@ use owner_playsets::{OwnerPlaysetView, OwnerPlaysets};
 use pending::{Pending, Purpose};
 use playlists::{PlaylistOutcome, Playlists};
 use playsets::{MixOutcome, Playsets};
+use queue_order::Growth;
 use reports::Reports;
 use views::Views;
 
@@ -153,11 +154,11 @@ impl Session {
     }
 
     /// The same channel with more items (`queue_order::extended`).
-    /// `dropped`: the queue's first so many, played long ago, are gone.
-    fn extend(&mut self, channel: Channel, dropped: usize, seen: &Seen, fx: &mut Effects) {
+    fn extend(&mut self, channel: Channel, growth: Growth, seen: &Seen, fx: &mut Effects) {
         let (engine, settings) = (seen.engine, seen.settings);
-        let items = queue_order::extended(&channel, engine, dropped, settings, self.seed);
+        let items = queue_order::extended(&channel, engine, growth, settings, self.seed);
         self.playing = channel;
+        let dropped = growth.dropped();
         fx.engine(EngineCommand::Reorder { items, dropped });
     }
 
@@ -273,7 +274,7 @@ impl Session {
         match purpose {
             Purpose::ChannelPage => match self.channels.on_page(tag, result, seen, fx) {
                 PageOutcome::Play(channel) => self.play(channel, seen, fx),
-                PageOutcome::Extend(ch, n) => self.extend(ch, n, seen, fx),
+                PageOutcome::Extend(ch, growth) => self.extend(ch, growth, seen, fx),
                 PageOutcome::Nothing => {}
             },
             Purpose::PlaysetPage { channel } => {
@@ -443,7 +444,9 @@ impl Session {
                 self.channels.stop(fx);
                 self.play(channel, seen, fx);
             }
-            MixOutcome::Extend(channel, n) => self.extend(channel, n, seen, fx),
+            MixOutcome::Extend(channel, dropped) => {
+                self.extend(channel, Growth::More { dropped }, seen, fx)
+            }
             MixOutcome::Nothing => {}
         }
     }
@@ -581,7 +584,9 @@ impl Session {
                 self.channels.stop(fx);
                 self.play(channel, seen, fx);
             }
-            PlaylistOutcome::Extend(channel) => self.extend(channel, 0, seen, fx),
+            PlaylistOutcome::Extend(channel) => {
+                self.extend(channel, Growth::More { dropped: 0 }, seen, fx)
+            }
             PlaylistOutcome::Nothing => {}
         }
     }

@@ -1,7 +1,8 @@
 //! The order the engine's queue plays in: the channel's own order, or, with
 //! shuffle on, shuffled by the session's seed. A channel that grows (a page,
 //! the playset's next picks, a playlist's posts) keeps the order its queue
-//! already has, and only what is new is shuffled after it. Pure.
+//! already has, and only what is new is shuffled after it; the posts an
+//! hourly look found published since are shuffled in next instead. Pure.
 //!
 //! A Makapix channel's or a playset's queue is a window moving through a
 //! longer run: up to 500 artworks played behind the one on screen, and
@@ -37,23 +38,51 @@ pub(super) fn ordered(
     }
 }
 
-/// The queue of `channel` grown over the engine's, whose first `dropped`
-/// (played long ago) are gone: what is on screen stays, and so does the
-/// order of the queue (shuffled, new items go after it).
+/// How a channel that plays grew.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Growth {
+    /// Artworks that go after those queued (a page, a playset's next picks, a
+    /// playlist's posts); the queue's first `dropped`, played long ago, gone.
+    More { dropped: usize },
+    /// Its hourly look found posts published since, which play next.
+    Fresh,
+}
+
+impl Growth {
+    pub(super) fn dropped(self) -> usize {
+        match self {
+            Growth::More { dropped } => dropped,
+            Growth::Fresh => 0,
+        }
+    }
+}
+
+/// The queue of `channel` grown over the engine's: what is on screen stays,
+/// and so does the order of the queue. Shuffled, a page's artworks go after
+/// it, and posts published since right after what was reached, as the
+/// channel's order has them.
 pub(super) fn extended(
     channel: &Channel,
     engine: &Engine,
-    dropped: usize,
+    growth: Growth,
     s: &Settings,
     seed: u64,
 ) -> Vec<QueueItem> {
-    let kept = match s.shuffle {
-        true => engine.items().get(dropped..).unwrap_or_default(),
+    let dropped = growth.dropped();
+    if !s.shuffle {
         // A window shuffled before stays as it was played; the rest, a
         // fresh look's posts among them, in the channel's order.
-        false => played(channel, engine, dropped),
-    };
-    ordered(channel.items(), kept, s, seed)
+        return ordered(channel.items(), played(channel, engine, dropped), s, seed);
+    }
+    let queued = engine.items().get(dropped..).unwrap_or_default();
+    match growth {
+        Growth::More { .. } => ordered(channel.items(), queued, s, seed),
+        Growth::Fresh => {
+            let reached = played(channel, engine, dropped).len();
+            let (items, key) = (channel.items(), QueueItem::source);
+            order::shuffled_in_after(queued, reached, items, key, seed)
+        }
+    }
 }
 
 /// The queue of `channel` once shuffle or the channels' order changed.

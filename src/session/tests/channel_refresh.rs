@@ -11,9 +11,17 @@ use crate::settings::ChannelOrder;
 
 /// p3a reads its channels again every hour; an unattended player must see
 /// what was published since it started, not only what its pages held then.
+/// Shuffled too: next, not after the hundreds of artworks a channel queues.
 #[test]
 fn every_hour_the_first_page_is_read_again_and_what_is_new_plays_next() {
+    for shuffle in [false, true] {
+        look_again_after_an_hour(shuffle);
+    }
+}
+
+fn look_again_after_an_hour(shuffle: bool) {
     let mut p = Player::connected();
+    p.settings.shuffle = shuffle;
     let (tag, _) = p
         .command("c", "play_channel", json!({"channel_name": "all"}))
         .only_request();
@@ -33,6 +41,7 @@ fn every_hour_the_first_page_is_read_again_and_what_is_new_plays_next() {
         (None, Some("all"))
     );
     let shown = p.on_screen().expect("an artwork on screen");
+    let before = p.playing_ids();
     // Posts 7 and 8 were published since; 1 and 2 are known.
     let out = p.answer(*tag, last([8, 7, 1, 2]));
     let after = p.playing_ids();
@@ -40,7 +49,14 @@ fn every_hour_the_first_page_is_read_again_and_what_is_new_plays_next() {
         .iter()
         .position(|&id| id == shown)
         .expect("still queued");
-    assert_eq!(after[at + 1..at + 3], [8, 7], "what is new comes next");
+    let mut new = after[at + 1..at + 3].to_vec();
+    if !shuffle {
+        assert_eq!(new, [8, 7], "in the channel's order");
+    }
+    new.sort_unstable();
+    assert_eq!(new, [7, 8], "what is new comes next (shuffle: {shuffle})");
+    assert_eq!(after[..=at], before[..=at], "what was played stays");
+    assert_eq!(after[at + 3..], before[at + 1..], "then what was queued");
     assert_eq!(after.len(), 6, "known posts not again: {after:?}");
     assert_eq!(p.on_screen(), Some(shown), "what shows stays");
     let kept = out.kept().last().cloned().flatten().expect("kept");
