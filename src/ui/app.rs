@@ -389,7 +389,7 @@ impl PlayerApp {
             super::comments_panel::show(ui, comments, clicked);
         }
         if self.playlist_editor.is_open() {
-            super::playlist_editor::show(ui, &mut self.playlist_editor, clicked);
+            super::playlist_pane::show(ui, &mut self.playlist_editor, clicked);
         }
     }
 

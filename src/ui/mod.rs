@@ -31,6 +31,7 @@ mod player_banner;
 mod player_identity;
 pub(crate) mod player_pane;
 pub(crate) mod playlist_editor;
+mod playlist_pane;
 mod playlist_rows;
 mod present_trace;
 mod preview_export;

@@ -1,12 +1,13 @@
-//! The playlist editor pane: build a creator's playlist from what is on
-//! screen, reorder it, set dwell times, save and open it, play it, and copy
-//! its post ids for the web. The list itself is the pure
-//! `player::playlist_edit`; this file draws it and carries out its commands.
+//! The playlist editor: a creator's playlist built from what is on screen,
+//! its commands carried out (new, open and save on file threads, play, copy
+//! its post ids for the web), and its unsaved edits asked about at a close or
+//! kept for the next start. The list itself is the pure
+//! `player::playlist_edit`; the pane that draws it is `playlist_pane`.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
+use eframe::egui;
 
 use crate::player::playlist::{Playlist, PlaylistSource, is_network_path};
 use crate::player::playlist_edit::PlaylistEdit;
@@ -17,9 +18,7 @@ use crate::app::file_dialog::FileDialogs;
 use crate::app::playlist_files::{self, FileDone};
 use crate::app::playlist_recovery::{Found, Recovery, Stamp, recovered_sentence};
 
-use super::actions::{KeyboardOwner, UserAction};
-use super::path_prompt::{self, PathPrompt};
-use super::playlist_rows;
+use super::path_prompt::PathPrompt;
 use super::unsaved_changes::{self, OnClose, Replace};
 use super::wake::Wake;
 
@@ -50,16 +49,14 @@ pub enum PlaylistCommand {
     Recovery(Found),
 }
 
-const SAVE_AS: KeyboardShortcut =
-    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::S);
-const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
-
+/// The editor's state; `playlist_pane` draws it and edits the list, the
+/// title, the selection and the path asked for.
 pub(crate) struct PlaylistEditor {
-    edit: PlaylistEdit,
+    pub(super) edit: PlaylistEdit,
     open: bool,
     /// The row the keyboard acts on (Up/Down select, Alt+Up/Down move, Delete removes).
-    selected: Option<usize>,
-    confirm: Option<Replace>,
+    pub(super) selected: Option<usize>,
+    pub(super) confirm: Option<Replace>,
     /// The user chose to quit without saving: the next close goes through.
     quitting: bool,
     /// The system closes the window: unsaved edits are kept as it goes.
@@ -77,7 +74,7 @@ pub(crate) struct PlaylistEditor {
     done: Receiver<PlaylistCommand>,
     wake: Wake,
     /// Asking for a path where no dialog opened; true for Save As.
-    prompt: Option<(PathPrompt, bool)>,
+    pub(super) prompt: Option<(PathPrompt, bool)>,
     dialogs: FileDialogs,
 }
 
@@ -94,122 +91,6 @@ pub(crate) enum EditorRequest {
     CopyText(String),
     /// The user chose to quit without saving.
     Close,
-}
-
-/// The title's field; true when a key pasted into it was wiped.
-fn title_field(ui: &mut Ui, editor: &mut PlaylistEditor) -> bool {
-    ui.horizontal(|ui| {
-        let caption = ui.label("Title");
-        let mut title = editor.edit.playlist().title.clone();
-        let field = egui::TextEdit::singleline(&mut title)
-            .hint_text("Untitled")
-            .desired_width(f32::INFINITY);
-        let field = ui.add(field).labelled_by(caption.id);
-        // A key pasted here by mistake would be saved in the playlist's file.
-        if super::secret_field::wipe_if_secret(ui, &field, &mut title) {
-            return true;
-        }
-        if field.changed() {
-            editor.edit.set_title(&title);
-        }
-        false
-    })
-    .inner
-}
-
-pub(crate) fn show(ui: &mut Ui, editor: &mut PlaylistEditor, actions: &mut Vec<UserAction>) {
-    let before = editor.selected;
-    let mut out = keyboard(ui.ctx(), editor);
-    let reveal = editor.selected != before;
-    egui::Panel::right("playlist_editor")
-        .resizable(false)
-        .exact_size(300.0)
-        .show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Playlist");
-                ui.label(RichText::new(editor.edit.heading()).strong());
-            });
-            ui.horizontal(|ui| {
-                for (label, command) in [
-                    ("New", PlaylistCommand::New),
-                    ("Open…", PlaylistCommand::Open),
-                    ("Save", PlaylistCommand::Save),
-                    ("Save As…", PlaylistCommand::SaveAs),
-                ] {
-                    if ui.button(label).clicked() {
-                        out.push(command);
-                    }
-                }
-            });
-            if let Some(replace) = &editor.confirm {
-                unsaved_changes::confirm(ui, &editor.edit, replace, &mut out);
-            }
-            let title_wiped = title_field(ui, editor);
-            if ui
-                .button("➕ Add current artwork")
-                .on_hover_text("A Makapix post is added by its id, a local file by its path")
-                .clicked()
-            {
-                out.push(PlaylistCommand::AddCurrent);
-            }
-            ui.separator();
-            let rows = &mut editor.edit;
-            let row_wiped = playlist_rows::show(ui, rows, &mut editor.selected, reveal, &mut out);
-            if title_wiped || row_wiped {
-                actions.push(UserAction::Tell(Notice::error(
-                    crate::credentials::secret_text::REFUSED,
-                )));
-            }
-            if let Some(problem) = editor.edit.dwell_problem() {
-                ui.label(RichText::new(problem).color(egui::Color32::from_rgb(255, 170, 90)));
-            }
-            ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button("▶ Play").clicked() {
-                    out.push(PlaylistCommand::Play);
-                }
-                if ui
-                    .button("Copy post ids")
-                    .on_hover_text("For the playlist form on makapix.club")
-                    .clicked()
-                {
-                    out.push(PlaylistCommand::CopyPostIds);
-                }
-            });
-        });
-    if let Some((path, save)) = path_prompt::ask(&mut editor.prompt, ui.ctx()) {
-        out.push(if save {
-            PlaylistCommand::SaveTo(path)
-        } else {
-            PlaylistCommand::OpenPath(path)
-        });
-    }
-    actions.extend(out.into_iter().map(UserAction::Playlist));
-}
-
-/// The pane's keys: Ctrl+S and Ctrl+Shift+S even while typing (as in any
-/// editor); A and the row keys (`playlist_rows::keys`) only when no text
-/// field has the keyboard.
-fn keyboard(ctx: &egui::Context, editor: &mut PlaylistEditor) -> Vec<PlaylistCommand> {
-    let owner = KeyboardOwner::of(ctx);
-    let count = editor.edit.playlist().items.len();
-    let mut out = Vec::new();
-    ctx.input_mut(|input| {
-        // The longer combination first: Ctrl+Shift+S must not also count as Ctrl+S.
-        if input.consume_shortcut(&SAVE_AS) {
-            out.push(PlaylistCommand::SaveAs);
-        } else if input.consume_shortcut(&SAVE) {
-            out.push(PlaylistCommand::Save);
-        }
-        if owner == KeyboardOwner::Text {
-            return;
-        }
-        if input.consume_key(Modifiers::NONE, Key::A) {
-            out.push(PlaylistCommand::AddCurrent);
-        }
-        playlist_rows::keys(input, owner, count, &mut editor.selected, &mut out);
-    });
-    out
 }
 
 impl PlaylistEditor {
@@ -574,4 +455,4 @@ fn tell(text: String, is_error: bool) -> EditorRequest {
 
 #[cfg(test)]
 #[path = "playlist_editor_tests.rs"]
-mod tests;
+pub(super) mod tests;

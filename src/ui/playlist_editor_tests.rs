@@ -1,13 +1,18 @@
 //! The playlist editor where no file dialog can open: its path window; its
-//! commands; unsaved edits at a close, kept for the next start.
+//! commands; unsaved edits at a close, kept for the next start. The fixtures
+//! the pane's tests share (`drawn`, `spring`).
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 use super::*;
+use crate::ui::actions::UserAction;
+use crate::ui::playlist_pane::show;
 
 /// The editor, drawn; what it asked of the window each pass.
-fn drawn(editor: PlaylistEditor) -> Harness<'static, (PlaylistEditor, Vec<UserAction>)> {
+pub(in crate::ui) fn drawn(
+    editor: PlaylistEditor,
+) -> Harness<'static, (PlaylistEditor, Vec<UserAction>)> {
     Harness::new_ui_state(
         |ui, (editor, actions): &mut (PlaylistEditor, Vec<UserAction>)| {
             show(ui, editor, actions);
@@ -45,34 +50,6 @@ fn where_no_dialog_opened_save_as_asks_for_the_path_and_saves_there() {
         h.query_by_label("Save playlist").is_none(),
         "the prompt closed"
     );
-}
-
-#[test]
-fn a_key_pasted_for_the_title_is_wiped_and_never_saved() {
-    let editor = PlaylistEditor::new(&Wake::default(), FileDialogs::default(), None);
-    let mut h = drawn(editor);
-    h.run();
-    crate::ui::secret_field::pasted::key_into(&mut h, "Title");
-    assert_eq!(h.state().0.edit.playlist().title, "");
-    let told = |a: &UserAction| matches!(a, UserAction::Tell(n) if n.text == crate::credentials::secret_text::REFUSED);
-    assert!(h.state().1.iter().any(told), "{:?}", h.state().1);
-}
-
-#[test]
-fn a_key_pasted_for_a_dwell_is_wiped_and_never_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut editor = spring(&dir.path().join("spring.makapix-playlist"));
-    let post = crate::player::MakapixPost::for_test(5);
-    editor
-        .edit
-        .add(Some(&ArtworkSource::Makapix(post)))
-        .unwrap();
-    let mut h = drawn(editor);
-    h.run();
-    crate::ui::secret_field::pasted::key_into(&mut h, "Dwell of item 1");
-    assert_eq!(h.state().0.edit.dwell_text(0), "", "no dwell typed");
-    let told = |a: &UserAction| matches!(a, UserAction::Tell(n) if n.text == crate::credentials::secret_text::REFUSED);
-    assert!(h.state().1.iter().any(told), "{:?}", h.state().1);
 }
 
 #[test]
@@ -213,6 +190,28 @@ fn a_save_that_ends_after_an_edit_or_another_playlist_keeps_what_is_unsaved() {
     );
 }
 
+/// An editor on `path`'s folder with the playlist there opened, its title
+/// then edited: unsaved edits to a file.
+pub(in crate::ui) fn spring(path: &Path) -> PlaylistEditor {
+    let mut editor = PlaylistEditor::new(
+        &Wake::default(),
+        FileDialogs::default(),
+        Some(path.parent().unwrap()),
+    );
+    let playlist = Playlist {
+        title: "Spring".into(),
+        items: Vec::new(),
+    };
+    let loaded = FileDone::Loaded {
+        path: path.to_owned(),
+        result: Ok(playlist),
+        stamp: crate::app::playlist_recovery::Stamp::of(path),
+    };
+    editor.on_command(PlaylistCommand::File(loaded), None);
+    editor.edit.set_title("Spring, edited");
+    editor
+}
+
 /// The window closed with `editor` in it, as a quit signal (`by_system`) or
 /// its close button closes it, in a pass eframe runs while the window is
 /// minimised or covered: its logic only, nothing drawn. Whether the close was
@@ -247,26 +246,6 @@ fn started(data: &Path) -> (PlaylistEditor, Vec<EditorRequest>) {
     let found = editor.done.recv_timeout(std::time::Duration::from_secs(10));
     let told = editor.on_command(found.expect("the kept edits found"), None);
     (editor, told)
-}
-
-fn spring(path: &Path) -> PlaylistEditor {
-    let mut editor = PlaylistEditor::new(
-        &Wake::default(),
-        FileDialogs::default(),
-        Some(path.parent().unwrap()),
-    );
-    let playlist = Playlist {
-        title: "Spring".into(),
-        items: Vec::new(),
-    };
-    let loaded = FileDone::Loaded {
-        path: path.to_owned(),
-        result: Ok(playlist),
-        stamp: crate::app::playlist_recovery::Stamp::of(path),
-    };
-    editor.on_command(PlaylistCommand::File(loaded), None);
-    editor.edit.set_title("Spring, edited");
-    editor
 }
 
 /// A quit signal closes the window at once: nobody would answer "Discard?".
