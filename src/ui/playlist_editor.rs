@@ -456,3 +456,7 @@ fn tell(text: String, is_error: bool) -> EditorRequest {
 #[cfg(test)]
 #[path = "playlist_editor_tests.rs"]
 pub(super) mod tests;
+
+#[cfg(test)]
+#[path = "playlist_editor_recovery_tests.rs"]
+mod recovery_tests;
