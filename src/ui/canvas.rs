@@ -35,7 +35,7 @@ pub fn show(ui: &mut Ui, app: &PlayerApp, checker: &TextureHandle) -> Rect {
                 if settings.preview.is_plain_screen() {
                     draw_art(ui, rect, art, settings, checker, app.previews().art());
                 } else {
-                    super::preview_view::draw(ui, rect, app, art, checker);
+                    super::preview_tiles::draw(ui, rect, app, art, checker);
                 }
                 if let Some(source) = app.engine().current() {
                     super::present_trace::mark(&painter, rect, source, art.shown_frame());

@@ -37,6 +37,7 @@ mod present_trace;
 mod preview_export;
 mod preview_menu;
 mod preview_notes;
+mod preview_tiles;
 pub(crate) mod preview_view;
 mod secret_field;
 mod settings_panel;
