@@ -478,3 +478,7 @@ fn state_of(e: &io::Error) -> State {
 #[cfg(test)]
 #[path = "sender_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "sender_stop_tests.rs"]
+mod stop_tests;

@@ -1,92 +1,17 @@
+//! A sending thread's frames: sequence numbers, and hosts looked up (again)
+//! without holding them.
+
 use super::*;
-use crate::outputs::link::{Wire, udp_connect};
+use crate::outputs::link::udp_connect;
 use crate::outputs::loopback_panel;
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::mpsc;
 
 /// A receiver on 127.0.0.1 and an E1.31 sender to it, `options` after the `?`.
-fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
+pub(super) fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
     let (receiver, at) = loopback_panel();
     let url = format!("e131://{at}?{options}");
     let sender = Sender::start(OutputSpec::parse(&url).unwrap(), [7; 16]).unwrap();
     (receiver, sender)
-}
-
-/// Packets on `receiver` until `count` have Stream_Terminated set, then
-/// whatever is already waiting: (universe, sequence, terminated) each.
-fn until_terminated(receiver: &UdpSocket, count: usize) -> Vec<(u16, u8, bool)> {
-    let mut seen = Vec::new();
-    let mut packet = [0u8; 2048];
-    while seen.iter().filter(|(_, _, t)| *t).count() < count {
-        let n = receiver.recv(&mut packet).expect("the stream's packets");
-        let (universe, sequence, _) = e131::read(&packet[..n]).expect("an E1.31 packet");
-        seen.push((universe, sequence, e131::is_terminated(&packet[..n])));
-    }
-    // The sender's thread has ended: anything more would already be here.
-    receiver.set_nonblocking(true).unwrap();
-    while let Ok(n) = receiver.recv(&mut packet) {
-        let (universe, sequence, _) = e131::read(&packet[..n]).expect("an E1.31 packet");
-        seen.push((universe, sequence, e131::is_terminated(&packet[..n])));
-    }
-    seen
-}
-
-#[test]
-fn an_e131_stream_says_three_times_that_it_ended_when_the_output_stops() {
-    // 256 LEDs: universes 7 and 8.
-    let (receiver, sender) = e131_to_loopback("universe=7&size=16x16");
-    sender.offer(Arc::new(LedColours {
-        size: [16, 16],
-        colours: vec![[200, 100, 50]; 256],
-    }));
-    let mut packet = [0u8; 2048];
-    let n = receiver.recv(&mut packet).expect("the frame");
-    assert!(!e131::is_terminated(&packet[..n]), "art, not an ending");
-    drop(sender);
-    let seen = until_terminated(&receiver, 6);
-    let ends: Vec<(u16, u8)> = seen
-        .iter()
-        .skip_while(|(_, _, t)| !t)
-        .map(|&(universe, sequence, t)| {
-            assert!(t, "a data packet after the stream ended: {seen:?}");
-            (universe, sequence)
-        })
-        .collect();
-    assert_eq!(ends.len(), 6, "three endings of two universes: {seen:?}");
-    for universe in [7, 8] {
-        let sequences: Vec<u8> = ends
-            .iter()
-            .filter(|(u, _)| *u == universe)
-            .map(|(_, s)| *s)
-            .collect();
-        assert_eq!(sequences.len(), 3, "universe {universe}: {seen:?}");
-        assert_ne!(sequences[0], sequences[1], "each ending is a new packet");
-    }
-}
-
-#[test]
-fn an_e131_ending_holds_the_last_frame_which_wled_shows() {
-    let (receiver, sender) = e131_to_loopback("universe=2&size=8x8");
-    sender.offer(Arc::new(LedColours {
-        size: [8, 8],
-        colours: vec![[200, 100, 50]; 64],
-    }));
-    let mut packet = [0u8; 2048];
-    let n = receiver.recv(&mut packet).expect("the frame");
-    let art = e131::read(&packet[..n])
-        .expect("an E1.31 packet")
-        .2
-        .to_vec();
-    assert!(art.iter().any(|v| *v != 0));
-    drop(sender);
-    loop {
-        let n = receiver.recv(&mut packet).expect("the ending");
-        if e131::is_terminated(&packet[..n]) {
-            let data = e131::read(&packet[..n]).expect("an E1.31 packet").2;
-            assert_eq!(data, &art[..], "not a dark panel for WLED's 2.5 s");
-            break;
-        }
-    }
 }
 
 #[test]
@@ -108,17 +33,6 @@ fn an_e131_universes_sequence_counts_up_by_one_past_255() {
         .map(|w| w[1].wrapping_sub(w[0]))
         .collect();
     assert!(steps.iter().all(|s| *s == 1), "{sequences:?}");
-}
-
-#[test]
-fn an_output_that_never_sent_ends_without_a_word() {
-    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = receiver.local_addr().unwrap().port();
-    let url = format!("e131://127.0.0.1:{port}?universe=1&size=8x8");
-    drop(Sender::start(OutputSpec::parse(&url).unwrap(), [7; 16]).unwrap());
-    receiver.set_nonblocking(true).unwrap();
-    let mut packet = [0u8; 2048];
-    assert!(receiver.recv(&mut packet).is_err(), "nothing was streaming");
 }
 
 /// A resolver whose answer the test changes, and how many times it was asked.
@@ -274,7 +188,7 @@ fn e131_by_name(free: usize, refresh: Duration) -> (UdpSocket, Held, Sender) {
     (receiver, held, sender)
 }
 
-fn grey(level: u8) -> Arc<LedColours> {
+pub(super) fn grey(level: u8) -> Arc<LedColours> {
     Arc::new(LedColours {
         size: [8, 8],
         colours: vec![[level; 3]; 64],
@@ -389,187 +303,4 @@ fn a_fresh_frame_taken_with_a_lookups_answer_goes_out_once() {
         worker.pick(&mut slot, now + timing.resend, &mut deadline),
         Some(Next::Send(_))
     ));
-}
-
-/// A wire each of whose sends waits until the test lets it go (or drops
-/// `release`); `began` hears of each as it starts.
-struct Stuck {
-    began: mpsc::Sender<()>,
-    gate: Arc<Mutex<mpsc::Receiver<()>>>,
-}
-
-impl Wire for Stuck {
-    fn send(&self, packet: &[u8]) -> io::Result<usize> {
-        let _ = self.began.send(());
-        let _ = lock(&self.gate).recv();
-        Ok(packet.len())
-    }
-}
-
-/// A DDP output to 127.0.0.1:9 whose first send is under way and held; its
-/// sends go on once `release` is dropped.
-fn stuck_output() -> (Sender, mpsc::Sender<()>) {
-    stuck_output_in(&Panels::default())
-}
-
-/// `stuck_output`, seated in `panels`.
-fn stuck_output_in(panels: &Panels) -> (Sender, mpsc::Sender<()>) {
-    let (began_tx, began) = mpsc::channel();
-    let (release, gate) = mpsc::channel::<()>();
-    let gate = Arc::new(Mutex::new(gate));
-    let connect: Connect = Arc::new(move |_| {
-        Ok(Box::new(Stuck {
-            began: began_tx.clone(),
-            gate: gate.clone(),
-        }))
-    });
-    let spec = OutputSpec::parse("ddp://127.0.0.1:9?size=8x8").unwrap();
-    let seat = panels.seat("ddp://127.0.0.1:9", &spec);
-    let timing = Timing::default();
-    let sender =
-        Sender::start_wired(spec, [7; 16], system_resolve(), connect, timing, seat).unwrap();
-    sender.offer(grey(1));
-    began
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the stuck output's send began");
-    (sender, release)
-}
-
-/// Stops `senders` with `stop` on a thread of its own; the channel hears
-/// when it returned.
-fn stopping(senders: Vec<Sender>, stop: fn(Vec<Sender>)) -> mpsc::Receiver<()> {
-    let (done, returned) = mpsc::channel();
-    std::thread::spawn(move || {
-        stop(senders);
-        let _ = done.send(());
-    });
-    returned
-}
-
-#[test]
-fn outputs_stopped_together_are_all_told_before_any_is_waited_for() {
-    let (stuck, release) = stuck_output();
-    let (receiver, streaming) = e131_to_loopback("universe=1&size=8x8");
-    streaming.offer(grey(2));
-    receiver.recv(&mut [0; 2048]).expect("the E1.31 stream");
-    // Listed after the stuck one, and the wait made an hour: waiting for
-    // each in turn would tell the second to stop only in an hour.
-    let returned = stopping(vec![stuck, streaming], |senders| {
-        stop_within(senders, Duration::from_secs(3600))
-    });
-    // The stream goes on, sent again each second, until it is told to end.
-    let told = Instant::now() + Duration::from_secs(10);
-    let mut packet = [0u8; 2048];
-    loop {
-        let n = receiver.recv(&mut packet).expect("the E1.31 stream");
-        if e131::is_terminated(&packet[..n]) {
-            break;
-        }
-        assert!(Instant::now() < told, "the second was not told to stop");
-    }
-    assert!(
-        returned.try_recv().is_err(),
-        "still waiting for the stuck one"
-    );
-    drop(release);
-    returned
-        .recv_timeout(Duration::from_secs(10))
-        .expect("returned once the stuck send let go");
-}
-
-#[test]
-fn outputs_whose_sends_are_stuck_are_left_to_end_on_their_own() {
-    let (first, first_release) = stuck_output();
-    let (second, second_release) = stuck_output();
-    let returned = stopping(vec![first, second], stop_together);
-    returned
-        .recv_timeout(Duration::from_secs(10))
-        .expect("returned while both sends were still stuck");
-    drop((first_release, second_release));
-}
-
-/// A seat after the others in `panels`, held behind the one that reaches
-/// `at`; `wake` runs as it is woken.
-fn held_behind(panels: &Panels, at: SocketAddr, wake: impl Fn() + Send + Sync + 'static) -> Seat {
-    let url = "e131://panel.test?universe=1&size=8x8";
-    let seat = panels.seat(url, &OutputSpec::parse(url).unwrap());
-    seat.wake_with(Arc::new(wake));
-    assert!(seat.reaches(Some(at)).is_some(), "held");
-    seat
-}
-
-#[test]
-fn a_held_output_is_woken_only_once_the_stopped_ones_endings_are_out() {
-    let (receiver, at) = loopback_panel();
-    let panels = Panels::default();
-    let url = format!("e131://{at}?universe=1&size=8x8");
-    let spec = OutputSpec::parse(&url).unwrap();
-    let seat = panels.seat(&url, &spec);
-    let timing = Timing::default();
-    let stopped = Sender::start_seated(spec, [7; 16], system_resolve(), timing, seat).unwrap();
-    stopped.offer(grey(2));
-    receiver.recv(&mut [0; 2048]).expect("the E1.31 stream");
-    // As it is woken, the held one counts the endings already on the wire.
-    let (woken, wakes) = mpsc::channel();
-    let seen = receiver.try_clone().unwrap();
-    let _held = held_behind(&panels, at, move || {
-        seen.set_nonblocking(true).unwrap();
-        let mut packet = [0u8; 2048];
-        let mut endings = 0;
-        while let Ok(n) = seen.recv(&mut packet) {
-            endings += usize::from(e131::is_terminated(&packet[..n]));
-        }
-        let _ = woken.send(endings);
-    });
-    // Waited for as long as it takes: a stop that gave up on it would leave
-    // for it, and wake the held one, before its endings by design.
-    stop_within([stopped], Duration::from_secs(3600));
-    let endings = wakes
-        .recv_timeout(Duration::from_secs(10))
-        .expect("woken as the stopped one left");
-    assert_eq!(endings, TERMINATIONS, "WLED would show the endings last");
-}
-
-#[test]
-fn a_held_output_is_not_kept_waiting_by_a_stopped_one_whose_send_is_stuck() {
-    let panels = Panels::default();
-    let (stuck, release) = stuck_output_in(&panels);
-    let (woken, wakes) = mpsc::channel();
-    let at = "127.0.0.1:9".parse().unwrap();
-    let held = held_behind(&panels, at, move || {
-        let _ = woken.send(());
-    });
-    stop_together([stuck]);
-    wakes
-        .recv_timeout(Duration::from_secs(10))
-        .expect("woken while the stopped one's send is still stuck");
-    assert_eq!(held.reaches(Some(at)), None, "nothing to give way to");
-    drop(release);
-}
-
-#[test]
-fn an_output_that_holds_ends_without_endings_over_the_one_it_gave_way_to() {
-    let (receiver, at) = loopback_panel();
-    let panels = Panels::default();
-    let first_url = "e131://panel.test?universe=1&size=8x8";
-    let first = panels.seat(first_url, &OutputSpec::parse(first_url).unwrap());
-    let url = format!("e131://{at}?universe=1&size=8x8");
-    let spec = OutputSpec::parse(&url).unwrap();
-    let seat = panels.seat(&url, &spec);
-    let held =
-        Sender::start_seated(spec, [7; 16], system_resolve(), Timing::default(), seat).unwrap();
-    held.offer(grey(2));
-    receiver
-        .recv(&mut [0; 2048])
-        .expect("its stream, before it held");
-    // The first output's name now leads to its panel: it holds.
-    first.reaches(Some(at));
-    held.offer(grey(3));
-    held.until_status(|s| matches!(s.state, State::Held(_)));
-    stop_within([held], Duration::from_secs(3600));
-    receiver.set_nonblocking(true).unwrap();
-    let mut packet = [0u8; 2048];
-    while let Ok(n) = receiver.recv(&mut packet) {
-        assert!(!e131::is_terminated(&packet[..n]), "WLED would show it");
-    }
 }
