@@ -11,7 +11,8 @@
 //! artwork its frame would otherwise wait for the next resend, a second on.
 //! A removed output leaves from its own thread once its last packets are
 //! out: WLED shows an E1.31 ending's data, so the held output's frame must
-//! come after them, or the panel keeps the removed output's picture.
+//! come after them, or the panel keeps the removed output's picture. One
+//! whose thread panicked leaves as it ends: it sends nothing any more.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -259,6 +259,24 @@ struct Worker {
     resend: Duration,
 }
 
+/// A sending thread that panicked (a bug) says so in its state, and leaves
+/// `Panels`: it sends nothing any more, so an output held behind it takes
+/// over, not held for good by one that is gone.
+struct LeavesOnPanic(Arc<Shared>, String);
+
+impl Drop for LeavesOnPanic {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            tracing::error!(
+                "LED output {}: its sending thread stopped on an error",
+                self.1
+            );
+            self.0.seat.leave();
+            self.0.tally(|t| t.stopped(Instant::now()));
+        }
+    }
+}
+
 enum Next {
     Send(Arc<LedColours>),
     Stop,
@@ -294,6 +312,7 @@ impl Worker {
     }
 
     fn run(mut self) {
+        let _dies = LeavesOnPanic(self.shared.clone(), self.spec.to_string());
         while let Next::Send(frame) = self.next() {
             self.send(&frame);
         }

@@ -97,16 +97,19 @@ fn an_output_that_never_sent_ends_without_a_word() {
 }
 
 /// A wire each of whose sends waits until the test lets it go (or drops
-/// `release`); `began` hears of each as it starts.
+/// `release`); `began` hears of each as it starts. One that `panics` then
+/// panics, as a bug in the sending thread would.
 struct Stuck {
     began: mpsc::Sender<()>,
     gate: Arc<Mutex<mpsc::Receiver<()>>>,
+    panics: bool,
 }
 
 impl Wire for Stuck {
     fn send(&self, packet: &[u8]) -> io::Result<usize> {
         let _ = self.began.send(());
         let _ = lock(&self.gate).recv();
+        assert!(!self.panics, "a bug in the sending thread (this test's)");
         Ok(packet.len())
     }
 }
@@ -114,11 +117,11 @@ impl Wire for Stuck {
 /// A DDP output to 127.0.0.1:9 whose first send is under way and held; its
 /// sends go on once `release` is dropped.
 fn stuck_output() -> (Sender, mpsc::Sender<()>) {
-    stuck_output_in(&Panels::default())
+    stuck_output_in(&Panels::default(), false)
 }
 
-/// `stuck_output`, seated in `panels`.
-fn stuck_output_in(panels: &Panels) -> (Sender, mpsc::Sender<()>) {
+/// `stuck_output`, seated in `panels`; once let go, its send panics if `panics`.
+fn stuck_output_in(panels: &Panels, panics: bool) -> (Sender, mpsc::Sender<()>) {
     let (began_tx, began) = mpsc::channel();
     let (release, gate) = mpsc::channel::<()>();
     let gate = Arc::new(Mutex::new(gate));
@@ -126,6 +129,7 @@ fn stuck_output_in(panels: &Panels) -> (Sender, mpsc::Sender<()>) {
         Ok(Box::new(Stuck {
             began: began_tx.clone(),
             gate: gate.clone(),
+            panics,
         }))
     });
     let spec = OutputSpec::parse("ddp://127.0.0.1:9?size=8x8").unwrap();
@@ -238,7 +242,7 @@ fn a_held_output_is_woken_only_once_the_stopped_ones_endings_are_out() {
 #[test]
 fn a_held_output_is_not_kept_waiting_by_a_stopped_one_whose_send_is_stuck() {
     let panels = Panels::default();
-    let (stuck, release) = stuck_output_in(&panels);
+    let (stuck, release) = stuck_output_in(&panels, false);
     let (woken, wakes) = mpsc::channel();
     let at = "127.0.0.1:9".parse().unwrap();
     let held = held_behind(&panels, at, move || {
@@ -277,4 +281,28 @@ fn an_output_that_holds_ends_without_endings_over_the_one_it_gave_way_to() {
     while let Ok(n) = receiver.recv(&mut packet) {
         assert!(!e131::is_terminated(&packet[..n]), "WLED would show it");
     }
+}
+
+#[test]
+fn a_sending_thread_that_panicked_says_what_to_do_and_holds_no_one() {
+    let panels = Panels::default();
+    let (broken, release) = stuck_output_in(&panels, true);
+    let (woken, wakes) = mpsc::channel();
+    let at = "127.0.0.1:9".parse().unwrap();
+    let held = held_behind(&panels, at, move || {
+        let _ = woken.send(());
+    });
+    // Its send goes on, and panics.
+    drop(release);
+    let status = broken.until_status(|s| s.state == State::Stopped);
+    let said = status.state.label();
+    assert!(said.contains("tick it again"), "what to do: {said}");
+    wakes
+        .recv_timeout(Duration::from_secs(10))
+        .expect("woken as the broken one left");
+    assert_eq!(held.reaches(Some(at)), None, "nothing to give way to");
+    let returned = stopping(vec![broken], stop_together);
+    returned
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the quit does not wait on it");
 }

@@ -24,6 +24,9 @@ pub enum State {
     Refused,
     /// Not sent: another output reaches the same panel; the sentence says which.
     Held(String),
+    /// Its sending thread ended on an error (a bug): nothing goes out until
+    /// the output is started again.
+    Stopped,
 }
 
 impl State {
@@ -38,6 +41,9 @@ impl State {
                     .into()
             }
             State::Held(why) => format!("Not sent: {why}"),
+            State::Stopped => "Stopped by an error in the player: untick this panel and tick it \
+                 again to start it again, or restart the player"
+                .into(),
         }
     }
 }
@@ -103,6 +109,12 @@ impl Tally {
         self.failure = Some((now, state));
         self.recovered = false;
         !std::mem::replace(&mut self.told, true)
+    }
+
+    /// The sending thread ended on an error: the state says so from now on,
+    /// as no send follows to clear it.
+    pub fn stopped(&mut self, now: Instant) {
+        self.held(now, State::Stopped);
     }
 
     /// A frame waits for the first lookup of `host`: not a failure, not dropped.
