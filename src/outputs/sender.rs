@@ -188,7 +188,19 @@ fn waker(shared: &Arc<Shared>) -> Wake {
     })
 }
 
-impl Sender {
+/// What `stop_within` does to each output: a sender, or in a test one
+/// that ends the moment it is told.
+trait Stop {
+    fn seat(&self) -> &Seat;
+    fn ask_to_stop(&self);
+    fn join_by(&mut self, deadline: Instant);
+}
+
+impl Stop for Sender {
+    fn seat(&self) -> &Seat {
+        &self.shared.seat
+    }
+
     /// The thread leaves `Panels` itself once its last packets are out.
     fn ask_to_stop(&self) {
         lock(&self.shared.slot).stop = true;
@@ -218,12 +230,12 @@ pub(crate) fn stop_together(senders: impl IntoIterator<Item = Sender>) {
 
 /// `stop_together` waiting `within` (longer in a test that must see every
 /// sender told before the wait).
-fn stop_within(senders: impl IntoIterator<Item = Sender>, within: Duration) {
-    let mut senders: Vec<Sender> = senders.into_iter().collect();
+fn stop_within<S: Stop>(senders: impl IntoIterator<Item = S>, within: Duration) {
+    let mut senders: Vec<S> = senders.into_iter().collect();
     // All first: one that ends before another is told to stop wakes it, and
     // one that held must send nothing then (`Seat::stopping`).
     for sender in &senders {
-        sender.shared.seat.stopping();
+        sender.seat().stopping();
     }
     for sender in &senders {
         sender.ask_to_stop();

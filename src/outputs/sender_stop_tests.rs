@@ -306,3 +306,51 @@ fn a_sending_thread_that_panicked_says_what_to_do_and_holds_no_one() {
         .recv_timeout(Duration::from_secs(10))
         .expect("the quit does not wait on it");
 }
+
+/// An output whose thread ends the moment it is told to stop, and `then`
+/// runs.
+struct EndsAtOnce {
+    seat: Arc<Seat>,
+    then: Box<dyn Fn()>,
+}
+
+impl Stop for EndsAtOnce {
+    fn seat(&self) -> &Seat {
+        &self.seat
+    }
+
+    fn ask_to_stop(&self) {
+        self.seat.leave();
+        (self.then)();
+    }
+
+    fn join_by(&mut self, _: Instant) {}
+}
+
+#[test]
+fn every_output_stopped_together_is_marked_stopping_before_any_is_told() {
+    let panels = Panels::default();
+    let at = "127.0.0.1:9".parse().unwrap();
+    let url = "ddp://127.0.0.1:9";
+    let first = Arc::new(panels.seat(url, &OutputSpec::parse(url).unwrap()));
+    first.reaches(Some(at));
+    let second = Arc::new(held_behind(&panels, at, || {}));
+    // The held one, woken as the first ends, tries again before it is told.
+    let (woken, tried) = (second.clone(), Arc::new(Mutex::new(Vec::new())));
+    let tries = tried.clone();
+    let first = EndsAtOnce {
+        seat: first,
+        then: Box::new(move || lock(&tries).push(woken.reaches(Some(at)))),
+    };
+    let second = EndsAtOnce {
+        seat: second,
+        then: Box::new(|| {}),
+    };
+    stop_within([first, second], Duration::ZERO);
+    let tried = lock(&tried);
+    assert_eq!(tried.len(), 1, "tried as the first ended");
+    assert!(
+        tried[0].is_some(),
+        "it still holds, sending nothing while the stop goes on"
+    );
+}
