@@ -336,6 +336,8 @@ mod tests {
         outputs.sync([by_name.as_str()]);
         let second = leds(&receiver, "the held output's frame once the first left");
         assert_ne!(second, first, "the name's dimmer frame");
+        let took_over = sender(&outputs, &by_name).until_status(|s| s.sent > 0);
+        assert_eq!(took_over.state, State::Sending, "no longer \"Remove one\"");
     }
 
     /// "TERM:" or "data:" and the first LED's red of the next E1.31 packet.

@@ -82,7 +82,7 @@ impl Tally {
             && self
                 .failure
                 .as_ref()
-                .is_some_and(|(at, _)| now.saturating_duration_since(*at) >= ERROR_HOLDS);
+                .is_some_and(|(at, state)| !lingers(state, *at, now));
         if recovered {
             self.told = false;
         }
@@ -145,7 +145,7 @@ impl Tally {
         let failure = self
             .failure
             .as_ref()
-            .filter(|(at, _)| !self.recovered || now.saturating_duration_since(*at) < ERROR_HOLDS);
+            .filter(|(at, state)| !self.recovered || lingers(state, *at, now));
         let state = match failure {
             Some((_, state)) => state.clone(),
             None if self.sent > 0 => State::Sending,
@@ -161,6 +161,14 @@ impl Tally {
             dropped: self.dropped,
         }
     }
+}
+
+/// A failure at `at` still shows at `now`, a send since: for `ERROR_HOLDS`.
+/// Not a hold: the sending thread decides it at each frame, with no answers
+/// to flicker between, and once a frame went out the panel shows this
+/// output's frames (the one it gave way to has left, or moved).
+fn lingers(state: &State, at: Instant, now: Instant) -> bool {
+    !matches!(state, State::Held(_)) && now.saturating_duration_since(at) < ERROR_HOLDS
 }
 
 #[cfg(test)]
@@ -225,6 +233,20 @@ mod tests {
         assert!(!tally.held(t0 + Duration::from_secs(1), held.clone()));
         let status = tally.status(t0 + Duration::from_secs(1));
         assert_eq!((status.state, status.dropped), (held, 0));
+    }
+
+    // The output it gave way to was removed and has left: the panel shows
+    // this one's frames, and "Not sent: … Remove one." would now be wrong.
+    #[test]
+    fn a_hold_ends_with_the_first_frame_sent_after_it() {
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let mut tally = Tally::default();
+        let held = State::Held("ddp://10.0.0.2 reaches the same panel".into());
+        assert!(tally.held(at(0), held.clone()), "told once");
+        assert!(!tally.held(at(20), held));
+        assert!(tally.sent(at(40)), "its end told at once");
+        assert_eq!(tally.status(at(40)).state, State::Sending);
     }
 
     #[test]
