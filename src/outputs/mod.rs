@@ -301,42 +301,80 @@ mod tests {
         leds.to_vec()
     }
 
-    // One window pass and one frame, as for a still artwork with Settings
-    // closed: the window does not pass again, so the sending threads decide.
-    #[test]
-    fn a_panel_listed_by_name_and_by_address_gets_one_stream() {
+    /// One panel on 127.0.0.1 listed twice, `scheme`://…?`options`: by its
+    /// address, then by `panel.test`, a name that leads there, dimmer
+    /// (brightness 40: its packets tell themselves apart). The name's lookup
+    /// waits for `name_answers`. A still frame is never sent again, and a
+    /// stop waits for a thread however long it takes: only the first output
+    /// leaving can let the second's frame out.
+    struct ListedTwice {
+        receiver: UdpSocket,
+        by_address: String,
+        by_name: String,
+        gate: mpsc::Sender<()>,
+        outputs: Outputs,
+    }
+
+    /// `ListedTwice`, both playing one frame; the address's stream first.
+    fn listed_twice(scheme: &str, options: &str) -> ListedTwice {
         let (receiver, panel) = loopback_panel();
-        let by_address = format!("ddp://{panel}?size=8x8&gamma=1");
-        // Dimmer: its packets tell themselves apart.
+        let by_address = format!("{scheme}://{panel}?{options}");
         let by_name = format!(
-            "ddp://panel.test:{}?size=8x8&gamma=1&brightness=40",
+            "{scheme}://panel.test:{}?{options}&brightness=40",
             panel.port()
         );
         let (_, gate, resolve) = name_at(panel);
-        // A still frame is never sent again in this test: only the first
-        // output leaving can let the second's frame out.
         let never_again = Timing {
             resend: Duration::from_secs(3600),
+            stop: Duration::from_secs(3600),
             ..Timing::default()
         };
         let mut outputs = Outputs::with_lookups(resolve, never_again);
         outputs.sync([by_address.as_str(), by_name.as_str()]);
         outputs.offer(&frame());
-        // The address's stream first, then the name's lookup answers.
-        let first = leds(&receiver, "the address's stream");
-        gate.send(()).unwrap();
-        let held = sender(&outputs, &by_name).until_status(|s| matches!(s.state, State::Held(_)));
+        ListedTwice {
+            receiver,
+            by_address,
+            by_name,
+            gate,
+            outputs,
+        }
+    }
+
+    impl ListedTwice {
+        /// The name's lookup answers: it holds, giving way to the address.
+        fn name_answers(&self) -> Status {
+            self.gate.send(()).unwrap();
+            sender(&self.outputs, &self.by_name).until_status(|s| matches!(s.state, State::Held(_)))
+        }
+
+        /// The address removed from the list: the name plays alone.
+        fn address_removed(&mut self) {
+            self.outputs.sync([self.by_name.as_str()]);
+        }
+    }
+
+    // One window pass and one frame, as for a still artwork with Settings
+    // closed: the window does not pass again, so the sending threads decide.
+    #[test]
+    fn a_panel_listed_by_name_and_by_address_gets_one_stream() {
+        let mut panel = listed_twice("ddp", "size=8x8&gamma=1");
+        let first = leds(&panel.receiver, "the address's stream");
+        let held = panel.name_answers();
         let State::Held(why) = &held.state else {
             unreachable!()
         };
-        assert!(why.contains(&by_address), "{why}");
+        assert!(why.contains(&panel.by_address), "{why}");
         assert_eq!(held.sent, 0, "nothing from the name reached the panel");
         assert_eq!(held.dropped, 0, "held on purpose, not lost");
         // The first removed, the second's held frame reaches the panel.
-        outputs.sync([by_name.as_str()]);
-        let second = leds(&receiver, "the held output's frame once the first left");
+        panel.address_removed();
+        let second = leds(
+            &panel.receiver,
+            "the held output's frame once the first left",
+        );
         assert_ne!(second, first, "the name's dimmer frame");
-        let took_over = sender(&outputs, &by_name).until_status(|s| s.sent > 0);
+        let took_over = sender(&panel.outputs, &panel.by_name).until_status(|s| s.sent > 0);
         assert_eq!(took_over.state, State::Sending, "no longer \"Remove one\"");
     }
 
@@ -357,30 +395,14 @@ mod tests {
     // showing the removed output's picture until the next resend.
     #[test]
     fn a_removed_e131_output_ends_before_the_held_one_takes_over() {
-        let (receiver, panel) = loopback_panel();
-        let by_address = format!("e131://{panel}?universe=1&size=8x8&gamma=1");
-        // Dimmer: its packets tell themselves apart (200 × 40 % = 80).
-        let by_name = format!(
-            "e131://panel.test:{}?universe=1&size=8x8&gamma=1&brightness=40",
-            panel.port()
-        );
-        let (_, gate, resolve) = name_at(panel);
-        // Only the wake as the first leaves can let the second's frame out,
-        // and its stop waits for its endings however long they take.
-        let never_again = Timing {
-            resend: Duration::from_secs(3600),
-            stop: Duration::from_secs(3600),
-            ..Timing::default()
-        };
-        let mut outputs = Outputs::with_lookups(resolve, never_again);
-        outputs.sync([by_address.as_str(), by_name.as_str()]);
-        outputs.offer(&frame());
-        assert_eq!(e131_seen(&receiver, "the address's stream"), "data:200");
-        gate.send(()).unwrap();
-        sender(&outputs, &by_name).until_status(|s| matches!(s.state, State::Held(_)));
-        outputs.sync([by_name.as_str()]);
+        // The name's frame is dimmer: 200 × 40 % = 80.
+        let mut panel = listed_twice("e131", "universe=1&size=8x8&gamma=1");
+        let first = e131_seen(&panel.receiver, "the address's stream");
+        assert_eq!(first, "data:200");
+        panel.name_answers();
+        panel.address_removed();
         let seen: Vec<String> = (0..4)
-            .map(|_| e131_seen(&receiver, "the endings, then the held frame"))
+            .map(|_| e131_seen(&panel.receiver, "the endings, then the held frame"))
             .collect();
         assert_eq!(seen, ["TERM:200", "TERM:200", "TERM:200", "data:80"]);
     }
@@ -420,12 +442,8 @@ mod tests {
 
     #[test]
     fn e131_packets_carry_the_installations_source_id_across_starts() {
-        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        receiver
-            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-            .unwrap();
-        let port = receiver.local_addr().unwrap().port();
-        let url = format!("e131://127.0.0.1:{port}?universe=1&size=8x8");
+        let (receiver, at) = loopback_panel();
+        let url = format!("e131://{at}?universe=1&size=8x8");
         let id = uuid::Uuid::from_bytes([0x5a; 16]);
         let mut outputs = Outputs::default();
         outputs.set_source_id(id);

@@ -1,43 +1,97 @@
 //! How an output ends: E1.31's endings, outputs stopped together, and the
 //! output held behind one that stops.
 
-use super::tests::{e131_to_loopback, grey};
+use super::tests::grey;
 use super::*;
 use crate::outputs::link::Wire;
 use crate::outputs::loopback_panel;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::mpsc;
+
+/// An E1.31 output to a receiver on 127.0.0.1, seated in `panels`,
+/// `options` after the `?`, streaming: the receiver has had its first
+/// packet, of a frame all (200, 100, 50).
+struct Streaming {
+    receiver: UdpSocket,
+    at: SocketAddr,
+    sender: Sender,
+    first: Vec<u8>,
+}
+
+fn streaming_in(panels: &Panels, options: &str) -> Streaming {
+    let (receiver, at) = loopback_panel();
+    let url = format!("e131://{at}?{options}");
+    let spec = OutputSpec::parse(&url).unwrap();
+    let [width, height] = spec.size;
+    let seat = panels.seat(&url, &spec);
+    let timing = Timing::default();
+    let sender = Sender::start_seated(spec, [7; 16], system_resolve(), timing, seat).unwrap();
+    sender.offer(Arc::new(LedColours {
+        size: [width, height],
+        colours: vec![[200, 100, 50]; (width * height) as usize],
+    }));
+    let mut packet = [0u8; 2048];
+    let n = receiver
+        .recv(&mut packet)
+        .expect("the stream's first packet");
+    let first = packet[..n].to_vec();
+    Streaming {
+        receiver,
+        at,
+        sender,
+        first,
+    }
+}
+
+/// `streaming_in` panels of its own.
+fn streaming(options: &str) -> Streaming {
+    streaming_in(&Panels::default(), options)
+}
+
+/// The packets already waiting on `receiver` (reads no longer wait).
+fn waiting(receiver: &UdpSocket) -> Vec<Vec<u8>> {
+    receiver.set_nonblocking(true).unwrap();
+    let mut packet = [0u8; 2048];
+    std::iter::from_fn(|| {
+        let n = receiver.recv(&mut packet).ok()?;
+        Some(packet[..n].to_vec())
+    })
+    .collect()
+}
+
+/// What `rx` hears within 10 s; fails with `what` without it.
+fn heard<T>(rx: &mpsc::Receiver<T>, what: &str) -> T {
+    rx.recv_timeout(Duration::from_secs(10)).expect(what)
+}
 
 /// Packets on `receiver` until `count` have Stream_Terminated set, then
 /// whatever is already waiting: (universe, sequence, terminated) each.
 fn until_terminated(receiver: &UdpSocket, count: usize) -> Vec<(u16, u8, bool)> {
+    let seen_in = |packet: &[u8]| {
+        let (universe, sequence, _) = e131::read(packet).expect("an E1.31 packet");
+        (universe, sequence, e131::is_terminated(packet))
+    };
     let mut seen = Vec::new();
     let mut packet = [0u8; 2048];
     while seen.iter().filter(|(_, _, t)| *t).count() < count {
         let n = receiver.recv(&mut packet).expect("the stream's packets");
-        let (universe, sequence, _) = e131::read(&packet[..n]).expect("an E1.31 packet");
-        seen.push((universe, sequence, e131::is_terminated(&packet[..n])));
+        seen.push(seen_in(&packet[..n]));
     }
     // The sender's thread has ended: anything more would already be here.
-    receiver.set_nonblocking(true).unwrap();
-    while let Ok(n) = receiver.recv(&mut packet) {
-        let (universe, sequence, _) = e131::read(&packet[..n]).expect("an E1.31 packet");
-        seen.push((universe, sequence, e131::is_terminated(&packet[..n])));
-    }
+    seen.extend(waiting(receiver).iter().map(|p| seen_in(p)));
     seen
 }
 
 #[test]
 fn an_e131_stream_says_three_times_that_it_ended_when_the_output_stops() {
     // 256 LEDs: universes 7 and 8.
-    let (receiver, sender) = e131_to_loopback("universe=7&size=16x16");
-    sender.offer(Arc::new(LedColours {
-        size: [16, 16],
-        colours: vec![[200, 100, 50]; 256],
-    }));
-    let mut packet = [0u8; 2048];
-    let n = receiver.recv(&mut packet).expect("the frame");
-    assert!(!e131::is_terminated(&packet[..n]), "art, not an ending");
+    let Streaming {
+        receiver,
+        sender,
+        first,
+        ..
+    } = streaming("universe=7&size=16x16");
+    assert!(!e131::is_terminated(&first), "art, not an ending");
     drop(sender);
     let seen = until_terminated(&receiver, 6);
     let ends: Vec<(u16, u8)> = seen
@@ -62,19 +116,16 @@ fn an_e131_stream_says_three_times_that_it_ended_when_the_output_stops() {
 
 #[test]
 fn an_e131_ending_holds_the_last_frame_which_wled_shows() {
-    let (receiver, sender) = e131_to_loopback("universe=2&size=8x8");
-    sender.offer(Arc::new(LedColours {
-        size: [8, 8],
-        colours: vec![[200, 100, 50]; 64],
-    }));
-    let mut packet = [0u8; 2048];
-    let n = receiver.recv(&mut packet).expect("the frame");
-    let art = e131::read(&packet[..n])
-        .expect("an E1.31 packet")
-        .2
-        .to_vec();
+    let Streaming {
+        receiver,
+        sender,
+        first,
+        ..
+    } = streaming("universe=2&size=8x8");
+    let art = e131::read(&first).expect("an E1.31 packet").2.to_vec();
     assert!(art.iter().any(|v| *v != 0));
     drop(sender);
+    let mut packet = [0u8; 2048];
     loop {
         let n = receiver.recv(&mut packet).expect("the ending");
         if e131::is_terminated(&packet[..n]) {
@@ -87,13 +138,10 @@ fn an_e131_ending_holds_the_last_frame_which_wled_shows() {
 
 #[test]
 fn an_output_that_never_sent_ends_without_a_word() {
-    let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = receiver.local_addr().unwrap().port();
-    let url = format!("e131://127.0.0.1:{port}?universe=1&size=8x8");
+    let (receiver, at) = loopback_panel();
+    let url = format!("e131://{at}?universe=1&size=8x8");
     drop(Sender::start(OutputSpec::parse(&url).unwrap(), [7; 16]).unwrap());
-    receiver.set_nonblocking(true).unwrap();
-    let mut packet = [0u8; 2048];
-    assert!(receiver.recv(&mut packet).is_err(), "nothing was streaming");
+    assert!(waiting(&receiver).is_empty(), "nothing was streaming");
 }
 
 /// A wire each of whose sends waits until the test lets it go (or drops
@@ -114,7 +162,10 @@ impl Wire for Stuck {
     }
 }
 
-/// A DDP output to 127.0.0.1:9 whose first send is under way and held; its
+/// Where a stuck output's packets go (no packet leaves: its wire holds them).
+const STUCK_AT: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 9));
+
+/// A DDP output to `STUCK_AT` whose first send is under way and held; its
 /// sends go on once `release` is dropped.
 fn stuck_output() -> (Sender, mpsc::Sender<()>) {
     stuck_output_in(&Panels::default(), false)
@@ -132,15 +183,14 @@ fn stuck_output_in(panels: &Panels, panics: bool) -> (Sender, mpsc::Sender<()>) 
             panics,
         }))
     });
-    let spec = OutputSpec::parse("ddp://127.0.0.1:9?size=8x8").unwrap();
-    let seat = panels.seat("ddp://127.0.0.1:9", &spec);
+    let url = format!("ddp://{STUCK_AT}");
+    let spec = OutputSpec::parse(&format!("{url}?size=8x8")).unwrap();
+    let seat = panels.seat(&url, &spec);
     let timing = Timing::default();
     let sender =
         Sender::start_wired(spec, [7; 16], system_resolve(), connect, timing, seat).unwrap();
     sender.offer(grey(1));
-    began
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the stuck output's send began");
+    heard(&began, "the stuck output's send began");
     (sender, release)
 }
 
@@ -158,12 +208,12 @@ fn stopping(senders: Vec<Sender>, stop: fn(Vec<Sender>)) -> mpsc::Receiver<()> {
 #[test]
 fn outputs_stopped_together_are_all_told_before_any_is_waited_for() {
     let (stuck, release) = stuck_output();
-    let (receiver, streaming) = e131_to_loopback("universe=1&size=8x8");
-    streaming.offer(grey(2));
-    receiver.recv(&mut [0; 2048]).expect("the E1.31 stream");
+    let Streaming {
+        receiver, sender, ..
+    } = streaming("universe=1&size=8x8");
     // Listed after the stuck one, and the wait made an hour: waiting for
     // each in turn would tell the second to stop only in an hour.
-    let returned = stopping(vec![stuck, streaming], |senders| {
+    let returned = stopping(vec![stuck, sender], |senders| {
         stop_within(senders, Duration::from_secs(3600))
     });
     // The stream goes on, sent again each second, until it is told to end.
@@ -181,9 +231,7 @@ fn outputs_stopped_together_are_all_told_before_any_is_waited_for() {
         "still waiting for the stuck one"
     );
     drop(release);
-    returned
-        .recv_timeout(Duration::from_secs(10))
-        .expect("returned once the stuck send let go");
+    heard(&returned, "returned once the stuck send let go");
 }
 
 #[test]
@@ -191,51 +239,51 @@ fn outputs_whose_sends_are_stuck_are_left_to_end_on_their_own() {
     let (first, first_release) = stuck_output();
     let (second, second_release) = stuck_output();
     let returned = stopping(vec![first, second], stop_together);
-    returned
-        .recv_timeout(Duration::from_secs(10))
-        .expect("returned while both sends were still stuck");
+    heard(&returned, "returned while both sends were still stuck");
     drop((first_release, second_release));
+}
+
+/// A seat for `url` in `panels`, after those seated before it.
+fn seat(panels: &Panels, url: &str) -> Seat {
+    panels.seat(url, &OutputSpec::parse(url).unwrap())
 }
 
 /// A seat after the others in `panels`, held behind the one that reaches
 /// `at`; `wake` runs as it is woken.
 fn held_behind(panels: &Panels, at: SocketAddr, wake: impl Fn() + Send + Sync + 'static) -> Seat {
-    let url = "e131://panel.test?universe=1&size=8x8";
-    let seat = panels.seat(url, &OutputSpec::parse(url).unwrap());
+    let seat = seat(panels, "e131://panel.test?universe=1&size=8x8");
     seat.wake_with(Arc::new(wake));
     assert!(seat.reaches(Some(at)).is_some(), "held");
     seat
 }
 
+/// `held_behind`, and its wakes.
+fn held_and_woken(panels: &Panels, at: SocketAddr) -> (Seat, mpsc::Receiver<()>) {
+    let (woken, wakes) = mpsc::channel();
+    let held = held_behind(panels, at, move || {
+        let _ = woken.send(());
+    });
+    (held, wakes)
+}
+
 #[test]
 fn a_held_output_is_woken_only_once_the_stopped_ones_endings_are_out() {
-    let (receiver, at) = loopback_panel();
     let panels = Panels::default();
-    let url = format!("e131://{at}?universe=1&size=8x8");
-    let spec = OutputSpec::parse(&url).unwrap();
-    let seat = panels.seat(&url, &spec);
-    let timing = Timing::default();
-    let stopped = Sender::start_seated(spec, [7; 16], system_resolve(), timing, seat).unwrap();
-    stopped.offer(grey(2));
-    receiver.recv(&mut [0; 2048]).expect("the E1.31 stream");
+    let stopped = streaming_in(&panels, "universe=1&size=8x8");
     // As it is woken, the held one counts the endings already on the wire.
     let (woken, wakes) = mpsc::channel();
-    let seen = receiver.try_clone().unwrap();
-    let _held = held_behind(&panels, at, move || {
-        seen.set_nonblocking(true).unwrap();
-        let mut packet = [0u8; 2048];
-        let mut endings = 0;
-        while let Ok(n) = seen.recv(&mut packet) {
-            endings += usize::from(e131::is_terminated(&packet[..n]));
-        }
+    let seen = stopped.receiver.try_clone().unwrap();
+    let _held = held_behind(&panels, stopped.at, move || {
+        let endings = waiting(&seen)
+            .iter()
+            .filter(|p| e131::is_terminated(p))
+            .count();
         let _ = woken.send(endings);
     });
     // Waited for as long as it takes: a stop that gave up on it would leave
     // for it, and wake the held one, before its endings by design.
-    stop_within([stopped], Duration::from_secs(3600));
-    let endings = wakes
-        .recv_timeout(Duration::from_secs(10))
-        .expect("woken as the stopped one left");
+    stop_within([stopped.sender], Duration::from_secs(3600));
+    let endings = heard(&wakes, "woken as the stopped one left");
     assert_eq!(endings, TERMINATIONS, "WLED would show the endings last");
 }
 
@@ -243,43 +291,27 @@ fn a_held_output_is_woken_only_once_the_stopped_ones_endings_are_out() {
 fn a_held_output_is_not_kept_waiting_by_a_stopped_one_whose_send_is_stuck() {
     let panels = Panels::default();
     let (stuck, release) = stuck_output_in(&panels, false);
-    let (woken, wakes) = mpsc::channel();
-    let at = "127.0.0.1:9".parse().unwrap();
-    let held = held_behind(&panels, at, move || {
-        let _ = woken.send(());
-    });
+    let (held, wakes) = held_and_woken(&panels, STUCK_AT);
     stop_together([stuck]);
-    wakes
-        .recv_timeout(Duration::from_secs(10))
-        .expect("woken while the stopped one's send is still stuck");
-    assert_eq!(held.reaches(Some(at)), None, "nothing to give way to");
+    heard(&wakes, "woken while the stopped one's send is still stuck");
+    assert_eq!(held.reaches(Some(STUCK_AT)), None, "nothing to give way to");
     drop(release);
 }
 
 #[test]
 fn an_output_that_holds_ends_without_endings_over_the_one_it_gave_way_to() {
-    let (receiver, at) = loopback_panel();
     let panels = Panels::default();
-    let first_url = "e131://panel.test?universe=1&size=8x8";
-    let first = panels.seat(first_url, &OutputSpec::parse(first_url).unwrap());
-    let url = format!("e131://{at}?universe=1&size=8x8");
-    let spec = OutputSpec::parse(&url).unwrap();
-    let seat = panels.seat(&url, &spec);
-    let held =
-        Sender::start_seated(spec, [7; 16], system_resolve(), Timing::default(), seat).unwrap();
-    held.offer(grey(2));
-    receiver
-        .recv(&mut [0; 2048])
-        .expect("its stream, before it held");
+    let first = seat(&panels, "e131://panel.test?universe=1&size=8x8");
+    // Its stream, before it held.
+    let held = streaming_in(&panels, "universe=1&size=8x8");
     // The first output's name now leads to its panel: it holds.
-    first.reaches(Some(at));
-    held.offer(grey(3));
-    held.until_status(|s| matches!(s.state, State::Held(_)));
-    stop_within([held], Duration::from_secs(3600));
-    receiver.set_nonblocking(true).unwrap();
-    let mut packet = [0u8; 2048];
-    while let Ok(n) = receiver.recv(&mut packet) {
-        assert!(!e131::is_terminated(&packet[..n]), "WLED would show it");
+    first.reaches(Some(held.at));
+    held.sender.offer(grey(3));
+    held.sender
+        .until_status(|s| matches!(s.state, State::Held(_)));
+    stop_within([held.sender], Duration::from_secs(3600));
+    for packet in waiting(&held.receiver) {
+        assert!(!e131::is_terminated(&packet), "WLED would show it");
     }
 }
 
@@ -287,24 +319,16 @@ fn an_output_that_holds_ends_without_endings_over_the_one_it_gave_way_to() {
 fn a_sending_thread_that_panicked_says_what_to_do_and_holds_no_one() {
     let panels = Panels::default();
     let (broken, release) = stuck_output_in(&panels, true);
-    let (woken, wakes) = mpsc::channel();
-    let at = "127.0.0.1:9".parse().unwrap();
-    let held = held_behind(&panels, at, move || {
-        let _ = woken.send(());
-    });
+    let (held, wakes) = held_and_woken(&panels, STUCK_AT);
     // Its send goes on, and panics.
     drop(release);
     let status = broken.until_status(|s| s.state == State::Stopped);
     let said = status.state.label();
     assert!(said.contains("tick it again"), "what to do: {said}");
-    wakes
-        .recv_timeout(Duration::from_secs(10))
-        .expect("woken as the broken one left");
-    assert_eq!(held.reaches(Some(at)), None, "nothing to give way to");
+    heard(&wakes, "woken as the broken one left");
+    assert_eq!(held.reaches(Some(STUCK_AT)), None, "nothing to give way to");
     let returned = stopping(vec![broken], stop_together);
-    returned
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the quit does not wait on it");
+    heard(&returned, "the quit does not wait on it");
 }
 
 /// An output whose thread ends the moment it is told to stop, and `then`
@@ -330,17 +354,15 @@ impl Stop for EndsAtOnce {
 #[test]
 fn every_output_stopped_together_is_marked_stopping_before_any_is_told() {
     let panels = Panels::default();
-    let at = "127.0.0.1:9".parse().unwrap();
-    let url = "ddp://127.0.0.1:9";
-    let first = Arc::new(panels.seat(url, &OutputSpec::parse(url).unwrap()));
-    first.reaches(Some(at));
-    let second = Arc::new(held_behind(&panels, at, || {}));
+    let first = Arc::new(seat(&panels, &format!("ddp://{STUCK_AT}")));
+    first.reaches(Some(STUCK_AT));
+    let second = Arc::new(held_behind(&panels, STUCK_AT, || {}));
     // The held one, woken as the first ends, tries again before it is told.
     let (woken, tried) = (second.clone(), Arc::new(Mutex::new(Vec::new())));
     let tries = tried.clone();
     let first = EndsAtOnce {
         seat: first,
-        then: Box::new(move || lock(&tries).push(woken.reaches(Some(at)))),
+        then: Box::new(move || lock(&tries).push(woken.reaches(Some(STUCK_AT)))),
     };
     let second = EndsAtOnce {
         seat: second,

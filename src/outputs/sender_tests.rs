@@ -7,7 +7,7 @@ use crate::outputs::loopback_panel;
 use std::net::{SocketAddr, UdpSocket};
 
 /// A receiver on 127.0.0.1 and an E1.31 sender to it, `options` after the `?`.
-pub(super) fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
+fn e131_to_loopback(options: &str) -> (UdpSocket, Sender) {
     let (receiver, at) = loopback_panel();
     let url = format!("e131://{at}?{options}");
     let sender = Sender::start(OutputSpec::parse(&url).unwrap(), [7; 16]).unwrap();
@@ -35,12 +35,9 @@ fn an_e131_universes_sequence_counts_up_by_one_past_255() {
     assert!(steps.iter().all(|s| *s == 1), "{sequences:?}");
 }
 
-/// A resolver whose answer the test changes, and how many times it was asked.
-fn movable(to: SocketAddr) -> (Arc<Mutex<SocketAddr>>, Resolve) {
-    let answer = Arc::new(Mutex::new(to));
-    let answers = answer.clone();
-    let resolve: Resolve = Arc::new(move |_: &str| Ok(vec![*lock(&answers)]));
-    (answer, resolve)
+/// An output started to `url` with `resolve` and `timing`.
+fn started(url: &str, resolve: Resolve, timing: Timing) -> Sender {
+    Sender::start_with(OutputSpec::parse(url).unwrap(), [7; 16], resolve, timing).unwrap()
 }
 
 /// Offers frames until `receiver` has one, or fails after 10 s.
@@ -51,10 +48,7 @@ fn until_received(sender: &Sender, receiver: &UdpSocket, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut packet = [0u8; 2048];
     loop {
-        sender.offer(Arc::new(LedColours {
-            size: [8, 8],
-            colours: vec![[9, 9, 9]; 64],
-        }));
+        sender.offer(grey(9));
         if receiver.recv(&mut packet).is_ok() {
             return;
         }
@@ -70,33 +64,52 @@ fn quick(refresh: Duration) -> Timing {
     }
 }
 
-#[test]
-fn a_name_that_moves_is_followed_while_the_old_address_still_takes_frames() {
+/// A DDP output by a name, looked up again `refresh` apart, whose frames
+/// reach its first address, `old`; `moves` sends the name to `new`.
+struct Moving {
+    old: UdpSocket,
+    new: UdpSocket,
+    answer: Arc<Mutex<SocketAddr>>,
+    sender: Sender,
+}
+
+fn by_a_name_that_moves(refresh: Duration) -> Moving {
     let old = UdpSocket::bind("127.0.0.1:0").unwrap();
     let new = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let (answer, resolve) = movable(old.local_addr().unwrap());
-    let spec = OutputSpec::parse("ddp://panel.test?size=8x8").unwrap();
-    let sender =
-        Sender::start_with(spec, [7; 16], resolve, quick(Duration::from_millis(100))).unwrap();
+    let answer = Arc::new(Mutex::new(old.local_addr().unwrap()));
+    let answers = answer.clone();
+    let resolve: Resolve = Arc::new(move |_: &str| Ok(vec![*lock(&answers)]));
+    let sender = started("ddp://panel.test?size=8x8", resolve, quick(refresh));
     until_received(&sender, &old, "the first address");
-    *lock(&answer) = new.local_addr().unwrap();
-    until_received(&sender, &new, "the name's new address");
+    Moving {
+        old,
+        new,
+        answer,
+        sender,
+    }
+}
+
+impl Moving {
+    fn moves(&self) {
+        *lock(&self.answer) = self.new.local_addr().unwrap();
+    }
+}
+
+#[test]
+fn a_name_that_moves_is_followed_while_the_old_address_still_takes_frames() {
+    let name = by_a_name_that_moves(Duration::from_millis(100));
+    name.moves();
+    until_received(&name.sender, &name.new, "the name's new address");
 }
 
 #[test]
 fn an_address_that_stopped_answering_is_looked_up_again() {
-    let old = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let new = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let (answer, resolve) = movable(old.local_addr().unwrap());
     // A name never refreshed while it works: only the failures move it.
-    let spec = OutputSpec::parse("ddp://panel.test?size=8x8").unwrap();
-    let sender =
-        Sender::start_with(spec, [7; 16], resolve, quick(Duration::from_secs(3600))).unwrap();
-    until_received(&sender, &old, "the first address");
-    *lock(&answer) = new.local_addr().unwrap();
+    let name = by_a_name_that_moves(Duration::from_secs(3600));
+    name.moves();
     // Nothing listens there now: loopback answers "port unreachable".
-    drop(old);
-    until_received(&sender, &new, "the address looked up again");
+    drop(name.old);
+    until_received(&name.sender, &name.new, "the address looked up again");
 }
 
 #[test]
@@ -114,8 +127,7 @@ fn an_address_refused_gives_way_to_the_hosts_next_one() {
         refresh: Duration::from_secs(3600),
         ..Timing::default()
     };
-    let spec = OutputSpec::parse("ddp://localhost?size=8x8").unwrap();
-    let sender = Sender::start_with(spec, [7; 16], resolve, never).unwrap();
+    let sender = started("ddp://localhost?size=8x8", resolve, never);
     until_received(&sender, &listening, "the second address");
 }
 
@@ -123,12 +135,9 @@ fn an_address_refused_gives_way_to_the_hosts_next_one() {
 fn an_output_stops_without_waiting_for_its_hung_lookup() {
     // Every lookup hangs until the test lets go, after the output stopped.
     let held = held_after(0, "127.0.0.1:9".parse().unwrap());
-    let spec = OutputSpec::parse("ddp://panel.test:4048?size=2x2").unwrap();
-    let mut sender =
-        Sender::start_with(spec, [7; 16], held.resolve.clone(), Timing::default()).unwrap();
-    held.began
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the lookup began");
+    let url = "ddp://panel.test:4048?size=2x2";
+    let mut sender = started(url, held.resolve.clone(), Timing::default());
+    held.until_began("the lookup began");
     sender.offer(Arc::new(LedColours {
         size: [2, 2],
         colours: vec![[9, 9, 9]; 4],
@@ -159,6 +168,15 @@ struct Held {
     release: std::sync::mpsc::Sender<()>,
 }
 
+impl Held {
+    /// Waits for a held lookup to begin; fails with `what` after 20 s.
+    fn until_began(&self, what: &str) {
+        self.began
+            .recv_timeout(Duration::from_secs(20))
+            .expect(what);
+    }
+}
+
 fn held_after(free: usize, to: SocketAddr) -> Held {
     let (began_tx, began) = std::sync::mpsc::channel();
     let (release, gate) = std::sync::mpsc::channel::<()>();
@@ -183,8 +201,8 @@ fn held_after(free: usize, to: SocketAddr) -> Held {
 fn e131_by_name(free: usize, refresh: Duration) -> (UdpSocket, Held, Sender) {
     let (receiver, at) = loopback_panel();
     let held = held_after(free, at);
-    let spec = OutputSpec::parse("e131://panel.test?universe=1&size=8x8&gamma=1").unwrap();
-    let sender = Sender::start_with(spec, [7; 16], held.resolve.clone(), quick(refresh)).unwrap();
+    let url = "e131://panel.test?universe=1&size=8x8&gamma=1";
+    let sender = started(url, held.resolve.clone(), quick(refresh));
     (receiver, held, sender)
 }
 
@@ -217,9 +235,7 @@ fn frames_keep_going_out_while_a_lookup_hangs_and_the_output_still_stops() {
     sender.offer(grey(1));
     until_level(&receiver, 1, "the first lookup's address");
     // A still frame goes out again each second: one of them asks for the refresh.
-    held.began
-        .recv_timeout(Duration::from_secs(20))
-        .expect("a refresh lookup began");
+    held.until_began("a refresh lookup began");
     for level in 2..=5 {
         sender.offer(grey(level));
         until_level(&receiver, level, "while the refresh hangs");
@@ -242,9 +258,7 @@ fn frames_keep_going_out_while_a_lookup_hangs_and_the_output_still_stops() {
 #[test]
 fn a_frame_waits_for_the_first_lookup_and_goes_out_when_it_answers() {
     let (receiver, held, sender) = e131_by_name(0, Duration::from_secs(3600));
-    held.began
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the first lookup began");
+    held.until_began("the first lookup began");
     sender.offer(grey(7));
     let looking_up = State::LookingUp("panel.test".into());
     let status = sender.until_status(|s| s.state == looking_up);
@@ -257,9 +271,7 @@ fn a_frame_waits_for_the_first_lookup_and_goes_out_when_it_answers() {
 #[test]
 fn once_the_lookup_answered_an_output_no_longer_says_looking_up() {
     let (_receiver, held, sender) = e131_by_name(0, Duration::from_secs(3600));
-    held.began
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the first lookup began");
+    held.until_began("the first lookup began");
     // A frame of another size than the panel's: it cannot go out.
     sender.offer(Arc::new(LedColours {
         size: [4, 4],
