@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 mod files;
+mod map;
 mod rules;
 mod source;
 
@@ -69,6 +70,27 @@ fn every_import_follows_architecture_md() {
         "{} broken layer rules:\n{report}",
         errors.len()
     );
+}
+
+#[test]
+fn every_file_but_the_tests_is_on_the_map() {
+    let page = std::fs::read_to_string(root().join("ARCHITECTURE.md"))
+        .unwrap_or_else(|e| panic!("cannot read ARCHITECTURE.md: {e}"));
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).expect("src/lib.rs is readable");
+    let mut errors = Vec::new();
+    let files = source_files(&declared_modules(&lib), &mut errors);
+    let unnamed: Vec<String> = files
+        .iter()
+        .filter(|file| !file.test_file && !map::names(&page, &file.path))
+        .map(|file| {
+            format!(
+                "src/{} is not on ARCHITECTURE.md's map: name it in \"Where things live\", \
+                 in its folder's row, with what it does",
+                file.path
+            )
+        })
+        .collect();
+    assert!(unnamed.is_empty(), "{}", unnamed.join("\n"));
 }
 
 #[test]
