@@ -100,6 +100,7 @@ fn status_line(ui: &mut Ui, url: &str, board: Option<&mut Board>) {
                 let text = RichText::new(describe(status)).small();
                 ui.label(match status.state {
                     State::Sending | State::Waiting | State::LookingUp(_) => text,
+                    State::Stopped => text.color(ui.visuals().error_fg_color),
                     _ => text.color(ui.visuals().warn_fg_color),
                 });
             }
@@ -112,7 +113,9 @@ fn status_line(ui: &mut Ui, url: &str, board: Option<&mut Board>) {
             }
             None => {}
         }
-        if matches!(status, Some(Ok(_)))
+        // A stopped output's thread is gone: nothing would show the pattern.
+        let runs = matches!(&status, Some(Ok(s)) if s.state != State::Stopped);
+        if runs
             && ui
                 .small_button("Test pattern")
                 .on_hover_text(
@@ -297,6 +300,32 @@ mod tests {
         h.run();
         let added: Vec<&str> = h.state().1.iter().map(|o| o.url.as_str()).collect();
         assert_eq!(added, ["ddp://127.0.0.2"]);
+    }
+
+    fn status_of(state: State) -> Harness<'static, Board> {
+        let url = "ddp://127.0.0.2".to_owned();
+        let status = Status {
+            state,
+            fps: 0.0,
+            sent: 0,
+            dropped: 0,
+        };
+        let board = Board {
+            statuses: vec![(url.clone(), Ok(status))],
+            ..Board::default()
+        };
+        Harness::new_ui_state(move |ui, board| status_line(ui, &url, Some(board)), board)
+    }
+
+    /// A stopped output says what to do, and offers no test pattern its
+    /// thread, gone, could never show.
+    #[test]
+    fn a_stopped_output_offers_no_test_pattern() {
+        let running = status_of(State::Sending);
+        running.get_by_label("Test pattern");
+        let stopped = status_of(State::Stopped);
+        assert!(stopped.query_by_label("Test pattern").is_none());
+        stopped.get_by_label_contains("untick this panel and tick it again");
     }
 
     fn found_rows_of(found: Vec<Panel>, outputs: Vec<SavedOutput>) -> Harness<'static, Pane> {
