@@ -2,6 +2,18 @@
 //! a test's, so that a file added without its line is caught when it is added, not found by
 //! the next engineer who looks for it on the map and does not find it.
 
+/// The heading of the map on ARCHITECTURE.md: a file named only elsewhere (the layers,
+/// a walk through a command) is not on it.
+const MAP_HEADING: &str = "## Where things live";
+
+/// The map: ARCHITECTURE.md from its heading to the next, or nothing without one.
+pub(super) fn map_of(page: &str) -> &str {
+    let Some((_, map)) = page.split_once(MAP_HEADING) else {
+        return "";
+    };
+    map.find("\n## ").map_or(map, |end| &map[..end])
+}
+
 /// Whether `page` names the file at `path` (relative to `src/`, with `/`): by its whole
 /// path (`src/a/b.rs`), or on one line that names one of its folders or its parent module
 /// (`src/a/`, `` `a/ ``, `src/a.rs`) and the file by the rest of its path (`b.rs`, `a/b.rs`).
@@ -18,6 +30,9 @@ pub(super) fn names(page: &str, path: &str) -> bool {
         .collect();
     let rests: Vec<String> = if parts.last() == Some(&"mod.rs") {
         let folder = &parts[..parts.len() - 1];
+        if page.contains(&format!("src/{}/", folder.join("/"))) {
+            return true;
+        }
         (0..folder.len())
             .map(|i| format!("{}/", folder[i..].join("/")))
             .collect()
@@ -30,11 +45,14 @@ pub(super) fn names(page: &str, path: &str) -> bool {
     })
 }
 
-/// Whether `word` stands in `line` on its own: `app.rs` is not in `eframe_app.rs`.
+/// Whether `word` stands in `line` on its own: `app.rs` is not in `eframe_app.rs`, and
+/// `render.rs` is not in `frame_store/render.rs`, a file of another folder.
 fn has_word(line: &str, word: &str) -> bool {
     let part_of_a_name = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     line.match_indices(word).any(|(at, _)| {
-        !part_of_a_name(line[..at].chars().next_back())
+        let before = line[..at].chars().next_back();
+        !part_of_a_name(before)
+            && before != Some('/')
             && !part_of_a_name(line[at + word.len()..].chars().next())
     })
 }
@@ -43,7 +61,7 @@ fn has_word(line: &str, word: &str) -> bool {
 fn a_file_is_named_by_its_path_or_beside_its_folder() {
     let page = "| `src/address.rs` | … |\n\
                 | `src/ui/` | `app.rs` (…), `preview_tiles.rs` |\n\
-                | `net/` | the runtime: `views/` (`delivery.rs`) |\n\
+                | `net/` | the runtime: `views/` (`delivery.rs`), `https/load.rs` |\n\
                 | `src/settings.rs` (+ `settings/load.rs`) | … |\n\
                 | `src/media/` | … |\n";
     for named in [
@@ -66,7 +84,14 @@ fn a_file_is_named_by_its_path_or_beside_its_folder() {
         // Named, but beside another folder only.
         "player/app.rs",
         "lib.rs",
+        // Beside its folder, but in a sub-folder of it.
+        "net/load.rs",
     ] {
         assert!(!names(page, unnamed), "{unnamed} is not named");
+    }
+    let page = "## How\n`src/ui/app.rs` on a walk\n## Where things live\n| `src/a.rs` |\n## Next\n";
+    assert!(names(map_of(page), "a.rs"));
+    for unnamed in ["ui/app.rs", "lib.rs"] {
+        assert!(!names(map_of(page), unnamed), "{unnamed} is not on the map");
     }
 }

@@ -81,7 +81,7 @@ fn every_file_but_the_tests_is_on_the_map() {
     let files = source_files(&declared_modules(&lib), &mut errors);
     let unnamed: Vec<String> = files
         .iter()
-        .filter(|file| !file.test_file && !map::names(&page, &file.path))
+        .filter(|file| !file.test_file && !map::names(map::map_of(&page), &file.path))
         .map(|file| {
             format!(
                 "src/{} is not on ARCHITECTURE.md's map: name it in \"Where things live\", \
