@@ -42,6 +42,11 @@ fn look_again_after_an_hour(shuffle: bool) {
     );
     let shown = p.on_screen().expect("an artwork on screen");
     let before = p.playing_ids();
+    let at = before.iter().position(|&id| id == shown);
+    assert!(
+        at.is_some_and(|at| at + 1 < before.len()),
+        "artworks are queued after the one on screen, for the new to go before"
+    );
     // Posts 7 and 8 were published since; 1 and 2 are known.
     let out = p.answer(*tag, last([8, 7, 1, 2]));
     let after = p.playing_ids();
