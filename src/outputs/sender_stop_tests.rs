@@ -325,6 +325,10 @@ fn a_sending_thread_that_panicked_says_what_to_do_and_holds_no_one() {
     let status = broken.until_status(|s| s.state == State::Stopped);
     let said = status.state.label();
     assert!(said.contains("tick it again"), "what to do: {said}");
+    for _ in 0..3 {
+        broken.offer(grey(2));
+    }
+    assert_eq!(broken.status().dropped, status.dropped, "no frame is tried");
     heard(&wakes, "woken as the broken one left");
     assert_eq!(held.reaches(Some(STUCK_AT)), None, "nothing to give way to");
     let returned = stopping(vec![broken], stop_together);

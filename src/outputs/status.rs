@@ -92,8 +92,12 @@ impl Tally {
     }
 
     /// A frame that never reached the wire: replaced by a newer one, or its send failed.
+    /// Not once the thread stopped: the window still offers frames, no one takes them,
+    /// and a count rising under "Stopped" would read as a panel still being tried.
     pub fn dropped(&mut self, count: u64) {
-        self.dropped += count;
+        if !matches!(self.failure, Some((_, State::Stopped))) {
+            self.dropped += count;
+        }
     }
 
     /// Counts a failed frame; true when it starts a failure, to tell the log once.
