@@ -425,6 +425,15 @@ impl Recovery {
             keeper.flush_at_quit();
         }
     }
+
+    /// Waits for the edits being kept until `deadline`: tests read the file
+    /// next, and a loaded disk's fsync can outlast `WRITE_AT_QUIT`.
+    #[cfg(test)]
+    pub(crate) fn flush_by(&mut self, deadline: Instant) {
+        if let Some(keeper) = &mut self.keeper {
+            keeper.flush_by(deadline);
+        }
+    }
 }
 
 /// Writes the file whole (a temporary file renamed over it) or says why not.

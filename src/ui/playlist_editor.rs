@@ -174,13 +174,26 @@ impl PlaylistEditor {
     /// newer keep replaces the one made as the close was taken); waits for
     /// them to be written (a few seconds at most, a budget of their own).
     pub(crate) fn flush_at_quit(&mut self) {
+        self.keep_at_quit();
+        self.recovery.flush_at_quit();
+    }
+
+    /// As `flush_at_quit`, waiting for the write until `deadline`: tests
+    /// read the file next, and a loaded disk's fsync can outlast the quit's
+    /// few seconds.
+    #[cfg(test)]
+    pub(crate) fn flush_by(&mut self, deadline: std::time::Instant) {
+        self.keep_at_quit();
+        self.recovery.flush_by(deadline);
+    }
+
+    fn keep_at_quit(&mut self) {
         let modified = self.edit.is_modified();
         if self.closed_by_system
             && unsaved_changes::on_close(modified, self.quitting, true) == OnClose::KeepAndClose
         {
             self.recovery.keep(&self.edit);
         }
-        self.recovery.flush_at_quit();
     }
 
     /// Edits kept at the last close, back in the editor; unless the user
