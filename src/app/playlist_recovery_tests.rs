@@ -233,8 +233,10 @@ fn the_edits_kept_at_quit_have_a_budget_of_their_own() {
         path: path.clone(),
         writer: BackgroundWriter::spawn("slow-disk", move |job| {
             std::thread::sleep(slow_until.saturating_duration_since(Instant::now()));
-            if let Job::Keep(recovered) = job {
-                keep(&file, &recovered);
+            // The sleep is the slow disk. No real sync on top: on a loaded
+            // disk an fsync can outlast what is left of the budget.
+            if let Job::Keep(_) = job {
+                let _ = std::fs::write(&file, "kept");
             }
         }),
     };
