@@ -87,14 +87,15 @@ mod tests {
     fn the_newest_value_is_written_before_the_writer_is_gone() {
         let written = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&written);
-        {
-            let writer = BackgroundWriter::spawn("test-writer", move |v: u32| {
-                sink.lock().unwrap().push(v);
-            });
-            for v in 1..=100 {
-                writer.send(v);
-            }
+        let mut writer = BackgroundWriter::spawn("test-writer", move |v: u32| {
+            sink.lock().unwrap().push(v);
+        });
+        for v in 1..=100 {
+            writer.send(v);
         }
+        // Not a drop's `WRITES_AT_QUIT`: a loaded machine can hold the
+        // writer's thread longer. A minute only stops a hang.
+        writer.flush_by(Instant::now() + Duration::from_secs(60));
         let written = written.lock().unwrap();
         assert_eq!(written.last(), Some(&100), "{written:?}");
         assert!(
