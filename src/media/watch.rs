@@ -189,6 +189,11 @@ impl Drop for FileWatcher {
 mod tests {
     use super::*;
 
+    /// How long a test waits for the worker: a poll is due every
+    /// `POLL_INTERVAL`, but a loaded machine can hold its thread for longer
+    /// than a second. Waited for as it comes; the limit only stops a hang.
+    const HEARD: Duration = Duration::from_secs(20);
+
     /// A watcher reporting changes on one channel and new targets taken in on another.
     fn probed() -> (FileWatcher, mpsc::Receiver<PathBuf>, mpsc::Receiver<()>) {
         let (tx, changes) = mpsc::channel();
@@ -204,17 +209,17 @@ mod tests {
     }
 
     #[test]
-    fn a_change_to_the_watched_file_is_reported_within_a_second() {
+    fn a_change_to_the_watched_file_is_reported() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("art.png");
         std::fs::write(&file, b"one").unwrap();
         let (watcher, changes, stamped) = probed();
         watcher.watch(vec![file.clone()]);
         // An edit right after the file appears must not be missed.
-        stamped.recv_timeout(Duration::from_secs(5)).unwrap();
+        stamped.recv_timeout(HEARD).unwrap();
         assert!(changes.try_recv().is_err(), "no change yet");
         std::fs::write(&file, b"two, longer").unwrap();
-        let got = changes.recv_timeout(Duration::from_secs(1)).unwrap();
+        let got = changes.recv_timeout(HEARD).unwrap();
         assert_eq!(got, file);
     }
 
@@ -227,11 +232,11 @@ mod tests {
         // Decoded ahead of its turn, then edited before it shows.
         let read = std::fs::metadata(&file).unwrap();
         watcher.read_stamps().read(&file, &read);
-        stamped.recv_timeout(Duration::from_secs(5)).unwrap();
+        stamped.recv_timeout(HEARD).unwrap();
         std::fs::write(&file, b"two, longer").unwrap();
         watcher.watch(vec![file.clone()]);
-        stamped.recv_timeout(Duration::from_secs(5)).unwrap();
-        let got = changes.recv_timeout(Duration::from_secs(1)).unwrap();
+        stamped.recv_timeout(HEARD).unwrap();
+        let got = changes.recv_timeout(HEARD).unwrap();
         assert_eq!(got, file);
         // The new version is the one known now: nothing more to report.
         assert!(changes.recv_timeout(POLL_INTERVAL * 2).is_err());
@@ -245,9 +250,9 @@ mod tests {
         std::fs::write(&b, b"b").unwrap();
         let (watcher, changes, stamped) = probed();
         watcher.watch(vec![a.clone(), b.clone()]);
-        stamped.recv_timeout(Duration::from_secs(5)).unwrap();
+        stamped.recv_timeout(HEARD).unwrap();
         std::fs::write(&b, b"bbbbbb").unwrap();
-        assert_eq!(changes.recv_timeout(Duration::from_secs(1)).unwrap(), b);
+        assert_eq!(changes.recv_timeout(HEARD).unwrap(), b);
     }
 
     #[test]
@@ -259,12 +264,12 @@ mod tests {
         std::fs::write(&other, b"b").unwrap();
         let (watcher, changes, stamped) = probed();
         watcher.watch(vec![watched.clone()]);
-        stamped.recv_timeout(Duration::from_secs(5)).unwrap();
+        stamped.recv_timeout(HEARD).unwrap();
         std::fs::write(&other, b"bbbbbb").unwrap();
         assert!(changes.recv_timeout(POLL_INTERVAL * 3).is_err());
         // The watcher was alive all along: its own file is still reported.
         std::fs::write(&watched, b"aaaaaa").unwrap();
-        let got = changes.recv_timeout(Duration::from_secs(1)).unwrap();
+        let got = changes.recv_timeout(HEARD).unwrap();
         assert_eq!(got, watched);
     }
 }
