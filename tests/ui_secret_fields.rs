@@ -11,7 +11,7 @@ mod support;
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
-use support::screen::harness_of;
+use support::screen::{STEP_TIMEOUT, harness_of};
 
 use eframe::egui;
 use egui_kittest::Harness;
@@ -132,6 +132,11 @@ fn a_key_pasted_into_the_path_field_is_absent_from_the_log_and_the_settings() {
     h.state_mut().shutdown();
     drop(h);
 
+    // The quit gives its writers 600 ms; a loaded disk's fsync can take
+    // longer, and the writer then finishes on its own.
+    support::rig::wait_for("the settings saved", STEP_TIMEOUT, || {
+        paths.settings_file().exists().then_some(())
+    });
     assert!(paths.settings_file().exists(), "the settings were saved");
     assert!(
         !files_text(root.path()).contains("SECRETSECRET"),

@@ -7,7 +7,7 @@
 
 use crate::support::rig;
 use crate::support::screen::harness_of;
-use crate::support::screen::post_shown;
+use crate::support::screen::{STEP_TIMEOUT, post_shown};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -187,7 +187,14 @@ fn the_transport_from_the_command_line_then_from_settings_reaches_the_runtime_an
     });
     assert_eq!(h.state().settings().transport, TransportChoice::MqttOnly);
     h.state_mut().shutdown();
-    let saved = std::fs::read_to_string(paths.settings_file()).unwrap();
+    // The quit gives its writers 600 ms; a loaded disk's fsync can take
+    // longer, and the writer then finishes on its own.
+    let saved = rig::wait_for("MQTT only saved", STEP_TIMEOUT, || {
+        let saved = std::fs::read_to_string(paths.settings_file()).ok()?;
+        saved
+            .contains("\"transport\": \"mqtt_only\"")
+            .then_some(saved)
+    });
     assert!(saved.contains("\"transport\": \"mqtt_only\""), "{saved}");
     broker.stop();
 }

@@ -6,7 +6,7 @@
 
 use crate::support::dialogs::Dialogs;
 use crate::support::rig;
-use crate::support::screen::harness_of;
+use crate::support::screen::{STEP_TIMEOUT, harness_of};
 use crate::support::screen::{file_shown, post_shown};
 
 use std::path::Path;
@@ -399,7 +399,12 @@ fn a_hidden_window_closing_keeps_or_asks_about_unsaved_edits() {
         h.state_mut().shutdown();
         if by_system {
             assert!(!held, "nobody is there to answer");
-            let text = std::fs::read_to_string(&kept).unwrap_or_default();
+            // The quit gives the edits 3 s; a loaded disk's fsync can take
+            // longer, and the writer then finishes on its own.
+            let text = rig::wait_for("the edits kept", STEP_TIMEOUT, || {
+                let text = std::fs::read_to_string(&kept).ok()?;
+                text.contains("Spring").then_some(text)
+            });
             assert!(text.contains("Spring"), "the edits were not kept: {text:?}");
         } else {
             assert!(held, "the window closed over unsaved edits");

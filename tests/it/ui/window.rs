@@ -3,7 +3,7 @@
 
 use crate::support;
 use crate::support::screen::{
-    file_on_screen as showing_file, harness, sample_shown as showing, step_until,
+    STEP_TIMEOUT, file_on_screen as showing_file, harness, sample_shown as showing, step_until,
 };
 
 /// The size of the window in these tests, in points.
@@ -393,6 +393,12 @@ fn settings_changed_in_the_window_survive_a_restart() {
     assert!(h.state().settings().show_info);
     h.state_mut().shutdown();
     drop(h);
+    // The quit gives its writers 600 ms; a loaded disk's fsync can take
+    // longer, and the writer then finishes on its own.
+    support::rig::wait_for("the info overlay setting saved", STEP_TIMEOUT, || {
+        let (saved, _) = makapix_player::settings::load(&paths.settings_file());
+        saved.show_info.then_some(())
+    });
     let reopened = PlayerApp::new(start());
     assert!(
         reopened.settings().show_info,
