@@ -43,7 +43,9 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Opt
 
 /// Connects as a player with `identity` (client id `client_key`), publishes a
 /// status naming `client_key` on `topic`, disconnects. True once the publish was
-/// acknowledged (mosquitto acknowledges even what its ACL drops).
+/// acknowledged (mosquitto acknowledges even what its ACL drops). The TLS
+/// handshake of a debug build on a loaded machine can take seconds: the
+/// 20 s only stop a hang.
 pub fn raw_player_publish(
     broker: &broker::Broker,
     client_key: &str,
@@ -72,7 +74,7 @@ pub fn raw_player_publish(
         .expect("tokio");
     let topic = topic.to_owned();
     rt.block_on(async move {
-        tokio::time::timeout(Duration::from_secs(5), async {
+        tokio::time::timeout(Duration::from_secs(20), async {
             loop {
                 match eventloop.poll().await {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {

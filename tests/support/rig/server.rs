@@ -257,7 +257,10 @@ impl TestServer {
         id
     }
 
-    /// What a new subscriber gets for `topic` (a retained message), if anything.
+    /// What a new subscriber gets for `topic` (a retained message), if
+    /// anything. Every caller expects one, which comes as soon as the
+    /// subscription is taken: a loaded machine can hold the connection and
+    /// subscription for seconds, and the 20 s only stop a hang.
     pub fn retained(broker: &Broker, topic: &str) -> Option<Recorded> {
         let (client, mut eventloop) = AsyncClient::new(backend_options(broker), 16);
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -265,7 +268,7 @@ impl TestServer {
             .build()
             .ok()?;
         rt.block_on(async move {
-            let found = tokio::time::timeout(Duration::from_secs(3), async {
+            let found = tokio::time::timeout(Duration::from_secs(20), async {
                 loop {
                     match eventloop.poll().await {
                         Ok(Event::Incoming(Packet::ConnAck(_))) => {
