@@ -255,6 +255,22 @@ fn junk_on_the_players_topics_is_logged_and_ignored() {
         &format!("{base}/command"),
         br#"{"command_type":"swap_next"}"#,
     );
+    // Each junk message is logged as dropped once it crossed the broker,
+    // which a loaded machine can take longer than a fixed wait to do.
+    let junk = [
+        "not-a-uuid dropped",
+        "request id; dropped",
+        "command dropped",
+    ];
+    let mut dropped = 0;
+    s.player.wait("the four junk messages dropped", SOON, |e| {
+        let ConnectionEvent::Logged(l) = e else {
+            return None;
+        };
+        dropped += usize::from(junk.iter().any(|j| l.summary.contains(j)));
+        (dropped == 4).then_some(())
+    });
+    // Time for a reconnect, had the junk caused one.
     s.player.idle(Duration::from_millis(800));
     let log = s.player.log_lines().join("\n");
     assert!(
@@ -276,6 +292,10 @@ fn junk_on_the_players_topics_is_logged_and_ignored() {
         s.server
             .publish_raw(&format!("{base}/command"), dup.to_string().as_bytes());
     }
+    s.player.wait("the repeated command", SOON, |e| {
+        matches!(e, ConnectionEvent::Command(c, _) if c.command_id == "same").then_some(())
+    });
+    // Time for the repeat to act too, had it been let through.
     s.player.idle(Duration::from_millis(800));
     let swaps = s
         .player
