@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::screen::STEP_TIMEOUT;
 use makapix_player::player::ArtworkSource;
 use makapix_player::screen_lock::{DbusLock, LockSource};
 use rig::window::{start_with_vault, step_until};
@@ -149,7 +150,7 @@ fn no_view_while_the_screen_is_locked() {
 
     locked.store(false, Ordering::SeqCst);
     step_until(&mut s.h, "the unlock seen", |a| !a.screen_locked());
-    let deadline = Instant::now() + Duration::from_secs(9);
+    let deadline = Instant::now() + STEP_TIMEOUT;
     while s.tap.views_sent() == 0 {
         assert!(
             Instant::now() < deadline,

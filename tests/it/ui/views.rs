@@ -7,6 +7,7 @@ use crate::support::rig;
 
 use std::time::{Duration, Instant};
 
+use crate::support::screen::STEP_TIMEOUT;
 use makapix_player::bridge::connection::{ConnectionAction, ConnectionState};
 use makapix_player::player::ArtworkSource;
 use makapix_player::protocol::view::ViewEvent;
@@ -54,9 +55,9 @@ fn a_post_on_screen_is_reported_after_five_seconds_with_its_channel() {
         |a| matches!(a.on_screen(), Some((ArtworkSource::Makapix(p), false)) if p.post_id == 41),
     );
     let shown = clock(&s);
-    let deadline = Instant::now() + Duration::from_secs(9);
+    let deadline = Instant::now() + STEP_TIMEOUT;
     while views(&s.server).is_empty() {
-        assert!(Instant::now() < deadline, "no view within 9 s");
+        assert!(Instant::now() < deadline, "no view within {STEP_TIMEOUT:?}");
         s.h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -101,7 +102,7 @@ fn a_post_on_screen_is_reported_after_five_seconds_with_its_channel() {
         json!({"channel_name": "hashtag", "hashtag": "cats"}),
     );
     assert_eq!(ack["status"], "ok", "{ack}");
-    let deadline = Instant::now() + Duration::from_secs(9);
+    let deadline = Instant::now() + STEP_TIMEOUT;
     while views(&s.server).len() < 2 {
         assert!(Instant::now() < deadline, "no second view");
         s.h.step();
@@ -155,20 +156,18 @@ fn views_made_offline_survive_a_restart_and_go_out_at_the_allowed_rate() {
     player.send(ConnectionAction::SetViewFolder(dir.path().to_path_buf()));
     player.connect(cfg);
     player.wait_state(ConnectionState::Connected, Duration::from_secs(10));
-    let first = server.wait_published("/view", Duration::from_secs(5), |_| true);
+    let first = server.wait_published("/view", STEP_TIMEOUT, |_| true);
     let first_at = Instant::now();
     assert_eq!(first.json()["post_id"], 1);
     assert_eq!(first.json()["player_key"], key.as_str());
-    let second = server.wait_published("/view", Duration::from_secs(5), |r| {
-        r.json()["post_id"] == 2
-    });
+    let second = server.wait_published("/view", STEP_TIMEOUT, |r| r.json()["post_id"] == 2);
     let gap = first_at.elapsed();
     // 6 s between views, at the rig's scale (`Tuning::view_scale`).
     assert!(gap >= Duration::from_millis(550), "views {gap:?} apart");
     assert_eq!(second.json()["channel"], "all");
     assert_eq!(second.json()["request_ack"], true);
     // Kept until the server answered, then gone from the file.
-    rig::wait_for("the queue file emptied", Duration::from_secs(5), || {
+    rig::wait_for("the queue file emptied", STEP_TIMEOUT, || {
         queued(&queue).is_empty().then_some(())
     });
     assert_eq!(views(&server).len(), 2);
@@ -203,7 +202,7 @@ fn no_view_while_paused_or_for_a_failed_load() {
     assert_eq!(s.tap.views_sent(), 0, "{:?}", views(&s.server));
     // Resumed: 5 s later, one view.
     s.command("set_paused", json!({"paused": false}));
-    let deadline = Instant::now() + Duration::from_secs(9);
+    let deadline = Instant::now() + STEP_TIMEOUT;
     while views(&s.server).is_empty() {
         assert!(Instant::now() < deadline, "no view after resuming");
         s.h.step();
@@ -264,7 +263,7 @@ fn no_view_while_the_window_is_minimised_or_covered() {
     }
     // Seen again: 5 s later, one view.
     set_hidden(&mut s, false, false);
-    let deadline = Instant::now() + Duration::from_secs(9);
+    let deadline = Instant::now() + STEP_TIMEOUT;
     while s.tap.views_sent() == 0 {
         assert!(
             Instant::now() < deadline,
