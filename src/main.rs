@@ -173,6 +173,7 @@ fn open_window(
         timezone: makapix_player::app::launch::system_timezone(),
         transport: cli.transport,
         first_read_wait: None,
+        new_art_wait: None,
         file_dialogs: None,
     };
     eframe::run_native(

@@ -31,7 +31,7 @@ use crate::settings::load::SettingsRead;
 
 /// How long a pass waits for the first frame of an artwork it just sent to
 /// the decoder: under a frame at 60 Hz.
-const NEW_ART_WAIT: Duration = Duration::from_millis(8);
+pub(crate) const NEW_ART_WAIT: Duration = Duration::from_millis(8);
 
 /// Who else hears the runtime's events: the window's connection view and its
 /// Player pane. Each event reaches them after the session took it.
@@ -349,10 +349,15 @@ impl<K: ArtKind> Controller<K> {
     /// Gives the decoder a moment to deliver the artwork just asked for, so it
     /// shows in this pass (`DecodeSchedule::wait_for_new`); whether what is on
     /// screen changed meanwhile.
-    pub fn wait_for_new_art(&mut self, window: &impl Upload<K>, now: Duration) -> bool {
+    pub fn wait_for_new_art(
+        &mut self,
+        window: &impl Upload<K>,
+        now: Duration,
+        budget: Duration,
+    ) -> bool {
         let (changed, unreadable) =
             self.artworks
-                .wait_for_new(window, &mut self.engine, now, NEW_ART_WAIT);
+                .wait_for_new(window, &mut self.engine, now, budget);
         self.tell_unreadable(unreadable, now);
         changed
     }

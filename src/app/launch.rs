@@ -32,6 +32,9 @@ pub struct StartOptions {
     /// How long the first pass waits for the files named at launch to be
     /// read; `None`: 25 ms. Tests on a loaded machine give it longer.
     pub first_read_wait: Option<std::time::Duration>,
+    /// How long a pass waits for the first frame of an artwork it just asked
+    /// the decoder for; `None`: 8 ms. Tests on a loaded machine give it longer.
+    pub new_art_wait: Option<std::time::Duration>,
     /// The dialogs that pick files; `None`: the desktop's own. Tests answer for the user.
     pub file_dialogs: Option<crate::app::file_dialog::FileDialogs>,
 }

@@ -146,9 +146,10 @@ fn a_broken_file_shows_a_placeholder_with_the_reason_then_playback_moves_on() {
 /// pass or two after a "Loading…" one (which, on software OpenGL, also compiles
 /// shaders the art does not need). One pass exactly, so no harness here: it
 /// runs passes until the window asks for no more. The pass waits 25 ms for
-/// the read in use; here longer, so that a loaded machine's scheduling does
-/// not fail it, while a pass that does not wait still misses the playlist:
-/// the worker starts reading only when the pass asks it to.
+/// the read in use, then 8 ms for the art's first frame; here longer, so that
+/// a loaded machine's scheduling does not fail it, while a pass that does not
+/// wait still misses the playlist: the worker starts reading only when the
+/// pass asks it to.
 #[cfg(unix)]
 #[test]
 fn a_playlist_named_at_launch_is_shown_by_the_first_pass() {
@@ -169,6 +170,7 @@ fn a_playlist_named_at_launch_is_shown_by_the_first_pass() {
         paths: vec![list],
         settings: Some(Settings::default()),
         first_read_wait: Some(Duration::from_secs(10)),
+        new_art_wait: Some(Duration::from_secs(10)),
         ..StartOptions::default()
     });
     let ctx = egui::Context::default();
