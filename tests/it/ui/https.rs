@@ -304,7 +304,7 @@ fn from_a_clean_cache_the_remembered_channel_resumes_over_https_with_likes_comme
     }
     let (view, status) = of_post_3(&api).expect("a view of post 3");
     assert_eq!(view["channel_hashtag"], "cats", "{view}");
-    assert_eq!(status, 202, "accepted");
+    assert_eq!(status, 202, "accepted: {:?}", api.views());
     h.state_mut().shutdown();
 }
 
