@@ -234,6 +234,10 @@ fn from_a_clean_cache_the_remembered_channel_resumes_over_https_with_likes_comme
     }
     let mut ca = Ca::new("Makapix Test CA");
     let api = MakapixApi::start(&ca.pem, 1);
+    // The player paces its views by `VIEW_SCALE`: the server's 5 s gap in
+    // real time refused post 3's view when post 1 had earned one just before
+    // (the harness moves the window's clock faster than the wall's).
+    api.set_view_gap(rig::player_api::VIEW_GAP.mul_f64(rig::player::VIEW_SCALE));
     // Today the channel starts with a new post, 3.
     api.set_responder(|req: &Value| {
         if req["request_type"] == "query_posts" && req["hashtag"] == "cats" {

@@ -244,6 +244,12 @@ impl MakapixApi {
         self.state.lock().unwrap().limits.window = window;
     }
 
+    /// Views of one player must come `gap` apart instead of the server's 5 s
+    /// (a test whose player paces its views by `player::VIEW_SCALE`).
+    pub fn set_view_gap(&self, gap: Duration) {
+        self.state.lock().unwrap().views.gap = gap;
+    }
+
     /// Requests the player API answered 429 `rate_limited` so far.
     pub fn rate_limited(&self) -> u32 {
         self.state.lock().unwrap().limits.refused
