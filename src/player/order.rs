@@ -38,11 +38,7 @@ pub fn shuffled_after<T, K: Eq + Hash + ?Sized>(
     key: impl Fn(&T) -> &K,
     seed: u64,
 ) -> Vec<T> {
-    let (mut order, new) = held_first(before, items, key);
-    // Each page gets an order of its own, not a prefix of the previous one's.
-    let page_seed = seed ^ (order.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    order.extend(shuffled(new, page_seed));
-    order
+    shuffled_in_after(before, before.len(), items, key, seed)
 }
 
 /// `items` as `shuffled_after` orders them, but for where the new ones go:
@@ -59,7 +55,9 @@ pub fn shuffled_in_after<T, K: Eq + Hash + ?Sized>(
     let (played, to_come) = before.split_at(reached.min(before.len()));
     let (mut order, rest) = held_first(played, items, &key);
     let (queued, new) = held_first(to_come, rest, &key);
-    let new_seed = seed ^ (before.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // Each page gets an order of its own, not a prefix of the previous one's.
+    let held = (order.len() + queued.len()) as u64;
+    let new_seed = seed ^ held.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     order.extend(shuffled(new, new_seed));
     order.extend(queued);
     order

@@ -82,13 +82,8 @@ impl Core {
 
     /// Gives the decoder a moment to deliver the artwork just asked for;
     /// whether what is on screen changed meanwhile.
-    pub(crate) fn wait_for_new_art(
-        &mut self,
-        ctx: &egui::Context,
-        now: Duration,
-        budget: Duration,
-    ) -> bool {
-        self.0.wait_for_new_art(ctx, now, budget)
+    pub(crate) fn wait_for_new_art(&mut self, ctx: &egui::Context, now: Duration) -> bool {
+        self.0.wait_for_new_art(ctx, now)
     }
 
     /// Saves the settings if they changed this frame, with the window's size
