@@ -31,7 +31,7 @@ use crate::settings::load::SettingsRead;
 
 /// How long a pass waits for the first frame of an artwork it just sent to
 /// the decoder: under a frame at 60 Hz.
-pub(crate) const NEW_ART_WAIT: Duration = Duration::from_millis(8);
+const NEW_ART_WAIT: Duration = Duration::from_millis(8);
 
 /// Who else hears the runtime's events: the window's connection view and its
 /// Player pane. Each event reaches them after the session took it.
@@ -104,6 +104,8 @@ pub struct Controller<K: ArtKind> {
     to_screen: ToScreen,
     /// Artwork downloads under way, as the runtime last said.
     downloads: DownloadProgress,
+    /// `NEW_ART_WAIT`, or longer for a test on a loaded machine.
+    new_art_wait: Duration,
 }
 
 impl<K: ArtKind> Controller<K> {
@@ -146,6 +148,7 @@ impl<K: ArtKind> Controller<K> {
             transport_sent: None,
             to_screen: ToScreen::default(),
             downloads: DownloadProgress::default(),
+            new_art_wait: options.new_art_wait.unwrap_or(NEW_ART_WAIT),
             settings,
         }
     }
@@ -349,15 +352,10 @@ impl<K: ArtKind> Controller<K> {
     /// Gives the decoder a moment to deliver the artwork just asked for, so it
     /// shows in this pass (`DecodeSchedule::wait_for_new`); whether what is on
     /// screen changed meanwhile.
-    pub fn wait_for_new_art(
-        &mut self,
-        window: &impl Upload<K>,
-        now: Duration,
-        budget: Duration,
-    ) -> bool {
+    pub fn wait_for_new_art(&mut self, window: &impl Upload<K>, now: Duration) -> bool {
         let (changed, unreadable) =
             self.artworks
-                .wait_for_new(window, &mut self.engine, now, budget);
+                .wait_for_new(window, &mut self.engine, now, self.new_art_wait);
         self.tell_unreadable(unreadable, now);
         changed
     }

@@ -51,7 +51,6 @@ pub struct PlayerApp {
     start_fullscreen: bool,
     pending_paths: Vec<PathBuf>,
     first_read_wait: Duration,
-    new_art_wait: Duration,
     log_dir: Option<PathBuf>,
     /// What later launches of the program handed over (paths, flags, credentials changed).
     handovers: Option<crate::program::single_instance::InstanceListener>,
@@ -88,9 +87,6 @@ impl PlayerApp {
             welcome: welcome::Welcome::new(!options.paths.is_empty()),
             pending_paths: options.paths,
             first_read_wait: options.first_read_wait.unwrap_or(opening::FIRST_READ_WAIT),
-            new_art_wait: options
-                .new_art_wait
-                .unwrap_or(crate::app::controller::NEW_ART_WAIT),
             handovers: None,
             screen_lock: None,
             reveal: None,
@@ -292,7 +288,7 @@ impl PlayerApp {
         }) || self.screen_locked();
         let covered = hidden || self.help.shortcuts || self.help.about || self.net.open;
         let mut due = self.core.tick(now, covered);
-        if self.core.wait_for_new_art(&ctx, now, self.new_art_wait) {
+        if self.core.wait_for_new_art(&ctx, now) {
             // Art that came during the wait is followed in this pass too: its
             // `status` and view start with the pass that shows it.
             due = self.core.follow_screen(now, covered);
