@@ -35,7 +35,7 @@ fn looked(keeper: &Keeper) -> Option<Found> {
 }
 
 fn flushed(mut keeper: Keeper) {
-    keeper.flush_by(Instant::now() + Duration::from_secs(10));
+    keeper.flush_by(crate::storage::background_writer::written_by());
 }
 
 #[test]

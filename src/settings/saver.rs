@@ -87,13 +87,11 @@ impl SettingsSaver {
         self.written.lock().map_or(0, |w| w.done)
     }
 
-    /// Waits for pending writes, which tests read next. Not `WRITES_AT_QUIT`'s
-    /// 600 ms: on a loaded machine the test would read the file before the
-    /// write. A minute only stops a broken writer from hanging the run.
+    /// Waits for pending writes, which tests read next.
     #[cfg(test)]
     pub(crate) fn flush(&mut self) {
         self.writer
-            .flush_by(Instant::now() + Duration::from_secs(60));
+            .flush_by(crate::storage::background_writer::written_by());
     }
 
     /// Waits for pending writes until `deadline`, shared with other files written at quit.

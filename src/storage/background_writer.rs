@@ -55,6 +55,14 @@ impl<T: Send + 'static> BackgroundWriter<T> {
 /// playlist edits kept at a quit signal have longer (`WRITE_AT_QUIT`).
 pub const WRITES_AT_QUIT: Duration = Duration::from_millis(600);
 
+/// The deadline of a test that reads what a writer wrote: a minute from now.
+/// Not `WRITES_AT_QUIT`: on a loaded disk an fsync can outlast it, and the
+/// test would read the file before the write; the minute only stops a hang.
+#[cfg(test)]
+pub(crate) fn written_by() -> Instant {
+    Instant::now() + Duration::from_secs(60)
+}
+
 impl<T> BackgroundWriter<T> {
     /// Waits for pending writes (at most `WRITES_AT_QUIT`); later values are not written.
     pub fn flush(&mut self) {
@@ -93,9 +101,7 @@ mod tests {
         for v in 1..=100 {
             writer.send(v);
         }
-        // Not a drop's `WRITES_AT_QUIT`: a loaded machine can hold the
-        // writer's thread longer. A minute only stops a hang.
-        writer.flush_by(Instant::now() + Duration::from_secs(60));
+        writer.flush_by(written_by());
         let written = written.lock().unwrap();
         assert_eq!(written.last(), Some(&100), "{written:?}");
         assert!(

@@ -116,10 +116,9 @@ mod tests {
     use super::*;
     use crate::protocol::response::{ArtworkPost, Post};
 
-    /// The keeper's writes waited for: not the 600 ms of a quit, which a
-    /// loaded disk's fsync can outlast, a minute only against a hang.
+    /// The keeper's writes waited for, as a test must (`written_by`).
     fn flushed(mut keeper: Keeper) {
-        keeper.flush_by(std::time::Instant::now() + std::time::Duration::from_secs(60));
+        keeper.flush_by(crate::storage::background_writer::written_by());
     }
 
     fn channel(posts: usize) -> LastChannel {

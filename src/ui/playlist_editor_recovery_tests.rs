@@ -7,15 +7,9 @@ use egui_kittest::kittest::Queryable as _;
 
 use super::tests::{drawn, spring};
 use super::*;
+use crate::storage::background_writer::written_by;
 use crate::ui::actions::UserAction;
 use crate::ui::playlist_pane::show;
-
-/// How long the tests wait for the edits to be written: not the quit's few
-/// seconds (`WRITE_AT_QUIT`), which a loaded disk's fsync can outlast, the
-/// file then read before it is there; a minute only against a hung writer.
-fn written() -> std::time::Instant {
-    std::time::Instant::now() + std::time::Duration::from_secs(60)
-}
 
 /// The window closed with `editor` in it, as a quit signal (`by_system`) or
 /// its close button closes it, in a pass eframe runs while the window is
@@ -23,7 +17,7 @@ fn written() -> std::time::Instant {
 /// held.
 fn closed(mut editor: PlaylistEditor, by_system: bool) -> (PlaylistEditor, bool) {
     let held = close(&mut editor, by_system);
-    editor.flush_by(written());
+    editor.flush_by(written_by());
     (editor, held)
 }
 
@@ -94,7 +88,7 @@ fn edits_are_kept_as_the_system_s_close_is_taken() {
     let mut editor = spring(&dir.path().join("spring.makapix-playlist"));
     assert!(!close(&mut editor, true));
     // The window's `flush_at_quit` never runs: only the writer settles.
-    editor.recovery.flush_by(written());
+    editor.recovery.flush_by(written_by());
     let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
     assert_eq!(
         crate::app::local_files::read_playlist(&kept).map(|p| p.title),
@@ -113,7 +107,7 @@ fn edits_saved_in_the_pass_the_system_closes_the_window_are_not_kept() {
     assert!(!close(&mut editor, true));
     editor.on_command(saved.expect("the save's answer"), None);
     assert!(!editor.edit.is_modified());
-    editor.flush_by(written());
+    editor.flush_by(written_by());
     let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
     assert!(!kept.exists(), "saved edits come back as unsaved ones");
 }
@@ -163,7 +157,7 @@ fn kept_edits_go_once_saved_discarded_or_replaced() {
             "way {n}: forgotten before it was saved"
         );
         way(&mut editor);
-        editor.flush_by(written());
+        editor.flush_by(written_by());
         assert!(!kept.exists(), "way {n}: the kept file stays");
     }
     assert_eq!(
@@ -191,7 +185,7 @@ fn a_save_ending_as_the_system_closes_keeps_the_edits_made_since() {
     assert!(!close(&mut editor, true));
     editor.on_command(saved.expect("the save's answer"), None);
     // Only the writer settles: the window's `flush_at_quit` never runs.
-    editor.recovery.flush_by(written());
+    editor.recovery.flush_by(written_by());
     let kept = dir.path().join(crate::app::playlist_recovery::FILE_NAME);
     assert_eq!(
         crate::app::local_files::read_playlist(&kept).map(|p| p.title),
@@ -228,7 +222,7 @@ fn kept_edits_opened_by_hand_go_once_discarded() {
     assert_eq!(editor.edit.path(), None, "Save asks where");
     editor.on_command(PlaylistCommand::New, None);
     editor.on_command(PlaylistCommand::Discard, None);
-    editor.flush_by(written());
+    editor.flush_by(written_by());
     assert!(
         !kept.exists(),
         "the discarded edits come back at every start"
@@ -261,7 +255,7 @@ fn what_is_typed_in_the_pass_a_quit_signal_closes_the_window_is_kept() {
     h.step();
     let (mut editor, _) = h.into_state();
     assert_eq!(editor.edit.playlist().title, "Spring, edited!", "typed");
-    editor.flush_by(written());
+    editor.flush_by(written_by());
     let (editor, _) = started(dir.path());
     assert_eq!(editor.edit.playlist().title, "Spring, edited!");
 }
