@@ -37,17 +37,25 @@ pub(super) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn architecture_md() -> String {
+    std::fs::read_to_string(root().join("ARCHITECTURE.md"))
+        .unwrap_or_else(|e| panic!("cannot read ARCHITECTURE.md: {e}"))
+}
+
 fn read_rules() -> Rules {
-    let page = std::fs::read_to_string(root().join("ARCHITECTURE.md"))
-        .unwrap_or_else(|e| panic!("cannot read ARCHITECTURE.md: {e}"));
-    Rules::from_architecture_md(&page).unwrap_or_else(|why| panic!("{why}"))
+    Rules::from_architecture_md(&architecture_md()).unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// The modules `src/lib.rs` declares.
+fn lib_modules() -> BTreeSet<String> {
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).expect("src/lib.rs is readable");
+    declared_modules(&lib)
 }
 
 #[test]
 fn every_import_follows_architecture_md() {
     let rules = read_rules();
-    let lib = std::fs::read_to_string(root().join("src/lib.rs")).expect("src/lib.rs is readable");
-    let modules = declared_modules(&lib);
+    let modules = lib_modules();
     let mut errors = Vec::new();
     for module in modules.iter().chain(["main".to_string()].iter()) {
         if module != THIS_MODULE && !rules.layers.contains_key(module) {
@@ -74,11 +82,9 @@ fn every_import_follows_architecture_md() {
 
 #[test]
 fn every_file_but_the_tests_is_on_the_map() {
-    let page = std::fs::read_to_string(root().join("ARCHITECTURE.md"))
-        .unwrap_or_else(|e| panic!("cannot read ARCHITECTURE.md: {e}"));
-    let lib = std::fs::read_to_string(root().join("src/lib.rs")).expect("src/lib.rs is readable");
+    let page = architecture_md();
     let mut errors = Vec::new();
-    let files = source_files(&declared_modules(&lib), &mut errors);
+    let files = source_files(&lib_modules(), &mut errors);
     let unnamed: Vec<String> = files
         .iter()
         .filter(|file| !file.test_file && !map::names(map::map_of(&page), &file.path))
